@@ -31,6 +31,7 @@ from .statements import StatementLine
 from .usage import ResourceState, UsageRow
 
 if typing.TYPE_CHECKING:
+    from ._rater_undo import FeedUndo
     from .rater import Rater, Record
     from .rating import Charge
 
@@ -429,7 +430,7 @@ def closings_too_late(
     fresh: list[Record],
     outcome: dict[str, list[str | None]],
     partly: set[int],
-    undo: _store.FeedUndo,
+    undo: FeedUndo,
 ) -> list[Anomaly]:
     """What the batch's inventories close in compacted cycles, and the closings its records move.
 

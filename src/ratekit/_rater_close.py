@@ -106,7 +106,7 @@ def compact(rater: Rater, new_base: int) -> None:
     if rater._engine.own_periods:
         rater._allowed = _allowances.consumed(rater._engine.plans, rater._allowed, rows, new_base)
     # New mappings, not the kept ones changed: a statement's checkpoint holds the old ones
-    # (see _rater_store.checkpoint).
+    # (see _rater_undo.checkpoint).
     rater._records = {k: r for k, r in rater._records.items() if k not in old}
     _late_inventories.remember(rater, [r for r in old.values() if type(r) is Inventory])
     forgotten: dict[object, str | None] = {

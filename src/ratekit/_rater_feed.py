@@ -1,7 +1,7 @@
 """The streaming rater's feed: one pass over a batch, each record filed where it goes.
 
 Private to [`ratekit.Rater`][ratekit.Rater], whose `feed()` takes the batch whole or not at
-all (`_rater_store.FeedUndo`) and calls `fed()` here: the doors (`_rater_reach.checked`,
+all (`_rater_undo.FeedUndo`) and calls `fed()` here: the doors (`_rater_reach.checked`,
 `_rater_priced_doors`), the order records are judged in (`_rater_order`), then per record
 its outcome (accepted, duplicate, conflicting, late, too late) and where it is kept.
 """
@@ -21,7 +21,7 @@ from . import _rater_reach as _reach
 from . import _rater_remembered as _remembered
 from . import _rater_store as _store
 from . import _rater_zero as _zero
-from ._rater_store import FeedUndo
+from ._rater_undo import FeedUndo
 from .records import Anomaly, Event, Inventory, Sample
 from .statements import Feed, _new_feed
 

@@ -66,6 +66,7 @@ from . import _rater_reported as _reported
 from . import _rater_scoped as _scoped
 from . import _rater_statement as _step
 from . import _rater_store as _store
+from . import _rater_undo as _undo
 from ._decimals import in_context, plain_text
 from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
@@ -262,7 +263,7 @@ class Rater:
         self._book = None  # rows so far, metering state at _as_of_us
         self._closers: list[Inventory] = []  # the inventories of the batch being fed
         # The feed under way, whose kept records a too-late one is judged without.
-        self._feeding: _store.FeedUndo | None = None
+        self._feeding: _undo.FeedUndo | None = None
         # The charges of the kept closed cycles, as last rated (None: not known).
         self._closed_charges: tuple[Charge, ...] | None = None
         # Per account, the charges of the open cycles, as last rated (None: not known).
@@ -302,7 +303,7 @@ class Rater:
         # version's snapshot may hold): left to the statements, not refused here.
         excused: set[str] = set()
         while True:
-            undo = _store.FeedUndo(self)  # a batch is taken whole or not at all
+            undo = _undo.FeedUndo(self)  # a batch is taken whole or not at all
             try:
                 fed, listed, refusal = _feed.fed(self, records, undo, excused)
             except BaseException:
@@ -372,11 +373,11 @@ class Rater:
             ...
             ratekit.BadTimeError: Rater.statement as_of 2026-03-04T00:00:00Z goes back before the last watermark 2026-03-05T00:00:00Z; watermarks only move forward.
         """
-        saved = _store.checkpoint(self)
+        saved = _undo.checkpoint(self)
         try:
             return _step.statement(self, as_of)
         except BaseException:
-            _store.rollback(self, saved)
+            _undo.rollback(self, saved)
             raise
 
     # -- copies, snapshots -----------------------------------------------------------------
