@@ -4,8 +4,10 @@ One account's rows of one meter over March 2026 (UTC), under a `Graduated` or a 
 price (tiers with blocks, flat fees, `flat_at_zero` either way, a last tier open or
 bounded far away), with or without an allowance; or under a graduated price replaced at
 an instant by another (priority 1 from then), rows that straddle the instant cut in
-proportion to time. Quantities are drawn on purpose on tier bounds, tiny (down to 1E-25)
-and huge (up to 1E+19), in currencies of 0 to 4 minor digits (JPY, EUR, KWD, CLF).
+proportion to time (the first part rounded half-even at 1E-24, as documented).
+Quantities are drawn on purpose on tier bounds (a last row may bring the total onto
+one), tiny (down to 1E-25) and huge (up to 1E+19), in currencies of 0 to 4 minor
+digits (JPY, EUR, KWD, CLF).
 
 The oracle reads docs/pricing.md: a tier is ``(previous up_to, up_to]`` (a quantity on a
 bound belongs to the lower tier), a block is started from the tier's lower bound, a flat
@@ -124,7 +126,6 @@ def _tiers(draw: st.DrawFn, flats_from: int = 0) -> tuple[TierRow, ...]:
 @st.composite
 def _cases(draw: st.DrawFn) -> Case:
     tiers = draw(_tiers())
-    bounds = [t[0] for t in tiers if t[0] is not None] or [Decimal(1)]
     changing = draw(st.booleans())
     change = None
     later = None
@@ -132,6 +133,7 @@ def _cases(draw: st.DrawFn) -> Case:
         change = MARCH.start_us + draw(st.integers(1, 30 * 24 - 1)) * HOUR
         later = draw(_tiers(flats_from=1))
         tiers = draw(_tiers(flats_from=1))
+    bounds = [t[0] for t in tiers if t[0] is not None] or [Decimal(1)]
     rows: list[tuple[int, int, Decimal, str]] = []
     for _ in range(draw(st.integers(1, 8))):
         hours = draw(st.sampled_from([1, 2, 4, 5, 8, 10]))  # a cut in time terminates
@@ -142,6 +144,11 @@ def _cases(draw: st.DrawFn) -> Case:
         rows.append(
             (start, start + hours * HOUR, quantity, draw(st.sampled_from(["ip-1", "ip-2"])))
         )
+    used = sum((row[2] for row in rows), Decimal(0))
+    reach = [bound - used for bound in bounds if bound > used]
+    if reach and draw(st.booleans()):  # a last row that brings the total onto a bound
+        start = MARCH.start_us + draw(st.integers(0, 30 * 24 - 1)) * HOUR
+        rows.append((start, start + HOUR, draw(st.sampled_from(reach)), "ip-2"))
     return Case(
         currency=draw(st.sampled_from(sorted(QUANTA))),
         volume=not changing and draw(st.booleans()),
@@ -178,7 +185,9 @@ def oracle(case: Case) -> Fraction:
     pieces = []  # (start, end, resource, index, quantity, price)
     for index, (start, end, quantity, resource) in enumerate(case.rows):
         if start < case.change < end:
-            before = Fraction(quantity) * Fraction(case.change - start, end - start)
+            # the first part rounded half-even at 1E-24, as a split is (docs/guarantees.md)
+            share = Fraction(quantity) * Fraction(case.change - start, end - start)
+            before = round_on(share, Fraction(1, 10**24), "ROUND_HALF_EVEN")
             pieces.append((start, case.change, resource, index, before, case.tiers))
             pieces.append(
                 (case.change, end, resource, index, Fraction(quantity) - before, case.later)
