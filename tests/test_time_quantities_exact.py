@@ -17,9 +17,15 @@ pinned below as strict expected failures, each with the figures worked by hand.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+from tests._money_oracle import round_on
 
 import ratekit as rk
 
@@ -37,17 +43,22 @@ PINNED = pytest.mark.xfail(
 )
 
 
-def _runs(*runs: tuple[str, str]) -> list[rk.Event]:
+def _instant(clock: str) -> str:
+    """A wall time of 2 March 2026 (UTC), "24:00" being 3 March's midnight."""
+    return "2026-03-03T00:00:00Z" if clock == "24:00" else f"2026-03-02T{clock}:00Z"
+
+
+def _day_runs(runs: list[tuple[str, str]]) -> list[rk.Event]:
     """vm-1 of acme running over each ``(start, stop)`` wall time of 2 March 2026 (UTC)."""
     events: list[rk.Event] = []
     for index, (start, stop) in enumerate(runs):
-        events.append(
-            rk.Event("acme", "vm-1", f"2026-03-02T{start}:00Z", kind="start", id=f"s{index}")
-        )
-        events.append(
-            rk.Event("acme", "vm-1", f"2026-03-02T{stop}:00Z", kind="stop", id=f"t{index}")
-        )
+        events.append(rk.Event("acme", "vm-1", _instant(start), kind="start", id=f"s{index}"))
+        events.append(rk.Event("acme", "vm-1", _instant(stop), kind="stop", id=f"t{index}"))
     return events
+
+
+def _runs(*runs: tuple[str, str]) -> list[rk.Event]:
+    return _day_runs(list(runs))
 
 
 #: Three runs of 20 minutes, apart: exactly 1 hour in all.
@@ -136,3 +147,56 @@ def test_ten_minutes_at_three_cents_an_hour_is_a_tie_rounded_half_even() -> None
     # (billed 0.01: 0.166666666666666666666667 x 0.03 = 0.00500000000000000000000001).
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit("0.03"))])
     assert _total(_runs(("08:00", "08:10")), plan) == Decimal("0.00")
+
+
+#: The price models of the property below, with what they charge for a total in hours.
+MODELS: dict[str, tuple[rk.PriceModel, str]] = {
+    "package": (rk.Package(1, 10), "ROUND_HALF_EVEN"),
+    "flat past one hour": (
+        rk.Graduated([rk.Tier(1, 1), rk.Tier(None, 1, flat=5)]),
+        "ROUND_HALF_EVEN",
+    ),
+    "three an hour, down": (rk.PerUnit(3), "ROUND_DOWN"),
+    "three cents an hour, up": (rk.PerUnit("0.03"), "ROUND_CEILING"),
+}
+
+
+@PINNED
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 10, 50))
+@example(runs=[(500, 520), (560, 580), (620, 640)], model="package")  # 08:20-08:40 x 3
+@given(
+    runs=st.lists(
+        st.tuples(st.integers(0, 1_439), st.integers(1, 120)), min_size=1, max_size=4
+    ).map(lambda drawn: sorted({(start, min(start + length, 1_440)) for start, length in drawn})),
+    model=st.sampled_from(sorted(MODELS)),
+)
+def test_runs_on_whole_minutes_bill_the_minutes_used(
+    runs: list[tuple[int, int]], model: str
+) -> None:
+    # The oracle counts the minutes the VM ran as a set of ticks (runs that overlap are
+    # one run), prices their exact hours with the model's documented rule, and rounds
+    # once on the cent with the plan's mode.
+    minutes = set().union(*(range(start, end) for start, end in runs))
+    stretches: list[tuple[int, int]] = []
+    for minute in sorted(minutes):
+        if stretches and stretches[-1][1] == minute:
+            stretches[-1] = (stretches[-1][0], minute + 1)
+        else:
+            stretches.append((minute, minute + 1))
+    price, rounding = MODELS[model]
+    hours = Fraction(len(minutes), 60)
+    if isinstance(price, rk.Package):
+        exact = Fraction(math.ceil(hours)) * 10
+    elif isinstance(price, rk.Graduated):
+        exact = min(hours, Fraction(1)) + (max(hours - 1, Fraction(0)) + 5 if hours > 1 else 0)
+    else:
+        exact = Fraction(price.rate) * hours
+    expected = round_on(exact, Fraction(1, 100), rounding)
+
+    def clock(minute: int) -> str:
+        return f"{minute // 60:02d}:{minute % 60:02d}" if minute < 1_440 else "24:00"
+
+    records = _day_runs([(clock(start), clock(end)) for start, end in stretches])
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", price)], rounding=rounding)
+    assert Fraction(_total(records, plan)) == expected
