@@ -200,3 +200,17 @@ def test_runs_on_whole_minutes_bill_the_minutes_used(
     records = _day_runs([(clock(start), clock(end)) for start, end in stretches])
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", price)], rounding=rounding)
     assert Fraction(_total(records, plan)) == expected
+
+
+@PINNED
+def test_an_hour_cut_by_a_price_change_at_twenty_past_rounded_down_is_five() -> None:
+    # A row of 1 hour (00:00-01:00) at 3.00 an hour until 00:20, then 6.00: 1/3 x 3 +
+    # 2/3 x 6 = 1.00 + 4.00 = 5.00 under ROUND_DOWN (billed 4.99: the row is cut in
+    # proportion to time at 1e-24, 0.333333333333333333333333 x 3 = 0.999...9, 0.99).
+    before = rk.PriceEntry("a", "vm", rk.PerUnit(3))
+    after = rk.PriceEntry("b", "vm", rk.PerUnit(6), start="2026-03-02T00:20:00Z", priority=1)
+    plan = rk.Plan("p", "EUR", MONTHS, [before, after], rounding="ROUND_DOWN")
+    hour = rk.Span("2026-03-02T00:00:00Z", "2026-03-02T01:00:00Z")
+    row = rk.UsageRow("acme", "vm", "vm-1", hour, MARCH, 1, "hour", {}, ("e1",))
+    (invoice,) = rk.bill(rk.rate([row], plan, span=MARCH))
+    assert invoice.total == Decimal("5.00")
