@@ -42,6 +42,7 @@ from decimal import Decimal
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
+from . import _rater_late_reordered as _reordered
 from . import _rater_scoped as _scoped
 from . import _rater_zero as _zero
 from ._anomalies import placed as _anomaly
@@ -104,13 +105,13 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
         state = given.get(key)
         if state is None:
             continue
-        new = _placed_back(state, folded, listings=True)
-        # The state made anew: where a first reading from zero counts from is written again.
-        # (and the piece a last_seen closing ends is kept: `_rater_closed`)
-        new = closed_after(
-            state, carried_where_counted(rater._reach.zero, state, new, (inventory,), base)
+        # Placed in batch's order, before a kept event its seq orders first, or not at all.
+        redone = _reordered.redone(rater, inventory, state)
+        new = _made(rater, inventory, state, folded if redone is None else redone[0])
+        late[key] = late.get(key, []) if redone is None else redone[1]
+        left, said_left = (
+            (False, None) if redone is not None else _left(rater, inventory, key, state, new)
         )
-        left, said_left = _left(rater, inventory, key, state, new)
         if said_left is not None:
             unplaced.append(said_left)
         if left:
@@ -140,7 +141,8 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             # cycles (a closing ends its running stretch there, an opening begins one).
             kept = rater._by_key.get(key, ())
             rows = [*late.get(key, ()), *_zero.moved(rater, key, (kept, state), (kept, new))]
-            said += _parts(rater, inventory, state, new, rows, until_us=until)
+            billed = None if redone is None else redone[2]
+            said += _parts(rater, inventory, (state, new), rows, until_us=until, billed=billed)
     owing = _known_from(rater, inventory, applied, late)
     restate_all(rater, applied)
     changed = any(given[key] != new for key, new in applied.items())
@@ -253,29 +255,56 @@ def _settled(state: ResourceState) -> int | None:
     return max(instants, default=None)
 
 
+def _made(
+    rater: Rater, inventory: Inventory, state: ResourceState, folded: ResourceState
+) -> ResourceState:
+    """``state`` as ``folded`` (metered with ``inventory``) leaves it, placed back. O(h).
+
+    The state made anew: where a first reading from zero counts from is written again,
+    and the piece a ``last_seen`` closing ends is kept (`_rater_closed`).
+    """
+    new = _placed_back(state, folded, listings=True)
+    zero = rater._reach.zero
+    return closed_after(
+        state, carried_where_counted(zero, state, new, (inventory,), rater._base_us)
+    )
+
+
 def _parts(
     rater: Rater,
     inventory: Inventory,
-    state: ResourceState,
-    new: ResourceState,
+    states: tuple[ResourceState, ResourceState],
     rows: typing.Iterable[UsageRow],
     *,
     until_us: int | None,
+    billed: list[UsageRow] | None = None,
 ) -> list[Anomaly]:
     """The ``"too_late"`` anomalies of what ``inventory`` changes of one resource there.
 
     Per meter, its part before the kept cycles under the description it is metered
     under; re-described, what the old description had there taken back and what the new
     one has added (the two add up to the change in quantity; each prices otherwise).
-    Up to ``until_us``, where a kept ``last_seen`` inventory closes it, when given. Only
+    Up to ``until_us``, where a kept ``last_seen`` inventory closes it, when given.
+    ``billed``: the rows the compacted state billed there, when it was rebuilt (the
+    ``rows`` are then the rebuilt state's, and the parts their difference, per meter and
+    description: `_rater_late_reordered.parts()`). Only
     a listing re-describes: a resource the inventory closes (``new`` deleted, with no
     description) was metered under its old one up to its closing, which under
     ``close="last_seen"`` lies before the inventory's instant; its part is all under that.
     """
+    state, new = states
+    key = (state.account, state.resource)
+    if billed is not None:  # rebuilt (`_rater_late_reordered`): what it bills less what was
+        return [
+            _said(rater, inventory, key, meter, tidy(quantity), True, description)
+            for meter, quantity, description in _reordered.parts(
+                _accounts.clipped(rater, rows, until_us),
+                _accounts.clipped(rater, billed, until_us),
+            )
+        ]
     parts: dict[str, Decimal] = {}
     for row in _accounts.clipped(rater, rows, until_us):
         parts[row.meter] = CONTEXT.add(parts.get(row.meter, ZERO), row.quantity)
-    key = (state.account, state.resource)
     out: list[Anomaly] = []
     if new.status != "deleted" and state.description != new.description:
         old = _metered_after(rater, state, inventory.at_us, until_us)
