@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from . import _rater_parts as _parts
+from ._last_seen import closing_us
 from ._normalize import label
 from .records import Anomaly, Inventory, Record
 
@@ -122,7 +123,9 @@ def _unsaid(
                 place = (a.account, a.resource, None)
                 at_us = _NEVER if a.at_us is None else a.at_us
                 idless[place] = min(idless.get(place, at_us), at_us)
-        elif a.message.startswith("sample") or _CLOSES_BACK.search(a.message) is not None:
+        elif a.message.startswith("sample") or (
+            _CLOSES_BACK.search(a.message) is not None and _closes_back(rater, a)
+        ):
             too_late.setdefault(a.record_ids[0], set()).add((a.account, a.resource))
     if too_late or idless:
         base_us = rater._base_us
@@ -162,6 +165,31 @@ def _late_again(anomaly: Anomaly, late: dict[tuple[object, ...], set[str]]) -> b
 #: How a last_seen inventory says its closing's part before the kept cycles stays billed
 #: (`_lateness_closings.closes_back()`).
 _CLOSES_BACK: Final = re.compile(r"^inventory .* \(close='last_seen'\) closes '")
+
+
+def _closes_back(rater: Rater, anomaly: Anomaly) -> bool:
+    """Whether the kept inventory of a closing said too late still closes before the kept cycles.
+
+    A kept record may have moved that closing into the kept cycles since (a sign of life
+    up to the inventory: its anomaly said the part "stays unbilled"): the inventory then
+    closes nothing there, and a late change there that names it (an event whose ``seq``
+    moves the resource's start, metered with the inventory) is no repeat of its part.
+    True when the inventory is no longer kept (compacted: its closing is settled). O(i + k).
+    """
+    account, resource = anomaly.account, anomaly.resource
+    state = (
+        None
+        if account is None or resource is None
+        else rater._reach.states.get((account, resource))
+    )
+    inventory = next(
+        (i for i in rater._inventories if type(i) is Inventory and i.id == anomaly.record_ids[0]),
+        None,
+    )
+    if state is None or inventory is None:
+        return True
+    kept = rater._by_key.get((state.account, state.resource), ())
+    return closing_us(state, kept, inventory.at_us, rater._base_us) is not None
 
 
 #: An anomaly's place: its account and resource (None: any, as restored from a snapshot

@@ -1,0 +1,75 @@
+"""A kept ``last_seen`` closing and a kept event its seq orders before compacted ones.
+
+The closing reaches back into the compacted cycles (the resource's last sign of life
+there): its ``"too_late"`` anomaly names that part. A kept event that its ``seq`` orders
+before the compacted events moves their running (docs/streaming.md, Events ordered by
+their ``seq`` before compacted ones) and, as a sign of life up to the inventory, moves
+the closing into the kept cycles (a ``"too_late"`` anomaly names the move). The
+statement's ``"late"`` part of that event in the compacted cycles is then its own, not
+a repeat of the closing's. Daily UTC cycles, 1 EUR an hour, no horizon; worked by hand.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from tests._seq_plan import METERS, PLAN, START
+
+import ratekit as rk
+
+END = "2026-03-06T00:00:00Z"
+
+Report = rk.Feed | rk.Statement
+
+
+def _named(reports: list[Report]) -> list[Decimal]:
+    return [
+        a.quantity
+        for report in reports
+        for a in report.anomalies
+        if a.kind in {"late", "too_late"} and a.meter == "hours" and a.quantity is not None
+    ]
+
+
+def _lines(reports: list[Report]) -> Decimal:
+    return sum(
+        (
+            line.quantity
+            for report in reports
+            if isinstance(report, rk.Statement)
+            for line in report.lines
+            if line.meter == "hours"
+        ),
+        Decimal(0),
+    )
+
+
+@pytest.mark.parametrize("order", ["event after", "one batch", "event before"])
+def test_an_event_that_moves_a_kept_closing_and_the_start_names_its_own_part(order: str) -> None:
+    # s starts vm on 1 March 00:00 (seq 49); stated at 3 March 03:00: 24 + 24 + 3 = 51
+    # h, 1 March compacted. k, a last_seen inventory of 2 March 01:00 that lists
+    # nothing, closes vm at s, its last sign of life: 1 March's 24 h are named (-24).
+    # e, a START of 2 March 01:00 (seq 29), is ordered before s, which takes 01:00
+    # (out of order): vm never ran on 1 March. e is a sign of life up to k, so k
+    # closes vm at 01:00, in the kept cycles: batch bills 0 h. The stream takes back 2
+    # and 3 March (-27: lines 24), names k's -24, e's move of the closing out of 1
+    # March (+24: the part k named is billed by neither) and e's own part of 1 March,
+    # -24: 24 - 24 + 24 - 24 = 0. That part was taken for a repeat of k's, which named
+    # the inventory too, and went unsaid (24 where batch bills 0).
+    start = rk.Event("a", "vm", "2026-03-01T00:00:00Z", kind="start", id="s", seq=49)
+    closing = rk.Inventory("2026-03-02T01:00:00Z", [], accounts=["a"], close="last_seen", id="k")
+    early = rk.Event("a", "vm", "2026-03-02T01:00:00Z", kind="start", id="e", seq=29)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    reports: list[Report] = [rater.feed([start]), rater.statement("2026-03-03T03:00:00Z")]
+    if order == "one batch":
+        reports.append(rater.feed([closing, early]))
+    else:
+        first, second = (closing, early) if order == "event after" else (early, closing)
+        reports += [rater.feed([first]), rater.feed([second])]
+    reports.append(rater.statement(END))
+    batch = rk.rate([start, closing, early], PLAN, span=rk.Span(START, END), meters=METERS)
+    assert sum(c.quantity for c in batch.charges if c.meter == "hours") == 0
+    assert _lines(reports) == 24
+    assert sum(_named(reports)) == -24
+    assert _lines(reports) + sum(_named(reports)) == 0
