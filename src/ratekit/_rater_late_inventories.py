@@ -295,12 +295,13 @@ def _parts(
     state, new = states
     key = (state.account, state.resource)
     if billed is not None:  # rebuilt (`_rater_late_reordered`): what it bills less what was
+        if until_us is not None:  # up to the closing, exactly
+            ended = _reordered.redone(rater, inventory, state, until_us=until_us)
+            assert ended is not None  # rebuilt without the closing, so with it
+            rows, billed = ended[1], ended[2]
         return [
             _said(rater, inventory, key, meter, tidy(quantity), True, description)
-            for meter, quantity, description in _reordered.parts(
-                _accounts.clipped(rater, rows, until_us),
-                _accounts.clipped(rater, billed, until_us),
-            )
+            for meter, quantity, description in _reordered.parts(rows, billed)
         ]
     parts: dict[str, Decimal] = {}
     for row in _accounts.clipped(rater, rows, until_us):

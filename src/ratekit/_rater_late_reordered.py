@@ -28,6 +28,7 @@ import typing
 from decimal import Decimal
 
 from ._decimals import CONTEXT, ZERO
+from ._instants import format_us
 from ._inventory_scope import narrowed
 from ._resource_state import ResourceState
 from .records import Event, Inventory
@@ -44,7 +45,7 @@ Parts = dict[tuple[str, str], tuple[Decimal, typing.Mapping[str, object]]]
 
 
 def redone(
-    rater: Rater, inventory: Inventory, state: ResourceState
+    rater: Rater, inventory: Inventory, state: ResourceState, *, until_us: int | None = None
 ) -> tuple[ResourceState, list[UsageRow], list[UsageRow]] | None:
     """``state`` rebuilt with ``inventory`` before a kept event its seq orders first, if any.
 
@@ -52,6 +53,8 @@ def redone(
     ones, and no sign of life at or after the inventory but the events of its history,
     which the state is rebuilt from, and its readings, which it keeps (its base's
     event, a listing): `reordered()`. None otherwise. O(k + h log h) for k kept records.
+    ``until_us``: where a kept ``last_seen`` inventory closes the rebuilt resource, if
+    before the kept cycles: the rows end there.
     """
     base = state.base
     signs = [] if base is None else [at for at in (base.clock_us, base.since_us) if at is not None]
@@ -68,11 +71,15 @@ def redone(
         for record in rater._by_key.get(key, ())
         if type(record) is Event and record.seq is not None and record.seq < compacted
     ]
-    return None if not seqs else reordered(rater, inventory, state, min(seqs))
+    return None if not seqs else reordered(rater, inventory, state, min(seqs), until_us)
 
 
 def reordered(
-    rater: Rater, inventory: Inventory, state: ResourceState, ahead: int
+    rater: Rater,
+    inventory: Inventory,
+    state: ResourceState,
+    ahead: int,
+    until_us: int | None = None,
 ) -> tuple[ResourceState, list[UsageRow], list[UsageRow]] | None:
     """``state`` rebuilt with ``inventory`` placed in batch's order, and the rows that say so.
 
@@ -82,7 +89,11 @@ def reordered(
     where the history starts) and those ``state`` billed there; None when its history
     holds an event without a ``seq``, or when the inventory changes nothing of the
     resource at its place (batch then bills it as without the inventory, and so does the
-    stream, leaving it as it stands). O(h log h) for the h events of the history, three metering calls.
+    stream, leaving it as it stands). With ``until_us`` (a closing there), both rows
+    end there: a DELETE ordered after every event of the history closes the resource
+    there in each (exact, where a row's share in proportion to time may not be; the
+    state returned is then not the rebuilt one). O(h log h) for the h events of the
+    history, four metering calls.
     """
     history = state.history
     if not history or any(event.seq is None for event in history):
@@ -107,9 +118,14 @@ def reordered(
     first = _meter(rater, [*before, inventory], root)
     if _same(first.state, _meter(rater, before, root).state):
         return None  # it changes nothing of the resource there: left as it stands
-    billed = _meter(rater, list(history), root)
+    probe: list[Event | Inventory] = []
+    if until_us is not None:  # the resource closed there: deleted after every event
+        last = max(typing.cast("int", event.seq) for event in history)
+        when = format_us(until_us)
+        probe.append(Event(state.account, state.resource, when, kind="delete", seq=last + 1))
+    billed = _meter(rater, [*history, *probe], root)
     settled = _at_base(rater, first.state)
-    second = _meter(rater, after, settled)
+    second = _meter(rater, [*after, *probe], settled)
     return _at_base(rater, second.state), [*first.late, *second.late], list(billed.late)
 
 
