@@ -29,8 +29,11 @@ would have made of it. Such a resource is left as it stands (as an event stamped
 before its resource's last compacted event is, `_rater_late_events._unplaced()`), and
 when the inventory would change it, or covers it (batch may open it before that sign of
 life, or close it there), its anomaly names it; a replay of an inventory the state
-applied names nothing. So is a resource with a kept event that its ``seq`` orders before
-the compacted events: batch applies that event before them and the inventory to what it
+applied names nothing. A resource with a kept event that its ``seq`` orders before the
+compacted events is reconciled in batch's order, the inventory before that event: its
+state is rebuilt (`_rater_late_reordered`), the part named per meter and description;
+where it cannot be (an event without a ``seq`` in its history), it is left as it stands
+too: batch applies that event before the compacted ones and the inventory to what it
 makes of them, where the state, once reconciled, could apply it only after (`_left()`).
 """
 
