@@ -138,6 +138,92 @@ def test_an_inventory_listing_a_resource_a_kept_delete_reorders_is_placed_before
     )
 
 
+@pytest.mark.parametrize(
+    ("kind", "lines", "batch"), [("delete", 105, 90), ("stop", 114, 99), ("update", 114, 99)]
+)
+def test_a_last_seen_inventory_listing_one_vm_of_two_names_each_part(
+    kind: str, lines: int, batch: int
+) -> None:
+    # s starts vm on 1 March 06:00 (seq 49), s2 starts vm2 at 00:00 (no seq); stated at
+    # 3 March 03:00, 1 March compacted. Then inv, a last_seen inventory of 1 March 21:00
+    # listing vm with {"mb": 2} (not vm2), with e, an event of vm of 5 March 15:00 (seq
+    # 29). Batch: inv opens vm at 21:00 under {"mb": 2} and closes vm2 at its last sign
+    # of life, 00:00 (0 h); then e, and s at e's instant: a DELETE ends vm there (3 + 24
+    # + 24 + 24 + 15 = 90 h), a STOP or an UPDATE does not (s starts it again, or it runs
+    # on: 3 + 24 * 4 = 99 h). The stream bills vm's 2 to 5 March as batch (87 or 96, 27
+    # of them billed first: lines 18 + 87 = 105, or 18 + 96 = 114) and inv names 1
+    # March's part per description: +3 under {"mb": 2}, -18 under {}: 105 - 15 = 90, 114
+    # - 15 = 99. vm2 is closed back at 00:00: 24 - 24 = 0, as before.
+    # vm was left as it stood: 18 - 18 = 0, or 27 - 18 = 9 (vm from e's instant on).
+    start = rk.Event("a", "vm", "2026-03-01T06:00:00Z", kind="start", id="s", seq=49)
+    other = rk.Event("a", "vm2", "2026-03-01T00:00:00Z", kind="start", id="s2")
+    inventory = rk.Inventory(
+        "2026-03-01T21:00:00Z",
+        [("a", "vm", {"mb": 2})],
+        accounts=["a"],
+        close="last_seen",
+        id="inv",
+    )
+    event = rk.Event("a", "vm", "2026-03-05T15:00:00Z", {"mb": 4}, kind=kind, id="e", seq=29)  # type: ignore[arg-type]
+    rater = rk.Rater(PLAN, METERS, start=START)
+    reports: list[Report] = [rater.feed([start, other]), rater.statement("2026-03-03T03:00:00Z")]
+    reports += [rater.feed([inventory, event]), rater.statement(END)]
+    parts = sorted(
+        (a.resource, a.quantity, a.message.split(" under description ")[1].split(",")[0])
+        for r in reports
+        for a in r.anomalies
+        if a.meter == "hours" and a.quantity is not None
+    )
+    assert parts == [
+        ("vm", Decimal(-18), "{}"),
+        ("vm", Decimal(3), "{'mb': 2}"),
+        ("vm2", Decimal(-24), "{}"),
+    ]
+    on_vm = sum(
+        (
+            line.quantity
+            for r in reports
+            if isinstance(r, rk.Statement)
+            for line in r.lines
+            if line.resource == "vm"
+        ),
+        Decimal(0),
+    )
+    assert on_vm == lines
+    records = [start, other, inventory, event]
+    assert (
+        _lines(reports, "hours") + sum(_named(reports, "hours"))
+        == batch
+        == _batch(records, "hours")
+    )
+
+
+def test_an_inventory_fed_before_the_event_leaves_the_event_unplaced_and_says_so() -> None:
+    # As above, but inv comes alone, before d: nothing kept orders vm's START after an
+    # event yet, so inv is reconciled with the compacted state as it stands (vm running
+    # since 06:00, listed at 21:00: nothing changes) and settles its history. d, fed
+    # next, is ordered before the START, which the state no longer keeps as an event:
+    # it cannot be placed (a known limit). The stream bills vm from its other records,
+    # 18 + 24 * 4 = 114 h where batch bills 90, and d's anomaly says that what batch
+    # bills of vm with it is not known, with no quantity: not silent.
+    start = rk.Event("a", "vm", "2026-03-01T06:00:00Z", kind="start", id="s", seq=49)
+    inventory = rk.Inventory("2026-03-01T21:00:00Z", [("a", "vm")], accounts=["a"], id="inv")
+    delete = rk.Event("a", "vm", "2026-03-05T15:00:00Z", kind="delete", id="d", seq=29)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    reports: list[Report] = [rater.feed([start]), rater.statement("2026-03-03T03:00:00Z")]
+    reports.append(rater.feed([inventory]))
+    feed = rater.feed([delete])
+    reports += [feed, rater.statement(END)]
+    assert feed.too_late == ("d",)
+    assert (feed.accepted, feed.late) == ((), ())
+    (said,) = feed.anomalies
+    assert (said.kind, said.resource, said.quantity) == ("too_late", "vm", None)
+    assert "is not known here" in said.message
+    assert _named(reports, "hours") == []
+    assert _lines(reports, "hours") == 114
+    assert _batch([start, inventory, delete], "hours") == 90
+
+
 @pytest.mark.parametrize("closing", [False, True])
 def test_an_inventory_that_closes_what_an_earlier_event_started_names_its_part(
     closing: bool,
