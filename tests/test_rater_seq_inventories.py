@@ -198,6 +198,31 @@ def test_a_last_seen_inventory_listing_one_vm_of_two_names_each_part(
     )
 
 
+def test_a_listing_that_changes_nothing_moves_a_kept_closing_as_a_sign_of_life() -> None:
+    # o starts vm on 1 March 00:00 (seq 10), s at 01:00 (seq 49, running already): 24 +
+    # 24 + 3 = 51 h by 3 March 03:00, 1 March compacted. k, a last_seen inventory of 2
+    # March 01:00 that lists nothing, closes vm back at s, 01:00: -23 named, 2 and 3
+    # March taken back (lines 24). Then inv (1 March 21:00, listing vm, running there:
+    # too late) with e (a START of 2 March 02:00, seq 29). Batch: o, inv and k (both
+    # before e, the first event in seq order stamped after them), e, s: vm's last sign
+    # of life before k is inv's listing, so k closes it at 21:00 (21 h), and e and s come
+    # after (ignored). inv moves k's closing from 01:00 to 21:00: +20 named: 24 - 23 + 20
+    # = 21. inv changed nothing of vm's state, so it was left as it stood, and its
+    # listing was no sign of life: 24 - 23 = 1 where batch bills 21.
+    first = rk.Event("a", "vm", "2026-03-01T00:00:00Z", kind="start", id="o", seq=10)
+    start = rk.Event("a", "vm", "2026-03-01T01:00:00Z", kind="start", id="s", seq=49)
+    kept = rk.Inventory("2026-03-02T01:00:00Z", [], accounts=["a"], close="last_seen", id="k")
+    inventory = rk.Inventory("2026-03-01T21:00:00Z", [("a", "vm")], accounts=["a"], id="inv")
+    event = rk.Event("a", "vm", "2026-03-02T02:00:00Z", kind="start", id="e", seq=29)
+    rater = rk.Rater(PLAN, METERS, start=START)
+    reports: list[Report] = [rater.feed([first, start]), rater.statement("2026-03-03T03:00:00Z")]
+    reports += [rater.feed([kept]), rater.feed([inventory, event]), rater.statement(END)]
+    assert _lines(reports, "hours") == 24
+    assert _named(reports, "hours") == [-23, 20]
+    records = [first, start, kept, inventory, event]
+    assert _lines(reports, "hours") - 3 == 21 == _batch(records, "hours")
+
+
 def test_an_inventory_fed_before_the_event_leaves_the_event_unplaced_and_says_so() -> None:
     # As above, but inv comes alone, before d: nothing kept orders vm's START after an
     # event yet, so inv is reconciled with the compacted state as it stands (vm running

@@ -88,8 +88,9 @@ def reordered(
     placed back in the compacted state), the rows it bills before the kept cycles (from
     where the history starts) and those ``state`` billed there; None when its history
     holds an event without a ``seq``, or when the inventory changes nothing of the
-    resource at its place (batch then bills it as without the inventory, and so does the
-    stream, leaving it as it stands). With ``until_us`` (a closing there), both rows
+    resource at its place and does not list it (batch then bills it as without the
+    inventory, and so does the stream, leaving it as it stands; a listing is a sign of
+    life, which a kept ``last_seen`` inventory may close the resource at). With ``until_us`` (a closing there), both rows
     end there: a DELETE ordered after every event of the history closes the resource
     there in each (exact, where a row's share in proportion to time may not be; the
     state returned is then not the rebuilt one). O(h log h) for the h events of the
@@ -116,7 +117,7 @@ def reordered(
     inventory = narrowed(inventory, listed, inventory.accounts)
     root = _rooted(rater, state)
     first = _meter(rater, [*before, inventory], root)
-    if _same(first.state, _meter(rater, before, root).state):
+    if not listed and _same(first.state, _meter(rater, before, root).state):
         return None  # it changes nothing of the resource there: left as it stands
     probe: list[Event | Inventory] = []
     if until_us is not None:  # the resource closed there: deleted after every event
