@@ -39,7 +39,6 @@ if typing.TYPE_CHECKING:
 
 __all__ = ["parts", "redone", "reordered"]
 
-Key = tuple[str, str]
 #: A part before the kept cycles: per meter and description (as shown), its quantity.
 Parts = dict[tuple[str, str], tuple[Decimal, typing.Mapping[str, object]]]
 
@@ -176,7 +175,12 @@ def _meter(
 
 
 def _rooted(rater: Rater, state: ResourceState) -> ResourceState:
-    """``state`` at its base: the base's fields, no history, all else ``state``'s. O(1)."""
+    """``state`` at its base: the base's fields, no history, all else ``state``'s. O(1).
+
+    Its readings, listings and memory are ``state``'s; the piece before its base (a
+    rater's, `ResourceState.before`) is not carried: the rebuilt state, placed back,
+    keeps ``state``'s.
+    """
     data = state.to_json()
     base = state.base
     head = None if base is None else base.to_json()
