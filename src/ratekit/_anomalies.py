@@ -231,7 +231,7 @@ class Anomaly:
     message: str = attrs.field(validator=_v.text)
     """A readable sentence: what was odd and what was done."""
     record_ids: tuple[str, ...] = attrs.field(
-        default=(), converter=_v.to_tuple, validator=_v.items(str, "record ids (strings)")
+        default=(), converter=_v.to_tuple, validator=_v.record_ids
     )
     """The ids of the records involved, the one it is about first."""
     account: str | None = attrs.field(default=None, kw_only=True, validator=_v.optional_name)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
@@ -58,6 +59,7 @@ __all__ = [
     "optional_numeric",
     "optional_of",
     "positive",
+    "record_ids",
     "slot_setters",
     "text",
     "timezone_name",
@@ -420,6 +422,32 @@ def items(kind: type | tuple[type, ...], accepted: str) -> Validator:
                 )
 
     return check
+
+
+_IDS: Final = "record ids (strings)"
+_ID_STRINGS: Final = items(str, _IDS)
+
+
+def record_ids(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    r"""A tuple of record ids: each a non-empty string of valid Unicode text, as a record's id.
+
+    A record's id is a non-empty string that UTF-8 can encode (``rk.Event`` and
+    ``rk.Sample`` refuse ``""`` and a lone surrogate such as ``"\ud800"``), so the ids a
+    value names are held to the same, and every row, FOCUS row and frame that writes them
+    is valid UTF-8 text. O(n) at C speed for ASCII ids.
+    """
+    _ID_STRINGS(instance, attribute, value)
+    ids = typing.cast("tuple[str, ...]", value)  # a tuple of strings, checked above
+    if all(ids) and all(map(str.isascii, ids)):  # str's own method: a subclass's may lie
+        return
+    for index, item in enumerate(ids):
+        if not item:
+            raise RatekitTypeError(
+                f"{_field(instance, attribute)} must be a list of record ids, each a non-empty "
+                f"string (as a record's id), but its item [{index}] is ''."
+            )
+        if not is_text(item):
+            raise not_text(f"{_field(instance, attribute)} item [{index}]", item)
 
 
 def mapping_of(keys: Validator, values: Validator, accepted: str) -> Validator:

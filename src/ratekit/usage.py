@@ -92,7 +92,7 @@ class UsageRow:
     description: Mapping[str, object] = attrs.field(converter=_row_description)
     """The resource's attributes in force over the piece (read-only)."""
     record_ids: tuple[str, ...] = attrs.field(
-        default=(), converter=_v.to_tuple, validator=_v.items(str, "record ids (strings)")
+        default=(), converter=_v.to_tuple, validator=_v.record_ids
     )
     """The ids of the records behind the row, each once, sorted (as strings).
 
