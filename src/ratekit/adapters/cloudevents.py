@@ -50,6 +50,7 @@ from ratekit._decimals import plain_text
 from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
+from ratekit._text import check_text
 from ratekit.errors import BadRecordError, RatekitTypeError
 from ratekit.records import SAMPLE_KINDS, Sample, SampleKind
 
@@ -107,6 +108,9 @@ def _meters(value: object) -> tuple[tuple[str, str], ...]:
             if isinstance(k, str) and k and isinstance(v, str) and v
         ]
         if pairs and len(named) == len(pairs):
+            for kind, meter in named:  # refused here, not at every event that names them
+                check_text(kind, "Spec meters type")
+                check_text(meter, f"Spec meters[{kind!r}] meter name")
             return tuple(sorted(named))
     raise RatekitTypeError(
         "Spec meters must be a non-empty mapping of CloudEvents types to meter names, "
