@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeGuard
 
 from ._shown import show
 from .errors import BadPriceError, RatekitTypeError
@@ -243,13 +243,20 @@ def currency_code(value: object, what: str) -> str:
         ...
         ratekit.BadPriceError: plan 'p' currency 'eur' is not a currency code; write it as three capital letters, such as 'EUR'.
     """
-    if isinstance(value, str) and len(value) == 3 and all("A" <= c <= "Z" for c in value):
+    if _is_code(value):
         return value
-    hint = value.upper() if isinstance(value, str) and len(value.strip()) == 3 else "EUR"
+    # The value in capitals when that is a code ('eur', ' chf'), else a code that is one.
+    upper = str.upper(str.strip(value)) if isinstance(value, str) else None
+    hint = upper if _is_code(upper) else "EUR"
     raise BadPriceError(
         f"{what} {show(value)} is not a currency code; write it as three capital letters, "
-        f"such as {hint.strip()!r}."
+        f"such as {hint!r}."
     )
+
+
+def _is_code(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is three capital letters A-Z. O(1)."""
+    return isinstance(value, str) and len(value) == 3 and all("A" <= c <= "Z" for c in value)
 
 
 def currency_quantum(currency: str) -> Decimal:
