@@ -401,12 +401,23 @@ def skipping(unknown: object, argument: str) -> bool:
 
 
 def meters_by_name(meters: Iterable[Meter], argument: str) -> dict[str, Meter]:
-    """The meters by name; anything but a `Meter` is refused naming ``argument``."""
+    """The meters by name; anything but a `Meter` is refused naming ``argument``.
+
+    Names are unique, as `rk.meter` and `rk.rate` require: of two meters of one name (the
+    ready ``cpu`` in hours and one of the caller's in seconds) one would convert every
+    sample, silently, and a rating given the other would read the values in its unit.
+    """
     found: dict[str, Meter] = {}
     # one Meter, or None, is no list of them; another iterable is read once, named
     for meter in collection(meters, argument, accepted="a list of Meter values"):
         if not isinstance(meter, Meter):
             raise RatekitTypeError(f"{argument} must be Meter values, not {show(meter)}.")
+        if meter.name in found:
+            raise RatekitTypeError(
+                f"{argument} holds two meters named {meter.name!r} ({show(found[meter.name])} "
+                f"and {show(meter)}); meter names are unique: give one meter of each name, "
+                "the one you rate with."
+            )
         found[meter.name] = meter
     return found
 
