@@ -29,6 +29,7 @@ from ratekit.records import Event, Sample
 from . import _reading as r
 
 __all__ = [
+    "NOVA_VM_STATES",
     "Described",
     "Earlier",
     "description",
@@ -114,24 +115,24 @@ def flavor_by_name(metadata: dict[str, object]) -> dict[str, object]:
 #: vm_state in lower case (as Nova's API lists it, or guessed from libvirt's power state
 #: when it discovers instances through libvirt); the power-state words of its libvirt
 #: inspector (``running``, ``shutdown``, ...) and the API's upper case are read too.
+#: Nova's vm_states (``nova/compute/vm_states.py``): the words its notifications write.
+NOVA_VM_STATES: Final = (
+    "active",
+    "building",
+    "paused",
+    "suspended",
+    "stopped",
+    "rescued",
+    "resized",
+    "soft_deleted",
+    "deleted",
+    "error",
+    "shelved",
+    "shelved_offloaded",
+)
+
 _NOVA_STATES: Final[Mapping[str, str]] = {
-    **{
-        state: state
-        for state in (
-            "active",
-            "building",
-            "paused",
-            "suspended",
-            "stopped",
-            "rescued",
-            "resized",
-            "soft_deleted",
-            "deleted",
-            "error",
-            "shelved",
-            "shelved_offloaded",
-        )
-    },
+    **{state: state for state in NOVA_VM_STATES},
     "running": "active",
     "blocked": "active",
     "pending": "building",

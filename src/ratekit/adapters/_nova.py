@@ -17,7 +17,7 @@ from ratekit.errors import BadRecordError
 from ratekit.records import Event, EventKind
 
 from . import _reading as r
-from ._describe import description, nova_state
+from ._describe import NOVA_VM_STATES, description, nova_state
 
 __all__ = ["instance_notifications"]
 
@@ -119,8 +119,16 @@ def _check_sizes(
     if payload.get("state") is not None:
         # the vm_state the ready meters read: a word in another case (or a libvirt power
         # state) would leave a running instance unbilled, without a word
-        attributes["state"] = r.text(payload, "state", where, _NOTIFICATION)
-        attributes.update(nova_state({"state": attributes["state"]}))
+        written = r.text(payload, "state", where, _NOTIFICATION)
+        attributes.update(nova_state({"state": written}))
+        if attributes["state"] not in NOVA_VM_STATES:
+            # a word no vm_state reads as (' active', 'actve') would bill a running
+            # instance as not running, without a word: refused at its field
+            raise BadRecordError(
+                f"{_NOTIFICATION} {r.at(where, 'state')} is {r.show(written)}, not one of Nova's "
+                f"vm_states: {', '.join(map(repr, NOVA_VM_STATES))} (in any case; a libvirt "
+                "power state such as 'running' or 'shutoff' is read as its vm_state)."
+            )
     for key in _SIZES:
         if payload.get(key) is not None:
             attributes[key] = r.count(payload, key, where, _NOTIFICATION)
