@@ -111,10 +111,6 @@ def flavor_by_name(metadata: dict[str, object]) -> dict[str, object]:
     return out
 
 
-#: Ceilometer's instance ``state`` words, by their Nova vm_state. Ceilometer writes the
-#: vm_state in lower case (as Nova's API lists it, or guessed from libvirt's power state
-#: when it discovers instances through libvirt); the power-state words of its libvirt
-#: inspector (``running``, ``shutdown``, ...) and the API's upper case are read too.
 #: Nova's vm_states (``nova/compute/vm_states.py``): the words its notifications write.
 NOVA_VM_STATES: Final = (
     "active",
@@ -131,6 +127,10 @@ NOVA_VM_STATES: Final = (
     "shelved_offloaded",
 )
 
+#: Ceilometer's instance ``state`` words, by their Nova vm_state. Ceilometer writes the
+#: vm_state in lower case (as Nova's API lists it, or guessed from libvirt's power state
+#: when it discovers instances through libvirt); the power-state words of its libvirt
+#: inspector (``running``, ``shutdown``, ...) and the API's upper case are read too.
 _NOVA_STATES: Final[Mapping[str, str]] = {
     **{state: state for state in NOVA_VM_STATES},
     "running": "active",
