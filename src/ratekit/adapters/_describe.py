@@ -72,7 +72,7 @@ def description(
     return {key: item for key, item in value.items() if isinstance(key, str) and item is not None}
 
 
-def flavor_by_name(metadata: dict[str, object]) -> dict[str, object]:
+def flavor_by_name(metadata: dict[str, object], where: r.Position = "") -> dict[str, object]:
     """``metadata`` with its flavor written as Nova's notifications write it: by its name.
 
     Ceilometer writes the flavor as an object (``{"flavor": {"name": "m1.small", "vcpus": 1}}``,
@@ -80,7 +80,10 @@ def flavor_by_name(metadata: dict[str, object]) -> dict[str, object]:
     notifications as ``instance_type``, read as ``"flavor": "m1.small"``. Both describe one
     instance, and an update replaces a key: so the flavor's name becomes ``flavor`` and its
     other fields ``flavor_<field>`` (``flavor_vcpus``), where the metadata has no such key
-    already. A ``name`` that is not a non-empty string is kept as ``flavor_name``. O(size).
+    already. A ``name`` that is not a non-empty string is kept as ``flavor_name``. A field
+    given both in the object and flat with other values (``{"flavor": {"name": "m1"},
+    "flavor.name": "m2"}``) raises [`BadRecordError`][ratekit.BadRecordError] naming the
+    metadata at ``where``: keeping either would price the instance by a guess. O(size).
 
     Examples:
         >>> flavor_by_name({"flavor": {"id": "2", "name": "m1.small"}, "state": "active"})
@@ -96,19 +99,35 @@ def flavor_by_name(metadata: dict[str, object]) -> dict[str, object]:
         return metadata
     written = {key for key, value in metadata.items() if not flavor_key(key, value)}
     out: dict[str, object] = {}
+    given: dict[str, str] = {}  # a flavor field's name -> where the metadata gave it
     for key, value in metadata.items():
         if not flavor_key(key, value):
             out[key] = value
             continue
+        nested = isinstance(value, Mapping)
         fields = value.items() if isinstance(value, Mapping) else [(key[len("flavor.") :], value)]
         for field, item in fields:
             if field == "name" and isinstance(item, str) and item:
                 name = "flavor"
             else:
                 name = f"flavor_{field}"
-            if item is not None and name not in written:
-                out.setdefault(name, item)
+            if item is None or name in written:
+                continue
+            source = f"'flavor' object's {field!r}" if nested else f"flat key {key!r}"
+            if name in given and not _one_value(out[name], item):
+                raise BadRecordError(
+                    f"{_SAMPLE} {where or 'metadata'} gives the flavor's "
+                    f"{field!r} twice, {r.show(out[name])} as the {given[name]} and "
+                    f"{r.show(item)} as the {source}; give it once (or the same value in both)."
+                )
+            given.setdefault(name, source)
+            out.setdefault(name, item)
     return out
+
+
+def _one_value(first: object, second: object) -> bool:
+    """Whether two attribute values are one value, as descriptions compare them (1 is not True)."""
+    return type(first) is type(second) and first == second
 
 
 #: Nova's vm_states (``nova/compute/vm_states.py``): the words its notifications write.

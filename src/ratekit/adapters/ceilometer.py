@@ -321,7 +321,7 @@ def _metadata(metadata: object, where: r.Position) -> dict[str, object]:
     flavor = described.get("flavor")
     if isinstance(flavor, Mapping):
         described["flavor"] = r.mapping(flavor, r.at(where, "flavor"), _SAMPLE)
-    return nova_state(flavor_by_name(r.attributes(described, where, _SAMPLE)))
+    return nova_state(flavor_by_name(r.attributes(described, where, _SAMPLE), where))
 
 
 _GNOCCHI: Final = (
