@@ -194,6 +194,10 @@ def _created_at(data: Mapping[str, object], position: r.Position, what: str, gui
     return r.instant(data, "created_at", position, what)
 
 
+#: The fields every v3 usage event has at its top level, which a v2 one holds inside.
+_V3_HEAD: Final = ("guid", "created_at", "state")
+
+
 def _v2_head(
     item: Mapping[str, object], position: r.Position, what: str, states: Mapping[str, object]
 ) -> tuple[Mapping[str, object], r.Position, str, int, str]:
@@ -202,6 +206,15 @@ def _v2_head(
     The guid and ``created_at`` are read from ``metadata``; the state must be one of
     ``states``.
     """
+    both = [key for key in _V3_HEAD if key in item]
+    if both:
+        # a v3 event's own fields beside a v2 entity: reading either shape would drop
+        # what the other says (its guid, state, memory), without a word
+        raise BadRecordError(
+            f"{what} {position or 'the input'} has both the v2 shape (metadata, entity) and "
+            f"the v3 fields {', '.join(map(repr, both))}; an event is in one shape: give "
+            "either its v2 metadata and entity or its v3 fields."
+        )
     meta_at = r.at(position, "metadata")
     meta = r.mapping(item.get("metadata"), meta_at, what)
     where = r.at(position, "entity")
