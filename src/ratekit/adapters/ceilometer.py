@@ -239,11 +239,36 @@ _SAMPLE: Final = "Ceilometer sample"
 def _one_of(
     item: Mapping[str, object], keys: tuple[str, ...], position: r.Position, what: str
 ) -> str:
-    for key in keys:
-        if key in item:
-            return key
-    names = " or ".join(repr(key) for key in keys)
-    raise BadRecordError(f"{what} {position or 'the input'} has no {names}.")
+    found = [key for key in keys if key in item]
+    if not found:
+        names = " or ".join(repr(key) for key in keys)
+        raise BadRecordError(f"{what} {position or 'the input'} has no {names}.")
+    first = item[found[0]]
+    for other in found[1:]:
+        value = item[other]
+        if not _one_value(first, value):
+            # the shapes' names of one field (the publisher's and the API's) with other
+            # values: reading either would drop what the other says, without a word
+            raise BadRecordError(
+                f"{what} {position or 'the input'} gives {r.show(first)} as {found[0]!r} and "
+                f"{r.show(value)} as {other!r}, two names of one field in the shapes ratekit "
+                "reads; give one of them (or the same value in both)."
+            )
+    return found[0]
+
+
+def _one_value(first: object, second: object) -> bool:
+    """Whether two of a sample's values are one value: of one type and equal (1 is not True).
+
+    A caller's own objects whose comparison raises, or says something other than a bool,
+    are two values (the sample is then refused naming both, never left to raise).
+    """
+    if first is second:
+        return True
+    try:
+        return type(first) is type(second) and bool(first == second)
+    except Exception:  # a caller's __eq__ or __bool__ may raise anything
+        return False
 
 
 def _check_kind(
@@ -442,7 +467,11 @@ def samples(
             continue
         read.append(sample)
         # the v2 API's /v2/samples calls it "metadata" (flat: {"flavor.name": ...})
-        meta_key = "metadata" if "resource_metadata" not in item else "resource_metadata"
+        meta_key = (
+            _one_of(item, ("resource_metadata", "metadata"), position, _SAMPLE)
+            if ("resource_metadata" in item or "metadata" in item)
+            else "resource_metadata"
+        )
         metadata = item.get(meta_key) if describe else None
         if metadata is not None:
             # a sample without metadata (absent or null) says nothing of its resource:
