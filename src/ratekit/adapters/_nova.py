@@ -134,6 +134,14 @@ def _check_sizes(
             attributes[key] = r.count(payload, key, where, _NOTIFICATION)
 
 
+def _one_value(first: object, second: object) -> bool:
+    """Whether two payload values are one value: of one type and equal (1 is not True)."""
+    try:
+        return type(first) is type(second) and bool(first == second)
+    except Exception:  # a caller's __eq__ or __bool__ may raise anything: two values
+        return False
+
+
 def _notification(
     item: Mapping[str, object], position: r.Position, skip: bool, naive_utc: bool
 ) -> Event | None:
@@ -166,6 +174,16 @@ def _notification(
     resource = r.text(payload, "instance_id", payload_at, _NOTIFICATION)
     attributes: dict[str, object] = {}
     if kind != "delete":
+        flavor, named = payload.get("flavor"), payload.get("instance_type")
+        if flavor is not None and named is not None and not _one_value(flavor, named):
+            # instance_type is read as the flavor: a payload's own flavor beside it would be
+            # dropped without a word, and the instance priced by one of the two
+            raise BadRecordError(
+                f"{_NOTIFICATION} {payload_at} gives the flavor twice, "
+                f"{r.show(named)} as 'instance_type' and {r.show(flavor)} as 'flavor'; Nova's "
+                "legacy notifications name "
+                "it by instance_type: give that one."
+            )
         attributes = {
             _RENAMED.get(key, key): value
             for key, value in r.attributes(
