@@ -141,6 +141,11 @@ def _reconciled(book: Book, inventories: list[Inventory], full: set[Key], active
         )
 
 
+#: What a kept record's ``"too_late"`` anomaly says when it names the part it moves of a
+#: first reading from zero (`_rater_zero.kept()`).
+_STRETCH: Final = " moves the running stretch that the first reading from zero of "
+
+
 def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anomaly]:
     """The anomalies of metering from the kept cycles' start, but re-found applied parts.
 
@@ -177,6 +182,12 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
     closing, but the cycles billed it while they were kept, and what moved it since was
     said ``"too_late"``; whatever records that anomaly names (the inventory among them,
     when a record moved the closing). O(s) more for s compacted states then.
+
+    And so is a ``Counter(from_zero=True)`` meter's ``"late"`` change that names a record
+    whose feed named the share it moves of a first reading from zero
+    (`_rater_zero.kept()`: an event ordered by its ``seq`` before compacted events that
+    moves the reading's running stretch): metered again from the compacted state, the
+    same move reads as metering's change there, which named too would count it twice.
     """
     if base_us > rater._start_us:
         found = [a for a in usage.anomalies if a.kind != "before_span"]
@@ -211,7 +222,11 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
     timed = {item.name for item in rater._engine.meters if item._factor is not None}
     moved_by_events: set[str | None] = {*timed, *rater._reach.zero}
     idless: dict[Place, set[str | None]] = {}
+    zero = rater._reach.zero
+    stretched: set[tuple[str | None, str | None, str]] = set()
     for anomaly in (*rater._anomalies, *rater._anomalies_before):
+        if anomaly.kind == "too_late" and anomaly.meter in zero and _STRETCH in anomaly.message:
+            stretched.update((anomaly.account, anomaly.resource, i) for i in anomaly.record_ids)
         if anomaly.kind == "too_late":
             for record_id in anomaly.record_ids:
                 refused.setdefault(record_id, set()).add((anomaly.account, anomaly.resource))
@@ -246,13 +261,20 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
             return False  # (that late records change no quantity there: see stays())
         return a.meter in timed and a.at_us is not None and since <= a.at_us < base_us
 
+    def shared(a: Anomaly) -> bool:
+        # A first reading from zero's share that a kept record's feed named as it moved
+        # it (`_rater_zero.kept()`): metering finds that move before ``base_us`` again.
+        return a.meter in zero and not stretched.isdisjoint(
+            (a.account, a.resource, record_id) for record_id in a.record_ids
+        )
+
     if closed:
         found = _up_to_closings(rater, found, usage.late, closed, timed)
 
     def stays(a: Anomaly) -> bool:
         if a.kind != "late":
             return True
-        if closing(a):
+        if closing(a) or shared(a):
             return False
         if a.meter in timed and (a.account, a.resource) in idless_events:
             return True
