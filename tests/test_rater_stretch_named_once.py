@@ -115,3 +115,84 @@ def test_an_event_ordered_before_a_compacted_start_adds_up_for_a_first_reading(
     reports.append(rater.statement(_at(stated)))
     reports += [rater.feed([event]), rater.statement(END)]
     assert lines_and_named(reports, "cpu") == _batch([start, *samples, event], "cpu")
+
+
+@pytest.mark.parametrize(
+    ("at", "named", "kept"), [("03:00", "39.25", "117.75"), ("00:00", "157", "0")]
+)
+def test_a_first_reading_whose_stretch_a_kept_event_reopens_names_its_share(
+    at: str, named: str, kept: str
+) -> None:
+    # d deletes vm on 1 March 05:00 (seq 20; never started: nothing runs); stated at 3
+    # March 14:00, 1 March compacted. Then s, a START of 2 March 15:00 (seq 10), and u,
+    # an UPDATE of 1 March 23:00 (seq 0, 2 mb: too late, placed in the compacted state),
+    # and c, a first reading from zero of 157 s at 2 March 03:00. Batch orders u, s, d:
+    # u opens vm at 23:00, s finds it running, d takes 15:00 (out of order). c counts
+    # from 23:00, 157 s over 4 h: 39.25 on 1 March, 117.75 on 2 March. The compacted
+    # state has vm deleted (d after u), so c had no stretch there; s, kept, orders d
+    # after u and runs vm from 23:00: c's feed now names the 39.25 s before the kept
+    # cycles, which went unnamed (117.75 where batch bills 157). Read at 2 March 00:00,
+    # the whole 157 s lie on 1 March.
+    delete = rk.Event("a", "vm", "2026-03-01T05:00:00Z", kind="delete", id="d", seq=20)
+    start = rk.Event("a", "vm", "2026-03-02T15:00:00Z", {"mb": 2}, kind="start", id="s", seq=10)
+    update = rk.Event("a", "vm", "2026-03-01T23:00:00Z", {"mb": 2}, kind="update", id="u", seq=0)
+    reading = rk.Sample("a", "vm", "cpu", f"2026-03-02T{at}:00Z", 157, kind="counter", id="c")
+    rater = rk.Rater(PLAN, METERS, start=START)
+    reports: list[rk.Feed | rk.Statement] = [rater.feed([delete])]
+    reports.append(rater.statement("2026-03-03T14:00:00Z"))
+    reports += [rater.feed([start, update]), rater.feed([reading]), rater.statement(END)]
+    assert reports[-2].too_late == ("c",)
+    (said,) = reports[-2].anomalies
+    assert said.message == (
+        f"sample 'c' (cpu, 157 at 2026-03-02T{at}:00Z) reaches back before every cycle the "
+        "rater keeps: it counts from zero from the start of its resource's running stretch, "
+        "which a kept event ordered by its seq before compacted events puts before "
+        f"2026-03-02T00:00:00Z, and its part before 2026-03-02T00:00:00Z, {named} s, belonged "
+        "to cycles already compacted (or before the rater's start): not applied (the rest is)."
+    )
+    assert [line.quantity for line in reports[-1].lines if line.meter == "cpu"] == (
+        [Decimal(kept)] if kept != "0" else []
+    )
+    assert _parts(reports, "cpu") == [("too_late", Decimal(named))]
+    assert lines_and_named(reports, "cpu") == 157 == _batch([delete, start, update, reading], "cpu")
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(
+    ended=st.sampled_from(["delete", "stop"]),
+    end_hour=st.integers(0, 22),
+    opened=st.sampled_from(["update", "start"]),
+    open_hour=st.integers(1, 23),
+    start_hour=st.integers(24, 47),
+    reading_hour=st.integers(24, 47),
+    together=st.booleans(),
+)
+def test_a_first_reading_whose_stretch_a_kept_event_reopens_adds_up(
+    *,
+    ended: str,
+    end_hour: int,
+    opened: str,
+    open_hour: int,
+    start_hour: int,
+    reading_hour: int,
+    together: bool,
+) -> None:
+    # A STOP or DELETE on 1 March (seq 20), compacted; then a START on 2 March (seq 10)
+    # and an UPDATE or START on 1 March (seq 0, too late, placed), and a first reading
+    # from zero on 2 March, fed after them or with them. Batch orders the seq 0 event
+    # first, the seq 20 one last: the reading counts from the seq 0 event when it opens
+    # vm. The stream's lines of cpu plus every quantity named come to batch's.
+    end = rk.Event("a", "vm", _at(end_hour), kind=ended, id="d", seq=20)  # type: ignore[arg-type]
+    start = rk.Event("a", "vm", _at(start_hour), {"mb": 2}, kind="start", id="s", seq=10)
+    sooner = rk.Event("a", "vm", _at(open_hour), {"mb": 4}, kind=opened, id="u", seq=0)  # type: ignore[arg-type]
+    reading = rk.Sample("a", "vm", "cpu", _at(reading_hour), 96, kind="counter", id="c")
+    rater = rk.Rater(PLAN, METERS, start=START)
+    reports: list[rk.Feed | rk.Statement] = [rater.feed([end])]
+    reports.append(rater.statement(_at(62)))
+    if together:
+        reports.append(rater.feed([start, sooner, reading]))
+    else:
+        reports += [rater.feed([start, sooner]), rater.feed([reading])]
+    reports.append(rater.statement(END))
+    assert lines_and_named(reports, "cpu") == _batch([end, start, sooner, reading], "cpu")

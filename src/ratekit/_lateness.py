@@ -131,7 +131,8 @@ class CounterIndex:
 
         None when it does not. ``kept``: the kept records of its resource (a kept start,
         stop or delete before a ``from_zero`` counter's first reading begins its stretch
-        in the kept cycles). ``measure``: the part of the sample's quantity before
+        in the kept cycles; one whose ``seq`` orders it before the compacted events may
+        make a stretch there that the state has not, `reordering()`). ``measure``: the part of the sample's quantity before
         ``base_us`` and its unit, as metering counts it (None when its meter has no such
         part: an aggregation); when that part is zero, nothing is lost and there is no
         anomaly. O(1), or O(k) for the first reading of a ``from_zero`` counter, plus the
@@ -141,29 +142,12 @@ class CounterIndex:
         if sample.kind == "delta":
             if sample.since_us is None or sample.since_us >= base_us:
                 return None
-            start_us, after = sample.since_us, "its span starts"
+            start_us, after = sample.since_us, "its span starts at "
         elif sample.kind == "counter":
-            triple = (sample.account, sample.resource, sample.meter)
-            earliest = self.earliest.get(triple)
-            self.earliest[triple] = at_us if earliest is None else min(earliest, at_us)
-            baseline = self.baselines.get(triple)
-            if baseline is None or (earliest is not None and earliest < at_us):
+            counted = self._counted_from(sample, base_us, kept, measure)
+            if counted is None:
                 return None
-            start_us, previous = baseline
-            if triple in self.stretches:
-                # A kept start, stop or delete before it may end that stretch (not a
-                # restart of a running resource, nor a stop at its very instant): the
-                # measure, which meters the kept events with it, says; without one, it
-                # is taken to.
-                if measure is None and any(
-                    type(r) is Event and r.kind in _NEW_STRETCH and r.at_us <= at_us for r in kept
-                ):
-                    return None
-                after = "it counts from zero from the start of its resource's running stretch"
-            else:
-                after = "it counts from the previous reading" + (
-                    f" {previous!r}" if previous is not None else ""
-                )
+            start_us, after = counted
         else:
             return None
         part = f"the part of its quantity before {format_us(base_us)}"
@@ -180,7 +164,7 @@ class CounterIndex:
         return placed(
             "too_late",
             f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
-            f"before every cycle the rater keeps: {after} at {format_us(start_us)}, and "
+            f"before every cycle the rater keeps: {after}{format_us(start_us)}, and "
             f"{part} belonged to cycles already compacted (or before the rater's start): "
             f"not applied ({rest}).",
             () if sample.id is None else (sample.id,),
@@ -189,6 +173,64 @@ class CounterIndex:
             at_us,
             meter=None if measured is None else sample.meter,
             quantity=None if measured is None else measured[0],
+        )
+
+    def _counted_from(
+        self,
+        sample: Sample,
+        base_us: int,
+        kept: Sequence[Record],
+        measure: Callable[[Sample], tuple[Decimal, str] | None] | None,
+    ) -> tuple[int, str] | None:
+        """Where a counter reading counts from, said, if before ``base_us`` (`reaches_back()`).
+
+        The instant and the words before it; None when it counts from a kept reading or
+        from the kept cycles. O(1), or O(k) for a first reading of a ``zero`` meter.
+        """
+        triple = (sample.account, sample.resource, sample.meter)
+        at_us = sample.at_us
+        earliest = self.earliest.get(triple)
+        self.earliest[triple] = at_us if earliest is None else min(earliest, at_us)
+        baseline = self.baselines.get(triple)
+        if earliest is not None and earliest < at_us:
+            return None
+        if baseline is None:
+            if measure is None or not self.reordering(sample, kept):
+                return None
+            # No stretch in the state, but a kept event ordered by its seq before the
+            # state's events runs them again, and may make one there (from a compacted
+            # START or UPDATE): the measure, which meters them, says.
+            return base_us, (
+                "it counts from zero from the start of its resource's running stretch, "
+                "which a kept event ordered by its seq before compacted events puts before "
+            )
+        start_us, previous = baseline
+        if triple not in self.stretches:
+            shown = "" if previous is None else f" {previous!r}"
+            return start_us, f"it counts from the previous reading{shown} at "
+        # A kept start, stop or delete before it may end that stretch (not a restart of
+        # a running resource, nor a stop at its very instant): the measure, which meters
+        # the kept events with it, says; without one, it is taken to.
+        if measure is None and any(
+            type(r) is Event and r.kind in _NEW_STRETCH and r.at_us <= at_us for r in kept
+        ):
+            return None
+        return start_us, "it counts from zero from the start of its resource's running stretch at "
+
+    def reordering(self, sample: Sample, kept: Sequence[Record]) -> bool:
+        """Whether a kept event of ``sample``'s resource is ordered before compacted ones.
+
+        Such an event (its ``seq`` below the last one of the compacted cycles) has the
+        state's events applied again after it, and may make a running stretch there
+        where the state has none (a DELETE it puts after a compacted UPDATE, say): a
+        first reading from zero with no stretch in the state may then count from
+        before the kept cycles. Only for a ``zero`` meter. O(k) for k kept records.
+        """
+        if sample.meter not in self.zero:
+            return False
+        compacted = self.seqs.get((sample.account, sample.resource))
+        return compacted is not None and any(
+            type(r) is Event and r.seq is not None and r.seq < compacted for r in kept
         )
 
     def unordered(self, event: Event) -> bool:

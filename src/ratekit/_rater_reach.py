@@ -123,8 +123,9 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
     later: list[Record] = [
         r for r in kept if type(r) is Sample and r.meter == name and r.kind == "counter"
     ]
-    if (*key, name) in rater._reach.stretches:
-        # Where its stretch ends: a kept event, or a kept inventory that closes it.
+    if (*key, name) in rater._reach.stretches or rater._reach.reordering(sample, kept):
+        # Where its stretch ends (or, ordered by its seq before the compacted events,
+        # where it begins): a kept event, or a kept inventory that closes it.
         later += [r for r in kept if type(r) is Event]
         later += closers(rater, max([sample.at_us, *(r.at_us for r in later)]))
     end = max([sample.at_us, *(r.at_us for r in later)]) + 1
