@@ -22,8 +22,10 @@ from . import _rater_store as _store
 from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
-from ._normalize import label
+from ._normalize import RUNNING, label
 from ._rater_assigned import Segments, pieces, running_within
+from ._rater_stretch import timeline
+from ._timelines import Timeline
 from .policies import Meter
 from .pricebook import Plan
 from .records import Anomaly, Inventory
@@ -170,7 +172,11 @@ def closes_back(
 
 
 def _clipped(
-    meters: Mapping[str, Meter], segments: Segments | None, row: UsageRow, until_us: int
+    meters: Mapping[str, Meter],
+    segments: Segments | None,
+    row: UsageRow,
+    until_us: int,
+    lines: tuple[Timeline | None, Timeline | None] | None = None,
 ) -> Decimal:
     """The quantity of ``row`` before ``until_us``, inside its span (see `clipped()`). O(a).
 
@@ -186,12 +192,48 @@ def _clipped(
             part = running_within(item, description, (start, until_us), segments, account)
             part = ZERO if part is None else part  # none of its plan's time before it
             return part if row.quantity >= 0 else part.copy_negate()
+        if lines is not None:  # the change, as the two timelines run it up to the closing
+            old, new = lines
+            span = (start, until_us)
+            return CONTEXT.subtract(
+                _running_in(item, new, row, span, segments),
+                _running_in(item, old, row, span, segments),
+            )
     planned = sum(hi - lo for lo, hi in pieces(segments, account, start, end))
     if not planned:
         return ZERO
     before = sum(hi - lo for lo, hi in pieces(segments, account, start, until_us))
     share = CONTEXT.divide(Decimal(before), Decimal(planned))
     return CONTEXT.multiply(row.quantity, share)
+
+
+def _running_in(
+    item: Meter,
+    line: Timeline | None,
+    row: UsageRow,
+    span: tuple[int, int],
+    segments: Segments | None,
+) -> Decimal:
+    """What time meter ``item`` measures of ``line`` running under ``row``'s description in ``span``.
+
+    Over the parts where ``row``'s account has a plan, as metering measures each running
+    piece (`running_within()`). O(p) for p pieces of ``line``.
+    """
+    total = ZERO
+    if line is None:
+        return total
+    starts, description = line.starts, dict(row.description)
+    for index, since in enumerate(starts):
+        until = starts[index + 1] if index + 1 < len(starts) else span[1]
+        lo, hi = max(since, span[0]), min(until, span[1])
+        if lo >= hi or line.statuses[index] != RUNNING:
+            continue
+        if dict(line.descriptions[index]) != description:
+            continue
+        part = running_within(item, row.description, (lo, hi), segments, row.account)
+        if part is not None:
+            total = CONTEXT.add(total, part)
+    return total
 
 
 def placed_closing(
@@ -221,28 +263,40 @@ def placed_closing(
     return _closings.placed_closing(judged, state, new, kept, rater._base_us)
 
 
-def clipped(rater: Rater, rows: Iterable[UsageRow], until_us: int | None) -> list[UsageRow]:
+def clipped(
+    rater: Rater,
+    rows: Iterable[UsageRow],
+    until_us: int | None,
+    states: tuple[ResourceState, ResourceState] | None = None,
+) -> list[UsageRow]:
     """``rows`` up to ``until_us`` (all of them when None): the part before a closing.
 
     A row of a time meter across it is metered again up to it, as batch metering meters
     a piece that the closing ends (`_metering_time.running()`: exact, rounded as its
-    rows are, where a share of the row in proportion to time may not be); a row of
-    another meter (a first reading from zero spread over running time) keeps its share
-    in proportion to time. The rows are metering's late rows, which keep only the time
-    where their account has a plan (what falls outside was charged by neither: an
-    ``"unpriced"`` anomaly of rating), and so is the part kept. O(n).
+    rows are, where a share of the row in proportion to time may not be): where the row
+    is one running piece, from the row; where it is a change of several (a START that
+    moves a piece's start, which an UPDATE after it re-describes), from ``states``, the
+    compacted state before and after the change, whose timelines run each piece, the
+    new less the old. A row of another meter (a first reading from zero spread over
+    running time), or of a time meter of several pieces without ``states``, keeps its
+    share in proportion to time. The rows are metering's late rows, which keep only the
+    time where their account has a plan (what falls outside was charged by neither: an
+    ``"unpriced"`` anomaly of rating), and so is the part kept. O(n), or O(n p) for p
+    pieces of the timelines.
     """
     if until_us is None:
         return list(rows)
     meters = {item.name: item for item in rater._engine.meters if item._factor is not None}
     segments = rater._engine.segments
+    lines = None if states is None else (timeline(states[0]), timeline(states[1]))
     out = []
     for row in rows:
         start, end = row.span.start_us, row.span.end_us
         if end <= until_us:
             out.append(row)
         elif start < until_us:
-            out.append(attrs.evolve(row, quantity=_clipped(meters, segments, row, until_us)))
+            part = _clipped(meters, segments, row, until_us, lines)
+            out.append(attrs.evolve(row, quantity=part))
     return out
 
 

@@ -152,7 +152,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     # Metering's late rows are per meter, cycle and description: what the event moves
     # from one description to another (a re-description, a DELETE its seq moves) is
     # taken back under the one and added under the other, each priced otherwise.
-    rows = _accounts.clipped(rater, usage.late, until)
+    rows = _accounts.clipped(rater, usage.late, until, (state, new))
     changed = new != state
     if changed:
         kept = rater._by_key.get(key, ())

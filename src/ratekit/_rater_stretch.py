@@ -28,7 +28,7 @@ from ._metering_carry import restore
 from ._resource_state import ResourceState, _restated
 from .records import Event, Inventory, Sample
 
-__all__ = ["carried", "carried_where_counted", "stretch_start", "whole_timeline"]
+__all__ = ["carried", "carried_where_counted", "stretch_start", "timeline", "whole_timeline"]
 
 Record = Event | Sample | Inventory
 
@@ -43,6 +43,14 @@ def _line(state: ResourceState | None, account: str, resource: str) -> _t.Timeli
     base = state.base
     line = None if base is None else restore(base)
     return _t.build_timeline(account, resource, history, (), (), _n.Anomalies(), line)
+
+
+def timeline(state: ResourceState) -> _t.Timeline | None:
+    """``state``'s timeline as metering restores it (its base, then its history).
+
+    None when it has neither. O(h log h) for h events of history.
+    """
+    return _line(state, state.account, state.resource)
 
 
 def stretch_start(state: ResourceState) -> int | None:
