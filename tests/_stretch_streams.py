@@ -1,17 +1,18 @@
 """Random streams of sequenced events, last_seen inventories and both kinds of counter.
 
-One or two resources of one account on daily UTC cycles over five days: events (start,
-update, stop, delete; a size ``mb`` of 2 or 4) whose ``seq`` is in time order or
-shuffled, a plain counter (``bytes``, with a reset now and then) and a first reading
-from zero (``cpu``), ``last_seen`` inventories (of everything or of the account) that
-list some resources. Records arrive each up to 6, 30 or 60 hours late, in batches of
-one to three, with statements at watermarks that follow the arrivals and a horizon of
-0, 1 or 3 hours, so that some come too late; a restore (through JSON or pickle) now and
-then. The check (`check_stretch_law`): per resource, meter and price entry (one per
-size), the stream's lines plus the quantities its ``"late"`` and ``"too_late"``
-anomalies name, each under the entry its description prices, are one batch
-``rate()``, but for a resource one of them says is not applied or in doubt (a
-documented limit, with no quantity).
+One or two resources of one account on daily UTC cycles, records over four days and
+rated over six: events (start, update, stop, delete; a size ``mb`` of 2 or 4) whose
+``seq`` is in time order or shuffled, a plain counter (``bytes``, with a reset now and
+then) and a first reading from zero (``cpu``), ``last_seen`` inventories (of everything
+or of the account) that list some resources. Records arrive each up to 6, 30 or 60
+hours late, in batches of one to three, with statements at watermarks that follow the
+arrivals and a horizon of 0, 1 or 3 hours, so that some come too late; a restore
+(through JSON or pickle) now and then. The check (`differences()`): per resource, meter
+and price entry (one per size), the stream's lines plus the quantities its ``"late"``
+and ``"too_late"`` anomalies name, each under the entry its description prices, are one
+batch ``rate()``, but for a resource one of them leaves as it stands (a documented
+limit: not placed, with no quantity) or in doubt (an event an inventory compacted since
+may have closed).
 """
 
 from __future__ import annotations

@@ -132,10 +132,10 @@ class CounterIndex:
         None when it does not. ``kept``: the kept records of its resource (a kept start,
         stop or delete before a ``from_zero`` counter's first reading begins its stretch
         in the kept cycles; one whose ``seq`` orders it before the compacted events may
-        make a stretch there that the state has not, `reordering()`). ``measure``: the part of the sample's quantity before
-        ``base_us`` and its unit, as metering counts it (None when its meter has no such
-        part: an aggregation); when that part is zero, nothing is lost and there is no
-        anomaly. O(1), or O(k) for the first reading of a ``from_zero`` counter, plus the
+        make a stretch there that the state has not, `reordering()`). ``measure``: the
+        part of the sample's quantity before ``base_us`` and its unit, as metering counts
+        it (None when its meter has no such part: an aggregation); when that part is
+        zero, nothing is lost and there is no anomaly. O(1), or O(k) for the first reading of a ``from_zero`` counter, plus the
         measure.
         """
         at_us = sample.at_us
