@@ -21,6 +21,7 @@ from ._instants import format_us, from_us
 from ._rater_assigned import running_within
 from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_parts import refigured
+from ._rater_redescribed import redescribed
 from ._rater_said import Place, named
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
@@ -64,7 +65,7 @@ def advance(
         usage = engine.meter(rater._records.values(), base, as_of_us, rater._state, own_clocks=True)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
-        return _ahead(rater, usage, base, as_of_us), None, None
+        return _ahead(rater, usage, base, as_of_us, None), None, None
     full = redo | rater._sticky
     changed: set[tuple[str, str]] = set()
     if as_of_us > prev:
@@ -76,7 +77,7 @@ def advance(
         usage = engine.meter(records, base, as_of_us, states, own_clocks=True)
         book.as_of_us = as_of_us  # before replace(): the rows ending there come last
         book.replace(usage, full)
-        anomalies.extend(_ahead(rater, usage, base, as_of_us))
+        anomalies.extend(_ahead(rater, usage, base, as_of_us, full))
     book.as_of_us = as_of_us
     return anomalies, full, changed | full
 
@@ -146,7 +147,9 @@ def _reconciled(book: Book, inventories: list[Inventory], full: set[Key], active
 _STRETCH: Final = " moves the running stretch that the first reading from zero of "
 
 
-def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anomaly]:
+def _ahead(
+    rater: Rater, usage: Usage, base_us: int, as_of_us: int, metered: set[Key] | None
+) -> list[Anomaly]:
     """The anomalies of metering from the kept cycles' start, but re-found applied parts.
 
     Metered from its state at ``base_us``, a counter reading (or a delta over a span)
@@ -288,7 +291,8 @@ def _ahead(rater: Rater, usage: Usage, base_us: int, as_of_us: int) -> list[Anom
             return (a.account, a.resource, a.meter) not in places
         return a.record_ids not in behind or named(a, refused) or not early.isdisjoint(a.record_ids)
 
-    return [a for a in found if stays(a)]
+    kept = [a for a in found if stays(a)]
+    return redescribed(rater, usage, (base_us, as_of_us), metered, kept)
 
 
 def _early(rater: Rater, base_us: int, as_of_us: int) -> tuple[set[str], set[Place]]:

@@ -1,0 +1,159 @@
+"""What an event ordered before compacted ones describes anew of a plain counter's increments.
+
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_advance._ahead()`). A
+kept event whose ``seq`` orders it before the events of a compacted state has the
+resource metered again from that state at each statement, and the state's events
+applied again after it: what the compacted cycles billed of the resource changes, and
+metering's ``"late"`` changes before the kept cycles name it, per meter, cycle and
+description. A plain counter (`Counter()`) counts from its readings, wherever the
+events are, but each increment is priced under the description in force where it
+falls: the event may describe it anew. Metered from the compacted state, an increment
+between two of its readings moves from the old description to the new one (taken back
+and added); but one that a kept reading counts across the kept cycles' start was applied
+while its cycles were kept, and metering finds its part before them again, under the
+new description alone, as if it were new. So the parts of such a resource's plain
+counters are what metering finds with its kept records less what it finds without the
+events ordered before the state's (what the cycles billed, as they were kept): per
+meter, cycle and description, the move and nothing else.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from ._anomalies import placed
+from ._decimals import CONTEXT, tidy
+from ._instants import format_us
+from ._rater_book import restricted
+from ._sample_policies import Counter
+from ._shown import show
+from .records import Anomaly, Event, Inventory, Sample
+from .usage import Usage, UsageRow
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["redescribed"]
+
+Record = Event | Sample | Inventory
+#: A part: meter, the cycle's start and end, and the description as shown.
+_Part: typing.TypeAlias = tuple[str, int, int, str]
+
+
+def _reordering(record: Record, seq: int) -> bool:
+    """Whether ``record`` is an event whose ``seq`` orders it before a state's last one. O(1)."""
+    return type(record) is Event and record.seq is not None and record.seq < seq
+
+
+def redescribed(
+    rater: Rater,
+    usage: Usage,
+    span: tuple[int, int],
+    metered: typing.AbstractSet[tuple[str, str]] | None,
+    found: Sequence[Anomaly],
+) -> list[Anomaly]:
+    """``found``, with the plain counters' parts of the resources such an event reorders.
+
+    ``usage``: the resources ``metered`` (None: all of them) over ``span`` (from the kept
+    cycles' start to the watermark) from their compacted states, as the statement meters
+    them. For each of them with a kept event ordered by its ``seq`` before its compacted
+    state's events, its plain counters' ``"late"`` changes before the kept cycles are
+    those of ``usage`` less those of metering it so without such events; the others of
+    ``found`` stand as they are. O(1) when no resource has such an event, else O(k) for
+    the k kept records of each such resource, and metering them.
+    """
+    engine = rater._engine
+    counters = frozenset(
+        item.name
+        for item in engine.meters
+        if isinstance(item.policy, Counter) and not item.policy.from_zero
+    )
+    if not counters:
+        return list(found)
+    seqs = rater._reach.seqs
+    keys: dict[tuple[str, str], Sequence[Record]] = {}
+    for key, kept in rater._by_key.items():
+        seq = seqs.get(key)
+        if metered is not None and key not in metered:
+            continue
+        if seq is not None and any(_reordering(r, seq) for r in kept):
+            keys[key] = kept
+    if not keys:
+        return list(found)
+    out = [
+        a
+        for a in found
+        if not (
+            a.kind == "late"
+            and a.meter in counters
+            and a.quantity is not None
+            and (a.account, a.resource) in keys
+        )
+    ]
+    base_us, as_of_us = span
+    for key, records in sorted(keys.items()):
+        state = rater._reach.states.get(key)
+        if state is None:
+            continue
+        seq = typing.cast(int, seqs.get(key))
+        mine = [r for r in usage.late if (r.account, r.resource) == key]
+        # Its events and the samples of those meters: the others change nothing there.
+        before = [
+            r
+            for r in records
+            if not _reordering(r, seq) and (type(r) is not Sample or r.meter in counters)
+        ]
+        listed = restricted(rater._inventories, {key})
+        old = engine.meter(
+            [*before, *listed], base_us, as_of_us, [state], counters, own_clocks=True
+        ).late
+        out += _parts(rater, mine, old, counters, base_us)
+    return out
+
+
+def _parts(
+    rater: Rater,
+    new: Iterable[UsageRow],
+    old: Iterable[UsageRow],
+    counters: frozenset[str],
+    base_us: int,
+) -> list[Anomaly]:
+    """The ``"late"`` changes of ``new`` less ``old``, per meter, cycle and description. O(r)."""
+    sums: dict[_Part, tuple[Decimal, UsageRow]] = {}
+    for sign, rows in ((1, new), (-1, old)):
+        for row in rows:
+            if row.meter not in counters or row.span.end_us > base_us:
+                continue
+            part = (row.meter, row.cycle.start_us, row.cycle.end_us, show(dict(row.description)))
+            quantity = row.quantity if sign > 0 else row.quantity.copy_negate()
+            was = sums.get(part)
+            if was is None:
+                sums[part] = (quantity, row)
+            else:
+                start = min(was[1].span.start_us, row.span.start_us)
+                wider = was[1] if was[1].span.start_us == start else row
+                sums[part] = (CONTEXT.add(was[0], quantity), wider)
+    out = []
+    for (meter, _, _, shown), (change, row) in sorted(sums.items()):
+        if not change:
+            continue
+        unit = rater._engine.unit(meter)
+        quantity = tidy(change)
+        out.append(
+            placed(
+                "late",
+                f"late records of {row.resource!r} of {row.account!r} change meter {meter!r} "
+                f"by {quantity} {unit} under description {shown} over "
+                f"{format_us(row.span.start_us)}..{format_us(row.span.end_us)}, before what "
+                "was already metered: see Usage.late.",
+                tuple(i for i in row.record_ids if i),
+                row.account,
+                row.resource,
+                row.span.start_us,
+                meter=meter,
+                quantity=quantity,
+            )
+        )
+    return out
