@@ -2,8 +2,8 @@
 
 The tests of the Nova reading (``ceilometer.instance_notifications``) build their feeds
 from this one shape: instance ``vm-1`` of project ``p-1``, an ``m1.small`` of 1 vCPU and
-2048 MB unless ``payload`` says otherwise. ``payload`` adds fields (``state``,
-``root_gb``, ``image_meta``) or replaces the defaults.
+2048 MB (a creation ``active``, as Nova writes it) unless ``payload`` says otherwise.
+``payload`` adds fields (``state``, ``root_gb``, ``image_meta``) or replaces the defaults.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def notification(
             "instance_type": "m1.small",
             "vcpus": 1,
             "memory_mb": 2048,
+            **({"state": "active"} if event_type == "create.end" else {}),
             **payload,
         },
     }

@@ -46,9 +46,7 @@ _ANEW = "counter described anew"
 _AT_CLOSING = "reading at a closing"
 #: The streams of SEEDS that differ from batch, by kind.
 PINNED: dict[int, str] = {
-    **dict.fromkeys(
-        (253, 890, 979, 1985, 2093, 2122, 2267, 2304, 2639, 3648), _CLOSING
-    ),
+    **dict.fromkeys((253, 890, 979, 1985, 2093, 2122, 2267, 2304, 2639, 3648), _CLOSING),
     **dict.fromkeys((600, 898, 1844, 2165, 2548, 3294), _ANEW),
     1563: _AT_CLOSING,
 }

@@ -199,6 +199,14 @@ def _notification(
                     f"{_NOTIFICATION} {r.at(payload_at, source)} is missing; a {action} "
                     "notification must describe the instance (flavor, vCPUs, memory)."
                 )
+        if kind == "start" and "state" not in attributes:
+            # the ready meters would read the instance as not running, and bill none of
+            # its hours without a word (Nova's create.end always carries its vm_state)
+            raise BadRecordError(
+                f"{_NOTIFICATION} {r.at(payload_at, 'state')} is missing; a {action} "
+                "notification must give the instance's vm_state ('active' once it runs, as "
+                "Nova writes it), which the ready meters read to bill its hours."
+            )
     return r.build(
         position,
         lambda: Event(account, resource, at, attributes, kind=kind, id=record_id, seq=seq),
