@@ -26,6 +26,8 @@ import typing
 from collections.abc import Iterable
 from decimal import Decimal
 
+from tests._seq_plan import METERS
+
 import ratekit as rk
 from ratekit._instants import format_us, to_us
 
@@ -34,10 +36,6 @@ DAY_US = 24 * HOUR_US
 T0 = to_us("2026-03-01T00:00:00Z")
 END = T0 + 6 * DAY_US
 
-HOURS = rk.Meter("hours", "hour", rk.OnOff())
-BYTES = rk.Meter("bytes", "B", rk.Counter())
-CPU = rk.Meter("cpu", "s", rk.Counter(from_zero=True))
-METERS = [HOURS, BYTES, CPU]
 #: One entry per meter and size: ``x0`` (no size), ``x2`` and ``x4`` (2 and 4 ``mb``).
 PLAN = rk.Plan(
     "p",
