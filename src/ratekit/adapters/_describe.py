@@ -114,7 +114,7 @@ def flavor_by_name(metadata: dict[str, object], where: r.Position = "") -> dict[
             if item is None or name in written:
                 continue
             source = f"'flavor' object's {field!r}" if nested else f"flat key {key!r}"
-            if name in given and not _one_value(out[name], item):
+            if name in given and not r.one_value(out[name], item):
                 raise BadRecordError(
                     f"{_SAMPLE} {where or 'metadata'} gives the flavor's "
                     f"{field!r} twice, {r.show(out[name])} as the {given[name]} and "
@@ -123,11 +123,6 @@ def flavor_by_name(metadata: dict[str, object], where: r.Position = "") -> dict[
             given.setdefault(name, source)
             out.setdefault(name, item)
     return out
-
-
-def _one_value(first: object, second: object) -> bool:
-    """Whether two attribute values are one value, as descriptions compare them (1 is not True)."""
-    return type(first) is type(second) and first == second
 
 
 #: Nova's vm_states (``nova/compute/vm_states.py``): the words its notifications write.

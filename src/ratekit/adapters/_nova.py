@@ -134,14 +134,6 @@ def _check_sizes(
             attributes[key] = r.count(payload, key, where, _NOTIFICATION)
 
 
-def _one_value(first: object, second: object) -> bool:
-    """Whether two payload values are one value: of one type and equal (1 is not True)."""
-    try:
-        return type(first) is type(second) and bool(first == second)
-    except Exception:  # a caller's __eq__ or __bool__ may raise anything: two values
-        return False
-
-
 def _notification(
     item: Mapping[str, object], position: r.Position, skip: bool, naive_utc: bool
 ) -> Event | None:
@@ -175,7 +167,7 @@ def _notification(
     attributes: dict[str, object] = {}
     if kind != "delete":
         flavor, named = payload.get("flavor"), payload.get("instance_type")
-        if flavor is not None and named is not None and not _one_value(flavor, named):
+        if flavor is not None and named is not None and not r.one_value(flavor, named):
             # instance_type is read as the flavor: a payload's own flavor beside it would be
             # dropped without a word, and the instance priced by one of the two
             raise BadRecordError(

@@ -43,6 +43,7 @@ __all__ = [
     "meter_named",
     "meters_by_name",
     "number",
+    "one_value",
     "optional_text",
     "raised",
     "reading",
@@ -87,6 +88,22 @@ class _Short(reprlib.Repr):
 
 
 _SHORT: Final = _Short()
+
+
+def one_value(first: object, second: object) -> bool:
+    """Whether a payload gives one value twice: of one type and equal (1 is not True).
+
+    Where a payload gives a field under two names (or two forms), the adapters read it
+    when both say the same. A caller's own objects whose comparison raises, or says
+    something other than a bool, are two values (the payload is then refused naming
+    both, never left to raise). O(1) plus the comparison.
+    """
+    if first is second:
+        return True
+    try:
+        return type(first) is type(second) and bool(first == second)
+    except Exception:  # a caller's __eq__ or __bool__ may raise anything
+        return False
 
 
 def show(value: object) -> str:

@@ -246,7 +246,7 @@ def _one_of(
     first = item[found[0]]
     for other in found[1:]:
         value = item[other]
-        if not _one_value(first, value):
+        if not r.one_value(first, value):
             # the shapes' names of one field (the publisher's and the API's) with other
             # values: reading either would drop what the other says, without a word
             raise BadRecordError(
@@ -255,20 +255,6 @@ def _one_of(
                 "reads; give one of them (or the same value in both)."
             )
     return found[0]
-
-
-def _one_value(first: object, second: object) -> bool:
-    """Whether two of a sample's values are one value: of one type and equal (1 is not True).
-
-    A caller's own objects whose comparison raises, or says something other than a bool,
-    are two values (the sample is then refused naming both, never left to raise).
-    """
-    if first is second:
-        return True
-    try:
-        return type(first) is type(second) and bool(first == second)
-    except Exception:  # a caller's __eq__ or __bool__ may raise anything
-        return False
 
 
 def _check_kind(
