@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._ceilometer import cpu
 
 import ratekit as rk
 from ratekit.adapters import borel, ceilometer
@@ -24,24 +25,9 @@ MONTHLY = rk.cycles.monthly(tz="UTC")
 CPU_SECONDS = rk.Meter("cpu", "s", rk.Counter())
 
 
-def _cpu(message_id: str, at: str, volume: int) -> dict[str, object]:
-    return {
-        "message_id": message_id,
-        "counter_name": "cpu",
-        "counter_type": "cumulative",
-        "counter_unit": "ns",
-        "counter_volume": volume,
-        "project_id": "p-1",
-        "resource_id": "vm-1",
-        "user_id": "u-1",
-        "timestamp": at,
-        "source": "openstack",
-    }
-
-
 READINGS = [
-    _cpu("s1", "2026-03-02T08:00:00", 0),
-    _cpu("s2", "2026-03-02T10:00:00", 7_200_000_000_000),
+    cpu("s1", "2026-03-02T08:00:00", 0),
+    cpu("s2", "2026-03-02T10:00:00", 7_200_000_000_000),
 ]
 
 

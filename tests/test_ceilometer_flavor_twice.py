@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._ceilometer import cpu
 
 import ratekit as rk
 from ratekit.adapters import ceilometer
@@ -22,25 +23,9 @@ from ratekit.adapters import ceilometer
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 
 
-def _cpu(message_id: str, at: str, volume: int, metadata: dict[str, object]) -> dict[str, object]:
-    return {
-        "message_id": message_id,
-        "counter_name": "cpu",
-        "counter_type": "cumulative",
-        "counter_unit": "ns",
-        "counter_volume": volume,
-        "project_id": "p-1",
-        "resource_id": "vm-1",
-        "user_id": "u-1",
-        "timestamp": at,
-        "source": "openstack",
-        "resource_metadata": metadata,
-    }
-
-
 def _described(metadata: dict[str, object]) -> list[rk.Event | rk.Sample]:
     return ceilometer.samples(
-        [_cpu("s1", "2026-03-02T08:00:00", 0, metadata)],
+        [cpu("s1", "2026-03-02T08:00:00", 0, resource_metadata=metadata)],
         meters=[ceilometer.CPU_HOURS],
         naive_utc=True,
         describe=True,

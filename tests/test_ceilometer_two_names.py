@@ -16,23 +16,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._ceilometer import cpu
 
 import ratekit as rk
 from ratekit.adapters import ceilometer
 
-READING: dict[str, object] = {
-    "message_id": "s1",
-    "counter_name": "cpu",
-    "counter_type": "cumulative",
-    "counter_unit": "ns",
-    "counter_volume": 3_600_000_000_000,
-    "project_id": "p-1",
-    "resource_id": "vm-1",
-    "user_id": "u-1",
-    "timestamp": "2026-03-02T08:00:00",
-    "source": "openstack",
-    "resource_metadata": {"flavor": {"name": "m1.small"}},
-}
+READING = cpu(
+    "s1",
+    "2026-03-02T08:00:00",
+    3_600_000_000_000,
+    resource_metadata={"flavor": {"name": "m1.small"}},
+)
 #: each field's other name, in the API's shape, with a value of its own
 OTHER = {
     "counter_name": ("name", "memory"),
