@@ -40,6 +40,7 @@ __all__ = [
     "late_changes",
     "late_cycles",
     "late_increment",
+    "late_message",
     "late_rows",
     "late_time",
     "pending_spread_again",
@@ -323,6 +324,20 @@ def _within(parts: Sequence[tuple[int, int]], t_us: int) -> bool:
     return any(lo <= t_us < hi for lo, hi in parts)
 
 
+def late_message(row: UsageRow) -> str:
+    """The ``"late"`` anomaly's words for a late row: its change, description and span. O(1).
+
+    One wording for metering's late rows and the rater's parts of them
+    (`ratekit._rater_redescribed`), so that a host reads both alike.
+    """
+    return (
+        f"late records of {row.resource!r} of {row.account!r} change meter {row.meter!r} by "
+        f"{row.quantity} {row.unit} under description {show(dict(row.description))} "
+        f"over {format_us(row.span.start_us)}..{format_us(row.span.end_us)}, before "
+        "what was already metered: see Usage.late."
+    )
+
+
 def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
     """The late rows, and a ``"late"`` anomaly per row (or per resource without one).
 
@@ -359,10 +374,7 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
             account,
             resource,
             "late",
-            f"late records of {resource!r} of {account!r} change meter {name!r} by "
-            f"{row.quantity} {item.unit} under description {show(dict(row.description))} "
-            f"over {format_us(row.span.start_us)}..{format_us(row.span.end_us)}, before "
-            f"what was already metered: see Usage.late.{_forgetful(engine, account, resource)}",
+            late_message(row) + _forgetful(engine, account, resource),
             row.record_ids,
             meter=name,
             quantity=row.quantity,

@@ -23,9 +23,11 @@ import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+import attrs
+
 from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
-from ._instants import format_us
+from ._metering_late import late_message
 from ._rater_book import restricted
 from ._sample_policies import Counter
 from ._shown import show
@@ -109,12 +111,11 @@ def redescribed(
         old = engine.meter(
             [*before, *listed], base_us, as_of_us, [state], counters, own_clocks=True
         ).late
-        out += _parts(rater, mine, old, counters, base_us)
+        out += _parts(mine, old, counters, base_us)
     return out
 
 
 def _parts(
-    rater: Rater,
     new: Iterable[UsageRow],
     old: Iterable[UsageRow],
     counters: frozenset[str],
@@ -136,18 +137,14 @@ def _parts(
                 wider = was[1] if was[1].span.start_us == start else row
                 sums[part] = (CONTEXT.add(was[0], quantity), wider)
     out = []
-    for (meter, _, _, shown), (change, row) in sorted(sums.items()):
+    for (meter, _, _, _), (change, row) in sorted(sums.items()):
         if not change:
             continue
-        unit = rater._engine.unit(meter)
         quantity = tidy(change)
         out.append(
             placed(
                 "late",
-                f"late records of {row.resource!r} of {row.account!r} change meter {meter!r} "
-                f"by {quantity} {unit} under description {shown} over "
-                f"{format_us(row.span.start_us)}..{format_us(row.span.end_us)}, before what "
-                "was already metered: see Usage.late.",
+                late_message(attrs.evolve(row, quantity=quantity)),
                 tuple(i for i in row.record_ids if i),
                 row.account,
                 row.resource,
