@@ -23,6 +23,7 @@ from typing import Final, Protocol
 from ._dues import _exact as _decimal
 from ._dues import _split
 from ._instants import MIN_US
+from ._time_exact import exact_piece
 from .pricebook import Plan
 from .spans import Span
 from .terms import Allowance
@@ -44,12 +45,13 @@ class _Freed(Protocol):
     cycle: tuple[int, int]
     free: Decimal
     free_exact: Fraction
+    exact: Fraction | None  # the quantity's exact value, where it is a slice of time
 
 
 class _Before:
     """A piece of usage before the span: it takes from allowances, it is not charged."""
 
-    __slots__ = ("cycle", "free", "free_exact", "plan", "quantity", "row", "span")
+    __slots__ = ("cycle", "exact", "free", "free_exact", "plan", "quantity", "row", "span")
 
     def __init__(self, row: UsageRow, start: int, end: int, quantity: Decimal, plan: Plan) -> None:
         self.row = row
@@ -60,6 +62,7 @@ class _Before:
         self.cycle = plan.cycle.containing_us(start)
         self.free = quantity
         self.free_exact = _NOTHING
+        self.exact = exact_piece(row, start, end, quantity)
 
 
 def place(piece: _Freed) -> tuple[int, int, str]:
@@ -155,7 +158,7 @@ class _Allowances:
                     if allowance.meter == meter_name
                 ]
                 combo = (account, meter_name, id(plan), piece.cycle, *(key[3] for key in keys))
-                quantity = Fraction(piece.quantity)
+                quantity = Fraction(piece.quantity) if piece.exact is None else piece.exact
                 before = billed.get(combo, _NOTHING)
                 if quantity > 0:
                     # fill what corrections took below zero, then the pools, then bill

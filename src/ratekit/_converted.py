@@ -13,6 +13,10 @@ cached), checked against the charge (its quantity is the nearest number to the r
 quantity times the factor, and its amount the price per unit times that quantity, as
 rating computes them), the rows' quantities summed as Decimals and multiplied once.
 O(charges) at the speed of a few Decimal operations each; no ratio is searched for.
+
+A quantity of time is itself a slice (`ratekit._time_exact`): `exact_quantity` takes a
+charge in a unit of time alone at its exact time (`ratekit._timed_charges`), and a
+converted charge's row at its exact time where rating converted that.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from fractions import Fraction
 from typing import Final
 
 from ._decimals import _SUMS, CONTEXT, exact_sum
+from ._timed_charges import time_of, timed
 from .errors import RatekitError
 from .units import Unit
 
@@ -54,8 +59,13 @@ def _factor(source: str, target: str) -> tuple[Decimal, Decimal] | None:
     return Decimal(factor.numerator), Decimal(factor.denominator)
 
 
-def _row_quantity(charge: Charge) -> tuple[Decimal, tuple[Decimal, Decimal]] | None:
-    """The row quantity and factor ``charge``'s quantity was converted from, if it was."""
+def _row_quantity(
+    charge: Charge,
+) -> tuple[Decimal | Fraction, tuple[Decimal, Decimal]] | None:
+    """The row quantity and factor ``charge``'s quantity was converted from, if it was.
+
+    The row's exact time where rating converted that (`ratekit._time_exact`).
+    """
     row = charge.row
     if row is None:
         return None
@@ -66,7 +76,15 @@ def _row_quantity(charge: Charge) -> tuple[Decimal, tuple[Decimal, Decimal]] | N
     # the row's quantity times the factor, rounded once at the 60th digit, as rating
     # converts it (a piece of a row cut by a price change is not the row's: left as is)
     if _DIVIDE(_EXACT_MUL(row.quantity, numerator), denominator) != charge.quantity:
-        return None
+        exact = time_of(charge)
+        if exact is None:
+            return None
+        converted = exact * Fraction(int(numerator), int(denominator))
+        if _DIVIDE(Decimal(converted.numerator), Decimal(converted.denominator)) != (
+            charge.quantity
+        ):
+            return None
+        return exact, factor
     return row.quantity, factor
 
 
@@ -74,7 +92,8 @@ def exact_quantity(charge: Charge) -> Fraction:
     """``charge``'s quantity as its row's quantity converted exactly, else as it is. O(1)."""
     found = _row_quantity(charge) if converted(charge) else None
     if found is None:
-        return Fraction(charge.quantity)
+        exact = None if converted(charge) else timed(charge)
+        return Fraction(charge.quantity) if exact is None else exact
     quantity, (numerator, denominator) = found
     return Fraction(quantity) * Fraction(int(numerator), int(denominator))
 
@@ -87,7 +106,7 @@ def linear_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
     not what rating makes of its row (made by hand, or a piece of a row) keeps its
     amount. O(charges).
     """
-    groups: list[tuple[Decimal, tuple[Decimal, Decimal], list[Decimal]]] = []
+    groups: list[tuple[Decimal, tuple[Decimal, Decimal], list[Decimal | Fraction]]] = []
     for charge in charges:
         price = charge.unit_price
         found = None if price is None else _row_quantity(charge)
@@ -105,5 +124,7 @@ def linear_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
     total = Fraction(0)
     for price, (numerator, denominator), quantities in groups:
         ratio = Fraction(int(numerator), int(denominator))
-        total += Fraction(price) * ratio * Fraction(exact_sum(quantities))
+        decimals = [q for q in quantities if isinstance(q, Decimal)]
+        exact = sum((q for q in quantities if isinstance(q, Fraction)), Fraction(0))
+        total += Fraction(price) * ratio * (Fraction(exact_sum(decimals)) + exact)
     return total

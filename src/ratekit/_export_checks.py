@@ -101,7 +101,9 @@ def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
         )
     latest = max(line.charges, key=lambda charge: charge.span.start_us)
     quantum = latest.quantum
-    rounded = on_quantum(line_exact(line.charges), quantum, latest.rounding)  # as bill() does
+    rounded = on_quantum(
+        line_exact(line.charges, rounded=(quantum, latest.rounding)), quantum, latest.rounding
+    )  # as bill() does
     if CONTEXT.compare(rounded, whole) != 0:
         raise fail(
             where(path, "whole"),

@@ -34,6 +34,7 @@ from ._instants import format_us
 from ._level_limits import LIMIT, level_words
 from ._paths import MISSING, lookup
 from ._price_model import failed, not_a_price
+from ._time_exact import exact_piece
 from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
 from .policies import Meter
@@ -104,8 +105,9 @@ class _Piece:
         self.unit = row.unit
         self.free = ZERO
         self.free_exact = _NOTHING
-        # converted to the price's unit where that does not terminate: the exact quantity
-        self.exact: Fraction | None = None
+        # the exact quantity where the one metered is a slice of time (`exact_piece`), or
+        # converted to the price's unit where that does not terminate
+        self.exact: Fraction | None = exact_piece(row, span.start_us, span.end_us, quantity)
         self.amount = ZERO
         self.position: Decimal | None = None
         self.before: Exact = ZERO  # the group's exact quantity before it (priced by total)
@@ -255,7 +257,8 @@ class _Pricing:
                     else:
                         piece.amount = _MUL(price.rate, billable)
                 else:  # the billable quantity, exact, as the nearest number represented
-                    exact = nearest(_exact_billable(piece)) if piece.free_exact else billable
+                    inexact = piece.free_exact or piece.exact is not None
+                    exact = nearest(_exact_billable(piece)) if inexact else billable
                     piece.amount = self.guard(piece, price, None, exact)
                 continue
             value = None if piece.entry.group_by is None else _group_value(piece)
@@ -518,10 +521,10 @@ class _Pricing:
         piece.unit = unit
         if factor == 1:
             return
-        exact = Fraction(piece.quantity) * factor
+        exact = (Fraction(piece.quantity) if piece.exact is None else piece.exact) * factor
         piece.quantity = _decimal(exact)
-        if exact.denominator != 1 and Fraction(piece.quantity) != exact:  # cut: kept exact
-            piece.exact = exact
+        # cut: kept exact
+        piece.exact = exact if Fraction(piece.quantity) != exact else None
         if piece.free_exact:
             piece.free_exact *= factor
             piece.free = _decimal(piece.free_exact)

@@ -50,6 +50,7 @@ from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._exact_prices import running_exact
 from ._quanta import on_quantum
+from ._timed_charges import in_time, rounds_alike, timed_exact
 
 if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from ._invoices import InvoiceLine
@@ -470,7 +471,11 @@ def _unneeded(
     return out
 
 
-def line_exact(charges: Sequence[Charge], amounts: Decimal | None = None) -> Decimal | Fraction:
+def line_exact(
+    charges: Sequence[Charge],
+    amounts: Decimal | None = None,
+    rounded: tuple[Decimal, str] | None = None,
+) -> Decimal | Fraction:
     """What a line of ``charges`` rounds: the exact sum of their exact amounts.
 
     A fee's part prorated over part of a cycle, or a charge on usage less a free part
@@ -483,13 +488,20 @@ def line_exact(charges: Sequence[Charge], amounts: Decimal | None = None) -> Dec
     pieces, where `running_exact` does (the price of the ratios its groups start and end
     at), else as its amount; a line with no such part is the exact sum of its amounts, a
     Decimal: ``amounts`` when the caller has worked it out (`exact_sum` of the amounts),
-    else summed here. O(charges), the test for such parts at C speed.
+    else summed here. A linear price's charges in a unit of time alone are taken at
+    their exact time (`timed_exact`), unless ``rounded`` (the line's quantum and mode)
+    shows the sum of their amounts rounds as that would (`rounds_alike`). O(charges), the
+    test for such parts at C speed.
     """
+    time = in_time(charges)
     if not any(map(converted, charges)) and (
         len(charges) == 1 or ("fee" not in map(_KIND, charges) and not any(map(_FREE, charges)))
     ):
         # no part rounded at its 60th digit
-        return exact_sum(map(_AMOUNT, charges)) if amounts is None else amounts
+        summed = exact_sum(map(_AMOUNT, charges)) if amounts is None else amounts
+        if not time or rounds_alike(charges, summed, rounded):
+            return summed
+    timed = []  # a linear price's pieces in a unit of time alone
     total = Fraction(0)
     plain: list[Decimal] = []  # summed as Decimals, exactly, and turned into a fraction once
     running = []  # a non-linear price's pieces, priced by their group's running quantity
@@ -503,6 +515,8 @@ def line_exact(charges: Sequence[Charge], amounts: Decimal | None = None) -> Dec
             total += _freed(charge)
         elif charge.kind == "usage" and converted(charge):
             linear.append(charge)
+        elif charge.kind == "usage" and time:
+            timed.append(charge)
         else:
             plain.append(charge.amount)
     if running:
@@ -511,6 +525,8 @@ def line_exact(charges: Sequence[Charge], amounts: Decimal | None = None) -> Dec
         plain += rest
     if linear:
         total += linear_exact(linear, plain)
+    if timed:
+        total += timed_exact(timed, plain)
     return total + Fraction(exact_sum(plain)) if plain else total
 
 
@@ -564,7 +580,7 @@ def _foreseen(
         if kind == "minimum":
             lines.append(_Foreseen(kind, meter, ZERO, group))
             continue
-        amount = on_quantum(line_exact(group), quantum, rounding)
+        amount = on_quantum(line_exact(group, rounded=(quantum, rounding)), quantum, rounding)
         lines.append(_Foreseen(kind, meter, amount, group))
     for share, pool in pools.values():
         part = _owners_part(share, pool, account)
@@ -579,7 +595,7 @@ def _foreseen(
 def _owners_part(share: Share, pool: list[Charge], account: str) -> Decimal | None:
     """The owner's line of a shared pool as `bill()` allocates it, if the owner holds one."""
     quantum, rounding = rounding_of(pool)
-    whole = on_quantum(line_exact(pool), quantum, rounding)
+    whole = on_quantum(line_exact(pool, rounded=(quantum, rounding)), quantum, rounding)
     total = Fraction(share.total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
     for (holder, _), part in zip(share.shares, allocate(whole, exact, quantum), strict=True):

@@ -316,7 +316,9 @@ def _shared_lines(share: Share, members: list[Charge]) -> list[tuple[str, Invoic
         quantity = _ADD(quantity, charge.quantity)
         free = _ADD(free, charge.free)
         unit_prices.add(charge.unit_price)
-    whole = _rounded(line_exact(members), quantum, rounding, members[0])
+    whole = _rounded(
+        line_exact(members, rounded=(quantum, rounding)), quantum, rounding, members[0]
+    )
     shares_total = share.total  # O(holders): once per pool, not once per holder
     total = Fraction(shares_total)
     exact = [Fraction(whole) * Fraction(weight) / total for _, weight in share.shares]
@@ -401,7 +403,8 @@ def _invoice(
             line_charges = lines[line_key]
             precise = _sum(line_charges)
             precise_sums.append(precise)
-            amount = _rounded(line_exact(line_charges, precise), quantum, rounding, line_charges[0])
+            exact = line_exact(line_charges, precise, (quantum, rounding))
+            amount = _rounded(exact, quantum, rounding, line_charges[0])
             if not by_resource or line_charges[0].kind != "usage":
                 out.append(_line(line_charges, None, precise, amount))
                 continue

@@ -1,0 +1,110 @@
+"""Exact amounts of charges in a unit of time alone: the time used, not its slices.
+
+A time meter's quantity is a slice rounded at 1e-24 (`ratekit._time_exact`): three runs
+of 20 minutes are metered 3 x 0.333333333333333333333334 hour, and a per-unit line of
+their charges adds amounts a few 1e-24 off the price of an hour. `timed_exact` recovers
+a line's exact amount from its charges' rows (each charge's exact time times its price
+per unit, checked against the amount rating charged); `rounds_alike` says, from the amounts
+alone, when the line's rounding cannot depend on that residue, so that a line far from
+a rounding boundary (almost every line) is not recovered charge by charge.
+"""
+
+from __future__ import annotations
+
+import operator
+import typing
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
+from ._decimals import CONTEXT, exact_sum
+from ._quanta import on_quantum
+from ._time_exact import exact_piece, time_unit_us
+
+if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
+    from .charges import Charge
+
+__all__ = ["in_time", "rounds_alike", "time_of", "timed", "timed_exact"]
+
+_MUL: Final = CONTEXT.multiply
+_UNIT: Final = operator.attrgetter("unit")
+_PRICE: Final = operator.attrgetter("unit_price")
+_AMOUNT: Final = operator.attrgetter("amount")
+#: How far a charge's quantity may be from its exact time, per unit of its price: metering
+#: rounds F at both ends (1e-24 in all), a cut in proportion to time once more.
+_SLICE: Final = Decimal("3e-24")
+#: How far an amount rating computed at 60 digits may be from its exact value, relatively.
+_DIGITS: Final = Decimal("1e-57")
+
+
+def in_time(charges: Sequence[Charge]) -> bool:
+    """Whether some of ``charges`` is in a unit of time alone. O(charges), at C speed."""
+    return any(time_unit_us(unit) is not None for unit in set(map(_UNIT, charges)))
+
+
+def rounds_alike(
+    charges: Sequence[Charge], total: Decimal, rounded: tuple[Decimal, str] | None
+) -> bool:
+    """Whether ``total`` of ``charges``' amounts rounds as their exact total would.
+
+    ``rounded``: the quantum and mode the line is rounded with (None: not known, False).
+    Each amount is within its price per unit times `_SLICE` of its exact value (plus
+    60 digits' rounding): when the total less and plus that margin round alike, so does
+    the exact total. O(charges), at C speed.
+    """
+    if rounded is None:
+        return False
+    prices = list(map(_PRICE, charges))
+    if None in prices:
+        return False
+    amounts = typing.cast("list[Decimal]", prices)
+    margin = CONTEXT.add(
+        CONTEXT.multiply(exact_sum(map(abs, amounts)), _SLICE),
+        CONTEXT.multiply(exact_sum(map(abs, map(_AMOUNT, charges))), _DIGITS),
+    )
+    quantum, rounding = rounded
+    try:
+        low = on_quantum(CONTEXT.subtract(total, margin), quantum, rounding)
+        return low == on_quantum(CONTEXT.add(total, margin), quantum, rounding)
+    except ArithmeticError:  # a line too long for its quantum: the exact total says so
+        return False
+
+
+def time_of(charge: Charge) -> Fraction | None:
+    """The exact time of ``charge``'s piece of its row, in the row's unit, if a slice."""
+    row = charge.row
+    if row is None:
+        return None
+    span = charge.span
+    return exact_piece(row, span.start_us, span.end_us, None)
+
+
+def timed(charge: Charge) -> Fraction | None:
+    """The exact quantity of a charge in a unit of time alone, not converted, if a slice.
+
+    Its quantity must be its piece of the row as rating cut it (within 2e-24). O(1).
+    """
+    row = charge.row
+    if row is None or charge.unit != row.unit:
+        return None
+    span = charge.span
+    return exact_piece(row, span.start_us, span.end_us, charge.quantity)
+
+
+def timed_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
+    """The exact sum of linear ``charges`` in a unit of time alone; the others go to ``plain``.
+
+    Each charge's exact time (`timed`) times its price per unit, summed per price. A
+    charge whose amount is not its price times its quantity, as rating computes it, or
+    whose quantity is not a slice of time, keeps its amount. O(charges).
+    """
+    by_price: dict[Decimal, Fraction] = {}
+    for charge in charges:
+        price = charge.unit_price
+        exact = None if price is None else timed(charge)
+        if exact is None or price is None or _MUL(price, charge.quantity) != charge.amount:
+            plain.append(charge.amount)
+            continue
+        by_price[price] = by_price.get(price, Fraction(0)) + exact
+    return sum((Fraction(price) * time for price, time in by_price.items()), Fraction(0))
