@@ -9,14 +9,16 @@ and the three add up to ``1.000000000000000000000002`` hour. Priced by the cycle
 that residue of 2e-24 hour crosses a tier bound or starts a package of its own; priced per
 unit, it moves an exact amount off a rounding boundary.
 
-The invoice must bill what one hour (or 20 minutes) costs under the documented rules
-(a quantity on a tier bound belongs to the lower tier; a partial package costs a whole
-one; each line rounded once, with the plan's mode). Today it bills the slices' sum:
-pinned below as strict expected failures, each with the figures worked by hand.
+The invoice bills what one hour (or 20 minutes) costs under the documented rules (a
+quantity on a tier bound belongs to the lower tier; a partial package costs a whole one;
+each line rounded once, with the plan's mode): rating prices each piece's exact time, and
+billing rounds a per-unit line's exact amount. Each case below with its figures worked by
+hand; batch and the streaming rater alike.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -32,15 +34,6 @@ import ratekit as rk
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 HOURS = [rk.Meter("vm", "hour", rk.OnOff())]
-
-PINNED = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "time quantities are metered as slices rounded at 1e-24 (F(b) - F(a)); rating and "
-        "billing add the slices, so runs apart add up to 1e-24s off the time used, and a "
-        "tier bound, a package or a line's rounding sees the residue"
-    ),
-)
 
 
 def _instant(clock: str) -> str:
@@ -78,35 +71,31 @@ def test_the_three_runs_are_metered_as_slices_that_miss_one_hour() -> None:
     assert usage.total() == Decimal("1.000000000000000000000002")
 
 
-@PINNED
 def test_one_hour_in_three_runs_starts_one_package_of_an_hour() -> None:
-    # Package(1 hour, 10.00): 3 x 20 min = 1 hour is one package, 10.00 (billed 20.00: the
-    # 2e-24 hour past the first package starts a second).
+    # Package(1 hour, 10.00): 3 x 20 min = 1 hour is one package, 10.00 (the slices' sum,
+    # 1.000000000000000000000002 hour, would start a second: 20.00).
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.Package(1, 10))])
     assert _total(THREE_THIRDS, plan) == Decimal("10.00")
 
 
-@PINNED
 def test_one_hour_in_three_runs_stays_in_the_tier_up_to_one_hour() -> None:
     # Graduated (0, 1] at 1, then (1, inf) at 1 with a flat fee of 5 on reaching it:
-    # 1 hour lies on the bound, in the first tier: 1 x 1 = 1.00 (billed 6.00).
+    # 1 hour lies on the bound, in the first tier: 1 x 1 = 1.00 (the slices': 6.00).
     tiers = rk.Graduated([rk.Tier(1, 1), rk.Tier(None, 1, flat=5)])
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", tiers)])
     assert _total(THREE_THIRDS, plan) == Decimal("1.00")
 
 
-@PINNED
 def test_one_hour_in_three_runs_is_priced_by_the_volume_tier_up_to_one_hour() -> None:
-    # Volume (0, 1] at 10, (1, inf) at 1: 1 hour is all at 10, 10.00 (billed 1.00).
+    # Volume (0, 1] at 10, (1, inf) at 1: 1 hour is all at 10, 10.00 (the slices': 1.00).
     tiers = rk.Volume([rk.Tier(1, 10), rk.Tier(None, 1)])
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", tiers)])
     assert _total(THREE_THIRDS, plan) == Decimal("10.00")
 
 
-@PINNED
 def test_one_free_hour_covers_one_hour_in_three_runs() -> None:
     # Allowance of 1 hour, then Package(1 hour, 10.00): 1 hour used, 1 free, nothing to
-    # bill, 0.00 (billed 10.00: the third run's 2e-24 hour past the free hour).
+    # bill, 0.00 (the slices': 10.00, the third run's 2e-24 hour past the free hour).
     plan = rk.Plan(
         "p",
         "EUR",
@@ -117,20 +106,18 @@ def test_one_free_hour_covers_one_hour_in_three_runs() -> None:
     assert _total(THREE_THIRDS, plan) == Decimal("0.00")
 
 
-@PINNED
 def test_twenty_minutes_at_three_an_hour_rounded_down_is_one() -> None:
-    # 20 min x 3.00 / hour = 1/3 x 3 = 1.00 exactly; ROUND_DOWN keeps 1.00 (billed 0.99:
-    # 0.333333333333333333333333 x 3 = 0.999999999999999999999999).
+    # 20 min x 3.00 / hour = 1/3 x 3 = 1.00 exactly; ROUND_DOWN keeps 1.00 (the slice's:
+    # 0.333333333333333333333333 x 3 = 0.999999999999999999999999, 0.99).
     plan = rk.Plan(
         "p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit(3))], rounding="ROUND_DOWN"
     )
     assert _total(_runs(("08:00", "08:20")), plan) == Decimal("1.00")
 
 
-@PINNED
 def test_forty_minutes_at_three_cents_an_hour_rounded_up_is_two_cents() -> None:
-    # 40 min x 0.03 / hour = 2/3 x 0.03 = 0.02 exactly; ROUND_CEILING keeps 0.02 (billed
-    # 0.03: 0.666666666666666666666667 x 0.03 = 0.02000000000000000000000001).
+    # 40 min x 0.03 / hour = 2/3 x 0.03 = 0.02 exactly; ROUND_CEILING keeps 0.02 (the
+    # slice's: 0.666666666666666666666667 x 0.03 = 0.02000000000000000000000001, 0.03).
     plan = rk.Plan(
         "p",
         "EUR",
@@ -141,10 +128,9 @@ def test_forty_minutes_at_three_cents_an_hour_rounded_up_is_two_cents() -> None:
     assert _total(_runs(("08:00", "08:40")), plan) == Decimal("0.02")
 
 
-@PINNED
 def test_ten_minutes_at_three_cents_an_hour_is_a_tie_rounded_half_even() -> None:
     # 10 min x 0.03 / hour = 1/6 x 0.03 = 0.005 exactly, a tie: half-even gives 0.00
-    # (billed 0.01: 0.166666666666666666666667 x 0.03 = 0.00500000000000000000000001).
+    # (the slice's: 0.166666666666666666666667 x 0.03 = 0.00500000000000000000000001, 0.01).
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit("0.03"))])
     assert _total(_runs(("08:00", "08:10")), plan) == Decimal("0.00")
 
@@ -161,7 +147,6 @@ MODELS: dict[str, tuple[rk.PriceModel, str]] = {
 }
 
 
-@PINNED
 @pytest.mark.property
 @settings(max_examples=max(LAWS // 10, 50))
 @example(runs=[(500, 520), (560, 580), (620, 640)], model="package")  # 08:20-08:40 x 3
@@ -202,11 +187,10 @@ def test_runs_on_whole_minutes_bill_the_minutes_used(
     assert Fraction(_total(records, plan)) == expected
 
 
-@PINNED
 def test_an_hour_cut_by_a_price_change_at_twenty_past_rounded_down_is_five() -> None:
     # A row of 1 hour (00:00-01:00) at 3.00 an hour until 00:20, then 6.00: 1/3 x 3 +
-    # 2/3 x 6 = 1.00 + 4.00 = 5.00 under ROUND_DOWN (billed 4.99: the row is cut in
-    # proportion to time at 1e-24, 0.333333333333333333333333 x 3 = 0.999...9, 0.99).
+    # 2/3 x 6 = 1.00 + 4.00 = 5.00 under ROUND_DOWN (the row's pieces cut at 1e-24 would
+    # bill 4.99: 0.333333333333333333333333 x 3 = 0.999...9, 0.99).
     before = rk.PriceEntry("a", "vm", rk.PerUnit(3))
     after = rk.PriceEntry("b", "vm", rk.PerUnit(6), start="2026-03-02T00:20:00Z", priority=1)
     plan = rk.Plan("p", "EUR", MONTHS, [before, after], rounding="ROUND_DOWN")
@@ -214,3 +198,70 @@ def test_an_hour_cut_by_a_price_change_at_twenty_past_rounded_down_is_five() -> 
     row = rk.UsageRow("acme", "vm", "vm-1", hour, MARCH, 1, "hour", {}, ("e1",))
     (invoice,) = rk.bill(rk.rate([row], plan, span=MARCH))
     assert invoice.total == Decimal("5.00")
+
+
+def test_a_day_and_fifty_minutes_at_the_default_rounding_is_a_tie_rounded_half_even() -> None:
+    # 00:00 on 2 March to 01:50 on 3 March: 25 h 50 min = 155/6 hour; x 93.342 / hour =
+    # 14468.01 / 6 = 2411.335 exactly, a tie: half-even gives 2411.34 (the slice,
+    # 25.833333333333333333333333 x 93.342 = 2411.334999...97, would give 2411.33).
+    run = [
+        rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="start", id="s"),
+        rk.Event("acme", "vm-1", "2026-03-03T01:50:00Z", kind="stop", id="t"),
+    ]
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit("93.342"))])
+    assert _total(run, plan) == Decimal("2411.34")
+
+
+def test_two_instances_in_three_runs_bill_two_hours() -> None:
+    # A level of 2 instances over 3 x 20 min: 2 x 1 hour = 2 hours; at 3.00 an hour under
+    # ROUND_DOWN, 6.00 (each run is metered 0.666666666666666666666666 hour: the slices'
+    # sum 1.999999999999999999999998 x 3 = 5.999...994, 5.99).
+    instances = [rk.Meter("vm", "hour", rk.Continuous("instances"))]
+    records: list[rk.Event] = []
+    for index, (start, stop) in enumerate(
+        [("08:20", "08:40"), ("09:20", "09:40"), ("10:20", "10:40")]
+    ):
+        records.append(
+            rk.Event(
+                "acme", "vm-1", _instant(start), {"instances": 2}, kind="start", id=f"s{index}"
+            )
+        )
+        records.append(rk.Event("acme", "vm-1", _instant(stop), kind="stop", id=f"t{index}"))
+    usage = rk.meter(records, instances, span=MARCH, cycle=MONTHS, as_of=MARCH.end)
+    assert usage.total() == Decimal("1.999999999999999999999998")  # the slices, as metered
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit(3))], rounding="ROUND_DOWN"
+    )
+    (invoice,) = rk.bill(rk.rate(records, plan, span=MARCH, meters=instances))
+    assert invoice.total == Decimal("6.00")
+
+
+def test_a_price_per_minute_of_an_hour_meter_prices_the_minutes_used() -> None:
+    # An entry stated per minute on the hour meter: 3 x 20 min = 60 minutes; Package(60
+    # minutes, 10.00) is one package, 10.00 (the slices converted, 60.00000000000000000000012
+    # minutes, would start a second: 20.00).
+    entry = rk.PriceEntry("vm", "vm", rk.Package(60, 10), unit="minute")
+    plan = rk.Plan("p", "EUR", MONTHS, [entry])
+    assert _total(THREE_THIRDS, plan) == Decimal("10.00")
+
+
+@pytest.mark.parametrize(
+    ("price", "rounding", "expected"),
+    [
+        (rk.Package(1, 10), "ROUND_HALF_EVEN", "10.00"),  # one hour, one package
+        (rk.PerUnit(1), "ROUND_CEILING", "1.00"),  # 3 x 1/3 x 1.00 = 1.00, not 1.01
+    ],
+)
+def test_a_rater_fed_the_three_runs_bills_one_hour_as_batch_does(
+    price: rk.PriceModel, rounding: str, expected: str
+) -> None:
+    # The three runs fed in two feeds, a statement between them, the rater restored from
+    # its snapshot: its invoice is batch's, the price of exactly one hour.
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", price)], rounding=rounding)
+    rater = rk.Rater(plan, HOURS, start=MARCH.start)
+    rater.feed(THREE_THIRDS[:2])
+    rater.statement("2026-03-02T09:00:00Z")
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, HOURS)
+    rater.feed(THREE_THIRDS[2:])
+    (invoice,) = rater.statement(MARCH.end).invoices
+    assert invoice.total == _total(THREE_THIRDS, plan) == Decimal(expected)
