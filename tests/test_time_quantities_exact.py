@@ -265,3 +265,13 @@ def test_a_rater_fed_the_three_runs_bills_one_hour_as_batch_does(
     rater.feed(THREE_THIRDS[2:])
     (invoice,) = rater.statement(MARCH.end).invoices
     assert invoice.total == _total(THREE_THIRDS, plan) == Decimal(expected)
+
+
+def test_a_volume_price_whose_tier_halves_as_the_time_doubles_charges_zero_more() -> None:
+    # Volume (0, 6] at 0.06, (6, inf) at 0.03; two runs of 5 h 40 min (17/3 hour each):
+    # 17/3 x 0.06 = 0.34, then 34/3 x 0.03 = 0.34, the second run's marginal exactly 0.
+    # The group's running time (17/3, 34/3) is handed to the price at its 60th digit,
+    # and that marginal came out -1E-60, refused as an amount below 1E-30.
+    tiers = rk.Volume([rk.Tier(6, "0.06"), rk.Tier(None, "0.03")])
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", tiers)])
+    assert _total(_runs(("00:00", "05:40"), ("08:00", "13:40")), plan) == Decimal("0.34")

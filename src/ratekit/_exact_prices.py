@@ -40,7 +40,7 @@ from .tiers import Tier
 if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
     from .charges import Charge
 
-__all__ = ["exact_amount", "running_exact"]
+__all__ = ["exact_amount", "residue", "running_exact"]
 
 _ONE: Final = Decimal(1)
 
@@ -109,6 +109,31 @@ def exact_amount(price: PriceModel, quantity: Fraction) -> Fraction | None:
             return None
         return Fraction(price.rate) * max(quantity - Fraction(price.free_amount), Fraction(0))
     return None
+
+
+#: The smallest magnitude of a non-zero amount ratekit carries (`ratekit._decimals`).
+_SMALLEST: Final = Decimal("1E-30")
+
+
+def residue(
+    price: PriceModel, low: Decimal | Fraction, high: Decimal | Fraction, amount: Decimal
+) -> Decimal:
+    """``amount``, a piece's marginal from ``low`` to ``high``, or 0 where it is a residue.
+
+    A group's running quantity that does not terminate (time used in thirds of an hour)
+    is handed to its price at its 60th digit, and a marginal that is exactly zero (a
+    volume price whose tier halves as the quantity doubles) comes out a few units of the
+    60th digit away from it, below the smallest magnitude an amount holds: such an
+    amount is 0 where the model prices ``low`` and ``high`` alike exactly. O(tiers).
+    """
+    if not amount or amount.copy_abs() >= _SMALLEST:
+        return amount
+    if type(low) is Decimal and type(high) is Decimal:
+        return amount  # exact quantities: a true amount, refused where it is charged
+    zero = Fraction(0)
+    top = exact_amount(price, max(Fraction(high), zero))
+    bottom = exact_amount(price, max(Fraction(low), zero))
+    return ZERO if top is not None and top == bottom else amount
 
 
 def _ratio(value: Decimal) -> Fraction:

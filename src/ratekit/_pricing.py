@@ -30,6 +30,7 @@ from ._anomalies import placed
 from ._decimals import _SUMS, CONTEXT, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
+from ._exact_prices import residue
 from ._instants import format_us
 from ._level_limits import LIMIT, level_words
 from ._paths import MISSING, lookup
@@ -308,7 +309,7 @@ class _Pricing:
                 if price is not priced_by:
                     below = self.guard(piece, price, low, _SUB(high, low), at=low, by=amounts)
                     priced_by = price
-                piece.amount = _SUB(top, below)
+                piece.amount = residue(price, position, after, _SUB(top, below))
                 below = top
             else:
                 piece.amount = self.guard(piece, price, low, _SUB(high, low))
