@@ -30,6 +30,7 @@ from tests._budget import LAWS
 from tests._money_oracle import round_on
 
 import ratekit as rk
+from ratekit._time_exact import exact_time
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -275,3 +276,34 @@ def test_a_volume_price_whose_tier_halves_as_the_time_doubles_charges_zero_more(
     tiers = rk.Volume([rk.Tier(6, "0.06"), rk.Tier(None, "0.03")])
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", tiers)])
     assert _total(_runs(("00:00", "05:40"), ("08:00", "13:40")), plan) == Decimal("0.34")
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 5, 50))
+# 29 digits: read in quanta in the caller's context (28 digits), it lost its last one
+@example(level=Decimal("837.202405"), start=0, length=837_202_405, unit="minute")
+@given(
+    level=st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(1000), places=6),
+    start=st.integers(0, 86_400_000_000 - 1),
+    length=st.integers(1, 86_400_000_000),
+    unit=st.sampled_from(["hour", "minute", "s", "day", "ms"]),
+)
+def test_a_row_of_time_stands_for_its_level_times_its_span(
+    level: Decimal, start: int, length: int, unit: str
+) -> None:
+    # The oracle: the level (at most 6 places) times the microseconds metered, over the
+    # microseconds of the unit, as a fraction; the row metered by rk.meter is within 1e-24
+    # of it, and rating takes it at exactly that (None where the row is exact as it is).
+    meter = rk.Meter("vm", unit, rk.Continuous("n"))
+    at = rk.Span("2026-03-02T00:00:00Z", "2026-03-02T00:00:00Z").start_us + start
+    end = min(at + length, MARCH.end_us - 1)
+    records = [
+        rk.Event("acme", "vm-1", rk.Span.from_us(at, at).start, {"n": level}, kind="start"),
+        rk.Event("acme", "vm-1", rk.Span.from_us(end, end).start, kind="stop"),
+    ]
+    (row,) = rk.meter(records, [meter], span=MARCH, cycle=MONTHS, as_of=MARCH.end).rows
+    per = Fraction(rk.Unit(unit).factor_to("us"))
+    exact = Fraction(level) * (end - at) / per
+    assert abs(Fraction(row.quantity) - exact) <= Fraction(1, 10**24)
+    found = exact_time(row.quantity, row.span.start_us, row.span.end_us, row.unit)
+    assert found == (None if Fraction(row.quantity) == exact else exact)

@@ -60,10 +60,13 @@ def exact_time(quantity: Decimal, start_us: int, end_us: int, unit: str) -> Frac
     duration = end_us - start_us
     if per is None or duration <= 0 or not quantity.is_finite():
         return None
-    exponent = quantity.as_tuple().exponent
+    sign, digits, exponent = quantity.as_tuple()
     if not isinstance(exponent, int) or exponent < -24:
         return None  # finer than metering's quantum: not a slice
-    quanta = int(quantity.scaleb(24))
+    # the quantity in quanta of 1e-24, exactly (whatever the context's precision)
+    quanta = int("".join(map(str, digits)) or "0") * 10 ** (exponent + 24)
+    if sign:
+        quanta = -quanta
     num, den = per  # microseconds per unit: num / den
     # the level estimate, quantity * unit / duration, as a fraction: quanta * num / (den *
     # duration * 1e24)
