@@ -145,12 +145,17 @@ MODELS: dict[str, tuple[rk.PriceModel, str]] = {
     ),
     "three an hour, down": (rk.PerUnit(3), "ROUND_DOWN"),
     "three cents an hour, up": (rk.PerUnit("0.03"), "ROUND_CEILING"),
+    "ten an hour up to one hour, then one": (
+        rk.Volume([rk.Tier(1, 10), rk.Tier(None, 1)]),
+        "ROUND_HALF_EVEN",
+    ),
 }
 
 
 @pytest.mark.property
 @settings(max_examples=max(LAWS // 10, 50))
 @example(runs=[(500, 520), (560, 580), (620, 640)], model="package")  # 08:20-08:40 x 3
+@example(runs=[(500, 520), (560, 580), (620, 640)], model="ten an hour up to one hour, then one")
 @given(
     runs=st.lists(
         st.tuples(st.integers(0, 1_439), st.integers(1, 120)), min_size=1, max_size=4
@@ -176,6 +181,8 @@ def test_runs_on_whole_minutes_bill_the_minutes_used(
         exact = Fraction(math.ceil(hours)) * 10
     elif isinstance(price, rk.Graduated):
         exact = min(hours, Fraction(1)) + (max(hours - 1, Fraction(0)) + 5 if hours > 1 else 0)
+    elif isinstance(price, rk.Volume):  # all hours at the rate of the tier the total is in
+        exact = hours * (10 if hours <= 1 else 1)
     else:
         exact = Fraction(price.rate) * hours
     expected = round_on(exact, Fraction(1, 100), rounding)
