@@ -314,3 +314,22 @@ def test_a_row_of_time_stands_for_its_level_times_its_span(
     assert abs(Fraction(row.quantity) - exact) <= Fraction(1, 10**24)
     found = exact_time(row.quantity, row.span.start_us, row.span.end_us, row.unit)
     assert found == (None if Fraction(row.quantity) == exact else exact)
+
+
+def test_one_hour_in_three_runs_meets_a_minimum_of_one_hour_at_one() -> None:
+    # 3 x 20 min (08:00-08:20, 09:00-09:20, 10:00-10:20) at 1.00 an hour: exactly 1.00
+    # spent, a minimum of 1.00 is met, no minimum line; ROUND_DOWN bills 1.00. (The slices,
+    # 3 x 0.333333333333333333333333 = 0.999999999999999999999999, spent 1e-24 short: a
+    # top-up line of 0.00, or, with the line rounded from its slices, 0.99 + 0.01.)
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm", rk.PerUnit(1))],
+        minimums=[rk.Minimum(1)],
+        rounding="ROUND_DOWN",
+    )
+    records = _runs(("08:00", "08:20"), ("09:00", "09:20"), ("10:00", "10:20"))
+    (invoice,) = rk.bill(rk.rate(records, plan, span=MARCH, meters=HOURS))
+    assert [(line.kind, line.amount) for line in invoice.lines] == [("usage", Decimal("1.00"))]
+    assert invoice.total == Decimal("1.00")

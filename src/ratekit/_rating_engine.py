@@ -21,11 +21,12 @@ from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
 from ._price_model import priced
-from ._pricing import Exact, GroupKey, Place, _Piece, _Pricing
+from ._pricing import Exact, GroupKey, Place, _exact_billable, _Piece, _Pricing
 from ._rating_coverage import _Coverage
 from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
+from ._timed_charges import timed
 from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import Charge, _new_charge
@@ -383,7 +384,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         if default is not None and default.minimums:
             for charge in out:
                 amount = charge.amount
-                exact = Fraction(amount)
+                exact = _spent_on_the_spot(charge)
                 if owned:  # a minimum counts what its account pays: its part of a share
                     part = owner_part(
                         owned, charge.account, charge.resource, charge.meter, charge.span
@@ -442,7 +443,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
             )
             if plan.minimums:
                 amount = piece.amount
-                exact = Fraction(amount)
+                exact = _spent(piece)
                 if owned:  # a minimum counts what its account pays: its part of a share
                     part = owner_part(owned, row.account, row.resource, row.meter, piece.span)
                     if part is not None:
@@ -475,6 +476,24 @@ def _cuts(
     for own in own_cycles(plan, meter_name):  # each allowance per its own period
         cuts.update(own.boundaries_us(start, end))
     return sorted(cuts)
+
+
+def _spent_on_the_spot(charge: Charge) -> Fraction:
+    """What a charge priced on the spot spends toward a minimum, exactly.
+
+    Its amount is its price times its quantity; a slice of time spends its exact time's.
+    """
+    time = timed(charge)
+    price = charge.unit_price
+    return Fraction(charge.amount) if time is None or price is None else Fraction(price) * time
+
+
+def _spent(piece: _Piece) -> Fraction:
+    """What a priced piece spends toward a minimum, exactly: a per-unit price's exact time's."""
+    price = piece.entry.price
+    if piece.exact is None or type(price) is not PerUnit:
+        return Fraction(piece.amount)
+    return Fraction(price.rate) * Fraction(_exact_billable(piece))
 
 
 def _on_the_spot(entry: PriceEntry, allowed: bool) -> Decimal | None:
