@@ -7,11 +7,12 @@ are 3 x 0.333333333333333333333334 hour, not 1). Rating and billing price the ti
 `exact_time` recovers it from a row (its quantity, span and unit), and `exact_piece` a
 piece of a row cut in proportion to time.
 
-The level is recovered as the shortest decimal (at most `_PLACES` places) whose ``F``
-gives the row's quantity exactly, to every digit; the row's exact quantity is then
-``level * (b - a) / unit``. A row in a unit that is not a unit of time alone, or whose
+The level is recovered as the decimal of at most `_PLACES` places whose ``F`` gives the
+row's quantity exactly, to every digit (there is at most one: such levels lie 1e-6
+apart, and a quantum of 1e-24 moves the estimate far less); the row's exact quantity is
+then ``level * (b - a) / unit``. A row in a unit that is not a unit of time alone, or whose
 quantity no such level gives (made by hand, or a sum of samples), is taken as it is.
-O(`_PLACES`) integer operations per row at most, one for a whole level.
+O(1): a few integer operations per row.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
+from ._decimals import CONTEXT
 from ._window import _SCALE, _round_ratio
 from .errors import RatekitError
 from .units import Unit
@@ -60,26 +62,28 @@ def exact_time(quantity: Decimal, start_us: int, end_us: int, unit: str) -> Frac
     duration = end_us - start_us
     if per is None or duration <= 0 or not quantity.is_finite():
         return None
-    sign, digits, exponent = quantity.as_tuple()
+    exponent = quantity.as_tuple().exponent
     if not isinstance(exponent, int) or exponent < -24:
         return None  # finer than metering's quantum: not a slice
-    # the quantity in quanta of 1e-24, exactly (whatever the context's precision)
-    quanta = int("".join(map(str, digits)) or "0") * 10 ** (exponent + 24)
-    if sign:
-        quanta = -quanta
+    # the quantity in quanta of 1e-24, exactly: at most 60 digits, in ratekit's context
+    # (whatever the caller's precision)
+    quanta = int(quantity.scaleb(24, CONTEXT))
     num, den = per  # microseconds per unit: num / den
     # the level estimate, quantity * unit / duration, as a fraction: quanta * num / (den *
     # duration * 1e24)
     top, bottom = quanta * num, den * duration * _SCALE
-    for places in range(_PLACES + 1):
-        scale = 10**places
-        level = _round_ratio(top * scale, bottom)  # the level in units of 10^-places
-        # F(t) in quanta: level / scale * t * den / num * 1e24, rounded half-even
-        p, q = level * den * _SCALE, scale * num
-        if _round_ratio(p * end_us, q) - _round_ratio(p * start_us, q) == quanta:
-            exact = Fraction(p * duration, q * _SCALE)
-            return None if exact == Fraction(quanta, _SCALE) else exact
-    return None
+    # A level of at most _PLACES places that gives the quantity lies within a quantum's
+    # worth of the estimate (1e-24 x unit / duration, far below 1e-6): it is the estimate
+    # rounded to _PLACES places, whatever its own number of places; one check suffices.
+    scale = 10**_PLACES
+    level = _round_ratio(top * scale, bottom)  # the level in units of 10^-_PLACES
+    # F(t) in quanta: level / scale * t * den / num * 1e24, rounded half-even
+    p, q = level * den * _SCALE, scale * num
+    if _round_ratio(p * end_us, q) - _round_ratio(p * start_us, q) != quanta:
+        return None
+    if p * duration == quanta * q:  # exact as it is
+        return None
+    return Fraction(p * duration, q * _SCALE)
 
 
 def exact_piece(
