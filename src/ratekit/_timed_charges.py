@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._decimals import CONTEXT, exact_sum
+from ._decimals import CONTEXT
 from ._quanta import on_quantum
 from ._time_exact import exact_piece, time_unit_us
 
@@ -58,10 +58,12 @@ def rounds_alike(
     prices = list(map(_PRICE, charges))
     if None in prices:
         return False
-    amounts = typing.cast("list[Decimal]", prices)
-    margin = CONTEXT.add(
-        CONTEXT.multiply(exact_sum(map(abs, amounts)), _SLICE),
-        CONTEXT.multiply(exact_sum(map(abs, map(_AMOUNT, charges))), _DIGITS),
+    rates = typing.cast("list[Decimal]", prices)
+    # bounded by the largest of each times their number: C speed, no sum
+    count = Decimal(len(rates))
+    largest = CONTEXT.multiply(max(map(abs, map(_AMOUNT, charges))), _DIGITS)
+    margin = CONTEXT.multiply(
+        count, CONTEXT.add(CONTEXT.multiply(max(map(abs, rates)), _SLICE), largest)
     )
     quantum, rounding = rounded
     try:
