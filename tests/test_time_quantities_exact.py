@@ -30,7 +30,7 @@ from tests._budget import LAWS
 from tests._money_oracle import round_on
 
 import ratekit as rk
-from ratekit._time_exact import exact_time
+from ratekit._time_exact import _places, exact_time
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -285,23 +285,50 @@ def test_a_volume_price_whose_tier_halves_as_the_time_doubles_charges_zero_more(
     assert _total(_runs(("00:00", "05:40"), ("08:00", "13:40")), plan) == Decimal("0.34")
 
 
+#: Microseconds in the unit of time of each time meter's unit the property below meters in.
+TIME_TERM_US = {
+    "hour": 3_600_000_000,
+    "minute": 60_000_000,
+    "s": 1_000_000,
+    "day": 86_400_000_000,
+    "ms": 1_000,
+    "GiB*hour": 3_600_000_000,
+    "MB*minute": 60_000_000,
+}
+
+
 @pytest.mark.property
 @settings(max_examples=max(LAWS // 5, 50))
 # 29 digits: read in quanta in the caller's context (28 digits), it lost its last one
-@example(level=Decimal("837.202405"), start=0, length=837_202_405, unit="minute")
+@example(level=Decimal("837.202405"), start=0, length=837_202_405, unit="minute", in_mb=False)
+# 12 places on a row of one µs in hours: 14 places are recovered for certain
+@example(level=Decimal("0.123456789012"), start=0, length=1, unit="hour", in_mb=False)
+# 2 MB read as 0.002 GB of a GB*hour meter: 20 minutes are 2/3000 GB*hour
+@example(level=Decimal(2), start=0, length=1_200_000_000, unit="GB*hour", in_mb=True)
 @given(
-    level=st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(1000), places=6),
+    level=st.decimals(min_value=Decimal("1e-12"), max_value=Decimal(1000), places=12),
     start=st.integers(0, 86_400_000_000 - 1),
     length=st.integers(1, 86_400_000_000),
-    unit=st.sampled_from(["hour", "minute", "s", "day", "ms"]),
+    unit=st.sampled_from(sorted(TIME_TERM_US)),
+    in_mb=st.booleans(),
 )
 def test_a_row_of_time_stands_for_its_level_times_its_span(
-    level: Decimal, start: int, length: int, unit: str
+    level: Decimal, start: int, length: int, unit: str, in_mb: bool
 ) -> None:
-    # The oracle: the level (at most 6 places) times the microseconds metered, over the
-    # microseconds of the unit, as a fraction; the row metered by rk.meter is within 1e-24
-    # of it, and rating takes it at exactly that (None where the row is exact as it is).
-    meter = rk.Meter("vm", unit, rk.Continuous("n"))
+    # The oracle: the level times the microseconds metered, over the microseconds of the
+    # unit's unit of time, as a fraction (a level read in MB for a meter in GB*hour is a
+    # thousandth of a GB); the row metered by rk.meter is within 1e-24 of it. Rating
+    # takes the row at exactly that (None where the row is exact as it is) whenever the
+    # level, in the meter's unit, has no more places than the row recovers for certain
+    # (`_places`); otherwise at most at the exact time of another level whose row is the
+    # same slice (within 1e-24 of it, as the time used is).
+    if in_mb:
+        unit = "GB*hour"
+        meter = rk.Meter("mem", unit, rk.Continuous("n", unit="MB"))
+        read = Fraction(level) / 1000
+    else:
+        meter = rk.Meter("mem", unit, rk.Continuous("n"))
+        read = Fraction(level)
     at = rk.Span("2026-03-02T00:00:00Z", "2026-03-02T00:00:00Z").start_us + start
     end = min(at + length, MARCH.end_us - 1)
     records = [
@@ -309,11 +336,59 @@ def test_a_row_of_time_stands_for_its_level_times_its_span(
         rk.Event("acme", "vm-1", rk.Span.from_us(end, end).start, kind="stop"),
     ]
     (row,) = rk.meter(records, [meter], span=MARCH, cycle=MONTHS, as_of=MARCH.end).rows
-    per = Fraction(rk.Unit(unit).factor_to("us"))
-    exact = Fraction(level) * (end - at) / per
+    per = TIME_TERM_US["hour" if in_mb else unit]
+    exact = read * (end - at) / per
     assert abs(Fraction(row.quantity) - exact) <= Fraction(1, 10**24)
     found = exact_time(row.quantity, row.span.start_us, row.span.end_us, row.unit)
-    assert found == (None if Fraction(row.quantity) == exact else exact)
+    # the places of the level in the meter's unit: its denominator's power of ten
+    level_places = 0
+    while (read * 10**level_places).denominator != 1:
+        level_places += 1
+    if level_places <= _places((per, 1), end - at):
+        assert found == (None if Fraction(row.quantity) == exact else exact)
+    elif found is not None:  # a level whose row gives the same slice, as exact as it is
+        assert abs(found - Fraction(row.quantity)) <= Fraction(1, 10**24)
+
+
+def test_a_level_of_ten_places_bills_one_package_for_one_hour_in_three_runs() -> None:
+    # 0.1234567891 MB (10 places) over 3 x 20 min = 0.1234567891 MB*hour exactly:
+    # Package(0.1234567891 MB*hour, 10.00) is one package, 10.00 (each run metered
+    # 0.041152263033333333333334 MB*hour, whose sum 0.123456789100000000000002 starts a
+    # second: 20.00).
+    memory = [rk.Meter("vm", "MB*hour", rk.Continuous("mb"))]
+    records: list[rk.Event] = []
+    for index, (start, stop) in enumerate(
+        [("08:20", "08:40"), ("09:20", "09:40"), ("10:20", "10:40")]
+    ):
+        attributes = {"mb": Decimal("0.1234567891")}
+        records.append(
+            rk.Event("acme", "vm-1", _instant(start), attributes, kind="start", id=f"s{index}")
+        )
+        records.append(rk.Event("acme", "vm-1", _instant(stop), kind="stop", id=f"t{index}"))
+    usage = rk.meter(records, memory, span=MARCH, cycle=MONTHS, as_of=MARCH.end)
+    assert usage.total() == Decimal("0.123456789100000000000002")  # the slices
+    entry = rk.PriceEntry("vm", "vm", rk.Package("0.1234567891", 10))
+    plan = rk.Plan("p", "EUR", MONTHS, [entry])
+    (invoice,) = rk.bill(rk.rate(records, plan, span=MARCH, meters=memory))
+    assert invoice.total == Decimal("10.00")
+
+
+def test_one_gib_in_three_runs_of_a_gib_hour_meter_is_one_package() -> None:
+    # 1 GiB over 3 x 20 min = 1 GiB*hour exactly; Package(1 GiB*hour, 10.00) is one
+    # package (the slices, 3 x 0.333333333333333333333334 = 1.000000000000000000000002
+    # GiB*hour, start a second: 20.00).
+    disks = [rk.Meter("vm", "GiB*hour", rk.Continuous("gib"))]
+    records: list[rk.Event] = []
+    for index, (start, stop) in enumerate(
+        [("08:20", "08:40"), ("09:20", "09:40"), ("10:20", "10:40")]
+    ):
+        records.append(
+            rk.Event("acme", "vm-1", _instant(start), {"gib": 1}, kind="start", id=f"s{index}")
+        )
+        records.append(rk.Event("acme", "vm-1", _instant(stop), kind="stop", id=f"t{index}"))
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.Package(1, 10))])
+    (invoice,) = rk.bill(rk.rate(records, plan, span=MARCH, meters=disks))
+    assert invoice.total == Decimal("10.00")
 
 
 def test_one_hour_in_three_runs_meets_a_minimum_of_one_hour_at_one() -> None:

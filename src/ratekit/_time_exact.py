@@ -7,11 +7,14 @@ are 3 x 0.333333333333333333333334 hour, not 1). Rating and billing price the ti
 `exact_time` recovers it from a row (its quantity, span and unit), and `exact_piece` a
 piece of a row cut in proportion to time.
 
-The level is recovered as the decimal of at most `_PLACES` places whose ``F`` gives the
-row's quantity exactly, to every digit (there is at most one: such levels lie 1e-6
-apart, and a quantum of 1e-24 moves the estimate far less); the row's exact quantity is
-then ``level * (b - a) / unit``. A row in a unit that is not a unit of time alone, or whose
-quantity no such level gives (made by hand, or a sum of samples), is taken as it is.
+The level is recovered as the one decimal of at most so many places whose ``F`` gives the
+row's quantity exactly, to every digit: the estimate ``quantity * unit / (b - a)`` rounded to as
+many places as the row's span and unit allow for certain (`_places`: 14 for an hour's row
+of one µs, 20 for one of a second), checked once; the row's exact quantity is then
+``level * (b - a) / unit``. A level of more places than that (a level of 15 places on a
+row of one µs) is not recovered: its row is priced as the slice it is, as is a row in a
+unit that is no time meter's (not a product with one unit of time: ``"hour"``,
+``"GiB*hour"``), or whose quantity no such level gives (made by hand, or a sum of samples).
 O(1): a few integer operations per row.
 """
 
@@ -26,6 +29,7 @@ from typing import Final
 from ._decimals import CONTEXT
 from ._window import _SCALE, _round_ratio
 from .errors import RatekitError
+from .policies import _time_factor
 from .units import Unit
 
 if typing.TYPE_CHECKING:  # usage imports billing's helpers, which import this module
@@ -33,24 +37,41 @@ if typing.TYPE_CHECKING:  # usage imports billing's helpers, which import this m
 
 __all__ = ["exact_piece", "exact_time", "time_unit_us"]
 
-#: The most decimal places of a level recovered (a level of 0.5 vCPU has one).
-_PLACES: Final = 6
-
-#: The seconds' dimension: a unit of time alone.
-_TIME: Final = (("second", 1),)
+#: The most decimal places of a level recovered: more than any row needs (the places a
+#: row's span and unit allow are fewer, see `_places`).
+_PLACES: Final = 30
 
 
 @functools.lru_cache(maxsize=256)
 def time_unit_us(unit: str) -> tuple[int, int] | None:
-    """Microseconds in one ``unit`` as ``(numerator, denominator)``, if it measures time alone."""
+    """Microseconds in the one unit of time of ``unit``, as ``(numerator, denominator)``.
+
+    ``unit`` is a time meter's: a product with exactly one unit of time (``"hour"``,
+    ``"GiB*hour"``, ``"MB*ns"``, as [`Meter`][ratekit.Meter] reads it); the rest is the
+    level's unit. None for any other unit (its rows are not slices of time).
+    """
     try:
-        read = Unit(unit)
+        multiplier, divisor = _time_factor(Unit(unit), "", None, unit)
     except RatekitError:
         return None
-    if read.dimension != _TIME:
-        return None
-    per = Fraction(read.factor) * 1_000_000
-    return per.numerator, per.denominator
+    return divisor, multiplier  # quantity = level * t_us * multiplier / divisor
+
+
+def _places(per: tuple[int, int], duration: int) -> int:
+    """The places of a level that a row of ``duration`` µs recovers for certain.
+
+    A quantity within 1e-24 of the exact one puts the estimate of the level within
+    ``E = 1e-24 x per / duration`` of it; a level of ``k`` places is the estimate rounded
+    to ``k`` places when ``E < 10^-k / 2``: the largest such ``k`` (at most `_PLACES`).
+    An hour's row of one µs recovers 14 places, of one second 20. O(digits).
+    """
+    num, den = per
+    # the largest k with 2 * num * 10^k < den * duration * 10^24
+    bound, step = den * duration * _SCALE, 2 * num
+    places = len(str(bound // step))  # 10^places > bound / step: one too many, or more
+    while places >= 0 and step * 10**places >= bound:
+        places -= 1
+    return min(places, _PLACES)
 
 
 def exact_time(quantity: Decimal, start_us: int, end_us: int, unit: str) -> Fraction | None:
@@ -65,18 +86,21 @@ def exact_time(quantity: Decimal, start_us: int, end_us: int, unit: str) -> Frac
     exponent = quantity.as_tuple().exponent
     if not isinstance(exponent, int) or exponent < -24:
         return None  # finer than metering's quantum: not a slice
+    places = _places(per, duration)
+    if places < 0:
+        return None
     # the quantity in quanta of 1e-24, exactly: at most 60 digits, in ratekit's context
     # (whatever the caller's precision)
     quanta = int(quantity.scaleb(24, CONTEXT))
-    num, den = per  # microseconds per unit: num / den
+    num, den = per  # microseconds per unit of time: num / den
     # the level estimate, quantity * unit / duration, as a fraction: quanta * num / (den *
     # duration * 1e24)
     top, bottom = quanta * num, den * duration * _SCALE
-    # A level of at most _PLACES places that gives the quantity lies within a quantum's
-    # worth of the estimate (1e-24 x unit / duration, far below 1e-6): it is the estimate
-    # rounded to _PLACES places, whatever its own number of places; one check suffices.
-    scale = 10**_PLACES
-    level = _round_ratio(top * scale, bottom)  # the level in units of 10^-_PLACES
+    # A level of at most ``places`` places that gives the quantity lies within E of the
+    # estimate (`_places`): it is the estimate rounded to that many places, whatever its
+    # own number of places; one check suffices.
+    scale = 10**places
+    level = _round_ratio(top * scale, bottom)  # the level in units of 10^-places
     # F(t) in quanta: level / scale * t * den / num * 1e24, rounded half-even
     p, q = level * den * _SCALE, scale * num
     if _round_ratio(p * end_us, q) - _round_ratio(p * start_us, q) != quanta:
@@ -91,9 +115,9 @@ def exact_piece(
 ) -> Fraction | None:
     """The exact quantity of the piece ``[start_us, end_us)`` of ``row`` (of ``quantity``).
 
-    The row's exact time (`exact_time`, or its quantity when a unit of time alone measures
-    it) cut in proportion to time; None when the piece is exact as it is, or the row is
-    not in a unit of time alone, or ``quantity`` is not that cut (within 2e-24: not the
+    The row's exact time (`exact_time`, or its quantity when it is exact as it is) cut in
+    proportion to time; None when the piece is exact as it is, or the row is not in a time
+    meter's unit (`time_unit_us`), or ``quantity`` is not that cut (within 2e-24: not the
     row's piece). ``quantity`` None: not checked. O(1).
     """
     if time_unit_us(row.unit) is None:
