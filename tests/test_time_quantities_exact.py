@@ -301,7 +301,9 @@ TIME_TERM_US = {
 @settings(max_examples=max(LAWS // 5, 50))
 # 29 digits: read in quanta in the caller's context (28 digits), it lost its last one
 @example(level=Decimal("837.202405"), start=0, length=837_202_405, unit="minute", in_mb=False)
-# 12 places on a row of one µs in hours: 14 places are recovered for certain
+# 12 places on a row of one second in hours: 14 places are recovered
+@example(level=Decimal("0.123456789012"), start=0, length=1_000_000, unit="hour", in_mb=False)
+# ... and on a row of one µs, 8: the level is not recovered, the slice is priced
 @example(level=Decimal("0.123456789012"), start=0, length=1, unit="hour", in_mb=False)
 # 2 MB read as 0.002 GB of a GB*hour meter: 20 minutes are 2/3000 GB*hour
 @example(level=Decimal(2), start=0, length=1_200_000_000, unit="GB*hour", in_mb=True)
@@ -348,6 +350,27 @@ def test_a_row_of_time_stands_for_its_level_times_its_span(
         assert found == (None if Fraction(row.quantity) == exact else exact)
     elif found is not None:  # a level whose row gives the same slice, as exact as it is
         assert abs(found - Fraction(row.quantity)) <= Fraction(1, 10**24)
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 5, 50))
+@example(quantity=Decimal(5), start=0, minutes=1_440)  # 5 h over a day: 5, not 4.99...92
+@example(quantity=Decimal("7.505"), start=0, minutes=1_440)
+@given(
+    quantity=st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(10**6), places=6),
+    start=st.integers(0, 86_400 - 1),
+    minutes=st.integers(1, 31 * 1_440),
+)
+def test_a_quantity_made_by_hand_is_taken_as_it_is(
+    quantity: Decimal, start: int, minutes: int
+) -> None:
+    # A row made by hand with a quantity of at most 6 places over whole minutes is exact
+    # as it is: no level's slice (rating would otherwise price it 1e-24s off, and a
+    # minimum of exactly what it costs would be topped up by 0.00...1).
+    at = MARCH.start_us + start * 1_000_000
+    end = at + minutes * 60_000_000
+    for unit in ("hour", "GiB*hour", "minute", "day"):
+        assert exact_time(quantity, at, end, unit) is None
 
 
 def test_a_level_of_ten_places_bills_one_package_for_one_hour_in_three_runs() -> None:

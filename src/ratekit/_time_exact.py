@@ -9,9 +9,10 @@ piece of a row cut in proportion to time.
 
 The level is recovered as the one decimal of at most so many places whose ``F`` gives the
 row's quantity exactly, to every digit: the estimate ``quantity * unit / (b - a)`` rounded to as
-many places as the row's span and unit allow for certain (`_places`: 14 for an hour's row
-of one µs, 20 for one of a second), checked once; the row's exact quantity is then
-``level * (b - a) / unit``. A level of more places than that (a level of 15 places on a
+many places as the row's span and unit allow for certain, less a margin that keeps a
+quantity made by hand from passing for a slice (`_places`: 8 for an hour's row of one µs,
+14 for one of a second, 17 for one of an hour), checked once; the row's exact quantity is then
+``level * (b - a) / unit``. A level of more places than that (a level of 9 places on a
 row of one µs) is not recovered: its row is priced as the slice it is, as is a row in a
 unit that is no time meter's (not a product with one unit of time: ``"hour"``,
 ``"GiB*hour"``), or whose quantity no such level gives (made by hand, or a sum of samples).
@@ -37,9 +38,12 @@ if typing.TYPE_CHECKING:  # usage imports billing's helpers, which import this m
 
 __all__ = ["exact_piece", "exact_time", "time_unit_us"]
 
-#: The most decimal places of a level recovered: more than any row needs (the places a
-#: row's span and unit allow are fewer, see `_places`).
-_PLACES: Final = 30
+#: The most decimal places of a level recovered (see `_places`).
+_PLACES: Final = 18
+#: How many times apart the slices of two levels of as many places lie, at least, beside
+#: the 2e-24 that makes a slice of a level: a quantity that is no slice (made by hand, 5
+#: hours over a day) is then taken for one about once in a million, not always.
+_MARGIN: Final = 6
 
 
 @functools.lru_cache(maxsize=256)
@@ -58,12 +62,16 @@ def time_unit_us(unit: str) -> tuple[int, int] | None:
 
 
 def _places(per: tuple[int, int], duration: int) -> int:
-    """The places of a level that a row of ``duration`` µs recovers for certain.
+    """The places of a level that a row of ``duration`` µs recovers.
 
     A quantity within 1e-24 of the exact one puts the estimate of the level within
     ``E = 1e-24 x per / duration`` of it; a level of ``k`` places is the estimate rounded
-    to ``k`` places when ``E < 10^-k / 2``: the largest such ``k`` (at most `_PLACES`).
-    An hour's row of one µs recovers 14 places, of one second 20. O(digits).
+    to ``k`` places when ``E < 10^-k / 2``. But the slices of levels of ``k`` places lie
+    ``10^-k x duration / per`` apart: with ``k`` that large, any quantity would be the
+    slice of some level (5 hours over a day is that of 0.2083...3, of 25 places). So
+    ``k`` is `_MARGIN` places fewer, and at most `_PLACES`: an hour's row of one µs
+    recovers 8 places, of one second 14, of one hour 17, of a day 18. Negative: none.
+    O(digits).
     """
     num, den = per
     # the largest k with 2 * num * 10^k < den * duration * 10^24
@@ -71,7 +79,7 @@ def _places(per: tuple[int, int], duration: int) -> int:
     places = len(str(bound // step))  # 10^places > bound / step: one too many, or more
     while places >= 0 and step * 10**places >= bound:
         places -= 1
-    return min(places, _PLACES)
+    return min(places - _MARGIN, _PLACES)
 
 
 def exact_time(quantity: Decimal, start_us: int, end_us: int, unit: str) -> Fraction | None:

@@ -39,7 +39,7 @@ _DIGITS: Final = Decimal("1e-57")
 
 
 def in_time(charges: Sequence[Charge]) -> bool:
-    """Whether some of ``charges`` is in a unit of time alone. O(charges), at C speed."""
+    """Whether some of ``charges`` is in a time meter's unit (`time_unit_us`). O(charges), at C speed."""
     return any(time_unit_us(unit) is not None for unit in set(map(_UNIT, charges)))
 
 
@@ -55,16 +55,18 @@ def rounds_alike(
     """
     if rounded is None:
         return False
-    prices = list(map(_PRICE, charges))
+    prices = set(map(_PRICE, charges))  # a line's charges share one price, or a few
     if None in prices:
         return False
-    rates = typing.cast("list[Decimal]", prices)
+    rates = typing.cast("set[Decimal]", prices)
     # bounded by the largest of each times their number: C speed, no sum
-    count = Decimal(len(rates))
-    largest = CONTEXT.multiply(max(map(abs, map(_AMOUNT, charges))), _DIGITS)
-    margin = CONTEXT.multiply(
-        count, CONTEXT.add(CONTEXT.multiply(max(map(abs, rates)), _SLICE), largest)
-    )
+    count = Decimal(len(charges))
+    amounts = list(map(_AMOUNT, charges))
+    top, bottom = max(amounts), min(amounts)  # the largest magnitude, without abs()
+    largest = CONTEXT.multiply(top if top >= -bottom else CONTEXT.minus(bottom), _DIGITS)
+    high, low = max(rates), min(rates)
+    rate = high if high >= -low else CONTEXT.minus(low)
+    margin = CONTEXT.multiply(count, CONTEXT.add(CONTEXT.multiply(rate, _SLICE), largest))
     quantum, rounding = rounded
     try:
         low = on_quantum(CONTEXT.subtract(total, margin), quantum, rounding)
