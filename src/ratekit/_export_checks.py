@@ -17,9 +17,9 @@ from typing import Any, Final
 
 from ._codec import fail
 from ._decimals import CONTEXT, exact_sum
+from ._line_exact import line_exact
 from ._quanta import on_quantum, whole_quanta
 from ._shown import show
-from ._topups import line_exact
 from ._zones import zone
 from .billing import Invoice, InvoiceLine
 from .errors import RatekitError

@@ -44,13 +44,11 @@ from fractions import Fraction
 import attrs
 
 from ._allocation import allocate, spread
-from ._converted import converted, exact_quantity, linear_exact
-from ._decimals import CONTEXT, ZERO, exact_sum, nearest, prorated
+from ._decimals import CONTEXT, ZERO, nearest
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
-from ._exact_prices import running_exact
+from ._line_exact import line_exact
 from ._quanta import on_quantum
-from ._timed_charges import in_time, rounds_alike, timed_exact
 
 if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from ._invoices import InvoiceLine
@@ -58,7 +56,7 @@ if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from .pricebook import Plan
     from .sharing import Share
 
-__all__ = ["Part", "floors", "is_base", "line_exact", "parts", "rounding_of", "settle"]
+__all__ = ["Part", "floors", "is_base", "parts", "rounding_of", "settle"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -469,83 +467,6 @@ def _unneeded(
             if (c.plan, (c.span.start_us, c.span.end_us)) in short
         )
     return out
-
-
-def line_exact(
-    charges: Sequence[Charge],
-    amounts: Decimal | None = None,
-    rounded: tuple[Decimal, str] | None = None,
-) -> Decimal | Fraction:
-    """What a line of ``charges`` rounds: the exact sum of their exact amounts.
-
-    A fee's part prorated over part of a cycle, or a charge on usage less a free part
-    prorated by time (at any built-in price), is a fraction rating rounds at its 60th digit. Such parts
-    add up to an amount the rounded sum misses by a few units of the 60th digit (a fee of
-    1 for a third of a month and of 4 for the rest: 1/3 + 8/3 = 3, but 0.333...3 +
-    2.666...67 = 3.000...003), which a rounding up, or a tie, would turn into a quantum
-    more. Each part is taken exactly where `prorated` recovers it (the charge's price
-    times its share, or its usage less its free part) or, for a non-linear price's
-    pieces, where `running_exact` does (the price of the ratios its groups start and end
-    at), else as its amount; a line with no such part is the exact sum of its amounts, a
-    Decimal: ``amounts`` when the caller has worked it out (`exact_sum` of the amounts),
-    else summed here. A linear price's charges in a unit of time alone are taken at
-    their exact time (`timed_exact`), unless ``rounded`` (the line's quantum and mode)
-    shows the sum of their amounts rounds as that would (`rounds_alike`). O(charges), the
-    test for such parts at C speed.
-    """
-    time = in_time(charges)
-    if not any(map(converted, charges)) and (
-        len(charges) == 1 or ("fee" not in map(_KIND, charges) and not any(map(_FREE, charges)))
-    ):
-        # no part rounded at its 60th digit
-        summed = exact_sum(map(_AMOUNT, charges)) if amounts is None else amounts
-        if not time or rounds_alike(charges, summed, rounded):
-            return summed
-    timed = []  # a linear price's pieces in a unit of time alone
-    total = Fraction(0)
-    plain: list[Decimal] = []  # summed as Decimals, exactly, and turned into a fraction once
-    running = []  # a non-linear price's pieces, priced by their group's running quantity
-    linear = []  # a linear price's pieces in its own unit, converted from their rows'
-    for charge in charges:
-        if charge.kind == "fee":
-            total += prorated(charge.unit_price, charge.quantity, charge.amount)
-        elif charge.kind == "usage" and charge.after is not None:
-            running.append(charge)
-        elif charge.kind == "usage" and charge.free:
-            total += _freed(charge)
-        elif charge.kind == "usage" and converted(charge):
-            linear.append(charge)
-        elif charge.kind == "usage" and time:
-            timed.append(charge)
-        else:
-            plain.append(charge.amount)
-    if running:
-        exact, rest = running_exact(running)
-        total += exact
-        plain += rest
-    if linear:
-        total += linear_exact(linear, plain)
-    if timed:
-        total += timed_exact(timed, plain)
-    return total + Fraction(exact_sum(plain)) if plain else total
-
-
-def _freed(charge: Charge) -> Fraction:
-    """The exact amount of a linear price's ``charge`` on usage less a free part.
-
-    The free part is the ratio it was cut from at its 60th digit (a share of an
-    allowance, as a minimum's share is recovered), so the billable quantity is exact to
-    every digit: the quantity less the free part as cut (0.330 - 0.3295564...2903 leaves
-    0.000443548...097, 57 digits) would miss 33/74400 and leave the charge at its
-    rounded amount, beside other charges recovered exactly. Kept when it is what rating
-    charged, else `prorated` of the cut difference. O(digits).
-    """
-    price, amount = charge.unit_price, charge.amount
-    if price is not None:
-        exact = Fraction(price) * (exact_quantity(charge) - _commitment(_ONE, charge.free))
-        if CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)) == amount:
-            return exact
-    return prorated(price, CONTEXT.subtract(charge.quantity, charge.free), amount)
 
 
 def is_base(charge: Charge) -> bool:

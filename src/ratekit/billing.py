@@ -58,9 +58,10 @@ from ._instants import format_us
 # .LineKind stay importable from here.
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
+from ._line_exact import line_exact
 from ._quanta import on_quantum
 from ._shown import show
-from ._topups import is_base, line_exact, rounding_of, settle
+from ._topups import is_base, rounding_of, settle
 from ._zones import portable_name
 from .credits import Credit, spend
 from .errors import (

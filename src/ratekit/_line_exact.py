@@ -1,0 +1,113 @@
+"""What an invoice line rounds: the exact sum of its charges' exact amounts.
+
+Rating carries each charge's amount as the nearest number ratekit represents to it (60
+digits); where parts of a line are fractions that do not terminate (a fee prorated over
+a third of a month, usage less a free part prorated by time, a price by total climbing
+a running quantity cut at its 60th digit, a quantity converted to a price's unit, a time
+meter's slices), their rounded amounts add up a few units of the 60th digit off the
+exact sum, which a rounding up, or a tie, would turn into a quantum more. `line_exact`
+recovers the exact sum from the charges themselves, part by part; billing, the minimums'
+settling and the exports' checks round it. Private to those.
+"""
+
+from __future__ import annotations
+
+import operator
+import typing
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
+from ._converted import converted, exact_quantity, linear_exact
+from ._decimals import CONTEXT, exact_sum, prorated
+from ._decimals import commitment as _commitment
+from ._exact_prices import running_exact
+from ._timed_charges import in_time, rounds_alike, timed_exact
+
+if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
+    from .charges import Charge
+
+__all__ = ["line_exact"]
+
+_KIND: Final = operator.attrgetter("kind")
+_FREE: Final = operator.attrgetter("free")
+_AMOUNT: Final = operator.attrgetter("amount")
+_ONE: Final = Decimal(1)
+
+
+def line_exact(
+    charges: Sequence[Charge],
+    amounts: Decimal | None = None,
+    rounded: tuple[Decimal, str] | None = None,
+) -> Decimal | Fraction:
+    """What a line of ``charges`` rounds: the exact sum of their exact amounts.
+
+    A fee's part prorated over part of a cycle, or a charge on usage less a free part
+    prorated by time (at any built-in price), is a fraction rating rounds at its 60th digit. Such parts
+    add up to an amount the rounded sum misses by a few units of the 60th digit (a fee of
+    1 for a third of a month and of 4 for the rest: 1/3 + 8/3 = 3, but 0.333...3 +
+    2.666...67 = 3.000...003), which a rounding up, or a tie, would turn into a quantum
+    more. Each part is taken exactly where `prorated` recovers it (the charge's price
+    times its share, or its usage less its free part) or, for a non-linear price's
+    pieces, where `running_exact` does (the price of the ratios its groups start and end
+    at), else as its amount; a line with no such part is the exact sum of its amounts, a
+    Decimal: ``amounts`` when the caller has worked it out (`exact_sum` of the amounts),
+    else summed here. A linear price's charges in a time meter's unit are taken at
+    their exact time (`timed_exact`), unless ``rounded`` (the line's quantum and mode)
+    shows the sum of their amounts rounds as that would (`rounds_alike`). O(charges), the
+    test for such parts at C speed.
+    """
+    time = in_time(charges)
+    if not any(map(converted, charges)) and (
+        len(charges) == 1 or ("fee" not in map(_KIND, charges) and not any(map(_FREE, charges)))
+    ):
+        # no part rounded at its 60th digit
+        summed = exact_sum(map(_AMOUNT, charges)) if amounts is None else amounts
+        if not time or rounds_alike(charges, summed, rounded):
+            return summed
+    timed = []  # a linear price's pieces in a time meter's unit
+    total = Fraction(0)
+    plain: list[Decimal] = []  # summed as Decimals, exactly, and turned into a fraction once
+    running = []  # a non-linear price's pieces, priced by their group's running quantity
+    linear = []  # a linear price's pieces in its own unit, converted from their rows'
+    for charge in charges:
+        if charge.kind == "fee":
+            total += prorated(charge.unit_price, charge.quantity, charge.amount)
+        elif charge.kind == "usage" and charge.after is not None:
+            running.append(charge)
+        elif charge.kind == "usage" and charge.free:
+            total += _freed(charge)
+        elif charge.kind == "usage" and converted(charge):
+            linear.append(charge)
+        elif charge.kind == "usage" and time:
+            timed.append(charge)
+        else:
+            plain.append(charge.amount)
+    if running:
+        exact, rest = running_exact(running)
+        total += exact
+        plain += rest
+    if linear:
+        total += linear_exact(linear, plain)
+    if timed:
+        total += timed_exact(timed, plain)
+    return total + Fraction(exact_sum(plain)) if plain else total
+
+
+def _freed(charge: Charge) -> Fraction:
+    """The exact amount of a linear price's ``charge`` on usage less a free part.
+
+    The free part is the ratio it was cut from at its 60th digit (a share of an
+    allowance, as a minimum's share is recovered), so the billable quantity is exact to
+    every digit: the quantity less the free part as cut (0.330 - 0.3295564...2903 leaves
+    0.000443548...097, 57 digits) would miss 33/74400 and leave the charge at its
+    rounded amount, beside other charges recovered exactly. Kept when it is what rating
+    charged, else `prorated` of the cut difference. O(digits).
+    """
+    price, amount = charge.unit_price, charge.amount
+    if price is not None:
+        exact = Fraction(price) * (exact_quantity(charge) - _commitment(_ONE, charge.free))
+        if CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)) == amount:
+            return exact
+    return prorated(price, CONTEXT.subtract(charge.quantity, charge.free), amount)
