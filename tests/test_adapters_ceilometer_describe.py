@@ -299,7 +299,6 @@ def test_an_instance_described_by_both_feeds_is_billed_as_by_nova_alone(state: s
         ("rescued", "rescued"),
         ("Resized", "resized"),
         ("shelved_offloaded", "shelved_offloaded"),
-        ("available", "available"),  # not an instance's word: kept as written
     ],
 )
 def test_ceilometer_state_words_are_read_as_nova_vm_states(written: str, read_as: str) -> None:

@@ -12,7 +12,7 @@ gives the same records.
 
 The flavor in the metadata is written as Nova's notifications write it, by its name
 (`flavor_by_name`), and so is the instance's ``state``, in Nova's vm_state words
-(`nova_state`), so that both feeds describe one instance alike.
+(``_states.nova_state``), so that both feeds describe one instance alike.
 """
 
 from __future__ import annotations
@@ -29,13 +29,11 @@ from ratekit.records import Event, Sample
 from . import _reading as r
 
 __all__ = [
-    "NOVA_VM_STATES",
     "Described",
     "Earlier",
     "description",
     "earlier_updates",
     "flavor_by_name",
-    "nova_state",
     "restated",
     "updates",
 ]
@@ -123,67 +121,6 @@ def flavor_by_name(metadata: dict[str, object], where: r.Position = "") -> dict[
             given.setdefault(name, source)
             out.setdefault(name, item)
     return out
-
-
-#: Nova's vm_states (``nova/compute/vm_states.py``): the words its notifications write.
-NOVA_VM_STATES: Final = (
-    "active",
-    "building",
-    "paused",
-    "suspended",
-    "stopped",
-    "rescued",
-    "resized",
-    "soft_deleted",
-    "deleted",
-    "error",
-    "shelved",
-    "shelved_offloaded",
-)
-
-#: Ceilometer's instance ``state`` words, by their Nova vm_state. Ceilometer writes the
-#: vm_state in lower case (as Nova's API lists it, or guessed from libvirt's power state
-#: when it discovers instances through libvirt); the power-state words of its libvirt
-#: inspector (``running``, ``shutdown``, ...) and the API's upper case are read too.
-_NOVA_STATES: Final[Mapping[str, str]] = {
-    **{state: state for state in NOVA_VM_STATES},
-    "running": "active",
-    "blocked": "active",
-    "pending": "building",
-    "nostate": "building",
-    "shutdown": "stopped",
-    "shutoff": "stopped",
-    "crashed": "error",
-    "pmsuspended": "suspended",
-}
-
-
-def nova_state(metadata: dict[str, object]) -> dict[str, object]:
-    """``metadata`` with its ``state`` written in Nova's vm_state words, as Nova's notifications write it.
-
-    Ceilometer's instance metadata carries ``state`` (the vm_state, in lower case, or a
-    libvirt power state such as ``running``) and ``status`` (the API's status, in lower
-    case). Nova's notifications carry ``state``, the vm_state, which the ready meters
-    read (``RUNNING_STATES``); an update replaces a key, so a state word Nova does not
-    use would stop the billing of an instance both feeds describe. A known word
-    (case-insensitive) becomes its vm_state: ``running`` and ``blocked`` are ``active``,
-    ``shutdown`` and ``shutoff`` ``stopped``, ``pending`` ``building``, ``crashed``
-    ``error``, ``pmsuspended`` ``suspended``. Any other value, and ``status``, are kept
-    as written. O(size).
-
-    Examples:
-        >>> nova_state({"state": "running", "status": "active"})
-        {'state': 'active', 'status': 'active'}
-        >>> nova_state({"state": "STOPPED"}), nova_state({"state": "available"})
-        ({'state': 'stopped'}, {'state': 'available'})
-    """
-    state = metadata.get("state")
-    if not isinstance(state, str):
-        return metadata
-    written = _NOVA_STATES.get(state.lower())
-    if written is None or written == state:
-        return metadata
-    return {**metadata, "state": written}
 
 
 def _event(sample: Sample, attributes: dict[str, object], where: r.Position) -> Event:

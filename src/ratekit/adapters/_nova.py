@@ -17,7 +17,8 @@ from ratekit.errors import BadRecordError
 from ratekit.records import Event, EventKind
 
 from . import _reading as r
-from ._describe import NOVA_VM_STATES, description, nova_state
+from ._describe import description
+from ._states import NOVA_VM_STATES, VM_STATES_ACCEPTED, nova_state
 
 __all__ = ["instance_notifications"]
 
@@ -125,9 +126,7 @@ def _check_sizes(
             # a word no vm_state reads as (' active', 'actve') would bill a running
             # instance as not running, without a word: refused at its field
             raise BadRecordError(
-                f"{_NOTIFICATION} {r.at(where, 'state')} is {r.show(written)}, not one of Nova's "
-                f"vm_states: {', '.join(map(repr, NOVA_VM_STATES))} (in any case; a libvirt "
-                "power state such as 'running' or 'shutoff' is read as its vm_state)."
+                f"{_NOTIFICATION} {r.at(where, 'state')} is {r.show(written)}, {VM_STATES_ACCEPTED}"
             )
     for key in _SIZES:
         if payload.get(key) is not None:

@@ -35,7 +35,10 @@ and each sample whose metadata differs from the one in force before it is preced
 and conditions read it by dotted paths, ``"image.name"``; top-level nulls are left out;
 the flavor is written by its name, as Nova's notifications write it: ``"flavor":
 "m1.small"``, its other fields as ``flavor_<field>``, ``flavor_vcpus``; the ``state`` in
-Nova's vm_state words, ``running`` as ``active``, ``shutoff`` as ``stopped``),
+Nova's vm_state words, ``running`` as ``active``, ``shutoff`` as ``stopped``; a state word
+its service does not write is refused: an instance's ``state`` that is no vm_state or
+libvirt power state, its ``status`` that is no Nova server status, the ``status`` of a
+``volume`` or ``volume.size`` sample that is none of Cinder's volume statuses),
 with each key the previous metadata had and this one has not set to ``None``, which
 removes it: the description is the metadata, never a key the feed dropped. Samples of one
 resource at one instant that disagree about the metadata: the one whose ``id`` sorts
@@ -138,11 +141,11 @@ from ._describe import (
     description,
     earlier_updates,
     flavor_by_name,
-    nova_state,
     restated,
     updates,
 )
 from ._nova import instance_notifications
+from ._states import known_states
 from ._units import feed_unit, in_meter_unit, openstack_binary
 
 __all__ = [
@@ -320,8 +323,11 @@ def _sample(
     )
 
 
-def _metadata(metadata: object, where: r.Position) -> dict[str, object]:
+def _metadata(metadata: object, where: r.Position, sample: Sample) -> dict[str, object]:
     """A sample's resource metadata (found at ``where``) as a description, in Nova's words.
+
+    Its state words are checked for the sample's resource (`known_states`: an instance's
+    ``state`` is a vm_state, a volume's ``status`` one of Cinder's), by ``sample``'s meter.
 
     Its ``flavor`` object is read here too (`flavor_by_name` reads its fields), so a
     caller's own mapping that raises when it is read is refused naming its position.
@@ -332,7 +338,8 @@ def _metadata(metadata: object, where: r.Position) -> dict[str, object]:
     flavor = described.get("flavor")
     if isinstance(flavor, Mapping):
         described["flavor"] = r.mapping(flavor, r.at(where, "flavor"), _SAMPLE)
-    return nova_state(flavor_by_name(r.attributes(described, where, _SAMPLE), where))
+    flavored = flavor_by_name(r.attributes(described, where, _SAMPLE), where)
+    return known_states(flavored, sample.meter, sample.id or "", where)
 
 
 _GNOCCHI: Final = (
@@ -464,7 +471,7 @@ def samples(
             # read as an empty one, it would remove every key (the state: no billing)
             where = r.at(position, meta_key)
             places.append(len(read) - 1)
-            described.append((sample, _metadata(metadata, where), where))
+            described.append((sample, _metadata(metadata, where, sample), where))
     made = updates(described, earlier)
     found = {places[index]: event for index, event in made.items()}
     records: list[Sample | Event] = []
