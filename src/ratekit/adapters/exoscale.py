@@ -34,6 +34,10 @@ with ``order="version"`` the ``version`` field (a per-resource counter, where th
 emitter keeps one) is the ``seq`` instead, so the emitter's order wins over its clocks.
 A ``version`` is checked whichever the order: a whole number from 0 to 2^63 - 1 (not a
 bool); under ``order="time"`` it may be absent or null, under ``order="version"`` not.
+Under ``order="version"`` two different events (two ids) of one resource with one
+version are refused, naming both and the version: one of them has lost its own, and
+ordering them by time would be a guess. The same event sent twice (one id) is a
+duplicate, as any record sent twice. The check covers the events of one call.
 
 Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
 (``[3].action``), or, inside a field carried into the description, the dotted path
@@ -161,7 +165,8 @@ def usage_events(feed: object, *, order: Literal["time", "version"] = "time") ->
 
     ``feed`` is a list of events (JSON objects), or any iterable of them, read once. ``order`` is ``"time"`` (the default:
     events are applied in ``time`` order) or ``"version"`` (the ``version`` field is each
-    event's ``seq``). See `ratekit.adapters.exoscale` for the mapping and ``id``.
+    event's ``seq``; two different events of one resource with one version are refused).
+    See `ratekit.adapters.exoscale` for the mapping and ``id``.
     Errors: [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
 
     Examples:
@@ -175,4 +180,40 @@ def usage_events(feed: object, *, order: Literal["time", "version"] = "time") ->
     if not isinstance(order, str) or plain_str(order) not in {"time", "version"}:
         raise BadRecordError(f"order must be 'time' or 'version', not {r.show(order)}.")
     by_version = plain_str(order) == "version"
-    return [_event(item, position, by_version) for position, item in r.entries(feed, "", _WHAT)]
+    events: list[Event] = []
+    versions: dict[tuple[str, str, int], tuple[r.Position, Event]] = {}
+    for position, item in r.entries(feed, "", _WHAT):
+        event = _event(item, position, by_version)
+        if event.seq is not None:  # order="version": the version is the seq
+            _check_version(event, event.seq, position, versions)
+        events.append(event)
+    return events
+
+
+def _check_version(
+    event: Event,
+    version: int,
+    position: r.Position,
+    seen: dict[tuple[str, str, int], tuple[r.Position, Event]],
+) -> None:
+    """Under ``order="version"``, ``event``'s version is its resource's own; else raise.
+
+    The version is the emitter's per-resource counter, and the only order of the events
+    of a resource: two different events (two ids) with one version would be ordered by
+    their clocks, silently, the very order ``order="version"`` is asked not to trust.
+    The same event sent twice (one id) is left to metering, which reports a duplicate,
+    or a conflict if its fields differ. ``seen`` holds the versions read so far.
+    """
+    key = (event.account, event.resource, version)
+    first = seen.setdefault(key, (position, event))
+    if first[1].id == event.id:
+        return
+    raise BadRecordError(
+        f"{_WHAT} {r.at(position, 'version')} is {version}, the version of "
+        f"{first[0] or 'an earlier event'} too: {r.show(first[1].id)} and {r.show(event.id)} "
+        f"of resource {r.show(event.resource)} (account {r.show(event.account)}) are two "
+        "events with one version. A version is the emitter's per-resource counter, so "
+        "one of them has lost its own: give each event of a resource its own version "
+        "(the same event sent twice, with one action and time, is a duplicate), or read "
+        "them with order='time'."
+    )
