@@ -150,3 +150,42 @@ def test_law_one_version_per_event_of_a_resource(feed: list[dict[str, object]]) 
     events = exoscale.usage_events(feed, order="version")
     alone = [exoscale.usage_events([item], order="version")[0] for item in feed]
     assert events == alone
+
+
+def test_a_version_is_checked_against_the_events_read_before() -> None:
+    # pages read call by call: the second page's restart repeats the first page's version 2
+    first = exoscale.usage_events([START, STOP], order="version")
+    with pytest.raises(rk.BadRecordError) as raised:
+        exoscale.usage_events([RESTART], order="version", previous=first)
+    assert str(raised.value) == (
+        "Exoscale usage event [0].version is 2, the version of an event read before "
+        "(previous) too: 'foo/stop/2016-12-12T13:00:00Z' and 'foo/start/2016-12-12T12:30:00Z' "
+        "of resource 'foo' (account 'WAD') are two events with one version. A version is the "
+        "emitter's per-resource counter, so one of them has lost its own: give each event of "
+        "a resource its own version (the same event sent twice, with one action and time, is "
+        "a duplicate), or read them with order='time'."
+    )
+    # a page delivered again is a duplicate, and a new version is read
+    again = exoscale.usage_events(
+        [STOP, {**RESTART, "version": 3}], order="version", previous=first
+    )
+    assert [event.seq for event in again] == [2, 3]
+    # events read under order="time" have no version to compare
+    by_time = exoscale.usage_events([START, STOP], order="time")
+    assert len(exoscale.usage_events([RESTART], order="version", previous=by_time)) == 1
+    assert len(exoscale.usage_events([RESTART], order="version", previous=None)) == 1
+
+
+@pytest.mark.parametrize(
+    ("previous", "message"),
+    [
+        ("events", "previous must be the events read before (a list of Event), not 'events'."),
+        ({"a": 1}, "previous must be the events read before (a list of Event), not {'a': 1}."),
+        (3, "previous must be the events read before (a list of Event), not 3."),
+        ([START["uuid"]], "previous must hold the events this adapter read before, not 'foo'."),
+    ],
+)
+def test_previous_that_is_not_a_list_of_events_is_refused(previous: object, message: str) -> None:
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        exoscale.usage_events([START], order="version", previous=previous)  # type: ignore[arg-type]
+    assert str(raised.value) == message

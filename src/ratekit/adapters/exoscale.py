@@ -37,7 +37,8 @@ bool); under ``order="time"`` it may be absent or null, under ``order="version"`
 Under ``order="version"`` two different events (two ids) of one resource with one
 version are refused, naming both and the version: one of them has lost its own, and
 ordering them by time would be a guess. The same event sent twice (one id) is a
-duplicate, as any record sent twice. The check covers the events of one call.
+duplicate, as any record sent twice. Read page by page, pass the events earlier calls
+gave as ``previous``: the versions are checked against theirs too.
 
 Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
 (``[3].action``), or, inside a field carried into the description, the dotted path
@@ -62,13 +63,14 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
+from ratekit._caller_objects import read_once
 from ratekit._decimals import INT_HIGH
 from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
-from ratekit.errors import BadRecordError
+from ratekit.errors import BadRecordError, RatekitTypeError
 from ratekit.policies import Meter, OnOff
 from ratekit.records import Event, EventKind
 
@@ -160,14 +162,22 @@ def _event(item: Mapping[str, object], position: r.Position, by_version: bool) -
     )
 
 
-def usage_events(feed: object, *, order: Literal["time", "version"] = "time") -> list[Event]:
+def usage_events(
+    feed: object,
+    *,
+    order: Literal["time", "version"] = "time",
+    previous: Iterable[Event] | None = (),
+) -> list[Event]:
     """Exoscale / CloudStack usage events as events, in the feed's order.
 
     ``feed`` is a list of events (JSON objects), or any iterable of them, read once. ``order`` is ``"time"`` (the default:
     events are applied in ``time`` order) or ``"version"`` (the ``version`` field is each
-    event's ``seq``; two different events of one resource with one version are refused).
-    See `ratekit.adapters.exoscale` for the mapping and ``id``.
-    Errors: [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
+    event's ``seq``; two different events of one resource with one version are refused,
+    in this call or against ``previous``, the events earlier calls gave: ``None`` or
+    nothing, none). See `ratekit.adapters.exoscale` for the mapping and ``id``.
+    Errors: [`BadRecordError`][ratekit.BadRecordError] naming the position and field;
+    [`RatekitTypeError`][ratekit.RatekitTypeError] for a ``previous`` that is not a list
+    of events. Cost: O(n + p).
 
     Examples:
         >>> from ratekit.adapters import exoscale
@@ -181,7 +191,7 @@ def usage_events(feed: object, *, order: Literal["time", "version"] = "time") ->
         raise BadRecordError(f"order must be 'time' or 'version', not {r.show(order)}.")
     by_version = plain_str(order) == "version"
     events: list[Event] = []
-    versions: dict[tuple[str, str, int], tuple[r.Position, Event]] = {}
+    versions = _versions(previous)
     for position, item in r.entries(feed, "", _WHAT):
         event = _event(item, position, by_version)
         if event.seq is not None:  # order="version": the version is the seq
@@ -190,11 +200,41 @@ def usage_events(feed: object, *, order: Literal["time", "version"] = "time") ->
     return events
 
 
+#: Each version read, by (account, resource, version): where it was read and its event.
+Versions = dict[tuple[str, str, int], tuple[r.Position, Event]]
+_READ_BEFORE: Final = "an event read before (previous)"
+
+
+def _versions(previous: object) -> Versions:
+    """The versions of ``previous``, the events earlier calls gave, read once. O(p).
+
+    An event read under ``order="time"`` (no ``seq``) has no version to compare.
+    """
+    if previous is None:
+        return {}
+    if not isinstance(previous, Iterable) or isinstance(previous, str | bytes | Mapping):
+        raise RatekitTypeError(
+            f"previous must be the events read before (a list of Event), not {r.show(previous)}."
+        )
+    given = read_once(
+        previous, "previous", type(previous).__name__, "the events read before as a list of Event"
+    )
+    found: Versions = {}
+    for event in given:
+        if not isinstance(event, Event):
+            raise RatekitTypeError(
+                f"previous must hold the events this adapter read before, not {r.show(event)}."
+            )
+        if event.seq is not None:
+            found.setdefault((event.account, event.resource, event.seq), (_READ_BEFORE, event))
+    return found
+
+
 def _check_version(
     event: Event,
     version: int,
     position: r.Position,
-    seen: dict[tuple[str, str, int], tuple[r.Position, Event]],
+    seen: Versions,
 ) -> None:
     """Under ``order="version"``, ``event``'s version is its resource's own; else raise.
 
@@ -210,7 +250,7 @@ def _check_version(
         return
     raise BadRecordError(
         f"{_WHAT} {r.at(position, 'version')} is {version}, the version of "
-        f"{first[0] or 'an earlier event'} too: {r.show(first[1].id)} and {r.show(event.id)} "
+        f"{first[0]} too: {r.show(first[1].id)} and {r.show(event.id)} "
         f"of resource {r.show(event.resource)} (account {r.show(event.account)}) are two "
         "events with one version. A version is the emitter's per-resource counter, so "
         "one of them has lost its own: give each event of a resource its own version "
