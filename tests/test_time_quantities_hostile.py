@@ -572,25 +572,218 @@ def test_a_late_stop_of_one_stretch_bills_the_exact_time() -> None:
         assert invoice.total == Decimal(billed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a late row sums the slices of several stretches: its exact time is not recovered",
-)
 def test_late_records_that_cut_a_stretch_in_three_bill_the_exact_time() -> None:
     # Metered to 11:00 with the START of 08:20 only: 08:20-11:00 is one row of
     # 11 - 8.333333333333333333333333 = 2.666666666666666666666667 h. The other five
-    # records are late: what they change before 11:00 is one late row (per cycle and
-    # description) over 08:40-11:00 of -(0.666666666666666666666666 +
-    # 0.666666666666666666666666 + 0.333333333333333333333333) = -1.666666666666666666666665
-    # h, the slices of 08:40-09:20, 09:40-10:20 and 10:40-11:00 summed. The rows add up to
-    # 1.000000000000000000000002 h, as metering at once does, but the late row is no
-    # slice of one stretch, so rating prices it as it is: Package(1 hour, 10.00) bills
-    # 20.00 where the hour used is 10.00, and 3.00 an hour rounded up 3.01 where 3.00.
+    # records are late: the VM stopped at 08:40, 09:40 and 10:40 and ran again from
+    # 09:20 and 10:20, so 08:40-09:20, 09:40-10:20 and 10:40-11:00 are taken back, a late
+    # row each: -(9.333333333333333333333333 - 8.666666666666666666666667) =
+    # -0.666666666666666666666666, the same, and -(11 - 10.666666666666666666666667) =
+    # -0.333333333333333333333333 h, each the slice of one stretch, whose exact time
+    # (-2/3, -2/3, -1/3 h) rating recovers. They add up to 1.000000000000000000000002 h
+    # with the first row, as metering at once does; billed, 2 2/3 - 5/3 = 1 hour is one
+    # Package(1 hour, 10.00), and 3.00 at 3.00 an hour rounded up. (One late row of
+    # -1.666666666666666666666665 h over 08:40-11:00, the slices summed, is no slice of
+    # one stretch: it was priced as it is, 20.00 and 3.01.)
     rows = _metered_in_two_calls("2026-03-02T11:00:00Z")
-    assert rows[-1].quantity == Decimal("-1.666666666666666666666665")
+    late = [(row.span, row.quantity) for row in rows[1:]]
+    assert late == [
+        (
+            rk.Span("2026-03-02T08:40:00Z", "2026-03-02T09:20:00Z"),
+            Decimal("-0.666666666666666666666666"),
+        ),
+        (
+            rk.Span("2026-03-02T09:40:00Z", "2026-03-02T10:20:00Z"),
+            Decimal("-0.666666666666666666666666"),
+        ),
+        (
+            rk.Span("2026-03-02T10:40:00Z", "2026-03-02T11:00:00Z"),
+            Decimal("-0.333333333333333333333333"),
+        ),
+    ]
     assert sum(row.quantity for row in rows) == Decimal("1.000000000000000000000002")
     totals = [
         rk.bill(rk.rate(rows, plan, span=MARCH))[0].total
         for plan in (_plan(rk.Package(1, 10)), _plan(rk.PerUnit(3), "ROUND_UP"))
     ]
     assert totals == [Decimal("10.00"), Decimal("3.00")]
+
+
+def test_a_late_stop_and_start_take_back_the_stretch_between() -> None:
+    # Metered to 11:00 with the START of 08:20 only (2.666666666666666666666667 h); then
+    # a STOP of 08:40 and a START of 09:20 come late, with a STOP of 12:00: 08:40-09:20
+    # is taken back, one late row over that stretch of -(9.333333333333333333333333 -
+    # 8.666666666666666666666667) = -0.666666666666666666666666 h (over 08:40-11:00 it
+    # was no slice of its span, and priced as it is), and 11:00-12:00 is 1 h. 2 2/3 -
+    # 2/3 + 1 = 3 hours: at 3.00 an hour rounded up, 9.00 (the slices'
+    # 3.000000000000000000000001 h, 9.01).
+    meter = [_meter("hours")]
+    clock = "2026-03-02T11:00:00Z"
+    first = rk.meter(
+        THREE_THIRDS[:1], meter, span=rk.Span(MARCH.start, clock), cycle=MONTHS, as_of=clock
+    )
+    late = [
+        *THREE_THIRDS[1:3],
+        rk.Event("acme", "vm-1", "2026-03-02T12:00:00Z", kind="stop", id="t9"),
+    ]
+    second = rk.meter(
+        late,
+        meter,
+        span=rk.Span(clock, MARCH.end),
+        cycle=MONTHS,
+        as_of=MARCH.end,
+        state=first.state,
+    )
+    assert [(row.span, row.quantity) for row in second.late] == [
+        (
+            rk.Span("2026-03-02T08:40:00Z", "2026-03-02T09:20:00Z"),
+            Decimal("-0.666666666666666666666666"),
+        )
+    ]
+    rows = [*first.rows, *second.rows, *second.late]
+    assert sum(row.quantity for row in rows) == Decimal("3.000000000000000000000001")
+    (invoice,) = rk.bill(rk.rate(rows, _plan(rk.PerUnit(3), "ROUND_UP"), span=MARCH))
+    assert invoice.total == Decimal("9.00")
+
+
+def test_a_late_stop_and_start_across_a_price_change_bill_each_price_its_hours() -> None:
+    # 1.00 an hour until noon, 10.00 from then on. Metered to 18:00 knowing the START of
+    # 06:00 only: a row 06:00-18:00 of 12 h. Then a STOP of 10:00 and a START of 15:00
+    # come late, with a STOP of 20:00: the late row takes back 10:00-15:00, -5 h over
+    # that stretch, 2 h before noon and 3 h after; 18:00-20:00 is 2 h. Line a: 12 - 8 =
+    # 06:00-10:00, 4 h x 1.00 = 4.00; line b: 12:00-18:00 less
+    # 12:00-15:00, plus 18:00-20:00 = 6 - 3 + 2 = 5 h, 50.00: 54.00, as metering at once.
+    # (The late row over 10:00-18:00, -5 h cut at noon in proportion to its 8 hours, took
+    # back 1.25 h at 1.00 and 3.75 h at 10.00: 4.75 + 42.50 = 47.25.)
+    meter = [_meter("hours")]
+
+    def event(clock: str, kind: str, name: str) -> rk.Event:
+        return rk.Event("acme", "vm-1", f"2026-03-02T{clock}:00Z", kind=kind, id=name)
+
+    clock = "2026-03-02T18:00:00Z"
+    head = rk.meter(
+        [event("06:00", "start", "a")],
+        meter,
+        span=rk.Span(MARCH.start, clock),
+        cycle=MONTHS,
+        as_of=clock,
+    )
+    late = [event("10:00", "stop", "b"), event("15:00", "start", "c"), event("20:00", "stop", "d")]
+    tail = rk.meter(
+        late, meter, span=rk.Span(clock, MARCH.end), cycle=MONTHS, as_of=MARCH.end, state=head.state
+    )
+    assert [(row.span, row.quantity) for row in tail.late] == [
+        (rk.Span("2026-03-02T10:00:00Z", "2026-03-02T15:00:00Z"), Decimal(-5))
+    ]
+    noon = "2026-03-02T12:00:00Z"
+    entries = [
+        rk.PriceEntry("a", "vm", rk.PerUnit(1), end=noon),
+        rk.PriceEntry("b", "vm", rk.PerUnit(10), start=noon),
+    ]
+    plan = rk.Plan("p", "EUR", MONTHS, entries)
+    (invoice,) = rk.bill(rk.rate([*head.rows, *tail.rows, *tail.late], plan, span=MARCH))
+    assert [(line.quantity, line.amount) for line in invoice.lines] == [
+        (Decimal(4), Decimal("4.00")),
+        (Decimal(5), Decimal("50.00")),
+    ]
+    assert invoice.total == Decimal("54.00")
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 5, 50))
+@example(
+    runs=[(500, 20), (560, 20), (620, 20)],
+    clock=660,
+    first=[True] + [False] * 7,
+    kind="package",
+    change=0,
+)
+# 06:00-10:00 and 15:00-20:00 metered to 18:00 knowing the START only; 1.00 then 10.00
+# from noon: 4 + 50 = 54.00 (the late row of -5 h over 10:00-18:00 cut at noon in
+# proportion, -1.25 h at 1.00 and -3.75 h at 10.00, billed 47.25)
+@example(
+    runs=[(360, 240), (900, 300)],
+    clock=1_080,
+    first=[True] + [False] * 7,
+    kind="two prices",
+    change=720,
+)
+@given(
+    runs=st.lists(st.tuples(st.integers(0, 1_400), st.integers(1, 60)), min_size=1, max_size=4),
+    clock=st.integers(1, 1_439),
+    first=st.lists(st.booleans(), min_size=8, max_size=8),
+    kind=st.sampled_from(
+        ["package", "three an hour, up", "three an hour, down", "volume", "two prices"]
+    ),
+    change=st.integers(0, 1_440),
+)
+def test_usage_metered_call_after_call_bills_the_exact_time(
+    *, runs: list[tuple[int, int]], clock: int, first: list[bool], kind: str, change: int
+) -> None:
+    # Runs on whole minutes of 2 March, metered by two calls: the first up to ``clock``
+    # (a minute of the day) with some of the records stamped before it (the first START
+    # among them), the second with
+    # the rest and the first's state, its late rows taking back or adding what the late
+    # records change before the clock. Rated and billed together, the rows bill the
+    # minutes run, exactly, as the oracle prices them (rows that are slices of several
+    # stretches summed would be priced as they are, 1e-24s off). "two prices": 1.00 an
+    # hour until the minute ``change``, 10.00 from then on, a line each (a late row over
+    # more than what it changes would be cut at the change in proportion to its span).
+    minutes: set[int] = set()
+    for start, length in runs:
+        minutes.update(range(start, min(start + length, 1_440)))
+    stretches: list[tuple[int, int]] = []
+    for minute in sorted(minutes):
+        if stretches and stretches[-1][1] == minute:
+            stretches[-1] = (stretches[-1][0], minute + 1)
+        else:
+            stretches.append((minute, minute + 1))
+    records = _events(_minutes(*stretches), None)
+    cut = DAY + clock * MINUTE
+    # the first START, if before the clock, goes to the first call: a call with no state
+    # of a resource takes a record before its span for outside it, not late
+    early = [
+        record
+        for index, record in enumerate(records)
+        if record.at_us < cut and (index == 0 or first[index % len(first)])
+    ]
+    rest = [record for record in records if all(record is not other for other in early)]
+    meter = [_meter("hours")]
+    at = _instant(cut)
+    head = rk.meter(early, meter, span=rk.Span(MARCH.start, at), cycle=MONTHS, as_of=at)
+    tail = rk.meter(
+        rest, meter, span=rk.Span(at, MARCH.end), cycle=MONTHS, as_of=MARCH.end, state=head.state
+    )
+    rows = [*head.rows, *tail.rows, *tail.late]
+    hours = Fraction(len(minutes), 60)
+    if kind == "two prices":
+        at_change = _instant(DAY + change * MINUTE)
+        entries = [
+            rk.PriceEntry("a", "vm", rk.PerUnit(1), end=at_change),
+            rk.PriceEntry("b", "vm", rk.PerUnit(10), start=at_change),
+        ]
+        plan = rk.Plan("p", "EUR", MONTHS, entries)
+        (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+        before = Fraction(len([m for m in minutes if m < change]), 60)
+        after = hours - before
+        expected = round_on(before, CENT, "ROUND_HALF_EVEN") + round_on(
+            after * 10, CENT, "ROUND_HALF_EVEN"
+        )
+        assert Fraction(invoice.total) == expected
+        return
+    price: rk.PriceModel
+    if kind == "package":
+        price, rounding, exact = (
+            rk.Package(1, 10),
+            "ROUND_HALF_EVEN",
+            Fraction(math.ceil(hours) * 10),
+        )
+    elif kind == "volume":
+        price, rounding = rk.Volume([rk.Tier(1, 10), rk.Tier(None, 1)]), "ROUND_HALF_EVEN"
+        exact = hours * (10 if hours <= 1 else 1)
+    else:
+        price, exact = rk.PerUnit(3), hours * 3
+        rounding = "ROUND_UP" if kind.endswith("up") else "ROUND_DOWN"
+    invoices = rk.bill(rk.rate(rows, _plan(price, rounding), span=MARCH))
+    total = sum((invoice.total for invoice in invoices), Decimal(0))
+    assert Fraction(total) == round_on(exact, CENT, rounding)

@@ -26,6 +26,7 @@ from ._metering_moved import first_difference, samples_left
 from ._resource_state import MEMORY, ResourceState, _restated
 from ._shown import show
 from ._window import _Window
+from .policies import Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import UsageRow, _new_row
@@ -300,6 +301,7 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
             if item._factor is None:
                 continue
             engine.late_ids.setdefault((account, resource, name), []).extend(ids)
+            pieces: dict[tuple[int, int, typing.Any], list[tuple[int, int, int]]] = {}
             totals: dict[tuple[int, int, typing.Any], Decimal] = {}
             for sign, line in ((-1, old), (1, new)):
                 engine.spans = {}
@@ -311,12 +313,66 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
                     key = (row.cycle.start_us, row.cycle.end_us, row.description)
                     change = row.quantity if sign > 0 else CONTEXT.minus(row.quantity)
                     totals[key] = CONTEXT.add(totals.get(key, ZERO), change)
+                    span = row.span
+                    pieces.setdefault(key, []).append((span.start_us, span.end_us, sign))
             for (c0, c1, description), quantity in totals.items():
-                late_add(
-                    engine, account, resource, name, c0, c1, max(start, c0), quantity, description
-                )
+                stretches = _stretches(item, description, pieces[c0, c1, description])
+                summed = ZERO
+                for _, _, part in stretches or ():
+                    summed = CONTEXT.add(summed, part)
+                if stretches is None or summed != quantity:  # as one row, as it stands
+                    late_add(
+                        engine,
+                        account,
+                        resource,
+                        name,
+                        c0,
+                        c1,
+                        max(start, c0),
+                        quantity,
+                        description,
+                    )
+                    continue
+                for a, b, part in stretches:
+                    late_add(engine, account, resource, name, c0, c1, a, part, description, (a, b))
     finally:
         engine.window, engine.spans = window, spans
+
+
+def _stretches(
+    item: Meter, description: typing.Any, pieces: list[tuple[int, int, int]]
+) -> list[tuple[int, int, Decimal]] | None:
+    """The late change of a time meter under one description, as stretches of one sign.
+
+    ``pieces``: the rows metered before (sign -1) and now (+1), ``(start, end, sign)``,
+    each set disjoint. Where only one of them runs, the change is that stretch's
+    ``F(b) - F(a)`` with its sign: the row of one level over its span, whose exact time
+    rating recovers. Their sum is the rows' sum (F telescopes at the instants where
+    both or none run). None when the policy gives the description no level. O(p log p)
+    for p pieces.
+    """
+    edges: dict[int, int] = {}
+    for lo, hi, sign in pieces:
+        edges[lo] = edges.get(lo, 0) + sign
+        edges[hi] = edges.get(hi, 0) - sign
+    runs: list[tuple[int, int, int]] = []  # (start, end, sign), contiguous ones merged
+    level, since = 0, 0
+    for instant in sorted(edges):
+        if level and instant > since:
+            if runs and runs[-1][1] == since and runs[-1][2] == level:
+                runs[-1] = (runs[-1][0], instant, level)
+            else:
+                runs.append((since, instant, level))
+        level += edges[instant]
+        since = instant
+    out: list[tuple[int, int, Decimal]] = []
+    for lo, hi, sign in runs:
+        part = _time.running(item, description, lo, hi)
+        if part is None:
+            return None
+        if part:
+            out.append((lo, hi, part if sign > 0 else CONTEXT.minus(part)))
+    return out
 
 
 def _within(parts: Sequence[tuple[int, int]], t_us: int) -> bool:
@@ -347,13 +403,18 @@ def late_rows(engine: _Engine) -> tuple[UsageRow, ...]:
     rows = []
     reported: set[tuple[str, str]] = set()
     metered: set[tuple[str, str, str]] = set()
-    for key in sorted(engine.late, key=lambda key: (*key[:5], show(dict(key[5])))):
-        account, resource, name, c0, c1, _ = key
+    for key in sorted(
+        engine.late, key=lambda key: (*key[:5], show(dict(key[5])), key[6] or (0, 0))
+    ):
+        account, resource, name, c0, c1, _, stretch = key
         quantity, first_us, description = engine.late[key]
         if not quantity:
             continue
         item = engine.meters[name]
-        end = min(c1, engine.through if engine.through is not None else c1)
+        if stretch is None:
+            end = min(c1, engine.through if engine.through is not None else c1)
+        else:
+            end = stretch[1]
         end = max(end, first_us)
         row = _new_row(
             account,

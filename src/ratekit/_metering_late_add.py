@@ -3,7 +3,9 @@
 The private accumulator of [`ratekit.meter()`][ratekit.meter]'s late rows: a quantity added
 under a description in a cycle (`late_add`), and an increment cut at cycle boundaries and
 where the description changes, as metering at once cuts it (`late_increment`).
-`ratekit._metering_late` turns what is gathered into `Usage.late` rows.
+`ratekit._metering_late` turns what is gathered into `Usage.late` rows. A time meter's
+change is per stretch too (`ratekit._metering_late.late_time`): each stretch the row of
+one level over its span, whose exact time rating recovers.
 """
 
 from __future__ import annotations
@@ -34,9 +36,15 @@ def late_add(  # noqa: PLR0917 - private plumbing of plain values
     first_us: int,
     quantity: Decimal,
     description: Mapping[str, object],
+    stretch: tuple[int, int] | None = None,
 ) -> None:
-    """Add ``quantity`` to the late change of a meter in a cycle, under ``description``."""
-    key = (account, resource, name, c0, c1, description)
+    """Add ``quantity`` to the late change of a meter in a cycle, under ``description``.
+
+    ``stretch``: the ``[start, end)`` a time meter's change runs over, one stretch of a
+    level (its own row, whose exact time rating recovers); None: the cycle's change from
+    ``first_us`` to the clock.
+    """
+    key = (account, resource, name, c0, c1, description, stretch)
     entry = engine.late.setdefault(key, [ZERO, first_us, description])
     entry[0] = CONTEXT.add(entry[0], quantity)
     entry[1] = min(entry[1], first_us)

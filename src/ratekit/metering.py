@@ -276,9 +276,11 @@ class _Engine:
         # not the call's (the latest of the states given), which is another resource's.
         self.own_clocks = False
         self.late_before: int | None = None  # the current resource's late limit, if any
-        # Late changes per (account, resource, meter, cycle start, cycle end):
-        # [quantity, first instant, description, record ids].
-        self.late: dict[tuple[str, str, str, int, int, typing.Any], list[typing.Any]] = {}
+        # Late changes per (account, resource, meter, cycle start, cycle end, description,
+        # stretch): [quantity, first instant, description].
+        self.late: dict[
+            tuple[str, str, str, int, int, typing.Any, typing.Any], list[typing.Any]
+        ] = {}
         self.late_ids: dict[tuple[str, str, str], list[str | None]] = {}
         self.anomalies = _n.Anomalies()
         self.replaced: set[str] = set()  # records whose piece another replaced at once

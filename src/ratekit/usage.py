@@ -310,7 +310,9 @@ class Usage:
         default=(), converter=_v.to_tuple, validator=_v.items(UsageRow, "UsageRows")
     )
     """Continuing from a state: what late records change before the state's clock, as rows
-    (a negative quantity takes away), per account, meter, resource, cycle and description;
+    (a negative quantity takes away), per account, meter, resource, cycle and description,
+    and for a time meter per stretch too (where the resource ran before and not now, or
+    now and not before: one level over the row's span, whose exact time rating prices);
     each has a ``"late"`` anomaly with its meter and quantity. Rows plus late rows over a
     run of calls equal one call over all."""
     _no_effect: _NoEffect = attrs.field(
