@@ -3,7 +3,8 @@
 Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_said.fresh()`). A resource
 metered again from its compacted state (an event ordered by its ``seq`` before events
 that state applied, say) gets metering's ``"late"`` changes before the kept cycles, one
-per meter, cycle and description, each with its quantity: a *part* the stream does not
+per meter, cycle and description (a time meter's in as many stretches as it changes,
+which together are the part), each with its quantity: a *part* the stream does not
 apply, named so that its usage plus the parts named is batch's. Metering gives each part
 whole, as the kept records known so far make it, against the compacted state. A later
 statement that meters the resource again from that state (after another record ordered
@@ -105,14 +106,20 @@ def named(
     if not said:
         return list(parts)
     out: list[Anomaly] = []
+    # A time meter's part may be several stretches of one cycle and description (a late
+    # change each): together they are what the part comes to now.
+    groups: dict[Part, list[Anomaly]] = {}
     for anomaly in parts:
-        before = said.get(typing.cast(Part, key(anomaly, containing)))
+        groups.setdefault(typing.cast(Part, key(anomaly, containing)), []).append(anomaly)
+    for part, members in groups.items():
+        before = said.get(part)
         if before is None:
-            out.append(anomaly)
+            out.extend(members)
             continue
         total = exact_sum(typing.cast(Decimal, b.quantity) for b in before)
-        if total != anomaly.quantity:
-            out.append(_rest(anomaly, total, typing.cast(Decimal, anomaly.quantity), as_of_us))
+        now = exact_sum(typing.cast(Decimal, m.quantity) for m in members)
+        if total != now:
+            out.append(_rest(members[0], total, now, as_of_us))
     seen = set(found)
     for part, before in sorted(said.items(), key=lambda item: repr(item[0])):
         if part in seen or (again is not None and part[:2] not in again):

@@ -41,8 +41,8 @@ def fresh(
 
     In ``order`` (by default by kind, message and record ids); one of each that `said()`
     tells apart, but for a ``"late"`` change with a quantity: metering gives one per
-    meter, cycle *and description*, so those of one statement are told apart by their
-    cycle and description too (`_part()`: the part of an event ordered by its ``seq``
+    meter, cycle *and description* (a time meter's per stretch too), so those of one
+    statement are told apart by their instant and description too (`_part()`: the part of an event ordered by its ``seq``
     before compacted events, in each compacted cycle it reaches). Such a part said
     before the last compaction is not said again; since, it is said as what it comes to
     now less what was named of it (`ratekit._rater_parts`), ``again`` being the
