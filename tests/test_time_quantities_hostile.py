@@ -787,3 +787,25 @@ def test_usage_metered_call_after_call_bills_the_exact_time(
     invoices = rk.bill(rk.rate(rows, _plan(price, rounding), span=MARCH))
     total = sum((invoice.total for invoice in invoices), Decimal(0))
     assert Fraction(total) == round_on(exact, CENT, rounding)
+
+
+def test_a_correction_of_a_closed_cycle_billed_from_its_charges_changes_whole_cents() -> None:
+    # Three runs of 20 minutes at 3.00 an hour, ROUND_UP; the third fed after March
+    # closed with two (2/3 h: 2.00). The next statement's pair for March: a reversal of
+    # -2 x 0.333333333333333333333334 x 3 = -2.000000000000000000000004 and a correction
+    # of 3.000000000000000000000006, the slices priced; together 1.000000000000000000000002,
+    # 1.01 rounded up. The correction's charges billed are the line anew at its exact time,
+    # 3 x 1/3 x 3.00 = 3.00: 1.00 changed (docs/streaming.md).
+    plan = _plan(rk.PerUnit(3), "ROUND_UP")
+    rater = rk.Rater(plan, [_meter("hours")], start=MARCH.start)
+    rater.feed(THREE_THIRDS[:4])
+    (closed,) = rater.statement(MARCH.end).invoices
+    rater.feed(THREE_THIRDS[4:])
+    lines = rater.statement("2026-04-02T00:00:00Z").lines
+    assert [(line.role, line.amount, line.late) for line in lines] == [
+        ("reversal", Decimal("-2.000000000000000000000004"), True),
+        ("correction", Decimal("3.000000000000000000000006"), True),
+    ]
+    (anew,) = rk.bill(lines[1].charges)
+    assert (closed.total, anew.total) == (Decimal("2.00"), Decimal("3.00"))
+    assert anew.total - closed.total == Decimal("1.00")
