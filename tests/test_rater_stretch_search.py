@@ -1,25 +1,25 @@
 """The differential search of sequenced events, last_seen inventories and both counters.
 
 `tests/_stretch_streams.py` draws the streams and sums, per resource, meter and price
-entry, the stream's lines and the quantities its anomalies name, against one batch
+entry, the stream's lines plus the quantities its anomalies name, against one batch
 ``rate()``. Over seeds 0-3999, 41 streams differed; 35 now come to batch (five first
 readings from zero, `tests/test_rater_stretch_named_once.py`; two placed events' hours,
 `tests/test_rater_placed_closing_parts.py`; 16 plain counters described anew,
 `tests/test_rater_redescribed_counters.py`; two of a kept closing's move, 1675 and 3078,
 by the part of an event that moves the closing out of the compacted cycles,
-`tests/test_rater_seq_closings.py`; and the ten of a kept event ordered by its ``seq``
-before compacted events of a resource a kept ``last_seen`` inventory closed back into
-the compacted cycles, 253, 890, 979, 1985, 2093, 2122, 2267, 2304, 2639 and 3648, since
-metering's late rows of a time meter are per stretch, so that the event's part there is
-the stretch the closing already named: the example below), one differs anew (1844,
-below). The 7 left are pinned here by kind (docs/streaming.md, Known faults), each
-kind with an example worked by hand and marked as a strict expected failure:
+`tests/test_rater_seq_closings.py` and the example below; and the ten of a kept
+event ordered by its ``seq`` before compacted events of a resource a kept ``last_seen``
+inventory closed back into the compacted cycles, 253, 890, 979, 1985, 2093, 2122, 2267,
+2304, 2639 and 3648, since metering's late rows of a time meter are per stretch (the
+event's part there is the stretch the closing already named) and the event's part is
+judged with the closing and without the event (`tests/test_rater_seq_closed_parts.py`
+and the examples below)), one differs anew (1844, below). The seven left are pinned
+here by kind (docs/streaming.md, Known faults), each kind with an example worked by
+hand and marked as a strict expected failure:
 
-- ``"closing"`` (none left of 4,000): a kept event ordered by its ``seq`` before
-  compacted events, of a resource a kept ``last_seen`` inventory closed back into the
-  compacted cycles: the event's part there is not judged up to the closing (it takes
-  the closing away), or its move of the closing counts hours the reorder takes away
-  too; named twice, or named where nothing was billed.
+- ``"closing"`` (none left here): a kept event ordered by its ``seq`` before compacted
+  events, of a resource a kept ``last_seen`` inventory closed back into the compacted
+  cycles, whose part there or move of the closing differs from batch.
 - ``"counter described anew"``: a plain counter's increment across the kept cycles'
   start that a too-late event placed in the compacted state (or a too-late inventory)
   describes anew keeps its old description there, named by nothing: the quantities add
@@ -116,11 +116,11 @@ def test_a_reorder_that_moves_a_kept_closing_names_no_hours_it_takes_away() -> N
     # START of 2 March 08:00 (seq 20, too late: placed, its 16 h named +16), come
     # together: i5 closes vm at e1 (-16, stays billed). Then e2, a START of 3 March
     # 06:00 ordered before e1 (seq 0): e1 takes 06:00, i5 closes vm there, and batch
-    # bills 0 h. e2 names its move of the closing from 2 March 08:00 to the kept cycles
-    # (+16), and the statement's late change takes 2 March's 16 h of e1 back (-16), as
-    # vm no longer runs on 2 March: 16 - 16 + 16 - 16 = 0. (It named the +16 alone,
-    # 16 h where batch bills 0, until the part of an event that moves a kept closing out
-    # of the compacted cycles was named with the START it moves.)
+    # bills 0 h. i5's closing is judged without e2 (at e1), and e2's part of 2 March is
+    # what batch bills there with e2 (0) less without it (0): nothing. 16 - 16 = 0. (e2
+    # named its move of the closing, +16 h where batch bills 0, until the part of an event
+    # that moves a kept closing out of the compacted cycles was named with the START it
+    # moves, -16; neither is named now.)
     closing = rk.Inventory("2026-03-03T08:00:00Z", [], accounts=["a"], close="last_seen", id="i5")
     placed = rk.Event("a", "vm", "2026-03-02T08:00:00Z", {"mb": 2}, kind="start", id="e1", seq=20)
     early = rk.Event("a", "vm", "2026-03-03T06:00:00Z", {"mb": 4}, kind="start", id="e2", seq=0)

@@ -275,8 +275,16 @@ def _closing(state: ResourceState, kept: Sequence[Record], at_us: int, base_us: 
 
     None when a kept record is a sign of life up to it (`_seen()`: the closing is in the
     kept cycles) or the last sign of life in the state (its last reading, event or
-    listing by an inventory) is not before ``base_us``. O(k), or as `_seen()`.
+    listing by an inventory) is not before ``base_us``. A kept event whose ``seq`` orders
+    it before the state's last is left out: batch rate() applies the compacted events
+    after it, so the inventory's place among them turns on it, and the closing is judged
+    as the records stood without it (as the cycles billed it, or its ``"too_late"``
+    anomaly named it, whenever it comes); the statement names its part in the compacted
+    cycles with the closing and without it (`_rater_closed_back.closed_parts()`). O(k),
+    or as `_seen()`.
     """
+    if state.seq is not None:
+        kept = [r for r in kept if not _ahead(r, state.seq)]
     if _seen(state, kept, at_us):
         return None  # a sign of life in the kept cycles: the close is applied there
     seen = max((reading[1] for reading in state.readings), default=None)
@@ -284,6 +292,11 @@ def _closing(state: ResourceState, kept: Sequence[Record], at_us: int, base_us: 
     marks = [t for t in (seen, listed, state.clock_us, state.since_us) if t is not None]
     close_us = min(max(marks, default=base_us), at_us)
     return close_us if close_us < base_us else None
+
+
+def _ahead(record: Record, seq: int) -> bool:
+    """Whether ``record`` is an event whose ``seq`` orders it before a state's last one. O(1)."""
+    return type(record) is Event and record.seq is not None and record.seq < seq
 
 
 def closing_us(

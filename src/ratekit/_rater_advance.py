@@ -14,13 +14,10 @@ import typing
 from collections.abc import Sequence
 from typing import Final
 
-from . import _lateness_closings as _closings
-from . import _rater_accounts as _accounts
 from . import _rater_reach as _reach
-from ._instants import format_us, from_us
-from ._rater_assigned import running_within
+from ._instants import from_us
 from ._rater_book import Book, Key, known_by, restricted, zeros
-from ._rater_parts import refigured
+from ._rater_closed_back import closed_back, closed_parts, ordered_ahead, up_to_closings
 from ._rater_redescribed import redescribed
 from ._rater_said import Place, named
 from .records import Anomaly, Event, Inventory, Sample
@@ -37,11 +34,12 @@ _RESOURCE: Final = operator.attrgetter("account", "resource")
 
 
 def advance(
-    rater: Rater, as_of_us: int
+    rater: Rater, as_of_us: int, saying: Sequence[Anomaly] = ()
 ) -> tuple[list[Anomaly], set[tuple[str, str]] | None, set[tuple[str, str]] | None]:
     """Bring the book to ``as_of_us``, metering only what is new.
 
-    Returns the anomalies; the resources, as (account, resource), metered again from
+    ``saying``: the statement's own ``"too_late"`` anomalies, not said yet (the moves of
+    closings its fresh records make, `_rater_seq_closed`). Returns the anomalies; the resources, as (account, resource), metered again from
     the start of the kept cycles (then the kept closed cycles may have changed too;
     None: all of them); and the resources whose rows changed (None: any of them).
 
@@ -65,7 +63,7 @@ def advance(
         usage = engine.meter(rater._records.values(), base, as_of_us, rater._state, own_clocks=True)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
-        return _ahead(rater, usage, base, as_of_us, None), None, None
+        return _ahead(rater, usage, (base, as_of_us), None, saying), None, None
     full = redo | rater._sticky
     changed: set[tuple[str, str]] = set()
     if as_of_us > prev:
@@ -77,7 +75,7 @@ def advance(
         usage = engine.meter(records, base, as_of_us, states, own_clocks=True)
         book.as_of_us = as_of_us  # before replace(): the rows ending there come last
         book.replace(usage, full)
-        anomalies.extend(_ahead(rater, usage, base, as_of_us, full))
+        anomalies.extend(_ahead(rater, usage, (base, as_of_us), full, saying))
     book.as_of_us = as_of_us
     return anomalies, full, changed | full
 
@@ -148,7 +146,11 @@ _STRETCH: Final = " moves the running stretch that the first reading from zero o
 
 
 def _ahead(
-    rater: Rater, usage: Usage, base_us: int, as_of_us: int, metered: set[Key] | None
+    rater: Rater,
+    usage: Usage,
+    span: tuple[int, int],
+    metered: set[Key] | None,
+    saying: Sequence[Anomaly],
 ) -> list[Anomaly]:
     """The anomalies of metering from the kept cycles' start, but re-found applied parts.
 
@@ -180,7 +182,7 @@ def _ahead(
     was said ``"too_late"``, which `_rater_said.fresh()` tells.
 
     And so is a time meter's ``"late"`` change of a resource that a kept ``last_seen``
-    inventory closes before ``base_us`` (`_closed_back()`), from that closing on: the
+    inventory closes before ``base_us`` (`_rater_closed_back.closed_back()`), from that closing on: the
     compacted state, the fold of the records before ``base_us``, does not have the
     closing, but the cycles billed it while they were kept, and what moved it since was
     said ``"too_late"``; whatever records that anomaly names (the inventory among them,
@@ -192,11 +194,15 @@ def _ahead(
     moves the reading's running stretch): metered again from the compacted state, the
     same move reads as metering's change there, which named too would count it twice.
     """
+    base_us, as_of_us = span
     if base_us > rater._start_us:
         found = [a for a in usage.anomalies if a.kind != "before_span"]
     else:
         found = list(usage.anomalies)
-    if not any(a.kind == "late" for a in found):
+    # A resource an event reorders before its compacted events, a kept closing reaching
+    # back: its time meters' parts are found even where metering finds no change.
+    reordered = ordered_ahead(rater, metered)
+    if not reordered and not any(a.kind == "late" for a in found):
         return found
     behind = {row.record_ids for row in usage.late if row.span.end_us <= base_us and row.record_ids}
     # A late record that changes no quantity before ``base_us`` (an inventory whose
@@ -256,7 +262,7 @@ def _ahead(
     # A kept last_seen inventory's closing before ``base_us``, read against the
     # compacted state: billed while its cycles were kept, or said too late since.
     late = {(a.account, a.resource) for a in found if a.kind == "late"}
-    closed = _closed_back(rater, late, as_of_us)
+    closed = closed_back(rater, late | reordered, as_of_us)
 
     def closing(a: Anomaly) -> bool:
         since = closed.get((a.account, a.resource))
@@ -272,7 +278,7 @@ def _ahead(
         )
 
     if closed:
-        found = _up_to_closings(rater, found, usage.late, closed, timed)
+        found = up_to_closings(rater, found, usage.late, closed, timed)
 
     def stays(a: Anomaly) -> bool:
         if a.kind != "late":
@@ -291,8 +297,8 @@ def _ahead(
             return (a.account, a.resource, a.meter) not in places
         return a.record_ids not in behind or named(a, refused) or not early.isdisjoint(a.record_ids)
 
-    kept = [a for a in found if stays(a)]
-    return redescribed(rater, usage, (base_us, as_of_us), metered, kept)
+    kept = closed_parts(rater, usage, span, (closed, saying), [a for a in found if stays(a)])
+    return redescribed(rater, usage, span, metered, kept)
 
 
 def _early(rater: Rater, base_us: int, as_of_us: int) -> tuple[set[str], set[Place]]:
@@ -326,97 +332,6 @@ def _early(rater: Rater, base_us: int, as_of_us: int) -> tuple[set[str], set[Pla
             if before is not None:
                 idless_events.add(key)
     return early, idless_events
-
-
-def _up_to_closings(
-    rater: Rater,
-    found: list[Anomaly],
-    late: Sequence[UsageRow],
-    closed: dict[tuple[str | None, str | None], int],
-    timed: set[str],
-) -> list[Anomaly]:
-    """``found``, each time meter's late change across a closing (`_closed_back()`) up to it.
-
-    The cycles billed the resource up to that closing, not after it: what a late record
-    changes there from before it (an event whose ``seq`` moves the resource's start, say)
-    is its part up to the closing, metered again up to it (`_rater_accounts.clipped()`),
-    as the part of a record placed in the compacted state is, where the change is one
-    running piece (else it is left whole). A change of no part left is none. O(a + l) for a anomalies and l late rows.
-    """
-    rows: dict[tuple[object, ...], UsageRow] = {
-        (row.account, row.resource, row.meter, row.span.start_us, row.quantity): row for row in late
-    }
-    meters = {item.name: item for item in rater._engine.meters}
-    segments = rater._engine.segments
-    out: list[Anomaly] = []
-    for anomaly in found:
-        since = closed.get((anomaly.account, anomaly.resource))
-        row = rows.get(
-            (anomaly.account, anomaly.resource, anomaly.meter, anomaly.at_us, anomaly.quantity)
-        )
-        if (
-            anomaly.kind != "late"
-            or since is None
-            or anomaly.meter not in timed
-            or row is None
-            or not row.span.start_us < since < row.span.end_us
-        ):
-            out.append(anomaly)
-            continue
-        item = meters[row.meter]
-        whole = running_within(item, row.description, (row.span.start_us, row.span.end_us),
-                               segments, row.account)  # fmt: skip
-        if whole is None or whole != abs(row.quantity):
-            # Not one running piece: what lies up to the closing is not known exactly.
-            out.append(anomaly)
-            continue
-        (part,) = _accounts.clipped(rater, [row], since)
-        if not part.quantity:
-            continue
-        # The span's end where metering's words put it, after the description (whose
-        # values, a caller's, may read like it: they are not rewritten).
-        tail = ", before what was already metered"
-        ahead, spanned, rest = anomaly.message.rpartition(f"..{format_us(row.span.end_us)}{tail}")
-        message = f"{ahead}..{format_us(since)}{tail}{rest}" if spanned else anomaly.message
-        out.append(refigured(anomaly, part.quantity, message))
-    return out
-
-
-def _closed_back(
-    rater: Rater, keys: typing.Collection[tuple[str | None, str | None]], as_of_us: int
-) -> dict[tuple[str | None, str | None], int]:
-    """Per resource of ``keys``, where a kept inventory closes it before the kept cycles.
-
-    The compacted state is the fold of the records before the kept cycles' start: a
-    kept ``last_seen`` inventory known by ``as_of_us`` (`_lateness_closings.closer()`)
-    that closes the resource at its last sign of life before that start
-    (`closing_us()`) is not in it, so metering from it reads the closing as a negative
-    late change of the resource's running time from there. The cycles billed that
-    closing while they were kept, as it stood when they were compacted; what a record
-    moved of it since, or an inventory fed once they were compacted closed back, was
-    said ``"too_late"`` then (`closes_back()`, `moves_closing()`, `placed_closing()`):
-    nothing of it is new. A resource with a kept event stamped before that start (its
-    ``seq`` orders it after a kept one) has other late changes there, and is left out.
-    O(s) for s compacted states, and O(i + k) per resource of ``keys`` for i kept
-    inventories and k kept records.
-    """
-    base = rater._base_us
-    out: dict[tuple[str | None, str | None], int] = {}
-    known = [i for i in rater._inventories if known_by(i, as_of_us)] if keys else []
-    for state in rater._state:
-        key = (state.account, state.resource)
-        if key not in keys or state.status != "running":
-            continue
-        closing = _closings.closer(known, state)
-        if closing is None or closing.close != "last_seen" or closing.at_us < base:
-            continue
-        kept = rater._by_key.get(key, ())
-        if any(type(r) is Event and r.at_us < base for r in kept):
-            continue
-        close_us = _closings.closing_us(state, kept, closing.at_us, base)
-        if close_us is not None:
-            out[key] = close_us
-    return out
 
 
 def _begun(

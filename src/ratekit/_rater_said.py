@@ -110,6 +110,7 @@ def _unsaid(
     # there is what metering's "late" change without a record says of that meter there
     # (an applied part of another such sample is a false alarm, `_rater_advance._ahead`).
     too_late: dict[str, set[Place]] = {}
+    closers: dict[str, set[tuple[str | None, str | None, str | None]]] = {}
     idless: dict[tuple[str | None, str | None, str | None], int] = {}
     for a in (*rater._anomalies, *rater._anomalies_before):
         if a.kind != "too_late":
@@ -123,13 +124,15 @@ def _unsaid(
                 place = (a.account, a.resource, None)
                 at_us = _NEVER if a.at_us is None else a.at_us
                 idless[place] = min(idless.get(place, at_us), at_us)
-        elif a.message.startswith("sample") or (
-            _CLOSES_BACK.search(a.message) is not None and _closes_back(rater, a)
-        ):
+        elif a.message.startswith("sample"):
             too_late.setdefault(a.record_ids[0], set()).add((a.account, a.resource))
-    if too_late or idless:
+        elif _CLOSES_BACK.search(a.message) is not None and _closes_back(rater, a):
+            # Of the time meters it names (None: no meter measures the resource, any):
+            # an event's change of another meter there is no repeat of its closing.
+            closers.setdefault(a.record_ids[0], set()).add((a.account, a.resource, a.meter))
+    if too_late or idless or closers:
         base_us = rater._base_us
-        out = [a for a in out if not _repeats(a, too_late, idless, base_us)]
+        out = [a for a in out if not _repeats(a, (too_late, closers), idless, base_us)]
     return out
 
 
@@ -199,7 +202,9 @@ Place: typing.TypeAlias = tuple[str | None, str | None]
 
 def _repeats(
     anomaly: Anomaly,
-    too_late: dict[str, set[Place]],
+    refused: tuple[
+        dict[str, set[Place]], dict[str, set[tuple[str | None, str | None, str | None]]]
+    ],
     idless: dict[tuple[str | None, str | None, str | None], int],
     base_us: int,
 ) -> bool:
@@ -213,7 +218,10 @@ def _repeats(
     resource and meter (in ``idless``) gave it, or an inventory without an id said too
     late for closing that resource back (of any meter: its closing ends them all), from
     its closing on (a change that begins before it, of an event whose ``seq`` moves the
-    resource's start, is another).
+    resource's start, is another). ``refused``: per record id, the places its
+    ``"too_late"`` of a sample named, and the places and meters its closing back named
+    (None: any): a closing names its time meters' parts, so a change of another meter
+    there (an event's move of a first reading from zero's share) is no repeat of it.
     """
     if (
         anomaly.kind not in {"before_span", "late"}
@@ -227,7 +235,15 @@ def _repeats(
         return (*place, anomaly.meter) in idless or (
             closing_us is not None and anomaly.at_us >= closing_us
         )
-    return named(anomaly, too_late)
+    too_late, closers = refused
+    if named(anomaly, too_late):
+        return True
+    return any(
+        (*place, meter) in closers.get(record_id, ())
+        for record_id in anomaly.record_ids
+        for place in ((anomaly.account, anomaly.resource), (None, None))
+        for meter in (anomaly.meter, None)
+    )
 
 
 #: Before any instant: where a part said too late without a closing instant begins.

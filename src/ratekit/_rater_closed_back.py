@@ -1,0 +1,362 @@
+"""A kept ``last_seen`` closing before the kept cycles, as a statement's metering reads it.
+
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_advance._ahead()`). The
+compacted state is the fold of the records before the kept cycles' start: a kept
+``last_seen`` inventory that closes a resource back there (`closed_back()`) is not in
+it, so metering the resource from it reads the closing as a ``"late"`` change of its
+running time. The cycles billed that closing while they were kept, or the inventory's
+``"too_late"`` anomaly named what they had billed: nothing of it is new, and a change
+across it is the part up to it (`up_to_closings()`).
+
+A kept event whose ``seq`` orders it before the events of the compacted state has the
+resource metered again from that state at each statement, the state's events applied
+again after it: metering finds the closing again and the event's own part with it, in
+one change per cycle and description that no cut tells apart (a START ordered before
+every compacted event of a VM the closing ended at 08:00 takes back the 16 hours after
+08:00 that the cycles never billed with the 8 before that they did), and the event may
+take the closing away or move it. The closing is judged without such events
+(`_last_seen.closing_us()`: batch rate() orders them first, so the inventory's place
+among the compacted events depends on them; billed or named, the closing stood as they
+had not come). So the time meters' parts of such a resource are what metering finds
+with its kept records less what it finds without those events (`closed_parts()`, as
+`_rater_redescribed` finds a plain counter's), per meter, cycle and description: batch's
+order with them, less batch's without them, which the stream billed or named. What such
+an event's record named as its move of the closing (a ``"too_late"`` anomaly,
+`_lateness_closings.moved()`, said by its feed or by this statement) is part of that
+change: it is taken from the parts, per meter and description, from the earliest cycle
+on. A START ``seq`` 10 of 1 March 02:00 and one ``seq`` 49 at 03:00, compacted, a kept
+inventory of 2 March 01:00 listing nothing (its ``-21`` hours named), then a START ``seq``
+29 of 2 March 02:00: with it, batch closes the VM at 02:00 (the second START comes after
+the inventory), without it at 03:00: the part is -1.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from . import _lateness_closings as _closings
+from . import _rater_accounts as _accounts
+from ._anomalies import placed
+from ._decimals import CONTEXT, ZERO, tidy
+from ._instants import format_us
+from ._metering_late import late_message
+from ._rater_assigned import running_within
+from ._rater_book import known_by, restricted
+from ._rater_parts import refigured
+from ._shown import show
+from .records import Anomaly, Event, Inventory, Sample
+from .spans import Span
+from .usage import Usage, UsageRow
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["closed_back", "closed_parts", "ordered_ahead", "up_to_closings"]
+
+Record = Event | Sample | Inventory
+#: A part: meter, the start of its cycle, and the description as shown.
+_Part: typing.TypeAlias = tuple[str, int, str]
+
+#: How a kept record's ``"too_late"`` anomaly names its move of a closing, and the
+#: description the hours are named under (`_lateness_closings.moved()`).
+_MOVES: Final = " moves where inventory "
+_DESCRIBED: Final = re.compile(r" hour under description (\{[^{}]*\})\)")
+
+
+def closed_parts(
+    rater: Rater,
+    usage: Usage,
+    span: tuple[int, int],
+    closings: tuple[typing.Collection[tuple[str | None, str | None]], Sequence[Anomaly]],
+    found: Sequence[Anomaly],
+) -> list[Anomaly]:
+    """``found``, the time meters' parts of the resources of ``closed`` reordered by an event.
+
+    ``usage``: the resources metered from their compacted states over ``span`` (from the
+    kept cycles' start to the watermark), as the statement meters them; ``closings``: the
+    resources a kept ``last_seen`` inventory closes before the kept cycles, and the
+    statement's own ``"too_late"`` anomalies (not said yet: a move its fresh records
+    make is named with those said before). For each of
+    them with a kept event ordered by its ``seq`` before its compacted state's events,
+    its time meters' ``"late"`` changes before the kept cycles are those of ``usage``
+    less those of metering it so without such events, less what such an event's feed
+    named as its move of the closing; the others of ``found`` stand as they are. O(1)
+    when no such resource, else O(k) for the k kept records of each, and metering them.
+    """
+    closed, saying = closings
+    engine = rater._engine
+    timed = frozenset(item.name for item in engine.meters if item._factor is not None)
+    seqs = rater._reach.seqs
+    keys: dict[tuple[str, str], list[Record]] = {}
+    for key in closed:
+        if key[0] is None or key[1] is None:
+            continue
+        pair = (key[0], key[1])
+        seq = seqs.get(pair)
+        kept = rater._by_key.get(pair, ())
+        if seq is not None and timed and any(_reordering(r, seq) for r in kept):
+            keys[pair] = [r for r in kept if not _reordering(r, seq)]
+    if not keys:
+        return list(found)
+    base_us, as_of_us = span
+    aheads = {key: _ahead_ids(rater, key) for key in keys}
+    out: list[Anomaly] = []
+    for a in found:
+        place = (a.account, a.resource)
+        if a.kind != "late" or a.meter not in timed or a.quantity is None or place not in keys:
+            out.append(a)
+    said = (*rater._anomalies, *rater._anomalies_before, *saying)
+    for key, others in sorted(keys.items()):
+        state = rater._reach.states.get(key)
+        if state is None:
+            continue
+        ahead = aheads[key]
+        mine = [r for r in usage.late if (r.account, r.resource) == key]
+        listed = restricted(rater._inventories, {key})
+        # Every meter's samples are signs of life a closing may be at: all metered.
+        old = engine.meter([*others, *listed], base_us, as_of_us, [state], own_clocks=True).late
+        moved = _moved(said, key, ahead)
+        out += _parts(mine, old, moved, timed, base_us, ahead)
+    return out
+
+
+def ordered_ahead(
+    rater: Rater, metered: typing.AbstractSet[tuple[str, str]] | None
+) -> set[tuple[str | None, str | None]]:
+    """The resources of ``metered`` (None: all) with a kept event ordered before compacted ones.
+
+    Its ``seq`` orders it before the last of its resource's compacted state. O(k) for
+    the k kept records of those resources.
+    """
+    seqs = rater._reach.seqs
+    out: set[tuple[str | None, str | None]] = set()
+    for key, kept in rater._by_key.items():
+        seq = seqs.get(key)
+        if seq is None or (metered is not None and key not in metered):
+            continue
+        if any(_reordering(r, seq) for r in kept):
+            out.add(key)
+    return out
+
+
+def _ahead_ids(rater: Rater, key: tuple[str, str]) -> set[str]:
+    """The ids of ``key``'s kept events ordered before its compacted state's last. O(k)."""
+    seq = rater._reach.seqs[key]
+    kept = rater._by_key.get(key, ())
+    return {r.id for r in kept if _reordering(r, seq) and r.id is not None}
+
+
+def _reordering(record: Record, seq: int) -> bool:
+    """Whether ``record`` is an event whose ``seq`` orders it before a state's last one. O(1)."""
+    return type(record) is Event and record.seq is not None and record.seq < seq
+
+
+def _moved(
+    said: Iterable[Anomaly], key: tuple[str, str], ahead: typing.AbstractSet[str]
+) -> dict[tuple[str, str], Decimal]:
+    """Per time meter and description, what the feeds of ``ahead`` named as moves of a closing.
+
+    Each said once (a snapshot keeps them apart from older ones, both searched). O(a).
+    """
+    out: dict[tuple[str, str], Decimal] = {}
+    for a in set(said):
+        if (
+            a.kind != "too_late"
+            or a.quantity is None
+            or a.meter is None
+            or (a.account, a.resource) != key
+            or not a.record_ids
+            or a.record_ids[0] not in ahead
+            or _MOVES not in a.message
+        ):
+            continue
+        described = _DESCRIBED.search(a.message)
+        if described is None:
+            continue
+        place = (a.meter, described.group(1))
+        out[place] = CONTEXT.add(out.get(place, ZERO), a.quantity)
+    return out
+
+
+def _parts(  # noqa: PLR0917 - private plumbing of plain values
+    new: Iterable[UsageRow],
+    old: Iterable[UsageRow],
+    moved: dict[tuple[str, str], Decimal],
+    meters: frozenset[str],
+    base_us: int,
+    ahead: typing.AbstractSet[str],
+) -> list[Anomaly]:
+    """The ``"late"`` changes of ``new`` less ``old`` less ``moved``, per meter, cycle and description.
+
+    What was ``moved`` of a meter and description is taken from its parts
+    (`_less_moved()`). Each names the events ordered ahead (``ahead``) its row names, else
+    all of them: a part is theirs, not a repeat of what a closing's inventory named.
+    O(r log r).
+    """
+    sums: dict[_Part, tuple[Decimal, UsageRow]] = {}
+    # Per part, where the rows without the events begin: a part that ends where they
+    # begin (the closing they find, the events' part up to it) is said over that span.
+    since: dict[_Part, int] = {}
+    for sign, rows in ((1, new), (-1, old)):
+        for row in rows:
+            if row.meter not in meters or row.span.end_us > base_us:
+                continue
+            part = (row.meter, row.cycle.start_us, show(dict(row.description)))
+            quantity = row.quantity if sign > 0 else row.quantity.copy_negate()
+            if sign < 0:
+                since[part] = min(since.get(part, row.span.start_us), row.span.start_us)
+            was = sums.get(part)
+            if was is None:
+                sums[part] = (quantity, row)
+            else:
+                start = min(was[1].span.start_us, row.span.start_us)
+                wider = was[1] if was[1].span.start_us == start else row
+                sums[part] = (CONTEXT.add(was[0], quantity), wider)
+    for part, start_us in since.items():
+        change, row = sums[part]
+        if row.span.start_us < start_us < row.span.end_us:
+            sums[part] = (change, attrs.evolve(row, span=Span.from_us(row.span.start_us, start_us)))
+    _less_moved(sums, moved)
+    out = []
+    for (meter, _, _), (change, row) in sorted(sums.items()):
+        if not change:
+            continue
+        quantity = tidy(change)
+        ids = tuple(i for i in row.record_ids if i)
+        naming = tuple(i for i in ids if i in ahead) or tuple(sorted(ahead)) or ids
+        out.append(
+            placed(
+                "late",
+                late_message(attrs.evolve(row, quantity=quantity)),
+                naming,
+                row.account,
+                row.resource,
+                row.span.start_us,
+                meter=meter,
+                quantity=quantity,
+            )
+        )
+    return out
+
+
+def _less_moved(
+    sums: dict[_Part, tuple[Decimal, UsageRow]], moved: dict[tuple[str, str], Decimal]
+) -> None:
+    """Take what was ``moved`` of each meter and description from its parts in ``sums``.
+
+    In the order of their cycles, each down to nothing at most while they lie the same
+    way, the rest from the last. O(p log p).
+    """
+    for (meter, shown), named in sorted(moved.items()):
+        places = sorted(part for part in sums if part[0] == meter and part[2] == shown)
+        rest = named
+        for index, part in enumerate(places):
+            change, row = sums[part]
+            last = index == len(places) - 1
+            taken = rest if last or (change > 0) != (rest > 0) else _towards(change, rest)
+            sums[part] = (CONTEXT.subtract(change, taken), row)
+            rest = CONTEXT.subtract(rest, taken)
+            if not rest:
+                break
+
+
+def _towards(change: Decimal, rest: Decimal) -> Decimal:
+    """What of ``rest`` a part of ``change`` takes (both the same way): at most all of it. O(1)."""
+    return change if abs(change) < abs(rest) else rest
+
+
+def up_to_closings(
+    rater: Rater,
+    found: list[Anomaly],
+    late: Sequence[UsageRow],
+    closed: dict[tuple[str | None, str | None], int],
+    timed: set[str],
+) -> list[Anomaly]:
+    """``found``, each time meter's late change across a closing (`closed_back()`) up to it.
+
+    The cycles billed the resource up to that closing, not after it: what a late record
+    changes there from before it (an event whose ``seq`` moves the resource's start, say)
+    is its part up to the closing, metered again up to it (`_rater_accounts.clipped()`),
+    as the part of a record placed in the compacted state is, where the change is one
+    running piece (else it is left whole). A change of no part left is none. O(a + l) for a anomalies and l late rows.
+    """
+    rows: dict[tuple[object, ...], UsageRow] = {
+        (row.account, row.resource, row.meter, row.span.start_us, row.quantity): row for row in late
+    }
+    meters = {item.name: item for item in rater._engine.meters}
+    segments = rater._engine.segments
+    out: list[Anomaly] = []
+    for anomaly in found:
+        since = closed.get((anomaly.account, anomaly.resource))
+        row = rows.get(
+            (anomaly.account, anomaly.resource, anomaly.meter, anomaly.at_us, anomaly.quantity)
+        )
+        if (
+            anomaly.kind != "late"
+            or since is None
+            or anomaly.meter not in timed
+            or row is None
+            or not row.span.start_us < since < row.span.end_us
+        ):
+            out.append(anomaly)
+            continue
+        item = meters[row.meter]
+        whole = running_within(item, row.description, (row.span.start_us, row.span.end_us),
+                               segments, row.account)  # fmt: skip
+        if whole is None or whole != abs(row.quantity):
+            # Not one running piece: what lies up to the closing is not known exactly.
+            out.append(anomaly)
+            continue
+        (part,) = _accounts.clipped(rater, [row], since)
+        if not part.quantity:
+            continue
+        # The span's end where metering's words put it, after the description (whose
+        # values, a caller's, may read like it: they are not rewritten).
+        tail = ", before what was already metered"
+        ahead, spanned, rest = anomaly.message.rpartition(f"..{format_us(row.span.end_us)}{tail}")
+        message = f"{ahead}..{format_us(since)}{tail}{rest}" if spanned else anomaly.message
+        out.append(refigured(anomaly, part.quantity, message))
+    return out
+
+
+def closed_back(
+    rater: Rater, keys: typing.Collection[tuple[str | None, str | None]], as_of_us: int
+) -> dict[tuple[str | None, str | None], int]:
+    """Per resource of ``keys``, where a kept inventory closes it before the kept cycles.
+
+    The compacted state is the fold of the records before the kept cycles' start: a
+    kept ``last_seen`` inventory known by ``as_of_us`` (`_lateness_closings.closer()`)
+    that closes the resource at its last sign of life before that start
+    (`closing_us()`) is not in it, so metering from it reads the closing as a negative
+    late change of the resource's running time from there. The cycles billed that
+    closing while they were kept, as it stood when they were compacted; what a record
+    moved of it since, or an inventory fed once they were compacted closed back, was
+    said ``"too_late"`` then (`closes_back()`, `moves_closing()`, `placed_closing()`):
+    nothing of it is new. A resource with a kept event stamped before that start (its
+    ``seq`` orders it after a kept one) has other late changes there, and is left out.
+    O(s) for s compacted states, and O(i + k) per resource of ``keys`` for i kept
+    inventories and k kept records.
+    """
+    base = rater._base_us
+    out: dict[tuple[str | None, str | None], int] = {}
+    known = [i for i in rater._inventories if known_by(i, as_of_us)] if keys else []
+    for state in rater._state:
+        key = (state.account, state.resource)
+        if key not in keys or state.status != "running":
+            continue
+        closing = _closings.closer(known, state)
+        if closing is None or closing.close != "last_seen" or closing.at_us < base:
+            continue
+        kept = rater._by_key.get(key, ())
+        if any(type(r) is Event and r.at_us < base for r in kept):
+            continue
+        close_us = _closings.closing_us(state, kept, closing.at_us, base)
+        if close_us is not None:
+            out[key] = close_us
+    return out
