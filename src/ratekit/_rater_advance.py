@@ -34,12 +34,11 @@ _RESOURCE: Final = operator.attrgetter("account", "resource")
 
 
 def advance(
-    rater: Rater, as_of_us: int, saying: Sequence[Anomaly] = ()
+    rater: Rater, as_of_us: int
 ) -> tuple[list[Anomaly], set[tuple[str, str]] | None, set[tuple[str, str]] | None]:
     """Bring the book to ``as_of_us``, metering only what is new.
 
-    ``saying``: the statement's own ``"too_late"`` anomalies, not said yet (the moves of
-    closings its fresh records make, `_rater_seq_closed`). Returns the anomalies; the resources, as (account, resource), metered again from
+    Returns the anomalies; the resources, as (account, resource), metered again from
     the start of the kept cycles (then the kept closed cycles may have changed too;
     None: all of them); and the resources whose rows changed (None: any of them).
 
@@ -63,7 +62,7 @@ def advance(
         usage = engine.meter(rater._records.values(), base, as_of_us, rater._state, own_clocks=True)
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
-        return _ahead(rater, usage, (base, as_of_us), None, saying), None, None
+        return _ahead(rater, usage, (base, as_of_us), None), None, None
     full = redo | rater._sticky
     changed: set[tuple[str, str]] = set()
     if as_of_us > prev:
@@ -75,7 +74,7 @@ def advance(
         usage = engine.meter(records, base, as_of_us, states, own_clocks=True)
         book.as_of_us = as_of_us  # before replace(): the rows ending there come last
         book.replace(usage, full)
-        anomalies.extend(_ahead(rater, usage, (base, as_of_us), full, saying))
+        anomalies.extend(_ahead(rater, usage, (base, as_of_us), full))
     book.as_of_us = as_of_us
     return anomalies, full, changed | full
 
@@ -150,7 +149,6 @@ def _ahead(
     usage: Usage,
     span: tuple[int, int],
     metered: set[Key] | None,
-    saying: Sequence[Anomaly],
 ) -> list[Anomaly]:
     """The anomalies of metering from the kept cycles' start, but re-found applied parts.
 
@@ -297,7 +295,9 @@ def _ahead(
             return (a.account, a.resource, a.meter) not in places
         return a.record_ids not in behind or named(a, refused) or not early.isdisjoint(a.record_ids)
 
-    kept = closed_parts(rater, usage, span, (closed, saying), [a for a in found if stays(a)])
+    kept = closed_parts(
+        rater, usage, span, closed.keys() | reordered, [a for a in found if stays(a)]
+    )
     return redescribed(rater, usage, span, metered, kept)
 
 

@@ -17,33 +17,32 @@ every compacted event of a VM the closing ended at 08:00 takes back the 16 hours
 take the closing away or move it. The closing is judged without such events
 (`_last_seen.closing_us()`: batch rate() orders them first, so the inventory's place
 among the compacted events depends on them; billed or named, the closing stood as they
-had not come). So the time meters' parts of such a resource are what metering finds
-with its kept records less what it finds without those events (`closed_parts()`, as
-`_rater_redescribed` finds a plain counter's), per meter, cycle and description: batch's
-order with them, less batch's without them, which the stream billed or named. What such
-an event's record named as its move of the closing (a ``"too_late"`` anomaly,
-`_lateness_closings.moved()`, said by its feed or by this statement) is part of that
-change: it is taken from the parts, per meter and description, from the earliest cycle
-on. A START ``seq`` 10 of 1 March 02:00 and one ``seq`` 49 at 03:00, compacted, a kept
-inventory of 2 March 01:00 listing nothing (its ``-21`` hours named), then a START ``seq``
-29 of 2 March 02:00: with it, batch closes the VM at 02:00 (the second START comes after
-the inventory), without it at 03:00: the part is -1.
+had not come), and so is any move of it a record names. So the time meters' parts of
+such a resource, closed back or not (a listing kept since may have moved the closing
+into the kept cycles), are what metering finds with its kept records less what it finds
+without those events (`closed_parts()`, as `_rater_redescribed` finds a plain
+counter's), per meter, cycle and description: batch's order with them, less batch's
+without them, which the stream billed or named. A resource with a kept event stamped
+before the kept cycles (its ``seq`` orders it after a kept one) is left as metering
+finds it: that event's part is in both. A START ``seq`` 10 of 1 March 02:00 and one
+``seq`` 49 at 03:00, compacted, a kept inventory of 2 March 01:00 listing nothing (its
+-21 hours named), then a START ``seq`` 29 of 2 March 02:00: with it, batch closes the
+VM at 02:00 (the second START comes after the inventory), without it at 03:00: the
+part is -1.
 """
 
 from __future__ import annotations
 
-import re
 import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Final
 
 import attrs
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
 from ._anomalies import placed
-from ._decimals import CONTEXT, ZERO, tidy
+from ._decimals import CONTEXT, tidy
 from ._instants import format_us
 from ._metering_late import late_message
 from ._rater_assigned import running_within
@@ -63,66 +62,62 @@ Record = Event | Sample | Inventory
 #: A part: meter, the start of its cycle, and the description as shown.
 _Part: typing.TypeAlias = tuple[str, int, str]
 
-#: How a kept record's ``"too_late"`` anomaly names its move of a closing, and the
-#: description the hours are named under (`_lateness_closings.moved()`).
-_MOVES: Final = " moves where inventory "
-_DESCRIBED: Final = re.compile(r" hour under description (\{[^{}]*\})\)")
-
 
 def closed_parts(
     rater: Rater,
     usage: Usage,
     span: tuple[int, int],
-    closings: tuple[typing.Collection[tuple[str | None, str | None]], Sequence[Anomaly]],
+    keys: typing.Collection[tuple[str | None, str | None]],
     found: Sequence[Anomaly],
 ) -> list[Anomaly]:
-    """``found``, the time meters' parts of the resources of ``closed`` reordered by an event.
+    """``found``, with the time meters' parts of the resources of ``keys`` an event reorders.
 
     ``usage``: the resources metered from their compacted states over ``span`` (from the
-    kept cycles' start to the watermark), as the statement meters them; ``closings``: the
-    resources a kept ``last_seen`` inventory closes before the kept cycles, and the
-    statement's own ``"too_late"`` anomalies (not said yet: a move its fresh records
-    make is named with those said before). For each of
-    them with a kept event ordered by its ``seq`` before its compacted state's events,
-    its time meters' ``"late"`` changes before the kept cycles are those of ``usage``
-    less those of metering it so without such events, less what such an event's feed
-    named as its move of the closing; the others of ``found`` stand as they are. O(1)
-    when no such resource, else O(k) for the k kept records of each, and metering them.
+    kept cycles' start to the watermark), as the statement meters them; ``keys``: those
+    a kept ``last_seen`` inventory closes before the kept cycles, and those with a kept
+    event ordered by its ``seq`` before their compacted state's events. For each with
+    such an event and no kept event stamped before the kept cycles (whose part there
+    metering finds with it and without it alike), its time meters' ``"late"`` changes
+    before the kept cycles are those of ``usage`` less those of metering it so without
+    such events; the others of ``found`` stand as they are. O(1) when no such resource,
+    else O(k) for the k kept records of each, and metering them.
     """
-    closed, saying = closings
     engine = rater._engine
     timed = frozenset(item.name for item in engine.meters if item._factor is not None)
     seqs = rater._reach.seqs
-    keys: dict[tuple[str, str], list[Record]] = {}
-    for key in closed:
-        if key[0] is None or key[1] is None:
+    base_us, as_of_us = span
+    ahead: dict[tuple[str, str], list[Record]] = {}
+    for key in keys:
+        if key[0] is None or key[1] is None or not timed:
             continue
         pair = (key[0], key[1])
         seq = seqs.get(pair)
         kept = rater._by_key.get(pair, ())
-        if seq is not None and timed and any(_reordering(r, seq) for r in kept):
-            keys[pair] = [r for r in kept if not _reordering(r, seq)]
-    if not keys:
+        if seq is None or any(type(r) is Event and r.at_us < base_us for r in kept):
+            continue
+        if any(_reordering(r, seq) for r in kept):
+            ahead[pair] = [r for r in kept if _reordering(r, seq)]
+    if not ahead:
         return list(found)
-    base_us, as_of_us = span
-    aheads = {key: _ahead_ids(rater, key) for key in keys}
-    out: list[Anomaly] = []
-    for a in found:
-        place = (a.account, a.resource)
-        if a.kind != "late" or a.meter not in timed or a.quantity is None or place not in keys:
-            out.append(a)
-    said = (*rater._anomalies, *rater._anomalies_before, *saying)
-    for key, others in sorted(keys.items()):
+    out = [
+        a
+        for a in found
+        if a.kind != "late"
+        or a.meter not in timed
+        or a.quantity is None
+        or (a.account, a.resource) not in ahead
+    ]
+    for key, events in sorted(ahead.items()):
         state = rater._reach.states.get(key)
         if state is None:
             continue
-        ahead = aheads[key]
         mine = [r for r in usage.late if (r.account, r.resource) == key]
+        others = [r for r in rater._by_key.get(key, ()) if not any(r is e for e in events)]
         listed = restricted(rater._inventories, {key})
         # Every meter's samples are signs of life a closing may be at: all metered.
         old = engine.meter([*others, *listed], base_us, as_of_us, [state], own_clocks=True).late
-        moved = _moved(said, key, ahead)
-        out += _parts(mine, old, moved, timed, base_us, ahead)
+        ids = {e.id for e in events if e.id is not None}
+        out += _parts(mine, old, timed, base_us, ids)
     return out
 
 
@@ -145,59 +140,22 @@ def ordered_ahead(
     return out
 
 
-def _ahead_ids(rater: Rater, key: tuple[str, str]) -> set[str]:
-    """The ids of ``key``'s kept events ordered before its compacted state's last. O(k)."""
-    seq = rater._reach.seqs[key]
-    kept = rater._by_key.get(key, ())
-    return {r.id for r in kept if _reordering(r, seq) and r.id is not None}
-
-
 def _reordering(record: Record, seq: int) -> bool:
     """Whether ``record`` is an event whose ``seq`` orders it before a state's last one. O(1)."""
     return type(record) is Event and record.seq is not None and record.seq < seq
 
 
-def _moved(
-    said: Iterable[Anomaly], key: tuple[str, str], ahead: typing.AbstractSet[str]
-) -> dict[tuple[str, str], Decimal]:
-    """Per time meter and description, what the feeds of ``ahead`` named as moves of a closing.
-
-    Each said once (a snapshot keeps them apart from older ones, both searched). O(a).
-    """
-    out: dict[tuple[str, str], Decimal] = {}
-    for a in set(said):
-        if (
-            a.kind != "too_late"
-            or a.quantity is None
-            or a.meter is None
-            or (a.account, a.resource) != key
-            or not a.record_ids
-            or a.record_ids[0] not in ahead
-            or _MOVES not in a.message
-        ):
-            continue
-        described = _DESCRIBED.search(a.message)
-        if described is None:
-            continue
-        place = (a.meter, described.group(1))
-        out[place] = CONTEXT.add(out.get(place, ZERO), a.quantity)
-    return out
-
-
-def _parts(  # noqa: PLR0917 - private plumbing of plain values
+def _parts(
     new: Iterable[UsageRow],
     old: Iterable[UsageRow],
-    moved: dict[tuple[str, str], Decimal],
     meters: frozenset[str],
     base_us: int,
     ahead: typing.AbstractSet[str],
 ) -> list[Anomaly]:
-    """The ``"late"`` changes of ``new`` less ``old`` less ``moved``, per meter, cycle and description.
+    """The ``"late"`` changes of ``new`` less ``old``, per meter, cycle and description.
 
-    What was ``moved`` of a meter and description is taken from its parts
-    (`_less_moved()`). Each names the events ordered ahead (``ahead``) its row names, else
-    all of them: a part is theirs, not a repeat of what a closing's inventory named.
-    O(r log r).
+    Each names the events ordered ahead (``ahead``) its row names, else all of them: a
+    part is theirs, not a repeat of what a closing's inventory named. O(r log r).
     """
     sums: dict[_Part, tuple[Decimal, UsageRow]] = {}
     # Per part, where the rows without the events begin: a part that ends where they
@@ -222,7 +180,6 @@ def _parts(  # noqa: PLR0917 - private plumbing of plain values
         change, row = sums[part]
         if row.span.start_us < start_us < row.span.end_us:
             sums[part] = (change, attrs.evolve(row, span=Span.from_us(row.span.start_us, start_us)))
-    _less_moved(sums, moved)
     out = []
     for (meter, _, _), (change, row) in sorted(sums.items()):
         if not change:
@@ -243,32 +200,6 @@ def _parts(  # noqa: PLR0917 - private plumbing of plain values
             )
         )
     return out
-
-
-def _less_moved(
-    sums: dict[_Part, tuple[Decimal, UsageRow]], moved: dict[tuple[str, str], Decimal]
-) -> None:
-    """Take what was ``moved`` of each meter and description from its parts in ``sums``.
-
-    In the order of their cycles, each down to nothing at most while they lie the same
-    way, the rest from the last. O(p log p).
-    """
-    for (meter, shown), named in sorted(moved.items()):
-        places = sorted(part for part in sums if part[0] == meter and part[2] == shown)
-        rest = named
-        for index, part in enumerate(places):
-            change, row = sums[part]
-            last = index == len(places) - 1
-            taken = rest if last or (change > 0) != (rest > 0) else _towards(change, rest)
-            sums[part] = (CONTEXT.subtract(change, taken), row)
-            rest = CONTEXT.subtract(rest, taken)
-            if not rest:
-                break
-
-
-def _towards(change: Decimal, rest: Decimal) -> Decimal:
-    """What of ``rest`` a part of ``change`` takes (both the same way): at most all of it. O(1)."""
-    return change if abs(change) < abs(rest) else rest
 
 
 def up_to_closings(

@@ -68,7 +68,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     listings = [r for r in known if type(r) is Inventory]
     closed_back += _accounts.relisted(rater, listings, (), known)[0]
     behind, closers = _roles.reaching(rater, known)
-    metered, full, changed = _advance.advance(rater, as_of_us, closed_back)
+    metered, full, changed = _advance.advance(rater, as_of_us)
     # Lines a record changed behind the last watermark are corrected, not incremented.
     behind |= _roles.closed_behind(metered, closers, rater._as_of_us)
     rater._dirty.update((account, None) for account in behind)
