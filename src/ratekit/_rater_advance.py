@@ -197,8 +197,8 @@ def _ahead(
         found = [a for a in usage.anomalies if a.kind != "before_span"]
     else:
         found = list(usage.anomalies)
-    # A resource an event reorders before its compacted events, a kept closing reaching
-    # back: its time meters' parts are found even where metering finds no change.
+    # A resource a kept event reorders before its compacted events: its time meters'
+    # parts are found with it less without it, even where metering finds no change.
     reordered = ordered_ahead(rater, metered)
     if not reordered and not any(a.kind == "late" for a in found):
         return found
@@ -260,7 +260,7 @@ def _ahead(
     # A kept last_seen inventory's closing before ``base_us``, read against the
     # compacted state: billed while its cycles were kept, or said too late since.
     late = {(a.account, a.resource) for a in found if a.kind == "late"}
-    closed = closed_back(rater, late | reordered, as_of_us)
+    closed = closed_back(rater, late, as_of_us)
 
     def closing(a: Anomaly) -> bool:
         since = closed.get((a.account, a.resource))
@@ -295,9 +295,7 @@ def _ahead(
             return (a.account, a.resource, a.meter) not in places
         return a.record_ids not in behind or named(a, refused) or not early.isdisjoint(a.record_ids)
 
-    kept = closed_parts(
-        rater, usage, span, closed.keys() | reordered, [a for a in found if stays(a)]
-    )
+    kept = closed_parts(rater, usage, span, reordered, [a for a in found if stays(a)])
     return redescribed(rater, usage, span, metered, kept)
 
 

@@ -74,13 +74,12 @@ def closed_parts(
 
     ``usage``: the resources metered from their compacted states over ``span`` (from the
     kept cycles' start to the watermark), as the statement meters them; ``keys``: those
-    a kept ``last_seen`` inventory closes before the kept cycles, and those with a kept
-    event ordered by its ``seq`` before their compacted state's events. For each with
-    such an event and no kept event stamped before the kept cycles (whose part there
-    metering finds with it and without it alike), its time meters' ``"late"`` changes
-    before the kept cycles are those of ``usage`` less those of metering it so without
-    such events; the others of ``found`` stand as they are. O(1) when no such resource,
-    else O(k) for the k kept records of each, and metering them.
+    with a kept event ordered by its ``seq`` before their compacted state's events
+    (`ordered_ahead()`). For each with no kept event stamped before the kept cycles
+    (whose part there metering finds with such events and without them alike), its time
+    meters' ``"late"`` changes before the kept cycles are those of ``usage`` less those of
+    metering it so without such events; the others of ``found`` stand as they are. O(1)
+    when no such resource, else O(k) for the k kept records of each, and metering them.
     """
     engine = rater._engine
     timed = frozenset(item.name for item in engine.meters if item._factor is not None)
