@@ -24,6 +24,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._money_oracle import round_on
+from tests._rounding import MODES
 
 import ratekit as rk
 from ratekit._time_exact import _places, time_unit_us
@@ -33,15 +34,6 @@ MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 #: 2 March 2026, 00:00 UTC: the runs below are placed in microseconds after it.
 DAY = rk.Span("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z").start_us
 MINUTE = 60_000_000
-MODES = (
-    "ROUND_HALF_EVEN",
-    "ROUND_HALF_UP",
-    "ROUND_HALF_DOWN",
-    "ROUND_UP",
-    "ROUND_DOWN",
-    "ROUND_CEILING",
-    "ROUND_FLOOR",
-)
 CENT = Fraction(1, 100)
 
 #: A time meter: its unit, the unit its level is read in (None: the meter's), how many of

@@ -12,9 +12,12 @@ import typing
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 
+import attrs
+
 from . import _metering_time as _time
 from . import _normalize as _n
 from . import _timelines as _t
+from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
@@ -27,7 +30,7 @@ from ._resource_state import MEMORY, ResourceState, _restated
 from ._shown import show
 from ._window import _Window
 from .policies import Meter
-from .records import Event, Inventory, Sample
+from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
 from .usage import UsageRow, _new_row
 
@@ -391,6 +394,23 @@ def late_message(row: UsageRow) -> str:
         f"{row.quantity} {row.unit} under description {show(dict(row.description))} "
         f"over {format_us(row.span.start_us)}..{format_us(row.span.end_us)}, before "
         "what was already metered: see Usage.late."
+    )
+
+
+def late_anomaly(row: UsageRow, quantity: Decimal, meter: str, ids: tuple[str, ...]) -> Anomaly:
+    """The rater's ``"late"`` anomaly naming ``quantity`` of ``row``'s part, for ``ids``. O(1).
+
+    Worded as metering's late rows (`late_message`), stamped at the row's start.
+    """
+    return placed(
+        "late",
+        late_message(attrs.evolve(row, quantity=quantity)),
+        ids,
+        row.account,
+        row.resource,
+        row.span.start_us,
+        meter=meter,
+        quantity=quantity,
     )
 
 

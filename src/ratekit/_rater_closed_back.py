@@ -41,10 +41,9 @@ import attrs
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
-from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
 from ._instants import format_us
-from ._metering_late import late_message
+from ._metering_late import late_anomaly
 from ._rater_assigned import running_within
 from ._rater_book import known_by, restricted
 from ._rater_parts import refigured
@@ -186,18 +185,7 @@ def _parts(
         quantity = tidy(change)
         ids = tuple(i for i in row.record_ids if i)
         naming = tuple(i for i in ids if i in ahead) or tuple(sorted(ahead)) or ids
-        out.append(
-            placed(
-                "late",
-                late_message(attrs.evolve(row, quantity=quantity)),
-                naming,
-                row.account,
-                row.resource,
-                row.span.start_us,
-                meter=meter,
-                quantity=quantity,
-            )
-        )
+        out.append(late_anomaly(row, quantity, meter, naming))
     return out
 
 

@@ -23,11 +23,8 @@ import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-import attrs
-
-from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
-from ._metering_late import late_message
+from ._metering_late import late_anomaly
 from ._rater_book import restricted
 from ._sample_policies import Counter
 from ._shown import show
@@ -141,16 +138,5 @@ def _parts(
         if not change:
             continue
         quantity = tidy(change)
-        out.append(
-            placed(
-                "late",
-                late_message(attrs.evolve(row, quantity=quantity)),
-                tuple(i for i in row.record_ids if i),
-                row.account,
-                row.resource,
-                row.span.start_us,
-                meter=meter,
-                quantity=quantity,
-            )
-        )
+        out.append(late_anomaly(row, quantity, meter, tuple(i for i in row.record_ids if i)))
     return out
