@@ -11,7 +11,7 @@ across it is the part up to it (`up_to_closings()`).
 A kept event whose ``seq`` orders it before the events of the compacted state has the
 resource metered again from that state at each statement, the state's events applied
 again after it: metering finds the closing again and the event's own part with it, in
-one change per cycle and description that no cut tells apart (a START ordered before
+late rows that need not tell the two apart (a START ordered before
 every compacted event of a VM the closing ended at 08:00 takes back the 16 hours after
 08:00 that the cycles never billed with the 8 before that they did), and the event may
 take the closing away or move it. The closing is judged without such events
