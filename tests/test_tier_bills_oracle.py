@@ -29,7 +29,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._money_oracle import round_on
@@ -213,6 +213,37 @@ def oracle(case: Case) -> Fraction:
     return sum((rounded(line) for line in lines.values()), Fraction(0))
 
 
+def marginals(case: Case) -> list[Fraction]:
+    """Each piece's exact amount on top of those before it, in rating's order."""
+    pieces = []  # (start, end, resource, index, quantity, tiers)
+    for index, (start, end, quantity, resource) in enumerate(case.rows):
+        if case.change is not None and start < case.change < end:
+            share = Fraction(quantity) * Fraction(case.change - start, end - start)
+            before = round_on(share, Fraction(1, 10**24), "ROUND_HALF_EVEN")
+            pieces.append((start, case.change, resource, index, before, case.tiers))
+            assert case.later is not None
+            pieces.append(
+                (case.change, end, resource, index, Fraction(quantity) - before, case.later)
+            )
+        else:
+            later = case.change is not None and end > case.change
+            tiers = case.later if later and case.later is not None else case.tiers
+            pieces.append((start, end, resource, index, Fraction(quantity), tiers))
+    pieces.sort(key=lambda piece: piece[:4])
+    free = Fraction(case.allowance or 0)
+    out, position = [], Fraction(0)
+    for *_, quantity, tiers in pieces:
+        taken = min(free, max(quantity, Fraction(0)))
+        free -= taken
+        billable = quantity - taken
+        after = position + billable
+        amount = _amount(tiers, max(after, Fraction(0)), case.volume, case.flat_at_zero)
+        below = _amount(tiers, max(position, Fraction(0)), case.volume, case.flat_at_zero)
+        out.append(amount - below)
+        position = after
+    return out
+
+
 def bills(case: Case) -> tuple[Decimal, Decimal]:
     """The invoice's total and the detailed invoice's, as ratekit bills them."""
     entries = [rk.PriceEntry("a", "eg", _model(case.tiers, case.volume, case.flat_at_zero))]
@@ -276,14 +307,37 @@ def test_a_volume_bound_and_a_block_at_exact_bounds_by_hand() -> None:
 
 @pytest.mark.property
 @settings(max_examples=max(LAWS // 2, 50))
+@example(  # a piece of 1E-25 GB at 0.000001 a GB: 1E-31, refused
+    Case(
+        "CLF",
+        False,
+        False,
+        ((None, Decimal(0), Decimal(0), None),),
+        ((Decimal(1), Decimal(0), Decimal(0), None), (None, Decimal("0.000001"), Decimal(0), None)),
+        1_772_326_800_000_000,
+        None,
+        (
+            (1_772_323_200_000_000, 1_772_326_800_000_000, Decimal(1), "ip-1"),
+            (1_772_326_800_000_000, 1_772_330_400_000_000, Decimal("1E-25"), "ip-1"),
+        ),
+    )
+)
 @given(_cases())
 def test_tiered_bills_match_the_fractions_oracle_in_any_context(case: Case) -> None:
     try:
         total, detailed = bills(case)
     except rk.BadQuantityError as error:  # past a bounded last tier, or past 60 digits
-        refused = str(error)
+        refused, priced = str(error), False
+    except rk.BadPriceError as error:  # a piece's amount outside the range ratekit carries
+        refused, priced = str(error), True
     else:
-        refused = ""
+        refused, priced = "", False
+    if priced:
+        # refused where an exact amount of a piece is not zero and lies outside 1E-30 to
+        # 1E+30 (1E-25 GB at 0.000001 a GB is 1E-31), as the amounts' range is documented
+        assert "outside the amounts ratekit carries exactly" in refused, refused
+        assert [m for m in marginals(case) if m and not 10**-30 <= abs(m) < 10**30], refused
+        return
     if refused:
         assert "last tier" in refused or "digits" in refused, refused
         return
