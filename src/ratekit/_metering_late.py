@@ -26,7 +26,8 @@ from ._inventory_scope import is_listed
 from ._metering_counters import kept as _metering_kept
 from ._metering_late_add import late_add, late_cycles, late_increment
 from ._metering_moved import first_difference, samples_left
-from ._resource_state import MEMORY, ResourceState, _restated
+from ._resource_state import MEMORY, ResourceState
+from ._restated_states import _restated
 from ._shown import show
 from ._window import _Window
 from .policies import Meter

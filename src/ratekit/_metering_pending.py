@@ -23,7 +23,8 @@ from decimal import Decimal
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._instants import format_us
-from ._resource_state import ResourceState, _restated
+from ._resource_state import ResourceState
+from ._restated_states import _restated
 from ._window import _apportion
 from .policies import Increment, Meter
 from .records import Sample

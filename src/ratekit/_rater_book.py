@@ -35,7 +35,8 @@ from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._fields import Reading
 from ._inventory_scope import narrowed
-from ._resource_state import _NO_BASE, ResourceState, _restated
+from ._resource_state import _NO_BASE, ResourceState
+from ._restated_states import _restated
 from .policies import Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span

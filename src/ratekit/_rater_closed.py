@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from . import _normalize as _n
 from ._last_seen import compacted_closing
 from ._rater_stretch import whole_timeline
-from ._resource_state import _NO_BASE, ResourceState, _restated
+from ._resource_state import _NO_BASE, ResourceState
+from ._restated_states import _restated
 from .records import Event, Inventory, Sample
 
 __all__ = ["before_closing", "closed", "closed_after"]

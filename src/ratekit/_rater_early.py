@@ -34,7 +34,8 @@ from ._instants import format_us
 from ._metering_counters import entry_order as order
 from ._metering_counters import order as _order
 from ._rater_closed import before_closing
-from ._resource_state import _NO_BASE, READINGS, ResourceState, _new_state, _restated
+from ._resource_state import _NO_BASE, READINGS, ResourceState, _new_state
+from ._restated_states import _restated
 from .records import Anomaly, Inventory, Sample
 
 if typing.TYPE_CHECKING:

@@ -88,7 +88,8 @@ from ._late_event_words import sums as _sums
 from ._rater_early import _restate
 from ._rater_late_inventories import last_covering, may_have_closed
 from ._rater_stretch import carried_where_counted
-from ._resource_state import _NO_BASE, _new_state, _placed_back
+from ._resource_state import _NO_BASE, _new_state
+from ._restated_states import _placed_back
 from ._shown import show
 from .records import Anomaly, Event, Inventory
 

@@ -54,7 +54,8 @@ from ._instants import format_us
 from ._rater_closed import closed_after
 from ._rater_early import restate_all
 from ._rater_stretch import carried_where_counted
-from ._resource_state import _NO_BASE, ResourceState, _new_state, _placed_back
+from ._resource_state import _NO_BASE, ResourceState, _new_state
+from ._restated_states import _placed_back
 from ._shown import show
 from .records import Anomaly, Event, Inventory
 from .usage import UsageRow

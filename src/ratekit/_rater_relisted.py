@@ -30,7 +30,8 @@ from ._instants import format_us
 from ._late_event_words import older, opening, per_description
 from ._rater_early import _restate
 from ._rater_stretch import whole_timeline
-from ._resource_state import _NO_BASE, ResourceState, _placed_back, _restated
+from ._resource_state import _NO_BASE, ResourceState
+from ._restated_states import _placed_back, _restated
 from ._shown import show
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import UsageRow

@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from . import _normalize as _n
 from . import _timelines as _t
 from ._metering_carry import restore
-from ._resource_state import ResourceState, _restated
+from ._resource_state import ResourceState
+from ._restated_states import _restated
 from .records import Event, Inventory, Sample
 
 __all__ = ["carried", "carried_where_counted", "stretch_start", "timeline", "whole_timeline"]

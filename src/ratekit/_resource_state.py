@@ -547,49 +547,6 @@ _STATE_SETTERS: Final = _v.slot_setters(ResourceState, *_SETTER_NAMES)
 
 # Runs an iterator through, keeping nothing.
 _SINK: Final[collections.deque[object]] = collections.deque(maxlen=0)
-_STATE_FIELDS: Final = tuple(field.name for field in attrs.fields(ResourceState))
-
-
-def _restated(state: ResourceState, **changes: object) -> ResourceState:
-    """``state`` with the named fields (attrs names: ``readings``, ``_past``, ...) replaced.
-
-    Metering's and the rater's own values, so no checks, as `_new_state`. A new base
-    (``_past``) drops the piece before the old one (``_before``) unless that is given
-    too. O(fields).
-    """
-    if "_past" in changes and "_before" not in changes:
-        changes["_before"] = ()
-    values = [changes.pop(name, getattr(state, name)) for name in _STATE_FIELDS]
-    assert not changes, f"not fields of a ResourceState: {sorted(changes)}"
-    *head, seen, complete, listings, pending, before = values
-    return _new_state(
-        *head,
-        seen=seen,  # type: ignore[arg-type]
-        complete=complete,  # type: ignore[arg-type]
-        listings=listings,  # type: ignore[arg-type]
-        pending=pending,  # type: ignore[arg-type]
-        before=before,  # type: ignore[arg-type]
-    )
-
-
-def _placed_back(state: ResourceState, folded: ResourceState, *, listings: bool) -> ResourceState:
-    """``state`` as metering a late record into it left it (``folded``).
-
-    Its status, description, clock and past; ``folded``'s inventory listings too if
-    ``listings``. The rater's step of placing a too-late event or inventory in a compacted state. O(fields).
-    """
-    changes: dict[str, object] = {"_listings": folded.listings} if listings else {}
-    return _restated(
-        state,
-        status=folded.status,
-        description=folded.description,
-        since_us=folded.since_us,
-        opened_by=folded.opened_by,
-        clock_us=folded.clock_us,
-        seq=folded.seq,
-        _past=folded._past,
-        **changes,
-    )
 
 
 def _new_state(
