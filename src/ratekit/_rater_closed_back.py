@@ -35,19 +35,18 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
 import attrs
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
-from ._decimals import CONTEXT, tidy
+from ._decimals import tidy
 from ._instants import format_us
 from ._metering_late import late_anomaly
 from ._rater_assigned import running_within
 from ._rater_book import known_by, restricted
 from ._rater_parts import refigured
-from ._shown import show
+from ._rater_redescribed import Part, late_sums, part_of
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
 from .usage import Usage, UsageRow
@@ -58,8 +57,6 @@ if typing.TYPE_CHECKING:
 __all__ = ["closed_back", "closed_parts", "ordered_ahead", "up_to_closings"]
 
 Record = Event | Sample | Inventory
-#: A part: meter, the start of its cycle, and the description as shown.
-_Part: typing.TypeAlias = tuple[str, int, str]
 
 
 def closed_parts(
@@ -155,25 +152,14 @@ def _parts(
     Each names the events ordered ahead (``ahead``) its row names, else all of them: a
     part is theirs, not a repeat of what a closing's inventory named. O(r log r).
     """
-    sums: dict[_Part, tuple[Decimal, UsageRow]] = {}
+    sums = late_sums(new, old, meters, base_us)
     # Per part, where the rows without the events begin: a part that ends where they
     # begin (the closing they find, the events' part up to it) is said over that span.
-    since: dict[_Part, int] = {}
-    for sign, rows in ((1, new), (-1, old)):
-        for row in rows:
-            if row.meter not in meters or row.span.end_us > base_us:
-                continue
-            part = (row.meter, row.cycle.start_us, show(dict(row.description)))
-            quantity = row.quantity if sign > 0 else row.quantity.copy_negate()
-            if sign < 0:
-                since[part] = min(since.get(part, row.span.start_us), row.span.start_us)
-            was = sums.get(part)
-            if was is None:
-                sums[part] = (quantity, row)
-            else:
-                start = min(was[1].span.start_us, row.span.start_us)
-                wider = was[1] if was[1].span.start_us == start else row
-                sums[part] = (CONTEXT.add(was[0], quantity), wider)
+    since: dict[Part, int] = {}
+    for row in old:
+        if row.meter in meters and row.span.end_us <= base_us:
+            part = part_of(row)
+            since[part] = min(since.get(part, row.span.start_us), row.span.start_us)
     for part, start_us in since.items():
         change, row = sums[part]
         if row.span.start_us < start_us < row.span.end_us:

@@ -34,11 +34,12 @@ from .usage import Usage, UsageRow
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["redescribed"]
+__all__ = ["Part", "late_sums", "part_of", "redescribed"]
 
 Record = Event | Sample | Inventory
 #: A part: meter, the cycle's start and end, and the description as shown.
-_Part: typing.TypeAlias = tuple[str, int, int, str]
+#: A part of a resource's usage: (meter, cycle start, description as shown).
+Part: typing.TypeAlias = tuple[str, int, str]
 
 
 def _reordering(record: Record, seq: int) -> bool:
@@ -112,19 +113,25 @@ def redescribed(
     return out
 
 
-def _parts(
-    new: Iterable[UsageRow],
-    old: Iterable[UsageRow],
-    counters: frozenset[str],
-    base_us: int,
-) -> list[Anomaly]:
-    """The ``"late"`` changes of ``new`` less ``old``, per meter, cycle and description. O(r)."""
-    sums: dict[_Part, tuple[Decimal, UsageRow]] = {}
+def part_of(row: UsageRow) -> Part:
+    """The part of a resource's usage ``row`` is of: its meter, cycle and description."""
+    return (row.meter, row.cycle.start_us, show(dict(row.description)))
+
+
+def late_sums(
+    new: Iterable[UsageRow], old: Iterable[UsageRow], meters: typing.AbstractSet[str], base_us: int
+) -> dict[Part, tuple[Decimal, UsageRow]]:
+    """Per part (`part_of`), ``new``'s late quantities less ``old``'s, of ``meters``, before ``base_us``.
+
+    With each sum, the row of the part that starts first (its span, description and ids
+    say the part). O(r).
+    """
+    sums: dict[Part, tuple[Decimal, UsageRow]] = {}
     for sign, rows in ((1, new), (-1, old)):
         for row in rows:
-            if row.meter not in counters or row.span.end_us > base_us:
+            if row.meter not in meters or row.span.end_us > base_us:
                 continue
-            part = (row.meter, row.cycle.start_us, row.cycle.end_us, show(dict(row.description)))
+            part = part_of(row)
             quantity = row.quantity if sign > 0 else row.quantity.copy_negate()
             was = sums.get(part)
             if was is None:
@@ -133,8 +140,18 @@ def _parts(
                 start = min(was[1].span.start_us, row.span.start_us)
                 wider = was[1] if was[1].span.start_us == start else row
                 sums[part] = (CONTEXT.add(was[0], quantity), wider)
+    return sums
+
+
+def _parts(
+    new: Iterable[UsageRow],
+    old: Iterable[UsageRow],
+    counters: frozenset[str],
+    base_us: int,
+) -> list[Anomaly]:
+    """The ``"late"`` changes of ``new`` less ``old``, per meter, cycle and description. O(r)."""
     out = []
-    for (meter, _, _, _), (change, row) in sorted(sums.items()):
+    for (meter, _, _), (change, row) in sorted(late_sums(new, old, counters, base_us).items()):
         if not change:
             continue
         quantity = tidy(change)
