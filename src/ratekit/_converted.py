@@ -15,7 +15,7 @@ rating computes them), the rows' quantities summed as Decimals and multiplied on
 O(charges) at the speed of a few Decimal operations each; no ratio is searched for.
 
 A quantity of time is itself a slice (`ratekit._time_exact`): `exact_quantity` takes a
-charge in a unit of time alone at its exact time (`ratekit._timed_charges`), and a
+charge in a time meter's unit at its exact time (`ratekit._timed_charges`), and a
 converted charge's row at its exact time where rating converted that.
 """
 

@@ -1,4 +1,4 @@
-"""Exact amounts of charges in a unit of time alone: the time used, not its slices.
+"""Exact amounts of charges in a time meter's unit: the time used, not its slices.
 
 A time meter's quantity is a slice rounded at 1e-24 (`ratekit._time_exact`): three runs
 of 20 minutes are metered 3 x 0.333333333333333333333334 hour, and a per-unit line of
@@ -85,7 +85,7 @@ def time_of(charge: Charge) -> Fraction | None:
 
 
 def timed(charge: Charge) -> Fraction | None:
-    """The exact quantity of a charge in a unit of time alone, not converted, if a slice.
+    """The exact quantity of a charge in a time meter's unit, not converted, if a slice.
 
     Its quantity must be its piece of the row as rating cut it (within 2e-24). O(1).
     """
@@ -97,7 +97,7 @@ def timed(charge: Charge) -> Fraction | None:
 
 
 def timed_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
-    """The exact sum of linear ``charges`` in a unit of time alone; the others go to ``plain``.
+    """The exact sum of linear ``charges`` in a time meter's unit; the others go to ``plain``.
 
     Each charge's exact time (`timed`) times its price per unit, summed per price. A
     charge whose amount is not its price times its quantity, as rating computes it, or
