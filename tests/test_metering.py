@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import pickle
 from collections import Counter, defaultdict
@@ -1053,3 +1054,20 @@ def test_metered_rows_are_usage_rows_themselves_and_frozen() -> None:
         assert pickle.loads(pickle.dumps(row)) == row
         with pytest.raises(AttributeError):
             row.quantity = Decimal(1)  # type: ignore[misc]
+
+
+def test_deltas_of_one_piece_sum_exactly_under_any_caller_context() -> None:
+    # Three deltas at instants in one piece, from a batch (the columns' sum) and from
+    # Samples: 1234567890.123456789 + 9876543210.987654321 + 1E+2 = 11111111201.111111110,
+    # 21 digits, whatever precision, rounding or traps the caller's context has.
+    values = [Decimal("1234567890.123456789"), Decimal("9876543210.987654321"), Decimal("1E+2")]
+    samples = [("acme", "ip-1", "bytes", T0 + k * HOUR, value) for k, value in enumerate(values)]
+    hostile = decimal.Context(prec=3, rounding=decimal.ROUND_FLOOR, traps=[decimal.Inexact])
+    for records in (
+        rk.RecordBatch.from_tuples(samples=samples),
+        [rk.Sample(*sample[:3], from_us(sample[3]), sample[4]) for sample in samples],
+    ):
+        with decimal.localcontext(hostile):
+            usage = rk.meter(records, [BYTES], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+        assert [row.quantity for row in usage.rows] == [Decimal("11111111201.11111111")]
+        assert str(usage.rows[0].quantity) == "11111111201.11111111"

@@ -46,6 +46,8 @@ _US_PER_HOUR: Final = Decimal(US_PER_HOUR)
 #: Quanta fewer than this many (in magnitude) fit ratekit's 60 digits: scaled by 1e-24
 #: they are exact, and tidy as they are when the last digit is not 0.
 _UNROUNDED: Final = 10**CONTEXT.prec
+#: One quantum: ``units`` quanta are ``_QUANTUM * units``, exactly, under `_UNROUNDED`.
+_QUANTUM: Final = Decimal("1E-24")
 
 
 def _ratio(
@@ -171,9 +173,7 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     levels = engine.levels.setdefault(name, {})
     spans = engine.spans
     running = _n.RUNNING
-    context = CONTEXT
-    new_decimal = Decimal
-    scaleb = Decimal.scaleb
+    multiply = CONTEXT.multiply
     new = _new
     set_start, set_end = _SET_START, _SET_END
     for index in range(first, count):
@@ -237,7 +237,9 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             units = high - low
             if units % 10 and -_UNROUNDED < units < _UNROUNDED:
                 # What _from_scaled() gives, with no trailing zero to strip: as it is.
-                quantity = scaleb(new_decimal(units), -24, context)
+                # The quantum times the int (coefficient ``units``, exponent -24, exact
+                # under _UNROUNDED): 0.13 against 0.22 us for Decimal(units).scaleb(-24).
+                quantity = multiply(_QUANTUM, units)
             else:
                 quantity = _from_scaled(units)
             ids = closing_ids if piece_end == finish else opening_ids
