@@ -23,37 +23,38 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import Final
 
-from ._allowances import _NOTHING, place
+from ._allowances import place
 from ._anomalies import placed
-from ._decimals import _SUMS, CONTEXT, ZERO, nearest
+from ._decimals import CONTEXT, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
 from ._exact_prices import residue
 from ._instants import format_us
 from ._level_limits import LIMIT, level_words
-from ._paths import MISSING, lookup
+from ._pieces import (
+    Exact,
+    GroupKey,
+    Place,
+    _exact_billable,
+    _group_value,
+    _Piece,
+    _plus,
+    _row_value,
+    _sort_key,
+    _value_by,
+)
 from ._price_model import failed, not_a_price
-from ._time_exact import exact_piece
 from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
 from .policies import Meter
-from .pricebook import Plan, PriceEntry
 from .prices import Graduated, Package, PerUnit, PriceModel, Volume
 from .records import Anomaly
-from .spans import Span
 from .units import Unit
 from .usage import UsageRow
 
 __all__ = ["Crossed", "Exact", "GroupKey", "Place", "_Piece", "_Pricing", "place"]
-
-#: A group of pieces priced by their total: (account, id(plan), cycle start, meter, value).
-GroupKey: TypeAlias = tuple[str, int, int, str, object]
-#: Where a group's pieces stand in its order: (span start, span end, resource).
-Place: TypeAlias = tuple[int, int, str]
-#: An exact quantity: a Decimal summed without rounding, or a Fraction (see the module).
-Exact: TypeAlias = Decimal | Fraction
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -63,108 +64,12 @@ _RUNNING: Final = frozenset({Graduated, Volume, Package, GraduatedPercentage, Pe
 _UNKNOWN: Final = object()
 
 
-class _Piece:
-    """A piece of a usage row under one plan, one cycle and one entry (mutable, private)."""
-
-    __slots__ = (
-        "after",
-        "amount",
-        "before",
-        "cycle",
-        "entry",
-        "exact",
-        "free",
-        "free_exact",
-        "opens",
-        "order",
-        "plan",
-        "position",
-        "quantity",
-        "row",
-        "span",
-        "unit",
-        "whole",
-    )
-
-    def __init__(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        row: UsageRow,
-        span: Span,
-        quantity: Decimal,
-        plan: Plan,
-        cycle: tuple[int, int],
-        entry: PriceEntry,
-        order: int,
-    ) -> None:
-        self.row = row
-        self.span = span
-        self.quantity = quantity
-        self.plan = plan
-        self.cycle = cycle
-        self.entry = entry
-        self.order = order
-        self.unit = row.unit
-        self.free = ZERO
-        self.free_exact = _NOTHING
-        # the exact quantity where the one metered is a slice of time (`exact_piece`), or
-        # converted to the price's unit where that does not terminate
-        self.exact: Fraction | None = exact_piece(row, span.start_us, span.end_us, quantity)
-        self.amount = ZERO
-        self.position: Decimal | None = None
-        self.before: Exact = ZERO  # the group's exact quantity before it (priced by total)
-        self.after: Decimal | None = None  # the group's quantity after it, as priced
-        self.opens = False
-        # A share of an aggregate that does not add up: the aggregate its price priced.
-        self.whole: Decimal | None = None
-
-
 class Crossed(Exception):  # noqa: N818 - a signal between private parts, never raised to users
     """A piece sorts at or before where its group's carried running amount stands.
 
     Raised by `_Engine.price` when ``carry`` holds the group: the caller rates the
     group again whole (see `ratekit._rater_reuse`).
     """
-
-
-def _group_value(piece: _Piece) -> object:
-    """The value a non-linear price groups a piece by (its entry's ``group_by``)."""
-    return _value_by(piece, piece.entry.group_by)
-
-
-def _value_by(piece: _Piece, group_by: str | None) -> object:
-    """The value ``group_by`` (a price entry's) groups a piece by."""
-    return _row_value(piece.row, group_by)
-
-
-class _Flag:
-    """A description's ``True`` or ``False`` as a group's value: never the group of 1 or 0.
-
-    ``True == 1`` (and ``hash(True) == hash(1)``), so a bare bool would group with the
-    number; a selector tells them apart (``where={"gpu": True}`` does not match 1).
-    """
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: bool) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is _Flag and other.value is self.value
-
-    def __hash__(self) -> int:
-        return hash((_Flag, self.value))
-
-
-def _row_value(row: UsageRow, group_by: str | None) -> object:
-    """The value ``group_by`` (a price entry's) groups a row's pieces by."""
-    if group_by is None:
-        return None
-    if group_by == "resource":
-        return row.resource
-    value = lookup(row.description, group_by)
-    if type(value) is bool:
-        return _Flag(value)
-    return None if value is MISSING else value
 
 
 def _priced(piece: _Piece, billable: Decimal) -> str:
@@ -176,10 +81,6 @@ def _priced(piece: _Piece, billable: Decimal) -> str:
     )
 
 
-def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
-    return (piece.span.start_us, piece.span.end_us, piece.row.resource, piece.order)
-
-
 def _amounts(price: PriceModel) -> Callable[[Decimal], Decimal]:
     """``price.amount`` for the running quantity of one group: a Graduated price's climbs.
 
@@ -187,25 +88,6 @@ def _amounts(price: PriceModel) -> Callable[[Decimal], Decimal]:
     `ratekit._graduated.Climb`), to the same Decimal.
     """
     return price._climbing() if type(price) is Graduated else price.amount
-
-
-def _exact_billable(piece: _Piece) -> Exact:
-    """A piece's billable quantity, exact: its quantity less its free part's exact value."""
-    if piece.exact is not None:  # converted to its price's unit, cut at its 60th digit
-        free = piece.free_exact if piece.free_exact is not _NOTHING else Fraction(piece.free)
-        return piece.exact - free
-    if piece.free_exact is not _NOTHING and piece.free_exact:  # a Fraction's truth is slow
-        return Fraction(piece.quantity) - piece.free_exact
-    if piece.free:
-        return _SUMS.subtract(piece.quantity, piece.free)
-    return piece.quantity
-
-
-def _plus(a: Exact, b: Exact) -> Exact:
-    """``a + b``, exact: a Decimal while both are, else a Fraction."""
-    if type(a) is Decimal and type(b) is Decimal:
-        return _SUMS.add(a, b)
-    return Fraction(a) + Fraction(b)
 
 
 class _Pricing:

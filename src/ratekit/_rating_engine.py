@@ -20,8 +20,9 @@ from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
+from ._pieces import Exact, GroupKey, Place, _exact_billable, _Piece
 from ._price_model import priced
-from ._pricing import Exact, GroupKey, Place, _exact_billable, _Piece, _Pricing
+from ._pricing import _Pricing
 from ._rating_coverage import _Coverage
 from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced

@@ -1,0 +1,162 @@
+"""A piece of a usage row under one plan, one cycle and one price entry, as rating prices it.
+
+Rating's engine cuts each row into pieces (`ratekit._rating_engine._Engine.pieces`),
+takes their free parts (`ratekit._allowances`) and prices them (`ratekit._pricing`): a
+`_Piece` carries what those steps work out (its free part, exact quantities, amount, the
+group's running quantity before and after it). Here too: the value a price by group
+total groups a piece by (its entry's ``group_by``), a group's order, and a piece's
+billable quantity kept exact. Private to rating and the streaming rater.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import TypeAlias
+
+from ._allowances import _NOTHING
+from ._decimals import _SUMS, ZERO
+from ._paths import MISSING, lookup
+from ._time_exact import exact_piece
+from .pricebook import Plan, PriceEntry
+from .spans import Span
+from .usage import UsageRow
+
+__all__ = [
+    "Exact",
+    "GroupKey",
+    "Place",
+    "_Piece",
+    "_exact_billable",
+    "_group_value",
+    "_plus",
+    "_row_value",
+    "_sort_key",
+    "_value_by",
+]
+
+#: A group of pieces priced by their total: (account, id(plan), cycle start, meter, value).
+GroupKey: TypeAlias = tuple[str, int, int, str, object]
+#: Where a group's pieces stand in its order: (span start, span end, resource).
+Place: TypeAlias = tuple[int, int, str]
+#: An exact quantity: a Decimal summed without rounding, or a Fraction (see `ratekit._pricing`).
+Exact: TypeAlias = Decimal | Fraction
+
+
+class _Piece:
+    """A piece of a usage row under one plan, one cycle and one entry (mutable, private)."""
+
+    __slots__ = (
+        "after",
+        "amount",
+        "before",
+        "cycle",
+        "entry",
+        "exact",
+        "free",
+        "free_exact",
+        "opens",
+        "order",
+        "plan",
+        "position",
+        "quantity",
+        "row",
+        "span",
+        "unit",
+        "whole",
+    )
+
+    def __init__(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        row: UsageRow,
+        span: Span,
+        quantity: Decimal,
+        plan: Plan,
+        cycle: tuple[int, int],
+        entry: PriceEntry,
+        order: int,
+    ) -> None:
+        self.row = row
+        self.span = span
+        self.quantity = quantity
+        self.plan = plan
+        self.cycle = cycle
+        self.entry = entry
+        self.order = order
+        self.unit = row.unit
+        self.free = ZERO
+        self.free_exact = _NOTHING
+        # the exact quantity where the one metered is a slice of time (`exact_piece`), or
+        # converted to the price's unit where that does not terminate
+        self.exact: Fraction | None = exact_piece(row, span.start_us, span.end_us, quantity)
+        self.amount = ZERO
+        self.position: Decimal | None = None
+        self.before: Exact = ZERO  # the group's exact quantity before it (priced by total)
+        self.after: Decimal | None = None  # the group's quantity after it, as priced
+        self.opens = False
+        # A share of an aggregate that does not add up: the aggregate its price priced.
+        self.whole: Decimal | None = None
+
+
+def _group_value(piece: _Piece) -> object:
+    """The value a non-linear price groups a piece by (its entry's ``group_by``)."""
+    return _value_by(piece, piece.entry.group_by)
+
+
+def _value_by(piece: _Piece, group_by: str | None) -> object:
+    """The value ``group_by`` (a price entry's) groups a piece by."""
+    return _row_value(piece.row, group_by)
+
+
+class _Flag:
+    """A description's ``True`` or ``False`` as a group's value: never the group of 1 or 0.
+
+    ``True == 1`` (and ``hash(True) == hash(1)``), so a bare bool would group with the
+    number; a selector tells them apart (``where={"gpu": True}`` does not match 1).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Flag and other.value is self.value
+
+    def __hash__(self) -> int:
+        return hash((_Flag, self.value))
+
+
+def _row_value(row: UsageRow, group_by: str | None) -> object:
+    """The value ``group_by`` (a price entry's) groups a row's pieces by."""
+    if group_by is None:
+        return None
+    if group_by == "resource":
+        return row.resource
+    value = lookup(row.description, group_by)
+    if type(value) is bool:
+        return _Flag(value)
+    return None if value is MISSING else value
+
+
+def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
+    return (piece.span.start_us, piece.span.end_us, piece.row.resource, piece.order)
+
+
+def _exact_billable(piece: _Piece) -> Exact:
+    """A piece's billable quantity, exact: its quantity less its free part's exact value."""
+    if piece.exact is not None:  # converted to its price's unit, cut at its 60th digit
+        free = piece.free_exact if piece.free_exact is not _NOTHING else Fraction(piece.free)
+        return piece.exact - free
+    if piece.free_exact is not _NOTHING and piece.free_exact:  # a Fraction's truth is slow
+        return Fraction(piece.quantity) - piece.free_exact
+    if piece.free:
+        return _SUMS.subtract(piece.quantity, piece.free)
+    return piece.quantity
+
+
+def _plus(a: Exact, b: Exact) -> Exact:
+    """``a + b``, exact: a Decimal while both are, else a Fraction."""
+    if type(a) is Decimal and type(b) is Decimal:
+        return _SUMS.add(a, b)
+    return Fraction(a) + Fraction(b)
