@@ -109,6 +109,13 @@ def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
     force at the cycle's end (`on_latest_plan`), so the latest charge's is that plan's
     whether or not that plan charged anything.
     """
+    # Rating's charges of one invoice share its plan's quantum and mode, the very same
+    # objects: then they are the latest charge's, told without finding it (max() by a
+    # dotted key took 0.016 s of billing's 0.19 for 101,744 charges; this 0.004).
+    if members:
+        quantum, rounding = members[0].quantum, members[0].rounding
+        if all(c.quantum is quantum and c.rounding is rounding for c in members):
+            return quantum, rounding
     latest = max(members, key=_START_US)  # the first latest one, as a key read at C speed
     return latest.quantum, latest.rounding
 
