@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -129,3 +130,33 @@ def test_a_minimums_notes_print_in_rating_order_whatever_the_order_billed() -> N
     [one], [other] = rk.bill(rating), rk.bill(list(reversed(rating.charges)))
     assert one == other
     assert str(one) == str(other)
+
+
+def test_a_lines_charges_apart_in_the_list_gather_in_their_order() -> None:
+    # Two entries of one meter, each resource's charges under one then the other (as a
+    # price change mid-month leaves them): 1 h at 0.5 and 2 h at 0.25 for vm-1, then
+    # 4 h at 0.5 and 8 h at 0.25 for vm-2. Line "e1": 0.5 + 2 = 2.50 over vm-1 and vm-2,
+    # in that order; line "e2": 0.5 + 2 = 2.50 likewise. A charge whose entry is an
+    # equal string, not the same one, belongs to the same line.
+    e1 = rk.PriceEntry("e1", "vm", rk.PerUnit("0.5"), end=HALF)
+    e2 = rk.PriceEntry("e2", "vm", rk.PerUnit("0.25"), start=HALF)
+    plan = rk.Plan("p", "EUR", MONTHS, [e1, e2])
+    rows = [
+        _row("vm-1", 2, "1"),
+        _row("vm-1", 20, "2"),
+        _row("vm-2", 3, "4"),
+        _row("vm-2", 21, "8"),
+    ]
+    charges = list(rk.rate(rows, plan, span=MARCH).charges)
+    assert [(c.resource, c.entry) for c in charges] == [
+        ("vm-1", "e1"), ("vm-1", "e2"), ("vm-2", "e1"), ("vm-2", "e2"),
+    ]  # fmt: skip
+    copied = "".join(["e", "1"])  # equal to "e1", another string object
+    charges[2] = attrs.evolve(charges[2], entry=copied)
+    (invoice,) = rk.bill(charges)
+    assert [(line.entry, line.amount) for line in invoice.lines] == [
+        ("e1", Decimal("2.50")), ("e2", Decimal("2.50")),
+    ]  # fmt: skip
+    assert [[c.resource for c in line.charges] for line in invoice.lines] == [
+        ["vm-1", "vm-2"], ["vm-1", "vm-2"],
+    ]  # fmt: skip
