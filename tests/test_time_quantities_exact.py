@@ -431,3 +431,39 @@ def test_one_hour_in_three_runs_meets_a_minimum_of_one_hour_at_one() -> None:
     (invoice,) = rk.bill(rk.rate(records, plan, span=MARCH, meters=HOURS))
     assert [(line.kind, line.amount) for line in invoice.lines] == [("usage", Decimal("1.00"))]
     assert invoice.total == Decimal("1.00")
+
+
+def test_a_lines_margin_is_bounded_by_its_sum_or_by_its_largest_amount() -> None:
+    # Three 20-minute runs: each metered 0.333333333333333333333334 hour (1 hour in all).
+    # At 3 an hour each charge is 1.000000000000000000000002 and the line
+    # 3.000000000000000000000006, exactly 3: on a boundary of the cent, so the margin's
+    # ends round apart (2.99 and 3.00 down, 3.00 and 3.01 up): not alike. At 3.001 an
+    # hour each is 1.000333333333333333333335334 and the line
+    # 3.001000000000000000000006002 (exactly 3.001): 3.00 down and 3.01 up at both
+    # ends, alike. None is below zero (their sum bounds the margin); with a correction of
+    # -1 among them (the largest magnitude bounds it) the same holds, 1 less.
+    from ratekit._decimals import exact_sum
+    from ratekit._timed_charges import rounds_alike
+
+    cent = Decimal("0.01")
+    totals = {
+        ("3", False): "3.000000000000000000000006",
+        ("3", True): "2.000000000000000000000006",
+        ("3.001", False): "3.001000000000000000000006002",
+        ("3.001", True): "2.001000000000000000000006002",
+    }
+    for price, alike in (("3", False), ("3.001", True)):
+        plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("e", "vm", rk.PerUnit(price))])
+        charges = list(rk.rate(THREE_THIRDS, plan, span=MARCH, meters=HOURS).charges)
+        correction = rk.Charge(**{**_fields(charges[0]), "amount": Decimal(-1)})
+        for corrected, line in ((False, charges), (True, [*charges, correction])):
+            total = exact_sum(c.amount for c in line)
+            assert str(total) == totals[price, corrected]
+            assert rounds_alike(line, total, (cent, "ROUND_DOWN")) is alike
+            assert rounds_alike(line, total, (cent, "ROUND_UP")) is alike
+
+
+def _fields(charge: rk.Charge) -> dict[str, object]:
+    import attrs
+
+    return {f.name: getattr(charge, f.name) for f in attrs.fields(rk.Charge)}

@@ -31,6 +31,7 @@ _MUL: Final = CONTEXT.multiply
 _UNIT: Final = operator.attrgetter("unit")
 _PRICE: Final = operator.attrgetter("unit_price")
 _AMOUNT: Final = operator.attrgetter("amount")
+_SIGNED: Final = Decimal.is_signed
 #: How far a charge's quantity may be from its exact time, per unit of its price: metering
 #: rounds F at both ends (1e-24 in all), a cut in proportion to time once more.
 _SLICE: Final = Decimal("3e-24")
@@ -50,7 +51,8 @@ def rounds_alike(
 
     ``rounded``: the quantum and mode the line is rounded with (None: not known, False).
     Each amount is within its price per unit times `_SLICE` of its exact value (plus
-    60 digits' rounding): when the total less and plus that margin round alike, so does
+    60 digits' rounding, bounded by the largest amount's magnitude, or by ``total`` when
+    none is below zero): when the total less and plus that margin round alike, so does
     the exact total. O(charges), at C speed.
     """
     if rounded is None:
@@ -61,9 +63,15 @@ def rounds_alike(
     rates = typing.cast("set[Decimal]", prices)
     # bounded by the largest of each times their number: C speed, no sum
     count = Decimal(len(charges))
-    amounts = list(map(_AMOUNT, charges))
-    top, bottom = max(amounts), min(amounts)  # the largest magnitude, without abs()
-    largest = CONTEXT.multiply(top if top >= -bottom else CONTEXT.minus(bottom), _DIGITS)
+    if any(map(_SIGNED, map(_AMOUNT, charges))):
+        amounts = list(map(_AMOUNT, charges))
+        top, bottom = max(amounts), min(amounts)  # the largest magnitude, without abs()
+        largest = top if top >= -bottom else CONTEXT.minus(bottom)
+    else:  # none below zero (as almost always): none is larger than their sum, ``total``
+        # (told by their signs, not by comparing them: max() and min() took 0.014 s of
+        # bill's 0.15 on the fleet month, 101,744 charges)
+        largest = total
+    largest = CONTEXT.multiply(largest, _DIGITS)
     high, low = max(rates), min(rates)
     rate = high if high >= -low else CONTEXT.minus(low)
     margin = CONTEXT.multiply(count, CONTEXT.add(CONTEXT.multiply(rate, _SLICE), largest))
