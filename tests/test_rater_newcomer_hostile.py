@@ -11,6 +11,7 @@ strict expected failures with their minimal input.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -69,7 +70,11 @@ class Stream:
     def step(self, batch: Sequence[Record], as_of: str | None) -> None:
         if batch:
             self.feeds.append(self.rater.feed(batch))
-            self.records += [r for r in batch if r not in self.records]
+            known = {r.id for r in self.records}
+            for record in batch:  # the version taken first stands: batch rate() gets it alone
+                if record not in self.records and (record.id is None or record.id not in known):
+                    self.records.append(record)
+                    known.add(record.id)
         if as_of is not None:
             self.statements.append(self.rater.statement(as_of))
         self.steps += 1
@@ -325,3 +330,148 @@ def test_local_days_in_odd_zones_bill_their_own_length(
 
 def to_us_iso(start: str, *, hours: int) -> str:
     return format_us(to_us(start) + hours * 60 * MINUTE_US)
+
+
+# -- Instants at edges, ties and ids ------------------------------------------------------------
+
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+EDGE_PLAN = rk.Plan(
+    "p",
+    "EUR",
+    UTC_DAYS,
+    [rk.PriceEntry("vm", "vm", rk.PerUnit("0.5")), rk.PriceEntry("c", "calls", rk.PerUnit("0.01"))],
+)
+
+
+def test_a_stop_and_a_start_at_one_instant_restart_and_ids_reused_are_conflicting() -> None:
+    stream = Stream(EDGE_PLAN, [VM_HOURS, CALLS], start="2026-03-01T00:00:00Z", restore_every=1)
+    stream.step(
+        [
+            rk.Event("a", "vm1", "2026-03-01T01:00:00Z", kind="start", id="e1"),
+            rk.Event("a", "vm1", "2026-03-01T05:00:00Z", kind="stop", id="e2"),
+            rk.Event("a", "vm1", "2026-03-01T05:00:00Z", kind="start", id="e3"),  # a restart
+        ],
+        None,
+    )
+    stream.step(
+        [
+            rk.Event("a", "vm1", "2026-03-01T01:00:00Z", kind="start", id="e1"),  # a replay
+            rk.Event("a", "vm1", "2026-03-01T02:00:00Z", kind="start", id="e1"),  # other content
+            rk.Sample("a", "gw", "calls", "2026-03-01T02:00:00Z", 5, id="e2"),  # another kind
+            rk.Sample("a", "gw", "calls", "2026-03-01T02:00:00Z", 5, id="x1"),
+            rk.Sample("b", "gw", "calls", "2026-03-01T03:00:00Z", 7, id="x2"),
+            rk.Sample("b", "gw", "calls", "2026-03-01T03:00:00Z", 7, id="x2"),
+        ],
+        "2026-03-01T10:00:00Z",
+    )
+    feed = stream.feeds[1]
+    assert (feed.accepted, feed.duplicates, feed.conflicting) == (
+        ("x1", "x2"),
+        ("e1", "x2"),
+        ("e1", "e2"),
+    )
+    stream.step([], "2026-03-02T00:00:00Z")
+    stream.check_law(UTC_DAYS)
+    # vm1 runs 01:00 to midnight through the restart: 23 h x 0.5 = 11.50; a's calls: the
+    # 5 calls of x1 (not e2's, which an event holds), 0.05; b's 7 calls, 0.07.
+    assert [i.precise_total for i in stream.invoices()] == [Decimal("11.55"), Decimal("0.07")]
+    assert [(a.kind, a.record_ids) for a in stream.statements[0].anomalies] == [
+        ("tie", ("e2", "e3"))
+    ]
+
+
+def test_records_at_a_cycle_end_and_at_the_watermark() -> None:
+    stream = Stream(EDGE_PLAN, [VM_HOURS, CALLS], start="2026-03-01T00:00:00Z",
+                    horizon=dt.timedelta(hours=2), restore_every=1)  # fmt: skip
+    start = rk.Event("a", "vm1", "2026-03-01T20:00:00Z", kind="start", id="s")
+    at_end = rk.Event("a", "vm1", "2026-03-02T00:00:00Z", kind="stop", id="t")  # 2 March's
+    at_watermark = rk.Sample("a", "gw", "calls", "2026-03-02T01:00:00Z", 100, id="c")
+    stream.step([start], "2026-03-02T00:00:00Z")  # 4 h
+    stream.step([at_watermark], "2026-03-02T01:00:00Z")  # waits for a later watermark
+    assert [line.quantity for line in stream.statements[-1].lines] == [Decimal(1)]  # 00:00-01:00
+    stream.step([at_end], "2026-03-02T01:30:00Z")  # fed behind: takes back 2 March's hour
+    assert stream.feeds[-1].accepted == ("t",)
+    lines = {(line.role, line.quantity, line.amount) for line in stream.statements[-1].lines}
+    assert lines == {("reversal", Decimal(-1), Decimal("-0.5")), ("charge", 100, Decimal(1))}
+    stream.step([], "2026-03-03T02:00:00Z")
+    stream.check_law(UTC_DAYS)
+    assert [i.precise_total for i in stream.invoices()] == [Decimal("2.0"), Decimal("1.00")]
+
+
+# -- Numbers: a caller's tiny decimal context, huge and tiny quantities -------------------------
+
+
+def test_a_callers_three_digit_context_with_traps_changes_nothing() -> None:
+    # Lord Howe months; April 2026 ends at 2026-04-30T13:30Z (+10:30 after 5 April).
+    months = rk.cycles.monthly(tz="Australia/Lord_Howe")
+    meters = [
+        VM_HOURS, rk.Meter("mem", "GiB*hour", rk.Continuous("gib")),
+        rk.Meter("egress", "GB", rk.Counter()), CALLS,
+        rk.Meter("users", "user", rk.TimeWeightedMean()),
+    ]  # fmt: skip
+    plan = rk.Plan(
+        "p", "AUD", months,
+        [rk.PriceEntry("vm", "vm", rk.Graduated([rk.Tier(10, "0.0333333"), rk.Tier(None, "0.0111")])),
+         rk.PriceEntry("mem", "mem", rk.PerUnit("0.00123456789")),
+         rk.PriceEntry("eg", "egress", rk.Volume([rk.Tier(5, "0.07"), rk.Tier(None, "0.0123")])),
+         rk.PriceEntry("calls", "calls", rk.Package(7, "0.333")),
+         rk.PriceEntry("users", "users", rk.PerUnit("1.2345"))],
+        fees=[rk.Fee("base", "9.99")], minimums=[rk.Minimum("12.345")],
+        allowances=[rk.Allowance("calls", 3)],
+    )  # fmt: skip
+    records: list[Record] = [
+        rk.Event("a", "vm1", "2026-04-04T14:17:00Z", {"gib": "1.3333"}, kind="start", id="e1"),
+        rk.Event("a", "vm1", "2026-04-05T03:01:00Z", {"gib": "7.77"}, id="e2"),
+        rk.Sample("a", "nic", "egress", "2026-04-04T15:00:00Z", "123.456", kind="counter", id="c1"),
+        rk.Sample("a", "nic", "egress", "2026-04-05T15:07:00Z", "1000.001", kind="counter", id="c2"),
+        rk.Sample("a", "nic", "egress", "2026-04-06T15:07:00Z", "3.3", kind="counter", id="c3"),
+        rk.Sample("a", "gw", "calls", "2026-04-04T15:00:00Z", 11, id="d1"),
+        rk.Sample("a", "gw", "calls", "2026-04-05T16:00:00Z", "-2.5", since="2026-04-04T16:00:00Z", id="d2"),
+        rk.Sample("a", "app", "users", "2026-04-04T15:00:00Z", 7, kind="gauge", id="g1"),
+        rk.Sample("a", "app", "users", "2026-04-05T15:00:00Z", 3, kind="gauge", id="g2"),
+    ]  # fmt: skip
+    with decimal.localcontext() as context:
+        context.prec = 3
+        for trap in (decimal.Inexact, decimal.Rounded, decimal.FloatOperation):
+            context.traps[trap] = True
+        stream = Stream(plan, meters, start="2026-04-01T00:00:00+11:00",
+                        horizon=dt.timedelta(days=1), tz="Australia/Lord_Howe", restore_every=1)  # fmt: skip
+        for part, as_of in ((records[:3], "2026-04-04T16:00:00Z"), (records[3:6], "2026-04-05T17:00:00Z"),
+                            (records[6:], "2026-04-06T18:00:00Z"), ([], "2026-05-03T00:00:00Z")):  # fmt: skip
+            stream.step(part, as_of)
+        batch = stream.check_law(months)
+        assert decimal.getcontext().prec == 3
+    (april,) = stream.invoices()
+    assert april.precise_total == batch.total("a", april.cycle)
+    # vm1 runs from 4 April 14:17Z to April's end, 30 April 13:30Z: 26 days less 47
+    # minutes, 623 h 13 min (slices at the quantum of 1E-24: 623.2166...667); priced from
+    # the exact time, 10 x 0.0333333 + (613 + 13/60) x 0.0111 = 0.333333 + 6.806705.
+    # (Its update on 5 April cuts it in two rows: the tiers run over both.)
+    vm = [c for c in batch.charges if c.meter == "vm" and c.cycle == april.cycle]
+    assert sum(c.quantity for c in vm) == Decimal("623.216666666666666666666667")
+    assert sum(c.amount for c in vm) == Decimal("7.140038")
+
+
+def test_huge_and_tiny_quantities_add_up_to_the_last_digit() -> None:
+    plan = rk.Plan("p", "EUR", UTC_DAYS, [rk.PriceEntry("c", "calls", rk.PerUnit("0.000000001"))])
+    huge = "123456789012345678901.234567890123456789012345678901234567"  # 57 digits
+    records = [
+        rk.Sample("a", "gw", "calls", "2026-03-01T01:00:00Z", huge, id="h"),
+        rk.Sample("a", "gw", "calls", "2026-03-01T02:00:00Z", "0.000000000000000000001", id="t"),
+        rk.Sample("a", "gw", "calls", "2026-03-01T03:00:00Z", "-0.000000000000000000001", id="u"),
+    ]
+    stream = Stream(plan, [CALLS], start="2026-03-01T00:00:00Z", restore_every=1)
+    for record, as_of in zip(
+        records, ("2026-03-01T01:30:00Z", "2026-03-01T02:30:00Z", "2026-03-02T00:00:00Z")
+    ):
+        stream.step([record], as_of)
+    stream.check_law(UTC_DAYS)
+    # 1E-21 and -1E-21 cancel: the day's 57-digit quantity x 1E-9, every digit kept.
+    assert [line.amount for line in stream.lines] == [
+        Decimal("123456789012.345678901234567890123456789012345678901234567"),
+        Decimal("1E-30"),
+        Decimal("-1E-30"),
+    ]
+    assert stream.invoices()[0].precise_total == Decimal(
+        "123456789012.345678901234567890123456789012345678901234567"
+    )
