@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import json
+import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -462,7 +464,9 @@ def test_huge_and_tiny_quantities_add_up_to_the_last_digit() -> None:
     ]
     stream = Stream(plan, [CALLS], start="2026-03-01T00:00:00Z", restore_every=1)
     for record, as_of in zip(
-        records, ("2026-03-01T01:30:00Z", "2026-03-01T02:30:00Z", "2026-03-02T00:00:00Z")
+        records,
+        ("2026-03-01T01:30:00Z", "2026-03-01T02:30:00Z", "2026-03-02T00:00:00Z"),
+        strict=True,
     ):
         stream.step([record], as_of)
     stream.check_law(UTC_DAYS)
@@ -475,3 +479,121 @@ def test_huge_and_tiny_quantities_add_up_to_the_last_digit() -> None:
     assert stream.invoices()[0].precise_total == Decimal(
         "123456789012.345678901234567890123456789012345678901234567"
     )
+
+
+# -- Bad input: refused whole, named, the rater left as it was ----------------------------------
+
+LEVEL = rk.Meter("mem", "MB*hour", rk.Continuous("mb"))
+DOOR_PLAN = rk.Plan(
+    "p", "EUR", UTC_DAYS,
+    [rk.PriceEntry("vm", "vm", rk.PerUnit(1)), rk.PriceEntry("c", "calls", rk.PerUnit(1)),
+     rk.PriceEntry("m", "mem", rk.PerUnit("0.001"))],
+)  # fmt: skip
+GOOD = rk.Sample("a", "gw", "calls", "2026-03-01T01:00:00Z", 5, id="ok")
+
+
+def _event(attrs: dict[str, object]) -> rk.Event:
+    return rk.Event("a", "m", "2026-03-01T01:00:00Z", attrs, kind="start", id="bad")
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda: [GOOD, rk.Sample("a", "r", "ghost", "2026-03-01T01:00:00Z", 1, id="bad")],
+         rk.UnknownMeterError, ["records[1]", "'bad'", "meter 'ghost'", "declare a Meter"]),
+        (lambda: [GOOD, rk.Sample("a", "r", "calls", "2026-03-01T01:00:00Z", 1, kind="gauge", id="bad")],
+         rk.BadRecordError, ["records[1]", "'bad'", "kind 'gauge'", "takes 'delta'"]),
+        (lambda: [GOOD, _event({"mb": -1})], rk.BadRecordError, ["records[1]", "'bad'", "'mb'", "negative"]),
+        (lambda: [GOOD, _event({"mb": "NaN"})], rk.BadQuantityError, ["records[1]", "'mb'", "finite"]),
+        (lambda: [GOOD, _event({"mb": "lots"})], rk.BadQuantityError, ["'mb'", "'lots'", "like '12.5'"]),
+        (lambda: [GOOD, _event({"mb": True})], rk.BadRecordError, ["'mb'", "True", "not a number"]),
+        (lambda: [GOOD, None], rk.RatekitTypeError, ["records[1]", "NoneType", "Event, Sample and Inventory"]),
+        (lambda: [GOOD, {"account": "a"}], rk.RatekitTypeError, ["records[1]", "dict"]),
+        (lambda: GOOD, rk.RatekitTypeError, ["an iterable", "not Sample"]),
+        (lambda: [GOOD, rk.Sample("a", "r", "calls", "9999-06-01T00:00:00Z", 1, id="bad")],
+         rk.BadTimeError, ["records[1]", "'bad'", "9999-06-01"]),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_whole_naming_the_record_and_field(
+    make: typing.Callable[[], typing.Any], error: type[rk.RatekitError], words: list[str]
+) -> None:
+    meters = [VM_HOURS, CALLS, LEVEL]
+    rater = rk.Rater(DOOR_PLAN, meters, start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("a", "vm1", "2026-03-01T00:00:00Z", kind="start", id="s")])
+    before = rater.snapshot()
+    with pytest.raises(error) as raised:
+        rater.feed(make())
+    assert all(word in str(raised.value) for word in words), str(raised.value)
+    assert rater.snapshot() == before  # GOOD was not taken either
+    assert rater.feed([GOOD]).accepted == ("ok",)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda: rk.Event("a", "r", dt.datetime(2026, 3, 1, 1), kind="start"),  # noqa: DTZ001 - naive on purpose
+         rk.BadTimeError, ["at", "naive datetime", "give it a timezone"]),
+        (lambda: rk.Event("a", "r", 1772326800, kind="start"), rk.RatekitTypeError, ["at", "not int", "epoch"]),
+        (lambda: rk.Event(5, "r", "2026-03-01T01:00:00Z"), rk.RatekitTypeError, ["account", "non-empty string", "5"]),
+        (lambda: rk.Event("a", "r", "2026-03-01T01:00:00Z", kind="begin"), rk.BadRecordError, ["kind 'begin'", "'start'"]),
+        (lambda: rk.Event("a", "r", "2026-03-01T01:00:00Z", seq="1"), rk.RatekitTypeError, ["seq", "int or None"]),
+        (lambda: rk.Sample("a", "r", "calls", "2026-03-01T01:00:00Z", float("nan")), rk.BadQuantityError, ["value", "finite", "nan"]),
+        (lambda: rk.Sample("a", "r", "calls", "2026-03-01T01:00:00Z", decimal.Decimal("sNaN")), rk.BadQuantityError, ["value", "sNaN"]),
+        (lambda: rk.Sample("a", "r", "calls", "2026-03-01T01:00:00Z", "1E+30"), rk.BadQuantityError, ["value", "1E+30", "1E-30 up to"]),
+        (lambda: rk.Sample("a", "r", "eg", "2026-03-01T01:00:00Z", -5, kind="counter"), rk.BadRecordError, ["value -5", "negative counter reading"]),
+        (lambda: rk.Sample("a", "r", "calls", "2026-03-01T01:00:00Z", True), rk.RatekitTypeError, ["value", "bool"]),
+        (lambda: rk.Sample("a", "r", "calls", "2026-03-01T01:00:00Z", 5, since="2026-03-01T02:00:00Z"), rk.BadRecordError, ["since", "comes after its at"]),
+        (lambda: rk.Inventory("2026-03-01T01:00:00Z", "acme"), rk.RatekitTypeError, ["resources", "pairs", "str"]),
+    ],
+)  # fmt: skip
+def test_bad_records_are_refused_at_the_door_naming_the_field(
+    make: typing.Callable[[], object], error: type[rk.RatekitError], words: list[str]
+) -> None:
+    with pytest.raises(error) as raised:
+        make()
+    assert all(word in str(raised.value) for word in words), str(raised.value)
+
+
+# -- Snapshots edited by hand --------------------------------------------------------------------
+
+
+def _sealed(data: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    body = {key: value for key, value in data.items() if key != "checksum"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {**body, "checksum": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+
+
+def _saved() -> dict[str, typing.Any]:
+    rater = rk.Rater(EDGE_PLAN, [VM_HOURS, CALLS], start="2026-03-01T00:00:00Z")
+    rater.feed([rk.Event("a", "vm1", "2026-03-01T01:00:00Z", kind="start", id="e1"),
+                rk.Sample("a", "gw", "calls", "2026-03-01T02:00:00Z", 120, id="s1")])  # fmt: skip
+    rater.statement("2026-03-01T12:00:00Z")
+    return typing.cast(dict[str, typing.Any], json.loads(json.dumps(rater.snapshot())))
+
+
+def test_a_snapshot_with_a_digit_changed_a_key_removed_or_its_version_bumped_is_refused() -> None:
+    data = _saved()
+    digit = json.loads(
+        json.dumps(data).replace('"120"', '"121"')
+    )  # 120 calls: the sample's, the line's
+    del_key = {**data, "body": {k: v for k, v in data["body"].items() if k != "reported"}}
+    bumped = {**data, "version": 4}
+    refusals = {
+        "digit": (digit, "checksum"),
+        "key, resealed": (_sealed(del_key), "reported"),
+        "version, resealed": (_sealed(bumped), "version 4 is unknown"),
+        "version 2.0": (_sealed({**data, "version": 2.0}), "version 2.0 is unknown"),
+    }
+    for name, (edited, words) in refusals.items():
+        with pytest.raises(rk.BadSnapshotError) as raised:
+            rk.Rater.restore(edited, EDGE_PLAN, [VM_HOURS, CALLS])
+        assert words in str(raised.value), (name, str(raised.value))
+    # Resealed, the changed digit restores (a snapshot is no credential) and the next
+    # statement says what that state implies: 121 calls, of which 1.20 was reported, 0.01
+    # more (docs/streaming.md, what a snapshot guards against).
+    rater = rk.Rater.restore(_sealed(digit), EDGE_PLAN, [VM_HOURS, CALLS])
+    lines = rater.statement("2026-03-01T13:00:00Z").lines
+    assert {(line.role, line.resource, line.amount) for line in lines} == {
+        ("increment", "vm1", Decimal("0.5")),
+        ("increment", "gw", Decimal("0.01")),
+    }
