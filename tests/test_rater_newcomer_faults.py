@@ -1,0 +1,88 @@
+"""Promises a newcomer's hostile streams found broken, pinned as strict expected failures.
+
+Each test asserts the documented promise with the minimal input that breaks it, so it fails
+while the fault stands and passes (failing the strict mark) once it is fixed; a fixed one
+keeps its test, without the mark. Daily UTC cycles, worked by hand in the comments.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+DAILY = rk.cycles.daily(tz="UTC")
+VM_HOURS = rk.Meter("vm", "hour", rk.OnOff())
+PLAN = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("vm", "vm", rk.PerUnit(1))])
+MARCH_1 = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+
+
+def _said(statements: list[rk.Statement]) -> list[tuple[str, tuple[str, ...]]]:
+    return [(a.kind, a.record_ids) for s in statements for a in s.anomalies]
+
+
+@pytest.mark.parametrize("restart_at", ["2026-03-01T05:00:00Z", "2026-03-01T06:00:00Z"])
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "A sequenced event's anomaly is said from metering at the watermark without a taken "
+        "event its seq orders before it, stamped at or after the watermark: the stream says "
+        "duplicate_stop of e4 (then out_of_order), batch rate() over every record says only "
+        "out_of_order. _rater_said.unsettled() holds back only anomalies whose own record "
+        "is stamped at the watermark."
+    ),
+)
+def test_a_sequenced_stops_anomaly_waits_for_the_event_sequenced_before_it(restart_at: str) -> None:
+    # START e1 (seq 1) at 00:00, STOP e2 (seq 2) at 02:00, START e3 (seq 3) at 05:00 (or
+    # 06:00), STOP e4 (seq 4) stamped 04:50: by seq, e4 follows e3 and takes effect at its
+    # instant (zero duration, "out_of_order"). Every record is fed before the first
+    # statement. At the watermark 05:00, metering sees e4 but not e3 (not before 05:00):
+    # e4 reads as a second STOP ("duplicate_stop"), which batch over all records never
+    # says. docs/streaming.md (anomalies in a stream): "When every record is fed before the
+    # watermark passes its instant, a stream says the anomalies that one batch rate() over
+    # all the records says, each once".
+    records = [
+        rk.Event("a", "r", "2026-03-01T00:00:00Z", kind="start", id="e1", seq=1),
+        rk.Event("a", "r", "2026-03-01T02:00:00Z", kind="stop", id="e2", seq=2),
+        rk.Event("a", "r", restart_at, kind="start", id="e3", seq=3),
+        rk.Event("a", "r", "2026-03-01T04:50:00Z", kind="stop", id="e4", seq=4),
+    ]
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    assert rater.feed(records).accepted == ("e1", "e2", "e3", "e4")
+    statements = [rater.statement(t) for t in ("2026-03-01T05:00:00Z", "2026-03-02T00:00:00Z")]
+    batch = rk.rate(records, PLAN, span=MARCH_1, meters=[VM_HOURS], as_of=MARCH_1.end)
+    # The charges agree: 2 h (00:00 to 02:00) and e3's zero-length run.
+    assert sum(line.amount for s in statements for line in s.lines) == batch.total() == 2
+    assert [(a.kind, a.record_ids) for a in batch.anomalies] == [("out_of_order", ("e4", "e3"))]
+    assert _said(statements) == [("out_of_order", ("e4", "e3"))]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "An Inventory listing one resource twice with other attributes keeps the last "
+        "listing silently: {'flavor': 'small'} of ('a', 'vm-1') is dropped, with no error "
+        "and no anomaly (_inventory.Inventory reads the listings into a mapping)."
+    ),
+)
+def test_an_inventory_listing_a_resource_twice_with_other_attributes_is_refused() -> None:
+    # A reconciler's listing that names vm-1 as small and as large says two things of one
+    # resource at one instant; principle 5 of the design: bad data is refused or reported,
+    # never dropped silently (inventories of one instant that disagree are a "tie").
+    with pytest.raises(rk.BadRecordError, match="'vm-1'"):
+        rk.Inventory(
+            "2026-03-01T12:00:00Z",
+            [("a", "vm-1", {"flavor": "small"}), ("a", "vm-1", {"flavor": "large"})],
+            id="inv",
+        )
+
+
+def test_an_inventory_listing_a_resource_twice_alike_lists_it_once() -> None:
+    # The same listing twice says one thing: it is taken, and opens vm-1 once (12 h to
+    # midnight at 1 EUR).
+    inventory = rk.Inventory("2026-03-01T12:00:00Z", [("a", "vm-1"), ("a", "vm-1")], id="inv")
+    rater = rk.Rater(PLAN, [VM_HOURS], start="2026-03-01T00:00:00Z")
+    rater.feed([inventory])
+    assert rater.statement("2026-03-02T00:00:00Z").total() == Decimal(12)
