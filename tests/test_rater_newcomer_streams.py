@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -139,3 +140,45 @@ def test_messy_streams_in_odd_zones_add_up_to_one_batch_rate(
     stream.step([], format_us(end))
     assert sorted(r.id or "" for r in stream.records) == sorted(r.id or "" for r in records)
     stream.check_law(days)
+
+
+def test_records_for_closed_cycles_are_late_or_too_late_with_their_quantities() -> None:
+    # Daily cycles, horizon 6 h: 1 March closes at 2 March 06:00, and is compacted when
+    # 2 March closes at 3 March 06:00. Then, in one batch: 7 calls stamped at 2 March's
+    # last microsecond (late: corrects the kept 2 March), 3 calls of 1 March (too late:
+    # named with its 3), a START of 1 March 20:00 (placed in the compacted state: its 4 h
+    # there named; it runs on through 2 March, late, and 3 March), and 40 calls over 1 March
+    # 01:00 to 3 March 01:00 (48 h: 23 h before the kept cycles, 40 x 23/48 = 19.1666...
+    # named; 20 in 2 March, 40/48 in 3 March).
+    plan = rk.Plan("p", "EUR", rk.cycles.daily(tz="UTC"),
+                   [rk.PriceEntry("c", "calls", rk.PerUnit("0.01")), rk.PriceEntry("vm", "vm", rk.PerUnit("0.5"))])  # fmt: skip
+    rater = rk.Rater(plan, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=6))
+    rater.feed([rk.Sample("a", "gw", "calls", "2026-03-01T10:00:00Z", 10, id="s0")])
+    rater.statement("2026-03-02T06:00:00Z")
+    rater.statement("2026-03-03T06:00:00Z")
+    feed = rater.feed(
+        [
+            rk.Sample("a", "gw", "calls", "2026-03-02T23:59:59.999999Z", 7, id="late"),
+            rk.Sample("a", "gw", "calls", "2026-03-01T23:00:00Z", 3, id="old"),
+            rk.Event("a", "vm", "2026-03-01T20:00:00Z", kind="start", id="start"),
+            rk.Sample("a", "gw", "calls", "2026-03-03T01:00:00Z", 40, since="2026-03-01T01:00:00Z", id="span"),
+        ]
+    )  # fmt: skip
+    assert (feed.accepted, feed.late, feed.too_late) == (
+        (),
+        ("late", "span"),
+        ("old", "start", "span"),
+    )
+    named = {(a.record_ids, a.quantity) for a in feed.anomalies if a.kind == "too_late"}
+    assert named == {
+        (("old",), 3),
+        (("start",), 4),
+        (("span",), Decimal("19.166666666666666666666667")),
+    }
+    lines = rater.statement("2026-03-03T07:00:00Z").lines
+    assert [(line.cycle.start.day, line.quantity, line.amount, line.late) for line in lines] == [
+        (2, 27, Decimal("0.27"), True),  # 7 + 20 calls
+        (2, 24, Decimal("12.0"), True),  # the VM all day
+        (3, Decimal("0.833333333333333333333333"), Decimal("0.00833333333333333333333333"), False),
+        (3, 7, Decimal("3.5"), False),  # the VM to 07:00
+    ]
