@@ -59,24 +59,43 @@ def test_a_sequenced_stops_anomaly_waits_for_the_event_sequenced_before_it(resta
     assert _said(statements) == [("out_of_order", ("e4", "e3"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "An Inventory listing one resource twice with other attributes keeps the last "
-        "listing silently: {'flavor': 'small'} of ('a', 'vm-1') is dropped, with no error "
-        "and no anomaly (_inventory.Inventory reads the listings into a mapping)."
-    ),
-)
 def test_an_inventory_listing_a_resource_twice_with_other_attributes_is_refused() -> None:
     # A reconciler's listing that names vm-1 as small and as large says two things of one
     # resource at one instant; principle 5 of the design: bad data is refused or reported,
     # never dropped silently (inventories of one instant that disagree are a "tie").
-    with pytest.raises(rk.BadRecordError, match="'vm-1'"):
+    with pytest.raises(rk.BadRecordError) as raised:
         rk.Inventory(
             "2026-03-01T12:00:00Z",
             [("a", "vm-1", {"flavor": "small"}), ("a", "vm-1", {"flavor": "large"})],
             id="inv",
         )
+    assert str(raised.value) == (
+        "inventory 'inv' lists resource ('a', 'vm-1') twice with other attributes, "
+        "{'flavor': 'small'} and {'flavor': 'large'}: one of them would be dropped. List "
+        "each resource once, with all its attributes in that listing (the same listing "
+        "twice is taken as once)."
+    )
+
+
+@pytest.mark.parametrize(
+    "listings",
+    [
+        # attributes in one listing, none in the other: the first's flavor would be lost
+        [("a", "vm-1", {"flavor": "small"}), ("a", "vm-1")],
+        [("a", "vm-1"), ("a", "vm-1", {"flavor": "small"})],
+        # apart in the list, other resources between: still one resource listed twice
+        [("a", "vm-1", {"n": 1}), ("a", "vm-0"), ("b", "vm-1"), ("a", "vm-1", {"n": 2})],
+        # the same names, one more attribute
+        [("a", "vm-1", {"n": 1}), ("a", "vm-1", {"n": 1, "m": 2})],
+    ],
+)
+def test_a_resource_listed_twice_unalike_is_refused_whatever_the_order(
+    listings: list[tuple[object, ...]],
+) -> None:
+    with pytest.raises(rk.BadRecordError, match=r"^Inventory lists resource \('a', 'vm-1'\) twice"):
+        rk.Inventory("2026-03-01T12:00:00Z", listings)
+    with pytest.raises(rk.BadRecordError, match="twice with other attributes"):
+        rk.Inventory("2026-03-01T12:00:00Z", listings[::-1])
 
 
 def test_an_inventory_listing_a_resource_twice_alike_lists_it_once() -> None:

@@ -8,6 +8,7 @@ A record like [`Event`][ratekit.Event] and [`Sample`][ratekit.Sample] (read from
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import typing
 from collections.abc import Iterable, Mapping
 from typing import Literal
@@ -62,6 +63,14 @@ def _inventory_resources(
         shown = f"{named} resource {(account, resource)!r}"
         items.append((account, resource, _attributes(attributes, shown)))
     items.sort(key=lambda item: (item[0], item[1]))
+    for before, after in itertools.pairwise(items):  # a resource's listings are adjacent
+        if before[:2] == after[:2] and before[2] != after[2]:
+            raise BadRecordError(
+                f"{named} lists resource {before[:2]!r} twice with other attributes, "
+                f"{dict(before[2])!r} and {dict(after[2])!r}: one of them would be dropped. "
+                "List each resource once, with all its attributes in that listing (the "
+                "same listing twice is taken as once)."
+            )
     return tuple(items)
 
 
@@ -84,7 +93,10 @@ class Inventory:
     pairs to attributes (the description a newly opened resource gets, and the attributes
     a known one is checked against); an item of the iterable may also be an
     ``(account, resource, attributes)`` triple, as `resources` gives them back, so
-    ``Inventory(inventory.at, inventory.resources, ...)`` lists the same resources.
+    ``Inventory(inventory.at, inventory.resources, ...)`` lists the same resources. A
+    resource listed twice alike is listed once; listed twice with other attributes (or
+    with attributes and without) it raises [`BadRecordError`][ratekit.BadRecordError]
+    naming it and both, since one of them would be dropped.
 
     By default the snapshot is of the whole platform. A listing that covers part of it (one
     organisation's resources, one kind of resource, one zone) says so with a *scope*, and
