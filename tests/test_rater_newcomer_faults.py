@@ -1,8 +1,9 @@
-"""Promises a newcomer's hostile streams found broken, pinned as strict expected failures.
+"""Promises a newcomer's hostile streams found broken, each with its minimal input.
 
-Each test asserts the documented promise with the minimal input that breaks it, so it fails
-while the fault stands and passes (failing the strict mark) once it is fixed; a fixed one
-keeps its test, without the mark. Daily UTC cycles, worked by hand in the comments.
+Each test asserts the documented promise with the minimal input that broke it (both are
+fixed: a sequenced event's anomaly waits for the event ordered before it; an inventory
+listing a resource twice unalike is refused). Daily UTC cycles, worked by hand in the
+comments.
 """
 
 from __future__ import annotations
@@ -24,16 +25,6 @@ def _said(statements: list[rk.Statement]) -> list[tuple[str, tuple[str, ...]]]:
 
 
 @pytest.mark.parametrize("restart_at", ["2026-03-01T05:00:00Z", "2026-03-01T06:00:00Z"])
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A sequenced event's anomaly is said from metering at the watermark without a taken "
-        "event its seq orders before it, stamped at or after the watermark: the stream says "
-        "duplicate_stop of e4 (then out_of_order), batch rate() over every record says only "
-        "out_of_order. _rater_said.unsettled() holds back only anomalies whose own record "
-        "is stamped at the watermark."
-    ),
-)
 def test_a_sequenced_stops_anomaly_waits_for_the_event_sequenced_before_it(restart_at: str) -> None:
     # START e1 (seq 1) at 00:00, STOP e2 (seq 2) at 02:00, START e3 (seq 3) at 05:00 (or
     # 06:00), STOP e4 (seq 4) stamped 04:50: by seq, e4 follows e3 and takes effect at its

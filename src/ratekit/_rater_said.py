@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from typing import Final
 
 from . import _rater_parts as _parts
+from ._event_order import _event_order
 from ._last_seen import closing_us
 from ._normalize import label
-from .records import Anomaly, Inventory, Record
+from .records import Anomaly, Event, Inventory, Record
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
@@ -376,9 +377,14 @@ def unsettled(rater: Rater, anomalies: Iterable[Anomaly], as_of_us: int) -> set[
     that instant is settled, by the first statement past it: its resource is metered
     again then (and after a restore every resource is). A ``"negative_total"`` is said at
     once: it is about a group's total in a cycle at this watermark, not about its first
-    record, and a correction whose span ends at the watermark is metered. O(a).
+    record, and a correction whose span ends at the watermark is metered. So waits an
+    anomaly about an event that batch orders after one stamped at or after the
+    watermark, by ``seq`` (`_after_unmetered()`): metering leaves that one out, batch
+    does not. O(a + k log k) for the k events kept of the resources of anomalies about
+    events stamped before the watermark.
     """
     out: set[Anomaly] = set()
+    behind: dict[tuple[str, str], set[int]] = {}  # per resource, `_after_unmetered()`
     for anomaly in anomalies:
         if not anomaly.record_ids or anomaly.kind == "negative_total":
             # Records fed later that change the total are metered at a later watermark,
@@ -387,12 +393,46 @@ def unsettled(rater: Rater, anomalies: Iterable[Anomaly], as_of_us: int) -> set[
         record_id = anomaly.record_ids[0]
         kind = rater._holders.get(record_id)
         record = rater._records.get((kind, record_id)) if isinstance(kind, str) else None
-        if record is None or record.at_us != as_of_us or type(record) is Inventory:
+        if record is None or type(record) is Inventory:
             continue
+        if record.at_us != as_of_us:
+            if type(record) is not Event:
+                continue
+            key = (record.account, record.resource)
+            if key not in behind:
+                behind[key] = _after_unmetered(rater, key, as_of_us)
+            if id(record) not in behind[key]:
+                continue
         out.add(anomaly)
         if rater._redo is not None:
             rater._redo.add((record.account, record.resource))
     return out
+
+
+def _after_unmetered(rater: Rater, key: tuple[str, str], as_of_us: int) -> set[int]:
+    """The kept events of resource ``key`` that batch orders after one not metered yet.
+
+    Metering as of ``as_of_us`` leaves out an event stamped at or after it, but one
+    ordered by its ``seq`` before events stamped earlier is placed before them in batch
+    (`ratekit._event_order`): an anomaly about those (a STOP stamped 04:50 with ``seq`` 4,
+    a second STOP to metering as of 05:00, follows a START of 05:00 with ``seq`` 3 in
+    batch) waits for that instant. An event stamped after every metered one changes
+    nothing in their order, so the events metered are batch's first ones unless such an
+    event comes before one of them. By identity. O(k log k) for the k events kept of the
+    resource.
+    """
+    events = [r for r in rater._by_key.get(key, ()) if type(r) is Event]
+    if all(event.at_us < as_of_us for event in events):
+        return set()
+    _event_order(events)
+    after: set[int] = set()
+    ahead = False
+    for event in events:
+        if event.at_us >= as_of_us:
+            ahead = True
+        elif ahead:
+            after.add(id(event))
+    return after
 
 
 def named(anomaly: Anomaly, places: dict[str, set[Place]]) -> bool:
