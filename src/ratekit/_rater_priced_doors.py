@@ -41,11 +41,13 @@ reprs); else the metering and rating of those accounts' kept records, once.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from . import _rater_priced_order as _order
 from . import _rater_priced_verdicts as _verdicts
 from . import _rater_range as _range
 from . import _rater_sample_doors as _sample_doors
@@ -74,26 +76,29 @@ __all__ = [
 #: The kept inventories' list, how many of them were read, the last one read, and the
 #: resources they list (see `_listed`).
 #: Per resource the kept inventories list: the attributes of each listing that gives some,
-#: and the earliest and latest instants one listed it without any (empty: none did).
-Listings = dict[tuple[str, str], tuple[list[Mapping[str, object]], list[int]]]
+#: the earliest and latest instants one listed it without any (empty: none did), and the
+#: instants of every listing.
+Listings = dict[tuple[str, str], tuple[list[Mapping[str, object]], list[int], list[int]]]
 Listed = tuple["list[Record]", int, "Record | None", Listings]
 
 #: The kept records by resource it was read from, and per resource: its list, how many
 #: were read, the last one read, the latest instant of one (-1: none), and whether one
-#: is sequenced (see `_latest`).
+#: is sequenced, and the earliest instant (see `_rater_priced_order.kept_instants`).
 Unsettled = tuple["dict[tuple[str, str], list[Record]]", dict[tuple[str, str], list[typing.Any]]]
 
 
 class _Batch(typing.NamedTuple):
     """What a batch being judged holds beside the kept records.
 
-    Its samples' (account, resource, meter), and per resource its events that set
+    Its samples' (account, resource, meter), per resource its events that set
     attributes or delete (filled only when the batch has a record such an event may
-    describe, see `_described()`).
+    describe, see `_described()`), and where its records land among the inventories
+    (`_rater_priced_order.Order`).
     """
 
     sampled: set[tuple[str, str, str]]
     described: dict[tuple[str, str], list[Event]]
+    order: _order.Order
 
 
 def _plans_of(rater: Rater, account: str, meter: str) -> list[Plan]:
@@ -173,7 +178,8 @@ def _listed(rater: Rater) -> Listings:
     for inventory in inventories[read:]:
         at_us = inventory.at_us
         for account, resource, attributes in typing.cast("Inventory", inventory).resources:
-            given, bare = keys.setdefault((account, resource), ([], []))
+            given, bare, instants = keys.setdefault((account, resource), ([], [], []))
+            bisect.insort(instants, at_us)
             if attributes:
                 given.append(attributes)
             elif not bare:
@@ -188,7 +194,7 @@ def _listing(
     rater: Rater,
     batch: _Batch,
     key: tuple[str, str],
-    listed: tuple[list[Mapping[str, object]], list[int]],
+    listed: tuple[list[Mapping[str, object]], list[int], list[int]],
     *,
     meter: str,
     plans: list[Plan],
@@ -204,7 +210,7 @@ def _listing(
     anew). O(k) for the
     resource's k kept records.
     """
-    given, bare = listed
+    given, bare, _ = listed
     if not all(_verdicts.judged(rater, p, meter, a, False) for a in given for p in plans):
         return False
     if not bare:
@@ -242,10 +248,17 @@ def _quick(rater: Rater, batch: _Batch, record: Record) -> bool:
     attributes may change, and a delete ends (a sample after it is described by nothing).
     """
     engine = rater._engine
+    listed = None
+    if type(record) is Sample and rater._inventories:
+        listed = _listed(rater).get((record.account, record.resource))
+    if not _order.placed(rater, batch.order, record, listed[2] if listed else None):
+        return False
     if type(record) is Inventory:
         for account, resource, attributes in record.resources:
             key = (account, resource)
-            own = ([attributes], []) if attributes else ([], [record.at_us, record.at_us])
+            own: tuple[list[Mapping[str, object]], list[int], list[int]] = (
+                ([attributes], [], []) if attributes else ([], [record.at_us] * 2, [])
+            )
             for meter in engine.strict:
                 if meter not in engine.timed and not _sampled(rater, batch, key, meter):
                     continue
@@ -254,6 +267,8 @@ def _quick(rater: Rater, batch: _Batch, record: Record) -> bool:
                     return False
         return True
     if type(record) is Sample:
+        if record.meter not in engine.strict:
+            return True  # (before no closing at its last sign of life: `placed()`)
         plans = _plans_of(rater, record.account, record.meter)
         since = record.at_us if record.since_us is None else record.since_us
         return not plans or _described(rater, batch, record, since, meter=record.meter, plans=plans)
@@ -297,14 +312,14 @@ def _last(rater: Rater, event: Event) -> bool:
     """Whether ``event`` applies after every kept record of its resource.
 
     Stamped after each, none sequenced, and not too late; no kept inventory lists the
-    resource with attributes. O(1) amortised (`_latest`).
+    resource with attributes. O(1) amortised (`_rater_priced_order.kept_instants`).
     """
     key = (event.account, event.resource)
     if event.at_us < rater._base_us or event.seq is not None:
         return False
     if rater._inventories and _listed(rater).get(key, ((),))[0]:
         return False  # (a listing with attributes gives its values; one without, none)
-    latest, sequenced = _latest(rater, key)
+    latest, sequenced, _ = _order.kept_instants(rater, key)
     return latest < event.at_us and not sequenced
 
 
@@ -330,7 +345,7 @@ def _redescribed(rater: Rater, event: Event, meter: str, plans: list[Plan]) -> b
     ):
         return True
     at_us = event.at_us
-    anywhere = event.seq is not None or _latest(rater, key)[1]
+    anywhere = event.seq is not None or _order.kept_instants(rater, key)[1]
     return any(
         type(other) is Event
         and other.attributes
@@ -338,37 +353,6 @@ def _redescribed(rater: Rater, event: Event, meter: str, plans: list[Plan]) -> b
         and not all(_verdicts.judged(rater, p, meter, other.attributes, False) for p in plans)
         for other in rater._by_key.get(key, ())
     )
-
-
-def _latest(rater: Rater, key: tuple[str, str]) -> tuple[int, bool]:
-    """The latest instant of a record of resource ``key`` kept (-1: none).
-
-    And whether a record of the resource kept is sequenced. Read on from where the last
-    call stopped while the resource's kept list is the one it read and still holds the
-    record it read last there (a refused feed and a compaction make new lists). O(r)
-    for the r records kept since the last call.
-    """
-    by_key = rater._by_key
-    mine = by_key.get(key)
-    if mine is None:
-        return -1, False
-    engine = rater._engine
-    known = engine.unsettled
-    if known is None or known[0] is not by_key:
-        known = engine.unsettled = (by_key, {})
-    read = known[1].get(key)
-    count = len(mine)
-    if read is None or read[0] is not mine or read[1] > count or mine[read[1] - 1] is not read[2]:
-        read = known[1][key] = [mine, 0, None, -1, False]
-    elif read[1] == count:
-        return read[3], read[4]  # (nothing kept since)
-    new = mine[read[1] :]  # (each record is read once)
-    read[1], read[2] = count, mine[-1]
-    read[3] = max(read[3], *[record.at_us for record in new])
-    if not read[4]:
-        seqs = [r.seq for r in typing.cast("list[Event | Sample]", new)]
-        read[4] = seqs.count(None) != len(seqs)
-    return read[3], read[4]
 
 
 #: Per account of a batch, its earliest record not judged priced without metering.
@@ -389,16 +373,14 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     strict = engine.strict
     if not strict:
         return {}
+    order = _order.order(rater, batch)
     looked = [
-        r
-        for r in batch
-        if (type(r) is Event and (r.attributes or r.kind != "stop"))
-        or (type(r) is Sample and r.meter in strict)
-        or type(r) is Inventory
+        r for r in batch if type(r) is not Sample or r.meter in strict or r.at_us <= order.latest_us
     ]
     if not looked:
         return {}
-    held = _Batch({(r.account, r.resource, r.meter) for r in looked if type(r) is Sample}, {})
+    sampled = {(r.account, r.resource, r.meter) for r in looked if type(r) is Sample}
+    held = _Batch(sampled, {}, order)
     if any(type(r) is not Event or not r.attributes for r in looked):  # (see _described)
         for record in looked:
             if type(record) is Event and (record.attributes or record.kind == "delete"):
@@ -407,9 +389,25 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     new = [r for r in looked if not _quick(rater, held, r) and _sample_doors.is_new(rater, r)]
     found: Suspects = {}
     for record in sorted(new, key=lambda r: r.at_us):
-        for account in sorted(_sample_doors.accounts_of(record)):
+        for account in sorted(_concerned(rater, record)):
             found.setdefault(account, record)
     return found
+
+
+def _concerned(rater: Rater, record: Record) -> set[str]:
+    """The accounts whose usage ``record`` may change: an inventory's, those it may close too.
+
+    An inventory closes the resources in its scope that it does not list: of its
+    ``accounts``, or of every account the rater keeps records or compacted states of.
+    O(r) for an inventory, r the resources the rater keeps.
+    """
+    accounts = _sample_doors.accounts_of(record)
+    if type(record) is Inventory:
+        known = {account for account, _ in rater._by_key}
+        known.update(state.account for state in rater._state)
+        scope = record.accounts
+        accounts |= known if scope is None else known & set(scope)
+    return accounts
 
 
 def refusal(rater: Rater, found: Suspects, excused: set[str]) -> Refusal | None:
