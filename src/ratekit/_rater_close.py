@@ -12,10 +12,10 @@ from __future__ import annotations
 import typing
 from typing import Final
 
-from . import _rater_accounts as _accounts
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_closed as _closed
+from . import _rater_coverage as _coverage
 from . import _rater_late_inventories as _late_inventories
 from . import _rater_range as _range
 from . import _rater_relisted as _relisted
@@ -81,8 +81,8 @@ def compact(rater: Rater, new_base: int) -> None:
     # The rows rated for the compacted cycles (a kept record's part in them too).
     book = rater._book
     rows = usage.rows if book is None else book.all_rows()
-    rater._uncovered = _accounts.uncovered(rater, rater._state, states, rows, new_base)
-    rater._first = _accounts.covered_from(rater._first, rows, new_base)
+    rater._uncovered = _coverage.uncovered(rater, rater._state, states, rows, new_base)
+    rater._first = _coverage.covered_from(rater._first, rows, new_base)
     # A kept event with a seq may move the compacted events without one: their history stays.
     sequenced = {
         (r.account, r.resource)

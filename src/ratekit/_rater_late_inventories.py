@@ -361,7 +361,7 @@ def _known_from(
     known from such listings alone is not made known from them: a kept ``last_seen``
     inventory (fed before or after) may close the resource back where it was listed,
     leaving it no usage, and batch rate() no fee. It is covered by its usage in the
-    kept cycles as metered with every kept record (`_rater_accounts.coverage()`, it is
+    kept cycles as metered with every kept record (`_rater_coverage.coverage()`, it is
     left uncovered by its state), unless a kept inventory closes it not back (`_stands()`:
     it may close it at the kept cycles' start, before any such usage); usage closed back
     by the inventories kept now is no usage and says no dues. O(r) for r rows.
@@ -394,7 +394,7 @@ def _known_from(
     for account in {key[0] for key in applied}:
         if first.get(account, base) >= base and account not in known:
             # Covered by its usage in the kept cycles alone, as metered with every
-            # kept record (`_rater_accounts.coverage()`), not by its state: a kept
+            # kept record (`_rater_coverage.coverage()`), not by its state: a kept
             # last_seen inventory may close the resource back where it was listed.
             rater._uncovered.add(account)
     return owing
@@ -409,7 +409,7 @@ def _stands(rater: Rater, state: ResourceState, start_us: int) -> bool | None:
     when a kept inventory closes it later (at the kept cycles' start, say: no usage in
     them covers the account). None when none closes it yet: one fed later is judged at
     the statement, where the account is covered by its rows, the resource running at the
-    kept cycles' start (`_rater_accounts.coverage()`). O(i + k).
+    kept cycles' start (`_rater_coverage.coverage()`). O(i + k).
     """
     closing = _closings.closer(rater._inventories, state)
     if closing is None:

@@ -19,6 +19,7 @@ from . import _rater_accounts as _accounts
 from . import _rater_advance as _advance
 from . import _rater_book as _ledger
 from . import _rater_close as _close
+from . import _rater_coverage as _coverage
 from . import _rater_held as _held
 from . import _rater_lines as _lines
 from . import _rater_range as _range
@@ -75,7 +76,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     again = full is None or bool(full)
     book = rater._book
     assert book is not None
-    first = _accounts.coverage(rater, book.lows.items())
+    first = _coverage.coverage(rater, book.lows.items())
     closed = rater._closed_us
     kept = rater._closed_charges
     start = base
