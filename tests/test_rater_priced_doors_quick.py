@@ -329,3 +329,18 @@ def test_a_delete_at_the_instant_of_a_start_an_inventory_and_a_stop_is_refused()
         rater.feed([delete])
     # v ran no time: 0 h x 1 = 0.
     assert _total(rater, 5) == Decimal(0)
+
+
+def test_a_listing_of_a_resource_known_by_samples_alone_is_refused() -> None:
+    # Egress is priced always (1 a byte); a VM only when small in zone a (1 an hour). A
+    # sample of v at 00:00 leaves v unknown (no event opened it): an inventory of 02:00
+    # listing v without attributes opens it there, described by nothing, unpriced.
+    plan = _plan(_PLAN_ENTRIES[0], rk.PriceEntry("eg", "eg", rk.PerUnit("1")))
+    rater = rk.Rater(plan, [VM, EGRESS], start=MONDAY)
+    sample = _sample(0, 1, "s0")
+    assert rater.feed([sample]).accepted == ("s0",)
+    listing = rk.Inventory(_at(2), {("a", "v"): {}}, id="i2")
+    assert "described by {}" in _refused(rater, [listing])
+    _rate_refuses([sample, listing], plan)
+    # Refused: 1 B x 1 = 1.
+    assert _total(rater, 6) == Decimal(1)

@@ -203,9 +203,9 @@ def _listing(
 
     A listing's attributes are judged as an event's (the listing gives the resource
     their values from then on); one without attributes changes nothing of a resource
-    the rater knows from before it (a record kept, or one of the batch's setting
-    attributes, at or before its instant, or a compacted state), and opens one it does
-    not, described by nothing. A resource
+    the rater knows from before it (an event kept, or one of the batch's setting
+    attributes, at or before its instant, or a compacted state running or stopped), and
+    opens one it does not, described by nothing (one known by samples alone too). A resource
     deleted before a listing without attributes is not judged so (the listing opens it
     anew). O(k) for the
     resource's k kept records.
@@ -219,9 +219,11 @@ def _listing(
     mine = itertools.chain(rater._by_key.get(key, ()), batch.described.get(key, ()))
     if state is not None and state.status == "deleted":
         return False
-    known = state is not None
+    known = state is not None and state.status in ("running", "stopped")
     for r in mine:
-        if type(r) is Event and r.kind == "delete" and r.at_us <= bare[-1]:
+        if type(r) is not Event:
+            continue  # (a sample leaves its resource unknown: a listing opens it)
+        if r.kind == "delete" and r.at_us <= bare[-1]:
             return False
         known = known or r.at_us <= bare[0]
     if known:
