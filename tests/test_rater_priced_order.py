@@ -211,6 +211,36 @@ def test_a_sequenced_delete_placed_before_a_listing_is_refused() -> None:
     assert _total(rater, 6) == Decimal(5)
 
 
+def test_a_sequenced_start_placed_before_a_listing_of_its_batch_is_refused() -> None:
+    # Small VMs in zone a cost 1 an hour, big ones in zone b 2. One batch: a START of
+    # 04:00 (seq 1) big in b, a START of 01:00 (seq 2) small in a, and an inventory of
+    # 03:00 listing v without attributes. The START of 04:00 is applied first, and the
+    # inventory (stamped before it) finds v unknown: it opens v described by nothing,
+    # unpriced from 03:00 to 04:00.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA),
+            rk.PriceEntry("bb", "vm", rk.PerUnit("2"), where={"flavor": "big", "zone": "b"}),
+        ],
+    )
+    rater = rk.Rater(plan, METERS, start=MONDAY)
+    batch = [
+        rk.Event("a", "v", _at(4), {"flavor": "big", "zone": "b"}, kind="start", id="e4", seq=1),
+        rk.Event("a", "v", _at(1), SA, kind="start", id="e1", seq=2),
+        _listing(3, {}, "i3"),
+    ]
+    assert "described by {}" in _refused(rater, batch)
+    _rate_refuses(batch, plan)
+    # Without the inventory: big in b at 04:00, then small in a at 04:00 (the START of
+    # 01:00 takes effect at the instant of the one sequenced before it): 04:00..06:00,
+    # 2 h x 1 = 2.
+    assert rater.feed(batch[:2]).accepted == ("e4", "e1")
+    assert _total(rater, 6) == Decimal(2)
+
+
 _PLAN_ENTRIES = [
     rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA),
     rk.PriceEntry("bb", "vm", rk.PerUnit("2"), where={"flavor": "big", "zone": "b"}),
@@ -258,9 +288,12 @@ def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inv
 
 
 def _ahead(taken: list[Any], hours: int) -> bool:
-    """Whether a ``last_seen`` inventory taken is stamped after ``hours`` (see the xfail below)."""
+    """Whether a ``last_seen`` inventory taken is stamped at or after ``hours`` (see the xfail).
+
+    A statement does not read a record stamped at its watermark.
+    """
     return any(
-        type(r) is rk.Inventory and r.close == "last_seen" and r.at > _at(hours) for r in taken
+        type(r) is rk.Inventory and r.close == "last_seen" and r.at >= _at(hours) for r in taken
     )
 
 
@@ -292,8 +325,8 @@ def test_records_at_one_instant_are_refused_exactly_when_batch_refuses_them(
     Stacks of one resource's records at one instant (STARTs, STOPs, DELETEs and UPDATEs
     with attributes or none, inventories listing it, or not, closing at the snapshot or
     its last sign of life, samples), fed in random batches with statements between
-    (every watermark in the first day: nothing is too late; none before a ``last_seen``
-    inventory taken, a fault of the statements pinned below). Oracle: batch rate() over
+    (every watermark in the first day: nothing is too late; none at or before a
+    ``last_seen`` inventory taken, a fault of the statements pinned below). Oracle: batch rate() over
     two weeks of the records taken plus the batch offered; and after every feed, a
     restored copy's statement two weeks ahead raises no UnpricedUsageError.
     """
@@ -330,7 +363,7 @@ def test_records_at_one_instant_are_refused_exactly_when_batch_refuses_them(
 @pytest.mark.xfail(
     strict=True,
     raises=rk.UnpricedUsageError,
-    reason="a statement whose watermark comes before a last_seen inventory fed ahead meters "
+    reason="a statement whose watermark comes at or before a last_seen inventory fed ahead meters "
     "the resource running up to the watermark, which the inventory closes back at its last "
     "sign of life: it meets usage batch rate() never makes (known fault of the statements)",
 )
@@ -339,7 +372,8 @@ def test_a_statement_before_a_last_seen_closing_fed_ahead_meets_no_unpriced_usag
     # prices) with an inventory of 02:00 listing nothing, closing at the last sign of
     # life: batch rate() closes v at 00:00, 0 h, and prices everything; the door takes
     # both. A statement at 01:00, before the inventory, meters v running 00:00..01:00
-    # described by nothing and raises UnpricedUsageError; one at 02:00 bills 0.
+    # described by nothing and raises UnpricedUsageError (so would one at 02:00, which
+    # does not read a record stamped at its watermark); one at 03:00 bills 0.
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
     both = [_event(0, None, "e0"), _listing(2, None, "i2", close="last_seen")]
     assert not _batch_refuses(both, ONLY_SA)

@@ -12,8 +12,12 @@ when it is built, where a selector is a [`Satisfies`][ratekit.Satisfies] functio
 rating raises [`BadPriceError`][ratekit.BadPriceError] there, whatever ``unpriced``.
 
 Most batches are judged without metering (`_quick()`), on the verdicts of
-`_rater_priced_verdicts` (which say what *always prices*, *covers* and *settle* mean).
-A batch passes at once when, for each account's
+`_rater_priced_verdicts` (which say what *always prices*, *covers* and *settle* mean),
+for records that land where those verdicts hold (`_rater_priced_order.placed()`: after
+every kept inventory, and a delete, a stop or an inventory after the kept records of
+its resources; not among a resource's records of one instant, nor ordered by a ``seq``
+where inventories are kept; a sample listed by every inventory since its resource
+first showed). A batch passes at once when, for each account's
 plans whose ``unpriced`` is ``"error"`` and each meter such a plan does not always
 price, each of its records is a ``stop`` without attributes, or a ``delete`` (of a time
 meter's resource: no usage begins); or an event whose attributes settle and are
@@ -22,8 +26,8 @@ later update naming some attributes only keeps the others it set); or an
 attribute-less event or a sample whose resource is described, from before it, only by
 attributes that settle and are covered (a resource deleted, whose samples after it are
 described by nothing, is not judged so; a kept inventory's listing of it is judged as
-an event, or, without attributes, opens it described by nothing unless the rater knew
-it from before); or an inventory whose listings are judged so.
+an event, or, without attributes, opens it described by nothing unless an event made
+it known from before); or an inventory whose listings are judged so.
 
 Else (attributes that leave a selector open, a price in effect for a while only, an
 inventory opening a resource described by nothing) the accounts of those records are

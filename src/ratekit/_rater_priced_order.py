@@ -94,7 +94,8 @@ def placed(  # noqa: PLR0911 - one rule per kind of record
 
     Stamped after every kept inventory; an event not stamped at the instant of a kept
     record of its resource, and a ``delete`` or a stop after each of them, none of them
-    sequenced; a sample listed by every inventory since its resource's first sign
+    sequenced (an event ordered by its ``seq`` is placed, but for a ``delete`` or a stop,
+    only where no inventory is kept or given); a sample listed by every inventory since its resource's first sign
     (``listed``: the sorted instants of the kept inventories that list it); an inventory
     after every kept record of each resource it lists, and of each one it may close when
     a sample meter may be refused. O(log i) for i inventories, O(r) for an inventory.
@@ -112,7 +113,7 @@ def placed(  # noqa: PLR0911 - one rule per kind of record
         return _listed_since(rater, order, key, at_us, listed)
     event = record
     if sequenced or event.seq is not None:  # (placed by its seq, before inventories too)
-        return not rater._inventories and event.kind not in ("delete", "stop")
+        return not order.instants and event.kind not in ("delete", "stop")
     if event.kind == "delete" or (event.kind == "stop" and not event.attributes):
         return latest < at_us
     return latest < at_us or all(r.at_us != at_us for r in rater._by_key.get(key, ()))
