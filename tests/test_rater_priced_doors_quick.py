@@ -327,6 +327,10 @@ def test_a_delete_at_the_instant_of_a_start_an_inventory_and_a_stop_is_refused()
     _rate_refuses([*taken, delete], plan)
     with pytest.raises(rk.UnpricedUsageError, match="would make every statement fail"):
         rater.feed([delete])
+    message = _refused(rater, [delete])  # (the rater is as before: refused again)
+    assert "event 'e4' (delete) stamped 2026-03-02T00:00:00Z" in message
+    assert "(resource 'v', 24 hour)" in message
+    assert "described by {'flavor': 'small'}" in message
     # v ran no time: 0 h x 1 = 0.
     assert _total(rater, 5) == Decimal(0)
 
