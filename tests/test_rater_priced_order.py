@@ -34,6 +34,16 @@ BIG = {"flavor": "big"}
 SA = {"flavor": "small", "zone": "a"}
 #: Small VMs in zone a cost 1 an hour; nothing else is priced.
 ONLY_SA = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA)])
+#: Small VMs in zone a cost 1 an hour, big ones in zone b 2.
+SMALL_A_BIG_B = rk.Plan(
+    "p",
+    "EUR",
+    DAILY,
+    [
+        rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA),
+        rk.PriceEntry("bb", "vm", rk.PerUnit("2"), where={"flavor": "big", "zone": "b"}),
+    ],
+)
 
 
 def _at(hours: float) -> dt.datetime:
@@ -137,15 +147,7 @@ def test_a_listing_before_a_kept_partial_update_is_refused() -> None:
     # 00:00, an update at 05:00 naming the zone only. An inventory of 03:00 listing v as
     # big in b is priced on its own, but the update merges into it: big in a from 05:00,
     # which no entry prices.
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        DAILY,
-        [
-            rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA),
-            rk.PriceEntry("bb", "vm", rk.PerUnit("2"), where={"flavor": "big", "zone": "b"}),
-        ],
-    )
+    plan = SMALL_A_BIG_B
     rater = rk.Rater(plan, METERS, start=MONDAY)
     kept = [_event(0, SA, "e0"), _event(5, {"zone": "a"}, "u5", "update")]
     assert rater.feed(kept).accepted == ("e0", "u5")
@@ -217,15 +219,7 @@ def test_a_sequenced_start_placed_before_a_listing_of_its_batch_is_refused() -> 
     # 03:00 listing v without attributes. The START of 04:00 is applied first, and the
     # inventory (stamped before it) finds v unknown: it opens v described by nothing,
     # unpriced from 03:00 to 04:00.
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        DAILY,
-        [
-            rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA),
-            rk.PriceEntry("bb", "vm", rk.PerUnit("2"), where={"flavor": "big", "zone": "b"}),
-        ],
-    )
+    plan = SMALL_A_BIG_B
     rater = rk.Rater(plan, METERS, start=MONDAY)
     batch = [
         rk.Event("a", "v", _at(4), {"flavor": "big", "zone": "b"}, kind="start", id="e4", seq=1),
