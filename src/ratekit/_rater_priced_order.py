@@ -68,15 +68,19 @@ def order(rater: Rater, batch: Sequence[Record]) -> Order:
     given: list[int] = []
     listings: dict[tuple[str, str], list[int]] = {}
     firsts: dict[tuple[str, str], int] = {}
-    for record in batch:
-        at_us = record.at_us
-        if type(record) is Inventory:
-            given.append(at_us)
-            for account, resource, _ in record.resources:
-                listings.setdefault((account, resource), []).append(at_us)
-        else:
-            key = (record.account, record.resource)
-            firsts[key] = min(firsts.get(key, at_us), at_us)
+    inventories = [record for record in batch if type(record) is Inventory]
+    for inventory in inventories:
+        given.append(inventory.at_us)
+        for account, resource, _ in inventory.resources:
+            listings.setdefault((account, resource), []).append(inventory.at_us)
+    if kept or given:  # (read by `_listed_since()` only when there are inventories)
+        for record in batch:
+            if type(record) is not Inventory:
+                key = (record.account, record.resource)
+                at_us = record.at_us
+                first = firsts.get(key)
+                if first is None or at_us < first:
+                    firsts[key] = at_us
     engine = rater._engine
     return Order(
         max(kept, default=-1),
@@ -184,12 +188,14 @@ def kept_instants(rater: Rater, key: tuple[str, str]) -> tuple[int, bool, int]:
         read = known[1][key] = [mine, 0, None, -1, False, -1]
     elif read[1] == count:
         return read[3], read[4], read[5]  # (nothing kept since)
-    new = mine[read[1] :]  # (each record is read once)
-    read[1], read[2] = count, mine[-1]
-    instants = [record.at_us for record in new]
-    read[3] = max(read[3], *instants)
-    read[5] = min(instants) if read[5] < 0 else min(read[5], *instants)
-    if not read[4]:
-        seqs = [r.seq for r in typing.cast("list[Event | Sample]", new)]
-        read[4] = seqs.count(None) != len(seqs)
-    return read[3], read[4], read[5]
+    latest, sequenced, earliest = read[3], read[4], read[5]
+    for record in typing.cast("list[Event | Sample]", mine[read[1] :]):  # (each read once)
+        at_us = record.at_us
+        if at_us > latest:  # noqa: PLR1730 - faster than max() per record
+            latest = at_us
+        if earliest < 0 or at_us < earliest:
+            earliest = at_us
+        if record.seq is not None:
+            sequenced = True
+    read[1:] = count, mine[-1], latest, sequenced, earliest
+    return latest, sequenced, earliest
