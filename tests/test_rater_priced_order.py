@@ -195,6 +195,56 @@ def test_a_sample_after_a_closing_is_refused() -> None:
     assert _total(rater, 7) == Decimal(6)
 
 
+def test_a_last_seen_closing_at_a_kept_samples_instant_is_refused() -> None:
+    # A small VM costs 3 an hour; a byte of egress 1, of a small resource only. Kept: 1 B
+    # of v at 00:00 (known by its samples alone) and an inventory of 00:00 listing v as
+    # {'flavor': 'small'} (v opened there, small). An inventory of 02:00 listing nothing
+    # closes v at its last sign of life, 00:00: the sample of that instant comes after
+    # the closing, described by nothing, which no entry prices.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("small", "vm", rk.PerUnit("3"), where=SMALL),
+            rk.PriceEntry("eg small", "eg", rk.PerUnit("1"), where=SMALL),
+        ],
+    )
+    rater = rk.Rater(plan, METERS, start=MONDAY)
+    kept = [_sample(0, 1, "s0"), _listing(0, SMALL, "i0")]
+    assert rater.feed(kept).accepted == ("s0", "i0")
+    closing = _listing(2, None, "i2", close="last_seen")
+    assert "described by {}" in _refused(rater, [closing])
+    _rate_refuses([*kept, closing], plan)
+    # Refused: v small 00:00..03:00, 3 h x 3 = 9; 1 B x 1 = 1; 10.
+    assert _total(rater, 3) == Decimal(10)
+    # Closed at the snapshot's instant instead, after the sample: taken.
+    assert rater.feed([_listing(4, None, "i4")]).accepted == ("i4",)
+
+
+def test_a_last_seen_closing_at_the_instant_of_a_sample_of_its_batch_is_refused() -> None:
+    # Small VMs in zone a cost 1 an hour; a byte of egress 1, of a small resource only.
+    # One batch: a START of v at 00:00 small in a, 1 B of v at 00:00 and an inventory of
+    # 02:00 listing nothing, closing at the last sign of life: v is closed at 00:00, and
+    # the sample of that instant comes after the closing, described by nothing.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        DAILY,
+        [
+            rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA),
+            rk.PriceEntry("eg small", "eg", rk.PerUnit("1"), where=SMALL),
+        ],
+    )
+    rater = rk.Rater(plan, METERS, start=MONDAY)
+    batch = [_event(0, SA, "e0"), _listing(2, None, "i1", close="last_seen"), _sample(0, 1, "s2")]
+    _rate_refuses(batch, plan)
+    assert "described by {}" in _refused(rater, batch)
+    # Without the inventory: 00:00..03:00, 3 h x 1 = 3; 1 B x 1 = 1; 4.
+    assert rater.feed([batch[0], batch[2]]).accepted == ("e0", "s2")
+    assert _total(rater, 3) == Decimal(4)
+
+
 def test_a_sequenced_delete_placed_before_a_listing_is_refused() -> None:
     # Kept: a START of 01:00 (seq 2) small in a, an inventory of 03:00 listing v as
     # {'flavor': 'small'}. A DELETE of 04:00 with seq 1 is applied first: the inventory

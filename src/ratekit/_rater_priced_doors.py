@@ -395,22 +395,24 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     new = [r for r in looked if not _quick(rater, held, r) and _sample_doors.is_new(rater, r)]
     found: Suspects = {}
     for record in sorted(new, key=lambda r: r.at_us):
-        for account in sorted(_concerned(rater, record)):
+        for account in sorted(_concerned(rater, record, order.firsts)):
             found.setdefault(account, record)
     return found
 
 
-def _concerned(rater: Rater, record: Record) -> set[str]:
+def _concerned(rater: Rater, record: Record, batch: Iterable[tuple[str, str]] = ()) -> set[str]:
     """The accounts whose usage ``record`` may change: an inventory's, those it may close too.
 
     An inventory closes the resources in its scope that it does not list: of its
-    ``accounts``, or of every account the rater keeps records or compacted states of.
-    O(r) for an inventory, r the resources the rater keeps.
+    ``accounts``, or of every account the rater keeps records or compacted states of, or
+    that ``batch`` (the resources of the batch's events and samples) names. O(r) for an
+    inventory, r the resources the rater keeps and the batch names.
     """
     accounts = _sample_doors.accounts_of(record)
     if type(record) is Inventory:
         known = {account for account, _ in rater._by_key}
         known.update(state.account for state in rater._state)
+        known.update(account for account, _ in batch)
         scope = record.accounts
         accounts |= known if scope is None else known & set(scope)
     return accounts

@@ -19,7 +19,9 @@ own description do not see:
 - a sample after an inventory that does not list its resource: closed there, it is
   described by nothing;
 - an inventory before a sample of a resource it does not list, or before a kept record
-  of one it lists.
+  of one it lists; a ``last_seen`` one not listing a resource with samples, kept or in
+  its batch, which it closes at its last sign of life: a sample of that instant comes
+  after the closing.
 
 `placed()` says whether a record comes where none of these can be: then the quick
 verdicts hold; else the door meters its account, which applies the records as every
@@ -134,10 +136,19 @@ def _inventory_placed(rater: Rater, order: Order, inventory: Inventory) -> bool:
         listed.add((account, resource))
     if not order.sampled:
         return True  # (a closing ends time; a sample after it is what matters)
+    # A resource it does not list is closed at ``at``, after its kept records; but at its
+    # last sign of life under ``"last_seen"``, where a kept sample of that instant comes
+    # after the closing, described by nothing.
+    snapshot = inventory.close == "snapshot"
+    scope = inventory.accounts
+    if not snapshot and any(  # (records of the batch too: placed among them by instant)
+        key not in listed for key in order.firsts if scope is None or key[0] in scope
+    ):
+        return False
     return all(
-        key in listed or kept_instants(rater, key)[0] < at_us
+        key in listed or (snapshot and kept_instants(rater, key)[0] < at_us)
         for key in rater._by_key
-        if inventory.accounts is None or key[0] in inventory.accounts
+        if scope is None or key[0] in scope
     )
 
 
