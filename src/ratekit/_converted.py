@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
@@ -36,7 +36,7 @@ from .units import Unit
 if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
     from .charges import Charge
 
-__all__ = ["converted", "exact_quantity", "linear_exact"]
+__all__ = ["any_converted", "converted", "exact_quantity", "linear_exact"]
 
 _MUL: Final = CONTEXT.multiply
 _DIVIDE: Final = CONTEXT.divide
@@ -47,6 +47,20 @@ def converted(charge: Charge) -> bool:
     """Whether ``charge`` is in another unit than its row's (its price's own). O(1)."""
     row = charge.row
     return row is not None and charge.unit != row.unit
+
+
+def any_converted(charges: Iterable[Charge]) -> bool:
+    """Whether some of ``charges`` is `converted`. O(charges).
+
+    `converted` in one loop, a charge in its row's very unit string told by identity:
+    called per charge it took 0.013 s of bill's 0.15 on the fleet month (101,744
+    charges).
+    """
+    for charge in charges:
+        row = charge.row
+        if row is not None and charge.unit is not row.unit and charge.unit != row.unit:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=256)
