@@ -32,6 +32,8 @@ from tests._money_oracle import round_on
 import ratekit as rk
 from ratekit._time_exact import _places, exact_time
 
+from ._ticks import stretches_of
+
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 HOURS = [rk.Meter("vm", "hour", rk.OnOff())]
@@ -169,12 +171,7 @@ def test_runs_on_whole_minutes_bill_the_minutes_used(
     # one run), prices their exact hours with the model's documented rule, and rounds
     # once on the cent with the plan's mode.
     minutes = set().union(*(range(start, end) for start, end in runs))
-    stretches: list[tuple[int, int]] = []
-    for minute in sorted(minutes):
-        if stretches and stretches[-1][1] == minute:
-            stretches[-1] = (stretches[-1][0], minute + 1)
-        else:
-            stretches.append((minute, minute + 1))
+    stretches = stretches_of(minutes)
     price, rounding = MODELS[model]
     hours = Fraction(len(minutes), 60)
     if isinstance(price, rk.Package):

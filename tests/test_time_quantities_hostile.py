@@ -29,6 +29,8 @@ from tests._rounding import MODES
 import ratekit as rk
 from ratekit._time_exact import _places, time_unit_us
 
+from ._ticks import stretches_of
+
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 #: 2 March 2026, 00:00 UTC: the runs below are placed in microseconds after it.
@@ -724,12 +726,7 @@ def test_usage_metered_call_after_call_bills_the_exact_time(
     minutes: set[int] = set()
     for start, length in runs:
         minutes.update(range(start, min(start + length, 1_440)))
-    stretches: list[tuple[int, int]] = []
-    for minute in sorted(minutes):
-        if stretches and stretches[-1][1] == minute:
-            stretches[-1] = (stretches[-1][0], minute + 1)
-        else:
-            stretches.append((minute, minute + 1))
+    stretches = stretches_of(minutes)
     records = _events(_minutes(*stretches), None)
     cut = DAY + clock * MINUTE
     # the first START, if before the clock, goes to the first call: a call with no state
