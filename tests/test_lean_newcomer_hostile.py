@@ -363,3 +363,26 @@ def test_random_records_built_both_ways_rate_and_stream_identically(
         return [*said, rater.statement("2026-04-11T00:00:00Z")]
 
     assert _outcome(lambda: stream(batch)) == _outcome(lambda: stream(records))
+
+
+def test_an_inventory_given_next_to_a_batch_reconciles_as_next_to_friendly_records() -> None:
+    # vm-1 small from 1 March 00:00, vm-2 large from 1 March 00:00; a listing of acme's
+    # resources on 11 March 00:00 holds vm-2 only: vm-1 is closed there. vm-1: 240 h *
+    # 0.02 = 4.80 and 2 GiB * 240 h * 0.003 = 1.44; vm-2 all March: 744 h * 0.08 =
+    # 59.52 and 8 * 744 * 0.003 = 17.856; fee 5. 4.80 + 1.44 + 59.52 + 17.856 + 5 = 88.616.
+    rows = [("acme", "vm-1", M0, "start", SMALL, "e1"), ("acme", "vm-2", M0, "start", LARGE, "e2")]
+    listing = rk.Inventory(
+        "2026-03-11T00:00:00Z", {("acme", "vm-2"): LARGE}, accounts=["acme"], id="inv-11"
+    )
+    batch = rk.RecordBatch.from_tuples(events=rows)
+    lean = rk.rate([*batch, listing], PLAN, span=MARCH, meters=METERS)
+    assert lean == rk.rate([*friendly(rows, []), listing], PLAN, span=MARCH, meters=METERS)
+    assert lean.total() == Decimal("88.616")
+    assert [a.kind for a in lean.anomalies] == ["reconciled_close"]
+    rater = rk.Rater(PLAN, METERS, start=MARCH.start)
+    rater.feed(batch)
+    rater.feed([listing])
+    (invoice,) = rater.statement("2026-04-01T00:00:00Z").invoices
+    assert invoice == rk.bill(lean)[0]
+    # one memory line: 1.44 + 17.856 = 19.296 -> 19.30; 4.80 + 59.52 + 19.30 + 5.00 = 88.62
+    assert invoice.total == Decimal("88.62")
