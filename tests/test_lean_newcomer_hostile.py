@@ -14,6 +14,7 @@ the friendly path, batch ``rk.rate()`` and arithmetic by hand. Hostile fields:
 from __future__ import annotations
 
 import decimal
+import json
 import pickle
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -147,7 +148,15 @@ def test_a_three_digit_trapping_context_around_every_call_changes_nothing() -> N
         said = statements([batch[:40], batch[40:]])
         back = pickle.loads(pickle.dumps(rating))
         rows = [rk.to_row(i) for i in invoices]
+        # a rater snapshot taken, restored from its JSON text and fed on
+        rater = rk.Rater(PLAN, METERS, start=MARCH.start)
+        rater.feed(batch[:40])
+        snapshot = json.dumps(rater.snapshot())
+        restored = rk.Rater.restore(json.loads(snapshot), PLAN, METERS)
+        restored.feed(batch[40:])
+        closing = restored.statement("2026-04-01T00:00:00Z")
     assert batch == want_batch == by_columns
+    assert closing.invoices == rk.bill(want)
     assert usage == rk.meter(want_batch, METERS, span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
     assert rating == want == back
     assert invoices == rk.bill(want)
