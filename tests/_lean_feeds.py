@@ -58,9 +58,10 @@ TRAPPING = decimal.Context(
 EVENT_FIELDS = ("account", "resource", "at_us", "kind", "attributes", "id", "seq")
 SAMPLE_FIELDS = ("account", "resource", "meter", "at_us", "value", "kind", "id", "seq")
 
-# One account's day, worked by hand in tests/test_lean_newcomer_hostile.py: vm-1 small 00:00-10:00, resized to large,
-# stopped at 12:00; vm-2 small on 2 March 00:00-06:00, deleted; vm-1 sent 12 + 0.5 +
-# 0.25 GB (an int, a str and a float: each the exact Decimal of its text).
+# One account's day, worked by hand in tests/test_lean_newcomer_hostile.py: vm-1 small
+# 00:00-10:00, resized to large, stopped at 12:00; vm-2 small on 2 March 00:00-06:00,
+# deleted; vm-1 sent 12 + 0.5 + 0.25 GB (an int, a str and a float: each the exact
+# Decimal of its text).
 HAND_EVENTS = [
     ("acme", "vm-1", M0, "start", SMALL, "e1"),
     ("acme", "vm-1", M0 + 10 * HOUR, "start", LARGE, "e2"),
