@@ -249,3 +249,21 @@ def test_a_bytearray_or_memoryview_column_is_refused_as_a_bytes_column_is(binary
                 "value": binary(b"\x05\x06"),
             }
         )
+
+
+def test_an_int_beyond_64_bits_is_a_value_but_no_instant_nor_seq() -> None:
+    # 2**64 = 18446744073709551616 GB sent: 20 digits, in range, kept exactly. Egress is
+    # free to 10 GB, then 0.09: (18446744073709551616 - 10) * 9 / 100 =
+    # 166020696663385964454 / 100 = 1660206966633859644.54, plus the 5.00 fee.
+    batch = rk.RecordBatch.from_tuples(samples=[sample(value=2**64)])
+    assert batch[0].value == Decimal(18446744073709551616)
+    rating = rk.rate(batch, PLAN, span=MARCH, meters=METERS)
+    assert rating.total() == Decimal("1660206966633859644.54") + 5
+    with pytest.raises(
+        rk.BadTimeError, match=r"samples\[0\] \(id 's1'\): at_us is int 18446744073709551616"
+    ):
+        rk.RecordBatch.from_tuples(samples=[sample(at_us=2**64)])
+    with pytest.raises(
+        rk.BadRecordError, match=r"samples\[0\] \(id 's1'\): seq is int 18446744073709551616"
+    ):
+        rk.RecordBatch.from_tuples(samples=[sample(seq=2**64)])
