@@ -218,16 +218,6 @@ def test_columns_of_other_lengths_ragged_tuples_and_unknown_fields_are_refused()
         rk.rate([rk.RecordBatch.from_tuples(events=[event()])], PLAN, span=MARCH, meters=METERS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A bytearray or memoryview column is read as a column of small ints: "
-        "at_us=bytearray(b'\\x01\\x02') builds two events at 1970-01-01T00:00:00.000001Z and "
-        ".000002Z, value=memoryview(b'\\x05\\x06') two samples of 5 and 6, where a bytes "
-        "column is refused (RatekitTypeError: must be a sequence ..., not bytes); "
-        "_batch_reading.columns_given refuses str | bytes | Mapping only"
-    ),
-)
 @pytest.mark.parametrize("binary", [bytearray, memoryview])
 def test_a_bytearray_or_memoryview_column_is_refused_as_a_bytes_column_is(binary: type) -> None:
     name = binary.__name__

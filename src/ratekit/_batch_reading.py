@@ -36,6 +36,8 @@ def _article(what: str) -> str:
 
 
 _ATTRIBUTES: Final = EVENT_FIELDS.index("attributes")
+# Text and binary data iterate as characters or small ints, never as a column of records.
+_TEXT_OR_BYTES: Final = str | bytes | bytearray | memoryview
 _EVENT_ID: Final = EVENT_FIELDS.index("id")
 
 
@@ -83,7 +85,7 @@ def columns_given(
     columns: dict[str, Sequence[object]] = {}
     lazy: dict[str, Iterable[object]] = {}
     for field, values in given.items():
-        if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        if isinstance(values, _TEXT_OR_BYTES | Mapping) or not isinstance(values, Iterable):
             raise RatekitTypeError(
                 f"RecordBatch {what} column {field!r} must be a sequence (a list, a tuple, "
                 f"a numpy array, a pandas Series), not {type(values).__name__}: {show(values)}."
@@ -308,7 +310,11 @@ def rows_given(
     another length, is refused naming it, after ``before`` (given) has checked the rows
     ahead of it: of several bad records, the first one listed is named.
     """
-    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable) or _is_frame(rows):
+    if (
+        isinstance(rows, _TEXT_OR_BYTES | Mapping)
+        or not isinstance(rows, Iterable)
+        or _is_frame(rows)
+    ):
         raise RatekitTypeError(
             f"RecordBatch {what}s must be an iterable of tuples, not {_shown(rows)}."
             + (_FRAME_ROWS if _is_frame(rows) else "")
