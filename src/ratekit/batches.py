@@ -102,49 +102,78 @@ class _SampleMade(Sample):  # type: ignore[misc] # a twin of Sample's layout, ne
 _new = object.__new__
 
 
-def _made_events(columns: Sequence[Iterable[object]]) -> list[Event]:
+#: How many records `_made_events()` and `_made_samples()` make per run: each run's
+#: values of the caller's own per record (instants, ids, seqs) are read first at C speed.
+_RUN: Final = 1024
+
+
+def _read_ahead(columns: Sequence[Sequence[object]], start: int) -> None:
+    """Read the values of one run of ``columns`` from ``start`` at C speed (a slice, dropped).
+
+    A feed's ints lie in memory in the order they were made, not the order of its
+    records (a feed shuffled after it was made), so the loop that makes the records
+    would wait for each one on its own; a slice reads a run of them at once, so the loop
+    finds them at hand. Records hold the caller's ints (not copies: 32 bytes a record):
+    238,000 samples of the fleet month made in 0.104 s so, 0.081 s in runs of 1,024.
+    """
+    for column in columns:
+        column[start : start + _RUN]
+
+
+def _made_events(
+    columns: Sequence[Iterable[object]], count: int, ahead: Sequence[Sequence[object]]
+) -> list[Event]:
     """An event per row of its checked ``columns`` (in slot order). O(n).
 
     Each record is made as the twin (Event's layout, with plain stores: no validator, no
     converter, no frozen ``__setattr__``), its slots stored in this one loop, then made an
     Event by setting its class. One loop costs about 15 % less than a call of the twin's
-    own ``__init__`` per record (238,000 samples: 0.062 s against 0.074 s).
+    own ``__init__`` per record (238,000 samples: 0.062 s against 0.074 s). The records
+    are made in runs, each run's ``ahead`` columns read first (`_read_ahead()`).
     """
     records: list[typing.Any] = []
     append = records.append
-    for account, resource, at_us, attributes, kind, record_id, seq in zip(*columns, strict=False):
-        made: typing.Any = _new(_EventMade)
-        made.account = account
-        made.resource = resource
-        made.at_us = at_us
-        made.attributes = attributes
-        made.kind = kind
-        made.id = record_id
-        made.seq = seq
-        append(made)
+    rows = zip(*columns, strict=False)
+    for start in range(0, count, _RUN):
+        _read_ahead(ahead, start)
+        run = itertools.islice(rows, _RUN)
+        for account, resource, at_us, attributes, kind, record_id, seq in run:
+            made: typing.Any = _new(_EventMade)
+            made.account = account
+            made.resource = resource
+            made.at_us = at_us
+            made.attributes = attributes
+            made.kind = kind
+            made.id = record_id
+            made.seq = seq
+            append(made)
     for record in records:
         record.__class__ = Event
     return records
 
 
-def _made_samples(columns: Sequence[Iterable[object]]) -> list[Sample]:
+def _made_samples(
+    columns: Sequence[Iterable[object]], count: int, ahead: Sequence[Sequence[object]]
+) -> list[Sample]:
     """A sample per row of its checked ``columns`` (in slot order), as `_made_events()`."""
     records: list[typing.Any] = []
     append = records.append
-    for account, resource, meter, at_us, value, kind, since_us, record_id, seq in zip(
-        *columns, strict=False
-    ):
-        made: typing.Any = _new(_SampleMade)
-        made.account = account
-        made.resource = resource
-        made.meter = meter
-        made.at_us = at_us
-        made.value = value
-        made.kind = kind
-        made.since_us = since_us
-        made.id = record_id
-        made.seq = seq
-        append(made)
+    rows = zip(*columns, strict=False)
+    for start in range(0, count, _RUN):
+        _read_ahead(ahead, start)
+        run = itertools.islice(rows, _RUN)
+        for account, resource, meter, at_us, value, kind, since_us, record_id, seq in run:
+            made: typing.Any = _new(_SampleMade)
+            made.account = account
+            made.resource = resource
+            made.meter = meter
+            made.at_us = at_us
+            made.value = value
+            made.kind = kind
+            made.since_us = since_us
+            made.id = record_id
+            made.seq = seq
+            append(made)
     for record in records:
         record.__class__ = Sample
     return records
@@ -182,7 +211,7 @@ def _events(
     record_ids = given.optional("id", Column.optional_ids, None)
     seqs = given.optional("seq", Column.sequences, None)
     values = (accounts, resources, instants, attributes, kinds, record_ids, seqs)
-    return _made_events(values)
+    return _made_events(values, count, _own(instants, record_ids, seqs))
 
 
 def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample]:
@@ -194,6 +223,7 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
     amounts = given("value").amounts()
     kinds = given.optional("kind", lambda c: c.kinds(_SAMPLE_KIND_SET, SAMPLE_KINDS), "delta")
     ids = given.optional("id", Column.optional_ids, None)
+    seqs = given.optional("seq", Column.sequences, None)
     if isinstance(kinds, list) and "counter" in kinds and min(amounts) < 0:
         _refuse_negative_reading(kinds, amounts, ids)  # only if a counter's value is < 0
     values = (
@@ -205,9 +235,14 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
         kinds,
         itertools.repeat(None),  # since: a delta over a span is given as a Sample
         ids,
-        given.optional("seq", Column.sequences, None),
+        seqs,
     )
-    return _made_samples(values)
+    return _made_samples(values, count, _own(instants, ids, seqs))
+
+
+def _own(*columns: Iterable[object]) -> list[Sequence[object]]:
+    """The columns given (not a default repeated) of the caller's own value per record."""
+    return [column for column in columns if isinstance(column, list)]
 
 
 def _refuse_negative_reading(
