@@ -110,3 +110,48 @@ def test_law_a_batch_of_any_length_is_its_friendly_records(count: int, seed: int
     batch = rk.RecordBatch.from_tuples(events, samples)
     assert list(batch) == friendly
     assert [type(record) for record in batch] == [type(record) for record in friendly]
+
+
+def test_int_values_at_and_beyond_64_bits_are_exact_decimals() -> None:
+    # The int values are read packed as 64-bit ints when all fit: -2**63 and 2**63 - 1
+    # are the edges (-9223372036854775808, 9223372036854775807); 2**63 does not fit, so
+    # its column is bounded as ints (below 1E+30) and read as they are. Either way each
+    # value is its int as a Decimal of exponent 0.
+    for values in ([-(2**63), 0, 2**63 - 1], [-(2**63), 2**63, 10**30 - 1]):
+        batch = rk.RecordBatch.from_columns(
+            samples={
+                "account": ["a"] * 3,
+                "resource": ["r"] * 3,
+                "meter": ["m"] * 3,
+                "at_us": [T0] * 3,
+                "value": values,
+            }
+        )
+        assert [sample.value for sample in batch] == [Decimal(value) for value in values]
+        assert {sample.value.as_tuple().exponent for sample in batch} == {0}
+    assert str(batch[1].value) == "9223372036854775808"
+
+
+def test_columns_given_as_tuples_are_read_as_lists_are() -> None:
+    # Tuple columns are given back as they are (not copied): the records hold their
+    # values, and a negative counter reading is named with its id, as for lists.
+    at = (T0, T0 + 1)
+    columns = {
+        "account": ("a", "a"),
+        "resource": ("r", "r"),
+        "meter": ("m", "m"),
+        "at_us": at,
+        "value": (5, -2),
+        "kind": ("counter", "counter"),
+        "id": ("s1", "s2"),
+        "seq": (None, 3),
+    }
+    with pytest.raises(rk.BadRecordError) as error:
+        rk.RecordBatch.from_columns(samples=columns)
+    assert str(error.value).startswith(
+        "samples[1] (id 's2'): value -2 is a negative counter reading"
+    )
+    batch = rk.RecordBatch.from_columns(samples={**columns, "value": (5, 7)})
+    assert [sample.at_us for sample in batch] == [1_772_323_200_000_000, 1_772_323_200_000_001]
+    assert batch[1].at_us is at[1]
+    assert [(sample.id, sample.seq) for sample in batch] == [("s1", None), ("s2", 3)]

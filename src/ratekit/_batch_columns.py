@@ -16,6 +16,7 @@ import math
 import operator
 import sys
 import typing
+from array import array
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
@@ -364,11 +365,14 @@ class Column:
             out.append(_intern(text))
         return out
 
-    def ints(self, wanted: str, *, optional: bool = False) -> list[int | None]:
-        """Ints (an ``int`` subclass made plain; ``bool`` refused), ``None`` if optional."""
+    def ints(self, wanted: str, *, optional: bool = False) -> Sequence[int | None]:
+        """Ints (an ``int`` subclass made plain; ``bool`` refused), ``None`` if optional.
+
+        A column of plain ints (and ``None``) is given back as it is, not copied.
+        """
         values = self.values
         if set(map(type, values)) <= (_OPTIONAL_INT if optional else _INT):
-            return typing.cast("list[int | None]", list(values))
+            return typing.cast("Sequence[int | None]", values)
         out: list[int | None] = []
         for index, value in enumerate(values):
             if value is None and optional:
@@ -381,7 +385,7 @@ class Column:
 
     def in_range(
         self,
-        values: list[int | None],
+        values: Sequence[int | None],
         low: int,
         high: int,
         wanted: str,
@@ -391,8 +395,10 @@ class Column:
     ) -> None:
         """Refuse the first int outside ``[low, high]``. O(n), the bounds at C speed."""
         # a column that holds no None (the instants) is bounded as it is, with no copy
-        present: list[int] = (
-            [v for v in values if v is not None] if optional else typing.cast("list[int]", values)
+        present: Sequence[int] = (
+            [v for v in values if v is not None]
+            if optional
+            else typing.cast("Sequence[int]", values)
         )
         if present and (min(present) < low or max(present) > high):
             checked = Column(self.what, self.field, values, self.ids)
@@ -400,7 +406,7 @@ class Column:
                 if value is not None and not low <= value <= high:
                     checked.refuse(index, wanted, error)
 
-    def instants(self) -> list[int]:
+    def instants(self) -> Sequence[int]:
         """Integer epoch microseconds within ratekit's range. O(n), at C speed."""
         values = self.ints(
             "an instant of a batch is an int of microseconds since 1970-01-01T00:00:00Z "
@@ -413,9 +419,9 @@ class Column:
             f"an instant lies from {MIN_US} to {MAX_US} microseconds since the epoch",
             BadTimeError,
         )
-        return typing.cast("list[int]", values)
+        return typing.cast("Sequence[int]", values)
 
-    def sequences(self) -> list[int | None]:
+    def sequences(self) -> Sequence[int | None]:
         """Ints from -2^63 to 2^63-1 or ``None``, as [`Event`][ratekit.Event]'s ``seq``."""
         values = self.ints("a seq is an int or None", optional=True)
         self.in_range(
@@ -443,13 +449,16 @@ class Column:
             out.append(_intern(text))
         return out
 
-    def optional_ids(self) -> list[str | None]:
-        """Non-empty strings (a ``str`` subclass made plain) or ``None``. O(n), at C speed."""
+    def optional_ids(self) -> Sequence[str | None]:
+        """Non-empty strings (a ``str`` subclass made plain) or ``None``. O(n), at C speed.
+
+        A column of plain strings (and ``None``) is given back as it is, not copied.
+        """
         values = self.values
         if set(map(type, values)) <= _OPTIONAL_STR:
             distinct = typing.cast("set[str]", set(values) - {None})
             if "" not in distinct and all(map(is_text, distinct)):
-                return typing.cast("list[str | None]", list(values))
+                return typing.cast("Sequence[str | None]", values)
         out: list[str | None] = []
         for index, value in enumerate(values):
             text = plain_str(value) if isinstance(value, str) else None
@@ -485,17 +494,22 @@ class Column:
     def amounts(self) -> list[Decimal]:
         """Exact Decimals through ratekit's one door for numbers; ints checked as a column."""
         values = self.values
-        if set(map(type, values)) <= _INT and (
-            not values
-            or (
-                min(typing.cast("list[int]", values)) > -_INT_LIMIT
-                and max(typing.cast("list[int]", values)) < _INT_LIMIT
-            )
-        ):
+        if set(map(type, values)) <= _INT:
+            # Read once into 64-bit ints (each below 1E+30: no bound to check), the
+            # Decimals made from them in order: a feed's ints lie where it made them, and
+            # a minimum, a maximum and the Decimals read them three times (the fleet
+            # month's 237,915 values: 37 ms -> 26 ms).
             # Decimal.from_float() takes an int too, exactly, as a one-argument call: a
             # third less than Decimal(int), which parses its arguments by keyword
             # (79,307 ints: 8.3 ms against 13.7 ms).
-            return list(map(_exact_int, typing.cast("list[int]", values)))
+            try:
+                return list(map(_exact_int, array("q", typing.cast("list[int]", values))))
+            except OverflowError:  # an int beyond 64 bits: bounded as ints
+                if (
+                    min(typing.cast("list[int]", values)) > -_INT_LIMIT
+                    and max(typing.cast("list[int]", values)) < _INT_LIMIT
+                ):
+                    return list(map(_exact_int, typing.cast("list[int]", values)))
         out = []
         for index, value in enumerate(values):
             if not isinstance(value, _NUMBERS) or isinstance(value, bool):

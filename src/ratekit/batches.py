@@ -242,7 +242,7 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
 
 def _own(*columns: Iterable[object]) -> list[Sequence[object]]:
     """The columns given (not a default repeated) of the caller's own value per record."""
-    return [column for column in columns if isinstance(column, list)]
+    return [column for column in columns if isinstance(column, list | tuple)]
 
 
 def _refuse_negative_reading(
@@ -253,7 +253,7 @@ def _refuse_negative_reading(
     A negative delta or gauge beside a counter reading is valid and passes: only a
     counter's value is checked (a loop, not ``next()``: no StopIteration can leak).
     """
-    known = list(ids) if isinstance(ids, list) else [None] * len(kinds)
+    known = list(ids) if isinstance(ids, list | tuple) else [None] * len(kinds)
     for index, (kind, amount) in enumerate(zip(kinds, amounts, strict=True)):
         if kind == "counter" and amount < 0:
             label = record_label("sample", index, known[index])
