@@ -10,6 +10,7 @@ record while the caller's feed is alive).
 from __future__ import annotations
 
 import random
+import sys
 from decimal import Decimal
 
 import pytest
@@ -155,3 +156,23 @@ def test_columns_given_as_tuples_are_read_as_lists_are() -> None:
     assert [sample.at_us for sample in batch] == [1_772_323_200_000_000, 1_772_323_200_000_001]
     assert batch[1].at_us is at[1]
     assert [(sample.id, sample.seq) for sample in batch] == [("s1", None), ("s2", 3)]
+
+
+def test_equal_names_given_as_other_objects_become_one_interned_name() -> None:
+    # Three equal account names, three objects made at run time; the interned "acme-7"
+    # is one of them or an older one, and every record holds that one, as rk.Sample does.
+    names = ["".join(["acme", "-", "7"]) for _ in range(3)]
+    assert names[0] is not names[1]
+    batch = rk.RecordBatch.from_columns(
+        samples={
+            "account": names,
+            "resource": [f"ip-{i}" for i in range(3)],
+            "meter": ["m"] * 3,
+            "at_us": [T0] * 3,
+            "value": [1, 2, 3],
+        }
+    )
+    interned = sys.intern("acme-7")
+    assert all(sample.account is interned for sample in batch)
+    assert [sample.resource for sample in batch] == ["ip-0", "ip-1", "ip-2"]
+    assert all(sample.resource is sys.intern(sample.resource) for sample in batch)
