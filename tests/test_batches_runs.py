@@ -176,3 +176,14 @@ def test_equal_names_given_as_other_objects_become_one_interned_name() -> None:
     assert all(sample.account is interned for sample in batch)
     assert [sample.resource for sample in batch] == ["ip-0", "ip-1", "ip-2"]
     assert all(sample.resource is sys.intern(sample.resource) for sample in batch)
+
+
+def test_a_negative_counter_reading_is_named_before_a_bad_seq_of_its_record() -> None:
+    # One sample, a counter reading of -1 and a seq of 2**63 = 9223372036854775808 (one
+    # past the largest): the fields are checked in the order of the tuple but the seq
+    # after the readings, so the reading is the fault named, as before the runs.
+    with pytest.raises(rk.BadRecordError) as error:
+        rk.RecordBatch.from_tuples(samples=[("a", "r", "m", T0, -1, "counter", "s1", 2**63)])
+    assert str(error.value).startswith(
+        "samples[0] (id 's1'): value -1 is a negative counter reading;"
+    )

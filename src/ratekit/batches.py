@@ -223,9 +223,9 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
     amounts = given("value").amounts()
     kinds = given.optional("kind", lambda c: c.kinds(_SAMPLE_KIND_SET, SAMPLE_KINDS), "delta")
     ids = given.optional("id", Column.optional_ids, None)
-    seqs = given.optional("seq", Column.sequences, None)
     if isinstance(kinds, list) and "counter" in kinds and min(amounts) < 0:
         _refuse_negative_reading(kinds, amounts, ids)  # only if a counter's value is < 0
+    seqs = given.optional("seq", Column.sequences, None)  # checked after the readings
     values = (
         accounts,
         resources,
