@@ -101,6 +101,49 @@ def test_a_running_vm_accrues_between_statements_with_no_new_record() -> None:
     )
 
 
+def test_a_lines_totals_have_the_exponent_of_its_charges_as_they_now_stand() -> None:
+    # A line's totals are the exact sums of its charges as they stand at each statement,
+    # whose exponent is their smallest: never a running total carried from the charges
+    # it held before. 1.00 EUR an hour, size s from 00:00, m from 01:00.
+    runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1.00"))],
+    )
+    rater = rk.Rater(plan, [runtime], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("acme", "vm-1", "2026-03-01T00:00:00Z", {"size": "s"}, kind="start", id="e1"),
+            rk.Event("acme", "vm-1", "2026-03-01T01:00:00Z", {"size": "m"}, kind="update", id="e2"),
+        ]
+    )
+
+    def said(statement: rk.Statement) -> list[tuple[str, str, str, list[str]]]:
+        return [
+            (x.role, str(x.quantity), str(x.amount), [str(c.amount) for c in x.charges])
+            for x in statement.lines
+        ]
+
+    # 01:30: s 1 h * 1.00 = 1.00, m 0.5 h * 1.00 = 0.500; 1.00 + 0.500 = 1.500.
+    assert said(rater.statement("2026-03-01T01:30:00Z")) == [
+        ("charge", "1.5", "1.500", ["1.00", "0.500"])
+    ]
+    # 02:00: m's open piece is rated again, 1 h * 1.00 = 1.00: the line is 1.00 + 1.00 =
+    # 2.00 (a running total would carry 1.500 - 0.500 + 1.00 = 2.000); 2.00 - 1.500 = 0.500.
+    assert said(rater.statement("2026-03-01T02:00:00Z")) == [
+        ("increment", "0.5", "0.500", ["1.00", "1.00"])
+    ]
+    # A late STOP at 01:45 takes back what was reported, 2 h and 2.00, digit for digit,
+    # and gives the line anew: 1.00 + 0.75 h * 1.00 = 1.00 + 0.7500 = 1.7500.
+    rater.feed([rk.Event("acme", "vm-1", "2026-03-01T01:45:00Z", kind="stop", id="e3")])
+    assert said(rater.statement("2026-03-01T02:30:00Z")) == [
+        ("reversal", "-2", "-2.00", []),
+        ("correction", "1.75", "1.7500", ["1.00", "0.7500"]),
+    ]
+
+
 def test_a_watermark_too_far_ahead_is_refused_before_anything_changes() -> None:
     runtime = rk.Meter("vm.hours", "hour", rk.OnOff())
     plan = rk.Plan(
