@@ -117,6 +117,31 @@ def test_a_listing_at_the_instant_of_a_closing_is_refused() -> None:
     assert _total(rater, 6) == Decimal(0)
 
 
+def test_a_listing_after_a_closing_is_refused() -> None:
+    # Kept: v small in zone a from 00:00, and an inventory of 00:00 listing nothing (it
+    # closes v at the snapshot, 00:00: 0 h). A listing of v without attributes at 02:00
+    # does not find v known: it opens v anew there, described by nothing, which no entry
+    # prices (22 h to the day's end in batch). The property below found it, once its
+    # inventories came at 02:00 as often as at 00:00.
+    rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
+    kept = [_event(0, SA, "e0"), _listing(0, None, "i0")]
+    assert rater.feed(kept).accepted == ("e0", "i0")
+    listing = _listing(2, {}, "i2")
+    message = _refused(rater, [listing])
+    assert "(resource 'v', 22 hour) over 2026-03-02T02:00:00Z..2026-03-03T00:00:00Z" in message
+    assert "described by {}" in message
+    _rate_refuses([*kept, listing], ONLY_SA)
+    # In one batch with them too.
+    fresh = rk.Rater(ONLY_SA, METERS, start=MONDAY)
+    assert "described by {}" in _refused(fresh, [*kept, listing])
+    # Refused: v ran no time, 0.
+    assert _total(rater, 6) == Decimal(0)
+    # Without the closing, the listing changes nothing of v: 00:00..06:00, 6 h x 1 = 6.
+    known = rk.Rater(ONLY_SA, METERS, start=MONDAY)
+    assert known.feed([kept[0], listing]).accepted == ("e0", "i2")
+    assert _total(known, 6) == Decimal(6)
+
+
 def test_a_stop_before_a_closing_at_the_last_sign_of_life_is_refused() -> None:
     # Kept: a big VM started at 00:00 and an inventory of 10:00 listing nothing that
     # closes it at its last sign of life, 00:00: it ran no time, nothing to price. A STOP

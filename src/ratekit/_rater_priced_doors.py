@@ -211,8 +211,9 @@ def _listing(
     attributes, at or before its instant, or a compacted state running or stopped), and
     opens one it does not, described by nothing (one known by samples alone too). A resource
     deleted before a listing without attributes is not judged so (the listing opens it
-    anew). O(k) for the
-    resource's k kept records.
+    anew), nor one an inventory kept or in the batch may have closed (one since its first
+    sign, up to the listing, that does not list it). O(k + log i) for the resource's k
+    kept records and i inventories.
     """
     given, bare, _ = listed
     if not all(_verdicts.judged(rater, p, meter, a, False) for a in given for p in plans):
@@ -231,7 +232,11 @@ def _listing(
             return False
         known = known or r.at_us <= bare[0]
     if known:
-        return True
+        # Unless an inventory since its first sign, up to the listing, did not list it:
+        # it closed the resource there, and the listing opens it anew, described by
+        # nothing (a closing at 00:00, a listing at 02:00).
+        kept = _listed(rater).get(key) if rater._inventories else None
+        return _order.listed_since(rater, batch.order, key, bare[-1], kept[2] if kept else None)
     return all(_verdicts.judged(rater, p, meter, {}, True) for p in plans)
 
 

@@ -41,7 +41,7 @@ from .records import Event, Inventory, Sample
 if TYPE_CHECKING:
     from .rater import Rater, Record
 
-__all__ = ["Order", "kept_instants", "order", "placed"]
+__all__ = ["Order", "kept_instants", "listed_since", "order", "placed"]
 
 
 class Order(typing.NamedTuple):
@@ -75,7 +75,7 @@ def order(rater: Rater, batch: Sequence[Record]) -> Order:
         given.append(inventory.at_us)
         for account, resource, _ in inventory.resources:
             listings.setdefault((account, resource), []).append(inventory.at_us)
-    if kept or given:  # (read by `_listed_since()` only when there are inventories)
+    if kept or given:  # (read by `listed_since()` only when there are inventories)
         for record in batch:
             if type(record) is not Inventory:
                 key = (record.account, record.resource)
@@ -116,7 +116,7 @@ def placed(  # noqa: PLR0911 - one rule per kind of record
     if type(record) is Sample:
         if latest >= at_us and any(r.at_us == at_us for r in rater._by_key.get(key, ())):
             return False  # (among events of its instant)
-        return _listed_since(rater, order, key, at_us, listed)
+        return listed_since(rater, order, key, at_us, listed)
     event = record
     if sequenced or event.seq is not None:  # (placed by its seq, before inventories too)
         return not order.instants and event.kind not in ("delete", "stop")
@@ -152,7 +152,7 @@ def _inventory_placed(rater: Rater, order: Order, inventory: Inventory) -> bool:
     )
 
 
-def _listed_since(
+def listed_since(
     rater: Rater, order: Order, key: tuple[str, str], at_us: int, listed: Sequence[int] | None
 ) -> bool:
     """Whether every inventory up to ``at_us`` since the resource's first sign lists it.
