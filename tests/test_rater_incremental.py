@@ -353,9 +353,11 @@ def test_an_account_whose_rows_did_not_change_is_not_rated_again(
     rated: list[set[str]] = []
     original = module._Engine.rate_rows
 
-    def rate_rows(self: object, rows: list[rk.UsageRow], *args: object) -> rk.Rating:
+    def rate_rows(
+        self: object, rows: list[rk.UsageRow], *args: object, **options: object
+    ) -> rk.Rating:
         rated.append({row.account for row in rows})
-        return original(self, rows, *args)  # type: ignore[arg-type]
+        return original(self, rows, *args, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(module._Engine, "rate_rows", rate_rows)
     statement = rater.statement("2026-03-03T00:00:00Z")

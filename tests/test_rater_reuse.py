@@ -51,9 +51,11 @@ def rated_rows(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
     seen: list[list[str]] = []
     rate_rows = _rater_engine.Engine.rate_rows
 
-    def spy(self: _rater_engine.Engine, rows: list[rk.UsageRow], *args: object) -> object:
+    def spy(
+        self: _rater_engine.Engine, rows: list[rk.UsageRow], *args: object, **options: object
+    ) -> object:
         seen.append(sorted(row.resource for row in rows))
-        return rate_rows(self, rows, *args)  # type: ignore[arg-type]
+        return rate_rows(self, rows, *args, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_rater_engine.Engine, "rate_rows", spy)
     yield seen

@@ -7,7 +7,7 @@ is built from (the plans, the meters, the start's cycle).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from . import _rater_assigned as _assigned
@@ -255,6 +255,7 @@ class Engine:
         carry: dict[GroupKey, tuple[Place, Exact]] | None = None,
         *,
         allowed: Consumed | None = None,
+        withheld: Container[tuple[str, str]] = frozenset(),
     ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact]]:
         """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
 
@@ -263,6 +264,8 @@ class Engine:
         ``carry``: see `ratekit._rater_reuse`. Returns the rating and, per group priced
         by its total, its pieces in order and the quantity they reach. ``allowed``: what
         the compacted cycles consumed of own-period allowances (see `_rater_allowances`).
+        ``withheld``: the resources whose unpriced usage is neither refused nor said (see
+        `ratekit._rater_priced_ahead`).
         """
         return rate_rows(
             rows,
@@ -272,6 +275,7 @@ class Engine:
             carry=carry,
             peaks=self.peaks,
             used=(lambda plans: seeded(plans, allowed)) if allowed else None,
+            withheld=withheld,
         )
 
     def rate_again(
@@ -281,6 +285,8 @@ class Engine:
         start_us: int,
         end_us: int,
         known: dict[str, Known],
+        *,
+        withheld: Container[tuple[str, str]] = frozenset(),
     ) -> tuple[Rating, dict[str, list[Charge]], list[Charge]]:
         """`rate_rows`, reusing what of the last rating stands (see `ratekit._rater_reuse`).
 
@@ -288,7 +294,7 @@ class Engine:
         allowance or base).
         """
         assert not self.dues
-        return _reuse.rate_again(self, rows, accounts, start_us, end_us, known)
+        return _reuse.rate_again(self, rows, accounts, start_us, end_us, known, withheld)
 
     def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:
         """Rate the rows of ``usage`` over ``[start_us, end_us)``.

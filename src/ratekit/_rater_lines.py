@@ -12,6 +12,7 @@ import functools
 import itertools
 import operator
 import typing
+from collections.abc import Container
 from typing import Final
 
 from ._decimals import ZERO, own_context
@@ -111,6 +112,7 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
     as_of_us: int,
     changed: set[str] | None,
     charges: tuple[Charge, ...],
+    withheld: Container[tuple[str, str]] = frozenset(),
 ) -> tuple[tuple[Charge, ...], Rating, list[Charge], dict[str, list[Charge]] | None]:
     """Rate the ``book``'s rows over ``[start, as_of_us)``, after the kept ``charges``.
 
@@ -120,6 +122,8 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
     `_rater_engine.Engine.rate_again`) and, when only the changed accounts were rated
     again, the open cycles' charges per account, in the order of all the charges (each
     other account's list as it was; see `_rater_statement._keep`); else None.
+    ``withheld``: the resources whose unpriced usage is neither refused nor said (see
+    `ratekit._rater_priced_ahead`).
     """
     engine = rater._engine
     closed = rater._closed_us
@@ -128,7 +132,9 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
     opened: dict[str, list[Charge]] | None = None
     if engine.dues:
         rows = book.all_rows()
-        rating = engine.rate_rows(rows, first, start, as_of_us, allowed=rater._allowed)[0]
+        rating = engine.rate_rows(
+            rows, first, start, as_of_us, allowed=rater._allowed, withheld=withheld
+        )[0]
         charges = (*charges, *rating.charges)
     elif idle is not None and changed is not None and start == closed:
         # Nothing is due with time alone: an account whose rows did not change keeps
@@ -140,6 +146,7 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
             start,
             as_of_us,
             rater._row_charges,
+            withheld=withheld,
         )
         # Per account, in the order of the charges: those rated, then those reused (the
         # rows rated are all in open cycles), then the others' as they were.
@@ -160,7 +167,9 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
         opened = mine_by
     else:
         parts = book.rows.values()
-        rating, reused, lost = engine.rate_again(parts, first, start, as_of_us, rater._row_charges)
+        rating, reused, lost = engine.rate_again(
+            parts, first, start, as_of_us, rater._row_charges, withheld=withheld
+        )
         charges = (*charges, *rating.charges, *itertools.chain.from_iterable(reused.values()))
     return charges, rating, lost, opened
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import operator
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from ._pricing import Crossed, Exact, GroupKey, Place, _Piece
@@ -117,6 +117,7 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     start_us: int,
     end_us: int,
     known: dict[str, Known],
+    withheld: Container[tuple[str, str]] = frozenset(),
 ) -> tuple[Rating, dict[str, list[Charge]], list[Charge]]:
     """Rate the rows over ``[start_us, end_us)``, reusing what of the last rating stands.
 
@@ -124,7 +125,8 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     ``known`` (per account) is brought up to date for the accounts of the rows (the
     others' entries stay as they are). Returns the rating of the rows rated again, the
     charges reused per account (in its rows' order), and the charges ``known`` held for
-    rows of those accounts that are gone or were rated again. Cost: O(n) look-ups
+    rows of those accounts that are gone or were rated again. ``withheld``: see
+    `Engine.rate_rows`. Cost: O(n) look-ups
     for n rows and pieces kept, plus the rating of what is rated again.
     """
     by_account: dict[str, list[UsageRow]] = {}
@@ -150,7 +152,9 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         stand, cuts = _reuse(old, mine, todo, reused[account], lost, carry)
         kept[account] = (old, stand, cuts)
     try:
-        rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, carry)
+        rating, groups, ends = engine.rate_rows(
+            todo, first, start_us, end_us, carry, withheld=withheld
+        )
     except Crossed:
         # A piece sorts before where its group stands: rate the rows whole, as if new.
         empty: dict[GroupKey, int] = {}
@@ -158,7 +162,9 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         reused = {}
         lost += [c for old, stand, _ in kept.values() for c in _charges(old) if id(c.row) in stand]
         kept = {account: (Known(start_us), set(), empty) for account in by_account}
-        rating, groups, ends = engine.rate_rows(todo, first, start_us, end_us, {})
+        rating, groups, ends = engine.rate_rows(
+            todo, first, start_us, end_us, {}, withheld=withheld
+        )
     for account, (old, stand, cuts) in kept.items():
         known[account] = _renew(old, stand, cuts, start_us)
     _remember(known, rating.charges, groups, ends, (start_us, end_us), engine.peaks)

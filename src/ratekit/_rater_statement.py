@@ -22,6 +22,7 @@ from . import _rater_close as _close
 from . import _rater_coverage as _coverage
 from . import _rater_held as _held
 from . import _rater_lines as _lines
+from . import _rater_priced_ahead as _ahead
 from . import _rater_range as _range
 from . import _rater_roles as _roles
 from . import _rater_said as _said
@@ -88,8 +89,10 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
         start, charges = closed, kept
     accounts = None if changed is None else {account for account, _ in changed}
     given = charges
+    # Usage no entry prices that a record fed ahead may take away is not said yet.
+    withheld = _ahead.withheld(rater, as_of_us)
     charges, rating, lost, opened = _lines.rate(
-        rater, book, first, start, as_of_us, accounts, given
+        rater, book, first, start, as_of_us, accounts, given, withheld
     )
     groups, scope = _lines.group(rater, charges, rating.charges, lost, full)
     lines, held = _lines.compare(rater, groups, scope)

@@ -10,7 +10,7 @@ bases, fees and minimums per account and cycle (`_Engine.charges`, `_Dues`).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -129,6 +129,9 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         self.shared: dict[tuple[int, str], bool] = {}  # see _Pricing.by_shares
         # usage that no plan or entry prices is not this rating's to report (place_before)
         self.quiet = False
+        # the resources whose unpriced usage is not this rating's to report either: the
+        # streaming rater's, which a record fed ahead of its watermark may take away
+        self.withheld: Container[tuple[str, str]] = frozenset()
 
     # -- plans and regimes ---------------------------------------------------------------
 

@@ -4,11 +4,14 @@ A mixin of the rating engine (`ratekit._rating_engine._Engine`): usage of an acc
 assignment names is an [`UnpricedUsageError`][ratekit.UnpricedUsageError]; an assigned
 account's usage where it has no plan (before its first assignment, in a gap, after its
 last) is an ``"unpriced"`` anomaly; usage no entry of its plan prices is either, as the
-plan's ``unpriced`` says.
+plan's ``unpriced`` says. Usage of a resource in ``withheld`` (the streaming rater's: a
+record fed ahead of its watermark may take that usage away) is neither: not charged,
+and nothing is said of it yet.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
 from decimal import Decimal
 
 from ._anomalies import Anomaly, placed
@@ -24,6 +27,7 @@ class _Unpriced:
     """What rating says of usage it cannot price (see the module)."""
 
     quiet: bool
+    withheld: Container[tuple[str, str]]
     default: Plan | None
     assignments: dict[str, list[tuple[int, int, Plan]]]
     anomalies: list[Anomaly]
@@ -35,9 +39,9 @@ class _Unpriced:
         error. An assigned account's usage before its first assignment, in a gap between
         two or after its last: not charged, an ``"unpriced"`` anomaly naming the meter,
         the account, the resource, the span, the quantity and the account's assignments.
-        Nothing under ``quiet``.
+        Nothing under ``quiet``, nor for a resource in ``withheld``.
         """
-        if self.quiet:
+        if self.quiet or (row.account, row.resource) in self.withheld:
             return
         items = self.assignments.get(row.account) if self.default is None else None
         if not items:
@@ -62,14 +66,20 @@ class _Unpriced:
         )
 
     def unpriced(self, row: UsageRow, plan: Plan, start: int, end: int, quantity: Decimal) -> None:
+        """Usage no entry of ``plan`` prices: ``[start, end)`` of ``row``, ``quantity``.
+
+        An `UnpricedUsageError` under the plan's ``unpriced="error"``, else an
+        ``"unpriced"`` anomaly, not charged. Nothing under ``quiet``, nor for a resource
+        in ``withheld``.
+        """
+        if self.quiet or (row.account, row.resource) in self.withheld:
+            return
         message = (
             f"usage of meter {row.meter!r} by account {row.account!r} (resource "
             f"{row.resource!r}, {quantity} {row.unit}) over {format_us(start)}.."
             f"{format_us(end)} has no price in plan {plan.id!r}: no entry of that meter "
             f"is in effect for a resource described by {dict(row.description)!r}"
         )
-        if self.quiet:
-            return
         if plan.unpriced == "error":
             raise UnpricedUsageError(
                 message + "; add an entry, or build the plan with unpriced='anomaly' to "

@@ -55,7 +55,7 @@ import datetime as _dt
 import functools
 import operator
 import typing
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from fractions import Fraction
 from itertools import repeat
 from typing import Final
@@ -440,6 +440,7 @@ def rate_rows(
     peaks: frozenset[str] = frozenset(),
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
+    withheld: Container[tuple[str, str]] = frozenset(),
 ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact]]:
     """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
@@ -451,12 +452,15 @@ def rate_rows(
     `ratekit._rater_reuse`; only for prices without a base); raises
     `ratekit._pricing.Crossed` if a piece sorts before where it stands. ``used``:
     given the engine's plans, what usage before the span (not in ``rows``) consumed of
-    own-period allowances, as ``consume_before`` keys it. Returns
+    own-period allowances, as ``consume_before`` keys it. ``withheld``: the (account,
+    resource) pairs whose usage no entry prices is neither refused nor reported (the
+    rater's: see `ratekit._rater_priced_ahead`). Returns
     the rating and, per group priced by its total, its pieces in order and the
     quantity they reach.
     """
     engine = _Engine(plans, span)
     engine.peaks = peaks
+    engine.withheld = withheld
     if carry:
         engine.carry = carry
     if used is not None:

@@ -1,0 +1,111 @@
+"""Unpriced usage a statement withholds: what a record fed ahead of its watermark may take away.
+
+Private to [`ratekit.Rater`][ratekit.Rater] (its statement gives `withheld()` to rating).
+A statement meters the records stamped before its watermark; a record the feed took that
+is stamped at or after it (fed ahead) waits for a later statement. Most such records
+change only what comes after their instant, but two kinds reach back before it, so that
+usage a statement meters may be usage that batch [`rate()`][ratekit.rate] of the records
+fed never makes:
+
+- a ``close="last_seen"`` inventory closes each resource of its scope that it does not
+  list at the resource's last sign of life, which may lie before the watermark: what the
+  resource ran from there on is taken back;
+- an event whose ``seq`` orders it before an event of its resource stamped before the
+  watermark (or before the compacted state's last one): that event takes effect no sooner
+  than the later-stamped one (see `ratekit._event_order`), so what it described before is
+  taken back.
+
+Priced usage of such a resource is billed, and corrected once the record is read, as
+any usage a later record changes. Usage no entry prices is *withheld*: neither refused
+(the feed's door refuses the records whose usage batch refuses, so a statement must not
+fail on it) nor said as an ``"unpriced"`` anomaly, and not charged. The statement that
+reads the record rates whatever of it is left, as batch does.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Container
+
+from ._inventory_scope import is_listed
+from ._rater_book import known_by
+from .records import Event, Inventory
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["Withheld", "withheld"]
+
+
+class Withheld(Container[tuple[str, str]]):
+    """The resources whose unpriced usage a statement withholds (see the module).
+
+    ``inventories``: the ``last_seen`` inventories fed ahead; ``sequenced``: per
+    resource, the least ``seq`` of its events fed ahead; ``known``: per resource, the
+    greatest ``seq`` of its events the statement reads, or of its compacted state's last.
+    Asked only of a resource with usage no entry prices: O(i log n) for i inventories of
+    n resources each.
+    """
+
+    __slots__ = ("inventories", "known", "sequenced")
+
+    def __init__(
+        self,
+        inventories: list[Inventory],
+        sequenced: dict[tuple[str, str], int],
+        known: typing.Callable[[tuple[str, str]], int | None],
+    ) -> None:
+        self.inventories = inventories
+        self.sequenced = sequenced
+        self.known = known
+
+    def __contains__(self, key: object) -> bool:
+        account, resource = typing.cast("tuple[str, str]", key)
+        for inventory in self.inventories:
+            accounts = inventory.accounts
+            if (accounts is None or account in accounts) and not is_listed(
+                inventory.resources, account, resource
+            ):
+                return True  # it may close the resource back (its where aside)
+        least = self.sequenced.get((account, resource))
+        if least is None:
+            return False
+        greatest = self.known((account, resource))
+        return greatest is not None and greatest > least
+
+
+def withheld(rater: Rater, as_of_us: int) -> Container[tuple[str, str]]:
+    """The resources whose unpriced usage the statement at ``as_of_us`` withholds.
+
+    An empty set when no record fed ahead reaches back (the common case). O(p) for the
+    p records not metered yet.
+    """
+    inventories: list[Inventory] = []
+    sequenced: dict[tuple[str, str], int] = {}
+    for record in rater._pending:
+        if known_by(record, as_of_us):
+            continue
+        if type(record) is Inventory:
+            if record.close == "last_seen":
+                inventories.append(record)
+        elif type(record) is Event and record.seq is not None:
+            key = (record.account, record.resource)
+            least = sequenced.get(key)
+            if least is None or record.seq < least:
+                sequenced[key] = record.seq
+    if not inventories and not sequenced:
+        return frozenset()
+    by_key, seqs = rater._by_key, rater._reach.seqs
+
+    def known(key: tuple[str, str]) -> int | None:
+        found = [
+            r.seq
+            for r in by_key.get(key, ())
+            if type(r) is Event and r.seq is not None and known_by(r, as_of_us)
+        ]
+        compacted = seqs.get(key)
+        if compacted is not None:
+            found.append(compacted)
+        return max(found, default=None)
+
+    return Withheld(inventories, sequenced, known)
