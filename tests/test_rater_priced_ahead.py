@@ -217,6 +217,7 @@ _RECORDS = st.one_of(
         _HOURS,
         st.sampled_from([(), (), ("v",), ("w",)]),
         st.sampled_from(["last_seen", "last_seen", "snapshot"]),
+        st.sampled_from([None, None, ("b",)]),  # its scope: every account, or another
     ),
 )
 
@@ -228,8 +229,8 @@ def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inv
         return _event(hours, _ATTRIBUTES[attributes], f"e{number}", what, seq, resource)
     if kind == "sample":
         return _sample(hours, spec[3], f"s{number}", spec[2])
-    listed = [("a", resource) for resource in spec[2]]
-    return rk.Inventory(_at(hours), listed, close=spec[3], id=f"i{number}")
+    listed = [("a", resource) for resource in spec[2]] if spec[4] is None else []
+    return rk.Inventory(_at(hours), listed, close=spec[3], accounts=spec[4], id=f"i{number}")
 
 
 @pytest.mark.property
@@ -250,8 +251,10 @@ def test_statements_before_records_fed_ahead_meet_no_unpriced_usage(
     """No statement fails on usage batch rate() of the records taken does not refuse.
 
     Two resources' events (with a ``seq`` or not), samples and inventories (``last_seen``
-    mostly) over five hours, fed in random batches with statements between, so that many
-    come before records fed ahead that close a resource back or reorder its events.
+    mostly, of every account or of another) over five hours, fed in random batches with
+    statements between, so that many come before records fed ahead that close a
+    resource back or reorder its events; a copy restored before each statement says
+    what the rater says.
     Oracle: batch rate() over two weeks of the records taken (and the batch offered):
     the feed refuses a batch exactly when batch refuses it (unpriced usage an error); no
     statement raises; the statements' lines add up to batch's charges at a watermark
@@ -280,7 +283,9 @@ def test_statements_before_records_fed_ahead_meet_no_unpriced_usage(
         taken += batch
         if watermark is not None:
             reached = max(reached, watermark)
+            restored = rk.Rater.restore(rater.snapshot(), plan, METERS)
             amount, words = _lines(rater, reached)
+            assert _lines(restored, reached) == (amount, words)
             billed.append(amount)
             said.update(words)
     amount, words = _lines(rater, 24 * 14)
