@@ -159,14 +159,18 @@ def listed_since(
 
     Its first sign: its earliest record kept or in the batch, or listing (a compacted
     state: it is known from before every kept inventory); an inventory before it finds
-    the resource unknown, and closes nothing. O(log i + l) for i inventories and the l
-    listings of the resource.
+    the resource unknown, and closes nothing. O(log i) when every inventory up to
+    ``at_us`` lists it, else O(log i + l) for i inventories and the l listings of the
+    resource (``listed``, sorted).
     """
     instants = order.instants
     up_to = bisect.bisect_right(instants, at_us)
     if not up_to:
         return True
-    mine = [*(listed or ()), *order.listings.get(key, ())]
+    given = order.listings.get(key, ())
+    if up_to == bisect.bisect_right(listed or (), at_us) + sum(t <= at_us for t in given):
+        return True  # every inventory up to it lists it (a reconciler's snapshots): O(log i)
+    mine = [*(listed or ()), *given]
     if key in rater._reach.states:
         first = -1
     else:
