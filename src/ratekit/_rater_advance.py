@@ -2,9 +2,10 @@
 
 Private to [`ratekit.Rater`][ratekit.Rater]. At each statement, `advance()` meters only what
 is new since the last watermark, through the one metering engine: resources continue
-from their carried state, and those that cannot (a late record, a counter, an
-inventory, an event at the very cut) are metered again from the start of the kept
-cycles. The rules of joining the rows are in `ratekit._rater_book`.
+from their carried state, and those that cannot (a late record, an aggregation, a
+counter from zero, an inventory, an event at the very cut) are metered again from the
+start of the kept cycles. The rules of joining the rows are in `ratekit._rater_book`,
+those of a counter's increment across the watermark in `ratekit._rater_counters`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import typing
 from collections.abc import Sequence
 from typing import Final
 
+from . import _rater_counters as _counters
 from . import _rater_reach as _reach
 from ._instants import from_us
 from ._rater_book import Book, Key, known_by, restricted, zeros
@@ -445,7 +447,7 @@ def _continue(  # noqa: PLR0917 - one decision per resource
             full.add(key)  # a zero delta after its delete would be an anomaly
             active.discard(key)
     quiet = {key for key in book.states if key not in full and key not in active}
-    keys = active | {key for key in quiet if book.states[key].status == "running"}
+    keys = active | _counters.going_on(book, quiet, engine.counters)
     anomalies: list[Anomaly] = []
     usage = Usage((), (), (), ())
     rows: Sequence[UsageRow] = ()
@@ -467,7 +469,11 @@ def _continue(  # noqa: PLR0917 - one decision per resource
         states = [book.states[key] for key in keys if key in book.states]
         usage = engine.meter(records, prev, as_of_us, states)
     if keys:
-        if usage.late or any(a.kind == "late" for a in usage.anomalies):
+        # A counter whose piece runs through prev is taken on only where its rows join.
+        said = _counters.taken(
+            book, usage, keys, active - full, full, prev, engine.counters, boundary
+        )
+        if said is None:
             full.update(keys)  # the carried states cannot take it: meter them again
             keys = set()
             usage = Usage((), (), (), ())
@@ -490,7 +496,7 @@ def _continue(  # noqa: PLR0917 - one decision per resource
             if begun:
                 rows = _begun(rater, usage, begun, prev, full)
             keys -= full
-            anomalies.extend(usage.anomalies)
+            anomalies.extend(said)
 
     def extend(key: Key, name: str) -> int:
         return min(as_of_us, cycle[1], *after(key[0]).get(name, ()))

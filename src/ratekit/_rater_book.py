@@ -11,8 +11,9 @@ since the last one (at ``prev``), through the one metering engine:
   its description or opener does), so that the rows are exactly those of metering
   everything at once from the start of the kept cycles;
 - a resource with a late record (one stamped before ``prev``, or a delta over a span that
-  starts before it), with samples of a meter whose rows are not sums (counters,
-  aggregations: they are metered from all their readings), or any resource when an
+  starts before it), with samples of a meter whose rows are not sums (aggregations and
+  ``from_zero`` counters: they are metered from all their readings; a plain counter
+  continues, see `ratekit._rater_counters`), or any resource when an
   inventory snapshot is new and stamped before ``prev`` or closes at the last sign of
   life, is **re-metered** from the metering state at the start of the kept cycles, from
   its kept records, as before. An inventory after ``prev`` that closes at the snapshot
@@ -37,12 +38,12 @@ from ._fields import Reading
 from ._inventory_scope import narrowed
 from ._resource_state import _NO_BASE, ResourceState
 from ._restated_states import _restated
-from .policies import Discrete, Meter
+from .policies import Counter, Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import Usage, UsageRow, _new_row
 
-__all__ = ["Book", "continuable", "from_zero", "lean", "restricted"]
+__all__ = ["Book", "continuable", "counters", "from_zero", "lean", "restricted"]
 
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
@@ -52,6 +53,21 @@ _START = operator.attrgetter("span.start_us")
 def continuable(meters: Iterable[Meter]) -> frozenset[str]:
     """The meters whose rows a continuation can join: time meters and `Discrete` deltas."""
     return frozenset(m.name for m in meters if m._factor is not None or type(m.policy) is Discrete)
+
+
+def counters(meters: Iterable[Meter]) -> frozenset[str]:
+    """The meters of a `Counter` without ``from_zero``: a continuation takes them on.
+
+    Metered from the carried state at ``prev``, a counter's first new reading counts from
+    the last reading the state keeps, and the part of that increment before ``prev``
+    comes as a late row, which goes to the row of its piece that ends at ``prev``
+    (`Book.take_late()`). A ``from_zero`` counter's first reading counts from the start of
+    its resource's running stretch, which may lie in any kept cycle: such a resource is
+    metered again from the kept cycles' start.
+    """
+    return frozenset(
+        m.name for m in meters if type(m.policy) is Counter and m.policy.from_zero is False
+    )
 
 
 def from_zero(meters: Iterable[Meter]) -> frozenset[str]:
@@ -239,6 +255,54 @@ class Book:
             rows = rows[_open_from(rows, prev) :]
         return [r for r in rows if r.span.end_us == prev and r.meter in names]
 
+    def take_late(self, late: Sequence[UsageRow], prev: int, counters: frozenset[str]) -> bool:
+        """Add a continuation's ``late`` rows to the rows of their pieces that end at ``prev``.
+
+        A counter's first reading after ``prev`` counts from the last reading before it:
+        metered from the carried state, the part of that increment before ``prev`` is a
+        late row from that reading to ``prev``, which metering everything at once puts in
+        the row of the piece that holds it. It goes there when that piece's row ends at
+        ``prev`` (an open end, of the same meter, cycle and description, from or before
+        the late row's start), its cycle holds ``prev`` (no closed cycle changes), and the
+        late row starts at the counter's last reading kept in the resource's state, whose
+        clock is ``prev`` (a state with an older clock gives the part after it to no row). Its
+        quantity is added (the parts telescope: the very quantity of the whole piece) and
+        its record ids are put with the row's, in their one order.
+
+        Returns whether every late row goes so; if one does not, none is added (the
+        continuation's resources are metered again from the kept cycles' start). O(l + e)
+        for l late rows and e open ends.
+        """
+        taken: dict[Key, list[tuple[int, UsageRow]]] = {}
+        for key, found in _by_resource(late, None).items():
+            rows = self.rows.get(key, ())
+            start = _open_from(rows, prev) if prev == self.as_of_us else 0
+            state = self.states.get(key)
+            places: list[tuple[int, UsageRow]] = []
+            for row in found:
+                index = _straddled(rows, start, row, prev, counters, state)
+                if index is None or any(index == i for i, _ in places):
+                    return False
+                places.append((index, row))
+            taken[key] = places
+        for key, places in taken.items():
+            rows_of = list(self.rows[key])
+            for index, row in places:
+                before = rows_of[index]
+                rows_of[index] = _new_row(
+                    before.account,
+                    before.meter,
+                    before.resource,
+                    before.span,
+                    before.cycle,
+                    _tidy(CONTEXT.add(before.quantity, row.quantity)),
+                    before.unit,
+                    before.description,  # type: ignore[arg-type]
+                    (*before.record_ids, *row.record_ids),  # in their one order
+                )
+            self.rows[key] = tuple(rows_of)
+        return True
+
     def join(  # noqa: PLR0917 - one pass per resource over its open ends
         self,
         given: Sequence[UsageRow],
@@ -346,6 +410,39 @@ def _by_resource(rows: Iterable[UsageRow], keys: set[Key] | None) -> dict[Key, l
             else:
                 mine.append(row)
     return out
+
+
+def _straddled(  # noqa: PLR0917 - private plumbing of plain values
+    rows: Sequence[UsageRow],
+    start: int,
+    late: UsageRow,
+    prev: int,
+    counters: frozenset[str],
+    state: ResourceState | None,
+) -> int | None:
+    """Where in ``rows`` (from ``start``) the row of ``late``'s piece is, or None.
+
+    See `Book.take_late()`. O(e + r) for e open ends and r readings of the state.
+    """
+    span, meter = late.span, late.meter
+    if meter not in counters or span.end_us != prev or late.cycle.end_us <= prev:
+        return None
+    if state is None or state.through_us != prev:
+        return None  # (a part before a stale clock is no late row: see _rater_advance)
+    last = max((r[1] for r in state.readings if r[0] == meter and r[3] == "counter"), default=None)
+    if last != span.start_us:
+        return None
+    for index in range(start, len(rows)):
+        row = rows[index]
+        if (
+            row.meter == meter
+            and row.span.end_us == prev
+            and row.span.start_us <= span.start_us
+            and row.cycle == late.cycle
+            and row.description == late.description
+        ):
+            return index
+    return None
 
 
 def _open_from(rows: Sequence[UsageRow], end_us: int) -> int:

@@ -55,6 +55,8 @@ class Engine:
 
     __slots__ = (
         "assigned",
+        "continued",
+        "counters",
         "cycle",
         "dues",
         "held_readings",
@@ -131,6 +133,11 @@ class Engine:
         # again from all their readings at each statement.
         self.timed = frozenset(m.name for m in meters if m._factor is not None)
         self.sums = _ledger.continuable(meters) - self.timed
+        # The counters a continuation takes on from their last reading (see
+        # _rater_book.counters); with the sums, the meters whose samples leave their
+        # resource to go on from its state at each statement.
+        self.counters = _ledger.counters(meters)
+        self.continued = self.sums | self.counters
         # The aggregations of readings: a reading held in a metering state is the level
         # before the next (a time-weighted mean carries it over cycles with no reading).
         self.levels = frozenset(m.name for m in meters if m._factor is None and not m._deltas)
