@@ -27,6 +27,7 @@ both rows', put in the one order metering gives them (each once, sorted: see
 
 from __future__ import annotations
 
+import bisect
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -298,7 +299,8 @@ class Book:
                     _tidy(CONTEXT.add(before.quantity, row.quantity)),
                     before.unit,
                     before.description,  # type: ignore[arg-type]
-                    (*before.record_ids, *row.record_ids),  # in their one order
+                    _joined_ids(before.record_ids, row.record_ids),
+                    ordered=True,
                 )
             self.rows[key] = tuple(rows_of)
         return True
@@ -368,7 +370,8 @@ class Book:
                     _tidy(CONTEXT.add(before.quantity, row.quantity)),
                     row.unit,
                     row.description,  # type: ignore[arg-type]
-                    (*before.record_ids, *row.record_ids),  # in their one order
+                    _joined_ids(before.record_ids, row.record_ids),
+                    ordered=True,
                 )
             for meter_name, index in ends.items():
                 if index in joined or meter_name in timed or key not in quiet:
@@ -443,6 +446,31 @@ def _straddled(  # noqa: PLR0917 - private plumbing of plain values
         ):
             return index
     return None
+
+
+def _joined_ids(held: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
+    """The ids of two rows joined, in their one order (each once, sorted: `UsageRow.record_ids`).
+
+    Each row's are in that order already. A counter's row holds an id per reading of the
+    cycle so far and a statement adds a few, one of them held already (the reading its
+    increment counts from): they are placed by bisection in a copy of the held ones, not
+    sorted and made unique again with them (one reading every 5 minutes, a statement
+    every 10, 10 days: the stream took 2.27 s of CPU so, 1.76 s with this, and the
+    difference grows with the cycle). O(k) to copy k held ids, O(n log k) comparisons
+    for n new ones.
+    """
+    if not new:
+        return held
+    if not held:
+        return new
+    if held[-1] < new[0]:
+        return held + new
+    out = list(held)
+    for record_id in new:
+        at = bisect.bisect_left(out, record_id)
+        if at == len(out) or out[at] != record_id:
+            out.insert(at, record_id)
+    return tuple(out)
 
 
 def _open_from(rows: Sequence[UsageRow], end_us: int) -> int:

@@ -169,9 +169,12 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     unit: str,
     description: _FrozenDict,
     record_ids: Iterable[str],
+    *,
+    ordered: bool = False,
 ) -> UsageRow:
     # The hot path: the fields are already converted, so skip the converters; the ids
-    # are put in their one order (see _ordered_ids()).
+    # are put in their one order (see _ordered_ids()), unless the caller gives them so
+    # (``ordered``: a tuple, each id once, sorted).
     row: typing.Any = _new(_RowMade)  # plain stores (see _RowMade)
     row.account = account
     row.meter = meter_name
@@ -181,7 +184,7 @@ def _new_row(  # noqa: PLR0917 - private plumbing of plain values
     row.quantity = quantity
     row.unit = unit
     row.description = description
-    row.record_ids = _ordered_ids(record_ids)
+    row.record_ids = record_ids if ordered else _ordered_ids(record_ids)
     row.__class__ = UsageRow
     made: UsageRow = row
     return made
