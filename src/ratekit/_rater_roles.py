@@ -37,7 +37,7 @@ def reaching(rater: Rater, fresh: list[Record]) -> tuple[set[str], list[Inventor
     prev = rater._as_of_us
     if not fresh or prev <= rater._base_us:
         return set(), []
-    spill = _lateness.spilling(fresh, prev, rater._by_key, rater._reach)
+    spill = _lateness.spilling(fresh, prev, rater._by_key, rater._reach, watermark=True)
     accounts = {key[0] for key in spill if key is not None}
     for record in fresh:
         # An event ordered by its seq before events stamped earlier takes effect from
