@@ -135,7 +135,8 @@ def main() -> None:
     seconds = time.process_time() - started
     check(lines, records, plan, meter)
     print(
-        f"{arguments.meter}, {len(records):,} readings over {arguments.days} days, a statement "
+        f"{arguments.meter}, {len(records):,} readings over {arguments.days} "
+        f"day{'s' if arguments.days != 1 else ''}, a statement "
         f"every {arguments.statement_every}: {seconds:.2f} s CPU, "
         f"{seconds / arguments.days:.3f} s per day, "
         f"{seconds / len(records) * 1e6:,.0f} us per reading (lines equal batch rating)"

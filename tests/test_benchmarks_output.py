@@ -40,3 +40,12 @@ def test_assign_bench_prints_its_three_cases() -> None:
         "a change ten years ahead (hourly cycles)",
     ]
     assert all(" s CPU" in line for line in lines)
+
+
+def test_counter_stream_bench_checks_the_stream_against_batch_rating() -> None:
+    # A day of readings, a counter's and a peak's: each stream's lines add up to one
+    # batch rate() (the script stops otherwise) and the line says so.
+    for meter in ("counter", "max"):
+        (line,) = _run("counter_stream_bench.py", "--days", "1", "--meter", meter)
+        assert line.startswith(f"{meter}, 288 readings over 1 day, a statement every 2: ")
+        assert line.endswith("us per reading (lines equal batch rating)")
