@@ -98,6 +98,27 @@ def test_a_counter_goes_on_from_its_last_reading_at_a_statement(
     )
 
 
+def test_a_counter_with_nothing_new_at_a_statement_goes_on_from_the_next_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rater = rk.Rater(PLAN, [EGRESS], start=format_us(T0))
+    rater.feed([_reading(0, 0, "r0"), _reading(60, 60, "r1")])
+    rater.statement("2026-03-01T01:20:00Z")
+    calls = _spied(monkeypatch)
+    # Nothing new at 01:40: its state goes on to 01:40 all the same (a metering call
+    # with no record), so that r2's increment from r1 is split there.
+    assert rater.statement("2026-03-01T01:40:00Z").lines == ()
+    rater.feed([_reading(120, 120, "r2")])
+    second = rater.statement("2026-03-01T02:30:00Z")
+    assert calls == [(T0 + 80 * MINUTE_US, 0), (T0 + 100 * MINUTE_US, 1)]
+    # 60 B over 01:00..02:00, 40 of them before 01:40 (60 x 40/60): the day's row is
+    # 60 + 40 + 20 = 120 B, 1.20 EUR, as one batch rate() has it.
+    assert [(line.role, line.quantity, line.amount) for line in second.lines] == [
+        ("reversal", -60, Decimal("-0.60")),
+        ("correction", 120, Decimal("1.20")),
+    ]
+
+
 def test_a_counter_split_at_the_watermark_by_a_price_change_keeps_each_part() -> None:
     # 0.01 EUR/B until 01:20, 0.02 from then. r1 -> r2 is 60 B over 01:00..02:00: 20 B
     # before 01:20 (the old price, with r0 -> r1's 60 B: 80 B, 0.80 EUR), 40 B after

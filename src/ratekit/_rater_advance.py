@@ -447,7 +447,7 @@ def _continue(  # noqa: PLR0917 - one decision per resource
             full.add(key)  # a zero delta after its delete would be an anomaly
             active.discard(key)
     quiet = {key for key in book.states if key not in full and key not in active}
-    keys = active | _counters.going_on(book, quiet, engine.counters)
+    keys = active | _counters.going_on(book, quiet, prev, engine.counters)
     anomalies: list[Anomaly] = []
     usage = Usage((), (), (), ())
     rows: Sequence[UsageRow] = ()

@@ -23,20 +23,22 @@ from .usage import Usage, UsageRow
 __all__ = ["going_on", "taken"]
 
 
-def going_on(book: Book, quiet: set[Key], counters: frozenset[str]) -> set[Key]:
+def going_on(book: Book, quiet: set[Key], prev: int, counters: frozenset[str]) -> set[Key]:
     """The resources of ``quiet`` (nothing new) that a continuation meters all the same.
 
-    One that runs (its time goes on), and one whose state holds a reading of one of
-    ``counters``, so that its state's clock is the watermark: its next reading counts from
-    its last one, and the part of that increment before the watermark is then a late row
-    (`Book.take_late`), not a part before a stale clock that no row holds. O(q + r) for q
-    quiet resources and the r readings of their states.
+    One that runs (its time goes on), and one with a row of one of ``counters`` that
+    ends at ``prev`` (its piece runs on), so that its state's clock is the watermark: its
+    next reading counts from its last one, and the part of that increment before the
+    watermark is then a late row that goes to that row (`Book.take_late`), not a part
+    before a stale clock that no row holds. Not one whose counter's piece ended (a
+    deleted resource, a closed cycle): a reading of it has no row to go to, and meters
+    it again. O(q + e) for q quiet resources and e rows ending at ``prev``.
     """
     return {
         key
         for key in quiet
-        if (state := book.states[key]).status == "running"
-        or (counters and any(reading[0] in counters for reading in state.readings))
+        if book.states[key].status == "running"
+        or (counters and book.open_ends(key, prev, counters))
     }
 
 
