@@ -1,8 +1,9 @@
 """The rater's statements are incremental: what they meter, and what it costs to close.
 
 A statement meters only what is new since the last one (resources continue from their
-metering state at the last watermark), except the resources that a late record, a
-counter or an aggregation makes it meter again from the start of the kept cycles. Either
+metering state at the last watermark, a counter's too), except the resources that a
+late record, an aggregation or a counter from zero makes it meter again from the start
+of the kept cycles. Either
 way its rows are those of metering everything at once: checked here row by row, on top
 of the law (tests/test_rater_law.py) that checks the charges.
 """
