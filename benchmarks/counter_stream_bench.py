@@ -86,6 +86,7 @@ def stream(records: list[Any], statement_every: int, plan: Any, meter: Any) -> l
 def check(lines: list[Any], records: list[Any], plan: Any, meter: Any) -> None:
     """The stream's lines, per key, equal to one batch rating's charges, to the last digit."""
     import ratekit as rk
+    from ratekit._rater_lines import line_key
 
     final = records[-1].at + dt.timedelta(microseconds=1)
     batch = rk.rate(records, plan, span=rk.Span(EPOCH, final), meters=[meter])
@@ -96,18 +97,7 @@ def check(lines: list[Any], records: list[Any], plan: Any, meter: Any) -> None:
         total[1] += Fraction(line.amount)
     batched: dict[tuple[object, ...], list[Fraction]] = {}
     for charge in batch.charges:
-        key = (
-            charge.account,
-            charge.cycle.start_us,
-            charge.cycle.end_us,
-            charge.kind,
-            charge.plan,
-            charge.meter,
-            charge.entry,
-            charge.resource,
-            charge.unit,
-            charge.currency,
-        )
+        key = line_key(charge)  # the line a charge is on, as a statement line's key
         total = batched.setdefault(key, [Fraction(0), Fraction(0)])
         total[0] += Fraction(charge.quantity)
         total[1] += Fraction(charge.amount)
