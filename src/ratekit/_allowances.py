@@ -111,6 +111,11 @@ class _Allowances:
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
 
+    def part_share(
+        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
+    ) -> tuple[int, int]:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
     def allow(self, pieces: Iterable[_Freed]) -> None:
         """Make the first units of each allowance's period free, in time order.
 
@@ -238,14 +243,12 @@ class _Allowances:
         if allowance.cycle is not None:
             within = period
         lo, hi = within
-        period_span = Span.from_us(*period)
-        numerator, denominator = 0, 1
+        share = Fraction(0)
         for a, b, p in self.plans_of(account):
             start, end = max(a, lo, period[0]), min(b, hi, period[1])
             if p is plan and start < end:
-                part, denominator = plan._share(start, end, period_span)
-                numerator += part
-        return Fraction(allowance.quantity) * numerator / denominator
+                share += Fraction(*self.part_share(account, plan, period, start, end))
+        return Fraction(allowance.quantity) * share
 
     def pool(
         self, account: str, plan: Plan, index: int, period: tuple[int, int], within: tuple[int, int]

@@ -147,6 +147,11 @@ class _Dues:
     def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
 
+    def part_share(
+        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
+    ) -> tuple[int, int]:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
     def bases(self, accounts: Iterable[str]) -> list[tuple[Plan, Charge]]:
         """The bases (amounts at zero) of non-linear prices, due usage or not.
 
@@ -198,26 +203,26 @@ class _Dues:
         self, account: str, plan: Plan, meter_name: str, cycle: tuple[int, int], lo: int, hi: int
     ) -> list[Charge]:
         """The bases of the account-wide entries of ``meter_name`` over ``[lo, hi)``."""
-        cycle_span = _cycle_span(self.cycle_spans, cycle)
         regimes = self.regimes_of(plan, meter_name)
         bounds = regimes.bounds
-        shares: dict[int, tuple[PriceEntry, int, int, int, int]] = {}
+        shares: dict[int, tuple[PriceEntry, Fraction, int, int]] = {}
         index = max(bisect.bisect_right(bounds, lo) - 1, 0)
         while index < len(bounds) - 1 and bounds[index] < hi:
             r_lo, r_hi = max(bounds[index], lo), min(bounds[index + 1], hi)
             entry = regimes.base_entry(index)
             if entry is not None and r_lo < r_hi:
-                numerator, denominator = plan._share(r_lo, r_hi, cycle_span)
+                share = Fraction(*self.part_share(account, plan, cycle, r_lo, r_hi))
                 known = shares.get(id(entry))
                 if known is not None:
-                    numerator += known[1]
-                    r_lo = known[3]
-                shares[id(entry)] = (entry, numerator, denominator, r_lo, r_hi)
+                    share += known[1]
+                    r_lo = known[2]
+                shares[id(entry)] = (entry, share, r_lo, r_hi)
             index += 1
         out = []
-        for entry, numerator, denominator, s_lo, s_hi in shares.values():
+        for entry, share, s_lo, s_hi in shares.values():
             span = Span.from_us(s_lo, s_hi)
-            charge = self.base(account, plan, entry, None, span, cycle, (numerator, denominator))
+            ratio = (share.numerator, share.denominator)
+            charge = self.base(account, plan, entry, None, span, cycle, ratio)
             if charge is not None:
                 out.append(charge)
         return out
@@ -300,7 +305,7 @@ class _Dues:
                     cycle = plan.cycle.containing_us(p_lo)
                     cycle_span = _cycle_span(self.cycle_spans, cycle)
                     part = Span.from_us(p_lo, p_hi)
-                    share = plan._share(p_lo, p_hi, cycle_span)
+                    share = self.part_share(account, plan, cycle, p_lo, p_hi)
                     out.extend(
                         _new_charge(
                             account,

@@ -11,9 +11,10 @@ a cycle each covers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 
 from ._account_names import account_names
-from ._dues import _cycle_span
+from ._cycle_shares import CycleShares
 from ._earliest import NONE_YET, earliest_of
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
@@ -34,6 +35,7 @@ class _Coverage:
     start_us: int
     end_us: int
     cycle_spans: dict[tuple[int, int], Span]
+    period_shares: dict[tuple[str, int, int], CycleShares]  # see part_share
 
     def covered(
         self,
@@ -116,12 +118,25 @@ class _Coverage:
 
     def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
         """The part of ``cycle`` the account's ``plan`` covers in the span, as a ratio."""
-        cycle_span = _cycle_span(self.cycle_spans, cycle)
-        numerator, denominator = 0, 1
+        share = Fraction(0)
         for a, b in self.coverage(account, plan, cycle):
-            numerator_ab, denominator = plan._share(a, b, cycle_span)
-            numerator += numerator_ab
-        return numerator, denominator
+            share += Fraction(*self.part_share(account, plan, cycle, a, b))
+        return share.numerator, share.denominator
+
+    def part_share(
+        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
+    ) -> tuple[int, int]:
+        """The share of ``period`` that ``plan`` is due for over ``[start_us, end_us)``.
+
+        A part of one assignment of ``plan`` to ``account`` inside ``period`` (a cycle,
+        or an allowance's own period), counted once across the account's changes of
+        plan (`ratekit._cycle_shares`). O(log p) once the period's p parts are measured.
+        """
+        key = (account, *period)
+        shares = self.period_shares.get(key)
+        if shares is None:
+            shares = self.period_shares[key] = CycleShares(self.plans_of(account), period)
+        return shares.share(plan, start_us, end_us)
 
 
 def _refused(account: str, at_us: int, error: BadTimeError, records: object) -> BadTimeError:

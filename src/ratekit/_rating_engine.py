@@ -17,6 +17,7 @@ from fractions import Fraction
 from ._allowances import Period, _Allowances, crosses, own_cycles
 from ._charge_order import _charge_key, _row_key
 from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
+from ._cycle_shares import CycleShares
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _split, spend
 from ._dues import _exact as _decimal
@@ -94,6 +95,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                 }
         self.regimes: dict[tuple[int, str], _Regimes] = {}
         self.cycle_spans: dict[tuple[int, int], Span] = {}
+        # per account and period: the shares its plans are due for (see part_share)
+        self.period_shares: dict[tuple[str, int, int], CycleShares] = {}
         self.anomalies: list[Anomaly] = []
         self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
         self.owned: dict[tuple[str, str], list[Share]] = {}  # shares, for minimums
