@@ -186,7 +186,10 @@ class Plan:
       days over the cycle's local days, in ``tz``, by default the cycle's timezone; a day
       counts for the part of the cycle that holds its last instant, as in
       [`ratekit.cycles.prorate()`][ratekit.cycles.prorate]).
-      The denominator is always the whole cycle.
+      The denominator is always the whole cycle. Across a change to a plan that counts
+      otherwise (days in another zone, or seconds), the cycle is counted once: at the
+      change, the further of the two plans' counts (see docs/pricing.md, "A change
+      between plans that count days differently"), so the shares add up to one cycle.
     - ``tz``: the plan's timezone (None: its cycle's), whose local days ``"days"``
       proration counts and in which a comparison prints its invoices; in any form a
       cycle takes (an IANA name, a fixed offset written ``"UTC+05:45"``, a
