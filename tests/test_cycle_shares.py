@@ -396,3 +396,47 @@ def test_law_the_shares_of_a_cycle_are_counted_once_across_changes(
             split[charge.plan, charge.cycle.start_us] += Fraction(charge.quantity)
     for key in whole.keys() | split.keys():
         assert abs(whole[key] - split[key]) <= 2 * len(parts) * ROUNDED, key
+
+
+DAILY = rk.cycles.daily(tz="UTC")
+DAY_PLANS = {
+    tz: _plan(f"d-{tz or 'seconds'}", tz, "seconds" if tz is None else "days", DAILY, fee=24)
+    for tz in COUNTS
+}
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@given(
+    changes=st.lists(
+        st.tuples(st.integers(1, 3 * 24 * 60 - 1), st.sampled_from(COUNTS)), min_size=1, max_size=5
+    ),
+    watermarks=st.lists(st.integers(1, 4 * 24 * 60), max_size=5),
+)
+def test_law_the_raters_statements_add_up_to_rate_across_changes_of_zone(
+    changes: list[tuple[int, str | None]], watermarks: list[int]
+) -> None:
+    # Daily cycles in UTC, plans counting days in random zones (or seconds) told with
+    # assign() at random minutes, stated at random watermarks and restored from a
+    # snapshot after each statement: the lines add up to one batch rate() of the set.
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    first = rk.Assignment("acme", DAY_PLANS["UTC"])
+    rater = rk.Rater([first], [VM], start=start)
+    held: tuple[rk.Assignment, ...] = (first,)
+    for minute, tz in sorted(dict(changes).items()):
+        at = start + dt.timedelta(minutes=minute)
+        held = rater.assign(rk.Assignment("acme", DAY_PLANS[tz], start=at))
+    stream: dict[object, Fraction] = defaultdict(Fraction)
+    watermark = start
+    for minutes in [*sorted(watermarks), 4 * 24 * 60]:
+        watermark = start + dt.timedelta(minutes=minutes)
+        for line in rater.statement(watermark).lines:
+            stream[line.plan, line.cycle.start_us] += Fraction(line.amount)
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), held, [VM])
+    batch: dict[object, Fraction] = defaultdict(Fraction)
+    rating = rk.rate([], held, span=rk.Span(start, watermark), meters=[VM], as_of=watermark)
+    for charge in rating.charges:
+        batch[charge.plan, charge.cycle.start_us] += Fraction(charge.amount)
+    assert {k: v for k, v in stream.items() if v} == {k: v for k, v in batch.items() if v}
+    for day in {cycle for _, cycle in batch}:
+        assert sum(v for (_, cycle), v in batch.items() if cycle == day) <= 24 + Fraction(1, 10**50)
