@@ -72,7 +72,8 @@ class CycleShares:
         ]
         self._starts = [a for a, _, _ in self._parts]
         # Plans that count alike need no chain: each part's own share is its share.
-        self._alike = len({_counts(plan) for _, _, plan in self._parts}) <= 1
+        plans = {id(plan): plan for _, _, plan in self._parts}
+        self._alike = len(plans) <= 1 or len({_counts(plan) for plan in plans.values()}) == 1
         self._at_start: list[Fraction] = []
         if self._alike:
             return

@@ -118,8 +118,11 @@ class _Coverage:
 
     def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
         """The part of ``cycle`` the account's ``plan`` covers in the span, as a ratio."""
+        parts = self.coverage(account, plan, cycle)
+        if len(parts) == 1:
+            return self.part_share(account, plan, cycle, *parts[0])
         share = Fraction(0)
-        for a, b in self.coverage(account, plan, cycle):
+        for a, b in parts:
             share += Fraction(*self.part_share(account, plan, cycle, a, b))
         return share.numerator, share.denominator
 
