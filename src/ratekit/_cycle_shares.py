@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
+from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
+from ._decimals import CONTEXT, ONE, tidy
 from ._zones import zone_key
 from .spans import Span
 
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     from .pricebook import Plan
 
 __all__ = ["CycleShares"]
+
+_PLACES: Final = Decimal("1e-60")
 
 
 def _counts(plan: Plan) -> object:
@@ -99,6 +103,14 @@ class CycleShares:
             return self._at_start[following]  # a change: the further of both counts
         return max(self._at_start[index], self._elapsed(self._parts[index][2], at_us))
 
+    def _part(self, plan: Plan, start_us: int, end_us: int) -> int | None:
+        """The index of the part of ``plan`` holding ``[start_us, end_us)``, if one does."""
+        index = bisect.bisect_right(self._starts, start_us) - 1
+        if index < 0:
+            return None
+        _, b, held = self._parts[index]
+        return index if held is plan and end_us <= b else None
+
     def share(self, plan: Plan, start_us: int, end_us: int) -> tuple[int, int]:
         """The share of the period ``plan`` is due for over ``[start_us, end_us)``.
 
@@ -108,11 +120,31 @@ class CycleShares:
         """
         if start_us >= end_us:
             return 0, 1
-        if not self._alike:
-            index = bisect.bisect_right(self._starts, start_us) - 1
-            if index >= 0:
-                _, b, held = self._parts[index]
-                if held is plan and end_us <= b:
-                    share = self._position(index, end_us) - self._position(index, start_us)
-                    return share.numerator, share.denominator
-        return plan._share(start_us, end_us, self._period)
+        index = None if self._alike else self._part(plan, start_us, end_us)
+        if index is None:
+            return plan._share(start_us, end_us, self._period)
+        share = self._position(index, end_us) - self._position(index, start_us)
+        return share.numerator, share.denominator
+
+    def quantity(self, plan: Plan, start_us: int, end_us: int) -> Decimal | None:
+        """`share` as a charge's quantity, where plans count otherwise; else None.
+
+        The positions at both ends, each rounded to 60 decimal places, less one another:
+        so the quantities of a period's parts add up exactly as their positions do, to 1
+        at most. (Each share rounded on its own, a plan's parts of 1/31 pushed on by
+        another plan's count and the rest could add up to 1.000...01.) Where plans count
+        alike, the share is rounded on its own (None), as it always was.
+        """
+        index = None if self._alike or start_us >= end_us else self._part(plan, start_us, end_us)
+        if index is None:
+            return None
+        end = _rounded(self._position(index, end_us))
+        return tidy(CONTEXT.subtract(end, _rounded(self._position(index, start_us))))
+
+
+def _rounded(position: Fraction) -> Decimal:
+    """``position`` (in [0, 1]) rounded to 60 decimal places: exact, and monotone."""
+    if position >= 1:
+        return ONE
+    value = CONTEXT.divide(Decimal(position.numerator), Decimal(position.denominator))
+    return value.quantize(_PLACES, context=CONTEXT)

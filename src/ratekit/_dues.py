@@ -152,6 +152,11 @@ class _Dues:
     ) -> tuple[int, int]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
 
+    def part_quantity(
+        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
+    ) -> Decimal | None:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
     def bases(self, accounts: Iterable[str]) -> list[tuple[Plan, Charge]]:
         """The bases (amounts at zero) of non-linear prices, due usage or not.
 
@@ -205,24 +210,27 @@ class _Dues:
         """The bases of the account-wide entries of ``meter_name`` over ``[lo, hi)``."""
         regimes = self.regimes_of(plan, meter_name)
         bounds = regimes.bounds
-        shares: dict[int, tuple[PriceEntry, Fraction, int, int]] = {}
+        shares: dict[int, tuple[PriceEntry, Fraction, Decimal | None, int, int]] = {}
         index = max(bisect.bisect_right(bounds, lo) - 1, 0)
         while index < len(bounds) - 1 and bounds[index] < hi:
             r_lo, r_hi = max(bounds[index], lo), min(bounds[index + 1], hi)
             entry = regimes.base_entry(index)
             if entry is not None and r_lo < r_hi:
                 share = Fraction(*self.part_share(account, plan, cycle, r_lo, r_hi))
+                quantity = self.part_quantity(account, plan, cycle, r_lo, r_hi)
                 known = shares.get(id(entry))
                 if known is not None:
                     share += known[1]
-                    r_lo = known[2]
-                shares[id(entry)] = (entry, share, r_lo, r_hi)
+                    if quantity is not None and known[2] is not None:
+                        quantity = _ADD(quantity, known[2])
+                    r_lo = known[3]
+                shares[id(entry)] = (entry, share, quantity, r_lo, r_hi)
             index += 1
         out = []
-        for entry, share, s_lo, s_hi in shares.values():
+        for entry, share, quantity, s_lo, s_hi in shares.values():
             span = Span.from_us(s_lo, s_hi)
             ratio = (share.numerator, share.denominator)
-            charge = self.base(account, plan, entry, None, span, cycle, ratio)
+            charge = self.base(account, plan, entry, None, span, cycle, ratio, quantity=quantity)
             if charge is not None:
                 out.append(charge)
         return out
@@ -249,8 +257,14 @@ class _Dues:
         span: Span,
         cycle: tuple[int, int],
         share: tuple[int, int],
+        *,
+        quantity: Decimal | None = None,
     ) -> Charge | None:
-        """The base of ``entry`` for ``account`` in ``cycle``, prorated by ``share``."""
+        """The base of ``entry`` for ``account`` in ``cycle``, prorated by ``share``.
+
+        ``quantity``: the share as the charge's quantity, where it is not ``share``
+        rounded on its own (`part_quantity`).
+        """
         cycle_span = _cycle_span(self.cycle_spans, cycle)
         try:
             at_zero = priced(
@@ -271,7 +285,7 @@ class _Dues:
             resource,
             span,
             cycle_span,
-            _prorate(ONE, share),
+            _prorate(ONE, share) if quantity is None else quantity,
             "cycle",
             _prorate(at_zero, share),
             plan.currency,
@@ -306,6 +320,9 @@ class _Dues:
                     cycle_span = _cycle_span(self.cycle_spans, cycle)
                     part = Span.from_us(p_lo, p_hi)
                     share = self.part_share(account, plan, cycle, p_lo, p_hi)
+                    quantity = self.part_quantity(account, plan, cycle, p_lo, p_hi)
+                    if quantity is None:
+                        quantity = _prorate(ONE, share)
                     out.extend(
                         _new_charge(
                             account,
@@ -313,7 +330,7 @@ class _Dues:
                             None,
                             part,
                             cycle_span,
-                            _prorate(ONE, share),
+                            quantity,
                             "cycle",
                             _prorate(fee.amount, share),
                             plan.currency,

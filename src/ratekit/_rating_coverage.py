@@ -11,6 +11,7 @@ a cycle each covers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from fractions import Fraction
 
 from ._account_names import account_names
@@ -140,6 +141,16 @@ class _Coverage:
         if shares is None:
             shares = self.period_shares[key] = CycleShares(self.plans_of(account), period)
         return shares.share(plan, start_us, end_us)
+
+    def part_quantity(
+        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
+    ) -> Decimal | None:
+        """`part_share` as a charge's quantity where the plans count otherwise, else None.
+
+        Rounded so that a plan's quantities of a period add up to 1 at most (see
+        `ratekit._cycle_shares.CycleShares.quantity`); asked after `part_share`.
+        """
+        return self.period_shares[account, *period].quantity(plan, start_us, end_us)
 
 
 def _refused(account: str, at_us: int, error: BadTimeError, records: object) -> BadTimeError:
