@@ -22,6 +22,11 @@ The outgoing plan is due for the day of its own zone that ended while it was in 
 (1 of 31); the incoming plan for the rest (30 of 31), not for the UTC day of 1 March,
 whose first ten hours that Kiritimati day already counted.
 
+A charge's amount is prorated by its exact share. Its quantity (the share as a Decimal)
+is, across plans that count otherwise, the positions at its ends each rounded to 60
+decimal places, less one another, so that the quantities of a cycle add up to 1 at
+most exactly; where plans count alike, each share is rounded on its own, as it was.
+
 The rule follows what billing systems that prorate by days do, where there is one
 calendar: "days used before the upgrade" are the old plan's and the remaining days of
 the period the new plan's, each day charged once (Lago, "Upgrades and downgrades",
