@@ -157,6 +157,21 @@ def test_lord_howes_half_hour_of_dst_moves_the_day_a_change_falls_in() -> None:
     ]
 
 
+def test_plans_billing_monthly_in_their_own_zones_count_the_change_once() -> None:
+    # Plan a bills months of Kiritimati (its March: 28 February 10:00Z..31 March 10:00Z),
+    # b months of UTC, each counting its cycle's zone's days, fees of 31. At 1 March
+    # 11:00Z, a has counted Kiritimati's midnight of 1 March 10:00Z: 1 of the 31 days of
+    # its March, 1.00. In b's March, a's count at 11:00Z is that same midnight, 1 of 31,
+    # and b's none: b is due from 1/31, 30.00 (before: UTC's 31 days, 31.00, with the
+    # first ten hours of 1 March in a Kiritimati day and a UTC day both due).
+    a = _plan("a", None, cycle=rk.cycles.monthly(tz=KIRITIMATI))
+    b = _plan("b", None)
+    due = _rate(
+        [(a, None), (b, "2026-03-01T11:00:00Z")], rk.Span("2026-02-28T10:00:00Z", MARCH.end)
+    )
+    assert due == [("fee", "a", Decimal(1)), ("fee", "b", Decimal(30))]
+
+
 def test_several_changes_in_one_cycle_add_up_to_its_fee() -> None:
     # UTC, Kiritimati from 1 March 05:00Z, Pago Pago from 10 March 10:30Z, UTC again from
     # 20 March 10:45Z. Positions: at 05:00Z, UTC 0 and Kiritimati 0: 0. At 10 March
