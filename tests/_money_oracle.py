@@ -3,7 +3,11 @@
 It knows only what docs/pricing.md and docs/invoices.md promise for one account billed
 over whole monthly cycles (UTC), under one plan or a change of plan inside the span:
 
-- each plan's part of a cycle is prorated by its seconds over the whole cycle's;
+- each plan's part of a cycle is prorated by its seconds over the whole cycle's, or by
+  whole UTC days; across a change between plans that count otherwise, the cycle is
+  counted once: its position at an instant is the furthest count of a plan in force
+  up to it (so at a change, the further of both), and a part is due for the position at
+  its end less the one at its start;
 - a billing cycle's allowance of a meter is prorated to the part, and the part's usage
   takes from it in time order (positive quantities only);
 - a per-unit price prices each billable quantity; graduated tiers price the part's
@@ -21,7 +25,7 @@ over whole monthly cycles (UTC), under one plan or a change of plan inside the s
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -146,6 +150,20 @@ def prorate(plan: OraclePlan, start: int, end: int, cycle: tuple[int, int]) -> F
     return Fraction(ends * DAY, hi - lo)
 
 
+def position(
+    parts: Sequence[tuple[OraclePlan, int, int]], cycle: tuple[int, int], at: int
+) -> Fraction:
+    """Where ``cycle`` is at ``at``, counted once across the plans of ``parts``.
+
+    The furthest share of the cycle elapsed by the count of a plan in force at an instant
+    up to ``at`` (the closed ends of its part): a count grows with time, so each part is
+    tried at its end, or at ``at``.
+    """
+    lo = cycle[0]
+    counts = (prorate(plan, lo, min(end, at), cycle) for plan, start, end in parts if start <= at)
+    return max(counts, default=Fraction(0))
+
+
 def in_time(
     rows: Sequence[tuple[str, int, int, Fraction]], meter: str, start: int, end: int
 ) -> list[Fraction]:
@@ -183,16 +201,21 @@ def _meter(  # noqa: PLR0917 - the oracle's plain arguments
     window: tuple[int, int],
     cycle: tuple[int, int],
     rows: Sequence[tuple[str, int, int, Fraction]],
+    shares: Callable[[int, int], Fraction],
 ) -> None:
-    """Add one meter's base and usage in one plan's ``part`` of the rated ``window``."""
+    """Add one meter's base and usage in one plan's ``part`` of the rated ``window``.
+
+    ``shares(start, end)``: the share of the cycle the plan is due for over a span of
+    its part (see `position`).
+    """
     (start, end), (wlo, whi) = part, window
     entry, unit, tiers, volume = plan.prices[meter]
-    share = prorate(plan, max(start, wlo), min(end, whi), cycle)
+    share = shares(max(start, wlo), min(end, whi))
     base = Fraction(0) if unit is not None else tiered(tiers, volume, Fraction(0))
     if base:
         _add(exact, ("fee", entry), plan.name, base * share)
     allowance = plan.allowances.get(meter, Fraction(0))
-    pre = prorate(plan, start, min(end, wlo), cycle)
+    pre = shares(start, min(end, wlo))
     before = net(in_time(rows, meter, start, min(end, wlo)), allowance * pre)
     mine = in_time(rows, meter, max(start, wlo), min(end, whi))
     if not mine:
@@ -226,14 +249,20 @@ def invoice(
     q, mode = latest.quantum, latest.rounding
     exact: Exact = {}
     minimums: list[tuple[OraclePlan, Fraction]] = []
+
+    def shares(start: int, end: int) -> Fraction:
+        if end <= start:
+            return Fraction(0)
+        return position(parts, cycle, end) - position(parts, cycle, start)
+
     for plan, start, end in parts:
         if max(start, wlo) >= min(end, whi):
             continue
-        share = prorate(plan, max(start, wlo), min(end, whi), cycle)
+        share = shares(max(start, wlo), min(end, whi))
         for fee_id, amount in plan.fees:
             _add(exact, ("fee", fee_id), plan.name, amount * share)
         for meter in plan.prices:
-            _meter(exact, plan, meter, (start, end), (wlo, whi), cycle, rows)
+            _meter(exact, plan, meter, (start, end), (wlo, whi), cycle, rows, shares)
         minimums.append((plan, share))
     lines = {key: round_on(sum(v.values(), Fraction(0)), q, mode) for key, v in exact.items()}
     bases = {("fee", entry) for plan, _, _ in parts for entry, _, _, _ in plan.prices.values()}
