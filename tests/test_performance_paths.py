@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from random import Random
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from ratekit import _normalize
+from ratekit._decimals import CONTEXT
 from ratekit._instants import from_us
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -162,8 +164,12 @@ def test_summing_columns_is_summing_deltas_one_by_one(
     fast_ids: list[list[str] | None] = [None] * len(pieces)
     sums: list[Decimal | None] = [None] * len(pieces)
     ids: list[list[str] | None] = [None] * len(pieces)
-    assert metering._sum_columns(readings, pieces, end_us, fast_sums, fast_ids)
-    assert metering._sum_instant_deltas(readings, pieces, end_us, sums, ids) == []
+    # Both run in metering's context (`in_context`, as `meter()` and the rater call
+    # them): the built-in sum takes its digits from it, where a caller's default of 28
+    # would round 0 + 1.0000000000000000000000000E+28 to 28 digits.
+    with decimal.localcontext(CONTEXT):
+        assert metering._sum_columns(readings, pieces, end_us, fast_sums, fast_ids)
+        assert metering._sum_instant_deltas(readings, pieces, end_us, sums, ids) == []
     assert [None if s is None else (str(s), s.as_tuple()) for s in fast_sums] == [
         None if s is None else (str(s), s.as_tuple()) for s in sums
     ]
