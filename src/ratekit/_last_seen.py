@@ -31,7 +31,14 @@ from ._ties import clean_order
 from .records import Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["closer", "closing_us", "compacted_closing", "placed_closing", "reach_us"]
+__all__ = [
+    "closer",
+    "closing_us",
+    "compacted_closing",
+    "placed_closing",
+    "reach_us",
+    "running_since",
+]
 
 Record = Event | Sample | Inventory
 
@@ -59,7 +66,7 @@ def reach_us(
 
     It closes each running resource of its scope that it does not list at the resource's
     last sign of life up to it, among all its kept records, metered or not
-    (`_running_since()`). A closing is not metered yet when the inventory is not known by
+    (`running_since()`). A closing is not metered yet when the inventory is not known by
     the watermark ``known_us``, or when a kept record of the resource not known by it
     moves it (``moving``: the resources with such records, say an event whose ``seq``
     orders it before the resource's events stamped before the inventory: they come after
@@ -98,10 +105,10 @@ def reach_us(
             continue
         kept = by_key.get(key, ())
         state = states.get(key)
-        found = [_running_since(key, kept, before, state, at_us)]
+        found = [running_since(key, kept, before, state, at_us)]
         if metered:
             known = [r for r in kept if known_by(r, known_us)]
-            was = _running_since(key, known, before, state, at_us)
+            was = running_since(key, known, before, state, at_us)
             if was == found[0]:
                 continue  # metered where it stays
             found.append(was)
@@ -111,7 +118,7 @@ def reach_us(
     return reach
 
 
-def _running_since(
+def running_since(
     key: tuple[str, str],
     kept: Sequence[Record],
     before: Sequence[Inventory],
@@ -181,7 +188,7 @@ def _untie(marks: list[Event | Inventory], status: str, description: _FrozenDict
     Metering applies such events in an order where none is a duplicate when there is one
     (`ratekit._ties.clean_order`): a STOP and a START of a running resource are a
     restart, so it runs on. The status each tie starts from is the one the marks before
-    it leave, judged as `_running_since()` judges them (an inventory never stands inside
+    it leave, judged as `running_since()` judges them (an inventory never stands inside
     a tie: it comes after the events at its instant). O(m) but for the ties.
     """
     index = 0
@@ -205,7 +212,7 @@ def _untie(marks: list[Event | Inventory], status: str, description: _FrozenDict
 def _after(
     mark: Event | Inventory, status: str, description: _FrozenDict
 ) -> tuple[str, _FrozenDict]:
-    """The status and description after ``mark``, as `_running_since()` judges them."""
+    """The status and description after ``mark``, as `running_since()` judges them."""
     if type(mark) is not Event:
         return status, description  # what an inventory does is judged with its key
     description = apply_attributes(description, mark.attributes)

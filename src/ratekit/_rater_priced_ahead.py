@@ -19,15 +19,20 @@ Priced usage of such a resource is billed, and corrected once the record is read
 any usage a later record changes. Usage no entry prices is *withheld*: neither refused
 (the feed's door refuses the records whose usage batch refuses, so a statement must not
 fail on it) nor said as an ``"unpriced"`` anomaly, and not charged. The statement that
-reads the record rates whatever of it is left, as batch does.
+reads the record rates whatever of it is left, as batch does. Where such usage is an
+anomaly (``unpriced="anomaly"``), only what the record can take back is withheld
+(`Withheld.reaches()`): usage before the resource's last sign of life, or of a resource
+outside the inventory's ``where`` there, is said now, as batch says it; withheld, it
+could be compacted before any statement said it.
 """
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Container
+from collections.abc import Callable, Container, Mapping
 
 from ._inventory_scope import is_listed
+from ._last_seen import running_since
 from ._rater_book import known_by
 from .records import Event, Inventory
 
@@ -47,26 +52,55 @@ class Withheld(Container[tuple[str, str]]):
     n resources each.
     """
 
-    __slots__ = ("inventories", "known", "sequenced")
+    __slots__ = ("inventories", "known", "running", "sequenced")
 
     def __init__(
         self,
         inventories: list[Inventory],
         sequenced: dict[tuple[str, str], int],
-        known: typing.Callable[[tuple[str, str]], int | None],
+        known: Callable[[tuple[str, str]], int | None],
+        running: Callable[[Inventory, tuple[str, str]], tuple[int, Mapping[str, object]] | None],
     ) -> None:
         self.inventories = inventories
         self.sequenced = sequenced
         self.known = known
+        self.running = running
 
     def __contains__(self, key: object) -> bool:
         account, resource = typing.cast("tuple[str, str]", key)
+        if any(self._unlisted(inventory, account, resource) for inventory in self.inventories):
+            return True  # it may close the resource back (its where aside)
+        return self._reordered(account, resource)
+
+    def reaches(self, key: tuple[str, str], end_us: int) -> bool:
+        """Whether a record fed ahead may take back ``key``'s usage up to ``end_us``.
+
+        An inventory not listing the resource closes it at its last sign of life up to
+        the inventory (`_last_seen.running_since()`), where the inventory's ``where``
+        covers its description then: usage up to that instant stays. An event reordered
+        by its ``seq``: any of it (as `__contains__`). O(i (k log k)) for i inventories
+        and k kept records of the resource.
+        """
+        account, resource = key
         for inventory in self.inventories:
-            accounts = inventory.accounts
-            if (accounts is None or account in accounts) and not is_listed(
-                inventory.resources, account, resource
-            ):
-                return True  # it may close the resource back (its where aside)
+            if self._unlisted(inventory, account, resource):
+                closing = self.running(inventory, key)
+                if (
+                    closing is not None
+                    and end_us > closing[0]
+                    and inventory.covers(account, resource, closing[1])
+                ):
+                    return True
+        return self._reordered(account, resource)
+
+    @staticmethod
+    def _unlisted(inventory: Inventory, account: str, resource: str) -> bool:
+        accounts = inventory.accounts
+        return (accounts is None or account in accounts) and not is_listed(
+            inventory.resources, account, resource
+        )
+
+    def _reordered(self, account: str, resource: str) -> bool:
         least = self.sequenced.get((account, resource))
         if least is None:
             return False
@@ -108,4 +142,16 @@ def withheld(rater: Rater, as_of_us: int) -> Container[tuple[str, str]]:
             found.append(compacted)
         return max(found, default=None)
 
-    return Withheld(inventories, sequenced, known)
+    kept, states = rater._inventories, rater._reach.states
+
+    def running(
+        inventory: Inventory, key: tuple[str, str]
+    ) -> tuple[int, Mapping[str, object]] | None:
+        at_us = inventory.at_us
+        before = sorted(
+            (i for i in kept if type(i) is Inventory and i.at_us < at_us and i is not inventory),
+            key=lambda i: i.at_us,
+        )
+        return running_since(key, by_key.get(key, ()), before, states.get(key), at_us)
+
+    return Withheld(inventories, sequenced, known, running)

@@ -5,12 +5,15 @@ assignment names is an [`UnpricedUsageError`][ratekit.UnpricedUsageError]; an as
 account's usage where it has no plan (before its first assignment, in a gap, after its
 last) is an ``"unpriced"`` anomaly; usage no entry of its plan prices is either, as the
 plan's ``unpriced`` says. Usage of a resource in ``withheld`` (the streaming rater's: a
-record fed ahead of its watermark may take that usage away) is neither: not charged,
-and nothing is said of it yet.
+record fed ahead of its watermark may take that usage away) is neither where it would
+be an error: not charged, and nothing is said of it yet. Where it would be an anomaly,
+only the part such a record can take back is withheld (`Narrowed`): what stays is said,
+as batch says it, so that no anomaly is left unsaid once its cycle is compacted.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Container
 from decimal import Decimal
 
@@ -20,7 +23,16 @@ from .errors import UnpricedUsageError
 from .pricebook import Plan
 from .usage import UsageRow
 
-__all__ = ["_Unpriced"]
+__all__ = ["Narrowed", "_Unpriced"]
+
+
+@typing.runtime_checkable
+class Narrowed(typing.Protocol):
+    """A ``withheld`` container that also tells which of a resource's usage is withheld."""
+
+    def reaches(self, key: tuple[str, str], end_us: int) -> bool:
+        """Whether usage of ``key`` (a resource) up to ``end_us`` may be taken back."""
+        ...
 
 
 class _Unpriced:
@@ -41,9 +53,9 @@ class _Unpriced:
         the account, the resource, the span, the quantity and the account's assignments.
         Nothing under ``quiet``, nor for a resource in ``withheld``.
         """
-        if self.quiet or (row.account, row.resource) in self.withheld:
-            return
         items = self.assignments.get(row.account) if self.default is None else None
+        if self.quiet or self._withheld(row, end, said=bool(items)):
+            return
         if not items:
             raise UnpricedUsageError(
                 f"usage of meter {row.meter!r} by account {row.account!r} (resource "
@@ -72,7 +84,7 @@ class _Unpriced:
         ``"unpriced"`` anomaly, not charged. Nothing under ``quiet``, nor for a resource
         in ``withheld``.
         """
-        if self.quiet or (row.account, row.resource) in self.withheld:
+        if self.quiet or self._withheld(row, end, said=plan.unpriced != "error"):
             return
         message = (
             f"usage of meter {row.meter!r} by account {row.account!r} (resource "
@@ -95,3 +107,17 @@ class _Unpriced:
                 start,
             )
         )
+
+    def _withheld(self, row: UsageRow, end: int, *, said: bool) -> bool:
+        """Whether ``row``'s usage up to ``end`` is withheld (see the module).
+
+        Where it would be an error (not ``said``), whenever a record fed ahead may take it
+        back: a statement must not fail on usage batch never makes. Where it would be an
+        anomaly, only what such a record reaches (`Narrowed`): the rest is said now, as
+        batch says it (withheld, it could be compacted before any statement said it).
+        """
+        key = (row.account, row.resource)
+        if key not in self.withheld:
+            return False
+        held = self.withheld
+        return not said or not isinstance(held, Narrowed) or held.reaches(key, end)
