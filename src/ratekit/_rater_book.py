@@ -290,18 +290,7 @@ class Book:
             rows_of = list(self.rows[key])
             for index, row in places:
                 before = rows_of[index]
-                rows_of[index] = _new_row(
-                    before.account,
-                    before.meter,
-                    before.resource,
-                    before.span,
-                    before.cycle,
-                    _tidy(CONTEXT.add(before.quantity, row.quantity)),
-                    before.unit,
-                    before.description,  # type: ignore[arg-type]
-                    _joined_ids(before.record_ids, row.record_ids),
-                    ordered=True,
-                )
+                rows_of[index] = _joined(before, before.span, before, row)
             self.rows[key] = tuple(rows_of)
         return True
 
@@ -361,18 +350,8 @@ class Book:
                     out_new.append(row)
                     continue
                 joined.add(index)
-                old[index] = _new_row(
-                    row.account,
-                    row.meter,
-                    row.resource,
-                    Span.from_us(before.span.start_us, row.span.end_us),
-                    row.cycle,
-                    _tidy(CONTEXT.add(before.quantity, row.quantity)),
-                    row.unit,
-                    row.description,  # type: ignore[arg-type]
-                    _joined_ids(before.record_ids, row.record_ids),
-                    ordered=True,
-                )
+                span = Span.from_us(before.span.start_us, row.span.end_us)
+                old[index] = _joined(row, span, before, row)
             for meter_name, index in ends.items():
                 if index in joined or meter_name in timed or key not in quiet:
                     continue
@@ -446,6 +425,26 @@ def _straddled(  # noqa: PLR0917 - private plumbing of plain values
         ):
             return index
     return None
+
+
+def _joined(like: UsageRow, span: Span, before: UsageRow, row: UsageRow) -> UsageRow:
+    """``before`` and ``row``, of one meter, cycle and description, as one row over ``span``.
+
+    Their quantities added, their record ids in their one order (`_joined_ids()`); the
+    rest as ``like`` (one of the two: its very description object is kept).
+    """
+    return _new_row(
+        like.account,
+        like.meter,
+        like.resource,
+        span,
+        like.cycle,
+        _tidy(CONTEXT.add(before.quantity, row.quantity)),
+        like.unit,
+        like.description,  # type: ignore[arg-type]
+        _joined_ids(before.record_ids, row.record_ids),
+        ordered=True,
+    )
 
 
 def _joined_ids(held: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
