@@ -13,7 +13,6 @@ cycles from Monday 2 March 2026, prices per hour and per byte).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -21,18 +20,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._priced_records import (
+    DAILY,
+    METERS,
+    MONDAY,
+    SA,
+    SMALL,
+    at,
+    batch_refuses,
+    event,
+    rated,
+    sample,
+)
 
 import ratekit as rk
 from ratekit._decimals import exact_sum
 
-DAILY = rk.cycles.daily(tz="UTC")
-VM = rk.Meter("vm", "hour", rk.OnOff())
-EGRESS = rk.Meter("eg", "B", rk.Discrete())
-METERS = [VM, EGRESS]
-MONDAY = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
-SMALL = {"flavor": "small"}
-SA = {"flavor": "small", "zone": "a"}
-TWO_WEEKS = rk.Span(MONDAY, MONDAY + dt.timedelta(days=14))
 #: Small VMs in zone a cost 1 an hour; a byte of egress 1; nothing else is priced.
 ENTRIES = [
     rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA),
@@ -43,47 +46,16 @@ ONLY_SA = rk.Plan("p", "EUR", DAILY, ENTRIES)
 REPORTED = rk.Plan("p", "EUR", DAILY, ENTRIES, unpriced="anomaly")
 
 
-def _at(hours: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(hours=hours)
-
-
-def _event(  # noqa: PLR0917 - a record's fields, as rk.Event takes them
-    hours: float,
-    attributes: dict[str, object] | None,
-    name: str,
-    kind: str = "start",
-    seq: int | None = None,
-    resource: str = "v",
-) -> rk.Event:
-    return rk.Event("a", resource, _at(hours), attributes, kind=kind, id=name, seq=seq)  # type: ignore[arg-type]
-
-
-def _sample(hours: float, value: int, name: str, resource: str = "v") -> rk.Sample:
-    return rk.Sample("a", resource, "eg", _at(hours), value, id=name)
-
-
 def _closing(hours: float, name: str) -> rk.Inventory:
     """An inventory listing nothing, closing what it does not list at its last sign of life."""
-    return rk.Inventory(_at(hours), [], close="last_seen", id=name)
+    return rk.Inventory(at(hours), [], close="last_seen", id=name)
 
 
 def _lines(rater: rk.Rater, hours: float) -> tuple[Decimal, list[str]]:
     """What the statement at ``hours`` adds (its lines, summed), and its unpriced anomalies."""
-    statement = rater.statement(_at(hours))
+    statement = rater.statement(at(hours))
     unpriced = [a.message for a in statement.anomalies if a.kind == "unpriced"]
     return exact_sum(line.amount for line in statement.lines), unpriced
-
-
-def _batch(records: list[Any], plan: rk.Plan) -> rk.Rating:
-    return rk.rate(records, plan, span=TWO_WEEKS, meters=METERS)
-
-
-def _refuses(records: list[Any], plan: rk.Plan) -> bool:
-    try:
-        _batch(records, plan)
-    except rk.UnpricedUsageError:
-        return True
-    return False
 
 
 def test_a_closing_fed_ahead_takes_back_usage_a_statement_withholds() -> None:
@@ -92,8 +64,8 @@ def test_a_closing_fed_ahead_takes_back_usage_a_statement_withholds() -> None:
     # batch rate() runs v 0 h. The statements at 01:00 and 02:00 (which does not read a
     # record stamped at its watermark) meter v running 00:00..01:00 and 00:00..02:00
     # described by nothing: withheld, 0 each; the one at 03:00 reads the closing, 0.
-    both = [_event(0, None, "e0"), _closing(2, "i2")]
-    assert _batch(both, ONLY_SA).charges == ()
+    both = [event(0, None, "e0"), _closing(2, "i2")]
+    assert rated(both, ONLY_SA).charges == ()
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
     assert rater.feed(both).accepted == ("e0", "i2")
     assert [_lines(rater, hours) for hours in (1, 2, 3)] == [(Decimal(0), [])] * 3
@@ -108,11 +80,11 @@ def test_priced_usage_before_a_closing_fed_ahead_is_billed_and_what_no_entry_pri
     # 0.5 h x 1 = 0.5. The statement at 01:00 bills the priced 00:00..00:30, 0.5, and
     # withholds 00:30..01:00; the one at 03:00 reads the closing: nothing more.
     records = [
-        _event(0, SA, "e0"),
-        _event(0.5, {"flavor": "big"}, "u0", "update"),
+        event(0, SA, "e0"),
+        event(0.5, {"flavor": "big"}, "u0", "update"),
         _closing(2, "i2"),
     ]
-    assert exact_sum(c.amount for c in _batch(records, ONLY_SA).charges) == Decimal("0.5")
+    assert exact_sum(c.amount for c in rated(records, ONLY_SA).charges) == Decimal("0.5")
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
     assert rater.feed(records).accepted == ("e0", "u0", "i2")
     assert _lines(rater, 1) == (Decimal("0.5"), [])
@@ -126,8 +98,8 @@ def test_withheld_usage_is_said_once_the_closing_is_read_as_batch_says_it() -> N
     # and says 0.5 h over 00:00..00:30 unpriced. The statement at 01:00 bills the 3 B and
     # says nothing of v's hour (the closing may take it back, as it takes half of it);
     # the one at 03:00 says batch's words.
-    records = [_event(0, None, "e0"), _sample(0.5, 3, "s0"), _closing(2, "i2")]
-    batch = _batch(records, REPORTED)
+    records = [event(0, None, "e0"), sample(0.5, 3, "s0"), _closing(2, "i2")]
+    batch = rated(records, REPORTED)
     said = [a.message for a in batch.anomalies if a.kind == "unpriced"]
     assert said == [
         (
@@ -150,10 +122,10 @@ def test_an_event_fed_ahead_ordered_first_takes_back_usage_a_statement_withholds
     # March. The statements at 01:00 and 02:00 meter v small from 00:00: withheld, 0;
     # the one at 03:00 bills 02:00..03:00, 1; the rest of the day 21.
     records = [
-        _event(0, SMALL, "e0", seq=2),
-        _event(2, {"zone": "a"}, "u2", "update", seq=1),
+        event(0, SMALL, "e0", seq=2),
+        event(2, {"zone": "a"}, "u2", "update", seq=1),
     ]
-    day = [c.amount for c in _batch(records, ONLY_SA).charges if c.cycle.start == MONDAY]
+    day = [c.amount for c in rated(records, ONLY_SA).charges if c.cycle.start == MONDAY]
     assert day == [Decimal(22)]
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
     assert rater.feed(records).accepted == ("e0", "u2")
@@ -165,9 +137,9 @@ def test_an_unpriced_stretch_before_an_update_fed_ahead_is_refused_at_the_feed()
     # (no seq): batch rate() runs v small 00:00..02:00, which no entry prices, before the
     # UPDATE prices it, and refuses both. The feed refuses them too (the UPDATE alone
     # would open v as {'zone': 'a'}, unpriced as well): no statement meets the stretch.
-    start, update = _event(0, SMALL, "e0"), _event(2, {"zone": "a"}, "u2", "update")
+    start, update = event(0, SMALL, "e0"), event(2, {"zone": "a"}, "u2", "update")
     with pytest.raises(rk.UnpricedUsageError, match=r"'v', 2 hour\) over 2026-03-02T00:00:00Z"):
-        _batch([start, update], ONLY_SA)
+        rated([start, update], ONLY_SA)
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
     with pytest.raises(rk.UnpricedUsageError) as caught:
         rater.feed([start, update])
@@ -182,11 +154,11 @@ def test_a_closing_fed_ahead_that_cannot_close_the_resource_withholds_nothing() 
     # nothing of v: v described by nothing from 00:00 runs unpriced whatever comes, 24 h
     # a day, and the feed refuses it with either, as batch rate() refuses it.
     for inventory in (
-        rk.Inventory(_at(2), [("a", "v")], close="last_seen", id="i2"),
-        rk.Inventory(_at(2), [], close="last_seen", accounts=["b"], id="i2"),
+        rk.Inventory(at(2), [("a", "v")], close="last_seen", id="i2"),
+        rk.Inventory(at(2), [], close="last_seen", accounts=["b"], id="i2"),
     ):
-        records = [_event(0, None, "e0"), inventory]
-        assert _refuses(records, ONLY_SA)
+        records = [event(0, None, "e0"), inventory]
+        assert batch_refuses(records, ONLY_SA)
         rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
         with pytest.raises(rk.UnpricedUsageError, match=r"described by \{\}"):
             rater.feed(records)
@@ -226,11 +198,11 @@ def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inv
     kind, hours = spec[0], spec[1]
     if kind == "event":
         _, _, resource, what, attributes, seq = spec
-        return _event(hours, _ATTRIBUTES[attributes], f"e{number}", what, seq, resource)
+        return event(hours, _ATTRIBUTES[attributes], f"e{number}", what, seq, resource)
     if kind == "sample":
-        return _sample(hours, spec[3], f"s{number}", spec[2])
+        return sample(hours, spec[3], f"s{number}", spec[2])
     listed = [("a", resource) for resource in spec[2]] if spec[4] is None else []
-    return rk.Inventory(_at(hours), listed, close=spec[3], accounts=spec[4], id=f"i{number}")
+    return rk.Inventory(at(hours), listed, close=spec[3], accounts=spec[4], id=f"i{number}")
 
 
 @pytest.mark.property
@@ -272,7 +244,7 @@ def test_statements_before_records_fed_ahead_meet_no_unpriced_usage(
         for spec in specs:
             batch.append(_record(spec, number))
             number += 1
-        refused = _refuses([*taken, *batch], plan)
+        refused = batch_refuses([*taken, *batch], plan)
         try:
             feed = rater.feed(batch)
         except rk.UnpricedUsageError:
@@ -291,6 +263,6 @@ def test_statements_before_records_fed_ahead_meet_no_unpriced_usage(
     amount, words = _lines(rater, 24 * 14)
     billed.append(amount)
     said.update(words)
-    whole = _batch(taken, plan)
+    whole = rated(taken, plan)
     assert exact_sum(billed) == exact_sum(c.amount for c in whole.charges)
     assert {a.message for a in whole.anomalies if a.kind == "unpriced"} <= said

@@ -11,7 +11,6 @@ UTC cycles, prices per hour and per byte).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -19,43 +18,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._priced_records import (
+    BIG,
+    DAILY,
+    EGRESS,
+    MONDAY,
+    SMALL,
+    VM,
+    at,
+    event,
+    rated,
+    sample,
+    total,
+)
 
 import ratekit as rk
-from ratekit._decimals import exact_sum
-
-DAILY = rk.cycles.daily(tz="UTC")
-VM = rk.Meter("vm", "hour", rk.OnOff())
-EGRESS = rk.Meter("eg", "B", rk.Discrete())
-MONDAY = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
-SMALL = {"flavor": "small"}
-BIG = {"flavor": "big"}
-
-
-def _at(hours: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(hours=hours)
 
 
 def _plan(*entries: rk.PriceEntry) -> rk.Plan:
     return rk.Plan("p", "EUR", DAILY, list(entries))
-
-
-def _event(
-    hours: float,
-    attributes: dict[str, object] | None,
-    name: str,
-    kind: str = "start",
-    resource: str = "v",
-) -> rk.Event:
-    return rk.Event("a", resource, _at(hours), attributes, kind=kind, id=name)  # type: ignore[arg-type]
-
-
-def _sample(hours: float, value: int, name: str, resource: str = "v") -> rk.Sample:
-    return rk.Sample("a", resource, "eg", _at(hours), value, id=name)
-
-
-def _total(rater: rk.Rater, hours: float) -> Decimal:
-    """What the statement at ``hours`` adds (its lines, summed): billed since the last one."""
-    return exact_sum(line.amount for line in rater.statement(_at(hours)).lines)
 
 
 def _refused(rater: rk.Rater, batch: list[rk.Event | rk.Sample | rk.Inventory]) -> str:
@@ -67,9 +48,8 @@ def _refused(rater: rk.Rater, batch: list[rk.Event | rk.Sample | rk.Inventory]) 
 
 
 def _rate_refuses(records: list[rk.Event | rk.Sample | rk.Inventory], plan: rk.Plan) -> None:
-    span = rk.Span(MONDAY, _at(24 * 14))
     with pytest.raises(rk.UnpricedUsageError):
-        rk.rate(records, plan, span=span, meters=[VM, EGRESS])
+        rated(records, plan)
 
 
 def test_a_flag_is_not_judged_as_the_number_it_equals() -> None:
@@ -78,13 +58,13 @@ def test_a_flag_is_not_judged_as_the_number_it_equals() -> None:
     one = rk.PriceEntry("one", "vm", rk.PerUnit("1"), where={"size": 1})
     plan = _plan(one)
     rater = rk.Rater(plan, [VM], start=MONDAY)
-    first = _event(0, {"size": 1}, "e0")
+    first = event(0, {"size": 1}, "e0")
     assert rater.feed([first]).accepted == ("e0",)
-    flag = _event(1, {"size": True}, "e1", resource="w")
+    flag = event(1, {"size": True}, "e1", resource="w")
     assert "described by {'size': True}" in _refused(rater, [flag])
     _rate_refuses([first, flag], plan)
     # 00:00..05:00 at 1: 5 h x 1 = 5.
-    assert _total(rater, 5) == Decimal(5)
+    assert total(rater, 5) == Decimal(5)
 
 
 def test_a_sample_after_an_inventory_re_described_its_resource_is_refused() -> None:
@@ -94,17 +74,17 @@ def test_a_sample_after_an_inventory_re_described_its_resource_is_refused() -> N
         rk.PriceEntry("eg", "eg", rk.PerUnit("1"), where=SMALL),
     )
     rater = rk.Rater(plan, [VM, EGRESS], start=MONDAY)
-    first = [_event(0, SMALL, "e0"), _sample(0.5, 3, "s0")]
+    first = [event(0, SMALL, "e0"), sample(0.5, 3, "s0")]
     assert rater.feed(first).accepted == ("e0", "s0")
     # The inventory says v is big from 01:00 (no egress after it yet: priced).
-    listing = rk.Inventory(_at(1), {("a", "v"): BIG}, id="i0")
+    listing = rk.Inventory(at(1), {("a", "v"): BIG}, id="i0")
     assert rater.feed([listing]).accepted == ("i0",)
     # Egress at 02:00 is of a big resource, which no entry prices.
-    late = _sample(2, 5, "s1")
+    late = sample(2, 5, "s1")
     assert "described by {'flavor': 'big'}" in _refused(rater, [late])
     _rate_refuses([*first, listing, late], plan)
     # 00:00..05:00 VM: 5 h x 1 = 5; 3 B x 1 = 3; 8.
-    assert _total(rater, 5) == Decimal(8)
+    assert total(rater, 5) == Decimal(8)
 
 
 def test_a_start_running_into_a_window_no_entry_prices_is_refused() -> None:
@@ -113,13 +93,13 @@ def test_a_start_running_into_a_window_no_entry_prices_is_refused() -> None:
     weekdays = rk.windows.weekly(("Mon", "00:00"), ("Sat", "00:00"), tz="UTC")
     plan = _plan(rk.PriceEntry("weekdays", "vm", rk.PerUnit("1"), window=weekdays))
     rater = rk.Rater(plan, [VM], start=MONDAY)
-    start = _event(0, {"flavor": "small"}, "e0")
+    start = event(0, {"flavor": "small"}, "e0")
     assert "over 2026-03-07T00:00:00Z.." in _refused(rater, [start])
     _rate_refuses([start], plan)
     # Stopped on Friday at 12:00: Monday 00:00 to Friday 12:00, 108 h x 1 = 108.
-    stop = _event(24 * 4 + 12, None, "e1", kind="stop")
+    stop = event(24 * 4 + 12, None, "e1", kind="stop")
     assert rater.feed([start, stop]).accepted == ("e0", "e1")
-    assert _total(rater, 24 * 5) == Decimal(108)
+    assert total(rater, 24 * 5) == Decimal(108)
 
 
 def test_samples_of_a_meter_always_priced_do_not_hide_an_unpriced_start() -> None:
@@ -129,16 +109,16 @@ def test_samples_of_a_meter_always_priced_do_not_hide_an_unpriced_start() -> Non
         rk.PriceEntry("eg", "eg", rk.PerUnit("0.5")),
     )
     rater = rk.Rater(plan, [VM, EGRESS], start=MONDAY)
-    sample = _sample(0, 4, "s0")
-    assert rater.feed([sample]).accepted == ("s0",)
-    big = _event(1, BIG, "e1")
+    reading = sample(0, 4, "s0")
+    assert rater.feed([reading]).accepted == ("s0",)
+    big = event(1, BIG, "e1")
     assert "described by {'flavor': 'big'}" in _refused(rater, [big])
-    _rate_refuses([sample, big], plan)
+    _rate_refuses([reading, big], plan)
     # Unnamed attributes leave the flavor open: metered, refused too.
-    _refused(rater, [_event(1, None, "e2")])
-    assert rater.feed([_event(1, SMALL, "e3")]).accepted == ("e3",)
+    _refused(rater, [event(1, None, "e2")])
+    assert rater.feed([event(1, SMALL, "e3")]).accepted == ("e3",)
     # 01:00..05:00 small: 4 h x 1 = 4; 4 B x 0.5 = 2; 6.
-    assert _total(rater, 5) == Decimal(6)
+    assert total(rater, 5) == Decimal(6)
 
 
 def test_a_sample_after_its_resource_is_deleted_is_refused() -> None:
@@ -149,19 +129,19 @@ def test_a_sample_after_its_resource_is_deleted_is_refused() -> None:
         rk.PriceEntry("eg", "eg", rk.PerUnit("1"), where=SMALL),
     )
     rater = rk.Rater(plan, [VM, EGRESS], start=MONDAY)
-    after = [_sample(24 * 9, 1, "s0", resource="w"), _event(0, SMALL, "e0", "delete", "w")]
+    after = [sample(24 * 9, 1, "s0", resource="w"), event(0, SMALL, "e0", "delete", resource="w")]
     assert "described by {}" in _refused(rater, after)
     _rate_refuses(after, plan)
     # A delete fed late, before a sample kept, leaves that sample undescribed too.
-    kept = [_event(0, SMALL, "e1"), _sample(24, 2, "s1")]
+    kept = [event(0, SMALL, "e1"), sample(24, 2, "s1")]
     assert rater.feed(kept).accepted == ("e1", "s1")
-    late = _event(5, None, "e2", "delete")
+    late = event(5, None, "e2", "delete")
     assert "described by {}" in _refused(rater, [late])
     _rate_refuses([*kept, late], plan)
     # A delete after the sample is priced: the VM runs 00:00 to 25:00, 25 h x 1, and 2 B x
     # 1: 27.
-    assert rater.feed([_event(25, None, "e3", "delete")]).accepted == ("e3",)
-    assert _total(rater, 29) == Decimal(27)
+    assert rater.feed([event(25, None, "e3", "delete")]).accepted == ("e3",)
+    assert total(rater, 29) == Decimal(27)
 
 
 def test_a_late_stop_re_describing_before_a_restart_is_refused() -> None:
@@ -169,13 +149,13 @@ def test_a_late_stop_re_describing_before_a_restart_is_refused() -> None:
     # stop at 01:00 saying "big" makes the restart a big VM, which no entry prices.
     plan = _plan(rk.PriceEntry("small", "vm", rk.PerUnit("1"), where=SMALL))
     rater = rk.Rater(plan, [VM], start=MONDAY)
-    kept = [_event(0, SMALL, "e0"), _event(2, None, "e2", "stop"), _event(3, None, "e3")]
+    kept = [event(0, SMALL, "e0"), event(2, None, "e2", "stop"), event(3, None, "e3")]
     assert rater.feed(kept).accepted == ("e0", "e2", "e3")
-    stop = _event(1, BIG, "e1", "stop")
+    stop = event(1, BIG, "e1", "stop")
     assert "described by {'flavor': 'big'}" in _refused(rater, [stop])
     _rate_refuses([*kept, stop], plan)
     # 00:00..02:00 and 03:00..05:00 small: 4 h x 1 = 4.
-    assert _total(rater, 5) == Decimal(4)
+    assert total(rater, 5) == Decimal(4)
 
 
 def test_a_late_event_before_a_kept_partial_update_is_refused() -> None:
@@ -189,16 +169,16 @@ def test_a_late_event_before_a_kept_partial_update_is_refused() -> None:
     )
     rater = rk.Rater(plan, [VM], start=MONDAY)
     kept = [
-        _event(0, {"flavor": "big", "zone": "b"}, "e0"),
-        _event(2, {"zone": "b", "rack": 7}, "e2", "update"),
+        event(0, {"flavor": "big", "zone": "b"}, "e0"),
+        event(2, {"zone": "b", "rack": 7}, "e2", "update"),
     ]
     assert rater.feed(kept).accepted == ("e0", "e2")
-    late = _event(1, {"flavor": "small", "zone": "a"}, "e1", "update")
+    late = event(1, {"flavor": "small", "zone": "a"}, "e1", "update")
     message = _refused(rater, [late])
     assert "described by {'flavor': 'small', 'zone': 'b', 'rack': 7}" in message
     _rate_refuses([*kept, late], plan)
     # Refused: big in b 00:00..05:00, 5 h x 2 = 10.
-    assert _total(rater, 5) == Decimal(10)
+    assert total(rater, 5) == Decimal(10)
 
 
 _PLAN_ENTRIES = [
@@ -247,11 +227,11 @@ _RECORDS = st.one_of(
 def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inventory:
     kind, hours = spec[0], spec[1]
     if kind == "event":
-        return _event(hours, _ATTRIBUTES[spec[3]], f"e{number}", spec[2], spec[4])
+        return event(hours, _ATTRIBUTES[spec[3]], f"e{number}", spec[2], resource=spec[4])
     if kind == "sample":
-        return _sample(hours, spec[2], f"s{number}", spec[3])
+        return sample(hours, spec[2], f"s{number}", spec[3])
     described = _ATTRIBUTES[spec[2]] or {}
-    return rk.Inventory(_at(hours), {("a", spec[3]): described}, id=f"i{number}")
+    return rk.Inventory(at(hours), {("a", spec[3]): described}, id=f"i{number}")
 
 
 @pytest.mark.property
@@ -285,7 +265,7 @@ def test_no_later_statement_meets_usage_the_door_passed(
         for spec in specs:
             batch.append(_record(spec, number))
             number += 1
-        kept = min(r.at for r in batch) >= _at(watermark // 24 * 24)
+        kept = min(r.at for r in batch) >= at(watermark // 24 * 24)
         try:
             rater.feed(batch)
         except rk.UnpricedUsageError as error:
@@ -298,9 +278,9 @@ def test_no_later_statement_meets_usage_the_door_passed(
         else:
             taken += batch
         ahead = rk.Rater.restore(rater.snapshot(), plan, meters)
-        ahead.statement(_at(24 * 14))  # (never raises UnpricedUsageError)
+        ahead.statement(at(24 * 14))  # (never raises UnpricedUsageError)
         watermark = max(watermark, hours)
-        rater.statement(_at(watermark))
+        rater.statement(at(watermark))
 
 
 def test_a_delete_at_the_instant_of_a_start_an_inventory_and_a_stop_is_refused() -> None:
@@ -315,15 +295,15 @@ def test_a_delete_at_the_instant_of_a_start_an_inventory_and_a_stop_is_refused()
     meters = [VM, EGRESS]
     rater = rk.Rater(plan, meters, start=MONDAY)
     with pytest.raises(rk.UnpricedUsageError, match="would make every statement fail"):
-        rater.feed([_event(0, None, "e0")])
+        rater.feed([event(0, None, "e0")])
     taken: list[rk.Event | rk.Inventory] = [
-        _event(0, None, "e1"),
-        rk.Inventory(_at(0), {("a", "v"): SMALL}, id="i2"),
-        _event(0, None, "e3", "stop"),
+        event(0, None, "e1"),
+        rk.Inventory(at(0), {("a", "v"): SMALL}, id="i2"),
+        event(0, None, "e3", "stop"),
     ]
     rater.feed(taken)
-    rater.statement(_at(0))
-    delete = _event(0, None, "e4", "delete")
+    rater.statement(at(0))
+    delete = event(0, None, "e4", "delete")
     _rate_refuses([*taken, delete], plan)
     with pytest.raises(rk.UnpricedUsageError, match="would make every statement fail"):
         rater.feed([delete])
@@ -332,7 +312,7 @@ def test_a_delete_at_the_instant_of_a_start_an_inventory_and_a_stop_is_refused()
     assert "(resource 'v', 24 hour)" in message
     assert "described by {'flavor': 'small'}" in message
     # v ran no time: 0 h x 1 = 0.
-    assert _total(rater, 5) == Decimal(0)
+    assert total(rater, 5) == Decimal(0)
 
 
 def test_a_listing_of_a_resource_known_by_samples_alone_is_refused() -> None:
@@ -341,10 +321,10 @@ def test_a_listing_of_a_resource_known_by_samples_alone_is_refused() -> None:
     # listing v without attributes opens it there, described by nothing, unpriced.
     plan = _plan(_PLAN_ENTRIES[0], rk.PriceEntry("eg", "eg", rk.PerUnit("1")))
     rater = rk.Rater(plan, [VM, EGRESS], start=MONDAY)
-    sample = _sample(0, 1, "s0")
-    assert rater.feed([sample]).accepted == ("s0",)
-    listing = rk.Inventory(_at(2), {("a", "v"): {}}, id="i2")
+    reading = sample(0, 1, "s0")
+    assert rater.feed([reading]).accepted == ("s0",)
+    listing = rk.Inventory(at(2), {("a", "v"): {}}, id="i2")
     assert "described by {}" in _refused(rater, [listing])
-    _rate_refuses([sample, listing], plan)
+    _rate_refuses([reading, listing], plan)
     # Refused: 1 B x 1 = 1.
-    assert _total(rater, 6) == Decimal(1)
+    assert total(rater, 6) == Decimal(1)

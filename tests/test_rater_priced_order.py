@@ -12,7 +12,6 @@ the comments (daily UTC cycles from Monday 2 March 2026, prices per hour and per
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -20,18 +19,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._priced_records import (
+    BIG,
+    DAILY,
+    METERS,
+    MONDAY,
+    SA,
+    SMALL,
+    TWO_WEEKS,
+    at,
+    batch_refuses,
+    event,
+    sample,
+    total,
+)
 
 import ratekit as rk
-from ratekit._decimals import exact_sum
 
-DAILY = rk.cycles.daily(tz="UTC")
-VM = rk.Meter("vm", "hour", rk.OnOff())
-EGRESS = rk.Meter("eg", "B", rk.Discrete())
-METERS = [VM, EGRESS]
-MONDAY = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
-SMALL = {"flavor": "small"}
-BIG = {"flavor": "big"}
-SA = {"flavor": "small", "zone": "a"}
 #: Small VMs in zone a cost 1 an hour; nothing else is priced.
 ONLY_SA = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("sa", "vm", rk.PerUnit("1"), where=SA)])
 #: Small VMs in zone a cost 1 an hour, big ones in zone b 2.
@@ -46,30 +50,11 @@ SMALL_A_BIG_B = rk.Plan(
 )
 
 
-def _at(hours: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(hours=hours)
-
-
-def _event(
-    hours: float, attributes: dict[str, object] | None, name: str, kind: str = "start"
-) -> rk.Event:
-    return rk.Event("a", "v", _at(hours), attributes, kind=kind, id=name)  # type: ignore[arg-type]
-
-
-def _sample(hours: float, value: int, name: str) -> rk.Sample:
-    return rk.Sample("a", "v", "eg", _at(hours), value, id=name)
-
-
 def _listing(
     hours: float, listed: dict[str, object] | None, name: str, **options: Any
 ) -> rk.Inventory:
     resources = {} if listed is None else {("a", "v"): listed}
-    return rk.Inventory(_at(hours), resources, id=name, **options)
-
-
-def _total(rater: rk.Rater, hours: float) -> Decimal:
-    """What the statement at ``hours`` adds (its lines, summed): billed since the last one."""
-    return exact_sum(line.amount for line in rater.statement(_at(hours)).lines)
+    return rk.Inventory(at(hours), resources, id=name, **options)
 
 
 def _refused(rater: rk.Rater, batch: list[Any]) -> str:
@@ -84,7 +69,7 @@ def _refused(rater: rk.Rater, batch: list[Any]) -> str:
 
 def _rate_refuses(records: list[Any], plan: rk.Plan) -> None:
     with pytest.raises(rk.UnpricedUsageError):
-        rk.rate(records, plan, span=rk.Span(MONDAY, _at(24 * 14)), meters=METERS)
+        rk.rate(records, plan, span=TWO_WEEKS, meters=METERS)
 
 
 def test_a_delete_before_a_later_listing_is_refused() -> None:
@@ -92,13 +77,13 @@ def test_a_delete_before_a_later_listing_is_refused() -> None:
     # rater knows: nothing changes). A DELETE at 02:00 makes the listing open v anew at
     # 05:00, described by nothing, which no entry prices.
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
-    kept = [_event(0, SA, "e0"), _listing(5, {}, "i1")]
+    kept = [event(0, SA, "e0"), _listing(5, {}, "i1")]
     assert rater.feed(kept).accepted == ("e0", "i1")
-    delete = _event(2, None, "d2", "delete")
+    delete = event(2, None, "d2", "delete")
     assert "described by {}" in _refused(rater, [delete])
     _rate_refuses([*kept, delete], ONLY_SA)
     # Refused: v runs 00:00..06:00 small in zone a, 6 h x 1 = 6.
-    assert _total(rater, 6) == Decimal(6)
+    assert total(rater, 6) == Decimal(6)
 
 
 def test_a_listing_at_the_instant_of_a_closing_is_refused() -> None:
@@ -108,13 +93,13 @@ def test_a_listing_at_the_instant_of_a_closing_is_refused() -> None:
     # of an instant is present, so v is not closed and runs from 00:00 described by
     # nothing, which no entry prices (the property below found it).
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
-    kept = [_event(0, None, "e0"), _listing(0, None, "i0")]
+    kept = [event(0, None, "e0"), _listing(0, None, "i0")]
     assert rater.feed(kept).accepted == ("e0", "i0")
     listing = _listing(0, {}, "i1")
     assert "described by {}" in _refused(rater, [listing])
     _rate_refuses([*kept, listing], ONLY_SA)
     # Refused: v ran no time, 0.
-    assert _total(rater, 6) == Decimal(0)
+    assert total(rater, 6) == Decimal(0)
 
 
 def test_a_listing_after_a_closing_is_refused() -> None:
@@ -124,7 +109,7 @@ def test_a_listing_after_a_closing_is_refused() -> None:
     # prices (22 h to the day's end in batch). The property below found it, once its
     # inventories came at 02:00 as often as at 00:00.
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
-    kept = [_event(0, SA, "e0"), _listing(0, None, "i0")]
+    kept = [event(0, SA, "e0"), _listing(0, None, "i0")]
     assert rater.feed(kept).accepted == ("e0", "i0")
     listing = _listing(2, {}, "i2")
     message = _refused(rater, [listing])
@@ -135,11 +120,11 @@ def test_a_listing_after_a_closing_is_refused() -> None:
     fresh = rk.Rater(ONLY_SA, METERS, start=MONDAY)
     assert "described by {}" in _refused(fresh, [*kept, listing])
     # Refused: v ran no time, 0.
-    assert _total(rater, 6) == Decimal(0)
+    assert total(rater, 6) == Decimal(0)
     # Without the closing, the listing changes nothing of v: 00:00..06:00, 6 h x 1 = 6.
     known = rk.Rater(ONLY_SA, METERS, start=MONDAY)
     assert known.feed([kept[0], listing]).accepted == ("e0", "i2")
-    assert _total(known, 6) == Decimal(6)
+    assert total(known, 6) == Decimal(6)
 
 
 def test_a_stop_before_a_closing_at_the_last_sign_of_life_is_refused() -> None:
@@ -147,9 +132,9 @@ def test_a_stop_before_a_closing_at_the_last_sign_of_life_is_refused() -> None:
     # closes it at its last sign of life, 00:00: it ran no time, nothing to price. A STOP
     # at 05:00 is a later sign of life: big runs 00:00..05:00, which no entry prices.
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
-    kept = [_event(0, BIG, "e0"), _listing(10, None, "i1", close="last_seen")]
+    kept = [event(0, BIG, "e0"), _listing(10, None, "i1", close="last_seen")]
     assert rater.feed(kept).accepted == ("e0", "i1")
-    stop = _event(5, None, "x5", "stop")
+    stop = event(5, None, "x5", "stop")
     assert "(resource 'v', 5 hour)" in _refused(rater, [stop])
     _rate_refuses([*kept, stop], ONLY_SA)
     # So does a sample of a meter every plan prices (egress at 1 a byte, on the same
@@ -159,12 +144,12 @@ def test_a_stop_before_a_closing_at_the_last_sign_of_life_is_refused() -> None:
     )
     other = rk.Rater(both, METERS, start=MONDAY)
     assert other.feed(kept).accepted == ("e0", "i1")
-    sample = _sample(5, 3, "s5")
-    assert "(resource 'v', 5 hour)" in _refused(other, [sample])
-    _rate_refuses([*kept, sample], both)
+    reading = sample(5, 3, "s5")
+    assert "(resource 'v', 5 hour)" in _refused(other, [reading])
+    _rate_refuses([*kept, reading], both)
     # A sample after the inventory moves nothing: 3 B x 1 = 3.
-    assert other.feed([_sample(11, 3, "s11")]).accepted == ("s11",)
-    assert _total(other, 12) == Decimal(3)
+    assert other.feed([sample(11, 3, "s11")]).accepted == ("s11",)
+    assert total(other, 12) == Decimal(3)
 
 
 def test_a_listing_before_a_kept_partial_update_is_refused() -> None:
@@ -174,13 +159,13 @@ def test_a_listing_before_a_kept_partial_update_is_refused() -> None:
     # which no entry prices.
     plan = SMALL_A_BIG_B
     rater = rk.Rater(plan, METERS, start=MONDAY)
-    kept = [_event(0, SA, "e0"), _event(5, {"zone": "a"}, "u5", "update")]
+    kept = [event(0, SA, "e0"), event(5, {"zone": "a"}, "u5", "update")]
     assert rater.feed(kept).accepted == ("e0", "u5")
     listing = _listing(3, {"flavor": "big", "zone": "b"}, "i3")
     assert "described by {'flavor': 'big', 'zone': 'a'}" in _refused(rater, [listing])
     _rate_refuses([*kept, listing], plan)
     # Refused: small in a 00:00..06:00, 6 h x 1 = 6.
-    assert _total(rater, 6) == Decimal(6)
+    assert total(rater, 6) == Decimal(6)
 
 
 def test_an_inventory_closing_before_a_kept_listing_is_refused() -> None:
@@ -188,13 +173,13 @@ def test_an_inventory_closing_before_a_kept_listing_is_refused() -> None:
     # that changes nothing). An inventory of 03:00 listing nothing closes v there, and the
     # listing of 05:00 opens it anew described by {'flavor': 'small'} alone: unpriced.
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
-    kept = [_event(0, SA, "e0"), _listing(5, SMALL, "i5")]
+    kept = [event(0, SA, "e0"), _listing(5, SMALL, "i5")]
     assert rater.feed(kept).accepted == ("e0", "i5")
     closing = _listing(3, None, "i3")
     assert "described by {'flavor': 'small'}" in _refused(rater, [closing])
     _rate_refuses([*kept, closing], ONLY_SA)
     # Refused: 00:00..06:00, 6 h x 1 = 6.
-    assert _total(rater, 6) == Decimal(6)
+    assert total(rater, 6) == Decimal(6)
 
 
 def test_a_sample_after_a_closing_is_refused() -> None:
@@ -211,13 +196,13 @@ def test_a_sample_after_a_closing_is_refused() -> None:
         ],
     )
     rater = rk.Rater(plan, METERS, start=MONDAY)
-    kept = [_event(0, SMALL, "e0"), _sample(1, 1, "s1"), _listing(5, None, "i5")]
+    kept = [event(0, SMALL, "e0"), sample(1, 1, "s1"), _listing(5, None, "i5")]
     assert rater.feed(kept).accepted == ("e0", "s1", "i5")
-    after = _sample(6, 2, "s6")
+    after = sample(6, 2, "s6")
     assert "described by {}" in _refused(rater, [after])
     _rate_refuses([*kept, after], plan)
     # Refused: 00:00..05:00, 5 h x 1 = 5; 1 B x 1 = 1; 6.
-    assert _total(rater, 7) == Decimal(6)
+    assert total(rater, 7) == Decimal(6)
 
 
 def test_a_last_seen_closing_at_a_kept_samples_instant_is_refused() -> None:
@@ -236,13 +221,13 @@ def test_a_last_seen_closing_at_a_kept_samples_instant_is_refused() -> None:
         ],
     )
     rater = rk.Rater(plan, METERS, start=MONDAY)
-    kept = [_sample(0, 1, "s0"), _listing(0, SMALL, "i0")]
+    kept = [sample(0, 1, "s0"), _listing(0, SMALL, "i0")]
     assert rater.feed(kept).accepted == ("s0", "i0")
     closing = _listing(2, None, "i2", close="last_seen")
     assert "described by {}" in _refused(rater, [closing])
     _rate_refuses([*kept, closing], plan)
     # Refused: v small 00:00..03:00, 3 h x 3 = 9; 1 B x 1 = 1; 10.
-    assert _total(rater, 3) == Decimal(10)
+    assert total(rater, 3) == Decimal(10)
     # Closed at the snapshot's instant instead, after the sample: taken.
     assert rater.feed([_listing(4, None, "i4")]).accepted == ("i4",)
 
@@ -262,12 +247,12 @@ def test_a_last_seen_closing_at_the_instant_of_a_sample_of_its_batch_is_refused(
         ],
     )
     rater = rk.Rater(plan, METERS, start=MONDAY)
-    batch = [_event(0, SA, "e0"), _listing(2, None, "i1", close="last_seen"), _sample(0, 1, "s2")]
+    batch = [event(0, SA, "e0"), _listing(2, None, "i1", close="last_seen"), sample(0, 1, "s2")]
     _rate_refuses(batch, plan)
     assert "described by {}" in _refused(rater, batch)
     # Without the inventory: 00:00..03:00, 3 h x 1 = 3; 1 B x 1 = 1; 4.
     assert rater.feed([batch[0], batch[2]]).accepted == ("e0", "s2")
-    assert _total(rater, 3) == Decimal(4)
+    assert total(rater, 3) == Decimal(4)
 
 
 def test_a_sequenced_delete_placed_before_a_listing_is_refused() -> None:
@@ -277,15 +262,15 @@ def test_a_sequenced_delete_placed_before_a_listing_is_refused() -> None:
     # unpriced from 03:00 to 04:00.
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
     kept = [
-        rk.Event("a", "v", _at(1), SA, kind="start", id="e1", seq=2),
+        rk.Event("a", "v", at(1), SA, kind="start", id="e1", seq=2),
         _listing(3, SMALL, "i3"),
     ]
     assert rater.feed(kept).accepted == ("e1", "i3")
-    delete = rk.Event("a", "v", _at(4), kind="delete", id="d4", seq=1)
+    delete = rk.Event("a", "v", at(4), kind="delete", id="d4", seq=1)
     assert "described by {'flavor': 'small'}" in _refused(rater, [delete])
     _rate_refuses([*kept, delete], ONLY_SA)
     # Refused: small in a 01:00..06:00, 5 h x 1 = 5.
-    assert _total(rater, 6) == Decimal(5)
+    assert total(rater, 6) == Decimal(5)
 
 
 def test_a_sequenced_start_placed_before_a_listing_of_its_batch_is_refused() -> None:
@@ -297,8 +282,8 @@ def test_a_sequenced_start_placed_before_a_listing_of_its_batch_is_refused() -> 
     plan = SMALL_A_BIG_B
     rater = rk.Rater(plan, METERS, start=MONDAY)
     batch = [
-        rk.Event("a", "v", _at(4), {"flavor": "big", "zone": "b"}, kind="start", id="e4", seq=1),
-        rk.Event("a", "v", _at(1), SA, kind="start", id="e1", seq=2),
+        rk.Event("a", "v", at(4), {"flavor": "big", "zone": "b"}, kind="start", id="e4", seq=1),
+        rk.Event("a", "v", at(1), SA, kind="start", id="e1", seq=2),
         _listing(3, {}, "i3"),
     ]
     assert "described by {}" in _refused(rater, batch)
@@ -307,7 +292,7 @@ def test_a_sequenced_start_placed_before_a_listing_of_its_batch_is_refused() -> 
     # 01:00 takes effect at the instant of the one sequenced before it): 04:00..06:00,
     # 2 h x 1 = 2.
     assert rater.feed(batch[:2]).accepted == ("e4", "e1")
-    assert _total(rater, 6) == Decimal(2)
+    assert total(rater, 6) == Decimal(2)
 
 
 _PLAN_ENTRIES = [
@@ -351,19 +336,11 @@ _RECORDS = st.one_of(
 def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inventory:
     kind, hours = spec[0], spec[1]
     if kind == "event":
-        return _event(hours, _ATTRIBUTES[spec[3]], f"e{number}", spec[2])
+        return event(hours, _ATTRIBUTES[spec[3]], f"e{number}", spec[2])
     if kind == "sample":
-        return _sample(hours, spec[2], f"s{number}")
+        return sample(hours, spec[2], f"s{number}")
     listed = None if spec[2] < 0 else (_ATTRIBUTES[spec[2]] or {})
     return _listing(hours, listed, f"i{number}", close=spec[3])
-
-
-def _batch_refuses(records: list[Any], plan: rk.Plan) -> bool:
-    try:
-        rk.rate(records, plan, span=rk.Span(MONDAY, _at(24 * 14)), meters=METERS)
-    except rk.UnpricedUsageError:
-        return True
-    return False
 
 
 @pytest.mark.property
@@ -401,7 +378,7 @@ def test_records_at_one_instant_are_refused_exactly_when_batch_refuses_them(
         for spec in specs:
             batch.append(_record(spec, number))
             number += 1
-        refuses = _batch_refuses([*taken, *batch], plan)
+        refuses = batch_refuses([*taken, *batch], plan)
         said = ""
         try:
             rater.feed(batch)
@@ -416,10 +393,10 @@ def test_records_at_one_instant_are_refused_exactly_when_batch_refuses_them(
         assert not refuses, f"the door took {batch!r}, which batch rate() refuses"
         taken += batch
         ahead = rk.Rater.restore(rater.snapshot(), plan, METERS)
-        ahead.statement(_at(24 * 14))  # (never raises UnpricedUsageError)
+        ahead.statement(at(24 * 14))  # (never raises UnpricedUsageError)
         if watermark is not None:
             reached = max(reached, watermark)
-            rater.statement(_at(reached))
+            rater.statement(at(reached))
 
 
 def test_a_statement_before_a_last_seen_closing_fed_ahead_meets_no_unpriced_usage() -> None:
@@ -431,7 +408,7 @@ def test_a_statement_before_a_last_seen_closing_fed_ahead_meets_no_unpriced_usag
     # its watermark) 00:00..02:00: usage the closing takes back, withheld, 0 each (they
     # raised UnpricedUsageError); one at 03:00 reads the closing and bills 0.
     rater = rk.Rater(ONLY_SA, METERS, start=MONDAY)
-    both = [_event(0, None, "e0"), _listing(2, None, "i2", close="last_seen")]
-    assert not _batch_refuses(both, ONLY_SA)
+    both = [event(0, None, "e0"), _listing(2, None, "i2", close="last_seen")]
+    assert not batch_refuses(both, ONLY_SA)
     assert rater.feed(both).accepted == ("e0", "i2")
-    assert [_total(rater, hours) for hours in (1, 2, 3)] == [0, 0, 0]
+    assert [total(rater, hours) for hours in (1, 2, 3)] == [0, 0, 0]
