@@ -22,7 +22,11 @@ seconds (median of ``--repeat``, the two functions run in turn) and both speed-u
 the load average (``os.getloadavg``). The times include cutting the tuples by account,
 sending them to the workers, sending the results back and the merge, not the cluster's
 start (the workers import once before). On a machine whose cores are busy with other
-work, the speed-up is bounded by the cores actually free.
+work, the speed-up is bounded by the cores actually free; so each run also prints the CPU
+seconds of every process (the calling process, with the scheduler in it, and the
+workers), of which two cores need at least half. The cluster runs without work stealing:
+each part is placed on its worker, and Dask, which sizes a built part as a few hundred
+bytes, would otherwise move its records between workers (1.3 s of CPU on the sender).
 
 ``--steps`` times, in this one process and without Dask, the CPU each step of a part
 takes (``time.process_time``, best of ``--repeat``): the driver cutting the tuples and
@@ -37,6 +41,7 @@ Usage::
     python benchmarks/dask_bench.py --records 200000 --shuffle
     python benchmarks/dask_bench.py --records 200000 --steps
     python benchmarks/dask_bench.py --parts 2             # one part per worker
+    python benchmarks/dask_bench.py --only bill           # bill_by_account alone
 """
 
 from __future__ import annotations
