@@ -264,7 +264,7 @@ def test_a_sample_of_the_wrong_kind_is_an_error() -> None:
     with pytest.raises(rk.BadRecordError) as gauge:
         run(readings, counter)
     assert str(gauge.value) == (
-        f"records[2]: sample (gauge of 'cpu' of 'vm' at {at(2)}, no id) kind 'gauge' does not "
+        f"records[2]: sample (gauge of 'cpu' of 'vm' of 'a' at {at(2)}, no id) kind 'gauge' does not "
         "fit meter 'cpu', whose policy takes 'counter'."
     )
 
@@ -1002,9 +1002,9 @@ def test_replays_without_ids_are_found_per_group_in_any_arrival_order(shuffled: 
     assert quantities == {"runtime": Decimal(2), "bytes": Decimal(307)}
     replayed = "was received twice: the replay is ignored."
     assert [str(a) for a in usage.anomalies] == [
-        f"event (start of 'vm-1' at 2026-03-01T10:00:00Z, no id) {replayed}",
-        f"sample (delta of 'bytes' of 'vm-1' at 2026-03-01T10:00:00Z, no id) {replayed}",
-        f"sample (delta of 'bytes' of 'vm-1' at 2026-03-01T11:00:00Z, no id) {replayed}",
+        f"event (start of 'vm-1' of 'acme' at 2026-03-01T10:00:00Z, no id) {replayed}",
+        f"sample (delta of 'bytes' of 'vm-1' of 'acme' at 2026-03-01T10:00:00Z, no id) {replayed}",
+        f"sample (delta of 'bytes' of 'vm-1' of 'acme' at 2026-03-01T11:00:00Z, no id) {replayed}",
     ]
 
 

@@ -20,7 +20,9 @@ EG = rk.Meter("eg", "GB", rk.Discrete())
 PLAN = rk.Plan("p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("eg", "eg", rk.PerUnit(1))])
 
 
-@pytest.mark.parametrize(("record_id", "named"), [("s1", "sample 's1'"), (None, "sample")])
+@pytest.mark.parametrize(
+    ("record_id", "named"), [("s1", "sample 's1'"), (None, "sample of 'r' of 'a'")]
+)
 def test_a_replay_after_its_cycle_is_compacted_is_said_to_be_possibly_a_replay(
     record_id: str | None, named: str
 ) -> None:

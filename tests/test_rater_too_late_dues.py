@@ -117,7 +117,7 @@ def test_a_known_account_first_in_the_kept_cycles_names_the_cycles_up_to_them() 
     rater.feed([rk.Sample("beta", "y", "api", "2026-03-03T12:00:00Z", 1, id="b3")])
     feed = rater.feed([rk.Event("beta", "vm", "2026-03-02T06:00:00Z", kind="start")])
     # An event without an id is named by what it is; 2 March alone, up to the kept 3rd.
-    what = "event (start of 'vm' at 2026-03-02T06:00:00Z, no id)"
+    what = "event (start of 'vm' of 'beta' at 2026-03-02T06:00:00Z, no id)"
     assert _dues_words(feed) == [
         _words(what, "beta", "2026-03-02T06:00:00Z", "2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z")
     ]

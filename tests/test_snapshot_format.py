@@ -58,7 +58,23 @@ def test_a_version_1_snapshot_still_restores() -> None:
     # since (none is said again).
     # Nor for the digests of the ids compacted away: the fixture's are of the content as
     # written (matched still), the replayed rater's of each number by its value.
+    # Nor for the words of the one anomaly about a record without an id, which now name
+    # its account and no longer repeat what its label says.
     mine, theirs = restored.snapshot(), replayed.snapshot()
+    worded = (
+        "event (start of 'b-vm0' at 2026-03-02T20:29:00Z, no id) (start of 'b-vm0' at "
+        "2026-03-02T20:29:00Z) comes after the resource was deleted at 2026-03-02T17:48:00Z: "
+        "it is ignored."
+    )
+    now = (
+        "event (start of 'b-vm0' of 'b' at 2026-03-02T20:29:00Z, no id) comes after the "
+        "resource was deleted at 2026-03-02T17:48:00Z: it is ignored."
+    )
+    assert [item[1] for item in mine["body"]["anomalies"]].count(worded) == 1
+    mine["body"]["anomalies"] = [
+        [item[0], now, *item[2:]] if item[1] == worded else item
+        for item in mine["body"]["anomalies"]
+    ]
     assert [item[:2] for item in mine["body"]["forgotten"]] == [
         item[:2] for item in theirs["body"].pop("forgotten")
     ]

@@ -427,8 +427,8 @@ POLICIES: list[tuple[str, Callable[[], object], str]] = [
             [_gauge("2026-03-02T00:00:00Z"), _gauge("2026-03-01T00:00:00Z")], 0, 2**62, None
         ),
         (
-            "Min.aggregate readings must be in (at, seq) order, but sample (gauge of 'm' of 'r' at "
-            "2026-03-01T00:00:00Z, no id) at 2026-03-01T00:00:00Z comes after a reading at "
+            "Min.aggregate readings must be in (at, seq) order, but sample (gauge of 'm' of 'r' of "
+            "'a' at 2026-03-01T00:00:00Z, no id) at 2026-03-01T00:00:00Z comes after a reading at "
             "2026-03-02T00:00:00Z."
         ),
     ),

@@ -67,7 +67,8 @@ def label(record: Event | Sample | Inventory) -> str:
     if record.id is not None:
         return f"{kind} {record.id!r}"
     what = record.kind if isinstance(record, Event) else f"{record.kind} of {record.meter!r}"
-    return f"{kind} ({what} of {record.resource!r} at {format_us(record.at_us)}, no id)"
+    where = f"{record.resource!r} of {record.account!r}"
+    return f"{kind} ({what} of {where} at {format_us(record.at_us)}, no id)"
 
 
 def stamped(inventory: Inventory) -> str:

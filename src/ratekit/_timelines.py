@@ -397,13 +397,15 @@ def _apply(
     description = line.descriptions[-1]
     kind = event.kind
     if status == DELETED:
+        # (the label of one without an id says what it is, where and when already)
+        said = "" if event.id is None else f" ({kind} of {resource!r} at {format_us(at_us)})"
         anomalies.add(
             at_us,
             account,
             resource,
             "after_delete",
-            f"{label(event)} ({kind} of {resource!r} at {format_us(at_us)}) comes after the "
-            f"resource was deleted at {format_us(line.starts[-1])}: it is ignored.",
+            f"{label(event)}{said} comes after the resource was deleted at {format_us(line.starts[-1])}: "
+            "it is ignored.",
             (event.id, line.openers[-1]),
         )
         return
