@@ -41,8 +41,7 @@ def too_late(record: Record, base_us: int) -> Anomaly:
     label = "inventory" if type(record) is Inventory else type(record).__name__.lower()
     what = f"{label} {record.id!r}" if record.id is not None else label
     if record.id is None and type(record) is not Inventory:  # (named by what it is)
-        named = typing.cast("Event | Sample", record)
-        what = f"{what} of {named.resource!r} of {named.account!r}"
+        what = f"{what} of {record.resource!r} of {record.account!r}"
     sample = record if type(record) is Sample else None
     quantity = f"its quantity {sample.value} ({sample.meter}) is " if sample else ""
     inventory = type(record) is Inventory
