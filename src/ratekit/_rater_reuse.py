@@ -28,7 +28,6 @@ the quantity the group reached there, as one rating would.
 from __future__ import annotations
 
 import itertools
-import operator
 import typing
 from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -41,8 +40,6 @@ if typing.TYPE_CHECKING:
     from ._rater_engine import Engine
 
 __all__ = ["Known", "rate_again"]
-
-_CYCLE_END = operator.attrgetter("cycle.end_us")
 
 
 class _Track:
@@ -121,7 +118,9 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
 ) -> tuple[Rating, dict[str, list[Charge]], list[Charge]]:
     """Rate the rows over ``[start_us, end_us)``, reusing what of the last rating stands.
 
-    ``parts``: the rows, per resource (each resource's rows, in the book's order).
+    ``parts``: the rows, per resource (each resource's rows, in the book's order), of the
+    cycles that end after ``start_us`` (those ended by it have no charge: see
+    `_rater_lines.rate`, which leaves them out without reading every row).
     ``known`` (per account) is brought up to date for the accounts of the rows (the
     others' entries stay as they are). Returns the rating of the rows rated again, the
     charges reused per account (in its rows' order), and the charges ``known`` held for
@@ -131,17 +130,13 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     """
     by_account: dict[str, list[UsageRow]] = {}
     for part in parts:
-        # The rows of cycles ended by start_us have no charge (tested at C speed first).
-        mine = part
-        if part and min(map(_CYCLE_END, part)) <= start_us:
-            mine = [row for row in part if row.cycle.end_us > start_us]
-        if mine:
-            by_account.setdefault(mine[0].account, []).extend(mine)
+        if part:
+            by_account.setdefault(part[0].account, []).extend(part)
     todo: list[UsageRow] = []
     reused: dict[str, list[Charge]] = {}
     lost: list[Charge] = []
     carry: dict[GroupKey, tuple[Place, Exact]] = {}
-    kept: dict[str, tuple[Known, set[int], dict[GroupKey, int]]] = {}
+    kept: dict[str, tuple[Known, set[int], dict[GroupKey, int], set[int]]] = {}
     for account, mine in by_account.items():
         old = known.get(account)
         if old is None or old.since != start_us:  # rated over another span: nothing stands
@@ -149,8 +144,8 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
                 lost.extend(_charges(old))
             old = Known(start_us)
         reused[account] = []
-        stand, cuts = _reuse(old, mine, todo, reused[account], lost, carry)
-        kept[account] = (old, stand, cuts)
+        stand, cuts, gone = _reuse(old, mine, todo, reused[account], lost, carry)
+        kept[account] = (old, stand, cuts, gone)
     try:
         rating, groups, ends = engine.rate_rows(
             todo, first, start_us, end_us, carry, withheld=withheld
@@ -160,13 +155,15 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         empty: dict[GroupKey, int] = {}
         todo = [row for mine in by_account.values() for row in mine]
         reused = {}
-        lost += [c for old, stand, _ in kept.values() for c in _charges(old) if id(c.row) in stand]
-        kept = {account: (Known(start_us), set(), empty) for account in by_account}
+        lost += [
+            c for old, stand, _, _ in kept.values() for c in _charges(old) if id(c.row) in stand
+        ]
+        kept = {account: (Known(start_us), set(), empty, set()) for account in by_account}
         rating, groups, ends = engine.rate_rows(
             todo, first, start_us, end_us, {}, withheld=withheld
         )
-    for account, (old, stand, cuts) in kept.items():
-        known[account] = _renew(old, stand, cuts, start_us)
+    for account, (old, _, cuts, gone) in kept.items():
+        known[account] = _renew(old, gone, cuts, start_us)
     _remember(known, rating.charges, groups, ends, (start_us, end_us), engine.peaks)
     return rating, reused, lost
 
@@ -178,11 +175,12 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     reused: list[Charge],
     lost: list[Charge],
     carry: dict[GroupKey, tuple[Place, Exact]],
-) -> tuple[set[int], dict[GroupKey, int]]:
+) -> tuple[set[int], dict[GroupKey, int], set[int]]:
     """One account: its rows to rate again, the charges that stand, lost, and carried.
 
     Appends to ``todo``, ``reused``, ``lost`` and ``carry``; returns the ids of the rows
-    whose charges stand and, per group, where its track stops standing. The sets of
+    whose charges stand, per group where its track stops standing, and the ids of the
+    rows ``old`` held whose charges do not stand (gone or rated again). The sets of
     rows are taken apart with set operations (at C speed); only the rows given are
     visited one by one, to keep their order.
     """
@@ -194,12 +192,13 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     reused.extend(
         itertools.chain.from_iterable(map(held.__getitem__, filter(stand.__contains__, keys)))
     )
-    lost.extend(itertools.chain.from_iterable(map(held.__getitem__, held.keys() - stand)))
+    gone = held.keys() - stand
+    lost.extend(itertools.chain.from_iterable(map(held.__getitem__, gone)))
     for group, track in old.tracks.items():
         cut = cuts.get(group, len(track))
         if cut:
             carry[group] = (track.place(cut - 1), track.before(cut))
-    return stand, cuts
+    return stand, cuts, gone
 
 
 def _split(old: Known, keys: list[int]) -> tuple[set[int], set[int], dict[GroupKey, int]]:
@@ -235,15 +234,15 @@ def _split(old: Known, keys: list[int]) -> tuple[set[int], set[int], dict[GroupK
         again |= more
 
 
-def _renew(old: Known, stand: set[int], cuts: dict[GroupKey, int], since: int) -> Known:
-    """What of ``old`` stands: the rows in ``stand``, each track up to its cut.
+def _renew(old: Known, gone: set[int], cuts: dict[GroupKey, int], since: int) -> Known:
+    """What of ``old`` stands: the rows it held but those in ``gone``, each track up to its cut.
 
     A new value (a copy of the rater shares ``old``): its tables copied at C speed, then
     the rows that do not stand taken out.
     """
     new = Known(since)
     new.held = old.held.copy()
-    for key in old.held.keys() - stand:
+    for key in gone:
         del new.held[key]
     for group, track in old.tracks.items():
         cut = cuts.get(group, len(track))
@@ -268,10 +267,15 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
     """
     start_us, end_us = span
     by_row: dict[int, list[Charge]] = {}
+    found = by_row.get
     for charge in charges:
         row = charge.row
         if row is not None:
-            by_row.setdefault(id(row), []).append(charge)
+            made = found(id(row))
+            if made is None:
+                by_row[id(row)] = [charge]
+            else:
+                made.append(charge)
     in_groups: set[int] = set()
     for group, members in groups.items():
         tracks = known[group[0]].tracks
@@ -281,28 +285,27 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
         track.extend(members, ends[group])
         in_groups.update(id(piece.row) for piece in members)
     for key, made in by_row.items():
-        row = made[0].row
+        charge = made[0]
+        row = charge.row
         assert row is not None
-        if not (start_us <= row.span.start_us and row.span.end_us <= end_us):
+        piece = row.span
+        if not (start_us <= piece.start_us and piece.end_us <= end_us):
             continue  # clipped by the watermark: rated again next time
         if row.meter in peaks:
             continue  # priced again with its cycle's whole peak, each time
-        mine = known[row.account]
         if key in in_groups:
-            mine.held[key] = made
-        elif len(made) == 1 and _on_its_own(made[0]):
-            mine.held[key] = (made[0],)
+            known[row.account].held[key] = made
+        elif (
+            len(made) == 1
+            # priced from its row alone: a linear price's usage, nothing free (read
+            # here, not in a function: 7,000 rows a statement of rater_bench.py at 200k)
+            and charge.kind == "usage"
+            and charge.unit_price is not None
+            and charge.position is None
+            and not charge.free
+        ):
+            known[row.account].held[key] = (charge,)
 
 
 def _charges(known: Known) -> list[Charge]:
     return list(itertools.chain.from_iterable(known.held.values()))
-
-
-def _on_its_own(charge: Charge) -> bool:
-    """Whether ``charge`` is a linear price's usage, nothing free: priced from its row alone."""
-    return (
-        charge.kind == "usage"
-        and charge.unit_price is not None
-        and charge.position is None
-        and not charge.free
-    )
