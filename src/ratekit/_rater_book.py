@@ -103,7 +103,7 @@ def lean(
     """
     history = state.history
     readings, complete = _last_deltas(state)
-    counting = not zero <= {reading[0] for reading in state.readings}
+    counting = bool(zero) and not zero <= {reading[0] for reading in state.readings}
     kept = (
         counting
         or (not history and state._past[0] == "deleted")  # the deletion before its piece
@@ -346,7 +346,11 @@ class Book:
                 before = old[index]
                 # A time piece running at prev goes on from the carried state (the rater
                 # meters again a resource with an event at prev), a sum's piece holds prev.
-                if before.description != row.description or before.cycle != row.cycle:
+                # (The carried state's very description, mostly: no comparison then.)
+                description = before.description
+                if (
+                    description is not row.description and description != row.description
+                ) or before.cycle != row.cycle:
                     out_new.append(row)
                     continue
                 joined.add(index)

@@ -8,6 +8,7 @@ compacted state (`_placed_back`). The values are their own, so nothing is checke
 
 from __future__ import annotations
 
+import operator
 from typing import Final
 
 import attrs
@@ -17,6 +18,9 @@ from ._resource_state import ResourceState, _new_state
 __all__ = ["_placed_back", "_restated"]
 
 _STATE_FIELDS: Final = tuple(field.name for field in attrs.fields(ResourceState))
+# All the fields of a state read in one call, and where each one is among them.
+_STATE_VALUES: Final = operator.attrgetter(*_STATE_FIELDS)
+_STATE_INDEX: Final = {name: index for index, name in enumerate(_STATE_FIELDS)}
 
 
 def _restated(state: ResourceState, **changes: object) -> ResourceState:
@@ -28,8 +32,13 @@ def _restated(state: ResourceState, **changes: object) -> ResourceState:
     """
     if "_past" in changes and "_before" not in changes:
         changes["_before"] = ()
-    values = [changes.pop(name, getattr(state, name)) for name in _STATE_FIELDS]
-    assert not changes, f"not fields of a ResourceState: {sorted(changes)}"
+    # The fields read at C speed, then the few changed put in: not a read per field in
+    # an interpreted loop (the rater restates a state per resource at each statement).
+    values: list[object] = list(_STATE_VALUES(state))
+    for name, value in changes.items():
+        index = _STATE_INDEX.get(name)
+        assert index is not None, f"not a field of a ResourceState: {name}"
+        values[index] = value
     *head, seen, complete, listings, pending, before = values
     return _new_state(
         *head,
