@@ -255,8 +255,12 @@ def group(
         if new is not None:
             if not members:
                 members = tuple(new)
-            elif _in_line(members[-1]) < _in_line(new[0]):
-                # The common case: what is rated comes after what stands.
+            elif (standing := members[-1].span.start_us) < (rated_at := new[0].span.start_us) or (
+                standing == rated_at and _in_line(members[-1]) < _in_line(new[0])
+            ):
+                # The common case: what is rated comes after what stands (told by the
+                # spans' starts, mostly: the first of `_in_line`'s fields, read without
+                # its two calls: 53.9 -> 49.1 ms of grouping a statement of rater_bench.py).
                 members = (*members, *new)
             else:
                 members = tuple(sorted(new + list(members), key=_in_line))
