@@ -1,0 +1,58 @@
+"""The rater's law over a newcomer's streams of gauge and counter readings.
+
+Streams of `tests/_gauge_streams.py`: two accounts, each with two resources read by
+every sample policy (`Max`, `Min`, `Latest`, `TimeWeightedMean` over the known time and
+over the period, `Count`, `UniqueCount`, `Percentile`, `Counter(from_zero=True)` and a
+plain `Counter` with resets), started, re-described mid-piece, stopped, deleted and
+started again; readings at midnights and at the instant a price changes, some without
+an id, some tied at one instant and ordered by `seq`; fed late in random batches with
+replays and an other version of an id, stated at random watermarks (at a reading's
+instant, at a midnight, again with nothing new), restored through JSON at random
+points. Every statement's lines, summed per account, cycle and line, equal one batch
+`rk.rate()` over the records taken, to the last digit, and every record fed is named
+by a line, an invoice, an anomaly, a feed's lists or a statement's `no_effect`.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests import _gauge_streams as streams
+from tests._budget import LAWS
+
+EXAMPLES = max(LAWS // 25, 8)
+
+
+@pytest.mark.property
+@pytest.mark.parametrize(
+    ("shape", "switch"), [(streams.UTC, False), (streams.ZURICH, True)], ids=["utc", "zurich-plan-change"]
+)  # fmt: skip
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_gauge_streams_within_the_horizon_add_up_to_one_batch_rate(
+    shape: streams.Shape, switch: bool, seed: int
+) -> None:
+    # Records up to 30 hours late under a 12-hour horizon: late for closed cycles, kept.
+    # A counter's increment from a reading in a compacted cycle is too late in part; the
+    # law then holds from the cycles kept at that feed on.
+    said = streams.run(streams.draw(seed, shape=shape, switch=switch))
+    streams.check_law(said)
+    streams.check_accounted(said)
+
+
+@pytest.mark.property
+@pytest.mark.parametrize("late", ["correct", "report"])
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(seed=st.integers(0, 2**32))
+def test_gauge_streams_beyond_the_horizon_bill_the_kept_cycles_as_batch(
+    late: typing.Literal["correct", "report"], seed: int
+) -> None:
+    # Readings up to 36 hours late under a 3-hour horizon: some are too late, placed in
+    # the compacted state. From the cycles kept when the last of them came, the charged
+    # lines (and, under late="report", the lines reported only) add up to batch's.
+    said = streams.run(streams.draw(seed, beyond=True, late=late))
+    streams.check_law(said)
+    streams.check_accounted(said)
