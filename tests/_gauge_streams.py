@@ -3,27 +3,33 @@
 Two accounts, each with two resources read by every sample policy of ratekit (a peak, a
 low, the latest value, a time-weighted mean over the known time and over the period, a
 count, a unique count, a percentile, a counter from zero and a plain one with resets),
-whose events start, re-describe (a tier changed mid-piece), stop, delete and start them
-again. The readings fall on a 15-minute grid over four UTC days, some exactly at a
-midnight or at the instant a price changes; they arrive late (within the rater's horizon,
-or, for ``beyond``, past it), in random batches, shuffled, with replays and an other
-version of an id fed once; statements come at random watermarks (at a reading's instant,
-at a midnight, several with nothing new), and the rater is restored through JSON at
-random points.
+whose events start, re-describe (a tier changed mid-piece), stop and delete them (a START
+after a DELETE is an ``after_delete``; with ``inventories``, a listing opens a deleted
+resource again, and a ``last_seen`` one closes at the last reading). The readings fall on
+a 15-minute grid over four days (UTC, or Zurich's days around its 23-hour day), some
+exactly at a midnight or at the instant a price (or account b's plan) changes, some tied
+at one instant and ordered by ``seq``, some without an id, a few of 20 digits or deltas
+over a span; they arrive late (within the rater's horizon, or, for ``beyond``, past it),
+in random batches, shuffled, with replays and an other version of an id fed once;
+statements come at random watermarks (at a reading's instant, at a midnight, several with
+nothing new), and the rater is restored through JSON, copied or pickled at random points.
 
 `run` feeds a drawn stream and `check_law` compares what it said with one batch
 `rk.rate()` over the records it took: per account, cycle and line, as
-`fractions.Fraction`, to the last digit; `accounted` checks that every record is named.
+`fractions.Fraction`, to the last digit; `check_accounted` checks that every record fed
+is named.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
 import random
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import ratekit as rk
@@ -108,9 +114,21 @@ def _entries(shape: Shape, peak: str) -> list[rk.PriceEntry]:
     ]  # fmt: skip
 
 
-def plans(shape: Shape, *, switch: bool = False) -> rk.Plan | tuple[rk.Assignment, ...]:
-    """One plan for both accounts, or (``switch``) account b moving to another mid-day."""
-    gauges = rk.Plan("gauges", "EUR", shape.cycles, _entries(shape, "0.3"))
+def plans(
+    shape: Shape, *, switch: bool = False, extras: bool = False
+) -> rk.Plan | tuple[rk.Assignment, ...]:
+    """One plan for both accounts, or (``switch``) account b moving to another mid-day;
+    with ``extras``, allowances of a peak and a mean (one of them weekly), a minimum of
+    the peak and one of the plan, and a fee."""
+    more: dict[str, typing.Any] = {}
+    if extras:
+        weekly = rk.cycles.weekly(tz=shape.tz, weekday="monday")
+        more = {
+            "allowances": [rk.Allowance("peak", 3), rk.Allowance("mean", 20, cycle=weekly)],
+            "minimums": [rk.Minimum("1.5", meter="peak"), rk.Minimum("4")],
+            "fees": [rk.Fee("base", "0.4")],
+        }
+    gauges = rk.Plan("gauges", "EUR", shape.cycles, _entries(shape, "0.3"), **more)
     if not switch:
         return gauges
     pro = rk.Plan("pro", "EUR", shape.cycles, _entries(shape, "0.25"), fees=[rk.Fee("f", "0.5")])
@@ -124,7 +142,8 @@ class Drawn:
     """A drawn stream: its records in the order they arrive, and what is done with them."""
 
     records: list[Record]
-    #: ``("feed", batch)``, ``("statement", as_of_us)`` or ``("restore", None)``
+    #: ``("feed", batch)``, ``("statement", as_of_us)`` or ``("restore", how)`` (``"json"``,
+    #: ``"copy"`` or ``"pickle"``)
     ops: list[tuple[str, object]]
     horizon: dt.timedelta
     shape: Shape
@@ -141,7 +160,7 @@ def _instant(rng: random.Random, shape: Shape) -> int:
     return shape.t0 + rng.randrange(DAYS * 24 * 4) * 15 * MINUTE_US
 
 
-def draw_records(rng: random.Random, shape: Shape) -> list[Record]:  # noqa: PLR0912 - one stream, told in order
+def draw_records(rng: random.Random, shape: Shape, *, inventories: bool = False) -> list[Record]:  # noqa: PLR0912 - one stream, told in order
     """The records of one stream, in time order of nothing in particular."""
     out: list[Record] = []
 
@@ -163,12 +182,18 @@ def draw_records(rng: random.Random, shape: Shape) -> list[Record]:  # noqa: PLR
                     continue
                 low = -5 if meter in {"low", "mean", "meanp", "last"} else 0
                 for _ in range(rng.randrange(1, 6)):
-                    value = rng.randrange(low, 20)
+                    value: int | Decimal = rng.randrange(low, 20)
                     if rng.random() < 0.1:
                         value = rng.choice([0, 7])  # equal values: ties in a peak or a unique count
+                    elif rng.random() < 0.05:  # many digits: a mean rounds at its 60th
+                        value = Decimal(f"{rng.randrange(20)}.{rng.randrange(10**19):019}")
                     at = format_us(_instant(rng, shape))
                     gauge_id = key() if rng.random() < 0.9 else None  # known by its content
                     seq = rng.randrange(3) if rng.random() < 0.2 else None
+                    if rng.random() < 0.05:  # a delta over a span: read at its instant
+                        since = format_us(to_us(at) - HOUR_US)
+                        out.append(rk.Sample(account, resource, meter, at, value, id=gauge_id, since=since))  # fmt: skip
+                        continue
                     out.append(rk.Sample(account, resource, meter, at, value, kind="gauge", id=gauge_id, seq=seq))  # fmt: skip
             for meter in COUNTERS:
                 if rng.random() < 0.3:
@@ -180,6 +205,15 @@ def draw_records(rng: random.Random, shape: Shape) -> list[Record]:  # noqa: PLR
                     out.append(
                         rk.Sample(account, resource, meter, at, value, kind="counter", id=key())
                     )
+    if inventories:  # listings that open a deleted resource again, or close one
+        for _ in range(rng.randrange(3)):
+            listed = [(a, r) for a in "ab" for r in ("r1", "r2") if rng.random() < 0.6]
+            close = rng.choice(["snapshot", "last_seen"])
+            accounts = [rng.choice("ab")] if rng.random() < 0.3 else None
+            if accounts:  # a scoped listing lists its accounts' resources alone
+                listed = [(a, r) for a, r in listed if a in accounts]
+            at = format_us(_instant(rng, shape))
+            out.append(rk.Inventory(at, listed, close=close, accounts=accounts, id=key()))  # type: ignore[arg-type]
     # Counter readings of one counter at one instant: keep the first drawn (a tie of two
     # values is a rise; fine, but several make the stream hard to read when it fails).
     seen: set[tuple[str, str, str, int]] = set()
@@ -199,7 +233,8 @@ def _other_version(record: Record) -> Record:
         kind = record.kind
         value = record.value + 1
         return rk.Sample(record.account, record.resource, record.meter, record.at, value, kind=kind, id=record.id, seq=record.seq)  # fmt: skip
-    assert isinstance(record, rk.Event)
+    if isinstance(record, rk.Inventory):  # the same id listing nothing
+        return rk.Inventory(record.at, [], close=record.close, id=record.id)
     return rk.Event(record.account, record.resource, record.at, {"tier": "other"}, kind=record.kind, id=record.id)  # fmt: skip
 
 
@@ -210,6 +245,8 @@ def draw(
     shape: Shape = UTC,
     switch: bool = False,
     late: typing.Literal["correct", "report"] = "correct",
+    inventories: bool = False,
+    extras: bool = False,
 ) -> Drawn:
     """A stream of `draw_records`, cut into arrivals, batches, statements and restores.
 
@@ -219,12 +256,12 @@ def draw(
     late (events on time), so some are too late.
     """
     rng = random.Random(seed)
-    records = draw_records(rng, shape)
+    records = draw_records(rng, shape, inventories=inventories)
     horizon = dt.timedelta(hours=3 if beyond else 12)
     late_us = (36 if beyond else 30) * HOUR_US
 
     def arrival(record: Record) -> int:
-        if beyond and isinstance(record, rk.Event):
+        if beyond and not isinstance(record, rk.Sample):  # events and listings on time
             return record.at_us
         return record.at_us + (rng.randrange(late_us // MINUTE_US) * MINUTE_US if rng.random() < 0.4 else 0)  # fmt: skip
 
@@ -258,12 +295,12 @@ def draw(
                 target = watermark + rng.randrange(0, 180) * MINUTE_US
             watermark = max(watermark, target)
             ops.append(("statement", watermark))
-        if rng.random() < 0.3:
-            ops.append(("restore", None))
+        if rng.random() < 0.3:  # through JSON, or a copy, or a pickle
+            ops.append(("restore", rng.choice(["json", "json", "copy", "pickle"])))
     end = shape.midnight(shape.t0 + DAYS * DAY_US + 12 * HOUR_US)
     ops.append(("statement", max(watermark, end)))
     ops.append(("statement", max(watermark, end) + 3 * DAY_US))
-    return Drawn(records, ops, horizon, shape, plans(shape, switch=switch), late)
+    return Drawn(records, ops, horizon, shape, plans(shape, switch=switch, extras=extras), late)
 
 
 @dataclass
@@ -313,6 +350,10 @@ def run(drawn: Drawn, *, meters: Sequence[rk.Meter] = METERS) -> Run:
         elif what == "statement":
             assert isinstance(value, int)
             out.statements.append(rater.statement(format_us(value)))
+        elif value == "copy":
+            rater = rater.copy()
+        elif value == "pickle":
+            rater = pickle.loads(pickle.dumps(rater))
         else:
             data = json.loads(json.dumps(rater.snapshot()))
             rater = rk.Rater.restore(data, plan, list(meters))

@@ -399,3 +399,28 @@ def test_readings_too_late_for_a_peak_and_a_count_change_nothing_kept() -> None:
     assert line_sums(lines, kept) == charge_sums(rating.charges, kept)
     # batch: 50 + 2 on 1 March, 7 + 1 on each other day, 76; the stream 4 x 8 = 32
     assert (rating.total(), said[0].total() + said[1].total()) == (76, 32)
+
+
+def test_a_low_below_zero_across_a_watermark_at_its_instant_and_a_restore() -> None:
+    # A balance read 5 at 02:00, -3 at 10:00 and 4 at 16:00 of 1 March, 2 EUR a unit.
+    # 06:00: the low is 5 (10 EUR). 10:00, the instant of the -3: not read yet, nothing
+    # new. Restored; 12:00: the low is -3, -6 EUR, an increment of -8 units, -16 EUR.
+    # The 4 changes nothing: the day closes at -6 EUR, as batch bills it.
+    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("a", "low", rk.PerUnit(2))])
+    meters = [rk.Meter("low", "unit", rk.Min())]
+    records = [_gauge("low", "2026-03-01T02:00:00Z", 5, "b1"),
+               _gauge("low", "2026-03-01T10:00:00Z", -3, "b2"),
+               _gauge("low", "2026-03-01T16:00:00Z", 4, "b3")]  # fmt: skip
+    rater = rk.Rater(plan, meters, start=START)
+    rater.feed(records)
+    said = [rater.statement("2026-03-01T06:00:00Z"), rater.statement("2026-03-01T10:00:00Z")]
+    rater = _restored(rater, plan, meters)
+    said += [rater.statement("2026-03-01T12:00:00Z"), rater.statement("2026-03-02T00:00:00Z")]
+    assert _said(said[0]) == [("charge", 1, "a", 5, 10, False)]
+    assert _said(said[1]) == []
+    assert _said(said[2]) == [("increment", 1, "a", -8, -16, False)]
+    assert _said(said[3]) == []
+    assert said[3].invoices[0].total == -6
+    charges = said[3].invoices[0].lines[0].charges  # the 4 is named by the closing invoice
+    assert [charge.record_ids for charge in charges] == [("b1", "b2", "b3")]
+    _as_batch(said, records, plan, meters)

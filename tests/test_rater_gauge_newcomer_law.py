@@ -28,17 +28,20 @@ EXAMPLES = max(LAWS // 25, 8)
 
 @pytest.mark.property
 @pytest.mark.parametrize(
-    ("shape", "switch"), [(streams.UTC, False), (streams.ZURICH, True)], ids=["utc", "zurich-plan-change"]
-)  # fmt: skip
+    ("shape", "switch", "extras"),
+    [(streams.UTC, False, False), (streams.ZURICH, True, True)],
+    ids=["utc", "zurich-plan-change-allowances-minimums"],
+)
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_gauge_streams_within_the_horizon_add_up_to_one_batch_rate(
-    shape: streams.Shape, switch: bool, seed: int
+    shape: streams.Shape, switch: bool, extras: bool, seed: int
 ) -> None:
     # Records up to 30 hours late under a 12-hour horizon: late for closed cycles, kept.
     # A counter's increment from a reading in a compacted cycle is too late in part; the
     # law then holds from the cycles kept at that feed on.
-    said = streams.run(streams.draw(seed, shape=shape, switch=switch))
+    drawn = streams.draw(seed, shape=shape, switch=switch, extras=extras, inventories=True)
+    said = streams.run(drawn)
     streams.check_law(said)
     streams.check_accounted(said)
 
@@ -50,9 +53,10 @@ def test_gauge_streams_within_the_horizon_add_up_to_one_batch_rate(
 def test_gauge_streams_beyond_the_horizon_bill_the_kept_cycles_as_batch(
     late: typing.Literal["correct", "report"], seed: int
 ) -> None:
-    # Readings up to 36 hours late under a 3-hour horizon: some are too late, placed in
-    # the compacted state. From the cycles kept when the last of them came, the charged
-    # lines (and, under late="report", the lines reported only) add up to batch's.
-    said = streams.run(streams.draw(seed, beyond=True, late=late))
+    # Readings up to 36 hours late under a 3-hour horizon (events and listings on time):
+    # some are too late, placed in the compacted state. From the cycles kept when the last
+    # of them came, the charged lines (and, under late="report", the lines reported only)
+    # add up to batch's.
+    said = streams.run(streams.draw(seed, beyond=True, late=late, inventories=True))
     streams.check_law(said)
     streams.check_accounted(said)
