@@ -424,3 +424,35 @@ def test_a_low_below_zero_across_a_watermark_at_its_instant_and_a_restore() -> N
     charges = said[3].invoices[0].lines[0].charges  # the 4 is named by the closing invoice
     assert [charge.record_ids for charge in charges] == [("b1", "b2", "b3")]
     _as_batch(said, records, plan, meters)
+
+
+def test_a_mean_corrected_by_readings_fed_after_the_watermark_passed_them() -> None:
+    # 1 EUR a user. 10 at 00:00: the mean to 12:00 is 10. Then 30 at 06:00 comes, stamped
+    # before that watermark: at 18:00 the mean is (10 x 6 + 30 x 12) / 18 = 420/18 =
+    # 70/3, said as a reversal of the 10 and a correction. Then 0 at 12:00, the first
+    # watermark's instant: the day is (10 x 6 + 30 x 6 + 0 x 12) / 24 = 240/24 = 10.
+    plan = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry("a", "mean", rk.PerUnit(1))])
+    meters = [rk.Meter("mean", "user", rk.TimeWeightedMean())]
+    records = [
+        _gauge("mean", "2026-03-01T00:00:00Z", 10, "m1"),
+        _gauge("mean", "2026-03-01T06:00:00Z", 30, "m2"),
+        _gauge("mean", "2026-03-01T12:00:00Z", 0, "m3"),
+    ]
+    rater = rk.Rater(plan, meters, start=START)
+    said = []
+    for record, as_of in zip(records, ("12", "18", "24"), strict=True):
+        assert rater.feed([record]).accepted == (record.id,)
+        rater = _restored(rater, plan, meters)
+        at = "2026-03-02T00:00:00Z" if as_of == "24" else f"2026-03-01T{as_of}:00:00Z"
+        said.append(rater.statement(at))
+    seventy_thirds = Decimal("23." + "3" * 58)
+    assert _said(said[0]) == [("charge", 1, "a", 10, 10, False)]
+    assert _said(said[1]) == [
+        ("reversal", 1, "a", -10, -10, False),
+        ("correction", 1, "a", seventy_thirds, seventy_thirds, False),
+    ]
+    assert _said(said[2]) == [
+        ("reversal", 1, "a", seventy_thirds.copy_negate(), seventy_thirds.copy_negate(), False),
+        ("correction", 1, "a", 10, 10, False),
+    ]
+    _as_batch(said, records, plan, meters)
