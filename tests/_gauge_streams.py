@@ -22,6 +22,7 @@ is named.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import pickle
@@ -426,3 +427,29 @@ def check_accounted(said: Run) -> None:
     """Every record fed is named somewhere."""
     missing = {r.id for r in said.fed if r.id is not None} - accounted(said)
     assert not missing, sorted(missing)
+
+
+def restored_everywhere(drawn: Drawn) -> tuple[Drawn, Drawn]:
+    """``drawn`` never restored, and restored through JSON after every feed and statement."""
+    plain = [op for op in drawn.ops if op[0] != "restore"]
+    always = [step for op in plain for step in (op, ("restore", "json"))]
+    return dataclasses.replace(drawn, ops=plain), dataclasses.replace(drawn, ops=always)
+
+
+def told(said: Run) -> list[tuple[object, ...]]:
+    """Everything a stream's feeds and statements said, in order, as plain values."""
+
+    def anomalies(of: Iterable[rk.Anomaly]) -> tuple[object, ...]:
+        return tuple((a.kind, a.record_ids, a.meter, a.quantity, a.message) for a in of)
+
+    out: list[tuple[object, ...]] = [
+        (feed.accepted, feed.late, feed.too_late, feed.duplicates, feed.conflicting,
+         tuple(feed.counts.items()), anomalies(feed.anomalies))
+        for feed in said.feeds
+    ]  # fmt: skip
+    for s in said.statements:
+        lines = tuple((x.role, x.key, x.quantity, x.amount, x.late, x.record_ids) for x in s.lines)
+        reported = tuple((x.role, x.key, x.quantity, x.amount) for x in s.reported_only)
+        invoices = tuple((i.account, i.cycle, i.total, i.precise_total) for i in s.invoices)
+        out.append((s.as_of, lines, reported, anomalies(s.anomalies), s.closed, s.no_effect, invoices))  # fmt: skip
+    return out

@@ -60,3 +60,18 @@ def test_gauge_streams_beyond_the_horizon_bill_the_kept_cycles_as_batch(
     said = streams.run(streams.draw(seed, beyond=True, late=late, inventories=True))
     streams.check_law(said)
     streams.check_accounted(said)
+
+
+@pytest.mark.property
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(seed=st.integers(0, 2**32), beyond=st.booleans())
+def test_a_gauge_stream_restored_after_every_call_says_what_one_never_restored_says(
+    seed: int, beyond: bool
+) -> None:
+    # Whatever an aggregation carries from one statement to the next is in the snapshot:
+    # the feeds and statements (lines, reported lines, anomalies, closings, no_effect,
+    # invoices) of a rater restored through JSON after every call are those of one never
+    # restored, to the last digit and word.
+    drawn = streams.draw(seed, beyond=beyond, inventories=True, extras=True)
+    plain, always = streams.restored_everywhere(drawn)
+    assert streams.told(streams.run(always)) == streams.told(streams.run(plain))
