@@ -252,9 +252,11 @@ def draw(
     """A stream of `draw_records`, cut into arrivals, batches, statements and restores.
 
     Within the horizon (``beyond=False``): a horizon of 12 hours, records up to 30 hours
-    late, so none is stamped before the kept cycles (a counter's increment may still reach
-    back into them). ``beyond=True``: a horizon of three hours, samples up to 36 hours
-    late (events on time), so some are too late.
+    late, so they are late for closed cycles, kept, and seldom stamped before the kept
+    cycles (a watermark may run a few hours ahead of the feed); a counter's increment
+    from a reading in a compacted cycle is too late in part. ``beyond=True``: a horizon
+    of three hours, samples up to 36 hours late (events and listings on time), so some
+    are too late.
     """
     rng = random.Random(seed)
     records = draw_records(rng, shape, inventories=inventories)
