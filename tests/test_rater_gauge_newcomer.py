@@ -73,8 +73,9 @@ def test_a_peak_across_statements_is_priced_under_each_price_for_its_share_of_th
     assert _said(said[0]) == [("charge", 1, "a", 4, 8, False)]
     # 12:00, the instant the price changes: still 4 over 00:00-12:00, nothing new.
     assert _said(said[1]) == []
-    # 18:00: the peak is 10 over 18 hours: 10 x 12/18 = 6.66... under a (8 + 2.66... x 2),
-    # 10 x 6/18 = 3.33... under b (x 3 = 9.99...), each share rounded at 1E-24.
+    # 18:00: the peak is 10 over 18 hours, each share rounded at 1E-24: 10 x 12/18 =
+    # 6.66...67 under a (4 before: an increment of 2.66...67, x 2 = 5.33...34 EUR), and
+    # 10 x 6/18 = 3.33...33 under b (x 3 = 9.99...99 EUR).
     assert _said(said[2]) == [
         ("increment", 1, "a", Decimal("2.666666666666666666666667"),
          Decimal("5.333333333333333333333334"), False),
