@@ -6,6 +6,8 @@ then says so.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 import ratekit as rk
@@ -87,3 +89,57 @@ def test_a_sample_without_an_id_after_a_delete_is_named_by_its_account() -> None
     [anomaly] = statement.anomalies
     assert (anomaly.kind, anomaly.account, anomaly.resource) == ("after_delete", "b", "r1")
     assert "'b'" in anomaly.message
+
+
+MEAN = rk.Meter("mean", "user", rk.TimeWeightedMean())
+#: 0.29 EUR a user, 0.31 from 2 March 13:15; 20 users free a week (from Monday 2 March).
+WEEKLY_FREE = rk.Plan(
+    "p",
+    "EUR",
+    DAILY,
+    [
+        rk.PriceEntry("mean", "mean", rk.PerUnit("0.29")),
+        rk.PriceEntry(
+            "mean2", "mean", rk.PerUnit("0.31"), start="2026-03-02T13:15:00Z", priority=1
+        ),
+    ],
+    allowances=[rk.Allowance("mean", 20, cycle=rk.cycles.weekly(tz="UTC", weekday="monday"))],
+)
+USERS = [
+    rk.Sample("a", "r1", "mean", "2026-03-02T00:00:00Z", 16, kind="gauge", id="k1"),
+    rk.Sample("a", "r1", "mean", "2026-03-02T18:30:00Z", -1, kind="gauge", id="k2"),
+    rk.Sample("a", "r1", "mean", "2026-03-03T11:30:00Z", 0, kind="gauge", id="k3"),
+    rk.Sample("a", "r2", "mean", "2026-03-03T00:00:00Z", 6, kind="gauge", id="k28"),
+    rk.Event("a", "r2", "2026-03-04T09:30:00Z", {"tier": "gold"}, kind="start", id="k18"),
+]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=rk.BadPriceError,
+    reason=(
+        "an allowance that frees a mean's piece exactly leaves what the 60-digit means "
+        "round away as usage: \"price entry 'mean2' of plan 'p' prices 2.375 user of meter "
+        "'mean' for account 'a' (resource 'r2') at 1.023E-59, outside the amounts ratekit "
+        'carries exactly", in batch rate() and at every statement of the rater (the '
+        "stream is stuck); found by the gauge streams (seed 1113 with listings and extras)"
+    ),
+)
+@pytest.mark.parametrize("how", ["batch", "stream"])
+def test_an_allowance_that_frees_a_mean_exactly_leaves_nothing_to_price(how: str) -> None:
+    # Means of a day (1 EUR = 0.29 until 2 March 13:15, 0.31 after; 20 users free from
+    # Monday 2 March): r1 is (16 x 18.5 - 1 x 5.5) / 24 = 290.5/24 = 12.1041666... on 2
+    # March and -1 x 11.5 / 24 = -0.4791666... on 3 March (0 after); r2 is 6 on 3 March
+    # and on 4 March, cut at 09:30 by a START: 6 x 9.5/24 = 2.375 and 6 x 14.5/24 =
+    # 3.625. The week's 20 free users: 12.1041666... - 0.4791666... + 6 = 17.625, then
+    # 2.375 of 4 March: the first piece exactly. Left to pay: r2's 3.625 x 0.31 = 1.12375.
+    # (Without the START, batch and stream bill 1.12375 and 1E-59: the same residue, in
+    # range there; within 1E-50 is asked here, the pin being the error.)
+    span = rk.Span("2026-03-02T00:00:00Z", "2026-03-05T00:00:00Z")
+    if how == "batch":
+        rating = rk.rate(USERS, WEEKLY_FREE, span=span, meters=[MEAN], as_of=span.end)
+        assert abs(rating.total() - Decimal("1.12375")) < Decimal("1E-50")
+        return
+    rater = rk.Rater(WEEKLY_FREE, [MEAN], start=span.start)
+    rater.feed(USERS)
+    assert abs(rater.statement(span.end).total() - Decimal("1.12375")) < Decimal("1E-50")
