@@ -1,7 +1,8 @@
-"""What a newcomer's gauge and counter streams found, pinned with their concrete input.
+"""What a newcomer's gauge and counter streams found, with their concrete input.
 
-Each is a strict expected failure: it passes once the fault is fixed, and the suite
-then says so.
+A fault not fixed yet is a strict expected failure: it passes once the fault is fixed,
+and the suite then says so. Fixed: a record without an id named without its resource's
+account (the first two tests).
 """
 
 from __future__ import annotations
@@ -21,17 +22,6 @@ METERS = [
 PLAN = rk.Plan("p", "EUR", DAILY, [rk.PriceEntry(m.name, m.name, rk.PerUnit(1)) for m in METERS])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a too-late sample without an id is named by its meter, value and instant alone: "
-        "'sample (peak, 7 at 2026-03-01T12:00:00Z) is stamped before every cycle ...', "
-        "'sample stamped 2026-03-01T12:00:00Z is older than ...', neither its resource "
-        "nor its account (an event without an id is: \"event (stop) of 'app-2' of "
-        "'beta' ...\"), so of two resources reading one meter the message cannot tell "
-        "which record it is about"
-    ),
-)
 @pytest.mark.parametrize(
     "sample",
     [
@@ -51,7 +41,7 @@ def test_a_too_late_sample_without_an_id_is_named_by_its_resource_and_account(
     # a counter reading of 150 placed after the 100, its 50 B on 1 March not applied), or
     # a reading of 400 at 2 March 18:00, late, counting from the 100 (300 B over 36 hours,
     # the 18 hours on 1 March, 150 B, too late). Each anomaly carries the resource and the
-    # account as fields; its message names neither.
+    # account as fields, and its message names both (it once named neither).
     rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
     rater.feed(
         [rk.Sample("beta", "app-2", "eg", "2026-03-01T06:00:00Z", 100, kind="counter", id="c0")]
@@ -65,14 +55,6 @@ def test_a_too_late_sample_without_an_id_is_named_by_its_resource_and_account(
     assert "'beta'" in anomaly.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a sample without an id that comes after its resource's delete is named "
-        "\"sample (gauge of 'peak' of 'r1' at 2026-03-01T12:00:00Z, no id) measures 'r1' "
-        "...\": its resource, not its account, where two accounts each have an 'r1'"
-    ),
-)
 def test_a_sample_without_an_id_after_a_delete_is_named_by_its_account() -> None:
     # Accounts a and b each run an 'r1'; b's is deleted at 06:00, and a peak of 7 is read
     # on it at 12:00, without an id: an after_delete anomaly (counted, with no

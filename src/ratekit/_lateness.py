@@ -23,11 +23,32 @@ from ._rater_stretch import stretch_start
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
-__all__ = ["CounterIndex", "after_kept", "sequenced_in", "spilled", "spilling", "too_late"]
+__all__ = [
+    "CounterIndex",
+    "after_kept",
+    "reading",
+    "sequenced_in",
+    "spilled",
+    "spilling",
+    "too_late",
+]
 
 Record = Event | Sample | Inventory
 Triple = tuple[str, str, str]  # (account, resource, meter)
 _NEW_STRETCH = frozenset({"start", "stop", "delete"})  # kept events that end the old one
+
+
+def reading(sample: Sample, at_us: int) -> str:
+    """How a too-late reading's anomaly names it: ``sample 'r7' (egress, 400 at ...)``.
+
+    One without an id is named by its resource and account too (``sample (egress, 400
+    at ...) of 'vm-1' of 'acme'``): its meter, value and instant alone fit another
+    resource's reading as well.
+    """
+    if sample.id is not None:
+        return f"sample {sample.id!r} ({sample.meter}, {sample.value} at {format_us(at_us)})"
+    where = f"of {sample.resource!r} of {sample.account!r}"
+    return f"sample ({sample.meter}, {sample.value} at {format_us(at_us)}) {where}"
 
 
 def too_late(record: Record, base_us: int) -> Anomaly:
@@ -162,11 +183,9 @@ class CounterIndex:
             part = f"its part before {format_us(base_us)}, {quantity} {unit},"
             if quantity < 0:  # it takes back what a later reading's feed said too late
                 rest = "the rest is; negative: those cycles were charged that much more"
-        what = "sample" if sample.id is None else f"sample {sample.id!r}"
         return placed(
             "too_late",
-            f"{what} ({sample.meter}, {sample.value} at {format_us(at_us)}) reaches back "
-            f"before every cycle the rater keeps: {after}{format_us(start_us)}, and "
+            f"{reading(sample, at_us)} reaches back before every cycle the rater keeps: {after}{format_us(start_us)}, and "
             f"{part} belonged to cycles already compacted (or before the rater's start): "
             f"not applied ({rest}).",
             () if sample.id is None else (sample.id,),
@@ -288,6 +307,7 @@ class CounterIndex:
             return reach, None
         reach = min(reach, base_us)
         what = "event" if event.id is None else f"event {event.id!r}"
+        of = "" if event.id is not None else f" of {event.account!r}"  # (named by what it is)
         if not self.unordered(event):
             outcome = "what it changes in those cycles is not applied (the rest is)."
         else:
@@ -306,7 +326,7 @@ class CounterIndex:
             )
         return reach, placed(
             "too_late",
-            f"{what} ({event.kind} of {event.resource!r} at {format_us(event.at_us)}, seq "
+            f"{what} ({event.kind} of {event.resource!r}{of} at {format_us(event.at_us)}, seq "
             f"{seq}) is ordered by its seq before events of cycles already compacted (the "
             f"last seq there is {compacted}): {outcome}",
             () if event.id is None else (event.id,),

@@ -286,13 +286,9 @@ def _unknown_piece(
 
 def _too_late(sample: Sample, words: str, part: Decimal | None) -> Anomaly:
     """The ``"too_late"`` anomaly of a reading: its label and ``words``, ``part`` its quantity."""
-    # (one without an id is named by its resource and account too: its reading alone
-    # fits the same meter's reading of any other resource)
-    what = f"sample {sample.id!r}" if sample.id is not None else "sample"
-    of = "" if sample.id is not None else f" of {sample.resource!r} of {sample.account!r}"
     return _anomaly(
         "too_late",
-        f"{what} ({sample.meter}, {sample.value} at {format_us(sample.at_us)}){of} {words}",
+        f"{_lateness.reading(sample, sample.at_us)} {words}",
         () if sample.id is None else (sample.id,),
         sample.account,
         sample.resource,
