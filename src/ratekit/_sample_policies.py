@@ -357,6 +357,12 @@ class Percentile(_Aggregation):
         return f"Percentile({self.percent})"
 
 
+#: A time-weighted mean's integral up to its last reading: (the integral of the level
+#: times microseconds, the level of that last reading, its instant, where a level is
+#: known from).
+Integral = tuple[Decimal, Decimal, int, int]
+
+
 def _over(value: object) -> Literal["known", "period"]:
     value = plain_choice(value)  # a str subclass compares as the text it holds
     if isinstance(value, str) and value in ("known", "period"):  # no object's own __eq__
@@ -403,23 +409,19 @@ class TimeWeightedMean(_Aggregation):
     ) -> Decimal | None:
         """The time-weighted mean, or ``None`` when no level is known. O(n)."""
         readings = _aggregated(self, readings, start_us, end_us, before)
-        total = ZERO
-        if before is not None:
-            level: Decimal | None = before.value
-            since = start_us
-            known_from = start_us
-        else:
-            if not readings:
-                return None
-            level = None
-            since = known_from = readings[0].at_us
-        for sample in readings:
-            if level is not None:
-                total = CONTEXT.add(total, CONTEXT.multiply(level, sample.at_us - since))
-            level = sample.value
-            since = sample.at_us
-        if level is not None:
-            total = CONTEXT.add(total, CONTEXT.multiply(level, end_us - since))
+        return self._mean(_integral(readings, start_us, before), start_us, end_us)
+
+    def _mean(self, so_far: Integral | None, start_us: int, end_us: int) -> Decimal | None:
+        """The mean over ``[start_us, end_us)`` of the integral up to its last reading. O(1).
+
+        ``so_far``: `_integral()` of the piece's readings from ``start_us`` (None: no
+        level known). The streaming rater takes a piece on from it (`ratekit.
+        _rater_aggregations`): the same additions in the same order, so the same digits.
+        """
+        if so_far is None:
+            return None
+        total, level, since, known_from = so_far
+        total = CONTEXT.add(total, CONTEXT.multiply(level, end_us - since))
         if self.over == "period":
             known_from = start_us
         if end_us == known_from:
@@ -433,3 +435,33 @@ class TimeWeightedMean(_Aggregation):
             if self.over == "known"
             else f"TimeWeightedMean(over={self.over!r})"
         )
+
+
+def _integral(
+    readings: Sequence[Sample],
+    start_us: int,
+    before: Sample | None,
+    so_far: Integral | None = None,
+) -> Integral | None:
+    """The integral of the level over a piece from ``start_us`` up to its last reading.
+
+    ``readings`` in ``(at, seq)`` order, from ``start_us``; ``before``: the reading before
+    the piece (its level holds from ``start_us``); ``so_far``: the integral of the
+    readings before these (then ``before`` is not read). None when no level is known.
+    Each reading adds the level before it times the time since the one before. O(n).
+    """
+    if so_far is not None:
+        total, level, since, known_from = so_far
+    elif before is not None:
+        total, level, since, known_from = ZERO, before.value, start_us, start_us
+    elif readings:
+        first = readings[0]
+        total, level, since, known_from = ZERO, first.value, first.at_us, first.at_us
+        readings = readings[1:]  # (its own level from its own instant: nothing to add)
+    else:
+        return None
+    for sample in readings:
+        total = CONTEXT.add(total, CONTEXT.multiply(level, sample.at_us - since))
+        level = sample.value
+        since = sample.at_us
+    return total, level, since, known_from
