@@ -15,6 +15,7 @@ import typing
 from collections.abc import Sequence
 from typing import Final
 
+from . import _rater_aggregations as _aggregations
 from . import _rater_counters as _counters
 from . import _rater_reach as _reach
 from ._instants import from_us
@@ -22,6 +23,7 @@ from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_closed_back import closed_back, closed_parts, ordered_ahead, up_to_closings
 from ._rater_redescribed import redescribed
 from ._rater_said import Place, named
+from ._resource_state import ResourceState
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span
 from .usage import Usage, UsageRow, _new_row
@@ -402,6 +404,73 @@ def _begun(
     return rows
 
 
+def _kept(rater: Rater) -> _aggregations.Kept:
+    """A resource's kept readings of a meter and its compacted state, for `_aggregations`.
+
+    The states are indexed at the first call (O(s) for s compacted states), each
+    resource's records read at each (O(k) for its k kept records).
+    """
+    index: dict[Key, ResourceState] = {}
+
+    def kept(key: Key, name: str) -> tuple[list[Sample], ResourceState | None]:
+        if not index:
+            index.update(((s.account, s.resource), s) for s in rater._state)
+        records = rater._by_key.get(key, ())
+        samples = [r for r in records if type(r) is Sample and r.meter == name]
+        return samples, index.get(key)
+
+    return kept
+
+
+def _joined(  # noqa: PLR0917 - private plumbing of plain values
+    rater: Rater,
+    book: Book,
+    states: Sequence[ResourceState],
+    rows: Sequence[UsageRow],
+    news: Sequence[Record],
+    keys: set[Key],
+    quiet: set[Key],
+    full: set[Key],
+    window: tuple[int, int],
+    boundary: typing.Callable[[Key, str], bool],
+    extend: typing.Callable[[Key, str], int],
+) -> set[Key]:
+    """Join a continuation's ``rows`` and ``states`` over ``window`` to the book's open ends.
+
+    An aggregation's cycle so far, one piece, is first taken on with its new readings
+    (`ratekit._rater_aggregations`): its open end is put in place after the join, and a
+    resource that cannot be taken on so is added to ``full`` (and left out of ``keys``).
+    Returns the resources whose rows changed besides ``keys``: the quiet ones whose
+    sum's piece ran on or whose aggregation was taken on. See `Book.join()`.
+    """
+    engine = rater._engine
+    prev, as_of_us = window
+    taken: dict[Key, list[tuple[UsageRow, UsageRow]]] = {}
+    if engine.aggregations:
+        cycle = engine.containing(prev)
+        span = (max(cycle[0], rater._base_us), min(as_of_us, cycle[1]))
+        rows, taken = _aggregations.taken_on(
+            book, rows, news, keys | quiet, full, prev, span, engine.aggregations,
+            _kept(rater), boundary, extend,
+        )  # fmt: skip
+        keys.difference_update(full)
+    ran_on = book.join(
+        rows,
+        states,
+        keys | (quiet - full),
+        prev,
+        boundary,
+        extend,
+        engine.timed | frozenset(engine.aggregations),
+        quiet,
+        as_of_us,
+    )
+    if taken:
+        book.take_on(taken, as_of_us)
+        ran_on.update(taken)
+    return ran_on
+
+
 def _continue(  # noqa: PLR0917 - one decision per resource
     rater: Rater,
     book: Book,
@@ -447,7 +516,11 @@ def _continue(  # noqa: PLR0917 - one decision per resource
             full.add(key)  # a zero delta after its delete would be an anomaly
             active.discard(key)
     quiet = {key for key in book.states if key not in full and key not in active}
-    keys = active | _counters.going_on(book, quiet, prev, engine.counters)
+    keys = (
+        active
+        | _counters.going_on(book, quiet, prev, engine.counters)
+        | _aggregations.held(book, quiet, engine.means, (prev, as_of_us), cycle)
+    )
     anomalies: list[Anomaly] = []
     usage = Usage((), (), (), ())
     rows: Sequence[UsageRow] = ()
@@ -501,16 +574,8 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     def extend(key: Key, name: str) -> int:
         return min(as_of_us, cycle[1], *after(key[0]).get(name, ()))
 
-    ran_on = book.join(
-        rows,
-        usage.state,
-        keys | (quiet - full),
-        prev,
-        boundary,
-        extend,
-        engine.timed,
-        quiet,
-        as_of_us,
+    ran_on = _joined(
+        rater, book, usage.state, rows, news, keys, quiet, full, (prev, as_of_us), boundary, extend
     )
     # What changed: the resources that went on, and the quiet ones whose sums' last
     # piece runs on (the others' rows stand as they were). A piece that runs on keeps

@@ -39,6 +39,7 @@ from ._fields import Reading
 from ._inventory_scope import narrowed
 from ._resource_state import _NO_BASE, ResourceState
 from ._restated_states import _restated
+from ._sample_policies import Integral
 from .policies import Counter, Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
@@ -182,7 +183,7 @@ class Book:
     O(e) for e open ends, and a quiet resource with none costs O(1).
     """
 
-    __slots__ = ("as_of_us", "lows", "rows", "states")
+    __slots__ = ("as_of_us", "integrals", "lows", "rows", "states")
 
     def __init__(self, as_of_us: int) -> None:
         self.as_of_us = as_of_us
@@ -192,12 +193,17 @@ class Book:
         # row's start (a joined row starts where its first part did) and adds the new
         # rows', so it is kept up to date from the new rows alone.
         self.lows: dict[Key, int] = {}
+        # Per (account, resource, meter) of a time-weighted mean, its open end and the
+        # integral of its cycle so far (`ratekit._rater_aggregations`): dropped with the
+        # resource's rows when it is metered again, and read only while that row stands.
+        self.integrals: dict[tuple[str, str, str], tuple[UsageRow, Integral]] = {}
 
     def copy(self) -> Book:
         other = Book(self.as_of_us)
         other.rows = self.rows.copy()
         other.states = self.states.copy()
         other.lows = self.lows.copy()
+        other.integrals = self.integrals.copy()
         return other
 
     def all_rows(self) -> list[UsageRow]:
@@ -231,10 +237,17 @@ class Book:
             self.rows = {}
             self.states = {}
             self.lows = {}
+            self.integrals = {}
         else:
             before = {key: gone for key in keys if (gone := self.rows.pop(key, None))}
             for key in before:
                 del self.lows[key]
+            if self.integrals:
+                self.integrals = {
+                    place: held
+                    for place, held in self.integrals.items()
+                    if (place[0], place[1]) not in keys
+                }
         as_of_us = self.as_of_us
         for key, rows in grouped.items():
             held = before.get(key)
@@ -293,6 +306,22 @@ class Book:
                 rows_of[index] = _joined(before, before.span, before, row)
             self.rows[key] = tuple(rows_of)
         return True
+
+    def take_on(self, ends: dict[Key, list[tuple[UsageRow, UsageRow]]], as_of_us: int) -> None:
+        """Put each row of ``ends`` in place of the open end it takes on, after `join()`.
+
+        ``ends``: per resource, (open end, its row up to the new watermark), of an
+        aggregation (`ratekit._rater_aggregations`); ``as_of_us``: the book's new ``as_of``
+        (the rows ending there come last again). O(r) for the resource's r rows.
+        """
+        for key, pairs in ends.items():
+            rows = list(self.rows[key])
+            for end, row in pairs:
+                index = len(rows) - 1
+                while rows[index] is not end:
+                    index -= 1
+                rows[index] = row
+            self.rows[key] = _ends_last(rows, as_of_us)
 
     def join(  # noqa: PLR0917 - one pass per resource over its open ends
         self,

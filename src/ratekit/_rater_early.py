@@ -468,9 +468,10 @@ def _held(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
 
     Its level counts in every kept cycle after it, with no kept record nor running time
     to carry it (a ``TimeWeightedMean`` holds it on), as a restore's `regroup()` finds
-    it. O(r) for the r readings of the state.
+    it; not for an aggregation the book takes on (`ratekit._rater_aggregations`). O(r)
+    for the r readings of the state.
     """
-    levels = rater._engine.levels
+    levels = rater._engine.levels - rater._engine.continued
     if any(reading[0] in levels for reading in state.readings):
         rater._sticky.add(key)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 
+from . import _rater_aggregations as _aggregations
 from . import _rater_assigned as _assigned
 from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
@@ -25,6 +26,7 @@ from ._rater_priced_doors import Listed, Unsettled
 from ._rater_priced_verdicts import strict_meters, window_reach
 from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
+from ._sample_policies import TimeWeightedMean
 from ._shown import show
 from ._time_policies import Continuous
 from ._zones import from_zone
@@ -54,6 +56,7 @@ class Engine:
     """
 
     __slots__ = (
+        "aggregations",
         "assigned",
         "continued",
         "counters",
@@ -68,6 +71,7 @@ class Engine:
         "level_paths",
         "levels",
         "listed",
+        "means",
         "meters",
         "owes",
         "own_periods",
@@ -137,7 +141,13 @@ class Engine:
         # _rater_book.counters); with the sums, the meters whose samples leave their
         # resource to go on from its state at each statement.
         self.counters = _ledger.counters(meters)
-        self.continued = self.sums | self.counters
+        # The aggregations whose cycle's row a continuation takes on from the row so far
+        # and the new readings (see _rater_aggregations), by name.
+        names = _aggregations.aggregations(meters)
+        self.aggregations = {m.name: m for m in meters if m.name in names}
+        # Of those, the time-weighted means: a level held on gives a row in each cycle.
+        self.means = frozenset(m.name for m in meters if type(m.policy) is TimeWeightedMean)
+        self.continued = self.sums | self.counters | names
         # The aggregations of readings: a reading held in a metering state is the level
         # before the next (a time-weighted mean carries it over cycles with no reading).
         self.levels = frozenset(m.name for m in meters if m._factor is None and not m._deltas)

@@ -465,8 +465,9 @@ def regroup(rater: Rater, *, book: bool = True) -> None:
         if type(record) is Sample and record.meter not in continued:
             rater._sticky.add(key)
     # A resource whose compacted state holds an aggregation's reading is metered again
-    # from it with no kept record: its level still counts in the kept cycles.
-    levels = rater._engine.levels
+    # from it with no kept record: its level still counts in the kept cycles. Not one
+    # the book takes on (`_rater_aggregations`): a state's level goes on with its rows.
+    levels = rater._engine.levels - rater._engine.continued
     for state in rater._state:
         if any(reading[0] in levels for reading in state.readings):
             rater._sticky.add((state.account, state.resource))

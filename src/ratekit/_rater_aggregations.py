@@ -1,0 +1,263 @@
+"""The rater's aggregations at a statement: taken on from their cycle so far, not metered again.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A resource with readings of a `Max`, `Min`,
+`Latest` or `TimeWeightedMean` meter (`aggregations()`) goes on from its metering state
+at the last watermark, as deltas, time and counters do (`ratekit._rater_advance`). Such
+a meter's rows are shares of each cycle's aggregate; while the cycle so far is one piece
+(no description or price changed in it), its one row is that aggregate, and the
+aggregate of the cycle up to the new watermark is the old one taken on with the new
+readings: the larger of the two for a `Max` (the old one first: of two equal values,
+metering at once keeps the first reading's), the smaller for a `Min`, the new one for a
+`Latest` (its readings come after the old ones), the old one when nothing new came
+(those three never read the reading before the piece). A `TimeWeightedMean` goes on
+from the integral of its level up to its last reading (kept in the book with the row
+it gives, `Book.integrals`, or found once from the kept readings, checked against the
+row), with the same additions in the same order as metering at once, so the same digits.
+A statement then costs what is new, not the cycle so far (one reading every 5 minutes,
+a statement every 10: see docs/streaming.md, Cost measured).
+
+What cannot be taken on so is metered again from the kept cycles' start, as before: a
+cycle so far of more pieces than one (every share moves with the watermark), a price
+cut at the watermark or after it in the cycle, a piece that the new records cut, the
+cycle's first readings coming after its start (its row begins at the cycle's start).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from . import _metering_counters as _order
+from ._decimals import tidy as _tidy
+from ._metering_samples import _before
+from ._rater_book import Book, Key, _joined_ids
+from ._resource_state import ResourceState
+from ._sample_policies import Integral, Latest, Max, Min, TimeWeightedMean, _integral
+from .policies import Meter
+from .records import Sample
+from .spans import Span
+from .usage import UsageRow, _new_row
+
+__all__ = ["Kept", "aggregations", "held", "taken_on"]
+
+#: The policies whose cycle's aggregate goes on from the old one and the new readings.
+_TAKEN_ON = (Max, Min, Latest, TimeWeightedMean)
+
+#: Per resource, its kept records of one meter and its state at the kept cycles' start.
+Kept = Callable[[Key, str], tuple[list[Sample], ResourceState | None]]
+
+
+def aggregations(meters: Iterable[Meter]) -> frozenset[str]:
+    """The meters of a `Max`, `Min`, `Latest` or `TimeWeightedMean`: taken on."""
+    return frozenset(m.name for m in meters if type(m.policy) in _TAKEN_ON)
+
+
+def held(
+    book: Book,
+    quiet: set[Key],
+    means: frozenset[str],
+    window: tuple[int, int],
+    cycle: tuple[int, int],
+) -> set[Key]:
+    """The resources of ``quiet`` whose state holds a level of one of ``means``, to meter.
+
+    A time-weighted mean's level holds on in every cycle after its reading, so a cycle
+    that starts in ``window`` (``cycle`` holds its start) gives such a resource a row
+    with nothing new: it is metered from its state then. O(q + r) for q quiet resources
+    and their states' r readings when a cycle starts, else O(1).
+    """
+    prev, as_of_us = window
+    if not means or (cycle[0] != prev and cycle[1] >= as_of_us):
+        return set()
+    return {
+        key for key in quiet if any(reading[0] in means for reading in book.states[key].readings)
+    }
+
+
+def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregation
+    book: Book,
+    rows: Sequence[UsageRow],
+    news: Iterable[object],
+    keys: set[Key],
+    full: set[Key],
+    prev: int,
+    span: tuple[int, int],
+    meters: Mapping[str, Meter],
+    kept: Kept,
+    boundary: Callable[[Key, str], bool],
+    extend: Callable[[Key, str], int],
+) -> tuple[list[UsageRow], dict[Key, list[tuple[UsageRow, UsageRow]]]]:
+    """The rows of ``rows`` left to join, and per resource each open end with its row taken on.
+
+    ``rows``: a continuation's (its resources metered from their states at ``prev``),
+    ``news`` the new records it metered; ``keys``: those resources and the ones not
+    metered (nothing new). ``span``: the cycle that holds ``prev``, from the kept
+    cycles' start (where its rows begin) up to the new watermark. ``meters``: the
+    aggregations of `aggregations()`, by name; ``kept``: a resource's kept readings,
+    read once when a mean's integral is not in the book. ``boundary(key, meter)``:
+    whether a piece ends at ``prev`` anyway (a cycle starts, a price is cut);
+    ``extend(key, meter)``: where a piece that holds ``prev`` ends in the new window (a
+    price cut before ``span``'s end cuts it). Adds to ``full`` the resources whose
+    aggregations cannot be taken on (see the module). The continuation's rows taken on
+    are left out of the rows returned; the others (those of a later cycle) are joined
+    as any. The integrals of the rows taken on go to ``book.integrals`` (the rows must
+    then be put in place: `Book.take_on()`). O(n + e) for n rows and new records and e
+    open ends, and O(k log k) for k kept readings when a mean's integral is found again.
+    """
+    names = frozenset(meters)
+    c0, c1 = span
+    fresh: dict[tuple[str, str, str], list[Sample]] = {}
+    for record in news:
+        if type(record) is Sample and record.meter in names:
+            fresh.setdefault((record.account, record.resource, record.meter), []).append(record)
+    new: dict[tuple[str, str, str], list[UsageRow]] = {}
+    for row in rows:
+        if row.meter in names and row.cycle.start_us <= prev < row.cycle.end_us:
+            new.setdefault((row.account, row.resource, row.meter), []).append(row)
+    out: dict[Key, list[tuple[UsageRow, UsageRow]]] = {}
+    integrals: dict[tuple[str, str, str], tuple[UsageRow, Integral]] = {}
+    joined: set[int] = set()  # the ids of the continuation's rows taken on
+    for key in keys:
+        if key in full:
+            continue
+        ends = {row.meter: row for row in book.open_ends(key, prev, names)}
+        pairs = []
+        for name in names:
+            end, found = ends.get(name), new.get((*key, name), ())
+            if (end is None and not found) or c0 == prev:
+                continue  # (a cycle starts at prev: its rows are the continuation's)
+            if (
+                end is None
+                or boundary(key, name)
+                or extend(key, name) < c1
+                or end.span.start_us != c0
+                or len(found) > 1
+                or (found and found[0].description != end.description)
+                or (found and found[0].span.end_us != c1)
+            ):
+                full.add(key)
+                break
+            piece = found[0] if found else None
+            if piece is not None:
+                joined.add(id(piece))
+            policy = meters[name].policy
+            if type(policy) is not TimeWeightedMean:
+                quantity = end.quantity if piece is None else _aggregate(policy, end, piece)
+                pairs.append((end, _on(end, piece, quantity, c1)))
+                continue
+            place = (*key, name)
+            taken = _mean_on(book, place, end, piece, policy, fresh.get(place, ()), kept, span)
+            if taken is None:
+                full.add(key)
+                break
+            integrals[place] = taken
+            pairs.append((end, taken[0]))
+        else:
+            if pairs:
+                out[key] = pairs
+    book.integrals.update(
+        (place, held) for place, held in integrals.items() if (place[0], place[1]) not in full
+    )
+    left = [row for row in rows if id(row) not in joined or (row.account, row.resource) in full]
+    return left, {key: pairs for key, pairs in out.items() if key not in full}
+
+
+def _mean_on(  # noqa: PLR0917 - private plumbing of plain values
+    book: Book,
+    place: tuple[str, str, str],
+    end: UsageRow,
+    piece: UsageRow | None,
+    policy: TimeWeightedMean,
+    readings: Sequence[Sample],
+    kept: Kept,
+    span: tuple[int, int],
+) -> tuple[UsageRow, Integral] | None:
+    """A time-weighted mean's open ``end`` taken on with its new ``readings``, or None.
+
+    With the integral of its cycle up to its last reading (`_so_far()`; None: it is
+    not known), its level held up to ``span``'s end, as metering at once adds them.
+    O(n log n) for n new readings, and `_so_far()`'s.
+    """
+    c0, c1 = span
+    prev = end.span.end_us
+    so_far = _so_far(book, place, end, policy, kept, c0, prev)
+    if so_far is None:
+        return None
+    ordered = sorted((s for s in readings if s.at_us < c1), key=_order.order)
+    so_far = _integral(ordered, prev, None, so_far)
+    quantity = policy._mean(so_far, c0, c1)
+    if so_far is None or quantity is None:  # (a level is known: not so)
+        return None
+    return _on(end, piece, _tidy(quantity), c1), so_far
+
+
+def _so_far(  # noqa: PLR0917 - private plumbing of plain values
+    book: Book,
+    place: tuple[str, str, str],
+    end: UsageRow,
+    policy: TimeWeightedMean,
+    kept: Kept,
+    c0: int,
+    prev: int,
+) -> Integral | None:
+    """The integral of ``end``'s cycle up to its last reading before ``prev``, or None.
+
+    The one the book keeps with that very row; else found from the resource's kept
+    readings of the meter, as metering them at once from the kept cycles' start reads
+    them (the reading in force at ``c0`` before them), and taken only when its mean is
+    ``end``'s quantity to the last digit (else None: the resource is metered again).
+    O(1), or O(k log k) for k kept readings.
+    """
+    held = book.integrals.get(place)
+    if held is not None and held[0] is end:
+        return held[1]
+    account, resource, name = place
+    samples, state = kept((account, resource), name)
+    readings = sorted((s for s in samples if s.at_us < prev), key=_order.order)
+    known = _order.kept(state, account, resource, name)
+    times = [s.at_us for s in readings]
+    lo = bisect.bisect_left(times, c0)
+    before = _before(readings, lo, known[-1] if known else None)
+    so_far = _integral(readings[lo:], c0, before)
+    quantity = policy._mean(so_far, c0, prev)
+    if quantity is None or _tidy(quantity).as_tuple() != end.quantity.as_tuple():
+        return None
+    return so_far
+
+
+def _on(end: UsageRow, row: UsageRow | None, quantity: Decimal, c1: int) -> UsageRow:
+    """``end``'s row taken on to ``row``'s end with ``quantity``, or with no new row to ``c1``.
+
+    ``c1``: the new watermark, or the cycle's end before it. Its record ids are both
+    rows' in their one order. O(k) for the k ids of ``end``.
+    """
+    ids, end_us = end.record_ids, c1
+    if row is not None:
+        ids, end_us = _joined_ids(end.record_ids, row.record_ids), row.span.end_us
+    return _new_row(
+        end.account,
+        end.meter,
+        end.resource,
+        Span.from_us(end.span.start_us, end_us),
+        end.cycle,
+        quantity,
+        end.unit,
+        end.description,  # type: ignore[arg-type]
+        ids,
+        ordered=True,
+    )
+
+
+def _aggregate(policy: object, end: UsageRow, row: UsageRow) -> Decimal:
+    """The cycle's aggregate from the one so far (``end``'s) and the new readings' (``row``'s).
+
+    Both tidied as metering gives them (a number is tidied the same whatever its
+    exponent), the old first: of two equal values `max()` and `min()` keep the first,
+    as metering every reading at once keeps the first reading's. O(1).
+    """
+    if type(policy) is Max:
+        return max(end.quantity, row.quantity)
+    if type(policy) is Min:
+        return min(end.quantity, row.quantity)
+    return row.quantity  # Latest: the new readings come after the old ones
