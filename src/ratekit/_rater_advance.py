@@ -2,10 +2,12 @@
 
 Private to [`ratekit.Rater`][ratekit.Rater]. At each statement, `advance()` meters only what
 is new since the last watermark, through the one metering engine: resources continue
-from their carried state, and those that cannot (a late record, an aggregation, a
-counter from zero, an inventory, an event at the very cut) are metered again from the
-start of the kept cycles. The rules of joining the rows are in `ratekit._rater_book`,
-those of a counter's increment across the watermark in `ratekit._rater_counters`.
+from their carried state, and those that cannot (a late record, an aggregation whose
+cycle so far cannot be taken on, a counter from zero, an inventory, an event at the
+very cut) are metered again from the start of the kept cycles. The rules of joining
+the rows are in `ratekit._rater_book`, those of a counter's increment across the
+watermark in `ratekit._rater_counters`, those of an aggregation's cycle so far in
+`ratekit._rater_aggregations`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,11 @@ since the last one (at ``prev``), through the one metering engine:
   its description or opener does), so that the rows are exactly those of metering
   everything at once from the start of the kept cycles;
 - a resource with a late record (one stamped before ``prev``, or a delta over a span that
-  starts before it), with samples of a meter whose rows are not sums (aggregations and
-  ``from_zero`` counters: they are metered from all their readings; a plain counter
-  continues, see `ratekit._rater_counters`), or any resource when an
+  starts before it), with samples of a meter whose rows are not sums (``from_zero``
+  counters and aggregations: they are metered from all their readings; a plain counter
+  continues, see `ratekit._rater_counters`, and so do a `Max`, `Min`, `Latest` or
+  `TimeWeightedMean` whose cycle so far is one piece, see
+  `ratekit._rater_aggregations`), or any resource when an
   inventory snapshot is new and stamped before ``prev`` or closes at the last sign of
   life, is **re-metered** from the metering state at the start of the kept cycles, from
   its kept records, as before. An inventory after ``prev`` that closes at the snapshot
@@ -213,7 +215,7 @@ class Book:
         return {account for account, _ in self.states}
 
     def drop_before(self, base_us: int) -> None:
-        """Forget the rows of cycles that end at or before ``base_us`` (compacted)."""
+        """Forget the rows (and means' integrals) of cycles that end by ``base_us`` (compacted)."""
         for key, rows in list(self.rows.items()):
             kept = tuple(row for row in rows if row.cycle.end_us > base_us)
             if kept:
@@ -222,6 +224,12 @@ class Book:
             else:
                 del self.rows[key]
                 del self.lows[key]
+        if self.integrals:
+            self.integrals = {
+                place: held
+                for place, held in self.integrals.items()
+                if held[0].cycle.end_us > base_us
+            }
 
     def replace(self, usage: Usage, keys: set[Key] | None) -> None:
         """Take the rows and states of ``usage`` for ``keys`` (all when None).
