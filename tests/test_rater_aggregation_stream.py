@@ -187,6 +187,44 @@ def test_a_cycle_of_two_pieces_is_metered_again(monkeypatch: pytest.MonkeyPatch)
     assert sums(lines) == batch_sums(batch.charges)
 
 
+def test_a_peak_whose_cycle_starts_at_the_watermark_is_the_continuations() -> None:
+    # Day 1 stated at midnight; day 2's readings (4 at 00:00, 6 at 00:30) make day 2's
+    # row from the watermark on: its peak 6 over 00:00..01:00, nothing to join it to.
+    users, plan = _setting(rk.Max())
+    records = [_reading(600, 3, "r0"), _reading(24 * 60, 4, "r1"), _reading(24 * 60 + 30, 6, "r2")]
+    rater = rk.Rater(plan, [users], start=format_us(T0), horizon=dt.timedelta(days=1))
+    rater.feed(records[:1])
+    rater.statement(format_us(T0 + DAY_US))
+    rater.feed(records[1:])
+    rater.statement(format_us(T0 + DAY_US + HOUR_US))
+    book = rater._book
+    assert book is not None
+    rows = sorted((r.span.start_us, r.span.end_us, r.quantity) for r in book.all_rows())
+    assert rows == [(T0, T0 + DAY_US, 3), (T0 + DAY_US, T0 + DAY_US + HOUR_US, 6)]
+
+
+def test_a_peak_with_a_price_cut_after_the_watermark_is_metered_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Stated at 12:00 on day 2, one piece; the price changes at 13:00, inside the next
+    # window: the day's peak is then shared between two pieces, metered again whole.
+    users, plan = _setting(rk.Max())
+    records = [_reading(24 * 60 + 600, 2, "r0"), _reading(24 * 60 + 810, 8, "r1")]
+    rater = rk.Rater(plan, [users], start=format_us(T0))
+    lines = list(rater.statement(format_us(T0 + DAY_US)).lines)
+    rater.feed(records[:1])
+    lines += rater.statement(format_us(T0 + DAY_US + 12 * HOUR_US)).lines
+    calls = _spied(monkeypatch)
+    rater.feed(records[1:])
+    watermark = T0 + DAY_US + 14 * HOUR_US
+    lines += rater.statement(format_us(watermark)).lines
+    assert [start for start, _ in calls] == [T0 + DAY_US + 12 * HOUR_US, rater._base_us]
+    batch = rk.rate(
+        records, plan, span=rk.Span(format_us(T0), format_us(watermark)), meters=[users]
+    )
+    assert sums(lines) == batch_sums(batch.charges)
+
+
 POLICIES = (
     rk.Max(),
     rk.Min(),
