@@ -4,8 +4,8 @@ An OpenStack or Ceilometer feed: one resource whose counter is read every 5 minu
 (``--every``), a statement every 10 minutes (``--statement-every`` readings) at the
 watermark of the readings fed so far, on a monthly cycle, for ``--days`` days. With
 ``--meter`` the readings are those of an aggregation instead (``max``: a peak, ``mean``:
-a time-weighted mean of a gauge, ``latest``). Each reading is fed on its own, in time
-order, as a feed delivers them.
+a time-weighted mean of a gauge, ``latest``, ``count``: how many readings). Each
+reading is fed on its own, in time order, as a feed delivers them.
 
 It prints the CPU seconds of the stream (feeding and statements), per simulated day and
 per reading, and checks that the stream's lines add up to one batch ``rk.rate()`` of the
@@ -34,6 +34,7 @@ POLICIES = {
     "max": ("gauge", "user", "Max"),
     "mean": ("gauge", "user", "TimeWeightedMean"),
     "latest": ("gauge", "user", "Latest"),
+    "count": ("gauge", "call", "Count"),
 }
 
 

@@ -129,6 +129,19 @@ def test_the_latest_and_the_least_go_on_from_their_cycle_so_far() -> None:
         assert quantity == expected
 
 
+def test_a_count_goes_on_from_its_cycle_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
+    users, plan = _setting(rk.Count())
+    rater = rk.Rater(plan, [users], start=format_us(T0))
+    rater.feed([_reading(0, 5, "r0"), _reading(60, 9, "r1")])
+    rater.statement("2026-03-01T01:20:00Z")
+    calls = _spied(monkeypatch)
+    rater.feed([_reading(120, 7, "r2")])
+    rater.statement("2026-03-01T02:30:00Z")
+    # Two readings so far and one new: 2 + 1 = 3, metered from 01:20 with r2 alone.
+    assert calls == [(T0 + 80 * MINUTE_US, 1)]
+    assert _row(rater) == (T0, T0 + 150 * MINUTE_US, 3, ("r0", "r1", "r2"))
+
+
 def test_a_mean_goes_on_from_its_integral_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
     users, plan = _setting(rk.TimeWeightedMean())
     rater = rk.Rater(plan, [users], start=format_us(T0))
@@ -229,6 +242,7 @@ POLICIES = (
     rk.Max(),
     rk.Min(),
     rk.Latest(),
+    rk.Count(),
     rk.TimeWeightedMean(),
     rk.TimeWeightedMean(over="period"),
 )

@@ -1,15 +1,16 @@
 """The rater's aggregations at a statement: taken on from their cycle so far, not metered again.
 
 Private to [`ratekit.Rater`][ratekit.Rater]. A resource with readings of a `Max`, `Min`,
-`Latest` or `TimeWeightedMean` meter (`aggregations()`) goes on from its metering state
-at the last watermark, as deltas, time and counters do (`ratekit._rater_advance`). Such
-a meter's rows are shares of each cycle's aggregate; while the cycle so far is one piece
-(no description or price changed in it), its one row is that aggregate, and the
-aggregate of the cycle up to the new watermark is the old one taken on with the new
-readings: the larger of the two for a `Max` (the old one first: of two equal values,
-metering at once keeps the first reading's), the smaller for a `Min`, the new one for a
-`Latest` (its readings come after the old ones), the old one when nothing new came
-(those three never read the reading before the piece). A `TimeWeightedMean` goes on
+`Latest`, `Count` or `TimeWeightedMean` meter (`aggregations()`) goes on from its
+metering state at the last watermark, as deltas, time and counters do
+(`ratekit._rater_advance`). Such a meter's rows are shares of each cycle's aggregate (a
+`Count`'s, each piece's count); while the cycle so far is one piece (no description or
+price changed in it), its one row is that aggregate, and the aggregate of the cycle up
+to the new watermark is the old one taken on with the new readings: the larger of the
+two for a `Max` (the old one first: of two equal values, metering at once keeps the
+first reading's), the smaller for a `Min`, the new one for a `Latest` (its readings
+come after the old ones), their sum for a `Count`, the old one when nothing new came
+(those four never read the reading before the piece). A `TimeWeightedMean` goes on
 from the integral of its level up to its last reading (kept in the book with the row
 it gives, `Book.integrals`, or found once from the kept readings, checked against the
 row), with the same additions in the same order as metering at once, so the same digits.
@@ -29,11 +30,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_counters as _order
+from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._metering_samples import _before
 from ._rater_book import Book, Key, _joined_ids
 from ._resource_state import ResourceState
-from ._sample_policies import Integral, Latest, Max, Min, TimeWeightedMean, _integral
+from ._sample_policies import Count, Integral, Latest, Max, Min, TimeWeightedMean, _integral
 from .policies import Meter
 from .records import Sample
 from .spans import Span
@@ -42,14 +44,14 @@ from .usage import UsageRow, _new_row
 __all__ = ["Kept", "aggregations", "held", "taken_on"]
 
 #: The policies whose cycle's aggregate goes on from the old one and the new readings.
-_TAKEN_ON = (Max, Min, Latest, TimeWeightedMean)
+_TAKEN_ON = (Max, Min, Latest, Count, TimeWeightedMean)
 
 #: Per resource, its kept records of one meter and its state at the kept cycles' start.
 Kept = Callable[[Key, str], tuple[list[Sample], ResourceState | None]]
 
 
 def aggregations(meters: Iterable[Meter]) -> frozenset[str]:
-    """The meters of a `Max`, `Min`, `Latest` or `TimeWeightedMean`: taken on."""
+    """The meters of a `Max`, `Min`, `Latest`, `Count` or `TimeWeightedMean`: taken on."""
     return frozenset(m.name for m in meters if type(m.policy) in _TAKEN_ON)
 
 
@@ -260,4 +262,6 @@ def _aggregate(policy: object, end: UsageRow, row: UsageRow) -> Decimal:
         return max(end.quantity, row.quantity)
     if type(policy) is Min:
         return min(end.quantity, row.quantity)
+    if type(policy) is Count:
+        return _tidy(CONTEXT.add(end.quantity, row.quantity))
     return row.quantity  # Latest: the new readings come after the old ones

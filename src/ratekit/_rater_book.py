@@ -13,8 +13,8 @@ since the last one (at ``prev``), through the one metering engine:
 - a resource with a late record (one stamped before ``prev``, or a delta over a span that
   starts before it), with samples of a meter whose rows are not sums (``from_zero``
   counters and aggregations: they are metered from all their readings; a plain counter
-  continues, see `ratekit._rater_counters`, and so do a `Max`, `Min`, `Latest` or
-  `TimeWeightedMean` whose cycle so far is one piece, see
+  continues, see `ratekit._rater_counters`, and so do a `Max`, `Min`, `Latest`, `Count`
+  or `TimeWeightedMean` whose cycle so far is one piece, see
   `ratekit._rater_aggregations`), or any resource when an
   inventory snapshot is new and stamped before ``prev`` or closes at the last sign of
   life, is **re-metered** from the metering state at the start of the kept cycles, from
