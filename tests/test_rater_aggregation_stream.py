@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -235,6 +236,26 @@ def test_a_peak_with_a_price_cut_after_the_watermark_is_metered_again(
     batch = rk.rate(
         records, plan, span=rk.Span(format_us(T0), format_us(watermark)), meters=[users]
     )
+    assert sums(lines) == batch_sums(batch.charges)
+
+
+def test_a_mean_of_a_delta_over_a_span_that_ends_at_the_watermark_is_metered() -> None:
+    # A delta of 13 over 23:00..00:00, fed after day 1 was stated at midnight: the mean
+    # reads it at its instant, 00:00 on day 2, so day 2's mean is 13 (13 x 24 h / 24 h),
+    # shared at the price change at 13:00 (13 x 13/24 and 13 x 11/24), as one batch
+    # rate() has it; the rater takes such a delta as read at the watermark, so its
+    # resource is metered again rather than taken on.
+    users, plan = _setting(rk.TimeWeightedMean())
+    at, since = format_us(T0 + DAY_US), format_us(T0 + DAY_US - HOUR_US)
+    delta = rk.Sample("acme", "vm-1", "users", at, 13, kind="delta", since=since, id="d0")
+    rater = rk.Rater(plan, [users], start=format_us(T0))
+    lines = list(rater.statement(format_us(T0 + DAY_US)).lines)
+    rater.feed([delta])
+    watermark = T0 + 2 * DAY_US
+    lines += rater.statement(format_us(watermark)).lines
+    assert sum(Fraction(line.quantity) for line in lines) == 13
+    span = rk.Span(format_us(T0), format_us(watermark))
+    batch = rk.rate([delta], plan, span=span, meters=[users])
     assert sums(lines) == batch_sums(batch.charges)
 
 

@@ -51,7 +51,14 @@ Kept = Callable[[Key, str], tuple[list[Sample], ResourceState | None]]
 
 
 def aggregations(meters: Iterable[Meter]) -> frozenset[str]:
-    """The meters of a `Max`, `Min`, `Latest`, `Count` or `TimeWeightedMean`: taken on."""
+    """The meters of a `Max`, `Min`, `Latest`, `Count` or `TimeWeightedMean`: taken on.
+
+    But for a resource with a reading of one of them over a span (a delta with a
+    ``since``): an aggregation reads it at its instant, but the rater takes one whose
+    span ends at a watermark as read there (`ratekit._rater_book.known_by`), so it would
+    be metered by no statement; such a resource is metered again at every statement
+    (`_sticky`), as before.
+    """
     return frozenset(m.name for m in meters if type(m.policy) in _TAKEN_ON)
 
 

@@ -58,7 +58,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     kept, forgotten, holders, first = rater._records, rater._forgotten, rater._holders, rater._first
     by_key, pending, dirty = rater._by_key, rater._pending, rater._dirty
     base, closed, prev = rater._base_us, rater._closed_us, rater._as_of_us
-    continued = rater._engine.continued
+    continued, aggregations = rater._engine.continued, rater._engine.aggregations
     names = _store.KINDS
     # One pass, each record filed where it goes; a call per record only off the common
     # path (a record seen before, too late, reaching back, or an inventory).
@@ -167,7 +167,12 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     by_key[key] = [record]
                 else:
                     mine.append(record)
-                if type(record) is Sample and record.meter not in continued:
+                if type(record) is Sample and (
+                    record.meter not in continued
+                    or (record.since_us is not None and record.meter in aggregations)
+                ):
+                    # (An aggregation's reading with a since: metered again, see
+                    # `_rater_aggregations.aggregations()`.)
                     rater._sticky.add(key)
                 elif type(record) is Event and (
                     rater._reach.stretches

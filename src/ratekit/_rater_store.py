@@ -455,14 +455,17 @@ def regroup(rater: Rater, *, book: bool = True) -> None:
     rater._inventories = []
     rater._sticky = set()
     rater._holders = _reach.holders(rater._records, rater._forgotten)
-    continued = rater._engine.continued
+    continued, aggregations = rater._engine.continued, rater._engine.aggregations
     for record in rater._records.values():
         if type(record) is Inventory:
             rater._inventories.append(record)
             continue
         key = (record.account, record.resource)
         rater._by_key.setdefault(key, []).append(record)
-        if type(record) is Sample and record.meter not in continued:
+        if type(record) is Sample and (
+            record.meter not in continued
+            or (record.since_us is not None and record.meter in aggregations)
+        ):
             rater._sticky.add(key)
     # A resource whose compacted state holds an aggregation's reading is metered again
     # from it with no kept record: its level still counts in the kept cycles. Not one
