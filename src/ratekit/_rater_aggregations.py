@@ -37,7 +37,7 @@ from ._rater_book import Book, Key, _joined_ids
 from ._resource_state import ResourceState
 from ._sample_policies import Count, Integral, Latest, Max, Min, TimeWeightedMean, _integral
 from .policies import Meter
-from .records import Sample
+from .records import Event, Sample
 from .spans import Span
 from .usage import UsageRow, _new_row
 
@@ -117,9 +117,14 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
     names = frozenset(meters)
     c0, c1 = span
     fresh: dict[tuple[str, str, str], list[Sample]] = {}
+    # A new event may cut the resource's piece (another description, a delete) where no
+    # new reading says so: its aggregations are metered again.
+    evented: set[Key] = set()
     for record in news:
         if type(record) is Sample and record.meter in names:
             fresh.setdefault((record.account, record.resource, record.meter), []).append(record)
+        elif isinstance(record, Event):
+            evented.add((record.account, record.resource))
     new: dict[tuple[str, str, str], list[UsageRow]] = {}
     for row in rows:
         if row.meter in names and row.cycle.start_us <= prev < row.cycle.end_us:
@@ -138,6 +143,7 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
                 continue  # (a cycle starts at prev: its rows are the continuation's)
             if (
                 end is None
+                or key in evented
                 or boundary(key, name)
                 or extend(key, name) < c1
                 or end.span.start_us != c0
