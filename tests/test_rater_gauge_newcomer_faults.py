@@ -2,7 +2,8 @@
 
 A fault not fixed yet is a strict expected failure: it passes once the fault is fixed,
 and the suite then says so. Fixed: a record without an id named without its resource's
-account (the first two tests).
+account (the first two tests); an allowance's residue below the range priced at an
+amount no charge carries (the third).
 """
 
 from __future__ import annotations
@@ -96,17 +97,6 @@ USERS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=rk.BadPriceError,
-    reason=(
-        "an allowance that frees a mean's piece exactly leaves what the 60-digit means "
-        "round away as usage: \"price entry 'mean2' of plan 'p' prices 2.375 user of meter "
-        "'mean' for account 'a' (resource 'r2') at 1.023E-59, outside the amounts ratekit "
-        'carries exactly", in batch rate() and at every statement of the rater (the '
-        "stream is stuck); found by the gauge streams (seed 1113 with listings and extras)"
-    ),
-)
 @pytest.mark.parametrize("how", ["batch", "stream"])
 def test_an_allowance_that_frees_a_mean_exactly_leaves_nothing_to_price(how: str) -> None:
     # Means of a day (1 EUR = 0.29 until 2 March 13:15, 0.31 after; 20 users free from
@@ -115,13 +105,15 @@ def test_an_allowance_that_frees_a_mean_exactly_leaves_nothing_to_price(how: str
     # and on 4 March, cut at 09:30 by a START: 6 x 9.5/24 = 2.375 and 6 x 14.5/24 =
     # 3.625. The week's 20 free users: 12.1041666... - 0.4791666... + 6 = 17.625, then
     # 2.375 of 4 March: the first piece exactly. Left to pay: r2's 3.625 x 0.31 = 1.12375.
-    # (Without the START, batch and stream bill 1.12375 and 1E-59: the same residue, in
-    # range there; within 1E-50 is asked here, the pin being the error.)
+    # The 60-digit means leave 2.375 less 2.37499...997 (3E-59 users) of that piece to
+    # pay: a residue below the range, handed to the price as its nearest number, 0 (it
+    # was priced at 1.023E-59 EUR, which no charge carries: batch and every statement
+    # raised BadPriceError, the stream stuck).
     span = rk.Span("2026-03-02T00:00:00Z", "2026-03-05T00:00:00Z")
     if how == "batch":
         rating = rk.rate(USERS, WEEKLY_FREE, span=span, meters=[MEAN], as_of=span.end)
-        assert abs(rating.total() - Decimal("1.12375")) < Decimal("1E-50")
+        assert rating.total() == Decimal("1.12375")
         return
     rater = rk.Rater(WEEKLY_FREE, [MEAN], start=span.start)
     rater.feed(USERS)
-    assert abs(rater.statement(span.end).total() - Decimal("1.12375")) < Decimal("1E-50")
+    assert rater.statement(span.end).total() == Decimal("1.12375")

@@ -27,7 +27,7 @@ from typing import Final
 
 from ._allowances import place
 from ._anomalies import placed
-from ._decimals import CONTEXT, ZERO, nearest
+from ._decimals import CONTEXT, MIN_ADJUSTED, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
 from ._exact_prices import residue
@@ -133,16 +133,12 @@ class _Pricing:
             billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
             if price.linear:
                 if type(price) is PerUnit:
-                    if piece.free_exact:  # exact until the invoice rounds (0.595, not 0.5949...)
-                        piece.amount = _decimal(
-                            Fraction(price.rate) * Fraction(_exact_billable(piece))
-                        )
-                    else:
-                        piece.amount = _MUL(price.rate, billable)
+                    piece.amount = _per_unit(price.rate, piece, billable)
                 else:  # the billable quantity, exact, as the nearest number represented
                     inexact = piece.free_exact or piece.exact is not None
-                    exact = nearest(_exact_billable(piece)) if inexact else billable
-                    piece.amount = self.guard(piece, price, None, exact)
+                    if inexact or (piece.free and _below_range(billable)):
+                        billable = nearest(_exact_billable(piece))
+                    piece.amount = self.guard(piece, price, None, billable)
                 continue
             value = None if piece.entry.group_by is None else _group_value(piece)
             key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
@@ -460,6 +456,41 @@ class _Pricing:
         if type(result) is not Decimal or not result.is_finite():  # as priced() checks
             raise not_a_price(price, method, result, _priced(piece, billable))
         return result
+
+
+#: The smallest magnitude ratekit carries, as a Fraction (`_below_range()`).
+_SMALLEST: Final = Fraction(1, 10**-MIN_ADJUSTED)
+
+
+def _below_range(billable: Decimal | Fraction) -> bool:
+    """Whether ``billable`` is not zero but below the smallest magnitude carried (1E-30).
+
+    What an allowance leaves of a piece it frees whole but for the rounding of the
+    quantities it adds up (means at their 60th digit, say: 2.375 less 2.37499...967) is
+    such a residue: handed to the price as the nearest number of the range (0, or
+    ±1E-30 from above 5E-31), as every quantity rating computes itself is
+    (`ratekit._decimals.nearest`), not priced at an amount no charge can carry. O(1).
+    """
+    if isinstance(billable, Decimal):
+        return bool(billable) and billable.adjusted() < MIN_ADJUSTED
+    return bool(billable) and abs(billable) < _SMALLEST
+
+
+def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
+    """A per-unit price's amount for ``piece``, ``billable`` its quantity less its free part.
+
+    Exact until the invoice rounds (0.595, not 0.5949...) when its free part is a
+    Fraction; a residue below the range is handed on as its nearest number
+    (`_below_range()`). O(1), or O(digits) with a Fraction.
+    """
+    if piece.free_exact:
+        exact = _exact_billable(piece)
+        if not _below_range(exact):
+            return _decimal(Fraction(rate) * Fraction(exact))
+        billable = nearest(exact)
+    elif piece.free and _below_range(billable):
+        billable = nearest(billable)
+    return _MUL(rate, billable)
 
 
 def _share_of(amount: Fraction, part: Fraction, units_before: int) -> tuple[Decimal, int]:
