@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._rater_streams import batch_sums, sums
+from tests._spied_metering import spied
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -47,24 +48,6 @@ def _setting(policy: Any) -> tuple[rk.Meter, rk.Plan]:
     return users, plan
 
 
-def _spied(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Record what each metering call of a rater is given: (start, number of records)."""
-    from ratekit import rater as module
-
-    calls: list[tuple[int, int]] = []
-    original = module._Engine.meter
-
-    def meter(
-        self: object, records: object, start_us: int, end_us: int, state: object, **options: bool
-    ) -> rk.Usage:
-        given = list(records)  # type: ignore[call-overload]
-        calls.append((start_us, len(given)))
-        return original(self, given, start_us, end_us, state, **options)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(module._Engine, "meter", meter)
-    return calls
-
-
 def _reading(minute: int, value: int | str, name: str | None) -> rk.Sample:
     at = format_us(T0 + minute * MINUTE_US)
     return rk.Sample("acme", "vm-1", "users", at, value, kind="gauge", id=name)
@@ -86,7 +69,7 @@ def test_a_peak_goes_on_from_its_cycle_so_far_at_a_statement(
     # The peak of 00:00..01:20 is 9 users: 9 x 0.5 = 4.50 EUR.
     first = rater.statement("2026-03-01T01:20:00Z")
     assert [(line.quantity, line.amount) for line in first.lines] == [(9, Decimal("4.50"))]
-    calls = _spied(monkeypatch)
+    calls = spied(monkeypatch)
     rater.feed([_reading(120, 7, "r2")])
     # 7 < 9: the day's peak stays 9, nothing to correct.
     assert rater.statement("2026-03-01T02:30:00Z").lines == ()
@@ -135,7 +118,7 @@ def test_a_count_goes_on_from_its_cycle_so_far(monkeypatch: pytest.MonkeyPatch) 
     rater = rk.Rater(plan, [users], start=format_us(T0))
     rater.feed([_reading(0, 5, "r0"), _reading(60, 9, "r1")])
     rater.statement("2026-03-01T01:20:00Z")
-    calls = _spied(monkeypatch)
+    calls = spied(monkeypatch)
     rater.feed([_reading(120, 7, "r2")])
     rater.statement("2026-03-01T02:30:00Z")
     # Two readings so far and one new: 2 + 1 = 3, metered from 01:20 with r2 alone.
@@ -150,7 +133,7 @@ def test_a_mean_goes_on_from_its_integral_so_far(monkeypatch: pytest.MonkeyPatch
     rater.statement("2026-03-01T02:00:00Z")
     # (10 x 1 h + 30 x 1 h) / 2 h = 20 users.
     assert _row(rater) == (T0, T0 + 2 * HOUR_US, 20, ("r0", "r1"))
-    calls = _spied(monkeypatch)
+    calls = spied(monkeypatch)
     rater.statement("2026-03-01T04:00:00Z")
     # Nothing new: the level 30 holds, (10 x 1 + 30 x 3) / 4 = 25, with no metering.
     assert calls == []
@@ -171,7 +154,7 @@ def test_a_mean_found_again_after_a_restore_goes_on_from_its_kept_readings(
     rater.statement("2026-03-01T03:00:00Z")
     rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [users])
     rater.statement("2026-03-01T04:00:00Z")  # metered again whole: a restore
-    calls = _spied(monkeypatch)
+    calls = spied(monkeypatch)
     rater.feed([_reading(240, 0, "r2")])
     rater.statement("2026-03-01T06:00:00Z")
     assert calls == [(T0 + 4 * HOUR_US, 1)]  # taken on, not metered again
@@ -190,7 +173,7 @@ def test_a_cycle_of_two_pieces_is_metered_again(monkeypatch: pytest.MonkeyPatch)
     lines: list[rk.StatementLine] = []
     rater.feed(records[:2])
     lines += rater.statement(format_us(T0 + DAY_US + 14 * HOUR_US)).lines
-    calls = _spied(monkeypatch)
+    calls = spied(monkeypatch)
     rater.feed(records[2:])
     watermark = T0 + DAY_US + 16 * HOUR_US
     lines += rater.statement(format_us(watermark)).lines
@@ -228,7 +211,7 @@ def test_a_peak_with_a_price_cut_after_the_watermark_is_metered_again(
     lines = list(rater.statement(format_us(T0 + DAY_US)).lines)
     rater.feed(records[:1])
     lines += rater.statement(format_us(T0 + DAY_US + 12 * HOUR_US)).lines
-    calls = _spied(monkeypatch)
+    calls = spied(monkeypatch)
     rater.feed(records[1:])
     watermark = T0 + DAY_US + 14 * HOUR_US
     lines += rater.statement(format_us(watermark)).lines

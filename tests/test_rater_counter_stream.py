@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._rater_streams import batch_sums, sums
+from tests._spied_metering import spied
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -43,24 +44,6 @@ PLAN = rk.Plan(
 )
 
 
-def _spied(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Record what each metering call of a rater is given: (start, number of records)."""
-    from ratekit import rater as module
-
-    calls: list[tuple[int, int]] = []
-    original = module._Engine.meter
-
-    def meter(
-        self: object, records: object, start_us: int, end_us: int, state: object, **options: bool
-    ) -> rk.Usage:
-        given = list(records)  # type: ignore[call-overload]
-        calls.append((start_us, len(given)))
-        return original(self, given, start_us, end_us, state, **options)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(module._Engine, "meter", meter)
-    return calls
-
-
 def _reading(minute: int, value: int, name: str) -> rk.Sample:
     at = format_us(T0 + minute * MINUTE_US)
     return rk.Sample("acme", "vm-1", "egress", at, value, kind="counter", id=name)
@@ -74,7 +57,7 @@ def test_a_counter_goes_on_from_its_last_reading_at_a_statement(
     # 60 B over 00:00..01:00: 60 x 0.01 = 0.60 EUR.
     first = rater.statement("2026-03-01T01:20:00Z")
     assert [(line.quantity, line.amount) for line in first.lines] == [(60, Decimal("0.60"))]
-    calls = _spied(monkeypatch)
+    calls = spied(monkeypatch)
     rater.feed([_reading(120, 120, "r2")])
     second = rater.statement("2026-03-01T02:30:00Z")
     # Metered from the state at 01:20, the new reading alone (it was metered again from
@@ -104,7 +87,7 @@ def test_a_counter_with_nothing_new_at_a_statement_goes_on_from_the_next_one(
     rater = rk.Rater(PLAN, [EGRESS], start=format_us(T0))
     rater.feed([_reading(0, 0, "r0"), _reading(60, 60, "r1")])
     rater.statement("2026-03-01T01:20:00Z")
-    calls = _spied(monkeypatch)
+    calls = spied(monkeypatch)
     # Nothing new at 01:40: its state goes on to 01:40 all the same (a metering call
     # with no record), so that r2's increment from r1 is split there.
     assert rater.statement("2026-03-01T01:40:00Z").lines == ()
