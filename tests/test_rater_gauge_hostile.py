@@ -13,6 +13,7 @@ by `Rater.assign()` inside the open month; an allowance and a minimum of a peak.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from fractions import Fraction
@@ -38,8 +39,9 @@ class Stream:
         cycles: rk.cycles.Cycle,
         *,
         restore: bool = False,
+        horizon: dt.timedelta = dt.timedelta(days=400),
     ) -> None:
-        self.rater = rk.Rater(plans, meters, start=start)
+        self.rater = rk.Rater(plans, meters, start=start, horizon=horizon)
         self.plans: rk.Plan | tuple[rk.Assignment, ...] = plans
         self.meters, self.start, self.cycles, self.restore = meters, start, cycles, restore
         self.taken: list[Record] = []
@@ -205,3 +207,46 @@ def test_an_allowance_and_a_minimum_of_a_peak_are_prorated_to_each_watermark() -
         # 11:00: 3 free; (9 - 3) x 0.3 = 1.8 (over the minimum 1.5): -0.225
         assert s.state(at("11:00")) == [("increment", "m", "peak", Decimal(0), Decimal("-0.225"))]
         assert s.state(at("11:00")) == []
+
+
+def test_a_mean_s_level_goes_on_into_hours_after_its_own_compacted_and_a_stop_changes_nothing() -> (
+    None
+):
+    for kind in ("stop", "delete"):
+        for restore in (False, True):
+            meters = [
+                rk.Meter("mean", "u", rk.TimeWeightedMean()),
+                rk.Meter("meanp", "u", rk.TimeWeightedMean(over="period")),
+                rk.Meter("last", "u", rk.Latest()),
+            ]
+            entries = [rk.PriceEntry(m.name, m.name, rk.PerUnit("0.5")) for m in meters]
+            plan = rk.Plan("p", "EUR", HOURLY, entries)
+            hour = dt.timedelta(hours=1)  # the hours before the last are compacted
+            s = Stream(plan, meters, at("10:00"), HOURLY, restore=restore, horizon=hour)
+            s.feed(*[
+                rk.Sample("a", "vm", m.name, at("10:10"), 6, kind="gauge", id=f"s{m.name}")
+                for m in meters
+            ])  # fmt: skip
+            six = [
+                ("charge", "p", "mean", Decimal(6), Decimal("3.0")),
+                ("charge", "p", "meanp", Decimal(6), Decimal("3.0")),
+            ]
+            # 10:30: 6 known from 10:10: latest 6, mean 6 (x 0.5 = 3.0); over the period
+            # 10:00-10:30, 6 x 20/30 = 4 (2.0)
+            assert s.state(at("10:30")) == [
+                ("charge", "p", "last", Decimal(6), Decimal("3.0")),
+                *six[:1],
+                ("charge", "p", "meanp", Decimal(4), Decimal("2.0")),
+            ]
+            # 11:00: over the hour, 6 x 50/60 = 5: +1, +0.5
+            assert s.state(at("11:00")) == [("increment", "p", "meanp", Decimal(1), Decimal("0.5"))]  # fmt: skip
+            # the level is held on into each hour after (no reading there: no latest)
+            assert s.state(at("12:00")) == six
+            assert s.state(at("13:00")) == six
+            # a stop or delete without a reading: a sample's level is no part of the
+            # resource's running (docs/usage.md, gauges), so 13:00-13:30 means 6 still
+            s.feed(rk.Event("a", "vm", at("13:20"), None, kind=kind, id="e1"))
+            assert s.state(at("13:30")) == six
+            s.feed(rk.Event("a", "vm", at("13:40"), None, kind="start", id="e2"))
+            assert s.state(at("14:00")) == []
+            assert s.state(at("15:30")) == six + six  # 14:00-15:00 and 15:00-15:30
