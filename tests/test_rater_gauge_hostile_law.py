@@ -147,7 +147,9 @@ def play(
             assert isinstance(value, list)
             rater.feed(value)
             for record in value:
-                if record.id is not None and record.id not in ids:
+                if record.id is None and record not in out.taken:  # known by its content
+                    out.taken.append(record)
+                elif record.id is not None and record.id not in ids:
                     ids.add(record.id)
                     out.taken.append(record)
         elif what == "assign":
@@ -194,15 +196,19 @@ def draw(  # noqa: PLR0912 - one stream, told in order
                 attributes = None
                 if kind in {"start", "update"} and rng.random() < 0.7:
                     attributes = {"tier": rng.choice(["gold", "plain"])}
+                when, seq = at(), None
+                if rng.random() < 0.2 and records:  # at another record's instant, by seq
+                    when, seq = rng.choice(records).at_us, rng.randrange(3)
                 records.append(
                     rk.Event(
                         account,
                         resource,
-                        format_us(at()),
+                        format_us(when),
                         attributes,
-                        kind=kind,
+                        kind=kind,  # type: ignore[arg-type]
                         id=f"k{len(records)}",
-                    )  # type: ignore[arg-type]
+                        seq=seq,
+                    )
                 )
             for meter in POLICIES:
                 if rng.random() < 0.3:
@@ -221,6 +227,13 @@ def draw(  # noqa: PLR0912 - one stream, told in order
                         continue
                     low = -5 if meter in {"low", "last", "mean", "meanp"} else 0
                     value = rng.randrange(low, 20)
+                    known = f"k{len(records)}" if rng.random() < 0.9 else None  # or by content
+                    if rng.random() < 0.05 and seq is None:  # a delta over a span
+                        since = format_us(when - rng.randrange(1, 30) * frame.step_us)
+                        records.append(
+                            rk.Sample(account, resource, meter, format_us(when), value, id=known, since=since)
+                        )  # fmt: skip
+                        continue
                     records.append(
                         rk.Sample(
                             account,
@@ -229,7 +242,7 @@ def draw(  # noqa: PLR0912 - one stream, told in order
                             format_us(when),
                             value,
                             kind="gauge",
-                            id=f"k{len(records)}",
+                            id=known,
                             seq=seq,
                         )
                     )
@@ -237,7 +250,17 @@ def draw(  # noqa: PLR0912 - one stream, told in order
         listed = [(a, r) for a in "ab" for r in ("r1", "r2") if rng.random() < 0.6]
         close = rng.choice(["snapshot", "last_seen"])
         records.append(rk.Inventory(format_us(at()), listed, close=close, id=f"k{len(records)}"))  # type: ignore[arg-type]
-    records.sort(key=lambda r: r.at_us)
+    # a third arrive late, up to 40 steps (40 minutes, 10 days): stamped before a watermark
+    delays = [rng.randrange(40) * frame.step_us if rng.random() < 0.3 else 0 for _ in records]
+    arrivals = sorted(
+        zip(
+            (r.at_us + d for r, d in zip(records, delays, strict=True)),
+            range(len(records)),
+            records,
+            strict=True,
+        )
+    )
+    records = [r for _, _, r in arrivals]
     ops: list[tuple[str, object]] = []
     watermark = frame.t0
     assigned = False
@@ -246,8 +269,10 @@ def draw(  # noqa: PLR0912 - one stream, told in order
         size = rng.choice([1, 1, 2, 3, 5])
         chunk = records[position : position + size]
         position += size
-        ops.append(("feed", chunk))
-        now = chunk[-1].at_us
+        fed = records[:position]
+        replays = rng.sample(fed, min(len(fed), 2)) if rng.random() < 0.2 else []
+        ops.append(("feed", chunk + replays))  # a poller's overlap: records fed again
+        now = max(r.at_us for r in chunk)
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             pick = rng.random()
             if pick < 0.25:
