@@ -7,12 +7,15 @@ So after each statement at a watermark W the lines said so far, per account, cyc
 line, equal one batch `rk.rate()` of the records fed so far over the cycles up to the one
 holding W, ``as_of=W`` (a record stamped at or after W is not known yet to either).
 
-Streams here run on hourly or monthly cycles, with gauges (`Max`, `Min`, `Latest`,
-`Count`, `TimeWeightedMean`) read on a minute grid, watermarks inside an hour and at
-cycle ends, statements with nothing new, events without readings (updates, stops,
-deletes, starts again), inventories (``"snapshot"`` and ``"last_seen"``) between
-statements, a price change and a plan change by `Rater.assign()` inside the open cycle,
-an allowance and minimums of an aggregation, and restores through JSON.
+Streams here run on hourly or monthly cycles (UTC, and Zurich's around its clock
+changes), with gauges (`Max`, `Min`, `Latest`, `Count`, `TimeWeightedMean`) read on a
+minute grid, late arrivals, ties ordered by ``seq``, replays, deltas over a span,
+watermarks inside an hour and at cycle ends, statements with nothing new, events without
+readings (updates, stops, deletes, starts again), inventories (``"snapshot"`` and
+``"last_seen"``) between statements, a price change and plan changes by `Rater.assign()`
+inside the open cycle, an allowance and minimums of an aggregation, and restores through
+JSON with two cycles kept. After a feed that names a record too late, batch holds from the
+cycles kept then on (docs/streaming.md, closing and lateness).
 """
 
 from __future__ import annotations
