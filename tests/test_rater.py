@@ -1032,3 +1032,40 @@ def test_a_later_event_without_seq_does_not_reorder_earlier_ones_in_the_rater() 
     span = rk.Span("2026-03-01T00:00:00Z", "2026-03-22T00:00:00Z")
     at_once = rk.meter(records, [VM_HOURS], span=span, cycle=MONTHLY, as_of=span.end)
     assert at_once.total() == Decimal("253.25")
+
+
+def test_a_copy_between_statements_of_a_graduated_group_is_not_moved_by_the_original() -> None:
+    # A graduated price keeps each group's track of priced pieces from one statement to
+    # the next, and prices a new resource's usage on from where the group stands. Copied
+    # after the first statement (1 GB of r on 2 March), the original is then fed 9 and 2
+    # GB of r2, the copy 2 and 2 GB of r3: each must say what a rater restored from the
+    # snapshot at the copy says for its own records. Tiers: 0.10 EUR a GB up to 5, 0.05
+    # after; 1 March's 4 GB = 0.40, 2 March from 0 again (daily cycles).
+    gb = rk.Meter("gb", "GB", rk.Discrete())
+    tiers = rk.Graduated([rk.Tier(5, "0.10"), rk.Tier(None, "0.05")])
+    plan = rk.Plan("p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("g", "gb", tiers)])
+
+    def gbs(at: str, value: int, record_id: str, resource: str = "r") -> list[rk.Sample]:
+        return [rk.Sample("a", resource, "gb", at, value, id=record_id)]
+
+    rater = rk.Rater(plan, [gb], start="2026-03-01T00:00:00Z")
+    rater.feed(gbs("2026-03-01T10:00:00Z", 4, "g1") + gbs("2026-03-02T01:00:00Z", 1, "g2"))
+    assert rater.statement("2026-03-02T02:00:00Z").total() == Decimal("0.50")  # 0.40 + 0.10
+    other = rater.copy()
+    twin = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [gb])
+    said: dict[str, list[Decimal]] = {"rater": [], "other": [], "twin": []}
+    steps = [
+        ("2026-03-02T06:00:00Z", 9, 2, "2026-03-02T08:00:00Z"),
+        ("2026-03-02T12:00:00Z", 2, 2, "2026-03-02T14:00:00Z"),
+    ]
+    for step, (at, mine, theirs, watermark) in enumerate(steps):
+        rater.feed(gbs(at, mine, f"o{step}", "r2"))
+        other.feed(gbs(at, theirs, f"c{step}", "r3"))
+        twin.feed(gbs(at, theirs, f"c{step}", "r3"))
+        for name, which in (("rater", rater), ("other", other), ("twin", twin)):
+            said[name].append(which.statement(watermark).total())
+        assert said["other"] == said["twin"]
+    # The original: 1 + 9 = 10 GB on 2 March, 0.75 (0.65 more), then 12 GB, 0.10 more;
+    # the copy: 1 + 2 = 3 GB, 0.30 (0.20 more), then 5 GB, 0.20 more.
+    assert said["rater"] == [Decimal("0.65"), Decimal("0.10")]
+    assert said["other"] == [Decimal("0.20"), Decimal("0.20")]
