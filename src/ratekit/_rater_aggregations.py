@@ -26,11 +26,11 @@ cycle's first readings coming after its start (its row begins at the cycle's sta
 from __future__ import annotations
 
 import bisect
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_counters as _order
-from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._metering_samples import _before
 from ._rater_book import Book, Key, _joined_ids
@@ -158,7 +158,9 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
                 joined.add(id(piece))
             policy = meters[name].policy
             if type(policy) is not TimeWeightedMean:
-                quantity = end.quantity if piece is None else _aggregate(policy, end, piece)
+                # (one of `_TAKEN_ON` but the mean: its aggregate taken on, the old first)
+                then = typing.cast("Max | Min | Latest | Count", policy)._then
+                quantity = end.quantity if piece is None else then(end.quantity, piece.quantity)
                 pairs.append((end, _on(end, piece, quantity, c1)))
                 continue
             place = (*key, name)
@@ -262,19 +264,3 @@ def _on(end: UsageRow, row: UsageRow | None, quantity: Decimal, c1: int) -> Usag
         ids,
         ordered=True,
     )
-
-
-def _aggregate(policy: object, end: UsageRow, row: UsageRow) -> Decimal:
-    """The cycle's aggregate from the one so far (``end``'s) and the new readings' (``row``'s).
-
-    Both tidied as metering gives them (a number is tidied the same whatever its
-    exponent), the old first: of two equal values `max()` and `min()` keep the first,
-    as metering every reading at once keeps the first reading's. O(1).
-    """
-    if type(policy) is Max:
-        return max(end.quantity, row.quantity)
-    if type(policy) is Min:
-        return min(end.quantity, row.quantity)
-    if type(policy) is Count:
-        return _tidy(CONTEXT.add(end.quantity, row.quantity))
-    return row.quantity  # Latest: the new readings come after the old ones

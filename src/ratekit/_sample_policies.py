@@ -220,6 +220,14 @@ class Max(_Aggregation):
         readings = _aggregated(self, readings, start_us, end_us, before)
         return max((sample.value for sample in readings), default=None)
 
+    def _then(self, before: Decimal, after: Decimal) -> Decimal:
+        """The aggregate of readings whose first ones give ``before`` and the rest ``after``.
+
+        The earlier one of two equal values, as `aggregate()` keeps the first reading's
+        digits. The streaming rater takes a cycle on so (`ratekit._rater_aggregations`).
+        """
+        return max(before, after)
+
 
 @typing.final
 @attrs.frozen
@@ -239,6 +247,10 @@ class Min(_Aggregation):
         """The minimum, or ``None`` without readings. O(n)."""
         readings = _aggregated(self, readings, start_us, end_us, before)
         return min((sample.value for sample in readings), default=None)
+
+    def _then(self, before: Decimal, after: Decimal) -> Decimal:
+        """The aggregate of readings whose first ones give ``before`` and the rest ``after``."""
+        return min(before, after)
 
 
 @typing.final
@@ -260,6 +272,10 @@ class Latest(_Aggregation):
         """The last value, or ``None`` without readings. O(1)."""
         readings = _aggregated(self, readings, start_us, end_us, before)
         return readings[-1].value if readings else None
+
+    def _then(self, before: Decimal, after: Decimal) -> Decimal:
+        """The aggregate of readings whose first ones give ``before`` and the rest ``after``."""
+        return after
 
 
 @typing.final
@@ -283,6 +299,10 @@ class Count(_Aggregation):
         """How many readings, or ``None`` without readings. O(1)."""
         readings = _aggregated(self, readings, start_us, end_us, before)
         return Decimal(len(readings)) if readings else None
+
+    def _then(self, before: Decimal, after: Decimal) -> Decimal:
+        """The aggregate of readings whose first ones give ``before`` and the rest ``after``."""
+        return _tidy(CONTEXT.add(before, after))
 
 
 @typing.final
