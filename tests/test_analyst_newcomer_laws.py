@@ -247,3 +247,67 @@ def test_a_drawn_plan_goes_through_json_and_back(plan: rk.Plan) -> None:
     assert plandata.load(data) == plan
     document = plandata.load_document({"plans": [{k: v for k, v in data.items() if k != "type"}]})
     assert document.plans == (plan,)
+
+
+def _card_oracle(
+    terms: tuple[Decimal, Decimal, Decimal, int, Decimal | None, Decimal | None],
+    transactions: list[Decimal],
+) -> Fraction:
+    """Each transaction's percent above what is left free, plus its fee, bounded."""
+    percent, fee, free_amount, free_transactions, minimum, maximum = terms
+    left, total = Fraction(free_amount), Fraction(0)
+    for index, amount in enumerate(transactions):
+        free = min(left, Fraction(amount))
+        left -= free
+        above = Fraction(amount) - free
+        waived = index < free_transactions or fee == 0
+        charge = Fraction(percent) / 100 * above + (
+            0 if index < free_transactions else Fraction(fee)
+        )
+        if above == 0 and waived:  # wholly free: its fee waived or zero, nothing above
+            continue
+        if minimum is not None:
+            charge = max(charge, Fraction(minimum))
+        if maximum is not None:
+            charge = min(charge, Fraction(maximum))
+        total += charge
+    return total
+
+
+_MONEY = st.decimals(min_value=0, max_value=1000, places=2)
+
+
+@given(
+    st.tuples(
+        st.decimals(min_value=0, max_value=10, places=2),
+        _MONEY,
+        _MONEY,
+        st.integers(0, 3),
+        st.none() | _MONEY,
+        st.none() | _MONEY,
+    ),
+    st.lists(_MONEY, max_size=5),
+)
+def test_a_card_fee_charges_each_transaction_its_terms(
+    terms: tuple[Decimal, Decimal, Decimal, int, Decimal | None, Decimal | None],
+    transactions: list[Decimal],
+) -> None:
+    # docs/pricing.md (percentages) and rk.Percentage: the percent applies to the part of
+    # each transaction above the free amount, used up in order; the fee is charged after
+    # the first free transactions; minimum and maximum bound each charge, except that a
+    # transaction left wholly free costs nothing.
+    percent, fee, free_amount, free_transactions, minimum, maximum = terms
+    if minimum is not None and maximum is not None and minimum > maximum:
+        minimum, maximum = maximum, minimum
+    card = rk.Percentage(
+        percent,
+        fixed_fee=fee,
+        free_amount=free_amount,
+        free_transactions=free_transactions,
+        minimum=minimum,
+        maximum=maximum,
+    )
+    with decimal.localcontext(_hostile_context()):
+        amount = card.amount_of(transactions)
+    bounded = (percent, fee, free_amount, free_transactions, minimum, maximum)
+    assert Fraction(amount) == _card_oracle(bounded, transactions)
