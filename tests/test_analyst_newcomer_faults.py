@@ -56,23 +56,59 @@ def test_a_document_plan_with_an_int_key_is_refused_naming_its_path() -> None:
         plandata.load_document(document)
 
 
+def _charge_row_with_int_key_in_its_price() -> tuple[type[Any], dict[str, Any]]:
+    rows = [rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 100, "hour", {}, ())]
+    plan = rk.Plan("p", "EUR", UTC_MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
+    row = rk.to_row(rk.rate(rows, plan, span=MARCH).charges[0])
+    return rk.Charge, {**row, "price": {"type": "PerUnit", "rate": "0.05", 3: 4}}
+
+
+def _inventory_row_with_int_key_in_its_condition() -> tuple[type[Any], dict[str, Any]]:
+    where = {"zone": rk.OneOf(["a", "b"])}
+    listing = rk.Inventory("2026-03-15T00:00:00Z", {("acme", "vm-1"): {}}, where=where)
+    condition = {"type": "OneOf", "values": ["a", "b"], 3: 4}
+    return rk.Inventory, {**rk.to_row(listing), "where": [["zone", condition]]}
+
+
 @pytest.mark.xfail(
     strict=True,
     raises=TypeError,
     reason=(
-        "rk.from_row of a charge row whose nested price holds an int key raises a bare "
-        "TypeError from inside, where the same key in the charge itself or in its usage "
-        "row is a BadDataError ('row.3: a UsageRow row has no key 3'); expected a "
-        "BadDataError naming price.3"
+        "rk.from_row of a row whose nested plan data (a charge's price, an inventory's "
+        "condition) holds an int key raises a bare TypeError from inside, where the same "
+        "key in the charge itself or in its usage row is a BadDataError ('row.3: a "
+        "UsageRow row has no key 3'); expected a BadDataError naming the key's path"
     ),
 )
-def test_a_charge_row_whose_price_has_an_int_key_is_refused_naming_it() -> None:
-    rows = [rk.UsageRow("acme", "vm.hours", "vm-1", MARCH, MARCH, 100, "hour", {}, ())]
-    plan = rk.Plan("p", "EUR", UTC_MONTHS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
-    row = rk.to_row(rk.rate(rows, plan, span=MARCH).charges[0])
-    hostile = {**row, "price": {"type": "PerUnit", "rate": "0.05", 3: 4}}
-    with pytest.raises(rk.BadDataError, match=r"^price"):
-        rk.from_row(rk.Charge, hostile)
+@pytest.mark.parametrize(
+    "hostile", [_charge_row_with_int_key_in_its_price, _inventory_row_with_int_key_in_its_condition]
+)
+def test_a_row_whose_nested_plan_data_has_an_int_key_is_refused_naming_it(
+    hostile: Any,
+) -> None:
+    cls, row = hostile()
+    with pytest.raises(rk.BadDataError, match=r"has no (key|field) 3"):
+        rk.from_row(cls, row)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason=(
+        "plandata.load of a tier or a meter object with an int key raises a bare "
+        "TypeError from inside; expected a BadDataError naming the path and the fields"
+    ),
+)
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"type": "Graduated", "tiers": [{"up_to": None, "unit": "1", 5: 1}]},
+        {"type": "Meter", "name": "m", "unit": "hour", "policy": {"type": "OnOff"}, 5: 1},
+    ],
+)
+def test_nested_plan_data_with_an_int_key_is_refused_naming_it(data: dict[Any, Any]) -> None:
+    with pytest.raises(rk.BadDataError, match="has no field 5"):
+        plandata.load(data)
 
 
 @pytest.mark.xfail(
