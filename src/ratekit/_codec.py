@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -219,14 +219,26 @@ def alternatives(hint: Any) -> tuple[Any, ...]:
 def field_path(cls: type, message: str, path: str, keys: Mapping[str, str]) -> str:
     """Where a constructor's refusal points: ``path.key`` of the field its message names.
 
-    A value's door says ``"<Class> <field> ..."`` (``Invoice tz 'Mars/Base' ...``);
-    ``keys`` maps each field's name as messages say it to the data's key for it. Else
-    ``path``, the object's own. O(fields).
+    A value's door says ``"<Class> <field> ..."`` (``Invoice tz 'Mars/Base' ...``), or
+    names the value by its id, ``"<class> '<id>' <field> ..."`` (``plan 'basic' currency
+    'eur' ...``); ``keys`` maps each field's name as messages say it to the data's key
+    for it. Else ``path``, the object's own. O(fields).
     """
+    named = _BY_ID.match(message)
+    if named is not None and named.group(1) == cls.__name__.lower():
+        said = message[named.end() :]
+    elif message.startswith(f"{cls.__name__} "):
+        said = message[len(cls.__name__) + 1 :]
+    else:
+        return path
     for name, key in keys.items():
-        if message.startswith(f"{cls.__name__} {name} "):
+        if said.startswith(f"{name} "):
             return f"{path}.{key}" if path else key
     return path
+
+
+#: The start of a door's message naming a value by its id: a lower-case word, a repr.
+_BY_ID: Final = re.compile(r"([a-z]+) (?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\") ")
 
 
 def fail(path: str, message: str) -> BadDataError:

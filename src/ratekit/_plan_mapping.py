@@ -215,9 +215,13 @@ def _load_tagged(data: Mapping[str, Any], path: str) -> Any:
     return _load_object(cls, {key: item for key, item in data.items() if key != "type"}, path)
 
 
-def _key_named(key: str) -> str:
-    """An unknown key as a path names it: itself, or cut short as `show` cuts it. O(1)."""
-    return key if len(key) <= 80 else show(key)
+def _key_named(key: object) -> str:
+    """An unknown key as a path names it: a short string itself, else as `show` shows it.
+
+    A key of plan data may be any hashable a caller's parser gives (a YAML ``1:`` or
+    ``~:`` is an int or None), named, never measured by ``len``. O(1).
+    """
+    return key if type(key) is str and len(key) <= 80 else show(key)
 
 
 def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:

@@ -67,7 +67,7 @@ from ._plan_mapping import (
 )
 from ._plan_types import TYPES
 from .assignments import Assignment
-from .errors import RatekitError
+from .errors import RatekitError, RatekitTypeError
 
 __all__ = ["TYPES", "Document", "dump", "dump_document", "load", "load_document"]
 
@@ -260,7 +260,18 @@ def dump_document(document: Document) -> dict[str, Any]:
         >>> from ratekit import plandata
         >>> plandata.dump_document(plandata.Document())
         {'meters': [], 'plans': [], 'assignments': []}
+
+    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for anything but a ``Document``
+    (a plan alone is dumped by `dump()`), and [`BadDataError`][ratekit.BadDataError] as
+    `dump()` does for a value in it that is code.
     """
+    if type(document) is not Document:  # a final class
+        raise RatekitTypeError(
+            "plandata.dump_document takes a plandata.Document (from load_document(), or "
+            "Document(meters=..., plans=..., assignments=...)), not "
+            f"{type(document).__name__}: {show(document)}; dump one plan, meter or price "
+            "with plandata.dump()."
+        )
     assignments = []
     for index, assignment in enumerate(document.assignments):
         fields = _dump_fields(assignment, f"assignments[{index}]")
