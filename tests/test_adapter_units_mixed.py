@@ -56,8 +56,8 @@ def test_a_ceilometer_unit_that_does_not_convert_is_refused_naming_both_units() 
     with pytest.raises(rk.BadRecordError) as raised:
         ceilometer.samples(feed, meters=[SECONDS_METER])
     assert str(raised.value) == (
-        "Ceilometer sample [1].counter_unit 'B' is not a unit meter 'cpu' in 's' can take: "
-        "Cannot convert 'B' to 's': 'B' measures data and 's' measures time."
+        "Ceilometer sample [1].counter_unit (sample 'm2') is 'B', not a unit meter 'cpu' in "
+        "'s' can take: Cannot convert 'B' to 's': 'B' measures data and 's' measures time."
     )
 
 
@@ -78,7 +78,8 @@ def test_borel_rows_of_one_resource_in_ns_and_in_s_are_both_seconds() -> None:
     with pytest.raises(rk.BadRecordError) as raised:
         borel.usage_rows([row("vm-1", 5, "MB")], period=MARCH)
     assert str(raised.value) == (
-        "Borel row [0].uom 'MB' is not a unit meter 'cpu-usage' in 's' can take: Cannot "
+        "Borel row [0].uom (row '21891/cpu-usage/vm-1/2026-03-01T00:00:00Z/"
+        "2026-04-01T00:00:00Z') is 'MB', not a unit meter 'cpu-usage' in 's' can take: Cannot "
         "convert 'MiB' to 's': 'MiB' measures data and 's' measures time."
     )
 

@@ -211,7 +211,8 @@ def test_errors_name_the_position_and_the_field() -> None:
     with pytest.raises(rk.BadRecordError) as error:
         ceilometer.samples(broken, meters=METERS[1:], unknown="skip")
     assert str(error.value).startswith(
-        "Ceilometer sample [0].counter_unit 'instance' is not a unit meter 'cpu' in 'hour' can take"
+        "Ceilometer sample [0].counter_unit (sample '9e8d7c6b-0000-4000-8000-000000000001') is "
+        "'instance', not a unit meter 'cpu' in 'hour' can take"
     )
     with pytest.raises(
         rk.BadRecordError, match=r"\[3\]\.counter_name is 'memory.usage', which no meter names"
@@ -406,8 +407,9 @@ def test_a_percentage_such_as_cpu_util_is_read(
     with pytest.raises(rk.BadRecordError) as error:
         ceilometer.samples([sample], meters=[rk.Meter("cpu_util", "hour", rk.Max())])
     assert str(error.value) == (
-        "Ceilometer sample [0].counter_unit '%' is not a unit meter 'cpu_util' in 'hour' can "
-        "take: Cannot convert '%' to 'hour': '%' measures count and 'hour' measures time."
+        "Ceilometer sample [0].counter_unit (sample 'm-1') is '%', not a unit meter "
+        "'cpu_util' in 'hour' can take: Cannot convert '%' to 'hour': '%' measures count and "
+        "'hour' measures time."
     )
 
 

@@ -322,7 +322,11 @@ def test_a_unit_written_at_length_is_shown_shortened() -> None:
     with pytest.raises(rk.BadRecordError) as caught:
         borel.usage_rows([row], period=MARCH)
     assert str(caught.value) == (
-        "Borel row [0].uom '" + "x" * 37 + "..." + "x" * 38 + "' is 100000 characters long; "
+        "Borel row [0].uom (row 'c/cpu-usage/r/2026-03-01T00:00:00Z/2026-04-01T00:00:00Z') is '"
+        + "x" * 37
+        + "..."
+        + "x" * 38
+        + "', 100000 characters long; "
         "a unit is a short name such as 'B', 'MB-ns' or "
         "'cpu-ns'."
     )

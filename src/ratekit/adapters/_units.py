@@ -7,7 +7,12 @@ converts only to itself, so a meter in ``"cpu-ns"`` or ``"cpu*hour"`` takes it).
 in plain time (``"s"``, ``"hour"``) takes ``cpu-ns`` too: ``cpu`` (or ``vcpu``) names
 what is measured, and without it the unit is nanoseconds of CPU time. Every conversion
 is [`ratekit.convert()`][ratekit.convert]: exact. (OpenStack's ``MB`` and ``GB`` are binary:
-the Borel and Ceilometer adapters read them as ``MiB`` and ``GiB`` before they get here.)
+the Borel and Ceilometer adapters read them as ``MiB`` and ``GiB`` before they get here;
+the CloudEvents adapter reads its units as written.)
+
+A unit refused here is refused naming the record by its identity (``record``: the
+Ceilometer sample's ``message_id``, the Borel row's id, the CloudEvent's ``id`` and
+``source``), the field it was read at and what would be accepted.
 """
 
 from __future__ import annotations
@@ -16,13 +21,13 @@ import re
 from decimal import Decimal
 from typing import Final
 
-from ratekit.errors import BadRecordError, RatekitError
+from ratekit.errors import BadRecordError, RatekitError, UnitError
 from ratekit.policies import Meter
 from ratekit.units import Unit, convert
 
 from ._reading import show
 
-__all__ = ["feed_unit", "in_meter_unit", "openstack_binary"]
+__all__ = ["feed_unit", "in_meter_unit", "meter_takes", "openstack_binary"]
 
 #: Factors that name what is measured rather than a unit: ``cpu-ns`` is nanoseconds.
 _QUALIFIERS: Final = frozenset({"cpu", "vcpu"})
@@ -31,24 +36,30 @@ _PRODUCT: Final = re.compile(r"\s*[-*·]\s*")
 _LONGEST: Final = 64
 
 
-def feed_unit(text: str, where: str, what: str) -> str:
-    """``text`` checked to be a unit ratekit reads, as written.
+def feed_unit(text: str, where: str, what: str, record: str) -> str:
+    """``text`` checked to be a unit ratekit reads, as written by ``record`` at ``where``.
 
     ```pycon
-    >>> feed_unit("MB-ns", "[0].uom", "Borel row")
+    >>> feed_unit("MB-ns", "[0].uom", "Borel row", "row 'a/cpu/b/c/d'")
     'MB-ns'
+    >>> feed_unit("MB-$", "[0].uom", "Borel row", "row 'a/cpu/b/c/d'")
+    Traceback (most recent call last):
+    ...
+    ratekit.BadRecordError: Borel row [0].uom (row 'a/cpu/b/c/d') is 'MB-$', a unit that cannot be read: Unit 'MB-$' cannot be read at '$'; write names joined by '*' and '/', each with an optional power, like 'GiB*hour', 'B/s' or 's^2'.
 
     ```
     """
     if len(text) > _LONGEST:
         raise BadRecordError(
-            f"{what} {where} {show(text)} is {len(text)} characters long; a unit is a short "
-            "name such as 'B', 'MB-ns' or 'cpu-ns'."
+            f"{what} {where} ({record}) is {show(text)}, {len(text)} characters long; a unit "
+            "is a short name such as 'B', 'MB-ns' or 'cpu-ns'."
         )
     try:
         Unit(text)
     except RatekitError as error:
-        raise BadRecordError(f"{what} {where} unit {show(text)} cannot be read: {error}") from None
+        raise BadRecordError(
+            f"{what} {where} ({record}) is {show(text)}, a unit that cannot be read: {error}"
+        ) from None
     return text
 
 
@@ -83,20 +94,12 @@ def _unqualified(text: str) -> str | None:
     return "*".join(kept)
 
 
-def in_meter_unit(
-    value: Decimal, unit: str, meter: Meter, *, where: str, what: str, written: str
-) -> Decimal:
-    """``value`` in ``unit`` (written ``written`` at ``where``) converted exactly to ``meter``'s unit.
+def _in_meter_unit(value: Decimal, unit: str, meter: Meter) -> Decimal | str:
+    """``value`` in ``unit`` converted to ``meter``'s unit, or why it cannot be.
 
-    The unit as written is tried first, then without its qualifiers (``cpu``, ``vcpu``).
-
-    ```pycon
-    >>> import ratekit as rk
-    >>> seconds = rk.Meter("cpu-usage", "s", rk.Discrete())
-    >>> in_meter_unit(Decimal(516570000000), "cpu-ns", seconds, where="[2].uom", what="Borel row", written="cpu-ns")
-    Decimal('516.57')
-
-    ```
+    The unit as written is tried first, then without its qualifiers (``cpu``, ``vcpu``);
+    the reason begins where the unit's text ends: ``" (tried as written and as 'ns'),
+    not a unit meter ..."``.
     """
     try:
         return convert(value, unit, meter.unit)
@@ -109,7 +112,54 @@ def in_meter_unit(
         except RatekitError as error:
             failure = error
     read = "" if plain is None else f" (tried as written and as {plain!r})"
-    raise BadRecordError(
-        f"{what} {where} {show(written)}{read} is not a unit meter {meter.name!r} in "
-        f"{meter.unit!r} can take: {failure}"
-    ) from None
+    return f"{read}, not a unit meter {meter.name!r} in {meter.unit!r} can take: {failure}"
+
+
+def in_meter_unit(
+    value: Decimal, unit: str, meter: Meter, *, where: str, what: str, written: str, record: str
+) -> Decimal:
+    """``value`` in ``unit`` (written ``written`` at ``where`` by ``record``) converted exactly to ``meter``'s unit.
+
+    The unit as written is tried first, then without its qualifiers (``cpu``, ``vcpu``).
+    A unit that does not convert raises [`BadRecordError`][ratekit.BadRecordError] naming
+    the record, the field, the unit given and the meter's unit. O(1) (units are read once).
+
+    ```pycon
+    >>> import ratekit as rk
+    >>> seconds = rk.Meter("cpu-usage", "s", rk.Discrete())
+    >>> in_meter_unit(Decimal(516570000000), "cpu-ns", seconds, where="[2].uom", what="Borel row",
+    ...               written="cpu-ns", record="row 'a/cpu-usage/b/c/d'")
+    Decimal('516.57')
+    >>> in_meter_unit(Decimal(5), "B", seconds, where="[2].uom", what="Borel row",
+    ...               written="B", record="row 'a/cpu-usage/b/c/d'")
+    Traceback (most recent call last):
+    ...
+    ratekit.BadRecordError: Borel row [2].uom (row 'a/cpu-usage/b/c/d') is 'B', not a unit meter 'cpu-usage' in 's' can take: Cannot convert 'B' to 's': 'B' measures data and 's' measures time.
+
+    ```
+    """
+    converted = _in_meter_unit(value, unit, meter)
+    if isinstance(converted, Decimal):
+        return converted
+    raise BadRecordError(f"{what} {where} ({record}) is {show(written)}{converted}")
+
+
+def meter_takes(unit: str, meter: Meter, what: str) -> None:
+    """Nothing if ``meter`` takes quantities in ``unit`` (named ``what``), else a `UnitError`.
+
+    For a unit a caller states once for many records (a CloudEvents ``Spec``'s ``unit``):
+    refused before any record is read, as a meter and a plan that disagree are.
+
+    ```pycon
+    >>> import ratekit as rk
+    >>> meter_takes("B", rk.Meter("egress", "GB", rk.Discrete()), "Spec unit of type 'egress'")
+    >>> meter_takes("s", rk.Meter("egress", "GB", rk.Discrete()), "Spec unit of type 'egress'")
+    Traceback (most recent call last):
+    ...
+    ratekit.UnitError: Spec unit of type 'egress' is 's', not a unit meter 'egress' in 'GB' can take: Cannot convert 's' to 'GB': 's' measures time and 'GB' measures data.
+
+    ```
+    """
+    converted = _in_meter_unit(Decimal(1), unit, meter)
+    if not isinstance(converted, Decimal):
+        raise UnitError(f"{what} is {show(unit)}{converted}")

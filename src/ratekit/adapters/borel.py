@@ -27,7 +27,9 @@ The ready meters keep every conversion exact: `CPU_SECONDS` (a power of ten),
 `MEMORY_GB_SECONDS` in GiB-seconds (Nova's GB: ``MB-ns`` / 1024 / 10^9), and
 gigabytes (10^9 bytes) for the disk and network rows, which Borel counts in bytes
 (`METERS` holds them all). Rows of a ``resource`` no meter names raise, unless
-``unknown="skip"``.
+``unknown="skip"``. A ``uom`` that cannot be read, or that does not convert to its
+meter's unit, is refused naming the row's position and its id (the rows carry none of
+their own, so the id the sample would get: ``[2].uom (row '21891/cpu-usage/...')``).
 
 Examples:
     >>> import ratekit as rk
@@ -103,12 +105,6 @@ def _sample(
         return None
     account = r.text(item, "customer-id", position, _WHAT)
     resource = r.text(item, "resource_id", position, _WHAT)
-    uom = r.text(item, "uom", position, _WHAT)
-    unit = openstack_binary(feed_unit(uom, r.at(position, "uom"), _WHAT))
-    quantity = r.number(item, "quantity", position, _WHAT)
-    value = in_meter_unit(
-        quantity, unit, meter, where=r.at(position, "uom"), what=_WHAT, written=uom
-    )
     if "start" in item or "end" in item or period is None:
         start_us = r.instant(item, "start", position, _WHAT)
         end_us = r.instant(item, "end", position, _WHAT)
@@ -121,6 +117,14 @@ def _sample(
         start_us, end_us = period.start_us, period.end_us
     start, end = format_us(start_us), format_us(end_us)
     record_id = "/".join((*map(_escaped, (account, resource_kind, resource)), start, end))
+    # the row is named by the id it gets, as a sample's refusals name the sample's
+    record = f"row {record_id!r}"
+    uom = r.text(item, "uom", position, _WHAT)
+    unit = openstack_binary(feed_unit(uom, r.at(position, "uom"), _WHAT, record))
+    quantity = r.number(item, "quantity", position, _WHAT)
+    value = in_meter_unit(
+        quantity, unit, meter, where=r.at(position, "uom"), what=_WHAT, written=uom, record=record
+    )
     return r.build(
         position,
         lambda: Sample(account, resource, meter.name, end, value, since=start, id=record_id),
@@ -140,7 +144,7 @@ def usage_rows(
     ``end`` win; a row without them needs ``period``). ``meters`` names the meters by
     Borel's ``resource`` (default `METERS`); each value is converted exactly from
     the row's ``uom`` to its meter's unit. Errors: [`BadRecordError`][ratekit.BadRecordError]
-    naming the position and field. Cost: O(n).
+    naming the position and field (and, for a ``uom`` refused, the row by its id). Cost: O(n).
 
     Examples:
         >>> from ratekit.adapters import borel
@@ -149,7 +153,7 @@ def usage_rows(
         ...                    "start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"}])
         Traceback (most recent call last):
         ...
-        ratekit.BadRecordError: Borel row [0].uom 'cpu-ns' (tried as written and as 'ns') is not a unit meter 'diskio-writes' in 'GB' can take: Cannot convert 'ns' to 'GB': 'ns' measures time and 'GB' measures data.
+        ratekit.BadRecordError: Borel row [0].uom (row '21891/diskio-writes/284a9f20/2026-03-01T00:00:00Z/2026-03-02T00:00:00Z') is 'cpu-ns' (tried as written and as 'ns'), not a unit meter 'diskio-writes' in 'GB' can take: Cannot convert 'ns' to 'GB': 'ns' measures time and 'GB' measures data.
     """
     if period is not None and not isinstance(period, Span):
         raise RatekitTypeError(f"usage_rows period must be a Span or None, not {r.show(period)}.")

@@ -102,7 +102,8 @@ Ceilometer and Nova often write UTC instants without an offset
 ``naive_utc=True`` to read them as UTC.
 
 Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
-(``[3].counter_volume``).
+(``[3].counter_volume``); a unit or state word refused names the sample by its id too
+(``[3].counter_unit (sample 'm3') is 'B', not a unit meter 'cpu' in 'hour' can take``).
 
 Examples:
     >>> import ratekit as rk
@@ -302,17 +303,20 @@ def _sample(
             "'gauge', 'delta', 'cumulative'."
         )
     _check_kind(counter_type, r.at(position, type_key), meter, accepted)
+    id_key = _one_of(item, ("message_id", "id"), position, _SAMPLE)
+    record_id = r.text(item, id_key, position, _SAMPLE)
+    record = f"sample {record_id!r}"  # as the refusals of its metadata name it
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
     written = r.text(item, unit_key, position, _SAMPLE)
     unit_at = r.at(position, unit_key)
-    unit = openstack_binary(feed_unit(written, unit_at, _SAMPLE))
+    unit = openstack_binary(feed_unit(written, unit_at, _SAMPLE, record))
     volume_key = _one_of(item, ("counter_volume", "volume"), position, _SAMPLE)
     volume = r.number(item, volume_key, position, _SAMPLE)
     if counter_type == "cumulative":
         volume = r.reading(volume, r.at(position, volume_key), _SAMPLE)
-    value = in_meter_unit(volume, unit, meter, where=unit_at, what=_SAMPLE, written=written)
-    id_key = _one_of(item, ("message_id", "id"), position, _SAMPLE)
-    record_id = r.text(item, id_key, position, _SAMPLE)
+    value = in_meter_unit(
+        volume, unit, meter, where=unit_at, what=_SAMPLE, written=written, record=record
+    )
     account = r.text(item, "project_id", position, _SAMPLE)
     resource = r.text(item, "resource_id", position, _SAMPLE)
     at = format_us(r.instant(item, "timestamp", position, _SAMPLE, naive_utc=naive_utc))
