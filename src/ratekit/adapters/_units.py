@@ -27,7 +27,7 @@ from ratekit.units import Unit, convert
 
 from ._reading import show
 
-__all__ = ["feed_unit", "in_meter_unit", "meter_takes", "openstack_binary"]
+__all__ = ["feed_unit", "in_meter_unit", "meter_takes", "openstack_binary", "taken"]
 
 #: Factors that name what is measured rather than a unit: ``cpu-ns`` is nanoseconds.
 _QUALIFIERS: Final = frozenset({"cpu", "vcpu"})
@@ -163,3 +163,19 @@ def meter_takes(unit: str, meter: Meter, what: str) -> None:
     converted = _in_meter_unit(Decimal(1), unit, meter)
     if not isinstance(converted, Decimal):
         raise UnitError(f"{what} is {show(unit)}{converted}")
+
+
+def taken(value: Decimal, unit: str, meter: Meter) -> Decimal:
+    """``value`` in ``unit``, a unit `meter_takes` accepted for ``meter``, in the meter's unit.
+
+    ```pycon
+    >>> import ratekit as rk
+    >>> taken(Decimal(1500000000), "B", rk.Meter("egress", "GB", rk.Discrete()))
+    Decimal('1.5')
+
+    ```
+    """
+    converted = _in_meter_unit(value, unit, meter)
+    if isinstance(converted, Decimal):
+        return converted
+    raise UnitError(f"{show(unit)}{converted}")  # meter_takes refused it: never reached

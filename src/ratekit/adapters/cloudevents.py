@@ -22,8 +22,19 @@ says identifies an event, so a redelivered event is a replay (a ``#`` or ``%`` i
 event's ``id`` is written ``%23`` or ``%25``, so that two pairs never give one id). An event of a type the
 spec does not name raises, unless ``unknown="skip"``.
 
+A spec may say the unit of a type's quantity: ``unit="B"`` (one for every type, or a
+mapping of type -> unit), or ``unit_from="data.unit"``, where each event states it (or a
+mapping of type -> where). The quantity is then converted exactly to its meter's unit
+([`ratekit.convert()`][ratekit.convert]), so `usage_events` is given the meters
+(``meters=``): bytes for a meter in ``GB`` are divided by 10^9. CloudEvents carry no
+convention of their own, so a unit is read as written (``GB`` is 10^9 bytes, ``GiB``
+2^30). A type without a unit (the default) has its quantity taken in its meter's unit, as
+it is: map to one meter only types whose quantities are in one unit.
+
 Errors are [`BadRecordError`][ratekit.BadRecordError] naming the position and field
-(``[3].data.tokens``).
+(``[3].data.tokens``); a time or a unit refused names the event by its ``id`` too (and a
+unit, by its ``source``: ``[3].data.unit (event id 'e-3' from source '/gw') is 's', not a
+unit meter 'egress' in 'GB' can take``).
 
 Examples:
     >>> import ratekit as rk
@@ -40,7 +51,8 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Final, Literal
 
 import attrs
@@ -51,11 +63,14 @@ from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
 from ratekit._text import check_text
-from ratekit.errors import BadRecordError, RatekitTypeError
+from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
+from ratekit.policies import Meter
 from ratekit.records import SAMPLE_KINDS, Sample, SampleKind
+from ratekit.units import Unit
 
 from . import _reading as r
 from . import _rfc3339
+from ._units import feed_unit, in_meter_unit, meter_takes, taken
 
 __all__ = ["Spec", "usage_events"]
 
@@ -148,6 +163,93 @@ def _quantity(
     return tuple(sorted(places.items()))
 
 
+def _per_type(
+    value: Mapping[object, object], field: str, meters: tuple[tuple[str, str], ...]
+) -> list[tuple[str, object]]:
+    """The items of a per-type mapping given as the Spec's ``field``: types ``meters`` maps."""
+    mapped = [event_type for event_type, _ in meters]
+    pairs: list[tuple[str, object]] = []
+    for key, item in _spec_items(value, field):
+        if not isinstance(key, str) or plain_str(key) not in mapped:
+            raise RatekitTypeError(
+                f"Spec {field} names {r.show(key)}, which meters does not map to a meter; "
+                f"its types are {', '.join(repr(name) for name in mapped)}: give the "
+                f"{field} of those only."
+            )
+        if any(plain_str(key) == seen for seen, _ in pairs):  # two str subclasses alike
+            raise RatekitTypeError(f"Spec {field} names type {plain_str(key)!r} twice.")
+        pairs.append((plain_str(key), item))
+    return pairs
+
+
+def _unit_text(value: object, field: str) -> str:
+    """A unit the Spec states (``field``), checked to be one ratekit reads."""
+    if isinstance(value, str):
+        text = plain_str(value)  # a caller's str subclass: its own methods stay out
+        try:
+            Unit(text)
+        except RatekitError as error:
+            hint = ""
+            if text.startswith(_DATA):
+                hint = f" To read the unit each event states there, give unit_from={text!r}."
+            raise RatekitTypeError(
+                f"Spec {field} {r.show(text)} is not a unit ratekit reads: {error}{hint}"
+            ) from None
+        return text
+    raise RatekitTypeError(
+        f"Spec {field} must be a unit such as 'B', 'GB' or 's' (a string), not {r.show(value)}."
+    )
+
+
+def _unit(
+    value: object, meters: tuple[tuple[str, str], ...]
+) -> str | tuple[tuple[str, str], ...] | None:
+    """The Spec's fixed unit: None, one unit for every type, or sorted (type, unit) pairs."""
+    value = _as_given(value)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        return _unit_text(value, "unit")
+    pairs = _per_type(value, "unit", meters)
+    return tuple(sorted((key, _unit_text(item, f"unit[{key!r}]")) for key, item in pairs))
+
+
+def _unit_from(
+    value: object, meters: tuple[tuple[str, str], ...]
+) -> str | tuple[tuple[str, str], ...] | None:
+    """Where events state their unit: None, one reference, or sorted (type, reference) pairs."""
+    value = _as_given(value)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        return _reference(value, "unit_from")
+    pairs = _per_type(value, "unit_from", meters)
+    return tuple(sorted((key, _reference(item, f"unit_from[{key!r}]")) for key, item in pairs))
+
+
+def _for_type(value: str | tuple[tuple[str, str], ...] | None, event_type: str) -> str | None:
+    """A unit or reference the Spec gives ``event_type`` (one for all, or its own), or None."""
+    if value is None or isinstance(value, str):
+        return value
+    return dict(value).get(event_type)
+
+
+def _one_source(
+    unit: str | tuple[tuple[str, str], ...] | None,
+    unit_from: str | tuple[tuple[str, str], ...] | None,
+    meters: tuple[tuple[str, str], ...],
+) -> None:
+    """Refuse a type given both a fixed unit and a place to read one: which would win?"""
+    for event_type, _ in meters:
+        fixed, where = _for_type(unit, event_type), _for_type(unit_from, event_type)
+        if fixed is not None and where is not None:
+            raise RatekitTypeError(
+                f"Spec gives type {event_type!r} both a unit ({fixed!r}) and a unit_from "
+                f"({where!r}); give it one: unit when its quantity is always in one unit, "
+                "unit_from when each event states its own."
+            )
+
+
 @typing.final
 @attrs.frozen(init=False, repr=False)
 class Spec:
@@ -167,6 +269,12 @@ class Spec:
       Go SDK writes nine decimals): ``"refuse"`` (the default: ratekit drops no digit)
       or ``"floor"``, which drops the digits after the sixth, so the instant moves back
       by less than a microsecond (two events within one microsecond then share it).
+    - ``unit``: the unit the quantity is in (``"B"``), or a mapping of CloudEvents type ->
+      unit; ``unit_from``: where each event states its quantity's unit
+      (``"data.unit"``), or a mapping of type -> where. A type with a unit has its
+      quantity converted exactly to its meter's unit (`usage_events` is then given the
+      meters); a type with neither (the default) has its quantity taken in its meter's
+      unit, as it is. A type has at most one of the two.
 
     A reference is a context attribute's name or ``"data.<dotted path>"`` (see
     `ratekit.adapters.cloudevents`). A spec that cannot be read raises
@@ -176,6 +284,8 @@ class Spec:
         >>> from ratekit.adapters import cloudevents
         >>> cloudevents.Spec({"api-call": "api.calls"}, quantity="data.count", account="customerid")
         Spec({'api-call': 'api.calls'}, quantity='data.count', account='customerid', resource='subject')
+        >>> cloudevents.Spec({"egress": "network.egress"}, quantity="data.bytes", unit="B")
+        Spec({'egress': 'network.egress'}, quantity='data.bytes', account='subject', resource='subject', unit='B')
         >>> cloudevents.Spec({"api-call": "api.calls"}, quantity="data['count']")
         Traceback (most recent call last):
         ...
@@ -191,6 +301,10 @@ class Spec:
     kind: SampleKind
     unknown: Literal["error", "skip"]
     sub_microsecond: Literal["refuse", "floor"]
+    unit: str | tuple[tuple[str, str], ...] | None
+    """The unit of the quantity, or the pairs (type, unit), sorted; None: the meter's."""
+    unit_from: str | tuple[tuple[str, str], ...] | None
+    """Where events state their unit, or the pairs (type, where), sorted; None: nowhere."""
 
     def __init__(
         self,
@@ -202,6 +316,8 @@ class Spec:
         kind: SampleKind = "delta",
         unknown: Literal["error", "skip"] = "error",
         sub_microsecond: Literal["refuse", "floor"] = "refuse",
+        unit: str | Mapping[str, str] | None = None,
+        unit_from: str | Mapping[str, str] | None = None,
     ) -> None:
         if not isinstance(kind, str) or plain_str(kind) not in SAMPLE_KINDS:
             raise RatekitTypeError(
@@ -219,6 +335,9 @@ class Spec:
                 f"Spec sub_microsecond must be 'refuse' or 'floor', not {r.show(sub_microsecond)}."
             )
         pairs = _meters(meters)
+        units = _unit(unit, pairs)
+        units_from = _unit_from(unit_from, pairs)
+        _one_source(units, units_from, pairs)
         self.__attrs_init__(
             pairs,
             _quantity(quantity, pairs),
@@ -227,6 +346,8 @@ class Spec:
             typing.cast("SampleKind", plain_str(kind)),
             "skip" if plain_str(unknown) == "skip" else "error",
             "floor" if plain_str(sub_microsecond) == "floor" else "refuse",
+            units,
+            units_from,
         )
 
     @plain_text
@@ -240,13 +361,47 @@ class Spec:
             text += f", unknown={self.unknown!r}"
         if self.sub_microsecond != "refuse":
             text += f", sub_microsecond={self.sub_microsecond!r}"
+        for name, value in (("unit", self.unit), ("unit_from", self.unit_from)):
+            if value is not None:
+                shown = value if isinstance(value, str) else dict(value)
+                text += f", {name}={shown!r}"
         return text + ")"
 
 
+#: A type's unit: its meter, and its fixed unit or where its events state one.
+_TypeUnit = tuple[Meter, str | None, str | None]
+
+
+def _units(spec: Spec, meters: Mapping[str, Meter]) -> dict[str, _TypeUnit]:
+    """Each type ``spec`` gives a unit, with its meter (from ``meters``). O(types).
+
+    Its meter must be among ``meters``, and take its fixed unit: else
+    [`RatekitTypeError`][ratekit.RatekitTypeError] or [`UnitError`][ratekit.UnitError],
+    before any event is read.
+    """
+    found: dict[str, _TypeUnit] = {}
+    for event_type, name in spec.meters:
+        fixed, where = _for_type(spec.unit, event_type), _for_type(spec.unit_from, event_type)
+        if fixed is None and where is None:
+            continue
+        meter = meters.get(name)
+        if meter is None:
+            known = ", ".join(repr(known) for known in meters) or "none"
+            raise RatekitTypeError(
+                f"usage_events meters must hold meter {name!r}: the spec gives type "
+                f"{event_type!r} a unit, converted to its meter's (meters: {known})."
+            )
+        if fixed is not None:
+            meter_takes(fixed, meter, f"Spec unit of type {event_type!r}")
+        found[event_type] = (meter, fixed, where)
+    return found
+
+
 def _resolve(
-    item: Mapping[str, object], reference: str, position: r.Position
+    item: Mapping[str, object], reference: str, position: r.Position, record: str = ""
 ) -> tuple[object, str]:
-    where = r.at(position, reference)
+    """The value at ``reference`` and where it is; refusals name ``record`` if given."""
+    where = r.at(position, reference) + (f" ({record})" if record else "")
     if not reference.startswith(_DATA):
         value = item.get(reference, MISSING)
     else:
@@ -324,8 +479,45 @@ def _time(item: Mapping[str, object], position: r.Position, spec: Spec, event_id
         ) from None
 
 
+def _in_meter_unit(
+    item: Mapping[str, object],
+    position: r.Position,
+    value: Decimal,
+    unit: _TypeUnit,
+    *,
+    event_id: str,
+    source: str,
+) -> Decimal:
+    """``value``, in the unit the spec gives the event's type, in its meter's unit. O(1).
+
+    A unit the event states (at ``unit_from``) is read as written (a CloudEvent's ``GB``
+    is 10^9 bytes); one that is missing, is no string, cannot be read or does not convert
+    is refused naming the event by its ``id`` and ``source``, and the field.
+    """
+    meter, fixed, reference = unit
+    if fixed is not None:  # the meter takes it: checked before the feed was read
+        return taken(value, fixed, meter)
+    reference = typing.cast("str", reference)  # a type in units has one or the other
+    record = f"event id {event_id!r} from source {source!r}"
+    written, where = _resolve(item, reference, position, record)
+    place = r.at(position, reference)
+    if not isinstance(written, str) or not written:
+        raise BadRecordError(
+            f"{_WHAT} {where} is {r.show(written)}; the spec reads the quantity's unit there: "
+            "give a unit's name as a string, such as 'B', 'GB', 's' or 'count'."
+        )
+    unit_text = feed_unit(plain_str(written), place, _WHAT, record)
+    return in_meter_unit(
+        value, unit_text, meter, where=place, what=_WHAT, written=unit_text, record=record
+    )
+
+
 def _sample(
-    item: Mapping[str, object], position: r.Position, spec: Spec, meters: Mapping[str, str]
+    item: Mapping[str, object],
+    position: r.Position,
+    spec: Spec,
+    meters: Mapping[str, str],
+    units: Mapping[str, _TypeUnit],
 ) -> Sample | None:
     version = r.text(item, "specversion", position, _WHAT)
     if version != "1.0":
@@ -350,6 +542,10 @@ def _sample(
     value = r.as_number(quantity, where, _WHAT)
     if spec.kind == "counter":
         value = r.reading(value, where, _WHAT)
+    if event_type in units:
+        value = _in_meter_unit(
+            item, position, value, units[event_type], event_id=event_id, source=source
+        )
     account = _name(item, spec.account, position)
     resource = _name(item, spec.resource, position)
     # a '#' in the id is escaped, so that the pair reads back one way: source '/a#b' with
@@ -361,12 +557,18 @@ def _sample(
     )
 
 
-def usage_events(feed: object, spec: Spec) -> list[Sample]:
+def usage_events(feed: object, spec: Spec, *, meters: Iterable[Meter] = ()) -> list[Sample]:
     """CloudEvents (JSON format, version 1.0) as samples, in the feed's order, as ``spec`` says.
 
     ``feed`` is a list of events (a batch, as the JSON batch format gives it), or any
-    iterable of them, read once. Errors:
-    [`BadRecordError`][ratekit.BadRecordError] naming the position and field. Cost: O(n).
+    iterable of them, read once. ``meters`` are needed when the spec gives a type a unit
+    (``unit`` or ``unit_from``): its quantity is converted exactly to the unit of the meter
+    it maps to, which must be among them ([`RatekitTypeError`][ratekit.RatekitTypeError]
+    if not; [`UnitError`][ratekit.UnitError] if it cannot take the spec's fixed unit,
+    both before any event is read). Errors:
+    [`BadRecordError`][ratekit.BadRecordError] naming the position and field (and, for a
+    unit an event states that is missing, unreadable or not convertible, the event's ``id``
+    and ``source``). Cost: O(n).
 
     Examples:
         >>> from ratekit.adapters import cloudevents
@@ -376,8 +578,18 @@ def usage_events(feed: object, spec: Spec) -> list[Sample]:
         Traceback (most recent call last):
         ...
         ratekit.BadRecordError: CloudEvent [0].data.tokens is missing; the spec reads it.
+        >>> import ratekit as rk
+        >>> egress = rk.Meter("network.egress", "GB", rk.Discrete())
+        >>> spec = cloudevents.Spec({"egress": "network.egress"}, quantity="data.n", unit_from="data.unit")
+        >>> event = {"specversion": "1.0", "id": "e-2", "source": "/gw", "type": "egress",
+        ...          "subject": "c-1", "time": "2026-03-02T08:00:00Z", "data": {"n": 1500, "unit": "MB"}}
+        >>> cloudevents.usage_events([event], spec, meters=[egress])
+        [Sample('c-1', 'c-1', 'network.egress', '2026-03-02T08:00:00Z', '1.5', id='/gw#e-2')]
     """
     if not isinstance(spec, Spec):
         raise RatekitTypeError(f"usage_events spec must be a cloudevents.Spec, not {r.show(spec)}.")
-    meters = dict(spec.meters)
-    return r.collect(feed, _WHAT, lambda item, position: _sample(item, position, spec, meters))
+    units = _units(spec, r.meters_by_name(meters, "usage_events meters"))
+    names = dict(spec.meters)
+    return r.collect(
+        feed, _WHAT, lambda item, position: _sample(item, position, spec, names, units)
+    )
