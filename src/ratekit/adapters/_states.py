@@ -9,6 +9,13 @@ checked where the feeds give them, and one that its service does not use is refu
 Nova's notifications give the vm_state (`nova_state` reads it); Ceilometer's
 ``resource_metadata`` gives an instance's ``state`` and ``status`` and a volume's
 ``status`` (`known_states` checks them).
+
+Which resource a Ceilometer sample describes is told by its meter and its metadata, never
+by the mere presence of a ``state`` key: Ceilometer writes an instance's metadata on the
+samples of its vNICs and disk devices too (``network.incoming.bytes``,
+``disk.device.read.bytes``), and other services write a ``state`` of their own (a Heat
+stack's ``CREATE_COMPLETE``). Read as the resource's own, an instance's ``active`` on its
+vNIC billed the vNIC as an instance: `known_states` writes it ``instance_state``.
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ from collections.abc import Mapping
 from typing import Final
 
 from ratekit.errors import BadRecordError
+from ratekit.records import Sample
 
 from . import _reading as r
 
 __all__ = [
     "CINDER_VOLUME_STATUSES",
+    "INSTANCE_METERS",
+    "INSTANCE_PART_METERS",
     "NOVA_SERVER_STATUSES",
     "NOVA_VM_STATES",
     "VM_STATES_ACCEPTED",
@@ -117,6 +127,68 @@ CINDER_VOLUME_STATUSES: Final = (
 #: Ceilometer's meters of a Cinder volume: their metadata's ``status`` is the volume's.
 VOLUME_METERS: Final = frozenset({"volume", "volume.size"})
 
+#: Ceilometer's meters of a Nova instance itself (the sample's resource is the instance):
+#: its metadata's ``state`` and ``status`` are the instance's.
+INSTANCE_METERS: Final = frozenset(
+    {
+        "instance",
+        "cpu",
+        "cpu.delta",
+        "cpu_util",
+        "cpu_l3_cache",
+        "vcpus",
+        "memory",
+        "memory.usage",
+        "memory.resident",
+        "memory.swap.in",
+        "memory.swap.out",
+        "memory.bandwidth.total",
+        "memory.bandwidth.local",
+        "disk.root.size",
+        "disk.ephemeral.size",
+        "disk.read.requests",
+        "disk.read.requests.rate",
+        "disk.write.requests",
+        "disk.write.requests.rate",
+        "disk.read.bytes",
+        "disk.read.bytes.rate",
+        "disk.write.bytes",
+        "disk.write.bytes.rate",
+        "disk.latency",
+        "disk.iops",
+        "disk.capacity",
+        "disk.allocation",
+        "disk.usage",
+        "perf.cpu.cycles",
+        "perf.instructions",
+        "perf.cache.references",
+        "perf.cache.misses",
+        "power.state",
+        "compute.instance.booting.time",
+    }
+)
+
+#: Ceilometer's meters of a part of an instance, a vNIC (and every ``disk.device.*``
+#: meter, of a disk device): the sample's resource is the part, its metadata the
+#: instance's, with the part's fields added.
+INSTANCE_PART_METERS: Final = frozenset(
+    f"network.{direction}.{what}"
+    for direction in ("incoming", "outgoing")
+    for what in (
+        "bytes",
+        "bytes.rate",
+        "bytes.delta",
+        "packets",
+        "packets.rate",
+        "packets.drop",
+        "packets.error",
+    )
+)
+_DEVICE: Final = "disk.device."
+#: Nova's marks of an instance in Ceilometer's metadata (the flavor, as `flavor_by_name`
+#: writes it, and its name as ``instance_type``).
+_INSTANCE_MARKS: Final = ("flavor", "instance_type")
+
 #: An instance's ``status``: Nova's server statuses, or (Ceilometer's libvirt discovery
 #: writes the status from the power state) one of the words read as a vm_state.
 _INSTANCE_STATUSES: Final = frozenset(NOVA_SERVER_STATUSES) | frozenset(_NOVA_STATES)
@@ -184,46 +256,115 @@ def _status(
     )
 
 
-def known_states(
-    metadata: dict[str, object], meter: str, sample_id: str, where: r.Position
-) -> dict[str, object]:
-    """A Ceilometer sample's metadata (read at ``where``) with its state words checked.
+def _resource(metadata: Mapping[str, object], sample: Sample) -> str:
+    """What ``sample``'s resource is: ``"volume"``, ``"part"`` (of an instance), ``"instance"`` or ``""``.
 
-    Which words are known depends on the resource. A sample of a volume meter
-    (`VOLUME_METERS`: ``volume``, ``volume.size``) describes a Cinder volume: its
-    ``status`` is one of `CINDER_VOLUME_STATUSES`. A sample whose metadata has a
-    ``state`` describes a Nova instance (Ceilometer writes ``state``, the vm_state, in an
-    instance's metadata only): its ``state`` is a vm_state (or a libvirt power state,
-    read as its vm_state by `nova_state`), its ``status`` one of
-    `NOVA_SERVER_STATUSES` or of those words. Each is accepted in any case and written in
-    lower case, as Ceilometer writes it; any other word (``" active"``, ``"ACTIVEE"``,
-    ``"in use"``), or a value that is no string, raises
-    [`BadRecordError`][ratekit.BadRecordError] naming the field, the sample's id and
-    the words accepted. Other metadata are kept as written. O(size).
-
-    Examples:
-        >>> known_states({"state": "running", "status": "ACTIVE"}, "cpu", "m1", "[0].resource_metadata")
-        {'state': 'active', 'status': 'active'}
-        >>> known_states({"status": "in-use"}, "volume.size", "v1", "[0].resource_metadata")
-        {'status': 'in-use'}
-        >>> known_states({"status": "queued"}, "image.size", "i1", "[0].resource_metadata")
-        {'status': 'queued'}
+    Told by its meter first (`VOLUME_METERS`; `INSTANCE_PART_METERS` and
+    ``disk.device.*``; `INSTANCE_METERS`), then by its metadata: an ``instance_id`` that
+    names another resource is its instance's (a part), one that is the sample's resource,
+    or Nova's marks of an instance (a ``flavor``, an ``instance_type``), an instance's.
     """
+    meter = sample.meter
     if meter in VOLUME_METERS:
-        named = f"sample {sample_id!r}, of volume meter {meter!r}"
-        accepted = f"Cinder's volume statuses: {_listed(CINDER_VOLUME_STATUSES)}"
-        return _status(metadata, _VOLUME_STATUSES, where, named, accepted)
-    if "state" not in metadata:
-        return metadata
-    named = f"sample {sample_id!r}, an instance's"
-    state = metadata["state"]
-    described = nova_state(metadata)
-    if described["state"] not in NOVA_VM_STATES:
-        raise BadRecordError(
-            f"{_SAMPLE} {r.at(where, 'state')} ({named}) is {r.show(state)}, {VM_STATES_ACCEPTED}"
-        )
+        return "volume"
+    if meter in INSTANCE_PART_METERS or meter.startswith(_DEVICE):
+        return "part"
+    if meter in INSTANCE_METERS:
+        return "instance"
+    instance = metadata.get("instance_id")
+    if isinstance(instance, str) and instance != sample.resource:
+        return "part"
+    if instance == sample.resource or any(mark in metadata for mark in _INSTANCE_MARKS):
+        return "instance"
+    return ""
+
+
+def _instance_words(
+    metadata: dict[str, object], where: r.Position, named: str
+) -> dict[str, object]:
+    """``metadata`` with an instance's ``state`` and ``status`` checked, in Nova's words."""
+    if "state" in metadata:
+        state = metadata["state"]
+        metadata = nova_state(metadata)
+        if metadata["state"] not in NOVA_VM_STATES:
+            raise BadRecordError(
+                f"{_SAMPLE} {r.at(where, 'state')} ({named}) is {r.show(state)}, {VM_STATES_ACCEPTED}"
+            )
     accepted = (
         f"Nova's server statuses: {_listed(NOVA_SERVER_STATUSES)}, or a vm_state "
         "or libvirt power state word"
     )
-    return _status(described, _INSTANCE_STATUSES, where, named, accepted)
+    return _status(metadata, _INSTANCE_STATUSES, where, named, accepted)
+
+
+def _as_its_instances(metadata: dict[str, object], where: r.Position) -> dict[str, object]:
+    """A part's metadata with its instance's ``state`` and ``status`` as ``instance_<key>``."""
+    out = dict(metadata)
+    for key in ("state", "status"):
+        if key not in out:
+            continue
+        value, written = out.pop(key), f"instance_{key}"
+        if written in out and not r.one_value(out[written], value):
+            raise BadRecordError(
+                f"{_SAMPLE} {where} gives its instance's {key} twice, {r.show(value)} as "
+                f"{key!r} and {r.show(out[written])} as {written!r}; give it once (or the same "
+                "value in both)."
+            )
+        out[written] = value
+    return out
+
+
+def known_states(
+    metadata: dict[str, object], sample: Sample, where: r.Position
+) -> dict[str, object]:
+    """A Ceilometer sample's metadata (read at ``where``) with its state words checked.
+
+    Which words are known depends on the resource the sample describes, told by its meter
+    and its metadata, never by the mere presence of a ``state`` key:
+
+    - a Cinder volume: a sample of a volume meter (`VOLUME_METERS`: ``volume``,
+      ``volume.size``); its ``status`` is one of `CINDER_VOLUME_STATUSES`;
+    - a part of a Nova instance, a vNIC or a disk device: a sample of one of
+      `INSTANCE_PART_METERS` or ``disk.device.*``, or of a meter that is none of these
+      lists' whose metadata's ``instance_id`` names another resource. Ceilometer writes the instance's metadata on it, so its
+      ``state`` and ``status`` are the instance's: checked as an instance's, and written
+      ``instance_state`` and ``instance_status``, so that no condition reading ``state``
+      (the ready meters' `RUNNING_STATES`) takes the part for an instance;
+    - a Nova instance: a sample of one of `INSTANCE_METERS`, or whose metadata has an
+      ``instance_id`` that is the sample's resource, a ``flavor`` or an
+      ``instance_type``; its ``state`` is a vm_state (or a libvirt power state, read as
+      its vm_state by `nova_state`), its ``status`` one of `NOVA_SERVER_STATUSES` or of
+      those words, each checked when it is there;
+    - anything else (an image, a Heat stack whose ``state`` is ``CREATE_COMPLETE``): its
+      metadata are kept as written.
+
+    Each word is accepted in any case and written in lower case, as Ceilometer writes it;
+    any other word (``" active"``, ``"ACTIVEE"``, ``"in use"``), or a value that is no
+    string, raises [`BadRecordError`][ratekit.BadRecordError] naming the field, the
+    sample's id and the words accepted. O(size).
+
+    Examples:
+        >>> import ratekit as rk
+        >>> def sample(meter, resource="vm-1"):
+        ...     return rk.Sample("p", resource, meter, "2026-03-02T08:00:00Z", 1, kind="gauge", id="m1")
+        >>> known_states({"state": "running", "status": "ACTIVE"}, sample("cpu"), "[0].resource_metadata")
+        {'state': 'active', 'status': 'active'}
+        >>> known_states({"state": "running", "mac": "fa:16"}, sample("network.incoming.bytes", "tap-1"), "[0].resource_metadata")
+        {'mac': 'fa:16', 'instance_state': 'active'}
+        >>> known_states({"status": "in-use"}, sample("volume.size"), "[0].resource_metadata")
+        {'status': 'in-use'}
+        >>> known_states({"state": "CREATE_COMPLETE"}, sample("stack.create", "stack-1"), "[0].resource_metadata")
+        {'state': 'CREATE_COMPLETE'}
+    """
+    meter, sample_id = sample.meter, sample.id or ""
+    resource = _resource(metadata, sample)
+    if resource == "volume":
+        named = f"sample {sample_id!r}, of volume meter {meter!r}"
+        accepted = f"Cinder's volume statuses: {_listed(CINDER_VOLUME_STATUSES)}"
+        return _status(metadata, _VOLUME_STATUSES, where, named, accepted)
+    if resource == "part":
+        named = f"sample {sample_id!r}, of a part of an instance: the instance's"
+        return _as_its_instances(_instance_words(metadata, where, named), where)
+    if resource == "instance":
+        return _instance_words(metadata, where, f"sample {sample_id!r}, an instance's")
+    return metadata

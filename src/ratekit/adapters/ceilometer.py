@@ -38,7 +38,12 @@ the flavor is written by its name, as Nova's notifications write it: ``"flavor":
 Nova's vm_state words, ``running`` as ``active``, ``shutoff`` as ``stopped``; a state word
 its service does not write is refused: an instance's ``state`` that is no vm_state or
 libvirt power state, its ``status`` that is no Nova server status, the ``status`` of a
-``volume`` or ``volume.size`` sample that is none of Cinder's volume statuses),
+``volume`` or ``volume.size`` sample that is none of Cinder's volume statuses; which
+resource a sample describes is told by its meter, then its metadata, never by a ``state``
+key alone: a vNIC's or disk device's sample carries its instance's metadata, whose
+``state`` and ``status`` are written ``instance_state`` and ``instance_status``, so the
+ready meters never bill a vNIC as an instance; another service's ``state``, a Heat
+stack's ``CREATE_COMPLETE``, is kept as written),
 with each key the previous metadata had and this one has not set to ``None``, which
 removes it: the description is the metadata, never a key the feed dropped. Samples of one
 resource at one instant that disagree about the metadata: the one whose ``id`` sorts
@@ -343,7 +348,7 @@ def _metadata(metadata: object, where: r.Position, sample: Sample) -> dict[str, 
     if isinstance(flavor, Mapping):
         described["flavor"] = r.mapping(flavor, r.at(where, "flavor"), _SAMPLE)
     flavored = flavor_by_name(r.attributes(described, where, _SAMPLE), where)
-    return known_states(flavored, sample.meter, sample.id or "", where)
+    return known_states(flavored, sample, where)
 
 
 _GNOCCHI: Final = (
