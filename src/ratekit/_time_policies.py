@@ -10,6 +10,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
@@ -24,7 +25,7 @@ from ._paths import MISSING, checked_path, lookup
 from ._policy_doors import Condition, Description, _description
 from ._shown import show
 from .errors import BadRecordError, RatekitTypeError, UnitError
-from .selectors import _same
+from .selectors import _CONDITIONS, _same
 from .units import Unit
 
 # -- conditions and levels -------------------------------------------------------------------
@@ -40,6 +41,8 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
                     f"a condition's attribute names must be strings, not {show(key)}."
                 )
             checked_path(key, "a condition's attribute")
+        for key, value in when.items():
+            _plain_expected(key, value)
         # The expected values pass the attributes' door: a float is the Decimal of its
         # shortest repr (0.1 matches Decimal('0.1')), lists and mappings are frozen.
         expected = tuple(
@@ -53,6 +56,29 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
         f"(e.g. {{'state': 'STARTED'}}), or a function of the description, not "
         f"{type(when).__name__}: {show(when)}."
     )
+
+
+#: The names of the selector conditions, as plan data tags them (``{"type": "OneOf", ...}``).
+_CONDITION_NAMES: Final = frozenset(condition.__name__ for condition in _CONDITIONS)
+
+
+def _plain_expected(key: str, value: object) -> None:
+    """Refuse a selector condition where a meter's condition expects a value to equal.
+
+    A policy's ``when`` compares attribute values for equality. A selector condition
+    (`OneOf(...)`, or in plan data its tagged form ``{"type": "OneOf", ...}``, which would
+    otherwise be read as a nested value no description equals, so the meter would count
+    nothing) is a price entry's ``where``: say so, and what ``when`` takes. O(1).
+    """
+    tagged = isinstance(value, Mapping) and value.get("type") in _CONDITION_NAMES
+    if isinstance(value, _CONDITIONS) or tagged:
+        raise RatekitTypeError(
+            f"a condition's attribute {key!r} holds the selector condition {show(value)}; "
+            "a meter's condition compares attribute values for equality (e.g. "
+            "{'state': 'active'}): a selector condition such as OneOf(...) is a price "
+            "entry's where=, and any other test is a function of the description "
+            "returning a bool, given in Python."
+        )
 
 
 def _frozen_condition(when: object) -> object:
