@@ -160,3 +160,27 @@ def test_a_lines_charges_apart_in_the_list_gather_in_their_order() -> None:
     assert [[c.resource for c in line.charges] for line in invoice.lines] == [
         ["vm-1", "vm-2"], ["vm-1", "vm-2"],
     ]  # fmt: skip
+
+
+def test_a_flat_part_of_an_entry_is_labelled_with_its_meter_apart_from_a_plan_fee_of_its_id() -> (
+    None
+):
+    # The entry 'support' of vm.hours prices 100 hours flat at 10 a cycle (a fee of the
+    # meter, 10.00); the plan's own fee 'support' is 5.00 a cycle. Two lines, two labels.
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("support", "vm.hours", rk.Flat("10"))],
+        fees=[rk.Fee("support", 5)],
+    )
+    rows = [rk.UsageRow("acme", "vm.hours", "vm-1", march, march, 100, "hour", {}, ())]
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=march))
+    fees = sorted((line.label, line.amount) for line in invoice.lines if line.kind == "fee")
+    assert fees == [
+        ("fee · support", Decimal("5.00")),
+        ("fee · vm.hours · support", Decimal("10.00")),
+    ]
+    # 10.00 + 5.00; the usage line is 0.00 (the flat model charges by the cycle, not per hour)
+    assert invoice.total == Decimal("15.00")

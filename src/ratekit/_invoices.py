@@ -128,9 +128,15 @@ class InvoiceLine:
 
     @property
     def label(self) -> str:
-        """What the line is, as printed: ``"vm.hours · m1.large"``, ``"fee · support"``."""
+        """What the line is, as printed: ``"vm.hours · m1.large"``, ``"fee · support"``.
+
+        A flat part of a price entry's model is a fee of the entry's meter, ``"fee ·
+        vm.hours · support"``: told apart from a plan's fee of the same id (whose line
+        carries the fee's id as its meter).
+        """
         if self.kind == "fee":
-            text = f"fee · {self.entry}"
+            text = "fee" if self.meter in {None, self.entry} else f"fee · {self.meter}"
+            text += f" · {self.entry}"
         elif self.kind == "minimum":
             text = "minimum commitment" + ("" if self.meter is None else f" · {self.meter}")
         else:
