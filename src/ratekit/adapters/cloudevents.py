@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -201,30 +201,23 @@ def _unit_text(value: object, field: str) -> str:
     )
 
 
-def _unit(
-    value: object, meters: tuple[tuple[str, str], ...]
+def _by_type(
+    value: object,
+    field: str,
+    meters: tuple[tuple[str, str], ...],
+    read: Callable[[object, str], str],
 ) -> str | tuple[tuple[str, str], ...] | None:
-    """The Spec's fixed unit: None, one unit for every type, or sorted (type, unit) pairs."""
+    """A Spec's ``unit`` or ``unit_from``: None, one for all types, or (type, value) pairs.
+
+    The pairs sorted, each value read by ``read`` (a unit's text, or a reference).
+    """
     value = _as_given(value)
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        return _unit_text(value, "unit")
-    pairs = _per_type(value, "unit", meters)
-    return tuple(sorted((key, _unit_text(item, f"unit[{key!r}]")) for key, item in pairs))
-
-
-def _unit_from(
-    value: object, meters: tuple[tuple[str, str], ...]
-) -> str | tuple[tuple[str, str], ...] | None:
-    """Where events state their unit: None, one reference, or sorted (type, reference) pairs."""
-    value = _as_given(value)
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        return _reference(value, "unit_from")
-    pairs = _per_type(value, "unit_from", meters)
-    return tuple(sorted((key, _reference(item, f"unit_from[{key!r}]")) for key, item in pairs))
+        return read(value, field)
+    pairs = _per_type(value, field, meters)
+    return tuple(sorted((key, read(item, f"{field}[{key!r}]")) for key, item in pairs))
 
 
 def _for_type(value: str | tuple[tuple[str, str], ...] | None, event_type: str) -> str | None:
@@ -335,8 +328,8 @@ class Spec:
                 f"Spec sub_microsecond must be 'refuse' or 'floor', not {r.show(sub_microsecond)}."
             )
         pairs = _meters(meters)
-        units = _unit(unit, pairs)
-        units_from = _unit_from(unit_from, pairs)
+        units = _by_type(unit, "unit", pairs, _unit_text)
+        units_from = _by_type(unit_from, "unit_from", pairs, _reference)
         _one_source(units, units_from, pairs)
         self.__attrs_init__(
             pairs,
