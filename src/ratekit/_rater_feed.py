@@ -59,6 +59,9 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     by_key, pending, dirty = rater._by_key, rater._pending, rater._dirty
     base, closed, prev = rater._base_us, rater._closed_us, rater._as_of_us
     continued, aggregations = rater._engine.continued, rater._engine.aggregations
+    sticky = rater._sticky  # replaced by `_rater_store.regroup()` only, never during a feed
+    # (``rater._reach`` is read anew each time: a too-late inventory of the batch indexes
+    # the counters anew, `_rater_early.restate_all()`.)
     names = _store.KINDS
     # One pass, each record filed where it goes; a call per record only off the common
     # path (a record seen before, too late, reaching back, or an inventory).
@@ -173,7 +176,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                 ):
                     # (An aggregation's reading with a since: metered again, see
                     # `_rater_aggregations.aggregations()`.)
-                    rater._sticky.add(key)
+                    sticky.add(key)
                 elif type(record) is Event and (
                     rater._reach.stretches
                     or (record.seq is not None and rater._reach.zero and key in rater._reach.states)

@@ -262,7 +262,13 @@ def _quick(rater: Rater, batch: _Batch, record: Record) -> bool:
     listed = None
     if type(record) is Sample and rater._inventories:
         listed = _listed(rater).get((record.account, record.resource))
-    if not _order.placed(rater, batch.order, record, listed[2] if listed else None):
+    # (Where its resource's kept records lie, read once for `placed()` and `_last()`.)
+    kept = (
+        None
+        if type(record) is Inventory
+        else _order.kept_instants(rater, (record.account, record.resource))
+    )
+    if not _order.placed(rater, batch.order, record, listed[2] if listed else None, kept):
         return False
     if type(record) is Inventory:
         for account, resource, attributes in record.resources:
@@ -284,11 +290,15 @@ def _quick(rater: Rater, batch: _Batch, record: Record) -> bool:
         since = record.at_us if record.since_us is None else record.since_us
         return not plans or _described(rater, batch, record, since, meter=record.meter, plans=plans)
     assert type(record) is Event
-    return _event_quick(rater, batch, record)
+    assert kept is not None
+    return _event_quick(rater, batch, record, kept)
 
 
-def _event_quick(rater: Rater, batch: _Batch, event: Event) -> bool:
-    """`_quick()` of an event: judged meter by meter. O(k) for its resource's k kept records."""
+def _event_quick(rater: Rater, batch: _Batch, event: Event, kept: tuple[int, bool, int]) -> bool:
+    """`_quick()` of an event: judged meter by meter. O(k) for its resource's k kept records.
+
+    ``kept``: `_rater_priced_order.kept_instants()` of its resource.
+    """
     engine = rater._engine
     attributes = event.attributes
     kind = event.kind
@@ -313,24 +323,24 @@ def _event_quick(rater: Rater, batch: _Batch, event: Event) -> bool:
             for plan in plans:
                 if not _verdicts.judged(rater, plan, meter, attributes, False):
                     return False
-            last = _last(rater, event) if last is None else last
+            last = _last(rater, event, kept) if last is None else last
             if not last and _redescribed(rater, event, meter, plans):
                 return False
     return True
 
 
-def _last(rater: Rater, event: Event) -> bool:
+def _last(rater: Rater, event: Event, kept: tuple[int, bool, int]) -> bool:
     """Whether ``event`` applies after every kept record of its resource.
 
     Stamped after each, none sequenced, and not too late; no kept inventory lists the
-    resource with attributes. O(1) amortised (`_rater_priced_order.kept_instants`).
+    resource with attributes. ``kept``: `_rater_priced_order.kept_instants()` of its
+    resource. O(1).
     """
-    key = (event.account, event.resource)
     if event.at_us < rater._base_us or event.seq is not None:
         return False
-    if rater._inventories and _listed(rater).get(key, ((),))[0]:
+    if rater._inventories and _listed(rater).get((event.account, event.resource), ((),))[0]:
         return False  # (a listing with attributes gives its values; one without, none)
-    latest, sequenced, _ = _order.kept_instants(rater, key)
+    latest, sequenced, _ = kept
     return latest < event.at_us and not sequenced
 
 
@@ -385,8 +395,9 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     if not strict:
         return {}
     order = _order.order(rater, batch)
+    latest_us = order.latest_us
     looked = [
-        r for r in batch if type(r) is not Sample or r.meter in strict or r.at_us <= order.latest_us
+        r for r in batch if type(r) is not Sample or r.meter in strict or r.at_us <= latest_us
     ]
     if not looked:
         return {}

@@ -94,7 +94,11 @@ def order(rater: Rater, batch: Sequence[Record]) -> Order:
 
 
 def placed(  # noqa: PLR0911 - one rule per kind of record
-    rater: Rater, order: Order, record: Record, listed: Sequence[int] | None
+    rater: Rater,
+    order: Order,
+    record: Record,
+    listed: Sequence[int] | None,
+    kept: tuple[int, bool, int] | None = None,
 ) -> bool:
     """Whether ``record`` comes where the quick verdicts judge what it makes (see the module).
 
@@ -104,7 +108,8 @@ def placed(  # noqa: PLR0911 - one rule per kind of record
     only where no inventory is kept or given); a sample listed by every inventory since its resource's first sign
     (``listed``: the sorted instants of the kept inventories that list it); an inventory
     after every kept record of each resource it lists, and of each one it may close when
-    a sample meter may be refused. O(log i) for i inventories, O(r) for an inventory.
+    a sample meter may be refused. ``kept``: `kept_instants()` of an event's or a
+    sample's resource, if read already. O(log i) for i inventories, O(r) for an inventory.
     """
     at_us = record.at_us
     if at_us <= order.latest_us:
@@ -112,7 +117,7 @@ def placed(  # noqa: PLR0911 - one rule per kind of record
     if type(record) is Inventory:
         return _inventory_placed(rater, order, record)
     key = (record.account, record.resource)
-    latest, sequenced, _ = kept_instants(rater, key)
+    latest, sequenced, _ = kept_instants(rater, key) if kept is None else kept
     if type(record) is Sample:
         if latest >= at_us and any(r.at_us == at_us for r in rater._by_key.get(key, ())):
             return False  # (among events of its instant)
