@@ -278,10 +278,34 @@ class Statement:
         )
 
 
-#: The rater's route to a line: its fields come from rated charges, right by construction.
-_new_line: Final = _v.unchecked(StatementLine)
 #: The rater's route to a feed's report: ids of records it took, counts it made.
 _new_feed: Final = _v.unchecked(Feed)
+
+
+class _Building(StatementLine):  # type: ignore[misc] # a twin of the line's layout, never seen outside
+    """A statement line under construction: StatementLine's slots, set by plain stores.
+
+    The rater's route to a line (its fields come from rated charges, right by
+    construction), as `ratekit.charges._Building` is rating's to a charge: this twin adds
+    no slot and takes back the plain setter, so `_line()` sets each slot with an ordinary
+    store, then makes the value a StatementLine by setting its class (the layout is the
+    same). A line through the generic unchecked route (a setter call per field, in a
+    loop) cost 1.5 µs against 0.4 µs, for the 39,000 lines of a statement of
+    ``benchmarks/rater_bench.py`` at 1,000,000 records.
+    """
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__  # both, or the stores go through a Python-level hook
+
+
+_LINE_FIELDS: Final = tuple(field.name for field in attrs.fields(StatementLine))
+if _LINE_FIELDS != (
+    "account", "cycle", "kind", "plan", "meter", "entry", "resource", "unit", "currency",
+    "quantity", "amount", "role", "late", "charges",
+):  # fmt: skip
+    raise ImportError(f"_line() sets a StatementLine's fields by name: {_LINE_FIELDS} changed")
+_new = object.__new__
 
 
 def _line(  # noqa: PLR0917 - private plumbing of plain values
@@ -293,21 +317,22 @@ def _line(  # noqa: PLR0917 - private plumbing of plain values
     charges: Sequence[Charge],
 ) -> StatementLine:
     account, cycle_start, cycle_end, kind, plan, meter_name, entry, resource, unit, currency = key
+    line: StatementLine = _new(_Building)
+    built: typing.Any = line  # _Building's plain stores (see there)
+    built.account = account
     # The cycle of its charges (one object for many lines), or the key's.
-    cycle = charges[0].cycle if charges else Span.from_us(cycle_start, cycle_end)
-    return _new_line(
-        account,
-        cycle,
-        kind,
-        plan,
-        meter_name,
-        entry,
-        resource,
-        unit,
-        currency,
-        quantity,
-        amount,
-        role,
-        late,
-        tuple(charges),
-    )
+    built.cycle = charges[0].cycle if charges else Span.from_us(cycle_start, cycle_end)
+    built.kind = kind
+    built.plan = plan
+    built.meter = meter_name
+    built.entry = entry
+    built.resource = resource
+    built.unit = unit
+    built.currency = currency
+    built.quantity = quantity
+    built.amount = amount
+    built.role = role
+    built.late = late
+    built.charges = tuple(charges)
+    built.__class__ = StatementLine
+    return line
