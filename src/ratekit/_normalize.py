@@ -13,6 +13,7 @@ no attrs instance per record.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import operator
 import typing
@@ -149,9 +150,11 @@ class Grouped(typing.NamedTuple):
     """Likewise for the events, none of which has a ``seq``."""
     tied: set[tuple[str, ...]]
     """The groups (``(account, resource, meter)`` of samples, ``(account, resource)`` of
-    events) with a record stamped at the same instant as the one that arrived before it:
-    only those may need sorting when the records arrived in time order (collected only
-    while they do: once a record arrives out of order, every group of its kind is sorted)."""
+    events) with two records stamped at the same instant: only those may need sorting
+    when the records arrived in time order (collected only while they do: once a record
+    arrives out of order, every group of its kind is sorted). Records of other groups
+    sharing an instant (a statement's zero deltas at its start, a fleet's readings on the
+    hour) tie no group."""
 
 
 def of_records(
@@ -415,16 +418,29 @@ def _in_order(
 ) -> bool:
     """Whether the records' ``instants`` (one per record) never decrease. O(n).
 
-    If they do not, the keys (by ``key``) of the records stamped at the same instant as
-    the one received before them, and of that one, are added to ``tied``.
+    If they do not, the keys (by ``key``) of the groups with two records stamped at the
+    same instant are added to ``tied``: in time order, those two lie in one run of equal
+    instants, so only the runs' keys are read (found at C speed), and a run of other
+    groups' records (a zero delta per resource at one instant) ties none of them.
     """
     if not all(map(operator.le, instants, itertools.islice(instants, 1, None))):
         return False
     if len(set(instants)) != len(instants):
-        for index in range(1, len(instants)):
-            if instants[index] == instants[index - 1]:
-                tied.add(key(records[index - 1]))
-                tied.add(key(records[index]))
+        # The indexes of the records stamped at the instant of the one before them.
+        repeats = itertools.compress(
+            range(1, len(instants)),
+            map(operator.eq, instants, itertools.islice(instants, 1, None)),
+        )
+        start = end = -1  # the current run of equal instants: records[start:end]
+        for index in (*repeats, -1):
+            if index == end:
+                end += 1
+                continue
+            if end - start > 1:
+                keys = [key(record) for record in records[start:end]]
+                if len(set(keys)) != len(keys):
+                    tied.update(k for k, n in collections.Counter(keys).items() if n > 1)
+            start, end = index - 1, index + 1
     return True
 
 
