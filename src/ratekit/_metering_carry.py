@@ -106,7 +106,7 @@ def timeline(  # noqa: PLR0917 - private plumbing of plain values
         engine, account, resource, new_events, inventories, sample_times, state, limit,
         in_order=in_order,
     )  # fmt: skip
-    if limit is not None and (new_events or inventories):
+    if limit is not None and (new_events or inventories) and state is not None and state.pending:
         ids = [event.id for event in new_events]
         ids += [i.id for i in inventories if _concerns(i, account, resource)]
         before = line if old is None else old  # a fast path changes nothing before the clock
@@ -363,8 +363,7 @@ def restore(state: ResourceState) -> _t.Timeline:
 def previous_reading(
     state: ResourceState | None, account: str, resource: str, name: str
 ) -> Sample | None:
-    known = _counters.kept(state, account, resource, name)
-    return known[-1] if known else None
+    return _counters.last_kept(state, account, resource, name)
 
 
 def state_of(  # noqa: PLR0917 - private plumbing of plain values

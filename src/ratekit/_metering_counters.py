@@ -31,7 +31,7 @@ if typing.TYPE_CHECKING:
     from . import _timelines as _t
     from .metering import _Engine
 
-__all__ = ["entry_order", "kept", "late_increments", "next_readings", "order"]
+__all__ = ["entry_order", "kept", "last_kept", "late_increments", "next_readings", "order"]
 
 _Reading = tuple[str, int, typing.Any, str, str | None, int | None]
 
@@ -61,24 +61,45 @@ def kept(state: ResourceState | None, account: str, resource: str, name: str) ->
     """The readings of meter ``name`` the state keeps, in time order (O(k))."""
     if state is None:
         return []
-    out = []
-    for meter_name, at_us, value, kind, record_id, seq in state.readings:
-        if meter_name == name:
-            sample = object.__new__(Sample)
-            sample.__attrs_init__(
-                account,
-                resource,
-                meter_name,
-                at_us,
-                value,
-                typing.cast("SampleKind", kind),
-                None,
-                record_id,
-                seq,
-            )
-            out.append(sample)
+    out = [_sample(account, resource, entry) for entry in state.readings if entry[0] == name]
     out.sort(key=order)
     return out
+
+
+def last_kept(state: ResourceState | None, account: str, resource: str, name: str) -> Sample | None:
+    """The last of `kept()`, or None, built alone: the others are only compared. O(k).
+
+    The last in `order()`, and of readings with one key the last kept, as the stable
+    sort of `kept()` leaves it.
+    """
+    if state is None:
+        return None
+    last: _Reading | None = None
+    key: tuple[int, int, Decimal, str] | None = None
+    for entry in state.readings:
+        if entry[0] == name:
+            at = entry_order(entry)
+            if key is None or not at < key:
+                last, key = entry, at
+    return None if last is None else _sample(account, resource, last)
+
+
+def _sample(account: str, resource: str, entry: _Reading) -> Sample:
+    """The reading ``entry`` a state keeps, as the sample it was (metering's own values)."""
+    meter_name, at_us, value, kind, record_id, seq = entry
+    sample = object.__new__(Sample)
+    sample.__attrs_init__(
+        account,
+        resource,
+        meter_name,
+        at_us,
+        value,
+        typing.cast("SampleKind", kind),
+        None,
+        record_id,
+        seq,
+    )
+    return sample
 
 
 def late_increments(  # noqa: PLR0917 - private plumbing of plain values

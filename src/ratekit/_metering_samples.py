@@ -49,6 +49,11 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     readings: list[Sample],
     previous: Sample | None,
 ) -> None:
+    """Append to ``rows`` the rows of sample-based meter ``name`` for one resource.
+
+    ``readings`` are the resource's samples of the meter in time order (metering sorts a
+    group that did not arrive so), ``previous`` the reading the carried state keeps.
+    """
     window = engine.window
     w0, w1 = window.start, window.end
     deleted_at = _deleted_from(line)
@@ -95,7 +100,12 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         late_before = engine.late_before
         carried = _pending.held(engine, account, resource, name)
         instants = False  # whether a fast path summed the deltas at an instant
-        if late_before is not None and type(policy) is Discrete:
+        if (
+            late_before is not None
+            and type(policy) is Discrete
+            and readings
+            and readings[0].at_us < late_before  # in time order: else none is late
+        ):
             # Deltas at an instant before the state's clock are late; the fast paths
             # below skip them, and the deltas over a span go through the loop.
             for sample in readings:
@@ -534,7 +544,6 @@ def sort_samples(samples: list[Sample], anomalies: _n.Anomalies) -> list[Sample]
 
 
 def _deleted_from(line: _t.Timeline) -> int | None:
-    for start, status in zip(line.starts, line.statuses, strict=True):
-        if status == _n.DELETED:
-            return start
-    return None
+    """Where ``line``'s first deleted piece starts, or None (found at C speed). O(p)."""
+    statuses = line.statuses
+    return line.starts[statuses.index(_n.DELETED)] if _n.DELETED in statuses else None
