@@ -473,7 +473,7 @@ def _joined(  # noqa: PLR0917 - private plumbing of plain values
     return ran_on
 
 
-def _continue(  # noqa: PLR0917 - one decision per resource
+def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     rater: Rater,
     book: Book,
     now: list[Record],
@@ -503,10 +503,15 @@ def _continue(  # noqa: PLR0917 - one decision per resource
     def boundary(key: Key, name: str) -> bool:
         return cycle[0] == prev or prev in cuts(key[0]).get(name, ())
 
+    joinables: dict[str, frozenset[str]] = {}  # per account: its cuts are its plans'
+
     def joinable(key: Key) -> frozenset[str]:
         # The sums whose piece may run on through prev: one that ends there at a cycle's
         # start or a price's cut is joined to nothing, and needs no zero delta.
-        return frozenset(name for name in sums if not boundary(key, name))
+        names = joinables.get(key[0])
+        if names is None:
+            names = joinables[key[0]] = frozenset(n for n in sums if not boundary(key, n))
+        return names
 
     for key in list(active):
         state = book.states.get(key)
@@ -536,7 +541,8 @@ def _continue(  # noqa: PLR0917 - one decision per resource
             # A zero delta without an id fed at ``prev`` gives the same row: metering would
             # take the rater's for a replay of it, and say so.
             fed = {r for r in news if type(r) is Sample and r.at_us == prev and r.id is None}
-            records = [zero for zero in records if zero not in fed]
+            if fed:
+                records = [zero for zero in records if zero not in fed]
         # Then the new records in the order fed (in time order when they were fed so:
         # metering then need not sort them).
         records += [r for r, key in zip(news, located, strict=True) if key in active]
