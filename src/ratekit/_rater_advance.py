@@ -533,9 +533,8 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     rows: Sequence[UsageRow] = ()
     if keys:
         # Each inventory lists for them what they are (the others' are theirs to say).
-        at = from_us(prev)
         records: list[Record] = [
-            zero for key in active for zero in zeros(book, key, prev, joinable(key), at)
+            zero for key in active for zero in zeros(book, key, prev, joinable(key))
         ]
         if records:
             # A zero delta without an id fed at ``prev`` gives the same row: metering would

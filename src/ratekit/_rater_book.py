@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from decimal import Decimal
 from typing import Final
 
 from ._decimals import CONTEXT
@@ -566,15 +566,25 @@ def _exactly(row: UsageRow) -> tuple[object, ...]:
     )
 
 
-def zeros(book: Book, key: Key, prev: int, sums: frozenset[str], at: datetime) -> list[Sample]:
+def zeros(book: Book, key: Key, prev: int, sums: frozenset[str]) -> list[Sample]:
     """A zero delta at ``prev`` per sum meter whose piece holds ``prev`` (see `Book.join`).
 
-    ``at``: ``prev`` as a datetime (``from_us(prev)``, once for every resource). It makes
-    the continuation give a row from ``prev`` for that piece, with its new samples or
-    with nothing, to join to the row that ended there.
+    It makes the continuation give a row from ``prev`` for that piece, with its new
+    samples or with nothing, to join to the row that ended there. Built from the book's
+    own values, as ``Sample(account, resource, meter, from_us(prev), 0)`` builds it,
+    without reading them again (one per resource that goes on, at each statement).
     """
     account, resource = key
-    return [Sample(account, resource, row.meter, at, 0) for row in book.open_ends(key, prev, sums)]
+    out = []
+    for row in book.open_ends(key, prev, sums):
+        zero = _new(Sample)
+        zero.__attrs_init__(account, resource, row.meter, prev, _ZERO, "delta", None, None, None)
+        out.append(zero)
+    return out
+
+
+_new: Final = object.__new__
+_ZERO: Final = Decimal(0)  # what Sample(..., 0) holds
 
 
 def restricted(inventories: Iterable[Record], keys: set[Key]) -> list[Record]:
