@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 from random import Random
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -124,6 +125,32 @@ def test_records_in_time_order_skip_the_sorts_and_give_the_same_usage(
     assert fast.state == general.state
 
 
+def test_only_two_records_of_one_group_at_one_instant_tie_it() -> None:
+    # In time order: r1's and r2's samples at 10:00 and their starts at 11:00 share
+    # instants, but each group's own records are at distinct instants: no tie. r3's two
+    # samples at 12:00 tie its group, and its two events at 12:00 tie r3, though a record
+    # of r1 at that instant lies between them.
+    at = [f"2026-03-02T{hour}:00:00Z" for hour in (10, 11, 12, 13)]
+    records: list[rk.Event | rk.Sample] = [
+        rk.Sample("acme", "r1", "bytes", at[0], 1),
+        rk.Sample("acme", "r2", "bytes", at[0], 2),
+        rk.Sample("acme", "r1", "bytes", at[1], 3),
+        rk.Event("acme", "r1", at[1], kind="start"),
+        rk.Event("acme", "r2", at[1], kind="start"),
+        rk.Sample("acme", "r3", "bytes", at[2], 4),
+        rk.Sample("acme", "r1", "bytes", at[2], 5),
+        rk.Sample("acme", "r3", "bytes", at[2], 6),
+        rk.Event("acme", "r3", at[2], kind="start"),
+        rk.Event("acme", "r1", at[2], kind="stop"),
+        rk.Event("acme", "r3", at[2], kind="stop"),
+        rk.Sample("acme", "r2", "bytes", at[3], 7),
+    ]
+    grouped = _normalize.group(records, ACCEPTED, MARCH.end_us, _normalize.Anomalies())
+    assert grouped.samples_in_order
+    assert grouped.events_in_order
+    assert grouped.tied == {("acme", "r3", "bytes"), ("acme", "r3")}
+
+
 @given(
     st.lists(
         st.tuples(
@@ -212,3 +239,42 @@ def test_the_same_update_of_the_same_description_is_merged_alike() -> None:
         ("b", "{'k': 'x'}"),
         ("b", "{'k': 'x', 'n': Decimal('1.0')}"),
     ]
+
+
+class _Kept:
+    """What `kept()` and `last_kept()` read of a state: its readings."""
+
+    def __init__(self, readings: tuple[tuple[object, ...], ...]) -> None:
+        self.readings = readings
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["bytes", "calls"]),
+            st.integers(0, 3),
+            st.integers(0, 3),
+            st.sampled_from([None, "a", "b"]),
+            st.sampled_from([None, 1, 2]),
+        ),
+        max_size=12,
+    )
+)
+def test_the_last_reading_kept_is_the_last_of_the_readings_kept_in_order(
+    drawn: list[tuple[str, int, int, str | None, int | None]],
+) -> None:
+    # Found by comparison, it is the very reading the sort of all of them puts last
+    # (ties of instant, seq, value and id included: then the last one kept).
+    from ratekit import _metering_counters as counters
+
+    readings = tuple(
+        (meter, at, Decimal(value), "delta", record_id, seq)
+        for meter, at, value, record_id, seq in drawn
+    )
+    state: Any = _Kept(readings)
+    for name in ("bytes", "calls", "other"):
+        every = counters.kept(state, "acme", "r1", name)
+        last = counters.last_kept(state, "acme", "r1", name)
+        assert (last is None) == (not every)
+        if every:
+            assert last == every[-1]
