@@ -252,6 +252,20 @@ def test_a_vnic_samples_dropped_state_removes_the_instances_state_from_the_part(
     ]
 
 
+@pytest.mark.parametrize(("unit", "per_second"), [("B/s", 1), ("KB/s", 1024), ("kB/s", 1024),
+                                                  ("MB/s", 1048576), ("%", None)])  # fmt: skip
+def test_a_rate_in_openstacks_units_is_read_binary_and_a_percentage_as_a_hundredth(
+    unit: str, per_second: int | None
+) -> None:
+    meter = rk.Meter("network.incoming.bytes.rate", "1" if per_second is None else "B/s", rk.Max())
+    feed = [_sample("r1", "network.incoming.bytes.rate", "tap", "2026-03-02T08:00:00", 50,
+                    None, unit, "gauge")]  # fmt: skip
+    (sample,) = ceilometer.samples(feed, meters=[meter], naive_utc=True)
+    assert isinstance(sample, rk.Sample)
+    # 50 KB/s is 50 * 1024 B/s; 50 % is 0.5
+    assert sample.value == (Decimal("0.5") if per_second is None else 50 * per_second)
+
+
 # Faults -----------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ at the end, each a strict expected failure on its smallest input.
 
 from __future__ import annotations
 
+import decimal
 import random
 import re
 from collections.abc import Iterator
@@ -333,6 +334,17 @@ def test_meters_and_units_are_checked_before_any_event_is_read() -> None:
     with pytest.raises(rk.RatekitTypeError, match="meters must hold meter 'egress'"):
         cloudevents.usage_events(feed(), fixed, meters=[])
     assert read == []
+
+
+def test_the_callers_decimal_context_does_not_change_a_converted_quantity() -> None:
+    # 123456789012345678901234567 KiB * 1024 = 126419751948641975194864196608 B
+    expected = ["126419751948641975194.864196608"]
+    assert _egress_in("KiB", "123456789012345678901234567") == expected
+    with decimal.localcontext() as context:
+        context.prec = 3
+        context.traps[decimal.Inexact] = True
+        context.traps[decimal.Rounded] = True
+        assert _egress_in("KiB", "123456789012345678901234567") == expected
 
 
 # Faults -----------------------------------------------------------------------------------
