@@ -308,3 +308,45 @@ def test_a_flavor_name_that_is_not_a_name_is_refused_at_its_field(
     feed = [_sample("s-42", "cpu", "vm-1", "2026-03-02T08:00:00", 0, metadata, "ns")]
     with pytest.raises(rk.BadRecordError, match=r"\[0\]\.resource_metadata.*flavor.*'s-42'"):
         ceilometer.samples(feed, meters=METERS, describe=True, naive_utc=True)
+
+
+@pytest.mark.parametrize(
+    "later_id_first",
+    [
+        False,
+        pytest.param(
+            True,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="two samples of one instance at one instant that disagree about its "
+                "metadata, read in two calls with previous=, the later id first: the sample "
+                "whose id sorts first, which describes the instance in one call, makes no update",
+            ),
+        ),
+    ],
+)
+def test_a_tie_at_one_instant_read_in_two_calls_describes_as_one_call(
+    later_id_first: bool,
+) -> None:
+    # at 11:00 Ceilometer polls the instance's cpu and memory as it stops; the ids decide:
+    # 'm-a' sorts first, so from 11:00 the instance is stopped and runs 0 hours to as_of
+    memory = rk.Meter("memory.usage", "MiB", rk.Max())
+    meters = [ceilometer.INSTANCE_HOURS, ceilometer.CPU_HOURS, memory]
+    stopped = _sample("m-a", "memory.usage", "vm-1", "2026-03-02T11:00:00", 512,
+                      {"state": "stopped"}, "MB", "gauge")  # fmt: skip
+    running = _sample("m-b", "cpu", "vm-1", "2026-03-02T11:00:00", 0, {"state": "active"}, "ns")
+    pages = [[running], [stopped]] if later_id_first else [[stopped], [running]]
+    read: list[rk.Sample | rk.Event] = []
+    for page in pages:
+        read += ceilometer.samples(
+            page, meters=meters, describe=True, naive_utc=True, previous=read
+        )
+    one_call = ceilometer.samples([stopped, running], meters=meters, describe=True, naive_utc=True)
+
+    def instance_hours(records: list[rk.Sample | rk.Event]) -> Decimal:
+        usage = rk.meter(records, meters, span=MARCH, cycle=MONTHLY, as_of="2026-03-03T00:00:00Z")
+        return sum((r.quantity for r in usage.rows if r.meter == "instance.hours"), Decimal(0))
+
+    assert instance_hours(one_call) == 0
+    # read in two calls, the 'm-b' page first, it ran from 11:00 to as_of: 13 hours
+    assert instance_hours(read) == 0
