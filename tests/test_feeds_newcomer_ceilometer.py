@@ -165,6 +165,7 @@ def _bill(records: list[rk.Sample | rk.Event]) -> tuple[Decimal, dict[str, Decim
     assert invoice.total == sum(line.amount for line in invoice.lines)
     lines: dict[str, Decimal] = {}
     for line in invoice.lines:
+        assert line.entry is not None  # every line is a price entry's
         lines[line.entry] = lines.get(line.entry, Decimal(0)) + line.amount
     return rating.total(), lines
 
@@ -264,6 +265,23 @@ def test_a_rate_in_openstacks_units_is_read_binary_and_a_percentage_as_a_hundred
     assert isinstance(sample, rk.Sample)
     # 50 KB/s is 50 * 1024 B/s; 50 % is 0.5
     assert sample.value == (Decimal("0.5") if per_second is None else 50 * per_second)
+
+
+def test_a_poll_stamped_after_novas_deletion_does_not_reopen_the_instance() -> None:
+    notifications = [
+        NOTIFICATIONS[0],
+        {**NOTIFICATIONS[2], "timestamp": "2026-03-02 12:00:00.000000"},
+    ]
+    events = ceilometer.instance_notifications(notifications, naive_utc=True)
+    feed = [
+        _sample("c1", "cpu", "vm-1", "2026-03-02T11:00:00", 0, _instance("m1.small"), "ns"),
+        _sample("c2", "cpu", "vm-1", "2026-03-02T12:00:05", HOUR_NS, _instance("m1.small"), "ns"),
+    ]
+    samples = ceilometer.samples(feed, meters=METERS, describe=True, naive_utc=True)
+    usage = rk.meter([*events, *samples], METERS, span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    hours = sum(r.quantity for r in usage.rows if r.meter == "instance.hours")
+    assert hours == 4  # created 08:00, deleted 12:00: 3 h + 1 h; the 12:00:05 poll is late news
+    assert [(a.kind, a.record_ids) for a in usage.anomalies] == [("after_delete", ("c2",))]
 
 
 # Faults -----------------------------------------------------------------------------------

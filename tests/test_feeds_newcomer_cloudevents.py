@@ -140,6 +140,7 @@ def _amounts(feed: list[dict[str, Any]]) -> tuple[Decimal, dict[str, dict[str, D
     for invoice in rk.bill(rating):
         assert invoice.total == sum(line.amount for line in invoice.lines)
         for line in invoice.lines:
+            assert line.entry is not None  # every line is a price entry's
             per_account = lines.setdefault(invoice.account, {})
             per_account[line.entry] = per_account.get(line.entry, Decimal(0)) + line.amount
     return rating.total(), lines
