@@ -113,3 +113,16 @@ def test_a_borel_uom_that_cannot_be_read_names_the_row_with_its_parts_escaped() 
         "Borel row [0].uom (row 'acme%2Feu/cpu-usage/vm-1/2026-03-01T00:00:00Z/"
         "2026-04-01T00:00:00Z') is 'MB-$', a unit that cannot be read: Unit 'MB-$'"
     )
+
+
+def test_a_ceilometer_value_that_leaves_the_range_once_converted_names_the_sample() -> None:
+    # 1E-25 B is in range as written; in a meter in GB it is 1E-25 / 10^9 = 1E-34 GB,
+    # below the least magnitude a record holds (1E-30): refused naming the sample.
+    feed = [{**reading("m-9", "B"), "counter_volume": "1E-25"}]
+    meter = rk.Meter("cpu", "GB", rk.Discrete())
+    assert refusal(lambda: ceilometer.samples(feed, meters=[meter])) == (
+        "Ceilometer sample [0].counter_unit (sample 'm-9') is 'B', in which the quantity "
+        "Decimal('1E-25') is Decimal('1E-34') in meter 'cpu''s 'GB': outside the numbers "
+        "ratekit represents exactly (at most 60 significant digits and, unless zero, a "
+        "magnitude from 1E-30 up to but excluding 1E+30); give the meter a unit that holds it."
+    )

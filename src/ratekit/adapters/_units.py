@@ -21,6 +21,8 @@ import re
 from decimal import Decimal
 from typing import Final
 
+from ratekit._decimals import MAX_ADJUSTED, MIN_ADJUSTED, RANGE_TEXT
+from ratekit._shown import decimal_repr
 from ratekit.errors import BadRecordError, RatekitError, UnitError
 from ratekit.policies import Meter
 from ratekit.units import Unit, convert
@@ -102,17 +104,31 @@ def _in_meter_unit(value: Decimal, unit: str, meter: Meter) -> Decimal | str:
     not a unit meter ..."``.
     """
     try:
-        return convert(value, unit, meter.unit)
+        return _ranged(value, convert(value, unit, meter.unit), meter)
     except RatekitError as error:
         failure = error
     plain = _unqualified(unit)
     if plain is not None:
         try:
-            return convert(value, plain, meter.unit)
+            return _ranged(value, convert(value, plain, meter.unit), meter)
         except RatekitError as error:
             failure = error
     read = "" if plain is None else f" (tried as written and as {plain!r})"
     return f"{read}, not a unit meter {meter.name!r} in {meter.unit!r} can take: {failure}"
+
+
+def _ranged(value: Decimal, converted: Decimal, meter: Meter) -> Decimal | str:
+    """``converted`` when a record can hold it, else why not. O(1).
+
+    A quantity in range as written may leave it once converted: 1E-30 MB is 1E-33 GB.
+    """
+    if not converted or MIN_ADJUSTED <= converted.adjusted() <= MAX_ADJUSTED:
+        return converted
+    return (
+        f", in which the quantity {decimal_repr(value)} is {decimal_repr(converted)} in meter "
+        f"{meter.name!r}'s {meter.unit!r}: outside the numbers ratekit represents exactly "
+        f"({RANGE_TEXT}); give the meter a unit that holds it."
+    )
 
 
 def in_meter_unit(
@@ -165,17 +181,34 @@ def meter_takes(unit: str, meter: Meter, what: str) -> None:
         raise UnitError(f"{what} is {show(unit)}{converted}")
 
 
-def taken(value: Decimal, unit: str, meter: Meter) -> Decimal:
+def taken(
+    value: Decimal, unit: str, meter: Meter, *, where: str, what: str, record: str
+) -> Decimal:
     """``value`` in ``unit``, a unit `meter_takes` accepted for ``meter``, in the meter's unit.
+
+    ``value`` was read at ``where`` of ``record`` (a ``what``), in a unit the caller stated
+    once (a CloudEvents ``Spec``'s ``unit``): a value that leaves the numbers ratekit
+    represents once converted raises [`BadRecordError`][ratekit.BadRecordError] naming
+    them. O(1).
 
     ```pycon
     >>> import ratekit as rk
-    >>> taken(Decimal(1500000000), "B", rk.Meter("egress", "GB", rk.Discrete()))
+    >>> egress = rk.Meter("egress", "GB", rk.Discrete())
+    >>> taken(Decimal(1500000000), "B", egress, where="[0].data.amount", what="CloudEvent",
+    ...       record="event id 'e1' from source '/gw'")
     Decimal('1.5')
+    >>> taken(Decimal("1E-25"), "B", egress, where="[0].data.amount", what="CloudEvent",
+    ...       record="event id 'e1' from source '/gw'")
+    Traceback (most recent call last):
+    ...
+    ratekit.BadRecordError: CloudEvent [0].data.amount (event id 'e1' from source '/gw') is Decimal('1E-25') in 'B', in which the quantity Decimal('1E-25') is Decimal('1E-34') in meter 'egress''s 'GB': outside the numbers ratekit represents exactly (at most 60 significant digits and, unless zero, a magnitude from 1E-30 up to but excluding 1E+30); give the meter a unit that holds it.
 
     ```
     """
     converted = _in_meter_unit(value, unit, meter)
     if isinstance(converted, Decimal):
         return converted
-    raise UnitError(f"{show(unit)}{converted}")  # meter_takes refused it: never reached
+    # meter_takes took the unit: what is left is a value out of range once converted
+    raise BadRecordError(
+        f"{what} {where} ({record}) is {decimal_repr(value)} in {show(unit)}{converted}"
+    )

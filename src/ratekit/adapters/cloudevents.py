@@ -480,18 +480,19 @@ def _in_meter_unit(
     *,
     event_id: str,
     source: str,
+    quantity_at: str,
 ) -> Decimal:
-    """``value``, in the unit the spec gives the event's type, in its meter's unit. O(1).
+    """``value`` (read at ``quantity_at``), in the unit the spec gives the event's type, in its meter's unit. O(1).
 
     A unit the event states (at ``unit_from``) is read as written (a CloudEvent's ``GB``
     is 10^9 bytes); one that is missing, is no string, cannot be read or does not convert
     is refused naming the event by its ``id`` and ``source``, and the field.
     """
     meter, fixed, reference = unit
-    if fixed is not None:  # the meter takes it: checked before the feed was read
-        return taken(value, fixed, meter)
-    reference = typing.cast("str", reference)  # a type in units has one or the other
     record = f"event id {event_id!r} from source {source!r}"
+    if fixed is not None:  # the meter takes it: checked before the feed was read
+        return taken(value, fixed, meter, where=quantity_at, what=_WHAT, record=record)
+    reference = typing.cast("str", reference)  # a type in units has one or the other
     written, where = _resolve(item, reference, position, record)
     place = r.at(position, reference)
     if not isinstance(written, str) or not written:
@@ -537,7 +538,13 @@ def _sample(
         value = r.reading(value, where, _WHAT)
     if event_type in units:
         value = _in_meter_unit(
-            item, position, value, units[event_type], event_id=event_id, source=source
+            item,
+            position,
+            value,
+            units[event_type],
+            event_id=event_id,
+            source=source,
+            quantity_at=where,
         )
     account = _name(item, spec.account, position)
     resource = _name(item, spec.resource, position)
