@@ -241,7 +241,7 @@ def test_late_within_the_horizon_under_both_policies(
     """
     rater = rk.Rater(
         UTC_DAYS, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=6), late=late
-    )  # type: ignore[arg-type]
+    )
     on_time = calls("2026-03-01T10:00:00Z", 100, "c1")
     rater.feed([on_time])
     assert rater.statement("2026-03-02T06:00:00Z").invoices[0].total == Decimal("1.00")

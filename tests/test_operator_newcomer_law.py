@@ -180,7 +180,7 @@ class Host:
             assigned = list(self.initial)
             rater = rk.Rater(
                 assigned, METERS, start=self.start, horizon=self.horizon, late=self.late, tz=self.tz
-            )  # type: ignore[arg-type]
+            )
             cursor = self.start
         if self.log:  # the whole log, in any order: what the rater holds is a replay
             assigned = list(rater.assign(*self.rng.sample(self.log, len(self.log))))
@@ -305,7 +305,7 @@ def source(
                         kind=kind,
                         id=next_id(),
                     )
-                )  # type: ignore[arg-type]
+                )
         value = 0
         for hours in sorted(rng.uniform(0, days * 24) for _ in range(rng.randrange(6))):
             value = rng.randrange(3) if rng.random() < 0.15 else value + rng.randrange(40)
@@ -482,3 +482,74 @@ def test_one_pollers_stream_adds_up_to_one_batch_rate() -> None:
     rating = batch(host, assigned, last)
     assert differences(by_key(host.lines()), by_key(rating.charges)) == {}
     assert {record.id for _, record in host.source} <= accounted(host)
+
+
+def _said(anomalies: Iterable[rk.Anomaly]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(
+        (a.kind, a.record_ids, a.account, a.resource, a.at, a.meter, a.quantity, a.message)
+        for a in anomalies
+    )
+
+
+def _told(seed: int, *, restored: bool, horizon: dt.timedelta, late: str) -> list[Any]:
+    """Everything a poller's feeds and statements say over six days, restored after every call or never."""
+    rng = random.Random(seed)
+    hobby, pro = plans("Europe/Zurich")
+    t0 = hobby.cycle.containing(dt.datetime(2026, 3, 28, 12, tzinfo=UTC)).start
+    records = source(rng, t0, 3, 30)
+    assigned = [
+        rk.Assignment("a", hobby),
+        rk.Assignment("b", hobby),
+        rk.Assignment("c", pro),
+        rk.Assignment("d", pro, start=t0 + dt.timedelta(hours=1)),
+    ]
+    rater = rk.Rater(assigned, METERS, start=t0, horizon=horizon, late=late, tz="Europe/Zurich")  # type: ignore[arg-type]
+    told: list[Any] = []
+    now = watermark = cursor = t0
+    while now < t0 + dt.timedelta(days=6):
+        now += dt.timedelta(minutes=rng.choice([30, 60, 120]))
+        watermark = max(watermark, now - dt.timedelta(minutes=rng.choice([0, 10, 60])))
+        fetched = [r for seen, r in records if cursor - dt.timedelta(hours=3) <= seen < now]
+        rng.shuffle(fetched)
+        while fetched:
+            cut = rng.randrange(1, len(fetched) + 1)
+            feed = rater.feed(fetched[:cut])
+            fetched = fetched[cut:]
+            told.append((feed, _said(feed.anomalies)))
+            if restored:
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), assigned, METERS)
+        statement = rater.statement(watermark)
+        cursor = watermark
+        told.append(
+            (
+                statement.lines,
+                statement.reported_only,
+                statement.invoices,
+                statement.closed,
+                statement.no_effect,
+                _said(statement.anomalies),
+            )
+        )
+        if restored:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), assigned, METERS)
+    return told
+
+
+@pytest.mark.property
+@settings(max_examples=3, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    horizon=st.sampled_from([0, 1, 5]),
+    late=st.sampled_from(["correct", "report"]),
+)
+def test_a_rater_restored_after_every_call_says_what_one_never_restored_says(
+    seed: int, horizon: int, late: str
+) -> None:
+    """Records up to 30 hours late, horizons of 0 to 5 hours: restored through JSON after
+    every feed and statement, the rater's feeds and statements are those of the rater
+    never restored: lines, invoices, closings, no-effect lists and anomalies, to the word.
+    """
+    hours = dt.timedelta(hours=horizon)
+    assert _told(seed, restored=True, horizon=hours, late=late) == _told(
+        seed, restored=False, horizon=hours, late=late
+    )
