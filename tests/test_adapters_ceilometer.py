@@ -420,7 +420,8 @@ def test_a_metadata_key_that_is_not_a_string_is_refused_not_dropped(key: object)
     with pytest.raises(rk.BadRecordError) as error:
         ceilometer.samples(broken, meters=METERS[1:], unknown="skip", describe=True)
     assert str(error.value) == (
-        f"Ceilometer sample [1].resource_metadata has the key {key!r}; its keys must be "
+        "Ceilometer sample [1].resource_metadata (sample "
+        f"'9e8d7c6b-0000-4000-8000-000000000002') has the key {key!r}; its keys must be "
         "non-empty strings, as JSON's are (write the key as a string)."
     )
     # without describe the metadata is not read, and the sample is

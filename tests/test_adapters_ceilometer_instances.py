@@ -150,8 +150,9 @@ def test_a_part_whose_metadata_gives_the_instances_state_twice_is_refused() -> N
             [sample("n1", "network.incoming.bytes", VNIC, metadata)], "network.incoming.bytes"
         )
     assert str(raised.value) == (
-        "Ceilometer sample [0].resource_metadata gives its instance's state twice, 'active' as "
-        "'state' and 'stopped' as 'instance_state'; give it once (or the same value in both)."
+        "Ceilometer sample [0].resource_metadata (sample 'n1') gives its instance's state "
+        "twice, 'active' as 'state' and 'stopped' as 'instance_state'; give it once (or the "
+        "same value in both)."
     )
     same = {**ON_VNIC, "instance_state": "active"}  # read as 'running' is: the same word
     records = described(

@@ -36,9 +36,9 @@ def test_two_flavor_names_are_refused() -> None:
     with pytest.raises(rk.BadRecordError) as raised:
         _described({"flavor": {"name": "m1.small"}, "flavor.name": "m1.large"})
     assert str(raised.value) == (
-        "Ceilometer sample [0].resource_metadata gives the flavor's 'name' twice, 'm1.small' "
-        "as the 'flavor' object's 'name' and 'm1.large' as the flat key 'flavor.name'; give it "
-        "once (or the same value in both)."
+        "Ceilometer sample [0].resource_metadata (sample 's1') gives the flavor's 'name' twice, "
+        "'m1.small' as the 'flavor' object's 'name' and 'm1.large' as the flat key "
+        "'flavor.name'; give it once (or the same value in both)."
     )
 
 
@@ -75,13 +75,18 @@ _VALUES = st.sampled_from(["m1", "m2", 1, 2, True])
 def test_law_a_field_given_twice_is_one_value_or_refused(
     nested: object, flat: object, field: str
 ) -> None:
-    # Oracle: describe=True names a flavor field by its value (a non-empty string name is
-    # `flavor`, anything else `flavor_<field>`); two values of one name are one value when
-    # of one type and equal (1 is not True), else refused; values of two names are both kept.
+    # Oracle: describe=True names the flavor's name `flavor` (a name that is not a
+    # non-empty string is refused: no flavor would price the instance) and its other
+    # fields `flavor_<field>`; two values of one name are one value when of one type and
+    # equal (1 is not True), else refused.
     def name(value: object) -> str:
-        return "flavor" if field == "name" and isinstance(value, str) else f"flavor_{field}"
+        return "flavor" if field == "name" else f"flavor_{field}"
 
     metadata = {"flavor": {field: nested}, f"flavor.{field}": flat}
+    if field == "name" and not all(isinstance(value, str) for value in (nested, flat)):
+        with pytest.raises(rk.BadRecordError, match=r"not a flavor's name"):
+            _described(metadata)
+        return
     if name(nested) == name(flat) and not (type(nested) is type(flat) and nested == flat):
         with pytest.raises(rk.BadRecordError, match=r"gives the flavor's .* twice"):
             _described(metadata)

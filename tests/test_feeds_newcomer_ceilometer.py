@@ -287,11 +287,6 @@ def test_a_poll_stamped_after_novas_deletion_does_not_reopen_the_instance() -> N
 # Faults -----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="describe=True refusals at resource_metadata (a state or flavor given twice, a key "
-    "that is not a string) name the sample's position but not its message_id",
-)
 @pytest.mark.parametrize(
     ("meter", "metadata"),
     [
@@ -313,11 +308,6 @@ def test_a_metadata_refusal_names_the_sample_by_its_id(
     assert "'s-42'" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a flavor whose name is not a string is written as 'flavor_name' and the instance "
-    "has no 'flavor': no flavor price selects it, where Nova's notifications refuse such a name",
-)
 @pytest.mark.parametrize("metadata", [{"flavor": {"name": 5}}, {"flavor.name": 5}])
 def test_a_flavor_name_that_is_not_a_name_is_refused_at_its_field(
     metadata: dict[str, Any],

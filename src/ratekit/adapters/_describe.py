@@ -45,7 +45,7 @@ _SAMPLE: Final = "Ceilometer sample"
 
 
 def description(
-    value: Mapping[str, object], where: r.Position = "", what: str = _SAMPLE
+    value: Mapping[str, object], where: r.Position = "", what: str = _SAMPLE, named: str = ""
 ) -> dict[str, object]:
     """A description from a feed's object: its fields as sent, top-level nulls left out.
 
@@ -64,13 +64,20 @@ def description(
     for key in value:
         if not isinstance(key, str) or not key:
             raise BadRecordError(
-                f"{what} {where or 'the input'} has the key {r.show(key)}; its keys must be "
-                "non-empty strings, as JSON's are (write the key as a string)."
+                f"{what} {where or 'the input'}{_of(named)} has the key {r.show(key)}; its "
+                "keys must be non-empty strings, as JSON's are (write the key as a string)."
             )
     return {key: item for key, item in value.items() if isinstance(key, str) and item is not None}
 
 
-def flavor_by_name(metadata: dict[str, object], where: r.Position = "") -> dict[str, object]:
+def _of(named: str) -> str:
+    """`` (sample 's-42')``: whose field a message names, when known; else nothing."""
+    return f" ({named})" if named else ""
+
+
+def flavor_by_name(
+    metadata: dict[str, object], where: r.Position = "", named: str = ""
+) -> dict[str, object]:
     """``metadata`` with its flavor written as Nova's notifications write it: by its name.
 
     Ceilometer writes the flavor as an object (``{"flavor": {"name": "m1.small", "vcpus": 1}}``,
@@ -78,10 +85,13 @@ def flavor_by_name(metadata: dict[str, object], where: r.Position = "") -> dict[
     notifications as ``instance_type``, read as ``"flavor": "m1.small"``. Both describe one
     instance, and an update replaces a key: so the flavor's name becomes ``flavor`` and its
     other fields ``flavor_<field>`` (``flavor_vcpus``), where the metadata has no such key
-    already. A ``name`` that is not a non-empty string is kept as ``flavor_name``. A field
-    given both in the object and flat with other values (``{"flavor": {"name": "m1"},
-    "flavor.name": "m2"}``) raises [`BadRecordError`][ratekit.BadRecordError] naming the
-    metadata at ``where``: keeping either would price the instance by a guess. O(size).
+    already. A ``name`` that is not a non-empty string (``5``, ``""``) raises
+    [`BadRecordError`][ratekit.BadRecordError] naming its field: kept aside, the instance
+    would have no flavor, and no flavor's price would select it (Nova's notifications
+    refuse such a name too). A field given both in the object and flat with other values
+    (``{"flavor": {"name": "m1"}, "flavor.name": "m2"}``) raises `BadRecordError` naming
+    the metadata at ``where``: keeping either would price the instance by a guess. The
+    messages name the record, ``named``, when given. O(size).
 
     Examples:
         >>> flavor_by_name({"flavor": {"id": "2", "name": "m1.small"}, "state": "active"})
@@ -105,16 +115,19 @@ def flavor_by_name(metadata: dict[str, object], where: r.Position = "") -> dict[
         nested = isinstance(value, Mapping)
         fields = value.items() if isinstance(value, Mapping) else [(key[len("flavor.") :], value)]
         for field, item in fields:
-            if field == "name" and isinstance(item, str) and item:
-                name = "flavor"
-            else:
-                name = f"flavor_{field}"
+            name = "flavor" if field == "name" else f"flavor_{field}"
             if item is None or name in written:
                 continue
+            if name == "flavor" and not (isinstance(item, str) and item):
+                at = r.at(where, "flavor.name" if nested else key) if where else key
+                raise BadRecordError(
+                    f"{_SAMPLE} {at}{_of(named)} is {r.show(item)}, not a flavor's name: "
+                    "give it as a non-empty string, as Nova writes it ('m1.small')."
+                )
             source = f"'flavor' object's {field!r}" if nested else f"flat key {key!r}"
             if name in given and not r.one_value(out[name], item):
                 raise BadRecordError(
-                    f"{_SAMPLE} {where or 'metadata'} gives the flavor's "
+                    f"{_SAMPLE} {where or 'metadata'}{_of(named)} gives the flavor's "
                     f"{field!r} twice, {r.show(out[name])} as the {given[name]} and "
                     f"{r.show(item)} as the {source}; give it once (or the same value in both)."
                 )

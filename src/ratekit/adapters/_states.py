@@ -297,7 +297,9 @@ def _instance_words(
     return _status(metadata, _INSTANCE_STATUSES, where, named, accepted)
 
 
-def _as_its_instances(metadata: dict[str, object], where: r.Position) -> dict[str, object]:
+def _as_its_instances(
+    metadata: dict[str, object], where: r.Position, sample_id: str
+) -> dict[str, object]:
     """A part's metadata with its instance's ``state`` and ``status`` as ``instance_<key>``."""
     out = dict(metadata)
     for key in ("state", "status"):
@@ -306,7 +308,8 @@ def _as_its_instances(metadata: dict[str, object], where: r.Position) -> dict[st
         value, written = out.pop(key), f"instance_{key}"
         if written in out and not r.one_value(out[written], value):
             raise BadRecordError(
-                f"{_SAMPLE} {where} gives its instance's {key} twice, {r.show(value)} as "
+                f"{_SAMPLE} {where} (sample {sample_id!r}) gives its instance's {key} twice, "
+                f"{r.show(value)} as "
                 f"{key!r} and {r.show(out[written])} as {written!r}; give it once (or the same "
                 "value in both)."
             )
@@ -364,7 +367,7 @@ def known_states(
         return _status(metadata, _VOLUME_STATUSES, where, named, accepted)
     if resource == "part":
         named = f"sample {sample_id!r}, of a part of an instance: the instance's"
-        return _as_its_instances(_instance_words(metadata, where, named), where)
+        return _as_its_instances(_instance_words(metadata, where, named), where, sample_id)
     if resource == "instance":
         return _instance_words(metadata, where, f"sample {sample_id!r}, an instance's")
     return metadata

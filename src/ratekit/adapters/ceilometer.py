@@ -343,11 +343,12 @@ def _metadata(metadata: object, where: r.Position, sample: Sample) -> dict[str, 
     Its values are read as an event's attributes are (a ``str`` subclass as its text),
     before they are compared: a caller's own ``__eq__`` is never run.
     """
-    described = description(r.mapping(metadata, where, _SAMPLE), where)
+    named = f"sample {sample.id!r}"
+    described = description(r.mapping(metadata, where, _SAMPLE), where, _SAMPLE, named)
     flavor = described.get("flavor")
     if isinstance(flavor, Mapping):
         described["flavor"] = r.mapping(flavor, r.at(where, "flavor"), _SAMPLE)
-    flavored = flavor_by_name(r.attributes(described, where, _SAMPLE), where)
+    flavored = flavor_by_name(r.attributes(described, where, _SAMPLE), where, named)
     return known_states(flavored, sample, where)
 
 
