@@ -124,11 +124,13 @@ def test_a_counter_in_another_unit_is_converted_after_its_reading_is_checked() -
     counters = cloudevents.Spec(
         {"egress": "network.egress"}, quantity="data.amount", kind="counter", unit="MiB"
     )
-    # 512 MiB = 536,870,912 B = 0.536870912 GB
-    (sample,) = cloudevents.usage_events([event("e1", 512)], counters, meters=[EGRESS])
+    # 512 MiB = 536,870,912 B = 0.536870912 GB (a meter of counters: one of deltas would
+    # not take them, refused before the feed is read)
+    read = rk.Meter("network.egress", "GB", rk.Counter())
+    (sample,) = cloudevents.usage_events([event("e1", 512)], counters, meters=[read])
     assert (sample.kind, sample.value) == ("counter", Decimal("0.536870912"))
     with pytest.raises(rk.BadRecordError) as raised:
-        cloudevents.usage_events([event("e2", -1)], counters, meters=[EGRESS])
+        cloudevents.usage_events([event("e2", -1)], counters, meters=[read])
     assert str(raised.value) == (
         "CloudEvent [0].data.amount is -1, but a cumulative counter's reading counts up from "
         "zero and is never negative (a number >= 0 is accepted)."
@@ -433,3 +435,26 @@ def test_a_per_type_unit_naming_a_type_twice_is_refused() -> None:
     with pytest.raises(rk.RatekitTypeError) as raised:
         spec(unit=Twice())
     assert str(raised.value) == "Spec unit names type 'egress' twice."
+
+
+def test_a_spec_whose_kind_its_meter_does_not_take_is_refused_before_any_event_is_read() -> None:
+    # A Discrete meter takes deltas; a Spec of counters mapped to it would have metering
+    # refuse every sample, far from the feed: refused here, before the feed is touched.
+    read: list[object] = []
+
+    def feed() -> Iterator[dict[str, object]]:
+        read.append("touched")
+        yield {}
+
+    spec = cloudevents.Spec({"com.saas.calls": "api.calls"}, quantity="data.n", kind="counter")
+    calls = rk.Meter("api.calls", "count", rk.Discrete())
+    with pytest.raises(rk.RatekitTypeError) as raised:
+        cloudevents.usage_events(feed(), spec, meters=[calls])
+    assert str(raised.value) == (
+        "usage_events: the Spec's kind 'counter' does not fit meter 'api.calls' (of type "
+        "'com.saas.calls'), whose policy takes 'delta': build the Spec with the kind its "
+        "quantities are, or map the type to a meter that takes them."
+    )
+    assert read == []
+    # Without the meters (no unit to convert), nothing is checked here: metering will.
+    assert cloudevents.usage_events([], spec) == []

@@ -69,8 +69,9 @@ from ratekit.records import SAMPLE_KINDS, Sample, SampleKind
 from ratekit.units import Unit
 
 from . import _reading as r
-from . import _rfc3339
-from ._units import feed_unit, in_meter_unit, meter_takes, taken
+from . import _rfc3339, _spec_meters
+from ._spec_meters import TypeUnit, for_type
+from ._units import feed_unit, in_meter_unit, taken
 
 __all__ = ["Spec", "usage_events"]
 
@@ -220,13 +221,6 @@ def _by_type(
     return tuple(sorted((key, read(item, f"{field}[{key!r}]")) for key, item in pairs))
 
 
-def _for_type(value: str | tuple[tuple[str, str], ...] | None, event_type: str) -> str | None:
-    """A unit or reference the Spec gives ``event_type`` (one for all, or its own), or None."""
-    if value is None or isinstance(value, str):
-        return value
-    return dict(value).get(event_type)
-
-
 def _one_source(
     unit: str | tuple[tuple[str, str], ...] | None,
     unit_from: str | tuple[tuple[str, str], ...] | None,
@@ -234,7 +228,7 @@ def _one_source(
 ) -> None:
     """Refuse a type given both a fixed unit and a place to read one: which would win?"""
     for event_type, _ in meters:
-        fixed, where = _for_type(unit, event_type), _for_type(unit_from, event_type)
+        fixed, where = for_type(unit, event_type), for_type(unit_from, event_type)
         if fixed is not None and where is not None:
             raise RatekitTypeError(
                 f"Spec gives type {event_type!r} both a unit ({fixed!r}) and a unit_from "
@@ -361,35 +355,6 @@ class Spec:
         return text + ")"
 
 
-#: A type's unit: its meter, and its fixed unit or where its events state one.
-_TypeUnit = tuple[Meter, str | None, str | None]
-
-
-def _units(spec: Spec, meters: Mapping[str, Meter]) -> dict[str, _TypeUnit]:
-    """Each type ``spec`` gives a unit, with its meter (from ``meters``). O(types).
-
-    Its meter must be among ``meters``, and take its fixed unit: else
-    [`RatekitTypeError`][ratekit.RatekitTypeError] or [`UnitError`][ratekit.UnitError],
-    before any event is read.
-    """
-    found: dict[str, _TypeUnit] = {}
-    for event_type, name in spec.meters:
-        fixed, where = _for_type(spec.unit, event_type), _for_type(spec.unit_from, event_type)
-        if fixed is None and where is None:
-            continue
-        meter = meters.get(name)
-        if meter is None:
-            known = ", ".join(repr(known) for known in meters) or "none"
-            raise RatekitTypeError(
-                f"usage_events meters must hold meter {name!r}: the spec gives type "
-                f"{event_type!r} a unit, converted to its meter's (meters: {known})."
-            )
-        if fixed is not None:
-            meter_takes(fixed, meter, f"Spec unit of type {event_type!r}")
-        found[event_type] = (meter, fixed, where)
-    return found
-
-
 def _resolve(
     item: Mapping[str, object], reference: str, position: r.Position, record: str = ""
 ) -> tuple[object, str]:
@@ -476,7 +441,7 @@ def _in_meter_unit(
     item: Mapping[str, object],
     position: r.Position,
     value: Decimal,
-    unit: _TypeUnit,
+    unit: TypeUnit,
     *,
     event_id: str,
     source: str,
@@ -511,7 +476,7 @@ def _sample(
     position: r.Position,
     spec: Spec,
     meters: Mapping[str, str],
-    units: Mapping[str, _TypeUnit],
+    units: Mapping[str, TypeUnit],
 ) -> Sample | None:
     version = r.text(item, "specversion", position, _WHAT)
     if version != "1.0":
@@ -588,7 +553,9 @@ def usage_events(feed: object, spec: Spec, *, meters: Iterable[Meter] = ()) -> l
     """
     if not isinstance(spec, Spec):
         raise RatekitTypeError(f"usage_events spec must be a cloudevents.Spec, not {r.show(spec)}.")
-    units = _units(spec, r.meters_by_name(meters, "usage_events meters"))
+    by_name = r.meters_by_name(meters, "usage_events meters")
+    units = _spec_meters.units(spec, by_name)
+    _spec_meters.kinds_fit(spec, by_name)
     names = dict(spec.meters)
     return r.collect(
         feed, _WHAT, lambda item, position: _sample(item, position, spec, names, units)
