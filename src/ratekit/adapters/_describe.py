@@ -8,7 +8,9 @@ removes a key set to ``None``), so the description is the metadata itself, never
 the feed has dropped. Samples of one resource at one instant that disagree about its
 metadata are decided by their ids: the one whose ``id`` sorts first describes the
 resource from that instant. The feed's order changes nothing: any permutation of a feed
-gives the same records.
+gives the same records. Read in calls, with the records read before (`earlier_updates`,
+`earlier_samples`), the calls' records together describe each resource as one call
+does, ties included (`updates`, `restated`).
 
 The flavor in the metadata is written as Nova's notifications write it, by its name
 (`flavor_by_name`), and so is the instance's ``state``, in Nova's vm_state words
@@ -32,6 +34,7 @@ __all__ = [
     "Described",
     "Earlier",
     "description",
+    "earlier_samples",
     "earlier_updates",
     "flavor_by_name",
     "restated",
@@ -136,9 +139,14 @@ def flavor_by_name(
     return out
 
 
-def _event(sample: Sample, attributes: dict[str, object], where: r.Position) -> Event:
-    """The update event that describes ``sample``'s resource from its metadata."""
-    update_id = f"{sample.id}/metadata"
+def _event(
+    sample: Sample, attributes: dict[str, object], where: r.Position, name: str = ""
+) -> Event:
+    """The update event that describes ``sample``'s resource from its metadata.
+
+    Its id is ``<name>/metadata``, ``name`` the sample's id unless given.
+    """
+    update_id = f"{name or sample.id}/metadata"
     return r.build(
         where,
         lambda: Event(
@@ -195,17 +203,48 @@ def earlier_updates(previous: Iterable[object]) -> dict[tuple[str, str], list[Po
             point = (record.at_us, described, record)
             found.setdefault((record.account, record.resource), []).append(point)
     for points in found.values():
-        points.sort(key=lambda point: point[0])
+        points.sort(key=lambda point: (point[0], point[2].id or ""))  # as metering applies them
     return found
 
 
-def updates(read: list[Described], earlier: Earlier | None = None) -> dict[int, Event]:
+def earlier_samples(previous: Iterable[object]) -> dict[tuple[str, str], dict[int, str]]:
+    """The id that sorts first among ``previous``'s samples at each instant, per resource.
+
+    An earlier call decided the description at such an instant by that sample (taken to
+    carry metadata: a `Sample` does not say whether it had any). O(p).
+    """
+    found: dict[tuple[str, str], dict[int, str]] = {}
+    for record in previous:
+        if isinstance(record, Sample):
+            firsts = found.setdefault((record.account, record.resource), {})
+            record_id = record.id or ""
+            if record.at_us not in firsts or record_id < firsts[record.at_us]:
+                firsts[record.at_us] = record_id
+    return found
+
+
+def _decider(update_id: str) -> str:
+    """The id of the sample that made an update: ``s1`` of ``s1/metadata`` and of ``…/then/s1/metadata``."""
+    return update_id.removesuffix("/metadata").rpartition("/then/")[2]
+
+
+def updates(
+    read: list[Described],
+    earlier: Earlier | None = None,
+    sampled: Mapping[tuple[str, str], Mapping[int, str]] | None = None,
+) -> dict[int, Event]:
     """The update events of ``read``, by the index of the sample each comes before.
 
-    Per resource, the samples are walked in ``(at, id)`` order; an update is made where
-    the metadata differs from the one in force: the one an earlier sample of ``read``
-    put in force, or (``earlier``, from `earlier_updates`) an earlier call's update at
-    or before the sample, which also describes its instant. Errors:
+    Per resource, the samples are walked in ``(at, id)`` order; at each instant the one
+    whose id sorts first decides: an update is made where its metadata differs from the
+    one in force: the one an earlier sample of ``read`` put in force, or (``earlier``,
+    from `earlier_updates`) an earlier call's update before the sample. An earlier
+    call's sample at that instant (``sampled``, from `earlier_samples`) whose id sorts
+    first decided it already: this call makes no update there. Where this call's sample
+    sorts first but an earlier call's updates are at its instant, its update is named
+    after them (``<the last one's id>/then/<sample id>/metadata``), so that metering,
+    which applies the updates of one instant in id order, applies it last; it sets to
+    ``None`` every key in force there that the metadata lacks. Errors:
     [`BadRecordError`][ratekit.BadRecordError] when two samples with one ``id`` disagree
     about the metadata. Cost: O(n log n) plus the size of the metadata compared.
 
@@ -225,41 +264,118 @@ def updates(read: list[Described], earlier: Earlier | None = None) -> dict[int, 
     found: dict[int, Event] = {}
     for key, indices in by_resource.items():
         indices.sort(key=lambda index: (read[index][0].at_us, read[index][0].id or ""))
-        before: Mapping[str, object] | None = None
-        last_us: int | None = None
         points = earlier.get(key, []) if earlier is not None else []
-        next_point = 0
-        replayed: dict[str, Event] = {}
-        for index in indices:
-            sample, attributes, where = read[index]
-            while next_point < len(points) and points[next_point][0] <= sample.at_us:
-                last_us, before, update = points[next_point]  # an earlier call's, in force
-                replayed[update.id or ""] = update
-                next_point += 1
-            again = replayed.get(f"{sample.id}/metadata")
-            if again is not None and again.at_us == sample.at_us:
-                metadata = {
-                    key: value for key, value in again.attributes.items() if value is not None
-                }
-                if not _same(attributes, metadata):
-                    raise BadRecordError(
-                        f"{_SAMPLE} {where} differs from the metadata its sample "
-                        f"{r.show(sample.id)} had when read before (update {r.show(again.id)}): "
-                        "a sample delivered again must carry the same metadata."
-                    )
-                found[index] = again  # a sample read again: its update, again
-                continue
-            if sample.at_us == last_us:
-                continue  # the first at this instant, by id, describes the resource
-            last_us = sample.at_us
-            if _same(attributes, before):
-                continue
-            removed = (
-                {} if before is None else dict.fromkeys(sorted(before.keys() - attributes.keys()))
-            )
-            found[index] = _event(sample, {**attributes, **removed}, where)
-            before = attributes
+        firsts = sampled.get(key, {}) if sampled is not None else {}
+        found.update(_resource_updates(read, indices, points, firsts))
     return found
+
+
+class _Theirs:
+    """The earlier calls' updates and samples of one resource, walked forward in time.
+
+    An earlier call's sample that made no update is taken to carry the description its
+    call had in force there (`restated` makes it anew there after this call's updates).
+    """
+
+    __slots__ = ("_next", "_next_sampled", "_points", "_sampled", "in_force", "replayed")
+
+    def __init__(self, points: list[Point], firsts: Mapping[int, str]) -> None:
+        self._points = points
+        self._sampled = sorted(firsts)  # the instants of the earlier calls' samples
+        self._next = 0
+        self._next_sampled = 0
+        self.in_force: Mapping[str, object] | None = None  # by the earlier calls' updates
+        self.replayed: dict[str, Event] = {}  # their updates, by the sample that made them
+
+    def _point_at(self) -> int | None:
+        return self._points[self._next][0] if self._next < len(self._points) else None
+
+    def _take(self) -> Point:
+        point = self._points[self._next]
+        self._next += 1
+        self.in_force = point[1]  # by id at an instant: the one applied last
+        self.replayed[_decider(point[2].id or "")] = point[2]
+        return point
+
+    def before(self, at_us: int, mine: Mapping[str, object] | None) -> Mapping[str, object] | None:
+        """The description in force just before ``at_us``, given ``mine``, the one so far."""
+        while True:
+            at_point = self._point_at()
+            sampled = self._sampled
+            at_sampled = sampled[self._next_sampled] if self._next_sampled < len(sampled) else None
+            if (
+                at_point is not None
+                and at_point < at_us
+                and (at_sampled is None or at_point <= at_sampled)
+            ):
+                mine = self._take()[1]
+            elif at_sampled is not None and at_sampled < at_us:
+                mine = self.in_force if self.in_force is not None else mine
+                self._next_sampled += 1
+            else:
+                return mine
+
+    def at(self, at_us: int) -> list[Point]:
+        """Their updates at ``at_us``, by id (call `before` first)."""
+        here: list[Point] = []
+        while self._point_at() == at_us:
+            here.append(self._take())
+        sampled = self._sampled
+        if self._next_sampled < len(sampled) and sampled[self._next_sampled] == at_us:
+            self._next_sampled += 1
+        return here
+
+
+def _resource_updates(
+    read: list[Described], indices: list[int], points: list[Point], firsts: Mapping[int, str]
+) -> dict[int, Event]:
+    """`updates` for one resource: its samples' ``indices`` in ``(at, id)`` order."""
+    found: dict[int, Event] = {}
+    before: Mapping[str, object] | None = None  # in force, as one call would have it
+    decided_us: int | None = None  # the last instant this call's samples were decided at
+    theirs = _Theirs(points, firsts)
+    for index in indices:
+        sample, attributes, where = read[index]
+        sample_id = sample.id or ""
+        before = theirs.before(sample.at_us, before)
+        here = theirs.at(sample.at_us)
+        again = theirs.replayed.get(sample_id)
+        if again is not None and again.at_us == sample.at_us:
+            _check_again(again, sample, attributes, where)
+            found[index] = again  # a sample read again: its update, again
+        if sample.at_us == decided_us:
+            continue  # the first at this instant, by id, describes the resource
+        decided_us = sample.at_us
+        first = firsts.get(sample.at_us)
+        if index in found or (first is not None and first <= sample_id):
+            # an earlier call's sample decided this instant: their description is in force
+            before = theirs.in_force if theirs.in_force is not None else before
+            continue
+        if here:  # this call's sample sorts first: its update is applied after theirs
+            in_force = set(before or ()).union(*(point[1] for point in here))
+            removed = dict.fromkeys(sorted(in_force - attributes.keys()))
+            last = max(point[2].id or "" for point in here)
+            found[index] = _event(
+                sample, {**attributes, **removed}, where, f"{last}/then/{sample_id}"
+            )
+        elif not _same(attributes, before):
+            gone = set(before or ()) - attributes.keys()
+            found[index] = _event(sample, {**attributes, **dict.fromkeys(sorted(gone))}, where)
+        before = attributes
+    return found
+
+
+def _check_again(
+    again: Event, sample: Sample, attributes: Mapping[str, object], where: r.Position
+) -> None:
+    """A sample read again must carry the metadata its update ``again`` carries."""
+    metadata = {key: value for key, value in again.attributes.items() if value is not None}
+    if not _same(attributes, metadata):
+        raise BadRecordError(
+            f"{_SAMPLE} {where} differs from the metadata its sample "
+            f"{r.show(sample.id)} had when read before (update {r.show(again.id)}): "
+            "a sample delivered again must carry the same metadata."
+        )
 
 
 def restated(
@@ -274,8 +390,9 @@ def restated(
     that metadata lacks, or another metadata: at the instant of such an update, or of
     such a sample (``previous``, taken to carry the metadata in force at it), a new update
     carries the metadata with those keys set to ``None``, as one call gives it. None where
-    an update at that instant removes them already. O((n + p) log(n + p)) for n samples
-    and p earlier records.
+    an update at that instant removes them already, nor where this call's sample sorts
+    first at that instant (its own update or sample describes the resource there).
+    O((n + p) log(n + p)) for n samples and p earlier records.
     """
     given = {id(point[2]) for points in earlier.values() for point in points}
     mine: dict[tuple[str, str], list[tuple[int, Mapping[str, object], str]]] = {}
@@ -289,9 +406,22 @@ def restated(
     for record in previous:
         if isinstance(record, Sample) and (record.account, record.resource) in mine:
             sampled.setdefault((record.account, record.resource), []).append(record)
+    earlier_firsts = earlier_samples(previous)
+    firsts: dict[tuple[str, str], dict[int, str]] = {}  # this call's first id per instant
+    for sample, _, _ in read:
+        if (sample.account, sample.resource) in mine:
+            at_first = firsts.setdefault((sample.account, sample.resource), {})
+            sample_id = sample.id or ""
+            at_first[sample.at_us] = min(at_first.get(sample.at_us, sample_id), sample_id)
     out: list[Event] = []
     for key, own in mine.items():
-        out.extend(_made_anew(key, own, earlier.get(key, []), sampled.get(key, [])))
+        before = earlier_firsts.get(key, {})
+        decided = {
+            at_us
+            for at_us, first in firsts[key].items()
+            if at_us not in before or first < before[at_us]
+        }  # the instants at which this call's sample sorts first
+        out.extend(_made_anew(key, own, earlier.get(key, []), sampled.get(key, []), decided))
     return out
 
 
@@ -300,16 +430,26 @@ def _made_anew(
     own: list[tuple[int, Mapping[str, object], str]],
     points: list[Point],
     sampled: list[Sample],
+    decided: set[int],
 ) -> list[Event]:
     """`restated` for one resource: ``own`` updates, earlier ``points`` and samples.
 
+    Nothing is made anew at an instant this call ``decided`` (its sample sorts first there).
+
     Each update made anew is named by the earlier record's sample and this call's
     (``<sample id>/after/<sample id>/metadata``): the same call read again gives it
-    again, another call gives its own. O(n log n) for n marks.
+    again, another call gives its own. At an instant with updates of several samples
+    (a tie decided anew by a later call) it carries the description the last of them
+    (by id, as metering applies them) leaves, and is named after that one
+    (``<its id>/after/<sample id>/metadata``), so that it is applied after them.
+    O(n log n) for n marks.
     """
     removed: dict[int, set[str]] = {}
     heads: dict[int, str] = {}  # per instant, the shortest id of an update there
-    for at_us, _, event in points:
+    last: dict[int, Point] = {}  # per instant, the update applied last (``points`` by id)
+    for point in points:
+        at_us, _, event = point
+        last[at_us] = point
         gone = {name for name, value in event.attributes.items() if value is None}
         removed.setdefault(at_us, set()).update(gone)
         event_id = event.id or ""
@@ -331,16 +471,20 @@ def _made_anew(
     marks.sort(key=lambda mark: mark[:2])
     out: list[Event] = []
     latest = None
-    done: set[int] = set()
+    done = set(decided)  # where this call decides, its sample describes the resource
     for mark in marks:
         at_us, mine, metadata, record_id, update = mark
         if not mine and latest is not None and latest[1] and at_us not in done:
             done.add(at_us)
+            if update is not None:  # the description the instant's updates leave
+                metadata = last[at_us][1]
             dropped = sorted(latest[2].keys() - metadata.keys() - removed.get(at_us, set()))
             if dropped or (update is None and not _same(metadata, latest[2])):
                 head = record_id
                 if update is not None:  # the update's sample: the shortest id at its instant
                     head = heads[at_us].removesuffix("/metadata")
+                    if last[at_us][2].id != update.id:  # several: named after the last one
+                        head = last[at_us][2].id or ""
                 attributes = {**metadata, **dict.fromkeys(dropped)}
                 out.append(
                     Event(
@@ -352,6 +496,6 @@ def _made_anew(
                         id=f"{head}/after/{latest[3]}/metadata",
                     )
                 )
-        if latest is None or latest[0] < at_us:
+        if latest is None or latest[:2] < mark[:2]:
             latest = mark
     return out

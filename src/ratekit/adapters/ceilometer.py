@@ -53,8 +53,11 @@ gives the same records. Metadata are compared as descriptions are: ``true`` is n
 A feed read call by call passes the records read before as ``previous``: each call then
 compares with the description their updates put in force, so a key dropped in a later
 call is removed; a call whose samples come before an earlier call's adds the updates
-one call gives where that call's metadata follows them, so pages read in any order
-(a newest-first listing) give the descriptions of one call. A sample without metadata (``resource_metadata`` absent or
+one call gives where that call's metadata follows them, and a call whose sample sorts
+first at an instant an earlier call's update describes adds an update named after that
+one (``<its id>/then/<sample id>/metadata``), which metering applies after it; so pages
+read in any order (a newest-first listing) give the descriptions of one call, ties at
+one instant included. A sample without metadata (``resource_metadata`` absent or
 null) says nothing of its resource and makes no update (an empty one, ``{}``, empties the
 description). An update of a resource never seen opens it: use it for
 resources that exist while they are sampled (instances, volumes, images).
@@ -145,6 +148,7 @@ from . import _reading as r
 from ._describe import (
     Described,
     description,
+    earlier_samples,
     earlier_updates,
     flavor_by_name,
     restated,
@@ -435,7 +439,8 @@ def samples(
     (see `ratekit.adapters.ceilometer`). ``previous`` are the records earlier calls gave
     (``None`` or nothing: none): with ``describe``, a sample's metadata is compared with
     the description their updates put in force, so a key dropped in a later call is
-    removed, and a feed read forward in time gives the same records in any cut into calls. Errors: [`BadRecordError`][ratekit.BadRecordError]
+    removed, a feed read forward in time gives the same records in any cut into calls,
+    and pages read in any order describe each resource as one call (ties by id included). Errors: [`BadRecordError`][ratekit.BadRecordError]
     naming the position and field. Cost: O(n) (O(n log n + n·m) with ``describe``, m the
     size of the metadata).
 
@@ -482,7 +487,7 @@ def samples(
             where = r.at(position, meta_key)
             places.append(len(read) - 1)
             described.append((sample, _metadata(metadata, where, sample), where))
-    made = updates(described, earlier)
+    made = updates(described, earlier, earlier_samples(given))
     found = {places[index]: event for index, event in made.items()}
     records: list[Sample | Event] = []
     for index, sample in enumerate(read):
