@@ -32,6 +32,7 @@ from typing import Final, TypeAlias, overload
 
 import attrs
 
+from . import _values as _v
 from ._batch_columns import Column, Descriptions, first_bad, located, record_label
 from ._batch_reading import EVENT_FIELDS, SAMPLE_FIELDS, columns_given, rows_given
 from ._caller_objects import read_once
@@ -80,25 +81,10 @@ def unpack_hint(record: object) -> str:
     )
 
 
-class _EventMade(Event):  # type: ignore[misc] # a twin of Event's layout, never seen outside
-    """An event under construction: Event's slots, set by plain stores (see `_made_events()`).
-
-    Event's own ``__setattr__`` refuses (it is frozen); this twin adds no slot and takes
-    back the plain setter (both hooks, or the stores go through a Python-level one).
-    """
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__
-    __delattr__ = object.__delattr__
-
-
-class _SampleMade(Sample):  # type: ignore[misc] # a twin of Sample's layout, never seen outside
-    """A sample under construction: Sample's slots, set by plain stores (see `_made_samples()`)."""
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__
-    __delattr__ = object.__delattr__
-
+#: Records under construction: their slots set by plain stores (`_made_events()`,
+#: `_made_samples()`).
+_EventMade: Final = _v.plain_twin(Event)
+_SampleMade: Final = _v.plain_twin(Sample)
 
 _new = object.__new__
 

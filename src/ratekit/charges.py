@@ -282,27 +282,13 @@ class Charge:
         return marginal_lines(self.price, self.position, after, opens=self.opens)
 
 
-class _Building(Charge):  # type: ignore[misc] # a twin of Charge's layout, never seen outside
-    """A charge under construction: Charge's slots, set by plain attribute stores.
-
-    Charge's own ``__setattr__`` refuses (it is frozen); this twin adds no slot and takes
-    back the plain setter, so `_new_charge()` sets each slot with an ordinary store, then
-    makes the value a Charge by setting its class (the layout is the same). That is about
-    five times cheaper than setting each slot through its descriptor.
-    """
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__
-    __delattr__ = object.__delattr__  # both, or the stores go through a Python-level hook
-
-
-_FIELDS: Final = tuple(field.name for field in attrs.fields(Charge))
-if _FIELDS != (
-    "account", "meter", "resource", "span", "cycle", "quantity", "unit", "amount", "currency",
+#: A charge under construction: Charge's slots, set by plain stores (`_new_charge()`).
+_Building: Final = _v.plain_twin(
+    Charge,
+    ("account", "meter", "resource", "span", "cycle", "quantity", "unit", "amount", "currency",
     "plan", "entry", "unit_price", "free", "kind", "row", "price", "position", "opens",
-    "quantum", "rounding", "whole", "after",
-):  # fmt: skip
-    raise ImportError(f"_new_charge() sets a Charge's fields by name: {_FIELDS} changed")
+    "quantum", "rounding", "whole", "after"),
+)  # fmt: skip
 _new = object.__new__
 
 
@@ -334,7 +320,7 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
 
     Rating builds a charge per piece of usage; its fields come from checked plans and
     usage rows, so this skips the door's validators (each slot is set once, by a plain
-    store: see `_Building`). Never for values a caller gives. But the amount is
+    store on a plain twin: `ratekit._values.plain_twin`). Never for values a caller gives. But the amount is
     checked: a price model (a user's own, or a product of two extreme numbers) may give
     one that ratekit cannot carry exactly (`_out_of_range()`).
     """

@@ -115,18 +115,8 @@ _SET_START, _SET_END = _v.slot_setters(Span, "start_us", "end_us")
 _new = object.__new__
 
 
-class _RowMade(UsageRow):  # type: ignore[misc] # a twin of UsageRow's layout, never seen outside
-    """A row under construction: UsageRow's slots, set by plain stores.
-
-    UsageRow's own ``__setattr__`` refuses (it is frozen); this twin adds no slot and
-    takes back the plain setter (both hooks, or the stores go through a Python-level
-    one), so metering sets each slot with an ordinary store, then makes the value a
-    UsageRow by setting its class (as rating makes its charges: ``charges._Building``).
-    """
-
-    __slots__ = ()
-    __setattr__ = object.__setattr__
-    __delattr__ = object.__delattr__
+#: A row under construction: UsageRow's slots, set by plain stores (metering's route).
+_RowMade: Final = _v.plain_twin(UsageRow)
 
 
 def _new_span(start_us: int, end_us: int) -> Span:
