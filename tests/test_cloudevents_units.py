@@ -458,3 +458,48 @@ def test_a_spec_whose_kind_its_meter_does_not_take_is_refused_before_any_event_i
     assert read == []
     # Without the meters (no unit to convert), nothing is checked here: metering will.
     assert cloudevents.usage_events([], spec) == []
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit_from", "said"),
+    [
+        (
+            "data.amount",
+            "data.unit.name",
+            (
+                "CloudEvent [0].data.unit.name (event id 'p1' from source '/gw') is missing: "
+                "data.unit is 'GB', not an object or a list the path reads into; the spec reads it."
+            ),
+        ),
+        (
+            "data.amount.value",
+            None,
+            (
+                "CloudEvent [0].data.amount.value is missing: data.amount is 5, not an object or a "
+                "list the path reads into; the spec reads it."
+            ),
+        ),
+        (
+            "data.other.value",
+            None,
+            "CloudEvent [0].data.other.value is missing; the spec reads it.",
+        ),
+    ],
+)
+def test_a_path_through_a_value_that_is_no_object_says_where_it_stopped(
+    quantity: str, unit_from: str | None, said: str
+) -> None:
+    # data is {"amount": 5, "unit": "GB"}: a path into the string or the number stops there
+    spec = cloudevents.Spec({"egress": "network.egress"}, quantity=quantity, unit_from=unit_from)
+    event = {
+        "specversion": "1.0",
+        "id": "p1",
+        "source": "/gw",
+        "type": "egress",
+        "subject": "c-1",
+        "time": "2026-03-02T08:00:00Z",
+        "data": {"amount": 5, "unit": "GB"},
+    }
+    with pytest.raises(rk.BadRecordError) as raised:
+        cloudevents.usage_events([event], spec, meters=[EGRESS])
+    assert str(raised.value) == said

@@ -355,6 +355,23 @@ class Spec:
         return text + ")"
 
 
+def _stopped(data: Mapping[str, object], path: str) -> tuple[str, object] | None:
+    """Where ``path`` into ``data`` meets a value it cannot read into (a string, a number).
+
+    The longest prefix that names such a value, and the value; None when the path is
+    missing for another reason (a key absent). Only on a refusal's path. O(depth²).
+    """
+    parts = path.split(".")
+    for end in range(1, len(parts)):
+        prefix = ".".join(parts[:end])
+        value = lookup(data, prefix)
+        if value is MISSING:
+            return None
+        if not isinstance(value, Mapping | list | tuple):
+            return prefix, value
+    return None
+
+
 def _resolve(
     item: Mapping[str, object], reference: str, position: r.Position, record: str = ""
 ) -> tuple[object, str]:
@@ -378,6 +395,13 @@ def _resolve(
                 f"{r.raised(error)}; give data as json.loads() gives it (dicts and lists)."
             ) from error
     if value is MISSING:
+        stop = _stopped(data_map, reference[len(_DATA) :]) if reference.startswith(_DATA) else None
+        if stop is not None:
+            prefix, found = stop
+            raise BadRecordError(
+                f"{_WHAT} {where} is missing: {_DATA}{prefix} is {r.show(found)}, not an object "
+                "or a list the path reads into; the spec reads it."
+            )
         raise BadRecordError(f"{_WHAT} {where} is missing; the spec reads it.")
     return value, where
 
@@ -527,10 +551,12 @@ def usage_events(feed: object, spec: Spec, *, meters: Iterable[Meter] = ()) -> l
 
     ``feed`` is a list of events (a batch, as the JSON batch format gives it), or any
     iterable of them, read once. ``meters`` are needed when the spec gives a type a unit
-    (``unit`` or ``unit_from``): its quantity is converted exactly to the unit of the meter
-    it maps to, which must be among them ([`RatekitTypeError`][ratekit.RatekitTypeError]
-    if not; [`UnitError`][ratekit.UnitError] if it cannot take the spec's fixed unit,
-    both before any event is read). Errors:
+    (``unit`` or ``unit_from``): its quantity is converted to the unit of the meter it maps
+    to (exactly by a ratio that ends in decimal, else to 60 significant digits), which must
+    be among them ([`RatekitTypeError`][ratekit.RatekitTypeError] if not;
+    [`UnitError`][ratekit.UnitError] if it cannot take the spec's fixed unit); each meter
+    given that a type maps to must take the spec's ``kind`` (`RatekitTypeError`); all
+    before any event is read. Errors:
     [`BadRecordError`][ratekit.BadRecordError] naming the position and field (and, for a
     unit an event states that is missing, unreadable or not convertible, the event's ``id``
     and ``source``). Cost: O(n).
