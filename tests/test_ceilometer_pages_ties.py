@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from _budget import LAWS
+from _ceilometer_gauges import gauge
 from ratekit.adapters import ceilometer
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -41,17 +42,7 @@ IDS = ["a", "a-b", "b", "c", "c.0", "d"]
 
 
 def _sample(message_id: str, resource: str, hour: int, metadata: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "message_id": message_id,
-        "counter_name": "memory.usage",
-        "counter_type": "gauge",
-        "counter_unit": "MB",
-        "counter_volume": 512,
-        "project_id": "p-1",
-        "resource_id": resource,
-        "timestamp": f"2026-03-02T{hour:02}:00:00Z",
-        "resource_metadata": metadata,
-    }
+    return gauge(message_id, hour, metadata, resource)
 
 
 def _read(feed: list[dict[str, Any]], previous: list[rk.Sample | rk.Event]) -> list[Any]:

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from tests._nova import notification
 
 import ratekit as rk
 from ratekit.adapters import ceilometer
@@ -55,20 +56,11 @@ PLAN = rk.Plan(
 
 
 def _nova(event_type: str, message_id: str, at: str, flavor: str, state: str) -> dict[str, Any]:
+    # Nova's notification as it travels, with its publisher and priority
     return {
-        "event_type": f"compute.instance.{event_type}",
-        "message_id": message_id,
-        "timestamp": at,
+        **notification(event_type, message_id, at, instance_type=flavor, state=state),
         "publisher_id": "compute.host-1",
         "priority": "INFO",
-        "payload": {
-            "tenant_id": "p-1",
-            "instance_id": "vm-1",
-            "instance_type": flavor,
-            "vcpus": 1,
-            "memory_mb": 2048,
-            "state": state,
-        },
     }
 
 
