@@ -136,3 +136,32 @@ def test_a_later_sample_that_sorts_after_an_earlier_calls_makes_no_update() -> N
     first = _read(stopped, [])
     later = _read([_sample("b", "vm-1", 9, METADATA[0])], first)
     assert [record for record in later if isinstance(record, rk.Event)] == []
+
+
+@pytest.mark.parametrize("message_id", ["a/then/b", "/then/", "x/then/y/metadata"])
+def test_a_described_samples_id_holding_then_is_refused_naming_it(message_id: str) -> None:
+    # 'a/then/b' would be read back as the update of sample 'b' (the part after the last
+    # '/then/'), so a later page's replay of 'b' would be taken for this sample's.
+    feed = [_sample("ok", "vm", 8, METADATA[0]), _sample(message_id, "vm", 9, METADATA[1])]
+    with pytest.raises(rk.BadRecordError) as raised:
+        _read(feed, [])
+    assert str(raised.value) == (
+        f"Ceilometer sample [1].message_id is {message_id!r}, which holds '/then/': with "
+        "describe=True a sample's id may not hold it (an update that follows another at "
+        "one instant is named '<update id>/then/<sample id>/metadata'); Ceilometer's "
+        "message_ids are UUIDs."
+    )
+
+
+def test_a_refused_id_under_the_id_key_is_named_there() -> None:
+    item = _sample("a/then/b", "vm", 9, METADATA[1])
+    item["id"] = item.pop("message_id")
+    with pytest.raises(rk.BadRecordError, match=r"^Ceilometer sample \[0\]\.id is 'a/then/b'"):
+        _read([item], [])
+
+
+def test_an_id_holding_then_is_read_as_any_other_without_describe() -> None:
+    # Without describe=True no update is named after a sample: the id is kept as written.
+    feed = [_sample("a/then/b", "vm", 8, METADATA[0])]
+    (sample,) = ceilometer.samples(feed, meters=METERS)
+    assert sample.id == "a/then/b"

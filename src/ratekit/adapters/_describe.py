@@ -45,6 +45,8 @@ __all__ = [
 Described = tuple[Sample, dict[str, object], r.Position]
 
 _SAMPLE: Final = "Ceilometer sample"
+#: The word joining the ids of an update that follows another at one instant.
+_THEN: Final = "/then/"
 
 
 def description(
@@ -160,6 +162,21 @@ def _same(one: Mapping[str, object], other: Mapping[str, object] | None) -> bool
     return other is not None and _FrozenDict(one) == _FrozenDict(other)
 
 
+def check_id(record_id: str, where: r.Position) -> None:
+    """Refuse a described sample's id holding ``/then/`` (found at ``where``). O(len).
+
+    That word names the update that follows another at one instant (see `updates`), and
+    the sample an update came from is read back from the update's id.
+    """
+    if _THEN in record_id:
+        raise BadRecordError(
+            f"{_SAMPLE} {where} is {r.show(record_id)}, which holds {_THEN!r}: with "
+            f"describe=True a sample's id may not hold it (an update that follows another "
+            f"at one instant is named '<update id>{_THEN}<sample id>/metadata'); "
+            "Ceilometer's message_ids are UUIDs."
+        )
+
+
 def _check_replays(read: list[Described]) -> None:
     """A sample delivered again (same ``id``) must carry the same metadata. O(n)."""
     seen: dict[str, tuple[dict[str, object], r.Position]] = {}
@@ -225,7 +242,7 @@ def earlier_samples(previous: Iterable[object]) -> dict[tuple[str, str], dict[in
 
 def _decider(update_id: str) -> str:
     """The id of the sample that made an update: ``s1`` of ``s1/metadata`` and of ``…/then/s1/metadata``."""
-    return update_id.removesuffix("/metadata").rpartition("/then/")[2]
+    return update_id.removesuffix("/metadata").rpartition(_THEN)[2]
 
 
 def updates(
@@ -356,7 +373,7 @@ def _resource_updates(
             removed = dict.fromkeys(sorted(in_force - attributes.keys()))
             last = max(point[2].id or "" for point in here)
             found[index] = _event(
-                sample, {**attributes, **removed}, where, f"{last}/then/{sample_id}"
+                sample, {**attributes, **removed}, where, f"{last}{_THEN}{sample_id}"
             )
         elif not _same(attributes, before):
             gone = set(before or ()) - attributes.keys()

@@ -147,6 +147,7 @@ from ratekit.records import Event, Sample, SampleKind
 from . import _reading as r
 from ._describe import (
     Described,
+    check_id,
     description,
     earlier_samples,
     earlier_updates,
@@ -482,6 +483,8 @@ def samples(
         )
         metadata = item.get(meta_key) if describe else None
         if metadata is not None:
+            id_key = "message_id" if "message_id" in item else "id"
+            check_id(sample.id or "", r.at(position, id_key))
             # a sample without metadata (absent or null) says nothing of its resource:
             # read as an empty one, it would remove every key (the state: no billing)
             where = r.at(position, meta_key)
