@@ -359,3 +359,98 @@ def test_a_hundred_quintillion_units_at_a_trillionth_each() -> None:
     back = rk.from_row(rk.Invoice, json.loads(json.dumps(rk.to_row(invoice))))
     assert back == invoice
     assert str(back) == str(invoice)
+
+
+def test_focus_columns_of_a_rating_are_those_the_docs_table_names() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm", rk.PerUnit("0.25"))],
+        fees=[rk.Fee("seats", 10)],
+        minimums=[rk.Minimum(20)],
+    )
+    day = rk.Span("2026-03-10T00:00:00Z", "2026-03-11T00:00:00Z")
+    description = {"z": 1, "a": {"y": Decimal("2.50"), "b": [1, "x"]}, "m": None, "t": True}
+    used = rk.UsageRow("acme", "vm", "vm-1", day, MARCH, 24, "hour", description, ("e1", "e2"))
+    rating = rk.rate([used], plan, span=MARCH)
+    usage, fee, minimum = rk.focus_rows(
+        rating,
+        provider="P",
+        service_names={"vm": "Compute Engine", "seats": "Seats"},
+        service_categories={"vm": "Compute"},
+        account_names={"acme": "ACME Inc"},
+    )
+    # 24 hours x 0.25 = 6.00; the seats fee 10; the minimum 20 - 6.00 = 14.00
+    common = {
+        "BillingAccountId": "acme", "BillingAccountName": "ACME Inc", "BillingCurrency": "EUR",
+        "BillingPeriodStart": "2026-03-01T00:00:00Z", "BillingPeriodEnd": "2026-04-01T00:00:00Z",
+        "ProviderName": "P", "PublisherName": "P", "InvoiceIssuerName": "P", "ChargeClass": None,
+        "x_Plan": "p",
+    }  # fmt: skip
+    assert {key: usage[key] for key in (*common, "ChargeCategory", "ChargeFrequency",
+        "ChargePeriodStart", "ChargePeriodEnd", "ConsumedQuantity", "ConsumedUnit",
+        "PricingQuantity", "PricingUnit", "ListUnitPrice", "ContractedUnitPrice", "ListCost",
+        "ContractedCost", "BilledCost", "EffectiveCost", "ResourceId", "SkuPriceId",
+        "ServiceName", "ServiceCategory", "ChargeDescription", "Tags", "x_PriceEntry",
+        "x_Meter", "x_ChargeKind", "x_FreeQuantity", "x_RecordIds", "x_Credit")} == {
+        **common, "ChargeCategory": "Usage", "ChargeFrequency": "Usage-Based",
+        "ChargePeriodStart": "2026-03-10T00:00:00Z", "ChargePeriodEnd": "2026-03-11T00:00:00Z",
+        "ConsumedQuantity": "24", "ConsumedUnit": "hour", "PricingQuantity": "24",
+        "PricingUnit": "hour", "ListUnitPrice": "0.25", "ContractedUnitPrice": "0.25",
+        "ListCost": "6.00", "ContractedCost": "6.00", "BilledCost": "6.00", "EffectiveCost": "6.00",
+        "ResourceId": "vm-1", "SkuPriceId": "vm", "ServiceName": "Compute Engine",
+        "ServiceCategory": "Compute", "ChargeDescription": "vm · vm · vm-1",
+        "Tags": '{"a": "{\\"b\\":[1,\\"x\\"],\\"y\\":\\"2.50\\"}", "m": null, "t": true, "z": 1}',
+        "x_PriceEntry": "vm", "x_Meter": "vm", "x_ChargeKind": "usage", "x_FreeQuantity": "0",
+        "x_RecordIds": ["e1", "e2"], "x_Credit": None,
+    }  # fmt: skip
+    assert json.loads(json.loads(usage["Tags"])["a"]) == {"b": [1, "x"], "y": "2.50"}
+    assert {key: fee[key] for key in ("ChargeCategory", "ChargeFrequency", "ConsumedQuantity",
+        "PricingQuantity", "PricingUnit", "ListUnitPrice", "BilledCost", "ResourceId",
+        "ServiceName", "ServiceCategory")} == {
+        "ChargeCategory": "Purchase", "ChargeFrequency": "Recurring", "ConsumedQuantity": None,
+        "PricingQuantity": "1", "PricingUnit": "cycle", "ListUnitPrice": "10", "BilledCost": "10",
+        "ResourceId": None, "ServiceName": "Seats", "ServiceCategory": "Other",
+    }  # fmt: skip
+    assert {key: minimum[key] for key in ("ChargeCategory", "PricingQuantity", "ListUnitPrice",
+        "ListCost", "BilledCost")} == {
+        "ChargeCategory": "Adjustment", "PricingQuantity": None, "ListUnitPrice": None,
+        "ListCost": "14.00", "BilledCost": "14.00",
+    }  # fmt: skip
+    assert all(set(rk.focus.MANDATORY) <= set(row) for row in (usage, fee, minimum))
+
+
+def test_a_notebook_table_of_a_long_invoice_stops_at_200_rows_and_still_adds_up() -> None:
+    tiers = [rk.Tier(i + 1, "0.011") for i in range(300)] + [rk.Tier(None, "0.5")]
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("gb", "gb", rk.Graduated(tiers)),
+            rk.PriceEntry("api", "api", rk.PerUnit("0.0013")),
+        ],
+        fees=[rk.Fee(f"f{i}", "0.333") for i in range(5)],
+    )
+    rows = [row("a", "gb", "g", 400)] + [
+        row("a", "api", f"k{i:03d}", i + 1, "call") for i in range(3)
+    ]
+    credit = rk.Credit("c", "a", "1.11", "EUR", start=MARCH.start)
+    invoice = rk.bill(rk.rate(rows, plan, span=MARCH), by_resource=True, credits=[credit])[0]
+    table = parse_table(invoice._repr_html_())
+    cells = [cells for _, cells in table.rows]
+    # api: 1, 2, 3 calls x 0.0013 = 0.0078 -> 0.01, allocated to k002 (0.0039 the largest);
+    # gb: 300 x 0.011 + 100 x 0.5 = 53.30 with 301 tier rows; 5 fees of 0.33 = 1.65.
+    # 3 api lines + the gb line + 196 of its tier rows make the 200 rows shown.
+    assert len(cells) == 1 + 200 + 5
+    assert cells[201:] == [
+        ["… and 105 more rows of this line", "", "", ""],
+        ["… and 5 more lines", "", "", "1.65"],
+        ["subtotal", "", "", "54.96"],
+        ["credit · c", "1.11 available", "0.00 left", "-1.11"],
+        ["total", "", "EUR", "53.85"],
+    ]
+    shown = [Decimal(c[3]) for kind, c in table.rows[1:] if kind is None] + [Decimal("1.65")]
+    assert sum(shown) == invoice.subtotal == Decimal("54.96")
+    assert len(str(invoice).splitlines()) == 3 + 4 + 301 + 5 + 4  # the text shows every row
