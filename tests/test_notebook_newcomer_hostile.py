@@ -454,3 +454,30 @@ def test_a_notebook_table_of_a_long_invoice_stops_at_200_rows_and_still_adds_up(
     shown = [Decimal(c[3]) for kind, c in table.rows[1:] if kind is None] + [Decimal("1.65")]
     assert sum(shown) == invoice.subtotal == Decimal("54.96")
     assert len(str(invoice).splitlines()) == 3 + 4 + 301 + 5 + 4  # the text shows every row
+
+
+def test_credits_pay_in_the_documented_order_whatever_order_they_are_given_in() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [], fees=[rk.Fee("base", 30)])
+    rating = rk.rate(
+        [], [rk.Assignment("a", plan)], span=rk.Span(MARCH.start, "2026-06-01T00:00:00Z")
+    )
+    grants = [
+        rk.Credit("x", "a", 40, "EUR", start=MARCH.start, expires="2026-04-15T00:00:00Z"),
+        rk.Credit("y", "a", 25, "EUR", start="2026-02-01T00:00:00Z"),
+        rk.Credit(
+            "z", "a", 10, "EUR", start=MARCH.start, renews=True, expires="2026-05-10T00:00:00Z"
+        ),
+        rk.Credit("w", "a", 7, "EUR", start=MARCH.start, priority=-1),
+    ]
+    expected = rk.bill(rating, credits=grants)
+    for order in ([3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]):
+        assert rk.bill(rating, credits=[grants[i] for i in order]) == expected
+    paid = [[(c.credit, c.applied) for c in invoice.credits if c.applied] for invoice in expected]
+    # March: z's grant lapses on 1 April, before x (15 April): z 10, x 20.
+    # April: x (15 April) before z's grant (1 May): x its last 20, z 10.
+    # May: z's grant (lapses 10 May) before y (never): z 10, y 20; w (priority -1) never.
+    assert paid == [
+        [("z", Decimal("10.00")), ("x", Decimal("20.00"))],
+        [("x", Decimal("20.00")), ("z", Decimal("10.00"))],
+        [("z", Decimal("10.00")), ("y", Decimal("20.00"))],
+    ]
