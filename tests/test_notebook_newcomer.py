@@ -380,3 +380,54 @@ def test_the_invoices_do_not_depend_on_the_callers_decimal_context() -> None:
         assert [invoice._repr_html_() for invoice in got] == [i._repr_html_() for i in expected]
         assert rk.focus_rows(got, provider="x") == rk.focus_rows(expected, provider="x")
     assert got == expected
+
+
+def test_a_guarded_dataframe_csv_keeps_negative_amounts_as_numbers() -> None:
+    pytest.importorskip("pandas")
+    plan = rk.Plan("saas", "EUR", MONTHS, [rk.PriceEntry("api", "api.calls", rk.PerUnit("-0.5"))])
+    accounts = ["=cmd|' /C calc'!A0", "@SUM(1+1)", "+1-1", "plain"]
+    records = [
+        rk.Sample(account, "-key", "api.calls", "2026-03-05T00:00:00Z", 10, id=f"c{i}")
+        for i, account in enumerate(accounts)
+    ]
+    invoices = rk.bill(rk.rate(records, plan, span=MARCH, meters=METERS), by_resource=True)
+    frame = rk.invoice_lines_frame(invoices)
+    for column in ("account", "resource", "meter", "entry", "unit", "kind"):
+        frame[column] = frame[column].map(guarded)
+    back = list(csv.DictReader(io.StringIO(frame.to_csv(index=False))))
+    # accounts in order: "+1-1", "=cmd...", "@SUM...", "plain"; 10 calls x -0.5 = -5.00 each
+    assert [(row["account"], row["resource"], row["amount"]) for row in back] == [
+        ("'+1-1", "'-key", "-5.00"),
+        ("'=cmd|' /C calc'!A0", "'-key", "-5.00"),
+        ("'@SUM(1+1)", "'-key", "-5.00"),
+        ("plain", "'-key", "-5.00"),
+    ]
+
+
+def test_swiss_cash_rounding_shows_the_same_steps_in_every_view() -> None:
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    month = zurich.containing("2026-03-15T00:00:00Z")
+    plan = rk.Plan(
+        "cash",
+        "CHF",
+        zurich,
+        [rk.PriceEntry("gb", "gb", rk.PerUnit("1.03"))],
+        quantum="0.05",
+        fees=[rk.Fee("f", "0.99")],
+    )
+    rows = [rk.UsageRow("a", "gb", f"g{i}", month, month, 1, "GB", {}, ()) for i in range(3)]
+    invoice = rk.bill(rk.rate(rows, plan, span=month), tz="Europe/Zurich", by_resource=True)[0]
+    table = parse_table(invoice._repr_html_())
+    # 3 x 1.03 = 3.09 is 61.8 steps of 0.05: 62, 3.10; each resource 20.6 steps, floors
+    # 20 + 20 + 20, the two steps left to g0 and g1: 1.05, 1.05, 1.00. The fee 0.99 is
+    # 19.8 steps: 1.00. Total 4.10.
+    assert "".join(table.caption) == "Invoice a 2026-03-01 .. 2026-04-01 (Europe/Zurich), CHF"
+    assert [cells for _, cells in table.rows][1:] == [
+        ["gb · gb · g0", "1 GB", "1.03", "1.05"],
+        ["gb · gb · g1", "1 GB", "1.03", "1.05"],
+        ["gb · gb · g2", "1 GB", "1.03", "1.00"],
+        ["fee · f", "1 cycle", "0.99", "1.00"],
+        ["total", "", "CHF", "4.10"],
+    ]
+    focus = rk.focus_rows([invoice], provider="x")
+    assert [row["BilledCost"] for row in focus] == ["1.05", "1.05", "1.00", "1.00"]
