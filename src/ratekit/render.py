@@ -148,22 +148,27 @@ def money(value: Decimal, quantum: Decimal | None) -> str:
     (``~0.00000003`` on satoshis, not ``~0``); a non-zero that rounds to zero there is
     shown with 6 significant digits (``0.0000000348`` on a quantum of ``1E-7``).
     """
-    if quantum is not None:
-        on_quantum = value.quantize(quantum, context=CONTEXT)
-        if on_quantum == value:
-            return plain(on_quantum)
-        fine = _fine_rounded(value, quantum)
-        if fine is not None and (fine or not value):  # a non-zero rounded to 0: shown()
-            return plain(fine) if fine == value else f"~{plain(fine)}"
-    return shown(value)
+    on_quantum = None if quantum is None else _on_quantum(value, quantum)
+    if on_quantum is None:
+        return shown(value)
+    return plain(on_quantum) if on_quantum == value else f"~{plain(on_quantum)}"
 
 
-def _fine_rounded(value: Decimal, quantum: Decimal) -> Decimal | None:
-    """``value`` rounded to the places of a quantum finer than 6 places, else None."""
+def _on_quantum(value: Decimal, quantum: Decimal) -> Decimal | None:
+    """``value`` as an amount on ``quantum`` shows it, or None where `shown()` rounds it.
+
+    ``value`` on the quantum when it is exact there (``33.60``); off a quantum finer than
+    the 6 places `shown()` keeps, rounded to the quantum's places, unless a non-zero
+    rounds to zero there (then None: `shown()` keeps its 6 significant digits).
+    """
+    on_quantum = value.quantize(quantum, context=CONTEXT)
+    if on_quantum == value:
+        return on_quantum
     places = quantum.as_tuple().exponent
     if not isinstance(places, int) or places >= -_SHOWN_PLACES:
         return None
-    return _tidy(value.quantize(Decimal((0, (1,), places)), context=CONTEXT))
+    fine = _tidy(value.quantize(Decimal((0, (1,), places)), context=CONTEXT))
+    return fine if fine or not value else None
 
 
 @in_context
@@ -189,16 +194,13 @@ def tier_text(line: TierLine, quantum: Decimal | None = None) -> str:
     exact_whole = None if line.whole is None else _tidy(line.whole)
     whole = None if exact_whole is None else _rounded(exact_whole)
     amount = _tidy(line.amount)
-    shown_amount = None
-    if quantum is not None:
-        on_quantum = line.amount.quantize(quantum, context=CONTEXT)
-        if on_quantum == line.amount:
-            # exact on the quantum: printed on it, however fine (0.00000060 on satoshis)
-            amount = shown_amount = on_quantum
-        else:
-            shown_amount = _fine_rounded(amount, quantum)
+    # as `money()` shows it: on the quantum when exact there, however fine (0.00000060
+    # on satoshis), rounded to a fine quantum's places, else as `shown()` rounds it
+    shown_amount = None if quantum is None else _on_quantum(line.amount, quantum)
     if shown_amount is None:
         shown_amount = _rounded(amount)
+    elif shown_amount == line.amount:
+        amount = shown_amount
     exact = (quantity, flat, shown_amount, part, whole) == (
         exact_quantity,
         exact_flat,
