@@ -138,7 +138,8 @@ def test_long_tables_say_how_many_rows_they_leave_out() -> None:
     page = rk.Usage(rows, (), ())._repr_html_()
     assert "app-199" in page
     assert "app-200" not in page
-    assert "… and 5 more rows." in page
+    # the count is the table's last row, across its six columns (docs/invoices.md)
+    assert "<tr class=\"note\"><td colspan='6'>… and 5 more rows</td></tr></tbody>" in page
 
 
 def test_plain_and_shown_numbers() -> None:
@@ -245,7 +246,9 @@ def test_anomalies_and_long_ratings_show_in_html() -> None:
     rating = rk.rate(rows, plan, span=MARCH)
     rating = rk.Rating(rating.charges, (anomaly,), rating.rows)
     page = rating._repr_html_()
-    assert "… and 1 more row." in page  # was: "1 more rows"
+    # a row across the eight columns, counting charges (was: "1 more rows", then a
+    # paragraph of "rows" after the table)
+    assert "<tr class=\"note\"><td colspan='8'>… and 1 more charge</td></tr></tbody>" in page
     assert "Rating <span>201 charges, 1 anomaly</span>" in page  # was: "1 anomalies"
     assert "event &lt;e3&gt;" in page
 

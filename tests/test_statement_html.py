@@ -142,7 +142,7 @@ def test_every_user_string_is_escaped() -> None:
 
 
 def test_a_long_statement_shows_the_first_rows_and_counts_the_others() -> None:
-    # 250 lines of one account, one per resource: 200 shown, "… and 50 more rows".
+    # 250 lines of one account, one per resource: 200 shown, "… and 50 more lines".
     march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     lines = [
         rk.StatementLine(
@@ -154,7 +154,7 @@ def test_a_long_statement_shows_the_first_rows_and_counts_the_others() -> None:
     assert ROWS_SHOWN == 200
     assert "vm-199" in page
     assert "vm-200" not in page
-    assert "<p>… and 50 more rows.</p>" in page
+    assert "<tr class=\"note\"><td colspan='7'>… and 50 more lines</td></tr></tbody>" in page
     assert "250 lines, 0 invoices closed, 0 anomalies" in page
 
 
@@ -163,3 +163,23 @@ def test_a_statements_repr_counts_in_agreement() -> None:
     line = rk.StatementLine("acme", march, "fee", "p", None, "base", None, "cycle", "EUR", 1, 1)
     one = rk.Statement(march.end, lines=[line], anomalies=[rk.Anomaly("late", "x")])
     assert repr(one) == "Statement('2026-04-01T00:00:00Z', 1 line, 0 invoices, 1 anomaly)"
+
+
+def test_a_statement_closing_more_than_200_invoices_counts_the_others_on_a_row() -> None:
+    # 203 accounts of 1 hour at 1 EUR: the closed invoices' table shows 200 of them
+    # (acct-000 .. acct-199), then a row across its three columns: "… and 3 more invoices".
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("vm", "vm", rk.PerUnit(1))]
+    )
+    rows = [
+        rk.UsageRow(f"acct-{i:03d}", "vm", "vm", march, march, 1, "hour", {}, ())
+        for i in range(203)
+    ]
+    invoices = rk.bill(rk.rate(rows, plan, span=march))
+    page = rk.Statement(march.end, invoices=invoices)._repr_html_()
+    assert "acct-199" in page
+    assert "acct-200" not in page
+    closed = page[page.index("<caption>Invoices closed</caption>") :]
+    assert closed.count("<tr>") == 1 + 200  # the head and the invoices shown
+    assert "<tr class=\"note\"><td colspan='3'>… and 3 more invoices</td></tr></tbody>" in closed

@@ -269,10 +269,15 @@ def _more_lines(lines: Sequence[InvoiceLine]) -> str:
     return _row([_e(label), "", "", _e(plain(amount))], css="note")
 
 
-def _more(count: int) -> str:
+def _more(count: int, noun: tuple[str, str], columns: int) -> str:
+    """The row, across ``columns``, that counts the ``count - 200`` items a table leaves out.
+
+    ``noun``: the items' word, one and many (``("charge", "charges")``).
+    """
     if count <= ROWS_SHOWN:
         return ""
-    return f"<p>… and {count_of(count - ROWS_SHOWN, 'more row', 'more rows')}.</p>"
+    left = count_of(count - ROWS_SHOWN, f"more {noun[0]}", f"more {noun[1]}")
+    return f"<tr class=\"note\"><td colspan='{columns}'>… and {left}</td></tr>"
 
 
 def count_of(count: int, one: str, many: str) -> str:
@@ -343,7 +348,7 @@ def rating_html(rating: Rating) -> str:
             "amount",
         ),
         rows,
-        count=len(rating.charges),
+        count=(len(rating.charges), ("charge", "charges")),
         anomalies=rating.anomalies,
     )
 
@@ -413,8 +418,8 @@ def statement_html(statement: Statement) -> str:
                 "<thead><tr><th>account</th><th>cycle</th><th class='num'>total</th></tr></thead>",
                 "<tbody>",
                 *closed,
+                _more(len(statement.invoices), ("invoice", "invoices"), 3),
                 "</tbody></table>",
-                _more(len(statement.invoices)),
             ]
         )
     listing = _listing(
@@ -425,7 +430,7 @@ def statement_html(statement: Statement) -> str:
         f"{count_of(len(statement.anomalies), 'anomaly', 'anomalies')}</span>",
         ("role", "account", "meter · entry", "resource", "cycle", "quantity", "amount"),
         rows,
-        count=count,
+        count=(count, ("line", "lines")),
         anomalies=(),
     )
     return listing + invoices + _anomaly_table(statement.anomalies)
@@ -469,7 +474,7 @@ def usage_html(usage: Usage) -> str:
         f"{count_of(len(usage.anomalies), 'anomaly', 'anomalies')}</span>",
         ("account", "meter", "resource", "span", "description", "quantity"),
         rows,
-        count=len(usage.rows),
+        count=(len(usage.rows), ("row", "rows")),
         anomalies=usage.anomalies,
     )
 
@@ -480,14 +485,14 @@ def _listing(
     columns: Sequence[str],
     rows: list[str],
     *,
-    count: int,
+    count: tuple[int, tuple[str, str]],
     anomalies: Sequence[object],
 ) -> str:
     """A table of rows, then the anomalies' table when there are any.
 
-    What a rating and a usage show: ``rows`` are the first 200 of ``count``; the columns
-    from the sixth on hold numbers. The first 200 anomalies show, then a row counts the
-    others.
+    What a rating and a usage show: ``rows`` are the first 200 of ``count`` items (its
+    count and its word, one and many), then a row counts the others; the columns from the
+    sixth on hold numbers. The first 200 anomalies show, then a row counts the others.
     """
     head = "".join(
         f"<th class='num'>{column}</th>" if index >= 5 else f"<th>{column}</th>"
@@ -499,8 +504,8 @@ def _listing(
         f"<caption>{caption}</caption>",
         f"<thead><tr>{head}</tr></thead><tbody>",
         *rows,
+        _more(*count, len(columns)),
         "</tbody></table>",
-        _more(count),
     ]
     return "".join(body) + _anomaly_table(anomalies)
 
