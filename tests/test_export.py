@@ -359,6 +359,22 @@ def test_a_shared_line_row_is_checked_against_its_whole_and_share():
         "allocated on the quantum 0.01 (amount 24.81); a row changed by hand must keep the "
         "line's amounts consistent.",
     )
+    # the amount alone edited: the precise part 24.80 is right, the amount is named
+    _refused(
+        rk.InvoiceLine,
+        {**row, "amount": "24.79"},
+        "amount: '24.79' is not this holder's part of the shared 74.40, 24.80 (its precise "
+        "amount: 1 of 3 allocated on the quantum 0.01); a holder's part is its amount and "
+        "its precise amount alike, so a row changed by hand must keep them equal.",
+    )
+    # the precise part alone edited: it is named, as when both are
+    _refused(
+        rk.InvoiceLine,
+        {**row, "precise": "24.81"},
+        "precise: '24.81' is not this holder's part of the shared 74.40: 1 of 3 is 24.8, "
+        "allocated on the quantum 0.01 (amount 24.80); a row changed by hand must keep the "
+        "line's amounts consistent.",
+    )
     # the holder's share edited: 2 of 3 would be 49.60, not 24.80
     _refused(
         rk.InvoiceLine,

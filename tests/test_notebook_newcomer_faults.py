@@ -76,14 +76,9 @@ def test_a_shared_part_of_a_tiered_charge_shows_its_tier_rows() -> None:
     assert "tiers[1] (1, ∞)" in str(beta)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/exports.md: a row that does not fit raises BadDataError naming the key; "
-    "with a shared line's amount edited, from_row names lines[0].precise and says its "
-    "value (the right part, 4.67) is not the holder's part, instead of naming the "
-    "amount that was changed",
-)
 def test_from_row_names_the_edited_amount_of_a_shared_line() -> None:
+    # docs/exports.md: a row that does not fit raises BadDataError naming the key (it
+    # named lines[0].precise, whose value 4.67 is the right part, before)
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("gb", "gb", rk.PerUnit("0.7"))])
     share = rk.Share("acme", "disk", {"acme": 1, "beta": 2})
     beta = rk.bill(rk.rate([row("acme", "gb", "disk", 10)], plan, span=MARCH, shares=[share]))[1]

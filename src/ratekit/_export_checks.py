@@ -112,10 +112,8 @@ def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
             "consistent.",
         )
     part = Fraction(whole) * Fraction(share) / Fraction(shares)
-    if (
-        CONTEXT.compare(line.precise, line.amount) != 0
-        or not whole_quanta(line.precise, quantum)
-        or abs(Fraction(line.precise) - part) >= Fraction(quantum)
+    if not whole_quanta(line.precise, quantum) or abs(Fraction(line.precise) - part) >= Fraction(
+        quantum
     ):
         raise fail(
             where(path, "precise"),
@@ -123,6 +121,14 @@ def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
             f"{share} of {shares} is {_fraction_text(part)}, allocated on the quantum "
             f"{quantum} (amount {line.amount}); a row changed by hand must keep the line's "
             "amounts consistent.",
+        )
+    if CONTEXT.compare(line.precise, line.amount) != 0:
+        raise fail(
+            where(path, "amount"),
+            f"{show(str(line.amount))} is not this holder's part of the shared {whole}, "
+            f"{line.precise} (its precise amount: {share} of {shares} allocated on the "
+            f"quantum {quantum}); a holder's part is its amount and its precise amount "
+            "alike, so a row changed by hand must keep them equal.",
         )
 
 
