@@ -250,12 +250,21 @@ def line_notes(
         lines = CONTEXT.subtract(commitment, line.amount)
         part = Part("", commitment, commitment, exact, spent, lines, line.amount)
         return [_minimum_note(part, None)]
+    notes = []
     if line.kind == "shared" and line.whole is not None:
-        return [f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"]
-    if tiers and line.kind == "usage" and line.unit_price is None:
+        notes.append(
+            f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"
+        )
+    if tiers and line.kind in _TIERED_KINDS and line.unit_price is None:
+        # a holder's part of a tiered charge: the whole charge's tiers, under its note
         quantum = line.charges[0].quantum if line.charges else None
-        return [tier_text(tier, quantum) for tier in line.tiers]
-    return fee_parts(line)
+        return notes + [tier_text(tier, quantum) for tier in line.tiers]
+    return notes or fee_parts(line)
+
+
+#: The lines whose tier breakdown prints under them when their unit price is "tiered": a
+#: usage line, and a holder's part of a shared usage charge (the whole charge's tiers).
+_TIERED_KINDS: Final = frozenset({"usage", "shared"})
 
 
 @in_context

@@ -173,14 +173,16 @@ def invoice_html(invoice: Invoice) -> str:
             )
         )
         room -= 1
-        if line.kind == "usage" and line.unit_price is None:
+        if line.kind in {"usage", "shared"} and line.unit_price is None:
+            # a shared line's note (the whole it is a part of), then the tiers
+            notes = [_row([_e(note), "", "", ""], css="note") for note in line_notes(line, False)]
             quantum = line.charges[0].quantum if line.charges else None
             tiers = line.tiers  # merged from the charges' explanations: asked once
-            notes = [
+            count = len(notes) + len(tiers)
+            notes += [
                 _row([_e(cell) for cell in _tier_cells(tier, line.unit, quantum)], css="note")
-                for tier in tiers[:room]
+                for tier in tiers[: max(room - len(notes), 0)]
             ]
-            count = len(tiers)
         else:
             texts = line_notes(line, True, settled.get(index, ()), named=named)
             notes = [_row([_e(note), "", "", ""], css="note") for note in texts]
