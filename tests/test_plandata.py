@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -692,3 +693,36 @@ def test_cycles_take_the_defaults_of_their_functions() -> None:
     with pytest.raises(rk.BadDataError) as raised:
         plandata.load({"type": "cycles.Monthly"})
     assert str(raised.value) == "tz: cycles.Monthly needs 'tz'; it has no default."
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (("id",), "plans[0].id: a plan id must be a non-empty string, not ''."),
+        (
+            ("entries", 1, "id"),
+            "plans[0].entries[1].id: a price entry id must be a non-empty string, not ''.",
+        ),
+    ],
+)
+def test_an_empty_id_is_refused_at_its_field(where: tuple[object, ...], message: str) -> None:
+    # A door that names its value by its kind in words ("a price entry id must ...")
+    # points at the field, as one naming its class does (it named plans[0] and
+    # plans[0].entries[1] before, not their id).
+    bad = _json(AQUARIUM)
+    place: Any = bad["plans"][0]
+    for key in where[:-1]:
+        place = place[key]
+    place[where[-1]] = ""
+    with pytest.raises(rk.BadDataError) as raised:
+        plandata.load_document(bad)
+    assert str(raised.value) == message
+
+
+def test_an_empty_fee_id_is_refused_at_its_field() -> None:
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [], fees=[rk.Fee("base", 10)])
+    data = _json(plandata.dump(plan))
+    data["fees"][0]["id"] = ""
+    with pytest.raises(rk.BadDataError) as raised:
+        plandata.load(data)
+    assert str(raised.value) == "fees[0].id: a fee id must be a non-empty string, not ''."

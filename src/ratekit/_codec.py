@@ -221,14 +221,18 @@ def field_path(cls: type, message: str, path: str, keys: Mapping[str, str]) -> s
 
     A value's door says ``"<Class> <field> ..."`` (``Invoice tz 'Mars/Base' ...``), or
     names the value by its id, ``"<class> '<id>' <field> ..."`` (``plan 'basic' currency
-    'eur' ...``); ``keys`` maps each field's name as messages say it to the data's key
-    for it. Else ``path``, the object's own. O(fields).
+    'eur' ...``), or by its kind in words, ``"a <class in words> <field> ..."`` (``a price
+    entry id must be ...``); ``keys`` maps each field's name as messages say it to the
+    data's key for it. Else ``path``, the object's own. O(fields).
     """
     named = _BY_ID.match(message)
+    words = "a " + _CAPITAL.sub(r" \1", cls.__name__).lower() + " "
     if named is not None and named.group(1) == cls.__name__.lower():
         said = message[named.end() :]
     elif message.startswith(f"{cls.__name__} "):
         said = message[len(cls.__name__) + 1 :]
+    elif message.startswith(words):
+        said = message[len(words) :]
     else:
         return path
     for name, key in keys.items():
@@ -237,6 +241,8 @@ def field_path(cls: type, message: str, path: str, keys: Mapping[str, str]) -> s
     return path
 
 
+#: A capital letter inside a class's name, where its words part (``PriceEntry``).
+_CAPITAL: Final = re.compile(r"(?<!^)([A-Z])")
 #: The start of a door's message naming a value by its id: a lower-case word, a repr.
 _BY_ID: Final = re.compile(r"([a-z]+) (?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\") ")
 
