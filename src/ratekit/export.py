@@ -125,7 +125,11 @@ def to_row(value: object) -> dict[str, Any]:
 
 @in_context
 def to_rows(values: Iterable[object]) -> list[dict[str, Any]]:
-    """[`to_row()`][ratekit.to_row] of each value, in order (a rating's charges, a usage's rows).
+    """[`to_row()`][ratekit.to_row] of each value, in order: ``rk.to_rows(rating.charges)``, ``rk.to_rows(usage.rows)``.
+
+    Errors: [`RatekitTypeError`][ratekit.RatekitTypeError] for a string, a mapping or a
+    value that is not iterable (a `Rating` or a `Usage` itself: the message says which
+    field to pass), and for an item `to_row()` does not take. O(n).
 
     Examples:
         >>> import ratekit as rk
