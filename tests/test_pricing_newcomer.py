@@ -707,3 +707,43 @@ def test_comparing_two_candidates_by_hand() -> None:
         ("globex", "b", Decimal("31.40"), "pays less"),
     ]
     assert comparison.totals() == {"a": Decimal("58.82"), "b": Decimal("57.53")}
+
+
+def test_a_weekly_allowance_is_shared_between_plans_by_their_parts_of_the_week() -> None:
+    # Plan a (1 an hour) until Wednesday 4 March 12:00, plan b (2 an hour) after; each gives 10
+    # free hours a week. A VM runs the week of 2 March (168 h): a holds 60 h and 2.5 of the 7
+    # days, 25/7 free: 60 - 25/7 = 395/7; b holds 108 h and 4.5 days, 45/7 free:
+    # (108 - 45/7) x 2 = 1422/7. In all 1817/7 = 259.571428...; the week frees 10 hours once.
+    weekly = rk.cycles.weekly(tz="UTC")
+
+    def plan(name: str, price: str) -> rk.Plan:
+        return rk.Plan(
+            name,
+            "EUR",
+            MONTHS,
+            [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(price))],
+            allowances=[rk.Allowance("vm.hours", 10, cycle=weekly)],
+        )
+
+    change = "2026-03-04T12:00:00Z"
+    records = _run("acme", "2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z")
+    assigned = [
+        rk.Assignment("acme", plan("a", "1"), start="2026-01-01T00:00:00Z", end=change),
+        rk.Assignment("acme", plan("b", "2"), start=change),
+    ]
+    rating = rk.rate(records, assigned, span=MARCH, meters=[VM])
+    assert [(c.plan, c.quantity) for c in rating.charges] == [("a", 60), ("b", 108)]
+    free = [_exact(c.free) for c in rating.charges]
+    assert abs(free[0] - Fraction(25, 7)) < Fraction(1, 10**58)
+    assert abs(free[1] - Fraction(45, 7)) < Fraction(1, 10**58)
+    assert abs(_exact(rating.total()) - Fraction(1817, 7)) < Fraction(1, 10**56)
+    # The same plan on both sides is one plan: its 10 hours go to the first 10 hours run.
+    same = [
+        rk.Assignment("acme", plan("a", "1"), start="2026-01-01T00:00:00Z", end=change),
+        rk.Assignment("acme", plan("a", "1"), start=change),
+    ]
+    rating = rk.rate(records, same, span=MARCH, meters=[VM])
+    assert [(c.quantity, c.free, c.amount) for c in rating.charges] == [
+        (Decimal(60), Decimal(10), Decimal(50)),
+        (Decimal(108), Decimal(0), Decimal(108)),
+    ]

@@ -347,3 +347,77 @@ def test_a_comparison_totals_what_billing_each_candidate_totals(
             (invoice.total for invoice in rk.bill(rk.rate(rows, plan, span=MARCH))), Decimal(0)
         )
         assert comparison.totals()[name] == billed
+
+
+@SETTINGS
+@given(rks.tiers(blocks=False), st.decimals(0, 5000, places=2), st.booleans())
+def test_graduated_percentages_are_graduated_tiers_of_percent_over_100(
+    table: list[rk.Tier], amount: Decimal, at_zero: bool
+) -> None:
+    # tier i takes its percent of the part inside it, plus its flat once reached: the
+    # graduated oracle with a unit price of percent / 100.
+    tiers = [(tier.up_to, tier.unit, tier.flat) for tier in table]
+    percentage = rk.GraduatedPercentage(tiers, flat_at_zero=at_zero)
+    as_units = [
+        rk.Tier(tier.up_to, tier.unit / 100, tier.flat) for tier in table
+    ]  # exact: 3 places / 100
+    assert Fraction(percentage.amount(amount)) == graduated(as_units, Fraction(amount), at_zero)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(DST_MONTHS)), st.data(), rks.price_models(kinds=BY_TOTAL))
+def test_a_raters_statements_across_dst_add_up_to_the_batch(
+    tz: str, data: st.DataObject, price: rk.PriceModel
+) -> None:
+    # Anniversary cycles on the 31st in New York or Zurich, a plan change inside an hour after
+    # the spring change, fees prorated by seconds or days, an allowance and a commitment: the
+    # statements at any watermarks add up to one batch rate() to the last digit.
+    proration = data.draw(st.sampled_from(["seconds", "days"]))
+    minute = data.draw(st.integers(0, 59))
+    steps = data.draw(st.lists(st.integers(1, 90), min_size=1, max_size=4))
+    allowance = data.draw(st.integers(0, 20))
+    start = rk.Span(DST_MONTHS[tz], DST_MONTHS[tz]).start_us
+    stream = data.draw(
+        rks.records(
+            min_start=rk.Span.from_us(start, start).start,
+            max_end=rk.Span.from_us(start + 72 * HOUR_US, start + 72 * HOUR_US).start,
+            resolution=dt.timedelta(minutes=20),
+        )
+    )
+    cycle = rk.cycles.monthly(tz=tz, day=31)
+
+    def plan(name: str, vm: rk.PriceModel) -> rk.Plan:
+        return rk.Plan(
+            name,
+            "EUR",
+            cycle,
+            [rk.PriceEntry("vm", "vm.hours", vm), rk.PriceEntry("eg", "egress", price)],
+            fees=[rk.Fee("f", 31)],
+            allowances=[rk.Allowance("egress", allowance)],
+            minimums=[rk.Minimum(3)],
+            proration=proration,
+            tz=tz,
+        )
+
+    change_us = start + 30 * HOUR_US + minute * 60_000_000
+    change = rk.Span.from_us(change_us, change_us).start
+    assigned = []
+    for account in ("acme", "globex"):
+        assigned += [
+            rk.Assignment(account, plan("first", price), end=change),
+            rk.Assignment(account, plan("second", rk.PerUnit("0.07")), start=change),
+        ]
+    month = cycle.containing(DST_MONTHS[tz])
+    rater = rk.Rater(assigned, METERS, start=month.start, horizon=dt.timedelta(days=40))
+    rater.feed(stream)
+    watermarks, at = [], start
+    for step in steps:
+        at += step * HOUR_US
+        if at < month.end_us:
+            watermarks.append(at)
+    watermarks.append(month.end_us)
+    streamed = sum(
+        Fraction(rater.statement(rk.Span.from_us(w, w).start).total()) for w in watermarks
+    )
+    batch = rk.rate(stream, assigned, span=month, meters=METERS, as_of=month.end)
+    assert streamed == Fraction(batch.total())
