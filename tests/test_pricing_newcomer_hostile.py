@@ -566,3 +566,41 @@ def test_a_float_selector_matches_the_same_float_in_a_description() -> None:
 def test_a_float_in_a_one_of_matches_the_same_float_in_a_description() -> None:
     entry = rk.PriceEntry("x", "vm.hours", rk.PerUnit(1), where={"m": rk.OneOf([0.1, 0.2])})
     assert entry.matches({"m": 0.2})
+
+
+def _two_minutes_forty_two(price: rk.PriceModel) -> Decimal:
+    """The invoice of a VM run for 162 s (0.045 h) priced per hour by ``price``."""
+    meter = rk.Meter("vm.hours", "hour", rk.OnOff())
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm.hours", price)])
+    records = [
+        rk.Event("acme", "vm-1", "2026-03-02T00:00:00Z", kind="start", id="e1"),
+        rk.Event("acme", "vm-1", "2026-03-02T00:02:42Z", kind="stop", id="e2"),
+    ]
+    [invoice] = rk.bill(rk.rate(records, plan, span=MARCH, meters=[meter]))
+    return invoice.total
+
+
+THIRD = "0." + "3" * 60  # 60 significant digits, the widest price accepted
+
+
+def test_a_sixty_digit_price_per_hour_is_rounded_once_from_the_exact_time_by_a_price_by_total() -> (
+    None
+):
+    # 0.045 h x 0.3...3 (60 threes) = 0.015 x (1 - 1E-60) = 0.01499...9985, just below the
+    # half cent: 0.01 half-even. A single open tier, graduated or volume, bills that.
+    exact = Fraction(Decimal(THIRD)) * Fraction(162, 3600)
+    assert exact < Fraction(15, 1000)
+    assert _two_minutes_forty_two(rk.Graduated([rk.Tier(None, THIRD)])) == Decimal("0.01")
+    assert _two_minutes_forty_two(rk.Volume([rk.Tier(None, THIRD)])) == Decimal("0.01")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a per-unit line of a time meter rounds the charge's amount, already rounded at its "
+    "60th digit to 0.015, instead of the exact price times the exact time (0.01499...9985): "
+    "0.02 where the same price as a single graduated tier bills 0.01",
+)
+def test_a_sixty_digit_price_per_hour_is_rounded_once_from_the_exact_time_by_per_unit() -> None:
+    # docs/usage.md: "a per-unit line is rounded once from the exact sum of its charges' prices
+    # times their exact time"; docs/pricing.md: "each line is rounded once".
+    assert _two_minutes_forty_two(rk.PerUnit(THIRD)) == Decimal("0.01")
