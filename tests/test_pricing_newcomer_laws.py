@@ -421,3 +421,76 @@ def test_a_raters_statements_across_dst_add_up_to_the_batch(
     )
     batch = rk.rate(stream, assigned, span=month, meters=METERS, as_of=month.end)
     assert streamed == Fraction(batch.total())
+
+
+SPRING = rk.Span("2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z")
+GRANTS = [
+    "2026-02-15T00:00:00Z",
+    "2026-03-01T00:00:00Z",
+    "2026-03-20T00:00:00Z",
+    "2026-04-01T00:00:00Z",
+    "2026-04-15T00:00:00Z",
+    "2026-05-10T00:00:00Z",
+    "2026-06-01T00:00:00Z",
+]
+CREDITS = st.builds(
+    lambda i, cents, start, expires, priority, renews: rk.Credit(
+        f"c{i}",
+        "acme",
+        Decimal(cents) / 100,
+        "EUR",
+        start=GRANTS[start],
+        expires=GRANTS[expires] if expires > start else None,
+        priority=priority,
+        renews=renews,
+    ),
+    st.integers(0, 1000),
+    st.integers(1, 6000),
+    st.integers(0, 5),
+    st.integers(0, 6),
+    st.integers(0, 2),
+    st.booleans(),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(CREDITS, max_size=4, unique_by=lambda credit: credit.id),
+    st.lists(st.tuples(st.integers(0, 91), st.integers(-3000, 5000)), max_size=6),
+)
+def test_billing_the_months_one_at_a_time_with_credits_left_bills_them_together(
+    granted: list[rk.Credit], used: list[tuple[int, int]]
+) -> None:
+    # docs/invoices.md: credits expiring, renewing or not, of any priority; usage with refunds.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm", rk.PerUnit("0.01"))],
+        fees=[rk.Fee("f", "12.34")],
+    )
+    rows = []
+    for index, (day, quantity) in enumerate(used):
+        start = SPRING.start_us + day * 24 * HOUR_US
+        span = rk.Span.from_us(start, start + HOUR_US)
+        rows.append(
+            rk.UsageRow(
+                "acme",
+                "vm",
+                f"r{index}",
+                span,
+                MONTHS.containing(span.start),
+                quantity,
+                "h",
+                {},
+                (),
+            )
+        )
+    assigned = [rk.Assignment("acme", plan)]
+    together = rk.bill(rk.rate(rows, assigned, span=SPRING), credits=granted)
+    left, apart = list(granted), []
+    for month in MONTHS.spans(SPRING):
+        invoices = rk.bill(rk.rate(rows, assigned, span=month), credits=left)
+        apart.extend(invoices)
+        left = list(rk.credits_left(left, invoices))
+    assert [str(invoice) for invoice in apart] == [str(invoice) for invoice in together]
