@@ -747,3 +747,62 @@ def test_a_weekly_allowance_is_shared_between_plans_by_their_parts_of_the_week()
         (Decimal(60), Decimal(10), Decimal(50)),
         (Decimal(108), Decimal(0), Decimal(108)),
     ]
+
+
+def _signed_up_late(price: rk.PriceModel, unit: str) -> tuple[Decimal, Decimal]:
+    """A plan with 10 free units a month, assigned for the last 200 of April's 720 hours.
+
+    The allowance frees 10 x 200/720 = 25/9 units; 16 units used leave 119/9 to pay.
+    Returns the free part and the invoice total.
+    """
+    april = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("e", "m", price)], allowances=[rk.Allowance("m", 10)]
+    )
+    used = rk.UsageRow(
+        "acme",
+        "m",
+        "r",
+        rk.Span("2026-04-25T00:00:00Z", "2026-04-25T16:00:00Z"),
+        april,
+        16,
+        unit,
+        {},
+        (),
+    )
+    assigned = [rk.Assignment("acme", plan, start="2026-04-22T16:00:00Z")]
+    rating = rk.rate([used], assigned, span=april)
+    [invoice] = rk.bill(rating)
+    return rating.charges[0].free, invoice.total
+
+
+@pytest.mark.parametrize("unit", ["hour", "call"])
+def test_usage_less_a_prorated_allowance_per_unit_is_rounded_from_the_exact_amount(
+    unit: str,
+) -> None:
+    # (16 - 25/9) x 0.045 = 119/9 x 0.045 = 0.595 exactly: 0.60 half-even (docs/pricing.md,
+    # exact proration: "a 60-digit 2.777...78 would give 0.5949... and 0.59").
+    free, total = _signed_up_late(rk.PerUnit("0.045"), unit)
+    assert abs(_exact(free) - Fraction(25, 9)) < Fraction(1, 10**58)
+    assert total == Decimal("0.60")
+
+
+def test_usage_in_hours_less_a_prorated_allowance_under_tiers_is_rounded_from_the_exact_amount() -> (
+    None
+):
+    # The same 119/9 billable hours under a single open tier at 0.045: 0.595, 0.60.
+    for price in (rk.Graduated([rk.Tier(None, "0.045")]), rk.Volume([rk.Tier(None, "0.045")])):
+        assert _signed_up_late(price, "hour")[1] == Decimal("0.60")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a price by total on usage in a unit that is not time (calls, GB) less an allowance "
+    "prorated by time is billed from its 60-digit charge (0.5949...9), not from the exact "
+    "119/9 x 0.045 = 0.595: 0.59 where PerUnit, and the same tiers on hours, bill 0.60",
+)
+def test_calls_less_a_prorated_allowance_under_tiers_are_rounded_from_the_exact_amount() -> None:
+    # docs/invoices.md: "A line whose charges rating rounded at their 60th digit (..., or charges
+    # on usage less a free part prorated by time, at any built-in price) rounds their exact sum".
+    assert _signed_up_late(rk.PerUnit("0.045"), "call")[1] == Decimal("0.60")
+    assert _signed_up_late(rk.Graduated([rk.Tier(None, "0.045")]), "call")[1] == Decimal("0.60")
