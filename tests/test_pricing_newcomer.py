@@ -749,7 +749,9 @@ def test_a_weekly_allowance_is_shared_between_plans_by_their_parts_of_the_week()
     ]
 
 
-def _signed_up_late(price: rk.PriceModel, unit: str) -> tuple[Decimal, Decimal]:
+def _signed_up_late(
+    price: rk.PriceModel, unit: str, rounding: str = "ROUND_HALF_EVEN"
+) -> tuple[Decimal, Decimal]:
     """A plan with 10 free units a month, assigned for the last 200 of April's 720 hours.
 
     The allowance frees 10 x 200/720 = 25/9 units; 16 units used leave 119/9 to pay.
@@ -757,7 +759,12 @@ def _signed_up_late(price: rk.PriceModel, unit: str) -> tuple[Decimal, Decimal]:
     """
     april = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
     plan = rk.Plan(
-        "p", "EUR", MONTHS, [rk.PriceEntry("e", "m", price)], allowances=[rk.Allowance("m", 10)]
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("e", "m", price)],
+        allowances=[rk.Allowance("m", 10)],
+        rounding=rounding,
     )
     used = rk.UsageRow(
         "acme",
@@ -787,22 +794,37 @@ def test_usage_less_a_prorated_allowance_per_unit_is_rounded_from_the_exact_amou
     assert total == Decimal("0.60")
 
 
+FIVE_FREE = rk.Graduated([rk.Tier(5, "0"), rk.Tier(None, "0.09")])
+
+
 def test_usage_in_hours_less_a_prorated_allowance_under_tiers_is_rounded_from_the_exact_amount() -> (
     None
 ):
     # The same 119/9 billable hours under a single open tier at 0.045: 0.595, 0.60.
     for price in (rk.Graduated([rk.Tier(None, "0.045")]), rk.Volume([rk.Tier(None, "0.045")])):
         assert _signed_up_late(price, "hour")[1] == Decimal("0.60")
+    # 5 free hours, then 0.09: (119/9 - 5) x 0.09 = 74/9 x 0.09 = 0.74 exactly, 0.74 rounded down.
+    assert _signed_up_late(FIVE_FREE, "hour", "ROUND_DOWN")[1] == Decimal("0.74")
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="a price by total on usage in a unit that is not time (calls, GB) less an allowance "
-    "prorated by time is billed from its 60-digit charge (0.5949...9), not from the exact "
-    "119/9 x 0.045 = 0.595: 0.59 where PerUnit, and the same tiers on hours, bill 0.60",
+    "prorated by time is billed from its 60-digit charge, not from the exact amount: 0.5949...9 "
+    "bills 0.59 for 0.595 (0.60 half-even) and 0.7399...98 bills 0.73 for 0.74 rounded down, "
+    "where PerUnit, and the same tiers on hours, bill the exact amounts",
 )
-def test_calls_less_a_prorated_allowance_under_tiers_are_rounded_from_the_exact_amount() -> None:
+@pytest.mark.parametrize(
+    ("price", "rounding", "expected"),
+    [
+        (rk.Graduated([rk.Tier(None, "0.045")]), "ROUND_HALF_EVEN", Decimal("0.60")),
+        (FIVE_FREE, "ROUND_DOWN", Decimal("0.74")),
+    ],
+)
+def test_calls_less_a_prorated_allowance_under_tiers_are_rounded_from_the_exact_amount(
+    price: rk.PriceModel, rounding: str, expected: Decimal
+) -> None:
     # docs/invoices.md: "A line whose charges rating rounded at their 60th digit (..., or charges
     # on usage less a free part prorated by time, at any built-in price) rounds their exact sum".
     assert _signed_up_late(rk.PerUnit("0.045"), "call")[1] == Decimal("0.60")
-    assert _signed_up_late(rk.Graduated([rk.Tier(None, "0.045")]), "call")[1] == Decimal("0.60")
+    assert _signed_up_late(price, "call", rounding)[1] == expected
