@@ -539,16 +539,10 @@ def test_the_callers_decimal_context_changes_nothing(context: decimal.Context) -
 # --- faults ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PriceEntry.matches and Plan.resolve compare a description's float 0.1 with the "
-    "selector's Decimal('0.1') without reading the float through its repr, so they answer "
-    "'no price' where rating the same description prices it",
-)
 def test_a_float_selector_matches_the_same_float_in_a_description() -> None:
     # docs/pricing.md: "a float is the Decimal of its shortest repr (0.1 matches an attribute
     # given as 0.1)". Rating agrees (a row described by {'m': 0.1} is priced at 1); the public
-    # matches() and resolve() do not.
+    # matches() and resolve() did not (they compared the float itself).
     entry = rk.PriceEntry("x", "vm.hours", rk.PerUnit(1), where={"m": 0.1})
     plan = _plan(entry)
     assert rk.rate([_row(description={"m": 0.1})], plan, span=MARCH).total() == 1
@@ -558,12 +552,8 @@ def test_a_float_selector_matches_the_same_float_in_a_description() -> None:
     assert resolved.id == "x"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OneOf's floats are read through their repr, but matches() compares the "
-    "description's float as it is",
-)
 def test_a_float_in_a_one_of_matches_the_same_float_in_a_description() -> None:
+    # OneOf's floats are read through their repr, and so is the description's now
     entry = rk.PriceEntry("x", "vm.hours", rk.PerUnit(1), where={"m": rk.OneOf([0.1, 0.2])})
     assert entry.matches({"m": 0.2})
 
@@ -604,3 +594,18 @@ def test_a_sixty_digit_price_per_hour_is_rounded_once_from_the_exact_time_by_per
     # docs/usage.md: "a per-unit line is rounded once from the exact sum of its charges' prices
     # times their exact time"; docs/pricing.md: "each line is rounded once".
     assert _two_minutes_forty_two(rk.PerUnit(THIRD)) == Decimal("0.01")
+
+
+def test_matches_and_resolve_refuse_a_description_no_record_may_hold() -> None:
+    # The description goes through the records' door: a NaN is refused naming the call.
+    entry = rk.PriceEntry("x", "vm.hours", rk.PerUnit(1), where={"m": 0.1})
+    with pytest.raises(rk.BadQuantityError) as raised:
+        entry.matches({"m": float("nan")})
+    assert str(raised.value).startswith(
+        "price entry 'x' matches description attribute 'm' is nan, not a finite number;"
+    )
+    with pytest.raises(rk.RatekitTypeError) as typed:
+        _plan(entry).resolve("vm.hours", {1: "a"}, MARCH.start)
+    assert str(typed.value) == (
+        "plan 'p' resolve description attribute names must be strings, not int: 1."
+    )

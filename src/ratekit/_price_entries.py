@@ -18,6 +18,7 @@ import attrs
 
 from ._caller_objects import has_method
 from ._decimals import plain_text, to_int
+from ._descriptions import _attributes
 from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us, to_us
 from ._paths import checked_path
 from ._shown import show
@@ -236,7 +237,11 @@ class PriceEntry:
         """Whether a resource described by ``description`` is priced by this entry.
 
         Every attribute of the selector must be present with an equal value; an empty
-        selector matches every description.
+        selector matches every description. ``description`` is read as a record's
+        attributes are (a float as the Decimal of its shortest repr: ``0.1`` matches a
+        selector's ``0.1``, as rating does); a value no record may hold raises the
+        records' error ([`BadQuantityError`][ratekit.BadQuantityError] for a NaN,
+        [`RatekitTypeError`][ratekit.RatekitTypeError] for a key that is not a string).
 
         Examples:
             >>> import ratekit as rk
@@ -315,12 +320,17 @@ def _span_arg(value: object, what: str) -> Span:
 
 
 def _description_arg(value: object, what: str) -> Mapping[str, object]:
+    """A caller's description through the door of records' attributes, as rating reads it.
+
+    So a float is the Decimal of its shortest repr (``0.1`` matches a selector's ``0.1``)
+    and a value no record may hold is refused, naming ``what``.
+    """
     if not isinstance(value, Mapping):
         raise RatekitTypeError(
             f"{what} must be a mapping of names to values (a resource's description), "
             f"not {type(value).__name__}: {show(value)}."
         )
-    return value
+    return _attributes(value, what)
 
 
 def _winner(
