@@ -807,13 +807,6 @@ def test_usage_in_hours_less_a_prorated_allowance_under_tiers_is_rounded_from_th
     assert _signed_up_late(FIVE_FREE, "hour", "ROUND_DOWN")[1] == Decimal("0.74")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a price by total on usage in a unit that is not time (calls, GB) less an allowance "
-    "prorated by time is billed from its 60-digit charge, not from the exact amount: 0.5949...9 "
-    "bills 0.59 for 0.595 (0.60 half-even) and 0.7399...98 bills 0.73 for 0.74 rounded down, "
-    "where PerUnit, and the same tiers on hours, bill the exact amounts",
-)
 @pytest.mark.parametrize(
     ("price", "rounding", "expected"),
     [

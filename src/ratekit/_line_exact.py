@@ -59,10 +59,13 @@ def line_exact(
     test for such parts at C speed.
     """
     time = in_time(charges)
-    if not any_converted(charges) and (
-        len(charges) == 1 or ("fee" not in map(_KIND, charges) and not any(map(_FREE, charges)))
+    if (
+        not any_converted(charges)
+        and "fee" not in map(_KIND, charges)
+        and not any(map(_FREE, charges))
     ):
-        # no part rounded at its 60th digit
+        # no part rounded at its 60th digit (one alone too may be: usage less a free part
+        # prorated by time, 16 - 2.777...78 calls at 0.045, is 0.5949...99, not 0.595)
         summed = exact_sum(map(_AMOUNT, charges)) if amounts is None else amounts
         if not time or rounds_alike(charges, summed, rounded):
             return summed

@@ -107,16 +107,21 @@ def timed(charge: Charge) -> Fraction | None:
 def timed_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
     """The exact sum of linear ``charges`` in a time meter's unit; the others go to ``plain``.
 
-    Each charge's exact time (`timed`) times its price per unit, summed per price. A
-    charge whose amount is not its price times its quantity, as rating computes it, or
-    whose quantity is not a slice of time, keeps its amount. O(charges).
+    Each charge's exact time (`timed`) times its price per unit, summed per price; a
+    charge whose quantity is not a slice of time (exact as it is) is its price times that
+    quantity, exactly, since a price of many digits times it rounds at the 60th digit
+    (0.045 h at 0.333...3, 60 threes, is 0.0149...985, charged 0.015). A charge whose
+    amount is not its price times its quantity, as rating computes it, keeps its amount.
+    O(charges).
     """
     by_price: dict[Decimal, Fraction] = {}
     for charge in charges:
         price = charge.unit_price
-        exact = None if price is None else timed(charge)
-        if exact is None or price is None or _MUL(price, charge.quantity) != charge.amount:
+        if price is None or _MUL(price, charge.quantity) != charge.amount:
             plain.append(charge.amount)
             continue
+        exact = timed(charge)
+        if exact is None:
+            exact = Fraction(charge.quantity)
         by_price[price] = by_price.get(price, Fraction(0)) + exact
     return sum((Fraction(price) * time for price, time in by_price.items()), Fraction(0))
