@@ -397,7 +397,8 @@ class Volume:
 
     The quantity ``q`` selects the tier with ``lower < q <= up_to`` (a quantity exactly
     on a bound selects the lower tier; zero selects the first), and that tier prices every
-    unit, or every started block, plus its ``flat`` fee. With ``flat_at_zero`` (the
+    unit, or every started block of the whole quantity (counted from zero), plus its
+    ``flat`` fee. With ``flat_at_zero`` (the
     default) zero usage is charged the first tier's flat fee; with ``flat_at_zero=False``
     it costs nothing. Unlike [`Graduated`][ratekit.Graduated], the amount may drop when the quantity
     crosses a bound. Negative quantities raise [`BadQuantityError`][ratekit.BadQuantityError]. The

@@ -120,7 +120,9 @@ class Tier:
     ``up_to`` is the tier's upper bound (included), or ``None`` for the open last tier.
     ``unit`` is the price per unit, or, when ``block`` is given, the price per *started*
     block of ``block`` units: a partial block is charged as a whole one, and blocks are
-    counted from the tier's lower bound. ``flat`` is a fixed fee charged once when the
+    counted from the tier's lower bound under [`Graduated`][ratekit.Graduated] (the units
+    in the tier), from zero under [`Volume`][ratekit.Volume] (the whole quantity: 13 units
+    in blocks of 4 are 4 blocks). ``flat`` is a fixed fee charged once when the
     quantity reaches the tier (for the first tier at zero usage too, unless the model says
     ``flat_at_zero=False``).
 
