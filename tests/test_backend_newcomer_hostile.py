@@ -545,12 +545,6 @@ def test_a_delta_stamped_years_ahead_does_not_stop_compaction() -> None:
 
 
 @pytest.mark.parametrize("version", ["fed before", "in the batch"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="an event stamped before the kept cycles that its seq orders after a START of its "
-    "batch that is refused as conflicting is kept (accepted, not too late); the rater's own "
-    "snapshot is then refused by restore as 'inconsistent'",
-)
 def test_a_raters_own_snapshot_restores_after_a_batch_with_a_conflicting_sequenced_start(
     version: str,
 ) -> None:
@@ -568,7 +562,7 @@ def test_a_raters_own_snapshot_restores_after_a_batch_with_a_conflicting_sequenc
     feed = rater.feed(batch)
     assert feed.conflicting == ("x",)
     data = json.loads(json.dumps(rater.snapshot()))
-    restored = rk.Rater.restore(data, DAILY, METERS)  # BadSnapshotError: "inconsistent"
+    restored = rk.Rater.restore(data, DAILY, METERS)  # was: BadSnapshotError, "inconsistent"
     # fed without the conflicting START, 'u' is too late (placed in the compacted state)
     assert feed.too_late == ("u",)
     assert restored.statement(at(3)).lines == rater.statement(at(3)).lines

@@ -13,7 +13,7 @@ sign of life before the kept cycles (see `ratekit._lateness_closings`), and an e
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from ._anomalies import placed
@@ -337,21 +337,35 @@ class CounterIndex:
 
 
 def sequenced_in(
-    batch: Iterable[Record], base_us: int, unordered: Callable[[Event], bool] = lambda _: False
+    batch: Sequence[Record],
+    base_us: int,
+    unordered: Callable[[Event], bool] = lambda _: False,
+    held: Container[str] = (),
 ) -> dict[tuple[str, str], list[Event]]:
     """A batch's sequenced events stamped from ``base_us`` on, per resource. O(n).
 
     Empty, at C speed, when the batch has no sequenced event stamped before ``base_us``:
     only such an event asks (`_rater_reach.sequenced_into_kept()`); the feed judges it before them.
-    Without those ``unordered`` says cannot be placed (`CounterIndex.unordered()`): the
-    feed does not keep them, so no event is ordered after one of them in the kept cycles.
+    Without those the feed does not keep: those ``unordered`` says cannot be placed
+    (`CounterIndex.unordered()`), and those whose id is ``held`` already (a duplicate, a
+    conflicting version or a forgotten id) or came earlier in ``batch``, listed in the
+    order judged (of two versions of an id the first stands, the other is conflicting):
+    no event is ordered after one of them in the kept cycles.
     """
     events = [r for r in batch if type(r) is Event and r.seq is not None]
     out: dict[tuple[str, str], list[Event]] = {}
     if not any(event.at_us < base_us for event in events):
         return out
+    seen: set[str] = set()
+    lost: set[int] = set()  # by id(): the records the feed does not take as new
+    for record in batch:
+        record_id = record.id
+        if record_id is not None:
+            if record_id in seen or record_id in held:
+                lost.add(id(record))
+            seen.add(record_id)
     for event in events:
-        if event.at_us >= base_us and not unordered(event):
+        if event.at_us >= base_us and id(event) not in lost and not unordered(event):
             out.setdefault((event.account, event.resource), []).append(event)
     return out
 

@@ -54,7 +54,9 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     # Judged in an order of their own, so that the order listed changes nothing.
     batch = _order.judged(listed, rater._base_us)
     # judged after what they follow; one that cannot be placed is followed by none
-    ahead = _lateness.sequenced_in(batch, rater._base_us, rater._reach.unordered)
+    ahead = _lateness.sequenced_in(
+        batch, rater._base_us, rater._reach.unordered, held=rater._holders
+    )
     kept, forgotten, holders, first = rater._records, rater._forgotten, rater._holders, rater._first
     by_key, pending, dirty = rater._by_key, rater._pending, rater._dirty
     base, closed, prev = rater._base_us, rater._closed_us, rater._as_of_us
