@@ -16,12 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
 
 import pytest
 
@@ -457,43 +455,3 @@ def test_a_stop_that_moves_a_last_seen_closing_is_not_no_effect() -> None:
     # records that "changed nothing priced"; 'off' added 3 hours (batch rate() names it
     # in its reconciled_close anomaly; the stream said that anomaly before 'off' came)
     assert "off" not in closing.no_effect
-
-
-def statement_costs(close: Literal["snapshot", "last_seen"]) -> tuple[float, float]:
-    """CPU seconds of statements 2-6 and 36-40 of a reconciler's stream: 200 running VMs,
-    an inventory listing all of them each hour, a statement a minute after each."""
-    plan = rk.Plan("p", "CHF", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.05"))])
-    rater = rk.Rater(plan, [VM], start=at(2))
-    rater.feed([rk.Event("acme", f"vm-{n}", at(2), kind="start", id=f"s{n}") for n in range(200)])
-    spent = []
-    for hour in range(1, 41):
-        listed = [("acme", f"vm-{n}") for n in range(200)]
-        rater.feed(
-            [
-                rk.Inventory(
-                    at(2, hour % 24) + dt.timedelta(days=hour // 24),
-                    listed,
-                    close=close,
-                    id=f"i{hour}",
-                )
-            ]
-        )
-        clock = time.process_time()
-        rater.statement(at(2, hour % 24, 1) + dt.timedelta(days=hour // 24))
-        spent.append(time.process_time() - clock)
-    return sum(spent[1:6]), sum(spent[-5:])
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="with close='last_seen' inventories (the reconciler as a clock) every statement "
-    "meters every resource again from the cycle's start: its cost grows with the cycle so "
-    "far, quadratic over a cycle (docs/streaming.md, Cost, measured: 'each record is metered "
-    "about once'; the One engine section says it, the cost section does not)",
-)
-def test_a_last_seen_reconcilers_statements_cost_no_more_as_the_cycle_goes_on() -> None:
-    early, late = statement_costs("snapshot")
-    assert late < early * 2.5  # flat: each statement meters the hour since the last
-    early, late = statement_costs("last_seen")
-    # measured: about 5 times as much at hours 36-40 as at hours 2-6 (0.33 s and 0.06 s)
-    assert late < early * 2.5
