@@ -15,7 +15,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final, TypeVar
 
-from .errors import RatekitError, RatekitTypeError
+from .errors import RatekitError, RatekitTypeError, ReentrantCallError
 
 __all__ = [
     "MOST_ITEMS",
@@ -102,7 +102,9 @@ def read_once(
     """The items of a caller's ``value``, read once (at most ``limit`` of them).
 
     An error the caller's code raises becomes a `RatekitTypeError`: ``{what} could not be
-    read: its {kind} raised {error}; give {accepted}.`` O(n) for the n items read.
+    read: its {kind} raised {error}; give {accepted}.``, but a `ReentrantCallError` (a
+    call back into a rater, refused, that the caller's code let out) is raised as it is.
+    O(n) for the n items read.
 
     ```pycon
     >>> def feed():
@@ -117,6 +119,8 @@ def read_once(
     """
     try:
         return list(value if limit is None else itertools.islice(value, limit))
+    except ReentrantCallError:  # ratekit's refusal of a call back, let out: as it is
+        raise
     except Exception as error:  # the caller's object may raise anything
         raise unreadable(what, kind, accepted, error) from error
 
@@ -166,6 +170,8 @@ def read_items(
         read: list[object] = list(
             itertools.islice(items, MOST_ITEMS + 1 if limit is None else limit)
         )
+    except ReentrantCallError:  # ratekit's refusal of a call back, let out: as it is
+        raise
     except Exception as error:  # the caller's object may raise anything
         raise refuse(f"raised {raised(error)}") from error
     if limit is None and len(read) > MOST_ITEMS:
@@ -286,6 +292,8 @@ class _Copier:
     def read(self, value: Iterable[T], kind: str) -> list[T]:
         try:
             read = list(itertools.islice(value, MOST_ITEMS + 1))
+        except ReentrantCallError:  # ratekit's refusal of a call back, let out: as it is
+            raise
         except Exception as error:  # the caller's object may raise anything
             raise self.refuse(kind, f"raised {raised(error)}") from error
         if len(read) > MOST_ITEMS:
