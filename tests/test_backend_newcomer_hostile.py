@@ -404,7 +404,7 @@ def test_the_callers_decimal_context_changes_nothing() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="a resealed snapshot whose kept record no entry prices is restored, and every "
-    "statement then fails (docs/streaming.md: what restore takes can give statements)",
+    "statement then fails (a known limit, docs/streaming.md, What a snapshot guards against)",
 )
 def test_a_resealed_snapshot_whose_kept_record_no_entry_prices_is_refused() -> None:
     flavored = rk.Plan(
@@ -501,7 +501,7 @@ def test_a_generator_that_raises_leaves_the_rater_as_it_was() -> None:
     strict=True,
     reason="a delta stamped years ahead whose since lies in the rater's first cycle is taken, "
     "and keeps every cycle from then on uncompacted until the watermark reaches it: the "
-    "snapshot grows with the days (docs/streaming.md: it 'only keeps those cycles a little longer')",
+    "snapshot grows with the days (a known limit, docs/streaming.md, Closing and lateness)",
 )
 def test_a_delta_stamped_years_ahead_does_not_stop_compaction() -> None:
     egress_only = rk.Plan(
