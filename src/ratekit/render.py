@@ -39,6 +39,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "ROWS_SHOWN",
+    "TIERED_KINDS",
     "display_width",
     "invoice_period",
     "invoice_plans",
@@ -255,7 +256,7 @@ def line_notes(
         notes.append(
             f"part of {plain(line.whole)}, the whole charge of {line.owner}'s {line.resource}"
         )
-    if tiers and line.kind in _TIERED_KINDS and line.unit_price is None:
+    if tiers and line.kind in TIERED_KINDS and line.unit_price is None:
         # a holder's part of a tiered charge: the whole charge's tiers, under its note
         quantum = line.charges[0].quantum if line.charges else None
         return notes + [tier_text(tier, quantum) for tier in line.tiers]
@@ -264,7 +265,7 @@ def line_notes(
 
 #: The lines whose tier breakdown prints under them when their unit price is "tiered": a
 #: usage line, and a holder's part of a shared usage charge (the whole charge's tiers).
-_TIERED_KINDS: Final = frozenset({"usage", "shared"})
+TIERED_KINDS: Final = frozenset({"usage", "shared"})
 
 
 @in_context

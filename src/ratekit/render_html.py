@@ -25,6 +25,7 @@ from ._instants import format_us, to_us
 from ._topups import parts
 from .render import (
     ROWS_SHOWN,
+    TIERED_KINDS,
     charge_price,
     invoice_period,
     invoice_plans,
@@ -173,7 +174,7 @@ def invoice_html(invoice: Invoice) -> str:
             )
         )
         room -= 1
-        if line.kind in {"usage", "shared"} and line.unit_price is None:
+        if line.kind in TIERED_KINDS and line.unit_price is None:
             # a shared line's note (the whole it is a part of), then the tiers
             notes = [_row([_e(note), "", "", ""], css="note") for note in line_notes(line, False)]
             quantum = line.charges[0].quantum if line.charges else None
