@@ -112,9 +112,8 @@ def _check_shared(line: InvoiceLine, exact: Decimal, path: str) -> None:
             "consistent.",
         )
     part = Fraction(whole) * Fraction(share) / Fraction(shares)
-    if not whole_quanta(line.precise, quantum) or abs(Fraction(line.precise) - part) >= Fraction(
-        quantum
-    ):
+    allocated = whole_quanta(line.precise, quantum)
+    if not allocated or abs(Fraction(line.precise) - part) >= Fraction(quantum):
         raise fail(
             where(path, "precise"),
             f"{show(str(line.precise))} is not this holder's part of the shared {whole}: "
