@@ -119,7 +119,7 @@ class _Pricing:
         # Each piece of a peak under a non-linear price, with its billable quantity in its
         # row's unit (before any price's own unit).
         shares: list[tuple[_Piece, Fraction]] = []
-        for piece in pieces:
+        for piece in pieces if peaks else ():
             if piece.row.meter in peaks:
                 payable = Fraction(piece.quantity) - (piece.free_exact or Fraction(piece.free))
                 if piece.entry.price.linear:

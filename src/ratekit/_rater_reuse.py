@@ -27,7 +27,9 @@ the quantity the group reached there, as one rating would.
 
 from __future__ import annotations
 
+import collections
 import itertools
+import operator
 import typing
 from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -40,6 +42,13 @@ if typing.TYPE_CHECKING:
     from ._rater_engine import Engine
 
 __all__ = ["Known", "rate_again"]
+
+_SPAN = operator.attrgetter("span")
+_START = operator.attrgetter("start_us")
+_END = operator.attrgetter("end_us")
+_RESOURCE = operator.attrgetter("resource")
+_BEFORE = operator.attrgetter("before")
+_ROW = operator.attrgetter("row")
 
 
 class _Track:
@@ -81,14 +90,14 @@ class _Track:
         track.end = self.before(index)
         return track
 
-    def extend(self, pieces: list[_Piece], end: Exact) -> None:
-        for piece in pieces:
-            span = piece.span
-            self.starts.append(span.start_us)
-            self.ends.append(span.end_us)
-            self.resources.append(piece.row.resource)
-            self.befores.append(piece.before)
-            self.rows.append(id(piece.row))
+    def extend(self, pieces: list[_Piece], rows: list[UsageRow], end: Exact) -> None:
+        """Add ``pieces`` (of ``rows``, one each), in order: each list at C speed."""
+        spans = list(map(_SPAN, pieces))
+        self.starts.extend(map(_START, spans))
+        self.ends.extend(map(_END, spans))
+        self.resources.extend(map(_RESOURCE, rows))
+        self.befores.extend(map(_BEFORE, pieces))
+        self.rows.extend(map(id, rows))
         self.end = end
 
 
@@ -266,45 +275,66 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
     so they are priced again together whenever the cycle is.
     """
     start_us, end_us = span
-    by_row: dict[int, list[Charge]] = {}
-    found = by_row.get
-    for charge in charges:
-        row = charge.row
-        if row is not None:
-            made = found(id(row))
-            if made is None:
-                by_row[id(row)] = [charge]
-            else:
-                made.append(charge)
+    rows = list(map(_ROW, charges))
+    keys = list(map(id, rows))
+    # The rows of several charges (cut by a price change, say): gathered apart; each
+    # of the others (most) is judged on its one charge, without a list made for it.
+    many: dict[int, list[Charge]] = {
+        key: [] for key, count in collections.Counter(keys).items() if count > 1
+    }
+    in_groups = _track(known, groups, ends)
+    account = None
+    held: dict[int, Sequence[Charge]] = {}
+    for key, row, charge in zip(keys, rows, charges, strict=True):
+        if row is None:
+            continue
+        made = many.get(key)
+        if made is not None:
+            made.append(charge)
+            continue
+        piece = row.span
+        if not (start_us <= piece.start_us and piece.end_us <= end_us):
+            continue  # clipped by the watermark: rated again next time
+        if row.meter in peaks:
+            continue  # priced again with its cycle's whole peak, each time
+        if row.account != account:  # the charges come account by account
+            account = row.account
+            held = known[account].held
+        if key in in_groups:
+            held[key] = [charge]
+        elif (
+            # priced from its row alone: a linear price's usage, nothing free (read
+            # here, not in a function: 7,000 rows a statement of rater_bench.py at 200k)
+            charge.kind == "usage"
+            and charge.unit_price is not None
+            and charge.position is None
+            and not charge.free
+        ):
+            held[key] = (charge,)
+    for key, made in many.items():
+        if key in in_groups and made:  # (priced alone, a row has one charge)
+            row = made[0].row
+            assert row is not None
+            piece = row.span
+            # not clipped by the watermark, nor priced again with its cycle's whole peak
+            if start_us <= piece.start_us and piece.end_us <= end_us and row.meter not in peaks:
+                known[row.account].held[key] = made
+
+
+def _track(
+    known: dict[str, Known], groups: dict[GroupKey, list[_Piece]], ends: dict[GroupKey, Exact]
+) -> set[int]:
+    """Extend each group's track with its pieces priced now; the ids of their rows."""
     in_groups: set[int] = set()
     for group, members in groups.items():
         tracks = known[group[0]].tracks
         track = tracks.get(group)
         if track is None:
             track = tracks[group] = _Track()
-        track.extend(members, ends[group])
-        in_groups.update(id(piece.row) for piece in members)
-    for key, made in by_row.items():
-        charge = made[0]
-        row = charge.row
-        assert row is not None
-        piece = row.span
-        if not (start_us <= piece.start_us and piece.end_us <= end_us):
-            continue  # clipped by the watermark: rated again next time
-        if row.meter in peaks:
-            continue  # priced again with its cycle's whole peak, each time
-        if key in in_groups:
-            known[row.account].held[key] = made
-        elif (
-            len(made) == 1
-            # priced from its row alone: a linear price's usage, nothing free (read
-            # here, not in a function: 7,000 rows a statement of rater_bench.py at 200k)
-            and charge.kind == "usage"
-            and charge.unit_price is not None
-            and charge.position is None
-            and not charge.free
-        ):
-            known[row.account].held[key] = (charge,)
+        rows = list(map(_ROW, members))
+        track.extend(members, rows, ends[group])
+        in_groups.update(map(id, rows))
+    return in_groups
 
 
 def _charges(known: Known) -> list[Charge]:

@@ -168,6 +168,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         order = 0
         default = self.default
         direct = self.direct
+        peaks = self.peaks
         # Per meter: its regimes, whether an allowance takes from it, its own cycles, and
         # per regime and description the winning entry with its rate when the entry
         # prices its rows on the spot (a PerUnit in the row's unit, no allowance), else None.
@@ -221,7 +222,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                             if rate is not None:
                                 # Priced on the spot: no allowance, no aggregation.
                                 quantity = row.quantity
-                                self.aside(row, quantity)
+                                if peaks:  # (`aside()`, without a call per row)
+                                    self.aside(row, quantity)
                                 direct.append(
                                     _new_charge(
                                         row.account,
