@@ -37,17 +37,16 @@ from typing import Final
 
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
-from ._fields import Reading
 from ._inventory_scope import narrowed
-from ._resource_state import _NO_BASE, ResourceState
-from ._restated_states import _restated
+from ._rater_states import lean
+from ._resource_state import ResourceState
 from ._sample_policies import Integral
 from .policies import Counter, Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import Usage, UsageRow, _new_row
 
-__all__ = ["Book", "continuable", "counters", "from_zero", "lean", "restricted"]
+__all__ = ["Book", "continuable", "counters", "from_zero", "restricted"]
 
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
@@ -75,89 +74,8 @@ def counters(meters: Iterable[Meter]) -> frozenset[str]:
 
 
 def from_zero(meters: Iterable[Meter]) -> frozenset[str]:
-    """The meters of a `Counter` with ``from_zero``: see `lean()`."""
+    """The meters of a `Counter` with ``from_zero``: see `ratekit._rater_states.lean()`."""
     return frozenset(m.name for m in meters if getattr(m.policy, "from_zero", False) is True)
-
-
-def lean(
-    state: ResourceState, zero: frozenset[str] = frozenset(), *, sequenced: bool = False
-) -> ResourceState:
-    """``state`` without what the rater keeps itself: the records applied, a history without seq.
-
-    The rater deduplicates records at its door, so the ids a state remembers (up to 1024
-    per resource) are never read. The events of a history without any ``seq`` are ordered
-    among new ones by time, as the state's summary places them, unless a new event with a
-    ``seq`` comes after a sequenced event stamped after them (an event without ``seq`` goes
-    after the last sequenced event stamped before it: a later one stamped earlier moves
-    it). So such a history is dropped only while the resource has no sequenced event:
-    none in it, none applied (``state.seq``) and, with ``sequenced``, none among the
-    records the rater keeps (a first sequenced event that comes after the history was
-    dropped cannot move its events: docs/streaming.md, Known limits).
-    Except for ``zero``, the meters of `Counter` ``from_zero`` (`from_zero()`): while one
-    of them has no reading in the state, its first reading counts from the start of the
-    running stretch (the last START), which the history holds and ``since_us`` (the last
-    update's instant) does not, so the history is kept (and compaction writes the
-    stretch's start as its base's when the START is older than the 16 events it keeps:
-    `_rater_stretch.carried()`; with no history, compaction writes it as a base of its
-    own, kept as well). A state with no history keeps a deletion as its base (a listing
-    opened the resource again after it: `_metering_carry.state_of()`), and a deleted one
-    the piece a ``last_seen`` closing ended (`_rater_closed.closed()`). O(1), or O(h)
-    for h events of history.
-    """
-    history = state.history
-    readings, complete = _last_deltas(state)
-    counting = bool(zero) and not zero <= {reading[0] for reading in state.readings}
-    kept = (
-        counting
-        or (not history and state._past[0] == "deleted")  # the deletion before its piece
-        # the piece before a last_seen closing (`_rater_closed.closed()`)
-        or (not history and state.status == "deleted" and state._past[0] is not None)
-        or (
-            bool(history)
-            and (sequenced or state.seq is not None or any(e.seq is not None for e in history))
-        )
-    )
-    same = readings is state.readings and complete is state._complete
-    if same and not state.applied and not state._seen and (kept or state._past[0] is None):
-        return state
-    past = state._past if kept else _NO_BASE
-    # Whether a counter's readings are kept from its first one is kept (see
-    # ResourceState.readings): a reading older than them is then placed, not lost.
-    return _restated(
-        state,
-        applied=(),
-        _past=past,
-        _before=state._before if kept else (),
-        _seen=(),
-        readings=readings,
-        _complete=complete,
-    )
-
-
-#: The kinds of readings of which metering keeps a tail that a compacted state drops.
-_TAILS: Final = frozenset({"delta", "gauge"})
-
-
-def _last_deltas(state: ResourceState) -> tuple[tuple[Reading, ...], tuple[str, ...]]:
-    """The state's readings with each delta or gauge meter's last one only, and its complete.
-
-    Metering keeps a delta meter's last deltas, and the last readings an additive
-    aggregation counted (`ResourceState.readings`), so that a late re-description
-    carried to the next call moves them. The rater keeps the records of its kept cycles
-    and meters those again, so a compacted state's deltas and readings would serve only
-    an event too late for them, whose part the rater names anyway: it keeps the last
-    one, as a state did before they were kept (372 B a resource of the benchmark's year,
-    not 1,330), and none of those meters as complete (a state a snapshot of version 1
-    wrote says the same). O(r) for r readings.
-    """
-    readings, complete = state.readings, state._complete
-    last = {reading[0]: reading for reading in readings if reading[3] in _TAILS}
-    if not last or (len(last) == len(readings) and not complete):
-        return readings, complete
-    kept = tuple(r for r in readings if r[3] not in _TAILS or last[r[0]] is r)
-    if len(kept) == len(readings):
-        kept = readings
-    return kept, tuple(name for name in complete if name not in last)
 
 
 def known_by(record: Record, as_of_us: int) -> bool:

@@ -21,6 +21,7 @@ from . import _rater_range as _range
 from . import _rater_relisted as _relisted
 from . import _rater_remembered as _remembered
 from . import _rater_said as _said
+from . import _rater_states as _states
 from . import _rater_store as _store
 from . import _rater_stretch as _stretch
 from ._instants import format_us
@@ -96,7 +97,7 @@ def compact(rater: Rater, new_base: int) -> None:
             before.get((state.account, state.resource)),
             _closed.closed(
                 before.get((state.account, state.resource)),
-                _ledger.lean(state, zero, sequenced=(state.account, state.resource) in sequenced),
+                _states.lean(state, zero, sequenced=(state.account, state.resource) in sequenced),
                 folded,
             ),
             folded,

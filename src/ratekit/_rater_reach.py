@@ -493,7 +493,7 @@ def sequenced_into_kept(
     later one, as metering at once orders it (``"out_of_order"``): nothing of it lies in
     the compacted cycles, so it is late for the kept ones, not too late. Unless it is
     stamped before the last compacted event of its resource and the compacted state
-    keeps no history (`_rater_book.lean()`): the compacted events without ``seq``
+    keeps no history (`_rater_states.lean()`): the compacted events without ``seq``
     stamped after it would follow it, and cannot be moved. With ``known_by_us``, only the
     kept events stamped before it count (those a watermark there knows). O(k) for k kept
     records of its resource.
