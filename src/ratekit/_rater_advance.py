@@ -37,6 +37,7 @@ __all__ = ["advance"]
 
 Record = Event | Sample | Inventory
 _RESOURCE: Final = operator.attrgetter("account", "resource")
+_AT: Final = operator.attrgetter("at_us")
 
 
 def advance(
@@ -56,8 +57,12 @@ def advance(
     base, prev = rater._base_us, rater._as_of_us
     pending = rater._pending
     # Stamped before as_of: read (known_by's first test, without a call per record).
-    now = [r for r in pending if r.at_us < as_of_us or known_by(r, as_of_us)]
-    rater._pending = [r for r in pending if r.at_us >= as_of_us and not known_by(r, as_of_us)]
+    # Usually all of them are (a watermark after what was fed): found at C speed.
+    if not pending or max(map(_AT, pending)) < as_of_us:
+        now, rater._pending = pending, []
+    else:
+        now = [r for r in pending if r.at_us < as_of_us or known_by(r, as_of_us)]
+        rater._pending = [r for r in pending if r.at_us >= as_of_us and not known_by(r, as_of_us)]
     redo, rater._redo = rater._redo, set()
     anomalies: list[Anomaly] = []
     inventories = [r for r in now if type(r) is Inventory]
@@ -406,6 +411,36 @@ def _begun(
     return rows
 
 
+def _unjoined(
+    book: Book,
+    rows: Sequence[UsageRow],
+    sums: frozenset[str],
+    prev: int,
+    boundary: typing.Callable[[Key, str], bool],
+) -> set[tuple[str, str, str]]:
+    """The (account, resource, sum meter) whose first row starts at ``prev`` with no open end.
+
+    Its piece holds ``prev`` (no cycle or price cuts it there), but the book has no row of
+    it ending at ``prev`` to join: see `_begun()`. Each resource's open ends are read once,
+    not once per row. O(r + e) for r rows and e open ends.
+    """
+    open_meters: dict[Key, set[str]] = {}
+    begun: set[tuple[str, str, str]] = set()
+    for row in rows:
+        name = row.meter
+        if name not in sums or row.span.start_us != prev:
+            continue
+        key = (row.account, row.resource)
+        if boundary(key, name):
+            continue
+        names = open_meters.get(key)
+        if names is None:
+            names = open_meters[key] = {end.meter for end in book.open_ends(key, prev, sums)}
+        if name not in names:
+            begun.add((key[0], key[1], name))
+    return begun
+
+
 def _kept(rater: Rater) -> _aggregations.Kept:
     """A resource's kept readings of a meter and its compacted state, for `_aggregations`.
 
@@ -500,8 +535,14 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     cycle = engine.containing(prev)
     after = engine.cuts(prev, as_of_us)
 
+    bounds: dict[tuple[str, str], bool] = {}  # per account and meter: its cuts are its plans'
+
     def boundary(key: Key, name: str) -> bool:
-        return cycle[0] == prev or prev in cuts(key[0]).get(name, ())
+        place = (key[0], name)
+        found = bounds.get(place)
+        if found is None:
+            found = bounds[place] = cycle[0] == prev or prev in cuts(key[0]).get(name, ())
+        return found
 
     joinables: dict[str, frozenset[str]] = {}  # per account: its cuts are its plans'
 
@@ -561,18 +602,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
             rows = usage.rows
             # A sum's first row in a piece that began before prev starts at its
             # piece's start: the open end it joins, or where the piece began.
-            ends = {
-                (row.account, row.resource, row.meter)
-                for row in usage.rows
-                if row.meter in sums
-                and row.span.start_us == prev
-                and not boundary((row.account, row.resource), row.meter)
-            }
-            begun = {
-                (account, resource, name)
-                for account, resource, name in ends
-                if not book.open_ends((account, resource), prev, frozenset((name,)))
-            }
+            begun = _unjoined(book, usage.rows, sums, prev, boundary)
             if begun:
                 rows = _begun(rater, usage, begun, prev, full)
             keys -= full

@@ -44,7 +44,7 @@ from ._sample_policies import Integral
 from .policies import Counter, Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
-from .usage import Usage, UsageRow, _new_row
+from .usage import Usage, UsageRow, _new_row, _new_span
 
 __all__ = ["Book", "continuable", "counters", "from_zero", "restricted"]
 
@@ -276,15 +276,19 @@ class Book:
         rows the resource had before.
         """
         fresh = _by_resource(given, keys)
+        book_states = self.states
         for state in states:
             key = (state.account, state.resource)
             if key in keys:
-                self.states[key] = lean(state)
+                book_states[key] = lean(state)
         ran_on: set[Key] = set()
+        held, lows = self.rows, self.lows
         for key in keys:
             new = fresh.get(key, ())
-            rows = self.rows.get(key, ())
-            cut = _open_from(rows, prev)
+            rows = held.get(key, ())
+            cut = len(rows)
+            while cut and rows[cut - 1].span.end_us == prev:  # `_open_from()`, inlined
+                cut -= 1
             if cut == len(rows) and not new:
                 continue  # nothing ends at prev, nothing new: its rows stand
             settled, old = rows[:cut], list(rows[cut:])
@@ -309,47 +313,77 @@ class Book:
                     out_new.append(row)
                     continue
                 joined.add(index)
-                span = Span.from_us(before.span.start_us, row.span.end_us)
+                # (from before's start to row's end, in order: row starts at prev)
+                span = _new_span(before.span.start_us, row.span.end_us)
                 old[index] = _joined(row, span, before, row)
-            for meter_name, index in ends.items():
-                if index in joined or meter_name in timed or key not in quiet:
-                    continue
-                # A sum's piece with nothing new: it runs on to its end in the new window.
-                before = old[index]
-                old[index] = _new_row(
-                    before.account,
-                    before.meter,
-                    before.resource,
-                    Span.from_us(before.span.start_us, extend(key, meter_name)),
-                    before.cycle,
-                    before.quantity,
-                    before.unit,
-                    before.description,  # type: ignore[arg-type]
-                    before.record_ids,
-                )
+            # (a resource with new records is not quiet)
+            if key in quiet and _run_on(old, ends, joined, timed, key, extend):
                 ran_on.add(key)
-            moved = [*old, *out_new]
-            rows = (*settled, *_ends_last(moved, as_of_us))
+            if out_new:
+                old += out_new
+            rows = (*settled, *_ends_last(old, as_of_us))
             if rows:
-                self.rows[key] = rows
+                held[key] = rows
             if out_new:  # the rows before keep their starts (see `lows`)
                 low = min(map(_START, out_new))
-                self.lows[key] = min(self.lows.get(key, low), low)
+                lows[key] = min(lows.get(key, low), low)
         return ran_on
+
+
+def _run_on(  # noqa: PLR0917 - private plumbing of plain values
+    old: list[UsageRow],
+    ends: dict[str, int],
+    joined: set[int],
+    timed: frozenset[str],
+    key: Key,
+    extend: Callable[[Key, str], int],
+) -> bool:
+    """Run on a quiet resource's sums' open ends in ``old`` (see `Book.join()`); whether any.
+
+    ``ends``: per meter, the index in ``old`` of its open end that a piece cut at ``prev``
+    does not end; ``joined``: those a new row took. O(e) for e open ends.
+    """
+    ran = False
+    for meter_name, index in ends.items():
+        if index in joined or meter_name in timed:
+            continue
+        # A sum's piece with nothing new: it runs on to its end in the new window.
+        before = old[index]
+        old[index] = _new_row(
+            before.account,
+            before.meter,
+            before.resource,
+            Span.from_us(before.span.start_us, extend(key, meter_name)),
+            before.cycle,
+            before.quantity,
+            before.unit,
+            before.description,  # type: ignore[arg-type]
+            before.record_ids,
+        )
+        ran = True
+    return ran
 
 
 def _by_resource(rows: Iterable[UsageRow], keys: set[Key] | None) -> dict[Key, list[UsageRow]]:
     """``rows`` per resource, in their order, of ``keys`` only (all when None). O(r)."""
     out: dict[Key, list[UsageRow]] = {}
     found = out.get
+    # Metering gives each resource's rows together: a run of one resource's rows is
+    # looked up once (its first row), not once a row.
+    last: Key | None = None
+    mine: list[UsageRow] | None = None
     for row in rows:
         key = (row.account, row.resource)
-        if keys is None or key in keys:
+        if key != last:
+            last = key
+            if keys is not None and key not in keys:
+                mine = None
+                continue
             mine = found(key)
             if mine is None:
-                out[key] = [row]
-            else:
-                mine.append(row)
+                mine = out[key] = []
+        if mine is not None:
+            mine.append(row)
     return out
 
 
@@ -423,6 +457,8 @@ def _joined_ids(held: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
         return new
     if held[-1] < new[0]:
         return held + new
+    if held[-1] == new[0]:  # a time piece's opener, in both rows: the new ones after it
+        return held + new[1:] if len(new) > 1 else held
     out = list(held)
     for record_id in new:
         at = bisect.bisect_left(out, record_id)
@@ -442,7 +478,7 @@ def _open_from(rows: Sequence[UsageRow], end_us: int) -> int:
 def _ends_last(rows: Sequence[UsageRow], end_us: int) -> tuple[UsageRow, ...]:
     """``rows`` with those ending at ``end_us`` moved last, each part in its order. O(r)."""
     ending = [row for row in rows if row.span.end_us == end_us]
-    if not ending:
+    if not ending or len(ending) == len(rows):
         return tuple(rows)
     return (*(row for row in rows if row.span.end_us != end_us), *ending)
 

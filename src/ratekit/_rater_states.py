@@ -95,7 +95,7 @@ def _last_deltas(state: ResourceState) -> tuple[tuple[Reading, ...], tuple[str, 
     last = {reading[0]: reading for reading in readings if reading[3] in _TAILS}
     if not last or (len(last) == len(readings) and not complete):
         return readings, complete
-    kept = tuple(r for r in readings if r[3] not in _TAILS or last[r[0]] is r)
+    kept = [r for r in readings if r[3] not in _TAILS or last[r[0]] is r]
     if len(kept) == len(readings):
-        kept = readings
-    return kept, tuple(name for name in complete if name not in last)
+        return readings, tuple(name for name in complete if name not in last)
+    return tuple(kept), tuple(name for name in complete if name not in last)

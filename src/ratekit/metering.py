@@ -432,16 +432,19 @@ class _Engine:
                         _time.time_rows(self, rows, account, resource, name, item, points, line)
                     continue
                 readings = per_meter.get(name)
-                if previous_state is not None and any(
-                    entry[0] == name for entry in previous_state.pending
+                if (
+                    previous_state is not None
+                    and previous_state.pending
+                    and any(entry[0] == name for entry in previous_state.pending)
                 ):
                     pending_meters.add(name)  # billed on in this span (_metering_pending)
                 previous = _carry.previous_reading(previous_state, account, resource, name)
-                baseline = getattr(item.policy, "baseline", None)
-                if previous is None and readings and baseline is not None:
-                    # A counter that counts from zero at the resource's start (Counter).
-                    first = readings[0]
-                    previous = baseline(first, line.running_since(first.at_us))
+                if previous is None and readings:
+                    baseline = getattr(item.policy, "baseline", None)
+                    if baseline is not None:
+                        # A counter that counts from zero at the resource's start (Counter).
+                        first = readings[0]
+                        previous = baseline(first, line.running_since(first.at_us))
                 if not readings and previous is None and name not in pending_meters:
                     continue
                 _samples.sample_rows(
