@@ -411,36 +411,6 @@ def _begun(
     return rows
 
 
-def _unjoined(
-    book: Book,
-    rows: Sequence[UsageRow],
-    sums: frozenset[str],
-    prev: int,
-    boundary: typing.Callable[[Key, str], bool],
-) -> set[tuple[str, str, str]]:
-    """The (account, resource, sum meter) whose first row starts at ``prev`` with no open end.
-
-    Its piece holds ``prev`` (no cycle or price cuts it there), but the book has no row of
-    it ending at ``prev`` to join: see `_begun()`. Each resource's open ends are read once,
-    not once per row. O(r + e) for r rows and e open ends.
-    """
-    open_meters: dict[Key, set[str]] = {}
-    begun: set[tuple[str, str, str]] = set()
-    for row in rows:
-        name = row.meter
-        if name not in sums or row.span.start_us != prev:
-            continue
-        key = (row.account, row.resource)
-        if boundary(key, name):
-            continue
-        names = open_meters.get(key)
-        if names is None:
-            names = open_meters[key] = {end.meter for end in book.open_ends(key, prev, sums)}
-        if name not in names:
-            begun.add((key[0], key[1], name))
-    return begun
-
-
 def _kept(rater: Rater) -> _aggregations.Kept:
     """A resource's kept readings of a meter and its compacted state, for `_aggregations`.
 
@@ -602,7 +572,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
             rows = usage.rows
             # A sum's first row in a piece that began before prev starts at its
             # piece's start: the open end it joins, or where the piece began.
-            begun = _unjoined(book, usage.rows, sums, prev, boundary)
+            begun = book.unjoined(usage.rows, sums, prev, boundary)
             if begun:
                 rows = _begun(rater, usage, begun, prev, full)
             keys -= full

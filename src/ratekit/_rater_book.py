@@ -195,6 +195,36 @@ class Book:
             rows = rows[_open_from(rows, prev) :]
         return [r for r in rows if r.span.end_us == prev and r.meter in names]
 
+    def unjoined(
+        self,
+        rows: Sequence[UsageRow],
+        sums: frozenset[str],
+        prev: int,
+        boundary: Callable[[Key, str], bool],
+    ) -> set[tuple[str, str, str]]:
+        """The (account, resource, sum meter) of ``rows`` that start at ``prev`` with no open end.
+
+        Such a row's piece holds ``prev`` (``boundary`` says it does not end there), but
+        the book has no row of it ending at ``prev`` to join: the rater finds where the
+        piece began (`_rater_advance._begun()`). Each resource's open ends are read once,
+        not once per row. O(r + e) for r rows and e open ends.
+        """
+        open_meters: dict[Key, set[str]] = {}
+        begun: set[tuple[str, str, str]] = set()
+        for row in rows:
+            name = row.meter
+            if name not in sums or row.span.start_us != prev:
+                continue
+            key = (row.account, row.resource)
+            if boundary(key, name):
+                continue
+            names = open_meters.get(key)
+            if names is None:
+                names = open_meters[key] = {end.meter for end in self.open_ends(key, prev, sums)}
+            if name not in names:
+                begun.add((key[0], key[1], name))
+        return begun
+
     def take_late(self, late: Sequence[UsageRow], prev: int, counters: frozenset[str]) -> bool:
         """Add a continuation's ``late`` rows to the rows of their pieces that end at ``prev``.
 
