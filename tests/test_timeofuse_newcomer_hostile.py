@@ -196,3 +196,85 @@ def test_a_plan_of_half_hourly_slots_builds_in_time_linear_in_its_slots() -> Non
     large = _build_seconds(48)
     assert large < 1.0
     assert large < 6 * max(small, 0.01)
+
+
+def _exclusive_slots(start: str) -> list[rk.PriceEntry]:
+    # Nights and mornings never meet: the plan may hold both at one priority.
+    return [
+        rk.PriceEntry(
+            "night",
+            "vm.hours",
+            rk.PerUnit("0.04"),
+            window=rk.windows.daily("22:00", "06:00", tz="UTC"),
+            start=start,
+        ),
+        rk.PriceEntry(
+            "morning",
+            "vm.hours",
+            rk.PerUnit("0.08"),
+            window=rk.windows.daily("07:00", "08:00", tz="UTC"),
+            start=start,
+        ),
+    ]
+
+
+def test_exclusive_windowed_entries_of_one_priority_build_well_inside_the_range() -> None:
+    plan = rk.Plan(
+        "slots", "EUR", rk.cycles.monthly(tz="UTC"), _exclusive_slots("9990-01-01T00:00:00Z")
+    )
+    assert plan.resolve("vm.hours", {}, "9990-01-01T07:30:00Z").id == "morning"
+    assert plan.resolve("vm.hours", {}, "9990-01-01T12:00:00Z") is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the overlap check of a plan's windowed entries reads four years past their "
+    "start: entries starting in 9995 (inside the calendars' years 2 to 9998) are refused "
+    "with a BadTimeError naming an instant the check computed (9999-01-04), not the plan",
+)
+def test_windowed_entries_starting_near_the_calendar_end_build() -> None:
+    # guarantees.md: "Calendar cycles and windows work between the years 2 and 9998"
+    # and "A refusal at either end names what was given ... never an instant ratekit
+    # computed from it". Both entries start on 9995-01-01, well inside that range.
+    plan = rk.Plan(
+        "slots", "EUR", rk.cycles.monthly(tz="UTC"), _exclusive_slots("9995-01-01T00:00:00Z")
+    )
+    assert plan.resolve("vm.hours", {}, "9995-01-01T07:30:00Z").id == "morning"
+
+
+def test_cron_firings_at_the_edges_of_dst_follow_the_documented_rules() -> None:
+    zurich = "Europe/Zurich"
+    # Six fields at a fixed time are read like five: 02:30 on the night the clocks go
+    # back is its first occurrence (02:30 CEST = 00:30Z), to 04:00 CET = 03:00Z.
+    six = rk.windows.cron("0 30 2 * * *", "0 4 * * *", tz=zurich)
+    autumn = rk.Span("2026-10-25T00:00:00Z", "2026-10-25T12:00:00Z")
+    assert list(six.within(autumn)) == [rk.Span("2026-10-25T00:30:00Z", "2026-10-25T03:00:00Z")]
+    # In spring 02:30 is skipped: the job runs at the first minute after the gap,
+    # 03:00 CEST = 01:00Z, to 04:00 CEST = 02:00Z.
+    spring = rk.Span("2026-03-29T00:00:00Z", "2026-03-29T12:00:00Z")
+    assert list(six.within(spring)) == [rk.Span("2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z")]
+    # With * in the hour, every real matching instant fires: on 25 Oct the wall clock
+    # reads 01:00 (23:00Z), 02:00 CEST (00:00Z) and 02:00 CET (01:00Z).
+    hourly = rk.windows.cron("0 * * * *", "15 * * * *", tz=zurich)
+    got = hourly.within(rk.Span("2026-10-24T23:00:00Z", "2026-10-25T02:00:00Z"))
+    assert [s.start.isoformat()[11:16] for s in got] == ["23:00", "00:00", "01:00"]
+    # A start firing while the window is open changes nothing: seconds 0, 20, 40 open,
+    # second 10 closes; 00:00 .. 00:10, then 00:20 .. 01:10 (00:40 changes nothing).
+    seconds = rk.windows.cron("*/20 * * * * *", "10 * * * * *", tz="UTC")
+    minute = rk.Span("2026-03-29T00:00:00Z", "2026-03-29T00:01:00Z")
+    assert list(seconds.within(minute)) == [
+        rk.Span("2026-03-29T00:00:00Z", "2026-03-29T00:00:10Z"),
+        rk.Span("2026-03-29T00:00:20Z", "2026-03-29T00:01:00Z"),
+    ]
+
+
+def test_pairs_known_never_to_open_are_empty_over_ten_years_at_once() -> None:
+    ten = rk.Span("2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z")
+    started = time.process_time()
+    assert rk.windows.cron("* * * * Mon", "* * * * 1", tz="Europe/Zurich").within(
+        ten
+    ) == rk.SpanSet([])
+    assert rk.windows.cron("0 30 2 * * *", "30 2 * * *", tz="Europe/Zurich").within(
+        ten
+    ) == rk.SpanSet([])
+    assert time.process_time() - started < 1.0
