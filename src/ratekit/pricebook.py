@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-import itertools
 import typing
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -46,11 +45,11 @@ from ._instants import to_us
 from ._metering_cycle import checked as checked_cycle
 from ._price_entries import (
     PriceEntry,
-    _check_tie,
     _description_arg,
     _name_arg,
     _span_arg,
     _us_arg,
+    check_ties,
 )
 from ._price_entries import _instant as _instant  # noqa: PLC0414 - assignments reads it here
 from ._price_entries import _us_or_none as _us_or_none  # noqa: PLC0414 - assignments reads it here
@@ -328,16 +327,18 @@ class Plan:
             seen.add(entry.id)
             by_meter.setdefault(entry.meter, []).append(entry)
         for entries in by_meter.values():
-            for a, b in itertools.combinations(entries, 2):
-                _check_tie(a, b)
-                if a.meter_unit and b.meter_unit and Unit(a.meter_unit) != Unit(b.meter_unit):
-                    raise UnitError(
-                        f"plan {self.id!r} has price entries {a.id!r} and {b.id!r} of meter "
-                        f"{a.meter!r} that say its unit is {a.meter_unit!r} and "
-                        f"{b.meter_unit!r}; a meter has one unit: give both entries the "
-                        "meter's unit as meter_unit (or leave it out)."
-                    )
+            check_ties(entries, self._check_units)
         return {meter: tuple(entries) for meter, entries in by_meter.items()}
+
+    def _check_units(self, a: PriceEntry, b: PriceEntry) -> None:
+        """Refuse two entries of one meter that say its unit differently."""
+        if a.meter_unit and b.meter_unit and Unit(a.meter_unit) != Unit(b.meter_unit):
+            raise UnitError(
+                f"plan {self.id!r} has price entries {a.id!r} and {b.id!r} of meter "
+                f"{a.meter!r} that say its unit is {a.meter_unit!r} and "
+                f"{b.meter_unit!r}; a meter has one unit: give both entries the "
+                "meter's unit as meter_unit (or leave it out)."
+            )
 
     def _check_terms(self) -> None:
         """Refuse the parts that would be added up silently.
