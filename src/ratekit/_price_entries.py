@@ -364,13 +364,13 @@ def check_ties(
     """Refuse two of one meter's ``entries`` of equal priority that could both apply.
 
     Each pair as `_check_tie` judges it, in the order of ``entries``, then as ``each``
-    does (the plan's other checks of a pair). Entries with a
-    window that share a priority, a start and an end are first swept together over the
-    span their pairs are checked in (`_apart`): the pairs whose windows never meet there
-    are not asked again, so a plan of 48 half-hourly slots is checked in one pass over
-    their four years of parts, not in 1,128 (quadratic: 200 slots took 33 s). Each
-    entry's window is worked out once (``active``). O(p log p) for their p parts, plus
-    O(w) for each pair of entries whose windows meet or which differ in those.
+    does (the plan's other checks of a pair). Entries with a window that share a
+    priority, a start and an end are first swept together over the span their pairs are
+    checked in (`_apart`): the pairs whose windows never meet there are not asked again,
+    so a plan of 48 half-hourly slots is checked in one pass over their four years of
+    parts, not in 1,128 (quadratic: 200 slots took 33 s). Each entry's window is worked
+    out once (``active``). O(p log p) for their p parts, plus O(w) for each pair of
+    entries whose windows meet or which differ in those.
     """
     active: dict[tuple[int, int, int], Sequence[tuple[int, int]]] = {}
     groups: dict[tuple[int, int | None, int | None], list[int]] = {}
