@@ -384,10 +384,23 @@ def draw(seed: int) -> Case:  # noqa: PLR0912 - one stream, told in order
 def effects(records: Sequence[Record]) -> list[int]:
     """Per record, the earliest instant whose usage it may change."""
     out = []
+    closings = [r for r in records if isinstance(r, rk.Inventory) and r.close == "last_seen"]
     for record in records:
         at = record.at_us
         if isinstance(record, rk.Inventory) and record.close == "last_seen":
             at = min(r.at_us for r in records)
+        elif not isinstance(record, rk.Inventory) and any(
+            record.at_us < closing.at_us for closing in closings
+        ):
+            # A sign of life before a last_seen inventory may move where it closes the
+            # resource, from the resource's sign of life before it (a START after the
+            # inventory closed it at an earlier one): from its earliest record on.
+            at = min(
+                r.at_us
+                for r in records
+                if not isinstance(r, rk.Inventory)
+                and (r.account, r.resource) == (record.account, record.resource)
+            )
         if isinstance(record, rk.Sample):
             if record.since_us is not None:
                 at = min(at, record.since_us)
