@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ratekit as rk
+from test_backend_newcomer_stream import exo_plan
 
 UTC = dt.UTC
 ZURICH = "Europe/Zurich"
@@ -32,35 +33,7 @@ VM = rk.Meter("vm.hours", "hour", rk.OnOff())
 EGRESS = rk.Meter("egress", "GB", rk.Discrete())
 METERS = [VM, EGRESS]
 DAILY = rk.cycles.daily(tz=ZURICH)
-PLAN = rk.Plan(
-    "exo",
-    "CHF",
-    DAILY,
-    [
-        rk.PriceEntry(
-            "small",
-            "vm.hours",
-            rk.Graduated([rk.Tier(20, "0.05"), rk.Tier(None, "0.03")]),
-            where={"flavor": "small"},
-        ),
-        rk.PriceEntry(
-            "large",
-            "vm.hours",
-            rk.PerUnit("0.20"),
-            where={"flavor": "large"},
-            end="2026-03-29T12:00:00Z",
-        ),
-        rk.PriceEntry(
-            "large2",
-            "vm.hours",
-            rk.PerUnit("0.16"),
-            where={"flavor": "large"},
-            start="2026-03-29T12:00:00Z",
-        ),
-        rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(5, "0"), rk.Tier(None, "0.02")])),
-    ],
-    fees=[rk.Fee("support", "2.40")],
-)
+PLAN = exo_plan(DAILY, 20, "2026-03-29T12:00:00Z", 5, "2.40")
 START = dt.datetime(
     2026, 3, 27, tzinfo=UTC
 )  # 27 March 01:00 in Zurich: the cycle from 26 March 23:00 UTC

@@ -35,38 +35,43 @@ MONTHLY = rk.cycles.monthly(tz=ZURICH)
 MARCH = rk.Span("2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z")
 APRIL = rk.Span("2026-03-31T22:00:00Z", "2026-04-30T22:00:00Z")
 
-EXO = rk.Plan(
-    "exo",
-    "CHF",
-    MONTHLY,
-    [
-        # small VMs: tiered per account and cycle (the tiers carry over the month)
-        rk.PriceEntry(
-            "small",
-            "vm.hours",
-            rk.Graduated([rk.Tier(100, "0.05"), rk.Tier(None, "0.03")]),
-            where={"flavor": "small"},
-        ),
-        # large VMs: a price change on 15 March 00:00 UTC, mid-cycle
-        rk.PriceEntry(
-            "large",
-            "vm.hours",
-            rk.PerUnit("0.20"),
-            where={"flavor": "large"},
-            end="2026-03-15T00:00:00Z",
-        ),
-        rk.PriceEntry(
-            "large2",
-            "vm.hours",
-            rk.PerUnit("0.16"),
-            where={"flavor": "large"},
-            start="2026-03-15T00:00:00Z",
-        ),
-        # egress: 10 GB free per account and cycle, then 0.02
-        rk.PriceEntry("egress", "egress", rk.Graduated([rk.Tier(10, "0"), rk.Tier(None, "0.02")])),
-    ],
-    fees=[rk.Fee("support", 31)],
-)
+
+def exo_plan(
+    cycle: rk.cycles.Cycle, small_up_to: int, change: str, free_gb: int, fee: object
+) -> rk.Plan:
+    """Exoscale-like prices: small VMs tiered (``small_up_to`` hours at 0.05, then 0.03),
+    large VMs 0.20 an hour then 0.16 from ``change``, ``free_gb`` GB of egress free then
+    0.02, and a support fee."""
+    return rk.Plan(
+        "exo",
+        "CHF",
+        cycle,
+        [
+            # small VMs: tiered per account and cycle (the tiers carry over the cycle)
+            rk.PriceEntry(
+                "small",
+                "vm.hours",
+                rk.Graduated([rk.Tier(small_up_to, "0.05"), rk.Tier(None, "0.03")]),
+                where={"flavor": "small"},
+            ),
+            # large VMs: a price change mid-cycle
+            rk.PriceEntry(
+                "large", "vm.hours", rk.PerUnit("0.20"), where={"flavor": "large"}, end=change
+            ),
+            rk.PriceEntry(
+                "large2", "vm.hours", rk.PerUnit("0.16"), where={"flavor": "large"}, start=change
+            ),
+            # egress: free_gb GB free per account and cycle, then 0.02
+            rk.PriceEntry(
+                "egress", "egress", rk.Graduated([rk.Tier(free_gb, "0"), rk.Tier(None, "0.02")])
+            ),
+        ],
+        fees=[rk.Fee("support", fee)],  # type: ignore[arg-type]
+    )
+
+
+# the large VMs' price changes on 15 March 00:00 UTC, mid-cycle
+EXO = exo_plan(MONTHLY, 100, "2026-03-15T00:00:00Z", 10, 31)
 
 LineKey = tuple[object, ...]
 
