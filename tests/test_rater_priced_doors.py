@@ -344,8 +344,9 @@ def test_a_start_whose_selector_raises_is_refused() -> None:
         rater.feed([_start("2026-03-01T00:00:00Z", {"f": "small"}, "e0")])
     assert str(caught.value).startswith(
         "Rater.feed: records[0]: event 'e0' (start) stamped 2026-03-01T00:00:00Z would make every "
-        "statement fail to price the usage of account 'a': selector Satisfies('t') failed "
-        "on the value 'small': ValueError: no such flavor table"
+        "statement fail to price the usage of account 'a': price entry 'x' of meter 'vm' "
+        "attribute 'f': selector Satisfies('t') failed on the value 'small': ValueError: no "
+        "such flavor table"
     )
     assert _total(rater, "2026-03-02T00:00:00Z") == Decimal(0)  # (nothing taken)
 

@@ -135,6 +135,20 @@ def test_a_function_is_the_escape_hatch_and_a_tie_between_functions_is_caught_wh
     assert str(failed.value) == (
         "selector Satisfies('divides') failed on the value 3: ZeroDivisionError: division by zero"
     )
+    # Rating names the entry, its meter and the attribute too (it named the value alone).
+    divided = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("even", "vm.hours", rk.PerUnit(1), where={"memory_gb": broken})],
+    )
+    with pytest.raises(rk.BadPriceError) as named:
+        rk.rate([vm(3)], divided, span=MARCH)
+    assert str(named.value) == (
+        "price entry 'even' of meter 'vm.hours' attribute 'memory_gb': selector "
+        "Satisfies('divides') failed on the value 3: ZeroDivisionError: division by zero"
+    )
+    assert isinstance(named.value.__cause__, ZeroDivisionError)
 
 
 def test_selectors_read_nested_descriptions_by_dotted_paths() -> None:

@@ -253,11 +253,21 @@ class PriceEntry:
             (True, False)
         """
         description = _description_arg(description, f"price entry {self.id!r} matches description")
-        return _matches(self.where, description)
+        return self._selects(description)
 
     def _selects(self, description: Mapping[str, object]) -> bool:
-        """[`matches()`][ratekit.PriceEntry.matches] of a checked description (the hot path)."""
-        return _matches(self.where, description)
+        """[`matches()`][ratekit.PriceEntry.matches] of a checked description (the hot path).
+
+        A `Satisfies` whose function raises is named with this entry and the attribute:
+        ``price entry 'big' of meter 'vm' attribute 'mb': selector Satisfies('big
+        machines') failed on the value 4: ValueError: ...``.
+        """
+        try:
+            return _matches(self.where, description)
+        except BadPriceError as error:
+            raise BadPriceError(
+                f"price entry {self.id!r} of meter {self.meter!r} {error}"
+            ) from error.__cause__
 
     def active_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
         """The parts of ``[start_us, end_us)`` where the entry is in effect, in order.

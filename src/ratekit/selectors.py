@@ -438,8 +438,11 @@ def _matches(where: tuple[tuple[str, object], ...], description: Mapping[str, ob
         if value is MISSING:
             return False
         if isinstance(condition, _CONDITIONS):
-            if not condition.test(value):
-                return False
+            try:
+                if not condition.test(value):
+                    return False
+            except BadPriceError as error:  # a Satisfies' function raised: where, said
+                raise BadPriceError(f"attribute {path!r}: {error}") from error.__cause__
         elif not _same(value, condition):
             return False
     return True
