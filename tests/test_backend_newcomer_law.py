@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ratekit as rk
-from test_backend_newcomer_stream import exo_plan
+from test_backend_newcomer_stream import batch_sums, exo_plan, ledger_sums
 
 UTC = dt.UTC
 ZURICH = "Europe/Zurich"
@@ -104,32 +104,6 @@ def platforms(draw: st.DrawFn) -> list[Record]:
     return records
 
 
-def line_sums(statements: list[rk.Statement]) -> dict[tuple[object, ...], Fraction]:
-    sums: dict[tuple[object, ...], Fraction] = defaultdict(Fraction)
-    for statement in statements:
-        for line in statement.lines:
-            key = (
-                line.account,
-                line.cycle.start,
-                line.kind,
-                line.plan,
-                line.meter,
-                line.entry,
-                line.resource,
-            )
-            sums[key] += Fraction(line.amount)
-    return {key: value for key, value in sums.items() if value}
-
-
-def charge_sums(rating: rk.Rating) -> dict[tuple[object, ...], Fraction]:
-    sums: dict[tuple[object, ...], Fraction] = defaultdict(Fraction)
-    for c in rating.charges:
-        sums[c.account, c.cycle.start, c.kind, c.plan, c.meter, c.entry, c.resource] += Fraction(
-            c.amount
-        )
-    return {key: value for key, value in sums.items() if value}
-
-
 @settings(
     max_examples=25,
     deadline=None,
@@ -196,7 +170,7 @@ def test_a_stream_cut_at_random_adds_up_to_one_batch_rating(
     batch = rk.rate(
         records, PLAN, span=rk.Span(first, DAILY.containing(final).end), meters=METERS, as_of=final
     )
-    assert line_sums(list(ledger.values())) == charge_sums(batch)
+    assert ledger_sums(ledger.values()) == batch_sums(batch)
     # each closing invoice's precise total is its lines summed up to the statement that
     # closed it (docs/streaming.md, Lines, increments and corrections); what came later
     # are late lines, counted above
