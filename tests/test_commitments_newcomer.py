@@ -11,6 +11,7 @@ and commitments.
 from __future__ import annotations
 
 import decimal
+import json
 from decimal import Decimal
 
 import pytest
@@ -486,3 +487,220 @@ def test_a_bad_credit_field_is_refused_naming_it(
 ) -> None:
     with pytest.raises(error, match=f"Credit {field}"):
         rk.Credit("c", "acme", 10, "EUR", start=START, **{field: value})
+
+
+# --- the invoices page's words on commitments, checked ------------------------------
+
+
+def hours(meter: str, quantity: str, resource: str = "r-1") -> rk.UsageRow:
+    return rk.UsageRow("acme", meter, resource, MARCH, MARCH, quantity, "hour", {}, ())
+
+
+def per_meter(meters: tuple[str, ...], minimum: object, **terms: object) -> rk.Plan:
+    entries = [rk.PriceEntry(meter, meter, rk.PerUnit(1)) for meter in meters]
+    return rk.Plan("p", "EUR", MONTHS, entries, minimums=[rk.Minimum(minimum)], **terms)  # type: ignore[arg-type]
+
+
+def test_two_lines_of_1005_are_topped_up_from_their_rounded_amounts() -> None:
+    # "Two lines of 1.005 on the cent round to 1.00 each; under a commitment of 50 the
+    # top-up is 50 - 2.00 = 48.00, not 47.99, and the invoice is 50.00."
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry(e, e, rk.PerUnit("1.005")) for e in ("a", "b")],
+        minimums=[rk.Minimum(50)],
+    )
+    (invoice,) = rk.bill(rk.rate([hours("a", "1"), hours("b", "1")], plan, span=MARCH))
+    assert lines_of(invoice) == [
+        ("usage", Decimal("1.00")),
+        ("usage", Decimal("1.00")),
+        ("minimum", Decimal("48.00")),
+    ]
+    assert invoice.total == Decimal("50.00")
+
+
+def test_the_top_up_note_says_how_it_is_billed() -> None:
+    # 3 x 50 h x 0.0385 = 5.775 spent, printed 5.78: 50 - 5.775 = 44.225 exactly, billed
+    # 50.00 - 5.78 = 44.22 (the page's own note).
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.0385"))],
+        minimums=[rk.Minimum(50)],
+    )
+    rows = [hours("vm.hours", "50", f"vm-{n}") for n in range(3)]
+    (invoice,) = rk.bill(rk.rate(rows, plan, span=MARCH))
+    assert "commitment 50.00 - spent 5.775 = 44.225; billed 50.00 - lines 5.78 = 44.22" in str(
+        invoice
+    )
+    assert invoice.total == Decimal("50.00")
+
+
+def test_lines_rounded_up_past_the_commitment_keep_a_zero_top_up_line() -> None:
+    # 3 x 3.331 = 9.993 < 10 exactly, but ROUND_UP prints 3 x 3.34 = 10.02: the minimum
+    # line stays, 0.00, its precise 0.007 in the precise total.
+    plan = per_meter(("a", "b", "c"), 10, rounding="ROUND_UP")
+    (invoice,) = rk.bill(rk.rate([hours(m, "3.331") for m in "abc"], plan, span=MARCH))
+    assert lines_of(invoice)[-1] == ("minimum", Decimal("0.00"))
+    assert invoice.lines[-1].precise == Decimal("0.007")
+    assert (
+        "commitment 10.00 - spent 9.993 = 0.007; billed 0, the lines as rounded reach 10.00"
+        in str(invoice)
+    )
+    assert (invoice.total, invoice.precise_total) == (Decimal("10.02"), Decimal("10.000"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "line", "top_up"),
+    [("ROUND_DOWN", "-0.30", "1.30"), ("ROUND_FLOOR", "-0.31", "1.31")],
+)
+def test_a_negative_line_counts_as_rounded(mode: str, line: str, top_up: str) -> None:
+    # "down to the cent, -0.301 is -0.30; with ROUND_FLOOR it is -0.31": 1.00 - line.
+    (invoice,) = rk.bill(
+        rk.rate([hours("a", "-0.301")], per_meter(("a",), 1, rounding=mode), span=MARCH)
+    )
+    assert lines_of(invoice) == [("usage", Decimal(line)), ("minimum", Decimal(top_up))]
+    assert invoice.total == Decimal("1.00")
+
+
+def test_a_commitment_cancels_a_correction_below_it() -> None:
+    # Minimum(20) and a month of -66.60: topped up by 20 - (-66.60) = 86.60, billed 20.00.
+    (invoice,) = rk.bill(rk.rate([hours("a", "-66.60")], per_meter(("a",), 20), span=MARCH))
+    assert lines_of(invoice) == [("usage", Decimal("-66.60")), ("minimum", Decimal("86.60"))]
+    assert invoice.total == Decimal("20.00")
+
+
+def test_a_negative_flat_price_is_spending_topped_up_by_the_commitment() -> None:
+    # "Flat(-5) with Minimum(50) bills -5.00 and a top-up of 55.00."
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("f", "f", rk.Flat(-5))], minimums=[rk.Minimum(50)]
+    )
+    (invoice,) = rk.bill(rk.rate([], [rk.Assignment("acme", plan)], span=MARCH))
+    assert lines_of(invoice) == [("fee", Decimal("-5.00")), ("minimum", Decimal("55.00"))]
+
+
+def test_an_owners_commitment_counts_its_own_part_of_a_shared_charge() -> None:
+    # Own usage 5.00, a shared 10.00 of which acme holds a quarter (2.50), Minimum(20):
+    # top-up 20 - 7.50 = 12.50, invoice 5.00 + 12.50 + 2.50 = 20.00; beta pays 7.50.
+    rows = [hours("a", "5"), hours("a", "10", "image")]
+    share = rk.Share("acme", "image", {"acme": 1, "beta": 3})
+    invoices = rk.bill(rk.rate(rows, per_meter(("a",), 20), span=MARCH, shares=[share]))
+    assert [(invoice.account, lines_of(invoice), invoice.total) for invoice in invoices] == [
+        (
+            "acme",
+            [
+                ("usage", Decimal("5.00")),
+                ("minimum", Decimal("12.50")),
+                ("shared", Decimal("2.50")),
+            ],
+            Decimal("20.00"),
+        ),
+        ("beta", [("shared", Decimal("7.50"))], Decimal("7.50")),
+    ]
+
+
+# --- more of an upgrade, proration by days, currencies ------------------------------
+
+
+def test_an_upgrade_off_midnight_with_credits_survives_a_round_trip() -> None:
+    # The change at 11 March 07:00: basic 247 of March's 744 hours, pro 497.
+    # basic: fee 31 x 247/744 = 10.2916... -> 10.29; commitment 62 x 247/744 = 20.5833...
+    #        -> 20.58; 150 calls x 0.10 = 15.00; top-up 20.58 - 15.00 = 5.58.
+    # pro:   fee 62 x 497/744 = 41.4166... -> 41.42; commitment 93 x 497/744 = 62.125 ->
+    #        62.12 (half-even); free 310 x 497/744 = 207.0833...; (1000 - 207.0833...) x
+    #        0.05 = 39.6458... -> its part of the line 39.65; top-up 62.12 - 39.65 = 22.47.
+    # The usage line 15 + 39.6458... = 54.6458... -> 54.65; subtotal 54.65 + 10.29 +
+    # 41.42 + 5.58 + 22.47 = 134.41; a renewing 5 (priority 3) then a top-up of 40: 89.41.
+    change = "2026-03-11T07:00:00Z"
+    upgraded = [rk.Assignment("acme", BASIC, end=change), rk.Assignment("acme", PRO, start=change)]
+    rating = rk.rate([calls(150), calls(1000, day="2026-03-20")], upgraded, span=MARCH)
+    granted = [
+        rk.Credit(
+            "top-up",
+            "acme",
+            40,
+            "EUR",
+            start="2026-03-20T00:00:00Z",
+            expires="2026-04-10T00:00:00Z",
+        ),
+        rk.Credit("monthly", "acme", 5, "EUR", start=START, renews=True, priority=3),
+    ]
+    (invoice,) = rk.bill(rating, credits=granted)
+    assert lines_of(invoice) == [
+        ("usage", Decimal("54.65")),
+        ("fee", Decimal("10.29")),
+        ("fee", Decimal("41.42")),
+        ("minimum", Decimal("28.05")),
+    ]
+    text = str(invoice)
+    assert (
+        "basic · commitment ~20.583333 - spent 15.00 = ~5.583333; billed 20.58 - lines 15.00 = 5.58"
+        in text
+    )
+    assert (
+        "pro · commitment 62.125 - spent ~39.645833 = ~22.479167; billed 62.12 - lines 39.65 = 22.47"
+        in text
+    )
+    assert (invoice.subtotal, invoice.total) == (Decimal("134.41"), Decimal("89.41"))
+    assert [(line.credit, line.applied) for line in invoice.credits] == [
+        ("monthly", 5),
+        ("top-up", 40),
+    ]
+    assert rk.from_row(rk.Invoice, json.loads(json.dumps(rk.to_row(invoice)))) == invoice
+    exported = rk.focus_rows([invoice], provider="saas")
+    assert sum(Decimal(row["BilledCost"]) for row in exported) == invoice.total
+
+
+@pytest.mark.parametrize(
+    ("start", "days"),
+    [
+        ("2026-03-11T12:00:00Z", 21),  # 11 March in Zurich holds its last instant: 11..31
+        ("2026-03-10T23:00:00Z", 21),  # Zurich's midnight of 11 March
+        ("2026-03-10T22:59:59Z", 22),  # one second before it: 10 March counts too
+    ],
+)
+def test_a_commitment_prorated_by_whole_local_days(start: str, days: int) -> None:
+    # proration="days" in Europe/Zurich: fee and commitment of 31 are due days x 1.
+    plan = rk.Plan(
+        "d",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("api", "api", rk.PerUnit(1))],
+        minimums=[rk.Minimum(31)],
+        fees=[rk.Fee("f", 31)],
+        proration="days",
+        tz="Europe/Zurich",
+    )
+    rating = rk.rate([], [rk.Assignment("acme", plan, start=start)], span=MARCH)
+    assert [(charge.kind, charge.amount) for charge in rating.charges] == [
+        ("fee", Decimal(days)),
+        ("minimum", Decimal(days)),
+    ]
+
+
+def test_a_credit_left_in_the_old_currency_is_refused_naming_it() -> None:
+    # EUR in March, CHF from April (a change at the cycle boundary, as the streaming page
+    # asks). A EUR credit spent in March, or expired before April, is not offered to
+    # April; one with a balance left is refused rather than paying francs.
+    eur = rk.Plan("eur", "EUR", MONTHS, [], fees=[rk.Fee("base", 30)])
+    chf = rk.Plan("chf", "CHF", MONTHS, [], fees=[rk.Fee("base", 30)])
+    change = "2026-04-01T00:00:00Z"
+    rating = rk.rate(
+        [],
+        [rk.Assignment("acme", eur, end=change), rk.Assignment("acme", chf, start=change)],
+        span=SPRING,
+    )
+    spent = rk.Credit("spent", "acme", 30, "EUR", start=START)
+    expired = rk.Credit("expired", "acme", 50, "EUR", start=START, expires="2026-03-20T00:00:00Z")
+    for credit in (spent, expired):
+        assert [invoice.total for invoice in rk.bill(rating, credits=[credit])][:2] == [
+            Decimal("0.00"),
+            Decimal("30.00"),
+        ]
+    left = rk.Credit("left", "acme", 50, "EUR", start=START)
+    with pytest.raises(
+        rk.CurrencyMismatchError, match=r"credit 'left' of account 'acme' is in EUR.*CHF"
+    ):
+        rk.bill(rating, credits=[left])

@@ -190,6 +190,146 @@ def test_statements_do_not_depend_on_the_callers_decimal_context() -> None:
     assert plain[-1] == ("invoice", Decimal("25.00"))
 
 
+# --- the top-up as rounded, corrected late -----------------------------------------
+
+THREE = tuple(rk.Meter(meter, "hour", rk.Discrete()) for meter in ("vm", "disk", "ip"))
+FLOORED = rk.Plan(
+    "floored",
+    "EUR",
+    DAYS,
+    [rk.PriceEntry(meter, meter, rk.PerUnit(1)) for meter in ("vm", "disk", "ip")],
+    rounding="ROUND_DOWN",
+    minimums=[rk.Minimum("10.00")],
+)
+
+
+def used(meter: str, quantity: str, ident: str, at: str = "2026-03-01T10:00:00Z") -> rk.Sample:
+    return rk.Sample("acme", f"{meter}-1", meter, at, quantity, id=ident)
+
+
+def closed_then_late(first: list[rk.Sample], late: rk.Sample) -> tuple[rk.Statement, rk.Statement]:
+    rater = rk.Rater(FLOORED, THREE, start=T0, horizon=HORIZON)
+    rater.feed(first)
+    closing = rater.statement("2026-03-02T06:00:00Z")
+    assert rater.feed([late]).late == (late.id,)
+    return closing, rater.statement("2026-03-02T07:00:00Z")
+
+
+def test_a_late_record_that_rounds_the_lines_below_the_commitment_adds_its_top_up() -> None:
+    # 3.341 + 3.339 + 3.339 = 10.019, printed (down) 3.34 + 3.33 + 3.33 = 10.00: no
+    # top-up. A late -0.002 on vm: 3.339 each, 10.017 exactly (above 10) but 9.99 as
+    # printed: the minimum line comes (late), a zero charge whose invoice tops up 0.01.
+    first = [used("vm", "3.341", "a"), used("disk", "3.339", "b"), used("ip", "3.339", "c")]
+    closing, corrected = closed_then_late(first, used("vm", "-0.002", "d", "2026-03-01T11:00:00Z"))
+    assert closing.invoices[0].total == Decimal("10.00")
+    assert roles(corrected, 1) == [
+        ("charge", "minimum", Decimal(0), True),
+        ("reversal", "usage", Decimal("-3.341"), True),
+        ("correction", "usage", Decimal("3.339"), True),
+    ]
+    lines = [*closing.lines, *corrected.lines]
+    (anew,) = rk.bill(latest_charges(lines, DAYS.containing(T0)))
+    assert [(line.kind, line.amount) for line in anew.lines][-1] == ("minimum", Decimal("0.01"))
+    assert anew.total == Decimal("10.00")
+
+
+def test_a_late_record_that_rounds_the_lines_up_to_the_commitment_takes_the_top_up_away() -> None:
+    # 3 x 3.339 = 10.017, printed 9.99: a top-up of 0.01 (a zero charge in rating). A late
+    # +0.002 on vm: 3.341 prints 3.34, the lines reach 10.00, the minimum line goes.
+    first = [used("vm", "3.339", "a"), used("disk", "3.339", "b"), used("ip", "3.339", "c")]
+    closing, corrected = closed_then_late(first, used("vm", "0.002", "d", "2026-03-01T11:00:00Z"))
+    assert [(line.kind, line.amount) for line in closing.invoices[0].lines][-1] == (
+        "minimum",
+        Decimal("0.01"),
+    )
+    assert roles(corrected, 1) == [
+        ("reversal", "minimum", Decimal(0), True),
+        ("reversal", "usage", Decimal("-3.339"), True),
+        ("correction", "usage", Decimal("3.341"), True),
+    ]
+    lines = [*closing.lines, *corrected.lines]
+    (anew,) = rk.bill(latest_charges(lines, DAYS.containing(T0)))
+    assert [line.kind for line in anew.lines] == ["usage"] * 3
+    assert anew.total == Decimal("10.00")
+
+
+# --- an upgrade told to the rater, credits on its closing invoices -----------------
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+BASIC = rk.Plan(
+    "basic",
+    "EUR",
+    MONTHS,
+    [rk.PriceEntry("api", "api", rk.PerUnit("0.10"))],
+    minimums=[rk.Minimum(62)],
+    fees=[rk.Fee("base", 31)],
+)
+PRO = rk.Plan(
+    "pro",
+    "EUR",
+    MONTHS,
+    [rk.PriceEntry("api", "api", rk.PerUnit("0.05"))],
+    minimums=[rk.Minimum(93)],
+    fees=[rk.Fee("pro", 62)],
+    allowances=[rk.Allowance("api", 310)],
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "march"),
+    [
+        # basic 10/31: fee 10, commitment 20, 150 x 0.10 = 15.00, top-up 5.00; pro 21/31:
+        # fee 42, commitment 63, 210 free, (1000 - 210) x 0.05 = 39.50, top-up 23.50.
+        ("2026-03-11T00:00:00Z", "135.00"),
+        # at the cycle's end instant: March is basic's: 31 + 1150 x 0.10 = 146.00.
+        ("2026-04-01T00:00:00Z", "146.00"),
+    ],
+)
+def test_an_upgrade_told_to_the_rater_bills_as_batch(change: str, march: str) -> None:
+    # April under pro: fee 62, 1000 - 310 free = 690 x 0.05 = 34.50 < 93: 155.00.
+    # A top-up of 200 (bought 20 March, valid to 10 April) pays March's invoice and
+    # what is left of it April's, billed one closing at a time with credits_left.
+    records = [
+        sample("2026-03-05T10:00:00Z", 150, "a"),
+        sample("2026-03-20T10:00:00Z", 1000, "b"),
+        sample("2026-04-20T10:00:00Z", 1000, "c"),
+    ]
+    rater = rk.Rater(
+        [rk.Assignment("acme", BASIC, start=T0)], [CALLS], start=T0, horizon=dt.timedelta(days=1)
+    )
+    before = [record for record in records if record.at < rk.Span(change, change).start]
+    rater.feed(before)
+    rater.statement(change)
+    assigned = rater.assign(rk.Assignment("acme", PRO, start=change))
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), assigned, [CALLS])
+    rater.feed([record for record in records if record not in before])
+    closings = []
+    for watermark in ("2026-04-02T00:00:00Z", "2026-05-02T00:00:00Z"):
+        closings += rater.statement(watermark).invoices
+    two_months = rk.Span(T0, "2026-05-01T00:00:00Z")
+    batch = rk.bill(rk.rate(records, list(assigned), span=two_months, meters=[CALLS]))
+    assert closings == list(batch)
+    assert [invoice.total for invoice in closings] == [Decimal(march), Decimal("155.00")]
+    top_up = rk.Credit(
+        "top-up", "acme", 200, "EUR", start="2026-03-20T00:00:00Z", expires="2026-04-10T00:00:00Z"
+    )
+    carried: tuple[rk.Credit, ...] = (top_up,)
+    paid = []
+    for closing in closings:
+        (invoice,) = rk.bill(
+            [charge for line in closing.lines for charge in line.charges], credits=carried
+        )
+        carried = rk.credits_left(carried, [invoice])
+        paid.append(invoice.total)
+    # 200 pays all of March, and 200 - March of April (expiring 10 April, April overlaps
+    # it): 155 - 65 = 90.00 after 135.00, 155 - 54 = 101.00 after 146.00.
+    assert paid == [Decimal("0.00"), Decimal("155.00") - (200 - Decimal(march))]
+    together = rk.bill(
+        rk.rate(records, list(assigned), span=two_months, meters=[CALLS]), credits=[top_up]
+    )
+    assert paid == [invoice.total for invoice in together]
+
+
 # --- the law: any cut into batches, late records, restores, one batch ---------------
 
 
