@@ -704,3 +704,63 @@ def test_a_credit_left_in_the_old_currency_is_refused_naming_it() -> None:
         rk.CurrencyMismatchError, match=r"credit 'left' of account 'acme' is in EUR.*CHF"
     ):
         rk.bill(rating, credits=[left])
+
+
+@pytest.mark.parametrize(
+    ("minimums", "rows", "expected"),
+    [
+        # Signed up on 11 March (21/31). The first tier's flat 20 is a base: 20 x 21/31 =
+        # 13.548... -> 13.55, spending on api. A plan-wide 50 -> 33.87; idle: 33.87 - 13.55.
+        ([rk.Minimum(50)], [], [("fee", "13.55"), ("minimum", "20.32")]),
+        # 1500 calls over all March, 21/31 of them in the plan: 1016.129... calls, 16.129...
+        # past the first tier at 0.01 = 0.16; 33.87 - 0.16 - 13.55 = 20.16.
+        (
+            [rk.Minimum(50)],
+            [("api", 1500)],
+            [("usage", "0.16"), ("fee", "13.55"), ("minimum", "20.16")],
+        ),
+        # 10 GB x 21/31 x 0.5 = 3.387... -> 3.39 count plan-wide: 33.87 - 3.39 - 13.55 = 16.93
+        (
+            [rk.Minimum(50)],
+            [("api", 500), ("gb", 10)],
+            [("usage", "0.00"), ("usage", "3.39"), ("fee", "13.55"), ("minimum", "16.93")],
+        ),
+        # ... but not on api's own minimum: 33.87 - 0.00 - 13.55 = 20.32
+        (
+            [rk.Minimum(50, meter="api")],
+            [("api", 500), ("gb", 10)],
+            [("usage", "0.00"), ("usage", "3.39"), ("fee", "13.55"), ("minimum", "20.32")],
+        ),
+        # api's 30 -> 20.32 - 13.55 = 6.77 first, then the plan's 33.87 - (3.39 + 13.55 +
+        # 6.77) = 10.16.
+        (
+            [rk.Minimum(30, meter="api"), rk.Minimum(50)],
+            [("api", 500), ("gb", 10)],
+            [
+                ("usage", "0.00"),
+                ("usage", "3.39"),
+                ("fee", "13.55"),
+                ("minimum", "6.77"),
+                ("minimum", "10.16"),
+            ],
+        ),
+    ],
+)
+def test_a_prices_base_counts_as_spending_on_its_meter(
+    minimums: list[rk.Minimum], rows: list[tuple[str, int]], expected: list[tuple[str, str]]
+) -> None:
+    tiers = rk.Graduated([rk.Tier(1000, 0, flat=20), rk.Tier(None, "0.01")])
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("api", "api", tiers), rk.PriceEntry("gb", "gb", rk.PerUnit("0.5"))],
+        minimums=minimums,
+    )
+    usage = [
+        rk.UsageRow("acme", meter, "r", MARCH, MARCH, quantity, "call", {}, ())
+        for meter, quantity in rows
+    ]
+    rating = rk.rate(usage, [rk.Assignment("acme", plan, start="2026-03-11T00:00:00Z")], span=MARCH)
+    (invoice,) = rk.bill(rating)
+    assert lines_of(invoice) == [(kind, Decimal(amount)) for kind, amount in expected]

@@ -190,6 +190,52 @@ def test_statements_do_not_depend_on_the_callers_decimal_context() -> None:
     assert plain[-1] == ("invoice", Decimal("25.00"))
 
 
+def test_a_closing_invoice_carries_no_credits() -> None:
+    # Credits are applied by bill(); the rater's closing invoices have none: bill their
+    # charges again with the credits (as the upgrade below does).
+    _, statement = first_of_march_closed()
+    (invoice,) = statement.invoices
+    assert invoice.credits == ()
+    assert invoice.subtotal == invoice.total == Decimal("25.00")
+
+
+def test_parts_too_late_under_a_commitment_are_what_the_page_says_batch_bills() -> None:
+    # The streaming page, under a minimum: 3 calls on 1 March and 30 on 2 March, both
+    # compacted, then 4 + 16 calls of 1 March and 2 of 2 March too late. The stream
+    # charged 5 + max(20, 3) = 25 and 5 + max(20, 30) = 35; batch charges
+    # 5 + max(20, 3 + 20) = 28 and 5 + max(20, 30 + 2) = 37.
+    plan = rk.Plan(
+        "m",
+        "EUR",
+        DAYS,
+        [rk.PriceEntry("api", "api", rk.PerUnit(1))],
+        fees=[rk.Fee("base", 5)],
+        minimums=[rk.Minimum(20)],
+    )
+    on_time = [sample("2026-03-01T10:00:00Z", 3, "c1"), sample("2026-03-02T10:00:00Z", 30, "c2")]
+    too_late = [
+        sample("2026-03-01T12:00:00Z", 4, "l1"),
+        sample("2026-03-01T13:00:00Z", 16, "l2"),
+        sample("2026-03-02T11:00:00Z", 2, "l3"),
+    ]
+    rater = rk.Rater(plan, [CALLS], start=T0)
+    rater.feed(on_time)
+    closing = rater.statement("2026-03-04T00:00:00Z")
+    assert [invoice.total for invoice in closing.invoices] == [
+        Decimal("25.00"),
+        Decimal("35.00"),
+        Decimal("25.00"),
+    ]
+    assert rater.feed(too_late).too_late == ("l1", "l2", "l3")
+    three_days = rk.Span(T0, "2026-03-04T00:00:00Z")
+    batch = rk.bill(rk.rate(on_time + too_late, plan, span=three_days, meters=[CALLS]))
+    assert [invoice.total for invoice in batch] == [
+        Decimal("28.00"),
+        Decimal("37.00"),
+        Decimal("25.00"),
+    ]
+
+
 # --- the top-up as rounded, corrected late -----------------------------------------
 
 THREE = tuple(rk.Meter(meter, "hour", rk.Discrete()) for meter in ("vm", "disk", "ip"))
