@@ -1,0 +1,283 @@
+"""Doors that let something other than a RatekitError out, or refuse what another door takes.
+
+Each test is a minimal reproduction, marked xfail(strict=True) while the fault stands. The
+values are hostile on purpose (int and str subclasses whose own ``__eq__`` or ``__repr__``
+raise, mappings whose reading raises), as the guarantees page promises a caller: "An int
+subclass ... is taken by its exact value, as every door that takes an int takes it ... its
+own comparisons are never asked", "a str subclass (a numpy string) is a string", and "Every
+error ratekit raises is a RatekitError ... No decimal, zoneinfo, OSError, KeyError or
+AttributeError escapes from inside".
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+import ratekit as rk
+
+AT = "2026-03-02T08:00:00Z"
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+MONTHLY = rk.cycles.monthly(tz="UTC")
+VM_HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
+
+
+class TouchyInt(int):
+    """An int whose own comparisons raise: ratekit must never ask them."""
+
+    __hash__ = int.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("TouchyInt.__eq__ was asked")
+
+    def __ne__(self, other: object) -> bool:
+        raise RuntimeError("TouchyInt.__ne__ was asked")
+
+
+class SecretInt(int):
+    """An int that will not show itself: its exact value is still an int's."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("SecretInt.__repr__ was asked")
+
+
+class TouchyStr(str):
+    """A str whose own equality raises (its hash is str's): a str subclass is a string."""
+
+    __hash__ = str.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("TouchyStr.__eq__ was asked")
+
+    def __ne__(self, other: object) -> bool:
+        raise RuntimeError("TouchyStr.__ne__ was asked")
+
+
+class ClosedCursor(Mapping[str, str]):
+    """A mapping whose reading raises, as a document store's closed cursor does."""
+
+    def __getitem__(self, key: str) -> str:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield "vm.hours"
+
+    def __len__(self) -> int:
+        return 1
+
+
+def _only_ratekit_errors(call: Callable[[], object]) -> None:
+    """Call it; a refusal is fine, but only as a RatekitError."""
+    with contextlib.suppress(rk.RatekitError):
+        call()
+
+
+def _one_hour() -> list[rk.Event]:
+    return [
+        rk.Event("acme", "vm-1", AT, {"flavor": "small", "mem": 2}, kind="start", id="e1"),
+        rk.Event("acme", "vm-1", "2026-03-02T09:00:00Z", kind="stop", id="e2"),
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Inventory close compares the given value with ==, so an int subclass's own "
+    "__eq__ is asked and its RuntimeError escapes (rk.Event's kind refuses the same value "
+    "with a BadRecordError)",
+)
+def test_inventory_close_of_an_int_subclass_is_refused_as_a_ratekit_error() -> None:
+    # The same value given as an event's kind is refused: "kind 5 is not one of ...".
+    with pytest.raises(rk.BadRecordError, match="kind 5 is not one of"):
+        rk.Event("acme", "vm-1", AT, kind=TouchyInt(5))
+    _only_ratekit_errors(lambda: rk.Inventory(AT, [], close=TouchyInt(5)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Inventory close shows a value that will not show itself with its own repr, "
+    "whose RuntimeError escapes (rk.Event's kind refuses the same value)",
+)
+def test_inventory_close_of_an_int_that_hides_its_repr_is_refused_as_a_ratekit_error() -> None:
+    with pytest.raises(rk.BadRecordError, match="kind 5 is not one of"):
+        rk.Event("acme", "vm-1", AT, kind=SecretInt(5))
+    _only_ratekit_errors(lambda: rk.Inventory(AT, [], close=SecretInt(5)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="meter(conflicts=) compares the given value with ==, so an int subclass's own "
+    "__eq__ is asked and its RuntimeError escapes",
+)
+def test_meter_conflicts_of_an_int_subclass_is_refused_as_a_ratekit_error() -> None:
+    _only_ratekit_errors(
+        lambda: rk.meter(
+            _one_hour(),
+            [VM_HOURS],
+            span=MARCH,
+            cycle=MONTHLY,
+            as_of=MARCH.end,
+            conflicts=TouchyInt(5),
+        )
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rk.convert shows its quantity with the int subclass's own repr, whose "
+    "RuntimeError escapes; rk.Sample takes the same value as the int 5",
+)
+def test_convert_takes_an_int_subclass_by_its_exact_value() -> None:
+    # rk.Sample takes it by its exact value: 5.
+    assert rk.Sample("acme", "ip-1", "egress", AT, SecretInt(5)).value == Decimal(5)
+    # 5 MB = 5 * 10^6 B = 5000000 B.
+    assert rk.convert(SecretInt(5), "MB", "B") == Decimal(5_000_000)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="RecordBatch.from_columns compares column names with the caller's str subclass, "
+    "whose own __eq__ is asked and whose RuntimeError escapes; the same string as an "
+    "account or resource is taken as a plain string",
+)
+def test_from_columns_takes_a_str_subclass_as_a_column_name() -> None:
+    at_us = 1772438400000000  # 2026-03-02T08:00:00Z
+    plain = rk.RecordBatch.from_columns(
+        events={"account": ["acme"], "resource": ["vm-1"], "at_us": [at_us]}
+    )
+    touchy = rk.RecordBatch.from_columns(
+        events={TouchyStr("account"): ["acme"], "resource": ["vm-1"], "at_us": [at_us]}
+    )
+    assert list(touchy) == list(plain)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PriceEntry keeps a where key of a str subclass as it is: the entry is built, "
+    "then rk.rate looks the key up in a description and the subclass's RuntimeError escapes",
+)
+def test_a_where_key_of_a_str_subclass_prices_as_the_plain_key() -> None:
+    small = rk.PriceEntry(
+        "small", "vm.hours", rk.PerUnit("1"), where={TouchyStr("flavor"): "small"}
+    )
+    other = rk.PriceEntry("other", "vm.hours", rk.PerUnit("2"), priority=-1)
+    plan = rk.Plan("p", "EUR", MONTHLY, [small, other])
+    rating = rk.rate(_one_hour(), plan, span=MARCH, meters=[VM_HOURS])
+    # 08:00 to 09:00, flavor small: 1 hour at 1 = 1 (the catch-all at 2 does not price it).
+    assert [(charge.entry, charge.amount) for charge in rating.charges] == [("small", Decimal(1))]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Continuous keeps a level name of a str subclass as it is; metering looks it up "
+    "in the description and the subclass's __eq__ fails as a BadPolicyError blaming the "
+    "built-in policy",
+)
+def test_a_continuous_level_named_by_a_str_subclass_meters_as_the_plain_name() -> None:
+    memory = rk.Meter("mem", "MB*hour", rk.Continuous(TouchyStr("mem")))
+    usage = rk.meter(_one_hour(), [memory], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    # mem 2 MB from 08:00 to 09:00: 2 MB * 1 h = 2 MB*hour.
+    assert usage.total() == Decimal(2)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rk.Credit keeps a numpy string id as it is; bill() then builds its CreditLine, "
+    "which refuses the id it was given ('CreditLine credit must be a non-empty string, not "
+    "str_'), so a credit the constructor took can never be billed",
+)
+def test_a_credit_with_a_numpy_string_id_is_billed() -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"))])
+    rating = rk.rate(_one_hour(), plan, span=MARCH, meters=[VM_HOURS])
+    credit = rk.Credit(np.str_("welcome"), "acme", "10", "EUR", "2026-03-01T00:00:00Z")
+    (invoice,) = rk.bill(rating, credits=[credit])
+    # 1 hour at 1 = 1.00 due; the credit of 10 pays 1.00 and leaves 9.00; total 0.00.
+    assert invoice.total == Decimal("0.00")
+    assert [(line.credit, line.applied, line.left) for line in invoice.credits] == [
+        ("welcome", Decimal("1.00"), Decimal("9.00"))
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rk.Credit keeps an account of a str subclass as it is; bill() compares it with "
+    "the invoice's account and the subclass's RuntimeError escapes",
+)
+def test_a_credit_with_an_account_of_a_str_subclass_is_billed() -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"))])
+    rating = rk.rate(_one_hour(), plan, span=MARCH, meters=[VM_HOURS])
+    credit = rk.Credit("welcome", TouchyStr("acme"), "10", "EUR", "2026-03-01T00:00:00Z")
+    (invoice,) = rk.bill(rating, credits=[credit])
+    assert invoice.total == Decimal("0.00")  # 1.00 due, paid by the credit of 10
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="from_row(Inventory) hashes a OneOf value before checking it: a Decimal sNaN in a "
+    "stored row raises Python's TypeError ('Cannot hash a signaling NaN value'); a NaN in "
+    "the same place is a BadDataError naming the path",
+)
+def test_from_row_refuses_a_signalling_nan_in_an_inventory_selector() -> None:
+    def row(value: object) -> dict[str, object]:
+        return {
+            "at": "2026-03-15T00:00:00Z",
+            "resources": [],
+            "close": "snapshot",
+            "id": "inv-15",
+            "accounts": None,
+            "where": [["zone", {"type": "OneOf", "values": ["a", value]}]],
+        }
+
+    with pytest.raises(
+        rk.BadDataError, match=r"rows\[4\]\.where\[0\]: OneOf value must be a finite number"
+    ):
+        rk.from_row(rk.Inventory, row(Decimal("NaN")), path="rows[4]")
+    with pytest.raises(
+        rk.BadDataError, match=r"rows\[4\]\.where\[0\]: OneOf value must be a finite number"
+    ):
+        rk.from_row(rk.Inventory, row(Decimal("sNaN")), path="rows[4]")
+
+
+def _rating() -> rk.Rating:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"))])
+    return rk.rate(_one_hour(), plan, span=MARCH, meters=[VM_HOURS])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="focus_rows reads service_names without guarding it: the KeyError a caller's "
+    "mapping raises escapes as it is (the record doors, plan data and restore refuse such a "
+    "mapping with a RatekitError naming it)",
+)
+def test_focus_rows_refuses_a_service_names_mapping_that_raises() -> None:
+    _only_ratekit_errors(
+        lambda: rk.focus_rows(_rating(), provider="X", service_names=ClosedCursor())
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="focus_rows looks meters up in service_names with the caller's str subclass as a "
+    "key, whose own __eq__ raises a RuntimeError that escapes",
+)
+def test_focus_rows_takes_a_str_subclass_as_a_service_name_key() -> None:
+    rows = rk.focus_rows(_rating(), provider="X", service_names={TouchyStr("vm.hours"): "VM"})
+    assert [row["ServiceName"] for row in rows] == ["VM"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Inventory close shows a refused string whole: a 10^6-character value makes a "
+    "message of a million characters, where rk.Event's kind cuts the same value short",
+)
+def test_inventory_close_refusal_of_a_huge_string_is_short() -> None:
+    huge = "c" * 1_000_000
+    with pytest.raises(rk.BadRecordError) as event_error:
+        rk.Event("acme", "vm-1", AT, kind=huge)
+    assert len(str(event_error.value)) < 1_000
+    with pytest.raises(rk.BadRecordError) as inventory_error:
+        rk.Inventory(AT, [], close=huge)
+    assert len(str(inventory_error.value)) < 1_000
