@@ -70,10 +70,16 @@ def columns_given(
                 "a dict of columns",
             )
         )
-    unknown = [field for field in given if field not in fields]
+    # a column named by a str subclass is the text it holds (its own methods left out);
+    # a name of another type is no field, compared by no code of its own
+    given = {
+        (str.__str__(field) if isinstance(field, str) else field): values
+        for field, values in given.items()
+    }
+    unknown = [field for field in given if type(field) is not str or field not in fields]
     if unknown:
         raise RatekitTypeError(
-            f"RecordBatch {what} columns {unknown!r} are not fields of {_article(what)} {what}; the "
+            f"RecordBatch {what} columns {show(unknown)} are not fields of {_article(what)} {what}; the "
             f"fields are {', '.join(fields)} (the first {required} required)."
         )
     missing = [field for field in fields[:required] if field not in given]

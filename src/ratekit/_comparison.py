@@ -23,7 +23,8 @@ from ._decimals import _SUMS as _EXACT_SUMS
 from ._decimals import ZERO, plain_text
 from ._frozen_map import FrozenMap
 from ._instants import format_us
-from ._text import plain_choice
+from ._shown import show
+from ._text import one_of
 from .billing import Invoice
 from .errors import (
     BadQuantityError,
@@ -163,7 +164,7 @@ class _ByCandidate(FrozenMap[str, tuple[Anomaly, ...]]):
 
     def _missing(self, key: str) -> tuple[Anomaly, ...]:
         raise UnknownCandidateError(
-            f"candidate {key!r} is not one of this comparison's: "
+            f"candidate {show(key)} is not one of this comparison's: "
             f"{', '.join(map(repr, self._candidates))}."
         )
 
@@ -307,17 +308,18 @@ class Comparison:
             ('acme',)
         """
         # a str subclass compares as the text it holds, not by its own __eq__
-        candidate = typing.cast("str", plain_choice(candidate))
-        change = typing.cast("Change", plain_choice(change))
-        if candidate not in self.candidates:
+        chosen = one_of(candidate, self.candidates)
+        if chosen is None:
             raise UnknownCandidateError(
-                f"candidate {candidate!r} is not one of this comparison's: "
+                f"candidate {show(candidate)} is not one of this comparison's: "
                 f"{', '.join(map(repr, self.candidates))}."
             )
-        if change not in _CHANGES:
+        changed = one_of(change, _CHANGES)
+        if changed is None:
             raise RatekitTypeError(
-                f"change {change!r} is not one of {', '.join(map(repr, _CHANGES))}."
+                f"change {show(change)} is not one of {', '.join(map(repr, _CHANGES))}."
             )
+        candidate, change = chosen, typing.cast("Change", changed)
         found = {r.account for r in self.rows if r.candidate == candidate and r.change == change}
         return tuple(sorted(found))
 

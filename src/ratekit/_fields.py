@@ -17,7 +17,7 @@ from ._decimals import to_decimal, to_quantity
 from ._descriptions import _attributes, decode_value, encode_value, plain_str
 from ._instants import MAX_US, MIN_US, check_us, from_us
 from ._shown import show
-from ._text import check_text
+from ._text import check_text, name_text
 from .errors import BadQuantityError, BadRecordError, RatekitError, RatekitTypeError
 from .records import Event, EventKind
 from .spans import Span
@@ -37,9 +37,7 @@ def _row_quantity(value: object) -> Decimal:
 
 def _text(what: str) -> Callable[[object], str]:
     def convert(value: object) -> str:
-        if not isinstance(value, str) or not value:
-            raise RatekitTypeError(f"{what} must be a non-empty string, not {show(value)}.")
-        return check_text(plain_str(value), what)
+        return name_text(value, what)
 
     return convert
 

@@ -22,7 +22,7 @@ from ._descriptions import _attributes, _FrozenDict
 from ._instants import format_us, from_us
 from ._record_fields import _instant, _name, _record_id
 from ._shown import show
-from ._text import plain_choice
+from ._text import one_of
 from .errors import BadRecordError, RatekitTypeError
 
 __all__ = ["Inventory"]
@@ -172,16 +172,25 @@ class Inventory:
     ) -> None:
         record_id = _record_id(id, "inventory")
         label = "inventory" if record_id is None else f"inventory {record_id!r}"
-        close = typing.cast(Literal["snapshot", "last_seen"], plain_choice(close))
-        if close not in ("snapshot", "last_seen"):
-            raise BadRecordError(f"{label} close {close!r} is not one of 'snapshot', 'last_seen'.")
+        chosen = one_of(close, ("snapshot", "last_seen"))
+        if chosen is None:
+            raise BadRecordError(
+                f"{label} close {show(close)} is not one of 'snapshot', 'last_seen'."
+            )
         at_us = _instant(at, label, "at")
         scoped = _scope.scope_accounts(accounts, label)
         selector = _scope.scope_where(where, label)
         listed = _inventory_resources(resources, label)
         if scoped is not None or selector:
             _scope.check_listed(listed, scoped, selector, label)
-        self.__attrs_init__(at_us, listed, close, record_id, scoped, selector)
+        self.__attrs_init__(
+            at_us,
+            listed,
+            typing.cast(Literal["snapshot", "last_seen"], chosen),
+            record_id,
+            scoped,
+            selector,
+        )
 
     @property
     def at(self) -> _dt.datetime:

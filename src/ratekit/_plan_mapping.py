@@ -346,7 +346,9 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
     if origin is frozenset:  # a set of attribute values (OneOf)
         if isinstance(data, str) or not isinstance(data, Sequence):
             return False, None
-        return True, frozenset(_one_of_item(x, f"{path}[{i}]") for i, x in enumerate(data))
+        # as a tuple: the field's door checks each value before a set hashes it (a
+        # signalling NaN cannot be hashed; the door refuses it as any NaN)
+        return True, tuple(_one_of_item(x, f"{path}[{i}]") for i, x in enumerate(data))
     if _is_mapping(option):
         if not isinstance(data, Mapping):
             return False, None

@@ -28,7 +28,7 @@ from ._policy_doors import (
     _refused,
 )
 from ._shown import show
-from ._text import plain_choice
+from ._text import one_of
 from .errors import BadQuantityError, RatekitTypeError
 from .records import (
     Sample,
@@ -384,9 +384,9 @@ Integral = tuple[Decimal, Decimal, int, int]
 
 
 def _over(value: object) -> Literal["known", "period"]:
-    value = plain_choice(value)  # a str subclass compares as the text it holds
-    if isinstance(value, str) and value in ("known", "period"):  # no object's own __eq__
-        return typing.cast(Literal["known", "period"], value)
+    chosen = one_of(value, ("known", "period"))  # as text: no object's own __eq__
+    if chosen is not None:
+        return typing.cast(Literal["known", "period"], chosen)
     raise RatekitTypeError(
         f"TimeWeightedMean over must be 'known' (the mean over the time a level is known) "
         f"or 'period' (the mean over the whole piece, no level counting as 0), not {show(value)}."

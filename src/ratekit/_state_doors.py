@@ -14,7 +14,7 @@ from typing import Final
 
 from ._decimals import to_decimal
 from ._fields import _bad, _decode_mapping, _state_description
-from ._text import plain_choice
+from ._text import one_of
 
 __all__ = ["Listings", "Pending", "decoded_listings", "listings_door", "pending_door"]
 
@@ -46,8 +46,8 @@ def listings_door(value: object) -> Listings | None:
         if not (isinstance(entry, tuple | list) and len(entry) == 3):
             raise _bad("listings", value, accepted)
         record_id, listed, close = entry
-        close = plain_choice(close)  # kept as the text it holds, written back as it is
-        if (record_id is not None and not isinstance(record_id, str)) or close not in _CLOSES:
+        close = one_of(close, _CLOSES)  # kept as the text it holds, written back as it is
+        if (record_id is not None and not isinstance(record_id, str)) or close is None:
             raise _bad("listings", value, accepted)
         attributes = None if listed is None else _state_description(listed)
         out.append((record_id, attributes, close))

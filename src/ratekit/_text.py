@@ -15,9 +15,12 @@ one UTF-8 encoding otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from ._shown import show
 from .errors import RatekitTypeError
 
-__all__ = ["check_text", "is_text", "not_text", "plain_choice"]
+__all__ = ["check_text", "is_text", "name_text", "not_text", "one_of", "plain_choice"]
 
 
 def is_text(value: str) -> bool:
@@ -86,3 +89,53 @@ def plain_choice(value: object) -> object:
     if isinstance(value, str) and type(value) is not str:
         return str.__str__(value)
     return value
+
+
+def one_of(value: object, choices: Collection[str]) -> str | None:
+    """``value`` as the plain ``str`` it holds when that text is one of ``choices``, else ``None``.
+
+    The one test of the doors that take a name among fixed choices (a close mode, a
+    conflicts policy, a late policy, a candidate): only ``str``'s own methods are asked,
+    so an ``int`` subclass whose ``__eq__`` raises, pandas' ``NA`` (whose truth value
+    raises) or a ``str`` subclass whose ``__eq__`` says otherwise is compared as what it
+    holds, never by its own code. O(1) for a set, O(len(choices)) for a tuple.
+
+    Examples:
+        >>> class Always(str):
+        ...     def __eq__(self, other): return True
+        ...     __hash__ = str.__hash__
+        >>> one_of(Always("bogus"), ("snapshot", "last_seen")), one_of(5, ("snapshot",))
+        (None, None)
+        >>> type(one_of(Always("snapshot"), ("snapshot", "last_seen")))
+        <class 'str'>
+    """
+    if not isinstance(value, str):
+        return None
+    text = str.__str__(value)
+    return text if text in choices else None
+
+
+def name_text(value: object, what: str) -> str:
+    """``value`` as the plain ``str`` it holds, when it is a non-empty valid text; else refused.
+
+    The door of a name (an id, an account, a label): a ``str`` subclass (a numpy string,
+    a ``StrEnum`` member) is kept as the text it holds, so that the values built from it
+    later (a line, a row, a snapshot) hold the plain string their own doors accept, and
+    its own ``__eq__`` or ``__hash__`` is never asked. Anything else, or ``""``, raises
+    [`RatekitTypeError`][ratekit.RatekitTypeError] naming ``what``. O(len(value)).
+
+    ```pycon
+    >>> class Name(str):
+    ...     pass
+    >>> type(name_text(Name("acme"), "Credit account"))
+    <class 'str'>
+    >>> name_text(5, "Credit account")
+    Traceback (most recent call last):
+    ...
+    ratekit.RatekitTypeError: Credit account must be a non-empty string, not 5.
+
+    ```
+    """
+    if not isinstance(value, str) or not str.__len__(value):
+        raise RatekitTypeError(f"{what} must be a non-empty string, not {show(value)}.")
+    return check_text(str.__str__(value), what)

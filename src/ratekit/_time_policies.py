@@ -14,6 +14,7 @@ from typing import Final
 
 import attrs
 
+from ._caller_objects import read_items
 from ._decimals import CONTEXT, ONE, plain_text, to_decimal
 from ._descriptions import (
     MAX_DIGITS,
@@ -35,19 +36,27 @@ def _condition(when: object) -> Callable[[Description], bool] | None:
     if when is None:
         return None
     if isinstance(when, Mapping):
-        for key in when:
+        # read once (a caller's mapping runs its own code); a name given as a str
+        # subclass is the text it holds, its own __eq__ and __hash__ left out
+        items = [
+            (str.__str__(key) if isinstance(key, str) else key, value)
+            for key, value in read_items(
+                when,
+                "a condition",
+                f"mapping ({type(when).__name__})",
+                "a dict of attribute values such as {'state': 'STARTED'}",
+            )
+        ]
+        for key, value in items:
             if not isinstance(key, str):
                 raise RatekitTypeError(
                     f"a condition's attribute names must be strings, not {show(key)}."
                 )
             checked_path(key, "a condition's attribute")
-        for key, value in when.items():
             _plain_expected(key, value)
         # The expected values pass the attributes' door: a float is the Decimal of its
         # shortest repr (0.1 matches Decimal('0.1')), lists and mappings are frozen.
-        expected = tuple(
-            (key, _attribute_value(value, "condition", key)) for key, value in when.items()
-        )
+        expected = tuple((key, _attribute_value(value, "condition", key)) for key, value in items)
         return _Matches(expected)
     if callable(when):
         return typing.cast(Callable[[Description], bool], when)
@@ -277,6 +286,19 @@ def _level_unit(unit: object, level: object) -> Unit | None:
     )
 
 
+def _plain_level(level: object) -> object:
+    """A level named by a ``str`` subclass (alone or in a tuple) as the text it holds.
+
+    The name is looked up in descriptions, which hold plain strings: a subclass's own
+    ``__eq__`` or ``__hash__`` is never asked. Anything else is kept for `_level()` to judge.
+    """
+    if isinstance(level, str):
+        return str.__str__(level)
+    if type(level) is tuple:
+        return tuple(str.__str__(name) if isinstance(name, str) else name for name in level)
+    return level
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class Continuous:
@@ -318,7 +340,9 @@ class Continuous:
         Unit('MB*count')
     """
 
-    level_of: str | tuple[str, ...] | Callable[[Description], object] = attrs.field(alias="level")
+    level_of: str | tuple[str, ...] | Callable[[Description], object] = attrs.field(
+        alias="level", converter=_plain_level
+    )
     when: Condition | None = attrs.field(default=None, converter=_frozen_condition)
     unit: str | tuple[str, ...] | None = attrs.field(default=None, kw_only=True)
     _unit: Unit | None = attrs.field(

@@ -45,7 +45,7 @@ from ._caller_objects import read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal, to_int
 from ._instants import MAX_US, format_us, from_us, to_us
 from ._shown import show
-from ._text import check_text
+from ._text import name_text
 from .currencies import currency_code
 from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
 from .render import plain
@@ -89,9 +89,7 @@ def _expires(value: object) -> _dt.datetime | None:
 
 
 def _text(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise RatekitTypeError(f"Credit {what} must be a non-empty string, not {show(value)}.")
-    return check_text(value, f"Credit {what}")
+    return name_text(value, f"Credit {what}")
 
 
 def _id(value: object) -> str:

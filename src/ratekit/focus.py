@@ -71,6 +71,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from ._allocation import allocate, spread
+from ._caller_objects import read_items
 from ._codec import items_of, show
 from ._decimals import CONTEXT, ZERO, in_context, tidy
 from ._focus_columns import (
@@ -98,16 +99,19 @@ def _is_correction(charge: Charge) -> bool:
     return charge.kind in ("correction", "reversal") or bool(getattr(charge, "corrects", None))
 
 
-def _check_name(argument: str, column: str, value: object) -> None:
-    """A row's name given to `focus_rows`: None (the provider's) or non-empty valid text."""
+def _check_name(argument: str, column: str, value: object) -> str | None:
+    """A row's name given to `focus_rows`: None (the provider's) or non-empty valid text.
+
+    Returned as the plain ``str`` it holds (a subclass's own methods left out).
+    """
     if value is None:
-        return
+        return None
     if not isinstance(value, str) or not value:
         raise RatekitTypeError(
             f"focus_rows {argument} is the {column} of every row: a non-empty string such "
             f"as 'Example Cloud', or None for the provider, not {show(value)}."
         )
-    check_text(value, f"focus_rows {argument}")
+    return check_text(str.__str__(value), f"focus_rows {argument}")
 
 
 #: What each mapping argument of `focus_rows` holds, as its refusal shows it.
@@ -118,21 +122,34 @@ _EXAMPLES: Final = {
 }
 
 
-def _check_mapping(argument: str, mapping: object) -> None:
+def _check_mapping(argument: str, mapping: object) -> dict[str, str]:
     """A mapping given to `focus_rows`: None, or names to valid text (a name non-empty).
 
     FOCUS columns hold no empty strings (null handling), and ServiceName and
     BillingAccountName are never null, so an empty name is refused as an empty provider
-    is; a service category is checked against FOCUS's list after.
+    is; a service category is checked against FOCUS's list after. The caller's mapping
+    is read once (its own code may raise: refused, naming it); returned as a dict of
+    plain strings (a ``str`` subclass's own ``__eq__`` and ``__hash__`` left out).
     """
     if mapping is None:
-        return
-    if not isinstance(mapping, Mapping) or not all(isinstance(v, str) for v in mapping.values()):
+        return {}
+    items = (
+        read_items(
+            mapping,
+            f"focus_rows {argument}",
+            f"mapping ({type(mapping).__name__})",
+            f"a dict such as {_EXAMPLES[argument]}",
+        )
+        if isinstance(mapping, Mapping)
+        else None
+    )
+    if items is None or not all(isinstance(text, str) for _, text in items):
         raise RatekitTypeError(
             f"focus_rows {argument} maps names to strings, e.g. {_EXAMPLES[argument]}, "
             f"not {show(mapping)}."
         )
-    for key, text in mapping.items():
+    plain: dict[str, str] = {}
+    for key, text in items:
         if not isinstance(key, str):  # it would match no account, meter, fee or credit
             raise RatekitTypeError(
                 f"focus_rows {argument} key {show(key)} is {type(key).__name__}, not a name: "
@@ -146,7 +163,9 @@ def _check_mapping(argument: str, mapping: object) -> None:
                 "FOCUS requires and never holds an empty string: give a non-empty name, or "
                 "leave the key out for the default."
             )
-        check_text(text, f"focus_rows {argument} value of {show(key)}")
+        name = str.__str__(key)
+        plain[name] = check_text(str.__str__(text), f"focus_rows {argument} value of {show(name)}")
+    return plain
 
 
 @in_context
@@ -199,17 +218,12 @@ def focus_rows(
             f"focus_rows provider is the ProviderName FOCUS requires on every row: a "
             f"non-empty string such as 'Example Cloud', not {show(provider)}."
         )
-    check_text(provider, "focus_rows provider")
-    _check_name("publisher", "PublisherName", publisher)
-    _check_name("invoice_issuer", "InvoiceIssuerName", invoice_issuer)
-    for argument, mapping in (
-        ("service_names", service_names),
-        ("service_categories", service_categories),
-        ("account_names", account_names),
-    ):
-        _check_mapping(argument, mapping)
-    names = dict(service_names or {})
-    categories = dict(service_categories or {})
+    provider = check_text(str.__str__(provider), "focus_rows provider")
+    publisher = _check_name("publisher", "PublisherName", publisher)
+    invoice_issuer = _check_name("invoice_issuer", "InvoiceIssuerName", invoice_issuer)
+    names = _check_mapping("service_names", service_names)
+    categories = _check_mapping("service_categories", service_categories)
+    accounts = _check_mapping("account_names", account_names)
     for key, category in categories.items():
         if category not in SERVICE_CATEGORIES:
             known = ", ".join(repr(c) for c in sorted(SERVICE_CATEGORIES))
@@ -245,7 +259,7 @@ def focus_rows(
         "issuer": invoice_issuer or provider,
         "names": names,
         "categories": categories,
-        "accounts": account_names or {},
+        "accounts": accounts,
     }
     if not invoices:
         return [_row(charge, priced=_unit_price(charge), **context) for charge in items]

@@ -72,7 +72,7 @@ from ._meter_kinds import accepted_kinds as accepted_kinds  # noqa: PLC0414 - re
 from ._metering_cycle import checked as _checked_cycle
 from ._shown import show
 from ._state_doors import Pending
-from ._text import plain_choice
+from ._text import one_of
 from ._window import _SPAN_KEY, CycleLike, _Window
 from .errors import RatekitTypeError
 from .policies import Meter, Report, meters_of
@@ -182,13 +182,13 @@ def meter(
         >>> [(str(row.cycle.start.date()), row.quantity) for row in usage.rows]  # 1024 MB x 2 h, 1024 MB x 1 h
         [('2026-03-31', Decimal('2048')), ('2026-04-01', Decimal('1024'))]
     """
-    conflicts = typing.cast(typing.Literal["raise", "anomaly"], plain_choice(conflicts))
-    if conflicts not in ("raise", "anomaly"):
+    chosen = one_of(conflicts, ("raise", "anomaly"))
+    if chosen is None:
         raise RatekitTypeError(
             f"meter() conflicts must be 'raise' or 'anomaly', not {show(conflicts)}."
         )
     engine = _Engine(records, meters, span, cycle, as_of, cuts, state)
-    engine.conflicts = conflicts
+    engine.conflicts = typing.cast(typing.Literal["raise", "anomaly"], chosen)
     return engine.run()
 
 

@@ -75,7 +75,7 @@ from ._rater_engine import RowCharges
 from ._rater_position import positioned
 from ._rater_turn import Turn, one_at_a_time
 from ._shown import show
-from ._text import plain_choice
+from ._text import one_of
 from .assignments import Assignment
 from .errors import (
     RatekitError,
@@ -220,11 +220,11 @@ class Rater:
             raise RatekitTypeError(
                 f"Rater horizon must be a timedelta of zero or more, not {show(horizon)}."
             )
-        late = typing.cast(LatePolicy, plain_choice(late))
-        if not isinstance(late, str) or late not in ("correct", "report"):
+        chosen = one_of(late, ("correct", "report"))
+        if chosen is None:
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {show(late)}.")
         self._horizon_us = horizon // _dt.timedelta(microseconds=1)
-        self._late: LatePolicy = late
+        self._late = typing.cast(LatePolicy, chosen)
         self._tz = _rater_tz.door(tz)  # the invoices name their cycle there (None: UTC)
         start_us = to_us(start, "Rater start")
         base = _engine_doors.first_cycle(self._engine, start_us)

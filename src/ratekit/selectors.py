@@ -399,6 +399,8 @@ def _where(
         f"mapping ({type(value).__name__})",
         "a dict of attribute to value such as {'flavor': 'm1.large'}",
     )
+    # a key given as a str subclass is the text it holds (its own methods left out)
+    items = [(str.__str__(key) if isinstance(key, str) else key, item) for key, item in items]
     for key, item in items:
         if not isinstance(key, str) or not key:
             raise RatekitTypeError(

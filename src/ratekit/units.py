@@ -404,10 +404,14 @@ def convert(
     value = to_decimal(quantity, "quantity")
     source = from_unit if isinstance(from_unit, Unit) else Unit(from_unit)
     target = to_unit if isinstance(to_unit, Unit) else Unit(to_unit)
+    # named as given (a str subclass by the text it holds: its own methods left out)
+    given = tuple(
+        str(unit) if isinstance(unit, Unit) else str.__str__(unit) for unit in (from_unit, to_unit)
+    )
     if source.dimension != target.dimension:
-        raise UnitError(_mismatch(source, target, (str(from_unit), str(to_unit))))
+        raise UnitError(_mismatch(source, target, (given[0], given[1])))
     ratio = source.factor / target.factor
-    return _scale(value, ratio, f"{quantity!r} {from_unit} in {to_unit}")
+    return _scale(value, ratio, f"{show(quantity)} {given[0]} in {given[1]}")
 
 
 #: ratekit's context, also refusing results too small to represent (they would round to 0).
