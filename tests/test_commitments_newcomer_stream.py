@@ -144,21 +144,12 @@ def test_the_corrected_lines_billed_together_are_batchs_invoice() -> None:
     assert anew == batch
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the streaming page's recipe for a late correction in whole quanta, "
-        "rk.bill(line.charges), bills a commitment's correction as the whole "
-        "commitment (20.00), not the top-up the corrected invoice bills (6.97)"
-    ),
-)
-def test_a_commitment_correction_billed_alone_is_the_corrected_top_up() -> None:
-    # streaming.md, closing and lateness: "to say in whole quanta what a correction
-    # changes, bill its charges (rk.bill(line.charges) gives the line anew, rounded once
-    # as the closing invoice rounds it ...) and take the closing invoice's line from it."
-    # The corrected invoice's minimum line is 20.00 - 13.03 = 6.97 (see the test above),
-    # so the change is 6.97 - 6.99 = -0.02; the recipe gives 20.00 - 6.99 = +13.01.
-    rater, _ = first_of_march_closed()
+def test_a_commitment_correction_in_whole_quanta_is_billed_with_the_cycles_lines() -> None:
+    # streaming.md, closing and lateness: a commitment's line is what the cycle's other
+    # lines leave under it, so its correction's charges billed alone give the whole
+    # commitment (20.00); billed with the cycle's lines as they now stand, the top-up is
+    # 20.00 - 13.03 = 6.97, so it changed by 6.97 - 6.99 = -0.02.
+    rater, closing = first_of_march_closed()
     rater.feed([sample("2026-03-01T11:00:00Z", 1, "l1")])
     statement = rater.statement("2026-03-02T07:00:00Z")
     (correction,) = [
@@ -167,7 +158,12 @@ def test_a_commitment_correction_billed_alone_is_the_corrected_top_up() -> None:
         if line.late and line.kind == "minimum" and line.role == "correction"
     ]
     (alone,) = rk.bill(correction.charges)
-    assert [line.amount for line in alone.lines] == [Decimal("6.97")]
+    assert [line.amount for line in alone.lines] == [Decimal("20.00")]
+    (closed,) = closing.invoices
+    (anew,) = rk.bill(latest_charges([*closing.lines, *statement.lines], correction.cycle))
+    (before,) = [line.amount for line in closed.lines if line.kind == "minimum"]
+    (after,) = [line.amount for line in anew.lines if line.kind == "minimum"]
+    assert (before, after, after - before) == (Decimal("6.99"), Decimal("6.97"), Decimal("-0.02"))
 
 
 def test_statements_do_not_depend_on_the_callers_decimal_context() -> None:
