@@ -233,7 +233,7 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
                         f"not {type(key).__name__}: {show(key)}."
                     )
                 name = check_text(plain_str(key), f"{label} attribute {path!r} key")
-                data[_intern(name)] = _attribute_value(item, label, f"{path}.{key}", depth + 1)
+                data[_intern(name)] = _attribute_value(item, label, f"{path}.{name}", depth + 1)
             return _FrozenDict(data)
         if isinstance(value, _FrozenList):
             return value
@@ -310,7 +310,7 @@ def _attributes(value: object, label: str) -> _FrozenDict:
                 f"{label} attribute names must be strings, not {type(key).__name__}: {show(key)}."
             )
         name = check_text(plain_str(key), f"{label} attribute name")
-        data[_intern(name)] = _attribute_value(item, label, key)
+        data[_intern(name)] = _attribute_value(item, label, name)
     return _FrozenDict(data)
 
 

@@ -244,7 +244,7 @@ def currency_code(value: object, what: str) -> str:
         ratekit.BadPriceError: plan 'p' currency 'eur' is not a currency code; write it as three capital letters, such as 'EUR'.
     """
     if _is_code(value):
-        return value
+        return str.__str__(value)  # the text a str subclass holds, its own methods left out
     # The value in capitals when that is a code ('eur', ' chf'), else a code that is one.
     upper = str.upper(str.strip(value)) if isinstance(value, str) else None
     hint = upper if _is_code(upper) else "EUR"
