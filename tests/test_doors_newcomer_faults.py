@@ -210,3 +210,53 @@ def test_inventory_close_refusal_of_a_huge_string_is_short() -> None:
     with pytest.raises(rk.BadRecordError) as inventory_error:
         rk.Inventory(AT, [], close=huge)
     assert len(str(inventory_error.value)) < 1_000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rk.rate refuses a list item that is no record without its index ('metering takes "
+    "Event, Sample and Inventory records, not int: 5.'), where Rater.feed names "
+    "'records[2] of the batch' and rate names 'records[1]' for a sample of an unknown meter",
+)
+def test_rate_names_the_position_of_an_item_that_is_no_record() -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"))])
+    records: list[object] = [*_one_hour(), 5]
+    with pytest.raises(rk.RatekitTypeError, match=r"records\[2\]"):
+        rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z").feed(records)  # type: ignore[arg-type]
+    with pytest.raises(rk.RatekitTypeError, match=r"records\[2\]"):
+        rk.rate(records, plan, span=MARCH, meters=[VM_HOURS])  # type: ignore[arg-type]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rk.meter refuses a list item that is no record without its index, where it names "
+    "'records[1]' for a sample of an unknown meter",
+)
+def test_meter_names_the_position_of_an_item_that_is_no_record() -> None:
+    unknown = [_one_hour()[0], rk.Sample("acme", "x", "cpu", AT, 1, id="c1")]
+    with pytest.raises(rk.UnknownMeterError, match=r"^records\[1\]: sample 'c1'"):
+        rk.meter(unknown, [VM_HOURS], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    with pytest.raises(rk.RatekitTypeError, match=r"records\[2\]"):
+        rk.meter([*_one_hour(), None], [VM_HOURS], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)  # type: ignore[list-item]
+
+
+FIRST_US = -62135596800000000  # 0001-01-01T00:00:00Z
+LAST_US = 253402300799999999  # 9999-12-31T23:59:59.999999Z
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a cycle's boundaries_us and a window's within_us give nothing for a pair given end "
+    "first before checking its ints' range, so an int far outside it (2**80) is taken; "
+    "Timeline.items_us, which also gives nothing for such a pair, refuses it with a BadTimeError",
+)
+def test_the_microsecond_fast_paths_refuse_an_int_out_of_range_even_end_first() -> None:
+    timeline = rk.Timeline()
+    with pytest.raises(
+        rk.BadTimeError, match="start_us 253402300800000000 µs lies outside the instants"
+    ):
+        list(timeline.items_us(LAST_US + 1, 0))
+    with pytest.raises(rk.BadTimeError):
+        list(rk.cycles.daily(tz="UTC").boundaries_us(LAST_US + 1, 0))
+    with pytest.raises(rk.BadTimeError):
+        list(rk.windows.daily("08:00", "18:00", tz="UTC").within_us(0, FIRST_US - 1))
