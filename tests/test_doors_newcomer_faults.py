@@ -260,3 +260,23 @@ def test_the_microsecond_fast_paths_refuse_an_int_out_of_range_even_end_first() 
         list(rk.cycles.daily(tz="UTC").boundaries_us(LAST_US + 1, 0))
     with pytest.raises(rk.BadTimeError):
         list(rk.windows.daily("08:00", "18:00", tz="UTC").within_us(0, FIRST_US - 1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="plandata.load hashes a OneOf value before checking it: a Decimal sNaN in a selector "
+    "raises Python's TypeError ('Cannot hash a signaling NaN value'), where a NaN is a "
+    "BadDataError",
+)
+def test_plan_data_refuses_a_signalling_nan_in_a_selector() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHLY,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"), where={"f": rk.OneOf(["a"])})],
+    )
+    for value in (Decimal("NaN"), Decimal("sNaN")):
+        document = rk.plandata.dump(plan)
+        document["entries"][0]["where"]["f"]["values"] = [value]
+        with pytest.raises(rk.BadDataError, match="OneOf value must be a finite number"):
+            rk.plandata.load(document)
