@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 
 import numpy as np
@@ -970,3 +970,93 @@ def test_a_sample_kind_since_and_counter_are_checked() -> None:
     ):
         rk.Sample("a", "r", "m", AT, -1, kind="counter", id="s")
     assert rk.Sample("a", "r", "m", AT, Decimal("-0"), kind="counter").value == 0
+
+
+# --- Text read as something else, and iterables that fail midway ----------------------------
+
+
+@pytest.mark.parametrize("start", ["\uff12\uff12:00", "\u0662\u0662:00", "24:00", b"22:00"])
+def test_a_time_of_day_is_plain_ascii_digits(start: object) -> None:
+    with pytest.raises(rk.BadCalendarError) as error:
+        rk.windows.daily(start, "23:00", tz="UTC")  # type: ignore[arg-type]
+    assert str(error.value).startswith(f"daily window start {start!r} is not a time of day")
+    assert "in plain ASCII digits between '00:00' and '23:59:59'" in str(error.value)
+
+
+def test_a_tier_range_is_plain_ascii_digits() -> None:
+    assert rk.Graduated.from_ranges(
+        [(TouchyStr("1-5"), "1"), ("6+", "2")]
+    ) == rk.Graduated.from_ranges([("1-5", "1"), ("6+", "2")])
+    with pytest.raises(
+        rk.BadPriceError, match=r"ranges\[0\] range '\uff11-5' is not an inclusive integer range"
+    ):
+        rk.Graduated.from_ranges([("\uff11-5", "1"), ("6+", "2")])
+
+
+def _fails_after(first: object) -> Iterator[object]:
+    yield first
+    raise OSError("connection reset")
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (lambda: rk.Graduated(_fails_after(rk.Tier(5, "1"))), "tiers could not be read"),
+        (
+            lambda: rk.Graduated.from_ranges(_fails_after(("1-5", "1"))),
+            "Graduated.from_ranges ranges could not be read",
+        ),
+        (lambda: rk.OneOf(_fails_after("a")), "OneOf values could not be read"),
+        (
+            lambda: rk.Plan(
+                "p", "EUR", MONTHLY, _fails_after(rk.PriceEntry("a", "m", rk.PerUnit(1)))
+            ),
+            "Plan entries could not be read",
+        ),
+        (
+            lambda: rk.Inventory(AT, _fails_after(("a", "r"))),
+            "Inventory resources could not be read",
+        ),
+        (
+            lambda: rk.Inventory(AT, [], accounts=_fails_after("a")),
+            "inventory accounts could not be read",
+        ),
+        (lambda: rk.SpanSet.from_us(_fails_after((0, 1))), "SpanSet.from_us could not be read"),
+        (
+            lambda: rk.to_rows(_fails_after(rk.Event("a", "r", AT))),
+            "to_rows values could not be read",
+        ),
+        (
+            lambda: rk.RecordBatch.from_tuples(events=_fails_after(("a", "r", AT_US))),
+            "RecordBatch events[1] could not be read",
+        ),
+        (
+            lambda: rk.rate(
+                _fails_after(rk.Event("a", "r", AT)), MONTHLY_PLAN, span=MARCH, meters=[VM_HOURS]
+            ),
+            "rate records could not be read",
+        ),
+        (
+            lambda: rk.meter(
+                _fails_after(rk.Event("a", "r", AT)),
+                [VM_HOURS],
+                span=MARCH,
+                cycle=MONTHLY,
+                as_of=MARCH.end,
+            ),
+            "meter() records could not be read",
+        ),
+        (lambda: rk.bill(_fails_after(None)), "bill"),
+    ],
+)
+def test_an_iterable_that_raises_midway_is_refused_naming_it(
+    call: Callable[[], object], says: str
+) -> None:
+    with pytest.raises(rk.RatekitError) as error:
+        call()
+    assert says in str(error.value)
+    if "could not be read" in says:
+        assert "raised OSError: connection reset" in str(error.value)
+
+
+MONTHLY_PLAN = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"))])
