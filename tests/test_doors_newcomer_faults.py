@@ -213,12 +213,6 @@ def test_inventory_close_refusal_of_a_huge_string_is_short() -> None:
     assert len(str(inventory_error.value)) < 1_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rk.rate refuses a list item that is no record without its index ('metering takes "
-    "Event, Sample and Inventory records, not int: 5.'), where Rater.feed names "
-    "'records[2] of the batch' and rate names 'records[1]' for a sample of an unknown meter",
-)
 def test_rate_names_the_position_of_an_item_that_is_no_record() -> None:
     plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"))])
     records: list[object] = [*_one_hour(), 5]
@@ -228,11 +222,6 @@ def test_rate_names_the_position_of_an_item_that_is_no_record() -> None:
         rk.rate(records, plan, span=MARCH, meters=[VM_HOURS])  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rk.meter refuses a list item that is no record without its index, where it names "
-    "'records[1]' for a sample of an unknown meter",
-)
 def test_meter_names_the_position_of_an_item_that_is_no_record() -> None:
     unknown = [_one_hour()[0], rk.Sample("acme", "x", "cpu", AT, 1, id="c1")]
     with pytest.raises(rk.UnknownMeterError, match=r"^records\[1\]: sample 'c1'"):
@@ -245,12 +234,6 @@ FIRST_US = -62135596800000000  # 0001-01-01T00:00:00Z
 LAST_US = 253402300799999999  # 9999-12-31T23:59:59.999999Z
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cycle's boundaries_us and a window's within_us give nothing for a pair given end "
-    "first before checking its ints' range, so an int far outside it (2**80) is taken; "
-    "Timeline.items_us, which also gives nothing for such a pair, refuses it with a BadTimeError",
-)
 def test_the_microsecond_fast_paths_refuse_an_int_out_of_range_even_end_first() -> None:
     timeline = rk.Timeline()
     with pytest.raises(
@@ -263,12 +246,6 @@ def test_the_microsecond_fast_paths_refuse_an_int_out_of_range_even_end_first() 
         list(rk.windows.daily("08:00", "18:00", tz="UTC").within_us(0, FIRST_US - 1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plandata.load hashes a OneOf value before checking it: a Decimal sNaN in a selector "
-    "raises Python's TypeError ('Cannot hash a signaling NaN value'), where a NaN is a "
-    "BadDataError",
-)
 def test_plan_data_refuses_a_signalling_nan_in_a_selector() -> None:
     plan = rk.Plan(
         "p",
@@ -283,12 +260,6 @@ def test_plan_data_refuses_a_signalling_nan_in_a_selector() -> None:
             rk.plandata.load(document)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="restore cannot write a 5001-digit int of a snapshot to hash it, and says the "
-    "checksum does not match its content '(sha256 None)', a digest it never computed, "
-    "instead of naming the field holding the number, as it does once the snapshot is resealed",
-)
 def test_restore_names_a_huge_number_it_cannot_hash() -> None:
     plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1"))])
     rater = rk.Rater(plan, [VM_HOURS], start="2026-03-01T00:00:00Z")

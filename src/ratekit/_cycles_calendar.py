@@ -19,6 +19,7 @@ import attrs
 from ._calendar import (
     WEEKDAY_LABELS,
     BoundaryCache,
+    check_span_us,
     day_ordinal,
     exact_span_us,
     local_us,
@@ -60,7 +61,8 @@ class _Cached:
         cache = self._cache
         values = cache.values
         if not (cache.low <= start_us and end_us <= cache.high):
-            if end_us <= start_us:
+            if end_us <= start_us:  # nothing between, once both are instants
+                check_span_us(start_us, end_us, "boundaries_us")
                 return []
             values = self._cache.cover(start_us, end_us)
         return values[bisect.bisect_right(values, start_us) : bisect.bisect_left(values, end_us)]

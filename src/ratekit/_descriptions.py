@@ -191,6 +191,15 @@ def _number_value(value: Decimal, what: str) -> Decimal:
     return to_decimal(value, what)
 
 
+def _named(name: str) -> str:
+    """An attribute's name as a path the messages show: cut short past 80 characters. O(1)."""
+    return name if len(name) <= _NAMED else name[: _NAMED - 3] + "..."
+
+
+#: The longest attribute name a message's path shows whole.
+_NAMED: Final = 80
+
+
 def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind of value
     value: object, label: str, path: str, depth: int = 0
 ) -> object:
@@ -233,7 +242,9 @@ def _attribute_value(  # noqa: PLR0911, PLR0912 - one door, one branch per kind 
                         f"not {type(key).__name__}: {show(key)}."
                     )
                 name = check_text(plain_str(key), f"{label} attribute {path!r} key")
-                data[_intern(name)] = _attribute_value(item, label, f"{path}.{name}", depth + 1)
+                data[_intern(name)] = _attribute_value(
+                    item, label, f"{path}.{_named(name)}", depth + 1
+                )
             return _FrozenDict(data)
         if isinstance(value, _FrozenList):
             return value
@@ -310,7 +321,7 @@ def _attributes(value: object, label: str) -> _FrozenDict:
                 f"{label} attribute names must be strings, not {type(key).__name__}: {show(key)}."
             )
         name = check_text(plain_str(key), f"{label} attribute name")
-        data[_intern(name)] = _attribute_value(item, label, name)
+        data[_intern(name)] = _attribute_value(item, label, _named(name))
     return _FrozenDict(data)
 
 

@@ -63,12 +63,12 @@ def label(record: Event | Sample | Inventory) -> str:
     """How messages name a record: by id, or by what it is when it has none."""
     if isinstance(record, Inventory):
         where = format_us(record.at_us)
-        return f"inventory at {where}" if record.id is None else f"inventory {record.id!r}"
+        return f"inventory at {where}" if record.id is None else f"inventory {show(record.id)}"
     kind = "event" if isinstance(record, Event) else "sample"
     if record.id is not None:
-        return f"{kind} {record.id!r}"
-    what = record.kind if isinstance(record, Event) else f"{record.kind} of {record.meter!r}"
-    where = f"{record.resource!r} of {record.account!r}"
+        return f"{kind} {show(record.id)}"
+    what = record.kind if isinstance(record, Event) else f"{record.kind} of {show(record.meter)}"
+    where = f"{show(record.resource)} of {show(record.account)}"
     return f"{kind} ({what} of {where} at {format_us(record.at_us)}, no id)"
 
 
@@ -176,9 +176,9 @@ def _typed(
         records = read_once(records, "records", type(records).__name__, "a list of records")
     types = set(map(type, records))
     if not types <= _RECORD_TYPES:
-        record = next(r for r in records if type(r) not in _RECORD_TYPES)
+        index, record = next((i, r) for i, r in enumerate(records) if type(r) not in _RECORD_TYPES)
         raise RatekitTypeError(
-            "metering takes Event, Sample and Inventory records, "
+            f"records[{index}]: metering takes Event, Sample and Inventory records, "
             f"not {type(record).__name__}: {show(record)}.{unpack_hint(record)}"
         )
     return records, types
@@ -522,8 +522,8 @@ def _refuse(
     """Refuse a sample no meter given takes; ``where`` is its position in the input."""
     if sample.meter not in accepted:
         raise UnknownMeterError(
-            f"{where}{label(sample)} meter {sample.meter!r} is not one of the meters given: "
-            f"{', '.join(repr(name) for name in sorted(accepted)) or 'none'}; "
+            f"{where}{label(sample)} meter {show(sample.meter)} is not one of the meters given: "
+            f"{', '.join(map(show, sorted(accepted))) or 'none'}; "
             "declare a Meter with that name."
         )
     kinds = accepted[sample.meter]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import decimal
 import hashlib
 import json
+import sys
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
@@ -22,7 +23,7 @@ import attrs
 
 from ._caller_objects import plain_data
 from ._decimals import CONTEXT
-from ._shown import show
+from ._shown import int_digits, show
 from .errors import BadSnapshotError
 
 __all__ = [
@@ -222,8 +223,12 @@ def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
 _JSON_SCALARS: Final = frozenset((str, int, float, bool, type(None)))
 
 
-def _unlike_json(data: object) -> tuple[str, str | None] | None:
+def _unlike_json(data: object, *, ints: bool = False) -> tuple[str, str | None] | None:
     """What in ``data`` (plain, at most `MAX_DEPTH` deep) JSON does not hold, and where.
+
+    With ``ints``, an int too long for Python to write as text (more digits than
+    ``sys.get_int_max_str_digits()``) is such a value too: asked only once writing the
+    data failed, so that the walk costs nothing more for the usual snapshot.
 
     ``None`` when it holds only dicts with string keys, lists (or tuples) and JSON's
     scalars; else, for the first other value or key found, its type and value, and its
@@ -242,9 +247,12 @@ def _unlike_json(data: object) -> tuple[str, str | None] | None:
         ('a key of type int, 1', '')
         >>> _unlike_json(b"x")
         ("a value of type bytes, b'x'", None)
+        >>> _unlike_json({"a": [1, 10**5000]}, ints=True)
+        ('an integer of 5001 digits, more than JSON text can hold here (4300)', "['a'][1]")
     """
     stack: list[tuple[object, tuple[object, ...]]] = [(data, ())]
-    scalars = _JSON_SCALARS
+    scalars = _JSON_SCALARS - {int} if ints else _JSON_SCALARS
+    most = sys.get_int_max_str_digits()
     while stack:
         value, place = stack.pop()
         kind = type(value)
@@ -262,9 +270,30 @@ def _unlike_json(data: object) -> tuple[str, str | None] | None:
                 for index, item in enumerate(sequence)
                 if type(item) not in scalars
             ]
+        elif kind is int and ints:
+            digits = int_digits(typing.cast("int", value))
+            if most and digits > most:
+                written = f"more than JSON text can hold here ({most})"
+                return f"an integer of {digits} digits, {written}", _at(place) if place else None
         elif kind not in scalars:
             return f"a value of type {kind.__name__}, {show(value)}", _at(place) if place else None
     return None
+
+
+def _refuse_unlike_json(data: Mapping[str, object], *, ints: bool = False) -> None:
+    """Refuse the first value under ``data``'s keys that JSON does not hold (`_unlike_json`)."""
+    for key, value in data.items():
+        strange = _unlike_json(value, ints=ints)
+        if strange is not None:
+            what, place = strange
+            raise BadSnapshotError(
+                f"Rater snapshot {show(key)} "
+                + (f"is {what}" if place is None else f"holds {what}")
+                + (f" at {place}" if place else "")
+                + "; a snapshot holds only what "
+                "JSON does (objects with string keys, arrays, strings, numbers, true, "
+                "false and null): restore an unaltered copy."
+            )
 
 
 def _at(place: tuple[object, ...]) -> str:
@@ -313,18 +342,7 @@ def open_envelope(
                     f"Rater snapshot {show(key)} is nested more than {MAX_DEPTH} levels deep; "
                     "that is not what Rater.snapshot() writes: restore an unaltered copy."
                 )
-        for key, value in data.items():
-            strange = _unlike_json(value)
-            if strange is not None:
-                what, place = strange
-                raise BadSnapshotError(
-                    f"Rater snapshot {show(key)} "
-                    + (f"is {what}" if place is None else f"holds {what}")
-                    + (f" at {place}" if place else "")
-                    + "; a snapshot holds only what "
-                    "JSON does (objects with string keys, arrays, strings, numbers, true, "
-                    "false and null): restore an unaltered copy."
-                )
+        _refuse_unlike_json(data)
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise BadSnapshotError(
             f"Rater.restore needs what Rater.snapshot() returned (a dict with format "
@@ -353,9 +371,10 @@ def open_envelope(
     envelope = {key: value for key, value in data.items() if key != "checksum"}
     found = data.get("checksum")
     try:
-        expected: str | None = checksum(envelope)
-    except (TypeError, ValueError):  # not JSON data: a set, a tuple key, a huge int
-        expected = None
+        expected = checksum(envelope)
+    except (TypeError, ValueError):  # an int too long to write: the rest was checked above
+        _refuse_unlike_json(envelope, ints=True)
+        raise
     if found != expected:
         raise BadSnapshotError(
             f"Rater snapshot checksum {show(found)} does not match its content (sha256 "

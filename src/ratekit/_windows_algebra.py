@@ -14,6 +14,7 @@ from typing import Protocol
 import attrs
 
 from ._calendar import (
+    check_span_us,
     exact_span_us,
 )
 from ._caller_objects import has_method
@@ -246,7 +247,8 @@ class Complement(_Algebra, Window):
         """
         if not (type(start_us) is int and type(end_us) is int):
             start_us, end_us = exact_span_us(start_us, end_us, "within_us")
-        if end_us <= start_us:
+        if end_us <= start_us:  # nothing outside, once both are instants
+            check_span_us(start_us, end_us, "within_us")
             return []
         return _gaps(self.window.within_us(start_us, end_us), start_us, end_us)
 

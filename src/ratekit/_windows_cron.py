@@ -17,6 +17,7 @@ from ._calendar import (
     MAX_BOUNDARIES,
     MAX_CALENDAR_US,
     MIN_CALENDAR_US,
+    check_span_us,
     exact_span_us,
     local_us,
     outside_calendars,
@@ -433,7 +434,8 @@ class CronWindow(_Algebra, Window):
         """
         if type(start_us) is not int or type(end_us) is not int:
             start_us, end_us = exact_span_us(start_us, end_us, "within_us")
-        if end_us <= start_us:
+        if end_us <= start_us:  # nothing within, once both are instants
+            check_span_us(start_us, end_us, "within_us")
             return []
         covered_lo, covered_hi, values = self._cache
         if not (covered_lo <= start_us and end_us <= covered_hi and covered_lo < covered_hi):

@@ -14,6 +14,7 @@ import attrs
 from ._calendar import (
     WEEKDAY_LABELS,
     BoundaryCache,
+    check_span_us,
     day_ordinal,
     exact_span_us,
     local_us,
@@ -67,7 +68,8 @@ class _Recurring(_Algebra):
         cache = self._cache
         values = cache.values
         if not (cache.low <= start_us and end_us <= cache.high):
-            if end_us <= start_us:
+            if end_us <= start_us:  # nothing within, once both are instants
+                check_span_us(start_us, end_us, "within_us")
                 return []
             values = self._cache.cover(start_us, end_us)
         return _clip(values, start_us, end_us)

@@ -350,7 +350,8 @@ def _power(term: str, sign: int) -> str:
 
 def _mismatch(source: Unit, target: Unit, given: tuple[str, str] | None = None) -> str:
     """Why ``source`` does not convert to ``target``, naming them as ``given`` if known."""
-    source_text, target_text = given or (source.text, target.text)
+    # shown bounded: a unit given as a megabyte of text is named by its start
+    source_text, target_text = (show(text) for text in given or (source.text, target.text))
     unknown = (*source.unknown, *target.unknown)
     if unknown:
         name = unknown[0]
@@ -362,13 +363,13 @@ def _mismatch(source: Unit, target: Unit, given: tuple[str, str] | None = None) 
                 hint = f" (did you mean {known!r}?)"
                 break
         return (
-            f"Cannot convert {source_text!r} to {target_text!r}: {name!r} is not a unit "
+            f"Cannot convert {source_text} to {target_text}: {show(name)} is not a unit "
             f"ratekit knows{hint}, so it converts only to itself. The units ratekit knows are {_KNOWN_TEXT}; "
             f"{_GRAMMAR_TEXT}."
         )
     return (
-        f"Cannot convert {source_text!r} to {target_text!r}: {source_text!r} measures "
-        f"{source.kind} and {target_text!r} measures {target.kind}."
+        f"Cannot convert {source_text} to {target_text}: {source_text} measures "
+        f"{source.kind} and {target_text} measures {target.kind}."
     )
 
 
