@@ -194,3 +194,18 @@ def test_a_record_given_unpicklable_names_travels_as_plain_text(client):
         rate_by_account(db.from_sequence(records, npartitions=2), PLAN, span=MARCH, meters=METERS),
         one,
     )
+
+
+def test_a_plan_with_a_lambda_travels_by_cloudpickle(client):
+    # "(by cloudpickle, so a lambda travels)": a Satisfies selector holding a lambda.
+    small = rk.Satisfies(lambda flavor: flavor == "small", "is small")
+    plan = rk.Plan("lambda", "EUR", PLAN.cycle, [
+        rk.PriceEntry("small", "vm.hours", rk.PerUnit("0.020"), where={"flavor": small}),
+        rk.PriceEntry("large", "vm.hours", rk.PerUnit("0.080"), where={"flavor": "large"}),
+        rk.PriceEntry("egress", "egress", rk.Volume([rk.Tier(100, "0.10"), rk.Tier(None, "0.05")])),
+    ])  # fmt: skip
+    records = fleet(25, ACCOUNTS[:6])
+    one = rk.rate(records, plan, span=MARCH, meters=METERS)
+    bag = db.from_sequence(records, npartitions=3)
+    assert_same(rate_by_account(bag, plan, span=MARCH, meters=METERS), one)
+    assert_same_bills(bill_by_account(bag, plan, span=MARCH, meters=METERS), one)

@@ -424,3 +424,44 @@ def test_three_inventories_without_ids_at_one_instant_are_rated_in_any_order():
         got = rate_by_account(db.from_sequence(STARTS, npartitions=2), PLAN, span=MARCH, meters=METERS,
                               inventories=list(order))  # fmt: skip
         assert_same(got, one)
+
+
+def lost_disk():
+    raise ValueError("disk gone")
+
+
+def test_records_that_cannot_be_read_are_named_in_one_process():
+    # What the scale-out is held to: one process names a feed that raises while read.
+    def feed():
+        yield MIXED[0]
+        raise ValueError("disk gone")
+
+    with pytest.raises(rk.RatekitTypeError, match=r"^rate records could not be read: its generator raised ValueError: "
+                                                  r"disk gone; ") as raised:  # fmt: skip
+        rk.rate(feed(), PLAN, span=MARCH, meters=METERS)
+    assert isinstance(raised.value.__cause__, ValueError)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a bag partition that raises while read (the caller's loader) escapes rate_by_account and "
+    "bill_by_account as a bare ValueError, where rk.rate, rk.meter and Rater.feed raise RatekitTypeError "
+    "('records could not be read: its generator raised ValueError: ...', chained)",
+)
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_partition_that_raises_while_read_is_a_ratekit_error(function, shuffle):
+    bag = db.from_delayed([dask.delayed(list)(MIXED[:1]), dask.delayed(lost_disk)()])
+    with pytest.raises(
+        rk.RatekitError, match=rf"^{function.__name__} .*ValueError: disk gone"
+    ) as raised:
+        function(bag, PLAN, span=MARCH, meters=METERS, shuffle=shuffle)
+    assert isinstance(raised.value.__cause__, ValueError)
+
+
+def test_a_record_batch_tells_its_size_to_dask():
+    # "a part of 250,000 samples: 64 MB, not 48 B": a batch weighs what its records hold.
+    sizeof = pytest.importorskip("dask.sizeof").sizeof
+    samples = [("acme", f"vm-{i % 50}", "egress", START_US + i, i) for i in range(20_000)]
+    batch = rk.RecordBatch.from_tuples(samples=samples)
+    assert sizeof(batch) >= 100 * len(samples)
