@@ -379,10 +379,10 @@ def test_a_batch_inside_a_list_is_refused_saying_how_to_unpack_it() -> None:
     said = "takes Event, Sample and Inventory records, not RecordBatch: RecordBatch(1 event, 0 samples)."
     with pytest.raises(rk.RatekitTypeError) as raised:
         rk.rate([batch, event], PLAN, span=MARCH, meters=METERS)
-    assert str(raised.value) == f"metering {said}{UNPACK}"
+    assert str(raised.value) == f"records[0]: metering {said}{UNPACK}"
     with pytest.raises(rk.RatekitTypeError) as raised:
         rk.meter([batch], METERS, span=MARCH, cycle=rk.cycles.monthly(tz="UTC"), as_of=MARCH.end)
-    assert str(raised.value) == f"metering {said}{UNPACK}"
+    assert str(raised.value) == f"records[0]: metering {said}{UNPACK}"
     rater = rk.Rater(PLAN, meters=METERS, start=MARCH.start)
     with pytest.raises(rk.RatekitTypeError) as raised:
         rater.feed([batch])

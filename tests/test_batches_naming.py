@@ -236,7 +236,7 @@ def test_plain_tuples_given_as_records_are_told_the_lean_constructor() -> None:
     with pytest.raises(rk.RatekitTypeError) as rated:
         rk.rate([row], plan, span=march, meters=meters)
     assert str(rated.value) == (
-        f"metering takes Event, Sample and Inventory records, not {shown}.{hint}"
+        f"records[0]: metering takes Event, Sample and Inventory records, not {shown}.{hint}"
     )
     with pytest.raises(rk.RatekitTypeError) as metered:
         rk.meter([row], meters, span=march, cycle=plan.cycle, as_of=march.end)

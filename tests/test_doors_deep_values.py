@@ -74,7 +74,7 @@ def test_the_shown_value_is_the_one_shortener() -> None:
     with pytest.raises(rk.RatekitTypeError) as caught:
         rk.meter([BIG], [], span=MARCH, cycle=None, as_of=MARCH.end)  # type: ignore[list-item]
     assert str(caught.value) == (
-        f"metering takes Event, Sample and Inventory records, not dict: {show(BIG)}."
+        f"records[0]: metering takes Event, Sample and Inventory records, not dict: {show(BIG)}."
     )
     assert len(show(BIG)) == 80
 

@@ -273,7 +273,7 @@ def test_only_records_are_metered() -> None:
     with pytest.raises(rk.RatekitTypeError) as caught:
         run([("a", "vm")], RUNTIME)  # type: ignore[list-item]
     assert str(caught.value) == (
-        "metering takes Event, Sample and Inventory records, not tuple: ('a', 'vm'). A plain "
+        "records[0]: metering takes Event, Sample and Inventory records, not tuple: ('a', 'vm'). A plain "
         "tuple is no record: make records of tuples with rk.RecordBatch.from_tuples(events="
         "[...], samples=[...]) and give the batch where records go."
     )

@@ -349,5 +349,5 @@ def test_a_non_record_beside_a_carried_state_is_refused_in_words(bad: object) ->
         with pytest.raises(rk.RatekitTypeError) as raised:
             rk.meter([start, bad], meters, span=day2, cycle=None, as_of=day2.end, state=state)
         assert str(raised.value).startswith(
-            f"metering takes Event, Sample and Inventory records, not {type(bad).__name__}: "
+            f"records[1]: metering takes Event, Sample and Inventory records, not {type(bad).__name__}: "
         )

@@ -331,14 +331,16 @@ def test_anonymous_inventories_equal_for_a_part_are_applied_once_or_refused() ->
     between = rk.Inventory(at, {("acme", "acme/vm-1"): {"size": 2}, ("wayne", "wayne/vm-2"): {}})
     parts = [records[:1], records[1:]]
     assert_same(by_parts(parts, [first, second]), one(records, [first, second]))
-    # With a third between them, one process sets size 1, 2, then 1 again; acme's part
-    # would take the second for a replay of the first and end at size 2: refused.
+    # With a third between them, acme's part would take the second for a replay of the
+    # first: refused (the part's copies need not meet the order in which one process
+    # applies the listings of one instant).
     with pytest.raises(rk.BadRecordError) as error:
         by_parts(parts, [first, between, second])
     assert str(error.value) == (
         f"rate_by_account cannot give a part exactly the inventories {show(first)} and "
         f"{show(second)}: they have no id, so they are known by their content, and for its "
-        f"accounts they list the same, while {show(between)} comes between them; metered "
+        f"accounts ('acme') they list the same (they differ for 'wayne'), while "
+        f"{show(between)} comes between them; metered "
         "together, the second would be taken for a replay of the first. Give each "
         "inventory an id (it is then known by it), or rate them in one process with "
         "ratekit.rate."

@@ -364,11 +364,6 @@ def raise_key_error(element):
     raise KeyError("flavor")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="under Dask's 'processes' scheduler a build's error is not chained as the cause "
-    "(__cause__ is None); docs/performance.md: 'so does a build that raises (its error chained as the cause)'",
-)
 def test_a_build_error_is_chained_under_the_processes_scheduler():
     bag = db.from_sequence([("acme", 1)], npartitions=1)
     with (
@@ -414,9 +409,10 @@ def test_three_inventories_without_ids_give_one_process_one_result_in_any_order(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="rate_by_account refuses [x1, x2, x3] with BadRecordError (and 3 other orders of the same three "
-    "inventories) while it rates [x2, x1, x3] exactly: at one instant the order given cannot change one "
-    "process's result, and a part given the equal copies would differ only by a replay it can drop",
+    reason="a documented limit (docs/performance.md, the one case refused): id-less inventories "
+    "equal for a part with another between them are refused, though one process applies "
+    "listings of one instant in an order of its own (every order given rates alike) and "
+    "[x2, x1, x3] is rated exactly",
 )
 def test_three_inventories_without_ids_at_one_instant_are_rated_in_any_order():
     for order in itertools.permutations([X1, X2, X3]):
@@ -442,12 +438,6 @@ def test_records_that_cannot_be_read_are_named_in_one_process():
     assert isinstance(raised.value.__cause__, ValueError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a bag partition that raises while read (the caller's loader) escapes rate_by_account and "
-    "bill_by_account as a bare ValueError, where rk.rate, rk.meter and Rater.feed raise RatekitTypeError "
-    "('records could not be read: its generator raised ValueError: ...', chained)",
-)
 @pytest.mark.parametrize("shuffle", [True, False])
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_a_partition_that_raises_while_read_is_a_ratekit_error(function, shuffle):
@@ -467,11 +457,6 @@ def test_a_record_batch_tells_its_size_to_dask():
     assert sizeof(batch) >= 100 * len(samples)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the refusal says the inventories 'for its accounts ... list the same' without naming those accounts "
-    "('wayne'), and shows x1 (small) and x3 (large) cut so short that they seem to differ, x1 and x2 alike",
-)
 def test_the_refusal_of_idless_inventories_names_the_accounts_they_list_alike_for():
     with pytest.raises(rk.BadRecordError) as raised:
         rate_by_account(

@@ -31,7 +31,7 @@ from ._account_names import account_names
 from ._caller_objects import read_once
 from ._instants import to_us
 from ._inventory_scope import narrowed
-from ._shown import show
+from ._shown import show, some
 from .errors import BadRecordError, ConflictingRecordError, RatekitTypeError
 from .records import Anomaly, Inventory
 from .usage import UsageRow
@@ -217,11 +217,14 @@ def copies_for(
                 continue  # applied right after an equal one: nothing more to do
             first = seen.setdefault(copy, inventory)
             if first is not inventory:
+                elsewhere = listed_accounts([first, inventory]) - set(accounts)
                 raise BadRecordError(
                     f"{label} exactly the inventories {show(first)} "
                     f"and {show(inventory)}: they have no id, so they are known by their "
-                    f"content, and for its accounts they list the same, while "
-                    f"{show(last)} comes between them; metered together, the second would be "
+                    f"content, and for its accounts ({some(accounts)}) they list the same"
+                    + (f" (they differ for {some(elsewhere)})" if elsewhere else "")
+                    + f", while {show(last)} comes between them; "
+                    "metered together, the second would be "
                     "taken for a replay of the first. Give each inventory an id (it is then known by "
                     "it), or rate them in one process with ratekit.rate."
                 )

@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import pickle
 import typing
 
 __all__ = [
@@ -52,11 +53,31 @@ class RatekitError(Exception):
 
     Catch this to handle anything ratekit refuses; catch a subclass to handle one kind.
 
+    An error pickles with its cause: one raised in another process (a scale-out's
+    worker, Dask's ``"processes"`` scheduler) keeps in the caller's process the error it
+    was raised from (``__cause__``), which Python's own pickling of an exception drops.
+    A cause that does not pickle is left out.
+
     Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadQuantityError, rk.RatekitError)
         True
     """
+
+    def __reduce__(self) -> tuple[typing.Any, ...]:
+        cause = self.__cause__
+        if cause is not None:
+            try:
+                pickle.dumps(cause)
+            except Exception:  # any cause that will not travel is left out
+                cause = None
+        return (type(self), self.args, (self.__dict__ or None, cause))
+
+    def __setstate__(self, state: typing.Any) -> None:  # as __reduce__ gives it
+        attributes, cause = state
+        if attributes:
+            self.__dict__.update(attributes)
+        self.__cause__ = cause
 
 
 @typing.final

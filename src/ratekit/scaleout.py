@@ -504,8 +504,26 @@ def _results(parts_bag: Any, name: str) -> list[_Part]:
     Under an open ``distributed.Client`` (the scheduler Dask would use), each part is
     decoded as soon as it is done, while the others are still rated: the calling
     process's work overlaps the workers' instead of following them. Otherwise (Dask's
-    local scheduler, or another one chosen) the parts are computed, then decoded. A part's error comes back as itself; the parts not done are cancelled.
+    local scheduler, or another one chosen) the parts are computed, then decoded. A part's
+    error comes back as itself (a `RatekitError`); the parts not done are cancelled. Any
+    other error came from the bag's own tasks (the caller's loader that raised while a part
+    was read, a value Dask could not move): it is refused as a feed that raises while read
+    is, a [`RatekitTypeError`][ratekit.RatekitTypeError] naming it, chained as its cause.
     """
+    try:
+        return _computed(parts_bag, name)
+    except RatekitError:
+        raise
+    except Exception as error:  # the bag's own tasks: the caller's loader, Dask
+        raise RatekitTypeError(
+            f"{name} records could not be read: computing the bag raised {raised(error)} "
+            "(a task of the bag itself, before ratekit read its part: a loader that failed, "
+            "a value Dask could not move); nothing was rated: fix the bag and call again."
+        ) from error
+
+
+def _computed(parts_bag: Any, name: str) -> list[_Part]:
+    """`_results()`, the errors as the scheduler raised them."""
     distributed = sys.modules.get("distributed")  # imported by whoever opened the client
     client = None
     if distributed is not None and hasattr(parts_bag, "to_delayed"):
