@@ -1,0 +1,138 @@
+"""A record stamped far ahead of the watermark: it keeps no closed cycle.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A record fed before the watermark reaches
+its instant is metered at the statement that passes it; if it reaches back into earlier
+cycles (a delta over a span, a counter reading counting from an earlier one, an event
+whose ``seq`` orders it before earlier ones, a ``last_seen`` inventory), those cycles
+stay kept until then (`_rater_held.held()`). Only while it is stamped at most
+`MAX_AHEAD` past the watermark: one stamped further (a producer whose clock is years
+off) would keep every cycle from there until the watermark reaches it, and the state
+would grow with the days. It keeps none: the cycles close and compact as if it were
+not there. When the statement that passes its instant meters it, its part in the
+cycles compacted meanwhile is too late, as for a record fed after they were compacted:
+`lost()` says that part of a sample in a ``"too_late"`` anomaly, with its quantity,
+and it is not applied (the kept cycles are billed their part).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import typing
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Final
+
+from . import _rater_reach as _reach
+from ._anomalies import placed
+from ._decimals import CONTEXT, tidy
+from ._instants import format_us
+from ._lateness import reading
+from .records import Anomaly, Sample
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater, Record
+
+__all__ = ["MAX_AHEAD", "MAX_AHEAD_US", "lost", "near"]
+
+#: How far past the watermark a record not metered yet may be stamped and still keep the
+#: closed cycles it reaches back into (see the module's text).
+MAX_AHEAD: Final = _dt.timedelta(days=7)
+#: `MAX_AHEAD` in microseconds.
+MAX_AHEAD_US: Final = MAX_AHEAD // _dt.timedelta(microseconds=1)
+
+
+def near(rater: Rater) -> int:
+    """The last instant a record not metered yet may be stamped at and keep cycles. O(1)."""
+    return rater._as_of_us + MAX_AHEAD_US
+
+
+def lost(rater: Rater, known: Sequence[Record]) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of the samples of ``known`` (metered now) not said yet.
+
+    For each sample that reaches back before the kept cycles' start (a delta over a span,
+    a counter reading counting from the compacted state, `_reach.effect()`), its part
+    there, as the feed measures it (`_reach.not_applied()`), less what a ``"too_late"``
+    anomaly said of it already (at its feed, when it reached back before the kept cycles
+    of then). Nothing when that was all of it: a record that kept its cycles, or was fed
+    once they were compacted. O(s) anomalies said, plus metering each such sample.
+    """
+    base_us = rater._base_us
+    out: list[Anomaly] = []
+    said: list[Anomaly] | None = None
+    levels = rater._engine.levels
+    for record in known:
+        if type(record) is not Sample or record.meter in levels or record.kind == "gauge":
+            continue
+        if record.kind == "delta" and (record.since_us is None or record.since_us >= base_us):
+            continue
+        found = _judged(rater, record)
+        if found is None or found.quantity is None:
+            continue
+        if said is None:
+            said = [
+                a for a in (*rater._anomalies, *rater._anomalies_before) if a.kind == "too_late"
+            ]
+        before = _said_of(record, said)
+        quantity = tidy(CONTEXT.subtract(found.quantity, before))
+        if not quantity:
+            continue
+        meter = next(m for m in rater._engine.meters if m.name == record.meter)
+        ahead = "" if not before else f", less the {before} {meter.unit} said at its feed"
+        out.append(
+            placed(
+                "too_late",
+                f"{reading(record, record.at_us)} was stamped more than {_days()} ahead of "
+                "the watermark, so it kept none of the cycles it reaches back into: its "
+                f"part before {format_us(base_us)}{ahead}, {quantity} {meter.unit}, "
+                "belonged to cycles compacted before it was metered: not applied (the "
+                "rest is).",
+                () if record.id is None else (record.id,),
+                record.account,
+                record.resource,
+                record.at_us,
+                meter=record.meter,
+                quantity=quantity,
+            )
+        )
+    return out
+
+
+def _judged(rater: Rater, record: Sample) -> Anomaly | None:
+    """What the feed would say of ``record`` fed now: its part before the kept cycles.
+
+    Judged as at its feed (`_reach.effect()`), without itself among the kept records of
+    its resource, which the feed had not filed yet. O(k) plus metering it.
+    """
+    key = (record.account, record.resource)
+    mine = rater._by_key.get(key)
+    if mine is None:
+        return rater._reach.reaches_back(record, rater._base_us)
+    others = [r for r in mine if r is not record]
+    rater._by_key[key] = others
+    try:
+        return rater._reach.reaches_back(
+            record, rater._base_us, others, lambda s: _reach.not_applied(rater, s)
+        )
+    finally:
+        rater._by_key[key] = mine
+
+
+def _said_of(record: Sample, said: Iterable[Anomaly]) -> Decimal:
+    """What ``"too_late"`` anomalies of ``said`` gave of ``record``'s quantity. O(a)."""
+    ids = () if record.id is None else (record.id,)
+    total = Decimal(0)
+    for anomaly in said:
+        if (
+            anomaly.record_ids == ids
+            and anomaly.quantity is not None
+            and anomaly.meter == record.meter
+            and anomaly.at_us == record.at_us
+            and (anomaly.account, anomaly.resource) == (record.account, record.resource)
+        ):
+            total = CONTEXT.add(total, anomaly.quantity)
+    return tidy(total)
+
+
+def _days() -> str:
+    """`MAX_AHEAD` in words. O(1)."""
+    return f"{MAX_AHEAD.days} days"
