@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import typing
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -182,6 +183,33 @@ def test_an_event_ordered_before_earlier_ones_keeps_no_cycle() -> None:
     assert sizes[1] <= sizes[0]
 
 
+def test_an_event_ordered_before_events_the_state_no_longer_keeps_says_so() -> None:
+    # a START and a STOP of 2 hours each day from 1 to 20 March (seq 12 to 51), and a STOP
+    # stamped 30 March with seq 1, fed first: batch runs them all at its instant, for no
+    # time at all; the compacted state keeps the last 16 events (8 to 20 March)
+    first = [
+        rk.Event("a", "x", day(number, hour), kind=kind, id=f"{kind}{number}", seq=seq)
+        for number in range(1, 21)
+        for hour, kind, seq in ((1, "start", 10 + 2 * number), (3, "stop", 11 + 2 * number))
+    ]
+    far = rk.Event("a", "x", day(30), kind="stop", id="far", seq=1)
+    rater = rk.Rater(PLAN, METERS, start=day(1))
+    rater.feed([far])
+    total, said = Decimal(0), []
+    for number in range(2, 34):
+        rater.feed([r for r in first if day(number - 1) <= r.at < day(number)])
+        statement = rater.statement(day(number))
+        total += statement.total()
+        said += statement.anomalies
+    (lost,) = [a for a in said if a.kind == "too_late"]
+    assert lost.record_ids == ("far",)
+    assert "no anomaly names by how much" in lost.message
+    assert "stamped more than 7 days ahead of the watermark" in lost.message
+    # 40 hours billed, 16 named back (13 to 20 March, the events the state keeps); the
+    # 24 hours of 1 to 12 March, folded, are what the anomaly says it cannot name
+    assert (total, named(said), batch_total([*first, far], day(33))) == (40, -16, 0)
+
+
 def test_a_last_seen_inventory_keeps_no_cycle() -> None:
     first = [rk.Event("a", "x", day(1, 1), kind="start", id="on")]
     # it lists nothing: batch closes 'x' at its last sign of life, 1 March 01:00
@@ -220,28 +248,33 @@ def test_a_record_ahead_by_less_than_the_bound_keeps_its_cycles() -> None:
         ),
         max_size=12,
     ),
-    st.lists(st.integers(1, 3), min_size=1, max_size=30),
+    st.lists(st.tuples(st.integers(1, 3), st.booleans()), min_size=1, max_size=30),
 )
 def test_records_far_ahead_keep_the_state_flat_and_add_up_to_batch(
-    drawn: list[tuple[int, int, int, int, bool]], steps: list[int]
+    drawn: list[tuple[int, int, int, int, bool]], watermarks: list[tuple[int, bool]]
 ) -> None:
-    """Statements at random midnights: the kept cycles never start more than the bound
-    plus the open cycles and a step before the watermark; at the end, every record
-    metered, the lines plus the quantities named are batch's total."""
+    """Statements at random midnights: the kept cycles start where an oracle says (one
+    cycle before the watermark, unless a record not metered yet stamped at most the bound
+    past it reaches further back: a delta from its span's start, a counter reading from
+    the reading before it, or from the kept cycles' start when that one is compacted); at
+    the end, every record metered, the lines plus the quantities named are batch's
+    total; restored through JSON at random points, the rater says the same."""
     rater = rk.Rater(PLAN, METERS, start=day(1))
     records: list[Record] = []
     by_day: dict[int, list[Record]] = {}
+    previous: dict[str, rk.Sample] = {}  # a counter's second reading: its first
     for index, (fed, ahead, back, value, counter) in enumerate(drawn):
         at_day = fed + ahead
         if counter:
-            record: Record = rk.Sample(
+            first = rk.Sample(
                 "a", f"c{index}", "bytes", day(1 + fed, 1), 0, kind="counter", id=f"z{index}"
             )
-            by_day.setdefault(fed, []).append(record)
-            records.append(record)
-            record = rk.Sample(
+            by_day.setdefault(fed, []).append(first)
+            records.append(first)
+            record: Record = rk.Sample(
                 "a", f"c{index}", "bytes", day(2 + at_day), value, kind="counter", id=f"r{index}"
             )
+            previous[f"r{index}"] = first
         else:
             since = max(1, 2 + at_day - back)
             record = rk.Sample(
@@ -250,16 +283,33 @@ def test_records_far_ahead_keep_the_state_flat_and_add_up_to_batch(
         by_day.setdefault(fed, []).append(record)
         records.append(record)
     total, lost = Decimal(0), Decimal(0)
-    now = 1
-    for step in [*steps, 200]:
+    now, kept_from = 1, day(1)
+    fed_so_far: list[rk.Sample] = []
+    for step, restore in [*watermarks, (200, False)]:
+        if restore:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
         now += step
         for fed in sorted(f for f in by_day if f < now):
-            lost += named(rater.feed(by_day.pop(fed)).anomalies)
+            batch = by_day.pop(fed)
+            fed_so_far += typing.cast(list[rk.Sample], batch)
+            lost += named(rater.feed(batch).anomalies)
         statement = rater.statement(day(now))
         total += statement.total()
         lost += named(statement.anomalies)
-        base = dt.datetime.fromtimestamp(rater.snapshot()["body"]["base_us"] / 1e6, UTC)
-        if step < 200:  # the bound, the open and last closed cycles, and a step
-            assert day(now) - base <= rk.rater.MAX_AHEAD + dt.timedelta(days=2 + max(steps))
+        # the oracle: where compaction stops for the records not metered yet
+        reaches = [day(now - 1)]
+        for record in fed_so_far:
+            waiting = record.at > day(now) or (record.at == day(now) and record.since is None)
+            if not waiting or record.at - day(now) > rk.rater.MAX_AHEAD:
+                continue
+            if record.since is not None:
+                reaches.append(record.since)
+            elif record.id in previous:
+                before = previous[record.id].at
+                reaches.append(max(before, kept_from))
+        reach = min(reaches)
+        kept_from = max(kept_from, reach.replace(hour=0))
+        body = rater.snapshot()["body"]
+        assert dt.datetime.fromtimestamp(body["base_us"] / 1e6, UTC) == kept_from
     assert not by_day
     assert total + lost == batch_total(records, day(now))

@@ -11,7 +11,8 @@ would grow with the days. It keeps none: the cycles close and compact as if it w
 not there. When the statement that passes its instant meters it, its part in the
 cycles compacted meanwhile is too late, as for a record fed after they were compacted:
 `lost()` says that part of a sample in a ``"too_late"`` anomaly, with its quantity,
-and it is not applied (the kept cycles are billed their part).
+and it is not applied (the kept cycles are billed their part); of an event ordered by
+its ``seq`` before compacted events, it says what its feed would say then.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
 from ._instants import format_us
 from ._lateness import reading
-from .records import Anomaly, Sample
+from .records import Anomaly, Event, Sample
 
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
@@ -47,54 +48,105 @@ def near(rater: Rater) -> int:
 
 
 def lost(rater: Rater, known: Sequence[Record]) -> list[Anomaly]:
-    """The ``"too_late"`` anomalies of the samples of ``known`` (metered now) not said yet.
+    """The ``"too_late"`` anomalies of the records of ``known`` (metered now) not said yet.
 
     For each sample that reaches back before the kept cycles' start (a delta over a span,
     a counter reading counting from the compacted state, `_reach.effect()`), its part
     there, as the feed measures it (`_reach.not_applied()`), less what a ``"too_late"``
     anomaly said of it already (at its feed, when it reached back before the kept cycles
-    of then). Nothing when that was all of it: a record that kept its cycles, or was fed
-    once they were compacted. O(s) anomalies said, plus metering each such sample.
+    of then; a counter reading's is then left as its feed said it). For each event whose
+    ``seq`` orders it before compacted events, the anomaly its feed would give now, when
+    none was said. Nothing for a record that kept its cycles, or was fed once they were
+    compacted (its feed said it all); a ``last_seen`` inventory's closing back is said
+    by the statement (`_rater_accounts.closes_back()`). O(a) for the ``"too_late"``
+    anomalies kept, plus metering each such sample.
     """
-    base_us = rater._base_us
+    said = [a for a in (*rater._anomalies, *rater._anomalies_before) if a.kind == "too_late"]
     out: list[Anomaly] = []
-    said: list[Anomaly] | None = None
     levels = rater._engine.levels
+    base_us = rater._base_us
     for record in known:
+        if type(record) is Event:
+            if (
+                record.seq is not None
+                and rater._reach.seqs.get(_key(record), record.seq) > record.seq
+            ):
+                out += _event(rater, record, said)
+            continue
         if type(record) is not Sample or record.meter in levels or record.kind == "gauge":
             continue
         if record.kind == "delta" and (record.since_us is None or record.since_us >= base_us):
             continue
-        found = _judged(rater, record)
-        if found is None or found.quantity is None:
-            continue
-        if said is None:
-            said = [
-                a for a in (*rater._anomalies, *rater._anomalies_before) if a.kind == "too_late"
-            ]
-        before = _said_of(record, said)
-        quantity = tidy(CONTEXT.subtract(found.quantity, before))
-        if not quantity:
-            continue
-        meter = next(m for m in rater._engine.meters if m.name == record.meter)
-        ahead = "" if not before else f", less the {before} {meter.unit} said at its feed"
-        out.append(
-            placed(
-                "too_late",
-                f"{reading(record, record.at_us)} was stamped more than {_days()} ahead of "
-                "the watermark, so it kept none of the cycles it reaches back into: its "
-                f"part before {format_us(base_us)}{ahead}, {quantity} {meter.unit}, "
-                "belonged to cycles compacted before it was metered: not applied (the "
-                "rest is).",
-                () if record.id is None else (record.id,),
-                record.account,
-                record.resource,
-                record.at_us,
-                meter=record.meter,
-                quantity=quantity,
-            )
-        )
+        out += _sample(rater, record, said)
     return out
+
+
+def _key(record: Event | Sample) -> tuple[str, str]:
+    return (record.account, record.resource)
+
+
+def _sample(rater: Rater, record: Sample, said: list[Anomaly]) -> list[Anomaly]:
+    """``record``'s part before the kept cycles not said yet, in its anomaly (`lost()`). O(a)."""
+    found = _judged(rater, record)
+    if found is None or found.quantity is None:
+        return []
+    before = _said_of(record, said)
+    if before and record.kind == "counter":
+        # Its feed's part counted the kept readings after it too (see `_reach.not_applied`).
+        return []
+    quantity = tidy(CONTEXT.subtract(found.quantity, before))
+    if not quantity:
+        return []
+    meter = next(m for m in rater._engine.meters if m.name == record.meter)
+    ahead = "" if not before else f", less the {before} {meter.unit} said at its feed"
+    return [
+        placed(
+            "too_late",
+            f"{reading(record, record.at_us)} was stamped more than {_days()} ahead of "
+            "the watermark, so it kept none of the cycles it reaches back into: its "
+            f"part before {format_us(rater._base_us)}{ahead}, {quantity} {meter.unit}, "
+            "belonged to cycles compacted before it was metered: not applied (the "
+            "rest is).",
+            () if record.id is None else (record.id,),
+            record.account,
+            record.resource,
+            record.at_us,
+            meter=record.meter,
+            quantity=quantity,
+        )
+    ]
+
+
+def _event(rater: Rater, record: Event, said: list[Anomaly]) -> list[Anomaly]:
+    """The anomaly of an event its ``seq`` orders before compacted events, if not said. O(k).
+
+    As its feed would say it now (`_lateness.CounterIndex.event_reach()`): what it
+    changes in the compacted cycles is not applied, and the statement's ``"late"``
+    changes name it; or the state no longer keeps those events, and nothing can. Not
+    when a ``"too_late"`` anomaly named it already (its feed's, when it was ordered
+    before compacted events then too).
+    """
+    ids = () if record.id is None else (record.id,)
+    if any(
+        a.record_ids == ids and a.at_us == record.at_us and (a.account, a.resource) == _key(record)
+        for a in said
+    ):
+        return []
+    kept = [r for r in rater._by_key.get(_key(record), ()) if r is not record]
+    _, found = rater._reach.event_reach(record, kept, rater._base_us)
+    if found is None:
+        return []
+    return [
+        placed(
+            "too_late",
+            f"{found.message} It was stamped more than {_days()} ahead of the watermark, so it "
+            "kept none of the cycles it reaches back into.",
+            ids,
+            record.account,
+            record.resource,
+            record.at_us,
+        )
+    ]
 
 
 def _judged(rater: Rater, record: Sample) -> Anomaly | None:
