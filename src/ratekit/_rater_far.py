@@ -37,7 +37,7 @@ __all__ = ["MAX_AHEAD", "MAX_AHEAD_US", "lost", "near"]
 
 #: How far past the watermark a record not metered yet may be stamped and still keep the
 #: closed cycles it reaches back into (see the module's text).
-MAX_AHEAD: Final = _dt.timedelta(days=7)
+MAX_AHEAD: Final = _dt.timedelta(days=92)
 #: `MAX_AHEAD` in microseconds.
 MAX_AHEAD_US: Final = MAX_AHEAD // _dt.timedelta(microseconds=1)
 
@@ -79,6 +79,22 @@ def lost(rater: Rater, known: Sequence[Record]) -> list[Anomaly]:
             continue
         out += _sample(rater, record, said)
     return out
+
+
+def released(rater: Rater, sample: Sample) -> bool:
+    """Whether ``sample``, a delta over a span not metered yet, was let go by compaction.
+
+    Its span starts before the kept cycles, and no ``"too_late"`` anomaly said a part of
+    it: the cycles were compacted past its start while it was stamped too far ahead to
+    keep them. What of it they held is lost already (`lost()` says it when it is
+    metered): it keeps no cycle after them either, whatever the watermark now. O(a) for
+    the anomalies kept, only for such a delta.
+    """
+    since = sample.since_us
+    if since is None or since >= rater._base_us:
+        return False
+    said = (a for a in (*rater._anomalies, *rater._anomalies_before) if a.kind == "too_late")
+    return not _said_of(sample, said)
 
 
 def _key(record: Event | Sample) -> tuple[str, str]:

@@ -87,7 +87,7 @@ def held(rater: Rater, new_base: int) -> int:
             elif not before and meter_name in rater._reach.zero:
                 before = _stretch(by_key, key, at_us, listed())
             reach = min(reach, max(before, default=at_us))
-        elif record.since_us is not None:
+        elif record.since_us is not None and not _far.released(rater, record):
             reach = min(reach, record.since_us)
     reach = min([reach, *_stretches_reopened(rater, pending, by_key, listed)])
     cut = new_base

@@ -123,7 +123,7 @@ class Rater:
     rows of the kept cycles: O((n + k) log(n + k) + r) for r rows. So a counter read every 5 minutes, with a statement per poll, costs O(k) per statement for
     the k readings of its cycle so far, quadratic over the cycle (see the streaming page). It closes at most `MAX_CLOSING` cycles ([`BadTimeError`][ratekit.BadTimeError] beyond).
     A record fed ahead of the watermark keeps the closed cycles it reaches back into until it is
-    metered, unless stamped more than `MAX_AHEAD` (7 days) past the watermark: then they
+    metered, unless stamped more than `MAX_AHEAD` (92 days) past the watermark: then they
     compact as usual, and its part there is said too late when it is metered.
 
     Examples:
