@@ -8,8 +8,10 @@ stay kept until then (`_rater_held.held()`). Only while it is stamped at most
 `MAX_AHEAD` past the watermark: one stamped further (a producer whose clock is years
 off) would keep every cycle from there until the watermark reaches it, and the state
 would grow with the days. It keeps none: the cycles close and compact as if it were
-not there. When the statement that passes its instant meters it, its part in the
-cycles compacted meanwhile is too late, as for a record fed after they were compacted:
+not there (and a delta whose span's start they compacted past keeps none after that
+either, `released()`: that part is lost already). When the statement that passes its
+instant meters it, its part in the cycles compacted meanwhile is too late, as for a
+record fed after they were compacted:
 `lost()` says that part of a sample in a ``"too_late"`` anomaly, with its quantity,
 and it is not applied (the kept cycles are billed their part); of an event ordered by
 its ``seq`` before compacted events, it says what its feed would say then.
