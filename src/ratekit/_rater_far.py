@@ -63,7 +63,9 @@ def lost(rater: Rater, known: Sequence[Record]) -> list[Anomaly]:
     by the statement (`_rater_accounts.closes_back()`). O(a) for the ``"too_late"``
     anomalies kept, plus metering each such sample.
     """
-    said = [a for a in (*rater._anomalies, *rater._anomalies_before) if a.kind == "too_late"]
+    if not known:
+        return []
+    said = _Said(rater)
     out: list[Anomaly] = []
     levels = rater._engine.levels
     base_us = rater._base_us
@@ -81,6 +83,24 @@ def lost(rater: Rater, known: Sequence[Record]) -> list[Anomaly]:
             continue
         out += _sample(rater, record, said)
     return out
+
+
+class _Said:
+    """The ``"too_late"`` anomalies kept, listed on first use (most statements need none)."""
+
+    __slots__ = ("_listed", "_rater")
+
+    def __init__(self, rater: Rater) -> None:
+        self._rater = rater
+        self._listed: list[Anomaly] | None = None
+
+    def __iter__(self) -> typing.Iterator[Anomaly]:
+        if self._listed is None:
+            rater = self._rater
+            self._listed = [
+                a for a in (*rater._anomalies, *rater._anomalies_before) if a.kind == "too_late"
+            ]
+        return iter(self._listed)
 
 
 def released(rater: Rater, sample: Sample) -> bool:
@@ -103,7 +123,7 @@ def _key(record: Event | Sample) -> tuple[str, str]:
     return (record.account, record.resource)
 
 
-def _sample(rater: Rater, record: Sample, said: list[Anomaly]) -> list[Anomaly]:
+def _sample(rater: Rater, record: Sample, said: Iterable[Anomaly]) -> list[Anomaly]:
     """``record``'s part before the kept cycles not said yet, in its anomaly (`lost()`). O(a)."""
     found = _judged(rater, record)
     if found is None or found.quantity is None:
@@ -135,7 +155,7 @@ def _sample(rater: Rater, record: Sample, said: list[Anomaly]) -> list[Anomaly]:
     ]
 
 
-def _event(rater: Rater, record: Event, said: list[Anomaly]) -> list[Anomaly]:
+def _event(rater: Rater, record: Event, said: Iterable[Anomaly]) -> list[Anomaly]:
     """The anomaly of an event its ``seq`` orders before compacted events, if not said. O(k).
 
     As its feed would say it now (`_lateness.CounterIndex.event_reach()`): what it
