@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import ratekit as rk
+from _hostile import ClosedCursor, TouchyInt, TouchyStr
 
 AT = "2026-03-02T08:00:00Z"
 AT_US = 1772438400000000  # 2026-03-02T08:00:00Z: 20514 days and 8 hours after the epoch
@@ -29,55 +30,6 @@ MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 MONTHLY = rk.cycles.monthly(tz="UTC")
 VM_HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
 EGRESS = rk.Meter("egress", "GB", rk.Discrete())
-
-
-class TouchyInt(int):
-    """An int whose own comparisons raise: the doors take it by its value, never asking them."""
-
-    __hash__ = int.__hash__
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__eq__ was asked")
-
-    def __ne__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__ne__ was asked")
-
-    def __lt__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__lt__ was asked")
-
-    def __le__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__le__ was asked")
-
-    def __gt__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__gt__ was asked")
-
-    def __ge__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__ge__ was asked")
-
-
-class TouchyStr(str):
-    """A str whose own equality raises (its hash is str's)."""
-
-    __hash__ = str.__hash__
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("TouchyStr.__eq__ was asked")
-
-    def __ne__(self, other: object) -> bool:
-        raise RuntimeError("TouchyStr.__ne__ was asked")
-
-
-class ClosedCursor(Mapping[str, object]):
-    """A mapping whose reading raises, as a document store's closed cursor does."""
-
-    def __getitem__(self, key: str) -> object:
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        yield "flavor"
-
-    def __len__(self) -> int:
-        return 1
 
 
 class Growing(Mapping[str, object]):

@@ -13,62 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 
 import numpy as np
 import pytest
 
 import ratekit as rk
+from _hostile import ClosedCursor, SecretInt, TouchyInt, TouchyStr
 
 AT = "2026-03-02T08:00:00Z"
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 MONTHLY = rk.cycles.monthly(tz="UTC")
 VM_HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
-
-
-class TouchyInt(int):
-    """An int whose own comparisons raise: ratekit must never ask them."""
-
-    __hash__ = int.__hash__
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__eq__ was asked")
-
-    def __ne__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__ne__ was asked")
-
-
-class SecretInt(int):
-    """An int that will not show itself: its exact value is still an int's."""
-
-    def __repr__(self) -> str:
-        raise RuntimeError("SecretInt.__repr__ was asked")
-
-
-class TouchyStr(str):
-    """A str whose own equality raises (its hash is str's): a str subclass is a string."""
-
-    __hash__ = str.__hash__
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("TouchyStr.__eq__ was asked")
-
-    def __ne__(self, other: object) -> bool:
-        raise RuntimeError("TouchyStr.__ne__ was asked")
-
-
-class ClosedCursor(Mapping[str, str]):
-    """A mapping whose reading raises, as a document store's closed cursor does."""
-
-    def __getitem__(self, key: str) -> str:
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        yield "vm.hours"
-
-    def __len__(self) -> int:
-        return 1
 
 
 def _only_ratekit_errors(call: Callable[[], object]) -> None:
@@ -194,7 +151,7 @@ def _rating() -> rk.Rating:
 
 def test_focus_rows_refuses_a_service_names_mapping_that_raises() -> None:
     _only_ratekit_errors(
-        lambda: rk.focus_rows(_rating(), provider="X", service_names=ClosedCursor())
+        lambda: rk.focus_rows(_rating(), provider="X", service_names=ClosedCursor("vm.hours"))
     )
 
 

@@ -27,6 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ratekit as rk
+from _hostile import ClosedCursor, TouchyInt
 from ratekit.adapters import borel, cloudevents, cloudfoundry, exoscale
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -44,16 +45,6 @@ PLAN = rk.Plan(
 )
 
 
-class TouchyInt(int):
-    __hash__ = int.__hash__
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__eq__ was asked")
-
-    def __ne__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__ne__ was asked")
-
-
 class Growing(Mapping[str, Any]):
     """A mapping that changes while it is read."""
 
@@ -69,17 +60,6 @@ class Growing(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self.data)
-
-
-class ClosedCursor(Mapping[str, Any]):
-    def __getitem__(self, key: str) -> Any:
-        raise LookupError("cursor closed")
-
-    def __iter__(self) -> Iterator[str]:
-        yield "format"
-
-    def __len__(self) -> int:
-        return 1
 
 
 class Pairs(Mapping[str, Any]):
@@ -288,7 +268,10 @@ def _nested(depth: int) -> object:
             lambda: {**_snapshot(), "body": {**_snapshot()["body"], "extra": _nested(300)}},
             "Rater snapshot 'body' is nested more than 200 levels deep",
         ),
-        (ClosedCursor, "its mapping (ClosedCursor) raised LookupError: cursor closed"),
+        (
+            lambda: ClosedCursor("format", LookupError("cursor closed")),
+            "its mapping (ClosedCursor) raised LookupError: cursor closed",
+        ),
         (lambda: Growing(_snapshot()), "its mapping (Growing) raised RuntimeError"),
         (lambda: _seal({**_snapshot(), "version": 3.0}), "Rater snapshot version 3.0 is unknown"),
         (lambda: _seal({**_snapshot(), "version": True}), "Rater snapshot version True is unknown"),

@@ -21,37 +21,7 @@ import numpy as np
 import pytest
 
 import ratekit as rk
-
-
-class Touchy(str):
-    """A str whose own comparisons and repr raise: only the text it holds may be read."""
-
-    __hash__ = str.__hash__
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("Touchy.__eq__ was asked")
-
-    def __ne__(self, other: object) -> bool:
-        raise RuntimeError("Touchy.__ne__ was asked")
-
-    def __repr__(self) -> str:
-        raise RuntimeError("Touchy.__repr__ was asked")
-
-
-class TouchyInt(int):
-    """An int whose own comparisons and repr raise: only its exact value may be read."""
-
-    __hash__ = int.__hash__
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__eq__ was asked")
-
-    def __ne__(self, other: object) -> bool:
-        raise RuntimeError("TouchyInt.__ne__ was asked")
-
-    def __repr__(self) -> str:
-        raise RuntimeError("TouchyInt.__repr__ was asked")
-
+from _hostile import HiddenInt, HiddenStr
 
 Name = Callable[[str, str], str]
 Number = Callable[[str, int], int]
@@ -252,7 +222,7 @@ def test_the_plain_run_bills_what_is_worked_by_hand() -> None:
 @pytest.mark.parametrize("slot", SLOTS)
 def test_a_name_given_as_a_hostile_subclass_is_kept_as_the_text_it_holds(slot: str) -> None:
     def hostile(asked: str, text: str) -> str:
-        return Touchy(text) if asked == slot else text
+        return HiddenStr(text) if asked == slot else text
 
     got = scenario(hostile)
     assert got == PLAIN
@@ -273,7 +243,7 @@ def test_a_name_given_as_a_numpy_string_is_kept_as_the_text_it_holds(slot: str) 
 @pytest.mark.parametrize("slot", NUMBER_SLOTS)
 def test_a_number_given_as_a_hostile_int_subclass_is_taken_by_its_exact_value(slot: str) -> None:
     def hostile(asked: str, value: int) -> int:
-        return TouchyInt(value) if asked == slot else value
+        return HiddenInt(value) if asked == slot else value
 
     got = scenario(_plain, hostile)
     assert got == PLAIN
