@@ -401,11 +401,6 @@ def test_the_callers_decimal_context_changes_nothing() -> None:
 # --- resealed edits ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a resealed snapshot whose kept record no entry prices is restored, and every "
-    "statement then fails (a known limit, docs/streaming.md, What a snapshot guards against)",
-)
 def test_a_resealed_snapshot_whose_kept_record_no_entry_prices_is_refused() -> None:
     flavored = rk.Plan(
         "f",
@@ -421,12 +416,24 @@ def test_a_resealed_snapshot_whose_kept_record_no_entry_prices_is_refused() -> N
     data = json.loads(json.dumps(rater.snapshot()))
     assert data["body"]["by_resource"]["attributes"] == [{"f": "s"}]
     data["body"]["by_resource"]["attributes"] = [{"f": "S"}]
-    try:
-        restored = rk.Rater.restore(reseal(data), flavored, [VM])
-    except rk.BadSnapshotError:
-        return  # refused, as the feed refuses the record
-    # or the rater restored from it rates
-    restored.statement(at(1, 5))
+    # refused, as the feed refuses the record: named, with rating's own words (23 h from
+    # 01:00 to the end of 1 March, the cycle the door rates, described by {'f': 'S'})
+    with pytest.raises(rk.BadSnapshotError) as refused:
+        rk.Rater.restore(reseal(data), flavored, [VM])
+    said = str(refused.value)
+    assert said.startswith(
+        "Rater snapshot keeps a record that the feed refuses: event 's1' (start) stamped "
+        "2026-03-01T01:00:00Z would make every statement fail to price the usage of account "
+        "'acme': usage of meter 'vm.hours' by account 'acme' (resource 'vm-1', 23 hour) over "
+        "2026-03-01T01:00:00Z..2026-03-02T00:00:00Z has no price in plan 'f'"
+    )
+    assert "{'f': 'S'}" in said
+    assert said.endswith("Restore an unaltered copy.")
+    assert isinstance(refused.value.__cause__, rk.UnpricedUsageError)
+    # the unaltered copy restores and rates: 23 h * 0.5 = 11.5
+    data["body"]["by_resource"]["attributes"] = [{"f": "s"}]
+    restored = rk.Rater.restore(reseal(data), flavored, [VM])
+    assert restored.statement(at(2)).invoices[0].total == Decimal("11.50")
 
 
 # --- late="report" and code of the host's run by the feed --------------------------------

@@ -64,7 +64,7 @@ from .records import Event, Inventory, Sample
 
 if TYPE_CHECKING:
     from .rater import Rater, Record
-    from .usage import ResourceState
+    from .usage import ResourceState, UsageRow
 
 __all__ = [
     "Listed",
@@ -72,6 +72,7 @@ __all__ = [
     "Refusal",
     "Suspects",
     "Unsettled",
+    "kept_refusal",
     "refusal",
     "refuse",
     "suspects",
@@ -478,6 +479,84 @@ def refuse(rater: Rater, found: Refusal) -> None:
     )
 
 
+def kept_refusal(rater: Rater) -> tuple[str, Record | ResourceState, RatekitError] | None:
+    """The first account, by name, whose kept usage rating fails to price, or None.
+
+    For a restored state (a snapshot altered by hand and resealed may hold what the feed
+    refuses: a kept record's description changed to one no entry prices): each account
+    the rater keeps records, listings or compacted states of is metered (all in one
+    call) and rated as `refusal()` judges an account once a batch is taken
+    (`_unpriced()`), when some plan
+    may refuse some meter's usage (none: O(1)). Gives the account, what made the usage
+    rating refuses (`_culprit()`) and rating's refusal. O(k) for the k records and
+    states kept.
+    """
+    if not rater._engine.strict:
+        return None
+    accounts = {account for account, _ in rater._by_key}
+    accounts.update(state.account for state in rater._state)
+    for inventory in rater._inventories:
+        if type(inventory) is Inventory:
+            accounts.update(account for account, _, _ in inventory.resources)
+    engine = rater._engine
+    meters = frozenset(m.name for m in engine.meters)
+    try:  # all at once: one metering, not one per account
+        usage = _sample_doors.metered(
+            rater, accounts, [], meters, (), changes=True, reach_us=engine.windowed_us
+        )
+    except RatekitError:
+        return None  # another rule: the other doors or the statements say it
+    rows: dict[str, list[UsageRow]] = {}
+    for row in usage.rows:
+        if row.meter in engine.strict:
+            rows.setdefault(row.account, []).append(row)
+    for account in sorted(rows):
+        refused = _unpriced_rows(rater, account, rows[account])
+        if refused is not None:
+            return account, _culprit(rater, account), refused
+    return None
+
+
+def _culprit(rater: Rater, account: str) -> Record | ResourceState:
+    """The kept record (else compacted state) of ``account`` behind its first unpriced row.
+
+    The rows are rated one by one, in time order, until one is refused: the earliest of
+    its records the rater keeps, else its resource's compacted state (what it describes
+    runs into the kept cycles), else the earliest kept record of its resource. Called once rating refused the account. O(k + r) for the
+    k records kept and the r rows.
+    """
+    engine = rater._engine
+    meters = frozenset(m.name for m in engine.meters)
+    usage = _sample_doors.metered(
+        rater, {account}, [], meters, (), changes=True, reach_us=engine.windowed_us
+    )
+    kept = {
+        r.id: r
+        for r in itertools.chain(*rater._by_key.values(), rater._inventories)
+        if r.id is not None
+    }
+    rows = sorted(
+        (row for row in usage.rows if row.account == account and row.meter in engine.strict),
+        key=lambda row: (row.span.start_us, row.resource, row.meter),
+    )
+    for row in rows:
+        if _unpriced_rows(rater, account, [row]) is None:
+            continue
+        named = [kept[i] for i in row.record_ids if i in kept]
+        if named:
+            return min(named, key=lambda r: r.at_us)
+        key = (account, row.resource or "")
+        state = _state_of(rater, key)
+        if state is not None:
+            return state
+        if rater._by_key.get(key):
+            return min(rater._by_key[key], key=lambda r: r.at_us)
+    records = [r for (a, _), mine in rater._by_key.items() if a == account for r in mine]
+    if records:
+        return min(records, key=lambda r: r.at_us)
+    return next(s for s in rater._state if s.account == account)
+
+
 def reassigned(
     before: Rater, after: Rater, accounts: Iterable[str]
 ) -> tuple[str, UnpricedUsageError | BadPriceError] | None:
@@ -524,16 +603,25 @@ def _unpriced(
             rater, {account}, [], meters, (), changes=True, reach_us=engine.windowed_us
         )
         begin, end = engine.containing(rater._base_us)
-        reach = rater._base_us + _range.MAX_CYCLES * (end - begin)  # (about, as cycles vary)
-        rows = [
-            row
-            for row in usage.rows
-            if row.account == account
-            and (row.meter in strict or (every and row.span.start_us < reach))
-        ]
-        if not rows:
-            return None
-        earliest = min(row.span.start_us for row in rows)
+    except RatekitError:
+        return None  # another rule: the other doors or the statements say it
+    reach = rater._base_us + _range.MAX_CYCLES * (end - begin)  # (about, as cycles vary)
+    rows = [
+        row
+        for row in usage.rows
+        if row.account == account and (row.meter in strict or (every and row.span.start_us < reach))
+    ]
+    return _unpriced_rows(rater, account, rows)
+
+
+def _unpriced_rows(
+    rater: Rater, account: str, rows: list[UsageRow]
+) -> UnpricedUsageError | BadPriceError | None:
+    """Rating's refusal of the ``rows`` of ``account``, rated as a statement rates them, or None."""
+    if not rows:
+        return None
+    earliest = min(row.span.start_us for row in rows)
+    try:
         rater._engine.rate_rows(
             rows,
             {account: min(rater._first.get(account, earliest), earliest)},

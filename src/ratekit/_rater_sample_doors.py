@@ -97,7 +97,9 @@ def _held_readings(rater: Rater) -> tuple[int, Decimal]:
     return known[1], known[2]
 
 
-def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) -> None:
+def amounts(
+    rater: Rater, batch: Sequence[Record], samples: Sequence[Sample], *, again: bool = False
+) -> None:
     """Refuse a batch that would make some entry's price take a sample meter out of range.
 
     For the meters of samples some entry prices (the engine's ``priced_samples``, each
@@ -115,7 +117,8 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
     words (the entry, the cycle, the quantity in the entry's unit, the amount).
 
     ``batch`` holds records only (`_rater_reach.checked()` refused anything else), and
-    ``samples`` its samples. O(n) for the batch's n records while the bound holds, else
+    ``samples`` its samples; under ``again``, the records the rater keeps (a restored
+    state's, judged as if fed again). O(n) for the batch's n records while the bound holds, else
     the metering and rating of those accounts' kept records.
     """
     engine = rater._engine
@@ -137,10 +140,14 @@ def amounts(rater: Rater, batch: Sequence[Record], samples: Sequence[Sample]) ->
         return
     describing = [r for r in batch if type(r) is Event or type(r) is Inventory]
     fresh: list[Sample] = list(
-        {_store.identity(s): s for s in reversed(given) if unseen(rater, s)}.values()
+        {_store.identity(s): s for s in reversed(given) if again or unseen(rater, s)}.values()
     )[::-1]  # (of two versions of an id, the first listed)
-    named: list[Record] = [*fresh, *(r for r in describing if is_new(rater, r))]
+    named: list[Record] = [*fresh, *(r for r in describing if again or is_new(rater, r))]
+    if again:  # metered as kept, not again beside them
+        fresh = []
     accounts = set().union(*map(accounts_of, named)) if named else set()
+    if again:  # and those whose compacted states hold readings of such meters
+        accounts.update(s.account for s in rater._state if any(r[0] in priced for r in s.readings))
     if not accounts:
         return
     try:

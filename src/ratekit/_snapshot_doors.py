@@ -19,7 +19,12 @@ that any snapshot restore takes can give statements:
 - each account of the first-record table is one a record could have, at an instant in a
   computable cycle;
 - each compacted resource state's readings are of the rater's meters, each of a kind
-  its meter takes (`_state_readings()`), as the feed takes a sample only then.
+  its meter takes (`_state_readings()`), as the feed takes a sample only then;
+- the kept samples, as if fed again, pass the door on what prices make of them
+  (`_rater_sample_doors.amounts()`);
+- the usage kept (records, listings, compacted states) passes the door on usage no entry
+  prices (`_rater_priced_doors.kept_refusal()`), but within `Rater.assign()`, which
+  judges the accounts it assigns itself (`PRICED_KNOWN`).
 
 Each refusal is a [`BadSnapshotError`][ratekit.BadSnapshotError] naming the part and the
 field.
@@ -27,22 +32,32 @@ field.
 
 from __future__ import annotations
 
+import contextvars
 import typing
 from collections.abc import Mapping
 
 from . import _rater_doors as _doors
+from . import _rater_priced_doors as _priced_doors
+from . import _rater_range as _range
 from . import _rater_reach as _reach
+from . import _rater_sample_doors as _sample_doors
 from ._instants import format_us
 from ._shown import show, some
 from ._text import is_text
 from .errors import BadSnapshotError, RatekitError
 from .metering import accepted_kinds
+from .records import Event, Sample
+from .usage import ResourceState
 
 if typing.TYPE_CHECKING:
-    from .rater import Rater
-    from .usage import ResourceState
+    from .rater import Rater, Record
 
-__all__ = ["restored"]
+__all__ = ["PRICED_KNOWN", "restored"]
+
+#: Set while `Rater.assign()` restores its own state under more assignments: what the
+#: rater keeps passed the feed's unpriced door, and `_rater_priced_doors.reassigned()`
+#: judges the accounts the assignments add (in words of its own), so `_priced()` does not.
+PRICED_KNOWN: contextvars.ContextVar[bool] = contextvars.ContextVar("PRICED_KNOWN", default=False)
 
 _FORMS: typing.Final = {"Event": "an event", "Sample": "a sample", "Inventory": "an inventory"}
 _PARTS: typing.Final = {"Event": "body.by_resource", "Sample": "body.by_resource"}
@@ -63,20 +78,73 @@ def restored(rater: Rater) -> None:
     for index, state in enumerate(rater._state):
         _state_readings(kinds, index, state)
         _state_levels(rater, index, state)
+    records = list(rater._records.values())
     try:
-        _reach.checked(rater, list(rater._records.values()), fed=False)
+        _reach.checked(rater, records, fed=False)
     except RatekitError as error:
         detail = str(error).removeprefix("Rater.feed: ")
         raise BadSnapshotError(
             f"Rater snapshot keeps a record that the feed refuses: {detail} Restore an "
             "unaltered copy."
         ) from error  # the feed's own refusal, for `Rater.assign()` to say
+    _amounts(rater, records)
     found = _doors.sum_found(rater, rater._state, rater._base_us)
     if found is not None:
         state, _, _, words = found
         _refuse(rater._state.index(state), state, "a description", words)
     _ids(rater)
     _firsts(rater)
+    _priced(rater)
+
+
+def _amounts(rater: Rater, records: list[Record]) -> None:
+    """Refuse kept samples that some price takes out of range, as the feed refuses them.
+
+    The feed's door judges the samples a batch brings (`_rater_sample_doors.amounts()`):
+    here the kept ones, as if fed again (a delta of 5 GB made ``"1E+28"`` at 100,000 EUR
+    per GB would make every statement fail with `BadPriceError`). O(n) while the quick
+    bound holds, else the metering and rating of the accounts with samples.
+    """
+    samples = [record for record in records if type(record) is Sample]
+    try:
+        _sample_doors.amounts(rater, records, samples, again=True)
+    except RatekitError as error:
+        detail = str(error).removeprefix("Rater.feed: ").replace("the batch's first", "the first")
+        detail = detail.split(" The batch is refused whole", 1)[0]
+        raise BadSnapshotError(
+            f"Rater snapshot keeps a record that the feed refuses: {detail} Restore an "
+            "unaltered copy."
+        ) from error
+
+
+def _priced(rater: Rater) -> None:
+    """Refuse kept usage that no entry prices, as the feed refuses the batch making it.
+
+    A kept record's description altered by hand (``{'f': 's'}`` made ``{'f': 'S'}``, which
+    no entry selects) would make every statement raise `UnpricedUsageError`; so would a
+    compacted state's. Judged by the feed's own door (`_rater_priced_doors`), the error
+    it gives chained. O(k) for the k records and states kept, when some plan may refuse
+    some meter's usage; else O(1).
+    """
+    found = None if PRICED_KNOWN.get() else _priced_doors.kept_refusal(rater)
+    if found is None:
+        return
+    account, culprit, refused = found
+    if isinstance(culprit, ResourceState):
+        raise BadSnapshotError(
+            f"Rater snapshot keeps the state of resource {show(culprit.resource)} of "
+            f"{show(culprit.account)} (body.state[{rater._state.index(culprit)}]) describing "
+            f"it so that every statement would fail to price the usage of account "
+            f"{show(account)}, as the feed refuses a record doing so: {refused} Restore an "
+            "unaltered copy."
+        ) from refused
+    kind = f" ({culprit.kind})" if type(culprit) is Event and culprit.id is not None else ""
+    raise BadSnapshotError(
+        f"Rater snapshot keeps a record that the feed refuses: {_range.labelled(culprit)}"
+        f"{kind} stamped {format_us(culprit.at_us)} would make "
+        f"every statement fail to price the usage of account {show(account)}: {refused} "
+        "Restore an unaltered copy."
+    ) from refused
 
 
 def _described(state: ResourceState) -> list[tuple[str, object, Mapping[str, object]]]:
