@@ -3,7 +3,9 @@
 Private to [`ratekit.Rater`][ratekit.Rater]. A stream says each anomaly once (`said()`
 tells one from another), across compaction and restore; an anomaly about a record
 stamped at the watermark itself waits until that instant is settled (`unsettled()`).
-What a later record changes is a correction to charges: an anomaly said stays said. An
+What a later record changes is a correction to charges: an anomaly said stays said, but
+for an inventory's closing that a record fed since moves, said again at its new instant
+naming that record, which no line may name (`_said_again()`). An
 ``"unpriced"`` anomaly is told by its whole message: the usage with no price grows with
 the watermark, and is said again as it does.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from . import _rater_parts as _parts
@@ -89,6 +91,7 @@ def _unsaid(
         told = {(said(a), _parts.key(a, containing)) for a in before}
         before = tuple(a for a in before if _parts.key(a, containing) is None)
     known = {said(a) for a in before}
+    closings = _closings(before)
     unsaid: dict[tuple[Said, int | None, str], Anomaly] = {}
     for anomaly in sorted(found, key=order):
         unsaid.setdefault((said(anomaly), *_part(anomaly)), anomaly)
@@ -99,6 +102,7 @@ def _unsaid(
         and _unplaced(key) not in known
         and (containing is None or (key, _parts.key(a, containing)) not in told)
     ]
+    out += _said_again(unsaid, closings, (*before, *out))
     late = _late_records(before)
     if late:
         out = [a for a in out if not _late_again(a, late)]
@@ -139,6 +143,62 @@ def _unsaid(
         base_us = rater._base_us
         out = [a for a in out if not _repeats(a, (too_late, closers), idless, base_us)]
     return out
+
+
+#: Per `said()` key of a ``"reconciled_close"`` said: the instants it closed at, and the
+#: records it named.
+_Closings: typing.TypeAlias = "dict[Said, tuple[set[int | None], set[str]]]"
+
+
+def _closings(anomalies: Iterable[Anomaly]) -> _Closings:
+    """The ``"reconciled_close"`` anomalies said, per `said()` key (see `_Closings`). O(a)."""
+    out: _Closings = {}
+    for anomaly in anomalies:
+        if anomaly.kind == "reconciled_close":
+            instants, names = out.setdefault(said(anomaly), (set(), set()))
+            instants.add(anomaly.at_us)
+            names.update(anomaly.record_ids)
+    return out
+
+
+def _closing_moved(anomaly: Anomaly, key: Said, closings: _Closings) -> bool:
+    """Whether ``anomaly`` is a closing said before that now closes elsewhere, for a new record.
+
+    A record fed since may move where an inventory closes a resource (a STOP, an update or
+    a listing at the resource's new last sign of life): the closing said names the
+    records it was measured against then, and the one that moved it may be named by no
+    line (a STOP whose piece the closing replaces). So the closing is said again, at its
+    new instant, naming it, as batch `rate()` names it: when it closes at an instant
+    none of those said gave and names a record none of them named (and no other
+    anomaly names, `_said_again()`). O(r) for its r records.
+    """
+    if anomaly.kind != "reconciled_close":
+        return False
+    before = closings.get(key) or closings.get(_unplaced(key))
+    if before is None:
+        return False
+    instants, names = before
+    return anomaly.at_us not in instants and not names.issuperset(anomaly.record_ids)
+
+
+def _said_again(
+    found: Mapping[tuple[Said, int | None, str], Anomaly],
+    closings: _Closings,
+    others: Iterable[Anomaly],
+) -> list[Anomaly]:
+    """The closings of ``found`` said before that moved (`_closing_moved()`), to say again.
+
+    Only those naming a record that no anomaly of ``others`` (said before, or now)
+    names: a record that moved a closing and is named already (a STOP fed too late,
+    whose ``"too_late"`` gives the move; a duplicate START) is accounted for. O(a + r).
+    """
+    if not closings:
+        return []
+    moved = [a for (key, _, _), a in found.items() if _closing_moved(a, key, closings)]
+    if not moved:
+        return []
+    named = {record_id for anomaly in others for record_id in anomaly.record_ids}
+    return [a for a in moved if not named.issuperset(a.record_ids)]
 
 
 def _late_records(anomalies: Iterable[Anomaly]) -> dict[tuple[object, ...], set[str]]:

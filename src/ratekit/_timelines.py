@@ -130,7 +130,9 @@ class Timeline:
     __slots__ = (
         "clock_us",
         "descriptions",
+        "last_event_id",
         "last_event_us",
+        "last_listed_id",
         "last_listed_us",
         "openers",
         "order",
@@ -152,10 +154,15 @@ class Timeline:
         self.clock_us = NEVER
         self.seq: int | None = None
         self.last_event_us = NEVER
+        #: The id of the event applied last, at ``last_event_us`` (None: none applied in
+        #: this build, or one without an id): named by a ``last_seen`` closing there.
+        self.last_event_id: str | None = None
         #: The last instant an inventory listed the resource (a sign of life, see
         #: `_reconcile()`): inventories are applied in time order, so it is the last
         #: listing up to the one being applied.
         self.last_listed_us = NEVER
+        #: The id of that listing's inventory (None: not known, or one without an id).
+        self.last_listed_id: str | None = None
         #: The events of the last build, in the order applied (see build_timeline).
         self.order: Sequence[Event] = ()
         #: The records whose piece another replaced at the same instant (no effect).
@@ -391,6 +398,7 @@ def _apply(
         at_us = line.clock_us
     line.clock_us = at_us
     line.last_event_us = at_us
+    line.last_event_id = event.id
     if event.seq is not None:
         line.seq = event.seq
     status = line.statuses[-1]
@@ -485,9 +493,10 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
     ):
         return  # outside the snapshot's scope: untouched, its history too (see Inventory)
     line.settled = True
-    if listed is not None:
+    if listed is not None and inventory.at_us >= line.last_listed_us:
         # A listing is a sign of life (for a later inventory closing at the last one).
-        line.last_listed_us = max(line.last_listed_us, inventory.at_us)
+        line.last_listed_us = inventory.at_us
+        line.last_listed_id = inventory.id
     where = stamped(inventory)
     if listed is not None and status in (UNKNOWN, DELETED):
         line.clock_us = at_us
@@ -526,6 +535,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
     elif listed is None and status in (RUNNING, STOPPED):
         close_us = at_us
         how = "the snapshot"
+        signs: tuple[str | None, ...] = ()
         if inventory.close == "last_seen":
             index = bisect.bisect_right(last_sample_us, inventory.at_us) - 1
             seen = last_sample_us[index] if index >= 0 else NEVER
@@ -534,6 +544,13 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
             last = max(seen, line.last_event_us, line.last_listed_us, line.starts[-1])
             close_us = min(last, at_us)
             how = "its last sign of life"
+            # The event or listing there is named too: the closing lies where it does
+            # because of it (a STOP whose piece the closing replaces, an update that
+            # changed nothing, a listing), so it is no record without effect.
+            signs = (
+                line.last_event_id if line.last_event_us == close_us else None,
+                line.last_listed_id if line.last_listed_us == close_us else None,
+            )
         since = line.starts[-1]
         opener = line.openers[-1]
         line.clock_us = at_us
@@ -547,7 +564,7 @@ def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
             f"{where} does not list {resource!r} of "
             f"{account!r}, {STATUS_NAMES[status]} since {format_us(since)}: closed at "
             f"{format_us(close_us)} ({how}).",
-            (inventory.id, opener),
+            dict.fromkeys((inventory.id, opener, *signs)),
             about_us=close_us,
         )
 
