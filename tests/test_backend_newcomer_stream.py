@@ -447,9 +447,9 @@ def test_a_stop_that_moves_a_last_seen_closing_is_not_no_effect() -> None:
         ("reversal", Decimal(-6)),
         ("correction", Decimal(9)),
     ]
-    # the closing moved: said again at 09:00, naming 'off', as batch rate() names it
+    # the closing moved: said again at 09:00, about 'off' (batch rate() names it there)
     assert [(a.kind, a.record_ids, a.at) for a in moved.anomalies] == [
-        ("reconciled_close", ("i12", "off"), at(1, 9))
+        ("reconciled_close", ("off", "i12"), at(1, 9))
     ]
     closing = rater.statement(at(2))
     assert closing.invoices[0].total == Decimal("9.00")

@@ -17,6 +17,8 @@ import typing
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+import attrs
+
 from . import _rater_parts as _parts
 from ._event_order import _event_order
 from ._last_seen import closing_us
@@ -43,6 +45,8 @@ def fresh(
     as_of_us: int,
     again: set[tuple[str, str]] | None,
     order: typing.Callable[[Anomaly], typing.Any] = _order,
+    *,
+    shown: typing.Callable[[], set[str]] | None = None,
 ) -> tuple[Anomaly, ...]:
     """The anomalies of ``found`` not said before, but those about an unsettled instant.
 
@@ -53,14 +57,18 @@ def fresh(
     before compacted events, in each compacted cycle it reaches). Such a part said
     before the last compaction is not said again; since, it is said as what it comes to
     now less what was named of it (`ratekit._rater_parts`), ``again`` being the
-    resources metered again from the compacted state (None: all). O(a log a).
+    resources metered again from the compacted state (None: all). ``shown``: the ids the
+    statement's charges and lines name (asked only of a closing that moved,
+    `_said_again()`). O(a log a).
     """
     containing = rater._engine.containing
     found = list(dict.fromkeys(found))
     parts = [a for a in found if _parts.key(a, containing) is not None]
     chosen = set(parts)
     before = (*rater._anomalies, *rater._anomalies_before)
-    out = _unsaid(rater, [a for a in found if a not in chosen] if parts else found, before, order)
+    out = _unsaid(
+        rater, [a for a in found if a not in chosen] if parts else found, before, order, shown=shown
+    )
     earlier = rater._anomalies_before - rater._anomalies if parts else set()
     present = (typing.cast(_parts.Part, _parts.key(a, containing)) for a in parts)
     unsaid = _unsaid(rater, parts, earlier, order, containing) if parts else []
@@ -77,6 +85,8 @@ def _unsaid(
     before: Iterable[Anomaly],
     order: typing.Callable[[Anomaly], typing.Any],
     containing: typing.Callable[[int], tuple[int, int]] | None = None,
+    *,
+    shown: typing.Callable[[], set[str]] | None = None,
 ) -> list[Anomaly]:
     """The anomalies of ``found`` that those of ``before`` did not say, in ``order``. O(a log a).
 
@@ -102,7 +112,8 @@ def _unsaid(
         and _unplaced(key) not in known
         and (containing is None or (key, _parts.key(a, containing)) not in told)
     ]
-    out += _said_again(unsaid, closings, (*before, *out))
+    if shown is not None:
+        out += _said_again(unsaid, closings, (*before, *out), shown)
     late = _late_records(before)
     if late:
         out = [a for a in out if not _late_again(a, late)]
@@ -185,12 +196,16 @@ def _said_again(
     found: Mapping[tuple[Said, int | None, str], Anomaly],
     closings: _Closings,
     others: Iterable[Anomaly],
+    shown: typing.Callable[[], set[str]],
 ) -> list[Anomaly]:
     """The closings of ``found`` said before that moved (`_closing_moved()`), to say again.
 
-    Only those naming a record that no anomaly of ``others`` (said before, or now)
-    names: a record that moved a closing and is named already (a STOP fed too late,
-    whose ``"too_late"`` gives the move; a duplicate START) is accounted for. O(a + r).
+    Only for a record that no anomaly of ``others`` (said before, or now) names, nor a
+    charge or line of the statement (``shown()``): a record that moved a closing and is
+    named already (a STOP fed too late, whose ``"too_late"`` gives the move; a START
+    that begins a piece) is accounted for. Said about that record: its id first among
+    the closing's (the anomaly is another one than the closing said, about the
+    inventory). O(a + r), and ``shown()`` once when a closing moved.
     """
     if not closings:
         return []
@@ -198,7 +213,16 @@ def _said_again(
     if not moved:
         return []
     named = {record_id for anomaly in others for record_id in anomaly.record_ids}
-    return [a for a in moved if not named.issuperset(a.record_ids)]
+    moved = [a for a in moved if not named.issuperset(a.record_ids)]
+    if moved:
+        named |= shown()
+    out = []
+    for anomaly in moved:
+        new = [i for i in anomaly.record_ids if i not in named]
+        if new:
+            rest = [i for i in anomaly.record_ids if i not in new]
+            out.append(attrs.evolve(anomaly, record_ids=(*new, *rest), at=anomaly.at))
+    return out
 
 
 def _late_records(anomalies: Iterable[Anomaly]) -> dict[tuple[object, ...], set[str]]:

@@ -12,7 +12,9 @@ the closing cycles and the compaction of the one closed before.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import typing
+from collections.abc import Iterable
 
 from . import _lateness
 from . import _rater_accounts as _accounts
@@ -34,12 +36,19 @@ from .errors import BadTimeError
 from .rating import Charge
 from .records import Anomaly, Inventory
 from .spans import Span
-from .statements import Statement
+from .statements import Statement, StatementLine
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
 __all__ = ["statement"]
+
+
+def _named(lines: Iterable[StatementLine], charges: Iterable[Charge]) -> set[str]:
+    """The record ids a statement's lines and charges name. O(n)."""
+    ids = {i for line in lines for i in line.record_ids}
+    ids.update(i for c in charges if c.row is not None for i in c.row.record_ids)
+    return ids
 
 
 def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
@@ -111,7 +120,9 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     # Said once, in one order whichever resources continued and which were metered
     # again; about a record at the watermark, once its instant is settled.
     found = (*metered, *rating.anomalies, *closed_back, *spilled)
-    fresh = _said.fresh(rater, found, as_of_us, full)
+
+    shown = functools.partial(_named, (*lines, *held), charges)  # a closing that moved
+    fresh = _said.fresh(rater, found, as_of_us, full, shown=shown)
     if far:
         fresh = tuple(sorted({*fresh, *far}, key=_said.order))
     rater._anomalies.update(fresh)
