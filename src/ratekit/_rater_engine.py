@@ -273,13 +273,14 @@ class Engine:
         *,
         allowed: Consumed | None = None,
         withheld: Container[tuple[str, str]] = frozenset(),
-    ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact]]:
+    ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
         """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
 
         Under one plan, each account (with the instant of its first record) is covered
         from that instant's cycle on, as [`rate()`][ratekit.rate] covers its input's.
-        ``carry``: see `ratekit._rater_reuse`. Returns the rating and, per group priced
-        by its total, its pieces in order and the quantity they reach. ``allowed``: what
+        ``carry``: see `ratekit._rater_reuse`. Returns the rating, per group priced by
+        its total its pieces in order and the quantity they reach, and the charges
+        priced on the spot (see `ratekit.rating.rate_rows`). ``allowed``: what
         the compacted cycles consumed of own-period allowances (see `_rater_allowances`).
         ``withheld``: the resources whose unpriced usage is neither refused nor said (see
         `ratekit._rater_priced_ahead`).

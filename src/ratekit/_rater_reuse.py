@@ -49,6 +49,7 @@ _END = operator.attrgetter("end_us")
 _RESOURCE = operator.attrgetter("resource")
 _BEFORE = operator.attrgetter("before")
 _ROW = operator.attrgetter("row")
+_ACCOUNT = operator.attrgetter("account")
 
 
 class _Track:
@@ -156,7 +157,7 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         stand, cuts, gone = _reuse(old, mine, todo, reused[account], lost, carry)
         kept[account] = (old, stand, cuts, gone)
     try:
-        rating, groups, ends = engine.rate_rows(
+        rating, groups, ends, direct = engine.rate_rows(
             todo, first, start_us, end_us, carry, withheld=withheld
         )
     except Crossed:
@@ -168,12 +169,12 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
             c for old, stand, _, _ in kept.values() for c in _charges(old) if id(c.row) in stand
         ]
         kept = {account: (Known(start_us), set(), empty, set()) for account in by_account}
-        rating, groups, ends = engine.rate_rows(
+        rating, groups, ends, direct = engine.rate_rows(
             todo, first, start_us, end_us, {}, withheld=withheld
         )
     for account, (old, _, cuts, gone) in kept.items():
         known[account] = _renew(old, gone, cuts, start_us)
-    _remember(known, rating.charges, groups, ends, (start_us, end_us), engine.peaks)
+    _remember(known, rating.charges, direct, (groups, ends), (start_us, end_us), engine.peaks)
     return rating, reused, lost
 
 
@@ -263,29 +264,46 @@ def _renew(old: Known, gone: set[int], cuts: dict[GroupKey, int], since: int) ->
 def _remember(  # noqa: PLR0917 - private plumbing of plain values
     known: dict[str, Known],
     charges: tuple[Charge, ...],
-    groups: dict[GroupKey, list[_Piece]],
-    ends: dict[GroupKey, Exact],
+    direct: list[Charge],
+    priced: tuple[dict[GroupKey, list[_Piece]], dict[GroupKey, Exact]],
     span: tuple[int, int],
     peaks: frozenset[str],
 ) -> None:
     """Keep what the rating of the rows rated again makes reusable (see the module).
+
+    ``direct``: those of ``charges`` priced on the spot (`_rating_engine._Engine.pieces`):
+    each the one charge of its row, inside the span, a linear price's usage with nothing
+    free, so each stands for its row as it is, kept per account at C speed without being
+    read one by one (43,000 of the 72,000 charges of the 5th statement of
+    rater_bench.py at 1,000,000 records: 0.125 -> 0.113 s of CPU, on the same input).
+    ``priced``: the groups priced by their total (their pieces in order) and the
+    quantity each reaches.
 
     The rows of a meter in ``peaks`` (an aggregate that does not add up) are never kept:
     a peak's pieces share the price of the cycle's whole peak, linear parts included,
     so they are priced again together whenever the cycle is.
     """
     start_us, end_us = span
-    rows = list(map(_ROW, charges))
+    spot = set(map(id, direct))
+    kept = [c for c in direct if c.meter not in peaks] if peaks else direct
+    for account, run in itertools.groupby(kept, _ACCOUNT):  # in the rows' order: by account
+        mine = list(run)
+        known[account].held.update(zip(map(id, map(_ROW, mine)), zip(mine), strict=True))
+    # The others, read one by one (no row of theirs is one of ``direct``'s).
+    others = list(
+        itertools.compress(charges, map(operator.not_, map(spot.__contains__, map(id, charges))))
+    )
+    rows = list(map(_ROW, others))
     keys = list(map(id, rows))
     # The rows of several charges (cut by a price change, say): gathered apart; each
     # of the others (most) is judged on its one charge, without a list made for it.
     many: dict[int, list[Charge]] = {
         key: [] for key, count in collections.Counter(keys).items() if count > 1
     }
-    in_groups = _track(known, groups, ends)
+    in_groups = _track(known, *priced)
     account = None
     held: dict[int, Sequence[Charge]] = {}
-    for key, row, charge in zip(keys, rows, charges, strict=True):
+    for key, row, charge in zip(keys, rows, others, strict=True):
         if row is None:
             continue
         made = many.get(key)

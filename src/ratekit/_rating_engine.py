@@ -384,7 +384,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
     # -- step 5: charges, fees, minimums ---------------------------------------------------
 
     def charges(self, pieces: list[_Piece], accounts: Iterable[str]) -> list[Charge]:
-        out: list[Charge] = self.direct
+        out: list[Charge] = [*self.direct]  # (``direct`` stays those priced on the spot)
         unit_prices: dict[int, Decimal | None] = {}
         cycle_spans = self.cycle_spans
         spent: dict[tuple[str, int, int], Spent] = {}

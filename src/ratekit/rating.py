@@ -441,7 +441,7 @@ def rate_rows(
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
     withheld: Container[tuple[str, str]] = frozenset(),
-) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact]]:
+) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
     """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
     The rater keeps rows, not records: under one plan, ``first`` maps each account it
@@ -455,8 +455,9 @@ def rate_rows(
     own-period allowances, as ``consume_before`` keys it. ``withheld``: the (account,
     resource) pairs whose usage no entry prices is neither refused nor reported (the
     rater's: see `ratekit._rater_priced_ahead`). Returns
-    the rating and, per group priced by its total, its pieces in order and the
-    quantity they reach.
+    the rating; per group priced by its total, its pieces in order and the quantity
+    they reach; and the charges priced on the spot (each its row's one charge, in the
+    rows' order: see `ratekit._rating_engine._Engine.pieces`).
     """
     engine = _Engine(plans, span)
     engine.peaks = peaks
@@ -473,4 +474,4 @@ def rate_rows(
         engine.cover_from(first)
         return set(first)
 
-    return _rated(engine, ordered, covered, []), engine.groups, engine.ends
+    return _rated(engine, ordered, covered, []), engine.groups, engine.ends, engine.direct
