@@ -19,6 +19,7 @@ its door accepts.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -53,6 +54,9 @@ from .prices import Graduated, Package, PerUnit, PriceModel, Volume
 from .records import Anomaly
 from .units import Unit
 from .usage import UsageRow
+
+if typing.TYPE_CHECKING:
+    from .pricebook import PriceEntry
 
 __all__ = ["Crossed", "Exact", "GroupKey", "Place", "_Piece", "_Pricing", "place"]
 
@@ -126,12 +130,22 @@ class _Pricing:
                     self.outside.append((piece.row, payable))
                 else:
                     shares.append((piece, payable))
+        # What a piece's entry says (its unit, price, whether linear, its group_by) is
+        # read once per run of pieces of one entry (rating's come so: a resource's rows
+        # under one entry), not again for each piece.
+        entry: PriceEntry | None = None
+        unit = group_by = None
+        price = typing.cast("PriceModel", None)  # (read with the first entry)
+        linear = False
         for piece in pieces:
-            if piece.entry.unit is not None:
+            if piece.entry is not entry:
+                entry = piece.entry
+                unit, price, group_by = entry.unit, entry.price, entry.group_by
+                linear = price.linear
+            if unit is not None:
                 self.convert(piece)
-            price = piece.entry.price
             billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
-            if price.linear:
+            if linear:
                 if type(price) is PerUnit:
                     piece.amount = _per_unit(price.rate, piece, billable)
                 else:  # the billable quantity, exact, as the nearest number represented
@@ -140,10 +154,11 @@ class _Pricing:
                         billable = nearest(_exact_billable(piece))
                     piece.amount = self.guard(piece, price, None, billable)
                 continue
-            value = None if piece.entry.group_by is None else _group_value(piece)
-            key = (piece.row.account, id(piece.plan), piece.cycle[0], piece.row.meter, value)
+            row = piece.row
+            value = None if group_by is None else _group_value(piece)
+            key = (row.account, id(piece.plan), piece.cycle[0], row.meter, value)
             # A peak's pieces are priced by price_shares, not by a running quantity.
-            (apart if piece.row.meter in peaks else groups).setdefault(key, []).append(piece)
+            (apart if row.meter in peaks else groups).setdefault(key, []).append(piece)
         for group, members in groups.items():
             self.price_group(group, members)
         self.price_shares(shares)

@@ -10,6 +10,7 @@ bases, fees and minimums per account and cycle (`_Engine.charges`, `_Dues`).
 from __future__ import annotations
 
 import bisect
+import typing
 from collections.abc import Container, Iterable
 from decimal import Decimal
 from fractions import Fraction
@@ -33,7 +34,7 @@ from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import Charge, _new_charge
 from .pricebook import Plan, PriceEntry
-from .prices import PerUnit
+from .prices import PerUnit, PriceModel
 from .records import Anomaly
 from .sharing import Share, owner_part
 from .spans import Span
@@ -403,24 +404,18 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                         amount = _decimal(exact)
                 key = (charge.account, id(default), charge.cycle.start_us)
                 spend(spent, key, charge.meter, amount, exact)
+        entry: PriceEntry | None = None
+        price = typing.cast("PriceModel", None)  # (read with the first entry)
+        unit_price: Decimal | None = None
         for piece in pieces:
-            entry = piece.entry
-            price = entry.price
-            unit_price = unit_prices.get(id(entry), ZERO)
-            if unit_price is ZERO:
-                unit_price = unit_prices[id(entry)] = (
-                    (
-                        price.rate
-                        if type(price) is PerUnit
-                        else priced(
-                            price,
-                            "amount",
-                            (ONE,),
-                            f"price entry {entry.id!r} of plan {piece.plan.id!r}",
-                        )
-                    )
-                    if price.linear
-                    else None
+            if piece.entry is not entry:  # a run of pieces of one entry: its price once
+                entry = piece.entry
+                price = entry.price
+                known = unit_prices.get(id(entry), ZERO)  # (an entry's pieces may alternate)
+                unit_price = (
+                    unit_prices.setdefault(id(entry), _unit_price(entry, piece.plan))
+                    if known is ZERO
+                    else known
                 )
             row = piece.row
             plan = piece.plan
@@ -471,7 +466,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
             out = on_latest_plan(out, self.plans_of)
         # A commitment the exact spend reached is still due where the lines as billed
         # fall short of it: its zero top-up stays then (bill() settles it), else it goes.
-        return floors(out, owned)
+        # Without a minimum there is no top-up to weigh (nor every charge to read for one).
+        return floors(out, owned) if any(plan.minimums for plan in self.plans) else out
 
 
 def _cuts(
@@ -485,6 +481,16 @@ def _cuts(
     for own in own_cycles(plan, meter_name):  # each allowance per its own period
         cuts.update(own.boundaries_us(start, end))
     return sorted(cuts)
+
+
+def _unit_price(entry: PriceEntry, plan: Plan) -> Decimal | None:
+    """What a charge of ``entry`` (of ``plan``) says as its unit price: a linear price's, else None."""
+    price = entry.price
+    if not price.linear:
+        return None
+    if type(price) is PerUnit:
+        return price.rate
+    return priced(price, "amount", (ONE,), f"price entry {entry.id!r} of plan {plan.id!r}")
 
 
 def _spent_on_the_spot(charge: Charge) -> Fraction:
