@@ -70,6 +70,7 @@ def compare(
     reported = rater._reported
     dirty = rater._dirty
     everything = ("*", None) in dirty
+    closed, correct = rater._closed_us, rater._late == "correct"
     keys = set(groups).union(reported) if scope is None else scope
     found = groups.get
     for key in _in_order(keys):
@@ -86,8 +87,8 @@ def compare(
         if old is not None and old == (quantity, amount):
             continue
         account, cycle_end = key[0], key[2]
-        late = cycle_end <= rater._closed_us
-        target = lines if not late or rater._late == "correct" else held
+        late = cycle_end <= closed
+        target = lines if not late or correct else held
         if not charges:
             assert old is not None  # (no charges and nothing reported: skipped above)
             # The line is gone (a late STOP took its usage away): taken back whole, and no
@@ -178,7 +179,10 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
         for account, mine in reused.items():
             if mine:
                 mine_by.setdefault(account, []).extend(mine)
-        stand = (c for account, cs in idle.items() if account not in changed for c in cs)
+        # (the others' charges at C speed, not read one by one: most, where few changed)
+        stand = itertools.chain.from_iterable(
+            cs for account, cs in idle.items() if account not in changed
+        )
         charges = (
             *charges,
             *rating.charges,
@@ -285,9 +289,9 @@ def group(
     # totals what was reported: not compared.
     for key in others.difference(fresh):
         had = had_of(key)
-        members = tuple(itertools.compress(had, map(alive, map(id, had)))) if had else ()
-        if had and len(members) == len(had):
+        if had and all(map(alive, map(id, had))):  # (told without a tuple made: most)
             continue
+        members = tuple(itertools.compress(had, map(alive, map(id, had)))) if had else ()
         compared.add(key)
         if members:
             groups[key] = before[key] = members
