@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 import ratekit as rk
-from ratekit import _rater_priced_doors as _priced_doors
+from ratekit import _rater_kept_usage as _kept_usage
 from ratekit import _snapshot_seal
 
 MONTHS = rk.cycles.monthly(tz="UTC")
@@ -376,13 +376,13 @@ def test_onboarding_thousands_of_customers_at_once_meters_none_of_them(
     # took n meterings of every assignment (5,000 at once: 22 s of CPU; now about 1 s,
     # benchmarks/assign_bench.py). None is metered.
     metered: list[str] = []
-    judge = _priced_doors._unpriced
+    judge = _kept_usage.unpriced
 
     def spied(rater: object, account: str, **options: bool) -> object:
         metered.append(account)
         return judge(rater, account, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_priced_doors, "_unpriced", spied)
+    monkeypatch.setattr(_kept_usage, "unpriced", spied)
     basic = _basic()
     rater = rk.Rater([rk.Assignment("zeta", basic)], [HOURS], start="2026-03-01T00:00:00Z")
     rater.statement("2026-03-05T00:00:00Z")

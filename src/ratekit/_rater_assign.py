@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from . import _rater_engine as _engine_doors
-from . import _rater_priced_doors as _priced_doors
+from . import _rater_kept_usage as _kept_usage
 from . import _rater_store as _store
 from . import _snapshot, _snapshot_doors
 from ._instants import format_us
@@ -101,7 +101,7 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
         raise _taken_refused(error, read) from None
     finally:
         _snapshot_doors.PRICED_KNOWN.reset(token)
-    unpriced = _priced_doors.reassigned(rater, other, (a.account for a in read))
+    unpriced = _kept_usage.reassigned(rater, other, (a.account for a in read))
     if unpriced is not None:
         account, refused = unpriced
         remedy = (

@@ -23,7 +23,7 @@ that any snapshot restore takes can give statements:
 - the kept samples, as if fed again, pass the door on what prices make of them
   (`_rater_sample_doors.amounts()`);
 - the usage kept (records, listings, compacted states) passes the door on usage no entry
-  prices (`_rater_priced_doors.kept_refusal()`), but within `Rater.assign()`, which
+  prices (`_rater_kept_usage.kept_refusal()`), but within `Rater.assign()`, which
   judges the accounts it assigns itself (`PRICED_KNOWN`).
 
 Each refusal is a [`BadSnapshotError`][ratekit.BadSnapshotError] naming the part and the
@@ -37,7 +37,7 @@ import typing
 from collections.abc import Mapping
 
 from . import _rater_doors as _doors
-from . import _rater_priced_doors as _priced_doors
+from . import _rater_kept_usage as _kept_usage
 from . import _rater_range as _range
 from . import _rater_reach as _reach
 from . import _rater_sample_doors as _sample_doors
@@ -55,7 +55,7 @@ if typing.TYPE_CHECKING:
 __all__ = ["PRICED_KNOWN", "restored"]
 
 #: Set while `Rater.assign()` restores its own state under more assignments: what the
-#: rater keeps passed the feed's unpriced door, and `_rater_priced_doors.reassigned()`
+#: rater keeps passed the feed's unpriced door, and `_rater_kept_usage.reassigned()`
 #: judges the accounts the assignments add (in words of its own), so `_priced()` does not.
 PRICED_KNOWN: contextvars.ContextVar[bool] = contextvars.ContextVar("PRICED_KNOWN", default=False)
 
@@ -126,7 +126,7 @@ def _priced(rater: Rater) -> None:
     it gives chained. O(k) for the k records and states kept, when some plan may refuse
     some meter's usage; else O(1).
     """
-    found = None if PRICED_KNOWN.get() else _priced_doors.kept_refusal(rater)
+    found = None if PRICED_KNOWN.get() else _kept_usage.kept_refusal(rater)
     if found is None:
         return
     account, culprit, refused = found
