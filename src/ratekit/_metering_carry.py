@@ -378,6 +378,8 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     columns: Mapping[str, list[str | None]],
     held: frozenset[str] = frozenset(),
     counted: frozenset[str] = frozenset(),
+    *,
+    last_only: frozenset[str] | None = None,
 ) -> ResourceState:
     """The resource's state after the call: an inventory whose scope covers it settles its history.
 
@@ -386,7 +388,9 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     ``Max``, ...) stamped at or after ``through_us``: they belong to the next span, and
     the state keeps nothing of them, so the next call meters them when given again. Of
     the meters in ``counted`` (additive aggregations) it keeps the last readings, not only
-    the last one (`_counters.next_readings()`).
+    the last one (`_counters.next_readings()`). With ``last_only`` (the caller keeps the
+    records: see `ratekit.metering.meter_cut_by_account`'s ``deduplicated``), the state
+    remembers no record, and keeps only the last reading of the meters in ``last_only``.
     """
     settled = line.settled
     if held and any(
@@ -399,8 +403,11 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
             for name, group in per_meter.items()
         }
     # (after: a reading of the next span is no level in force at this one's end either)
-    readings, complete = _counters.next_readings(previous, per_meter, counted)
-    applied = _applied(new_events, per_meter, previous, columns, inventories)
+    readings, complete = _counters.next_readings(
+        previous, per_meter, counted, last_only or frozenset()
+    )
+    remembered = last_only is None
+    applied = _applied(new_events, per_meter, previous, columns, inventories) if remembered else ()
     past: tuple[object, ...] = _NO_BASE
     order = line.order
     if not settled and order:
@@ -445,7 +452,9 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         through_us,
         applied,
         past,
-        seen=_memory.remember(previous, new_events, per_meter, MEMORY, inventories),
+        seen=_memory.remember(previous, new_events, per_meter, MEMORY, inventories)
+        if remembered
+        else (),
         complete=complete,
         listings=_listings.after(account, resource, line, inventories, previous),
     )

@@ -194,12 +194,14 @@ def next_readings(
     previous: ResourceState | None,
     per_meter: typing.Mapping[str, list[Sample]],
     counted: frozenset[str] = frozenset(),
+    last_only: frozenset[str] = frozenset(),
 ) -> tuple[tuple[_Reading, ...], tuple[str, ...]]:
     """The readings the next state keeps, and the meters kept from their first reading.
 
     A counter's last `READINGS`, a delta meter's last `DELTAS`, and as many readings of
-    the meters in ``counted`` (additive aggregations: `Count`); of another meter, its last
-    reading (a gauge's level).
+    the meters in ``counted`` (additive aggregations: `Count`); of another meter, and of
+    the meters in ``last_only``, its last reading (a gauge's level; the last of a delta
+    meter's, when the caller keeps the records: `ratekit._metering_carry.state_of()`).
     """
     by_name: dict[str, list[_Reading]] = {}
     for entry in previous.readings if previous is not None else ():
@@ -213,41 +215,48 @@ def next_readings(
         # A delta meter keeps its last deltas too, and an additive aggregation the last
         # readings it counted, for a late re-description to move them
         # (`ratekit._metering_moved`).
-        series_kind = counter or samples[-1].kind == "delta" or name in counted
-        if not known and series_kind:
+        series_kind = (
+            counter or samples[-1].kind == "delta" or name in counted
+        ) and name not in last_only
+        if not series_kind:
+            # A gauge's level: the later of the kept one and the call's last, in the
+            # order metering applies them (a late reading may come before the kept one).
+            complete.discard(name)
+            last = samples[-1]
+            latest = known[0] if len(known) == 1 else max(known, key=entry_order, default=None)
+            if (
+                latest is None
+                or latest[1] < last.at_us  # (entry_order() then order(), by time first)
+                or (latest[1] == last.at_us and entry_order(latest) < order(last))
+            ):
+                by_name[name] = [(name, last.at_us, last.value, last.kind, last.id, last.seq)]
+            else:
+                by_name[name] = [latest]
+            continue
+        if not known:
             complete.add(name)
         placed = samples
         in_order = _in_entry_order(known)
-        if known and name not in complete and series_kind:
+        if known and name not in complete:
             first = entry_order(known[0]) if in_order else min(map(entry_order, known))
             if samples[0].at_us <= first[0]:  # (in time order: the others are later)
                 placed = [s for s in samples if not order(s) < first]
         # The samples are in time order: the last kept are among their last READINGS.
         bound = READINGS if counter else DELTAS
-        tail = placed[-bound:] if series_kind else placed[-1:]
+        tail = placed[-bound:]
         fresh: list[_Reading] = [(name, s.at_us, s.value, s.kind, s.id, s.seq) for s in tail]
-        if series_kind:
-            # In the order metering applies them (a tie too, see `order()`): the call's
-            # own samples are in that order already (`_metering_samples.sort_samples`).
-            series, over = _series(known, tail, fresh, in_order=in_order)
-            if over is not None:
-                # A delta over a span is kept as the oldest, a bound: the deltas kept after
-                # it are all those after it (`_metering_moved._moved_deltas`).
-                series = series[over:]
-                complete.discard(name)
-            if len(known) + len(placed) > bound or len(series) > bound:
-                series = series[-bound:]
-                complete.discard(name)
-            by_name[name] = series
-        else:
-            # A gauge's level: the later of the kept one and the call's last, in the
-            # order metering applies them (a late reading may come before the kept one).
+        # In the order metering applies them (a tie too, see `order()`): the call's own
+        # samples are in that order already (`_metering_samples.sort_samples`).
+        series, over = _series(known, tail, fresh, in_order=in_order)
+        if over is not None:
+            # A delta over a span is kept as the oldest, a bound: the deltas kept after
+            # it are all those after it (`_metering_moved._moved_deltas`).
+            series = series[over:]
             complete.discard(name)
-            latest = max(known, key=entry_order, default=None)
-            if latest is None or entry_order(latest) < order(tail[-1]):
-                by_name[name] = [fresh[-1]]
-            else:
-                by_name[name] = [latest]
+        if len(known) + len(placed) > bound or len(series) > bound:
+            series = series[-bound:]
+            complete.discard(name)
+        by_name[name] = series
     readings = tuple(itertools.chain.from_iterable(by_name[name] for name in sorted(by_name)))
     return readings, tuple(sorted(complete & set(by_name)))
 

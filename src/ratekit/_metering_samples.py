@@ -137,7 +137,12 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 item, account, resource, readings, previous, engine._reporter(account, resource)
             )
         elif type(policy) is Discrete and _sum_columns(
-            readings, pieces, w1, sums, ids, engine.id_columns.setdefault(name, [])
+            readings,
+            pieces,
+            w1,
+            sums,
+            ids,
+            None if engine.deduplicated else engine.id_columns.setdefault(name, []),
         ):
             # The hot path of Discrete.increments for deltas at an instant only.
             increments = ()

@@ -190,6 +190,8 @@ def group(
     as_of_us: int,
     anomalies: Anomalies,
     conflicts: str = "raise",
+    *,
+    deduplicated: bool = False,
 ) -> Grouped:
     """Deduplicate by id and group the records stamped before ``as_of_us``. O(n).
 
@@ -203,7 +205,9 @@ def group(
     a feed usually delivers them): then no resource's records need sorting.
     ``conflicts`` is ``"raise"`` (a record with the id of an earlier one but other content
     raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or ``"anomaly"``
-    (it is ignored and reported as a ``"conflict"``: the first one is kept).
+    (it is ignored and reported as a ``"conflict"``: the first one is kept). With
+    ``deduplicated``, the caller has deduplicated the records (the rater, at its door):
+    no id is looked for twice, no inventory compared with the others.
     """
     records, types = _typed(records)
     given = records
@@ -216,12 +220,14 @@ def group(
         records = [record for record in records if known_by(record, as_of_us)]
     # a comprehension reads a slot quicker than map(attrgetter) calls (0.8 ms against 2.3
     # ms for 100,000 records)
-    ids = [record.id for record in records if record.id is not None]
-    if len(set(ids)) != len(ids):
-        records = _first_by_id(records, anomalies, conflicts)
+    if not deduplicated:
+        ids = [record.id for record in records if record.id is not None]
+        if len(set(ids)) != len(ids):
+            records = _first_by_id(records, anomalies, conflicts)
     if records is not given:
         samples, events, inventories, sample_times, event_times = _split(records, types)
-    inventories = _unique_inventories(inventories, anomalies, conflicts)
+    if not deduplicated:
+        inventories = _unique_inventories(inventories, anomalies, conflicts)
     if _refused(samples, accepted):
         refused = _refused(samples, accepted)
         sample = next(s for s in samples if _METER_KIND(s) in refused)

@@ -70,7 +70,14 @@ def advance(
         # Each resource late against its own compacted state's clock, one with none
         # against none: whichever other resources are metered with it (all of them here,
         # a few below) changes nothing it says.
-        usage = engine.meter(rater._records.values(), base, as_of_us, rater._state, own_clocks=True)
+        usage = engine.meter(
+            rater._records.values(),
+            base,
+            as_of_us,
+            rater._state,
+            own_clocks=True,
+            deduplicated=True,
+        )
         rater._book = book = Book(as_of_us)
         book.replace(usage, None)
         return _ahead(rater, usage, (base, as_of_us), None), None, None
@@ -82,7 +89,7 @@ def advance(
         records = [r for key in full for r in rater._by_key.get(key, ())]
         records += restricted(rater._inventories, full)
         states = [s for s in rater._state if (s.account, s.resource) in full]
-        usage = engine.meter(records, base, as_of_us, states, own_clocks=True)
+        usage = engine.meter(records, base, as_of_us, states, own_clocks=True, deduplicated=True)
         book.as_of_us = as_of_us  # before replace(): the rows ending there come last
         book.replace(usage, full)
         anomalies.extend(_ahead(rater, usage, (base, as_of_us), full))
@@ -558,7 +565,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
         records += [r for r, key in zip(news, located, strict=True) if key in active]
         records += restricted(inventories, keys)
         states = [book.states[key] for key in keys if key in book.states]
-        usage = engine.meter(records, prev, as_of_us, states)
+        usage = engine.meter(records, prev, as_of_us, states, deduplicated=True)
     if keys:
         # A counter whose piece runs through prev is taken on only where its rows join.
         said = _counters.taken(

@@ -231,12 +231,16 @@ class Engine:
         only: frozenset[str] | None = None,
         *,
         own_clocks: bool = False,
+        deduplicated: bool = False,
     ) -> Usage:
         """Meter ``[start_us, end_us)`` (up to ``end_us``), continuing from ``state``.
 
         ``only``: the names of the meters to meter (None: all of them). ``own_clocks``:
         each resource is late only against its own state's clock, one without a state
-        against none (see `ratekit.metering.meter_cut_by_account`).
+        against none. ``deduplicated``: ``records`` are kept records (deduplicated at the
+        rater's door, none a replay of another), and the states are for the book, lean:
+        metering looks for no replay, remembers no record in the states and names no
+        account's first record (see `ratekit.metering.meter_cut_by_account`).
         """
         span = Span.from_us(start_us, end_us)
         chosen = self.meters if only is None else [m for m in self.meters if m.name in only]
@@ -251,6 +255,7 @@ class Engine:
             state=state,
             assigned=None if self.segments is None else self.planned,
             own_clocks=own_clocks,
+            deduplicated=deduplicated,
         )
 
     def planned(self, account: str, lo: int, hi: int) -> list[tuple[int, int]]:

@@ -59,8 +59,8 @@ def lean(
         )
     )
     same = readings is state.readings and complete is state._complete
-    if same and not state.applied and not state._seen and (kept or state._past[0] is None):
-        return state
+    if same and not state.applied and not state._seen and (kept or state._past == _NO_BASE):
+        return state  # (a history without a base is dropped too: below)
     past = state._past if kept else _NO_BASE
     # Whether a counter's readings are kept from its first one is kept (see
     # ResourceState.readings): a reading older than them is then placed, not lost.

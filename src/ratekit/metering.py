@@ -206,6 +206,7 @@ def meter_cut_by_account(
     assigned: _late.Assigned | None = None,
     states: bool = True,
     own_clocks: bool = False,
+    deduplicated: bool = False,
 ) -> Usage:
     """`meter()` with each account's rows cut at its own instants, ``cuts(account)``.
 
@@ -217,9 +218,19 @@ def meter_cut_by_account(
     usage's ``state`` is empty: no resource's carried state is built. With ``own_clocks``
     (the rater's, from the kept cycles' start), a resource is judged late against its own
     carried state's clock alone: one without a state has none, not another's.
+
+    With ``deduplicated`` (the rater's, which deduplicates the records at its door and
+    keeps them), no record is looked for among replays (of one another, or of what the
+    carried states remember), and the states remember none of the records: no ids nor
+    digests, and of a meter that takes no counter readings only the last reading (the
+    rater's lean state, `ratekit._rater_states.lean()`, keeps no more). The usage then
+    names no account's first record either (``Usage.first_us`` is empty: the rater knows
+    its accounts' own). Rows, late rows and anomalies are those of the same call without
+    it, given records that hold no replay.
     """
     engine = _Engine(records, meters, span, cycle, as_of, None, state)
     engine.own_clocks = own_clocks
+    engine.deduplicated = deduplicated
     engine.account_cuts = cuts
     engine.account_cycles = cycles
     engine.assigned = assigned
@@ -306,6 +317,9 @@ class _Engine:
         self.assigned: _late.Assigned | None = None
         # Whether the carried states are built: rating drops them (`meter_cut_by_account`).
         self.keep_states = True
+        # Whether the caller deduplicated the records and keeps them: no replay is looked
+        # for, the states remember no record (`meter_cut_by_account`).
+        self.deduplicated = False
         self.windows: list[tuple[CycleLike | None, CycleLike | None, _Window]] = [
             (cycle, cycle, self.window)
         ]
@@ -354,16 +368,32 @@ class _Engine:
         )
         # An additive aggregation's state keeps the readings it counted (`_metering_moved`).
         counted = frozenset(name for name in held if self.meters[name]._additive)
+        # The caller keeps the records: the states remember none, and keep only the last
+        # reading of a meter that takes no counter readings (`meter_cut_by_account`).
+        last_only = None
+        if self.deduplicated:
+            last_only = frozenset(
+                name for name, kinds in accepted.items() if "counter" not in kinds
+            )
         records: Sequence[Event | Sample | Inventory] = self.records
-        if any(s.applied or s._seen for s in self.state.values()):
+        deduplicated = self.deduplicated
+        if not deduplicated and any(s.applied or s._seen for s in self.state.values()):
             # checked first: looking a record up in the states reads its fields
             records = _memory.forget_replays(self, _n.of_records(records))
         events, samples, inventories, samples_in_order, events_in_order, tied = _n.group(
-            records, accepted, self.as_of_us, self.anomalies, self.conflicts
+            records,
+            accepted,
+            self.as_of_us,
+            self.anomalies,
+            self.conflicts,
+            deduplicated=deduplicated,
         )
-        # Each account's first record, kept on the Usage (not the records: see _earliest).
-        first_us: dict[str, int] = {}
-        earliest_of(first_us, left_out(self.records, events, samples, len(inventories)))
+        # Each account's first record, kept on the Usage (not the records: see _earliest),
+        # unless the caller keeps its records (then it knows them).
+        first_us: dict[str, int] | None = None
+        if not deduplicated:
+            first_us = {}
+            earliest_of(first_us, left_out(self.records, events, samples, len(inventories)))
         names = sorted(self.meters)
         plan = [(n, self.meters[n], self._points(self.cuts.get(n, ()))) for n in names]  # type: ignore[arg-type]
         keys: set[tuple[str, str]] = set(events) | set(samples) | set(self.state)
@@ -383,13 +413,15 @@ class _Engine:
                 # Records that arrived in time order need no sorting (see _n.Grouped).
                 if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
                     per_meter[name] = _samples.sort_samples(group, self.anomalies)
-                # In time order now: the first is the earliest
-                lower_to(first_us, account, per_meter[name], in_order=True, deltas=True)
+                if first_us is not None:  # in time order now: the first is the earliest
+                    lower_to(first_us, account, per_meter[name], in_order=True, deltas=True)
             sample_times: list[int] = []
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
-            new_events: Sequence[Event] = _n.unique(events.get(key, []), self.anomalies)
+            new_events: Sequence[Event] = events.get(key, [])
+            if not deduplicated and len(new_events) > 1:
+                new_events = _n.unique(events[key], self.anomalies)
             limit = None if self.own_clocks else self.through
             if previous_state is not None and previous_state.through_us is not None:
                 limit = previous_state.through_us
@@ -405,7 +437,7 @@ class _Engine:
                 limit,
                 in_order=events_in_order and key not in tied,
             )
-            if key in events:  # read now, its events just read (in the processor's cache)
+            if first_us is not None and key in events:  # read now, its events just read
                 in_order = events_in_order and key not in tied
                 lower_to(first_us, account, events[key], in_order=in_order)
             if line.replaced:
@@ -473,6 +505,7 @@ class _Engine:
                 self.id_columns,
                 held,
                 counted,
+                last_only=last_only,
             )
             if self.pending or (previous_state is not None and previous_state.pending):
                 state = _pending.carried(self, state, previous_state, pending_meters)
@@ -499,7 +532,7 @@ class _Engine:
             late,
             no_effect,
             meters=tuple(self.meters.values()),
-            first_us=first_us,
+            first_us={} if first_us is None else first_us,
             cuts={
                 name: sorted({typing.cast("int", t) for t in instants})
                 for name, instants in self.cuts.items()
