@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import typing
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -22,7 +23,8 @@ from hypothesis import strategies as st
 from tests import _rater_streams as streams
 
 import ratekit as rk
-from ratekit._instants import format_us
+from ratekit._instants import format_us, to_us
+from ratekit._rater_engine import Engine
 
 
 def _rows(rows: object) -> list[tuple[object, ...]]:
@@ -388,3 +390,92 @@ def test_the_earliest_row_start_a_book_keeps_is_that_of_a_walk_over_its_rows(
         assert book is not None
         starts = {key: min(row.span.start_us for row in rows) for key, rows in book.rows.items()}
         assert book.lows == starts
+
+
+def _egress_rows(rater: rk.Rater) -> list[tuple[str, str, str, Decimal]]:
+    book = rater._book
+    assert book is not None
+    return [
+        (format_us(r.span.start_us), format_us(r.span.end_us), r.description["flavor"], r.quantity)
+        for r in book.all_rows()
+        if r.meter == "egress"
+    ]
+
+
+def test_a_delta_after_the_watermark_gives_its_row_from_where_its_description_began(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No delta falls between the resize to m at 03-02 00:00 and the watermark (03-03):
+    # the first one after it (7 GB on 03-04) is metered from the watermark, and its row
+    # starts where its piece began, as metering at once has it: at the resize, not at
+    # the restart of 18:00 (a stop and a start with the same description cut no sample
+    # row), nor at the watermark. The resource's state says where (no metering again).
+    hours = rk.Meter("vm.hours", "hour", rk.OnOff())
+    egress = rk.Meter("egress", "GB", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [
+            rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.10")),
+            rk.PriceEntry("e", "egress", rk.PerUnit(1)),
+        ],
+    )
+    rater = rk.Rater(plan, [hours, egress], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", {"flavor": "s"}, kind="start", id="e1"),
+            rk.Sample("a", "vm-1", "egress", "2026-03-01T06:00:00Z", 5, id="s1"),
+            rk.Event("a", "vm-1", "2026-03-02T00:00:00Z", {"flavor": "m"}, kind="start", id="e2"),
+            rk.Event("a", "vm-1", "2026-03-02T12:00:00Z", kind="stop", id="e3"),
+            rk.Event("a", "vm-1", "2026-03-02T18:00:00Z", {"flavor": "m"}, kind="start", id="e4"),
+        ]
+    )
+    rater.statement("2026-03-03T00:00:00Z")
+    metered: list[int] = []
+    meter = Engine.meter
+
+    def spied(engine: Engine, *args: typing.Any, **options: typing.Any) -> rk.Usage:
+        metered.append(args[1])  # the span's start
+        return meter(engine, *args, **options)
+
+    monkeypatch.setattr(Engine, "meter", spied)
+    rater.feed([rk.Sample("a", "vm-1", "egress", "2026-03-04T00:00:00Z", 7, id="s2")])
+    statement = rater.statement("2026-03-05T00:00:00Z")
+    assert metered == [to_us("2026-03-03T00:00:00Z")]  # continued, and nothing metered again
+    assert _egress_rows(rater) == [
+        ("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z", "s", 5),
+        ("2026-03-02T00:00:00Z", "2026-03-05T00:00:00Z", "m", 7),
+    ]
+    # 7 GB at 1 EUR, and 48 h more of vm.hours at 0.10
+    assert [(x.meter, x.role, x.amount) for x in statement.lines] == [
+        ("egress", "increment", Decimal(7)),
+        ("vm.hours", "increment", Decimal("4.80")),
+    ]
+
+
+def test_a_row_begun_after_a_restore_starts_at_its_cycle() -> None:
+    # Daily cycles, a resize on day 1: once day 1 is compacted and the rater restored
+    # from JSON (which keeps no word of where a description began), a delta of day 3 has
+    # its row from day 3's start, the start of its piece (the description began before).
+    egress = rk.Meter("egress", "GB", rk.Discrete())
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("e", "egress", rk.PerUnit(1))]
+    )
+    rater = rk.Rater(plan, [egress], start="2026-03-01T00:00:00Z")
+    rater.feed(
+        [
+            rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", {"flavor": "s"}, kind="start", id="e1"),
+            rk.Event("a", "vm-1", "2026-03-01T12:00:00Z", {"flavor": "m"}, kind="start", id="e2"),
+            rk.Sample("a", "vm-1", "egress", "2026-03-01T18:00:00Z", 2, id="s1"),
+        ]
+    )
+    rater.statement("2026-03-02T00:00:00Z")
+    rater.statement("2026-03-03T00:00:00Z")  # day 1 closes (no horizon)
+    rater.statement("2026-03-03T06:00:00Z")  # and is compacted
+    assert rater._base_us == to_us("2026-03-02T00:00:00Z")
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [egress])
+    rater.statement("2026-03-03T08:00:00Z")
+    rater.feed([rk.Sample("a", "vm-1", "egress", "2026-03-03T10:00:00Z", 3, id="s2")])
+    rater.statement("2026-03-03T12:00:00Z")
+    assert _egress_rows(rater) == [("2026-03-03T00:00:00Z", "2026-03-03T12:00:00Z", "m", 3)]

@@ -36,6 +36,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "carried",
+    "described",
     "previous_reading",
     "restore",
     "state_of",
@@ -217,6 +218,7 @@ def _ordered(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
         engine.descriptions,
         snapshot_at=snapshot_at,
     )
+    line.rebuilt = True
     seen = collections.Counter(item[5] for item in old_anomalies._items)
     for at_us, a_account, a_resource, _, _, anomaly in new_anomalies._items:
         if seen[anomaly]:
@@ -353,6 +355,9 @@ def restore(state: ResourceState) -> _t.Timeline:
                 typing.cast("str | None", past[3]),
             )
         line.push(state.since_us, description, status, state.opened_by)
+        line.restored_us = state.since_us
+    else:
+        line.restored_us = _n.NEVER
     if state.clock_us is not None:
         line.clock_us = state.clock_us
         line.last_event_us = state.clock_us
@@ -379,6 +384,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     held: frozenset[str] = frozenset(),
     counted: frozenset[str] = frozenset(),
     *,
+    start_us: int,
     last_only: frozenset[str] | None = None,
 ) -> ResourceState:
     """The resource's state after the call: an inventory whose scope covers it settles its history.
@@ -391,6 +397,7 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
     the last one (`_counters.next_readings()`). With ``last_only`` (the caller keeps the
     records: see `ratekit.metering.meter_cut_by_account`'s ``deduplicated``), the state
     remembers no record, and keeps only the last reading of the meters in ``last_only``.
+    ``start_us``: the start of the call's span (see `described()`).
     """
     settled = line.settled
     if held and any(
@@ -457,7 +464,40 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         else (),
         complete=complete,
         listings=_listings.after(account, resource, line, inventories, previous),
+        described=described(line, previous, start_us),
     )
+
+
+def described(line: _t.Timeline, previous: ResourceState | None, start_us: int) -> tuple[int, bool]:
+    """Where the description in force at ``line``'s end began: ``(instant, known)``.
+
+    The rater's book reads it (`ResourceState._described`): a delta meter's row whose
+    piece holds the last watermark starts where the piece began, the latest of this
+    instant, its cycle's start and a price's cut (`ratekit._rater_advance._begun()`).
+    A change of description is where sample pieces are cut (`metering._Engine._pieces`:
+    another description, not only another status).
+
+    ``(t, True)``: the last change ``line`` shows after the pieces restored from
+    ``previous`` (those are its summary, not events applied), or ``(NEVER, True)`` for a
+    line built from nothing that shows none (the empty description ever since). Else
+    what ``previous`` said, unless it said nothing or the call applied its history again
+    (a late event may move a change before the span): ``(start_us, False)`` then, the
+    description stood from the span's start at least. O(p) for the p pieces after the
+    restored ones.
+    """
+    starts, descriptions = line.starts, line.descriptions
+    floor = line.restored_us
+    index = len(starts) - 1
+    while index > 0 and (floor is None or starts[index] > floor):
+        before, after = descriptions[index - 1], descriptions[index]
+        if before is not after and before != after:
+            return starts[index], True
+        index -= 1
+    if floor is None:
+        return _n.NEVER, True
+    if not line.rebuilt and previous is not None and previous._described is not None:
+        return previous._described
+    return start_us, False
 
 
 def _applied(

@@ -12,6 +12,7 @@ watermark in `ratekit._rater_counters`, those of an aggregation's cycle so far i
 
 from __future__ import annotations
 
+import bisect
 import operator
 import typing
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import Final
 from . import _rater_aggregations as _aggregations
 from . import _rater_counters as _counters
 from . import _rater_reach as _reach
-from ._instants import from_us
+from ._normalize import NEVER
 from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_closed_back import closed_back, closed_parts, ordered_ahead, up_to_closings
 from ._rater_redescribed import redescribed
@@ -38,6 +39,8 @@ __all__ = ["advance"]
 Record = Event | Sample | Inventory
 _RESOURCE: Final = operator.attrgetter("account", "resource")
 _AT: Final = operator.attrgetter("at_us")
+#: Where the description of a resource with no state began: it has had none ever since.
+_EVER: Final = (NEVER, True)
 
 
 def advance(
@@ -350,72 +353,56 @@ def _early(rater: Rater, base_us: int, as_of_us: int) -> tuple[set[str], set[Pla
     return early, idless_events
 
 
-def _begun(
-    rater: Rater, usage: Usage, begun: set[tuple[str, str, str]], prev: int, full: set[Key]
+def _begun(  # noqa: PLR0917 - private plumbing of plain values
+    book: Book,
+    rows: Sequence[UsageRow],
+    begun: set[tuple[str, str, str]],
+    prev: int,
+    full: set[Key],
+    floor: typing.Callable[[Key, str], int],
 ) -> list[UsageRow]:
-    """The rows of ``usage``, each row of ``begun`` from ``prev`` given from where its piece began.
+    """``rows``, each row of ``begun`` from ``prev`` given from where its piece began.
 
     ``begun``: (account, resource, sum meter) whose continuation's first row starts at
     ``prev`` in a piece that holds ``prev`` but has no row before it (no delta fell in it
     before ``prev``). Metering everything at once gives that row from the piece's start:
-    where its description began, or a cycle or a price cut, whichever is last. The
-    quantity and the record ids are the continuation's (nothing was metered in the
-    piece before ``prev``), so only the span's start is missing; it is found by metering
-    those meters of those resources over the kept cycles up to ``prev`` from their events
-    and inventories alone (samples cut no piece), with a zero delta at the last instant
-    before ``prev`` to give the piece a row. A resource whose piece is not found so (its
-    row reads otherwise) is added to ``full``, to be metered again whole, and so are all
-    of them when a ``last_seen`` inventory lies there: it closes a resource at its last
-    sign of life, which may be a sample. O(k) for the k kept records of those resources,
-    and the metering of their events.
+    where its description began, or a cycle or a price cut, whichever is last
+    (``floor(key, meter)``: the later of the last two before ``prev``). The quantity and
+    the record ids are the continuation's (nothing was metered in the piece before
+    ``prev``), so only the span's start is missing: the resource's state at ``prev``
+    says where its description began, as metering found it (`ResourceState._described`:
+    a resource with no state has had none ever since), or that the description stood
+    at least from the start of a span, the kept cycles' start at the latest when the
+    book was metered from there (that start is then no later than the floor). A
+    resource whose state says neither (one whose history a late event applied again, in
+    a continuation) is added to ``full``, to be metered again whole. O(r) for r rows.
     """
-    keys = {(account, resource) for account, resource, _ in begun}
-    names = frozenset(name for _, _, name in begun)
-    base = rater._base_us
-    last = from_us(prev - 1)
-    records: list[Record] = [
-        r for key in keys for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us < prev
-    ]
-    listed = restricted([i for i in rater._inventories if i.at_us < prev], keys)
-    if any(type(i) is Inventory and i.close == "last_seen" for i in listed):
-        # It closes a resource at its last sign of life, which may be a sample: metered
-        # from events alone, the piece would begin elsewhere. Metered again whole.
-        full.update(keys)
-        return list(usage.rows)
-    records += listed
-    records += [Sample(account, resource, name, last, 0) for account, resource, name in begun]
-    states = [s for s in rater._state if (s.account, s.resource) in keys]
-    pieces = {
-        (row.account, row.resource, row.meter): row
-        for row in rater._engine.meter(records, base, prev, states, names).rows
-        if row.span.end_us == prev and (row.account, row.resource, row.meter) in begun
-    }
-    rows = []
-    for row in usage.rows:
-        triple = (row.account, row.resource, row.meter)
-        if triple in begun and row.span.start_us == prev:
-            piece = pieces.get(triple)
-            if (
-                piece is None
-                or piece.cycle != row.cycle
-                or piece.description != row.description
-                or piece.quantity
-            ):
-                full.add(triple[:2])
-            else:
+    out = []
+    states = book.states
+    for row in rows:
+        key = (row.account, row.resource)
+        if row.span.start_us == prev and (*key, row.meter) in begun:
+            start = floor(key, row.meter)
+            state = states.get(key)
+            began = _EVER if state is None else state._described
+            if began is None or (began[0] > start and not began[1]):
+                full.add(key)  # where its description began is not known
+            elif began[0] > start:
+                start = began[0]
+            if start < prev:
                 row = _new_row(  # noqa: PLW2901 - the row from its piece's start
                     row.account,
                     row.meter,
                     row.resource,
-                    Span.from_us(piece.span.start_us, row.span.end_us),
+                    Span.from_us(start, row.span.end_us),
                     row.cycle,
                     row.quantity,
                     row.unit,
                     row.description,  # type: ignore[arg-type]
                     row.record_ids,
                 )
-        rows.append(row)
-    return rows
+        out.append(row)
+    return out
 
 
 def _kept(rater: Rater) -> _aggregations.Kept:
@@ -521,6 +508,13 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
             found = bounds[place] = cycle[0] == prev or prev in cuts(key[0]).get(name, ())
         return found
 
+    def floor(key: Key, name: str) -> int:
+        # Where a piece holding prev begins at the latest: its cycle's start, or the last
+        # cut of its price before prev.
+        points = cuts(key[0]).get(name, ())
+        last = bisect.bisect_left(points, prev) - 1
+        return cycle[0] if last < 0 or points[last] < cycle[0] else points[last]
+
     joinables: dict[str, frozenset[str]] = {}  # per account: its cuts are its plans'
 
     def joinable(key: Key) -> frozenset[str]:
@@ -581,7 +575,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
             # piece's start: the open end it joins, or where the piece began.
             begun = book.unjoined(usage.rows, sums, prev, boundary)
             if begun:
-                rows = _begun(rater, usage, begun, prev, full)
+                rows = _begun(book, usage.rows, begun, prev, full, floor)
             keys -= full
             anomalies.extend(said)
 

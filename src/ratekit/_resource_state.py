@@ -214,6 +214,10 @@ class ResourceState:
     # The piece before the base's, as the base's fields (status, description, since_us,
     # opened_by, clock_us, seq), or () for none: the rater's (see before).
     _before: tuple[object, ...] = ()
+    # Where the description in force at the clock began, as metering found it
+    # (`_metering_carry.described()`), for the rater's book; None: not said (a state built,
+    # or read from JSON, which does not write it).
+    _described: tuple[int, bool] | None = attrs.field(default=None, eq=False, init=False)
 
     def __init__(  # noqa: PLR0917 - the state's fields, as to_json() names them
         self,
@@ -541,6 +545,7 @@ _SETTER_NAMES: Final = (
     "_listings",
     "_pending",
     "_before",
+    "_described",
 )
 _STATE_SETTERS: Final = _v.slot_setters(ResourceState, *_SETTER_NAMES)
 
@@ -556,10 +561,11 @@ def _new_state(
     listings: Listings | None = None,
     pending: tuple[Pending, ...] = (),
     before: tuple[object, ...] = (),
+    described: tuple[int, bool] | None = None,
 ) -> ResourceState:
     """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
     state = _new(ResourceState)
-    values = (*values, seen, complete, listings, pending, before)
+    values = (*values, seen, complete, listings, pending, before, described)
     assert len(values) == len(_STATE_SETTERS), "a ResourceState's values, one per field"
     # Each slot set by its setter, in one call (no interpreted loop: one state per
     # resource per metering call).

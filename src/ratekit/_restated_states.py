@@ -39,7 +39,7 @@ def _restated(state: ResourceState, **changes: object) -> ResourceState:
         index = _STATE_INDEX.get(name)
         assert index is not None, f"not a field of a ResourceState: {name}"
         values[index] = value
-    *head, seen, complete, listings, pending, before = values
+    *head, seen, complete, listings, pending, before, described = values
     return _new_state(
         *head,
         seen=seen,  # type: ignore[arg-type]
@@ -47,6 +47,7 @@ def _restated(state: ResourceState, **changes: object) -> ResourceState:
         listings=listings,  # type: ignore[arg-type]
         pending=pending,  # type: ignore[arg-type]
         before=before,  # type: ignore[arg-type]
+        described=described,  # type: ignore[arg-type]
     )
 
 

@@ -136,8 +136,10 @@ class Timeline:
         "last_listed_us",
         "openers",
         "order",
+        "rebuilt",
         "reconciled",
         "replaced",
+        "restored_us",
         "seq",
         "settled",
         "snapshot",
@@ -175,6 +177,11 @@ class Timeline:
         #: The last piece, clock, seq and last event before event ``snapshot_index``.
         self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
         self.snapshot_index = 0
+        #: Where the pieces restored from a carried state end: the start of the last one
+        #: (`_metering_carry.restore()`), None when none was; and whether the carried
+        #: history was applied again with late events (`_metering_carry.timeline()`).
+        self.restored_us: int | None = None
+        self.rebuilt = False
 
     def take_snapshot(self, index: int) -> None:
         """Remember where the timeline stands before event ``index`` of the build."""

@@ -505,6 +505,7 @@ class _Engine:
                 self.id_columns,
                 held,
                 counted,
+                start_us=window.start,
                 last_only=last_only,
             )
             if self.pending or (previous_state is not None and previous_state.pending):
