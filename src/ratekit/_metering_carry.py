@@ -151,7 +151,7 @@ def _ordered(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             )
     slow = bool(closing) or bool(late)
     if not slow and new_events and (limit is not None or history):
-        first_us = min(event.at_us for event in new_events)
+        first_us = min([event.at_us for event in new_events])
         if limit is not None and first_us < limit:
             slow = True
         elif history:

@@ -380,8 +380,8 @@ def _begun(  # noqa: PLR0917 - private plumbing of plain values
     out = []
     states = book.states
     for row in rows:
-        key = (row.account, row.resource)
-        if row.span.start_us == prev and (*key, row.meter) in begun:
+        if row.span.start_us == prev and (row.account, row.resource, row.meter) in begun:
+            key = (row.account, row.resource)
             start = floor(key, row.meter)
             state = states.get(key)
             began = _EVER if state is None else state._described

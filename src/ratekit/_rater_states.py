@@ -58,21 +58,20 @@ def lean(
             and (sequenced or state.seq is not None or any(e.seq is not None for e in history))
         )
     )
-    same = readings is state.readings and complete is state._complete
-    if same and not state.applied and not state._seen and (kept or state._past == _NO_BASE):
-        return state  # (a history without a base is dropped too: below)
-    past = state._past if kept else _NO_BASE
-    # Whether a counter's readings are kept from its first one is kept (see
-    # ResourceState.readings): a reading older than them is then placed, not lost.
-    return _restated(
-        state,
-        applied=(),
-        _past=past,
-        _before=state._before if kept else (),
-        _seen=(),
-        readings=readings,
-        _complete=complete,
-    )
+    # Only what changes is restated (one state per resource at each statement).
+    changes: dict[str, object] = {}
+    if readings is not state.readings or complete is not state._complete:
+        # Whether a counter's readings are kept from its first one is kept (see
+        # ResourceState.readings): a reading older than them is then placed, not lost.
+        changes["readings"] = readings
+        changes["_complete"] = complete
+    if state.applied:
+        changes["applied"] = ()
+    if state._seen:
+        changes["_seen"] = ()
+    if not kept and (state._past != _NO_BASE or state._before):
+        changes["_past"] = _NO_BASE  # (and the piece before its base: `_restated()`)
+    return _restated(state, **changes) if changes else state
 
 
 #: The kinds of readings of which metering keeps a tail that a compacted state drops.

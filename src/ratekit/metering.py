@@ -75,7 +75,7 @@ from ._state_doors import Pending
 from ._text import one_of
 from ._window import _SPAN_KEY, CycleLike, _Window
 from .errors import RatekitTypeError
-from .policies import Meter, Report, meters_of
+from .policies import Discrete, Meter, Report, meters_of
 from .records import (
     AnomalyKind,
     Event,
@@ -470,7 +470,13 @@ class _Engine:
                     and any(entry[0] == name for entry in previous_state.pending)
                 ):
                     pending_meters.add(name)  # billed on in this span (_metering_pending)
-                previous = _carry.previous_reading(previous_state, account, resource, name)
+                if type(item.policy) is Discrete:
+                    # Deltas count from no reading before them: none is built.
+                    previous = None
+                    if not readings and name not in pending_meters:
+                        continue
+                else:
+                    previous = _carry.previous_reading(previous_state, account, resource, name)
                 if previous is None and readings:
                     baseline = getattr(item.policy, "baseline", None)
                     if baseline is not None:
