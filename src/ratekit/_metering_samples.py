@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from . import _metering_counters as _counters
+from . import _metering_extent as _extent
 from . import _metering_late as _late
 from . import _metering_pending as _pending
 from . import _normalize as _n
@@ -88,7 +89,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 item, account, resource, readings, previous, engine._reporter(account, resource)
             )
         return
-    pieces = engine._pieces(points, line)
+    pieces = _extent.pieces(engine, points, line)
     count = len(pieces)
     policy = item.policy
     if item._deltas:

@@ -47,13 +47,13 @@ Examples:
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 import functools
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 
 from . import _metering_carry as _carry
+from . import _metering_extent as _extent
 from . import _metering_late as _late
 from . import _metering_memory as _memory
 from . import _metering_no_effect as _no_effect
@@ -450,7 +450,7 @@ class _Engine:
             resource_plan = self._plan_of(account, plan)
             if window.lazy:
                 extra = sorted(
-                    {t for lo, hi in self._extent(line, per_meter, previous_state)
+                    {t for lo, hi in _extent.extent(self, line, per_meter, previous_state)
                      for t in window.points(lo, hi)}
                 )  # fmt: skip
                 resource_plan = [
@@ -546,47 +546,6 @@ class _Engine:
             },
         )
 
-    def _extent(
-        self,
-        line: _t.Timeline,
-        per_meter: Mapping[str, list[Sample]],
-        state: ResourceState | None,
-    ) -> list[tuple[int, int]]:
-        """Where a resource may have rows in the window: its running pieces and readings.
-
-        The spans are merged where they overlap. An aggregation may report a level held
-        from an earlier reading, so its readings (or a carried one) reach the window's end.
-        O((p + n) log(p + n)) for p pieces and n samples.
-        """
-        w0, w1 = self.window.start, self.window.end
-        spans: list[tuple[int, int]] = []
-        starts, statuses = line.starts, line.statuses
-        count = len(starts)
-        for index in range(count):
-            if statuses[index] == _n.RUNNING:
-                a = max(starts[index], w0)
-                b = min(starts[index + 1] if index + 1 < count else w1, w1)
-                if a < b:
-                    spans.append((a, b))
-        if state is not None and (state.readings or state.pending):
-            spans.append((w0, w1))
-        for name, group in per_meter.items():
-            held = not self.meters[name]._deltas
-            for sample in group:
-                since = sample.at_us if sample.since_us is None else sample.since_us
-                a = max(since, w0)
-                b = w1 if held else min(sample.at_us + 1, w1)
-                if a < b:
-                    spans.append((a, b))
-        spans.sort()
-        merged: list[tuple[int, int]] = []
-        for a, b in spans:
-            if merged and a <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-            else:
-                merged.append((a, b))
-        return merged
-
     def _span(self, start_us: int, end_us: int) -> Span:
         """The current resource's span ``[start_us, end_us)``, shared by its rows."""
         key = start_us * _SPAN_KEY + end_us
@@ -594,29 +553,6 @@ class _Engine:
         if span is None:
             span = self.spans[key] = _new_span(start_us, end_us)
         return span
-
-    def _pieces(self, points: list[int], line: _t.Timeline) -> list[int]:
-        """The starts of the sample pieces: ``points`` and the description changes.
-
-        A status change alone (a stop, a start with the same description) does not cut a
-        sample-based row: only the description and the cycle must be constant over it.
-        O(p + s) for p points and s pieces of the timeline.
-        """
-        window = self.window
-        w0, w1 = window.start, window.end
-        starts = line.starts
-        descriptions = line.descriptions
-        inner = []
-        for index in range(bisect.bisect_right(starts, w0), len(starts)):
-            t = starts[index]
-            if t >= w1:
-                break
-            before, after = descriptions[index - 1], descriptions[index]
-            if before is not after and before != after:
-                inner.append(t)
-        if inner:
-            return [w0, *sorted(set(points).union(inner))]
-        return [w0, *points]
 
     def _reporter(self, account: str, resource: str) -> Report:
         anomalies = self.anomalies
