@@ -15,7 +15,6 @@ import typing
 from collections.abc import Iterable
 
 from . import _lateness_closings as _closings
-from . import _rater_far as _far
 from .records import Event, Inventory, Sample
 
 if typing.TYPE_CHECKING:
@@ -54,21 +53,20 @@ def held(rater: Rater, new_base: int) -> int:
     inventory.
     """
     reach = new_base
-    # A record stamped further ahead of the watermark than `_far.MAX_AHEAD` keeps nothing.
-    ahead_us = _far.near(rater)
-    pending, by_key = _near(rater, ahead_us)
     # (An event without a seq stamped after an inventory is applied after every event
     # stamped before it: it moves no closing.)
-    moving = {(r.account, r.resource) for r in pending if type(r) is Event and r.seq is not None}
-    inventories, states = rater._inventories, rater._reach.states
+    moving = {
+        (r.account, r.resource) for r in rater._pending if type(r) is Event and r.seq is not None
+    }
+    by_key, inventories, states = rater._by_key, rater._inventories, rater._reach.states
     for record in inventories:
-        if type(record) is Inventory and record.at_us <= ahead_us:
+        if type(record) is Inventory:
             found = _closings.reach_us(
                 record, by_key, inventories, states, known_us=rater._as_of_us, moving=moving
             )
             reach = reach if found is None else min(reach, found)
     listed = functools.cache(lambda: _first_listed(inventories))  # made on first use
-    for record in pending:
+    for record in rater._pending:
         if type(record) is not Sample:
             continue  # inventories above, events below
         if record.kind == "counter":
@@ -76,7 +74,7 @@ def held(rater: Rater, new_base: int) -> int:
             key = (record.account, record.resource)
             before = [
                 r.at_us
-                for r in by_key.get(key, ())
+                for r in rater._by_key.get(key, ())
                 if type(r) is Sample and r.meter == meter_name and r.at_us < at_us
             ]
             if not before and (*key, meter_name) in rater._reach.baselines:
@@ -85,11 +83,11 @@ def held(rater: Rater, new_base: int) -> int:
                 # (said at its feed), the rest must stay kept.
                 before = [rater._base_us]
             elif not before and meter_name in rater._reach.zero:
-                before = _stretch(by_key, key, at_us, listed())
+                before = _stretch(rater, key, at_us, listed())
             reach = min(reach, max(before, default=at_us))
-        elif record.since_us is not None and not _far.released(rater, record):
+        elif record.since_us is not None:
             reach = min(reach, record.since_us)
-    reach = min([reach, *_stretches_reopened(rater, pending, by_key, listed)])
+    reach = min([reach, *_stretches_reopened(rater, listed)])
     cut = new_base
     while True:
         # Held back to an earlier cut, an event ordered before events stamped before
@@ -97,7 +95,7 @@ def held(rater: Rater, new_base: int) -> int:
         # metering state carries a sequence's history, but an inventory in the
         # compacted records settles it, so it must not be relied on).
         seqs, base = rater._reach.seqs, rater._base_us
-        for key, kept in by_key.items():
+        for key, kept in rater._by_key.items():
             reach = min(reach, reordered_before(kept, cut, seqs.get(key), base))
         if reach >= cut:
             return cut
@@ -107,24 +105,8 @@ def held(rater: Rater, new_base: int) -> int:
         cut = held_at
 
 
-def _near(rater: Rater, ahead_us: int) -> tuple[list[Record], dict[tuple[str, str], list[Record]]]:
-    """The records not metered yet, and the kept ones per resource, stamped by ``ahead_us``.
-
-    A record stamped after it keeps no cycle (`_rater_far`). O(1) when there is none,
-    else O(m) for the m kept records.
-    """
-    pending = [r for r in rater._pending if r.at_us <= ahead_us]
-    if len(pending) == len(rater._pending):
-        return pending, rater._by_key
-    by_key = {key: [r for r in kept if r.at_us <= ahead_us] for key, kept in rater._by_key.items()}
-    return pending, by_key
-
-
 def _stretch(
-    by_key: dict[tuple[str, str], list[Record]],
-    key: tuple[str, str],
-    at_us: int,
-    listed: dict[tuple[str, str], int],
+    rater: Rater, key: tuple[str, str], at_us: int, listed: dict[tuple[str, str], int]
 ) -> list[int]:
     """Where the first reading of a ``from_zero`` counter may count from (at the earliest).
 
@@ -133,7 +115,7 @@ def _stretch(
     earliest of those, ``listed``, `_first_listed()`): the earliest, to be safe. O(k) for
     the k kept records of the resource.
     """
-    events = [r.at_us for r in by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
+    events = [r.at_us for r in rater._by_key.get(key, ()) if type(r) is Event and r.at_us <= at_us]
     first = listed.get(key)
     if first is not None and first <= at_us:
         events.append(first)
@@ -141,10 +123,7 @@ def _stretch(
 
 
 def _stretches_reopened(
-    rater: Rater,
-    pending: list[Record],
-    by_key: dict[tuple[str, str], list[Record]],
-    listed: typing.Callable[[], dict[tuple[str, str], int]],
+    rater: Rater, listed: typing.Callable[[], dict[tuple[str, str], int]]
 ) -> list[int]:
     """Where a first reading from zero may count from once a pending event reorders a stop.
 
@@ -159,11 +138,11 @@ def _stretches_reopened(
     """
     zero = rater._reach.zero
     out: list[int] = []
-    for record in pending if zero else ():
+    for record in rater._pending if zero else ():
         if type(record) is not Event or record.seq is None:
             continue
         key = (record.account, record.resource)
-        kept = by_key.get(key, ())
+        kept = rater._by_key.get(key, ())
         if not any(type(r) is Sample and r.meter in zero for r in kept):
             continue
         seq, at_us = record.seq, record.at_us
@@ -173,7 +152,7 @@ def _stretches_reopened(
             if type(r) is Event and r.seq is not None and r.seq > seq and r.at_us < at_us
         ]
         if reordered:
-            out += _stretch(by_key, key, min(reordered), listed())
+            out += _stretch(rater, key, min(reordered), listed())
     return out
 
 

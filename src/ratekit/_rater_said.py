@@ -28,15 +28,11 @@ from .records import Anomaly, Event, Inventory, Record
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["Place", "Said", "fresh", "named", "order", "said", "unsettled"]
+__all__ = ["Place", "Said", "fresh", "named", "said", "unsettled"]
 
 
-def order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
-    """The order a statement says its anomalies in: by kind, message and record ids."""
+def _order(anomaly: Anomaly) -> tuple[str, str, tuple[str, ...]]:
     return (anomaly.kind, anomaly.message, anomaly.record_ids)
-
-
-_order = order
 
 
 def fresh(

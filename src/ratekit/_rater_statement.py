@@ -22,7 +22,6 @@ from . import _rater_advance as _advance
 from . import _rater_book as _ledger
 from . import _rater_close as _close
 from . import _rater_coverage as _coverage
-from . import _rater_far as _far
 from . import _rater_held as _held
 from . import _rater_lines as _lines
 from . import _rater_priced_ahead as _ahead
@@ -80,10 +79,6 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     listings = [r for r in known if type(r) is Inventory]
     closed_back += _accounts.relisted(rater, listings, (), known)[0]
     behind, closers = _roles.reaching(rater, known)
-    # What a record fed far ahead lost to the cycles compacted meanwhile: said now, and
-    # known before metering, whose words for that part it is.
-    far = _far.lost(rater, known)
-    rater._anomalies.update(far)
     metered, full, changed = _advance.advance(rater, as_of_us)
     # Lines a record changed behind the last watermark are corrected, not incremented.
     behind |= _roles.closed_behind(metered, closers, rater._as_of_us)
@@ -120,11 +115,8 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     # Said once, in one order whichever resources continued and which were metered
     # again; about a record at the watermark, once its instant is settled.
     found = (*metered, *rating.anomalies, *closed_back, *spilled)
-
     shown = functools.partial(_named, (*lines, *held), charges)  # a closing that moved
     fresh = _said.fresh(rater, found, as_of_us, full, shown=shown)
-    if far:
-        fresh = tuple(sorted({*fresh, *far}, key=_said.order))
     rater._anomalies.update(fresh)
     anomalies = rater._anomalies | rater._anomalies_before
     rater._as_of_us = as_of_us

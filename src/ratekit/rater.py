@@ -72,7 +72,6 @@ from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
-from ._rater_far import MAX_AHEAD as MAX_AHEAD  # noqa: PLC0414 - public here
 from ._rater_position import positioned
 from ._rater_turn import Turn, one_at_a_time
 from ._shown import show
@@ -122,9 +121,6 @@ class Rater:
     last statement and, from the kept cycles' start, all k kept records of each resource it meters again (one with a counter or aggregation meter, at every statement; one a late record reached), then rates the
     rows of the kept cycles: O((n + k) log(n + k) + r) for r rows. So a counter read every 5 minutes, with a statement per poll, costs O(k) per statement for
     the k readings of its cycle so far, quadratic over the cycle (see the streaming page). It closes at most `MAX_CLOSING` cycles ([`BadTimeError`][ratekit.BadTimeError] beyond).
-    A record fed ahead of the watermark keeps the closed cycles it reaches back into until it is
-    metered, unless stamped more than `MAX_AHEAD` (92 days) past the watermark: then they
-    compact as usual, and its part there is said too late when it is metered.
 
     Examples:
         >>> import ratekit as rk
