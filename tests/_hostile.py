@@ -9,6 +9,7 @@ naming it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 
 class TouchyInt(int):
@@ -83,3 +84,20 @@ class ClosedCursor(Mapping[str, object]):
 
     def __len__(self) -> int:
         return 1
+
+
+class Growing(Mapping[str, Any]):
+    """A mapping that changes while it is read (a key added at every lookup)."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self.data: dict[str, Any] = {"a": 1, "b": 2} if data is None else dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        self.data[f"extra{len(self.data)}"] = 1
+        return self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)

@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 
 import ratekit as rk
+from _saas_plans import BASIC, PRO
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -274,24 +275,6 @@ def test_billing_month_by_month_with_credits_left_gives_the_invoices_billed_toge
 
 
 # --- an upgrade mid-cycle -----------------------------------------------------------
-
-BASIC = rk.Plan(
-    "basic",
-    "EUR",
-    MONTHS,
-    [rk.PriceEntry("api", "api", rk.PerUnit("0.10"))],
-    minimums=[rk.Minimum(62)],
-    fees=[rk.Fee("base", 31)],
-)
-PRO = rk.Plan(
-    "pro",
-    "EUR",
-    MONTHS,
-    [rk.PriceEntry("api", "api", rk.PerUnit("0.05"))],
-    minimums=[rk.Minimum(93)],
-    fees=[rk.Fee("pro", 62)],
-    allowances=[rk.Allowance("api", 310)],
-)
 
 
 def test_an_upgrade_mid_cycle_prorates_both_fees_and_both_commitments() -> None:

@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ratekit as rk
+from _saas_plans import BASIC, PRO
 
 DAYS = rk.cycles.daily(tz="UTC")
 CALLS = rk.Meter("api", "call", rk.Discrete())
@@ -296,25 +297,6 @@ def test_a_late_record_that_rounds_the_lines_up_to_the_commitment_takes_the_top_
 
 
 # --- an upgrade told to the rater, credits on its closing invoices -----------------
-
-MONTHS = rk.cycles.monthly(tz="UTC")
-BASIC = rk.Plan(
-    "basic",
-    "EUR",
-    MONTHS,
-    [rk.PriceEntry("api", "api", rk.PerUnit("0.10"))],
-    minimums=[rk.Minimum(62)],
-    fees=[rk.Fee("base", 31)],
-)
-PRO = rk.Plan(
-    "pro",
-    "EUR",
-    MONTHS,
-    [rk.PriceEntry("api", "api", rk.PerUnit("0.05"))],
-    minimums=[rk.Minimum(93)],
-    fees=[rk.Fee("pro", 62)],
-    allowances=[rk.Allowance("api", 310)],
-)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import ratekit as rk
-from _hostile import ClosedCursor, TouchyInt, TouchyStr
+from _hostile import ClosedCursor, Growing, TouchyInt, TouchyStr
 
 AT = "2026-03-02T08:00:00Z"
 AT_US = 1772438400000000  # 2026-03-02T08:00:00Z: 20514 days and 8 hours after the epoch
@@ -30,23 +30,6 @@ MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 MONTHLY = rk.cycles.monthly(tz="UTC")
 VM_HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
 EGRESS = rk.Meter("egress", "GB", rk.Discrete())
-
-
-class Growing(Mapping[str, object]):
-    """A mapping that changes while it is read."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, object] = {"a": 1, "b": 2}
-
-    def __getitem__(self, key: str) -> object:
-        self.data[f"c{len(self.data)}"] = 1
-        return self.data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
 
 
 class Endless(Mapping[str, object]):

@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ratekit as rk
-from _hostile import ClosedCursor, TouchyInt
+from _hostile import ClosedCursor, Growing, TouchyInt
 from ratekit.adapters import borel, cloudevents, cloudfoundry, exoscale
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -43,23 +43,6 @@ PLAN = rk.Plan(
         rk.PriceEntry("eg", "egress", rk.Graduated([rk.Tier(100, "0"), rk.Tier(None, "0.09")])),
     ],
 )
-
-
-class Growing(Mapping[str, Any]):
-    """A mapping that changes while it is read."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = dict(data)
-
-    def __getitem__(self, key: str) -> Any:
-        self.data[f"extra{len(self.data)}"] = 1
-        return self.data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
 
 
 class Pairs(Mapping[str, Any]):
