@@ -248,3 +248,52 @@ def test_a_number_given_as_a_hostile_int_subclass_is_taken_by_its_exact_value(sl
     got = scenario(_plain, hostile)
     assert got == PLAIN
     assert all(type(text) is str for text in _strings(got))
+
+
+SHARE_SLOTS = ("owner", "resource", "holder", "meter")
+
+
+def _shared(name: Name, number: Number = _same) -> list[tuple[str, str, Decimal, Decimal]]:
+    """A disk of acme's shared with beta (2 : 1), rated and billed: each invoice line."""
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("disk", "gb.hours", rk.PerUnit("0.01"))],
+    )
+    row = rk.UsageRow("acme", "gb.hours", "image-1", march, march, 1000, "GB*hour", {}, ())
+    share = rk.Share(
+        name("owner", "acme"),
+        name("resource", "image-1"),
+        {"acme": number("weight", 2), name("holder", "beta"): 1},
+        name("meter", "gb.hours"),
+    )
+    assert all(type(text) is str for text in _strings([share.owner, share.resource, share.meter]))
+    assert all(type(account) is str for account, _ in share.shares)
+    invoices = rk.bill(rk.rate([row], plan, span=march, shares=[share]))
+    return [
+        (invoice.account, line.label, line.amount, line.whole)
+        for invoice in invoices
+        for line in invoice.lines
+    ]
+
+
+def test_a_share_bills_what_is_worked_by_hand() -> None:
+    # 1000 GB*hour x 0.01 = 10.00, split 2 : 1: acme 6.67 (20/3 rounded), beta 3.33.
+    assert [(account, amount) for account, _, amount, _ in _shared(_plain)] == [
+        ("acme", Decimal("6.67")),
+        ("beta", Decimal("3.33")),
+    ]
+
+
+@pytest.mark.parametrize("slot", SHARE_SLOTS)
+def test_a_share_named_by_a_hostile_subclass_is_kept_as_the_text_it_holds(slot: str) -> None:
+    def hostile(asked: str, text: str) -> str:
+        return HiddenStr(text) if asked == slot else text
+
+    assert _shared(hostile) == _shared(_plain)
+
+
+def test_a_share_weighted_by_a_hostile_int_subclass_is_taken_by_its_value() -> None:
+    assert _shared(_plain, lambda slot, value: HiddenInt(value)) == _shared(_plain)

@@ -12,7 +12,7 @@ from typing import Final
 
 from ._instants import to_us
 from ._shown import show
-from ._text import check_text
+from ._text import check_text, name_text
 from .errors import RatekitTypeError
 
 __all__ = ["_instant", "_name", "_record_id", "evolved"]
@@ -29,11 +29,7 @@ def is_missing(value: object) -> bool:
 
 
 def _name(value: object, label: str, field: str) -> str:
-    # str's own length: a subclass's __len__ may run any code
-    if not isinstance(value, str) or not str.__len__(value):
-        raise RatekitTypeError(f"{label} {field} must be a non-empty string, not {show(value)}.")
-    text = check_text(value if type(value) is str else str.__str__(value), f"{label} {field}")
-    return _intern(text)
+    return _intern(name_text(value, f"{label} {field}"))
 
 
 _MISSING_ID: Final = (

@@ -55,7 +55,7 @@ from ._caller_objects import read_items, read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from ._shown import show
-from ._text import check_text
+from ._text import name_text
 from .errors import BadPriceError, BadQuantityError, BadTimeError, RatekitTypeError
 from .render import plain
 from .spans import Span
@@ -67,9 +67,7 @@ _MAX_DIGITS: Final = 50
 
 
 def _name(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise RatekitTypeError(f"Share {what} must be a non-empty string, not {show(value)}.")
-    return check_text(value, f"Share {what}")
+    return name_text(value, f"Share {what}")
 
 
 def _start(value: object) -> _dt.datetime | None:
