@@ -29,7 +29,7 @@ import attrs
 from . import _rater_engine as _engine_doors
 from . import _rater_kept_usage as _kept_usage
 from . import _rater_store as _store
-from . import _snapshot, _snapshot_doors
+from . import _snapshot
 from ._instants import format_us
 from ._shown import show
 from .assignments import Assignment, read_plans
@@ -93,14 +93,10 @@ def assign(rater: Rater, given: tuple[object, ...]) -> tuple[Assignment, ...]:
             f"({', '.join(map(repr, combined))}) are refused: {said}"
         ) from None
     sealed = _snapshot.seal(_store.body(rater), _snapshot.fingerprint(combined, meters))
-    # (the usage the rater keeps is priced: `reassigned()` judges the accounts added)
-    token = _snapshot_doors.PRICED_KNOWN.set(True)
-    try:
-        other = type(rater).restore(sealed, combined, meters)
+    try:  # the usage kept is priced: `reassigned()` judges the accounts added
+        other = type(rater)._restore(sealed, combined, meters, priced=False)
     except BadSnapshotError as error:
         raise _taken_refused(error, read) from None
-    finally:
-        _snapshot_doors.PRICED_KNOWN.reset(token)
     unpriced = _kept_usage.reassigned(rater, other, (a.account for a in read))
     if unpriced is not None:
         account, refused = unpriced

@@ -24,7 +24,7 @@ that any snapshot restore takes can give statements:
   (`_rater_sample_doors.amounts()`);
 - the usage kept (records, listings, compacted states) passes the door on usage no entry
   prices (`_rater_kept_usage.kept_refusal()`), but within `Rater.assign()`, which
-  judges the accounts it assigns itself (`PRICED_KNOWN`).
+  judges the accounts it assigns itself (``priced=False``).
 
 Each refusal is a [`BadSnapshotError`][ratekit.BadSnapshotError] naming the part and the
 field.
@@ -32,7 +32,6 @@ field.
 
 from __future__ import annotations
 
-import contextvars
 import typing
 from collections.abc import Mapping
 
@@ -52,25 +51,21 @@ from .usage import ResourceState
 if typing.TYPE_CHECKING:
     from .rater import Rater, Record
 
-__all__ = ["PRICED_KNOWN", "restored"]
-
-#: Set while `Rater.assign()` restores its own state under more assignments: what the
-#: rater keeps passed the feed's unpriced door, and `_rater_kept_usage.reassigned()`
-#: judges the accounts the assignments add (in words of its own), so `_priced()` does not.
-PRICED_KNOWN: contextvars.ContextVar[bool] = contextvars.ContextVar("PRICED_KNOWN", default=False)
+__all__ = ["restored"]
 
 _FORMS: typing.Final = {"Event": "an event", "Sample": "a sample", "Inventory": "an inventory"}
 _PARTS: typing.Final = {"Event": "body.by_resource", "Sample": "body.by_resource"}
 
 
-def restored(rater: Rater) -> None:
+def restored(rater: Rater, *, priced: bool = True) -> None:
     """Refuse a restored state holding what the feed refuses (a snapshot altered by hand).
 
     A record kept with a level of -5 or ``"NaN"``, two kinds under one id, a compacted
     level that a cycle's time takes past what prices take, an instant in no computable
     cycle would make every later statement fail, as it would had the feed taken it.
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying why. O(n) for n kept
-    records and states.
+    records and states. Without ``priced`` (`Rater.assign()`), the usage kept is not
+    judged by the door on usage no entry prices.
     """
     _state_accounts(rater)
     _state_instants(rater)
@@ -94,7 +89,8 @@ def restored(rater: Rater) -> None:
         _refuse(rater._state.index(state), state, "a description", words)
     _ids(rater)
     _firsts(rater)
-    _priced(rater)
+    if priced:
+        _priced(rater)
 
 
 def _amounts(rater: Rater, records: list[Record]) -> None:
@@ -126,7 +122,7 @@ def _priced(rater: Rater) -> None:
     it gives chained. O(k) for the k records and states kept, when some plan may refuse
     some meter's usage; else O(1).
     """
-    found = None if PRICED_KNOWN.get() else _kept_usage.kept_refusal(rater)
+    found = _kept_usage.kept_refusal(rater)
     if found is None:
         return
     account, culprit, refused = found

@@ -456,6 +456,22 @@ class Rater:
         doors judge them, so that a snapshot it takes can give statements). The message
         names the part and field, and what it should be.
         """
+        return cls._restore(data, plans, meters)
+
+    @classmethod
+    def _restore(
+        cls,
+        data: typing.Mapping[str, Any],
+        plans: Plan | Iterable[Assignment],
+        meters: Iterable[Meter],
+        *,
+        priced: bool = True,
+    ) -> Rater:
+        """`restore()`, the door on usage no entry prices asked only with ``priced``.
+
+        `Rater.assign()` restores without it: it judges the accounts it assigns itself
+        (`_rater_kept_usage.reassigned()`), in words of its own.
+        """
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)
         rater = object.__new__(cls)
@@ -475,7 +491,7 @@ class Rater:
         rater._line_members = {}
         rater._index()
         _store.regroup(rater)
-        _snapshot_doors.restored(rater)  # what the feed refuses, restore refuses
+        _snapshot_doors.restored(rater, priced=priced)  # what the feed refuses, restore refuses
         _reported.check_resources(rater)  # each reported line's resource one it metered
         return rater
 
