@@ -4,7 +4,8 @@ An OpenStack or Ceilometer feed: one resource whose counter is read every 5 minu
 (``--every``), a statement every 10 minutes (``--statement-every`` readings) at the
 watermark of the readings fed so far, on a monthly cycle, for ``--days`` days. With
 ``--meter`` the readings are those of an aggregation instead (``max``: a peak, ``mean``:
-a time-weighted mean of a gauge, ``latest``, ``count``: how many readings). Each
+a time-weighted mean of a gauge, ``latest``, ``count``: how many readings, ``unique``:
+how many distinct values, ``p95``: the 95th percentile, as bandwidth is billed). Each
 reading is fed on its own, in time order, as a feed delivers them.
 
 It prints the CPU seconds of the stream (feeding and statements), per simulated day and
@@ -35,7 +36,12 @@ POLICIES = {
     "mean": ("gauge", "user", "TimeWeightedMean"),
     "latest": ("gauge", "user", "Latest"),
     "count": ("gauge", "call", "Count"),
+    "unique": ("gauge", "user", "UniqueCount"),
+    "p95": ("gauge", "Mbit/s", "Percentile"),
 }
+
+#: The arguments of each policy (none but the percentile's).
+ARGUMENTS: dict[str, tuple[int, ...]] = {"p95": (95,)}
 
 
 def readings(days: int, every: int, kind: str, seed: int) -> list[Any]:
@@ -62,7 +68,7 @@ def setting(meter: str) -> tuple[Any, Any]:
     import ratekit as rk
 
     _, unit, policy = POLICIES[meter]
-    measured = rk.Meter("m", unit, getattr(rk, policy)())
+    measured = rk.Meter("m", unit, getattr(rk, policy)(*ARGUMENTS.get(meter, ())))
     plan = rk.Plan(
         "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("m", "m", rk.PerUnit("0.0001"))]
     )

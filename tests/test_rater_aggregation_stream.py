@@ -1,8 +1,10 @@
 """An aggregation fed to the rater: each statement takes the cycle so far on, exactly.
 
-A `Max`, `Min`, `Latest` or `TimeWeightedMean` resource goes on from its metering state
-at the last watermark: while its cycle so far is one piece, its row is taken on with
-the new readings (the larger, the smaller, the last; a mean from its integral so far),
+A `Max`, `Min`, `Latest`, `Count`, `TimeWeightedMean`, `UniqueCount` or `Percentile`
+resource goes on from its metering state at the last watermark: while its cycle so far
+is one piece, its row is taken on with the new readings (the larger, the smaller, the
+last, the sum; a mean from its integral so far, a distinct count or a percentile from
+its values so far),
 not metered again from the cycle's start (`ratekit._rater_aggregations`). Its statements
 cost what is new (benchmarks/counter_stream_bench.py --meter max); their rows and lines
 are those of one batch ``rate()``, to the last digit, whatever the readings, the late
@@ -164,6 +166,94 @@ def test_a_mean_found_again_after_a_restore_goes_on_from_its_kept_readings(
     assert _row(rater) == (T0, T0 + 6 * HOUR_US, 15, ("r0", "r1", "r2"))
 
 
+def test_a_distinct_count_goes_on_from_its_values_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
+    users, plan = _setting(rk.UniqueCount())
+    rater = rk.Rater(plan, [users], start=format_us(T0))
+    rater.feed([_reading(0, 5, "r0"), _reading(60, 9, "r1")])
+    # Two distinct values so far, {5, 9}: 2 x 0.5 = 1.00 EUR.
+    first = rater.statement("2026-03-01T01:20:00Z")
+    assert [(line.quantity, line.amount) for line in first.lines] == [(2, Decimal("1.0"))]
+    calls = spied(monkeypatch)
+    rater.feed([_reading(120, "5.0", "r2")])
+    # 5.0 is 5, seen before: still 2 distinct, nothing to correct; metered from 01:20
+    # with r2 alone (it was metered again from the cycle's start with all three).
+    assert rater.statement("2026-03-01T02:30:00Z").lines == ()
+    assert calls == [(T0 + 80 * MINUTE_US, 1)]
+    assert _row(rater) == (T0, T0 + 150 * MINUTE_US, 2, ("r0", "r1", "r2"))
+    rater.feed([_reading(180, 12, "r3")])
+    third = rater.statement("2026-03-01T03:30:00Z")
+    # {5, 9, 12}: 3 distinct, 1 more than stated: 1 x 0.5 = 0.5 EUR more.
+    assert [(line.role, line.quantity, line.amount) for line in third.lines] == [
+        ("increment", 1, Decimal("0.5")),
+    ]
+    assert calls == [(T0 + 80 * MINUTE_US, 1), (T0 + 150 * MINUTE_US, 1)]
+    assert _row(rater) == (T0, T0 + 210 * MINUTE_US, 3, ("r0", "r1", "r2", "r3"))
+
+
+def test_a_percentile_goes_on_from_its_values_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
+    users, plan = _setting(rk.Percentile(95))
+    rater = rk.Rater(plan, [users], start=format_us(T0))
+    rater.feed([_reading(0, 30, "r0"), _reading(10, 10, "r1"), _reading(20, 20, "r2")])
+    # Sorted 10, 20, 30; rank ceil(95/100 x 3) = ceil(2.85) = 3: 30 users x 0.5 = 15.0.
+    first = rater.statement("2026-03-01T00:30:00Z")
+    assert [(line.quantity, line.amount) for line in first.lines] == [(30, Decimal("15.0"))]
+    calls = spied(monkeypatch)
+    rater.feed([_reading(40, 40, "r3")])
+    # 10, 20, 30, 40; rank ceil(3.8) = 4: 40, 10 more: 10 x 0.5 = 5.0 EUR more.
+    second = rater.statement("2026-03-01T00:50:00Z")
+    assert [(line.role, line.quantity, line.amount) for line in second.lines] == [
+        ("increment", 10, Decimal("5.0")),
+    ]
+    rater.feed([_reading(60 + minute, 0, f"z{minute}") for minute in range(5)])
+    # Five zeros more: 0 x 5, 10, 20, 30, 40 (9 values); rank ceil(8.55) = 9: still 40.
+    assert rater.statement("2026-03-01T01:10:00Z").lines == ()
+    # Each metered from the last watermark with its new readings alone.
+    assert calls == [(T0 + 30 * MINUTE_US, 1), (T0 + 50 * MINUTE_US, 5)]
+    rater.feed([_reading(80 + minute, 1, f"o{minute}") for minute in range(11)])
+    # 20 values: 0 x 5, 1 x 11, 10, 20, 30, 40; rank ceil(19) = 19: 30, 10 less.
+    fourth = rater.statement("2026-03-01T01:40:00Z")
+    assert [(line.role, line.quantity, line.amount) for line in fourth.lines] == [
+        ("increment", -10, Decimal("-5.0")),
+    ]
+
+
+def test_a_percentile_of_equal_values_keeps_the_first_read_ones_digits() -> None:
+    # 9.50 then 9.5 (equal), stated between them: the median of (9.50, 9.5) is rank 1,
+    # the first read, 9.50, tidied to 9.5, as metering both at once gives.
+    users, plan = _setting(rk.Percentile(50))
+    records = [_reading(0, "9.50", "r0"), _reading(60, "9.5", "r1"), _reading(120, 3, "r2")]
+    rater = rk.Rater(plan, [users], start=format_us(T0))
+    for number, record in enumerate(records, 1):
+        rater.feed([record])
+        rater.statement(format_us(T0 + number * HOUR_US))
+    # 3, 9.50, 9.5: rank ceil(1.5) = 2: 9.50, tidied 9.5.
+    span = rk.Span(format_us(T0), format_us(T0 + 3 * HOUR_US))
+    (row,) = rk.rate(records, plan, span=span, meters=[users]).rows
+    _, _, quantity, _ = _row(rater)
+    assert quantity.as_tuple() == row.quantity.as_tuple() == Decimal("9.5").as_tuple()
+
+
+@pytest.mark.parametrize("policy", [rk.UniqueCount(), rk.Percentile(50)], ids=repr)
+def test_values_found_again_after_a_restore_go_on_from_the_kept_readings(
+    policy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users, plan = _setting(policy)
+    rater = rk.Rater(plan, [users], start=format_us(T0))
+    rater.feed([_reading(60, 10, "r0"), _reading(120, 40, "r1"), _reading(130, 10, "r2")])
+    rater.statement("2026-03-01T03:00:00Z")
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [users])
+    rater.statement("2026-03-01T04:00:00Z")  # metered again whole: a restore
+    calls = spied(monkeypatch)
+    rater.feed([_reading(240, 7, "r3")])
+    rater.statement("2026-03-01T06:00:00Z")
+    assert calls == [(T0 + 4 * HOUR_US, 1)]  # taken on, not metered again
+    # The values so far found from r0..r2 (checked against the row: 2 distinct, or the
+    # median 10 of 10, 10, 40), then r3: {10, 40, 7} is 3 distinct; the median of
+    # 7, 10, 10, 40 is rank ceil(2) = 2: 10.
+    expected = 3 if type(policy) is rk.UniqueCount else 10
+    assert _row(rater) == (T0, T0 + 6 * HOUR_US, expected, ("r0", "r1", "r2", "r3"))
+
+
 def test_a_cycle_of_two_pieces_is_metered_again(monkeypatch: pytest.MonkeyPatch) -> None:
     # The price changes at 13:00 on day 2: that day's peak is shared between its two
     # pieces in proportion to time, and each share moves with the watermark.
@@ -249,6 +339,9 @@ POLICIES = (
     rk.Count(),
     rk.TimeWeightedMean(),
     rk.TimeWeightedMean(over="period"),
+    rk.UniqueCount(),
+    rk.Percentile(95),
+    rk.Percentile(50),
 )
 
 

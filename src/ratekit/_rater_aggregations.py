@@ -1,21 +1,24 @@
 """The rater's aggregations at a statement: taken on from their cycle so far, not metered again.
 
 Private to [`ratekit.Rater`][ratekit.Rater]. A resource with readings of a `Max`, `Min`,
-`Latest`, `Count` or `TimeWeightedMean` meter (`aggregations()`) goes on from its
-metering state at the last watermark, as deltas, time and counters do
-(`ratekit._rater_advance`). Such a meter's rows are shares of each cycle's aggregate (a
-`Count`'s, each piece's count); while the cycle so far is one piece (no description or
-price changed in it), its one row is that aggregate, and the aggregate of the cycle up
-to the new watermark is the old one taken on with the new readings: the larger of the
-two for a `Max` (the old one first: of two equal values, metering at once keeps the
-first reading's), the smaller for a `Min`, the new one for a `Latest` (its readings
-come after the old ones), their sum for a `Count`, the old one when nothing new came
-(those four never read the reading before the piece). A `TimeWeightedMean` goes on
-from the integral of its level up to its last reading (kept in the book with the row
-it gives, `Book.integrals`, or found once from the kept readings, checked against the
-row), with the same additions in the same order as metering at once, so the same digits.
-A statement then costs what is new, not the cycle so far (one reading every 5 minutes,
-a statement every 10: see docs/streaming.md, Cost measured).
+`Latest`, `Count`, `TimeWeightedMean`, `UniqueCount` or `Percentile` meter
+(`aggregations()`) goes on from its metering state at the last watermark, as deltas,
+time and counters do (`ratekit._rater_advance`). Such a meter's rows are shares of each
+cycle's aggregate (a `Count`'s, each piece's count); while the cycle so far is one piece
+(no description or price changed in it), its one row is that aggregate, and the
+aggregate of the cycle up to the new watermark is the old one taken on with the new
+readings: the larger of the two for a `Max` (the old one first: of two equal values,
+metering at once keeps the first reading's), the smaller for a `Min`, the new one for a
+`Latest` (its readings come after the old ones), their sum for a `Count`, the old one
+when nothing new came (those four never read the reading before the piece). A
+`TimeWeightedMean` goes on from the integral of its level up to its last reading, a
+`UniqueCount` from the distinct values of its cycle so far and a `Percentile` from its
+values in order (each kept in the book with the row it gives, `Book.so_far`, or found
+once from the kept readings, checked against the row), with the same steps in the same
+order as metering at once, so the same digits. A statement then costs what is new, not
+the cycle so far (one reading every 5 minutes, a statement every 10: see
+docs/streaming.md, Cost measured), but for a percentile's values, copied in order at
+C speed.
 
 What cannot be taken on so is metered again from the kept cycles' start, as before: a
 cycle so far of more pieces than one (every share moves with the watermark), a price
@@ -35,7 +38,18 @@ from ._decimals import tidy as _tidy
 from ._metering_samples import _before
 from ._rater_book import Book, Key, _joined_ids
 from ._resource_state import ResourceState
-from ._sample_policies import Count, Integral, Latest, Max, Min, TimeWeightedMean, _integral
+from ._sample_policies import (
+    Count,
+    Integral,
+    Latest,
+    Max,
+    Min,
+    Percentile,
+    TimeWeightedMean,
+    UniqueCount,
+    Values,
+    _integral,
+)
 from .policies import Meter
 from .records import Event, Sample
 from .spans import Span
@@ -44,14 +58,20 @@ from .usage import UsageRow, _new_row
 __all__ = ["Kept", "aggregations", "held", "taken_on"]
 
 #: The policies whose cycle's aggregate goes on from the old one and the new readings.
-_TAKEN_ON = (Max, Min, Latest, Count, TimeWeightedMean)
+_TAKEN_ON = (Max, Min, Latest, Count, TimeWeightedMean, UniqueCount, Percentile)
+#: Of those, the ones whose aggregate goes on from the old aggregate alone (``_then()``).
+_THEN = (Max, Min, Latest, Count)
+
+#: What a cycle so far leaves to go on from: a mean's integral, the values of a distinct
+#: count or a percentile.
+SoFar = Integral | Values
 
 #: Per resource, its kept records of one meter and its state at the kept cycles' start.
 Kept = Callable[[Key, str], tuple[list[Sample], ResourceState | None]]
 
 
 def aggregations(meters: Iterable[Meter]) -> frozenset[str]:
-    """The meters of a `Max`, `Min`, `Latest`, `Count` or `TimeWeightedMean`: taken on.
+    """The meters of the aggregations taken on (`_TAKEN_ON`: all the built-in ones).
 
     But for a resource with a reading of one of them over a span (a delta with a
     ``since``): an aggregation reads it at its instant, but the rater takes one whose
@@ -110,7 +130,7 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
     price cut before ``span``'s end cuts it). Adds to ``full`` the resources whose
     aggregations cannot be taken on (see the module). The continuation's rows taken on
     are left out of the rows returned; the others (those of a later cycle) are joined
-    as any. The integrals of the rows taken on go to ``book.integrals`` (the rows must
+    as any. What the cycles so far of the rows taken on leave goes to ``book.so_far`` (the rows must
     then be put in place: `Book.take_on()`). O(n + e) for n rows and new records and e
     open ends, and O(k log k) for k kept readings when a mean's integral is found again.
     """
@@ -130,7 +150,7 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
         if row.meter in names and row.cycle.start_us <= prev < row.cycle.end_us:
             new.setdefault((row.account, row.resource, row.meter), []).append(row)
     out: dict[Key, list[tuple[UsageRow, UsageRow]]] = {}
-    integrals: dict[tuple[str, str, str], tuple[UsageRow, Integral]] = {}
+    so_far: dict[tuple[str, str, str], tuple[UsageRow, SoFar]] = {}
     joined: set[int] = set()  # the ids of the continuation's rows taken on
     for key in keys:
         if key in full:
@@ -157,27 +177,47 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
             if piece is not None:
                 joined.add(id(piece))
             policy = meters[name].policy
-            if type(policy) is not TimeWeightedMean:
-                # (one of `_TAKEN_ON` but the mean: its aggregate taken on, the old first)
+            if type(policy) in _THEN:
+                # (its aggregate taken on from the row's, the old first)
                 then = typing.cast("Max | Min | Latest | Count", policy)._then
                 quantity = end.quantity if piece is None else then(end.quantity, piece.quantity)
                 pairs.append((end, _on(end, piece, quantity, c1)))
                 continue
             place = (*key, name)
-            taken = _mean_on(book, place, end, piece, policy, fresh.get(place, ()), kept, span)
+            taken = _so_far_on(book, place, end, piece, policy, fresh.get(place, ()), kept, span)
             if taken is None:
                 full.add(key)
                 break
-            integrals[place] = taken
+            so_far[place] = taken
             pairs.append((end, taken[0]))
         else:
             if pairs:
                 out[key] = pairs
-    book.integrals.update(
-        (place, held) for place, held in integrals.items() if (place[0], place[1]) not in full
+    book.so_far.update(
+        (place, held) for place, held in so_far.items() if (place[0], place[1]) not in full
     )
     left = [row for row in rows if id(row) not in joined or (row.account, row.resource) in full]
     return left, {key: pairs for key, pairs in out.items() if key not in full}
+
+
+def _so_far_on(  # noqa: PLR0917 - private plumbing of plain values
+    book: Book,
+    place: tuple[str, str, str],
+    end: UsageRow,
+    piece: UsageRow | None,
+    policy: object,
+    readings: Sequence[Sample],
+    kept: Kept,
+    span: tuple[int, int],
+) -> tuple[UsageRow, SoFar] | None:
+    """``end`` taken on from its cycle so far, or None if it cannot be.
+
+    A mean's (`_mean_on()`), or a distinct count's or a percentile's (`_values_on()`).
+    """
+    if type(policy) is TimeWeightedMean:
+        return _mean_on(book, place, end, piece, policy, readings, kept, span)
+    valued = typing.cast("UniqueCount | Percentile", policy)
+    return _values_on(book, place, end, piece, valued, readings, kept, span)
 
 
 def _mean_on(  # noqa: PLR0917 - private plumbing of plain values
@@ -226,9 +266,9 @@ def _so_far(  # noqa: PLR0917 - private plumbing of plain values
     ``end``'s quantity to the last digit (else None: the resource is metered again).
     O(1), or O(k log k) for k kept readings.
     """
-    held = book.integrals.get(place)
+    held = book.so_far.get(place)
     if held is not None and held[0] is end:
-        return held[1]
+        return typing.cast("Integral", held[1])
     account, resource, name = place
     samples, state = kept((account, resource), name)
     readings = sorted((s for s in samples if s.at_us < prev), key=_order.order)
@@ -241,6 +281,42 @@ def _so_far(  # noqa: PLR0917 - private plumbing of plain values
     if quantity is None or _tidy(quantity).as_tuple() != end.quantity.as_tuple():
         return None
     return so_far
+
+
+def _values_on(  # noqa: PLR0917 - private plumbing of plain values
+    book: Book,
+    place: tuple[str, str, str],
+    end: UsageRow,
+    piece: UsageRow | None,
+    policy: UniqueCount | Percentile,
+    readings: Sequence[Sample],
+    kept: Kept,
+    span: tuple[int, int],
+) -> tuple[UsageRow, Values] | None:
+    """A distinct count's or a percentile's open ``end`` taken on with its new ``readings``.
+
+    From the values of its cycle so far (the ones the book keeps with that very row, or
+    found once from the kept readings and checked against it; None if they cannot be:
+    the resource is metered again) and the new readings in metering's order, as
+    metering at once reads them. O(n + k log k) for n values so far and k new readings.
+    """
+    c0, c1 = span
+    held = book.so_far.get(place)
+    if held is not None and held[0] is end:
+        values = typing.cast("Values", held[1])
+    else:
+        samples, _ = kept((place[0], place[1]), place[2])
+        inside = sorted((s for s in samples if c0 <= s.at_us < end.span.end_us), key=_order.order)
+        values = policy._on((), (s.value for s in inside))
+        found = policy._of(values)
+        if found is None or _tidy(found).as_tuple() != end.quantity.as_tuple():
+            return None
+    ordered = sorted((s for s in readings if s.at_us < c1), key=_order.order)
+    values = policy._on(values, (s.value for s in ordered))
+    quantity = policy._of(values)
+    if quantity is None:  # (the row's readings are among them: not so)
+        return None
+    return _on(end, piece, _tidy(quantity), c1), values
 
 
 def _on(end: UsageRow, row: UsageRow | None, quantity: Decimal, c1: int) -> UsageRow:

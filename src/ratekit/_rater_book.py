@@ -40,7 +40,7 @@ from ._decimals import tidy as _tidy
 from ._inventory_scope import narrowed
 from ._rater_states import lean
 from ._resource_state import ResourceState
-from ._sample_policies import Integral
+from ._sample_policies import Integral, Values
 from .policies import Counter, Discrete, Meter
 from .records import Event, Inventory, Sample
 from .spans import Span
@@ -103,7 +103,7 @@ class Book:
     O(e) for e open ends, and a quiet resource with none costs O(1).
     """
 
-    __slots__ = ("as_of_us", "integrals", "lows", "rows", "states")
+    __slots__ = ("as_of_us", "lows", "rows", "so_far", "states")
 
     def __init__(self, as_of_us: int) -> None:
         self.as_of_us = as_of_us
@@ -113,17 +113,18 @@ class Book:
         # row's start (a joined row starts where its first part did) and adds the new
         # rows', so it is kept up to date from the new rows alone.
         self.lows: dict[Key, int] = {}
-        # Per (account, resource, meter) of a time-weighted mean, its open end and the
-        # integral of its cycle so far (`ratekit._rater_aggregations`): dropped with the
+        # Per (account, resource, meter) of a time-weighted mean, a distinct count or a
+        # percentile, its open end and what its cycle so far leaves to go on from (the
+        # mean's integral, the values: `ratekit._rater_aggregations`): dropped with the
         # resource's rows when it is metered again, and read only while that row stands.
-        self.integrals: dict[tuple[str, str, str], tuple[UsageRow, Integral]] = {}
+        self.so_far: dict[tuple[str, str, str], tuple[UsageRow, Integral | Values]] = {}
 
     def copy(self) -> Book:
         other = Book(self.as_of_us)
         other.rows = self.rows.copy()
         other.states = self.states.copy()
         other.lows = self.lows.copy()
-        other.integrals = self.integrals.copy()
+        other.so_far = self.so_far.copy()
         return other
 
     def all_rows(self) -> list[UsageRow]:
@@ -133,7 +134,7 @@ class Book:
         return {account for account, _ in self.states}
 
     def drop_before(self, base_us: int) -> None:
-        """Forget the rows (and means' integrals) of cycles that end by ``base_us`` (compacted)."""
+        """Forget the rows (and what aggregations' cycles so far left) of cycles that end by ``base_us`` (compacted)."""
         for key, rows in list(self.rows.items()):
             kept = tuple(row for row in rows if row.cycle.end_us > base_us)
             if kept:
@@ -142,11 +143,9 @@ class Book:
             else:
                 del self.rows[key]
                 del self.lows[key]
-        if self.integrals:
-            self.integrals = {
-                place: held
-                for place, held in self.integrals.items()
-                if held[0].cycle.end_us > base_us
+        if self.so_far:
+            self.so_far = {
+                place: held for place, held in self.so_far.items() if held[0].cycle.end_us > base_us
             }
 
     def replace(self, usage: Usage, keys: set[Key] | None) -> None:
@@ -163,15 +162,15 @@ class Book:
             self.rows = {}
             self.states = {}
             self.lows = {}
-            self.integrals = {}
+            self.so_far = {}
         else:
             before = {key: gone for key in keys if (gone := self.rows.pop(key, None))}
             for key in before:
                 del self.lows[key]
-            if self.integrals:
-                self.integrals = {
+            if self.so_far:
+                self.so_far = {
                     place: held
-                    for place, held in self.integrals.items()
+                    for place, held in self.so_far.items()
                     if (place[0], place[1]) not in keys
                 }
         as_of_us = self.as_of_us

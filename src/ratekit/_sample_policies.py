@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Literal
 
@@ -325,6 +325,19 @@ class UniqueCount(_Aggregation):
         readings = _aggregated(self, readings, start_us, end_us, before)
         return Decimal(len({sample.value for sample in readings})) if readings else None
 
+    def _on(self, so_far: Values, values: Iterable[Decimal]) -> Values:
+        """What readings whose first ones left ``so_far`` (from ``()``) and the rest give ``values`` leave.
+
+        The distinct values among them: `_of()` gives their aggregate. The streaming rater
+        takes a cycle on so (`ratekit._rater_aggregations`). O(n + k) for n values so far
+        and k new ones (a new set: the old one may stand in a copy of the rater).
+        """
+        return frozenset(so_far).union(values)
+
+    def _of(self, so_far: Values) -> Decimal | None:
+        """The aggregate of what `_on()` left, as `aggregate()` of the same readings."""
+        return Decimal(len(so_far)) if so_far else None
+
 
 def _percent(value: object) -> Decimal:
     number = to_decimal(value, "Percentile percent")
@@ -363,9 +376,24 @@ class Percentile(_Aggregation):
     ) -> Decimal | None:
         """The nearest-rank percentile, or ``None`` without readings. O(n log n)."""
         readings = _aggregated(self, readings, start_us, end_us, before)
-        if not readings:
+        return self._of(self._on((), (sample.value for sample in readings)))
+
+    def _on(self, so_far: Values, values: Iterable[Decimal]) -> Values:
+        """What readings whose first ones left ``so_far`` (from ``()``) and the rest give ``values`` leave.
+
+        Their values in ascending order, equal ones in the readings' order (a stable sort:
+        of 9.0 and 9, the first read is the one a rank finds, whatever came between), as
+        `aggregate()` sorts them at once. The streaming rater takes a cycle on so
+        (`ratekit._rater_aggregations`). O(n + k log k) for n values so far (a sorted
+        run) and k new ones.
+        """
+        return tuple(sorted((*so_far, *values)))
+
+    def _of(self, so_far: Values) -> Decimal | None:
+        """The nearest-rank percentile of what `_on()` left, or ``None`` if nothing. O(1)."""
+        if not so_far:
             return None
-        values = sorted(sample.value for sample in readings)
+        values = typing.cast("tuple[Decimal, ...]", so_far)
         # Exactly, in integers: percent / 100 x n rounded in 60 digits can lose the part
         # that lifts it past a whole rank (50.00...01 of 2 readings is rank 2, not 1).
         numerator, denominator = self.percent.as_integer_ratio()
@@ -376,6 +404,10 @@ class Percentile(_Aggregation):
     def __repr__(self) -> str:
         return f"Percentile({self.percent})"
 
+
+#: What the readings of a cycle so far leave for a `UniqueCount` (its distinct values) or
+#: a `Percentile` (its values in order) to go on from (see their ``_on()``).
+Values = frozenset[Decimal] | tuple[Decimal, ...]
 
 #: A time-weighted mean's integral up to its last reading: (the integral of the level
 #: times microseconds, the level of that last reading, its instant, where a level is
