@@ -1,0 +1,224 @@
+"""Faults an operator migrating to ratekit's adapters meets, each on its smallest input.
+
+Each is a strict expected failure stating the behaviour a billing library owes: a message
+that stays short whatever the feed sends, and a month whose bill follows the feed's order
+(the Cloud Foundry adapter's own rule: "the feed's order is the truth") when rated with
+the defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import ratekit as rk
+from ratekit.adapters import borel, ceilometer, cloudevents, cloudfoundry
+
+MONTHLY = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+HUGE = "g" * 1_000_000  # a feed's identity field, a megabyte long
+SHORT = 2_000  # characters: far more than any message needs
+
+
+def app_event(guid: str, at: str, state: str, memory: int = 512) -> dict[str, Any]:
+    return {
+        "guid": guid,
+        "created_at": at,
+        "state": {"current": state, "previous": None},
+        "app": {"guid": "app-1", "name": "shop"},
+        "process": {"guid": "app-1", "type": "web"},
+        "space": {"guid": "space-1", "name": "prod"},
+        "organization": {"guid": "org-1"},
+        "memory_in_mb_per_instance": {"current": memory, "previous": None},
+        "instance_count": {"current": 1, "previous": None},
+    }
+
+
+def cpu(message_id: str, **fields: Any) -> dict[str, Any]:
+    sample = {
+        "message_id": message_id,
+        "counter_name": "cpu",
+        "counter_type": "cumulative",
+        "counter_unit": "ns",
+        "counter_volume": 0,
+        "project_id": "p-1",
+        "resource_id": "vm-1",
+        "timestamp": "2026-03-02T08:00:00",
+    }
+    return {**sample, **fields}
+
+
+def borel_row(**fields: Any) -> dict[str, Any]:
+    row = {
+        "customer-id": "21891",
+        "quantity": 1,
+        "resource": "cpu-usage",
+        "resource_id": "vm-1",
+        "uom": "cpu-ns",
+    }
+    return {**row, **fields}
+
+
+def cloud_event(event_id: str, source: str, **fields: Any) -> dict[str, Any]:
+    event = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": source,
+        "type": "com.example.egress",
+        "subject": "customer-1",
+        "time": "2026-03-02T08:00:00Z",
+        "data": {"port": "p-1", "amount": 1, "unit": "GB"},
+    }
+    return {**event, **fields}
+
+
+EGRESS = rk.Meter("network.egress", "GB", rk.Discrete())
+STATED = cloudevents.Spec(
+    {"com.example.egress": "network.egress"},
+    quantity="data.amount",
+    unit_from="data.unit",
+    resource="data.port",
+)
+
+
+def stated(feed: list[dict[str, Any]]) -> object:
+    return cloudevents.usage_events(feed, STATED, meters=[EGRESS])
+
+
+# Each: the refusal, the field it must name. Every other value a message quotes (a state,
+# a unit, a time, a meter's name) is abridged ("ggg...ggg"); the record's identity, quoted
+# beside the field to name the record, is quoted whole, so one long id makes a message of
+# a megabyte (measured: 1,000,200 to 1,000,565 characters).
+HUGE_IDENTITY: dict[str, tuple[Callable[[], object], str]] = {
+    "cf guid, bad created_at": (
+        lambda: cloudfoundry.app_usage_events(
+            {"resources": [app_event(HUGE, "2026-03-02 08:00:00Z", "STARTED")]}
+        ),
+        "resources[0].created_at",
+    ),
+    "ceilometer message_id, bad counter_unit": (
+        lambda: ceilometer.samples(
+            [cpu(HUGE, counter_unit="parsec")], meters=[ceilometer.CPU_HOURS], naive_utc=True
+        ),
+        "[0].counter_unit",
+    ),
+    "ceilometer message_id, bad state": (
+        lambda: ceilometer.samples(
+            [cpu(HUGE, resource_metadata={"state": "ACTIVEE"})],
+            meters=[ceilometer.CPU_HOURS],
+            describe=True,
+            naive_utc=True,
+        ),
+        "[0].resource_metadata.state",
+    ),
+    "borel resource_id, bad uom": (
+        lambda: borel.usage_rows([borel_row(resource_id=HUGE, uom="parsec")], period=MARCH),
+        "[0].uom",
+    ),
+    "borel customer-id, quantity too small once converted": (
+        lambda: borel.usage_rows(
+            [borel_row(**{"customer-id": HUGE, "quantity": "1e-29"})], period=MARCH
+        ),
+        "[0].uom",
+    ),
+    "cloudevents id, bad unit": (
+        lambda: stated([cloud_event(HUGE, "//net", data={"port": "p", "amount": 1, "unit": "s"})]),
+        "[0].data.unit",
+    ),
+    "cloudevents source, bad unit": (
+        lambda: stated([cloud_event("n1", HUGE, data={"port": "p", "amount": 1, "unit": "s"})]),
+        "[0].data.unit",
+    ),
+    "cloudevents id, bad time": (
+        lambda: stated([cloud_event(HUGE, "//net", time="2026-03-02 08:00:00Z")]),
+        "[0].time",
+    ),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a refusal quotes the record's identity (CF guid, Ceilometer message_id, Borel row id, "
+        "CloudEvent id and source) unabridged: a 1 MB id gives a 1 MB message, where every "
+        "other quoted value is abridged"
+    ),
+)
+@pytest.mark.parametrize("case", sorted(HUGE_IDENTITY))
+def test_a_refusal_naming_a_huge_identity_stays_short(case: str) -> None:
+    refuse, field = HUGE_IDENTITY[case]
+    with pytest.raises(rk.BadRecordError) as raised:
+        refuse()
+    message = str(raised.value)
+    assert field in message
+    assert len(message) < SHORT, f"{case}: {len(message)} characters"
+
+
+def v2_event(guid: str, at: str, state: str, memory: int) -> dict[str, Any]:
+    return {
+        "metadata": {"guid": guid, "created_at": at},
+        "entity": {
+            "state": state,
+            "memory_in_mb_per_instance": memory,
+            "instance_count": 1,
+            "app_guid": "app-1",
+            "app_name": "shop",
+            "space_guid": "space-1",
+            "space_name": "prod",
+            "org_guid": "org-1",
+            "process_type": "web",
+        },
+    }
+
+
+# The feed (oldest first, as the Cloud Controller lists it): START 2048 MB at 31 March
+# 20:00, STOP at 1 April 04:00, then a START at 512 MB from a controller whose clock is
+# behind, stamped 31 March 23:00. By the feed's order the last START came after the STOP:
+# the app ran 2048 MB from 20:00 to 04:00, so March holds 2048 x 4 h = 8192 MiB*h, 0.40 at
+# 0.05 per GiB*h (8192 / 1024 = 8 GiB*h).
+SKEWED = [
+    v2_event("a", "2026-03-31T20:00:00Z", "STARTED", 2048),
+    v2_event("b", "2026-04-01T04:00:00Z", "STOPPED", 2048),
+    v2_event("c", "2026-03-31T23:00:00Z", "STARTED", 512),
+]
+MEMORY_PLAN = rk.Plan(
+    "cf", "EUR", MONTHLY, [rk.PriceEntry("memory", "cf.app.memory", rk.PerUnit("0.05"))]
+)
+
+
+def test_a_late_listed_start_rated_a_day_later_follows_the_feed_order() -> None:
+    events = cloudfoundry.app_usage_events({"resources": SKEWED})
+    rating = rk.rate(
+        events,
+        MEMORY_PLAN,
+        span=MARCH,
+        meters=[cloudfoundry.APP_MEMORY_GB],
+        as_of="2026-04-02T00:00:00Z",
+    )
+    assert rating.total() == Decimal("0.40")  # 8 GiB*h x 0.05
+    usage = rk.meter(
+        events,
+        [cloudfoundry.APP_MEMORY],
+        span=MARCH,
+        cycle=MONTHLY,
+        as_of="2026-04-02T00:00:00Z",
+    )
+    assert str(usage.total()) == "8192"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "rated as of the month's end (rk.rate's default), a START listed after a STOP that "
+        "is not yet known, but stamped before the month's end, is applied as a scale at its "
+        "clock: March is billed 2048 x 3 h + 512 x 1 h = 6656 MiB*h, not the 8192 the "
+        "feed's order gives (and that rating a day later gives), with no anomaly"
+    ),
+)
+def test_the_month_end_rating_follows_the_feed_order_too() -> None:
+    events = cloudfoundry.app_usage_events({"resources": SKEWED})
+    usage = rk.meter(events, [cloudfoundry.APP_MEMORY], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+    assert str(usage.total()) == "8192"
