@@ -222,3 +222,67 @@ def test_the_month_end_rating_follows_the_feed_order_too() -> None:
     events = cloudfoundry.app_usage_events({"resources": SKEWED})
     usage = rk.meter(events, [cloudfoundry.APP_MEMORY], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
     assert str(usage.total()) == "8192"
+
+
+def nova_create(at: str) -> dict[str, Any]:
+    return {
+        "event_type": "compute.instance.create.end",
+        "message_id": "n1",
+        "timestamp": at,
+        "payload": {
+            "tenant_id": "p-1",
+            "instance_id": "vm-1",
+            "instance_type": "m1.small",
+            "vcpus": 1,
+            "memory_mb": 2048,
+            "state": "active",
+        },
+    }
+
+
+NAIVE_READERS: dict[str, tuple[Callable[[str], object], str]] = {
+    "ceilometer": (
+        lambda at: ceilometer.samples(
+            [cpu("s1", timestamp=at)], meters=[ceilometer.CPU_HOURS], naive_utc=True
+        ),
+        "Ceilometer sample [0].timestamp",
+    ),
+    "nova": (
+        lambda at: ceilometer.instance_notifications([nova_create(at)], naive_utc=True),
+        "Nova notification [0].timestamp",
+    ),
+}
+# Shapes docs/time.md says ratekit refuses ("no week dates, no basic format", "nothing
+# before or after it"), and a date without its time, that naive_utc=True reads anyway:
+# '2026-03-02' is taken as midnight, moving a truncated 08:00 record 8 hours back.
+NOT_INSTANTS = [
+    "2026-03-02",
+    "2026-03-02T08",
+    "20260302T080000",
+    "2026-W10-1T08:00:00",
+    " 2026-03-02T08:00:00",
+    "2026-03-02T08:00:00\n",
+]
+
+
+def test_the_same_shapes_with_z_are_refused_without_naive_utc() -> None:
+    for at in ("2026-03-02Z", "20260302T080000Z", "2026-W10-1T08:00:00Z", " 2026-03-02T08:00:00Z"):
+        with pytest.raises(rk.BadRecordError, match=r"\[0\]\.timestamp"):
+            ceilometer.samples([cpu("s1", timestamp=at)], meters=[ceilometer.CPU_HOURS])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "naive_utc=True reads a timestamp with Python's lenient ISO reader: a date alone "
+        "(as midnight), an hour without minutes, basic format, week dates and surrounding "
+        "blanks are accepted, where docs/time.md refuses them"
+    ),
+)
+@pytest.mark.parametrize("reader", sorted(NAIVE_READERS))
+@pytest.mark.parametrize("at", NOT_INSTANTS)
+def test_naive_utc_reads_instants_as_strictly_as_everywhere_else(reader: str, at: str) -> None:
+    read, field = NAIVE_READERS[reader]
+    with pytest.raises(rk.BadRecordError) as raised:
+        read(at)
+    assert str(raised.value).startswith(field)
