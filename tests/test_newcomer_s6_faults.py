@@ -286,3 +286,60 @@ def test_naive_utc_reads_instants_as_strictly_as_everywhere_else(reader: str, at
     with pytest.raises(rk.BadRecordError) as raised:
         read(at)
     assert str(raised.value).startswith(field)
+
+
+# A lone surrogate (text decoded with errors="surrogateescape", or a JSON "\ud800") in a
+# feed's identity field is refused, but named by the record it would make ("[0]: sample id
+# '\ud800/cpu-usage/...' is not valid Unicode text"), not by the feed's field, and without
+# the feed's name that every other refusal starts with.
+SURROGATES: dict[str, tuple[Callable[[], object], str]] = {
+    "borel customer-id": (
+        lambda: borel.usage_rows([borel_row(**{"customer-id": "\ud800"})], period=MARCH),
+        "Borel row [0].customer-id",
+    ),
+    "cloud foundry organization.guid": (
+        lambda: cloudfoundry.app_usage_events(
+            {
+                "resources": [
+                    {
+                        **app_event("e1", "2026-03-02T08:00:00Z", "STARTED"),
+                        "organization": {"guid": "\ud800"},
+                    }
+                ]
+            }
+        ),
+        "Cloud Foundry app usage event resources[0].organization.guid",
+    ),
+    "ceilometer project_id": (
+        lambda: ceilometer.samples(
+            [cpu("s1", project_id="\ud800")], meters=[ceilometer.CPU_HOURS], naive_utc=True
+        ),
+        "Ceilometer sample [0].project_id",
+    ),
+    "cloudevents source": (
+        lambda: stated([cloud_event("n1", "\ud800")]),
+        "CloudEvent [0].source",
+    ),
+}
+
+
+def test_a_lone_surrogate_is_refused_at_its_position() -> None:
+    for refuse, _ in SURROGATES.values():
+        with pytest.raises(rk.RatekitError, match=r"\[0\].*not valid Unicode text"):
+            refuse()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a lone surrogate in an identity field is refused naming the record ratekit would "
+        "make ('[0]: sample id ...', 'event 'e1' account ...'), not the feed and its field "
+        "as docs/adapters.md promises ('Errors name the position and the field')"
+    ),
+)
+@pytest.mark.parametrize("case", sorted(SURROGATES))
+def test_a_lone_surrogate_is_refused_naming_the_feeds_field(case: str) -> None:
+    refuse, field = SURROGATES[case]
+    with pytest.raises(rk.RatekitError) as raised:
+        refuse()
+    assert str(raised.value).startswith(field)
