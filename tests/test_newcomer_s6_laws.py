@@ -190,3 +190,30 @@ def test_exoscale_events_shuffled_and_redelivered_bill_the_running_hours(
     usage = rk.meter(events, [exoscale.INSTANCE_HOURS], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
     assert near(usage, expected)
     assert {event.id for event in events} <= usage.accounted()
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    stories=st.lists(steps, min_size=1, max_size=3),
+    windows=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=6),
+)
+def test_cloud_foundry_polls_that_overlap_give_one_calls_records(
+    stories: list[list[tuple[int, str, int, int]]], windows: list[tuple[int, int]]
+) -> None:
+    # Each poll re-reads from some event already read (an overlapping after_guid, a page
+    # re-cut): with previous, every event read again is the record it was.
+    feed = cf_feed(stories)
+    whole = cloudfoundry.app_usage_events({"resources": feed})
+    read: list[rk.Event] = []
+    high = 0
+    for back, length in windows:
+        low = min(back, high)
+        top = min(len(feed), max(high, low + length))
+        read += cloudfoundry.app_usage_events({"resources": feed[low:top]}, previous=read)
+        high = max(high, top)
+    read += cloudfoundry.app_usage_events({"resources": feed[high:]}, previous=read)
+    first: dict[str, rk.Event] = {}
+    for event in read:
+        assert first.setdefault(event.id, event) == event
+    assert sorted(first.values(), key=lambda e: e.id) == sorted(whole, key=lambda e: e.id)
