@@ -97,7 +97,7 @@ def cf_oracle(stories: list[list[tuple[int, str, int, int]]]) -> Fraction:
 def near(usage: rk.Usage, expected: Fraction) -> bool:
     """The total, each row's quantity split in time to 1E-24 (docs/guarantees.md).
 
-    Its half-even rounding there is pinned in test_newcomer_s6_faults.py.
+    Its half-even rounding there is pinned in test_adapters_newcomer_faults.py.
     """
     return abs(Fraction(usage.total()) - expected) <= len(usage.rows) * Fraction(1, 10**24)
 

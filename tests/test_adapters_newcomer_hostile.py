@@ -232,7 +232,7 @@ def test_every_field_given_every_hostile_value_is_read_or_refused_by_name(adapte
                 message = str(error)
                 if name == "lone surrogate" and "is not valid Unicode text" in message:
                     # Named by the record it would make, not the feed's field (pinned in
-                    # test_newcomer_s6_faults.py); the position is there.
+                    # test_adapters_newcomer_faults.py); the position is there.
                     assert "[0]" in message
                     continue
                 named = path[0] in message or "attribute" in message
