@@ -192,13 +192,13 @@ def _csv_text(rows: list[dict[str, object]]) -> str:
     st.lists(st.decimals(min_value=Decimal("0.01"), max_value=100, places=2), max_size=3),
 )
 def test_exports_read_back_from_csv_add_up_to_the_invoices_to_the_cent(
-    plan: rk.Plan, rows: list[rk.UsageRow], credits: list[Decimal]
+    plan: rk.Plan, rows: list[rk.UsageRow], amounts: list[Decimal]
 ) -> None:
     rating = rk.rate(rows, plan, span=MARCH)
     accounts = sorted({row.account for row in rows})
     granted = [
         rk.Credit(f"c{index}", account, amount, plan.currency, start=MARCH.start)
-        for index, amount in enumerate(credits)
+        for index, amount in enumerate(amounts)
         for account in accounts
     ]
     invoices = rk.bill(rating, credits=granted)
