@@ -6,6 +6,7 @@ Each test states the behaviour the docs promise; the reason names what happens t
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 
@@ -125,3 +126,24 @@ def test_a_refused_megabyte_name_is_named_in_a_short_message(case: str) -> None:
     assert names in message
     assert "mmmmmmmmmm" in message  # the name is still named, by its start
     assert len(message) < 1_000, f"{case}: {len(message):,} characters"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "GraduatedPercentage refuses a percent of 1e-30 (which Percentage takes) with a "
+        "message about a 'Tier unit' of 1E-32 that the caller never wrote, asking for a "
+        "magnitude from 1E-30: the very value given; it should name the percent as given "
+        "and the percents it accepts, or take it as Percentage does"
+    ),
+)
+def test_a_tiny_graduated_percent_is_taken_or_refused_in_the_callers_terms() -> None:
+    assert rk.Percentage("1e-30").amount(100) == Decimal("1E-30")  # 1e-30 % of 100
+    try:
+        fees = rk.GraduatedPercentage([(None, "1e-30")])
+    except rk.BadPriceError as error:
+        message = str(error)
+        assert "1E-32" not in message, message
+        assert "percent '1e-30'" in message, message
+    else:
+        assert fees.amount(100) == Decimal("1E-30")

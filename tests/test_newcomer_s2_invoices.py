@@ -615,3 +615,46 @@ def test_frames_and_focus_rows_with_hostile_ids_read_back_from_csv_to_the_cent()
             read["BilledCost"]
         )
     assert paid == {invoice.account: Fraction(invoice.total) for invoice in invoices}
+
+
+def test_a_price_raised_mid_cycle_against_staying_with_a_shared_allowance() -> None:
+    change = "2026-03-15T00:00:00Z"
+    today = rk.Plan(
+        "q",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("old", "vm", rk.PerUnit("0.10"))],
+        allowances=[rk.Allowance("vm", 100)],
+    )
+    raised = rk.Plan(
+        "p", "EUR", MONTHS,
+        [rk.PriceEntry("old", "vm", rk.PerUnit("0.10")), rk.PriceEntry("new", "vm", rk.PerUnit("0.20"), start=change, priority=1)],
+        allowances=[rk.Allowance("vm", 100)],
+    )  # fmt: skip
+    records = [rk.Event("a", "vm-1", "2026-03-01T00:00:00Z", kind="start", id="e1")]
+    meters = [rk.Meter("vm", "hour", rk.OnOff())]
+    rating = rk.rate(records, raised, span=MARCH, meters=meters)
+    # 336 hours before the 15th take the 100 free: 236 x 0.10 = 23.60; 408 after at 0.20 = 81.60
+    assert [(c.entry, c.quantity, c.free, c.amount) for c in rating.charges] == [
+        ("old", Decimal(336), Decimal(100), Decimal("23.6")),
+        ("new", Decimal(408), Decimal(0), Decimal("81.60")),
+    ]
+    comparison = rk.compare_plans(
+        records, {"now": today, "raise": raised}, span=MARCH, meters=meters
+    )
+    # staying: 644 x 0.10 = 64.40
+    assert [(r.total, r.difference, r.change) for r in comparison.rows] == [
+        (Decimal("64.40"), Decimal("0.00"), "same"),
+        (Decimal("105.20"), Decimal("40.80"), "pays more"),
+    ]
+    late = rk.rate(
+        records,
+        [rk.Assignment("a", raised, start="2026-03-11T00:00:00Z")],
+        span=MARCH,
+        meters=meters,
+    )
+    # from the 11th: 100 x 21/31 free hours; (96 - 2100/31) x 0.10 = 2.8258...; + 81.60 = 84.43
+    first = late.charges[0]
+    assert abs(Fraction(first.amount) - (96 - Fraction(2100, 31)) / 10) < Fraction(1, 10**57)
+    assert rk.bill(late)[0].total == Decimal("84.43")
+    assert [a.kind for a in late.anomalies] == ["unpriced"]  # the 240 hours before the plan

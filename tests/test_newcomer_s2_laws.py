@@ -243,3 +243,94 @@ def test_a_plan_compared_with_itself_changes_nothing(
     assert sorted(
         (row.account, row.total) for row in comparison.rows if row.candidate == "today"
     ) == sorted((invoice.account, invoice.total) for invoice in invoices)
+
+
+MODES = [
+    "ROUND_HALF_EVEN",
+    "ROUND_HALF_UP",
+    "ROUND_HALF_DOWN",
+    "ROUND_UP",
+    "ROUND_DOWN",
+    "ROUND_CEILING",
+    "ROUND_FLOOR",
+]
+
+
+def on_quantum(value: Fraction, quantum: str, mode: str) -> Fraction:
+    """The whole number of quanta ``mode`` rounds ``value`` to, by hand."""
+    steps = value / Fraction(quantum)
+    low = steps.numerator // steps.denominator
+    rest = steps - low
+    if rest == 0:
+        return low * Fraction(quantum)
+    toward_zero, away = (low + 1, low) if steps < 0 else (low, low + 1)
+    chosen = {
+        "ROUND_FLOOR": low,
+        "ROUND_CEILING": low + 1,
+        "ROUND_DOWN": toward_zero,
+        "ROUND_UP": away,
+    }.get(mode)
+    if chosen is None:
+        distance = abs(steps - toward_zero)
+        if distance != Fraction(1, 2):
+            chosen = toward_zero if distance < Fraction(1, 2) else away
+        elif mode == "ROUND_HALF_EVEN":
+            chosen = low if low % 2 == 0 else low + 1
+        else:
+            chosen = away if mode == "ROUND_HALF_UP" else toward_zero
+    return chosen * Fraction(quantum)
+
+
+@SETTINGS
+@given(
+    st.sampled_from(MODES),
+    st.sampled_from(["0.01", "0.05", "1", "0.25", "3", "0.001"]),
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=-50, max_value=50, places=3),
+            st.decimals(min_value=0, max_value=5, places=4),
+        ),
+        max_size=6,
+    ),
+    st.integers(0, 100),
+    st.booleans(),
+)
+def test_a_commitment_tops_up_the_lines_as_rounded_in_every_mode_and_quantum(
+    mode: str, quantum: str, lines: list[tuple[Decimal, Decimal]], steps: int, per_meter: bool
+) -> None:
+    entries = [
+        rk.PriceEntry(f"e{i}", f"m{i}", rk.PerUnit(price)) for i, (_, price) in enumerate(lines)
+    ]
+    commitment = steps * Fraction(quantum)
+    amount = Decimal(commitment.numerator) / Decimal(commitment.denominator)
+    meter = "m0" if per_meter and lines else None
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        entries,
+        minimums=[rk.Minimum(amount, meter=meter)],
+        rounding=mode,
+        quantum=quantum,
+    )
+    rows = [
+        rk.UsageRow("a", f"m{i}", "r", MARCH, MARCH, q, "GB", {}, ())
+        for i, (q, _) in enumerate(lines)
+    ]
+    invoices = rk.bill(rk.rate(rows, plan, span=MARCH, accounts=["a"]))
+    if not invoices:
+        assert not lines
+        assert commitment == 0
+        return
+    (invoice,) = invoices
+    expected = [on_quantum(_f(q) * _f(price), quantum, mode) for q, price in lines]
+    assert sorted(_f(line.amount) for line in invoice.lines if line.kind == "usage") == sorted(
+        expected
+    )
+    counted = expected[0] if meter else sum(expected, Fraction(0))
+    top_up = max(Fraction(0), commitment - counted)
+    assert (
+        sum((_f(line.amount) for line in invoice.lines if line.kind == "minimum"), Fraction(0))
+        == top_up
+    )
+    assert _f(invoice.subtotal) == sum(expected, Fraction(0)) + top_up
