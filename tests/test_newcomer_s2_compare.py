@@ -7,6 +7,7 @@ Every number is worked by hand in the comment beside it; the HTML is read back w
 from __future__ import annotations
 
 import html.parser
+import io
 import random
 from decimal import Decimal
 from fractions import Fraction
@@ -287,3 +288,34 @@ def test_a_prorated_fee_under_assignments_is_compared_exactly() -> None:
         "3.23",
         "pays more",
     )
+
+
+def test_a_table_of_250_accounts_shows_200_and_totals_all() -> None:
+    low = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("e", "egress", rk.PerUnit("0.015"))])
+    high = rk.Plan("q", "EUR", MONTHS, [rk.PriceEntry("e", "egress", rk.PerUnit("0.025"))])
+    usage = [row(f"a{i:03d}", i + 1) for i in range(250)]
+    comparison = rk.compare_plans(usage, {"low": low, "high": high}, span=MARCH)
+    # account i uses i GB: round-half-even(i x 0.015) and (i x 0.025) on the cent, summed
+    low_total = sum(Fraction(round(Fraction(15, 1000) * i * 100), 100) for i in range(1, 251))
+    high_total = sum(Fraction(round(Fraction(25, 1000) * i * 100), 100) for i in range(1, 251))
+    assert (low_total, high_total) == (Fraction("470.63"), Fraction("784.37"))
+    assert comparison.totals() == {"low": Decimal("470.63"), "high": Decimal("784.37")}
+    page = parsed(comparison._repr_html_())
+    text = "".join(page.text)
+    assert "… and 50 more rows (in the totals below)" in text
+    assert "470.63 EUR" in text
+    assert "784.37 EUR" in text
+    assert "a199" in text
+    assert "a200" not in text
+
+
+def test_a_comparison_read_back_from_csv_totals_to_the_cent() -> None:
+    pandas = pytest.importorskip("pandas")
+    usage = [row(f"acct,{i}\n=1", Decimal(i) * Decimal("3.37")) for i in range(30)]
+    comparison = rk.compare_plans(usage, {"grad": GRADUATED, "vol": VOLUME}, span=MARCH)
+    text = comparison.to_frame().to_csv(index=False)
+    back = pandas.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert len(back) == 60
+    for name, total in comparison.totals().items():
+        assert sum(Fraction(t) for t in back[back["candidate"] == name]["total"]) == Fraction(total)
+    assert set(back["account"]) == {f"acct,{i}\n=1" for i in range(30)}

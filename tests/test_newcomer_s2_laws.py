@@ -16,12 +16,14 @@ what an analyst relies on against a brute-force oracle in ``fractions.Fraction``
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import decimal
 import io
 import json
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -334,3 +336,63 @@ def test_a_commitment_tops_up_the_lines_as_rounded_in_every_mode_and_quantum(
         == top_up
     )
     assert _f(invoice.subtotal) == sum(expected, Fraction(0)) + top_up
+
+
+ZURICH_MONTHS = rk.cycles.monthly(tz="Europe/Zurich")
+DST_MONTHS = {
+    "March": ZURICH_MONTHS.containing("2026-03-15T00:00:00Z"),  # 743 hours
+    "October": ZURICH_MONTHS.containing("2026-10-15T00:00:00Z"),  # 745 hours
+}
+
+
+def _local_day_ends(cycle: rk.Span) -> list[dt.datetime]:
+    zone = ZoneInfo("Europe/Zurich")
+    local = cycle.start.astimezone(zone).date()
+    ends = []
+    while True:
+        local += dt.timedelta(days=1)
+        end = dt.datetime.combine(local, dt.time(), zone).astimezone(dt.UTC)
+        if end > cycle.end:
+            return ends
+        ends.append(end)
+
+
+@SETTINGS
+@given(
+    st.sampled_from(sorted(DST_MONTHS)),
+    st.lists(st.integers(1, 744 * 4 - 1), min_size=2, max_size=2, unique=True),
+    st.sampled_from(["seconds", "days"]),
+    st.lists(st.decimals(min_value=0, max_value=1000, places=2), min_size=3, max_size=3),
+)
+def test_fees_of_three_plans_across_a_dst_month_are_due_their_exact_shares(
+    month: str, quarters: list[int], proration: str, fees: list[Decimal]
+) -> None:
+    cycle = DST_MONTHS[month]
+    seconds = int((cycle.end - cycle.start).total_seconds())
+    changes = [
+        cycle.start + dt.timedelta(seconds=seconds * q // (744 * 4)) for q in sorted(quarters)
+    ]
+    bounds = [cycle.start, *changes, cycle.end]
+    plans = [
+        rk.Plan(name, "CHF", ZURICH_MONTHS, [], fees=[rk.Fee("f", fee)], proration=proration)
+        for name, fee in zip("ABC", fees, strict=True)
+    ]
+    assignments = [
+        rk.Assignment("acme", plans[0], end=changes[0]),
+        rk.Assignment("acme", plans[1], start=changes[0], end=changes[1]),
+        rk.Assignment("acme", plans[2], start=changes[1]),
+    ]
+    rating = rk.rate([], assignments, span=cycle)
+    ends = _local_day_ends(cycle)
+    exact = Fraction(0)
+    for fee, start, end in zip(fees, bounds, bounds[1:], strict=False):
+        if proration == "seconds":
+            share = Fraction(int((end - start).total_seconds()), seconds)
+        else:  # a day is due to the part that holds its last instant
+            share = Fraction(sum(1 for day_end in ends if start < day_end <= end), len(ends))
+        exact += _f(fee) * share
+    assert len(ends) == 31
+    assert abs(_f(rating.total()) - exact) < Fraction(3, 10**57)
+    invoices = rk.bill(rating, tz="Europe/Zurich")
+    total = sum((_f(invoice.total) for invoice in invoices), Fraction(0))
+    assert total == _f(rounded(exact, Decimal("0.01"), "ROUND_HALF_EVEN"))
