@@ -198,16 +198,28 @@ def test_a_stored_charge_whose_price_no_longer_gives_its_amount_is_refused(
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "two plans that both prorate by seconds, switched 7 minutes into March: the first "
-        "fee's quantity (its share) is rounded at its 60th significant digit, 63 places, "
-        "not 60, so the two shares add up to 1 + 2.94E-61 cycles; docs/pricing.md: each "
-        "position is rounded to 60 decimal places 'so that the quantities of a cycle add up "
-        "to 1 at most exactly' (plans counting differently do)"
+        "two plans that count alike (both by seconds, or both by UTC days), switched early in "
+        "March: the first fee's quantity (its share) is rounded at its 60th significant digit "
+        "(61 to 64 places), not at 60 places, so the two shares add up to more than 1 cycle "
+        "(1 + 2.94E-61, 1 + 1E-61); docs/pricing.md: each position is rounded to 60 decimal "
+        "places 'so that the quantities of a cycle add up to 1 at most exactly' (plans that "
+        "count differently do)"
     ),
 )
-def test_the_shares_of_a_cycle_split_by_a_change_add_up_to_one_at_most() -> None:
-    change = "2026-03-01T00:07:00Z"  # 7 of 44,640 minutes: 1/6377.14..., 0.000156810035842...
-    first, second = (rk.Plan(name, "EUR", MONTHS, [], fees=[rk.Fee("f", 1)]) for name in "ab")
+@pytest.mark.parametrize(
+    ("proration", "change"),
+    [
+        ("seconds", "2026-03-01T00:07:00Z"),  # 7 of 44,640 minutes: 0.000156810035842...
+        ("days", "2026-03-03T05:00:00Z"),  # 2 of 31 days: 0.0645161290322580645...
+    ],
+)
+def test_the_shares_of_a_cycle_split_by_a_change_add_up_to_one_at_most(
+    proration: str, change: str
+) -> None:
+    first, second = (
+        rk.Plan(name, "EUR", MONTHS, [], fees=[rk.Fee("f", 1)], proration=proration)
+        for name in "ab"
+    )
     rating = rk.rate(
         [],
         [rk.Assignment("x", first, end=change), rk.Assignment("x", second, start=change)],
