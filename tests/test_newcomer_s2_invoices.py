@@ -658,3 +658,16 @@ def test_a_price_raised_mid_cycle_against_staying_with_a_shared_allowance() -> N
     assert abs(Fraction(first.amount) - (96 - Fraction(2100, 31)) / 10) < Fraction(1, 10**57)
     assert rk.bill(late)[0].total == Decimal("84.43")
     assert [a.kind for a in late.anomalies] == ["unpriced"]  # the 240 hours before the plan
+
+
+def test_empty_usage_exports_nothing_and_keeps_every_credit() -> None:
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))])
+    rating = rk.rate([], plan, span=MARCH)
+    assert (rating.total(), rating.totals_by_currency()) == (0, {})
+    assert rk.bill(rating) == ()
+    assert rk.focus_rows(rating, provider="x") == []
+    assert rk.focus_rows([], provider="x") == []
+    assert rk.invoice_lines_frame([])["amount"].sum() == 0
+    assert "<tbody></tbody>" in rating._repr_html_()
+    welcome = rk.Credit("c", "a", 1, "EUR", start=MARCH.start)
+    assert rk.credits_left([welcome], []) == (welcome,)
