@@ -661,6 +661,7 @@ def test_a_price_raised_mid_cycle_against_staying_with_a_shared_allowance() -> N
 
 
 def test_empty_usage_exports_nothing_and_keeps_every_credit() -> None:
+    pytest.importorskip("pandas")
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))])
     rating = rk.rate([], plan, span=MARCH)
     assert (rating.total(), rating.totals_by_currency()) == (0, {})
