@@ -98,8 +98,12 @@ class Platform:
 
 
 @st.composite
-def platforms(draw: st.DrawFn) -> Platform:
-    """Apps of two orgs started, scaled and stopped; egress read; STOPs lost; listings."""
+def platforms(draw: st.DrawFn, past_horizon: bool = False) -> Platform:
+    """Apps of two orgs started, scaled and stopped; egress read; STOPs lost; listings.
+
+    ``past_horizon``: no listings, nothing lost, and each app's last STOP and its egress
+    readings may come up to three days late, past any horizon drawn.
+    """
     platform = Platform()
     truth: list[rk.Event] = []
     number = 0
@@ -126,22 +130,30 @@ def platforms(draw: st.DrawFn) -> Platform:
                 record = rk.Event(org, name, at, kind="stop", id=ident)
                 truth.append(record)
                 running = False
-                if draw(st.booleans()) and draw(st.booleans()):
+                if not past_horizon and draw(st.booleans()) and draw(st.booleans()):
                     continue  # the poller never sees this STOP: a reconciler must close it
             else:
                 record = rk.Sample(org, name, "egress", at, draw(st.integers(0, 4)), id=ident)
             platform.records.append(record)
             at += dt.timedelta(minutes=draw(st.integers(10, 14 * 60)))
-    for number in range(draw(st.integers(0, 2))):
+    for number in range(0 if past_horizon else draw(st.integers(0, 2))):
         at = START + dt.timedelta(minutes=draw(st.integers(60, 3 * 24 * 60)))
         running_now: dict[tuple[str, str], bool] = {}
-        for event in sorted(truth, key=lambda event: event.at):
-            if event.at < at:
-                running_now[(event.account, event.resource)] = event.kind == "start"
+        for happened in sorted(truth, key=lambda happened: happened.at):
+            if happened.at < at:
+                running_now[(happened.account, happened.resource)] = happened.kind == "start"
         listing = [key for key, runs in sorted(running_now.items()) if runs]
         platform.records.append(rk.Inventory(at, listing, id=f"inventory-{number}"))
+    last_events = {
+        record.resource: record for record in platform.records if isinstance(record, rk.Event)
+    }
     for record in platform.records:
-        delay = draw(st.sampled_from([0, 0, 0, 1, 5, 30, 180, 20 * 60]))
+        delays = [0, 0, 0, 1, 5, 30, 180, 20 * 60]
+        if past_horizon and (
+            isinstance(record, rk.Sample) or last_events[record.resource] is record
+        ):
+            delays += [40 * 60, 72 * 60]
+        delay = draw(st.sampled_from(delays))
         platform.arrivals.append(record.at + dt.timedelta(minutes=delay))
     return platform
 
@@ -317,3 +329,78 @@ def test_a_restarted_poller_bills_what_one_batch_bills(
         if poller.ledger[key] != expected[key]
     }
     assert not differ, differ
+
+
+LINEAR = rk.Plan(
+    "linear",
+    "USD",
+    ZURICH_DAYS,
+    [
+        rk.PriceEntry("mem", "memory", rk.PerUnit("0.0001")),
+        rk.PriceEntry("hours", "app.hours", rk.PerUnit("0.01")),
+        rk.PriceEntry("egress", "egress", rk.PerUnit("0.05")),
+    ],
+)
+LINEAR_PRICES = {
+    "memory": Fraction("0.0001"),
+    "app.hours": Fraction("0.01"),
+    "egress": Fraction("0.05"),
+}
+
+
+@settings(
+    max_examples=max(20, LAWS // 25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    platform=platforms(past_horizon=True),
+    horizon_hours=st.sampled_from([0, 2]),
+    polls=st.lists(st.sampled_from([10, 60, 240, 600, 1440]), min_size=4, max_size=14),
+)
+def test_records_past_the_horizon_are_named_with_what_batch_bills_more(
+    platform: Platform, horizon_hours: int, polls: list[int]
+) -> None:
+    # docs/lateness.md, "records stamped in compacted cycles": the stream's usage plus
+    # the quantities its "too_late" anomalies (and "late" ones with a quantity) name is
+    # batch's. Under linear prices and no fee, the money named is each quantity times its
+    # meter's price, so the lines plus the money named equal one batch rate().
+    rater = rk.Rater(LINEAR, METERS, start=START, horizon=dt.timedelta(hours=horizon_hours))
+    lines = Fraction(0)
+    named = Fraction(0)
+    unnamed = 0
+    watermark = START
+    last = max(platform.arrivals) + dt.timedelta(days=1, hours=horizon_hours + 1)
+    polled = 0
+    while watermark < last:
+        minutes = polls[polled] if polled < len(polls) else 1440
+        polled += 1
+        then = watermark + dt.timedelta(minutes=minutes)
+        feed = rater.feed(
+            [
+                record
+                for record, arrival in zip(platform.records, platform.arrivals, strict=True)
+                if watermark <= arrival < then
+            ]
+        )
+        statement = rater.statement(then)
+        for anomaly in (*feed.anomalies, *statement.anomalies):
+            if anomaly.kind in ("too_late", "late"):
+                if anomaly.quantity is None:
+                    unnamed += anomaly.kind == "too_late"
+                else:
+                    named += Fraction(anomaly.quantity) * LINEAR_PRICES[anomaly.meter]
+        lines += sum((Fraction(line.amount) for line in statement.lines), Fraction(0))
+        watermark = then
+        rater = restored_linear(json.dumps(rater.snapshot()))
+    event(f"too late named: {named != 0}")
+    event(f"too late not placed: {unnamed > 0}")
+    if unnamed:
+        return  # an event it cannot place: its anomaly says batch may differ (documented)
+    span = rk.Span(ZURICH_DAYS.containing(START).start, ZURICH_DAYS.containing(watermark).end)
+    batch = rk.rate(platform.records, LINEAR, span=span, meters=METERS, as_of=watermark)
+    assert lines + named == Fraction(batch.total())
+
+
+def restored_linear(text: str) -> rk.Rater:
+    return rk.Rater.restore(json.loads(text), LINEAR, METERS)
