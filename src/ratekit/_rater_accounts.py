@@ -319,7 +319,8 @@ def no_effect(
 ) -> list[str]:
     """The ids of the records that no charge, line or anomaly given names.
 
-    The records are those of the closing cycles and those late since the last closing.
+    The records are those of the closing cycles and those late since the last closing
+    that a statement metered (one still pending is judged at a later closing).
     A record that came in time is shown by the charges of the cycles it falls in (their
     invoices were given with it); a late one only by a line given since it came (a
     correction), the invoices given now, or an anomaly: a late record that changed no
@@ -341,9 +342,17 @@ def no_effect(
     found: list[str] = []
     if late:
         shown_late.update(_ids_of(final))  # only late records are looked up in it
+        # A late record stamped past the watermark (a delta over a span from a closed
+        # cycle, an event its seq orders before closed ones) is not metered yet: judged
+        # at the first closing after a statement meters it, not now.
+        waiting = set(map(id, rater._pending))
         for identity in late:
             record = records.get(identity)
-            if record is not None and record.id is not None and record.id not in shown_late:
+            if record is None:
+                continue
+            if id(record) in waiting:
+                rater._late_keys.add(identity)
+            elif record.id is not None and record.id not in shown_late:
                 found.append(record.id)
     lo, hi = closing[0][0], closing[-1][1]
     # The records whose id no charge or anomaly names (an id-less one among them, named

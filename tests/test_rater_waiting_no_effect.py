@@ -1,14 +1,14 @@
-"""Faults a billing backend's newcomer found in the streaming rater, pinned as strict xfails.
+"""A late record still waiting for its watermark is judged once metered, not before.
 
-Each test states the behaviour the documentation promises; the reason says what the
-rater does instead.
+Found by a billing backend's newcomer: a record fed before the watermark reaches it,
+whose effect reaches a closed cycle (a delta over a span from it, an event its seq
+orders before closed ones), was listed in the next closing statement's ``no_effect``
+("changed nothing priced") before any statement had metered it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-
-import pytest
 
 import ratekit as rk
 
@@ -22,14 +22,6 @@ def day(number: int, hour: int = 0) -> dt.datetime:
     return dt.datetime(2026, 3, number, hour, tzinfo=UTC)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a delta fed ahead of the watermark whose span starts in a closed cycle is listed "
-        "in the next closing statement's no_effect ('changed nothing priced') before it is "
-        "even metered; the statement that meters it then charges 72 GB named by it"
-    ),
-)
 def test_a_record_waiting_for_its_watermark_is_not_said_to_have_no_effect() -> None:
     # A router's byte count over 1 to 4 March (72 GB, 24 GB a day), stamped 4 March and
     # fed on 2 March: 1 March has closed (horizon 0) but is kept, so the feed calls it
@@ -52,15 +44,6 @@ def test_a_record_waiting_for_its_watermark_is_not_said_to_have_no_effect() -> N
     assert "big" not in waiting.no_effect  # fails: waiting.no_effect == ('big',)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a STOP fed ahead of the watermark whose seq orders it before a START of a closed "
-        "cycle is listed in the closing statement's no_effect before it is metered; the "
-        "statement that meters it takes back 66 hours of 1 to 3 March and names it in its "
-        "anomalies"
-    ),
-)
 def test_a_sequenced_stop_waiting_for_its_watermark_is_not_said_to_have_no_effect() -> None:
     # A START seq 1 of 1 March 06:00, then a STOP seq 0 stamped 4 March 12:00 fed on
     # 2 March: the STOP comes first by its seq, so batch rate() runs the VM from 4 March
