@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -306,9 +307,15 @@ def test_rater_fed_lean_batches_states_what_friendly_batches_state(
                 if lean
                 else friendly(part_events, part_samples)
             )
-            seen.append(outcome(lambda records=records: feed_view(rater.feed(records))))
+            seen.append(
+                outcome(lambda records=records, rater=rater: feed_view(rater.feed(records)))
+            )
             as_of = iso(WATERMARKS[min(index, len(WATERMARKS) - 1)])
-            seen.append(outcome(lambda as_of=as_of: statement_view(rater.statement(as_of))))
+            seen.append(
+                outcome(lambda as_of=as_of, rater=rater: statement_view(rater.statement(as_of)))
+            )
+            if index == 1:  # a restart between two feeds, through JSON
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, METERS)
         seen.append(outcome(rater.snapshot))
         return seen
 
