@@ -1,0 +1,116 @@
+"""Faults of the lean path found by a data engineer's hostile feeds, pinned as strict xfails.
+
+Each test states the behaviour the documentation promises; the reason names what goes
+wrong today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import ratekit as rk
+
+T0 = 1772323200000000  # 2026-03-01T00:00:00Z
+HOUR = 3_600_000_000
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+METERS = [rk.Meter("runtime", "hour", rk.OnOff()), rk.Meter("egress", "B", rk.Discrete())]
+PLAN = rk.Plan(
+    "fleet",
+    "EUR",
+    rk.cycles.monthly(tz="UTC"),
+    [
+        rk.PriceEntry("small", "runtime", rk.PerUnit("0.02"), where={"flavor": "s"}),
+        rk.PriceEntry("large", "runtime", rk.PerUnit("0.08"), where={"flavor": "l"}),
+        rk.PriceEntry("egress", "egress", rk.PerUnit("0")),
+    ],
+)
+
+
+def charges(batch: rk.RecordBatch) -> list[tuple[str, Decimal]]:
+    rating = rk.rate(batch, PLAN, span=MARCH, meters=METERS)
+    return sorted((c.entry, c.amount) for c in rating.charges if c.meter == "runtime")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "RecordBatch.from_tuples reads the attributes of an events list only after it has "
+        "read the samples iterable: a samples generator that changes a mapping the events "
+        "hold (a parser's per-VM state dict) changes the events' descriptions, so vm-1 is "
+        "priced large (10 h x 0.08 = 0.80) instead of small (0.20). The Usage page says "
+        "each event's attributes are read when its tuple is read, as rk.Event copies them."
+    ),
+)
+def test_events_list_keeps_its_attributes_while_a_samples_generator_runs() -> None:
+    state: dict[str, Any] = {"flavor": "s"}
+
+    def samples() -> Iterator[tuple[Any, ...]]:
+        state["flavor"] = "l"  # the parser moves on, reusing its state dict
+        yield ("acme", "vm-1", "egress", T0 + HOUR, 5)
+
+    batch = rk.RecordBatch.from_tuples(
+        events=[
+            ("acme", "vm-1", T0, "start", state),
+            ("acme", "vm-1", T0 + 10 * HOUR, "stop", None),
+        ],
+        samples=samples(),
+    )
+    assert dict(batch[0].attributes) == {"flavor": "s"}
+    # 10 h at 0.02 (small) = 0.20
+    assert charges(batch) == [("small", Decimal("0.20"))]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "RecordBatch.from_columns freezes a list attributes column of the events only after "
+        "the samples' columns are read: a samples column generator that changes a mapping "
+        "the events hold changes their description (priced large, 0.80, not small, 0.20)."
+    ),
+)
+def test_event_columns_keep_their_attributes_while_a_sample_column_generator_runs() -> None:
+    state: dict[str, Any] = {"flavor": "s"}
+
+    def instants() -> Iterator[int]:
+        state["flavor"] = "l"
+        yield T0 + HOUR
+
+    batch = rk.RecordBatch.from_columns(
+        events={
+            "account": ["acme", "acme"],
+            "resource": ["vm-1", "vm-1"],
+            "at_us": [T0, T0 + 10 * HOUR],
+            "kind": ["start", "stop"],
+            "attributes": [state, None],
+        },
+        samples={
+            "account": ["acme"],
+            "resource": ["vm-1"],
+            "meter": ["egress"],
+            "at_us": instants(),
+            "value": [5],
+        },
+    )
+    assert dict(batch[0].attributes) == {"flavor": "s"}
+    assert charges(batch) == [("small", Decimal("0.20"))]
+
+
+def test_events_from_a_generator_keep_their_attributes_while_samples_are_read() -> None:
+    # The same feed with the events as a generator: read first, kept as they were.
+    state: dict[str, Any] = {"flavor": "s"}
+
+    def events() -> Iterator[tuple[Any, ...]]:
+        yield ("acme", "vm-1", T0, "start", state)
+        yield ("acme", "vm-1", T0 + 10 * HOUR, "stop", None)
+
+    def samples() -> Iterator[tuple[Any, ...]]:
+        state["flavor"] = "l"
+        yield ("acme", "vm-1", "egress", T0 + HOUR, 5)
+
+    batch = rk.RecordBatch.from_tuples(events=events(), samples=samples())
+    assert dict(batch[0].attributes) == {"flavor": "s"}
+    assert charges(batch) == [("small", Decimal("0.20"))]
