@@ -157,3 +157,79 @@ def test_event_columns_keep_their_values_while_a_sample_column_generator_runs() 
     assert [(c.account, c.amount) for c in rating.charges if c.meter == "runtime"] == [
         ("acme", Decimal("0.20"))
     ]
+
+
+# --- messages of megabytes -----------------------------------------------------------
+
+BLOB = "x" * 1_000_000  # an instance's user data carried in its metadata, 1 MB
+SHORT = 10_000  # characters: far above any message ratekit writes for a small record
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "ConflictingRecordError prints both records whole: two versions of id 'e1' whose "
+        "attributes carry 1 MB of user data give a message of 2,000,427 characters."
+    ),
+)
+def test_a_conflict_between_two_large_records_gives_a_short_message() -> None:
+    batch = rk.RecordBatch.from_tuples(
+        events=[
+            ("acme", "vm-1", T0, "start", {"flavor": "s", "user_data": BLOB}, "e1"),
+            ("acme", "vm-1", T0, "stop", {"flavor": "s", "user_data": BLOB}, "e1"),
+        ]
+    )
+    with pytest.raises(rk.ConflictingRecordError) as caught:
+        rk.rate(batch, PLAN, span=MARCH, meters=METERS)
+    message = str(caught.value)
+    assert message.startswith("two records share the id 'e1' but differ:")
+    assert "give a corrected record a new id" in message
+    assert len(message) < SHORT
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a conflict anomaly (meter(..., conflicts='anomaly')) prints both records whole: "
+        "its message is 2 MB for two versions of a record carrying 1 MB of user data."
+    ),
+)
+def test_a_conflict_anomaly_between_two_large_records_has_a_short_message() -> None:
+    batch = rk.RecordBatch.from_tuples(
+        events=[
+            ("acme", "vm-1", T0, "start", {"flavor": "s", "user_data": BLOB}, "e1"),
+            ("acme", "vm-1", T0, "stop", {"flavor": "s", "user_data": BLOB}, "e1"),
+        ]
+    )
+    usage = rk.meter(batch, METERS, span=MARCH, cycle=None, as_of=MARCH.end, conflicts="anomaly")
+    (anomaly,) = usage.anomalies
+    assert anomaly.kind == "conflict"
+    assert anomaly.record_ids == ("e1",)
+    assert len(anomaly.message) < SHORT
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "UnpricedUsageError prints the resource's whole description: a VM of a flavor the "
+        "plan does not price, carrying 1 MB of user data, gives a message of 1,000,328 "
+        "characters from rate() (1,000,606 from Rater.feed)."
+    ),
+)
+@pytest.mark.parametrize("door", ["rate", "feed"])
+def test_unpriced_usage_of_a_large_description_gives_a_short_message(door: str) -> None:
+    batch = rk.RecordBatch.from_tuples(
+        events=[("acme", "vm-1", T0, "start", {"flavor": "m", "user_data": BLOB}, "e1")]
+    )
+    rater = rk.Rater(PLAN, METERS, start=MARCH.start)
+    call = (
+        (lambda: rk.rate(batch, PLAN, span=MARCH, meters=METERS))
+        if door == "rate"
+        else (lambda: rater.feed(batch))
+    )
+    with pytest.raises(rk.UnpricedUsageError) as caught:
+        call()
+    message = str(caught.value)
+    assert "usage of meter 'runtime' by account 'acme' (resource 'vm-1'" in message
+    assert "add an entry, or build the plan with unpriced='anomaly'" in message
+    assert len(message) < SHORT
