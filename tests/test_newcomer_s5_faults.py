@@ -233,3 +233,55 @@ def test_unpriced_usage_of_a_large_description_gives_a_short_message(door: str) 
     assert "usage of meter 'runtime' by account 'acme' (resource 'vm-1'" in message
     assert "add an entry, or build the plan with unpriced='anomaly'" in message
     assert len(message) < SHORT
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "an 'unpriced' anomaly (a plan built with unpriced='anomaly') prints the resource's "
+        "whole description: 1,000,249 characters for a VM carrying 1 MB of user data."
+    ),
+)
+def test_an_unpriced_anomaly_of_a_large_description_has_a_short_message() -> None:
+    plan = rk.Plan(
+        "fleet",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("small", "runtime", rk.PerUnit("0.02"), where={"flavor": "s"})],
+        unpriced="anomaly",
+    )
+    batch = rk.RecordBatch.from_tuples(
+        events=[("acme", "vm-1", T0, "start", {"flavor": "m", "user_data": BLOB}, "e1")]
+    )
+    rating = rk.rate(batch, plan, span=MARCH, meters=METERS[:1])
+    (anomaly,) = rating.anomalies
+    assert anomaly.kind == "unpriced"
+    assert (anomaly.account, anomaly.resource) == ("acme", "vm-1")
+    assert len(anomaly.message) < SHORT
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a Continuous level given as a mapping is refused (BadRecordError) with the mapping "
+        "printed whole: 1,000,219 characters when it holds 1 MB of text. A level given as "
+        "1 MB of text is shortened (256 characters)."
+    ),
+)
+def test_a_level_that_is_a_large_mapping_is_refused_with_a_short_message() -> None:
+    meters = [rk.Meter("memory", "GiB*hour", rk.Continuous("memory_gib"))]
+    plan = rk.Plan(
+        "fleet",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("m", "memory", rk.PerUnit("0.01"))],
+    )
+    batch = rk.RecordBatch.from_tuples(
+        events=[("acme", "vm-1", T0, "start", {"memory_gib": {"blob": BLOB}})]
+    )
+    with pytest.raises(rk.BadRecordError) as caught:
+        rk.rate(batch, plan, span=MARCH, meters=meters)
+    message = str(caught.value)
+    assert message.startswith("meter 'memory', resource 'vm-1' of 'acme'")
+    assert "attribute 'memory_gib'" in message
+    assert len(message) < SHORT
