@@ -285,3 +285,56 @@ def test_a_level_that_is_a_large_mapping_is_refused_with_a_short_message() -> No
     assert message.startswith("meter 'memory', resource 'vm-1' of 'acme'")
     assert "attribute 'memory_gib'" in message
     assert len(message) < SHORT
+
+
+NAME = "x" * 1_000_000  # a name gone wrong upstream: 1 MB, yet a non-empty string
+
+
+def orphan_stop_of_a_long_resource_name() -> str:
+    batch = rk.RecordBatch.from_tuples(events=[("acme", NAME, T0, "stop")])
+    (anomaly,) = rk.rate(batch, PLAN, span=MARCH, meters=METERS).anomalies
+    assert anomaly.kind == "orphan_stop"
+    return anomaly.message
+
+
+def too_late_of_a_long_account_name() -> str:
+    plan = rk.Plan(
+        "any",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("vm", "runtime", rk.PerUnit("0.02"))],
+    )
+    rater = rk.Rater(plan, METERS[:1], start=MARCH.start)
+    feed = rater.feed(
+        rk.RecordBatch.from_tuples(events=[(NAME, "vm-1", T0 - HOUR, "start", None, "e1")])
+    )
+    (anomaly,) = feed.anomalies
+    assert anomaly.kind == "too_late"
+    return anomaly.message
+
+
+def conflict_of_a_long_id() -> str:
+    batch = rk.RecordBatch.from_tuples(
+        events=[("acme", "vm-1", T0, "start", None, NAME), ("acme", "vm-1", T0, "stop", None, NAME)]
+    )
+    with pytest.raises(rk.ConflictingRecordError) as caught:
+        rk.rate(batch, PLAN, span=MARCH, meters=METERS)
+    return str(caught.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "names are shortened in most messages (an orphan stop of a 1 MB account name: 214 "
+        "characters; a batch's refusal naming a 1 MB id: 250), but not in these: an "
+        "orphan_stop anomaly prints a 1 MB resource name whole (1,000,213 characters), a "
+        "too_late anomaly a 1 MB account name (1,000,430), ConflictingRecordError a 1 MB "
+        "id three times (3,000,341)."
+    ),
+)
+@pytest.mark.parametrize(
+    "message",
+    [orphan_stop_of_a_long_resource_name, too_late_of_a_long_account_name, conflict_of_a_long_id],
+)
+def test_a_megabyte_name_is_shortened_in_every_message(message: Any) -> None:
+    assert len(message()) < SHORT
