@@ -215,6 +215,14 @@ def usage_view(records: Any) -> Any:
     return (usage.rows, usage.anomalies, [str(row.quantity) for row in usage.rows])
 
 
+def kept_view(records: Any) -> Any:
+    """Two versions of one id: one kept by the fixed rule, the others reported."""
+    usage = rk.meter(
+        records, METERS, span=MARCH, cycle=PLAN.cycle, as_of=MARCH.end, conflicts="anomaly"
+    )
+    return (usage.rows, [(a.kind, a.record_ids, a.message) for a in usage.anomalies])
+
+
 @pytest.mark.property
 @settings(
     max_examples=LAWS // 2,
@@ -230,7 +238,9 @@ def test_lean_tuples_and_columns_rate_as_friendly_records(
 ) -> None:
     expected_rating = outcome(lambda: rating_view(friendly(events, samples)))
     expected_usage = outcome(lambda: usage_view(friendly(events, samples)))
+    expected_kept = outcome(lambda: kept_view(friendly(events, samples)))
     for build in (lean_tuples, lean_columns):
+        assert outcome(lambda build=build: kept_view(build(events, samples))) == expected_kept
         assert outcome(lambda build=build: rating_view(build(events, samples))) == expected_rating
         assert outcome(lambda build=build: usage_view(build(events, samples))) == expected_usage
     # the records themselves are equal, one by one, in the batch's order
