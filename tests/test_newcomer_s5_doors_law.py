@@ -181,3 +181,43 @@ def test_any_sample_column_is_taken_whole_or_refused_at_its_first_bad_row(
         assert message.startswith(f"samples[{first_bad}]"), message[:300]
         assert field in message
         assert len(message) < 1000
+
+
+BAD_EVENT_FIELDS = {
+    "account": None,
+    "resource": "",
+    "at_us": "soon",
+    "kind": "halt",
+    "attributes": [("flavor", "s")],
+    "id": 5,
+    "seq": 1.5,
+}
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS // 2, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    faults=st.lists(
+        st.tuples(st.integers(0, 39), st.sampled_from(sorted(BAD_EVENT_FIELDS))),
+        min_size=1,
+        max_size=4,
+    ),
+    as_generator=st.booleans(),
+)
+def test_of_several_bad_rows_the_first_is_named_whatever_its_bad_field(
+    n: int, faults: list[tuple[int, str]], as_generator: bool
+) -> None:
+    """The Usage page: the first bad record in the list is named, whatever field is bad."""
+    rows = [["acme", f"vm-{i}", T0 + i, "start", None, f"e{i}", i] for i in range(n)]
+    for index, field in faults:
+        rows[index % n][EVENT_FIELDS.index(field)] = BAD_EVENT_FIELDS[field]
+    first = min(index % n for index, _ in faults)
+    given_rows: Any = (tuple(r) for r in rows) if as_generator else [tuple(r) for r in rows]
+    with pytest.raises(rk.RatekitError) as from_tuples:
+        rk.RecordBatch.from_tuples(events=given_rows)
+    columns = {field: [row[j] for row in rows] for j, field in enumerate(EVENT_FIELDS)}
+    with pytest.raises(rk.RatekitError) as from_columns:
+        rk.RecordBatch.from_columns(events=columns)
+    for caught in (from_tuples, from_columns):
+        assert str(caught.value).startswith(f"events[{first}]"), str(caught.value)
