@@ -122,8 +122,9 @@ def test_events_from_a_generator_keep_their_attributes_while_samples_are_read() 
         "RecordBatch.from_columns takes the length of the events' list columns when it "
         "reads them, but their values only after the samples' columns are read: a samples "
         "column generator that rewrites the caller's lists moves vm-1's start to account "
-        "'beta' and its stop to 20:00, so acme is billed nothing and beta 20 h x 0.02 = "
-        "0.40, where the columns given held acme's 10 h (0.20)."
+        "'beta' and its stop to 20:00: beta's VM is never stopped and billed 744 h x 0.02 "
+        "= 14.88, acme's stop is an orphan, where the columns given held acme's 10 h "
+        "(0.20)."
     ),
 )
 def test_event_columns_keep_their_values_while_a_sample_column_generator_runs() -> None:
