@@ -364,11 +364,14 @@ class RecordBatch:
         [`BadQuantityError`][ratekit.BadQuantityError]), naming the record by the list
         given and its index there (``events[2]``, ``samples[0]``: in the batch, the events
         come first, so a bad event is named before a fault of the samples' columns), its
-        id, the field and the value. Every column is read before any value is checked (the
+        id, the field and the value. Every column is read before an error is raised (the
         lengths are compared, then each column is checked at C speed): a lazy column (a
         generator) is read to its end, or one past the longest length a column tells,
         even past a bad value; a source that must not be read beyond a bad record is read
         record by record with [`Event`][ratekit.Event] and [`Sample`][ratekit.Sample].
+        The events are made (their values read, their attributes frozen) before the
+        samples' columns are read: a samples generator that reuses the caller's lists or
+        mappings changes no event.
 
         Cost: O(n) for n records; the checks run per column, at C speed where the column
         allows it (a column of one exact type, ints in range); attributes cost O(k) per
@@ -408,21 +411,27 @@ class RecordBatch:
         event_count, event_columns = columns_given(
             "event", {} if events is None else events, EVENT_FIELDS, _EVENT_REQUIRED, frozen
         )
-        # The events come first in the batch: a bad event is named before a fault of the
-        # samples' columns (one missing, of another length, of another tuple's shape).
-        refused: RatekitError | None = None
+        made: list[Event | Sample] = []
+        # The events are made (their values read, their attributes frozen) before the
+        # samples' columns are read, so that a samples generator reusing the caller's
+        # lists or mappings changes no event; an error is raised once every column is
+        # read. The events come first in the batch: a bad event is named before a fault
+        # of the samples' columns (one missing, of another length, of another shape).
+        failed: RatekitError | None = None
+        if event_columns:
+            events_of = functools.partial(_events, frozen=frozen)
+            try:
+                made.extend(first_bad(events_of, event_columns, event_count))
+            except RatekitError as error:
+                failed = error
         try:
             sample_count, sample_columns = columns_given(
                 "sample", {} if samples is None else samples, SAMPLE_FIELDS, _SAMPLE_REQUIRED
             )
         except RatekitError as error:
-            refused, sample_count, sample_columns = error, 0, {}
-        made: list[Event | Sample] = []
-        if event_columns:
-            events_of = functools.partial(_events, frozen=frozen)
-            made.extend(first_bad(events_of, event_columns, event_count))
-        if refused is not None:
-            raise refused
+            failed, sample_count, sample_columns = failed or error, 0, {}
+        if failed is not None:
+            raise failed
         if sample_columns:
             made.extend(first_bad(_samples, sample_columns, sample_count))
         return cls._of(made)
@@ -485,9 +494,15 @@ class RecordBatch:
             frozen,
             before=lambda ahead: cls.from_tuples(events=ahead),
         )
-        # The events come first in the batch: a bad event is named before a sample tuple
-        # of another shape.
-        refused: RatekitError | None = None
+        # The events are made before the samples' tuples are read (a samples generator
+        # reusing the caller's mappings changes no event: see from_columns()); they come
+        # first in the batch: a bad event is named before a sample tuple of another shape.
+        failed: RatekitError | None = None
+        made: tuple[Event | Sample, ...] = ()
+        try:
+            made = cls._from_columns(event_rows, None, frozen)._records
+        except RatekitError as error:
+            failed = error
         try:
             sample_rows = rows_given(
                 "sample",
@@ -497,11 +512,10 @@ class RecordBatch:
                 before=lambda ahead: cls.from_tuples(samples=ahead),
             )
         except RatekitError as error:
-            refused, sample_rows = error, {}
-        if refused is not None:
-            cls._from_columns(event_rows, None, frozen)
-            raise refused
-        return cls._from_columns(event_rows, sample_rows, frozen)
+            failed = failed or error
+        if failed is not None:
+            raise failed
+        return cls._of([*made, *cls._from_columns(None, sample_rows, frozen)])
 
     @property
     def events(self) -> tuple[Event, ...]:
