@@ -1,7 +1,8 @@
-"""Faults of the lean path found by a data engineer's hostile feeds, pinned as strict xfails.
+"""Faults of the lean path found by a data engineer's hostile feeds, fixed.
 
-Each test states the behaviour the documentation promises; the reason names what goes
-wrong today.
+A samples generator that reuses the caller's lists or mappings changed the events of
+the same batch (read after it ran); messages quoting a record or name of a megabyte
+whole. Each test states the behaviour the documentation promises.
 """
 
 from __future__ import annotations
@@ -35,16 +36,6 @@ def charges(batch: rk.RecordBatch) -> list[tuple[str, Decimal]]:
     return sorted((c.entry, c.amount) for c in rating.charges if c.meter == "runtime")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "RecordBatch.from_tuples reads the attributes of an events list only after it has "
-        "read the samples iterable: a samples generator that changes a mapping the events "
-        "hold (a parser's per-VM state dict) changes the events' descriptions, so vm-1 is "
-        "priced large (10 h x 0.08 = 0.80) instead of small (0.20). The Usage page says "
-        "each event's attributes are read when its tuple is read, as rk.Event copies them."
-    ),
-)
 def test_events_list_keeps_its_attributes_while_a_samples_generator_runs() -> None:
     state: dict[str, Any] = {"flavor": "s"}
 
@@ -64,14 +55,6 @@ def test_events_list_keeps_its_attributes_while_a_samples_generator_runs() -> No
     assert charges(batch) == [("small", Decimal("0.20"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "RecordBatch.from_columns freezes a list attributes column of the events only after "
-        "the samples' columns are read: a samples column generator that changes a mapping "
-        "the events hold changes their description (priced large, 0.80, not small, 0.20)."
-    ),
-)
 def test_event_columns_keep_their_attributes_while_a_sample_column_generator_runs() -> None:
     state: dict[str, Any] = {"flavor": "s"}
 
@@ -116,17 +99,6 @@ def test_events_from_a_generator_keep_their_attributes_while_samples_are_read() 
     assert charges(batch) == [("small", Decimal("0.20"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "RecordBatch.from_columns takes the length of the events' list columns when it "
-        "reads them, but their values only after the samples' columns are read: a samples "
-        "column generator that rewrites the caller's lists moves vm-1's start to account "
-        "'beta' and its stop to 20:00: beta's VM is never stopped and billed 744 h x 0.02 "
-        "= 14.88, acme's stop is an orphan, where the columns given held acme's 10 h "
-        "(0.20)."
-    ),
-)
 def test_event_columns_keep_their_values_while_a_sample_column_generator_runs() -> None:
     accounts = ["acme", "acme"]
     instants = [T0, T0 + 10 * HOUR]
@@ -166,13 +138,6 @@ BLOB = "x" * 1_000_000  # an instance's user data carried in its metadata, 1 MB
 SHORT = 10_000  # characters: far above any message ratekit writes for a small record
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ConflictingRecordError prints both records whole: two versions of id 'e1' whose "
-        "attributes carry 1 MB of user data give a message of 2,000,427 characters."
-    ),
-)
 def test_a_conflict_between_two_large_records_gives_a_short_message() -> None:
     batch = rk.RecordBatch.from_tuples(
         events=[
@@ -188,13 +153,6 @@ def test_a_conflict_between_two_large_records_gives_a_short_message() -> None:
     assert len(message) < SHORT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a conflict anomaly (meter(..., conflicts='anomaly')) prints both records whole: "
-        "its message is 2 MB for two versions of a record carrying 1 MB of user data."
-    ),
-)
 def test_a_conflict_anomaly_between_two_large_records_has_a_short_message() -> None:
     batch = rk.RecordBatch.from_tuples(
         events=[
@@ -209,14 +167,6 @@ def test_a_conflict_anomaly_between_two_large_records_has_a_short_message() -> N
     assert len(anomaly.message) < SHORT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "UnpricedUsageError prints the resource's whole description: a VM of a flavor the "
-        "plan does not price, carrying 1 MB of user data, gives a message of 1,000,328 "
-        "characters from rate() (1,000,606 from Rater.feed)."
-    ),
-)
 @pytest.mark.parametrize("door", ["rate", "feed"])
 def test_unpriced_usage_of_a_large_description_gives_a_short_message(door: str) -> None:
     batch = rk.RecordBatch.from_tuples(
@@ -236,13 +186,6 @@ def test_unpriced_usage_of_a_large_description_gives_a_short_message(door: str) 
     assert len(message) < SHORT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an 'unpriced' anomaly (a plan built with unpriced='anomaly') prints the resource's "
-        "whole description: 1,000,249 characters for a VM carrying 1 MB of user data."
-    ),
-)
 def test_an_unpriced_anomaly_of_a_large_description_has_a_short_message() -> None:
     plan = rk.Plan(
         "fleet",
@@ -261,14 +204,6 @@ def test_an_unpriced_anomaly_of_a_large_description_has_a_short_message() -> Non
     assert len(anomaly.message) < SHORT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a Continuous level given as a mapping is refused (BadRecordError) with the mapping "
-        "printed whole: 1,000,219 characters when it holds 1 MB of text. A level given as "
-        "1 MB of text is shortened (256 characters)."
-    ),
-)
 def test_a_level_that_is_a_large_mapping_is_refused_with_a_short_message() -> None:
     meters = [rk.Meter("memory", "GiB*hour", rk.Continuous("memory_gib"))]
     plan = rk.Plan(
@@ -323,16 +258,6 @@ def conflict_of_a_long_id() -> str:
     return str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "names are shortened in most messages (an orphan stop of a 1 MB account name: 214 "
-        "characters; a batch's refusal naming a 1 MB id: 250), but not in these: an "
-        "orphan_stop anomaly prints a 1 MB resource name whole (1,000,213 characters), a "
-        "too_late anomaly a 1 MB account name (1,000,430), ConflictingRecordError a 1 MB "
-        "id three times (3,000,341)."
-    ),
-)
 @pytest.mark.parametrize(
     "message",
     [orphan_stop_of_a_long_resource_name, too_late_of_a_long_account_name, conflict_of_a_long_id],

@@ -23,6 +23,7 @@ from . import _values as _v
 from ._decimals import plain_text, to_decimal
 from ._instants import format_us, from_us, to_us
 from ._record_fields import evolved
+from ._shown import bounded_message
 from .errors import RatekitTypeError
 
 __all__ = ["ANOMALY_KINDS", "Anomaly", "AnomalyKind"]
@@ -228,7 +229,7 @@ class Anomaly:
 
     kind: AnomalyKind = attrs.field(validator=_v.kind_of(*ANOMALY_KINDS))
     """Which rule handled it."""
-    message: str = attrs.field(validator=_v.text)
+    message: str = attrs.field(converter=bounded_message, validator=_v.text)
     """A readable sentence: what was odd and what was done."""
     record_ids: tuple[str, ...] = attrs.field(
         default=(), converter=_v.to_tuple, validator=_v.record_ids
@@ -279,4 +280,9 @@ class Anomaly:
 #: ``placed(kind, message, record_ids, account, resource, at_us, meter=, quantity=)``, the
 #: ids a tuple of strings, the account, resource and meter non-empty or ``None``, ``at_us``
 #: an int or ``None``, ``quantity`` a Decimal or ``None``.
-placed: Final[Callable[..., Anomaly]] = _v.unchecked(Anomaly)
+_placed: Final[Callable[..., Anomaly]] = _v.unchecked(Anomaly)
+
+
+def placed(kind: str, message: str, *args: object, **kwargs: object) -> Anomaly:
+    """See above: ratekit's route to an anomaly, its message bounded as the door's is."""
+    return _placed(kind, bounded_message(message), *args, **kwargs)

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import decimal
 import math
+import re
 import reprlib
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["MAX_INT_DIGITS", "decimal_repr", "int_digits", "show", "some", "type_name"]
+__all__ = [
+    "MAX_INT_DIGITS",
+    "MAX_MESSAGE",
+    "bounded_message",
+    "decimal_repr",
+    "int_digits",
+    "show",
+    "some",
+    "type_name",
+]
 
 #: Ints with more digits than this are shown by their length, not their digits.
 MAX_INT_DIGITS: Final = 60
@@ -104,6 +114,48 @@ def show(value: object) -> str:
     except Exception:  # a hand-built object's own repr raised
         text = f"a value of type {type(value).__name__}"
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+#: The length past which a message is bounded (`bounded_message()`).
+MAX_MESSAGE: Final = 2_000
+#: A run of text without a blank longer than this, in a message past MAX_MESSAGE, is
+#: cut to its first _RUN_KEPT characters.
+_LONG_RUN: Final = re.compile(r"\S{201,}")
+_RUN_KEPT: Final = 100
+_HEAD: Final = 1_200
+_TAIL: Final = 700
+
+
+def _cut_run(found: re.Match[str]) -> str:
+    run = found.group()
+    return f"{run[:_RUN_KEPT]}...[{len(run) - _RUN_KEPT:,} more characters]"
+
+
+def bounded_message(message: object) -> object:
+    """An error's or an anomaly's ``message`` of at most about `MAX_MESSAGE` characters.
+
+    Most messages show the values they name with `show()`; this is the net under those
+    that quote a caller's value whole (a record's repr holding a megabyte description, a
+    name of a megabyte): a message longer than `MAX_MESSAGE` has each run of more than
+    200 characters without a blank cut to its first 100 (and says how many it left
+    out), then, if still too long, its middle left out, keeping its start (what was
+    wrong) and its end (what would be accepted). A shorter message, or a value that is
+    not a ``str``, is returned as it is. O(n) for a message of n characters.
+
+    ```pycon
+    >>> text = bounded_message(f"record {'x' * 1_000_000!r} is odd; give another id.")
+    >>> len(text) < 200, text.endswith("give another id.")
+    (True, True)
+
+    ```
+    """
+    if type(message) is not str or len(message) <= MAX_MESSAGE:
+        return message
+    text = _LONG_RUN.sub(_cut_run, message)
+    if len(text) > MAX_MESSAGE:
+        left_out = len(text) - _HEAD - _TAIL
+        text = f"{text[:_HEAD]} ...[{left_out:,} characters left out]... {text[-_TAIL:]}"
+    return text
 
 
 def some(names: Iterable[str], first: int = 5) -> str:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import pickle
 import typing
 
+from ._shown import bounded_message
+
 __all__ = [
     "BadCalendarError",
     "BadDataError",
@@ -63,6 +65,13 @@ class RatekitError(Exception):
         >>> issubclass(rk.BadQuantityError, rk.RatekitError)
         True
     """
+
+    def __init__(self, *args: object) -> None:
+        # A message quoting a caller's value whole (a megabyte name) is bounded here, the
+        # one place every message passes (see `_shown.bounded_message`).
+        if args:
+            args = (bounded_message(args[0]), *args[1:])
+        super().__init__(*args)
 
     def __reduce__(self) -> tuple[typing.Any, ...]:
         cause = self.__cause__
