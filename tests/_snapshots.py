@@ -6,8 +6,13 @@ hand edit passes it; `edited()` alters one place of a body as the door propertie
 Version 2 writes the kept records and the reported lines in columns
 (`ratekit._snapshot_columns`); version 1, still restored, wrote each record and each line
 as a list. `version_1()` rewrites a snapshot's two parts the way version 1 wrote them,
-from the records and lines version 2 holds: the tests that forge a version 1 body by its
-paths (``body.by_resource[0][2][0]``, ``body.reported[0]``) forge it on that.
+from the records and lines the rater's version holds: the tests that forge a version 1
+body by its paths (``body.by_resource[0][2][0]``, ``body.reported[0]``) forge it on that.
+Version 4 packs the columns of integers into strings (`ratekit._vlq`); version 3, still
+restored, wrote them as lists. `version_3()` rewrites a snapshot as version 3 wrote it:
+the tests that forge a single value of a column by its path
+(``body.by_resource.groups[0][2][0]``, ``body.reported.lines[0][-1]``) forge it on that,
+through the doors version 3 and 4 share once the columns are read.
 """
 
 from __future__ import annotations
@@ -20,9 +25,27 @@ from typing import Any
 from ratekit import _snapshot, _snapshot_columns
 
 
+def version_3(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a version 4 snapshot) as version 3 wrote it (columns as lists), sealed, through JSON."""
+    assert data["version"] == 4
+    body = dict(data["body"])
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for record in _snapshot_columns.decode_kept(body["by_resource"], 4):
+        groups.setdefault((record.account, record.resource), []).append(record)
+    body["by_resource"] = _snapshot_columns.encode_kept(groups, 3)
+    body["reported"] = _snapshot_columns.encode_reported(
+        _snapshot_columns.decode_reported(body["reported"], 4), 3
+    )
+    old = {"format": data["format"], "version": 3, "fingerprint": data["fingerprint"]}
+    old["body"] = body
+    old["checksum"] = _snapshot.checksum(old)
+    out: dict[str, Any] = json.loads(json.dumps(old))
+    return out
+
+
 def version_1(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` (a version 3 snapshot, no state keeping a piece before its base's) as version 1 wrote it, sealed, through JSON."""
-    assert data["version"] == 3
+    """``data`` (a version 4 snapshot, no state keeping a piece before its base's) as version 1 wrote it, sealed, through JSON."""
+    assert data["version"] == 4
     assert all("before" not in state for state in data["body"]["state"])
     body = dict(data["body"])
     body["by_resource"] = _snapshot.encode_groups(

@@ -241,7 +241,8 @@ def test_a_snapshot_restored_under_other_plans_or_meters_is_refused() -> None:
 
 def test_a_resealed_snapshot_with_a_reported_total_that_is_no_number_is_refused() -> None:
     _, data = stream_to_snapshot()
-    data["body"]["reported"]["lines"][0][-1] = "lots"
+    # the column of the lines' totals (version 4 packs the lines in four columns)
+    data["body"]["reported"]["lines"][-1] = "lots"
     with pytest.raises(rk.BadSnapshotError, match="reported"):
         rk.Rater.restore(reseal(data), DAILY, METERS)
 

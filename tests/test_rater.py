@@ -14,8 +14,10 @@ import random
 from decimal import Decimal
 
 import pytest
+from tests._snapshots import version_3
 
 import ratekit as rk
+from ratekit import _snapshot_columns
 from ratekit._instants import format_us, to_us
 
 HOUR_US = 3_600_000_000
@@ -342,7 +344,7 @@ def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
     assert data["format"] == "ratekit.Rater"
-    assert data["version"] == 3  # the compact version, its states' pieces (1 and 2 restored)
+    assert data["version"] == 4  # the packed columns (1, 2 and 3 restored)
     assert len(data["checksum"]) == 64
     restored = rk.Rater.restore(data, plan, [VM_HOURS])
     restored._check()
@@ -355,11 +357,11 @@ def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
 def test_restore_refuses_an_unknown_version() -> None:
     rater, plan = simple_rater()
     data = rater.snapshot()
-    data["version"] = 4
+    data["version"] = 5
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(data, plan, [VM_HOURS])
     assert str(caught.value) == (
-        "Rater snapshot version 4 is unknown: this ratekit reads versions 1, 2 and 3; restore "
+        "Rater snapshot version 5 is unknown: this ratekit reads versions 1, 2, 3 and 4; restore "
         "it with the ratekit that wrote it."
     )
 
@@ -367,7 +369,11 @@ def test_restore_refuses_an_unknown_version() -> None:
 def test_restore_refuses_a_snapshot_altered_by_hand() -> None:
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
-    data["body"]["reported"]["lines"][0][-1] = "0.01"  # a reported amount, edited
+    # a reported amount, edited: the totals column packs 24 and 0.01 instead of 24 and 2.40
+    assert _snapshot_columns.decode_reported(data["body"]["reported"])[0][1] == (24, Decimal("2.4"))
+    data["body"]["reported"]["lines"][3] = "".join(
+        map(_snapshot_columns._packed_value, (Decimal(24), Decimal("0.01")))
+    )
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(data, plan, [VM_HOURS])
     message = str(caught.value)
@@ -538,7 +544,7 @@ def test_restore_refuses_a_resealed_body_that_is_malformed() -> None:
     from ratekit import _snapshot
 
     rater, plan = simple_rater()
-    data = json.loads(json.dumps(rater.snapshot()))
+    data = version_3(rater.snapshot())  # its columns as lists, to edit one value
     # the instant of the first kept record of the first resource: not an instant
     data["body"]["by_resource"]["groups"][0][2][0] = "yesterday"
     del data["checksum"]
@@ -784,7 +790,7 @@ def test_restore_refuses_a_resealed_body_whose_parts_do_not_fit(
 
 def test_restore_refuses_resealed_records_and_totals_that_do_not_fit() -> None:
     rater, plan = simple_rater()
-    data = json.loads(json.dumps(rater.snapshot()))
+    data = version_3(rater.snapshot())  # its columns as lists, to edit one value
     cases: list[tuple[dict[str, object], str]] = []
     old_record = json.loads(json.dumps(data))
     old_record["body"]["by_resource"]["groups"][0][2][0] = 0  # 1970, before base_us

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._feed_law import fed_one_at_a_time, total
+from tests._snapshots import version_3
 
 import ratekit as rk
 from ratekit import _snapshot
@@ -395,7 +396,7 @@ def test_restore_says_which_record_the_feed_refuses() -> None:
 
 @pytest.mark.parametrize("total", ["1e999999", " 4 ", "NaN", "4_0", "\u0664"])
 def test_restore_refuses_a_reported_total_no_statement_could_have_written(total: str) -> None:
-    data = _taken()
+    data = version_3(_taken())  # its columns as lists, to write a total as text
     data["body"]["reported"]["lines"][0][-1] = total
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(_resealed(data), _plan(), METERS)
@@ -407,7 +408,7 @@ def test_restore_refuses_a_reported_total_no_statement_could_have_written(total:
 
 
 def test_restore_refuses_a_sample_value_written_with_spaces() -> None:
-    data = _taken()
+    data = version_3(_taken())  # its columns as lists, to write a value as text
     (group,) = data["body"]["by_resource"]["groups"]
     values = group[5]  # the samples' values, in order
     assert values == ["4"]

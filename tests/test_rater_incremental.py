@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from tests import _rater_streams as streams
 
 import ratekit as rk
+from ratekit import _vlq
 from ratekit._instants import format_us, to_us
 from ratekit._rater_engine import Engine
 
@@ -242,10 +243,14 @@ def test_a_snapshot_keeps_records_per_resource_and_reads_the_flat_list_of_before
     stop = rk.Event("acme", "vm-1", "2026-03-01T10:00:00Z", kind="stop", id="e2")
     rater.feed([start, stop])
     data = json.loads(json.dumps(rater.snapshot()))
-    # account and resource once per resource, in columns (version 2): the instants (the
-    # first, then 10 hours on: 36,000,000,000 µs), the shapes' runs (shape 0 once, then
-    # shape 1 once), the ids (prefix "e", numbers 1 and 1 + 1), no values (no sample), no
-    # seq or since column (none has one)
+    # account and resource once per resource, in columns (version 2), each column of
+    # integers packed into a string (version 4, Base64 VLQ): the instants (the first,
+    # then 10 hours on: 36,000,000,000 µs), the shapes' runs (shape 0 once, then shape 1
+    # once: 0, 1, 1, 1 are A, B, B, B), the ids (prefix "e", numbers 1 and 1 + 1: the
+    # steps 1 and 1, signed, doubled: C, C), no values (no sample), no seq or since
+    # column (none has one)
+    group = data["body"]["by_resource"]["groups"][0]
+    assert _vlq.decode(group[2], "at") == [start.at_us, 36_000_000_000]
     assert data["body"]["by_resource"] == {
         "attributes": [{"f": "s"}, {}],
         "shapes": [["E", "start", 0], ["E", "stop", 1]],
@@ -253,10 +258,10 @@ def test_a_snapshot_keeps_records_per_resource_and_reads_the_flat_list_of_before
             [
                 "acme",
                 "vm-1",
-                [start.at_us, 36_000_000_000],
-                [0, 1, 1, 1],
-                {"prefix": "e", "steps": [1, 1]},
-                [],
+                "ggwt4m563kDgg0x4hjC",
+                "ABBB",
+                {"prefix": "e", "steps": "CC"},
+                "",
             ]
         ],
     }

@@ -573,15 +573,16 @@ def _saved() -> dict[str, typing.Any]:
 
 def test_a_snapshot_with_a_digit_changed_a_key_removed_or_its_version_bumped_is_refused() -> None:
     data = _saved()
-    digit = json.loads(
-        json.dumps(data).replace('"120"', '"121"')
-    )  # 120 calls: the sample's, the line's
+    # 120 calls: the sample's (version 4 packs its value: 120 doubled is 240, "wH", then
+    # its exponent 0, "A"; 121 is "yHA")
+    assert '"wHA"' in json.dumps(data)
+    digit = json.loads(json.dumps(data).replace('"wHA"', '"yHA"'))
     del_key = {**data, "body": {k: v for k, v in data["body"].items() if k != "reported"}}
-    bumped = {**data, "version": 4}
+    bumped = {**data, "version": 5}
     refusals = {
         "digit": (digit, "checksum"),
         "key, resealed": (_sealed(del_key), "reported"),
-        "version, resealed": (_sealed(bumped), "version 4 is unknown"),
+        "version, resealed": (_sealed(bumped), "version 5 is unknown"),
         "version 2.0": (_sealed({**data, "version": 2.0}), "version 2.0 is unknown"),
     }
     for name, (edited, words) in refusals.items():

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._snapshots import version_3
 
 import ratekit as rk
 
@@ -70,7 +71,7 @@ def _rater() -> rk.Rater:
 
 
 def _data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(json.dumps(_rater().snapshot()))
+    data: dict[str, Any] = version_3(_rater().snapshot())  # columns as lists, to edit
     return data
 
 
@@ -309,7 +310,7 @@ def test_the_base_of_an_entry_grouped_by_resource_names_one_the_rater_knows() ->
     rater = rk.Rater(GROUPED, [VM], start="2026-03-01T00:00:00Z")
     rater.feed(RECORDS[:1])
     rater.statement("2026-03-01T05:00:00Z")
-    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    data: dict[str, Any] = version_3(rater.snapshot())  # columns as lists, to edit
     line = _line(data, "fee", "vm")
     assert data["body"]["reported"]["names"][line[2]] == "vm1"
     assert line[4] == "0.5"  # 2.4 x 5/24
@@ -366,7 +367,7 @@ def test_an_entry_base_of_two_groups_holds_two_shares_and_restores() -> None:
         ]
     )
     rater.statement("2026-03-02T00:00:00Z")
-    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    data: dict[str, Any] = version_3(rater.snapshot())  # columns as lists, to edit
     line = _line(data, "fee", "vm")
     assert (line[3], line[4]) == ("2", "4.8")
     again = rk.Rater.restore(reseal(data), plan, [VM])
@@ -445,7 +446,7 @@ def test_an_edited_reported_line_is_refused_or_changes_nothing(
     rater = rk.Rater(ASSIGNED, METERS, start="2026-03-01T00:00:00Z")
     rater.feed(early)
     rater.statement(_at(watermark))
-    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    data: dict[str, Any] = version_3(rater.snapshot())  # columns as lists, to edit
     reported = data["body"]["reported"]
     if not reported["lines"]:
         return
@@ -495,7 +496,7 @@ def _counted() -> tuple[rk.Rater, dict[str, Any]]:
     )
     for day in ("02", "03", "04"):
         rater.statement(f"2026-03-{day}T00:00:00Z")
-    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    data: dict[str, Any] = version_3(rater.snapshot())  # columns as lists, to edit
     return rater, data
 
 
@@ -557,7 +558,7 @@ def test_an_edited_reading_of_a_kept_state_is_refused_or_changes_nothing(
         if START_US + day * 24 * HOUR_US < watermark:
             rater.statement(_at(START_US + day * 24 * HOUR_US))
     rater.statement(_at(watermark))
-    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    data: dict[str, Any] = version_3(rater.snapshot())  # columns as lists, to edit
     readings = [r for state in data["body"]["state"] for r in state["readings"]]
     heads = data["body"]["reported"]["heads"]
     if readings and (not heads or choice.random() < 0.6):
@@ -605,6 +606,7 @@ def test_a_fee_of_a_plan_told_again_mid_cycle_restores() -> None:
     assert again.statement("2026-03-02T01:00:00Z").total() == Decimal("0.5")  # 12 x 1/24
     assert rater.copy().statement("2026-03-02T01:00:00Z").total() == Decimal("0.5")
     # Past what the parts can reach, it is still refused.
+    data = version_3(rater.snapshot())  # columns as lists, to edit
     _line(data, "fee", "base")[3] = "1." + "0" * 60 + "4"
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(reseal(data), held, [VM])
@@ -687,7 +689,7 @@ def test_a_reported_line_moved_to_another_seen_resource_is_refused_or_changes_no
     rater = rk.Rater(ASSIGNED, METERS, start="2026-03-01T00:00:00Z")
     rater.feed(early)
     rater.statement("2026-03-02T15:00:00Z")
-    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    data: dict[str, Any] = version_3(rater.snapshot())  # columns as lists, to edit
     reported = data["body"]["reported"]
     names = reported["names"]
     (line,) = [

@@ -171,7 +171,7 @@ def test_restore_takes_only_the_int_version(version: object) -> None:
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(resealed(data), PLAN, [VM_HOURS])
     assert str(caught.value) == (
-        f"Rater snapshot version {version!r} is unknown: this ratekit reads versions 1, 2 and 3; "
+        f"Rater snapshot version {version!r} is unknown: this ratekit reads versions 1, 2, 3 and 4; "
         "restore it with the ratekit that wrote it."
     )
 

@@ -68,7 +68,7 @@ def _snapshot() -> dict[str, Any]:
     body = data["body"]
     assert [state["description"] for state in body["state"]] == [{"gb": 5}, {"gb": 5}]
     assert body["by_resource"]["groups"][0][:2] == ["a", "v1"]
-    assert body["by_resource"]["groups"][0][4] == {"prefix": "s", "steps": [2]}  # s2
+    assert body["by_resource"]["groups"][0][4] == {"prefix": "s", "steps": "E"}  # s2: 2, packed
     assert [item[:2] for item in body["forgotten"]] == [
         ["Event", "e1"],
         ["Event", "e2"],

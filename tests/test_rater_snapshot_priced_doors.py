@@ -116,8 +116,8 @@ def test_a_kept_sample_that_a_price_takes_out_of_range_is_refused() -> None:
     with pytest.raises(rk.BadQuantityError, match="outside the amounts ratekit carries"):
         rater.feed([big])
     (group,) = data["body"]["by_resource"]["groups"]
-    assert group[5] == ["5"]
-    group[5] = ["1E+28"]
+    assert group[5] == "KA"  # 5: its coefficient doubled (10: K), its exponent 0 (A)
+    group[5] = "C4B"  # 1E+28: its coefficient 1 doubled (2: C), its exponent 28 doubled (56: 4B)
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(resealed(data), FLAVORED, METERS)
     said = str(caught.value)

@@ -21,9 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._rater_streams import METERS, PLANS, T0, Record
+from tests._snapshots import version_3
 
 import ratekit as rk
-from ratekit import _snapshot, _snapshot_columns
+from ratekit import _snapshot, _snapshot_columns, _vlq
 from ratekit._instants import format_us
 
 FIXTURE = Path(__file__).parent / "data" / "snapshots" / "rater_v1.json"
@@ -245,13 +246,15 @@ def test_random_records_come_back_from_a_snapshot_exactly(
     rater.statement(format_us(T0_US + watermark_h * 3_600_000_000))
     rater.feed(records[cut:])
     data = rater.snapshot()
-    assert data["version"] == 3
+    assert data["version"] == 4
     again = rk.Rater.restore(json.loads(json.dumps(data)), DAILY, LITTLE)
     again._check()
     # The same data, to the byte: ids, seq, descriptions, Decimals with their exponents,
     # instants to the µs.
     assert again.snapshot() == data
     assert _values(again) == _values(rater)
+    # The same as version 3 wrote it (its columns as lists): the same state again.
+    assert rk.Rater.restore(version_3(data), DAILY, LITTLE).snapshot() == data
     # ... and the restored rater says what the original says next.
     at = format_us(T0_US + 3 * DAY_US)
     assert again.statement(at) == rater.statement(at)
@@ -287,7 +290,7 @@ def _small() -> dict[str, Any]:
 
 
 def test_version_2_writes_columns_and_tables() -> None:
-    body = _small()["body"]
+    body = version_3(_small())["body"]  # as version 2 and 3 wrote it
     # 12:30 is 30 min = 1,800,000,000 µs after 12:00; the shapes as runs (shape 0 once,
     # shape 1 once); the ids as given (no one prefix); '1.50' as written.
     assert body["by_resource"] == {
@@ -331,6 +334,28 @@ def test_version_2_writes_columns_and_tables() -> None:
         ],
         "lines": [[0, 0, 1, "1.5", "1.5"], [0, 1, 1, "2", "2"]],
     }
+
+
+def test_version_4_packs_the_columns_of_integers() -> None:
+    body = _small()["body"]
+    # The columns of version 3 (above), each column of integers one string of Base64 VLQ
+    # (five bits a character, the lowest first; a character from g on says another
+    # follows; a signed number doubled, plus one if negative): 12:00 and 30 min on, the
+    # shapes' runs 0, 1, 1, 1 (A, B, B, B), '1.50' as its coefficient 150 with its sign
+    # (300: s, J) and its exponent -2 (5: F).
+    assert body["by_resource"] == {
+        "attributes": [{"f": "s"}],
+        "shapes": [["E", "start", 0], ["S", "delta", "calls"]],
+        "groups": [["a", "vm-1", "ggo811p93kDggpnprD", "ABBB", ["e1", "s1"], "sJF"]],
+    }
+    (group,) = body["by_resource"]["groups"]
+    assert _vlq.decode(group[2], "at") == [1_772_366_400_000_000, 1_800_000_000]
+    # The lines in four columns: both of account 0 (A, A), of heads 0 and 1 (A, B), of
+    # resource 1 (one more: C, C), and the totals 1.5, 1.5, 2, 2 (15 doubled is 30: e, the
+    # exponent -1 is 3: D; 2 doubled is 4: E, the exponent 0: A).
+    assert body["reported"]["lines"] == ["AA", "AB", "CC", "eDeDEAEA"]
+    assert body["reported"]["names"] == ["a", "vm-1"]
+    assert len(body["reported"]["heads"]) == 2
 
 
 MALFORMED = "Rater snapshot body is malformed (at {}: {}); restore an unaltered copy."
@@ -507,8 +532,9 @@ def test_a_forged_version_2_body_is_refused_naming_the_path(
     assert _refusal(_forged(path, value)) == MALFORMED.format(where, why)
 
 
-def _forged(path: tuple[object, ...], value: object) -> dict[str, Any]:
-    data = _small()
+def _forged(path: tuple[object, ...], value: object, version: int = 3) -> dict[str, Any]:
+    """``_small()`` altered at ``path`` and resealed: as version 3 wrote it, or as 4."""
+    data = version_3(_small()) if version == 3 else _small()
     place: Any = data["body"]
     for step in path[:-1]:
         place = place[step]
@@ -552,7 +578,8 @@ def test_a_forged_version_2_line_is_refused_by_the_doors_of_version_1() -> None:
 
 def test_an_unaltered_version_2_snapshot_altered_is_refused_by_its_checksum() -> None:
     data = _small()
-    data["body"]["by_resource"]["groups"][0][5][0] = "1.5"  # '1.50' -> '1.5', not resealed
+    assert data["body"]["by_resource"]["groups"][0][5] == "sJF"  # '1.50'
+    data["body"]["by_resource"]["groups"][0][5] = "eD"  # '1.5', not resealed
     message = _refusal(data)
     assert message.startswith(f"Rater snapshot checksum {data['checksum']!r} does not match")
 
@@ -565,7 +592,8 @@ def test_ids_of_one_prefix_and_a_number_are_written_as_steps() -> None:
         rater.feed([rk.Sample("a", "vm-1", "calls", at, 1, id=record_id)])
     data = json.loads(json.dumps(rater.snapshot()))
     (group,) = data["body"]["by_resource"]["groups"]
-    assert group[4] == {"prefix": "r", "steps": [7, 2, -1, -8]}
+    assert group[4] == {"prefix": "r", "steps": "OEDR"}  # 7, 2, -1, -8 packed
+    assert _vlq.decode(group[4]["steps"], "steps") == [7, 2, -1, -8]
     assert [
         r.id for r in rk.Rater.restore(data, SMALL, [VM_HOURS, CALLS_ONLY])._records.values()
     ] == ids

@@ -167,7 +167,8 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
     ``version`` is the snapshot's: version 1 wrote the kept records (``by_resource``) and
     the reported lines one list each, version 2 in columns (`ratekit._snapshot_columns`),
     version 3 as 2, its resource states keeping a piece before their base's where the
-    rater wrote one (`ResourceState.before`).
+    rater wrote one (`ResourceState.before`), version 4 as 3, its columns of integers
+    packed into strings (Base64 VLQ, `ratekit._vlq`).
 
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] for a part it cannot read,
     naming the part's path and what it should be: a key missing or unknown, an instant out
@@ -198,7 +199,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         if version == 1:
             records += _snapshot.decode_groups(body.get("by_resource", []))
         else:
-            records += _snapshot_columns.decode_kept(body.get("by_resource", _NO_RECORDS))
+            records += _snapshot_columns.decode_kept(body.get("by_resource", _NO_RECORDS), version)
         rater._records = _kept(records)
         forgotten = each(body, "forgotten", _snapshot_entries.forgotten)
         _once("forgotten", (key for key, _ in forgotten))
@@ -212,7 +213,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         if version == 1:
             reported = each(body, "reported", _reported_line)
         else:
-            reported = _snapshot_columns.decode_reported(body["reported"])
+            reported = _snapshot_columns.decode_reported(body["reported"], version)
         _once("reported" if version == 1 else "reported.lines", (key for key, _ in reported))
         rater._reported = dict(reported)
         anomalies = each(body, "anomalies", _snapshot_entries.anomaly)

@@ -39,12 +39,14 @@ __all__ = [
 ]
 
 FORMAT: Final = "ratekit.Rater"
-#: The version `seal()` writes: 3, the compact one (`ratekit._snapshot_columns`) whose
-#: resource states may keep a piece before their base's (`ResourceState.before`).
-VERSION: Final = 3
-#: The versions `open_envelope()` reads: version 1 (records and lines one list each) and
-#: version 2 (no state keeps a piece before its base's) are still restored, never written.
-VERSIONS: Final = (1, 2, 3)
+#: The version `seal()` writes: 4, the compact one (`ratekit._snapshot_columns`) whose
+#: resource states may keep a piece before their base's (`ResourceState.before`) and whose
+#: columns of integers are packed into strings (`ratekit._vlq`).
+VERSION: Final = 4
+#: The versions `open_envelope()` reads: version 1 (records and lines one list each),
+#: version 2 (no state keeps a piece before its base's) and version 3 (columns as lists)
+#: are still restored, never written.
+VERSIONS: Final = (1, 2, 3, 4)
 #: Levels of lists and mappings a snapshot's parts hold at most (an attribute holds 64).
 MAX_DEPTH: Final = 200
 _SCALARS: Final = frozenset((str, int, bool, float, type(None)))
