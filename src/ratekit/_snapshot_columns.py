@@ -399,6 +399,9 @@ def decode_kept(data: object, version: int = VERSION) -> list[Record]:
 
 def _packed_value(value: Decimal) -> str:
     """A finite Decimal as two Base64 VLQ integers: its coefficient and sign, its exponent."""
+    text = str(value)
+    if text.isdigit():  # most values: a whole number (ASCII digits: str writes no other)
+        return encode_one(int(text) << 1, signed=False) + "A"  # its exponent, 0
     sign, digits, exponent = value.as_tuple()
     coefficient = int("".join(map(str, digits)))
     return encode_one(coefficient << 1 | sign, signed=False) + encode_one(

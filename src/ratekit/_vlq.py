@@ -31,11 +31,17 @@ __all__ = ["LONGEST", "decode", "encode", "encode_one"]
 _ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _VALUE: Final = {character: value for value, character in enumerate(_ALPHABET)}
 # The characters of the numbers below 32 and of the 1,024 below 1,024: most steps of a
-# column (a shape run, an id's step) are written from these at once.
+# column (a shape run, an id's step) are written from these at once; a longer number
+# takes ten bits at a time from ``_ON``, two characters that each say another follows.
 _ONE: Final = _ALPHABET[:32]
 _TWO: Final = tuple(
     _ALPHABET[low | 32] + _ALPHABET[high] for high in range(32) for low in range(32)
 )
+_ON: Final = tuple(
+    _ALPHABET[low | 32] + _ALPHABET[high | 32] for high in range(32) for low in range(32)
+)
+# The ten bits of two characters that each say another follows, by the two.
+_PAIR: Final = {_ON[bits]: bits for bits in range(1024)}
 #: Characters of one number a column holds at most, unless its reader says otherwise:
 #: 60 characters are 300 bits (90 decimal digits), more than any instant, id number or
 #: sample value a record holds.
@@ -51,17 +57,31 @@ def encode_one(number: int, *, signed: bool = True) -> str:
         number = -number << 1 | 1 if number < 0 else number << 1
     if number < 1024:
         return _ONE[number] if number < 32 else _TWO[number]
-    out = []
-    while number >= 32:
-        out.append(_ALPHABET[number & 31 | 32])
-        number >>= 5
-    out.append(_ALPHABET[number])
-    return "".join(out)
+    text = ""
+    while number >= 1024:
+        text += _ON[number & 1023]
+        number >>= 10
+    return text + (_ONE[number] if number < 32 else _TWO[number])
 
 
 def encode(numbers: Iterable[int], *, signed: bool = True) -> str:
-    """A column of integers as one string (see the module); ``signed=False`` for none below 0. O(n)."""
-    return "".join([encode_one(number, signed=signed) for number in numbers])
+    """A column of integers as one string (see the module); ``signed=False`` for none below 0. O(n).
+
+    (`encode_one()` for each, written out: a column holds a record's instant, id and value.)
+    """
+    one, two, on = _ONE, _TWO, _ON
+    out: list[str] = []
+    append = out.append
+    for given in numbers:
+        number = (-given << 1 | 1 if given < 0 else given << 1) if signed else given
+        if number >= 1024:
+            text = ""
+            while number >= 1024:
+                text += on[number & 1023]
+                number >>= 10
+            append(text)
+        append(one[number] if number < 32 else two[number])
+    return "".join(out)
 
 
 def decode(text: object, what: str, *, signed: bool = True, longest: int = LONGEST) -> list[int]:
@@ -82,20 +102,26 @@ def decode(text: object, what: str, *, signed: bool = True, longest: int = LONGE
             f"ended by one of A to f), not {show(text[at : at + 20])} at character {at}"
         )
     out: list[int] = []
-    value = _VALUE
+    value, pair = _VALUE, _PAIR
     for match in _NUMBER.finditer(text):
         digits = match.group()
-        if len(digits) == 1:
+        size = len(digits)
+        if size == 1:
             number = value[digits]
         else:
-            if len(digits) > longest:
+            if size > longest:
                 raise ValueError(
-                    f"{what} holds a number of {len(digits)} characters at character "
+                    f"{what} holds a number of {size} characters at character "
                     f"{match.start()}, more than the {longest} any number it keeps takes"
                 )
-            number = 0
-            for character in reversed(digits):
-                number = number << 5 | value[character] & 31
+            # The last character, then ten bits at a time from the top, the lowest first.
+            number = value[digits[-1]]
+            at = size - 1
+            while at >= 2:
+                number = number << 10 | pair[digits[at - 2 : at]]
+                at -= 2
+            if at:
+                number = number << 5 | value[digits[0]] & 31
         if signed:
             number = -(number >> 1) if number & 1 else number >> 1
         out.append(number)
