@@ -182,7 +182,7 @@ def breakdown(body: dict[str, Any], resources: int, kept: int) -> None:
         if size > 100:
             print(f"    {name:12} {size:>12,} B {size / resources:>8,.0f} B per resource")
     groups = body["by_resource"]
-    if isinstance(groups, dict):  # format version 2: columns per resource
+    if isinstance(groups, dict):  # format version 2 on: columns per resource (4: packed)
         for place, column in enumerate(("at", "shape", "id", "value"), 2):
             size = sum(len(json.dumps(group[place])) for group in groups["groups"])
             print(
