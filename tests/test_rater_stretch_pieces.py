@@ -144,7 +144,7 @@ def test_a_version_2_snapshot_restores_and_says_what_it_said() -> None:
     assert (_billed(reports, "runtime"), _billed(reports, "memory")) == (54, 21504)
 
     def mislabelled(rater: rk.Rater) -> dict[str, Any]:
-        return resealed({**json.loads(json.dumps(rater.snapshot())), "version": 2})
+        return resealed({**version_3(rater.snapshot()), "version": 2})
 
     with pytest.raises(rk.BadSnapshotError) as raised:
         _closing_words(True, mislabelled)
