@@ -63,7 +63,7 @@ from ._quanta import on_quantum
 from ._shown import show
 from ._topups import is_base, rounding_of, settle
 from ._zones import portable_name
-from .credits import Credit, spend
+from .credits import Credit, refuse_repeated_ids, spend
 from .errors import (
     BadPriceError,
     BadQuantityError,
@@ -122,7 +122,8 @@ def bill(
     per resource, the resources' lines are an allocation of that rounded amount (largest
     remainder on the quantum, ties to the earlier resource id), so ``by_resource`` never
     changes a total. ``credits`` then pay each account's invoices in cycle order (see
-    `ratekit.credits` for the order). O(n log n) for n charges. ``tz`` (an IANA name, a
+    `ratekit.credits` for the order); two of one account with one id raise
+    [`BadQuantityError`][ratekit.BadQuantityError] before any work. O(n log n) for n charges. ``tz`` (an IANA name, a
     ``ZoneInfo`` or a fixed offset, kept as ``Invoice.tz`` by name: ``"UTC+05:45"`` for a
     fixed offset) makes the text show the cycle in local time, e.g.
     ``2026-03-01 .. 2026-04-01 (Europe/Zurich)``.
@@ -149,6 +150,12 @@ def bill(
     if tz is not None:
         tz = portable_name(tz, "bill tz")  # the one door for timezones, as the invoice keeps it
     grants = _many(credits, "credits", "Credit")
+    for credit in grants:
+        if not isinstance(credit, Credit):
+            raise RatekitTypeError(
+                f"bill credits must be Credit values, not {type(credit).__name__}: {show(credit)}."
+            )
+    refuse_repeated_ids(grants, "bill credits")
     if isinstance(charges, Rating):
         by_owner = _shares_by_owner(_rated_shares(charges.shares, shares))
         charges = charges.charges
@@ -540,10 +547,6 @@ def _what(charge: Charge) -> str:
 def _credit(invoices: list[Invoice], grants: Iterable[Credit]) -> list[Invoice]:
     by_account: dict[str, list[Credit]] = {}
     for credit in grants:
-        if not isinstance(credit, Credit):
-            raise RatekitTypeError(
-                f"bill credits must be Credit values, not {type(credit).__name__}: {show(credit)}."
-            )
         by_account.setdefault(credit.account, []).append(credit)
     if not by_account:
         return invoices

@@ -57,6 +57,8 @@ _SUB: Final = CONTEXT.subtract
 #: The most digits a grant may have on its invoice's quantum: balances are kept on the
 #: quantum in ratekit's 60-digit context, with room to spare for the sums of a bill.
 _MAX_DIGITS: Final = 50
+#: The longest repr of a credit a message shows whole (a long id or account is cut).
+_SHOWN: Final = 240
 
 
 def _amount(value: object, field: str = "amount") -> Decimal:
@@ -122,7 +124,9 @@ def _renews(value: object) -> bool:
 class Credit:
     """Money granted to ``account``, in ``currency``, that pays its invoices.
 
-    - ``id``: names the credit on invoices (unique per account);
+    - ``id``: names the credit on invoices (unique per account: the lists of credits
+      [`bill()`][ratekit.bill] and [`credits_left()`][ratekit.credits_left] take refuse
+      one id twice for an account);
     - ``amount``: what is granted (greater than 0; a multiple of the currency's quantum);
     - ``start``: when it is granted (an aware instant or an ISO string);
     - ``expires``: when what is left of it lapses (``None``: never); the credit is
@@ -291,6 +295,11 @@ def credits_left(
     in any order); renewing credits, and credits these invoices did not use, are
     kept as they are. O(n + c) for n invoice lines and c credits.
 
+    Two credits of one account with one id (equal or not: the balance would be carried
+    twice) raise [`BadQuantityError`][ratekit.BadQuantityError] naming both, before the
+    invoices are read, as [`bill()`][ratekit.bill] refuses them; pass on the credits
+    returned instead of those given, not beside them.
+
     Examples:
         >>> import ratekit as rk
         >>> months = rk.cycles.monthly(tz="UTC")
@@ -310,6 +319,12 @@ def credits_left(
         # read once: a caller's own iterable may raise anything, named here
         read.append(read_once(values, f"credits_left {what}", type(values).__name__, "a list"))
     credits, invoices = read  # noqa: A001 - the argument, read once
+    for credit in credits:
+        if not isinstance(credit, Credit):
+            raise RatekitTypeError(
+                f"credits_left takes Credit values, not {type(credit).__name__}: {show(credit)}."
+            )
+    refuse_repeated_ids(credits, "credits_left credits")
     left: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for invoice in invoices:
         if not all(hasattr(invoice, name) for name in ("account", "cycle", "credits")):
@@ -324,10 +339,6 @@ def credits_left(
                 left[key] = (start_us, line.left)
     out = []
     for credit in credits:
-        if not isinstance(credit, Credit):
-            raise RatekitTypeError(
-                f"credits_left takes Credit values, not {type(credit).__name__}: {show(credit)}."
-            )
         latest = left.get((credit.account, credit.id))
         balance = None if latest is None else latest[1]
         if credit.renews or balance is None:
@@ -336,6 +347,33 @@ def credits_left(
             granted = credit.amount if credit.granted is None else credit.granted
             out.append(attrs.evolve(credit, amount=balance, granted=granted))
     return tuple(out)
+
+
+def refuse_repeated_ids(credits: Iterable[Credit], where: str) -> None:  # noqa: A002
+    """Refuse two credits of one account with one id: the door of every list of credits.
+
+    An id is unique per account (two accounts may each have a ``'welcome'``): twice, the
+    credit would be spent, or its balance carried, twice. Equal credits are refused too,
+    since a grant given twice may mean two grants. O(c) for c credits.
+    """
+    seen: dict[tuple[str, str], Credit] = {}
+    for credit in credits:
+        key = (credit.account, credit.id)
+        first = seen.get(key)
+        if first is not None:
+            raise BadQuantityError(
+                f"{where}: account {show(credit.account)} has two credits with id "
+                f"{show(credit.id)}, {_shown(first)} and {_shown(credit)}; give each credit "
+                "of an account its own id (and pass on a balance credits_left kept instead "
+                "of the credit it came from, not beside it)."
+            )
+        seen[key] = credit
+
+
+def _shown(credit: Credit) -> str:
+    """The credit's repr, or a bounded one when its id or account make it long."""
+    text = repr(credit)
+    return text if len(text) <= _SHOWN else show(credit)
 
 
 class _Billed(typing.Protocol):
@@ -375,16 +413,9 @@ def spend(
     invoice, the total after credits and the credit lines. O(n·c log c) for n invoices
     and c credits.
     """
+    refuse_repeated_ids(grants, "bill credits")
     once = [_Balance(c, c.amount, *_bounds(c)) for c in grants if not c.renews]
     renewing = [c for c in grants if c.renews]
-    seen: set[str] = set()
-    for credit in grants:
-        if credit.id in seen:
-            raise BadQuantityError(
-                f"account {credit.account!r} has two credits with id {credit.id!r}; "
-                "give each credit of an account its own id."
-            )
-        seen.add(credit.id)
     out = []
     for cycle, currency, quantum, total in invoices:
         lo, hi = cycle.start_us, cycle.end_us
