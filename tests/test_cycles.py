@@ -927,18 +927,18 @@ def test_ten_thousand_years_of_days_are_refused_quickly_not_built() -> None:
         (lambda: rk.cycles.Monthly("UTC", 0), rk.BadCalendarError, "Monthly day 0"),
         (lambda: rk.cycles.Monthly("UTC", 1, 5), rk.BadCalendarError, "Monthly months 5"),
         (lambda: rk.cycles.Monthly("UTC", 30, 12, 2), rk.BadCalendarError, "Monthly day 30"),
-        (
+        (  # quarters from April are those from January; the repr shows the month given
             lambda: rk.cycles.Monthly("UTC", 1, 3, 4),
             None,
-            "cycles.quarterly(tz='UTC', month=1, day=1)",
+            "cycles.quarterly(tz='UTC', month=4, day=1)",
         ),
         (lambda: rk.cycles.Every(0, 0), rk.BadCalendarError, "Every period_us 0"),
         (lambda: rk.cycles.Every(1.5, 0), rk.BadCalendarError, "Every period_us 1.5"),
         (lambda: rk.cycles.Every(10, 10**30), rk.BadTimeError, "Every anchor_us 1000"),
-        (
+        (  # anchor_us keeps 1970-01-01T00:00:00.000001Z; the repr shows the anchor given
             lambda: rk.cycles.Every(86_400_000_000, 86_400_000_001),
             None,
-            "cycles.every(datetime.timedelta(days=1), anchor='1970-01-01T00:00:00.000001Z')",
+            "cycles.every(datetime.timedelta(days=1), anchor='1970-01-02T00:00:00.000001Z')",
         ),
     ],
 )

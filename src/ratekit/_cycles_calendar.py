@@ -209,8 +209,12 @@ class Monthly(_Cached, Cycle):
     months: int = 1
     """How many calendar months each cycle lasts (1, 3 or 12 from the functions)."""
     month: int = 1
-    """A month (1-12) in which a cycle starts; the others follow every ``months`` months."""
+    """The first month of the year (1-12) in which a cycle starts; the others follow every
+    ``months`` months (quarters from May start in February too)."""
     _cache: BoundaryCache = attrs.field(init=False, eq=False, repr=False)
+    _given_month: int = attrs.field(init=False, eq=False, repr=False)
+    # The month as given, which the repr shows (quarterly(month=5), not month=2); not
+    # compared, not hashed.
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "tz", zone(self.tz, "Monthly tz"))
@@ -220,6 +224,7 @@ class Monthly(_Cached, Cycle):
                 "cycles.monthly, cycles.quarterly or cycles.yearly."
             )
         month = _check_month(self.month, "Monthly month")
+        object.__setattr__(self, "_given_month", month)
         object.__setattr__(self, "month", (month - 1) % self.months + 1)
         longest = calendar.monthrange(2000, self.month)[1] if self.months == 12 else 31
         object.__setattr__(self, "day", _check_day(self.day, "Monthly day", longest))
@@ -239,13 +244,18 @@ class Monthly(_Cached, Cycle):
 
         object.__setattr__(self, "_cache", BoundaryCache(at, index_near, owner=self))
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # the month given, not the month kept: a pickled cycle shows what was given too
+        return type(self), (self.tz, self.day, self.months, self._given_month)
+
     @plain_text
     def __repr__(self) -> str:
+        """The call that builds the cycle, with the month given."""
         tz = zone_name(self.tz)
         if self.months == 1:
             return f"cycles.monthly(tz={tz!r}, day={self.day})"
         name = "quarterly" if self.months == 3 else "yearly"
-        return f"cycles.{name}(tz={tz!r}, month={self.month}, day={self.day})"
+        return f"cycles.{name}(tz={tz!r}, month={self._given_month}, day={self.day})"
 
 
 _TZ: Final = "tz (an IANA name such as 'Europe/Zurich', or a tzinfo)"
@@ -336,8 +346,8 @@ def quarterly(*, tz: str | _dt.tzinfo, month: int = 1, day: int = 1) -> Monthly:
         >>> rk.cycles.quarterly(tz="UTC").containing("2026-05-20T00:00:00Z")
         Span('2026-04-01T00:00:00Z', '2026-07-01T00:00:00Z')
     """
-    first = (_check_month(month, "quarterly month") - 1) % 3 + 1
-    return Monthly(zone(tz, "quarterly tz"), _check_day(day, "quarterly day"), 3, first)
+    given = _check_month(month, "quarterly month")  # kept as the first, shown as given
+    return Monthly(zone(tz, "quarterly tz"), _check_day(day, "quarterly day"), 3, given)
 
 
 @factory("yearly", f"{_TZ}, month (1 to 12) and day (1 to 31), by keyword")

@@ -115,6 +115,9 @@ class Every(Cycle):
     """The length of every cycle, in microseconds."""
     anchor_us: int
     """The first boundary at or after the epoch, in epoch microseconds."""
+    _given_us: int = attrs.field(init=False, eq=False, repr=False)
+    # The anchor as given, which the repr shows (anchor_us is reduced by the period, so
+    # that cycles anchored whole periods apart are equal); not compared, not hashed.
 
     def __attrs_post_init__(self) -> None:
         period, anchor = self.period_us, self.anchor_us
@@ -123,7 +126,9 @@ class Every(Cycle):
                 f"Every period_us {period!r} must be a positive int of microseconds, at most "
                 f"{MAX_US - MIN_US} (the whole range of instants)."
             )
-        object.__setattr__(self, "anchor_us", check_us(anchor, "Every anchor_us") % period)
+        given = check_us(anchor, "Every anchor_us")
+        object.__setattr__(self, "_given_us", given)
+        object.__setattr__(self, "anchor_us", given % period)
 
     def boundaries_us(self, start_us: int, end_us: int) -> list[int]:
         """The boundaries ``b`` with ``start_us < b < end_us``, ascending.
@@ -156,8 +161,9 @@ class Every(Cycle):
 
     @plain_text
     def __repr__(self) -> str:
+        """The call that builds the cycle, with the anchor given (as a UTC instant)."""
         period = _dt.timedelta(microseconds=self.period_us)
-        return f"cycles.every({period!r}, anchor={format_us(self.anchor_us)!r})"
+        return f"cycles.every({period!r}, anchor={format_us(self._given_us)!r})"
 
 
 _ANCHORED: Final = "cycles.every(timedelta(hours=1), anchor='2026-01-01T00:00:00+05:30')"
@@ -230,5 +236,4 @@ def every(period: _dt.timedelta, anchor: _dt.datetime | str) -> Every:
             f"every period {period!r} is longer than the whole range of instants ratekit "
             f"represents ({format_us(MIN_US)} to {format_us(MAX_US)}); give a shorter period."
         )
-    anchor_us = to_us(anchor, "every anchor")
-    return Every(period_us, anchor_us % period_us)
+    return Every(period_us, to_us(anchor, "every anchor"))  # reduced there, shown as given
