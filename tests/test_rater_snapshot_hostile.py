@@ -138,10 +138,27 @@ def test_a_mapping_whose_items_never_end_is_refused_not_a_hang(
 ) -> None:
     monkeypatch.setattr(_caller_objects, "MOST_ITEMS", 1000)  # the bound, made small
     endless = View(SNAPSHOT, lambda: iter(lambda: ("k", 1), None))
+    # refused at the sixth item: a snapshot has five keys (tests/test_rater_snapshot_bounded.py)
     assert str(_refusal(endless)) == (
-        f"Rater snapshot could not be read: its mapping (View) gives more than 1,000 items "
+        f"Rater snapshot could not be read: its mapping (View) gives more than 5 items, the "
+        f"keys of a snapshot (or never ends); {GIVE}"
+    )
+    # a list of the body's, whose len() cannot bound it, is read up to the bound of all
+    data = {**SNAPSHOT, "body": {**SNAPSHOT["body"], "records": Unbounded()}}
+    assert str(_refusal(data)) == (
+        f"Rater snapshot could not be read: its list (Unbounded) gives more than 1,000 items "
         f"(or never ends); {GIVE}"
     )
+
+
+class Unbounded(list[object]):
+    """A list of the caller's that never ends and whose len() raises."""
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(int, 1)
+
+    def __len__(self) -> int:
+        raise RuntimeError("no len today")
 
 
 def test_a_snapshot_holding_what_json_does_not_is_refused_naming_it() -> None:

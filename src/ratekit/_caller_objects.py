@@ -19,9 +19,11 @@ from .errors import RatekitError, RatekitTypeError, ReentrantCallError
 
 __all__ = [
     "MOST_ITEMS",
+    "declared",
     "given_back",
     "has_method",
     "plain_data",
+    "plain_scalar",
     "raised",
     "read_items",
     "read_once",
@@ -133,13 +135,19 @@ def read_items(
     *,
     limit: int | None = None,
     refusal: Callable[[str], RatekitError] = RatekitTypeError,
+    most: tuple[int, str] | None = None,
+    keys: tuple[int, str] | None = None,
 ) -> list[tuple[K, V]]:
     """The items of a caller's mapping, read once as `read_once()` reads them.
 
     Its ``items()`` is called here too: a mapping whose ``items()`` itself raises (a
     ``dict`` subclass's) is refused as one whose items raise when they are read. So is
     one whose items are not (key, value) pairs, or whose keys cannot be hashed; without
-    ``limit``, one that gives more than `MOST_ITEMS` items (or never ends). Refused with
+    ``limit``, one that gives more than `MOST_ITEMS` items (or never ends), or more than
+    ``most`` says: ``(count, why)``, the most items the door takes and why, which the
+    refusal quotes (no more than ``count + 1`` items are drawn), or more distinct keys
+    than ``keys`` says, in the same form (drawing stops at the first key too many: a key
+    given again, as a JSON object may, is read as ``dict`` reads it). Refused with
     ``refusal`` (a `RatekitTypeError` unless the door says), the caller's error chained.
     O(n) for the n items read.
 
@@ -165,17 +173,22 @@ def read_items(
     def refuse(problem: str) -> RatekitError:
         return refusal(f"{what} could not be read: its {kind} {problem}; give {accepted}.")
 
+    bound, why = (MOST_ITEMS, "") if most is None else most
+    distinct = 0
     try:
-        items = value.items()
-        read: list[object] = list(
-            itertools.islice(items, MOST_ITEMS + 1 if limit is None else limit)
-        )
+        items = itertools.islice(value.items(), bound + 1 if limit is None else limit)
+        if keys is None:
+            read: list[object] = list(items)
+        else:
+            read, distinct = _until_keys(items, keys[0] + 1)
     except ReentrantCallError:  # ratekit's refusal of a call back, let out: as it is
         raise
     except Exception as error:  # the caller's object may raise anything
         raise refuse(f"raised {raised(error)}") from error
-    if limit is None and len(read) > MOST_ITEMS:
-        raise refuse(f"gives more than {MOST_ITEMS:,} items (or never ends)")
+    if keys is not None and distinct > keys[0]:
+        raise refuse(f"gives more than {keys[0]:,} keys{keys[1]} (or never ends)")
+    if limit is None and len(read) > bound:
+        raise refuse(f"gives more than {bound:,} items{why} (or never ends)")
     pairs: list[tuple[K, V]] = []
     for item in read:
         pair: tuple[object, object]
@@ -201,6 +214,27 @@ def read_items(
     return pairs
 
 
+def _until_keys(items: Iterable[object], stop: int) -> tuple[list[object], int]:
+    """The items drawn until ``stop`` distinct keys are given, and how many were.
+
+    Only a plain string key is compared (a set of them); any other item counts as a key
+    of its own, compared with none (a key of the caller's runs no code here). O(n).
+    """
+    read: list[object] = []
+    seen: set[str] = set()
+    other = 0
+    for item in items:
+        read.append(item)
+        key = item[0] if type(item) is tuple and len(item) == 2 else None
+        if type(key) is str:
+            seen.add(key)
+        else:
+            other += 1
+        if len(seen) + other >= stop:
+            break
+    return read, len(seen) + other
+
+
 def plain_data(
     data: object,
     what: str,
@@ -215,8 +249,9 @@ def plain_data(
     a ``dict`` or ``list`` runs no code of the caller's and is kept as it is (the data is
     returned unchanged when it holds nothing else); any other mapping, or a ``list`` or
     ``tuple`` subclass, is read once here into a ``dict`` or ``list``, down to ``limit``
-    levels (the door refuses what nests deeper), at most `MOST_ITEMS` items each (one that
-    gives more, or never ends, is refused, not a hang). A string, int or float of a
+    levels (the door refuses what nests deeper), at most `MOST_ITEMS` items each, and no
+    more than its own ``len()`` says (one that gives more, or never ends, is refused after
+    that many items, not a hang; a ``len()`` that raises leaves `MOST_ITEMS`). A string, int or float of a
     subclass (a key or a value) becomes the plain one it holds, so that no code of the
     caller's runs later. What the caller's code raises, items that are not pairs, and a key
     that cannot be hashed are refused with ``refusal`` (a `RatekitTypeError` unless the door
@@ -290,14 +325,15 @@ class _Copier:
         )
 
     def read(self, value: Iterable[T], kind: str) -> list[T]:
+        bound, why = declared(value)
         try:
-            read = list(itertools.islice(value, MOST_ITEMS + 1))
+            read = list(itertools.islice(value, bound + 1))
         except ReentrantCallError:  # ratekit's refusal of a call back, let out: as it is
             raise
         except Exception as error:  # the caller's object may raise anything
             raise self.refuse(kind, f"raised {raised(error)}") from error
-        if len(read) > MOST_ITEMS:
-            raise self.refuse(kind, f"gives more than {MOST_ITEMS:,} items (or never ends)")
+        if len(read) > bound:
+            raise self.refuse(kind, f"gives more than {bound:,} items{why} (or never ends)")
         return read
 
     def copied(self, value: object, depth: int) -> object:
@@ -305,15 +341,34 @@ class _Copier:
             return value  # the door refuses data nested this deep
         if isinstance(value, Mapping):
             kind = f"mapping ({type(value).__name__})"
-            items = read_items(value, self.what, kind, self.accepted, refusal=self.refusal)
-            return {_scalar(key): self.copied(item, depth + 1) for key, item in items}
+            items = read_items(
+                value, self.what, kind, self.accepted, refusal=self.refusal, most=declared(value)
+            )
+            return {plain_scalar(key): self.copied(item, depth + 1) for key, item in items}
         if isinstance(value, list | tuple):
             kind = f"list ({type(value).__name__})"
             return [self.copied(item, depth + 1) for item in self.read(value, kind)]
-        return _scalar(value)
+        return plain_scalar(value)
 
 
-def _scalar(value: object) -> object:
+def declared(value: object) -> tuple[int, str]:
+    """The most items a caller's container may give, and why: what its ``len()`` says.
+
+    A mapping or list that gives more than its ``len()`` is broken, or never ends: reading
+    it stops after that many items and one more, not after `MOST_ITEMS` (16,777,216 items
+    drawn from an endless mapping of the caller's took about 7 s). A ``len()`` that raises
+    or says `MOST_ITEMS` or more leaves `MOST_ITEMS`. O(1), bar the caller's ``len()``.
+    """
+    try:
+        size = len(value)  # type: ignore[arg-type]
+    except ReentrantCallError:  # ratekit's refusal of a call back, let out: as it is
+        raise
+    except Exception:  # no len(), or one of the caller's that raises: the bound of all
+        return MOST_ITEMS, ""
+    return (size, ", more than its len() says") if size < MOST_ITEMS else (MOST_ITEMS, "")
+
+
+def plain_scalar(value: object) -> object:
     """A string, int or float of a subclass as the plain one it holds; anything else as is."""
     if type(value) in _SCALARS:
         return value

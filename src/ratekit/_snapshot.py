@@ -30,9 +30,11 @@ from ._snapshot_seal import (
     FORMAT,
     MAX_DEPTH,
     VERSION,
+    BodyShape,
     checksum,
     fingerprint,
     open_envelope,
+    others,
     seal,
     too_deep,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_HORIZON_US",
     "VERSION",
+    "BodyShape",
     "checksum",
     "decode_groups",
     "decode_identity",
@@ -60,6 +63,7 @@ __all__ = [
     "instant",
     "line_key",
     "open_envelope",
+    "others",
     "seal",
     "too_deep",
 ]

@@ -21,7 +21,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from ._caller_objects import plain_data
+from ._caller_objects import declared, plain_data, plain_scalar, read_items
 from ._decimals import CONTEXT
 from ._shown import int_digits, show
 from .errors import BadSnapshotError
@@ -31,9 +31,11 @@ __all__ = [
     "MAX_DEPTH",
     "VERSION",
     "VERSIONS",
+    "BodyShape",
     "checksum",
     "fingerprint",
     "open_envelope",
+    "others",
     "seal",
     "too_deep",
 ]
@@ -284,7 +286,10 @@ def _unlike_json(data: object, *, ints: bool = False) -> tuple[str, str | None] 
 
 def _refuse_unlike_json(data: Mapping[str, object], *, ints: bool = False) -> None:
     """Refuse the first value under ``data``'s keys that JSON does not hold (`_unlike_json`)."""
+    scalars = _JSON_SCALARS - {int} if ints else _JSON_SCALARS
     for key, value in data.items():
+        if type(value) in scalars:
+            continue  # JSON's own: nothing to walk (a million of them cost no walk each)
         strange = _unlike_json(value, ints=ints)
         if strange is not None:
             what, place = strange
@@ -296,6 +301,81 @@ def _refuse_unlike_json(data: Mapping[str, object], *, ints: bool = False) -> No
                 "JSON does (objects with string keys, arrays, strings, numbers, true, "
                 "false and null): restore an unaltered copy."
             )
+
+
+def _read_envelope(
+    data: Mapping[object, object], body: BodyShape | None
+) -> Mapping[object, object]:
+    """``data`` with a caller's envelope, and body, read no further than their keys.
+
+    A caller's mapping (not a ``dict``) that gives more items than an envelope has keys,
+    or a body more than ``body.most``, is refused as it is read: its items are not drawn
+    further (an endless one gave 16,777,216 before). What they hold is read by
+    `plain_data()` after. O(keys of an envelope and a body).
+    """
+    if type(data) is not dict:
+        data = _read_keys(data, len(_ENVELOPE), ", the keys of a snapshot")
+    # looked for among plain string keys only: a caller's own key (a str subclass) is not
+    # asked to compare itself
+    found = (v for k, v in data.items() if type(k) is str and k == "body")
+    inside = next(found, None) if len(data) <= len(_ENVELOPE) else None  # else refused after
+    if body is None or inside is None or type(inside) is dict or not isinstance(inside, Mapping):
+        return data
+    return {**data, "body": _read_keys(inside, body.most, ", the keys of a body")}
+
+
+def _read_keys(data: Mapping[object, object], most: int, why: str) -> dict[object, object]:
+    """A caller's mapping read no further than ``most`` distinct keys, ``why``.
+
+    Nor further than ``most`` items, or its ``len()`` when that says more: a key given
+    again is read as ``json.loads`` reads it, the last one standing. O(most + len).
+    """
+    size, said = declared(data)
+    bound = (size, said) if size > most else (most, why)
+    kind = f"mapping ({type(data).__name__})"
+    pairs = read_items(
+        data,
+        "Rater snapshot",
+        kind,
+        _AS_SNAPSHOT,
+        refusal=BadSnapshotError,
+        most=bound,
+        keys=(most, why),
+    )
+    return {plain_scalar(key): value for key, value in pairs}
+
+
+def _other_keys(data: Mapping[object, object]) -> BadSnapshotError:
+    """The refusal of an envelope whose keys are not a snapshot's: O(n) for n keys."""
+    keys = [plain_scalar(key) for key in data]  # a str subclass's key as the str it holds
+    extra = others(keys, _ENVELOPE)
+    missing = sorted(_ENVELOPE - {key for key in keys if type(key) is str})
+    return BadSnapshotError(
+        "Rater snapshot has "
+        + (f"keys {extra} that a snapshot has not" if extra else "")
+        + (" and " if extra and missing else "")
+        + (f"no {', '.join(missing)}" if missing else "")
+        + "; a snapshot has exactly body, checksum, fingerprint, format and version: "
+        "restore an unaltered copy."
+    )
+
+
+def others(keys: Iterable[object], known: frozenset[str], first: int = 5) -> str:
+    """The keys not ``known``, shown: the first ``first`` of them, and how many more.
+
+    A mapping of a million keys is named in a short message, at O(n) set lookups
+    (never showing or sorting them all). Empty when every key is known.
+
+    Examples:
+        >>> others(["b", "x", 1, "format"], frozenset({"b", "format"}))
+        "'x', 1"
+        >>> others([f"k{i}" for i in range(7)], frozenset())
+        "'k0', 'k1', 'k2', 'k3', 'k4' and 2 more"
+    """
+    unknown = [key for key in keys if not (type(key) is str and key in known)]
+    shown = ", ".join(sorted(map(show, unknown[:first])))
+    rest = len(unknown) - first
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
 
 
 def _at(place: tuple[object, ...]) -> str:
@@ -318,28 +398,47 @@ def _earlier(
     return (legacy,) if legacy is None or isinstance(legacy, str) else legacy
 
 
+class BodyShape(typing.NamedTuple):
+    """What `open_envelope()` knows of a body before its checksum: its keys, at most ``most``.
+
+    ``check`` refuses a body (a plain dict) without the keys a body has, or with others,
+    in a message of bounded length; it costs O(keys a body has), whatever the body holds.
+    """
+
+    most: int
+    check: Callable[[Mapping[str, Any]], None]
+
+
 def open_envelope(
     data: object,
     print_: str,
     legacy: str | tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None,
+    *,
+    body: BodyShape | None = None,
 ) -> tuple[dict[str, Any], int]:
     """The body and version of a snapshot, once its format, version, checksum and fingerprint check.
 
     Both as read once from ``data`` (`ratekit._caller_objects.plain_data`): a caller's
     mapping is not asked again.
 
+    The work before the checksum is bounded by what a snapshot is: a caller's mapping
+    is read no further than the five keys of an envelope, or (``body``) the keys a body
+    may have, and no mapping or list of the caller's further than its own ``len()``; the
+    body's keys (``body.check``) are judged before its checksum is computed.
+
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] saying which check failed:
     not a mapping or nested deeper than a snapshot, another format, a version other than
-    the ints of `VERSIONS`, other keys than an envelope's, a checksum that does not match, other
-    plans or meters, no body.
+    the ints of `VERSIONS`, other keys than an envelope's, a body without a body's keys
+    or with others, a checksum that does not match, other plans or meters, no body.
     """
     if isinstance(data, Mapping):
+        data = _read_envelope(data, body)
         plain = plain_data(
             data, "Rater snapshot", _AS_SNAPSHOT, limit=MAX_DEPTH + 1, refusal=BadSnapshotError
         )
         data = typing.cast("Mapping[str, Any]", plain)
         for key, value in data.items():
-            if too_deep(value):
+            if type(value) not in _SCALARS and too_deep(value):  # (a scalar is not walked)
                 raise BadSnapshotError(
                     f"Rater snapshot {show(key)} is nested more than {MAX_DEPTH} levels deep; "
                     "that is not what Rater.snapshot() writes: restore an unaltered copy."
@@ -360,16 +459,9 @@ def open_envelope(
             f"{', '.join(most)} and {last}; restore it with the ratekit that wrote it."
         )
     if set(data) != _ENVELOPE:
-        extra = sorted(map(show, set(data) - _ENVELOPE))
-        missing = sorted(_ENVELOPE - set(data))
-        raise BadSnapshotError(
-            "Rater snapshot has "
-            + (f"keys {', '.join(extra)} that a snapshot has not" if extra else "")
-            + (" and " if extra and missing else "")
-            + (f"no {', '.join(missing)}" if missing else "")
-            + "; a snapshot has exactly body, checksum, fingerprint, format and version: "
-            "restore an unaltered copy."
-        )
+        raise _other_keys(data)
+    if body is not None and type(data["body"]) is dict:
+        body.check(data["body"])  # a body's keys, before the checksum of what it holds
     envelope = {key: value for key, value in data.items() if key != "checksum"}
     found = data.get("checksum")
     try:

@@ -450,7 +450,10 @@ class Rater:
         was taken under other plans or meters, nests deeper than a snapshot, holds what
         JSON does not (a set, an object, a key that is not a string), cannot be read (a
         mapping or list of the caller's own whose code raises, whose items are no pairs
-        or never end: the error it raised is chained), has a body
+        or never end: the error it raised is chained; an envelope is read no further than
+        its five keys, a body than the keys a body may have, any other mapping or list of
+        the caller's than its ``len()`` says, and keys a snapshot has not are refused
+        before the checksum, so an endless or huge one is refused at once), has a body
         whose parts are of the wrong shape or out of range, or keeps what the feed refuses
         (a record, an id held by two kinds, a compacted level or instant: the feed's own
         doors judge them, so that a snapshot it takes can give statements). The message
@@ -482,7 +485,7 @@ class Rater:
         def legacy() -> tuple[str, ...]:  # the fingerprints of earlier versions, if needed
             return tuple(_snapshot.fingerprint(plans, meters, ordered=o) for o in (True, "plans"))
 
-        body, version = _snapshot.open_envelope(data, rater._fingerprint, legacy)
+        body, version = _snapshot.open_envelope(data, rater._fingerprint, legacy, body=_store.BODY)
         _store.load(rater, body, version)
         _consistent.consistent(rater)
         _reported.check(rater)  # each reported line one the rater could give
