@@ -139,14 +139,6 @@ HUGE_IDENTITY: dict[str, tuple[Callable[[], object], str]] = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a refusal quotes the record's identity (CF guid, Ceilometer message_id, Borel row id, "
-        "CloudEvent id and source) unabridged: a 1 MB id gives a 1 MB message, where every "
-        "other quoted value is abridged"
-    ),
-)
 @pytest.mark.parametrize("case", sorted(HUGE_IDENTITY))
 def test_a_refusal_naming_a_huge_identity_stays_short(case: str) -> None:
     refuse, field = HUGE_IDENTITY[case]
@@ -271,14 +263,6 @@ def test_the_same_shapes_with_z_are_refused_without_naive_utc() -> None:
             ceilometer.samples([cpu("s1", timestamp=at)], meters=[ceilometer.CPU_HOURS])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "naive_utc=True reads a timestamp with Python's lenient ISO reader: a date alone "
-        "(as midnight), an hour without minutes, basic format, week dates and surrounding "
-        "blanks are accepted, where docs/time.md refuses them"
-    ),
-)
 @pytest.mark.parametrize("reader", sorted(NAIVE_READERS))
 @pytest.mark.parametrize("at", NOT_INSTANTS)
 def test_naive_utc_reads_instants_as_strictly_as_everywhere_else(reader: str, at: str) -> None:
@@ -329,14 +313,6 @@ def test_a_lone_surrogate_is_refused_at_its_position() -> None:
             refuse()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a lone surrogate in an identity field is refused naming the record ratekit would "
-        "make ('[0]: sample id ...', 'event 'e1' account ...'), not the feed and its field "
-        "as docs/adapters.md promises ('Errors name the position and the field')"
-    ),
-)
 @pytest.mark.parametrize("case", sorted(SURROGATES))
 def test_a_lone_surrogate_is_refused_naming_the_feeds_field(case: str) -> None:
     refuse, field = SURROGATES[case]

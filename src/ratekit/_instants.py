@@ -146,7 +146,7 @@ _OFFSET_24: Final = re.compile(r"[+-](?:2[4-9]|[3-9]\d)(?::?\d\d(?::\d\d)?)?$")
 _LEAP_SECOND: Final = re.compile(r"[T t]\d\d:\d\d:60(?:[.,]\d+)?(?:[zZ]|[+-]\d\d|$)")
 
 
-def to_us(value: object, what: str = "instant") -> int:
+def to_us(value: object, what: str = "instant", *, naive_utc: bool = False) -> int:
     """Convert an aware datetime or an ISO-8601 string with an offset to epoch microseconds.
 
     ``what`` names the value in error messages (``"Span start"``, ``"event 'e1' at"``).
@@ -154,7 +154,9 @@ def to_us(value: object, what: str = "instant") -> int:
     it, no fraction in its offset (which may have whole seconds, ``+05:30:15``); a
     fraction of a second finer than a microsecond raises
     [`BadTimeError`][ratekit.BadTimeError] unless its extra digits are zeros (nothing is
-    silently dropped).
+    silently dropped). With ``naive_utc`` (the adapters' option, for feeds that write UTC
+    without saying so), a string of that shape without an offset is read as UTC; every
+    other shape is refused as without it, and so is a date without a time of day.
 
     ```pycon
     >>> to_us("2026-03-01T00:00:00Z")
@@ -206,6 +208,13 @@ def to_us(value: object, what: str = "instant") -> int:
                 f"{what} {show(value)} is not an instant ratekit reads (no such date or "
                 f"time); {_INSTANT_FORMS}."
             ) from None
+        if parsed.utcoffset() is None and naive_utc:
+            if len(value) == len("YYYY-MM-DD"):  # a day, which starts at no one instant
+                raise BadTimeError(
+                    f"{what} {value!r} is a date without a time of day, not an instant; "
+                    f"write its time, like '{value}T00:00:00' (read as UTC)."
+                )
+            parsed = parsed.replace(tzinfo=_dt.UTC)
         if parsed.utcoffset() is None:
             raise BadTimeError(
                 f"{what} {value!r} has no UTC offset; ratekit compares instants, so write it "

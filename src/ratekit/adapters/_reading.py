@@ -23,7 +23,8 @@ from typing import Final, TypeVar
 from ratekit._caller_objects import raised
 from ratekit._decimals import to_decimal
 from ratekit._descriptions import MAX_KEYS, _attributes, plain_str
-from ratekit._instants import check_fraction, to_us
+from ratekit._instants import to_us
+from ratekit._text import is_text, not_text
 from ratekit._values import collection
 from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
 from ratekit.policies import Meter
@@ -50,6 +51,7 @@ __all__ = [
     "show",
     "skipping",
     "text",
+    "valid_text",
 ]
 
 T = TypeVar("T")
@@ -180,7 +182,7 @@ def text(data: Mapping[str, object], key: str, position: Position, what: str) ->
     """The non-empty string at ``data[key]``."""
     value = _get(data, key)
     if isinstance(value, str) and value:
-        return plain_str(value)  # a subclass's methods (__eq__, __hash__) stay out
+        return valid_text(value, at(position, key), what)
     where = at(position, key)
     if value is _ABSENT:
         raise BadRecordError(f"{what} {where} is missing; it must be a non-empty string.")
@@ -195,8 +197,21 @@ def optional_text(
     if value is _ABSENT or value is None:
         return None
     if isinstance(value, str):
-        return plain_str(value) or None
+        return valid_text(value, at(position, key), what) or None
     raise BadRecordError(f"{what} {at(position, key)} must be a string or null, not {show(value)}.")
+
+
+def valid_text(value: str, where: Position, what: str) -> str:
+    """``value`` (found at ``where``) as plain text, refused naming ``where`` when it is no Unicode text.
+
+    A lone surrogate (text decoded with ``errors="surrogateescape"``, JSON's ``"\\ud800"``)
+    would be refused later by the record it makes, named by that record's id rather than
+    by the feed's field. O(length).
+    """
+    plain = plain_str(value)  # a subclass's methods (__eq__, __hash__) stay out
+    if not is_text(plain):
+        raise BadRecordError(str(not_text(f"{what} {where}", plain)))
+    return plain
 
 
 def number(data: Mapping[str, object], key: str, position: Position, what: str) -> Decimal:
@@ -297,16 +312,8 @@ def _read_as_utc(value: str | _dt.datetime, what: str) -> bool:
 
 
 def _to_us(value: str | _dt.datetime, what: str, naive_utc: bool) -> int:
-    if naive_utc and isinstance(value, str):
-        check_fraction(value, what)
-        try:
-            parsed = _dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is None:
-                value = parsed.replace(tzinfo=_dt.UTC)
-    return to_us(value, what)
+    # the one door for instants: with naive_utc it reads the shapes it always reads
+    return to_us(value, what, naive_utc=naive_utc)
 
 
 def entries(

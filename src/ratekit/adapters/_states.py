@@ -308,7 +308,7 @@ def _as_its_instances(
         value, written = out.pop(key), f"instance_{key}"
         if written in out and not r.one_value(out[written], value):
             raise BadRecordError(
-                f"{_SAMPLE} {where} (sample {sample_id!r}) gives its instance's {key} twice, "
+                f"{_SAMPLE} {where} (sample {r.show(sample_id)}) gives its instance's {key} twice, "
                 f"{r.show(value)} as "
                 f"{key!r} and {r.show(out[written])} as {written!r}; give it once (or the same "
                 "value in both)."
@@ -362,12 +362,12 @@ def known_states(
     meter, sample_id = sample.meter, sample.id or ""
     resource = _resource(metadata, sample)
     if resource == "volume":
-        named = f"sample {sample_id!r}, of volume meter {meter!r}"
+        named = f"sample {r.show(sample_id)}, of volume meter {r.show(meter)}"
         accepted = f"Cinder's volume statuses: {_listed(CINDER_VOLUME_STATUSES)}"
         return _status(metadata, _VOLUME_STATUSES, where, named, accepted)
     if resource == "part":
-        named = f"sample {sample_id!r}, of a part of an instance: the instance's"
+        named = f"sample {r.show(sample_id)}, of a part of an instance: the instance's"
         return _as_its_instances(_instance_words(metadata, where, named), where, sample_id)
     if resource == "instance":
-        return _instance_words(metadata, where, f"sample {sample_id!r}, an instance's")
+        return _instance_words(metadata, where, f"sample {r.show(sample_id)}, an instance's")
     return metadata

@@ -118,7 +118,7 @@ def _sample(
     start, end = format_us(start_us), format_us(end_us)
     record_id = "/".join((*map(_escaped, (account, resource_kind, resource)), start, end))
     # the row is named by the id it gets, as a sample's refusals name the sample's
-    record = f"row {record_id!r}"
+    record = f"row {r.show(record_id)}"
     uom = r.text(item, "uom", position, _WHAT)
     unit = openstack_binary(feed_unit(uom, r.at(position, "uom"), _WHAT, record))
     quantity = r.number(item, "quantity", position, _WHAT)

@@ -315,7 +315,7 @@ def _sample(
     _check_kind(counter_type, r.at(position, type_key), meter, accepted)
     id_key = _one_of(item, ("message_id", "id"), position, _SAMPLE)
     record_id = r.text(item, id_key, position, _SAMPLE)
-    record = f"sample {record_id!r}"  # as the refusals of its metadata name it
+    record = f"sample {r.show(record_id)}"  # as the refusals of its metadata name it
     unit_key = _one_of(item, ("counter_unit", "unit"), position, _SAMPLE)
     written = r.text(item, unit_key, position, _SAMPLE)
     unit_at = r.at(position, unit_key)
@@ -348,7 +348,7 @@ def _metadata(metadata: object, where: r.Position, sample: Sample) -> dict[str, 
     Its values are read as an event's attributes are (a ``str`` subclass as its text),
     before they are compared: a caller's own ``__eq__`` is never run.
     """
-    named = f"sample {sample.id!r}"
+    named = f"sample {r.show(sample.id)}"
     described = description(r.mapping(metadata, where, _SAMPLE), where, _SAMPLE, named)
     flavor = described.get("flavor")
     if isinstance(flavor, Mapping):

@@ -434,7 +434,7 @@ def _time(item: Mapping[str, object], position: r.Position, spec: Spec, event_id
         "time",
         position,
         _WHAT,
-        record=f"event id {event_id!r}",
+        record=f"event id {r.show(event_id)}",
         promise="CloudEvents requires",
     )
     value = item.get("time")
@@ -478,7 +478,7 @@ def _in_meter_unit(
     is refused naming the event by its ``id`` and ``source``, and the field.
     """
     meter, fixed, reference = unit
-    record = f"event id {event_id!r} from source {source!r}"
+    record = f"event id {r.show(event_id)} from source {r.show(source)}"
     if fixed is not None:  # the meter takes it: checked before the feed was read
         return taken(value, fixed, meter, where=quantity_at, what=_WHAT, record=record)
     reference = typing.cast("str", reference)  # a type in units has one or the other

@@ -188,7 +188,7 @@ def _created_at(data: Mapping[str, object], position: r.Position, what: str, gui
         "created_at",
         position,
         what,
-        record=f"event guid {guid!r}",
+        record=f"event guid {r.show(guid)}",
         promise="the Cloud Controller writes it",
     )
     return r.instant(data, "created_at", position, what)
