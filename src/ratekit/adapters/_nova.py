@@ -145,6 +145,9 @@ def _notification(
     action = event_type.removeprefix("compute.instance.")
     kind = _EVENTS.get(action) if action != event_type else None
     if kind is None:
+        if skip:
+            known = (f"compute.instance.{name}" for name in _EVENTS)
+            r.not_garbled(event_type, known, r.at(position, "event_type"), _NOTIFICATION, "type")
         if skip or (action != event_type and (action.endswith(".start") or action in _SKIPPED)):
             return None
         raise BadRecordError(

@@ -43,6 +43,7 @@ __all__ = [
     "mapping",
     "meter_named",
     "meters_by_name",
+    "not_garbled",
     "number",
     "one_value",
     "optional_text",
@@ -452,9 +453,11 @@ def meter_named(
     """The meter called ``name`` (read at ``where``); ``None`` when none is and ``skip``.
 
     Without ``skip``, an unknown name raises [`BadRecordError`][ratekit.BadRecordError]
-    listing the meters.
+    listing the meters; with it, so does a meter's name garbled (`not_garbled`).
     """
     meter = meters.get(name)
+    if meter is None and skip:
+        not_garbled(name, meters, where, what, "meter")
     if meter is None and not skip:
         known = ", ".join(repr(known) for known in meters) or "none"
         raise BadRecordError(
@@ -462,3 +465,21 @@ def meter_named(
             f"(meters: {known}; or pass unknown='skip')."
         )
     return meter
+
+
+def not_garbled(name: str, known: Iterable[str], where: Position, what: str, kind: str) -> None:
+    """Refuse ``name`` (read at ``where``, skipped as unknown) when it is a ``known`` one garbled.
+
+    A name that equals a known one once blanks around it are stripped and its case folded
+    (``"cpu "``, ``"CPU"``) is no other feed's name but that one written badly: skipped, its
+    usage would be dropped without a word, so it is refused naming the field, what it is
+    (``kind``) and the name it resembles, as a garbled state word is. O(len(known)).
+    """
+    folded = name.strip().casefold()
+    for candidate in known:
+        if candidate != name and candidate.strip().casefold() == folded:
+            raise BadRecordError(
+                f"{what} {where} is {show(name)}, which is {kind} {show(candidate)} but for its "
+                f"case or the blanks around it; write {show(candidate)} (unknown='skip' skips "
+                "only the names no record of this feed reads, never a known one misspelt)."
+            )

@@ -513,6 +513,7 @@ def _sample(
     meter = meters.get(event_type)
     if meter is None:
         if spec.unknown == "skip":
+            r.not_garbled(event_type, meters, r.at(position, "type"), _WHAT, "type")
             return None
         known = ", ".join(repr(name) for name in meters)
         raise BadRecordError(

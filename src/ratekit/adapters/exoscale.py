@@ -192,12 +192,36 @@ def usage_events(
     by_version = plain_str(order) == "version"
     events: list[Event] = []
     versions = _versions(previous)
+    ids = {event.id: (where, event) for (_, _, _), (where, event) in versions.items()}
     for position, item in r.entries(feed, "", _WHAT):
         event = _event(item, position, by_version)
         if event.seq is not None:  # order="version": the version is the seq
             _check_version(event, event.seq, position, versions)
+            _check_one_version(event, event.seq, position, ids)
         events.append(event)
     return events
+
+
+def _check_one_version(
+    event: Event, version: int, position: r.Position, ids: dict[str | None, tuple[str, Event]]
+) -> None:
+    """Under ``order="version"``, ``event`` (by its id) has one version; else raise.
+
+    One event (one resource, action and time) given two versions would be two records of
+    one id, and their versions two places in the resource's order: refused here, at the
+    second's version, as two events given one version are. ``ids`` holds the events read
+    so far by id. O(1).
+    """
+    where, first = ids.setdefault(event.id, (position, event))
+    if first.seq is None or first.seq == version:
+        return
+    raise BadRecordError(
+        f"{_WHAT} {r.at(position, 'version')} is {version}, where {where} gives the same "
+        f"event ({r.show(event.id)}: one action of resource {r.show(event.resource)} at one "
+        f"time) version {first.seq}. A version is the emitter's per-resource counter, one "
+        "per event: give the event once (the same event sent twice keeps its version), or "
+        "read them with order='time'."
+    )
 
 
 #: Each version read, by (account, resource, version): where it was read and its event.
