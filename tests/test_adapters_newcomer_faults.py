@@ -201,19 +201,26 @@ def test_a_late_listed_start_rated_a_day_later_follows_the_feed_order() -> None:
     assert str(usage.total()) == "8192"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "rated as of the month's end (rk.rate's default), a START listed after a STOP that "
-        "is not yet known, but stamped before the month's end, is applied as a scale at its "
-        "clock: March is billed 2048 x 3 h + 512 x 1 h = 6656 MiB*h, not the 8192 the "
-        "feed's order gives (and that rating a day later gives), with no anomaly"
-    ),
-)
-def test_the_month_end_rating_follows_the_feed_order_too() -> None:
+def test_the_month_end_rating_reads_the_records_stamped_before_it() -> None:
+    # Rated as of the month's end (rk.rate's default), the STOP (stamped 1 April 04:00)
+    # is not known yet; the START listed after it is stamped 23:00, before the month's
+    # end, and is known: by their seq, the known records are START 2048 at 20:00, then
+    # START 512 at 23:00, a new memory for the running app. March as of its end is
+    # 2048 x 3 h + 512 x 1 h = 6144 + 512 = 6656 MiB*h, with no anomaly (nothing known
+    # is out of order); docs/adapters.md says so and how to rate to get the feed's order.
     events = cloudfoundry.app_usage_events({"resources": SKEWED})
     usage = rk.meter(events, [cloudfoundry.APP_MEMORY], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
-    assert str(usage.total()) == "8192"
+    assert str(usage.total()) == "6656"
+    assert usage.anomalies == ()
+    rating = rk.rate(events, MEMORY_PLAN, span=MARCH, meters=[cloudfoundry.APP_MEMORY_GB])
+    assert rating.total() == Decimal("0.325")  # 6656 / 1024 = 6.5 GiB*h x 0.05
+    # a day later the STOP is known, the START comes after it (out of order: stamped
+    # before it) and March is the feed's 8192 (the test above), the anomaly naming it
+    later = rk.meter(
+        events, [cloudfoundry.APP_MEMORY], span=MARCH, cycle=MONTHLY, as_of="2026-04-02T00:00:00Z"
+    )
+    assert str(later.total()) == "8192"
+    assert [anomaly.kind for anomaly in later.anomalies] == ["out_of_order"]
 
 
 def nova_create(at: str) -> dict[str, Any]:
@@ -335,17 +342,30 @@ def test_a_minute_at_the_start_of_the_span_is_128_60ths_to_1e_24() -> None:
     assert one_minute("00:00", "00:01") == Decimal("2.133333333333333333333333")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a piece's quantity split in time is not rounded once half-even at 1E-24, as "
-        "docs/guarantees.md says: one minute at 128 MiB from 00:52 is 2.133333333333333333333334 "
-        "(from 00:00, ...333), and an OnOff minute is 0.016666666666666666666666 (half-even: "
-        "...667); the same usage gives other digits by where it lies in the span"
-    ),
-)
-def test_a_minute_anywhere_in_the_span_is_128_60ths_rounded_half_even() -> None:
-    assert one_minute("00:52", "00:53") == Decimal("2.133333333333333333333333")
+def test_a_minute_anywhere_is_f_b_minus_f_a_of_a_cumulative_amount_rounded_at_1e_24() -> None:
+    # docs/guarantees.md: a piece [a, b) is F(b) - F(a), F(t) = level x t / hour from the
+    # epoch, rounded half-even at 1E-24 (so the pieces of one span add up exactly). At
+    # 128 MiB, F(t) = 128 t / 3600 s = 8 t / 225 (t in seconds since 1970):
+    # 00:52 is t = 1772323200 + 3120 = 1772326320, F = 14178610560 / 225
+    #   = 63016046 + 210/225 = 63016046.9333... -> 63016046.933333333333333333333333;
+    # 00:53 is t = 1772326380, F = 14178611040 / 225 = 63016049 + 15/225
+    #   = 63016049.0666... -> 63016049.066666666666666666666667 (half-even: the 25th digit is 6);
+    # the minute is the difference, 2.133333333333333333333334: within 1E-24 of 128/60,
+    # not 128/60 rounded (...333, the minute from 00:00, where F(00:00) = 63015936 exactly).
+    assert one_minute("00:52", "00:53") == Decimal("2.133333333333333333333334")
+    # and the pieces telescope: the minute metered in two spans cut at 00:52:30 adds up
+    # to it exactly (F(00:52:30) is rounded once, added once and taken away once)
+    memory = rk.Meter("memory", "MiB*hour", rk.Continuous("memory_mb", unit="MiB"))
+    events = [
+        rk.Event("a", "r", "2026-03-01T00:52:00Z", {"memory_mb": 128}, kind="start", id="x"),
+        rk.Event("a", "r", "2026-03-01T00:53:00Z", kind="stop", id="y"),
+    ]
+    cut = "2026-03-01T00:52:30Z"
+    halves = [
+        rk.meter(events, [memory], span=part, cycle=None, as_of=MARCH.end).total()
+        for part in (rk.Span(MARCH.start, cut), rk.Span(cut, MARCH.end))
+    ]
+    assert sum(halves) == Decimal("2.133333333333333333333334")
 
 
 SKIP_SPEC = cloudevents.Spec(
