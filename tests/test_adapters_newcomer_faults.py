@@ -440,7 +440,7 @@ UNKNOWN_NAMES = {
 
 @pytest.mark.parametrize("case", sorted(GARBLED))
 def test_a_name_no_meter_takes_is_skipped_when_told(case: str) -> None:
-    for name in UNKNOWN_NAMES[case.split()[0]]:
+    for name in UNKNOWN_NAMES[case.split(maxsplit=1)[0]]:
         assert read_named(case, name) == [], name
 
 

@@ -115,8 +115,8 @@ def check_fraction(text: str, what: str) -> None:
     for fraction in _FRACTION.findall(text):
         if fraction[_US_DIGITS:].strip("0"):
             raise BadTimeError(
-                f"{what} {text!r} has a fraction of a second finer than a microsecond "
-                f"(.{fraction}); ratekit keeps instants to the microsecond and drops "
+                f"{what} {show(text)} has a fraction of a second finer than a microsecond "
+                f"(.{show(fraction)[1:-1]}); ratekit keeps instants to the microsecond and drops "
                 f"no digit, so give at most {_US_DIGITS} decimals (or zeros after them)."
             )
 
@@ -144,6 +144,16 @@ _OFFSET_PAST_60: Final = re.compile(r"[+-]\d\d(?::?[6-9]\d(?::\d\d)?|:\d\d:[6-9]
 _OFFSET_24: Final = re.compile(r"[+-](?:2[4-9]|[3-9]\d)(?::?\d\d(?::\d\d)?)?$")
 #: A time of day at second 60 (``23:59:60``): a leap second, valid RFC 3339.
 _LEAP_SECOND: Final = re.compile(r"[T t]\d\d:\d\d:60(?:[.,]\d+)?(?:[zZ]|[+-]\d\d|$)")
+
+
+def _as_utc(parsed: _dt.datetime, text: str, what: str) -> _dt.datetime:
+    """``parsed``, read from ``text`` without an offset, as UTC; a date alone is refused."""
+    if len(text) == len("YYYY-MM-DD"):  # a day, which starts at no one instant
+        raise BadTimeError(
+            f"{what} {show(text)} is a date without a time of day, not an instant; "
+            f"write its time, like '{text}T00:00:00' (read as UTC)."
+        )
+    return parsed.replace(tzinfo=_dt.UTC)
 
 
 def to_us(value: object, what: str = "instant", *, naive_utc: bool = False) -> int:
@@ -179,7 +189,7 @@ def to_us(value: object, what: str = "instant", *, naive_utc: bool = False) -> i
         past = _OFFSET_PAST_60.search(value)
         if past is not None:
             raise BadTimeError(
-                f"{what} {value!r} has the offset {past.group()!r}, whose minutes or seconds "
+                f"{what} {show(value)} has the offset {past.group()!r}, whose minutes or seconds "
                 "are 60 or more; an offset is '+hh:mm' (or '+hh:mm:ss') with minutes and "
                 "seconds from 00 to 59, like '+05:30'."
             )
@@ -188,19 +198,19 @@ def to_us(value: object, what: str = "instant", *, naive_utc: bool = False) -> i
         except ValueError:
             if _LEAP_SECOND.search(value):
                 raise BadTimeError(
-                    f"{what} {value!r} is a leap second (second 60), which ratekit cannot "
+                    f"{what} {show(value)} is a leap second (second 60), which ratekit cannot "
                     "place: it counts time as POSIX time, without leap seconds. Write the "
                     "instant as second 59 or as the next minute's second 0."
                 ) from None
             offset = _OFFSET_24.search(value)
             if offset is not None:
                 raise BadTimeError(
-                    f"{what} {value!r} has the offset {offset.group()!r}, of 24 hours or "
+                    f"{what} {show(value)} has the offset {offset.group()!r}, of 24 hours or "
                     "more; an offset is less than 24 hours, like '+05:30' or '-23:00'."
                 ) from None
             if value.startswith("0000-"):
                 raise BadTimeError(
-                    f"{what} {value!r} is written in year 0000, before the first date "
+                    f"{what} {show(value)} is written in year 0000, before the first date "
                     "ratekit reads (0001-01-01); write the instant in UTC, like "
                     "'0001-01-01T00:00:00Z'."
                 ) from None
@@ -209,21 +219,16 @@ def to_us(value: object, what: str = "instant", *, naive_utc: bool = False) -> i
                 f"time); {_INSTANT_FORMS}."
             ) from None
         if parsed.utcoffset() is None and naive_utc:
-            if len(value) == len("YYYY-MM-DD"):  # a day, which starts at no one instant
-                raise BadTimeError(
-                    f"{what} {value!r} is a date without a time of day, not an instant; "
-                    f"write its time, like '{value}T00:00:00' (read as UTC)."
-                )
-            parsed = parsed.replace(tzinfo=_dt.UTC)
+            parsed = _as_utc(parsed, value, what)
         if parsed.utcoffset() is None:
             raise BadTimeError(
-                f"{what} {value!r} has no UTC offset; ratekit compares instants, so write it "
+                f"{what} {show(value)} has no UTC offset; ratekit compares instants, so write it "
                 f"with an offset or 'Z', e.g. '{parsed.isoformat()}Z'."
             )
         return datetime_to_us(parsed, what)
     if isinstance(value, _dt.date):
         raise BadTimeError(
-            f"{what} {value!r} is a date, not an instant; a day starts at a different "
+            f"{what} {show(value)} is a date, not an instant; a day starts at a different "
             "instant in every timezone, so give an aware datetime."
         )
     hint = ""

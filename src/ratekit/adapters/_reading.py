@@ -203,9 +203,9 @@ def optional_text(
 
 
 def valid_text(value: str, where: Position, what: str) -> str:
-    """``value`` (found at ``where``) as plain text, refused naming ``where`` when it is no Unicode text.
+    r"""``value`` (found at ``where``) as plain text, refused naming ``where`` when it is no Unicode text.
 
-    A lone surrogate (text decoded with ``errors="surrogateescape"``, JSON's ``"\\ud800"``)
+    A lone surrogate (text decoded with ``errors="surrogateescape"``, JSON's ``"\ud800"``)
     would be refused later by the record it makes, named by that record's id rather than
     by the feed's field. O(length).
     """

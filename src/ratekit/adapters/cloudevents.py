@@ -414,7 +414,7 @@ def _name(item: Mapping[str, object], reference: str, position: r.Position) -> s
     """
     value, where = _resolve(item, reference, position)
     if isinstance(value, str) and value:
-        return value
+        return r.valid_text(value, where, _WHAT)
     if type(value) is int and -_WHOLE <= value < _WHOLE:
         return str(value)
     raise BadRecordError(
