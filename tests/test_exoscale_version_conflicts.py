@@ -129,14 +129,19 @@ def _feeds(draw: st.DrawFn) -> list[dict[str, object]]:
 @given(feed=_feeds())
 def test_law_one_version_per_event_of_a_resource(feed: list[dict[str, object]]) -> None:
     # Oracle, pair by pair: two events of one resource with one version are the same
-    # event (one action and time) or the feed is refused at the later one's version.
+    # event (one action and time), and one event (one resource, action and time) has one
+    # version, or the feed is refused at the later one's version.
     conflict = None
     for later, item in enumerate(feed):
         for earlier in range(later):
             other = feed[earlier]
             same_version = (item["uuid"], item["version"]) == (other["uuid"], other["version"])
-            same_event = (item["action"], item["time"]) == (other["action"], other["time"])
-            if same_version and not same_event:
+            same_event = (item["uuid"], item["action"], item["time"]) == (
+                other["uuid"],
+                other["action"],
+                other["time"],
+            )
+            if same_version != same_event:
                 conflict = later
                 break
         if conflict is not None:
