@@ -72,6 +72,62 @@ CASES: dict[str, tuple[Callable[[], object], type[rk.RatekitError], str]] = {
         rk.UnknownCandidateError,
         "is not one of this comparison's: 'now'",
     ),
+    "two price entries of one id": (
+        lambda: rk.Plan(
+            "p",
+            "EUR",
+            MONTHLY,
+            [rk.PriceEntry(HUGE, "gb", rk.PerUnit(1)), rk.PriceEntry(HUGE, "gb", rk.PerUnit(2))],
+        ),
+        rk.BadPriceError,
+        "entry ids name charges and must be unique",
+    ),
+    "two units of one meter": (
+        lambda: rk.Plan(
+            "p",
+            "EUR",
+            MONTHLY,
+            [
+                rk.PriceEntry("a", HUGE, rk.PerUnit(1), meter_unit="GB"),
+                rk.PriceEntry("b", HUGE, rk.PerUnit(2), meter_unit="MB", priority=1),
+            ],
+        ),
+        rk.UnitError,
+        "a meter has one unit",
+    ),
+    "two plans of one account at once": (
+        lambda: rk.rate(
+            [],
+            [
+                rk.Assignment(HUGE, rk.Plan("p", "EUR", MONTHLY, [])),
+                rk.Assignment(HUGE, rk.Plan("q", "EUR", MONTHLY, [])),
+            ],
+            span=MARCH,
+        ),
+        rk.BadPriceError,
+        "is assigned plans 'p' and 'q' at once",
+    ),
+    "a plan's currency, under a huge plan id": (
+        lambda: rk.Plan(HUGE, "eur", MONTHLY, []),
+        rk.BadPriceError,
+        "is not a currency code",
+    ),
+    "a share's resource": (
+        lambda: rk.Share("a", HUGE, {"x": 1}, start=AT, end=AT),
+        rk.BadTimeError,
+        "not after its",
+    ),
+    "a stored row's nested attribute, its key refused": (
+        lambda: rk.from_row(
+            rk.UsageRow,
+            {
+                **rk.to_row(rk.UsageRow("a", "m", "r", MARCH, MARCH, 1, "GB", {}, ())),
+                "description": {HUGE: {1: "x"}},
+            },
+        ),
+        rk.BadDataError,
+        "keys are attribute names (strings)",
+    ),
 }
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "init_fields",
     "is_tag",
     "items_of",
+    "key_named",
     "show",
 ]
 
@@ -257,6 +258,16 @@ def key_order(key: object) -> tuple[bool, str]:
     return (False, key) if isinstance(key, str) else (True, repr(key))
 
 
+def key_named(key: object) -> str:
+    """A caller's key as a path names it: a short string itself, else as `show` shows it.
+
+    A key of plan data or of a stored row may be any hashable a caller's parser gives (a
+    YAML ``1:`` or ``~:`` is an int or None, a corrupt column a megabyte of text), named,
+    never measured by ``len``. O(1).
+    """
+    return key if type(key) is str and len(key) <= 80 else show(key)
+
+
 def text_key(key: object, path: str) -> str:
     """``key`` when it is a string (an attribute's name), else a `BadDataError` at ``path``."""
     if not isinstance(key, str):
@@ -340,7 +351,7 @@ def _decode_nested(data: object, path: str, depth: int) -> object:
         return decode_value(data, path, nested=True)
     if isinstance(data, Mapping):
         return {
-            text_key(key, path): _decode_nested(item, f"{path}.{key}", depth + 1)
+            text_key(key, path): _decode_nested(item, f"{path}.{key_named(key)}", depth + 1)
             for key, item in data.items()
         }
     if isinstance(data, list | tuple):

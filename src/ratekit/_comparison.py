@@ -123,8 +123,8 @@ class ComparisonRow:
         change = _change(total, baseline)
         if self.change != change:
             raise BadQuantityError(
-                f"ComparisonRow change must be {change!r} for a total of {_shown(total)} "
-                f"against a baseline of {_shown(baseline)}, not {self.change!r}."
+                f"ComparisonRow change must be {show(change)} for a total of {_shown(total)} "
+                f"against a baseline of {_shown(baseline)}, not {show(self.change)}."
             )
 
     @plain_text
@@ -226,13 +226,13 @@ class Comparison:
         for name in self.candidates:
             if name in seen:
                 raise RatekitTypeError(
-                    f"Comparison candidates name {name!r} twice; each candidate heads one column."
+                    f"Comparison candidates name {show(name)} twice; each candidate heads one column."
                 )
             seen.add(name)
         for index, row in enumerate(self.rows):
             if row.candidate not in seen:
                 raise UnknownCandidateError(
-                    f"Comparison rows[{index}] is of candidate {row.candidate!r}, not among "
+                    f"Comparison rows[{index}] is of candidate {show(row.candidate)}, not among "
                     f"its candidates: {', '.join(map(repr, self.candidates))}."
                 )
         strays = [name for name in self.invoices if name not in seen]
@@ -340,7 +340,7 @@ class Comparison:
         for name, sums in self.totals_by_currency().items():
             if len(sums) > 1:
                 raise CurrencyMismatchError(
-                    f"candidate {name!r} bills in {', '.join(sums)}; its totals per currency "
+                    f"candidate {show(name)} bills in {', '.join(sums)}; its totals per currency "
                     "are in totals_by_currency()."
                 )
             out[name] = next(iter(sums.values()), ZERO)

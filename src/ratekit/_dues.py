@@ -20,6 +20,7 @@ from ._decimals import CONTEXT, MIN_ADJUSTED, ONE, ZERO, nearest
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from ._price_model import priced
+from ._shown import show
 from .charges import Charge, _new_charge
 from .errors import BadQuantityError
 from .pricebook import Plan, PriceEntry
@@ -268,12 +269,15 @@ class _Dues:
         cycle_span = _cycle_span(self.cycle_spans, cycle)
         try:
             at_zero = priced(
-                entry.price, "amount", (ZERO,), f"price entry {entry.id!r} of plan {plan.id!r}"
+                entry.price,
+                "amount",
+                (ZERO,),
+                f"price entry {show(entry.id)} of plan {show(plan.id)}",
             )
         except BadQuantityError as error:
             raise BadQuantityError(
-                f"price entry {entry.id!r} of plan {plan.id!r} cannot price the quantity 0 "
-                f"of meter {entry.meter!r} for account {account!r} in the cycle "
+                f"price entry {show(entry.id)} of plan {show(plan.id)} cannot price the quantity 0 "
+                f"of meter {show(entry.meter)} for account {show(account)} in the cycle "
                 f"{format_us(cycle[0])}..{format_us(cycle[1])}: {error}"
             ) from error
         if not at_zero:

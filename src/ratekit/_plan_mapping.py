@@ -34,6 +34,7 @@ from ._codec import (
     field_hints,
     field_path,
     init_fields,
+    key_named,
     key_order,
     show,
     text_key,
@@ -215,21 +216,12 @@ def _load_tagged(data: Mapping[str, Any], path: str) -> Any:
     return _load_object(cls, {key: item for key, item in data.items() if key != "type"}, path)
 
 
-def _key_named(key: object) -> str:
-    """An unknown key as a path names it: a short string itself, else as `show` shows it.
-
-    A key of plan data may be any hashable a caller's parser gives (a YAML ``1:`` or
-    ``~:`` is an int or None), named, never measured by ``len``. O(1).
-    """
-    return key if type(key) is str and len(key) <= 80 else show(key)
-
-
 def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
     hints = field_hints(cls)
     fields = {alias(field): field for field in init_fields(cls)}
     unknown = sorted(set(data) - set(fields), key=key_order)
     if unknown:
-        key = _key_named(unknown[0])
+        key = key_named(unknown[0])
         where = f"{path}.{key}" if path else key
         raise fail(
             where,
@@ -242,7 +234,7 @@ def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
         where = f"{path}.{key}" if path else key
         if key not in data:
             if field.default is attrs.NOTHING:
-                raise fail(where, f"{_NAMES[cls]} needs {key!r}; it has no default.")
+                raise fail(where, f"{_NAMES[cls]} needs {show(key)}; it has no default.")
             continue
         kwargs[key] = _load_value(data[key], hints[field.name], where)
     try:
@@ -258,7 +250,7 @@ def _load_object(cls: type, data: Mapping[str, Any], path: str) -> Any:
         # another would not dump back as written, so it is refused in the form it keeps.
         raise fail(
             path,
-            f"quarters starting in month {kwargs['month']!r} are written with month "
+            f"quarters starting in month {show(kwargs['month'])} are written with month "
             f"{value.month} (the first quarter of the year that starts in the same cycle).",
         )
     return value
@@ -287,7 +279,7 @@ def _load_value(data: Any, hint: Any, path: str) -> Any:
         written = " or ".join(repr(_NAMES[option]) for option in objects)
         raise fail(
             path,
-            f"type {data['type']!r} is not what this field holds: expected {_describe(hint)}, "
+            f"type {show(data['type'])} is not what this field holds: expected {_describe(hint)}, "
             f"written with its fields and no 'type' (or the type {written}).",
         )
     raise fail(path, f"expected {_describe(hint)}, not {type(data).__name__}: {show(data)}.")
@@ -335,7 +327,7 @@ def _try(option: Any, data: Any, path: str) -> tuple[bool, Any]:  # noqa: PLR091
         if not isinstance(data, Mapping):
             return False, None
         return True, {
-            text_key(key, path): _load_condition(item, f"{path}.{key}", nested=True)
+            text_key(key, path): _load_condition(item, f"{path}.{key_named(key)}", nested=True)
             for key, item in data.items()
         }
     item = _tuple_item(option)
@@ -382,9 +374,9 @@ def _load_object_fields(
     out = {}
     for key, item in data.items():
         if key not in fields:
-            raise fail(f"{path}.{_key_named(key)}", f"{_NAMES[cls]} has no field {show(key)}.")
+            raise fail(f"{path}.{key_named(key)}", f"{_NAMES[cls]} has no field {show(key)}.")
         out[key] = _load_value(item, hints[fields[key].name], f"{path}.{key}")
     for key, field in fields.items():
         if key not in out and key not in given and field.default is attrs.NOTHING:
-            raise fail(f"{path}.{key}", f"{_NAMES[cls]} needs {key!r}; it has no default.")
+            raise fail(f"{path}.{key}", f"{_NAMES[cls]} needs {show(key)}; it has no default.")
     return out

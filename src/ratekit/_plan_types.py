@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from . import cycles, percentages, policies, pricebook, prices, selectors, terms, windows
 from ._codec import alternatives, fail
+from ._shown import show
 from .assignments import Assignment
 
 __all__ = ["TYPES"]
@@ -138,7 +139,7 @@ def _check_kind(data: Mapping[str, Any], hint: Any, path: str) -> None:
     if name not in allowed:
         raise fail(
             path,
-            f"type {name!r} is not {kinds[0][0]}; this field takes one of {', '.join(allowed)}.",
+            f"type {show(name)} is not {kinds[0][0]}; this field takes one of {', '.join(allowed)}.",
         )
 
 

@@ -132,14 +132,14 @@ class PriceEntry:
         _check_id("price entry", self.id)
         if not isinstance(self.meter, str) or not self.meter:
             raise BadPriceError(
-                f"price entry {self.id!r} meter must be a meter name, not {show(self.meter)}."
+                f"price entry {show(self.id)} meter must be a meter name, not {show(self.meter)}."
             )
-        check_text(self.meter, f"price entry {self.id!r} meter")
+        check_text(self.meter, f"price entry {show(self.id)} meter")
         self._check_model()
         if isinstance(self.price, Percentage) and self.price.per_transaction:
             # Rating prices a cycle's total: refused here, not when usage first comes.
             raise BadPriceError(
-                f"price entry {self.id!r} (meter {self.meter!r}) prices with {self.price!r}, "
+                f"price entry {show(self.id)} (meter {show(self.meter)}) prices with {show(self.price)}, "
                 "whose per-transaction terms (fixed fee, free transactions, minimum or "
                 "maximum) a cycle's total usage cannot carry; give the entry a Percentage "
                 "without them (percent, free_amount), charge a fixed fee through a count "
@@ -147,18 +147,18 @@ class PriceEntry:
             )
         if self.group_by is not None and (not isinstance(self.group_by, str) or not self.group_by):
             raise RatekitTypeError(
-                f"price entry {self.id!r} group_by must be None (per account and meter), "
+                f"price entry {show(self.id)} group_by must be None (per account and meter), "
                 f"'resource', or an attribute name such as 'flavor', not "
                 f"{type(self.group_by).__name__}: {show(self.group_by)}."
             )
         if self.group_by is not None:
-            checked_path(self.group_by, f"price entry {self.id!r} group_by")
+            checked_path(self.group_by, f"price entry {show(self.id)} group_by")
         object.__setattr__(
-            self, "priority", to_int(self.priority, f"price entry {self.id!r} priority")
+            self, "priority", to_int(self.priority, f"price entry {show(self.id)} priority")
         )
         if self.window is not None and not has_method(self.window, "within_us"):
             raise RatekitTypeError(
-                f"price entry {self.id!r} window must be a recurring window with "
+                f"price entry {show(self.id)} window must be a recurring window with "
                 f"within_us(), not {type(self.window).__name__}: {show(self.window)}."
             )
         if self.window is not None:  # a window of the user's own answers checked
@@ -166,7 +166,7 @@ class PriceEntry:
         self._check_units()
         if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
             raise BadPriceError(
-                f"price entry {self.id!r} ends at {format_us(self.end_us)}, not after its "
+                f"price entry {show(self.id)} ends at {format_us(self.end_us)}, not after its "
                 f"start {format_us(self.start_us)}; an entry is in effect over [start, end)."
             )
 
@@ -182,17 +182,17 @@ class PriceEntry:
             raise
         except Exception as error:  # a model of the user's own: its failure named
             raise BadPriceError(
-                f"price entry {self.id!r}: its price model {model}.linear raised "
+                f"price entry {show(self.id)}: its price model {model}.linear raised "
                 f"{type(error).__name__} ({error}); linear is True or False."
             ) from error
         if not has:
             raise RatekitTypeError(
-                f"price entry {self.id!r} price must be a price model (with amount, "
+                f"price entry {show(self.id)} price must be a price model (with amount, "
                 f"marginal, explain and linear), not {model}: {show(self.price)}."
             )
         if type(linear) is not bool:
             raise RatekitTypeError(
-                f"price entry {self.id!r}: its price model {model}.linear is "
+                f"price entry {show(self.id)}: its price model {model}.linear is "
                 f"{type(linear).__name__} {show(linear)}; it must be True or False (True only "
                 "when amount(a + b) == amount(a) + amount(b) for all quantities)."
             )
@@ -226,14 +226,14 @@ class PriceEntry:
             try:
                 Unit(value)
             except RatekitError as error:
-                raise UnitError(f"price entry {self.id!r} {name}: {error}") from None
+                raise UnitError(f"price entry {show(self.id)} {name}: {error}") from None
         if self.unit is not None and self.meter_unit is not None:
             try:
                 Unit(self.meter_unit).factor_to(self.unit)
             except UnitError as error:
                 raise UnitError(
-                    f"price entry {self.id!r} is stated per {self.unit!r}, which the meter's "
-                    f"unit {self.meter_unit!r} cannot be converted to: {error}"
+                    f"price entry {show(self.id)} is stated per {show(self.unit)}, which the meter's "
+                    f"unit {show(self.meter_unit)} cannot be converted to: {error}"
                 ) from None
 
     def matches(self, description: Mapping[str, object]) -> bool:
@@ -252,7 +252,9 @@ class PriceEntry:
             >>> off.matches({"state": "off", "flavor": "m1.large"}), off.matches({"flavor": "m1.large"})
             (True, False)
         """
-        description = _description_arg(description, f"price entry {self.id!r} matches description")
+        description = _description_arg(
+            description, f"price entry {show(self.id)} matches description"
+        )
         return self._selects(description)
 
     def _selects(self, description: Mapping[str, object]) -> bool:
@@ -266,7 +268,7 @@ class PriceEntry:
             return _matches(self.where, description)
         except BadPriceError as error:
             raise BadPriceError(
-                f"price entry {self.id!r} of meter {self.meter!r} {error}"
+                f"price entry {show(self.id)} of meter {show(self.meter)} {error}"
             ) from error.__cause__
 
     def active_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
@@ -279,7 +281,7 @@ class PriceEntry:
             >>> rk.PriceEntry("e", "m", rk.PerUnit("0.5"), start="1970-01-01T00:00:00.000010Z").active_us(0, 20)
             [(10, 20)]
         """
-        what = f"price entry {self.id!r} active_us"
+        what = f"price entry {show(self.id)} active_us"
         return self._active_us(
             _us_arg(start_us, f"{what} start_us"), _us_arg(end_us, f"{what} end_us")
         )
@@ -303,7 +305,7 @@ class PriceEntry:
             >>> entry.in_effect(rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"))
             SpanSet([Span('2026-03-01T00:00:00Z', '2026-03-15T00:00:00Z')])
         """
-        span = _span_arg(span, f"price entry {self.id!r} in_effect")
+        span = _span_arg(span, f"price entry {show(self.id)} in_effect")
         return SpanSet.from_us(self._active_us(span.start_us, span.end_us))
 
 
@@ -356,9 +358,9 @@ def _winner(
         if other is not best and other.priority == best.priority:
             first, second = sorted((best.id, other.id))
             raise BadPriceError(
-                f"price entries {first!r} and {second!r} of meter {meter!r} have the same "
+                f"price entries {show(first)} and {show(second)} of meter {show(meter)} have the same "
                 f"priority {best.priority} and both apply to a resource described by "
-                f"{dict(description)!r}; give one a higher priority, or make their spans, "
+                f"{show(dict(description))}; give one a higher priority, or make their spans, "
                 "windows or selectors exclusive."
             )
     return best
@@ -479,7 +481,7 @@ def _check_tie(
     first, second = sorted((a.id, b.id))
     where = "from the start of time" if lo == MIN_US else f"e.g. at {format_us(lo)}"
     raise BadPriceError(
-        f"price entries {first!r} and {second!r} of meter {a.meter!r} have the same "
+        f"price entries {show(first)} and {show(second)} of meter {show(a.meter)} have the same "
         f"priority {a.priority} and can both apply ({where}); give one a higher priority, "
         "or make their spans, windows or selectors exclusive."
     )

@@ -47,6 +47,7 @@ from ._pieces import (
     _value_by,
 )
 from ._price_model import failed, not_a_price
+from ._shown import show
 from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
 from .policies import Meter
@@ -80,8 +81,8 @@ def _priced(piece: _Piece, billable: Decimal) -> str:
     """What a piece's pricing is, for the errors of its price model."""
     row = piece.row
     return (
-        f"price entry {piece.entry.id!r} of plan {piece.plan.id!r}, pricing {billable} "
-        f"{row.unit} of meter {row.meter!r} for account {row.account!r}"
+        f"price entry {show(piece.entry.id)} of plan {show(piece.plan.id)}, pricing {billable} "
+        f"{row.unit} of meter {show(row.meter)} for account {show(row.account)}"
     )
 
 
@@ -300,8 +301,8 @@ class _Pricing:
         self.anomalies.append(
             placed(
                 "negative_total",
-                f"the usage of meter {row.meter!r} by account {row.account!r} priced by entry "
-                f"{first.entry.id!r} of plan {first.plan.id!r} in the cycle "
+                f"the usage of meter {show(row.meter)} by account {show(row.account)} priced by entry "
+                f"{show(first.entry.id)} of plan {show(first.plan.id)} in the cycle "
                 f"{format_us(first.cycle[0])}..{format_us(first.cycle[1])} totals {total} "
                 f"{first.unit}: corrections exceed the usage they correct, and a price by "
                 "total cannot price a quantity below zero; that part is priced at 0 (it "
@@ -406,9 +407,9 @@ class _Pricing:
                 factor = Unit(row.unit).factor_to(unit)
             except RatekitError as error:
                 raise UnitError(
-                    f"price entry {entry.id!r} of plan {piece.plan.id!r} is stated per "
-                    f"{entry.unit!r}, but usage of meter {row.meter!r} by account "
-                    f"{row.account!r} (resource {row.resource!r}) is in {row.unit!r}: {error}"
+                    f"price entry {show(entry.id)} of plan {show(piece.plan.id)} is stated per "
+                    f"{show(entry.unit)}, but usage of meter {show(row.meter)} by account "
+                    f"{show(row.account)} (resource {show(row.resource)}) is in {show(row.unit)}: {error}"
                 ) from None
             self.factors[key] = factor
         assert isinstance(factor, Fraction)
@@ -457,11 +458,11 @@ class _Pricing:
                 else level_words(row, meter, piece.cycle)
             )
             raise BadQuantityError(
-                f"price entry {piece.entry.id!r} of plan {piece.plan.id!r} cannot price "
-                f"{total} {piece.unit} of meter {row.meter!r} for account {row.account!r} in "
+                f"price entry {show(piece.entry.id)} of plan {show(piece.plan.id)} cannot price "
+                f"{total} {piece.unit} of meter {show(row.meter)} for account {show(row.account)} in "
                 f"the cycle {format_us(piece.cycle[0])}..{format_us(piece.cycle[1])} "
-                f"(reached by {billable} {piece.unit} of resource {row.resource!r}, records "
-                f"{list(row.record_ids)!r}, over {format_us(piece.span.start_us)}.."
+                f"(reached by {billable} {piece.unit} of resource {show(row.resource)}, records "
+                f"{show(list(row.record_ids))}, over {format_us(piece.span.start_us)}.."
                 f"{format_us(piece.span.end_us)}): {error}{level}"
             ) from error
         except RatekitError:

@@ -10,6 +10,7 @@ many digits it has instead), cuts deep or long data, and always returns a short 
 from __future__ import annotations
 
 import decimal
+import itertools
 import math
 import re
 import reprlib
@@ -60,6 +61,20 @@ class _Bounded(reprlib.Repr):
 
     def repr_Decimal(self, x: decimal.Decimal, level: int) -> str:  # noqa: N802 - reprlib's name
         return decimal_repr(x)
+
+    def repr_dict(self, x: dict[object, object], level: int) -> str:
+        """A dict in its own order, as ``repr`` writes it (reprlib's sorts its keys)."""
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{" + self.fillvalue + "}"
+        pieces = [
+            f"{self.repr1(key, level - 1)}: {self.repr1(value, level - 1)}"
+            for key, value in itertools.islice(x.items(), self.maxdict)
+        ]
+        if len(x) > self.maxdict:
+            pieces.append(self.fillvalue)
+        return "{" + ", ".join(pieces) + "}"
 
     def repr_int(self, x: int, level: int) -> str:
         if -_SMALL < x < _SMALL:

@@ -96,34 +96,34 @@ def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list
         text = f"{first}+" if last is None else f"{first}-{last}"
         if last is not None and last < first:
             raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] {text!r} ends before it starts; "
+                f"{model}.from_ranges ranges[{index}] {show(text)} ends before it starts; "
                 "an inclusive range is first-last with first <= last."
             )
         if previous_end is None:
             raise BadPriceError(
-                f"{model}.from_ranges ranges[{index - 1}] {previous_text!r} is open but is not "
+                f"{model}.from_ranges ranges[{index - 1}] {show(previous_text)} is open but is not "
                 "the last range; only the last range may be open."
             )
         if index == 0:
             if first > 1:
                 raise BadPriceError(
-                    f"{model}.from_ranges ranges[0] {text!r} starts at {first}; the first "
+                    f"{model}.from_ranges ranges[0] {show(text)} starts at {first}; the first "
                     "range must start at 0 or 1, or the quantities below it have no price."
                 )
         elif first > previous_end + 1:
             raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] {text!r} leaves a gap after "
-                f"ranges[{index - 1}] {previous_text!r}; it should start at {previous_end + 1}."
+                f"{model}.from_ranges ranges[{index}] {show(text)} leaves a gap after "
+                f"ranges[{index - 1}] {show(previous_text)}; it should start at {previous_end + 1}."
             )
         elif first <= previous_end:
             raise BadPriceError(
-                f"{model}.from_ranges ranges[{index}] {text!r} overlaps ranges[{index - 1}] "
-                f"{previous_text!r}, which already includes {first}; inclusive ranges "
+                f"{model}.from_ranges ranges[{index}] {show(text)} overlaps ranges[{index - 1}] "
+                f"{show(previous_text)}, which already includes {first}; inclusive ranges "
                 f"continue at {previous_end + 1}."
             )
         if last == 0:
             raise BadPriceError(
-                f"{model}.from_ranges ranges[0] {text!r} covers no quantity above 0; start "
+                f"{model}.from_ranges ranges[0] {show(text)} covers no quantity above 0; start "
                 "the table with a range such as '1-5' (or '0-5')."
             )
         try:

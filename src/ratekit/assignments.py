@@ -74,12 +74,12 @@ class Assignment:
         check_text(self.account, "an assignment's account")
         if not isinstance(self.plan, Plan):
             raise RatekitTypeError(
-                f"assignment of account {self.account!r} plan must be a Plan, not "
+                f"assignment of account {show(self.account)} plan must be a Plan, not "
                 f"{type(self.plan).__name__}: {show(self.plan)}."
             )
         if self.start_us is not None and self.end_us is not None and self.end_us <= self.start_us:
             raise BadPriceError(
-                f"assignment of plan {self.plan.id!r} to account {self.account!r} ends at "
+                f"assignment of plan {show(self.plan.id)} to account {show(self.account)} ends at "
                 f"{format_us(self.end_us)}, not after its start {format_us(self.start_us)}."
             )
 
@@ -128,7 +128,7 @@ def _assignments_by_account(
                 # an assignment without a start holds from the start of time, as an entry
                 when = "from the start of time" if b_lo == MIN_US else f"from {format_us(b_lo)}"
                 raise BadPriceError(
-                    f"account {account!r} is assigned plans {a_plan.id!r} and {b_plan.id!r} "
+                    f"account {show(account)} is assigned plans {show(a_plan.id)} and {show(b_plan.id)} "
                     f"at once {when}; an account has one plan at a time."
                 )
     return by_account
@@ -144,8 +144,8 @@ def _check_alike(first: Assignment, other: Assignment, written: dict[int, object
     """
     if first.plan != other.plan:
         raise BadPriceError(
-            f"two different plans have the id {other.plan.id!r}: {first!r} and "
-            f"{other!r}; invoices, charges and plan data name a plan by its id, "
+            f"two different plans have the id {show(other.plan.id)}: {show(first)} and "
+            f"{show(other)}; invoices, charges and plan data name a plan by its id, "
             "so give each plan its own id."
         )
     for plan in (first.plan, other.plan):
@@ -153,8 +153,8 @@ def _check_alike(first: Assignment, other: Assignment, written: dict[int, object
             written[id(plan)] = _as_written(plan)
     if written[id(first.plan)] != written[id(other.plan)]:
         raise BadPriceError(
-            f"two plans have the id {other.plan.id!r} and are equal, but their figures are "
-            f"written apart: {first!r} and {other!r}; invoices print a plan's figures as "
+            f"two plans have the id {show(other.plan.id)} and are equal, but their figures are "
+            f"written apart: {show(first)} and {show(other)}; invoices print a plan's figures as "
             "written (a price of 0.10 or 0.1, a quantum of 0.01 or 0.010), so build the "
             "plans of one id from the same figures, or give each its own id."
         )
@@ -208,7 +208,7 @@ def read_plans(plans: object, what: str) -> Plan | tuple[Assignment, ...]:
         if isinstance(item, Plan):
             raise RatekitTypeError(
                 f"{what} plans must be one Plan, or an iterable of Assignment values; "
-                f"plans[{index}] is a Plan ({item.id!r}): give the plan of every account "
+                f"plans[{index}] is a Plan ({show(item.id)}): give the plan of every account "
                 "as itself, not in a list, or assign plans to accounts with "
                 "rk.Assignment(account, plan)."
             )

@@ -177,7 +177,7 @@ def bill(
         if charge.kind not in _BILLED_KINDS:
             raise RatekitTypeError(
                 f"bill takes a rating's charges (kind 'usage', 'fee' or 'minimum'), not a "
-                f"{charge.kind!r} charge: {show(charge)}. A reversal or correction records a "
+                f"{show(charge.kind)} charge: {show(charge)}. A reversal or correction records a "
                 "change to a cycle already billed: bill the cycle anew from its corrected "
                 "rating, or export the correction with rk.focus_rows (ChargeClass "
                 "'Correction')."
@@ -295,8 +295,8 @@ def _shared(by_owner: dict[tuple[str, str], list[tuple[int, Share]]], charge: Ch
             return index
         if span.overlaps(charge.span):
             raise BadPriceError(
-                f"the share of resource {charge.resource!r} of account {charge.account!r} "
-                f"runs {_bounds_text(share)}, but a charge of meter {charge.meter!r} spans "
+                f"the share of resource {show(charge.resource)} of account {show(charge.account)} "
+                f"runs {_bounds_text(share)}, but a charge of meter {show(charge.meter)} spans "
                 f"{format_us(charge.span.start_us)}..{format_us(charge.span.end_us)}, across "
                 "its bounds; start and end shares at cycle boundaries, where every charge is "
                 "cut."
@@ -370,7 +370,7 @@ def _check_currency(first: Charge, members: list[Charge]) -> None:
     for charge in members:
         if charge.currency != first.currency:
             raise CurrencyMismatchError(
-                f"invoice of account {first.account!r} for {format_us(first.cycle.start_us)}.."
+                f"invoice of account {show(first.account)} for {format_us(first.cycle.start_us)}.."
                 f"{format_us(first.cycle.end_us)} mixes {first.currency} ({_what(first)}) and "
                 f"{charge.currency} ({_what(charge)}); give the account's plans one currency, "
                 "or bill each currency separately."
@@ -454,7 +454,7 @@ def _subtotal(lines: list[InvoiceLine], account: str, cycle: Span, currency: str
     if len(subtotal.as_tuple().digits) <= CONTEXT.prec:
         return subtotal
     raise BadQuantityError(
-        f"the lines of the invoice of account {account!r} for {format_us(cycle.start_us)}.."
+        f"the lines of the invoice of account {show(account)} for {format_us(cycle.start_us)}.."
         f"{format_us(cycle.end_us)} add up to {subtotal} {currency}, which has "
         f"{len(subtotal.as_tuple().digits)} digits; an invoice total holds at most "
         f"{CONTEXT.prec}, the sum of its lines to the last digit. Bill amounts of that "
@@ -479,7 +479,7 @@ def _rounded(precise: Decimal | Fraction, quantum: Decimal, rounding: str, head:
             precise = nearest(precise)
         digits = precise.adjusted() - exponent + 1
         raise BadQuantityError(
-            f"the charges of account {head.account!r} for {_what(head)} add up to "
+            f"the charges of account {show(head.account)} for {_what(head)} add up to "
             f"{precise} {head.currency}, which has {digits} digits on the quantum {quantum}; "
             f"ratekit rounds an amount of at most {CONTEXT.prec} digits on it (less than "
             f"1E+{exponent + CONTEXT.prec} {head.currency})."
@@ -538,7 +538,7 @@ def _line(
 
 def _what(charge: Charge) -> str:
     kind = {"usage": "entry", "fee": "fee", "minimum": "minimum"}.get(charge.kind, "entry")
-    return f"plan {charge.plan!r}, {kind} {charge.entry!r}"
+    return f"plan {show(charge.plan)}, {kind} {show(charge.entry)}"
 
 
 # -- credits -------------------------------------------------------------------------------

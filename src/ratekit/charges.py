@@ -249,8 +249,8 @@ class Charge:
         if self.price is None:
             return ()
         what = (
-            f"the charge of entry {self.entry!r} of plan {self.plan!r} for account "
-            f"{self.account!r} (resource {self.resource!r}), explaining its tiers"
+            f"the charge of entry {show(self.entry)} of plan {show(self.plan)} for account "
+            f"{show(self.account)} (resource {show(self.resource)}), explaining its tiers"
         )
         try:
             # explained at 60 digits, as rating and the invoice explain it (a model of the
@@ -367,10 +367,10 @@ def _out_of_range(  # noqa: PLR0917 - the fields of the charge refused
     unit: str,
 ) -> BadPriceError:
     """The error of a charge whose amount lies outside the numbers ratekit carries exactly."""
-    what = f"price entry {entry!r}" if entry is not None else "a charge"
+    what = f"price entry {show(entry)}" if entry is not None else "a charge"
     return BadPriceError(
-        f"{what} of plan {plan!r} prices {quantity} {unit} of meter {meter!r} for account "
-        f"{account!r} (resource {resource!r}) at {amount}, outside the amounts ratekit "
+        f"{what} of plan {show(plan)} prices {quantity} {unit} of meter {show(meter)} for account "
+        f"{show(account)} (resource {show(resource)}) at {amount}, outside the amounts ratekit "
         f"carries exactly ({RANGE_TEXT}): an invoice holding it could not be stored "
         "and read back. Check the price and the quantity (their product lies outside)."
     )
@@ -386,7 +386,7 @@ def _fee_out_of_range(  # noqa: PLR0917 - the fields of the fee refused
 ) -> BadPriceError:
     """The error of a recurring fee whose prorated amount ratekit cannot carry exactly."""
     return BadPriceError(
-        f"fee {fee!r} of plan {plan!r} for account {account!r}, {quantity} cycle of "
+        f"fee {show(fee)} of plan {show(plan)} for account {show(account)}, {quantity} cycle of "
         f"{fee_amount}, comes to {amount}, outside the amounts ratekit carries exactly "
         f"({RANGE_TEXT}): an invoice holding it could not be stored and read back. Check "
         "the fee's amount and the part of the cycle the plan covers."

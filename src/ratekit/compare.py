@@ -90,7 +90,7 @@ def _zone_of(plan: Plan) -> str | None:
     if tz is None:
         return None
     try:
-        return portable_name(tz, f"plan {plan.id!r} tz")
+        return portable_name(tz, f"plan {show(plan.id)} tz")
     except RatekitError:  # a user cycle's odd tz attribute: print in UTC
         return None
 
@@ -123,7 +123,7 @@ def _local(invoices: Iterable[Invoice], plans: Plan | list[Any]) -> tuple[Invoic
 
 def _under(error: RatekitError, name: str) -> RatekitError:
     try:
-        return type(error)(f"under candidate {name!r}: {error}")
+        return type(error)(f"under candidate {show(name)}: {error}")
     except TypeError:  # pragma: no cover - every ratekit error takes one message
         return error
 
@@ -160,9 +160,9 @@ def _check_cycles(
                 (a, a_found), (b, b_found) = pair
                 one, two = a_found[a].cycle, b_found[b].cycle
                 raise BadCalendarError(
-                    f"candidates {a!r} and {b!r} bill account {account!r} over different "
-                    f"cycles: {format_us(one.start_us)}..{format_us(one.end_us)} under {a!r} "
-                    f"overlaps {format_us(two.start_us)}..{format_us(two.end_us)} under {b!r}; "
+                    f"candidates {show(a)} and {show(b)} bill account {show(account)} over different "
+                    f"cycles: {format_us(one.start_us)}..{format_us(one.end_us)} under {show(a)} "
+                    f"overlaps {format_us(two.start_us)}..{format_us(two.end_us)} under {show(b)}; "
                     "a comparison lines invoices up per cycle, so give the candidates the "
                     "same billing cycle (period and timezone), or rate each with rate() and "
                     "compare their totals_by_currency()."
@@ -207,13 +207,13 @@ def _check_candidates(candidates: Mapping[str, Plan | Iterable[Assignment]]) -> 
         if not name.strip():
             raise RatekitTypeError(
                 "candidate names head the comparison's columns and its rows: give each a "
-                f"name with a visible character, not {name!r}."
+                f"name with a visible character, not {show(name)}."
             )
         if not isinstance(plans, Plan) and (
             isinstance(plans, str | bytes | Mapping) or not isinstance(plans, Iterable)
         ):
             raise RatekitTypeError(
-                f"candidate {name!r} must be a Plan (for every account) or a list of "
+                f"candidate {show(name)} must be a Plan (for every account) or a list of "
                 f"Assignment values, not {type(plans).__name__}: {show(plans)}."
             )
 
@@ -328,8 +328,8 @@ def compare_plans(
         currencies = {invoice.currency for invoice in found.values()}
         if len(currencies) > 1:
             raise CurrencyMismatchError(
-                f"account {key[0]!r} cycle {format_us(key[1])} is billed in "
-                + ", ".join(f"{found[n].currency} by {n!r}" for n in names if n in found)
+                f"account {show(key[0])} cycle {format_us(key[1])} is billed in "
+                + ", ".join(f"{found[n].currency} by {show(n)}" for n in names if n in found)
                 + "; compare candidates of one currency."
             )
         currency = currencies.pop()

@@ -72,7 +72,7 @@ def _amount(value: object, field: str = "amount") -> Decimal:
         )
     if amount <= 0:
         raise BadQuantityError(
-            f"Credit {field} must be greater than 0, not {plain(amount)!r}; "
+            f"Credit {field} must be greater than 0, not {show(plain(amount))}; "
             "a credit pays invoices, it does not charge them."
         )
     return amount
@@ -173,20 +173,20 @@ class Credit:
     def __attrs_post_init__(self) -> None:
         if self.granted is not None and self.granted < self.amount:
             raise BadQuantityError(
-                f"Credit {self.id!r} has {plain(self.amount)} {self.currency} left of a grant "
+                f"Credit {show(self.id)} has {plain(self.amount)} {self.currency} left of a grant "
                 f"of {plain(self.granted)}; a balance cannot exceed its grant (give granted "
                 "at least the amount, or None when the amount is the grant)."
             )
         if self.renews and self.granted is not None:
             raise BadQuantityError(
-                f"Credit {self.id!r} renews and has granted={plain(self.granted)}: a renewing "
+                f"Credit {show(self.id)} renews and has granted={plain(self.granted)}: a renewing "
                 "credit grants its amount afresh every cycle and carries no balance, so it "
                 "has no first grant to keep; give granted=None (only a one-time credit's "
                 "balance carried by credits_left has one)."
             )
         if self.expires is not None and self.expires <= self.start:
             raise BadTimeError(
-                f"Credit {self.id!r} expires at {format_us(to_us(self.expires, 'expires'))}, "
+                f"Credit {show(self.id)} expires at {format_us(to_us(self.expires, 'expires'))}, "
                 f"not after its start {format_us(to_us(self.start, 'start'))}; give an "
                 "expiry after the start, or None for a credit that never expires."
             )
@@ -261,7 +261,7 @@ class CreditLine:
 
 def _balanced(line: CreditLine) -> None:  # run by ``left``'s validator, after the others
     """Refuse a credit line whose amounts do not keep ``0 <= applied <= available``, ``left``."""
-    name = f"(credit {line.credit!r})"
+    name = f"(credit {show(line.credit)})"
     available, applied, left = line.available, line.applied, line.left
     if available < 0:
         raise BadQuantityError(
@@ -431,7 +431,7 @@ def spend(
             credit = balance.credit
             if credit.currency != currency:
                 raise CurrencyMismatchError(
-                    f"credit {credit.id!r} of account {credit.account!r} is in "
+                    f"credit {show(credit.id)} of account {show(credit.account)} is in "
                     f"{credit.currency}, but its invoice for {format_us(lo)}..{format_us(hi)} "
                     f"is in {currency}; grant credits in the currency of the account's plan."
                 )
@@ -486,14 +486,14 @@ def _check_amount(credit: Credit, currency: str, quantum: Decimal) -> None:
     digits = grant.adjusted() - quantum.adjusted() + 1
     if digits > _MAX_DIGITS:
         raise BadQuantityError(
-            f"credit {credit.id!r} of account {credit.account!r} grants "
+            f"credit {show(credit.id)} of account {show(credit.account)} grants "
             f"{plain(grant)} {currency}, which has {digits} digits on the invoice's "
             f"quantum {plain(quantum)}; grant at most {_MAX_DIGITS} digits on it (less than "
             f"10^{quantum.adjusted() + _MAX_DIGITS} {currency})."
         )
     if Fraction(grant) % Fraction(quantum) != 0:
         raise BadQuantityError(
-            f"credit {credit.id!r} of account {credit.account!r} grants "
+            f"credit {show(credit.id)} of account {show(credit.account)} grants "
             f"{plain(grant)} {currency}, which is not a whole number of the "
             f"invoice's quantum {plain(quantum)}; round the credit to {plain(quantum)}."
         )

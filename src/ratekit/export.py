@@ -68,6 +68,7 @@ from ._codec import (
     field_hints,
     field_path,
     init_fields,
+    key_named,
     key_order,
     show,
 )
@@ -350,14 +351,14 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
         expected.add(key)
         if key not in row:
             if field.default is attrs.NOTHING:
-                raise fail(where, f"{_a(cls)} row needs {key!r}.")
+                raise fail(where, f"{_a(cls)} row needs {show(key)}.")
             continue
         kwargs[key] = _field_value(cls, field, row[key], hint, where)
     unknown = sorted(set(row) - expected, key=key_order)
     if unknown:
         raise fail(
-            f"{path}.{unknown[0]}" if path else unknown[0],
-            f"{_a(cls)} row has no key {unknown[0]!r}; its keys are "
+            f"{path}.{key_named(unknown[0])}" if path else key_named(unknown[0]),
+            f"{_a(cls)} row has no key {show(unknown[0])}; its keys are "
             + ", ".join(sorted(expected))
             + ".",
         )
@@ -430,7 +431,7 @@ def _missing(cls: type, row: Mapping[str, Any], path: str, error: RatekitError) 
             told = str(error).removeprefix(f"{where}: ").split("; ")[0]
             return fail(
                 where,
-                f"the row has no {key!r}; taken by default, {told}; a row needs {key!r} "
+                f"the row has no {show(key)}; taken by default, {told}; a row needs {show(key)} "
                 "here, as to_row() writes it.",
             )
     return error
@@ -463,7 +464,7 @@ def _decode_where(data: Any, path: str) -> dict[str, Any]:
                 where, f"an inventory's where holds [path, condition] pairs, not {show(pair)}."
             )
         if pair[0] in out:
-            raise fail(where, f"the path {pair[0]!r} is in the inventory's where twice.")
+            raise fail(where, f"the path {show(pair[0])} is in the inventory's where twice.")
         out[pair[0]] = _load_condition(pair[1], where, nested=True)
     return out
 
@@ -475,7 +476,7 @@ def _inventory_arguments(kwargs: dict[str, Any], path: str) -> dict[str, Any]:
         if (account, resource) in listed:
             raise fail(
                 f"{_where(path, 'resources')}[{index}]",
-                f"({account!r}, {resource!r}) is listed twice; an inventory lists a resource once.",
+                f"({show(account)}, {show(resource)}) is listed twice; an inventory lists a resource once.",
             )
         listed[account, resource] = attributes
     return {**kwargs, "resources": listed}

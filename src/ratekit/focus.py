@@ -289,7 +289,7 @@ def _check_charges_kept(invoices: list[Invoice]) -> None:
         for index, line in enumerate(invoice.lines):
             if not line.charges:
                 raise BadDataError(
-                    f"invoices[{number}].lines[{index}] (account {invoice.account!r}, "
+                    f"invoices[{number}].lines[{index}] (account {show(invoice.account)}, "
                     f"{line.kind} {line.meter or line.entry or ''}) has no charges, and "
                     "focus_rows makes one FOCUS row per charge (its resource, period and "
                     "tags): invoices from ratekit.scaleout.bill_by_account() leave "
@@ -416,7 +416,7 @@ def _kind(charge: Charge) -> str:
     kind = str(charge.kind)
     if kind not in CHARGE_CATEGORIES:
         raise RatekitTypeError(
-            f"charge kind {kind!r} has no FOCUS ChargeCategory yet; known kinds: "
+            f"charge kind {show(kind)} has no FOCUS ChargeCategory yet; known kinds: "
             + ", ".join(CHARGE_CATEGORIES)
             + "."
         )

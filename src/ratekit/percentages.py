@@ -121,7 +121,7 @@ def _percent_tier(item: Tier | Mapping[str, typing.Any] | Sequence[typing.Any]) 
     if isinstance(item, Tier):
         if item.block is not None:
             raise BadPriceError(
-                f"GraduatedPercentage tiers price an amount, not blocks; remove block from {item!r}."
+                f"GraduatedPercentage tiers price an amount, not blocks; remove block from {show(item)}."
             )
         return item
     if isinstance(item, Mapping):
@@ -334,8 +334,8 @@ class Percentage:
             )
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise BadPriceError(
-                f"Percentage minimum {str(self.minimum)!r} is above its maximum "
-                f"{str(self.maximum)!r}; a transaction's charge must fit between them."
+                f"Percentage minimum {show(str(self.minimum))} is above its maximum "
+                f"{show(str(self.maximum))}; a transaction's charge must fit between them."
             )
 
     @property
@@ -372,7 +372,7 @@ class Percentage:
     def _total(self, quantity: Number) -> Decimal:
         if self.per_transaction:
             raise BadPriceError(
-                f"{self!r} has per-transaction terms (fixed fee, free transactions, minimum or "
+                f"{show(self)} has per-transaction terms (fixed fee, free transactions, minimum or "
                 "maximum) that a total amount cannot carry; price the transactions with "
                 "amount_of(transactions), or charge the fee through a count meter with PerUnit."
             )
@@ -457,7 +457,7 @@ class Percentage:
             if transaction < 0:
                 raise BadQuantityError(
                     f"Percentage cannot price the negative transactions[{index}] "
-                    f"{str(transaction)!r}; a refund is a correction, priced on its own."
+                    f"{show(str(transaction))}; a refund is a correction, priced on its own."
                 )
             covered = min(transaction, free_left)
             free_left = CONTEXT.subtract(free_left, covered)

@@ -193,7 +193,7 @@ def load_document(data: Mapping[str, Any]) -> Document:
         if meter.name in named:
             raise fail(
                 f"meters[{index}].name",
-                f"meter name {meter.name!r} is already the name of meters[{named[meter.name]}]; "
+                f"meter name {show(meter.name)} is already the name of meters[{named[meter.name]}]; "
                 "records and prices name meters by name, so each meter of a document needs "
                 "its own.",
             )
@@ -204,7 +204,7 @@ def load_document(data: Mapping[str, Any]) -> Document:
         if plan.id in by_id:
             raise fail(
                 f"plans[{index}].id",
-                f"plan id {plan.id!r} is already the id of another plan; assignments name "
+                f"plan id {show(plan.id)} is already the id of another plan; assignments name "
                 "plans by id, so each plan of a document needs its own.",
             )
         by_id[plan.id] = plan
@@ -228,7 +228,8 @@ def load_document(data: Mapping[str, Any]) -> Document:
         if plan_id not in by_id:
             known = ", ".join(repr(key) for key in by_id) or "(none)"
             raise fail(
-                f"{where}.plan", f"no plan has id {plan_id!r}; the document's plans are: {known}."
+                f"{where}.plan",
+                f"no plan has id {show(plan_id)}; the document's plans are: {known}.",
             )
         rest = {key: value for key, value in item.items() if key not in {"plan", "type"}}
         fields = _load_object_fields(Assignment, rest, where, given=("plan",))

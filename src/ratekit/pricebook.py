@@ -160,7 +160,7 @@ def _plan_fees(value: object) -> tuple[Fee, ...]:
 
 
 def _quantum_default(plan: Plan) -> Decimal:
-    return currency_quantum(currency_code(plan.currency, f"plan {plan.id!r} currency"))
+    return currency_quantum(currency_code(plan.currency, f"plan {show(plan.id)} currency"))
 
 
 def _optional_decimal(value: object) -> Decimal | None:
@@ -230,11 +230,11 @@ class Plan:
 
     def __attrs_post_init__(self) -> None:
         _check_id("plan", self.id)
-        currency_code(self.currency, f"plan {self.id!r} currency")
+        currency_code(self.currency, f"plan {show(self.id)} currency")
         for method in ("boundaries_us", "containing_us"):
             if not has_method(self.cycle, method):
                 raise RatekitTypeError(
-                    f"plan {self.id!r} cycle must be a billing cycle such as "
+                    f"plan {show(self.id)} cycle must be a billing cycle such as "
                     f"rk.cycles.monthly(tz='UTC'), not {type(self.cycle).__name__}: "
                     f"{show(self.cycle)}."
                 )
@@ -247,7 +247,7 @@ class Plan:
             tz = self.tz if self.tz is not None else getattr(self.cycle, "tz", None)
             if tz is None:
                 raise BadCalendarError(
-                    f"plan {self.id!r} prorates by whole local days but has no timezone; "
+                    f"plan {show(self.id)} prorates by whole local days but has no timezone; "
                     "give it tz='Europe/Zurich' (or a cycle that has one)."
                 )
             days = cycles.daily(tz=tz)
@@ -276,7 +276,7 @@ class Plan:
             # a timedelta when one can hold it (a user-written cycle's may be anything)
             long = _dt.timedelta(microseconds=length) if length > -_DAY_US else None
             raise BadCalendarError(
-                f"plan {self.id!r} prorates by whole local days, but its cycle {show(cycle)} "
+                f"plan {show(self.id)} prorates by whole local days, but its cycle {show(cycle)} "
                 f"is {long or f'{show(length)} µs'} long: most of its cycles hold no whole "
                 "local day and could not be prorated by days; give proration='seconds' (or a "
                 "cycle of whole days, such as rk.cycles.daily(tz=...))."
@@ -288,27 +288,27 @@ class Plan:
                 " (leave it out for the currency's minor unit)" if self.quantum is None else ""
             )
             raise BadPriceError(
-                f"plan {self.id!r} quantum must be positive, such as Decimal('0.01'), "
+                f"plan {show(self.id)} quantum must be positive, such as Decimal('0.01'), "
                 f"not {show(self.quantum)}{default}."
             )
         if not isinstance(self.rounding, str) or self.rounding not in _MODES:
             raise BadPriceError(
-                f"plan {self.id!r} rounding {show(self.rounding)} {_unsupported(self.rounding)}; "
+                f"plan {show(self.id)} rounding {show(self.rounding)} {_unsupported(self.rounding)}; "
                 "use one of " + ", ".join(sorted(_MODES)) + "."
             )
         # only a str is compared: another object's own __eq__ may raise or say anything
         if not isinstance(self.proration, str) or self.proration not in ("seconds", "days"):
             raise BadPriceError(
-                f"plan {self.id!r} proration must be 'seconds' or 'days', not {show(self.proration)}."
+                f"plan {show(self.id)} proration must be 'seconds' or 'days', not {show(self.proration)}."
             )
         if not isinstance(self.unpriced, str) or self.unpriced not in ("error", "anomaly"):
             raise BadPriceError(
-                f"plan {self.id!r} unpriced must be 'error' or 'anomaly', not {show(self.unpriced)}."
+                f"plan {show(self.id)} unpriced must be 'error' or 'anomaly', not {show(self.unpriced)}."
             )
 
     def _check_tz(self) -> None:
         if self.tz is not None:
-            zone(self.tz, f"plan {self.id!r} tz")  # the one door for timezones
+            zone(self.tz, f"plan {show(self.id)} tz")  # the one door for timezones
 
     def _index_entries(self) -> dict[str, tuple[PriceEntry, ...]]:
         by_meter: dict[str, list[PriceEntry]] = {}
@@ -316,12 +316,12 @@ class Plan:
         for entry in self.entries:
             if not isinstance(entry, PriceEntry):
                 raise RatekitTypeError(
-                    f"plan {self.id!r} entries must be PriceEntry values, not "
+                    f"plan {show(self.id)} entries must be PriceEntry values, not "
                     f"{type(entry).__name__}: {show(entry)}."
                 )
             if entry.id in seen:
                 raise BadPriceError(
-                    f"plan {self.id!r} has two price entries with id {entry.id!r}; "
+                    f"plan {show(self.id)} has two price entries with id {show(entry.id)}; "
                     "entry ids name charges and must be unique."
                 )
             seen.add(entry.id)
@@ -334,9 +334,9 @@ class Plan:
         """Refuse two entries of one meter that say its unit differently."""
         if a.meter_unit and b.meter_unit and Unit(a.meter_unit) != Unit(b.meter_unit):
             raise UnitError(
-                f"plan {self.id!r} has price entries {a.id!r} and {b.id!r} of meter "
-                f"{a.meter!r} that say its unit is {a.meter_unit!r} and "
-                f"{b.meter_unit!r}; a meter has one unit: give both entries the "
+                f"plan {show(self.id)} has price entries {show(a.id)} and {show(b.id)} of meter "
+                f"{show(a.meter)} that say its unit is {show(a.meter_unit)} and "
+                f"{show(b.meter_unit)}; a meter has one unit: give both entries the "
                 "meter's unit as meter_unit (or leave it out)."
             )
 
@@ -352,7 +352,7 @@ class Plan:
         for fee in self.fees:
             if fee.id in fees:
                 raise BadPriceError(
-                    f"plan {self.id!r} has two fees with id {fee.id!r}; fee ids name "
+                    f"plan {show(self.id)} has two fees with id {show(fee.id)}; fee ids name "
                     "charges and must be unique (give one Fee with the amount you mean)."
                 )
             fees.add(fee.id)
@@ -363,16 +363,16 @@ class Plan:
                 scope = (
                     "plan-wide minimums"
                     if minimum.meter is None
-                    else f"minimums of meter {minimum.meter!r}"
+                    else f"minimums of meter {show(minimum.meter)}"
                 )
                 raise BadPriceError(
-                    f"plan {self.id!r} has two {scope}, {kept.amount} and "
+                    f"plan {show(self.id)} has two {scope}, {kept.amount} and "
                     f"{minimum.amount}; a plan takes one minimum for the whole plan and one "
                     "per meter (give one Minimum with the commitment you mean)."
                 )
             if minimum.meter is not None and minimum.meter not in self._by_meter:
                 raise self._unpriced(
-                    f"a minimum of meter {minimum.meter!r}",
+                    f"a minimum of meter {show(minimum.meter)}",
                     "count towards it, so it would bill its whole commitment every cycle: "
                     "name a meter the plan prices, or give a Fee.",
                 )
@@ -383,7 +383,7 @@ class Plan:
                 if first.meter == allowance.meter and first_period == period:
                     per = "billing cycle" if period == self.cycle else repr(period)
                     raise BadPriceError(
-                        f"plan {self.id!r} has two allowances of meter {allowance.meter!r} "
+                        f"plan {show(self.id)} has two allowances of meter {show(allowance.meter)} "
                         f"per {per}, {first.quantity} and {allowance.quantity}; a plan takes "
                         "one allowance per meter and period (give one Allowance with the "
                         "quantity you mean; allowances of different periods, a day's and a "
@@ -393,7 +393,7 @@ class Plan:
         for allowance in self.allowances:
             if allowance.meter not in self._by_meter:
                 raise self._unpriced(
-                    f"an allowance of meter {allowance.meter!r}",
+                    f"an allowance of meter {show(allowance.meter)}",
                     "take from it, so it would free nothing: name a meter the plan prices.",
                 )
 
@@ -401,7 +401,7 @@ class Plan:
         """The error for ``part`` (a minimum or an allowance) of a meter no entry prices."""
         priced = ", ".join(repr(meter) for meter in sorted(self._by_meter)) or "no meter"
         return BadPriceError(
-            f"plan {self.id!r} has {part}, which none of its price entries prices (they "
+            f"plan {show(self.id)} has {part}, which none of its price entries prices (they "
             f"price {priced}); no usage could ever {consequence}"
         )
 
@@ -419,7 +419,7 @@ class Plan:
 
         Raises [`RatekitTypeError`][ratekit.RatekitTypeError] when ``meter`` is not a str.
         """
-        return self._by_meter.get(_name_arg(meter, f"plan {self.id!r} entries_of meter"), ())
+        return self._by_meter.get(_name_arg(meter, f"plan {show(self.id)} entries_of meter"), ())
 
     def resolve(
         self, meter: str, description: Mapping[str, object], at: _dt.datetime | str
@@ -437,8 +437,8 @@ class Plan:
             >>> plan.resolve("vm", {"state": "off"}, "2026-03-01T00:00:00Z") is None
             True
         """
-        meter = _name_arg(meter, f"plan {self.id!r} resolve meter")
-        description = _description_arg(description, f"plan {self.id!r} resolve description")
+        meter = _name_arg(meter, f"plan {show(self.id)} resolve meter")
+        description = _description_arg(description, f"plan {show(self.id)} resolve description")
         t_us = to_us(at, "resolve at")
         candidates = [
             entry
@@ -460,7 +460,7 @@ class Plan:
             >>> plan.cuts_us("m", 0, 10), plan.cuts_us("m", 5, 10), plan.cuts_us("other", 0, 10)
             ([5], [], [])
         """
-        what = f"plan {self.id!r} cuts_us"
+        what = f"plan {show(self.id)} cuts_us"
         return self._cuts_us(
             _name_arg(meter, f"{what} meter"),
             _us_arg(start_us, f"{what} start_us"),
@@ -510,7 +510,7 @@ class Plan:
             ...  for meter, instants in plan.cuts(march).items()}
             {'vm.hours': ['2026-03-15T00:00:00+00:00']}
         """
-        span = _span_arg(span, f"plan {self.id!r} cuts")
+        span = _span_arg(span, f"plan {show(self.id)} cuts")
         return {
             meter: self._metering_cuts_us(meter, span.start_us, span.end_us)
             for meter in sorted(self._by_meter)
@@ -536,14 +536,14 @@ class Plan:
         """
         if not isinstance(amount, Decimal) or not amount.is_finite():
             raise BadQuantityError(
-                f"plan {self.id!r} rounds finite Decimal amounts, not "
+                f"plan {show(self.id)} rounds finite Decimal amounts, not "
                 f"{type(amount).__name__}: {show(amount)}."
             )
         try:
             return on_quantum(amount, self.quantum, self.rounding)
         except decimal.InvalidOperation:
             raise BadQuantityError(
-                f"plan {self.id!r} cannot round {CONTEXT.to_sci_string(amount)} to its quantum "
+                f"plan {show(self.id)} cannot round {CONTEXT.to_sci_string(amount)} to its quantum "
                 f"{CONTEXT.to_sci_string(self.quantum)}: "
                 "the result would have more than 60 digits."
             ) from None

@@ -109,14 +109,14 @@ def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
             )
         account, weight = item  # a list pair too: shares read from JSON
         account = _name(account, "account")
-        amount = to_decimal(weight, f"Share share of account {account!r}")
+        amount = to_decimal(weight, f"Share share of account {show(account)}")
         if amount <= 0:
             raise BadQuantityError(
-                f"Share share of account {account!r} must be greater than 0, not "
-                f"{str(amount)!r}; leave out an account that pays nothing."
+                f"Share share of account {show(account)} must be greater than 0, not "
+                f"{show(str(amount))}; leave out an account that pays nothing."
             )
         if account in out:
-            raise BadQuantityError(f"Share names account {account!r} twice; give it one share.")
+            raise BadQuantityError(f"Share names account {show(account)} twice; give it one share.")
         out[account] = amount
     if not out:
         raise BadQuantityError("Share needs at least one account to pay for the resource.")
@@ -125,7 +125,7 @@ def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
     if top - low + 1 > _MAX_DIGITS:
         raise BadQuantityError(
             f"Share shares span {top - low + 1} digits from the largest place to the smallest "
-            f"({', '.join(f'{a!r}: {CONTEXT.to_sci_string(w)}' for a, w in sorted(out.items()))}); "
+            f"({', '.join(f'{show(a)}: {CONTEXT.to_sci_string(w)}' for a, w in sorted(out.items()))}); "
             "shares are "
             f"relative, so write them within {_MAX_DIGITS} digits (1, 1, 1 for thirds)."
         )
@@ -178,7 +178,7 @@ class Share:
     def __attrs_post_init__(self) -> None:
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise BadTimeError(
-                f"Share of {self.owner!r}'s resource {self.resource!r} ends at "
+                f"Share of {show(self.owner)}'s resource {show(self.resource)} ends at "
                 f"{format_us(to_us(self.end))}, not after its start "
                 f"{format_us(to_us(self.start))}; give an end after the start, or None."
             )
@@ -210,8 +210,8 @@ class Share:
         """
         if type(account) is not str:
             raise RatekitTypeError(
-                f"Share.part account (share of resource {self.resource!r}, owner "
-                f"{self.owner!r}) must be a str (an account name), "
+                f"Share.part account (share of resource {show(self.resource)}, owner "
+                f"{show(self.owner)}) must be a str (an account name), "
                 f"not {type(account).__name__}: {show(account)}."
             )
         return self._part(account)
@@ -265,8 +265,8 @@ def shares_by_owner(shares: object, what: str) -> dict[tuple[str, str], list[Sha
             meters_meet = other.meter is None or share.meter is None or other.meter == share.meter
             if meters_meet and other.span.overlaps(share.span):
                 raise BadPriceError(
-                    f"two shares split the charges of account {share.owner!r}'s resource "
-                    f"{share.resource!r} (meters {other.meter!r} and {share.meter!r}) at the "
+                    f"two shares split the charges of account {show(share.owner)}'s resource "
+                    f"{show(share.resource)} (meters {show(other.meter)} and {show(share.meter)}) at the "
                     "same time; give each meter of a resource one share at a time."
                 )
         owned.append(share)

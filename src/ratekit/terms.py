@@ -103,14 +103,14 @@ class Allowance:
         _check_meter("Allowance", self.meter, "an allowance")
         if self.quantity < 0:
             raise BadPriceError(
-                f"allowance of meter {self.meter!r} quantity must not be negative, "
+                f"allowance of meter {show(self.meter)} quantity must not be negative, "
                 f"not {self.quantity}."
             )
         if self.cycle is not None and not all(
             has_method(self.cycle, method) for method in ("boundaries_us", "containing_us")
         ):
             raise RatekitTypeError(
-                f"allowance of meter {self.meter!r} cycle must be a cycle such as "
+                f"allowance of meter {show(self.meter)} cycle must be a cycle such as "
                 f"rk.cycles.yearly(tz='UTC'), or None for the plan's billing cycle, not "
                 f"{type(self.cycle).__name__}: {show(self.cycle)}."
             )
@@ -150,7 +150,7 @@ class Minimum:
         if self.amount < 0:
             raise BadPriceError(
                 f"Minimum amount must be 0 or more (the least a cycle costs), not "
-                f"{str(self.amount)!r}."
+                f"{show(str(self.amount))}."
             )
 
 

@@ -56,14 +56,14 @@ def _optional_price(value: Number | None, what: str) -> Decimal | None:
 def _positive(value: Number, what: str) -> Decimal:
     result = _price(value, what)
     if result <= 0:
-        raise BadPriceError(f"{what} must be greater than 0, not {str(result)!r}.")
+        raise BadPriceError(f"{what} must be greater than 0, not {show(str(result))}.")
     return result
 
 
 def _non_negative(value: Number, what: str) -> Decimal:
     result = _price(value, what)
     if result < 0:
-        raise BadPriceError(f"{what} must be 0 or more, not {str(result)!r}.")
+        raise BadPriceError(f"{what} must be 0 or more, not {show(str(result))}.")
     return result
 
 
@@ -71,7 +71,7 @@ def _quantity(value: Number, model: str, *, negative: bool = False) -> Decimal:
     quantity = to_decimal(value, f"{model} quantity")  # the door checks the range
     if not negative and quantity < 0:
         raise BadQuantityError(
-            f"{model} cannot price the negative quantity {str(quantity)!r}: tiered, package and "
+            f"{model} cannot price the negative quantity {show(str(quantity))}: tiered, package and "
             "percentage prices start at 0. Price corrections with PerUnit, or net them "
             "against the cycle's usage before pricing."
         )
@@ -84,7 +84,7 @@ def _blocks(quantity: Decimal, block: Decimal) -> int:
         whole, rest = CONTEXT.divmod(quantity, block)
     except decimal.InvalidOperation:  # more than 60 digits of blocks
         raise BadQuantityError(
-            f"the quantity {str(quantity)!r} holds too many blocks of {block} to count "
+            f"the quantity {show(str(quantity))} holds too many blocks of {block} to count "
             "exactly (more than 60 digits); quantities that large cannot be priced per block."
         ) from None
     return int(whole) + (1 if rest else 0)
@@ -154,12 +154,12 @@ class Tier:
     def __attrs_post_init__(self) -> None:
         if self.up_to is not None and self.up_to <= 0:
             raise BadPriceError(
-                f"Tier up_to must be greater than 0, not {str(self.up_to)!r}; a tier covers "
+                f"Tier up_to must be greater than 0, not {show(str(self.up_to))}; a tier covers "
                 "(previous up_to, up_to] and the first starts at 0."
             )
         if self.block is not None and self.block <= 0:
             raise BadPriceError(
-                f"Tier block must be greater than 0, not {str(self.block)!r}; it is the number "
+                f"Tier block must be greater than 0, not {show(str(self.block))}; it is the number "
                 "of units one started block prices, e.g. block=1000."
             )
 
@@ -226,7 +226,7 @@ def _tier_table(tiers: Iterable[TierLike]) -> tuple[Tier, ...]:
             raise RatekitTypeError(f"tiers[{index}]: {error}") from None
         except TypeError as error:
             raise BadPriceError(
-                f"tiers[{index}] {item!r} is not a tier ({error}); give Tier(up_to, unit, "
+                f"tiers[{index}] {show(item)} is not a tier ({error}); give Tier(up_to, unit, "
                 "flat, block), a mapping of those fields or a tuple in that order."
             ) from None
     return tuple(table)
@@ -256,13 +256,13 @@ def _check_table(model: str, tiers: tuple[Tier, ...], *, open_last: bool = False
             assert previous is not None  # checked on the previous pass
             if tier.up_to <= previous:
                 raise BadPriceError(
-                    f"{model} tiers[{index}] up_to {str(tier.up_to)!r} is not greater than "
-                    f"tiers[{index - 1}] up_to {str(previous)!r}; tier bounds must be "
+                    f"{model} tiers[{index}] up_to {show(str(tier.up_to))} is not greater than "
+                    f"tiers[{index - 1}] up_to {show(str(previous))}; tier bounds must be "
                     "strictly increasing."
                 )
     if open_last and tiers[last].up_to is not None:
         raise BadPriceError(
-            f"{model} tiers[{last}] (the last tier) has up_to {str(tiers[last].up_to)!r}; "
+            f"{model} tiers[{last}] (the last tier) has up_to {show(str(tiers[last].up_to))}; "
             "the last tier must be open (up_to=None) so that every quantity has a price: "
             f"append a tier for the quantities above {tiers[last].up_to}."
         )
@@ -283,7 +283,7 @@ def _check_bound(model: str, tiers: tuple[Tier, ...], quantity: Decimal) -> None
         last = len(tiers) - 1
         lower = ZERO if last == 0 else tiers[last - 1].up_to
         raise BadQuantityError(
-            f"{model} cannot price the quantity {str(quantity)!r}: its last tier, "
+            f"{model} cannot price the quantity {show(str(quantity))}: its last tier, "
             f"tiers[{last}] ({lower}, {bound}], ends at {bound} and nothing prices the "
             "quantities above it; add an open tier (up_to=None) if they are allowed."
         )
