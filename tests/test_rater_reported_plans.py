@@ -583,7 +583,7 @@ def test_an_edited_reading_of_a_kept_state_is_refused_or_changes_nothing(
     assert _said(restored.statement(end)) == _said(expected.statement(end)), data
 
 
-# A plan told again inside a cycle: its fee's parts, each rounded at 60 digits, pass 1.
+# A plan told again inside a cycle: its fee's parts, rounded as positions, add up to 1.
 BASIC = rk.Plan("basic", "EUR", DAYS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))],
                 fees=[rk.Fee("base", 12)])  # fmt: skip
 OTHER_FEE = rk.Plan("pro", "EUR", DAYS, [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(2))],
@@ -592,14 +592,15 @@ OTHER_FEE = rk.Plan("pro", "EUR", DAYS, [rk.PriceEntry("vm", "vm.hours", rk.PerU
 
 def test_a_fee_of_a_plan_told_again_mid_cycle_restores() -> None:
     # basic from the start, told again from 02:00 (a customer who left and came back at
-    # once, or a host replaying a settings change): the fee is prorated per part, 2/24 =
-    # 0.0833...3 (60 digits, 1/3 of the 61st digit rounded off) and 22/24 = 0.9166...7
-    # (2/3 of the 60th digit's unit rounded on): 1.0000...0003, a whole day's fee of 12
-    # (1 + 11). The rater's own snapshot of that line was refused as "0 to 1".
+    # once, or a host replaying a settings change): the fee is prorated per part, 2/24
+    # and 22/24, its quantities the positions 0, 0.0833...3 and 1, each rounded to 60
+    # places, less one another: 0.0833...3 + 0.9166...67 = 1 exactly (each rounded at its
+    # 60th digit, they added up to 1.0000...0003), a whole day's fee of 12 (1 + 11). The
+    # rater's own snapshot of that line was refused as "0 to 1".
     rater = rk.Rater([rk.Assignment("acme", BASIC)], [VM], start="2026-03-01T00:00:00Z")
     held = rater.assign(rk.Assignment("acme", BASIC, start="2026-03-01T02:00:00Z"))
     (line,) = rater.statement("2026-03-02T00:00:00Z").lines
-    assert line.quantity == Decimal("1." + "0" * 60 + "3")
+    assert line.quantity == 1
     assert line.amount == 12
     data = json.loads(json.dumps(rater.snapshot()))
     again = rk.Rater.restore(data, held, [VM])

@@ -104,10 +104,21 @@ def test_a_version_1_snapshot_still_restores() -> None:
     # of what it reported and a correction to what it rates now (where the replayed
     # rater says that line again anyway, its reversal is of the amount as it reported).
     changed = {}
+    requantified = {}
     for (key, (quantity, amount)), (other, (replayed_quantity, replayed_amount)) in zip(
         mine["body"]["reported"], theirs["body"]["reported"], strict=True
     ):
-        assert (key, quantity) == (other, replayed_quantity)
+        assert key == other
+        if quantity != replayed_quantity:
+            # Nor for the quantity of a fee's part of a cycle split by a change of plan,
+            # which this version rounds as its positions at 60 decimal places (so that the
+            # parts add up to 1 at most, docs/pricing.md), not at its 60th digit: 0.0416...
+            # 7407 (61 places) is now 0.0416...741 (60), the same share within 1E-60.
+            assert (key[3], key[8]) == ("fee", "cycle"), key
+            assert abs(Decimal(quantity) - Decimal(replayed_quantity)) <= Decimal("1e-60")
+            assert amount == replayed_amount
+            requantified[(key[0], key[1], *key[3:8])] = (quantity, replayed_quantity)
+            continue
         if amount != replayed_amount:
             assert key[8] in {"hour", "cycle"}
             assert key[3] in {"usage", "minimum"}
@@ -139,6 +150,12 @@ def test_a_version_1_snapshot_still_restores() -> None:
             assert line.amount == found[0].copy_negate()
             # as the replayed rater reverses it: the amount it reported
             extra.append(attrs.evolve(line, amount=found[1].copy_negate()))
+        elif named(line) in requantified and line.role == "reversal":
+            reported, replayed_quantity = requantified[named(line)]
+            assert line.quantity == Decimal(reported).copy_negate()
+            # as the replayed rater reverses it: the quantity it reported
+            quantity = Decimal(replayed_quantity).copy_negate()
+            extra.append(attrs.evolve(line, quantity=quantity))
         else:
             extra.append(line)
     for line in replayed_said.lines:

@@ -23,9 +23,10 @@ The outgoing plan is due for the day of its own zone that ended while it was in 
 whose first ten hours that Kiritimati day already counted.
 
 A charge's amount is prorated by its exact share. Its quantity (the share as a Decimal)
-is, across plans that count otherwise, the positions at its ends each rounded to 60
-decimal places, less one another, so that the quantities of a cycle add up to 1 at
-most exactly; where plans count alike, each share is rounded on its own, as it was.
+is, where the cycle has two parts or more (plans that count alike or otherwise, or one
+plan assigned twice), the positions at its ends each rounded to 60 decimal places, less
+one another, so that the quantities of a cycle add up to 1 at most exactly; where the
+cycle has one part, its share is rounded on its own.
 
 The rule follows what billing systems that prorate by days do, where there is one
 calendar: "days used before the upgrade" are the old plan's and the remaining days of
@@ -84,8 +85,8 @@ class CycleShares:
         plans = {id(plan): plan for _, _, plan in self._parts}
         self._alike = len(plans) <= 1 or len({_counts(plan) for plan in plans.values()}) == 1
         self._at_start: list[Fraction] = []
-        if self._alike:
-            return
+        if len(self._parts) <= 1:
+            return  # one part: its share alone, rounded on its own, is at most 1
         reached = Fraction(0)
         for a, b, plan in self._parts:
             reached = max(reached, self._elapsed(plan, a))
@@ -132,15 +133,17 @@ class CycleShares:
         return share.numerator, share.denominator
 
     def quantity(self, plan: Plan, start_us: int, end_us: int) -> Decimal | None:
-        """`share` as a charge's quantity, where plans count otherwise; else None.
+        """`share` as a charge's quantity, where the period has two parts or more; else None.
 
         The positions at both ends, each rounded to 60 decimal places, less one another:
         so the quantities of a period's parts add up exactly as their positions do, to 1
-        at most. (Each share rounded on its own, a plan's parts of 1/31 pushed on by
-        another plan's count and the rest could add up to 1.000...01.) Where plans count
-        alike, the share is rounded on its own (None), as it always was.
+        at most. (Each share rounded on its own, at its 60th significant digit, a share of
+        7 minutes of March and the rest, or 1/12 and 11/12, could add up to 1.000...03.)
+        Where the period has one part only, its share is rounded on its own (None).
         """
-        index = None if self._alike or start_us >= end_us else self._part(plan, start_us, end_us)
+        index = (
+            None if not self._at_start or start_us >= end_us else self._part(plan, start_us, end_us)
+        )
         if index is None:
             return None
         end = _rounded(self._position(index, end_us))

@@ -390,6 +390,11 @@ _SMALLEST: Final = Decimal(f"1E{MIN_ADJUSTED}")
 _SHARE_DENOMINATOR: Final = 10**25
 
 
+#: How far a share of a cycle split by a change lies from its ratio: its two positions,
+#: each rounded to 60 decimal places (half a unit each).
+_PLACES_APART: Final = Fraction(1, 10**60)
+
+
 def commitment(unit_price: Decimal, quantity: Decimal) -> Fraction:
     """The exact commitment a minimum charge stands for: ``unit_price`` times its share.
 
@@ -400,7 +405,9 @@ def commitment(unit_price: Decimal, quantity: Decimal) -> Fraction:
     that rounds to ``quantity`` is the share itself, and the commitment is prorated
     exactly, as a fee is (15.18 x 5/30 = 2.53, not 2.53000...01, which a rounding up
     would bill as 2.54). A quantity no such ratio rounds to (a charge made by hand) is
-    taken as it is. O(digits).
+    taken as it is. So is a share that is two positions of a cycle split by a change of
+    plan, each rounded to 60 decimal places, less one another (within 1E-60 of its
+    ratio). O(digits).
 
     ```pycon
     >>> sixth = CONTEXT.divide(Decimal(1), Decimal(6))
@@ -412,7 +419,10 @@ def commitment(unit_price: Decimal, quantity: Decimal) -> Fraction:
     share = Fraction(quantity)
     if share.denominator > _SHARE_DENOMINATOR:
         ratio = share.limit_denominator(_SHARE_DENOMINATOR)
-        if CONTEXT.divide(Decimal(ratio.numerator), Decimal(ratio.denominator)) == quantity:
+        if (
+            CONTEXT.divide(Decimal(ratio.numerator), Decimal(ratio.denominator)) == quantity
+            or abs(ratio - share) <= _PLACES_APART
+        ):
             share = ratio
     return Fraction(unit_price) * share
 

@@ -53,14 +53,17 @@ def cost_text(value: Decimal, quantum: Decimal) -> str:
 _ROUNDING_UNITS: Final = 10
 
 
-def gives(product: Decimal, amount: Decimal) -> bool:
+def gives(product: Decimal, amount: Decimal, price: Decimal | None = None) -> bool:
     """Whether ``product`` (billable quantity x unit price, exact) gives ``amount``.
 
     Equal, or apart by no more than the rounding of a prorated quantity and amount at
     their 60th digit: a fee of 30 for 2 of March's 744 hours has the share 1/372 to 60
     digits, 0.00268...075, and the amount 30/372 to 60 digits, 0.0806...3226, while the
     share times 30 is 0.0806...3225. A price stated otherwise (a charge built by hand
-    whose amount is not its quantity times its price) is further off by far.
+    whose amount is not its quantity times its price) is further off by far. With
+    ``price``, the quantity may also be a share rounded to 60 decimal places (a part of a
+    cycle split by a change of plan): the product may lie a further ``|price| x 1E-60``
+    away.
     """
     if product == amount:
         return True
@@ -68,4 +71,11 @@ def gives(product: Decimal, amount: Decimal) -> bool:
         return False
     unit = Decimal((0, (1,), amount.adjusted() - (CONTEXT.prec - 1)))
     difference = PRODUCTS.subtract(product, amount).copy_abs()
-    return difference <= PRODUCTS.multiply(_ROUNDING_UNITS, unit)
+    bound = PRODUCTS.multiply(_ROUNDING_UNITS, unit)
+    if price is not None:
+        bound = PRODUCTS.add(bound, PRODUCTS.multiply(price.copy_abs(), _SIXTY_PLACES))
+    return difference <= bound
+
+
+#: A unit of the 60th decimal place, where a share of a cycle split by a change is rounded.
+_SIXTY_PLACES: Final = Decimal("1E-60")

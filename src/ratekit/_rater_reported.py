@@ -159,10 +159,11 @@ def _plan_over(rater: Rater, account: str, plan: str, start: int, end: int) -> P
 def _fee_most(rater: Rater, key: tuple[object, ...], plan: Plan, quantity: Decimal) -> Fraction:
     """The most a fee line keyed ``key`` of ``plan`` can reach: 1, or its parts' rounded shares.
 
-    A fee is prorated per part of the cycle its plan covers, each part's share rounded at
-    ratekit's 60 digits, as batch ``rate()`` prorates it: two assignments of one plan that
-    meet inside a cycle (a plan told again from 02:00 of a daily cycle) give shares of
-    1/12 and 11/12, rounded to 0.0833...3 and 0.9166...7, which add up to 1.0000...0003.
+    A fee is prorated per part of the cycle its plan covers, as batch ``rate()`` prorates
+    it: two assignments of one plan that meet inside a cycle (a plan told again from 02:00
+    of a daily cycle) give shares of 1/12 and 11/12, whose quantities (positions rounded
+    to 60 places, less one another) add up to 1; a line's quantity may still pass 1 where
+    its parts are rounded otherwise (a snapshot written before they were).
     Rounding is monotone, so a part up to the watermark reaches at most its whole share.
     Worked out only for a quantity above 1: O(a) for a assignments of the account.
     """

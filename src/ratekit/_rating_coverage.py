@@ -145,7 +145,7 @@ class _Coverage:
     def part_quantity(
         self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
     ) -> Decimal | None:
-        """`part_share` as a charge's quantity where the plans count otherwise, else None.
+        """`part_share` as a charge's quantity where the period has two parts or more, else None.
 
         Rounded so that a plan's quantities of a period add up to 1 at most (see
         `ratekit._cycle_shares.CycleShares.quantity`); asked after `part_share`.

@@ -437,7 +437,7 @@ def _unit_price(charge: Charge) -> Decimal | None:
     ):
         return None
     billable = CONTEXT.subtract(charge.quantity, charge.free)
-    if not gives(PRODUCTS.multiply(billable, charge.unit_price), charge.amount):
+    if not gives(PRODUCTS.multiply(billable, charge.unit_price), charge.amount, charge.unit_price):
         return None
     return charge.unit_price
 
