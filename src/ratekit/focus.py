@@ -48,8 +48,8 @@ paid, negative: the rows of an invoice add up to its ``total``. The mapping:
 Types follow the specification's: numeric columns (``BilledCost``, ``PricingQuantity``,
 ``ListUnitPrice``, …) are exact decimal strings in plain notation (``"1.50"``, ``"10"``,
 never ``"1E+1"``: FOCUS's Numeric Format has no exponents; a string, so that no JSON
-reader turns them into binary floats; no trailing zero past the quantum in a cost, none
-in a quantity), date/times are ISO-8601 UTC strings with ``Z``,
+reader turns them into binary floats; no trailing zero past the quantum in a cost or a
+unit price, none in a quantity), date/times are ISO-8601 UTC strings with ``Z``,
 and null is ``None``.
 
 Examples:
@@ -478,6 +478,8 @@ def _row(
         what = ["minimum commitment", charge.meter or "all usage"]
     if charge.resource is not None:
         what.append(charge.resource)
+    # a price as written ("0.1000") carries no trailing zero past the quantum ("0.10")
+    price_text = None if unit_price is None else cost_text(unit_price, charge.quantum)
     row: dict[str, Any] = {
         "BilledCost": cost_text(charge.amount, charge.quantum),
         "BillingAccountId": charge.account,
@@ -503,8 +505,8 @@ def _row(
         "ChargeFrequency": frequency,
         "ConsumedQuantity": number_text(tidy(quantity)) if usage else None,
         "ConsumedUnit": charge.unit if usage else None,
-        "ContractedUnitPrice": number_text(unit_price),
-        "ListUnitPrice": number_text(unit_price),
+        "ContractedUnitPrice": price_text,
+        "ListUnitPrice": price_text,
         "PricingCategory": "Standard" if pricing_quantity is not None else None,
         "ResourceId": charge.resource,
         "SkuPriceId": charge.entry,
