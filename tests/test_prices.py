@@ -732,3 +732,27 @@ def test_graduated_percentage_without_tiers_suggests_a_percentage_tier() -> None
     )
     # and the tier it suggests is one: 2.9 % of 100 = 2.900
     assert rk.GraduatedPercentage([(None, "2.9")]).amount(100) == D("2.900")
+
+
+@pytest.mark.parametrize("percent", ["1e-30", "9.99e-29", "-1e-29", Decimal("5E-29")])
+def test_a_graduated_percent_whose_unit_ratekit_cannot_hold_is_refused_as_given(
+    percent: str | Decimal,
+) -> None:
+    # a tier's unit is percent / 100: 9.99e-29 % is a unit of 9.99E-31, below 1E-30
+    with pytest.raises(rk.BadPriceError) as refused:
+        rk.GraduatedPercentage([(None, percent)])
+    message = str(refused.value)
+    assert f"GraduatedPercentage percent {percent!r} is too small for a tier" in message
+    assert "a percent of magnitude from 1E-28 up to but excluding 1E+30" in message
+    assert "Tier unit" not in message
+
+
+def test_the_least_graduated_percent_is_taken() -> None:
+    # 1E-28 % of 100 = 1E-28 x 100 / 100 = 1E-28
+    fees = rk.GraduatedPercentage(
+        [
+            (None, "1e-28"),
+        ]
+    )
+    assert fees.amount(100) == Decimal("1E-28")
+    assert rk.GraduatedPercentage([(None, 0)]).amount(100) == 0

@@ -144,8 +144,19 @@ def _percent_tier(item: Tier | Mapping[str, typing.Any] | Sequence[typing.Any]) 
             "a GraduatedPercentage tier is (up_to, percent) or (up_to, percent, flat), a "
             f"mapping of those fields or a Tier whose unit is percent / 100, not {show(item)}."
         )
-    rate = CONTEXT.divide(_price(percent, "GraduatedPercentage percent"), _HUNDRED)
-    return Tier(up_to, rate, flat)
+    given = _price(percent, "GraduatedPercentage percent")
+    if given and given.adjusted() < _LEAST_PERCENT:
+        # its unit (percent / 100) would lie below the least number ratekit represents
+        raise BadPriceError(
+            f"GraduatedPercentage percent {show(percent)} is too small for a tier: its unit "
+            "is percent / 100, at least 1E-30; give 0 or a percent of magnitude from 1E-28 "
+            "up to but excluding 1E+30 (Percentage, one rate for the whole amount, takes smaller ones)."
+        )
+    return Tier(up_to, CONTEXT.divide(given, _HUNDRED), flat)
+
+
+#: The least exponent of a tier's percent whose unit (percent / 100) ratekit represents.
+_LEAST_PERCENT: typing.Final = -28
 
 
 def _percent_table(tiers: Iterable[typing.Any]) -> tuple[Tier, ...]:
