@@ -16,10 +16,12 @@ from fractions import Fraction
 from typing import Any, Final
 
 from ._codec import fail
-from ._decimals import CONTEXT, exact_sum
+from ._decimals import CONTEXT, ZERO, commitment, exact_sum, nearest, tidy
+from ._focus_numbers import PRODUCTS, gives
 from ._line_exact import line_exact
 from ._quanta import on_quantum, whole_quanta
 from ._shown import show
+from ._topups import settle
 from ._zones import zone
 from .billing import Invoice, InvoiceLine
 from .errors import RatekitError
@@ -36,7 +38,7 @@ def where(path: str, key: str) -> str:
 
 
 def _check_charge(charge: Charge, path: str) -> None:
-    """What billing relies on and a Charge does not check itself: its rounding."""
+    """What billing relies on and a Charge does not check itself: rounding, price, amount."""
     if charge.quantum <= 0:
         raise fail(
             where(path, "quantum"),
@@ -49,6 +51,62 @@ def _check_charge(charge: Charge, path: str) -> None:
             f"{show(charge.rounding)} {_unsupported(charge.rounding)}; use one of "
             + ", ".join(sorted(_ROUNDINGS))
             + ".",
+        )
+    _check_priced(charge, path)
+
+
+def _check_priced(charge: Charge, path: str) -> None:
+    """A stored charge's price gives its amount: an invoice prints its breakdown.
+
+    A usage charge or a fee with a ``unit_price``: its billable quantity times the
+    price is its amount (up to the rounding of both at their 60th digit, `gives`); a
+    piece of a group priced by its total: its quantity takes the group from
+    ``position`` to ``after``; a usage charge with a price model: the tier lines it
+    crossed add up to its amount. A minimum's ``unit_price`` is its commitment, which
+    its top-up is not. O(tier lines).
+    """
+    if charge.kind == "minimum":
+        return
+    billable = charge.billable
+    unit_price = charge.unit_price
+    if unit_price is not None:
+        product = PRODUCTS.multiply(billable, unit_price)
+        if not gives(product, charge.amount, unit_price):
+            price_of = (
+                f" (a price of {tidy(CONTEXT.divide(charge.amount, billable))})" if billable else ""
+            )
+            raise fail(
+                where(path, "unit_price"),
+                f"{show(str(unit_price))} does not give the charge's amount {charge.amount}: "
+                f"its billable quantity {billable} at that price is {product}{price_of}; a row "
+                "changed by hand must keep its price, quantities and amount consistent.",
+            )
+    if charge.price is None or charge.kind == "fee":
+        return  # a fee's lines are its price's at zero, scaled to its amount
+    if charge.position is not None and charge.after is not None:
+        reached = exact_sum((charge.position, charge.quantity, charge.free.copy_negate()))
+        if not gives(reached, charge.after):
+            should = exact_sum((charge.after, charge.position.copy_negate(), charge.free))
+            raise fail(
+                where(path, "quantity"),
+                f"{show(str(charge.quantity))} does not take the group from its position "
+                f"{charge.position} to {charge.after} (after), less the free {charge.free}: "
+                f"it should be {should}; a row changed by hand must keep its price, "
+                "quantities and amount consistent.",
+            )
+    try:
+        lines = charge.tiers
+    except RatekitError as error:
+        raise fail(where(path, "price"), str(error)) from None
+    if not lines:
+        return
+    total = exact_sum(line.amount for line in lines)
+    if not gives(total, charge.amount):
+        raise fail(
+            where(path, "price"),
+            f"{show(charge.price)} does not give the charge's amount {charge.amount}: the "
+            f"tier lines it prices from {charge.position or 0} add up to {total}; a row "
+            "changed by hand must keep its price, quantities and amount consistent.",
         )
 
 
@@ -157,6 +215,7 @@ def _check_invoice(invoice: Invoice, path: str) -> None:
                     f"{show(charge.currency)} is not the invoice's currency "
                     f"{show(invoice.currency)}; an invoice never adds amounts of two currencies.",
                 )
+    _check_minimums(invoice, path)
     seen: set[str] = set()
     for index, credit in enumerate(invoice.credits):
         if credit.credit in seen:
@@ -193,6 +252,36 @@ def _check_invoice(invoice: Invoice, path: str) -> None:
                 f"{show(str(total))} is not the sum of the invoice's {what}, {exact}; a row "
                 "changed by hand must keep the invoice's totals consistent.",
             )
+
+
+def _check_minimums(invoice: Invoice, path: str) -> None:
+    """A minimum line's commitment, spend and top-up are its charges' and lines', settled.
+
+    The commitment is its charges' commitments (``unit_price`` x ``quantity``) summed; the
+    spend and the amount those billing settles them at (`settle`), from the lines the
+    minimum counts. O(m * n) for m minimum lines and n lines.
+    """
+    if not any(line.kind == "minimum" for line in invoice.lines):
+        return
+    settled = settle(invoice.lines, invoice.account)
+    for index, (line, due) in enumerate(zip(invoice.lines, settled, strict=True)):
+        if line.kind != "minimum" or not line.charges:
+            continue
+        committed = sum(
+            (commitment(c.unit_price or ZERO, c.quantity) for c in line.charges), Fraction(0)
+        )
+        for key, stored, should in (
+            ("commitment", line.commitment, tidy(nearest(committed))),
+            ("spent", line.spent, due.spent),
+            ("amount", line.amount, due.amount),
+        ):
+            if stored is None or should is None or CONTEXT.compare(stored, should) != 0:
+                raise fail(
+                    f"{where(path, 'lines')}[{index}].{key}",
+                    f"{show(None if stored is None else str(stored))} is not the minimum's "
+                    f"{key}, {should} (from its charges and the lines it counts); a row "
+                    "changed by hand must keep the line's amounts consistent.",
+                )
 
 
 #: Rules a row must keep that its class does not check itself (billing relies on them).
