@@ -110,3 +110,23 @@ def test_the_anomalies_are_read_only_and_only_the_candidates() -> None:
     again = pickle.loads(pickle.dumps(comparison))
     assert again.anomalies == anomalies
     assert repr(again) == repr(comparison)
+
+
+def test_a_usages_metering_anomalies_are_each_candidates_as_records_are() -> None:
+    # a stop of a VM never started: metering says "orphan_stop", whichever plan prices it
+    meters = [rk.Meter("vm.hours", "hour", rk.OnOff())]
+    records = [
+        rk.Event("acme", "vm", "2026-03-02T00:00:00Z", {}, kind="start", id="e1"),
+        rk.Event("acme", "vm", "2026-03-03T00:00:00Z", {}, kind="stop", id="e2"),
+        rk.Event("acme", "old", "2026-03-04T00:00:00Z", {}, kind="stop", id="e3"),
+    ]
+    usage = rk.meter(records, meters, span=MARCH, cycle=MONTHS, as_of=MARCH.end)
+    (orphan,) = usage.anomalies
+    assert orphan.kind == "orphan_stop"
+    candidates = {"today": TODAY, "proposal": PROPOSAL}
+    given_usage = rk.compare_plans(usage, candidates, span=MARCH)
+    given_records = rk.compare_plans(records, candidates, span=MARCH, meters=meters)
+    for name in candidates:
+        assert given_usage.anomalies[name] == (orphan,)
+        assert given_usage.anomalies[name] == given_records.anomalies[name]
+    assert repr(given_usage).endswith("anomalies={'today': 1, 'proposal': 1})")

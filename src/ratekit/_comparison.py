@@ -182,7 +182,8 @@ class Comparison:
     account, cycle start and candidate order; ``invoices`` each candidate's invoices, each
     in the timezone of the plan that billed it (its ``tz``, else its cycle's; none when
     the account's plans over the cycle have none or several); ``anomalies`` each
-    candidate's rating's anomalies (usage a plan with ``unpriced="anomaly"`` left
+    candidate's rating's anomalies, after the metering anomalies of a
+    [`Usage`][ratekit.Usage] given (usage a plan with ``unpriced="anomaly"`` left
     unpriced bills nothing, so a candidate that drops a meter looks cheaper: its anomalies
     say why). The repr and the HTML table count them per candidate.
 
@@ -217,7 +218,8 @@ class Comparison:
             "a mapping of candidate names to tuples of Anomalies",
         ),
     )
-    """Each candidate's anomalies, as its rating reports them (empty when none): a read-only
+    """Each candidate's anomalies, as its rating reports them, after those of a `Usage` given
+    (empty when none): a read-only
     mapping with every candidate; another name raises
     [`UnknownCandidateError`][ratekit.UnknownCandidateError], given or looked up."""
 

@@ -298,6 +298,7 @@ def compare_plans(
         else sorted(account_names(accounts, "compare_plans", "['acme', 'globex']"))
     )
     names = tuple(str(name) for name in candidates)
+    metered = body.anomalies if isinstance(body, Usage) else ()
     invoices: dict[str, tuple[Invoice, ...]] = {}
     anomalies: dict[str, tuple[Anomaly, ...]] = {}
     table: dict[tuple[str, int, int], dict[str, Invoice]] = {}
@@ -314,7 +315,9 @@ def compare_plans(
                 accounts=named,
             )
             invoices[name] = _local(bill(rating, by_resource=by_resource), plans_arg)
-            anomalies[name] = rating.anomalies
+            # a Usage's metering anomalies are each candidate's, as records' are (metered
+            # under each): rating a Usage reports its own only
+            anomalies[name] = (*metered, *rating.anomalies)
         except RatekitError as error:
             # The same error, saying which candidate met it (usage one plan does not cover).
             raise _under(error, name) from error
