@@ -69,3 +69,17 @@ def test_the_plans_quantum_overrides_the_currencys() -> None:
         "2.34"
     )
     assert rk.Plan("p", "JPY", MONTHS, []).round(Decimal("2.5")) == Decimal(2)
+
+
+@pytest.mark.parametrize(("given", "code"), [("jpy", "JPY"), (" chf", "CHF"), ("Eur", "EUR")])
+def test_a_code_in_small_letters_is_refused_suggesting_it_in_capitals(
+    given: str, code: str
+) -> None:
+    # as Plan's currency door suggests: the code ISO 4217 lists, in capitals
+    with pytest.raises(rk.BadPriceError) as refused:
+        rk.currency_quantum(given)
+    assert str(refused.value) == (
+        f"currency {given!r} has no known quantum; give the plan one, e.g. Plan(..., "
+        f"quantum='0.01'): it is not an ISO 4217 code (as of {PUBLISHED}); write it as three "
+        f"capital letters, {code!r}."
+    )

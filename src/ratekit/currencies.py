@@ -290,6 +290,9 @@ def currency_quantum(currency: str) -> Decimal:
         why = "ISO 4217 gives it no minor units"
     else:
         why = f"it is not an ISO 4217 code (as of {PUBLISHED})"
+        upper = str.upper(str.strip(currency))
+        if upper != currency and upper in _QUANTA:  # 'jpy', ' chf': a code in capitals
+            why += f"; write it as three capital letters, {upper!r}"
     raise BadPriceError(
         f"currency {show(currency)} has no known quantum; give the plan one, e.g. "
         f"Plan(..., quantum='0.01'): {why}."
