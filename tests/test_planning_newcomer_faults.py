@@ -18,14 +18,6 @@ MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 MONTHS = rk.cycles.monthly(tz="UTC")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/exports.md (FOCUS): numeric columns carry no trailing zero past the currency's "
-        "quantum; ListUnitPrice and ContractedUnitPrice keep the price as written instead "
-        "('5.000' for a EUR fee of 5.000, '100.0' and '2.50' in JPY, whose quantum is 1)"
-    ),
-)
 @pytest.mark.parametrize(
     ("currency", "price", "fee", "expected_price", "expected_fee"),
     [
@@ -110,15 +102,6 @@ REFUSED_HUGE_NAMES: dict[str, tuple[Callable[[], object], type[rk.RatekitError],
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a refusal whose refused value is a name of a megabyte (a stored row's key, a fee id, "
-        "a minimum's or allowance's meter, an entry id, a share's account, a plan id) quotes "
-        "it whole, once or more: messages of 1 to 3 million characters, where other doors "
-        "(tests/test_bounded_messages.py) name a huge value by its start in under 1,000"
-    ),
-)
 @pytest.mark.parametrize("case", REFUSED_HUGE_NAMES)
 def test_a_refused_megabyte_name_is_named_in_a_short_message(case: str) -> None:
     call, error, names = REFUSED_HUGE_NAMES[case]
@@ -130,15 +113,6 @@ def test_a_refused_megabyte_name_is_named_in_a_short_message(case: str) -> None:
     assert len(message) < 1_000, f"{case}: {len(message):,} characters"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "GraduatedPercentage refuses a percent of 1e-30 (which Percentage takes) with a "
-        "message about a 'Tier unit' of 1E-32 that the caller never wrote, asking for a "
-        "magnitude from 1E-30: the very value given; it should name the percent as given "
-        "and the percents it accepts, or take it as Percentage does"
-    ),
-)
 def test_a_tiny_graduated_percent_is_taken_or_refused_in_the_callers_terms() -> None:
     assert rk.Percentage("1e-30").amount(100) == Decimal("1E-30")  # 1e-30 % of 100
     try:
@@ -165,16 +139,6 @@ def _edited_invoice_row(
     return row  # type: ignore[no-any-return]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "from_row takes a stored charge whose price was edited (a tier's unit 0.05 -> 0.06, a "
-        "unit price 0.05 -> 0.06) while its amount stays 8.00 / 7.50, and the invoice then "
-        "prints a breakdown that does not compute (10 * 0.1 + 140 * 0.06 = 9.40 on a line of "
-        "8.00; 150 GB at 0.06 = 7.50); docs/pricing.md: an invoice refuses such lines "
-        "'rather than print a breakdown that does not compute'"
-    ),
-)
 @pytest.mark.parametrize(
     ("price", "path"),
     [
@@ -195,17 +159,6 @@ def test_a_stored_charge_whose_price_no_longer_gives_its_amount_is_refused(
         str(stored)  # or refused where it is printed, naming the charge and the two sums
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "two plans that count alike (both by seconds, or both by UTC days), switched early in "
-        "March: the first fee's quantity (its share) is rounded at its 60th significant digit "
-        "(61 to 64 places), not at 60 places, so the two shares add up to more than 1 cycle "
-        "(1 + 2.94E-61, 1 + 1E-61); docs/pricing.md: each position is rounded to 60 decimal "
-        "places 'so that the quantities of a cycle add up to 1 at most exactly' (plans that "
-        "count differently do)"
-    ),
-)
 @pytest.mark.parametrize(
     ("proration", "change"),
     [
