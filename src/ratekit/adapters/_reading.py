@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import itertools
-import reprlib
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -24,6 +23,7 @@ from ratekit._caller_objects import raised
 from ratekit._decimals import to_decimal
 from ratekit._descriptions import MAX_KEYS, _attributes, plain_str
 from ratekit._instants import to_us
+from ratekit._shown import _Bounded
 from ratekit._text import is_text, not_text
 from ratekit._values import collection
 from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
@@ -63,8 +63,8 @@ Position = str
 _ABSENT: Final = object()
 
 
-class _Short(reprlib.Repr):
-    """A bounded repr: a few levels and items deep, dicts in their own order.
+class _Short(_Bounded):
+    """ratekit's bounded repr (dicts in their own order), a level and more items deeper.
 
     Hostile input (a list nested 100,000 deep, a million items, an int of 5,000 digits)
     must give an error message, not a RecursionError or a second of formatting.
@@ -74,20 +74,6 @@ class _Short(reprlib.Repr):
         super().__init__()
         self.maxlevel = 4
         self.maxdict = self.maxlist = self.maxtuple = self.maxset = 12
-        self.maxstring = self.maxother = self.maxlong = 80
-
-    def repr_dict(self, x: dict[object, object], level: int) -> str:
-        if not x:
-            return "{}"
-        if level <= 0:
-            return "{...}"
-        pieces = [
-            f"{self.repr1(key, level - 1)}: {self.repr1(item, level - 1)}"
-            for key, item in itertools.islice(x.items(), self.maxdict)
-        ]
-        if len(x) > self.maxdict:
-            pieces.append("...")
-        return "{" + ", ".join(pieces) + "}"
 
 
 _SHORT: Final = _Short()
