@@ -9,6 +9,8 @@ what it should be, rather than printed as a breakdown that does not compute.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -116,3 +118,37 @@ def test_a_fee_split_by_a_change_of_plan_reads_back(proration: str, change: str)
         "30",
         "30",
     ]  # as written: no more places than the quantum
+
+
+def test_a_piece_under_a_prorated_allowance_reads_back() -> None:
+    # Found by the money oracle: plan a's allowance of 10.2 is prorated to the 743 of
+    # March's 744 hours it holds, 10.2 x 743/744 = 10.18629032258064516129..., rounded at
+    # its 60th digit (58th decimal); 10.187 used under a graduated price is free up to
+    # there, after = 10.187 - 10.18629... = 0.00070967741935... rounded at its own 60th
+    # digit (63rd decimal). The stored piece still takes its group from 0 to after, to the
+    # rounding of each term: it reads back equal.
+    free = rk.Graduated([rk.Tier(1, "0.000"), rk.Tier(None, "0.000")])
+    cycle = rk.cycles.monthly(tz="UTC")
+    a = rk.Plan(
+        "a",
+        "EUR",
+        cycle,
+        [rk.PriceEntry("a-m1", "m1", free)],
+        allowances=[rk.Allowance("m1", "10.2")],
+    )
+    b = rk.Plan("b", "EUR", cycle, [rk.PriceEntry("a-m1", "m1", rk.PerUnit("0.000"))])
+    change = "2026-03-31T23:00:00Z"
+    assigned = [rk.Assignment("acme", a, end=change), rk.Assignment("acme", b, start=change)]
+    sample = rk.Sample("acme", "r", "m1", "2026-03-01T00:00:00Z", "10.187")
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    rating = rk.rate([sample], assigned, span=march, meters=[rk.Meter("m1", "u", rk.Discrete())])
+    (invoice,) = rk.bill(rating)
+    (charge,) = [c for line in invoice.lines for c in line.charges if c.after is not None]
+    assert charge.position == 0
+    assert charge.quantity == Decimal("10.187")
+    # Not equal to the last digit (each rounded at its own 60th), apart by less than a
+    # unit of the free part's 58th decimal.
+    exactly = Fraction("10.187") - Fraction(charge.free)  # 58 decimals
+    assert Fraction(charge.after) != exactly
+    assert abs(Fraction(charge.after) - exactly) < Fraction(1, 10**58)
+    assert rk.from_row(rk.Invoice, rk.to_row(invoice)) == invoice

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from ._codec import fail
 from ._decimals import CONTEXT, ZERO, commitment, exact_sum, nearest, tidy
-from ._focus_numbers import PRODUCTS, gives
+from ._focus_numbers import PRODUCTS, adds_up, gives
 from ._line_exact import line_exact
 from ._quanta import on_quantum, whole_quanta
 from ._shown import show
@@ -83,17 +83,20 @@ def _check_priced(charge: Charge, path: str) -> None:
             )
     if charge.price is None or charge.kind == "fee":
         return  # a fee's lines are its price's at zero, scaled to its amount
-    if charge.position is not None and charge.after is not None:
-        reached = exact_sum((charge.position, charge.quantity, charge.free.copy_negate()))
-        if not gives(reached, charge.after):
-            should = exact_sum((charge.after, charge.position.copy_negate(), charge.free))
-            raise fail(
-                where(path, "quantity"),
-                f"{show(str(charge.quantity))} does not take the group from its position "
-                f"{charge.position} to {charge.after} (after), less the free {charge.free}: "
-                f"it should be {should}; a row changed by hand must keep its price, "
-                "quantities and amount consistent.",
-            )
+    position, after = charge.position, charge.after
+    if (
+        position is not None
+        and after is not None
+        and not adds_up((position, charge.quantity, charge.free.copy_negate()), after)
+    ):
+        should = exact_sum((after, position.copy_negate(), charge.free))
+        raise fail(
+            where(path, "quantity"),
+            f"{show(str(charge.quantity))} does not take the group from its position "
+            f"{position} to {after} (after), less the free {charge.free}: "
+            f"it should be {should}; a row changed by hand must keep its price, "
+            "quantities and amount consistent.",
+        )
     try:
         lines = charge.tiers
     except RatekitError:  # a quantity past what a price explains (2.6784E+31 MB*second)

@@ -8,13 +8,14 @@ the exact product of the two numbers its row prints.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final
 
-from ._decimals import CONTEXT, ONE, own_context
+from ._decimals import CONTEXT, ONE, exact_sum, own_context
 from .render import plain
 
-__all__ = ["PRODUCTS", "cost_text", "gives", "number_text"]
+__all__ = ["PRODUCTS", "adds_up", "cost_text", "gives", "number_text"]
 
 #: Exact products: a list cost is PricingQuantity x ListUnitPrice to the last digit (two
 #: numbers of up to 60 digits: up to 120), never rounded at any precision.
@@ -75,6 +76,29 @@ def gives(product: Decimal, amount: Decimal, price: Decimal | None = None) -> bo
     if price is not None:
         bound = PRODUCTS.add(bound, PRODUCTS.multiply(price.copy_abs(), _SIXTY_PLACES))
     return difference <= bound
+
+
+def _digit_60(value: Decimal) -> Decimal:
+    """A unit of ``value``'s 60th significant digit (0 for 0), where ratekit rounds it."""
+    if value.is_zero():
+        return Decimal(0)
+    return Decimal((0, (1,), value.adjusted() - (CONTEXT.prec - 1)))
+
+
+def adds_up(terms: Sequence[Decimal], total: Decimal) -> bool:
+    """Whether ``terms`` add up to ``total``, each of them rounded at its 60th digit.
+
+    Equal, or apart by no more than the rounding of each term and of the total at its
+    own 60th significant digit: a group's position, a piece's quantity and the free part
+    of a prorated allowance (10.2 x 743/744 = 10.18629...) were each rounded there,
+    so 0 + 10.187 - 10.18629... is off from the stored ``after`` at the free part's 58th
+    decimal, not the total's 63rd. O(len(terms)).
+    """
+    apart = PRODUCTS.subtract(exact_sum(terms), total).copy_abs()
+    if apart.is_zero():
+        return True
+    units = exact_sum(_digit_60(value) for value in (*terms, total))
+    return apart <= PRODUCTS.multiply(_ROUNDING_UNITS, units)
 
 
 #: A unit of the 60th decimal place, where a share of a cycle split by a change is rounded.
