@@ -109,7 +109,7 @@ def overlap(start: int, end: int) -> Fraction:
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=LAWS // 4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     stories=st.lists(steps, min_size=1, max_size=3),
     cuts=st.lists(st.integers(0, 30), max_size=4),
@@ -142,7 +142,7 @@ lifecycles = st.tuples(
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=LAWS // 4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     instances=st.lists(lifecycles, min_size=1, max_size=4),
     order=st.randoms(use_true_random=False),
@@ -193,7 +193,7 @@ def test_exoscale_events_shuffled_and_redelivered_bill_the_running_hours(
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=LAWS // 4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     stories=st.lists(steps, min_size=1, max_size=3),
     windows=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=6),

@@ -93,7 +93,7 @@ def outcome(call: Any) -> tuple[str, Any]:
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS, deadline=None)
+@settings(max_examples=LAWS // 4, deadline=None)
 @given(
     value=hostile_values,
     position=st.integers(0, 7),
@@ -136,7 +136,7 @@ def test_any_value_in_any_field_is_taken_as_the_friendly_record_takes_it(
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS // 2, deadline=None)
+@settings(max_examples=LAWS // 8, deadline=None)
 @given(
     values=st.lists(hostile_values, min_size=1, max_size=6),
     field=st.sampled_from(["account", "resource", "meter", "at_us", "value", "kind", "id", "seq"]),
@@ -195,7 +195,7 @@ BAD_EVENT_FIELDS = {
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS // 2, deadline=None)
+@settings(max_examples=LAWS // 8, deadline=None)
 @given(
     n=st.integers(1, 40),
     faults=st.lists(

@@ -225,7 +225,7 @@ def kept_view(records: Any) -> Any:
 
 @pytest.mark.property
 @settings(
-    max_examples=LAWS // 2,
+    max_examples=LAWS // 8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -286,7 +286,7 @@ WATERMARKS = [T0 + 3 * 24 * HOUR, T0 + 17 * 24 * HOUR + 5, T0 + 31 * 24 * HOUR, 
 
 @pytest.mark.property
 @settings(
-    max_examples=LAWS // 4,
+    max_examples=LAWS // 16,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -382,7 +382,7 @@ def brute_force_hours(stream: list[tuple[Any, ...]], as_of: int) -> dict[str, Fr
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS // 2, deadline=None)
+@settings(max_examples=LAWS // 8, deadline=None)
 @given(stream=on_off_streams(), as_of_offset=st.integers(0, 31 * 24 * HOUR))
 def test_lean_hours_equal_a_brute_force_walk(
     stream: list[tuple[Any, ...]], as_of_offset: int
@@ -402,7 +402,7 @@ def test_lean_hours_equal_a_brute_force_walk(
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS // 2, deadline=None)
+@settings(max_examples=LAWS // 8, deadline=None)
 @given(
     values=st.lists(
         st.tuples(
