@@ -20,9 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 import typing
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import ratekit as rk
 from ratekit import _snapshot, _snapshot_columns
+from ratekit._instants import format_us
 
 
 def version_3(data: dict[str, Any]) -> dict[str, Any]:
@@ -85,3 +89,19 @@ def edited(body: Any, place: tuple[object, ...], how: str, value: object) -> Non
         parent.insert(typing.cast("int", key), parent[typing.cast("int", key)])
     else:
         parent[key] = [parent[key], parent[key]]
+
+
+def replayed(
+    name: str, plans: Any, meters: Sequence[rk.Meter], start_us: int
+) -> tuple[dict[str, Any], rk.Rater]:
+    """A snapshot kept as test data (``tests/data/snapshots/<name>``), and a rater fed the
+    steps that led to it (``feed`` the records, ``statement`` the watermarks)."""
+    path = Path(__file__).parent / "data" / "snapshots" / name
+    fixture = json.loads(path.read_text(encoding="utf-8"))
+    rater = rk.Rater(plans, meters, start=format_us(start_us))
+    for step, value in fixture["steps"]:
+        if step == "feed":
+            rater.feed([_snapshot.decode_record(item) for item in value])
+        else:
+            rater.statement(value)
+    return fixture["snapshot"], rater

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -21,25 +20,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._rater_streams import METERS, PLANS, T0, Record
-from tests._snapshots import version_3
+from tests._snapshots import replayed, version_3
 
 import ratekit as rk
 from ratekit import _snapshot, _snapshot_columns, _vlq
 from ratekit._instants import format_us
 
-FIXTURE = Path(__file__).parent / "data" / "snapshots" / "rater_v1.json"
-
 
 def _replayed() -> tuple[dict[str, Any], rk.Rater]:
     """The version 1 snapshot, and a rater fed the steps that led to it."""
-    fixture = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    rater = rk.Rater(PLANS, METERS, start=format_us(T0))
-    for step, value in fixture["steps"]:
-        if step == "feed":
-            rater.feed([_snapshot.decode_record(item) for item in value])
-        else:
-            rater.statement(value)
-    return fixture["snapshot"], rater
+    return replayed("rater_v1.json", PLANS, METERS, T0)
 
 
 def test_a_version_1_snapshot_still_restores() -> None:

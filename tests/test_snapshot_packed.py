@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,26 +21,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._rater_streams import METERS, OWN, T0
-from tests._snapshots import resealed, version_3
+from tests._snapshots import replayed, resealed, version_3
 from tests.test_snapshot_format import CALLS_ONLY, SMALL, VM_HOURS, _forged, _small
 
 import ratekit as rk
-from ratekit import _snapshot, _snapshot_columns, _vlq
-from ratekit._instants import format_us
-
-FIXTURE = Path(__file__).parent / "data" / "snapshots" / "rater_v3.json"
+from ratekit import _snapshot_columns, _vlq
 
 
 def _replayed() -> tuple[dict[str, Any], rk.Rater]:
     """The version 3 snapshot, and a rater fed the steps that led to it."""
-    fixture = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    rater = rk.Rater(OWN, METERS, start=format_us(T0))
-    for step, value in fixture["steps"]:
-        if step == "feed":
-            rater.feed([_snapshot.decode_record(item) for item in value])
-        else:
-            rater.statement(value)
-    return fixture["snapshot"], rater
+    return replayed("rater_v3.json", OWN, METERS, T0)
 
 
 def test_a_version_3_snapshot_still_restores_and_says_what_the_rater_said() -> None:
