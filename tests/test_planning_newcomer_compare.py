@@ -6,34 +6,18 @@ Every number is worked by hand in the comment beside it; the HTML is read back w
 
 from __future__ import annotations
 
-import html.parser
 import io
 import random
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from tests._html_pages import EVIL, SAFE_TAGS, parsed
 
 import ratekit as rk
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 MONTHS = rk.cycles.monthly(tz="UTC")
-EVIL = "<img src=x onerror=alert(1)>'\"&amp;"
-SAFE_TAGS = {
-    "table",
-    "thead",
-    "tbody",
-    "tfoot",
-    "tr",
-    "th",
-    "td",
-    "b",
-    "small",
-    "br",
-    "caption",
-    "span",
-    "style",
-}
 
 
 def row(
@@ -48,28 +32,6 @@ def tiers() -> list[rk.Tier]:
 
 GRADUATED = rk.Plan("grad", "EUR", MONTHS, [rk.PriceEntry("eg", "egress", rk.Graduated(tiers()))])
 VOLUME = rk.Plan("vol", "EUR", MONTHS, [rk.PriceEntry("eg", "egress", rk.Volume(tiers()))])
-
-
-class _Page(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: set[str] = set()
-        self.attributes: list[tuple[str, str | None]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        self.attributes += attrs
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def parsed(page: str) -> _Page:
-    reader = _Page()
-    reader.feed(page)
-    reader.close()
-    return reader
 
 
 def test_graduated_against_volume_worked_by_hand() -> None:

@@ -7,7 +7,6 @@ Every number is worked by hand in the comment beside it. HTML previews are read 
 from __future__ import annotations
 
 import csv
-import html.parser
 import io
 import json
 import re
@@ -15,27 +14,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from tests._html_pages import EVIL, SAFE_TAGS, parsed
 
 import ratekit as rk
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 MONTHS = rk.cycles.monthly(tz="UTC")
-EVIL = "<img src=x onerror=alert(1)>'\"&amp;"
-SAFE_TAGS = {
-    "table",
-    "thead",
-    "tbody",
-    "tfoot",
-    "tr",
-    "th",
-    "td",
-    "b",
-    "small",
-    "br",
-    "caption",
-    "span",
-    "style",
-}
 
 
 def row(
@@ -47,35 +31,6 @@ def row(
     **description: object,
 ) -> rk.UsageRow:
     return rk.UsageRow(account, meter, resource, MARCH, MARCH, quantity, unit, description, ())
-
-
-class _Page(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: set[str] = set()
-        self.attributes: list[tuple[str, str | None]] = []
-        self.text: list[str] = []
-        self.rows: list[tuple[str | None, list[str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        self.attributes += attrs
-        if tag == "tr":
-            self.rows.append((dict(attrs).get("class"), []))
-        if tag == "td" and self.rows:
-            self.rows[-1][1].append("")
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-        if self.rows and self.rows[-1][1]:
-            self.rows[-1][1][-1] += data
-
-
-def parsed(page: str) -> _Page:
-    reader = _Page()
-    reader.feed(page)
-    reader.close()
-    return reader
 
 
 def assert_inert(page: str) -> str:
