@@ -57,6 +57,7 @@ __all__ = [
     "plain_text",
     "prorated",
     "quick_decimal",
+    "spend_under",
     "tidy",
     "to_decimal",
     "to_int",
@@ -425,6 +426,39 @@ def commitment(unit_price: Decimal, quantity: Decimal) -> Fraction:
         ):
             share = ratio
     return Fraction(unit_price) * share
+
+
+def spend_under(commitment: Fraction, top_ups: Iterable[Decimal]) -> Decimal:
+    """The exact spend that ``top_ups`` leave of an exact ``commitment``: what was spent.
+
+    Each top-up is the commitment of a plan's part less that part's exact spend, as
+    rating computed it: exact when it terminates within 60 digits, else rounded at its
+    60th (1/3 is 0.333...3, its last digit at 1E-60). The commitment less such a top-up
+    misses the spend by up to half a unit of that last digit, which may lie below the
+    spend's own digits: 4/3 at 60 digits less 0.333...3 leaves 0.999...97, where 1.00
+    was spent. So the difference is read at the last digit of the coarsest top-up rounded
+    there (the spend is within half a unit of it per top-up), then handed on as `nearest` hands on
+    any exact value: 1.00 spent reads 1. A top-up of fewer digits is exact, and so is
+    the difference. O(digits) per top-up.
+
+    ```pycon
+    >>> third = CONTEXT.divide(Decimal(1), Decimal(3))
+    >>> spend_under(Fraction(4, 3), [third]), CONTEXT.subtract(CONTEXT.divide(Decimal(4), Decimal(3)), third)
+    (Decimal('1'), Decimal('0.999999999999999999999999999999999999999999999999999999999997'))
+
+    ```
+    """
+    difference = commitment
+    last: int | None = None  # the exponent of the coarsest top-up's rounded last digit
+    for top_up in top_ups:
+        difference -= Fraction(top_up)
+        sign_digits_exponent = top_up.as_tuple()
+        exponent = sign_digits_exponent.exponent
+        if len(sign_digits_exponent.digits) >= CONTEXT.prec and isinstance(exponent, int):
+            last = exponent if last is None else max(last, exponent)
+    if last is not None:
+        difference = Fraction(round(difference / Fraction(10) ** last)) * Fraction(10) ** last
+    return nearest(difference)
 
 
 def prorated(unit_price: Decimal | None, quantity: Decimal, amount: Decimal) -> Fraction:

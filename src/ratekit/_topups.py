@@ -44,7 +44,7 @@ from fractions import Fraction
 import attrs
 
 from ._allocation import allocate, spread
-from ._decimals import CONTEXT, ZERO, nearest
+from ._decimals import CONTEXT, ZERO, nearest, spend_under
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._line_exact import line_exact
@@ -313,10 +313,12 @@ def _settled(
             plan = key[0]
             committed = Fraction(0)
             exact = ZERO
+            top_ups = []
             for charge in line.charges:
                 if scope(charge) == key:
                     committed += _commitment(charge.unit_price or ZERO, charge.quantity)
                     exact = _ADD(exact, charge.amount)
+                    top_ups.append(charge.amount)
             commitment = _tidy(nearest(committed))
             counted = spent = ZERO
             for i, other in enumerate(lines):
@@ -337,7 +339,7 @@ def _settled(
             settled[index, key] = amount
             # the exact spend rating compared: the commitment less the exact top-up where
             # one is due (so the note's arithmetic holds to the digit), else the lines'
-            spent = _tidy(_SUB(commitment, exact)) if exact else _tidy(spent)
+            spent = _tidy(spend_under(committed, top_ups) if exact else spent)
             parts.append(
                 Part(plan, commitment, due, exact, spent, counted, amount, (key[1], key[2]))
             )

@@ -49,7 +49,7 @@ from . import _values as _v
 from ._allocation import allocate
 from ._caller_objects import read_once
 from ._charge_order import _charge_key
-from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest
+from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest, spend_under
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._instants import format_us
@@ -78,7 +78,6 @@ from .spans import Span
 __all__ = ["Invoice", "InvoiceLine", "bill"]
 
 _ADD = CONTEXT.add
-_SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
 
 
@@ -510,15 +509,11 @@ def _line(
         # commitment due is unit_price * quantity, and the top-up is what was not spent
         # (where a plan's exact spend reached its commitment, `settle` reads the spend
         # off the lines it counts)
-        commitment = _tidy(
-            nearest(
-                sum(
-                    (_commitment(c.unit_price or ZERO, c.quantity) for c in line_charges),
-                    Fraction(0),
-                )
-            )
+        committed = sum(
+            (_commitment(c.unit_price or ZERO, c.quantity) for c in line_charges), Fraction(0)
         )
-        spent = _tidy(_SUB(commitment, precise))
+        commitment = _tidy(nearest(committed))
+        spent = _tidy(spend_under(committed, map(_AMOUNT, line_charges)))
     return _new_line(
         head.kind,
         head.meter,
