@@ -1,0 +1,75 @@
+"""What a finance analyst found wrong, each on its smallest input (strict xfail until fixed).
+
+Each test states the behaviour the docs promise, worked by hand; its reason says what
+ratekit does instead.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+COMMITTED = rk.Plan(
+    "committed",
+    "EUR",
+    MONTHS,
+    [rk.PriceEntry("calls", "calls", rk.PerUnit("0.01"))],
+    minimums=[rk.Minimum("10")],
+)
+
+
+def _invoice(calls: str) -> rk.Invoice:
+    """The plan covers 1-4 April (4 of 30 days); `calls` calls on 2 April."""
+    used = rk.UsageRow(
+        "acme",
+        "calls",
+        "key-1",
+        rk.Span("2026-04-02T00:00:00Z", "2026-04-02T01:00:00Z"),
+        APRIL,
+        calls,
+        "call",
+        {},
+        (),
+    )
+    rating = rk.rate(
+        [used], [rk.Assignment("acme", COMMITTED, end="2026-04-05T00:00:00Z")], span=APRIL
+    )
+    (invoice,) = rk.bill(rating)
+    return invoice
+
+
+def test_a_minimum_line_spent_is_the_exact_spend_when_it_prints_on_the_quantum() -> None:
+    # 120 calls x 0.01 = 1.20 spent against 10 x 4/30 = 4/3: the line says so exactly.
+    minimum = _invoice("120").lines[-1]
+    assert minimum.kind == "minimum"
+    assert minimum.spent == Decimal("1.20")
+    assert "spent 1.20 = ~0.133333" in str(_invoice("120"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a minimum line's spent is recovered as the 60-digit commitment less the 60-digit "
+        "top-up: with a commitment of 4/3 (1.333...3, last digit at 1E-59) and a top-up of "
+        "1/3 (last digit at 1E-60) the 100 calls x 0.01 = 1.00 spent come back as "
+        "0.999...997, and the note prints 'spent ~1' (and 0.50 as '~0.5'), though the line "
+        "above it bills 1.00 and docs/invoices.md says the line's spent is the exact spend"
+    ),
+)
+@pytest.mark.parametrize(("calls", "spent"), [("100", "1.00"), ("50", "0.50")])
+def test_a_minimum_line_spent_is_exact_when_the_top_up_is_smaller_than_the_commitment(
+    calls: str, spent: str
+) -> None:
+    # commitment 10 x 4/30 = 4/3 = 1.3333...; spend 100 x 0.01 = 1.00 (or 50 x 0.01 =
+    # 0.50); top-up 4/3 - 1 = 1/3 (or 5/6). The exact spend is 1.00: the minimum line's
+    # `spent`, its row and its note should say 1.00, as they do for 1.20 above.
+    invoice = _invoice(calls)
+    minimum = invoice.lines[-1]
+    assert minimum.spent == Decimal(spent)
+    assert Decimal(rk.to_row(invoice)["lines"][-1]["spent"]) == Decimal(spent)
+    assert f"spent {spent} = ~" in str(invoice)
