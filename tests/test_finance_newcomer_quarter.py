@@ -26,6 +26,7 @@ import pytest
 
 import ratekit as rk
 from _html_pages import SAFE_TAGS, parsed
+from ratekit import plandata
 
 TZ = "Australia/Lord_Howe"
 MONTHS = rk.cycles.monthly(tz=TZ)
@@ -406,3 +407,26 @@ def test_a_csv_of_the_charges_reads_back_to_the_same_exact_amounts() -> None:
     assert [Decimal(row["precise"]) for row in read_lines] == expected
     by_invoice = [sum(line.amount for line in invoice.lines) for invoice in invoices]
     assert by_invoice == [invoice.subtotal for invoice in invoices]
+
+
+def test_the_plans_as_json_data_load_back_equal_and_rate_the_quarter_alike() -> None:
+    document = plandata.Document(
+        meters=(CALLS,), plans=(TODAY, TIERED, VOLUME, STARTER, GROWTH), assignments=tuple(SWITCHED)
+    )
+    stored = json.dumps(plandata.dump_document(document))
+    loaded = plandata.load_document(json.loads(stored))
+    assert loaded == document
+    assert plandata.dump_document(loaded) == json.loads(stored)
+    # the Lord Howe cycle (as docs/exports.md writes it, or as dump writes it, every
+    # field present), the days' proration and the fee of 49.995 survive
+    cycle = json.loads(stored)["plans"][3]["cycle"]
+    assert cycle == {"type": "cycles.Monthly", "tz": TZ, "day": 1, "months": 1, "month": 1}
+    assert plandata.load({"type": "cycles.Monthly", "tz": TZ, "day": 1}) == MONTHS
+    assert json.loads(stored)["plans"][3]["proration"] == "days"
+    assert json.loads(stored)["plans"][0]["fees"] == [{"id": "platform", "amount": "49.995"}]
+    rating, invoices = _switched()
+    again = rk.rate(
+        SWITCH_RECORDS, list(loaded.assignments), span=QUARTER, meters=list(loaded.meters)
+    )
+    assert again.charges == rating.charges
+    assert rk.bill(again, credits=[WELCOME], tz=TZ) == invoices
