@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -383,3 +384,60 @@ def test_a_jpy_credit_off_the_yen_and_a_single_credit_are_refused_at_the_bill() 
         match="'Mars/Olympus' is not a known IANA timezone name; give an IANA name",
     ):
         rk.bill(rating, tz="Mars/Olympus")
+
+
+def test_a_raters_statements_preview_safely_and_close_to_the_hand_worked_invoice() -> None:
+    # A month on Lord Howe Island streamed: 1000 calls on 2 April, a statement as the
+    # clocks go back (15:00Z on 4 April, 98 of April's 720.5 hours: 196/1441 of it), 1000
+    # calls at that instant, a statement on 10 May that closes April.
+    #   first: fee 49.995 x 196/1441 = 6.800153...; minimum 60 x 196/1441 - 0.50 spent =
+    #          7.660999...; calls 1000 x 0.0005 = 0.50
+    #   April closed: calls 2000 x 0.0005 = 1.00; fee 49.995 -> 50.00 (half-even);
+    #          minimum 60 - 1.00 = 59.00; total 110.00
+    lord_howe = rk.cycles.monthly(tz="Australia/Lord_Howe")
+    evil = "<img src=x onerror=1>\u202e"
+    plan = rk.Plan(
+        "p",
+        "AUD",
+        lord_howe,
+        [rk.PriceEntry("c", "calls", rk.PerUnit("0.0005"))],
+        fees=[rk.Fee("f", "49.995")],
+        minimums=[rk.Minimum(60)],
+    )
+    meters = [rk.Meter("calls", "call", rk.Discrete())]
+    rater = rk.Rater([rk.Assignment(evil, plan)], meters, start="2026-04-01T00:00:00+11:00")
+    rater.feed([rk.Sample(evil, "k", "calls", "2026-04-02T00:00:00Z", 1000, id="a")])
+    first = rater.statement("2026-04-04T15:00:00Z")
+    share = Fraction(196, 1441)
+    expected = Fraction("49.995") * share + (60 * share - Fraction("0.5")) + Fraction("0.5")
+    assert abs(Fraction(first.total()) - expected) < Fraction(1, 10**57)
+    rater.feed([rk.Sample(evil, "k", "calls", "2026-04-04T15:00:00Z", 1000, id="b")])
+    second = rater.statement("2026-05-10T00:00:00Z")
+    for statement in (first, second):
+        page = parsed(statement._repr_html_())
+        assert page.tags <= SAFE_TAGS
+        assert not [attribute for attribute, _ in page.attributes if attribute.startswith("on")]
+        assert "\u202e" not in statement._repr_html_()
+    rows = parsed(second._repr_html_()).rows
+    assert [
+        "<img src=x onerror=1>\\u202e",
+        "2026-03-31T13:00:00Z .. 2026-04-30T13:30:00Z",
+        "110.00 AUD",
+    ] in [cells for _, cells in rows]
+    (april,) = rk.bill(
+        rk.rate(
+            [
+                rk.Sample(evil, "k", "calls", "2026-04-02T00:00:00Z", 1000, id="a"),
+                rk.Sample(evil, "k", "calls", "2026-04-04T15:00:00Z", 1000, id="b"),
+            ],
+            [rk.Assignment(evil, plan)],
+            span=lord_howe.containing("2026-04-10T00:00:00Z"),
+            meters=meters,
+        )
+    )
+    assert april.total == Decimal("110.00")
+    assert [line.amount for line in april.lines] == [
+        Decimal("1.00"),
+        Decimal("50.00"),
+        Decimal("59.00"),
+    ]
