@@ -1,7 +1,6 @@
-"""What a finance analyst found wrong, each on its smallest input (strict xfail until fixed).
+"""What a finance analyst found wrong, each on its smallest input, now the rule it broke.
 
-Each test states the behaviour the docs promise, worked by hand; its reason says what
-ratekit does instead.
+Each test states the behaviour the docs promise, worked by hand.
 """
 
 from __future__ import annotations
@@ -51,16 +50,6 @@ def test_a_minimum_line_spent_is_the_exact_spend_when_it_prints_on_the_quantum()
     assert "spent 1.20 = ~0.133333" in str(_invoice("120"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a minimum line's spent is recovered as the 60-digit commitment less the 60-digit "
-        "top-up: with a commitment of 4/3 (1.333...3, last digit at 1E-59) and a top-up of "
-        "1/3 (last digit at 1E-60) the 100 calls x 0.01 = 1.00 spent come back as "
-        "0.999...997, and the note prints 'spent ~1' (and 0.50 as '~0.5'), though the line "
-        "above it bills 1.00 and docs/invoices.md says the line's spent is the exact spend"
-    ),
-)
 @pytest.mark.parametrize(("calls", "spent"), [("100", "1.00"), ("50", "0.50")])
 def test_a_minimum_line_spent_is_exact_when_the_top_up_is_smaller_than_the_commitment(
     calls: str, spent: str
@@ -75,15 +64,6 @@ def test_a_minimum_line_spent_is_exact_when_the_top_up_is_smaller_than_the_commi
     assert f"spent {spent} = ~" in str(invoice)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "after a plan change at 15:00Z on 4 April 2026 (Lord Howe's clocks going back), "
-        "the first plan's note reads 'spent ~1' for the 100 x 0.01 = 1.00 it spent: its "
-        "spend is recovered as its 60-digit commitment 10 x 196/1441 less its 60-digit "
-        "top-up, which lands below 1 at the 60th digit"
-    ),
-)
 def test_a_plan_changed_as_the_clocks_go_back_notes_its_exact_spend() -> None:
     # April on Lord Howe Island lasts 720.5 hours; the first 98 are plan a's (196/1441 of
     # the cycle), the other 622.5 plan b's (1245/1441). a: 100 calls x 0.01 = 1.00
