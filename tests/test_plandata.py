@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -726,3 +728,17 @@ def test_an_empty_fee_id_is_refused_at_its_field() -> None:
     with pytest.raises(rk.BadDataError) as raised:
         plandata.load(data)
     assert str(raised.value) == "fees[0].id: a fee id must be a non-empty string, not ''."
+
+
+def test_the_exports_page_shows_each_cycle_and_window_as_dump_writes_it() -> None:
+    # docs/exports.md: "plandata.dump of a value built in Python shows its form, every
+    # field written; the table gives that form". Each row: the Python, then its data.
+    page = (Path(__file__).parent.parent / "docs" / "exports.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| `(rk\.(?:cycles|windows)\.[^`]+)` \| `(\{[^`]+\})` \|$", page, re.MULTILINE
+    )
+    assert len(rows) == 6
+    for python, data in rows:
+        value = eval(python, {"rk": rk})  # the page's own Python, as written
+        assert plandata.dump(value) == json.loads(data), python
+        assert plandata.load(json.loads(data)) == value, python
