@@ -16,6 +16,7 @@ can price each piece of usage on its own, in ``Fraction``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -70,7 +71,7 @@ def stamp(at: dt.datetime) -> str:
 
 
 def nova(
-    event_type: str, message_id: str, at: dt.datetime, account: str, resource: str, flavor: str
+    event_type: str, message_id: str, at: dt.datetime, *, account: str, resource: str, flavor: str
 ) -> dict[str, Any]:
     state = "deleted" if event_type == "delete.end" else "active"
     return {
@@ -87,17 +88,18 @@ def nova(
             "memory_mb": 2048 if flavor == "m1.small" else 8192,
             "state": state,
             # a hostile display name, carried into the description untouched
-            "display_name": "‮<b>né</b>\U0001f4a5\x00'\"",
+            "display_name": "\u202e<b>né</b>\U0001f4a5\x00'\"",
         },
     }
 
 
 def sample(
     message_id: str,
+    at: dt.datetime,
+    *,
     name: str,
     kind: str,
     unit: str,
-    at: dt.datetime,
     account: str,
     resource: str,
     volume: int,
@@ -154,7 +156,7 @@ def cuts(
         month = next_month(month)
     points.update(change for change in changes if start < change < end)
     ordered = sorted(points)
-    return list(zip(ordered, ordered[1:], strict=False))
+    return list(itertools.pairwise(ordered))
 
 
 class Oracle:
@@ -202,7 +204,7 @@ class Oracle:
     ) -> None:
         """A cumulative counter in ns: each increment spread linearly over its interval."""
         ordered = sorted(reading for reading in readings if reading[0] < as_of)
-        for (t0, v0), (t1, v1) in zip(ordered, ordered[1:], strict=False):
+        for (t0, v0), (t1, v1) in itertools.pairwise(ordered):
             increment = Fraction(v1 - v0 if v1 >= v0 else v1, NS_PER_HOUR)
             whole = Fraction(micros(t1 - t0))
             for a, b in cuts(t0, t1, self.changes(account)):
