@@ -122,3 +122,27 @@ def test_hostile_text_in_a_notification_survives_the_json_snapshot() -> None:
     assert charge.description is not None
     assert charge.description["display_name"] == "\u202e<b>né</b>\U0001f4a5\x00'\""
     assert [line.resource for line in first.lines if line.entry == "small"] == [resource]
+
+
+def test_an_account_spelled_in_decomposed_unicode_is_refused_with_the_whole_batch() -> None:
+    # 'ténant' from one producer (NFC, é as one code point) and 'te\u0301nant' from
+    # another (NFD, e and a combining accent): two accounts to ratekit, and the second has
+    # no plan; the feed refuses the batch whole, naming both spellings, and takes nothing
+    composed, decomposed = "t\u00e9nant", "te\u0301nant"
+    consumer = rk.Rater(
+        [rk.Assignment(composed, BASIC, start=START)], METERS, start=START, horizon=HORIZON
+    )
+    batch = [
+        rk.Sample(composed, "vm-1", "egress", at(2), 1, id="g1"),
+        rk.Sample(decomposed, "vm-1", "egress", at(2), 1, id="g2"),
+    ]
+    with pytest.raises(rk.UnpricedUsageError) as refused:
+        consumer.feed(batch)
+    assert str(refused.value) == (
+        "Rater.feed: records[1]: sample 'g2' stamped 2026-03-02T00:00:00Z is for account"
+        f" '{decomposed}', which no assignment of this rater names, so every statement would"
+        f" fail to price it (the assignments name '{composed}'); the batch is refused whole."
+        " Feed only records of assigned accounts, or assign the account a plan first with"
+        " Rater.assign()."
+    )
+    assert consumer.feed(batch[:1]).accepted == ("g1",)
