@@ -324,18 +324,17 @@ def check_closings(ledger: list[rk.Statement], batch: rk.Rating) -> None:
         closing
     )
     for key, (number, invoice) in closing.items():
-        after = sum(
-            (
-                Fraction(line.amount)
-                for statement in ledger[number + 1 :]
-                for line in statement.lines
-                if (line.account, line.cycle.start) == key
-            ),
-            Fraction(0),
-        )
+        late = [
+            line
+            for statement in ledger[number + 1 :]
+            for line in statement.lines
+            if (line.account, line.cycle.start) == key
+        ]
+        after = sum((Fraction(line.amount) for line in late), Fraction(0))
         assert Fraction(invoice.precise_total) + after == Fraction(billed[key].precise_total)
-        event("a month corrected after its closing" if after else "a month closed as batch")
-        if not after:
+        event("a month corrected after its closing" if late else "a month closed as batch")
+        if not late:
+            # (a record that came after the closing may add a line of 0.00 to batch's)
             assert invoice.total == billed[key].total
             assert [(line.entry, line.quantity, line.amount) for line in invoice.lines] == [
                 (line.entry, line.quantity, line.amount) for line in billed[key].lines
