@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests._kafka_topic import BASIC, HORIZON, METERS, START, nova, sample
 
 import ratekit as rk
-from _kafka_topic import BASIC, HORIZON, METERS, START, nova, sample
 from ratekit.adapters import ceilometer
 
 UTC = dt.UTC

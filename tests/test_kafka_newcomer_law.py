@@ -33,9 +33,7 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-
-import ratekit as rk
-from _kafka_topic import (
+from tests._kafka_topic import (
     BASIC,
     HORIZON,
     METERS,
@@ -48,6 +46,8 @@ from _kafka_topic import (
     records_of,
     sample,
 )
+
+import ratekit as rk
 
 DAYS = 61  # 1 March .. 1 May
 # April closes at 3 May 00:00, May at 3 June: a late record that changed nothing is named

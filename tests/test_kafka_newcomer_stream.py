@@ -17,9 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-
-import ratekit as rk
-from _kafka_topic import (
+from tests._kafka_topic import (
     BASIC,
     HORIZON,
     METERS,
@@ -31,6 +29,8 @@ from _kafka_topic import (
     records_of,
     sample,
 )
+
+import ratekit as rk
 
 UTC = dt.UTC
 CHANGE = dt.datetime(2026, 3, 16, tzinfo=UTC)

@@ -22,9 +22,9 @@ import json
 import pstats
 
 import pytest
+from tests._kafka_topic import BASIC, HORIZON, METERS, START
 
 import ratekit as rk
-from _kafka_topic import BASIC, HORIZON, METERS, START
 
 DAY = dt.timedelta(days=1)
 
