@@ -47,9 +47,12 @@ from .errors import BadTimeError as BadTimeError
 from .errors import ConflictingRecordError as ConflictingRecordError
 from .errors import CurrencyMismatchError as CurrencyMismatchError
 from .errors import MissingExtraError as MissingExtraError
+from .errors import PriceTypeError as PriceTypeError
+from .errors import QuantityTypeError as QuantityTypeError
 from .errors import RatekitError as RatekitError
 from .errors import RatekitTypeError as RatekitTypeError
 from .errors import ReentrantCallError as ReentrantCallError
+from .errors import RepeatedIdError as RepeatedIdError
 from .errors import ShareMismatchError as ShareMismatchError
 from .errors import SplitAccountError as SplitAccountError
 from .errors import UncutUsageError as UncutUsageError
@@ -179,12 +182,15 @@ __all__ = [
     "Plan",
     "PriceEntry",
     "PriceModel",
+    "PriceTypeError",
+    "QuantityTypeError",
     "RatekitError",
     "RatekitTypeError",
     "Rater",
     "Rating",
     "RecordBatch",
     "ReentrantCallError",
+    "RepeatedIdError",
     "ResourceState",
     "Sample",
     "SamplePolicy",

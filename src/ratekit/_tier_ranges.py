@@ -16,7 +16,7 @@ from typing import Final
 
 from ._caller_objects import read_once
 from ._shown import show
-from .errors import BadPriceError
+from .errors import BadPriceError, PriceTypeError
 from .tiers import Tier
 
 __all__ = ["_ranges_to_tiers"]
@@ -64,7 +64,9 @@ def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]
                     "what a tier holds: a tier's bound lies below 1E+30."
                 )
             return first, last
-    raise BadPriceError(
+    # a string or a tuple written wrong is a bad range; anything else, a wrong type
+    wrong = not isinstance(span, str | tuple)
+    raise (PriceTypeError if wrong else BadPriceError)(
         f"{model}.from_ranges ranges[{index}] range {show(span)} must be a string like "
         "'1-5' or '11+', or a tuple of integers (first, last or None)."
     )
@@ -73,7 +75,7 @@ def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]
 def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list[Tier]:
     """Read inclusive integer ranges (``"1-5"``, ``"6-10"``, ``"11+"``) as tiers."""
     if isinstance(ranges, str | bytes | Mapping) or not isinstance(ranges, Iterable):
-        raise BadPriceError(
+        raise PriceTypeError(
             f"{model}.from_ranges ranges must be a list of (range, unit) pairs, e.g. "
             f"[('1-5', '0.10'), ('6+', '0.08')], not {type(ranges).__name__}: {show(ranges)}."
         )
@@ -82,12 +84,9 @@ def _ranges_to_tiers(model: str, ranges: Iterable[Sequence[typing.Any]]) -> list
     previous_end: int | None = -1
     given = read_once(ranges, f"{model}.from_ranges ranges", type(ranges).__name__, "a list")
     for index, item in enumerate(given):
-        if (
-            isinstance(item, str | bytes | Mapping)
-            or not isinstance(item, Sequence)
-            or not 2 <= len(item) <= 3
-        ):
-            raise BadPriceError(
+        wrong = isinstance(item, str | bytes | Mapping) or not isinstance(item, Sequence)
+        if wrong or not 2 <= len(item) <= 3:
+            raise (PriceTypeError if wrong else BadPriceError)(
                 f"{model}.from_ranges ranges[{index}] must be (range, unit) or "
                 f"(range, unit, flat), e.g. ('1-5', '0.10'), not {show(item)}."
             )

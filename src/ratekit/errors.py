@@ -38,9 +38,12 @@ __all__ = [
     "ConflictingRecordError",
     "CurrencyMismatchError",
     "MissingExtraError",
+    "PriceTypeError",
+    "QuantityTypeError",
     "RatekitError",
     "RatekitTypeError",
     "ReentrantCallError",
+    "RepeatedIdError",
     "ShareMismatchError",
     "SplitAccountError",
     "UnitError",
@@ -89,9 +92,13 @@ class RatekitError(Exception):
         self.__cause__ = cause
 
 
-@typing.final
 class RatekitTypeError(RatekitError, TypeError):
     """A value of a type ratekit cannot take for that field (a list where an instant goes).
+
+    Its two subclasses, [`QuantityTypeError`][ratekit.QuantityTypeError] and
+    [`PriceTypeError`][ratekit.PriceTypeError], are raised by the doors that refused a
+    wrong type as a `BadQuantityError` or a `BadPriceError` before: they are both kinds,
+    so a caller catching either class catches them still.
 
     Examples:
         >>> import ratekit as rk
@@ -139,13 +146,49 @@ class BadCalendarError(RatekitError, ValueError):
     """
 
 
-@typing.final
 class BadQuantityError(RatekitError, ValueError):
     """A quantity or amount that is not a finite decimal number (NaN, infinity, ``"abc"``).
 
     Examples:
         >>> import ratekit as rk
         >>> issubclass(rk.BadQuantityError, ValueError)
+        True
+    """
+
+
+@typing.final
+class QuantityTypeError(RatekitTypeError, BadQuantityError):
+    """A wrong type where an amount goes, at a door that took only a Decimal (``Plan.round``).
+
+    A `RatekitTypeError`, as every wrong type is, and a `BadQuantityError`, as that door
+    called it before, so code catching either keeps working.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [])
+        >>> try:
+        ...     plan.round(1.005)
+        ... except rk.RatekitTypeError as error:
+        ...     print(type(error).__name__, isinstance(error, rk.BadQuantityError))
+        ...     print(error)
+        QuantityTypeError True
+        plan 'p' rounds finite Decimal amounts, not float: 1.005.
+    """
+
+
+@typing.final
+class RepeatedIdError(BadQuantityError):
+    """One id given to two values that must each have their own (two credits of an account).
+
+    Raised by [`bill()`][ratekit.bill] and [`credits_left()`][ratekit.credits_left] for two
+    credits of one account with one id, and by [`Share`][ratekit.Share] for an account
+    named twice: the message names the id and both values. Nothing is wrong with either
+    value's numbers; it is a `BadQuantityError` (as those doors called it before), so code
+    catching that keeps working.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> issubclass(rk.RepeatedIdError, rk.BadQuantityError)
         True
     """
 
@@ -211,7 +254,6 @@ class BadPolicyError(RatekitError, ValueError):
     """
 
 
-@typing.final
 class BadPriceError(RatekitError, ValueError):
     """A price model, tier table or pricelist that is inconsistent (bounds out of order, ties).
 
@@ -219,6 +261,25 @@ class BadPriceError(RatekitError, ValueError):
         >>> import ratekit as rk
         >>> issubclass(rk.BadPriceError, ValueError)
         True
+    """
+
+
+@typing.final
+class PriceTypeError(RatekitTypeError, BadPriceError):
+    """A wrong type where a price's table goes: tiers, a tier, ``from_ranges`` ranges.
+
+    A `RatekitTypeError`, as every wrong type is, and a `BadPriceError`, as those doors
+    called it before, so code catching either keeps working.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> try:
+        ...     rk.Graduated(None)
+        ... except rk.RatekitTypeError as error:
+        ...     print(type(error).__name__, isinstance(error, rk.BadPriceError))
+        ...     print(error)
+        PriceTypeError True
+        tiers must be a sequence of tiers, not None.
     """
 
 

@@ -19,7 +19,7 @@ from ._caller_objects import read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._graduated import _graduated_amount
 from ._shown import show
-from .errors import BadPriceError, BadQuantityError, RatekitTypeError
+from .errors import BadPriceError, BadQuantityError, PriceTypeError, RatekitTypeError
 from .prices import _HUNDRED, _marginal
 from .tiers import (
     Number,
@@ -140,7 +140,9 @@ def _percent_tier(item: Tier | Mapping[str, typing.Any] | Sequence[typing.Any]) 
     elif isinstance(item, Sequence) and not isinstance(item, str) and 2 <= len(item) <= 3:
         up_to, percent, flat = (*item, ZERO, ZERO)[:3]
     else:
-        raise BadPriceError(
+        # a tuple of another length is a tier written wrong; anything else, a wrong type
+        wrong = isinstance(item, str) or not isinstance(item, Sequence)
+        raise (PriceTypeError if wrong else BadPriceError)(
             "a GraduatedPercentage tier is (up_to, percent) or (up_to, percent, flat), a "
             f"mapping of those fields or a Tier whose unit is percent / 100, not {show(item)}."
         )
@@ -161,12 +163,14 @@ _LEAST_PERCENT: typing.Final = -28
 
 def _percent_table(tiers: Iterable[typing.Any]) -> tuple[Tier, ...]:
     if isinstance(tiers, (str, Tier)) or not isinstance(tiers, Iterable):
-        raise BadPriceError(f"tiers must be a sequence of tiers, not {show(tiers)}.")
+        raise PriceTypeError(f"tiers must be a sequence of tiers, not {show(tiers)}.")
     table = []
     given = read_once(tiers, "tiers", type(tiers).__name__, "a list of Tier values")
     for index, item in enumerate(given):
         try:
             table.append(_percent_tier(item))
+        except PriceTypeError as error:  # a wrong type stays one, named by its place
+            raise PriceTypeError(f"tiers[{index}]: {error}") from None
         except BadPriceError as error:
             raise BadPriceError(f"tiers[{index}]: {error}") from None
     return tuple(table)

@@ -65,6 +65,7 @@ from .errors import (
     BadCalendarError,
     BadPriceError,
     BadQuantityError,
+    QuantityTypeError,
     RatekitTypeError,
     UnitError,
 )
@@ -521,8 +522,12 @@ class Plan:
 
         The result is written with the quantum's decimals. The quantum is a step, not a
         number of decimal places: on ``0.05``, 1.03 is 20.6 steps, so 21, ``1.05``.
-        Raises [`BadQuantityError`][ratekit.BadQuantityError] for an amount that is not a
-        finite Decimal, or whose rounding would have more than 60 digits. O(digits).
+        Raises [`QuantityTypeError`][ratekit.QuantityTypeError] (a
+        [`RatekitTypeError`][ratekit.RatekitTypeError] and a
+        [`BadQuantityError`][ratekit.BadQuantityError]) for an amount that is not a
+        `Decimal` (a float too: ``1.005`` is not the number its text says), and
+        `BadQuantityError` for one that is not finite or whose rounding would have more
+        than 60 digits. O(digits).
 
         Examples:
             >>> import ratekit as rk
@@ -535,7 +540,9 @@ class Plan:
             (Decimal('1.05'), Decimal('1.00'))
         """
         if not isinstance(amount, Decimal) or not amount.is_finite():
-            raise BadQuantityError(
+            # a wrong type is a RatekitTypeError, and a BadQuantityError as it always was
+            error = QuantityTypeError if not isinstance(amount, Decimal) else BadQuantityError
+            raise error(
                 f"plan {show(self.id)} rounds finite Decimal amounts, not "
                 f"{type(amount).__name__}: {show(amount)}."
             )

@@ -31,7 +31,7 @@ from . import _values as _v
 from ._caller_objects import read_once
 from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._shown import show
-from .errors import BadPriceError, BadQuantityError, RatekitTypeError
+from .errors import BadPriceError, BadQuantityError, PriceTypeError, RatekitTypeError
 
 __all__ = ["Number", "Tier", "TierLike", "TierLine"]
 
@@ -206,7 +206,7 @@ def _tier(item: TierLike) -> Tier:
         return Tier(**item)
     if isinstance(item, Sequence) and not isinstance(item, str):
         return Tier(*item)
-    raise BadPriceError(
+    raise PriceTypeError(
         f"a tier must be a Tier, a mapping of its fields or a tuple "
         f"(up_to, unit, flat, block), not {type(item).__name__}: {show(item)}."
     )
@@ -214,12 +214,14 @@ def _tier(item: TierLike) -> Tier:
 
 def _tier_table(tiers: Iterable[TierLike]) -> tuple[Tier, ...]:
     if isinstance(tiers, (str, Tier)) or not isinstance(tiers, Iterable):
-        raise BadPriceError(f"tiers must be a sequence of tiers, not {show(tiers)}.")
+        raise PriceTypeError(f"tiers must be a sequence of tiers, not {show(tiers)}.")
     table = []
     given = read_once(tiers, "tiers", type(tiers).__name__, "a list of Tier values")
     for index, item in enumerate(given):
         try:
             table.append(_tier(item))
+        except PriceTypeError as error:  # a wrong type stays one, named by its place
+            raise PriceTypeError(f"tiers[{index}]: {error}") from None
         except BadPriceError as error:
             raise BadPriceError(f"tiers[{index}]: {error}") from None
         except RatekitTypeError as error:
