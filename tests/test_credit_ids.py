@@ -4,6 +4,11 @@ Two credits of one account with one id would be spent, or carried, twice: ``cred
 kept both balances (50 granted, 20 left each: 40 carried), and ``bill`` refused them only
 when the account had an invoice in the span billed, so the next cycle's call failed
 instead. Both doors refuse them before any work, with one message, whatever the invoices.
+
+The refusal is a ``RepeatedIdError``: nothing is wrong with either credit's numbers, so
+it is no bad quantity, but it subclasses ``BadQuantityError``, the error it was before.
+It names the id and tells each credit by its amount and life, not by a repr that says
+the id and the account again. A ``Share`` naming one account twice is refused alike.
 """
 
 from __future__ import annotations
@@ -40,20 +45,55 @@ PAIRS = {
         rk.Credit("welcome", "acme", 5, "EUR", start=START, renews=True),
     ),
 }
+#: Each pair as the message tells it: by amount and life, not the id and account again.
+BRIEFLY = {
+    "equal": "both 50 EUR from 2026-03-01T00:00:00Z",
+    "other amounts": "50 EUR from 2026-03-01T00:00:00Z and 40 EUR from 2026-03-01T00:00:00Z",
+    "other starts": "50 EUR from 2026-03-01T00:00:00Z and 50 EUR from 2026-03-05T00:00:00Z",
+    "a balance and its grant": (
+        "50 EUR from 2026-03-01T00:00:00Z and 20 EUR from 2026-03-01T00:00:00Z, granted 50"
+    ),
+    "a renewing and a one-time credit": (
+        "50 EUR from 2026-03-01T00:00:00Z and 5 EUR from 2026-03-01T00:00:00Z, renewing"
+    ),
+}
 
 
-@pytest.mark.parametrize("pair", PAIRS.values(), ids=list(PAIRS))
-def test_credits_left_refuses_two_credits_of_an_account_with_one_id(
-    pair: tuple[rk.Credit, rk.Credit],
-) -> None:
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_credits_left_refuses_two_credits_of_an_account_with_one_id(name: str) -> None:
     # Before: the 50 granted once left 20 on March's invoice (50 - 30), and both credits
     # became a balance of 20: 40 carried to April out of one grant of 50.
-    with pytest.raises(rk.BadQuantityError) as caught:
+    pair = PAIRS[name]
+    with pytest.raises(rk.RepeatedIdError) as caught:
         rk.credits_left([*pair, welcome(account="beta")], march("acme"))
     assert str(caught.value) == (
-        f"credits_left credits: {TWICE}, {pair[0]!r} and {pair[1]!r}; give each credit of "
+        f"credits_left credits: {TWICE}, {BRIEFLY[name]}; give each credit of "
         "an account its own id (and pass on a balance credits_left kept instead of the "
         "credit it came from, not beside it)."
+    )
+    # a repeated id is no bad quantity, but code that caught it as one still does
+    assert isinstance(caught.value, rk.BadQuantityError)
+
+
+def test_the_refusal_tells_each_credit_by_its_life_and_terms() -> None:
+    # expires, priority, renewal and grant, in the order the repr gives them
+    long = rk.Credit(
+        "welcome",
+        "acme",
+        5,
+        "EUR",
+        start=START,
+        expires="2026-06-01T00:00:00Z",
+        priority=2,
+        renews=True,
+    )
+    with pytest.raises(rk.RepeatedIdError) as caught:
+        rk.bill([], credits=[welcome(), long])
+    assert str(caught.value) == (
+        f"bill credits: {TWICE}, 50 EUR from 2026-03-01T00:00:00Z and 5 EUR from "
+        "2026-03-01T00:00:00Z to 2026-06-01T00:00:00Z, priority 2, renewing; give each "
+        "credit of an account its own id (and pass on a balance credits_left kept instead "
+        "of the credit it came from, not beside it)."
     )
 
 
@@ -108,3 +148,13 @@ def test_the_refusal_names_the_first_repeat_and_stays_short() -> None:
         rk.credits_left([twice, *many, twice, many[0]], [])
     assert "two credits with id 'xxx" in str(caught.value)
     assert len(str(caught.value)) < 1_000
+
+
+def test_a_share_naming_an_account_twice_is_a_repeated_id_too() -> None:
+    # an account twice in a list of pairs: no share is a bad number, one is given twice
+    with pytest.raises(rk.RepeatedIdError) as caught:
+        rk.Share("acme", "image-1", [("beta", 1), ("beta", "2.5")])
+    assert str(caught.value) == (
+        "Share names account 'beta' twice, with shares 1 and 2.5; give it one share."
+    )
+    assert isinstance(caught.value, rk.BadQuantityError)

@@ -47,7 +47,13 @@ from ._instants import MAX_US, format_us, from_us, to_us
 from ._shown import show
 from ._text import name_text
 from .currencies import currency_code
-from .errors import BadQuantityError, BadTimeError, CurrencyMismatchError, RatekitTypeError
+from .errors import (
+    BadQuantityError,
+    BadTimeError,
+    CurrencyMismatchError,
+    RatekitTypeError,
+    RepeatedIdError,
+)
 from .render import plain
 from .spans import Span
 
@@ -57,8 +63,6 @@ _SUB: Final = CONTEXT.subtract
 #: The most digits a grant may have on its invoice's quantum: balances are kept on the
 #: quantum in ratekit's 60-digit context, with room to spare for the sums of a bill.
 _MAX_DIGITS: Final = 50
-#: The longest repr of a credit a message shows whole (a long id or account is cut).
-_SHOWN: Final = 240
 
 
 def _amount(value: object, field: str = "amount") -> Decimal:
@@ -361,19 +365,32 @@ def refuse_repeated_ids(credits: Iterable[Credit], where: str) -> None:  # noqa:
         key = (credit.account, credit.id)
         first = seen.get(key)
         if first is not None:
-            raise BadQuantityError(
+            both = (
+                f"both {_brief(first)}"
+                if first == credit
+                else f"{_brief(first)} and {_brief(credit)}"
+            )
+            raise RepeatedIdError(
                 f"{where}: account {show(credit.account)} has two credits with id "
-                f"{show(credit.id)}, {_shown(first)} and {_shown(credit)}; give each credit "
-                "of an account its own id (and pass on a balance credits_left kept instead "
-                "of the credit it came from, not beside it)."
+                f"{show(credit.id)}, {both}; give each credit of an account its own id (and "
+                "pass on a balance credits_left kept instead of the credit it came from, not "
+                "beside it)."
             )
         seen[key] = credit
 
 
-def _shown(credit: Credit) -> str:
-    """The credit's repr, or a bounded one when its id or account make it long."""
-    text = repr(credit)
-    return text if len(text) <= _SHOWN else show(credit)
+def _brief(credit: Credit) -> str:
+    """A credit told by what is not its id and account: ``50 EUR from 2026-03-01T00:00:00Z``."""
+    text = f"{plain(credit.amount)} {credit.currency} from {format_us(to_us(credit.start))}"
+    if credit.expires is not None:
+        text += f" to {format_us(to_us(credit.expires))}"
+    if credit.priority:
+        text += f", priority {credit.priority}"
+    if credit.renews:
+        text += ", renewing"
+    if credit.granted is not None:
+        text += f", granted {plain(credit.granted)}"
+    return text
 
 
 class _Billed(typing.Protocol):

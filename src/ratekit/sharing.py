@@ -56,7 +56,13 @@ from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from ._shown import show
 from ._text import name_text
-from .errors import BadPriceError, BadQuantityError, BadTimeError, RatekitTypeError
+from .errors import (
+    BadPriceError,
+    BadQuantityError,
+    BadTimeError,
+    RatekitTypeError,
+    RepeatedIdError,
+)
 from .render import plain
 from .spans import Span
 
@@ -116,7 +122,11 @@ def _shares(value: object) -> tuple[tuple[str, Decimal], ...]:
                 f"{show(str(amount))}; leave out an account that pays nothing."
             )
         if account in out:
-            raise BadQuantityError(f"Share names account {show(account)} twice; give it one share.")
+            raise RepeatedIdError(
+                f"Share names account {show(account)} twice, with shares "
+                f"{CONTEXT.to_sci_string(out[account])} and {CONTEXT.to_sci_string(amount)}; "
+                "give it one share."
+            )
         out[account] = amount
     if not out:
         raise BadQuantityError("Share needs at least one account to pay for the resource.")
@@ -155,7 +165,9 @@ class Share:
       where every charge is cut (a charge across a share's bound is refused).
 
     Errors: a share that is not a positive number raises
-    [`BadQuantityError`][ratekit.BadQuantityError]; an empty list of accounts too; an ``end`` not
+    [`BadQuantityError`][ratekit.BadQuantityError]; an empty list of accounts too; an account
+    given twice (in a list of pairs) a [`RepeatedIdError`][ratekit.RepeatedIdError], a
+    `BadQuantityError` naming it and both shares; an ``end`` not
     after ``start`` raises [`BadTimeError`][ratekit.BadTimeError]. [`bill()`][ratekit.bill] raises
     [`BadPriceError`][ratekit.BadPriceError] for two shares of one meter of a resource at the same
     time, and for a charge that crosses a share's bound.
