@@ -173,20 +173,25 @@ def bounded_message(message: object) -> object:
     return text
 
 
-def some(names: Iterable[str], first: int = 5) -> str:
+def some(names: Iterable[str], first: int = 5, *, as_given: bool = False) -> str:
     """The first ``first`` of ``names`` in order, shown, and how many more there are.
+
+    ``as_given`` keeps the order the names come in (a caller's declared meters, a spec's
+    types) instead of sorting them.
 
     ```pycon
     >>> some(["b", "a"])
     "'a', 'b'"
     >>> some(f"a{i}" for i in range(7))
     "'a0', 'a1', 'a2', 'a3', 'a4' and 2 more"
+    >>> some(["b", "a", "c"], 2, as_given=True)
+    "'b', 'a' and 1 more"
 
     ```
 
-    O(n log n) for n names.
+    O(n log n) for n names (O(n) ``as_given``).
     """
-    ordered = sorted(names)
+    ordered = list(names) if as_given else sorted(names)
     shown = ", ".join(map(show, ordered[:first]))
     rest = len(ordered) - first
     return f"{shown} and {rest:,} more" if rest > 0 else shown

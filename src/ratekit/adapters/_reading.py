@@ -23,13 +23,14 @@ from ratekit._caller_objects import raised
 from ratekit._decimals import to_decimal
 from ratekit._descriptions import MAX_KEYS, _attributes, plain_str
 from ratekit._instants import to_us
-from ratekit._shown import _Bounded
+from ratekit._shown import _Bounded, some
 from ratekit._text import is_text, not_text
 from ratekit._values import collection
 from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
 from ratekit.policies import Meter
 
 __all__ = [
+    "NAMES_SHOWN",
     "Position",
     "as_number",
     "at",
@@ -433,6 +434,11 @@ def meters_by_name(meters: Iterable[Meter], argument: str) -> dict[str, Meter]:
     return found
 
 
+#: How many names a message lists of those it accepts (a caller's meters, a spec's types),
+#: in the order given, before saying how many more there are: a list of thousands is cut.
+NAMES_SHOWN: Final = 10
+
+
 def meter_named(
     meters: Mapping[str, Meter], name: str, where: Position, what: str, *, skip: bool
 ) -> Meter | None:
@@ -445,7 +451,8 @@ def meter_named(
     if meter is None and skip:
         not_garbled(name, meters, where, what, "meter")
     if meter is None and not skip:
-        known = ", ".join(repr(known) for known in meters) or "none"
+        # the first few, as given: a caller may declare thousands
+        known = some(meters, NAMES_SHOWN, as_given=True) or "none"
         raise BadRecordError(
             f"{what} {where} is {show(name)}, which no meter names "
             f"(meters: {known}; or pass unknown='skip')."
@@ -453,19 +460,31 @@ def meter_named(
     return meter
 
 
-def not_garbled(name: str, known: Iterable[str], where: Position, what: str, kind: str) -> None:
-    """Refuse ``name`` (read at ``where``, skipped as unknown) when it is a ``known`` one garbled.
+def not_garbled(
+    name: str, known: Iterable[str], where: Position, what: str, kind: str, *, skip: bool = True
+) -> None:
+    """Refuse ``name`` (read at ``where``) when it is a ``known`` one garbled.
 
     A name that equals a known one once blanks around it are stripped and its case folded
     (``"cpu "``, ``"CPU"``) is no other feed's name but that one written badly: skipped, its
     usage would be dropped without a word, so it is refused naming the field, what it is
-    (``kind``) and the name it resembles, as a garbled state word is. O(len(known)).
+    (``kind``) and the name it resembles, as a garbled state word is. ``skip`` says the
+    name was to be skipped as unknown (``unknown="skip"``); without it, the name was to be
+    kept in a description that a meter's selector matches as written (an Exoscale
+    ``entity``, a Cloud Foundry ``service_instance_type``), where it would match nothing.
+    O(len(known)).
     """
     folded = name.strip().casefold()
     for candidate in known:
         if candidate != name and candidate.strip().casefold() == folded:
+            why = (
+                "unknown='skip' skips only the names no record of this feed reads, never a "
+                "known one misspelt"
+                if skip
+                else f"a meter selects {show(candidate)} as written, and would bill this "
+                "record under none"
+            )
             raise BadRecordError(
                 f"{what} {where} is {show(name)}, which is {kind} {show(candidate)} but for its "
-                f"case or the blanks around it; write {show(candidate)} (unknown='skip' skips "
-                "only the names no record of this feed reads, never a known one misspelt)."
+                f"case or the blanks around it; write {show(candidate)} ({why})."
             )

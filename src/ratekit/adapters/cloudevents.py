@@ -62,6 +62,7 @@ from ratekit._decimals import plain_text
 from ratekit._descriptions import plain_str
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
+from ratekit._shown import some
 from ratekit._text import check_text
 from ratekit.errors import BadRecordError, RatekitError, RatekitTypeError
 from ratekit.policies import Meter
@@ -151,15 +152,14 @@ def _quantity(
     if missing:
         raise RatekitTypeError(
             "Spec quantity, given per type, must say where the quantity of every type in "
-            f"meters is; it has none for {', '.join(repr(name) for name in missing)}."
+            f"meters is; it has none for {some(missing, r.NAMES_SHOWN, as_given=True)}."
         )
     mapped = {event_type for event_type, _ in meters}
     extra = [event_type for event_type in places if event_type not in mapped]
     if extra:  # a misspelt type would say nothing, and mean nothing
         raise RatekitTypeError(
-            f"Spec quantity names {', '.join(repr(name) for name in extra)}, which meters "
-            f"does not map to a meter; its types are "
-            f"{', '.join(repr(name) for name, _ in meters)}: give the quantity of those only."
+            f"Spec quantity names {some(extra, r.NAMES_SHOWN, as_given=True)}, which meters does not map to a meter; its "
+            f"types are {some((name for name, _ in meters), r.NAMES_SHOWN, as_given=True)}: give the quantity of those only."
         )
     return tuple(sorted(places.items()))
 
@@ -174,7 +174,7 @@ def _per_type(
         if not isinstance(key, str) or plain_str(key) not in mapped:
             raise RatekitTypeError(
                 f"Spec {field} names {r.show(key)}, which meters does not map to a meter; "
-                f"its types are {', '.join(repr(name) for name in mapped)}: give the "
+                f"its types are {some(mapped, r.NAMES_SHOWN, as_given=True)}: give the "
                 f"{field} of those only."
             )
         if any(plain_str(key) == seen for seen, _ in pairs):  # two str subclasses alike
@@ -515,7 +515,9 @@ def _sample(
         if spec.unknown == "skip":
             r.not_garbled(event_type, meters, r.at(position, "type"), _WHAT, "type")
             return None
-        known = ", ".join(repr(name) for name in meters)
+        known = some(
+            meters, r.NAMES_SHOWN, as_given=True
+        )  # the first few: a spec may map thousands of types
         raise BadRecordError(
             f"{_WHAT} {r.at(position, 'type')} is {r.show(event_type)}, which the spec does not map to "
             f"a meter; it maps {known} (or build the Spec with unknown='skip')."

@@ -166,6 +166,9 @@ _SERVICE_STATES: Final[Mapping[str, EventKind]] = {
     "UPDATED": "update",
     "DELETED": "delete",
 }
+#: The types of service instance the Cloud Controller writes (`SERVICE_INSTANCE_HOURS`
+#: selects the first): one garbled by case or blanks is refused, as it would match no selector.
+_INSTANCE_TYPES: Final = ("managed_service_instance", "user_provided_service_instance")
 _APP: Final = "Cloud Foundry app usage event"
 _SERVICE: Final = "Cloud Foundry service usage event"
 
@@ -174,6 +177,14 @@ def _state(state: str, states: Mapping[str, object], position: r.Position, what:
     if state not in states:
         accepted = ", ".join(repr(name) for name in states)
         raise BadRecordError(f"{what} {position} is {r.show(state)}; expected one of {accepted}.")
+
+
+def _instance_type(data: Mapping[str, object], key: str, position: r.Position) -> str | None:
+    """A service instance's type (None when absent): any, but not a known one garbled."""
+    written = r.optional_text(data, key, position, _SERVICE)
+    if written is not None:
+        r.not_garbled(written, _INSTANCE_TYPES, r.at(position, key), _SERVICE, "type", skip=False)
+    return written
 
 
 def _created_at(data: Mapping[str, object], position: r.Position, what: str, guid: str) -> int:
@@ -488,9 +499,7 @@ def _service_event(
             "service_instance_name": r.optional_text(
                 entity, "service_instance_name", at_, _SERVICE
             ),
-            "service_instance_type": r.optional_text(
-                entity, "service_instance_type", at_, _SERVICE
-            ),
+            "service_instance_type": _instance_type(entity, "service_instance_type", at_),
             "service_plan": r.optional_text(entity, "service_plan_name", at_, _SERVICE),
             "service_plan_guid": r.optional_text(entity, "service_plan_guid", at_, _SERVICE),
             "service": r.optional_text(entity, "service_label", at_, _SERVICE),
@@ -519,7 +528,7 @@ def _service_event(
         resource = r.text(instance, "guid", instance_at, _SERVICE)
         names = {
             "service_instance_name": r.optional_text(instance, "name", instance_at, _SERVICE),
-            "service_instance_type": r.optional_text(instance, "type", instance_at, _SERVICE),
+            "service_instance_type": _instance_type(instance, "type", instance_at),
             "service_plan": r.optional_text(plan, "name", plan_at, _SERVICE),
             "service_plan_guid": r.optional_text(plan, "guid", plan_at, _SERVICE),
             "service": r.optional_text(offering, "name", offering_at, _SERVICE),
@@ -551,7 +560,10 @@ def service_usage_events(
     change), ``DELETED`` deletes it. The description carries ``state``,
     ``service_plan`` (and its guid), ``service`` (the v2 label or v3 offering name),
     ``service_instance_name``, ``service_instance_type``, the broker, space and
-    organization. ``id`` and ``seq`` as for `app_usage_events()`. Cost: O(n).
+    organization; a ``service_instance_type`` that is ``"managed_service_instance"`` or
+    ``"user_provided_service_instance"`` garbled by case or blanks is refused, since
+    `SERVICE_INSTANCE_HOURS` would not select it. ``id`` and ``seq`` as for
+    `app_usage_events()`. Cost: O(n).
 
     Examples:
         >>> from ratekit.adapters import cloudfoundry

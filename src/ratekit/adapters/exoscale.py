@@ -24,7 +24,10 @@ A create or start carries the description ``entity`` (``"vm"``, ``"volume"``…)
 ``zone``, nested ones such as ``tags`` as they are), except the bookkeeping fields
 ``type``, ``action``, ``time``, ``account``, ``uuid``, ``version`` and ``source``, and
 nulls. A field whose name is not a non-empty string (from a feed built in Python: JSON's
-names are strings) is refused, never dropped. A stop or destroy carries none.
+names are strings) is refused, never dropped. A stop or destroy carries none. Any
+``entity`` is read, but ``"vm"`` or ``"volume"`` garbled by case or blanks around it
+(``"VM"``, ``" vm"``) is refused, on every action: kept, it would match no selector
+(`INSTANCE_HOURS` selects ``"vm"``) and the instance would run unbilled.
 
 **Identity and order.** The events have no id of their own; ``id`` is
 ``"<uuid>/<action>/<time>"`` (the time in UTC, to the microsecond), so a redelivered
@@ -91,6 +94,9 @@ _ACTIONS: Final[Mapping[str, EventKind]] = {
 }
 _BOOKKEEPING: Final = frozenset({"type", "action", "time", "account", "uuid", "version", "source"})
 _WHAT: Final = "Exoscale usage event"
+#: The entities the adapter names (`INSTANCE_HOURS` selects ``"vm"``): one of them garbled
+#: by case or blanks (``"VM"``) is refused, since no selector would match it.
+_ENTITIES: Final = ("vm", "volume")
 
 
 def _keyword(data: Mapping[str, object], key: str, position: r.Position) -> str:
@@ -152,7 +158,8 @@ def _event(item: Mapping[str, object], position: r.Position, by_version: bool) -
     uuid = r.text(item, "uuid", position, _WHAT)
     version = _version(item, position, required=by_version)
     seq = version if by_version else None
-    _keyword(item, "entity", position)
+    entity = _keyword(item, "entity", position)
+    r.not_garbled(entity, _ENTITIES, r.at(position, "entity"), _WHAT, "entity", skip=False)
     attributes = _description(item, position) if kind == "start" else {}
     at = format_us(at_us)
     record_id = f"{uuid}/{action}/{at}"
