@@ -152,16 +152,21 @@ def _quantity(
     if missing:
         raise RatekitTypeError(
             "Spec quantity, given per type, must say where the quantity of every type in "
-            f"meters is; it has none for {some(missing, r.NAMES_SHOWN, as_given=True)}."
+            f"meters is; it has none for {_some(missing)}."
         )
     mapped = {event_type for event_type, _ in meters}
     extra = [event_type for event_type in places if event_type not in mapped]
     if extra:  # a misspelt type would say nothing, and mean nothing
         raise RatekitTypeError(
-            f"Spec quantity names {some(extra, r.NAMES_SHOWN, as_given=True)}, which meters does not map to a meter; its "
-            f"types are {some((name for name, _ in meters), r.NAMES_SHOWN, as_given=True)}: give the quantity of those only."
+            f"Spec quantity names {_some(extra)}, which meters does not map to a meter; its "
+            f"types are {_some(name for name, _ in meters)}: give the quantity of those only."
         )
     return tuple(sorted(places.items()))
+
+
+def _some(types: Iterable[str]) -> str:
+    """The first ten of a spec's ``types``, as given, then how many more: a spec may map thousands."""
+    return some(types, r.NAMES_SHOWN, as_given=True)
 
 
 def _per_type(
@@ -174,7 +179,7 @@ def _per_type(
         if not isinstance(key, str) or plain_str(key) not in mapped:
             raise RatekitTypeError(
                 f"Spec {field} names {r.show(key)}, which meters does not map to a meter; "
-                f"its types are {some(mapped, r.NAMES_SHOWN, as_given=True)}: give the "
+                f"its types are {_some(mapped)}: give the "
                 f"{field} of those only."
             )
         if any(plain_str(key) == seen for seen, _ in pairs):  # two str subclasses alike
@@ -515,9 +520,7 @@ def _sample(
         if spec.unknown == "skip":
             r.not_garbled(event_type, meters, r.at(position, "type"), _WHAT, "type")
             return None
-        known = some(
-            meters, r.NAMES_SHOWN, as_given=True
-        )  # the first few: a spec may map thousands of types
+        known = _some(meters)
         raise BadRecordError(
             f"{_WHAT} {r.at(position, 'type')} is {r.show(event_type)}, which the spec does not map to "
             f"a meter; it maps {known} (or build the Spec with unknown='skip')."
