@@ -400,7 +400,8 @@ class Comparison:
 
         A cycle is printed in the timezone of the baseline's invoice for it (the timezone
         of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
-        prints it; in UTC when that plan has none.
+        prints it; in UTC when that plan has none. A candidate whose invoice reads the
+        cycle in another timezone shows that reading under its amount.
         """
         return comparison_html(self)
 

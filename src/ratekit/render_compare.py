@@ -19,7 +19,10 @@ def comparison_html(comparison: Comparison) -> str:
     A cycle is printed in the timezone of the baseline's invoice for it (the timezone
     of the plan that billed it: the plan's ``tz``, else its cycle's), as its invoice
     prints it, or of the first candidate's that billed it when the baseline did not;
-    in UTC when that plan has none. Every text is escaped as the invoices'
+    in UTC when that plan has none. A candidate whose invoice for the cycle is in
+    another timezone (a plan's own ``tz``, a cycle of another zone over the same
+    instants) shows the cycle as its invoice reads it under its amount, so each
+    candidate's cycle reads in its own zone. Every text is escaped as the invoices'
     HTML escapes it (markup, and control and bidi characters), and every number is in
     plain notation, as on the invoices (``0.0000009``, never ``9E-7``). The first
     ``ROWS_SHOWN`` accounts' cycles show, then a row counts the others, which the totals
@@ -43,12 +46,21 @@ def comparison_html(comparison: Comparison) -> str:
             columns = len(comparison.candidates) + 2  # the account, the cycle, the candidates
             body.append(f"<tr><td colspan='{columns}'>{more}</td></tr>")
             break
+        first = rows[0]
+        # the first candidate's invoice of the cycle that has one (the baseline may not)
+        billed = [(n, account, first.cycle) for n in comparison.candidates]
+        tz = next((zones[key] for key in billed if key in zones), None)
+        when = period(first.cycle, tz)
         cells = []
         for row in rows:
             if row.total is None:
                 cells.append("<td class='rk-missing'>not billed</td>")
                 continue
             text = f"{esc(plain(row.total))} {esc(row.currency)}"
+            own = zones.get((row.candidate, account, first.cycle), tz)
+            if own != tz:  # its invoice reads the cycle in another zone: say how
+                read = esc(period(first.cycle, own))
+                text += f"<br><small class='rk-cycle'>cycle {read}</small>"
             if row.candidate != comparison.candidates[0] and row.difference is not None:
                 sign = "+" if row.difference > 0 else ""
                 colour = {"pays less": "#0a7d32", "pays more": "#b3261e"}.get(row.change, "#555")
@@ -57,11 +69,6 @@ def comparison_html(comparison: Comparison) -> str:
                     f"({esc(row.change)})</small>"
                 )
             cells.append(f"<td style='text-align:right'>{text}</td>")
-        first = rows[0]
-        # the first candidate's invoice of the cycle that has one (the baseline may not)
-        billed = [(n, account, first.cycle) for n in comparison.candidates]
-        tz = next((zones[key] for key in billed if key in zones), None)
-        when = period(first.cycle, tz)
         body.append(f"<tr><td>{esc(account)}</td><td>{esc(when)}</td>{''.join(cells)}</tr>")
     totals = comparison.totals_by_currency()
     # A candidate that billed nothing (no rows: no currency to write 0 in) shows a dash.
