@@ -9,6 +9,10 @@ times and checksummed before its keys were looked at, and refused in a message o
 snapshot knows, are read no further than those keys (a caller's mapping that gives more
 is refused as it is read), a caller's mapping or list deeper in no further than its own
 ``len()`` says, and keys a snapshot has not are named five at most, before any checksum.
+A part of the body (or a value of the envelope) that is a mapping of more keys than a
+snapshot writes in one (3: ``reported`` and ``by_resource``) is refused as its ``len()``
+says it, unread: a million honest items at ``body.reported`` were read, walked and
+checksummed before (1.5 s) for the checksum to refuse them.
 The work is counted here (items drawn, checksums computed), not timed.
 """
 
@@ -163,8 +167,19 @@ def test_a_body_that_gives_one_key_again_and_again_is_refused_after_the_keys_of_
 def test_an_endless_mapping_or_list_in_the_body_is_read_no_further_than_its_len(
     key: str, checksums: list[object]
 ) -> None:
+    # a mapping of 40 items as a part of the body: no part is a mapping of more than 3
+    # keys, so it is refused as it says its len(), not one item drawn (before: 41)
     mapping = endless(size=40)
     assert _refusal({**SNAPSHOT, "body": {**SNAPSHOT["body"], key: mapping}}) == (
+        f"Rater snapshot body.{key} is a mapping of 40 items; no part of a snapshot is a "
+        "mapping of more than 3 (a body's reported and by_resource hold 3 keys each): "
+        "restore an unaltered copy."
+    )
+    assert mapping.drawn == 0
+    # deeper in, its len() is the bound
+    mapping = endless(size=40)
+    reported = {**SNAPSHOT["body"]["reported"], "names": mapping}
+    assert _refusal({**SNAPSHOT, "body": {**SNAPSHOT["body"], key: reported}}) == (
         "Rater snapshot could not be read: its mapping (Counted) gives more than 40 items, "
         f"more than its len() says (or never ends); {GIVE}"
     )
@@ -184,7 +199,9 @@ def test_a_len_that_cannot_bound_an_endless_mapping_leaves_the_bound_of_all(
     monkeypatch.setattr(_caller_objects, "MOST_ITEMS", 1000)  # the bound, made small
     for size in (10**9, 1000):
         mapping = endless(size=size)
-        assert _refusal({**SNAPSHOT, "body": {**SNAPSHOT["body"], "reported": mapping}}) == (
+        # deep in the body: as a part of it, no mapping of more than 3 keys is read at all
+        reported = {**SNAPSHOT["body"]["reported"], "heads": mapping}
+        assert _refusal({**SNAPSHOT, "body": {**SNAPSHOT["body"], "reported": reported}}) == (
             "Rater snapshot could not be read: its mapping (Counted) gives more than 1,000 "
             f"items (or never ends); {GIVE}"
         )
@@ -236,3 +253,74 @@ def test_a_body_without_its_keys_is_refused_before_its_checksum(checksums: list[
         "an allowance with its own period): restore an unaltered copy."
     )
     assert checksums == []
+
+
+@pytest.mark.parametrize("key", ["reported", "by_resource", "records", "state", "allowed"])
+def test_an_honest_million_items_at_a_part_of_the_body_are_refused_unread(
+    key: str, checksums: list[object]
+) -> None:
+    # A mapping whose len() says the truth, a million items, at a key a body has: it was
+    # read whole, walked and checksummed before the checksum refused it (1.5 s). No part
+    # of a body is a mapping of more than 3 keys: refused as it says its size, none drawn.
+    mapping = Counted(((str(i), i) for i in range(MILLION)), MILLION)
+    assert _refusal({**SNAPSHOT, "body": {**SNAPSHOT["body"], key: mapping}}) == (
+        f"Rater snapshot body.{key} is a mapping of 1,000,000 items; no part of a snapshot "
+        "is a mapping of more than 3 (a body's reported and by_resource hold 3 keys each): "
+        "restore an unaltered copy."
+    )
+    assert mapping.drawn == 0
+    assert checksums == []
+
+
+def test_a_plain_dict_of_a_million_keys_at_a_part_is_refused_before_any_walk(
+    checksums: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # json.load's own dict: refused by its len() before plain_data, the walks or the checksum
+    read: list[object] = []
+    real = _snapshot_seal.plain_data
+
+    def counted(data: object, *args: Any, **kwargs: Any) -> object:
+        read.append(data)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(_snapshot_seal, "plain_data", counted)
+    huge = dict.fromkeys(map(str, range(MILLION)), 0)
+    forged = resealed({**SNAPSHOT, "body": {**SNAPSHOT["body"], "reported": huge}})
+    checksums.clear()  # (the forger's own checksum, above)
+    assert _refusal(forged).startswith(
+        "Rater snapshot body.reported is a mapping of 1,000,000 items; "
+    )
+    assert read == []
+    assert checksums == []
+
+
+def test_a_mapping_at_an_envelope_key_is_bounded_alike(checksums: list[object]) -> None:
+    for key in ("fingerprint", "checksum", "version"):
+        mapping = Counted(((str(i), i) for i in range(MILLION)), MILLION)
+        assert _refusal({**SNAPSHOT, key: mapping}) == (
+            f"Rater snapshot {key!r} is a mapping of 1,000,000 items; no part of a snapshot "
+            "is a mapping of more than 3 (a body's reported and by_resource hold 3 keys "
+            "each): restore an unaltered copy."
+        )
+        assert mapping.drawn == 0
+    assert checksums == []
+
+
+def test_a_part_that_says_it_is_small_is_read_no_further_than_a_part_holds() -> None:
+    # len() says 3 and it gives a million: drawn up to the three keys of a part, and one
+    mapping = Counted(((str(i), i) for i in range(MILLION)), 3)
+    assert _refusal({**SNAPSHOT, "body": {**SNAPSHOT["body"], "reported": mapping}}) == (
+        "Rater snapshot could not be read: its mapping (Counted) gives more than 3 keys, the "
+        f"keys of body.reported (or never ends); {GIVE}"
+    )
+    assert mapping.drawn == 4
+
+
+def test_the_parts_that_are_mappings_are_restored_from_a_callers_mapping() -> None:
+    class Part(Counted):
+        pass
+
+    reported = SNAPSHOT["body"]["reported"]
+    body = {**SNAPSHOT["body"], "reported": Part(iter(reported.items()), len(reported))}
+    restored = rk.Rater.restore({**SNAPSHOT, "body": body}, PLAN, METERS)
+    assert json.loads(json.dumps(restored.snapshot())) == SNAPSHOT

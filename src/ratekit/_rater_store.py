@@ -325,8 +325,13 @@ def _keys(body: Mapping[str, Any]) -> None:
         )
 
 
-#: What restore judges of a body before its checksum: at most its keys, and their names.
-BODY: Final = _snapshot.BodyShape(len(_BODY | _LATER), _keys)
+#: The most keys a part of a body holds when it is a mapping: ``by_resource`` (attributes,
+#: shapes, groups) and ``reported`` (names, heads, lines), from version 2 (version 1 wrote
+#: lists); every other part is a list, text or a number.
+_PART_KEYS: Final = 3
+#: What restore judges of a body before its checksum: at most its keys, and their names,
+#: and no part that is a mapping of more keys than a part holds.
+BODY: Final = _snapshot.BodyShape(len(_BODY | _LATER), _keys, _PART_KEYS)
 
 
 def _once(name: str, keys: Iterable[object]) -> None:

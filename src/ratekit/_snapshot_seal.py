@@ -319,9 +319,55 @@ def _read_envelope(
     # asked to compare itself
     found = (v for k, v in data.items() if type(k) is str and k == "body")
     inside = next(found, None) if len(data) <= len(_ENVELOPE) else None  # else refused after
-    if body is None or inside is None or type(inside) is dict or not isinstance(inside, Mapping):
+    if body is None or len(data) > len(_ENVELOPE):  # (more keys: refused by them, after)
         return data
-    return {**data, "body": _read_keys(inside, body.most, ", the keys of a body")}
+    # no value of a snapshot is a mapping of more keys than a body's parts hold
+    data = {
+        key: value if _is_body(key) else _mapping_at(value, body, show(key))
+        for key, value in data.items()
+    }
+    if inside is None or not isinstance(inside, Mapping):
+        return data
+    if type(inside) is not dict:
+        inside = _read_keys(inside, body.most, ", the keys of a body")
+    if len(inside) > body.most:  # a dict of more keys than a body has: refused by them, after
+        return {**data, "body": inside}
+    parts = {
+        key: _mapping_at(value, body, f"body.{key}" if type(key) is str else show(key))
+        for key, value in inside.items()
+    }
+    return {**data, "body": parts}
+
+
+def _is_body(key: object) -> bool:
+    """Whether ``key`` is ``"body"``, a str subclass's by the text it holds (no code of its own)."""
+    return isinstance(key, str) and str.__str__(key) == "body"
+
+
+def _mapping_at(value: object, body: BodyShape, place: str) -> object:
+    """``value`` (at ``place``): a mapping of more than ``body.part`` keys refused.
+
+    A snapshot writes a mapping among a body's parts only as ``reported`` and
+    ``by_resource``, of three keys each; every other value of a snapshot is a list, text or
+    a number. A mapping that says (by its ``len()``) it holds more, or a caller's that
+    gives more, is refused before it is read, let alone checksummed: a forged snapshot with
+    a million honest items at ``body.reported`` is refused at once, where its reading and
+    checksum took 1.5 s. A smaller mapping where none belongs is read, and refused by
+    what it holds or by the checksum. O(1) for a dict, O(most) for a caller's mapping.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    most = body.part
+    size, _ = declared(value)
+    if size > most:
+        raise BadSnapshotError(
+            f"Rater snapshot {place} is a mapping of {size:,} items; no part of a snapshot "
+            f"is a mapping of more than {most} (a body's reported and by_resource hold "
+            f"{most} keys each): restore an unaltered copy."
+        )
+    if type(value) is dict:
+        return value
+    return _read_keys(value, most, f", the keys of {place}")
 
 
 def _read_keys(data: Mapping[object, object], most: int, why: str) -> dict[object, object]:
@@ -403,10 +449,13 @@ class BodyShape(typing.NamedTuple):
 
     ``check`` refuses a body (a plain dict) without the keys a body has, or with others,
     in a message of bounded length; it costs O(keys a body has), whatever the body holds.
+    ``part``: the most keys a part of the body holds when it is a mapping (no value of a
+    snapshot is a mapping of more keys, bar the body).
     """
 
     most: int
     check: Callable[[Mapping[str, Any]], None]
+    part: int
 
 
 def open_envelope(
