@@ -32,7 +32,7 @@ def _by_time(e: Event) -> tuple[object, ...]:
     return (e.at_us, e.seq is not None, e.seq or 0, _RANK[e.kind], e.id or "")
 
 
-def _event_order(events: list[Event]) -> None:
+def _event_order(events: list[Event]) -> bool:
     """Sort one resource's events: those with a ``seq`` by ``seq``, the others by time.
 
     The events with a ``seq`` keep their ``seq`` order among themselves (the chain); an
@@ -43,12 +43,15 @@ def _event_order(events: list[Event]) -> None:
     delete) and id, then, for records without ids, by content, so that the order never
     depends on the arrival order. O(n log n), at C speed when no two events share the
     primary key.
+
+    Returns whether the events are now in strictly increasing time with no ``seq``
+    (known from the sort's keys: what a timeline applies without looking for ties).
     """
     sequenced = [event for event in events if event.seq is not None]
     if sequenced and len(sequenced) < len(events):
         _mixed_order(events, sequenced)
-        return
-    _one_order(events)
+        return False
+    return _one_order(events)
 
 
 def _mixed_order(events: list[Event], chain: list[Event]) -> None:
@@ -72,21 +75,22 @@ def _mixed_order(events: list[Event], chain: list[Event]) -> None:
     events[:] = merged
 
 
-def _one_order(events: list[Event]) -> None:
-    """`_event_order()` of events that all have a ``seq``, or none has."""
-    if len(events) < 2:
-        return
+def _one_order(events: list[Event]) -> bool:
+    """`_event_order()` of events that all have a ``seq``, or none has; whether untied by time."""
     with_seq = all(event.seq is not None for event in events)
+    if len(events) < 2:
+        return not with_seq
     primary = _BY_SEQ if with_seq else _BY_TIME
     order = _by_seq if with_seq else _by_time
     events.sort(key=primary)
     keys = list(map(primary, events))
     if len(set(keys)) == len(keys):
-        return
+        return not with_seq
     events.sort(key=order)
     if all(event.id is not None for event in events):
-        return  # ids differ, so the full key has no ties
+        return False  # ids differ, so the full key has no ties
     for first, second in itertools.pairwise(events):
         if order(first) == order(second) and first != second:
             events.sort(key=lambda e: (*order(e), repr(sorted(e.attributes.items()))))
             break
+    return False

@@ -261,7 +261,8 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     from outside the call (a carried state's last listing), for the ``"last_seen"`` policy;
     ``descriptions``, if given, is the table through which equal descriptions are shared
     (see `_shared()`), kept for the whole call; ``in_order`` says that the events are
-    known to be in order already (strictly increasing instants, no ``seq``). The events
+    known to be in order already (strictly increasing instants, no ``seq``; else sorting
+    them tells: then no event is compared with the next for a tie). The events
     are left in ``timeline.order`` in the order applied; with ``snapshot_at``, the timeline
     takes a snapshot before the first event at or after that index that is not inside a
     tie (see `Timeline.take_snapshot()`).
@@ -269,7 +270,7 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     line = Timeline() if timeline is None else timeline
     ordered = list(events)
     if len(ordered) > 1 and not in_order:
-        _event_order(ordered)
+        in_order = _event_order(ordered)
     inventory_index = 0
     count = len(ordered)
     index = 0
