@@ -144,6 +144,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             sums,
             ids,
             None if engine.deduplicated else engine.id_columns.setdefault(name, []),
+            spanned=engine.spanned,
         ):
             # The hot path of Discrete.increments for deltas at an instant only.
             increments = ()
@@ -494,10 +495,14 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     sums: list[Decimal | None],
     ids: list[list[str] | None],
     column_out: list[str | None] | None = None,
+    *,
+    spanned: bool = True,
 ) -> bool:
     """What `_sum_instant_deltas()` does, by columns, when every delta is at an instant.
 
     ``column_out``, if given, receives the readings' ids (the state remembers them).
+    ``spanned``: whether some sample of the call is a delta over a span (if not, no
+    reading's ``since`` is read again here).
 
     Returns ``False``, having done nothing, when some delta covers a span. ``readings``
     are in time order; each piece sums a slice of their values, as the same left fold in
@@ -506,7 +511,7 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     read by comprehensions: an attribute read in one is cheaper than through
     ``map(operator.attrgetter(...))``.)
     """
-    if [sample.since_us for sample in readings].count(None) != len(readings):
+    if spanned and [sample.since_us for sample in readings].count(None) != len(readings):
         return False
     times = [sample.at_us for sample in readings]
     values = [sample.value for sample in readings]

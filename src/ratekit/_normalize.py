@@ -155,6 +155,9 @@ class Grouped(typing.NamedTuple):
     arrives out of order, every group of its kind is sorted). Records of other groups
     sharing an instant (a statement's zero deltas at its start, a fleet's readings on the
     hour) tie no group."""
+    spanned: bool
+    """Some sample is a delta over a span (has a ``since``): read once for the call, so
+    that the groups' are read again only then (usually every delta is at an instant)."""
 
 
 def of_records(
@@ -241,7 +244,10 @@ def group(
     grouped = _samples_by_key(samples)
     by_resource = _events_by_key(events)
     inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
-    return Grouped(by_resource, grouped, inventories, samples_in_order, events_in_order, tied)
+    spanned = [sample.since_us for sample in samples].count(None) != len(samples)
+    return Grouped(
+        by_resource, grouped, inventories, samples_in_order, events_in_order, tied, spanned
+    )
 
 
 def _refused(

@@ -303,6 +303,8 @@ class _Engine:
         # the entry keeps its description alive, so the id is not reused during the call.
         self.levels: dict[str, dict[int, tuple[Mapping[str, object], tuple[int, int] | None]]] = {}
         self.conflicts = "raise"
+        # Whether some sample of the call is a delta over a span (`_n.Grouped.spanned`).
+        self.spanned = True
         # Per resource, the amounts spread past the window's end (see _metering_pending).
         self.pending: dict[tuple[str, str], list[Pending]] = {}
         # Each account's own cuts, when rating gives them (see meter_cut_by_account), and
@@ -380,7 +382,7 @@ class _Engine:
         if not deduplicated and any(s.applied or s._seen for s in self.state.values()):
             # checked first: looking a record up in the states reads its fields
             records = _memory.forget_replays(self, _n.of_records(records))
-        events, samples, inventories, samples_in_order, events_in_order, tied = _n.group(
+        events, samples, inventories, samples_in_order, events_in_order, tied, spanned = _n.group(
             records,
             accepted,
             self.as_of_us,
@@ -388,6 +390,7 @@ class _Engine:
             self.conflicts,
             deduplicated=deduplicated,
         )
+        self.spanned = spanned
         # Each account's first record, kept on the Usage (not the records: see _earliest),
         # unless the caller keeps its records (then it knows them).
         first_us: dict[str, int] | None = None
@@ -414,7 +417,7 @@ class _Engine:
                 if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
                     per_meter[name] = _samples.sort_samples(group, self.anomalies)
                 if first_us is not None:  # in time order now: the first is the earliest
-                    lower_to(first_us, account, per_meter[name], in_order=True, deltas=True)
+                    lower_to(first_us, account, per_meter[name], in_order=True, deltas=spanned)
             sample_times: list[int] = []
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
