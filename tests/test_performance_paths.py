@@ -278,3 +278,55 @@ def test_the_last_reading_kept_is_the_last_of_the_readings_kept_in_order(
         assert (last is None) == (not every)
         if every:
             assert last == every[-1]
+
+
+def test_sorting_a_resources_events_says_whether_they_are_untied_by_time() -> None:
+    # The timeline applies events the sort left strictly increasing in time, with no
+    # seq, without comparing each with the next for a tie: the sort's keys tell.
+    from ratekit._event_order import _event_order
+
+    at = [f"2026-03-02T{hour}:00:00Z" for hour in (10, 11, 12)]
+    untied = [
+        rk.Event("acme", "r", at[2], kind="stop"),
+        rk.Event("acme", "r", at[0], {"n": 1}, kind="start"),
+        rk.Event("acme", "r", at[1], {"n": 2}, kind="update"),
+    ]
+    assert _event_order(untied)
+    assert [event.at_us for event in untied] == sorted(event.at_us for event in untied)
+    tied = [*untied, rk.Event("acme", "r", at[1], kind="stop")]
+    assert not _event_order(tied)
+    sequenced = [
+        rk.Event("acme", "r", at[1], kind="stop", seq=2),
+        rk.Event("acme", "r", at[0], {"n": 1}, kind="start", seq=1),
+    ]
+    assert not _event_order(sequenced)  # by seq: the instants may go back
+    assert _event_order([untied[0]])
+    assert not _event_order([sequenced[0]])
+
+
+def test_a_delta_over_a_span_among_deltas_at_an_instant_is_read_per_group() -> None:
+    # One call, no cycle: r1's deltas are at instants, r2's one is over 10:00..12:00.
+    # The call is spanned, so each group's sinces are read: r1 takes the sums by
+    # columns (3 + 4 = 7 B over the whole span), r2 the general loop, and the account's
+    # first record is r2's since (10:00, before r1's first delta at 11:00). r2 is cut at
+    # 11:00, where its start describes it: its 10 B spread as 10 * 1/2 = 5 B over
+    # 10:00..11:00 and 5 B over 11:00..12:00.
+    at = [f"2026-03-02T{hour}:00:00Z" for hour in (10, 11, 12)]
+    records: list[rk.Event | rk.Sample] = [
+        rk.Sample("acme", "r1", "bytes", at[1], 3, id="a"),
+        rk.Sample("acme", "r1", "bytes", at[2], 4, id="b"),
+        rk.Sample("acme", "r2", "bytes", at[2], 10, since=at[0], id="c"),
+        rk.Event("acme", "r2", at[1], {"memory_mb": 1}, kind="start", id="e"),
+    ]
+    grouped = _normalize.group(records, ACCEPTED, MARCH.end_us, _normalize.Anomalies())
+    assert grouped.spanned
+    assert not _normalize.group(records[:2], ACCEPTED, MARCH.end_us, _normalize.Anomalies()).spanned
+    usage = rk.meter(records, [BYTES], span=MARCH, cycle=None, as_of=MARCH.end)
+    assert [
+        (row.resource, row.span.start_us, row.quantity, row.record_ids) for row in usage.rows
+    ] == [
+        ("r1", T0, Decimal(7), ("a", "b")),
+        ("r2", T0, Decimal(5), ("c",)),
+        ("r2", T0 + 35 * HOUR, Decimal(5), ("c",)),
+    ]
+    assert dict(usage.first_us) == {"acme": T0 + 34 * HOUR}
