@@ -109,7 +109,7 @@ def _unsaid(
         and (containing is None or (key, _parts.key(a, containing)) not in told)
     ]
     if shown is not None:
-        out += _said_again(unsaid, closings, (*before, *out), shown)
+        out += _said_again(unsaid, closings, (*before, *out), shown, _late_movers(rater))
     late = _late_records(before)
     if late:
         out = [a for a in out if not _late_again(a, late)]
@@ -168,7 +168,9 @@ def _closings(anomalies: Iterable[Anomaly]) -> _Closings:
     return out
 
 
-def _closing_moved(anomaly: Anomaly, key: Said, closings: _Closings) -> bool:
+def _closing_moved(
+    anomaly: Anomaly, key: Said, closings: _Closings, movers: _Movers | None = None
+) -> bool:
     """Whether ``anomaly`` is a closing said before that now closes elsewhere, for a new record.
 
     A record fed since may move where an inventory closes a resource (a STOP, an update or
@@ -177,7 +179,8 @@ def _closing_moved(anomaly: Anomaly, key: Said, closings: _Closings) -> bool:
     line (a STOP whose piece the closing replaces). So the closing is said again, at its
     new instant, naming it, as batch `rate()` names it: when it closes at an instant
     none of those said gave and names a record none of them named (and no other
-    anomaly names, `_said_again()`). O(r) for its r records.
+    anomaly names, `_said_again()`), or a record fed late there moved it (``movers``).
+    O(r) for its r records.
     """
     if anomaly.kind != "reconciled_close":
         return False
@@ -185,7 +188,45 @@ def _closing_moved(anomaly: Anomaly, key: Said, closings: _Closings) -> bool:
     if before is None:
         return False
     instants, names = before
-    return anomaly.at_us not in instants and not names.issuperset(anomaly.record_ids)
+    if anomaly.at_us in instants:
+        return False
+    return not names.issuperset(anomaly.record_ids) or bool(movers and movers(anomaly))
+
+
+#: The ids of the records fed late that a moved closing's new instant is (`_late_movers()`).
+_Movers: typing.TypeAlias = "typing.Callable[[Anomaly], list[str]]"
+
+
+def _late_movers(rater: Rater) -> _Movers:
+    """The late records at a moved closing's instant, of its resource, that no line named.
+
+    A record fed once its cycle closed (kept) that is a resource's new last sign of life
+    moves a ``last_seen`` closing there, yet its own change may be none (a zero delta,
+    whose row's total stays): no correction line names it, and a closing names the
+    records of its pieces, not a sample. Such a record is named by the closing said
+    again. Those late since the last closing (``_late_keys``) but named by a line given
+    since they came (``_late_seen``). O(l) once, for l such records; O(1) per closing.
+    """
+    index: dict[tuple[str, str, int], list[str]] | None = None
+
+    def movers(anomaly: Anomaly) -> list[str]:
+        nonlocal index
+        if index is None:
+            index = {}
+            records, seen = rater._records, rater._late_seen
+            for identity in rater._late_keys:
+                record = records.get(identity)
+                if record is None or record.id is None or record.id in seen:
+                    continue
+                if isinstance(record, Inventory):
+                    continue
+                place = (record.account, record.resource, record.at_us)
+                index.setdefault(place, []).append(record.id)
+        if anomaly.account is None or anomaly.resource is None or anomaly.at_us is None:
+            return []
+        return sorted(index.get((anomaly.account, anomaly.resource, anomaly.at_us), ()))
+
+    return movers
 
 
 def _said_again(
@@ -193,6 +234,7 @@ def _said_again(
     closings: _Closings,
     others: Iterable[Anomaly],
     shown: typing.Callable[[], set[str]],
+    movers: _Movers,
 ) -> list[Anomaly]:
     """The closings of ``found`` said before that moved (`_closing_moved()`), to say again.
 
@@ -201,20 +243,24 @@ def _said_again(
     named already (a STOP fed too late, whose ``"too_late"`` gives the move; a START
     that begins a piece) is accounted for. Said about that record: its id first among
     the closing's (the anomaly is another one than the closing said, about the
-    inventory). O(a + r), and ``shown()`` once when a closing moved.
+    inventory). A record fed late at the closing's new instant that no line named
+    (``movers``: a zero delta) is named so too, first. O(a + r), and ``shown()`` once
+    when a closing moved.
     """
     if not closings:
         return []
-    moved = [a for (key, _, _), a in found.items() if _closing_moved(a, key, closings)]
+    moved = [a for (key, _, _), a in found.items() if _closing_moved(a, key, closings, movers)]
     if not moved:
         return []
     named = {record_id for anomaly in others for record_id in anomaly.record_ids}
-    moved = [a for a in moved if not named.issuperset(a.record_ids)]
+    late = {a: [i for i in movers(a) if i not in named] for a in moved}
+    moved = [a for a in moved if late[a] or not named.issuperset(a.record_ids)]
     if moved:
         named |= shown()
     out = []
     for anomaly in moved:
         new = [i for i in anomaly.record_ids if i not in named]
+        new = [*late[anomaly], *(i for i in new if i not in late[anomaly])]
         if new:
             rest = [i for i in anomaly.record_ids if i not in new]
             out.append(attrs.evolve(anomaly, record_ids=(*new, *rest), at=anomaly.at))
