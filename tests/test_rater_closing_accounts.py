@@ -18,7 +18,6 @@ import random
 from collections.abc import Iterable
 from decimal import Decimal
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS

@@ -316,7 +316,11 @@ def _ahead(
             return (a.account, a.resource, a.meter) not in places
         return a.record_ids not in behind or named(a, refused) or not early.isdisjoint(a.record_ids)
 
-    kept = closed_parts(rater, usage, span, reordered, [a for a in found if stays(a)])
+    # (A kept event stamped before ``base_us``: its part too, where a closing reaches.)
+    kept = closed_parts(
+        rater, usage, span, reordered, [a for a in found if stays(a)],
+        early=late if early or idless_events else set(),
+    )  # fmt: skip
     return redescribed(rater, usage, span, metered, kept)
 
 

@@ -54,7 +54,7 @@ from .usage import Usage, UsageRow
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["closed_back", "closed_parts", "ordered_ahead", "up_to_closings"]
+__all__ = ["closed_back", "closed_parts", "early_parts", "ordered_ahead", "up_to_closings"]
 
 Record = Event | Sample | Inventory
 
@@ -65,6 +65,8 @@ def closed_parts(
     span: tuple[int, int],
     keys: typing.Collection[tuple[str | None, str | None]],
     found: Sequence[Anomaly],
+    *,
+    early: typing.Collection[tuple[str | None, str | None]] = (),
 ) -> list[Anomaly]:
     """``found``, with the time meters' parts of the resources of ``keys`` an event reorders.
 
@@ -76,6 +78,8 @@ def closed_parts(
     meters' ``"late"`` changes before the kept cycles are those of ``usage`` less those of
     metering it so without such events; the others of ``found`` stand as they are. O(1)
     when no such resource, else O(k) for the k kept records of each, and metering them.
+    Then those of the resources of ``early`` with a kept event stamped before the kept
+    cycles that a kept closing closed back there (`early_parts()`).
     """
     engine = rater._engine
     timed = frozenset(item.name for item in engine.meters if item._factor is not None)
@@ -93,7 +97,7 @@ def closed_parts(
         if any(_reordering(r, seq) for r in kept):
             ahead[pair] = [r for r in kept if _reordering(r, seq)]
     if not ahead:
-        return list(found)
+        return early_parts(rater, usage, span, early, found)
     out = [
         a
         for a in found
@@ -113,7 +117,7 @@ def closed_parts(
         old = engine.meter([*others, *listed], base_us, as_of_us, [state], own_clocks=True).late
         ids = {e.id for e in events if e.id is not None}
         out += _parts(mine, old, timed, base_us, ids)
-    return out
+    return early_parts(rater, usage, span, early, out)
 
 
 def ordered_ahead(
@@ -230,7 +234,11 @@ def up_to_closings(
 
 
 def closed_back(
-    rater: Rater, keys: typing.Collection[tuple[str | None, str | None]], as_of_us: int
+    rater: Rater,
+    keys: typing.Collection[tuple[str | None, str | None]],
+    as_of_us: int,
+    *,
+    early: bool = False,
 ) -> dict[tuple[str | None, str | None], int]:
     """Per resource of ``keys``, where a kept inventory closes it before the kept cycles.
 
@@ -243,9 +251,10 @@ def closed_back(
     moved of it since, or an inventory fed once they were compacted closed back, was
     said ``"too_late"`` then (`closes_back()`, `moves_closing()`, `placed_closing()`):
     nothing of it is new. A resource with a kept event stamped before that start (its
-    ``seq`` orders it after a kept one) has other late changes there, and is left out.
-    O(s) for s compacted states, and O(i + k) per resource of ``keys`` for i kept
-    inventories and k kept records.
+    ``seq`` orders it after a kept one) has other late changes there, and is left out;
+    under ``early``, only such resources are kept (`early_parts()`). O(s) for s
+    compacted states, and O(i + k) per resource of ``keys`` for i kept inventories and
+    k kept records.
     """
     base = rater._base_us
     out: dict[tuple[str | None, str | None], int] = {}
@@ -258,9 +267,62 @@ def closed_back(
         if closing is None or closing.close != "last_seen" or closing.at_us < base:
             continue
         kept = rater._by_key.get(key, ())
-        if any(type(r) is Event and r.at_us < base for r in kept):
+        if any(type(r) is Event and r.at_us < base for r in kept) != early:
             continue
         close_us = _closings.closing_us(state, kept, closing.at_us, base)
         if close_us is not None:
             out[key] = close_us
+    return out
+
+
+def early_parts(
+    rater: Rater,
+    usage: Usage,
+    span: tuple[int, int],
+    keys: typing.Collection[tuple[str | None, str | None]],
+    found: Sequence[Anomaly],
+) -> list[Anomaly]:
+    """``found``, with the time meters' parts of kept events stamped before the kept cycles.
+
+    Such an event is kept because its ``seq`` orders it after a kept event: it came once
+    its cycle was compacted, and its part there is metering's ``"late"`` change. But a
+    kept ``last_seen`` inventory that closes the resource back before the kept cycles
+    (`closed_back()` with ``early``) is read against the compacted state too, closing
+    and all: the cycles billed that closing while they were kept (or its ``"too_late"``
+    named what they had billed), so the change found with the events holds hours no
+    cycle billed. The parts of such a resource's time meters are what metering finds
+    with its kept records less what it finds without those events, per meter, cycle and
+    description (as `closed_parts()` finds those of events ordered ahead). ``keys``: the
+    resources with a late change. O(1) when none is closed back, else O(k) for the k
+    kept records of each, and metering them.
+    """
+    engine = rater._engine
+    timed = frozenset(item.name for item in engine.meters if item._factor is not None)
+    if not timed or not keys:
+        return list(found)
+    base_us, as_of_us = span
+    closed = closed_back(rater, keys, as_of_us, early=True)
+    if not closed:
+        return list(found)
+    out = [
+        a
+        for a in found
+        if a.kind != "late"
+        or a.meter not in timed
+        or a.quantity is None
+        or (a.account, a.resource) not in closed
+    ]
+    for key in sorted(typing.cast("set[tuple[str, str]]", set(closed))):
+        state = rater._reach.states.get(key)
+        kept = rater._by_key.get(key, ())
+        events = [r for r in kept if type(r) is Event and r.at_us < base_us]
+        if state is None or not events:
+            continue
+        mine = [r for r in usage.late if (r.account, r.resource) == key]
+        others = [r for r in kept if not any(r is e for e in events)]
+        listed = restricted(rater._inventories, {key})
+        # Every meter's samples are signs of life a closing may be at: all metered.
+        old = engine.meter([*others, *listed], base_us, as_of_us, [state], own_clocks=True).late
+        ids = {e.id for e in events if e.id is not None}
+        out += _parts(mine, old, timed, base_us, ids)
     return out

@@ -18,6 +18,7 @@ from . import _rater_book as _ledger
 from . import _rater_order as _order
 from . import _rater_priced_doors as _priced_doors
 from . import _rater_reach as _reach
+from . import _rater_redescribed as _redescribed
 from . import _rater_remembered as _remembered
 from . import _rater_store as _store
 from . import _rater_zero as _zero
@@ -157,9 +158,12 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             if type(record) is Inventory:
                 undo.off_path()  # it marks every resource dirty
                 _reach.file_inventory(rater, record)
+                moves = _redescribed.closed_back(rater, record)
+                moves += _zero.at_closing(rater, record)
                 if rater._reach.stretches:
                     # It may move (keep on, or end) a stretch a first reading counts from.
-                    moves = _zero.kept(rater, record)
+                    moves += _zero.kept(rater, record)
+                if moves:
                     anomalies += moves
                     _accounts.too_late_in_part(record, moves, told, partly)
                     undo.saying(moves)

@@ -76,6 +76,7 @@ from decimal import Decimal
 
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
+from . import _rater_redescribed as _redescribed
 from . import _rater_relisted as _relisted_before
 from . import _rater_scoped as _scoped
 from . import _rater_zero as _zero
@@ -158,6 +159,9 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     if changed:
         kept = rater._by_key.get(key, ())
         rows += _accounts.clipped(rater, _zero.moved(rater, key, (kept, state), (kept, new)), until)
+        rows += _accounts.clipped(
+            rater, _redescribed.moved(rater, key, (kept, state), (kept, new)), until
+        )
     said: list[Anomaly] = []
     if state.status == "running":
         said += _moves(rater, event, state, closing)

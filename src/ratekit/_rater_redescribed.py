@@ -23,7 +23,12 @@ import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+import attrs
+
+from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
+from ._instants import format_us
+from ._last_seen import closer, closing_us
 from ._metering_late import late_anomaly
 from ._rater_book import restricted
 from ._sample_policies import Counter
@@ -32,14 +37,140 @@ from .records import Anomaly, Event, Inventory, Sample
 from .usage import Usage, UsageRow
 
 if typing.TYPE_CHECKING:
+    from ._resource_state import ResourceState
     from .rater import Rater
 
-__all__ = ["Part", "late_sums", "part_of", "redescribed"]
+__all__ = ["Part", "closed_back", "late_sums", "moved", "part_of", "redescribed"]
 
 Record = Event | Sample | Inventory
 #: A part: meter, the cycle's start and end, and the description as shown.
 #: A part of a resource's usage: (meter, cycle start, description as shown).
 Part: typing.TypeAlias = tuple[str, int, str]
+
+
+def _plain(rater: Rater) -> frozenset[str]:
+    """The names of the rater's plain counters (`Counter()`, not from zero). O(m)."""
+    return frozenset(
+        item.name
+        for item in rater._engine.meters
+        if isinstance(item.policy, Counter) and not item.policy.from_zero
+    )
+
+
+def moved(
+    rater: Rater,
+    key: tuple[str, str],
+    old: tuple[Sequence[Record], ResourceState],
+    new: tuple[Sequence[Record], ResourceState],
+    added: Inventory | None = None,
+) -> list[UsageRow]:
+    """The parts before the kept cycles of ``key``'s plain counters, ``old`` to ``new``.
+
+    ``old`` and ``new``: the resource's kept records and its compacted state, before and
+    after a record placed in that state (a too-late event) describes it anew. An
+    increment that a kept reading counts across the kept cycles' start falls in part
+    before them, priced then under the description the old state gave: metered from
+    the kept cycles' start from each, its part there is a late row of each, and the
+    move is ``new``'s rows with ``old``'s negated (per meter and description they add up
+    to the part moved, the quantity to nothing). ``added``: a kept inventory that ``old``
+    is metered without (one that closes the resource back there). Empty when the rater
+    has no plain counter or the resource no kept reading of one. O(k) for the k kept
+    records, and metering them twice.
+    """
+    counters = _plain(rater)
+    records = new[0]
+    if not counters or not any(type(r) is Sample and r.meter in counters for r in records):
+        return []
+    base = rater._base_us
+    end = max(base, rater._as_of_us, *(r.at_us for r in records)) + 1
+    listed = restricted(rater._inventories, {key})
+    unlisted = listed if added is None else [i for i in listed if i is not added]
+    parts: list[UsageRow] = []
+    for sign, (mine, state) in ((-1, old), (1, new)):
+        # Its events and the samples of those meters: the others change nothing there.
+        metered = [r for r in mine if type(r) is not Sample or r.meter in counters]
+        late = rater._engine.meter(
+            [*metered, *(listed if sign > 0 else unlisted)],
+            base,
+            end,
+            [state],
+            counters,
+            own_clocks=True,
+        ).late
+        parts += (
+            row if sign > 0 else attrs.evolve(row, quantity=row.quantity.copy_negate())
+            for row in late
+            if row.span.end_us <= base
+        )
+    return parts
+
+
+def closed_back(rater: Rater, inventory: Inventory) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of a kept ``inventory`` that describes a plain counter's part anew.
+
+    A ``last_seen`` inventory kept in the rater may close a resource back at its last
+    sign of life before the kept cycles; an increment a kept reading counts across their
+    start is then priced, before them, as the closed resource is (no description), not
+    as the compacted cycles priced it. Its part there is what metering the resource's
+    kept records from the compacted state finds with the inventory less without it, per
+    meter and description (`moved()`): one anomaly each, that part being too late. None
+    when the rater has no plain counter or the inventory closes nothing back; else O(r)
+    for the r kept resources, O(k) for the k kept records of each of its scope with a
+    compacted state and a kept reading of a plain counter, and metering twice those it
+    closes back before the kept cycles.
+    """
+    counters = _plain(rater)
+    if not counters or inventory.close != "last_seen":
+        return []
+    scope = inventory.accounts
+    states = rater._reach.states
+    out: list[Anomaly] = []
+    base_us = rater._base_us
+    for key, records in sorted(rater._by_key.items()):
+        state = states.get(key)
+        if state is None or (scope and key[0] not in scope):
+            continue
+        if not any(type(r) is Sample and r.meter in counters for r in records):
+            continue
+        if closer([inventory], state) is not inventory:
+            continue
+        if closing_us(state, records, inventory.at_us, base_us) is None:
+            continue  # it closes the resource in the kept cycles, if at all
+        rows = moved(rater, key, (records, state), (records, state), inventory)
+        sums: dict[tuple[str, str], tuple[Decimal, typing.Any]] = {}
+        for row in rows:
+            part = (row.meter, show(dict(row.description)))
+            was = sums.get(part, (Decimal(0), row.description))[0]
+            sums[part] = (CONTEXT.add(was, row.quantity), row.description)
+        what = "inventory" if inventory.id is None else f"inventory {inventory.id!r}"
+        base = format_us(rater._base_us)
+        for (meter, shown), (quantity, _) in sorted(sums.items()):
+            if not quantity:
+                continue
+            unit = rater._engine.unit(meter)
+            change = (
+                f"it adds {tidy(quantity)} {unit} under description {shown} before {base}, "
+                "to cycles already compacted"
+                if quantity > 0
+                else f"it takes back {tidy(-quantity)} {unit} under description {shown} "
+                f"before {base}, which cycles already compacted were charged"
+            )
+            out.append(
+                placed(
+                    "too_late",
+                    f"{what} at {format_us(inventory.at_us)} (close='last_seen') closes "
+                    f"{key[1]!r} of {key[0]!r} back before {base}, describing anew the "
+                    f"increment of {meter!r} counted across that instant: {change}: "
+                    "not applied (the rest is).",
+                    () if inventory.id is None else (inventory.id,),
+                    key[0],
+                    key[1],
+                    inventory.at_us,
+                    meter=meter,
+                    quantity=tidy(quantity),
+                )
+            )
+    return out
 
 
 def _reordering(record: Record, seq: int) -> bool:
@@ -65,11 +196,7 @@ def redescribed(
     the k kept records of each such resource, and metering them.
     """
     engine = rater._engine
-    counters = frozenset(
-        item.name
-        for item in engine.meters
-        if isinstance(item.policy, Counter) and not item.policy.from_zero
-    )
+    counters = _plain(rater)
     if not counters:
         return list(found)
     seqs = rater._reach.seqs

@@ -15,15 +15,20 @@ be, and is named, per meter and description, in a ``"too_late"`` anomaly of the 
 
 from __future__ import annotations
 
+import bisect
 import typing
 from collections.abc import Sequence
+from decimal import Decimal
 
 import attrs
 
 from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
+from ._last_seen import closer, closing_us
+from ._normalize import RUNNING
 from ._rater_book import from_zero, restricted
+from ._rater_stretch import timeline
 from ._shown import show
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import UsageRow
@@ -32,7 +37,7 @@ if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
     from .rater import Rater
 
-__all__ = ["kept", "moved"]
+__all__ = ["at_closing", "kept", "moved"]
 
 Record = Event | Sample | Inventory
 #: The kept records of a resource and its compacted state, as metering continues them.
@@ -171,3 +176,84 @@ def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list
 def _order(item: tuple[tuple[str, typing.Any], typing.Any]) -> tuple[str, str]:
     (meter, description), _ = item
     return meter, show(dict(description))
+
+
+def at_closing(rater: Rater, inventory: Inventory) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of a kept ``inventory`` closing back at a first reading.
+
+    A ``last_seen`` inventory closes a stopped resource at its last sign of life; when
+    that is a first reading from zero (the only one of its meter) of a resource not
+    running up to it, batch reads it after the closing, the resource deleted: its whole
+    quantity, counted at its instant as a stopped resource's is, under no description. Compacted, it was priced under the
+    description the resource had: the move is named, per meter, as taken back under
+    that description and added under none, too late. None when no compacted state that
+    the inventory closes back is such a resource (O(s) for s compacted states with a
+    reading of such a meter).
+    """
+    zero = rater._reach.zero
+    if not zero or inventory.close != "last_seen":
+        return []
+    base = rater._base_us
+    out: list[Anomaly] = []
+    stopped = [
+        (key, state)
+        for key, state in rater._reach.states.items()
+        if state.status == "stopped" and state.description
+    ]
+    for key, state in sorted(stopped):
+        firsts = [r for r in state.readings if r[0] in zero]
+        if not firsts or closer([inventory], state) is not inventory:
+            continue
+        close_us = closing_us(state, rater._by_key.get(key, ()), inventory.at_us, base)
+        for meter in sorted({r[0] for r in firsts}):
+            mine = [r for r in firsts if r[0] == meter]
+            if len(mine) != 1 or mine[0][1] != close_us or not mine[0][2]:
+                continue
+            if _running_up_to(state, close_us):
+                continue  # it counts over the running stretch it ends, closed or not
+            value, unit = Decimal(mine[0][2]), rater._engine.unit(meter)  # (exact)
+            what = "inventory" if inventory.id is None else f"inventory {inventory.id!r}"
+            both: tuple[tuple[Decimal, dict[str, object]], ...] = (
+                (value.copy_negate(), dict(state.description)),
+                (value, {}),
+            )
+            for quantity, description in both:
+                change = (
+                    f"it adds {tidy(quantity)} {unit} under description {show(description)}"
+                    f" before {format_us(base)}, to cycles already compacted"
+                    if quantity > 0
+                    else f"it takes back {tidy(-quantity)} {unit} under description "
+                    f"{show(description)} before {format_us(base)}, which cycles already "
+                    "compacted were charged"
+                )
+                out.append(
+                    placed(
+                        "too_late",
+                        f"{what} at {format_us(inventory.at_us)} (close='last_seen') closes "
+                        f"{key[1]!r} of {key[0]!r} back at its first reading from zero of "
+                        f"{meter!r}, at "
+                        f"{format_us(close_us)}, which batch reads after the closing, with "
+                        f"no description: {change}: not applied (the rest is).",
+                        () if inventory.id is None else (inventory.id,),
+                        key[0],
+                        key[1],
+                        inventory.at_us,
+                        meter=meter,
+                        quantity=tidy(quantity),
+                    )
+                )
+    return out
+
+
+def _running_up_to(state: ResourceState, at_us: int) -> bool:
+    """Whether ``state``'s resource may have run just before ``at_us``.
+
+    As its timeline restores it (its base, then its history); where that does not reach
+    (the piece before the first it keeps), unless the state has been as it is since
+    before ``at_us``. O(h log h) for h events of history.
+    """
+    line = timeline(state)
+    piece = -1 if line is None else bisect.bisect_right(line.starts, at_us - 1) - 1
+    if line is None or piece <= 0:
+        return state.since_us is None or state.since_us >= at_us
+    return line.statuses[piece] == RUNNING
