@@ -51,7 +51,8 @@ from tests._lines_named import lines_and_named
 
 import ratekit as rk
 
-SEEDS = range(4000)
+#: 2,000 in CI; a long run (``RATEKIT_LAW_EXAMPLES=2000`` or more) searches all 4,000.
+SEEDS = range(4000 if LAWS >= 2000 else 2000)
 _CLOSING = "closing"
 _ANEW = "counter described anew"
 _AT_CLOSING = "reading at a closing"
@@ -76,7 +77,8 @@ def test_the_search_differs_from_batch_only_in_the_streams_pinned() -> None:
     # Every seed of SEEDS, once (about a minute): a stream that comes to batch now, or
     # one that differs anew, changes the set, and the list above with it.
     found = {seed: streams.differences(seed) for seed in SEEDS}
-    assert {seed: _kind(d) for seed, d in found.items() if d} == PINNED
+    pinned = {seed: kind for seed, kind in PINNED.items() if seed in SEEDS}
+    assert {seed: _kind(d) for seed, d in found.items() if d} == pinned
 
 
 def _priced(
