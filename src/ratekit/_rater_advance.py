@@ -21,6 +21,7 @@ from typing import Final
 from . import _rater_aggregations as _aggregations
 from . import _rater_counters as _counters
 from . import _rater_reach as _reach
+from . import _rater_running as _running
 from ._normalize import NEVER
 from ._rater_book import Book, Key, known_by, restricted, zeros
 from ._rater_closed_back import closed_back, closed_parts, ordered_ahead, up_to_closings
@@ -97,7 +98,9 @@ def advance(
         book.replace(usage, full)
         anomalies.extend(_ahead(rater, usage, (base, as_of_us), full))
     book.as_of_us = as_of_us
-    return anomalies, full, changed | full
+    changed |= full
+    changed |= _running.rated(book, changed, as_of_us)
+    return anomalies, full, changed
 
 
 def _continues(record: Record, prev: int) -> bool:
@@ -459,6 +462,7 @@ def _joined(  # noqa: PLR0917 - private plumbing of plain values
             _kept(rater), boundary, extend,
         )  # fmt: skip
         keys.difference_update(full)
+    idle = quiet - full - keys - taken.keys()
     ran_on = book.join(
         rows,
         states,
@@ -469,6 +473,7 @@ def _joined(  # noqa: PLR0917 - private plumbing of plain values
         engine.timed | frozenset(engine.aggregations),
         quiet,
         as_of_us,
+        _running.leaving(rater, book, window, engine.containing(prev), idle),
     )
     if taken:
         book.take_on(taken, as_of_us)
@@ -496,6 +501,8 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     news = [r for r in now if type(r) is not Inventory]
     located = list(map(_RESOURCE, news))
     _reaching_back(rater, now, prev, full)
+    if book.running:  # those left as they stood that this statement reads, brought to prev
+        changed |= _running.read(book, (*located, *full), bool(inventories), (prev, as_of_us))
     active = set(located).difference(full)
     _reconciled(book, inventories, full, active)
     # Each account's rows are cut at its own plans' instants (ratekit._cuts).
@@ -538,7 +545,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
         ):
             full.add(key)  # a zero delta after its delete would be an anomaly
             active.discard(key)
-    quiet = {key for key in book.states if key not in full and key not in active}
+    quiet = book.states.keys() - full - active - book.running.left.keys()  # (left: unvisited)
     keys = (
         active
         | _counters.going_on(book, quiet, prev, engine.counters)

@@ -38,6 +38,7 @@ from typing import Final
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._inventory_scope import narrowed
+from ._rater_running import Leave, Running, left, ran_on
 from ._rater_states import lean
 from ._resource_state import ResourceState
 from ._sample_policies import Integral, Values
@@ -103,7 +104,7 @@ class Book:
     O(e) for e open ends, and a quiet resource with none costs O(1).
     """
 
-    __slots__ = ("as_of_us", "lows", "rows", "so_far", "states")
+    __slots__ = ("as_of_us", "lows", "rows", "running", "so_far", "states")
 
     def __init__(self, as_of_us: int) -> None:
         self.as_of_us = as_of_us
@@ -118,6 +119,8 @@ class Book:
         # mean's integral, the values: `ratekit._rater_aggregations`): dropped with the
         # resource's rows when it is metered again, and read only while that row stands.
         self.so_far: dict[tuple[str, str, str], tuple[UsageRow, Integral | Values]] = {}
+        # The quiet resources whose rows are left as they stood (`ratekit._rater_running`).
+        self.running = Running()
 
     def copy(self) -> Book:
         other = Book(self.as_of_us)
@@ -125,6 +128,7 @@ class Book:
         other.states = self.states.copy()
         other.lows = self.lows.copy()
         other.so_far = self.so_far.copy()
+        other.running = self.running.copy()
         return other
 
     def all_rows(self) -> list[UsageRow]:
@@ -163,7 +167,9 @@ class Book:
             self.states = {}
             self.lows = {}
             self.so_far = {}
+            self.running = Running()
         else:
+            self.running.forget(keys)
             before = {key: gone for key in keys if (gone := self.rows.pop(key, None))}
             for key in before:
                 del self.lows[key]
@@ -289,6 +295,7 @@ class Book:
         timed: frozenset[str],
         quiet: set[Key],
         as_of_us: int,
+        leave: Leave | None,
     ) -> set[Key]:
         """Add a continuation's rows (``given``) and ``states`` for ``keys``.
 
@@ -299,6 +306,9 @@ class Book:
         ``as_of_us`` is the end of the continuation's window. Returns the resources of
         ``quiet`` whose sum's piece ran on: their rows changed (a row's span is the
         piece's, which rating's words give: usage with no price is said over its span).
+        ``leave`` (None: none is) says whether a resource of ``quiet`` with nothing new
+        is left as it stands instead, given its rows that would run on
+        (`ratekit._rater_running`).
 
         Only each resource's open ends (its rows ending at ``prev``, which come last) and
         its new rows are visited: O(e + n) for e open ends and n new rows, whatever the
@@ -318,8 +328,15 @@ class Book:
             cut = len(rows)
             while cut and rows[cut - 1].span.end_us == prev:  # `_open_from()`, inlined
                 cut -= 1
-            if cut == len(rows) and not new:
-                continue  # nothing ends at prev, nothing new: its rows stand
+            if not new and (
+                (
+                    leave is not None
+                    and key in quiet
+                    and left(key, rows[cut:], boundary, timed, leave)
+                )
+                or cut == len(rows)
+            ):
+                continue  # nothing new: its rows stand, or are left to run on unread
             settled, old = rows[:cut], list(rows[cut:])
             ends = {
                 row.meter: index for index, row in enumerate(old) if not boundary(key, row.meter)
@@ -377,18 +394,7 @@ def _run_on(  # noqa: PLR0917 - private plumbing of plain values
         if index in joined or meter_name in timed:
             continue
         # A sum's piece with nothing new: it runs on to its end in the new window.
-        before = old[index]
-        old[index] = _new_row(
-            before.account,
-            before.meter,
-            before.resource,
-            Span.from_us(before.span.start_us, extend(key, meter_name)),
-            before.cycle,
-            before.quantity,
-            before.unit,
-            before.description,  # type: ignore[arg-type]
-            before.record_ids,
-        )
+        old[index] = ran_on(old[index], extend(key, meter_name))
         ran = True
     return ran
 

@@ -15,6 +15,7 @@ import typing
 from collections.abc import Container, Iterator, Sequence
 from typing import Final
 
+from . import _rater_running as _running
 from ._decimals import ZERO, own_context
 from ._rater_store import sortable
 from .charges import Charge, Rating
@@ -153,13 +154,19 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
     idle = rater._open_charges
     lost: list[Charge] = []
     opened: dict[str, list[Charge]] | None = None
+    reusing = not engine.dues and idle is not None and changed is not None and start == closed
+    if not reusing and book.running:
+        # Every account is rated: the rows of the resources left are brought up to date.
+        _running.bring(book, book.running.of(None), as_of_us)
     if engine.dues:
         rows = book.all_rows()
         rating = engine.rate_rows(
             rows, first, start, as_of_us, allowed=rater._allowed, withheld=withheld
         )[0]
         charges = (*charges, *rating.charges)
-    elif idle is not None and changed is not None and start == closed:
+    elif reusing:
+        assert idle is not None
+        assert changed is not None
         # Nothing is due with time alone: an account whose rows did not change keeps
         # its charges; in the others, a row priced on its own that did not change
         # keeps its charges too, and the rest are rated (groups whole).

@@ -41,7 +41,7 @@ from .usage import UsageRow
 if typing.TYPE_CHECKING:
     from ._rater_engine import Engine
 
-__all__ = ["Known", "rate_again"]
+__all__ = ["Known", "alone", "rate_again"]
 
 _SPAN = operator.attrgetter("span")
 _START = operator.attrgetter("start_us")
@@ -115,6 +115,16 @@ class Known:
         # rater_bench.py at 200,000 records and 11 statements).
         self.held: dict[int, Sequence[Charge]] = {}
         self.tracks: dict[GroupKey, _Track] = {}
+
+
+def alone(known: Known, row: UsageRow) -> bool:
+    """Whether ``known`` holds ``row``'s one charge as priced from its row alone. O(1).
+
+    A linear price's usage with nothing free (see `_remember()`): its amount is its
+    quantity's, whatever the row's span. Such a row's charges are held as a tuple of
+    that one charge; those of a row with pieces in groups, as a list.
+    """
+    return type(known.held.get(id(row))) is tuple
 
 
 def rate_again(  # noqa: PLR0917 - private plumbing of plain values
