@@ -52,8 +52,8 @@ from tests._lines_named import lines_and_named
 
 import ratekit as rk
 
-#: 2,000 in CI; a long run (``RATEKIT_LAW_EXAMPLES=2000`` or more) searches all 4,000.
-SEEDS = range(4000 if LAWS >= 2000 else 2000)
+#: 1,200 in CI; a long run (``RATEKIT_LAW_EXAMPLES=2000`` or more) searches all 4,000.
+SEEDS = range(min(2 * LAWS, 4000))
 _CLOSING = "closing"
 _ANEW = "counter described anew"
 _AT_CLOSING = "reading at a closing"
