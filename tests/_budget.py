@@ -4,7 +4,7 @@
 thorough run before a release, e.g. ``RATEKIT_LAW_EXAMPLES=10000``). Each law's inputs
 stay small, so the whole check stays fast.
 
-``LAWS`` is 600 in CI (it was 1,000 while the whole check had fewer laws; the check
+``LAWS`` is 400 in CI (it was 1,000 while the whole check had fewer laws; the check
 must stay under 15 minutes). ``RATER_LAW`` is the budget of the streaming rater's
 defining law (every statement's lines add up to one batch ``rate()``): twice ``LAWS``,
 and never fewer than 2,000 examples, in CI too. The laws of ``tests/laws/`` keep their
@@ -15,5 +15,5 @@ from __future__ import annotations
 
 import os
 
-LAWS = int(os.environ.get("RATEKIT_LAW_EXAMPLES", "600"))
+LAWS = int(os.environ.get("RATEKIT_LAW_EXAMPLES", "400"))
 RATER_LAW = max(2 * LAWS, 2000)

@@ -398,7 +398,7 @@ def _streams(draw: st.DrawFn) -> tuple[list[list[Any]], list[int], list[bool]]:
 
 @pytest.mark.property
 @pytest.mark.parametrize("policy", POLICIES, ids=repr)
-@settings(max_examples=LAWS // 2, deadline=None)  # 300 a policy in CI
+@settings(max_examples=LAWS // 2, deadline=None)  # 200 a policy in CI
 @given(drawn=_streams())
 def test_aggregations_stated_at_random_watermarks_are_what_batch_rates(
     policy: Any, drawn: tuple[list[list[Any]], list[int], list[bool]]
@@ -424,7 +424,7 @@ def test_aggregations_stated_at_random_watermarks_are_what_batch_rates(
 
 @pytest.mark.property
 @pytest.mark.parametrize("policy", POLICIES, ids=repr)
-@settings(max_examples=LAWS // 4, deadline=None)  # 150 a policy in CI
+@settings(max_examples=LAWS // 4, deadline=None)  # 100 a policy in CI
 @given(drawn=_streams())
 def test_an_aggregations_rows_are_batch_metering_s_to_the_last_digit(
     policy: Any, drawn: tuple[list[list[Any]], list[int], list[bool]]

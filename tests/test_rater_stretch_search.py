@@ -52,7 +52,7 @@ from tests._lines_named import lines_and_named
 
 import ratekit as rk
 
-#: 1,200 in CI; a long run (``RATEKIT_LAW_EXAMPLES=2000`` or more) searches all 4,000.
+#: 800 in CI; a long run (``RATEKIT_LAW_EXAMPLES=2000`` or more) searches all 4,000.
 SEEDS = range(min(2 * LAWS, 4000))
 _CLOSING = "closing"
 _ANEW = "counter described anew"
