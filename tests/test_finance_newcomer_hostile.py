@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from tests._rounding import MODES
 
 import ratekit as rk
 from _html_pages import SAFE_TAGS, parsed
@@ -24,15 +25,6 @@ MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
 SPRING = rk.Span(MARCH.start, "2026-06-01T00:00:00Z")
-MODES = (
-    "ROUND_HALF_EVEN",
-    "ROUND_HALF_UP",
-    "ROUND_HALF_DOWN",
-    "ROUND_UP",
-    "ROUND_DOWN",
-    "ROUND_CEILING",
-    "ROUND_FLOOR",
-)
 
 
 def _row(

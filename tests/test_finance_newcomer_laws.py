@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests._rounding import MODES
 
 import ratekit as rk
 from _budget import LAWS
@@ -36,15 +37,6 @@ APRIL = MONTHS.containing("2026-04-10T00:00:00Z")
 SECONDS = int(APRIL.duration.total_seconds())
 #: 15:00Z on 4 April 2026: 02:00 LHDT becomes 01:30 LHST.
 CLOCKS_GO_BACK = int((dt.datetime(2026, 4, 4, 15, tzinfo=dt.UTC) - APRIL.start).total_seconds())
-MODES = (
-    "ROUND_HALF_EVEN",
-    "ROUND_HALF_UP",
-    "ROUND_HALF_DOWN",
-    "ROUND_UP",
-    "ROUND_DOWN",
-    "ROUND_CEILING",
-    "ROUND_FLOOR",
-)
 QUANTA = {"EUR": Decimal("0.01"), "JPY": Decimal(1), "KWD": Decimal("0.001")}
 AMOUNTS = st.sampled_from(["0", "0.005", "0.0005", "0.333", "1", "7", "12.5", "49.995", "100"])
 QUANTITIES = st.sampled_from(["1", "3", "-2", "0.5", "7.77", "1000"])

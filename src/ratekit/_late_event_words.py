@@ -18,7 +18,23 @@ from ._shown import show
 from .records import Anomaly, Event
 from .usage import UsageRow
 
-__all__ = ["older", "opening", "per_description", "sums"]
+__all__ = ["compacted_change", "older", "opening", "per_description", "sums"]
+
+
+def compacted_change(quantity: Decimal, unit: str, shown: str, base: str) -> str:
+    """What a too-late part does to the compacted cycles, in words: adds or takes back.
+
+    ``shown``: the description as shown; ``base``: the kept cycles' start as written.
+    """
+    if quantity > 0:
+        return (
+            f"it adds {tidy(quantity)} {unit} under description {shown} before {base}, "
+            "to cycles already compacted"
+        )
+    return (
+        f"it takes back {tidy(-quantity)} {unit} under description {shown} before {base}, "
+        "which cycles already compacted were charged"
+    )
 
 
 def older(event: Event, base: int) -> str:

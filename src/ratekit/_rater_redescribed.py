@@ -29,6 +29,7 @@ from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
 from ._instants import format_us
 from ._last_seen import closer, closing_us
+from ._late_event_words import compacted_change
 from ._metering_late import late_anomaly
 from ._rater_book import restricted
 from ._sample_policies import Counter
@@ -148,13 +149,7 @@ def closed_back(rater: Rater, inventory: Inventory) -> list[Anomaly]:
             if not quantity:
                 continue
             unit = rater._engine.unit(meter)
-            change = (
-                f"it adds {tidy(quantity)} {unit} under description {shown} before {base}, "
-                "to cycles already compacted"
-                if quantity > 0
-                else f"it takes back {tidy(-quantity)} {unit} under description {shown} "
-                f"before {base}, which cycles already compacted were charged"
-            )
+            change = compacted_change(quantity, unit, shown, base)
             out.append(
                 placed(
                     "too_late",

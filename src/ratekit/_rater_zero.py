@@ -26,6 +26,7 @@ from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._last_seen import closer, closing_us
+from ._late_event_words import compacted_change
 from ._normalize import RUNNING
 from ._rater_book import from_zero, restricted
 from ._rater_stretch import timeline
@@ -152,14 +153,7 @@ def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list
             "too_late",
             f"{what} ({did} at {format_us(record.at_us)}) moves "
             f"the running stretch that the first reading from zero of {meter!r} counts from: "
-            + (
-                f"it adds {tidy(quantity)} {rater._engine.unit(meter)} under description "
-                f"{show(dict(description))} before {base}, to cycles already compacted"
-                if quantity > 0
-                else f"it takes back {tidy(-quantity)} {rater._engine.unit(meter)} under "
-                f"description {show(dict(description))} before {base}, which cycles "
-                "already compacted were charged"
-            )
+            + compacted_change(quantity, rater._engine.unit(meter), show(dict(description)), base)
             + ": not applied (the rest is).",
             () if record.id is None else (record.id,),
             key[0],
@@ -218,14 +212,7 @@ def at_closing(rater: Rater, inventory: Inventory) -> list[Anomaly]:
                 (value, {}),
             )
             for quantity, description in both:
-                change = (
-                    f"it adds {tidy(quantity)} {unit} under description {show(description)}"
-                    f" before {format_us(base)}, to cycles already compacted"
-                    if quantity > 0
-                    else f"it takes back {tidy(-quantity)} {unit} under description "
-                    f"{show(description)} before {format_us(base)}, which cycles already "
-                    "compacted were charged"
-                )
+                change = compacted_change(quantity, unit, show(description), format_us(base))
                 out.append(
                     placed(
                         "too_late",
