@@ -15,10 +15,10 @@ from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._shown import show
-from .records import Anomaly, Event
+from .records import Anomaly, Event, Inventory
 from .usage import UsageRow
 
-__all__ = ["compacted_change", "older", "opening", "per_description", "sums"]
+__all__ = ["closing_back", "compacted_change", "older", "opening", "per_description", "sums"]
 
 
 def compacted_change(quantity: Decimal, unit: str, shown: str, base: str) -> str:
@@ -34,6 +34,28 @@ def compacted_change(quantity: Decimal, unit: str, shown: str, base: str) -> str
     return (
         f"it takes back {tidy(-quantity)} {unit} under description {shown} before {base}, "
         "which cycles already compacted were charged"
+    )
+
+
+def closing_back(
+    inventory: Inventory, key: tuple[str, str], how: str, meter: str, quantity: Decimal
+) -> Anomaly:
+    """A ``"too_late"`` anomaly of a kept ``last_seen`` inventory closing ``key`` back.
+
+    ``how``: where it closes the resource back and what that moves, ending in the move's
+    `compacted_change()` words; the part named is not applied.
+    """
+    what = "inventory" if inventory.id is None else f"inventory {inventory.id!r}"
+    return _anomaly(
+        "too_late",
+        f"{what} at {format_us(inventory.at_us)} (close='last_seen') closes {key[1]!r} of "
+        f"{key[0]!r} back {how}: not applied (the rest is).",
+        () if inventory.id is None else (inventory.id,),
+        key[0],
+        key[1],
+        inventory.at_us,
+        meter=meter,
+        quantity=tidy(quantity),
     )
 
 

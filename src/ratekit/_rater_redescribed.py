@@ -25,11 +25,10 @@ from decimal import Decimal
 
 import attrs
 
-from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
 from ._instants import format_us
 from ._last_seen import closer, closing_us
-from ._late_event_words import compacted_change
+from ._late_event_words import closing_back, compacted_change
 from ._metering_late import late_anomaly
 from ._rater_book import restricted
 from ._sample_policies import Counter
@@ -143,28 +142,17 @@ def closed_back(rater: Rater, inventory: Inventory) -> list[Anomaly]:
             part = (row.meter, show(dict(row.description)))
             was = sums.get(part, (Decimal(0), row.description))[0]
             sums[part] = (CONTEXT.add(was, row.quantity), row.description)
-        what = "inventory" if inventory.id is None else f"inventory {inventory.id!r}"
         base = format_us(rater._base_us)
         for (meter, shown), (quantity, _) in sorted(sums.items()):
             if not quantity:
                 continue
             unit = rater._engine.unit(meter)
             change = compacted_change(quantity, unit, shown, base)
-            out.append(
-                placed(
-                    "too_late",
-                    f"{what} at {format_us(inventory.at_us)} (close='last_seen') closes "
-                    f"{key[1]!r} of {key[0]!r} back before {base}, describing anew the "
-                    f"increment of {meter!r} counted across that instant: {change}: "
-                    "not applied (the rest is).",
-                    () if inventory.id is None else (inventory.id,),
-                    key[0],
-                    key[1],
-                    inventory.at_us,
-                    meter=meter,
-                    quantity=tidy(quantity),
-                )
+            how = (
+                f"before {base}, describing anew the increment of {meter!r} counted across "
+                f"that instant: {change}"
             )
+            out.append(closing_back(inventory, key, how, meter, quantity))
     return out
 
 

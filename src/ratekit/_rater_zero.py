@@ -26,7 +26,7 @@ from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._last_seen import closer, closing_us
-from ._late_event_words import compacted_change
+from ._late_event_words import closing_back, compacted_change
 from ._normalize import RUNNING
 from ._rater_book import from_zero, restricted
 from ._rater_stretch import timeline
@@ -206,29 +206,17 @@ def at_closing(rater: Rater, inventory: Inventory) -> list[Anomaly]:
             if _running_up_to(state, close_us):
                 continue  # it counts over the running stretch it ends, closed or not
             value, unit = Decimal(mine[0][2]), rater._engine.unit(meter)  # (exact)
-            what = "inventory" if inventory.id is None else f"inventory {inventory.id!r}"
             both: tuple[tuple[Decimal, dict[str, object]], ...] = (
                 (value.copy_negate(), dict(state.description)),
                 (value, {}),
             )
             for quantity, description in both:
                 change = compacted_change(quantity, unit, show(description), format_us(base))
-                out.append(
-                    placed(
-                        "too_late",
-                        f"{what} at {format_us(inventory.at_us)} (close='last_seen') closes "
-                        f"{key[1]!r} of {key[0]!r} back at its first reading from zero of "
-                        f"{meter!r}, at "
-                        f"{format_us(close_us)}, which batch reads after the closing, with "
-                        f"no description: {change}: not applied (the rest is).",
-                        () if inventory.id is None else (inventory.id,),
-                        key[0],
-                        key[1],
-                        inventory.at_us,
-                        meter=meter,
-                        quantity=tidy(quantity),
-                    )
+                how = (
+                    f"at its first reading from zero of {meter!r}, at {format_us(close_us)}, "
+                    f"which batch reads after the closing, with no description: {change}"
                 )
+                out.append(closing_back(inventory, key, how, meter, quantity))
     return out
 
 
