@@ -148,24 +148,29 @@ def test_a_reorder_of_a_resource_a_listing_took_from_the_closing_names_its_part(
 _KINDS = ("start", "start", "update", "stop", "delete")
 
 
+def _compacted(draw: st.DrawFn, seqs: st.SearchStrategy[int]) -> list[rk.Event]:
+    """One or two events of 1 March at distinct hours, of distinct ``seqs``."""
+    count = draw(st.integers(1, 2))
+    hours = sorted(draw(st.lists(st.integers(0, 23), min_size=count, max_size=count, unique=True)))
+    drawn = draw(st.lists(seqs, min_size=count, max_size=count, unique=True))
+    return [
+        rk.Event("a", "vm", f"2026-03-01T{hour:02d}:00:00Z", kind=draw(st.sampled_from(_KINDS[:4])),
+                 id=f"c{n}", seq=seq)
+        for n, (hour, seq) in enumerate(zip(hours, drawn, strict=True))
+    ]  # fmt: skip
+
+
 @st.composite
 def _streams(draw: st.DrawFn) -> tuple[list[rk.Event], rk.Inventory, rk.Event, str, bool, bool]:
     """One or two events of 1 March, a kept inventory and a kept event ordered before them."""
-    count = draw(st.integers(1, 2))
-    hours = sorted(draw(st.lists(st.integers(0, 23), min_size=count, max_size=count, unique=True)))
-    seqs = draw(st.lists(st.integers(10, 59), min_size=count, max_size=count, unique=True))
-    compacted = [
-        rk.Event("a", "vm", f"2026-03-01T{hour:02d}:00:00Z", kind=draw(st.sampled_from(_KINDS[:4])),
-                 id=f"c{n}", seq=seq)
-        for n, (hour, seq) in enumerate(zip(hours, seqs, strict=True))
-    ]  # fmt: skip
+    compacted = _compacted(draw, st.integers(10, 59))
     listed = [("a", "vm")] if draw(st.booleans()) else []
     at = f"2026-03-02T{draw(st.integers(1, 23)):02d}:00:00Z"
     closing = rk.Inventory(at, listed, accounts=["a"], close="last_seen", id="k")
     day = draw(st.integers(2, 4))
     hour = draw(st.integers(1 if day == 2 else 0, 23))
     early = rk.Event("a", "vm", f"2026-03-0{day}T{hour:02d}:00:00Z", kind=draw(st.sampled_from(_KINDS)),
-                     id="e", seq=draw(st.integers(0, max(seqs) - 1)))  # fmt: skip
+                     id="e", seq=draw(st.integers(0, max(e.seq for e in compacted if e.seq is not None) - 1)))  # fmt: skip
     order = draw(st.sampled_from(("event after", "one batch", "event before")))
     return compacted, closing, early, order, draw(st.booleans()), draw(st.booleans())
 
@@ -236,14 +241,7 @@ def _kept_early(
 ) -> tuple[list[rk.Event], rk.Inventory, rk.Event, rk.Event, tuple[bool, bool, bool, bool]]:
     """One or two events of 1 March, a last_seen inventory of 4 March, a kept event of 4
     March and one of 1 to 3 March whose seq orders it after that one (so kept too)."""
-    count = draw(st.integers(1, 2))
-    hours = sorted(draw(st.lists(st.integers(0, 23), min_size=count, max_size=count, unique=True)))
-    seqs = draw(st.lists(st.integers(0, 9), min_size=count, max_size=count, unique=True))
-    compacted = [
-        rk.Event("a", "vm", f"2026-03-01T{hour:02d}:00:00Z", kind=draw(st.sampled_from(_KINDS[:4])),
-                 id=f"c{n}", seq=seq)
-        for n, (hour, seq) in enumerate(zip(hours, seqs, strict=True))
-    ]  # fmt: skip
+    compacted = _compacted(draw, st.integers(0, 9))
     listed = [("a", "vm")] if draw(st.booleans()) else []
     at = f"2026-03-04T{draw(st.integers(1, 11)):02d}:00:00Z"
     closing = rk.Inventory(at, listed, close="last_seen", id="k")
