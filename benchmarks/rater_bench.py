@@ -25,6 +25,7 @@ Usage::
 
     python benchmarks/rater_bench.py                    # 1,000,000 records
     python benchmarks/rater_bench.py --records 100000 --profile
+    python benchmarks/rater_bench.py --records 100000 --profile --sort tottime --rows 45
     python benchmarks/rater_bench.py --records 100000 --year
 """
 
@@ -66,6 +67,10 @@ def parse_arguments() -> argparse.Namespace:
         help="batches per inventory snapshot of every resource that exists (0: none)",
     )
     parser.add_argument("--profile", action="store_true", help="profile the stream (cProfile)")
+    parser.add_argument(
+        "--sort", default="cumulative", help="with --profile: the order (cumulative, tottime, ...)"
+    )
+    parser.add_argument("--rows", type=int, default=18, help="with --profile: the rows printed")
     parser.add_argument(
         "--breakdown", action="store_true", help="the last snapshot's bytes per part of its body"
     )
@@ -275,7 +280,7 @@ def main() -> None:
         breakdown(closed["body"], resources, len(rater._records))
     print(compacted_state(rater))
     if profile is not None:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(18)
+        pstats.Stats(profile).sort_stats(arguments.sort).print_stats(arguments.rows)
     if arguments.year:
         year(arguments, plan)
 
