@@ -22,6 +22,7 @@ from . import cycles as cycles
 from . import plandata as plandata
 from . import units as units
 from . import windows as windows
+from ._crediting import apply_credits as apply_credits
 from ._doctests import method_examples as _method_examples
 from ._version import __version__ as __version__
 from .assignments import Assignment as Assignment
@@ -218,6 +219,7 @@ __all__ = [
     "Usage",
     "UsageRow",
     "Volume",
+    "apply_credits",
     "bill",
     "charges_frame",
     "compare_plans",

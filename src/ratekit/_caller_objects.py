@@ -15,6 +15,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final, TypeVar
 
+from ._shown import show
 from .errors import RatekitError, RatekitTypeError, ReentrantCallError
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "declared",
     "given_back",
     "has_method",
+    "listed",
     "plain_data",
     "plain_scalar",
     "raised",
@@ -125,6 +127,24 @@ def read_once(
         raise
     except Exception as error:  # the caller's object may raise anything
         raise unreadable(what, kind, accepted, error) from error
+
+
+def listed(values: object, what: str, kind: str) -> list[typing.Any] | tuple[typing.Any, ...]:
+    """``values`` when it is a collection (of what the door checks later), else an error.
+
+    A list or tuple as it is; any other iterable read once (`read_once()`). A single
+    value, ``None`` or a string is refused with what would be accepted: ``{what} must be a
+    list of {kind} values ([] for none), not ...``. O(n).
+    """
+    if type(values) is list or type(values) is tuple:
+        return values
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes):
+        accepted = f"a list of {kind} values"
+        return read_once(values, what, type(values).__name__, accepted)
+    raise RatekitTypeError(
+        f"{what} must be a list of {kind} values ([] for none), not "
+        f"{type(values).__name__}: {show(values)}; wrap a single {kind} in a list."
+    )
 
 
 def read_items(

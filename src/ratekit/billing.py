@@ -37,18 +37,16 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import operator
-import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-import attrs
-
 from . import _values as _v
 from ._allocation import allocate
-from ._caller_objects import read_once
+from ._caller_objects import listed
 from ._charge_order import _charge_key
+from ._crediting import credit_invoices, credits_door
 from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest, spend_under
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
@@ -63,7 +61,7 @@ from ._quanta import on_quantum
 from ._shown import show
 from ._topups import is_base, rounding_of, settle
 from ._zones import portable_name
-from .credits import Credit, refuse_repeated_ids, spend
+from .credits import Credit
 from .errors import (
     BadPriceError,
     BadQuantityError,
@@ -148,19 +146,13 @@ def bill(
     _v.switch(by_resource, "bill by_resource")
     if tz is not None:
         tz = portable_name(tz, "bill tz")  # the one door for timezones, as the invoice keeps it
-    grants = _many(credits, "credits", "Credit")
-    for credit in grants:
-        if not isinstance(credit, Credit):
-            raise RatekitTypeError(
-                f"bill credits must be Credit values, not {type(credit).__name__}: {show(credit)}."
-            )
-    refuse_repeated_ids(grants, "bill credits")
+    grants = credits_door(credits, "bill credits")
     if isinstance(charges, Rating):
         by_owner = _shares_by_owner(_rated_shares(charges.shares, shares))
         charges = charges.charges
     else:
         by_owner = _shares_by_owner(_rated_shares(None, shares))
-    charges = _many(charges, "charges", "Charge")
+    charges = listed(charges, "bill charges", "Charge")
     groups: dict[tuple[str, int, int], list[Charge]] = {}
     pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
     # the group of the charge before, kept while the charges of one invoice come in a run
@@ -200,23 +192,7 @@ def bill(
         _invoice(key, groups.get(key, []), parts.get(key, []), by_resource, tz)
         for key in sorted({*groups, *parts})
     ]
-    return tuple(_credit(invoices, grants))
-
-
-def _many(values: object, what: str, kind: str) -> Iterable[typing.Any]:
-    """``values`` when it is a collection (of what ``bill`` checks later), else an error.
-
-    A single value, ``None`` or a string is refused with what would be accepted.
-    """
-    if type(values) is list or type(values) is tuple:
-        return values
-    if isinstance(values, Iterable) and not isinstance(values, str | bytes):
-        accepted = f"a list of {kind} values"
-        return read_once(values, f"bill {what}", type(values).__name__, accepted)
-    raise RatekitTypeError(
-        f"bill {what} must be a list of {kind} values ([] for none), not "
-        f"{type(values).__name__}: {show(values)}; wrap a single {kind} in a list."
-    )
+    return tuple(credit_invoices(invoices, grants))
 
 
 def _pool_order(
@@ -534,47 +510,3 @@ def _line(
 def _what(charge: Charge) -> str:
     kind = {"usage": "entry", "fee": "fee", "minimum": "minimum"}.get(charge.kind, "entry")
     return f"plan {show(charge.plan)}, {kind} {show(charge.entry)}"
-
-
-# -- credits -------------------------------------------------------------------------------
-
-
-def _credit(invoices: list[Invoice], grants: Iterable[Credit]) -> list[Invoice]:
-    by_account: dict[str, list[Credit]] = {}
-    for credit in grants:
-        by_account.setdefault(credit.account, []).append(credit)
-    if not by_account:
-        return invoices
-    out = []
-    index = 0
-    while index < len(invoices):
-        account = invoices[index].account
-        end = index
-        while end < len(invoices) and invoices[end].account == account:
-            end += 1
-        mine = invoices[index:end]
-        granted = by_account.get(account)
-        if granted:
-            spent = spend(
-                granted,
-                [(i.cycle, i.currency, _quantum(i), i.subtotal) for i in mine],
-            )
-            mine = [
-                attrs.evolve(invoice, total=due, credits=lines, subtotal=invoice.subtotal)
-                for invoice, (due, lines) in zip(mine, spent, strict=True)
-            ]
-        out.extend(mine)
-        index = end
-    return out
-
-
-def _quantum(invoice: Invoice) -> Decimal:
-    """The quantum the invoice's own lines are rounded on: that of its latest charge.
-
-    The rule of `_rounding()`, so that after a plan change mid-cycle a credit is
-    checked and spent on the quantum of the latest plan (rating gives every charge of
-    the cycle that plan's), not of the first line's.
-    An invoice of shared parts only takes the quantum of those.
-    """
-    own = [c for line in invoice.lines if line.kind != "shared" for c in line.charges]
-    return _rounding(own or [c for line in invoice.lines for c in line.charges])[0]

@@ -180,9 +180,11 @@ class QuantityTypeError(RatekitTypeError, BadQuantityError):
 class RepeatedIdError(BadQuantityError):
     """One id given to two values that must each have their own (two credits of an account).
 
-    Raised by [`bill()`][ratekit.bill] and [`credits_left()`][ratekit.credits_left] for two
-    credits of one account with one id, and by [`Share`][ratekit.Share] for an account
-    named twice: the message names the id and both values. Nothing is wrong with either
+    Raised by [`bill()`][ratekit.bill], [`credits_left()`][ratekit.credits_left] and
+    [`apply_credits()`][ratekit.apply_credits] for two credits of one account with one id,
+    by ``apply_credits()`` for two invoices of one account and cycle, and by
+    [`Share`][ratekit.Share] for an account named twice: the message names the id and
+    both values. Nothing is wrong with either
     value's numbers; it is a `BadQuantityError` (as those doors called it before), so code
     catching that keeps working.
 
