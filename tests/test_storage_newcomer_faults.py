@@ -19,15 +19,20 @@ import pytest
 
 import ratekit as rk
 
-T0 = dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
 STORAGE = rk.Meter("storage", "GB*hour", rk.Continuous("size", unit="GB"))
-PLAN = rk.Plan("p", "USD", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("s", "storage", rk.PerUnit("0.00003"))])
+PLAN = rk.Plan(
+    "p", "USD", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("s", "storage", rk.PerUnit("0.00003"))]
+)
 
 
 def _statement_calls(buckets: int, hours: tuple[int, ...]) -> dict[int, int]:
     """Function calls of the statement after the hourly listing at each of ``hours``."""
     rater = rk.Rater(PLAN, [STORAGE], start=T0, horizon=dt.timedelta(days=2))
-    started = [rk.Event("acme", f"b{i}", T0, {"size": i + 1}, kind="start", id=f"e{i}") for i in range(buckets)]
+    started = [
+        rk.Event("acme", f"b{i}", T0, {"size": i + 1}, kind="start", id=f"e{i}")
+        for i in range(buckets)
+    ]
     rater.feed(started)
     calls: dict[int, int] = {}
     for hour in range(1, max(hours) + 1):
@@ -47,7 +52,12 @@ def _statement_calls(buckets: int, hours: tuple[int, ...]) -> dict[int, int]:
 
 def test_hourly_statements_without_listings_cost_the_same_all_month() -> None:
     rater = rk.Rater(PLAN, [STORAGE], start=T0, horizon=dt.timedelta(days=2))
-    rater.feed([rk.Event("acme", f"b{i}", T0, {"size": i + 1}, kind="start", id=f"e{i}") for i in range(10)])
+    rater.feed(
+        [
+            rk.Event("acme", f"b{i}", T0, {"size": i + 1}, kind="start", id=f"e{i}")
+            for i in range(10)
+        ]
+    )
     calls = {}
     for hour in range(1, 301):
         if hour in (20, 300):

@@ -54,11 +54,21 @@ def _bucket_day(size: object) -> list[tuple[Decimal, Decimal]]:
         ("NaN", rk.BadQuantityError, ["'size' must be a finite number", "'NaN'"]),
         (True, rk.BadRecordError, ["'size' is True, not a number", "a level is read from numbers"]),
         ({"v": 1}, rk.BadRecordError, ["'size' is {'v': 1}, not a number"]),
-        (" 100 ", rk.BadQuantityError, ["' 100 ' is not written plainly", "plain ASCII decimal text"]),
-        ("١٠٠", rk.BadQuantityError, ["is not written plainly", "other scripts' digits"]),
+        (
+            " 100 ",
+            rk.BadQuantityError,
+            ["' 100 ' is not written plainly", "plain ASCII decimal text"],
+        ),
+        (
+            "\u0661\u0660\u0660",
+            rk.BadQuantityError,
+            ["is not written plainly", "other scripts' digits"],
+        ),
     ],
 )
-def test_a_bad_bucket_size_is_refused_naming_the_record(size: object, error: type, words: list[str]) -> None:
+def test_a_bad_bucket_size_is_refused_naming_the_record(
+    size: object, error: type, words: list[str]
+) -> None:
     with pytest.raises(error) as raised:
         _bucket_day(size)
     message = str(raised.value)
@@ -105,21 +115,39 @@ def test_a_bad_sample_value_is_refused(value: object, error: type, words: list[s
 def test_a_negative_counter_reading_is_refused_everywhere() -> None:
     with pytest.raises(rk.BadRecordError, match="negative counter reading"):
         rk.Sample("acme", "n1", "requests", "2026-04-02T00:00:00Z", -5, kind="counter", id="c1")
-    with pytest.raises(rk.BadRecordError, match=r"samples\[0\] \(id 'c1'\): value -1 is a negative counter"):
-        rk.RecordBatch.from_tuples(samples=[("acme", "n1", "requests", APRIL_1_US, -1, "counter", "c1")])
+    with pytest.raises(
+        rk.BadRecordError, match=r"samples\[0\] \(id 'c1'\): value -1 is a negative counter"
+    ):
+        rk.RecordBatch.from_tuples(
+            samples=[("acme", "n1", "requests", APRIL_1_US, -1, "counter", "c1")]
+        )
 
 
 @pytest.mark.parametrize(
     ("sample", "error", "words"),
     [
-        (("acme", "n1", "egress", APRIL_1_US), rk.RatekitTypeError, ["has 4 fields", "from 5 to 8 fields"]),
-        (("acme", "n1", "egress", APRIL_1_US, float("nan")), rk.BadQuantityError, ["not nan", "dropna"]),
-        (("acme", "n1", "egress", 1.7e15, 1), rk.RatekitTypeError, ["at_us is float", "an int of microseconds"]),
+        (
+            ("acme", "n1", "egress", APRIL_1_US),
+            rk.RatekitTypeError,
+            ["has 4 fields", "from 5 to 8 fields"],
+        ),
+        (
+            ("acme", "n1", "egress", APRIL_1_US, float("nan")),
+            rk.BadQuantityError,
+            ["not nan", "dropna"],
+        ),
+        (
+            ("acme", "n1", "egress", 1.7e15, 1),
+            rk.RatekitTypeError,
+            ["at_us is float", "an int of microseconds"],
+        ),
         (("acme", "n1", "egress", 10**30, 1), rk.BadTimeError, ["an instant lies from"]),
         ((None, "n1", "egress", APRIL_1_US, 1), rk.RatekitTypeError, ["account is NoneType None"]),
     ],
 )
-def test_a_bad_tuple_is_refused_naming_it(sample: tuple[object, ...], error: type, words: list[str]) -> None:
+def test_a_bad_tuple_is_refused_naming_it(
+    sample: tuple[object, ...], error: type, words: list[str]
+) -> None:
     with pytest.raises(error) as raised:
         rk.RecordBatch.from_tuples(samples=[sample])
     message = str(raised.value)
@@ -132,7 +160,11 @@ def test_unicode_ids_go_through_and_a_surrogate_is_refused() -> None:
     odd = rk.Sample("bücket-ñ", "嘉义", "egress", "2026-04-02T00:00:00Z", 3, id="d-é")
     rating = rk.rate([odd], PLAN, span=APRIL, meters=METERS, as_of=APRIL.end)
     [charge] = rating.charges
-    assert (charge.account, charge.resource, charge.amount) == ("bücket-ñ", "嘉义", Decimal("0.27"))  # 3 x 0.09
+    assert (charge.account, charge.resource, charge.amount) == (
+        "bücket-ñ",
+        "嘉义",
+        Decimal("0.27"),
+    )  # 3 x 0.09
     with pytest.raises(rk.RatekitTypeError, match="surrogate code point"):
         rk.Sample("acme\ud800", "edge", "egress", "2026-04-02T00:00:00Z", 3, id="d2")
 
@@ -150,9 +182,13 @@ def _rater() -> rk.Rater:
     return rk.Rater(PLAN, METERS, start=APRIL.start, horizon=dt.timedelta(days=1))
 
 
-@pytest.mark.parametrize("batch", [None, "abc", {"a": 1}, rk.Sample("a", "n", "egress", "2026-04-02T00:00:00Z", 1)])
+@pytest.mark.parametrize(
+    "batch", [None, "abc", {"a": 1}, rk.Sample("a", "n", "egress", "2026-04-02T00:00:00Z", 1)]
+)
 def test_feed_refuses_what_is_not_a_list_of_records(batch: object) -> None:
-    with pytest.raises(rk.RatekitTypeError, match="Rater.feed takes an iterable of Event, Sample and Inventory"):
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"Rater\.feed takes an iterable of Event, Sample and Inventory"
+    ):
         _rater().feed(batch)  # type: ignore[arg-type]
 
 
@@ -160,7 +196,9 @@ def test_feed_refuses_a_none_in_the_batch_and_takes_nothing() -> None:
     rater = _rater()
     before = rater.snapshot()
     good = rk.Sample("acme", "edge", "egress", "2026-04-02T00:00:00Z", 1, id="d1")
-    with pytest.raises(rk.RatekitTypeError, match=r"not NoneType: None \(records\[1\] of the batch\)"):
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"not NoneType: None \(records\[1\] of the batch\)"
+    ):
         rater.feed([good, None])  # type: ignore[list-item]
     assert rater.snapshot() == before
 
@@ -187,11 +225,13 @@ def test_restore_refuses_damaged_snapshots() -> None:
     rater.statement("2026-04-03T00:00:00Z")
     saved = json.loads(json.dumps(rater.snapshot()))
     for garbage in ([], None, "{}"):
-        with pytest.raises(rk.BadSnapshotError, match="needs what Rater.snapshot"):
+        with pytest.raises(rk.BadSnapshotError, match=r"needs what Rater\.snapshot"):
             rk.Rater.restore(garbage, PLAN, METERS)  # type: ignore[arg-type]
     edited = json.loads(json.dumps(saved))
     edited["body"] = {"x": [1, 2]}
-    with pytest.raises(rk.BadSnapshotError, match="has unknown keys 'x'.*restore an unaltered copy"):
+    with pytest.raises(
+        rk.BadSnapshotError, match=r"has unknown keys 'x'.*restore an unaltered copy"
+    ):
         rk.Rater.restore(edited, PLAN, METERS)
     edited = json.loads(json.dumps(saved))
     edited["checksum"] = "0" * 64

@@ -41,7 +41,9 @@ PLAN = rk.Plan(
     [
         rk.PriceEntry("storage", "storage", rk.PerUnit("0.0012"), unit="GB*day"),
         rk.PriceEntry("requests", "requests", rk.PerUnit("0.0000004")),
-        rk.PriceEntry("cdn", "egress", rk.Graduated([rk.Tier(1000, "0.09"), rk.Tier(None, "0.05")])),
+        rk.PriceEntry(
+            "cdn", "egress", rk.Graduated([rk.Tier(1000, "0.09"), rk.Tier(None, "0.05")])
+        ),
     ],
     allowances=[rk.Allowance("egress", 100)],
     minimums=[rk.Minimum(150)],
@@ -83,7 +85,9 @@ def _rating() -> rk.Rating:
 
 
 def test_the_month_charges_by_hand() -> None:
-    charges = {(c.kind, c.meter, c.resource, c.quantity, c.free): c.amount for c in _rating().charges}
+    charges = {
+        (c.kind, c.meter, c.resource, c.quantity, c.free): c.amount for c in _rating().charges
+    }
     assert charges == {
         # 1,200 GB, 100 free: 1000 x 0.09 + 100 x 0.05
         ("usage", "egress", "edge", Decimal(1200), Decimal(100)): Decimal("95.00"),
@@ -100,7 +104,10 @@ def test_the_month_charges_by_hand() -> None:
 
 
 def test_the_month_reports_the_reset_and_the_lost_delete() -> None:
-    assert sorted(anomaly.kind for anomaly in _rating().anomalies) == ["counter_reset", "reconciled_close"]
+    assert sorted(anomaly.kind for anomaly in _rating().anomalies) == [
+        "counter_reset",
+        "reconciled_close",
+    ]
 
 
 def test_the_invoice_with_a_credit() -> None:

@@ -32,7 +32,10 @@ BASIC = rk.Plan(
     "basic",
     "USD",
     MONTHLY,
-    [rk.PriceEntry("st", "storage", rk.PerUnit("0.0012"), unit="GB*day"), rk.PriceEntry("cdn", "egress", CDN)],
+    [
+        rk.PriceEntry("st", "storage", rk.PerUnit("0.0012"), unit="GB*day"),
+        rk.PriceEntry("cdn", "egress", CDN),
+    ],
     fees=[rk.Fee("base", 10)],
     minimums=[rk.Minimum(100)],
 )
@@ -40,7 +43,10 @@ PRO = rk.Plan(
     "pro",
     "USD",
     MONTHLY,
-    [rk.PriceEntry("st", "storage", rk.PerUnit("0.0010"), unit="GB*day"), rk.PriceEntry("cdn", "egress", CDN)],
+    [
+        rk.PriceEntry("st", "storage", rk.PerUnit("0.0010"), unit="GB*day"),
+        rk.PriceEntry("cdn", "egress", CDN),
+    ],
     fees=[rk.Fee("base", 40)],
     minimums=[rk.Minimum(300)],
     allowances=[rk.Allowance("egress", 200)],
@@ -78,7 +84,9 @@ def test_the_upgrade_in_batch() -> None:
 
 
 def test_the_upgrade_in_a_stream_assigned_on_the_day() -> None:
-    rater = rk.Rater([rk.Assignment("acme", BASIC)], METERS, start=APRIL.start, horizon=dt.timedelta(days=1))
+    rater = rk.Rater(
+        [rk.Assignment("acme", BASIC)], METERS, start=APRIL.start, horizon=dt.timedelta(days=1)
+    )
     assert rater.feed(RECORDS[:2]).accepted == ("e1", "d1")
     lines = list(rater.statement("2026-04-10T00:00:00Z").lines)
     assigned = rater.assign(rk.Assignment("acme", PRO, start=SWITCH))
