@@ -10,6 +10,10 @@ measures); a statement at the listing's instant leaves a record at the last wate
 ("One engine": such a record has every resource metered again from the cycle's start at
 the next statement), so each statement costs more as the month goes on. Counted in
 function calls (cProfile), not in time.
+
+And a node's request counter whose clock runs behind: its readings carry the source's
+``seq``, which docs/usage.md says wins over timestamps, but counter readings are ordered
+by time, so a reading stamped early reads as a reset and is billed again.
 """
 
 from __future__ import annotations
@@ -71,3 +75,44 @@ def test_statements_a_minute_after_each_listing_cost_the_same_all_month() -> Non
 def test_statements_at_each_listing_cost_the_same_all_month() -> None:
     calls = _statement_calls(listing=True, after=dt.timedelta(0))
     assert calls[300] < 2 * calls[20], calls
+
+
+REQUESTS = rk.Meter("requests", "request", rk.Counter())
+APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+# A node whose clock runs 30 s behind after its first reading: the source sequences its
+# readings (1,000, then 1,100, then 1,200), but the second is stamped 30 s before the first.
+SKEWED = [
+    rk.Sample(
+        "acme", "n1", "requests", "2026-04-02T10:00:00Z", 1000, kind="counter", id="c1", seq=1
+    ),
+    rk.Sample(
+        "acme", "n1", "requests", "2026-04-02T09:59:30Z", 1100, kind="counter", id="c2", seq=2
+    ),
+    rk.Sample(
+        "acme", "n1", "requests", "2026-04-02T11:00:00Z", 1200, kind="counter", id="c3", seq=3
+    ),
+]
+
+
+def test_a_skewed_counter_reading_is_a_reported_reset_in_time_order() -> None:
+    # in time order: 1,100 (09:59:30), 1,000 (10:00: a reset, counted from zero), 1,200
+    usage = rk.meter(
+        SKEWED, [REQUESTS], span=APRIL, cycle=rk.cycles.monthly(tz="UTC"), as_of=APRIL.end
+    )
+    assert [anomaly.kind for anomaly in usage.anomalies] == ["counter_reset"]
+    assert usage.total() == 1000 + 200
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="docs/usage.md (Records) says every record may carry a seq, 'the order the source "
+    "guarantees, which wins over timestamps'; counter readings are ordered by time all the "
+    "same, so a reading stamped 30 s early by a skewed clock reads as a reset and bills "
+    "1,200 requests where the sequenced readings 1,000, 1,100, 1,200 give 200",
+)
+def test_a_counter_reading_seq_wins_over_a_skewed_timestamp() -> None:
+    usage = rk.meter(
+        SKEWED, [REQUESTS], span=APRIL, cycle=rk.cycles.monthly(tz="UTC"), as_of=APRIL.end
+    )
+    assert usage.total() == 1100 - 1000 + 1200 - 1100
+    assert "counter_reset" not in [anomaly.kind for anomaly in usage.anomalies]

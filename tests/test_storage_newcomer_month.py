@@ -189,3 +189,22 @@ def test_the_stream_adds_up_to_the_batch() -> None:
         # 95 + 1.8 + 1.2 + 2.4 + 0.36 + 10 + 49.24, every replay a duplicate
         assert total == Decimal("160.00")
         assert len(duplicates) == 4
+
+
+def test_a_gb_month_mean_outlives_its_deleted_bucket_as_documented() -> None:
+    """docs/usage.md: a gauge mean's last level holds on, "a stop or delete ... does not end it".
+
+    A bucket's size gauge reads 100 GB on 1 April and 300 GB on 16 April, and the bucket is
+    deleted on 21 April: April's GB-month is (100 x 15 + 300 x 15) / 30 = 200, and May is
+    billed 300 GB-months for a bucket that no longer exists (a Continuous meter of the size,
+    which a delete ends, is the documented way to bill sizes).
+    """
+    gb_month = rk.Meter("gbm", "GB", rk.TimeWeightedMean(over="period"))
+    records = [
+        rk.Sample("acme", "b1", "gbm", "2026-04-01T00:00:00Z", 100, kind="gauge", id="g1"),
+        rk.Sample("acme", "b1", "gbm", "2026-04-16T00:00:00Z", 300, kind="gauge", id="g2"),
+        rk.Event("acme", "b1", "2026-04-21T00:00:00Z", kind="delete", id="x1"),
+    ]
+    spring = rk.Span("2026-04-01T00:00:00Z", "2026-06-01T00:00:00Z")
+    usage = rk.meter(records, [gb_month], span=spring, cycle=MONTHLY, as_of=spring.end)
+    assert [(row.cycle.start.month, row.quantity) for row in usage.rows] == [(4, 200), (5, 300)]
