@@ -12,8 +12,9 @@ the next statement), so each statement costs more as the month goes on. Counted 
 function calls (cProfile), not in time.
 
 And a node's request counter whose clock runs behind: its readings carry the source's
-``seq``, which docs/usage.md says wins over timestamps, but counter readings are ordered
-by time, so a reading stamped early reads as a reset and is billed again.
+``seq``, which orders a resource's events, not its samples (docs/usage.md, Records: a
+sample's ``seq`` orders only those of one instant), so a reading stamped early reads as
+a reset, said by a ``counter_reset`` anomaly.
 """
 
 from __future__ import annotations
