@@ -107,13 +107,15 @@ def _continues(record: Record, prev: int) -> bool:
     """Whether metering can take ``record`` on from the carried states at ``prev``.
 
     Events and samples can (`_continue()` sends the resources of those that cannot to
-    be metered again); an inventory snapshot can when it closes at the snapshot, after
-    ``prev``: it then reconciles each resource from its state at ``prev``, as an event
-    there would. A ``last_seen`` inventory looks back at signs of life before ``prev``,
-    which the carried states do not hold, and one at ``prev`` itself may end a piece
-    there or not: those have every resource metered again.
+    be metered again); an inventory snapshot can when it closes at the snapshot, at or
+    after ``prev``: it then reconciles each resource from its state at ``prev``, as an
+    event there would. At ``prev`` itself the states stand where it closes (an event
+    there has its own resource metered again, `_reaching_back()`). A ``last_seen``
+    inventory looks back at signs of life before ``prev``, which the carried states do
+    not hold, and one before ``prev`` changes what was metered: those have every
+    resource metered again.
     """
-    return type(record) is not Inventory or (record.close == "snapshot" and record.at_us > prev)
+    return type(record) is not Inventory or (record.close == "snapshot" and record.at_us >= prev)
 
 
 def _reaching_back(rater: Rater, now: list[Record], prev: int, full: set[Key]) -> None:
