@@ -15,6 +15,7 @@ import typing
 from collections.abc import Iterable
 
 from . import _lateness_closings as _closings
+from . import _rater_far as _far
 from .records import Event, Inventory, Sample
 
 if typing.TYPE_CHECKING:
@@ -85,7 +86,7 @@ def held(rater: Rater, new_base: int) -> int:
             elif not before and meter_name in rater._reach.zero:
                 before = _stretch(rater, key, at_us, listed())
             reach = min(reach, max(before, default=at_us))
-        elif record.since_us is not None:
+        elif record.since_us is not None and _far.holds(rater, record):
             reach = min(reach, record.since_us)
     reach = min([reach, *_stretches_reopened(rater, listed)])
     cut = new_base

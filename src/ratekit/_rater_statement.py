@@ -22,6 +22,7 @@ from . import _rater_advance as _advance
 from . import _rater_book as _ledger
 from . import _rater_close as _close
 from . import _rater_coverage as _coverage
+from . import _rater_far as _far
 from . import _rater_held as _held
 from . import _rater_lines as _lines
 from . import _rater_priced_ahead as _ahead
@@ -121,7 +122,9 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     anomalies = rater._anomalies | rater._anomalies_before
     rater._as_of_us = as_of_us
     rater._dirty.clear()
-    invoices, no_effect = _close_cycles(rater, closing, charges, anomalies, base, as_of_us)
+    invoices, no_effect, given_up = _close_cycles(
+        rater, closing, charges, anomalies, base, as_of_us
+    )
     _keep(rater, charges, None if closing else (given, opened))
 
     return Statement(
@@ -129,7 +132,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
         tuple(lines),
         invoices,
         tuple(Span.from_us(*cycle) for cycle in closing),
-        fresh,
+        (*fresh, *given_up),
         tuple(held),
         tuple(no_effect),
     )
@@ -174,23 +177,28 @@ def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
     anomalies: set[Anomaly],
     base: int,
     as_of_us: int,
-) -> tuple[tuple[Invoice, ...], list[str]]:
-    """The invoices of the ``closing`` cycles and the ids with no effect; compacts. O(c + m).
+) -> tuple[tuple[Invoice, ...], list[str], list[Anomaly]]:
+    """The invoices of the ``closing`` cycles, the ids with no effect, and what compaction gave up.
 
     Closes the cycles (those of ``closing``, as (start, end) in µs), then compacts the one
     closed before: its lines go too. ``base`` is the kept cycles' start before the call.
+    The anomalies: the parts of deltas stamped far ahead that the compaction passed
+    (`_rater_far.given_up()`). O(c + m).
     """
     if not closing:
-        return (), []
+        return (), [], []
     final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
     invoices = bill(sorted(final, key=_charge_key), tz=rater._tz)
     no_effect = _accounts.no_effect(rater, closing, charges, final, anomalies)
     rater._closed_us = closing[-1][1]
     if as_of_us == rater._closed_us:  # what is stamped here ends the cycle closed
         _accounts.at_closed_end(rater, as_of_us)
+    far, before = _far.far_pending(rater), rater._base_us
     _close.compact(rater, _held.held(rater, closing[-1][0]))
-    if rater._base_us > base:  # the lines of the compacted cycles are gone
+    given_up: list[Anomaly] = []
+    if rater._base_us > before:  # the lines of the compacted cycles are gone
         rater._line_members = {
             k: v for k, v in rater._line_members.items() if k[2] > rater._base_us
         }
-    return invoices, no_effect
+        given_up = _far.given_up(rater, far, before)
+    return invoices, no_effect, given_up

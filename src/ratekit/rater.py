@@ -72,6 +72,7 @@ from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
 from ._rater_engine import Engine as _Engine
 from ._rater_engine import RowCharges
+from ._rater_far import MAX_AHEAD as MAX_AHEAD  # noqa: PLC0414 - public here
 from ._rater_position import positioned
 from ._rater_turn import Turn, one_at_a_time
 from ._shown import show

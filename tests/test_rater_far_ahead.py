@@ -1,0 +1,203 @@
+"""A delta stamped far ahead of the watermark does not keep the cycles its span reaches.
+
+A delta over a span (a sample with a ``since``) is metered when the watermark reaches its
+instant, and the cycles from its ``since`` stay kept until then so that metering it
+corrects them. One stamped more than `rk.rater.MAX_AHEAD` (31 days) past a statement's
+watermark plus the horizon (a producer's clock years off) kept every cycle from its
+``since`` on, and the snapshot grew with each day's records until the watermark reached
+it (`tests/test_backend_newcomer_hostile.py` pins the growth). Compaction now does not
+wait for it: each compaction that passes part of its span says that part in a
+``"too_late"`` anomaly of its statement, and the rest counts once it is metered. The
+stream adds up to batch ``rate()`` over the records with that delta's span cut where the
+kept cycles started when it was metered; and to batch ``rate()`` over the records as fed,
+less exactly the parts said, in the cycles named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+UTC = dt.UTC
+EGRESS = rk.Meter("egress", "GB", rk.Discrete())
+PLAN = rk.Plan(
+    "e", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("gb", "egress", rk.PerUnit("0.01"))]
+)
+START = dt.datetime(2026, 3, 1, tzinfo=UTC)
+DAY = dt.timedelta(days=1)
+
+
+def day(n: int) -> dt.datetime:
+    """Midnight of the n-th day from 1 March 2026 (day(0) is 1 March)."""
+    return START + n * DAY
+
+
+def bogus(value: int = 71, at: dt.datetime = day(71), since: dt.datetime = START) -> rk.Sample:
+    return rk.Sample("acme", "x", "egress", at, value, since=since, id="bogus")
+
+
+def run(
+    rater: rk.Rater, last: int, *, restore_every: int = 0
+) -> tuple[rk.Rater, list[rk.Statement]]:
+    """Statements at each midnight from day(1) to day(last), restored every few days."""
+    statements = []
+    for n in range(1, last + 1):
+        if restore_every and n % restore_every == 0:
+            data = json.loads(json.dumps(rater.snapshot()))
+            rater = rk.Rater.restore(data, PLAN, [EGRESS])
+        statements.append(rater.statement(day(n)))
+    return rater, statements
+
+
+def given_up(statements: list[rk.Statement]) -> list[rk.Anomaly]:
+    return [a for s in statements for a in s.anomalies if a.kind == "too_late"]
+
+
+def per_cycle(statements: list[rk.Statement]) -> dict[dt.datetime, tuple[Decimal, Decimal]]:
+    out: dict[dt.datetime, tuple[Decimal, Decimal]] = {}
+    for statement in statements:
+        for line in statement.lines:
+            quantity, amount = out.get(line.cycle.start, (Decimal(0), Decimal(0)))
+            out[line.cycle.start] = (quantity + line.quantity, amount + line.amount)
+    return {k: v for k, v in out.items() if v != (0, 0)}
+
+
+def batch(records: list[rk.Sample], end: dt.datetime) -> dict[dt.datetime, tuple[Decimal, Decimal]]:
+    rating = rk.rate(records, PLAN, span=rk.Span(START, end), meters=[EGRESS])
+    return {c.cycle.start: (c.quantity, c.amount) for c in rating.charges}
+
+
+def test_the_bound_is_31_days() -> None:
+    assert rk.rater.MAX_AHEAD == dt.timedelta(days=31)
+
+
+def test_a_delta_stamped_far_ahead_gives_up_each_compacted_day_and_says_so() -> None:
+    # 71 GB over 71 days from 1 March: 1 GB a day. Horizon 0: the statement at day(n)
+    # closes day n-1 and compacts day n-2. It holds no cycle while stamped more than 31
+    # days past the watermark: up to the statement at day(39) (9 April, 40 days before
+    # 11 May 2026 = day(71)... 9 April + 31 days = 10 May, before 11 May); from day(40)
+    # (10 April + 31 days = 11 May, not past it) it holds from the kept start, 8 April.
+    rater = rk.Rater(PLAN, [EGRESS], start=START)
+    assert rater.feed([bogus()]).accepted == ("bogus",)
+    rater, statements = run(rater, 72)
+    said = given_up(statements)
+    # compacted without it: 1 March to 7 April, 38 days, one statement each, 1 GB each
+    assert len(said) == 38
+    assert [(a.record_ids, a.meter, a.quantity, a.at) for a in said] == [
+        (("bogus",), "egress", Decimal(1), day(71))
+    ] * 38
+    assert [a.account for a in said] == ["acme"] * 38
+    assert said[0].message == (
+        "sample 'bogus' (egress, 71 at 2026-05-11T00:00:00Z) is stamped more than the "
+        "horizon plus 31 days (rk.rater.MAX_AHEAD) past the watermark "
+        "2026-03-03T00:00:00Z: the cycles from 2026-03-01T00:00:00Z to "
+        "2026-03-02T00:00:00Z were compacted without waiting for it, and its part there, "
+        "1 GB, is not applied (its span starts at 2026-03-01T00:00:00Z; its part from "
+        "2026-03-02T00:00:00Z on counts once the watermark reaches it)."
+    )
+    assert "from 2026-04-07T00:00:00Z to 2026-04-08T00:00:00Z" in said[-1].message
+    # metered at the statement of 11 May: 8 April to 10 May, 33 days of 1 GB at 0.01
+    charged = per_cycle(statements)
+    assert charged == {day(n): (Decimal(1), Decimal("0.01")) for n in range(38, 71)}
+    # 38 GB said + 33 GB charged = 71 GB: nothing lost unsaid, nothing counted twice
+    assert sum(a.quantity for a in said if a.quantity) + sum(q for q, _ in charged.values()) == 71
+    # batch rate() counterpart: the delta's span cut at 8 April, its value less 38 GB
+    assert charged == batch([bogus(33, since=day(38))], day(72))
+    # batch over the record as fed bills 71 days: the stream differs by exactly the 38
+    # days said, 1 GB each
+    whole = batch([bogus()], day(72))
+    assert {k: v for k, v in whole.items() if k >= day(38)} == charged
+    assert {k for k in whole if k < day(38)} == {day(n) for n in range(38)}
+
+
+def test_the_snapshot_stays_flat_with_a_delta_stamped_years_ahead() -> None:
+    def sizes(hostile: bool) -> list[int]:
+        rater = rk.Rater(PLAN, [EGRESS], start=START)
+        if hostile:
+            rater.feed([bogus(1, at=dt.datetime(2029, 12, 1, tzinfo=UTC))])
+        out = []
+        for n in range(1, 61):
+            rater.feed(
+                [rk.Sample("acme", f"vm-{k}", "egress", day(n - 1), 1, id=f"g{n}-{k}") for k in range(5)]
+            )
+            rater.statement(day(n))
+            if n in (20, 60):
+                out.append(len(json.dumps(rater.snapshot())))
+        return out
+
+    steady, hostile = sizes(False), sizes(True)
+    assert steady[1] == steady[0]  # five records a day, compacted daily: flat
+    # the bogus delta is kept aside, one record, whatever the day: flat too
+    assert hostile[1] == hostile[0] < steady[0] + 300
+
+
+def test_a_delta_within_the_bound_keeps_its_cycles_and_counts_in_full() -> None:
+    # 31 GB over 31 days from 1 March, stamped 1 April = day(31): within 31 days of the
+    # first watermark that compacts, day(2): it keeps every cycle from 1 March
+    rater = rk.Rater(PLAN, [EGRESS], start=START)
+    rater.feed([bogus(31, at=day(31))])
+    rater, statements = run(rater, 32)
+    assert given_up(statements) == []
+    charged = per_cycle(statements)
+    assert charged == {day(n): (Decimal(1), Decimal("0.01")) for n in range(31)}
+    assert charged == batch([bogus(31, at=day(31))], day(32))
+
+
+def test_the_horizon_lengthens_the_bound() -> None:
+    # stamped 11 May: with a horizon of 40 days nothing closes before 10 April (day(40)
+    # closes 1 March), when 11 May lies within 40 + 31 days: every cycle is kept for it
+    rater = rk.Rater(PLAN, [EGRESS], start=START, horizon=dt.timedelta(days=40))
+    rater.feed([bogus()])
+    rater, statements = run(rater, 72)
+    assert given_up(statements) == []
+    assert per_cycle(statements) == batch([bogus()], day(72))
+
+
+@pytest.mark.parametrize("restore_every", [1, 3, 7])
+def test_a_restored_rater_gives_up_and_charges_the_same(restore_every: int) -> None:
+    plain = rk.Rater(PLAN, [EGRESS], start=START)
+    plain.feed([bogus()])
+    _, expected = run(plain, 72)
+    restored = rk.Rater(PLAN, [EGRESS], start=START)
+    restored.feed([bogus()])
+    _, statements = run(restored, 72, restore_every=restore_every)
+    assert [s.anomalies for s in statements] == [s.anomalies for s in expected]
+    assert [s.lines for s in statements] == [s.lines for s in expected]
+
+
+def test_a_delta_fed_too_late_in_part_and_far_ahead_says_each_part_once() -> None:
+    # Fed after the statement at day(4), which compacted up to day(3) (4 March): the
+    # feed says its part before 4 March, 3 GB; the compactions from then on say a day
+    # each, 4 March to 7 April (35 days, the statements at day(5) to day(39)); the
+    # statements charge 8 April to 10 May, 33 GB: 3 + 35 + 33 = 71.
+    rater = rk.Rater(PLAN, [EGRESS], start=START)
+    for n in range(1, 5):
+        rater.statement(day(n))
+    feed = rater.feed([bogus()])
+    assert feed.too_late == ("bogus",)
+    assert [a.quantity for a in feed.anomalies] == [Decimal(3)]
+    statements = [rater.statement(day(n)) for n in range(5, 73)]
+    said = given_up(statements)
+    assert [a.quantity for a in said] == [Decimal(1)] * 35
+    assert "from 2026-03-04T00:00:00Z to 2026-03-05T00:00:00Z" in said[0].message
+    charged = per_cycle(statements)
+    assert sum(q for q, _ in charged.values()) == 33
+    assert charged == batch([bogus(33, since=day(38))], day(72))
+
+
+def test_a_delta_of_an_aggregation_stamped_far_ahead_holds_nothing_and_loses_nothing() -> None:
+    # a Max meter reads a sample at its instant, whatever its since: nothing is given up
+    peak = rk.Meter("peak", "GB", rk.Max())
+    plan = rk.Plan("m", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("p", "peak", rk.PerUnit(1))])
+    rater = rk.Rater(plan, [peak], start=START)
+    rater.feed([rk.Sample("acme", "x", "peak", day(71), 5, since=START, id="m")])
+    statements = [rater.statement(day(n)) for n in range(1, 73)]
+    assert [a for s in statements for a in s.anomalies] == []
+    assert [(line.cycle.start, line.quantity) for s in statements for line in s.lines] == [
+        (day(71), Decimal(5))
+    ]
