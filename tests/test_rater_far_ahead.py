@@ -37,7 +37,10 @@ def day(n: int) -> dt.datetime:
     return START + n * DAY
 
 
-def bogus(value: int = 71, at: dt.datetime = day(71), since: dt.datetime = START) -> rk.Sample:
+MAY_11 = day(71)
+
+
+def bogus(value: int = 71, at: dt.datetime = MAY_11, since: dt.datetime = START) -> rk.Sample:
     return rk.Sample("acme", "x", "egress", at, value, since=since, id="bogus")
 
 
@@ -73,46 +76,45 @@ def batch(records: list[rk.Sample], end: dt.datetime) -> dict[dt.datetime, tuple
 
 
 def test_the_bound_is_31_days() -> None:
-    assert rk.rater.MAX_AHEAD == dt.timedelta(days=31)
+    assert dt.timedelta(days=31) == rk.rater.MAX_AHEAD
 
 
 def test_a_delta_stamped_far_ahead_gives_up_each_compacted_day_and_says_so() -> None:
-    # 71 GB over 71 days from 1 March: 1 GB a day. Horizon 0: the statement at day(n)
-    # closes day n-1 and compacts day n-2. It holds no cycle while stamped more than 31
-    # days past the watermark: up to the statement at day(39) (9 April, 40 days before
-    # 11 May 2026 = day(71)... 9 April + 31 days = 10 May, before 11 May); from day(40)
-    # (10 April + 31 days = 11 May, not past it) it holds from the kept start, 8 April.
+    # 71 GB over 71 days from 1 March: 1 GB a day. Horizon 0: it keeps the cycles from
+    # 31 days before its instant, 11 May 2026 = day(71), on: from 10 April = day(40).
+    # The statement at day(n) closes day n-1 and compacts day n-2 (day(0) is 1 March):
+    # the statements at day(2) to day(41) compact 1 March to 9 April without it, one
+    # day each; the kept cycles then start at 10 April until it is metered on 11 May.
     rater = rk.Rater(PLAN, [EGRESS], start=START)
     assert rater.feed([bogus()]).accepted == ("bogus",)
     rater, statements = run(rater, 72)
     said = given_up(statements)
-    # compacted without it: 1 March to 7 April, 38 days, one statement each, 1 GB each
-    assert len(said) == 38
+    assert len(said) == 40
     assert [(a.record_ids, a.meter, a.quantity, a.at) for a in said] == [
         (("bogus",), "egress", Decimal(1), day(71))
-    ] * 38
-    assert [a.account for a in said] == ["acme"] * 38
+    ] * 40
+    assert [a.account for a in said] == ["acme"] * 40
     assert said[0].message == (
-        "sample 'bogus' (egress, 71 at 2026-05-11T00:00:00Z) is stamped more than the "
-        "horizon plus 31 days (rk.rater.MAX_AHEAD) past the watermark "
-        "2026-03-03T00:00:00Z: the cycles from 2026-03-01T00:00:00Z to "
-        "2026-03-02T00:00:00Z were compacted without waiting for it, and its part there, "
-        "1 GB, is not applied (its span starts at 2026-03-01T00:00:00Z; its part from "
-        "2026-03-02T00:00:00Z on counts once the watermark reaches it)."
+        "sample 'bogus' (egress, 71 at 2026-05-11T00:00:00Z) was fed ahead of the "
+        "watermark with its span starting at 2026-03-01T00:00:00Z, more than the horizon "
+        "plus 31 days (rk.rater.MAX_AHEAD) before its instant: the cycles from "
+        "2026-03-01T00:00:00Z to 2026-03-02T00:00:00Z were compacted without waiting for "
+        "it, and its part there, 1 GB, is not applied (its part from 2026-03-02T00:00:00Z "
+        "on counts once the watermark reaches it)."
     )
-    assert "from 2026-04-07T00:00:00Z to 2026-04-08T00:00:00Z" in said[-1].message
-    # metered at the statement of 11 May: 8 April to 10 May, 33 days of 1 GB at 0.01
+    assert "from 2026-04-09T00:00:00Z to 2026-04-10T00:00:00Z" in said[-1].message
+    # metered at the statement of 11 May: 10 April to 10 May, 31 days of 1 GB at 0.01
     charged = per_cycle(statements)
-    assert charged == {day(n): (Decimal(1), Decimal("0.01")) for n in range(38, 71)}
-    # 38 GB said + 33 GB charged = 71 GB: nothing lost unsaid, nothing counted twice
+    assert charged == {day(n): (Decimal(1), Decimal("0.01")) for n in range(40, 71)}
+    # 40 GB said + 31 GB charged = 71 GB: nothing lost unsaid, nothing counted twice
     assert sum(a.quantity for a in said if a.quantity) + sum(q for q, _ in charged.values()) == 71
-    # batch rate() counterpart: the delta's span cut at 8 April, its value less 38 GB
-    assert charged == batch([bogus(33, since=day(38))], day(72))
-    # batch over the record as fed bills 71 days: the stream differs by exactly the 38
+    # batch rate() counterpart: the delta's span cut at 10 April, its value less 40 GB
+    assert charged == batch([bogus(31, since=day(40))], day(72))
+    # batch over the record as fed bills 71 days: the stream differs by exactly the 40
     # days said, 1 GB each
     whole = batch([bogus()], day(72))
-    assert {k: v for k, v in whole.items() if k >= day(38)} == charged
-    assert {k for k in whole if k < day(38)} == {day(n) for n in range(38)}
+    assert {k: v for k, v in whole.items() if k >= day(40)} == charged
+    assert {k for k in whole if k < day(40)} == {day(n) for n in range(40)}
 
 
 def test_the_snapshot_stays_flat_with_a_delta_stamped_years_ahead() -> None:
@@ -123,7 +125,10 @@ def test_the_snapshot_stays_flat_with_a_delta_stamped_years_ahead() -> None:
         out = []
         for n in range(1, 61):
             rater.feed(
-                [rk.Sample("acme", f"vm-{k}", "egress", day(n - 1), 1, id=f"g{n}-{k}") for k in range(5)]
+                [
+                    rk.Sample("acme", f"vm-{k}", "egress", day(n - 1), 1, id=f"g{n}-{k}")
+                    for k in range(5)
+                ]
             )
             rater.statement(day(n))
             if n in (20, 60):
@@ -173,8 +178,8 @@ def test_a_restored_rater_gives_up_and_charges_the_same(restore_every: int) -> N
 def test_a_delta_fed_too_late_in_part_and_far_ahead_says_each_part_once() -> None:
     # Fed after the statement at day(4), which compacted up to day(3) (4 March): the
     # feed says its part before 4 March, 3 GB; the compactions from then on say a day
-    # each, 4 March to 7 April (35 days, the statements at day(5) to day(39)); the
-    # statements charge 8 April to 10 May, 33 GB: 3 + 35 + 33 = 71.
+    # each, 4 March to 9 April (37 days, the statements at day(5) to day(41)); the
+    # statements charge 10 April to 10 May, 31 GB: 3 + 37 + 31 = 71.
     rater = rk.Rater(PLAN, [EGRESS], start=START)
     for n in range(1, 5):
         rater.statement(day(n))
@@ -183,17 +188,44 @@ def test_a_delta_fed_too_late_in_part_and_far_ahead_says_each_part_once() -> Non
     assert [a.quantity for a in feed.anomalies] == [Decimal(3)]
     statements = [rater.statement(day(n)) for n in range(5, 73)]
     said = given_up(statements)
-    assert [a.quantity for a in said] == [Decimal(1)] * 35
+    assert [a.quantity for a in said] == [Decimal(1)] * 37
     assert "from 2026-03-04T00:00:00Z to 2026-03-05T00:00:00Z" in said[0].message
     charged = per_cycle(statements)
-    assert sum(q for q, _ in charged.values()) == 33
-    assert charged == batch([bogus(33, since=day(38))], day(72))
+    assert sum(q for q, _ in charged.values()) == 31
+    assert charged == batch([bogus(31, since=day(40))], day(72))
+
+
+def test_a_long_delta_stamped_a_day_ahead_keeps_its_last_31_days_alone() -> None:
+    # 60 GB over 60 days from 1 March, stamped 30 April = day(60), fed at once, with
+    # statements every midnight: it keeps the cycles from 30 March = day(29) on. A
+    # second delta fed as the first comes due makes no chain: each keeps its own last
+    # 31 days (the kept cycles start no earlier than day(n) - 32 for a statement at day(n)).
+    rater = rk.Rater(PLAN, [EGRESS], start=START)
+    rater.feed([bogus(60, at=day(60))])
+    second = rk.Sample("acme", "y", "egress", day(100), 100, since=START, id="second")
+    statements = []
+    for n in range(1, 102):
+        if n == 50:
+            assert rater.feed([second]).too_late == ("second",)  # 1 March is compacted
+        statements.append(rater.statement(day(n)))
+        assert rater.snapshot()["body"]["base_us"] >= (day(n) - 32 * DAY).timestamp() * 1e6
+    said = given_up(statements)
+    assert sum(a.quantity for a in said if "bogus" in a.record_ids) == 29
+    charged = per_cycle(statements)
+    assert {k: v for k, v in charged.items() if k < day(60)} == {
+        day(n): (Decimal(1), Decimal("0.01")) for n in range(29, 60)
+    }
+    assert {k: v for k, v in charged.items() if k >= day(60)} == {
+        day(n): (Decimal(1), Decimal("0.01")) for n in range(69, 100)
+    }
 
 
 def test_a_delta_of_an_aggregation_stamped_far_ahead_holds_nothing_and_loses_nothing() -> None:
     # a Max meter reads a sample at its instant, whatever its since: nothing is given up
     peak = rk.Meter("peak", "GB", rk.Max())
-    plan = rk.Plan("m", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("p", "peak", rk.PerUnit(1))])
+    plan = rk.Plan(
+        "m", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("p", "peak", rk.PerUnit(1))]
+    )
     rater = rk.Rater(plan, [peak], start=START)
     rater.feed([rk.Sample("acme", "x", "peak", day(71), 5, since=START, id="m")])
     statements = [rater.statement(day(n)) for n in range(1, 73)]

@@ -1,13 +1,15 @@
-"""Deltas stamped far ahead of the watermark: compaction does not wait for them.
+"""Deltas over long spans stamped ahead: compaction waits for their last weeks alone.
 
 Private to [`ratekit.Rater`][ratekit.Rater]. A delta over a span waits, pending, until
 the watermark reaches its instant, and the cycles its span reaches stay kept until then
-(`_rater_held.held()`), so that metering it corrects them. One stamped more than
-`MAX_AHEAD` past a statement's watermark and horizon (a producer's clock years off) would
-keep every cycle from its ``since`` on, and the snapshot would grow with each day's
-records until the watermark reaches it. Compaction does not wait for such a delta
-(`holds()`): it stays pending, the cycles go, and each compaction that passes part of its
-span says that part, as metering counts it, in a ``"too_late"`` anomaly of its statement
+(`_rater_held.held()`), so that metering it corrects them. One stamped far ahead with its
+``since`` at the rater's start (a producer's clock years off) kept every cycle from there
+on, and the snapshot grew with each day's records until the watermark reached it. So a
+pending delta of a `Discrete` meter holds the cycles from its ``since`` or from
+`MAX_AHEAD` plus the horizon before its instant, whichever is later (`reach_us()`): as
+the watermark lies before its instant, the cycles kept for it lie within `MAX_AHEAD`
+plus the horizon before the watermark. Each compaction that passes part of its span
+says that part, as metering counts it, in a ``"too_late"`` anomaly of its statement
 (`given_up()`); once metered, its rest counts in the kept cycles, as for a delta fed with
 its ``since`` in compacted cycles.
 """
@@ -28,46 +30,49 @@ from ._sample_policies import Discrete
 from .records import Anomaly, Sample
 
 if typing.TYPE_CHECKING:
-    from .rater import Rater, Record
+    from .rater import Rater
 
-__all__ = ["MAX_AHEAD", "far_pending", "given_up", "holds"]
+__all__ = ["MAX_AHEAD", "deltas", "given_up", "reach_us"]
 
-#: How far past a statement's watermark plus the rater's horizon a delta may be stamped
-#: and still keep the cycles its span reaches uncompacted until it is metered.
+#: How long before its instant, beyond the rater's horizon, a delta stamped ahead of the
+#: watermark keeps the cycles its span reaches uncompacted until it is metered.
 MAX_AHEAD: Final = _dt.timedelta(days=31)
 _MAX_AHEAD_US: Final = MAX_AHEAD // _dt.timedelta(microseconds=1)
 
 
-def holds(rater: Rater, record: Record) -> bool:
-    """Whether a pending ``record`` may keep the cycles it reaches back into. O(1).
+def _summed(rater: Rater, meter: str) -> bool:
+    """Whether ``meter`` spreads a delta over its span (a `Discrete` one). O(m)."""
+    return any(m.name == meter and type(m.policy) is Discrete for m in rater._engine.meters)
 
-    Every record may but a delta over a span (a sample with a ``since``) of a
-    `Discrete` meter stamped more than `MAX_AHEAD` past the watermark plus the horizon.
+
+def reach_us(rater: Rater, sample: Sample) -> int:
+    """How far back a pending ``sample`` over a span keeps the cycles. O(1), O(m) for a long span.
+
+    Its ``since``, or `MAX_AHEAD` plus the horizon before its instant if later, for a
+    delta of a `Discrete` meter (an aggregation reads it at its instant: its ``since``,
+    as before; a counter reading has no ``since``).
     """
-    return not _far(rater, record)
+    since = sample.since_us
+    assert since is not None
+    bound = sample.at_us - _MAX_AHEAD_US - rater._horizon_us
+    if since >= bound or sample.kind != "delta" or not _summed(rater, sample.meter):
+        return since
+    return bound
 
 
-def _far(rater: Rater, record: Record) -> bool:
-    """A delta over a span of a `Discrete` meter, stamped more than `MAX_AHEAD` ahead. O(1).
-
-    (O(m) for the m meters once the rest holds: a rare record.)
-    """
-    return (
-        type(record) is Sample
+def deltas(rater: Rater) -> list[Sample]:
+    """The pending deltas over a span long enough to be compacted in part (`reach_us()`). O(p)."""
+    return [
+        record
+        for record in rater._pending
+        if type(record) is Sample
         and record.since_us is not None
-        and record.kind == "delta"
-        and record.at_us > rater._as_of_us + rater._horizon_us + _MAX_AHEAD_US
-        and any(m.name == record.meter and type(m.policy) is Discrete for m in rater._engine.meters)
-    )
+        and reach_us(rater, record) > record.since_us
+    ]
 
 
-def far_pending(rater: Rater) -> list[Sample]:
-    """The pending deltas stamped far ahead (`holds()` says they hold nothing). O(p)."""
-    return [typing.cast("Sample", r) for r in rater._pending if _far(rater, r)]
-
-
-def given_up(rater: Rater, far: Iterable[Sample], old_base: int) -> list[Anomaly]:
-    """The ``"too_late"`` anomalies of ``far``'s parts a compaction from ``old_base`` passed.
+def given_up(rater: Rater, pending: Iterable[Sample], old_base: int) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of ``pending``'s parts a compaction from ``old_base`` passed.
 
     Called once the kept cycles start at ``rater._base_us``: per delta whose span
     reaches before it, the part of its value in ``[old_base, base)`` (its part before
@@ -78,26 +83,25 @@ def given_up(rater: Rater, far: Iterable[Sample], old_base: int) -> list[Anomaly
     """
     base = rater._base_us
     out: list[Anomaly] = []
-    for sample in far:
+    for sample in pending:
         since = sample.since_us
         assert since is not None
         if since >= base:
             continue  # nothing of it passed
-        meter = next(m for m in rater._engine.meters if m.name == sample.meter)
         lo = max(since, old_base)
         part = _before(rater, sample, base) - (_before(rater, sample, lo) if lo > since else 0)
         part = tidy(part)
         if not part:
             continue
+        unit = next(m.unit for m in rater._engine.meters if m.name == sample.meter)
         out.append(
             placed(
                 "too_late",
-                f"{reading(sample, sample.at_us)} is stamped more than the horizon plus "
-                f"{MAX_AHEAD.days} days (rk.rater.MAX_AHEAD) past the watermark "
-                f"{format_us(rater._as_of_us)}: "
-                f"the cycles from {format_us(lo)} to {format_us(base)} were compacted "
-                f"without waiting for it, and its part there, {part} {meter.unit}, is not "
-                f"applied (its span starts at {format_us(since)}; its part from "
+                f"{reading(sample, sample.at_us)} was fed ahead of the watermark with its "
+                f"span starting at {format_us(since)}, more than the horizon plus "
+                f"{MAX_AHEAD.days} days (rk.rater.MAX_AHEAD) before its instant: the cycles "
+                f"from {format_us(lo)} to {format_us(base)} were compacted without waiting "
+                f"for it, and its part there, {part} {unit}, is not applied (its part from "
                 f"{format_us(base)} on counts once the watermark reaches it).",
                 () if sample.id is None else (sample.id,),
                 sample.account,

@@ -86,8 +86,8 @@ def held(rater: Rater, new_base: int) -> int:
             elif not before and meter_name in rater._reach.zero:
                 before = _stretch(rater, key, at_us, listed())
             reach = min(reach, max(before, default=at_us))
-        elif record.since_us is not None and _far.holds(rater, record):
-            reach = min(reach, record.since_us)
+        elif record.since_us is not None:
+            reach = min(reach, _far.reach_us(rater, record))
     reach = min([reach, *_stretches_reopened(rater, listed)])
     cut = new_base
     while True:

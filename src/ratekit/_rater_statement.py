@@ -182,7 +182,7 @@ def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
 
     Closes the cycles (those of ``closing``, as (start, end) in µs), then compacts the one
     closed before: its lines go too. ``base`` is the kept cycles' start before the call.
-    The anomalies: the parts of deltas stamped far ahead that the compaction passed
+    The anomalies: the parts of long deltas stamped ahead that the compaction passed
     (`_rater_far.given_up()`). O(c + m).
     """
     if not closing:
@@ -193,12 +193,12 @@ def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
     rater._closed_us = closing[-1][1]
     if as_of_us == rater._closed_us:  # what is stamped here ends the cycle closed
         _accounts.at_closed_end(rater, as_of_us)
-    far, before = _far.far_pending(rater), rater._base_us
+    deltas, before = _far.deltas(rater), rater._base_us
     _close.compact(rater, _held.held(rater, closing[-1][0]))
     given_up: list[Anomaly] = []
     if rater._base_us > before:  # the lines of the compacted cycles are gone
         rater._line_members = {
             k: v for k, v in rater._line_members.items() if k[2] > rater._base_us
         }
-        given_up = _far.given_up(rater, far, before)
+        given_up = _far.given_up(rater, deltas, before)
     return invoices, no_effect, given_up
