@@ -111,7 +111,10 @@ class Rater:
     next open invoice) or ``"report"`` (the same pairs in ``Statement.reported_only``, not
     charged). A record stamped before the kept cycles is too late: not applied, an
     anomaly with its quantity; one whose quantity reaches back before them is too late
-    for that part (an anomaly with that quantity), and applied for the rest. ``tz`` (an
+    for that part (an anomaly with that quantity), and applied for the rest. A delta fed
+    ahead of the watermark keeps the cycles from its ``since``, or from the horizon plus
+    `MAX_AHEAD` before its instant if later: each statement that compacts a part of its
+    span before that says the part (a ``"too_late"`` anomaly). ``tz`` (an
     IANA name, a fixed offset, or ``None`` for UTC): the timezone the invoices a statement closes name
     their cycle in, as [`bill()`][ratekit.bill]'s ``tz``; it is kept in the snapshot.
 
