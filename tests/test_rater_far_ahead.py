@@ -30,6 +30,7 @@ PLAN = rk.Plan(
 )
 START = dt.datetime(2026, 3, 1, tzinfo=UTC)
 DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
 
 
 def day(n: int) -> dt.datetime:
@@ -233,3 +234,115 @@ def test_a_delta_of_an_aggregation_stamped_far_ahead_holds_nothing_and_loses_not
     assert [(line.cycle.start, line.quantity) for s in statements for line in s.lines] == [
         (day(71), Decimal(5))
     ]
+
+
+# --- other records fed far ahead ------------------------------------------------------
+
+VM = rk.Meter("vm.hours", "hour", rk.OnOff())
+CTR = rk.Meter("ctr", "B", rk.Counter())
+MIXED = rk.Plan(
+    "m",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("gb", "egress", rk.PerUnit("0.01")),
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1)),
+        rk.PriceEntry("c", "ctr", rk.PerUnit("0.001")),
+    ],
+)
+YEARS_AHEAD = dt.datetime(2029, 12, 1, tzinfo=UTC)
+
+
+def sizes_with(ahead: list[rk.Event | rk.Sample | rk.Inventory]) -> list[int]:
+    """The snapshot's size on day 20 and day 60 of a steady stream, ``ahead`` fed first."""
+    rater = rk.Rater(MIXED, [EGRESS, VM, CTR], start=START)
+    rater.feed(ahead)
+    out = []
+    for n in range(1, 61):
+        rater.feed(
+            [
+                rk.Sample("acme", f"g{k}", "egress", day(n - 1) + 3 * HOUR, 1, id=f"g{n}-{k}")
+                for k in range(5)
+            ]
+        )
+        rater.statement(day(n))
+        if n in (20, 60):
+            out.append(len(json.dumps(rater.snapshot())))
+    return out
+
+
+def test_a_last_seen_inventory_stamped_years_ahead_does_not_stop_compaction() -> None:
+    # vm-1 runs from 1 March with no sign of life after; an inventory stamped 2029 that
+    # does not list it would close it back there: it kept every cycle since
+    grown = sizes_with(
+        [
+            rk.Event("acme", "vm-1", START, kind="start", id="s1"),
+            rk.Inventory(YEARS_AHEAD, [], close="last_seen", id="inv"),
+        ]
+    )
+    assert grown[1] == grown[0]
+
+
+def test_a_last_seen_inventory_fed_ahead_closes_into_compacted_cycles_as_said() -> None:
+    # vm-1 runs from 1 March 05:00; an inventory of 20 May = day(80) does not list it:
+    # it keeps the cycles from 19 April (31 days before) alone, and once metered, its
+    # closing before the kept cycles (from 1 March 05:00 to 19 May, when the kept cycles
+    # start at the statement of 20 May: 19 + 79 * 24 = 1,915 hours, less the 24 of 19
+    # May = 1,891) is said too late and stays billed; the kept day 19 May is corrected.
+    plan = rk.Plan(
+        "v", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))]
+    )
+    records: list[rk.Event | rk.Inventory] = [
+        rk.Event("acme", "vm-1", START + 5 * HOUR, kind="start", id="s1"),
+        rk.Inventory(day(80), [], close="last_seen", id="inv"),
+    ]
+    rater = rk.Rater(plan, [VM], start=START)
+    rater.feed(records)
+    statements = [rater.statement(day(n)) for n in range(1, 83)]
+    too_late = [a for s in statements for a in s.anomalies if a.kind == "too_late"]
+    assert [(a.record_ids, a.quantity) for a in too_late] == [(("inv",), Decimal(-1891))]
+    assert "the part from 2026-03-01T05:00:00Z to 2026-05-19T00:00:00Z (1891 hours running)" in (
+        too_late[0].message
+    )
+    billed: dict[dt.datetime, Decimal] = {}
+    for statement in statements:
+        for line in statement.lines:
+            billed[line.cycle.start] = billed.get(line.cycle.start, Decimal(0)) + line.quantity
+    billed = {k: v for k, v in billed.items() if v}
+    # batch bills nothing (the VM closed at its start); the stream bills the 1,891 hours
+    # said, 19 on 1 March and 24 a day from 2 March to 18 May
+    assert rk.rate(records, plan, span=rk.Span(START, day(82)), meters=[VM]).charges == ()
+    assert billed == {START: Decimal(19)} | {day(n): Decimal(24) for n in range(1, 79)}
+    assert sum(billed.values()) == 1891
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a counter reading stamped years ahead keeps every cycle from the reading before it "
+    "uncompacted until the watermark reaches it (its part before the kept cycles would have to "
+    "be said too late when compaction passes that reading): the snapshot grows with the days",
+)
+def test_a_counter_reading_stamped_years_ahead_does_not_stop_compaction() -> None:
+    grown = sizes_with(
+        [
+            rk.Sample("acme", "c", "ctr", START, 0, kind="counter", id="c0"),
+            rk.Sample("acme", "c", "ctr", YEARS_AHEAD, 1000, kind="counter", id="bogus"),
+        ]
+    )
+    assert grown[1] == grown[0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an event stamped years ahead whose seq orders it before a kept event keeps every "
+    "cycle from that event uncompacted until the watermark reaches it (a resource's sequenced "
+    "events are never compacted in two parts): the snapshot grows with the days",
+)
+def test_an_event_stamped_years_ahead_ordered_before_a_kept_one_does_not_stop_compaction() -> None:
+    grown = sizes_with(
+        [
+            rk.Event("acme", "vm-1", START, kind="start", id="s1", seq=2),
+            rk.Event("acme", "vm-1", YEARS_AHEAD, kind="stop", id="bogus", seq=1),
+        ]
+    )
+    assert grown[1] == grown[0]

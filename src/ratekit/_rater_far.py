@@ -32,7 +32,7 @@ from .records import Anomaly, Sample
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["MAX_AHEAD", "deltas", "given_up", "reach_us"]
+__all__ = ["MAX_AHEAD", "deltas", "given_up", "kept_from", "reach_us"]
 
 #: How long before its instant, beyond the rater's horizon, a delta stamped ahead of the
 #: watermark keeps the cycles its span reaches uncompacted until it is metered.
@@ -45,6 +45,16 @@ def _summed(rater: Rater, meter: str) -> bool:
     return any(m.name == meter and type(m.policy) is Discrete for m in rater._engine.meters)
 
 
+def kept_from(rater: Rater, at_us: int) -> int:
+    """`MAX_AHEAD` plus the horizon before ``at_us``: no record fed ahead keeps more. O(1).
+
+    A delta over a span (`reach_us()`) and a ``last_seen`` inventory not metered yet
+    (`_rater_held.held()`: a closing before that is said too late once it is metered,
+    as for a resource whose last sign of life was compacted).
+    """
+    return at_us - _MAX_AHEAD_US - rater._horizon_us
+
+
 def reach_us(rater: Rater, sample: Sample) -> int:
     """How far back a pending ``sample`` over a span keeps the cycles. O(1), O(m) for a long span.
 
@@ -54,7 +64,7 @@ def reach_us(rater: Rater, sample: Sample) -> int:
     """
     since = sample.since_us
     assert since is not None
-    bound = sample.at_us - _MAX_AHEAD_US - rater._horizon_us
+    bound = kept_from(rater, sample.at_us)
     if since >= bound or sample.kind != "delta" or not _summed(rater, sample.meter):
         return since
     return bound

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from . import _lateness_closings as _closings
 from . import _rater_far as _far
+from ._rater_book import known_by
 from .records import Event, Inventory, Sample
 
 if typing.TYPE_CHECKING:
@@ -32,10 +33,12 @@ def held(rater: Rater, new_base: int) -> int:
     stays kept (closed) until that record is folded in too:
 
     - a record not metered yet (stamped at or after the watermark): a delta over a span
-      from its ``since``, a counter reading from the kept reading before it (from the
+      from its ``since`` (`_rater_far.reach_us()`: no more than `MAX_AHEAD` plus the
+      horizon before its instant), a counter reading from the kept reading before it (from the
       kept cycles' start when the reading before it is in the compacted state), a
       ``last_seen`` inventory from the last sign of life of a resource it may close
-      (`_last_seen.reach_us()`), or one metered already, from where an event
+      (`_last_seen.reach_us()`; no more than `MAX_AHEAD` plus the horizon before its
+      instant: a closing before is said too late), or one metered already, from where an event
       not metered yet moves its closing (its ``seq`` orders it before events stamped
       before the inventory: they are no sign of life before it then);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
@@ -53,19 +56,8 @@ def held(rater: Rater, new_base: int) -> int:
     O(m log m) for the m kept records, plus `_last_seen.reach_us()` per kept
     inventory.
     """
-    reach = new_base
-    # (An event without a seq stamped after an inventory is applied after every event
-    # stamped before it: it moves no closing.)
-    moving = {
-        (r.account, r.resource) for r in rater._pending if type(r) is Event and r.seq is not None
-    }
-    by_key, inventories, states = rater._by_key, rater._inventories, rater._reach.states
-    for record in inventories:
-        if type(record) is Inventory:
-            found = _closings.reach_us(
-                record, by_key, inventories, states, known_us=rater._as_of_us, moving=moving
-            )
-            reach = reach if found is None else min(reach, found)
+    reach = _closings_reach(rater, new_base)
+    inventories = rater._inventories
     listed = functools.cache(lambda: _first_listed(inventories))  # made on first use
     for record in rater._pending:
         if type(record) is not Sample:
@@ -104,6 +96,29 @@ def held(rater: Rater, new_base: int) -> int:
         if held_at >= cut:
             return cut
         cut = held_at
+
+
+def _closings_reach(rater: Rater, reach: int) -> int:
+    """``reach``, or the earliest instant a kept ``last_seen`` inventory's closing may change.
+
+    `_last_seen.reach_us()` per kept inventory; one not metered yet keeps no more than
+    `MAX_AHEAD` plus the horizon before its instant (`_rater_far.kept_from()`).
+    """
+    # (An event without a seq stamped after an inventory is applied after every event
+    # stamped before it: it moves no closing.)
+    moving = {
+        (r.account, r.resource) for r in rater._pending if type(r) is Event and r.seq is not None
+    }
+    by_key, inventories, states = rater._by_key, rater._inventories, rater._reach.states
+    for record in inventories:
+        if type(record) is Inventory:
+            found = _closings.reach_us(
+                record, by_key, inventories, states, known_us=rater._as_of_us, moving=moving
+            )
+            if found is not None and not known_by(record, rater._as_of_us):
+                found = max(found, _far.kept_from(rater, record.at_us))  # (not metered yet)
+            reach = reach if found is None else min(reach, found)
+    return reach
 
 
 def _stretch(
