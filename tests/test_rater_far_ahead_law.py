@@ -20,6 +20,9 @@ every record. Then:
   (a delta that held every cycle from its ``since`` failed this by day 25).
 
 Every delta's value is a whole number of GB per hour of its span, so every part is exact.
+
+And the same for a ``last_seen`` inventory stamped far ahead among VMs' events: what it
+leaves billed before the kept cycles is said, to the hour, and the state stays flat.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -189,3 +193,89 @@ def test_far_deltas_among_ordinary_records_add_up_to_batch_and_keep_the_state_fl
         [(c.account, c.resource, c.cycle.start, c.quantity, c.amount) for c in rating.charges]
     )
     assert _sums(lines) == batch
+
+
+VM = rk.Meter("vm.hours", "hour", rk.OnOff())
+VM_PLAN = rk.Plan(
+    "v", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1))]
+)
+_CLOSED = re.compile(
+    r"closes '([^']+)' of '([^']+)'.* the part from (\S+) to (\S+) \((\d+) hours running\)"
+)
+
+
+@settings(max_examples=max(LAWS // 8, 50), deadline=None, phases=[Phase.explicit, Phase.generate])
+@given(seed=st.integers(0, 2**32), horizon_days=st.sampled_from([0, 0, 1, 3]))
+def test_a_last_seen_inventory_stamped_far_ahead_says_what_it_leaves_billed_and_keeps_the_state_flat(
+    seed: int, horizon_days: int
+) -> None:
+    # One to three VMs of one account, each with starts, updates and stops on whole hours
+    # of the first ten days, fed on time; a last_seen inventory stamped 45 to 80 days on,
+    # listing some of them, fed on a random day; statements every midnight (restored at
+    # random) past it. The stream bills what batch bills but the hours its "too_late"
+    # anomalies name as staying billed (a VM running at its last sign of life, before the
+    # kept cycles when the inventory is metered), per VM to the hour, and every cycle
+    # from the kept start they name on as batch does; the kept cycles start no further
+    # back than the horizon plus four days, or MAX_AHEAD plus the horizon plus a day
+    # before the inventory's instant while it is not metered.
+    rng = random.Random(seed)
+    horizon = dt.timedelta(days=horizon_days)
+    vms = [f"vm{n}" for n in range(rng.randint(1, 3))]
+    events: dict[int, list[rk.Event]] = defaultdict(list)
+    stream: list[rk.Event | rk.Inventory] = []
+    for vm in vms:
+        for n in range(rng.randint(1, 4)):
+            at = START + rng.randint(0, 10 * 24 - 1) * HOUR
+            kind = rng.choice(("start", "start", "update", "stop"))
+            event = rk.Event("acme", vm, at, kind=kind, id=f"{vm}-{n}")
+            events[(at - START) // DAY + 1].append(event)  # fed before its day's end
+            stream.append(event)
+    inventory = rk.Inventory(
+        START + rng.randint(45 * 24, 80 * 24) * HOUR,
+        [("acme", vm) for vm in vms if rng.random() < 0.3],
+        close="last_seen",
+        id="inv",
+    )
+    events[rng.randint(1, 20)].append(inventory)  # type: ignore[arg-type]
+    stream.append(inventory)
+    last = (inventory.at - START) // DAY + horizon_days + 2
+    rater = rk.Rater(VM_PLAN, [VM], start=START, horizon=horizon)
+    lines: list[tuple[str, str | None, dt.datetime, Decimal, Decimal]] = []
+    said: list[rk.Anomaly] = []
+    for n in range(1, last + 1):
+        feed = rater.feed(events.get(n, []))
+        assert feed.too_late == (), feed.anomalies
+        statement = rater.statement(day(n))
+        said += [a for a in statement.anomalies if a.kind == "too_late"]
+        lines += [
+            (x.account, x.resource, x.cycle.start, x.quantity, x.amount) for x in statement.lines
+        ]
+        base = dt.datetime.fromtimestamp(rater.snapshot()["body"]["base_us"] / 1e6, UTC)  # type: ignore[operator]
+        held = [inventory.at - rk.rater.MAX_AHEAD - horizon - DAY] if inventory.at >= day(n) else []
+        assert base >= min([day(n) - horizon - 4 * DAY, *held]), (n, base)
+        if rng.random() < 0.15:
+            data = json.loads(json.dumps(rater.snapshot()))
+            rater = rk.Rater.restore(data, VM_PLAN, [VM])
+    batch = _sums(
+        [
+            (c.account, c.resource, c.cycle.start, c.quantity, c.amount)
+            for c in rk.rate(stream, VM_PLAN, span=rk.Span(START, day(last)), meters=[VM]).charges
+        ]
+    )
+    stream_sums = _sums(lines)
+    kept_from = START
+    more: dict[str, Decimal] = defaultdict(Decimal)  # hours the stream bills more, per VM
+    for anomaly in said:
+        assert anomaly.record_ids == ("inv",), anomaly
+        ((resource, account, _, to, hours),) = _CLOSED.findall(anomaly.message)
+        assert (account, anomaly.meter, anomaly.quantity) == ("acme", "vm.hours", -Decimal(hours))
+        assert "stays billed" in anomaly.message
+        more[resource] += Decimal(hours)
+        kept_from = max(kept_from, dt.datetime.fromisoformat(to))
+    for vm in vms:
+        mine = sum((q for (_, r, _), (q, _) in stream_sums.items() if r == vm), Decimal(0))
+        theirs = sum((q for (_, r, _), (q, _) in batch.items() if r == vm), Decimal(0))
+        assert mine - theirs == more[vm], (vm, mine, theirs, said)
+    assert {k: v for k, v in stream_sums.items() if k[2] >= kept_from} == {
+        k: v for k, v in batch.items() if k[2] >= kept_from
+    }
