@@ -16,6 +16,7 @@ from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
 from . import _rater_closed as _closed
 from . import _rater_coverage as _coverage
+from . import _rater_gone as _gone
 from . import _rater_late_inventories as _late_inventories
 from . import _rater_range as _range
 from . import _rater_relisted as _relisted
@@ -131,8 +132,11 @@ def compact(rater: Rater, new_base: int) -> None:
     rater._anomalies = set()
     if rater._book is not None:
         rater._book.drop_before(new_base)
-    rater._index()
     _store.regroup(rater, book=False)
+    # A resource deleted in the compacted cycles that nothing can change any more is
+    # forgotten but for a tombstone (`_rater_gone`): statements no longer visit it.
+    _gone.forget(rater)
+    rater._index()
     _ordered_before(rater)
 
 

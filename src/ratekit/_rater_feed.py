@@ -15,6 +15,7 @@ from typing import Final
 from . import _lateness
 from . import _rater_accounts as _accounts
 from . import _rater_book as _ledger
+from . import _rater_gone as _gone
 from . import _rater_order as _order
 from . import _rater_priced_doors as _priced_doors
 from . import _rater_reach as _reach
@@ -51,6 +52,10 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     told: dict[str, list[str | None]] = {name: [] for name in _OUTCOMES}
     anomalies: list[Anomaly] = []
     listed = _reach.checked(rater, records)
+    # A forgotten resource the batch names is brought back first (`_rater_gone`).
+    if _gone.revive(rater, listed):
+        rater._index()
+        _store.regroup(rater)
     suspects = _priced_doors.suspects(rater, listed)
     # Judged in an order of their own, so that the order listed changes nothing.
     batch = _order.judged(listed, rater._base_us)

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from . import _rater_allowances as _allowances
 from . import _rater_book as _ledger
+from . import _rater_gone as _gone
 from . import _rater_reach as _reach
 from . import _rater_remembered as _remembered
 from . import _rater_scoped as _scoped
@@ -83,6 +84,7 @@ _LATER: Final = frozenset(
         "said_before",
         "inventoried",
         "scoped",
+        "gone",
     )
 )
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
@@ -156,6 +158,8 @@ def body(rater: Rater) -> dict[str, object]:
         )
     if rater._scoped:  # the last inventory with a where compacted per scope (absent: none)
         body["scoped"] = _scoped.encode(rater._scoped)
+    if rater._gone:  # the resources forgotten after their deletion (absent: none)
+        body["gone"] = _gone.encode(rater._gone)
     if rater._start_us < rater._base_us:  # the rater's first cycle (absent: the kept ones')
         body["start_us"] = rater._start_us
     return body
@@ -228,6 +232,22 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         rater._uncovered = set(_optional(body, "uncovered", _account))
         rater._inventoried = _inventoried(body, rater._state)
         rater._scoped = _scoped.decode(body, rater._base_us)
+        rater._gone = _gone_of(body, rater._state, rater._base_us)
+
+
+def _gone_of(body: Mapping[str, Any], states: Iterable[ResourceState], base_us: int) -> _gone.Gone:
+    """The resources forgotten after their deletion (absent, as before they were: none)."""
+    groups = _optional(body, "gone", _gone.decode, _key)  # each account once
+    stones = [stone for _, group in groups for stone in group]
+    _once("gone", (key for key, _ in stones))
+    gone = dict(stones)
+    wrong = _gone.check(gone, states, base_us)
+    if wrong is not None:
+        raise BadSnapshotError(
+            f"Rater snapshot is inconsistent: {wrong}; it was altered by hand or "
+            "damaged: restore an unaltered copy."
+        )
+    return gone
 
 
 def _allowed(rater: Rater, body: Mapping[str, Any]) -> _allowances.Consumed:

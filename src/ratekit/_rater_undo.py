@@ -41,7 +41,7 @@ _SAVED: Final = (
 #: What a statement replaces but never changes in place: saved as it is, not copied (the
 #: kept records, a mapping as large as the stream, and the ids compacted away last, as
 #: many as a cycle's records, would cost O(records) a statement).
-_REPLACED: Final = ("_forgotten", "_inventoried", "_records", "_too_late")
+_REPLACED: Final = ("_forgotten", "_gone", "_inventoried", "_records", "_too_late")
 
 
 def checkpoint(rater: Rater) -> dict[str, object]:
@@ -77,7 +77,7 @@ def rollback(rater: Rater, saved: dict[str, object]) -> None:
 #: compacted away and judged too late, the accounts covered by their kept usage).
 _PLACED: Final = ("_first", "_forgotten", "_too_late", "_uncovered")
 #: What a feed replaces but never changes in place: kept by reference.
-_REFERRED: Final = ("_inventoried", "_scoped", "_state")
+_REFERRED: Final = ("_gone", "_inventoried", "_scoped", "_state")
 _MISSING: Final = object()
 
 

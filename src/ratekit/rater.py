@@ -59,6 +59,7 @@ from . import _rater_book as _ledger
 from . import _rater_consistent as _consistent
 from . import _rater_engine as _engine_doors
 from . import _rater_feed as _feed
+from . import _rater_gone as _gone
 from . import _rater_priced_doors as _priced_doors
 from . import _rater_range as _range
 from . import _rater_remembered as _remembered
@@ -163,6 +164,7 @@ class Rater:
         "_fingerprint",
         "_first",
         "_forgotten",
+        "_gone",
         "_holders",
         "_horizon_us",
         "_inventoried",
@@ -241,6 +243,8 @@ class Rater:
         self._records: dict[object, Record] = {}  # kept records, by identity
         # The ids compacted away last, each with the digest of its record's content.
         self._forgotten: dict[object, str | None] = {}
+        # The resources deleted in compacted cycles, forgotten: a tombstone each.
+        self._gone: _gone.Gone = {}
         # The records judged too late, each fresh (since the last compaction) or not: see
         # _rater_remembered (those with an id have their digest in _forgotten).
         self._too_late: dict[_remembered.Key, bool] = {}

@@ -1,0 +1,286 @@
+"""The resources a rater forgot: deleted in compacted cycles, kept as a tombstone each.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A resource deleted in a cycle that is
+compacted, whose state can no longer change anything priced (no reading but a delta's, nothing
+spread past its clock, no history, no piece before, no ``seq``, no kept record), is
+taken out of the metering state at that compaction (`forget()`): the statements no longer
+visit it, and the snapshot keeps of it only a tombstone, its deletion (the instant, the
+record that deleted it, the state's clock, the inventories that covered it last), some
+30 bytes in JSON for the resource's and the record's ids instead of some 280.
+A record of the batch that names it again (an event or sample of the resource, an
+inventory listing it), stamped in the kept cycles or before them, brings the deleted
+state back before the batch is judged (`revive()`): it is judged exactly as before, as
+one batch `rate()` judges it (an event after a deletion is an ``"after_delete"``
+anomaly, a listing opens the resource again, a record before the kept cycles is too
+late). See docs/streaming.md, "Deleted resources".
+"""
+
+from __future__ import annotations
+
+import itertools
+import typing
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from . import _vlq
+from ._instants import format_us
+from ._resource_state import _NO_BASE, ResourceState
+from ._shown import show
+from ._state_doors import Listings, decoded_listings
+from .records import Event, Inventory, Sample
+
+if typing.TYPE_CHECKING:
+    from .rater import Rater
+
+__all__ = ["Gone", "check", "decode", "encode", "forget", "revive"]
+
+Key = tuple[str, str]
+Tombstone = tuple[int, str | None, int, Listings | None]
+#: Per forgotten resource: the instant of its deletion, the record that deleted it, its
+#: state's clock (an event ignored after the deletion moves it) and the inventories that
+#: covered it last (see `ResourceState.listings`).
+Gone = dict[Key, Tombstone]
+
+_SHAPE: Final = "[account, [resource, ...], deletions, [opened_by or null, ...], clocks, listings]"
+
+
+def _forgettable(state: ResourceState, base_us: int, sums: frozenset[str]) -> bool:
+    """Whether ``state`` is a deletion that nothing of it can change any more. O(r).
+
+    Its readings, if any, are the last delta of meters that only add up (``sums``): a
+    delta after the deletion is added as it comes, whatever came before (the reading
+    kept orders one of its very instant, stamped in the compacted cycles: too late).
+    """
+    return (
+        state.status == "deleted"
+        and not state.description
+        and state.since_us is not None
+        and state.clock_us is not None
+        and state.seq is None
+        and all(reading[3] == "delta" and reading[0] in sums for reading in state.readings)
+        and state.through_us == base_us
+        and state._past == _NO_BASE
+        and not state._before
+        and not state._pending
+        and not state._complete
+    )
+
+
+def forget(rater: Rater) -> None:
+    """Move the compacted states that `_forgettable()` judges into tombstones.
+
+    Called by compaction once the kept records and the new base are set. A resource
+    with a kept record (an inventory's listing of it included), touched since the last
+    statement or of an account the metering state does not cover is kept. The book
+    (metering state at the watermark) forgets them too. O(s + i) for s states and i
+    kept inventories' listings.
+    """
+    base = rater._base_us
+    held = rater._records.values()
+    named: set[Key] = set()
+    for record in held:
+        if type(record) is Inventory:
+            named.update((account, resource) for account, resource, _ in record.resources)
+        else:
+            named.add((record.account, record.resource))
+    engine = rater._engine
+    sums = engine.sums - engine.levels - engine.aggregations.keys()
+    kept: list[ResourceState] = []
+    gone: Gone = dict(rater._gone)
+    for state in rater._state:
+        key = (state.account, state.resource)
+        if (
+            key in named
+            or key in rater._dirty
+            or state.account in rater._uncovered
+            or not _forgettable(state, base, sums)
+        ):
+            kept.append(state)
+            continue
+        assert state.since_us is not None
+        assert state.clock_us is not None
+        gone[key] = (state.since_us, state.opened_by, state.clock_us, state._listings)
+    if len(kept) == len(rater._state):
+        return
+    rater._state = tuple(kept)
+    rater._gone = gone
+    book = rater._book
+    if book is not None:
+        forgotten = [key for key in book.states if key in gone]
+        for key in forgotten:
+            del book.states[key]
+            book.rows.pop(key, None)
+            book.lows.pop(key, None)
+        book.running.forget(forgotten)
+        if book.so_far:
+            book.so_far = {
+                place: held_so_far
+                for place, held_so_far in book.so_far.items()
+                if (place[0], place[1]) not in gone
+            }
+
+
+def revive(rater: Rater, records: Sequence[object]) -> bool:
+    """Bring back the deleted state of each forgotten resource that ``records`` name.
+
+    Before the batch is judged: its records are then judged against the state as if it
+    had never been forgotten; True when one is brought back (the caller then drops the
+    book: the next statement meters the kept cycles again, as after a restore). New mappings, not the old ones changed: a feed
+    that raises puts the old ones back (`_rater_undo.FeedUndo`). O(n) for the batch's n
+    records and its inventories' listings, O(m) more when one is brought back.
+    """
+    gone = rater._gone
+    if not gone:
+        return False
+    back: list[Key] = []
+    for record in records:
+        if type(record) is Inventory:
+            back += [
+                (account, resource)
+                for account, resource, _ in record.resources
+                if (account, resource) in gone
+            ]
+        elif type(record) is Event or type(record) is Sample:
+            key = (record.account, record.resource)
+            if key in gone:
+                back.append(key)
+    if not back:
+        return False
+    left = dict(gone)
+    states = list(rater._state)
+    for key in dict.fromkeys(back):
+        since_us, opened_by, clock_us, listings = left.pop(key)
+        states.append(
+            ResourceState(
+                key[0],
+                key[1],
+                "deleted",
+                {},
+                since_us,
+                opened_by,
+                clock_us,
+                None,
+                (),
+                rater._base_us,
+                listings=listings,
+            )
+        )
+    rater._state = tuple(sorted(states, key=lambda state: (state.account, state.resource)))
+    rater._gone = left
+    return True
+
+
+def encode(gone: Gone) -> list[list[object]]:
+    """The tombstones as a snapshot writes them (`_SHAPE`): per account, in columns. O(g log g).
+
+    ``[account, [resource, ...], deleted, [opened_by or null, ...], clocks, listings]``,
+    its resources sorted; ``deleted``: the deletions' instants, each after the first as
+    its step from the one before (Base64 VLQ, `ratekit._vlq`); ``clocks``: each clock's
+    step from its deletion; ``listings``: ``[[index, listings], ...]`` for those with the
+    inventories that covered them last (as `ResourceState.to_json()` writes them).
+    """
+    out: list[list[object]] = []
+    accounts: dict[str, list[tuple[str, Tombstone]]] = {}
+    for (account, resource), stone in sorted(gone.items()):
+        accounts.setdefault(account, []).append((resource, stone))
+    for account, stones in accounts.items():
+        previous = 0
+        steps: list[int] = []
+        for _, (since_us, _, _, _) in stones:
+            steps.append(since_us - previous)
+            previous = since_us
+        listed = [
+            [index, _listings_json(stone[3])]
+            for index, (_, stone) in enumerate(stones)
+            if stone[3] is not None
+        ]
+        out.append(
+            [
+                account,
+                [resource for resource, _ in stones],
+                _vlq.encode(steps),
+                [stone[1] for _, stone in stones],
+                _vlq.encode((stone[2] - stone[0] for _, stone in stones), signed=False),
+                listed,
+            ]
+        )
+    return out
+
+
+def _listings_json(listings: Listings) -> object:
+    """``listings`` as `ResourceState.to_json()` writes them. O(l)."""
+    probe = ResourceState("a", "r", "unknown", {}, listings=listings)
+    return probe.to_json()["listings"]
+
+
+def decode(item: object) -> tuple[str, list[tuple[Key, Tombstone]]]:
+    """An account's tombstones in a snapshot (`encode()`), each through the state's own door."""
+    if not isinstance(item, list) or len(item) != 6:
+        raise TypeError(f"forgotten resources must be {_SHAPE}, not {show(item)}")
+    account, resources, steps, opened, clocks, listed = item
+    if not isinstance(resources, list) or not isinstance(opened, list):
+        raise TypeError(f"forgotten resources must be {_SHAPE}, not {show(item)}")
+    deleted = list(itertools.accumulate(_vlq.decode(steps, "the deletions")))
+    after = _vlq.decode(clocks, "the clocks", signed=False)
+    if not len(resources) == len(deleted) == len(opened) == len(after):
+        raise ValueError(
+            f"forgotten resources of {show(account)} list {len(resources)} resources, "
+            f"{len(deleted)} deletions, {len(opened)} records and {len(after)} clocks: "
+            "one each"
+        )
+    found: dict[int, object] = {}
+    for entry in listed if isinstance(listed, list) else [listed]:
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 2
+            and type(entry[0]) is int
+            and 0 <= entry[0] < len(resources)
+            and entry[0] not in found
+        ):
+            raise TypeError(
+                f"a forgotten resource's listings must be [index, listings], not {show(entry)}"
+            )
+        found[entry[0]] = decoded_listings(entry[1])
+    out: list[tuple[Key, Tombstone]] = []
+    for index, resource in enumerate(resources):
+        since_us = deleted[index]
+        state = ResourceState(
+            account,
+            resource,
+            "deleted",
+            {},
+            since_us,
+            opened[index],
+            since_us + after[index],
+            listings=found.get(index),
+        )
+        assert state.since_us is not None
+        assert state.clock_us is not None
+        out.append(
+            (
+                (state.account, state.resource),
+                (state.since_us, state.opened_by, state.clock_us, state.listings),
+            )
+        )
+    if type(account) is not str:
+        raise TypeError(f"forgotten resources' account must be a string, not {show(account)}")
+    return account, out
+
+
+def check(gone: Gone, states: Iterable[ResourceState], base_us: int) -> str | None:
+    """What is wrong with tombstones restored beside ``states``, if anything. O(g + s)."""
+    for state in states:
+        if (state.account, state.resource) in gone:
+            return (
+                f"resource {show(state.resource)} of {show(state.account)} is both in the "
+                "metering state and forgotten (body.gone)"
+            )
+    for (account, resource), stone in gone.items():
+        if stone[2] >= base_us:
+            return (
+                f"forgotten resource {show(resource)} of {show(account)} has its clock at "
+                f"{format_us(stone[2])}, not before the kept cycles' start "
+                f"{format_us(base_us)}: only resources deleted in compacted cycles are "
+                "forgotten"
+            )
+    return None
