@@ -10,9 +10,11 @@ it is judged, so the stream still adds up to one batch ``rate()`` to the last di
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import random
+import typing
 
 import hypothesis
 import pytest
@@ -28,6 +30,7 @@ from tests._rater_streams import (
     batch_sums,
     sums,
 )
+from tests._snapshots import resealed
 
 import ratekit as rk
 from ratekit import _vlq
@@ -273,3 +276,77 @@ def test_law_the_snapshot_of_a_churning_fleet_is_flat_but_for_its_tombstones(
         for (_, resource), (_, opened, _, _) in rater._gone.items()
     )
     assert len(json.dumps(body["gone"])) <= ids + 26 * len(rater._gone) + 40
+
+
+def _forgetting() -> dict[str, object]:
+    """The snapshot of a rater that forgot vm-1 (deleted 1 March 05:00, compacted)."""
+    rater = rk.Rater(PLAN, METERS, start=_at(T0))
+    rater.feed(
+        [
+            rk.Event("a", "vm-1", _at(T0 + HOUR_US), kind="start", id="s1"),
+            rk.Event("a", "vm-1", _at(T0 + 5 * HOUR_US), kind="delete", id="d1"),
+            rk.Event("a", "vm-2", _at(T0 + HOUR_US), kind="start", id="s2"),
+        ]
+    )
+    rater.statement(_at(T0 + 3 * DAY_US))
+    return json.loads(json.dumps(rater.snapshot()))
+
+
+def _refusal(data: dict[str, object]) -> str:
+    with pytest.raises(rk.BadSnapshotError) as error:
+        rk.Rater.restore(resealed(data), PLAN, METERS)
+    return str(error.value)
+
+
+def test_a_tombstone_altered_by_hand_is_refused_with_what_is_wrong() -> None:
+    data = _forgetting()
+    body = typing.cast("dict[str, typing.Any]", data["body"])
+    assert body["gone"] == [["a", ["vm-1"], _vlq.encode([T0 + 5 * HOUR_US]), ["d1"], "A", []]]
+    # vm-1 both forgotten and in the metering state
+    twice = copy.deepcopy(data)
+    twice_body = typing.cast("dict[str, typing.Any]", twice["body"])
+    twice_body["state"][0] = {**twice_body["state"][0], "resource": "vm-1"}
+    twice_body["gone"][0][1] = ["vm-1"]
+    assert _refusal(twice) == (
+        "Rater snapshot is inconsistent: resource 'vm-1' of 'a' is both in the metering "
+        "state and forgotten (body.gone); it was altered by hand or damaged: restore an "
+        "unaltered copy."
+    )
+    # its clock at 3 March 00:00, the kept cycles' start: 1772496000000000 µs
+    late = copy.deepcopy(data)
+    typing.cast("dict[str, typing.Any]", late["body"])["gone"][0][4] = _vlq.encode(
+        [2 * DAY_US - 5 * HOUR_US], signed=False
+    )
+    assert _refusal(late) == (
+        "Rater snapshot is inconsistent: forgotten resource 'vm-1' of 'a' has its clock at "
+        "2026-03-03T00:00:00Z, not before the kept cycles' start 2026-03-03T00:00:00Z: only "
+        "resources deleted in compacted cycles are forgotten; it was altered by hand or "
+        "damaged: restore an unaltered copy."
+    )
+    # two resources, one record that deleted them
+    short = copy.deepcopy(data)
+    typing.cast("dict[str, typing.Any]", short["body"])["gone"][0][1] = ["vm-1", "vm-3"]
+    assert _refusal(short) == (
+        "Rater snapshot body is malformed (at body.gone[0]: forgotten resources of 'a' "
+        "list 2 resources, 1 deletions, 1 records and 1 clocks: one each); restore an "
+        "unaltered copy."
+    )
+    # not the columns of an account
+    flat = copy.deepcopy(data)
+    typing.cast("dict[str, typing.Any]", flat["body"])["gone"] = [["a", "vm-1", 5, "d1", None]]
+    assert _refusal(flat).startswith(
+        "Rater snapshot body is malformed (at body.gone[0]: forgotten resources must be "
+        "[account, [resource, ...], deletions, [opened_by or null, ...], clocks, listings], "
+        "not "
+    )
+    # an account listed twice
+    again = copy.deepcopy(data)
+    gone = typing.cast("dict[str, typing.Any]", again["body"])["gone"]
+    gone.append(gone[0])
+    assert "body.gone[1] repeats 'a'" in _refusal(again)
+    # unaltered, it restores, and vm-1 comes back when named
+    restored = rk.Rater.restore(data, PLAN, METERS)
+    restored._check()
+    restored.feed([rk.Event("a", "vm-1", _at(T0 + 3 * DAY_US), kind="stop", id="x")])
+    assert [s.resource for s in restored._state] == ["vm-1", "vm-2"]
+    assert not restored._gone

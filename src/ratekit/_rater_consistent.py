@@ -15,6 +15,7 @@ from typing import Final
 
 from . import _lateness
 from . import _rater_allowances as _allowances
+from . import _rater_gone as _gone
 from . import _rater_remembered as _remembered
 from ._instants import format_us
 from ._rating_engine import _Engine as _RatingEngine
@@ -38,6 +39,7 @@ def check(rater: Rater) -> None:
     assert all(key[2] > rater._base_us for key in rater._reported)
     assert not (rater._forgotten.keys() & rater._records.keys())
     assert rater._uncovered <= {state.account for state in rater._state}
+    assert _gone.check(rater._gone, rater._state, rater._base_us) is None
     _remembered.check(rater)
 
 

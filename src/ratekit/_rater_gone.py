@@ -71,7 +71,10 @@ def forget(rater: Rater) -> None:
 
     Called by compaction once the kept records and the new base are set. A resource
     with a kept record (an inventory's listing of it included), touched since the last
-    statement or of an account the metering state does not cover is kept. The book
+    statement, of an account the metering state does not cover, or of one whose first
+    record is not before the kept cycles is kept: so the account stays known before
+    them by its first record (`ratekit._rater_coverage`, `_rater_accounts.dues_too_late()`
+    and `_rater_late_inventories` read its states only for an account without one). The book
     (metering state at the watermark) forgets them too. O(s + i) for s states and i
     kept inventories' listings.
     """
@@ -93,6 +96,7 @@ def forget(rater: Rater) -> None:
             key in named
             or key in rater._dirty
             or state.account in rater._uncovered
+            or rater._first.get(state.account, base) >= base
             or not _forgettable(state, base, sums)
         ):
             kept.append(state)
