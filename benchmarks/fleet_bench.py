@@ -19,7 +19,7 @@ at a per-unit price; egress graduated per account and cycle (the first 10 GB fre
 
 Three implementations of the same invoice totals run in one process on the same tuples:
 
-1. ratekit, end to end: the lean path from the tuples (``rk.RecordBatch.from_tuples``:
+1. ratekit, end to end: the lean path from the tuples (their columns, ``rk.RecordBatch.from_columns``:
    instants as integer microseconds, one shared description per flavor; ``--friendly``
    builds an ``Event``/``Sample`` per tuple instead), ``meter``, ``rate``, ``bill`` (timed
    per stage);
@@ -50,6 +50,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import itertools
+import operator
 import os
 import random
 import sys
@@ -153,23 +155,37 @@ def meters() -> list[Any]:
 def build(tuples: Sequence[Tuple]) -> Any:
     """Stage 1, the lean path: the feed's tuples as a ``RecordBatch`` (no datetime made).
 
-    Each flavor's description is one mapping shared by every event that has it.
+    The feed is split by columns at C speed (``map``, ``itertools.compress``): no tuple is
+    made per record, so the cycle collector has nothing new to walk while the feed is
+    read (a loop that appends a tuple per record to two lists took 0.45 s of CPU at
+    300,000 records, 0.09 s of it three full collections; the columns 0.40 s). Each
+    flavor's description is one mapping shared by every event that has it.
     """
     import ratekit as rk
 
     described = {name: {"flavor": name, "memory_gib": gib} for name, gib in GIB.items()}
     described[None] = None  # type: ignore[index]
-    # One pass over the feed, each tuple to its list (two comprehensions read every
-    # tuple twice: 0.093 s against 0.078 s of CPU at 100,000 records).
-    events: list[tuple[str, str, int, str, dict[str, object] | None]] = []
-    samples: list[tuple[str, str, str, int, int]] = []
-    event, sample = events.append, samples.append
-    for kind, account, resource, at_us, flavor, value in tuples:
-        if kind == "sample":
-            sample((account, resource, "egress", at_us, value))
-        else:
-            event((account, resource, at_us, kind, described[flavor]))
-    return rk.RecordBatch.from_tuples(events, samples)
+    kinds, accounts, resources, instants, flavors, values = (
+        list(map(operator.itemgetter(field), tuples)) for field in range(6)
+    )
+    is_sample = list(map("sample".__eq__, kinds))
+    is_event = list(map(operator.not_, is_sample))
+    compress = itertools.compress
+    events = {
+        "account": list(compress(accounts, is_event)),
+        "resource": list(compress(resources, is_event)),
+        "at_us": list(compress(instants, is_event)),
+        "kind": list(compress(kinds, is_event)),
+        "attributes": list(map(described.__getitem__, compress(flavors, is_event))),
+    }
+    samples = {
+        "account": list(compress(accounts, is_sample)),
+        "resource": list(compress(resources, is_sample)),
+        "meter": ["egress"] * (len(tuples) - len(events["account"])),
+        "at_us": list(compress(instants, is_sample)),
+        "value": list(compress(values, is_sample)),
+    }
+    return rk.RecordBatch.from_columns(events, samples)
 
 
 def build_friendly(tuples: Sequence[Tuple]) -> list[Any]:
