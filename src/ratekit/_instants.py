@@ -34,6 +34,7 @@ __all__ = [
 
 UTC: Final = _dt.UTC
 EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH: Final = EPOCH.replace(tzinfo=None)
 US_PER_SECOND: Final = 1_000_000
 US_PER_MINUTE: Final = 60 * US_PER_SECOND
 US_PER_HOUR: Final = 3_600 * US_PER_SECOND
@@ -275,8 +276,14 @@ def format_us(us: int) -> str:
 
     ```
     """
-    # isoformat, unlike strftime("%Y"), pads years before 1000 to four digits.
-    return from_us(us).replace(tzinfo=None).isoformat() + "Z"
+    # isoformat, unlike strftime("%Y"), pads years before 1000 to four digits. Naive, as
+    # it is written: no aware datetime made, then its zone dropped (anomaly messages
+    # write two or three instants each).
+    try:
+        return (_NAIVE_EPOCH + _dt.timedelta(microseconds=us)).isoformat() + "Z"
+    except OverflowError:
+        from_us(us)  # raises the error that names ratekit's range of instants
+        raise
 
 
 def format_when(lo: int, hi: int) -> str:

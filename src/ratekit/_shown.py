@@ -121,7 +121,11 @@ def show(value: object) -> str:
 
     ```
     """
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is str:  # what reprlib's repr_str writes when it cuts nothing
+        text = repr(value[:80])
+        if len(text) <= 80:  # (_BOUNDED.maxstring): else reprlib cuts it
+            return text
+    elif isinstance(value, int) and not isinstance(value, bool):
         # int's own conversion: an int subclass's __int__ is its code, and may raise
         return _BOUNDED.repr_int(int.__index__(value), 0)
     try:
