@@ -1,6 +1,6 @@
 """A kept ``last_seen`` closing before the kept cycles, as a statement's metering reads it.
 
-Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_advance._ahead()`). The
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_refound.refound()`). The
 compacted state is the fold of the records before the kept cycles' start: a kept
 ``last_seen`` inventory that closes a resource back there (`closed_back()`) is not in
 it, so metering the resource from it reads the closing as a ``"late"`` change of its

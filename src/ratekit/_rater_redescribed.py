@@ -1,6 +1,6 @@
 """What an event ordered before compacted ones describes anew of a plain counter's increments.
 
-Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_advance._ahead()`). A
+Private to [`ratekit.Rater`][ratekit.Rater] (called from `_rater_refound.refound()`). A
 kept event whose ``seq`` orders it before the events of a compacted state has the
 resource metered again from that state at each statement, and the state's events
 applied again after it: what the compacted cycles billed of the resource changes, and

@@ -124,7 +124,7 @@ def _unsaid(
     # the message, which a snapshot keeps.
     # A sample without an id is told by its place and meter: its part said too late
     # there is what metering's "late" change without a record says of that meter there
-    # (an applied part of another such sample is a false alarm, `_rater_advance._ahead`).
+    # (an applied part of another such sample is a false alarm, `_rater_refound.refound`).
     too_late: dict[str, set[Place]] = {}
     closers: dict[str, set[tuple[str | None, str | None, str | None]]] = {}
     idless: dict[tuple[str | None, str | None, str | None], int] = {}

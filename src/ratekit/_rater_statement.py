@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import operator
 import typing
 from collections.abc import Iterable
+from typing import Final
 
 from . import _lateness
 from . import _rater_accounts as _accounts
@@ -42,6 +44,8 @@ if typing.TYPE_CHECKING:
     from .rater import Rater
 
 __all__ = ["statement"]
+
+_AT: Final = operator.attrgetter("at_us")
 
 
 def _named(lines: Iterable[StatementLine], charges: Iterable[Charge]) -> set[str]:
@@ -71,13 +75,16 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
     closing = _close.closing(rater, as_of_us)  # refused before anything changes
     base = rater._base_us
     # The records pending that this statement meters (known_by's first test inline).
-    known = [r for r in rater._pending if r.at_us < as_of_us or _ledger.known_by(r, as_of_us)]
+    # Usually all of them are (a watermark after what was fed): told at C speed.
+    pending = rater._pending
+    if not pending or max(map(_AT, pending)) < as_of_us:
+        known = list(pending)
+    else:
+        known = [r for r in pending if r.at_us < as_of_us or _ledger.known_by(r, as_of_us)]
     spill = _accounts.spilling(rater, known)
-    closed_back = _accounts.closes_back(
-        rater, (r for r in known if type(r) is Inventory), as_of_us, fresh=known
-    )
-    closed_back += _accounts.moves_closing(rater, known, [], as_of_us)
     listings = [r for r in known if type(r) is Inventory]
+    closed_back = _accounts.closes_back(rater, listings, as_of_us, fresh=known)
+    closed_back += _accounts.moves_closing(rater, known, [], as_of_us)
     closed_back += _accounts.relisted(rater, listings, (), known)[0]
     behind, closers = _roles.reaching(rater, known)
     metered, full, changed = _advance.advance(rater, as_of_us)
