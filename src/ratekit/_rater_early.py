@@ -44,7 +44,16 @@ if typing.TYPE_CHECKING:
     from .rater import Rater, Record
     from .usage import Usage
 
-__all__ = ["aggregated", "delta", "fold", "placed", "replayed", "restate_all", "unplaced"]
+__all__ = [
+    "aggregated",
+    "delta",
+    "fold",
+    "placed",
+    "replayed",
+    "restate_all",
+    "too_late_reading",
+    "unplaced",
+]
 
 
 def placed(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
@@ -133,7 +142,7 @@ def fold(rater: Rater, sample: Sample, found: list[Anomaly]) -> Anomaly | None:
         else f"what it changes before {format_us(base)} adds up to nothing"
     )
     negative = "; negative: those cycles were charged that much more" if part < 0 else ""
-    return _too_late(
+    return too_late_reading(
         sample,
         f"is stamped before every cycle the rater keeps (from {format_us(base)}): it is "
         "placed among the readings of its counter that the compacted state keeps, as "
@@ -284,7 +293,7 @@ def _unknown_piece(
     )
 
 
-def _too_late(sample: Sample, words: str, part: Decimal | None) -> Anomaly:
+def too_late_reading(sample: Sample, words: str, part: Decimal | None) -> Anomaly:
     """The ``"too_late"`` anomaly of a reading: its label and ``words``, ``part`` its quantity."""
     return _anomaly(
         "too_late",
@@ -361,7 +370,7 @@ def aggregated(rater: Rater, sample: Sample, anomalies: list[Anomaly]) -> str:
     else:
         changes = f"what it changes before {format_us(base)} adds up to nothing"
     anomalies.append(
-        _too_late(
+        too_late_reading(
             sample,
             f"is stamped before every cycle the rater keeps (from {format_us(base)}): "
             f"{held}; {changes}. It may be a replay of a record applied before and "

@@ -22,10 +22,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Final
 
-from ._anomalies import placed
 from ._decimals import CONTEXT, exact_sum, tidy
 from ._instants import format_us
-from ._lateness import reading
+from ._rater_early import too_late_reading
 from ._sample_policies import Discrete
 from .records import Anomaly, Sample
 
@@ -105,20 +104,15 @@ def given_up(rater: Rater, pending: Iterable[Sample], old_base: int) -> list[Ano
             continue
         unit = next(m.unit for m in rater._engine.meters if m.name == sample.meter)
         out.append(
-            placed(
-                "too_late",
-                f"{reading(sample, sample.at_us)} was fed ahead of the watermark with its "
-                f"span starting at {format_us(since)}, more than the horizon plus "
-                f"{MAX_AHEAD.days} days (rk.rater.MAX_AHEAD) before its instant: the cycles "
-                f"from {format_us(lo)} to {format_us(base)} were compacted without waiting "
-                f"for it, and its part there, {part} {unit}, is not applied (its part from "
-                f"{format_us(base)} on counts once the watermark reaches it).",
-                () if sample.id is None else (sample.id,),
-                sample.account,
-                sample.resource,
-                sample.at_us,
-                meter=sample.meter,
-                quantity=part,
+            too_late_reading(
+                sample,
+                f"was fed ahead of the watermark with its span starting at {format_us(since)}, "
+                f"more than the horizon plus {MAX_AHEAD.days} days (rk.rater.MAX_AHEAD) before "
+                f"its instant: the cycles from {format_us(lo)} to {format_us(base)} were "
+                f"compacted without waiting for it, and its part there, {part} {unit}, is not "
+                f"applied (its part from {format_us(base)} on counts once the watermark "
+                "reaches it).",
+                part,
             )
         )
     return out
