@@ -52,10 +52,18 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     told: dict[str, list[str | None]] = {name: [] for name in _OUTCOMES}
     anomalies: list[Anomaly] = []
     listed = _reach.checked(rater, records)
-    # A forgotten resource the batch names is brought back first (`_rater_gone`).
-    if _gone.revive(rater, listed):
+    # A forgotten resource the batch names is brought back first (`_rater_gone`), and
+    # metered again from the kept cycles' start with its state at the next statement
+    # (it has no row in the book: it was forgotten there too), as a late record's is.
+    back = _gone.revive(rater, listed)
+    if back:
         rater._index()
-        _store.regroup(rater)
+        _store.regroup(rater, book=False)
+        undo.off_path()
+        if rater._redo is not None:
+            rater._redo.update(back)
+        rater._dirty.update(back)
+        rater._dirty.update((account, None) for account, _ in back)
     suspects = _priced_doors.suspects(rater, listed)
     # Judged in an order of their own, so that the order listed changes nothing.
     batch = _order.judged(listed, rater._base_us)

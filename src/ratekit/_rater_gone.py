@@ -124,18 +124,19 @@ def forget(rater: Rater) -> None:
             }
 
 
-def revive(rater: Rater, records: Sequence[object]) -> bool:
+def revive(rater: Rater, records: Sequence[object]) -> list[Key]:
     """Bring back the deleted state of each forgotten resource that ``records`` name.
 
     Before the batch is judged: its records are then judged against the state as if it
-    had never been forgotten; True when one is brought back (the caller then drops the
-    book: the next statement meters the kept cycles again, as after a restore). New mappings, not the old ones changed: a feed
-    that raises puts the old ones back (`_rater_undo.FeedUndo`). O(n) for the batch's n
-    records and its inventories' listings, O(m) more when one is brought back.
+    had never been forgotten. Returns the resources brought back (the caller has the
+    next statement meter them again from the kept cycles' start, with their state).
+    New mappings, not the old ones changed: a feed that raises puts the old ones back
+    (`_rater_undo.FeedUndo`). O(n) for the batch's n records and its inventories'
+    listings, O(s log s) more for s states when one is brought back.
     """
     gone = rater._gone
     if not gone:
-        return False
+        return []
     back: list[Key] = []
     for record in records:
         if type(record) is Inventory:
@@ -149,7 +150,7 @@ def revive(rater: Rater, records: Sequence[object]) -> bool:
             if key in gone:
                 back.append(key)
     if not back:
-        return False
+        return []
     left = dict(gone)
     states = list(rater._state)
     for key in dict.fromkeys(back):
@@ -171,7 +172,7 @@ def revive(rater: Rater, records: Sequence[object]) -> bool:
         )
     rater._state = tuple(sorted(states, key=lambda state: (state.account, state.resource)))
     rater._gone = left
-    return True
+    return list(dict.fromkeys(back))
 
 
 def encode(gone: Gone) -> list[list[object]]:
