@@ -31,17 +31,17 @@ START = "2026-03-01T00:00:00Z"
 ADDR = "203.0.113.7"
 
 
-def _allocate(account: str, at: str, id: str, resource: str = ADDR) -> rk.Event:
-    return rk.Event(account, resource, at, kind="start", id=id)
+def _allocate(account: str, at: str, rid: str, resource: str = ADDR) -> rk.Event:
+    return rk.Event(account, resource, at, kind="start", id=rid)
 
 
-def _release(account: str, at: str, id: str, resource: str = ADDR) -> rk.Event:
-    return rk.Event(account, resource, at, kind="delete", id=id)
+def _release(account: str, at: str, rid: str, resource: str = ADDR) -> rk.Event:
+    return rk.Event(account, resource, at, kind="delete", id=rid)
 
 
-def _nat(at: str, gb: str, id: str, minutes: int = 5) -> rk.Sample:
-    since = dt.datetime.fromisoformat(at.replace("Z", "+00:00")) - dt.timedelta(minutes=minutes)
-    return rk.Sample("a", "nat-1", "nat.gb", at, gb, since=since, id=id)
+def _nat(at: str, gb: str, rid: str, minutes: int = 5) -> rk.Sample:
+    since = dt.datetime.fromisoformat(at) - dt.timedelta(minutes=minutes)
+    return rk.Sample("a", "nat-1", "nat.gb", at, gb, since=since, id=rid)
 
 
 def _restored(rater: rk.Rater, plan: rk.Plan = DAILY) -> rk.Rater:
@@ -134,7 +134,7 @@ def test_duplicate_and_late_releases_with_listings_at_the_watermark(restore: boo
     assert totals == {"a": Decimal("0.17875")}
     assert (feeds[1].accepted, feeds[1].duplicates) == (("r1", "inv-12"), ("r1",))
     assert kinds == ["after_delete"]
-    batch, _ = _batch(one + [release, two[2]] + three, "2026-03-02T00:00:00Z", watermarks[-1])
+    batch, _ = _batch([*one, release, two[2], *three], "2026-03-02T00:00:00Z", watermarks[-1])
     assert batch == totals
 
 
@@ -211,7 +211,7 @@ def test_credits_pay_closing_invoices_as_batch_bill(restore: bool) -> None:
     # March 744 h x 0.005 = 3.72, April 240 h x 0.005 = 1.20. NAT: 10 GB in March
     # (0.45). A welcome credit of 1 and a monthly renewing 0.50 (priority 1, first).
     # March: 4.17 - 0.50 - 1.00 = 2.67. April: 1.20 - 0.50 (renewed) = 0.70.
-    credits = [
+    grants = [
         rk.Credit("welcome", "a", 1, "EUR", start=START),
         rk.Credit("monthly", "a", "0.50", "EUR", start=START, renews=True, priority=1),
     ]
@@ -224,14 +224,73 @@ def test_credits_pay_closing_invoices_as_batch_bill(restore: bool) -> None:
     rater.feed(records[:2])
     if restore:
         rater = _restored(rater, MONTHLY)
-    march = rk.apply_credits(rater.statement("2026-04-01T00:00:00Z").invoices, credits)
-    left = rk.credits_left(credits, march)
+    march = rk.apply_credits(rater.statement("2026-04-01T00:00:00Z").invoices, grants)
+    left = rk.credits_left(grants, march)
     if restore:
         rater = _restored(rater, MONTHLY)
     rater.feed(records[2:])
     april = rk.apply_credits(rater.statement("2026-05-01T00:00:00Z").invoices, left)
     assert [invoice.total for invoice in march + april] == [Decimal("2.67"), Decimal("0.70")]
     rating = rk.rate(records, MONTHLY, span=rk.Span(START, "2026-05-01T00:00:00Z"), meters=METERS)
-    batch = rk.bill(rating, credits=credits)
+    batch = rk.bill(rating, credits=grants)
     assert [invoice.total for invoice in batch] == [Decimal("2.67"), Decimal("0.70")]
     assert [invoice.credits for invoice in batch] == [invoice.credits for invoice in march + april]
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_an_address_moved_by_listings_alone_and_a_listing_fed_after_its_statement(
+    restore: bool,
+) -> None:
+    # a allocates 10:00; listed for a at 11:00; the 12:00 listing names it under b and is
+    # fed only after the statement at 12:00 (asked again at 12:00: nothing was before
+    # 12:00, so the listing is taken on by the next statement). b's release of 12:30 closes
+    # it, the 13:00 listing opens it again (it "was deleted"), billed to 14:00.
+    # a: 10:00-12:00, 2 h x 0.005 = 0.010; b: 0.5 h + 1 h = 1.5 h x 0.005 = 0.0075.
+    one = [
+        _allocate("a", "2026-03-01T10:00:00Z", "a1"),
+        rk.Inventory("2026-03-01T11:00:00Z", [("a", ADDR)], id="i11"),
+    ]
+    two = [rk.Inventory("2026-03-01T12:00:00Z", [("b", ADDR)], id="i12")]
+    three = [
+        rk.Inventory("2026-03-01T13:00:00Z", [("b", ADDR)], id="i13"),
+        _release("b", "2026-03-01T12:30:00Z", "bd"),
+    ]
+    watermarks = ["2026-03-01T12:00:00Z", "2026-03-01T12:00:00Z", "2026-03-01T14:00:00Z"]
+    totals, _, kinds = _stream([one, two, three], watermarks, restore=restore)
+    assert totals == {"a": Decimal("0.010"), "b": Decimal("0.0075")}
+    assert kinds == ["reconciled_close", "reconciled_open", "reconciled_open"]
+    batch, batch_kinds = _batch([*one, *two, *three], "2026-03-02T00:00:00Z", watermarks[-1])
+    assert batch == totals
+    assert batch_kinds == kinds
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_a_bare_address_reallocated_to_its_account_is_billed_from_the_next_listing(
+    restore: bool,
+) -> None:
+    # Named by the address alone, 203.0.113.7 of a is deleted on 1 March (10:00-12:00,
+    # 2 h) and compacted. Its re-allocation to a on 4 March 10:00 comes after the
+    # deletion: "after_delete", ignored (docs: Deleted resources). The hourly listing
+    # of 11:00 opens it again; the release of 13:00 closes it: 11:00-13:00, 2 h. The hour
+    # 10:00-11:00 is lost, in batch as in the stream: a resource id must name one
+    # allocation (203.0.113.7#alloc-id) to bill it whole.
+    # a: (2 + 2) h x 0.005 = 0.020.
+    one = [
+        _allocate("a", "2026-03-01T10:00:00Z", "a1"),
+        _release("a", "2026-03-01T12:00:00Z", "r1"),
+    ]
+    two = [
+        _allocate("a", "2026-03-04T10:00:00Z", "a2"),
+        rk.Inventory("2026-03-04T11:00:00Z", [("a", ADDR)], id="i11"),
+    ]
+    three = [
+        _release("a", "2026-03-04T13:00:00Z", "r2"),
+        rk.Inventory("2026-03-04T14:00:00Z", [], id="i14"),
+    ]
+    watermarks = ["2026-03-04T00:00:00Z", "2026-03-04T11:00:00Z", "2026-03-04T14:00:00Z"]
+    totals, _, kinds = _stream([one, two, three], watermarks, restore=restore)
+    assert totals == {"a": Decimal("0.020")}
+    assert kinds == ["after_delete", "reconciled_open"]
+    batch, batch_kinds = _batch([*one, *two, *three], "2026-03-05T00:00:00Z", watermarks[-1])
+    assert batch == totals
+    assert batch_kinds == kinds
