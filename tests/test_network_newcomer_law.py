@@ -2,8 +2,9 @@
 
 Public IP addresses allocated and released (and re-allocated, to the same account or to
 another), duplicate and second releases, NAT gateway deltas over 5-minute or longer
-spans, an hourly reconciler's whole-platform listing at each statement's own instant,
-records fed early or late in random batches, and a restore from JSON before each feed
+spans, an hourly reconciler's listing (of the whole platform or one per account, closing
+at the listing or at the last sign of life) at each statement's own instant, records fed
+early or late in random batches, and a restore from JSON before each feed
 and each statement, drawn at random. The oracles: one batch ``rk.rate()`` of the same
 records (per account and cycle, to the digit), a sum of the NAT deltas by hand, and
 ``rk.bill(..., credits=...)`` for the closing invoices credited statement by statement.
@@ -90,9 +91,21 @@ def _streams(draw: st.DrawFn) -> dict[str, object]:
         deltas.append(gb)
         records.append((at, rk.Sample("a", "nat-1", "nat.gb", at, gb, since=since, id=f"nat/{n}")))
     watermarks = [*sorted(draw(st.sets(st.integers(1, HOURS - 1), max_size=4))), HOURS]
+    scoped = draw(st.booleans())  # one listing per account, or one of the whole platform
+    close = draw(st.sampled_from(["snapshot", "last_seen"]))
     for hour in watermarks[:-1]:  # the reconciler's listing at the statement's instant
         listed = [(acc, adr) for acc, adr, begin, end in allocations if begin <= hour < end]
-        records.append((_at(hour), rk.Inventory(_at(hour), listed, id=f"inv/{hour}")))
+        if not scoped:
+            records.append(
+                (_at(hour), rk.Inventory(_at(hour), listed, close=close, id=f"inv/{hour}"))
+            )
+            continue
+        for account in ("a", "b"):
+            own = [pair for pair in listed if pair[0] == account]
+            listing = rk.Inventory(
+                _at(hour), own, close=close, accounts=[account], id=f"inv/{hour}/{account}"
+            )
+            records.append((_at(hour), listing))
     batches: list[list[Record]] = [[] for _ in watermarks]
     for at, record in records:
         if isinstance(record, rk.Inventory):
