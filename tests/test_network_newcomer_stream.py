@@ -294,3 +294,41 @@ def test_a_bare_address_reallocated_to_its_account_is_billed_from_the_next_listi
     batch, batch_kinds = _batch([*one, *two, *three], "2026-03-05T00:00:00Z", watermarks[-1])
     assert batch == totals
     assert batch_kinds == kinds
+
+
+def test_a_late_release_that_only_takes_hours_away_is_named_by_the_next_closing() -> None:
+    # Horizon 6 h. 198.51.100.2 is allocated to a on 1 March 02:00; a listing of 4 March
+    # 06:00 lists only 203.0.113.7 (allocated 1 March 00:00), so it closes 198.51.100.2
+    # there. The statement of 4 March 06:00 closes 1 to 3 March. Then the release of 3
+    # March 00:00 arrives: late for 3 March (-24 h, -0.120) and 4 March's 6 h (-0.030);
+    # 203.0.113.7 runs on to 5 March: 24 h on 4 March (reported 6 h: -0.030 + 0.120).
+    # The statement: -0.120 - 0.030 - 0.030 + 0.120 = -0.060. Its lines are reversals,
+    # with no charges to name the release: the closing of 4 March lists it in no_effect,
+    # with the listing whose closing it made moot. 4 March: 24 h x 0.005 = 0.12.
+    rater = rk.Rater(DAILY, METERS, start=START, horizon=dt.timedelta(hours=6))
+    other = "198.51.100.2"
+    rater.feed(
+        [
+            _allocate("a", "2026-03-01T00:00:00Z", "a0"),
+            _allocate("a", "2026-03-01T02:00:00Z", "a1", resource=other),
+            rk.Inventory("2026-03-04T06:00:00Z", [("a", ADDR)], id="inv-78"),
+        ]
+    )
+    first = rater.statement("2026-03-04T06:00:00Z")
+    assert len(first.closed) == 3
+    # 203.0.113.7: 78 h; 198.51.100.2: 76 h; 154 h x 0.005 = 0.770
+    assert first.total() == Decimal("0.770")
+    rater = _restored(rater)
+    assert rater.feed([_release("a", "2026-03-03T00:00:00Z", "r1", resource=other)]).late == ("r1",)
+    second = rater.statement("2026-03-05T00:00:00Z")
+    assert second.total() == Decimal("-0.060")
+    assert sorted(
+        (line.role, line.quantity) for line in second.lines if line.resource == other
+    ) == [
+        ("reversal", Decimal(-24)),
+        ("reversal", Decimal(-6)),
+    ]
+    closing = _restored(rater).statement("2026-03-05T06:00:00Z")
+    assert closing.total() == Decimal("0.030")  # 203.0.113.7, 5 March 00:00-06:00
+    assert set(closing.no_effect) == {"r1", "inv-78"}
+    assert [invoice.total for invoice in closing.invoices] == [Decimal("0.12")]
