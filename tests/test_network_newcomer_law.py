@@ -109,7 +109,10 @@ def _streams(draw: st.DrawFn) -> dict[str, object]:
     batches: list[list[Record]] = [[] for _ in watermarks]
     for at, record in records:
         if isinstance(record, rk.Inventory):
-            batches[watermarks.index(at.hour + 24 * (at.day - 1))].append(record)
+            due = watermarks.index(at.hour + 24 * (at.day - 1))  # at its statement, or after
+            batches[min(due + draw(st.sampled_from([0, 0, 0, 1])), len(watermarks) - 1)].append(
+                record
+            )
             continue
         due = next(k for k, hour in enumerate(watermarks) if _at(hour) > at)
         k = min(max(due + draw(st.integers(-1, 2)), 0), len(watermarks) - 1)
