@@ -402,3 +402,47 @@ def test_a_resource_brought_back_is_metered_again_alone() -> None:
     assert brought_back < 0.7 * everything, (brought_back, everything)
     # and the two raters stand alike after it
     assert rater.snapshot() == restored.snapshot()
+
+
+def test_tombstones_share_the_listing_that_covered_them_and_refuse_a_bad_index() -> None:
+    # vm-1 and vm-2 run on 1 March and are deleted at 05:00 and 06:00; a listing of the
+    # whole platform at 07:00 lists neither (it covers both), and 3 March's statement
+    # compacts 1 March: both are forgotten, their listings written once, indices 1, 1.
+    rater = rk.Rater(PLAN, METERS, start=_at(T0))
+    rater.feed(
+        [
+            rk.Event("a", "keep", _at(T0), kind="start", id="k"),
+            *[
+                rk.Event("a", f"vm-{n}", _at(T0 + HOUR_US), kind="start", id=f"s{n}")
+                for n in (1, 2)
+            ],
+            rk.Event("a", "vm-1", _at(T0 + 5 * HOUR_US), kind="delete", id="d1"),
+            rk.Event("a", "vm-2", _at(T0 + 6 * HOUR_US), kind="delete", id="d2"),
+            rk.Inventory(_at(T0 + 7 * HOUR_US), [("a", "keep")], id="i7"),
+        ]
+    )
+    rater.statement(_at(T0 + 3 * DAY_US))
+    data = rater.snapshot()
+    body = typing.cast("dict[str, typing.Any]", data["body"])
+    (account,) = body["gone"]
+    assert account[1] == ["vm-1", "vm-2"]
+    table, indices = account[5]
+    assert [entry["inventories"] for entry in table] == [[["i7", None, "snapshot"]]]
+    assert _vlq.decode(indices, "indices", signed=False) == [1, 1]
+    restored = rk.Rater.restore(json.loads(json.dumps(data)), PLAN, METERS)
+    assert restored.snapshot() == data
+    beyond = copy.deepcopy(data)
+    typing.cast("dict[str, typing.Any]", beyond["body"])["gone"][0][5][1] = _vlq.encode(
+        [1, 2], signed=False
+    )
+    assert _refusal(beyond) == (
+        "Rater snapshot body is malformed (at body.gone[0]: forgotten resources of 'a' give "
+        "2 listings' indices for 2 resources, each 0 (none) to 1 (the table's listings): one "
+        "each, within the table); restore an unaltered copy."
+    )
+    flat = copy.deepcopy(data)
+    typing.cast("dict[str, typing.Any]", flat["body"])["gone"][0][5] = [[1, {}]]
+    assert _refusal(flat).startswith(
+        "Rater snapshot body is malformed (at body.gone[0]: forgotten resources' listings "
+        "must be [] or [[listings, ...], indices], not "
+    )

@@ -18,6 +18,7 @@ late). See docs/streaming.md, "Deleted resources".
 from __future__ import annotations
 
 import itertools
+import json
 import typing
 from collections.abc import Iterable, Sequence
 from typing import Final
@@ -181,8 +182,10 @@ def encode(gone: Gone) -> list[list[object]]:
     ``[account, [resource, ...], deleted, [opened_by or null, ...], clocks, listings]``,
     its resources sorted; ``deleted``: the deletions' instants, each after the first as
     its step from the one before (Base64 VLQ, `ratekit._vlq`); ``clocks``: each clock's
-    step from its deletion; ``listings``: ``[[index, listings], ...]`` for those with the
-    inventories that covered them last (as `ResourceState.to_json()` writes them).
+    step from its deletion; ``listings``: ``[]`` when none has the inventories that
+    covered it last, else ``[table, indices]``: each distinct such listings once (as
+    `ResourceState.to_json()` writes them), and per resource its index in the table plus
+    one (0: none), in Base64 VLQ.
     """
     out: list[list[object]] = []
     accounts: dict[str, list[tuple[str, Tombstone]]] = {}
@@ -194,11 +197,24 @@ def encode(gone: Gone) -> list[list[object]]:
         for _, (since_us, _, _, _) in stones:
             steps.append(since_us - previous)
             previous = since_us
-        listed = [
-            [index, _listings_json(stone[3])]
-            for index, (_, stone) in enumerate(stones)
-            if stone[3] is not None
-        ]
+        # Each distinct listings written once (the resources a listing covered when they
+        # were forgotten share it), then one index each: 0 for none, k for the k-th.
+        table: dict[str, tuple[int, object]] = {}
+        indices: list[int] = []
+        for _, stone in stones:
+            if stone[3] is None:
+                indices.append(0)
+                continue
+            written = _listings_json(stone[3])
+            key = json.dumps(written, sort_keys=True)
+            if key not in table:
+                table[key] = (len(table) + 1, written)
+            indices.append(table[key][0])
+        listed: list[object] = (
+            [[written for _, written in table.values()], _vlq.encode(indices, signed=False)]
+            if table
+            else []
+        )
         out.append(
             [
                 account,
@@ -234,18 +250,21 @@ def decode(item: object) -> tuple[str, list[tuple[Key, Tombstone]]]:
             "one each"
         )
     found: dict[int, object] = {}
-    for entry in listed if isinstance(listed, list) else [listed]:
-        if not (
-            isinstance(entry, list)
-            and len(entry) == 2
-            and type(entry[0]) is int
-            and 0 <= entry[0] < len(resources)
-            and entry[0] not in found
-        ):
+    if listed != []:
+        if not (isinstance(listed, list) and len(listed) == 2 and isinstance(listed[0], list)):
             raise TypeError(
-                f"a forgotten resource's listings must be [index, listings], not {show(entry)}"
+                "forgotten resources' listings must be [] or [[listings, ...], indices], "
+                f"not {show(listed)}"
             )
-        found[entry[0]] = decoded_listings(entry[1])
+        table = [decoded_listings(entry) for entry in listed[0]]
+        indices = _vlq.decode(listed[1], "the listings' indices", signed=False)
+        if len(indices) != len(resources) or any(i > len(table) for i in indices):
+            raise ValueError(
+                f"forgotten resources of {show(account)} give {len(indices)} listings' "
+                f"indices for {len(resources)} resources, each 0 (none) to {len(table)} "
+                "(the table's listings): one each, within the table"
+            )
+        found = {index: table[i - 1] for index, i in enumerate(indices) if i}
     out: list[tuple[Key, Tombstone]] = []
     for index, resource in enumerate(resources):
         since_us = deleted[index]
