@@ -163,7 +163,13 @@ def test_the_stream_adds_up_to_the_batch(seed: int, monthly: bool, upgrade: bool
     final = end + horizon + dt.timedelta(days=1)
     lines += rater.statement(final).lines
     batch = rk.rate(records, plans, span=rk.Span(T0, end), meters=METERS, as_of=final)
-    assert sorted(duplicates) == sorted(str(record.id) for record in replays)
+    replayed = sorted(str(record.id) for record in replays)
+    if not too_late:
+        assert sorted(duplicates) == replayed
+    else:  # a replay of a record compacted away twice since is too late again (docs:
+        # exactly once remembers the kept cycles and the last compacted one)
+        assert set(duplicates) <= set(replayed)
+        assert set(replayed) - set(duplicates) <= set(too_late)
     if not too_late:  # a record the feed calls too late is the documented exception
         assert (
             _exact_sum([line.amount for line in lines if line.cycle.start < end]) == batch.total()
