@@ -16,21 +16,10 @@ import pstats
 from decimal import Decimal
 
 import pytest
+from tests.test_network_newcomer_stream import DAILY, METERS  # the one plan
 
 import ratekit as rk
 
-IP = rk.Meter("ip.hours", "hour", rk.OnOff())
-GB = rk.Meter("nat.gb", "GB", rk.Discrete())
-METERS = [IP, GB]
-DAILY = rk.Plan(
-    "net",
-    "EUR",
-    rk.cycles.daily(tz="UTC"),
-    [
-        rk.PriceEntry("ip", "ip.hours", rk.PerUnit("0.005")),
-        rk.PriceEntry("nat", "nat.gb", rk.PerUnit("0.045")),
-    ],
-)
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 ADDRESSES = 5
 

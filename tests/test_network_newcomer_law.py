@@ -20,21 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests.test_network_newcomer_stream import DAILY, METERS  # the one plan
 
 import ratekit as rk
 
-IP = rk.Meter("ip.hours", "hour", rk.OnOff())
-GB = rk.Meter("nat.gb", "GB", rk.Discrete())
-METERS = [IP, GB]
-DAILY = rk.Plan(
-    "net",
-    "EUR",
-    rk.cycles.daily(tz="UTC"),
-    [
-        rk.PriceEntry("ip", "ip.hours", rk.PerUnit("0.005")),
-        rk.PriceEntry("nat", "nat.gb", rk.PerUnit("0.045")),
-    ],
-)
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 HOURS = 96  # four daily cycles; the last watermark is their end
 ADDRESSES = ("203.0.113.7", "198.51.100.2")
