@@ -31,8 +31,8 @@ from . import _rater_priced_ahead as _ahead
 from . import _rater_range as _range
 from . import _rater_roles as _roles
 from . import _rater_said as _said
+from ._charge_order import in_charge_order
 from ._instants import format_us, from_us, to_us
-from ._rating_engine import _charge_key
 from .billing import Invoice, bill
 from .errors import BadTimeError
 from .rating import Charge
@@ -195,7 +195,7 @@ def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
     if not closing:
         return (), [], []
     final = [c for c in charges if (c.cycle.start_us, c.cycle.end_us) in closing]
-    invoices = bill(sorted(final, key=_charge_key), tz=rater._tz)
+    invoices = bill(in_charge_order(final), tz=rater._tz)
     no_effect = _accounts.no_effect(rater, closing, charges, final, anomalies)
     rater._closed_us = closing[-1][1]
     if as_of_us == rater._closed_us:  # what is stamped here ends the cycle closed

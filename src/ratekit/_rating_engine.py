@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ._allowances import Period, _Allowances, crosses, own_cycles
-from ._charge_order import _charge_key, _row_key
+from ._charge_order import _charge_key, _row_key, in_charge_order
 from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
 from ._cycle_shares import CycleShares
 from ._decimals import CONTEXT, ONE, ZERO
@@ -461,7 +461,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                 key = (base.account, id(plan), base.cycle.start_us)
                 spend(spent, key, base.meter, base.amount, exact)
         out.extend(self.fees_and_minimums(accounts, spent))
-        out.sort(key=_charge_key)
+        out = in_charge_order(out)
         if self.default is None:  # a plan change in a cycle: its latest plan's rounding
             out = on_latest_plan(out, self.plans_of)
         # A commitment the exact spend reached is still due where the lines as billed

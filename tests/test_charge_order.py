@@ -1,0 +1,121 @@
+"""A rating's charges are put in order account by account: the order one stable sort gives.
+
+`in_charge_order` gathers the charges by account and sorts each account's alone (only
+one account's keys alive at a time); it must give exactly the list, object for object,
+that ``sorted(charges, key=_charge_key)`` gives, ties kept in the order given.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
+import ratekit as rk
+from ratekit._charge_order import _charge_key, in_charge_order
+
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+
+
+def charge(  # noqa: PLR0917 - drawn by st.builds, positionally
+    account: str,
+    meter: str | None = "cpu",
+    hour: int = 0,
+    cycle: rk.Span = MARCH,
+    kind: str = "usage",
+    amount: str = "1",
+) -> rk.Charge:
+    start = cycle.start_us + hour * 3_600_000_000
+    return rk.Charge(
+        account,
+        meter,
+        None if kind != "usage" else "vm",
+        rk.Span.from_us(start, start + 3_600_000_000),
+        cycle,
+        Decimal(1),
+        "hour",
+        Decimal(amount),
+        "EUR",
+        "p",
+        None if kind != "usage" else "e",
+        None,
+        kind=kind,  # type: ignore[arg-type]
+    )
+
+
+def test_charges_come_account_by_account_each_in_the_charge_order() -> None:
+    # Given: b's April hour, a's fee, a's hour 2, b's March hour, a's hour 1, a's April
+    # hour. In order: a (March: usage hour 1, hour 2, then its fee; April), then b
+    # (March, then April): the account first, then the cycle, then the kind.
+    b_april = charge("b", cycle=APRIL)
+    a_fee = charge("a", meter=None, kind="fee")
+    a_2 = charge("a", hour=2)
+    b_march = charge("b")
+    a_1 = charge("a", hour=1)
+    a_april = charge("a", cycle=APRIL)
+    got = in_charge_order([b_april, a_fee, a_2, b_march, a_1, a_april])
+    assert [id(c) for c in got] == [id(c) for c in (a_1, a_2, a_fee, a_april, b_march, b_april)]
+
+
+def test_equal_charges_keep_the_order_they_were_given_in() -> None:
+    # Two charges of one key (the amount is not in it): the first given stays first,
+    # as a stable sort keeps it, also when another account's charges come between them.
+    first, second = charge("a", amount="1"), charge("a", amount="2")
+    got = in_charge_order([first, charge("b"), second])
+    assert got[0] is first
+    assert got[1] is second
+
+
+def test_no_charges_are_none() -> None:
+    assert in_charge_order([]) == []
+
+
+def test_a_rating_gives_its_charges_in_the_order_of_the_charge_key() -> None:
+    # Three accounts' hours of two VMs across the cycle's end, rated: the rating's
+    # charges are in order, and shuffling them and ordering them again gives them back.
+    meters = [rk.Meter("cpu", "hour", rk.OnOff())]
+    plan = rk.Plan(
+        "p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("cpu", "cpu", rk.PerUnit("0.5"))]
+    )
+    records = [
+        rk.Event(account, vm, at, kind=kind)
+        for account in ("c", "a", "b")
+        for vm in ("vm2", "vm1")
+        for at, kind in (("2026-03-31T22:00:00Z", "start"), ("2026-04-01T03:00:00Z", "stop"))
+    ]
+    span = rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    charges = list(rk.rate(records, plan, span=span, meters=meters).charges)
+    assert charges == sorted(charges, key=_charge_key)
+    shuffled = charges[:]
+    random.Random(7).shuffle(shuffled)
+    assert [id(c) for c in in_charge_order(shuffled)] == [id(c) for c in charges]
+
+
+_CHARGES = st.lists(
+    st.builds(
+        charge,
+        st.sampled_from(["a", "b", "c", "é", "A"]),
+        st.sampled_from(["cpu", "egress", None]),
+        st.integers(0, 3),
+        st.sampled_from([MARCH, APRIL]),
+        st.sampled_from(["usage", "fee", "minimum"]),
+        st.sampled_from(["1", "2", "0"]),
+    ),
+    max_size=40,
+)
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS)
+@given(_CHARGES)
+def test_ordering_account_by_account_is_one_stable_sort(charges: list[rk.Charge]) -> None:
+    # The oracle: one stable sort of every charge by the charge key. Object for object
+    # (equal charges and ties included, their order as given).
+    expected = sorted(charges, key=_charge_key)
+    got = in_charge_order(charges)
+    assert [id(c) for c in got] == [id(c) for c in expected]
