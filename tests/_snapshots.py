@@ -13,6 +13,11 @@ restored, wrote them as lists. `version_3()` rewrites a snapshot as version 3 wr
 the tests that forge a single value of a column by its path
 (``body.by_resource.groups[0][2][0]``, ``body.reported.lines[0][-1]``) forge it on that,
 through the doors version 3 and 4 share once the columns are read.
+Version 5 packs the ids compacted away and the anomalies said before
+(`ratekit._snapshot_remembered`); version 4, still restored, wrote each as a list.
+`version_4()` rewrites a snapshot as version 4 wrote it: the tests that forge one id
+compacted away by its path (``body.forgotten[0]``) forge it on that; `forgotten()` reads
+a body's ids compacted away, as ``[type, id, digest]`` each, in whichever version.
 """
 
 from __future__ import annotations
@@ -25,12 +30,45 @@ from pathlib import Path
 from typing import Any
 
 import ratekit as rk
-from ratekit import _snapshot, _snapshot_columns
+from ratekit import _snapshot, _snapshot_columns, _snapshot_remembered
 from ratekit._instants import format_us
 
 
+def forgotten(body: dict[str, Any], version: int = 5) -> list[list[Any]]:
+    """The ids compacted away a body of ``version`` holds, as version 4 wrote them, sorted."""
+    if version < 5:
+        return sorted(body["forgotten"])
+    return sorted(
+        [kind, record_id, digest]
+        for (kind, record_id), digest in _snapshot_remembered.decode_forgotten(body["forgotten"])
+    )
+
+
+def version_4(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a version 5 snapshot) as version 4 wrote it, sealed, through JSON.
+
+    Its ids compacted away one ``[type, id, digest]`` each, sorted; its anomalies said
+    before written again as ``anomalies`` lists them.
+    """
+    assert data["version"] == 5
+    body = dict(data["body"])
+    body["forgotten"] = forgotten(body)
+    if "said_before" in body:
+        indices = _snapshot_remembered.decode_said_before(
+            body["said_before"], len(body["anomalies"])
+        )
+        body["said_before"] = [body["anomalies"][index] for index in indices]
+    old = {"format": data["format"], "version": 4, "fingerprint": data["fingerprint"]}
+    old["body"] = body
+    old["checksum"] = _snapshot.checksum(old)
+    out: dict[str, Any] = json.loads(json.dumps(old))
+    return out
+
+
 def version_3(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` (a version 4 snapshot) as version 3 wrote it (columns as lists), sealed, through JSON."""
+    """``data`` (a version 5 or 4 snapshot) as version 3 wrote it (columns as lists), sealed, through JSON."""
+    if data["version"] == 5:
+        data = version_4(data)
     assert data["version"] == 4
     body = dict(data["body"])
     groups: dict[tuple[str, str], list[Any]] = {}
@@ -48,7 +86,9 @@ def version_3(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def version_1(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` (a version 4 snapshot, no state keeping a piece before its base's) as version 1 wrote it, sealed, through JSON."""
+    """``data`` (a version 5 or 4 snapshot, no state keeping a piece before its base's) as version 1 wrote it, sealed, through JSON."""
+    if data["version"] == 5:
+        data = version_4(data)
     assert data["version"] == 4
     assert all("before" not in state for state in data["body"]["state"])
     body = dict(data["body"])

@@ -325,8 +325,8 @@ def test_a_damaged_or_foreign_snapshot_is_refused_naming_why() -> None:
     with pytest.raises(rk.BadSnapshotError, match="altered or damaged"):
         rk.Rater.restore(edited, UTC_DAYS, METERS)
     newer = json.loads(text)
-    newer["version"] = 5
-    with pytest.raises(rk.BadSnapshotError, match="version 5 is unknown"):
+    newer["version"] = 6
+    with pytest.raises(rk.BadSnapshotError, match="version 6 is unknown"):
         rk.Rater.restore(newer, UTC_DAYS, METERS)
     short = json.loads(text)
     del short["body"]

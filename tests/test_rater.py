@@ -344,7 +344,7 @@ def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
     assert data["format"] == "ratekit.Rater"
-    assert data["version"] == 4  # the packed columns (1, 2 and 3 restored)
+    assert data["version"] == 5  # the packed columns and ids compacted away (1 to 4 restored)
     assert len(data["checksum"]) == 64
     restored = rk.Rater.restore(data, plan, [VM_HOURS])
     restored._check()
@@ -357,12 +357,12 @@ def test_snapshot_is_json_safe_versioned_and_checksummed() -> None:
 def test_restore_refuses_an_unknown_version() -> None:
     rater, plan = simple_rater()
     data = rater.snapshot()
-    data["version"] = 5
+    data["version"] = 6
     with pytest.raises(rk.BadSnapshotError) as caught:
         rk.Rater.restore(data, plan, [VM_HOURS])
     assert str(caught.value) == (
-        "Rater snapshot version 5 is unknown: this ratekit reads versions 1, 2, 3 and 4; restore "
-        "it with the ratekit that wrote it."
+        "Rater snapshot version 6 is unknown: this ratekit reads versions 1, 2, 3, 4 and 5; "
+        "restore it with the ratekit that wrote it."
     )
 
 

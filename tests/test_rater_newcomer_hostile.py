@@ -578,11 +578,11 @@ def test_a_snapshot_with_a_digit_changed_a_key_removed_or_its_version_bumped_is_
     assert '"wHA"' in json.dumps(data)
     digit = json.loads(json.dumps(data).replace('"wHA"', '"yHA"'))
     del_key = {**data, "body": {k: v for k, v in data["body"].items() if k != "reported"}}
-    bumped = {**data, "version": 5}
+    bumped = {**data, "version": 6}
     refusals = {
         "digit": (digit, "checksum"),
         "key, resealed": (_sealed(del_key), "reported"),
-        "version, resealed": (_sealed(bumped), "version 5 is unknown"),
+        "version, resealed": (_sealed(bumped), "version 6 is unknown"),
         "version 2.0": (_sealed({**data, "version": 2.0}), "version 2.0 is unknown"),
     }
     for name, (edited, words) in refusals.items():

@@ -32,9 +32,10 @@ import json
 import typing
 
 import pytest
-from tests._snapshots import resealed
+from tests._snapshots import resealed, version_4
 
 import ratekit as rk
+from ratekit import _snapshot_remembered
 
 ZURICH = rk.cycles.daily(tz="Europe/Zurich")
 Op = tuple[str, object]
@@ -282,12 +283,21 @@ def _said_before_snapshot() -> dict[str, object]:
 def test_the_snapshot_lists_the_anomalies_said_before_apart() -> None:
     data = _said_before_snapshot()
     body = typing.cast("dict[str, list[object]]", data["body"])
-    assert body["said_before"]
-    assert all(item in body["anomalies"] for item in body["said_before"])
+    # Version 5: their indices into the anomalies, as packed steps; version 4 listed
+    # each again, as the anomalies list it.
+    indices = _snapshot_remembered.decode_said_before(body["said_before"], len(body["anomalies"]))
+    assert indices
+    old = typing.cast(
+        "dict[str, list[object]]", version_4(typing.cast("dict[str, typing.Any]", data))["body"]
+    )
+    assert old["said_before"] == [body["anomalies"][index] for index in indices]
+    assert old["anomalies"] == body["anomalies"]
 
 
 def test_an_anomaly_said_before_that_the_snapshot_does_not_list_is_refused() -> None:
-    data = _said_before_snapshot()
+    # As version 4 wrote it (each listed again); version 5's index beyond the anomalies:
+    # tests/test_snapshot_remembered.py.
+    data = version_4(typing.cast("dict[str, typing.Any]", _said_before_snapshot()))
     body = typing.cast("dict[str, list[object]]", data["body"])
     body["anomalies"] = [a for a in body["anomalies"] if a not in body["said_before"]]
     vm = rk.Meter("vm.hours", "hour", rk.OnOff())

@@ -216,7 +216,7 @@ def test_subclasses_of_strings_and_ints_are_read_as_the_plain_values_they_hold()
 def test_huge_ints_anywhere_are_refused_shown_by_their_length(huge: int) -> None:
     assert str(_refusal({**SNAPSHOT, "version": huge})) == (
         f"Rater snapshot version <{'an' if huge > 0 else 'a negative'} integer of 5001 digits> "
-        "is unknown: this ratekit reads versions 1, 2, 3 and 4; restore it with the ratekit that "
+        "is unknown: this ratekit reads versions 1, 2, 3, 4 and 5; restore it with the ratekit that "
         "wrote it."
     )
     refusal = str(_refusal({**SNAPSHOT, "body": {**SNAPSHOT["body"], "base_us": huge}}))

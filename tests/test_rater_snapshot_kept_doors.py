@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests._snapshots import edited, resealed
+from tests._snapshots import edited, resealed, version_4
 
 import ratekit as rk
 from ratekit._instants import format_us
@@ -51,7 +51,7 @@ OUTSIDE = (
 
 
 def _snapshot() -> dict[str, Any]:
-    """Two disks of 5 GB from 1 March 01:00, a counter; 1 March compacted away."""
+    """Two disks of 5 GB from 1 March 01:00, a counter; 1 March compacted away (version 4)."""
     rater = rk.Rater(PLAN, METERS, start="2026-03-01T00:00:00Z")
     rater.feed(
         [
@@ -64,7 +64,9 @@ def _snapshot() -> dict[str, Any]:
     rater.feed([rk.Sample("a", "v1", "eg", "2026-03-02T02:00:00Z", 9, kind="counter", id="s2")])
     rater.statement("2026-03-02T05:00:00Z")
     rater.statement("2026-03-03T05:00:00Z")  # 2 March closes, 1 March is compacted away
-    data: dict[str, Any] = json.loads(json.dumps(rater.snapshot()))
+    # As version 4 wrote it (an id compacted away a list of its own, forged by its path;
+    # version 5's groups: tests/test_snapshot_remembered.py), still restored.
+    data = version_4(rater.snapshot())
     body = data["body"]
     assert [state["description"] for state in body["state"]] == [{"gb": 5}, {"gb": 5}]
     assert body["by_resource"]["groups"][0][:2] == ["a", "v1"]

@@ -47,10 +47,10 @@ def test_a_version_3_snapshot_still_restores_and_says_what_the_rater_said() -> N
     assert len(old["body"]["state"]) == 6
     restored = rk.Rater.restore(old, OWN, METERS)
     restored._check()
-    # The same state, to the byte: the snapshot the restored rater writes (version 4) is
+    # The same state, to the byte: the snapshot the restored rater writes (version 5) is
     # the replayed one's.
     mine, theirs = restored.snapshot(), replayed.snapshot()
-    assert mine["version"] == theirs["version"] == 4
+    assert mine["version"] == theirs["version"] == 5
     assert mine == theirs
     # ... its kept records those the old snapshot holds, Decimals with their exponents
     assert _written(restored) == _written(replayed)

@@ -20,7 +20,7 @@ from . import _rater_gone as _gone
 from . import _rater_reach as _reach
 from . import _rater_remembered as _remembered
 from . import _rater_scoped as _scoped
-from . import _rater_tz, _snapshot, _snapshot_columns, _snapshot_entries
+from . import _rater_tz, _snapshot, _snapshot_columns, _snapshot_entries, _snapshot_remembered
 from ._instants import format_us
 from ._shown import show
 from .errors import BadSnapshotError
@@ -96,6 +96,8 @@ _STATE: Final = frozenset(
 )
 # Version 3 on: a state may keep the piece before its base's (`ResourceState.before`).
 _BEFORE_FROM: Final = 3
+# Version 5 on: the ids compacted away and the anomalies said before packed.
+_REMEMBERED_PACKED: Final = 5
 
 
 #: The name of each record type in an identity (and a snapshot).
@@ -111,6 +113,15 @@ def identity(record: Record) -> object:
 
 def body(rater: Rater) -> dict[str, object]:
     """The body of ``rater``'s snapshot: JSON-safe data, before the envelope. O(m)."""
+    # The anomalies in the order of their written form; those said before the last
+    # compaction are indices into them (`_snapshot_remembered`).
+    said = sorted(
+        (
+            (_snapshot_entries.encode_anomaly(a), a)
+            for a in rater._anomalies | rater._anomalies_before
+        ),
+        key=lambda pair: repr(pair[0]),
+    )
     body: dict[str, object] = {
         "base_us": rater._base_us,
         "closed_us": rater._closed_us,
@@ -121,22 +132,15 @@ def body(rater: Rater) -> dict[str, object]:
         # The kept records: events and samples per resource in columns, inventories apart.
         "records": [_snapshot.encode_record(record) for record in rater._inventories],
         "by_resource": _snapshot_columns.encode_kept(rater._by_key),
-        "forgotten": sorted(
-            ([*typing.cast("tuple[str, str]", identity), digest])
-            for identity, digest in _remembered.written(rater).items()
+        "forgotten": _snapshot_remembered.encode_forgotten(
+            typing.cast("_snapshot_remembered.Forgotten", _remembered.written(rater))
         ),
         "late_keys": _snapshot.identities(rater._late_keys),
         "late_seen": sorted(rater._late_seen),
         "reported": _snapshot_columns.encode_reported(
             sorted(rater._reported.items(), key=sortable_item)
         ),
-        "anomalies": sorted(
-            (
-                _snapshot_entries.encode_anomaly(a)
-                for a in rater._anomalies | rater._anomalies_before
-            ),
-            key=repr,
-        ),
+        "anomalies": [encoded for encoded, _ in said],
         "dirty": sorted(([account, resource] for account, resource in rater._dirty), key=repr),
         "first": sorted([account, at_us] for account, at_us in rater._first.items()),
     }
@@ -150,7 +154,9 @@ def body(rater: Rater) -> dict[str, object]:
         body["too_late"] = _remembered.encode(rater)
     older = rater._anomalies_before - rater._anomalies
     if older:  # of the anomalies, those said before the last compaction (absent: none)
-        body["said_before"] = sorted((_snapshot_entries.encode_anomaly(a) for a in older), key=repr)
+        body["said_before"] = _snapshot_remembered.encode_said_before(
+            [anomaly for _, anomaly in said], older
+        )
     if rater._inventoried:  # the last inventory compacted per account scoped (absent: none)
         body["inventoried"] = sorted(
             ([account, at_us] for account, at_us in rater._inventoried.items()),
@@ -172,7 +178,8 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
     the reported lines one list each, version 2 in columns (`ratekit._snapshot_columns`),
     version 3 as 2, its resource states keeping a piece before their base's where the
     rater wrote one (`ResourceState.before`), version 4 as 3, its columns of integers
-    packed into strings (Base64 VLQ, `ratekit._vlq`).
+    packed into strings (Base64 VLQ, `ratekit._vlq`), version 5 as 4, its ids compacted
+    away and its anomalies said before packed too (`ratekit._snapshot_remembered`).
 
     Raises [`BadSnapshotError`][ratekit.BadSnapshotError] for a part it cannot read,
     naming the part's path and what it should be: a key missing or unknown, an instant out
@@ -205,9 +212,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         else:
             records += _snapshot_columns.decode_kept(body.get("by_resource", _NO_RECORDS), version)
         rater._records = _kept(records)
-        forgotten = each(body, "forgotten", _snapshot_entries.forgotten)
-        _once("forgotten", (key for key, _ in forgotten))
-        _remembered.load(rater, body, dict(forgotten))
+        _remembered.load(rater, body, _forgotten(body, version))
         late_keys = each(body, "late_keys", _snapshot.decode_identity)
         _once("late_keys", late_keys)
         rater._late_keys = set(late_keys)
@@ -222,7 +227,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         rater._reported = dict(reported)
         anomalies = each(body, "anomalies", _snapshot_entries.anomaly)
         _once("anomalies", anomalies)
-        rater._anomalies, rater._anomalies_before = _said_before(body, anomalies)
+        rater._anomalies, rater._anomalies_before = _said_before(body, anomalies, version)
         dirty = each(body, "dirty", _snapshot_entries.dirty)
         _once("dirty", dirty)
         rater._dirty = set(dirty)
@@ -294,8 +299,20 @@ def _inventoried(body: Mapping[str, Any], state: Iterable[ResourceState]) -> dic
     return {} if listed is None else {None: listed}
 
 
+def _forgotten(body: Mapping[str, Any], version: int) -> dict[object, str | None]:
+    """The ids compacted away, each with its digest (None in the oldest snapshots). O(n).
+
+    Version 5 packs them (`ratekit._snapshot_remembered`); before, one list each.
+    """
+    if version >= _REMEMBERED_PACKED:
+        return dict(_snapshot_remembered.decode_forgotten(body["forgotten"]))
+    forgotten = _snapshot.decode_each(body, "forgotten", _snapshot_entries.forgotten)
+    _once("forgotten", (key for key, _ in forgotten))
+    return dict(forgotten)
+
+
 def _said_before(
-    body: Mapping[str, Any], anomalies: list[Anomaly]
+    body: Mapping[str, Any], anomalies: list[Anomaly], version: int
 ) -> tuple[set[Anomaly], set[Anomaly]]:
     """The anomalies said since the last compaction, and those said before it.
 
@@ -306,6 +323,10 @@ def _said_before(
     """
     if "said_before" not in body:
         return set(anomalies), set()
+    if version >= _REMEMBERED_PACKED:  # indices into the anomalies
+        indices = _snapshot_remembered.decode_said_before(body["said_before"], len(anomalies))
+        older = {anomalies[index] for index in indices}
+        return set(anomalies) - older, older
     before = _snapshot.decode_each(body, "said_before", _snapshot_entries.anomaly)
     _once("said_before", before)
     known = set(anomalies)

@@ -41,14 +41,15 @@ __all__ = [
 ]
 
 FORMAT: Final = "ratekit.Rater"
-#: The version `seal()` writes: 4, the compact one (`ratekit._snapshot_columns`) whose
-#: resource states may keep a piece before their base's (`ResourceState.before`) and whose
-#: columns of integers are packed into strings (`ratekit._vlq`).
-VERSION: Final = 4
+#: The version `seal()` writes: 5, the compact one (`ratekit._snapshot_columns`) whose
+#: resource states may keep a piece before their base's (`ResourceState.before`), whose
+#: columns of integers are packed into strings (`ratekit._vlq`), and whose ids compacted
+#: away and anomalies said before are packed too (`ratekit._snapshot_remembered`).
+VERSION: Final = 5
 #: The versions `open_envelope()` reads: version 1 (records and lines one list each),
-#: version 2 (no state keeps a piece before its base's) and version 3 (columns as lists)
-#: are still restored, never written.
-VERSIONS: Final = (1, 2, 3, 4)
+#: version 2 (no state keeps a piece before its base's), version 3 (columns as lists) and
+#: version 4 (the ids compacted away one list each) are still restored, never written.
+VERSIONS: Final = (1, 2, 3, 4, 5)
 #: Levels of lists and mappings a snapshot's parts hold at most (an attribute holds 64).
 MAX_DEPTH: Final = 200
 _SCALARS: Final = frozenset((str, int, bool, float, type(None)))
