@@ -1,0 +1,192 @@
+"""An auditor's laws: exports' totals == invoices' totals == a Fraction oracle.
+
+Two accounts, two meters (one linear with corrections below zero, one tiered), a plan
+change at a random midnight of March with a fee due under both plans, a minimum
+commitment on the second plan and a credit. The oracle works each invoice out with
+`fractions.Fraction` from docs/invoices.md's rules alone: a line is its charges' exact
+sum rounded once (half-even, on the cent), each plan's tiers start from zero, fees are
+prorated by days, a minimum tops the lines *as rounded* up to its commitment put on the
+cent, and a credit pays at most the subtotal.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ratekit as rk
+from _budget import LAWS
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+CENT = Fraction(1, 100)
+TIERS = ((Fraction(10), Fraction(0)), (Fraction(25), Fraction(1, 10)), (None, Fraction(7, 100)))
+
+
+def _plan(name: str, rate: str, fee: int, minimum: int | None) -> rk.Plan:
+    return rk.Plan(
+        name,
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry(f"m-{name}", "m", rk.PerUnit(rate)),
+            rk.PriceEntry(
+                f"t-{name}",
+                "t",
+                rk.Graduated([rk.Tier(10, 0), rk.Tier(25, "0.1"), rk.Tier(None, "0.07")]),
+            ),
+        ],
+        fees=[rk.Fee("support", fee)],
+        minimums=[] if minimum is None else [rk.Minimum(minimum)],
+        proration="days",
+    )
+
+
+OLD = _plan("old", "0.013", 9, None)
+NEW = _plan("new", "0.0175", 31, 40)
+RATES = {"old": Fraction("0.013"), "new": Fraction("0.0175")}
+FEES = {"old": Fraction(9), "new": Fraction(31)}
+
+
+def _round(value: Fraction) -> Fraction:
+    """Half-even on the cent, exactly."""
+    steps = value / CENT
+    floor = steps.numerator // steps.denominator
+    rest = steps - floor
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2 == 1):
+        floor += 1
+    return floor * CENT
+
+
+def _graduated(quantity: Fraction) -> Fraction:
+    amount, low = Fraction(0), Fraction(0)
+    for up_to, unit in TIERS:
+        top = quantity if up_to is None else min(quantity, up_to)
+        if top > low:
+            amount += (top - low) * unit
+        if up_to is None or quantity <= up_to:
+            break
+        low = up_to
+    return amount
+
+
+@st.composite
+def _months(draw: st.DrawFn) -> tuple[int, list[rk.UsageRow], int]:
+    change = draw(st.integers(2, 31))  # the new plan from this day's midnight
+    rows = []
+    for index in range(draw(st.integers(0, 10))):
+        account = draw(st.sampled_from(["acme", "beta"]))
+        meter = draw(st.sampled_from(["m", "t"]))
+        day = draw(st.integers(1, 31))
+        if meter == "m":
+            quantity = Decimal(draw(st.integers(-3000, 90000))) / 1000
+        else:
+            quantity = Decimal(draw(st.integers(0, 30)))
+        start = f"2026-03-{day:02d}T00:00:00Z"
+        end = f"2026-03-{day:02d}T12:00:00Z"
+        rows.append(
+            rk.UsageRow(
+                account,
+                meter,
+                draw(st.sampled_from(["r1", "r2", "r3"])),
+                rk.Span(start, end),
+                MARCH,
+                quantity,
+                "GB",
+                {},
+                (f"s{index}",),
+            )
+        )
+    credit = draw(st.integers(1, 6000))
+    return change, rows, credit
+
+
+def _assignments(change: int) -> list[rk.Assignment]:
+    at = f"2026-03-{change:02d}T00:00:00Z"
+    return [
+        rk.Assignment("acme", OLD, end=at),
+        rk.Assignment("acme", NEW, start=at),
+        rk.Assignment("beta", OLD),
+    ]
+
+
+def _oracle(change: int, rows: list[rk.UsageRow], credit: int) -> dict[str, tuple[Fraction, Fraction]]:
+    """(subtotal, total) of each account, by hand."""
+    invoices = {}
+    for account in ("acme", "beta"):
+        def plan_of(row: rk.UsageRow) -> str:
+            return "new" if account == "acme" and row.span.start.day >= change else "old"  # noqa: B023
+
+        mine = [row for row in rows if row.account == account]
+        lines: dict[str, Fraction] = {}
+        for name in ("old", "new"):
+            part = [row for row in mine if plan_of(row) == name]
+            linear = [Fraction(row.quantity) * RATES[name] for row in part if row.meter == "m"]
+            if linear:
+                lines[f"m-{name}"] = _round(sum(linear, Fraction(0)))
+            tiered = [Fraction(row.quantity) for row in part if row.meter == "t"]
+            if tiered:
+                lines[f"t-{name}"] = _round(_graduated(sum(tiered, Fraction(0))))
+        old_days = Fraction(change - 1, 31) if account == "acme" else Fraction(1)
+        fee = FEES["old"] * old_days + FEES["new"] * (1 - old_days)
+        subtotal = sum(lines.values(), Fraction(0)) + _round(fee)
+        if account == "acme" and old_days < 1:
+            commitment = _round(40 * (1 - old_days))
+            spent = lines.get("m-new", Fraction(0)) + lines.get("t-new", Fraction(0))
+            subtotal += max(commitment - spent, Fraction(0))
+        paid = min(Fraction(credit, 100), max(subtotal, Fraction(0))) if account == "acme" else Fraction(0)
+        invoices[account] = (subtotal, subtotal - paid)
+    return invoices
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(month=_months())
+def test_invoices_focus_frames_and_rows_agree_with_the_fraction_oracle(
+    month: tuple[int, list[rk.UsageRow], int],
+) -> None:
+    change, rows, credit = month
+    rating = rk.rate(rows, _assignments(change), span=MARCH)
+    credits = [rk.Credit("welcome", "acme", Decimal(credit) / 100, "EUR", start=MARCH.start)]
+    invoices = rk.bill(rating, credits=credits)
+    oracle = _oracle(change, rows, credit)
+    assert {i.account: (Fraction(i.subtotal), Fraction(i.total)) for i in invoices} == oracle
+
+    # FOCUS from invoices: each account's rows add up to its total, to the cent
+    focus: dict[str, Fraction] = {}
+    for row in rk.focus_rows(invoices, provider="Example SaaS"):
+        account = row["BillingAccountId"]
+        focus[account] = focus.get(account, Fraction(0)) + Fraction(row["BilledCost"])
+    assert focus == {account: total for account, (_, total) in oracle.items()}
+
+    # FOCUS from the rating: the exact amounts, the rating's own total
+    exact: dict[str, Fraction] = {}
+    for row in rk.focus_rows(rating, provider="Example SaaS"):
+        account = row["BillingAccountId"]
+        exact[account] = exact.get(account, Fraction(0)) + Fraction(row["BilledCost"])
+    assert exact == {account: Fraction(rating.total(account=account)) for account in oracle}
+
+    # the lines' frame adds up to the subtotals
+    frame = rk.invoice_lines_frame(invoices)
+    with decimal.localcontext(prec=decimal.MAX_PREC):
+        sums = frame.groupby("account")["amount"].sum().to_dict()
+    assert {a: Fraction(s) for a, s in sums.items()} == {a: s for a, (s, _) in oracle.items()}
+
+    # detailed per resource, the same totals, each resource within a cent of its exact
+    for summary, detailed in zip(invoices, rk.bill(rating, credits=credits, by_resource=True), strict=True):
+        assert (detailed.subtotal, detailed.total) == (summary.subtotal, summary.total)
+        for line in detailed.lines:
+            if line.kind == "usage":
+                assert abs(Fraction(line.amount) - Fraction(line.precise)) < CENT
+
+    # rows round-trip: the same invoice, printed the same
+    for invoice in invoices:
+        back = rk.from_row(rk.Invoice, json.loads(json.dumps(rk.to_row(invoice))))
+        assert back == invoice
+        assert str(back) == str(invoice)
