@@ -118,3 +118,49 @@ def test_focus_adjustment_rows_bill_each_plans_top_up_as_the_invoice_does() -> N
         plan: sum(Decimal(row["BilledCost"]) for row in rows if row["x_Plan"] == plan) for plan in ("a", "b")
     }
     assert per_plan == {"a": Decimal("4.84"), "b": Decimal("5.16")}
+
+
+def _one_line_of_two_plans() -> rk.Invoice:
+    """One entry id `e` at 1 under plans a and b (minimum 1 each): r1 and r2 use 0.003
+    each under a, r3 0.005 under b."""
+    a = rk.Plan("a", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], minimums=[rk.Minimum(1)])
+    b = rk.Plan("b", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], minimums=[rk.Minimum(1)])
+
+    def used(resource: str, quantity: str, start: str, end: str) -> rk.UsageRow:
+        return rk.UsageRow("acme", "m", resource, rk.Span(start, end), MARCH, quantity, "GB", {}, ())
+
+    start, end = MARCH.start.isoformat(), MARCH.end.isoformat()
+    rows = [used("r1", "0.003", start, CHANGE), used("r2", "0.003", start, CHANGE), used("r3", "0.005", CHANGE, end)]
+    assignments = [rk.Assignment("acme", a, end=CHANGE), rk.Assignment("acme", b, start=CHANGE)]
+    (invoice,) = rk.bill(rk.rate(rows, assignments, span=MARCH))
+    return invoice
+
+
+def test_one_line_of_two_plans_is_split_per_plan_for_their_commitments() -> None:
+    # The line is 0.011 -> 0.01. Split per plan near the exact parts 0.006 and 0.005:
+    # 0.01 x 6/11 = 0.0054 and 0.0045, floors 0 and 0, the cent to a (remainder 0.54).
+    # a: 1 x 15/31 -> 0.48, less its 0.01: 0.47; b: 1 x 16/31 -> 0.52, less 0.00: 0.52.
+    text = str(_one_line_of_two_plans())
+    assert "billed 0.48 - lines 0.01 = 0.47" in text
+    assert "billed 0.52 - lines 0.00 = 0.52" in text
+    assert text.endswith("total                                       1.00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "focus_rows splits a line of two plans per charge (the cent goes to r3's 0.005, the "
+        "largest charge, so plan b), while the invoice counts that cent as plan a's line "
+        "(its two charges make the larger part, 0.006) and tops a up by 0.47 and b by "
+        "0.52; the FOCUS rows say a used 0.00 and was topped up 0.48, b used 0.01 and 0.51"
+    ),
+)
+def test_focus_usage_rows_of_a_line_of_two_plans_are_each_plans_part_as_billed() -> None:
+    rows = rk.focus_rows([_one_line_of_two_plans()], provider="X")
+    usage = {
+        plan: sum(Decimal(row["BilledCost"]) for row in rows if row["x_Plan"] == plan and row["ChargeCategory"] == "Usage")
+        for plan in ("a", "b")
+    }
+    adjustments = [(row["x_Plan"], row["BilledCost"]) for row in rows if row["ChargeCategory"] == "Adjustment"]
+    assert usage == {"a": Decimal("0.01"), "b": Decimal("0.00")}
+    assert adjustments == [("a", "0.47"), ("b", "0.52")]
