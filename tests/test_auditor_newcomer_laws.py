@@ -116,10 +116,13 @@ def _assignments(change: int) -> list[rk.Assignment]:
     ]
 
 
-def _oracle(change: int, rows: list[rk.UsageRow], credit: int) -> dict[str, tuple[Fraction, Fraction]]:
+def _oracle(
+    change: int, rows: list[rk.UsageRow], credit: int
+) -> dict[str, tuple[Fraction, Fraction]]:
     """(subtotal, total) of each account, by hand."""
     invoices = {}
     for account in ("acme", "beta"):
+
         def plan_of(row: rk.UsageRow) -> str:
             return "new" if account == "acme" and row.span.start.day >= change else "old"  # noqa: B023
 
@@ -140,7 +143,11 @@ def _oracle(change: int, rows: list[rk.UsageRow], credit: int) -> dict[str, tupl
             commitment = _round(40 * (1 - old_days))
             spent = lines.get("m-new", Fraction(0)) + lines.get("t-new", Fraction(0))
             subtotal += max(commitment - spent, Fraction(0))
-        paid = min(Fraction(credit, 100), max(subtotal, Fraction(0))) if account == "acme" else Fraction(0)
+        paid = (
+            min(Fraction(credit, 100), max(subtotal, Fraction(0)))
+            if account == "acme"
+            else Fraction(0)
+        )
         invoices[account] = (subtotal, subtotal - paid)
     return invoices
 
@@ -153,8 +160,8 @@ def test_invoices_focus_frames_and_rows_agree_with_the_fraction_oracle(
 ) -> None:
     change, rows, credit = month
     rating = rk.rate(rows, _assignments(change), span=MARCH)
-    credits = [rk.Credit("welcome", "acme", Decimal(credit) / 100, "EUR", start=MARCH.start)]
-    invoices = rk.bill(rating, credits=credits)
+    granted = [rk.Credit("welcome", "acme", Decimal(credit) / 100, "EUR", start=MARCH.start)]
+    invoices = rk.bill(rating, credits=granted)
     oracle = _oracle(change, rows, credit)
     assert {i.account: (Fraction(i.subtotal), Fraction(i.total)) for i in invoices} == oracle
 
@@ -179,7 +186,9 @@ def test_invoices_focus_frames_and_rows_agree_with_the_fraction_oracle(
     assert {a: Fraction(s) for a, s in sums.items()} == {a: s for a, (s, _) in oracle.items()}
 
     # detailed per resource, the same totals, each resource within a cent of its exact
-    for summary, detailed in zip(invoices, rk.bill(rating, credits=credits, by_resource=True), strict=True):
+    for summary, detailed in zip(
+        invoices, rk.bill(rating, credits=granted, by_resource=True), strict=True
+    ):
         assert (detailed.subtotal, detailed.total) == (summary.subtotal, summary.total)
         for line in detailed.lines:
             if line.kind == "usage":

@@ -169,7 +169,9 @@ def test_every_invoice_is_the_sum_of_its_printed_lines_less_its_credits() -> Non
     for invoice in _invoices():
         assert invoice.subtotal == sum(line.amount for line in invoice.lines)
         assert invoice.total == invoice.subtotal - sum(c.applied for c in invoice.credits)
-        assert Fraction(invoice.precise_total) == sum(Fraction(line.precise) for line in invoice.lines)
+        assert Fraction(invoice.precise_total) == sum(
+            Fraction(line.precise) for line in invoice.lines
+        )
 
 
 def test_each_line_is_rounded_once_from_its_exact_sum_as_the_charges_state() -> None:
@@ -290,8 +292,14 @@ def test_focus_usage_rows_show_the_allowance_and_price_exactly() -> None:
         "ChargePeriodEnd": "2026-03-16T12:00:00Z",
         "x_RecordIds": ["a1"],
     }
-    (top_up,) = [r for r in rows if r["ChargeCategory"] == "Adjustment" and r["BillingAccountId"] == "acme"]
-    assert (top_up["BilledCost"], top_up["x_Plan"], top_up["ListUnitPrice"]) == ("9.28", "growth", None)
+    (top_up,) = [
+        r for r in rows if r["ChargeCategory"] == "Adjustment" and r["BillingAccountId"] == "acme"
+    ]
+    assert (top_up["BilledCost"], top_up["x_Plan"], top_up["ListUnitPrice"]) == (
+        "9.28",
+        "growth",
+        None,
+    )
 
 
 def test_focus_splits_a_line_of_two_plans_on_the_cent_by_largest_remainder() -> None:
@@ -311,7 +319,9 @@ def test_invoice_lines_frame_and_its_csv_add_up_to_the_subtotals() -> None:
     assert len(read) == sum(len(invoice.lines) for invoice in _invoices())
     by_account: dict[str, Fraction] = {}
     for row in read:
-        by_account[row["account"]] = by_account.get(row["account"], Fraction(0)) + Fraction(row["amount"])
+        by_account[row["account"]] = by_account.get(row["account"], Fraction(0)) + Fraction(
+            row["amount"]
+        )
     assert by_account == {invoice.account: Fraction(invoice.subtotal) for invoice in _invoices()}
 
 
@@ -321,7 +331,9 @@ def test_charges_frame_and_its_csv_add_up_to_the_rating_exactly() -> None:
     assert set(frame["rounding"]) == {"ROUND_HALF_EVEN"}
     read = list(csv.DictReader(io.StringIO(frame.to_csv(index=False))))
     assert sum(Fraction(row["amount"]) for row in read) == Fraction(
-        _rating().total(account="acme") + _rating().total(account="beta") + _rating().total(account="gamma")
+        _rating().total(account="acme")
+        + _rating().total(account="beta")
+        + _rating().total(account="gamma")
     )
 
 
@@ -361,3 +373,65 @@ def test_the_same_rating_twice_in_any_order_gives_byte_identical_exports(seed: i
     shuffled = list(RECORDS)
     random.Random(seed).shuffle(shuffled)
     assert _exports(shuffled) == _exports(list(RECORDS))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_streaming_rater_restored_from_json_closes_the_same_invoices_and_exports(
+    seed: int,
+) -> None:
+    # Fed in two shuffled batches with a statement and a JSON snapshot between them, the
+    # rater's closing invoices, credited, are the batch invoices, byte for byte exported.
+    shuffled = list(RECORDS)
+    random.Random(seed).shuffle(shuffled)
+    rater = rk.Rater(ASSIGNMENTS, METERS, start=MARCH.start)
+    rater.feed(shuffled[:5])
+    rater.statement("2026-03-12T00:00:00Z")
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), ASSIGNMENTS, METERS)
+    rater.feed(shuffled[5:])
+    closing = rk.apply_credits(rater.statement("2026-04-01T00:00:00Z").invoices, [WELCOME])
+    assert closing == _invoices()
+    assert json.dumps(rk.focus_rows(closing, provider="X")) == json.dumps(
+        rk.focus_rows(_invoices(), provider="X")
+    )
+    assert "".join(map(str, closing)) == "".join(map(str, _invoices()))
+
+
+def test_the_plans_round_trip_as_data_and_rate_the_same_month() -> None:
+    document = rk.plandata.load_document(
+        json.loads(
+            json.dumps(
+                {
+                    "meters": [rk.plandata.dump(meter) for meter in METERS],
+                    "plans": [rk.plandata.dump(STARTER), rk.plandata.dump(GROWTH)],
+                    "assignments": [
+                        {**rk.plandata.dump(assignment), "plan": assignment.plan.id}
+                        for assignment in ASSIGNMENTS
+                    ],
+                }
+            )
+        )
+    )
+    assert list(document.plans) == [STARTER, GROWTH]
+    rating = rk.rate(RECORDS, list(document.assignments), span=MARCH, meters=list(document.meters))
+    assert rk.bill(rating, credits=[WELCOME]) == _invoices()
+
+
+def test_lines_are_rounded_each_once_and_the_invoice_adds_the_rounded_lines() -> None:
+    # Three meters each charged 0.005 (5 units at 0.001): each line rounds half-even to
+    # 0.00, so the invoice is 0.00, while its exact total 0.015 would round to 0.02.
+    # The rounding is stated: per line (docs/pricing.md, Rounding), never of the total.
+    plan = rk.Plan(
+        "api", "EUR", MONTHS, [rk.PriceEntry(m, m, rk.PerUnit("0.001")) for m in ("a", "b", "c")]
+    )
+    rows = [
+        rk.UsageRow("acme", m, "key", MARCH, MARCH, 5, "call", {}, (m,)) for m in ("a", "b", "c")
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    (invoice,) = rk.bill(rating)
+    assert [line.amount for line in invoice.lines] == [Decimal("0.00")] * 3
+    assert (invoice.total, invoice.precise_total) == (Decimal("0.00"), Decimal("0.015"))
+    assert rating.total() == Decimal("0.015")
+    billed = rk.focus_rows([invoice], provider="X")
+    exact = rk.focus_rows(rating, provider="X")
+    assert [row["BilledCost"] for row in billed] == ["0.00", "0.00", "0.00"]
+    assert [row["BilledCost"] for row in exact] == ["0.005", "0.005", "0.005"]
