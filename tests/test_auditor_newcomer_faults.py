@@ -6,6 +6,7 @@ strict xfail until the library keeps that promise.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -197,3 +198,108 @@ def test_focus_usage_rows_of_a_line_of_two_plans_are_each_plans_part_as_billed()
     ]
     assert usage == {"a": Decimal("0.01"), "b": Decimal("0.00")}
     assert adjustments == [("a", "0.47"), ("b", "0.52")]
+
+
+def _stored_invoice() -> dict[str, object]:
+    """2 GB at 1 (2.00) and a fee of 10 (10.00): 12.00, as a JSON row."""
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], fees=[rk.Fee("f", 10)]
+    )
+    row = rk.UsageRow("acme", "m", "r", MARCH, MARCH, 2, "GB", {}, ("s1",))
+    (invoice,) = rk.bill(rk.rate([row], plan, span=MARCH))
+    stored: dict[str, object] = json.loads(json.dumps(rk.to_row(invoice)))
+    return stored
+
+
+def test_a_stored_invoice_reads_back_and_a_total_edited_by_hand_is_refused() -> None:
+    stored = _stored_invoice()
+    assert rk.from_row(rk.Invoice, stored).total == Decimal("12.00")
+    edited = {**stored, "total": "13.00", "subtotal": "13.00"}
+    with pytest.raises(rk.BadDataError, match="total"):
+        rk.from_row(rk.Invoice, edited)
+
+
+def _edit_line(stored: dict[str, object], index: int, **fields: str) -> dict[str, object]:
+    lines = json.loads(json.dumps(stored["lines"]))
+    lines[index].update(fields)
+    return {**stored, "lines": lines}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "from_row reads back a usage line of 2 GB at 1, precise 2, billed 3.00 (subtotal and "
+        "total edited to 13.00 to match): the invoice prints a line that does not compute; "
+        "a line's amount is its precise rounded once on its charges' quantum, and a row "
+        "edited otherwise should be refused naming lines[0].amount"
+    ),
+)
+def test_from_row_refuses_a_line_amount_that_is_not_its_precise_rounded() -> None:
+    edited = {
+        **_edit_line(_stored_invoice(), 0, amount="3.00"),
+        "subtotal": "13.00",
+        "total": "13.00",
+    }
+    with pytest.raises(rk.BadDataError, match=r"lines\[0\]\.amount"):
+        rk.from_row(rk.Invoice, edited)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "from_row reads back a fee line of precise 10 billed 11.00 (the totals edited to "
+        "match): 1 cycle at 10 prints 11.00; it should be refused naming lines[1].amount"
+    ),
+)
+def test_from_row_refuses_a_fee_line_amount_that_is_not_its_fee() -> None:
+    edited = {
+        **_edit_line(_stored_invoice(), 1, amount="11.00"),
+        "subtotal": "13.00",
+        "total": "13.00",
+    }
+    with pytest.raises(rk.BadDataError, match=r"lines\[1\]\.amount"):
+        rk.from_row(rk.Invoice, edited)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "from_row reads back a line of quantity 3 GB whose one charge is 2 GB: the invoice "
+        "prints '3 GB at 1 = 2.00'; a line's quantity is its charges' sum and a row edited "
+        "otherwise should be refused naming lines[0].quantity"
+    ),
+)
+def test_from_row_refuses_a_line_quantity_that_is_not_its_charges() -> None:
+    with pytest.raises(rk.BadDataError, match=r"lines\[0\]\.quantity"):
+        rk.from_row(rk.Invoice, _edit_line(_stored_invoice(), 0, quantity="3"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "from_row reads back an invoice row whose account is edited to 'beta' while every "
+        "charge it holds is acme's (an invoice billing one account for another's usage), "
+        "though it checks that the charges are in the invoice's currency; it should be "
+        "refused naming the account"
+    ),
+)
+def test_from_row_refuses_an_invoice_of_another_account_than_its_charges() -> None:
+    with pytest.raises(rk.BadDataError, match="account"):
+        rk.from_row(rk.Invoice, {**_stored_invoice(), "account": "beta"})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "from_row reads back an invoice row whose cycle is edited to February while its "
+        "charges are March's; it should be refused naming the cycle"
+    ),
+)
+def test_from_row_refuses_an_invoice_of_another_cycle_than_its_charges() -> None:
+    edited = {
+        **_stored_invoice(),
+        "cycle_start": "2026-02-01T00:00:00Z",
+        "cycle_end": "2026-03-01T00:00:00Z",
+    }
+    with pytest.raises(rk.BadDataError, match="cycle"):
+        rk.from_row(rk.Invoice, edited)
