@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import ratekit as rk
 from _budget import LAWS
+from _html_pages import SAFE_TAGS, parsed
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
@@ -199,3 +200,67 @@ def test_invoices_focus_frames_and_rows_agree_with_the_fraction_oracle(
         back = rk.from_row(rk.Invoice, json.loads(json.dumps(rk.to_row(invoice))))
         assert back == invoice
         assert str(back) == str(invoice)
+
+
+HOSTILE_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab=+-@<>&\"'\\,;|!\t\r\n \u202e\u200b\u2028\ufeff\u05d0\x1b")),
+    min_size=1,
+    max_size=12,
+)
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    names=st.lists(HOSTILE_TEXT, min_size=1, max_size=4, unique=True),
+    cents=st.lists(st.integers(-500, 5000), min_size=1, max_size=4),
+)
+def test_hostile_names_lose_no_line_and_no_cent_in_any_view_or_export(
+    names: list[str], cents: list[int]
+) -> None:
+    # Each name is an account with one resource of the same name; each row is worth its
+    # cents at 1 a unit, plus a fee of 1: an invoice per name, its total by hand.
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("e", "m", rk.PerUnit(1))], fees=[rk.Fee("f", 1)]
+    )
+    rows = [
+        rk.UsageRow(
+            names[i % len(names)],
+            "m",
+            names[i % len(names)],
+            MARCH,
+            MARCH,
+            Decimal(amount) / 100,
+            "GB",
+            {names[i % len(names)]: names[0]},
+            (f"s{i}",),
+        )
+        for i, amount in enumerate(cents)
+    ]
+    rating = rk.rate(rows, plan, span=MARCH)
+    invoices = rk.bill(rating, by_resource=True)
+    expected: dict[str, Fraction] = {}
+    for i, amount in enumerate(cents):
+        name = names[i % len(names)]
+        expected[name] = expected.get(name, Fraction(1)) + Fraction(amount, 100)
+    assert {invoice.account: Fraction(invoice.total) for invoice in invoices} == expected
+
+    focus = rk.focus_rows(invoices, provider="X")
+    by_account: dict[str, Fraction] = {}
+    for row in focus:
+        by_account[row["BillingAccountId"]] = by_account.get(
+            row["BillingAccountId"], Fraction(0)
+        ) + Fraction(row["BilledCost"])
+    assert by_account == expected
+    assert sorted(i for row in focus for i in row["x_RecordIds"]) == sorted(
+        f"s{i}" for i in range(len(cents))
+    )
+    for invoice in invoices:
+        text = str(invoice)
+        assert not any(character in text for character in "\r\t\x1b\u202e\u200b\u2028\ufeff")
+        assert len(text.splitlines()) == len(invoice.lines) + 5
+        page = parsed(invoice._repr_html_())
+        assert page.tags <= SAFE_TAGS
+        back = rk.from_row(rk.Invoice, json.loads(json.dumps(rk.to_row(invoice))))
+        assert back == invoice
+        assert str(back) == text
