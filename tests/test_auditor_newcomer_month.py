@@ -435,3 +435,37 @@ def test_lines_are_rounded_each_once_and_the_invoice_adds_the_rounded_lines() ->
     exact = rk.focus_rows(rating, provider="X")
     assert [row["BilledCost"] for row in billed] == ["0.00", "0.00", "0.00"]
     assert [row["BilledCost"] for row in exact] == ["0.005", "0.005", "0.005"]
+
+
+def test_the_exports_are_byte_identical_across_processes_and_hash_seeds() -> None:
+    # Sets and dicts of strings iterate in an order that PYTHONHASHSEED changes from one
+    # process to the next: the exports must not depend on it.
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    source = Path(rk.__file__).resolve().parent.parent
+    script = (
+        "import hashlib, test_auditor_newcomer_month as month; "
+        "print(hashlib.sha256('\\x00'.join(month._exports(list(month.RECORDS))).encode()).hexdigest())"
+    )
+    digests = set()
+    for seed in ("0", "12345"):
+        environment = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "PYTHONPATH": os.pathsep.join([str(source), str(tests)]),
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=True,
+        )
+        digests.add(result.stdout.strip())
+    here = hashlib.sha256("\x00".join(_exports(list(RECORDS))).encode()).hexdigest()
+    assert digests == {here}
