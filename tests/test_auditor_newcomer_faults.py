@@ -321,3 +321,54 @@ def test_from_row_refuses_a_charge_of_another_account_than_its_usage_row() -> No
     stored = json.loads(json.dumps(rk.to_row(charge)))
     with pytest.raises(rk.BadDataError, match="account"):
         rk.from_row(rk.Charge, {**stored, "account": "beta"})
+
+
+def _corrected_across_a_change(
+    first_day: int, first: int, second_day: int, second: int
+) -> rk.Invoice:
+    """Plan a (1 a GB) to noon on 16 March, plan b (2 a GB) after, each 10 GB free a month
+    (5 for its half); a row of `first` GB on `first_day`, one of `second` on `second_day`."""
+    a = rk.Plan(
+        "a",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("eg", "eg", rk.PerUnit(1))],
+        allowances=[rk.Allowance("eg", 10)],
+    )
+    b = rk.Plan(
+        "b",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("eg", "eg", rk.PerUnit(2))],
+        allowances=[rk.Allowance("eg", 10)],
+    )
+
+    def sent(day: int, gigabytes: int) -> rk.UsageRow:
+        span = rk.Span(f"2026-03-{day:02d}T00:00:00Z", f"2026-03-{day + 1:02d}T00:00:00Z")
+        return rk.UsageRow("acme", "eg", "ip-1", span, MARCH, gigabytes, "GB", {}, (f"s{day}",))
+
+    noon = "2026-03-16T12:00:00Z"
+    assignments = [rk.Assignment("acme", a, end=noon), rk.Assignment("acme", b, start=noon)]
+    rows = [sent(first_day, first), sent(second_day, second)]
+    (invoice,) = rk.bill(rk.rate(rows, assignments, span=MARCH))
+    return invoice
+
+
+def test_a_correction_under_one_plan_takes_back_its_billed_units_first() -> None:
+    # docs/pricing.md, Corrections and allowances: 20 GB on 2 March, 5 free (a's half of
+    # 10), 15 billed at 1 = 15.00; -15 GB on 3 March takes those 15 back: 0.00.
+    assert _corrected_across_a_change(2, 20, 3, -15).total == Decimal("0.00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a correction of -15 GB under plan b (2 a GB) of usage billed under plan a (15 GB "
+        "at 1) refunds -30.00, so a month of 5 GB net, within the 10 GB free, bills -15.00: "
+        "within a billing cycle a correction first takes back the units billed before it "
+        "(docs/pricing.md), so it should take back a's 15.00 and the month cost 0.00"
+    ),
+)
+def test_a_correction_after_a_plan_change_never_refunds_more_than_was_billed() -> None:
+    invoice = _corrected_across_a_change(2, 20, 20, -15)
+    assert invoice.total == Decimal("0.00")
