@@ -53,17 +53,9 @@ def test_tiers_of_two_plans_with_different_prices_print_per_plan() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the same tiered price under two plans prints its tier lines labelled by resource "
-        "('ip-2 · tiers[1] (10, ∞): 2 * 0.09'), though it is not grouped by resource: ip-2 "
-        "sent 4 GB and never reached tier 1, and ip-1 reads as climbing tiers[0] twice; "
-        "each plan's tiers should print on their own, labelled by plan, as they do when the "
-        "two prices differ"
-    ),
-)
 def test_tiers_of_two_plans_with_one_price_print_per_plan_not_per_resource() -> None:
+    # (Was: labelled by resource, 'ip-2 · tiers[1] (10, ∞): 2 * 0.09', though ip-2 sent
+    # 4 GB and never reached tier 1: the two plans' parts overlap on the tiers.)
     # a: 8 + 4 = 12 GB, 10 free and 2 x 0.09 = 0.18; b from zero: 15 GB, 10 free and
     # 5 x 0.09 = 0.45; the line is 0.63 (that figure is right).
     invoice = _switched_invoice(FREE_TEN)

@@ -169,12 +169,14 @@ class InvoiceLine:
         are merged on their own and labelled with it (``"vm-1 · tiers[0]"``); a resource
         whose own charges still overlap shows each charge's lines. When the line holds the
         charges of more than one plan (a plan change within the cycle under one entry
-        id) that do not price alike, each plan's part comes on its own, in the order the
-        plans priced, and each of its lines is labelled with its plan (``"p2 · tiers[0]"``, ``"p2 · vm-1 ·
-        tiers[0]"``). O(n log n) for n charges' tier lines.
+        id) that do not price alike, or that price alike but each climb the tiers on
+        their own (the second plan's part from its first unit), each plan's part comes on
+        its own, in the order the plans priced, and each of its lines is labelled with its
+        plan (``"p2 · tiers[0]"``, ``"p2 · vm-1 · tiers[0]"``). O(n log n) for n charges'
+        tier lines.
         """
         plans: dict[str | None, list[Charge]] = {None: list(self.charges)}
-        if priced_apart(self.charges):  # a plan change: each plan's part, labelled
+        if _by_plan(self.charges):  # a plan change: each plan's part, labelled
             plans = {}
             for charge in sorted(self.charges, key=lambda c: (c.span.start_us, c.span.end_us)):
                 plans.setdefault(charge.plan, []).append(charge)
@@ -187,6 +189,19 @@ class InvoiceLine:
                     )
                     out.append(line if label == line.label else attrs.evolve(line, label=label))
         return tuple(out)
+
+
+def _by_plan(charges: tuple[Charge, ...]) -> bool:
+    """Whether a line's tier lines print per plan: several plans, priced otherwise or apart.
+
+    Plans that price otherwise (`priced_apart()`); or plans with one price whose charges'
+    places on the tiers overlap (each plan's part climbs the tiers from its own start):
+    merged, or split by resource, their lines would put units of both plans in one tier's
+    bounds. O(n log n).
+    """
+    if priced_apart(charges):
+        return True
+    return len({charge.plan for charge in charges}) > 1 and _overlap(charges)
 
 
 def _merged(charges: tuple[Charge, ...]) -> list[TierLine]:
