@@ -209,17 +209,40 @@ def test_a_gb_second_of_the_smallest_magnitude_is_taken_and_free() -> None:
     assert _closing(rater, "gbs") == 0  # within the 400,000 free
 
 
+def test_a_rater_stuck_on_a_tiny_amount_is_freed_by_a_correction() -> None:
+    # The way out of the fault below: a compensating delta brings the row back to 0.
+    rater = _monthly()
+    rater.feed([_sample("1E-30", "t", meter="egress")])
+    with pytest.raises(rk.BadPriceError, match=r"prices 1E-30 GB of meter 'egress' .* at 8E-32, outside the amounts"):  # fmt: skip
+        rater.statement("2026-03-05T00:00:00Z")
+    assert rater.feed([_sample("-1E-30", "t-fix", meter="egress")]).accepted == ("t-fix",)
+    assert rater.statement("2026-03-05T00:00:00Z").total() == 0
+
+
+@pytest.mark.parametrize(
+    ("meter", "values"),
+    [
+        ("egress", ("1E-30",)),  # 1E-30 GB x 0.08 = 8E-32
+        ("gbs", ("400000", "1E-26")),  # 1E-26 GB-s past the free 400,000 x 0.0000166667
+    ],
+    ids=["egress per unit", "GB-s past the allowance"],
+)
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "the feed takes an egress sample of 1E-30 GB priced PerUnit 0.08 (an amount of "
-        "8E-32, below the 1E-30 that amounts may hold), after which every statement "
-        "raises BadPriceError: the feed's door refuses amounts of 1E+30 and more but not "
-        "amounts below 1E-30, so a taken record leaves the rater stuck"
+        "the feed takes samples whose amount lies below 1E-30 (1E-30 GB of egress at "
+        "0.08 = 8E-32; 400,000 GB-s then 1E-26 more, past the free 400,000, at "
+        "0.0000166667 = 1.66667E-31), after which every statement raises BadPriceError "
+        "(as batch rate() refuses them): the feed's door refuses amounts of 1E+30 and "
+        "more but not amounts below 1E-30, so a taken record leaves the rater stuck "
+        "until a compensating record is fed"
     ),
 )
-def test_a_tiny_egress_that_no_amount_can_hold_is_refused_at_the_feed() -> None:
+def test_a_sample_whose_amount_no_charge_can_hold_is_refused_at_the_feed(
+    meter: str, values: tuple[str, ...]
+) -> None:
     rater = _monthly()
-    with pytest.raises(rk.BadQuantityError, match=r"records\[0\]: .*'t'.*1E-30"):
-        rater.feed([_sample("1E-30", "t", meter="egress")])
-    assert rater.statement(APRIL).total() == 0  # the rater can still state
+    batch = [_sample(value, f"t{n}", meter=meter) for n, value in enumerate(values)]
+    with pytest.raises(rk.BadQuantityError, match=rf"records\[{len(values) - 1}\]: .*'t{len(values) - 1}'"):  # fmt: skip
+        rater.feed(batch)
+    assert rater.statement(APRIL).total() == 0  # nothing taken: the rater can still state
