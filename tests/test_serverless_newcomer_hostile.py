@@ -246,3 +246,26 @@ def test_a_sample_whose_amount_no_charge_can_hold_is_refused_at_the_feed(
     with pytest.raises(rk.BadQuantityError, match=rf"records\[{len(values) - 1}\]: .*'t{len(values) - 1}'"):  # fmt: skip
         rater.feed(batch)
     assert rater.statement(APRIL).total() == 0  # nothing taken: the rater can still state
+
+
+def test_an_account_on_its_own_anchored_cycle_needs_a_rater_of_its_own() -> None:
+    anchored = rk.Plan(
+        "anchored", "USD", rk.cycles.monthly(tz="America/Los_Angeles", day=17), entries()
+    )
+    with pytest.raises(rk.BadCalendarError) as raised:
+        rk.Rater([rk.Assignment("alpha", STANDARD), rk.Assignment("delta", anchored)], METERS, start=MARCH0)  # fmt: skip
+    assert str(raised.value) == (
+        "Rater plans bill on different cycles (cycles.monthly(tz='America/Los_Angeles', "
+        "day=17), cycles.monthly(tz='UTC', day=1)); a rater closes one cycle at a time: give "
+        "its plans one cycle, or use one rater per cycle."
+    )
+
+
+def test_a_commitment_assigned_before_the_last_watermark_is_refused_and_nothing_changes() -> None:
+    committed = rk.Plan("committed", "USD", STANDARD.cycle, entries(), minimums=[rk.Minimum(1000)])
+    rater = rk.Rater([rk.Assignment("alpha", STANDARD)], METERS, start=MARCH0)
+    rater.statement("2026-03-05T00:00:00Z")
+    with pytest.raises(rk.BadTimeError, match=r"before the rater's last watermark 2026-03-05T00:00:00Z.* Give it a start at or after 2026-03-05T00:00:00Z"):  # fmt: skip
+        rater.assign(rk.Assignment("alpha", committed, start="2026-03-04T00:00:00Z"))
+    assigned = rater.assign(rk.Assignment("alpha", committed, start="2026-03-05T00:00:00Z"))
+    assert [assignment.plan.id for assignment in assigned] == ["standard", "committed"]
