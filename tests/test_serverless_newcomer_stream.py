@@ -337,6 +337,7 @@ def test_a_stream_under_a_caller_context_of_three_digits_bills_alike() -> None:
     deliveries, _ = deliveries_of(records, 12)
     host = Host(13, batch=25, restore_p=0.1)
     with decimal.localcontext(prec=3, traps=[decimal.Inexact, decimal.Rounded]) as context:
+        context.clear_flags()  # a copy of the thread's context: its flags came along
         host.run(deliveries, END)
         assert context.prec == 3
         assert not context.flags[decimal.Inexact]
