@@ -132,7 +132,7 @@ def _daily_through_day_five() -> tuple[rk.Rater, list[rk.Sample], list[rk.Invoic
     rater = rk.Rater(DAILY, METERS, start=MARCH0)
     first_day = [_sample(1, f"d{hour}", MARCH0 + dt.timedelta(hours=hour), meter="egress") for hour in range(24)]  # fmt: skip
     assert rater.feed([DEPLOY, *first_day]).counts["accepted"] == 25
-    invoices = []
+    invoices: list[rk.Invoice] = []
     for hour in range(1, 5 * 24 + 1):
         invoices.extend(rater.statement(MARCH0 + dt.timedelta(hours=hour)).invoices)
     return rater, first_day, invoices

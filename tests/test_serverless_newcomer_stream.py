@@ -336,7 +336,8 @@ def test_a_stream_under_a_caller_context_of_three_digits_bills_alike() -> None:
     records = gateway_records(11, 360, APRIL0 + dt.timedelta(hours=6))
     deliveries, _ = deliveries_of(records, 12)
     host = Host(13, batch=25, restore_p=0.1)
-    with decimal.localcontext(prec=3, traps=[decimal.Inexact, decimal.Rounded]) as context:
+    with decimal.localcontext(prec=3) as context:
+        context.traps[decimal.Inexact] = context.traps[decimal.Rounded] = True
         context.clear_flags()  # a copy of the thread's context: its flags came along
         host.run(deliveries, END)
         assert context.prec == 3
@@ -369,7 +370,8 @@ def test_an_account_billed_on_its_sign_up_day_in_its_own_zone() -> None:
         records.append(rk.Sample("delta", "delta/f", "gbs", at, Decimal(rng.randint(0, 10**7)) / 1000, id=f"g{n}"))  # fmt: skip
         at += dt.timedelta(minutes=rng.randint(30, 180))
     rater = rk.Rater(plan, METERS, start=start, horizon=dt.timedelta(hours=6), tz=LOS_ANGELES)
-    watermark, i, closing = start.astimezone(UTC), 0, []
+    watermark, i = start.astimezone(UTC), 0
+    closing: list[rk.Invoice] = []
     while watermark < (start + dt.timedelta(days=62)).astimezone(UTC):
         watermark += dt.timedelta(hours=1)
         batch = []
