@@ -119,7 +119,7 @@ def placed(  # noqa: PLR0911 - one rule per kind of record
     key = (record.account, record.resource)
     latest, sequenced, _ = kept_instants(rater, key) if kept is None else kept
     if type(record) is Sample:
-        if latest >= at_us and any(r.at_us == at_us for r in rater._by_key.get(key, ())):
+        if latest >= at_us and kept_at(rater, key, at_us):
             return False  # (among events of its instant)
         return listed_since(rater, order, key, at_us, listed)
     event = record
@@ -127,7 +127,7 @@ def placed(  # noqa: PLR0911 - one rule per kind of record
         return not order.instants and event.kind not in ("delete", "stop")
     if event.kind == "delete" or (event.kind == "stop" and not event.attributes):
         return latest < at_us
-    return latest < at_us or all(r.at_us != at_us for r in rater._by_key.get(key, ()))
+    return latest < at_us or not kept_at(rater, key, at_us)
 
 
 def _inventory_placed(rater: Rater, order: Order, inventory: Inventory) -> bool:
@@ -205,10 +205,11 @@ def kept_instants(rater: Rater, key: tuple[str, str]) -> tuple[int, bool, int]:
     read = known[1].get(key)
     count = len(mine)
     if read is None or read[0] is not mine or read[1] > count or mine[read[1] - 1] is not read[2]:
-        read = known[1][key] = [mine, 0, None, -1, False, -1]
+        read = known[1][key] = [mine, 0, None, -1, False, -1, None]
     elif read[1] == count:
         return read[3], read[4], read[5]  # (nothing kept since)
     latest, sequenced, earliest = read[3], read[4], read[5]
+    instants = read[6]  # (once `kept_at()` asked: the instants, read on too)
     for record in typing.cast("list[Event | Sample]", mine[read[1] :]):  # (each read once)
         at_us = record.at_us
         if at_us > latest:  # noqa: PLR1730 - faster than max() per record
@@ -217,5 +218,25 @@ def kept_instants(rater: Rater, key: tuple[str, str]) -> tuple[int, bool, int]:
             earliest = at_us
         if record.seq is not None:
             sequenced = True
-    read[1:] = count, mine[-1], latest, sequenced, earliest
+        if instants is not None:
+            instants.add(at_us)
+    read[1:6] = count, mine[-1], latest, sequenced, earliest
     return latest, sequenced, earliest
+
+
+def kept_at(rater: Rater, key: tuple[str, str], at_us: int) -> bool:
+    """Whether a kept record of resource ``key`` is stamped at ``at_us``.
+
+    The resource's kept instants are read into a set the first time it is asked (O(r)
+    for its r kept records), then read on with `kept_instants()`: O(1) amortised, where
+    a scan of the kept records per record made a replay, or a batch stamped among the
+    kept records, cost O(n²).
+    """
+    kept_instants(rater, key)  # (the resource's read brought up to date)
+    known = rater._engine.unsettled
+    read = None if known is None else known[1].get(key)
+    if read is None:
+        return False
+    if read[6] is None:
+        read[6] = {record.at_us for record in read[0][: read[1]]}
+    return at_us in read[6]
