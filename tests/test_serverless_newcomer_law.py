@@ -21,6 +21,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests.test_serverless_newcomer_stream import _tiered
 
 import ratekit as rk
 
@@ -68,16 +69,6 @@ DEPLOYS = [
     rk.Event(account, fn, T0, {"region": region}, kind="update", id=f"{fn}/deploy")
     for fn, (account, region) in FUNCTIONS.items()
 ]
-
-
-def _tiered(quantity: Fraction, tiers: tuple[tuple[Fraction | None, Fraction], ...]) -> Fraction:
-    amount, below = Fraction(0), Fraction(0)
-    for up, price in tiers:
-        top = quantity if up is None else min(quantity, up)
-        if top > below:
-            amount += (top - below) * price
-        below = top if up is None else up
-    return amount
 
 
 def _cents(value: Fraction) -> Decimal:
