@@ -209,13 +209,19 @@ def test_a_gb_second_of_the_smallest_magnitude_is_taken_and_free() -> None:
     assert _closing(rater, "gbs") == 0  # within the 400,000 free
 
 
-def test_a_rater_stuck_on_a_tiny_amount_is_freed_by_a_correction() -> None:
-    # The way out of the fault below: a compensating delta brings the row back to 0.
+def test_a_tiny_sample_with_its_correction_in_one_batch_is_taken() -> None:
+    # 1E-30 GB and its compensating -1E-30 in one batch: the row is 0, nothing priced
+    # below 1E-30, so the batch is taken (the door meters and rates it before).
     rater = _monthly()
-    rater.feed([_sample("1E-30", "t", meter="egress")])
-    with pytest.raises(rk.BadPriceError, match=r"prices 1E-30 GB of meter 'egress' .* at 8E-32, outside the amounts"):  # fmt: skip
-        rater.statement("2026-03-05T00:00:00Z")
-    assert rater.feed([_sample("-1E-30", "t-fix", meter="egress")]).accepted == ("t-fix",)
+    fed = rater.feed([_sample("1E-30", "t", meter="egress"), _sample("-1E-30", "t-fix", meter="egress")])  # fmt: skip
+    assert fed.accepted == ("t", "t-fix")
+    assert rater.statement("2026-03-05T00:00:00Z").total() == 0
+
+
+def test_a_tiny_sample_within_the_allowance_is_taken() -> None:
+    # 1E-26 GB-s, free (within the 400,000): its amount is 0, not below 1E-30.
+    rater = _monthly()
+    assert rater.feed([_sample("1E-26", "t", meter="gbs")]).accepted == ("t",)
     assert rater.statement("2026-03-05T00:00:00Z").total() == 0
 
 
@@ -226,17 +232,6 @@ def test_a_rater_stuck_on_a_tiny_amount_is_freed_by_a_correction() -> None:
         ("gbs", ("400000", "1E-26")),  # 1E-26 GB-s past the free 400,000 x 0.0000166667
     ],
     ids=["egress per unit", "GB-s past the allowance"],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the feed takes samples whose amount lies below 1E-30 (1E-30 GB of egress at "
-        "0.08 = 8E-32; 400,000 GB-s then 1E-26 more, past the free 400,000, at "
-        "0.0000166667 = 1.66667E-31), after which every statement raises BadPriceError "
-        "(as batch rate() refuses them): the feed's door refuses amounts of 1E+30 and "
-        "more but not amounts below 1E-30, so a taken record leaves the rater stuck "
-        "until a compensating record is fed"
-    ),
 )
 def test_a_sample_whose_amount_no_charge_can_hold_is_refused_at_the_feed(
     meter: str, values: tuple[str, ...]

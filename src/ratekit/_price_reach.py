@@ -13,6 +13,7 @@ and `refused()` prices a quantity exactly as each entry would, to word what refu
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -26,7 +27,7 @@ from .pricebook import Plan, PriceEntry
 from .prices import Flat, Graduated, Package, PerUnit, PriceModel, Volume
 from .units import Unit
 
-__all__ = ["LIMIT", "Pricing", "out_of_range", "pricing", "reach", "refused", "within"]
+__all__ = ["LIMIT", "Pricing", "least", "out_of_range", "pricing", "reach", "refused", "within"]
 
 #: Per meter, each entry pricing it and the factor from the meter's unit to the entry's.
 Pricing = Mapping[str, tuple[tuple[PriceEntry, Fraction], ...]]
@@ -35,6 +36,8 @@ Pricing = Mapping[str, tuple[tuple[PriceEntry, Fraction], ...]]
 #: From text: a power would be computed in the importer's context, at import (and round
 #: there).
 LIMIT: Final = Decimal(f"1E+{MAX_ADJUSTED + 1}")
+#: A context of its own for an order of magnitude (the caller's never counts).
+_MAGNITUDE: Final = decimal.Context(prec=28, rounding=decimal.ROUND_FLOOR)
 _LIMIT: Final = Fraction(LIMIT)
 
 
@@ -84,6 +87,44 @@ def reach(entries: Iterable[tuple[PriceEntry, Fraction]]) -> tuple[Fraction, Fra
         multiple = max(multiple, factor * (max(per, Fraction(1)) if whole else per))
         constant = max(constant, fixed)
     return multiple, constant
+
+
+def least(entries: Iterable[tuple[PriceEntry, Fraction]]) -> int | None:
+    """The order of magnitude of the least price per unit ``entries`` charge in proportion.
+
+    Of the nonzero prices that make an amount in proportion to the quantity (a PerUnit
+    rate, the unit price of a tier without blocks), times their entry's unit factor: the
+    ``adjusted()`` exponent of the least, rounded down (one less than its own), so that
+    a quantity of exponent ``e`` priced by it makes an amount of magnitude 1E(e + least)
+    or more. None when no entry prices in proportion. A price that charges a started
+    block or package, a flat fee or a model of one's own makes no amount a tiny quantity
+    makes tiny. O(t) for t tiers.
+    """
+    found: Fraction | None = None
+    for entry, factor in entries:
+        price = entry.price
+        if type(price) is PerUnit:
+            units = [Fraction(price.rate)]
+        elif type(price) in (Graduated, Volume):
+            units = [
+                Fraction(tier.unit)
+                for tier in price.tiers  # type: ignore[attr-defined]
+                if getattr(tier, "block", None) is None
+            ]
+        else:
+            continue
+        for unit in units:
+            per = abs(unit * factor)
+            if per and (found is None or per < found):
+                found = per
+    if found is None:
+        return None
+    return _decimal_of(found).adjusted() - 1
+
+
+def _decimal_of(value: Fraction) -> Decimal:
+    """``value`` as a Decimal of 28 digits (rounded down), for its order of magnitude only."""
+    return _MAGNITUDE.divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
 def _model_reach(price: PriceModel) -> tuple[Fraction, Fraction]:

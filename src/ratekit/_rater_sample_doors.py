@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import operator
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from . import _rater_range as _range
 from . import _rater_store as _store
+from ._decimals import MIN_ADJUSTED
 from ._instants import MAX_US, format_us
 from ._price_reach import out_of_range, within
 from ._rater_position import about
@@ -40,6 +42,10 @@ if TYPE_CHECKING:
     from .usage import Usage, UsageRow
 
 __all__ = ["amounts"]
+
+_VALUE: Final = operator.attrgetter("value")
+#: `_finest_of()` when no nonzero sample is seen: no exponent is this large.
+_NONE_FINE: Final = 10**6
 
 
 def unseen(rater: Rater, sample: Sample) -> bool:
@@ -57,6 +63,58 @@ def unseen(rater: Rater, sample: Sample) -> bool:
     ):
         return False
     return is_new(rater, sample)
+
+
+def _fine(rater: Rater, meters: frozenset[str], given: Sequence[Sample]) -> bool:
+    """Whether a sample kept or given is fine enough to make an amount below 1E-30.
+
+    Priced at the least price per unit of the priced sample meters' proportional prices
+    (`_price_reach.least()`), the finest sample seen (`_finest_of()`). O(n) at C speed.
+    """
+    engine = rater._engine
+    least = engine.least_priced
+    if least is None:
+        return False
+    finest = engine.finest_priced = _finest_of(engine.finest_priced, rater._records, meters, given)
+    return finest + least < MIN_ADJUSTED
+
+
+def _tiny(least: int | None, given: Sequence[Sample]) -> list[Sample]:
+    """The samples of ``given`` whose amount alone may lie below 1E-30, priced in proportion.
+
+    ``least``: the order of magnitude of the least price per unit of the priced sample
+    meters (`_price_reach.least()`): a nonzero value of exponent ``e`` makes, priced
+    so, an amount of 1E(e + least) or more. Named first when the batch is refused. O(n).
+    """
+    if least is None:
+        return []
+    return [s for s in given if s.value and s.value.adjusted() + least < MIN_ADJUSTED]
+
+
+def _finest_of(
+    known: int | None,
+    kept: Mapping[object, Record],
+    meters: frozenset[str],
+    fresh: Sequence[Sample],
+) -> int:
+    """The least exponent (``adjusted()``) of a nonzero sample of ``meters`` kept and fresh.
+
+    `_NONE_FINE` when there is none. A sum of such samples, or its difference with a
+    bound, that is not zero is at least of that order only where the bounds are as fine;
+    a sample this fine, priced at the least price, may make an amount below 1E-30
+    (alone, or past an allowance or a tier's bound with others): then the batch is
+    metered and rated before it is taken (`amounts()`). O(k) for the k records kept the
+    first time (a new or restored rater: ``known`` None), then O(n) at C speed for the n
+    fresh samples.
+    """
+    if known is None:
+        values = [r.value for r in kept.values() if type(r) is Sample and r.meter in meters]
+        known = min(map(Decimal.adjusted, filter(None, values)), default=_NONE_FINE)
+    if not fresh:
+        return known
+    return min(
+        known, min(map(Decimal.adjusted, filter(None, map(_VALUE, fresh))), default=_NONE_FINE)
+    )
 
 
 def _largest_of(
@@ -136,8 +194,10 @@ def amounts(
     largest = engine.largest_priced = _largest_of(engine.largest_priced, kept, meters, given)
     bound = Fraction(max(largest, most)) * (len(kept) + len(given) + held)
     reached = priced if describes else {s.meter for s in given}
-    if all(within(bound, *priced[meter]) for meter in reached):
+    fine = _fine(rater, meters, given)
+    if all(within(bound, *priced[meter]) for meter in reached) and not fine:
         return
+    tiny = _tiny(engine.least_priced, given) if fine else []
     describing = [r for r in batch if type(r) is Event or type(r) is Inventory]
     fresh: list[Sample] = list(
         {_store.identity(s): s for s in reversed(given) if again or unseen(rater, s)}.values()
@@ -176,7 +236,7 @@ def amounts(
         except RatekitError as error:
             if not out_of_range(error):
                 continue  # a price's own rule (tiers that end): a correction may lift it
-            raise _refusal(named, account, "price", error) from None
+            raise _refusal(named, account, "price", error, tiny) from None
 
 
 def is_new(rater: Rater, record: Record) -> bool:
@@ -279,14 +339,20 @@ def accounts_of(record: Record) -> set[str]:
 
 
 def _refusal(
-    records: Sequence[Record], account: str, what: str, error: RatekitError
+    records: Sequence[Record],
+    account: str,
+    what: str,
+    error: RatekitError,
+    tiny: Sequence[Sample] = (),
 ) -> BadQuantityError:
     """The feed's refusal of the batch: the account's earliest record of ``records``, ``error``.
 
-    A sample of the account is named first, if the batch has one there.
+    A sample of the account is named first, if the batch has one there: one of ``tiny``
+    (so small that its amount may lie below 1E-30), if one is the account's.
     """
     mine = [r for r in records if account in accounts_of(r)] or list(records)
-    samples = [r for r in mine if type(r) is Sample]
+    small = [r for r in tiny if r.account == account and any(r is m for m in mine)]
+    samples = small or [r for r in mine if type(r) is Sample]
     record = min(samples or mine, key=lambda r: r.at_us)
     if type(record) is Sample:
         return about(
