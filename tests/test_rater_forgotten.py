@@ -407,7 +407,8 @@ def test_a_resource_brought_back_is_metered_again_alone() -> None:
 def test_tombstones_share_the_listing_that_covered_them_and_refuse_a_bad_index() -> None:
     # vm-1 and vm-2 run on 1 March and are deleted at 05:00 and 06:00; a listing of the
     # whole platform at 07:00 lists neither (it covers both), and 3 March's statement
-    # compacts 1 March: both are forgotten, their listings written once, indices 1, 1.
+    # compacts 1 March: both are forgotten, their listing written once in the snapshot's
+    # table (body.gone_listings: its instant, its inventories), indices 1, 1.
     rater = rk.Rater(PLAN, METERS, start=_at(T0))
     rater.feed(
         [
@@ -426,23 +427,26 @@ def test_tombstones_share_the_listing_that_covered_them_and_refuse_a_bad_index()
     body = typing.cast("dict[str, typing.Any]", data["body"])
     (account,) = body["gone"]
     assert account[1] == ["vm-1", "vm-2"]
-    table, indices = account[5]
-    assert [entry["inventories"] for entry in table] == [[["i7", None, "snapshot"]]]
-    assert _vlq.decode(indices, "indices", signed=False) == [1, 1]
+    assert body["gone_listings"] == [
+        _vlq.encode([T0 + 7 * HOUR_US], signed=False),
+        [[["i7", None, "snapshot"]]],
+    ]
+    assert _vlq.decode(account[5], "indices", signed=False) == [1, 1]
     restored = rk.Rater.restore(json.loads(json.dumps(data)), PLAN, METERS)
     assert restored.snapshot() == data
     beyond = copy.deepcopy(data)
-    typing.cast("dict[str, typing.Any]", beyond["body"])["gone"][0][5][1] = _vlq.encode(
+    typing.cast("dict[str, typing.Any]", beyond["body"])["gone"][0][5] = _vlq.encode(
         [1, 2], signed=False
     )
     assert _refusal(beyond) == (
         "Rater snapshot body is malformed (at body.gone[0]: forgotten resources of 'a' give "
-        "2 listings' indices for 2 resources, each 0 (none) to 1 (the table's listings): one "
-        "each, within the table); restore an unaltered copy."
+        "2 listings' indices for 2 resources, each 0 (none) to 1 (body.gone_listings' "
+        "listings): one each, within the table); restore an unaltered copy."
     )
     flat = copy.deepcopy(data)
     typing.cast("dict[str, typing.Any]", flat["body"])["gone"][0][5] = [[1, {}]]
     assert _refusal(flat).startswith(
         "Rater snapshot body is malformed (at body.gone[0]: forgotten resources' listings "
-        "must be [] or [[listings, ...], indices], not "
+        "must be [], indices in body.gone_listings (a string of Base64 VLQ integers) or, as "
+        "snapshots wrote them before, [[listings, ...], indices], not "
     )

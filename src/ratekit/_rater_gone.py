@@ -6,7 +6,9 @@ spread past its clock, no history, no piece before, no ``seq``, no kept record),
 taken out of the metering state at that compaction (`forget()`): the statements no longer
 visit it, and the snapshot keeps of it only a tombstone, its deletion (the instant, the
 record that deleted it, the state's clock, the inventories that covered it last), some
-30 bytes in JSON for the resource's and the record's ids instead of some 280.
+30 bytes in JSON for the resource's and the record's ids instead of some 280; the
+inventories that covered them are written once for the snapshot, in one table
+(``body.gone_listings``), which the tombstones name by index (`encode()`).
 A record of the batch that names it again (an event or sample of the resource, an
 inventory listing it), stamped in the kept cycles or before them, brings the deleted
 state back before the batch is judged (`revive()`): it is judged exactly as before, as
@@ -27,13 +29,13 @@ from . import _vlq
 from ._instants import format_us
 from ._resource_state import _NO_BASE, ResourceState
 from ._shown import show
-from ._state_doors import Listings, decoded_listings
+from ._state_doors import Listings, decoded_listings, listings_door
 from .records import Event, Inventory, Sample
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["Gone", "check", "decode", "encode", "forget", "revive"]
+__all__ = ["Gone", "check", "decode", "decode_table", "encode", "forget", "revive"]
 
 Key = tuple[str, str]
 Tombstone = tuple[int, str | None, int, Listings | None]
@@ -43,6 +45,7 @@ Tombstone = tuple[int, str | None, int, Listings | None]
 Gone = dict[Key, Tombstone]
 
 _SHAPE: Final = "[account, [resource, ...], deletions, [opened_by or null, ...], clocks, listings]"
+_TABLE: Final = "[instants, [[[id or null, attributes or null, close], ...], ...]]"
 
 
 def _forgettable(state: ResourceState, base_us: int, sums: frozenset[str]) -> bool:
@@ -176,45 +179,45 @@ def revive(rater: Rater, records: Sequence[object]) -> list[Key]:
     return list(dict.fromkeys(back))
 
 
-def encode(gone: Gone) -> list[list[object]]:
-    """The tombstones as a snapshot writes them (`_SHAPE`): per account, in columns. O(g log g).
+def encode(gone: Gone) -> tuple[list[list[object]], list[object] | None]:
+    """The tombstones as a snapshot writes them: per account, in columns, and the listings. O(g log g).
 
-    ``[account, [resource, ...], deleted, [opened_by or null, ...], clocks, listings]``,
-    its resources sorted; ``deleted``: the deletions' instants, each after the first as
-    its step from the one before (Base64 VLQ, `ratekit._vlq`); ``clocks``: each clock's
-    step from its deletion; ``listings``: ``[]`` when none has the inventories that
-    covered it last, else ``[table, indices]``: each distinct such listings once (as
-    `ResourceState.to_json()` writes them), and per resource its index in the table plus
-    one (0: none), in Base64 VLQ.
+    Per account (`_SHAPE`): ``[account, [resource, ...], deleted, [opened_by or null, ...],
+    clocks, listings]``, its resources sorted; ``deleted``: the deletions' instants, each
+    after the first as its step from the one before (Base64 VLQ, `ratekit._vlq`);
+    ``clocks``: each clock's step from its deletion; ``listings``: ``[]`` when none of the
+    account's resources has the inventories that covered it last, else per resource its
+    index in the snapshot's table of listings plus one (0: none), in Base64 VLQ.
+
+    The table (``body.gone_listings``, None when no tombstone has listings) writes each
+    distinct such listings once for the whole snapshot (the resources of every account
+    one hourly listing covered when they were forgotten share it), in order of their
+    instants (`_TABLE`): ``[instants, [inventories, ...]]``, the instants as Base64 VLQ
+    steps from the one before, each ``inventories`` as `ResourceState.to_json()` writes
+    them (``[[id or null, attributes or null, close], ...]``).
     """
-    out: list[list[object]] = []
     accounts: dict[str, list[tuple[str, Tombstone]]] = {}
     for (account, resource), stone in sorted(gone.items()):
         accounts.setdefault(account, []).append((resource, stone))
+    # Each distinct listings written once: by its text, then in order of instants.
+    written: dict[str, tuple[int, object]] = {}
+    keys: dict[Key, str] = {}
+    for key, stone in gone.items():
+        if stone[3] is not None:
+            entries = _inventories_json(stone[3])
+            text = json.dumps([stone[3][0], entries], sort_keys=True)
+            written.setdefault(text, (stone[3][0], entries))
+            keys[key] = text
+    order = sorted(written, key=lambda text: (written[text][0], text))
+    index = {text: position for position, text in enumerate(order, 1)}
+    out: list[list[object]] = []
     for account, stones in accounts.items():
         previous = 0
         steps: list[int] = []
         for _, (since_us, _, _, _) in stones:
             steps.append(since_us - previous)
             previous = since_us
-        # Each distinct listings written once (the resources a listing covered when they
-        # were forgotten share it), then one index each: 0 for none, k for the k-th.
-        table: dict[str, tuple[int, object]] = {}
-        indices: list[int] = []
-        for _, stone in stones:
-            if stone[3] is None:
-                indices.append(0)
-                continue
-            written = _listings_json(stone[3])
-            key = json.dumps(written, sort_keys=True)
-            if key not in table:
-                table[key] = (len(table) + 1, written)
-            indices.append(table[key][0])
-        listed: list[object] = (
-            [[written for _, written in table.values()], _vlq.encode(indices, signed=False)]
-            if table
-            else []
-        )
+        indices = [index.get(keys.get((account, resource), ""), 0) for resource, _ in stones]
         out.append(
             [
                 account,
@@ -222,20 +225,62 @@ def encode(gone: Gone) -> list[list[object]]:
                 _vlq.encode(steps),
                 [stone[1] for _, stone in stones],
                 _vlq.encode((stone[2] - stone[0] for _, stone in stones), signed=False),
-                listed,
+                _vlq.encode(indices, signed=False) if any(indices) else [],
             ]
         )
+    if not order:
+        return out, None
+    instants = [written[text][0] for text in order]
+    table: list[object] = [
+        _vlq.encode(
+            (now - before for before, now in zip([0, *instants], instants, strict=False)),
+            signed=False,
+        ),
+        [written[text][1] for text in order],
+    ]
+    return out, table
+
+
+def _inventories_json(listings: Listings) -> object:
+    """The inventories of ``listings`` as `ResourceState.to_json()` writes them. O(l)."""
+    probe = ResourceState("a", "r", "unknown", {}, listings=listings)
+    written = probe.to_json()["listings"]
+    assert isinstance(written, dict)
+    return written["inventories"]
+
+
+def decode_table(table: object) -> list[Listings]:
+    """The snapshot's table of listings (``body.gone_listings``, `encode()`), each through its door.
+
+    Raises ``TypeError`` or ``ValueError`` naming what is wrong and what it should be
+    (which `ratekit._snapshot.decoding()` turns into a refusal naming the path). O(l).
+    """
+    if not (isinstance(table, list) and len(table) == 2 and isinstance(table[1], list)):
+        raise TypeError(f"the tombstones' listings must be {_TABLE}, not {show(table)}")
+    steps = _vlq.decode(table[0], "the listings' instants", signed=False)
+    if len(steps) != len(table[1]) or not steps:
+        raise ValueError(
+            f"the tombstones' listings give {len(steps)} instants for {len(table[1])} "
+            f"listings: one each, and at least one ({_TABLE})"
+        )
+    out: list[Listings] = []
+    for at_us, entries in zip(itertools.accumulate(steps), table[1], strict=True):
+        listings = listings_door(decoded_listings({"at_us": at_us, "inventories": entries}))
+        assert listings is not None
+        out.append(listings)
     return out
 
 
-def _listings_json(listings: Listings) -> object:
-    """``listings`` as `ResourceState.to_json()` writes them. O(l)."""
-    probe = ResourceState("a", "r", "unknown", {}, listings=listings)
-    return probe.to_json()["listings"]
+def decode(
+    item: object, table: Sequence[Listings] = ()
+) -> tuple[str, list[tuple[Key, Tombstone]], set[int]]:
+    """An account's tombstones in a snapshot (`encode()`), each through the state's own door.
 
-
-def decode(item: object) -> tuple[str, list[tuple[Key, Tombstone]]]:
-    """An account's tombstones in a snapshot (`encode()`), each through the state's own door."""
+    ``table``: the snapshot's listings (`decode_table()`), which the account's indices
+    name. Snapshots written before the table wrote, per account, ``[[listings, ...],
+    indices]`` (each listings as `ResourceState.to_json()` writes them), read as they are.
+    Also returns the indices in ``table`` the account's resources name.
+    """
     if not isinstance(item, list) or len(item) != 6:
         raise TypeError(f"forgotten resources must be {_SHAPE}, not {show(item)}")
     account, resources, steps, opened, clocks, listed = item
@@ -250,21 +295,32 @@ def decode(item: object) -> tuple[str, list[tuple[Key, Tombstone]]]:
             "one each"
         )
     found: dict[int, object] = {}
+    used: set[int] = set()
     if listed != []:
-        if not (isinstance(listed, list) and len(listed) == 2 and isinstance(listed[0], list)):
+        if isinstance(listed, str):
+            known: Sequence[object] = table
+            where = "body.gone_listings' listings"
+            text: object = listed
+        elif isinstance(listed, list) and len(listed) == 2 and isinstance(listed[0], list):
+            known = [decoded_listings(entry) for entry in listed[0]]  # written before the table
+            where = "the table's listings"
+            text = listed[1]
+        else:
             raise TypeError(
-                "forgotten resources' listings must be [] or [[listings, ...], indices], "
-                f"not {show(listed)}"
+                "forgotten resources' listings must be [], indices in body.gone_listings "
+                "(a string of Base64 VLQ integers) or, as snapshots wrote them before, "
+                f"[[listings, ...], indices], not {show(listed)}"
             )
-        table = [decoded_listings(entry) for entry in listed[0]]
-        indices = _vlq.decode(listed[1], "the listings' indices", signed=False)
-        if len(indices) != len(resources) or any(i > len(table) for i in indices):
+        indices = _vlq.decode(text, "the listings' indices", signed=False)
+        if len(indices) != len(resources) or any(i > len(known) for i in indices):
             raise ValueError(
                 f"forgotten resources of {show(account)} give {len(indices)} listings' "
-                f"indices for {len(resources)} resources, each 0 (none) to {len(table)} "
-                "(the table's listings): one each, within the table"
+                f"indices for {len(resources)} resources, each 0 (none) to {len(known)} "
+                f"({where}): one each, within the table"
             )
-        found = {index: table[i - 1] for index, i in enumerate(indices) if i}
+        found = {index: known[i - 1] for index, i in enumerate(indices) if i}
+        if isinstance(listed, str):
+            used = set(indices) - {0}
     out: list[tuple[Key, Tombstone]] = []
     for index, resource in enumerate(resources):
         since_us = deleted[index]
@@ -288,7 +344,7 @@ def decode(item: object) -> tuple[str, list[tuple[Key, Tombstone]]]:
         )
     if type(account) is not str:
         raise TypeError(f"forgotten resources' account must be a string, not {show(account)}")
-    return account, out
+    return account, out, used
 
 
 def check(gone: Gone, states: Iterable[ResourceState], base_us: int) -> str | None:

@@ -23,6 +23,7 @@ from . import _rater_scoped as _scoped
 from . import _rater_tz, _snapshot, _snapshot_columns, _snapshot_entries, _snapshot_remembered
 from ._instants import format_us
 from ._shown import show
+from ._state_doors import Listings
 from .errors import BadSnapshotError
 from .records import Anomaly, Event, Inventory, Sample
 from .statements import LineKey
@@ -85,6 +86,7 @@ _LATER: Final = frozenset(
         "inventoried",
         "scoped",
         "gone",
+        "gone_listings",
     )
 )
 _NO_RECORDS: Final[dict[str, list[object]]] = {"attributes": [], "shapes": [], "groups": []}
@@ -165,7 +167,9 @@ def body(rater: Rater) -> dict[str, object]:
     if rater._scoped:  # the last inventory with a where compacted per scope (absent: none)
         body["scoped"] = _scoped.encode(rater._scoped)
     if rater._gone:  # the resources forgotten after their deletion (absent: none)
-        body["gone"] = _gone.encode(rater._gone)
+        body["gone"], listings = _gone.encode(rater._gone)
+        if listings is not None:  # the inventories that covered them last (absent: none)
+            body["gone_listings"] = listings
     if rater._start_us < rater._base_us:  # the rater's first cycle (absent: the kept ones')
         body["start_us"] = rater._start_us
     return body
@@ -241,10 +245,27 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
 
 
 def _gone_of(body: Mapping[str, Any], states: Iterable[ResourceState], base_us: int) -> _gone.Gone:
-    """The resources forgotten after their deletion (absent, as before they were: none)."""
-    groups = _optional(body, "gone", _gone.decode, _key)  # each account once
-    stones = [stone for _, group in groups for stone in group]
+    """The resources forgotten after their deletion (absent, as before they were: none).
+
+    Their listings are in one table for the snapshot (``gone_listings``, absent when none
+    has any), each listed once and named by an index; snapshots written before the table
+    wrote one per account, in ``gone``, read as they are (`_rater_gone.decode()`).
+    """
+    table: list[Listings] = []
+    if "gone_listings" in body:
+        with _snapshot.decoding("body.gone_listings"):
+            table = _gone.decode_table(body["gone_listings"])
+    groups = _optional(body, "gone", lambda item: _gone.decode(item, table), _key)
+    stones = [stone for _, group, _ in groups for stone in group]
     _once("gone", (key for key, _ in stones))
+    used = set().union(*(named for _, _, named in groups))
+    if len(used) != len(table):
+        unused = min(set(range(1, len(table) + 1)) - used)
+        raise BadSnapshotError(
+            f"Rater snapshot body.gone_listings lists {len(table)} listings, and listing "
+            f"{unused} covers no tombstone of body.gone; the table lists only the listings "
+            "its tombstones name, each once: restore an unaltered copy."
+        )
     gone = dict(stones)
     wrong = _gone.check(gone, states, base_us)
     if wrong is not None:
