@@ -428,7 +428,7 @@ def test_tombstones_share_the_listing_that_covered_them_and_refuse_a_bad_index()
     (account,) = body["gone"]
     assert account[1] == ["vm-1", "vm-2"]
     assert body["gone_listings"] == [
-        _vlq.encode([T0 + 7 * HOUR_US], signed=False),
+        _vlq.encode([T0 + 7 * HOUR_US]),
         [[["i7", None, "snapshot"]]],
     ]
     assert _vlq.decode(account[5], "indices", signed=False) == [1, 1]

@@ -71,7 +71,7 @@ def test_the_accounts_tombstones_share_one_listing_of_the_snapshot() -> None:
     # each naming it by index 1 ('B': 1 as unsigned Base64 VLQ); each deletion is the
     # only one of its account, its clock the deletion's instant (a step of 0, 'A').
     assert body["gone_listings"] == [
-        _vlq.encode([T0_US + 7 * HOUR_US], signed=False),
+        _vlq.encode([T0_US + 7 * HOUR_US]),
         [[["i7", None, "snapshot"]]],
     ]
     assert body["gone"] == [
@@ -125,7 +125,7 @@ def test_an_old_table_per_account_altered_by_hand_is_refused() -> None:
 
 def test_the_listings_table_altered_by_hand_is_refused_naming_what_is_wrong() -> None:
     data = json.loads(json.dumps(_two_accounts().snapshot()))
-    at = _vlq.encode([T0_US + 7 * HOUR_US], signed=False)
+    at = _vlq.encode([T0_US + 7 * HOUR_US])
     shape = "[instants, [[[id or null, attributes or null, close], ...], ...]]"
 
     def refused(table: object) -> str:
@@ -147,6 +147,13 @@ def test_the_listings_table_altered_by_hand_is_refused_naming_what_is_wrong() ->
         f"give 0 instants for 0 listings: one each, and at least one ({shape})); restore "
         "an unaltered copy."
     )
+    # an instant after 9999-12-31 (the listings' first instant counts from 0)
+    assert refused([_vlq.encode([2**70]), [[["i7", None, "snapshot"]]]]) == (
+        "Rater snapshot body is malformed (at body.gone_listings: the tombstones' listings "
+        f"give the instant {2**70}, outside the instants ratekit represents "
+        "(-62135596800000000 to 253402300799999999 µs, that is 0001-01-01 to 9999-12-31 in "
+        "UTC)); restore an unaltered copy."
+    )
     assert refused(["-1", [[["i7", None, "snapshot"]]]]) == (
         "Rater snapshot body is malformed (at body.gone_listings: the listings' instants "
         "must be Base64 VLQ integers (A-Z, a-z, 0-9, + and /, each number ended by one of "
@@ -159,7 +166,7 @@ def test_the_listings_table_altered_by_hand_is_refused_naming_what_is_wrong() ->
         f"({T0_US + 7 * HOUR_US}, [('i7', None, 'sometimes')]).); restore an unaltered copy."
     )
     # A listing that no tombstone names: the table lists only those they name.
-    two = _vlq.encode([T0_US + 7 * HOUR_US, HOUR_US], signed=False)
+    two = _vlq.encode([T0_US + 7 * HOUR_US, HOUR_US])
     assert refused([two, [[["i7", None, "snapshot"]], [["i8", None, "snapshot"]]]]) == (
         "Rater snapshot body.gone_listings lists 2 listings, and listing 2 covers no "
         "tombstone of body.gone; the table lists only the listings its tombstones name, "
@@ -187,7 +194,11 @@ def test_the_listings_table_altered_by_hand_is_refused_naming_what_is_wrong() ->
 
 _LISTINGS = st.lists(
     st.tuples(
-        st.integers(T0_US - 10 * HOUR_US, T0_US + 10 * HOUR_US),
+        # around 1 March 2026, or before 1970 (a negative instant, the first step from 0)
+        st.one_of(
+            st.integers(T0_US - 10 * HOUR_US, T0_US + 10 * HOUR_US),
+            st.integers(-10 * HOUR_US, 0),
+        ),
         st.lists(
             st.tuples(
                 st.sampled_from(["i1", "i2", None]),

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from . import _vlq
-from ._instants import format_us
+from ._instants import MAX_US, MIN_US, format_us
 from ._resource_state import _NO_BASE, ResourceState
 from ._shown import show
 from ._state_doors import Listings, decoded_listings, listings_door
@@ -193,8 +193,9 @@ def encode(gone: Gone) -> tuple[list[list[object]], list[object] | None]:
     distinct such listings once for the whole snapshot (the resources of every account
     one hourly listing covered when they were forgotten share it), in order of their
     instants (`_TABLE`): ``[instants, [inventories, ...]]``, the instants as Base64 VLQ
-    steps from the one before, each ``inventories`` as `ResourceState.to_json()` writes
-    them (``[[id or null, attributes or null, close], ...]``).
+    steps from the one before (the first from 0), each ``inventories`` as
+    `ResourceState.to_json()` writes them (``[[id or null, attributes or null, close],
+    ...]``).
     """
     accounts: dict[str, list[tuple[str, Tombstone]]] = {}
     for (account, resource), stone in sorted(gone.items()):
@@ -232,10 +233,7 @@ def encode(gone: Gone) -> tuple[list[list[object]], list[object] | None]:
         return out, None
     instants = [written[text][0] for text in order]
     table: list[object] = [
-        _vlq.encode(
-            (now - before for before, now in zip([0, *instants], instants, strict=False)),
-            signed=False,
-        ),
+        _vlq.encode(now - before for before, now in zip([0, *instants], instants, strict=False)),
         [written[text][1] for text in order],
     ]
     return out, table
@@ -257,7 +255,7 @@ def decode_table(table: object) -> list[Listings]:
     """
     if not (isinstance(table, list) and len(table) == 2 and isinstance(table[1], list)):
         raise TypeError(f"the tombstones' listings must be {_TABLE}, not {show(table)}")
-    steps = _vlq.decode(table[0], "the listings' instants", signed=False)
+    steps = _vlq.decode(table[0], "the listings' instants")
     if len(steps) != len(table[1]) or not steps:
         raise ValueError(
             f"the tombstones' listings give {len(steps)} instants for {len(table[1])} "
@@ -265,6 +263,12 @@ def decode_table(table: object) -> list[Listings]:
         )
     out: list[Listings] = []
     for at_us, entries in zip(itertools.accumulate(steps), table[1], strict=True):
+        if not MIN_US <= at_us <= MAX_US:
+            raise ValueError(
+                f"the tombstones' listings give the instant {at_us}, outside the instants "
+                f"ratekit represents ({MIN_US} to {MAX_US} µs, that is 0001-01-01 to "
+                "9999-12-31 in UTC)"
+            )
         listings = listings_door(decoded_listings({"at_us": at_us, "inventories": entries}))
         assert listings is not None
         out.append(listings)
