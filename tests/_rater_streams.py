@@ -68,6 +68,30 @@ BASIC = rk.Plan(
 # The same prices with nothing due with time alone (no fee, minimum, allowance or base):
 # a statement then rates only the accounts whose rows changed.
 PLAIN = rk.Plan("plain", "EUR", CYCLE, BASIC.entries)
+# Fees and bases, no minimum or allowance: every account's fee and bases are rated at
+# each statement, its rows' charges reused as under PLAIN. A base per resource (charged
+# from its group's first piece, kept while the group stands) and one per account.
+DUES = rk.Plan(
+    "dues",
+    "EUR",
+    CYCLE,
+    [
+        rk.PriceEntry(
+            "runtime",
+            "runtime",
+            rk.Graduated([rk.Tier(10, "0.07", flat="0.3"), rk.Tier(None, "0.05")]),
+            group_by="resource",
+        ),
+        *BASIC.entries[1:3],
+        rk.PriceEntry(
+            "egress",
+            "egress",
+            rk.Graduated([rk.Tier(1000, 0, flat="0.1"), rk.Tier(None, "0.001")]),
+        ),
+        *BASIC.entries[4:],
+    ],
+    fees=BASIC.fees,
+)
 PRO = rk.Plan(
     "pro",
     "EUR",

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tests._budget import LAWS, RATER_LAW
 from tests._rater_streams import (
     BASIC,
+    DUES,
     PLAIN,
     check_last_seen_law,
     check_law,
@@ -80,6 +81,16 @@ def test_the_law_holds_when_nothing_is_due_with_time_alone(
     # No fee, minimum, allowance or base: an account whose rows did not change keeps its
     # charges, and only the others are rated again.
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=PLAIN, greet=False)
+
+
+@settings(max_examples=max(LAWS // 8, 50))
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
+def test_the_law_holds_with_fees_and_bases_over_reused_charges(
+    seed: int, horizon_h: int, late_ok: bool
+) -> None:
+    # A fee and bases (per resource and per account) but no minimum or allowance: the
+    # rows that did not change keep their charges, the dues are rated each time.
+    check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=DUES)
 
 
 @settings(max_examples=max(LAWS // 8, 50))

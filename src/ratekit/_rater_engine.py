@@ -83,6 +83,7 @@ class Engine:
         "priced_levels",
         "priced_samples",
         "pricing",
+        "rerated",
         "segments",
         "strict",
         "summed_levels",
@@ -132,6 +133,13 @@ class Engine:
         # minimums, allowances and bases are prorated to it): then every account is
         # rated at every statement, else only those whose rows changed.
         self.dues = self.owes or any(plan.allowances for plan in known)
+        # Whether every row of the open cycles is rated again at every statement: when
+        # a charge may depend on rows other than its own group's (an allowance consumed
+        # in row order, a minimum that tops up the cycle's spend). A fee depends on no
+        # row, and a base on its group's first piece (kept with the group's track): they
+        # are rated at every statement for every account, the rows' charges reused as
+        # without them (see `ratekit._rater_reuse`).
+        self.rerated = any(plan.minimums or plan.allowances for plan in known)
         # The sample kinds each meter takes, as metering reads them, so that a sample
         # metering would refuse is refused at the door, not at every later statement.
         self.kinds = accepted_kinds({m.name: m for m in meters if isinstance(m, Meter)})
@@ -286,6 +294,7 @@ class Engine:
         end_us: int,
         carry: dict[GroupKey, tuple[Place, Exact]] | None = None,
         *,
+        opened: Mapping[GroupKey, _Piece] | None = None,
         allowed: Consumed | None = None,
         withheld: Container[tuple[str, str]] = frozenset(),
     ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
@@ -293,7 +302,7 @@ class Engine:
 
         Under one plan, each account (with the instant of its first record) is covered
         from that instant's cycle on, as [`rate()`][ratekit.rate] covers its input's.
-        ``carry``: see `ratekit._rater_reuse`. Returns the rating, per group priced by
+        ``carry`` and ``opened``: see `ratekit._rater_reuse`. Returns the rating, per group priced by
         its total its pieces in order and the quantity they reach, and the charges
         priced on the spot (see `ratekit.rating.rate_rows`). ``allowed``: what
         the compacted cycles consumed of own-period allowances (see `_rater_allowances`).
@@ -306,6 +315,7 @@ class Engine:
             span=Span.from_us(start_us, end_us),
             first=dict(accounts),
             carry=carry,
+            opened=opened,
             peaks=self.peaks,
             used=(lambda plans: seeded(plans, allowed)) if allowed else None,
             withheld=withheld,
@@ -323,10 +333,10 @@ class Engine:
     ) -> tuple[Rating, dict[str, list[Charge]], list[Charge]]:
         """`rate_rows`, reusing what of the last rating stands (see `ratekit._rater_reuse`).
 
-        Only when nothing is due with time alone (``dues`` is false: no fee, minimum,
-        allowance or base).
+        Only when no row is rated again at every statement (``rerated`` is false: no
+        minimum or allowance; a fee or base is rated for the accounts given, each time).
         """
-        assert not self.dues
+        assert not self.rerated
         return _reuse.rate_again(self, rows, accounts, start_us, end_us, known, withheld)
 
     def rate(self, usage: Usage, start_us: int, end_us: int) -> Rating:

@@ -158,7 +158,7 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
     if not reusing and book.running:
         # Every account is rated: the rows of the resources left are brought up to date.
         _running.bring(book, book.running.of(None), as_of_us)
-    if engine.dues:
+    if engine.rerated:
         rows = book.all_rows()
         rating = engine.rate_rows(
             rows, first, start, as_of_us, allowed=rater._allowed, withheld=withheld
@@ -199,6 +199,9 @@ def rate(  # noqa: PLR0917 - private plumbing of plain values
         mine_by.update((account, cs) for account, cs in idle.items() if account not in changed)
         opened = mine_by
     else:
+        # Every account (something is due with time alone, a fee: rated for each of
+        # them, from ``first``), or the book was rebuilt: the rows that stand keep their
+        # charges all the same.
         rating, reused, lost = engine.rate_again(
             _open_parts(book, None, start),
             first,
@@ -245,10 +248,11 @@ def group(
 ) -> tuple[dict[LineKey, tuple[Charge, ...]], set[LineKey] | None]:
     """The charges per line, of the lines to compare, and those lines (None: all of them).
 
-    Under dues, or when the book was rebuilt, every line. Else a line can change only
-    if it has a charge rated now (``rated``) or at the last statement, a charge of a
-    row gone since (``lost``), or is a reported line of a resource metered again
-    (``full``): the others' charges all stand, and so do their totals. Each line's
+    When every row is rated again (a minimum, allowance or base), or when the book was
+    rebuilt, every line. Else a line can change only if it has a charge rated now
+    (``rated``: a fee's, at every statement) or at the last statement, a charge of a row
+    gone since (``lost``), or is a reported line of a resource metered again (``full``):
+    the others' charges all stand, and so do their totals. Each line's
     charges are kept from one statement to the next (``_line_members``, as the very tuple
     its statement line holds: one object, not two, for the collector to walk): a line
     compared is its charges of the last statement that stand, with those rated now; one
@@ -259,7 +263,7 @@ def group(
     """
     groups: dict[LineKey, tuple[Charge, ...]] = {}
     last, rater._rated_keys = rater._rated_keys, None
-    if rater._engine.dues or full is None or last is None:
+    if rater._engine.rerated or full is None or last is None:
         return _every_line(rater, charges, rated), None
     fresh = _by_line(rated)
     # The lines compared: every line with a charge rated now, and of the others those
@@ -334,7 +338,7 @@ def _every_line(
         if len(members) > 1:
             # In rating's order (the order of _charge_key within one line).
             members.sort(key=_in_line)
-    if not rater._engine.dues:
+    if not rater._engine.rerated:
         rater._rated_keys = {line_key(charge) for charge in rated}
     lines = {key: tuple(members) for key, members in groups.items()}
     rater._line_members = lines.copy()

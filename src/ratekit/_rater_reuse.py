@@ -1,8 +1,8 @@
 """The streaming rater's reuse of charges: what of the last rating stands, what is rated again.
 
-Private to [`ratekit.Rater`][ratekit.Rater], and only when nothing is due with time alone
-(no fee, minimum, allowance or base: `_rater_engine.Engine.dues` is false). Then a
-statement need not price every row of the open cycles again:
+Private to [`ratekit.Rater`][ratekit.Rater], whenever a charge of usage depends on no
+row outside its own group (`_rater_engine.Engine.rerated` is false). Then a statement
+need not price every row of the open cycles again:
 
 - a row **priced on its own** (its one charge a linear price's usage, nothing free)
   keeps its charge while it is the same row (the same object: the book replaces a row
@@ -16,6 +16,11 @@ statement need not price every row of the open cycles again:
   is priced once, piece by piece, not again at each statement;
 - everything else (new rows, rows reaching past the watermark, rows priced in several
   linear parts) is rated again.
+
+What is due with time alone is rated again at every statement for the accounts given:
+a plan's fees (they depend on no row), and the bases of prices, each charged from its
+group's first piece (kept with the group's track while the group stands: `_Track.opener`)
+or, for a price of the whole account, from the account's coverage.
 
 A new piece that would sort at or before where its group stands (a late record inside
 the month) cannot be priced on from there: the rating starts over for the rows given,
@@ -60,9 +65,12 @@ class _Track:
     before it, and the id of its row.
     """
 
-    __slots__ = ("befores", "end", "ends", "resources", "rows", "starts")
+    __slots__ = ("befores", "end", "ends", "opener", "resources", "rows", "starts")
 
-    def __init__(self) -> None:
+    def __init__(self, opener: _Piece | None = None) -> None:
+        # The group's first piece: what a price's base is charged from (`_dues`), while
+        # the group is carried rather than priced from its start.
+        self.opener = opener
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.resources: list[str] = []
@@ -82,7 +90,7 @@ class _Track:
 
     def cut(self, index: int) -> _Track:
         """The track of the pieces before ``index``."""
-        track = _Track()
+        track = _Track(self.opener)
         track.starts = self.starts[:index]
         track.ends = self.ends[:index]
         track.resources = self.resources[:index]
@@ -156,6 +164,7 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     reused: dict[str, list[Charge]] = {}
     lost: list[Charge] = []
     carry: dict[GroupKey, tuple[Place, Exact]] = {}
+    opened: dict[GroupKey, _Piece] = {}
     kept: dict[str, tuple[Known, set[int], dict[GroupKey, int], set[int]]] = {}
     for account, mine in by_account.items():
         old = known.get(account)
@@ -164,11 +173,11 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
                 lost.extend(_charges(old))
             old = Known(start_us)
         reused[account] = []
-        stand, cuts, gone = _reuse(old, mine, todo, reused[account], lost, carry)
+        stand, cuts, gone = _reuse(old, mine, todo, reused[account], lost, (carry, opened))
         kept[account] = (old, stand, cuts, gone)
     try:
         rating, groups, ends, direct = engine.rate_rows(
-            todo, first, start_us, end_us, carry, withheld=withheld
+            todo, first, start_us, end_us, carry, opened=opened, withheld=withheld
         )
     except Crossed:
         # A piece sorts before where its group stands: rate the rows whole, as if new.
@@ -194,11 +203,12 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     todo: list[UsageRow],
     reused: list[Charge],
     lost: list[Charge],
-    carry: dict[GroupKey, tuple[Place, Exact]],
+    carried: tuple[dict[GroupKey, tuple[Place, Exact]], dict[GroupKey, _Piece]],
 ) -> tuple[set[int], dict[GroupKey, int], set[int]]:
     """One account: its rows to rate again, the charges that stand, lost, and carried.
 
-    Appends to ``todo``, ``reused``, ``lost`` and ``carry``; returns the ids of the rows
+    Appends to ``todo``, ``reused`` and ``lost``, and to ``carried`` (per group carried,
+    where it stands and its first piece, see `_Track`); returns the ids of the rows
     whose charges stand, per group where its track stops standing, and the ids of the
     rows ``old`` held whose charges do not stand (gone or rated again). The sets of
     rows are taken apart with set operations (at C speed); only the rows given are
@@ -214,10 +224,13 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     )
     gone = held.keys() - stand
     lost.extend(itertools.chain.from_iterable(map(held.__getitem__, gone)))
+    carry, opened = carried
     for group, track in old.tracks.items():
         cut = cuts.get(group, len(track))
         if cut:
             carry[group] = (track.place(cut - 1), track.before(cut))
+            if track.opener is not None:
+                opened[group] = track.opener
     return stand, cuts, gone
 
 
@@ -358,7 +371,7 @@ def _track(
         tracks = known[group[0]].tracks
         track = tracks.get(group)
         if track is None:
-            track = tracks[group] = _Track()
+            track = tracks[group] = _Track(members[0])
         rows = list(map(_ROW, members))
         track.extend(members, rows, ends[group])
         in_groups.update(map(id, rows))

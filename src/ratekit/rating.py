@@ -55,7 +55,7 @@ import datetime as _dt
 import functools
 import operator
 import typing
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from fractions import Fraction
 from itertools import repeat
 from typing import Final
@@ -437,6 +437,7 @@ def rate_rows(
     span: Span,
     first: dict[str, int],
     carry: dict[GroupKey, tuple[Place, Exact]] | None = None,
+    opened: Mapping[GroupKey, _Piece] | None = None,
     peaks: frozenset[str] = frozenset(),
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
@@ -449,8 +450,9 @@ def rate_rows(
     that instant's cycle, as [`rate()`][ratekit.rate] covers the accounts of its input
     (under assignments, the assigned accounts are covered, and ``first`` is not read).
     ``carry``: per group priced by its total, the running amount to start from (see
-    `ratekit._rater_reuse`; only for prices without a base); raises
-    `ratekit._pricing.Crossed` if a piece sorts before where it stands. ``used``:
+    `ratekit._rater_reuse`); raises `ratekit._pricing.Crossed` if a piece sorts before
+    where it stands. ``opened``: per group carried, its first piece (of the rating it is
+    carried from), which a price's base is charged from as if it were rated again. ``used``:
     given the engine's plans, what usage before the span (not in ``rows``) consumed of
     own-period allowances, as ``consume_before`` keys it. ``withheld``: the (account,
     resource) pairs whose usage no entry prices is neither refused nor reported (the
@@ -464,6 +466,8 @@ def rate_rows(
     engine.withheld = withheld
     if carry:
         engine.carry = carry
+    if opened:
+        engine.openers.update(opened.items())
     if used is not None:
         engine.used_before.update(used(engine.plans))
     ordered = tuple(sorted(rows, key=_row_key))
