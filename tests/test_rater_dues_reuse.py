@@ -43,12 +43,9 @@ def _sums(lines: list[rk.StatementLine]) -> dict[tuple[object, ...], Fraction]:
     return {k: v for k, v in out.items() if v}
 
 
-def _batch(
-    plan: rk.Plan, records: list[rk.Sample], as_of: dt.datetime
-) -> dict[tuple[object, ...], Fraction]:
-    rating = rk.rate(records, plan, span=rk.Span(T0, as_of), meters=[CALLS], as_of=as_of)
+def _sums_of(charges: tuple[rk.Charge, ...]) -> dict[tuple[object, ...], Fraction]:
     out: dict[tuple[object, ...], Fraction] = {}
-    for c in rating.charges:
+    for c in charges:
         key = (c.kind, c.resource, c.entry)
         out[key] = out.get(key, Fraction(0)) + Fraction(c.amount)
     return {k: v for k, v in out.items() if v}
@@ -79,41 +76,52 @@ def test_a_late_record_takes_from_the_allowance_a_later_row_had() -> None:
     ]
 
 
-def test_a_late_record_moves_a_group_on_tiers_and_its_base_stands_with_its_group() -> None:
-    # Per resource: the first 10 calls at 1.00, then 0.50, and a base of 7.20 a month
-    # (0.01 an hour, prorated to the watermark like the fee of 72: 0.10 an hour).
-    tiers = rk.Graduated([rk.Tier(10, "1.00", flat="7.20"), rk.Tier(None, "0.50")])
+def test_a_base_stands_with_its_group_and_a_late_stop_corrects_the_tiers() -> None:
+    # Per VM: its first 2 hours at 1.00, then 0.50, and a base of 7.20 a month (0.01 an
+    # hour, prorated to the watermark like the fee of 72: 0.10 an hour).
+    tiers = rk.Graduated([rk.Tier(2, "1.00", flat="7.20"), rk.Tier(None, "0.50")])
     plan = rk.Plan(
         "p",
         "USD",
         MONTHLY,
-        [rk.PriceEntry("c", "calls", tiers, group_by="resource")],
+        [rk.PriceEntry("vm", "vm.hours", tiers, group_by="resource")],
         fees=[rk.Fee("support", "72")],
     )
-    rater = rk.Rater(plan, [CALLS], start=T0, horizon=dt.timedelta(days=2))
-    fed: list[rk.Sample] = []
+    meter = rk.Meter("vm.hours", "hour", rk.OnOff())
+
+    def event(resource: str, at: dt.datetime, kind: str, record_id: str) -> rk.Event:
+        return rk.Event("acme", resource, at, kind=kind, id=record_id)
+
+    rater = rk.Rater(plan, [meter], start=T0, horizon=dt.timedelta(days=2))
+    fed: list[rk.Event] = []
     lines: list[rk.StatementLine] = []
     steps = [
-        # 02:00: r1 4 calls, 4.00; its base 0.02 (2 h), the fee 0.20
-        ([_calls("r1", T0 + H, 4, "a")], 2),
-        # 03:00: r1 8 more: 6 x 1.00 + 2 x 0.50 = 7.00; r2 3 calls 3.00 and its base,
-        # from the cycle's start: 0.03; r1's base and the fee one hour more: 0.01, 0.10
-        ([_calls("r1", T0 + 2 * H, 8, "b"), _calls("r2", T0 + 2 * H, 3, "c")], 3),
-        # 04:00: r1's late call at 00:30 comes first: 1 + 4 + 5 x 1.00 + 3 x 0.50 = 11.50
-        # (was 11.00, corrected); r2 stands (its base 0.04, from its group kept)
-        ([_calls("r1", T0 + H / 2, 1, "d")], 4),
+        # 02:00: vm1 runs 2 h, 2.00; vm2 1 h, 1.00; each base 0.02 (2 h), the fee 0.20
+        (
+            [
+                event("vm1", T0, "start", "a"),
+                event("vm2", T0, "start", "b"),
+                event("vm2", T0 + H, "stop", "c"),
+            ],
+            2,
+        ),
+        # 03:00: vm1 a third hour at 0.50; vm2's group stands whole: its base (0.03) is
+        # charged from its first piece, kept with it
+        ([], 3),
+        # 04:00: vm1's stop at 01:30 comes late: 1.5 h x 1.00 = 1.50 (was 2.50, corrected)
+        ([event("vm1", T0 + 3 * H / 2, "stop", "d")], 4),
     ]
     for batch, hour in steps:
         rater.feed(batch)
         fed += batch
-        statement = rater.statement(T0 + hour * H)
-        lines += statement.lines
-        assert _sums(lines) == _batch(plan, fed, T0 + hour * H), hour
+        lines += rater.statement(T0 + hour * H).lines
+        rating = rk.rate(fed, plan, span=rk.Span(T0, T0 + hour * H), meters=[meter])
+        assert _sums(lines) == _sums_of(rating.charges), hour
     assert _sums(lines) == {
-        ("usage", "r1", "c"): Fraction("11.50"),
-        ("usage", "r2", "c"): Fraction("3.00"),
-        ("fee", "r1", "c"): Fraction("0.04"),  # 7.20 x 4 / 720
-        ("fee", "r2", "c"): Fraction("0.04"),
+        ("usage", "vm1", "vm"): Fraction("1.50"),
+        ("usage", "vm2", "vm"): Fraction("1.00"),
+        ("fee", "vm1", "vm"): Fraction("0.04"),  # 7.20 x 4 / 720
+        ("fee", "vm2", "vm"): Fraction("0.04"),
         ("fee", None, "support"): Fraction("0.4"),  # 72 x 4 / 720
     }
 
