@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from ._codec import fail
 from ._decimals import CONTEXT, ZERO, commitment, exact_sum, nearest, tidy
+from ._export_derived import check_charge_row, check_invoice_derived, check_usage_row
 from ._focus_numbers import PRODUCTS, adds_up, gives
 from ._line_exact import line_exact
 from ._quanta import on_quantum, whole_quanta
@@ -27,6 +28,7 @@ from .billing import Invoice, InvoiceLine
 from .errors import RatekitError
 from .pricebook import _MODES, _unsupported
 from .rating import Charge
+from .usage import UsageRow
 
 __all__ = ["CHECKS", "where"]
 
@@ -53,6 +55,7 @@ def _check_charge(charge: Charge, path: str) -> None:
             + ".",
         )
     _check_priced(charge, path)
+    check_charge_row(charge, path)
 
 
 def _check_priced(charge: Charge, path: str) -> None:
@@ -255,6 +258,7 @@ def _check_invoice(invoice: Invoice, path: str) -> None:
                 f"{show(str(total))} is not the sum of the invoice's {what}, {exact}; a row "
                 "changed by hand must keep the invoice's totals consistent.",
             )
+    check_invoice_derived(invoice, path)
 
 
 def _check_minimums(invoice: Invoice, path: str) -> None:
@@ -292,4 +296,5 @@ CHECKS: Final[Mapping[type, Callable[[Any, str], None]]] = {
     Charge: _check_charge,
     InvoiceLine: _check_line,
     Invoice: _check_invoice,
+    UsageRow: check_usage_row,
 }

@@ -427,7 +427,8 @@ def _missing(cls: type, row: Mapping[str, Any], path: str, error: RatekitError) 
     for field in init_fields(cls):
         key = _key(field)
         where = _where(path, key)
-        if key not in row and str(error).startswith(f"{where}: "):
+        present = key in row or f"{key}_start" in row  # a span's keys: x_start, x_end
+        if not present and str(error).startswith(f"{where}: "):
             told = str(error).removeprefix(f"{where}: ").split("; ")[0]
             return fail(
                 where,
