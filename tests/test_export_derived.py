@@ -387,3 +387,56 @@ def test_a_charge_row_edited_in_one_field_is_refused_or_still_its_rows(
     )
     assert usage.span.start_us <= edited.span.start_us <= edited.span.end_us <= usage.span.end_us
     assert usage.cycle.start_us <= usage.span.start_us <= usage.span.end_us <= usage.cycle.end_us
+
+
+def _shared_invoice_row() -> dict[str, Any]:
+    """acme's image of 10.05 GB at 0.1, shared 1:2 with beta: the whole 1.005 -> 1.00
+    (half even), beta's part 2/3 of it, 0.6666.. -> 0.67 (largest remainder)."""
+    plan = rk.Plan("d", "EUR", MONTHS, [rk.PriceEntry("images", "gb", rk.PerUnit("0.1"))])
+    rows = [rk.UsageRow("acme", "gb", "img", MARCH, MARCH, "10.05", "GB", {}, ())]
+    share = rk.Share("acme", "img", {"acme": 1, "beta": 2})
+    assignments = [rk.Assignment("acme", plan), rk.Assignment("beta", plan)]
+    invoices = rk.bill(rk.rate(rows, assignments, span=MARCH, shares=[share]))
+    (beta,) = [invoice for invoice in invoices if invoice.account == "beta"]
+    stored: dict[str, Any] = json.loads(json.dumps(rk.to_row(beta)))
+    return stored
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "owner",
+            "beta",
+            (
+                "lines[0].owner: 'beta' is not the account of the shared line's charges, 'acme'; "
+                "a shared line holds its owner's charges ('acme' would be accepted)"
+            ),
+        ),
+        (
+            "quantity",
+            "1",
+            (
+                "lines[0].quantity: '1' is not what the line's charges give, '10.05' (the sum of "
+                "its charges' quantities)"
+            ),
+        ),
+        (
+            "resource",
+            "vm-1",
+            (
+                "lines[0].resource: 'vm-1' is not what the line's charges give, 'img' (its "
+                "charges' resource when billed by resource, else none)"
+            ),
+        ),
+    ],
+)
+def test_a_shared_line_edited_off_the_whole_is_refused(
+    key: str, value: object, message: str
+) -> None:
+    stored = _shared_invoice_row()
+    line = stored["lines"][0]
+    assert (line["kind"], line["whole"], line["amount"]) == ("shared", "1.00", "0.67")
+    assert rk.to_row(rk.from_row(rk.Invoice, stored)) == stored
+    line[key] = value
+    assert _refusal(rk.Invoice, stored) == f"{message}; {KEEP}"

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Final
 
 from ._codec import fail
-from ._decimals import CONTEXT
+from ._decimals import CONTEXT, ZERO
 from ._instants import format_us
 from ._shown import show
 from .billing import Invoice, InvoiceLine, _invoice
@@ -27,6 +27,8 @@ from .spans import Span
 from .usage import UsageRow
 
 __all__ = ["check_charge_row", "check_invoice_derived", "check_usage_row"]
+
+_ADD: Final = CONTEXT.add
 
 #: What a line's fields are derived from, said in a refusal.
 _LINE_FIELDS: Final = (
@@ -120,12 +122,7 @@ def check_invoice_derived(invoice: Invoice, path: str) -> None:
     for index, number, line, charge in _charges(invoice):
         where = f"{lines_path}[{index}].charges[{number}]"
         if line.kind == "shared":
-            if charge.account != line.owner:
-                raise fail(
-                    f"{where}.account",
-                    f"{_shown(charge.account)} is not the shared line's owner, "
-                    f"{_shown(line.owner)}; a shared line holds its owner's charges; {_CHANGED}",
-                )
+            _check_owner(line, f"{lines_path}[{index}]", number)
         elif charge.account != invoice.account:
             raise fail(
                 _where(path, "account"),
@@ -141,6 +138,46 @@ def check_invoice_derived(invoice: Invoice, path: str) -> None:
                 f"its own ({_span_text(charge.cycle)} would be accepted); {_CHANGED}",
             )
     _check_lines(invoice, path)
+
+
+def _check_owner(line: InvoiceLine, path: str, number: int) -> None:
+    """A shared line's charges are its owner's: the owner named when they agree otherwise."""
+    accounts = {charge.account for charge in line.charges}
+    account = line.charges[number].account
+    if account == line.owner:
+        return
+    if len(accounts) == 1:
+        raise fail(
+            f"{path}.owner",
+            f"{_shown(line.owner)} is not the account of the shared line's charges, "
+            f"{_shown(account)}; a shared line holds its owner's charges "
+            f"({_shown(account)} would be accepted); {_CHANGED}",
+        )
+    raise fail(
+        f"{path}.charges[{number}].account",
+        f"{_shown(account)} is not the shared line's owner, {_shown(line.owner)}; a shared "
+        f"line holds its owner's charges; {_CHANGED}",
+    )
+
+
+def _shared_should(line: InvoiceLine) -> dict[str, object]:
+    """A shared line's fields derived from the whole's charges, as billing derives them."""
+    quantity = free = ZERO
+    for charge in line.charges:
+        quantity = _ADD(quantity, charge.quantity)
+        free = _ADD(free, charge.free)
+    head = line.charges[0]
+    unit_prices = {charge.unit_price for charge in line.charges}
+    return {
+        "kind": "shared",
+        "meter": head.meter,
+        "entry": head.entry,
+        "resource": head.resource,
+        "quantity": quantity,
+        "free": free,
+        "unit": head.unit,
+        "unit_price": unit_prices.pop() if len(unit_prices) == 1 else None,
+    }
 
 
 def _check_lines(invoice: Invoice, path: str) -> None:
@@ -160,8 +197,15 @@ def _check_lines(invoice: Invoice, path: str) -> None:
         raise fail(_where(path, "lines"), f"its charges do not bill: {error}") from None
     lines_path = _where(path, "lines")
     for index, (line, should) in enumerate(zip(stored, billed.lines, strict=False)):
+        derived = _shared_should(line) if line.kind == "shared" else None
         for key_name in _LINE_FIELDS:
-            found, wanted = getattr(line, key_name), getattr(should, key_name)
+            found = getattr(line, key_name)
+            if derived is not None:
+                if key_name not in derived:
+                    continue  # a part's amounts: `_check_shared`
+                wanted = derived[key_name]
+            else:
+                wanted = getattr(should, key_name)
             if not _same(found, wanted):
                 raise fail(
                     f"{lines_path}[{index}].{key_name}",
