@@ -325,7 +325,7 @@ def _computes(invoice: rk.Invoice, by_resource: bool) -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=LAWS // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=rks.usage_rows(accounts=("acme",), max_size=4),
     plan=rks.plans(),
@@ -361,7 +361,7 @@ def _leaf(row: Any, path: tuple[Any, ...]) -> Any:
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=LAWS // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=rks.usage_rows(max_size=3), plan=rks.plans(), data=st.data())
 def test_a_charge_row_edited_in_one_field_is_refused_or_still_its_rows(
     rows: list[rk.UsageRow], plan: rk.Plan, data: st.DataObject
