@@ -115,8 +115,11 @@ def check_invoice_derived(invoice: Invoice, path: str) -> None:
 
     First each charge is the invoice's: its account (a holder's part of a shared charge:
     the line's owner's) and its cycle. Then the lines are billed again from the charges
-    (by resource when the stored lines are, the shared lines as stored: `_check_shared`
-    checks them) and each line's derived fields compared. O(size of the invoice).
+    (by resource when most of its usage lines name a resource; a holder's part of a
+    shared charge as stored, its quantities, unit, price and names derived from the
+    whole's charges here and its amounts by `_check_shared`) and each line's derived
+    fields compared. A line stored without its charges has nothing to derive it from: an
+    invoice with one is compared no further. O(size of the invoice).
     """
     lines_path = _where(path, "lines")
     for index, number, line, charge in _charges(invoice):
