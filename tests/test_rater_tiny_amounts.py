@@ -62,6 +62,15 @@ def test_a_tiny_sample_is_refused_naming_it_and_nothing_is_taken() -> None:
     assert rater.statement("2026-03-03T00:00:00Z").lines == ()
 
 
+def test_a_large_sample_whose_last_digit_is_tiny_is_refused() -> None:
+    # 10.00000000000000000000000001 GB-s: 10 free, then 1E-26 at 0.0000166667 =
+    # 1.66667E-31, below 1E-30, though the value itself is of the order of 10.
+    rater = rk.Rater(_plan("0.08"), METERS, start=START)
+    with pytest.raises(rk.BadQuantityError, match=r"records\[0\]: .*'fine'.* at 1\.66667E-31"):
+        rater.feed([_sample("gbs", "10.00000000000000000000000001", "fine")])
+    assert rater.statement("2026-03-03T00:00:00Z").lines == ()
+
+
 def test_a_small_sample_priced_high_enough_is_taken_without_rating() -> None:
     # 1E-29 GB at 0.08 = 8E-31: below 1E-30, refused; at 3 EUR, 3E-29: carried, taken.
     rater = rk.Rater(_plan("3"), METERS, start=START)
@@ -70,7 +79,19 @@ def test_a_small_sample_priced_high_enough_is_taken_without_rating() -> None:
     assert line.amount == Decimal("3E-29")
 
 
-_VALUES = st.sampled_from(["1E-30", "1E-26", "-1E-30", "-1E-26", "5", "0.5", "10", "1E-10"])
+_VALUES = st.sampled_from(
+    [
+        "1E-30",
+        "1E-26",
+        "-1E-30",
+        "-1E-26",
+        "5",
+        "0.5",
+        "10",
+        "1E-10",
+        "10.00000000000000000000000001",
+    ]
+)
 _BATCHES = st.lists(
     st.lists(
         st.tuples(st.sampled_from(["egress", "gbs"]), _VALUES, st.sampled_from(["fn", "fn2"])),

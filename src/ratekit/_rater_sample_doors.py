@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import operator
+import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["amounts"]
 
 _VALUE: Final = operator.attrgetter("value")
+_EXPONENT: Final = operator.attrgetter("exponent")
 #: `_finest_of()` when no nonzero sample is seen: no exponent is this large.
 _NONE_FINE: Final = 10**6
 
@@ -83,12 +85,17 @@ def _tiny(least: int | None, given: Sequence[Sample]) -> list[Sample]:
     """The samples of ``given`` whose amount alone may lie below 1E-30, priced in proportion.
 
     ``least``: the order of magnitude of the least price per unit of the priced sample
-    meters (`_price_reach.least()`): a nonzero value of exponent ``e`` makes, priced
-    so, an amount of 1E(e + least) or more. Named first when the batch is refused. O(n).
+    meters (`_price_reach.least()`): a nonzero value whose last digit is of exponent
+    ``e`` makes, priced so, an amount of 1E(e + least) or more. Named first when the
+    batch is refused. O(n).
     """
     if least is None:
         return []
-    return [s for s in given if s.value and s.value.adjusted() + least < MIN_ADJUSTED]
+    return [
+        s
+        for s in given
+        if s.value and typing.cast(int, s.value.as_tuple().exponent) + least < MIN_ADJUSTED
+    ]
 
 
 def _finest_of(
@@ -97,24 +104,28 @@ def _finest_of(
     meters: frozenset[str],
     fresh: Sequence[Sample],
 ) -> int:
-    """The least exponent (``adjusted()``) of a nonzero sample of ``meters`` kept and fresh.
+    """The least exponent of a nonzero sample of ``meters`` kept and fresh: its last digit's.
 
     `_NONE_FINE` when there is none. A sum of such samples, or its difference with a
-    bound, that is not zero is at least of that order only where the bounds are as fine;
-    a sample this fine, priced at the least price, may make an amount below 1E-30
-    (alone, or past an allowance or a tier's bound with others): then the batch is
-    metered and rated before it is taken (`amounts()`). O(k) for the k records kept the
-    first time (a new or restored rater: ``known`` None), then O(n) at C speed for the n
-    fresh samples.
+    bound as fine, that is not zero is a multiple of that last digit: a sample this fine,
+    priced at the least price, may make an amount below 1E-30 (alone, or past an
+    allowance or a tier's bound with others: 400000.00000000000000000000001 past a free
+    400,000): then the batch is metered and rated before it is taken (`amounts()`). (A
+    value's exponent as written: ``'5.000'`` counts as fine as 0.001, which only sends
+    its batch the long way.) O(k) for the k records kept the first time (a new or
+    restored rater: ``known`` None), then O(n) at C speed for the n fresh samples.
     """
     if known is None:
         values = [r.value for r in kept.values() if type(r) is Sample and r.meter in meters]
-        known = min(map(Decimal.adjusted, filter(None, values)), default=_NONE_FINE)
+        known = _last_digit(values)
     if not fresh:
         return known
-    return min(
-        known, min(map(Decimal.adjusted, filter(None, map(_VALUE, fresh))), default=_NONE_FINE)
-    )
+    return min(known, _last_digit(list(map(_VALUE, fresh))))
+
+
+def _last_digit(values: Sequence[Decimal]) -> int:
+    """The least exponent of the nonzero ``values`` (`_NONE_FINE` for none). O(n) at C speed."""
+    return min(map(_EXPONENT, map(Decimal.as_tuple, filter(None, values))), default=_NONE_FINE)
 
 
 def _largest_of(
