@@ -49,10 +49,13 @@ _DIGITS: Final = "0123456789"
 #: The fewest ids of one prefix written as its steps: fewer are listed with the others
 #: (a group of its own costs about 40 characters more than a list's items).
 _MIN_RUN: Final = 8
-#: The order ids are written in: their length, then their text (numbers in order).
-_ID_ORDER: Final = lambda member: (len(member[0]), member[0])  # noqa: E731
 
 Forgotten = Mapping[tuple[str, str], str | None]
+
+
+def _id_order(member: tuple[str, str | None]) -> tuple[int, str]:
+    """The order ids are written in: their length, then their text (numbers in order)."""
+    return len(member[0]), member[0]
 
 
 def encode_forgotten(forgotten: Forgotten) -> list[list[object]]:
@@ -73,7 +76,7 @@ def encode_forgotten(forgotten: Forgotten) -> list[list[object]]:
             by_prefix.setdefault(member[0].rstrip(_DIGITS), []).append(member)
         rest: list[tuple[str, str | None]] = []
         for prefix in sorted(by_prefix):
-            part = sorted(by_prefix[prefix], key=_ID_ORDER)
+            part = sorted(by_prefix[prefix], key=_id_order)
             ids = _numbered([record_id for record_id, _ in part])
             if len(part) < _MIN_RUN or not isinstance(ids, dict):
                 rest += part
@@ -81,7 +84,7 @@ def encode_forgotten(forgotten: Forgotten) -> list[list[object]]:
             steps = {"prefix": ids["prefix"], "steps": _pack(ids["steps"])}
             out.append([kind, steps, _digests(part, width)])
         if rest:
-            rest.sort(key=_ID_ORDER)
+            rest.sort(key=_id_order)
             out.append([kind, [record_id for record_id, _ in rest], _digests(rest, width)])
     return out
 
