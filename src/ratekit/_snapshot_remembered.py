@@ -134,8 +134,9 @@ def _group(group: object) -> tuple[str, list[str], Sequence[str | None]]:
     if kind not in _TYPES:
         raise ValueError(f"a group of ids compacted away names a record type, not {show(kind)}")
     if isinstance(data, dict):
-        size = len(_unpack(data.get("steps"), "a group's id steps"))
-        ids = typing.cast("list[str]", _ids(data, size, packed=True))
+        # The steps unpacked once: their count is the group's size.
+        steps = _unpack(data.get("steps"), "a group's id steps")
+        ids = typing.cast("list[str]", _ids({**data, "steps": steps}, len(steps)))
     elif isinstance(data, list) and all(isinstance(item, str) and item for item in data):
         ids = typing.cast("list[str]", data)
     else:
