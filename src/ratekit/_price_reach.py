@@ -100,6 +100,18 @@ def least(entries: Iterable[tuple[PriceEntry, Fraction]]) -> int | None:
     block or package, a flat fee or a model of one's own makes no amount a tiny quantity
     makes tiny. O(t) for t tiers.
     """
+    found = least_rate(entries)
+    if found is None:
+        return None
+    return _decimal_of(found).adjusted() - 1
+
+
+def least_rate(entries: Iterable[tuple[PriceEntry, Fraction]]) -> Fraction | None:
+    """The least nonzero price per unit ``entries`` charge in proportion, exactly, or None.
+
+    As `least()` reads them: a PerUnit rate, the unit price of a tier without blocks,
+    times its entry's unit factor, in absolute value. O(t) for t tiers.
+    """
     found: Fraction | None = None
     for entry, factor in entries:
         price = entry.price
@@ -117,9 +129,7 @@ def least(entries: Iterable[tuple[PriceEntry, Fraction]]) -> int | None:
             per = abs(unit * factor)
             if per and (found is None or per < found):
                 found = per
-    if found is None:
-        return None
-    return _decimal_of(found).adjusted() - 1
+    return found
 
 
 def _decimal_of(value: Fraction) -> Decimal:

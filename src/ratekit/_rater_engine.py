@@ -17,6 +17,7 @@ from . import _rater_reuse as _reuse
 from ._cuts import AccountCuts
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
+from ._level_least import least_levels
 from ._level_limits import floors as level_floors
 from ._level_limits import summed as summed_levels
 from ._price_reach import Pricing, least, pricing, reach
@@ -68,6 +69,7 @@ class Engine:
         "kinds",
         "largest_level",
         "largest_priced",
+        "least_levels",
         "least_priced",
         "level_floors",
         "level_paths",
@@ -218,6 +220,9 @@ class Engine:
             if isinstance(m, Meter) and type(m.policy) is Continuous and m.name in self.pricing
         }
         self.level_floors = level_floors(self.priced_levels, self.pricing)
+        # And the least nonzero level each can price (_level_least): one microsecond of a
+        # level below it may make an amount below 1E-30.
+        self.least_levels = least_levels(self.priced_levels, self.pricing)
         # The Continuous meters some entry prices by the sum of an account's levels, with
         # the largest factor to such an entry's unit: levels whose time alone takes that
         # sum past what such a price takes are refused (see _rater_doors.level_sums).
