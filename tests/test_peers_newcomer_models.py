@@ -238,3 +238,44 @@ def test_lago_v2_graduated_percentage_5050_in_the_period() -> None:
     # 10 + 200 + 81 + 300 = 591. The three transactions above add up to the same total.
     assert LAGO_GRADUATED_PERCENTAGE.amount(5050) == Decimal("591.00")
     assert Decimal(205) + Decimal(306) + Decimal(80) == Decimal(591)
+
+
+# --- hostile tables written as ranges -------------------------------------------------
+
+
+def test_a_range_past_what_a_tier_holds_is_refused_for_its_size_as_a_tuple() -> None:
+    # The tuple form of a range whose last unit is 10^40 says what is wrong: the bound.
+    with pytest.raises(rk.BadPriceError) as refused:
+        rk.Graduated.from_ranges([((1, 10**40), "1")])
+    assert str(refused.value) == (
+        "Graduated.from_ranges ranges[0] range (1, 10000000000000000000000000000000000000000) "
+        "reaches past what a tier holds: a tier's bound lies below 1E+30."
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "from_ranges refuses the text '1-' followed by 31 nines (a range of plain ASCII "
+        "digits) as 'not an inclusive integer range' and tells the user to write plain "
+        "ASCII digits, which they did; the message should say, as the tuple form's does, "
+        "that the bound reaches past what a tier holds (below 1E+30)"
+    ),
+)
+def test_a_range_past_what_a_tier_holds_is_refused_for_its_size_as_text() -> None:
+    # A Lago export with a catch-all last range written as '1-9999...' (31 nines,
+    # 10^31 - 1) is a valid inclusive integer range; it is refused, rightly, but for
+    # its size, which the message must say.
+    nines = "9" * 31
+    with pytest.raises(rk.BadPriceError) as refused:
+        rk.Graduated.from_ranges([(f"1-{nines}", "1")])
+    message = str(refused.value)
+    assert "1E+30" in message
+    assert "is not an inclusive integer range" not in message
+
+
+def test_a_range_just_under_what_a_tier_holds_is_taken() -> None:
+    # 30 nines, 10^30 - 1, lies below 1E+30: taken.
+    nines = "9" * 30
+    [tier] = rk.Graduated.from_ranges([(f"1-{nines}", "1")]).tiers
+    assert tier.up_to == Decimal(nines)

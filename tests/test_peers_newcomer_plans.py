@@ -366,3 +366,133 @@ def test_a_late_event_for_a_reported_period_is_a_correction_not_a_rewrite() -> N
         ("reversal", Decimal(-7), Decimal(-7)),
         ("correction", Decimal(10), Decimal("9.0")),
     ]
+
+
+# --- more of the same peers' rules ----------------------------------------------------
+
+
+def test_lago_upgrade_in_the_afternoon_counts_the_day_for_the_new_plan() -> None:
+    # Lago counts whole days: upgraded on 15 January, plan A is due for 14 days whatever
+    # the hour. ratekit's day count gives the day of the change to the incoming plan
+    # (docs/pricing.md): a change at 14:00Z bills A 100 x 14/31 and B 200 x 17/31, as the
+    # change at midnight does.
+    assignments = [
+        rk.Assignment("acme", _subscription("a", 100), end="2026-01-15T14:00:00Z"),
+        rk.Assignment("acme", _subscription("b", 200), start="2026-01-15T14:00:00Z"),
+    ]
+    rating = rk.rate([], assignments, span=JANUARY)
+    shares = {charge.plan: Fraction(charge.amount) for charge in rating.charges}
+    assert abs(shares["a"] - Fraction(1400, 31)) < Fraction(1, 10**50)
+    assert abs(shares["b"] - Fraction(3400, 31)) < Fraction(1, 10**50)
+
+
+def test_lago_spending_minimum_is_prorated_to_the_days_subscribed() -> None:
+    # Lago prorates spending minimums by the days of the subscription
+    # (https://getlago.com/docs/guide/plans/charges/spending-minimum): a minimum of 100
+    # on a subscription from 16 April covers 15 of April's 30 days, 50; 2,000 users at
+    # 0.01 spend 20, a true-up of 30.
+    plan = rk.Plan(
+        "mtu",
+        "USD",
+        MONTHS,
+        [rk.PriceEntry("mtu", "mtu", rk.PerUnit("0.01"))],
+        minimums=[rk.Minimum(100, meter="mtu")],
+        proration="days",
+    )
+    users = [rk.Sample("acme", "app", "mtu", "2026-04-20T00:00:00Z", 2000, id="m1")]
+    rating = rk.rate(
+        users,
+        [rk.Assignment("acme", plan, start="2026-04-16T00:00:00Z")],
+        span=APRIL,
+        meters=[rk.Meter("mtu", "user", rk.Discrete())],
+    )
+    assert [(charge.kind, charge.amount) for charge in rating.charges] == [
+        ("usage", Decimal("20.00")),
+        ("minimum", Decimal("30.00")),
+    ]
+    assert rk.bill(rating)[0].total == Decimal("50.00")
+
+
+def test_usage_over_a_span_across_the_period_boundary_is_shared_by_time() -> None:
+    # Stripe attributes a meter event to the period of its timestamp; a delta that says
+    # the span it was used over is shared between the periods by time (DESIGN 3.5):
+    # 100 GB sent from noon on 31 January to noon on 1 February bill 50 in each month.
+    plan = rk.Plan("gb", "USD", MONTHS, [rk.PriceEntry("gb", "gb", rk.PerUnit(1))])
+    sent = [
+        rk.Sample(
+            "acme", "ip", "gb", "2026-02-01T12:00:00Z", 100, since="2026-01-31T12:00:00Z", id="d1"
+        )
+    ]
+    both = rk.Span(JANUARY.start, FEBRUARY.end)
+    rating = rk.rate(sent, plan, span=both, meters=[rk.Meter("gb", "GB", rk.Discrete())])
+    assert [(invoice.cycle, invoice.total) for invoice in rk.bill(rating)] == [
+        (JANUARY, Decimal("50.00")),
+        (FEBRUARY, Decimal("50.00")),
+    ]
+
+
+def test_an_event_at_month_end_in_the_customers_timezone() -> None:
+    # Lago bills on the customer's timezone: 23:30Z on 31 January is 00:30 on
+    # 1 February in Paris, so it is February's usage on a Paris calendar.
+    paris = rk.cycles.monthly(tz="Europe/Paris")
+    plan = rk.Plan("paris", "EUR", paris, [rk.PriceEntry("calls", "calls", rk.PerUnit(1))])
+    calls = [rk.Sample("acme", "app", "calls", "2026-01-31T23:30:00Z", 5, id="x")]
+    both = rk.Span("2025-12-31T23:00:00Z", "2026-02-28T23:00:00Z")
+    rating = rk.rate(calls, plan, span=both, meters=[CALLS])
+    assert [(charge.cycle, charge.amount) for charge in rating.charges] == [
+        (rk.Span("2026-01-31T23:00:00Z", "2026-02-28T23:00:00Z"), Decimal(5))
+    ]
+
+
+def test_lago_recurring_weighted_sum_carries_its_level_into_the_next_month() -> None:
+    # Lago's weighted sum may be recurring: the level at a period's end carries over.
+    # The 30 GB of the January example hold all February: February's mean is 30.
+    storage = rk.Meter("storage", "GB", rk.TimeWeightedMean(over="period"))
+    readings = [
+        rk.Sample("acme", "bucket", "storage", "2026-01-16T00:00:00Z", 20, kind="gauge", id="g1"),
+        rk.Sample("acme", "bucket", "storage", "2026-01-17T00:00:00Z", 30, kind="gauge", id="g2"),
+    ]
+    both = rk.Span(JANUARY.start, FEBRUARY.end)
+    usage = rk.meter(readings, [storage], span=both, cycle=MONTHS, as_of=both.end)
+    assert [(row.cycle, row.quantity.quantize(Decimal("1E-10"))) for row in usage.rows] == [
+        (JANUARY, Decimal("15.1612903226")),
+        (FEBRUARY, Decimal("30.0000000000")),
+    ]
+
+
+def test_lago_graduated_percentage_rated_over_a_month() -> None:
+    # The graduated percentage example rated as a month of payments (500, 550 and
+    # 4,000): the first tier's flat 200 is the base, due as a fee line; the usage line
+    # is 1,000 x 1 % + 4,050 x 2 % + 300 = 391: 591 in all, Lago's figure.
+    model = rk.GraduatedPercentage([(1000, "1", 200), (10000, "2", 300), (None, "3", 400)])
+    plan = rk.Plan("payments", "USD", MONTHS, [rk.PriceEntry("pay", "volume", model)])
+    payments = [
+        rk.Sample("acme", "account", "volume", f"2026-04-{day:02d}T00:00:00Z", amount, id=f"t{day}")
+        for day, amount in [(2, 500), (3, 550), (4, 4000)]
+    ]
+    rating = rk.rate(payments, plan, span=APRIL, meters=[rk.Meter("volume", "USD", rk.Discrete())])
+    assert [(charge.kind, charge.amount) for charge in rating.charges] == [
+        ("usage", Decimal("391.00")),
+        ("fee", Decimal(200)),
+    ]
+    assert rk.bill(rating)[0].total == Decimal("591.00")
+
+
+def test_a_late_event_after_the_period_closed_is_flagged_late() -> None:
+    # After a period is invoiced, Lago and Stripe change it only by a credit note or an
+    # adjustment on a later invoice. January closed at 7.00 (horizon two days); 3 calls
+    # of 20 January fed on 5 February are late: a reversal and a correction, both
+    # marked late, for the next open invoice.
+    plan = rk.Plan("c", "USD", MONTHS, [rk.PriceEntry("c", "calls", rk.PerUnit(1))])
+    rater = rk.Rater(plan, [CALLS], start="2026-01-01T00:00:00Z", horizon=dt.timedelta(days=2))
+    rater.feed([rk.Sample("acme", "app", "calls", "2026-01-10T00:00:00Z", 7, id="c1")])
+    closing = rater.statement("2026-02-05T00:00:00Z")
+    assert closing.closed == (JANUARY,)
+    assert [invoice.total for invoice in closing.invoices] == [Decimal("7.00")]
+    feed = rater.feed([rk.Sample("acme", "app", "calls", "2026-01-20T00:00:00Z", 3, id="c2")])
+    assert feed.late == ("c2",)
+    lines = rater.statement("2026-02-06T00:00:00Z").lines
+    assert [(line.role, line.amount, line.late, line.cycle) for line in lines] == [
+        ("reversal", Decimal(-7), True, JANUARY),
+        ("correction", Decimal(10), True, JANUARY),
+    ]
