@@ -279,3 +279,51 @@ def test_a_range_just_under_what_a_tier_holds_is_taken() -> None:
     nines = "9" * 30
     [tier] = rk.Graduated.from_ranges([(f"1-{nines}", "1")]).tiers
     assert tier.up_to == Decimal(nines)
+
+
+# --- Stripe ---------------------------------------------------------------------------
+
+TYPOGRAPHIC = [rk.Tier(5, "7"), rk.Tier(10, "6.5"), rk.Tier(None, "6")]
+
+
+@pytest.mark.parametrize(
+    ("fonts", "volume", "graduated"),
+    [(1, "7", "7"), (5, "35", "35"), (6, "39", "41.5"), (20, "120", "127.5"), (25, "150", "157.5")],
+)
+def test_stripe_typographic_fonts_volume_and_graduated(
+    fonts: int, volume: str, graduated: str
+) -> None:
+    # Stripe, set up tiered pricing
+    # (https://docs.stripe.com/subscriptions/pricing-models/tiered-pricing): fonts 1-5 at
+    # 7, 6-10 at 6.5, 11+ at 6. Volume (Stripe's table): 1 -> 7, 5 -> 35, 6 -> 6 x 6.5 =
+    # 39, 20 -> 120, 25 -> 150. Graduated: 5 -> 35; 6 -> 35 + 6.5 = 41.5; 20 -> 35 + 32.5
+    # + 10 x 6 = 127.5; 25 -> 157.5.
+    assert rk.Volume(TYPOGRAPHIC).amount(fonts) == Decimal(volume)
+    assert rk.Graduated(TYPOGRAPHIC).amount(fonts) == Decimal(graduated)
+
+
+def test_stripe_legacy_tiers_page_by_up_to() -> None:
+    # Stripe, tiered pricing (https://stripe.com/docs/billing/subscriptions/tiers): up_to
+    # 5 at 5, 10 at 4, 15 at 3, 20 at 2, inf at 1. Volume: 1 -> 5, 5 -> 25, 6 -> 24,
+    # 20 -> 40, 25 -> 25; graduated 6 -> 25 + 4 = 29.
+    tiers = [rk.Tier(5, 5), rk.Tier(10, 4), rk.Tier(15, 3), rk.Tier(20, 2), rk.Tier(None, 1)]
+    assert [rk.Volume(tiers).amount(units) for units in (1, 5, 6, 20, 25)] == [
+        Decimal(5),
+        Decimal(25),
+        Decimal(24),
+        Decimal(40),
+        Decimal(25),
+    ]
+    assert rk.Graduated(tiers).amount(6) == Decimal(29)
+
+
+def test_stripe_legacy_tier_labels_overlap_and_are_refused() -> None:
+    # The same page labels the third and fourth tiers "10-15" and "15-20" (its up_to
+    # values say 11-15 and 16-20). Read as inclusive ranges they overlap; from_ranges
+    # refuses them and says where the range should start.
+    with pytest.raises(rk.BadPriceError) as refused:
+        rk.Volume.from_ranges([("1-5", 5), ("6-10", 4), ("10-15", 3), ("15-20", 2), ("20+", 1)])
+    assert str(refused.value) == (
+        "Volume.from_ranges ranges[2] '10-15' overlaps ranges[1] '6-10', which already "
+        "includes 10; inclusive ranges continue at 11."
+    )
