@@ -238,3 +238,8 @@ def test_percentage_per_transaction_terms_against_a_loop(  # noqa: PLR0917 (hypo
                 charge = min(charge, Fraction(maximum))
         total += charge
     assert Fraction(model.amount_of(transactions)) == total
+    # Lago once persisted a fee that its own estimate contradicted
+    # (https://github.com/getlago/lago-api/issues/5560): the lines must add up to the total.
+    lines = model.explain_of(transactions)
+    assert len(lines) == len(transactions)
+    assert sum((Fraction(line.amount) for line in lines), Fraction(0)) == total
