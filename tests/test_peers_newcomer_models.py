@@ -253,15 +253,6 @@ def test_a_range_past_what_a_tier_holds_is_refused_for_its_size_as_a_tuple() -> 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "from_ranges refuses the text '1-' followed by 31 nines (a range of plain ASCII "
-        "digits) as 'not an inclusive integer range' and tells the user to write plain "
-        "ASCII digits, which they did; the message should say, as the tuple form's does, "
-        "that the bound reaches past what a tier holds (below 1E+30)"
-    ),
-)
 def test_a_range_past_what_a_tier_holds_is_refused_for_its_size_as_text() -> None:
     # A Lago export with a catch-all last range written as '1-9999...' (31 nines,
     # 10^31 - 1) is a valid inclusive integer range; it is refused, rightly, but for
@@ -269,9 +260,32 @@ def test_a_range_past_what_a_tier_holds_is_refused_for_its_size_as_text() -> Non
     nines = "9" * 31
     with pytest.raises(rk.BadPriceError) as refused:
         rk.Graduated.from_ranges([(f"1-{nines}", "1")])
-    message = str(refused.value)
-    assert "1E+30" in message
-    assert "is not an inclusive integer range" not in message
+    assert str(refused.value) == (
+        f"Graduated.from_ranges ranges[0] range '1-{nines}' reaches past what a tier "
+        "holds: a tier's bound lies below 1E+30."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1-" + "9" * 5000,  # past what an int's text holds: refused for its size, not read
+        "0-" + "1" + "0" * 30,  # 10^30 itself as a last bound
+        "1" + "0" * 30 + "1+",  # an open range starting past 10^30
+    ],
+)
+def test_a_text_range_is_refused_for_its_size_as_its_tuple_is(text: str) -> None:
+    with pytest.raises(rk.BadPriceError, match=r"reaches past what a tier holds"):
+        rk.Graduated.from_ranges([(text, "1")])
+
+
+def test_a_text_range_and_its_tuple_agree_at_the_bound() -> None:
+    # An open range from exactly 10^30 after one ending at 10^30 - 1 is taken either way.
+    nines = "9" * 30
+    bound = 10**30
+    text = rk.Graduated.from_ranges([(f"1-{nines}", "2"), (f"{bound}+", "1")])
+    pairs = rk.Graduated.from_ranges([((1, bound - 1), "2"), ((bound, None), "1")])
+    assert text == pairs
 
 
 def test_a_range_just_under_what_a_tier_holds_is_taken() -> None:

@@ -306,7 +306,6 @@ def test_from_ranges_rejects_gaps_overlaps_and_bad_ranges(
         ([("1-5", 1), ("\u0666-10", 2), ("11+", 3)], 1, "'\u0666-10'"),  # Arabic-Indic six
         ([("1-\uff15", 1), ("6+", 2)], 0, "'1-\uff15'"),  # fullwidth five
         ([("1-5", 1), ("\u0666+", 2)], 1, "'\u0666+'"),
-        ([("1-" + "9" * 31, 1)], 0, "'1-" + "9" * 31 + "'"),  # past what a Tier holds
     ],
 )
 def test_from_ranges_reads_ascii_digits_only(
@@ -323,9 +322,24 @@ def test_from_ranges_reads_ascii_digits_only(
     )
 
 
+@pytest.mark.parametrize("model", [rk.Graduated, rk.Volume])
+def test_from_ranges_refuses_a_text_range_past_what_a_tier_holds_for_its_size(
+    model: type[rk.Graduated] | type[rk.Volume],
+) -> None:
+    # 10^31 - 1 is a range of plain digits, refused as its tuple (1, 10**31 - 1) is: for
+    # its size (it was said to be no inclusive integer range, in plain digits as it is)
+    with pytest.raises(rk.BadPriceError) as caught:
+        model.from_ranges([("1-" + "9" * 31, 1)])
+    assert str(caught.value) == (
+        f"{model.__name__}.from_ranges ranges[0] range '1-{'9' * 31}' reaches past what a "
+        "tier holds: a tier's bound lies below 1E+30."
+    )
+
+
 def test_from_ranges_refuses_a_range_too_long_to_read_as_an_integer() -> None:
-    # 5,000 digits: beyond int()'s limit on text, refused by the door, not a ValueError
-    with pytest.raises(rk.BadPriceError, match=r"is not an inclusive integer range"):
+    # 5,000 digits: beyond int()'s limit on text, refused for its size, never read (no
+    # ValueError)
+    with pytest.raises(rk.BadPriceError, match=r"reaches past what a tier holds"):
         rk.Graduated.from_ranges([("1" * 5_000 + "+", 1)])
 
 

@@ -22,8 +22,11 @@ from .tiers import Tier
 __all__ = ["_ranges_to_tiers"]
 
 #: An inclusive range in plain ASCII digits (other scripts' digits are refused, as `Tier`
-#: refuses them), at most 30 of them: a bound from 1E+30 on is refused by `Tier` anyway.
-_RANGE: Final = re.compile(r"^\s*([0-9]{1,30})\s*(?:[-\u2013]\s*([0-9]{1,30})|(\+))\s*$")
+#: refuses them); a bound of more than 31 digits is refused for its size
+#: (`_within_tiers()`), never read as an int (one of over 4,300 digits has none).
+_RANGE: Final = re.compile(r"^\s*([0-9]+)\s*(?:[-\u2013]\s*([0-9]+)|(\+))\s*$")
+#: More digits than a bound may have: a bound of 32 digits or more is past 1E+30 (`_within_tiers()`).
+_DIGITS: Final = 31
 
 
 #: A tier's bound lies below this (`Tier` refuses 1E+30 and above).
@@ -51,24 +54,40 @@ def _parse_range(model: str, index: int, span: object) -> tuple[int, int | None]
                 "last range (e.g. '11+') in plain ASCII digits (no other scripts' digits), "
                 "or a tuple (first, last or None)."
             )
-        return int(match[1]), None if match[3] else int(match[2])
+        digits = [group.lstrip("0") for group in (match[1], match[2]) if group is not None]
+        if any(len(group) > _DIGITS for group in digits):
+            raise _past_tiers(model, index, span)
+        last = None if match[3] else int(match[2])
+        return _within_tiers(model, index, span, int(match[1]), last)
     if _is_pair(span):  # the exact ints: an int subclass's own comparisons may say anything
         first, last = _exact_int(span[0]), _exact_int(span[1])
         if first is not None and first >= 0 and (last is not None or span[1] is None):
-            # A bound below 1E+30, and a range after it starting at most one above it:
-            # past that, nothing could price it (and an int of over 4,300 digits has no
-            # text).
-            if first > _TIER_BOUND or (last is not None and last >= _TIER_BOUND):
-                raise BadPriceError(
-                    f"{model}.from_ranges ranges[{index}] range {show(span)} reaches past "
-                    "what a tier holds: a tier's bound lies below 1E+30."
-                )
-            return first, last
+            return _within_tiers(model, index, span, first, last)
     # a string or a tuple written wrong is a bad range; anything else, a wrong type
     wrong = not isinstance(span, str | tuple)
     raise (PriceTypeError if wrong else BadPriceError)(
         f"{model}.from_ranges ranges[{index}] range {show(span)} must be a string like "
         "'1-5' or '11+', or a tuple of integers (first, last or None)."
+    )
+
+
+def _within_tiers(
+    model: str, index: int, span: object, first: int, last: int | None
+) -> tuple[int, int | None]:
+    """``(first, last)`` when a tier holds them, else BadPriceError naming the range.
+
+    A bound below 1E+30, and a range after it starting at most one above it: past that,
+    nothing could price it (and an int of over 4,300 digits has no text).
+    """
+    if first > _TIER_BOUND or (last is not None and last >= _TIER_BOUND):
+        raise _past_tiers(model, index, span)
+    return first, last
+
+
+def _past_tiers(model: str, index: int, span: object) -> BadPriceError:
+    return BadPriceError(
+        f"{model}.from_ranges ranges[{index}] range {show(span)} reaches past what a tier "
+        "holds: a tier's bound lies below 1E+30."
     )
 
 
