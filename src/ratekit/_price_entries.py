@@ -13,7 +13,7 @@ import datetime as _dt
 import itertools
 import operator
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final, Protocol
 
 import attrs
@@ -370,19 +370,20 @@ _FOUR_YEARS_US: Final = 4 * 366 * US_PER_DAY
 _Y2000_US: Final = 946_684_800_000_000
 
 
-def check_ties(
-    entries: Sequence[PriceEntry], each: Callable[[PriceEntry, PriceEntry], None]
-) -> None:
+def check_ties(entries: Sequence[PriceEntry]) -> None:
     """Refuse two of one meter's ``entries`` of equal priority that could both apply.
 
-    Each pair as `_check_tie` judges it, in the order of ``entries``, then as ``each``
-    does (the plan's other checks of a pair). Entries with a window that share a
-    priority, a start and an end are first swept together over the span their pairs are
-    checked in (`_apart`): the pairs whose windows never meet there are not asked again,
-    so a plan of 48 half-hourly slots is checked in one pass over their four years of
-    parts, not in 1,128 (quadratic: 200 slots took 33 s). Each entry's window is worked
-    out once (``active``). O(p log p) for their p parts, plus O(w) for each pair of
-    entries whose windows meet or which differ in those.
+    Only the pairs that can tie are judged (`_check_tie`), in the order of ``entries``:
+    those of one priority whose spans meet, found in one sweep (`_meeting()`), so that a
+    price list of 8,760 hourly entries, none meeting another, is checked in O(n log n),
+    not in its 38 million pairs. Entries with a window that share a priority, a start
+    and an end are first swept together over the span their pairs are checked in
+    (`_apart`): the pairs whose windows never meet there are not asked again, so a plan
+    of 48 half-hourly slots is checked in one pass over their four years of parts, not
+    in 1,128 (quadratic: 200 slots took 33 s). Each entry's window is worked out once
+    (``active``). O(n log n + k) for k pairs whose spans meet, O(p log p) for the p
+    parts of windows swept, plus O(w) for each pair of entries whose windows meet or
+    which differ in those.
     """
     active: dict[tuple[int, int, int], Sequence[tuple[int, int]]] = {}
     groups: dict[tuple[int, int | None, int | None], list[int]] = {}
@@ -393,10 +394,33 @@ def check_ties(
     for members in groups.values():
         if len(members) > 2:
             apart |= _apart(entries, members, active)
-    for (i, a), (j, b) in itertools.combinations(enumerate(entries), 2):
+    for i, j in _meeting(entries):
         if (i, j) not in apart:
-            _check_tie(a, b, active)
-        each(a, b)
+            _check_tie(entries[i], entries[j], active)
+
+
+def _meeting(entries: Sequence[PriceEntry]) -> list[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``i < j``, of ``entries`` of one priority whose spans meet, in order.
+
+    A sweep per priority over the spans sorted by start, keeping those not ended yet.
+    O(n log n + k log k) for k such pairs.
+    """
+    by_priority: dict[int, list[tuple[int, int, int]]] = {}
+    for index, entry in enumerate(entries):
+        lo = MIN_US if entry.start_us is None else entry.start_us
+        hi = MAX_US if entry.end_us is None else entry.end_us
+        if lo < hi:
+            by_priority.setdefault(entry.priority, []).append((lo, hi, index))
+    pairs: list[tuple[int, int]] = []
+    for spans in by_priority.values():
+        spans.sort()
+        going: list[tuple[int, int]] = []  # (end, index) of the spans not ended yet
+        for lo, hi, index in spans:
+            going = [(until, other) for until, other in going if until > lo]
+            pairs.extend((min(other, index), max(other, index)) for _, other in going)
+            going.append((hi, index))
+    pairs.sort()
+    return pairs
 
 
 def _apart(

@@ -328,12 +328,22 @@ class Plan:
             seen.add(entry.id)
             by_meter.setdefault(entry.meter, []).append(entry)
         for entries in by_meter.values():
-            check_ties(entries, self._check_units)
+            self._check_units(entries)
+            check_ties(entries)
         return {meter: tuple(entries) for meter, entries in by_meter.items()}
 
-    def _check_units(self, a: PriceEntry, b: PriceEntry) -> None:
-        """Refuse two entries of one meter that say its unit differently."""
-        if a.meter_unit and b.meter_unit and Unit(a.meter_unit) != Unit(b.meter_unit):
+    def _check_units(self, entries: list[PriceEntry]) -> None:
+        """Refuse two entries of one meter that say its unit differently. O(n).
+
+        The first such pair in their order: the first entry saying a unit, and the first
+        after it saying another.
+        """
+        said = [(entry, Unit(entry.meter_unit)) for entry in entries if entry.meter_unit]
+        if not said:
+            return
+        a, unit = said[0]
+        b = next((entry for entry, other in said if other != unit), None)
+        if b is not None:
             raise UnitError(
                 f"plan {show(self.id)} has price entries {show(a.id)} and {show(b.id)} of meter "
                 f"{show(a.meter)} that say its unit is {show(a.meter_unit)} and "
