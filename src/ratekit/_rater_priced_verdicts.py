@@ -73,12 +73,16 @@ def _undecided(entries: Sequence[PriceEntry]) -> bool:
     A plan refuses such a pair when it is built, unless a selector holds a
     [`Satisfies`][ratekit.Satisfies] (a function, which no reading of the selectors
     decides): rating then refuses usage both select, whatever the plan's ``unpriced``.
-    O(e²) for e entries.
+    So: a priority that two entries or more share, one of them holding a Satisfies.
+    O(e) for e entries.
     """
-    return any(
-        a.priority == b.priority and any(isinstance(c, Satisfies) for _, c in (*a.where, *b.where))
-        for a, b in itertools.combinations(entries, 2)
-    )
+    shared: dict[int, int] = {}  # per priority, how many entries have it
+    holding: set[int] = set()  # the priorities of an entry holding a Satisfies
+    for entry in entries:
+        shared[entry.priority] = shared.get(entry.priority, 0) + 1
+        if any(isinstance(condition, Satisfies) for _, condition in entry.where):
+            holding.add(entry.priority)
+    return any(shared[priority] > 1 for priority in holding)
 
 
 def window_reach(plans: Sequence[Plan], strict: Strict) -> int:

@@ -9,9 +9,10 @@ account-wide entry gives the base due without usage.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ._hash_keys import typed_key
+from ._instants import MIN_US
 from ._paths import lookup
 from .pricebook import Plan, PriceEntry, _winner
 
@@ -25,11 +26,7 @@ class _Regimes:
         cuts = plan._cuts_us(meter_name, start_us, end_us)
         self.bounds = [start_us, *cuts, end_us]
         entries = plan._by_meter.get(meter_name, ())
-        self.candidates: list[list[PriceEntry]] = []
-        for lo in self.bounds[:-1]:
-            active = [entry for entry in entries if entry._active_us(lo, lo + 1)]
-            active.sort(key=lambda entry: -entry.priority)
-            self.candidates.append(active)
+        self.candidates = _candidates(entries, self.bounds)
         # The winner depends only on the regime and on the values of the attributes that
         # some selector reads: cache it by those.
         self.keys = tuple(sorted({key for entry in entries for key, _ in entry.where}))
@@ -71,6 +68,46 @@ class _Regimes:
             pass
         found = self.winners[key] = _first_match(self.candidates[index], description)
         return found
+
+
+def _candidates(entries: Sequence[PriceEntry], bounds: list[int]) -> list[list[PriceEntry]]:
+    """Per regime (from each of ``bounds`` but the last), the entries in effect there.
+
+    Highest priority first, in the plan's order within a priority. The entries whose
+    span meets the regimes' are swept by start, each kept while it lasts; an entry
+    with a window is asked at each regime. O(n + r (a + w) + a log a) for n entries, r
+    regimes, a entries in effect at a regime and w with a window: a price list of
+    hourly entries costs each regime the few in effect, not every entry of the plan.
+    """
+    start_us, end_us = bounds[0], bounds[-1]
+    # (the plan's order, the entry) of those whose span meets the regimes'
+    meeting = [
+        (index, entry)
+        for index, entry in enumerate(entries)
+        if (entry.start_us is None or entry.start_us < end_us)
+        and (entry.end_us is None or entry.end_us > start_us)
+    ]
+    windowed = [placed for placed in meeting if placed[1].window is not None]
+    plain = sorted(
+        (
+            (MIN_US if entry.start_us is None else entry.start_us, index, entry)
+            for index, entry in meeting
+            if entry.window is None
+        ),
+        key=lambda started: started[:2],
+    )
+    found: list[list[PriceEntry]] = []
+    going: list[tuple[int, PriceEntry]] = []  # the plain entries started, not known ended
+    taken = 0
+    for lo in bounds[:-1]:
+        while taken < len(plain) and plain[taken][0] <= lo:
+            going.append(plain[taken][1:])
+            taken += 1
+        going = [placed for placed in going if placed[1].end_us is None or placed[1].end_us > lo]
+        active = going + [placed for placed in windowed if placed[1]._active_us(lo, lo + 1)]
+        active.sort(key=lambda placed: (-placed[1].priority, placed[0]))
+        found.append([entry for _, entry in active])
+    return found
 
 
 def _first_match(

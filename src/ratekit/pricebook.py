@@ -43,6 +43,7 @@ from ._caller_objects import has_method, read_once
 from ._decimals import CONTEXT, plain_text, to_decimal
 from ._instants import to_us
 from ._metering_cycle import checked as checked_cycle
+from ._price_changes import Changes
 from ._price_entries import (
     PriceEntry,
     _description_arg,
@@ -227,6 +228,7 @@ class Plan:
     tz: str | _dt.tzinfo | None = attrs.field(default=None, eq=zone_key, converter=plain_choice)
     unpriced: Unpriced = attrs.field(default="error", converter=plain_choice)
     _by_meter: Mapping[str, tuple[PriceEntry, ...]] = attrs.field(init=False, eq=False, hash=False)
+    _changes: Mapping[str, Changes] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _days: cycles.Daily | None = attrs.field(init=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -255,6 +257,8 @@ class Plan:
             self._check_whole_days()
         object.__setattr__(self, "_days", days)
         object.__setattr__(self, "_by_meter", self._index_entries())
+        changes = {meter: Changes(entries) for meter, entries in self._by_meter.items()}
+        object.__setattr__(self, "_changes", changes)
         self._check_terms()
 
     def _check_whole_days(self) -> None:
@@ -480,12 +484,8 @@ class Plan:
 
     def _cuts_us(self, meter: str, start_us: int, end_us: int) -> list[int]:
         """[`cuts_us()`][ratekit.Plan.cuts_us] of checked arguments (the hot path)."""
-        instants: set[int] = set()
-        for entry in self._by_meter.get(meter, ()):
-            for a, b in entry._active_us(start_us, end_us):
-                instants.add(a)
-                instants.add(b)
-        return sorted(t for t in instants if start_us < t < end_us)
+        changes = self._changes.get(meter)
+        return [] if changes is None else changes.within(start_us, end_us)
 
     def _metering_cuts_us(self, meter: str, start_us: int, end_us: int) -> list[int]:
         """Where metering cuts ``meter``'s rows: price regimes, and own allowance periods.
