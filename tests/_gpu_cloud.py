@@ -157,7 +157,9 @@ def month_end(begin_us: int) -> int:
 Key = tuple[str, int, str, str]  # account, cycle start us, entry, resource
 
 
-def oracle(runs: list[tuple[str, str, str, int, int]]) -> dict[Key, Fraction]:
+def oracle(
+    runs: list[tuple[str, str, str, int, int]], spot_hours: int = SPOT_HOURS
+) -> dict[Key, Fraction]:
     """Each charge's exact amount, per (account, month start, entry, resource).
 
     ``runs`` are (account, resource, gpu, start_us, stop_us), a resource's runs disjoint.
@@ -171,7 +173,7 @@ def oracle(runs: list[tuple[str, str, str, int, int]]) -> dict[Key, Fraction]:
     for account, resource, gpu, start_us, stop_us in runs:
         cuts = {start_us, stop_us, CHANGE_US, *MONTHS_US}
         if gpu == "spot":
-            cuts |= {SPOT_FROM_US + h * HOUR_US for h in range(SPOT_HOURS + 1)}
+            cuts |= {SPOT_FROM_US + h * HOUR_US for h in range(spot_hours + 1)}
         points = sorted(t for t in cuts if start_us <= t <= stop_us)
         for a, b in itertools.pairwise(points):
             if a == b:
@@ -179,7 +181,7 @@ def oracle(runs: list[tuple[str, str, str, int, int]]) -> dict[Key, Fraction]:
             month = month_of(a)
             if gpu == "spot":
                 hour = (a - SPOT_FROM_US) // HOUR_US
-                if 0 <= hour < SPOT_HOURS:
+                if 0 <= hour < spot_hours:
                     entry, price = spot_id(hour), spot_price(hour)
                 else:
                     entry, price = "spot list", SPOT_LIST

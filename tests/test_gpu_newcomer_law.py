@@ -1,0 +1,157 @@
+"""The GPU cloud's law: random runs, cut into random batches and statements with
+snapshot/restore, give the batch rating, and both give the brute-force Fraction oracle.
+
+Runs fall near the instants where time is hard: the on-demand price change (a stated
+instant with half a second in it), the spot prices' hours, the summer-time night of
+29 March in Berlin and the month end (2026-03-31T22:00:00Z). Their instants are drawn
+on grids of a microsecond, a second and 30 seconds, so that runs start and stop at the
+price change, at hour boundaries, at the month end, and last from 0 us to hours. Some
+runs never stop (they run to the last watermark). The oracle is ``tests._gpu_cloud``'s:
+per second (exact), at least 60 seconds per resource and month, spot per hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests import _gpu_cloud as g
+from tests._budget import LAWS
+
+import ratekit as rk
+
+SPOT_HOURS = 24 * 5  # 27 March 00Z to 1 April 00Z
+MARCH = g.BERLIN.containing("2026-03-15T12:00:00Z")
+APRIL = g.BERLIN.containing("2026-04-15T12:00:00Z")
+FINAL = rk.Span("2026-05-01T00:00:00Z", "2026-05-01T00:00:00Z").start
+FINAL_US = rk.Span(FINAL, FINAL).start_us
+ANCHORS_US = (
+    g.CHANGE_US,
+    rk.Span("2026-03-27T00:00:00Z", "2026-03-27T00:00:00Z").start_us,  # spot prices begin
+    rk.Span("2026-03-29T01:00:00Z", "2026-03-29T01:00:00Z").start_us,  # clocks go forward
+    g.MONTHS_US[1],  # the month end
+    rk.Span("2026-04-01T00:00:00Z", "2026-04-01T00:00:00Z").start_us,  # spot prices end
+)
+ACCOUNTS = ("acme", "globex")
+HOUR = 3600 * g.US
+
+
+def plans() -> list[rk.Assignment]:
+    return [
+        rk.Assignment("acme", g.payg(SPOT_HOURS)),
+        rk.Assignment("globex", g.committed(SPOT_HOURS)),
+    ]
+
+
+@st.composite
+def fleets(draw: st.DrawFn) -> list[tuple[str, str, str, int, int | None]]:
+    """Runs (account, resource, gpu, start_us, stop_us or None), a resource's disjoint."""
+    anchor = draw(st.sampled_from(ANCHORS_US))
+    grid = draw(st.sampled_from((1, g.US, 30 * g.US)))
+    runs: list[tuple[str, str, str, int, int | None]] = []
+    for number in range(draw(st.integers(1, 4))):
+        account = draw(st.sampled_from(ACCOUNTS))
+        at = anchor + grid * draw(st.integers(-2 * HOUR // grid, HOUR // grid))
+        for _ in range(draw(st.integers(1, 3))):
+            gpu = draw(st.sampled_from(("a100", "h100", "spot")))
+            # durations: none, a few microseconds, under a minute, up to two hours
+            length = draw(
+                st.one_of(
+                    st.just(0),
+                    st.integers(1, 5),
+                    st.integers(1, 59).map(lambda s: s * g.US),
+                    st.integers(0, 2 * HOUR // grid).map(lambda n: n * grid),
+                )
+            )
+            if draw(st.integers(0, 9)) == 0:
+                runs.append((account, f"i-{number}", gpu, at, None))
+                break
+            runs.append((account, f"i-{number}", gpu, at, at + length))
+            at += length + grid * draw(st.integers(1, 60))
+    return runs
+
+
+def records(runs: list[tuple[str, str, str, int, int | None]]) -> list[rk.Event]:
+    result = []
+    for index, (account, resource, gpu, start_us, stop_us) in enumerate(runs):
+        result.append(
+            g.start(account, resource, rk.Span.from_us(start_us, start_us).start, gpu, f"s{index}")
+        )
+        if stop_us is not None:
+            result.append(
+                g.stop(account, resource, rk.Span.from_us(stop_us, stop_us).start, f"t{index}")
+            )
+    return result
+
+
+def expected(runs: list[tuple[str, str, str, int, int | None]]) -> dict[g.Key, Fraction]:
+    closed = [(a, r, gpu, s, FINAL_US if e is None else e) for a, r, gpu, s, e in runs]
+    return {
+        key: value
+        for key, value in g.oracle(closed, SPOT_HOURS).items()
+        if key[1] in (MARCH.start_us, APRIL.start_us) and value
+    }
+
+
+def batch(events: list[rk.Event]) -> rk.Rating:
+    return rk.rate(
+        events, plans(), span=rk.Span(MARCH.start, APRIL.end), meters=g.METERS, as_of=FINAL
+    )
+
+
+def nonzero(sums: dict[g.Key, Fraction]) -> dict[g.Key, Fraction]:
+    return {key: value for key, value in sums.items() if value}
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs=fleets())
+def test_the_batch_rating_is_the_oracle(runs: list[tuple[str, str, str, int, int | None]]) -> None:
+    rating = batch(records(runs))
+    assert nonzero(g.charge_sums(rating.charges)) == expected(runs)
+
+
+@pytest.mark.property
+@settings(
+    max_examples=max(LAWS // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(runs=fleets(), seed=st.integers(0, 2**32 - 1))
+def test_the_stream_cut_anyhow_with_restores_is_the_batch_and_the_oracle(
+    runs: list[tuple[str, str, str, int, int | None]], seed: int
+) -> None:
+    rng = random.Random(seed)
+    events = records(runs)
+    rating = batch(events)
+    # Watermarks: a few, increasing, inside the runs' window, then one closing April.
+    first = min(event.at_us for event in events)
+    marks = sorted({first + rng.randrange(-HOUR, 4 * HOUR) for _ in range(rng.randrange(0, 5))})
+    marks = [mark for mark in marks if mark >= MARCH.start_us] + [FINAL_US]
+    queue = list(events)
+    rng.shuffle(queue)
+    rater = rk.Rater(plans(), g.METERS, start=MARCH.start, horizon=dt.timedelta(hours=1))
+    lines: list[rk.StatementLine] = []
+    fed: list[rk.Event] = []
+    for number, mark in enumerate(marks):
+        last = number == len(marks) - 1
+        take = len(queue) if last else rng.randrange(0, len(queue) + 1)
+        batch_records, queue = queue[:take], queue[take:]
+        replays = rng.sample(fed, k=min(len(fed), rng.randrange(0, 3)))
+        feed = rater.feed(batch_records + replays)
+        assert feed.counts["duplicates"] == len(replays)
+        assert feed.too_late == ()
+        fed.extend(batch_records)
+        if rng.random() < 0.5:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans(), g.METERS)
+        lines.extend(rater.statement(rk.Span.from_us(mark, mark).start).lines)
+        if rng.random() < 0.5:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans(), g.METERS)
+    kept = [line for line in lines if line.cycle in (MARCH, APRIL)]
+    streamed = nonzero({g.strip(key): value for key, value in g.line_sums(kept).items()})
+    assert streamed == nonzero(g.charge_keys(rating.charges))
+    # The usage lines, summed per (account, month, entry, resource), are the oracle's.
+    assert nonzero(g.charge_sums(kept)) == expected(runs)
