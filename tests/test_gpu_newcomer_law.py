@@ -50,7 +50,11 @@ def plans() -> list[rk.Assignment]:
 
 @st.composite
 def fleets(draw: st.DrawFn) -> list[tuple[str, str, str, int, int | None]]:
-    """Runs (account, resource, gpu, start_us, stop_us or None), a resource's disjoint."""
+    """Runs (account, resource, gpu, start_us, stop_us or None), a resource's disjoint.
+
+    A negative ``stop_us`` is a STOP stamped at ``-stop_us``, before the START: the run
+    never stops.
+    """
     anchor = draw(st.sampled_from(ANCHORS_US))
     grid = draw(st.sampled_from((1, g.US, 30 * g.US)))
     runs: list[tuple[str, str, str, int, int | None]] = []
@@ -68,8 +72,13 @@ def fleets(draw: st.DrawFn) -> list[tuple[str, str, str, int, int | None]]:
                     st.integers(0, 2 * HOUR // grid).map(lambda n: n * grid),
                 )
             )
-            if draw(st.integers(0, 9)) == 0:
+            ending = draw(st.integers(0, 19))
+            if ending == 0:  # never stopped: it runs to the last watermark
                 runs.append((account, f"i-{number}", gpu, at, None))
+                break
+            if ending == 1 and length:  # a STOP stamped before its START: an orphan stop,
+                # and the START runs on to the last watermark
+                runs.append((account, f"i-{number}", gpu, at + length, -at))
                 break
             runs.append((account, f"i-{number}", gpu, at, at + length))
             at += length + grid * draw(st.integers(1, 60))
@@ -82,7 +91,11 @@ def records(runs: list[tuple[str, str, str, int, int | None]]) -> list[rk.Event]
         result.append(
             g.start(account, resource, rk.Span.from_us(start_us, start_us).start, gpu, f"s{index}")
         )
-        if stop_us is not None:
+        if stop_us is not None and stop_us < 0:
+            result.append(
+                g.stop(account, resource, rk.Span.from_us(-stop_us, -stop_us).start, f"t{index}")
+            )
+        elif stop_us is not None:
             result.append(
                 g.stop(account, resource, rk.Span.from_us(stop_us, stop_us).start, f"t{index}")
             )
@@ -90,7 +103,7 @@ def records(runs: list[tuple[str, str, str, int, int | None]]) -> list[rk.Event]
 
 
 def expected(runs: list[tuple[str, str, str, int, int | None]]) -> dict[g.Key, Fraction]:
-    closed = [(a, r, gpu, s, FINAL_US if e is None else e) for a, r, gpu, s, e in runs]
+    closed = [(a, r, gpu, s, FINAL_US if e is None or e < 0 else e) for a, r, gpu, s, e in runs]
     return {
         key: value
         for key, value in g.oracle(closed, SPOT_HOURS).items()
