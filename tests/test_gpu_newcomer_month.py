@@ -280,9 +280,18 @@ def test_the_stream_with_restarts_adds_up_to_the_batch(
     assert {key: value for key, value in sums.items() if value} == {
         key: value for key, value in g.charge_keys(batch.charges).items() if value
     }
-    # The closing invoices are the batch's invoices.
-    closed = {invoice.account: invoice.total for invoice in invoices if invoice.cycle == MARCH}
-    assert closed == {invoice.account: invoice.total for invoice in rk.bill(batch)}
+    # The closing invoices are the batch's invoices, named on Berlin's calendar, and the
+    # prepaid credit pays them as it pays the batch's.
+    closing = [invoice for invoice in invoices if invoice.cycle == MARCH]
+    assert closing == list(rk.bill(batch, tz="Europe/Berlin"))
+    prepaid = [rk.Credit("prepaid", "acme", 20, "EUR", start="2026-03-01T00:00:00Z")]
+    credited = rk.apply_credits(closing, prepaid)
+    assert list(credited) == list(rk.bill(batch, tz="Europe/Berlin", credits=prepaid))
+    assert [invoice.total for invoice in credited] == [
+        Decimal("315.89"),
+        Decimal("50.00"),
+        Decimal("0.32"),
+    ]
     assert sum(Fraction(line.amount) for line in march_lines) == sum(
         Fraction(charge.amount) for charge in batch.charges
     )
