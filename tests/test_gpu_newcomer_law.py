@@ -144,7 +144,7 @@ def nonzero(sums: dict[g.Key, Fraction]) -> dict[g.Key, Fraction]:
 
 
 @pytest.mark.property
-@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=LAWS // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(runs=fleets(), sequenced=st.booleans())
 def test_the_batch_rating_is_the_oracle(
     runs: list[tuple[str, str, str, int, int | None]], sequenced: bool
