@@ -420,3 +420,39 @@ def test_three_thousand_instances_stream_as_they_rate_and_as_the_oracle_says() -
     assert {key: value for key, value in march.items() if value} == {
         key: value for key, value in g.charge_keys(batch.charges).items() if value
     }
+
+
+def test_a_stop_seen_after_the_month_closed_corrects_it_down_to_the_minimum() -> None:
+    # An A100 started 31 March 21:00Z (after the change: 0.0010 a second). At 23:30Z
+    # March has closed (its end 22:00Z plus the hour of horizon): 3,600 s in March,
+    # 3.60, and 5,400 s of April so far, 5.40. Then its STOP, stamped 21:00:10Z, comes
+    # late: March is corrected to the minimum, 60 x 0.0010 = 0.06, and April's line is
+    # taken back whole.
+    start = g.start("acme", "i-late", "2026-03-31T21:00:00Z", "a100", "e1")
+    stop = g.stop("acme", "i-late", "2026-03-31T21:00:10Z", "e2")
+    stream = rk.Rater(
+        g.payg(), g.METERS, start=MARCH.start, horizon=dt.timedelta(hours=1), tz="Europe/Berlin"
+    )
+    stream.feed([start])
+    closing = stream.statement("2026-03-31T23:30:00Z")
+    assert [invoice.total for invoice in closing.invoices] == [Decimal("3.60")]
+    assert [(line.cycle, line.role, line.amount) for line in closing.lines] == [
+        (MARCH, "charge", Decimal("3.6000")),
+        (APRIL, "charge", Decimal("5.4000")),
+    ]
+    stream = restored(stream)
+    assert stream.feed([stop]).late == ("e2",)
+    after = stream.statement("2026-04-01T00:00:00Z")
+    assert [(line.cycle, line.role, line.late, line.amount) for line in after.lines] == [
+        (MARCH, "reversal", True, Decimal("-3.6000")),
+        (MARCH, "correction", True, Decimal("0.060")),
+        (APRIL, "reversal", False, Decimal("-5.4000")),
+    ]
+    batch = rk.rate(
+        [start, stop],
+        g.payg(),
+        span=rk.Span(MARCH.start, APRIL.end),
+        meters=g.METERS,
+        as_of=after.as_of,
+    )
+    assert total([*closing.lines, *after.lines]) == Fraction(batch.total()) == Fraction("0.06")
