@@ -173,20 +173,38 @@ def test_the_stream_cut_anyhow_with_restores_is_the_batch_and_the_oracle(
     rater = rk.Rater(plans(), g.METERS, start=MARCH.start, horizon=dt.timedelta(hours=1))
     lines: list[rk.StatementLine] = []
     fed: list[rk.Event] = []
+    accounted: set[str] = set()  # every record is named somewhere (docs: "Exactly once")
     for number, mark in enumerate(marks):
         last = number == len(marks) - 1
         take = len(queue) if last else rng.randrange(0, len(queue) + 1)
         batch_records, queue = queue[:take], queue[take:]
         replays = rng.sample(fed, k=min(len(fed), rng.randrange(0, 3)))
         feed = rater.feed(batch_records + replays)
+        accounted.update(
+            record_id for anomaly in feed.anomalies for record_id in anomaly.record_ids
+        )
         assert feed.counts["duplicates"] == len(replays)
         assert feed.too_late == ()
         fed.extend(batch_records)
         if rng.random() < 0.5:
             rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans(), g.METERS)
-        lines.extend(rater.statement(rk.Span.from_us(mark, mark).start).lines)
+        statement = rater.statement(rk.Span.from_us(mark, mark).start)
+        lines.extend(statement.lines)
+        accounted.update(record_id for line in statement.lines for record_id in line.record_ids)
+        accounted.update(
+            record_id for anomaly in statement.anomalies for record_id in anomaly.record_ids
+        )
+        accounted.update(statement.no_effect)
+        accounted.update(
+            record_id
+            for invoice in statement.invoices
+            for line in invoice.lines
+            for charge in line.charges
+            for record_id in charge.record_ids
+        )
         if rng.random() < 0.5:
             rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plans(), g.METERS)
+    assert {event.id for event in events} <= accounted
     kept = [line for line in lines if line.cycle in (MARCH, APRIL)]
     streamed = nonzero({g.strip(key): value for key, value in g.line_sums(kept).items()})
     assert streamed == nonzero(g.charge_keys(rating.charges))
