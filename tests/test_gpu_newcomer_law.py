@@ -1,4 +1,4 @@
-"""The GPU cloud's law: random runs, cut into random batches and statements with
+"""The GPU cloud's law: random runs and storage gauges, cut into random batches and statements with
 snapshot/restore, give the batch rating, and both give the brute-force Fraction oracle.
 
 Runs fall near the instants where time is hard: the on-demand price change (a stated
@@ -13,6 +13,7 @@ per second (exact), at least 60 seconds per resource and month, spot per hour.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import random
 from fractions import Fraction
@@ -133,6 +134,67 @@ def expected(
     }
 
 
+Volume = tuple[str, str, list[tuple[int, int]], int | None]
+
+
+@st.composite
+def volumes(draw: st.DrawFn) -> list[Volume]:
+    """Volumes read by a gauge: (account, resource, [(at_us, size_gib)], delete_us or None).
+
+    Instants lie on a grid of 36 seconds from a whole hour, so that each GiB-hour is a
+    whole number of hundredths (exact in ratekit and in the oracle alike)."""
+    anchor = draw(st.sampled_from(ANCHORS_US[1:]))
+    result: list[Volume] = []
+    for number in range(draw(st.integers(0, 2))):
+        account = draw(st.sampled_from(ACCOUNTS))
+        steps = sorted(set(draw(st.lists(st.integers(-200, 200), min_size=1, max_size=4))))
+        readings = [(anchor + 36 * g.US * step, draw(st.integers(0, 500))) for step in steps]
+        after = draw(st.one_of(st.none(), st.integers(1, 100)))
+        deleted = None if after is None else readings[-1][0] + 36 * g.US * after
+        result.append((account, f"v-{number}", readings, deleted))
+    return result
+
+
+def volume_records(vols: list[Volume]) -> list[rk.Event]:
+    result = []
+    for account, resource, readings, deleted in vols:
+        for index, (at_us, size) in enumerate(readings):
+            at = rk.Span.from_us(at_us, at_us).start
+            result.append(
+                rk.Event(
+                    account,
+                    resource,
+                    at,
+                    {"kind": "volume", "size_gib": size},
+                    id=f"{resource}-{index}",
+                )
+            )
+        if deleted is not None:
+            at = rk.Span.from_us(deleted, deleted).start
+            result.append(rk.Event(account, resource, at, kind="delete", id=f"{resource}-d"))
+    return result
+
+
+def storage_expected(vols: list[Volume]) -> dict[g.Key, Fraction]:
+    """Each size held from its reading to the next (or the delete, or the last
+    watermark), cut at the months, at 0.0001 a GiB-hour."""
+    amounts: dict[g.Key, Fraction] = {}
+    for account, resource, readings, deleted in vols:
+        ends = [at for at, _ in readings[1:]] + [FINAL_US if deleted is None else deleted]
+        for (begin, size), end in zip(readings, ends, strict=True):
+            cuts = sorted({begin, end, *(m for m in g.MONTHS_US if begin < m < end)})
+            for a, b in itertools.pairwise(cuts):
+                key = (account, g.month_of(a), "storage", resource)
+                amounts[key] = amounts.get(key, Fraction(0)) + size * Fraction(
+                    b - a, HOUR
+                ) * Fraction(g.STORAGE_PRICE)
+    return {
+        key: value
+        for key, value in amounts.items()
+        if key[1] in (MARCH.start_us, APRIL.start_us) and value
+    }
+
+
 def batch(events: list[rk.Event]) -> rk.Rating:
     return rk.rate(
         events, plans(), span=rk.Span(MARCH.start, APRIL.end), meters=g.METERS, as_of=FINAL
@@ -145,24 +207,30 @@ def nonzero(sums: dict[g.Key, Fraction]) -> dict[g.Key, Fraction]:
 
 @pytest.mark.property
 @settings(max_examples=LAWS // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(runs=fleets(), sequenced=st.booleans())
+@given(runs=fleets(), sequenced=st.booleans(), vols=volumes())
 def test_the_batch_rating_is_the_oracle(
-    runs: list[tuple[str, str, str, int, int | None]], sequenced: bool
+    runs: list[tuple[str, str, str, int, int | None]], sequenced: bool, vols: list[Volume]
 ) -> None:
-    rating = batch(records(runs, sequenced))
-    assert nonzero(g.charge_sums(rating.charges)) == expected(runs, sequenced)
+    rating = batch(records(runs, sequenced) + volume_records(vols))
+    assert nonzero(g.charge_sums(rating.charges)) == {
+        **expected(runs, sequenced),
+        **storage_expected(vols),
+    }
 
 
 @pytest.mark.property
 @settings(
     max_examples=max(LAWS // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(runs=fleets(), sequenced=st.booleans(), seed=st.integers(0, 2**32 - 1))
+@given(runs=fleets(), sequenced=st.booleans(), vols=volumes(), seed=st.integers(0, 2**32 - 1))
 def test_the_stream_cut_anyhow_with_restores_is_the_batch_and_the_oracle(
-    runs: list[tuple[str, str, str, int, int | None]], sequenced: bool, seed: int
+    runs: list[tuple[str, str, str, int, int | None]],
+    sequenced: bool,
+    vols: list[Volume],
+    seed: int,
 ) -> None:
     rng = random.Random(seed)
-    events = records(runs, sequenced)
+    events = records(runs, sequenced) + volume_records(vols)
     rating = batch(events)
     # Watermarks: a few, increasing, inside the runs' window, then one closing April.
     first = min(event.at_us for event in events)
@@ -209,4 +277,4 @@ def test_the_stream_cut_anyhow_with_restores_is_the_batch_and_the_oracle(
     streamed = nonzero({g.strip(key): value for key, value in g.line_sums(kept).items()})
     assert streamed == nonzero(g.charge_keys(rating.charges))
     # The usage lines, summed per (account, month, entry, resource), are the oracle's.
-    assert nonzero(g.charge_sums(kept)) == expected(runs, sequenced)
+    assert nonzero(g.charge_sums(kept)) == {**expected(runs, sequenced), **storage_expected(vols)}
