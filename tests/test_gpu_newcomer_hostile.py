@@ -456,3 +456,15 @@ def test_a_stop_seen_after_the_month_closed_corrects_it_down_to_the_minimum() ->
         as_of=after.as_of,
     )
     assert total([*closing.lines, *after.lines]) == Fraction(batch.total()) == Fraction("0.06")
+
+
+def test_march_closes_at_the_microsecond_its_end_plus_the_horizon_is_reached() -> None:
+    # March ends 2026-03-31T22:00:00Z; with an hour of horizon it closes at 23:00:00Z,
+    # not a microsecond before.
+    stream = rater()
+    stream.feed([g.start("acme", "i-1", "2026-03-31T21:59:00Z", "a100", "e1")])
+    assert stream.statement("2026-03-31T22:59:59.999999Z").closed == ()
+    closing = stream.statement("2026-03-31T23:00:00Z")
+    assert closing.closed == (MARCH,)
+    # 60 s in March at 0.0010: the minimum, 0.06
+    assert [invoice.total for invoice in closing.invoices] == [Decimal("0.06")]
