@@ -171,3 +171,83 @@ def test_a_start_under_a_price_list_that_ends_is_refused_by_the_stream() -> None
         r"price the usage of account 'globex'.*add an entry, or build the plan with unpriced='anomaly'",
     ):
         rater.feed([g.start("globex", "s-1", "2026-03-27T10:00:00Z", "spot", "b1")])
+
+
+def week_of_spot_prices(hours: int) -> rk.Plan:
+    """Hourly spot prices from 1 March 00Z for ``hours`` hours, a list price below them."""
+    first = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    entries = [
+        rk.PriceEntry(
+            f"spot {hour}",
+            "gpu.seconds",
+            rk.PerUnit(g.spot_price(hour)),
+            where={"gpu": "spot"},
+            start=first + dt.timedelta(hours=hour),
+            end=first + dt.timedelta(hours=hour + 1),
+            priority=1,
+        )
+        for hour in range(hours)
+    ]
+    entries.append(
+        rk.PriceEntry("list", "gpu.seconds", rk.PerUnit(g.SPOT_LIST), where={"gpu": "spot"})
+    )
+    return rk.Plan("spot", "EUR", rk.cycles.monthly(tz="UTC"), entries)
+
+
+SPOT_RUN = [g.start("globex", "s-1", "2026-03-01T00:00:00Z", "spot", "b1")]
+FIRST_WEEK = rk.Span("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z")
+
+
+def calls_to_rate_the_first_week(plan: rk.Plan) -> int:
+    profile = cProfile.Profile()
+    profile.enable()
+    rating = rk.rate(SPOT_RUN, plan, span=FIRST_WEEK, meters=[g.GPU])
+    profile.disable()
+    assert len(rating.charges) == 168  # one charge per hour of the week, whatever the plan
+    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined,no-any-return]
+
+
+def calls_of_a_five_minute_statement(plan: rk.Plan) -> int:
+    stream = rk.Rater(plan, [g.GPU], start="2026-03-01T00:00:00Z")
+    stream.feed(SPOT_RUN)
+    stream.statement("2026-03-03T00:00:00Z")
+    profile = cProfile.Profile()
+    profile.enable()
+    stream.statement("2026-03-03T00:05:00Z")
+    profile.disable()
+    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rating a span costs work in proportion to every price entry of the plan, in effect "
+    "there or not: the first week of an hourly spot price list costs ~95,900 function calls "
+    "when the list holds that week (168 entries), ~353,500 when it holds four weeks (672); "
+    "expected: the entries not in effect in the span cost next to nothing (at most 1.5 times)",
+)
+def test_rating_a_week_costs_no_more_when_the_price_list_runs_further() -> None:
+    assert calls_to_rate_the_first_week(
+        week_of_spot_prices(24 * 28)
+    ) <= 1.5 * calls_to_rate_the_first_week(week_of_spot_prices(24 * 7))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a statement five minutes after the last costs work in proportion to every price "
+    "entry of the plan: one spot GPU under hourly prices makes ~28,000 function calls when the "
+    "list holds a week (168 entries), ~108,000 when it holds four (672), so a year's list "
+    "(8,760) would cost ~1,400,000 a statement; expected: at most 1.5 times",
+)
+def test_a_statement_costs_no_more_when_the_price_list_runs_further() -> None:
+    assert calls_of_a_five_minute_statement(
+        week_of_spot_prices(24 * 28)
+    ) <= 1.5 * calls_of_a_five_minute_statement(week_of_spot_prices(24 * 7))
+
+
+def test_the_spot_prices_of_the_first_week_are_the_same_however_far_the_list_runs() -> None:
+    # 1 March 00Z to 8 March 00Z, hour h at 0.0003 + 0.00001 x (h % 7) a second:
+    # 168 hours = 24 weeks of the 7-hour pattern; each 7 hours sum to
+    # 3600 x (7 x 0.0003 + 0.00001 x 21) = 3600 x 0.00231 = 8.316, so 24 x 8.316 = 199.584.
+    for hours in (24 * 7, 24 * 28):
+        rating = rk.rate(SPOT_RUN, week_of_spot_prices(hours), span=FIRST_WEEK, meters=[g.GPU])
+        assert rating.total() == Decimal("199.584")
