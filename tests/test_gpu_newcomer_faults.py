@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import cProfile
 import datetime as dt
+import json
 import pstats
 from decimal import Decimal
 
@@ -251,3 +252,28 @@ def test_the_spot_prices_of_the_first_week_are_the_same_however_far_the_list_run
     for hours in (24 * 7, 24 * 28):
         rating = rk.rate(SPOT_RUN, week_of_spot_prices(hours), span=FIRST_WEEK, meters=[g.GPU])
         assert rating.total() == Decimal("199.584")
+
+
+def calls_to_restore(plan: rk.Plan) -> int:
+    stream = rk.Rater(plan, [g.GPU], start="2026-03-01T00:00:00Z")
+    stream.feed(SPOT_RUN)
+    stream.statement("2026-03-03T00:00:00Z")
+    saved = json.loads(json.dumps(stream.snapshot()))
+    profile = cProfile.Profile()
+    profile.enable()
+    rk.Rater.restore(saved, plan, [g.GPU])
+    profile.disable()
+    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="restoring a rater (each process restart of a queue consumer) costs O(n^2) in the "
+    "plan's price entries: ~134,000 function calls with 168 hourly spot entries, ~428,000 with "
+    "336, ~1,524,000 with 672, the same snapshot each time; expected: about linear, twice the "
+    "entries at most 2.5 times the calls",
+)
+def test_restoring_a_rater_costs_near_linear_in_the_price_entries() -> None:
+    assert calls_to_restore(week_of_spot_prices(24 * 14)) <= 2.5 * calls_to_restore(
+        week_of_spot_prices(24 * 7)
+    )
