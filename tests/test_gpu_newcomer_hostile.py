@@ -175,6 +175,23 @@ def test_an_enormous_volume_is_priced_exactly() -> None:
     assert charge.amount == Decimal("7.1E+23")
 
 
+def test_a_tiny_volume_meters_to_the_nearest_1e_minus_24_as_documented() -> None:
+    # The smallest level accepted, 1E-30 GiB, held 710 h is 7.1E-28 GiB-h exactly; a
+    # time quantity is F(end) - F(start) with F rounded half-even at 1E-24 (docs:
+    # guarantees, "Decimal context"), so the row is 0 GiB-h and costs 0, without an
+    # anomaly. 1E-6 GiB (a KiB) for the same 710 h is 0.00071 GiB-h, exactly.
+    tiny = rk.Event(
+        "acme", "v", "2026-03-02T08:00:00Z", {"kind": "volume", "size_gib": "1E-30"}, id="v1"
+    )
+    (charge,) = rate([tiny]).charges
+    assert (charge.quantity, charge.amount) == (0, 0)
+    kib = rk.Event(
+        "acme", "v", "2026-03-02T08:00:00Z", {"kind": "volume", "size_gib": "0.000001"}, id="v1"
+    )
+    (charge,) = rate([kib]).charges
+    assert charge.quantity == Decimal("0.00071")
+
+
 def test_a_level_below_the_range_is_refused_naming_the_attribute() -> None:
     with pytest.raises(
         rk.BadQuantityError, match=r"attribute 'size_gib' Decimal\('1E-31'\) lies outside"
