@@ -20,6 +20,7 @@ from tests._budget import LAWS
 import ratekit as rk
 from ratekit._instants import MAX_US, MIN_US, from_us
 from ratekit._price_entries import _meeting
+from ratekit._rater_priced_verdicts import _tied
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 MONTHS = rk.cycles.monthly(tz="UTC")
@@ -131,3 +132,44 @@ def test_the_sweep_finds_exactly_the_pairs_whose_spans_meet(
         if a.priority == b.priority and span(a) & span(b)
     ]
     assert _meeting(entries) == expected
+
+
+def _pairwise_tied(entries: list[rk.PriceEntry]) -> bool:
+    """The oracle: some pair of one priority whose spans share an instant."""
+    for a, b in itertools.combinations(entries, 2):
+        if a.priority != b.priority:
+            continue
+        lo = max(MIN_US if e.start_us is None else e.start_us for e in (a, b))
+        hi = min(MAX_US if e.end_us is None else e.end_us for e in (a, b))
+        if lo < hi:
+            return True
+    return False
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), _BOUND, _BOUND), max_size=12))
+def test_the_feeds_verdict_of_ties_is_the_pairwise_one(
+    given_spans: list[tuple[int, int | None, int | None]],
+) -> None:
+    """Law: the rater's judge of ties among the entries selecting a description (a sweep
+    per priority) says what comparing every pair says."""
+    hour = 3_600_000_000
+    base = 1_767_225_600_000_000  # 2026-01-01
+    entries = []
+    for index, (priority, a, b) in enumerate(given_spans):
+        start = None if a is None else base + a * hour
+        end = None if b is None else base + b * hour
+        if start is not None and end is not None and end <= start:
+            start, end = end, start + hour
+        entries.append(
+            rk.PriceEntry(
+                f"e{index}",
+                "m",
+                rk.PerUnit(1),
+                priority=priority,
+                start=None if start is None else from_us(start),
+                end=None if end is None else from_us(end),
+            )
+        )
+    assert _tied(entries) == _pairwise_tied(entries)

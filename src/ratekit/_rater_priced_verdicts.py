@@ -15,7 +15,6 @@ description no verdict passes (rating raises there).
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
@@ -180,17 +179,24 @@ def _verdict(plan: Plan, meter: str, attributes: Mapping[str, object], whole: bo
 def _tied(selecting: Sequence[PriceEntry]) -> bool:
     """Whether two entries of one priority that select a description may both apply.
 
-    Their spans meet, or one has a window (then metering and rating decide). O(e²).
+    Their spans meet, or one has a window (then metering and rating decide): per
+    priority shared by two entries or more, a window, or a span starting before one
+    started earlier ends. O(e log e).
     """
-    for a, b in itertools.combinations(selecting, 2):
-        if a.priority != b.priority:
+    by_priority: dict[int, list[PriceEntry]] = {}
+    for entry in selecting:
+        by_priority.setdefault(entry.priority, []).append(entry)
+    for entries in by_priority.values():
+        if len(entries) < 2:
             continue
-        if a.window is not None or b.window is not None:
+        if any(entry.window is not None for entry in entries):
             return True
-        lo = max(-1 if a.start_us is None else a.start_us, -1 if b.start_us is None else b.start_us)
-        ends = [e.end_us for e in (a, b) if e.end_us is not None]
-        if not ends or lo < min(ends):
-            return True
+        reached: int | None = -2  # the latest end of the spans started so far (None: never)
+        spans = [(-1 if e.start_us is None else e.start_us, e.end_us) for e in entries]
+        for start, end in sorted(spans, key=lambda span: span[0]):
+            if reached is None or start < reached:
+                return True
+            reached = None if end is None else max(reached, end)
     return False
 
 

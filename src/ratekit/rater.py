@@ -80,6 +80,7 @@ from ._shown import show
 from ._text import one_of
 from .assignments import Assignment
 from .errors import (
+    BadTimeError,
     RatekitError,
     RatekitTypeError,
 )
@@ -223,9 +224,9 @@ class Rater:
         self._engine = _Engine(plans, meters)
         self._fingerprint = _snapshot.fingerprint(plans, meters)
         if not isinstance(horizon, _dt.timedelta) or horizon < _dt.timedelta(0):
-            raise RatekitTypeError(
-                f"Rater horizon must be a timedelta of zero or more, not {show(horizon)}."
-            )
+            # a timedelta below zero is a wrong value of the right type: a ValueError
+            wrong = BadTimeError if isinstance(horizon, _dt.timedelta) else RatekitTypeError
+            raise wrong(f"Rater horizon must be a timedelta of zero or more, not {show(horizon)}.")
         chosen = one_of(late, ("correct", "report"))
         if chosen is None:
             raise RatekitTypeError(f"Rater late must be 'correct' or 'report', not {show(late)}.")
