@@ -93,23 +93,18 @@ def test_a_unit_said_otherwise_among_many_is_named_with_the_first() -> None:
 
 
 _BOUND = st.one_of(st.none(), st.integers(0, 40))
+_HOUR = 3_600_000_000
+_BASE = 1_767_225_600_000_000  # 2026-01-01
 
 
-@pytest.mark.property
-@settings(max_examples=LAWS, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), _BOUND, _BOUND), max_size=25))
-def test_the_sweep_finds_exactly_the_pairs_whose_spans_meet(
-    given_spans: list[tuple[int, int | None, int | None]],
-) -> None:
-    """Law: `_meeting` gives every pair of one priority whose spans intersect, in order."""
-    hour = 3_600_000_000
-    base = 1_767_225_600_000_000  # 2026-01-01
+def _entries(given_spans: list[tuple[int, int | None, int | None]]) -> list[rk.PriceEntry]:
+    """An entry per (priority, start hour, end hour) from 2026-01-01, None unbounded."""
     entries = []
     for index, (priority, a, b) in enumerate(given_spans):
-        start = None if a is None else base + a * hour
-        end = None if b is None else base + b * hour
+        start = None if a is None else _BASE + a * _HOUR
+        end = None if b is None else _BASE + b * _HOUR
         if start is not None and end is not None and end <= start:
-            start, end = end, start + hour  # a valid span: start before end
+            start, end = end, start + _HOUR  # a valid span: start before end
         entries.append(
             rk.PriceEntry(
                 f"e{index}",
@@ -120,6 +115,19 @@ def test_the_sweep_finds_exactly_the_pairs_whose_spans_meet(
                 end=None if end is None else from_us(end),
             )
         )
+    return entries
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), _BOUND, _BOUND), max_size=25))
+def test_the_sweep_finds_exactly_the_pairs_whose_spans_meet(
+    given_spans: list[tuple[int, int | None, int | None]],
+) -> None:
+    """Law: `_meeting` gives every pair of one priority whose spans intersect, in order."""
+    entries = _entries(given_spans)
+
+    base, hour = _BASE, _HOUR
 
     def span(entry: rk.PriceEntry) -> set[int]:  # the hours it covers, within the range
         lo = MIN_US if entry.start_us is None else entry.start_us
@@ -154,22 +162,5 @@ def test_the_feeds_verdict_of_ties_is_the_pairwise_one(
 ) -> None:
     """Law: the rater's judge of ties among the entries selecting a description (a sweep
     per priority) says what comparing every pair says."""
-    hour = 3_600_000_000
-    base = 1_767_225_600_000_000  # 2026-01-01
-    entries = []
-    for index, (priority, a, b) in enumerate(given_spans):
-        start = None if a is None else base + a * hour
-        end = None if b is None else base + b * hour
-        if start is not None and end is not None and end <= start:
-            start, end = end, start + hour
-        entries.append(
-            rk.PriceEntry(
-                f"e{index}",
-                "m",
-                rk.PerUnit(1),
-                priority=priority,
-                start=None if start is None else from_us(start),
-                end=None if end is None else from_us(end),
-            )
-        )
+    entries = _entries(given_spans)
     assert _tied(entries) == _pairwise_tied(entries)
