@@ -37,6 +37,7 @@ if typing.TYPE_CHECKING:
 __all__ = [
     "carried",
     "described",
+    "keeps_past",
     "previous_reading",
     "restore",
     "state_of",
@@ -444,12 +445,17 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         # Reopened after a deletion (by an inventory's listing): the deletion is kept as
         # its base, so that a closing back at the reopening finds it, as metering at once.
         past = ("deleted", line.descriptions[-2], line.starts[-2], line.openers[-2], None, None)
+    name = _n.STATUS_NAMES[status]
+    if last_only is not None and past is not _NO_BASE and not keeps_past(past, name, line.seq):
+        # The caller keeps the records: the rater, whose lean state keeps no more
+        # (`ratekit._rater_states.lean()`), built once, not built then restated.
+        past = _NO_BASE
     if previous is not None and previous.through_us is not None:
         through_us = max(through_us, previous.through_us)
     return _new_state(
         account,
         resource,
-        _n.STATUS_NAMES[status],
+        name,
         line.descriptions[-1],
         line.starts[-1] if status != _n.UNKNOWN else None,
         line.openers[-1],
@@ -466,6 +472,28 @@ def state_of(  # noqa: PLR0917 - private plumbing of plain values
         listings=_listings.after(account, resource, line, inventories, previous),
         described=described(line, previous, start_us),
     )
+
+
+def keeps_past(
+    past: tuple[object, ...], status: str, seq: int | None, *, sequenced: bool = False
+) -> bool:
+    """Whether a state whose caller keeps its records keeps its base and history (``past``).
+
+    ``status`` is the state's own (``"running"``, ``"deleted"``, ...), ``seq`` its
+    last sequence number, ``sequenced`` whether the caller keeps a sequenced event of
+    the resource. The events of a history are ordered among new ones by time, as the
+    state's summary places them, unless an event with a ``seq`` is about: so a history
+    is kept only while the resource has a sequenced event (in it, applied, or kept by
+    the caller). A state with no history keeps a deletion as its base (a listing opened
+    the resource again after it), and a deleted one the piece before its own (a
+    ``last_seen`` closing ended it). The rule of `ratekit._rater_states.lean()`, which
+    metering with ``last_only`` applies as it builds the state (`state_of()`). O(h) for
+    h events of history.
+    """
+    history = typing.cast("tuple[Event, ...]", past[_HEAD:])
+    if not history:
+        return past[0] == "deleted" or (status == "deleted" and past[0] is not None)
+    return sequenced or seq is not None or any(event.seq is not None for event in history)
 
 
 def described(line: _t.Timeline, previous: ResourceState | None, start_us: int) -> tuple[int, bool]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Final
 
 from ._fields import Reading
+from ._metering_carry import keeps_past
 from ._resource_state import _NO_BASE, ResourceState
 from ._restated_states import _restated
 
@@ -42,22 +43,16 @@ def lean(
     `_rater_stretch.carried()`; with no history, compaction writes it as a base of its
     own, kept as well). A state with no history keeps a deletion as its base (a listing
     opened the resource again after it: `_metering_carry.state_of()`), and a deleted one
-    the piece a ``last_seen`` closing ended (`_rater_closed.closed()`). O(1), or O(h)
+    the piece a ``last_seen`` closing ended (`_rater_closed.closed()`): the rule of
+    `ratekit._metering_carry.keeps_past()`, which metering for the rater applies as it
+    builds each state, so that a state it gives is mostly kept as it is. O(1), or O(h)
     for h events of history.
     """
-    history = state.history
     readings, complete = _last_deltas(state)
     counting = bool(zero) and not zero <= {reading[0] for reading in state.readings}
-    kept = (
-        counting
-        or (not history and state._past[0] == "deleted")  # the deletion before its piece
-        # the piece before a last_seen closing (`_rater_closed.closed()`)
-        or (not history and state.status == "deleted" and state._past[0] is not None)
-        or (
-            bool(history)
-            and (sequenced or state.seq is not None or any(e.seq is not None for e in history))
-        )
-    )
+    # (the deletion before its piece; the piece before a last_seen closing,
+    # `_rater_closed.closed()`; a history while a sequenced event is about)
+    kept = counting or keeps_past(state._past, state.status, state.seq, sequenced=sequenced)
     # Only what changes is restated (one state per resource at each statement).
     changes: dict[str, object] = {}
     if readings is not state.readings or complete is not state._complete:
