@@ -49,10 +49,6 @@ def lean(
     for h events of history.
     """
     readings, complete = _last_deltas(state)
-    counting = bool(zero) and not zero <= {reading[0] for reading in state.readings}
-    # (the deletion before its piece; the piece before a last_seen closing,
-    # `_rater_closed.closed()`; a history while a sequenced event is about)
-    kept = counting or keeps_past(state._past, state.status, state.seq, sequenced=sequenced)
     # Only what changes is restated (one state per resource at each statement).
     changes: dict[str, object] = {}
     if readings is not state.readings or complete is not state._complete:
@@ -64,7 +60,13 @@ def lean(
         changes["applied"] = ()
     if state._seen:
         changes["_seen"] = ()
-    if not kept and (state._past != _NO_BASE or state._before):
+    if (state._past != _NO_BASE or state._before) and not (
+        # (a from_zero counter with no reading; the deletion before its piece; the piece
+        # before a last_seen closing, `_rater_closed.closed()`; a history while a
+        # sequenced event is about)
+        (bool(zero) and not zero <= {reading[0] for reading in state.readings})
+        or keeps_past(state._past, state.status, state.seq, sequenced=sequenced)
+    ):
         changes["_past"] = _NO_BASE  # (and the piece before its base: `_restated()`)
     return _restated(state, **changes) if changes else state
 
