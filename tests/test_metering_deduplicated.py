@@ -4,7 +4,9 @@
 the states it builds remember none of them: no ids, no digests, and of a meter that takes
 no counter readings only its last reading; the usage names no account's first record.
 What the rater keeps of a state (`_rater_states.lean()`) is what it kept before, and the
-rows, late rows and anomalies are those of metering without it.
+rows, late rows and anomalies are those of metering without it. Its base and history
+are already those the rater keeps (`_metering_carry.keeps_past()`): built once, not
+built and then dropped by `lean()`.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ def _same_states(ours: tuple[rk.ResourceState, ...], theirs: tuple[rk.ResourceSt
     assert [_STATE_VALUES(lean(state)) for state in ours] == [
         _STATE_VALUES(lean(state)) for state in theirs
     ]
+    # The base and history the rater keeps, as metering built them: lean() drops none.
+    assert [state._past for state in ours] == [lean(state)._past for state in ours]
 
 
 @pytest.mark.property
