@@ -111,6 +111,29 @@ PLANS = (
     rk.Assignment("b", PRO, start=format_us(SWITCH_US)),
 )
 
+# Minimums (plan-wide and per meter), a fee and bases, no allowance: every account's dues
+# are rated at each statement, its rows' charges reused and counted in the minimums'
+# spend. The commitments are near what the streams spend, so that top-ups come and go
+# (and zero ones, where the lines as billed fall short). MINIMUM_PLANS: b moves to a plan
+# with another minimum at SWITCH_US.
+MINIMUMS = rk.Plan(
+    "minimums",
+    "EUR",
+    CYCLE,
+    DUES.entries,
+    minimums=[rk.Minimum("0.9"), rk.Minimum("0.05", meter="calls")],
+    fees=BASIC.fees,
+)
+MINIMUM_PLANS = (
+    rk.Assignment("a", MINIMUMS),
+    rk.Assignment("b", MINIMUMS, end=format_us(SWITCH_US)),
+    rk.Assignment(
+        "b",
+        rk.Plan("pro-min", "EUR", CYCLE, PRO.entries, minimums=[rk.Minimum("2.5")], fees=PRO.fees),
+        start=format_us(SWITCH_US),
+    ),
+)
+
 # Allowances with their own cycle (a month of runtime, a week of calls from Monday 2
 # March) over daily cycles, and a price for gauges: what compacted days consumed of a
 # period and a gauge's level must still count after compaction.
@@ -1356,8 +1379,12 @@ def check_law(
     relisted: bool = False,
     refeed: bool = False,
     ahead: bool = False,
+    assigned: tuple[rk.Assignment, ...] | None = None,
 ) -> None:
     """The rater's law for one random stream (raises AssertionError when it fails).
+
+    ``assigned``: rate under those assignments instead of ``PLANS`` (accounts a and b,
+    b's plan changing at ``SWITCH_US``).
 
     ``single``: rate under that one plan instead of the assignments. ``anonymous``: some
     records without an id. ``late``: the rater's policy for late records (under
@@ -1442,7 +1469,7 @@ def check_law(
     others = None
     if versions:
         stream, others = with_versions(stream)
-    plans = PLANS if single is None else single
+    plans = (PLANS if assigned is None else assigned) if single is None else single
     options: dict[str, typing.Any] = {
         "horizon_h": horizon_h,
         "late_ok": late_ok,

@@ -192,3 +192,12 @@ def test_statements_with_a_fee_or_a_base_cost_what_changed_not_the_cycle(shape: 
     # times hour 20 (17,457 and 22,141 calls); the rows that stand keep their charges.
     calls = _statement_calls(SHAPES[shape])
     assert calls[300] < 2.5 * calls[20], calls
+
+
+def test_statements_with_a_minimum_cost_what_changed_not_the_cycle() -> None:
+    # A minimum's top-up depends on its cycle's spend, no row's charge on it: the rows
+    # that stand keep their charges, counted in the spend. Every row rated again, hour
+    # 300 cost 6.9 times hour 20 (43,816 calls against 6,303).
+    plan = rk.Plan("p", "USD", MONTHLY, [PRICE], minimums=[rk.Minimum(150)])
+    calls = _statement_calls(plan)
+    assert calls[300] < 2.5 * calls[20], calls

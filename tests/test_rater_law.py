@@ -16,6 +16,8 @@ from tests._budget import LAWS, RATER_LAW
 from tests._rater_streams import (
     BASIC,
     DUES,
+    MINIMUM_PLANS,
+    MINIMUMS,
     PLAIN,
     check_last_seen_law,
     check_law,
@@ -91,6 +93,27 @@ def test_the_law_holds_with_fees_and_bases_over_reused_charges(
     # A fee and bases (per resource and per account) but no minimum or allowance: the
     # rows that did not change keep their charges, the dues are rated each time.
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=DUES)
+
+
+@settings(max_examples=max(LAWS // 8, 50))
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
+def test_the_law_holds_with_minimums_over_reused_charges(
+    seed: int, horizon_h: int, late_ok: bool
+) -> None:
+    # Minimums (and a fee and bases) but no allowance: the rows that did not change keep
+    # their charges, counted in the minimums' spend; the top-ups are rated each time.
+    # Late records, and some fed after their cycle closed (late_ok).
+    check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=MINIMUMS)
+
+
+@settings(max_examples=max(LAWS // 8, 50))
+@given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
+def test_the_law_holds_with_minimums_over_reused_charges_and_a_plan_change(
+    seed: int, horizon_h: int, late_ok: bool
+) -> None:
+    # As above under assignments: account b moves mid-cycle to a plan with another
+    # minimum; each plan's top-up counts its own charges, those kept among them.
+    check_law(seed, horizon_h=horizon_h, late_ok=late_ok, assigned=MINIMUM_PLANS)
 
 
 @settings(max_examples=max(LAWS // 8, 50))
