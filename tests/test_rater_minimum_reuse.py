@@ -38,7 +38,9 @@ def _check_batch(fed: list[rk.Sample], lines: list[rk.StatementLine], end: dt.da
     rating = rk.rate(fed, PLAN, span=rk.Span(T0, end), meters=[CALLS], as_of=end)
     want: dict[tuple[object, ...], Fraction] = {}
     for c in rating.charges:
-        want[(c.kind, c.resource)] = want.get((c.kind, c.resource), Fraction(0)) + Fraction(c.amount)
+        want[(c.kind, c.resource)] = want.get((c.kind, c.resource), Fraction(0)) + Fraction(
+            c.amount
+        )
     got: dict[tuple[object, ...], Fraction] = {}
     for x in lines:
         got[(x.kind, x.resource)] = got.get((x.kind, x.resource), Fraction(0)) + Fraction(x.amount)
