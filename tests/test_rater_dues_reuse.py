@@ -1,12 +1,13 @@
-"""The rater reuses the charges of rows that did not change, under fees and prices' bases.
+"""The rater reuses the charges of rows that did not change, under fees, bases and minimums.
 
-A plan's fee depends on no row and a price's base on its group's first piece: with
-either, a statement rates the dues of every account again and reuses the charges of the
+A plan's fee depends on no row, a price's base on its group's first piece, and a
+minimum's top-up on its cycle's spend (the charges that stand counted in it): with any of
+them, a statement rates the dues of every account again and reuses the charges of the
 rows that stand, as without them. A charge reused must still change where what came
 before it changed: a late record earlier in the cycle moves a group's tiers, or takes
-from an allowance what a later row had (allowances and minimums are rated again with
-every row; the examples pin what any reuse must keep). Costs are counted (function calls
-under cProfile), not timed.
+from an allowance what a later row had (allowances are rated again with every row; the
+examples pin what any reuse must keep). Costs are counted (function calls under
+cProfile), not timed.
 """
 
 from __future__ import annotations
@@ -199,5 +200,22 @@ def test_statements_with_a_minimum_cost_what_changed_not_the_cycle() -> None:
     # that stand keep their charges, counted in the spend. Every row rated again, hour
     # 300 cost 6.9 times hour 20 (43,816 calls against 6,303).
     plan = rk.Plan("p", "USD", MONTHLY, [PRICE], minimums=[rk.Minimum(150)])
+    calls = _statement_calls(plan)
+    assert calls[300] < 2.5 * calls[20], calls
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "under an allowance every row of the open cycles is rated again at each statement "
+        "(100,227 calls at hour 300 against 11,188 at hour 20): a pool of the billing cycle "
+        "is prorated to the watermark, so it offers more at each statement and the piece "
+        "where it ran dry takes more; reuse needs the pieces after that point kept with "
+        "their state moved by what it took (see _rater_engine.Engine.rerated)"
+    ),
+)
+def test_statements_with_an_allowance_cost_what_changed_not_the_cycle() -> None:
+    # What any reuse under an allowance must reach: as with a fee, a base or a minimum.
+    plan = rk.Plan("p", "USD", MONTHLY, [PRICE], allowances=[rk.Allowance("storage", 500)])
     calls = _statement_calls(plan)
     assert calls[300] < 2.5 * calls[20], calls

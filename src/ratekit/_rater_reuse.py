@@ -18,9 +18,12 @@ need not price every row of the open cycles again:
   linear parts) is rated again.
 
 What is due with time alone is rated again at every statement for the accounts given:
-a plan's fees (they depend on no row), and the bases of prices, each charged from its
+a plan's fees (they depend on no row), the bases of prices, each charged from its
 group's first piece (kept with the group's track while the group stands: `_Track.opener`)
-or, for a price of the whole account, from the account's coverage.
+or, for a price of the whole account, from the account's coverage, and the top-ups of
+minimums, from the cycle's spend: the charges rated and those that stand, whose spend
+each account's `Known` keeps per account, plan, cycle and meter (`ratekit._standing`;
+a row whose charges' spend cannot be read back from them is not kept).
 
 A new piece that would sort at or before where its group stands (a late record inside
 the month) cannot be priced on from there: the rating starts over for the rows given,
