@@ -18,12 +18,9 @@ need not price every row of the open cycles again:
   linear parts) is rated again.
 
 What is due with time alone is rated again at every statement for the accounts given:
-a plan's fees (they depend on no row), the bases of prices, each charged from its
+a plan's fees (they depend on no row), and the bases of prices, each charged from its
 group's first piece (kept with the group's track while the group stands: `_Track.opener`)
-or, for a price of the whole account, from the account's coverage, and the top-ups of
-minimums, from the cycle's spend: the charges rated and those that stand, whose spend
-each account's `Known` keeps per account, plan, cycle and meter (`ratekit._standing`;
-a row whose charges' spend cannot be read back from them is not kept).
+or, for a price of the whole account, from the account's coverage.
 
 A new piece that would sort at or before where its group stands (a late record inside
 the month) cannot be priced on from there: the rating starts over for the rows given,
@@ -43,7 +40,6 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from ._pricing import Crossed, Exact, GroupKey, Place, _Piece
-from ._standing import Spend, Spends, add, spends_of
 from .charges import Charge, Rating
 from .usage import UsageRow
 
@@ -117,14 +113,10 @@ class _Track:
 class Known:
     """What one account's last rating left to reuse, over the span from ``since``."""
 
-    __slots__ = ("held", "since", "spends", "totals", "tracks")
+    __slots__ = ("held", "since", "tracks")
 
     def __init__(self, since: int) -> None:
         self.since = since
-        # Under a minimum (see `ratekit._standing`): per row held, what its charges spend,
-        # and the sum of those of all the rows held, per account, plan, cycle and meter.
-        self.spends: dict[int, list[Spend]] = {}
-        self.totals: Spends = {}
         # By id(row), the charges that stand for it: the one charge of a row priced alone
         # (a tuple of one), or those of a row with pieces in groups. One table, kept from
         # one statement to the next, not two merged at each (14 ms of a statement's 500,
@@ -174,7 +166,6 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     carry: dict[GroupKey, tuple[Place, Exact]] = {}
     opened: dict[GroupKey, _Piece] = {}
     kept: dict[str, tuple[Known, set[int], dict[GroupKey, int], set[int]]] = {}
-    totals: dict[str, Spends] = {}
     for account, mine in by_account.items():
         old = known.get(account)
         if old is None or old.since != start_us:  # rated over another span: nothing stands
@@ -184,25 +175,9 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         reused[account] = []
         stand, cuts, gone = _reuse(old, mine, todo, reused[account], lost, (carry, opened))
         kept[account] = (old, stand, cuts, gone)
-        if engine.minimums:
-            totals[account] = _standing(old, gone)
-    # Under a minimum, the charges that stand are counted in its cycle's spend.
-    standing = None
-    if engine.minimums:
-        every: Spends = {}
-        for mine_totals in totals.values():
-            every.update(mine_totals)
-        standing = (list(itertools.chain.from_iterable(reused.values())), every)
     try:
         rating, groups, ends, direct = engine.rate_rows(
-            todo,
-            first,
-            start_us,
-            end_us,
-            carry,
-            opened=opened,
-            withheld=withheld,
-            standing=standing,
+            todo, first, start_us, end_us, carry, opened=opened, withheld=withheld
         )
     except Crossed:
         # A piece sorts before where its group stands: rate the rows whole, as if new.
@@ -213,16 +188,12 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
             c for old, stand, _, _ in kept.values() for c in _charges(old) if id(c.row) in stand
         ]
         kept = {account: (Known(start_us), set(), empty, set()) for account in by_account}
-        totals = {}
         rating, groups, ends, direct = engine.rate_rows(
             todo, first, start_us, end_us, {}, withheld=withheld
         )
     for account, (old, _, cuts, gone) in kept.items():
-        known[account] = _renew(old, gone, cuts, start_us, totals.get(account))
+        known[account] = _renew(old, gone, cuts, start_us)
     _remember(known, rating.charges, direct, (groups, ends), (start_us, end_us), engine.peaks)
-    if engine.minimums:
-        for account in kept:
-            _count(known[account])
     return rating, reused, lost
 
 
@@ -296,55 +267,16 @@ def _split(old: Known, keys: list[int]) -> tuple[set[int], set[int], dict[GroupK
         again |= more
 
 
-def _standing(old: Known, gone: set[int]) -> Spends:
-    """The spend of the rows ``old`` holds but those in ``gone`` (a new table). O(k + g)."""
-    totals = {key: total.copy() for key, total in old.totals.items()}
-    spends = old.spends
-    for key in gone:
-        mine = spends.get(key)
-        if mine is not None:
-            add(totals, mine, -1)
-    return totals
-
-
-def _count(known: Known) -> None:
-    """Count the spend of the rows ``known`` holds newly; let go of those it cannot read.
-
-    Under a minimum (see `ratekit._standing`): a row whose charges' spend is not read
-    back from them is not held, so it is rated again (and its group's track stops there).
-    """
-    held, spends = known.held, known.spends
-    for key in held.keys() - spends.keys():
-        mine = spends_of(held[key])
-        if mine is None:
-            del held[key]
-            continue
-        spends[key] = mine
-        add(known.totals, mine, 1)
-
-
-def _renew(
-    old: Known,
-    gone: set[int],
-    cuts: dict[GroupKey, int],
-    since: int,
-    totals: Spends | None = None,
-) -> Known:
+def _renew(old: Known, gone: set[int], cuts: dict[GroupKey, int], since: int) -> Known:
     """What of ``old`` stands: the rows it held but those in ``gone``, each track up to its cut.
 
     A new value (a copy of the rater shares ``old``): its tables copied at C speed, then
-    the rows that do not stand taken out. ``totals``: the spend of those that stand
-    (`_standing`), under a minimum.
+    the rows that do not stand taken out.
     """
     new = Known(since)
     new.held = old.held.copy()
     for key in gone:
         del new.held[key]
-    if totals is not None:
-        new.totals = totals
-        new.spends = old.spends.copy()
-        for key in gone:
-            new.spends.pop(key, None)
     for group, track in old.tracks.items():
         cut = cuts.get(group, len(track))
         if cut:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import typing
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -29,9 +29,8 @@ from ._rating_coverage import _Coverage
 from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
-from ._standing import Spends, floored, spend_standing
 from ._timed_charges import timed
-from ._topups import on_latest_plan
+from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import Charge, _new_charge
 from .pricebook import Plan, PriceEntry
@@ -137,10 +136,6 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         # the resources whose unpriced usage is not this rating's to report either: the
         # streaming rater's, which a record fed ahead of its watermark may take away
         self.withheld: Container[tuple[str, str]] = frozenset()
-        # the charges of rows of the span that stand from an earlier rating (the streaming
-        # rater's): counted toward the minimums, weighed by their floors, not charged again
-        self.standing: Sequence[Charge] = ()
-        self.standing_spends: Spends = {}
 
     # -- plans and regimes ---------------------------------------------------------------
 
@@ -465,7 +460,6 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                 exact = self.exact_bases.get(id(base)) or Fraction(base.amount)
                 key = (base.account, id(plan), base.cycle.start_us)
                 spend(spent, key, base.meter, base.amount, exact)
-        spend_standing(self.standing_spends, spent, self.plans)  # (those kept: the rater's)
         out.extend(self.fees_and_minimums(accounts, spent))
         out = in_charge_order(out)
         if self.default is None:  # a plan change in a cycle: its latest plan's rounding
@@ -473,8 +467,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         # A commitment the exact spend reached is still due where the lines as billed
         # fall short of it: its zero top-up stays then (bill() settles it), else it goes.
         # Without a minimum there is no top-up to weigh (nor every charge to read for one).
-        # (The charges that stand from an earlier rating are weighed with them.)
-        return floored(out, self.standing, owned) if any(p.minimums for p in self.plans) else out
+        return floors(out, owned) if any(plan.minimums for plan in self.plans) else out
 
 
 def _cuts(

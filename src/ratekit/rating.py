@@ -55,7 +55,7 @@ import datetime as _dt
 import functools
 import operator
 import typing
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping
 from fractions import Fraction
 from itertools import repeat
 from typing import Final
@@ -69,7 +69,6 @@ from ._level_limits import capped as capped_levels
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine
 from ._shown import show
-from ._standing import Spends
 from .assignments import Assignment
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
 from .charges import Charge, Rating
@@ -443,7 +442,6 @@ def rate_rows(
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
     withheld: Container[tuple[str, str]] = frozenset(),
-    standing: tuple[Sequence[Charge], Spends] | None = None,
 ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
     """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
@@ -458,9 +456,7 @@ def rate_rows(
     given the engine's plans, what usage before the span (not in ``rows``) consumed of
     own-period allowances, as ``consume_before`` keys it. ``withheld``: the (account,
     resource) pairs whose usage no entry prices is neither refused nor reported (the
-    rater's: see `ratekit._rater_priced_ahead`). ``standing``: the charges of the span's
-    other rows, kept from an earlier rating, and their spend per account, plan, cycle
-    and meter: counted toward the minimums, not charged again (see `ratekit._standing`). Returns
+    rater's: see `ratekit._rater_priced_ahead`). Returns
     the rating; per group priced by its total, its pieces in order and the quantity
     they reach; and the charges priced on the spot (each its row's one charge, in the
     rows' order: see `ratekit._rating_engine._Engine.pieces`).
@@ -468,8 +464,6 @@ def rate_rows(
     engine = _Engine(plans, span)
     engine.peaks = peaks
     engine.withheld = withheld
-    if standing is not None:
-        engine.standing, engine.standing_spends = standing
     if carry:
         engine.carry = carry
     if opened:
