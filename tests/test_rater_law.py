@@ -100,9 +100,9 @@ def test_the_law_holds_with_fees_and_bases_over_reused_charges(
 def test_the_law_holds_with_minimums_over_reused_charges(
     seed: int, horizon_h: int, late_ok: bool
 ) -> None:
-    # Minimums (and a fee and bases) but no allowance: the rows that did not change keep
-    # their charges, counted in the minimums' spend; the top-ups are rated each time.
-    # Late records, and some fed after their cycle closed (late_ok).
+    # Minimums (and a fee and bases) but no allowance: what any reuse of the charges that
+    # stand must keep (their spend counted in the top-ups, rated each time). Late
+    # records, and some fed after their cycle closed (late_ok).
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=MINIMUMS)
 
 
@@ -112,7 +112,7 @@ def test_the_law_holds_with_minimums_over_reused_charges_and_a_plan_change(
     seed: int, horizon_h: int, late_ok: bool
 ) -> None:
     # As above under assignments: account b moves mid-cycle to a plan with another
-    # minimum; each plan's top-up counts its own charges, those kept among them.
+    # minimum; each plan's top-up counts its own charges.
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, assigned=MINIMUM_PLANS)
 
 

@@ -1,9 +1,10 @@
-"""Under a minimum, the rater reuses the charges of rows that did not change.
+"""Under a minimum, statements whose top-up shrinks as usage grows, and a late record.
 
-A minimum's top-up is a function of its cycle's spend: no row's charge depends on it. So a
-statement rates again only the rows that changed and the top-up, counting the charges kept
-in the spend. Worked by hand: a commitment of 30 for April (30 days), prorated to the
-watermark (1.00 a day), calls at 1.00 each.
+A minimum's top-up is a function of its cycle's spend: no row's charge depends on it, so
+a rater may keep the charges of the rows that did not change and rate again only the
+others and the top-up; these examples pin what it must say either way. Worked by hand: a
+commitment of 30 for April (30 days), prorated to the watermark (1.00 a day), calls at
+1.00 each.
 """
 
 from __future__ import annotations
