@@ -108,15 +108,6 @@ def test_two_plans_commitments_are_settled_each_on_its_own_on_the_invoice() -> N
     assert sum(Decimal(row["BilledCost"]) for row in rows) == Decimal("10.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "focus_rows splits the minimum line between the plans in proportion to their exact "
-        "top-ups (a 3.83, b 3.15), not as the invoice bills each plan's commitment (a 3.84, "
-        "b 3.14): per plan, the exported usage and adjustment rows then add up to 4.83 and "
-        "5.17, not to the commitments 4.84 and 5.16 the invoice's notes settle"
-    ),
-)
 def test_focus_adjustment_rows_bill_each_plans_top_up_as_the_invoice_does() -> None:
     rows = rk.focus_rows([_two_commitments()], provider="X")
     adjustments = [
@@ -166,15 +157,6 @@ def test_one_line_of_two_plans_is_split_per_plan_for_their_commitments() -> None
     assert text.endswith("total                                       1.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "focus_rows splits a line of two plans per charge (the cent goes to r3's 0.005, the "
-        "largest charge, so plan b), while the invoice counts that cent as plan a's line "
-        "(its two charges make the larger part, 0.006) and tops a up by 0.47 and b by "
-        "0.52; the FOCUS rows say a used 0.00 and was topped up 0.48, b used 0.01 and 0.51"
-    ),
-)
 def test_focus_usage_rows_of_a_line_of_two_plans_are_each_plans_part_as_billed() -> None:
     rows = rk.focus_rows([_one_line_of_two_plans()], provider="X")
     usage = {

@@ -43,11 +43,12 @@ from fractions import Fraction
 
 import attrs
 
-from ._allocation import allocate, spread
+from ._allocation import allocate
 from ._decimals import CONTEXT, ZERO, nearest, spend_under
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._line_exact import line_exact
+from ._plan_split import by_scope
 from ._quanta import on_quantum
 
 if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
@@ -56,7 +57,18 @@ if typing.TYPE_CHECKING:  # _invoices imports render, which imports this module
     from .pricebook import Plan
     from .sharing import Share
 
-__all__ = ["Part", "floors", "is_base", "parts", "rounding_of", "settle"]
+__all__ = [
+    "Part",
+    "floors",
+    "is_base",
+    "line_quantum",
+    "parts",
+    "rounding_of",
+    "scope_of",
+    "settle",
+    "settled",
+    "summary_lines",
+]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -217,37 +229,33 @@ def _scoper(minimum_lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]
     return scope
 
 
+def line_quantum(line: _Line, quantum: Decimal) -> Decimal:
+    """The quantum ``line`` is rounded on: the invoice's, or for a shared part its pool's."""
+    if line.kind == "shared" and line.charges:
+        return rounding_of(line.charges)[0]
+    return quantum
+
+
 def _part(
     line: _Line,
     amount: Decimal,
     scopes: set[_Scope],
     of: frozenset[_Scope],
     scope: typing.Callable[[Charge], _Scope],
+    *,
+    quantum: Decimal,
 ) -> Decimal:
-    """What of ``line``'s billed ``amount`` the charges of ``scopes`` make.
+    """What of ``line``'s billed ``amount`` the charges of ``scopes`` make (`_plan_split`).
 
-    All of it, or nothing, when its charges are all of ``scopes`` or none. A line of two
-    plans' charges (a plan change within the cycle, both pricing a meter under one entry
-    id), or of two pieces of a cycle, is split between them in proportion to their
-    charges' exact amounts, on the step its amount is rounded on (largest remainder, ties
-    to the earlier), so the parts add up to the line. ``of``: the scopes of the line's
-    charges. O(1) for a line of one scope, else O(charges).
+    All of it, or nothing, when its charges are all of ``scopes`` or none. ``of``: the
+    scopes of the line's charges. O(1) for a line of one scope, else O(charges).
     """
     if of <= scopes:
         return amount
     if of.isdisjoint(scopes):
         return ZERO
-    by_scope: dict[_Scope, Fraction] = {}
-    for charge in line.charges:
-        key = scope(charge)
-        by_scope[key] = by_scope.get(key, Fraction(0)) + Fraction(charge.amount)
-    exact = spread(Fraction(amount), list(by_scope.values()))
-    quantum = rounding_of(line.charges)[0]
-    if (Fraction(amount) / Fraction(quantum)).denominator != 1:  # rounded on another plan's quantum
-        quantum = Decimal(1).scaleb(int(amount.as_tuple().exponent))
-    parts = allocate(amount, exact, quantum)
     out = ZERO
-    for key, part in zip(by_scope, parts, strict=True):
+    for key, part in by_scope(line.charges, amount, scope, line_quantum(line, quantum)).items():
         if key in scopes:
             out = _ADD(out, part)
     return out
@@ -283,6 +291,34 @@ def _exact_part(line: _Line, key: _Scope, scope: typing.Callable[[Charge], _Scop
     return total
 
 
+def _minimums(lines: Sequence[_Line]) -> list[int]:
+    """The indices of the minimum lines that have charges: per meter first, then plan-wide."""
+    minimums = [i for i, line in enumerate(lines) if line.kind == "minimum" and line.charges]
+    minimums.sort(key=lambda i: lines[i].meter is None)
+    return minimums
+
+
+def scope_of(lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]:
+    """Whose spend each charge of an invoice's (summary) ``lines`` is, as settling reads it.
+
+    Its plan and the span of that plan's minimum charge that holds it (`_scoper`), so that
+    the exports split a line between plans (`_plan_split.by_scope`) exactly as the settling of their
+    minimums did. O(m) for m minimum charges.
+    """
+    return _scoper([lines[i] for i in _minimums(lines)])
+
+
+def settled(
+    lines: Sequence[_Line], account: str, quantum: Decimal, rounding: str
+) -> dict[int, tuple[Part, ...]]:
+    """Per minimum line of the summary ``lines`` (by index): its plans' minimums, settled.
+
+    `_settled` without the exact spends: each part's ``amount`` is what the invoice bills
+    for that plan's (or piece's) top-up. O(m * n).
+    """
+    return _settled(lines, account, quantum, rounding)
+
+
 def _settled(
     lines: Sequence[_Line], account: str, quantum: Decimal, rounding: str, *, spend: bool = False
 ) -> dict[int, tuple[Part, ...]]:
@@ -298,10 +334,9 @@ def _settled(
     exact spend reached its commitment (else its ``spent`` is 0). O(m * n) for m minimum
     lines and n lines (O(m * c) for c charges with ``spend``).
     """
-    minimums = [i for i, line in enumerate(lines) if line.kind == "minimum" and line.charges]
+    minimums = _minimums(lines)
     if not minimums:
         return {}
-    minimums.sort(key=lambda i: lines[i].meter is None)
     scope = _scoper([lines[i] for i in minimums])
     of = [frozenset(map(scope, line.charges)) for line in lines]
     settled: dict[tuple[int, _Scope], Decimal] = {}  # (minimum line, scope) -> top-up billed
@@ -330,7 +365,9 @@ def _settled(
                         if spend and not exact:
                             spent = _ADD(spent, _exact_part(other, key, scope))
                 elif _counts(other, account, line.meter):
-                    counted = _ADD(counted, _part(other, other.amount, {key}, of[i], scope))
+                    counted = _ADD(
+                        counted, _part(other, other.amount, {key}, of[i], scope, quantum=quantum)
+                    )
                     if spend and not exact:
                         spent = _ADD(spent, _exact_part(other, key, scope))
             due = on_quantum(commitment, quantum, rounding)
@@ -358,12 +395,12 @@ def parts(lines: Sequence[InvoiceLine], account: str) -> dict[int, tuple[Part, .
     own = [charge for line in lines if line.kind != "shared" for charge in line.charges]
     if not own:
         return {}
-    summary, where = _summary(lines)
+    summary, where = summary_lines(lines)
     settled = _settled(summary, account, *rounding_of(own), spend=True)
     return {where[index]: found for index, found in settled.items()}
 
 
-def _summary(lines: Sequence[InvoiceLine]) -> tuple[list[_Line], list[int]]:
+def summary_lines(lines: Sequence[InvoiceLine]) -> tuple[list[_Line], list[int]]:
     """The lines as the summary invoice has them, and where each was in ``lines``.
 
     A detailed invoice (``by_resource``) cuts each usage line into its resources' lines,

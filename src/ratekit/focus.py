@@ -67,10 +67,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Final
 
-from ._allocation import allocate, spread
+from ._billed_parts import billed_parts
 from ._caller_objects import read_items
 from ._codec import items_of, show
 from ._decimals import CONTEXT, ZERO, in_context, tidy
@@ -85,7 +84,6 @@ from ._focus_numbers import PRODUCTS, cost_text, gives, number_text
 from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
 from ._text import check_text
-from ._topups import rounding_of
 from .credits import CreditLine
 from .errors import BadDataError, RatekitTypeError
 from .rating import Charge, Rating
@@ -266,9 +264,9 @@ def focus_rows(
     _check_charges_kept(invoices)
     out: list[dict[str, Any]] = []
     for invoice in invoices:
-        quantum = _invoice_quantum(invoice)
-        for line in invoice.lines:
-            out.extend(_line_rows(invoice, line, quantum, context))
+        billed = billed_parts(invoice.lines, invoice.account)
+        for line, parts in zip(invoice.lines, billed, strict=True):
+            out.extend(_line_rows(invoice, line, parts, context))
         out.extend(
             _credit_row(invoice, credit, context)
             for credit in invoice.credits
@@ -299,37 +297,20 @@ def _check_charges_kept(invoices: list[Invoice]) -> None:
                 )
 
 
-def _invoice_quantum(invoice: Invoice) -> Decimal | None:
-    """The quantum `rk.bill()` rounds the invoice's own lines on: its latest charge's.
-
-    Billing's rule (`rounding_of`), whatever quantum each charge carries: charges of
-    quanta 1 and 0.01 (the later) make lines on 0.01. None for an invoice of shared
-    parts only (each rounded on its pool's quantum).
-    """
-    own = [charge for line in invoice.lines if line.kind != "shared" for charge in line.charges]
-    return rounding_of(own)[0] if own else None
-
-
 def _line_rows(
-    invoice: Invoice, line: InvoiceLine, quantum: Decimal | None, context: Any
+    invoice: Invoice, line: InvoiceLine, parts: list[Decimal], context: Any
 ) -> list[dict[str, Any]]:
-    """A line's charges as rows billed their parts of the line's rounded amount.
+    """A line's charges as rows billed their ``parts`` of the line's rounded amount.
 
-    The parts are the charges' exact amounts moved to add up to the line's amount
-    (`_allocation.spread`: in proportion when all are of one sign), on the quantum the
-    line was rounded on (largest remainder): they add up to it. That quantum is the
-    invoice's (``quantum``, billing's rule), or for a part of a shared charge its pool's
-    latest charge's, never merely the line's first charge's: a line of charges of quanta
-    1 and 0.01 is rounded on 0.01, and its rows are split on 0.01.
+    The parts are the invoice's own split (`_billed_parts.billed_parts`): between the
+    line's plans as the invoice settles their minimums (a minimum line: each plan's
+    top-up as billed), then within a plan near its charges' exact amounts, on the
+    quantum the line was rounded on. They add up to the line, and a plan's rows to what
+    the invoice's notes settle for it.
     """
-    charges = line.charges
-    if line.kind == "shared" or quantum is None:
-        quantum = rounding_of(charges)[0]
-    exact = spread(Fraction(line.amount), [Fraction(charge.amount) for charge in charges])
-    parts = allocate(line.amount, exact, _step(line.amount, quantum))
     shared = line.kind == "shared"
     rows = []
-    for charge, part in zip(charges, parts, strict=True):
+    for charge, part in zip(line.charges, parts, strict=True):
         # A holder's part has its share of the quantities (60 digits); whether a unit
         # price gives the cost is the pooled charge's to say.
         held = _held(charge, line) if shared else None
@@ -357,13 +338,6 @@ def _held(charge: Charge, line: InvoiceLine) -> tuple[Decimal, Decimal]:
         return CONTEXT.divide(CONTEXT.multiply(value, share), shares) if shares else value
 
     return part(charge.quantity), part(charge.free)
-
-
-def _step(amount: Decimal, quantum: Decimal) -> Decimal:
-    """The quantum a line amount was rounded on: the plan's, or its last digit's."""
-    if (Fraction(amount) / Fraction(quantum)).denominator == 1:
-        return quantum
-    return Decimal(1).scaleb(int(amount.as_tuple().exponent))
 
 
 def _credit_row(invoice: Invoice, credit: CreditLine, context: Any) -> dict[str, Any]:
