@@ -16,9 +16,12 @@ both the invoice's own:
 So the charges' parts add up to the line, each plan's parts to what the invoice's notes
 settle for it (its lines as counted plus its top-up: its commitment when one is due),
 and an invoice's parts to its subtotal. A detailed invoice (``by_resource``) is split per
-plan as its summary is (the settling reads the summary's lines); each resource line's
-parts add up to it too whenever its plans' parts allow it (the quanta a plan is owed go
-first to the charges whose resource line is owed one).
+plan as its summary is (the settling reads the summary's lines) where a plan of the line
+has a part in the minimum line; each resource line's parts add up to it too whenever its plans' parts
+allow it (the quanta a plan is owed go first to the charges whose resource line is owed
+one). Where no plan of the line has a part in the minimum line (a minimum charge on the
+invoice), no note counts the plans' parts, and each resource line is split on its own,
+as the invoice prints it.
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ def billed_parts(lines: Sequence[InvoiceLine], account: str) -> list[list[Decima
         if found.keys() == plans.keys() and exact_sum(found.values()) == line.amount:
             plans = found  # a minimum line: each plan's top-up as settled
         rows = [lines[i].amount for i in members]
+        # a detailed line's plans' parts bind where a plan of it has a part in the minimum
+        # line (its note counts its part); else only the resource lines the invoice prints
+        settling = any(key[1] != -1 for key in plans)
         row_of = [row for row, i in enumerate(members) for _ in lines[i].charges]
         parts = _split(
             line.charges,
@@ -74,6 +80,7 @@ def billed_parts(lines: Sequence[InvoiceLine], account: str) -> list[list[Decima
             row_of=row_of,
             rows=rows,
             quantum=step,
+            settling=settling,
         )
         start = 0
         for i in members:
@@ -90,6 +97,7 @@ def _split(
     row_of: Sequence[int],
     rows: Sequence[Decimal],
     quantum: Decimal,
+    settling: bool = True,
 ) -> list[Decimal]:
     """The charges' parts: each plan's part (``plans``) over its charges, near their amounts.
 
@@ -97,12 +105,13 @@ def _split(
     down to the step, and the steps the plan is still owed go to its charges with the
     largest remainders (ties to the earlier), first to those whose line (``rows``, the
     detailed invoice's resource lines; ``row_of``: each charge's) is still owed a step
-    too. With one plan, each line is split on its own, as the line it is. O(c log c).
+    too. With one plan, or where no plan's minimum counts the line (not ``settling``),
+    each line is split on its own, as the line it is. O(c log c).
     """
     step = quantum
     for target in (*plans.values(), *rows):
         step = step_of(target, step)
-    if len(plans) == 1 and len(rows) > 1:  # one plan: each resource line on its own
+    if len(rows) > 1 and (len(plans) == 1 or not settling):  # each resource line on its own
         plans, keys = dict(enumerate(rows)), row_of
     q = Fraction(step)
     members: dict[Hashable, list[int]] = {}

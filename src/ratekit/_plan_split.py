@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ._allocation import allocate, spread
+from ._decimals import exact_sum
 
 if typing.TYPE_CHECKING:
     from .charges import Charge
@@ -36,28 +37,45 @@ def by_scope(
     moved to add up to ``amount`` by `_allocation.spread`: in proportion when they are of
     one sign, near their own values when of both signs), on the step ``amount`` is rounded
     on (`step_of` the line's ``quantum``), the quanta left over to the largest remainders,
-    ties to the scope whose charge comes first. The parts add up to ``amount``, in the
-    order the scopes first come in ``charges``. O(len(charges)).
+    ties to the scope in force first (whose earliest charge starts first; then the first
+    listed), so that the split, and the top-ups settled on it, do not depend on the order
+    the charges were given in. The parts add up to ``amount``, in the order the scopes
+    first come in ``charges``. O(c log c) for c charges.
 
     ```pycon
-    >>> from ratekit import _plan_split
-    >>> class Charged(typing.NamedTuple):
+    >>> import ratekit as rk
+    >>> first = rk.Span("2026-03-01T00:00:00Z", "2026-03-16T00:00:00Z")
+    >>> second = rk.Span("2026-03-16T00:00:00Z", "2026-04-01T00:00:00Z")
+    >>> class Priced(typing.NamedTuple):  # what it reads of a charge
     ...     plan: str
+    ...     span: rk.Span
     ...     amount: Decimal
-    >>> line = [Charged("a", Decimal("0.003")), Charged("a", Decimal("0.003")), Charged("b", Decimal("0.005"))]
-    >>> _plan_split.by_scope(line, Decimal("0.01"), lambda c: c.plan, Decimal("0.01"))  # a 6/11, b 5/11 of a cent
-    {'a': Decimal('0.01'), 'b': Decimal('0.00')}
+    >>> line = [Priced("b", second, Decimal("0.005")), Priced("a", first, Decimal("0.003")),
+    ...         Priced("a", first, Decimal("0.003"))]
+    >>> by_scope(line, Decimal("0.01"), lambda c: c.plan, Decimal("0.01"))  # a 6/11, b 5/11 of a cent
+    {'b': Decimal('0.00'), 'a': Decimal('0.01')}
+    >>> line[1] = Priced("a", first, Decimal("0.005"))
+    >>> by_scope(line[:2], Decimal("0.01"), lambda c: c.plan, Decimal("0.01"))  # a tie: to a, in force first
+    {'b': Decimal('0.00'), 'a': Decimal('0.01')}
 
     ```
     """
-    exact: dict[_Key, Fraction] = {}
-    for charge in charges:
-        key = scope(charge)
-        exact[key] = exact.get(key, Fraction(0)) + Fraction(charge.amount)
-    if len(exact) < 2:
-        return dict.fromkeys(exact, amount)
-    moved = spread(Fraction(amount), list(exact.values()))
-    return dict(zip(exact, allocate(amount, moved, step_of(amount, quantum)), strict=True))
+    keys = [scope(charge) for charge in charges]
+    if all(key == keys[0] for key in keys):  # one scope (or none): no arithmetic
+        return dict.fromkeys(keys[:1], amount)
+    amounts: dict[_Key, list[Decimal]] = {}
+    first: dict[_Key, int] = {}
+    for key, charge in zip(keys, charges, strict=True):
+        amounts.setdefault(key, []).append(charge.amount)
+        start = charge.span.start_us
+        if first.get(key, start) >= start:
+            first[key] = start
+    exact = {key: Fraction(exact_sum(values)) for key, values in amounts.items()}
+    # ties to the scope in force first, whatever order the charges were listed in
+    order = sorted(exact, key=first.__getitem__)
+    moved = spread(Fraction(amount), [exact[key] for key in order])
+    split = dict(zip(order, allocate(amount, moved, step_of(amount, quantum)), strict=True))
+    return {key: split[key] for key in exact}
 
 
 def step_of(amount: Decimal, quantum: Decimal) -> Decimal:

@@ -236,31 +236,6 @@ def line_quantum(line: _Line, quantum: Decimal) -> Decimal:
     return quantum
 
 
-def _part(
-    line: _Line,
-    amount: Decimal,
-    scopes: set[_Scope],
-    of: frozenset[_Scope],
-    scope: typing.Callable[[Charge], _Scope],
-    *,
-    quantum: Decimal,
-) -> Decimal:
-    """What of ``line``'s billed ``amount`` the charges of ``scopes`` make (`_plan_split`).
-
-    All of it, or nothing, when its charges are all of ``scopes`` or none. ``of``: the
-    scopes of the line's charges. O(1) for a line of one scope, else O(charges).
-    """
-    if of <= scopes:
-        return amount
-    if of.isdisjoint(scopes):
-        return ZERO
-    out = ZERO
-    for key, part in by_scope(line.charges, amount, scope, line_quantum(line, quantum)).items():
-        if key in scopes:
-            out = _ADD(out, part)
-    return out
-
-
 class Part(typing.NamedTuple):
     """One plan's minimum in a minimum line, settled: what its note prints.
 
@@ -340,6 +315,18 @@ def _settled(
     scope = _scoper([lines[i] for i in minimums])
     of = [frozenset(map(scope, line.charges)) for line in lines]
     settled: dict[tuple[int, _Scope], Decimal] = {}  # (minimum line, scope) -> top-up billed
+    splits: dict[int, dict[_Scope, Decimal]] = {}  # a line of several scopes, split once
+
+    def part(i: int, key: _Scope) -> Decimal:
+        """What of line ``i``'s billed amount the charges of ``key`` (one of its) make."""
+        other = lines[i]
+        if len(of[i]) == 1:
+            return other.amount
+        if i not in splits:
+            step = line_quantum(other, quantum)
+            splits[i] = by_scope(other.charges, other.amount, scope, step)
+        return splits[i][key]
+
     out: dict[int, tuple[Part, ...]] = {}
     for index in minimums:
         line = lines[index]
@@ -365,9 +352,7 @@ def _settled(
                         if spend and not exact:
                             spent = _ADD(spent, _exact_part(other, key, scope))
                 elif _counts(other, account, line.meter):
-                    counted = _ADD(
-                        counted, _part(other, other.amount, {key}, of[i], scope, quantum=quantum)
-                    )
+                    counted = _ADD(counted, part(i, key))
                     if spend and not exact:
                         spent = _ADD(spent, _exact_part(other, key, scope))
             due = on_quantum(commitment, quantum, rounding)

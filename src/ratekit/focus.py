@@ -8,10 +8,13 @@ present (`MANDATORY`), with the conditional columns ratekit can fill
 Given a rating or charges: one row per charge, exact: ``BilledCost`` is the charge's
 precise amount (a Decimal string), so an invoice's rows add up to its ``precise_total``;
 the invoice rounds each of its lines once. Given invoices: one row per charge of each
-line, ``BilledCost`` being the charge's part of its line's rounded amount (split in
-proportion to the charges' exact amounts, largest remainder on the quantum), and one
-``"Credit"`` row per credit that paid part of the invoice, its ``BilledCost`` the amount
-paid, negative: the rows of an invoice add up to its ``total``. The mapping:
+line, ``BilledCost`` being the charge's part of its line's rounded amount as the invoice
+splits it (`_billed_parts`: between the line's plans as the invoice settles their
+minimums, a minimum line's rows each plan's top-up as billed; then within a plan near
+its charges' exact amounts, largest remainder on the quantum), and one ``"Credit"`` row
+per credit that paid part of the invoice, its ``BilledCost`` the amount paid, negative:
+the rows of a plan add up to what the invoice settles for it, and the rows of an invoice
+to its ``total``. The mapping:
 
 - ``ChargePeriodStart``/``End``: the charge's span; ``BillingPeriodStart``/``End``: its
   billing cycle; both ISO-8601 in UTC with ``Z``.
