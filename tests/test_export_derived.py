@@ -440,3 +440,32 @@ def test_a_shared_line_edited_off_the_whole_is_refused(
     assert rk.to_row(rk.from_row(rk.Invoice, stored)) == stored
     line[key] = value
     assert _refusal(rk.Invoice, stored) == f"{message}; {KEEP}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "what"),
+    [
+        ("owner", "beta", "names an owner"),
+        ("share", "1", "has a share"),
+        ("shares", "3", "has a share"),
+        ("whole", "2.00", "is part of a whole"),
+    ],
+)
+def test_a_usage_line_edited_to_name_an_owner_or_a_share_is_refused(
+    field: str, value: str, what: str
+) -> None:
+    # Only a part of a shared charge names an owner, its share (of the shares) and the
+    # whole it is part of: billing a usage line gives none, so a stored usage line edited
+    # to carry one does not compute. (Was accepted: the line read back differed from
+    # billing its charges again.)
+    plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("egress", "egress", rk.PerUnit(1))])
+    used = rk.UsageRow("acme", "egress", "r-1", MARCH, MARCH, 2, "GB", {}, ())
+    (invoice,) = rk.bill(rk.rate([used], plan, span=MARCH))
+    row = json.loads(json.dumps(rk.to_row(invoice)))
+    row["lines"][0][field] = value
+    with pytest.raises(rk.BadDataError, match=rf"lines\[0\]\.{field}") as refused:
+        rk.from_row(rk.Invoice, row)
+    assert str(refused.value) == (
+        f"lines[0].{field}: '{value}' is not what the line's charges give, None (none: only "
+        f"a part of a shared charge {what}); " + KEEP
+    )

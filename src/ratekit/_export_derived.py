@@ -44,6 +44,10 @@ _LINE_FIELDS: Final = (
     "amount",
     "commitment",
     "spent",
+    "owner",
+    "share",
+    "shares",
+    "whole",
 )
 _CHANGED: Final = "a row changed by hand must keep the fields derived from others consistent."
 
@@ -242,6 +246,10 @@ _DERIVED: Final[dict[str, str]] = {
     "amount": "its exact amount rounded once on its charges' quantum and rounding",
     "commitment": "its charges' commitments summed",
     "spent": "what the lines it counts spent",
+    "owner": "none: only a part of a shared charge names an owner",
+    "share": "none: only a part of a shared charge has a share",
+    "shares": "none: only a part of a shared charge has a share",
+    "whole": "none: only a part of a shared charge is part of a whole",
 }
 
 
