@@ -13,23 +13,32 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
+import attrs
+
 from ._price_entries import PriceEntry
 
 __all__ = ["Changes"]
 
 
+@attrs.frozen
 class Changes:
-    """The instants where one meter's entries start or end, sorted, and its windowed entries."""
+    """The instants where one meter's entries start or end, sorted, and its windowed entries.
 
-    __slots__ = ("instants", "windowed")
+    Built by `of()`; a frozen value, so that a plan holding it pickles (with any protocol)
+    and travels as it does.
+    """
 
-    def __init__(self, entries: Sequence[PriceEntry]) -> None:
+    instants: tuple[int, ...]
+    windowed: tuple[PriceEntry, ...]
+
+    @classmethod
+    def of(cls, entries: Sequence[PriceEntry]) -> Changes:
+        """The changes of one meter's ``entries``. O(n log n)."""
         found: set[int] = set()
         for entry in entries:
             if entry.window is None:
                 found.update(t for t in (entry.start_us, entry.end_us) if t is not None)
-        self.instants = sorted(found)
-        self.windowed = tuple(entry for entry in entries if entry.window is not None)
+        return cls(tuple(sorted(found)), tuple(e for e in entries if e.window is not None))
 
     def within(self, start_us: int, end_us: int) -> list[int]:
         """The instants strictly inside ``[start_us, end_us)`` where a price may change.
@@ -39,9 +48,9 @@ class Changes:
         O(log n + k + w) for k instants inside and w windowed entries' parts.
         """
         instants = self.instants
-        inside = instants[
-            bisect.bisect_right(instants, start_us) : bisect.bisect_left(instants, end_us)
-        ]
+        inside = list(
+            instants[bisect.bisect_right(instants, start_us) : bisect.bisect_left(instants, end_us)]
+        )
         if not self.windowed:
             return inside
         found = set(inside)

@@ -257,7 +257,7 @@ class Plan:
             self._check_whole_days()
         object.__setattr__(self, "_days", days)
         object.__setattr__(self, "_by_meter", self._index_entries())
-        changes = {meter: Changes(entries) for meter, entries in self._by_meter.items()}
+        changes = {meter: Changes.of(entries) for meter, entries in self._by_meter.items()}
         object.__setattr__(self, "_changes", changes)
         self._check_terms()
 
