@@ -9,10 +9,16 @@ the function calls (cProfile, counted: the machine's timings are noisy) and the 
 seconds of the statements at the hours asked, and checks that every shape's lines add up
 to batch `rk.rate()` of the same records.
 
+With ``--at-listing`` the resizes are stamped at the listing's instant itself, the
+watermark of the statement there (a host that stamps its events at its statement
+instants: a poller whose watermark is the newest event it fetched): each is read by the
+next statement, at exactly its last watermark.
+
 Usage::
 
     python benchmarks/dues_stream_bench.py                  # hours 20, 100, 300
     python benchmarks/dues_stream_bench.py --hours 20 300 --shapes fee allowance
+    python benchmarks/dues_stream_bench.py --hours 20 300 --shapes usage --at-listing
 """
 
 from __future__ import annotations
@@ -51,8 +57,13 @@ BUCKETS = [f"b{i}" for i in range(10)]
 HALF = dt.timedelta(minutes=30)
 
 
-def stream(hours: int) -> list[tuple[dt.datetime, list[rk.Event | rk.Inventory]]]:
-    """Per hour, its instant and the records fed then (the first hour's starts included)."""
+def stream(
+    hours: int, lag: dt.timedelta = HALF
+) -> list[tuple[dt.datetime, list[rk.Event | rk.Inventory]]]:
+    """Per hour, its instant and the records fed then (the first hour's starts included).
+
+    ``lag``: how long before the listing the resizes are stamped (zero: at its instant).
+    """
     out: list[tuple[dt.datetime, list[rk.Event | rk.Inventory]]] = []
     starts: list[rk.Event | rk.Inventory] = [
         rk.Event(
@@ -72,7 +83,7 @@ def stream(hours: int) -> list[tuple[dt.datetime, list[rk.Event | rk.Inventory]]
             rk.Event(
                 "acme",
                 BUCKETS[(2 * hour + k) % 10],
-                at - HALF,
+                at - lag,
                 {"size": hour % 7 + 1 + k},
                 kind="update",
                 id=f"u{hour}-{k}",
@@ -85,13 +96,13 @@ def stream(hours: int) -> list[tuple[dt.datetime, list[rk.Event | rk.Inventory]]
 
 
 def costs(
-    plan: rk.Plan, measured: list[int]
+    plan: rk.Plan, measured: list[int], lag: dt.timedelta = HALF
 ) -> tuple[dict[int, tuple[int, float]], list[rk.Statement]]:
     """Per hour measured, the function calls and CPU seconds of its statement; all statements."""
     rater = rk.Rater(plan, [STORAGE], start=T0, horizon=dt.timedelta(days=2))
     out: dict[int, tuple[int, float]] = {}
     statements = []
-    for hour, (at, batch) in enumerate(stream(max(measured))):
+    for hour, (at, batch) in enumerate(stream(max(measured), lag)):
         rater.feed(batch)
         if hour not in measured:
             statements.append(rater.statement(at))
@@ -106,9 +117,11 @@ def costs(
     return out, statements
 
 
-def check(plan: rk.Plan, statements: list[rk.Statement], hours: int) -> None:
+def check(
+    plan: rk.Plan, statements: list[rk.Statement], hours: int, lag: dt.timedelta = HALF
+) -> None:
     """The lines of the statements add up to batch rating of the same records, per line (exactly)."""
-    records = [r for _, batch in stream(hours) for r in batch]
+    records = [r for _, batch in stream(hours, lag) for r in batch]
     end = T0 + dt.timedelta(hours=hours)
     batch = rk.rate(records, plan, span=rk.Span(T0, end), meters=[STORAGE], as_of=end)
     want: dict[tuple[object, ...], Fraction] = {}
@@ -129,11 +142,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hours", type=int, nargs="+", default=[20, 100, 300])
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
+    parser.add_argument(
+        "--at-listing",
+        action="store_true",
+        help="stamp the resizes at the listing's instant (the statement's watermark)",
+    )
     args = parser.parse_args()
+    lag = dt.timedelta(0) if args.at_listing else HALF
     print(f"{'shape':10}" + "".join(f"  hour {h:>3}: calls    cpu ms" for h in args.hours))
     for shape in args.shapes:
-        measured, statements = costs(SHAPES[shape], args.hours)
-        check(SHAPES[shape], statements, max(args.hours))
+        measured, statements = costs(SHAPES[shape], args.hours, lag)
+        check(SHAPES[shape], statements, max(args.hours), lag)
         cells = "".join(
             f"  {'':9}{measured[h][0]:>7,} {measured[h][1] * 1000:>8.1f}" for h in args.hours
         )
