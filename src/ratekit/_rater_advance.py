@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from . import _rater_aggregations as _aggregations
+from . import _rater_at_cut as _at_cut
 from . import _rater_counters as _counters
 from . import _rater_refound as _refound
 from . import _rater_running as _running
@@ -116,11 +117,14 @@ def _continues(record: Record, prev: int) -> bool:
     return type(record) is not Inventory or (record.close == "snapshot" and record.at_us >= prev)
 
 
-def _reaching_back(rater: Rater, now: list[Record], prev: int, full: set[Key]) -> None:
+def _reaching_back(rater: Rater, now: list[Record], prev: int, full: set[Key]) -> set[Key]:
     """Add to ``full`` the resources of the records of ``now`` that reach ``prev`` or before.
 
-    O(n), and O(k) more for each event with a ``seq`` of a resource with k kept records.
+    Returns the other resources with an event at ``prev`` itself: it may end the piece
+    there (`ratekit._rater_at_cut`). O(n), and O(k) more for each event with a ``seq`` of
+    a resource with k kept records.
     """
+    at_cut: set[Key] = set()
     for record in now:
         # A delta over a span that reaches back before the last watermark (fed while
         # the span was still ahead of it) changes what was metered: its resource is
@@ -131,11 +135,7 @@ def _reaching_back(rater: Rater, now: list[Record], prev: int, full: set[Key]) -
                 full.add((record.account, record.resource))
         elif type(record) is Event:
             key = (record.account, record.resource)
-            if record.at_us == prev:
-                # An event at the very cut may end the piece there or not (a restart, a
-                # replayed start): only metering the piece whole says.
-                full.add(key)
-            elif record.seq is not None:
+            if record.seq is not None:
                 # Ordered by its seq before an event metered already: the order from
                 # there on changes (the carried state may no longer hold that event).
                 reach, _ = rater._reach.event_reach(
@@ -143,6 +143,11 @@ def _reaching_back(rater: Rater, now: list[Record], prev: int, full: set[Key]) -
                 )
                 if reach < prev:
                     full.add(key)
+            if record.at_us == prev:
+                # It may end the piece running at the cut (or not: an update to the
+                # same description, a replayed start): `_rater_at_cut` tells.
+                at_cut.add(key)
+    return at_cut - full
 
 
 def _reconciled(book: Book, inventories: list[Inventory], full: set[Key], active: set[Key]) -> None:
@@ -304,9 +309,11 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     # holds no inventory: most statements, not read again one by one).
     news = [r for r in now if type(r) is not Inventory] if inventories else now
     located = list(map(_RESOURCE, news))
-    _reaching_back(rater, now, prev, full)
+    at_cut = _reaching_back(rater, now, prev, full)
     if book.running:  # those left as they stood that this statement reads, brought to prev
         changed |= _running.read(book, (*located, *full), bool(inventories), (prev, as_of_us))
+    # The pieces events at prev end there (an aggregation's cycle so far: metered whole).
+    ended = _at_cut.cut(book, (news, inventories), at_cut, prev, engine, full)
     active = set(located).difference(full)
     _reconciled(book, inventories, full, active)
     # Each account's rows are cut at its own plans' instants (ratekit._cuts).
@@ -316,12 +323,18 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
 
     bounds: dict[tuple[str, str], bool] = {}  # per account and meter: its cuts are its plans'
 
-    def boundary(key: Key, name: str) -> bool:
+    def planned(key: Key, name: str) -> bool:
         place = (key[0], name)
         found = bounds.get(place)
         if found is None:
             found = bounds[place] = cycle[0] == prev or prev in cuts(key[0]).get(name, ())
         return found
+
+    def boundary(key: Key, name: str) -> bool:
+        # Its plans', or an event at prev ends the resource's pieces there (_rater_at_cut).
+        if ended and key in ended and _at_cut.ends(ended[key], name, engine.timed):
+            return True
+        return planned(key, name)
 
     def floor(key: Key, name: str) -> int:
         # Where a piece holding prev begins at the latest: its cycle's start, or the last
@@ -335,9 +348,12 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     def joinable(key: Key) -> frozenset[str]:
         # The sums whose piece may run on through prev: one that ends there at a cycle's
         # start or a price's cut is joined to nothing, and needs no zero delta.
+        # (Per account: an event at prev ends one resource's pieces, not its account's.)
         names = joinables.get(key[0])
         if names is None:
-            names = joinables[key[0]] = frozenset(n for n in sums if not boundary(key, n))
+            names = joinables[key[0]] = frozenset(n for n in sums if not planned(key, n))
+        if ended and key in ended:
+            return frozenset(n for n in names if not _at_cut.ends(ended[key], n, engine.timed))
         return names
 
     for key in list(active):
@@ -402,6 +418,8 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     def extend(key: Key, name: str) -> int:
         return min(as_of_us, cycle[1], *after(key[0]).get(name, ()))
 
+    if ended:  # the rows of a piece an event at prev ended there take its id
+        _at_cut.close(book, ended, prev, engine.timed, full)
     ran_on = _joined(
         rater, book, usage.state, rows, news, keys, quiet, full, (prev, as_of_us), boundary, extend
     )

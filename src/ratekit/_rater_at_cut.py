@@ -1,0 +1,155 @@
+"""Events stamped at exactly the last watermark: what they do to the pieces cut there.
+
+Private to [`ratekit.Rater`][ratekit.Rater]. A statement does not read a record stamped at its
+own watermark: the next one does, at exactly its last watermark (``prev``), where the
+carried states stand (they hold every event before ``prev``, none at it). Such an event
+goes on from the state, as one after ``prev`` does, but it may end the piece running at
+``prev`` there, which a continuation's rows do not show by themselves: metering
+everything at once ends that piece at ``prev`` with the event that ended it among its
+record ids (its *closer*), and begins the next one there. `cut()` tells, per resource,
+by applying its new events to its carried piece (as metering does, ties and ``seq``
+included, in a timeline of its own: O(n log n) for its n new events), whether a piece
+begins at ``prev``, and then:
+
+- the rows of the piece that ran at ``prev`` (time meters, ending at ``prev``) take the
+  closer's id (`close()`), and no row from ``prev`` is joined to them: the rater's
+  ``boundary`` says those pieces end at ``prev`` (`ends()`), as a cycle's start does;
+- when the description changes there too, the pieces of the samples end at ``prev`` as
+  well (`_metering_carry.described()`): no row of the resource is joined at ``prev``,
+  none from ``prev`` is given from where its piece began (`_rater_advance._begun()`),
+  and no zero delta is sent there.
+
+A resource whose events at ``prev`` the carried state cannot take on so is metered
+again from the kept cycles' start (see `cut()`).
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from . import _normalize as _n
+from . import _timelines as _t
+from ._metering_carry import restore
+from ._rater_book import Book, Key, _joined_ids, _open_from, restricted
+from .records import Event, Inventory, Sample
+from .usage import UsageRow, _new_row
+
+if typing.TYPE_CHECKING:
+    from ._rater_engine import Engine
+
+__all__ = ["Cut", "close", "cut", "ends"]
+
+
+class Cut(NamedTuple):
+    """What the events of a resource at ``prev`` do to the pieces cut there."""
+
+    #: The id of the record that ended the piece running at ``prev`` (None: no id).
+    closer: str | None
+    #: Whether a time meter's piece ran at ``prev`` and ends there.
+    timed: bool
+    #: Whether the description changes at ``prev``: every piece ends there.
+    described: bool
+
+
+def cut(  # noqa: PLR0917 - private plumbing of plain values
+    book: Book,
+    new: tuple[Iterable[Event | Sample | Inventory], Sequence[Inventory]],
+    keys: set[Key],
+    prev: int,
+    engine: Engine,
+    full: set[Key],
+) -> dict[Key, Cut]:
+    """Per resource of ``keys`` (those with an event at ``prev``) whose piece ends at ``prev``.
+
+    ``new``: the statement's new events and samples, and its new inventories (those
+    stamped at ``prev`` are applied after its events there, as metering does). A resource whose new events begin
+    no piece at ``prev`` (an update to the same description, a start of a resource
+    running with it: ignored, or a stop of a stopped one) needs nothing: it is left
+    out. All of them are added to ``full`` when the ``engine`` has aggregations (their
+    cycle so far, `ratekit._rater_aggregations`, is not told apart here); one whose
+    description changes at ``prev`` while a counter's piece of it ends there is too (a counter's increment across ``prev`` is joined to the
+    row of its piece, `ratekit._rater_counters`); so is one whose carried piece itself
+    begins at ``prev``. O(n log n) for the n new events of ``keys``, and O(i + l) for each
+    of them with i new inventories listing l resources.
+    """
+    if not keys:
+        return {}
+    if engine.aggregations:
+        full.update(keys)
+        return {}
+    counters = engine.counters
+    news, inventories = new
+    events: dict[Key, list[Event]] = {key: [] for key in keys}
+    for record in news:
+        if type(record) is Event:
+            mine = events.get((record.account, record.resource))
+            if mine is not None:
+                mine.append(record)
+    out: dict[Key, Cut] = {}
+    for key, found in events.items():
+        state = book.states.get(key)
+        line = _t.Timeline() if state is None else restore(state)
+        before = len(line.starts)
+        status, description = line.statuses[-1], line.descriptions[-1]
+        if line.starts[-1] == prev:  # (a carried piece begins where its events apply)
+            full.add(key)
+            continue
+        listings = typing.cast(
+            "list[Inventory]", restricted(inventories, {key}) if inventories else []
+        )
+        _t.build_timeline(key[0], key[1], found, listings, (), _n.Anomalies(), line)
+        if before >= len(line.starts) or line.starts[before] != prev:
+            continue  # no piece begins at prev
+        changed = description != line.descriptions[before]
+        if changed and counters and book.open_ends(key, prev, counters):
+            full.add(key)
+            continue
+        out[key] = Cut(line.openers[before], status == _n.RUNNING, changed)
+    return out
+
+
+def ends(found: Cut, name: str, timed: frozenset[str]) -> bool:
+    """Whether the piece of meter ``name`` ends at ``prev`` by the events ``found`` says. O(1)."""
+    return found.described or (found.timed and name in timed)
+
+
+def close(
+    book: Book, cuts: Mapping[Key, Cut], prev: int, timed: frozenset[str], full: set[Key]
+) -> None:
+    """Give the rows of each piece that ran at ``prev`` and ended there its closer's id.
+
+    Metering at once lists, among a time piece's record ids, the record that ended it
+    (`ratekit._metering_time`): its rows that end at ``prev`` (its open ends, which come
+    last) take that id, in their one order. Not those of ``full`` (metered again). O(e)
+    for e open ends of each resource.
+    """
+    for key, found in cuts.items():
+        if not found.timed or found.closer is None or key in full:
+            continue
+        rows = book.rows.get(key)
+        if not rows or book.as_of_us != prev:
+            continue
+        start = _open_from(rows, prev)
+        ids = (found.closer,)
+        book.rows[key] = (
+            *rows[:start],
+            *(_with_ids(row, ids) if row.meter in timed else row for row in rows[start:]),
+        )
+
+
+def _with_ids(row: UsageRow, ids: tuple[str, ...]) -> UsageRow:
+    """``row`` with ``ids`` among its record ids (in their one order)."""
+    return _new_row(
+        row.account,
+        row.meter,
+        row.resource,
+        row.span,
+        row.cycle,
+        row.quantity,
+        row.unit,
+        row.description,  # type: ignore[arg-type]
+        _joined_ids(row.record_ids, ids),
+        ordered=True,
+    )
