@@ -4,7 +4,9 @@ Private to [`ratekit.Rater`][ratekit.Rater]. At each statement, `advance()` mete
 is new since the last watermark, through the one metering engine: resources continue
 from their carried state, and those that cannot (a late record, an aggregation whose
 cycle so far cannot be taken on, a counter from zero, an inventory, an event at the
-very cut) are metered again from the start of the kept cycles. The rules of joining
+very cut under meters with an aggregation) are metered again from the start of the
+kept cycles. What an event at the very cut ends there is told in
+`ratekit._rater_at_cut`. The rules of joining
 the rows are in `ratekit._rater_book`, those of a counter's increment across the
 watermark in `ratekit._rater_counters`, those of an aggregation's cycle so far in
 `ratekit._rater_aggregations`.
@@ -108,8 +110,8 @@ def _continues(record: Record, prev: int) -> bool:
     Events and samples can (`_continue()` sends the resources of those that cannot to
     be metered again); an inventory snapshot can when it closes at the snapshot, at or
     after ``prev``: it then reconciles each resource from its state at ``prev``, as an
-    event there would. At ``prev`` itself the states stand where it closes (an event
-    there has its own resource metered again, `_reaching_back()`). A ``last_seen``
+    event there would. At ``prev`` itself the states stand where it closes, after the
+    events there (`ratekit._rater_at_cut`). A ``last_seen``
     inventory looks back at signs of life before ``prev``, which the carried states do
     not hold, and one before ``prev`` changes what was metered: those have every
     resource metered again.
