@@ -318,15 +318,10 @@ def test_a_correction_under_one_plan_takes_back_its_billed_units_first() -> None
     assert _corrected_across_a_change(2, 20, 3, -15).total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a correction of -15 GB under plan b (2 a GB) of usage billed under plan a (15 GB "
-        "at 1) refunds -30.00, so a month of 5 GB net, within the 10 GB free, bills -15.00: "
-        "within a billing cycle a correction first takes back the units billed before it "
-        "(docs/pricing.md), so it should take back a's 15.00 and the month cost 0.00"
-    ),
-)
 def test_a_correction_after_a_plan_change_never_refunds_more_than_was_billed() -> None:
+    # docs/pricing.md, Corrections and allowances: within a cycle a correction first takes
+    # back the units billed before it. 20 GB on 2 March under a: 5 free (a's half of 10),
+    # 15 billed at 1 = 15.00; -15 GB on 20 March, under b, takes back a's 15 billed units
+    # at a's price (-15.00), not at b's 2 (-30.00): net 5 GB, all free, 0.00.
     invoice = _corrected_across_a_change(2, 20, 20, -15)
     assert invoice.total == Decimal("0.00")

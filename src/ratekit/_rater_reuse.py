@@ -168,7 +168,9 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     kept: dict[str, tuple[Known, set[int], dict[GroupKey, int], set[int]]] = {}
     for account, mine in by_account.items():
         old = known.get(account)
-        if old is None or old.since != start_us:  # rated over another span: nothing stands
+        if old is None or old.since != start_us or _changes_plan(engine, account, start_us, end_us):
+            # rated over another span, or a change of plan whose corrections may take back
+            # another plan's usage (see `ratekit._taken_back`): nothing stands
             if old is not None:
                 lost.extend(_charges(old))
             old = Known(start_us)
@@ -195,6 +197,15 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
         known[account] = _renew(old, gone, cuts, start_us)
     _remember(known, rating.charges, direct, (groups, ends), (start_us, end_us), engine.peaks)
     return rating, reused, lost
+
+
+def _changes_plan(engine: Engine, account: str, start_us: int, end_us: int) -> bool:
+    """Whether ``account`` changes plan inside ``[start_us, end_us)``. O(a) for a assignments."""
+    segments = engine.segments
+    items = None if segments is None else segments.get(account)
+    if not items:
+        return False
+    return len({plan.id for start, end, plan in items if start < end_us and end > start_us}) > 1
 
 
 def _reuse(  # noqa: PLR0917 - private plumbing of plain values

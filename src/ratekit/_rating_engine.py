@@ -29,6 +29,7 @@ from ._rating_coverage import _Coverage
 from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
+from ._taken_back import Nets, take_back
 from ._timed_charges import timed
 from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
@@ -130,6 +131,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         # per group of a cycle the span starts inside: the quantity its usage before the
         # span reached (see place_before), where the span's pieces are priced on from
         self.placed: dict[GroupKey, Exact] = {}
+        # per account, meter and cycle, each plan's net usage so far (see _taken_back)
+        self.nets: Nets = {}
         self.shared: dict[tuple[int, str], bool] = {}  # see _Pricing.by_shares
         # usage that no plan or entry prices is not this rating's to report (place_before)
         self.quiet = False
@@ -327,6 +330,21 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                 order += 1
         return order
 
+    def taken_back(self, pieces: list[_Piece]) -> list[_Piece]:
+        """``pieces`` with corrections moved to the plans whose usage they take back.
+
+        Only a change of plan can make a cycle's usage another plan's (see `_taken_back`).
+        """
+        if self.default is not None:
+            return pieces
+        return take_back(
+            pieces,
+            self.nets,
+            lambda plan, row, at_us: self.regimes_of(plan, row.meter).winner(
+                at_us, row.description
+            ),
+        )
+
     # -- step 3 and 4: allowances and amounts ----------------------------------------------
 
     def cycle_starts(self, meters: Iterable[str]) -> dict[str, int]:
@@ -372,7 +390,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         before.assignments, before.plans = self.assignments, self.plans
         before.since, before.used_before, before.quiet = self.since, self.used_before, True
         before.consume_before(rows)  # own periods may start before the cycle: all rows
-        pieces = before.pieces(earlier)
+        pieces = before.taken_back(before.pieces(earlier))
+        self.nets = before.nets
         before.allow(pieces)
         before.price(pieces)
         for group, members in before.groups.items():

@@ -421,7 +421,7 @@ def _rated(
     """Steps 2 to 5 of [`rate()`][ratekit.rate] over ``rows``; ``covered()`` names the accounts."""
     engine.consume_before(rows)
     engine.place_before(rows)
-    pieces = engine.pieces(rows)
+    pieces = engine.taken_back(engine.pieces(rows))
     engine.allow(pieces)
     engine.price(pieces)
     charges = engine.charges(pieces, covered())
