@@ -127,6 +127,28 @@ def test_a_correction_beyond_all_usage_goes_below_zero_under_its_own_plan() -> N
     assert rating.total() == Decimal(-10)
 
 
+def test_a_correction_lowers_the_spend_of_the_plan_that_billed_the_units() -> None:
+    # Each plan commits to 10 a month, 5.00 for its half. 20 GB under a at 1 = 20.00;
+    # -15 GB under b takes back 15 of a's (-15.00): a spent 5.00, its 5.00 met; b spent
+    # nothing: a top-up of 5.00. Total 20 - 15 + 5 = 10.00 (before: b's -30.00 left a
+    # top-up of 35.00 and a total of 20 - 30 + 35 = 25.00).
+    a = rk.Plan(
+        "a", "EUR", MONTHS, [rk.PriceEntry("eg", "eg", rk.PerUnit(1))], minimums=[rk.Minimum(10)]
+    )
+    b = rk.Plan(
+        "b", "EUR", MONTHS, [rk.PriceEntry("eg", "eg", rk.PerUnit(2))], minimums=[rk.Minimum(10)]
+    )
+    assignments = [rk.Assignment("acme", a, end=NOON), rk.Assignment("acme", b, start=NOON)]
+    rating = rk.rate([_sent(2, 20), _sent(20, -15)], assignments, span=MARCH)
+    assert [(c.kind, c.plan, c.amount) for c in rating.charges] == [
+        ("usage", "a", Decimal(20)),
+        ("usage", "a", Decimal(-15)),
+        ("minimum", "b", Decimal(5)),
+    ]
+    (invoice,) = rk.bill(rating)
+    assert invoice.total == Decimal("10.00")
+
+
 # -- tiers ------------------------------------------------------------------------------
 
 

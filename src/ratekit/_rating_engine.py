@@ -343,6 +343,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
             lambda plan, row, at_us: self.regimes_of(plan, row.meter).winner(
                 at_us, row.description
             ),
+            self.peaks,
         )
 
     # -- step 3 and 4: allowances and amounts ----------------------------------------------

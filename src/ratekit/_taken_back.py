@@ -35,7 +35,7 @@ _SUB = CONTEXT.subtract
 
 
 class _Net:
-    """A plan's net usage so far in a cycle, and the entry that priced its last usage."""
+    """A plan's net usage so far in a cycle, and where its last piece starts."""
 
     __slots__ = ("at", "plan", "quantity")
 
@@ -53,16 +53,22 @@ Winner = Callable[[Plan, UsageRow, int], "PriceEntry | None"]
 Nets = dict[tuple[str, str, tuple[int, int]], dict[int, _Net]]
 
 
-def take_back(pieces: list[_Piece], nets: Nets, winner: Winner) -> list[_Piece]:
+def take_back(
+    pieces: list[_Piece], nets: Nets, winner: Winner, peaks: frozenset[str] = frozenset()
+) -> list[_Piece]:
     """``pieces`` with each correction's parts moved to the plans whose usage they take back.
 
     ``nets`` holds what usage before the pieces (before the span rated) left per plan,
     and is updated in place; ``winner`` gives the entry of another plan that prices a
-    piece's row where that plan's last piece is (a plan with none keeps its net). Corrections whose quantity is a slice of time (``exact``)
-    are left as they are. O(p log p + p k) for p pieces, k plans of a cycle.
+    piece's row where that plan's last piece is (a plan with none keeps its net).
+    Corrections whose quantity is a slice of time (``exact``) are left as they are, and
+    so are the pieces of ``peaks`` (meters whose quantities do not add up, so do not
+    net). O(p log p + p k) for p pieces, k plans of a cycle.
     """
     groups: dict[tuple[str, str, tuple[int, int]], list[_Piece]] = {}
     for piece in pieces:
+        if piece.row.meter in peaks:
+            continue
         groups.setdefault((piece.row.account, piece.row.meter, piece.cycle), []).append(piece)
     moved: dict[int, list[_Piece]] = {}
     for key, members in groups.items():
