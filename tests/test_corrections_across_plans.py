@@ -13,11 +13,12 @@ law is checked against a unit-by-unit oracle in ``fractions.Fraction``.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 
@@ -191,6 +192,165 @@ def test_a_cycle_rated_in_two_spans_takes_back_the_usage_before_the_span() -> No
     ]
 
 
+# -- more than everything billed, two earlier plans, a plan that comes back -------------
+
+
+def test_a_correction_beyond_everything_billed_goes_below_zero_under_its_own_plan() -> None:
+    # 10 GB free a month, 5 for each half. 20 GB under a (1 a GB): 5 free, 15 billed =
+    # 15.00. -30 GB under b (2 a GB): it takes back a's 15 billed (-15.00) and a's 5 free
+    # (0.00): every unit billed before it is back; the 10 GB left are b's, below zero,
+    # which PerUnit refunds at b's 2 (-20.00; a correction never refunds a free unit, so
+    # b's allowance frees none of them). Total 15 - 15 - 20 = -20.00.
+    rating = _rated([_sent(2, 20), _sent(20, -30)], rk.PerUnit(1), rk.PerUnit(2), free=10)
+    assert sorted(_charged(rating)) == [
+        ("a", Decimal(-20), Decimal(-5), Decimal(-15)),
+        ("a", Decimal(20), Decimal(5), Decimal(15)),
+        ("b", Decimal(-10), Decimal(0), Decimal(-20)),
+    ]
+    assert rating.total() == Decimal(-20)
+
+
+def _three(second: str, rows: list[rk.UsageRow], minimum: int = 0) -> tuple[rk.Rating, rk.Invoice]:
+    """Plan a (1 a GB) to noon on 11 March, ``second`` to noon on 21 March, then c (3 a
+    GB) or, with ``second`` "b", a again; b is 2 a GB. Each commits to ``minimum``."""
+    minimums = [rk.Minimum(minimum)] if minimum else []
+
+    def plan(name: str, price: int) -> rk.Plan:
+        entries = [rk.PriceEntry("eg", "eg", rk.PerUnit(price))]
+        return rk.Plan(name, "EUR", MONTHS, entries, minimums=minimums)
+
+    a, b, c = plan("a", 1), plan("b", 2), plan("c", 3)
+    first_noon, second_noon = "2026-03-11T12:00:00Z", "2026-03-21T12:00:00Z"
+    assignments = [
+        rk.Assignment("acme", a, end=first_noon),
+        rk.Assignment("acme", b, start=first_noon, end=second_noon),
+        rk.Assignment("acme", c if second == "c" else a, start=second_noon),
+    ]
+    rating = rk.rate(rows, assignments, span=MARCH)
+    (invoice,) = rk.bill(rating)
+    return rating, invoice
+
+
+def test_a_correction_takes_back_units_of_two_earlier_plans_the_later_first() -> None:
+    # 10 GB on 2 March under a (1 a GB) = 10.00; 10 GB on 14 March under b (2 a GB) =
+    # 20.00; -15 GB on 25 March under c (3 a GB): the units billed last are b's: its 10
+    # at 2 (-20.00), then 5 of a's at 1 (-5.00); c has none. Total 10 + 20 - 25 = 5.00,
+    # a's 5 GB left at 1 (before: -15 at c's 3 = -45.00, a total of -15.00).
+    rating, invoice = _three("c", [_sent(2, 10), _sent(14, 10), _sent(25, -15)])
+    assert sorted(_charged(rating)) == [
+        ("a", Decimal(-5), Decimal(0), Decimal(-5)),
+        ("a", Decimal(10), Decimal(0), Decimal(10)),
+        ("b", Decimal(-10), Decimal(0), Decimal(-20)),
+        ("b", Decimal(10), Decimal(0), Decimal(20)),
+    ]
+    assert invoice.total == Decimal("5.00")
+
+
+def test_a_correction_under_a_plan_back_again_takes_back_the_plan_between_first() -> None:
+    # a to 11 March, b to 21 March, a again: 20 GB on 2 March under a = 20.00; 10 GB on
+    # 14 March under b = 20.00; -25 GB on 25 March under a: last in, first out, b's 10
+    # units at 2 (-20.00), then 15 of a's at 1 (-15.00): a's 5 GB left, 5.00. Its own
+    # plan's units first would have taken a's 20 (-20.00) and 5 of b's (-10.00), leaving
+    # b's 5 GB, used after a's, billed at 2: 10.00.
+    rating, invoice = _three("b", [_sent(2, 20), _sent(14, 10), _sent(25, -25)])
+    assert sorted(_charged(rating)) == [
+        ("a", Decimal(-15), Decimal(0), Decimal(-15)),
+        ("a", Decimal(20), Decimal(0), Decimal(20)),
+        ("b", Decimal(-10), Decimal(0), Decimal(-20)),
+        ("b", Decimal(10), Decimal(0), Decimal(20)),
+    ]
+    assert invoice.total == Decimal("5.00")
+
+
+def test_a_correction_moves_spend_between_the_minimums_of_the_plans_it_takes_back() -> None:
+    # Each plan commits to 31 a month, prorated: a 10.50 (10.5 days), b 10.00, c 10.50.
+    # 10 GB under a = 10.00; 10 GB under b = 20.00; -15 GB under c takes back b's 10
+    # (-20.00) and 5 of a's (-5.00): a spent 5.00 (top-up 5.50), b 0.00 (top-up 10.00),
+    # c 0.00 (top-up 10.50). Total 10 + 20 - 25 + 5.50 + 10 + 10.50 = 31.00 (before:
+    # c's -45.00 left a 0.50 top-up for a, none for b and 55.50 for c: 10 + 20 - 45 +
+    # 0.50 + 55.50 = 41.00).
+    rows = [_sent(2, 10), _sent(14, 10), _sent(25, -15)]
+    rating, invoice = _three("c", rows, minimum=31)
+    assert sorted((c.plan, c.amount) for c in rating.charges if c.kind == "minimum") == [
+        ("a", Decimal("5.5")),
+        ("b", Decimal(10)),
+        ("c", Decimal("10.5")),
+    ]
+    assert invoice.total == Decimal("31.00")
+
+
+# -- the streaming rater ----------------------------------------------------------------
+
+_GB = rk.Meter("eg", "GB", rk.Discrete())
+
+
+def _streamed(free: int) -> rk.Rater:
+    return rk.Rater(
+        _assignments(rk.PerUnit(1), rk.PerUnit(2), free),
+        [_GB],
+        start=MARCH.start.isoformat(),
+        horizon=dt.timedelta(days=2),
+    )
+
+
+def _sample(day: int, gigabytes: int, name: str) -> rk.Sample:
+    return rk.Sample("acme", "ip-1", "eg", f"2026-03-{day:02d}T00:00:00Z", gigabytes, id=name)
+
+
+def _lines(statement: rk.Statement) -> list[tuple[str, str, Decimal, Decimal]]:
+    return [(line.role, line.plan, line.quantity, line.amount) for line in statement.lines]
+
+
+def test_a_late_correction_under_b_reverses_a_s_line_and_charges_it_anew() -> None:
+    # The pinned case through the rater: 20 GB on 2 March under a, stated on 22 March:
+    # a's line, 20 GB, 5 free (a's half of 10), 15.00. The -15 GB of 20 March arrives
+    # after: it takes back a's 15 billed units at 1, so a's line is reversed (-20 GB,
+    # -15.00) and charged anew: 5 GB, 0.00. b has no line. The month's invoice: 0.00.
+    rater = _streamed(10)
+    rater.feed([_sample(2, 20, "s1")])
+    assert _lines(rater.statement("2026-03-22T00:00:00Z")) == [
+        ("charge", "a", Decimal(20), Decimal(15))
+    ]
+    rater.feed([_sample(20, -15, "s2")])
+    assert _lines(rater.statement("2026-03-25T00:00:00Z")) == [
+        ("reversal", "a", Decimal(-20), Decimal(-15)),
+        ("correction", "a", Decimal(5), Decimal(0)),
+    ]
+    (invoice,) = rater.statement("2026-04-10T00:00:00Z").invoices
+    assert invoice.total == Decimal("0.00")
+
+
+def test_a_late_correction_takes_b_s_line_away_and_a_s_down_to_what_is_left() -> None:
+    # No allowance. 20 GB on 2 March under a (20.00) and 4 GB on 18 March under b (4 x 2
+    # = 8.00), stated on 22 March. -15 GB of 20 March arrives after: it takes back b's 4
+    # (-8.00), then 11 of a's (-11.00). b's line is gone (a reversal alone: -4 GB,
+    # -8.00); a's is reversed and charged anew: 9 GB, 9.00. The invoice: 9.00, as batch
+    # rating of the three rows bills it.
+    rater = _streamed(0)
+    rater.feed([_sample(2, 20, "s1"), _sample(18, 4, "s2")])
+    assert _lines(rater.statement("2026-03-22T00:00:00Z")) == [
+        ("charge", "a", Decimal(20), Decimal(20)),
+        ("charge", "b", Decimal(4), Decimal(8)),
+    ]
+    rater.feed([_sample(20, -15, "s3")])
+    later = rater.statement("2026-03-25T00:00:00Z")
+    assert _lines(later) == [
+        ("reversal", "a", Decimal(-20), Decimal(-20)),
+        ("correction", "a", Decimal(9), Decimal(9)),
+        ("reversal", "b", Decimal(-4), Decimal(-8)),
+    ]
+    (correction,) = (line for line in later.lines if line.role == "correction")
+    assert [(c.plan, c.quantity, c.amount) for c in correction.charges] == [
+        ("a", Decimal(20), Decimal(20)),
+        ("a", Decimal(-11), Decimal(-11)),
+    ]
+    (invoice,) = rater.statement("2026-04-10T00:00:00Z").invoices
+    assert invoice.total == Decimal("9.00")
+    rows = [_sent(2, 20), _sent(18, 4), _sent(20, -15)]
+    (batch,) = rk.bill(_rated(rows, rk.PerUnit(1), rk.PerUnit(2)))
+    assert batch.total == invoice.total
+
+
 # -- the law ----------------------------------------------------------------------------
 
 _PRICES = {
@@ -213,33 +373,89 @@ def _price_of(model: rk.PriceModel, net: Fraction) -> Fraction:
     return min(net, 10) * low + max(net - 10, 0) * high
 
 
+#: Schedules of the month: (plan, start day at noon) changes after a first plan from the
+#: 1st. Rows fall on whole days that no change cuts. "aba": a comes back on 21 March
+#: (the same plan: one allowance for its 21 days, its tiers running on).
+_SCHEDULES: dict[str, tuple[tuple[str, int], ...]] = {
+    "ab": (("a", 1), ("b", 16)),
+    "abc": (("a", 1), ("b", 11), ("c", 21)),
+    "aba": (("a", 1), ("b", 11), ("a", 21)),
+}
+_PLAN_MODELS = {"a": 0, "b": 1, "c": 2}  # index into the models of a kind
+
+
+def _plan_on(schedule: str, day: int) -> str:
+    """The plan in force on ``day`` (a whole day no change cuts)."""
+    return [plan for plan, start in _SCHEDULES[schedule] if start <= day][-1]
+
+
+def _shares(schedule: str) -> dict[str, Fraction]:
+    """Each plan's share of March's 31 days (changes at noon)."""
+    changes = _SCHEDULES[schedule]
+    shares: dict[str, Fraction] = {}
+    for (plan, start), after in zip(changes, [*changes[1:], ("", 32)], strict=True):
+        begin = Fraction(0) if start == 1 else Fraction(start - 1) + Fraction(1, 2)
+        end = Fraction(31) if after[1] == 32 else Fraction(after[1] - 1) + Fraction(1, 2)
+        shares[plan] = shares.get(plan, Fraction(0)) + (end - begin) / 31
+    return shares
+
+
 def _oracle(
-    rows: list[tuple[int, int]], first: rk.PriceModel, second: rk.PriceModel, free: int
+    rows: list[tuple[int, int]], models: tuple[rk.PriceModel, ...], free: int, schedule: str
 ) -> Fraction:
-    """The cycle's total, moving one unit at a time (the rule of the module's docstring)."""
-    nets = {"a": 0, "b": 0}
-    order: list[str] = []  # the plans in the order they came to the meter
+    """The cycle's total, one unit at a time: the units stack up in time order, each
+    under the plan in force where it is used; a unit of the other sign takes back the
+    unit on top (last in, first out, whichever plan billed it) for that plan, and only
+    stacks under its own plan when nothing of the other sign is left. Each plan then
+    costs what its net (the units of it left on the stack) costs under its own rules."""
+    stack: list[tuple[str, int]] = []  # (plan, +1 or -1), last in on top
     for day, quantity in sorted(rows):
-        own = "a" if day < 16 else "b"  # (no row on 16 March, which the change cuts)
-        if own not in order:
-            order.append(own)
+        own = _plan_on(schedule, day)
         step = 1 if quantity > 0 else -1
         for _ in range(abs(quantity)):
-            # a unit against a net of the other direction: own plan first, then the other
-            if nets[own] * step < 0:
-                nets[own] += step
-                continue
-            others = [p for p in reversed(order) if p != own and nets[p] * step < 0]
-            nets[others[0] if others else own] += step
-    # each plan's half of the month is 15.5 of 31 days: free / 2 free units each; a net
-    # below zero stays what it is (docs/pricing.md: a correction never refunds a free unit)
-    allowance = Fraction(free, 2)
+            if stack and stack[-1][1] == -step:
+                stack.pop()  # taken back from the plan that billed it
+            else:
+                stack.append((own, step))
+    nets = {plan: Fraction(0) for plan in _shares(schedule)}
+    for plan, step in stack:
+        nets[plan] += step
+    # an allowance is prorated by the plan's share of the month; a net below zero stays
+    # what it is (docs/pricing.md: a correction never refunds a free unit)
     total = Fraction(0)
-    for plan, model in (("a", first), ("b", second)):
-        net = Fraction(nets[plan])
+    for plan, share in _shares(schedule).items():
+        net, allowance = nets[plan], free * share
         billable = net - allowance if net > allowance else min(net, Fraction(0))
-        total += _price_of(model, billable)
+        total += _price_of(models[_PLAN_MODELS[plan]], billable)
     return total
+
+
+def _scheduled(schedule: str, models: tuple[rk.PriceModel, ...], free: int) -> list[rk.Assignment]:
+    allowances = [rk.Allowance("eg", free)] if free else []
+    plans = {
+        name: rk.Plan(
+            name,
+            "EUR",
+            MONTHS,
+            [rk.PriceEntry("eg", "eg", models[_PLAN_MODELS[name]])],
+            allowances=allowances,
+        )
+        for name in _PLAN_MODELS
+    }
+    changes = _SCHEDULES[schedule]
+    out = []
+    for (plan, start), after in zip(changes, [*changes[1:], ("", 0)], strict=True):
+        begin = None if start == 1 else f"2026-03-{start:02d}T12:00:00Z"
+        end = None if not after[1] else f"2026-03-{after[1]:02d}T12:00:00Z"
+        out.append(rk.Assignment("acme", plans[plan], start=begin, end=end))
+    return out
+
+
+_THIRD = {
+    "per unit": rk.PerUnit(3),
+    "graduated": rk.Graduated([rk.Tier(10, 3), rk.Tier(None, "1.5")]),
+    "volume": rk.Volume([rk.Tier(10, 3), rk.Tier(None, "1.5")]),
+}
 
 
 @pytest.mark.property
@@ -247,21 +463,30 @@ def _oracle(
 @given(
     rows=st.lists(
         st.tuples(
-            st.integers(1, 30).filter(lambda day: day != 16), st.integers(-25, 25).filter(bool)
+            st.integers(1, 30).filter(lambda day: day not in {11, 16, 21}),
+            st.integers(-25, 25).filter(bool),
         ),
         min_size=1,
         max_size=8,
     ),
     kind=st.sampled_from(sorted(_PRICES)),
     free=st.sampled_from([0, 10, 7]),
+    schedule=st.sampled_from(sorted(_SCHEDULES)),
 )
+@example(rows=[(2, 20), (14, 10), (25, -25)], kind="per unit", free=0, schedule="aba")
 def test_the_cycle_costs_each_plan_s_net_usage_across_a_change(
-    rows: list[tuple[int, int]], kind: str, free: int
+    rows: list[tuple[int, int]], kind: str, free: int, schedule: str
 ) -> None:
-    first, second = _PRICES[kind]
+    models = (*_PRICES[kind], _THIRD[kind])
     if kind != "per unit":
         free = 0
+    elif schedule != "ab":  # whole free units for shares of 10.5 and 10 days of 31
+        free = {10: 31, 7: 62}.get(free, free)
     # one row a day (a day's rows would sort by resource, not by the order given)
     by_day = dict(rows)
-    rating = _rated([_sent(d, q) for d, q in by_day.items()], first, second, free)
-    assert Fraction(rating.total()) == _oracle(list(by_day.items()), first, second, free)
+    rating = rk.rate(
+        [_sent(d, q) for d, q in by_day.items()],
+        _scheduled(schedule, models, free),
+        span=MARCH,
+    )
+    assert Fraction(rating.total()) == _oracle(list(by_day.items()), models, free, schedule)

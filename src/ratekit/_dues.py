@@ -135,6 +135,9 @@ class _Dues:
     openers: dict[tuple[object, ...], _Opener]
     based: dict[int, list[str]]
     exact_bases: dict[int, Fraction]  # by id of a base charge: its amount, exactly
+    # per (account, id of a plan, cycle): the end of the last correction that took back
+    # the plan's units outside its coverage (see `ratekit._taken_back`)
+    reach: dict[tuple[str, int, tuple[int, int]], int]
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -370,7 +373,11 @@ class _Dues:
             return []
         share = self.share(account, plan, cycle)
         cycle_span = _cycle_span(self.cycle_spans, cycle)
-        span = Span.from_us(covered[0][0], covered[-1][1])
+        # from the plan's first covered instant to its last, or to the end of the last
+        # correction that took back its units after it: its charges are all inside, so
+        # billing counts each towards this minimum (`_topups._scoper`)
+        end = max(covered[-1][1], min(self.reach.get((account, id(plan), cycle), 0), self.end_us))
+        span = Span.from_us(covered[0][0], end)
         out = []
         # Exact fractions until the top-up is a Decimal: one rounding, at the 60th digit.
         numerator, denominator = share

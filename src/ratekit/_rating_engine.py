@@ -133,6 +133,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         self.placed: dict[GroupKey, Exact] = {}
         # per account, meter and cycle, each plan's net usage so far (see _taken_back)
         self.nets: Nets = {}
+        self.reach: dict[tuple[str, int, tuple[int, int]], int] = {}  # see _Dues.minimums
         self.shared: dict[tuple[int, str], bool] = {}  # see _Pricing.by_shares
         # usage that no plan or entry prices is not this rating's to report (place_before)
         self.quiet = False
@@ -344,6 +345,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                 at_us, row.description
             ),
             self.peaks,
+            self.reach,
         )
 
     # -- step 3 and 4: allowances and amounts ----------------------------------------------

@@ -9,13 +9,15 @@ none of that plan's billed units, which stay billed. So, before allowances and p
 the part of a correction that takes back units of another plan is moved to that plan:
 it is then freed, tiered and priced as those units were.
 
-The rule, per account, meter and billing cycle, in time order: a correction takes back
-the net usage of its own plan before it first, then that of the other plans of the
-cycle, the plan that used units last first, each up to its net usage so far (never
-below zero); the rest stays with its own plan (and goes below zero there, as without a
-change of plan). Each plan's part is then rated by that plan's rules: its billed units
-first, then its free units (docs/pricing.md). So a correction never takes back more
-than was used, and the cycle's parts cost what each plan's net usage costs.
+The rule, per account, meter and billing cycle, in time order: the cycle's units stack
+up as they are used, each under the plan that billed it (free units too: a plan's
+allowance frees its first units). A correction takes back the units on top of the stack
+first, last in, first out, across the change: the units a plan billed last before it,
+whichever plan that is, each back to the plan that billed it (so at that plan's price and
+from its top tier down); only what is left once every unit billed before it has been
+taken back stays with its own plan (and goes below zero there, as without a change of
+plan). Usage after corrections that went below zero fills them the same way, last in,
+first out. So a refund never exceeds what was billed for the units it takes back.
 """
 
 from __future__ import annotations
@@ -28,42 +30,70 @@ from ._pieces import _Piece, _sort_key
 from .pricebook import Plan, PriceEntry
 from .usage import UsageRow
 
-__all__ = ["Nets", "take_back"]
+__all__ = ["Nets", "Reach", "take_back"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 
 
 class _Net:
-    """A plan's net usage so far in a cycle, and where its last piece starts."""
+    """A plan that used a meter in a cycle, and where its last piece starts."""
 
-    __slots__ = ("at", "plan", "quantity")
+    __slots__ = ("at", "plan")
 
     def __init__(self, plan: Plan, at: int) -> None:
         self.plan = plan
-        self.quantity = ZERO
         self.at = at  # where the plan's last piece starts (the plan is in force there)
+
+
+class _Run:
+    """Units in a row of the stack that one plan billed (below zero: taken back beyond)."""
+
+    __slots__ = ("net", "quantity")
+
+    def __init__(self, net: _Net, quantity: Decimal) -> None:
+        self.net = net
+        self.quantity = quantity
+
+
+class _Stack:
+    """A cycle's units of a meter, last in on top: the plans that used it, and the runs."""
+
+    __slots__ = ("plans", "runs")
+
+    def __init__(self) -> None:
+        self.plans: dict[int, _Net] = {}
+        self.runs: list[_Run] = []
 
 
 #: The entry of a plan that prices a row at an instant, None if none does.
 Winner = Callable[[Plan, UsageRow, int], "PriceEntry | None"]
 
-#: Per (account, meter, billing cycle): per plan (by id, in the order they first used
-#: the meter), its net usage so far.
-Nets = dict[tuple[str, str, tuple[int, int]], dict[int, _Net]]
+#: Per (account, meter, billing cycle): the stack of its units so far.
+Nets = dict[tuple[str, str, tuple[int, int]], _Stack]
+
+
+#: Per (account, id of a plan, billing cycle): the latest end of a part moved to the plan.
+Reach = dict[tuple[str, int, tuple[int, int]], int]
 
 
 def take_back(
-    pieces: list[_Piece], nets: Nets, winner: Winner, peaks: frozenset[str] = frozenset()
+    pieces: list[_Piece],
+    nets: Nets,
+    winner: Winner,
+    peaks: frozenset[str] = frozenset(),
+    reach: Reach | None = None,
 ) -> list[_Piece]:
-    """``pieces`` with each correction's parts moved to the plans whose usage they take back.
+    """``pieces`` with each correction's parts moved to the plans whose units they take back.
 
-    ``nets`` holds what usage before the pieces (before the span rated) left per plan,
+    ``nets`` holds what usage before the pieces (before the span rated) left stacked,
     and is updated in place; ``winner`` gives the entry of another plan that prices a
-    piece's row where that plan's last piece is (a plan with none keeps its net).
-    Corrections whose quantity is a slice of time (``exact``) are left as they are, and
-    so are the pieces of ``peaks`` (meters whose quantities do not add up, so do not
-    net). O(p log p + p k) for p pieces, k plans of a cycle.
+    piece's row where that plan's last piece is (a plan with none keeps its units).
+    Pieces whose quantity is a slice of time (``exact``) take back their own plan's units
+    only, and so stay as they are; the pieces of ``peaks`` (meters whose quantities do not
+    add up, so do not net) are left out. ``reach`` gets, per plan that parts were moved
+    to, the latest end of one (its minimum's charge spans it, see `ratekit._dues`).
+    O(p log p + p r) for p pieces, r runs of a stack.
     """
     groups: dict[tuple[str, str, tuple[int, int]], list[_Piece]] = {}
     for piece in pieces:
@@ -73,11 +103,20 @@ def take_back(
     moved: dict[int, list[_Piece]] = {}
     for key, members in groups.items():
         members.sort(key=_sort_key)
-        net = nets.setdefault(key, {})
+        stack = nets.get(key)
+        if stack is None:
+            stack = nets[key] = _Stack()
         for piece in members:
-            extra = _taken(piece, net, winner)
+            plan = piece.plan
+            extra = _taken(piece, stack, winner)
             if extra:
                 moved[id(piece)] = extra
+            if reach is not None and (extra or piece.plan is not plan):
+                end = piece.span.end_us
+                for part in (piece, *extra):
+                    where = (part.row.account, id(part.plan), part.cycle)
+                    if reach.get(where, end - 1) < end:
+                        reach[where] = end
     if not moved:
         return pieces
     out: list[_Piece] = []
@@ -87,47 +126,44 @@ def take_back(
     return out
 
 
-def _taken(piece: _Piece, net: dict[int, _Net], winner: Winner) -> list[_Piece]:
-    """Count ``piece`` in ``net``; its parts that net against other plans, moved to them.
+def _signed(sign: int, quantity: Decimal) -> Decimal:
+    """``quantity`` with ``sign`` applied, exactly (never the caller's context)."""
+    return quantity if sign > 0 else quantity.copy_negate()
 
-    A correction takes back its own plan's net usage first, then the other plans' (the
-    plan that came to the meter last first); usage fills what corrections took below
-    zero the same way. The piece itself keeps its own plan's part (and what is left
-    over), or becomes the first part moved when there is none; the other parts are
-    returned.
+
+_Parts = dict[int, tuple[_Net, PriceEntry, Decimal]]
+
+
+def _taken(piece: _Piece, stack: _Stack, winner: Winner) -> list[_Piece]:
+    """Stack ``piece``; its parts that take back other plans' units, moved to them.
+
+    From the top of the stack down, ``piece`` takes back the units of the other direction
+    (its own plan's, or another plan's that prices its row), each run down to zero; what
+    is left is stacked on top under its own plan. The piece itself keeps its own plan's
+    part (and what is left over), or becomes the first part moved when there is none; the
+    other parts are returned, one a plan, in the order first taken.
     """
     plan = piece.plan
-    own = net.get(id(plan))
+    own = stack.plans.get(id(plan))
     if own is None:
-        own = net[id(plan)] = _Net(plan, piece.span.start_us)
+        own = stack.plans[id(plan)] = _Net(plan, piece.span.start_us)
     own.at = piece.span.start_us
     quantity = piece.quantity
-    if quantity == 0 or piece.exact is not None:
-        own.quantity = _ADD(own.quantity, quantity)
+    if quantity == 0:
         return []
-    # against each plan's net, in the other direction: what it can take
     sign = 1 if quantity > 0 else -1
-    wanted = abs(quantity)
-    kept = min(wanted, max(-sign * own.quantity, ZERO))
-    wanted = _SUB(wanted, kept)
-    parts: list[tuple[_Net, PriceEntry, Decimal]] = []
-    for other in reversed(net.values()):  # the plan that came to the meter last first
-        if wanted == 0:
-            break
-        room = -sign * other.quantity
-        if other is own or room <= 0:
-            continue
-        entry = winner(other.plan, piece.row, other.at)
-        if entry is None:
-            continue
-        taken = min(wanted, room)
-        other.quantity = _ADD(other.quantity, sign * taken)
-        wanted = _SUB(wanted, taken)
-        parts.append((other, entry, sign * taken))
-    rest = sign * _ADD(kept, wanted)  # what stays with its own plan
-    own.quantity = _ADD(own.quantity, rest)
+    parts: _Parts = {}
+    kept, wanted = _pop(piece, stack, own, sign, parts, winner)
+    if wanted:
+        runs = stack.runs
+        top = runs[-1] if runs else None
+        if top is not None and top.net is own and _signed(sign, top.quantity) > 0:
+            top.quantity = _ADD(top.quantity, _signed(sign, wanted))
+        else:
+            runs.append(_Run(own, _signed(sign, wanted)))
+    rest = _signed(sign, _ADD(kept, wanted))  # what stays with its own plan
     extra: list[_Piece] = []
-    for other, entry, taken in parts:
+    for other, entry, taken in parts.values():
         if rest == 0 and not extra and piece.plan is plan:
             piece.plan, piece.entry, piece.quantity = other.plan, entry, taken
             continue
@@ -137,3 +173,40 @@ def _taken(piece: _Piece, net: dict[int, _Net], winner: Winner) -> list[_Piece]:
     if rest != 0:
         piece.quantity = rest
     return extra
+
+
+def _pop(  # noqa: PLR0917 - private plumbing of plain values
+    piece: _Piece, stack: _Stack, own: _Net, sign: int, parts: _Parts, winner: Winner
+) -> tuple[Decimal, Decimal]:
+    """Take ``piece``'s units back from the top of ``stack``: its own plan's, what is left.
+
+    Other plans' parts go in ``parts``. O(r) for r runs.
+    """
+    wanted = piece.quantity.copy_abs()
+    kept = ZERO  # taken back from its own plan's units
+    runs = stack.runs
+    index = len(runs)
+    while wanted and index:
+        index -= 1
+        run = runs[index]
+        room = _signed(-sign, run.quantity)
+        if room <= 0:
+            continue
+        net = run.net
+        if net is own:
+            taken = min(wanted, room)
+            kept = _ADD(kept, taken)
+        else:
+            # a slice of time stays as it is; another plan without an entry keeps its units
+            entry = None if piece.exact is not None else winner(net.plan, piece.row, net.at)
+            if entry is None:
+                continue
+            taken = min(wanted, room)
+            part = parts.get(id(net))  # one part a plan, however many of its runs
+            signed = _signed(sign, taken)
+            parts[id(net)] = (net, entry, signed if part is None else _ADD(part[2], signed))
+        wanted = _SUB(wanted, taken)
+        run.quantity = _ADD(run.quantity, _signed(sign, taken))
+        if run.quantity == 0:
+            del runs[index]
+    return kept, wanted
