@@ -1,7 +1,9 @@
 """Assignments: which plan an account has, over which span of time.
 
 An account has at most one plan at any instant; a change of plan mid-cycle splits the
-cycle, and each part is rated, prorated and bounded by its own plan.
+cycle, and each part is rated, prorated and bounded by its own plan, except a correction
+that takes back units another plan billed in the cycle: last in, first out, those go
+back to that plan at its prices (docs/pricing.md, Negative quantities).
 
 Examples:
     >>> import ratekit as rk
@@ -45,7 +47,9 @@ class Assignment:
     """An account's plan over ``[start, end)`` (``None`` leaves a side open).
 
     An account has at most one plan at any instant; a change of plan mid-cycle splits the
-    cycle, and each part is rated, prorated and bounded by its own plan.
+    cycle, and each part is rated, prorated and bounded by its own plan, except a
+    correction that takes back units another plan billed in the cycle: last in, first
+    out, those go back to that plan at its prices (docs/pricing.md, Negative quantities).
 
     Examples:
         >>> import ratekit as rk
