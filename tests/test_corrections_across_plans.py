@@ -279,6 +279,23 @@ def test_a_correction_moves_spend_between_the_minimums_of_the_plans_it_takes_bac
     assert invoice.total == Decimal("31.00")
 
 
+@pytest.mark.parametrize("aggregation", [rk.Max(), rk.Latest()], ids=["max", "latest"])
+def test_a_meter_that_does_not_add_up_keeps_each_part_with_its_own_plan(
+    aggregation: rk.Max | rk.Latest,
+) -> None:
+    # The rows of a meter whose pieces are shares of one value of the cycle do not net:
+    # each plan's part is rated by its own plan. 20 GB under a at 1 = 20.00; -15 GB under
+    # b at 2 = -30.00 (nothing is taken back): -10.00.
+    meter = rk.Meter("eg", "GB", aggregation)
+    assignments = _assignments(rk.PerUnit(1), rk.PerUnit(2))
+    rating = rk.rate([_sent(2, 20), _sent(20, -15)], assignments, span=MARCH, meters=[meter])
+    assert _charged(rating) == [
+        ("a", Decimal(20), Decimal(0), Decimal(20)),
+        ("b", Decimal(-15), Decimal(0), Decimal(-30)),
+    ]
+    assert rating.total() == Decimal(-10)
+
+
 # -- the streaming rater ----------------------------------------------------------------
 
 _GB = rk.Meter("eg", "GB", rk.Discrete())
@@ -353,7 +370,7 @@ def test_a_late_correction_takes_b_s_line_away_and_a_s_down_to_what_is_left() ->
 
 # -- the law ----------------------------------------------------------------------------
 
-_PRICES = {
+_PRICES: dict[str, tuple[rk.PriceModel, rk.PriceModel]] = {
     "per unit": (rk.PerUnit(1), rk.PerUnit(2)),
     "graduated": (GRADUATED_A, GRADUATED_B),
     "volume": (VOLUME_A, VOLUME_B),
@@ -370,7 +387,7 @@ def _price_of(model: rk.PriceModel, net: Fraction) -> Fraction:
         return Fraction(0)
     if isinstance(model, rk.Volume):
         return net * (low if net <= 10 else high)
-    return min(net, 10) * low + max(net - 10, 0) * high
+    return min(net, Fraction(10)) * low + max(net - 10, Fraction(0)) * high
 
 
 #: Schedules of the month: (plan, start day at noon) changes after a first plan from the
@@ -451,7 +468,7 @@ def _scheduled(schedule: str, models: tuple[rk.PriceModel, ...], free: int) -> l
     return out
 
 
-_THIRD = {
+_THIRD: dict[str, rk.PriceModel] = {
     "per unit": rk.PerUnit(3),
     "graduated": rk.Graduated([rk.Tier(10, 3), rk.Tier(None, "1.5")]),
     "volume": rk.Volume([rk.Tier(10, 3), rk.Tier(None, "1.5")]),
