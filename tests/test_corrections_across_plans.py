@@ -279,6 +279,29 @@ def test_a_correction_moves_spend_between_the_minimums_of_the_plans_it_takes_bac
     assert invoice.total == Decimal("31.00")
 
 
+def test_a_slice_of_time_cut_at_the_change_takes_back_a_s_hours_exactly() -> None:
+    # 10 hours on 2 March under a (1 an hour) = 10.00; -1 hour over 11:00 to 14:00 on 16
+    # March, cut at noon: a third (-1/3 h) under a, two thirds (-2/3 h, not a Decimal)
+    # under b (2 an hour), which takes back a's hours at 1, not b's 2: 10 - 1/3 - 2/3 =
+    # 9 h at 1 = 9.00 exactly (before: -2/3 at 2, 8.33).
+    a = rk.Plan("a", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit(1))])
+    b = rk.Plan("b", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit(2))])
+    assignments = [rk.Assignment("acme", a, end=NOON), rk.Assignment("acme", b, start=NOON)]
+
+    def ran(start: str, end: str, hours: int) -> rk.UsageRow:
+        span = rk.Span(f"2026-03-{start}:00:00Z", f"2026-03-{end}:00:00Z")
+        return rk.UsageRow("acme", "vm", "vm-1", span, MARCH, hours, "hour", {}, ())
+
+    rating = rk.rate(
+        [ran("02T00", "02T10", 10), ran("16T11", "16T14", -1)], assignments, span=MARCH
+    )
+    assert {c.plan for c in rating.charges} == {"a"}
+    assert sum((Fraction(c.amount) for c in rating.charges), Fraction(0)) == 9
+    assert rating.total() == 9
+    (invoice,) = rk.bill(rating)
+    assert invoice.total == Decimal("9.00")
+
+
 @pytest.mark.parametrize("aggregation", [rk.Max(), rk.Latest()], ids=["max", "latest"])
 def test_a_meter_that_does_not_add_up_keeps_each_part_with_its_own_plan(
     aggregation: rk.Max | rk.Latest,

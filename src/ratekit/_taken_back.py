@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 
 from ._decimals import CONTEXT, ZERO
 from ._pieces import _Piece, _sort_key
@@ -89,9 +90,9 @@ def take_back(
     ``nets`` holds what usage before the pieces (before the span rated) left stacked,
     and is updated in place; ``winner`` gives the entry of another plan that prices a
     piece's row where that plan's last piece is (a plan with none keeps its units).
-    Pieces whose quantity is a slice of time (``exact``) take back their own plan's units
-    only, and so stay as they are; the pieces of ``peaks`` (meters whose quantities do not
-    add up, so do not net) are left out. ``reach`` gets, per plan that parts were moved
+    A piece whose quantity is a slice of time (``exact``) keeps the rest of its exact
+    quantity when parts of it are moved; the pieces of ``peaks`` (meters whose
+    quantities do not add up, so do not net) are left out. ``reach`` gets, per plan that parts were moved
     to, the latest end of one (its minimum's charge spans it, see `ratekit._dues`).
     O(p log p + p r) for p pieces, r runs of a stack.
     """
@@ -148,7 +149,7 @@ def _taken(piece: _Piece, stack: _Stack, winner: Winner) -> list[_Piece]:
     if own is None:
         own = stack.plans[id(plan)] = _Net(plan, piece.span.start_us)
     own.at = piece.span.start_us
-    quantity = piece.quantity
+    quantity, exact = piece.quantity, piece.exact
     if quantity == 0:
         return []
     sign = 1 if quantity > 0 else -1
@@ -172,7 +173,20 @@ def _taken(piece: _Piece, stack: _Stack, winner: Winner) -> list[_Piece]:
         )
     if rest != 0:
         piece.quantity = rest
+    if exact is not None and parts:
+        _keep_exact(piece, extra, exact)
     return extra
+
+
+def _keep_exact(piece: _Piece, extra: list[_Piece], exact: Fraction) -> None:
+    """Cut a slice of time into parts that add up to its ``exact`` quantity.
+
+    Each part moved is its Decimal quantity; the piece keeps the rest.
+    """
+    for part in extra:
+        part.exact = None
+    rest = exact - sum((Fraction(part.quantity) for part in extra), Fraction(0))
+    piece.exact = None if rest == Fraction(piece.quantity) else rest
 
 
 def _pop(  # noqa: PLR0917 - private plumbing of plain values
@@ -197,8 +211,7 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
             taken = min(wanted, room)
             kept = _ADD(kept, taken)
         else:
-            # a slice of time stays as it is; another plan without an entry keeps its units
-            entry = None if piece.exact is not None else winner(net.plan, piece.row, net.at)
+            entry = winner(net.plan, piece.row, net.at)  # (None: it keeps its units)
             if entry is None:
                 continue
             taken = min(wanted, room)
