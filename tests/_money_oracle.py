@@ -10,6 +10,10 @@ over whole monthly cycles (UTC), under one plan or a change of plan inside the s
   its end less the one at its start;
 - a billing cycle's allowance of a meter is prorated to the part, and the part's usage
   takes from it in time order (positive quantities only);
+- a correction takes back the units of its cycle billed before it, last in, first out,
+  whichever plan billed them, each back to that plan; only what is left is its own
+  plan's (and usage after a correction that went below zero fills it the same way):
+  `taken_back` works out which plan each part of each row is rated by;
 - a per-unit price prices each billable quantity; graduated tiers price the part's
   billable total, climbing the part's own tiers from zero;
 - each line (per meter and price entry, per fee id) rounds the exact sum of its charges
@@ -24,6 +28,7 @@ over whole monthly cycles (UTC), under one plan or a change of plan inside the s
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -176,6 +181,59 @@ def in_time(
     return out
 
 
+#: Per (plan name, meter): the parts of rows its plan rates, as (start_us, quantity).
+Taken = dict[tuple[str, str], list[tuple[int, Fraction]]]
+
+
+def taken_back(
+    parts: Sequence[tuple[OraclePlan, int, int]],
+    rows: Sequence[tuple[str, int, int, Fraction]],
+    cycle: tuple[int, int],
+    window: tuple[int, int],
+) -> Taken:
+    """Which plan rates each part of ``rows`` in a cycle of ``parts``, one unit at a time.
+
+    The rows of ``cycle`` up to the end of ``window`` are cut at the plans' changes and
+    at the window's edges, each piece in its own plan; the pieces, in time order (start, end, then resource: the
+    rows' index), stack their units up per meter, last in on top: a unit of the other
+    sign than the top takes back the top unit for the plan that billed it, else it
+    stacks under its own plan. Quantities are fractions, so a run of units of one plan
+    stands for any part of a unit (the same rule, continuous).
+    """
+    edges = sorted({*(s for _, s, _ in parts), *(e for _, _, e in parts), *window})
+    pieces = []
+    for index, (meter, lo, hi, quantity) in enumerate(rows):
+        if not cycle[0] <= lo < window[1]:
+            continue
+        for plan, start, end in parts:
+            bounds = [lo, *(e for e in edges if lo < e < hi), hi]
+            for a, b in itertools.pairwise(bounds):
+                if start <= a and b <= end and b <= window[1]:
+                    pieces.append(
+                        (a, b, f"r{index}", meter, plan.name, quantity * (b - a) / (hi - lo))
+                    )
+    pieces.sort(key=lambda piece: piece[:3])
+    out: Taken = {}
+    stacks: dict[str, list[tuple[str, Fraction]]] = {}  # per meter: (plan, units) runs
+    for start, _, _, meter, own, quantity in pieces:
+        stack = stacks.setdefault(meter, [])
+        wanted = quantity
+        while wanted and stack and (stack[-1][1] > 0) != (wanted > 0):
+            owner, run = stack.pop()
+            taken = -run if abs(run) <= abs(wanted) else wanted
+            out.setdefault((owner, meter), []).append((start, taken))
+            wanted -= taken
+            if run + taken:
+                stack.append((owner, run + taken))
+        if wanted:
+            out.setdefault((own, meter), []).append((start, wanted))
+            if stack and stack[-1][0] == own:
+                stack[-1] = (own, stack[-1][1] + wanted)
+            else:
+                stack.append((own, wanted))
+    return out
+
+
 def net(quantities: Sequence[Fraction], allowance: Fraction) -> Fraction:
     """What of a period's usage is billed: the net less the allowance, never a free unit
     refunded (a net below zero is billed as it is, as without an allowance)."""
@@ -200,7 +258,7 @@ def _meter(  # noqa: PLR0917 - the oracle's plain arguments
     part: tuple[int, int],
     window: tuple[int, int],
     cycle: tuple[int, int],
-    rows: Sequence[tuple[str, int, int, Fraction]],
+    taken: Taken,
     shares: Callable[[int, int], Fraction],
 ) -> None:
     """Add one meter's base and usage in one plan's ``part`` of the rated ``window``.
@@ -216,8 +274,9 @@ def _meter(  # noqa: PLR0917 - the oracle's plain arguments
         _add(exact, ("fee", entry), plan.name, base * share)
     allowance = plan.allowances.get(meter, Fraction(0))
     pre = shares(start, min(end, wlo))
-    before = net(in_time(rows, meter, start, min(end, wlo)), allowance * pre)
-    mine = in_time(rows, meter, max(start, wlo), min(end, whi))
+    rated = taken.get((plan.name, meter), [])
+    before = net([q for at, q in rated if at < wlo], allowance * pre)
+    mine = [q for at, q in rated if wlo <= at < whi]
     if not mine:
         return
     billable = net(mine, allowance * share)
@@ -255,6 +314,7 @@ def invoice(
             return Fraction(0)
         return position(parts, cycle, end) - position(parts, cycle, start)
 
+    taken = taken_back(parts, rows, cycle, (wlo, whi))
     for plan, start, end in parts:
         if max(start, wlo) >= min(end, whi):
             continue
@@ -262,7 +322,7 @@ def invoice(
         for fee_id, amount in plan.fees:
             _add(exact, ("fee", fee_id), plan.name, amount * share)
         for meter in plan.prices:
-            _meter(exact, plan, meter, (start, end), (wlo, whi), cycle, rows, shares)
+            _meter(exact, plan, meter, (start, end), (wlo, whi), cycle, taken, shares)
         minimums.append((plan, share))
     lines = {key: round_on(sum(v.values(), Fraction(0)), q, mode) for key, v in exact.items()}
     bases = {("fee", entry) for plan, _, _ in parts for entry, _, _, _ in plan.prices.values()}

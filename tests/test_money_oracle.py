@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from tests import _money_oracle as oracle
 from tests._rounding import MODES
@@ -270,7 +270,74 @@ def check(case: Case) -> None:
         assert rk.from_row(rk.Invoice, rk.to_row(invoice)) == invoice
 
 
+def _across_a_change(first: Decimal, second: Decimal, m1: rk.PriceModel | None = None) -> Case:
+    """Plan a (m2 at ``first`` a unit) to hour 100, plan b (m2 at ``second``) after; 10
+    units of m2 at hour 10, -5 at hour 200 (and of m1 under ``m1``, tiers included)."""
+    made = []
+    for name, unit in (("a", first), ("b", second)):
+        entries = [rk.PriceEntry(f"{name}-m2", "m2", rk.PerUnit(unit))]
+        prices: dict[str, tuple[str, Fraction | None, tuple[oracle.Tier, ...], bool]] = {
+            "m2": (f"{name}-m2", Fraction(unit), (), False)
+        }
+        if m1 is not None:
+            entries.append(rk.PriceEntry(f"{name}-m1", "m1", m1))
+            assert isinstance(m1, rk.Graduated)
+            tiers = tuple(
+                (None if t.up_to is None else Fraction(t.up_to), Fraction(t.unit), Fraction(0))
+                for t in m1.tiers
+            )
+            prices["m1"] = (f"{name}-m1", None, tiers, False)
+        plan = rk.Plan(name, "EUR", MONTHS, entries, tz="UTC")
+        made.append((plan, oracle.OraclePlan(name, Fraction(1, 100), "ROUND_HALF_EVEN", prices)))
+    (a, oa), (b, ob) = made
+    at = rk.Span.from_us(_us(100), _us(100) + 1).start
+    rows: list[tuple[str, int, int, Decimal]] = [("m2", 10, 11, Decimal(10))]
+    rows.append(("m2", 200, 201, Decimal(-5)))
+    if m1 is not None:
+        rows += [("m1", 20, 21, Decimal(20)), ("m1", 300, 301, Decimal(-15))]
+    return Case(
+        (0, 1464),
+        [rk.Assignment("acme", a, end=at), rk.Assignment("acme", b, start=at)],
+        [(oa, 0, 100), (ob, 100, 1464)],
+        rows,
+        [],
+    )
+
+
+def test_a_correction_after_the_change_takes_back_the_first_plan_s_units() -> None:
+    # m2: 10 units at a's 1 = 10.00; -5 under b (2 a unit) take back 5 of a's at 1
+    # (-5.00): a-m2 5.00, no b-m2 line. m1 (10 at 1, then 0.5): 20 under a = 10 + 5 =
+    # 15.00; -15 under b take back a's top 15: a's 5 cost 5.00. The oracle agrees.
+    case = _across_a_change(
+        Decimal(1), Decimal(2), rk.Graduated([rk.Tier(10, 1), rk.Tier(None, "0.5")])
+    )
+    check(case)
+    rows = [
+        rk.UsageRow(
+            "acme",
+            m,
+            f"r{i}",
+            rk.Span.from_us(_us(h), _us(e)),
+            MONTHS.containing(rk.Span.from_us(_us(h), _us(e)).start),
+            q,
+            "u",
+            {},
+            (),
+        )
+        for i, (m, h, e, q) in enumerate(case.rows)
+    ]
+    (march,) = rk.bill(rk.rate(rows, case.assignments, span=rk.Span.from_us(_us(0), _us(744))))
+    assert [(line.entry, line.amount) for line in march.lines] == [
+        ("a-m1", Decimal("5.00")),
+        ("a-m2", Decimal("5.00")),
+    ]
+
+
 @pytest.mark.property
 @given(_case())
+@example(_across_a_change(Decimal("0.5"), Decimal(3)))
+@example(
+    _across_a_change(Decimal(2), Decimal("0.25"), rk.Graduated([rk.Tier(5, 2), rk.Tier(None, 1)]))
+)
 def test_invoices_match_the_oracle(case: Case) -> None:
     check(case)
