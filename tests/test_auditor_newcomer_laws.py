@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import decimal
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -117,6 +118,42 @@ def _assignments(change: int) -> list[rk.Assignment]:
     ]
 
 
+def _taken_back(
+    rows: list[rk.UsageRow], plan_of: Callable[[rk.UsageRow], str]
+) -> list[tuple[str, str, Fraction]]:
+    """(plan, meter, quantity) rated: a correction takes back the units of the month
+    billed before it, last in, first out, whichever plan billed them, each back to that
+    plan; only what is left is its own plan's (docs/pricing.md, Negative quantities).
+
+    The rows in time order (at one span: by resource, then quantity, then record ids, as
+    rating orders them); per meter, a stack of (plan, quantity) runs, last in on top.
+    """
+    out: list[tuple[str, str, Fraction]] = []
+    stacks: dict[str, list[tuple[str, Fraction]]] = {}
+    order = sorted(
+        rows,
+        key=lambda r: (r.span.start_us, r.span.end_us, r.resource, r.quantity, r.record_ids),
+    )
+    for row in order:
+        own, wanted = plan_of(row), Fraction(row.quantity)
+        stack = stacks.setdefault(row.meter, [])
+        while wanted and stack and (stack[-1][1] > 0) != (wanted > 0):
+            owner, run = stack.pop()
+            taken = -run if abs(run) <= abs(wanted) else wanted
+            out.append((owner, row.meter, taken))
+            wanted -= taken
+            if run + taken:
+                stack.append((owner, run + taken))
+        if wanted or not row.quantity:
+            out.append((own, row.meter, wanted))
+        if wanted:
+            if stack and stack[-1][0] == own:
+                stack[-1] = (own, stack[-1][1] + wanted)
+            else:
+                stack.append((own, wanted))
+    return out
+
+
 def _oracle(
     change: int, rows: list[rk.UsageRow], credit: int
 ) -> dict[str, tuple[Fraction, Fraction]]:
@@ -128,13 +165,13 @@ def _oracle(
             return "new" if account == "acme" and row.span.start.day >= change else "old"  # noqa: B023
 
         mine = [row for row in rows if row.account == account]
+        rated = _taken_back(mine, plan_of)
         lines: dict[str, Fraction] = {}
         for name in ("old", "new"):
-            part = [row for row in mine if plan_of(row) == name]
-            linear = [Fraction(row.quantity) * RATES[name] for row in part if row.meter == "m"]
+            linear = [q * RATES[name] for plan, meter, q in rated if (plan, meter) == (name, "m")]
             if linear:
                 lines[f"m-{name}"] = _round(sum(linear, Fraction(0)))
-            tiered = [Fraction(row.quantity) for row in part if row.meter == "t"]
+            tiered = [q for plan, meter, q in rated if (plan, meter) == (name, "t")]
             if tiered:
                 lines[f"t-{name}"] = _round(_graduated(sum(tiered, Fraction(0))))
         old_days = Fraction(change - 1, 31) if account == "acme" else Fraction(1)
