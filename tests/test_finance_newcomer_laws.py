@@ -87,6 +87,32 @@ def _months(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
+def _taken_back(rows: list[rk.UsageRow], change: dt.datetime) -> list[tuple[int, Fraction]]:
+    """(plan 0 or 1, quantity) as rated: the rows in time order (at one span by quantity,
+    then record ids, as rating orders them), each stacking its calls under its plan, a
+    correction taking back the calls on top first, for the plan that billed them, and
+    stacking only what is left under its own."""
+    out: list[tuple[int, Fraction]] = []
+    stack: list[tuple[int, Fraction]] = []  # (plan, calls) runs, the last in on top
+    order = sorted(rows, key=lambda r: (r.span.start_us, r.span.end_us, r.quantity, r.record_ids))
+    for row in order:
+        own, wanted = (0 if row.span.end <= change else 1), Fraction(row.quantity)
+        while wanted and stack and (stack[-1][1] > 0) != (wanted > 0):
+            owner, run = stack.pop()
+            taken = -run if abs(run) <= abs(wanted) else wanted
+            out.append((owner, taken))
+            wanted -= taken
+            if run + taken:
+                stack.append((owner, run + taken))
+        if wanted:
+            out.append((own, wanted))
+            if stack and stack[-1][0] == own:
+                stack[-1] = (own, stack[-1][1] + wanted)
+            else:
+                stack.append((own, wanted))
+    return out
+
+
 @pytest.mark.property
 @settings(
     max_examples=max(LAWS // 5, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -122,8 +148,6 @@ def test_a_plan_change_anywhere_in_a_dst_month_bills_what_the_oracle_computes(
     ]
     change = APRIL.start + dt.timedelta(seconds=offset)
     rows = []
-    spent = [Fraction(0), Fraction(0)]
-    used = [False, False]
     usage = month["usage"]
     assert isinstance(usage, list)
     for number, (start, length, quantity) in enumerate(usage):
@@ -132,8 +156,12 @@ def test_a_plan_change_anywhere_in_a_dst_month_bills_what_the_oracle_computes(
         rows.append(
             rk.UsageRow("acme", "calls", "key", span, APRIL, quantity, "call", {}, (f"r{number}",))
         )
-        side = 0 if start + length <= offset else 1
-        spent[side] += Fraction(quantity) * Fraction(prices[side])
+    # a correction takes back the calls billed before it, last in, first out, whichever
+    # plan billed them, at that plan's price (docs/pricing.md, Negative quantities)
+    spent = [Fraction(0), Fraction(0)]
+    used = [False, False]
+    for side, quantity in _taken_back(rows, change):
+        spent[side] += quantity * Fraction(prices[side])
         used[side] = True
     credit_amount = month["credit"]
     assert isinstance(credit_amount, str)
