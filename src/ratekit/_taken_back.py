@@ -92,9 +92,9 @@ def take_back(
     piece's row where that plan's last piece is (a plan with none keeps its units).
     A piece whose quantity is a slice of time (``exact``) keeps the rest of its exact
     quantity when parts of it are moved; the pieces of ``peaks`` (meters whose
-    quantities do not add up, so do not net) are left out. ``reach`` gets, per plan that parts were moved
-    to, the latest end of one (its minimum's charge spans it, see `ratekit._dues`).
-    O(p log p + p r) for p pieces, r runs of a stack.
+    quantities do not add up, so do not net) are left out. ``reach`` gets, per plan
+    that parts were moved to, the latest end of one (its minimum's charge spans it, see
+    `ratekit._dues`). O(p log p + p r) for p pieces, r runs of a stack.
     """
     groups: dict[tuple[str, str, tuple[int, int]], list[_Piece]] = {}
     for piece in pieces:
