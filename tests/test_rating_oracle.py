@@ -1,14 +1,17 @@
 """rate() and bill() against a brute-force oracle in fractions, and compare_plans() against rate().
 
 The oracle prices each account's part of March under each plan from the rules in
-docs/pricing.md alone: a part's net quantity less its allowance prorated by the part's
-share of the cycle (``PerUnit`` refunds a net below zero, other prices start at 0),
-priced from zero under the part's own plan; a price's base (its amount at zero) and a
-fee prorated by the share; a plan-wide minimum prorated by the share, topped up when
-the part's usage charges fall short. Rows over a plan change are split in proportion to
-time, the first part rounded at 1E-24 (docs/guarantees.md, Decimal context). Quantities
-are drawn on tier bounds and around them, with corrections below zero, for several
-accounts, under every rounding mode and several quanta (the latest plan's, per line).
+docs/pricing.md alone: the net quantity a plan rates less its allowance prorated by the
+part's share of the cycle (``PerUnit`` refunds a net below zero, other prices start at
+0), priced from zero under that plan; a price's base (its amount at zero) and a fee
+prorated by the share; a plan-wide minimum prorated by the share, topped up when the
+part's usage charges fall short. Rows over a plan change are split in proportion to
+time, the first part rounded at 1E-24 (docs/guarantees.md, Decimal context). A
+correction takes back the units billed before it in March, last in, first out, across
+the change, each for the plan that billed it; only what is left is its own plan's
+(`tests._money_oracle.taken_back`). Quantities are drawn on tier bounds and around them,
+with corrections below zero, for several accounts, under every rounding mode and several
+quanta (the latest plan's, per line).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
+from tests._money_oracle import OraclePlan, taken_back
 from tests._rounding import MODES
 
 import ratekit as rk
@@ -145,6 +149,48 @@ class _Spec:
         return usage + self.fee * share + top_up
 
 
+def _nets(
+    drawn: list[tuple[str, str, int, int, Fraction]], cut: int, plans: int
+) -> dict[tuple[str, int], Fraction]:
+    """Per (account, plan part): the net quantity its plan rates (docs/pricing.md).
+
+    A row over the change is split in proportion to time, the first part rounded at
+    1E-24 (docs/guarantees.md, Decimal context); the parts then go through
+    `tests._money_oracle.taken_back`: a correction takes back the units billed before it,
+    last in, first out, across the change, each for the plan that billed it; only what is
+    left is its own plan's (and usage after a correction below zero fills it the same
+    way). Ties in time go in the order rows are rated: resource, then quantity.
+    """
+    names = [OraclePlan(f"p{part}", Fraction(1), "ROUND_HALF_EVEN", {}) for part in range(plans)]
+    parts = [(names[0], 0, cut)] if plans == 1 else [(names[0], 0, cut), (names[1], cut, HOURS)]
+    nets: dict[tuple[str, int], Fraction] = {}
+    for account in sorted({row[0] for row in drawn}):
+        mine = sorted(
+            (resource, start, end, quantity)
+            for owner, resource, start, end, quantity in drawn
+            if owner == account
+        )
+        pieces = []
+        for _, start, end, quantity in mine:
+            before = min(end, cut) - start
+            if before <= 0 or before >= end - start:
+                pieces.append(("m", start, end, quantity))
+                continue
+            exact = quantity * before / (end - start)
+            with decimal.localcontext(prec=80):
+                head = Fraction(
+                    (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+                        Decimal("1E-24"), rounding=decimal.ROUND_HALF_EVEN
+                    )
+                )
+            pieces += [("m", start, cut, head), ("m", cut, end, quantity - head)]
+        taken = taken_back(parts, pieces, (0, HOURS), (0, HOURS))
+        for part, name in enumerate(names):
+            rated = taken.get((name.name, "m"), [])
+            nets[account, part] = sum((q for _, q in rated), Fraction(0))
+    return nets
+
+
 @st.composite
 def _case(draw: st.DrawFn) -> tuple[list[rk.UsageRow], object, dict[str, Fraction], list[_Spec]]:
     """Rows, plans, each account's expected exact total, and the plans' specs."""
@@ -153,7 +199,7 @@ def _case(draw: st.DrawFn) -> tuple[list[rk.UsageRow], object, dict[str, Fractio
     change = draw(st.sampled_from([None, *range(1, HOURS, 37)]))
     specs = [first] if change is None else [first, _Spec(draw, "p2")]
     cut = HOURS if change is None else change
-    rows, nets = [], {}
+    rows, drawn = [], []
     for account in accounts:
         for number in range(draw(st.integers(1, 4))):
             start = draw(st.integers(0, HOURS - 1))
@@ -171,21 +217,8 @@ def _case(draw: st.DrawFn) -> tuple[list[rk.UsageRow], object, dict[str, Fractio
                     account, "m", f"r{number % 2}", span, MARCH, _decimal(quantity), "u", {}, ()
                 )
             )
-            before = min(end, cut) - start
-            if before <= 0:
-                head = Fraction(0)
-            elif before >= end - start:
-                head = quantity
-            else:  # split in proportion to time, the first part rounded at 1E-24
-                exact = quantity * before / (end - start)
-                with decimal.localcontext(prec=80):
-                    head = Fraction(
-                        (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
-                            Decimal("1E-24"), rounding=decimal.ROUND_HALF_EVEN
-                        )
-                    )
-            nets[account, 0] = nets.get((account, 0), Fraction(0)) + head
-            nets[account, 1] = nets.get((account, 1), Fraction(0)) + quantity - head
+            drawn.append((account, f"r{number % 2}", start, end, quantity))
+    nets = _nets(drawn, cut, len(specs))
     draw(st.randoms()).shuffle(rows)
     if change is None:
         plans: object = first.plan
