@@ -6,7 +6,8 @@ commitment on the quantum less the lines it counts as billed (its own lines, its
 a line both plans price under one entry id), never below zero. So one plan's lines above
 its commitment never pay for the other's shortfall, and a plan whose exact spend reached
 its commitment is still topped up when its lines as rounded fall short, whether or not
-the other plan's top-up is due.
+the other plan's top-up is due. A plan's usage is what it rates: a correction under the
+second plan takes back the first plan's units (docs/pricing.md, a change of plan).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fractions import Fraction
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._money_oracle import OraclePlan, taken_back
 
 import ratekit as rk
 
@@ -395,13 +397,42 @@ class _Expected(typing.NamedTuple):
     states: list[str]  # per plan's minimum: due exactly, short as rounded only, reached
 
 
+def _rated(case: _Case) -> dict[str, dict[str, Fraction]]:
+    """Per plan and meter: the usage the plan rates (docs/pricing.md, a change of plan).
+
+    Through `tests._money_oracle.taken_back`: within March a correction takes back the
+    units billed before it, last in, first out, across the change, each for the plan
+    that billed it (so at its price, counted in its lines and its minimum's spend); only
+    what is left is its own plan's, and usage after a correction below zero fills it the
+    same way. Each sample is an instant: a microsecond for the oracle.
+    """
+    names = {plan: OraclePlan(plan, Fraction(1), "ROUND_HALF_EVEN", {}) for plan in ("a", "b")}
+    lo, half, hi = MARCH.start_us, SECOND.start_us, MARCH.end_us
+    parts = [(names["a"], lo, half), (names["b"], half, hi)]
+    at = {plan: rk.Span(AT[plan], AT[plan]).start_us for plan in ("a", "b")}
+    rows = [
+        (meter, at[plan], at[plan] + 1, Fraction(t, 1000))
+        for plan in ("a", "b")
+        for meter, t in sorted(case.usage[plan].items())
+    ]
+    taken = taken_back(parts, rows, (lo, hi), (lo, hi))
+    return {
+        plan: {
+            meter: sum((q for _, q in taken.get((plan, meter), [])), Fraction(0))
+            for meter in case.usage[plan]
+        }
+        for plan in ("a", "b")
+    }
+
+
 def _oracle(case: _Case) -> _Expected:
     q = Fraction(case.quantum)
+    usage = _rated(case)
     lines: dict[tuple[str, str], dict[str, Fraction]] = {}
     for plan in ("a", "b"):
-        for meter, t in case.usage[plan].items():
+        for meter, quantity in usage[plan].items():
             entry = "e" if case.shared and meter == "m0" else f"{plan}.{meter}"
-            lines.setdefault((meter, entry), {})[plan] = Fraction(t, 1000)
+            lines.setdefault((meter, entry), {})[plan] = quantity
     amounts = {
         key: _round(sum(parts.values(), Fraction(0)), q, case.mode) for key, parts in lines.items()
     }
@@ -441,7 +472,7 @@ def _oracle(case: _Case) -> _Expected:
 
     tops = Fraction(0)
     for plan in ("a", "b"):
-        spend = {m: Fraction(t, 1000) for m, t in case.usage[plan].items()}
+        spend = usage[plan]
         meter_top = meter_exact = Fraction(0)
         if (units := case.meter_minimum[plan]) is not None:
             meter_top, meter_exact = settle(
