@@ -22,6 +22,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
+from tests._money_oracle import OraclePlan, taken_back
 
 import ratekit as rk
 
@@ -315,20 +316,67 @@ class _Settled(typing.NamedTuple):
     loose: set[tuple[str, str | None]]  # lines split per resource, not per plan
 
 
+def _taken(month: _Month) -> dict[tuple[str, str], Fraction]:
+    """Per (plan, meter) that has charges: the quantity the plan rates (docs/pricing.md).
+
+    Through `tests._money_oracle.taken_back`: a correction takes back the units of March
+    billed before it, last in, first out, across the changes, each for the plan that
+    billed it (at its price, in its part of the line); only what is left is its own
+    plan's, and usage after a correction below zero fills it the same way. A row of 0
+    still charges its own plan; a plan all of whose units were taken back has none.
+    Rows of one day go in the order rating takes them: resource, then quantity.
+    """
+    parts = [
+        (OraclePlan(f"p{index}", Fraction(1), "ROUND_HALF_EVEN", {}), *terms.days)
+        for index, terms in enumerate(month.plans)
+    ]
+    rows = []
+    zeros = set()
+    for index, terms in enumerate(month.plans):
+        start, end = terms.days
+        for number, (meter, resource, thousandths) in enumerate(terms.used):
+            first = start + number % (end - start)
+            rows.append((first, resource, Fraction(thousandths, 1000), meter))
+            if not thousandths:
+                zeros.add((f"p{index}", meter))
+    # ten rows before March first, which taken_back leaves out: the rows' indices then
+    # have two digits, so its order at one day (by index as text) is the rows' order
+    placed = [("m0", -1, 0, Fraction(0))] * 10 + [
+        (meter, first, first + 1, quantity) for first, _, quantity, meter in sorted(rows)
+    ]
+    taken = taken_back(parts, placed, (1, 32), (1, 32))
+    out = {key: sum((q for _, q in quantities), Fraction(0)) for key, quantities in taken.items()}
+    for key in zeros:
+        out.setdefault(key, Fraction(0))
+    return out
+
+
+Lines = dict[tuple[str, str | None], dict[str, Fraction]]  # line -> plan -> exact
+
+
+def _usage(month: _Month) -> tuple[Lines, dict[tuple[str, str | None], set[str]]]:
+    """The usage lines' exact parts per plan, and each line's resources."""
+    parts: Lines = {}
+    resources: dict[tuple[str, str | None], set[str]] = {}
+    for index, terms in enumerate(month.plans):
+        for meter, resource, _ in terms.used:
+            entry = "e" if meter == "m0" else "f" if month.m1_shared else f"p{index}.f"
+            resources.setdefault(("usage", entry), set()).add(resource)
+    for (plan_id, meter), quantity in sorted(_taken(month).items()):
+        entry = "e" if meter == "m0" else "f" if month.m1_shared else f"{plan_id}.f"
+        prices = month.plans[int(plan_id[1:])].prices
+        price = Fraction(prices[0] if meter == "m0" else prices[1])
+        parts.setdefault(("usage", entry), {})[plan_id] = quantity * price
+    return parts, resources
+
+
 def _oracle(month: _Month) -> _Settled:
     """docs/invoices.md read literally, with fractions."""
     latest = month.plans[-1]
     q, mode = Fraction(latest.quantum), latest.mode
-    parts: dict[tuple[str, str | None], dict[str, Fraction]] = {}  # line -> plan -> exact
-    resources: dict[tuple[str, str | None], set[str]] = {}
+    parts, resources = _usage(month)
     for index, terms in enumerate(month.plans):
         plan_id = f"p{index}"
-        for meter, resource, thousandths in terms.used:
-            entry = "e" if meter == "m0" else "f" if month.m1_shared else f"{plan_id}.f"
-            price = Fraction(terms.prices[0] if meter == "m0" else terms.prices[1])
-            line = parts.setdefault(("usage", entry), {})
-            line[plan_id] = line.get(plan_id, Fraction(0)) + Fraction(thousandths, 1000) * price
-            resources.setdefault(("usage", entry), set()).add(resource)
         if terms.fee:  # 3.10 x fee a month, prorated: fee x 0.10 a day
             days = terms.days[1] - terms.days[0]
             parts.setdefault(("fee", "fee"), {})[plan_id] = Fraction(terms.fee * days, 10)
