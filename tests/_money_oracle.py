@@ -34,8 +34,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import TypeVar
 
 HOUR = 3_600_000_000  # microseconds
+
+T = TypeVar("T")  # a plan, as an oracle names it
 
 
 def round_on(value: Fraction, quantum: Fraction, mode: str) -> Fraction:
@@ -216,21 +219,36 @@ def taken_back(
     out: Taken = {}
     stacks: dict[str, list[tuple[str, Fraction]]] = {}  # per meter: (plan, units) runs
     for start, _, _, meter, own, quantity in pieces:
-        stack = stacks.setdefault(meter, [])
-        wanted = quantity
-        while wanted and stack and (stack[-1][1] > 0) != (wanted > 0):
-            owner, run = stack.pop()
-            taken = -run if abs(run) <= abs(wanted) else wanted
+        for owner, taken in stacked(stacks.setdefault(meter, []), own, quantity):
             out.setdefault((owner, meter), []).append((start, taken))
-            wanted -= taken
-            if run + taken:
-                stack.append((owner, run + taken))
-        if wanted:
-            out.setdefault((own, meter), []).append((start, wanted))
-            if stack and stack[-1][0] == own:
-                stack[-1] = (own, stack[-1][1] + wanted)
-            else:
-                stack.append((own, wanted))
+    return out
+
+
+def stacked(
+    stack: list[tuple[T, Fraction]], own: T, quantity: Fraction
+) -> list[tuple[T, Fraction]]:
+    """``quantity`` under plan ``own`` put on ``stack``: what each plan rates of it.
+
+    ``stack``: (plan, units) runs, the last in on top, changed in place. Units of the
+    other sign than the top take back the top's units for the plan that billed them,
+    last in first out; what is left stacks under ``own`` (docs/pricing.md, a correction
+    across a change of plan). Gives (plan, quantity) parts, the taken back first.
+    """
+    out: list[tuple[T, Fraction]] = []
+    wanted = quantity
+    while wanted and stack and (stack[-1][1] > 0) != (wanted > 0):
+        owner, run = stack.pop()
+        taken = -run if abs(run) <= abs(wanted) else wanted
+        out.append((owner, taken))
+        wanted -= taken
+        if run + taken:
+            stack.append((owner, run + taken))
+    if wanted:
+        out.append((own, wanted))
+        if stack and stack[-1][0] == own:
+            stack[-1] = (own, stack[-1][1] + wanted)
+        else:
+            stack.append((own, wanted))
     return out
 
 

@@ -20,6 +20,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests._money_oracle import stacked
 
 import ratekit as rk
 from _budget import LAWS
@@ -135,22 +136,10 @@ def _taken_back(
         key=lambda r: (r.span.start_us, r.span.end_us, r.resource, r.quantity, r.record_ids),
     )
     for row in order:
-        own, wanted = plan_of(row), Fraction(row.quantity)
-        stack = stacks.setdefault(row.meter, [])
-        while wanted and stack and (stack[-1][1] > 0) != (wanted > 0):
-            owner, run = stack.pop()
-            taken = -run if abs(run) <= abs(wanted) else wanted
-            out.append((owner, row.meter, taken))
-            wanted -= taken
-            if run + taken:
-                stack.append((owner, run + taken))
-        if wanted or not row.quantity:
-            out.append((own, row.meter, wanted))
-        if wanted:
-            if stack and stack[-1][0] == own:
-                stack[-1] = (own, stack[-1][1] + wanted)
-            else:
-                stack.append((own, wanted))
+        parts = stacked(stacks.setdefault(row.meter, []), plan_of(row), Fraction(row.quantity))
+        out.extend((owner, row.meter, quantity) for owner, quantity in parts)
+        if not row.quantity:
+            out.append((plan_of(row), row.meter, Fraction(0)))
     return out
 
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests._money_oracle import stacked
 from tests._rounding import MODES
 
 import ratekit as rk
@@ -96,20 +97,8 @@ def _taken_back(rows: list[rk.UsageRow], change: dt.datetime) -> list[tuple[int,
     stack: list[tuple[int, Fraction]] = []  # (plan, calls) runs, the last in on top
     order = sorted(rows, key=lambda r: (r.span.start_us, r.span.end_us, r.quantity, r.record_ids))
     for row in order:
-        own, wanted = (0 if row.span.end <= change else 1), Fraction(row.quantity)
-        while wanted and stack and (stack[-1][1] > 0) != (wanted > 0):
-            owner, run = stack.pop()
-            taken = -run if abs(run) <= abs(wanted) else wanted
-            out.append((owner, taken))
-            wanted -= taken
-            if run + taken:
-                stack.append((owner, run + taken))
-        if wanted:
-            out.append((own, wanted))
-            if stack and stack[-1][0] == own:
-                stack[-1] = (own, stack[-1][1] + wanted)
-            else:
-                stack.append((own, wanted))
+        own = 0 if row.span.end <= change else 1
+        out.extend(stacked(stack, own, Fraction(row.quantity)))
     return out
 
 
