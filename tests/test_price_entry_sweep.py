@@ -19,7 +19,7 @@ from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._instants import MAX_US, MIN_US, from_us
-from ratekit._price_entries import _meeting
+from ratekit._price_entries import meeting
 from ratekit._rater_priced_verdicts import _tied
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -124,7 +124,7 @@ def _entries(given_spans: list[tuple[int, int | None, int | None]]) -> list[rk.P
 def test_the_sweep_finds_exactly_the_pairs_whose_spans_meet(
     given_spans: list[tuple[int, int | None, int | None]],
 ) -> None:
-    """Law: `_meeting` gives every pair of one priority whose spans intersect, in order."""
+    """Law: `meeting` gives every pair of one priority whose spans intersect, in order."""
     entries = _entries(given_spans)
 
     base, hour = _BASE, _HOUR
@@ -139,7 +139,7 @@ def test_the_sweep_finds_exactly_the_pairs_whose_spans_meet(
         for (i, a), (j, b) in itertools.combinations(enumerate(entries), 2)
         if a.priority == b.priority and span(a) & span(b)
     ]
-    assert _meeting(entries) == expected
+    assert meeting(entries) == expected
 
 
 def _pairwise_tied(entries: list[rk.PriceEntry]) -> bool:

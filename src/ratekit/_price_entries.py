@@ -374,7 +374,7 @@ def check_ties(entries: Sequence[PriceEntry]) -> None:
     """Refuse two of one meter's ``entries`` of equal priority that could both apply.
 
     Only the pairs that can tie are judged (`_check_tie`), in the order of ``entries``:
-    those of one priority whose spans meet, found in one sweep (`_meeting()`), so that a
+    those of one priority whose spans meet, found in one sweep (`meeting()`), so that a
     price list of 8,760 hourly entries, none meeting another, is checked in O(n log n),
     not in its 38 million pairs. Entries with a window that share a priority, a start
     and an end are first swept together over the span their pairs are checked in
@@ -394,12 +394,12 @@ def check_ties(entries: Sequence[PriceEntry]) -> None:
     for members in groups.values():
         if len(members) > 2:
             apart |= _apart(entries, members, active)
-    for i, j in _meeting(entries):
+    for i, j in meeting(entries):
         if (i, j) not in apart:
             _check_tie(entries[i], entries[j], active)
 
 
-def _meeting(entries: Sequence[PriceEntry]) -> list[tuple[int, int]]:
+def meeting(entries: Sequence[PriceEntry]) -> list[tuple[int, int]]:
     """The pairs ``(i, j)``, ``i < j``, of ``entries`` of one priority whose spans meet, in order.
 
     A sweep per priority over the spans sorted by start, keeping those not ended yet.

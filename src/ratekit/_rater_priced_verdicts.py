@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from ._hash_keys import typed_key
 from ._paths import MISSING, lookup
+from ._price_entries import meeting
 from ._windows_recurring import DailyWindow, WeeklyWindow
 from ._zones import zone_name
 from .pricebook import Plan
@@ -179,25 +180,16 @@ def _verdict(plan: Plan, meter: str, attributes: Mapping[str, object], whole: bo
 def _tied(selecting: Sequence[PriceEntry]) -> bool:
     """Whether two entries of one priority that select a description may both apply.
 
-    Their spans meet, or one has a window (then metering and rating decide): per
-    priority shared by two entries or more, a window, or a span starting before one
-    started earlier ends. O(e log e).
+    Their spans meet (`_price_entries.meeting()`, the sweep a plan's ties are checked
+    by), or one of a priority two share has a window (then metering and rating decide).
+    O(e log e + k) for k pairs whose spans meet.
     """
-    by_priority: dict[int, list[PriceEntry]] = {}
+    shared: dict[int, int] = {}
     for entry in selecting:
-        by_priority.setdefault(entry.priority, []).append(entry)
-    for entries in by_priority.values():
-        if len(entries) < 2:
-            continue
-        if any(entry.window is not None for entry in entries):
-            return True
-        reached: int | None = -2  # the latest end of the spans started so far (None: never)
-        spans = [(-1 if e.start_us is None else e.start_us, e.end_us) for e in entries]
-        for start, end in sorted(spans, key=lambda span: span[0]):
-            if reached is None or start < reached:
-                return True
-            reached = None if end is None else max(reached, end)
-    return False
+        shared[entry.priority] = shared.get(entry.priority, 0) + 1
+    if any(entry.window is not None and shared[entry.priority] > 1 for entry in selecting):
+        return True
+    return bool(meeting(selecting))
 
 
 def _flat(attributes: Mapping[str, object], path: str) -> object:
