@@ -494,15 +494,16 @@ def _stream(  # noqa: PLR0912 - one stream, told in order
                         id=f"c{next(counter)}",
                     )
                 )
-    # Listings at some watermarks (of the whole platform or of one account) of every
-    # resource of the stream (a deleted one opened again, a new one opened), where
-    # events of theirs may stand too. (One that leaves out a running resource closes it
-    # there: a known fault, see the strict xfail below.)
+    # Listings at some watermarks (of the whole platform or of one account) of the
+    # resources of the stream (a deleted one opened again, a new one opened, one left
+    # out closed there), where events of theirs may stand too.
     known = sorted({(r.account, r.resource) for group in at_hour.values() for r in group})
     for h in marks:
         if rng.random() < 0.3:
             accounts = None if rng.random() < 0.7 else [rng.choice(("a", "b"))]
             listed = [key for key in known if accounts is None or key[0] in accounts]
+            if listed and rng.random() < 0.5:
+                listed.remove(rng.choice(listed))  # closed at the watermark if running
             if rng.random() < 0.3:
                 known.append((rng.choice(accounts or ["a", "b"]), f"new-{next(counter)}"))
                 listed.append(known[-1])
@@ -580,13 +581,6 @@ def test_events_at_the_watermarks_add_up_to_one_batch_rate(seed: int, plain: boo
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a listing at the last watermark that closes a running resource there (with no "
-    "event of it at that instant) is taken on from the carried state, but the rows of the "
-    "piece it ends do not list the listing's id, as metering at once does (provenance only: "
-    "the quantities and charges are batch's)",
-)
 def test_the_piece_a_listing_at_the_watermark_closes_lists_it_as_batch_does() -> None:
     # B runs from 00:00 (1000 MB); the listing of 05:00 lists A only: B closes at 05:00.
     # Metered at once, B's piece 00:00-05:00 lists its opener and the listing that ended
@@ -603,4 +597,86 @@ def test_the_piece_a_listing_at_the_watermark_closes_lists_it_as_batch_does() ->
     assert rows == [
         ("memory", 0, 5, Decimal(5000), ("b1", "inv5")),
         ("runtime", 0, 5, Decimal(5), ("b1", "inv5")),
+    ]
+
+
+def _book_rows_of(rater: rk.Rater) -> list[tuple[str, str, int, int, Decimal, tuple[str, ...]]]:
+    book = rater._book
+    assert book is not None
+    return sorted(
+        (
+            row.resource or "",
+            row.meter,
+            row.span.start.hour,
+            row.span.end.hour,
+            row.quantity,
+            row.record_ids,
+        )
+        for row in book.all_rows()
+    )
+
+
+def test_a_listing_at_the_watermark_closes_a_running_resource_from_the_carried_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A and B run from 00:00 (1000 MB: 1 + 1 EUR an hour each). The listing of 05:00,
+    # the first watermark, lists A only: B closes at 05:00 (5 + 5 EUR, all said by the
+    # first statement), A runs on to 08:00 (3 + 3 EUR more). 16 + 10 = 26 EUR, as batch.
+    # B's pieces end with the listing, whose id they list with B's opener's; metering
+    # goes on from 05:00 (one call), not from the cycle's start.
+    first = [_start("A", 0, 1000, "a1"), _start("B", 0, 1000, "b1")]
+    listing = rk.Inventory(_at(5), [("a", "A")], id="inv5")
+    statements, calls = _two_statements(monkeypatch, first, [listing])
+    assert _said(statements)[4:] == [("A", "increment", Decimal(3)), ("A", "increment", Decimal(3))]
+    assert _batch([*first, listing], 8) == {"A": 16, "B": 10}
+    assert calls == [(T0 + 5 * HOUR_US, 1)]
+    rater = _fed(first, [listing])
+    assert [row for row in _book_rows_of(rater) if row[0] == "B"] == [
+        ("B", "memory", 0, 5, Decimal(5000), ("b1", "inv5")),
+        ("B", "runtime", 0, 5, Decimal(5), ("b1", "inv5")),
+    ]
+
+
+def test_a_listing_of_one_account_at_the_watermark_closes_its_own_resources_only() -> None:
+    # B of account a and C of account b run from 00:00. A listing of account a at 05:00
+    # lists nothing: B closes at 05:00 with its id, C (not in its scope) runs on to 08:00
+    # as it was (8 h, 8,000 MB*h, its opener's id alone): what metering at once gives.
+    first = [
+        _start("B", 0, 1000, "b1"),
+        rk.Event("b", "C", _at(0), {"memory_mb": 1000}, kind="start", id="c1"),
+    ]
+    listing = rk.Inventory(_at(5), [], id="inv5", accounts=["a"])
+    rater = _fed(first, [listing])
+    assert _book_rows_of(rater) == [
+        ("B", "memory", 0, 5, Decimal(5000), ("b1", "inv5")),
+        ("B", "runtime", 0, 5, Decimal(5), ("b1", "inv5")),
+        ("C", "memory", 0, 8, Decimal(8000), ("c1",)),
+        ("C", "runtime", 0, 8, Decimal(8), ("c1",)),
+    ]
+    at_once = rk.meter(
+        [*first, listing],
+        [RUNTIME, MEMORY],
+        span=rk.Span(_at(0), _at(8)),
+        cycle=ONE_PRICE.cycle,
+        as_of=_at(8),
+    )
+    assert sorted(
+        (r.resource, r.meter, r.span.start.hour, r.span.end.hour, r.quantity, r.record_ids)
+        for r in at_once.rows
+    ) == _book_rows_of(rater)
+
+
+def test_a_resource_one_listing_at_the_watermark_keeps_runs_on_as_it_was() -> None:
+    # A runs from 00:00; two listings at 05:00: inv5a lists it, inv5b (of account b)
+    # does not cover it. Nothing ends at 05:00: A's pieces run 00:00-08:00 with its
+    # opener's id alone, as metering at once gives.
+    first = [_start("A", 0, 1000, "a1")]
+    listings = [
+        rk.Inventory(_at(5), [("a", "A")], id="inv5a"),
+        rk.Inventory(_at(5), [], id="inv5b", accounts=["b"]),
+    ]
+    rater = _fed(first, listings)
+    assert _book_rows_of(rater) == [
+        ("A", "memory", 0, 8, Decimal(8000), ("a1",)),
+        ("A", "runtime", 0, 8, Decimal(8), ("a1",)),
     ]

@@ -19,8 +19,10 @@ begins at ``prev``, and then:
   none from ``prev`` is given from where its piece began (`_rater_advance._begun()`),
   and no zero delta is sent there.
 
-A resource whose events at ``prev`` the carried state cannot take on so is metered
-again from the kept cycles' start (see `cut()`).
+An inventory stamped at ``prev`` that leaves out a resource running there closes it
+there as an event would (`closed()` names those resources): its piece ends at ``prev``
+with the inventory's id. A resource whose events at ``prev`` the carried state cannot
+take on so is metered again from the kept cycles' start (see `cut()`).
 """
 
 from __future__ import annotations
@@ -31,15 +33,16 @@ from typing import NamedTuple
 
 from . import _normalize as _n
 from . import _timelines as _t
+from ._inventory_scope import narrowed
 from ._metering_carry import restore
-from ._rater_book import Book, Key, _joined_ids, _open_from, restricted
+from ._rater_book import Book, Key, _joined_ids, _open_from
 from .records import Event, Inventory, Sample
 from .usage import UsageRow, _new_row
 
 if typing.TYPE_CHECKING:
     from ._rater_engine import Engine
 
-__all__ = ["Cut", "close", "cut", "ends"]
+__all__ = ["Cut", "close", "closed", "cut", "ends"]
 
 
 class Cut(NamedTuple):
@@ -71,8 +74,8 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
     cycle so far, `ratekit._rater_aggregations`, is not told apart here); one whose
     description changes at ``prev`` while a counter's piece of it ends there is too (a counter's increment across ``prev`` is joined to the
     row of its piece, `ratekit._rater_counters`); so is one whose carried piece itself
-    begins at ``prev``. O(n log n) for the n new events of ``keys``, and O(i + l) for each
-    of them with i new inventories listing l resources.
+    begins at ``prev``. O(n log n) for the n new events of ``keys``, O(i) more for each
+    of them, and O(l) once, with i new inventories listing l resources.
     """
     if not keys:
         return {}
@@ -87,6 +90,7 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
             mine = events.get((record.account, record.resource))
             if mine is not None:
                 mine.append(record)
+    listing = _listings(inventories)
     out: dict[Key, Cut] = {}
     for key, found in events.items():
         state = book.states.get(key)
@@ -96,10 +100,7 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
         if line.starts[-1] == prev:  # (a carried piece begins where its events apply)
             full.add(key)
             continue
-        listings = typing.cast(
-            "list[Inventory]", restricted(inventories, {key}) if inventories else []
-        )
-        _t.build_timeline(key[0], key[1], found, listings, (), _n.Anomalies(), line)
+        _t.build_timeline(key[0], key[1], found, listing(key), (), _n.Anomalies(), line)
         if before >= len(line.starts) or line.starts[before] != prev:
             continue  # no piece begins at prev
         changed = description != line.descriptions[before]
@@ -108,6 +109,49 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
             continue
         out[key] = Cut(line.openers[before], status == _n.RUNNING, changed)
     return out
+
+
+def closed(book: Book, inventories: Sequence[Inventory], prev: int, full: set[Key]) -> set[Key]:
+    """The resources running at ``prev`` that an inventory stamped there may close.
+
+    Those of the book's states (not in ``full``) whose account an inventory at ``prev``
+    covers and that it does not list: `cut()` tells whether it closes them (its
+    ``where`` may leave them out of its scope). O(k + l) for k states and l listed.
+    """
+    at = [inventory for inventory in inventories if inventory.at_us == prev]
+    if not at:
+        return set()
+    out: set[Key] = set()
+    for inventory in at:
+        listed = {(account, resource) for account, resource, _ in inventory.resources}
+        accounts = inventory.accounts
+        out.update(
+            key
+            for key, state in book.states.items()
+            if state.status == "running"
+            and key not in listed
+            and (accounts is None or key[0] in accounts)
+        )
+    return out - full
+
+
+def _listings(inventories: Sequence[Inventory]) -> typing.Callable[[Key], list[Inventory]]:
+    """Each resource's view of ``inventories``, as `restricted` gives it, from one index.
+
+    Indexing every listing once (O(i + l)) makes each resource's view O(i), where
+    restricting the inventories to it alone reads every listing again.
+    """
+    index = [
+        {(item[0], item[1]): item for item in inventory.resources} for inventory in inventories
+    ]
+
+    def listing(key: Key) -> list[Inventory]:
+        return [
+            narrowed(inventory, (items[key],) if key in items else (), inventory.accounts)
+            for inventory, items in zip(inventories, index, strict=True)
+        ]
+
+    return listing
 
 
 def ends(found: Cut, name: str, timed: frozenset[str]) -> bool:
