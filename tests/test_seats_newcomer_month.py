@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from tests._seats_saas import APRIL, CALLS, MARCH, METERS, MONTHS, PLANS, SEATS, TZ, close, plan
+from tests._seats_saas import APRIL, CALLS, MARCH, METERS, MONTHS, PLANS, SEATS, TZ, close, plan, us
 
 import ratekit as rk
 
@@ -464,3 +464,88 @@ def test_a_stream_with_plan_changes_by_assign_states_what_the_batch_charges() ->
 def test_the_seat_meter_and_plan_round_trip_through_plan_data() -> None:
     for value in (SEATS, CALLS, STARTER, plan("growth")):
         assert rk.plandata.load(json.loads(json.dumps(rk.plandata.dump(value)))) == value
+
+
+def test_a_year_from_a_29_february_signup_streamed_month_by_month_is_the_batch_year() -> None:
+    leap = rk.cycles.monthly(tz=TZ, day=29)
+    annual = rk.Plan(
+        "annual",
+        "USD",
+        leap,
+        [
+            rk.PriceEntry("calls", "calls", rk.PerUnit("0.002")),
+            rk.PriceEntry("seats", "seats", rk.PerUnit(10)),
+        ],
+        fees=[rk.Fee("platform", 100)],
+        allowances=[rk.Allowance("calls", 120000, cycle=rk.cycles.yearly(tz=TZ, month=2, day=29))],
+        minimums=[rk.Minimum(150)],
+    )
+    signup = "2028-02-29T09:30:00-05:00"  # 9.5 hours into the cycle of 29 February
+    assigned = [rk.Assignment("x", annual, start=signup)]
+    records = [call("x", f"2028-{m:02d}-15T00:00:00Z", 20000 + m, f"c{m}") for m in range(3, 13)]
+    records += [call("x", f"2029-{m:02d}-15T00:00:00Z", 20000, f"d{m}") for m in range(1, 5)]
+    records += [seat("x", f"2028-{m:02d}-20T00:00:00Z", m, f"s{m}") for m in range(3, 13)]
+    records.append(seat("x", "2029-02-28T05:00:00Z", 99, "edge"))  # the instant the cycle starts
+    first = leap.containing(signup)
+    end = leap.containing("2029-04-01T00:00:00Z").end
+    rater = rk.Rater(assigned, METERS, start=first.start, tz=TZ)
+    stated, closed = Fraction(0), []
+    for cycle in leap.spans(rk.Span(first.start, end)):
+        rater.feed([r for r in records if us(cycle.start) <= r.at_us < us(cycle.end)])
+        statement = rater.statement(cycle.end)
+        stated += Fraction(statement.total())
+        closed += [invoice.total for invoice in statement.invoices]
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), assigned, METERS)
+    batch = rk.rate(records, assigned, span=rk.Span(first.start, end), meters=METERS)
+    assert stated == Fraction(batch.total())
+    assert closed == [invoice.total for invoice in rk.bill(batch, tz=TZ)]
+    # The first cycle (695 hours, 685.5 of them on the plan): fee 100 x 685.5/695 = 98.63;
+    # 3 seats x 10 x 685.5/695 = 29.59, topped up to 150 x 685.5/695 = 147.95; 20,003 calls
+    # free (the year's 120,000 prorated to 8750.5 of its 8760 hours). The calls of March to
+    # August use the year's allowance up; September's 20,009 calls cost 40.018 + 90 for 9
+    # seats, under the minimum: 250.00. November: 110 + 40.022 = 150.022 over it, 250.02;
+    # December: 120 + 40.024 + 100 = 260.02. The cycle of 28 February 2029 (no 29th) opens
+    # a new year of free calls, and its 99 seats read at its first instant cost 990.
+    assert closed == [Decimal("246.58")] + [Decimal("250.00")] * 7 + [
+        Decimal("250.02"),
+        Decimal("260.02"),
+        Decimal("250.00"),
+        Decimal("250.00"),
+        Decimal("1090.00"),
+        Decimal("250.00"),
+    ]
+
+
+def test_a_mean_of_seats_over_the_known_time_bills_a_partial_first_cycle_once() -> None:
+    # 10 seats from the signup at midnight 15 April in New York: 15 of April's 30 days.
+    signup = "2026-04-15T00:00:00-04:00"
+    meters = [rk.Meter("seats", "seat", rk.TimeWeightedMean()), CALLS]
+    records = [seat("new", signup, 10, "s1")]
+    rating = rk.rate(
+        records, [rk.Assignment("new", STARTER, start=signup)], span=APRIL, meters=meters
+    )
+    # the mean over the known half is 10, priced for the plan's half: 5 seat-months, 50
+    assert [(c.quantity, c.amount) for c in rating.charges if c.meter == "seats"] == [
+        (Decimal(5), Decimal(50))
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "TimeWeightedMean(over='period') prorates a partial first cycle twice: the mean over "
+        "the whole cycle already counts the time before the signup as 0 seats (10 seats for "
+        "half of April: 5), and the plan's share of the cycle (1/2) is applied on top, so "
+        "10 seats held for 15 days bill 2.5 seat-months (25.00), not 5 (50.00)"
+    ),
+)
+def test_a_mean_of_seats_over_the_period_bills_a_partial_first_cycle_once() -> None:
+    signup = "2026-04-15T00:00:00-04:00"
+    meters = [rk.Meter("seats", "seat", rk.TimeWeightedMean(over="period")), CALLS]
+    records = [seat("new", signup, 10, "s1")]
+    rating = rk.rate(
+        records, [rk.Assignment("new", STARTER, start=signup)], span=APRIL, meters=meters
+    )
+    assert [(c.quantity, c.amount) for c in rating.charges if c.meter == "seats"] == [
+        (Decimal(5), Decimal(50))
+    ]
