@@ -18,7 +18,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests._seats_saas import APRIL, MARCH, METERS, PLANS, at, close, oracle_cycle, us
+from tests._seats_saas import (
+    APRIL,
+    MARCH,
+    METERS,
+    PLANS,
+    at,
+    close,
+    oracle_cycle,
+    position_shares,
+    us,
+    zoned_plans,
+)
 
 import ratekit as rk
 
@@ -199,3 +210,140 @@ def test_corrections_across_plan_changes_never_refund_more_than_was_billed(
             ), (cycle, net, charged)
         else:
             assert charged >= Fraction("0.002") * net - Fraction(1, 10**40), (cycle, net, charged)
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(months_of_a_customer((MARCH, APRIL), corrections=True), st.data())
+def test_plan_changes_told_to_the_rater_as_they_happen_add_up_to_the_batch(
+    customer: dict[str, object], data: st.DataObject
+) -> None:
+    """docs/streaming.md, new customers and plan changes: each change is assigned when it
+    takes effect (open-ended, ending the plan before), a cancellation by telling the last
+    assignment again with its end; records come in any order after their plan is told,
+    with statements and snapshot/restore between. The statements add up to one batch
+    ``rk.rate`` under the set ``assign()`` returned last."""
+    parts = customer["parts"]
+    assert isinstance(parts, list)
+    start, end = us(MARCH.start), us(APRIL.end)
+    fed = records(customer)
+    # steps in time: ("assign", i) at a part's start, ("statement", watermark) anywhere
+    watermarks = sorted(data.draw(st.lists(st.integers(start, end - MINUTE), max_size=4)))
+    steps: list[tuple[int, int, str, int]] = [
+        (a, 0, "assign", i) for i, (_, a, _) in enumerate(parts)
+    ]
+    last_name, last_start, last_end = parts[-1]
+    if last_end < end:
+        steps.append((last_end, 0, "cancel", len(parts) - 1))
+    steps += [(w, 1, "statement", w) for w in watermarks]
+    steps.sort()
+
+    # each record is fed at a step after its part was assigned
+    def told(t: int) -> int:
+        return next(
+            k
+            for k, (when, _, kind, i) in enumerate(steps)
+            if kind == "assign" and parts[i][1] <= t < parts[i][2]
+        )
+
+    slots = {record.id: data.draw(st.integers(told(record.at_us), len(steps))) for record in fed}
+    first_name, first_start, _ = parts[0]
+    assigned: tuple[rk.Assignment, ...] | list[rk.Assignment] = [
+        rk.Assignment("acme", PLANS[first_name], start=at(first_start))
+    ]
+    rater = rk.Rater(assigned, METERS, start=MARCH.start)
+    stated = Fraction(0)
+    for k, (_, _, kind, value) in enumerate(steps):
+        if kind == "assign" and value > 0:
+            name, a, _ = parts[value]
+            assigned = rater.assign(rk.Assignment("acme", PLANS[name], start=at(a)))
+        elif kind == "cancel":
+            assigned = rater.assign(
+                rk.Assignment("acme", PLANS[last_name], start=at(last_start), end=at(last_end))
+            )
+        rater.feed([record for record in fed if slots[record.id] == k])
+        if kind == "statement":
+            stated += Fraction(rater.statement(at(value)).total())
+            if data.draw(st.booleans()):
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), assigned, METERS)
+    rater.feed([record for record in fed if slots[record.id] == len(steps)])
+    stated += Fraction(rater.statement(APRIL.end).total())
+    batch = rk.rate(fed, list(assigned), span=rk.Span(MARCH.start, APRIL.end), meters=METERS)
+    assert stated == Fraction(batch.total())
+
+
+@pytest.mark.property
+@pytest.mark.parametrize("proration", ["seconds", "days"])
+@pytest.mark.parametrize("tz", ["America/New_York", "Asia/Kolkata", "Pacific/Chatham"])
+@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_proration_oracle_holds_in_every_customer_timezone(
+    tz: str, proration: str, data: st.DataObject
+) -> None:
+    plans, cycles = zoned_plans(tz, proration)
+    customer = data.draw(months_of_a_customer(cycles))
+    parts = customer["parts"]
+    seats, calls = customer["seats"], customer["calls"]
+    assert isinstance(parts, list)
+    assert isinstance(seats, list)
+    assert isinstance(calls, list)
+    assigned = [rk.Assignment("acme", plans[name], start=at(a), end=at(b)) for name, a, b in parts]
+    span = rk.Span(cycles[0].start, cycles[-1].end)
+    rating = rk.rate(records(customer), assigned, span=span, meters=METERS)
+    for cycle in cycles:
+        inside = clipped(parts, cycle)
+        exact = oracle_cycle(
+            cycle, inside, seats, calls, days_in=tz if proration == "days" else None
+        )
+        charged = sum((c.amount for c in rating.charges if c.cycle == cycle), Decimal(0))
+        assert close(charged, exact), (cycle, inside, charged, float(exact))
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries(
+        {
+            name: st.sampled_from(
+                [None, "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "Pacific/Kiritimati"]
+            )
+            for name in sorted(PLANS)
+        }
+    ),
+    months_of_a_customer((MARCH, APRIL)),
+)
+def test_plans_that_count_days_in_other_zones_share_the_cycle_by_one_position(
+    basis: dict[str, str | None], customer: dict[str, object]
+) -> None:
+    """Each plan prorates by seconds (None) or by whole days of its own zone, on the one
+    New York cycle; the fees, allowances and minimums follow the cycle's position."""
+    plans = {
+        name: rk.Plan(
+            name,
+            "USD",
+            plan.cycle,
+            list(plan.entries),
+            fees=list(plan.fees),
+            allowances=list(plan.allowances),
+            minimums=list(plan.minimums),
+            **({"proration": "days", "tz": zone} if zone else {}),
+        )
+        for name, plan in PLANS.items()
+        for zone in [basis[name]]
+    }
+    parts = customer["parts"]
+    seats, calls = customer["seats"], customer["calls"]
+    assert isinstance(parts, list)
+    assert isinstance(seats, list)
+    assert isinstance(calls, list)
+    assigned = [rk.Assignment("acme", plans[name], start=at(a), end=at(b)) for name, a, b in parts]
+    rating = rk.rate(
+        records(customer), assigned, span=rk.Span(MARCH.start, APRIL.end), meters=METERS
+    )
+    for cycle in (MARCH, APRIL):
+        inside = clipped(parts, cycle)
+        exact = oracle_cycle(
+            cycle, inside, seats, calls, shares=position_shares(cycle, inside, basis)
+        )
+        charged = sum((c.amount for c in rating.charges if c.cycle == cycle), Decimal(0))
+        assert close(charged, exact), (cycle, inside, charged, float(exact))

@@ -528,24 +528,3 @@ def test_a_mean_of_seats_over_the_known_time_bills_a_partial_first_cycle_once() 
     assert [(c.quantity, c.amount) for c in rating.charges if c.meter == "seats"] == [
         (Decimal(5), Decimal(50))
     ]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "TimeWeightedMean(over='period') prorates a partial first cycle twice: the mean over "
-        "the whole cycle already counts the time before the signup as 0 seats (10 seats for "
-        "half of April: 5), and the plan's share of the cycle (1/2) is applied on top, so "
-        "10 seats held for 15 days bill 2.5 seat-months (25.00), not 5 (50.00)"
-    ),
-)
-def test_a_mean_of_seats_over_the_period_bills_a_partial_first_cycle_once() -> None:
-    signup = "2026-04-15T00:00:00-04:00"
-    meters = [rk.Meter("seats", "seat", rk.TimeWeightedMean(over="period")), CALLS]
-    records = [seat("new", signup, 10, "s1")]
-    rating = rk.rate(
-        records, [rk.Assignment("new", STARTER, start=signup)], span=APRIL, meters=meters
-    )
-    assert [(c.quantity, c.amount) for c in rating.charges if c.meter == "seats"] == [
-        (Decimal(5), Decimal(50))
-    ]

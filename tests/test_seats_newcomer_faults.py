@@ -1,0 +1,83 @@
+"""Faults the seats newcomer found, each pinned with the exact expected behaviour.
+
+Plans bill seats per seat on their peak (or mean) and carry a minimum commitment, on
+monthly cycles anchored on the 31st in America/New_York (April 2026: 720 hours).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from tests._seats_saas import APRIL, CALLS, METERS, MONTHS, PLANS, SEATS
+
+import ratekit as rk
+
+SEAT_AT_TEN = rk.Plan(
+    "seats",
+    "USD",
+    MONTHS,
+    [rk.PriceEntry("seats", "seats", rk.PerUnit(10))],
+    minimums=[rk.Minimum(100)],
+)
+TEN_SEATS = [rk.Sample("a", "org", "seats", "2026-04-02T00:00:00Z", 10, kind="gauge", id="s1")]
+#: the plan ends after 10 of April's 30 days (10 April 00:00 in New York)
+THIRD = [rk.Assignment("a", SEAT_AT_TEN, end="2026-04-10T04:00:00Z")]
+
+
+def test_a_commitment_reached_exactly_by_a_whole_month_of_seats_has_no_top_up() -> None:
+    # 10 seats x 10 = 100, the commitment: nothing to top up
+    rating = rk.rate(TEN_SEATS, [rk.Assignment("a", SEAT_AT_TEN)], span=APRIL, meters=[SEATS])
+    assert [(c.kind, c.amount) for c in rating.charges] == [("usage", Decimal(100))]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a plan covering a third of a cycle: the peak's share is cut at 1E-24 "
+        "(3.333333333333333333333333 seats, 33.33333333333333333333333 spent) while the "
+        "commitment is prorated at 60 digits (33.333...3), so rating charges a phantom "
+        "minimum top-up of 3.33E-24 and the invoice prints a 'minimum commitment 0.00' "
+        "line whose note reads 'commitment ~33.333333 - spent ~33.333333 = "
+        "~0.00000000000000000000000333333'; the exact spend, 10 x 10 x 1/3, reaches the "
+        "exact commitment, 100 x 1/3"
+    ),
+)
+def test_a_commitment_reached_exactly_by_a_third_of_a_month_of_seats_has_no_top_up() -> None:
+    rating = rk.rate(TEN_SEATS, THIRD, span=APRIL, meters=[SEATS])
+    assert [c.amount for c in rating.charges if c.kind == "minimum"] in ([], [Decimal(0)])
+    invoice = rk.bill(rating)[0]
+    assert [(line.kind, line.amount) for line in invoice.lines] == [("usage", Decimal("33.33"))]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "TimeWeightedMean(over='period') prorates a partial first cycle twice: the mean over "
+        "the whole cycle already counts the time before the signup as 0 seats (10 seats for "
+        "half of April: 5), and the plan's share of the cycle (1/2) is applied on top, so "
+        "10 seats held for 15 days bill 2.5 seat-months (25.00), not 5 (50.00)"
+    ),
+)
+def test_a_mean_of_seats_over_the_period_bills_a_partial_first_cycle_once() -> None:
+    signup = "2026-04-15T00:00:00-04:00"  # 15 of April's 30 days
+    meters = [rk.Meter("seats", "seat", rk.TimeWeightedMean(over="period")), CALLS]
+    records = [rk.Sample("new", "org", "seats", signup, 10, kind="gauge", id="s1")]
+    rating = rk.rate(
+        records, [rk.Assignment("new", PLANS["starter"], start=signup)], span=APRIL, meters=meters
+    )
+    assert [(c.quantity, c.amount) for c in rating.charges if c.meter == "seats"] == [
+        (Decimal(5), Decimal(50))
+    ]
+
+
+def test_the_same_signup_with_a_mean_over_the_known_time_bills_it_once() -> None:
+    signup = "2026-04-15T00:00:00-04:00"
+    records = [rk.Sample("new", "org", "seats", signup, 10, kind="gauge", id="s1")]
+    meters = [rk.Meter("seats", "seat", rk.TimeWeightedMean()), METERS[1]]
+    rating = rk.rate(
+        records, [rk.Assignment("new", PLANS["starter"], start=signup)], span=APRIL, meters=meters
+    )
+    assert [(c.quantity, c.amount) for c in rating.charges if c.meter == "seats"] == [
+        (Decimal(5), Decimal(50))
+    ]
