@@ -81,3 +81,55 @@ def test_the_same_signup_with_a_mean_over_the_known_time_bills_it_once() -> None
     assert [(c.quantity, c.amount) for c in rating.charges if c.meter == "seats"] == [
         (Decimal(5), Decimal(50))
     ]
+
+
+def free_seats(rounding: str) -> rk.Plan:
+    """10 a seat on the peak, the first 10 seats free, rounded with ``rounding``."""
+    return rk.Plan(
+        "free",
+        "USD",
+        MONTHS,
+        [rk.PriceEntry("seats", "seats", rk.PerUnit(10))],
+        allowances=[rk.Allowance("seats", 10)],
+        rounding=rounding,
+    )
+
+
+def test_seats_within_the_allowance_for_a_whole_month_cost_nothing_rounded_up() -> None:
+    rating = rk.rate(
+        TEN_SEATS, [rk.Assignment("a", free_seats("ROUND_UP"))], span=APRIL, meters=[SEATS]
+    )
+    assert [(c.quantity, c.free, c.amount) for c in rating.charges] == [
+        (Decimal(10), Decimal(10), Decimal(0))
+    ]
+    assert rk.bill(rating)[0].total == Decimal("0.00")
+
+
+def test_seats_within_the_allowance_for_a_third_of_a_month_cost_nothing_rounded_up() -> None:
+    # a plan from 20 April (10 of 30 days): the share, 10/3, is cut down at 1E-24
+    # (3.333333333333333333333333), below the allowance's 10/3: nothing to pay
+    late = [rk.Assignment("a", free_seats("ROUND_UP"), start="2026-04-20T04:00:00Z")]
+    rating = rk.rate(TEN_SEATS, late, span=APRIL, meters=[SEATS])
+    assert [c.amount for c in rating.charges] == [Decimal(0)]
+    assert rk.bill(rating)[0].total == Decimal("0.00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a plan from 10 April (20 of April's 30 days): the peak's share of 10 seats is cut "
+        "up at 1E-24 (6.666666666666666666666667 seats) while the allowance's share is "
+        "20/3 at 60 digits (6.666...67), so 3.3E-25 seats are left to pay: a usage charge of "
+        "3.33E-24 that ROUND_UP (or ROUND_CEILING) bills as 0.01 on an invoice whose every "
+        "seat is free ('seats ~6.666667 seat (~6.666667 free) 10 0.01', total 0.01); "
+        "exactly, 10 x 2/3 seats less 10 x 2/3 free is 0"
+    ),
+)
+@pytest.mark.parametrize("rounding", ["ROUND_UP", "ROUND_CEILING"])
+def test_seats_within_the_allowance_for_two_thirds_of_a_month_cost_nothing_rounded_up(
+    rounding: str,
+) -> None:
+    early = [rk.Assignment("a", free_seats(rounding), start="2026-04-10T04:00:00Z")]
+    rating = rk.rate(TEN_SEATS, early, span=APRIL, meters=[SEATS])
+    assert [c.amount for c in rating.charges] == [Decimal(0)]
+    assert rk.bill(rating)[0].total == Decimal("0.00")
