@@ -133,3 +133,21 @@ def test_seats_within_the_allowance_for_two_thirds_of_a_month_cost_nothing_round
     rating = rk.rate(TEN_SEATS, early, span=APRIL, meters=[SEATS])
     assert [c.amount for c in rating.charges] == [Decimal(0)]
     assert rk.bill(rating)[0].total == Decimal("0.00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the same phantom seat share in the streaming rater's closing invoice: 10 seats, "
+        "10 free, a plan from 10 April (20 of 30 days), ROUND_UP: the invoice is 0.01, "
+        "not 0.00"
+    ),
+)
+@pytest.mark.parametrize("policy", [rk.Max(), rk.TimeWeightedMean(), rk.Latest()], ids=repr)
+def test_the_rater_closes_free_seats_of_two_thirds_of_a_month_at_nothing(
+    policy: rk.SamplePolicy,
+) -> None:
+    early = [rk.Assignment("a", free_seats("ROUND_UP"), start="2026-04-10T04:00:00Z")]
+    rater = rk.Rater(early, [rk.Meter("seats", "seat", policy)], start=APRIL.start)
+    rater.feed([rk.Sample("a", "org", "seats", "2026-04-12T00:00:00Z", 10, kind="gauge", id="s1")])
+    assert [invoice.total for invoice in rater.statement(APRIL.end).invoices] == [Decimal("0.00")]
