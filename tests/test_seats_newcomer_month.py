@@ -528,3 +528,36 @@ def test_a_mean_of_seats_over_the_known_time_bills_a_partial_first_cycle_once() 
     assert [(c.quantity, c.amount) for c in rating.charges if c.meter == "seats"] == [
         (Decimal(5), Decimal(50))
     ]
+
+
+def test_an_upgrade_and_a_cancellation_told_to_the_rater_at_cycle_boundaries() -> None:
+    records = [
+        seat("acme", "2026-03-05T00:00:00Z", 4, "s1"),
+        seat("acme", APRIL.start.isoformat(), 9, "s2"),  # at the instant growth starts
+        call("acme", APRIL.start.isoformat(), 6000, "c1"),
+    ]
+    rater = rk.Rater([rk.Assignment("acme", STARTER)], METERS, start=MARCH.start, tz=TZ)
+    rater.feed(records[:1])
+    march = rater.statement(APRIL.start)
+    rater.assign(rk.Assignment("acme", GROWTH, start=APRIL.start))  # at the last watermark
+    rater.feed(records[1:])
+    april = rater.statement(APRIL.end)
+    # cancelled at April's end: told again with that end, at the watermark
+    assigned = rater.assign(rk.Assignment("acme", GROWTH, start=APRIL.start, end=APRIL.end))
+    may = rater.statement("2026-05-31T04:00:00Z")
+    assert [str(a) for a in assigned] == [
+        "Assignment('acme', 'starter', end='2026-03-31T04:00:00Z')",
+        "Assignment('acme', 'growth', start='2026-03-31T04:00:00Z', end='2026-04-30T04:00:00Z')",
+    ]
+    # March: 4 seats x 10 = 40 + fee 49, topped up to 100: 149. April on growth: 9 seats x 8
+    # = 72, 1,000 calls past the 5,000 free x 0.0015 = 1.50, fee 99, topped up to 200: 299.
+    # May: no plan, nothing.
+    assert [invoice.total for invoice in march.invoices] == [Decimal("149.00")]
+    assert [invoice.total for invoice in april.invoices] == [Decimal("299.00")]
+    assert (may.lines, may.invoices, may.anomalies) == ((), (), ())
+    batch = rk.rate(
+        records, list(assigned), span=rk.Span(MARCH.start, "2026-05-31T04:00:00Z"), meters=METERS
+    )
+    assert Fraction(march.total()) + Fraction(april.total()) + Fraction(may.total()) == Fraction(
+        batch.total()
+    )
