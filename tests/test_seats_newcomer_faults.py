@@ -151,3 +151,109 @@ def test_the_rater_closes_free_seats_of_two_thirds_of_a_month_at_nothing(
     rater = rk.Rater(early, [rk.Meter("seats", "seat", policy)], start=APRIL.start)
     rater.feed([rk.Sample("a", "org", "seats", "2026-04-12T00:00:00Z", 10, kind="gauge", id="s1")])
     assert [invoice.total for invoice in rater.statement(APRIL.end).invoices] == [Decimal("0.00")]
+
+
+# A correction across a downgrade, docs/pricing.md "Corrections across a change of plan":
+# a correction takes back, last in, first out, the units billed before it, whichever plan
+# billed them. Plan a (0.001 a call) to 15 April 12:00 EDT, plan b (0.002) after.
+CHEAP = rk.Plan("a", "USD", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit("0.001"))])
+DEAR = rk.Plan("b", "USD", MONTHS, [rk.PriceEntry("calls", "calls", rk.PerUnit("0.002"))])
+NOON = "2026-04-15T12:00:00-04:00"
+DOWN = [rk.Assignment("x", CHEAP, end=NOON), rk.Assignment("x", DEAR, start=NOON)]
+
+
+def calls_total(stamped: list[tuple[str, str, int]]) -> Decimal:
+    """The month's total of calls (resource, instant, calls), the first on resource 'api'."""
+    records = [
+        rk.Sample("x", resource, "calls", at, calls, id=f"c{i}")
+        for i, (resource, at, calls) in enumerate(stamped)
+    ]
+    return rk.rate(records, DOWN, span=APRIL, meters=[CALLS]).total()
+
+
+def test_a_correction_takes_back_the_dearer_plans_units_billed_just_before_it() -> None:
+    # 3,000 calls under a on 5 April, 500 under b on 18 April, -2,000 under b on 20 April:
+    # the correction takes back b's 500 (-1.00), then 1,500 of a's (-1.50): a keeps 1,500
+    # calls, 1.50
+    total = calls_total(
+        [
+            ("api", "2026-04-05T00:00:00Z", 3000),
+            ("api", "2026-04-18T00:00:00Z", 500),
+            ("api2", "2026-04-20T00:00:00Z", -2000),
+        ]
+    )
+    assert total == Decimal("1.500")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the same calls with the 500 of 18 April on resource 'api2' and the correction of "
+        "20 April on 'api': the correction takes back 2,000 of a's calls (-2.000) and b's "
+        "500 stay billed (1.000), 2.000 in all; the rows of one plan's piece of the cycle "
+        "span the whole piece, so their order, and what the correction takes back, falls "
+        "to the resources' ids, not to the records' instants"
+    ),
+)
+def test_which_units_a_correction_takes_back_does_not_depend_on_resource_names() -> None:
+    total = calls_total(
+        [
+            ("api", "2026-04-05T00:00:00Z", 3000),
+            ("api2", "2026-04-18T00:00:00Z", 500),
+            ("api", "2026-04-20T00:00:00Z", -2000),
+        ]
+    )
+    assert total == Decimal("1.500")
+
+
+def test_usage_after_a_correction_is_billed_by_its_own_plan() -> None:
+    # -2,000 under b on 16 April take back 2,000 of a's 3,000 (a keeps 1,000: 1.00); the
+    # 500 under b on 18 April come after the correction: 1.00. 2.00 in all.
+    total = calls_total(
+        [
+            ("api", "2026-04-05T00:00:00Z", 3000),
+            ("api", "2026-04-16T00:00:00Z", -2000),
+            ("api2", "2026-04-18T00:00:00Z", 500),
+        ]
+    )
+    assert total == Decimal("2.000")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the same calls with the correction of 16 April on resource 'api2' and the 500 of "
+        "18 April on 'api': the correction, stamped before the 500, takes them back "
+        "(-1.000) and only 1,500 of a's (-1.500), 1.500 in all, because the row of 'api' "
+        "sorts before the row of 'api2' in b's piece of the cycle"
+    ),
+)
+def test_a_correction_never_takes_back_usage_stamped_after_it() -> None:
+    total = calls_total(
+        [
+            ("api", "2026-04-05T00:00:00Z", 3000),
+            ("api2", "2026-04-16T00:00:00Z", -2000),
+            ("api", "2026-04-18T00:00:00Z", 500),
+        ]
+    )
+    assert total == Decimal("2.000")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "on one resource, -2,000 calls on 16 April and 500 on 18 April, both under b, are "
+        "metered into one row of -1,500 for b's piece, which takes back 1,500 of a's calls: "
+        "1.500 in all, where the correction, stamped first, takes back 2,000 of a's and the "
+        "500 after it are b's (2.000)"
+    ),
+)
+def test_a_correction_of_the_same_resource_never_takes_back_usage_stamped_after_it() -> None:
+    total = calls_total(
+        [
+            ("api", "2026-04-05T00:00:00Z", 3000),
+            ("api", "2026-04-16T00:00:00Z", -2000),
+            ("api", "2026-04-18T00:00:00Z", 500),
+        ]
+    )
+    assert total == Decimal("2.000")
