@@ -88,7 +88,7 @@ def assignments(parts: list[tuple[str, int, int]]) -> list[rk.Assignment]:
 
 
 def records(customer: dict[str, object]) -> list[rk.Sample]:
-    """The customer's seat gauge readings and call deltas, with ids."""
+    """The customer's seat gauge readings and call deltas (on two resources), with ids."""
     seats = customer["seats"]
     calls = customer["calls"]
     assert isinstance(seats, list)
@@ -97,7 +97,7 @@ def records(customer: dict[str, object]) -> list[rk.Sample]:
         rk.Sample("acme", "org", "seats", at(t), value, kind="gauge", id=f"s{i}")
         for i, (t, value) in enumerate(seats)
     ] + [
-        rk.Sample("acme", "api", "calls", at(t), value, id=f"c{i}")
+        rk.Sample("acme", ("api", "api2")[i % 2], "calls", at(t), value, id=f"c{i}")
         for i, (t, value) in enumerate(calls)
     ]
 
