@@ -257,3 +257,61 @@ def test_a_correction_of_the_same_resource_never_takes_back_usage_stamped_after_
         ]
     )
     assert total == Decimal("2.000")
+
+
+def one_seat(price: str, rounding: str) -> rk.Plan:
+    return rk.Plan(
+        "one",
+        "USD",
+        MONTHS,
+        [rk.PriceEntry("seats", "seats", rk.PerUnit(price))],
+        rounding=rounding,
+    )
+
+
+ONE_SEAT = [rk.Sample("a", "org", "seats", "2026-04-02T00:00:00Z", 1, kind="gauge", id="s1")]
+
+
+def test_a_fee_of_a_third_of_a_month_on_a_half_cent_rounds_as_its_exact_amount() -> None:
+    # 0.015 x 10/30 = 0.005 exactly: half up 0.01, half even 0.00
+    for rounding, expected in (("ROUND_HALF_UP", "0.01"), ("ROUND_HALF_EVEN", "0.00")):
+        fee = rk.Plan("fee", "USD", MONTHS, [], fees=[rk.Fee("f", "0.015")], rounding=rounding)
+        rating = rk.rate([], [rk.Assignment("a", fee, end="2026-04-10T04:00:00Z")], span=APRIL)
+        assert [line.amount for line in rk.bill(rating)[0].lines] == [Decimal(expected)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "1 seat at 0.015 on a plan that ends after 10 of April's 30 days: exactly 0.005, "
+        "which ROUND_HALF_UP bills 0.01 (as it bills a fee of 0.015 for the same third); "
+        "the peak's share is cut down at 1E-24 (0.333333333333333333333333 seat), the "
+        "line's precise amount is 0.004999999999999999999999995, and it is billed 0.00"
+    ),
+)
+def test_a_third_of_a_month_of_one_seat_on_a_half_cent_rounds_half_up() -> None:
+    plan = one_seat("0.015", "ROUND_HALF_UP")
+    rating = rk.rate(
+        ONE_SEAT, [rk.Assignment("a", plan, end="2026-04-10T04:00:00Z")], span=APRIL, meters=[SEATS]
+    )
+    assert [line.amount for line in rk.bill(rating)[0].lines] == [Decimal("0.01")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "1 seat at 0.0075 on a plan from 10 April (20 of April's 30 days): exactly 0.005, "
+        "which ROUND_HALF_EVEN bills 0.00; the peak's share is cut up at 1E-24 "
+        "(0.666666666666666666666667 seat), the line's precise amount is "
+        "0.0050000000000000000000000025, and it is billed 0.01"
+    ),
+)
+def test_two_thirds_of_a_month_of_one_seat_on_a_half_cent_rounds_half_even() -> None:
+    plan = one_seat("0.0075", "ROUND_HALF_EVEN")
+    rating = rk.rate(
+        ONE_SEAT,
+        [rk.Assignment("a", plan, start="2026-04-10T04:00:00Z")],
+        span=APRIL,
+        meters=[SEATS],
+    )
+    assert [line.amount for line in rk.bill(rating)[0].lines] == [Decimal("0.00")]
