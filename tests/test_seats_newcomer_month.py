@@ -561,3 +561,34 @@ def test_an_upgrade_and_a_cancellation_told_to_the_rater_at_cycle_boundaries() -
     assert Fraction(march.total()) + Fraction(april.total()) + Fraction(may.total()) == Fraction(
         batch.total()
     )
+
+
+def test_prepaid_and_monthly_credits_pay_the_raters_closing_invoices_as_batch() -> None:
+    noon = "2026-04-15T12:00:00-04:00"
+    assigned = [rk.Assignment("acme", STARTER, end=noon), rk.Assignment("acme", GROWTH, start=noon)]
+    records = [
+        seat("acme", "2026-03-05T00:00:00Z", 40, "s1"),
+        call("acme", "2026-04-05T00:00:00Z", 30000, "c1"),
+    ]
+    granted = [
+        rk.Credit("prepaid", "acme", 500, "USD", start=MARCH.start),
+        rk.Credit("monthly", "acme", 20, "USD", start=MARCH.start, renews=True, priority=1),
+    ]
+    rater = rk.Rater(assigned, METERS, start=MARCH.start, tz=TZ)
+    rater.feed(records)
+    closing = [*rater.statement(APRIL.start).invoices, *rater.statement(APRIL.end).invoices]
+    streamed = rk.apply_credits(closing, granted)
+    batch = rk.bill(
+        rk.rate(records, assigned, span=rk.Span(MARCH.start, APRIL.end), meters=METERS),
+        credits=granted,
+    )
+    # March: 40 x 10 + 49 = 449.00, paid by 20 monthly and 429 prepaid (71 left). April:
+    # starter's 29,483.33 calls past its 516.67 free x 0.002 = 58.97, fees 25.32 + 47.85 =
+    # 73.17, growth's commitment 200 x 29/60 = 96.67 with nothing spent: 228.81, less 20
+    # and the last 71: 137.81.
+    assert [(i.subtotal, i.total) for i in streamed] == [
+        (Decimal("449.00"), Decimal("0.00")),
+        (Decimal("228.81"), Decimal("137.81")),
+    ]
+    assert [i.credits for i in streamed] == [i.credits for i in batch]
+    assert [i.total for i in streamed] == [i.total for i in batch]
