@@ -199,3 +199,92 @@ def test_a_cycle_cut_by_two_quarters_today() -> None:
         Decimal(10),
         Decimal(10),
     ]
+
+
+# --- a correction after a move to a reseller: last in, first out ------------------------------
+
+JANUARY = rk.Span("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")
+EGRESS_METER = rk.Meter("egress", "GB", rk.Discrete())
+
+
+def _moved_on_16th() -> list[rk.Assignment]:
+    # The list prices until 16 January, the 20 % reseller from then (15 and 16 of 31 days).
+    return [
+        rk.Assignment("shop", direct_plan(), end="2026-01-16T00:00:00Z"),
+        rk.Assignment("shop", discounted_plan(Decimal(20)), start="2026-01-16T00:00:00Z"),
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "metering nets a plan part's deltas into one row, so a correction followed by usage "
+        "in that part takes back nothing of the plan before it: +1,000 GB on 5 Jan (list), "
+        "-1,000 on 20 Jan and +1,000 on 21 Jan (reseller) bill the list price's 81.00 and "
+        "nothing at the reseller's, 85.48 where last in, first out gives 69.28"
+    ),
+)
+def test_a_correction_after_a_move_takes_back_the_list_priced_units_before_later_usage() -> None:
+    records = [
+        rk.Sample("shop", "b", "egress", "2026-01-05T00:00:00Z", 1000, id="e1"),
+        rk.Sample("shop", "b", "egress", "2026-01-20T00:00:00Z", -1000, id="fix"),
+        rk.Sample("shop", "b", "egress", "2026-01-21T00:00:00Z", 1000, id="e2"),
+    ]
+    rating = rk.rate(records, _moved_on_16th(), span=JANUARY, meters=[EGRESS_METER])
+    # The pricing page: a correction takes back, last in, first out, the units of its cycle
+    # billed before it, whichever plan billed them, at that plan's price. fix takes back e1's
+    # 1,000 GB at the list price (900 x 0.09 = 81.00 back); e2's 1,000 GB are the reseller's:
+    # 900 x 0.072 = 64.80. Fee: 5 x 15/31 + 4 x 16/31 = 139/31 = 4.48. Total 69.28.
+    by_plan: dict[str, Decimal] = {}
+    for charge in rating.charges:
+        if charge.kind == "usage":
+            by_plan[charge.plan] = by_plan.get(charge.plan, Decimal(0)) + charge.amount
+    assert by_plan == {"direct": Decimal(0), "reseller": Decimal("64.8")}
+    assert rk.bill(rating)[0].total == Decimal("69.28")
+
+
+def test_a_correction_after_a_move_today() -> None:
+    records = [
+        rk.Sample("shop", "b", "egress", "2026-01-05T00:00:00Z", 1000, id="e1"),
+        rk.Sample("shop", "b", "egress", "2026-01-20T00:00:00Z", -1000, id="fix"),
+        rk.Sample("shop", "b", "egress", "2026-01-21T00:00:00Z", 1000, id="e2"),
+    ]
+    rating = rk.rate(records, _moved_on_16th(), span=JANUARY, meters=[EGRESS_METER])
+    # One row of the reseller's part nets fix and e2 to 0 GB: nothing is taken back.
+    assert [(c.plan, c.quantity, c.record_ids) for c in rating.charges if c.kind == "usage"] == [
+        ("direct", Decimal(1000), ("e1",)),
+        ("reseller", Decimal(0), ("e2", "fix")),
+    ]
+    assert rk.bill(rating)[0].total == Decimal("85.48")
+
+
+def _two_buckets(corrected: str, other: str) -> rk.Rating:
+    records = [
+        rk.Sample("shop", corrected, "egress", "2026-01-05T00:00:00Z", 1000, id="e1"),
+        rk.Sample("shop", other, "egress", "2026-01-17T00:00:00Z", 1000, id="e2"),
+        rk.Sample("shop", corrected, "egress", "2026-01-20T00:00:00Z", -1000, id="fix"),
+    ]
+    return rk.rate(records, _moved_on_16th(), span=JANUARY, meters=[EGRESS_METER])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the rows of one plan part are taken in the order of their buckets' names, not of "
+        "their records' instants: a correction on 20 Jan takes back the list price's units "
+        "of 5 Jan (69.28) when its bucket is named 'b1', and the reseller's units of 17 Jan "
+        "(85.48, last in, first out) when it is named 'b2'"
+    ),
+)
+def test_renaming_a_bucket_does_not_change_what_a_correction_takes_back() -> None:
+    # Last in, first out: fix (20 Jan) takes back e2's 1,000 GB (17 Jan, the reseller's,
+    # 64.80 back); e1's 1,000 GB stay at the list price: 81.00 + fee 4.48 = 85.48.
+    assert rk.bill(_two_buckets("b2", "b1"))[0].total == Decimal("85.48")
+    assert rk.bill(_two_buckets("b1", "b2"))[0].total == Decimal("85.48")
+
+
+def test_renaming_a_bucket_today() -> None:
+    assert [rk.bill(_two_buckets(*names))[0].total for names in (("b2", "b1"), ("b1", "b2"))] == [
+        Decimal("85.48"),
+        Decimal("69.28"),
+    ]
