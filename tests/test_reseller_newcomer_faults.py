@@ -288,3 +288,83 @@ def test_renaming_a_bucket_today() -> None:
         Decimal("85.48"),
         Decimal("69.28"),
     ]
+
+
+# --- a correction after a price change within a plan -----------------------------------------
+
+
+def _price_cut_on_16th(before: rk.PriceModel, after: rk.PriceModel) -> rk.Plan:
+    # The reseller's price list cuts its egress price from 16 January (a layered entry).
+    return rk.Plan(
+        "reseller",
+        "EUR",
+        MONTHLY,
+        [
+            rk.PriceEntry("egress", "egress", before),
+            rk.PriceEntry("egress-cut", "egress", after, start="2026-01-16T00:00:00Z", priority=1),
+        ],
+    )
+
+
+USED_THEN_WITHDRAWN = [
+    rk.Sample("shop", "b", "egress", "2026-01-05T00:00:00Z", 1000, id="e1"),
+    rk.Sample("shop", "b", "egress", "2026-01-20T00:00:00Z", -1000, id="fix"),
+]
+PRICE_CUTS = {
+    # 1,000 GB at 0.09 = 90.00 billed; refunded at 0.05: -50.00; 40.00 for 0 GB.
+    "per unit": (rk.PerUnit("0.09"), rk.PerUnit("0.05"), Decimal("40.00")),
+    # 900 GB past 100 free at 0.09 = 81.00; taken back under the new tiers: -45.00; 36.00.
+    "graduated": (
+        rk.Graduated([rk.Tier(100, 0), rk.Tier(None, "0.09")]),
+        rk.Graduated([rk.Tier(100, 0), rk.Tier(None, "0.05")]),
+        Decimal("36.00"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PRICE_CUTS))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a correction after a price change within a plan is refunded at the new price, not "
+        "at the price its units were billed at (as a correction across a change of plan "
+        "is): 1,000 GB used on 5 Jan and withdrawn on 20 Jan, after a cut from 0.09 to 0.05 "
+        "on 16 Jan, bill 40.00 per unit (36.00 graduated) for no usage"
+    ),
+)
+def test_a_correction_after_a_price_cut_refunds_what_was_billed(case: str) -> None:
+    before, after, _today = PRICE_CUTS[case]
+    rating = rk.rate(
+        USED_THEN_WITHDRAWN, _price_cut_on_16th(before, after), span=JANUARY, meters=[EGRESS_METER]
+    )
+    # Net 0 GB in January: nothing to pay, the refund equal to what was billed.
+    assert rk.bill(rating)[0].total == Decimal("0.00")
+
+
+@pytest.mark.parametrize("case", sorted(PRICE_CUTS))
+def test_a_correction_after_a_price_cut_today(case: str) -> None:
+    before, after, today = PRICE_CUTS[case]
+    rating = rk.rate(
+        USED_THEN_WITHDRAWN, _price_cut_on_16th(before, after), span=JANUARY, meters=[EGRESS_METER]
+    )
+    assert [c.entry for c in rating.charges] == ["egress", "egress-cut"]
+    assert rk.bill(rating)[0].total == today
+
+
+def test_a_correction_across_a_change_of_plan_refunds_what_was_billed() -> None:
+    # The documented rule across plans: the correction takes back 1,000 GB at 0.09.
+    def plan(plan_id: str, price: str) -> rk.Plan:
+        return rk.Plan(
+            plan_id, "EUR", MONTHLY, [rk.PriceEntry("egress", "egress", rk.PerUnit(price))]
+        )
+
+    assignments = [
+        rk.Assignment("shop", plan("a", "0.09"), end="2026-01-16T00:00:00Z"),
+        rk.Assignment("shop", plan("b", "0.05"), start="2026-01-16T00:00:00Z"),
+    ]
+    rating = rk.rate(USED_THEN_WITHDRAWN, assignments, span=JANUARY, meters=[EGRESS_METER])
+    assert [(c.plan, c.amount) for c in rating.charges] == [
+        ("a", Decimal("90.00")),
+        ("a", Decimal("-90.00")),
+    ]
+    assert rk.bill(rating)[0].total == Decimal("0.00")
