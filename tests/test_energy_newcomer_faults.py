@@ -1,0 +1,109 @@
+"""Faults an electricity provider met, each pinned as a strict xfail with the behaviour due.
+
+Each test says the minimal input, what happens, and what the docs promise instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from tests import _energy_sites as e
+
+import ratekit as rk
+
+EGRESS = rk.Meter("egress", "B", rk.Counter())
+HOURLY = rk.Plan(
+    "p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("egress", "egress", rk.PerUnit("0.001"))]
+)
+
+
+def reading(at: str, value: int, record_id: str) -> rk.Sample:
+    return rk.Sample("acme", "ip-1", "egress", at, value, kind="counter", id=record_id)
+
+
+def seed_002(stamp: str) -> rk.Statement:
+    """docs/streaming.md's counter: 0 at 09:30, 500 at 09:50, then a reading fed after 09:00 closed."""
+    counter = rk.Rater(HOURLY, [EGRESS], start="2026-03-01T09:00:00Z")
+    counter.feed(
+        [reading("2026-03-01T09:30:00Z", 0, "r0"), reading("2026-03-01T09:50:00Z", 500, "r1")]
+    )
+    counter.statement("2026-03-01T10:05:00Z")  # 09:00 closes with 500 B
+    assert counter.feed([reading(stamp, 1000, "r2")]).accepted == ("r2",)
+    return counter.statement("2026-03-01T10:15:00Z")
+
+
+def test_the_docs_late_anomaly_for_a_reading_stamped_after_the_watermark() -> None:
+    # As docs/streaming.md shows ("A record on time that reaches a closed cycle").
+    fixed = seed_002("2026-03-01T10:10:00Z")
+    assert [(line.role, line.quantity, line.late) for line in fixed.lines] == [
+        ("reversal", Decimal(-500), True),
+        ("correction", Decimal(750), True),
+        ("charge", Decimal(250), False),
+    ]
+    assert [(a.kind, a.record_ids[0]) for a in fixed.anomalies] == [("late", "r2")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a counter reading stamped before the last watermark, in an open cycle, whose increment "
+        "reaches a closed cycle corrects that cycle (late lines) with no 'late' anomaly: the "
+        "same reading stamped after the watermark gets one, as docs/streaming.md promises"
+    ),
+)
+def test_a_reading_stamped_before_the_watermark_that_corrects_a_closed_cycle_says_why() -> None:
+    # Minimal input: hourly cycles, no horizon; 0 at 09:30 and 500 at 09:50; a statement at
+    # 10:05 closes 09:00 with 500 B; then 1000 stamped 10:03 (before the watermark, in the
+    # open 10:00 cycle) is fed. 500 B over 09:50..10:03 (13 min), 10 of them in 09:00:
+    # 09:00 now has 500 + 500 x 10/13 = 884.615... B, and the statement at 10:15 corrects it.
+    fixed = seed_002("2026-03-01T10:03:00Z")
+    assert [(line.role, line.late) for line in fixed.lines] == [
+        ("reversal", True),
+        ("correction", True),
+        ("charge", False),
+    ]
+    assert fixed.lines[1].quantity == Decimal("884.615384615384615384615385")
+    # What happens: fixed.anomalies == () (and fixed.no_effect == ()): the closed cycle
+    # changed and nothing says why. Due: the "late" anomaly the docs show, naming r2.
+    (anomaly,) = fixed.anomalies
+    assert (anomaly.kind, anomaly.record_ids[0], anomaly.resource) == ("late", "r2", "ip-1")
+    assert (
+        "its increment counts from the previous reading at 2026-03-01T09:50:00Z, in a cycle closed"
+        in anomaly.message
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a household's new meter, read after March closed but stamped before the watermark, "
+        "moves March's kWh with no 'late' anomaly (the same fault, in Paris months)"
+    ),
+)
+def test_a_new_meters_first_reading_after_march_closed_says_why_march_changed() -> None:
+    plan = rk.Plan(
+        "plain", "EUR", e.PARIS, [rk.PriceEntry("energy", "energy", e.tiers(e.OLD_TIERS))]
+    )
+    rater = rk.Rater(
+        plan, [e.ENERGY], start="2026-03-01T00:00:00+01:00", horizon=dt.timedelta(days=3)
+    )
+    rater.feed(
+        [
+            e.reading("hh", "s", "2026-03-30T12:00:00+02:00", 0, "r0"),
+            e.reading("hh", "s", "2026-03-31T12:00:00+02:00", 10, "r1"),
+        ]
+    )
+    assert [i.total for i in rater.statement("2026-04-04T00:00:00+02:00").invoices] == [
+        Decimal("2.00")
+    ]
+    rater.feed([e.reading("hh", "s", "2026-04-01T12:00:00+02:00", 50, "r2")])
+    statement = rater.statement("2026-04-05T00:00:00+02:00")
+    # 40 kWh over 24 h, 12 h of them in March: March goes from 10 to 30 kWh.
+    assert [(line.role, line.quantity, line.late) for line in statement.lines] == [
+        ("reversal", Decimal(-10), True),
+        ("correction", Decimal(30), True),
+        ("charge", Decimal(20), False),
+    ]
+    assert [(a.kind, a.record_ids[0]) for a in statement.anomalies] == [("late", "r2")]
