@@ -328,3 +328,60 @@ def test_stream_lines_add_up_to_batch_per_account_cycle_and_line(streamed: Polle
         march_records(), assignments(), span=span, meters=e.METERS, as_of=last_watermark
     )
     assert e.line_sums(streamed.lines) == e.charge_sums(rating.charges)
+
+
+def test_closing_invoices_credited_one_closing_at_a_time_are_batchs() -> None:
+    # docs/streaming.md, "Credits on closing invoices": when nothing reaches a cycle after
+    # it closed, crediting each closing with what the last one left gives bill()'s invoices.
+    granted = [
+        *PREPAID,
+        rk.Credit("monthly", "hh-1", 5, "EUR", start="2026-03-01T00:00:00Z", renews=True),
+    ]
+    rater = rk.Rater(
+        assignments(), e.METERS, start=e.MARCH.start, horizon=HORIZON, tz="Europe/Paris"
+    )
+    rater.feed(march_records())
+    credited: list[rk.Invoice] = []
+    left = granted
+    for watermark in ("2026-03-20T00:00:00Z", "2026-04-04T00:00:00Z", "2026-05-04T00:00:00Z"):
+        closing = rk.apply_credits(rater.statement(watermark).invoices, left)
+        left = list(rk.credits_left(left, closing))
+        credited += closing
+    span = rk.Span(e.MARCH.start, e.APRIL.end)
+    rating = rk.rate(
+        march_records(), assignments(), span=span, meters=e.METERS, as_of="2026-05-04T00:00:00Z"
+    )
+    whole = rk.bill(rating, credits=granted, tz="Europe/Paris")
+
+    def order(invoice: rk.Invoice) -> tuple[str, int]:
+        return invoice.account, invoice.cycle.start_us
+
+    assert sorted(credited, key=order) == sorted(whole, key=order)
+    # hh-1: March 92.00 - 5 (monthly) = 87.00; April 24 kWh x 0.22 + 12.40 = 17.68 - 5 =
+    # 12.68. hh-2: March 34.46 from the prepaid 50; April's standing 12.40 from the 15.54
+    # left. cs-1: April's minimum, 50.00, with nothing charged.
+    assert [(i.account, f"{i.cycle.start:%m}", i.total) for i in sorted(credited, key=order)] == [
+        ("cs-1", "02", Decimal("51.00")),
+        ("cs-1", "03", Decimal("50.00")),
+        ("hh-1", "02", Decimal("87.00")),
+        ("hh-1", "03", Decimal("12.68")),
+        ("hh-2", "02", Decimal("0.00")),
+        ("hh-2", "03", Decimal("0.00")),
+    ]
+
+
+def test_a_standing_charge_as_time_in_days_bills_marchs_743_hours_not_31_days() -> None:
+    # A per-day charge written as a time meter in days (a site "connected" all month) is
+    # time, not local days: March in Paris is 743 h = 30.9583... days, so 0.40 a day bills
+    # 12.3833... (12.38), where 31 local days at 0.40 are 12.40. ratekit's per-day charge
+    # by local days is a fee per cycle prorated by days (the household plan), whose amount
+    # is fixed per cycle (12.40 suits 31-day months only).
+    connected = rk.Meter("connected", "day", rk.OnOff())
+    plan = rk.Plan(
+        "by-time", "EUR", e.PARIS, [rk.PriceEntry("standing", "connected", rk.PerUnit("0.40"))]
+    )
+    site = [rk.Event("hh-1", "meter-A", "2026-03-01T00:00:00+01:00", kind="start", id="c1")]
+    rating = rk.rate(site, plan, span=e.MARCH, meters=[connected])
+    # 743/24 = 30.958333..., a slice at 1E-24; priced at its exact time, 0.40 x 743/24.
+    assert [c.quantity for c in rating.charges] == [Decimal("30.958333333333333333333334")]
+    assert rk.bill(rating)[0].total == Decimal("12.38")
