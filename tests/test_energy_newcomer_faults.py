@@ -45,6 +45,29 @@ def test_the_docs_late_anomaly_for_a_reading_stamped_after_the_watermark() -> No
     assert [(a.kind, a.record_ids[0]) for a in fixed.anomalies] == [("late", "r2")]
 
 
+def test_a_delta_stamped_before_the_watermark_that_reaches_a_closed_cycle_is_said_late() -> None:
+    # The contrast: a delta over a span from a closed cycle is listed in feed.late, wherever
+    # it is stamped (docs/streaming.md, "Closing and lateness").
+    charged = rk.Meter("charged", "kWh", rk.Discrete())
+    plan = rk.Plan("p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("c", "charged", rk.PerUnit(1))])
+    rater = rk.Rater(plan, [charged], start="2026-03-01T09:00:00Z")
+    rater.feed([rk.Sample("cs", "plug", "charged", "2026-03-01T09:30:00Z", 5, id="a")])
+    rater.statement("2026-03-01T10:05:00Z")
+    delivered = rk.Sample(
+        "cs", "plug", "charged", "2026-03-01T10:03:00Z", 13, since="2026-03-01T09:50:00Z", id="b"
+    )
+    assert rater.feed([delivered]).late == ("b",)
+    # 13 kWh over 13 minutes, 10 of them in 09:00: 5 + 10 = 15 there, 3 in 10:00.
+    assert [
+        (line.role, line.quantity, line.late)
+        for line in rater.statement("2026-03-01T10:15:00Z").lines
+    ] == [
+        ("reversal", Decimal(-5), True),
+        ("correction", Decimal(15), True),
+        ("charge", Decimal(3), False),
+    ]
+
+
 @pytest.mark.xfail(
     strict=True,
     reason=(
@@ -65,8 +88,10 @@ def test_a_reading_stamped_before_the_watermark_that_corrects_a_closed_cycle_say
         ("charge", False),
     ]
     assert fixed.lines[1].quantity == Decimal("884.615384615384615384615385")
-    # What happens: fixed.anomalies == () (and fixed.no_effect == ()): the closed cycle
-    # changed and nothing says why. Due: the "late" anomaly the docs show, naming r2.
+    # What happens: the feed lists r2 as accepted only (not late: it is stamped in an open
+    # cycle), and fixed.anomalies == () (fixed.no_effect == ()): the closed cycle changed
+    # and nothing says why. Due: the "late" anomaly the docs show, naming r2, as when r2 is
+    # stamped after the watermark (or a delta's feed.late, above).
     (anomaly,) = fixed.anomalies
     assert (anomaly.kind, anomaly.record_ids[0], anomaly.resource) == ("late", "r2", "ip-1")
     assert (
