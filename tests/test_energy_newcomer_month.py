@@ -319,6 +319,12 @@ def test_stream_corrects_march_when_the_boundary_reading_comes_after_the_horizon
         ("hh-1", "correction", "energy-16", Decimal("43.60")),
     ]
     assert all(line.cycle == e.MARCH for line in late)
+    # In whole cents (docs: bill the correction's charges, take the closing line from it):
+    # 43.60 where March's closing invoice said 45.65, so -2.05 goes on the next invoice.
+    (anew,) = rk.bill(late[1].charges, tz="Europe/Paris")
+    (closing,) = [i for i in streamed.invoices if i.cycle == e.MARCH and i.account == "hh-1"]
+    before = next(line.amount for line in closing.lines if line.entry == "energy-16")
+    assert (anew.lines[0].amount, before) == (Decimal("43.60"), Decimal("45.65"))
 
 
 def test_stream_lines_add_up_to_batch_per_account_cycle_and_line(streamed: Poller) -> None:
