@@ -410,3 +410,13 @@ def test_a_snapshot_of_huge_and_tiny_readings_round_trips_through_json() -> None
     assert [(line.quantity, line.amount) for line in lines] == [
         (Decimal("0.1000"), Decimal("0.020000"))
     ]
+
+
+def test_in_the_stream_one_id_under_two_accounts_is_conflicting_not_taken() -> None:
+    # Ids must be unique across accounts and sites (docs/usage.md): a meter numbering its
+    # readings per site ("r-1" at two households) has the second one refused as
+    # conflicting, said by the feed, not billed; prefix ids with the account and site.
+    rater = stream()
+    first = rater.feed([R("hh-1", "meter-A", "2026-03-10T00:00:00+01:00", 100, "r-1")])
+    second = rater.feed([R("hh-2", "meter-A", "2026-03-10T00:00:00+01:00", 100, "r-1")])
+    assert (first.accepted, second.accepted, second.conflicting) == (("r-1",), (), ("r-1",))
