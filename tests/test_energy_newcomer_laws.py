@@ -190,3 +190,28 @@ def test_the_oracle_knows_the_documented_examples() -> None:
         (0, 0, 5),
         (0, 1, 1),
     ]
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=readings(), as_of=st.integers(0, SLOTS + 96))
+def test_each_month_rated_alone_adds_up_to_the_whole_span(drawn: list[Reading], as_of: int) -> None:
+    # docs/pricing.md, "A cycle rated in pieces": each month given every record, as of
+    # one instant, bills what rating the months at once bills (invoices to the cent).
+    records = samples(drawn)
+    as_of_us = START_US + as_of * e.QUARTER_US + 1
+    plan = e.household()  # with its standing charge, prorated by days
+
+    def rated(span: rk.Span) -> rk.Rating:
+        return rk.rate(records, plan, span=span, meters=e.HOUSEHOLD_METERS, as_of=e.at_us(as_of_us))
+
+    whole = rated(rk.Span(e.MARCH.start, e.MAY.end))
+    months = [rated(month) for month in e.MONTHS]
+    assert e.charge_sums(c for month in months for c in month.charges) == e.charge_sums(
+        whole.charges
+    )
+
+    def totals(invoices: list[rk.Invoice]) -> list[tuple[str, int, Decimal]]:
+        return sorted((i.account, i.cycle.start_us, i.total) for i in invoices)
+
+    assert totals([i for month in months for i in rk.bill(month)]) == totals(list(rk.bill(whole)))
