@@ -420,3 +420,15 @@ def test_in_the_stream_one_id_under_two_accounts_is_conflicting_not_taken() -> N
     first = rater.feed([R("hh-1", "meter-A", "2026-03-10T00:00:00+01:00", 100, "r-1")])
     second = rater.feed([R("hh-2", "meter-A", "2026-03-10T00:00:00+01:00", 100, "r-1")])
     assert (first.accepted, second.accepted, second.conflicting) == (("r-1",), (), ("r-1",))
+
+
+def test_energy_units_are_units_of_their_own_so_a_price_per_mwh_is_refused_when_built() -> None:
+    # ratekit knows time, data and counts (docs/usage.md, "Units"): kWh converts only to
+    # itself, so a meter reporting Wh cannot be priced per kWh (or a kWh meter per MWh);
+    # the entry is refused when it is built, naming both units.
+    with pytest.raises(rk.UnitError) as raised:
+        rk.PriceEntry("e", "energy", rk.PerUnit("200"), unit="MWh", meter_unit="kWh")
+    assert str(raised.value).startswith(
+        "price entry 'e' is stated per 'MWh', which the meter's unit 'kWh' cannot be converted to: "
+        "Cannot convert 'kWh' to 'MWh': 'kWh' is not a unit ratekit knows, so it converts only to itself."
+    )
