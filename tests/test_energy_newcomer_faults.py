@@ -132,3 +132,37 @@ def test_a_new_meters_first_reading_after_march_closed_says_why_march_changed() 
         ("charge", Decimal(20), False),
     ]
     assert [(a.kind, a.record_ids[0]) for a in statement.anomalies] == [("late", "r2")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a Counter(from_zero=True) first reading whose spread from its START reaches a closed "
+        "cycle corrects that cycle (a late charge) with no 'late' anomaly, even stamped after "
+        "the watermark, where a plain counter's reading and a delta over a span get one"
+    ),
+)
+def test_a_charging_sessions_first_register_reading_that_reaches_a_closed_cycle_says_why() -> None:
+    # A charger's session register counts from 0 at the session's START (docs/usage.md:
+    # Counter(from_zero=True) spreads the first reading from the START). Minimal input:
+    # hourly cycles, no horizon; START at 09:50; a statement at 10:05 closes 09:00 (nothing
+    # to charge yet); the first reading, 13 kWh at 10:10, is spread over 09:50..10:10: 6.5
+    # to 09:00 (closed: a late charge) and 6.5 to 10:00.
+    session = rk.Meter("session", "kWh", rk.Counter(from_zero=True))
+    plan = rk.Plan("p", "EUR", rk.cycles.hourly(), [rk.PriceEntry("c", "session", rk.PerUnit(1))])
+    rater = rk.Rater(plan, [session], start="2026-03-01T09:00:00Z")
+    rater.feed([rk.Event("cs", "plug", "2026-03-01T09:50:00Z", kind="start", id="s")])
+    rater.statement("2026-03-01T10:05:00Z")
+    register = rk.Sample(
+        "cs", "plug", "session", "2026-03-01T10:10:00Z", 13, kind="counter", id="k"
+    )
+    assert rater.feed([register]).accepted == ("k",)
+    statement = rater.statement("2026-03-01T10:15:00Z")
+    assert [(line.role, line.quantity, line.late) for line in statement.lines] == [
+        ("charge", Decimal("6.5"), True),
+        ("charge", Decimal("6.5"), False),
+    ]
+    # What happens: statement.anomalies == (). Due (docs/streaming.md, "A record on time
+    # that reaches a closed cycle"): a "late" anomaly naming k, the reading whose effect
+    # reached the closed cycle.
+    assert [(a.kind, a.record_ids[0]) for a in statement.anomalies] == [("late", "k")]
