@@ -50,15 +50,6 @@ def test_a_commitment_reached_exactly_by_a_third_of_a_month_of_seats_has_no_top_
     assert [(line.kind, line.amount) for line in invoice.lines] == [("usage", Decimal("33.33"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "TimeWeightedMean(over='period') prorates a partial first cycle twice: the mean over "
-        "the whole cycle already counts the time before the signup as 0 seats (10 seats for "
-        "half of April: 5), and the plan's share of the cycle (1/2) is applied on top, so "
-        "10 seats held for 15 days bill 2.5 seat-months (25.00), not 5 (50.00)"
-    ),
-)
 def test_a_mean_of_seats_over_the_period_bills_a_partial_first_cycle_once() -> None:
     signup = "2026-04-15T00:00:00-04:00"  # 15 of April's 30 days
     meters = [rk.Meter("seats", "seat", rk.TimeWeightedMean(over="period")), CALLS]

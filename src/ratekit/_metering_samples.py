@@ -21,6 +21,7 @@ from . import _timelines as _t
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from ._period_shares import by_integral, held
 from ._window import _apportion
 from .policies import Discrete, Increment, Meter
 from .records import Sample
@@ -393,7 +394,8 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
     window; each piece ``[a, b)`` of it (cut where the description or the price
     changes) gets the share ``F(b) - F(a)`` with ``F`` the aggregate apportioned
     linearly over ``[c0, c1)`` (exact at both ends), so the rows of a cycle add up to
-    its aggregate exactly. O(n + p) for n readings and p pieces.
+    its aggregate exactly; a mean over the period apportions it by the integral of the
+    level instead (`ratekit._period_shares`). O(n + p) for n readings and p pieces.
     """
     window = engine.window
     w1 = window.end
@@ -416,12 +418,24 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
         if quantity is not None:
             whole = _tidy(quantity)
             ids = tuple(s.id for s in inside if s.id is not None)
+            # A mean over the period is shared where its level was held (_period_shares).
+            at = (
+                by_integral(whole, inside, before, (c0, c1), [*pieces[k:j], c1])
+                if j - k > 1 and held(item.policy)
+                else None
+            )
+            # (a piece before any level is known holds none of it: no row, as no level)
+            known = c0 if before is not None or not inside else inside[0].at_us
             for m in range(k, j):
                 a = pieces[m]
                 b = pieces[m + 1] if m + 1 < count else w1
+                if at is not None and b <= known:
+                    continue
                 share = (
                     whole
                     if a == c0 and b == c1
+                    else _tidy(CONTEXT.subtract(at[m - k + 1], at[m - k]))
+                    if at is not None
                     else _tidy(
                         CONTEXT.subtract(_apportion(whole, c0, c1, b), _apportion(whole, c0, c1, a))
                     )
