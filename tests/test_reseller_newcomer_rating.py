@@ -343,10 +343,9 @@ def test_a_week_without_a_plan_leaves_that_weeks_usage_unbilled_and_says_so() ->
 # --- buckets that move between accounts -------------------------------------------------------
 
 
-def test_a_bucket_transferred_mid_month_with_a_zero_reading_bills_each_account_its_half() -> None:
-    # bucket bk: 100 GB all February, under shop-1 until 15 Feb 00:00 (336 h), then shop-2.
-    # The transfer is told by a gauge of 0 under shop-1 at the instant it leaves.
-    readings = [
+def _transferred() -> list[rk.Sample]:
+    """Bucket bk: 100 GB read hourly all February, by shop-1 until 15 Feb 00:00, then shop-2."""
+    return [
         rk.Sample(
             "shop-1" if hour < 336 else "shop-2",
             "bk",
@@ -358,6 +357,12 @@ def test_a_bucket_transferred_mid_month_with_a_zero_reading_bills_each_account_i
         )
         for hour in range(672)
     ]
+
+
+def test_a_bucket_transferred_mid_month_with_a_zero_reading_bills_each_account_its_half() -> None:
+    # bucket bk: 100 GB all February, under shop-1 until 15 Feb 00:00 (336 h), then shop-2.
+    # The transfer is told by a gauge of 0 under shop-1 at the instant it leaves.
+    readings = _transferred()
     left = rk.Sample("shop-1", "bk", "stored", at(336, FEB.start), 0, kind="gauge", id="gone")
     rating = rk.rate([*readings, left], direct_plan(), span=FEB, meters=[STORED])
     # each: 100 GB x 336/672 = 50 GB-month, 50 x 0.023 = 1.15
@@ -373,18 +378,7 @@ def test_a_transferred_bucket_keeps_its_last_level_with_the_old_account_as_docum
     # Without the zero reading, shop-1's mean holds its last level on to the month's end (the
     # docs: "a mean's last level holds on ... until the next reading"): shop-1 pays for the
     # whole month, shop-2 for its half. The host must tell the transfer.
-    readings = [
-        rk.Sample(
-            "shop-1" if hour < 336 else "shop-2",
-            "bk",
-            "stored",
-            at(hour, FEB.start),
-            100,
-            kind="gauge",
-            id=f"g{hour}",
-        )
-        for hour in range(672)
-    ]
+    readings = _transferred()
     rating = rk.rate(readings, direct_plan(), span=FEB, meters=[STORED])
     assert sorted((c.account, c.quantity) for c in rating.charges if c.kind == "usage") == [
         ("shop-1", Decimal(100)),
