@@ -124,16 +124,15 @@ def _made_events(
     converter, no frozen ``__setattr__``), its slots stored in this one loop, then made an
     Event by setting its class. One loop costs about 15 % less than a call of the twin's
     own ``__init__`` per record (238,000 samples: 0.062 s against 0.074 s). The records
-    are made in runs, each run's ``ahead`` columns read first (`_read_ahead()`).
+    are made in runs (`_runs()`), each run's ``ahead`` columns read first
+    (`_read_ahead()`).
     """
     records: list[typing.Any] = []
-    append = records.append
-    rows = zip(*columns, strict=False)
-    for start in range(0, count, _RUN):
-        _read_ahead(ahead, start)
-        run = itertools.islice(rows, _RUN)
-        for account, resource, at_us, attributes, kind, record_id, seq in run:
-            made: typing.Any = _new(_EventMade)
+    values = [iter(column) for column in columns]
+    for run in _runs(_EventMade, records, count, ahead):
+        for made, account, resource, at_us, attributes, kind, record_id, seq in zip(
+            run, *values, strict=False
+        ):
             made.account = account
             made.resource = resource
             made.at_us = at_us
@@ -141,9 +140,7 @@ def _made_events(
             made.kind = kind
             made.id = record_id
             made.seq = seq
-            append(made)
-    for record in records:
-        record.__class__ = Event
+            made.__class__ = Event
     return records
 
 
@@ -152,13 +149,11 @@ def _made_samples(
 ) -> list[Sample]:
     """A sample per row of its checked ``columns`` (in slot order), as `_made_events()`."""
     records: list[typing.Any] = []
-    append = records.append
-    rows = zip(*columns, strict=False)
-    for start in range(0, count, _RUN):
-        _read_ahead(ahead, start)
-        run = itertools.islice(rows, _RUN)
-        for account, resource, meter, at_us, value, kind, since_us, record_id, seq in run:
-            made: typing.Any = _new(_SampleMade)
+    values = [iter(column) for column in columns]
+    for run in _runs(_SampleMade, records, count, ahead):
+        for made, account, resource, meter, at_us, value, kind, since_us, record_id, seq in zip(
+            run, *values, strict=False
+        ):
             made.account = account
             made.resource = resource
             made.meter = meter
@@ -168,10 +163,28 @@ def _made_samples(
             made.since_us = since_us
             made.id = record_id
             made.seq = seq
-            append(made)
-    for record in records:
-        record.__class__ = Sample
+            made.__class__ = Sample
     return records
+
+
+def _runs(
+    twin: type, records: list[typing.Any], count: int, ahead: Sequence[Sequence[object]]
+) -> Iterator[list[typing.Any]]:
+    """``count`` empty ``twin`` objects, in runs of `_RUN` added to ``records``, for their slots.
+
+    Each run's objects are made at C speed (``map``), so the loop that stores their
+    slots makes no call per record, neither ``object.__new__`` nor an ``append`` (the
+    fleet month's 100,000 records: 209,434 calls -> 9,652; the same CPU), and each run's
+    ``ahead`` columns are read first (`_read_ahead()`). The loop that
+    fills a run reads the columns' iterators in step with it: the run is the first
+    iterable ``zip`` reads, so it stops at the run's end having taken no value beyond it.
+    """
+    repeat = itertools.repeat
+    for start in range(0, count, _RUN):
+        _read_ahead(ahead, start)
+        run: list[typing.Any] = list(map(_new, repeat(twin, min(_RUN, count - start))))
+        records += run
+        yield run
 
 
 class _Given:
