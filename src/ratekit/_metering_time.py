@@ -176,6 +176,13 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     multiply = CONTEXT.multiply
     new = _new
     set_start, set_end = _SET_START, _SET_END
+    cuts = len(points)
+    openers = line.openers
+    bisect_right = bisect.bisect_right
+    # The ratio of the description met last: a resource's pieces mostly share one (no
+    # look-up per piece, only per change of description).
+    last: object = None
+    ratio: tuple[int, int] | None = None
     for index in range(first, count):
         begin = starts[index]
         if begin >= w1:
@@ -190,10 +197,11 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         description = descriptions[index]
         # F(t) = round(level * t * multiplier / divisor, 1e-24), in units of 1e-24:
         # round(numerator * t / denominator), with exact integers.
-        key = id(description)
-        known = levels.get(key)
-        if known is not None:
+        if description is last:
+            pass  # the ratio of the piece before
+        elif (known := levels.get(id(description))) is not None:
             ratio = known[1]
+            last = description
         else:
             try:
                 # The level is read where the policy's error is named: a NaN or an
@@ -209,29 +217,33 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 if not isinstance(error, RatekitError):  # the policy's own failure, named
                     raise failed(item, "level", error, where) from error
                 raise type(error)(f"meter {name!r}, {where}: {error}") from None
-            levels[key] = (description, ratio)
+            levels[id(description)] = (description, ratio)
+            last = description
         if ratio is None:
             continue
         numerator, denominator = ratio
-        opener = line.openers[index]
-        closer = line.openers[index + 1] if index + 1 < count else None
+        opener = openers[index]
+        closer = openers[index + 1] if index + 1 < count else None
         opening_ids: tuple[str, ...] = () if opener is None else (opener,)
         closing_ids = opening_ids if closer is None else _ordered_ids((*opening_ids, closer))
-        cut = bisect.bisect_right(points, a)
+        cut = bisect_right(points, a) if cuts else 0
         piece_start = a
-        low, remainder = divmod(numerator * piece_start, denominator)
-        twice = remainder + remainder
+        # (an operator, not divmod(): no call, nor a tuple made and unpacked per row)
+        scaled = numerator * piece_start
+        low = scaled // denominator
+        twice = 2 * (scaled % denominator)
         if twice > denominator or (twice == denominator and low & 1):
             low += 1
         while True:
-            if cut < len(points) and points[cut] < b:
+            if cut < cuts and points[cut] < b:
                 piece_end = points[cut]
                 cut += 1
             else:
                 piece_end = b
             # _round_ratio, inlined: this runs once per row.
-            high, remainder = divmod(numerator * piece_end, denominator)
-            twice = remainder + remainder
+            scaled = numerator * piece_end
+            high = scaled // denominator
+            twice = 2 * (scaled % denominator)
             if twice > denominator or (twice == denominator and high & 1):
                 high += 1
             units = high - low
