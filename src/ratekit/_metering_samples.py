@@ -213,6 +213,8 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             _pending.spread(increment, pieces, w0, w1, sums, ids)
             if _pending.beyond(increment, w1):
                 _pending.keep(engine, account, resource, item, increment, said=False)
+        starts, descriptions = line.starts, line.descriptions
+        single_cycle = window.cycle_spans[0] if len(window.cycle_spans) == 1 else None
         for k, total in enumerate(sums):
             if total is None:
                 continue
@@ -225,10 +227,10 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                     name,
                     resource,
                     engine._span(a, b),
-                    window.cycle_of(a),
+                    window.cycle_of(a) if single_cycle is None else single_cycle,
                     _tidy(total),
                     item.unit,
-                    line.descriptions[line.index_at(a)],
+                    descriptions[bisect_right(starts, a) - 1],  # (line.index_at(a))
                     () if found is None else found,
                 )
             )
@@ -532,6 +534,7 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     column = [sample.id for sample in readings]
     if column_out is not None:
         column_out[:] = column
+    named = column.count(None) != len(column)  # (a feed's deltas often have no id)
     count = len(pieces)
     lo = bisect.bisect_left(times, pieces[0])
     for k in range(count):
@@ -542,8 +545,7 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
             # traps), started at the first value so that its exponent is kept: half the
             # cost (238,000 samples: 0.018 s against 0.034 s).
             sums[k] = sum(values[lo + 1 : hi], values[lo])
-            found = list(filter(None, column[lo:hi]))
-            if found:
+            if named and (found := list(filter(None, column[lo:hi]))):
                 ids[k] = found
         lo = hi
     return True
