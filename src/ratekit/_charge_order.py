@@ -10,17 +10,12 @@ dotted names.
 
 from __future__ import annotations
 
-import itertools
-import operator
 from collections.abc import Iterable
-from typing import Final
 
 from .charges import _KIND_ORDER, Charge
 from .usage import UsageRow
 
 __all__ = ["_charge_key", "_row_key", "in_charge_order"]
-
-_ACCOUNT: Final = operator.attrgetter("account")
 
 
 def _row_key(row: UsageRow) -> tuple[object, ...]:
@@ -54,23 +49,75 @@ def _charge_key(charge: Charge) -> tuple[object, ...]:
 def in_charge_order(charges: Iterable[Charge]) -> list[Charge]:
     """``charges`` in the order of `_charge_key`, as one stable sort gives them.
 
-    The key's first field is the account: the charges are gathered by account (each
-    account's in the order given), and each account's sorted alone, the accounts in
-    order. A stable sort gives the same list, but holds a key tuple (about 150 B) for
-    every charge at once; here only one account's keys are alive at a time (a month of
-    a fleet of 300 accounts, 101,744 charges: 15 MB less at rating's peak).
+    The key's first five fields (account, cycle, kind, meter) are read once per run of
+    charges that share them by identity (rating's come so: a resource's pieces under one
+    meter, each account's apart), and the charges gathered by them; the rest (resource,
+    time, entry, quantity, records) is compared along each gathering, which is sorted by
+    `_charge_key` only where it is not in order already. A stable sort gives the same
+    list, but builds an 11-field key for every charge (about 0.5 µs, and 150 B while
+    the sort runs); rating's charges mostly come in order, and then no key is built.
     O(n log n) for n charges, O(n) when they come in order.
     """
-    by_account: dict[str, list[Charge]] = {}
-    for account, run in itertools.groupby(charges, _ACCOUNT):
-        group = by_account.get(account)
-        if group is None:
-            by_account[account] = list(run)
-        else:
-            group.extend(run)
+    given = charges if isinstance(charges, list) else list(charges)
+    gathered: dict[tuple[object, ...], list[Charge]] = {}
+    key: tuple[object, ...]
+    account = meter = kind = cycle = None
+    group: list[Charge] = []
+    start = 0
+    for index, charge in enumerate(given):
+        if (
+            charge.account is not account
+            or charge.cycle is not cycle
+            or charge.kind is not kind
+            or charge.meter is not meter
+        ):
+            group += given[start:index]
+            start = index
+            account, cycle, kind, meter = charge.account, charge.cycle, charge.kind, charge.meter
+            key = (account, cycle.start_us, _KIND_ORDER[kind], meter is None, meter or "")
+            known = gathered.get(key)
+            group = gathered[key] = [] if known is None else known
+    group += given[start:]
     out: list[Charge] = []
-    for account in sorted(by_account):
-        group = by_account.pop(account)
-        group.sort(key=_charge_key)
+    for key in sorted(gathered):
+        group = gathered.pop(key)
+        if not _in_order(group):
+            group.sort(key=_charge_key)
         out += group
     return out
+
+
+def _in_order(charges: list[Charge]) -> bool:
+    """Whether ``charges``, of one account, cycle, kind and meter, are in `_charge_key`'s order.
+
+    Each charge is compared with the one before: one of the same resource (by identity)
+    that starts later is in order, as a resource's pieces come; else the key's last six
+    fields are compared. O(n).
+    """
+    if not charges:
+        return True
+    previous = charges[0]
+    resource = previous.resource
+    start = previous.span.start_us
+    for charge in charges:
+        span = charge.span
+        if charge.resource is resource and span.start_us > start:
+            start = span.start_us
+        elif _fine(charge) < _fine(previous):
+            return False
+        else:
+            resource, start = charge.resource, span.start_us
+        previous = charge
+    return True
+
+
+def _fine(charge: Charge) -> tuple[object, ...]:
+    """The last six fields of `_charge_key`: resource, time, entry, quantity, records."""
+    return (
+        charge.resource or "",
+        charge.span.start_us,
+        charge.span.end_us,
+        charge.entry or "",
+        charge.quantity,
+        () if charge.row is None else charge.row.record_ids,
+    )
