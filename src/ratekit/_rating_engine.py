@@ -46,6 +46,7 @@ __all__ = ["_Engine", "_charge_key", "_row_key"]
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
+_NONE_YET: typing.Final = object()  # no description looked up yet (rows may have None)
 
 # -- the rating engine ---------------------------------------------------------------------
 
@@ -166,7 +167,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
 
     # -- step 1 and 2: pieces --------------------------------------------------------------
 
-    def pieces(self, rows: Iterable[UsageRow]) -> list[_Piece]:
+    def pieces(self, rows: Iterable[UsageRow]) -> list[_Piece]:  # noqa: PLR0912, PLR0915 - one pass of the hot loop
         lo, hi = self.start_us, self.end_us
         out: list[_Piece] = []
         append = out.append
@@ -189,6 +190,19 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         cycle_lo = cycle_hi = 0
         cycle: tuple[int, int] = (0, 0)
         cycle_span = Span.from_us(0, 0)
+        # What the row before looked up, kept while rows come in runs (a resource's rows
+        # of one meter, in time order): its meter (by identity) and what the meter's
+        # rows share; its regime (index, from regime_lo to regime_hi); its description
+        # (by identity) and the winner found for it in that regime.
+        meter: str | None = None
+        regimes = typing.cast("_Regimes", None)  # (read with the first meter)
+        allowed = False
+        owns: list[Period] = []
+        winners: dict[tuple[int, int], tuple[PriceEntry, Decimal | None] | None] = {}
+        bounds: list[int] = []
+        index = regime_lo = regime_hi = 0
+        description: object = _NONE_YET
+        found: tuple[PriceEntry, Decimal | None] | None = None
         if default is not None:
             currency, plan_id = default.currency, default.id
             quantum, rounding = default.quantum, default.rounding
@@ -197,16 +211,22 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
             start, end = span.start_us, span.end_us
             if default is not None and lo <= start < end <= hi:
                 # The common case: one plan, and the row inside one regime and one cycle.
-                known = fast.get(row.meter)
-                if known is None:
-                    allowed = any(a.meter == row.meter for a in default.allowances)
-                    owns = own_cycles(default, row.meter)
-                    regimes = self.regimes_of(default, row.meter)
-                    known = fast[row.meter] = (regimes, allowed, owns, {})
-                regimes, allowed, owns, winners = known
-                bounds = regimes.bounds
-                index = bisect.bisect_right(bounds, start)
-                if end <= bounds[index] and not (owns and crosses(owns, start, end)):
+                if row.meter is not meter:
+                    meter = row.meter
+                    known = fast.get(meter)
+                    if known is None:
+                        allowed = any(a.meter == meter for a in default.allowances)
+                        owns = own_cycles(default, meter)
+                        regimes = self.regimes_of(default, meter)
+                        known = fast[meter] = (regimes, allowed, owns, {})
+                    regimes, allowed, owns, winners = known
+                    bounds = regimes.bounds
+                    regime_lo = regime_hi = 0
+                if not regime_lo <= start < regime_hi:
+                    index = bisect.bisect_right(bounds, start)  # at least 1: lo is bounds[0]
+                    regime_lo, regime_hi = bounds[index - 1], bounds[index]
+                    description = _NONE_YET
+                if end <= regime_hi and not (owns and crosses(owns, start, end)):
                     if not cycle_lo <= start < end <= cycle_hi:
                         cycle = default.cycle.containing_us(start)
                         cycle_lo, cycle_hi = cycle
@@ -214,14 +234,15 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                     if end <= cycle_hi:
                         # Rows share their descriptions (metering shares equal ones), and
                         # the rows keep them alive: the winner is cached by identity.
-                        description = row.description
-                        try:
-                            found = winners[index, id(description)]
-                        except KeyError:
-                            won = regimes.winner_in(index - 1, description)
-                            found = winners[index, id(description)] = (
-                                None if won is None else (won, _on_the_spot(won, allowed))
-                            )
+                        if row.description is not description:
+                            description = row.description
+                            try:
+                                found = winners[index, id(description)]
+                            except KeyError:
+                                won = regimes.winner_in(index - 1, row.description)
+                                found = winners[index, id(description)] = (
+                                    None if won is None else (won, _on_the_spot(won, allowed))
+                                )
                         if found is not None:
                             entry, rate = found
                             if rate is not None:

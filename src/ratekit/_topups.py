@@ -126,7 +126,10 @@ def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
     # dotted key took 0.016 s of billing's 0.19 for 101,744 charges; this 0.004).
     if members:
         quantum, rounding = members[0].quantum, members[0].rounding
-        if all(c.quantum is quantum and c.rounding is rounding for c in members):
+        for charge in members:  # (a loop: not a call per charge, as all() over a generator)
+            if charge.quantum is not quantum or charge.rounding is not rounding:
+                break
+        else:
             return quantum, rounding
     latest = max(members, key=_START_US)  # the first latest one, as a key read at C speed
     return latest.quantum, latest.rounding

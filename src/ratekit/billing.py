@@ -156,12 +156,14 @@ def bill(
     groups: dict[tuple[str, int, int], list[Charge]] = {}
     pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
     # the group of the charge before, kept while the charges of one invoice come in a run
-    # (rating's come so): its cycle, by identity, and its account
+    # (rating's come so): its cycle, by identity, and its account; each run is added to
+    # its group whole, from where it started
     run_account: str | None = None
     run_cycle: Span | None = None
     run: list[Charge] = []
-    for charge in charges:
-        if not isinstance(charge, Charge):
+    start = 0
+    for index, charge in enumerate(charges):
+        if type(charge) is not Charge and not isinstance(charge, Charge):
             raise RatekitTypeError(
                 f"bill takes a Rating or Charge values, not {type(charge).__name__}: {show(charge)}."
             )
@@ -175,13 +177,17 @@ def bill(
             )
         share_index = _shared(by_owner, charge) if by_owner else None
         if share_index is not None:
+            run += charges[start:index]
+            start = index + 1
             key = (share_index, charge.cycle.start_us, charge.cycle.end_us)
             pools.setdefault((*key, charge.meter, charge.entry), []).append(charge)
             continue
         if charge.cycle is not run_cycle or charge.account != run_account:
+            run += charges[start:index]
+            start = index
             run_account, run_cycle = charge.account, charge.cycle
             run = groups.setdefault((run_account, run_cycle.start_us, run_cycle.end_us), [])
-        run.append(charge)
+    run += charges[start:]
     parts: dict[tuple[str, int, int], list[InvoiceLine]] = {}
     share_list = [share for owned in by_owner.values() for share in owned]
     share_list.sort(key=lambda item: item[0])
@@ -373,22 +379,26 @@ def _invoice(
         # and pricedness (rating's come in runs: a resource's pieces under one entry),
         # each run told by identity from the charge before: a key per charge took 0.035
         # s of bill's 0.17 on the fleet month (101,744 charges in 25,241 runs).
+        # Each run is added to its line whole, from where it started.
         kind = meter = entry = None
         priced = False
         found: list[Charge] = []
-        for charge in members:
+        start = 0
+        for index, charge in enumerate(members):
             if (
                 charge.kind is not kind
                 or charge.meter is not meter
                 or charge.entry is not entry
                 or (charge.price is None) is priced
             ):
+                found += members[start:index]
+                start = index
                 kind, meter, entry = charge.kind, charge.meter, charge.entry
                 priced = charge.price is not None
                 line_key = _line_key(charge)
                 known = lines.get(line_key)
                 found = lines[line_key] = [] if known is None else known
-            found.append(charge)
+        found += members[start:]
         for line_key in sorted(lines):
             line_charges = lines[line_key]
             precise = _sum(line_charges)
