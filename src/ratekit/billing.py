@@ -487,7 +487,8 @@ def _line(
     head = line_charges[0]
     # exact sums, the same in any order of the charges
     quantity = nearest(exact_sum(map(_QUANTITY, line_charges)))
-    free = nearest(exact_sum(map(_FREE, line_charges)))
+    # (no free part, as almost always: a sum of zeros is not worked out)
+    free = nearest(exact_sum(map(_FREE, line_charges))) if any(map(_FREE, line_charges)) else ZERO
     unit_prices = set(map(_UNIT_PRICE, line_charges))
     commitment = spent = None
     if head.kind == "minimum":

@@ -220,6 +220,7 @@ def _rate_among(
         span = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
     engine = _Engine(plans, span, every)
     rows: tuple[UsageRow, ...]
+    pairs: set[tuple[str, str]] | None = None  # the rows' (meter, unit) pairs, once gathered
     rated_shares = read_shares(shares, "rate shares")  # the rating records what counted
     engine.owned = shares_by_owner(rated_shares, "rate shares")
     anomalies: list[Anomaly] = []
@@ -291,7 +292,7 @@ def _rate_among(
             engine.place_before(before_rows)
     elif isinstance(usage, Usage):
         rows = usage.rows
-        _one_unit_per_meter(rows, "rate usage")
+        pairs = _one_unit_per_meter(rows, "rate usage")
     else:
         rows = tuple(typing.cast("Iterable[UsageRow]", usage))
         if any(not isinstance(row, UsageRow) for row in rows):
@@ -301,8 +302,8 @@ def _rate_among(
                 f"{type(bad).__name__}: {show(bad)}."
             )
         rows = tuple(sorted(rows, key=_row_key))
-        _one_unit_per_meter(rows, "rate usage")
-    _row_units(rows, engine.plans, meters, given_rows)
+        pairs = _one_unit_per_meter(rows, "rate usage")
+    _row_units(rows, engine.plans, meters, given_rows, pairs)
     records = usage if meters is not None and not given_rows else ()
     return _rated(
         engine,
@@ -349,10 +350,14 @@ def _row_units(
     plans: Iterable[Plan],
     meters: Iterable[Meter] | None,
     given_rows: bool,
+    pairs: set[tuple[str, str]] | None,
 ) -> None:
-    """Refuse rows given in another unit than their meter's declared one (see usage)."""
+    """Refuse rows given in another unit than their meter's declared one (see usage).
+
+    ``pairs``: the rows' (meter, unit) pairs, when gathered already (`_one_unit_per_meter`).
+    """
     if meters is None or given_rows:  # rows metered here are in their meters' units
-        _declared_units(rows, _units_declared(plans, meters), "rate usage")
+        _declared_units(rows, _units_declared(plans, meters), "rate usage", pairs)
 
 
 def _units_declared(

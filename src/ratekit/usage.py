@@ -456,18 +456,19 @@ class Usage:
         return text + ")"
 
 
-def _one_unit_per_meter(rows: Iterable[UsageRow], what: str) -> None:
+def _one_unit_per_meter(rows: Iterable[UsageRow], what: str) -> set[tuple[str, str]]:
     """Refuse ``rows`` where one meter's quantities come in two units.
 
     A meter's rows are in its one unit (one spelled two ways, ``h`` and ``hour``, is
     one): rating adds them into one tier position, one allowance and one invoice line,
     so 1 ``hour`` and 60 ``minute`` would be 61 of something. Raises
     [`UnitError`][ratekit.UnitError] naming the meter, two of its units and a row of
-    each. O(n), the pairs gathered at C speed.
+    each. Returns the rows' (meter, unit) pairs (`_declared_units` reads them too). O(n),
+    the pairs gathered at C speed.
     """
     pairs = set(map(_METER_UNIT, rows))
     if len(pairs) == len({meter for meter, _ in pairs}):
-        return
+        return pairs
     units: dict[str, set[str]] = {}
     for meter, unit in pairs:
         units.setdefault(meter, set()).add(unit)
@@ -483,10 +484,14 @@ def _one_unit_per_meter(rows: Iterable[UsageRow], what: str) -> None:
                 "tier position, allowance and invoice line. Convert the rows to one unit "
                 "first, or meter them with one Meter."
             )
+    return pairs
 
 
 def _declared_units(
-    rows: Iterable[UsageRow], declared: Iterable[tuple[str, str, str]], what: str
+    rows: Iterable[UsageRow],
+    declared: Iterable[tuple[str, str, str]],
+    what: str,
+    pairs: set[tuple[str, str]] | None = None,
 ) -> None:
     """Refuse ``rows`` of a meter whose unit is not the one a meter or an entry declares.
 
@@ -495,14 +500,15 @@ def _declared_units(
     stated per the meter's unit is per, so 2 ``GiB*hour`` on a meter declared in
     ``MiB*hour`` would take 2 of a 512 ``MiB*hour`` allowance and cost 2 of its unit
     price, not 2048. Raises [`UnitError`][ratekit.UnitError] naming the meter, both
-    units, a row and who declared the unit. O(n) for n rows.
+    units, a row and who declared the unit. ``pairs``: the rows' (meter, unit) pairs,
+    when gathered already (`_one_unit_per_meter`). O(n) for n rows.
     """
     wanted: dict[str, list[tuple[str, str]]] = {}
     for meter, unit, who in declared:
         wanted.setdefault(meter, []).append((unit, who))
     if not wanted:
         return
-    for meter, unit in sorted(set(map(_METER_UNIT, rows))):
+    for meter, unit in sorted(set(map(_METER_UNIT, rows)) if pairs is None else pairs):
         for expected, who in wanted.get(meter, ()):
             if unit != expected and not _same_unit((unit, expected)):
                 row = next(r for r in rows if r.meter == meter and r.unit == unit)
