@@ -91,8 +91,8 @@ def _in_order(charges: list[Charge]) -> bool:
     """Whether ``charges``, of one account, cycle, kind and meter, are in `_charge_key`'s order.
 
     Each charge is compared with the one before: one of the same resource (by identity)
-    that starts later is in order, as a resource's pieces come; else the key's last six
-    fields are compared. O(n).
+    that starts later, or of a later resource, is in order, as a resource's pieces come;
+    else the key's last six fields are compared. O(n).
     """
     if not charges:
         return True
@@ -101,12 +101,19 @@ def _in_order(charges: list[Charge]) -> bool:
     start = previous.span.start_us
     for charge in charges:
         span = charge.span
-        if charge.resource is resource and span.start_us > start:
-            start = span.start_us
-        elif _fine(charge) < _fine(previous):
+        here = charge.resource
+        if here is resource:
+            if span.start_us > start:
+                start = span.start_us
+                previous = charge
+                continue
+        elif (here or "") > (resource or ""):
+            resource, start = here, span.start_us
+            previous = charge
+            continue
+        if _fine(charge) < _fine(previous):
             return False
-        else:
-            resource, start = charge.resource, span.start_us
+        resource, start = here, span.start_us
         previous = charge
     return True
 
