@@ -147,7 +147,8 @@ class _Allowances:
         """
         groups: dict[tuple[str, str], list[_Freed]] = {}
         for piece in pieces:
-            if any(allowance.meter == piece.row.meter for allowance in piece.plan.allowances):
+            allowances = piece.plan.allowances  # (mostly none: no generator made then)
+            if allowances and any(allowance.meter == piece.row.meter for allowance in allowances):
                 groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
         for (account, meter_name), members in groups.items():
             members.sort(key=place)

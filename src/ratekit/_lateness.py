@@ -523,6 +523,8 @@ def spilled(
     account, resource, whether it is of a closed cycle, and the end of that cycle. One
     anomaly per record and resource whose closed line changed. O(n).
     """
+    if not spill:  # (mostly: no line read)
+        return []
     out: dict[tuple[Key, int], Anomaly] = {}
     policy = (
         "corrected on the next open invoice (late='correct')"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import operator
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -70,7 +71,7 @@ def carried(
             )
         carried[key] = item_state
     clocked = [s for s in carried.values() if s.through_us is not None]
-    ahead = max(clocked, key=lambda s: typing.cast(int, s.through_us), default=None)
+    ahead = max(clocked, key=_THROUGH, default=None)
     through = None if ahead is None else ahead.through_us
     if ahead is not None and through is not None and span.start_us < through:
         raise BadSpanError(
@@ -310,6 +311,7 @@ def _placeable(  # noqa: PLR0917 - private plumbing of plain values
     )
 
 
+_THROUGH = operator.attrgetter("through_us")  # (each of a clocked state: an int)
 _HEAD = len(_NO_BASE)  # a base's fields in ``ResourceState._past``, before its history
 # The pieces a state with no history may keep before its own (its base, see restore()).
 _BEFORE = ("running", "deleted")
@@ -490,10 +492,11 @@ def keeps_past(
     metering with ``last_only`` applies as it builds the state (`state_of()`). O(h) for
     h events of history.
     """
-    history = typing.cast("tuple[Event, ...]", past[_HEAD:])
-    if not history:
+    if len(past) == _HEAD:  # no history
         return past[0] == "deleted" or (status == "deleted" and past[0] is not None)
-    return sequenced or seq is not None or any(event.seq is not None for event in history)
+    history: tuple[Event, ...] = past[_HEAD:]  # type: ignore[assignment]
+    # (their seqs read in one comprehension, not a generator resumed per event)
+    return sequenced or seq is not None or {event.seq for event in history} != {None}
 
 
 def described(line: _t.Timeline, previous: ResourceState | None, start_us: int) -> tuple[int, bool]:

@@ -194,9 +194,9 @@ def _begun(  # noqa: PLR0917 - private plumbing of plain values
     resource whose state says neither (one whose history a late event applied again, in
     a continuation) is added to ``full``, to be metered again whole. O(r) for r rows.
     """
-    out = []
+    out = list(rows)  # (copied whole; the few rows of ``begun`` replaced in place)
     states = book.states
-    for row in rows:
+    for index, row in enumerate(rows):
         if row.span.start_us == prev and (row.account, row.resource, row.meter) in begun:
             key = (row.account, row.resource)
             start = floor(key, row.meter)
@@ -207,7 +207,7 @@ def _begun(  # noqa: PLR0917 - private plumbing of plain values
             elif began[0] > start:
                 start = began[0]
             if start < prev:
-                row = _new_row(  # noqa: PLW2901 - the row from its piece's start
+                out[index] = _new_row(  # the row from its piece's start
                     row.account,
                     row.meter,
                     row.resource,
@@ -218,7 +218,6 @@ def _begun(  # noqa: PLR0917 - private plumbing of plain values
                     row.description,  # type: ignore[arg-type]
                     row.record_ids,
                 )
-        out.append(row)
     return out
 
 
@@ -250,7 +249,7 @@ def _joined(  # noqa: PLR0917 - private plumbing of plain values
     quiet: set[Key],
     full: set[Key],
     window: tuple[int, int],
-    boundary: typing.Callable[[Key, str], bool],
+    bounded: typing.Callable[[Key], frozenset[str]],
     extend: typing.Callable[[Key, str], int],
 ) -> set[Key]:
     """Join a continuation's ``rows`` and ``states`` over ``window`` to the book's open ends.
@@ -269,7 +268,7 @@ def _joined(  # noqa: PLR0917 - private plumbing of plain values
         span = (max(cycle[0], rater._base_us), min(as_of_us, cycle[1]))
         rows, taken = _aggregations.taken_on(
             book, rows, news, keys | quiet, full, prev, span, engine.aggregations,
-            _kept(rater), boundary, extend,
+            _kept(rater), bounded, extend,
         )  # fmt: skip
         keys.difference_update(full)
     idle = quiet - full - keys - taken.keys()
@@ -278,7 +277,7 @@ def _joined(  # noqa: PLR0917 - private plumbing of plain values
         states,
         keys | (quiet - full),
         prev,
-        boundary,
+        bounded,
         extend,
         engine.timed | frozenset(engine.aggregations),
         quiet,
@@ -325,20 +324,26 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     cycle = engine.containing(prev)
     after = engine.cuts(prev, as_of_us)
 
-    bounds: dict[tuple[str, str], bool] = {}  # per account and meter: its cuts are its plans'
+    # The meters whose pieces end at prev: per account, its plans' cuts there (every
+    # meter's at a cycle's start); per resource, with those an event at prev ends
+    # (_rater_at_cut). Asked once per resource, not once per row.
+    every = frozenset(m.name for m in engine.meters)
+    bounds: dict[str, frozenset[str]] = {}
 
-    def planned(key: Key, name: str) -> bool:
-        place = (key[0], name)
-        found = bounds.get(place)
+    def planned(account: str) -> frozenset[str]:
+        found = bounds.get(account)
         if found is None:
-            found = bounds[place] = cycle[0] == prev or prev in cuts(key[0]).get(name, ())
+            found = bounds[account] = (
+                every
+                if cycle[0] == prev
+                else frozenset(name for name, points in cuts(account).items() if prev in points)
+            )
         return found
 
-    def boundary(key: Key, name: str) -> bool:
-        # Its plans', or an event at prev ends the resource's pieces there (_rater_at_cut).
-        if ended and key in ended and _at_cut.ends(ended[key], name, engine.timed):
-            return True
-        return planned(key, name)
+    def bounded(key: Key) -> frozenset[str]:
+        if ended and key in ended:
+            return _at_cut.ends(ended[key], planned(key[0]), every, engine.timed)
+        return planned(key[0])
 
     def floor(key: Key, name: str) -> int:
         # Where a piece holding prev begins at the latest: its cycle's start, or the last
@@ -355,9 +360,9 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
         # (Per account: an event at prev ends one resource's pieces, not its account's.)
         names = joinables.get(key[0])
         if names is None:
-            names = joinables[key[0]] = frozenset(n for n in sums if not planned(key, n))
+            names = joinables[key[0]] = sums - planned(key[0])
         if ended and key in ended:
-            return frozenset(n for n in names if not _at_cut.ends(ended[key], n, engine.timed))
+            return names - bounded(key)
         return names
 
     for key in list(active):
@@ -403,7 +408,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     if keys:
         # A counter whose piece runs through prev is taken on only where its rows join.
         said = _counters.taken(
-            book, usage, keys, active - full, full, prev, engine.counters, boundary
+            book, usage, keys, active - full, full, prev, engine.counters, bounded
         )
         if said is None:
             full.update(keys)  # the carried states cannot take it: meter them again
@@ -413,7 +418,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
             rows = usage.rows
             # A sum's first row in a piece that began before prev starts at its
             # piece's start: the open end it joins, or where the piece began.
-            begun = book.unjoined(usage.rows, sums, prev, boundary)
+            begun = book.unjoined(usage.rows, sums, prev, bounded)
             if begun:
                 rows = _begun(book, usage.rows, begun, prev, full, floor)
             keys -= full
@@ -425,7 +430,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     if ended:  # the rows of a piece an event at prev ended there take its id
         _at_cut.close(book, ended, prev, engine.timed, full)
     ran_on = _joined(
-        rater, book, usage.state, rows, news, keys, quiet, full, (prev, as_of_us), boundary, extend
+        rater, book, usage.state, rows, news, keys, quiet, full, (prev, as_of_us), bounded, extend
     )
     # What changed: the resources that went on, and the quiet ones whose sums' last
     # piece runs on (the others' rows stand as they were). A piece that runs on keeps

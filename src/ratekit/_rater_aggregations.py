@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_counters as _order
@@ -114,7 +114,7 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
     span: tuple[int, int],
     meters: Mapping[str, Meter],
     kept: Kept,
-    boundary: Callable[[Key, str], bool],
+    bounded: Callable[[Key], Container[str]],
     extend: Callable[[Key, str], int],
 ) -> tuple[list[UsageRow], dict[Key, list[tuple[UsageRow, UsageRow]]]]:
     """The rows of ``rows`` left to join, and per resource each open end with its row taken on.
@@ -124,8 +124,8 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
     metered (nothing new). ``span``: the cycle that holds ``prev``, from the kept
     cycles' start (where its rows begin) up to the new watermark. ``meters``: the
     aggregations of `aggregations()`, by name; ``kept``: a resource's kept readings,
-    read once when a mean's integral is not in the book. ``boundary(key, meter)``:
-    whether a piece ends at ``prev`` anyway (a cycle starts, a price is cut);
+    read once when a mean's integral is not in the book. ``bounded(key)``:
+    the meters whose pieces end at ``prev`` anyway (a cycle starts, a price is cut);
     ``extend(key, meter)``: where a piece that holds ``prev`` ends in the new window (a
     price cut before ``span``'s end cuts it). Adds to ``full`` the resources whose
     aggregations cannot be taken on (see the module). The continuation's rows taken on
@@ -164,7 +164,7 @@ def taken_on(  # noqa: PLR0912, PLR0917 - one decision per resource and aggregat
             if (
                 end is None
                 or key in evented
-                or boundary(key, name)
+                or name in bounded(key)
                 or extend(key, name) < c1
                 or end.span.start_us != c0
                 or len(found) > 1

@@ -12,8 +12,8 @@ included, in a timeline of its own: O(n log n) for its n new events), whether a 
 begins at ``prev``, and then:
 
 - the rows of the piece that ran at ``prev`` (time meters, ending at ``prev``) take the
-  closer's id (`close()`), and no row from ``prev`` is joined to them: the rater's
-  ``boundary`` says those pieces end at ``prev`` (`ends()`), as a cycle's start does;
+  closer's id (`close()`), and no row from ``prev`` is joined to them: the meters the
+  rater's pieces end at ``prev`` include theirs (`ends()`), as at a cycle's start;
 - when the description changes there too, the pieces of the samples end at ``prev`` as
   well (`_metering_carry.described()`): no row of the resource is joined at ``prev``,
   none from ``prev`` is given from where its piece began (`_rater_advance._begun()`),
@@ -154,9 +154,18 @@ def _listings(inventories: Sequence[Inventory]) -> typing.Callable[[Key], list[I
     return listing
 
 
-def ends(found: Cut, name: str, timed: frozenset[str]) -> bool:
-    """Whether the piece of meter ``name`` ends at ``prev`` by the events ``found`` says. O(1)."""
-    return found.described or (found.timed and name in timed)
+def ends(
+    found: Cut, planned: frozenset[str], every: frozenset[str], timed: frozenset[str]
+) -> frozenset[str]:
+    """The meters whose pieces end at ``prev``: ``planned``, and those the events ``found`` end.
+
+    ``planned``: those its plans cut there; ``every``: all the meters (a description
+    that changes ends every piece); ``timed``: the time meters (a piece that ran at
+    ``prev`` and ends there). O(m) for m meters.
+    """
+    if found.described:
+        return every
+    return planned | timed if found.timed else planned
 
 
 def close(

@@ -30,8 +30,9 @@ both rows', put in the one order metering gives them (each once, sorted: see
 from __future__ import annotations
 
 import bisect
+import itertools
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -52,6 +53,7 @@ __all__ = ["Book", "continuable", "counters", "from_zero", "restricted"]
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
 _START = operator.attrgetter("span.start_us")
+_RESOURCE = operator.attrgetter("account", "resource")
 
 
 def continuable(meters: Iterable[Meter]) -> frozenset[str]:
@@ -205,23 +207,27 @@ class Book:
         rows: Sequence[UsageRow],
         sums: frozenset[str],
         prev: int,
-        boundary: Callable[[Key, str], bool],
+        bounded: Callable[[Key], Container[str]],
     ) -> set[tuple[str, str, str]]:
         """The (account, resource, sum meter) of ``rows`` that start at ``prev`` with no open end.
 
-        Such a row's piece holds ``prev`` (``boundary`` says it does not end there), but
+        Such a row's piece holds ``prev`` (``bounded`` does not list its meter), but
         the book has no row of it ending at ``prev`` to join: the rater finds where the
         piece began (`_rater_advance._begun()`). Each resource's open ends are read once,
         not once per row. O(r + e) for r rows and e open ends.
         """
         open_meters: dict[Key, set[str]] = {}
         begun: set[tuple[str, str, str]] = set()
+        last: Key | None = None
+        ending: Container[str] = ()
         for row in rows:
             name = row.meter
             if name not in sums or row.span.start_us != prev:
                 continue
             key = (row.account, row.resource)
-            if boundary(key, name):
+            if key != last:  # (a resource's rows come together: read once per run)
+                last, ending = key, bounded(key)
+            if name in ending:
                 continue
             names = open_meters.get(key)
             if names is None:
@@ -290,7 +296,7 @@ class Book:
         states: Iterable[ResourceState],
         keys: set[Key],
         prev: int,
-        boundary: Callable[[Key, str], bool],
+        bounded: Callable[[Key], Container[str]],
         extend: Callable[[Key, str], int],
         timed: frozenset[str],
         quiet: set[Key],
@@ -299,10 +305,10 @@ class Book:
     ) -> set[Key]:
         """Add a continuation's rows (``given``) and ``states`` for ``keys``.
 
-        Joins the pieces cut at ``prev``. ``boundary(key, meter)`` says whether a piece of
-        that meter of resource ``key`` ends at ``prev`` anyway (a cycle starts, its price
-        changes); ``extend(key, meter)`` is where the piece of a resource with no new
-        record (in ``quiet``) that holds ``prev`` ends in the new window.
+        Joins the pieces cut at ``prev``. ``bounded(key)`` holds the meters of resource
+        ``key`` whose pieces end at ``prev`` anyway (a cycle starts, a price changes);
+        ``extend(key, meter)`` is where the piece of a resource with no new record (in
+        ``quiet``) that holds ``prev`` ends in the new window.
         ``as_of_us`` is the end of the continuation's window. Returns the resources of
         ``quiet`` whose sum's piece ran on: their rows changed (a row's span is the
         piece's, which rating's words give: usage with no price is said over its span).
@@ -332,15 +338,14 @@ class Book:
                 (
                     leave is not None
                     and key in quiet
-                    and left(key, rows[cut:], boundary, timed, leave)
+                    and left(key, rows[cut:], bounded, timed, leave)
                 )
                 or cut == len(rows)
             ):
                 continue  # nothing new: its rows stand, or are left to run on unread
             settled, old = rows[:cut], list(rows[cut:])
-            ends = {
-                row.meter: index for index, row in enumerate(old) if not boundary(key, row.meter)
-            }
+            ending = bounded(key)
+            ends = {row.meter: index for index, row in enumerate(old) if row.meter not in ending}
             joined: set[int] = set()
             out_new: list[UsageRow] = []
             for row in new:
@@ -352,10 +357,12 @@ class Book:
                 # A time piece running at prev goes on from the carried state (the rater
                 # meters again a resource with an event at prev), a sum's piece holds prev.
                 # (The carried state's very description, mostly: no comparison then.)
-                description = before.description
-                if (
-                    description is not row.description and description != row.description
-                ) or before.cycle != row.cycle:
+                description, cycle, other = before.description, before.cycle, row.cycle
+                if (description is not row.description and description != row.description) or (
+                    # (the cycles' bounds compared: a Span's equality, without its call)
+                    cycle is not other
+                    and (cycle.start_us != other.start_us or cycle.end_us != other.end_us)
+                ):
                     out_new.append(row)
                     continue
                 joined.add(index)
@@ -404,21 +411,15 @@ def _by_resource(rows: Iterable[UsageRow], keys: set[Key] | None) -> dict[Key, l
     out: dict[Key, list[UsageRow]] = {}
     found = out.get
     # Metering gives each resource's rows together: a run of one resource's rows is
-    # looked up once (its first row), not once a row.
-    last: Key | None = None
-    mine: list[UsageRow] | None = None
-    for row in rows:
-        key = (row.account, row.resource)
-        if key != last:
-            last = key
-            if keys is not None and key not in keys:
-                mine = None
-                continue
-            mine = found(key)
-            if mine is None:
-                mine = out[key] = []
-        if mine is not None:
-            mine.append(row)
+    # looked up once and taken whole (at C speed), not row by row.
+    for key, run in itertools.groupby(rows, _RESOURCE):
+        if keys is not None and key not in keys:
+            continue
+        mine = found(key)
+        if mine is None:
+            out[key] = list(run)
+        else:
+            mine.extend(run)
     return out
 
 
@@ -494,12 +495,22 @@ def _joined_ids(held: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
         return held + new
     if held[-1] == new[0]:  # a time piece's opener, in both rows: the new ones after it
         return held + new[1:] if len(new) > 1 else held
+    if len(held) <= _FEW:  # (a sum's piece: a few ids, sorted again in two calls)
+        return tuple(sorted({*held, *new}))
     out = list(held)
+    size = len(out)
     for record_id in new:
         at = bisect.bisect_left(out, record_id)
-        if at == len(out) or out[at] != record_id:
+        if at == size or out[at] != record_id:
             out.insert(at, record_id)
+            size += 1
     return tuple(out)
+
+
+#: Up to how many held ids `_joined_ids()` sorts the two rows' together rather than
+#: placing the new ones by bisection (a call or three per id): a sort of so few costs
+#: less than the calls.
+_FEW: Final = 64
 
 
 def _open_from(rows: Sequence[UsageRow], end_us: int) -> int:
@@ -515,7 +526,7 @@ def _ends_last(rows: Sequence[UsageRow], end_us: int) -> tuple[UsageRow, ...]:
     ending = [row for row in rows if row.span.end_us == end_us]
     if not ending or len(ending) == len(rows):
         return tuple(rows)
-    return (*(row for row in rows if row.span.end_us != end_us), *ending)
+    return (*[row for row in rows if row.span.end_us != end_us], *ending)
 
 
 def _same(held: Sequence[UsageRow], rows: list[UsageRow]) -> tuple[UsageRow, ...]:

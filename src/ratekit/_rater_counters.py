@@ -14,7 +14,7 @@ metered again from the kept cycles' start, as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 
 from ._rater_book import Book, Key
 from .records import Anomaly
@@ -50,7 +50,7 @@ def taken(  # noqa: PLR0917 - private plumbing of plain values
     full: set[Key],
     prev: int,
     counters: frozenset[str],
-    boundary: Callable[[Key, str], bool],
+    bounded: Callable[[Key], Container[str]],
 ) -> list[Anomaly] | None:
     """The anomalies of a continuation of ``keys``, with its late rows taken; None: none can be.
 
@@ -60,7 +60,7 @@ def taken(  # noqa: PLR0917 - private plumbing of plain values
     Anything else late, the carried states cannot take (None: they are metered again).
     O(a + l) for a anomalies and l late rows, and `Book.take_late`'s.
     """
-    cut = _cut(book, usage.rows, active, prev, counters, boundary)
+    cut = _cut(book, usage.rows, active, prev, counters, bounded)
     full.update(cut)
     keys.difference_update(cut)
     said = [a for a in usage.anomalies if (a.account, a.resource) not in cut]
@@ -81,7 +81,7 @@ def _cut(  # noqa: PLR0917 - private plumbing of plain values
     active: set[Key],
     prev: int,
     counters: frozenset[str],
-    boundary: Callable[[Key, str], bool],
+    bounded: Callable[[Key], Container[str]],
 ) -> set[Key]:
     """The resources of ``active`` whose counters' rows a continuation cannot join at ``prev``.
 
@@ -103,13 +103,12 @@ def _cut(  # noqa: PLR0917 - private plumbing of plain values
     }
     out: set[Key] = set()
     for key in active:
+        ending = bounded(key)
         ends = {
-            row.meter: row
-            for row in book.open_ends(key, prev, counters)
-            if not boundary(key, row.meter)
+            row.meter: row for row in book.open_ends(key, prev, counters) if row.meter not in ending
         }
         for name in counters:
-            if boundary(key, name):
+            if name in ending:
                 continue
             end, new = ends.get(name), starting.get((*key, name))
             if end is None and new is None:

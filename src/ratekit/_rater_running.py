@@ -30,7 +30,7 @@ then those that do, each part in its order. O(1) a statement for each resource l
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 
 from ._rater_reuse import alone
 from .spans import Span
@@ -198,7 +198,7 @@ def rated(book: Book, changed: set[Key], as_of_us: int) -> set[Key]:
 def left(
     key: Key,
     ends: Sequence[UsageRow],
-    boundary: Callable[[Key, str], bool],
+    bounded: Callable[[Key], Container[str]],
     timed: frozenset[str],
     leave: Leave,
 ) -> bool:
@@ -208,7 +208,8 @@ def left(
     would run on (`_rater_book._run_on()`: one per meter whose piece holds ``prev``, not
     a time meter's) are given to ``leave``, with where each is, counted from the end.
     """
-    holding = {row.meter: index for index, row in enumerate(ends) if not boundary(key, row.meter)}
+    ending = bounded(key)
+    holding = {row.meter: index for index, row in enumerate(ends) if row.meter not in ending}
     run = [index for name, index in holding.items() if name not in timed]
     return leave(key, [ends[index] for index in run], tuple(index - len(ends) for index in run))
 

@@ -299,7 +299,8 @@ class ResourceState:
     @property
     def history(self) -> tuple[Event, ...]:
         """The last events applied, in order (at most `HISTORY`)."""
-        return typing.cast("tuple[Event, ...]", self._past[6:])
+        history: tuple[Event, ...] = self._past[6:]  # type: ignore[assignment]
+        return history
 
     @property
     def digests(self) -> tuple[tuple[str | None, str], ...]:

@@ -136,15 +136,16 @@ def _ordered_ids(ids: Iterable[str]) -> tuple[str, ...]:
     O(k) when they come sorted.
     """
     found = ids if type(ids) is tuple else tuple(ids)
-    if len(found) < 2:  # one id, or none: in order already
+    count = len(found)
+    if count < 2:  # one id, or none: in order already
         return found
-    if len(found) == 2:  # a piece's opener and closer, the common case: no sort, no set
+    if count == 2:  # a piece's opener and closer, the common case: no sort, no set
         first, second = found
         if first < second:
             return found
         return (second, first) if second < first else (first,)
     ordered = sorted(found)  # linear when they come sorted (timsort)
-    if len(set(ordered)) == len(ordered):
+    if len(set(ordered)) == count:
         return tuple(ordered)
     return tuple(dict.fromkeys(ordered))
 
