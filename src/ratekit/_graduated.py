@@ -42,10 +42,11 @@ class Climb:
     or go back over t tiers.
     """
 
-    __slots__ = ("below", "flat_at_zero", "index", "lower", "tiers")
+    __slots__ = ("below", "flat_at_zero", "index", "last", "lower", "tiers")
 
     def __init__(self, tiers: tuple[Tier, ...], flat_at_zero: bool) -> None:
         self.tiers = tiers
+        self.last = len(tiers) - 1
         self.flat_at_zero = flat_at_zero
         self.index = 0  # the tier reached
         self.lower = ZERO  # its lower bound
@@ -57,10 +58,9 @@ class Climb:
             index, lower, below = 0, ZERO, ZERO
         if not index and not (quantity > ZERO or self.flat_at_zero):
             return ZERO  # zero usage, the first tier's flat fee waived
-        tiers = self.tiers
+        tiers, last = self.tiers, self.last
         tier = tiers[index]
         upper = tier.up_to
-        last = len(tiers) - 1
         while upper is not None and quantity > upper and index < last:
             below = _ADD(below, _step(tier, lower, upper))  # a tier passed whole
             lower = upper

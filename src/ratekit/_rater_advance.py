@@ -383,10 +383,13 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     anomalies: list[Anomaly] = []
     usage = Usage((), (), (), ())
     rows: Sequence[UsageRow] = ()
+    # Per resource that goes on, its sums' open ends that a piece holding prev runs on
+    # from: read once, for its zero deltas and for `Book.unjoined()`.
+    opened = {key: book.open_ends(key, prev, joinable(key)) for key in active} if keys else {}
     if keys:
         # Each inventory lists for them what they are (the others' are theirs to say).
         records: list[Record] = [
-            zero for key in active for zero in zeros(book, key, prev, joinable(key))
+            zero for key, ends in opened.items() for zero in zeros(key, prev, ends)
         ]
         if records:
             # A zero delta without an id fed at ``prev`` gives the same row: metering would
@@ -418,7 +421,7 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
             rows = usage.rows
             # A sum's first row in a piece that began before prev starts at its
             # piece's start: the open end it joins, or where the piece began.
-            begun = book.unjoined(usage.rows, sums, prev, bounded)
+            begun = book.unjoined(usage.rows, sums, prev, bounded, opened)
             if begun:
                 rows = _begun(book, usage.rows, begun, prev, full, floor)
             keys -= full
