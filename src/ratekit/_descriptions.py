@@ -86,7 +86,10 @@ class _FrozenDict(dict[str, object]):
     def __eq__(self, other: object) -> bool:
         # Equal as dicts, and a flag where the other has a flag: Python counts True == 1,
         # a description does not ({"gpu": True} and {"gpu": 1} are two descriptions).
-        if not isinstance(other, dict) or not dict.__eq__(self, other):
+        # (Another description mostly: told by its type, without an isinstance call.)
+        if (type(other) is not _FrozenDict and not isinstance(other, dict)) or not dict.__eq__(
+            self, other
+        ):
             return False
         return self.flags() == _flags(other)
 

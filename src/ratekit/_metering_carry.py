@@ -109,7 +109,7 @@ def timeline(  # noqa: PLR0917 - private plumbing of plain values
         engine, account, resource, new_events, inventories, sample_times, state, limit,
         in_order=in_order,
     )  # fmt: skip
-    if limit is not None and (new_events or inventories) and state is not None and state.pending:
+    if limit is not None and (new_events or inventories) and state is not None and state._pending:
         ids = [event.id for event in new_events]
         ids += [i.id for i in inventories if _concerns(i, account, resource)]
         before = line if old is None else old  # a fast path changes nothing before the clock
@@ -137,7 +137,11 @@ def _ordered(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
     total = len(history) + len(new_events)
     snapshot_at = total - HISTORY if total > HISTORY else None
     # An inventory closing at the last sign of life may close before the clock.
-    closing = [i for i in inventories if i.close == "last_seen"] if limit is not None else []
+    closing = (
+        [i for i in inventories if i.close == "last_seen"]
+        if limit is not None and inventories
+        else []
+    )
     if closing:
         sample_times = _listings.seen(sample_times, state)
     # An inventory stamped before the clock is late, whatever it closes by: what it opens,
@@ -313,6 +317,8 @@ def _placeable(  # noqa: PLR0917 - private plumbing of plain values
 
 _THROUGH = operator.attrgetter("through_us")  # (each of a clocked state: an int)
 _HEAD = len(_NO_BASE)  # a base's fields in ``ResourceState._past``, before its history
+# A status's index in `_normalize.STATUS_NAMES`, by its name (a look-up, not a search).
+_STATUS: typing.Final = {name: index for index, name in enumerate(_n.STATUS_NAMES)}
 # The pieces a state with no history may keep before its own (its base, see restore()).
 _BEFORE = ("running", "deleted")
 
@@ -327,7 +333,7 @@ def restore(state: ResourceState) -> _t.Timeline:
     restores that deletion first, so that a closing back at the listing finds it. O(1).
     """
     line = _t.Timeline()
-    status = _n.STATUS_NAMES.index(state.status)
+    status = _STATUS[state.status]
     if status != _n.UNKNOWN and state.since_us is not None:
         description = state.description
         assert isinstance(description, _FrozenDict)
@@ -347,14 +353,14 @@ def restore(state: ResourceState) -> _t.Timeline:
                 line.push(  # the piece before the base's (a rater's compacted state)
                     typing.cast("int", before[2]),
                     typing.cast("_FrozenDict", before[1]),
-                    _n.STATUS_NAMES.index(before[0]),
+                    _STATUS[before[0]],
                     typing.cast("str | None", before[3]),
                 )
             anchor = typing.cast("_FrozenDict", past[1])
             line.push(
                 typing.cast("int", past[2]),
                 anchor,
-                _n.STATUS_NAMES.index(past[0]),
+                _STATUS[past[0]],
                 typing.cast("str | None", past[3]),
             )
         line.push(state.since_us, description, status, state.opened_by)

@@ -38,9 +38,10 @@ __all__ = ["beyond", "carried", "held", "instants_after", "keep", "spread"]
 def held(engine: _Engine, account: str, resource: str, name: str) -> list[Increment]:
     """The carried state's pending amounts of meter ``name``, as increments. O(p)."""
     state = engine.state.get((account, resource))
-    if state is None or not state.pending:
+    pending = None if state is None else state._pending  # (the slot: no property call)
+    if not pending:
         return []
-    return [(t0, t1, amount, ids) for meter, t0, t1, amount, ids in state.pending if meter == name]
+    return [(t0, t1, amount, ids) for meter, t0, t1, amount, ids in pending if meter == name]
 
 
 def _named(record_ids: Sequence[str | None]) -> tuple[str, list[str]]:

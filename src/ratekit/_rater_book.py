@@ -355,8 +355,12 @@ class Book:
             joined: set[int] = set()
             out_new: list[UsageRow] = []
             for row in new:
-                index = ends.get(row.meter)
-                if index is None or index in joined or row.span.start_us != prev:
+                # (its start first: most new rows start after prev, and need no look-up)
+                if (
+                    row.span.start_us != prev
+                    or (name := row.meter) not in ends
+                    or (index := ends[name]) in joined
+                ):
                     out_new.append(row)
                     continue
                 before = old[index]

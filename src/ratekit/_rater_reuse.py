@@ -340,7 +340,7 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
     for key, row, charge in zip(keys, rows, others, strict=True):
         if row is None:
             continue
-        made = many.get(key)
+        made = many.get(key) if many else None  # (mostly none: no look-up)
         if made is not None:
             made.append(charge)
             continue
