@@ -201,3 +201,67 @@ def test_the_stream_with_restores_and_late_readings_is_batch(
     assert got == batch(kept, segments, as_of=final)
     if not too_late:
         assert_close(got, oracle(readings, segments))
+
+
+# Zurich's DST months: March 2026 (743 h, from 28 Feb 23:00Z) and October 2026 (745 h,
+# from 30 Sep 22:00Z), each rated alone; the oracle counts the month's real hours.
+ZURICH_PLANS = [
+    rk.Plan(
+        f"z{i}",
+        "EUR",
+        rk.cycles.monthly(tz="Europe/Zurich"),
+        [rk.PriceEntry("s", "store", rk.PerUnit(str(i + 1)))],
+    )
+    for i in range(3)
+]
+ZURICH_MONTHS = {
+    "march": (dt.datetime(2026, 2, 28, 23, tzinfo=dt.UTC), 743),
+    "october": (dt.datetime(2026, 9, 30, 22, tzinfo=dt.UTC), 745),
+}
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(ZURICH_MONTHS)),
+    st.dictionaries(st.integers(-48, 744), st.integers(0, 1000), max_size=8),
+    st.lists(st.integers(1, 742), max_size=3, unique=True).map(sorted),
+    st.lists(st.integers(0, 2), min_size=4, max_size=4),
+)
+def test_zurich_dst_months_gb_months_are_the_hourly_sum(
+    month: str, levels: dict[int, int], cuts: list[int], which: list[int]
+) -> None:
+    start, hours = ZURICH_MONTHS[month]
+    hour = dt.timedelta(hours=1)
+    bounds = [None, *cuts, None]
+    assigned = [
+        rk.Assignment(
+            "acme",
+            ZURICH_PLANS[which[i]],
+            start=None if bounds[i] is None else start + bounds[i] * hour,
+            end=None if bounds[i + 1] is None else start + bounds[i + 1] * hour,
+        )
+        for i in range(len(cuts) + 1)
+    ]
+    recs = [
+        rk.Sample("acme", "v1", "store", start + h * hour, gb, kind="gauge", id=f"r{h}")
+        for h, gb in levels.items()
+    ]
+    rating = rk.rate(recs, assigned, span=rk.Span(start, start + hours * hour), meters=[STORE])
+    got: dict[str, Fraction] = defaultdict(Fraction)
+    for charge in rating.charges:
+        got[charge.plan] += Fraction(charge.amount)
+    want: dict[str, Fraction] = defaultdict(Fraction)
+    level = None
+    for h in range(min([0, *levels]), hours):
+        level = levels.get(h, level)
+        if h < 0 or level is None:
+            continue
+        index = which[sum(1 for c in cuts if c <= h)]
+        want[f"z{index}"] += Fraction(level * (index + 1), hours)
+    for key in set(got) | set(want):
+        assert abs(got.get(key, Fraction(0)) - want.get(key, Fraction(0))) <= TOL, (
+            key,
+            got.get(key),
+            want.get(key),
+        )
