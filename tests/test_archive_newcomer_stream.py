@@ -6,6 +6,7 @@ GB-months are ``TimeWeightedMean(over="period")``; figures worked by hand.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import defaultdict
 from fractions import Fraction
@@ -91,3 +92,42 @@ def test_the_stream_takes_the_last_reading_of_zero_at_the_leaving() -> None:
     assert feed.accepted == ("r1",)
     statement = rater.statement("2026-05-04T00:00:00Z")
     assert [(line.plan, line.amount) for line in statement.lines] == [("a", 150)]
+
+
+def test_readings_at_one_instant_in_any_order_batches_and_restores_are_batch() -> None:
+    # 100 GB from 1 April; 400, 200 and 300 at the move to b on 16 April (the highest
+    # holds: at one instant the lower value first, the later in force); 50 from 20 April.
+    # a: 100 x 15/30 = 50; b: (400 x 4 + 50 x 11) / 30 x 2 = 2,150 / 15 = 430/3.
+    records = [
+        size("2026-04-01T00:00:00Z", 100, "r0"),
+        size("2026-04-16T00:00:00Z", 400, "r1"),
+        size("2026-04-16T00:00:00Z", 200, "r2"),
+        size("2026-04-16T00:00:00Z", 300, "r3"),
+        size("2026-04-20T00:00:00Z", 50, "r4"),
+    ]
+    moved = [
+        rk.Assignment("acme", A, end="2026-04-16T00:00:00Z"),
+        rk.Assignment("acme", B, start="2026-04-16T00:00:00Z"),
+    ]
+    batch = rk.rate(records, moved, span=APRIL, meters=[STORE], as_of="2026-05-04T00:00:00Z")
+    want: dict[str, Fraction] = defaultdict(Fraction)
+    for charge in batch.charges:
+        want[charge.plan] += Fraction(charge.amount)
+    assert want["a"] == 50
+    assert abs(want["b"] - Fraction(430, 3)) < Fraction(1, 10**50)
+    for order in itertools.permutations(range(5)):
+        for watermark in ["2026-04-16T00:00:00Z", "2026-04-17T00:00:00Z", "2026-04-21T00:00:00Z"]:
+            for cut in (1, 3):
+                rater = rk.Rater(
+                    moved, [STORE], start="2026-04-01T00:00:00Z", horizon=dt.timedelta(days=2)
+                )
+                got: dict[str, Fraction] = defaultdict(Fraction)
+                rater.feed([records[i] for i in order[:cut]])
+                for line in rater.statement(watermark).lines:
+                    got[line.plan] += Fraction(line.amount)
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), moved, [STORE])
+                rater.feed([records[i] for i in order[cut:]])
+                for line in rater.statement("2026-05-04T00:00:00Z").lines:
+                    if line.cycle.start == APRIL.start:
+                        got[line.plan] += Fraction(line.amount)
+                assert got == want, (order, watermark, cut)
