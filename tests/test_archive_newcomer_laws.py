@@ -25,15 +25,35 @@ T0 = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
 END = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 HOURS = int((END - T0) / dt.timedelta(hours=1))  # April + May: 720 + 744 = 1464
 MONTHS = [(0, 720), (720, HOURS)]
+PRICE_CHANGE = 400  # plan p2's price changes from 3 to 5 at hour 400 (17 April 16:00)
 PLANS = [
+    *(
+        rk.Plan(
+            f"p{i}",
+            "EUR",
+            rk.cycles.monthly(tz="UTC"),
+            [rk.PriceEntry("s", "store", rk.PerUnit(str(i + 1)))],
+        )
+        for i in range(2)
+    ),
     rk.Plan(
-        f"p{i}",
+        "p2",
         "EUR",
         rk.cycles.monthly(tz="UTC"),
-        [rk.PriceEntry("s", "store", rk.PerUnit(str(i + 1)))],
-    )
-    for i in range(3)
+        [
+            rk.PriceEntry("s", "store", rk.PerUnit("3"), end=T0 + dt.timedelta(hours=PRICE_CHANGE)),
+            rk.PriceEntry(
+                "s5", "store", rk.PerUnit("5"), start=T0 + dt.timedelta(hours=PRICE_CHANGE)
+            ),
+        ],
+    ),
 ]
+
+
+def price(index: int, hour: int) -> int:
+    return 5 if index == 2 and hour >= PRICE_CHANGE else index + 1
+
+
 TOL = Fraction(1, 10**18)
 
 
@@ -90,7 +110,7 @@ def oracle(
                 continue
             month = 0 if hour < 720 else 1
             out[month, f"p{index}"] += Fraction(
-                level * (index + 1), MONTHS[month][1] - MONTHS[month][0]
+                level * price(index, hour), MONTHS[month][1] - MONTHS[month][0]
             )
     return {k: v for k, v in out.items() if v != 0}
 
