@@ -131,3 +131,25 @@ def test_readings_at_one_instant_in_any_order_batches_and_restores_are_batch() -
                     if line.cycle.start == APRIL.start:
                         got[line.plan] += Fraction(line.amount)
                 assert got == want, (order, watermark, cut)
+
+
+def test_a_level_read_before_the_rater_start_is_carried_into_its_first_month() -> None:
+    # a vault read at 100 GB on 20 March, fed to a rater started on 1 April: too late for
+    # March, but the reading in force at 1 April (streaming.md): April and May so far are
+    # 100 GB-month each, as batch rate() over April and May says.
+    rater = rk.Rater(A, [STORE], start="2026-04-01T00:00:00Z", horizon=dt.timedelta(days=2))
+    feed = rater.feed([size("2026-03-20T00:00:00Z", 100, "r0")])
+    assert feed.too_late == ("r0",)
+    statement = rater.statement("2026-05-04T00:00:00Z")
+    assert sorted((line.cycle.start.month, line.amount) for line in statement.lines) == [
+        (4, 100),
+        (5, 100),
+    ]
+    batch = rk.rate(
+        [size("2026-03-20T00:00:00Z", 100, "r0")],
+        A,
+        span=rk.Span("2026-04-01T00:00:00Z", "2026-06-01T00:00:00Z"),
+        meters=[STORE],
+        as_of="2026-05-04T00:00:00Z",
+    )
+    assert sorted((c.cycle.start.month, c.amount) for c in batch.charges) == [(4, 100), (5, 100)]
