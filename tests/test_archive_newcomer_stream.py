@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import random
 from collections import defaultdict
 from fractions import Fraction
 
@@ -153,3 +154,84 @@ def test_a_level_read_before_the_rater_start_is_carried_into_its_first_month() -
         as_of="2026-05-04T00:00:00Z",
     )
     assert sorted((c.cycle.start.month, c.amount) for c in batch.charges) == [(4, 100), (5, 100)]
+
+
+def held_per_plan(
+    records: list[rk.Sample],
+    plans: list[tuple[str, dt.datetime, dt.datetime, int]],
+    end: dt.datetime,
+    month: Fraction,
+) -> dict[str, Fraction]:
+    """Seconds each level was held inside each plan's stretch x GB / the month's seconds x price."""
+    exact: dict[str, Fraction] = defaultdict(Fraction)
+    for vault in sorted({r.resource for r in records}):
+        mine = sorted((r.at, Fraction(r.value)) for r in records if r.resource == vault)
+        for k, (at, gb) in enumerate(mine):
+            until = mine[k + 1][0] if k + 1 < len(mine) else end
+            for plan, lo, hi, unit_price in plans:
+                a, b = max(at, lo), min(until, hi)
+                if b > a:
+                    exact[plan] += gb * int((b - a).total_seconds()) / month * unit_price
+    return exact
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_zurich_october_stream_every_three_hours_with_a_move_before_the_clocks_go_back(
+    seed: int,
+) -> None:
+    # October 2026 in Zurich (745 h); three vaults read irregularly (1 minute to ~2 days
+    # apart, from before the month), fed up to 30 h late, a statement every 3 hours,
+    # restores at random; a move from za (1 EUR) to zb (3 EUR) at 02:30 CEST on 25
+    # October. The stream is batch, and both are the exact integral per plan (seconds
+    # held x GB / the month's 2,682,000 s x price), worked here in Fractions.
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    za = rk.Plan("za", "EUR", zurich, [rk.PriceEntry("s", "store", rk.PerUnit("1"))])
+    zb = rk.Plan("zb", "EUR", zurich, [rk.PriceEntry("s", "store", rk.PerUnit("3"))])
+    start = dt.datetime(2026, 9, 30, 22, tzinfo=dt.UTC)
+    end = dt.datetime(2026, 10, 31, 23, tzinfo=dt.UTC)
+    move = dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)
+    moved = [rk.Assignment("acme", za, end=move), rk.Assignment("acme", zb, start=move)]
+    rnd = random.Random(seed)
+    records = []
+    for vault in ("v1", "v2", "v3"):
+        at = start - dt.timedelta(hours=5)
+        while at < end:
+            records.append(
+                rk.Sample(
+                    "acme",
+                    vault,
+                    "store",
+                    at,
+                    rnd.randint(0, 999),
+                    kind="gauge",
+                    id=f"{vault}@{at:%d%H%M}",
+                )
+            )
+            at += dt.timedelta(minutes=rnd.randint(1, 3000))
+    arrivals = sorted(records, key=lambda r: r.at + dt.timedelta(hours=rnd.randint(0, 30)))
+    rater = rk.Rater(moved, [STORE], start=start, horizon=dt.timedelta(days=2))
+    got: dict[str, Fraction] = defaultdict(Fraction)
+    watermark, fed = start, 0
+    while watermark < end + dt.timedelta(days=3):
+        watermark += dt.timedelta(hours=3)
+        upto = fed
+        while upto < len(arrivals) and arrivals[upto].at < watermark:
+            upto += 1
+        rater.feed(arrivals[fed:upto])
+        fed = upto
+        for line in rater.statement(watermark).lines:
+            if line.cycle.start == start:
+                got[line.plan] += Fraction(line.amount)
+        if rnd.random() < 0.2:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), moved, [STORE])
+    assert fed == len(arrivals)
+    batch = rk.rate(records, moved, span=rk.Span(start, end), meters=[STORE], as_of=watermark)
+    want: dict[str, Fraction] = defaultdict(Fraction)
+    for charge in batch.charges:
+        want[charge.plan] += Fraction(charge.amount)
+    assert got == want
+    month = Fraction(int((end - start).total_seconds()))
+    assert month == 745 * 3600
+    exact = held_per_plan(records, [("za", start, move, 1), ("zb", move, end, 3)], end, month)
+    for plan in ("za", "zb"):
+        assert abs(got[plan] - exact[plan]) < Fraction(1, 10**18)
