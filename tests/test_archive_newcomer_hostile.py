@@ -161,3 +161,12 @@ def test_a_statement_inside_the_month_carries_the_mean_so_far() -> None:
         + Decimal("3.75")
         - Decimal(29) / 6
     ) < Decimal("1E-50")
+
+
+@pytest.mark.parametrize("over", ["bogus", None, "PERIOD", 1])
+def test_an_unknown_mean_is_refused_naming_both_choices(over: object) -> None:
+    with pytest.raises(
+        rk.RatekitTypeError, match=r"must be 'known' .* or 'period' .*, not "
+    ) as caught:
+        rk.TimeWeightedMean(over=over)
+    assert repr(over) in str(caught.value)
