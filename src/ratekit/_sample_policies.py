@@ -442,8 +442,8 @@ class TimeWeightedMean(_Aggregation):
 
     Examples:
         >>> import ratekit as rk
-        >>> from ratekit._instants import to_us
-        >>> start, end = to_us("2026-03-01T00:00:00Z"), to_us("2026-03-01T04:00:00Z")
+        >>> piece = rk.Span("2026-03-01T00:00:00Z", "2026-03-01T04:00:00Z")
+        >>> start, end = piece.start_us, piece.end_us
         >>> before = rk.Sample("a", "r", "m", "2026-02-28T00:00:00Z", 10, kind="gauge")
         >>> readings = [rk.Sample("a", "r", "m", "2026-03-01T01:00:00Z", 30, kind="gauge")]
         >>> rk.TimeWeightedMean().aggregate(readings, start, end, before)  # (10*1 + 30*3) / 4
