@@ -37,12 +37,7 @@ def _charge_key(charge: Charge) -> tuple[object, ...]:
         _KIND_ORDER[charge.kind],
         charge.meter is None,
         charge.meter or "",
-        charge.resource or "",
-        charge.span.start_us,
-        charge.span.end_us,
-        charge.entry or "",
-        charge.quantity,
-        () if charge.row is None else charge.row.record_ids,
+        *_fine(charge),
     )
 
 
