@@ -77,14 +77,6 @@ def test_batch_takes_the_last_reading_of_zero_at_the_leaving() -> None:
     assert [(c.plan, c.amount) for c in rating.charges] == [("a", 150)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Rater.feed refuses a 0 GB gauge reading stamped at (or after) the end of the "
-    "account's assignment as 'makes usage where the account has no plan' "
-    "(UnpricedUsageError, the batch refused whole), though a level of 0 makes no usage "
-    "and batch rate() takes it: the vault's closing reading at a customer's leaving "
-    "cannot be fed, so the stream cannot say what batch says",
-)
 def test_the_stream_takes_the_last_reading_of_zero_at_the_leaving() -> None:
     # as above, in a stream: the closing reading is accepted and the month is 150.
     rater = rk.Rater(LEFT, [STORE], start="2026-04-01T00:00:00Z", horizon=dt.timedelta(days=2))

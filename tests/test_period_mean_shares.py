@@ -218,3 +218,24 @@ def test_law_each_piece_holds_its_part_of_the_gb_hours(
     assert [(a, b) for a, b, _ in got] == [(a, b) for a, b, _ in expected]
     for (_, _, quantity), (_, _, part) in zip(got, expected, strict=True):
         assert abs(quantity - part) <= Fraction(2, 10**24)
+
+
+def test_the_rater_takes_a_level_of_zero_after_the_plan_ends_and_refuses_any_other() -> None:
+    # The plan ends on 15 Feb; 1,000 GB from 1 Feb. A reading of 0 at 15 Feb 00:00 (the
+    # customer leaves) holds nothing from there: taken, as a stop is, and February bills
+    # 1000 x 14/28 = 500 GB-month x 0.02 = 10.00, as batch. A reading of 5 GB there makes
+    # usage where the account has no plan: refused, naming it.
+    assignments = [rk.Assignment("acme", _plan("list", "0.02"), end="2026-02-15T00:00:00Z")]
+    first, last = _gauge(1, 0, 1000, "g1"), _gauge(15, 0, 0, "g2")
+    rater = rk.Rater(assignments, [PERIOD], start="2026-02-01T00:00:00Z")
+    assert rater.feed([first]).accepted == ("g1",)
+    assert rater.feed([last]).accepted == ("g2",)
+    with pytest.raises(
+        rk.UnpricedUsageError,
+        match=r"sample 'g3' stamped 2026-02-16T00:00:00Z makes usage of account 'acme'",
+    ):
+        rater.feed([_gauge(16, 0, 5, "g3")])
+    statement = rater.statement("2026-03-01T00:00:00Z")
+    assert [(line.plan, line.amount) for line in statement.lines] == [("list", Decimal("10.00"))]
+    batch = rk.rate([first, last], assignments, span=FEB, meters=[PERIOD])
+    assert [c.amount for c in batch.charges] == [Decimal("10.00")]

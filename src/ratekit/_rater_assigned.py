@@ -14,7 +14,8 @@ every later statement:
   rater could never charge (batch [`rate()`][ratekit.rate] reports such usage as an
   ``"unpriced"`` anomaly): [`UnpricedUsageError`][ratekit.UnpricedUsageError]. A
   ``stop`` or ``delete`` event ends usage and is taken anywhere (the time a resource
-  runs on into a gap is not charged, an ``"unpriced"`` anomaly of rating), and so is an
+  runs on into a gap is not charged, an ``"unpriced"`` anomaly of rating), and so is a
+  level of 0 read by a mean over the period (it holds nothing from there on), and an
   inventory: a reconciler's listing names every account's resources, and what it opens
   or keeps running in a gap is that same ``"unpriced"`` anomaly, as in batch.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ._decimals import CONTEXT
@@ -99,11 +100,13 @@ def _covers(items: Sequence[tuple[int, int, Plan]], lo: int, hi: int) -> int | N
             return None
 
 
-def covered(record: Record, segments: Segments) -> None:
+def covered(record: Record, segments: Segments, held: Container[str] = ()) -> None:
     """Refuse ``record`` when it makes usage where its account has no plan. O(log a).
 
     An event other than ``stop`` or ``delete`` at its instant; a sample at its instant
-    (a delta over a span: over all of ``[since, at)``); never an inventory (see the
+    (a delta over a span: over all of ``[since, at)``), but a level of 0 read by a mean
+    over the period (a meter of ``held``: from it on, the mean holds nothing, as a stop
+    ends a run: a leaving customer's last reading); never an inventory (see the
     module). Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]
     naming the record, the account, the instant and the account's assignments. Only
     accounts some assignment names are looked at (the others are refused before).
@@ -113,6 +116,8 @@ def covered(record: Record, segments: Segments) -> None:
             return
         pairs = [(record.account, record.at_us, record.at_us)]
     elif isinstance(record, Sample):
+        if not record.value and record.since_us is None and record.meter in held:
+            return
         since = record.since_us
         lo = record.at_us if since is None or since >= record.at_us else since
         pairs = [(record.account, lo, record.at_us)]

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
-from . import _lateness, _normalize
+from . import _lateness, _normalize, _period_shares
 from . import _rater_assigned as _assigned
 from . import _rater_doors as _doors
 from . import _rater_early as _early
@@ -248,6 +248,8 @@ def _judged(rater: Rater, batch: list[Record]) -> None:
     level_paths = rater._engine.level_paths
     assigned = rater._engine.assigned
     segments = rater._engine.segments
+    # (a level of 0 of a mean over the period makes no usage: taken in a gap)
+    held = {m.name for m in rater._engine.meters if _period_shares.held(m.policy)}
     # The attributes found to be levels, by identity: the events of a batch share a few
     # (the batch keeps them alive while it is checked), each is looked at once; and the
     # values found to be levels.
@@ -273,7 +275,7 @@ def _judged(rater: Rater, batch: list[Record]) -> None:
             elif assigned is not None and kind in (Event, Sample):
                 assigned_only(typing.cast("Event | Sample", record), assigned)
             if segments is not None:
-                _assigned.covered(record, segments)
+                _assigned.covered(record, segments, held)
             if kind is Event and level_paths:
                 event = typing.cast("Event", record)
                 if id(event.attributes) not in levels:
