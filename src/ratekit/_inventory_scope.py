@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import bisect
 import sys
-from collections.abc import Iterable, Mapping
+import typing
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, TypeAlias
 
@@ -53,8 +54,10 @@ __all__ = [
     "in_scope",
     "is_listed",
     "narrowed",
+    "restricted",
     "scope_accounts",
     "scope_where",
+    "views",
 ]
 
 Where: TypeAlias = tuple[tuple[str, object], ...]
@@ -272,3 +275,45 @@ def narrowed(
         inventory.at_us, listed, inventory.close, inventory.id, accounts, inventory.where
     )
     return part
+
+
+def restricted(
+    inventories: Iterable[Inventory | object], keys: Container[tuple[str, str]]
+) -> list[Inventory]:
+    """The inventories as metering a part of the resources, ``keys``, must see them.
+
+    An inventory's effect on one resource depends only on whether it lists that resource
+    (and with what attributes) and whether its scope covers it, so metering ``keys``
+    alone takes each inventory's listing of ``keys`` alone: a resource of another part
+    that it lists is not opened there as unknown (it is metered, and opened or not, with
+    its own part). An inventory that lists nothing else stands as it is. O(i + l) for i
+    inventories and l listed resources.
+    """
+    out: list[Inventory] = []
+    for record in inventories:  # (the rater files its inventories among its records)
+        inventory = typing.cast("Inventory", record)
+        listed = tuple(item for item in inventory.resources if (item[0], item[1]) in keys)
+        out.append(narrowed(inventory, listed, inventory.accounts))
+    return out
+
+
+def views(
+    inventories: Sequence[Inventory],
+) -> Callable[[tuple[str, str]], list[Inventory]]:
+    """Each resource's view of ``inventories``, as `restricted` to it alone gives it.
+
+    Every listing is indexed once (O(i + l)), so each resource's view is then O(i), where
+    `restricted` to one resource reads every listing again: for many resources asked
+    one by one.
+    """
+    index = [
+        {(item[0], item[1]): item for item in inventory.resources} for inventory in inventories
+    ]
+
+    def view(key: tuple[str, str]) -> list[Inventory]:
+        return [
+            narrowed(inventory, (items[key],) if key in items else (), inventory.accounts)
+            for inventory, items in zip(inventories, index, strict=True)
+        ]
+
+    return view

@@ -26,8 +26,9 @@ from . import _rater_at_cut as _at_cut
 from . import _rater_counters as _counters
 from . import _rater_refound as _refound
 from . import _rater_running as _running
+from ._inventory_scope import restricted
 from ._normalize import NEVER
-from ._rater_book import Book, Key, known_by, restricted, zeros
+from ._rater_book import Book, Key, known_by, zeros
 from ._resource_state import ResourceState
 from .records import Anomaly, Event, Inventory, Sample
 from .spans import Span

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from . import _normalize as _n
 from . import _timelines as _t
-from ._inventory_scope import narrowed
+from ._inventory_scope import views
 from ._metering_carry import restore
 from ._rater_book import Book, Key, _joined_ids, _open_from
 from .records import Event, Inventory, Sample
@@ -90,7 +90,7 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
             mine = events.get((record.account, record.resource))
             if mine is not None:
                 mine.append(record)
-    listing = _listings(inventories)
+    listing = views(inventories)
     out: dict[Key, Cut] = {}
     for key, found in events.items():
         state = book.states.get(key)
@@ -133,25 +133,6 @@ def closed(book: Book, inventories: Sequence[Inventory], prev: int, full: set[Ke
             and (accounts is None or key[0] in accounts)
         )
     return out - full
-
-
-def _listings(inventories: Sequence[Inventory]) -> typing.Callable[[Key], list[Inventory]]:
-    """Each resource's view of ``inventories``, as `restricted` gives it, from one index.
-
-    Indexing every listing once (O(i + l)) makes each resource's view O(i), where
-    restricting the inventories to it alone reads every listing again.
-    """
-    index = [
-        {(item[0], item[1]): item for item in inventory.resources} for inventory in inventories
-    ]
-
-    def listing(key: Key) -> list[Inventory]:
-        return [
-            narrowed(inventory, (items[key],) if key in items else (), inventory.accounts)
-            for inventory, items in zip(inventories, index, strict=True)
-        ]
-
-    return listing
 
 
 def ends(

@@ -38,7 +38,6 @@ from typing import Final
 
 from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
-from ._inventory_scope import narrowed
 from ._rater_running import Leave, Running, left, ran_on
 from ._rater_states import lean
 from ._resource_state import ResourceState
@@ -48,7 +47,7 @@ from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import Usage, UsageRow, _new_row, _new_span
 
-__all__ = ["Book", "continuable", "counters", "from_zero", "restricted"]
+__all__ = ["Book", "continuable", "counters", "from_zero"]
 
 Record = Event | Sample | Inventory
 Key = tuple[str, str]  # (account, resource)
@@ -599,21 +598,3 @@ def zeros(key: Key, prev: int, ends: Sequence[UsageRow]) -> list[Sample]:
 
 _new: Final = object.__new__
 _ZERO: Final = Decimal(0)  # what Sample(..., 0) holds
-
-
-def restricted(inventories: Iterable[Record], keys: set[Key]) -> list[Record]:
-    """The inventories as metering a part of the resources, ``keys``, must see them.
-
-    An inventory's effect on one resource depends only on whether it lists that resource
-    (and with what attributes) and whether its scope covers it, so metering ``keys``
-    alone takes each inventory's listing of ``keys`` alone: a resource of another part
-    that it lists is not opened there as unknown (it is metered, and opened or not, with
-    its own part). An inventory that lists nothing else stands as it is. O(i + l) for i
-    inventories and l listed resources.
-    """
-    out: list[Record] = []
-    for inventory in inventories:
-        assert type(inventory) is Inventory
-        listed = tuple(item for item in inventory.resources if (item[0], item[1]) in keys)
-        out.append(narrowed(inventory, listed, inventory.accounts))
-    return out

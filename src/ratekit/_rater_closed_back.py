@@ -42,9 +42,10 @@ from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
 from ._decimals import tidy
 from ._instants import format_us
+from ._inventory_scope import restricted
 from ._metering_late import late_anomaly
 from ._rater_assigned import running_within
-from ._rater_book import known_by, restricted
+from ._rater_book import known_by
 from ._rater_parts import refigured
 from ._rater_redescribed import Part, late_sums, part_of
 from .records import Anomaly, Event, Inventory, Sample

@@ -27,10 +27,10 @@ import attrs
 
 from ._decimals import CONTEXT, tidy
 from ._instants import format_us
+from ._inventory_scope import restricted
 from ._last_seen import closer, closing_us
 from ._late_event_words import closing_back, compacted_change
 from ._metering_late import late_anomaly
-from ._rater_book import restricted
 from ._sample_policies import Counter
 from ._shown import show
 from .records import Anomaly, Event, Inventory, Sample

@@ -25,10 +25,11 @@ import attrs
 from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
+from ._inventory_scope import restricted
 from ._last_seen import closer, closing_us
 from ._late_event_words import closing_back, compacted_change
 from ._normalize import RUNNING
-from ._rater_book import from_zero, restricted
+from ._rater_book import from_zero
 from ._rater_stretch import timeline
 from ._shown import show
 from .records import Anomaly, Event, Inventory, Sample
