@@ -193,12 +193,8 @@ def test_a_first_start_at_the_watermark_goes_on_from_nothing(
 
 
 def _book_rows(rater: rk.Rater) -> list[tuple[str, int, int, Decimal, tuple[str, ...]]]:
-    book = rater._book
-    assert book is not None
-    return sorted(
-        (row.meter, row.span.start.hour, row.span.end.hour, row.quantity, row.record_ids)
-        for row in book.all_rows()
-    )
+    """The book's rows, as `_book_rows_of` gives them, without their resources."""
+    return sorted(row[1:] for row in _book_rows_of(rater))
 
 
 def _fed(first: list[Record], at_cut: list[Record]) -> rk.Rater:
@@ -579,25 +575,6 @@ def test_events_at_the_watermarks_add_up_to_one_batch_rate(seed: int, plain: boo
     assert {a for a in said if a.kind != "late"} == {
         a for a in batch_rating.anomalies if a.kind != "duplicate"
     }
-
-
-def test_the_piece_a_listing_at_the_watermark_closes_lists_it_as_batch_does() -> None:
-    # B runs from 00:00 (1000 MB); the listing of 05:00 lists A only: B closes at 05:00.
-    # Metered at once, B's piece 00:00-05:00 lists its opener and the listing that ended
-    # it: 5 h and 5,000 MB*h, ids (b1, inv5).
-    first = [_start("A", 0, 1000, "a1"), _start("B", 0, 1000, "b1")]
-    rater = _fed(first, [rk.Inventory(_at(5), [("a", "A")], id="inv5")])
-    book = rater._book
-    assert book is not None
-    rows = sorted(
-        (row.meter, row.span.start.hour, row.span.end.hour, row.quantity, row.record_ids)
-        for row in book.all_rows()
-        if row.resource == "B"
-    )
-    assert rows == [
-        ("memory", 0, 5, Decimal(5000), ("b1", "inv5")),
-        ("runtime", 0, 5, Decimal(5), ("b1", "inv5")),
-    ]
 
 
 def _book_rows_of(rater: rk.Rater) -> list[tuple[str, str, int, int, Decimal, tuple[str, ...]]]:
