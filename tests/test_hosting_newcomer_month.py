@@ -21,9 +21,12 @@ from tests._hosting_fleet import (
     DECEMBER,
     END,
     HAND,
+    HORIZON,
     METERS,
     NOVEMBER,
     OCTOBER,
+    PRO,
+    STARTER,
     accounted,
     assignments,
     cents,
@@ -186,3 +189,44 @@ def test_a_queue_with_replays_and_crashes_bills_what_batch_and_the_hand_bill(see
                     cents(a) for a in HAND[account, month].values()
                 )
     assert {record.id for record in records()} <= accounted(run)
+
+
+def test_sign_up_cancel_and_three_moves_in_a_day_told_as_they_happen_bill_what_batch_bills() -> (
+    None
+):
+    # The host tells each plan change when it takes effect (docs/streaming.md, new
+    # customers and plan changes): beta signs up on 12 October and cancels on 20
+    # November; delta moves at 08:00, 12:00 and 18:00 on 15 October.
+    given = {(a.account, a.plan.id, a.start, a.end): a for a in assignments()}
+    first = [a for a in assignments() if a.account in {"alpha", "gamma", "epsilon"}]
+    first.append(rk.Assignment("delta", STARTER))
+    rater = rk.Rater(first, METERS, start=OCTOBER.start, horizon=HORIZON, tz="Europe/Berlin")
+    changes = {
+        "2026-10-12T00:00:00Z": [rk.Assignment("beta", PRO, start="2026-10-12T00:00:00Z")],
+        "2026-10-15T08:00:00Z": [rk.Assignment("delta", PRO, start="2026-10-15T08:00:00Z")],
+        "2026-10-15T12:00:00Z": [rk.Assignment("delta", STARTER, start="2026-10-15T12:00:00Z")],
+        "2026-10-15T18:00:00Z": [rk.Assignment("delta", PRO, start="2026-10-15T18:00:00Z")],
+        "2026-11-20T00:00:00Z": [
+            rk.Assignment("beta", PRO, start="2026-10-12T00:00:00Z", end="2026-11-20T00:00:00Z")
+        ],
+    }
+    sums: dict[tuple[str, rk.Span], Fraction] = {}
+    fed: set[str] = set()
+    held: tuple[rk.Assignment, ...] = ()
+    watermarks = sorted({*changes, "2026-10-05T00:00:00Z", "2026-11-02T00:00:00Z", END.isoformat()})
+    for watermark in watermarks:
+        for assignment in changes.get(watermark, []):
+            held = rater.assign(assignment)
+        statement_at = dt.datetime.fromisoformat(watermark)
+        # what the queue delivered by then (an hour ahead of the watermark, some late)
+        ahead = statement_at + dt.timedelta(hours=1)
+        batch = [record for record in records() if record.id not in fed and record.at < ahead]
+        rater.feed(batch)
+        fed |= {record.id for record in batch if record.id}
+        for line in rater.statement(statement_at).lines:
+            key = (line.account, line.cycle)
+            sums[key] = sums.get(key, Fraction(0)) + Fraction(line.amount)
+    assert {(a.account, a.plan.id, a.start, a.end) for a in held} == set(given)
+    for span in (OCTOBER, NOVEMBER, DECEMBER):
+        for account, invoice in _batch(span).items():
+            assert sums[account, span] == Fraction(invoice.precise_total), (account, span)
