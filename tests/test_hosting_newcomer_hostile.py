@@ -414,3 +414,28 @@ def test_a_megabyte_id_gives_messages_of_a_bounded_size() -> None:
     anomalies = [anomaly for anomaly in said if anomaly.account == "alpha"]
     assert [anomaly.kind for anomaly in anomalies] == ["duplicate_stop"]
     assert len(anomalies[0].message) < 2_100
+
+
+def test_ids_are_one_space_across_tenants_so_a_per_tenant_sequence_conflicts() -> None:
+    # docs/streaming.md, exactly once: 'e1' of beta after 'e1' of alpha is conflicting and
+    # not billed; a queue numbering each tenant's messages must prefix them.
+    rater = _rater()
+    alpha = rk.Event(
+        "alpha", "db-a1", "2026-10-03T10:00:00Z", {"size": "small"}, kind="start", id="e1"
+    )
+    beta = rk.Event(
+        "beta", "db-b1", "2026-10-12T00:00:00Z", {"size": "large"}, kind="start", id="e1"
+    )
+    assert rater.feed([alpha]).accepted == ("e1",)
+    assert rater.feed([beta]).conflicting == ("e1",)
+    prefixed = rk.Event(
+        "beta", "db-b1", "2026-10-12T00:00:00Z", {"size": "large"}, kind="start", id="beta/e1"
+    )
+    assert rater.feed([prefixed]).accepted == ("beta/e1",)
+    hours = {
+        line.account: line.quantity
+        for line in rater.statement("2026-10-13T00:00:00Z").lines
+        if line.meter == "instance.hours"
+    }
+    # alpha: 3 Oct 10:00 to 13 Oct 00:00 = 230 h; beta: 24 h, once
+    assert hours == {"alpha": 230, "beta": 24}
