@@ -69,6 +69,50 @@ def test_a_volume_within_its_allowance_costs_nothing_as_of_any_watermark() -> No
     assert all(amount == 0 for amount in amounts), amounts
 
 
+@pytest.mark.parametrize("policy", [rk.Max(), rk.Latest(), rk.TimeWeightedMean()], ids=repr)
+def test_a_backup_peak_within_its_allowance_costs_nothing_over_the_whole_month(
+    policy: rk.SamplePolicy,
+) -> None:
+    backup = rk.Meter("backup", "GB", policy)
+    plan = rk.Plan(
+        "p",
+        "USD",
+        BERLIN,
+        [rk.PriceEntry("b", "backup", rk.PerUnit("0.05"))],
+        allowances=[rk.Allowance("backup", 12)],
+    )
+    peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 12, kind="gauge", id="p1")]
+    assert rk.rate(peak, plan, span=DECEMBER, meters=[backup]).total() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "an allowance on a meter that does not add up (Max, Latest, a mean) is prorated to the "
+        "watermark while the aggregate is the cycle's so far: a 12 GB backup peak under 12 GB "
+        "free is charged 12 x (1 - 48/744) x 0.05 = 0.5613 two days in, then taken back"
+    ),
+)
+@pytest.mark.parametrize("policy", [rk.Max(), rk.Latest(), rk.TimeWeightedMean()], ids=repr)
+def test_a_backup_peak_within_its_allowance_costs_nothing_as_of_any_watermark(
+    policy: rk.SamplePolicy,
+) -> None:
+    backup = rk.Meter("backup", "GB", policy)
+    plan = rk.Plan(
+        "p",
+        "USD",
+        BERLIN,
+        [rk.PriceEntry("b", "backup", rk.PerUnit("0.05"))],
+        allowances=[rk.Allowance("backup", 12)],
+    )
+    peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 12, kind="gauge", id="p1")]
+    # the peak so far (12) is within the month's 12 free, and can only stay or rise: 0 now
+    assert (
+        rk.rate(peak, plan, span=DECEMBER, meters=[backup], as_of="2026-12-02T23:00:00Z").total()
+        == 0
+    )
+
+
 def _pro_until_the_20th() -> list[rk.Assignment]:
     pro = rk.Plan(
         "pro", "USD", UTC_MONTHS, [rk.PriceEntry("storage", "storage", rk.PerUnit("0.08"))]
@@ -131,3 +175,45 @@ def test_a_stream_says_nothing_unpriced_of_a_released_volume_after_a_cancel() ->
     ]
     assert all("(resource 'db', 0 GB)" in message for message in said), said
     assert len(said) <= 1
+
+
+def _per_gb_month() -> tuple[rk.Plan, rk.Meter]:
+    # A host prices provisioned storage "per GB-month", and meters it in GB*hour.
+    storage = rk.Meter("storage", "GB*hour", rk.Continuous("storage_gb", unit="GB"))
+    plan = rk.Plan(
+        "p", "USD", BERLIN, [rk.PriceEntry("s", "storage", rk.PerUnit("0.10"), unit="GB*month")]
+    )
+    return plan, storage
+
+
+def test_a_price_per_gb_month_is_refused_by_batch_rating_saying_why() -> None:
+    plan, storage = _per_gb_month()
+    volume = [
+        rk.Event("alpha", "vol", "2026-11-30T23:00:00Z", {"storage_gb": 20}, kind="start", id="v1")
+    ]
+    with pytest.raises(rk.UnitError) as raised:
+        rk.rate(volume, plan, span=DECEMBER, meters=[storage])
+    assert "price entry 's' of plan 'p' is stated per 'GB*month'" in str(raised.value)
+    assert "a month or a year has no fixed length: bill by cycles instead" in str(raised.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a Rater built with a plan whose entry is stated per a unit its meter's unit cannot be "
+        "converted to (per 'GB*month' on a 'GB*hour' meter) is taken, and so is a feed that "
+        "makes usage of that meter: every statement from then on fails with UnitError, restored "
+        "or not, and the record cannot be taken back (the feed's doors refuse records that would "
+        "make every statement fail; the Rater holds both the plan and the meter when built)"
+    ),
+)
+def test_a_rater_refuses_when_built_a_price_per_a_unit_its_meter_cannot_convert_to() -> None:
+    # DESIGN 3.15: incompatible units are refused when the meter or plan is built; the
+    # Rater holds both. Today it is built, takes the start below, and then every
+    # statement fails (restored or not):
+    #   rater.feed(volume) -> Feed(accepted=1); rater.statement(...) -> UnitError
+    plan, storage = _per_gb_month()
+    with pytest.raises(rk.UnitError) as raised:
+        rk.Rater(plan, [storage], start=DECEMBER.start)
+    assert "price entry 's' of plan 'p' is stated per 'GB*month'" in str(raised.value)
+    assert "meter 'storage'" in str(raised.value)
