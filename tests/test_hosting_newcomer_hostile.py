@@ -21,8 +21,10 @@ from tests._hosting_fleet import (
     PRO,
     STARTER,
     assignments,
+    line_sums,
     records,
     starter_plan,
+    stream,
 )
 
 import ratekit as rk
@@ -439,3 +441,15 @@ def test_ids_are_one_space_across_tenants_so_a_per_tenant_sequence_conflicts() -
     }
     # alpha: 3 Oct 10:00 to 13 Oct 00:00 = 230 h; beta: 24 h, once
     assert hours == {"alpha": 230, "beta": 24}
+
+
+def test_the_callers_decimal_context_never_changes_the_stream() -> None:
+    # five digits, rounding down, and every inexact or rounded operation trapped
+    expected = line_sums(stream(2, crash=0.0, steps=(24,)))
+    with decimal.localcontext() as context:
+        context.prec = 5
+        context.rounding = decimal.ROUND_FLOOR
+        context.traps[decimal.Inexact] = True
+        context.traps[decimal.Rounded] = True
+        context.traps[decimal.FloatOperation] = True
+        assert line_sums(stream(2, crash=0.0, steps=(24,))) == expected
