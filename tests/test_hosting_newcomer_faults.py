@@ -197,23 +197,43 @@ def test_a_price_per_gb_month_is_refused_by_batch_rating_saying_why() -> None:
     assert "a month or a year has no fixed length: bill by cycles instead" in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a Rater built with a plan whose entry is stated per a unit its meter's unit cannot be "
-        "converted to (per 'GB*month' on a 'GB*hour' meter) is taken, and so is a feed that "
-        "makes usage of that meter: every statement from then on fails with UnitError, restored "
-        "or not, and the record cannot be taken back (the feed's doors refuse records that would "
-        "make every statement fail; the Rater holds both the plan and the meter when built)"
-    ),
-)
 def test_a_rater_refuses_when_built_a_price_per_a_unit_its_meter_cannot_convert_to() -> None:
     # DESIGN 3.15: incompatible units are refused when the meter or plan is built; the
-    # Rater holds both. Today it is built, takes the start below, and then every
-    # statement fails (restored or not):
-    #   rater.feed(volume) -> Feed(accepted=1); rater.statement(...) -> UnitError
+    # Rater holds both (it took the start below, then failed every statement, restored
+    # or not, before the meters were checked against the plans when built)
     plan, storage = _per_gb_month()
     with pytest.raises(rk.UnitError) as raised:
         rk.Rater(plan, [storage], start=DECEMBER.start)
     assert "price entry 's' of plan 'p' is stated per 'GB*month'" in str(raised.value)
     assert "meter 'storage'" in str(raised.value)
+
+
+def test_a_rater_refuses_an_assignment_priced_per_a_unit_its_meter_cannot_convert_to() -> None:
+    plan, storage = _per_gb_month()
+    hourly = rk.Plan(
+        "h", "USD", BERLIN, [rk.PriceEntry("s", "storage", rk.PerUnit("0.001"), unit="GB*day")]
+    )
+    rater = rk.Rater([rk.Assignment("alpha", hourly)], [storage], start=DECEMBER.start)
+    before = rater.snapshot()
+    with pytest.raises(rk.UnitError) as raised:
+        rater.assign(rk.Assignment("beta", plan, start=DECEMBER.start))
+    assert "price entry 's' of plan 'p' is stated per 'GB*month'" in str(raised.value)
+    assert "meter 'storage' is in 'GB*hour'" in str(raised.value)
+    assert rater.snapshot() == before  # what it refuses leaves the rater unchanged
+
+
+def test_a_price_per_a_unit_the_meter_converts_to_is_taken() -> None:
+    # 20 GB held for the whole of December (31 days) at 0.001 a GB-day: 20 x 31 x 0.001 = 0.62
+    daily = rk.Plan(
+        "d", "USD", BERLIN, [rk.PriceEntry("s", "storage", rk.PerUnit("0.001"), unit="GB*day")]
+    )
+    storage = rk.Meter("storage", "GB*hour", rk.Continuous("storage_gb", unit="GB"))
+    volume = [
+        rk.Event("alpha", "vol", "2026-11-30T23:00:00Z", {"storage_gb": 20}, kind="start", id="v1")
+    ]
+    rater = rk.Rater(daily, [storage], start=DECEMBER.start)
+    rater.feed(volume)
+    lines = rater.statement(as_of=DECEMBER.end).lines
+    assert sum(line.amount for line in lines) == Decimal("0.62")
+    invoice = rk.bill(rk.rate(volume, daily, span=DECEMBER, meters=[storage]))[0]
+    assert invoice.total == Decimal("0.62")

@@ -80,6 +80,7 @@ from .pricebook import Plan
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share, read_shares, shares_by_owner
 from .spans import Span
+from .units import Unit
 from .usage import (
     Usage,
     UsageRow,
@@ -326,23 +327,37 @@ def _read_meters(meters: Iterable[Meter], plans: Iterable[Plan]) -> list[Meter]:
 
 
 def meter_units_agree(plans: Iterable[Plan], meters: Iterable[Meter], what: str) -> None:
-    """Refuse a `Meter` whose unit is not the ``meter_unit`` a price entry gives its meter.
+    """Refuse a `Meter` whose unit does not fit a price entry of its meter.
 
-    Raises [`UnitError`][ratekit.UnitError] naming the meter, the entry, its plan and
-    both units. O(entries + meters).
+    An entry's ``meter_unit`` must be the meter's unit, and the unit a price is stated
+    per (its ``unit``) one the meter's unit converts to: refused here, when the meters
+    meet the plans, rather than at the first usage of the meter priced (a `Rater` would
+    take records it could never rate, and fail every statement after). Raises
+    [`UnitError`][ratekit.UnitError] naming the meter, the entry, its plan and both
+    units. O(entries + meters).
     """
     by_name = {m.name: m for m in meters}
     for plan in plans:
         for e in plan.entries:
             m = by_name.get(e.meter)
-            if m is None or e.meter_unit is None or _same_unit((m.unit, e.meter_unit)):
+            if m is None:
                 continue
-            raise UnitError(
-                f"{what}: Meter {m.name!r} is in {m.unit!r}, but price entry {e.id!r} of plan "
-                f"{plan.id!r} (its meter_unit) says the meter's unit is {e.meter_unit!r}; "
-                "its allowances and its prices per the meter's unit count in that unit. "
-                "Give the Meter and the entry one unit."
-            )
+            if e.meter_unit is not None and not _same_unit((m.unit, e.meter_unit)):
+                raise UnitError(
+                    f"{what}: Meter {m.name!r} is in {m.unit!r}, but price entry {e.id!r} of "
+                    f"plan {plan.id!r} (its meter_unit) says the meter's unit is "
+                    f"{e.meter_unit!r}; its allowances and its prices per the meter's unit "
+                    "count in that unit. Give the Meter and the entry one unit."
+                )
+            if e.unit is not None:
+                try:
+                    Unit(m.unit).factor_to(e.unit)
+                except UnitError as error:
+                    raise UnitError(
+                        f"{what}: price entry {show(e.id)} of plan {show(plan.id)} is stated "
+                        f"per {show(e.unit)}, but meter {show(m.name)} is in {show(m.unit)}: "
+                        f"{error}"
+                    ) from None
 
 
 def _row_units(
