@@ -1,0 +1,94 @@
+"""Faults a CDN met, each pinned by a strict xfail stating what should happen.
+
+Each test fails (so the xfail passes) while the fault stands, and passes the day it is
+mended: then remove the mark and keep every assertion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import ratekit as rk
+
+MONTHLY = rk.cycles.monthly(tz="Asia/Tokyo")
+MARCH = MONTHLY.containing("2026-03-15T00:00:00Z")
+EGRESS = rk.Meter("egress", "B", rk.Discrete())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "docs/invoices.md (Credits) says a credit's amount 'has at most 50 digits before the "
+        "point and 50 decimal places', but rk.Credit refuses any amount of 1E+30 or more "
+        "(the range of docs/guarantees.md): the page promises what the door refuses. "
+        "Either the door takes what the page says, or the page states the door's range."
+    ),
+)
+def test_a_credit_of_thirty_five_digits_is_taken_as_the_invoices_page_promises() -> None:
+    plan = rk.Plan("p", "USD", MONTHLY, [], fees=[rk.Fee("base", 10)])
+    rating = rk.rate([], [rk.Assignment("acme", plan)], span=MARCH)
+    grant = "1" + "0" * 34  # 35 digits before the point, none after: within '50 digits'
+    credit = rk.Credit("prepaid", "acme", grant, "USD", start=MARCH.start)
+    [invoice] = rk.bill(rating, credits=[credit])
+    assert invoice.total == 0
+    assert str(invoice.credits[0].left) == str(int(grant) - 10) + ".00"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a 'too_late' anomaly of a sample names its quantity without the meter's unit "
+        "('its quantity 7000000000 (egress) is not applied'): 7 GB or 7 EB? The 'unpriced' "
+        "anomaly and every invoice say '7000000000 B'; the message should too."
+    ),
+)
+def test_a_too_late_sample_names_its_quantity_with_its_unit() -> None:
+    plan = rk.Plan(
+        "p",
+        "USD",
+        MONTHLY,
+        [rk.PriceEntry("e", "egress", rk.PerUnit("0.08"), unit="GB", meter_unit="B")],
+    )
+    rater = rk.Rater(
+        plan, [EGRESS], start="2026-03-01T00:00:00+09:00", horizon=dt.timedelta(days=3)
+    )
+    rater.statement("2026-05-05T00:00:00+09:00")  # March closed and compacted
+    old = rk.Sample("acme", "n1", "egress", "2026-03-20T10:05:00+09:00", 7 * 10**9, id="old")
+    feed = rater.feed([old])
+    assert feed.too_late == ("old",)
+    [anomaly] = feed.anomalies
+    assert (anomaly.meter, anomaly.quantity) == ("egress", 7 * 10**9)
+    assert "7000000000 B" in anomaly.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "rk.Charge's docstring says kind is 'usage', 'fee' or 'minimum', but Charge takes "
+        "'reversal' and 'correction' too, which docs/exports.md tells a host to record for "
+        "FOCUS (ChargeClass 'Correction') and rk.bill refuses: help(rk.Charge) should name them."
+    ),
+)
+def test_the_charge_docstring_names_every_kind_it_takes() -> None:
+    correction = rk.Charge(
+        "acme",
+        "egress",
+        "n1",
+        MARCH,
+        MARCH,
+        -5,
+        "GB",
+        "-0.40",
+        "USD",
+        "p",
+        "e",
+        "0.08",
+        kind="correction",
+    )
+    [row] = rk.focus_rows([correction], provider="Edge CDN")
+    assert row["ChargeClass"] == "Correction"
+    doc = rk.Charge.__doc__ or ""
+    assert '``"reversal"``' in doc
+    assert '``"correction"``' in doc
