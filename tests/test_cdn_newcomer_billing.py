@@ -218,3 +218,90 @@ def test_a_tampered_snapshot_is_refused(records: list[rk.Sample | rk.Event]) -> 
         rk.Rater.restore(data, ASSIGNMENTS, METERS)
     with pytest.raises(rk.BadSnapshotError):
         rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), ASSIGNMENTS[:1], METERS)
+
+
+def test_a_quiet_customer_of_the_rater_is_billed_its_commitment_and_paid_by_its_credit() -> None:
+    assignments = [*ASSIGNMENTS, rk.Assignment("quiet", STANDARD, start=MONTH_START)]
+    rater = rk.Rater(assignments, METERS, start=MONTH_START, horizon=HORIZON, tz="Asia/Tokyo")
+    closing = rater.statement(MONTH_END + HORIZON).invoices
+    assert [(i.account, i.total) for i in closing] == [
+        ("acme", Decimal("500.00")),  # the commitment: acme has no usage either
+        ("bigco", Decimal("1000.00")),  # its platform fee
+        ("quiet", Decimal("500.00")),
+    ]
+    credited = rk.apply_credits(
+        closing, [rk.Credit("prepaid", "quiet", 800, "USD", start=MONTH_START)]
+    )
+    quiet = credited[2]
+    assert (quiet.total, quiet.credits[0].applied, quiet.credits[0].left) == (
+        Decimal("0.00"),
+        Decimal("500.00"),
+        Decimal("300.00"),
+    )
+    rows = [
+        r for r in rk.focus_rows(credited, provider="Edge CDN") if r["BillingAccountId"] == "quiet"
+    ]
+    assert [(r["ChargeCategory"], r["BilledCost"]) for r in rows] == [
+        ("Adjustment", "500.00"),
+        ("Credit", "-500.00"),
+    ]
+
+
+def test_a_correction_file_after_march_closed_corrects_it_on_the_next_statement() -> None:
+    rater = rk.Rater(ASSIGNMENTS, METERS, start=MONTH_START, horizon=HORIZON, tz="Asia/Tokyo")
+    rater.feed(node_events())
+    rater.feed(
+        [
+            rk.Sample("acme", "acme-ap-1", "egress", "2026-03-05T10:05:00+09:00", 150 * GB, id="a"),
+            rk.Sample("acme", "acme-ap-1", "requests", "2026-03-05T10:05:00+09:00", 10**6, id="r"),
+        ]
+    )
+    [acme, _] = rater.statement(MONTH_END + HORIZON).invoices
+    # 150 GB in Asia: 90 x 0.12 + 50 x 0.08 = 14.80; a million requests 0.40; top-up 484.80.
+    assert [line.amount for line in acme.lines] == [
+        Decimal("14.80"),
+        Decimal("0.40"),
+        Decimal("484.80"),
+    ]
+    fix = rk.Sample("acme", "acme-ap-1", "egress", "2026-03-06T10:05:00+09:00", -60 * GB, id="fix")
+    assert rater.feed([fix]).late == ("fix",)
+    statement = rater.statement(MONTH_END + HORIZON + dt.timedelta(hours=1))
+    late = [
+        (line.role, line.entry, line.quantity, line.amount) for line in statement.lines if line.late
+    ]
+    # 90 GB: 80 x 0.12 = 9.60; the top-up becomes 500 - 9.60 - 0.40 = 490.00.
+    assert late == [
+        ("reversal", "minimum", -1, Decimal("-484.80")),
+        ("correction", "minimum", 1, Decimal("490.00")),
+        ("reversal", "egress-ap", -150, Decimal("-14.80")),
+        ("correction", "egress-ap", 90, Decimal("9.60")),
+    ]
+    # The recipe of docs/streaming.md: bill the corrected line's charges anew, rounded once.
+    corrected = [
+        c
+        for line in statement.lines
+        if line.late and line.role == "correction"
+        for c in line.charges
+    ]
+    [again] = rk.bill([c for c in corrected if c.kind == "usage"], tz="Asia/Tokyo")
+    assert again.total == Decimal("9.60")
+
+
+def test_a_file_past_the_horizon_is_too_late_named_with_its_quantity_and_remembered() -> None:
+    rater = rk.Rater(ASSIGNMENTS, METERS, start=MONTH_START, horizon=HORIZON, tz="Asia/Tokyo")
+    rater.feed(node_events())
+    rater.statement("2026-05-05T00:00:00+09:00")  # March and April closed, March compacted
+    old = [
+        rk.Sample("acme", "acme-ap-1", "egress", "2026-03-20T10:05:00+09:00", 7 * GB, id="old"),
+        rk.Sample("acme", "acme-ap-1", "egress", "2026-03-20T10:10:00+09:00", 3 * GB),  # no id
+    ]
+    feed = rater.feed(old)
+    assert feed.too_late == ("old",)
+    assert feed.counts["too_late"] == 2
+    assert [(a.kind, a.meter, a.quantity) for a in feed.anomalies] == [
+        ("too_late", "egress", 7 * GB),
+        ("too_late", "egress", 3 * GB),
+    ]
+    assert rater.feed(old).counts["duplicates"] == 2
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), ASSIGNMENTS, METERS)
+    assert restored.feed(old).counts["duplicates"] == 2
