@@ -92,3 +92,74 @@ def test_the_charge_docstring_names_every_kind_it_takes() -> None:
     doc = rk.Charge.__doc__ or ""
     assert '``"reversal"``' in doc
     assert '``"correction"``' in doc
+
+
+def _stuck_or_refused(plan: rk.Plan, meter: rk.Meter, sample: rk.Sample) -> None:
+    """What should happen: the rater refuses the plan when built, or the feed refuses the
+    sample, naming both units; either way no statement fails afterwards."""
+    try:
+        rater = rk.Rater(plan, [meter], start="2026-03-01T00:00:00+09:00")
+    except rk.UnitError as error:
+        refused = str(error)
+    else:
+        refused = ""
+    if refused:
+        assert plan.entries[0].id in refused
+        return
+    with pytest.raises(rk.UnitError, match=f"'{meter.unit}'"):
+        rater.feed([sample])
+    assert rater.statement("2026-03-11T00:00:00Z").lines == ()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a Rater whose plan prices a meter per a unit its Meter cannot convert to (an entry "
+        "stated per 'GB' without meter_unit, a Meter in 'hour') is built, and the feed takes "
+        "the sample; then every statement raises UnitError, at every later watermark and after "
+        "a restore: the rater is stuck, where docs/streaming.md says a feed refuses a record "
+        "that would make every statement fail, and the rater knows its meters' units when built."
+    ),
+)
+def test_a_rater_is_never_stuck_on_a_price_per_an_incompatible_unit() -> None:
+    plan = rk.Plan(
+        "p", "USD", MONTHLY, [rk.PriceEntry("e", "egress", rk.PerUnit("0.08"), unit="GB")]
+    )
+    meter = rk.Meter("egress", "hour", rk.Discrete())
+    _stuck_or_refused(plan, meter, rk.Sample("a", "n", "egress", "2026-03-10T00:00:00Z", 5, id="x"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the same for requests priced per million: an entry stated per 'Mrequest' (no such "
+        "conversion exists; a unit of its own) on a Meter in 'request' is built and fed, and "
+        "every statement raises UnitError from then on"
+    ),
+)
+def test_a_rater_is_never_stuck_on_requests_priced_per_an_unknown_unit() -> None:
+    plan = rk.Plan(
+        "p", "USD", MONTHLY, [rk.PriceEntry("r", "requests", rk.PerUnit("0.40"), unit="Mrequest")]
+    )
+    meter = rk.Meter("requests", "request", rk.Discrete())
+    _stuck_or_refused(
+        plan, meter, rk.Sample("a", "n", "requests", "2026-03-10T00:00:00Z", 5, id="x")
+    )
+
+
+def test_how_the_rater_is_stuck_today() -> None:
+    # The fault above, as it stands: built, fed, then no statement can be made.
+    plan = rk.Plan(
+        "p", "USD", MONTHLY, [rk.PriceEntry("e", "egress", rk.PerUnit("0.08"), unit="GB")]
+    )
+    rater = rk.Rater(
+        plan, [rk.Meter("egress", "hour", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
+    )
+    assert rater.feed(
+        [rk.Sample("a", "n", "egress", "2026-03-10T00:00:00Z", 5, id="x")]
+    ).accepted == ("x",)
+    for watermark in ("2026-03-11T00:00:00Z", "2026-06-11T00:00:00Z"):
+        with pytest.raises(
+            rk.UnitError, match=r"stated per 'GB', but usage of meter 'egress' .* is in 'hour'"
+        ):
+            rater.statement(watermark)
