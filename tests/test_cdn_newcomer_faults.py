@@ -163,3 +163,56 @@ def test_how_the_rater_is_stuck_today() -> None:
             rk.UnitError, match=r"stated per 'GB', but usage of meter 'egress' .* is in 'hour'"
         ):
             rater.statement(watermark)
+
+
+ASIA = rk.Satisfies(lambda region: region.startswith("ap-"), "Asia")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "under unpriced='anomaly', a usage whose selector's function raises (an edge node "
+        "whose region is the int 7 under Satisfies(lambda region: region.startswith('ap-'))) "
+        "is taken by the feed, and every statement then raises BadPriceError, at every later "
+        "watermark and after a restore; docs/streaming.md says such a usage 'is refused at the "
+        "feed the same way, with the BadPriceError rating raises, whatever the plan's unpriced' "
+        "(under unpriced='error' it is)"
+    ),
+)
+def test_a_raising_selector_is_refused_at_the_feed_whatever_unpriced() -> None:
+    plan = rk.Plan(
+        "p",
+        "USD",
+        MONTHLY,
+        [rk.PriceEntry("asia", "egress", rk.PerUnit("0.12"), where={"region": ASIA})],
+        unpriced="anomaly",
+    )
+    rater = rk.Rater(
+        plan, [rk.Meter("egress", "GB", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
+    )
+    records = [
+        rk.Event("acme", "edge-7", "2026-03-01T00:00:00Z", {"region": 7}, kind="start", id="ev"),
+        rk.Sample("acme", "edge-7", "egress", "2026-03-10T00:00:00Z", 5, id="x"),
+    ]
+    with pytest.raises(rk.BadPriceError, match=r"Satisfies\('Asia'\) failed on the value 7"):
+        rater.feed(records)
+    assert rater.statement("2026-03-11T00:00:00Z").lines == ()
+
+
+def test_a_raising_selector_is_refused_at_the_feed_under_unpriced_error() -> None:
+    plan = rk.Plan(
+        "p",
+        "USD",
+        MONTHLY,
+        [rk.PriceEntry("asia", "egress", rk.PerUnit("0.12"), where={"region": ASIA})],
+    )
+    rater = rk.Rater(
+        plan, [rk.Meter("egress", "GB", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
+    )
+    records = [
+        rk.Event("acme", "edge-7", "2026-03-01T00:00:00Z", {"region": 7}, kind="start", id="ev"),
+        rk.Sample("acme", "edge-7", "egress", "2026-03-10T00:00:00Z", 5, id="x"),
+    ]
+    with pytest.raises(rk.BadPriceError, match=r"Satisfies\('Asia'\) failed on the value 7"):
+        rater.feed(records)
+    assert rater.statement("2026-03-11T00:00:00Z").lines == ()
