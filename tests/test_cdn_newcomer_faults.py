@@ -1,12 +1,13 @@
-"""Faults a CDN met, each pinned by a strict xfail stating what should happen.
-
-Each test fails (so the xfail passes) while the fault stands, and passes the day it is
-mended: then remove the mark and keep every assertion.
-"""
+"""Faults a CDN met, each first pinned by a strict xfail, now mended: each test states
+what should happen (a credit's range as the invoices page states it, a too-late sample's
+unit, the kinds a Charge takes, a rater refusing a price per a unit its meter cannot
+convert to, a selector's function that raises refused at the feed whatever unpriced)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -17,33 +18,26 @@ MARCH = MONTHLY.containing("2026-03-15T00:00:00Z")
 EGRESS = rk.Meter("egress", "B", rk.Discrete())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/invoices.md (Credits) says a credit's amount 'has at most 50 digits before the "
-        "point and 50 decimal places', but rk.Credit refuses any amount of 1E+30 or more "
-        "(the range of docs/guarantees.md): the page promises what the door refuses. "
-        "Either the door takes what the page says, or the page states the door's range."
-    ),
-)
-def test_a_credit_of_thirty_five_digits_is_taken_as_the_invoices_page_promises() -> None:
+def test_a_credit_is_a_number_of_the_range_the_invoices_page_states() -> None:
+    # The page said "at most 50 digits before the point", which the door never took: it
+    # now states the range every amount lies in (below 1E+30), and the door names it.
+    page = (Path(__file__).parents[1] / "docs" / "invoices.md").read_text(encoding="utf-8")
+    assert "50 digits before" not in page
+    assert "up to\nbut excluding `1E+30`" in page
+    with pytest.raises(rk.BadQuantityError) as refused:
+        rk.Credit("prepaid", "acme", "1" + "0" * 34, "USD", start=MARCH.start)
+    assert "Credit amount '1" + "0" * 34 + "' lies outside" in str(refused.value)
+    assert "up to but excluding 1E+30" in str(refused.value)
+    # 10^29 - 1, 29 digits before the point, is taken: a fee of 10 leaves 10^29 - 11
     plan = rk.Plan("p", "USD", MONTHLY, [], fees=[rk.Fee("base", 10)])
     rating = rk.rate([], [rk.Assignment("acme", plan)], span=MARCH)
-    grant = "1" + "0" * 34  # 35 digits before the point, none after: within '50 digits'
+    grant = "9" * 29
     credit = rk.Credit("prepaid", "acme", grant, "USD", start=MARCH.start)
     [invoice] = rk.bill(rating, credits=[credit])
     assert invoice.total == 0
     assert str(invoice.credits[0].left) == str(int(grant) - 10) + ".00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a 'too_late' anomaly of a sample names its quantity without the meter's unit "
-        "('its quantity 7000000000 (egress) is not applied'): 7 GB or 7 EB? The 'unpriced' "
-        "anomaly and every invoice say '7000000000 B'; the message should too."
-    ),
-)
 def test_a_too_late_sample_names_its_quantity_with_its_unit() -> None:
     plan = rk.Plan(
         "p",
@@ -60,17 +54,22 @@ def test_a_too_late_sample_names_its_quantity_with_its_unit() -> None:
     assert feed.too_late == ("old",)
     [anomaly] = feed.anomalies
     assert (anomaly.meter, anomaly.quantity) == ("egress", 7 * 10**9)
-    assert "7000000000 B" in anomaly.message
+    assert "its quantity 7000000000 B (egress) is not applied" in anomaly.message
+    # a delta over a span that lies wholly in compacted March says its unit too
+    spanned = rk.Sample(
+        "acme",
+        "n1",
+        "egress",
+        "2026-03-20T11:00:00+09:00",
+        5,
+        id="spanned",
+        since="2026-03-20T10:00:00+09:00",
+    )
+    feed = rater.feed([spanned])
+    assert feed.too_late == ("spanned",)
+    assert "its quantity 5 B (egress) is not applied" in feed.anomalies[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "rk.Charge's docstring says kind is 'usage', 'fee' or 'minimum', but Charge takes "
-        "'reversal' and 'correction' too, which docs/exports.md tells a host to record for "
-        "FOCUS (ChargeClass 'Correction') and rk.bill refuses: help(rk.Charge) should name them."
-    ),
-)
 def test_the_charge_docstring_names_every_kind_it_takes() -> None:
     correction = rk.Charge(
         "acme",
@@ -111,16 +110,6 @@ def _stuck_or_refused(plan: rk.Plan, meter: rk.Meter, sample: rk.Sample) -> None
     assert rater.statement("2026-03-11T00:00:00Z").lines == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a Rater whose plan prices a meter per a unit its Meter cannot convert to (an entry "
-        "stated per 'GB' without meter_unit, a Meter in 'hour') is built, and the feed takes "
-        "the sample; then every statement raises UnitError, at every later watermark and after "
-        "a restore: the rater is stuck, where docs/streaming.md says a feed refuses a record "
-        "that would make every statement fail, and the rater knows its meters' units when built."
-    ),
-)
 def test_a_rater_is_never_stuck_on_a_price_per_an_incompatible_unit() -> None:
     plan = rk.Plan(
         "p", "USD", MONTHLY, [rk.PriceEntry("e", "egress", rk.PerUnit("0.08"), unit="GB")]
@@ -129,14 +118,6 @@ def test_a_rater_is_never_stuck_on_a_price_per_an_incompatible_unit() -> None:
     _stuck_or_refused(plan, meter, rk.Sample("a", "n", "egress", "2026-03-10T00:00:00Z", 5, id="x"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the same for requests priced per million: an entry stated per 'Mrequest' (no such "
-        "conversion exists; a unit of its own) on a Meter in 'request' is built and fed, and "
-        "every statement raises UnitError from then on"
-    ),
-)
 def test_a_rater_is_never_stuck_on_requests_priced_per_an_unknown_unit() -> None:
     plan = rk.Plan(
         "p", "USD", MONTHLY, [rk.PriceEntry("r", "requests", rk.PerUnit("0.40"), unit="Mrequest")]
@@ -147,38 +128,23 @@ def test_a_rater_is_never_stuck_on_requests_priced_per_an_unknown_unit() -> None
     )
 
 
-def test_how_the_rater_is_stuck_today() -> None:
-    # The fault above, as it stands: built, fed, then no statement can be made.
+def test_a_rater_refuses_when_built_a_price_per_a_unit_its_meter_cannot_convert_to() -> None:
+    # It was built, took the sample, then failed every statement (restored or not).
     plan = rk.Plan(
         "p", "USD", MONTHLY, [rk.PriceEntry("e", "egress", rk.PerUnit("0.08"), unit="GB")]
     )
-    rater = rk.Rater(
-        plan, [rk.Meter("egress", "hour", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
-    )
-    assert rater.feed(
-        [rk.Sample("a", "n", "egress", "2026-03-10T00:00:00Z", 5, id="x")]
-    ).accepted == ("x",)
-    for watermark in ("2026-03-11T00:00:00Z", "2026-06-11T00:00:00Z"):
-        with pytest.raises(
-            rk.UnitError, match=r"stated per 'GB', but usage of meter 'egress' .* is in 'hour'"
-        ):
-            rater.statement(watermark)
+    with pytest.raises(
+        rk.UnitError,
+        match=r"Rater: price entry 'e' of plan 'p' is stated per 'GB', but meter 'egress' is in 'hour'",
+    ):
+        rk.Rater(
+            plan, [rk.Meter("egress", "hour", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
+        )
 
 
 ASIA = rk.Satisfies(lambda region: region.startswith("ap-"), "Asia")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "under unpriced='anomaly', a usage whose selector's function raises (an edge node "
-        "whose region is the int 7 under Satisfies(lambda region: region.startswith('ap-'))) "
-        "is taken by the feed, and every statement then raises BadPriceError, at every later "
-        "watermark and after a restore; docs/streaming.md says such a usage 'is refused at the "
-        "feed the same way, with the BadPriceError rating raises, whatever the plan's unpriced' "
-        "(under unpriced='error' it is)"
-    ),
-)
 def test_a_raising_selector_is_refused_at_the_feed_whatever_unpriced() -> None:
     plan = rk.Plan(
         "p",
@@ -216,3 +182,41 @@ def test_a_raising_selector_is_refused_at_the_feed_under_unpriced_error() -> Non
     with pytest.raises(rk.BadPriceError, match=r"Satisfies\('Asia'\) failed on the value 7"):
         rater.feed(records)
     assert rater.statement("2026-03-11T00:00:00Z").lines == ()
+
+
+def test_under_unpriced_anomaly_a_selector_that_answers_takes_what_it_does_not_select() -> None:
+    # Satisfies answers (False) for "eu-west": the usage is taken and is "unpriced"; the
+    # node in "ap-east" is priced: 5 GB x 0.12 = 0.60. A later batch whose region makes the
+    # function raise is refused whole, and leaves what was taken as it was.
+    plan = rk.Plan(
+        "p",
+        "USD",
+        MONTHLY,
+        [rk.PriceEntry("asia", "egress", rk.PerUnit("0.12"), where={"region": ASIA})],
+        unpriced="anomaly",
+    )
+    rater = rk.Rater(
+        plan, [rk.Meter("egress", "GB", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
+    )
+    taken = [
+        rk.Event(
+            "acme", "eu", "2026-03-01T00:00:00Z", {"region": "eu-west"}, kind="start", id="e1"
+        ),
+        rk.Sample("acme", "eu", "egress", "2026-03-10T00:00:00Z", 3, id="s1"),
+        rk.Event(
+            "acme", "ap", "2026-03-01T00:00:00Z", {"region": "ap-east"}, kind="start", id="e2"
+        ),
+        rk.Sample("acme", "ap", "egress", "2026-03-10T00:00:00Z", 5, id="s2"),
+    ]
+    assert rater.feed(taken).accepted == ("e1", "s1", "e2", "s2")
+    before = rater.snapshot()
+    raising = [
+        rk.Event("acme", "n7", "2026-03-02T00:00:00Z", {"region": 7}, kind="start", id="e3"),
+        rk.Sample("acme", "n7", "egress", "2026-03-10T00:00:00Z", 1, id="s3"),
+    ]
+    with pytest.raises(rk.BadPriceError, match=r"Satisfies\('Asia'\) failed on the value 7"):
+        rater.feed(raising)
+    assert rater.snapshot() == before
+    statement = rater.statement("2026-03-11T00:00:00Z")
+    assert [(line.resource, line.amount) for line in statement.lines] == [("ap", Decimal("0.60"))]
+    assert [a.kind for a in statement.anomalies] == ["unpriced"]
