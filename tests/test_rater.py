@@ -86,7 +86,7 @@ def test_feed_says_what_it_did_with_each_record() -> None:
     assert str(anomaly) == (
         "sample 's1' stamped 2026-03-01T00:30:00Z is older than every cycle the rater keeps "
         "(from 2026-03-01T01:00:00Z; its cycle was closed and compacted, or comes before "
-        "the rater's start): its quantity 7 (calls) is not applied. It may be a replay of a "
+        "the rater's start): its quantity 7 call (calls) is not applied. It may be a replay of a "
         "record applied before and forgotten with its compacted cycle (then it was charged "
         "then, and nothing is lost): the rater cannot tell the two apart."
     )

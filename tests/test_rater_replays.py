@@ -39,7 +39,7 @@ def test_a_replay_after_its_cycle_is_compacted_is_said_to_be_possibly_a_replay(
     assert anomaly.message == (
         f"{named} stamped 2026-03-01T10:00:00Z is older than every cycle the rater keeps "
         "(from 2026-03-03T00:00:00Z; its cycle was closed and compacted, or comes before the "
-        "rater's start): its quantity 5 (eg) is not applied. It may be a replay of a record "
+        "rater's start): its quantity 5 GB (eg) is not applied. It may be a replay of a record "
         "applied before and forgotten with its compacted cycle (then it was charged then, "
         "and nothing is lost): the rater cannot tell the two apart."
     )

@@ -66,7 +66,7 @@ def test_a_new_accounts_first_record_too_late_names_the_compacted_cycles_dues() 
     feed = rater.feed([beta])
     assert feed.too_late == ("b",)
     assert [a.kind for a in feed.anomalies] == ["too_late", "too_late"]
-    assert "its quantity 3 (api) is not applied" in feed.anomalies[0].message  # its own
+    assert "its quantity 3 call (api) is not applied" in feed.anomalies[0].message  # its own
     assert feed.anomalies[1].message == (
         "sample 'b' makes account 'beta' known from 2026-03-01T10:00:00Z, before the cycles "
         "the rater keeps (from 2026-03-03T00:00:00Z): what plan 'p' has due for it from "

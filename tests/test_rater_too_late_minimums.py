@@ -62,7 +62,7 @@ def test_a_minimum_takes_in_a_part_said_too_late_up_to_its_commitment() -> None:
     assert feeds[0].anomalies[0].message == (
         "sample 'b1' stamped 2026-03-01T12:00:00Z is older than every cycle the rater keeps "
         "(from 2026-03-03T00:00:00Z; its cycle was closed and compacted, or comes before the "
-        "rater's start): its quantity 4 (api) is not applied. It may be a replay of a record "
+        "rater's start): its quantity 4 call (api) is not applied. It may be a replay of a record "
         "applied before and forgotten with its compacted cycle (then it was charged then, and "
         "nothing is lost): the rater cannot tell the two apart."
     )

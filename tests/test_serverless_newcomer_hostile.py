@@ -147,7 +147,7 @@ def test_a_whole_day_replayed_after_its_cycle_was_compacted_is_too_late_and_said
     assert feed.anomalies[0].message == (
         "sample 'd0' stamped 2026-03-01T00:00:00Z is older than every cycle the rater keeps "
         "(from 2026-03-05T00:00:00Z; its cycle was closed and compacted, or comes before the "
-        "rater's start): its quantity 1 (egress) is not applied. It may be a replay of a record "
+        "rater's start): its quantity 1 GB (egress) is not applied. It may be a replay of a record "
         "applied before and forgotten with its compacted cycle (then it was charged then, and "
         "nothing is lost): the rater cannot tell the two apart."
     )

@@ -51,8 +51,15 @@ def reading(sample: Sample, at_us: int) -> str:
     return f"sample ({sample.meter}, {sample.value} at {format_us(at_us)}) {where}"
 
 
-def too_late(record: Record, base_us: int) -> Anomaly:
+def _in(sample: Sample, unit: str | None) -> str:
+    """A sample's value, in its meter's ``unit`` where known, and the meter: ``7 GB (egress)``."""
+    return f"{sample.value} {unit} ({sample.meter})" if unit else f"{sample.value} ({sample.meter})"
+
+
+def too_late(record: Record, base_us: int, unit: str | None = None) -> Anomaly:
     """The anomaly of a record stamped before the kept cycles (from ``base_us``). O(1).
+
+    A sample's quantity is named in ``unit``, its meter's (7000000000 B, not a bare 7000000000).
 
     Such a record is either new (its quantity is lost to the stream) or a replay of one
     applied before whose identity was forgotten with its compacted cycle (the ids of
@@ -64,7 +71,7 @@ def too_late(record: Record, base_us: int) -> Anomaly:
     if record.id is None and type(record) is not Inventory:  # (named by what it is)
         what = f"{what} of {record.resource!r} of {record.account!r}"
     sample = record if type(record) is Sample else None
-    quantity = f"its quantity {sample.value} ({sample.meter}) is " if sample else ""
+    quantity = f"its quantity {_in(sample, unit)} is " if sample else ""
     inventory = type(record) is Inventory
     return placed(
         "too_late",

@@ -396,7 +396,9 @@ def delta(
     ``last_seen`` inventory closes the resource at it when it is the last, as batch does,
     and what that moves is named now (`_place()`). O(1), plus that inventory's judging.
     """
-    anomalies.append(_lateness.too_late(sample, rater._base_us) if said is None else said)
+    if said is None:
+        said = _lateness.too_late(sample, rater._base_us, rater._engine.unit(sample.meter))
+    anomalies.append(said)
     state = rater._reach.states.get((sample.account, sample.resource))
     if state is not None and replayed(state, sample, any_seq=False) is None:
         found: list[Anomaly] = []

@@ -478,7 +478,8 @@ def not_kept(
         return placing(rater, record, anomalies)
     # A delta over a span that ends by the kept cycles' start: too late whole, and a sign
     # of life at its instant all the same, as a delta at an instant is.
-    return _early.delta(rater, record, anomalies, _spanned_too_late(record, rater._base_us))
+    unit = rater._engine.unit(record.meter)
+    return _early.delta(rater, record, anomalies, _spanned_too_late(record, rater._base_us, unit))
 
 
 def sequenced_into_kept(
@@ -527,8 +528,11 @@ def spanned(record: Record, levels: frozenset[str]) -> bool:
     )
 
 
-def _spanned_too_late(sample: Sample, base_us: int) -> Anomaly:
-    """The ``"too_late"`` anomaly of a delta whose whole span lies before ``base_us``. O(1)."""
+def _spanned_too_late(sample: Sample, base_us: int, unit: str) -> Anomaly:
+    """The ``"too_late"`` anomaly of a delta whose whole span lies before ``base_us``. O(1).
+
+    Its quantity is named in ``unit``, its meter's.
+    """
     what = "sample" if sample.id is None else f"sample {sample.id!r}"
     since = format_us(typing.cast(int, sample.since_us))
     return _anomaly(
@@ -536,7 +540,7 @@ def _spanned_too_late(sample: Sample, base_us: int) -> Anomaly:
         f"{what} ({sample.meter}, {sample.value} over {since}..{format_us(sample.at_us)}) "
         f"lies before every cycle the rater keeps (from {format_us(base_us)}; its cycles "
         "were closed and compacted, or come before the rater's start): its quantity "
-        f"{sample.value} ({sample.meter}) is not applied. It may be a replay of a record "
+        f"{sample.value} {unit} ({sample.meter}) is not applied. It may be a replay of a record "
         "applied before and forgotten with its compacted cycle (then it was charged then, "
         "and nothing is lost): the rater cannot tell the two apart.",
         () if sample.id is None else (sample.id,),
