@@ -115,7 +115,11 @@ class Charge:
     """An exact amount, with everything needed to explain it.
 
     - ``kind``: ``"usage"`` (a piece of a usage row), ``"fee"`` (a recurring fee) or
-      ``"minimum"`` (the top-up of a minimum commitment).
+      ``"minimum"`` (the top-up of a minimum commitment), the kinds rating makes; or
+      ``"reversal"`` or ``"correction"``, the kinds of a streaming statement's lines,
+      for a host that records them as charges (the FOCUS export reads both as
+      corrections; [`bill()`][ratekit.bill] refuses them: a closed cycle's invoice is
+      not reopened).
     - ``account``, ``meter``, ``resource``: who, what, which (``meter`` is the fee's id for
       a fee, the meter or ``None`` for a minimum; ``resource`` is ``None`` for both).
     - ``span``, ``cycle``: the piece of time and the billing cycle it belongs to.
