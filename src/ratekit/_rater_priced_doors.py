@@ -8,8 +8,9 @@ selects, at an instant none is in effect) makes [`rate()`][ratekit.rate] raise
 and a record once taken is never removed (a rater's plans are fixed too), so a batch
 making such usage would make every later statement fail: it is refused whole here. So
 is one making usage two entries of one priority both price (a tie a plan cannot see
-when it is built, where a selector is a [`Satisfies`][ratekit.Satisfies] function):
-rating raises [`BadPriceError`][ratekit.BadPriceError] there, whatever ``unpriced``.
+when it is built, where a selector is a [`Satisfies`][ratekit.Satisfies] function),
+or whose selector's function raises on its description: rating raises
+[`BadPriceError`][ratekit.BadPriceError] there, whatever ``unpriced``.
 
 Most batches are judged without metering (`_quick()`), on the verdicts of
 `_rater_priced_verdicts` (which say what *always prices*, *covers* and *settle* mean),

@@ -51,7 +51,8 @@ def strict_meters(plans: Sequence[Plan], meters: Sequence[str]) -> Strict:
     """Per meter of ``meters``, the ids of ``plans`` that may refuse some of its usage.
 
     Those whose ``unpriced`` is ``"error"`` and that do not always price the meter (see
-    the module). Empty when every such plan always prices every meter. O(p e log e)
+    the module), and those of any ``unpriced`` where two entries of one priority may both
+    select a description, or a selector's function may raise. Empty when every such plan always prices every meter. O(p e log e)
     for p plans of e entries.
     """
     strict: Strict = {}
@@ -61,7 +62,7 @@ def strict_meters(plans: Sequence[Plan], meters: Sequence[str]) -> Strict:
             refusing = plan.unpriced == "error" and not _covering(
                 [e for e in entries if not e.where]
             )
-            if refusing or _undecided(entries):
+            if refusing or _undecided(entries) or _asking(entries):
                 paths = tuple(sorted({path for e in entries for path, _ in e.where}))
                 strict.setdefault(meter, {})[id(plan)] = paths
     return strict
@@ -83,6 +84,19 @@ def _undecided(entries: Sequence[PriceEntry]) -> bool:
         if any(isinstance(condition, Satisfies) for _, condition in entry.where):
             holding.add(entry.priority)
     return any(shared[priority] > 1 for priority in holding)
+
+
+def _asking(entries: Sequence[PriceEntry]) -> bool:
+    """Whether a selector of ``entries`` holds a [`Satisfies`][ratekit.Satisfies].
+
+    Its function may raise on a value (a region given as the int 7 to a test of a string's
+    start), and rating then refuses the usage with
+    [`BadPriceError`][ratekit.BadPriceError], whatever the plan's ``unpriced``: the
+    usage is judged at the feed. O(e) for e entries.
+    """
+    return any(
+        isinstance(condition, Satisfies) for entry in entries for _, condition in entry.where
+    )
 
 
 def window_reach(plans: Sequence[Plan], strict: Strict) -> int:
