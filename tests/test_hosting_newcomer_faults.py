@@ -43,15 +43,6 @@ def test_a_volume_within_its_allowance_costs_nothing_over_the_whole_month() -> N
     assert rating.total() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a GB-month (TimeWeightedMean(over='period')) rated as of a watermark inside the month "
-        "is the mean so far (20 GB) while its allowance is prorated to the watermark (20 x 48/744 "
-        "= 1.29 free): 20 GB held under 20 GB-month free is charged 1.87 two days in, and the "
-        "stream then gives negative increments down to 0 by the month's end"
-    ),
-)
 def test_a_volume_within_its_allowance_costs_nothing_as_of_any_watermark() -> None:
     # As of 2 December (48 h): the GB-month so far is 20 x 48/744 = 1.29, within the
     # allowance so far (20 x 48/744); or the mean 20 within the whole 20: either way 0.
@@ -85,14 +76,6 @@ def test_a_backup_peak_within_its_allowance_costs_nothing_over_the_whole_month(
     assert rk.rate(peak, plan, span=DECEMBER, meters=[backup]).total() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an allowance on a meter that does not add up (Max, Latest, a mean) is prorated to the "
-        "watermark while the aggregate is the cycle's so far: a 12 GB backup peak under 12 GB "
-        "free is charged 12 x (1 - 48/744) x 0.05 = 0.5613 two days in, then taken back"
-    ),
-)
 @pytest.mark.parametrize("policy", [rk.Max(), rk.Latest(), rk.TimeWeightedMean()], ids=repr)
 def test_a_backup_peak_within_its_allowance_costs_nothing_as_of_any_watermark(
     policy: rk.SamplePolicy,
@@ -107,10 +90,75 @@ def test_a_backup_peak_within_its_allowance_costs_nothing_as_of_any_watermark(
     )
     peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 12, kind="gauge", id="p1")]
     # the peak so far (12) is within the month's 12 free, and can only stay or rise: 0 now
+    # (it was charged 12 x (1 - 48/744) x 0.05 = 0.5613, the allowance prorated to the
+    # watermark while the peak was the month's so far, then taken back)
     assert (
         rk.rate(peak, plan, span=DECEMBER, meters=[backup], as_of="2026-12-02T23:00:00Z").total()
         == 0
     )
+    rater = rk.Rater(plan, [backup], start=DECEMBER.start)
+    rater.feed(peak)
+    for day in (2, 10, 31):
+        assert [
+            line.amount for line in rater.statement(DECEMBER.start + dt.timedelta(days=day)).lines
+        ] in (
+            [],
+            [Decimal(0)],
+        )
+
+
+def test_a_peak_above_its_allowance_pays_the_excess_as_of_any_watermark() -> None:
+    # 15 GB peak, 12 GB free a month, 0.05 a GB: (15 - 12) x 0.05 = 0.15, two days in as
+    # at the month's end (the peak so far against the whole allowance, both of the month)
+    backup = rk.Meter("backup", "GB", rk.Max())
+    plan = rk.Plan(
+        "p",
+        "USD",
+        BERLIN,
+        [rk.PriceEntry("b", "backup", rk.PerUnit("0.05"))],
+        allowances=[rk.Allowance("backup", 12)],
+    )
+    peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 15, kind="gauge", id="p1")]
+    for as_of in ("2026-12-02T23:00:00Z", DECEMBER.end):
+        rating = rk.rate(peak, plan, span=DECEMBER, meters=[backup], as_of=as_of)
+        assert rating.total() == Decimal("0.15")
+
+
+def test_a_plan_from_mid_month_frees_its_share_of_the_peak_so_far() -> None:
+    # a plan from 10 December (Berlin) with 12 GB free; a 12 GB peak from the 1st. As of
+    # the 20th (19 days so far, 10 of them the plan's): the plan's piece is 12 x 10/19 GB,
+    # its allowance 12 x 10/19 too: nothing to pay; at the month's end 12 x 22/31 each.
+    backup = rk.Meter("backup", "GB", rk.Max())
+    plan = rk.Plan(
+        "p",
+        "USD",
+        BERLIN,
+        [rk.PriceEntry("b", "backup", rk.PerUnit("0.05"))],
+        allowances=[rk.Allowance("backup", 12)],
+        unpriced="anomaly",
+    )
+    joined = [rk.Assignment("alpha", plan, start="2026-12-09T23:00:00Z")]
+    peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 12, kind="gauge", id="p1")]
+    for as_of in ("2026-12-19T23:00:00Z", DECEMBER.end):
+        rating = rk.rate(peak, joined, span=DECEMBER, meters=[backup], as_of=as_of)
+        assert [c.amount for c in rating.charges] == [Decimal(0)]
+
+
+def test_an_allowance_of_a_meter_that_adds_up_is_still_prorated_to_the_watermark() -> None:
+    # 10 GB sent on the first day, 10 GB free a month: as of 48 h of 744, the allowance so
+    # far is 10 x 48/744 = 20/31 GB, so 10 - 20/31 = 290/31 GB are paid at 0.05:
+    # 14.5/31 = 0.4677..., billed 0.47 (docs/streaming.md: allowances prorated to as_of)
+    sent = rk.Meter("sent", "GB", rk.Discrete())
+    plan = rk.Plan(
+        "p",
+        "USD",
+        BERLIN,
+        [rk.PriceEntry("s", "sent", rk.PerUnit("0.05"))],
+        allowances=[rk.Allowance("sent", 10)],
+    )
+    used = [rk.Sample("alpha", "db", "sent", "2026-12-01T10:00:00Z", 10, id="d1")]
+    rating = rk.rate(used, plan, span=DECEMBER, meters=[sent], as_of="2026-12-02T23:00:00Z")
+    assert rk.bill(rating)[0].total == Decimal("0.47")
 
 
 def _pro_until_the_20th() -> list[rk.Assignment]:

@@ -99,6 +99,7 @@ class _Allowances:
     start_us: int
     end_us: int
     plans: list[Plan]
+    peaks: frozenset[str]  # the meters whose quantity does not add up (a peak, a mean)
     # carried: what usage before a base (the rater's) consumed of the own-period pools,
     # per (account, id of the plan, meter, period), all its allowances of that period
     used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction]
@@ -240,6 +241,12 @@ class _Allowances:
 
         A billing cycle's allowance is prorated to the part of its cycle inside
         ``within`` (lo, hi; like fees); an own period's, to the plan's share of all the period.
+        On a meter that does not add up (a peak, a mean), whose aggregate is the cycle's
+        over its part inside ``within`` (so far, before the cycle ends), each piece
+        carrying its share of that part's time, the allowance is prorated to the plan's
+        share of that part alike: 12 GB of backup peak two days into a month, under 12 GB
+        free a month, leave nothing to pay, as the whole month does (the peak so far is
+        not the twelfth of a month's that the allowance so far would be).
         """
         if allowance.cycle is not None:
             within = period
@@ -249,6 +256,12 @@ class _Allowances:
             start, end = max(a, lo, period[0]), min(b, hi, period[1])
             if p is plan and start < end:
                 share += Fraction(*self.part_share(account, plan, period, start, end))
+        if share and allowance.cycle is None and allowance.meter in self.peaks:
+            lo, hi = max(lo, period[0]), min(hi, period[1])
+            if (lo, hi) != period:
+                part = Fraction(*plan._share(lo, hi, Span.from_us(*period)))
+                if part:
+                    share /= part
         return Fraction(allowance.quantity) * share
 
     def pool(
