@@ -1,6 +1,6 @@
-"""Faults a cold-storage archive meets in its GB-months, pinned as strict xfails.
+"""Faults a cold-storage archive met in its GB-months, each with its exact expected behaviour.
 
-Each states the exact expected behaviour, worked by hand with Fractions.
+Worked by hand with Fractions; all now fixed (they were pinned as strict xfails).
 """
 
 from __future__ import annotations
@@ -35,14 +35,6 @@ def test_a_sign_up_read_at_its_instant_bills_the_exact_half_cent_half_even() -> 
     assert invoice.total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a GB-month row cut where a plan begins or ends between readings is cut at 1E-24 "
-    "(0.666666666666666666666667 GB-month for 2/3), so a line whose exact amount is a "
-    "half cent (2/3 x 0.0075 = 0.005) has the precise amount 0.0050000000000000000000000025 "
-    "and is billed 0.01, where half-even bills 0.00 (as it does when the reading is at "
-    "the sign-up instant): the same GB-months bill a cent apart",
-)
 @pytest.mark.parametrize(
     "assigned",
     [

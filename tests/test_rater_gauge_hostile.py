@@ -143,20 +143,28 @@ def test_an_update_without_a_reading_splits_the_hour_s_peak_by_the_time_known() 
         s.feed(rk.Event("a", "vm", at("10:30"), {"tier": "gold"}, kind="update", id="e1"))
         assert s.state(at("10:20")) == []  # the update is not known yet
         # 10:45: 45 minutes known, 30 plain and 15 gold: 8 x 15/45 = 8/3 gold (x 0.9 =
-        # 2.4), 8 x 30/45 = 16/3 plain, so plain goes down by 8 - 16/3 = 8/3 (x 0.5)
-        third = Decimal("2.666666666666666666666667")  # 8/3 at 28 digits
+        # 2.4 exactly), 8 x 30/45 = 16/3 plain, so plain goes down by 8 - 16/3 = 8/3; the
+        # shares cut at the peak's 60th digit (1E-59), plain 5.33...3 x 0.5 = 2.66...665,
+        # at 60 digits 2.66...66: 4.0 less that, 1.33...34
+        third = Decimal("2." + "6" * 58 + "7")  # 8/3 at 60 digits
         assert sorted(s.state(at("10:45"))) == [
-            ("charge", "p", "peak", third, Decimal("2.4000000000000000000000003")),
-            ("increment", "p", "peak", -third, Decimal("-1.3333333333333333333333335")),
+            ("charge", "p", "peak", third, Decimal("2.4")),
+            ("increment", "p", "peak", third.copy_negate(), Decimal("-1." + "3" * 58 + "4")),
         ]
         assert s.state(at("10:45")) == []
         # 11:00: 30 and 30 minutes, 4 each: gold 4 x 0.9 = 3.6, plain 4 x 0.5 = 2.0
         lines = s.state(at("11:00"))
-        gold = Decimal(4) - third
+        gold = Decimal("1." + "3" * 59)  # 4 - 8/3 as cut
         assert sorted(lines) == [
-            ("increment", "p", "peak", -gold, Decimal("-0.6666666666666666666666665")),
-            ("increment", "p", "peak", gold, Decimal("3.6") - Decimal("2.4000000000000000000000003")),
-        ]  # fmt: skip
+            (
+                "increment",
+                "p",
+                "peak",
+                gold.copy_negate(),
+                Decimal("-0." + "6" * 59),
+            ),  # 2.0 - 2.66...66
+            ("increment", "p", "peak", gold, Decimal("1.2")),  # 3.6 - 2.4
+        ]
         assert s.state(at("11:30")) == []  # no reading in 11:00-12:00: no peak there
 
 
@@ -173,10 +181,14 @@ def test_a_plan_change_inside_the_open_month_shares_its_peak_at_every_statement(
         s.assign(rk.Assignment("b", pro, start="2026-01-16T00:00:00Z"))
         s.feed(rk.Sample("b", "vm", "peak", "2026-01-20T00:00:00Z", 4, kind="gauge", id="p2"))
         # 20 Jan: 19 days known, 15 under gauges, 4 under pro: 10 x 4/19 = 2.105263... moves
-        moved = Decimal("2.105263157894736842105263")
+        # (40/19 cut at the peak's 60th digit, 1E-58); gauges keeps 150/19, as cut 7.89...47,
+        # x 0.3 = 2.36...841: 0.63...159 less than 3.0; pro 0.25 x 2.10...53 = 0.52...325
+        moved = Decimal("2.1052631578947368421052631578947368421052631578947368421053")
+        gauges_less = Decimal("-0.63157894736842105263157894736842105263157894736842105263159")
+        pro_charge = Decimal("0.526315789473684210526315789473684210526315789473684210526325")
         assert s.state("2026-01-20T00:00:00Z") == [
-            ("increment", "gauges", "peak", -moved, Decimal("-0.6315789473684210526315789")),
-            ("charge", "pro", "peak", moved, Decimal("0.52631578947368421052631575")),
+            ("increment", "gauges", "peak", moved.copy_negate(), gauges_less),
+            ("charge", "pro", "peak", moved, pro_charge),
         ]
         s.state("2026-01-25T00:00:00Z")
         s.state("2026-02-01T00:00:00Z")

@@ -73,21 +73,20 @@ def test_a_peak_across_statements_is_priced_under_each_price_for_its_share_of_th
     assert _said(said[0]) == [("charge", 1, "a", 4, 8, False)]
     # 12:00, the instant the price changes: still 4 over 00:00-12:00, nothing new.
     assert _said(said[1]) == []
-    # 18:00: the peak is 10 over 18 hours, each share rounded at 1E-24: 10 x 12/18 =
-    # 6.66...67 under a (4 before: an increment of 2.66...67, x 2 = 5.33...34 EUR), and
-    # 10 x 6/18 = 3.33...33 under b (x 3 = 9.99...99 EUR).
+    # 18:00: the peak is 10 over 18 hours, each share cut at the peak's 60th digit
+    # (1E-58): 10 x 12/18 = 6.66...67 under a (4 before: an increment of 2.66...67, x 2 =
+    # 5.33...34 EUR, 40/3 not terminating: its price times the share as cut), and
+    # 10 x 6/18 = 3.33...33 under b (x 3 = 10 EUR: the exact share's amount terminates).
     assert _said(said[2]) == [
-        ("increment", 1, "a", Decimal("2.666666666666666666666667"),
-         Decimal("5.333333333333333333333334"), False),
-        ("charge", 1, "b", Decimal("3.333333333333333333333333"),
-         Decimal("9.999999999999999999999999"), False),
+        ("increment", 1, "a", Decimal("2." + "6" * 57 + "7"),
+         Decimal("5." + "3" * 57 + "4"), False),
+        ("charge", 1, "b", Decimal("3." + "3" * 58), Decimal(10), False),
     ]  # fmt: skip
     # The day's end: 10 x 12/24 = 5 under a (10 EUR), 5 under b (15 EUR): 25 in all.
     assert _said(said[3]) == [
-        ("increment", 1, "a", Decimal("-1.666666666666666666666667"),
-         Decimal("-3.333333333333333333333334"), False),
-        ("increment", 1, "b", Decimal("1.666666666666666666666667"),
-         Decimal("5.000000000000000000000001"), False),
+        ("increment", 1, "a", Decimal("-1." + "6" * 57 + "7"),
+         Decimal("-3." + "3" * 57 + "4"), False),
+        ("increment", 1, "b", Decimal("1." + "6" * 57 + "7"), Decimal(5), False),
     ]  # fmt: skip
     assert said[3].invoices[0].total == 25
     _as_batch(said, records, plan, meters)
@@ -205,9 +204,9 @@ def test_the_latest_value_corrected_by_a_reading_fed_behind_the_watermark() -> N
 def test_the_latest_value_across_a_description_change_and_a_tie_ordered_by_seq() -> None:
     # 1 EUR a user, 3 EUR under tier gold. The app runs plain from 00:00 and is gold from
     # 12:00; the latest is 8 from 04:00. At 18:00: 8 x 12/18 = 5.33... plain and
-    # 8 x 6/18 = 2.66...67 gold (8.00...01 EUR). Two readings at 20:00, 6 with seq 2
-    # and 2 with seq 1: by seq the 6 is the later, so the day's latest is 6:
-    # 6 x 12/24 = 3 plain (-2.33...33) and 3 gold (9 EUR).
+    # 8 x 6/18 = 2.66...67 gold (8 EUR), cut at the level's 60th digit (1E-59). Two
+    # readings at 20:00, 6 with seq 2 and 2 with seq 1: by seq the 6 is the later, so the
+    # day's latest is 6: 6 x 12/24 = 3 plain (-2.33...33) and 3 gold (9 EUR).
     plan = rk.Plan("p", "EUR", DAILY, [
         rk.PriceEntry("a", "last", rk.PerUnit(1)),
         rk.PriceEntry("g", "last", rk.PerUnit(3), where={"tier": "gold"}, priority=1),
@@ -229,18 +228,15 @@ def test_the_latest_value_across_a_description_change_and_a_tie_ordered_by_seq()
     rater = _restored(rater, plan, meters)
     said.append(rater.statement("2026-03-02T00:00:00Z"))
     assert _said(said[0]) == [("charge", 1, "a", 8, 8, False)]
+    two_thirds = Decimal("2." + "6" * 58 + "7")  # 8/3 at 60 digits
     assert _said(said[1]) == [
-        ("increment", 1, "a", Decimal("-2.666666666666666666666667"),
-         Decimal("-2.666666666666666666666667"), False),
-        ("charge", 1, "g", Decimal("2.666666666666666666666667"),
-         Decimal("8.000000000000000000000001"), False),
-    ]  # fmt: skip
+        ("increment", 1, "a", two_thirds.copy_negate(), two_thirds.copy_negate(), False),
+        ("charge", 1, "g", two_thirds, Decimal(8), False),
+    ]
     assert _said(said[2]) == [
-        ("increment", 1, "a", Decimal("-2.333333333333333333333333"),
-         Decimal("-2.333333333333333333333333"), False),
-        ("increment", 1, "g", Decimal("0.333333333333333333333333"),
-         Decimal("0.999999999999999999999999"), False),
-    ]  # fmt: skip
+        ("increment", 1, "a", Decimal("-2." + "3" * 59), Decimal("-2." + "3" * 59), False),
+        ("increment", 1, "g", Decimal("0." + "3" * 59), Decimal(1), False),
+    ]
     assert said[2].invoices[0].total == 12  # 3 + 9
     _as_batch(said, [*records, gold, *tie], plan, meters)
 

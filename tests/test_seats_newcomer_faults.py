@@ -31,19 +31,9 @@ def test_a_commitment_reached_exactly_by_a_whole_month_of_seats_has_no_top_up() 
     assert [(c.kind, c.amount) for c in rating.charges] == [("usage", Decimal(100))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a plan covering a third of a cycle: the peak's share is cut at 1E-24 "
-        "(3.333333333333333333333333 seats, 33.33333333333333333333333 spent) while the "
-        "commitment is prorated at 60 digits (33.333...3), so rating charges a phantom "
-        "minimum top-up of 3.33E-24 and the invoice prints a 'minimum commitment 0.00' "
-        "line whose note reads 'commitment ~33.333333 - spent ~33.333333 = "
-        "~0.00000000000000000000000333333'; the exact spend, 10 x 10 x 1/3, reaches the "
-        "exact commitment, 100 x 1/3"
-    ),
-)
 def test_a_commitment_reached_exactly_by_a_third_of_a_month_of_seats_has_no_top_up() -> None:
+    # 10 seats x 10 x 1/3 = 100/3 spent, the commitment 100 x 1/3 = 100/3: reached exactly,
+    # no top-up (not a phantom one of 3.33E-24 from a share cut at 1E-24); 33.33 billed
     rating = rk.rate(TEN_SEATS, THIRD, span=APRIL, meters=[SEATS])
     assert [c.amount for c in rating.charges if c.kind == "minimum"] in ([], [Decimal(0)])
     invoice = rk.bill(rating)[0]
@@ -105,39 +95,23 @@ def test_seats_within_the_allowance_for_a_third_of_a_month_cost_nothing_rounded_
     assert rk.bill(rating)[0].total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a plan from 10 April (20 of April's 30 days): the peak's share of 10 seats is cut "
-        "up at 1E-24 (6.666666666666666666666667 seats) while the allowance's share is "
-        "20/3 at 60 digits (6.666...67), so 3.3E-25 seats are left to pay: a usage charge of "
-        "3.33E-24 that ROUND_UP (or ROUND_CEILING) bills as 0.01 on an invoice whose every "
-        "seat is free ('seats ~6.666667 seat (~6.666667 free) 10 0.01', total 0.01); "
-        "exactly, 10 x 2/3 seats less 10 x 2/3 free is 0"
-    ),
-)
 @pytest.mark.parametrize("rounding", ["ROUND_UP", "ROUND_CEILING"])
 def test_seats_within_the_allowance_for_two_thirds_of_a_month_cost_nothing_rounded_up(
     rounding: str,
 ) -> None:
+    # a plan from 10 April (20 of 30 days): 10 x 2/3 = 20/3 seats, 10 x 2/3 = 20/3 free,
+    # nothing left to pay, however rounded (not 3.3E-25 seats, billed 0.01 rounded up)
     early = [rk.Assignment("a", free_seats(rounding), start="2026-04-10T04:00:00Z")]
     rating = rk.rate(TEN_SEATS, early, span=APRIL, meters=[SEATS])
     assert [c.amount for c in rating.charges] == [Decimal(0)]
     assert rk.bill(rating)[0].total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the same phantom seat share in the streaming rater's closing invoice: 10 seats, "
-        "10 free, a plan from 10 April (20 of 30 days), ROUND_UP: the invoice is 0.01, "
-        "not 0.00"
-    ),
-)
 @pytest.mark.parametrize("policy", [rk.Max(), rk.TimeWeightedMean(), rk.Latest()], ids=repr)
 def test_the_rater_closes_free_seats_of_two_thirds_of_a_month_at_nothing(
     policy: rk.SamplePolicy,
 ) -> None:
+    # the same 20/3 seats, 20/3 free, in the streaming rater's closing invoice: 0.00
     early = [rk.Assignment("a", free_seats("ROUND_UP"), start="2026-04-10T04:00:00Z")]
     rater = rk.Rater(early, [rk.Meter("seats", "seat", policy)], start=APRIL.start)
     rater.feed([rk.Sample("a", "org", "seats", "2026-04-12T00:00:00Z", 10, kind="gauge", id="s1")])
@@ -271,16 +245,9 @@ def test_a_fee_of_a_third_of_a_month_on_a_half_cent_rounds_as_its_exact_amount()
         assert [line.amount for line in rk.bill(rating)[0].lines] == [Decimal(expected)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "1 seat at 0.015 on a plan that ends after 10 of April's 30 days: exactly 0.005, "
-        "which ROUND_HALF_UP bills 0.01 (as it bills a fee of 0.015 for the same third); "
-        "the peak's share is cut down at 1E-24 (0.333333333333333333333333 seat), the "
-        "line's precise amount is 0.004999999999999999999999995, and it is billed 0.00"
-    ),
-)
 def test_a_third_of_a_month_of_one_seat_on_a_half_cent_rounds_half_up() -> None:
+    # a plan to 10 April (10 of 30 days): 1 x 1/3 seat x 0.015 = 0.005 exactly, half up
+    # 0.01, as a fee of 0.015 for the same third bills
     plan = one_seat("0.015", "ROUND_HALF_UP")
     rating = rk.rate(
         ONE_SEAT, [rk.Assignment("a", plan, end="2026-04-10T04:00:00Z")], span=APRIL, meters=[SEATS]
@@ -288,16 +255,9 @@ def test_a_third_of_a_month_of_one_seat_on_a_half_cent_rounds_half_up() -> None:
     assert [line.amount for line in rk.bill(rating)[0].lines] == [Decimal("0.01")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "1 seat at 0.0075 on a plan from 10 April (20 of April's 30 days): exactly 0.005, "
-        "which ROUND_HALF_EVEN bills 0.00; the peak's share is cut up at 1E-24 "
-        "(0.666666666666666666666667 seat), the line's precise amount is "
-        "0.0050000000000000000000000025, and it is billed 0.01"
-    ),
-)
 def test_two_thirds_of_a_month_of_one_seat_on_a_half_cent_rounds_half_even() -> None:
+    # a plan from 10 April (20 of 30 days): 1 x 2/3 seat x 0.0075 = 0.005 exactly, half
+    # even 0.00
     plan = one_seat("0.0075", "ROUND_HALF_EVEN")
     rating = rk.rate(
         ONE_SEAT,

@@ -19,6 +19,7 @@ from typing import Final, Protocol, TypeAlias
 from ._decimals import CONTEXT, MIN_ADJUSTED, ONE, ZERO, nearest
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from ._period_shares import cut, places
 from ._price_model import priced
 from ._shown import show
 from .charges import Charge, _new_charge
@@ -88,20 +89,25 @@ def _cycle_span(cache: dict[tuple[int, int], Span], bounds: tuple[int, int]) -> 
 
 
 def _split(
-    quantity: Decimal, start_us: int, end_us: int, cuts: Sequence[int]
+    quantity: Decimal, start_us: int, end_us: int, cuts: Sequence[int], share: bool = False
 ) -> list[tuple[int, int, Decimal]]:
     """Cut ``[start_us, end_us)`` at ``cuts`` (inside it, ascending), sharing ``quantity``.
 
     The quantity is shared in proportion to time, telescoping, so the parts add up to it
-    exactly.
+    exactly: at 1e-24, or, for a ``share`` of a non-additive meter's aggregate, at its
+    60th significant digit, as metering cuts one (`ratekit._period_shares.places`), so
+    that rating recovers each part's exact share (`ratekit._time_exact.exact_piece`).
     """
     duration = end_us - start_us
     out = []
     previous_t = start_us
     previous_f = ZERO
+    at = places(quantity) if share else 0
     for t in (*cuts, end_us):
         if t == end_us:
             f = quantity
+        elif share:
+            f = cut(Fraction(quantity) * Fraction(t - start_us, duration), at)
         else:
             f = CONTEXT.divide(_MUL(quantity, t - start_us), duration).quantize(
                 _SPLIT_QUANTUM, context=CONTEXT

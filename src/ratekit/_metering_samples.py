@@ -10,6 +10,7 @@ import bisect
 import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 from . import _metering_counters as _counters
 from . import _metering_extent as _extent
@@ -18,10 +19,10 @@ from . import _metering_pending as _pending
 from . import _normalize as _n
 from . import _policy_results as _results
 from . import _timelines as _t
-from ._decimals import CONTEXT
+from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us
-from ._period_shares import by_integral, held
+from ._period_shares import by_integral, cut, held, places
 from ._window import _apportion
 from .policies import Discrete, Increment, Meter
 from .records import Sample
@@ -395,8 +396,9 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
     The aggregate is computed once over the part ``[c0, c1)`` of each cycle inside the
     window; each piece ``[a, b)`` of it (cut where the description or the price
     changes) gets the share ``F(b) - F(a)`` with ``F`` the aggregate apportioned
-    linearly over ``[c0, c1)`` (exact at both ends), so the rows of a cycle add up to
-    its aggregate exactly; a mean over the period apportions it by the integral of the
+    linearly over ``[c0, c1)`` (exact at both ends, cut at the aggregate's 60th
+    significant digit in between: `_shared`), so the rows of a cycle add up to its
+    aggregate exactly; a mean over the period apportions it by the integral of the
     level instead (`ratekit._period_shares`). O(n + p) for n readings and p pieces.
     """
     window = engine.window
@@ -439,7 +441,7 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
                     else _tidy(CONTEXT.subtract(at[m - k + 1], at[m - k]))
                     if at is not None
                     else _tidy(
-                        CONTEXT.subtract(_apportion(whole, c0, c1, b), _apportion(whole, c0, c1, a))
+                        CONTEXT.subtract(_shared(whole, c0, c1, b), _shared(whole, c0, c1, a))
                     )
                 )
                 rows.append(
@@ -456,6 +458,20 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
                     )
                 )
         k = j
+
+
+def _shared(whole: Decimal, c0: int, c1: int, t: int) -> Decimal:
+    """``F(t)`` of an aggregate ``whole`` shared in time over ``[c0, c1)``: exact at both ends.
+
+    In between, ``whole * (t - c0) / (c1 - c0)`` rounded half-even at the 60th significant
+    digit of ``whole`` (`ratekit._period_shares.places`): finely enough that a share's
+    exact value, 10 seats x 2/3, is recovered where rating needs it. O(digits).
+    """
+    if t <= c0:
+        return ZERO
+    if t >= c1:
+        return whole
+    return cut(Fraction(whole) * Fraction(t - c0, c1 - c0), places(whole))
 
 
 def _sum_instant_deltas(

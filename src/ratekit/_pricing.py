@@ -48,6 +48,8 @@ from ._pieces import (
 )
 from ._price_model import failed, not_a_price
 from ._shown import show
+from ._time_exact import finely_cut
+from ._timed_charges import shared_amount
 from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
 from .policies import Meter
@@ -506,6 +508,10 @@ def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
         billable = nearest(exact)
     elif piece.free and _below_range(billable):
         billable = nearest(billable)
+    elif piece.exact is not None and finely_cut(piece.quantity):  # a share: exactly
+        shared = shared_amount(rate, Fraction(_exact_billable(piece)))
+        if shared is not None:
+            return shared
     return _MUL(rate, billable)
 
 

@@ -30,7 +30,8 @@ from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
 from ._taken_back import Nets, take_back
-from ._timed_charges import timed
+from ._time_exact import exact_piece, finely_cut
+from ._timed_charges import shared_amount, timed
 from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import Charge, _new_charge
@@ -250,6 +251,9 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                                 quantity = row.quantity
                                 if peaks:  # (`aside()`, without a call per row)
                                     self.aside(row, quantity)
+                                amount = _MUL(rate, quantity)
+                                if finely_cut(quantity):  # a share: its exact amount
+                                    amount = _share_amount(rate, row, span, amount)
                                 direct.append(
                                     _new_charge(
                                         row.account,
@@ -259,7 +263,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                                         cycle_span,
                                         quantity,
                                         row.unit,
-                                        _MUL(rate, quantity),
+                                        amount,
                                         currency,
                                         plan_id,
                                         entry.id,
@@ -297,7 +301,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
             return []
         if start < lo or end > hi:
             cuts = [t for t in (lo, hi) if start < t < end]
-            return [p for p in _split(row.quantity, start, end, cuts) if lo <= p[0] < hi]
+            share = row.meter in self.peaks
+            return [p for p in _split(row.quantity, start, end, cuts, share) if lo <= p[0] < hi]
         return [(start, end, row.quantity)]
 
     def price_part(
@@ -318,7 +323,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
             if row.meter in self.sums:
                 check_plan_cuts(row, segments, cut_list)
             sub = []
-            for p_start, p_end, p_quantity in _split(quantity, start, end, cut_list):
+            share = row.meter in self.peaks
+            for p_start, p_end, p_quantity in _split(quantity, start, end, cut_list, share):
                 found = [seg for seg in segments if seg[0] <= p_start < seg[1]]
                 if not found:
                     self.aside(row, p_quantity)
@@ -330,7 +336,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
             cycle = p_plan.cycle.containing_us(p_start)
             cuts = _cuts(p_plan, regimes, row.meter, cycle, (p_start, p_end))
             if cuts:
-                pieces = _split(p_quantity, p_start, p_end, cuts)
+                pieces = _split(p_quantity, p_start, p_end, cuts, row.meter in self.peaks)
             else:
                 pieces = [(p_start, p_end, p_quantity)]
             if row.meter in self.sums and len(pieces) > 1:
@@ -534,6 +540,13 @@ def _unit_price(entry: PriceEntry, plan: Plan) -> Decimal | None:
     if type(price) is PerUnit:
         return price.rate
     return priced(price, "amount", (ONE,), f"price entry {entry.id!r} of plan {plan.id!r}")
+
+
+def _share_amount(rate: Decimal, row: UsageRow, span: Span, amount: Decimal) -> Decimal:
+    """The amount of a share of an aggregate priced on the spot: at its exact value."""
+    exact = exact_piece(row, span.start_us, span.end_us, row.quantity)
+    shared = None if exact is None else shared_amount(rate, exact)
+    return amount if shared is None else shared
 
 
 def _spent_on_the_spot(charge: Charge) -> Fraction:

@@ -36,7 +36,7 @@ from .units import Unit
 if typing.TYPE_CHECKING:  # usage imports billing's helpers, which import this module
     from .usage import UsageRow
 
-__all__ = ["exact_piece", "exact_time", "time_unit_us"]
+__all__ = ["exact_piece", "exact_share", "exact_time", "finely_cut", "time_unit_us"]
 
 #: The most decimal places of a level recovered (see `_places`).
 _PLACES: Final = 18
@@ -118,26 +118,67 @@ def exact_time(quantity: Decimal, start_us: int, end_us: int, unit: str) -> Frac
     return Fraction(p * duration, q * _SCALE)
 
 
+#: A quantity with a digit this fine, or finer, may be a share of an aggregate cut at
+#: its 60th significant digit (`ratekit._period_shares.places`): no time slice (1e-24), no
+#: number of a usage record (the representable range ends at 1e-30) has one.
+_SHARE_EXPONENT: Final = -51
+
+
+def finely_cut(quantity: Decimal) -> bool:
+    """Whether ``quantity`` has a digit as fine as a share's (see `exact_share`). O(digits)."""
+    exponent = quantity.as_tuple().exponent
+    return isinstance(exponent, int) and exponent <= _SHARE_EXPONENT
+
+
+def exact_share(quantity: Decimal) -> Fraction | None:
+    """The exact share of an aggregate that ``quantity`` holds, if it is one, else None.
+
+    Metering cuts a non-additive meter's aggregate among the pieces of a cycle at the
+    aggregate's 60th significant digit (10 seats x 2/3 is 6.666...67, its last digit at
+    1e-58), and a share is ``F(b) - F(a)``, each rounded there: within a unit of that
+    digit. The share is exactly a ratio of small integers (20/3): the one within a unit
+    of ``quantity``'s last digit whose denominator is at most the square root of a tenth
+    of that unit's inverse (1e28 here), which no other such ratio is (two lie at least
+    the square of its inverse apart, ten units). Recovered so, as a prorated allowance's share is, a share
+    compares with the allowance and the commitment prorated by the same time, and a line
+    of it rounds as its exact amount does (1/3 seat at 0.015 is 0.005, a tie). None for a
+    quantity of no such digit, or exact as it is, or near no such ratio. O(digits).
+    """
+    exponent = quantity.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent > _SHARE_EXPONENT:
+        return None
+    value = Fraction(quantity)
+    ratio = value.limit_denominator(10 ** ((-exponent - 1) // 2))
+    if ratio == value or abs(ratio - value) * 10**-exponent > 1:
+        return None
+    return ratio
+
+
 def exact_piece(
     row: UsageRow, start_us: int, end_us: int, quantity: Decimal | None
 ) -> Fraction | None:
     """The exact quantity of the piece ``[start_us, end_us)`` of ``row`` (of ``quantity``).
 
-    The row's exact time (`exact_time`, or its quantity when it is exact as it is) cut in
-    proportion to time; None when the piece is exact as it is, or the row is not in a time
+    The row's exact time (`exact_time`, or its quantity when it is exact as it is), or
+    the exact share of an aggregate it holds (`exact_share`), cut in proportion to time;
+    None when the piece is exact as it is, or the row is neither a share nor in a time
     meter's unit (`time_unit_us`), or ``quantity`` is not that cut (within 2e-24: not the
     row's piece). ``quantity`` None: not checked. O(1).
     """
-    if time_unit_us(row.unit) is None:
-        return None
     span = row.span
     row_start, row_end = span.start_us, span.end_us
-    whole = exact_time(row.quantity, row_start, row_end, row.unit)
+    whole = exact_share(row.quantity)
+    timed = whole is None and time_unit_us(row.unit) is not None
+    if timed:
+        whole = exact_time(row.quantity, row_start, row_end, row.unit)
     if start_us == row_start and end_us == row_end:
         return whole if quantity is None or quantity == row.quantity else None
     if row_end <= row_start or not row_start <= start_us <= end_us <= row_end:
         return None
     if whole is None:
+        # an exact quantity: a time meter's, or an aggregate rating cut into shares
+        if not timed and (quantity is None or not finely_cut(quantity)):
+            return None
         whole = Fraction(row.quantity)
     exact = whole * Fraction(end_us - start_us, row_end - row_start)
     if quantity is None:

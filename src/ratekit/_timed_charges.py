@@ -18,17 +18,18 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._decimals import CONTEXT
+from ._decimals import CONTEXT, nearest, tidy
 from ._quanta import on_quantum
-from ._time_exact import exact_piece, time_unit_us
+from ._time_exact import exact_piece, finely_cut, time_unit_us
 
 if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
     from .charges import Charge
 
-__all__ = ["in_time", "rounds_alike", "time_of", "timed", "timed_exact"]
+__all__ = ["in_time", "rounds_alike", "shared_amount", "time_of", "timed", "timed_exact"]
 
 _MUL: Final = CONTEXT.multiply
 _UNIT: Final = operator.attrgetter("unit")
+_QUANTITY: Final = operator.attrgetter("quantity")
 _PRICE: Final = operator.attrgetter("unit_price")
 _AMOUNT: Final = operator.attrgetter("amount")
 _SIGNED: Final = Decimal.is_signed
@@ -40,8 +41,14 @@ _DIGITS: Final = Decimal("1e-57")
 
 
 def in_time(charges: Sequence[Charge]) -> bool:
-    """Whether some of ``charges`` is in a time meter's unit (`time_unit_us`). O(charges), at C speed."""
-    return any(time_unit_us(unit) is not None for unit in set(map(_UNIT, charges)))
+    """Whether some of ``charges`` is in a time meter's unit (`time_unit_us`), or a share.
+
+    A share of an aggregate cut at its 60th digit (`exact_share`) is recovered as a slice
+    of time is: its charges' quantities have digits below 1e-50. O(charges), at C speed.
+    """
+    if any(time_unit_us(unit) is not None for unit in set(map(_UNIT, charges))):
+        return True
+    return any(map(finely_cut, set(map(_QUANTITY, charges))))
 
 
 def rounds_alike(
@@ -104,6 +111,21 @@ def timed(charge: Charge) -> Fraction | None:
     return exact_piece(row, span.start_us, span.end_us, charge.quantity)
 
 
+def shared_amount(price: Decimal, exact: Fraction) -> Decimal | None:
+    """What rating charges for the exact share ``exact`` at ``price`` per unit, if it can.
+
+    A share of an aggregate (`ratekit._time_exact.exact_share`) whose exact amount
+    terminates within 60 digits is charged that amount, as a prorated fee is: 1/3 seat at
+    0.015 is 0.005, not 0.00499...95. Otherwise None: the share is charged its price times
+    its quantity, as cut, so that the pieces of a cycle at one price add up to the price
+    of the whole to the last digit (2/31 and 29/31 of 2.361393152 GB at 0.10, 0.2361393152),
+    and its line is rounded from the exact amounts all the same (`timed_exact`). O(digits).
+    """
+    amount = Fraction(price) * exact
+    near = nearest(amount)
+    return tidy(near) if Fraction(near) == amount else None
+
+
 def timed_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
     """The exact sum of linear ``charges`` in a time meter's unit; the others go to ``plain``.
 
@@ -117,10 +139,15 @@ def timed_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
     by_price: dict[Decimal, Fraction] = {}
     for charge in charges:
         price = charge.unit_price
-        if price is None or _MUL(price, charge.quantity) != charge.amount:
+        if price is None:
             plain.append(charge.amount)
             continue
         exact = timed(charge)
+        if _MUL(price, charge.quantity) != charge.amount and (
+            exact is None or shared_amount(price, exact) != charge.amount
+        ):
+            plain.append(charge.amount)
+            continue
         if exact is None:
             exact = Fraction(charge.quantity)
         by_price[price] = by_price.get(price, Fraction(0)) + exact
