@@ -108,6 +108,8 @@ class _Allowances:
     # the units usage before the span billed, per account, meter, plan, billing cycle and
     # allowance periods (see take): a correction in the span takes those back first
     billed_before: dict[tuple[object, ...], Fraction]
+    # the meters whose rows are shares of an aggregate (cut as metering cuts them)
+    peaks: frozenset[str]
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -384,7 +386,8 @@ class _Allowances:
                 cuts.update(own.boundaries_us(a, b))
         inside = sorted(t for t in cuts if start < t < end)
         out = []
-        for p_start, p_end, quantity in _split(row.quantity, start, end, inside):
+        share = row.meter in self.peaks
+        for p_start, p_end, quantity in _split(row.quantity, start, end, inside, share):
             if lo <= p_start < hi and quantity != 0:
                 found = [plan for a, b, plan in segments if a <= p_start < b]
                 if found:
