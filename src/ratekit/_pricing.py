@@ -128,7 +128,9 @@ class _Pricing:
         shares: list[tuple[_Piece, Fraction]] = []
         for piece in pieces if peaks else ():
             if piece.row.meter in peaks:
-                payable = Fraction(piece.quantity) - (piece.free_exact or Fraction(piece.free))
+                exact = piece.exact  # a share's exact value, where it is cut (`exact_share`)
+                quantity = Fraction(piece.quantity) if exact is None else exact
+                payable = quantity - (piece.free_exact or Fraction(piece.free))
                 if piece.entry.price.linear:
                     self.outside.append((piece.row, payable))
                 else:

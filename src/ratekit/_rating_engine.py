@@ -252,7 +252,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                                 if peaks:  # (`aside()`, without a call per row)
                                     self.aside(row, quantity)
                                 amount = _MUL(rate, quantity)
-                                if finely_cut(quantity):  # a share: its exact amount
+                                if peaks and row.meter in peaks and finely_cut(quantity):
+                                    # a share of an aggregate: its exact amount
                                     amount = _share_amount(rate, row, span, amount)
                                 direct.append(
                                     _new_charge(
