@@ -184,16 +184,6 @@ def test_a_released_volume_under_an_open_ended_plan_is_its_exact_gb_month() -> N
     assert abs(Fraction(charge.quantity) - Fraction(1800, 31)) < Fraction(1, 10**57)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a mean over the period cut at a plan's end loses digits past 1E-24: the plan's part is "
-        "58.064516129032258064516129 GB where the level held it all (1800/31), and the rest, "
-        "3.2E-26 GB, is said 'unpriced' over 20..31 March where the level was 0 (negative at "
-        "other watermarks: -1.1E-25 GB); docs/usage.md promises the rows telescope 'to the last "
-        "digit where the levels are of one sign'"
-    ),
-)
 def test_a_released_volume_of_a_customer_who_cancelled_is_billed_whole_and_nothing_is_unpriced() -> (
     None
 ):
@@ -207,9 +197,10 @@ def test_a_released_volume_of_a_customer_who_cancelled_is_billed_whole_and_nothi
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "the stream says the residue of a mean cut at a plan's end as a new 'unpriced' anomaly "
-        "at every statement, its figure changing sign (3.1E-25, -2.2E-25, -7.0E-26, 0, ...) "
-        "though the level in the gap is 0 and nothing there changes"
+        "the stream says the gap after a plan's end as a new 'unpriced' anomaly at every "
+        "statement, its span growing with the watermark, though its figure is 0 GB and "
+        "nothing there changes (its figure no longer changes sign: shares are cut at the "
+        "60th digit and the plan's part is the exact 1800/31)"
     ),
 )
 def test_a_stream_says_nothing_unpriced_of_a_released_volume_after_a_cancel() -> None:
