@@ -1,6 +1,6 @@
-"""Faults an electricity provider met, each pinned as a strict xfail with the behaviour due.
+"""Faults an electricity provider met (pinned as strict xfails, now fixed), and their contrasts.
 
-Each test says the minimal input, what happens, and what the docs promise instead.
+Each test says the minimal input and what the docs promise.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 from tests import _energy_sites as e
 
 import ratekit as rk
@@ -68,14 +67,6 @@ def test_a_delta_stamped_before_the_watermark_that_reaches_a_closed_cycle_is_sai
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a counter reading stamped before the last watermark, in an open cycle, whose increment "
-        "reaches a closed cycle corrects that cycle (late lines) with no 'late' anomaly: the "
-        "same reading stamped after the watermark gets one, as docs/streaming.md promises"
-    ),
-)
 def test_a_reading_stamped_before_the_watermark_that_corrects_a_closed_cycle_says_why() -> None:
     # Minimal input: hourly cycles, no horizon; 0 at 09:30 and 500 at 09:50; a statement at
     # 10:05 closes 09:00 with 500 B; then 1000 stamped 10:03 (before the watermark, in the
@@ -88,10 +79,9 @@ def test_a_reading_stamped_before_the_watermark_that_corrects_a_closed_cycle_say
         ("charge", False),
     ]
     assert fixed.lines[1].quantity == Decimal("884.615384615384615384615385")
-    # What happens: the feed lists r2 as accepted only (not late: it is stamped in an open
-    # cycle), and fixed.anomalies == () (fixed.no_effect == ()): the closed cycle changed
-    # and nothing says why. Due: the "late" anomaly the docs show, naming r2, as when r2 is
-    # stamped after the watermark (or a delta's feed.late, above).
+    # The feed lists r2 as accepted only (not late: it is stamped in an open cycle); the
+    # statement that meters it gives the "late" anomaly the docs show, naming r2, as when
+    # r2 is stamped after the watermark (or a delta's feed.late, above).
     (anomaly,) = fixed.anomalies
     assert (anomaly.kind, anomaly.record_ids[0], anomaly.resource) == ("late", "r2", "ip-1")
     assert (
@@ -100,13 +90,6 @@ def test_a_reading_stamped_before_the_watermark_that_corrects_a_closed_cycle_say
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a household's new meter, read after March closed but stamped before the watermark, "
-        "moves March's kWh with no 'late' anomaly (the same fault, in Paris months)"
-    ),
-)
 def test_a_new_meters_first_reading_after_march_closed_says_why_march_changed() -> None:
     plan = rk.Plan(
         "plain", "EUR", e.PARIS, [rk.PriceEntry("energy", "energy", e.tiers(e.OLD_TIERS))]
@@ -134,14 +117,6 @@ def test_a_new_meters_first_reading_after_march_closed_says_why_march_changed() 
     assert [(a.kind, a.record_ids[0]) for a in statement.anomalies] == [("late", "r2")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a Counter(from_zero=True) first reading whose spread from its START reaches a closed "
-        "cycle corrects that cycle (a late charge) with no 'late' anomaly, even stamped after "
-        "the watermark, where a plain counter's reading and a delta over a span get one"
-    ),
-)
 def test_a_charging_sessions_first_register_reading_that_reaches_a_closed_cycle_says_why() -> None:
     # A charger's session register counts from 0 at the session's START (docs/usage.md:
     # Counter(from_zero=True) spreads the first reading from the START). Minimal input:
@@ -162,7 +137,6 @@ def test_a_charging_sessions_first_register_reading_that_reaches_a_closed_cycle_
         ("charge", Decimal("6.5"), True),
         ("charge", Decimal("6.5"), False),
     ]
-    # What happens: statement.anomalies == (). Due (docs/streaming.md, "A record on time
-    # that reaches a closed cycle"): a "late" anomaly naming k, the reading whose effect
-    # reached the closed cycle.
+    # docs/streaming.md, "A record on time that reaches a closed cycle": a "late" anomaly
+    # naming k, the reading whose effect reached the closed cycle.
     assert [(a.kind, a.record_ids[0]) for a in statement.anomalies] == [("late", "k")]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
 from ._anomalies import placed
 from ._instants import format_us
@@ -468,7 +469,7 @@ def spilling(
             previous = _previous(record, by_key.get(key, ()), index, first=watermark)
             if previous is None:
                 continue
-            start_us, how = previous, "its increment counts from the previous reading"
+            start_us, how = previous
         else:
             continue
         if start_us < closed_us:
@@ -496,26 +497,47 @@ def _firsts(records: Iterable[Record]) -> list[Record]:
 
 def _previous(
     reading: Sample, kept: Sequence[Record], index: CounterIndex, *, first: bool = False
-) -> int | None:
-    """The instant of a counter reading's previous reading, kept or in the state. O(k).
+) -> tuple[int, str] | None:
+    """Where a counter reading's increment counts from, kept or in the state, and the words. O(k).
 
     With ``first``, of the first kept reading before it found from the last fed (see
-    `spilling()`'s ``watermark``): O(1) when the last fed are the newest.
+    `spilling()`'s ``watermark``): O(1) when the last fed are the newest. Without it, the
+    first reading of a ``zero`` meter (Counter ``from_zero``) counts from the start of
+    its resource's running stretch: the state's, unless a kept START begins one before it
+    (a STOP or DELETE before it ends it: it then counts from none). O(k log k).
     """
     at_us, meter = reading.at_us, reading.meter
+    counted = "its increment counts from the previous reading"
     if first:
         for r in reversed(kept):
             if type(r) is Sample and r.kind == "counter" and r.meter == meter and r.at_us < at_us:
-                return r.at_us
+                return r.at_us, counted
     earlier = [
         r.at_us
         for r in kept
         if type(r) is Sample and r.kind == "counter" and r.meter == meter and r.at_us < at_us
     ]
     if earlier:
-        return max(earlier)
-    baseline = index.baselines.get((reading.account, reading.resource, reading.meter))
-    return None if baseline is None else baseline[0]
+        return max(earlier), counted
+    triple = (reading.account, reading.resource, meter)
+    baseline = index.baselines.get(triple)
+    if first or meter not in index.zero or (baseline is not None and triple not in index.stretches):
+        return None if baseline is None else (baseline[0], counted)
+    since = None if baseline is None else baseline[0]
+    events = sorted((r for r in kept if type(r) is Event and r.at_us < at_us), key=_at)
+    for event in events:
+        if event.kind == "start" and since is None:
+            since = event.at_us
+        elif event.kind in {"stop", "delete"}:
+            since = None
+    return None if since is None else (since, _FROM_ZERO)
+
+
+def _at(record: Record) -> int:
+    return record.at_us
+
+
+_FROM_ZERO: Final = "it counts from zero from the start of its resource's running stretch"
 
 
 def spilled(

@@ -30,7 +30,7 @@ from ._rater_stretch import timeline
 from ._timelines import Timeline
 from .policies import Meter
 from .pricebook import Plan
-from .records import Anomaly, Inventory
+from .records import Anomaly, Inventory, Sample
 from .statements import StatementLine
 from .usage import ResourceState, UsageRow
 
@@ -291,14 +291,41 @@ def spilling(
     no line a record could change is then of a closed cycle.
     """
     closed = rater._closed_us
+    behind = _behind(rater, closed)
     if closed <= rater._base_us:
         return {}
     return _lateness.spilling(
-        (r for r in known if r.at_us >= closed),
+        [*(r for r in known if r.at_us >= closed), *behind],
         closed,
         rater._by_key,
         rater._reach,
     )
+
+
+def _behind(rater: Rater, closed: int) -> list[Record]:
+    """The counter readings and inventories fed behind the last watermark that may reach a closed cycle.
+
+    The feed keeps them among the late keys (`_rater_feed`): stamped before the
+    watermark, in an open cycle, they are not pending, yet the increment of a reading
+    whose previous reading (or running stretch) lies in a closed cycle reaches that
+    cycle, as does a ``last_seen`` inventory's closing at a last sign of life there, and
+    the statement that meters them says so. Taken out of the late keys here, once that
+    statement is reached, but those stamped at the last closed cycle's end, whose whole
+    increment lies in it: judged at the next closing, as late ones are. O(l).
+    """
+    records = rater._records
+    out: list[Record] = []
+    for key in list(rater._late_keys):
+        record = records.get(key)
+        if record is None or record.at_us < closed:
+            continue  # late: stamped in a closed cycle
+        if (type(record) is Sample and record.kind == "counter") or (
+            type(record) is Inventory and record.close == "last_seen"
+        ):
+            out.append(record)
+            if record.at_us > closed:
+                rater._late_keys.discard(key)
+    return out
 
 
 def see_late(rater: Rater, *given: Iterable[StatementLine]) -> None:

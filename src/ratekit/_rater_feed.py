@@ -171,6 +171,13 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             if type(record) is Inventory:
                 undo.off_path()  # it marks every resource dirty
                 _reach.file_inventory(rater, record)
+                if (
+                    record.close == "last_seen"
+                    and outcome == "accepted"
+                    and closed > base
+                    and _ledger.known_by(record, prev)
+                ):
+                    rater._late_keys.add(identity)  # behind the watermark: as a reading below
                 moves = _redescribed.closed_back(rater, record)
                 moves += _zero.at_closing(rater, record)
                 if rater._reach.stretches:
@@ -209,6 +216,17 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     rater._anomalies.update(moves)
                 if at_us > prev or not _ledger.known_by(record, prev):
                     pending.append(record)  # metered from prev at the next statement
+                elif (
+                    outcome == "accepted"
+                    and closed > base
+                    and type(record) is Sample
+                    and record.kind == "counter"
+                ):
+                    # Behind the watermark, in an open cycle: its increment may reach a
+                    # closed cycle, which the statement that meters it says (`_behind()`
+                    # of `_rater_accounts`); kept with the late ones until then (as is a
+                    # ``last_seen`` inventory there, which may close a resource back).
+                    rater._late_keys.add(identity)
                 if effect_us < prev:
                     # Before the last watermark: its resource is metered again, and
                     # what it changes is a correction.
