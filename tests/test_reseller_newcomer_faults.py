@@ -87,14 +87,6 @@ def test_held_as_sizes_the_gb_hours_after_the_move_are_all_the_resellers() -> No
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "two gauges of one bucket at one instant with other values and no seq (a reading "
-        "corrected under a new id in a later file) are ordered silently, the higher holding: "
-        "no anomaly says one of them changed nothing, where events in that case are a 'tie'"
-    ),
-)
 def test_two_gauges_of_one_bucket_at_one_instant_are_reported_as_a_tie() -> None:
     records = [
         rk.Sample("acme", "b", "stored", "2026-02-01T00:00:00Z", 500, kind="gauge", id="g1"),

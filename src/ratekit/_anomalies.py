@@ -118,6 +118,9 @@ class Anomaly:
     - ``"tie"``: events of one resource stamped at the same instant with no ``seq``; they
       are applied in an order that makes none a duplicate when there is one (a STOP and
       a START of a running resource are a restart). Give them a ``seq`` to fix the order.
+      Also readings (gauges, counters) of one resource and meter stamped at one instant
+      with no ``seq`` and other values: applied by value, the lower first (the higher
+      holds), then id, the one that holds named first; equal values are no tie.
       Also inventories stamped at one instant that disagree about a resource: one lists it
       and another's scope covers it without listing it (a resource listed by any of them
       is present), or they list it with other values (applied in the order of their ids).

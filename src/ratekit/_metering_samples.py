@@ -18,6 +18,7 @@ from . import _metering_late as _late
 from . import _metering_pending as _pending
 from . import _normalize as _n
 from . import _policy_results as _results
+from . import _ties
 from . import _timelines as _t
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
@@ -582,7 +583,9 @@ def sort_samples(samples: list[Sample], anomalies: _n.Anomalies) -> list[Sample]
     times = [sample.at_us for sample in samples]
     if len(set(times)) != len(times):
         samples.sort(key=_counters.order)
-        return _n.unique(samples, anomalies)
+        ordered = _n.unique(samples, anomalies)
+        _ties.samples(ordered, anomalies)  # readings of one instant with other values
+        return ordered
     return samples
 
 

@@ -1,9 +1,11 @@
-"""Events of one resource stamped at one instant (a tie): the order they are applied in.
+"""Records of one resource stamped at one instant (a tie): the order they are applied in.
 
 Private to metering's timelines (`ratekit._timelines`). Without a ``seq`` to order them,
 tied events are applied in an order in which none is a duplicate, an orphan or after a
 delete, when such an order exists (a STOP and a START of a running resource are a
 restart); the fixed order (start, update, stop, delete, then id) when it is clean.
+Readings of one meter (gauges, counters) with other values go by value, the lower first
+(`samples()`, for metering's samples): both ties are ``"tie"`` anomalies.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from collections.abc import Sequence
 from typing import Final
 
 from ._descriptions import EMPTY, _FrozenDict, apply_attributes
-from ._normalize import DELETED, RUNNING, STOPPED, UNKNOWN
-from .records import Event
+from ._instants import format_us
+from ._normalize import DELETED, RUNNING, STOPPED, UNKNOWN, Anomalies, label
+from .records import Event, Sample
 
-__all__ = ["clean_order", "step"]
+__all__ = ["clean_order", "samples", "step"]
 
 
 def step(status: int, description: _FrozenDict, event: Event) -> tuple[int, _FrozenDict] | None:
@@ -93,3 +96,38 @@ def clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) ->
         if after is not None:
             status, description = after
     return order
+
+
+def samples(ordered: Sequence[Sample], anomalies: Anomalies) -> None:
+    """Say each tie of ``ordered`` (one resource's samples of one meter, in metering order).
+
+    A tie: readings (gauges, counters) stamped at one instant with no ``seq`` and other
+    values. Metering applies them by value, the lower first (so a gauge's higher value
+    holds, and a counter's pair reads as a rise), then by id: an order the records do not
+    say, so a ``"tie"`` anomaly names them, the one that holds first, then the others as
+    applied. Equal values are no tie (their order changes nothing), nor are deltas (they
+    add up). O(n).
+    """
+    count = len(ordered)
+    index = 0
+    while index < count:
+        first = ordered[index]
+        end = index + 1
+        while end < count and ordered[end].at_us == first.at_us:
+            end += 1
+        tied = [s for s in ordered[index:end] if s.seq is None and s.kind != "delta"]
+        index = end
+        if len({s.value for s in tied}) < 2:  # two values make a tie
+            continue
+        applied = ", ".join(f"{label(s)} ({s.value})" for s in tied)
+        anomalies.add(
+            first.at_us,
+            first.account,
+            first.resource,
+            "tie",
+            f"{len(tied)} readings of {first.meter!r} of {first.resource!r} are stamped "
+            f"{format_us(first.at_us)} with no seq and other values: applied as {applied}, "
+            "by value, the lower first (the last holds; a counter's read as a rise); give "
+            "them a seq to fix the order.",
+            [tied[-1].id, *(s.id for s in tied[:-1])],
+        )

@@ -157,7 +157,9 @@ def meter(
     - Non-additive aggregations (see [`SamplePolicy`][ratekit.SamplePolicy]) are computed once
       per resource and cycle; their rows share the aggregate in proportion to time.
     - Events of a resource at one instant with no ``seq`` are ordered so that none is a
-      duplicate when such an order exists, and reported as a ``"tie"``.
+      duplicate when such an order exists, and reported as a ``"tie"``; so are readings
+      (gauges, counters) of a resource and meter at one instant with no ``seq`` and other
+      values, applied by value, the lower first (the higher holds).
     - [`Usage.no_effect`][ratekit.Usage.no_effect] names every record id in no row and no anomaly, with the
       reason; [`Usage.accounted()`][ratekit.Usage.accounted] covers every id given.
     - Arguments of the wrong type raise [`RatekitTypeError`][ratekit.RatekitTypeError] naming them.
