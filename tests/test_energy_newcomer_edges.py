@@ -83,7 +83,8 @@ def test_a_reading_at_0230_on_the_spring_night_is_read_with_the_offset_before_th
 
 def test_readings_at_0200_which_never_happens_and_at_0300_are_one_instant() -> None:
     # 02:00 (fold=0, +01:00) and 03:00 summer time are both 01:00Z: two readings at one
-    # instant go by value, the lower first, whatever order they come in.
+    # instant go by value, the lower first, whatever order they come in; with no seq and
+    # other values, a "tie" names them, the one that holds (52.5) first.
     at_two = dt.datetime(2026, 3, 29, 2, 0, tzinfo=PARIS_TZ)
     at_three = dt.datetime(2026, 3, 29, 3, 0, tzinfo=PARIS_TZ)
     readings = [
@@ -96,7 +97,7 @@ def test_readings_at_0200_which_never_happens_and_at_0300_are_one_instant() -> N
         rating = rated(order)
         # 50 -> 52 -> 52.5 -> 53: 3 kWh, no reset.
         assert per_cycle(rating) == [("2026-02-28T23", Decimal(3))]
-        assert [a.kind for a in rating.anomalies] == []
+        assert [(a.kind, a.record_ids) for a in rating.anomalies] == [("tie", ("d2", "d1"))]
 
 
 def test_0230_twice_on_the_autumn_night_is_two_instants_an_hour_apart() -> None:

@@ -55,11 +55,12 @@ LAST = _reading("2026-03-03T12:00:00Z", 155, "last")
 def test_batch_orders_two_readings_of_one_instant_lower_first() -> None:
     # 120 before 150: 100 -> 120 over 24 h (10 on 1 March, 10 on 2 March), 120 -> 150 at
     # 2 March 12:00 (30, at an instant), 150 -> 155 over 24 h (2.5 and 2.5): no reset.
+    # With no seq, the order is metering's: a "tie" names them, the one that holds first.
     span = rk.Span(START, "2026-03-05T00:00:00Z")
     for records in ([G0, HIGH, LOW, LAST], [LAST, LOW, HIGH, G0]):
         rating = rk.rate(records, PLAN, span=span, meters=[EGRESS])
         assert _by_day(rating) == {1: Decimal(10), 2: Decimal("42.5"), 3: Decimal("2.5")}
-        assert rating.anomalies == ()
+        assert [(a.kind, a.record_ids) for a in rating.anomalies] == [("tie", ("high", "low"))]
 
 
 @pytest.mark.parametrize("restore", [False, True])
@@ -192,7 +193,10 @@ def test_the_late_anomaly_of_a_tie_reaching_a_closed_cycle_names_the_lower_readi
             ("charge", 9, Decimal(150), True),
             ("charge", 10, Decimal(350), False),
         ]
-        assert [(a.kind, a.record_ids) for a in statement.anomalies] == [("late", ("low",))]
+        assert [(a.kind, a.record_ids) for a in statement.anomalies] == [
+            ("late", ("low",)),
+            ("tie", ("high", "low")),  # two readings at one instant with no seq
+        ]
 
 
 def test_metering_a_carried_state_orders_a_reading_at_its_last_readings_instant() -> None:
