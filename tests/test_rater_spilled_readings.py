@@ -301,3 +301,19 @@ def test_a_last_seen_inventory_behind_the_watermark_is_named() -> None:
         "resource it does not list at its last sign of life, in a cycle closed (up to "
         "2026-03-01T10:00:00Z): the closed lines of 'x' of 'a' it changed"
     )
+
+
+def test_a_first_reading_from_zero_of_a_stretch_an_update_opened_in_a_closed_cycle() -> None:
+    # An UPDATE at 09:50 opens a resource not known before (docs/usage.md: the stretch
+    # starts at "the instant an update ... opened the resource"): as a START there, the
+    # 13 kWh at 10:03 spread 10 to 09:00 (closed) and 3 to 10:00, and the reading is named.
+    rater = rk.Rater(SESSIONS, [SESSION], start="2026-03-01T09:00:00Z")
+    rater.feed([rk.Event("cs", "plug", "2026-03-01T09:50:00Z", {"plug": "a"}, kind="update")])
+    rater.statement("2026-03-01T10:05:00Z")
+    rater.feed([_register("2026-03-01T10:03:00Z", 13)])
+    statement = rater.statement("2026-03-01T10:15:00Z")
+    assert _rows(statement) == [
+        ("charge", "09:00", Decimal(10), True),
+        ("charge", "10:00", Decimal(3), False),
+    ]
+    assert _said(statement) == [("late", ("k",), "plug")]

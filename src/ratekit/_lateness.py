@@ -503,8 +503,9 @@ def _previous(
     With ``first``, of the first kept reading before it found from the last fed (see
     `spilling()`'s ``watermark``): O(1) when the last fed are the newest. Without it, the
     first reading of a ``zero`` meter (Counter ``from_zero``) counts from the start of
-    its resource's running stretch: the state's, unless a kept START begins one before it
-    (a STOP or DELETE before it ends it: it then counts from none). O(k log k).
+    its resource's running stretch: the state's, unless a kept START (or an UPDATE of a
+    resource not known before) begins one before it (a STOP or DELETE before it ends it:
+    it then counts from none). O(k log k).
     """
     at_us, meter = reading.at_us, reading.meter
     counted = "its increment counts from the previous reading"
@@ -524,12 +525,14 @@ def _previous(
     if first or meter not in index.zero or (baseline is not None and triple not in index.stretches):
         return None if baseline is None else (baseline[0], counted)
     since = None if baseline is None else baseline[0]
+    known = (reading.account, reading.resource) in index.states  # else an update opens it
     events = sorted((r for r in kept if type(r) is Event and r.at_us < at_us), key=_at)
     for event in events:
-        if event.kind == "start" and since is None:
+        if since is None and (event.kind == "start" or (event.kind == "update" and not known)):
             since = event.at_us
         elif event.kind in {"stop", "delete"}:
             since = None
+        known = True
     return None if since is None else (since, _FROM_ZERO)
 
 
