@@ -202,7 +202,10 @@ def test_a_plan_change_inside_the_open_month_shares_its_peak_at_every_statement(
         assert s.state("2026-02-01T00:00:00Z") == []
 
 
-def test_an_allowance_and_a_minimum_of_a_peak_are_prorated_to_each_watermark() -> None:
+def test_an_allowance_of_a_peak_is_the_cycles_so_far_and_its_minimum_is_prorated() -> None:
+    # The allowance of a meter that does not add up is prorated to the plan's share of the
+    # cycle so far, as the peak is the cycle's so far (docs/usage.md): the whole hour's 3
+    # free at every watermark; the minimum, as ever, to the watermark.
     for restore in (False, True):
         peak = [rk.Meter("peak", "u", rk.Max())]
         plan = rk.Plan(
@@ -211,13 +214,22 @@ def test_an_allowance_and_a_minimum_of_a_peak_are_prorated_to_each_watermark() -
         )  # fmt: skip
         s = Stream(plan, peak, at("10:00"), HOURLY, restore=restore)
         s.feed(rk.Sample("a", "vm", "peak", at("10:00"), 4, kind="gauge", id="q1"))
-        # 10:30: 3 free x 30/60 = 1.5; (4 - 1.5) x 0.3 = 0.75, the minimum 1.5 x 30/60 met
-        assert s.state(at("10:30")) == [("charge", "m", "peak", Decimal(4), Decimal("0.75"))]
+        # 10:30: 3 free; (4 - 3) x 0.3 = 0.3, under the minimum 1.5 x 30/60 = 0.75: a
+        # top-up of 0.45 for the half hour (its quantity, the share 0.5)
+        assert s.state(at("10:30")) == [
+            ("charge", "m", "peak", Decimal("0.5"), Decimal("0.45")),
+            ("charge", "m", "peak", Decimal(4), Decimal("0.3")),
+        ]
         s.feed(rk.Sample("a", "vm", "peak", at("10:40"), 9, kind="gauge", id="q2"))
-        # 10:45: 3 x 45/60 = 2.25 free; (9 - 2.25) x 0.3 = 2.025: +5, +1.275
-        assert s.state(at("10:45")) == [("increment", "m", "peak", Decimal(5), Decimal("1.275"))]
-        # 11:00: 3 free; (9 - 3) x 0.3 = 1.8 (over the minimum 1.5): -0.225
-        assert s.state(at("11:00")) == [("increment", "m", "peak", Decimal(0), Decimal("-0.225"))]
+        # 10:45: 3 free; (9 - 3) x 0.3 = 1.8 (+5, +1.5), over the minimum 1.5 x 45/60 =
+        # 1.125: the top-up goes
+        assert s.state(at("10:45")) == [
+            ("reversal", "m", "peak", Decimal("-0.5"), Decimal("-0.45")),
+            ("increment", "m", "peak", Decimal(5), Decimal("1.5")),
+        ]
+        # 11:00: 3 free, 1.8 over the minimum 1.5: nothing moves (it was -0.225 when the
+        # allowance so far was 3 x 45/60 at 10:45)
+        assert s.state(at("11:00")) == []
         assert s.state(at("11:00")) == []
 
 
