@@ -3,8 +3,8 @@
 The second half of normalisation (see `ratekit._normalize`, which groups the records):
 `build_timeline()` applies one resource's events in order (``seq`` order among the events
 with a ``seq``, the others placed by their instant, see `ratekit._event_order`) through a small
-state machine (unknown, running, stopped, deleted) and reconciles with inventory snapshots, reporting every odd record as
-an anomaly. The result is a step function: breakpoints, and for each piece the
+state machine (unknown, running, stopped, deleted) and reconciles with inventory snapshots
+(`ratekit._timeline_inventories`), reporting every odd record as an anomaly. The result is a step function: breakpoints, and for each piece the
 description, the status and the id of the record that began it. Equal descriptions are
 shared through one table per call (`_shared()`), so a fleet of a few flavors holds a few
 description mappings, not one per event.
@@ -22,20 +22,18 @@ from ._descriptions import EMPTY, _FrozenDict, apply_attributes
 from ._event_order import _BY_TIME as _BY_TIME  # noqa: PLC0414 - read as _t._BY_TIME
 from ._event_order import _event_order as _event_order  # noqa: PLC0414 - read as _t._event_order
 from ._instants import format_us
-from ._inventory_scope import in_scope
-from ._inventory_ties import at_one_instant
 from ._normalize import (
     DELETED,
     NEVER,
     RUNNING,
-    STATUS_NAMES,
     STOPPED,
     UNKNOWN,
     Anomalies,
     label,
-    stamped,
 )
 from ._ties import clean_order
+from ._timeline_inventories import _listed as _listed  # noqa: PLC0414 - read as _t._listed
+from ._timeline_inventories import _reconcile_next
 from .records import Event, Inventory
 
 __all__ = [
@@ -277,10 +275,7 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     line.order = ordered
     if in_order and not inventories:
         # The common case: strictly increasing instants (no tie), no snapshot to reconcile.
-        for index, event in enumerate(ordered):
-            if index == snapshot_at:
-                line.take_snapshot(index)
-            _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+        _apply_in_order(line, account, resource, ordered, anomalies, descriptions, snapshot_at)
         index = count
     while index < count:
         event = ordered[index]
@@ -316,39 +311,71 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     return line
 
 
-def _reconcile_next(  # noqa: PLR0917 - private plumbing of plain values
+def _apply_in_order(  # noqa: PLR0917 - private plumbing of plain values
     line: Timeline,
     account: str,
     resource: str,
-    inventories: Sequence[Inventory],
-    index: int,
-    last_sample_us: Sequence[int],
+    ordered: Sequence[Event],
     anomalies: Anomalies,
-) -> int:
-    """Apply the inventories stamped at the instant of ``inventories[index]``; the next index.
+    descriptions: Descriptions | None,
+    snapshot_at: int | None,
+) -> None:
+    """`_apply()` each of ``ordered`` (strictly increasing instants, no tie), in one loop.
 
-    Several at one instant are applied by one rule, whatever their order (see
-    `ratekit._inventory_ties`), and a disagreement is a ``"tie"``. O(g log g) for g of them.
+    An event's ordinary step (a start of a resource not running, a resize, a stop of a
+    running one, an update, a deletion: no anomaly, a new piece) is taken here, its
+    description merged through the shared table found by identity (`_merged()`); any
+    other event goes through `_apply()`, which takes every step and reports every odd
+    one. The same pieces as `_apply()` for each event, without a call per event (the fleet
+    month's 20,692 events at 100,000 records). O(n).
     """
-    at_us = inventories[index].at_us
-    end = index + 1
-    while end < len(inventories) and inventories[end].at_us == at_us:
-        end += 1
-    if end == index + 1:
-        _reconcile(line, account, resource, inventories[index], last_sample_us, anomalies)
-        return end
-    group, message, ids = at_one_instant(
-        inventories[index:end],
-        account,
-        resource,
-        line.descriptions[-1],
-        open_=line.statuses[-1] in (RUNNING, STOPPED),
-    )
-    if message is not None:
-        anomalies.add(max(at_us, line.clock_us), account, resource, "tie", message, ids)
-    for inventory in group:
-        _reconcile(line, account, resource, inventory, last_sample_us, anomalies)
-    return end
+    starts, statuses = line.starts, line.statuses
+    pieces, openers = line.descriptions, line.openers
+    for index, event in enumerate(ordered):
+        if index == snapshot_at:
+            line.take_snapshot(index)
+        at_us = event.at_us
+        status = statuses[-1]
+        if (
+            descriptions is None
+            or status == DELETED
+            or at_us < line.clock_us
+            or at_us == starts[-1]
+            or event.seq is not None
+        ):
+            _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+            continue
+        description = pieces[-1]
+        attributes = event.attributes
+        new = description
+        if attributes:
+            found = descriptions.get((id(description), id(attributes), None))  # (`_merged()`)
+            new = _merged(description, attributes, descriptions) if found is None else found
+        kind = event.kind
+        if kind == "start" and (
+            status != RUNNING or not (new is description or new == description)
+        ):
+            new_status = RUNNING
+        elif kind == "stop" and status == RUNNING:
+            new_status = STOPPED
+        elif kind == "update" and status != UNKNOWN:
+            line.clock_us = line.last_event_us = at_us
+            line.last_event_id = event.id
+            if new is description or new == description:
+                continue  # nothing changes
+            new_status = status
+        elif kind == "delete" and status != UNKNOWN:
+            new_status = DELETED
+            new = EMPTY
+        else:
+            _apply(line, account, resource, event, anomalies, descriptions=descriptions)
+            continue
+        line.clock_us = line.last_event_us = at_us
+        line.last_event_id = event.id
+        starts.append(at_us)
+        pieces.append(new)
+        statuses.append(new_status)
+        openers.append(event.id)
 
 
 def _apply_tie(  # noqa: PLR0917 - private plumbing of plain values
@@ -488,117 +515,3 @@ def _apply(  # noqa: PLR0912 - one event's step, once per event
     line.descriptions.append(new)
     line.statuses.append(new_status)
     line.openers.append(event.id)
-
-
-def _reconcile(  # noqa: PLR0917 - private plumbing of plain values
-    line: Timeline,
-    account: str,
-    resource: str,
-    inventory: Inventory,
-    last_sample_us: Sequence[int],
-    anomalies: Anomalies,
-) -> None:
-    at_us = max(inventory.at_us, line.clock_us)
-    status = line.statuses[-1]
-    listed = _listed(inventory, account, resource)
-    if (
-        listed is None
-        and (inventory.accounts is not None or inventory.where)
-        and not in_scope(inventory.accounts, inventory.where, account, line.descriptions[-1])
-    ):
-        return  # outside the snapshot's scope: untouched, its history too (see Inventory)
-    line.settled = True
-    if listed is not None and inventory.at_us >= line.last_listed_us:
-        # A listing is a sign of life (for a later inventory closing at the last one).
-        line.last_listed_us = inventory.at_us
-        line.last_listed_id = inventory.id
-    where = stamped(inventory)
-    if listed is not None and status in (UNKNOWN, DELETED):
-        line.clock_us = at_us
-        line.push(at_us, apply_attributes(EMPTY, listed), RUNNING, inventory.id)
-        _touched(line, inventory)
-        anomalies.add(
-            at_us,
-            account,
-            resource,
-            "reconciled_open",
-            f"{where} lists {resource!r} of {account!r}, which "
-            f"was {'deleted' if status == DELETED else 'unknown'}: opened at "
-            f"{format_us(at_us)}.",
-            (inventory.id,),
-        )
-    elif listed and status in (RUNNING, STOPPED):
-        description = line.descriptions[-1]
-        corrected = apply_attributes(description, listed)
-        if corrected != description:
-            line.clock_us = at_us
-            changed = sorted(key for key in listed if description.get(key) != corrected.get(key))
-            opener = line.openers[-1]
-            line.push(at_us, corrected, status, inventory.id)
-            _touched(line, inventory)
-            anomalies.add(
-                at_us,
-                account,
-                resource,
-                "reconciled_update",
-                f"{where} lists {resource!r} of {account!r} "
-                f"with {', '.join(f'{key}={listed[key]!r}' for key in changed)}, where its "
-                f"description had {', '.join(f'{key}={description.get(key)!r}' for key in changed)}: "
-                f"corrected at {format_us(at_us)}.",
-                (inventory.id, opener),
-            )
-    elif listed is None and status in (RUNNING, STOPPED):
-        close_us = at_us
-        how = "the snapshot"
-        signs: tuple[str | None, ...] = ()
-        if inventory.close == "last_seen":
-            index = bisect.bisect_right(last_sample_us, inventory.at_us) - 1
-            seen = last_sample_us[index] if index >= 0 else NEVER
-            # Its last sample, event or listing before the snapshot; never before the
-            # current piece began, never after the snapshot.
-            last = max(seen, line.last_event_us, line.last_listed_us, line.starts[-1])
-            close_us = min(last, at_us)
-            how = "its last sign of life"
-            # The event or listing there is named too: the closing lies where it does
-            # because of it (a STOP whose piece the closing replaces, an update that
-            # changed nothing, a listing), so it is no record without effect.
-            signs = (
-                line.last_event_id if line.last_event_us == close_us else None,
-                line.last_listed_id if line.last_listed_us == close_us else None,
-            )
-        since = line.starts[-1]
-        opener = line.openers[-1]
-        line.clock_us = at_us
-        line.push(close_us, EMPTY, DELETED, inventory.id)
-        _touched(line, inventory)
-        anomalies.add(
-            at_us,
-            account,
-            resource,
-            "reconciled_close",
-            f"{where} does not list {resource!r} of "
-            f"{account!r}, {STATUS_NAMES[status]} since {format_us(since)}: closed at "
-            f"{format_us(close_us)} ({how}).",
-            dict.fromkeys((inventory.id, opener, *signs)),
-            about_us=close_us,
-        )
-
-
-def _touched(line: Timeline, inventory: Inventory) -> None:
-    """Remember that ``inventory`` changed ``line`` (see `Timeline.reconciled`)."""
-    if line.reconciled is None:
-        line.reconciled = [inventory]
-    else:
-        line.reconciled.append(inventory)
-
-
-def _listed(inventory: Inventory, account: str, resource: str) -> Mapping[str, object] | None:
-    resources = inventory.resources
-    index = bisect.bisect_left(resources, (account, resource), key=lambda item: (item[0], item[1]))
-    if (
-        index < len(resources)
-        and resources[index][0] == account
-        and resources[index][1] == resource
-    ):
-        return resources[index][2]
-    return None
