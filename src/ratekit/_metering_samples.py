@@ -24,10 +24,10 @@ from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from ._period_shares import by_integral, cut, held, places
-from ._window import _apportion
+from ._window import _SPAN_KEY, _apportion
 from .policies import Discrete, Increment, Meter
 from .records import Sample
-from .usage import UsageRow, _new_row
+from .usage import UsageRow, _new, _new_row, _new_span, _ordered_ids, _RowMade
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine
@@ -217,25 +217,33 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 _pending.keep(engine, account, resource, item, increment, said=False)
         starts, descriptions = line.starts, line.descriptions
         single_cycle = window.cycle_spans[0] if len(window.cycle_spans) == 1 else None
+        unit, spans, last = item.unit, engine.spans, len(starts) - 1
+        piece = bisect_right(starts, pieces[0]) - 1  # the timeline's piece at a (ascending)
         for k, total in enumerate(sums):
             if total is None:
                 continue
             a = pieces[k]
             b = pieces[k + 1] if k + 1 < count else w1
             found = ids[k]
-            rows.append(
-                _new_row(
-                    account,
-                    name,
-                    resource,
-                    engine._span(a, b),
-                    window.cycle_of(a) if single_cycle is None else single_cycle,
-                    _tidy(total),
-                    item.unit,
-                    descriptions[bisect_right(starts, a) - 1],  # (line.index_at(a))
-                    () if found is None else found,
-                )
-            )
+            while piece < last and starts[piece + 1] <= a:
+                piece += 1
+            # _new_row, engine._span and _tidy, inlined: once per row. (The Decimal
+            # operators compute in metering's context: see `in_context`.)
+            span = spans.get(a * _SPAN_KEY + b)
+            if span is None:
+                span = spans[a * _SPAN_KEY + b] = _new_span(a, b)
+            row: typing.Any = _new(_RowMade)  # plain stores (see usage._RowMade)
+            row.account = account
+            row.meter = name
+            row.resource = resource
+            row.span = span
+            row.cycle = window.cycle_of(a) if single_cycle is None else single_cycle
+            row.quantity = total.normalize() + ZERO
+            row.unit = unit
+            row.description = descriptions[piece]
+            row.record_ids = () if found is None else _ordered_ids(found)
+            row.__class__ = UsageRow
+            rows.append(row)
         return
     times = [sample.at_us for sample in readings]
     if engine.late_before is not None and times and times[0] < engine.late_before:
