@@ -75,14 +75,13 @@ def pieces(engine: _Engine, points: list[int], line: _t.Timeline) -> list[int]:
     w0, w1 = window.start, window.end
     starts = line.starts
     descriptions = line.descriptions
-    inner = []
-    for index in range(bisect.bisect_right(starts, w0), len(starts)):
-        t = starts[index]
-        if t >= w1:
-            break
-        before, after = descriptions[index - 1], descriptions[index]
-        if before is not after and before != after:
-            inner.append(t)
+    # (`not ==`: a description's ``!=`` calls its ``==``, two calls per change)
+    inner = [
+        starts[index]
+        for index in range(bisect.bisect_right(starts, w0), bisect.bisect_left(starts, w1))
+        if descriptions[index - 1] is not descriptions[index]
+        and not descriptions[index - 1] == descriptions[index]  # noqa: SIM201
+    ]
     if inner:
         return [w0, *sorted(set(points).union(inner))]
     return [w0, *points]

@@ -27,7 +27,8 @@ from ._period_shares import by_integral, cut, held, places
 from ._window import _SPAN_KEY, _apportion
 from .policies import Discrete, Increment, Meter
 from .records import Sample
-from .usage import UsageRow, _new, _new_row, _new_span, _ordered_ids, _RowMade
+from .spans import Span
+from .usage import _SET_END, _SET_START, UsageRow, _new, _new_row, _ordered_ids, _RowMade
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine
@@ -231,7 +232,9 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             # operators compute in metering's context: see `in_context`.)
             span = spans.get(a * _SPAN_KEY + b)
             if span is None:
-                span = spans[a * _SPAN_KEY + b] = _new_span(a, b)
+                span = spans[a * _SPAN_KEY + b] = _new(Span)
+                _SET_START(span, a)
+                _SET_END(span, b)
             row: typing.Any = _new(_RowMade)  # plain stores (see usage._RowMade)
             row.account = account
             row.meter = name

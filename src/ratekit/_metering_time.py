@@ -154,7 +154,7 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     One row per running piece of ``line`` in the engine's window, cut at ``points``
     (ascending epoch microseconds: cycle starts and price cuts); a level that is ``None``
     makes no row, and a policy's error is raised again naming the meter, the resource and
-    the record that set the description. O(p log c) for p pieces and c cut points.
+    the record that set the description. O(p + c) for p pieces and c cut points.
     """
     window = engine.window
     w0, w1 = window.start, window.end
@@ -163,7 +163,8 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     descriptions = line.descriptions
     count = len(starts)
     first = bisect.bisect_right(starts, w0) - 1
-    level_of = typing.cast(TimePolicy, item.policy).level
+    policy: TimePolicy = item.policy  # type: ignore[assignment] # (a time meter's: no call)
+    level_of = policy.level
     factor = item._factor
     assert factor is not None
     unit = item.unit
@@ -177,11 +178,11 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     set_start, set_end = _SET_START, _SET_END
     cuts = len(points)
     openers = line.openers
-    bisect_right = bisect.bisect_right
     # The ratio of the description met last: a resource's pieces mostly share one (no
     # look-up per piece, only per change of description).
     last: object = None
     ratio: tuple[int, int] | None = None
+    cut = 0  # the first cut point after the piece's start (the pieces ascend)
     for index in range(first, count):
         begin = starts[index]
         if begin >= w1:
@@ -225,7 +226,8 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         closer = openers[index + 1] if index + 1 < count else None
         opening_ids: tuple[str, ...] = () if opener is None else (opener,)
         closing_ids = opening_ids if closer is None else _ordered_ids((*opening_ids, closer))
-        cut = bisect_right(points, a) if cuts else 0
+        while cut < cuts and points[cut] <= a:
+            cut += 1
         piece_start = a
         # (an operator, not divmod(): no call, nor a tuple made and unpacked per row)
         scaled = numerator * piece_start
