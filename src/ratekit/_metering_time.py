@@ -248,14 +248,18 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             if twice > denominator or (twice == denominator and high & 1):
                 high += 1
             units = high - low
-            if units % 10 and -_UNROUNDED < units < _UNROUNDED:
+            if not -_UNROUNDED < units < _UNROUNDED:
+                quantity = _from_scaled(units)
+            elif units % 10:
                 # What _from_scaled() gives, with no trailing zero to strip: as it is.
                 # The quantum times the int (coefficient ``units``, exponent -24, exact
                 # under _UNROUNDED): 0.13 against 0.22 us for Decimal(units).scaleb(-24);
                 # by the operator, in metering's context (`in_context`), not a call.
                 quantity = _QUANTUM * units
+            elif units % _SCALE:
+                quantity = (_QUANTUM * units).normalize()  # (_from_scaled(), one call)
             else:
-                quantity = _from_scaled(units)
+                quantity = Decimal(units // _SCALE)  # whole units (_from_scaled())
             ids = closing_ids if piece_end == finish else opening_ids
             # _new_span and _new_row, inlined.
             # Meters of one resource share the span of a piece (fewer objects).
