@@ -213,20 +213,22 @@ def test_no_quantity_is_lost_or_counted_twice_per_meter() -> None:
 
 
 def test_each_charge_names_the_records_that_made_it() -> None:
-    provenance = {
-        (c.account, c.plan, c.meter): tuple(sorted(c.row.record_ids))
-        for c in _rating().charges
-        if c.row is not None
-    }
+    provenance: dict[tuple[str, str, str], list[tuple[str, ...]]] = {}
+    for c in _rating().charges:
+        if c.row is not None:
+            provenance.setdefault((c.account, c.plan, c.meter), []).append(
+                tuple(sorted(c.row.record_ids))
+            )
+    # The correction a7 is a row of its own (metering cuts at a correction's instant).
     assert provenance == {
-        ("acme", "starter", "calls"): ("a5",),
-        ("acme", "growth", "calls"): ("a6", "a7"),
-        ("acme", "starter", "egress"): ("a3",),
-        ("acme", "growth", "egress"): ("a4",),
-        ("acme", "starter", "vm.hours"): ("a1",),
-        ("acme", "growth", "vm.hours"): ("a1", "a2"),
-        ("beta", "growth", "egress"): ("b4",),
-        ("beta", "growth", "vm.hours"): ("b1", "b2"),
+        ("acme", "starter", "calls"): [("a5",)],
+        ("acme", "growth", "calls"): [("a6",), ("a7",)],
+        ("acme", "starter", "egress"): [("a3",)],
+        ("acme", "growth", "egress"): [("a4",)],
+        ("acme", "starter", "vm.hours"): [("a1",)],
+        ("acme", "growth", "vm.hours"): [("a1", "a2")],
+        ("beta", "growth", "egress"): [("b4",)],
+        ("beta", "growth", "vm.hours"): [("b1", "b2")],
     }
 
 
@@ -303,11 +305,13 @@ def test_focus_usage_rows_show_the_allowance_and_price_exactly() -> None:
 
 
 def test_focus_splits_a_line_of_two_plans_on_the_cent_by_largest_remainder() -> None:
-    # calls: the line 2.58 shared by 1.234 and 1.35 in proportion: 1.2321.. and 1.3478..;
-    # floors 1.23 + 1.34 = 2.57, the cent left to the larger remainder (0.78 > 0.21).
+    # calls: the line 2.58 (2.584) shared by its charges in proportion: starter's 1.234,
+    # growth's 1.50 (2,000 calls) and its correction's -0.15 (-100, a row of its own:
+    # metering cuts at a correction's instant): 1.2320.., 1.4976.. and -0.1497..; floors
+    # 1.23 + 1.49 - 0.15 = 2.57, the cent left to the largest remainder (0.76 > 0.20, 0.02).
     rows = rk.focus_rows(_invoices(), provider="Example SaaS")
     calls = [(r["x_Plan"], r["BilledCost"]) for r in rows if r["x_Meter"] == "calls"]
-    assert calls == [("starter", "1.23"), ("growth", "1.35")]
+    assert calls == [("starter", "1.23"), ("growth", "1.50"), ("growth", "-0.15")]
 
 
 def test_invoice_lines_frame_and_its_csv_add_up_to_the_subtotals() -> None:

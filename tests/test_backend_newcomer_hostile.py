@@ -354,8 +354,10 @@ def test_feeding_after_a_failed_statement_mends_the_stream() -> None:
     with pytest.raises(rk.BadQuantityError, match=r"records \['g1'\]"):
         rater.statement(at(1, 2))
     assert rater.snapshot() == before
-    # a correction stamped before the watermark tried is not late: the watermark did not move
-    feed = rater.feed([gb("g2", at(1, 1, 30), -60)])
+    # a correction stamped before the watermark tried is not late: the watermark did not move;
+    # stamped before the usage (docs/pricing.md, "Negative quantities": a running quantity
+    # that passes the last bound is refused even if a correction after it brings it back)
+    feed = rater.feed([gb("g2", at(1, 0, 30), -60)])
     assert (feed.accepted, feed.late) == (("g2",), ())
     # 190 GB: 100 * 0.01 + 90 * 0.02 = 2.80
     assert usage(rater.statement(at(1, 2))) == [("charge", "vm-1", Decimal(190), Decimal("2.80"))]

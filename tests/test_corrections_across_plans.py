@@ -360,12 +360,13 @@ def test_a_late_correction_under_b_reverses_a_s_line_and_charges_it_anew() -> No
     assert invoice.total == Decimal("0.00")
 
 
-def test_a_late_correction_takes_b_s_line_away_and_a_s_down_to_what_is_left() -> None:
+def test_a_late_correction_takes_b_s_units_back_and_a_s_down_to_what_is_left() -> None:
     # No allowance. 20 GB on 2 March under a (20.00) and 4 GB on 18 March under b (4 x 2
     # = 8.00), stated on 22 March. -15 GB of 20 March arrives after: it takes back b's 4
-    # (-8.00), then 11 of a's (-11.00). b's line is gone (a reversal alone: -4 GB,
-    # -8.00); a's is reversed and charged anew: 9 GB, 9.00. The invoice: 9.00, as batch
-    # rating of the three rows bills it.
+    # (-8.00), then 11 of a's (-11.00). b's line is reversed (-4 GB, -8.00) and charged
+    # anew: its 4 GB and the 4 the correction takes back (a row of its own: metering cuts
+    # at a correction's instant), 0 GB, 0.00; a's is reversed and charged anew: 9 GB,
+    # 9.00. The invoice: 9.00, as batch rating of the three rows bills it.
     rater = _streamed(0)
     rater.feed([_sample(2, 20, "s1"), _sample(18, 4, "s2")])
     assert _lines(rater.statement("2026-03-22T00:00:00Z")) == [
@@ -378,11 +379,12 @@ def test_a_late_correction_takes_b_s_line_away_and_a_s_down_to_what_is_left() ->
         ("reversal", "a", Decimal(-20), Decimal(-20)),
         ("correction", "a", Decimal(9), Decimal(9)),
         ("reversal", "b", Decimal(-4), Decimal(-8)),
+        ("correction", "b", Decimal(0), Decimal(0)),
     ]
-    (correction,) = (line for line in later.lines if line.role == "correction")
-    assert [(c.plan, c.quantity, c.amount) for c in correction.charges] == [
-        ("a", Decimal(20), Decimal(20)),
-        ("a", Decimal(-11), Decimal(-11)),
+    corrections = [line for line in later.lines if line.role == "correction"]
+    assert [[(c.plan, c.quantity, c.amount) for c in line.charges] for line in corrections] == [
+        [("a", Decimal(20), Decimal(20)), ("a", Decimal(-11), Decimal(-11))],
+        [("b", Decimal(4), Decimal(8)), ("b", Decimal(-4), Decimal(-8))],
     ]
     (invoice,) = rater.statement("2026-04-10T00:00:00Z").invoices
     assert invoice.total == Decimal("9.00")

@@ -725,7 +725,8 @@ def test_samples_past_the_last_bound_of_tiers_that_end_are_left_to_the_statement
     # Tiers up to 1,000 B, no further: 600 B + 600 B in a day is 1,200, a price's own rule,
     # not a number out of range. A correction can lift it, so the feed takes the samples
     # and the statement says it (as it would say an unpriced usage); a correction of
-    # -300 B makes it 900 B: 9.00.
+    # -300 B stamped before r2's 600 (docs/pricing.md, "Negative quantities": one after
+    # them would not) makes it 900 B: 9.00.
     plan = _plan("egress", rk.Graduated([rk.Tier(1000, "0.01")]))
     rater = rk.Rater(plan, EGRESS, start=START)
     records = [
@@ -735,7 +736,7 @@ def test_samples_past_the_last_bound_of_tiers_that_end_are_left_to_the_statement
     assert rater.feed(records).accepted == ("s1", "s2")
     with pytest.raises(rk.BadQuantityError, match="cannot price 1200 B"):
         rater.statement("2026-03-02T00:00:00Z")
-    assert rater.feed([_delta("r2", "2026-03-01T03:00:00Z", "-300", "s3")]).accepted == ("s3",)
+    assert rater.feed([_delta("r2", "2026-03-01T01:30:00Z", "-300", "s3")]).accepted == ("s3",)
     assert total(rater, "2026-03-02T00:00:00Z") == Decimal("9.00")
 
 

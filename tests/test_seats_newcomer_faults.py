@@ -150,16 +150,6 @@ def test_a_correction_takes_back_the_dearer_plans_units_billed_just_before_it() 
     assert total == Decimal("1.500")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the same calls with the 500 of 18 April on resource 'api2' and the correction of "
-        "20 April on 'api': the correction takes back 2,000 of a's calls (-2.000) and b's "
-        "500 stay billed (1.000), 2.000 in all; the rows of one plan's piece of the cycle "
-        "span the whole piece, so their order, and what the correction takes back, falls "
-        "to the resources' ids, not to the records' instants"
-    ),
-)
 def test_which_units_a_correction_takes_back_does_not_depend_on_resource_names() -> None:
     total = calls_total(
         [
@@ -184,15 +174,6 @@ def test_usage_after_a_correction_is_billed_by_its_own_plan() -> None:
     assert total == Decimal("2.000")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the same calls with the correction of 16 April on resource 'api2' and the 500 of "
-        "18 April on 'api': the correction, stamped before the 500, takes them back "
-        "(-1.000) and only 1,500 of a's (-1.500), 1.500 in all, because the row of 'api' "
-        "sorts before the row of 'api2' in b's piece of the cycle"
-    ),
-)
 def test_a_correction_never_takes_back_usage_stamped_after_it() -> None:
     total = calls_total(
         [
@@ -204,15 +185,6 @@ def test_a_correction_never_takes_back_usage_stamped_after_it() -> None:
     assert total == Decimal("2.000")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "on one resource, -2,000 calls on 16 April and 500 on 18 April, both under b, are "
-        "metered into one row of -1,500 for b's piece, which takes back 1,500 of a's calls: "
-        "1.500 in all, where the correction, stamped first, takes back 2,000 of a's and the "
-        "500 after it are b's (2.000)"
-    ),
-)
 def test_a_correction_of_the_same_resource_never_takes_back_usage_stamped_after_it() -> None:
     total = calls_total(
         [

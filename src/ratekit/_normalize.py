@@ -158,6 +158,10 @@ class Grouped(typing.NamedTuple):
     spanned: bool
     """Some sample is a delta over a span (has a ``since``): read once for the call, so
     that the groups' are read again only then (usually every delta is at an instant)."""
+    below_zero: bool = False
+    """Some sample's value is below zero (of a `Discrete` meter, a correction: see
+    `ratekit._metering_corrections`): read once for the call, so that the groups' are
+    read again only then."""
 
 
 def of_records(
@@ -245,8 +249,16 @@ def group(
     by_resource = _events_by_key(events)
     inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
     spanned = [sample.since_us for sample in samples].count(None) != len(samples)
+    below_zero = bool(samples) and min([sample.value for sample in samples]) < 0
     return Grouped(
-        by_resource, grouped, inventories, samples_in_order, events_in_order, tied, spanned
+        by_resource,
+        grouped,
+        inventories,
+        samples_in_order,
+        events_in_order,
+        tied,
+        spanned,
+        below_zero,
     )
 
 

@@ -88,6 +88,11 @@ def advance(
         book.replace(usage, None)
         return _refound.refound(rater, usage, (base, as_of_us), None), None, None
     full = redo | rater._sticky
+    if rater._corrected:
+        # A correction cuts the rows of all its account's resources (at once: see
+        # `ratekit._metering_corrections`): they are metered again together.
+        corrected = rater._corrected
+        full.update(key for key in rater._by_key if key[0] in corrected)
     changed: set[tuple[str, str]] = set()
     if as_of_us > prev:
         anomalies = _continue(rater, book, now, inventories, full, changed, prev, as_of_us)

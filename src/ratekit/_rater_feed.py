@@ -76,6 +76,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     base, closed, prev = rater._base_us, rater._closed_us, rater._as_of_us
     continued, aggregations = rater._engine.continued, rater._engine.aggregations
     sticky = rater._sticky  # replaced by `_rater_store.regroup()` only, never during a feed
+    corrected, sums = rater._corrected, rater._engine.sums  # (the same)
     # (``rater._reach`` is read anew each time: a too-late inventory of the batch indexes
     # the counters anew, `_rater_early.restate_all()`.)
     names = _store.KINDS
@@ -196,6 +197,8 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     by_key[key] = [record]
                 else:
                     mine.append(record)
+                if type(record) is Sample and record.meter in sums and record.value < 0:
+                    corrected.add(record.account)  # a correction: see `Rater._corrected`
                 if type(record) is Sample and (
                     record.meter not in continued
                     or (record.since_us is not None and record.meter in aggregations)

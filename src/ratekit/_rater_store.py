@@ -524,12 +524,14 @@ def regroup(rater: Rater, *, book: bool = True) -> None:
     """Derive the rater's indexes of its kept records. O(m).
 
     Per resource, its kept records; the inventories, the resources always metered again
-    (``_sticky``) and the id holders; with ``book``, the book and the cached charges are
+    (``_sticky``), the accounts with a correction (``_corrected``) and the id holders; with ``book``, the book and the cached charges are
     dropped (the next statement meters the kept cycles again).
     """
     rater._by_key = {}
     rater._inventories = []
     rater._sticky = set()
+    rater._corrected = set()
+    sums = rater._engine.sums
     rater._holders = _reach.holders(rater._records, rater._forgotten)
     continued, aggregations = rater._engine.continued, rater._engine.aggregations
     for record in rater._records.values():
@@ -543,6 +545,8 @@ def regroup(rater: Rater, *, book: bool = True) -> None:
             or (record.since_us is not None and record.meter in aggregations)
         ):
             rater._sticky.add(key)
+        if type(record) is Sample and record.meter in sums and record.value < 0:
+            rater._corrected.add(record.account)
     # A resource whose compacted state holds an aggregation's reading is metered again
     # from it with no kept record: its level still counts in the kept cycles. Not one
     # the book takes on (`_rater_aggregations`): a state's level goes on with its rows.

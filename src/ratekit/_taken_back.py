@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ._decimals import CONTEXT, ZERO
-from ._pieces import _Piece, _sort_key
+from ._pieces import _Piece
 from .pricebook import Plan, PriceEntry
 from .usage import UsageRow
 
@@ -103,13 +103,14 @@ def take_back(
         groups.setdefault((piece.row.account, piece.row.meter, piece.cycle), []).append(piece)
     moved: dict[int, list[_Piece]] = {}
     for key, members in groups.items():
-        members.sort(key=_sort_key)
+        members.sort(key=_taken_order)
         stack = nets.get(key)
         if stack is None:
             stack = nets[key] = _Stack()
+        cancelled = _cancelled(members)
         for piece in members:
             plan = piece.plan
-            extra = _taken(piece, stack, winner)
+            extra = _taken(piece, stack, winner, cancelled.get(id(piece), ZERO))
             if extra:
                 moved[id(piece)] = extra
             if reach is not None and (extra or piece.plan is not plan):
@@ -127,6 +128,54 @@ def take_back(
     return out
 
 
+def _taken_order(piece: _Piece) -> tuple[int, int, bool, str, int]:
+    """Where ``piece`` is taken in its cycle's stack: in time, usage before corrections.
+
+    Metering cuts the rows of a meter with corrections at each correction's instant
+    (`ratekit._metering_corrections`), so the pieces' starts are the records' order; of
+    pieces over the same time (the deltas stamped at one instant), usage comes first
+    (and `_cancelled()` makes the instant's net what touches the stack).
+    """
+    return (
+        piece.span.start_us,
+        piece.span.end_us,
+        piece.quantity < 0,
+        piece.row.resource,
+        piece.order,
+    )
+
+
+def _cancelled(members: list[_Piece]) -> dict[int, Decimal]:
+    """Per usage piece (by id), its units that corrections over the same time cancel.
+
+    ``members`` in `_taken_order()`. The pieces over one span (the deltas stamped at one
+    instant, on any of the account's resources, under one plan) are taken as their net,
+    as metering nets one resource's: of the usage, as many units as the corrections of
+    the instant take back are stacked as they are (the corrections take them back
+    first); only the rest fills what corrections before took below zero. O(p).
+    """
+    out: dict[int, Decimal] = {}
+    count = len(members)
+    index = 0
+    while index < count:
+        span = members[index].span
+        end = index + 1
+        while end < count and members[end].span == span:
+            end += 1
+        if end - index > 1 and members[end - 1].quantity < 0 < members[index].quantity:
+            left = ZERO  # the corrections' units, to cancel
+            for piece in members[index:end]:
+                if piece.quantity < 0:
+                    left = _SUB(left, piece.quantity)
+            for piece in members[index:end]:
+                if not left or piece.quantity <= 0:
+                    break
+                out[id(piece)] = cancel = min(left, piece.quantity)
+                left = _SUB(left, cancel)
+        index = end
+    return out
+
+
 def _signed(sign: int, quantity: Decimal) -> Decimal:
     """``quantity`` with ``sign`` applied, exactly (never the caller's context)."""
     return quantity if sign > 0 else quantity.copy_negate()
@@ -135,12 +184,13 @@ def _signed(sign: int, quantity: Decimal) -> Decimal:
 _Parts = dict[int, tuple[_Net, PriceEntry, Decimal]]
 
 
-def _taken(piece: _Piece, stack: _Stack, winner: Winner) -> list[_Piece]:
+def _taken(piece: _Piece, stack: _Stack, winner: Winner, cancelled: Decimal) -> list[_Piece]:
     """Stack ``piece``; its parts that take back other plans' units, moved to them.
 
     From the top of the stack down, ``piece`` takes back the units of the other direction
     (its own plan's, or another plan's that prices its row), each run down to zero; what
-    is left is stacked on top under its own plan. The piece itself keeps its own plan's
+    is left is stacked on top under its own plan. Its ``cancelled`` units (usage that
+    corrections of its instant take back: `_cancelled()`) are stacked as they are. The piece itself keeps its own plan's
     part (and what is left over), or becomes the first part moved when there is none; the
     other parts are returned, one a plan, in the order first taken.
     """
@@ -154,7 +204,8 @@ def _taken(piece: _Piece, stack: _Stack, winner: Winner) -> list[_Piece]:
         return []
     sign = 1 if quantity > 0 else -1
     parts: _Parts = {}
-    kept, wanted = _pop(piece, stack, own, sign, parts, winner)
+    kept, wanted = _pop(piece, stack, own, sign, parts, winner, cancelled)
+    wanted = _ADD(wanted, cancelled)
     if wanted:
         runs = stack.runs
         top = runs[-1] if runs else None
@@ -190,13 +241,20 @@ def _keep_exact(piece: _Piece, extra: list[_Piece], exact: Fraction) -> None:
 
 
 def _pop(  # noqa: PLR0917 - private plumbing of plain values
-    piece: _Piece, stack: _Stack, own: _Net, sign: int, parts: _Parts, winner: Winner
+    piece: _Piece,
+    stack: _Stack,
+    own: _Net,
+    sign: int,
+    parts: _Parts,
+    winner: Winner,
+    cancelled: Decimal,
 ) -> tuple[Decimal, Decimal]:
     """Take ``piece``'s units back from the top of ``stack``: its own plan's, what is left.
 
-    Other plans' parts go in ``parts``. O(r) for r runs.
+    Its ``cancelled`` units are not taken (nor returned). Other plans' parts go in
+    ``parts``. O(r) for r runs.
     """
-    wanted = piece.quantity.copy_abs()
+    wanted = _SUB(piece.quantity.copy_abs(), cancelled)
     kept = ZERO  # taken back from its own plan's units
     runs = stack.runs
     index = len(runs)

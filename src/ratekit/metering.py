@@ -53,6 +53,7 @@ import typing
 from collections.abc import Iterable, Mapping, Sequence
 
 from . import _metering_carry as _carry
+from . import _metering_corrections as _corrections
 from . import _metering_extent as _extent
 from . import _metering_late as _late
 from . import _metering_memory as _memory
@@ -384,7 +385,7 @@ class _Engine:
         if not deduplicated and any(s.applied or s._seen for s in self.state.values()):
             # checked first: looking a record up in the states reads its fields
             records = _memory.forget_replays(self, _n.of_records(records))
-        events, samples, inventories, samples_in_order, events_in_order, tied, spanned = _n.group(
+        grouped = _n.group(
             records,
             accepted,
             self.as_of_us,
@@ -392,7 +393,14 @@ class _Engine:
             self.conflicts,
             deduplicated=deduplicated,
         )
+        events, samples, inventories, samples_in_order, events_in_order, tied, spanned, _ = grouped
         self.spanned = spanned
+        # Where corrections cut a Discrete meter's rows, per account (`_metering_corrections`).
+        corrections = (
+            _corrections.correction_cuts(samples, self.meters, self.window.start, self.window.end)
+            if grouped.below_zero
+            else {}
+        )
         # Each account's first record, kept on the Usage (not the records: see _earliest),
         # unless the caller keeps its records (then it knows them).
         first_us: dict[str, int] | None = None
@@ -475,11 +483,14 @@ class _Engine:
                     and any(entry[0] == name for entry in previous_state.pending)
                 ):
                     pending_meters.add(name)  # billed on in this span (_metering_pending)
+                cut = points
                 if type(item.policy) is Discrete:
                     # Deltas count from no reading before them: none is built.
                     previous = None
                     if not readings and name not in pending_meters:
                         continue
+                    if corrections and (account, name) in corrections:
+                        cut = _corrections.with_cuts(points, corrections[account, name])
                 else:
                     previous = _carry.previous_reading(previous_state, account, resource, name)
                 if previous is None and readings:
@@ -497,7 +508,7 @@ class _Engine:
                     resource,
                     name,
                     item,
-                    points,
+                    cut,
                     line,
                     readings or [],
                     previous,

@@ -159,6 +159,7 @@ class Rater:
         "_closed_charges",
         "_closed_us",
         "_closers",
+        "_corrected",
         "_dirty",
         "_engine",
         "_feeding",
@@ -207,6 +208,10 @@ class Rater:
     # _rated_keys is known: see _rater_lines.group).
     _line_members: dict[LineKey, tuple[Charge, ...]]
     _sticky: set[tuple[str, str]]
+    # The accounts with a correction (a `Discrete` delta below zero) among the kept
+    # records: all their resources are metered again at each statement (the correction
+    # cuts the rows of all of them, see `ratekit._metering_corrections`).
+    _corrected: set[str]
 
     def __init__(
         self,
