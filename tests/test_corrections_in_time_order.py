@@ -173,6 +173,22 @@ def test_a_correction_at_the_instant_of_usage_takes_that_usage_back_first() -> N
         assert _by_plan(rating)["a"] == Decimal(8)
 
 
+def test_the_deltas_of_one_instant_are_taken_as_their_net() -> None:
+    # -4 GB on 2 March under a: below zero (-4.00). At 20 March 00:00 (under b) r1 sends
+    # 3 and -3 (one row of 0), r2 5 and r3 -5: their net is 0, so nothing changes: -4.00
+    # in all. (r2's 5 filling a's -4 first, then r3's -5 going below zero under b, would
+    # give -4 + 4 + 2 - 2 - 8 = -8.00.)
+    records = [
+        _sent("r1", "02T00:00:00", -4, "c0"),
+        _sent("r1", "20T00:00:00", 3, "u1"),
+        _sent("r1", "20T00:00:00", -3, "c1"),
+        _sent("r2", "20T00:00:00", 5, "u2"),
+        _sent("r3", "20T00:00:00", -5, "c2"),
+    ]
+    rating = _rated(records, _two())
+    assert sum(_by_plan(rating).values()) == Decimal(-4)
+
+
 def test_a_correction_below_zero_is_filled_by_the_usage_stamped_after_it() -> None:
     records = [
         _sent("mm", "02T00:00:00", 6, "u1"),  # a: 6
@@ -320,6 +336,10 @@ _RECORDS = st.lists(
 @example(
     records=[("r1", 10, 5), ("r2", 300, 1), ("r3", 310, -4), ("r1", 320, 4)], split=200,
     prices=("1", "2"), order=["r3", "r1", "r2"], fed=2, watermark=315,
+)  # fmt: skip
+@example(
+    records=[("r1", 0, -4), ("r1", 300, 3), ("r1", 300, -3), ("r2", 300, 5), ("r3", 300, -5)],
+    split=100, prices=("1", "2"), order=["r2", "r3", "r1"], fed=3, watermark=300,
 )  # fmt: skip
 def test_what_a_correction_takes_back_follows_the_records_instants(
     *,

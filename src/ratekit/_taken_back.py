@@ -159,19 +159,25 @@ def _cancelled(members: list[_Piece]) -> dict[int, Decimal]:
     index = 0
     while index < count:
         span = members[index].span
+        start_us, end_us = span.start_us, span.end_us
         end = index + 1
-        while end < count and members[end].span == span:
+        while (
+            end < count
+            and members[end].span.start_us == start_us
+            and members[end].span.end_us == end_us
+        ):
             end += 1
-        if end - index > 1 and members[end - 1].quantity < 0 < members[index].quantity:
+        if end - index > 1 and members[end - 1].quantity < 0:
             left = ZERO  # the corrections' units, to cancel
             for piece in members[index:end]:
                 if piece.quantity < 0:
                     left = _SUB(left, piece.quantity)
             for piece in members[index:end]:
-                if not left or piece.quantity <= 0:
+                if not left or piece.quantity < 0:
                     break
-                out[id(piece)] = cancel = min(left, piece.quantity)
-                left = _SUB(left, cancel)
+                if piece.quantity > 0:
+                    out[id(piece)] = cancel = min(left, piece.quantity)
+                    left = _SUB(left, cancel)
         index = end
     return out
 
