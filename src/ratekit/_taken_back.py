@@ -9,7 +9,10 @@ none of that plan's billed units, which stay billed. So, before allowances and p
 the part of a correction that takes back units of another plan is moved to that plan:
 it is then freed, tiered and priced as those units were.
 
-The rule, per account, meter and billing cycle, in time order: the cycle's units stack
+The rule, per account, meter and billing cycle, in time order (the pieces' spans:
+metering cuts a `Discrete` meter's rows at each correction's instant, see
+`ratekit._metering_corrections`; the pieces of one instant as their net, usage before
+corrections, see `_cancelled()`): the cycle's units stack
 up as they are used, each under the plan that billed it (free units too: a plan's
 allowance frees its first units). A correction takes back the units on top of the stack
 first, last in, first out, across the change: the units a plan billed last before it,
