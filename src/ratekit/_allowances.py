@@ -99,7 +99,6 @@ class _Allowances:
     start_us: int
     end_us: int
     plans: list[Plan]
-    peaks: frozenset[str]  # the meters whose quantity does not add up (a peak, a mean)
     # carried: what usage before a base (the rater's) consumed of the own-period pools,
     # per (account, id of the plan, meter, period), all its allowances of that period
     used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction]
