@@ -62,9 +62,7 @@ def rounded(exact: Fraction, mode: str, quantum: str = "0.01") -> Decimal:
     steps = exact / Fraction(quantum)
     low = steps.numerator // steps.denominator
     rest = steps - low
-    if rest == 0:
-        whole = low
-    elif mode == decimal.ROUND_FLOOR:
+    if rest == 0 or mode == decimal.ROUND_FLOOR:
         whole = low
     elif mode == decimal.ROUND_CEILING:
         whole = low + 1
@@ -97,7 +95,10 @@ def test_a_commitment_reached_exactly_by_a_third_of_a_month_has_no_top_up(mode: 
     # Both round alike on the cent, so the lines reach the commitment: no top-up.
     plan = seat_plan("10", minimum=100, rounding=mode)
     rating = rk.rate(
-        [peak(10)], [rk.Assignment("acme", plan, start="2026-04-21T00:00:00Z")], span=APRIL, meters=[SEATS]
+        [peak(10)],
+        [rk.Assignment("acme", plan, start="2026-04-21T00:00:00Z")],
+        span=APRIL,
+        meters=[SEATS],
     )
     assert [charge.kind for charge in rating.charges] == ["usage"]
     (invoice,) = rk.bill(rating)
@@ -127,7 +128,10 @@ def test_seats_within_a_prorated_allowance_cost_nothing(mode: str) -> None:
     # ROUND_UP and ROUND_CEILING too (a 60-digit cut of either share must not leave 1E-58).
     plan = seat_plan("10", allowance=10, rounding=mode)
     rating = rk.rate(
-        [peak(10)], [rk.Assignment("acme", plan, start="2026-04-21T00:00:00Z")], span=APRIL, meters=[SEATS]
+        [peak(10)],
+        [rk.Assignment("acme", plan, start="2026-04-21T00:00:00Z")],
+        span=APRIL,
+        meters=[SEATS],
     )
     assert [charge.amount for charge in rating.charges] == [Decimal(0)]
     (invoice,) = rk.bill(rating)
@@ -152,7 +156,10 @@ def test_a_half_cent_line_rounds_as_its_exact_amount_says(mode: str) -> None:
     # 1 seat at 0.015 for a third of April: 1/3 x 0.015 = 0.005 exactly, a tie on the cent.
     plan = seat_plan("0.015", rounding=mode)
     rating = rk.rate(
-        [peak(1)], [rk.Assignment("acme", plan, start="2026-04-21T00:00:00Z")], span=APRIL, meters=[SEATS]
+        [peak(1)],
+        [rk.Assignment("acme", plan, start="2026-04-21T00:00:00Z")],
+        span=APRIL,
+        meters=[SEATS],
     )
     assert [charge.amount for charge in rating.charges] == [Decimal("0.005")]
     expected = rounded(Fraction(5, 1000), mode)
@@ -168,14 +175,21 @@ def test_a_tie_after_an_allowance_rounds_as_its_exact_amount_says(mode: str) -> 
     # 4 seats, 1 free, at 0.005 for a third of April: (4 - 1) x 1/3 x 0.005 = 0.005.
     plan = seat_plan("0.005", allowance=1, rounding=mode)
     rating = rk.rate(
-        [peak(4)], [rk.Assignment("acme", plan, start="2026-04-21T00:00:00Z")], span=APRIL, meters=[SEATS]
+        [peak(4)],
+        [rk.Assignment("acme", plan, start="2026-04-21T00:00:00Z")],
+        span=APRIL,
+        meters=[SEATS],
     )
     assert rk.bill(rating)[0].total == rounded(Fraction(5, 1000), mode)
 
 
 @pytest.mark.parametrize(
     ("tz", "month"),
-    [("America/New_York", "2026-03"), ("Australia/Sydney", "2026-04"), ("America/New_York", "2026-11")],
+    [
+        ("America/New_York", "2026-03"),
+        ("Australia/Sydney", "2026-04"),
+        ("America/New_York", "2026-11"),
+    ],
 )
 def test_seats_and_a_mean_of_licenses_across_a_dst_change(tz: str, month: str) -> None:
     months = rk.cycles.monthly(tz=tz)
@@ -184,7 +198,10 @@ def test_seats_and_a_mean_of_licenses_across_a_dst_change(tz: str, month: str) -
         "p",
         "USD",
         months,
-        [rk.PriceEntry("seat", "seats", rk.PerUnit("7")), rk.PriceEntry("lic", "concurrent", rk.PerUnit("3"))],
+        [
+            rk.PriceEntry("seat", "seats", rk.PerUnit("7")),
+            rk.PriceEntry("lic", "concurrent", rk.PerUnit("3")),
+        ],
         allowances=[rk.Allowance("seats", 2)],
         minimums=[rk.Minimum(50)],
         rounding=decimal.ROUND_HALF_UP,
@@ -197,15 +214,20 @@ def test_seats_and_a_mean_of_licenses_across_a_dst_change(tz: str, month: str) -
         rk.Sample("acme", "app", "concurrent", f"{month}-05T00:00:00Z", 4, kind="gauge", id="c"),
         rk.Sample("acme", "app", "concurrent", f"{month}-18T05:00:00Z", 2, kind="gauge", id="d"),
     ]
-    rating = rk.rate(records, [rk.Assignment("acme", plan, start=start)], span=cycle, meters=[SEATS, CONCURRENT])
+    rating = rk.rate(
+        records, [rk.Assignment("acme", plan, start=start)], span=cycle, meters=[SEATS, CONCURRENT]
+    )
     (invoice,) = rk.bill(rating, tz=tz)
     # The plan covers [start, cycle end) of the cycle's exact time (DST included).
-    share = Fraction((cycle.end - start) // dt.timedelta(microseconds=1), cycle.duration // dt.timedelta(microseconds=1))
+    share = Fraction(
+        (cycle.end - start) // dt.timedelta(microseconds=1),
+        cycle.duration // dt.timedelta(microseconds=1),
+    )
     seats_exact = (9 - 2) * share * 7  # peak 9, 2 free, both by the plan's share
     change = rk.Span(f"{month}-18T05:00:00Z", f"{month}-18T05:01:00Z").start
-    held = 4 * (change - start) / dt.timedelta(microseconds=1) + 2 * (cycle.end - change) / dt.timedelta(
-        microseconds=1
-    )
+    held = 4 * (change - start) / dt.timedelta(microseconds=1) + 2 * (
+        cycle.end - change
+    ) / dt.timedelta(microseconds=1)
     mean = Fraction(int(held)) / (cycle.duration // dt.timedelta(microseconds=1))
     licenses_exact = mean * 3
     lines = {line.meter: line.amount for line in invoice.lines}
@@ -218,5 +240,7 @@ def test_seats_and_a_mean_of_licenses_across_a_dst_change(tz: str, month: str) -
 
 
 def test_the_31st_of_a_30_day_month_is_refused_naming_the_date() -> None:
-    with pytest.raises(rk.BadTimeError, match=r"'2026-04-31T00:00:00Z' is not an instant.*no such date"):
+    with pytest.raises(
+        rk.BadTimeError, match=r"'2026-04-31T00:00:00Z' is not an instant.*no such date"
+    ):
         rk.Assignment("acme", seat_plan("1"), start="2026-04-31T00:00:00Z")
