@@ -78,7 +78,8 @@ def rounded(exact: Fraction, mode: str, quantum: str = "0.01") -> Decimal:
         whole = low + 1 if steps >= 0 else low
     else:  # ROUND_HALF_DOWN
         whole = low if steps >= 0 else low + 1
-    return (Decimal(whole) * Decimal(quantum)).quantize(Decimal(quantum))
+    with decimal.localcontext(decimal.Context(prec=200)):  # exact whatever the caller's context
+        return (Decimal(whole) * Decimal(quantum)).quantize(Decimal(quantum))
 
 
 def test_the_hand_rounding_agrees_with_decimal_on_ties_and_signs() -> None:
