@@ -188,3 +188,40 @@ def test_a_peak_under_both_plans_allowances_across_a_change_between_day_counting
         [peak(12, at="2026-04-01T06:00:00Z")], _assigned("days", "days"), span=APRIL, meters=[SEATS]
     )
     assert rk.bill(rating)[0].total == Decimal("0.00")
+
+
+def test_an_upgrade_and_a_leaving_told_to_the_rater_give_the_batch_invoice() -> None:
+    # basic until 11 April 08:00 (248 h of 720), pro until 24 April 16:00 (320 h), then none.
+    # Peak 9. basic: 9 x 248/720 = 3.1 seats less 3 x 248/720 free = 2.0666... x 4 = 8.2666...
+    # pro: 9 x 320/720 = 4 less 5 x 320/720 free = 1.7777... x 6 = 10.6666...
+    # The line: 18.9333... up to 18.94 (ROUND_CEILING). pro's commitment 40 x 320/720 =
+    # 17.7777... is 17.78, less its lines as rounded 10.67: a top-up of 7.11. Total 26.05.
+    basic = seat_plan("4", allowance=3, minimum=20, rounding=decimal.ROUND_CEILING, name="basic")
+    pro = seat_plan("6", allowance=5, minimum=40, rounding=decimal.ROUND_CEILING, name="pro")
+    upgrade, leaving = "2026-04-11T08:00:00Z", "2026-04-24T16:00:00Z"
+    records = [
+        peak(6, at="2026-04-02T00:00:00Z", record="a"),
+        peak(9, at="2026-04-15T00:00:00Z", record="b"),
+        peak(2, at="2026-04-20T00:00:00Z", record="c"),
+    ]
+    told = [
+        rk.Assignment("acme", basic, end=upgrade),
+        rk.Assignment("acme", pro, start=upgrade, end=leaving),
+    ]
+    (batch,) = rk.bill(rk.rate(records, told, span=APRIL, meters=[SEATS]))
+    assert [(line.kind, line.amount) for line in batch.lines] == [
+        ("usage", Decimal("18.94")),
+        ("minimum", Decimal("7.11")),
+    ]
+    assert batch.total == Decimal("26.05")
+
+    rater = rk.Rater([rk.Assignment("acme", basic)], [SEATS], start=APRIL.start)
+    rater.feed(records[:1])
+    rater.statement("2026-04-10T00:00:00Z")
+    rater.assign(rk.Assignment("acme", pro, start=upgrade))
+    rater.feed(records[1:])
+    rater.statement("2026-04-21T00:00:00Z")
+    rater.assign(rk.Assignment("acme", pro, start=upgrade, end=leaving))
+    (closed,) = rater.statement("2026-05-01T00:00:00Z").invoices
+    assert str(closed) == str(batch)
+    assert [line.precise for line in closed.lines] == [line.precise for line in batch.lines]
