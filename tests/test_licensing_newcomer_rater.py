@@ -161,12 +161,6 @@ def test_month_to_date_a_peak_under_its_allowance_is_never_charged(
     assert _statement_totals(assignments, at) == [0, 0, 0, 0, 0, Decimal("0.00")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a change at noon from a plan prorating by seconds to one by days: a month-to-date "
-    "statement charges 1.27 for a peak of 12 under 12 free in both plans (the peak's share by "
-    "time, 15 h of 243, the allowance's by the incoming plan's days), refunded by the month's end",
-)
 def test_month_to_date_a_peak_under_its_allowance_across_a_change_to_days_is_never_charged() -> (
     None
 ):
@@ -175,12 +169,6 @@ def test_month_to_date_a_peak_under_its_allowance_across_a_change_to_days_is_nev
     assert _statement_totals(_assigned("seconds", "days")) == [0, 0, 0, 0, 0, Decimal("0.00")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two plans prorating by days, changed at noon: the peak of 12 is shared by time "
-    "(9.5 and 20.5 days of 30) but each 12 free by days (9 and 21), so plan a bills 0.2 seat: "
-    "1.80 for a peak under both plans' allowances (statements charge 5.40 by 11 April)",
-)
 def test_a_peak_under_both_plans_allowances_across_a_change_between_day_counting_plans_is_free() -> (
     None
 ):

@@ -320,11 +320,5 @@ def test_seats_within_the_allowance_of_a_plan_cancelled_at_noon_cost_nothing() -
     assert _cancelled_at_noon("seconds").total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a plan prorating by days, cancelled at noon: the peak's share is by time "
-    "(12 x 9.5/30 = 3.8 seats) but the allowance's by whole days (12 x 9/30 = 3.6 free), "
-    "so 12 seats within 12 free bill 0.2 x 9 = 1.80",
-)
 def test_seats_within_the_allowance_of_a_day_counting_plan_cancelled_at_noon_cost_nothing() -> None:
     assert _cancelled_at_noon("days").total == Decimal("0.00")

@@ -245,24 +245,30 @@ class _Allowances:
         On a meter that does not add up (a peak, a mean), whose aggregate is the cycle's
         over its part inside ``within`` (so far, before the cycle ends), each piece
         carrying its share of that part's time, the allowance is prorated to the plan's
-        share of that part alike: 12 GB of backup peak two days into a month, under 12 GB
-        free a month, leave nothing to pay, as the whole month does (the peak so far is
-        not the twelfth of a month's that the allowance so far would be).
+        share of that part's time alike, whatever the plan's proration (whole days count
+        fees, not the pieces of an aggregate): 12 GB of backup peak two days into a
+        month, under 12 GB free a month, leave nothing to pay, as the whole month does
+        (the peak so far is not the twelfth of a month's that the allowance so far would
+        be); nor do 12 seats under 12 free on a plan prorated by days that ends at noon.
         """
         if allowance.cycle is not None:
             within = period
         lo, hi = within
+        if allowance.cycle is None and allowance.meter in self.peaks:
+            # the aggregate's pieces carry their share of the cycle's time so far, by time
+            # whatever the plan's proration: so does its allowance
+            lo, hi = max(lo, period[0]), min(hi, period[1])
+            held = sum(
+                min(b, hi) - max(a, lo)
+                for a, b, p in self.plans_of(account)
+                if p is plan and max(a, lo) < min(b, hi)
+            )
+            return Fraction(allowance.quantity) * Fraction(held, hi - lo) if held else _NOTHING
         share = Fraction(0)
         for a, b, p in self.plans_of(account):
             start, end = max(a, lo, period[0]), min(b, hi, period[1])
             if p is plan and start < end:
                 share += Fraction(*self.part_share(account, plan, period, start, end))
-        if share and allowance.cycle is None and allowance.meter in self.peaks:
-            lo, hi = max(lo, period[0]), min(hi, period[1])
-            if (lo, hi) != period:
-                part = Fraction(*plan._share(lo, hi, Span.from_us(*period)))
-                if part:
-                    share /= part
         return Fraction(allowance.quantity) * share
 
     def pool(
