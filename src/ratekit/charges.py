@@ -24,8 +24,11 @@ import attrs
 
 from . import _values as _v
 from ._charge_tiers import Unexplained, base_lines, explained, marginal_lines, shared_line
+from ._converted import exact_quantity
 from ._decimals import (
     CONTEXT,
+    ONE,
+    commitment,
     MAX_ADJUSTED,
     MIN_ADJUSTED,
     RANGE_TEXT,
@@ -236,8 +239,16 @@ class Charge:
 
     @property
     def billable(self) -> Decimal:
-        """The quantity the price applied to: ``quantity - free``."""
-        return _SUB(self.quantity, self.free)
+        """The quantity the price applied to: ``quantity - free``.
+
+        Where a free part was taken (rating cuts it at its 60th digit, and a share of a
+        peak at the aggregate's), the nearest number to the exact difference of the values
+        they stand for: a seat's share of 11/31 less its free 11/31 is 0, not the -1E-60
+        of the two cuts (which no price explains). O(digits) then, else O(1).
+        """
+        if not self.free:
+            return _SUB(self.quantity, self.free)
+        return nearest(exact_quantity(self) - commitment(ONE, self.free))
 
     @property
     def tiers(self) -> tuple[TierLine, ...]:
