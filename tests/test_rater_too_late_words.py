@@ -60,7 +60,7 @@ def test_a_delta_whose_span_ends_at_the_kept_start_is_too_late_not_late() -> Non
     assert anomaly.message == (
         "sample 'x' (api, 10 over 2026-03-02T22:00:00Z..2026-03-03T00:00:00Z) lies before "
         "every cycle the rater keeps (from 2026-03-03T00:00:00Z; its cycles were closed and "
-        "compacted, or come before the rater's start): its quantity 10 (api) is not "
+        "compacted, or come before the rater's start): its quantity 10 call (api) is not "
         "applied. It may be a replay of a record applied before and forgotten with its "
         "compacted cycle (then it was charged then, and nothing is lost): the rater cannot "
         "tell the two apart."

@@ -198,11 +198,11 @@ def test_corrections_across_plan_changes_never_refund_more_than_was_billed(
     )
     for cycle in (MARCH, APRIL):
         net = sum(value for t, value in calls if us(cycle.start) <= t < us(cycle.end))
-        charged = Fraction(
-            sum(
-                (c.amount for c in rating.charges if c.cycle == cycle and c.meter == "calls"),
-                Decimal(0),
-            )
+        # summed as fractions: a sum of Decimals under the caller's context (28 digits)
+        # rounds the 60-digit amounts, a residue of 1E-31 that no charge holds
+        charged = sum(
+            (Fraction(c.amount) for c in rating.charges if c.cycle == cycle and c.meter == "calls"),
+            Fraction(0),
         )
         if net >= 0:
             assert (
