@@ -27,12 +27,12 @@ from ._charge_tiers import Unexplained, base_lines, explained, marginal_lines, s
 from ._converted import exact_quantity
 from ._decimals import (
     CONTEXT,
-    ONE,
-    commitment,
     MAX_ADJUSTED,
     MIN_ADJUSTED,
+    ONE,
     RANGE_TEXT,
     ZERO,
+    commitment,
     exact_sum,
     nearest,
     plain_text,
