@@ -145,35 +145,18 @@ def test_a_rater_refuses_when_built_a_price_per_a_unit_its_meter_cannot_convert_
 ASIA = rk.Satisfies(lambda region: region.startswith("ap-"), "Asia")
 
 
-def test_a_raising_selector_is_refused_at_the_feed_whatever_unpriced() -> None:
-    plan = rk.Plan(
-        "p",
-        "USD",
-        MONTHLY,
-        [rk.PriceEntry("asia", "egress", rk.PerUnit("0.12"), where={"region": ASIA})],
-        unpriced="anomaly",
-    )
-    rater = rk.Rater(
-        plan, [rk.Meter("egress", "GB", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
-    )
-    records = [
-        rk.Event("acme", "edge-7", "2026-03-01T00:00:00Z", {"region": 7}, kind="start", id="ev"),
-        rk.Sample("acme", "edge-7", "egress", "2026-03-10T00:00:00Z", 5, id="x"),
-    ]
-    with pytest.raises(rk.BadPriceError, match=r"Satisfies\('Asia'\) failed on the value 7"):
-        rater.feed(records)
-    assert rater.statement("2026-03-11T00:00:00Z").lines == ()
+def _asia(unpriced: str) -> rk.Plan:
+    entry = rk.PriceEntry("asia", "egress", rk.PerUnit("0.12"), where={"region": ASIA})
+    return rk.Plan("p", "USD", MONTHLY, [entry], unpriced=unpriced)
 
 
-def test_a_raising_selector_is_refused_at_the_feed_under_unpriced_error() -> None:
-    plan = rk.Plan(
-        "p",
-        "USD",
-        MONTHLY,
-        [rk.PriceEntry("asia", "egress", rk.PerUnit("0.12"), where={"region": ASIA})],
-    )
+@pytest.mark.parametrize("unpriced", ["anomaly", "error"])
+def test_a_raising_selector_is_refused_at_the_feed_whatever_unpriced(unpriced: str) -> None:
+    # under "anomaly" it was taken, and every statement then raised BadPriceError
     rater = rk.Rater(
-        plan, [rk.Meter("egress", "GB", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
+        _asia(unpriced),
+        [rk.Meter("egress", "GB", rk.Discrete())],
+        start="2026-03-01T00:00:00+09:00",
     )
     records = [
         rk.Event("acme", "edge-7", "2026-03-01T00:00:00Z", {"region": 7}, kind="start", id="ev"),
@@ -188,15 +171,10 @@ def test_under_unpriced_anomaly_a_selector_that_answers_takes_what_it_does_not_s
     # Satisfies answers (False) for "eu-west": the usage is taken and is "unpriced"; the
     # node in "ap-east" is priced: 5 GB x 0.12 = 0.60. A later batch whose region makes the
     # function raise is refused whole, and leaves what was taken as it was.
-    plan = rk.Plan(
-        "p",
-        "USD",
-        MONTHLY,
-        [rk.PriceEntry("asia", "egress", rk.PerUnit("0.12"), where={"region": ASIA})],
-        unpriced="anomaly",
-    )
     rater = rk.Rater(
-        plan, [rk.Meter("egress", "GB", rk.Discrete())], start="2026-03-01T00:00:00+09:00"
+        _asia("anomaly"),
+        [rk.Meter("egress", "GB", rk.Discrete())],
+        start="2026-03-01T00:00:00+09:00",
     )
     taken = [
         rk.Event(
