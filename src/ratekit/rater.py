@@ -254,9 +254,9 @@ class Rater:
         # The records judged too late, each fresh (since the last compaction) or not: see
         # _rater_remembered (those with an id have their digest in _forgotten).
         self._too_late: dict[_remembered.Key, bool] = {}
-        self._late_keys: set[object] = (
-            set()
-        )  # records that came after their cycle closed (see _rater_feed)
+        # records that came after their cycle closed, and counter readings fed behind the
+        # watermark whose increment may reach a closed cycle (see _rater_feed)
+        self._late_keys: set[object] = set()
         # The ids of those named by a line a statement has given since (their effect shown).
         self._late_seen: set[str] = set()
         self._reported: dict[LineKey, tuple[Decimal, Decimal]] = {}
