@@ -60,19 +60,30 @@ def test_a_volume_within_its_allowance_costs_nothing_as_of_any_watermark() -> No
     assert all(amount == 0 for amount in amounts), amounts
 
 
-@pytest.mark.parametrize("policy", [rk.Max(), rk.Latest(), rk.TimeWeightedMean()], ids=repr)
-def test_a_backup_peak_within_its_allowance_costs_nothing_over_the_whole_month(
-    policy: rk.SamplePolicy,
-) -> None:
-    backup = rk.Meter("backup", "GB", policy)
-    plan = rk.Plan(
+def _backup_plan(unpriced: str = "error") -> rk.Plan:
+    """Backup at 0.05 a GB of the month's aggregate, 12 GB free a month."""
+    return rk.Plan(
         "p",
         "USD",
         BERLIN,
         [rk.PriceEntry("b", "backup", rk.PerUnit("0.05"))],
         allowances=[rk.Allowance("backup", 12)],
+        unpriced=unpriced,
     )
-    peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 12, kind="gauge", id="p1")]
+
+
+def _backup_peak(gb: int) -> list[rk.Sample]:
+    """One backup reading of ``gb`` at the start of December (Berlin)."""
+    return [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", gb, kind="gauge", id="p1")]
+
+
+@pytest.mark.parametrize("policy", [rk.Max(), rk.Latest(), rk.TimeWeightedMean()], ids=repr)
+def test_a_backup_peak_within_its_allowance_costs_nothing_over_the_whole_month(
+    policy: rk.SamplePolicy,
+) -> None:
+    backup = rk.Meter("backup", "GB", policy)
+    plan = _backup_plan()
+    peak = _backup_peak(12)
     assert rk.rate(peak, plan, span=DECEMBER, meters=[backup]).total() == 0
 
 
@@ -81,14 +92,8 @@ def test_a_backup_peak_within_its_allowance_costs_nothing_as_of_any_watermark(
     policy: rk.SamplePolicy,
 ) -> None:
     backup = rk.Meter("backup", "GB", policy)
-    plan = rk.Plan(
-        "p",
-        "USD",
-        BERLIN,
-        [rk.PriceEntry("b", "backup", rk.PerUnit("0.05"))],
-        allowances=[rk.Allowance("backup", 12)],
-    )
-    peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 12, kind="gauge", id="p1")]
+    plan = _backup_plan()
+    peak = _backup_peak(12)
     # the peak so far (12) is within the month's 12 free, and can only stay or rise: 0 now
     # (it was charged 12 x (1 - 48/744) x 0.05 = 0.5613, the allowance prorated to the
     # watermark while the peak was the month's so far, then taken back)
@@ -111,14 +116,8 @@ def test_a_peak_above_its_allowance_pays_the_excess_as_of_any_watermark() -> Non
     # 15 GB peak, 12 GB free a month, 0.05 a GB: (15 - 12) x 0.05 = 0.15, two days in as
     # at the month's end (the peak so far against the whole allowance, both of the month)
     backup = rk.Meter("backup", "GB", rk.Max())
-    plan = rk.Plan(
-        "p",
-        "USD",
-        BERLIN,
-        [rk.PriceEntry("b", "backup", rk.PerUnit("0.05"))],
-        allowances=[rk.Allowance("backup", 12)],
-    )
-    peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 15, kind="gauge", id="p1")]
+    plan = _backup_plan()
+    peak = _backup_peak(15)
     for as_of in ("2026-12-02T23:00:00Z", DECEMBER.end):
         rating = rk.rate(peak, plan, span=DECEMBER, meters=[backup], as_of=as_of)
         assert rating.total() == Decimal("0.15")
@@ -129,16 +128,9 @@ def test_a_plan_from_mid_month_frees_its_share_of_the_peak_so_far() -> None:
     # the 20th (19 days so far, 10 of them the plan's): the plan's piece is 12 x 10/19 GB,
     # its allowance 12 x 10/19 too: nothing to pay; at the month's end 12 x 22/31 each.
     backup = rk.Meter("backup", "GB", rk.Max())
-    plan = rk.Plan(
-        "p",
-        "USD",
-        BERLIN,
-        [rk.PriceEntry("b", "backup", rk.PerUnit("0.05"))],
-        allowances=[rk.Allowance("backup", 12)],
-        unpriced="anomaly",
-    )
+    plan = _backup_plan(unpriced="anomaly")
     joined = [rk.Assignment("alpha", plan, start="2026-12-09T23:00:00Z")]
-    peak = [rk.Sample("alpha", "db", "backup", "2026-11-30T23:00:00Z", 12, kind="gauge", id="p1")]
+    peak = _backup_peak(12)
     for as_of in ("2026-12-19T23:00:00Z", DECEMBER.end):
         rating = rk.rate(peak, joined, span=DECEMBER, meters=[backup], as_of=as_of)
         assert [c.amount for c in rating.charges] == [Decimal(0)]
