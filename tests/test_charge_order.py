@@ -111,15 +111,20 @@ _CHARGES = st.lists(
 )
 
 
+def assert_one_stable_sort(charges: list[rk.Charge]) -> None:
+    """``in_charge_order`` gives, object for object, what one stable sort by the key gives."""
+    expected = sorted(charges, key=_charge_key)
+    got = in_charge_order(charges)
+    assert [id(c) for c in got] == [id(c) for c in expected]
+
+
 @pytest.mark.property
 @settings(max_examples=LAWS)
 @given(_CHARGES)
 def test_ordering_account_by_account_is_one_stable_sort(charges: list[rk.Charge]) -> None:
     # The oracle: one stable sort of every charge by the charge key. Object for object
     # (equal charges and ties included, their order as given).
-    expected = sorted(charges, key=_charge_key)
-    got = in_charge_order(charges)
-    assert [id(c) for c in got] == [id(c) for c in expected]
+    assert_one_stable_sort(charges)
 
 
 def ticked(  # noqa: PLR0917 - drawn by st.builds, positionally
@@ -185,6 +190,4 @@ def test_ordering_charges_that_tie_on_time_is_one_stable_sort(charges: list[rk.C
     # The oracle again, with charges of one account, cycle and meter that tie on their
     # resource and time and differ in entry or quantity (or not at all), in runs of the
     # same resource as rating gives them or not.
-    expected = sorted(charges, key=_charge_key)
-    got = in_charge_order(charges)
-    assert [id(c) for c in got] == [id(c) for c in expected]
+    assert_one_stable_sort(charges)
