@@ -27,6 +27,7 @@ from .usage import ResourceState
 __all__ = [
     "CounterIndex",
     "after_kept",
+    "quantity_in",
     "reading",
     "sequenced_in",
     "spilled",
@@ -52,7 +53,7 @@ def reading(sample: Sample, at_us: int) -> str:
     return f"sample ({sample.meter}, {sample.value} at {format_us(at_us)}) {where}"
 
 
-def _in(sample: Sample, unit: str | None) -> str:
+def quantity_in(sample: Sample, unit: str | None) -> str:
     """A sample's value, in its meter's ``unit`` where known, and the meter: ``7 GB (egress)``."""
     return f"{sample.value} {unit} ({sample.meter})" if unit else f"{sample.value} ({sample.meter})"
 
@@ -72,7 +73,7 @@ def too_late(record: Record, base_us: int, unit: str | None = None) -> Anomaly:
     if record.id is None and type(record) is not Inventory:  # (named by what it is)
         what = f"{what} of {record.resource!r} of {record.account!r}"
     sample = record if type(record) is Sample else None
-    quantity = f"its quantity {_in(sample, unit)} is " if sample else ""
+    quantity = f"its quantity {quantity_in(sample, unit)} is " if sample else ""
     inventory = type(record) is Inventory
     return placed(
         "too_late",

@@ -540,7 +540,7 @@ def _spanned_too_late(sample: Sample, base_us: int, unit: str) -> Anomaly:
         f"{what} ({sample.meter}, {sample.value} over {since}..{format_us(sample.at_us)}) "
         f"lies before every cycle the rater keeps (from {format_us(base_us)}; its cycles "
         "were closed and compacted, or come before the rater's start): its quantity "
-        f"{sample.value} {unit} ({sample.meter}) is not applied. It may be a replay of a record "
+        f"{_lateness.quantity_in(sample, unit)} is not applied. It may be a replay of a record "
         "applied before and forgotten with its compacted cycle (then it was charged then, "
         "and nothing is lost): the rater cannot tell the two apart.",
         () if sample.id is None else (sample.id,),
