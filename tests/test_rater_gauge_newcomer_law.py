@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from tests import _gauge_streams as streams
 from tests._budget import LAWS
 
-EXAMPLES = max(LAWS // 40, 8)  # 10 in CI: each stream is some 100 records and 60 calls
+EXAMPLES = max(LAWS // 40, 8)  # 8 in CI: each stream is some 100 records and 60 calls
 
 
 @pytest.mark.property
