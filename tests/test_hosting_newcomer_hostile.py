@@ -294,8 +294,11 @@ def test_every_value_of_a_snapshot_edited_by_hand_is_refused() -> None:
     text = _saved()
     original = json.loads(text)
     refused = 0
-    for path in _paths(original)[1:]:
-        for replacement in (None, -1, "x", 1.5, True, 10**30, {"k": 1}, [1]):
+    replacements = (None, -1, "x", 1.5, True, 10**30, {"k": 1}, [1])
+    for index, path in enumerate(_paths(original)[1:]):
+        # three of the eight kinds per value, turning: each kind meets over a third of them
+        for turn in range(3):
+            replacement = replacements[(3 * index + turn) % len(replacements)]
             edited = json.loads(text)
             holder = edited
             for key in path[:-1]:
@@ -306,7 +309,7 @@ def test_every_value_of_a_snapshot_edited_by_hand_is_refused() -> None:
             with pytest.raises(rk.BadSnapshotError):
                 rk.Rater.restore(edited, assignments(), METERS)
             refused += 1
-    assert refused > 2000
+    assert refused > 1000
 
 
 def test_a_truncated_snapshot_is_refused() -> None:

@@ -163,7 +163,7 @@ def test_every_record_of_the_batch_is_accounted_for() -> None:
     assert ids <= seen
 
 
-@pytest.mark.parametrize("seed", [0, 2, 4])
+@pytest.mark.parametrize("seed", [0, 4])
 def test_a_queue_with_replays_and_crashes_bills_what_batch_and_the_hand_bill(seed: int) -> None:
     run = stream(seed)
     assert run.crashes > 0
