@@ -1,0 +1,112 @@
+"""Faults a mobile operator's billing engineer found, pinned with the behaviour expected.
+
+Calls are billed per started minute by a delta policy of the operator's own (61 s is 2
+minutes), as `docs/usage.md` shows a policy of one's own; the streaming rater's feed names
+what a record too late for its kept cycles would have billed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+
+class StartedMinute:
+    """Each call billed per started minute, over the call's span."""
+
+    def accepts(self, kind: str) -> bool:
+        return kind == "delta"
+
+    def increments(
+        self, readings: object, previous: object, report: object
+    ) -> list[tuple[int, int, Decimal, tuple[str, ...]]]:
+        return [
+            (
+                sample.since_us if sample.since_us is not None else sample.at_us,
+                sample.at_us,
+                (sample.value / 60).to_integral_value(rounding="ROUND_CEILING"),
+                (sample.id,),
+            )
+            for sample in readings  # type: ignore[attr-defined]
+        ]
+
+
+STARTED = rk.Meter("voice", "minute", StartedMinute())
+PLAN = rk.Plan(
+    "pm", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("voice", "voice", rk.PerUnit("0.10"))]
+)
+OLD_CALL = rk.Sample(
+    "sub", "m", "voice", "2026-03-01T10:01:30Z", 90, since="2026-03-01T10:00:00Z", id="old"
+)
+
+
+def compacted() -> rk.Rater:
+    rater = rk.Rater(PLAN, [STARTED], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-04T00:00:00Z")  # 1 and 2 March compacted, 3 March kept
+    return rater
+
+
+def test_the_policy_counts_a_90_second_call_as_two_minutes() -> None:
+    day = rk.Span("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+    assert rk.meter([OLD_CALL], [STARTED], span=day, cycle=None, as_of=day.end).total() == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the feed's too_late anomaly for a sample of a delta policy of one's own gives the sample's "
+        "raw value as the meter's quantity: a 90-second call that the policy counts as 2 started "
+        "minutes is named 'its quantity 90 minute (voice) is not applied', with quantity 90, where "
+        "metering counts 2 minutes (docs: its quantity 'as metering counts it')"
+    ),
+)
+def test_a_too_late_call_is_named_with_the_minutes_its_policy_counts() -> None:
+    feed = compacted().feed([OLD_CALL])
+    assert feed.too_late == ("old",)
+    [anomaly] = feed.anomalies
+    assert (anomaly.kind, anomaly.meter, anomaly.quantity) == ("too_late", "voice", Decimal(2))
+    assert "its quantity 2 minute (voice) is not applied" in anomaly.message
+
+
+def test_a_call_too_late_in_part_names_no_figure_it_cannot_count() -> None:
+    # 23:59:00..00:00:30 over the kept cycles' start: its part before it is not applied, and
+    # the anomaly gives no quantity, since only the policy knows it
+    feed = compacted().feed(
+        [
+            rk.Sample(
+                "sub",
+                "m",
+                "voice",
+                "2026-03-03T00:00:30Z",
+                90,
+                since="2026-03-02T23:59:00Z",
+                id="part",
+            )
+        ]
+    )
+    assert (feed.late, feed.too_late) == (("part",), ("part",))
+    [anomaly] = feed.anomalies
+    assert (anomaly.meter, anomaly.quantity) == (None, None)
+    assert anomaly.message == (
+        "sample 'part' (voice, 90 at 2026-03-03T00:00:30Z) reaches back before every cycle the rater keeps: "
+        "its span starts at 2026-03-02T23:59:00Z, and the part of its quantity before 2026-03-03T00:00:00Z "
+        "belonged to cycles already compacted (or before the rater's start): not applied (the rest is)."
+    )
+
+
+def test_a_too_late_count_is_named_as_one_reading() -> None:
+    # the built-in Count() counts readings, not values: a too-late reading of 7 is 1
+    sms = rk.Meter("sms", "count", rk.Count())
+    plan = rk.Plan(
+        "pm", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("sms", "sms", rk.PerUnit("0.10"))]
+    )
+    rater = rk.Rater(plan, [sms], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-04T00:00:00Z")
+    feed = rater.feed(
+        [rk.Sample("sub", "m", "sms", "2026-03-01T10:01:30Z", 7, kind="gauge", id="old")]
+    )
+    [anomaly] = feed.anomalies
+    assert (anomaly.meter, anomaly.quantity) == ("sms", Decimal(1))
