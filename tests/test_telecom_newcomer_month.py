@@ -8,6 +8,7 @@ usage from partner networks is a meter of its own. Every figure is worked by han
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -258,8 +259,6 @@ def test_per_call_started_minutes_by_a_policy_of_ones_own_in_batch() -> None:
 
 
 def test_per_call_started_minutes_stream_through_a_restart_as_in_batch() -> None:
-    import json
-
     rater = rk.Rater(PER_MINUTE, [STARTED], start="2026-03-01T00:00:00Z")
     assert rater.feed(CALLS[:2]).accepted == ("c1", "c2")
     first = rater.statement("2026-03-01T12:00:00Z")
@@ -288,3 +287,102 @@ def test_started_minutes_round_up_each_call(seconds: int) -> None:
     )
     usage = rk.meter([call], [STARTED], span=TWO_DAYS, cycle=None, as_of=TWO_DAYS.end)
     assert usage.total() == -(-seconds // 60)  # ints: floor division
+
+
+TIERED_MINUTES = {
+    # 3615 s = 60.25 min, 600 s (10 min) free: 50.25 billable minutes
+    "graduated": (
+        rk.Graduated([rk.Tier(20, "0.10"), rk.Tier(None, "0.05")]),
+        "3.5125",
+    ),  # 2.00 + 30.25*0.05
+    "per started half minute": (rk.Package("0.5", "0.04"), "4.04"),  # 100.5 -> 101 blocks * 0.04
+    "volume": (rk.Volume([rk.Tier(20, "0.10"), rk.Tier(None, "0.05")]), "2.5125"),  # 50.25 * 0.05
+}
+
+
+@pytest.mark.parametrize("case", sorted(TIERED_MINUTES))
+def test_tiers_count_in_the_prices_minutes_and_the_bundle_in_the_meters_seconds(case: str) -> None:
+    price, amount = TIERED_MINUTES[case]
+    plan = rk.Plan(
+        "t",
+        "CHF",
+        CYCLES,
+        [rk.PriceEntry("voice", "voice", price, unit="minute", meter_unit="s")],
+        allowances=[rk.Allowance("voice", 600)],
+    )
+    call = rk.Sample(SUBSCRIBER, "msisdn", "voice", "2026-10-20T10:00:00Z", 3615, id="c")
+    [charge] = rk.rate([call], plan, span=OCTOBER, meters=[VOICE]).charges
+    assert (charge.quantity, charge.free, charge.amount) == (
+        Decimal("60.25"),
+        Decimal(10),
+        Decimal(amount),
+    )
+
+
+def test_a_month_end_invoice_with_a_night_tariff_a_commitment_and_cash_rounding_round_trips() -> (
+    None
+):
+    nights = rk.windows.daily("22:00", "06:00", tz=ZURICH)
+    minutes = rk.Meter("call.time", "minute", rk.OnOff())
+    plan = rk.Plan(
+        "tod",
+        "CHF",
+        CYCLES,
+        [
+            rk.PriceEntry("peak", "voice", rk.PerUnit("0.20"), unit="minute", meter_unit="s"),
+            rk.PriceEntry(
+                "night",
+                "voice",
+                rk.PerUnit("0.05"),
+                unit="minute",
+                meter_unit="s",
+                window=nights,
+                priority=1,
+            ),
+            rk.PriceEntry(
+                "data",
+                "data",
+                rk.Graduated([rk.Tier(1, 0), rk.Tier(None, "2", block="0.5")]),
+                unit="GB",
+                meter_unit="B",
+            ),
+            rk.PriceEntry(
+                "call.time", "call.time", rk.Package(3, "0.5"), unit="hour", meter_unit="minute"
+            ),
+        ],
+        allowances=[rk.Allowance("voice", 600)],
+        minimums=[rk.Minimum(30)],
+        fees=[rk.Fee("subscription", "9.95")],
+        quantum="0.05",
+    )
+    records = [
+        cdr("2026-10-20T22:10:00+02:00", 1200, "2026-10-20T21:50:00+02:00", "c1"),
+        cdr("2026-10-25T06:30:00+01:00", 6 * 3600, "2026-10-25T01:30:00+02:00", "c2"),
+        rk.Sample(
+            SUBSCRIBER, "msisdn", "voice", "2026-10-26T06:30:00+01:00", -600, id="c3"
+        ),  # a refund
+        interim("2026-10-25T00:30:00Z", 0, "d1"),
+        interim("2026-10-25T01:30:00Z", 2345678901, "d2"),
+        rk.Event(SUBSCRIBER, "call", "2026-10-25T02:30:00+02:00", kind="start", id="e1"),
+        rk.Event(
+            SUBSCRIBER, "call", "2026-10-25T02:20:00+01:00", kind="stop", id="e2"
+        ),  # 50 real minutes
+    ]
+    rating = rk.rate(records, plan, span=OCTOBER, meters=[VOICE, DATA, minutes])
+    [invoice] = rk.bill(rating, tz=ZURICH)
+    amounts = {(line.kind, line.entry): line.amount for line in invoice.lines}
+    # voice: c1 10 min peak (the 10 free) + 10 night; c2 330 night + 30 peak; c3 takes back
+    # 10 billed peak minutes: night 340 * 0.05 = 17.00, peak 20 * 0.20 = 4.00
+    assert amounts["usage", "night"] == Decimal("17.00")
+    assert amounts["usage", "peak"] == Decimal("4.00")
+    # data: 2.345678901 GB, 1 free, 1.345678901 in 3 blocks of 0.5 GB * 2 = 6.00
+    assert amounts["usage", "data"] == Decimal("6.00")
+    # the call ran 50 min = 5/6 hour: one package of 3 hours, 0.50
+    assert amounts["usage", "call.time"] == Decimal("0.50")
+    # spent 17 + 4 + 6 + 0.50 = 27.50 < 30: top-up 2.50; + 9.95 = 39.95
+    assert amounts["minimum", "minimum"] == Decimal("2.50")
+    assert invoice.total == Decimal("39.95")
+    stored = json.loads(json.dumps(rk.to_row(invoice)))
+    back = rk.from_row(rk.Invoice, stored)
+    assert back == invoice
+    assert str(back) == str(invoice)
