@@ -372,9 +372,9 @@ def decode_kept(data: object, version: int = VERSION) -> list[Record]:
                         raise ValueError(
                             f"a group's value has {len(values)} items, fewer than its samples"
                         )
-                    value = values[taken]
+                    value = _stored_value(values[taken], version)
                     taken += 1
-                    record = _decode_record(
+                    record = event_or_sample(
                         [
                             "S",
                             account,
@@ -386,7 +386,9 @@ def decode_kept(data: object, version: int = VERSION) -> list[Record]:
                             since,
                             ids[index],
                             seqs[index],
-                        ]
+                        ],
+                        _instant,
+                        _decoded,
                     )
                 out.append(record)
         if taken != len(values):
@@ -467,6 +469,20 @@ def _instant(at_us: object) -> _dt.datetime:
     (Version 1's decoder wrote it as text, which the door then parsed back.)
     """
     return from_us(check_us(at_us, "stored instant"))
+
+
+def _stored_value(value: object, version: int) -> object:
+    """A kept sample's stored value, as the sample's door is to take it.
+
+    Packed, it is plain decimal text that `_values()` wrote: exact as a `Decimal`, which
+    the door takes quickly (and checks its range). Before, it is the JSON item, which
+    must be a string and goes through the door's text checks.
+    """
+    if version >= _PACKED:
+        return Decimal(typing.cast("str", value))
+    if not isinstance(value, str):
+        raise TypeError(f"a sample's value is stored as a string, not {show(value)}")
+    return value
 
 
 def _decode_record(item: list[Any]) -> Record:

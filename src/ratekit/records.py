@@ -353,8 +353,7 @@ class Sample:
         seq: int | None = None,
     ) -> None:
         if (
-            since is None
-            and type(account) is str
+            type(account) is str
             and account
             and account.isascii()
             and type(resource) is str
@@ -368,13 +367,19 @@ class Sample:
             and (id is None or (type(id) is str and id and id.isascii()))
             and (seq is None or (type(seq) is int and INT_LOW <= seq <= INT_HIGH))
         ):
-            # The fast path: an int or a finite Decimal, at an instant.
+            # The fast path: an int or a finite Decimal, at an instant or over a span that
+            # ends there (a delta's; a reading's since, or one after its at, is refused below).
             at_us = _quick_instant(at)
             quick = quick_decimal(value)
+            quick_since = None if since is None else _quick_instant(since)
             if (
                 at_us is not None
                 and quick is not None
                 and (kind != "counter" or quick >= 0)  # else refused below
+                and (
+                    since is None
+                    or (kind == "delta" and quick_since is not None and quick_since <= at_us)
+                )
             ):
                 self.__attrs_init__(
                     _intern(account),
@@ -383,7 +388,7 @@ class Sample:
                     at_us,
                     quick,
                     kind,
-                    None,
+                    quick_since,
                     id,
                     seq,
                 )
