@@ -196,7 +196,7 @@ def test_an_amount_beyond_the_exact_range_is_refused_naming_the_entry_and_the_ra
         _one("1E+29", "1E+29")
     message = str(error.value)
     assert "price entry 'e' of plan 'p' prices 1E+29 GB of meter 'm' for account 'a'" in message
-    assert "magnitude from 1E-30 up to but excluding 1E+30" in message
+    assert "magnitude from 1E-100 up to but excluding 1E+30" in message
 
 
 def test_a_negative_zero_quantity_exports_no_signed_zero() -> None:

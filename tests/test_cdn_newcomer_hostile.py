@@ -102,16 +102,16 @@ def test_a_cycle_amount_past_the_range_is_refused_at_the_feed_and_the_rater_goes
     assert rater.feed([sent("9e20", id="b")]).accepted == ("b",)
 
 
-def test_a_tiny_sample_alone_is_refused_by_the_feed_naming_the_price_and_the_product() -> None:
-    # 1E-30 B is 1E-39 GB, which at 0.08 costs 8E-41: no charge can carry it.
+def test_a_tiny_sample_alone_is_taken_and_priced_exactly() -> None:
+    # 1E-30 B is 1E-39 GB, which at 0.08 costs 8E-41: carried exactly, by the feed and
+    # by rate() alike (was: refused by both, "no charge can carry it"); 0.00 billed.
     rater = rk.Rater(per_gb("0.08"), [EGRESS], start=START)
-    with pytest.raises(
-        rk.BadQuantityError,
-        match=r"prices 1E-39 GB .* at 8E-41, outside the amounts ratekit carries",
-    ):
-        rater.feed([sent("1E-30")])
-    with pytest.raises(rk.BadPriceError, match=r"prices 1E-39 GB .* at 8E-41"):
-        rk.rate([sent("1E-30")], per_gb("0.08"), span=MARCH, meters=[EGRESS])
+    assert rater.feed([sent("1E-30")]).counts["accepted"] == 1
+    closing = rater.statement("2026-04-02T00:00:00Z")
+    assert [line.amount for line in closing.lines] == [Decimal("8E-41")]
+    assert closing.invoices[0].total == Decimal("0.00")
+    rating = rk.rate([sent("1E-30")], per_gb("0.08"), span=MARCH, meters=[EGRESS])
+    assert [charge.amount for charge in rating.charges] == [Decimal("8E-41")]
 
 
 def test_a_tiny_sample_with_usage_nets_into_the_row() -> None:

@@ -10,14 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ratekit as rk
-from ratekit._decimals import to_decimal, to_quantity
+from ratekit._carried import to_amount, to_usage
+from ratekit._decimals import to_decimal
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 OUTSIDE = (
     "lies outside the numbers ratekit represents exactly: give at most 60 significant digits "
     "and, unless zero, a magnitude from 1E-30 up to but excluding 1E+30."
 )
-OUTSIDE_USAGE = OUTSIDE.replace("1E+30.", "1E+60.")
+#: What rating computes (an amount, a free part, a quantity it cuts) goes down to 1E-100.
+CARRIED = OUTSIDE.replace("1E-30", "1E-100")
+CARRIED_USAGE = CARRIED.replace("1E+30.", "1E+60.")
 
 
 def _charge(**changes: object) -> rk.Charge:
@@ -47,18 +50,20 @@ def _back(value: object) -> object:
     ("changes", "message"),
     [
         # was: accepted (up to 300 digits, 1E±100) and billed, then from_row refused its row
-        ({"amount": "5e40", "unit_price": "5e40"}, f"Charge amount Decimal('5E+40') {OUTSIDE}"),
-        # a quantity of usage reaches up to 1E+60 (what metering makes), not below 1E-30
-        ({"quantity": "1e-35"}, f"Charge quantity Decimal('1E-35') {OUTSIDE_USAGE}"),
-        ({"quantity": "1e60"}, f"Charge quantity Decimal('1E+60') {OUTSIDE_USAGE}"),
+        ({"amount": "5e40", "unit_price": "5e40"}, f"Charge amount Decimal('5E+40') {CARRIED}"),
+        # a quantity of usage reaches up to 1E+60 (what metering makes) and down to 1E-100
+        # (what rating cuts: a third of a peak of 1E-30 seats), not below (was: 1E-30)
+        ({"quantity": "1e-101"}, f"Charge quantity Decimal('1E-101') {CARRIED_USAGE}"),
+        ({"quantity": "1e60"}, f"Charge quantity Decimal('1E+60') {CARRIED_USAGE}"),
         ({"quantum": "1e-40"}, f"Charge quantum Decimal('1E-40') {OUTSIDE}"),
-        ({"free": 10**30}, f"Charge free Decimal('{10**30}') {OUTSIDE}"),
+        ({"free": 10**30}, f"Charge free Decimal('{10**30}') {CARRIED}"),
         ({"unit_price": "1e30"}, f"Charge unit_price Decimal('1E+30') {OUTSIDE}"),
         ({"position": "-1e31"}, f"Charge position Decimal('-1E+31') {OUTSIDE}"),
-        ({"whole": "1e-31"}, f"Charge whole Decimal('1E-31') {OUTSIDE}"),
+        # an amount rating computes goes down to 1E-100 (was: 1E-30, "1e-31" refused)
+        ({"whole": "1e-101"}, f"Charge whole Decimal('1E-101') {CARRIED}"),
         (  # 61 significant digits: 1.111... (one and sixty ones)
             {"amount": "1." + "1" * 60},
-            f"Charge amount Decimal('1.{'1' * 60}') {OUTSIDE}",
+            f"Charge amount Decimal('1.{'1' * 60}') {CARRIED}",
         ),
     ],
 )
@@ -87,7 +92,7 @@ def test_a_charge_at_the_edges_of_the_range_is_billed_and_read_back():
 
 def test_an_invoice_whose_sum_passes_the_range_of_one_number_is_read_back():
     # Two charges of 9E+29 EUR: 1.8E+30 EUR in all, a sum past an input's range (an
-    # invoice's numbers are sums: their door takes up to 300 digits, 1E±100); its row
+    # invoice's numbers are sums: their door takes up to 300 digits, 1E-160 to 1E+100); its row
     # reads back (was: refused, read with an input's range).
     big = [_charge(resource=r, amount="9e29", unit_price="9e29") for r in ("r1", "r2")]
     (invoice,) = rk.bill(big)
@@ -99,7 +104,7 @@ def test_an_invoice_whose_sum_passes_the_range_of_one_number_is_read_back():
         rk.from_row(rk.Invoice, row)
     assert str(caught.value) == (
         "total: Invoice total must be a finite number with at most 300 significant digits "
-        "and, unless zero, a magnitude from 1E-100 up to but excluding 1E+100, not "
+        "and, unless zero, a magnitude from 1E-160 up to but excluding 1E+100, not "
         "Decimal('1E+400')."
     )
 
@@ -191,9 +196,10 @@ _NUMBERS = st.one_of(
 @given(_NUMBERS, st.sampled_from(["quantity", "amount", "unit_price", "free"]))
 def test_law_the_charge_door_is_the_row_door(number, field):
     # Whatever number: the Charge takes it exactly when to_decimal (the door of rows and
-    # of rating, the oracle) does, a quantity when to_quantity (a quantity of usage, up to
-    # 1E+60) does, and a charge taken is read back from its row through JSON.
-    door = to_quantity if field == "quantity" else to_decimal
+    # of inputs, the oracle) does, a quantity when to_usage (a quantity of usage, up to
+    # 1E+60 and down to 1E-100) does, an amount or a free part when to_amount (what rating
+    # computes, down to 1E-100) does, and a charge taken is read back from its row.
+    door = {"quantity": to_usage, "amount": to_amount, "free": to_amount}.get(field, to_decimal)
     try:
         door(number, "n")
     except rk.RatekitError:

@@ -190,9 +190,16 @@ def _per_unit(price: str) -> rk.Plan:
 
 
 @pytest.mark.parametrize(
-    ("quantity", "price", "product"),
-    [("1E-25", "0.000001", "1E-31"), ("1E+15", "1E+15", "1E+30"), ("3E-16", "3E-15", "9E-31")],
+    ("quantity", "price", "product"), [("1E-25", "0.000001", "1E-31"), ("3E-16", "3E-15", "9E-31")]
 )
+def test_rate_carries_a_charge_below_1e_30_exactly(quantity: str, price: str, product: str) -> None:
+    # An amount below an input's 1E-30 is carried as it is (was: refused), and bills 0.00.
+    rating = rk.rate(_rows(quantity), _per_unit(price), span=MARCH)
+    assert [charge.amount for charge in rating.charges] == [Decimal(product)]
+    assert rk.bill(rating)[0].total == Decimal("0.00")
+
+
+@pytest.mark.parametrize(("quantity", "price", "product"), [("1E+15", "1E+15", "1E+30")])
 def test_rate_refuses_a_charge_outside_the_range_naming_entry_quantity_and_product(
     quantity: str, price: str, product: str
 ) -> None:

@@ -210,7 +210,7 @@ def test_hostile_description_values_name_the_key():
         rk.from_row(rk.UsageRow, {**row, "quantity": "1e999999999"})
     assert str(caught.value) == (
         "quantity: '1e999999999' lies outside the numbers ratekit represents exactly: give at "
-        "most 60 significant digits and, unless zero, a magnitude from 1E-30 up to but "
+        "most 60 significant digits and, unless zero, a magnitude from 1E-100 up to but "
         "excluding 1E+60."
     )
 

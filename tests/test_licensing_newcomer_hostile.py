@@ -130,23 +130,15 @@ def test_a_plan_covering_one_microsecond_is_prorated_exactly() -> None:
     assert invoice.total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a plan covering one microsecond at 1E-30 per seat: rk.rate raises BadPriceError "
-    "for the share's amount 3.858E-42 (all inputs accepted at their doors), where the line "
-    "should round from the exact amount, 0.00 half-even",
-)
 def test_a_1e_30_price_for_one_microsecond_rates() -> None:
+    # 10 seats x 1E-30 x 1 / 2,592,000,000,000 us = 3.858...E-42 (was: BadPriceError,
+    # though every input was accepted at its door): 0.00 half-even.
     rating = rk.rate([peak(10)], _one_microsecond(seat_plan("1E-30")), span=APRIL, meters=[SEATS])
     assert rk.bill(rating)[0].total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="1E-30 seats (accepted at the door) for a third of a month: rk.rate raises "
-    "BadPriceError for the share 3.33E-31 ratekit itself cut, where the line should round from "
-    "the exact amount, 0.00 half-even",
-)
 def test_1e_30_seats_for_a_third_of_a_month_rate() -> None:
+    # 1E-30 seats x 1/3 x 1 = 3.33...E-31, the share ratekit cut itself (was:
+    # BadPriceError): 0.00 half-even.
     rating = rk.rate([peak(Decimal("1E-30"))], _third(seat_plan("1")), span=APRIL, meters=[SEATS])
     assert rk.bill(rating)[0].total == Decimal("0.00")

@@ -63,7 +63,7 @@ def test_a_quantity_past_it_is_refused_naming_the_range(quantity: object, shown:
         rk.UsageRow("acme", "memory", "app-1", MARCH, MARCH, quantity, "MB*second", {}, ())
     assert str(caught.value) == (
         f"UsageRow quantity {shown} lies outside the numbers ratekit represents exactly: "
-        "give at most 60 significant digits and, unless zero, a magnitude from 1E-30 up to "
+        "give at most 60 significant digits and, unless zero, a magnitude from 1E-100 up to "
         "but excluding 1E+60."
     )
 
@@ -74,7 +74,7 @@ def test_from_row_names_the_key_and_the_range() -> None:
         rk.from_row(rk.UsageRow, {**row, "quantity": "1E+60"}, path="usage[3]")
     assert str(caught.value) == (
         "usage[3].quantity: '1E+60' lies outside the numbers ratekit represents exactly: "
-        "give at most 60 significant digits and, unless zero, a magnitude from 1E-30 up to "
+        "give at most 60 significant digits and, unless zero, a magnitude from 1E-100 up to "
         "but excluding 1E+60."
     )
 

@@ -78,12 +78,12 @@ def test_a_line_of_two_charges_is_their_exact_sum() -> None:
 def test_a_row_whose_sum_is_beyond_any_exact_sum_is_refused_by_name() -> None:
     (invoice,) = rk.bill(_prorated_fees())
     row = json.loads(json.dumps(rk.to_row(invoice)))
-    row["precise_total"] = "1e-95"
+    row["precise_total"] = "1e-200"
     with pytest.raises(rk.BadDataError) as caught:
         rk.from_row(rk.Invoice, row)
     assert str(caught.value) == (
-        "precise_total: '1e-95' lies outside the exact sums ratekit writes: give a "
-        "finite decimal number whose last digit is at 1E-89 or above and whose "
+        "precise_total: '1e-200' lies outside the exact sums ratekit writes: give a "
+        "finite decimal number whose last digit is at 1E-159 or above and whose "
         "magnitude is below 1E+40."
     )
     # and what is no number at all, as any decimal field says

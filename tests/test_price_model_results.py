@@ -86,7 +86,6 @@ def test_a_model_failing_in_its_own_arithmetic_is_named(function: object, said: 
 @pytest.mark.parametrize(
     ("price", "quantity", "amount"),
     [
-        ("0.000001", "1E-25", "1E-31"),  # 1E-25 * 1E-6 = 1E-31: below 1E-30
         ("1E+15", "1E+15", "1E+30"),  # 1E+15 * 1E+15 = 1E+30: not below 1E+30
     ],
 )
@@ -98,8 +97,15 @@ def test_an_amount_ratekit_cannot_carry_exactly_is_refused(
     assert str(caught.value).startswith(
         f"price entry 'e' of plan 'p' prices {quantity} hour of meter 'm' for account 'acme' "
         f"(resource 'r') at {amount}, outside the amounts ratekit carries exactly (at most 60 "
-        "significant digits and, unless zero, a magnitude from 1E-30 up to but excluding 1E+30)"
+        "significant digits and, unless zero, a magnitude from 1E-100 up to but excluding 1E+30)"
     )
+
+
+def test_an_amount_below_1e_30_is_carried_exactly() -> None:
+    # 1E-25 * 1E-6 = 1E-31: below an input's 1E-30, carried (was: refused); 0.00.
+    rating = _rate(rk.PerUnit("0.000001"), "1E-25")
+    assert [charge.amount for charge in rating.charges] == [Decimal("1E-31")]
+    assert rk.bill(rating)[0].total == Decimal("0.00")
 
 
 def test_the_extreme_amounts_ratekit_carries_are_stored_and_read_back() -> None:
@@ -200,20 +206,17 @@ def test_a_linear_that_is_not_a_bool_or_raises_is_refused_at_the_entry() -> None
     assert rk.PriceEntry("e", "m", _Linear(True)).price.linear is True  # type: ignore[arg-type]
 
 
-def test_a_fee_ratekit_cannot_carry_exactly_is_named_as_a_fee() -> None:
+def test_a_fee_below_1e_30_is_carried_as_a_fee() -> None:
     # A fee of 1E-30 for the 16 of March's 31 days from the 16th is 1E-30 x 16/31 =
-    # 5.16129...E-31, below 1E-30: refused, as before, but the error called the fee a
-    # "price entry" of "meter 'f'" (resource None), neither of which the plan has.
+    # 5.16129...E-31, below 1E-30: carried, a fee charge of its own (was: refused, and
+    # before that named a "price entry" of "meter 'f'"); 0.00 on the invoice.
     months = rk.cycles.monthly(tz="UTC")
     march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     plan = rk.Plan("p", "EUR", months, [], fees=[rk.Fee("f", "1E-30")])
-    with pytest.raises(rk.BadPriceError) as caught:
-        rk.rate([], [rk.Assignment("acme", plan, start="2026-03-16T00:00:00Z")], span=march)
-    assert str(caught.value) == (
-        "fee 'f' of plan 'p' for account 'acme', 0.516129032258064516129032258064516129032258"
-        "064516129032258065 cycle of 1E-30, comes to 5.16129032258064516129032258064516129032"
-        "258064516129032258065E-31, outside the amounts ratekit carries exactly (at most 60 "
-        "significant digits and, unless zero, a magnitude from 1E-30 up to but excluding "
-        "1E+30): an invoice holding it could not be stored and read back. Check the fee's "
-        "amount and the part of the cycle the plan covers."
+    rating = rk.rate([], [rk.Assignment("acme", plan, start="2026-03-16T00:00:00Z")], span=march)
+    (fee,) = rating.charges
+    assert (fee.kind, fee.entry, fee.resource) == ("fee", "f", None)
+    assert fee.amount == Decimal(
+        "5.16129032258064516129032258064516129032258064516129032258065E-31"
     )
+    assert rk.bill(rating)[0].total == Decimal("0.00")

@@ -57,7 +57,7 @@ def test_a_delta_whose_amount_at_its_rate_reaches_1e30_is_refused_naming_it() ->
         "them: price entry 'e' of plan 'p' prices 1000000000000000000000 B of meter 'egress' "
         "for account 'a1' (resource 'r1') at 1.000000000000000000000E+31, outside the amounts "
         "ratekit carries exactly (at most 60 significant digits and, unless zero, a magnitude "
-        "from 1E-30 up to but excluding 1E+30): an invoice holding it could not be stored "
+        "from 1E-100 up to but excluding 1E+30): an invoice holding it could not be stored "
         "and read back. Check the price and the quantity (their product lies outside). The "
         "batch is refused whole; fix or drop the samples and feed the batch again."
     )

@@ -1,10 +1,10 @@
-"""The feed refuses a sample whose amount would lie below 1E-30, as it refuses one of 1E+30.
+"""The feed takes a sample whose amount lies below 1E-30: the statement carries it exactly.
 
-A charge ratekit carries is zero or of a magnitude from 1E-30 (docs/streaming.md). A
-batch whose samples, priced in proportion at the least price per unit, may make an
-amount below that is metered and rated before it is taken: refused whole, naming a tiny
-sample, if rating refuses it; taken if every amount it makes is zero or carried. Either
-way no statement fails later.
+An amount rating computes from inputs in range may lie below 1E-30 (1E-30 GB at 0.08 is
+8E-32): a charge carries it, down to 1E-100 (docs/guarantees.md, docs/streaming.md), and
+an invoice line rounds from it. So the feed takes such samples (it refused them while
+charges stopped at 1E-30), every statement prices them, and the statements add up to
+batch rate() of the same records.
 """
 
 from __future__ import annotations
@@ -45,38 +45,36 @@ def _sample(meter: str, value: str, rid: str, hour: int = 1, resource: str = "fn
     return rk.Sample("a", resource, meter, at, value, kind="delta", id=rid)
 
 
-def test_a_tiny_sample_is_refused_naming_it_and_nothing_is_taken() -> None:
-    # 5 GB of fn (0.40 EUR at 0.08) and 1E-30 GB of fn2 (8E-32 EUR, below 1E-30; fn's
-    # 5 GB and 1E-30 would be one row, 0.40000000000000000000000000000008, carried):
-    # refused whole, naming records[1], the tiny one; the rater then states nothing.
+def test_a_tiny_sample_is_taken_and_priced_exactly() -> None:
+    # 5 GB of fn (0.40 EUR at 0.08) and 1E-30 GB of fn2: 1E-30 x 0.08 = 8E-32, carried
+    # (it was refused whole, naming the tiny sample); the lines are 0.40 and 8E-32.
     rater = rk.Rater(_plan("0.08"), METERS, start=START)
-    with pytest.raises(rk.BadQuantityError) as refused:
-        rater.feed(
-            [_sample("egress", "5", "big"), _sample("egress", "1E-30", "tiny", resource="fn2")]
-        )
-    assert str(refused.value).startswith(
-        "Rater.feed: records[1]: the samples of account 'a' (the batch's first: sample "
-        "'tiny' of meter 'egress' stamped 2026-03-02T01:00:00Z) would make every statement "
-        "fail to price them: price entry 'e' of plan 'p' prices 1E-30 GB of meter 'egress'"
-    )
-    assert rater.statement("2026-03-03T00:00:00Z").lines == ()
+    records = [_sample("egress", "5", "big"), _sample("egress", "1E-30", "tiny", resource="fn2")]
+    assert rater.feed(records).accepted == ("big", "tiny")
+    lines = rater.statement("2026-03-03T00:00:00Z").lines
+    assert sorted(line.amount for line in lines) == [Decimal("8E-32"), Decimal("0.40")]
+    batch = rk.rate(records, _plan("0.08"), span=MARCH, meters=METERS)
+    assert sorted(charge.amount for charge in batch.charges) == [Decimal("8E-32"), Decimal("0.40")]
 
 
-def test_a_large_sample_whose_last_digit_is_tiny_is_refused() -> None:
+def test_a_large_sample_whose_last_digit_is_tiny_is_taken() -> None:
     # 10.00000000000000000000000001 GB-s: 10 free, then 1E-26 at 0.0000166667 =
-    # 1.66667E-31, below 1E-30, though the value itself is of the order of 10.
+    # 1.66667E-31, though the value itself is of the order of 10 (was: refused).
     rater = rk.Rater(_plan("0.08"), METERS, start=START)
-    with pytest.raises(rk.BadQuantityError, match=r"records\[0\]: .*'fine'.* at 1\.66667E-31"):
-        rater.feed([_sample("gbs", "10.00000000000000000000000001", "fine")])
-    assert rater.statement("2026-03-03T00:00:00Z").lines == ()
+    assert rater.feed([_sample("gbs", "10.00000000000000000000000001", "fine")]).accepted == (
+        "fine",
+    )
+    lines = rater.statement("2026-03-03T00:00:00Z").lines
+    assert sum(line.amount for line in lines) == Decimal("1.66667E-31")
 
 
-def test_a_small_sample_priced_high_enough_is_taken_without_rating() -> None:
-    # 1E-29 GB at 0.08 = 8E-31: below 1E-30, refused; at 3 EUR, 3E-29: carried, taken.
-    rater = rk.Rater(_plan("3"), METERS, start=START)
-    assert rater.feed([_sample("egress", "1E-29", "s")]).accepted == ("s",)
-    (line,) = rater.statement("2026-03-03T00:00:00Z").lines
-    assert line.amount == Decimal("3E-29")
+def test_a_small_sample_is_priced_at_any_rate() -> None:
+    # 1E-29 GB at 0.08 = 8E-31 (was: refused), and at 3 EUR, 3E-29.
+    for rate, amount in [("0.08", "8E-31"), ("3", "3E-29")]:
+        rater = rk.Rater(_plan(rate), METERS, start=START)
+        assert rater.feed([_sample("egress", "1E-29", "s")]).accepted == ("s",)
+        (line,) = rater.statement("2026-03-03T00:00:00Z").lines
+        assert line.amount == Decimal(amount)
 
 
 _VALUES = st.sampled_from(
@@ -109,8 +107,8 @@ _BATCHES = st.lists(
 def test_what_the_feed_takes_every_statement_prices(
     rate: str, batches: list[list[tuple[str, str, str]]]
 ) -> None:
-    # The oracle: batch rate() of the records taken. A batch is refused whole or taken;
-    # the closing statement never fails and bills what batch bills for what was taken.
+    # The oracle: batch rate() of the records. Every batch is taken (amounts below 1E-30
+    # are carried); the closing statement bills what batch bills, to the last digit.
     plan = _plan(rate)
     rater = rk.Rater(plan, METERS, start=START)
     taken: list[rk.Sample] = []
@@ -119,20 +117,10 @@ def test_what_the_feed_takes_every_statement_prices(
             _sample(meter, value, f"r{number}-{n}", hour=number, resource=resource)
             for n, (meter, value, resource) in enumerate(batch)
         ]
-        refusal = ""
-        try:
-            fed = rater.feed(records)
-        except rk.BadQuantityError as error:
-            refusal = str(error)
-        if refusal:
-            assert "outside the amounts ratekit carries exactly" in refusal
-            continue
+        fed = rater.feed(records)
         assert fed.counts["accepted"] == len(records)
         taken += records
     statement = rater.statement("2026-04-02T00:00:00Z")
-    if not taken:
-        assert statement.lines == ()
-        return
     batch = rk.rate(taken, plan, span=MARCH, meters=METERS)
     # (summed as Fractions: exactly, whatever the context)
     assert sum(Fraction(line.amount) for line in statement.lines) == Fraction(batch.total())

@@ -420,13 +420,14 @@ def test_the_rater_closes_that_cycle_too() -> None:
 @pytest.mark.parametrize(
     ("nines_then", "plan_wide", "per_meter", "whole"),
     [
-        # Each meter spends 1 - 4E-31 against its minimum of 1: 4E-31 short, nearest 0.
-        # The plan-wide minimum of 3 then counts what was charged, 3 - 1.2E-30, and tops
-        # up the 1.2E-30 (it counted the exact 4E-31 shortfalls, and topped up nothing).
-        ("6", 3, ["0", "0", "0"], "1.2E-30"),
-        # 6E-31 short each: nearest 1E-30. The plan-wide 4 counts those as charged:
-        # 4 - 3 x (1 - 6E-31) - 3E-30 = 1 - 1.2E-30 (it topped up 1.000..., 1.2E-30 more).
-        ("4", 4, ["1E-30", "1E-30", "1E-30"], "0.9999999999999999999999999999988"),
+        # Each meter spends 1 - 4E-31 against its minimum of 1: 4E-31 short, an exact
+        # shortfall, topped up as it is (was: its nearest number of an input's range, 0,
+        # and the plan-wide minimum topped up the 1.2E-30 instead). The plan-wide minimum
+        # of 3 then counts what was charged, 3 exactly: nothing more is due.
+        ("6", 3, ["4E-31", "4E-31", "4E-31"], "0"),
+        # 6E-31 short each, topped up exactly (was: 1E-30 each). The plan-wide 4 counts
+        # those as charged: 4 - 3 x (1 - 6E-31) - 3 x 6E-31 = 1.
+        ("4", 4, ["6E-31", "6E-31", "6E-31"], "1"),
     ],
 )
 def test_a_plan_wide_minimum_counts_the_per_meter_top_ups_as_charged(
@@ -449,5 +450,5 @@ def test_a_plan_wide_minimum_counts_the_per_meter_top_ups_as_charged(
     assert [top_ups.get(f"minimum:{name}", Decimal(0)) for name in names] == [
         Decimal(amount) for amount in per_meter
     ]
-    assert top_ups["minimum"] == Decimal(whole)
+    assert top_ups.get("minimum", Decimal(0)) == Decimal(whole)  # (none: nothing due)
     assert sum(Fraction(c.amount) for c in rating.charges) == plan_wide

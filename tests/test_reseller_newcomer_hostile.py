@@ -325,16 +325,16 @@ def test_one_gb_in_a_billion_is_priced_and_rounds_to_nothing() -> None:
     assert rk.bill(rating)[0].total == Decimal("5.00")
 
 
-def test_a_gauge_so_small_its_price_leaves_the_range_is_refused_as_documented() -> None:
-    # 1E-30 GB accepted at the door; its GB-month priced at 0.023 is 1.15E-32, below the
-    # amounts ratekit carries: rate() refuses it naming the entry, quantity and product.
+def test_a_gauge_so_small_its_price_leaves_an_input_s_range_is_carried() -> None:
+    # 1E-30 GB accepted at the door; its GB-month, 5E-31 GB, priced at 0.023 is 1.15E-32:
+    # below an input's range, carried exactly (was: refused by rate()); 0.00 billed.
     records = [rk.Sample("acme", "b", "stored", AT, "1E-30", kind="gauge", id="g1")]
-    with pytest.raises(rk.BadPriceError) as raised:
-        rk.rate(records, direct_plan(), span=FEB, meters=[STORED])
-    assert "price entry 'storage' of plan 'direct' prices 5E-31 GB of meter 'stored'" in str(
-        raised.value
-    )
-    assert "at 1.15E-32, outside the amounts ratekit carries exactly" in str(raised.value)
+    rating = rk.rate(records, direct_plan(), span=FEB, meters=[STORED])
+    assert [(c.quantity, c.amount) for c in rating.charges if c.entry == "storage"] == [
+        (Decimal("5E-31"), Decimal("1.15E-32"))
+    ]
+    (invoice,) = rk.bill(rating)
+    assert [line.amount for line in invoice.lines if line.entry == "storage"] == [Decimal("0.00")]
 
 
 def test_egress_sums_reaching_1e30_are_refused_naming_the_cycle() -> None:

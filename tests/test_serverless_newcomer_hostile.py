@@ -226,21 +226,26 @@ def test_a_tiny_sample_within_the_allowance_is_taken() -> None:
 
 
 @pytest.mark.parametrize(
-    ("meter", "values"),
+    ("meter", "values", "amount"),
     [
-        ("egress", ("1E-30",)),  # 1E-30 GB x 0.08 = 8E-32
-        ("gbs", ("400000", "1E-26")),  # 1E-26 GB-s past the free 400,000 x 0.0000166667
+        ("egress", ("1E-30",), "8E-32"),  # 1E-30 GB x 0.08 = 8E-32
+        # 1E-26 GB-s past the free 400,000 x 0.0000166667 = 1.66667E-31
+        ("gbs", ("400000", "1E-26"), "1.66667E-31"),
     ],
     ids=["egress per unit", "GB-s past the allowance"],
 )
-def test_a_sample_whose_amount_no_charge_can_hold_is_refused_at_the_feed(
-    meter: str, values: tuple[str, ...]
+def test_a_sample_whose_amount_lies_below_1e_30_is_taken_and_priced(
+    meter: str, values: tuple[str, ...], amount: str
 ) -> None:
+    # The amount is carried exactly (was: the batch refused whole at the feed), and the
+    # closing statement prices it as batch rate() of the same records does.
     rater = _monthly()
     batch = [_sample(value, f"t{n}", meter=meter) for n, value in enumerate(values)]
-    with pytest.raises(rk.BadQuantityError, match=rf"records\[{len(values) - 1}\]: .*'t{len(values) - 1}'"):  # fmt: skip
-        rater.feed(batch)
-    assert rater.statement(APRIL).total() == 0  # nothing taken: the rater can still state
+    assert rater.feed(batch).accepted == tuple(f"t{n}" for n in range(len(values)))
+    statement = rater.statement(APRIL)
+    assert [line.amount for line in statement.lines if line.meter == meter] == [Decimal(amount)]
+    rated = rk.rate([DEPLOY, *batch], STANDARD, span=rk.Span(MARCH0, APRIL), meters=METERS)
+    assert statement.total() == rated.total()
 
 
 def test_an_account_on_its_own_anchored_cycle_needs_a_rater_of_its_own() -> None:

@@ -25,7 +25,7 @@ PLAN = rk.Plan(
 )
 RANGE = (
     "a finite number with at most 300 significant digits and, unless zero, a magnitude from "
-    "1E-100 up to but excluding 1E+100"
+    "1E-160 up to but excluding 1E+100"
 )
 
 
@@ -87,7 +87,7 @@ VALUES: list[tuple[str, Callable[[], object], type[rk.RatekitError], str]] = [
         (
             "Charge quantity Decimal('1E+999999') lies outside the numbers ratekit represents "
             "exactly: give at most 60 significant digits and, unless zero, a magnitude from "
-            "1E-30 up to but excluding 1E+60."
+            "1E-100 up to but excluding 1E+60."
         ),
     ),
     (
@@ -697,7 +697,7 @@ def test_an_amount_too_long_for_its_quantum_is_refused_by_bill():
         _charge(entry="r", quantity=Decimal("9E+29"), amount=Decimal("8.1E+59"))
     assert str(caught.value) == (
         "Charge amount Decimal('8.1E+59') lies outside the numbers ratekit represents exactly: "
-        "give at most 60 significant digits and, unless zero, a magnitude from 1E-30 up to but "
+        "give at most 60 significant digits and, unless zero, a magnitude from 1E-100 up to but "
         "excluding 1E+30."
     )
     # Two charges in range add up past it: 9E+29 + 9E+29 = 1.8E+30 EUR is 61 digits on a

@@ -21,10 +21,11 @@ import attrs
 
 from . import _shown
 from ._caller_objects import read_once
+from ._carried import CARRIED_RANGE_TEXT, CARRIED_USAGE_RANGE_TEXT, to_amount, to_usage
 from ._decimals import (
+    CARRIED_MIN_ADJUSTED,
     MAX_ADJUSTED,
     MAX_DIGITS,
-    MIN_ADJUSTED,
     RANGE_TEXT,
     USAGE_RANGE_TEXT,
     to_decimal,
@@ -81,7 +82,9 @@ def items_of(values: object, item: type, what: str, takes: str) -> list[Any]:
     return out
 
 
-def bounded_decimal(data: object, path: str, *, usage: bool = False) -> Decimal:
+def bounded_decimal(
+    data: object, path: str, *, usage: bool = False, carried: bool = False
+) -> Decimal:
     """``data`` (a string, int, float or Decimal) as an exact Decimal that ratekit can compute with.
 
     Refuses (with a [`BadDataError`][ratekit.BadDataError] naming ``path``) what is not a finite
@@ -90,7 +93,8 @@ def bounded_decimal(data: object, path: str, *, usage: bool = False) -> Decimal:
     1E-30 up to but excluding 1E+30. Such a value would be rounded, or overflow (a block of
     1e-229 units divides a quantity into more blocks than 60 digits hold), later. With
     ``usage``, a quantity of usage as a row or a charge holds one (`to_quantity`: up to
-    1E+60).
+    1E+60). With ``carried``, a number of a charge that rating computes (its amount,
+    quantity and free part: `ratekit._carried`, from 1E-100).
     """
     plain = not isinstance(data, str) or _DECIMAL.fullmatch(data) is not None
     if isinstance(data, float):
@@ -99,13 +103,19 @@ def bounded_decimal(data: object, path: str, *, usage: bool = False) -> Decimal:
         finite = not isinstance(data, Decimal) or data.is_finite()
     if plain and finite:
         try:
+            if carried:
+                return to_usage(data, path) if usage else to_amount(data, path)
             return to_quantity(data, path) if usage else to_decimal(data, path)
         except BadQuantityError:
             # Plain and finite: what the door refuses lies outside the range it represents.
+            if carried:
+                accepted = CARRIED_USAGE_RANGE_TEXT if usage else CARRIED_RANGE_TEXT
+            else:
+                accepted = USAGE_RANGE_TEXT if usage else RANGE_TEXT
             raise fail(
                 path,
                 f"{show(data)} lies outside the numbers ratekit represents exactly: "
-                f"give {USAGE_RANGE_TEXT if usage else RANGE_TEXT}.",
+                f"give {accepted}.",
             ) from None
         except RatekitError:
             pass
@@ -113,9 +123,10 @@ def bounded_decimal(data: object, path: str, *, usage: bool = False) -> Decimal:
 
 
 #: The exact sums ratekit writes (a line's ``precise``, an invoice's ``precise_total``) add
-#: amounts of the range it represents: their last digit is at 1E-89 or above (an amount's
-#: 60th digit, below 1E-30), and they stay below 1E+40 (1E+10 amounts below 1E+30).
-_SUM_LAST: typing.Final = MIN_ADJUSTED - MAX_DIGITS + 1
+#: amounts of the range it carries (`ratekit._carried`): their last digit is at 1E-159 or
+#: above (an amount's 60th digit, below 1E-100), and they stay below 1E+40 (1E+10 amounts
+#: below 1E+30).
+_SUM_LAST: typing.Final = CARRIED_MIN_ADJUSTED - MAX_DIGITS + 1
 _SUM_ABOVE: typing.Final = MAX_ADJUSTED + 11
 _SUM_TEXT: typing.Final = (
     f"a finite decimal number whose last digit is at 1E{_SUM_LAST} or above and whose "

@@ -37,6 +37,7 @@ from ._shown import decimal_repr, int_digits, show, type_name
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
 
 __all__ = [
+    "CARRIED_MIN_ADJUSTED",
     "CONTEXT",
     "INT_HIGH",
     "INT_LOW",
@@ -144,6 +145,9 @@ USAGE_RANGE_TEXT: Final = (
     f"at most {MAX_DIGITS} significant digits and, unless zero, a magnitude from "
     f"1E{MIN_ADJUSTED} up to but excluding 1E+{USAGE_MAX_ADJUSTED + 1}"
 )
+#: The least adjusted exponent of a non-zero number that ratekit computes and carries
+#: (an amount, a share of a quantity: `ratekit._carried`): 1E-100.
+CARRIED_MIN_ADJUSTED: Final = -100
 
 
 def _out_of_range(value: object, what: str, accepted: str = RANGE_TEXT) -> BadQuantityError:
@@ -162,17 +166,23 @@ def _out_of_range(value: object, what: str, accepted: str = RANGE_TEXT) -> BadQu
     )
 
 
-def _in_range(
-    result: Decimal, value: object, what: str, high: int = MAX_ADJUSTED, accepted: str = RANGE_TEXT
+def _in_range(  # noqa: PLR0917 - the range's bounds and words
+    result: Decimal,
+    value: object,
+    what: str,
+    high: int = MAX_ADJUSTED,
+    accepted: str = RANGE_TEXT,
+    low: int = MIN_ADJUSTED,
 ) -> Decimal:
     """``result`` when it lies in the representable range (see the module docstring).
 
-    ``high`` is the greatest adjusted exponent accepted (``accepted`` says the range).
+    ``low`` and ``high`` are the least and greatest adjusted exponents accepted
+    (``accepted`` says the range).
     """
     adjusted = result.adjusted()
     if not result:
         return result if MIN_ADJUSTED - MAX_DIGITS <= adjusted <= MAX_ADJUSTED else ZERO
-    if not MIN_ADJUSTED <= adjusted <= high:
+    if not low <= adjusted <= high:
         raise _out_of_range(value, what, accepted)
     sign, digits, exponent = result.as_tuple()
     if len(digits) > MAX_DIGITS:
@@ -219,12 +229,13 @@ def to_decimal(
     *,
     high: int = MAX_ADJUSTED,
     accepted: str = RANGE_TEXT,
+    low: int = MIN_ADJUSTED,
 ) -> Decimal:
     """Convert ``value`` to an exact, finite `Decimal`.
 
-    ``what`` names the value in error messages (``"sample 's7' value"``). ``high`` is the
-    greatest adjusted exponent taken and ``accepted`` the range's words: a wider range's
-    door (`to_quantity`) gives its own.
+    ``what`` names the value in error messages (``"sample 's7' value"``). ``low`` and
+    ``high`` are the least and greatest adjusted exponents taken and ``accepted`` the
+    range's words: a wider range's door (`to_quantity`, `ratekit._carried`) gives its own.
 
     ```pycon
     >>> to_decimal(0.1)
@@ -268,7 +279,7 @@ def to_decimal(
         )
     if not result.is_finite():
         raise BadQuantityError(f"{what} must be a finite number, not {show(value)}.")
-    return _in_range(result, value, what, high, accepted)
+    return _in_range(result, value, what, high, accepted, low)
 
 
 def to_quantity(value: object, what: str) -> Decimal:

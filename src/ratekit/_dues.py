@@ -16,7 +16,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol, TypeAlias
 
-from ._decimals import CONTEXT, MIN_ADJUSTED, ONE, ZERO, nearest
+from ._carried import left_by_rounding
+from ._decimals import CONTEXT, ONE, ZERO, nearest
 from ._decimals import tidy as _tidy
 from ._instants import format_us
 from ._period_shares import cut, places
@@ -408,11 +409,12 @@ class _Dues:
                 if Fraction(top_up) != exact:
                     top_up = _exact(exact)
                 counted = exact
-                if top_up.adjusted() < MIN_ADJUSTED:
-                    # A shortfall below the smallest amount carried (1E-30) is what the
-                    # spend's own 60-digit rounding left (a tiered peak's shares of 28,
+                if top_up and left_by_rounding(top_up, _exact(required), _exact(used)):
+                    # A shortfall below 1E-30 at the 60th digit of the commitment is what
+                    # the spend's own 60-digit rounding left (a tiered peak's shares of 28,
                     # each to 60 digits, add up to 27.99...9): the nearest amount
-                    # carried, 0 (then a zero top-up, as where the spend reached it). The
+                    # carried, 0 (then a zero top-up, as where the spend reached it); a
+                    # tiny commitment's shortfall is carried exactly (`_carried`). The
                     # plan-wide minimum counts it as charged, so that its lines reach it.
                     top_up = nearest(exact)
                     counted = Fraction(top_up)

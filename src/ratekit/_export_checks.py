@@ -15,8 +15,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
+from ._carried import carried_value
 from ._codec import fail
-from ._decimals import CONTEXT, ZERO, commitment, exact_sum, nearest, tidy
+from ._decimals import CONTEXT, ZERO, commitment, exact_sum, tidy
 from ._export_derived import check_charge_row, check_invoice_derived, check_usage_row
 from ._focus_numbers import PRODUCTS, adds_up, gives
 from ._line_exact import line_exact
@@ -107,13 +108,30 @@ def _check_priced(charge: Charge, path: str) -> None:
     if not lines:
         return
     total = exact_sum(line.amount for line in lines)
-    if not gives(total, charge.amount):
+    if not gives(total, charge.amount) and not _shared_alike(charge, total):
         raise fail(
             where(path, "price"),
             f"{show(charge.price)} does not give the charge's amount {charge.amount}: the "
             f"tier lines it prices from {charge.position or 0} add up to {total}; a row "
             "changed by hand must keep its price, quantities and amount consistent.",
         )
+
+
+def _shared_alike(charge: Charge, total: Decimal) -> bool:
+    """Whether a share of a peak priced whole and its tier lines' ``total`` agree.
+
+    Both are the charge's part of the whole's amount: the amount rounded at that
+    amount's 60th digit, the lines through the part cut at the aggregate's. For a part
+    small beside the whole (one microsecond of a month's peak) the two lie some units of
+    the whole amount's 60th digit apart, far more of their own. O(digits).
+    """
+    part = charge.billable
+    if charge.whole is None or not part or not total:
+        return False
+    whole_amount = abs(Fraction(total) * Fraction(charge.whole) / Fraction(part))
+    shown = CONTEXT.divide(Decimal(whole_amount.numerator), Decimal(whole_amount.denominator))
+    unit = Fraction(10) ** (shown.adjusted() - CONTEXT.prec + 1)
+    return abs(Fraction(total) - Fraction(charge.amount)) <= 10 * unit
 
 
 def _check_line(line: InvoiceLine, path: str) -> None:
@@ -278,7 +296,7 @@ def _check_minimums(invoice: Invoice, path: str) -> None:
             (commitment(c.unit_price or ZERO, c.quantity) for c in line.charges), Fraction(0)
         )
         for key, stored, should in (
-            ("commitment", line.commitment, tidy(nearest(committed))),
+            ("commitment", line.commitment, tidy(carried_value(committed))),
             ("spent", line.spent, due.spent),
             ("amount", line.amount, due.amount),
         ):

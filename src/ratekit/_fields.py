@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, Literal
 
-from ._decimals import to_decimal, to_quantity
+from ._carried import to_usage
+from ._decimals import to_decimal
 from ._descriptions import _attributes, decode_value, encode_value, plain_str
 from ._instants import MAX_US, MIN_US, check_us, from_us
 from ._shown import show
@@ -32,7 +33,8 @@ def _row_description(value: object) -> Mapping[str, object]:
 
 
 def _row_quantity(value: object) -> Decimal:
-    return to_quantity(value, "UsageRow quantity")
+    # what metering and rating compute: a share of a peak of 1E-30 may lie below 1E-30
+    return to_usage(value, "UsageRow quantity")
 
 
 def _text(what: str) -> Callable[[object], str]:

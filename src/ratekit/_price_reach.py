@@ -13,12 +13,12 @@ and `refused()` prices a quantity exactly as each entry would, to word what refu
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
+from ._carried import CARRIED_RANGE_TEXT
 from ._decimals import CONTEXT, MAX_ADJUSTED, RANGE_TEXT
 from .errors import RatekitError
 from .percentages import GraduatedPercentage, Percentage
@@ -27,7 +27,7 @@ from .pricebook import Plan, PriceEntry
 from .prices import Flat, Graduated, Package, PerUnit, PriceModel, Volume
 from .units import Unit
 
-__all__ = ["LIMIT", "Pricing", "least", "out_of_range", "pricing", "reach", "refused", "within"]
+__all__ = ["LIMIT", "Pricing", "out_of_range", "pricing", "reach", "refused", "within"]
 
 #: Per meter, each entry pricing it and the factor from the meter's unit to the entry's.
 Pricing = Mapping[str, tuple[tuple[PriceEntry, Fraction], ...]]
@@ -36,8 +36,6 @@ Pricing = Mapping[str, tuple[tuple[PriceEntry, Fraction], ...]]
 #: From text: a power would be computed in the importer's context, at import (and round
 #: there).
 LIMIT: Final = Decimal(f"1E+{MAX_ADJUSTED + 1}")
-#: A context of its own for an order of magnitude (the caller's never counts).
-_MAGNITUDE: Final = decimal.Context(prec=28, rounding=decimal.ROUND_FLOOR)
 _LIMIT: Final = Fraction(LIMIT)
 
 
@@ -89,54 +87,6 @@ def reach(entries: Iterable[tuple[PriceEntry, Fraction]]) -> tuple[Fraction, Fra
     return multiple, constant
 
 
-def least(entries: Iterable[tuple[PriceEntry, Fraction]]) -> int | None:
-    """The order of magnitude of the least price per unit ``entries`` charge in proportion.
-
-    Of the nonzero prices that make an amount in proportion to the quantity (a PerUnit
-    rate, the unit price of a tier without blocks), times their entry's unit factor: the
-    ``adjusted()`` exponent of the least, rounded down (one less than its own), so that
-    a quantity of exponent ``e`` priced by it makes an amount of magnitude 1E(e + least)
-    or more. None when no entry prices in proportion. A price that charges a started
-    block or package, a flat fee or a model of one's own makes no amount a tiny quantity
-    makes tiny. O(t) for t tiers.
-    """
-    found = least_rate(entries)
-    if found is None:
-        return None
-    return _decimal_of(found).adjusted() - 1
-
-
-def least_rate(entries: Iterable[tuple[PriceEntry, Fraction]]) -> Fraction | None:
-    """The least nonzero price per unit ``entries`` charge in proportion, exactly, or None.
-
-    As `least()` reads them: a PerUnit rate, the unit price of a tier without blocks,
-    times its entry's unit factor, in absolute value. O(t) for t tiers.
-    """
-    found: Fraction | None = None
-    for entry, factor in entries:
-        price = entry.price
-        if type(price) is PerUnit:
-            units = [Fraction(price.rate)]
-        elif type(price) in (Graduated, Volume):
-            units = [
-                Fraction(tier.unit)
-                for tier in price.tiers  # type: ignore[attr-defined]
-                if getattr(tier, "block", None) is None
-            ]
-        else:
-            continue
-        for unit in units:
-            per = abs(unit * factor)
-            if per and (found is None or per < found):
-                found = per
-    return found
-
-
-def _decimal_of(value: Fraction) -> Decimal:
-    """``value`` as a Decimal of 28 digits (rounded down), for its order of magnitude only."""
-    return _MAGNITUDE.divide(Decimal(value.numerator), Decimal(value.denominator))
-
-
 def _model_reach(price: PriceModel) -> tuple[Fraction, Fraction]:
     """The largest price per unit ``price`` charges, and what it adds whatever the quantity."""
     kind = type(price)
@@ -171,9 +121,11 @@ def out_of_range(error: RatekitError) -> bool:
     A quantity or an amount out of the range ratekit represents is refused whatever
     comes after; a price's own refusal (more than the last tier of tiers that end, an
     unpriced usage) a correction fed later can lift, so the feed's doors leave it to the
-    statements. Told by the range's words, which every such refusal gives.
+    statements. Told by the range's words, which every such refusal gives (an input's,
+    or the range of the amounts ratekit carries: `ratekit._carried`).
     """
-    return RANGE_TEXT in str(error)
+    words = str(error)
+    return RANGE_TEXT in words or CARRIED_RANGE_TEXT in words
 
 
 def refused(quantity: Decimal, entry: PriceEntry, factor: Fraction, unit: str) -> str | None:

@@ -28,6 +28,7 @@ from typing import Final
 
 from ._allowances import place
 from ._anomalies import placed
+from ._carried import left_by_rounding
 from ._decimals import CONTEXT, MIN_ADJUSTED, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
@@ -496,19 +497,35 @@ def _below_range(billable: Decimal | Fraction) -> bool:
     return bool(billable) and abs(billable) < _SMALLEST
 
 
+def _left(billable: Decimal | Fraction, piece: _Piece) -> bool:
+    """Whether ``billable``, below 1E-30, is what the rounding of ``piece``'s numbers left.
+
+    `_below_range()`, and within a few places of the 60th digit of the piece's quantity
+    or free part (`ratekit._carried.left_by_rounding`): 3E-59 left of 2.375 free, not 6.66...7E-31
+    left of 1E-30 calls by a third of 1E-30 free. O(1), or O(digits) with a Fraction.
+    """
+    if not _below_range(billable):
+        return False
+    if isinstance(billable, Fraction):
+        billable = CONTEXT.divide(Decimal(billable.numerator), Decimal(billable.denominator))
+    return left_by_rounding(billable, piece.quantity, piece.free)
+
+
 def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
     """A per-unit price's amount for ``piece``, ``billable`` its quantity less its free part.
 
     Exact until the invoice rounds (0.595, not 0.5949...) when its free part is a
-    Fraction; a residue below the range is handed on as its nearest number
-    (`_below_range()`). O(1), or O(digits) with a Fraction.
+    Fraction; a residue below the range that the rounding of the piece's quantity or free
+    part left is handed on as its nearest number (`_left()`), while a billable quantity
+    below 1E-30 of a tiny piece (1E-30 calls less a third of 1E-30 free) is priced
+    exactly. O(1), or O(digits) with a Fraction.
     """
     if piece.free_exact:
         exact = _exact_billable(piece)
-        if not _below_range(exact):
+        if not _left(exact, piece):
             return _decimal(Fraction(rate) * Fraction(exact))
         billable = nearest(exact)
-    elif piece.free and _below_range(billable):
+    elif piece.free and _left(billable, piece):
         billable = nearest(billable)
     elif piece.exact is not None and finely_cut(piece.quantity):  # a share: exactly
         shared = shared_amount(rate, Fraction(_exact_billable(piece)))

@@ -35,7 +35,6 @@ from ._calendar import in_calendars, outside_calendars
 from ._cycles_calendar import _Cached
 from ._decimals import CONTEXT
 from ._instants import format_us
-from ._level_least import refusal as least_refusal
 from ._level_limits import level_in, sum_words
 from ._level_limits import refusal as level_refusal
 from ._paths import MISSING, lookup
@@ -288,7 +287,7 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
     if not meters:
         return None
     paths = [path for name, read in engine.level_paths if name in meters for path in read]
-    floors, leasts = engine.level_floors, engine.least_levels
+    floors = engine.level_floors
     seen: set[int] = set()
     calm: set[tuple[object, ...]] = set()  # the values read, found below every floor
     for record in batch:
@@ -308,7 +307,7 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
             if read in calm:
                 continue
             stamp = typing.cast("int", record.at_us if at_us is None else at_us)  # type: ignore[attr-defined]
-            found = least_refusal(attributes, meters, leasts) or level_refusal(
+            found = level_refusal(
                 attributes,
                 meters,
                 engine.containing,
@@ -321,7 +320,7 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
             if None not in read and all(
                 (level := level_in(attributes, meter)) is None
                 or not level
-                or leasts[name] <= level.copy_abs() < floors[name]
+                or level.copy_abs() < floors[name]
                 for name, meter in meters.items()
             ):
                 calm.add(read)

@@ -17,10 +17,9 @@ from . import _rater_reuse as _reuse
 from ._cuts import AccountCuts
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
-from ._level_least import least_levels
 from ._level_limits import floors as level_floors
 from ._level_limits import summed as summed_levels
-from ._price_reach import Pricing, least, pricing, reach
+from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
 from ._rater_priced_doors import Listed, Unsettled
@@ -63,14 +62,11 @@ class Engine:
         "counters",
         "cycle",
         "dues",
-        "finest_priced",
         "held_readings",
         "judged",
         "kinds",
         "largest_level",
         "largest_priced",
-        "least_levels",
-        "least_priced",
         "level_floors",
         "level_paths",
         "levels",
@@ -202,14 +198,6 @@ class Engine:
         self.priced_samples = {
             m.name: reach(self.pricing[m.name]) for m in sampled if m.name in self.pricing
         }
-        # The least order of magnitude a unit of a priced sample meter is priced at in
-        # proportion (None: none is): a sample below 1E-30 over it may make an amount
-        # ratekit does not carry (see _rater_sample_doors.amounts).
-        leasts = [least(self.pricing[name]) for name in self.priced_samples]
-        self.least_priced: int | None = min(
-            (found for found in leasts if found is not None), default=None
-        )
-        self.finest_priced: int | None = None  # (the finest such sample; None: not known yet)
         self.largest_priced: Decimal | None = None
         # The Continuous meters some entry prices (in any way): a level whose time alone
         # takes a cycle's quantity, or its amount, past what an entry prices is refused
@@ -220,9 +208,6 @@ class Engine:
             if isinstance(m, Meter) and type(m.policy) is Continuous and m.name in self.pricing
         }
         self.level_floors = level_floors(self.priced_levels, self.pricing)
-        # And the least nonzero level each can price (_level_least): one microsecond of a
-        # level below it may make an amount below 1E-30.
-        self.least_levels = least_levels(self.priced_levels, self.pricing)
         # The Continuous meters some entry prices by the sum of an account's levels, with
         # the largest factor to such an entry's unit: levels whose time alone takes that
         # sum past what such a price takes are refused (see _rater_doors.level_sums).

@@ -21,18 +21,13 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import decimal
-import functools
-import operator
-import typing
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from . import _rater_range as _range
 from . import _rater_store as _store
-from ._decimals import MIN_ADJUSTED
 from ._instants import MAX_US, format_us
 from ._price_reach import out_of_range, within
 from ._rater_position import about
@@ -45,14 +40,6 @@ if TYPE_CHECKING:
     from .usage import Usage, UsageRow
 
 __all__ = ["amounts"]
-
-_VALUE: Final = operator.attrgetter("value")
-#: Sums of samples exactly (no rounding: a sum's exponent is the least of its terms').
-_EXACT: Final = decimal.Context(
-    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[]
-)
-#: `_finest_of()` when no nonzero sample is seen: no exponent is this large.
-_NONE_FINE: Final = 10**6
 
 
 def unseen(rater: Rater, sample: Sample) -> bool:
@@ -70,75 +57,6 @@ def unseen(rater: Rater, sample: Sample) -> bool:
     ):
         return False
     return is_new(rater, sample)
-
-
-def _fine(rater: Rater, meters: frozenset[str], given: Sequence[Sample]) -> bool:
-    """Whether a sample kept or given is fine enough to make an amount below 1E-30.
-
-    Priced at the least price per unit of the priced sample meters' proportional prices
-    (`_price_reach.least()`), the finest sample seen (`_finest_of()`). O(n) at C speed.
-    """
-    engine = rater._engine
-    least = engine.least_priced
-    if least is None:
-        return False
-    finest = engine.finest_priced = _finest_of(engine.finest_priced, rater._records, meters, given)
-    return finest + least < MIN_ADJUSTED
-
-
-def _tiny(least: int | None, given: Sequence[Sample]) -> list[Sample]:
-    """The samples of ``given`` whose amount alone may lie below 1E-30, priced in proportion.
-
-    ``least``: the order of magnitude of the least price per unit of the priced sample
-    meters (`_price_reach.least()`): a nonzero value whose last digit is of exponent
-    ``e`` makes, priced so, an amount of 1E(e + least) or more. Named first when the
-    batch is refused. O(n).
-    """
-    if least is None:
-        return []
-    return [
-        s
-        for s in given
-        if s.value and typing.cast(int, s.value.as_tuple().exponent) + least < MIN_ADJUSTED
-    ]
-
-
-def _finest_of(
-    known: int | None,
-    kept: Mapping[object, Record],
-    meters: frozenset[str],
-    fresh: Sequence[Sample],
-) -> int:
-    """The least exponent of a sample of ``meters`` kept and fresh: its last digit's.
-
-    `_NONE_FINE` when there is none. A sum of such samples, or its difference with a
-    bound as fine, that is not zero is a multiple of that last digit: a sample this fine,
-    priced at the least price, may make an amount below 1E-30 (alone, or past an
-    allowance or a tier's bound with others: 400000.00000000000000000000001 past a free
-    400,000): then the batch is metered and rated before it is taken (`amounts()`). (A
-    value's exponent as written: ``'5.000'`` counts as fine as 0.001, which only sends
-    its batch the long way.) O(k) for the k records kept the first time (a new or
-    restored rater: ``known`` None), then O(n) at C speed for the n fresh samples.
-    """
-    if known is None:
-        values = [r.value for r in kept.values() if type(r) is Sample and r.meter in meters]
-        known = _last_digit(values)
-    if not fresh:
-        return known
-    return min(known, _last_digit(list(map(_VALUE, fresh))))
-
-
-def _last_digit(values: Sequence[Decimal]) -> int:
-    """The least exponent of ``values`` (`_NONE_FINE` for none). O(n) at C speed.
-
-    The exponent of their exact sum: an exact sum's is the least of its terms' (six
-    times cheaper than reading each term's, 0.065 against 0.41 µs a value). A zero
-    written with an exponent (``'0.000'``) counts too, which only sends its batch the
-    long way.
-    """
-    if not values:
-        return _NONE_FINE
-    return typing.cast(int, functools.reduce(_EXACT.add, values).as_tuple().exponent)
 
 
 def _largest_of(
@@ -218,10 +136,8 @@ def amounts(
     largest = engine.largest_priced = _largest_of(engine.largest_priced, kept, meters, given)
     bound = Fraction(max(largest, most)) * (len(kept) + len(given) + held)
     reached = priced if describes else {s.meter for s in given}
-    fine = _fine(rater, meters, given)
-    if all(within(bound, *priced[meter]) for meter in reached) and not fine:
+    if all(within(bound, *priced[meter]) for meter in reached):
         return
-    tiny = _tiny(engine.least_priced, given) if fine else []
     describing = [r for r in batch if type(r) is Event or type(r) is Inventory]
     fresh: list[Sample] = list(
         {_store.identity(s): s for s in reversed(given) if again or unseen(rater, s)}.values()
@@ -260,7 +176,7 @@ def amounts(
         except RatekitError as error:
             if not out_of_range(error):
                 continue  # a price's own rule (tiers that end): a correction may lift it
-            raise _refusal(named, account, "price", error, tiny) from None
+            raise _refusal(named, account, "price", error) from None
 
 
 def is_new(rater: Rater, record: Record) -> bool:
@@ -363,20 +279,14 @@ def accounts_of(record: Record) -> set[str]:
 
 
 def _refusal(
-    records: Sequence[Record],
-    account: str,
-    what: str,
-    error: RatekitError,
-    tiny: Sequence[Sample] = (),
+    records: Sequence[Record], account: str, what: str, error: RatekitError
 ) -> BadQuantityError:
     """The feed's refusal of the batch: the account's earliest record of ``records``, ``error``.
 
-    A sample of the account is named first, if the batch has one there: one of ``tiny``
-    (so small that its amount may lie below 1E-30), if one is the account's.
+    A sample of the account is named first, if the batch has one there.
     """
     mine = [r for r in records if account in accounts_of(r)] or list(records)
-    small = [r for r in tiny if r.account == account and any(r is m for m in mine)]
-    samples = small or [r for r in mine if type(r) is Sample]
+    samples = [r for r in mine if type(r) is Sample]
     record = min(samples or mine, key=lambda r: r.at_us)
     if type(record) is Sample:
         return about(

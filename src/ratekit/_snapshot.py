@@ -38,7 +38,7 @@ from ._snapshot_seal import (
     seal,
     too_deep,
 )
-from ._values import RESULT_MAX_ADJUSTED, RESULT_MAX_DIGITS, RESULT_MIN_ADJUSTED
+from ._values import RESULT_MAX_ADJUSTED
 from .errors import BadSnapshotError, RatekitError
 from .records import Event, Inventory, Sample
 
@@ -72,9 +72,10 @@ __all__ = [
 MAX_HORIZON_US: Final = _dt.timedelta.max // _dt.timedelta(microseconds=1)
 _LONGEST: Final = 1000  # characters of a reported total, at most
 _SHOWN: Final = 40  # characters of a refused value shown in a message
-#: The adjusted exponents a reported total may have: a sum of amounts (each in the range
-#: of results, at most 300 digits) over fewer than 1E+20 lines.
-_TOTAL_LOW: Final = RESULT_MIN_ADJUSTED - RESULT_MAX_DIGITS
+#: The adjusted exponents a reported total may have: a sum of amounts over fewer than
+#: 1E+20 lines (each amount's last digit at 1E-159 or above: `ratekit._carried`), with
+#: room to spare below (1E-400, as results once ranged from 1E-100 with 300 digits).
+_TOTAL_LOW: Final = -400
 _TOTAL_HIGH: Final = RESULT_MAX_ADJUSTED + 20
 
 Record = Event | Sample | Inventory

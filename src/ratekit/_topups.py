@@ -44,7 +44,8 @@ from fractions import Fraction
 import attrs
 
 from ._allocation import allocate
-from ._decimals import CONTEXT, ZERO, nearest, spend_under
+from ._carried import carried_value
+from ._decimals import CONTEXT, ZERO, spend_under
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._line_exact import line_exact
@@ -344,7 +345,7 @@ def _settled(
                     committed += _commitment(charge.unit_price or ZERO, charge.quantity)
                     exact = _ADD(exact, charge.amount)
                     top_ups.append(charge.amount)
-            commitment = _tidy(nearest(committed))
+            commitment = _tidy(carried_value(committed))
             counted = spent = ZERO
             for i, other in enumerate(lines):
                 if key not in of[i]:

@@ -69,8 +69,10 @@ __all__ = [
 ]
 
 #: The range of the numbers a result value holds: an adjusted exponent (that of the leading
-#: digit) from -100 to 99, at most 300 significant digits; zeros of any exponent.
-RESULT_MIN_ADJUSTED: Final = -100
+#: digit) from -160 to 99, at most 300 significant digits; zeros of any exponent. (An
+#: amount ratekit carries may be as small as 1E-100 with 60 digits, `ratekit._carried`:
+#: a sum of such amounts that nearly cancel ends at its last digit, 1E-159 or above.)
+RESULT_MIN_ADJUSTED: Final = -160
 RESULT_MAX_ADJUSTED: Final = 99
 RESULT_MAX_DIGITS: Final = 300
 RESULT_RANGE: Final = (

@@ -45,6 +45,7 @@ from typing import Final
 from . import _values as _v
 from ._allocation import allocate
 from ._caller_objects import listed
+from ._carried import carried_value
 from ._charge_order import _charge_key
 from ._crediting import credit_invoices, credits_door
 from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest, spend_under
@@ -504,9 +505,13 @@ def _line(
         line_charges = sorted(line_charges, key=_charge_key)
     head = line_charges[0]
     # exact sums, the same in any order of the charges
-    quantity = nearest(exact_sum(map(_QUANTITY, line_charges)))
+    quantity = carried_value(exact_sum(map(_QUANTITY, line_charges)))
     # (no free part, as almost always: a sum of zeros is not worked out)
-    free = nearest(exact_sum(map(_FREE, line_charges))) if any(map(_FREE, line_charges)) else ZERO
+    free = (
+        carried_value(exact_sum(map(_FREE, line_charges)))
+        if any(map(_FREE, line_charges))
+        else ZERO
+    )
     unit_prices = set(map(_UNIT_PRICE, line_charges))
     commitment = spent = None
     if head.kind == "minimum":
@@ -517,7 +522,7 @@ def _line(
         committed = sum(
             (_commitment(c.unit_price or ZERO, c.quantity) for c in line_charges), Fraction(0)
         )
-        commitment = _tidy(nearest(committed))
+        commitment = _tidy(carried_value(committed))
         spent = _tidy(spend_under(committed, map(_AMOUNT, line_charges)))
     return _new_line(
         head.kind,

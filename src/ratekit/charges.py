@@ -23,21 +23,27 @@ from typing import Any, Final, Literal
 import attrs
 
 from . import _values as _v
+from ._carried import (
+    carried,
+    carried_value,
+    left_by_rounding,
+    out_of_range,
+    to_amount,
+    to_usage,
+)
 from ._charge_tiers import Unexplained, base_lines, explained, marginal_lines, shared_line
 from ._converted import exact_quantity
 from ._decimals import (
+    CARRIED_MIN_ADJUSTED,
     CONTEXT,
     MAX_ADJUSTED,
-    MIN_ADJUSTED,
     ONE,
-    RANGE_TEXT,
     ZERO,
     commitment,
     exact_sum,
     nearest,
     plain_text,
     to_decimal,
-    to_quantity,
 )
 from ._instants import format_us, to_us
 from ._price_model import failed
@@ -96,12 +102,23 @@ def _exact(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
 
 
 def _usage(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A quantity of usage: `_exact`'s digits, to 1E+60 (`to_quantity`).
+    """A quantity of usage as rating carries it: `_exact`'s digits, from 1E-100 to 1E+60.
 
     Metering makes a quantity past 1E+30 from a level in range held for a month, and a
-    `PerUnit` price may price it (the amount is `_exact`).
+    `PerUnit` price may price it (the amount is `_amount`); rating cuts a quantity below
+    1E-30 from one in range (a third of a peak of 1E-30 seats: `ratekit._carried`).
     """
-    to_quantity(value, f"Charge {attribute.name}")
+    to_usage(value, f"Charge {attribute.name}")
+
+
+def _amount(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A number rating computes (an amount, a free part): `_exact`'s, from 1E-100 up.
+
+    An amount of inputs in range may lie below 1E-30 (1E-30 a seat for one microsecond of
+    a month: `ratekit._carried`); ``None`` for an optional field.
+    """
+    if value is not None:
+        to_amount(value, f"Charge {attribute.name}")
 
 
 def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -180,14 +197,20 @@ class Charge:
     resource: str | None = attrs.field(validator=_v.optional_name)
     span: Span = attrs.field(validator=_SPAN)
     cycle: Span = attrs.field(validator=_SPAN)
-    quantity: Decimal = attrs.field(converter=_v.number, validator=_usage, metadata={"usage": True})
+    quantity: Decimal = attrs.field(
+        converter=_v.number, validator=_usage, metadata={"usage": True, "carried": True}
+    )
     unit: str = attrs.field(validator=_v.name)
-    amount: Decimal = attrs.field(converter=_v.number, validator=_exact)
+    amount: Decimal = attrs.field(
+        converter=_v.number, validator=_amount, metadata={"carried": True}
+    )
     currency: str = attrs.field(validator=[_v.name, _currency])
     plan: str = attrs.field(validator=_v.name)
     entry: str | None = attrs.field(validator=_v.optional_name)
     unit_price: Decimal | None = attrs.field(converter=_v.optional_number, validator=_exact)
-    free: Decimal = attrs.field(default=ZERO, converter=_v.number, validator=_exact)
+    free: Decimal = attrs.field(
+        default=ZERO, converter=_v.number, validator=_amount, metadata={"carried": True}
+    )
     kind: ChargeKind = attrs.field(default="usage", validator=_v.kind_of(*_KINDS))
     row: UsageRow | None = attrs.field(
         default=None, eq=False, validator=_v.optional_of(UsageRow, "a UsageRow")
@@ -210,7 +233,11 @@ class Charge:
         default="ROUND_HALF_EVEN", eq=False, validator=_v.kind_of(*_ROUNDINGS)
     )
     whole: Decimal | None = attrs.field(
-        default=None, eq=False, converter=_v.optional_number, validator=_exact
+        default=None,
+        eq=False,
+        converter=_v.optional_number,
+        validator=_amount,
+        metadata={"carried": True},
     )
     after: Decimal | None = attrs.field(
         default=None, eq=False, converter=_v.optional_number, validator=_exact
@@ -248,7 +275,9 @@ class Charge:
         """
         if not self.free:
             return _SUB(self.quantity, self.free)
-        return nearest(exact_quantity(self) - commitment(ONE, self.free))
+        exact = exact_quantity(self) - commitment(ONE, self.free)
+        shown = carried_value(exact)  # below 1E-30 too: 1E-30 calls less 1/3 of 1E-30 free
+        return nearest(exact) if left_by_rounding(shown, self.quantity, self.free) else shown
 
     @property
     def tiers(self) -> tuple[TierLine, ...]:
@@ -336,13 +365,17 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     Rating builds a charge per piece of usage; its fields come from checked plans and
     usage rows, so this skips the door's validators (each slot is set once, by a plain
     store on a plain twin: `ratekit._values.plain_twin`). Never for values a caller gives. But the amount is
-    checked: a price model (a user's own, or a product of two extreme numbers) may give
-    one that ratekit cannot carry exactly (`_out_of_range()`).
+    checked: a price model (a user's own, or a product of two large numbers) may give
+    one of 1E+30 or more, which ratekit cannot carry exactly (`ratekit._carried.out_of_range()`). One
+    below 1E-30 (a tiny price for a tiny share) is carried as it is, down to 1E-100
+    (`ratekit._carried`).
     """
-    if amount and not MIN_ADJUSTED <= amount.adjusted() <= MAX_ADJUSTED:
-        if kind == "fee" and price is None:  # a recurring fee: no meter, no price entry
-            raise _fee_out_of_range(amount, account, plan, entry, quantity, unit_price)
-        raise _out_of_range(amount, account, meter, resource, plan, entry, quantity, unit)
+    if amount:
+        adjusted = amount.adjusted()
+        if adjusted > MAX_ADJUSTED:  # (never a recurring fee: a share of one below 1E+30)
+            raise out_of_range(amount, account, meter, resource, plan, entry, quantity, unit)
+        if adjusted < CARRIED_MIN_ADJUSTED:
+            amount = carried(amount)
     charge: Charge = _new(_Building)
     built: Any = charge  # _Building's plain stores (see there)
     built.account = account
@@ -369,43 +402,6 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     built.after = after
     built.__class__ = Charge
     return charge
-
-
-def _out_of_range(  # noqa: PLR0917 - the fields of the charge refused
-    amount: Decimal,
-    account: str,
-    meter: str | None,
-    resource: str | None,
-    plan: str,
-    entry: str | None,
-    quantity: Decimal,
-    unit: str,
-) -> BadPriceError:
-    """The error of a charge whose amount lies outside the numbers ratekit carries exactly."""
-    what = f"price entry {show(entry)}" if entry is not None else "a charge"
-    return BadPriceError(
-        f"{what} of plan {show(plan)} prices {quantity} {unit} of meter {show(meter)} for account "
-        f"{show(account)} (resource {show(resource)}) at {amount}, outside the amounts ratekit "
-        f"carries exactly ({RANGE_TEXT}): an invoice holding it could not be stored "
-        "and read back. Check the price and the quantity (their product lies outside)."
-    )
-
-
-def _fee_out_of_range(  # noqa: PLR0917 - the fields of the fee refused
-    amount: Decimal,
-    account: str,
-    plan: str,
-    fee: str | None,
-    quantity: Decimal,
-    fee_amount: Decimal | None,
-) -> BadPriceError:
-    """The error of a recurring fee whose prorated amount ratekit cannot carry exactly."""
-    return BadPriceError(
-        f"fee {show(fee)} of plan {show(plan)} for account {show(account)}, {quantity} cycle of "
-        f"{fee_amount}, comes to {amount}, outside the amounts ratekit carries exactly "
-        f"({RANGE_TEXT}): an invoice holding it could not be stored and read back. Check "
-        "the fee's amount and the part of the cycle the plan covers."
-    )
 
 
 def _rating(

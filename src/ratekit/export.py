@@ -393,7 +393,8 @@ def _field_value(cls: type, field: attrs.Attribute[Any], data: Any, hint: Any, p
     total, up to 300 digits and 1E±100) is read exactly and left to that door, whose range
     is wider than an input's: what to_row wrote of such a value reads back. An exact sum
     (an invoice's ``precise_total``) is not cut at 60 digits either: see `bounded_sum`. A
-    quantity of usage (a row's, a charge's) is read in its door's range (`to_quantity`).
+    quantity of usage (a row's, a charge's) is read in its door's range (`to_quantity`),
+    and a charge's numbers that rating computes in theirs (`ratekit._carried`).
     """
     if field.name.endswith("_us"):
         return _instant(data, path)
@@ -402,8 +403,9 @@ def _field_value(cls: type, field: attrs.Attribute[Any], data: Any, hint: Any, p
         return codec[1](data, path)
     if field.metadata.get("exact_sum", False):
         return bounded_sum(data, path)
-    if field.metadata.get("usage", False):
-        return bounded_decimal(data, path, usage=True)
+    carried, usage = field.metadata.get("carried", False), field.metadata.get("usage", False)
+    if (carried or usage) and not (data is None and field.default is None):  # None: left out
+        return bounded_decimal(data, path, usage=usage, carried=carried)
     validators = getattr(field.validator, "_validators", (field.validator,))
     results = any(v is _v.numeric or v is _v.optional_numeric for v in validators)
     if results and isinstance(data, str) and _RESULT.fullmatch(data):

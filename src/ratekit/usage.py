@@ -85,8 +85,10 @@ class UsageRow:
     """The piece of time."""
     cycle: Span = attrs.field(converter=_row_cycle)
     """The billing cycle the piece belongs to."""
-    quantity: Decimal = attrs.field(converter=_row_quantity, metadata={"usage": True})
-    """The exact quantity, in ``unit``: at most 60 significant digits, below 1E+60."""
+    quantity: Decimal = attrs.field(
+        converter=_row_quantity, metadata={"usage": True, "carried": True}
+    )
+    """The exact quantity, in ``unit``: at most 60 significant digits, from 1E-100 to 1E+60."""
     unit: str = attrs.field(converter=_row_unit)
     """The meter's unit."""
     description: Mapping[str, object] = attrs.field(converter=_row_description)
