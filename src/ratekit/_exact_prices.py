@@ -111,7 +111,8 @@ def exact_amount(price: PriceModel, quantity: Fraction) -> Fraction | None:
     return None
 
 
-#: The smallest magnitude of a non-zero amount ratekit carries (`ratekit._decimals`).
+#: The smallest magnitude of an input (`ratekit._decimals`): a marginal below it may be a
+#: residue of quantities cut at their 60th digit (`residue`).
 _SMALLEST: Final = Decimal("1E-30")
 
 
@@ -123,13 +124,13 @@ def residue(
     A group's running quantity that does not terminate (time used in thirds of an hour)
     is handed to its price at its 60th digit, and a marginal that is exactly zero (a
     volume price whose tier halves as the quantity doubles) comes out a few units of the
-    60th digit away from it, below the smallest magnitude an amount holds: such an
+    60th digit away from it, below the smallest magnitude of an input: such an
     amount is 0 where the model prices ``low`` and ``high`` alike exactly. O(tiers).
     """
     if not amount or amount.copy_abs() >= _SMALLEST:
         return amount
     if type(low) is Decimal and type(high) is Decimal:
-        return amount  # exact quantities: a true amount, refused where it is charged
+        return amount  # exact quantities: a true amount, carried (`ratekit._carried`)
     zero = Fraction(0)
     top = exact_amount(price, max(Fraction(high), zero))
     bottom = exact_amount(price, max(Fraction(low), zero))

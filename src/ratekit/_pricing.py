@@ -479,18 +479,19 @@ class _Pricing:
         return result
 
 
-#: The smallest magnitude ratekit carries, as a Fraction (`_below_range()`).
+#: The smallest magnitude of an input, as a Fraction (`_below_range()`).
 _SMALLEST: Final = Fraction(1, 10**-MIN_ADJUSTED)
 
 
 def _below_range(billable: Decimal | Fraction) -> bool:
-    """Whether ``billable`` is not zero but below the smallest magnitude carried (1E-30).
+    """Whether ``billable`` is not zero but below the smallest magnitude of an input (1E-30).
 
     What an allowance leaves of a piece it frees whole but for the rounding of the
     quantities it adds up (means at their 60th digit, say: 2.375 less 2.37499...967) is
     such a residue: handed to the price as the nearest number of the range (0, or
     ±1E-30 from above 5E-31), as every quantity rating computes itself is
-    (`ratekit._decimals.nearest`), not priced at an amount no charge can carry. O(1).
+    (`ratekit._decimals.nearest`), not priced as an amount of its own (`_left()` tells
+    such a residue from a tiny exact part). O(1).
     """
     if isinstance(billable, Decimal):
         return bool(billable) and billable.adjusted() < MIN_ADJUSTED
