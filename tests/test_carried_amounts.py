@@ -273,3 +273,24 @@ def test_a_huge_peak_for_one_microsecond_rounds_once_from_its_exact_share() -> N
     plan = _plan(seat="9", rounding="ROUND_UP")
     invoice = _billed([_peak("9.99E+29")], _covering(plan, 1))
     assert _lines(invoice) == {"seat": Decimal("3468750000000000000.00")}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a peak priced whole by a Volume price for part of a cycle is rebuilt from its "
+    "share cut at the 60th digit: 1,000,000 seats for 7 minutes of April become a whole "
+    "of 1000000.000...01, past the bound of Tier(1000000, 7), and bill 324.07 at 2 a seat "
+    "where 1,000,000 x 7 x 420 / 2,592,000 = 1134.259... bills 1134.26",
+)
+def test_a_peak_on_a_volume_bound_keeps_its_tier_for_a_short_cover() -> None:
+    volume = rk.Volume([rk.Tier(1_000_000, "7"), rk.Tier(None, "2")])
+    plan = rk.Plan("p", "USD", MONTHS, [rk.PriceEntry("seat", "seats", volume)])
+    start = rk.Span.from_us(START_US, START_US + 1).start
+    end = rk.Span.from_us(START_US, START_US + 420 * 10**6).end
+    rating = rk.rate(
+        [_peak(1_000_000)],
+        [rk.Assignment("acme", plan, start=start, end=end)],
+        span=APRIL,
+        meters=[SEATS],
+    )
+    assert rk.bill(rating)[0].total == Decimal("1134.26")
