@@ -1,9 +1,12 @@
-"""What an allowance leaves of a piece below the smallest magnitude carried (1E-30).
+"""What an allowance leaves of a piece below an input's smallest magnitude (1E-30).
 
-A quantity rating computes itself is handed to a price as the nearest number of the
-range (docs/guarantees.md): so is a piece's billable part, its quantity less what an
-allowance frees. A residue below 5E-31 is 0, not priced at an amount no charge carries
-(which made `rate()` and every statement of a rater raise `BadPriceError`).
+A piece's billable part, its quantity less what an allowance frees, may lie below 1E-30.
+Within a few units of the 60th digit of the quantity or the free part it is what their
+rounding there leaves (means, prorated allowances), a residue: handed on as the nearest
+number of an input's range, 0 (docs/guarantees.md). Far above that digit it is exact,
+and a PerUnit price prices it exactly: the charge carries amounts below 1E-30 (once
+refused, which made `rate()` and every statement of a rater raise `BadPriceError`, then
+priced as 0).
 """
 
 from __future__ import annotations
@@ -61,16 +64,20 @@ def test_a_part_left_in_the_range_is_priced_exactly() -> None:
 @pytest.mark.property
 @settings(max_examples=LAWS // 4, deadline=None)
 @given(st.integers(1, 10**6), st.integers(31, 52), st.integers(1, 10**6))
-def test_a_residue_an_allowance_leaves_below_the_range_is_priced_as_nothing(
+def test_a_part_an_allowance_leaves_below_1e_30_is_priced_exactly(
     calls: int, places: int, cents: int
 ) -> None:
     # `calls` calls, all but 10^-places of one free (written out: no context rounds
-    # it), at `cents` cents a call: the part left, 1E-31 or less, is below half the
-    # smallest magnitude carried, so it is priced as 0, whatever the price; the charge's
-    # free part is the allowance's to the last digit (the oracle: Fractions).
+    # it), at `cents` cents a call: the part left, 1E-31 down to 1E-52, priced exactly
+    # (was: as 0, the nearest number of an input's range) where it lies more than three
+    # places above the 60th digit of the quantity (of `calls`' magnitude), else a residue
+    # of their rounding, priced as 0; the charge's free part is the allowance's to the
+    # last digit (the oracle: Fractions).
     free = f"{calls - 1}.{'9' * places}"
     assert Fraction(calls) - Fraction(free) == Fraction(1, 10**places)
-    plan = _plan(f"{cents // 100}.{cents % 100:02d}", free)
+    price = f"{cents // 100}.{cents % 100:02d}"
+    plan = _plan(price, free)
     [charge] = rk.rate(_calls(str(calls)), plan, span=DAY, meters=[CALLS]).charges
     assert Fraction(charge.free) == Fraction(free)
-    assert charge.amount == 0
+    residue = -places < (len(str(calls)) - 1) - 60 + 1 + 3  # within 3 places of the 60th
+    assert Fraction(charge.amount) == (0 if residue else Fraction(price) / 10**places)
