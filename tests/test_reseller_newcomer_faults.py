@@ -249,29 +249,20 @@ USED_THEN_WITHDRAWN = [
     rk.Sample("shop", "b", "egress", "2026-01-20T00:00:00Z", -1000, id="fix"),
 ]
 PRICE_CUTS = {
-    # 1,000 GB at 0.09 = 90.00 billed; refunded at 0.05: -50.00; 40.00 for 0 GB.
-    "per unit": (rk.PerUnit("0.09"), rk.PerUnit("0.05"), Decimal("40.00")),
-    # 900 GB past 100 free at 0.09 = 81.00; taken back under the new tiers: -45.00; 36.00.
+    # 1,000 GB at 0.09 = 90.00 billed; refunded at the 0.09 billed: -90.00; 0.00 for 0 GB.
+    "per unit": (rk.PerUnit("0.09"), rk.PerUnit("0.05"), Decimal("90.00")),
+    # 900 GB past 100 free at 0.09 = 81.00; taken back from the old tiers' top: -81.00.
     "graduated": (
         rk.Graduated([rk.Tier(100, 0), rk.Tier(None, "0.09")]),
         rk.Graduated([rk.Tier(100, 0), rk.Tier(None, "0.05")]),
-        Decimal("36.00"),
+        Decimal("81.00"),
     ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(PRICE_CUTS))
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a correction after a price change within a plan is refunded at the new price, not "
-        "at the price its units were billed at (as a correction across a change of plan "
-        "is): 1,000 GB used on 5 Jan and withdrawn on 20 Jan, after a cut from 0.09 to 0.05 "
-        "on 16 Jan, bill 40.00 per unit (36.00 graduated) for no usage"
-    ),
-)
 def test_a_correction_after_a_price_cut_refunds_what_was_billed(case: str) -> None:
-    before, after, _today = PRICE_CUTS[case]
+    before, after, _billed = PRICE_CUTS[case]
     rating = rk.rate(
         USED_THEN_WITHDRAWN, _price_cut_on_16th(before, after), span=JANUARY, meters=[EGRESS_METER]
     )
@@ -280,13 +271,17 @@ def test_a_correction_after_a_price_cut_refunds_what_was_billed(case: str) -> No
 
 
 @pytest.mark.parametrize("case", sorted(PRICE_CUTS))
-def test_a_correction_after_a_price_cut_today(case: str) -> None:
-    before, after, today = PRICE_CUTS[case]
+def test_a_correction_after_a_price_cut_is_charged_under_the_entry_that_billed(case: str) -> None:
+    before, after, billed = PRICE_CUTS[case]
     rating = rk.rate(
         USED_THEN_WITHDRAWN, _price_cut_on_16th(before, after), span=JANUARY, meters=[EGRESS_METER]
     )
-    assert [c.entry for c in rating.charges] == ["egress", "egress-cut"]
-    assert rk.bill(rating)[0].total == today
+    # The pricing page: last in, first out, at the price billed, within a plan as across
+    # plans: fix takes back e1's 1,000 GB under "egress", the entry that billed them.
+    assert [(c.entry, c.quantity, c.amount) for c in rating.charges] == [
+        ("egress", Decimal(1000), billed),
+        ("egress", Decimal(-1000), -billed),
+    ]
 
 
 def test_a_correction_across_a_change_of_plan_refunds_what_was_billed() -> None:

@@ -41,6 +41,7 @@ from decimal import Decimal
 
 from ._pricing import Crossed, Exact, GroupKey, Place, _Piece
 from .charges import Charge, Rating
+from .pricebook import Plan
 from .usage import UsageRow
 
 if typing.TYPE_CHECKING:
@@ -200,12 +201,26 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
 
 
 def _changes_plan(engine: Engine, account: str, start_us: int, end_us: int) -> bool:
-    """Whether ``account`` changes plan inside ``[start_us, end_us)``. O(a) for a assignments."""
+    """Whether ``account`` changes plan, or price within a plan, inside ``[start_us, end_us)``.
+
+    A correction after either takes back units at the price they were billed at (see
+    `ratekit._taken_back`): a charge of another group's. O(a + e) for a assignments and e
+    of their plans' price changes.
+    """
     segments = engine.segments
     items = None if segments is None else segments.get(account)
     if not items:
-        return False
-    return len({plan.id for start, end, plan in items if start < end_us and end > start_us}) > 1
+        plans = engine.plans
+        return isinstance(plans, Plan) and _reprices(plans, start_us, end_us)
+    inside = [(start, end, plan) for start, end, plan in items if start < end_us and end > start_us]
+    return len({plan.id for _, _, plan in inside}) > 1 or any(
+        _reprices(plan, max(start, start_us), min(end, end_us)) for start, end, plan in inside
+    )
+
+
+def _reprices(plan: Plan, start_us: int, end_us: int) -> bool:
+    """Whether a price of ``plan`` changes inside ``(start_us, end_us)``."""
+    return any(changes.within(start_us, end_us) for changes in plan._changes.values())
 
 
 def _reuse(  # noqa: PLR0917 - private plumbing of plain values

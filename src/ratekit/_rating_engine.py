@@ -216,7 +216,11 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                     meter = row.meter
                     known = fast.get(meter)
                     if known is None:
-                        allowed = any(a.meter == meter for a in default.allowances)
+                        # (a correction after a price change takes back units at the
+                        # price they were billed at, `_taken_back`: none on the spot)
+                        allowed = any(a.meter == meter for a in default.allowances) or _changing(
+                            default, meter
+                        )
                         owns = own_cycles(default, meter)
                         regimes = self.regimes_of(default, meter)
                         known = fast[meter] = (regimes, allowed, owns, {})
@@ -362,35 +366,53 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
     def taken_back(self, pieces: list[_Piece]) -> list[_Piece]:
         """``pieces`` with corrections moved to the plans whose usage they take back.
 
-        Only a change of plan can make a cycle's usage another plan's (see `_taken_back`).
+        A change of plan, or of price within a plan, can make a cycle's usage billed at
+        another price (see `_taken_back`): a single plan whose prices never change has
+        nothing to move.
         """
-        if self.default is not None:
+        default = self.default
+        if default is not None and not any(_changing(default, name) for name in default._changes):
             return pieces
         return take_back(
             pieces,
             self.nets,
-            lambda plan, row, at_us: self.regimes_of(plan, row.meter).winner(
-                at_us, row.description
-            ),
+            self.winner_at,
             self.peaks,
             self.reach,
+            prices=lambda plan, row, at_us: self.regimes_of(plan, row.meter).prices_at(at_us),
         )
+
+    def winner_at(self, plan: Plan, row: UsageRow, at_us: int) -> PriceEntry | None:
+        """The entry of ``plan`` that prices ``row`` at ``at_us``, inside the span or before it.
+
+        A correction takes back units billed before the span (`place_before`) at the
+        price of their instant, which the span's regimes do not reach.
+        """
+        if self.start_us <= at_us < self.end_us:
+            return self.regimes_of(plan, row.meter).winner(at_us, row.description)
+        return _Regimes(plan, row.meter, at_us, at_us + 1).winner(at_us, row.description)
 
     # -- step 3 and 4: allowances and amounts ----------------------------------------------
 
     def cycle_starts(self, meters: Iterable[str]) -> dict[str, int]:
         """Per meter some entry prices by group total, the start of the span's first cycle.
 
-        Only when that cycle starts before the span (see `place_before`).
+        Only when that cycle starts before the span (see `place_before`). A linear price's
+        meter too where the price may change before the span in that cycle (a change of
+        plan, of price within a plan): a correction in the span takes back the units
+        billed before it at their price (`_taken_back`), so they must be known.
         """
         lo = self.start_us
         out: dict[str, int] = {}
         wanted = set(meters)
+        several = len(self.plans) > 1
         for plan in self.plans:
             since = plan.cycle.containing_us(lo)[0]
             if since < lo:
                 for entry in plan.entries:
-                    if entry.meter in wanted and not entry.price.linear:
+                    if entry.meter in wanted and (
+                        not entry.price.linear or several or _changing(plan, entry.meter)
+                    ):
                         out[entry.meter] = min(out.get(entry.meter, since), since)
         return out
 
@@ -566,6 +588,12 @@ def _spent(piece: _Piece) -> Fraction:
     if piece.exact is None or type(price) is not PerUnit:
         return Fraction(piece.amount)
     return Fraction(price.rate) * Fraction(_exact_billable(piece))
+
+
+def _changing(plan: Plan, meter: str) -> bool:
+    """Whether ``plan``'s prices of ``meter`` change in time (an entry's start, end or window)."""
+    changes = plan._changes.get(meter)
+    return changes is not None and bool(changes.instants or changes.windowed)
 
 
 def _on_the_spot(entry: PriceEntry, allowed: bool) -> Decimal | None:

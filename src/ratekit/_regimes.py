@@ -20,7 +20,7 @@ from .pricebook import Plan, PriceEntry, _winner
 class _Regimes:
     """The candidate entries of one meter of one plan, between successive cuts."""
 
-    __slots__ = ("bounds", "candidates", "keys", "winners")
+    __slots__ = ("bounds", "candidates", "keys", "prices", "winners")
 
     def __init__(self, plan: Plan, meter_name: str, start_us: int, end_us: int) -> None:
         cuts = plan._cuts_us(meter_name, start_us, end_us)
@@ -31,6 +31,7 @@ class _Regimes:
         # some selector reads: cache it by those.
         self.keys = tuple(sorted({key for entry in entries for key, _ in entry.where}))
         self.winners: dict[tuple[object, ...], PriceEntry | None] = {}
+        self.prices: dict[int, tuple[int, ...]] = {}  # per regime, see prices_at()
 
     def base_entry(self, index: int) -> PriceEntry | None:
         """The account-wide entry of regime ``index`` whose base is due without usage.
@@ -48,6 +49,20 @@ class _Regimes:
         i = bisect.bisect_right(bounds, start_us)
         j = bisect.bisect_left(bounds, end_us)
         return bounds[i:j]
+
+    def prices_at(self, t_us: int) -> tuple[int, ...]:
+        """What prices the regime at ``t_us``: the identities of its entries, by priority.
+
+        Two regimes with the same entries in effect price every row alike (a cut that
+        changes no entry of the meter, or an entry in effect again), so they are one
+        price to a correction that takes units back (`ratekit._taken_back`). O(log r + a).
+        """
+        index = bisect.bisect_right(self.bounds, t_us) - 1 if len(self.bounds) > 2 else 0
+        index = max(0, min(index, len(self.candidates) - 1))
+        found = self.prices.get(index)
+        if found is None:
+            found = self.prices[index] = tuple(id(entry) for entry in self.candidates[index])
+        return found
 
     def winner(self, t_us: int, description: Mapping[str, object]) -> PriceEntry | None:
         index = bisect.bisect_right(self.bounds, t_us) - 1 if len(self.bounds) > 2 else 0

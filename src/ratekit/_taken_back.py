@@ -21,11 +21,17 @@ from its top tier down); only what is left once every unit billed before it has 
 taken back stays with its own plan (and goes below zero there, as without a change of
 plan). Usage after corrections that went below zero fills them the same way, last in,
 first out. So a refund never exceeds what was billed for the units it takes back.
+
+A change of price within a plan (an entry that ends, another that begins) is a change
+of the same kind: the units a plan billed stack up by the plan and its price regime
+(the entries in effect, `ratekit._regimes._Regimes.prices_at`), and a correction after
+a price cut takes back the units billed before it at the price they were billed at
+(the entry that priced its row in their regime), not at the new one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -41,7 +47,7 @@ _SUB = CONTEXT.subtract
 
 
 class _Net:
-    """A plan that used a meter in a cycle, and where its last piece starts."""
+    """A plan (in one price regime) that used a meter in a cycle, and where its last piece starts."""
 
     __slots__ = ("at", "plan")
 
@@ -66,12 +72,15 @@ class _Stack:
     __slots__ = ("plans", "runs")
 
     def __init__(self) -> None:
-        self.plans: dict[int, _Net] = {}
+        self.plans: dict[tuple[int, Hashable], _Net] = {}
         self.runs: list[_Run] = []
 
 
 #: The entry of a plan that prices a row at an instant, None if none does.
 Winner = Callable[[Plan, UsageRow, int], "PriceEntry | None"]
+
+#: What prices a plan's row at an instant: equal for two instants of one price regime.
+Prices = Callable[[Plan, UsageRow, int], Hashable]
 
 #: Per (account, meter, billing cycle): the stack of its units so far.
 Nets = dict[tuple[str, str, tuple[int, int]], _Stack]
@@ -87,6 +96,8 @@ def take_back(
     winner: Winner,
     peaks: frozenset[str] = frozenset(),
     reach: Reach | None = None,
+    *,
+    prices: Prices | None = None,
 ) -> list[_Piece]:
     """``pieces`` with each correction's parts moved to the plans whose units they take back.
 
@@ -97,7 +108,9 @@ def take_back(
     quantity when parts of it are moved; the pieces of ``peaks`` (meters whose
     quantities do not add up, so do not net) are left out. ``reach`` gets, per plan
     that parts were moved to, the latest end of one (its minimum's charge spans it, see
-    `ratekit._dues`). O(p log p + p r) for p pieces, r runs of a stack.
+    `ratekit._dues`). ``prices`` tells a plan's price regimes apart (a correction after a
+    price change within a plan takes back the units billed before it at their price);
+    without it, a plan is one regime. O(p log p + p r) for p pieces, r runs of a stack.
     """
     groups: dict[tuple[str, str, tuple[int, int]], list[_Piece]] = {}
     for piece in pieces:
@@ -113,7 +126,8 @@ def take_back(
         cancelled = _cancelled(members)
         for piece in members:
             plan = piece.plan
-            extra = _taken(piece, stack, winner, cancelled.get(id(piece), ZERO))
+            regime = None if prices is None else prices(plan, piece.row, piece.span.start_us)
+            extra = _taken(piece, stack, winner, cancelled.get(id(piece), ZERO), regime)
             if extra:
                 moved[id(piece)] = extra
             if reach is not None and (extra or piece.plan is not plan):
@@ -190,10 +204,12 @@ def _signed(sign: int, quantity: Decimal) -> Decimal:
     return quantity if sign > 0 else quantity.copy_negate()
 
 
-_Parts = dict[int, tuple[_Net, PriceEntry, Decimal]]
+_Parts = dict[tuple[int, int], tuple[_Net, PriceEntry, Decimal]]
 
 
-def _taken(piece: _Piece, stack: _Stack, winner: Winner, cancelled: Decimal) -> list[_Piece]:
+def _taken(
+    piece: _Piece, stack: _Stack, winner: Winner, cancelled: Decimal, regime: Hashable
+) -> list[_Piece]:
     """Stack ``piece``; its parts that take back other plans' units, moved to them.
 
     From the top of the stack down, ``piece`` takes back the units of the other direction
@@ -201,12 +217,14 @@ def _taken(piece: _Piece, stack: _Stack, winner: Winner, cancelled: Decimal) -> 
     is left is stacked on top under its own plan. Its ``cancelled`` units (usage that
     corrections of its instant take back: `_cancelled()`) are stacked as they are. The piece itself keeps its own plan's
     part (and what is left over), or becomes the first part moved when there is none; the
-    other parts are returned, one a plan, in the order first taken.
+    other parts are returned, one a plan and entry, in the order first taken. ``regime``:
+    the piece's price regime in its plan (units of another regime of its plan are another
+    plan's to it, taken back at their own entry).
     """
     plan = piece.plan
-    own = stack.plans.get(id(plan))
+    own = stack.plans.get((id(plan), regime))
     if own is None:
-        own = stack.plans[id(plan)] = _Net(plan, piece.span.start_us)
+        own = stack.plans[id(plan), regime] = _Net(plan, piece.span.start_us)
     own.at = piece.span.start_us
     quantity, exact = piece.quantity, piece.exact
     if quantity == 0:
@@ -282,9 +300,17 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
             if entry is None:
                 continue
             taken = min(wanted, room)
-            part = parts.get(id(net))  # one part a plan, however many of its runs
-            signed = _signed(sign, taken)
-            parts[id(net)] = (net, entry, signed if part is None else _ADD(part[2], signed))
+            if net.plan is piece.plan and entry is piece.entry:
+                kept = _ADD(kept, taken)  # another regime of its plan, pricing it alike
+            else:
+                # one part a plan and entry, however many of its runs
+                part = parts.get((id(net.plan), id(entry)))
+                signed = _signed(sign, taken)
+                parts[id(net.plan), id(entry)] = (
+                    net,
+                    entry,
+                    signed if part is None else _ADD(part[2], signed),
+                )
         wanted = _SUB(wanted, taken)
         run.quantity = _ADD(run.quantity, _signed(sign, taken))
         if run.quantity == 0:
