@@ -10,7 +10,6 @@ import bisect
 import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from fractions import Fraction
 
 from . import _metering_counters as _counters
 from . import _metering_extent as _extent
@@ -23,7 +22,7 @@ from . import _timelines as _t
 from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._instants import format_us
-from ._period_shares import by_integral, cut, held, places
+from ._whole_cycles import _before, whole_cycle_rows
 from ._window import _SPAN_KEY, _apportion
 from .policies import Discrete, Increment, Meter
 from .records import Sample
@@ -283,27 +282,6 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         )
 
 
-def _before(readings: Sequence[Sample], lo: int, previous: Sample | None) -> Sample | None:
-    """The reading in force at ``readings[lo]``'s place: the latest before it, in metering order.
-
-    ``readings[:lo]`` are those of the call stamped before the piece; ``previous`` the last
-    reading the carried state keeps. A reading of the call stamped before the state's
-    clock (a late one) may come before ``previous`` in metering order (`_metering_counters.
-    order()`): ``previous`` is in force then, as metering every reading at once has it.
-    O(1).
-    """
-    if lo == 0:
-        return previous
-    last = readings[lo - 1]
-    if (
-        previous is not None
-        and last.at_us <= previous.at_us
-        and _counters.order(last) < _counters.order(previous)
-    ):
-        return previous
-    return last
-
-
 def before_span(  # noqa: PLR0917 - private plumbing of plain values
     engine: _Engine,
     account: str,
@@ -388,102 +366,6 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
             _late.late_add(
                 engine, account, resource, name, c0, c1, group[0].at_us, quantity, description
             )
-
-
-def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
-    engine: _Engine,
-    rows: list[UsageRow],
-    account: str,
-    resource: str,
-    name: str,
-    item: Meter,
-    pieces: list[int],
-    line: _t.Timeline,
-    readings: list[Sample],
-    times: list[int],
-    previous: Sample | None,
-) -> None:
-    """Rows of a non-additive meter: one aggregate per cycle, shared out in time.
-
-    The aggregate is computed once over the part ``[c0, c1)`` of each cycle inside the
-    window; each piece ``[a, b)`` of it (cut where the description or the price
-    changes) gets the share ``F(b) - F(a)`` with ``F`` the aggregate apportioned
-    linearly over ``[c0, c1)`` (exact at both ends, cut at the aggregate's 60th
-    significant digit in between: `_shared`), so the rows of a cycle add up to its
-    aggregate exactly; a mean over the period apportions it by the integral of the
-    level instead (`ratekit._period_shares`). O(n + p) for n readings and p pieces.
-    """
-    window = engine.window
-    w1 = window.end
-    count = len(pieces)
-    k = 0
-    while k < count:
-        cycle = window.cycle_of(pieces[k])
-        c0 = pieces[k]
-        j = k + 1
-        while j < count and pieces[j] < cycle.end_us:
-            j += 1
-        c1 = pieces[j] if j < count else w1
-        lo = bisect.bisect_left(times, c0)
-        hi = bisect.bisect_left(times, c1)
-        before = _before(readings, lo, previous)
-        inside = readings[lo:hi]
-        quantity = None
-        if inside or before is not None:
-            quantity = _results.aggregated(item, account, resource, inside, c0, c1, before)
-        if quantity is not None:
-            whole = _tidy(quantity)
-            ids = tuple(s.id for s in inside if s.id is not None)
-            # A mean over the period is shared where its level was held (_period_shares).
-            at = (
-                by_integral(whole, inside, before, (c0, c1), [*pieces[k:j], c1])
-                if j - k > 1 and held(item.policy)
-                else None
-            )
-            # (a piece before any level is known holds none of it: no row, as no level)
-            known = c0 if before is not None or not inside else inside[0].at_us
-            for m in range(k, j):
-                a = pieces[m]
-                b = pieces[m + 1] if m + 1 < count else w1
-                if at is not None and b <= known:
-                    continue
-                share = (
-                    whole
-                    if a == c0 and b == c1
-                    else _tidy(CONTEXT.subtract(at[m - k + 1], at[m - k]))
-                    if at is not None
-                    else _tidy(
-                        CONTEXT.subtract(_shared(whole, c0, c1, b), _shared(whole, c0, c1, a))
-                    )
-                )
-                rows.append(
-                    _new_row(
-                        account,
-                        name,
-                        resource,
-                        engine._span(a, b),
-                        cycle,
-                        share,
-                        item.unit,
-                        line.descriptions[line.index_at(a)],
-                        ids,
-                    )
-                )
-        k = j
-
-
-def _shared(whole: Decimal, c0: int, c1: int, t: int) -> Decimal:
-    """``F(t)`` of an aggregate ``whole`` shared in time over ``[c0, c1)``: exact at both ends.
-
-    In between, ``whole * (t - c0) / (c1 - c0)`` rounded half-even at the 60th significant
-    digit of ``whole`` (`ratekit._period_shares.places`): finely enough that a share's
-    exact value, 10 seats x 2/3, is recovered where rating needs it. O(digits).
-    """
-    if t <= c0:
-        return ZERO
-    if t >= c1:
-        return whole
-    return cut(Fraction(whole) * Fraction(t - c0, c1 - c0), places(whole))
 
 
 def _sum_instant_deltas(

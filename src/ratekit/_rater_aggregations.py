@@ -35,7 +35,6 @@ from decimal import Decimal
 
 from . import _metering_counters as _order
 from ._decimals import tidy as _tidy
-from ._metering_samples import _before
 from ._rater_book import Book, Key, _joined_ids
 from ._resource_state import ResourceState
 from ._sample_policies import (
@@ -50,6 +49,7 @@ from ._sample_policies import (
     Values,
     _integral,
 )
+from ._whole_cycles import _before
 from .policies import Meter
 from .records import Event, Sample
 from .spans import Span

@@ -210,6 +210,7 @@ def meter_cut_by_account(
     states: bool = True,
     own_clocks: bool = False,
     deduplicated: bool = False,
+    whole: int | None = None,
 ) -> Usage:
     """`meter()` with each account's rows cut at its own instants, ``cuts(account)``.
 
@@ -230,6 +231,11 @@ def meter_cut_by_account(
     names no account's first record either (``Usage.first_us`` is empty: the rater knows
     its accounts' own). Rows, late rows and anomalies are those of the same call without
     it, given records that hold no replay.
+
+    With ``whole`` (rating's, whose span may cut a cycle), a non-additive meter is
+    aggregated over each whole cycle the span meets, to its end or to ``whole`` (an
+    instant: ``as_of`` where it cuts the rated span), and the cycle's parts outside the
+    span get rows too (`ratekit._whole_cycles`).
     """
     engine = _Engine(records, meters, span, cycle, as_of, None, state)
     engine.own_clocks = own_clocks
@@ -238,6 +244,7 @@ def meter_cut_by_account(
     engine.account_cycles = cycles
     engine.assigned = assigned
     engine.keep_states = states
+    engine.whole = whole
     return engine.run()
 
 
@@ -322,6 +329,9 @@ class _Engine:
         self.assigned: _late.Assigned | None = None
         # Whether the carried states are built: rating drops them (`meter_cut_by_account`).
         self.keep_states = True
+        # Where rating's span cuts a cycle: how far a non-additive meter's cycle is
+        # aggregated (`ratekit._whole_cycles`); None: over the window's part of it.
+        self.whole: int | None = None
         # Whether the caller deduplicated the records and keeps them: no replay is looked
         # for, the states remember no record (`meter_cut_by_account`).
         self.deduplicated = False

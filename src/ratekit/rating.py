@@ -145,7 +145,10 @@ def rate(
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
       minimums and allowances are prorated to the part of each cycle inside it. The
       rows before it in the cycle it starts in place its tiers (and take from
-      allowances with their own period): they are not charged.
+      allowances with their own period): they are not charged. A meter whose quantity
+      does not add up (a peak, a mean) is aggregated over each whole cycle the span
+      cuts, and the span bills its share, as a plan's end or start cuts a cycle (see
+      ``docs/usage.md``): the parts of a cycle rated in pieces add up to it rated whole.
     - ``shares``: the [`Share`][ratekit.Share] values to split charges by: an owner's
       minimum commitments count only its own part of a shared charge (see
       `ratekit.sharing`), and the rating records them (``Rating.shares``), so that
@@ -215,10 +218,7 @@ def _rate_among(
         raise RatekitTypeError(
             f"rate span must be a Span, not {type(span).__name__}: {show(span)}."
         )
-    if as_of is not None:
-        # Nothing is known after as_of: rows, fees, minimums and allowances stop there.
-        as_of_us = to_us(as_of, "rate as_of")
-        span = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
+    span, whole = _known(span, as_of)
     engine = _Engine(plans, span, every)
     rows: tuple[UsageRow, ...]
     pairs: set[tuple[str, str]] | None = None  # the rows' (meter, unit) pairs, once gathered
@@ -254,8 +254,9 @@ def _rate_among(
             cuts=engine.cuts(m.name for m in meters),
             cycles=engine.cycles(),
             states=False,  # rating carries none
+            whole=whole,
         )
-        rows = metered.rows
+        rows = _inside(engine, metered.rows, span)
         anomalies.extend(metered.anomalies)
         first_us = _earliest(typing.cast("Records", usage))
         earlier = engine.period_starts(first_us)
@@ -317,6 +318,39 @@ def _rate_among(
         # what metering knew but counted nowhere, worked out on first use
         no_effect=(lambda: metered.no_effect) if meters is not None and not given_rows else (),
     )
+
+
+def _known(span: Span, as_of: _dt.datetime | str | None) -> tuple[Span, int]:
+    """``span`` cut at ``as_of``, and how far a cycle it cuts is aggregated.
+
+    Nothing is known after ``as_of``: rows, fees, minimums and allowances stop there. A
+    cycle the span cuts is aggregated whole (a peak, a mean: `ratekit._whole_cycles`), to
+    its end, or so far (to ``as_of``) where ``as_of`` cuts the span.
+    """
+    if as_of is None:
+        return span, MAX_US
+    as_of_us = to_us(as_of, "rate as_of")
+    cut = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
+    return cut, (max(span.start_us, as_of_us) if as_of_us < span.end_us else MAX_US)
+
+
+def _inside(engine: _Engine, rows: tuple[UsageRow, ...], span: Span) -> tuple[UsageRow, ...]:
+    """The rows inside ``span``; those of a cycle's part outside it are in its aggregate.
+
+    Metering gives the parts of a cycle the span cuts rows too (a non-additive meter's,
+    `ratekit._whole_cycles`): they are not charged, but a price of the aggregate prices
+    the whole cycle's (`ratekit._pricing._Pricing.price_shares`). O(n).
+    """
+    lo, hi = span.start_us, span.end_us
+    if not engine.peaks:
+        return rows
+    kept: list[UsageRow] = []
+    for row in rows:
+        if row.meter in engine.peaks and (row.span.end_us <= lo or row.span.start_us >= hi):
+            engine.aside(row, row.quantity)
+        else:
+            kept.append(row)
+    return rows if len(kept) == len(rows) else tuple(kept)
 
 
 def _read_meters(meters: Iterable[Meter], plans: Iterable[Plan]) -> list[Meter]:
