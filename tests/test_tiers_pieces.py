@@ -207,9 +207,11 @@ def test_a_span_of_usage_across_the_cut_places_its_part_before_it() -> None:
     assert pieces(readings, counter) == [200, 50, 150]
 
 
-def test_a_peak_before_the_span_places_nothing() -> None:
-    # A Max meter is not a sum: its peak before 15 March (10) is not under the span's (7).
-    # The span's peak 7 = 5 x 10 + 2 x 8 = 66, as without the earlier reading.
+def test_a_peak_before_the_span_is_the_cycles_peak_for_the_spans_share() -> None:
+    # A Max meter is not a sum: its peak places no tiers, but a span that cuts the cycle
+    # bills its share of the cycle's aggregate (docs/usage.md), as a plan that begins on
+    # 15 March would: March's peak 10 = 5 x 10 + 5 x 8 = 90, for 17 of 31 days:
+    # 90 x 17/31 = 1530/31 = 49.35... (within a unit of the 60 digits a share is cut at).
     plan = rk.Plan(
         "p",
         "EUR",
@@ -222,7 +224,8 @@ def test_a_peak_before_the_span_places_nothing() -> None:
         rk.Sample("acme", "app", "users", "2026-03-20T00:00:00Z", 7, kind="gauge", id="g2"),
     ]
     rating = rk.rate(readings, plan, span=_span(15, 32), meters=[peak])
-    assert rating.total() == 66
+    assert abs(Fraction(rating.total()) - Fraction(1530, 31)) < Fraction(1, 10**55)
+    assert rk.bill(rating)[0].total == Decimal("49.35")
 
 
 def test_a_group_opened_before_the_span_owes_its_base_in_it() -> None:

@@ -74,12 +74,14 @@ def test_each_price_charges_its_share_of_the_cycles_total() -> None:
 
 def test_a_correction_takes_its_share_back_in_any_order() -> None:
     # Old 12 GB (2 March); new: 6 GB (25 March) and a correction of -4 GB (20 March):
-    # W = 14. Old: 12/14 x (14 x 0.5) = 6; new: 2/14 x (14 x 0.25) = 0.5 (6/14 x 3.5 =
-    # 1.5, -4/14 x 3.5 = -1). 6.5 in all, whatever the order of the rows.
+    # W = 14. The correction takes back, last in, first out, 4 of the GB the old price
+    # billed, at the old price (docs/pricing.md, corrections after a price change within
+    # a plan): old 12/14 x (14 x 0.5) = 6 and -4/14 x 7 = -2, so 4; new: 6/14 x (14 x
+    # 0.25) = 1.5. 5.5 in all, whatever the order of the rows.
     rows = [day(2, 12), day(20, -4), day(25, 6)]
     for order in (rows, rows[::-1]):
         rating = rk.rate(order, plan(), span=MARCH)
-        assert amounts(rating) == {"old": 6, "new": Decimal("0.5")}
+        assert amounts(rating) == {"old": 4, "new": Decimal("1.5")}
 
 
 def test_a_tiers_flat_fee_is_shared_and_the_base_charged_once() -> None:
@@ -170,11 +172,24 @@ def test_the_month_costs_each_prices_share_of_its_total(
     ]
     rows = data.draw(st.permutations([day(number, quantity) for number, quantity in usage]))
     rating = rk.rate(rows, plan(*models), span=MARCH)
-    # Oracle: W the month's total; each price p its share q_p / W of table_p(W).
+    # Oracle: W the month's total; each price p its share q_p / W of table_p(W), q_p the
+    # units it billed that no correction took back: each day's net in time order, a
+    # correction taking back the units on top of the stack first, of either price, at
+    # the price that billed them (last in, first out), the rest below zero at its own.
     whole = Fraction(sum(quantity for _, quantity in usage))
-    per_price = [Fraction(0), Fraction(0)]
-    for number, quantity in usage:
-        per_price[0 if number < 15 else 1] += quantity
+    runs: list[list[int]] = []  # [price, signed units], last in on top
+    for number in sorted({number for number, _ in usage}):
+        net = sum(quantity for at, quantity in usage if at == number)
+        left, sign = abs(net), (1 if net > 0 else -1)
+        for run in reversed(runs):
+            if left and run[1] * sign < 0:
+                taken = min(left, abs(run[1]))
+                run[1] += sign * taken
+                left -= taken
+        runs = [run for run in runs if run[1]]
+        if left:
+            runs.append([0 if number < 15 else 1, sign * left])
+    per_price = [Fraction(sum(units for price, units in runs if price == p)) for p in (0, 1)]
     want = Fraction(0)
     if whole > 0:
         want = sum(

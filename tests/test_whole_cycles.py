@@ -77,15 +77,15 @@ def test_each_part_of_a_day_bills_its_share_of_the_days_aggregate(kind: str) -> 
     assert abs(rest - expected[1]) < QUANTUM
 
 
-def test_a_part_rated_as_of_its_own_end_shares_the_cycle_known_so_far() -> None:
-    # As of 06:00 only the reading of 02:00 is known: a peak of 4 so far, a quarter of
-    # the day's time: 1 (where a plan's end at 06:00 would give the same 4 x 1/4).
-    assert _quantity(READINGS, rk.Max(), DAILY, rk.Span(DAY.start, QUARTER_PAST_SIX)) == 1
-    # A GB-day so far is what was held in the part, over the whole day: 16 / 24 = 2/3.
+def test_a_part_rated_as_of_its_own_end_inside_the_cycle_is_the_cycle_so_far() -> None:
+    # As of 06:00 (the part's end, by default), only 02:00's reading is known, and the
+    # day so far is the part itself: its peak 4 whole, as the usage page has it for any
+    # as_of inside a cycle; a GB-day so far over the 4 hours a level is known of 6: 16/6.
+    assert _quantity(READINGS, rk.Max(), DAILY, rk.Span(DAY.start, QUARTER_PAST_SIX)) == 4
     mean = _quantity(
         READINGS, rk.TimeWeightedMean(over="period"), DAILY, rk.Span(DAY.start, QUARTER_PAST_SIX)
     )
-    assert abs(mean - Fraction(2, 3)) < QUANTUM
+    assert abs(mean - Fraction(16, 6)) < QUANTUM
 
 
 def test_as_of_inside_the_span_still_gives_the_cycle_so_far_whole() -> None:

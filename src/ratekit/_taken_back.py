@@ -145,18 +145,21 @@ def take_back(
     return out
 
 
-def _taken_order(piece: _Piece) -> tuple[int, int, bool, str, int]:
+def _taken_order(piece: _Piece) -> tuple[int, bool, int, str, int]:
     """Where ``piece`` is taken in its cycle's stack: in time, usage before corrections.
 
     Metering cuts the rows of a meter with corrections at each correction's instant
     (`ratekit._metering_corrections`), so the pieces' starts are the records' order; of
     pieces over the same time (the deltas stamped at one instant), usage comes first
-    (and `_cancelled()` makes the instant's net what touches the stack).
+    (and `_cancelled()` makes the instant's net what touches the stack). Of pieces that
+    start together, usage comes first too, whatever their ends: a late row of time that
+    takes back 12:00 to 15:00 takes back the hours billed from 12:00 (a row to 18:00),
+    not those billed before.
     """
     return (
         piece.span.start_us,
-        piece.span.end_us,
         piece.quantity < 0,
+        piece.span.end_us,
         piece.row.resource,
         piece.order,
     )

@@ -6,15 +6,15 @@ up) is aggregated once per (account, meter, resource, cycle); each piece of the 
 its share of that aggregate, in proportion to time, or, for a mean over the period, by
 the integral of the level held in it (`ratekit._period_shares`).
 
-Where rating cuts a cycle by the rated span (`whole`: a quarter that ends inside a New
-York December, a span that starts mid-month), the aggregate is still the whole cycle's,
-as a plan's end or start cuts it: aggregated over the cycle's time from its start to its
-end (or to ``as_of``, where ``as_of`` cuts the rated span: the cycle so far), from the
+Where rating cuts a cycle by the rated span (`whole`: a span that starts mid-month, a
+quarter that ends inside a New York December, rated as of the month's end), the
+aggregate is still the cycle's, as a plan's end or start cuts it: aggregated from the
+cycle's start to its end, or so far (to ``as_of``, where that is inside it), from the
 readings known as of ``as_of``, and the span's pieces carry their share of it; the
 cycle's parts outside the span get rows too, which rating counts in the aggregate a
-tiered price prices and charges nothing for. So the spans that cut a cycle add up to
-the cycle rated whole: 10 GB held all December bill 10 x 739/744 GB-month in the
-quarter to 1 January 00:00Z and 10 x 5/744 in the next, not 10 in each.
+tiered price prices and charges nothing for. So the spans that cut a cycle, rated as of
+its end, add up to the cycle rated whole: 10 GB held all December bill 10 x 739/744
+GB-month in the quarter to 1 January 00:00Z and 10 x 5/744 in the next, not 10 in each.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def whole_cycle_rows(  # noqa: PLR0917 - private plumbing of plain values
         bounds = [*pieces[k:j], pieces[j] if j < count else w1]
         c0, c1 = bounds[0], bounds[-1]
         if whole_to is not None:
-            # the whole cycle (to as_of where as_of cuts the rated span), as a plan's end
+            # the cycle from its start (to as_of, where that is inside it), as a plan's end
             # or start cuts it: its parts outside the window get rows of their own
             c0, c1 = min(c0, cycle.start_us), max(c1, min(cycle.end_us, whole_to))
             if c0 < bounds[0]:

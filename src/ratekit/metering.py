@@ -232,10 +232,10 @@ def meter_cut_by_account(
     its accounts' own). Rows, late rows and anomalies are those of the same call without
     it, given records that hold no replay.
 
-    With ``whole`` (rating's, whose span may cut a cycle), a non-additive meter is
-    aggregated over each whole cycle the span meets, to its end or to ``whole`` (an
-    instant: ``as_of`` where it cuts the rated span), and the cycle's parts outside the
-    span get rows too (`ratekit._whole_cycles`).
+    With ``whole`` (rating's, whose span may cut a cycle: its ``as_of``), a non-additive
+    meter is aggregated over each cycle the span meets from the cycle's start, to its
+    end or to ``whole`` where that is inside it, and the cycle's parts outside the span
+    get rows too (`ratekit._whole_cycles`).
     """
     engine = _Engine(records, meters, span, cycle, as_of, None, state)
     engine.own_clocks = own_clocks
@@ -329,8 +329,8 @@ class _Engine:
         self.assigned: _late.Assigned | None = None
         # Whether the carried states are built: rating drops them (`meter_cut_by_account`).
         self.keep_states = True
-        # Where rating's span cuts a cycle: how far a non-additive meter's cycle is
-        # aggregated (`ratekit._whole_cycles`); None: over the window's part of it.
+        # Where rating's span cuts a cycle: up to where a non-additive meter's cycle is
+        # aggregated, its as_of (`ratekit._whole_cycles`); None: the window's part of it.
         self.whole: int | None = None
         # Whether the caller deduplicated the records and keeps them: no replay is looked
         # for, the states remember no record (`meter_cut_by_account`).

@@ -146,9 +146,10 @@ def rate(
       minimums and allowances are prorated to the part of each cycle inside it. The
       rows before it in the cycle it starts in place its tiers (and take from
       allowances with their own period): they are not charged. A meter whose quantity
-      does not add up (a peak, a mean) is aggregated over each whole cycle the span
-      cuts, and the span bills its share, as a plan's end or start cuts a cycle (see
-      ``docs/usage.md``): the parts of a cycle rated in pieces add up to it rated whole.
+      does not add up (a peak, a mean) is aggregated over each cycle the span cuts from
+      the cycle's start, to its end or so far (to ``as_of``), and the span bills its
+      share, as a plan's end or start cuts a cycle (see ``docs/usage.md``): the parts of
+      a cycle rated as of its end add up to it rated whole.
     - ``shares``: the [`Share`][ratekit.Share] values to split charges by: an owner's
       minimum commitments count only its own part of a shared charge (see
       `ratekit.sharing`), and the rating records them (``Rating.shares``), so that
@@ -321,17 +322,18 @@ def _rate_among(
 
 
 def _known(span: Span, as_of: _dt.datetime | str | None) -> tuple[Span, int]:
-    """``span`` cut at ``as_of``, and how far a cycle it cuts is aggregated.
+    """``span`` cut at ``as_of``, and how far a cycle it cuts is known: ``as_of``.
 
-    Nothing is known after ``as_of``: rows, fees, minimums and allowances stop there. A
-    cycle the span cuts is aggregated whole (a peak, a mean: `ratekit._whole_cycles`), to
-    its end, or so far (to ``as_of``) where ``as_of`` cuts the span.
+    Nothing is known after ``as_of`` (by default the span's end): rows, fees, minimums
+    and allowances stop there. A cycle the span cuts is aggregated from its start to its
+    end, or so far, to ``as_of`` where that is inside it (a peak, a mean:
+    `ratekit._whole_cycles`).
     """
     if as_of is None:
-        return span, MAX_US
+        return span, span.end_us
     as_of_us = to_us(as_of, "rate as_of")
     cut = Span.from_us(span.start_us, max(span.start_us, min(span.end_us, as_of_us)))
-    return cut, (max(span.start_us, as_of_us) if as_of_us < span.end_us else MAX_US)
+    return cut, max(span.start_us, as_of_us)
 
 
 def _inside(engine: _Engine, rows: tuple[UsageRow, ...], span: Span) -> tuple[UsageRow, ...]:
