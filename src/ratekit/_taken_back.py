@@ -69,11 +69,16 @@ class _Run:
 class _Stack:
     """A cycle's units of a meter, last in on top: the plans that used it, and the runs."""
 
-    __slots__ = ("plans", "runs")
+    __slots__ = ("above", "below", "plans", "runs")
 
     def __init__(self) -> None:
         self.plans: dict[tuple[int, Hashable], _Net] = {}
         self.runs: list[_Run] = []
+        # how many runs are above zero and below it: a piece takes back only runs of the
+        # other sign, and with none there it looks at no run (a plan of hourly prices
+        # stacks a run an hour, all above zero while nothing is corrected)
+        self.above = 0
+        self.below = 0
 
 
 #: The entry of a plan that prices a row at an instant, None if none does.
@@ -243,6 +248,10 @@ def _taken(
             top.quantity = _ADD(top.quantity, _signed(sign, wanted))
         else:
             runs.append(_Run(own, _signed(sign, wanted)))
+            if sign > 0:
+                stack.above += 1
+            else:
+                stack.below += 1
     rest = _signed(sign, _ADD(kept, wanted))  # what stays with its own plan
     extra: list[_Piece] = []
     for other, entry, taken in parts.values():
@@ -286,6 +295,8 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
     """
     wanted = _SUB(piece.quantity.copy_abs(), cancelled)
     kept = ZERO  # taken back from its own plan's units
+    if not (stack.below if sign > 0 else stack.above):
+        return kept, wanted  # no run of the other sign to take back
     runs = stack.runs
     index = len(runs)
     while wanted and index:
@@ -318,4 +329,8 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
         run.quantity = _ADD(run.quantity, _signed(sign, taken))
         if run.quantity == 0:
             del runs[index]
+            if sign > 0:
+                stack.below -= 1
+            else:
+                stack.above -= 1
     return kept, wanted
