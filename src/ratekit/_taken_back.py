@@ -261,7 +261,7 @@ def _taken(
         extra.append(
             _Piece(piece.row, piece.span, taken, other.plan, piece.cycle, entry, piece.order)
         )
-    if rest != 0:
+    if rest != 0 and parts:  # (with no part moved, the rest is its quantity, as it is)
         piece.quantity = rest
     if exact is not None and parts:
         _keep_exact(piece, extra, exact)
