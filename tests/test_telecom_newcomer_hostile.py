@@ -209,15 +209,6 @@ TIME_OF_DAY = rk.Plan(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a refund CDR is rated at the tariff of its own instant, not at the tariff its minutes were "
-        "billed at: a 100-minute peak call (20.00) refunded in full by a CDR stamped at night is taken "
-        "back at the night rate (-5.00), so the cycle bills 15.00 for no net usage, with no anomaly "
-        "(the documented known fault of a price change within a plan, through a time-of-day window)"
-    ),
-)
 def test_a_peak_call_refunded_at_night_is_refunded_at_the_peak_rate() -> None:
     records = [
         rk.Sample(SUBSCRIBER, "msisdn", "voice", "2026-10-20T12:00:00+02:00", 6000, id="c1"),

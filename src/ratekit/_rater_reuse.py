@@ -169,9 +169,14 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     kept: dict[str, tuple[Known, set[int], dict[GroupKey, int], set[int]]] = {}
     for account, mine in by_account.items():
         old = known.get(account)
-        if old is None or old.since != start_us or _changes_plan(engine, account, start_us, end_us):
-            # rated over another span, or a change of plan whose corrections may take back
-            # another plan's usage (see `ratekit._taken_back`): nothing stands
+        if (
+            old is None
+            or old.since != start_us
+            or _changes_plan(engine, account, (start_us, end_us), mine)
+        ):
+            # rated over another span, or a change of plan (or of price, with a correction)
+            # whose corrections may take back another's usage (`ratekit._taken_back`):
+            # nothing stands
             if old is not None:
                 lost.extend(_charges(old))
             old = Known(start_us)
@@ -200,22 +205,33 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     return rating, reused, lost
 
 
-def _changes_plan(engine: Engine, account: str, start_us: int, end_us: int) -> bool:
-    """Whether ``account`` changes plan, or price within a plan, inside ``[start_us, end_us)``.
+def _changes_plan(
+    engine: Engine, account: str, span: tuple[int, int], rows: list[UsageRow]
+) -> bool:
+    """Whether ``account`` changes plan, or price while one of ``rows`` is a correction.
 
-    A correction after either takes back units at the price they were billed at (see
-    `ratekit._taken_back`): a charge of another group's. O(a + e) for a assignments and e
-    of their plans' price changes.
+    ``span``: ``(start_us, end_us)``; a correction is a row below zero. A correction after either takes back units at the price they were billed at (see
+    `ratekit._taken_back`): a charge of another group's. With no correction, a change of
+    price within a plan moves no charge, and what was rated stands. O(a + e + r) for a
+    assignments, e of their plans' price changes and r rows.
     """
+    start_us, end_us = span
     segments = engine.segments
     items = None if segments is None else segments.get(account)
     if not items:
         plans = engine.plans
-        return isinstance(plans, Plan) and _reprices(plans, start_us, end_us)
+        return isinstance(plans, Plan) and _corrects(rows) and _reprices(plans, start_us, end_us)
     inside = [(start, end, plan) for start, end, plan in items if start < end_us and end > start_us]
-    return len({plan.id for _, _, plan in inside}) > 1 or any(
+    if len({plan.id for _, _, plan in inside}) > 1:
+        return True
+    return _corrects(rows) and any(
         _reprices(plan, max(start, start_us), min(end, end_us)) for start, end, plan in inside
     )
+
+
+def _corrects(rows: list[UsageRow]) -> bool:
+    """Whether one of ``rows`` is a correction: a quantity below zero. O(r)."""
+    return any(row.quantity < 0 for row in rows)
 
 
 def _reprices(plan: Plan, start_us: int, end_us: int) -> bool:

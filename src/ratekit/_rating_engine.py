@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import typing
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -103,6 +103,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         self.period_shares: dict[tuple[str, int, int], CycleShares] = {}
         self.anomalies: list[Anomaly] = []
         self.direct: list[Charge] = []  # charges of linear pieces priced on the spot
+        # the meters with a correction (a row below zero) among the rows rated, once asked
+        self.corrected: set[str] | None = None
         self.owned: dict[tuple[str, str], list[Share]] = {}  # shares, for minimums
         # the first piece of each non-linear group, by group key
         self.openers = {}
@@ -168,7 +170,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
 
     # -- step 1 and 2: pieces --------------------------------------------------------------
 
-    def pieces(self, rows: Iterable[UsageRow]) -> list[_Piece]:  # noqa: PLR0912, PLR0915 - one pass of the hot loop
+    def pieces(self, rows: Sequence[UsageRow]) -> list[_Piece]:  # noqa: PLR0912, PLR0915 - one pass of the hot loop
         lo, hi = self.start_us, self.end_us
         out: list[_Piece] = []
         append = out.append
@@ -216,11 +218,11 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                     meter = row.meter
                     known = fast.get(meter)
                     if known is None:
-                        # (a correction after a price change takes back units at the
-                        # price they were billed at, `_taken_back`: none on the spot)
-                        allowed = any(a.meter == meter for a in default.allowances) or _changing(
-                            default, meter
-                        )
+                        allowed = any(a.meter == meter for a in default.allowances)
+                        if not allowed and _changing(default, meter):
+                            # a correction after a price change takes back units at the
+                            # price they were billed at (`_taken_back`): none on the spot
+                            allowed = meter in self.corrections(rows)
                         owns = own_cycles(default, meter)
                         regimes = self.regimes_of(default, meter)
                         known = fast[meter] = (regimes, allowed, owns, {})
@@ -367,11 +369,14 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         """``pieces`` with corrections moved to the plans whose usage they take back.
 
         A change of plan, or of price within a plan, can make a cycle's usage billed at
-        another price (see `_taken_back`): a single plan whose prices never change has
-        nothing to move.
+        another price (see `_taken_back`): a single plan whose prices never change, or
+        pieces none of which is a correction (below zero), have nothing to move.
         """
         default = self.default
-        if default is not None and not any(_changing(default, name) for name in default._changes):
+        if default is not None and not (
+            any(_changing(default, name) for name in default._changes)
+            and self.corrections(piece.row for piece in pieces)
+        ):
             return pieces
         return take_back(
             pieces,
@@ -416,6 +421,17 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                         out[entry.meter] = min(out.get(entry.meter, since), since)
         return out
 
+    def corrections(self, rows: Iterable[UsageRow]) -> set[str]:
+        """The meters of the rows rated that have a correction (a row below zero). O(n) once.
+
+        A change of price within a plan moves charges only where a correction takes units
+        back (`_taken_back`). ``rows`` are read the first time only: `place_before` gives
+        the rows before the span all the rows' corrections, whose stack they build.
+        """
+        if self.corrected is None:
+            self.corrected = {row.meter for row in rows if row.quantity < 0}
+        return self.corrected
+
     def place_before(self, rows: Iterable[UsageRow]) -> None:
         """Let the usage of ``rows`` before the span, in the cycle the span starts in, place it.
 
@@ -442,6 +458,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         before = _Engine(self.default if self.default is not None else [], Span.from_us(since, lo))
         before.assignments, before.plans = self.assignments, self.plans
         before.since, before.used_before, before.quiet = self.since, self.used_before, True
+        before.corrected = self.corrections(rows)
         before.consume_before(rows)  # own periods may start before the cycle: all rows
         pieces = before.taken_back(before.pieces(earlier))
         self.nets = before.nets

@@ -291,6 +291,9 @@ def _rate_among(
                 ).rows
                 if row.meter in earlier
             ]
+            # a correction in the span takes back usage before it at the price it was
+            # billed at: the meters with one are known to both parts (`_taken_back`)
+            engine.corrections((*rows, *before_rows))
             engine.consume_before(before_rows)
             engine.place_before(before_rows)
     elif isinstance(usage, Usage):
