@@ -23,7 +23,7 @@ from . import _metering_memory as _memory
 from . import _normalize as _n
 from . import _timelines as _t
 from . import _values as _v
-from ._descriptions import _FrozenDict
+from ._descriptions import _FrozenDict, same_items
 from ._instants import format_us
 from ._resource_state import _NO_BASE, HISTORY, MEMORY, ResourceState, _new_state
 from ._shown import show
@@ -527,7 +527,7 @@ def described(line: _t.Timeline, previous: ResourceState | None, start_us: int) 
     index = len(starts) - 1
     while index > 0 and (floor is None or starts[index] > floor):
         before, after = descriptions[index - 1], descriptions[index]
-        if before is not after and before != after:
+        if before is not after and not (same_items(before, after) and before == after):
             return starts[index], True
         index -= 1
     if floor is None:

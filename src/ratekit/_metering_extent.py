@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from . import _normalize as _n
 from . import _timelines as _t
+from ._descriptions import same_items
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine
@@ -75,12 +76,17 @@ def pieces(engine: _Engine, points: list[int], line: _t.Timeline) -> list[int]:
     w0, w1 = window.start, window.end
     starts = line.starts
     descriptions = line.descriptions
-    # (`not ==`: a description's ``!=`` calls its ``==``, two calls per change)
+    # (`not ==`: a description's ``!=`` calls its ``==``, two calls per change; and
+    # ``==`` only where the items are equal: descriptions that differ are told at C speed)
+    same = same_items
     inner = [
         starts[index]
         for index in range(bisect.bisect_right(starts, w0), bisect.bisect_left(starts, w1))
         if descriptions[index - 1] is not descriptions[index]
-        and not descriptions[index - 1] == descriptions[index]  # noqa: SIM201
+        and not (
+            same(descriptions[index - 1], descriptions[index])
+            and descriptions[index - 1] == descriptions[index]
+        )
     ]
     if inner:
         return [w0, *sorted(set(points).union(inner))]

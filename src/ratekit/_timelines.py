@@ -18,7 +18,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from ._descriptions import EMPTY, _FrozenDict, apply_attributes
+from ._descriptions import EMPTY, _FrozenDict, apply_attributes, same_items
 from ._event_order import _BY_TIME as _BY_TIME  # noqa: PLC0414 - read as _t._BY_TIME
 from ._event_order import _event_order as _event_order  # noqa: PLC0414 - read as _t._event_order
 from ._instants import format_us
@@ -331,6 +331,7 @@ def _apply_in_order(  # noqa: PLR0917 - private plumbing of plain values
     """
     starts, statuses = line.starts, line.statuses
     pieces, openers = line.descriptions, line.openers
+    same = same_items  # (descriptions that differ are told at C speed, no `__eq__` call)
     for index, event in enumerate(ordered):
         if index == snapshot_at:
             line.take_snapshot(index)
@@ -353,7 +354,8 @@ def _apply_in_order(  # noqa: PLR0917 - private plumbing of plain values
             new = _merged(description, attributes, descriptions) if found is None else found
         kind = event.kind
         if kind == "start" and (
-            status != RUNNING or not (new is description or new == description)
+            status != RUNNING
+            or not (new is description or (same(new, description) and new == description))
         ):
             new_status = RUNNING
         elif kind == "stop" and status == RUNNING:
@@ -361,7 +363,7 @@ def _apply_in_order(  # noqa: PLR0917 - private plumbing of plain values
         elif kind == "update" and status != UNKNOWN:
             line.clock_us = line.last_event_us = at_us
             line.last_event_id = event.id
-            if new is description or new == description:
+            if new is description or (same(new, description) and new == description):
                 continue  # nothing changes
             new_status = status
         elif kind == "delete" and status != UNKNOWN:
