@@ -332,6 +332,12 @@ def _apply_in_order(  # noqa: PLR0917 - private plumbing of plain values
     starts, statuses = line.starts, line.statuses
     pieces, openers = line.descriptions, line.openers
     same = same_items  # (descriptions that differ are told at C speed, no `__eq__` call)
+    # The description the last update made, and its attributes: applying them again
+    # changes nothing (they set the same values and remove the same keys, in place), so
+    # a resource started again as it stood (a start after a stop, with its flavor's
+    # shared attributes) is known by identity, no key made (`_merged()`).
+    last_description: _FrozenDict | None = None
+    last_attributes: Mapping[str, object] | None = None
     for index, event in enumerate(ordered):
         if index == snapshot_at:
             line.take_snapshot(index)
@@ -349,9 +355,12 @@ def _apply_in_order(  # noqa: PLR0917 - private plumbing of plain values
         description = pieces[-1]
         attributes = event.attributes
         new = description
-        if attributes:
+        if attributes and (
+            attributes is not last_attributes or description is not last_description
+        ):
             found = descriptions.get((id(description), id(attributes), None))  # (`_merged()`)
             new = _merged(description, attributes, descriptions) if found is None else found
+            last_description, last_attributes = new, attributes
         kind = event.kind
         if kind == "start" and (
             status != RUNNING
