@@ -309,8 +309,7 @@ def late_time(  # noqa: PLR0917 - private plumbing of plain values
             totals: dict[tuple[int, int, typing.Any], Decimal] = {}
             for sign, line in ((-1, old), (1, new)):
                 engine.spans = {}
-                found: list[UsageRow] = []
-                _time.time_rows(engine, found, account, resource, name, item, points, line)
+                (found,) = _time.time_rows(engine, account, resource, [(name, item, points)], line)
                 for row in found:
                     if parts is not None and not _within(parts, row.span.start_us):
                         continue  # where the account has no plan: billed by no one

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -48,6 +49,9 @@ _US_PER_HOUR: Final = Decimal(US_PER_HOUR)
 _UNROUNDED: Final = 10**CONTEXT.prec
 #: One quantum: ``units`` quanta are ``_QUANTUM * units``, exactly, under `_UNROUNDED`.
 _QUANTUM: Final = Decimal("1E-24")
+
+#: A meter's name, in `_rows()`'s table of meters.
+_NAME: Final = operator.itemgetter(0)
 
 
 def _ratio(
@@ -139,23 +143,70 @@ def gap(engine: _Engine, account: str, resource: str, line: _t.Timeline, clock_u
     )
 
 
-def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
+def time_rows(
     engine: _Engine,
-    rows: list[UsageRow],
     account: str,
     resource: str,
+    plan: Sequence[tuple[str, Meter, list[int]]],
+    line: _t.Timeline,
+) -> list[list[UsageRow]]:
+    """The rows of the time-based meters of ``plan`` for one resource: a list per meter, in order.
+
+    Per time meter ``(name, meter, points)`` of ``plan`` (the others are left out), one
+    row per running piece of ``line`` in the engine's window, cut at ``points`` (ascending
+    epoch microseconds: cycle starts and price cuts); a level that is ``None`` makes no
+    row. The pieces are walked once for all the meters (a piece's status, bounds, records
+    and level read once). A policy's error is raised again naming the meter, the resource
+    and the record that set the description: the error of the first meter, in order,
+    whose policy fails, as metering them one by one meets it. O(m (p + c)) for m meters,
+    p pieces and c cut points.
+    """
+    try:
+        return _rows(engine, account, resource, plan, line)
+    except Exception:
+        timed = [entry for entry in plan if entry[1]._factor is not None]
+        if len(timed) > 1:
+            for one in timed:  # the error the first meter to fail raises alone
+                _rows(engine, account, resource, (one,), line)
+        raise
+
+
+def _level(  # noqa: PLR0917 - private plumbing of plain values
     name: str,
     item: Meter,
-    points: list[int],
+    description: Mapping[str, object],
     line: _t.Timeline,
-) -> None:
-    """Append to ``rows`` the rows of time-based meter ``name`` for one resource.
+    index: int,
+    where: str,
+) -> tuple[int, int] | None:
+    """`_ratio()` of meter ``name``'s level of piece ``index`` of ``line``, or its error named.
 
-    One row per running piece of ``line`` in the engine's window, cut at ``points``
-    (ascending epoch microseconds: cycle starts and price cuts); a level that is ``None``
-    makes no row, and a policy's error is raised again naming the meter, the resource and
-    the record that set the description. O(p + c) for p pieces and c cut points.
+    The level is read where the policy's error is named: a NaN or an infinity it returns
+    is refused naming the record that set the description, as its own error is.
     """
+    factor = item._factor
+    assert factor is not None
+    try:
+        return _ratio(
+            typing.cast(TimePolicy, item.policy).level(description), factor, name, item.policy
+        )
+    except Exception as error:
+        opener = line.openers[index]
+        record = "a record without an id" if opener is None else f"record {opener!r}"
+        where = f"{where} as described by {record} at {format_us(line.starts[index])}"
+        if not isinstance(error, RatekitError):  # the policy's own failure, named
+            raise failed(item, "level", error, where) from error
+        raise type(error)(f"meter {name!r}, {where}: {error}") from None
+
+
+def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
+    engine: _Engine,
+    account: str,
+    resource: str,
+    plan: Sequence[tuple[str, Meter, list[int]]],
+    line: _t.Timeline,
+) -> list[list[UsageRow]]:
+    """`time_rows()`, the pieces walked once. O(m (p + c))."""
     window = engine.window
     w0, w1 = window.start, window.end
     starts = line.starts
@@ -163,26 +214,29 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     descriptions = line.descriptions
     count = len(starts)
     first = bisect.bisect_right(starts, w0) - 1
-    policy: TimePolicy = item.policy  # type: ignore[assignment] # (a time meter's: no call)
-    level_of = policy.level
-    factor = item._factor
-    assert factor is not None
-    unit = item.unit
-    append = rows.append
     cycle_of = window.cycle_of
     single_cycle = window.cycle_spans[0] if len(window.cycle_spans) == 1 else None
-    levels = engine.levels.setdefault(name, {})
+    # Per time meter: its name, the meter, its unit, cut points and their number, and
+    # its rows.
+    meters: list[tuple[str, Meter, str, list[int], int, list[UsageRow]]] = [
+        (name, item, item.unit, points, len(points), [])
+        for name, item, points in plan
+        if item._factor is not None
+    ]
+    # Per description met, the ratio of each meter's level (None: no row), by id: the
+    # entry keeps its description alive, so the id is not reused during the call.
+    levels = engine.levels.setdefault(tuple(map(_NAME, meters)), {})
     spans = engine.spans
     running = _n.RUNNING
     new = _new
     set_start, set_end = _SET_START, _SET_END
-    cuts = len(points)
     openers = line.openers
-    # The ratio of the description met last: a resource's pieces mostly share one (no
+    # Per meter, the first cut point after the piece's start (the pieces ascend).
+    cuts_at = [0] * len(meters)
+    # The ratios of the description met last: a resource's pieces mostly share one (no
     # look-up per piece, only per change of description).
     last: object = None
-    ratio: tuple[int, int] | None = None
-    cut = 0  # the first cut point after the piece's start (the pieces ascend)
+    ratios: tuple[tuple[int, int] | None, ...] = ()
     for index in range(first, count):
         begin = starts[index]
         if begin >= w1:
@@ -197,91 +251,85 @@ def time_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         description = descriptions[index]
         # F(t) = round(level * t * multiplier / divisor, 1e-24), in units of 1e-24:
         # round(numerator * t / denominator), with exact integers.
-        if description is last:
-            pass  # the ratio of the piece before
-        elif (known := levels.get(id(description))) is not None:
-            ratio = known[1]
-            last = description
-        else:
-            try:
-                # The level is read where the policy's error is named: a NaN or an
-                # infinity it returns is refused naming the record, as its own error is.
-                ratio = _ratio(level_of(description), factor, name, item.policy)
-            except Exception as error:
-                opener = line.openers[index]
-                record = "a record without an id" if opener is None else f"record {opener!r}"
-                where = (
-                    f"resource {resource!r} of {account!r} as described by {record} at "
-                    f"{format_us(begin)}"
+        if description is not last:
+            known = levels.get(id(description))
+            if known is None:
+                where = f"resource {resource!r} of {account!r}"
+                ratios = tuple(
+                    _level(name, item, description, line, index, where) for name, item, *_ in meters
                 )
-                if not isinstance(error, RatekitError):  # the policy's own failure, named
-                    raise failed(item, "level", error, where) from error
-                raise type(error)(f"meter {name!r}, {where}: {error}") from None
-            levels[id(description)] = (description, ratio)
+                levels[id(description)] = (description, ratios)
+            else:
+                ratios = known[1]
             last = description
-        if ratio is None:
-            continue
-        numerator, denominator = ratio
         opener = openers[index]
         closer = openers[index + 1] if index + 1 < count else None
         opening_ids: tuple[str, ...] = () if opener is None else (opener,)
         closing_ids = opening_ids if closer is None else _ordered_ids((*opening_ids, closer))
-        while cut < cuts and points[cut] <= a:
-            cut += 1
-        piece_start = a
-        # (an operator, not divmod(): no call, nor a tuple made and unpacked per row)
-        scaled = numerator * piece_start
-        low = scaled // denominator
-        twice = 2 * (scaled % denominator)
-        if twice > denominator or (twice == denominator and low & 1):
-            low += 1
-        while True:
-            if cut < cuts and points[cut] < b:
-                piece_end = points[cut]
+        for m, ratio in enumerate(ratios):
+            if ratio is None:
+                continue
+            numerator, denominator = ratio
+            name, _, unit, points, cuts, made = meters[m]
+            cut = cuts_at[m]
+            while cut < cuts and points[cut] <= a:
                 cut += 1
-            else:
-                piece_end = b
-            # _round_ratio, inlined: this runs once per row.
-            scaled = numerator * piece_end
-            high = scaled // denominator
+            piece_start = a
+            # (an operator, not divmod(): no call, nor a tuple made and unpacked per row)
+            scaled = numerator * piece_start
+            low = scaled // denominator
             twice = 2 * (scaled % denominator)
-            if twice > denominator or (twice == denominator and high & 1):
-                high += 1
-            units = high - low
-            if not -_UNROUNDED < units < _UNROUNDED:
-                quantity = _from_scaled(units)
-            elif units % 10:
-                # What _from_scaled() gives, with no trailing zero to strip: as it is.
-                # The quantum times the int (coefficient ``units``, exponent -24, exact
-                # under _UNROUNDED): 0.13 against 0.22 us for Decimal(units).scaleb(-24);
-                # by the operator, in metering's context (`in_context`), not a call.
-                quantity = _QUANTUM * units
-            elif units % _SCALE:
-                quantity = (_QUANTUM * units).normalize()  # (_from_scaled(), one call)
-            else:
-                quantity = Decimal(units // _SCALE)  # whole units (_from_scaled())
-            ids = closing_ids if piece_end == finish else opening_ids
-            # _new_span and _new_row, inlined.
-            # Meters of one resource share the span of a piece (fewer objects).
-            span_key = piece_start * _SPAN_KEY + piece_end
-            span = spans.get(span_key)
-            if span is None:
-                span = new(Span)
-                set_start(span, piece_start)
-                set_end(span, piece_end)
-                spans[span_key] = span
-            row: typing.Any = new(_RowMade)  # plain stores (see usage._RowMade)
-            row.account = account
-            row.meter = name
-            row.resource = resource
-            row.span = span
-            row.cycle = cycle_of(piece_start) if single_cycle is None else single_cycle
-            row.quantity = quantity
-            row.unit = unit
-            row.description = description
-            row.record_ids = ids
-            row.__class__ = UsageRow
-            append(row)
-            if piece_end == b:
-                break
-            piece_start, low = piece_end, high
+            if twice > denominator or (twice == denominator and low & 1):
+                low += 1
+            while True:
+                if cut < cuts and points[cut] < b:
+                    piece_end = points[cut]
+                    cut += 1
+                else:
+                    piece_end = b
+                # _round_ratio, inlined: this runs once per row.
+                scaled = numerator * piece_end
+                high = scaled // denominator
+                twice = 2 * (scaled % denominator)
+                if twice > denominator or (twice == denominator and high & 1):
+                    high += 1
+                units = high - low
+                if not -_UNROUNDED < units < _UNROUNDED:
+                    quantity = _from_scaled(units)
+                elif units % 10:
+                    # What _from_scaled() gives, with no trailing zero to strip: as it is.
+                    # The quantum times the int (coefficient ``units``, exponent -24, exact
+                    # under _UNROUNDED): 0.13 against 0.22 us for Decimal(units).scaleb(-24);
+                    # by the operator, in metering's context (`in_context`), not a call.
+                    quantity = _QUANTUM * units
+                elif units % _SCALE:
+                    quantity = (_QUANTUM * units).normalize()  # (_from_scaled(), one call)
+                else:
+                    quantity = Decimal(units // _SCALE)  # whole units (_from_scaled())
+                ids = closing_ids if piece_end == finish else opening_ids
+                # _new_span and _new_row, inlined.
+                # Meters of one resource share the span of a piece (fewer objects).
+                span_key = piece_start * _SPAN_KEY + piece_end
+                span = spans.get(span_key)
+                if span is None:
+                    span = new(Span)
+                    set_start(span, piece_start)
+                    set_end(span, piece_end)
+                    spans[span_key] = span
+                row: typing.Any = new(_RowMade)  # plain stores (see usage._RowMade)
+                row.account = account
+                row.meter = name
+                row.resource = resource
+                row.span = span
+                row.cycle = cycle_of(piece_start) if single_cycle is None else single_cycle
+                row.quantity = quantity
+                row.unit = unit
+                row.description = description
+                row.record_ids = ids
+                row.__class__ = UsageRow
+                made.append(row)
+                if piece_end == b:
+                    break
+                piece_start, low = piece_end, high
+            cuts_at[m] = cut
+    return [entry[5] for entry in meters]

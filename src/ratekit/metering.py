@@ -309,9 +309,13 @@ class _Engine:
         self.id_columns: dict[str, list[str | None]] = {}
         self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
         self.descriptions: _t.Descriptions = {}  # equal descriptions, shared (see _t._shared)
-        # Per time-based meter, the level of each description met, by id(description);
-        # the entry keeps its description alive, so the id is not reused during the call.
-        self.levels: dict[str, dict[int, tuple[Mapping[str, object], tuple[int, int] | None]]] = {}
+        # Per tuple of time-based meters metered together, the ratios of their levels of
+        # each description met, by id(description); the entry keeps its description alive,
+        # so the id is not reused during the call.
+        self.levels: dict[
+            tuple[str, ...],
+            dict[int, tuple[Mapping[str, object], tuple[tuple[int, int] | None, ...]]],
+        ] = {}
         self.conflicts = "raise"
         # Whether some sample of the call is a delta over a span (`_n.Grouped.spanned`).
         self.spanned = True
@@ -481,10 +485,17 @@ class _Engine:
                     for n, m, points in resource_plan
                 ]
             pending_meters: set[str] = set()
+            # The time meters' rows, made in one walk of the pieces at the first of them.
+            timed: list[list[UsageRow]] | None = None
+            taken = 0  # the time meters whose rows are taken
             for name, item, points in resource_plan:
                 if item._factor is not None:
-                    if window.end > window.start:
-                        _time.time_rows(self, rows, account, resource, name, item, points, line)
+                    if window.end <= window.start:
+                        continue
+                    if timed is None:
+                        timed = _time.time_rows(self, account, resource, resource_plan, line)
+                    rows += timed[taken]
+                    taken += 1
                     continue
                 readings = per_meter.get(name)
                 if (
