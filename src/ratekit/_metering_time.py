@@ -237,6 +237,7 @@ def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
     # look-up per piece, only per change of description).
     last: object = None
     ratios: tuple[tuple[int, int] | None, ...] = ()
+    sharer: list[UsageRow] = []  # the rows of the meter whose spans the others share
     for index in range(first, count):
         begin = starts[index]
         if begin >= w1:
@@ -266,11 +267,18 @@ def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
         closer = openers[index + 1] if index + 1 < count else None
         opening_ids: tuple[str, ...] = () if opener is None else (opener,)
         closing_ids = opening_ids if closer is None else _ordered_ids((*opening_ids, closer))
+        # The rows of a resource share their spans (fewer objects): the first meter with
+        # rows in the piece finds each among the resource's (`_Engine.spans`) or makes it,
+        # the others find theirs among its rows of the piece, which lie last in its list
+        # (``sharer[-shared:]``, both bounds ascending), and look up only the others.
+        shared = 0
         for m, ratio in enumerate(ratios):
             if ratio is None:
                 continue
             numerator, denominator = ratio
             name, _, unit, points, cuts, made = meters[m]
+            first = not shared  # (the first meter makes one row at least)
+            j = -shared  # the sharer's next row of the piece (0: none left)
             cut = cuts_at[m]
             while cut < cuts and points[cut] <= a:
                 cut += 1
@@ -308,14 +316,24 @@ def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
                     quantity = Decimal(units // _SCALE)  # whole units (_from_scaled())
                 ids = closing_ids if piece_end == finish else opening_ids
                 # _new_span and _new_row, inlined.
-                # Meters of one resource share the span of a piece (fewer objects).
-                span_key = piece_start * _SPAN_KEY + piece_end
-                span = spans.get(span_key)
-                if span is None:
-                    span = new(Span)
-                    set_start(span, piece_start)
-                    set_end(span, piece_end)
-                    spans[span_key] = span
+                span = None
+                while j:
+                    found = sharer[j].span
+                    if found.start_us >= piece_start:
+                        if found.start_us == piece_start and found.end_us == piece_end:
+                            span = found
+                        break
+                    j += 1
+                if span is None:  # (always, for the first meter)
+                    if first:
+                        shared += 1
+                    span_key = piece_start * _SPAN_KEY + piece_end
+                    span = spans.get(span_key)
+                    if span is None:
+                        span = new(Span)
+                        set_start(span, piece_start)
+                        set_end(span, piece_end)
+                        spans[span_key] = span
                 row: typing.Any = new(_RowMade)  # plain stores (see usage._RowMade)
                 row.account = account
                 row.meter = name
@@ -332,4 +350,6 @@ def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
                     break
                 piece_start, low = piece_end, high
             cuts_at[m] = cut
+            if first:
+                sharer = made
     return [entry[5] for entry in meters]
