@@ -7,13 +7,15 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit import _normalize
-from ratekit._decimals import CONTEXT
+from ratekit._decimals import CONTEXT, exact_sum
 from ratekit._instants import from_us
+from ratekit._time_exact import finely_cut
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 RUNTIME = rk.Meter("runtime", "hour", rk.OnOff())
@@ -330,3 +332,53 @@ def test_a_delta_over_a_span_among_deltas_at_an_instant_is_read_per_group() -> N
         ("r2", T0 + 35 * HOUR, Decimal(5), ("c",)),
     ]
     assert dict(usage.first_us) == {"acme": T0 + 34 * HOUR}
+
+
+def _finer_than_a_share(value: Decimal) -> bool:
+    """The oracle of `finely_cut`: a last digit at 1E-51 or finer, read off its tuple."""
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent <= -51
+
+
+def test_a_finely_cut_quantity_is_told_by_its_last_digit_not_its_value() -> None:
+    # The exponent of the last digit counts, trailing zeros too: 1E-51 and 5.000...0
+    # (60 zeros, exponent -60) are cut as finely as a share; 1E-50, 1E+59 are not; a
+    # negative zero of exponent -52 is; infinities and NaNs have no last digit.
+    assert finely_cut(Decimal("1E-51"))
+    assert finely_cut(Decimal("5." + "0" * 60))
+    assert finely_cut(Decimal("-0E-52"))
+    assert finely_cut(Decimal("1E-89"))
+    assert not finely_cut(Decimal("1E-50"))
+    assert not finely_cut(Decimal("0.3333"))
+    assert not finely_cut(Decimal("1E+59"))
+    assert not finely_cut(Decimal("Infinity"))
+    assert not finely_cut(Decimal("-Infinity"))
+    assert not finely_cut(Decimal("NaN"))
+    assert not finely_cut(Decimal("sNaN"))
+    # a sum is as finely cut as its finest term: 1E-60 and -1E-60 add up to 0E-60
+    assert finely_cut(exact_sum([Decimal("1E-60"), Decimal("-1E-60")]))
+    assert finely_cut(exact_sum([Decimal("1E+29"), Decimal("1E-51"), Decimal(7)]))
+    assert not finely_cut(exact_sum([Decimal("1E+29"), Decimal("1E-50")]))
+
+
+_SPECIAL = st.sampled_from([Decimal("Infinity"), Decimal("-Infinity"), Decimal("NaN")])
+_FINITE = st.builds(
+    lambda sign, coefficient, exponent: Decimal(
+        (sign, tuple(map(int, str(coefficient))), exponent)
+    ),
+    st.integers(0, 1),
+    st.integers(0, 10**60 - 1),
+    st.integers(-95, 60),
+)
+
+
+@settings(max_examples=max(LAWS // 4, 50))
+@given(st.one_of(_FINITE, _SPECIAL), st.lists(_FINITE, max_size=6))
+def test_finely_cut_is_the_last_digits_place_and_a_sums_is_its_finest_terms(
+    value: Decimal, terms: list[Decimal]
+) -> None:
+    # The test without a tuple of digits says what the tuple says, for any sign,
+    # coefficient (up to 60 digits), exponent and special value; and a line's exact sum
+    # of quantities is finely cut exactly when one of them is (billing tests the sum).
+    assert finely_cut(value) == _finer_than_a_share(value)
+    assert finely_cut(exact_sum(terms)) == any(map(_finer_than_a_share, terms))

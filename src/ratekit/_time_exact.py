@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._decimals import CONTEXT
+from ._decimals import _SUMS, CONTEXT
 from ._window import _SCALE, _round_ratio
 from .errors import RatekitError
 from .policies import _time_factor
@@ -122,12 +122,24 @@ def exact_time(quantity: Decimal, start_us: int, end_us: int, unit: str) -> Frac
 #: its 60th significant digit (`ratekit._period_shares.places`): no time slice (1e-24), no
 #: number of a usage record (the representable range ends at 1e-30) has one.
 _SHARE_EXPONENT: Final = -51
+#: A zero one place coarser than a share's digit: added to a quantity exactly, it gives
+#: the quantity's exponent where that is finer, else its own (`finely_cut`).
+_COARSE_ZERO: Final = Decimal(f"0E{_SHARE_EXPONENT + 1}")
+_EXACT_ADD: Final = _SUMS.add
 
 
 def finely_cut(quantity: Decimal) -> bool:
-    """Whether ``quantity`` has a digit as fine as a share's (see `exact_share`). O(digits)."""
-    exponent = quantity.as_tuple().exponent
-    return isinstance(exponent, int) and exponent <= _SHARE_EXPONENT
+    """Whether ``quantity`` has a digit as fine as a share's (see `exact_share`). O(digits).
+
+    Told without ``as_tuple()`` (a tuple of every digit, made by a Python-level
+    constructor: four calls, 0.4 to 1.7 µs): an exact sum's exponent is the least of its
+    terms', so ``quantity`` plus `_COARSE_ZERO` keeps that zero's exponent unless
+    ``quantity``'s is finer (0.2 to 0.5 µs). So a sum of quantities is finely cut when
+    one of them is (`ratekit._timed_charges.in_time` tests a line's sum so).
+    """
+    return quantity.is_finite() and not _EXACT_ADD(quantity, _COARSE_ZERO).same_quantum(
+        _COARSE_ZERO
+    )
 
 
 def exact_share(quantity: Decimal) -> Fraction | None:
@@ -144,9 +156,9 @@ def exact_share(quantity: Decimal) -> Fraction | None:
     of it rounds as its exact amount does (1/3 seat at 0.015 is 0.005, a tie). None for a
     quantity of no such digit, or exact as it is, or near no such ratio. O(digits).
     """
-    exponent = quantity.as_tuple().exponent
-    if not isinstance(exponent, int) or exponent > _SHARE_EXPONENT:
+    if not finely_cut(quantity):
         return None
+    exponent = int(quantity.as_tuple().exponent)
     value = Fraction(quantity)
     ratio = value.limit_denominator(10 ** ((-exponent - 1) // 2))
     if ratio == value or abs(ratio - value) * 10**-exponent > 1:
