@@ -382,5 +382,61 @@ class Invoice:
         return invoice_html(self)
 
 
-#: ratekit's route to an InvoiceLine: its fields come from checked charges.
-_new_line: Final = _v.unchecked(InvoiceLine)
+#: An invoice line under construction: InvoiceLine's slots, set by plain stores (`_new_line()`).
+_LineMade: Final = _v.plain_twin(
+    InvoiceLine,
+    ("kind", "meter", "entry", "resource", "quantity", "free", "unit", "unit_price",
+    "precise", "amount", "charges", "commitment", "spent", "owner", "share", "shares",
+    "whole"),
+)  # fmt: skip
+_new = object.__new__
+
+
+def _new_line(  # noqa: PLR0917 - the private twin of InvoiceLine's constructor
+    kind: str,  # a LineKind: a charge's kind that bill takes, or "shared"
+    meter: str | None,
+    entry: str | None,
+    resource: str | None,
+    quantity: Decimal,
+    free: Decimal,
+    unit: str,
+    unit_price: Decimal | None,
+    precise: Decimal,
+    amount: Decimal,
+    charges: tuple[Charge, ...],
+    commitment: Decimal | None = None,
+    spent: Decimal | None = None,
+    owner: str | None = None,
+    share: Decimal | None = None,
+    shares: Decimal | None = None,
+    whole: Decimal | None = None,
+) -> InvoiceLine:
+    """An [`InvoiceLine`][ratekit.InvoiceLine] from fields that are right by construction.
+
+    ratekit's route (billing's, the scale-out's merge): the fields come from checked
+    charges, so the door's converters and validators are skipped, each slot set once by a
+    plain store on a plain twin (`ratekit._values.plain_twin`), as a charge is made: the
+    generic route (`ratekit._values.unchecked`) took 12 calls a line. Never for values a
+    caller gives. O(1).
+    """
+    line: InvoiceLine = _new(_LineMade)
+    built: typing.Any = line  # _LineMade's plain stores (see there)
+    built.kind = kind
+    built.meter = meter
+    built.entry = entry
+    built.resource = resource
+    built.quantity = quantity
+    built.free = free
+    built.unit = unit
+    built.unit_price = unit_price
+    built.precise = precise
+    built.amount = amount
+    built.charges = charges
+    built.commitment = commitment
+    built.spent = spent
+    built.owner = owner
+    built.share = share
+    built.shares = shares
+    built.whole = whole
+    built.__class__ = InvoiceLine
+    return line
