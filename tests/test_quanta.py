@@ -424,3 +424,14 @@ def test_bill_refuses_a_line_too_long_for_a_quarter_quantum_naming_it() -> None:
     # 4.5E+29 + 4.5E+29 = 9E+29: 30 + 30 = 60 digits, billed
     halves = [attrs.evolve(c, amount=Decimal("4.5E+29")) for c in charges]
     assert rk.bill(halves)[0].total == Decimal("9E+29")
+
+
+def test_equal_quanta_of_other_exponents_round_each_on_its_own_step() -> None:
+    # 0.1, 0.10 and 0.100 are one number, but only 0.1 is a power of ten of one digit
+    # (rounded by quantize); 0.10 is a step of dimes written on two decimals. Asked in
+    # turn, each keeps its own rounding: 1.234 is 12.34 dimes -> 12 -> 1.2, 1.20, 1.200;
+    # 1.25 is 12.5 dimes -> 12 (half-even): 1.2, 1.20, 1.200 again.
+    for quantum, rounded in [("0.1", "1.2"), ("0.10", "1.20"), ("0.100", "1.200"), ("0.1", "1.2")]:
+        got = on_quantum(Decimal("1.234"), Decimal(quantum), "ROUND_HALF_EVEN")
+        assert (str(got), got.as_tuple().exponent) == (rounded, -len(quantum) + 2)
+        assert str(on_quantum(Decimal("1.25"), Decimal(quantum), "ROUND_HALF_EVEN")) == rounded

@@ -13,6 +13,7 @@ caller's decimal context never matters.
 from __future__ import annotations
 
 import decimal
+import functools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -47,12 +48,11 @@ def on_quantum(value: Decimal | Fraction, quantum: Decimal, rounding: str) -> De
 
     ```
     """
-    digits = quantum.as_tuple().digits
-    if digits == (1,) and isinstance(
-        value, Decimal
-    ):  # a power of ten: quantize is the rounding, and the fast one
+    if isinstance(value, Decimal) and _one_digit_one(str(quantum)):
+        # a power of ten: quantize is the rounding, and the fast one
         rounded = value.quantize(quantum, rounding=rounding, context=CONTEXT)
         return rounded.copy_abs() if rounded.is_zero() else rounded
+    digits = quantum.as_tuple().digits
     units = Fraction(value) / Fraction(quantum)
     floor, past = divmod(units.numerator, units.denominator)
     twice = 2 * past
@@ -84,6 +84,18 @@ def on_quantum(value: Decimal | Fraction, quantum: Decimal, rounding: str) -> De
         )
     # exact (at most 60 digits); a count of 0 gives a plain zero, the quantum being > 0
     return CONTEXT.multiply(Decimal(count), quantum)
+
+
+@functools.lru_cache(maxsize=64)
+def _one_digit_one(quantum: str) -> bool:
+    """Whether the quantum written ``quantum`` is a power of ten of one digit (0.01, 1, 1E+3).
+
+    Not ``0.10`` (two digits: a step of dimes, which ``quantize`` would take for cents).
+    Asked of the quantum's text, which keeps its exponent (``0.10`` and ``0.1`` are equal
+    numbers, hashed alike): a plan's one or two quanta are read once, not at each
+    rounding, where a tuple of digits cost four calls, 1.2 µs. O(1) per text known.
+    """
+    return Decimal(quantum).as_tuple().digits == (1,)
 
 
 def whole_quanta(value: Decimal, quantum: Decimal) -> bool:
