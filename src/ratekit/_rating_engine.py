@@ -479,24 +479,19 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         cycle_spans = self.cycle_spans
         spent: dict[tuple[str, int, int], Spent] = {}
         owned = self.owned
-        default = self.default
-        if default is not None and default.minimums:
-            for charge in out:
-                amount = charge.amount
-                exact = _spent_on_the_spot(charge)
-                if owned:  # a minimum counts what its account pays: its part of a share
-                    part = owner_part(
-                        owned, charge.account, charge.resource, charge.meter, charge.span
-                    )
-                    if part is not None:
-                        exact *= part
-                        amount = _decimal(exact)
-                key = (charge.account, id(default), charge.cycle.start_us)
-                spend(spent, key, charge.meter, amount, exact)
+        if self.default is not None and self.default.minimums:
+            self.spend_on_the_spot(out, spent)
         entry: PriceEntry | None = None
         price = typing.cast("PriceModel", None)  # (read with the first entry)
         unit_price: Decimal | None = None
+        # the cycle of the piece before, by identity (`pieces` gives one tuple to the
+        # pieces of a run of rows in one cycle), and its span: looked up once per run
+        cycle: tuple[int, int] | None = None
+        cycle_span = typing.cast("Span", None)  # (read with the first piece)
         for piece in pieces:
+            if piece.cycle is not cycle:
+                cycle = piece.cycle
+                cycle_span = _cycle_span(cycle_spans, cycle)
             if piece.entry is not entry:  # a run of pieces of one entry: its price once
                 entry = piece.entry
                 price = entry.price
@@ -514,7 +509,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                     row.meter,
                     row.resource,
                     piece.span,
-                    _cycle_span(cycle_spans, piece.cycle),
+                    cycle_span,
                     piece.quantity,
                     piece.unit,
                     piece.amount,
@@ -557,6 +552,23 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
         # fall short of it: its zero top-up stays then (bill() settles it), else it goes.
         # Without a minimum there is no top-up to weigh (nor every charge to read for one).
         return floors(out, owned) if any(plan.minimums for plan in self.plans) else out
+
+    def spend_on_the_spot(
+        self, charges: list[Charge], spent: dict[tuple[str, int, int], Spent]
+    ) -> None:
+        """Count the charges priced on the spot toward the default plan's minimums."""
+        owned = self.owned
+        default = self.default
+        for charge in charges:
+            amount = charge.amount
+            exact = _spent_on_the_spot(charge)
+            if owned:  # a minimum counts what its account pays: its part of a share
+                part = owner_part(owned, charge.account, charge.resource, charge.meter, charge.span)
+                if part is not None:
+                    exact *= part
+                    amount = _decimal(exact)
+            key = (charge.account, id(default), charge.cycle.start_us)
+            spend(spent, key, charge.meter, amount, exact)
 
 
 def _cuts(
