@@ -186,15 +186,6 @@ def test_a_released_volume_of_a_customer_who_cancelled_is_billed_whole_and_nothi
     assert all("(resource 'db', 0 GB)" in message for message in unpriced), unpriced
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the stream says the gap after a plan's end as a new 'unpriced' anomaly at every "
-        "statement, its span growing with the watermark, though its figure is 0 GB and "
-        "nothing there changes (its figure no longer changes sign: shares are cut at the "
-        "60th digit and the plan's part is the exact 1800/31)"
-    ),
-)
 def test_a_stream_says_nothing_unpriced_of_a_released_volume_after_a_cancel() -> None:
     rater = rk.Rater(_pro_until_the_20th(), [STORAGE], start=MARCH.start)
     rater.feed(RELEASED)

@@ -126,7 +126,7 @@ def test_a_watermark_at_the_cycles_end_bills_the_left_pieces_whole() -> None:
     [
         # Priced by the group's total: a piece's place in its group is told by its span.
         rk.PriceEntry("g", "egress", rk.Graduated([rk.Tier(3, 0), rk.Tier(None, "0.01")])),
-        # No price: its "unpriced" anomaly says the span, again as it grows.
+        # No price: its "unpriced" anomaly says the span once, its figure standing still.
         rk.PriceEntry("e", "other", rk.PerUnit("0.01")),
     ],
 )
@@ -134,13 +134,16 @@ def test_a_piece_whose_charge_depends_on_its_span_is_not_left(entry: rk.PriceEnt
     meters = [*METERS, rk.Meter("other", "GB", rk.Discrete())]
     rater = rk.Rater(_plan(entry), meters, start="2026-03-01T00:00:00Z")
     rater.feed([rk.Sample("a", "r", "egress", "2026-03-01T01:00:00Z", 5)])
-    rater.statement("2026-03-02T00:00:00Z")
+    first = rater.statement("2026-03-02T00:00:00Z").anomalies
     said = rater.statement("2026-03-03T00:00:00Z").anomalies
     assert _left(rater) == set()
     if entry.meter == "other":
-        (anomaly,) = said
+        (anomaly,) = first
         assert anomaly.kind == "unpriced"
-        assert "over 2026-03-01T00:00:00Z..2026-03-03T00:00:00Z" in anomaly.message
+        assert "(resource 'r', 5 GB) over 2026-03-01T00:00:00Z..2026-03-02T00:00:00Z" in (
+            anomaly.message
+        )
+        assert said == ()  # still 5 GB: only the watermark moved
 
 
 def test_nothing_is_left_when_something_is_due_with_time_alone() -> None:

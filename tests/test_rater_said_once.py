@@ -5,8 +5,9 @@ usage they correct), not about one record: the corrections it names change as re
 come and as the cycle closes, so it is told from another by its cycle, and said once.
 
 An ``"unpriced"`` anomaly gives usage that has no price, and that usage grows with the
-watermark: it is said again whenever its figure or span reads otherwise, so that the
-last one said of a cycle is batch rating's, and not again while it stands.
+watermark: it is said again whenever its figure reads otherwise, with a note of the
+figure said before, so that the last figure said of a cycle is batch rating's, and not
+again while it stands, though its span runs on to each watermark.
 """
 
 from __future__ import annotations
@@ -159,11 +160,12 @@ def test_unpriced_usage_is_said_again_as_it_grows_and_the_last_is_batchs() -> No
     assert [a.message for a in batch.anomalies if a.kind == "unpriced"] == [expected]
 
 
-def test_a_deltas_unpriced_usage_whose_span_alone_grows_is_said_again_restored_or_not() -> None:
+def test_a_deltas_unpriced_usage_whose_span_alone_grows_is_said_once_restored_or_not() -> None:
     # A delta of 4 calls on 1 March 05:00, of a resource with no event: its Discrete piece
     # runs on to the watermark with no new record (4 calls over 1..2, 1..3, 1..4 March).
-    # Metering everything again after a restore gives that span; the stream that goes on
-    # gives it too, and says it again as its span grows, not only its figure.
+    # Only the watermark moves: its figure stays 4 calls, so it is said once, by the
+    # first statement, in rating's words, and not again, restored before each statement
+    # or never restored.
     plan = rk.Plan(
         "u",
         "EUR",
@@ -184,14 +186,12 @@ def test_a_deltas_unpriced_usage_whose_span_alone_grows_is_said_again_restored_o
             out.append([a.message for a in rater.statement(watermark).anomalies])
         return out
 
-    def words(end: str) -> str:
-        return (
-            "usage of meter 'api' by account 'acme' (resource 'gw', 4 call) over "
-            f"2026-03-01T00:00:00Z..{end} has no price in plan 'u': no entry of that meter "
-            "is in effect for a resource described by {}: not charged."
-        )
-
-    assert said(restore=False) == [[words(watermark)] for watermark in watermarks]
+    first = (
+        "usage of meter 'api' by account 'acme' (resource 'gw', 4 call) over "
+        "2026-03-01T00:00:00Z..2026-03-02T00:00:00Z has no price in plan 'u': no entry of "
+        "that meter is in effect for a resource described by {}: not charged."
+    )
+    assert said(restore=False) == [[first], [], []]
     assert said(restore=True) == said(restore=False)
 
 

@@ -20,6 +20,7 @@ from typing import Final
 import attrs
 
 from . import _rater_parts as _parts
+from . import _rater_unpriced as _unpriced
 from ._event_order import _event_order
 from ._last_seen import closing_us
 from ._normalize import label
@@ -62,9 +63,12 @@ def fresh(
     parts = [a for a in found if _parts.key(a, containing) is not None]
     chosen = set(parts)
     before = (*rater._anomalies, *rater._anomalies_before)
+    figured, found = _unpriced.unsaid(found, before, as_of_us)
     out = _unsaid(
         rater, [a for a in found if a not in chosen] if parts else found, before, order, shown=shown
     )
+    if figured:
+        out = sorted([*out, *figured], key=order)
     earlier = rater._anomalies_before - rater._anomalies if parts else set()
     present = (typing.cast(_parts.Part, _parts.key(a, containing)) for a in parts)
     unsaid = _unsaid(rater, parts, earlier, order, containing) if parts else []
