@@ -449,3 +449,30 @@ def test_each_kind_is_said_once_as_the_watermark_grows_over_open_and_closed_cycl
         runs.append(said)
     assert runs[0] == [[], [kind], [], [], [], [], [], []]
     assert runs[1] == runs[0]
+
+
+def test_a_piece_whose_message_is_cut_for_its_length_is_said_again_only_as_its_figure_changes() -> (
+    None
+):
+    # A description of 2,000 words makes rating's words longer than a message may be: the
+    # middle is cut (the figure and span at the start, the note at the end stay). Still
+    # said at 24 h, 36 h and 48 h (stopped on 3 March, fed late), and not at 5 or 6 March.
+    long = rk.Event(
+        "acme", "vm-1", "2026-03-01T00:00:00Z", {"f": "zz", "note": "word " * 2000}, id="a"
+    )
+    stop = rk.Event("acme", "vm-1", "2026-03-03T00:00:00Z", kind="stop", id="b")
+    steps = [
+        ("2026-03-02T00:00:00Z", [long]),
+        ("2026-03-02T12:00:00Z", []),
+        ("2026-03-04T00:00:00Z", [stop]),
+        ("2026-03-05T00:00:00Z", []),
+        ("2026-03-06T00:00:00Z", []),
+    ]
+    for restore in (False, True):
+        said = _said(steps, restore=restore)
+        assert [len(messages) for messages in said] == [1, 1, 1, 0, 0]
+        assert all(len(m) <= 2_000 for messages in said for m in messages)
+        assert "(resource 'vm-1', 24 hour)" in said[0][0]
+        assert said[2][0].endswith(
+            " Said of this usage before: 36 hour; by 2026-03-04T00:00:00Z it comes to 48 hour."
+        )

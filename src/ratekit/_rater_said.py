@@ -6,8 +6,8 @@ stamped at the watermark itself waits until that instant is settled (`unsettled(
 What a later record changes is a correction to charges: an anomaly said stays said, but
 for an inventory's closing that a record fed since moves, said again at its new instant
 naming that record, which no line may name (`_said_again()`). An
-``"unpriced"`` anomaly is told by its whole message: the usage with no price grows with
-the watermark, and is said again as it does.
+``"unpriced"`` anomaly is said once while its figure stands, and again with a note when
+its figure changes, not as its span runs on to the watermark (`ratekit._rater_unpriced`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def fresh(
     """The anomalies of ``found`` not said before, but those about an unsettled instant.
 
     In ``order`` (by default by kind, message and record ids); one of each that `said()`
-    tells apart, but for a ``"late"`` change with a quantity: metering gives one per
+    tells apart, but for rating's ``"unpriced"`` pieces (said again only with another
+    figure, `ratekit._rater_unpriced`) and a ``"late"`` change with a quantity: metering gives one per
     meter, cycle *and description* (a time meter's per stretch too), so those of one
     statement are told apart by their instant and description too (`_part()`: the part of an event ordered by its ``seq``
     before compacted events, in each compacted cycle it reaches). Such a part said
@@ -414,8 +415,9 @@ def said(anomaly: Anomaly) -> Said:
     `ratekit._normalize.label`). Its instant (``at``) and the instants and quantities of
     its message, and the record it is measured against, may read otherwise when a
     resource is metered again from compacted state: it is still the same anomaly, said
-    once. An ``"unpriced"`` anomaly is told by its whole message: the usage it gives grows
-    with the watermark, and each new figure is said. A ``"negative_total"`` is about a
+    once. An ``"unpriced"`` anomaly is told by its whole message here (`fresh()` tells
+    rating's by their piece and figure first, `ratekit._rater_unpriced`): one whose words
+    are cut for their length is said again as they change. A ``"negative_total"`` is about a
     group's total in a cycle, not a record: its cycle (its ``at``) stands for the record,
     since the corrections it names change as records come and as the cycle closes.
     One about an inventory without an id is told by that inventory's label among the
@@ -430,8 +432,8 @@ def said(anomaly: Anomaly) -> Said:
     """
     names = tuple(_NAMES.findall(anomaly.message))
     if anomaly.kind == "unpriced":
-        # Usage with no price grows with the watermark: said again, in full, whenever
-        # its figure or span reads otherwise, so the last said is the cycle's so far.
+        # Usage with no price whose words `_rater_unpriced` cannot read (cut for their
+        # length): told by its whole message.
         names = (*names, anomaly.message)
         return (anomaly.kind, anomaly.record_ids[:1], anomaly.account, anomaly.resource, names)
     if anomaly.kind == "negative_total":

@@ -5,9 +5,9 @@ says an ``"unpriced"`` anomaly of each piece of usage that has no price (no entr
 plan, or no plan), with its figure and its span: ``(resource 'vm-1', 24 hour) over
 <start>..<end>``. A piece that runs on to the watermark ends there, so every statement
 finds it again with a later end, whether or not its figure moved. Only the figure is
-news: the span's end is where the statement stands. So one piece of usage (its kind,
-account, resource and start, and the words around its figure: meter, plan, reason) is
-said when first found, in rating's words, and said again only when its figure reads
+news: the span's end is where the statement stands. So one piece of usage (its account,
+resource and start, and the words before its figure, which name its meter: one piece of
+a meter starts at an instant, under one plan and description) is said when first found, in rating's words, and said again only when its figure reads
 otherwise than the last one said of it, with a note that gives both: ``Said of this
 usage before: 24 hour; by <watermark> it comes to 48 hour.`` Each figure is the usage so
 far, which replaces the one said before: a host counts the last (or the differences the
@@ -31,8 +31,7 @@ from .records import Anomaly
 
 __all__ = ["unsaid"]
 
-#: One piece of unpriced usage: its place and start, and its words but its figure, the
-#: end of its span and the note.
+#: One piece of unpriced usage: its place and start, and the words before its figure.
 Piece: TypeAlias = tuple[str | None, str | None, int | None, str]
 
 #: Where rating's words give a piece's span: after its figure, before its reason.
@@ -60,9 +59,10 @@ def _read(anomaly: Anomaly) -> tuple[Piece, str, str | None] | None:
     head = message.rfind(", ", 0, span.start())
     if head < 0:
         return None
+    # (the words after the span, a description, may be cut from a long message, whose
+    # start is kept: `ratekit._shown.bounded_message`)
     figure = message[head + 2 : span.start()]
-    words = f"{message[: head + 2]}{message[span.start() : span.start(2)]}{message[span.end(2) :]}"
-    piece = (anomaly.account, anomaly.resource, anomaly.at_us, words)
+    piece = (anomaly.account, anomaly.resource, anomaly.at_us, message[: head + 2])
     return piece, figure, None if note is None else note.group(2)
 
 
@@ -103,8 +103,8 @@ def unsaid(
     """Of ``found``'s ``"unpriced"`` anomalies, those to say now; and the rest of ``found``.
 
     A piece not said before is said as rating words it; one said before, only when its
-    figure differs from the last said, with the note (see the module); the first found
-    of a piece stands for it. An unpriced anomaly whose words are not rating's shape is
+    figure differs from the last said, with the note (see the module); of two found of
+    one piece, the one whose message sorts first. An unpriced anomaly whose words are not rating's shape is
     left in the rest, told by its whole message. O(a + b) for a found and b said before.
     """
     rest: list[Anomaly] = []
@@ -114,7 +114,9 @@ def unsaid(
         if read is None:
             rest.append(anomaly)
         else:
-            pieces.setdefault(read[0], (anomaly, read[1]))
+            known = pieces.get(read[0])
+            if known is None or anomaly.message < known[0].message:
+                pieces[read[0]] = (anomaly, read[1])
     if not pieces:
         return [], rest
     last = _last(before)
