@@ -187,6 +187,8 @@ def test_a_released_volume_of_a_customer_who_cancelled_is_billed_whole_and_nothi
 
 
 def test_a_stream_says_nothing_unpriced_of_a_released_volume_after_a_cancel() -> None:
+    # The gap after the plan's end holds 0 GB at every watermark: said once (its span's
+    # end, the watermark, is no news), not at each statement.
     rater = rk.Rater(_pro_until_the_20th(), [STORAGE], start=MARCH.start)
     rater.feed(RELEASED)
     said = [
