@@ -54,21 +54,65 @@ def test_the_policy_counts_a_90_second_call_as_two_minutes() -> None:
     assert rk.meter([OLD_CALL], [STARTED], span=day, cycle=None, as_of=day.end).total() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the feed's too_late anomaly for a sample of a delta policy of one's own gives the sample's "
-        "raw value as the meter's quantity: a 90-second call that the policy counts as 2 started "
-        "minutes is named 'its quantity 90 minute (voice) is not applied', with quantity 90, where "
-        "metering counts 2 minutes (docs: its quantity 'as metering counts it')"
-    ),
-)
 def test_a_too_late_call_is_named_with_the_minutes_its_policy_counts() -> None:
     feed = compacted().feed([OLD_CALL])
     assert feed.too_late == ("old",)
     [anomaly] = feed.anomalies
     assert (anomaly.kind, anomaly.meter, anomaly.quantity) == ("too_late", "voice", Decimal(2))
     assert "its quantity 2 minute (voice) is not applied" in anomaly.message
+
+
+def test_a_too_late_call_over_no_span_is_named_with_its_started_minutes() -> None:
+    # 150 s at an instant: 150 / 60 = 2.5 -> 3 started minutes, not 150
+    call = rk.Sample("sub", "m", "voice", "2026-03-01T10:00:00Z", 150, id="at")
+    feed = compacted().feed([call])
+    assert feed.too_late == ("at",)
+    [anomaly] = feed.anomalies
+    assert (anomaly.meter, anomaly.quantity) == ("voice", Decimal(3))
+    assert "its quantity 3 minute (voice) is not applied" in anomaly.message
+
+
+def test_a_too_late_discrete_delta_is_named_with_its_value() -> None:
+    # the built-in Discrete() counts a delta as it is: 90 s, over a span or at an instant
+    seconds = rk.Meter("voice", "s", rk.Discrete())
+    rater = rk.Rater(PLAN, [seconds], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-04T00:00:00Z")
+    at = rk.Sample("sub", "m", "voice", "2026-03-01T11:00:00Z", 90, id="at")
+    feed = rater.feed([OLD_CALL, at])
+    assert feed.too_late == ("old", "at")
+    assert [(a.meter, a.quantity) for a in feed.anomalies] == [
+        ("voice", Decimal(90)),
+        ("voice", Decimal(90)),
+    ]
+    assert all("its quantity 90 s (voice) is not applied" in a.message for a in feed.anomalies)
+
+
+class DoubledLevel:
+    """A policy of one's own over gauge readings: what it makes of one depends on the others."""
+
+    def accepts(self, kind: str) -> bool:
+        return kind == "gauge"
+
+    def increments(
+        self, readings: object, previous: object, report: object
+    ) -> list[tuple[int, int, Decimal, tuple[str, ...]]]:
+        return [(s.at_us, s.at_us, 2 * s.value, ()) for s in readings]  # type: ignore[attr-defined]
+
+
+def test_a_too_late_gauge_of_a_policy_of_ones_own_names_no_figure() -> None:
+    # a level read alone says nothing of what the policy made of it among its neighbours
+    level = rk.Meter("voice", "minute", DoubledLevel())
+    rater = rk.Rater(PLAN, [level], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-04T00:00:00Z")
+    feed = rater.feed(
+        [rk.Sample("sub", "m", "voice", "2026-03-01T10:00:00Z", 7, kind="gauge", id="g")]
+    )
+    assert feed.too_late == ("g",)
+    [anomaly] = feed.anomalies
+    assert (anomaly.meter, anomaly.quantity) == ("voice", None)
+    assert "its quantity (voice), which only the readings around it decide, is not applied" in (
+        anomaly.message
+    )
 
 
 def test_a_call_too_late_in_part_names_no_figure_it_cannot_count() -> None:

@@ -25,6 +25,7 @@ from .records import Anomaly, Event, Inventory, Sample
 from .usage import ResourceState
 
 __all__ = [
+    "UNCOUNTED",
     "CounterIndex",
     "after_kept",
     "quantity_in",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 Record = Event | Sample | Inventory
+#: How a too-late sample's quantity that metering cannot count alone is named (`quantity_in()`).
+UNCOUNTED: Final = "which only the readings around it decide"
 Triple = tuple[str, str, str]  # (account, resource, meter)
 _NEW_STRETCH = frozenset({"start", "stop", "delete"})  # kept events that end the old one
 
@@ -53,15 +56,25 @@ def reading(sample: Sample, at_us: int) -> str:
     return f"sample ({sample.meter}, {sample.value} at {format_us(at_us)}) {where}"
 
 
-def quantity_in(sample: Sample, unit: str | None) -> str:
-    """A sample's value, in its meter's ``unit`` where known, and the meter: ``7 GB (egress)``."""
-    return f"{sample.value} {unit} ({sample.meter})" if unit else f"{sample.value} ({sample.meter})"
+def quantity_in(sample: Sample, unit: str | None, quantity: Decimal | None) -> str:
+    """A sample's ``quantity`` as metering counts it, in its meter's ``unit``: ``7 GB (egress)``.
+
+    ``quantity`` None: one only the readings around the sample decide (a gauge reading of a
+    policy of one's own), named as such.
+    """
+    if quantity is None:
+        return f"({sample.meter}), {UNCOUNTED},"
+    return f"{quantity} {unit} ({sample.meter})" if unit else f"{quantity} ({sample.meter})"
 
 
-def too_late(record: Record, base_us: int, unit: str | None = None) -> Anomaly:
+def too_late(
+    record: Record, base_us: int, unit: str | None = None, quantity: Decimal | None = None
+) -> Anomaly:
     """The anomaly of a record stamped before the kept cycles (from ``base_us``). O(1).
 
-    A sample's quantity is named in ``unit``, its meter's (7000000000 B, not a bare 7000000000).
+    A sample's ``quantity`` is the one metering counts of it (`_rater_early.counted()`:
+    its value for `Discrete`, what a policy of one's own makes of it; None: not known),
+    named in ``unit``, its meter's (7000000000 B, not a bare 7000000000).
 
     Such a record is either new (its quantity is lost to the stream) or a replay of one
     applied before whose identity was forgotten with its compacted cycle (the ids of
@@ -73,13 +86,13 @@ def too_late(record: Record, base_us: int, unit: str | None = None) -> Anomaly:
     if record.id is None and type(record) is not Inventory:  # (named by what it is)
         what = f"{what} of {record.resource!r} of {record.account!r}"
     sample = record if type(record) is Sample else None
-    quantity = f"its quantity {quantity_in(sample, unit)} is " if sample else ""
+    said = f"its quantity {quantity_in(sample, unit, quantity)} is " if sample else ""
     inventory = type(record) is Inventory
     return placed(
         "too_late",
         f"{what} stamped {format_us(record.at_us)} is older than every cycle the rater "
         f"keeps (from {format_us(base_us)}; its cycle was closed and compacted, or "
-        f"comes before the rater's start): {quantity}not applied. It may be a replay "
+        f"comes before the rater's start): {said}not applied. It may be a replay "
         "of a record applied before and forgotten with its compacted cycle (then it was "
         "charged then, and nothing is lost): the rater cannot tell the two apart.",
         () if record.id is None else (record.id,),
@@ -87,7 +100,7 @@ def too_late(record: Record, base_us: int, unit: str | None = None) -> Anomaly:
         None if inventory else typing.cast("Event | Sample", record).resource,
         record.at_us,
         meter=sample and sample.meter,
-        quantity=sample and sample.value,
+        quantity=quantity if sample else None,
     )
 
 

@@ -36,6 +36,7 @@ from ._metering_counters import order as _order
 from ._rater_closed import before_closing
 from ._resource_state import _NO_BASE, READINGS, ResourceState, _new_state
 from ._restated_states import _restated
+from ._sample_policies import Discrete
 from .records import Anomaly, Inventory, Sample
 
 if typing.TYPE_CHECKING:
@@ -397,7 +398,8 @@ def delta(
     and what that moves is named now (`_place()`). O(1), plus that inventory's judging.
     """
     if said is None:
-        said = _lateness.too_late(sample, rater._base_us, rater._engine.unit(sample.meter))
+        unit = rater._engine.unit(sample.meter)
+        said = _lateness.too_late(sample, rater._base_us, unit, counted(rater, sample))
     anomalies.append(said)
     state = rater._reach.states.get((sample.account, sample.resource))
     if state is not None and replayed(state, sample, any_seq=False) is None:
@@ -406,6 +408,29 @@ def delta(
         _place(rater, sample, state, usage, found)
         anomalies.extend(a for a in found if a.kind == "too_late")
     return "too_late"
+
+
+def counted(rater: Rater, sample: Sample) -> Decimal | None:
+    """The quantity metering counts of a too-late sample of a meter that sums deltas.
+
+    `Discrete`: its value. A policy of one's own: what its increments for the sample
+    alone add up to, metered over the sample's span (a delta is an amount used on its
+    own: 90 seconds that a policy bills per started minute are 2 minutes), checked as
+    metering checks them; for a reading of another kind (a gauge's level), None: what
+    the policy makes of it depends on the readings around it, which the compacted
+    cycles no longer keep. Its meter's unit, as every delta policy's amounts are. O(1),
+    plus metering one sample.
+    """
+    meter = next(m for m in rater._engine.meters if m.name == sample.meter)
+    if type(meter.policy) is Discrete:
+        return sample.value
+    if sample.kind != "delta":
+        return None
+    since = sample.since_us
+    start_us = sample.at_us if since is None else min(since, sample.at_us)
+    name = sample.meter
+    usage = rater._engine.meter([sample], start_us, sample.at_us + 1, (), frozenset({name}))
+    return exact_sum(r.quantity for r in usage.rows if r.meter == name)
 
 
 def unplaced(rater: Rater, sample: Sample, state: ResourceState) -> Anomaly:

@@ -479,7 +479,9 @@ def not_kept(
     # A delta over a span that ends by the kept cycles' start: too late whole, and a sign
     # of life at its instant all the same, as a delta at an instant is.
     unit = rater._engine.unit(record.meter)
-    return _early.delta(rater, record, anomalies, _spanned_too_late(record, rater._base_us, unit))
+    quantity = _early.counted(rater, record)
+    said = _spanned_too_late(record, rater._base_us, unit, quantity)
+    return _early.delta(rater, record, anomalies, said)
 
 
 def sequenced_into_kept(
@@ -528,10 +530,11 @@ def spanned(record: Record, levels: frozenset[str]) -> bool:
     )
 
 
-def _spanned_too_late(sample: Sample, base_us: int, unit: str) -> Anomaly:
+def _spanned_too_late(sample: Sample, base_us: int, unit: str, quantity: Decimal | None) -> Anomaly:
     """The ``"too_late"`` anomaly of a delta whose whole span lies before ``base_us``. O(1).
 
-    Its quantity is named in ``unit``, its meter's.
+    Its ``quantity``, as metering counts it (`_rater_early.counted()`), is named in
+    ``unit``, its meter's.
     """
     what = "sample" if sample.id is None else f"sample {sample.id!r}"
     since = format_us(typing.cast(int, sample.since_us))
@@ -540,7 +543,7 @@ def _spanned_too_late(sample: Sample, base_us: int, unit: str) -> Anomaly:
         f"{what} ({sample.meter}, {sample.value} over {since}..{format_us(sample.at_us)}) "
         f"lies before every cycle the rater keeps (from {format_us(base_us)}; its cycles "
         "were closed and compacted, or come before the rater's start): its quantity "
-        f"{_lateness.quantity_in(sample, unit)} is not applied. It may be a replay of a record "
+        f"{_lateness.quantity_in(sample, unit, quantity)} is not applied. It may be a replay of a record "
         "applied before and forgotten with its compacted cycle (then it was charged then, "
         "and nothing is lost): the rater cannot tell the two apart.",
         () if sample.id is None else (sample.id,),
@@ -548,7 +551,7 @@ def _spanned_too_late(sample: Sample, base_us: int, unit: str) -> Anomaly:
         sample.resource,
         sample.at_us,
         meter=sample.meter,
-        quantity=sample.value,
+        quantity=quantity,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Final
 
 import attrs
 
+from . import _lateness
 from . import _rater_parts as _parts
 from . import _rater_unpriced as _unpriced
 from ._event_order import _event_order
@@ -137,7 +138,9 @@ def _unsaid(
         if a.kind != "too_late":
             continue
         if not a.record_ids:
-            if a.message.startswith("sample") and a.quantity is not None:
+            if a.message.startswith("sample") and (
+                a.quantity is not None or _lateness.UNCOUNTED in a.message
+            ):
                 idless[a.account, a.resource, a.meter] = _NEVER
             elif _CLOSES_BACK.search(a.message) is not None:
                 # An inventory without an id closing a resource back: of every meter,
