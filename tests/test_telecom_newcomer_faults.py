@@ -186,16 +186,6 @@ def test_a_late_cdr_given_to_the_next_call_is_a_late_row() -> None:
     assert [anomaly.kind for anomaly in usage.anomalies] == ["late"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a late sample given to a meter() call whose span is empty and starts at the carried "
-        "state's clock ([clock, clock), as_of the clock: a poller run twice at one instant) "
-        "vanishes: no row, no late row, no anomaly, yet the state remembers it as applied, so "
-        "giving it again later is a duplicate and its 60 s are never billed (the same call over "
-        "a span of one microsecond gives the late row)"
-    ),
-)
 def test_a_late_cdr_given_to_a_call_over_an_empty_span_is_not_lost() -> None:
     usage = rk.meter(
         [LATE_CDR],
@@ -207,6 +197,81 @@ def test_a_late_cdr_given_to_a_call_over_an_empty_span_is_not_lost() -> None:
     )
     assert [(row.quantity, row.record_ids) for row in usage.late] == [(Decimal(60), ("c1",))]
     assert [anomaly.kind for anomaly in usage.anomalies] == ["late"]
+
+
+def test_a_late_call_of_a_policy_of_ones_own_given_to_a_call_over_an_empty_span_is_a_late_row() -> (
+    None
+):
+    # 90 s billed per started minute: 90 / 60 = 1.5 -> 2 minutes, late over 10:00..24:00
+    known = rk.Event("sub", "msisdn", "2026-03-01T00:00:00Z", kind="update", id="init")
+    first = rk.meter(
+        [known], [STARTED], span=rk.Span("2026-03-01T00:00:00Z", CLOCK), cycle=DAYS, as_of=CLOCK
+    )
+    usage = rk.meter(
+        [rk.Sample("sub", "msisdn", "voice", "2026-03-01T10:00:00Z", 90, id="c1")],
+        [STARTED],
+        span=rk.Span(CLOCK, CLOCK),
+        cycle=DAYS,
+        as_of=CLOCK,
+        state=first.state,
+    )
+    assert [(row.quantity, row.record_ids) for row in usage.late] == [(Decimal(2), ("c1",))]
+    assert [(a.kind, a.quantity) for a in usage.anomalies] == [("late", Decimal(2))]
+
+
+def test_a_late_reading_of_a_count_given_to_a_call_over_an_empty_span_is_a_late_row() -> None:
+    # Count() counts readings: one late reading (of 7) is 1 late count
+    sms = rk.Meter("sms", "count", rk.Count())
+    known = rk.Event("sub", "msisdn", "2026-03-01T00:00:00Z", kind="update", id="init")
+    first = rk.meter(
+        [known], [sms], span=rk.Span("2026-03-01T00:00:00Z", CLOCK), cycle=DAYS, as_of=CLOCK
+    )
+    late = rk.Sample("sub", "msisdn", "sms", "2026-03-01T10:00:00Z", 7, kind="gauge", id="g")
+    usage = rk.meter(
+        [late], [sms], span=rk.Span(CLOCK, CLOCK), cycle=DAYS, as_of=CLOCK, state=first.state
+    )
+    assert [(row.quantity, row.record_ids) for row in usage.late] == [(Decimal(1), ("g",))]
+    assert [(a.kind, a.quantity) for a in usage.anomalies] == [("late", Decimal(1))]
+
+
+def test_a_late_counter_reset_given_to_a_call_over_an_empty_span_is_a_late_row() -> None:
+    # readings 100 at 02:00 and 300 at 20:00 (200 B); 50 at 10:00 is a reset: 50 from zero
+    # over 02:00..10:00, then 250 over 10:00..20:00: 300 B in all, 100 B more, late
+    octets = rk.Meter("octets", "B", rk.Counter())
+    first = rk.meter(
+        [
+            rk.Sample("sub", "msisdn", "octets", "2026-03-01T02:00:00Z", 100, kind="counter"),
+            rk.Sample("sub", "msisdn", "octets", "2026-03-01T20:00:00Z", 300, kind="counter"),
+        ],
+        [octets],
+        span=rk.Span("2026-03-01T00:00:00Z", CLOCK),
+        cycle=DAYS,
+        as_of=CLOCK,
+    )
+    assert first.total() == 200
+    reset = rk.Sample("sub", "msisdn", "octets", "2026-03-01T10:00:00Z", 50, kind="counter", id="k")
+    usage = rk.meter(
+        [reset], [octets], span=rk.Span(CLOCK, CLOCK), cycle=DAYS, as_of=CLOCK, state=first.state
+    )
+    assert sum(row.quantity for row in usage.late) == Decimal(100)
+    assert "late" in [a.kind for a in usage.anomalies]
+
+
+def test_a_cdr_after_a_call_over_an_empty_span_is_billed_by_the_next_call() -> None:
+    # [clock, clock) as of 01:00 knows a CDR of 00:30: kept for the next span, billed there
+    cdr = rk.Sample("sub", "msisdn", "voice", "2026-03-02T00:30:00Z", 60, id="c2")
+    empty = rk.meter(
+        [cdr],
+        [VOICE],
+        span=rk.Span(CLOCK, CLOCK),
+        cycle=DAYS,
+        as_of="2026-03-02T01:00:00Z",
+        state=first_call().state,
+    )
+    assert (empty.rows, [a.kind for a in empty.anomalies]) == ((), ["after_span"])
+    day = rk.Span(CLOCK, "2026-03-03T00:00:00Z")
+    usage = rk.meter([], [VOICE], span=day, cycle=DAYS, as_of=day.end, state=empty.state)
+    assert [(row.quantity, row.record_ids) for row in usage.rows] == [(Decimal(60), ("c2",))]
 
 
 def test_a_late_stop_given_to_a_call_over_an_empty_span_is_a_late_row() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from . import _metering_counters as _counters
+from . import _metering_empty as _empty
 from . import _metering_extent as _extent
 from . import _metering_late as _late
 from . import _metering_pending as _pending
@@ -83,14 +84,12 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                     "after the resource was deleted: it is counted, with no description.",
                     (sample.id,),
                 )
-    if w1 <= w0:
-        for increment in _pending.held(engine, account, resource, name) if item._deltas else ():
-            _pending.keep(engine, account, resource, item, increment, said=False)
+    if w1 <= w0:  # no row, but its late readings' late rows, as over any span
         if item._deltas:
-            # Nothing to report on, but the policy's anomalies (resets) still count.
-            _results.increments_of(
-                item, account, resource, readings, previous, engine._reporter(account, resource)
-            )
+            _empty.deltas(engine, (account, resource, name), item, line, readings, previous)
+        elif engine.late_before is not None and readings and readings[0].at_us < engine.late_before:
+            times = [sample.at_us for sample in readings]
+            late_readings(engine, account, resource, name, item, line, readings, times)
         return
     pieces = _extent.pieces(engine, points, line)
     count = len(pieces)
