@@ -1,4 +1,4 @@
-"""Faults a mobile operator's billing engineer found, pinned with the behaviour expected.
+"""Faults a mobile operator's billing engineer found, each now a plain test of the fix.
 
 Calls are billed per started minute by a delta policy of the operator's own (61 s is 2
 minutes), as `docs/usage.md` shows a policy of one's own; the streaming rater's feed names
@@ -8,8 +8,6 @@ what a record too late for its kept cycles would have billed.
 from __future__ import annotations
 
 from decimal import Decimal
-
-import pytest
 
 import ratekit as rk
 
@@ -290,16 +288,6 @@ def test_a_late_stop_given_to_a_call_over_an_empty_span_is_a_late_row() -> None:
 # --- metering call after call: a late CDR of a policy of one's own --------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a late CDR of a delta policy of one's own, stamped before the CDR the carried state keeps, "
-        "is read as that CDR's previous reading, not as a delta of its own: the policy is asked "
-        "for the kept CDR's increments again and the late row counts those (108 started minutes, "
-        "naming 'c4') instead of the late CDR's own 102, so the subscriber is billed 216 minutes "
-        "where metering at once bills 210"
-    ),
-)
 def test_a_late_call_before_a_call_at_an_instant_is_a_late_row_of_its_started_minutes() -> None:
     known = rk.Sample(
         "sub", "m", "voice", "2026-03-01T15:28:00Z", 6424, id="c4"
@@ -335,16 +323,6 @@ def test_a_late_call_with_the_builtin_discrete_policy_is_a_late_row_of_its_own_s
     assert [(row.quantity, row.record_ids) for row in usage.late] == [(Decimal(6097), ("c2",))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a late CDR of a delta policy of one's own, stamped before the one CDR over a span (with "
-        "'since') that the carried state keeps, is not metered: its 90 s (2 started minutes) vanish "
-        "with a 'late' anomaly that speaks of a counter ('it keeps the last 32, not known to start "
-        "at the counter's first ... cannot be placed, and is not metered'), though the state has "
-        "kept every reading there was; metered at once the two calls are 4 minutes, call after call 2"
-    ),
-)
 def test_a_late_call_before_a_call_over_a_span_is_a_late_row_of_its_started_minutes() -> None:
     known = rk.Sample(
         "sub", "m", "voice", "2026-03-01T11:00:00Z", 90, since="2026-03-01T10:58:30Z", id="c1"

@@ -113,6 +113,9 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
 ) -> list[Increment] | None:
     """The increments of ``readings`` when some lie before the last kept reading, else ``None``.
 
+    None too for deltas (with deltas kept): each counts on its own, as the policy
+    makes it, whatever the readings kept (metering asks the policy for their own).
+
     The increments of the kept readings with the new ones, less those of the kept readings
     alone (what earlier calls metered), as increments of opposite sign without ids. The
     anomalies (resets) found anew are reported. O((k + n) log(k + n)).
@@ -121,6 +124,10 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
     known = kept(state, account, resource, name)
     if not known or not readings or order(readings[0]) > order(known[-1]):
         return None  # after the last kept reading (in a tie too, see `order()`)
+    if all(s.kind == "delta" for s in readings) and all(s.kind == "delta" for s in known):
+        # Deltas (of a policy of one's own) are amounts on their own: one before the
+        # kept delta is no reading between two, but its own increments, late.
+        return None
     assert state is not None
     complete = name in state._complete
     if not complete:
