@@ -143,6 +143,28 @@ def test_usage_cuts_are_read_only_pickle_and_are_checked() -> None:
     )
 
 
+def _last_in_first_out(days: list[int], values: list[int], cut: int) -> Fraction:
+    """What docs/pricing.md bills: each day's net at 1 (2 from ``cut``), a correction taking
+    back the units billed before it last in, first out, at the price they were billed at,
+    and usage after one that went below zero filling it the same way."""
+    nets: dict[int, int] = {}
+    for day, value in zip(days, values, strict=False):
+        nets[day] = nets.get(day, 0) + value
+    stack: list[tuple[int, int]] = []  # (units, price), below zero for a part refunded
+    for day in sorted(nets):
+        left = nets[day]
+        while left and stack and (stack[-1][0] > 0) != (left > 0):
+            units, price = stack.pop()
+            if abs(units) > abs(left):
+                stack.append((units + left, price))
+                left = 0
+            else:
+                left += units
+        if left:
+            stack.append((left, 2 if day >= cut else 1))
+    return sum((Fraction(units * price) for units, price in stack), Fraction(0))
+
+
 @settings(max_examples=max(LAWS // 10, 50), deadline=None)
 @given(
     days=st.lists(st.integers(1, 31), min_size=1, max_size=4),
@@ -167,13 +189,7 @@ def test_law_metered_with_cuts_equals_records_and_the_oracle(
         rk.Sample("acme", "vm", "gb", f"2026-03-{day:02}T12:00:00Z", value, id=f"s{i}")
         for i, (day, value) in enumerate(zip(days, values, strict=False))
     ]
-    oracle = sum(
-        (
-            Fraction(value) * (2 if day >= cut else 1)
-            for day, value in zip(days, values, strict=False)
-        ),
-        Fraction(0),
-    )
+    oracle = _last_in_first_out(days, values, cut)
     usage = rk.meter(
         records, [GB], cycle=MONTHLY, span=MARCH, as_of=MARCH.end, cuts=plan.cuts(MARCH)
     )
