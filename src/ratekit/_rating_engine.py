@@ -25,11 +25,12 @@ from ._dues import _exact as _decimal
 from ._pieces import Exact, GroupKey, Place, _exact_billable, _Piece
 from ._price_model import priced
 from ._pricing import _Pricing
+from ._rating_corrections import _Corrections, changing
 from ._rating_coverage import _Coverage
 from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
-from ._taken_back import Nets, take_back
+from ._taken_back import Nets
 from ._time_exact import exact_piece, finely_cut
 from ._timed_charges import shared_amount, timed
 from ._topups import floors, on_latest_plan
@@ -64,7 +65,7 @@ def plans_in(assignments: dict[str, list[tuple[int, int, Plan]]]) -> list[Plan]:
     return list(seen.values())
 
 
-class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
+class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
     def __init__(
         self,
         plans: Plan | Iterable[Assignment],
@@ -219,7 +220,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                     known = fast.get(meter)
                     if known is None:
                         allowed = any(a.meter == meter for a in default.allowances)
-                        if not allowed and _changing(default, meter):
+                        if not allowed and changing(default, meter):
                             # a correction after a price change takes back units at the
                             # price they were billed at (`_taken_back`): none on the spot
                             allowed = meter in self.corrections(rows)
@@ -365,38 +366,6 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
                 order += 1
         return order
 
-    def taken_back(self, pieces: list[_Piece]) -> list[_Piece]:
-        """``pieces`` with corrections moved to the plans whose usage they take back.
-
-        A change of plan, or of price within a plan, can make a cycle's usage billed at
-        another price (see `_taken_back`): a single plan whose prices never change, or
-        pieces none of which is a correction (below zero), have nothing to move.
-        """
-        default = self.default
-        if default is not None and not (
-            any(_changing(default, name) for name in default._changes)
-            and self.corrections(piece.row for piece in pieces)
-        ):
-            return pieces
-        return take_back(
-            pieces,
-            self.nets,
-            self.winner_at,
-            self.peaks,
-            self.reach,
-            prices=lambda plan, row, at_us: self.regimes_of(plan, row.meter).prices_at(at_us),
-        )
-
-    def winner_at(self, plan: Plan, row: UsageRow, at_us: int) -> PriceEntry | None:
-        """The entry of ``plan`` that prices ``row`` at ``at_us``, inside the span or before it.
-
-        A correction takes back units billed before the span (`place_before`) at the
-        price of their instant, which the span's regimes do not reach.
-        """
-        if self.start_us <= at_us < self.end_us:
-            return self.regimes_of(plan, row.meter).winner(at_us, row.description)
-        return _Regimes(plan, row.meter, at_us, at_us + 1).winner(at_us, row.description)
-
     # -- step 3 and 4: allowances and amounts ----------------------------------------------
 
     def cycle_starts(self, meters: Iterable[str]) -> dict[str, int]:
@@ -416,21 +385,10 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced):
             if since < lo:
                 for entry in plan.entries:
                     if entry.meter in wanted and (
-                        not entry.price.linear or several or _changing(plan, entry.meter)
+                        not entry.price.linear or several or changing(plan, entry.meter)
                     ):
                         out[entry.meter] = min(out.get(entry.meter, since), since)
         return out
-
-    def corrections(self, rows: Iterable[UsageRow]) -> set[str]:
-        """The meters of the rows rated that have a correction (a row below zero). O(n) once.
-
-        A change of price within a plan moves charges only where a correction takes units
-        back (`_taken_back`). ``rows`` are read the first time only: `place_before` gives
-        the rows before the span all the rows' corrections, whose stack they build.
-        """
-        if self.corrected is None:
-            self.corrected = {row.meter for row in rows if row.quantity < 0}
-        return self.corrected
 
     def place_before(self, rows: Iterable[UsageRow]) -> None:
         """Let the usage of ``rows`` before the span, in the cycle the span starts in, place it.
@@ -617,12 +575,6 @@ def _spent(piece: _Piece) -> Fraction:
     if piece.exact is None or type(price) is not PerUnit:
         return Fraction(piece.amount)
     return Fraction(price.rate) * Fraction(_exact_billable(piece))
-
-
-def _changing(plan: Plan, meter: str) -> bool:
-    """Whether ``plan``'s prices of ``meter`` change in time (an entry's start, end or window)."""
-    changes = plan._changes.get(meter)
-    return changes is not None and bool(changes.instants or changes.windowed)
 
 
 def _on_the_spot(entry: PriceEntry, allowed: bool) -> Decimal | None:

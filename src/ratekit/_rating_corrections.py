@@ -1,0 +1,85 @@
+"""How rating moves corrections to the price that billed the units they take back.
+
+Private to `ratekit._rating_engine`, whose engine takes this mixin (`_Corrections`). A
+correction (a row below zero) after a change of plan, or of price within a plan, takes
+back, last in, first out, units billed at another price (see `ratekit._taken_back`).
+Only a meter with a correction among the rows rated needs that: its linear prices are
+then not priced on the spot, and its pieces go through the stack; every other meter's
+are priced as they come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ._pieces import _Piece
+from ._regimes import _Regimes
+from ._taken_back import Nets, take_back
+from .pricebook import Plan, PriceEntry
+from .usage import UsageRow
+
+__all__ = ["_Corrections", "changing"]
+
+
+def changing(plan: Plan, meter: str) -> bool:
+    """Whether ``plan``'s prices of ``meter`` change in time (an entry's start, end or window)."""
+    changes = plan._changes.get(meter)
+    return changes is not None and bool(changes.instants or changes.windowed)
+
+
+class _Corrections:
+    """The engine's part that moves corrections (see the module)."""
+
+    default: Plan | None
+    start_us: int
+    end_us: int
+    nets: Nets
+    peaks: frozenset[str]
+    corrected: set[str] | None
+    reach: dict[tuple[str, int, tuple[int, int]], int]
+
+    def regimes_of(self, plan: Plan, meter_name: str) -> _Regimes:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
+    def corrections(self, rows: Iterable[UsageRow]) -> set[str]:
+        """The meters of the rows rated that have a correction (a row below zero). O(n) once.
+
+        A change of price within a plan moves charges only where a correction takes units
+        back (`_taken_back`). ``rows`` are read the first time only: `place_before` gives
+        the rows before the span all the rows' corrections, whose stack they build.
+        """
+        if self.corrected is None:
+            self.corrected = {row.meter for row in rows if row.quantity < 0}
+        return self.corrected
+
+    def taken_back(self, pieces: list[_Piece]) -> list[_Piece]:
+        """``pieces`` with corrections moved to the plans whose usage they take back.
+
+        A change of plan, or of price within a plan, can make a cycle's usage billed at
+        another price (see `_taken_back`): a single plan whose prices never change, or
+        pieces none of which is a correction (below zero), have nothing to move.
+        """
+        default = self.default
+        if default is not None and not (
+            any(changing(default, name) for name in default._changes)
+            and self.corrections(piece.row for piece in pieces)
+        ):
+            return pieces
+        return take_back(
+            pieces,
+            self.nets,
+            self.winner_at,
+            self.peaks,
+            self.reach,
+            prices=lambda plan, row, at_us: self.regimes_of(plan, row.meter).prices_at(at_us),
+        )
+
+    def winner_at(self, plan: Plan, row: UsageRow, at_us: int) -> PriceEntry | None:
+        """The entry of ``plan`` that prices ``row`` at ``at_us``, inside the span or before it.
+
+        A correction takes back units billed before the span (`place_before`) at the
+        price of their instant, which the span's regimes do not reach.
+        """
+        if self.start_us <= at_us < self.end_us:
+            return self.regimes_of(plan, row.meter).winner(at_us, row.description)
+        return _Regimes(plan, row.meter, at_us, at_us + 1).winner(at_us, row.description)
