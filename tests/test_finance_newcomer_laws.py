@@ -89,13 +89,16 @@ def _months(draw: st.DrawFn) -> dict[str, object]:
 
 
 def _taken_back(rows: list[rk.UsageRow], change: dt.datetime) -> list[tuple[int, Fraction]]:
-    """(plan 0 or 1, quantity) as rated: the rows in time order (at one span by quantity,
-    then record ids, as rating orders them), each stacking its calls under its plan, a
-    correction taking back the calls on top first, for the plan that billed them, and
-    stacking only what is left under its own."""
+    """(plan 0 or 1, quantity) as rated: the rows in time order (of rows that start
+    together, usage before corrections, then by end and record ids, as docs/pricing.md
+    orders them: an instant's deltas touch the stack as their net), each stacking its
+    calls under its plan, a correction taking back the calls on top first, for the plan
+    that billed them, and stacking only what is left under its own."""
     out: list[tuple[int, Fraction]] = []
     stack: list[tuple[int, Fraction]] = []  # (plan, calls) runs, the last in on top
-    order = sorted(rows, key=lambda r: (r.span.start_us, r.span.end_us, r.quantity, r.record_ids))
+    order = sorted(
+        rows, key=lambda r: (r.span.start_us, r.quantity < 0, r.span.end_us, r.record_ids)
+    )
     for row in order:
         own = 0 if row.span.end <= change else 1
         out.extend(stacked(stack, own, Fraction(row.quantity)))
