@@ -12,11 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests._telecom_tariffs import CYCLES, TIME_OF_DAY, ZURICH
 
 import ratekit as rk
 
-ZURICH = "Europe/Zurich"
-CYCLES = rk.cycles.monthly(tz=ZURICH, day=17)
 SUBSCRIBER = "41790000001"
 VOICE = rk.Meter("voice", "s", rk.Discrete())
 PLAN = rk.Plan(
@@ -187,26 +186,6 @@ def test_a_refund_cdr_gives_the_free_minutes_back_before_going_below_zero() -> N
         (Decimal(-25), Decimal(-5), Decimal("-2.40")),
     ]
     assert rk.bill(rating)[0].total == Decimal("0.00")
-
-
-NIGHTS = rk.windows.daily("22:00", "06:00", tz=ZURICH)
-TIME_OF_DAY = rk.Plan(
-    "tod",
-    "CHF",
-    CYCLES,
-    [
-        rk.PriceEntry("peak", "voice", rk.PerUnit("0.20"), unit="minute", meter_unit="s"),
-        rk.PriceEntry(
-            "night",
-            "voice",
-            rk.PerUnit("0.05"),
-            unit="minute",
-            meter_unit="s",
-            window=NIGHTS,
-            priority=1,
-        ),
-    ],
-)
 
 
 def test_a_peak_call_refunded_at_night_is_refunded_at_the_peak_rate() -> None:

@@ -12,11 +12,10 @@ import json
 from decimal import Decimal
 
 import pytest
+from tests._telecom_tariffs import CYCLES, ZURICH, peak_and_night
 
 import ratekit as rk
 
-ZURICH = "Europe/Zurich"
-CYCLES = rk.cycles.monthly(tz=ZURICH, day=17)
 SUBSCRIBER = "41790000001"
 VOICE = rk.Meter("voice", "s", rk.Discrete())
 SMS = rk.Meter("sms", "count", rk.Discrete())
@@ -322,23 +321,13 @@ def test_tiers_count_in_the_prices_minutes_and_the_bundle_in_the_meters_seconds(
 def test_a_month_end_invoice_with_a_night_tariff_a_commitment_and_cash_rounding_round_trips() -> (
     None
 ):
-    nights = rk.windows.daily("22:00", "06:00", tz=ZURICH)
     minutes = rk.Meter("call.time", "minute", rk.OnOff())
     plan = rk.Plan(
         "tod",
         "CHF",
         CYCLES,
         [
-            rk.PriceEntry("peak", "voice", rk.PerUnit("0.20"), unit="minute", meter_unit="s"),
-            rk.PriceEntry(
-                "night",
-                "voice",
-                rk.PerUnit("0.05"),
-                unit="minute",
-                meter_unit="s",
-                window=nights,
-                priority=1,
-            ),
+            *peak_and_night(),
             rk.PriceEntry(
                 "data",
                 "data",

@@ -15,11 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests._telecom_tariffs import CYCLES, TIME_OF_DAY, ZURICH
 
 import ratekit as rk
 
-ZURICH = "Europe/Zurich"
-CYCLES = rk.cycles.monthly(tz=ZURICH, day=17)
 SUBSCRIBER = "41790000001"
 DATA = rk.Meter("data", "B", rk.Counter())
 ROAMING = rk.Meter("roam.voice", "s", rk.Discrete())
@@ -237,25 +236,7 @@ def test_a_tampered_snapshot_is_refused_saying_what_is_wrong() -> None:
     assert again.feed([interim("2026-10-20T11:00:00Z", GB, "b")]).duplicates == ("b",)
 
 
-NIGHTS = rk.windows.daily("22:00", "06:00", tz=ZURICH)
 VOICE = rk.Meter("voice", "s", rk.Discrete())
-TIME_OF_DAY = rk.Plan(
-    "tod",
-    "CHF",
-    CYCLES,
-    [
-        rk.PriceEntry("peak", "voice", rk.PerUnit("0.20"), unit="minute", meter_unit="s"),
-        rk.PriceEntry(
-            "night",
-            "voice",
-            rk.PerUnit("0.05"),
-            unit="minute",
-            meter_unit="s",
-            window=NIGHTS,
-            priority=1,
-        ),
-    ],
-)
 CALLS = [
     # 21:50..22:10 local on 20 Oct: 10 min at peak, 10 at night
     rk.Sample(
