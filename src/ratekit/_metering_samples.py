@@ -38,7 +38,6 @@ __all__ = [
     "late_readings",
     "sample_rows",
     "sort_samples",
-    "whole_cycle_rows",
 ]
 
 

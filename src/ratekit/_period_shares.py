@@ -2,7 +2,7 @@
 
 A non-additive meter is aggregated once per cycle and each piece of the cycle (cut where
 the description or the price changes, or where a plan begins) takes a share of the
-aggregate, in proportion to time (`ratekit._metering_samples.whole_cycle_rows`). A
+aggregate, in proportion to time (`ratekit._whole_cycles.whole_cycle_rows`). A
 [`TimeWeightedMean(over="period")`][ratekit.TimeWeightedMean] is no level but a weighted
 sum over the period: the integral of the level divided by the period's length (GB-hours
 over the hours of the month: a GB-month). Its pieces take their own part of that

@@ -488,14 +488,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
                 )
             )
             if plan.minimums:
-                amount = piece.amount
-                exact = _spent(piece)
-                if owned:  # a minimum counts what its account pays: its part of a share
-                    part = owner_part(owned, row.account, row.resource, row.meter, piece.span)
-                    if part is not None:
-                        exact *= part
-                        amount = _decimal(exact)
-                spend(spent, (row.account, id(plan), piece.cycle[0]), row.meter, amount, exact)
+                key = (row.account, id(plan), piece.cycle[0])
+                _spend_owned(spent, owned, key, (row, piece.span), piece.amount, _spent(piece))
         for plan, base in self.bases(accounts):
             out.append(base)
             if plan.minimums:
@@ -518,15 +512,9 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         owned = self.owned
         default = self.default
         for charge in charges:
-            amount = charge.amount
-            exact = _spent_on_the_spot(charge)
-            if owned:  # a minimum counts what its account pays: its part of a share
-                part = owner_part(owned, charge.account, charge.resource, charge.meter, charge.span)
-                if part is not None:
-                    exact *= part
-                    amount = _decimal(exact)
             key = (charge.account, id(default), charge.cycle.start_us)
-            spend(spent, key, charge.meter, amount, exact)
+            exact = _spent_on_the_spot(charge)
+            _spend_owned(spent, owned, key, (charge, charge.span), charge.amount, exact)
 
 
 def _cuts(
@@ -540,6 +528,28 @@ def _cuts(
     for own in own_cycles(plan, meter_name):  # each allowance per its own period
         cuts.update(own.boundaries_us(start, end))
     return sorted(cuts)
+
+
+def _spend_owned(  # noqa: PLR0917 - private plumbing of plain values
+    spent: dict[tuple[str, int, int], Spent],
+    owned: dict[tuple[str, str], list[Share]],
+    key: tuple[str, int, int],
+    place: tuple[UsageRow | Charge, Span],
+    amount: Decimal,
+    exact: Fraction,
+) -> None:
+    """Count ``amount`` (``exact``) toward the minimums of ``key`` (account, plan, cycle).
+
+    A minimum counts what its account pays: of a shared charge (``place``: the row or
+    charge, and the span of the part), its owner's part only (`ratekit.sharing`).
+    """
+    usage, span = place
+    if owned:
+        part = owner_part(owned, usage.account, usage.resource, usage.meter, span)
+        if part is not None:
+            exact *= part
+            amount = _decimal(exact)
+    spend(spent, key, usage.meter, amount, exact)
 
 
 def _unit_price(entry: PriceEntry, plan: Plan) -> Decimal | None:
