@@ -210,7 +210,8 @@ def _changes_plan(
 ) -> bool:
     """Whether ``account`` changes plan, or price while one of ``rows`` is a correction.
 
-    ``span``: ``(start_us, end_us)``; a correction is a row below zero. A correction after either takes back units at the price they were billed at (see
+    ``span``: ``(start_us, end_us)``; a correction is a row below zero. A correction
+    after either takes back units at the price they were billed at (see
     `ratekit._taken_back`): a charge of another group's. With no correction, a change of
     price within a plan moves no charge, and what was rated stands. O(a + e + r) for a
     assignments, e of their plans' price changes and r rows.

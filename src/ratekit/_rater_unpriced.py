@@ -7,8 +7,8 @@ plan, or no plan), with its figure and its span: ``(resource 'vm-1', 24 hour) ov
 finds it again with a later end, whether or not its figure moved. Only the figure is
 news: the span's end is where the statement stands. So one piece of usage (its account,
 resource and start, and the words before its figure, which name its meter: one piece of
-a meter starts at an instant, under one plan and description) is said when first found, in rating's words, and said again only when its figure reads
-otherwise than the last one said of it, with a note that gives both: ``Said of this
+a meter starts at an instant, under one plan and description) is said when first
+found, in rating's words, and said again only when its figure reads otherwise than the last one said of it, with a note that gives both: ``Said of this
 usage before: 24 hour; by <watermark> it comes to 48 hour.`` Each figure is the usage so
 far, which replaces the one said before: a host counts the last (or the differences the
 notes give), never their sum.
@@ -104,8 +104,8 @@ def unsaid(
 
     A piece not said before is said as rating words it; one said before, only when its
     figure differs from the last said, with the note (see the module); of two found of
-    one piece, the one whose message sorts first. An unpriced anomaly whose words are not rating's shape is
-    left in the rest, told by its whole message. O(a + b) for a found and b said before.
+    one piece, the one whose message sorts first. An unpriced anomaly whose words are
+    not rating's shape is left in the rest, told by its whole message. O(a + b) for a found and b said before.
     """
     rest: list[Anomaly] = []
     pieces: dict[Piece, tuple[Anomaly, str]] = {}

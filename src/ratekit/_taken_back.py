@@ -47,7 +47,7 @@ _SUB = CONTEXT.subtract
 
 
 class _Net:
-    """A plan (in one price regime) that used a meter in a cycle, and where its last piece starts."""
+    """A plan in one price regime that used a meter in a cycle, and its last piece's start."""
 
     __slots__ = ("at", "plan")
 
@@ -223,9 +223,9 @@ def _taken(
     From the top of the stack down, ``piece`` takes back the units of the other direction
     (its own plan's, or another plan's that prices its row), each run down to zero; what
     is left is stacked on top under its own plan. Its ``cancelled`` units (usage that
-    corrections of its instant take back: `_cancelled()`) are stacked as they are. The piece itself keeps its own plan's
-    part (and what is left over), or becomes the first part moved when there is none; the
-    other parts are returned, one a plan and entry, in the order first taken. ``regime``:
+    corrections of its instant take back: `_cancelled()`) are stacked as they are. The
+    piece itself keeps its own plan's part (and what is left over), or becomes the first
+    part moved when there is none; the other parts are returned, one a plan and entry, in the order first taken. ``regime``:
     the piece's price regime in its plan (units of another regime of its plan are another
     plan's to it, taken back at their own entry).
     """

@@ -151,8 +151,8 @@ def exact_share(quantity: Decimal) -> Fraction | None:
     digit. The share is exactly a ratio of small integers (20/3): the one within a unit
     of ``quantity``'s last digit whose denominator is at most the square root of a tenth
     of that unit's inverse (1e28 here), which no other such ratio is (two lie at least
-    the square of its inverse apart, ten units). Recovered so, as a prorated allowance's share is, a share
-    compares with the allowance and the commitment prorated by the same time, and a line
+    the square of its inverse apart, ten units). Recovered so, as a prorated
+    allowance's share is, a share compares with the allowance and the commitment prorated by the same time, and a line
     of it rounds as its exact amount does (1/3 seat at 0.015 is 0.005, a tie). None for a
     quantity of no such digit, or exact as it is, or near no such ratio. O(digits).
     """
