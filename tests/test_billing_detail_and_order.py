@@ -28,9 +28,12 @@ def _row(resource: str, day: int, quantity: str) -> rk.UsageRow:
 def test_a_plans_minimum_counts_its_part_of_the_whole_line_in_the_detailed_invoice() -> None:
     # Plan a until the 16th, then plan b (ROUND_UP, Minimum(10): 10 x 16/31 = 5.16129...
     # of the cycle, due 5.17). One line "vm · e", 12.30 h under a and 0.0044 h under b:
-    # 12.3044 rounds up to 12.31, of which b's part is 0.00, so b tops up 5.17: 17.48.
-    # The detailed invoice cuts the line into vm-2 12.30 and vm-1 0.01 (the 12.31
-    # allocated); b counted its resource line's cent and topped up 5.16: 17.47.
+    # 12.3044 rounds up to 12.31, of which b's part is 0.00 (12.31 moved in proportion:
+    # a 12.3056..., b 0.00440...; the cent left to a's larger remainder), so b tops up
+    # 5.17: 17.48. The detailed invoice allocates each plan's part among its resources:
+    # vm-2 (all a's) 12.31 and vm-1 (all b's) 0.00, so b's note counts what vm-1 prints.
+    # (Allocated on the resources' amounts alone, vm-1 printed 0.01 and b counted that
+    # cent, topping up 5.16: 17.47.)
     a = rk.Plan("a", "EUR", MONTHS, [rk.PriceEntry("e", "vm", rk.PerUnit(1))])
     b = rk.Plan(
         "b", "EUR", MONTHS, [rk.PriceEntry("e", "vm", rk.PerUnit(1))],
@@ -41,7 +44,7 @@ def test_a_plans_minimum_counts_its_part_of_the_whole_line_in_the_detailed_invoi
     rating = rk.rate(rows, plans, span=MARCH)
     [summary], [detailed] = rk.bill(rating), rk.bill(rating, by_resource=True)
     assert summary.total == detailed.total == Decimal("17.48")
-    assert [str(line.amount) for line in detailed.lines] == ["0.01", "12.30", "5.17"]
+    assert [str(line.amount) for line in detailed.lines] == ["0.00", "12.31", "5.17"]
     # The notes say the same in both.
     assert str(summary).splitlines()[-3] == str(detailed).splitlines()[-3]
 

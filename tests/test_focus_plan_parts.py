@@ -455,9 +455,8 @@ def test_focus_rows_add_up_per_plan_to_the_invoices_settlement(month: _Month) ->
     assert lines == expected.lines
     assert sum(Fraction(Decimal(row["BilledCost"])) for row in focus) == expected.total
     assert Fraction(invoice.total) == expected.total
-    # each line's rows add up to it; a detailed invoice's resource line's at least where
-    # its line is one plan's (where two plans share it, the resource lines may round
-    # apart from the plans' parts: see the strict xfail below)
+    # each line's rows add up to it, a detailed invoice's resource lines too: where two
+    # plans share a line, each plan's part is allocated among its resources
     plans_of: dict[tuple[str, str | None], set[str]] = {}
     for line in invoice.lines:
         plans_of.setdefault((line.kind, line.entry), set()).update(c.plan for c in line.charges)
@@ -466,10 +465,7 @@ def test_focus_rows_add_up_per_plan_to_the_invoices_settlement(month: _Month) ->
         event(
             f"{'a resource' if line.resource else 'a'} line of {'one plan' if alone else 'plans'}"
         )
-        if alone or line.resource is None or (line.kind, line.entry) in expected.loose:
-            assert charged == Fraction(line.amount)
-        else:
-            event(f"its rows add up to it: {charged == Fraction(line.amount)}")
+        assert charged == Fraction(line.amount)
 
 
 def _rows_per_line(invoice: rk.Invoice, focus: list[dict[str, typing.Any]]) -> list[Fraction]:
@@ -519,18 +515,6 @@ def test_a_detailed_invoices_rows_add_up_per_plan_and_per_resource_line() -> Non
     assert _per_plan(focus) == {"a": Decimal("4.84"), "b": Decimal("5.16")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a detailed invoice allocates a line of two plans to its resources on the resources' "
-        "exact amounts alone (r1 0.014 and r2 0.0046 of a 0.02 line: 0.01 each, the cent "
-        "left to r2's larger remainder), while each plan's minimum counts the plans' parts "
-        "(a 0.02, b 0.00): r2, all b's, prints 0.01 though b's note counts 0.00 of lines, "
-        "and no FOCUS rows can add up both to the resource lines and to the plans' "
-        "settlement (they keep the plans'); each plan's part should be allocated to its "
-        "resources, r1 0.02 and r2 0.00"
-    ),
-)
 def test_a_detailed_invoices_resource_lines_are_their_plans_parts() -> None:
     # a's r1 uses 0.014, b's r2 0.0046: the line 0.0186 -> 0.02. Split between the
     # plans, 0.014 and 0.0046 moved to add up to 0.02 are 1.505 and 0.495 cents: a's 1

@@ -17,9 +17,9 @@ So the charges' parts add up to the line, each plan's parts to what the invoice'
 settle for it (its lines as counted plus its top-up: its commitment when one is due),
 and an invoice's parts to its subtotal. A detailed invoice (``by_resource``) is split per
 plan as its summary is (the settling reads the summary's lines) where a plan of the line
-has a part in the minimum line; each resource line's parts add up to it too whenever its plans' parts
-allow it (the quanta a plan is owed go first to the charges whose resource line is owed
-one). Where no plan of the line has a part in the minimum line (a minimum charge on the
+has a part in the minimum line; each resource line's parts add up to it too, since
+billing allocates each plan's part among its resources (`billing._resource_lines`; the
+quanta a plan is owed go first to the charges whose resource line is owed one). Where no plan of the line has a part in the minimum line (a minimum charge on the
 invoice), no note counts the plans' parts, and each resource line is split on its own,
 as the invoice prints it.
 """

@@ -382,7 +382,7 @@ class _Dues:
         cycle_span = _cycle_span(self.cycle_spans, cycle)
         # from the plan's first covered instant to its last, or to the end of the last
         # correction that took back its units after it: its charges are all inside, so
-        # billing counts each towards this minimum (`_topups._scoper`)
+        # billing counts each towards this minimum (`_topups.scope_of_minimums`)
         end = max(covered[-1][1], min(self.reach.get((account, id(plan), cycle), 0), self.end_us))
         span = Span.from_us(covered[0][0], end)
         out = []

@@ -28,7 +28,7 @@ whether or not the other plan's top-up is due.
 
 A cycle rated in pieces has a minimum charge per piece, spanning it. Billed together, each
 piece's minimum is settled on its own the same way, counting only the lines (or parts of
-lines) of its own plan and piece (`_scoper`), so the invoice bills what the pieces'
+lines) of its own plan and piece (`scope_of_minimums`), so the invoice bills what the pieces'
 invoices bill: another piece's usage never pays for its commitment.
 """
 
@@ -37,7 +37,7 @@ from __future__ import annotations
 import decimal
 import operator
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -66,6 +66,7 @@ __all__ = [
     "parts",
     "rounding_of",
     "scope_of",
+    "scope_of_minimums",
     "settle",
     "settled",
     "summary_lines",
@@ -199,10 +200,10 @@ _Scope = tuple[str, int, int]
 """Whom a charge's spend belongs to: its plan and the span of that plan's minimum charge."""
 
 
-def _scoper(minimum_lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]:
+def scope_of_minimums(minimums: Iterable[Charge]) -> typing.Callable[[Charge], _Scope]:
     """The scope of a charge: the plan's minimum whose span holds the charge's start.
 
-    Rating gives a plan one minimum charge per cycle, spanning the part of the cycle the
+    ``minimums``: the minimum charges of an invoice. Rating gives a plan one minimum charge per cycle, spanning the part of the cycle the
     rating covers; a cycle rated in pieces gives one per piece. Each minimum counts only
     the charges of its own plan and piece, so billing the pieces' charges together settles
     each piece's commitment as that piece's own invoice does. A charge outside every
@@ -212,12 +213,11 @@ def _scoper(minimum_lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]
     (or pieces) in proportion to their exact amounts, not between their charges. O(1) per charge for one piece, O(pieces) else.
     """
     spans: dict[str, list[tuple[int, int]]] = {}
-    for line in minimum_lines:
-        for charge in line.charges:
-            known = spans.setdefault(charge.plan, [])
-            span = (charge.span.start_us, charge.span.end_us)
-            if span not in known:
-                known.append(span)
+    for charge in minimums:
+        known = spans.setdefault(charge.plan, [])
+        span = (charge.span.start_us, charge.span.end_us)
+        if span not in known:
+            known.append(span)
 
     def scope(charge: Charge) -> _Scope:
         start, end = charge.span.start_us, charge.span.end_us
@@ -280,11 +280,11 @@ def _minimums(lines: Sequence[_Line]) -> list[int]:
 def scope_of(lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]:
     """Whose spend each charge of an invoice's (summary) ``lines`` is, as settling reads it.
 
-    Its plan and the span of that plan's minimum charge that holds it (`_scoper`), so that
+    Its plan and the span of that plan's minimum charge that holds it (`scope_of_minimums`), so that
     the exports split a line between plans (`_plan_split.by_scope`) exactly as the settling of their
     minimums did. O(m) for m minimum charges.
     """
-    return _scoper([lines[i] for i in _minimums(lines)])
+    return scope_of_minimums(c for i in _minimums(lines) for c in lines[i].charges)
 
 
 def settled(
@@ -316,7 +316,7 @@ def _settled(
     minimums = _minimums(lines)
     if not minimums:
         return {}
-    scope = _scoper([lines[i] for i in minimums])
+    scope = scope_of_minimums(c for i in minimums for c in lines[i].charges)
     of = [frozenset(map(scope, line.charges)) for line in lines]
     settled: dict[tuple[int, _Scope], Decimal] = {}  # (minimum line, scope) -> top-up billed
     splits: dict[int, dict[_Scope, Decimal]] = {}  # a line of several scopes, split once

@@ -37,13 +37,13 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
 from . import _values as _v
-from ._allocation import allocate
+from ._allocation import allocate, spread
 from ._caller_objects import listed
 from ._carried import carried_value
 from ._charge_order import _charge_key
@@ -58,9 +58,10 @@ from ._instants import format_us
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
 from ._line_exact import line_exact
+from ._plan_split import by_scope, step_of
 from ._quanta import on_quantum
 from ._shown import show
-from ._topups import is_base, rounding_of, settle
+from ._topups import is_base, rounding_of, scope_of_minimums, settle
 from ._zones import portable_name
 from .credits import Credit
 from .errors import (
@@ -118,8 +119,9 @@ def bill(
     of the cycle, applies: rating gives every charge of the cycle its rounding, and a list
     of charges made otherwise is rounded with its latest charge's); detailed
     per resource, the resources' lines are an allocation of that rounded amount (largest
-    remainder on the quantum, ties to the earlier resource id), so ``by_resource`` never
-    changes a total. ``credits`` then pay each account's invoices in cycle order (see
+    remainder on the quantum, ties to the earlier resource id; a line of two plans whose
+    minimums count their parts: each plan's part allocated among its resources), so
+    ``by_resource`` never changes a total. ``credits`` then pay each account's invoices in cycle order (see
     `ratekit.credits` for the order); two of one account with one id raise
     [`BadQuantityError`][ratekit.BadQuantityError] before any work. O(n log n) for n charges. ``tz`` (an IANA name, a
     ``ZoneInfo`` or a fixed offset, kept as ``Invoice.tz`` by name: ``"UTC+05:45"`` for a
@@ -423,6 +425,9 @@ def _invoice(
     if first is not None:
         # every charge's, as `rounding_of` finds it when they share it
         quantum, rounding = (first.quantum, first.rounding) if alike else _rounding(members)
+        scope = (
+            scope_of_minimums(c for c in members if c.kind == "minimum") if by_resource else None
+        )
         for line_key in sorted(lines):
             line_charges = lines[line_key]
             precise = _sum(line_charges)
@@ -432,7 +437,8 @@ def _invoice(
             if not by_resource or line_charges[0].kind != "usage":
                 out.append(_line(line_charges, None, precise, amount))
             else:
-                out += _resource_lines(line_charges, amount, quantum)
+                assert scope is not None
+                out += _resource_lines(line_charges, amount, quantum, scope)
     out.extend(shared)
     out = settle(out, account)
     subtotal = _subtotal(out, account, cycle, currency)
@@ -442,15 +448,37 @@ def _invoice(
 
 
 def _resource_lines(
-    line_charges: list[Charge], amount: Decimal, quantum: Decimal
+    line_charges: list[Charge],
+    amount: Decimal,
+    quantum: Decimal,
+    scope: Callable[[Charge], tuple[str, int, int]],
 ) -> list[InvoiceLine]:
-    """A usage line detailed per resource: its rounded ``amount`` allocated to each."""
+    """A usage line detailed per resource: its rounded ``amount`` allocated to each.
+
+    Where the line holds the charges of two plans (or pieces of a cycle) and a plan's
+    minimum counts its part (``scope``: whose spend each charge is, `scope_of_minimums`),
+    the line is split between them first, as the settling of their minimums splits it
+    (`_plan_split.by_scope`), and each part among its resources: a resource's line is the
+    sum of its parts, so each plan's note counts what its resources' lines print. Else the
+    amount is allocated among the resources on their exact amounts. O(c log c).
+    """
     per_resource: dict[str, list[Charge]] = {}
     for charge in line_charges:
         per_resource.setdefault(charge.resource or "", []).append(charge)
     resources = sorted(per_resource)
     precise_parts = [_sum(per_resource[resource]) for resource in resources]
-    amounts = allocate(amount, [Fraction(p) for p in precise_parts], quantum)
+    plans = by_scope(line_charges, amount, scope, quantum)
+    if len(plans) > 1 and any(key[1] != -1 for key in plans):
+        amounts = [ZERO] * len(resources)
+        for key, part in plans.items():
+            own = [
+                Fraction(exact_sum(c.amount for c in per_resource[resource] if scope(c) == key))
+                for resource in resources
+            ]
+            shared = allocate(part, spread(Fraction(part), own), step_of(part, quantum))
+            amounts = [CONTEXT.add(a, b) for a, b in zip(amounts, shared, strict=True)]
+    else:
+        amounts = allocate(amount, [Fraction(p) for p in precise_parts], quantum)
     return [
         _line(per_resource[resource], resource, part_precise, part_amount)
         for resource, part_precise, part_amount in zip(
