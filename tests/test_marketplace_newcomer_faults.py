@@ -1,0 +1,140 @@
+"""Faults a marketplace's pricing analyst met: refunds below zero across list-price changes.
+
+The promise (docs/pricing.md, "Corrections after a price change within a plan" and
+"Corrections across a change of plan"): the units a plan billed stack up with the price
+they were billed at; a correction takes them back last in, first out, and what is left
+below zero is rated at the correction's own price; "usage after corrections that went
+below zero fills them the same way, last in, first out". So a month whose usage nets to
+zero costs nothing, whatever the list prices were when each refund and each call came.
+
+Each fault is pinned on its smallest input as a strict xfail, saying what is expected
+and what happens today.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+
+
+def _three_prices(model: type[rk.PerUnit] | type[rk.Graduated]) -> rk.Plan:
+    """List price 1 a call, 2 from 10 March, 4 from 20 March (each a higher priority)."""
+
+    def price(unit: int) -> rk.PriceModel:
+        if model is rk.PerUnit:
+            return rk.PerUnit(unit)
+        return rk.Graduated([rk.Tier(None, unit)])
+
+    return rk.Plan(
+        "list",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "calls", price(1)),
+            rk.PriceEntry("b", "calls", price(2), start="2026-03-10T00:00:00Z", priority=1),
+            rk.PriceEntry("c", "calls", price(4), start="2026-03-20T00:00:00Z", priority=2),
+        ],
+    )
+
+
+def _calls(*stamped: tuple[int, int]) -> list[rk.Sample]:
+    return [
+        rk.Sample("acme", "api", "calls", f"2026-03-{day:02d}T00:00:00Z", n, id=f"r{i}")
+        for i, (day, n) in enumerate(stamped)
+    ]
+
+
+def test_refunds_below_zero_under_two_prices_are_filled_by_usage_under_the_second() -> None:
+    # What holds: with two prices, a refund of 1 on 2 March (at 1) and one on 12 March
+    # (at 2), then 2 calls on 15 March (under the second price) fill 12 March's deficit
+    # at 2, then 2 March's at 1: -1 - 2 + 2 + 1 = 0.
+    two = rk.Plan(
+        "list",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "calls", rk.PerUnit(1)),
+            rk.PriceEntry("b", "calls", rk.PerUnit(2), start="2026-03-10T00:00:00Z", priority=1),
+        ],
+    )
+    assert rk.rate(_calls((2, -1), (12, -1), (15, 2)), two, span=MARCH, meters=[CALLS]).total() == 0
+    # And 3 calls under a third price fill both deficits, then 1 call at 4:
+    # -1 - 2 + 2 + 1 + 4 = 4.
+    three = _three_prices(rk.PerUnit)
+    rating = rk.rate(_calls((2, -1), (12, -1), (25, 3)), three, span=MARCH, meters=[CALLS])
+    assert rating.total() == 4
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "refunds of 1 call on 2 March (list price 1) and on 12 March (price 2), then 2 calls "
+        "on 25 March (price 4): the 2 calls fill the deficits last in, first out (+2, +1), "
+        "so the month nets to 0 calls and costs 0 (-1 - 2 + 2 + 1); today the fill of 12 "
+        "March's deficit is dropped: charges a -1 (-1), b -1 (-2), a +1 (+1), total -2, an "
+        "invoice that refunds 2.00 for a month of no net usage (3 calls fill both and are right)"
+    ),
+)
+def test_usage_under_a_third_price_that_exactly_fills_two_deficits_nets_to_zero() -> None:
+    three = _three_prices(rk.PerUnit)
+    rating = rk.rate(_calls((2, -1), (12, -1), (25, 2)), three, span=MARCH, meters=[CALLS])
+    assert rating.total() == 0
+    assert rk.bill(rating)[0].total == Decimal("0.00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the same stream compared as a candidate: a per-unit plan whose list price changes "
+        "twice in March, with refunds of 1 call on 2 and 12 March and 2 calls on 25 March, "
+        "should bill 0.00 (net 0 calls) and be 'same' as a flat plan at 1 a call; today "
+        "compare_plans rows it -2.00, 'pays less'"
+    ),
+)
+def test_a_comparison_inherits_the_dropped_fill() -> None:
+    flat = rk.Plan("flat", "USD", MONTHS, [rk.PriceEntry("a", "calls", rk.PerUnit(1))])
+    candidates = {"flat": flat, "list": _three_prices(rk.PerUnit)}
+    records = _calls((2, -1), (12, -1), (25, 2))
+    comparison = rk.compare_plans(records, candidates, span=MARCH, meters=[CALLS])
+    assert [(row.candidate, row.total, row.change) for row in comparison.rows] == [
+        ("flat", Decimal("0.00"), "same"),
+        ("list", Decimal("0.00"), "same"),
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "graduated prices (one open tier each: 1, 2 from 10 March, 4 from 20 March): refunds "
+        "of 1 call on 2 and 12 March are below zero (priced 0), and 3 calls on 25 March fill "
+        "both deficits (priced 0: from -1 to 0 under each price) and leave 1 call at 4, so the "
+        "month costs 4, as under the per-unit prices; today the charges are a +1 at 1, b +1 "
+        "at 0, c +1 at 0: total 1"
+    ),
+)
+def test_graduated_usage_past_two_deficits_is_priced_at_its_own_price() -> None:
+    three = _three_prices(rk.Graduated)
+    rating = rk.rate(_calls((2, -1), (12, -1), (25, 3)), three, span=MARCH, meters=[CALLS])
+    assert rating.total() == 4
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "graduated prices changing twice, refunds of 1 call on 2 and 12 March and 2 calls on "
+        "25 March: the month nets to 0 calls and costs 0, no total below zero, so no "
+        "'negative_total' anomaly (two prices give none); today rating reports one"
+    ),
+)
+def test_a_month_netting_to_zero_under_three_tiered_prices_reports_no_negative_total() -> None:
+    three = _three_prices(rk.Graduated)
+    rating = rk.rate(_calls((2, -1), (12, -1), (25, 2)), three, span=MARCH, meters=[CALLS])
+    assert rating.total() == 0
+    assert [anomaly.kind for anomaly in rating.anomalies] == []
