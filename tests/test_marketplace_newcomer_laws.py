@@ -1,0 +1,162 @@
+"""A marketplace's own pricing rules, stated as laws over ratekit's strategies.
+
+Two promises a pricing analyst checks against hand arithmetic in Fractions:
+
+- a comparison's totals are what the plans' prices say: for any plan ``rks.plans()``
+  draws (per unit, flat, graduated, volume, package; a fee, an allowance or a minimum)
+  and any usage ``rks.usage_rows()`` draws in New York's March (DST starts on the 8th),
+  each account's total is its lines rounded once each: the base of each entry and the
+  rest of ``amount(max(0, net - allowance))``, the fees, and the minimum when the spend
+  falls short of it;
+- refunds go back at the price they were billed at: under a per-unit list price that
+  changes mid-month (on the first hour of daylight time), calls and refunds in any
+  order cost what a stack of priced units says, last in, first out, with what goes
+  below zero held at the refund's price and filled first by later usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
+import ratekit as rk
+from ratekit import strategies as rks
+
+pytestmark = pytest.mark.property
+
+NY = "America/New_York"
+MARCH = rk.Span("2026-03-01T00:00:00-05:00", "2026-04-01T00:00:00-04:00")
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+EXAMPLES = max(LAWS // 4, 10)
+
+
+def _cents(amount: Fraction) -> Fraction:
+    """``amount`` rounded half-even to a whole cent, exactly."""
+    steps = amount * 100
+    whole = steps.numerator // steps.denominator
+    rest = steps - whole
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and whole % 2 == 1):
+        whole += 1
+    return Fraction(whole, 100)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _plan_totals(rows: list[rk.UsageRow], plan: rk.Plan) -> dict[str, Fraction]:
+    """Each account's March invoice under ``plan``, worked with Fractions."""
+    totals = {}
+    for account in sorted({row.account for row in rows}):
+        lines: list[Fraction] = []
+        spent = Fraction(0)
+        for entry in plan.entries:
+            used = sum(
+                (
+                    Fraction(r.quantity)
+                    for r in rows
+                    if (r.account, r.meter) == (account, entry.meter)
+                ),
+                Fraction(0),
+            )
+            free = sum(
+                (Fraction(a.quantity) for a in plan.allowances if a.meter == entry.meter),
+                Fraction(0),
+            )
+            billable = max(Fraction(0), used - free)
+            base = Fraction(entry.price.amount(0))
+            whole = Fraction(entry.price.amount(_decimal(billable)))
+            lines += [base, whole - base]  # the base is its own line, the usage the rest
+            spent += whole
+        total = sum((_cents(line) for line in lines), Fraction(0))
+        for minimum in plan.minimums:
+            assert minimum.meter is None  # rks.plans() draws plan-wide minimums
+            if spent < minimum.amount:
+                total = Fraction(minimum.amount)  # the lines and the top-up make it
+        totals[account] = total + sum(
+            (_cents(Fraction(fee.amount)) for fee in plan.fees), Fraction(0)
+        )
+    return totals
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rks.usage_rows(within=MARCH, max_size=6), rks.plans(tz=NY, currency="USD"))
+def test_a_comparison_bills_what_the_prices_say(rows: list[rk.UsageRow], plan: rk.Plan) -> None:
+    comparison = rk.compare_plans(rows, {"drawn": plan}, span=MARCH)
+    got = {row.account: Fraction(row.total) for row in comparison.rows if row.total is not None}
+    assert got == _plan_totals(rows, plan)
+
+
+PRICE_CUT = dt.datetime(2026, 3, 8, 7, tzinfo=dt.UTC)  # 03:00 EDT, the first hour of DST
+OLD, NEW = Fraction("0.002"), Fraction("0.0015")
+LISTED = rk.Plan(
+    "listed",
+    "USD",
+    rk.cycles.monthly(tz=NY),
+    [
+        rk.PriceEntry("old", "calls", rk.PerUnit("0.002")),
+        rk.PriceEntry("new", "calls", rk.PerUnit("0.0015"), start=PRICE_CUT, priority=1),
+    ],
+)
+_INSTANTS = [MARCH.start + dt.timedelta(hours=h) for h in range(0, 743, 7)]
+_INSTANTS += [PRICE_CUT, PRICE_CUT - dt.timedelta(microseconds=1)]
+
+
+def _stacked(stamped: list[tuple[dt.datetime, str, int]]) -> Fraction:
+    """The month's cost by a stack of priced units, last in, first out.
+
+    The deltas of one instant count as their net. Usage fills what went below zero
+    first, at the price it went below zero at, then stacks at its own price; a refund
+    takes back the units on top at their price, then goes below zero at its own.
+    """
+    net: dict[dt.datetime, int] = {}
+    for at, _, n in stamped:
+        net[at] = net.get(at, 0) + n
+    stack: list[list[Fraction]] = []  # [price, units]: units < 0 is a deficit
+    total = Fraction(0)
+    for at in sorted(net):
+        left = Fraction(net[at])
+        price = NEW if at >= PRICE_CUT else OLD
+        sign = 1 if left > 0 else -1
+        while left and stack and stack[-1][1] * sign < 0:
+            unit_price, units = stack[-1]
+            moved = min(abs(left), abs(units))
+            total += sign * moved * unit_price
+            left -= sign * moved
+            stack[-1][1] += sign * moved
+            if stack[-1][1] == 0:
+                stack.pop()
+        if left:
+            if stack and stack[-1][0] == price:
+                stack[-1][1] += left
+            else:
+                stack.append([price, left])
+            total += left * price
+    return total
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_INSTANTS), st.sampled_from(["api", "api2"]), st.integers(-3000, 5000)
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_refunds_go_back_at_the_price_they_were_billed_at(
+    stamped: list[tuple[dt.datetime, str, int]],
+) -> None:
+    records = [
+        rk.Sample("acme", resource, "calls", at, n, id=f"r{i}")
+        for i, (at, resource, n) in enumerate(stamped)
+    ]
+    rating = rk.rate(records, LISTED, span=MARCH, meters=[CALLS])
+    assert Fraction(rating.total()) == _stacked(stamped)
