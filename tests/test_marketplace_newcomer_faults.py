@@ -1,4 +1,4 @@
-"""Faults a marketplace's pricing analyst met: refunds below zero across list-price changes.
+"""Faults a marketplace's pricing analyst met: refunds across two list-price changes in a month.
 
 The promise (docs/pricing.md, "Corrections after a price change within a plan" and
 "Corrections across a change of plan"): the units a plan billed stack up with the price
@@ -185,3 +185,128 @@ def test_the_rater_closes_the_month_of_the_dropped_fill_at_zero() -> None:
         rater = rk.Rater.restore(snapshot, plan, [CALLS])
     closing = rater.statement("2026-04-03T00:00:00Z")
     assert [invoice.total for invoice in closing.invoices] == [Decimal("0.00")]
+
+
+def test_a_full_refund_after_one_price_change_or_across_plans_nets_to_zero() -> None:
+    # What holds: 1 call on 2 March at 1, 1 on 12 March at 2, both refunded on 25 March:
+    # under two prices of one plan, and across three plans (a, b from 10 March, c from 20
+    # March), the refund takes back b's unit (-2), then a's (-1): 1 + 2 - 2 - 1 = 0.
+    two = rk.Plan(
+        "list",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "calls", rk.PerUnit(1)),
+            rk.PriceEntry("b", "calls", rk.PerUnit(2), start="2026-03-10T00:00:00Z", priority=1),
+        ],
+    )
+    records = _calls((2, 1), (12, 1), (25, -2))
+    assert rk.rate(records, two, span=MARCH, meters=[CALLS]).total() == 0
+
+    def plan(name: str, unit: int) -> rk.Plan:
+        return rk.Plan(name, "USD", MONTHS, [rk.PriceEntry("c", "calls", rk.PerUnit(unit))])
+
+    moves = [
+        rk.Assignment("acme", plan("a", 1), end="2026-03-10T00:00:00Z"),
+        rk.Assignment(
+            "acme", plan("b", 2), start="2026-03-10T00:00:00Z", end="2026-03-20T00:00:00Z"
+        ),
+        rk.Assignment("acme", plan("c", 4), start="2026-03-20T00:00:00Z"),
+    ]
+    assert rk.rate(records, moves, span=MARCH, meters=[CALLS]).total() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "per-unit list prices 1, 2 from 10 March, 4 from 20 March: 1 call on 2 March, 1 on 12 "
+        "March, both refunded (-2) on 25 March; the refund should take back the 12th's unit at "
+        "2, then the 2nd's at 1, so the month costs 0; today it takes back only the 2nd's "
+        "(charges a +1, b +2, a -1): total 2, a bill for a call that was refunded (a refund of "
+        "1 takes back b's unit correctly; two prices, or three plans, are right)"
+    ),
+)
+def test_a_refund_under_a_third_price_takes_back_the_units_of_both_earlier_prices() -> None:
+    three = _three_prices(rk.PerUnit)
+    rating = rk.rate(_calls((2, 1), (12, 1), (25, -2)), three, span=MARCH, meters=[CALLS])
+    assert sorted((c.entry, c.quantity, c.amount) for c in rating.charges) == [
+        ("a", Decimal(-1), Decimal(-1)),
+        ("a", Decimal(1), Decimal(1)),
+        ("b", Decimal(-1), Decimal(-2)),
+        ("b", Decimal(1), Decimal(2)),
+    ]
+    assert rating.total() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "graduated list prices (0.002 to 1000 calls and 0.001 past, then 0.003/0.0015 from 10 "
+        "March, 0.004/0.002 from 20 March), tiers running on: 800 calls on 2 March (1.60), 800 "
+        "on 12 March (200 x 0.003 + 600 x 0.0015 = 1.50), all 1600 refunded on 25 March: the "
+        "refund takes back 1.50 then 1.60 and the month costs 0; today it takes back only "
+        "-800 at a for -1.00: total 2.10"
+    ),
+)
+def test_a_full_refund_under_a_third_graduated_price_costs_nothing() -> None:
+    def tiers(first: str, past: str) -> rk.Graduated:
+        return rk.Graduated([rk.Tier(1000, first), rk.Tier(None, past)])
+
+    plan = rk.Plan(
+        "tiered",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "calls", tiers("0.002", "0.001")),
+            rk.PriceEntry(
+                "b", "calls", tiers("0.003", "0.0015"), start="2026-03-10T00:00:00Z", priority=1
+            ),
+            rk.PriceEntry(
+                "c", "calls", tiers("0.004", "0.002"), start="2026-03-20T00:00:00Z", priority=2
+            ),
+        ],
+    )
+    rating = rk.rate(_calls((2, 800), (12, 800), (25, -1600)), plan, span=MARCH, meters=[CALLS])
+    assert rating.total() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a marketplace's February in New York: list price 0.002, cut to 0.0015 on 15 February "
+        "and a promotion at 0.001 from 22 February; 8000 calls on 10 February, 8000 on 18 "
+        "February, all 16000 refunded on 25 February: the plan should bill 0.00, 'same' as a "
+        "flat 0.002 plan; today compare_plans rows it 12.00 (the 18th's 8000 x 0.0015 kept), "
+        "'pays more'"
+    ),
+)
+def test_a_comparison_of_a_fully_refunded_month_under_two_price_changes() -> None:
+    months = rk.cycles.monthly(tz="America/New_York")
+    quarter = rk.Span("2026-01-01T00:00:00-05:00", "2026-04-01T00:00:00-04:00")
+    listed = rk.Plan(
+        "per",
+        "USD",
+        months,
+        [
+            rk.PriceEntry("list", "calls", rk.PerUnit("0.002")),
+            rk.PriceEntry(
+                "cut", "calls", rk.PerUnit("0.0015"), start="2026-02-15T00:00:00-05:00", priority=1
+            ),
+            rk.PriceEntry(
+                "promo", "calls", rk.PerUnit("0.001"), start="2026-02-22T00:00:00-05:00", priority=2
+            ),
+        ],
+    )
+    flat = rk.Plan("flat", "USD", months, [rk.PriceEntry("list", "calls", rk.PerUnit("0.002"))])
+    records = [
+        rk.Sample("acme", "api", "calls", "2026-02-10T12:00:00Z", 8000, id="a"),
+        rk.Sample("acme", "api", "calls", "2026-02-18T12:00:00Z", 8000, id="b"),
+        rk.Sample("acme", "api", "calls", "2026-02-25T12:00:00Z", -16000, id="c"),
+    ]
+    comparison = rk.compare_plans(
+        records, {"flat": flat, "per": listed}, span=quarter, meters=[CALLS]
+    )
+    assert [(row.candidate, row.total, row.change) for row in comparison.rows] == [
+        ("flat", Decimal("0.00"), "same"),
+        ("per", Decimal("0.00"), "same"),
+    ]
