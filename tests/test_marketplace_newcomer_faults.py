@@ -310,3 +310,33 @@ def test_a_comparison_of_a_fully_refunded_month_under_two_price_changes() -> Non
         ("flat", Decimal("0.00"), "same"),
         ("per", Decimal("0.00"), "same"),
     ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "graduated list price 1 a call (one open tier), 2 from 10 March: a refund of 5 calls on "
+        "2 March goes below zero (priced 0), 8 calls on 12 March fill those 5 (from -5 to 0, "
+        "priced 0) and 3 calls are left at the new price: 3 x 2 = 6, as per-unit prices bill "
+        "it; today the 3 calls are priced at the old price (charges a -5 at 0, a +5 at 3, b +3 "
+        "at 0): total 3, the units after the price rise billed at the price before it"
+    ),
+)
+def test_usage_after_a_deficit_under_a_new_graduated_price_is_priced_at_the_new_price() -> None:
+    two = rk.Plan(
+        "list",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "calls", rk.Graduated([rk.Tier(None, 1)])),
+            rk.PriceEntry(
+                "b",
+                "calls",
+                rk.Graduated([rk.Tier(None, 2)]),
+                start="2026-03-10T00:00:00Z",
+                priority=1,
+            ),
+        ],
+    )
+    rating = rk.rate(_calls((2, -5), (12, 8)), two, span=MARCH, meters=[CALLS])
+    assert rating.total() == 6
