@@ -248,3 +248,36 @@ def test_a_late_correction_spread_over_the_last_day_corrects_the_closed_month() 
         ("reversal", Decimal("-12.50"), True),
         ("correction", Decimal("11.00"), True),
     ]
+
+
+def test_a_reading_that_reaches_back_into_a_closed_month_is_reported_only() -> None:
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("b", "data", rk.PerUnit("0.01"))],
+        allowances=[rk.Allowance("data", 50)],
+    )
+    rater = rk.Rater(
+        plan, [DATA], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=2), late="report"
+    )
+    rater.feed(
+        [reading("a", "sim", "01T00:00:00", 0, "r0"), reading("a", "sim", "21T00:00:00", 100, "r1")]
+    )
+    # March: 100 MB, 50 free, 50 x 0.01 = 0.50.
+    assert rater.statement("2026-04-03T00:00:00Z").invoices[0].total == Decimal("0.50")
+    assert rater.feed(
+        [rk.Sample("a", "sim", "data", "2026-04-10T00:00:00Z", 400, kind="counter", id="r2")]
+    ).accepted
+    statement = rater.statement("2026-04-11T00:00:00Z")
+    # 300 MB over 21 March .. 10 April (20 days): 11 days of March (165), 9 of April (135).
+    # March anew: 265 MB, 50 free, 2.15, reported only. April: 50 x 10/30 free to the
+    # watermark, (135 - 50/3) x 0.01 = 1.18333..., charged.
+    assert [(line.role, line.quantity, line.amount) for line in statement.reported_only] == [
+        ("reversal", Decimal(-100), Decimal("-0.5")),
+        ("correction", Decimal(265), Decimal("2.15")),
+    ]
+    (april,) = statement.lines
+    assert (april.role, april.quantity, april.late) == ("charge", Decimal(135), False)
+    assert abs(Fraction(april.amount) - Fraction(355, 300)) < Fraction(1, 10**58)
+    assert "reported only (late='report')" in statement.anomalies[0].message
