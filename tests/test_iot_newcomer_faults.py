@@ -72,16 +72,6 @@ def test_a_reset_after_a_reboot_lands_after_the_start_not_while_stopped() -> Non
     assert _per_day(_rebooted(after=30)) == {1: Decimal(50), 2: Decimal(50), 4: Decimal(30)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A rebate priced PerUnit('-0.10') on a delta of 0 MB: batch rate()'s charge "
-        "amount is Decimal('-0.00') and rk.to_row writes it '-0.00', where the stream's "
-        "line of the same record is 0.00 and the docs say a zero never has a sign "
-        '(exports.md: \'a charge on a quantity of -0 costs "0.00", not "-0.00"\'; '
-        "pricing.md: 'a plain zero, never -0.00'); expected a plain 0.00 everywhere"
-    ),
-)
 def test_a_zero_rebate_has_no_sign() -> None:
     fix = rk.Meter("fix", "MB", rk.Discrete())
     plan = rk.Plan(
@@ -95,3 +85,32 @@ def test_a_zero_rebate_has_no_sign() -> None:
     (charge,) = rk.rate(records, plan, span=march, meters=[fix]).charges
     assert str(charge.amount) == "0.00"
     assert rk.to_row(charge)["amount"] == "0.00"
+
+
+@pytest.mark.parametrize(
+    "price",
+    [
+        rk.PerUnit("-0.10"),
+        rk.Graduated([rk.Tier(10, "-0.10"), rk.Tier(None, "-0.05")]),
+        rk.Volume([rk.Tier(10, "-0.10"), rk.Tier(None, "-0.05")]),
+    ],
+    ids=["per_unit", "graduated", "volume"],
+)
+@pytest.mark.parametrize("quantity", ["0", "-0", "0.000"])
+def test_a_rebate_on_no_usage_is_a_plain_zero_everywhere(
+    price: rk.PriceModel, quantity: str
+) -> None:
+    # -0.10 x 0 is Decimal('-0.00') in Python; a charge, its row, the line's exact sum and
+    # the rating's total print no sign (exports.md, pricing.md: a zero never has one).
+    fix = rk.Meter("fix", "MB", rk.Discrete())
+    plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("f", "fix", price)])
+    records = [rk.Sample("a", "s", "fix", "2026-03-05T00:00:00Z", quantity, id="z")]
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    rating = rk.rate(records, plan, span=march, meters=[fix])
+    (charge,) = rating.charges
+    assert not charge.amount.is_signed(), charge.amount
+    assert not rk.to_row(charge)["amount"].startswith("-")
+    assert not rating.total().is_signed()
+    (invoice,) = rk.bill(rating)
+    assert str(invoice.lines[0].amount) == "0.00"
+    assert not invoice.lines[0].precise.is_signed()

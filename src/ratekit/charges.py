@@ -368,7 +368,7 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
     checked: a price model (a user's own, or a product of two large numbers) may give
     one of 1E+30 or more, which ratekit cannot carry exactly (`ratekit._carried.out_of_range()`). One
     below 1E-30 (a tiny price for a tiny share) is carried as it is, down to 1E-100
-    (`ratekit._carried`).
+    (`ratekit._carried`). A zero amount is a plain zero, never ``-0.00``.
     """
     if amount:
         adjusted = amount.adjusted()
@@ -376,6 +376,8 @@ def _new_charge(  # noqa: PLR0917 - the private twin of Charge's constructor
             raise out_of_range(amount, account, meter, resource, plan, entry, quantity, unit)
         if adjusted < CARRIED_MIN_ADJUSTED:
             amount = carried(amount)
+    else:  # a plain zero: a rebate's -0.10 x 0 is -0.00, which no row may print
+        amount = amount.copy_abs()
     charge: Charge = _new(_Building)
     built: Any = charge  # _Building's plain stores (see there)
     built.account = account
