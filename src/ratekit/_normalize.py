@@ -25,7 +25,7 @@ from ._anomalies import placed
 from ._caller_objects import read_once
 from ._instants import MIN_US, format_us
 from ._shown import show
-from .batches import unpack_hint
+from .batches import Told, unpack_hint
 from .errors import ConflictingRecordError, RatekitTypeError, UnknownMeterError
 from .records import Anomaly, AnomalyKind, Event, Inventory, Sample
 
@@ -199,6 +199,7 @@ def group(
     conflicts: str = "raise",
     *,
     deduplicated: bool = False,
+    told: Told | None = None,
 ) -> Grouped:
     """Deduplicate by id and group the records stamped before ``as_of_us``. O(n).
 
@@ -214,42 +215,65 @@ def group(
     raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or ``"anomaly"``
     (it is ignored and reported as a ``"conflict"``: the first one is kept). With
     ``deduplicated``, the caller has deduplicated the records (the rater, at its door):
-    no id is looked for twice, no inventory compared with the others.
+    no id is looked for twice, no inventory compared with the others. With ``told``,
+    the records are a `RecordBatch`'s and ``told`` what its columns told at its door
+    (`ratekit.batches.Told`): where its events end, whether a record has an id or an
+    event a ``seq``, its samples' meters and kinds, whether a value is below zero. None
+    of those is read again from the records (a pass over them each, at 300,000 records
+    of the fleet month about 90 ms in all).
     """
-    records, types = _typed(records)
+    if told is None:
+        records, types = _typed(records)
+    else:  # a batch's tuple of records, of no other type
+        records = typing.cast("tuple[Event | Sample, ...]", records)
+        types = {Event, Sample}
     given = records
     # Each kind's instants are read once, into the lists that tell whether it arrived in
     # time order; the latest of them tells whether any record is stamped at or after
     # ``as_of`` (usually none: then nothing is left out and the lists stand).
-    samples, events, inventories, sample_times, event_times = _split(records, types)
+    if told is None:
+        samples, events, inventories, sample_times, event_times = _split(records, types)
+    else:  # a batch's events come first, its samples after
+        events = typing.cast("list[Event]", list(records[: told.events]))
+        samples = typing.cast("list[Sample]", list(records[told.events :]))
+        inventories = []
+        sample_times = [sample.at_us for sample in samples]
+        event_times = [event.at_us for event in events]
     latest = max(sample_times, default=MIN_US), max(event_times, default=MIN_US)
     if max(*latest, *(inventory.at_us for inventory in inventories)) >= as_of_us:
         records = [record for record in records if known_by(record, as_of_us)]
     # a comprehension reads a slot quicker than map(attrgetter) calls (0.8 ms against 2.3
     # ms for 100,000 records)
-    if not deduplicated:
+    if not deduplicated and (told is None or told.named):
         ids = [record.id for record in records if record.id is not None]
         if len(set(ids)) != len(ids):
             records = _first_by_id(records, anomalies, conflicts)
     if records is not given:
         samples, events, inventories, sample_times, event_times = _split(records, types)
+        told = None  # (some records are left out: what the batch told may be gone)
     if not deduplicated:
         inventories = _unique_inventories(inventories, anomalies, conflicts)
-    if _refused(samples, accepted):
+    if _refused(samples, accepted, told):
         refused = _refused(samples, accepted)
         sample = next(s for s in samples if _METER_KIND(s) in refused)
         index = next(i for i, record in enumerate(given) if record is sample)
         _refuse(sample, accepted, f"records[{index}]: ")
     tied: set[tuple[str, ...]] = set()
     samples_in_order = _in_order(samples, sample_times, _SAMPLE_KEY, tied)
-    events_in_order = [event.seq for event in events].count(None) == len(events) and _in_order(
-        events, event_times, _EVENT_KEY, tied
+    unsequenced = (
+        [event.seq for event in events].count(None) == len(events)
+        if told is None
+        else not told.sequenced
     )
+    events_in_order = unsequenced and _in_order(events, event_times, _EVENT_KEY, tied)
     grouped = _samples_by_key(samples)
     by_resource = _events_by_key(events)
     inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
-    spanned = [sample.since_us for sample in samples].count(None) != len(samples)
-    below_zero = bool(samples) and min([sample.value for sample in samples]) < 0
+    if told is None:
+        spanned = [sample.since_us for sample in samples].count(None) != len(samples)
+        below_zero = bool(samples) and min([sample.value for sample in samples]) < 0
+    else:  # (a batch's deltas are at an instant: one over a span is given as a Sample)
+        spanned, below_zero = False, told.below_zero
     return Grouped(
         by_resource,
         grouped,
@@ -263,7 +287,7 @@ def group(
 
 
 def _refused(
-    samples: Sequence[Sample], accepted: Mapping[str, frozenset[str]]
+    samples: Sequence[Sample], accepted: Mapping[str, frozenset[str]], told: Told | None = None
 ) -> set[tuple[str, str]]:
     """The ``(meter, kind)`` pairs of ``samples`` that no meter given takes. O(n).
 
@@ -272,8 +296,13 @@ def _refused(
     set of pairs makes and hashes a tuple per sample: 11.7 ms against 1.9 ms for 79,307
     samples); otherwise the pairs themselves are read.
     """
-    meters = {sample.meter for sample in samples}
-    kinds = {sample.kind for sample in samples}
+    meters: set[str]
+    kinds: set[str]
+    if told is None:
+        meters = {sample.meter for sample in samples}
+        kinds = {sample.kind for sample in samples}
+    else:  # as the batch's columns told (``samples`` are all of its samples)
+        meters, kinds = set(told.meters), set(told.kinds)
     if all(kinds <= accepted.get(meter, frozenset()) for meter in meters):
         return set()
     return {

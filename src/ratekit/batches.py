@@ -57,6 +57,38 @@ EventTuple: TypeAlias = tuple[typing.Any, ...]
 SampleTuple: TypeAlias = tuple[typing.Any, ...]
 """``(account, resource, meter, at_us, value[, kind[, id[, seq]]])``: one sample, plainly."""
 
+
+class Told(typing.NamedTuple):
+    """What a batch's columns told at its door, kept for metering (`ratekit._normalize.group`).
+
+    Metering reads these of any list of records by passes over the records; a batch built
+    from columns knows them from its columns (a set of a column, a count, a minimum, at C
+    speed), so metering makes none of those passes over its records.
+    """
+
+    events: int
+    """How many of the batch's records are events: they come first, its samples after."""
+    named: bool
+    """Whether some record has an id."""
+    sequenced: bool
+    """Whether some event has a ``seq``."""
+    meters: frozenset[str]
+    """The samples' meters."""
+    kinds: frozenset[str]
+    """The samples' kinds."""
+    below_zero: bool
+    """Whether some sample's value is below zero."""
+
+
+#: What a batch of no events and no samples told.
+_TOLD_NOTHING: Final = Told(0, False, False, frozenset(), frozenset(), False)
+
+
+def _any_given(column: Iterable[object]) -> bool:
+    """Whether an optional column (a list, or the default repeated) holds a value not None."""
+    return isinstance(column, list | tuple) and column.count(None) != len(column)
+
+
 _EVENT_REQUIRED: Final = 3  # account, resource, at_us; kind and attributes have defaults
 _SAMPLE_REQUIRED: Final = 5  # account, resource, meter, at_us, value
 
@@ -207,7 +239,10 @@ class _Given:
 
 
 def _events(
-    columns: Mapping[str, Sequence[object]], count: int, frozen: Descriptions
+    columns: Mapping[str, Sequence[object]],
+    count: int,
+    frozen: Descriptions,
+    told: dict[str, object],
 ) -> list[Event]:
     given = _Given("event", columns)
     # checked in this order (the first bad field is the one named), set in slot order
@@ -219,10 +254,14 @@ def _events(
     record_ids = given.optional("id", Column.optional_ids, None)
     seqs = given.optional("seq", Column.sequences, None)
     values = (accounts, resources, instants, attributes, kinds, record_ids, seqs)
-    return _made_events(values, count, _own(instants, record_ids, seqs))
+    made = _made_events(values, count, _own(instants, record_ids, seqs))
+    told.update(events=count, named=_any_given(record_ids), sequenced=_any_given(seqs))
+    return made
 
 
-def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample]:
+def _samples(
+    columns: Mapping[str, Sequence[object]], count: int, told: dict[str, object]
+) -> list[Sample]:
     given = _Given("sample", columns)
     accounts = given("account").names()
     resources = given("resource").names()
@@ -245,7 +284,14 @@ def _samples(columns: Mapping[str, Sequence[object]], count: int) -> list[Sample
         ids,
         seqs,
     )
-    return _made_samples(values, count, _own(instants, ids, seqs))
+    made = _made_samples(values, count, _own(instants, ids, seqs))
+    told.update(
+        named=_any_given(ids),
+        meters=frozenset(meters),
+        kinds=frozenset(kinds) if isinstance(kinds, list) else frozenset({"delta"}),
+        below_zero=bool(amounts) and min(amounts) < 0,
+    )
+    return made
 
 
 def _own(*columns: Iterable[object]) -> list[Sequence[object]]:
@@ -297,6 +343,8 @@ class RecordBatch:
     """
 
     _records: tuple[Event | Sample, ...]
+    # What the columns told (`Told`), for metering; None for records already made.
+    _told: Told | None = attrs.field(default=None, eq=False)
 
     def __init__(self, records: Iterable[Event | Sample] = ()) -> None:
         """A batch of records already made (the lean constructors are the classmethods).
@@ -320,10 +368,10 @@ class RecordBatch:
         self.__attrs_init__(made)
 
     @classmethod
-    def _of(cls, records: list[Event | Sample]) -> RecordBatch:
+    def _of(cls, records: list[Event | Sample], told: Told) -> RecordBatch:
         # The lean constructors' route: every record was made here, from checked columns.
         batch = object.__new__(cls)
-        batch.__attrs_init__(tuple(records))
+        batch.__attrs_init__(tuple(records), told)
         return batch
 
     @classmethod
@@ -431,8 +479,9 @@ class RecordBatch:
         # read. The events come first in the batch: a bad event is named before a fault
         # of the samples' columns (one missing, of another length, of another shape).
         failed: RatekitError | None = None
+        told: dict[str, typing.Any] = _TOLD_NOTHING._asdict()
         if event_columns:
-            events_of = functools.partial(_events, frozen=frozen)
+            events_of = functools.partial(_events, frozen=frozen, told=told)
             try:
                 made.extend(first_bad(events_of, event_columns, event_count))
             except RatekitError as error:
@@ -446,8 +495,12 @@ class RecordBatch:
         if failed is not None:
             raise failed
         if sample_columns:
-            made.extend(first_bad(_samples, sample_columns, sample_count))
-        return cls._of(made)
+            events_told = told["named"]
+            made.extend(
+                first_bad(functools.partial(_samples, told=told), sample_columns, sample_count)
+            )
+            told["named"] = told["named"] or events_told
+        return cls._of(made, Told(**told))
 
     @classmethod
     def from_tuples(
@@ -511,9 +564,9 @@ class RecordBatch:
         # reusing the caller's mappings changes no event: see from_columns()); they come
         # first in the batch: a bad event is named before a sample tuple of another shape.
         failed: RatekitError | None = None
-        made: tuple[Event | Sample, ...] = ()
+        made: RecordBatch | None = None
         try:
-            made = cls._from_columns(event_rows, None, frozen)._records
+            made = cls._from_columns(event_rows, None, frozen)
         except RatekitError as error:
             failed = error
         try:
@@ -528,7 +581,20 @@ class RecordBatch:
             failed = failed or error
         if failed is not None:
             raise failed
-        return cls._of([*made, *cls._from_columns(None, sample_rows, frozen)])
+        sampled = cls._from_columns(None, sample_rows, frozen)
+        if made is None or not made:
+            return sampled
+        told, sample_told = made._told, sampled._told
+        assert told is not None  # (made from columns)
+        assert sample_told is not None
+        return cls._of(
+            [*made._records, *sampled._records],
+            sample_told._replace(
+                events=told.events,
+                named=told.named or sample_told.named,
+                sequenced=told.sequenced,
+            ),
+        )
 
     @property
     def events(self) -> tuple[Event, ...]:

@@ -75,6 +75,7 @@ from ._shown import show
 from ._state_doors import Pending
 from ._text import one_of
 from ._window import _SPAN_KEY, CycleLike, _Window
+from .batches import RecordBatch, Told
 from .errors import RatekitTypeError
 from .policies import Discrete, Meter, Report, meters_of
 from .records import (
@@ -262,6 +263,12 @@ class _Engine:
         state: Iterable[ResourceState],
     ) -> None:
         self.meters: dict[str, Meter] = {}
+        # What a batch's columns told at its door (`_n.group()` reads it, not its records);
+        # its own tuple of records, not a copy.
+        self.told: Told | None = None
+        if type(records) is RecordBatch:
+            self.told = records._told
+            records = records._records
         records = _v.collection(records, "meter() records", accepted="a list of records")
         self.meters = meters_of(meters, "meter() meters")
         # Whether a meter counts time (running time between calls is said when lost).
@@ -396,9 +403,11 @@ class _Engine:
             )
         records: Sequence[Event | Sample | Inventory] = self.records
         deduplicated = self.deduplicated
+        told = self.told
         if not deduplicated and any(s.applied or s._seen for s in self.state.values()):
             # checked first: looking a record up in the states reads its fields
             records = _memory.forget_replays(self, _n.of_records(records))
+            told = None  # (some records may be left out)
         grouped = _n.group(
             records,
             accepted,
@@ -406,6 +415,7 @@ class _Engine:
             self.anomalies,
             self.conflicts,
             deduplicated=deduplicated,
+            told=told,
         )
         events, samples, inventories, samples_in_order, events_in_order, tied, spanned, _ = grouped
         self.spanned = spanned
