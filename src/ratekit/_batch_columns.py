@@ -17,7 +17,7 @@ import operator
 import sys
 import typing
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -31,7 +31,7 @@ from .errors import BadRecordError, BadTimeError, RatekitError, RatekitTypeError
 T = typing.TypeVar("T")
 E = typing.TypeVar("E", bound=Exception)
 
-__all__ = ["Column", "Descriptions", "Refusal", "record_label"]
+__all__ = ["Column", "Descriptions", "Refusal", "Told", "record_label"]
 
 _intern = sys.intern
 #: An int's exact Decimal (``Decimal.from_float`` takes ints: the same value and exponent).
@@ -535,3 +535,34 @@ class Column:
                     said = type(error)(f"{error}{_missing_hint(self.field)}")
                 raise located(index, said) from error.__cause__
         return out
+
+
+class Told(typing.NamedTuple):
+    """What a `RecordBatch`'s columns told at its door, which metering reads, not its records.
+
+    Metering finds these by a pass over any list of records each; a batch knows them from
+    its columns (a count, a set or a minimum of a column, at C speed): see
+    `ratekit._normalize.group`.
+    """
+
+    events: int
+    """How many of the batch's records are events: they come first, its samples after."""
+    named: bool
+    """Whether some record has an id."""
+    sequenced: bool
+    """Whether some event has a ``seq``."""
+    meters: frozenset[str]
+    """The samples' meters."""
+    kinds: frozenset[str]
+    """The samples' kinds."""
+    below_zero: bool
+    """Whether some sample's value is below zero."""
+
+
+#: What a batch of no events and no samples told.
+_TOLD_NOTHING: Final = Told(0, False, False, frozenset(), frozenset(), False)
+
+
+def _any_given(column: Iterable[object]) -> bool:
+    """Whether an optional column (a list, or the default repeated) holds a value not None."""
+    return isinstance(column, list | tuple) and column.count(None) != len(column)

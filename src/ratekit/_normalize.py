@@ -22,10 +22,11 @@ from decimal import Decimal
 from typing import Final
 
 from ._anomalies import placed
+from ._batch_columns import Told
 from ._caller_objects import read_once
 from ._instants import MIN_US, format_us
 from ._shown import show
-from .batches import Told, unpack_hint
+from .batches import unpack_hint
 from .errors import ConflictingRecordError, RatekitTypeError, UnknownMeterError
 from .records import Anomaly, AnomalyKind, Event, Inventory, Sample
 

@@ -33,7 +33,16 @@ from typing import Final, TypeAlias, overload
 import attrs
 
 from . import _values as _v
-from ._batch_columns import Column, Descriptions, first_bad, located, record_label
+from ._batch_columns import (
+    _TOLD_NOTHING,
+    Column,
+    Descriptions,
+    Told,
+    _any_given,
+    first_bad,
+    located,
+    record_label,
+)
 from ._batch_reading import EVENT_FIELDS, SAMPLE_FIELDS, columns_given, rows_given
 from ._caller_objects import read_once
 from ._decimals import in_context, plain_text
@@ -56,37 +65,6 @@ EventTuple: TypeAlias = tuple[typing.Any, ...]
 """``(account, resource, at_us[, kind[, attributes[, id[, seq]]]])``: one event, plainly."""
 SampleTuple: TypeAlias = tuple[typing.Any, ...]
 """``(account, resource, meter, at_us, value[, kind[, id[, seq]]])``: one sample, plainly."""
-
-
-class Told(typing.NamedTuple):
-    """What a batch's columns told at its door, kept for metering (`ratekit._normalize.group`).
-
-    Metering reads these of any list of records by passes over the records; a batch built
-    from columns knows them from its columns (a set of a column, a count, a minimum, at C
-    speed), so metering makes none of those passes over its records.
-    """
-
-    events: int
-    """How many of the batch's records are events: they come first, its samples after."""
-    named: bool
-    """Whether some record has an id."""
-    sequenced: bool
-    """Whether some event has a ``seq``."""
-    meters: frozenset[str]
-    """The samples' meters."""
-    kinds: frozenset[str]
-    """The samples' kinds."""
-    below_zero: bool
-    """Whether some sample's value is below zero."""
-
-
-#: What a batch of no events and no samples told.
-_TOLD_NOTHING: Final = Told(0, False, False, frozenset(), frozenset(), False)
-
-
-def _any_given(column: Iterable[object]) -> bool:
-    """Whether an optional column (a list, or the default repeated) holds a value not None."""
-    return isinstance(column, list | tuple) and column.count(None) != len(column)
 
 
 _EVENT_REQUIRED: Final = 3  # account, resource, at_us; kind and attributes have defaults

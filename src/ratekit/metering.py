@@ -64,6 +64,7 @@ from . import _metering_time as _time
 from . import _normalize as _n
 from . import _timelines as _t
 from . import _values as _v
+from ._batch_columns import Told
 from ._caller_objects import has_method
 from ._cuts import read_given
 from ._decimals import in_context
@@ -75,7 +76,7 @@ from ._shown import show
 from ._state_doors import Pending
 from ._text import one_of
 from ._window import _SPAN_KEY, CycleLike, _Window
-from .batches import RecordBatch, Told
+from .batches import RecordBatch
 from .errors import RatekitTypeError
 from .policies import Discrete, Meter, Report, meters_of
 from .records import (
@@ -263,8 +264,7 @@ class _Engine:
         state: Iterable[ResourceState],
     ) -> None:
         self.meters: dict[str, Meter] = {}
-        # What a batch's columns told at its door (`_n.group()` reads it, not its records);
-        # its own tuple of records, not a copy.
+        # a batch's own tuple (no copy), and what its columns told (`_n.group()` reads it)
         self.told: Told | None = None
         if type(records) is RecordBatch:
             self.told = records._told
