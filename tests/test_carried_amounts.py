@@ -248,12 +248,6 @@ def test_inputs_in_range_always_rate_and_each_line_is_the_exact_amount_rounded_o
     assert Fraction(invoice.total) == sum(map(Fraction, _lines(invoice).values()))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 60-digit price times 0.2 calls is 61 digits: rating rounds the amount at its "
-    "60th digit (2E+29) and the line rounds that again, 200000000000000000000000000000.00 "
-    "under ROUND_DOWN, where the exact amount rounded once is 199999999999999999999999999999.99",
-)
 def test_a_60_digit_price_times_a_fifth_rounds_once_from_the_exact_amount() -> None:
     # 999...9.99...9 (60 nines) x 0.2 = 199...9.99...98 (61 digits): rounded down once on
     # the cent, 199999999999999999999999999999.99.
@@ -261,13 +255,6 @@ def test_a_60_digit_price_times_a_fifth_rounds_once_from_the_exact_amount() -> N
     assert _lines(invoice) == {"call": Decimal("199999999999999999999999999999.99")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a peak of 1E+9 seats or more shared by a plan covering part of a cycle is not "
-    "recovered as the exact share it stands for: 9.99E+29 seats at 9 for 1 us of April "
-    "(exactly 3468750000000000000) bill 3468750000000000000.01 under ROUND_UP, from the "
-    "share cut at its 60th digit (the amount ends ...000003)",
-)
 def test_a_huge_peak_for_one_microsecond_rounds_once_from_its_exact_share() -> None:
     # 9.99E+29 x 9 / 2,592,000,000,000 = 3,468,750,000,000,000,000 exactly.
     plan = _plan(seat="9", rounding="ROUND_UP")
@@ -275,13 +262,6 @@ def test_a_huge_peak_for_one_microsecond_rounds_once_from_its_exact_share() -> N
     assert _lines(invoice) == {"seat": Decimal("3468750000000000000.00")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a peak priced whole by a Volume price for part of a cycle is rebuilt from its "
-    "share cut at the 60th digit: 1,000,000 seats for 7 minutes of April become a whole "
-    "of 1000000.000...01, past the bound of Tier(1000000, 7), and bill 324.07 at 2 a seat "
-    "where 1,000,000 x 7 x 420 / 2,592,000 = 1134.259... bills 1134.26",
-)
 def test_a_peak_on_a_volume_bound_keeps_its_tier_for_a_short_cover() -> None:
     volume = rk.Volume([rk.Tier(1_000_000, "7"), rk.Tier(None, "2")])
     plan = rk.Plan("p", "USD", MONTHS, [rk.PriceEntry("seat", "seats", volume)])

@@ -53,7 +53,15 @@ class _Before:
 
     __slots__ = ("cycle", "exact", "free", "free_exact", "plan", "quantity", "row", "span")
 
-    def __init__(self, row: UsageRow, start: int, end: int, quantity: Decimal, plan: Plan) -> None:
+    def __init__(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        row: UsageRow,
+        start: int,
+        end: int,
+        quantity: Decimal,
+        plan: Plan,
+        shared: bool = False,
+    ) -> None:
         self.row = row
         same = start == row.span.start_us and end == row.span.end_us
         self.span = row.span if same else Span.from_us(start, end)
@@ -62,7 +70,7 @@ class _Before:
         self.cycle = plan.cycle.containing_us(start)
         self.free = quantity
         self.free_exact = _NOTHING
-        self.exact = exact_piece(row, start, end, quantity)
+        self.exact = exact_piece(row, start, end, quantity, shared)
 
 
 def place(piece: _Freed) -> tuple[int, int, str]:
@@ -375,7 +383,8 @@ class _Allowances:
             if not since <= start < stop or row.quantity == 0:
                 return []
             found = [plan for a, b, plan in segments if a <= start < b]
-            return [_Before(row, start, end, row.quantity, found[0])] if found else []
+            shared = row.meter in self.peaks
+            return [_Before(row, start, end, row.quantity, found[0], shared)] if found else []
         lo, hi = max(start, since), min(end, stop)
         if hi <= lo:
             return []
@@ -396,5 +405,5 @@ class _Allowances:
             if lo <= p_start < hi and quantity != 0:
                 found = [plan for a, b, plan in segments if a <= p_start < b]
                 if found:
-                    out.append(_Before(row, p_start, p_end, quantity, found[0]))
+                    out.append(_Before(row, p_start, p_end, quantity, found[0], share))
         return out

@@ -75,7 +75,7 @@ def _check_priced(charge: Charge, path: str) -> None:
     unit_price = charge.unit_price
     if unit_price is not None:
         product = PRODUCTS.multiply(billable, unit_price)
-        if not gives(product, charge.amount, unit_price):
+        if not gives(product, charge.amount, unit_price, billable):
             price_of = (
                 f" (a price of {tidy(CONTEXT.divide(charge.amount, billable))})" if billable else ""
             )
@@ -108,7 +108,10 @@ def _check_priced(charge: Charge, path: str) -> None:
     if not lines:
         return
     total = exact_sum(line.amount for line in lines)
-    if not gives(total, charge.amount) and not _shared_alike(charge, total):
+    # a linear price's lines are its unit price times the billable quantity (a share of an
+    # aggregate may be charged at its exact value: `gives`)
+    priced = gives(total, charge.amount, charge.unit_price, charge.billable)
+    if not priced and not _shared_alike(charge, total):
         raise fail(
             where(path, "price"),
             f"{show(charge.price)} does not give the charge's amount {charge.amount}: the "

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Final
 
 from ._decimals import CONTEXT, ONE, exact_sum, own_context
+from ._time_exact import SHARE_DIGITS
 from .render import plain
 
 __all__ = ["PRODUCTS", "adds_up", "cost_text", "gives", "number_text"]
@@ -54,7 +55,12 @@ def cost_text(value: Decimal, quantum: Decimal) -> str:
 _ROUNDING_UNITS: Final = 10
 
 
-def gives(product: Decimal, amount: Decimal, price: Decimal | None = None) -> bool:
+def gives(
+    product: Decimal,
+    amount: Decimal,
+    price: Decimal | None = None,
+    quantity: Decimal | None = None,
+) -> bool:
     """Whether ``product`` (billable quantity x unit price, exact) gives ``amount``.
 
     Equal, or apart by no more than the rounding of a prorated quantity and amount at
@@ -64,7 +70,12 @@ def gives(product: Decimal, amount: Decimal, price: Decimal | None = None) -> bo
     whose amount is not its quantity times its price) is further off by far. With
     ``price``, the quantity may also be a share rounded to 60 decimal places (a part of a
     cycle split by a change of plan): the product may lie a further ``|price| x 1E-60``
-    away.
+    away. With ``quantity`` too (the billable quantity of ``product``), that quantity
+    may be a share of an aggregate of 1E+9 or more, cut at the aggregate's 60th digit
+    and charged at its exact value (`ratekit._time_exact.exact_share`): where it keeps
+    at least as many digits as such a share does, the product may lie a further
+    ``|price|`` times a unit of its last digit away (9.99E+29 seats at 9 for 1 µs of
+    April: 385416666666666666.66...67, cut at 1E-30, charged 3468750000000000000).
     """
     if product == amount:
         return True
@@ -75,6 +86,11 @@ def gives(product: Decimal, amount: Decimal, price: Decimal | None = None) -> bo
     bound = PRODUCTS.multiply(_ROUNDING_UNITS, unit)
     if price is not None:
         bound = PRODUCTS.add(bound, PRODUCTS.multiply(price.copy_abs(), _SIXTY_PLACES))
+        if quantity is not None and quantity.is_finite():
+            _, digits, exponent = quantity.as_tuple()
+            if len(digits) >= SHARE_DIGITS and isinstance(exponent, int):
+                last = Decimal((0, (1,), exponent))
+                bound = PRODUCTS.add(bound, PRODUCTS.multiply(price.copy_abs(), last))
     return difference <= bound
 
 

@@ -23,7 +23,9 @@ from ._converted import any_converted, converted, exact_quantity, linear_exact
 from ._decimals import CONTEXT, exact_sum, prorated
 from ._decimals import commitment as _commitment
 from ._exact_prices import running_exact
+from ._quanta import on_quantum
 from ._timed_charges import in_time, rounds_alike, timed_exact
+from .prices import PerUnit
 
 if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
     from .charges import Charge
@@ -33,7 +35,12 @@ __all__ = ["line_exact"]
 _KIND: Final = operator.attrgetter("kind")
 _FREE: Final = operator.attrgetter("free")
 _AMOUNT: Final = operator.attrgetter("amount")
+_SIGNED: Final = Decimal.is_signed
 _ONE: Final = Decimal(1)
+_MUL: Final = CONTEXT.multiply
+#: How far an amount rating computed at 60 digits may lie from its exact value, relatively:
+#: a price times a quantity, rounded at the product's 60th digit.
+_DIGITS: Final = Decimal("1e-57")
 
 
 def line_exact(
@@ -55,8 +62,11 @@ def line_exact(
     Decimal: ``amounts`` when the caller has worked it out (`exact_sum` of the amounts),
     else summed here. A linear price's charges in a time meter's unit are taken at
     their exact time (`timed_exact`), unless ``rounded`` (the line's quantum and mode)
-    shows the sum of their amounts rounds as that would (`rounds_alike`). O(charges), the
-    test for such parts at C speed.
+    shows the sum of their amounts rounds as that would (`rounds_alike`). A per-unit
+    price's charge whose amount is its price times its quantity rounded at the 60th
+    digit (a price of 60 digits times 0.2 calls is 61) is taken as that product exactly
+    (`_products`), where the line lies near enough a rounding boundary for the rounding to
+    matter (`_rounds_alike`). O(charges), the test for such parts at C speed.
     """
     time = in_time(charges)
     if (
@@ -67,13 +77,18 @@ def line_exact(
         # no part rounded at its 60th digit (one alone too may be: usage less a free part
         # prorated by time, 16 - 2.777...78 calls at 0.045, is 0.5949...99, not 0.595)
         summed = exact_sum(map(_AMOUNT, charges)) if amounts is None else amounts
-        if not time or rounds_alike(charges, summed, rounded):
+        if (
+            rounds_alike(charges, summed, rounded)
+            if time
+            else _rounds_alike(charges, summed, rounded)
+        ):
             return summed
     timed = []  # a linear price's pieces in a time meter's unit
     total = Fraction(0)
     plain: list[Decimal] = []  # summed as Decimals, exactly, and turned into a fraction once
     running = []  # a non-linear price's pieces, priced by their group's running quantity
     linear = []  # a linear price's pieces in its own unit, converted from their rows'
+    others = []  # the rest: a per-unit price's at its exact product (`_products`)
     for charge in charges:
         if charge.kind == "fee":
             total += prorated(charge.unit_price, charge.quantity, charge.amount)
@@ -86,7 +101,7 @@ def line_exact(
         elif charge.kind == "usage" and time:
             timed.append(charge)
         else:
-            plain.append(charge.amount)
+            others.append(charge)
     if running:
         exact, rest = running_exact(running)
         total += exact
@@ -95,7 +110,59 @@ def line_exact(
         total += linear_exact(linear, plain)
     if timed:
         total += timed_exact(timed, plain)
+    total += _products(others, plain)
     return total + Fraction(exact_sum(plain)) if plain else total
+
+
+def _rounds_alike(
+    charges: Sequence[Charge], total: Decimal, rounded: tuple[Decimal, str] | None
+) -> bool:
+    """Whether ``total`` of ``charges``' amounts rounds as their exact total would.
+
+    Each amount is within a few units of its 60th digit of its exact value (`_DIGITS`
+    of it, bounded by the largest amount's magnitude, or by ``total`` when none is
+    below zero): when the total less and plus that margin round alike on the line's
+    quantum and mode (``rounded``; None: not known, False), so does the exact total. A
+    60-digit price times 0.2 calls rounded down is 2E+29 at the 60th digit, on the
+    quantum, where the exact amount lies just below it. O(charges), at C speed.
+    """
+    if rounded is None:
+        return False
+    if any(map(_SIGNED, map(_AMOUNT, charges))):
+        amounts = list(map(_AMOUNT, charges))
+        top, bottom = max(amounts), min(amounts)
+        largest = top if top >= -bottom else CONTEXT.minus(bottom)
+    else:
+        largest = total
+    margin = CONTEXT.multiply(Decimal(len(charges)), CONTEXT.multiply(largest, _DIGITS))
+    quantum, rounding = rounded
+    try:
+        low = on_quantum(CONTEXT.subtract(total, margin), quantum, rounding)
+        return low == on_quantum(CONTEXT.add(total, margin), quantum, rounding)
+    except ArithmeticError:  # a line too long for its quantum: the exact total says so
+        return False
+
+
+def _products(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
+    """The exact sum of per-unit prices' usage ``charges``; the others go to ``plain``.
+
+    A charge whose amount is its price times its quantity as rating computes it (rounded
+    at its 60th digit) is that product, exactly; any other keeps its amount (a share of
+    an aggregate charged at its exact value, a price of another model). O(charges).
+    """
+    total = Fraction(0)
+    for charge in charges:
+        price = charge.unit_price
+        if (
+            charge.kind != "usage"
+            or price is None
+            or type(charge.price) is not PerUnit
+            or _MUL(price, charge.quantity) != charge.amount
+        ):
+            plain.append(charge.amount)
+            continue
+        total += Fraction(price) * Fraction(charge.quantity)
+    return total
 
 
 def _freed(charge: Charge) -> Fraction:

@@ -75,6 +75,7 @@ class _Piece:
         cycle: tuple[int, int],
         entry: PriceEntry,
         order: int,
+        shared: bool = False,
     ) -> None:
         self.row = row
         self.span = span
@@ -87,8 +88,9 @@ class _Piece:
         self.free = ZERO
         self.free_exact = _NOTHING
         # the exact quantity where the one metered is a slice of time (`exact_piece`), or
-        # converted to the price's unit where that does not terminate
-        self.exact: Fraction | None = exact_piece(row, span.start_us, span.end_us, quantity)
+        # converted to the price's unit where that does not terminate; or the exact share
+        # of an aggregate (``shared``: the row's meter does not add up)
+        self.exact: Fraction | None = exact_piece(row, span.start_us, span.end_us, quantity, shared)
         self.amount = ZERO
         self.position: Decimal | None = None
         self.before: Exact = ZERO  # the group's exact quantity before it (priced by total)

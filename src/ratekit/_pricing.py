@@ -49,7 +49,6 @@ from ._pieces import (
 )
 from ._price_model import failed, not_a_price
 from ._shown import show
-from ._time_exact import finely_cut
 from ._timed_charges import shared_amount
 from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
@@ -125,17 +124,19 @@ class _Pricing:
         peaks = self.peaks
         apart: dict[GroupKey, list[_Piece]] = {}
         # Each piece of a peak under a non-linear price, with its billable quantity in its
-        # row's unit (before any price's own unit).
-        shares: list[tuple[_Piece, Fraction]] = []
+        # row's unit (before any price's own unit): exact (its share's exact value, where
+        # it is cut: `exact_share`), and as the aggregate counts it (see price_shares).
+        shares: list[tuple[_Piece, Fraction, Fraction]] = []
         for piece in pieces if peaks else ():
             if piece.row.meter in peaks:
-                exact = piece.exact  # a share's exact value, where it is cut (`exact_share`)
-                quantity = Fraction(piece.quantity) if exact is None else exact
-                payable = quantity - (piece.free_exact or Fraction(piece.free))
+                free = piece.free_exact or Fraction(piece.free)
+                counted = Fraction(piece.quantity) - free
                 if piece.entry.price.linear:
-                    self.outside.append((piece.row, payable))
+                    self.outside.append((piece.row, counted))
                 else:
-                    shares.append((piece, payable))
+                    exact = piece.exact
+                    payable = counted if exact is None else exact - free
+                    shares.append((piece, payable, counted))
         # What a piece's entry says (its unit, price, whether linear, its group_by) is
         # read once per run of pieces of one entry (rating's come so: a resource's rows
         # under one entry), not again for each piece.
@@ -153,7 +154,7 @@ class _Pricing:
             billable = _SUB(piece.quantity, piece.free) if piece.free else piece.quantity
             if linear:
                 if type(price) is PerUnit:
-                    piece.amount = _per_unit(price.rate, piece, billable)
+                    piece.amount = _per_unit(price.rate, piece, billable, piece.row.meter in peaks)
                 else:  # the billable quantity, exact, as the nearest number represented
                     inexact = piece.free_exact or piece.exact is not None
                     if inexact or (piece.free and _below_range(billable)):
@@ -319,7 +320,7 @@ class _Pricing:
             )
         )
 
-    def price_shares(self, shares: list[tuple[_Piece, Fraction]]) -> None:
+    def price_shares(self, shares: list[tuple[_Piece, Fraction, Fraction]]) -> None:
         """Price the pieces of meters that do not add up (a peak), by a non-linear price.
 
         Such a meter's rows share the cycle's aggregate in proportion to time, so the
@@ -331,14 +332,23 @@ class _Pricing:
         priced under two prices in a cycle costs each price's amount of the whole peak
         for that price's share of the cycle, in whichever order they come; under one
         price, its amount of the peak. ``shares`` pairs each piece with its billable
-        quantity in its row's unit (before any price's own unit). O(p log p + p g) for p
-        pieces and g ``group_by`` values.
+        quantity in its row's unit (before any price's own unit), exact, and as ``W``
+        counts it.
+
+        ``W`` is the aggregate itself, never one rebuilt from a rounded share: it adds
+        the shares as metering cut them (``F(b) - F(a)``, which telescope to the
+        aggregate exactly), less the exact free parts. A share's exact value (4375/27 of
+        1,000,000 seats for 7 minutes of April) beside the others' cut ones would make
+        ``W`` 1000000.000...01 and choose the tier above a bound the peak lies on. The
+        piece's part of ``W`` is its exact billable quantity, so its amount is the
+        price of the peak times its exact share. O(p log p + p g) for p pieces and g
+        ``group_by`` values.
         """
-        families: dict[tuple[str, str, int, int], list[tuple[_Piece, Fraction]]] = {}
-        for piece, billable in shares:
+        families: dict[tuple[str, str, int, int], list[tuple[_Piece, Fraction, Fraction]]] = {}
+        for piece, billable, counted in shares:
             row = piece.row
             key = (row.account, row.meter, row.cycle.start_us, row.cycle.end_us)
-            families.setdefault(key, []).append((piece, billable))
+            families.setdefault(key, []).append((piece, billable, counted))
         # The parts of the aggregate no non-linear price prices (a linear price's, or where
         # the account has no plan or the plan no entry) are part of W all the same: a peak
         # of 7 priced for half the cycle costs half the price of 7, never the price of 3.5.
@@ -355,7 +365,7 @@ class _Pricing:
             # Per group and price, the billable quantity of the pieces so far and the
             # amount they took (see _share_of): the pieces add up to the price's amount.
             taken: dict[tuple[str | None, object, int, Decimal], tuple[Fraction, int]] = {}
-            for piece, billable in members:
+            for piece, billable, _ in members:
                 entry, row = piece.entry, piece.row
                 value = _group_value(piece)
                 group = (row.account, id(piece.plan), piece.cycle[0], row.meter, value)
@@ -364,8 +374,8 @@ class _Pricing:
                 total = totals.get((by, value))
                 if total is None:
                     total = totals[by, value] = sum(
-                        (b for p, b in members if _value_by(p, by) == value), Fraction(0)
-                    ) + sum((b for r, b in rest if _row_value(r, by) == value), Fraction(0))
+                        (c for p, _, c in members if _value_by(p, by) == value), Fraction(0)
+                    ) + sum((c for r, c in rest if _row_value(r, by) == value), Fraction(0))
                 factor = self.factors[id(entry), row.unit] if entry.unit is not None else 1
                 assert isinstance(factor, (Fraction, int))
                 whole = nearest(total * factor)
@@ -512,14 +522,15 @@ def _left(billable: Decimal | Fraction, piece: _Piece) -> bool:
     return left_by_rounding(billable, piece.quantity, piece.free)
 
 
-def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
+def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal, shared: bool) -> Decimal:
     """A per-unit price's amount for ``piece``, ``billable`` its quantity less its free part.
 
     Exact until the invoice rounds (0.595, not 0.5949...) when its free part is a
     Fraction; a residue below the range that the rounding of the piece's quantity or free
     part left is handed on as its nearest number (`_left()`), while a billable quantity
     below 1E-30 of a tiny piece (1E-30 calls less a third of 1E-30 free) is priced
-    exactly. O(1), or O(digits) with a Fraction.
+    exactly; a share of an aggregate (``shared``) at its exact value, where that amount
+    terminates within 60 digits. O(1), or O(digits) with a Fraction.
     """
     if piece.free_exact:
         exact = _exact_billable(piece)
@@ -528,10 +539,10 @@ def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
         billable = nearest(exact)
     elif piece.free and _left(billable, piece):
         billable = nearest(billable)
-    elif piece.exact is not None and finely_cut(piece.quantity):  # a share: exactly
-        shared = shared_amount(rate, Fraction(_exact_billable(piece)))
-        if shared is not None:
-            return shared
+    elif shared and piece.exact is not None:  # a share: exactly
+        amount = shared_amount(rate, Fraction(_exact_billable(piece)))
+        if amount is not None:
+            return amount
     return _MUL(rate, billable)
 
 

@@ -31,7 +31,7 @@ from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
 from ._taken_back import Nets
-from ._time_exact import exact_piece, finely_cut
+from ._time_exact import exact_piece
 from ._timed_charges import shared_amount, timed
 from ._topups import floors, on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
@@ -259,7 +259,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
                                 if peaks:  # (`aside()`, without a call per row)
                                     self.aside(row, quantity)
                                 amount = _MUL(rate, quantity)
-                                if peaks and row.meter in peaks and finely_cut(quantity):
+                                if peaks and row.meter in peaks:
                                     # a share of an aggregate: its exact amount
                                     amount = _share_amount(rate, row, span, amount)
                                 direct.append(
@@ -287,7 +287,12 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
                                     )
                                 )
                                 continue
-                            append(_Piece(row, span, row.quantity, default, cycle, entry, order))
+                            shared = bool(peaks) and row.meter in peaks
+                            append(
+                                _Piece(
+                                    row, span, row.quantity, default, cycle, entry, order, shared
+                                )
+                            )
                             order += 1
                             continue
             for part in self.clip(row):
@@ -362,7 +367,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
                     if q_start == row.span.start_us and q_end == row.span.end_us
                     else Span.from_us(q_start, q_end)
                 )
-                out.append(_Piece(row, span, q_quantity, p_plan, cycle, entry, order))
+                shared = row.meter in self.peaks
+                out.append(_Piece(row, span, q_quantity, p_plan, cycle, entry, order, shared))
                 order += 1
         return order
 
@@ -564,7 +570,7 @@ def _unit_price(entry: PriceEntry, plan: Plan) -> Decimal | None:
 
 def _share_amount(rate: Decimal, row: UsageRow, span: Span, amount: Decimal) -> Decimal:
     """The amount of a share of an aggregate priced on the spot: at its exact value."""
-    exact = exact_piece(row, span.start_us, span.end_us, row.quantity)
+    exact = exact_piece(row, span.start_us, span.end_us, row.quantity, shared=True)
     shared = None if exact is None else shared_amount(rate, exact)
     return amount if shared is None else shared
 

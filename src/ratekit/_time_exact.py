@@ -36,7 +36,7 @@ from .units import Unit
 if typing.TYPE_CHECKING:  # usage imports billing's helpers, which import this module
     from .usage import UsageRow
 
-__all__ = ["exact_piece", "exact_share", "exact_time", "finely_cut", "time_unit_us"]
+__all__ = ["SHARE_DIGITS", "exact_piece", "exact_share", "exact_time", "finely_cut", "time_unit_us"]
 
 #: The most decimal places of a level recovered (see `_places`).
 _PLACES: Final = 18
@@ -142,7 +142,13 @@ def finely_cut(quantity: Decimal) -> bool:
     )
 
 
-def exact_share(quantity: Decimal) -> Fraction | None:
+#: The fewest significant digits a share of a large aggregate keeps where it is cut:
+#: the share of a microsecond of a century-long cycle (3E-16 of it) keeps 44 of the
+#: aggregate's 60 (tidied of a few trailing zeros where the cut rounds onto them).
+SHARE_DIGITS: Final = 40
+
+
+def exact_share(quantity: Decimal, shared: bool = False) -> Fraction | None:
     """The exact share of an aggregate that ``quantity`` holds, if it is one, else None.
 
     Metering cuts a non-additive meter's aggregate among the pieces of a cycle at the
@@ -155,10 +161,21 @@ def exact_share(quantity: Decimal) -> Fraction | None:
     allowance's share is, a share compares with the allowance and the commitment prorated by the same time, and a line
     of it rounds as its exact amount does (1/3 seat at 0.015 is 0.005, a tie). None for a
     quantity of no such digit, or exact as it is, or near no such ratio. O(digits).
+
+    ``shared``: the quantity is known to be a share of an aggregate (a row of a meter
+    that does not add up). An aggregate of 1E+9 or more is cut at 1E-50 or coarser, so
+    its shares have no digit as fine as `finely_cut` tells: 9.99E+29 seats for 1 µs of
+    April are cut at 1E-30, 385416666666666666.66...67. Such a share is recovered the
+    same way when it keeps at least `SHARE_DIGITS` digits (a share that terminates
+    within fewer is exact as it is).
     """
-    if not finely_cut(quantity):
+    if not (finely_cut(quantity) or (shared and quantity.is_finite())):
         return None
-    exponent = int(quantity.as_tuple().exponent)
+    _, digits, exponent = quantity.as_tuple()
+    if not isinstance(exponent, int) or not (
+        exponent <= _SHARE_EXPONENT or (len(digits) >= SHARE_DIGITS and exponent < -2)
+    ):
+        return None
     value = Fraction(quantity)
     ratio = value.limit_denominator(10 ** ((-exponent - 1) // 2))
     if ratio == value or abs(ratio - value) * 10**-exponent > 1:
@@ -167,7 +184,7 @@ def exact_share(quantity: Decimal) -> Fraction | None:
 
 
 def exact_piece(
-    row: UsageRow, start_us: int, end_us: int, quantity: Decimal | None
+    row: UsageRow, start_us: int, end_us: int, quantity: Decimal | None, shared: bool = False
 ) -> Fraction | None:
     """The exact quantity of the piece ``[start_us, end_us)`` of ``row`` (of ``quantity``).
 
@@ -175,11 +192,12 @@ def exact_piece(
     the exact share of an aggregate it holds (`exact_share`), cut in proportion to time;
     None when the piece is exact as it is, or the row is neither a share nor in a time
     meter's unit (`time_unit_us`), or ``quantity`` is not that cut (within 2e-24: not the
-    row's piece). ``quantity`` None: not checked. O(1).
+    row's piece). ``quantity`` None: not checked. ``shared``: the row is a share of an
+    aggregate (see `exact_share`). O(1).
     """
     span = row.span
     row_start, row_end = span.start_us, span.end_us
-    whole = exact_share(row.quantity)
+    whole = exact_share(row.quantity, shared)
     timed = whole is None and time_unit_us(row.unit) is not None
     if timed:
         whole = exact_time(row.quantity, row_start, row_end, row.unit)
@@ -189,7 +207,7 @@ def exact_piece(
         return None
     if whole is None:
         # an exact quantity: a time meter's, or an aggregate rating cut into shares
-        if not timed and (quantity is None or not finely_cut(quantity)):
+        if not timed and (quantity is None or not (shared or finely_cut(quantity))):
             return None
         whole = Fraction(row.quantity)
     exact = whole * Fraction(end_us - start_us, row_end - row_start)

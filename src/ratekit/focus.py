@@ -414,7 +414,8 @@ def _unit_price(charge: Charge) -> Decimal | None:
     ):
         return None
     billable = CONTEXT.subtract(charge.quantity, charge.free)
-    if not gives(PRODUCTS.multiply(billable, charge.unit_price), charge.amount, charge.unit_price):
+    product = PRODUCTS.multiply(billable, charge.unit_price)
+    if not gives(product, charge.amount, charge.unit_price, billable):
         return None
     return charge.unit_price
 
