@@ -10,6 +10,7 @@ up. The batch path (rk.rate, rk.bill, rows) and the streaming rater agree.
 
 from __future__ import annotations
 
+import decimal
 import json
 from decimal import Decimal
 from fractions import Fraction
@@ -200,11 +201,12 @@ _MAGNITUDES = st.builds(
 ).filter(lambda value: -30 <= value.adjusted() <= 29)
 #: Numbers across the whole range a door accepts, from its least bound to just below its
 #: greatest, of at most three digits: their products are exact within 60 digits (a
-#: product of wider numbers is rounded at its 60th digit: see the strict xfail below).
+#: product of wider numbers is rounded at its 60th digit, and a line rounds from the
+#: exact product: see test_a_60_digit_price_times_a_fifth_rounds_once_from_the_exact_amount).
 _INPUTS = st.one_of(st.sampled_from([LEAST, Decimal("9.99E+29")]), _MAGNITUDES)
-#: Peaks from the least bound up to below 1E+9: a larger peak's share of a cycle is not
-#: recovered exactly (see the strict xfail below).
-_PEAKS = st.one_of(st.just(LEAST), _MAGNITUDES.filter(lambda value: value.adjusted() <= 8))
+#: Peaks across the whole range too: a share of a peak of 1E+9 or more, cut at 1E-50 or
+#: coarser, is priced at its exact value as a smaller one is.
+_PEAKS = _INPUTS
 
 
 @pytest.mark.property
@@ -274,3 +276,48 @@ def test_a_peak_on_a_volume_bound_keeps_its_tier_for_a_short_cover() -> None:
         meters=[SEATS],
     )
     assert rk.bill(rating)[0].total == Decimal("1134.26")
+
+
+#: Prices of up to 60 digits anywhere in the range: their products with a quantity of a
+#: few digits need more than 60, and rating rounds each amount at its 60th. Half of them
+#: a number of few digits less or more a unit of its 60th digit (999...9.99...9 is 1E+30
+#: less one): their products round at the 60th digit onto a number of few digits, on
+#: the cent, where the exact product lies just beside it.
+_EXACT = decimal.Context(prec=100)
+_NEAR_ROUND = st.builds(
+    lambda value, sign: _EXACT.add(value, Decimal(sign).scaleb(value.adjusted() - 59)),
+    _MAGNITUDES.filter(lambda value: -29 <= value.adjusted() <= 29),
+    st.sampled_from([-1, 1]),
+)
+_WIDE = st.one_of(
+    st.builds(
+        lambda digits, exponent: Decimal(digits).scaleb(exponent),
+        st.integers(1, 10**60 - 1),
+        st.integers(-60, -30),
+    ).filter(lambda value: -30 <= value.adjusted() <= 29),
+    _NEAR_ROUND,
+)
+
+
+@pytest.mark.property
+@settings(max_examples=max(LAWS // 4, 10), deadline=None)
+@given(
+    price=_WIDE,
+    calls=st.lists(_MAGNITUDES.filter(lambda value: value.adjusted() <= 0), min_size=1, max_size=3),
+    mode=st.sampled_from(MODES),
+)
+def test_a_wide_price_times_calls_rounds_once_from_the_exact_products(
+    price: Decimal, calls: list[Decimal], mode: str
+) -> None:
+    # Law: a price of up to 60 digits times a few quantities of calls, each rated on its
+    # own: each amount is rounded at its 60th digit, and the line is the exact sum of
+    # the exact products rounded once on the plan's quantum and mode.
+    exact = sum((Fraction(price) * Fraction(value) for value in calls), Fraction(0))
+    if abs(exact) >= 10**29:
+        return  # (a charge of 1E+30 or more is refused: its own law above)
+    records = [
+        rk.Sample("acme", "api", "calls", _calls(value).at, value, id=f"c{n}")
+        for n, value in enumerate(calls)
+    ]
+    invoice = _billed(records, _covering(_plan(call=price, rounding=mode), None), rows=False)
+    assert _lines(invoice) == {"call": rounded(exact, mode)}
