@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Final
 
 from ._converted import any_converted, converted, exact_quantity, linear_exact
-from ._decimals import CONTEXT, exact_sum, prorated
+from ._decimals import _SUMS, CONTEXT, exact_sum, prorated
 from ._decimals import commitment as _commitment
 from ._exact_prices import running_exact
 from ._quanta import on_quantum
@@ -38,6 +38,7 @@ _AMOUNT: Final = operator.attrgetter("amount")
 _SIGNED: Final = Decimal.is_signed
 _ONE: Final = Decimal(1)
 _MUL: Final = CONTEXT.multiply
+_EXACT_MUL: Final = _SUMS.multiply
 #: How far an amount rating computed at 60 digits may lie from its exact value, relatively:
 #: a price times a quantity, rounded at the product's 60th digit.
 _DIGITS: Final = Decimal("1e-57")
@@ -65,7 +66,7 @@ def line_exact(
     shows the sum of their amounts rounds as that would (`rounds_alike`). A per-unit
     price's charge whose amount is its price times its quantity rounded at the 60th
     digit (a price of 60 digits times 0.2 calls is 61) is taken as that product exactly
-    (`_products`), where the line lies near enough a rounding boundary for the rounding to
+    (`_product`), where the line lies near enough a rounding boundary for the rounding to
     matter (`_rounds_alike`). O(charges), the test for such parts at C speed.
     """
     time = in_time(charges)
@@ -88,7 +89,6 @@ def line_exact(
     plain: list[Decimal] = []  # summed as Decimals, exactly, and turned into a fraction once
     running = []  # a non-linear price's pieces, priced by their group's running quantity
     linear = []  # a linear price's pieces in its own unit, converted from their rows'
-    others = []  # the rest: a per-unit price's at its exact product (`_products`)
     for charge in charges:
         if charge.kind == "fee":
             total += prorated(charge.unit_price, charge.quantity, charge.amount)
@@ -101,7 +101,7 @@ def line_exact(
         elif charge.kind == "usage" and time:
             timed.append(charge)
         else:
-            others.append(charge)
+            plain.append(_product(charge))
     if running:
         exact, rest = running_exact(running)
         total += exact
@@ -110,7 +110,6 @@ def line_exact(
         total += linear_exact(linear, plain)
     if timed:
         total += timed_exact(timed, plain)
-    total += _products(others, plain)
     return total + Fraction(exact_sum(plain)) if plain else total
 
 
@@ -143,26 +142,21 @@ def _rounds_alike(
         return False
 
 
-def _products(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
-    """The exact sum of per-unit prices' usage ``charges``; the others go to ``plain``.
+def _product(charge: Charge) -> Decimal:
+    """A per-unit price's usage ``charge`` as its price times its quantity, exactly.
 
-    A charge whose amount is its price times its quantity as rating computes it (rounded
-    at its 60th digit) is that product, exactly; any other keeps its amount (a share of
-    an aggregate charged at its exact value, a price of another model). O(charges).
+    Its amount unless that is the product as rating computes it, rounded at its 60th
+    digit (a 60-digit price times 0.2 calls): the exact product then, of up to 120
+    digits (an exact sum adds it as it is). A share of an aggregate charged at its exact
+    value, or a price of another model, keeps its amount. O(1).
     """
-    total = Fraction(0)
-    for charge in charges:
-        price = charge.unit_price
-        if (
-            charge.kind != "usage"
-            or price is None
-            or type(charge.price) is not PerUnit
-            or _MUL(price, charge.quantity) != charge.amount
-        ):
-            plain.append(charge.amount)
-            continue
-        total += Fraction(price) * Fraction(charge.quantity)
-    return total
+    price, amount = charge.unit_price, charge.amount
+    if charge.kind != "usage" or price is None or type(charge.price) is not PerUnit:
+        return amount
+    exact = _EXACT_MUL(price, charge.quantity)
+    if exact == amount or _MUL(price, charge.quantity) != amount:
+        return amount
+    return exact
 
 
 def _freed(charge: Charge) -> Fraction:
