@@ -197,7 +197,9 @@ def exact_piece(
     """
     span = row.span
     row_start, row_end = span.start_us, span.end_us
-    whole = exact_share(row.quantity, shared)
+    # a row over its whole cycle holds the aggregate itself, exact as it is (its pieces
+    # are cut from it in proportion to time, below)
+    whole = exact_share(row.quantity, shared and row.cycle != span)
     timed = whole is None and time_unit_us(row.unit) is not None
     if timed:
         whole = exact_time(row.quantity, row_start, row_end, row.unit)
