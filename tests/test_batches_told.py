@@ -172,3 +172,24 @@ def test_a_batch_met_by_a_state_that_remembers_its_records_meters_as_a_list() ->
     assert usage.rows == plain.rows
     assert usage.anomalies == plain.anomalies
     assert [row.quantity for row in usage.rows if row.meter == "api"] == [2]
+
+
+def test_a_batch_evolved_or_pickled_keeps_nothing_stale() -> None:
+    # attrs.evolve(batch) gives the value back, and one evolved with other records tells
+    # nothing (metering reads them), so a correction among them is not missed; a pickled
+    # batch keeps what its columns told.
+    import pickle
+
+    import attrs
+
+    batch = rk.RecordBatch.from_tuples(
+        events=[("a", "vm", T0, "start", SMALL, "e1")],
+        samples=[("a", "vm", "api", T0, 3, "delta")],
+    )
+    assert attrs.evolve(batch) == batch
+    fixed = rk.Sample("a", "vm", "api", rk.Span.from_us(T0, T0 + 1).start, -3, id="fix")
+    evolved = attrs.evolve(batch, records=(*batch, fixed))
+    assert evolved._told is None
+    usage = _same(evolved)
+    assert sum(row.quantity for row in usage.rows if row.meter == "api") == 0  # 3 - 3
+    assert pickle.loads(pickle.dumps(batch))._told == batch._told

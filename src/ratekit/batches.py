@@ -321,8 +321,9 @@ class RecordBatch:
     """
 
     _records: tuple[Event | Sample, ...]
-    # What the columns told (`Told`), for metering; None for records already made.
-    _told: Told | None = attrs.field(default=None, eq=False)
+    # What the columns told (`Told`), for metering; None for records already made (and
+    # for a batch `attrs.evolve` made: not an argument, so never told of other records).
+    _told: Told | None = attrs.field(default=None, eq=False, init=False)
 
     def __init__(self, records: Iterable[Event | Sample] = ()) -> None:
         """A batch of records already made (the lean constructors are the classmethods).
@@ -349,7 +350,8 @@ class RecordBatch:
     def _of(cls, records: list[Event | Sample], told: Told) -> RecordBatch:
         # The lean constructors' route: every record was made here, from checked columns.
         batch = object.__new__(cls)
-        batch.__attrs_init__(tuple(records), told)
+        batch.__attrs_init__(tuple(records))
+        object.__setattr__(batch, "_told", told)
         return batch
 
     @classmethod
