@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -219,10 +220,6 @@ _NOTE = re.compile(r" Said of this usage before: (.*); by (\S+) it comes to (.*)
 _NAMES = re.compile(r"\([^()]*, no id\)|inventory at \S+|'[^']*'")
 
 
-_T0 = 1772323200000000  # 2026-03-01T00:00:00Z, in µs
-_HOUR = 3_600_000_000
-
-
 def _at(hours: int) -> str:
     moment = dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(hours=hours)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -331,9 +328,7 @@ def test_no_anomaly_is_said_again_with_the_same_substance_as_the_watermark_grows
             assert note is not None, anomaly.message
             assert (note.group(1), note.group(3)) == (last[piece], figure), anomaly.message
         last[piece] = figure
-    listings = {r.at_us for _, r in timed if isinstance(r, rk.Inventory)}
-    if not arrivals and not listings.intersection(_T0 + m * _HOUR for m in marks):
-        # (a statement at an inventory's instant: see the strict xfail below)
+    if not arrivals:
         batch = rk.rate(
             list({id(record): record for _, record in timed}.values()),
             plans,
@@ -341,21 +336,11 @@ def test_no_anomaly_is_said_again_with_the_same_substance_as_the_watermark_grows
             meters=_METERS,
             as_of=_at(watermarks[-1]),
         )
-        # each piece batch says, the stream said last with batch's figure (a piece the
-        # stream alone says: see the strict xfail below)
+        # each piece batch says, the stream said last with batch's figure
         for piece, figure in (_piece(a) for a in batch.anomalies if a.kind == "unpriced"):
             assert last.get(piece) == figure, (piece, figure, last)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a statement at an inventory's instant (not settled there) makes the stream's "
-        "'unpriced' pieces of the resource the inventory closes differ from batch rate()'s "
-        "afterwards: a delta's Discrete piece of 0 call that batch never says is said, a "
-        "gauge's piece of 0 user that batch says is never said"
-    ),
-)
 @pytest.mark.parametrize(
     ("sample", "stream_alone", "batch_alone"),
     [
@@ -374,8 +359,9 @@ def test_a_statement_at_an_inventorys_instant_leaves_the_unpriced_pieces_batchs(
 ) -> None:
     # r1 and r2 run (flavor 's', priced) from 1 March; an inventory at its instant lists
     # r1 alone and so closes r2 there: what r2's sample leaves running after has no
-    # description, so no price. Without a statement at the inventory's instant, the
-    # stream says what batch says; with one, it does not.
+    # description, so no price. With a statement at the inventory's instant or without,
+    # the stream says what batch says: the next statement reads the inventory at its
+    # last watermark, where it ends r2's pieces as metering everything at once does.
     listed = 25 if sample.meter == "api" else 1
     records = [
         rk.Event("a", "r1", _at(0), {"f": "s", "size": 0}, kind="start", id="x0"),
@@ -393,6 +379,60 @@ def test_a_statement_at_an_inventorys_instant_leaves_the_unpriced_pieces_batchs(
         rater.feed(records)
         said = sorted(a.message for m in marks for a in rater.statement(_at(m)).anomalies)
         assert said == expected, marks
+
+
+def test_an_inventory_read_at_the_last_watermark_that_describes_a_resource_anew_ends_its_pieces() -> (
+    None
+):
+    # r2 runs (flavor 's', priced) from 1 March 00:00; 3 calls at 01:00, a peak of 4 users
+    # at 01:00; an inventory at 03:00 lists it as flavor 'zz' (no price). A statement at
+    # 03:00 leaves the inventory to the next, at 06:00, which reads it at its last
+    # watermark: it ends every piece of r2 there, as metering everything at once does.
+    records = [
+        rk.Event("a", "r2", _at(0), {"f": "s", "size": 0}, kind="start", id="s"),
+        rk.Sample("a", "r2", "api", _at(1), 3, id="d"),
+        rk.Sample("a", "r2", "peak", _at(1), 4, kind="gauge", id="g"),
+        rk.Inventory(_at(3), {("a", "r2"): {"f": "zz", "size": 0}}, id="i"),
+    ]
+    words = (
+        "usage of meter '{meter}' by account 'a' (resource 'r2', {figure}) over "
+        "2026-03-01T03:00:00Z..2026-03-01T06:00:00Z has no price in plan 'picky': no entry "
+        "of that meter is in effect for a resource described by {{'f': 'zz', 'size': 0}}: "
+        "not charged."
+    )
+    unpriced = [
+        # 0 GB of disk over 03:00..06:00: 0 GB*hour
+        words.format(meter="disk", figure="0 GB*hour"),
+        # the day's peak so far, 4 users, shared by time: 3 h of 6 after 03:00, 4 x 3/6 = 2
+        words.format(meter="peak", figure="2 user"),
+        # 06:00 - 03:00 = 3 hour
+        words.format(meter="vm.hours", figure="3 hour"),
+        # (no piece of calls after 03:00: no delta falls there)
+    ]
+    for restore in (False, True):
+        rater = rk.Rater(_DAILY, _METERS, start=_at(0))
+        rater.feed(records)
+        first = rater.statement(_at(3))
+        if restore:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), _DAILY, _METERS)
+        second = rater.statement(_at(6))
+        assert first.anomalies == ()
+        assert [a.message for a in second.anomalies if a.kind == "unpriced"] == unpriced
+        # what is priced, 00:00..03:00 ('s'), net of both statements, per meter:
+        # 3 calls, 2 free then 1 at 1 EUR = 1 EUR; 3 hour x 1 = 3 EUR; 0 GB*hour = 0 EUR;
+        # the peak 4 at 03:00 (3 h of 3), 4 x 3/6 = 2 user at 06:00 (an increment of -2)
+        net: dict[str, tuple[Decimal, Decimal]] = {}
+        for line in (*first.lines, *second.lines):
+            quantity, amount = net.get(line.meter or "", (Decimal(0), Decimal(0)))
+            net[line.meter or ""] = (quantity + line.quantity, amount + line.amount)
+        assert net == {
+            "api": (Decimal(3), Decimal(1)),
+            "disk": (Decimal(0), Decimal(0)),
+            "peak": (Decimal(2), Decimal(2)),
+            "vm.hours": (Decimal(3), Decimal(3)),
+        }
+    batch = rk.rate(records, _DAILY, span=rk.Span(_at(0), _at(24)), meters=_METERS, as_of=_at(6))
+    assert [a.message for a in batch.anomalies if a.kind == "unpriced"] == unpriced
 
 
 _KIND_RECORDS: dict[str, list[rk.Record]] = {

@@ -317,8 +317,8 @@ def _continue(  # noqa: PLR0915, PLR0917 - one decision per resource
     news = [r for r in now if type(r) is not Inventory] if inventories else now
     located = list(map(_RESOURCE, news))
     at_cut = _reaching_back(rater, now, prev, full)
-    if inventories and not engine.aggregations:  # (an aggregation's: metered whole, below)
-        at_cut |= _at_cut.closed(book, inventories, prev, full)
+    if inventories:  # (under an aggregation, `cut()` has them metered whole)
+        at_cut |= _at_cut.listed(book, inventories, prev, full)
     if book.running:  # those left as they stood that this statement reads, brought to prev
         changed |= _running.read(book, (*located, *full), bool(inventories), (prev, as_of_us))
     # The pieces events at prev end there (an aggregation's cycle so far: metered whole).

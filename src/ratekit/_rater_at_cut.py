@@ -19,10 +19,13 @@ begins at ``prev``, and then:
   none from ``prev`` is given from where its piece began (`_rater_advance._begun()`),
   and no zero delta is sent there.
 
-An inventory stamped at ``prev`` that leaves out a resource running there closes it
-there as an event would (`closed()` names those resources): its piece ends at ``prev``
-with the inventory's id. A resource whose events at ``prev`` the carried state cannot
-take on so is metered again from the kept cycles' start (see `cut()`).
+An inventory stamped at ``prev`` ends pieces there as an event would (`listed()` names
+the resources it may change): one that leaves out a resource running there closes it,
+its piece ending at ``prev`` with the inventory's id; one that leaves out a stopped
+resource, or lists one with another description, or opens one stopped or deleted, ends
+the pieces of its samples there (its description changes). A resource whose events at
+``prev`` the carried state cannot take on so is metered again from the kept cycles'
+start (see `cut()`), and so is every one of them under meters with an aggregation.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from .usage import UsageRow, _new_row
 if typing.TYPE_CHECKING:
     from ._rater_engine import Engine
 
-__all__ = ["Cut", "close", "closed", "cut", "ends"]
+__all__ = ["Cut", "close", "cut", "ends", "listed"]
 
 
 class Cut(NamedTuple):
@@ -111,25 +114,30 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
     return out
 
 
-def closed(book: Book, inventories: Sequence[Inventory], prev: int, full: set[Key]) -> set[Key]:
-    """The resources running at ``prev`` that an inventory stamped there may close.
+def listed(book: Book, inventories: Sequence[Inventory], prev: int, full: set[Key]) -> set[Key]:
+    """The resources of the book that an inventory stamped at ``prev`` may change there.
 
-    Those of the book's states (not in ``full``) whose account an inventory at ``prev``
-    covers and that it does not list: `cut()` tells whether it closes them (its
-    ``where`` may leave them out of its scope). O(k + l) for k states and l listed.
+    Those of the book's states (not in ``full``) that an inventory at ``prev`` lists
+    (it may correct their description, or open them again), and those whose account it
+    covers that it does not list and that it has not closed already (it may close them,
+    running or stopped): `cut()` tells whether a piece begins there (a listing of the
+    same description changes nothing; its ``where`` may leave them out of its scope).
+    O(k + l) for k states and l listed.
     """
     at = [inventory for inventory in inventories if inventory.at_us == prev]
     if not at:
         return set()
+    states = book.states
     out: set[Key] = set()
     for inventory in at:
-        listed = {(account, resource) for account, resource, _ in inventory.resources}
+        listing = {(account, resource) for account, resource, _ in inventory.resources}
+        out.update(key for key in listing if key in states)
         accounts = inventory.accounts
         out.update(
             key
-            for key, state in book.states.items()
-            if state.status == "running"
-            and key not in listed
+            for key, state in states.items()
+            if state.status != "deleted"
+            and key not in listing
             and (accounts is None or key[0] in accounts)
         )
     return out - full
