@@ -10,8 +10,9 @@ currency than its plan's, of a meter, entry or unit its plan does not give, of a
 not kept or not rated, of a plan its account does not have in the cycle, or with a
 negative share of a cycle for a fee or minimum, or of a resource the line's kind does not
 name or the rater never saw for its account (a usage line of ``"vm9"`` when the records
-name ``"vm1"``), would be reversed by the next correction as it stands (in that currency,
-under that entry, for that resource). `check()` runs on
+name ``"vm1"``), or saw only from the end of the line's cycle or the watermark on (vm1's
+hours of 1 March moved to ``"vm0"``, which starts on 2 March), would be reversed by the
+next correction as it stands (in that currency, under that entry, for that resource). `check()` runs on
 the decoded values, whatever the snapshot's encoding, and refuses such a line with
 [`BadSnapshotError`][ratekit.BadSnapshotError] naming it and the field.
 """
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from ._decimals import ONE
 from ._dues import _prorate
 from ._instants import format_us
+from ._normalize import NEVER
 from ._shown import show
 from .errors import BadSnapshotError, RatekitError
 from .policies import TimePolicy
@@ -267,54 +269,76 @@ def _one_share(plan: Plan, kind: object, meter: object, entry: object) -> bool:
 
 
 def check_resources(rater: Rater) -> None:
-    """Refuse a reported line whose resource its kind does not name or the rater never saw.
+    """Refuse a reported line whose resource its kind does not name or the rater never metered there.
 
     Runs after `check()` and after the restored state and records are judged (their own
     refusals name them first). O(n + s + r) for n lines, s resource states and r records.
     """
-    known: set[tuple[object, ...]] | None = None
+    known: dict[tuple[object, ...], int] | None = None
     timed = {m.name for m in rater._engine.meters if isinstance(m.policy, TimePolicy)}
     for index, key in enumerate(rater._reported):
         account, start, end, _, plan_id, _, entry, resource = key[:8]
         if known is None and resource is not None:
             known = _known_resources(rater)
         plan = _plan_over(rater, account, plan_id, start, end)
-        problem = None if isinstance(plan, str) else _resource(plan, key, known or set(), timed)
+        problem = (
+            None
+            if isinstance(plan, str)
+            else _resource(plan, key, known or {}, timed, min(end, rater._as_of_us))
+        )
         if problem is not None:
             where = f"of the cycle {format_us(start)}..{format_us(end)}, entry {show(entry)},"
             raise _refuse(index, key, f"{where} {problem}")
 
 
-def _known_resources(rater: Rater) -> set[tuple[object, ...]]:
-    """What the rater metered: ``(account, resource)`` and ``(account, resource, meter)``.
+def _known_resources(rater: Rater) -> dict[tuple[object, ...], int]:
+    """What the rater metered, from when: ``(account, resource)`` and ``(account, resource, meter)``.
 
     A kept cycle's usage is metered from the state at the kept cycles' start or from a
     kept record: a time-based meter's of a resource an event, an inventory's listing or
     a state describes (the pair), a sample-based meter's of a resource a sample of that
-    meter or a state's reading of it names (the triple). O(s + r) for s states and r
-    records (an inventory counts its listings).
+    meter or a state's reading of it names (the triple). Each is given the earliest
+    instant a record of it takes effect at (its instant, a delta's ``since`` if earlier;
+    ``NEVER`` for one a state names): records are only added, so no usage of it lies
+    before, ever. O(s + r) for s states and r records (an inventory counts its listings).
     """
-    known: set[tuple[object, ...]] = set()
+    known: dict[tuple[object, ...], int] = {}
+
+    def seen(key: tuple[object, ...], at: int) -> None:
+        if known.get(key, at) >= at:
+            known[key] = at
+
     for state in rater._state:
-        known.add((state.account, state.resource))
-        known.update((state.account, state.resource, reading[0]) for reading in state.readings)
+        seen((state.account, state.resource), NEVER)
+        for reading in state.readings:
+            seen((state.account, state.resource, reading[0]), NEVER)
     for record in rater._records.values():
         if isinstance(record, Inventory):
-            known.update((pair[0], pair[1]) for pair in record.resources)
+            for pair in record.resources:
+                seen((pair[0], pair[1]), record.at_us)
         elif isinstance(record, Sample):
-            known.add((record.account, record.resource, record.meter))
+            since = record.since_us
+            at = record.at_us if since is None else min(since, record.at_us)
+            seen((record.account, record.resource, record.meter), at)
         else:
-            known.add((getattr(record, "account", None), getattr(record, "resource", None)))
+            seen(
+                (getattr(record, "account", None), getattr(record, "resource", None)), record.at_us
+            )
     return known
 
 
 def _resource(
-    plan: Plan, key: tuple[object, ...], known: set[tuple[object, ...]], timed: set[str]
+    plan: Plan,
+    key: tuple[object, ...],
+    known: Mapping[tuple[object, ...], int],
+    timed: set[str],
+    upto: int,
 ) -> str | None:
     """What is wrong with the resource of a line of ``plan`` keyed ``key``.
 
     A usage line is of one resource the rater metered for its account and meter
-    (`_known_resources`; ``timed`` names the time-based meters);
+    (`_known_resources`; ``timed`` names the time-based meters) in its cycle before the
+    watermark: a record of it takes effect before ``upto``, the earlier of the two;
     a fee line names a resource only as the base of an entry grouped by resource (then one
     the rater knows), and a minimum line none.
     """
@@ -332,6 +356,17 @@ def _resource(
                 f"has the resource {show(resource)}, which no record or metering state of "
                 f"the rater names for account {show(account)} and meter {show(meter)}: "
                 f"{what} is of a resource the rater metered"
+            )
+        # (a sample-based meter's usage may count from the resource's events: a counter
+        # from zero counts from its running stretch's start)
+        first = min(known[named], known.get((account, resource), known[named]))
+        if first >= upto:
+            return (
+                f"has the resource {show(resource)}, whose first record for account "
+                f"{show(account)} and meter {show(meter)} takes effect at {format_us(first)}, "
+                f"not before {format_us(upto)}, where the line's usage ends (its cycle's end, "
+                f"or the watermark if earlier): {what} is of a resource the rater metered "
+                "in its cycle before the watermark"
             )
         return None
     if resource is not None:
