@@ -25,7 +25,8 @@ its piece ending at ``prev`` with the inventory's id; one that leaves out a stop
 resource, or lists one with another description, or opens one stopped or deleted, ends
 the pieces of its samples there (its description changes). A resource whose events at
 ``prev`` the carried state cannot take on so is metered again from the kept cycles'
-start (see `cut()`), and so is every one of them under meters with an aggregation.
+start (see `cut()`), and so, under meters with an aggregation, is every one with an event
+at ``prev`` and every one an inventory there ends the pieces of.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
     stamped at ``prev`` are applied after its events there, as metering does). A resource whose new events begin
     no piece at ``prev`` (an update to the same description, a start of a resource
     running with it: ignored, or a stop of a stopped one) needs nothing: it is left
-    out. All of them are added to ``full`` when the ``engine`` has aggregations (their
-    cycle so far, `ratekit._rater_aggregations`, is not told apart here); one whose
+    out. When the ``engine`` has aggregations (their cycle so far,
+    `ratekit._rater_aggregations`, is not told apart here), each with an event at
+    ``prev``, and each an inventory there begins a piece of, is added to ``full``; one whose
     description changes at ``prev`` while a counter's piece of it ends there is too (a counter's increment across ``prev`` is joined to the
     row of its piece, `ratekit._rater_counters`); so is one whose carried piece itself
     begins at ``prev``. O(n log n) for the n new events of ``keys``, O(i) more for each
@@ -82,9 +84,7 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
     """
     if not keys:
         return {}
-    if engine.aggregations:
-        full.update(keys)
-        return {}
+    aggregated = bool(engine.aggregations)
     counters = engine.counters
     news, inventories = new
     events: dict[Key, list[Event]] = {key: [] for key in keys}
@@ -96,6 +96,9 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
     listing = views(inventories)
     out: dict[Key, Cut] = {}
     for key, found in events.items():
+        if aggregated and found:
+            full.add(key)
+            continue
         state = book.states.get(key)
         line = _t.Timeline() if state is None else restore(state)
         before = len(line.starts)
@@ -106,6 +109,9 @@ def cut(  # noqa: PLR0917 - private plumbing of plain values
         _t.build_timeline(key[0], key[1], found, listing(key), (), _n.Anomalies(), line)
         if before >= len(line.starts) or line.starts[before] != prev:
             continue  # no piece begins at prev
+        if aggregated:
+            full.add(key)
+            continue
         changed = description != line.descriptions[before]
         if changed and counters and book.open_ends(key, prev, counters):
             full.add(key)
