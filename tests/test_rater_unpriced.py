@@ -516,3 +516,61 @@ def test_a_piece_whose_message_is_cut_for_its_length_is_said_again_only_as_its_f
         assert said[2][0].endswith(
             " Said of this usage before: 36 hour; by 2026-03-04T00:00:00Z it comes to 48 hour."
         )
+
+
+_FOUR_STARTS = [(0, 0, "r1", "start", "s", 0, None, False)] * 4  # r1 from 00:00 (x0 to x3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "a start (size 0) fed at 3 March 01:00, stamped 1 March 19:00 before the kept cycles "
+        "(r1 started at 01:00 with size 1), is said too late twice for vm.hours in one feed, "
+        "-5 hour under {'f': 'zz', 'size': 1} and 5 hour under {'f': 'zz', 'size': 0}, with "
+        "the same kind, record and names; the law says each anomaly but an unpriced one once"
+    ),
+)
+def test_a_too_late_start_that_describes_a_resource_anew_is_said_once_per_meter() -> None:
+    # Found by the law above (fed with arrivals, statements at 3 March 00:00 and 01:00).
+    law = test_no_anomaly_is_said_again_with_the_same_substance_as_the_watermark_grows
+    law.hypothesis.inner_test(  # type: ignore[attr-defined]
+        records=[
+            *_FOUR_STARTS,
+            (1, 0, "r1", "start", "zz", 1, None, False),
+            (19, 30, "r1", "start", "zz", 0, None, False),
+        ],
+        marks=[48, 49],
+        gapped=False,
+        arrivals=True,
+        restore=False,
+        horizon=0,
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "a start (size 0) fed at 03:00, stamped 01:00 beside r1's start of size 1 there, "
+        "describes the unpriced piece from 01:00 anew; the statement at 03:00 says it with a "
+        "note of the figure said under the old description ('Said of this usage before: "
+        "1 GB*hour; ... it comes to 0 GB*hour'), where the law takes a piece under another "
+        "description for another piece, said first in rating's words with no note"
+    ),
+)
+def test_an_unpriced_piece_described_anew_by_a_late_start_is_said_as_a_new_piece() -> None:
+    # Found by the law above (fed with arrivals, statements at 02:00 and 03:00).
+    law = test_no_anomaly_is_said_again_with_the_same_substance_as_the_watermark_grows
+    law.hypothesis.inner_test(  # type: ignore[attr-defined]
+        records=[
+            *_FOUR_STARTS,
+            (1, 0, "r1", "start", "zz", 1, None, False),
+            (1, 2, "r1", "start", "zz", 0, None, False),
+        ],
+        marks=[2, 3],
+        gapped=False,
+        arrivals=True,
+        restore=False,
+        horizon=0,
+    )
