@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Final
 
 from . import _lateness
@@ -36,6 +37,9 @@ Record = Event | Sample | Inventory
 
 #: What a record whose id another kind of record holds is compared with: nothing equal.
 _CLASH: Final = object()
+#: What a sample's value is compared with to tell a correction: a Decimal, as the value
+#: is (a comparison with the int 0 converts it to a Decimal for every sample fed).
+_ZERO: Final = Decimal(0)
 #: What feed() does with a record, in the order of `Feed`'s fields.
 _OUTCOMES: Final = ("accepted", "duplicates", "conflicting", "late", "too_late")
 
@@ -197,7 +201,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     by_key[key] = [record]
                 else:
                     mine.append(record)
-                if type(record) is Sample and record.meter in sums and record.value < 0:
+                if type(record) is Sample and record.meter in sums and record.value < _ZERO:
                     corrected.add(record.account)  # a correction: see `Rater._corrected`
                 if type(record) is Sample and (
                     record.meter not in continued
