@@ -7,8 +7,7 @@ below zero is rated at the correction's own price; "usage after corrections that
 below zero fills them the same way, last in, first out". So a month whose usage nets to
 zero costs nothing, whatever the list prices were when each refund and each call came.
 
-Each fault is pinned on its smallest input as a strict xfail, saying what is expected
-and what happens today.
+Each fault is kept on its smallest input, with what is expected worked by hand.
 """
 
 from __future__ import annotations
@@ -74,33 +73,20 @@ def test_refunds_below_zero_under_two_prices_are_filled_by_usage_under_the_secon
     assert rating.total() == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "refunds of 1 call on 2 March (list price 1) and on 12 March (price 2), then 2 calls "
-        "on 25 March (price 4): the 2 calls fill the deficits last in, first out (+2, +1), "
-        "so the month nets to 0 calls and costs 0 (-1 - 2 + 2 + 1); today the fill of 12 "
-        "March's deficit is dropped: charges a -1 (-1), b -1 (-2), a +1 (+1), total -2, an "
-        "invoice that refunds 2.00 for a month of no net usage (3 calls fill both and are right)"
-    ),
-)
 def test_usage_under_a_third_price_that_exactly_fills_two_deficits_nets_to_zero() -> None:
+    # Refunds of 1 call on 2 March (list price 1) and on 12 March (price 2), then 2 calls on
+    # 25 March (price 4): the 2 calls fill the deficits last in, first out, 12 March's at 2
+    # then 2 March's at 1, so the month nets to 0 calls and costs -1 - 2 + 2 + 1 = 0 (the
+    # fill of 12 March's deficit was once dropped: a -1, b -1, a +1, total -2).
     three = _three_prices(rk.PerUnit)
     rating = rk.rate(_calls((2, -1), (12, -1), (25, 2)), three, span=MARCH, meters=[CALLS])
     assert rating.total() == 0
     assert rk.bill(rating)[0].total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the same stream compared as a candidate: a per-unit plan whose list price changes "
-        "twice in March, with refunds of 1 call on 2 and 12 March and 2 calls on 25 March, "
-        "should bill 0.00 (net 0 calls) and be 'same' as a flat plan at 1 a call; today "
-        "compare_plans rows it -2.00, 'pays less'"
-    ),
-)
 def test_a_comparison_inherits_the_dropped_fill() -> None:
+    # The same stream compared as a candidate: -1 - 2 + 2 + 1 = 0.00, 'same' as a flat
+    # plan at 1 a call (-1 - 1 + 2 = 0.00).
     flat = rk.Plan("flat", "USD", MONTHS, [rk.PriceEntry("a", "calls", rk.PerUnit(1))])
     candidates = {"flat": flat, "list": _three_prices(rk.PerUnit)}
     records = _calls((2, -1), (12, -1), (25, 2))
@@ -111,31 +97,20 @@ def test_a_comparison_inherits_the_dropped_fill() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "graduated prices (one open tier each: 1, 2 from 10 March, 4 from 20 March): refunds "
-        "of 1 call on 2 and 12 March are below zero (priced 0), and 3 calls on 25 March fill "
-        "both deficits (priced 0: from -1 to 0 under each price) and leave 1 call at 4, so the "
-        "month costs 4, as under the per-unit prices; today the charges are a +1 at 1, b +1 "
-        "at 0, c +1 at 0: total 1"
-    ),
-)
 def test_graduated_usage_past_two_deficits_is_priced_at_its_own_price() -> None:
+    # Graduated prices, one open tier each (1, 2 from 10 March, 4 from 20 March): the
+    # refunds of 1 call on 2 and 12 March are below zero (priced 0); of the 3 calls on 25
+    # March, 2 fill both deficits (from -2 to 0, priced 0) and 1 is left at 4: 0 + 4 = 4,
+    # as under the per-unit prices.
     three = _three_prices(rk.Graduated)
     rating = rk.rate(_calls((2, -1), (12, -1), (25, 3)), three, span=MARCH, meters=[CALLS])
     assert rating.total() == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "graduated prices changing twice, refunds of 1 call on 2 and 12 March and 2 calls on "
-        "25 March: the month nets to 0 calls and costs 0, no total below zero, so no "
-        "'negative_total' anomaly (two prices give none); today rating reports one"
-    ),
-)
 def test_a_month_netting_to_zero_under_three_tiered_prices_reports_no_negative_total() -> None:
+    # Graduated prices changing twice, refunds of 1 call on 2 and 12 March, 2 calls on 25
+    # March: the month nets to 0 calls and costs 0, no total below zero, so no
+    # 'negative_total' anomaly.
     three = _three_prices(rk.Graduated)
     rating = rk.rate(_calls((2, -1), (12, -1), (25, 2)), three, span=MARCH, meters=[CALLS])
     assert rating.total() == 0
@@ -166,16 +141,9 @@ def test_the_same_refunds_across_three_plans_net_to_zero() -> None:
     assert rating.total() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the streaming rater, fed the three calls one at a time with a statement and a JSON "
-        "snapshot restore after each: March's closed invoice should total 0.00 (net 0 calls "
-        "under the per-unit prices 1, 2 from 10 March, 4 from 20 March); today it is -2.00, "
-        "as batch rating"
-    ),
-)
 def test_the_rater_closes_the_month_of_the_dropped_fill_at_zero() -> None:
+    # Fed one call at a time, with a statement and a JSON snapshot restore after each,
+    # March closes as batch rating prices it: -1 - 2 + 2 + 1 = 0.00.
     plan = _three_prices(rk.PerUnit)
     rater = rk.Rater(plan, [CALLS], start=MARCH.start, horizon=dt.timedelta(days=2))
     for record in _calls((2, -1), (12, -1), (25, 2)):
@@ -216,17 +184,10 @@ def test_a_full_refund_after_one_price_change_or_across_plans_nets_to_zero() -> 
     assert rk.rate(records, moves, span=MARCH, meters=[CALLS]).total() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "per-unit list prices 1, 2 from 10 March, 4 from 20 March: 1 call on 2 March, 1 on 12 "
-        "March, both refunded (-2) on 25 March; the refund should take back the 12th's unit at "
-        "2, then the 2nd's at 1, so the month costs 0; today it takes back only the 2nd's "
-        "(charges a +1, b +2, a -1): total 2, a bill for a call that was refunded (a refund of "
-        "1 takes back b's unit correctly; two prices, or three plans, are right)"
-    ),
-)
 def test_a_refund_under_a_third_price_takes_back_the_units_of_both_earlier_prices() -> None:
+    # 1 call on 2 March at 1, 1 on 12 March at 2, both refunded (-2) on 25 March under
+    # the price 4: the refund takes back the 12th's unit at 2, then the 2nd's at 1:
+    # 1 + 2 - 2 - 1 = 0.
     three = _three_prices(rk.PerUnit)
     rating = rk.rate(_calls((2, 1), (12, 1), (25, -2)), three, span=MARCH, meters=[CALLS])
     assert sorted((c.entry, c.quantity, c.amount) for c in rating.charges) == [
@@ -238,17 +199,11 @@ def test_a_refund_under_a_third_price_takes_back_the_units_of_both_earlier_price
     assert rating.total() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "graduated list prices (0.002 to 1000 calls and 0.001 past, then 0.003/0.0015 from 10 "
-        "March, 0.004/0.002 from 20 March), tiers running on: 800 calls on 2 March (1.60), 800 "
-        "on 12 March (200 x 0.003 + 600 x 0.0015 = 1.50), all 1600 refunded on 25 March: the "
-        "refund takes back 1.50 then 1.60 and the month costs 0; today it takes back only "
-        "-800 at a for -1.00: total 2.10"
-    ),
-)
 def test_a_full_refund_under_a_third_graduated_price_costs_nothing() -> None:
+    # Tiers running on within the plan: 800 calls on 2 March at a (800 x 0.002 = 1.60),
+    # 800 on 12 March at b (200 x 0.003 + 600 x 0.0015 = 0.60 + 0.90 = 1.50), all 1600
+    # refunded on 25 March: the refund takes back b's 800 from 1600 down to 800 (-1.50),
+    # then a's from 800 down to 0 (-1.60): 1.60 + 1.50 - 1.50 - 1.60 = 0.
     def tiers(first: str, past: str) -> rk.Graduated:
         return rk.Graduated([rk.Tier(1000, first), rk.Tier(None, past)])
 
@@ -270,17 +225,10 @@ def test_a_full_refund_under_a_third_graduated_price_costs_nothing() -> None:
     assert rating.total() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a marketplace's February in New York: list price 0.002, cut to 0.0015 on 15 February "
-        "and a promotion at 0.001 from 22 February; 8000 calls on 10 February, 8000 on 18 "
-        "February, all 16000 refunded on 25 February: the plan should bill 0.00, 'same' as a "
-        "flat 0.002 plan; today compare_plans rows it 12.00 (the 18th's 8000 x 0.0015 kept), "
-        "'pays more'"
-    ),
-)
 def test_a_comparison_of_a_fully_refunded_month_under_two_price_changes() -> None:
+    # 8000 calls on 10 February at 0.002 (16.00), 8000 on 18 February at 0.0015 (12.00),
+    # all 16000 refunded on 25 February under the promotion: -12.00 - 16.00, so 0.00,
+    # 'same' as the flat plan (16.00 + 16.00 - 32.00 = 0.00).
     months = rk.cycles.monthly(tz="America/New_York")
     quarter = rk.Span("2026-01-01T00:00:00-05:00", "2026-04-01T00:00:00-04:00")
     listed = rk.Plan(
@@ -312,17 +260,11 @@ def test_a_comparison_of_a_fully_refunded_month_under_two_price_changes() -> Non
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "graduated list price 1 a call (one open tier), 2 from 10 March: a refund of 5 calls on "
-        "2 March goes below zero (priced 0), 8 calls on 12 March fill those 5 (from -5 to 0, "
-        "priced 0) and 3 calls are left at the new price: 3 x 2 = 6, as per-unit prices bill "
-        "it; today the 3 calls are priced at the old price (charges a -5 at 0, a +5 at 3, b +3 "
-        "at 0): total 3, the units after the price rise billed at the price before it"
-    ),
-)
 def test_usage_after_a_deficit_under_a_new_graduated_price_is_priced_at_the_new_price() -> None:
+    # Graduated list price 1 a call (one open tier), 2 from 10 March: a refund of 5 calls
+    # on 2 March goes below zero (priced 0); of 8 calls on 12 March, 5 fill it (from -5 to
+    # 0 at a, priced 0) and 3 are left at the new price: 3 x 2 = 6, as per-unit prices bill
+    # it (-5 + 5 + 6 = 6).
     two = rk.Plan(
         "list",
         "USD",
@@ -340,3 +282,87 @@ def test_usage_after_a_deficit_under_a_new_graduated_price_is_priced_at_the_new_
     )
     rating = rk.rate(_calls((2, -5), (12, 8)), two, span=MARCH, meters=[CALLS])
     assert rating.total() == 6
+
+
+def _tiered_at_two_prices() -> rk.Plan:
+    """Graduated 0.001 to 500 calls and 0.002 past; from 10 March 0.003 and 0.0015 past."""
+    return rk.Plan(
+        "tiered",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry(
+                "a", "calls", rk.Graduated([rk.Tier(500, "0.001"), rk.Tier(None, "0.002")])
+            ),
+            rk.PriceEntry(
+                "b",
+                "calls",
+                rk.Graduated([rk.Tier(500, "0.003"), rk.Tier(None, "0.0015")]),
+                start="2026-03-10T00:00:00Z",
+                priority=1,
+            ),
+        ],
+    )
+
+
+def _refund_and_call(resource: str) -> list[rk.Sample]:
+    """501 calls on 2 March; on 12 March a refund of 2 on "api" and 1 call on ``resource``."""
+    return [
+        rk.Sample("acme", "api", "calls", "2026-03-02T00:00:00Z", 501, id="r0"),
+        rk.Sample("acme", "api", "calls", "2026-03-12T00:00:00Z", -2, id="r1"),
+        rk.Sample("acme", resource, "calls", "2026-03-12T00:00:00Z", 1, id="r2"),
+    ]
+
+
+def test_a_call_and_a_refund_of_one_instant_net_before_a_resource_sorting_first() -> None:
+    # What holds: 501 calls on 2 March at a (500 x 0.001 + 1 x 0.002 = 0.502); on 12 March
+    # 1 call on "ap" and a refund of 2 on "api" net to -1, which takes back the 501st call
+    # at a, from 501 to 500 (-0.002): 0.502 - 0.002 = 0.500.
+    rating = rk.rate(_refund_and_call("ap"), _tiered_at_two_prices(), span=MARCH, meters=[CALLS])
+    assert rating.total() == Decimal("0.500")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "graduated 0.001 to 500 calls and 0.002 past, from 10 March 0.003 and 0.0015 past: 501 "
+        "calls on 2 March (0.502), then on 12 March a refund of 2 on resource 'api' and 1 call "
+        "on 'api2': the instant nets to -1, taking back the 501st call at a from 501 to 500 "
+        "(-0.002), total 0.500, as when the call's resource sorts before 'api'; today the "
+        "group is priced in the resources' order, the refund before the call: b -1 from 501 "
+        "to 500 (-0.0015), a -1 from 500 to 499 (-0.001), then the call under b from 499 to "
+        "500 (0.003): total 0.5025 (per-unit prices, or one resource, are right)"
+    ),
+)
+def test_a_call_and_a_refund_of_one_instant_net_whatever_the_resources_order() -> None:
+    rating = rk.rate(_refund_and_call("api2"), _tiered_at_two_prices(), span=MARCH, meters=[CALLS])
+    assert rating.total() == Decimal("0.500")
+
+
+def test_a_refund_under_a_third_volume_price_takes_back_both_earlier_prices_units() -> None:
+    # Volume prices (1 a call to 10 calls, 2 past; 2 and 4 from 10 March; 4 and 8 from 20
+    # March): 5 calls on 2 March at a, 3 on 12 March at b, 6 refunded on 25 March take
+    # back b's 3, then 3 of a's. The cycle's total is 2 calls, all a's: a's share is
+    # (5 - 3) / 2 of a's amount of 2 (2 x 1 = 2), b's (3 - 3) / 2 of its: 2 + 0 = 2 (with
+    # the refund's b part dropped, b's 3 calls stayed billed: 8).
+    def volume(unit: int) -> rk.Volume:
+        return rk.Volume([rk.Tier(10, unit), rk.Tier(None, 2 * unit)])
+
+    plan = rk.Plan(
+        "volume",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "calls", volume(1)),
+            rk.PriceEntry("b", "calls", volume(2), start="2026-03-10T00:00:00Z", priority=1),
+            rk.PriceEntry("c", "calls", volume(4), start="2026-03-20T00:00:00Z", priority=2),
+        ],
+    )
+    rating = rk.rate(_calls((2, 5), (12, 3), (25, -6)), plan, span=MARCH, meters=[CALLS])
+    assert sorted((c.entry, c.quantity, c.amount) for c in rating.charges) == [
+        ("a", Decimal(-3), Decimal(-3)),
+        ("a", Decimal(5), Decimal(5)),
+        ("b", Decimal(-3), Decimal(-6)),
+        ("b", Decimal(3), Decimal(6)),
+    ]
+    assert rating.total() == 2

@@ -145,8 +145,8 @@ def take_back(
         return pieces
     out: list[_Piece] = []
     for piece in pieces:
+        out.extend(moved.get(id(piece), ()))  # the parts taken before the piece's own
         out.append(piece)
-        out.extend(moved.get(id(piece), ()))
     return out
 
 
@@ -212,22 +212,30 @@ def _signed(sign: int, quantity: Decimal) -> Decimal:
     return quantity if sign > 0 else quantity.copy_negate()
 
 
-_Parts = dict[tuple[int, int], tuple[_Net, PriceEntry, Decimal]]
+#: The parts of a piece in the order taken: the plan's net, the entry, the signed quantity.
+_Parts = list[tuple[_Net, PriceEntry, Decimal]]
 
 
 def _taken(
     piece: _Piece, stack: _Stack, winner: Winner, cancelled: Decimal, regime: Hashable
 ) -> list[_Piece]:
-    """Stack ``piece``; its parts that take back other plans' units, moved to them.
+    """Stack ``piece``; its parts that take back other prices' units, in the order taken.
 
     From the top of the stack down, ``piece`` takes back the units of the other direction
     (its own plan's, or another plan's that prices its row), each run down to zero; what
     is left is stacked on top under its own plan. Its ``cancelled`` units (usage that
-    corrections of its instant take back: `_cancelled()`) are stacked as they are. The
-    piece itself keeps its own plan's part (and what is left over), or becomes the first
-    part moved when there is none; the other parts are returned, one a plan and entry, in the order first taken. ``regime``:
-    the piece's price regime in its plan (units of another regime of its plan are another
-    plan's to it, taken back at their own entry).
+    corrections of its instant take back: `_cancelled()`) are stacked as they are.
+
+    The piece is cut into parts in the order its units are taken, one a run of runs of
+    one plan and entry (its own units, and another regime's that its entry prices, are
+    its own entry's), then what is left under its own: a price by total prices a plan's
+    parts in that order, so each takes back the units it reaches where they stand in the
+    plan's running quantity (a refund under a third price takes back the second's units,
+    then the first's, from the top of the tiers down), and usage filling a deficit brings
+    it to zero before its own units count from there. The piece itself becomes the last
+    part; the others are returned, to come before it. ``regime``: the piece's price regime
+    in its plan (units of another regime of its plan are another plan's to it, taken back
+    at their own entry).
     """
     plan = piece.plan
     own = stack.plans.get((id(plan), regime))
@@ -238,8 +246,8 @@ def _taken(
     if quantity == 0:
         return []
     sign = 1 if quantity > 0 else -1
-    parts: _Parts = {}
-    kept, wanted = _pop(piece, stack, own, sign, parts, winner, cancelled)
+    parts: _Parts = []
+    wanted = _pop(piece, stack, own, sign, parts, winner, cancelled)
     wanted = _ADD(wanted, cancelled)
     if wanted:
         runs = stack.runs
@@ -252,20 +260,28 @@ def _taken(
                 stack.above += 1
             else:
                 stack.below += 1
-    rest = _signed(sign, _ADD(kept, wanted))  # what stays with its own plan
-    extra: list[_Piece] = []
-    for other, entry, taken in parts.values():
-        if rest == 0 and not extra and piece.plan is plan:
-            piece.plan, piece.entry, piece.quantity = other.plan, entry, taken
-            continue
-        extra.append(
-            _Piece(piece.row, piece.span, taken, other.plan, piece.cycle, entry, piece.order)
-        )
-    if rest != 0 and parts:  # (with no part moved, the rest is its quantity, as it is)
-        piece.quantity = rest
-    if exact is not None and parts:
+        _add_part(parts, own, piece.entry, _signed(sign, wanted))
+    if len(parts) == 1 and parts[0][0].plan is plan and parts[0][1] is piece.entry:
+        return []  # all its own: its quantity, as it is (``parts`` holds its units)
+    *before, (last, entry, taken) = parts
+    extra = [
+        _Piece(piece.row, piece.span, part, net.plan, piece.cycle, part_entry, piece.order)
+        for net, part_entry, part in before
+    ]
+    piece.plan, piece.entry, piece.quantity = last.plan, entry, taken
+    if exact is not None:
         _keep_exact(piece, extra, exact)
     return extra
+
+
+def _add_part(parts: _Parts, net: _Net, entry: PriceEntry, signed: Decimal) -> None:
+    """Add ``signed`` units of ``net``'s plan at ``entry`` after ``parts``: to the last if its own."""
+    if parts:
+        last, last_entry, quantity = parts[-1]
+        if last.plan is net.plan and last_entry is entry:
+            parts[-1] = (last, entry, _ADD(quantity, signed))
+            return
+    parts.append((net, entry, signed))
 
 
 def _keep_exact(piece: _Piece, extra: list[_Piece], exact: Fraction) -> None:
@@ -287,16 +303,16 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
     parts: _Parts,
     winner: Winner,
     cancelled: Decimal,
-) -> tuple[Decimal, Decimal]:
-    """Take ``piece``'s units back from the top of ``stack``: its own plan's, what is left.
+) -> Decimal:
+    """Take ``piece``'s units back from the top of ``stack``; what is left to stack.
 
-    Its ``cancelled`` units are not taken (nor returned). Other plans' parts go in
-    ``parts``. O(r) for r runs.
+    Its ``cancelled`` units are not taken (nor returned). The parts taken go in
+    ``parts``, in the order taken (its own plan's units at its own entry). O(r) for r
+    runs.
     """
     wanted = _SUB(piece.quantity.copy_abs(), cancelled)
-    kept = ZERO  # taken back from its own plan's units
     if not (stack.below if sign > 0 else stack.above):
-        return kept, wanted  # no run of the other sign to take back
+        return wanted  # no run of the other sign to take back
     runs = stack.runs
     index = len(runs)
     while wanted and index:
@@ -306,25 +322,14 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
         if room <= 0:
             continue
         net = run.net
-        if net is own:
-            taken = min(wanted, room)
-            kept = _ADD(kept, taken)
-        else:
-            entry = winner(net.plan, piece.row, net.at)  # (None: it keeps its units)
-            if entry is None:
-                continue
-            taken = min(wanted, room)
-            if net.plan is piece.plan and entry is piece.entry:
-                kept = _ADD(kept, taken)  # another regime of its plan, pricing it alike
-            else:
-                # one part a plan and entry, however many of its runs
-                part = parts.get((id(net.plan), id(entry)))
-                signed = _signed(sign, taken)
-                parts[id(net.plan), id(entry)] = (
-                    net,
-                    entry,
-                    signed if part is None else _ADD(part[2], signed),
-                )
+        # (None: another plan that keeps its units, as no entry of it prices the row)
+        entry = piece.entry if net is own else winner(net.plan, piece.row, net.at)
+        if entry is None:
+            continue
+        if net.plan is piece.plan and entry is piece.entry:
+            net = own  # another regime of its plan, pricing it alike
+        taken = min(wanted, room)
+        _add_part(parts, net, entry, _signed(sign, taken))
         wanted = _SUB(wanted, taken)
         run.quantity = _ADD(run.quantity, _signed(sign, taken))
         if run.quantity == 0:
@@ -333,4 +338,4 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
                 stack.below -= 1
             else:
                 stack.above -= 1
-    return kept, wanted
+    return wanted
