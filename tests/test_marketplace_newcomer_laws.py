@@ -11,12 +11,15 @@ Two promises a pricing analyst checks against hand arithmetic in Fractions:
 - refunds go back at the price they were billed at: under a per-unit list price that
   changes mid-month (on the first hour of daylight time), calls and refunds in any
   order cost what a stack of priced units says, last in, first out, with what goes
-  below zero held at the refund's price and filled first by later usage.
+  below zero held at the refund's price and filled first by later usage; and so under
+  up to three list prices in the month, per unit or graduated (each unit at its place
+  in the plan's running quantity, under the price that billed it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from decimal import Decimal
 from fractions import Fraction
 
@@ -160,3 +163,119 @@ def test_refunds_go_back_at_the_price_they_were_billed_at(
     ]
     rating = rk.rate(records, LISTED, span=MARCH, meters=[CALLS])
     assert Fraction(rating.total()) == _stacked(stamped)
+
+
+_RATES = ["0.001", "0.0015", "0.002", "0.003", "0.004"]
+# Fewer instants than _INSTANTS, so that calls and refunds often straddle two changes.
+_DAYS = [MARCH.start + dt.timedelta(hours=h) for h in range(0, 743, 53)] + [PRICE_CUT]
+
+
+@st.composite
+def _list_prices(draw: st.DrawFn) -> tuple[rk.Plan, list[tuple[dt.datetime, rk.PriceModel]]]:
+    """A plan of one to three list prices in March, all per unit or all graduated.
+
+    Each price from a drawn instant on (the first from the start), a higher priority
+    than the one before; returned with the prices by the instant each starts.
+    """
+    graduated = draw(st.booleans())
+    starts = draw(st.lists(st.sampled_from(_DAYS[1:]), max_size=2, unique=True))
+    prices: list[tuple[dt.datetime, rk.PriceModel]] = []
+    for at in [MARCH.start, *sorted(starts)]:
+        if graduated:
+            bound = draw(st.sampled_from([500, 1000, 4000]))
+            low, high = draw(st.sampled_from(_RATES)), draw(st.sampled_from(_RATES))
+            prices.append((at, rk.Graduated([rk.Tier(bound, low), rk.Tier(None, high)])))
+        else:
+            prices.append((at, rk.PerUnit(draw(st.sampled_from(_RATES)))))
+    entries = [
+        rk.PriceEntry(f"p{i}", "calls", price, start=None if i == 0 else at, priority=i)
+        for i, (at, price) in enumerate(prices)
+    ]
+    return rk.Plan("list", "USD", rk.cycles.monthly(tz=NY), entries), prices
+
+
+def _amount(price: rk.PriceModel, low: Fraction, high: Fraction) -> Fraction:
+    """What ``price`` bills for the running quantity from ``low`` to ``high``, exactly.
+
+    Per unit, each unit at its rate (below zero too); graduated, each unit at zero or
+    above at its tier's rate (a total below zero is priced at zero).
+    """
+    if isinstance(price, rk.PerUnit):
+        return Fraction(price.rate) * (high - low)
+
+    def whole(quantity: Fraction) -> Fraction:
+        assert isinstance(price, rk.Graduated)
+        out, floor = Fraction(0), Fraction(0)
+        for tier in price.tiers:
+            top = quantity if tier.up_to is None else min(quantity, Fraction(tier.up_to))
+            if top > floor:
+                out += (top - floor) * Fraction(tier.unit)
+            if tier.up_to is not None:
+                floor = Fraction(tier.up_to)
+        return out
+
+    return whole(max(high, Fraction(0))) - whole(max(low, Fraction(0)))
+
+
+def _stacked_at(
+    stamped: list[tuple[dt.datetime, str, int]], prices: list[tuple[dt.datetime, rk.PriceModel]]
+) -> Fraction:
+    """The month's cost by a stack of units, each with the price that billed it, LIFO.
+
+    The deltas of one instant count as their net, under the price in force there. A
+    refund takes back the units on top, each under its own price from where the running
+    quantity stands, then goes below zero under its own; usage fills the deficits on
+    top the same way, then stacks under its own price.
+    """
+    net: dict[dt.datetime, int] = {}
+    for at, _, n in stamped:
+        net[at] = net.get(at, 0) + n
+    stack: list[list[typing.Any]] = []  # [price, units]: units < 0 is a deficit
+    total = position = Fraction(0)
+    for at in sorted(net):
+        left = Fraction(net[at])
+        price = [model for start, model in prices if start <= at][-1]
+        sign = 1 if left > 0 else -1
+        while left and stack and stack[-1][1] * sign < 0:
+            moved = sign * min(abs(left), abs(stack[-1][1]))
+            total += _amount(stack[-1][0], position, position + moved)
+            position += moved
+            left -= moved
+            stack[-1][1] += moved
+            if stack[-1][1] == 0:
+                stack.pop()
+        if left:
+            if stack and stack[-1][0] is price and stack[-1][1] * sign > 0:
+                stack[-1][1] += left
+            else:
+                stack.append([price, left])
+            total += _amount(price, position, position + left)
+            position += left
+    return total
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _list_prices(),
+    st.lists(
+        st.tuples(
+            st.sampled_from(_DAYS), st.sampled_from(["api", "api2"]), st.integers(-3000, 5000)
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_refunds_go_back_at_the_price_they_were_billed_at_under_three_list_prices(
+    listed: tuple[rk.Plan, list[tuple[dt.datetime, rk.PriceModel]]],
+    stamped: list[tuple[dt.datetime, str, int]],
+) -> None:
+    plan, prices = listed
+    # Graduated, on one resource: a refund and a call of one instant on two resources
+    # are priced in the resources' order (tests/test_marketplace_newcomer_faults.py).
+    one = any(isinstance(price, rk.Graduated) for _, price in prices)
+    records = [
+        rk.Sample("acme", "api" if one else resource, "calls", at, n, id=f"r{i}")
+        for i, (at, resource, n) in enumerate(stamped)
+    ]
+    rating = rk.rate(records, plan, span=MARCH, meters=[CALLS])
+    assert Fraction(rating.total()) == _stacked_at(stamped, prices)
