@@ -1,7 +1,7 @@
 """The built API reference renders: no literal Sphinx roles, no examples in blockquotes.
 
-Builds the docs (``mkdocs build --strict``) into a temporary directory once, then reads
-every page of the built reference as a browser would see its text:
+Reads every page of the strictly built reference (``mkdocs build --strict``: the check's
+own build, or one made once for the whole run) as a browser would see its text:
 
 - a Sphinx role (``:class:`Span```, ``:func:``, ``:attr:``, ``:meth:``, ``:data:``,
   ``:mod:``, ``:exc:``, ``:obj:``, ``:const:``) printed literally is a cross-reference
@@ -12,11 +12,13 @@ every page of the built reference as a browser would see its text:
   not resolve;
 - and, the other way round, the examples must be there as highlighted code.
 
-Slow (one docs build, about a minute): it is the build's own check.
+Slow when run alone (one docs build, about a minute): it is the build's own check.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import html.parser
 import os
 import re
@@ -73,16 +75,40 @@ class _Page(html.parser.HTMLParser):
             self.code_prompts += 1
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_MKDOCS_2_WARNING": "1"}
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The strictly built site: the check's own build, or one build shared by the workers.
+
+    ``scripts/check.py`` builds the docs strictly before the tests and names the site in
+    ``RATEKIT_BUILT_SITE``; without it the first worker to ask builds the site, under a
+    lock, into the run's shared temporary directory, and the others read that build.
+    """
+    built = os.environ.get("RATEKIT_BUILT_SITE")
+    if built:
+        return Path(built)
+    root = tmp_path_factory.getbasetemp()
+    shared = root if worker_id == "master" else root.parent  # the run's, fresh each run
+    out = shared / "docs-site"
+    with (shared / "docs-site.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "built").exists():
+            env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_MKDOCS_2_WARNING": "1"}
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "mkdocs",
+                    "build",
+                    "--strict",
+                    "--quiet",
+                    "--site-dir",
+                    str(out),
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+            (out / "built").touch()
     return out
 
 
@@ -92,6 +118,7 @@ def _pages(site: Path) -> list[Path]:
     return pages
 
 
+@functools.cache  # each page is parsed once for the four tests
 def _read(page: Path) -> _Page:
     parser = _Page()
     parser.feed(page.read_text(encoding="utf-8"))
