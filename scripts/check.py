@@ -4,11 +4,14 @@ Usage (from the project root, with the development extra installed)::
 
     python scripts/check.py
 
-Steps: the example tests on every core (pytest-xdist) with branch coverage of
-``src/ratekit`` (at least 90 %, enforced; doctests of ``src/`` and ``docs/`` included),
-then the hypothesis properties (marked ``property`` by ``tests/conftest.py``) on every
-core without coverage, ``ruff check``, ``ruff format --check``, ``mypy --strict src``,
-``mkdocs build --strict`` and every script in ``examples/``.
+Steps: first ``ruff check``, ``ruff format --check``, ``mypy --strict src`` and
+``mkdocs build --strict`` side by side (each on one core, their outputs printed whole in
+that order once all are done); then the example tests on every core (pytest-xdist) with
+branch coverage of ``src/ratekit`` (at least 90 %, enforced; doctests of ``src/`` and
+``docs/`` included), which read the pages of that same strict docs build
+(``RATEKIT_BUILT_SITE``) instead of building the site again; then the hypothesis
+properties (marked ``property`` by ``tests/conftest.py``) on every core without coverage,
+and every script in ``examples/``.
 The properties run apart because Python 3.11's tracer makes them three times slower and
 they add little coverage to the examples' (which cover every rule); their example
 budgets stay whole (``tests/_budget.py``).
@@ -29,10 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(title: str, *args: str) -> None:
+def _run(title: str, *args: str, env: dict[str, str] | None = None) -> None:
     print(f"\n=== {title}: {' '.join(args)}", flush=True)
     started = time.monotonic()
-    code = subprocess.call(args, cwd=ROOT)
+    code = subprocess.call(args, cwd=ROOT, env=env)
     elapsed = time.monotonic() - started
     if code != 0:
         print(f"=== {title} FAILED (exit code {code}) after {elapsed:.1f} s", flush=True)
@@ -40,52 +43,63 @@ def _run(title: str, *args: str) -> None:
     print(f"=== {title} ok ({elapsed:.1f} s)", flush=True)
 
 
+def _run_together(*steps: tuple[str, tuple[str, ...]]) -> None:
+    """Run one-core steps side by side, then print each one's output whole, in order.
+
+    Exits with the first failing step's code once all are done.
+    """
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as logs:
+        running = []
+        for number, (title, args) in enumerate(steps):
+            log = Path(logs, f"{number}.log").open("w+", encoding="utf-8")  # noqa: SIM115
+            process = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            running.append((title, args, process, log))
+        failed = 0
+        for title, args, process, log in running:
+            code = process.wait()
+            elapsed = time.monotonic() - started
+            log.seek(0)
+            print(f"\n=== {title}: {' '.join(args)}\n{log.read()}", end="", flush=True)
+            log.close()
+            if code != 0:
+                print(f"=== {title} FAILED (exit code {code}) after {elapsed:.1f} s", flush=True)
+                failed = failed or code
+            else:
+                print(f"=== {title} ok (done {elapsed:.1f} s after the start)", flush=True)
+    if failed:
+        sys.exit(failed)
+
+
 def main() -> None:
     """Run the checks; exit with the first failing step's code."""
     python = sys.executable
+    folders = ("src", "tests", "examples", "benchmarks", "scripts")
     # idle workers take queued tests from busy ones: no lone slow law at the end
     pytest = (python, "-m", "pytest", "--numprocesses=auto", "--dist=worksteal", "-q")
-    _run(
-        "tests",
-        *pytest,
-        "-m",
-        "not property",
-        "--cov=ratekit",
-        "--cov-branch",
-        "--cov-report=term",
-        "--cov-fail-under=90",
-        "-p",
-        "no:cacheprovider",
-    )
-    _run("properties", *pytest, "-m", "property", "-p", "no:cacheprovider")
-    _run(
-        "lint",
-        python,
-        "-m",
-        "ruff",
-        "check",
-        "src",
-        "tests",
-        "examples",
-        "benchmarks",
-        "scripts",
-    )
-    _run(
-        "format",
-        python,
-        "-m",
-        "ruff",
-        "format",
-        "--check",
-        "src",
-        "tests",
-        "examples",
-        "benchmarks",
-        "scripts",
-    )
-    _run("types", python, "-m", "mypy", "--strict", "src")
     with tempfile.TemporaryDirectory() as site:
-        _run("docs", python, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", site)
+        docs = ("mkdocs", "build", "--strict", "--quiet", "--site-dir", site)
+        _run_together(
+            ("lint", (python, "-m", "ruff", "check", *folders)),
+            ("format", (python, "-m", "ruff", "format", "--check", *folders)),
+            ("types", (python, "-m", "mypy", "--strict", "src")),
+            ("docs", (python, "-m", *docs)),
+        )
+        # tests/test_docs_render.py reads the pages of the build just checked
+        _run(
+            "tests",
+            *pytest,
+            "-m",
+            "not property",
+            "--cov=ratekit",
+            "--cov-branch",
+            "--cov-report=term",
+            "--cov-fail-under=90",
+            "-p",
+            "no:cacheprovider",
+            env={**os.environ, "RATEKIT_BUILT_SITE": site},
+        )
+    _run("properties", *pytest, "-m", "property", "-p", "no:cacheprovider")
     for example in sorted((ROOT / "examples").glob("*.py")):
         _run(f"example {example.name}", python, str(example))
     print("\nAll checks passed.")
