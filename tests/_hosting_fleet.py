@@ -254,11 +254,14 @@ def cents(amount: Fraction) -> Decimal:
 @dataclass
 class Run:
     """What a host keeps of a stream: its ledger of statements (by number), every feed's
-    answer, the invoices of the closed cycles, and the last watermark."""
+    answer, the invoices of the closed cycles, how often it restarted and crashed, and the
+    last watermark."""
 
     ledger: dict[int, rk.Statement] = field(default_factory=dict)
     feeds: list[rk.Feed] = field(default_factory=list)
     crashes: int = 0
+    restarts: int = 0
+    restarts_across_a_close: int = 0
     last: dt.datetime = OCTOBER.start
 
 
@@ -286,11 +289,19 @@ def queue(
 END = dt.datetime(2026, 12, 3, tzinfo=UTC)  # November closes at 2 Dec 23:00 UTC
 
 
-def stream(seed: int, *, crash: float = 0.15, steps: tuple[int, ...] = (3, 6, 12, 24)) -> Run:
-    """Feed the queue to a rater statement by statement, the process restarting from the
-    JSON snapshot after every statement and, now and then, crashing: it restores an older
-    snapshot, drops the ledger's statements after it and reads the queue again from that
-    snapshot's offset (duplicates then)."""
+def stream(
+    seed: int,
+    *,
+    crash: float = 0.15,
+    steps: tuple[int, ...] = (3, 6, 12, 24),
+    restart_every: int = 4,
+) -> Run:
+    """Feed the queue to a rater statement by statement, storing its JSON snapshot after
+    every statement; the process restarts from the snapshot just stored after every
+    ``restart_every``-th statement (mid-cycle) and after every statement that closes a
+    cycle (across the close), and, now and then, crashes: it restores an older snapshot,
+    drops the ledger's statements after it and reads the queue again from that snapshot's
+    offset (duplicates then)."""
     rng = random.Random(seed)
     pending = queue(seed)
     rater = rk.Rater(
@@ -311,7 +322,11 @@ def stream(seed: int, *, crash: float = 0.15, steps: tuple[int, ...] = (3, 6, 12
         number += 1
         run.ledger[number] = rater.statement(watermark)
         saved.append((json.dumps(rater.snapshot()), offset, number, watermark))
-        rater = rk.Rater.restore(json.loads(saved[-1][0]), assignments(), METERS)
+        closed = bool(run.ledger[number].invoices)
+        if closed or number % restart_every == 0:
+            rater = rk.Rater.restore(json.loads(saved[-1][0]), assignments(), METERS)
+            run.restarts += 1
+            run.restarts_across_a_close += closed
         if len(saved) > 3 and rng.random() < crash:
             back = rng.randint(2, 3)
             text, offset, number, watermark = saved[-back]
