@@ -11,8 +11,10 @@ its end; an egress sample of 30 March reaches the consumer on 4 April.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -94,7 +96,10 @@ TOPIC: list[tuple[dt.datetime, bytes]] = [
 Stored = tuple[str, int, int, tuple[rk.Assignment, ...], dt.datetime]
 
 
-def consume(crash_on: dt.datetime | None) -> tuple[list[rk.Statement], tuple[rk.Assignment, ...]]:
+@functools.cache  # three tests read each crash's ledger: consumed once per process
+def consume(
+    crash_on: dt.datetime | None,
+) -> tuple[tuple[rk.Statement, ...], tuple[rk.Assignment, ...]]:
     """Feed each day's deliveries, then a statement at the next midnight.
 
     With ``crash_on``, the consumer dies after that day's statement, before storing its
@@ -126,13 +131,13 @@ def consume(crash_on: dt.datetime | None) -> tuple[list[rk.Statement], tuple[rk.
             assigned = rater.assign(*LOG, *([UPGRADE] if UPGRADE in assigned else []))
             continue
         stored.append((json.dumps(rater.snapshot()), offset, len(ledger), assigned, day))
-    return ledger, assigned
+    return tuple(ledger), assigned
 
 
 CRASHES = [None, at(12), at(17), at(4, month=4)]
 
 
-def closing(ledger: list[rk.Statement]) -> rk.Invoice:
+def closing(ledger: Sequence[rk.Statement]) -> rk.Invoice:
     (invoice,) = [i for statement in ledger for i in statement.invoices]
     return invoice
 
