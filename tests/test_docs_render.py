@@ -76,7 +76,7 @@ class _Page(html.parser.HTMLParser):
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The strictly built site: the check's own build, or one build shared by the workers.
 
     ``scripts/check.py`` builds the docs strictly before the tests and names the site in
@@ -87,7 +87,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     if built:
         return Path(built)
     root = tmp_path_factory.getbasetemp()
-    shared = root if worker_id == "master" else root.parent  # the run's, fresh each run
+    # a worker's directory is one of the run's (fresh each run), which the workers share
+    shared = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
     out = shared / "docs-site"
     with (shared / "docs-site.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
