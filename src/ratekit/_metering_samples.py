@@ -136,7 +136,13 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             increments = placed
         elif late_before is not None and type(policy) is not Discrete:
             increments = _results.increments_of(
-                item, account, resource, readings, previous, engine._reporter(account, resource)
+                item,
+                account,
+                resource,
+                readings,
+                previous,
+                engine._reporter(account, resource),
+                line,
             )
         elif type(policy) is Discrete and _sum_columns(
             readings,
@@ -157,7 +163,13 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             instants = True
         else:
             increments = _results.increments_of(
-                item, account, resource, readings, previous, engine._reporter(account, resource)
+                item,
+                account,
+                resource,
+                readings,
+                previous,
+                engine._reporter(account, resource),
+                line,
             )
         for increment in increments:
             t0, t1, amount, record_ids = increment

@@ -233,6 +233,37 @@ class Timeline:
             index -= 1
         return self.starts[index]
 
+    def booted_since(self, t_us: int) -> int | None:
+        """`running_since()` when a stop or a deletion ends the piece before it, else None.
+
+        The start of a running stretch that follows a stop (or a deletion): the resource
+        started again there, so a counter that counts from zero at the resource's start
+        (``Counter(from_zero=True)``) is 0 again. Not a stretch after nothing known (the
+        first START, or the start of a restored piece): no stop is known before it.
+        O(log n + k).
+        """
+        since = self.running_since(t_us)
+        if since is None:
+            return None
+        index = self.index_at(since)
+        return since if index > 0 and self.statuses[index - 1] in (STOPPED, DELETED) else None
+
+    def running_until(self, t_us: int) -> int | None:
+        """The end of the running stretch that contains ``t_us`` or ends at it, or None.
+
+        None too when that stretch runs on (no stop after it). O(log n + k).
+        """
+        statuses = self.statuses
+        index = self.index_at(t_us)
+        if statuses[index] != RUNNING:
+            if index > 0 and self.starts[index] == t_us and statuses[index - 1] == RUNNING:
+                return t_us
+            return None
+        count = len(statuses)
+        while index + 1 < count and statuses[index + 1] == RUNNING:
+            index += 1
+        return self.starts[index + 1] if index + 1 < count else None
+
     def _check(self) -> None:
         assert all(a < b for a, b in itertools.pairwise(self.starts))
         assert len(self.starts) == len(self.descriptions) == len(self.statuses)
