@@ -1,0 +1,273 @@
+"""`Counter(from_zero=True)`: every running stretch after a stop counts from 0.
+
+A counter that starts at 0 when the resource starts (a modem's data counter, a CPU-time
+counter) is 0 again after a STOP and a START: the first reading after that START is a
+rise from 0 at the START, not from the reading before the STOP (docs/usage.md, Counters
+and gauges). A reading stamped while the resource is stopped counts its rise up to the
+stop. A START with no stop before it (a START of a running resource) is no reboot: the
+stretch goes on, as a resize's does. Batch, the streaming rater and metering in calls
+with late events alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests._budget import LAWS
+
+import ratekit as rk
+
+DAYS = rk.cycles.daily(tz="UTC")
+DATA = rk.Meter("data", "MB", rk.Counter(from_zero=True))
+PLAN = rk.Plan("p", "EUR", DAYS, [rk.PriceEntry("d", "data", rk.PerUnit("1"))])
+SPAN = rk.Span("2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z")
+T0 = SPAN.start_us
+HOUR_US = 3_600_000_000
+
+
+def _at(hour: int) -> str:
+    return (SPAN.start + dt.timedelta(hours=hour)).isoformat().replace("+00:00", "Z")
+
+
+def _event(hour: int, kind: str, name: str) -> rk.Event:
+    return rk.Event("a", "sim", _at(hour), kind=kind, id=name)  # type: ignore[arg-type]
+
+
+def _reading(hour: int, value: int, name: str) -> rk.Sample:
+    return rk.Sample("a", "sim", "data", _at(hour), value, kind="counter", id=name)
+
+
+def _per_day(records: list[rk.Event | rk.Sample]) -> dict[int, Decimal]:
+    usage = rk.meter(records, [DATA], span=SPAN, cycle=DAYS, as_of=SPAN.end)
+    days: dict[int, Decimal] = {}
+    for row in usage.rows:
+        day = row.cycle.start.day
+        days[day] = days.get(day, Decimal(0)) + row.quantity
+    return {day: quantity for day, quantity in days.items() if quantity}
+
+
+# Hours from 1 March 00:00.
+STOPPED_READING = [
+    _event(0, "start", "e1"),
+    _reading(12, 100, "r1"),
+    _event(24, "stop", "e2"),
+    _reading(48, 200, "r2"),  # stopped: the counter as it stood at the stop
+    _event(72, "start", "e3"),
+    _reading(84, 30, "r3"),
+]
+CYCLES_IN_A_DAY = [
+    _event(0, "start", "e1"),
+    _reading(6, 10, "r1"),
+    _event(8, "stop", "e2"),
+    _event(10, "start", "e3"),
+    _reading(12, 20, "r2"),
+    _event(14, "stop", "e4"),
+    _event(16, "start", "e5"),
+    _reading(40, 48, "r3"),
+]
+START_AGAIN = [
+    _event(0, "start", "e1"),
+    _reading(12, 100, "r1"),
+    _event(24, "start", "e2"),  # no stop before it: no reboot
+    _reading(36, 150, "r2"),
+]
+
+
+def test_a_reading_while_stopped_counts_up_to_the_stop() -> None:
+    # r1: 100 from the START at 00:00 to 12:00 of day 1. r2 (200, stopped since 2 March
+    # 00:00): its rise of 100 over r1 is spread from r1 to the stop, all on day 1, none
+    # on the stopped 2 and 3 March. r3 after the START of 4 March: 30 from 0 at 00:00.
+    assert _per_day(STOPPED_READING) == {1: Decimal(200), 4: Decimal(30)}
+
+
+def test_several_stops_and_starts_in_one_day_each_count_from_zero() -> None:
+    # r1: 10 from 00:00 to 06:00. r2: 20 from 0 at the 10:00 START (the 10 of r1 is
+    # another stretch's). r3: 48 from 0 at the 16:00 START to 2 March 16:00, 24 h: 8 of
+    # it to day 1 (16:00..24:00 = 1/3: 16) and 32 to day 2. Day 1: 10 + 20 + 16 = 46.
+    assert _per_day(CYCLES_IN_A_DAY) == {1: Decimal(46), 2: Decimal(32)}
+
+
+def test_a_start_of_a_running_resource_is_no_reboot() -> None:
+    # No stop before the second START: the stretch goes on (docs: a stop begins a new
+    # one). r2 counts from r1: 50 over 1 March 12:00..2 March 12:00, 25 + 25.
+    # Day 1: 100 + 25 = 125.
+    assert _per_day(START_AGAIN) == {1: Decimal(125), 2: Decimal(25)}
+
+
+def test_a_reading_before_any_start_is_counted_at_its_instant_and_no_reboot_follows() -> None:
+    # r0 falls in no running stretch: 40 at its instant (1 March 12:00). The START at
+    # 18:00 follows no stop: r1 counts from r0, 60 over 12:00..2 March 12:00: 30 + 30.
+    records = [_reading(12, 40, "r0"), _event(18, "start", "e1"), _reading(36, 100, "r1")]
+    assert _per_day(records) == {1: Decimal(70), 2: Decimal(30)}
+
+
+def test_a_reset_after_a_reboot_is_a_reset_and_the_reboot_is_not() -> None:
+    records = [
+        _event(0, "start", "e1"),
+        _reading(12, 100, "r1"),
+        _event(24, "stop", "e2"),
+        _event(72, "start", "e3"),
+        _reading(78, 30, "r2"),  # lower than r1: the reboot, no reset
+        _reading(84, 10, "r3"),  # lower than r2 in one stretch: a reset, 10 from zero
+    ]
+    usage = rk.meter(records, [DATA], span=SPAN, cycle=DAYS, as_of=SPAN.end)
+    assert [a.kind for a in usage.anomalies] == ["counter_reset"]
+    assert "r3" in usage.anomalies[0].message
+    # Day 1: 100. Day 4: 30 (00:00..06:00) + 10 = 40.
+    assert _per_day(records) == {1: Decimal(100), 4: Decimal(40)}
+
+
+def _streamed(
+    records: list[rk.Event | rk.Sample], order: list[int], cuts: list[int]
+) -> dict[int, Fraction]:
+    rater = rk.Rater(PLAN, [DATA], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=10))
+    marks = ["2026-03-02T06:00:00Z", "2026-03-03T18:00:00Z", "2026-03-06T00:00:00Z"]
+    days: dict[int, Fraction] = {}
+    begin = 0
+    for cut, mark in zip(cuts, marks, strict=True):
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [DATA])
+        rater.feed([records[i] for i in order[begin:cut]])
+        begin = cut
+        for line in rater.statement(mark).lines:
+            days[line.cycle.start.day] = days.get(line.cycle.start.day, Fraction(0)) + Fraction(
+                line.amount
+            )
+    return {day: amount for day, amount in days.items() if amount}
+
+
+def test_streamed_in_any_order_with_restores_as_in_batch() -> None:
+    for records, order, cuts in [
+        (STOPPED_READING, [5, 2, 1, 3, 4, 0], [1, 5, 6]),
+        (STOPPED_READING, [3, 1, 0, 5, 2, 4], [1, 2, 6]),
+        (CYCLES_IN_A_DAY, [7, 3, 5, 2, 4, 1, 0, 6], [4, 6, 8]),
+        (CYCLES_IN_A_DAY, [0, 1, 2, 3, 4, 5, 6, 7], [3, 5, 8]),
+        (START_AGAIN, [2, 0, 3, 1], [2, 3, 4]),
+    ]:
+        # A price of 1 EUR per MB: the amounts are the quantities.
+        want = {day: Fraction(q) for day, q in _per_day(records).items()}
+        assert _streamed(records, order, cuts) == want
+
+
+def _in_calls(records: list[rk.Event | rk.Sample], calls: list[int]) -> dict[int, Decimal]:
+    bounds = [("01", "02"), ("02", "04"), ("04", "06")]
+    state: tuple[rk.ResourceState, ...] = ()
+    days: dict[int, Decimal] = {}
+    for index, (start, end) in enumerate(bounds):
+        span = rk.Span(f"2026-03-{start}T00:00:00Z", f"2026-03-{end}T00:00:00Z")
+        mine = [record for record, call in zip(records, calls, strict=True) if call == index]
+        usage = rk.meter(mine, [DATA], span=span, cycle=DAYS, as_of=span.end, state=state)
+        for row in (*usage.rows, *usage.late):
+            days[row.cycle.start.day] = days.get(row.cycle.start.day, Decimal(0)) + row.quantity
+        state = usage.state
+    return {day: quantity for day, quantity in days.items() if quantity}
+
+
+def test_a_late_stop_and_start_between_metered_readings_restate_them() -> None:
+    # The first call (1 March) meters r1 and r2 as one stretch: 10, then 10 more over
+    # 06:00..12:00. The third call is given the STOP at 08:00 and the START at 10:00,
+    # late: r2 counts 20 from 0 at 10:00, so day 1 gains 10 as a late row (46 in all,
+    # as at once). The second call's r3 and the 16:00 stop/start are late too.
+    calls = [0, 0, 2, 2, 0, 2, 2, 1]
+    assert _in_calls(CYCLES_IN_A_DAY, calls) == _per_day(CYCLES_IN_A_DAY)
+    assert _in_calls(STOPPED_READING, [0, 0, 2, 1, 2, 2]) == {1: Decimal(200), 4: Decimal(30)}
+
+
+def _oracle(events: list[tuple[int, str]], readings: list[tuple[int, int]]) -> dict[int, Fraction]:
+    """Per day: each running stretch's readings as rises from 0 at its start, spread by time.
+
+    A stretch begins at a START of a resource not running; it begins from 0 when a STOP
+    came before it (one of a resource never started too: it is then stopped). A reading in no stretch: the first counts at its instant, another
+    from the reading before it, up to the end of that one's stretch.
+    """
+    stretches: list[list[object]] = []  # [start, end or None, booted]
+    status = "unknown"
+    for hour, kind in events:
+        if kind == "start" and status != "running":
+            stretches.append([hour, None, status == "stopped"])
+            status = "running"
+        elif kind == "stop":
+            if status == "running":
+                stretches[-1][1] = hour
+            status = "stopped"  # (a STOP of a resource never started: it is stopped)
+
+    def holding(hour: int) -> list[object] | None:
+        for stretch in stretches:
+            start, end = stretch[0], stretch[1]
+            if start <= hour and (end is None or hour <= end):  # type: ignore[operator]
+                return stretch
+        return None
+
+    days: dict[int, Fraction] = {}
+
+    def spread(t0: int, t1: int, amount: int) -> None:
+        if t0 == t1:
+            days[t0 // 24 + 1] = days.get(t0 // 24 + 1, Fraction(0)) + amount
+            return
+        for hour in range(t0, t1):
+            day = hour // 24 + 1
+            days[day] = days.get(day, Fraction(0)) + Fraction(amount, t1 - t0)
+
+    before: tuple[int, int] | None = None
+    for hour, value in readings:
+        stretch = holding(hour)
+        if before is None:
+            spread(hour if stretch is None else typing_int(stretch[0]), hour, value)
+        elif stretch is not None and stretch[2] and before[0] < typing_int(stretch[0]):
+            spread(typing_int(stretch[0]), hour, value)
+        else:
+            rise = value - before[1] if value >= before[1] else value
+            end = hour
+            was = holding(before[0])
+            if (
+                stretch is None
+                and was is not None
+                and was[1] is not None
+                and typing_int(was[1]) < hour
+            ):
+                end = typing_int(was[1])
+            spread(before[0], end, rise)
+        before = (hour, value)
+    return {day: amount for day, amount in days.items() if amount}
+
+
+def typing_int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+@st.composite
+def _histories(draw: st.DrawFn) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    hours = sorted(draw(st.sets(st.integers(0, 95), max_size=7)))
+    events = [(hour, draw(st.sampled_from(["start", "stop"]))) for hour in hours]
+    at = sorted(draw(st.sets(st.integers(0, 95), min_size=1, max_size=6)))
+    readings = [(hour, draw(st.integers(0, 300))) for hour in at]
+    return events, readings
+
+
+@settings(max_examples=max(LAWS // 4, 10), deadline=None)
+@given(_histories())
+def test_each_running_stretch_counts_from_zero(
+    history: tuple[list[tuple[int, str]], list[tuple[int, int]]],
+) -> None:
+    events, readings = history
+    records: list[rk.Event | rk.Sample] = [
+        _event(hour, kind, f"e{index}") for index, (hour, kind) in enumerate(events)
+    ]
+    records += [_reading(hour, value, f"r{index}") for index, (hour, value) in enumerate(readings)]
+    usage = rk.meter(records, [DATA], span=SPAN, cycle=DAYS, as_of=SPAN.end)
+    days: dict[int, Fraction] = {}
+    for row in usage.rows:
+        days[row.cycle.start.day] = days.get(row.cycle.start.day, Fraction(0)) + Fraction(
+            row.quantity
+        )
+    want = _oracle(events, readings)
+    # The parts of an increment add up to it exactly; a row's quantity is rounded to 24
+    # places (1/13 is 0.076923076923076923076923).
+    assert sum(days.values()) == sum(want.values())
+    assert set(want) <= set(days)
+    assert all(abs(days[day] - want.get(day, Fraction(0))) < Fraction(1, 10**20) for day in days)
