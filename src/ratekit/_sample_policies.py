@@ -46,8 +46,8 @@ class Stretches(typing.Protocol):
         """That start when a stop or a deletion came just before it, else None."""
         ...  # pragma: no cover - a protocol
 
-    def running_until(self, t_us: int) -> int | None:
-        """The end of the running stretch that contains ``t_us`` or ends at it, or None."""
+    def stopped_since(self, t_us: int) -> int | None:
+        """Where the stop (or deletion) that holds ``t_us`` began, or None."""
         ...  # pragma: no cover - a protocol
 
 
@@ -194,9 +194,9 @@ class Counter:
         deletion) starts at 0 (the resource booted): a reading after such a start, with
         the reading before it before the start, is a rise from 0 at the start, not from
         that reading (no reset either). And a reading stamped while the resource is
-        stopped (in no running stretch), after a reading in a stretch that ended before
-        it, is what the counter read when it stopped: its rise is spread over that
-        reading to the stop, not over the stopped time. Else as `increments()`. O(n log p).
+        stopped (in no running stretch), after a reading from before that stop, is what
+        the counter read when it stopped: its rise is spread over that reading to the
+        stop, not over the stopped time. Else as `increments()`. O(n log p).
         """
         readings = _incremented(self, readings, previous, report)
         return self._deltas(readings, previous, report, line if self.from_zero else None)
@@ -221,8 +221,8 @@ class Counter:
                         last = sample
                         continue
                     if line.running_since(end_us) is None:
-                        stopped = line.running_until(last.at_us)
-                        if stopped is not None and stopped < end_us:
+                        stopped = line.stopped_since(end_us)
+                        if stopped is not None and last.at_us < stopped:
                             end_us = stopped  # counted up to the stop, not while stopped
                 value = sample.value
                 if value >= last.value:

@@ -239,30 +239,37 @@ class Timeline:
         The start of a running stretch that follows a stop (or a deletion): the resource
         started again there, so a counter that counts from zero at the resource's start
         (``Counter(from_zero=True)``) is 0 again. Not a stretch after nothing known (the
-        first START, or the start of a restored piece): no stop is known before it.
+        first START, or the start of a restored piece), nor after a STOP of a resource
+        never started: no stop of a running resource is known before it.
         O(log n + k).
         """
         since = self.running_since(t_us)
         if since is None:
             return None
-        index = self.index_at(since)
-        return since if index > 0 and self.statuses[index - 1] in (STOPPED, DELETED) else None
+        statuses = self.statuses
+        index = self.index_at(since) - 1
+        if index < 0 or statuses[index] not in (STOPPED, DELETED):
+            return None
+        while index > 0 and statuses[index - 1] in (STOPPED, DELETED):
+            index -= 1
+        # A stop of a running resource: not one of a resource never started (an orphan
+        # STOP says nothing of a counter that ran before it).
+        return since if index > 0 and statuses[index - 1] == RUNNING else None
 
-    def running_until(self, t_us: int) -> int | None:
-        """The end of the running stretch that contains ``t_us`` or ends at it, or None.
+    def stopped_since(self, t_us: int) -> int | None:
+        """The start of the stop (or deletion) that holds ``t_us``, or None when running or unknown.
 
-        None too when that stretch runs on (no stop after it). O(log n + k).
+        The first of the run of stopped or deleted pieces that contains ``t_us``: where the
+        resource stopped (a stop ends a running stretch there; in a restored state, where
+        its stopped piece begins). O(log n + k).
         """
         statuses = self.statuses
         index = self.index_at(t_us)
-        if statuses[index] != RUNNING:
-            if index > 0 and self.starts[index] == t_us and statuses[index - 1] == RUNNING:
-                return t_us
+        if statuses[index] not in (STOPPED, DELETED):
             return None
-        count = len(statuses)
-        while index + 1 < count and statuses[index + 1] == RUNNING:
-            index += 1
-        return self.starts[index + 1] if index + 1 < count else None
+        while index > 0 and statuses[index - 1] in (STOPPED, DELETED):
+            index -= 1
+        return self.starts[index]
 
     def _check(self) -> None:
         assert all(a < b for a, b in itertools.pairwise(self.starts))
