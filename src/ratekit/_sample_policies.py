@@ -47,7 +47,7 @@ class Stretches(typing.Protocol):
         ...  # pragma: no cover - a protocol
 
     def stopped_since(self, t_us: int) -> int | None:
-        """Where the stop (or deletion) that holds ``t_us`` began, or None."""
+        """Where the stop that holds ``t_us`` began, or None."""
         ...  # pragma: no cover - a protocol
 
 

@@ -257,17 +257,18 @@ class Timeline:
         return since if index > 0 and statuses[index - 1] == RUNNING else None
 
     def stopped_since(self, t_us: int) -> int | None:
-        """The start of the stop (or deletion) that holds ``t_us``, or None when running or unknown.
+        """The start of the stop that holds ``t_us``, or None when not stopped.
 
-        The first of the run of stopped or deleted pieces that contains ``t_us``: where the
-        resource stopped (a stop ends a running stretch there; in a restored state, where
-        its stopped piece begins). O(log n + k).
+        The first of the run of stopped pieces that contains ``t_us``: where the resource
+        stopped (a stop ends a running stretch there; in a restored state, where its
+        stopped piece begins). Not a deletion: a reading after it is no news of a
+        stopped counter. O(log n + k).
         """
         statuses = self.statuses
         index = self.index_at(t_us)
-        if statuses[index] not in (STOPPED, DELETED):
+        if statuses[index] != STOPPED:
             return None
-        while index > 0 and statuses[index - 1] in (STOPPED, DELETED):
+        while index > 0 and statuses[index - 1] == STOPPED:
             index -= 1
         return self.starts[index]
 
