@@ -200,7 +200,9 @@ def _oracle(events: list[tuple[int, str]], readings: list[tuple[int, int]]) -> d
         elif kind == "stop" and status != "stopped":
             if status == "running":
                 stretches[-1] = (stretches[-1][0], hour, stretches[-1][2])
-            stops.append((hour, None))
+                stops.append((hour, None))
+            else:
+                stops.append((-1, None))  # an orphan STOP: it stopped no counter
             status = "stopped"  # (a STOP of a resource never started: it is stopped)
 
     def stretch_of(hour: int) -> tuple[int, int | None, bool] | None:
@@ -229,7 +231,7 @@ def _oracle(events: list[tuple[int, str]], readings: list[tuple[int, int]]) -> d
         else:
             rise = value - before[1] if value >= before[1] else value
             stopped = None if stretch is not None else stop_of(hour)
-            end = stopped if stopped is not None and before[0] < stopped else hour
+            end = stopped if stopped is not None and stopped >= 0 and before[0] < stopped else hour
             spread(before[0], end, rise)
         before = (hour, value)
     return {day: amount for day, amount in days.items() if amount}

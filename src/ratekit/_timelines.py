@@ -270,7 +270,8 @@ class Timeline:
             return None
         while index > 0 and statuses[index - 1] == STOPPED:
             index -= 1
-        return self.starts[index]
+        # A stop of the running resource (an orphan STOP stopped no counter).
+        return self.starts[index] if index > 0 and statuses[index - 1] == RUNNING else None
 
     def _check(self) -> None:
         assert all(a < b for a, b in itertools.pairwise(self.starts))
