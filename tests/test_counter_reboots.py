@@ -16,7 +16,6 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
@@ -270,18 +269,12 @@ def test_each_running_stretch_counts_from_zero(
     assert all(abs(days[day] - want.get(day, Fraction(0))) < Fraction(1, 10**20) for day in days)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A rater with the default horizon, CYCLES_IN_A_DAY fed up front, statements at "
-        "1 March 11:00, 15:00, 3 March 00:00 and 6 March 00:00: the last one restates "
-        "2 March from 32 to 16. Once 1 March is compacted, the state restored for 2 "
-        "March runs from the 16:00 START with no STOP known before it (the stopped "
-        "piece is not kept), so r3 counts 28 from r2 over 12:00..2 March 16:00 instead "
-        "of 48 from 0 at 16:00 (expected {1: 46, 2: 32}; got {1: 46, 2: 16})"
-    ),
-)
 def test_a_boot_before_a_compacted_cycle_still_counts_from_zero() -> None:
+    # The default horizon compacts 1 March at the statement of 3 March 00:00; the state
+    # restored for 2 March keeps the stop before the 16:00 START (its base) and the
+    # running piece before that stop: r3 still counts 48 from 0 at 16:00 (8 h on 1 March,
+    # 16; 16 h on 2 March, 32), not 28 from r2 over 12:00..2 March 16:00.
+    # Day 1: 10 + 20 + 16 = 46, as in batch.
     rater = rk.Rater(PLAN, [DATA], start="2026-03-01T00:00:00Z")
     rater.feed(CYCLES_IN_A_DAY)
     days: dict[int, Fraction] = {}
@@ -292,18 +285,10 @@ def test_a_boot_before_a_compacted_cycle_still_counts_from_zero() -> None:
     assert {day: amount for day, amount in days.items() if amount} == {1: 46, 2: 32}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The same fault, the smallest case tests/test_rater_counters.py's law finds: a "
-        "START at 1 March 00:00, a STOP at 01:00, a START at 02:00 (a boot), readings 0 "
-        "at 00:00 and 1 at 2 March 01:00, statements at 3 March 00:00 and 01:00 (the "
-        "default horizon compacts 1 March): batch gives 1 from 0 at 02:00 (23/23 h; "
-        "22/23 to 1 March, 1/23 to 2 March), the stream 0.99652... (r1 counted from r0 "
-        "over 25 h once the stopped piece is compacted away)"
-    ),
-)
 def test_a_boot_in_a_compacted_cycle_counts_from_zero_streamed() -> None:
+    # START 00:00, STOP 01:00, START 02:00 (a boot); r0 0 at 00:00, r1 1 at 2 March 01:00.
+    # r1 counts 1 from 0 at 02:00 over 23 h: 22/23 to 1 March, 1/23 to 2 March, in batch
+    # and streamed alike once 1 March is compacted (not 1 from r0 over 25 h: 0.9965...).
     records: list[rk.Event | rk.Sample] = [
         _event(0, "start", "e0"),
         _event(1, "stop", "e1"),
@@ -316,3 +301,39 @@ def test_a_boot_in_a_compacted_cycle_counts_from_zero_streamed() -> None:
     total = rater.statement(_at(48)).total() + rater.statement(_at(49)).total()
     span = rk.Span(SPAN.start, _at(49))
     assert total == rk.rate(records, PLAN, span=span, meters=[DATA]).total() == 1
+
+
+def test_a_stop_in_a_compacted_cycle_still_holds_a_reading_while_stopped() -> None:
+    # START 00:00, STOP 01:00; r0 0 at 00:00, r1 1 at 2 March 01:00, while stopped: its
+    # rise of 1 is spread over 00:00..01:00, all on 1 March. 1 March compacted at the
+    # first statement, the state (stopped, its base the running piece the STOP ended)
+    # goes through a snapshot; the second statement corrects nothing (not 1/25 more).
+    records: list[rk.Event | rk.Sample] = [
+        _event(0, "start", "e0"),
+        _event(1, "stop", "e1"),
+        _reading(0, 0, "r0"),
+        _reading(25, 1, "r1"),
+    ]
+    rater = rk.Rater(PLAN, [DATA], start="2026-03-01T00:00:00Z")
+    rater.feed(records)
+    first = rater.statement(_at(48))
+    (state,) = rater._state
+    assert (state.status, state.base and state.base.status) == ("stopped", "running")
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [DATA])
+    second = rater.statement(_at(49))
+    assert (first.total(), second.total()) == (1, 0)
+    assert rk.rate(records, PLAN, span=rk.Span(SPAN.start, _at(49)), meters=[DATA]).total() == 1
+
+
+def test_a_reading_fed_too_late_counts_up_to_a_kept_stop() -> None:
+    # START 1 March 00:00, STOP 2 March 00:00 (kept: 2 March is not compacted at 3 March
+    # 00:00). r0 0 at 00:00 and r1 1 at 2 March 01:00 (stopped) come after 1 March is
+    # compacted: r1's rise of 1 is spread up to the kept STOP, all of it on 1 March, the
+    # part its feed names (not 24/25 over 00:00..2 March 01:00, with 1/25 on 2 March).
+    rater = rk.Rater(PLAN, [DATA], start="2026-03-01T00:00:00Z")
+    rater.feed([_event(0, "start", "e0"), _event(24, "stop", "e1")])
+    assert rater.statement(_at(48)).total() == 0
+    rater.feed([_reading(0, 0, "r0")])
+    (anomaly,) = rater.feed([_reading(25, 1, "r1")]).anomalies
+    assert "its part before 2026-03-02T00:00:00Z, 1 MB," in anomaly.message
+    assert rater.statement(_at(78)).total() == 0

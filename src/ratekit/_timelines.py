@@ -261,11 +261,15 @@ class Timeline:
 
         The first of the run of stopped pieces that contains ``t_us``: where the resource
         stopped (a stop ends a running stretch there; in a restored state, where its
-        stopped piece begins). Not a deletion: a reading after it is no news of a
-        stopped counter. O(log n + k).
+        stopped piece begins), or that ends at ``t_us`` (a deletion at a reading's
+        instant, as a ``last_seen`` closing at its last sign of life: the reading is the
+        counter as it stood at the stop). Not a deletion before it: a reading after it is
+        no news of a stopped counter. O(log n + k).
         """
         statuses = self.statuses
         index = self.index_at(t_us)
+        if index > 0 and self.starts[index] == t_us and statuses[index - 1] == STOPPED:
+            index -= 1  # (at a deletion's instant: it ends the stop, as a reading says)
         if statuses[index] != STOPPED:
             return None
         while index > 0 and statuses[index - 1] == STOPPED:
