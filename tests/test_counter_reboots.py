@@ -337,3 +337,20 @@ def test_a_reading_fed_too_late_counts_up_to_a_kept_stop() -> None:
     (anomaly,) = rater.feed([_reading(25, 1, "r1")]).anomalies
     assert "its part before 2026-03-02T00:00:00Z, 1 MB," in anomaly.message
     assert rater.statement(_at(78)).total() == 0
+
+
+def test_a_reading_at_a_closing_of_a_stopped_resource_counts_up_to_the_stop() -> None:
+    # r2 (200, stopped since 2 March 00:00) is the last sign of life: a last_seen
+    # inventory of 3 March listing nothing deletes the SIM there, at r2's instant. r2 is
+    # the counter as it stood at the stop, as while stopped: its rise of 100 over r1 is
+    # spread over 12:00..24:00 of 1 March. Day 1: 100 + 100 = 200 (not 100 + 100 * 12/36
+    # with 66.67 on the stopped 2 March).
+    records: list[rk.Event | rk.Sample | rk.Inventory] = [
+        *STOPPED_READING[:4],
+        rk.Inventory(_at(60), [], close="last_seen", id="i1"),
+    ]
+    usage = rk.meter(records, [DATA], span=SPAN, cycle=DAYS, as_of=SPAN.end)
+    days: dict[int, Decimal] = {}
+    for row in usage.rows:
+        days[row.cycle.start.day] = days.get(row.cycle.start.day, Decimal(0)) + row.quantity
+    assert {day: q for day, q in days.items() if q} == {1: Decimal(200)}
