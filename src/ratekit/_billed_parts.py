@@ -17,9 +17,9 @@ So the charges' parts add up to the line, each plan's parts to what the invoice'
 settle for it (its lines as counted plus its top-up: its commitment when one is due),
 and an invoice's parts to its subtotal. A detailed invoice (``by_resource``) is split per
 plan as its summary is (the settling reads the summary's lines) where a plan of the line
-has a part in the minimum line; each resource line's parts add up to it too, since
-billing allocates each plan's part among its resources (`billing._resource_lines`; the
-quanta a plan is owed go first to the charges whose resource line is owed one). Where no plan of the line has a part in the minimum line (a minimum charge on the
+has a part in the minimum line; each resource line's parts add up to it too: each plan's
+part is allotted to its resource lines as billing allots it (`billing._resource_lines`),
+then each such cell among its charges. Where no plan of the line has a part in the minimum line (a minimum charge on the
 invoice), no note counts the plans' parts, and each resource line is split on its own,
 as the invoice prints it.
 """
@@ -32,7 +32,7 @@ from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from ._allocation import spread
+from ._allocation import allocate, spread
 from ._decimals import CONTEXT, exact_sum
 from ._plan_split import by_scope, step_of
 from ._topups import line_quantum, rounding_of, scope_of, settled, summary_lines
@@ -113,6 +113,11 @@ def _split(
         step = step_of(target, step)
     if len(rows) > 1 and (len(plans) == 1 or not settling):  # each resource line on its own
         plans, keys = dict(enumerate(rows)), row_of
+    elif len(rows) > 1:  # each plan's part among its resource lines, as billing allots it
+        plans, keys = (
+            _cells(charges, keys, plans, row_of=row_of, count=len(rows), quantum=quantum),
+            [(key, row) for key, row in zip(keys, row_of, strict=True)],
+        )
     q = Fraction(step)
     members: dict[Hashable, list[int]] = {}
     for n, key in enumerate(keys):
@@ -140,3 +145,32 @@ def _split(
             owed[keys[n]] -= 1
             line_owed[row_of[n]] -= 1
     return [CONTEXT.multiply(Decimal(unit), step) for unit in units]
+
+
+def _cells(
+    charges: Sequence[Charge],
+    keys: Sequence[Hashable],
+    plans: dict[typing.Any, Decimal],
+    *,
+    row_of: Sequence[int],
+    count: int,
+    quantum: Decimal,
+) -> dict[typing.Any, Decimal]:
+    """Per (plan, resource line): the plan's part allotted to that line.
+
+    As billing allots a detailed line of two plans (`billing._resource_lines`): each
+    plan's part spread over the resource lines near its charges' exact sums on each, on
+    the step the part is rounded on, ties to the earlier line. So each resource line is
+    the sum of its cells. O(c + p * r log r).
+    """
+    exact: dict[tuple[typing.Any, int], Fraction] = {}
+    for charge, key, row in zip(charges, keys, row_of, strict=True):
+        exact[key, row] = exact.get((key, row), Fraction(0)) + Fraction(charge.amount)
+    cells: dict[typing.Any, Decimal] = {}
+    for key, part in plans.items():
+        own = [exact.get((key, row), Fraction(0)) for row in range(count)]
+        allotted = allocate(part, spread(Fraction(part), own), step_of(part, quantum))
+        for row, amount in enumerate(allotted):
+            if (key, row) in exact:
+                cells[key, row] = amount
+    return cells
