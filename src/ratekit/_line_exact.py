@@ -23,8 +23,7 @@ from ._converted import any_converted, converted, exact_quantity, linear_exact
 from ._decimals import _SUMS, CONTEXT, exact_sum, prorated
 from ._decimals import commitment as _commitment
 from ._exact_prices import running_exact
-from ._quanta import on_quantum
-from ._timed_charges import in_time, rounds_alike, timed_exact
+from ._timed_charges import in_time, rounds_alike, rounds_within, timed_exact
 from .prices import PerUnit
 
 if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
@@ -134,12 +133,7 @@ def _rounds_alike(
     else:
         largest = total
     margin = CONTEXT.multiply(Decimal(len(charges)), CONTEXT.multiply(largest, _DIGITS))
-    quantum, rounding = rounded
-    try:
-        low = on_quantum(CONTEXT.subtract(total, margin), quantum, rounding)
-        return low == on_quantum(CONTEXT.add(total, margin), quantum, rounding)
-    except ArithmeticError:  # a line too long for its quantum: the exact total says so
-        return False
+    return rounds_within(total, margin, rounded)
 
 
 def _product(charge: Charge) -> Decimal:

@@ -134,16 +134,6 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             )
         if placed is not None:
             increments = placed
-        elif late_before is not None and type(policy) is not Discrete:
-            increments = _results.increments_of(
-                item,
-                account,
-                resource,
-                readings,
-                previous,
-                engine._reporter(account, resource),
-                line,
-            )
         elif type(policy) is Discrete and _sum_columns(
             readings,
             pieces,

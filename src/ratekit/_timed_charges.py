@@ -25,7 +25,15 @@ from ._time_exact import exact_piece, finely_cut, time_unit_us
 if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
     from .charges import Charge
 
-__all__ = ["in_time", "rounds_alike", "shared_amount", "time_of", "timed", "timed_exact"]
+__all__ = [
+    "in_time",
+    "rounds_alike",
+    "rounds_within",
+    "shared_amount",
+    "time_of",
+    "timed",
+    "timed_exact",
+]
 
 _MUL: Final = CONTEXT.multiply
 _UNIT: Final = operator.attrgetter("unit")
@@ -85,6 +93,15 @@ def rounds_alike(
     high, low = max(rates), min(rates)
     rate = high if high >= -low else CONTEXT.minus(low)
     margin = CONTEXT.multiply(count, CONTEXT.add(CONTEXT.multiply(rate, _SLICE), largest))
+    return rounds_within(total, margin, rounded)
+
+
+def rounds_within(total: Decimal, margin: Decimal, rounded: tuple[Decimal, str]) -> bool:
+    """Whether every amount within ``margin`` of ``total`` rounds as ``total`` does.
+
+    ``rounded``: the quantum and rounding mode. False for a line too long for its quantum
+    (the exact total then says how it rounds). O(1).
+    """
     quantum, rounding = rounded
     try:
         low = on_quantum(CONTEXT.subtract(total, margin), quantum, rounding)
