@@ -321,8 +321,6 @@ _HEAD = len(_NO_BASE)  # a base's fields in ``ResourceState._past``, before its 
 _STATUS: typing.Final = {name: index for index, name in enumerate(_n.STATUS_NAMES)}
 # The pieces a state with no history may keep before its own (its base, see restore()).
 _BEFORE = ("running", "deleted")
-#: And the base's: a stop too (a boot a rater's compacted state keeps, `carried_boot()`).
-_BASES = ("running", "deleted", "stopped")
 
 
 def restore(state: ResourceState) -> _t.Timeline:
@@ -332,10 +330,7 @@ def restore(state: ResourceState) -> _t.Timeline:
     compaction writes the start of a running stretch, see `ratekit._rater_stretch`)
     restores the base's piece first, so that the stretch runs from there; one whose base
     is a deletion before it (a listing opened the resource again, see `state_of()`)
-    restores that deletion first, so that a closing back at the listing finds it. One
-    whose base is a stop, and a stopped one whose base is running (a rater's compacted
-    state keeps the boot or the stop its piece began with, `_rater_stretch.carried_boot()`),
-    restores those pieces first too, so that a ``from_zero`` counter finds them. O(1).
+    restores that deletion first, so that a closing back at the listing finds it. O(1).
     """
     line = _t.Timeline()
     status = _STATUS[state.status]
@@ -344,9 +339,9 @@ def restore(state: ResourceState) -> _t.Timeline:
         assert isinstance(description, _FrozenDict)
         past = state._past
         if (
-            (status == _n.RUNNING or (status == _n.STOPPED and past[0] == "running"))
+            status == _n.RUNNING
             and len(past) == _HEAD
-            and past[0] in _BASES
+            and past[0] in _BEFORE
             and typing.cast("int", past[2]) < state.since_us
         ):
             before = state._before

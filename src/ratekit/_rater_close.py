@@ -93,20 +93,12 @@ def compact(rater: Rater, new_base: int) -> None:
     }
     # A resource a last_seen inventory closed keeps the piece before the closing.
     # One listed again after a deletion keeps the piece before it (`_rater_relisted`).
-    # A from_zero counter's stretch that began with a boot keeps the stop before it.
     rater._state = tuple(
-        _stretch.carried_boot(
-            zero,
+        _relisted.compacted(
             before.get((state.account, state.resource)),
-            _relisted.compacted(
+            _closed.closed(
                 before.get((state.account, state.resource)),
-                _closed.closed(
-                    before.get((state.account, state.resource)),
-                    _states.lean(
-                        state, zero, sequenced=(state.account, state.resource) in sequenced
-                    ),
-                    folded,
-                ),
+                _states.lean(state, zero, sequenced=(state.account, state.resource) in sequenced),
                 folded,
             ),
             folded,

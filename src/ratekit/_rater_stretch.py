@@ -15,14 +15,6 @@ start is then written as a running base of its own, which metering restores befo
 the state's piece (`_metering_carry.restore()`). A record placed in the compacted
 state afterwards (a too-late event or inventory) makes a new state from the old one,
 and the start is written again the same way (`carried_where_counted()`).
-
-A ``from_zero`` counter counts from 0 again after a boot (a stop of the running
-resource, then a START): the reading after the START counts from 0 there, not from the
-reading before the stop. A compacted state whose readings are kept keeps no history, so
-its timeline would run from its piece with no stop known before it. Compaction so writes
-the boot too (`carried_boot()`): the stop's piece as the state's base, and the running
-piece the stop ended as the piece before it; restored, the state's stretch follows a
-stop of the running resource, as in the whole timeline.
 """
 
 from __future__ import annotations
@@ -33,18 +25,11 @@ from collections.abc import Iterable
 from . import _normalize as _n
 from . import _timelines as _t
 from ._metering_carry import restore
-from ._resource_state import _NO_BASE, ResourceState
+from ._resource_state import ResourceState
 from ._restated_states import _restated
 from .records import Event, Inventory, Sample
 
-__all__ = [
-    "carried",
-    "carried_boot",
-    "carried_where_counted",
-    "stretch_start",
-    "timeline",
-    "whole_timeline",
-]
+__all__ = ["carried", "carried_where_counted", "stretch_start", "timeline", "whole_timeline"]
 
 Record = Event | Sample | Inventory
 
@@ -184,59 +169,3 @@ def carried_where_counted(
     if state.status != "running" or zero <= {reading[0] for reading in state.readings}:
         return state
     return carried(previous, state, folded, new_base)
-
-
-def carried_boot(
-    zero: typing.AbstractSet[str],
-    previous: ResourceState | None,
-    state: ResourceState,
-    folded: Iterable[Record],
-) -> ResourceState:
-    """``state`` (compacted) with the boot its running stretch began with, or its stop.
-
-    ``zero``: the names of the ``Counter(from_zero=True)`` meters; ``previous`` and
-    ``folded`` as for `carried()`. A running state with no history and no base whose
-    piece begins where the whole timeline shows a boot (a START after a stop or a
-    deletion of the running resource) gets that stop's piece as its base and the running
-    piece before the stop as the piece before it (their clocks unknown, as `carried()`
-    writes them): `_metering_carry.restore()` restores both before the state's piece, so
-    the next reading counts from 0 at the START. A stopped one whose piece begins at the
-    stop of the running resource gets the running piece the stop ended as its base: a
-    reading while stopped counts its rise up to the stop. **Known limit**: a piece that
-    is not its START's or its stop's (a change of description since) is left as it is. O(1) when not needed,
-    else O(k log k) for the k records of the resource.
-    """
-    since = state.since_us
-    if (
-        not zero
-        or state.status not in ("running", "stopped")
-        or since is None
-        or state.history
-        or state._past != _NO_BASE
-        or state._before
-    ):
-        return state
-    whole = whole_timeline(previous, state, folded)
-    if not whole.starts:
-        return state
-    statuses, names = whole.statuses, _n.STATUS_NAMES
-    if state.status == "stopped":
-        # Stopped since the stop of the running resource: the piece the stop ended.
-        if whole.stopped_since(since) != since:
-            return state
-        running = whole.index_at(since) - 1
-        ran = (names[statuses[running]], whole.descriptions[running], whole.starts[running])
-        return _restated(state, _past=(*ran, whole.openers[running], None, None))
-    if whole.booted_since(since) != since:
-        return state
-    index = whole.index_at(since) - 1
-    while index > 0 and statuses[index - 1] != _n.RUNNING:
-        index -= 1  # (the first of the stopped or deleted pieces: the stop)
-    running = index - 1
-    stop = (names[statuses[index]], whole.descriptions[index], whole.starts[index])
-    ran = (names[statuses[running]], whole.descriptions[running], whole.starts[running])
-    return _restated(
-        state,
-        _past=(*stop, whole.openers[index], None, None),
-        _before=(*ran, whole.openers[running], None, None),
-    )

@@ -233,50 +233,6 @@ class Timeline:
             index -= 1
         return self.starts[index]
 
-    def booted_since(self, t_us: int) -> int | None:
-        """`running_since()` when a stop or a deletion ends the piece before it, else None.
-
-        The start of a running stretch that follows a stop (or a deletion): the resource
-        started again there, so a counter that counts from zero at the resource's start
-        (``Counter(from_zero=True)``) is 0 again. Not a stretch after nothing known (the
-        first START, or the start of a restored piece), nor after a STOP of a resource
-        never started: no stop of a running resource is known before it.
-        O(log n + k).
-        """
-        since = self.running_since(t_us)
-        if since is None:
-            return None
-        statuses = self.statuses
-        index = self.index_at(since) - 1
-        if index < 0 or statuses[index] not in (STOPPED, DELETED):
-            return None
-        while index > 0 and statuses[index - 1] in (STOPPED, DELETED):
-            index -= 1
-        # A stop of a running resource: not one of a resource never started (an orphan
-        # STOP says nothing of a counter that ran before it).
-        return since if index > 0 and statuses[index - 1] == RUNNING else None
-
-    def stopped_since(self, t_us: int) -> int | None:
-        """The start of the stop that holds ``t_us``, or None when not stopped.
-
-        The first of the run of stopped pieces that contains ``t_us``: where the resource
-        stopped (a stop ends a running stretch there; in a restored state, where its
-        stopped piece begins), or that ends at ``t_us`` (a deletion at a reading's
-        instant, as a ``last_seen`` closing at its last sign of life: the reading is the
-        counter as it stood at the stop). Not a deletion before it: a reading after it is
-        no news of a stopped counter. O(log n + k).
-        """
-        statuses = self.statuses
-        index = self.index_at(t_us)
-        if index > 0 and self.starts[index] == t_us and statuses[index - 1] == STOPPED:
-            index -= 1  # (at a deletion's instant: it ends the stop, as a reading says)
-        if statuses[index] != STOPPED:
-            return None
-        while index > 0 and statuses[index - 1] == STOPPED:
-            index -= 1
-        # A stop of the running resource (an orphan STOP stopped no counter).
-        return self.starts[index] if index > 0 and statuses[index - 1] == RUNNING else None
-
     def _check(self) -> None:
         assert all(a < b for a, b in itertools.pairwise(self.starts))
         assert len(self.starts) == len(self.descriptions) == len(self.statuses)
