@@ -32,9 +32,9 @@ from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from ._allocation import allocate, spread
+from ._allocation import spread
 from ._decimals import CONTEXT, exact_sum
-from ._plan_split import by_scope, step_of
+from ._plan_split import allot, by_scope, step_of
 from ._topups import line_quantum, rounding_of, scope_of, settled, summary_lines
 
 if typing.TYPE_CHECKING:
@@ -169,7 +169,7 @@ def _cells(
     cells: dict[typing.Any, Decimal] = {}
     for key, part in plans.items():
         own = [exact.get((key, row), Fraction(0)) for row in range(count)]
-        allotted = allocate(part, spread(Fraction(part), own), step_of(part, quantum))
+        allotted = allot(part, own, quantum)
         for row, amount in enumerate(allotted):
             if (key, row) in exact:
                 cells[key, row] = amount

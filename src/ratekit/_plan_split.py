@@ -21,7 +21,7 @@ from ._decimals import exact_sum
 if typing.TYPE_CHECKING:
     from .charges import Charge
 
-__all__ = ["by_scope", "step_of"]
+__all__ = ["allot", "by_scope", "step_of"]
 
 _ONE: typing.Final = Decimal(1)
 _Key = typing.TypeVar("_Key", bound=Hashable)
@@ -93,3 +93,14 @@ def step_of(amount: Decimal, quantum: Decimal) -> Decimal:
     if (Fraction(amount) / Fraction(quantum)).denominator == 1:
         return quantum
     return _ONE.scaleb(int(amount.as_tuple().exponent))
+
+
+def allot(part: Decimal, exact: Sequence[Fraction], quantum: Decimal) -> list[Decimal]:
+    """``part`` (a plan's part of a line) allotted among places near their ``exact`` amounts.
+
+    The exact amounts moved to add up to ``part`` (`_allocation.spread`), then allocated on
+    the step ``part`` is rounded on (`step_of` the ``quantum``), ties to the earlier place:
+    the one rule by which a detailed invoice splits a plan's part among its resource lines
+    and the FOCUS rows split it again, so that the two agree. O(n log n).
+    """
+    return allocate(part, spread(Fraction(part), exact), step_of(part, quantum))

@@ -43,7 +43,7 @@ from fractions import Fraction
 from typing import Final
 
 from . import _values as _v
-from ._allocation import allocate, spread
+from ._allocation import allocate
 from ._caller_objects import listed
 from ._carried import carried_value
 from ._charge_order import _charge_key
@@ -58,7 +58,7 @@ from ._instants import format_us
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
 from ._line_exact import line_exact
-from ._plan_split import by_scope, step_of
+from ._plan_split import allot, by_scope
 from ._quanta import on_quantum
 from ._shown import show
 from ._topups import is_base, rounding_of, scope_of_minimums, settle
@@ -475,7 +475,7 @@ def _resource_lines(
                 Fraction(exact_sum(c.amount for c in per_resource[resource] if scope(c) == key))
                 for resource in resources
             ]
-            shared = allocate(part, spread(Fraction(part), own), step_of(part, quantum))
+            shared = allot(part, own, quantum)
             amounts = [CONTEXT.add(a, b) for a, b in zip(amounts, shared, strict=True)]
     else:
         amounts = allocate(amount, [Fraction(p) for p in precise_parts], quantum)
