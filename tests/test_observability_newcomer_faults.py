@@ -1,0 +1,74 @@
+"""Faults an observability service met in ratekit, each pinned by a strict xfail on its
+smallest input: the test states what should happen, the reason what happens today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+INGEST = rk.Meter("ingest", "GB", rk.Discrete())
+#: 0.50 a GB to the 15th, 0.60 from it (a list price change within one plan)
+LISTS = rk.Plan(
+    "p",
+    "EUR",
+    MONTHS,
+    [
+        rk.PriceEntry("old", "ingest", rk.PerUnit("0.50"), end="2026-03-15T00:00:00Z"),
+        rk.PriceEntry("new", "ingest", rk.PerUnit("0.60"), start="2026-03-15T00:00:00Z"),
+    ],
+)
+USED = rk.Sample("acme", "logs", "ingest", "2026-03-10T00:00:00Z", 60, id="u1")
+#: a refund of 30 GB over [14th, 16th): 15 GB in each list's window
+REFUND = rk.Sample(
+    "acme", "logs", "ingest", "2026-03-16T00:00:00Z", -30, since="2026-03-14T00:00:00Z", id="fix"
+)
+
+
+def test_a_refund_over_a_span_takes_back_only_units_billed_before_it() -> None:
+    # Without later usage the refund takes back 30 of the 60 GB billed at 0.50 on the
+    # 10th (pricing.md, corrections after a price change: each unit at the entry that
+    # billed it): 30 x 0.50 = 15.00. So it does.
+    assert rk.rate([USED, REFUND], LISTS, span=MARCH, meters=[INGEST]).total() == Decimal("15.00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "80 GB used on the 20th, after a refund stamped on the 16th (over [14th, 16th)), "
+        "should add 80 x 0.60 = 48.00 (63.00 in all: 30 GB left of the 10th at 0.50 and "
+        "80 at 0.60), as the same refund stamped at one instant does and as pricing.md "
+        "promises (a correction takes back, last in first out, the units billed before "
+        "it, at the price they were billed at; a refund never exceeds what was billed for "
+        "the units it takes back). A correction spread over a span cuts no rows "
+        "(_metering_corrections.correction_cuts skips since), so the refund's part in the "
+        "new list's window is netted with the 20th's usage (one row of 65 GB) and "
+        "refunded at 0.60: the month bills 61.50 (45 x 0.50 + 65 x 0.60), the later usage "
+        "adds only 46.50, and on another resource the refund's part is a charge of "
+        "-15 x 0.60 = -9.00 although no unit had been billed at 0.60 before it. A rater "
+        "that stated 15.00 on the 18th reprices the refund when the 20th's usage arrives "
+        "(old +7.50, new 39.00)."
+    ),
+)
+@pytest.mark.parametrize("resource", ["logs", "metrics"])
+def test_usage_after_a_refund_over_a_span_is_billed_at_its_own_list_price(resource: str) -> None:
+    later = rk.Sample("acme", resource, "ingest", "2026-03-20T00:00:00Z", 80, id="u2")
+    instant = rk.Sample("acme", "logs", "ingest", "2026-03-16T00:00:00Z", -30, id="fix")
+    # stamped at one instant: 60 - 30 = 30 GB at 0.50 (15.00) and 80 GB at 0.60 (48.00)
+    assert rk.rate([USED, instant, later], LISTS, span=MARCH, meters=[INGEST]).total() == Decimal(
+        "63.00"
+    )
+    rating = rk.rate([USED, REFUND, later], LISTS, span=MARCH, meters=[INGEST])
+    assert [c.amount for c in rating.charges if c.entry == "new" and c.amount < 0] == []
+    assert rating.total() == Decimal("63.00")
+    # the stream says the same: 15.00 by the 18th, then 48.00 for the 20th's 80 GB
+    rater = rk.Rater(LISTS, [INGEST], start=MARCH.start, horizon=dt.timedelta(days=1))
+    rater.feed([USED, REFUND])
+    assert sum(line.amount for line in rater.statement("2026-03-18T00:00:00Z").lines) == 15
+    rater.feed([later])
+    assert sum(line.amount for line in rater.statement("2026-03-21T00:00:00Z").lines) == 48
