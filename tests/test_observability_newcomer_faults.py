@@ -101,3 +101,56 @@ def test_a_refund_over_a_span_across_a_plan_change_goes_back_to_the_plan_that_bi
         ("b", Decimal("48.00"))
     ]
     assert rating.total() == Decimal("63.00")
+
+
+#: account-level tiers across all sources: 10 GB at 1, then 0.5
+TIERED = rk.Plan(
+    "t",
+    "EUR",
+    MONTHS,
+    [rk.PriceEntry("i", "ingest", rk.Graduated([rk.Tier(10, "1"), rk.Tier(None, "0.5")]))],
+)
+
+
+def _gb(resource: str, day: int, gb: int, record: str) -> rk.Sample:
+    return rk.Sample("acme", resource, "ingest", f"2026-03-{day:02d}T00:00:00Z", gb, id=record)
+
+
+def test_a_refund_at_the_end_prints_the_tiers_merged() -> None:
+    # 12 GB then -4 GB: net 8 GB, all in tiers[0]; the breakdown is one line per tier
+    rating = rk.rate(
+        [_gb("logs", 2, 12, "a"), _gb("logs", 3, -4, "b")], TIERED, span=MARCH, meters=[INGEST]
+    )
+    [invoice] = rk.bill(rating)
+    assert [line.strip() for line in str(invoice).splitlines() if "tiers[" in line] == [
+        "tiers[0] (0, 10]: 8 * 1 = 8.00",
+        "tiers[1] (10, ∞): 0 * 0.5 = 0.00",
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "A tiered line prints its tier breakdown in tier order (invoices.md, Lines and "
+        "rounding) and merges its charges' lines per tier (performance.md); a resource "
+        "label ('logs · tiers[0]') is what tiers climbed per resource print (group_by). "
+        "For account-level tiers with usage after a refund (12 GB, -4 GB, then 2 GB), the "
+        "summary line should read 'tiers[0] (0, 10]: 10 * 1 = 10.00' and 'tiers[1] (10, "
+        "∞): 0 * 0.5 = 0.00' (net 10 GB, as a refund at the end prints); it prints five "
+        "lines labelled with the resource, out of tier order: logs · tiers[0] 10, "
+        "tiers[1] 2, tiers[0] -2, tiers[1] -2, tiers[0] 2 (the refund's charges 'overlap', "
+        "so _invoices.InvoiceLine.tiers / _progressions split the one progression by "
+        "resource, then by charge). With the 2 GB on another resource the lines read as "
+        "if each resource had its own tiers ('metrics · tiers[0]: 2 * 1')."
+    ),
+)
+@pytest.mark.parametrize("later", ["logs", "metrics"])
+def test_usage_after_a_refund_prints_the_tiers_merged_in_tier_order(later: str) -> None:
+    records = [_gb("logs", 2, 12, "a"), _gb("logs", 3, -4, "b"), _gb(later, 4, 2, "c")]
+    [invoice] = rk.bill(rk.rate(records, TIERED, span=MARCH, meters=[INGEST]))
+    # net 12 - 4 + 2 = 10 GB: 10 x 1 = 10.00, nothing in tiers[1]
+    assert invoice.total == Decimal("10.00")
+    assert [line.strip() for line in str(invoice).splitlines() if "tiers[" in line] == [
+        "tiers[0] (0, 10]: 10 * 1 = 10.00",
+        "tiers[1] (10, ∞): 0 * 0.5 = 0.00",
+    ]
