@@ -128,22 +128,6 @@ def test_a_refund_at_the_end_prints_the_tiers_merged() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A tiered line prints its tier breakdown in tier order (invoices.md, Lines and "
-        "rounding) and merges its charges' lines per tier (performance.md); a resource "
-        "label ('logs · tiers[0]') is what tiers climbed per resource print (group_by). "
-        "For account-level tiers with usage after a refund (12 GB, -4 GB, then 2 GB), the "
-        "summary line should read 'tiers[0] (0, 10]: 10 * 1 = 10.00' and 'tiers[1] (10, "
-        "∞): 0 * 0.5 = 0.00' (net 10 GB, as a refund at the end prints); it prints five "
-        "lines labelled with the resource, out of tier order: logs · tiers[0] 10, "
-        "tiers[1] 2, tiers[0] -2, tiers[1] -2, tiers[0] 2 (the refund's charges 'overlap', "
-        "so _invoices.InvoiceLine.tiers / _progressions split the one progression by "
-        "resource, then by charge). With the 2 GB on another resource the lines read as "
-        "if each resource had its own tiers ('metrics · tiers[0]: 2 * 1')."
-    ),
-)
 @pytest.mark.parametrize("later", ["logs", "metrics"])
 def test_usage_after_a_refund_prints_the_tiers_merged_in_tier_order(later: str) -> None:
     records = [_gb("logs", 2, 12, "a"), _gb("logs", 3, -4, "b"), _gb(later, 4, 2, "c")]

@@ -162,12 +162,17 @@ class InvoiceLine:
         (``"per unit"``, a user's model) follow in the order they first appear. Empty for
         fees and minimums.
 
-        Charges priced in one tier progression (their quantities follow one another on the
-        tiers) are merged. When the line holds several progressions (an entry with
-        ``group_by``: each resource or value climbs the tiers on its own), merging would
-        put the units of all of them into one tier's bounds, so each resource's tier lines
-        are merged on their own and labelled with it (``"vm-1 · tiers[0]"``); a resource
-        whose own charges still overlap shows each charge's lines. When the line holds the
+        Charges priced in one tier progression (the account's, or a group's) are merged:
+        each tier's line is the net of its charges' lines there, whatever refunds took
+        units back, in what order, and whichever resources used or returned them (12 GB,
+        a refund of 4 GB, then 2 GB: ``tiers[0] (0, 10]: 10 * 1``, ``tiers[1] (10, ∞): 0
+        * 0.5``); lines of one tier at two unit prices stay apart, in the order of their
+        charges' spans. When the line holds several progressions (an entry with
+        ``group_by``: each resource or value climbs the tiers from zero on its own),
+        merging would put the units of all of them into one tier's bounds, so each
+        resource's tier lines are merged on their own and labelled with it (``"vm-1 ·
+        tiers[0]"``). A line of one resource (a detailed invoice's) merges its charges
+        at once: its part of the progression it was priced in. When the line holds the
         charges of more than one plan (a plan change within the cycle under one entry
         id) that do not price alike, or that price alike but each climb the tiers on
         their own (the second plan's part from its first unit), each plan's part comes on
@@ -175,10 +180,11 @@ class InvoiceLine:
         plan (``"p2 · tiers[0]"``, ``"p2 · vm-1 · tiers[0]"``). O(n log n) for n charges'
         tier lines.
         """
-        plans: dict[str | None, list[Charge]] = {None: list(self.charges)}
+        in_time = sorted(self.charges, key=lambda c: (c.span.start_us, c.span.end_us))
+        plans: dict[str | None, list[Charge]] = {None: in_time}
         if _by_plan(self.charges):  # a plan change: each plan's part, labelled
             plans = {}
-            for charge in sorted(self.charges, key=lambda c: (c.span.start_us, c.span.end_us)):
+            for charge in in_time:
                 plans.setdefault(charge.plan, []).append(charge)
         out: list[TierLine] = []
         for named, mine in plans.items():
@@ -194,14 +200,19 @@ class InvoiceLine:
 def _by_plan(charges: tuple[Charge, ...]) -> bool:
     """Whether a line's tier lines print per plan: several plans, priced otherwise or apart.
 
-    Plans that price otherwise (`priced_apart()`); or plans with one price whose charges'
-    places on the tiers overlap (each plan's part climbs the tiers from its own start):
-    merged, or split by resource, their lines would put units of both plans in one tier's
-    bounds. O(n log n).
+    Plans that price otherwise (`priced_apart()`); or plans with one price of which more
+    than one moved a group's quantity (each plan's part climbs the tiers from its own
+    first unit): merged, or split by resource, their lines would put units of both plans
+    in one tier's bounds. O(n).
     """
     if priced_apart(charges):
         return True
-    return len({charge.plan for charge in charges}) > 1 and _overlap(charges)
+    moved = {
+        charge.plan
+        for charge in charges
+        if charge.position is not None and CONTEXT.subtract(charge.quantity, charge.free)
+    }
+    return len(moved) > 1
 
 
 def _merged(charges: tuple[Charge, ...]) -> list[TierLine]:
@@ -256,50 +267,48 @@ def _merged(charges: tuple[Charge, ...]) -> list[TierLine]:
     return [seen[i] for i in order]
 
 
-def _overlap(charges: tuple[Charge, ...]) -> bool:
-    """Whether the charges' places on the tiers overlap: several progressions.
+def _climbs(charges: tuple[Charge, ...]) -> int:
+    """How many climbs of the tiers the charges' places take at least: 0 or 1 for one.
 
-    A charge of a group priced by its total covers ``(position, after]`` of its group's
-    quantity (``position + billable`` for one made by hand without ``after``); the
-    charges of one group follow one another.
+    A charge of a group priced by its total goes from ``position`` to ``after`` on its
+    group's quantity (``position + billable`` for one made by hand without ``after``),
+    up for usage, down for a refund; the charges of one group follow one another, each
+    from where the one before it left the group. Charges that chain so from one start to
+    one end, in some order, are one climb: at most one place is left more often than it
+    is reached. Each group of an entry's ``group_by`` starts its own climb from zero, so
+    the charges of two groups leave zero twice (or more) and are two climbs (or more).
+    Charges without a place (a linear price's, or made by hand) take none. O(n).
     """
-    placed = sorted(
-        (
-            (charge.position, CONTEXT.subtract(charge.quantity, charge.free), charge.after)
-            for charge in charges
-            if charge.position is not None
-        ),
-        key=lambda place: (place[0], place[1]),
-    )
-    reach = None
-    for position, billable, after in placed:
-        if reach is not None and position < reach and billable > 0:
-            return True
-        if billable <= 0:
-            end = position
-        else:
-            end = _ADD(position, billable) if after is None else max(after, position)
-        reach = end if reach is None else max(reach, end)
-    return False
+    balance: collections.Counter[Decimal] = collections.Counter()
+    for charge in charges:
+        position = charge.position
+        if position is None:
+            continue
+        after = charge.after
+        if after is None:
+            after = _ADD(position, CONTEXT.subtract(charge.quantity, charge.free))
+        balance[position] += 1
+        balance[after] -= 1
+    return sum(left for left in balance.values() if left > 0)
 
 
 def _progressions(
     charges: tuple[Charge, ...],
 ) -> list[tuple[str | None, tuple[Charge, ...]]]:
-    """The charges in tier progressions to merge: all at once, or per resource, or alone."""
-    if not _overlap(charges):
-        return [(None, charges)]
+    """The charges in tier progressions to merge: all at once, or per resource.
+
+    One climb (the account's tiers, however its refunds took units back and whichever
+    resources used them), or one resource's charges (a line per resource of a detailed
+    invoice: its part of the account's climb, or its own under ``group_by``), merge at
+    once, unlabelled. Charges that climb more than once come per resource, in the order
+    of their names, each merged and labelled with its resource.
+    """
     by_resource: dict[str, list[Charge]] = {}
     for charge in charges:
         by_resource.setdefault(charge.resource or "", []).append(charge)
-    out: list[tuple[str | None, tuple[Charge, ...]]] = []
-    for resource in sorted(by_resource):
-        mine = tuple(by_resource[resource])
-        if _overlap(mine):
-            out.extend((resource or None, (charge,)) for charge in mine)
-        else:
-            out.append((resource or None, mine))
-    return out
+    if len(by_resource) < 2 or _climbs(charges) < 2:  # one resource, or one climb
+        return [(None, charges)]
+    return [(resource or None, tuple(by_resource[resource])) for resource in sorted(by_resource)]
 
 
 @typing.final
