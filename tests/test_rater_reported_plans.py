@@ -256,6 +256,37 @@ def test_a_usage_line_of_a_resource_the_rater_never_saw_is_refused() -> None:
     )
 
 
+@pytest.mark.parametrize("size", ["0", "0.0"])
+def test_a_line_stated_as_zero_of_a_resource_compacted_away_restores(size: str) -> None:
+    # Daily cycles, no horizon. Bucket b1 of size 0 GB starts on 1 April at 09:00; the
+    # statement of 2 April 08:00 states b1's lines of 1 and 2 April as 0 GB*h, 0.00 (0 x
+    # 0.01). b1's delete, stamped 1 April 21:00, comes after: b1 holds nothing on 2 April,
+    # and its line there, stated 0.00, owes no reversal, so it stays as stated. The
+    # statement of 3 April closes 2 April and compacts 1 April away, with b1's records
+    # (deleted, it leaves no state). The line of 0.00 names a resource no record names
+    # any more: the snapshot restores, and the month still adds up to batch (0.00).
+    storage = rk.Meter("storage", "GB*hour", rk.Continuous("size", unit="GB"))
+    plan = rk.Plan(
+        "p", "USD", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("st", "storage", rk.PerUnit("0.01"))]
+    )
+    start = rk.Event("acme", "b1", "2026-04-01T09:00:00Z", {"size": size}, kind="start", id="e1")
+    delete = rk.Event("acme", "b1", "2026-04-01T21:00:00Z", kind="delete", id="e2")
+    rater = rk.Rater(plan, [storage], start="2026-04-01T00:00:00Z", horizon=timedelta(0))
+    rater.feed([start])
+    lines = list(rater.statement("2026-04-02T08:00:00Z").lines)
+    assert [(line.cycle.start.day, line.resource, line.amount) for line in lines] == [
+        (1, "b1", Decimal("0.00")),
+        (2, "b1", Decimal("0.00")),
+    ]
+    rater.feed([delete])
+    lines += rater.statement("2026-04-03T05:00:00Z").lines
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [storage])
+    lines += restored.statement("2026-04-05T00:00:00Z").lines
+    april = rk.Span("2026-04-01T00:00:00Z", "2026-04-05T00:00:00Z")
+    batch = rk.rate([start, delete], plan, span=april, meters=[storage])
+    assert sum(line.amount for line in lines) == batch.total() == 0
+
+
 def test_a_usage_line_moved_to_a_resource_without_that_meter_is_refused() -> None:
     # a's egress: nic1 sent 50 GB at 02:00, 50 x 0.02 = 1.00. Edited to vm1 (a VM the
     # records name, with no egress sample) it restored, and the next statement gave

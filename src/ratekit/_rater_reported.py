@@ -276,7 +276,7 @@ def check_resources(rater: Rater) -> None:
     """
     known: dict[tuple[object, ...], int] | None = None
     timed = {m.name for m in rater._engine.meters if isinstance(m.policy, TimePolicy)}
-    for index, key in enumerate(rater._reported):
+    for index, (key, stated) in enumerate(rater._reported.items()):
         account, start, end, _, plan_id, _, entry, resource = key[:8]
         if known is None and resource is not None:
             known = _known_resources(rater)
@@ -284,7 +284,9 @@ def check_resources(rater: Rater) -> None:
         problem = (
             None
             if isinstance(plan, str)
-            else _resource(plan, key, known or {}, timed, min(end, rater._as_of_us))
+            else _resource(
+                plan, key, known or {}, timed, min(end, rater._as_of_us), owed=any(stated)
+            )
         )
         if problem is not None:
             where = f"of the cycle {format_us(start)}..{format_us(end)}, entry {show(entry)},"
@@ -333,6 +335,8 @@ def _resource(
     known: Mapping[tuple[object, ...], int],
     timed: set[str],
     upto: int,
+    *,
+    owed: bool,
 ) -> str | None:
     """What is wrong with the resource of a line of ``plan`` keyed ``key``.
 
@@ -340,9 +344,12 @@ def _resource(
     (`_known_resources`; ``timed`` names the time-based meters) in its cycle before the
     watermark: a record of it takes effect before ``upto``, the earlier of the two;
     a fee line names a resource only as the base of an entry grouped by resource (then one
-    the rater knows), and a minimum line none.
+    the rater knows), and a minimum line none. A line stated as zero (``owed`` false: its
+    quantity and amount are) is of any resource: the rater owes no correction of it, and
+    keeps it when a late delete left its resource no usage there, whose records may have
+    been compacted since.
     """
-    account, kind, meter, entry, resource = key[0], key[3], key[5], key[6], key[7]
+    kind, meter, entry, resource = key[3], key[5], key[6], key[7]
     grouped = kind == "fee" and any(
         e.meter == meter and e.id == entry and e.group_by == "resource" for e in plan.entries
     )
@@ -350,28 +357,40 @@ def _resource(
         what = "a usage line" if kind == "usage" else "the base of an entry grouped by resource"
         if resource is None:
             return f"has no resource, but {what} is of one resource"
-        named = (account, resource) if meter in timed else (account, resource, meter)
-        if named not in known:
-            return (
-                f"has the resource {show(resource)}, which no record or metering state of "
-                f"the rater names for account {show(account)} and meter {show(meter)}: "
-                f"{what} is of a resource the rater metered"
-            )
-        # (a sample-based meter's usage may count from the resource's events: a counter
-        # from zero counts from its running stretch's start)
-        first = min(known[named], known.get((account, resource), known[named]))
-        if first >= upto:
-            return (
-                f"has the resource {show(resource)}, whose first record for account "
-                f"{show(account)} and meter {show(meter)} takes effect at {format_us(first)}, "
-                f"not before {format_us(upto)}, where the line's usage ends (its cycle's end, "
-                f"or the watermark if earlier): {what} is of a resource the rater metered "
-                "in its cycle before the watermark"
-            )
-        return None
+        return _metered(key, known, timed, upto, what) if owed else None
     if resource is not None:
         return (
             f"has the resource {show(resource)}, but a {kind} line names no resource "
             "(only the base of an entry grouped by resource does)"
+        )
+    return None
+
+
+def _metered(
+    key: tuple[object, ...],
+    known: Mapping[tuple[object, ...], int],
+    timed: set[str],
+    upto: int,
+    what: str,
+) -> str | None:
+    """What is wrong with the resource of a line owed by a resource: one it never metered there."""
+    account, meter, resource = key[0], key[5], key[7]
+    named = (account, resource) if meter in timed else (account, resource, meter)
+    if named not in known:
+        return (
+            f"has the resource {show(resource)}, which no record or metering state of "
+            f"the rater names for account {show(account)} and meter {show(meter)}: "
+            f"{what} is of a resource the rater metered"
+        )
+    # (a sample-based meter's usage may count from the resource's events: a counter
+    # from zero counts from its running stretch's start)
+    first = min(known[named], known.get((account, resource), known[named]))
+    if first >= upto:
+        return (
+            f"has the resource {show(resource)}, whose first record for account "
+            f"{show(account)} and meter {show(meter)} takes effect at {format_us(first)}, "
+            f"not before {format_us(upto)}, where the line's usage ends (its cycle's end, "
+            f"or the watermark if earlier): {what} is of a resource the rater metered "
+            "in its cycle before the watermark"
         )
     return None
