@@ -13,10 +13,9 @@ Each fault is kept on its smallest input, with what is expected worked by hand.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from decimal import Decimal
-
-import pytest
 
 import ratekit as rk
 
@@ -322,21 +321,144 @@ def test_a_call_and_a_refund_of_one_instant_net_before_a_resource_sorting_first(
     assert rating.total() == Decimal("0.500")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "graduated 0.001 to 500 calls and 0.002 past, from 10 March 0.003 and 0.0015 past: 501 "
-        "calls on 2 March (0.502), then on 12 March a refund of 2 on resource 'api' and 1 call "
-        "on 'api2': the instant nets to -1, taking back the 501st call at a from 501 to 500 "
-        "(-0.002), total 0.500, as when the call's resource sorts before 'api'; today the "
-        "group is priced in the resources' order, the refund before the call: b -1 from 501 "
-        "to 500 (-0.0015), a -1 from 500 to 499 (-0.001), then the call under b from 499 to "
-        "500 (0.003): total 0.5025 (per-unit prices, or one resource, are right)"
-    ),
-)
 def test_a_call_and_a_refund_of_one_instant_net_whatever_the_resources_order() -> None:
+    # As above with the call on "api2", which sorts after the refund's "api": the instant
+    # still nets to -1 and takes back the 501st call at a (-0.002), total 0.500. Its
+    # usage comes first, whatever the resources' names: the call climbs under b from 501
+    # to 502 (0.0015), the refund takes it back from the top (b, -0.0015), then the
+    # 501st call (a, -0.002). Priced in the resources' order, the refund came first (b
+    # -1 from 501 to 500, -0.0015; a -1 from 500 to 499, -0.001) and the call after it
+    # under b from 499 to 500 (0.003): 0.5025.
     rating = rk.rate(_refund_and_call("api2"), _tiered_at_two_prices(), span=MARCH, meters=[CALLS])
     assert rating.total() == Decimal("0.500")
+
+
+def _renamed(
+    stamped: list[tuple[int, str, int]], plan: rk.Plan
+) -> set[tuple[Decimal, tuple[tuple[str, Decimal, Decimal], ...]]]:
+    """The total and per-entry lines of ``stamped`` (day, resource, calls) in March.
+
+    Rated under every renaming of its resources to "api", "cdn" and "db" (a
+    permutation), with the records as given and reversed: one element when the resources'
+    names and the records' order change nothing.
+    """
+    names = sorted({resource for _, resource, _ in stamped})
+    seen = set()
+    for renamed in itertools.permutations(["api", "cdn", "db"], len(names)):
+        to = dict(zip(names, renamed, strict=True))
+        records = [
+            rk.Sample("acme", to[resource], "calls", f"2026-03-{day:02d}T00:00:00Z", n, id=f"r{i}")
+            for i, (day, resource, n) in enumerate(stamped)
+        ]
+        for given in (records, records[::-1]):
+            rating = rk.rate(given, plan, span=MARCH, meters=[CALLS])
+            (invoice,) = rk.bill(rating)
+            lines = tuple((line.entry or "", line.quantity, line.precise) for line in invoice.lines)
+            seen.add((rating.total(), lines))
+    return seen
+
+
+def test_a_refund_of_three_resources_at_one_instant_takes_back_its_net_whatever_their_names() -> (
+    None
+):
+    # Graduated 0.001 to 500 calls and 0.002 past, from 10 March 0.003 and 0.0015 past.
+    # 505 calls on 2 March at a: 500 x 0.001 + 5 x 0.002 = 0.510. On 12 March, -4 on
+    # "x", +3 on "y" and -2 on "z" net to -3, which take back the top 3 of a's units,
+    # from 505 to 502 at 0.002: -0.006; total 0.504. The instant's call climbs first
+    # (under b, from 505 to 508: 3 x 0.0015) and its refunds take it back from the top
+    # (b: -0.0045) before a's units: a's line is 502 calls for 0.504, b's 0 calls for 0.
+    # The same whatever resource is called what, or the records' order.
+    stamped = [(2, "x", 505), (12, "x", -4), (12, "y", 3), (12, "z", -2)]
+    assert _renamed(stamped, _tiered_at_two_prices()) == {
+        (
+            Decimal("0.504"),
+            (("a", Decimal(502), Decimal("0.504")), ("b", Decimal(0), Decimal("0.0000"))),
+        )
+    }
+
+
+def test_usage_of_three_resources_at_one_instant_fills_a_deficit_by_its_net() -> None:
+    # A refund of 8 calls on 2 March goes below zero under a (priced 0). On 12 March +4
+    # on "x", +12 on "y" and -6 on "z" net to +10: 8 fill a's deficit (from -8 to 0,
+    # priced 0), the other 2 climb under b from 0 to 2: 2 x 0.003 = 0.006. a's line is
+    # 0 calls for 0, b's 2 calls for 0.006, whatever the names: had the first usage's
+    # units been the ones the refund cancels, "x"'s 4 would have climbed under b while
+    # "y"'s filled the deficit, and a's fill been priced above zero (-0.002 or 0.002 by
+    # the names).
+    stamped = [(2, "x", -8), (12, "x", 4), (12, "y", 12), (12, "z", -6)]
+    assert _renamed(stamped, _tiered_at_two_prices()) == {
+        (
+            Decimal("0.006"),
+            (("a", Decimal(0), Decimal(0)), ("b", Decimal(2), Decimal("0.006"))),
+        )
+    }
+
+
+def test_an_allowance_takes_an_instants_usage_before_its_refunds_whatever_their_names() -> None:
+    # 2 calls free a month; graduated 1 a call to 5 and 2 past, from 10 March 3 to 5 and
+    # 1 past. 3 calls on 2 March: 2 free, 1 billed at a (1). On 12 March -5 on one
+    # resource and +3 on another net to -2: they take back the billed call (a, -1), then
+    # give back one free call: the month is 1 call, free, and costs 0, whatever the
+    # names. The call draws from the allowance first (nothing left: billed, under b from
+    # 1 to 4, 9), and the refund takes it back (b, -9), then a's billed call and a free
+    # one (a: -2 calls, -1 free, -1). Had the refund given back free calls first (its
+    # resource sorting first), the call would have drawn 1 of them and billed 2 under b
+    # (from 1 to 3, 6), the refund taking back 1 under b (-3) and 2 under a (-2): 2.
+    plan = rk.Plan(
+        "free",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("a", "calls", rk.Graduated([rk.Tier(5, 1), rk.Tier(None, 2)])),
+            rk.PriceEntry(
+                "b",
+                "calls",
+                rk.Graduated([rk.Tier(5, 3), rk.Tier(None, 1)]),
+                start="2026-03-10T00:00:00Z",
+                priority=1,
+            ),
+        ],
+        allowances=[rk.Allowance("calls", 2)],
+    )
+    stamped = [(2, "x", 3), (12, "x", -5), (12, "y", 3)]
+    assert _renamed(stamped, plan) == {
+        (Decimal(0), (("a", Decimal(1), Decimal(0)), ("b", Decimal(0), Decimal(0))))
+    }
+
+
+def test_the_stream_prices_an_instant_split_across_statements_as_batch() -> None:
+    # One graduated price (0.001 to 500 calls, 0.002 past): 501 calls on 2 March, then a
+    # refund of 2 on "api" stamped 12 March, and a statement; the call of 12 March on
+    # "api2" arrives after it. Batch prices the instant's call first (501 to 502: 0.002)
+    # and the refund from the top (502 to 500: -0.004): the statements' lines add up to
+    # that per resource, not to the refund first (-0.003) and the call on top (0.001).
+    plan = rk.Plan(
+        "one",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry(
+                "a", "calls", rk.Graduated([rk.Tier(500, "0.001"), rk.Tier(None, "0.002")])
+            )
+        ],
+    )
+    records = _refund_and_call("api2")
+    rater = rk.Rater(plan, [CALLS], start=MARCH.start, horizon=dt.timedelta(days=3))
+    summed: dict[str | None, Decimal] = {}
+    for record, as_of in zip(
+        records,
+        ["2026-03-03T00:00:00Z", "2026-03-12T01:00:00Z", "2026-03-12T02:00:00Z"],
+        strict=True,
+    ):
+        rater.feed([record])
+        for line in rater.statement(as_of).lines:
+            summed[line.resource] = summed.get(line.resource, Decimal(0)) + line.amount
+    for line in rater.statement("2026-04-03T00:00:00Z").lines:
+        summed[line.resource] = summed.get(line.resource, Decimal(0)) + line.amount
+    batch: dict[str | None, Decimal] = {}
+    for charge in rk.rate(records, plan, span=MARCH, meters=[CALLS]).charges:
+        batch[charge.resource] = batch.get(charge.resource, Decimal(0)) + charge.amount
+    assert summed == batch == {"api": Decimal("0.498"), "api2": Decimal("0.002")}
 
 
 def test_a_refund_under_a_third_volume_price_takes_back_both_earlier_prices_units() -> None:

@@ -1,10 +1,11 @@
 """Late records under an allowance: what changes is every row after them in its order.
 
-An allowance is taken in one order (docs/pricing.md: span start, span end, resource): a
-row's free units depend on what the rows before it took. A late record that sorts before
-the others takes first, and every row after it changes; one that sorts after the point
-where the allowance ran dry changes no other row. Worked by hand: 10 free calls a month
-(the allowance's own period: not prorated to the watermark), 1.00 a call.
+An allowance is taken in one order (docs/pricing.md: span start, usage before
+corrections, span end, resource): a row's free units depend on what the rows before it
+took. A late record that sorts before the others takes first, and every row after it
+changes; one that sorts after the point where the allowance ran dry changes no other row.
+Worked by hand: 10 free calls a month (the allowance's own period: not prorated to the
+watermark), 1.00 a call.
 """
 
 from __future__ import annotations

@@ -73,9 +73,15 @@ class _Before:
         self.exact = exact_piece(row, start, end, quantity, shared)
 
 
-def place(piece: _Freed) -> tuple[int, int, str]:
-    """Where a piece stands in time order: (span start, span end, resource)."""
-    return (piece.span.start_us, piece.span.end_us, piece.row.resource)
+def place(piece: _Freed) -> tuple[int, bool, int, str]:
+    """Where a piece stands in time order: span start, a correction, span end, resource.
+
+    The order a price by total prices a group in (`ratekit._pieces._sort_key`): of the
+    pieces that start together, usage before corrections, so an instant's usage draws
+    free units before its corrections give them back, whatever the resources' names.
+    """
+    span = piece.span
+    return (span.start_us, piece.quantity < 0, span.end_us, piece.row.resource)
 
 
 class Period(Protocol):

@@ -29,6 +29,7 @@ __all__ = [
     "_Piece",
     "_exact_billable",
     "_group_value",
+    "_place",
     "_plus",
     "_row_value",
     "_sort_key",
@@ -37,8 +38,8 @@ __all__ = [
 
 #: A group of pieces priced by their total: (account, id(plan), cycle start, meter, value).
 GroupKey: TypeAlias = tuple[str, int, int, str, object]
-#: Where a group's pieces stand in its order: (span start, span end, resource).
-Place: TypeAlias = tuple[int, int, str]
+#: Where a group's pieces stand in its order (`_sort_key()` less the piece's own order).
+Place: TypeAlias = tuple[int, bool, int, str]
 #: An exact quantity: a Decimal summed without rounding, or a Fraction (see `ratekit._pricing`).
 Exact: TypeAlias = Decimal | Fraction
 
@@ -141,8 +142,30 @@ def _row_value(row: UsageRow, group_by: str | None) -> object:
     return None if value is MISSING else value
 
 
-def _sort_key(piece: _Piece) -> tuple[int, int, str, int]:
-    return (piece.span.start_us, piece.span.end_us, piece.row.resource, piece.order)
+def _sort_key(piece: _Piece) -> tuple[int, bool, int, str, int]:
+    """Where ``piece`` stands in its group: in time, an instant's usage before its corrections.
+
+    The order corrections take back units in (`ratekit._taken_back`) and a price by total
+    prices a group in (`ratekit._pricing`): by start (metering cuts a meter's rows at
+    each correction's instant, `ratekit._metering_corrections`, so the pieces' starts
+    are the records' order); of pieces that start together, usage before corrections,
+    whatever their ends (a late row of time that takes back 12:00 to 15:00 takes back
+    the hours billed from 12:00); then by end, resource and the row's order. So the pieces of one instant (the deltas stamped at it, on any of
+    the account's resources) move the group's running quantity by their net: its usage
+    climbs first and its corrections come back down from the top, each part at the
+    price of the units it takes back, in the order they were taken. Were an instant's
+    pieces taken in the resources' order, a refund on "api" would come before a call on
+    "api2", take back units the call then billed again under another price, and the
+    total would depend on how the resources are named.
+    """
+    span = piece.span
+    return (span.start_us, piece.quantity < 0, span.end_us, piece.row.resource, piece.order)
+
+
+def _place(piece: _Piece) -> Place:
+    """Where ``piece`` stands in its group's order (`_sort_key()`), for a carried quantity."""
+    span = piece.span
+    return (span.start_us, piece.quantity < 0, span.end_us, piece.row.resource)
 
 
 def _exact_billable(piece: _Piece) -> Exact:

@@ -26,7 +26,6 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Final
 
-from ._allowances import place
 from ._anomalies import placed
 from ._carried import left_by_rounding
 from ._decimals import CONTEXT, MIN_ADJUSTED, ZERO, nearest
@@ -42,6 +41,7 @@ from ._pieces import (
     _exact_billable,
     _group_value,
     _Piece,
+    _place,
     _plus,
     _row_value,
     _sort_key,
@@ -61,7 +61,7 @@ from .usage import UsageRow
 if typing.TYPE_CHECKING:
     from .pricebook import PriceEntry
 
-__all__ = ["Crossed", "Exact", "GroupKey", "Place", "_Piece", "_Pricing", "place"]
+__all__ = ["Crossed", "Exact", "GroupKey", "Place", "_Piece", "_Pricing"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -171,7 +171,12 @@ class _Pricing:
         self.price_shares(shares)
 
     def price_group(self, group: GroupKey, members: list[_Piece]) -> None:
-        """Price a group's pieces in time order, each on top of those before it.
+        """Price a group's pieces in order, each on top of those before it.
+
+        The order is `ratekit._pieces._sort_key()`'s, the one corrections take back
+        units in: in time, an instant's usage before its corrections, so the pieces of
+        one instant move the running quantity by their net whatever their resources'
+        names.
 
         The running quantity is exact (see the module); each price gets the nearest
         number ratekit represents to it (`ratekit._decimals.nearest`). A group whose
@@ -406,7 +411,7 @@ class _Pricing:
             self.openers[group] = members[0]
             return self.placed.get(group, ZERO)
         after, position = carried
-        if place(members[0]) <= after:
+        if _place(members[0]) <= after:
             raise Crossed(group)
         return position
 

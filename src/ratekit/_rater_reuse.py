@@ -64,17 +64,18 @@ class _Track:
     """A group's pieces in rating's order, and the quantity they reach (``end``).
 
     Per piece, in parallel lists of plain values (nothing per piece for the garbage
-    collector to walk): its place (span start, span end, resource), the group's quantity
-    before it, and the id of its row.
+    collector to walk): its place (span start, whether a correction, span end, resource:
+    `ratekit._pieces._place`), the group's quantity before it, and the id of its row.
     """
 
-    __slots__ = ("befores", "end", "ends", "opener", "resources", "rows", "starts")
+    __slots__ = ("backs", "befores", "end", "ends", "opener", "resources", "rows", "starts")
 
     def __init__(self, opener: _Piece | None = None) -> None:
         # The group's first piece: what a price's base is charged from (`_dues`), while
         # the group is carried rather than priced from its start.
         self.opener = opener
         self.starts: list[int] = []
+        self.backs: list[bool] = []  # whether a correction (below zero)
         self.ends: list[int] = []
         self.resources: list[str] = []
         self.befores: list[Exact] = []
@@ -85,7 +86,7 @@ class _Track:
         return len(self.rows)
 
     def place(self, index: int) -> Place:
-        return (self.starts[index], self.ends[index], self.resources[index])
+        return (self.starts[index], self.backs[index], self.ends[index], self.resources[index])
 
     def before(self, index: int) -> Exact:
         """The exact quantity before piece ``index`` (the end after the last)."""
@@ -95,6 +96,7 @@ class _Track:
         """The track of the pieces before ``index``."""
         track = _Track(self.opener)
         track.starts = self.starts[:index]
+        track.backs = self.backs[:index]
         track.ends = self.ends[:index]
         track.resources = self.resources[:index]
         track.befores = self.befores[:index]
@@ -106,6 +108,7 @@ class _Track:
         """Add ``pieces`` (of ``rows``, one each), in order: each list at C speed."""
         spans = list(map(_SPAN, pieces))
         self.starts.extend(map(_START, spans))
+        self.backs.extend(map(_ZERO.__gt__, map(_QUANTITY, pieces)))
         self.ends.extend(map(_END, spans))
         self.resources.extend(map(_RESOURCE, rows))
         self.befores.extend(map(_BEFORE, pieces))

@@ -36,7 +36,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ._decimals import CONTEXT, ZERO
-from ._pieces import _Piece
+from ._pieces import _Piece, _sort_key
 from .pricebook import Plan, PriceEntry
 from .usage import UsageRow
 
@@ -124,7 +124,7 @@ def take_back(
         groups.setdefault((piece.row.account, piece.row.meter, piece.cycle), []).append(piece)
     moved: dict[int, list[_Piece]] = {}
     for key, members in groups.items():
-        members.sort(key=_taken_order)
+        members.sort(key=_sort_key)  # in time, an instant's usage before its corrections
         stack = nets.get(key)
         if stack is None:
             stack = nets[key] = _Stack()
@@ -150,34 +150,20 @@ def take_back(
     return out
 
 
-def _taken_order(piece: _Piece) -> tuple[int, bool, int, str, int]:
-    """Where ``piece`` is taken in its cycle's stack: in time, usage before corrections.
-
-    Metering cuts the rows of a meter with corrections at each correction's instant
-    (`ratekit._metering_corrections`), so the pieces' starts are the records' order; of
-    pieces over the same time (the deltas stamped at one instant), usage comes first
-    (and `_cancelled()` makes the instant's net what touches the stack). Of pieces that
-    start together, usage comes first too, whatever their ends: a late row of time that
-    takes back 12:00 to 15:00 takes back the hours billed from 12:00 (a row to 18:00),
-    not those billed before.
-    """
-    return (
-        piece.span.start_us,
-        piece.quantity < 0,
-        piece.span.end_us,
-        piece.row.resource,
-        piece.order,
-    )
-
-
 def _cancelled(members: list[_Piece]) -> dict[int, Decimal]:
     """Per usage piece (by id), its units that corrections over the same time cancel.
 
-    ``members`` in `_taken_order()`. The pieces over one span (the deltas stamped at one
-    instant, on any of the account's resources, under one plan) are taken as their net,
-    as metering nets one resource's: of the usage, as many units as the corrections of
-    the instant take back are stacked as they are (the corrections take them back
-    first); only the rest fills what corrections before took below zero. O(p).
+    ``members`` in `ratekit._pieces._sort_key()` order. The pieces over one span (the
+    deltas stamped at one instant, on any of the account's resources, under one plan)
+    are taken as their net, as metering nets one resource's: of the usage, as many units
+    as the corrections of the instant take back are stacked as they are (the
+    corrections take them back first); only the rest fills what corrections before took
+    below zero. The units cancelled are the usage's last (its last pieces', in that
+    order), so that its first pieces carry the rest: the parts that fill deficits come
+    before any part stacked to be taken back, and a price by total prices the instant's
+    net where the group stands (with the first pieces' units cancelled, a later piece
+    filled a deficit of one price after the cancelled units of another had climbed
+    above it, and the total depended on the resources' names). O(p).
     """
     out: dict[int, Decimal] = {}
     count = len(members)
@@ -197,8 +183,8 @@ def _cancelled(members: list[_Piece]) -> dict[int, Decimal]:
             for piece in members[index:end]:
                 if piece.quantity < 0:
                     left = _SUB(left, piece.quantity)
-            for piece in members[index:end]:
-                if not left or piece.quantity < 0:
+            for piece in reversed(members[index:end]):  # the usage's last pieces first
+                if not left:
                     break
                 if piece.quantity > 0:
                     out[id(piece)] = cancel = min(left, piece.quantity)
