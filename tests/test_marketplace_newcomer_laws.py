@@ -13,12 +13,16 @@ Two promises a pricing analyst checks against hand arithmetic in Fractions:
   order cost what a stack of priced units says, last in, first out, with what goes
   below zero held at the refund's price and filled first by later usage; and so under
   up to three list prices in the month, per unit or graduated (each unit at its place
-  in the plan's running quantity, under the price that billed it).
+  in the plan's running quantity, under the price that billed it), on any resources;
+- the deltas of one instant on several resources count as their net under a price by
+  the account's total: renaming the resources or shuffling the records changes no
+  total and no invoice line, and the total is that of the records on one resource.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import typing
 from decimal import Decimal
 from fractions import Fraction
@@ -270,12 +274,82 @@ def test_refunds_go_back_at_the_price_they_were_billed_at_under_three_list_price
     stamped: list[tuple[dt.datetime, str, int]],
 ) -> None:
     plan, prices = listed
-    # Graduated, on one resource: a refund and a call of one instant on two resources
-    # are priced in the resources' order (tests/test_marketplace_newcomer_faults.py).
-    one = any(isinstance(price, rk.Graduated) for _, price in prices)
     records = [
-        rk.Sample("acme", "api" if one else resource, "calls", at, n, id=f"r{i}")
+        rk.Sample("acme", resource, "calls", at, n, id=f"r{i}")
         for i, (at, resource, n) in enumerate(stamped)
     ]
     rating = rk.rate(records, plan, span=MARCH, meters=[CALLS])
     assert Fraction(rating.total()) == _stacked_at(stamped, prices)
+
+
+_CHANGES = [MARCH.start + dt.timedelta(days=d) for d in (9, 19)]
+_STAMPS = [MARCH.start + dt.timedelta(days=d) for d in (1, 11, 24, 32, 40)]  # into April
+TWO_MONTHS = rk.Span(MARCH.start, "2026-05-01T00:00:00-04:00")
+
+
+@st.composite
+def _by_total(draw: st.DrawFn) -> rk.Plan:
+    """A plan of one to three list prices by total, graduated or volume, from March on.
+
+    With or without an allowance of a few calls a month.
+    """
+    model = draw(st.sampled_from([rk.Graduated, rk.Volume]))
+    count = draw(st.integers(1, 3))
+    entries = []
+    for i, at in enumerate([None, *_CHANGES][:count]):
+        low, high = draw(st.sampled_from(_RATES)), draw(st.sampled_from(_RATES))
+        bound = draw(st.sampled_from([3, 5, 8]))
+        price = model([rk.Tier(bound, low), rk.Tier(None, high)])
+        entries.append(rk.PriceEntry(f"p{i}", "calls", price, start=at, priority=i))
+    free = draw(st.sampled_from([0, 2, 4]))
+    allowances = [rk.Allowance("calls", free)] if free else []
+    return rk.Plan("total", "USD", rk.cycles.monthly(tz=NY), entries, allowances=allowances)
+
+
+def _lines(rating: rk.Rating) -> list[tuple[object, ...]]:
+    """Each cycle's invoice lines: entry, quantity, exact and billed amounts."""
+    return [
+        (
+            invoice.cycle,
+            [(line.entry, line.quantity, line.precise, line.amount) for line in invoice.lines],
+        )
+        for invoice in rk.bill(rating)
+    ]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _by_total(),
+    st.lists(
+        st.tuples(st.sampled_from(_STAMPS), st.sampled_from(["a", "b", "c"]), st.integers(-9, 12)),
+        min_size=2,
+        max_size=7,
+    ),
+    st.permutations(["a", "b", "c"]),
+    st.randoms(use_true_random=False),
+)
+def test_an_instants_usage_nets_first_whatever_the_resources_names_or_order(
+    plan: rk.Plan,
+    stamped: list[tuple[dt.datetime, str, int]],
+    renamed: list[str],
+    shuffle: random.Random,
+) -> None:
+    # A price by the account's total (no group_by) prices an instant's deltas on its
+    # resources as their net, and an allowance frees their units alike: renaming the
+    # resources (any permutation of their ids) and shuffling the records change neither
+    # the total nor any cycle's lines, and the total is that of all the records on one
+    # resource (where metering nets them). Under one to three list prices, graduated or
+    # volume, with or without an allowance, over March and April.
+    def rated(names: dict[str, str], mixed: bool) -> rk.Rating:
+        records = [
+            rk.Sample("acme", names[resource], "calls", at, n, id=f"r{i}")
+            for i, (at, resource, n) in enumerate(stamped)
+        ]
+        if mixed:
+            shuffle.shuffle(records)
+        return rk.rate(records, plan, span=TWO_MONTHS, meters=[CALLS])
+
+    first = rated({name: name for name in "abc"}, False)
+    again = rated(dict(zip("abc", renamed, strict=True)), True)
+    assert (again.total(), _lines(again)) == (first.total(), _lines(first))
+    assert rated(dict.fromkeys("abc", "one"), True).total() == first.total()
