@@ -37,24 +37,6 @@ def test_a_refund_over_a_span_takes_back_only_units_billed_before_it() -> None:
     assert rk.rate([USED, REFUND], LISTS, span=MARCH, meters=[INGEST]).total() == Decimal("15.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "80 GB used on the 20th, after a refund stamped on the 16th (over [14th, 16th)), "
-        "should add 80 x 0.60 = 48.00 (63.00 in all: 30 GB left of the 10th at 0.50 and "
-        "80 at 0.60), as the same refund stamped at one instant does and as pricing.md "
-        "promises (a correction takes back, last in first out, the units billed before "
-        "it, at the price they were billed at; a refund never exceeds what was billed for "
-        "the units it takes back). A correction spread over a span cuts no rows "
-        "(_metering_corrections.correction_cuts skips since), so the refund's part in the "
-        "new list's window is netted with the 20th's usage (one row of 65 GB) and "
-        "refunded at 0.60: the month bills 61.50 (45 x 0.50 + 65 x 0.60), the later usage "
-        "adds only 46.50, and on another resource the refund's part is a charge of "
-        "-15 x 0.60 = -9.00 although no unit had been billed at 0.60 before it. A rater "
-        "that stated 15.00 on the 18th reprices the refund when the 20th's usage arrives "
-        "(old +7.50, new 39.00)."
-    ),
-)
 @pytest.mark.parametrize("resource", ["logs", "metrics"])
 def test_usage_after_a_refund_over_a_span_is_billed_at_its_own_list_price(resource: str) -> None:
     later = rk.Sample("acme", resource, "ingest", "2026-03-20T00:00:00Z", 80, id="u2")
@@ -74,16 +56,6 @@ def test_usage_after_a_refund_over_a_span_is_billed_at_its_own_list_price(resour
     assert sum(line.amount for line in rater.statement("2026-03-21T00:00:00Z").lines) == 48
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Across a change of plan (a at 0.50 to the 15th, b at 0.60 from it) the same "
-        "refund over [14th, 16th) and 80 GB on the 20th should bill 30 x 0.50 + 80 x 0.60 "
-        "= 63.00 (pricing.md, corrections across a change of plan: last in, first out, "
-        "each unit back to the plan that billed it); b's part of the refund is netted "
-        "with b's later usage instead (one charge of 65 GB under b), 61.50."
-    ),
-)
 def test_a_refund_over_a_span_across_a_plan_change_goes_back_to_the_plan_that_billed() -> None:
     def plan(plan_id: str, price: str) -> rk.Plan:
         return rk.Plan(plan_id, "EUR", MONTHS, [rk.PriceEntry("i", "ingest", rk.PerUnit(price))])

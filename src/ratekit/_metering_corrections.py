@@ -9,8 +9,12 @@ each instant ``c`` at which a delta below zero is stamped cuts the rows of all t
 account's resources of that meter at ``c`` and at ``c + 1`` microsecond: the deltas
 stamped at ``c`` (the corrections and any usage of that instant) are rows of their own,
 over ``[c, c + 1µs)``; what was stamped before is in rows that end by ``c``, what was
-stamped after in rows that begin after it. Usage with no correction (every delta of the
-account's meter at or above zero) is not cut: its rows stay one per piece.
+stamped after in rows that begin after it. A correction spread over a span (``since``)
+cuts at its stamp (``at``) too: its quantity is still spread over ``[since, at)`` (its
+parts lie in the cycles, plans and pieces of their time), in rows that end by ``at``, so
+no row nets it with usage stamped after it (docs/pricing.md, A correction over a span).
+Usage with no correction (every delta of the account's meter at or above zero) is not
+cut: its rows stay one per piece.
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ def correction_cuts(
 ) -> Cuts:
     """Per (account, meter) of a `Discrete` meter with a correction, where it cuts the rows.
 
-    A correction is a delta below zero stamped at an instant (not spread over a span)
-    inside ``[start_us, end_us)``; it cuts at its instant and one microsecond after. The
+    A correction is a delta below zero stamped inside ``[start_us, end_us)``, at an
+    instant or spread over a span; it cuts at its stamp and one microsecond after. The
     cuts are the window's own (strictly inside it). O(n) for n samples, with one
     comparison of C speed per resource and meter with no correction.
     """
@@ -53,7 +57,7 @@ def correction_cuts(
                 continue
             for sample in group:
                 at_us = sample.at_us
-                if sample.value < 0 and sample.since_us is None and start_us <= at_us < end_us:
+                if sample.value < 0 and start_us <= at_us < end_us:
                     cuts = found.setdefault((account, name), set())
                     if at_us > start_us:
                         cuts.add(at_us)
