@@ -321,6 +321,17 @@ _HEAD = len(_NO_BASE)  # a base's fields in ``ResourceState._past``, before its 
 _STATUS: typing.Final = {name: index for index, name in enumerate(_n.STATUS_NAMES)}
 # The pieces a state with no history may keep before its own (its base, see restore()).
 _BEFORE = ("running", "deleted")
+#: The bases restored before a state's piece, by its status: a stop too (a boot or a
+#: stop a rater's compacted state keeps, `_rater_stretch.carried_boot()`).
+_BASES: typing.Final = {
+    _n.RUNNING: ("running", "deleted", "stopped"),
+    _n.STOPPED: ("running", "stopped", "deleted"),
+    _n.DELETED: ("running", "stopped"),
+}
+
+
+#: A stop or a deletion as the piece before a running base: a boot (`restore()`).
+_STOPS: typing.Final = (("stopped",), ("deleted",))
 
 
 def restore(state: ResourceState) -> _t.Timeline:
@@ -330,7 +341,15 @@ def restore(state: ResourceState) -> _t.Timeline:
     compaction writes the start of a running stretch, see `ratekit._rater_stretch`)
     restores the base's piece first, so that the stretch runs from there; one whose base
     is a deletion before it (a listing opened the resource again, see `state_of()`)
-    restores that deletion first, so that a closing back at the listing finds it. O(1).
+    restores that deletion first, so that a closing back at the listing finds it. One
+    whose base is a stop, and a stopped one whose base is running (a rater's compacted
+    state keeps the boot or the stop its piece began with, `_rater_stretch.carried_boot()`),
+    restores those pieces first too, so that a ``from_zero`` counter finds them. A running
+    one whose base is the START of its running stretch and whose piece before is a stop
+    or a deletion (a boot that a resize followed) restores the three, the stop known to
+    follow a running piece (``Timeline.ran_before_us``); a deleted one whose base is the
+    stop a ``last_seen`` closing ended at its own instant, the piece before that stop.
+    O(1).
     """
     line = _t.Timeline()
     status = _STATUS[state.status]
@@ -338,31 +357,8 @@ def restore(state: ResourceState) -> _t.Timeline:
         description = state.description
         assert isinstance(description, _FrozenDict)
         past = state._past
-        if (
-            status == _n.RUNNING
-            and len(past) == _HEAD
-            and past[0] in _BEFORE
-            and typing.cast("int", past[2]) < state.since_us
-        ):
-            before = state._before
-            if (
-                before
-                and before[0] in _BEFORE
-                and typing.cast("int", before[2]) < typing.cast("int", past[2])
-            ):
-                line.push(  # the piece before the base's (a rater's compacted state)
-                    typing.cast("int", before[2]),
-                    typing.cast("_FrozenDict", before[1]),
-                    _STATUS[before[0]],
-                    typing.cast("str | None", before[3]),
-                )
-            anchor = typing.cast("_FrozenDict", past[1])
-            line.push(
-                typing.cast("int", past[2]),
-                anchor,
-                _STATUS[past[0]],
-                typing.cast("str | None", past[3]),
-            )
+        if len(past) == _HEAD and past[0] in _BASES[status]:
+            _restore_base(line, status, past, state._before, state.since_us)
         line.push(state.since_us, description, status, state.opened_by)
         line.restored_us = state.since_us
     else:
@@ -372,6 +368,47 @@ def restore(state: ResourceState) -> _t.Timeline:
         line.last_event_us = state.clock_us
     line.seq = state.seq
     return line
+
+
+def _push(line: _t.Timeline, piece: tuple[object, ...]) -> None:
+    """Push a base's fields (``ResourceState._past[:6]``, ``_before``) as a piece."""
+    line.push(
+        typing.cast("int", piece[2]),
+        typing.cast("_FrozenDict", piece[1]),
+        _STATUS[typing.cast("str", piece[0])],
+        typing.cast("str | None", piece[3]),
+    )
+
+
+def _restore_base(
+    line: _t.Timeline,
+    status: int,
+    past: tuple[object, ...],
+    before: tuple[object, ...],
+    since_us: int,
+) -> None:
+    """Push the base (``past``) of a state with no history, and the piece before it (`restore()`)."""
+    at = typing.cast("int", past[2])
+    if at >= since_us:
+        # A stop a last_seen closing ended at its own instant (the closing replaces it,
+        # `_rater_closed.closed()`): the running piece before it, which a from_zero
+        # counter asks for (`_rater_stretch.carried_boot()`), and not the stop.
+        if (
+            status == _n.DELETED
+            and at == since_us
+            and before[:1] == ("running",)
+            and typing.cast("int", before[2]) < since_us
+        ):
+            _push(line, before)
+        return
+    # A running stretch's START after a stop: the stop follows a running piece
+    # (`_rater_stretch.carried_boot()` writes no other).
+    booted = status == _n.RUNNING and past[0] == "running" and before[:1] in _STOPS
+    if before and (before[0] in _BEFORE or booted) and typing.cast("int", before[2]) < at:
+        if booted:
+            line.ran_before_us = typing.cast("int", before[2])
+        _push(line, before)  # the piece before the base's (a rater's compacted state)
+    _push(line, past)
 
 
 def previous_reading(

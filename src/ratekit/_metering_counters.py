@@ -169,9 +169,9 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
             previous = baseline(series[0], line.running_since(series[0].at_us))
         if previous is None:
             return list(
-                _results.increments_of(item, account, resource, series[1:], series[0], report)
+                _results.increments_of(item, account, resource, series[1:], series[0], report, line)
             )
-        return list(_results.increments_of(item, account, resource, series, previous, report))
+        return list(_results.increments_of(item, account, resource, series, previous, report, line))
 
     old = run(known, fresh=False)
     new = run(sorted([*known, *readings], key=order), fresh=True)

@@ -53,7 +53,7 @@ def deltas(  # noqa: PLR0917 - private plumbing of plain values
     increments: Iterable[Increment] = placed if placed is not None else ()
     if placed is None:
         increments = _results.increments_of(
-            item, account, resource, readings, previous, engine._reporter(account, resource)
+            item, account, resource, readings, previous, engine._reporter(account, resource), line
         )
     for increment in increments:
         if increment[1] >= w1 and _pending.beyond(increment, w1):

@@ -26,6 +26,7 @@ from ._inventory_scope import is_listed
 from ._metering_counters import kept as _metering_kept
 from ._metering_late_add import late_add, late_cycles, late_increment
 from ._metering_moved import first_difference, samples_left
+from ._metering_reboots import restretched
 from ._resource_state import MEMORY, ResourceState
 from ._restated_states import _restated
 from ._shown import show
@@ -105,6 +106,7 @@ def late_changes(  # noqa: PLR0917 - private plumbing of plain values
         ids += [inventory.id for inventory in closed]
         late_time(engine, account, resource, old, line, start, limit, ids)
         _spread_again(engine, account, resource, old, line, limit, ids)
+        restretched(engine, account, resource, old, line, limit, ids)
         samples_left(engine, account, resource, old, line, start, limit, ids)
 
 

@@ -215,7 +215,7 @@ def _moved_increments(  # noqa: PLR0917 - private plumbing of plain values
         """Said when the readings were metered: not again."""
 
     for t0, t1, amount, record_ids in _results.increments_of(
-        item, account, resource, series, previous, report
+        item, account, resource, series, previous, report, old
     ):
         if t0 >= limit or first_difference(old, new, t0, max(min(t1, limit), t0 + 1)) is None:
             continue  # the next span's, or described alike

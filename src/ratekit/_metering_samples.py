@@ -153,7 +153,13 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             instants = True
         else:
             increments = _results.increments_of(
-                item, account, resource, readings, previous, engine._reporter(account, resource)
+                item,
+                account,
+                resource,
+                readings,
+                previous,
+                engine._reporter(account, resource),
+                line,
             )
         for increment in increments:
             t0, t1, amount, record_ids = increment

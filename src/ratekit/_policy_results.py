@@ -39,6 +39,7 @@ from ._sample_policies import (
     Max,
     Min,
     Percentile,
+    Stretches,
     TimeWeightedMean,
     UniqueCount,
 )
@@ -83,9 +84,16 @@ def increments_of(  # noqa: PLR0917 - private plumbing of plain values
     readings: Sequence[Sample],
     previous: Sample | None,
     report: Report,
+    line: Stretches | None = None,
 ) -> Iterable[Increment]:
-    """``item.policy.increments(readings, previous, report)``, checked unless built in."""
+    """``item.policy.increments(readings, previous, report)``, checked unless built in.
+
+    A `Counter`'s over the resource's running stretches when its ``line`` is given
+    (`Counter._over()`: one ``from_zero`` counts each stretch after a stop from 0).
+    """
     policy = typing.cast("DeltaPolicy", item.policy)
+    if line is not None and type(policy) is Counter:
+        return policy._over(readings, previous, report, line)
     if type(policy) in _TRUSTED_DELTAS:
         return policy.increments(readings, previous, report)
     try:

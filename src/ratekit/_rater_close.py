@@ -93,12 +93,20 @@ def compact(rater: Rater, new_base: int) -> None:
     }
     # A resource a last_seen inventory closed keeps the piece before the closing.
     # One listed again after a deletion keeps the piece before it (`_rater_relisted`).
+    # A from_zero counter's stretch that began with a boot keeps the stop before it.
     rater._state = tuple(
-        _relisted.compacted(
+        _stretch.carried_boot(
+            zero,
             before.get((state.account, state.resource)),
-            _closed.closed(
+            _relisted.compacted(
                 before.get((state.account, state.resource)),
-                _states.lean(state, zero, sequenced=(state.account, state.resource) in sequenced),
+                _closed.closed(
+                    before.get((state.account, state.resource)),
+                    _states.lean(
+                        state, zero, sequenced=(state.account, state.resource) in sequenced
+                    ),
+                    folded,
+                ),
                 folded,
             ),
             folded,

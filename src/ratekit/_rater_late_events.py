@@ -88,7 +88,7 @@ from ._late_event_words import per_description as _per_description
 from ._late_event_words import sums as _sums
 from ._rater_early import _restate
 from ._rater_late_inventories import last_covering, may_have_closed
-from ._rater_stretch import carried_where_counted
+from ._rater_stretch import carried_boot, carried_where_counted
 from ._resource_state import _NO_BASE, _new_state
 from ._restated_states import _placed_back
 from ._shown import show
@@ -126,6 +126,7 @@ def placed(rater: Rater, event: Event, anomalies: list[Anomaly]) -> str:
     new = _placed_back(state, folded, listings=False)
     # The state made anew: where a first reading from zero counts from is written again.
     new = carried_where_counted(rater._reach.zero, state, new, (event,), base)
+    new = carried_boot(rater._reach.zero, state, new, (event,))  # (and a boot, a stop)
     # An inventory compacted after the event covered the resource: the state's history
     # (events only) does not replay it, so it is applied after the event.
     relisted = _relisted(rater, event, state, new)

@@ -53,7 +53,7 @@ from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._rater_closed import closed_after
 from ._rater_early import restate_all
-from ._rater_stretch import carried_where_counted
+from ._rater_stretch import carried_boot, carried_where_counted
 from ._resource_state import _NO_BASE, ResourceState, _new_state
 from ._restated_states import _placed_back
 from ._shown import show
@@ -265,13 +265,13 @@ def _made(
     """``state`` as ``folded`` (metered with ``inventory``) leaves it, placed back. O(h).
 
     The state made anew: where a first reading from zero counts from is written again,
-    and the piece a ``last_seen`` closing ends is kept (`_rater_closed`).
+    the piece a ``last_seen`` closing ends is kept (`_rater_closed`), and the boot or
+    the stop a ``from_zero`` counter asks for (`_rater_stretch.carried_boot()`).
     """
     new = _placed_back(state, folded, listings=True)
     zero = rater._reach.zero
-    return closed_after(
-        state, carried_where_counted(zero, state, new, (inventory,), rater._base_us)
-    )
+    new = closed_after(state, carried_where_counted(zero, state, new, (inventory,), rater._base_us))
+    return carried_boot(zero, state, new, (inventory,))
 
 
 def _parts(

@@ -118,12 +118,17 @@ def not_applied(rater: Rater, sample: Sample) -> tuple[Decimal, str] | None:
     # from it: the part is what it changes before the kept cycles' start, theirs included
     # (a part said too late at their feed may so be taken back). A first reading of a
     # from_zero counter counts from its running stretch's start: the kept events say
-    # where that is (a restart of a running resource begins none).
+    # where that is (a restart of a running resource begins none). Any reading of one
+    # counts up to a kept stop that holds it, and from 0 after a kept boot: they say too.
     kept = rater._by_key.get(key, ())
     later: list[Record] = [
         r for r in kept if type(r) is Sample and r.meter == name and r.kind == "counter"
     ]
-    if (*key, name) in rater._reach.stretches or rater._reach.reordering(sample, kept):
+    if (
+        typing.cast("Counter", meter.policy).from_zero
+        or (*key, name) in rater._reach.stretches
+        or rater._reach.reordering(sample, kept)
+    ):
         # Where its stretch ends (or, ordered by its seq before the compacted events,
         # where it begins): a kept event, or a kept inventory that closes it.
         later += [r for r in kept if type(r) is Event]

@@ -15,6 +15,15 @@ start is then written as a running base of its own, which metering restores befo
 the state's piece (`_metering_carry.restore()`). A record placed in the compacted
 state afterwards (a too-late event or inventory) makes a new state from the old one,
 and the start is written again the same way (`carried_where_counted()`).
+
+A ``from_zero`` counter counts from 0 again after a boot (a stop of the running
+resource, then a START): the reading after the START counts from 0 there, not from the
+reading before the stop. A compacted state whose readings are kept keeps no history, so
+its timeline would run from its piece with no stop known before it. Compaction so writes
+the boot too, or the stop (`carried_boot()`): in the state's base and the piece before
+it, so that its restored timeline tells a counter what the whole timeline tells it
+(where its stretch booted, where the stop that holds it began, whether a START after it
+boots the resource), one rule for batch and stream.
 """
 
 from __future__ import annotations
@@ -25,11 +34,18 @@ from collections.abc import Iterable
 from . import _normalize as _n
 from . import _timelines as _t
 from ._metering_carry import restore
-from ._resource_state import ResourceState
+from ._resource_state import _NO_BASE, ResourceState
 from ._restated_states import _restated
 from .records import Event, Inventory, Sample
 
-__all__ = ["carried", "carried_where_counted", "stretch_start", "timeline", "whole_timeline"]
+__all__ = [
+    "carried",
+    "carried_boot",
+    "carried_where_counted",
+    "stretch_start",
+    "timeline",
+    "whole_timeline",
+]
 
 Record = Event | Sample | Inventory
 
@@ -169,3 +185,137 @@ def carried_where_counted(
     if state.status != "running" or zero <= {reading[0] for reading in state.readings}:
         return state
     return carried(previous, state, folded, new_base)
+
+
+def _after_running(line: _t.Timeline, index: int) -> int | None:
+    """The index of the running piece before the run of stops and deletions at ``index``.
+
+    None when piece ``index`` is running, or its run follows no running piece (an orphan
+    STOP, a resource known first stopped): a START after it is then no boot. O(k).
+    """
+    statuses = line.statuses
+    if statuses[index] == _n.RUNNING:
+        return None
+    while index > 0 and statuses[index] in (_n.STOPPED, _n.DELETED):
+        index -= 1
+    return index if statuses[index] == _n.RUNNING else None
+
+
+def _stops(line: _t.Timeline, since: int) -> tuple[int | None, int | None, bool]:
+    """What a ``from_zero`` counter asks ``line`` of the piece at ``since``.
+
+    Where its running stretch booted, where the stop that holds it began, and whether a
+    START after it is a boot. O(log n + k).
+    """
+    index = line.index_at(since)
+    return (
+        line.booted_since(since),
+        line.stopped_since(since),
+        line.statuses[index] != _n.RUNNING and line.follows_running(index),
+    )
+
+
+def _piece(line: _t.Timeline, index: int, clock: int | None = None) -> tuple[object, ...]:
+    """Piece ``index`` of ``line`` as a base's fields (its clock unknown unless given)."""
+    status = _n.STATUS_NAMES[line.statuses[index]]
+    return (status, line.descriptions[index], line.starts[index], line.openers[index], clock, None)
+
+
+def carried_boot(
+    zero: typing.AbstractSet[str],
+    previous: ResourceState | None,
+    state: ResourceState,
+    folded: Iterable[Record],
+) -> ResourceState:
+    """``state`` (compacted) keeping the boot or the stop its piece follows, for ``zero``.
+
+    ``zero``: the names of the ``Counter(from_zero=True)`` meters; ``previous`` and
+    ``folded`` as for `carried()`. A state with no history restores its piece after its
+    base and the piece before it at most (`_metering_carry.restore()`); a ``from_zero``
+    counter asks that timeline where the running stretch at the piece booted (a START
+    after a stop or a deletion of the running resource), where the stop that holds it
+    began, and whether a START after it boots the resource (its stops follow a running
+    piece). When the whole timeline answers otherwise, the base and the piece before it
+    are written so that the restored one answers alike (their clocks unknown, as
+    `carried()` writes them):
+
+    - running since a boot at its own START: the first stop as its base, the running
+      piece before as the piece before it (a base the state has, a deletion a listing
+      opened it again after, keeps its own; the piece before it then has the deletion's
+      clock, so that no event is placed there, `_rater_relisted.placed()`);
+    - running since a resize after a boot: the START's piece as its base, the stop
+      before it as the piece before it, restored as a stop that follows a running piece
+      (``Timeline.ran_before_us``: the two slots hold the START and the stop, not the
+      running piece before the stop);
+    - stopped since its own stop: the running piece the stop ended as its base;
+    - stopped since a change of description after the stop: the stop as its base, the
+      running piece before as the piece before it;
+    - stopped or deleted, after a deletion of the running resource, a START after it
+      booting it: the deletion (or a stop a ``last_seen`` closing ended, which its base
+      keeps, `_rater_closed.closed()`) as its base and the running piece before as the
+      piece before it, or that running piece as its base.
+
+    O(1) when not needed, else O(k log k) for the k records of the resource.
+    """
+    since = state.since_us
+    if not zero or state.status == "unknown" or since is None or state.history:
+        return state
+    whole = whole_timeline(previous, state, folded)
+    index = whole.index_at(since)
+    if index < 1 or _n.STATUS_NAMES[whole.statuses[index]] != state.status:
+        return state
+    wanted = _stops(whole, since)
+    if _stops(restore(state), since) == wanted:
+        return state
+    if state.status == "running":
+        changes = _running(whole, state, index, wanted[0])
+    else:
+        changes = _held(whole, state, index, wanted[1], wanted[2])
+    return state if changes is None else _restated(state, **changes)
+
+
+def _running(
+    whole: _t.Timeline, state: ResourceState, index: int, booted: int | None
+) -> dict[str, object] | None:
+    """What `carried_boot()` writes of a running state (piece ``index`` of ``whole``)."""
+    since, past = typing.cast("int", state.since_us), state._past
+    if booted is not None and booted < since:
+        # Booted at a START before its piece (a resize since): that START's piece as its
+        # base, the stop before it as the piece before (restored as a stop that follows
+        # a running piece, `_metering_carry.restore()`).
+        start = whole.index_at(booted)
+        return {"_past": _piece(whole, start), "_before": _piece(whole, start - 1)}
+    ran = _after_running(whole, index - 1)
+    if ran is None or booted != since:
+        return None  # (no boot: as it is)
+    if past[0] == "deleted" and not state._before:
+        return {"_before": _piece(whole, ran, typing.cast("int", past[2]))}
+    if past != _NO_BASE:
+        return None
+    return {"_past": _piece(whole, ran + 1), "_before": _piece(whole, ran)}
+
+
+def _held(
+    whole: _t.Timeline, state: ResourceState, index: int, stopped: int | None, bootable: bool
+) -> dict[str, object] | None:
+    """What `carried_boot()` writes of a stopped or deleted state (piece ``index``)."""
+    ran = _after_running(whole, index)
+    held = state.status == "stopped" and stopped is not None
+    if ran is None or not (held or bootable):
+        return None
+    if held:
+        if stopped == state.since_us:  # (its own stop: the running piece right before)
+            return {"_past": _piece(whole, ran), "_before": ()}
+        # (re-described while stopped: the stop, and the running piece before it)
+        return {"_past": _piece(whole, ran + 1), "_before": _piece(whole, ran)}
+    past = state._past
+    if state.status == "stopped":
+        # Stopped after a deletion of the running resource: a deletion as its base (a
+        # stop would hold the counter, `Timeline.stopped_since()`), the running piece
+        # before it.
+        deleted = max(i for i in range(ran + 1, index) if whole.statuses[i] == _n.DELETED)
+        return {"_past": _piece(whole, deleted), "_before": _piece(whole, ran)}
+    if past[0] == "stopped" and not state._before:
+        # (a last_seen closing's stopped piece, the base `_rater_closed.closed()` keeps)
+        return {"_before": _piece(whole, ran)}
+    return {"_past": _piece(whole, ran)} if past == _NO_BASE else None

@@ -35,6 +35,22 @@ from .records import (
 )
 
 
+class Stretches(typing.Protocol):
+    """A resource's running stretches, as its timeline tells them (`ratekit._timelines`)."""
+
+    def running_since(self, t_us: int) -> int | None:
+        """The start of the running stretch that contains ``t_us`` or ends at it, or None."""
+        ...  # pragma: no cover - a protocol
+
+    def booted_since(self, t_us: int) -> int | None:
+        """That start when a stop or a deletion came just before it, else None."""
+        ...  # pragma: no cover - a protocol
+
+    def stopped_since(self, t_us: int) -> int | None:
+        """Where the stop that holds ``t_us`` began, or None."""
+        ...  # pragma: no cover - a protocol
+
+
 def _ids(*records: Sample | None) -> tuple[str, ...]:
     return tuple(record.id for record in records if record is not None and record.id is not None)
 
@@ -103,7 +119,12 @@ class Counter:
       stretch, a stop does) to the reading. A reading that falls in no running stretch
       (a resource known only from its samples) counts in full at its instant. A new
       instance so keeps its first polling interval; the deltas add up to one more
-      reading, the first.
+      reading, the first. Every running stretch that follows a stop (a STOP or a
+      deletion) starts at 0 again, the resource booted: the first reading after its
+      START counts from 0 at the START (not from the reading before the STOP, and no
+      reset), and a reading stamped while stopped counts its rise up to the stop. A
+      START with no stop before it is no reboot. Metering applies this (`_over()`);
+      `increments()` alone knows no stretches.
 
     Examples:
         >>> import ratekit as rk
@@ -160,12 +181,49 @@ class Counter:
         """The reset-aware deltas between consecutive readings. O(n), lazily."""
         return self._deltas(_incremented(self, readings, previous, report), previous, report)
 
+    def _over(
+        self,
+        readings: Sequence[Sample],
+        previous: Sample | None,
+        report: Report,
+        line: Stretches | None,
+    ) -> Iterator[Increment]:
+        """`increments()` over a resource's running stretches (``line``), lazily.
+
+        With ``from_zero`` and a ``line``, every running stretch that follows a stop (or a
+        deletion) starts at 0 (the resource booted): a reading after such a start, with
+        the reading before it before the start, is a rise from 0 at the start, not from
+        that reading (no reset either). And a reading stamped while the resource is
+        stopped (in no running stretch), after a reading from before that stop, is what
+        the counter read when it stopped: its rise is spread over that reading to the
+        stop, not over the stopped time. Else as `increments()`. O(n log p).
+        """
+        readings = _incremented(self, readings, previous, report)
+        return self._deltas(readings, previous, report, line if self.from_zero else None)
+
     def _deltas(
-        self, readings: Sequence[Sample], previous: Sample | None, report: Report
+        self,
+        readings: Sequence[Sample],
+        previous: Sample | None,
+        report: Report,
+        line: Stretches | None = None,
     ) -> Iterator[Increment]:
         last = previous
         for sample in readings:
             if last is not None:
+                end_us = sample.at_us
+                if line is not None:
+                    booted = line.booted_since(end_us)
+                    if booted is not None and last.at_us < booted:
+                        # The resource stopped and started again since the last reading:
+                        # the counter counts from 0 at that start.
+                        yield (booted, end_us, sample.value, _ids(sample))
+                        last = sample
+                        continue
+                    if line.running_since(end_us) is None:
+                        stopped = line.stopped_since(end_us)
+                        if stopped is not None and last.at_us < stopped:
+                            end_us = stopped  # counted up to the stop, not while stopped
                 value = sample.value
                 if value >= last.value:
                     delta = CONTEXT.subtract(value, last.value)
@@ -179,7 +237,7 @@ class Counter:
                         f"(delta {value}).",
                         (sample, last),
                     )
-                yield (last.at_us, sample.at_us, delta, _ids(last, sample))
+                yield (last.at_us, end_us, delta, _ids(last, sample))
             last = sample
 
     @plain_text

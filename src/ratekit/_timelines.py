@@ -134,6 +134,7 @@ class Timeline:
         "last_listed_us",
         "openers",
         "order",
+        "ran_before_us",
         "rebuilt",
         "reconciled",
         "replaced",
@@ -180,6 +181,11 @@ class Timeline:
         #: history was applied again with late events (`_metering_carry.timeline()`).
         self.restored_us: int | None = None
         self.rebuilt = False
+        #: The start of a restored stop (or deletion) that follows a running piece the
+        #: restored pieces do not hold (a rater's compacted state keeps the stop before
+        #: the START of its running stretch, not the running piece before that:
+        #: `_rater_stretch.carried_boot()`), or None. See `follows_running()`.
+        self.ran_before_us: int | None = None
 
     def take_snapshot(self, index: int) -> None:
         """Remember where the timeline stands before event ``index`` of the build."""
@@ -232,6 +238,66 @@ class Timeline:
         while index > 0 and statuses[index - 1] == RUNNING:
             index -= 1
         return self.starts[index]
+
+    def follows_running(self, index: int) -> bool:
+        """Whether piece ``index`` (a stop or a deletion) begins a run that follows a running piece.
+
+        The run of stopped and deleted pieces that holds it, walked back, ends at a
+        running piece, or at a restored stop known to follow one (``ran_before_us``).
+        False for a run that follows nothing known (a STOP of a resource never started:
+        an orphan STOP says nothing of a counter that ran before it). O(k).
+        """
+        statuses = self.statuses
+        while index > 0 and statuses[index - 1] in (STOPPED, DELETED):
+            index -= 1
+        return index > 0 and (
+            statuses[index - 1] == RUNNING or self.starts[index] == self.ran_before_us
+        )
+
+    def booted_since(self, t_us: int) -> int | None:
+        """`running_since()` when a stop or a deletion ends the piece before it, else None.
+
+        The start of a running stretch that follows a stop (or a deletion): the resource
+        started again there, so a counter that counts from zero at the resource's start
+        (``Counter(from_zero=True)``) is 0 again. Not a stretch after nothing known (the
+        first START, or the start of a restored piece), nor after a STOP of a resource
+        never started: no stop of a running resource is known before it.
+        O(log n + k).
+        """
+        since = self.running_since(t_us)
+        if since is None:
+            return None
+        statuses = self.statuses
+        index = self.index_at(since) - 1
+        if index < 0 or statuses[index] not in (STOPPED, DELETED):
+            return None
+        # A stop of a running resource: not one of a resource never started.
+        return since if self.follows_running(index) else None
+
+    def stopped_since(self, t_us: int) -> int | None:
+        """The start of the stop that holds ``t_us``, or None when not stopped.
+
+        The first of the run of stopped pieces that contains ``t_us``: where the resource
+        stopped (a stop ends a running stretch there; in a restored state, where its
+        stopped piece begins), or that ends at ``t_us`` (a deletion at a reading's
+        instant, as a ``last_seen`` closing at its last sign of life: the reading is the
+        counter as it stood at the stop). Not a deletion before it: a reading after it is
+        no news of a stopped counter. O(log n + k).
+        """
+        statuses = self.statuses
+        index = self.index_at(t_us)
+        if index > 0 and self.starts[index] == t_us and statuses[index - 1] == STOPPED:
+            index -= 1  # (at a deletion's instant: it ends the stop, as a reading says)
+        if statuses[index] != STOPPED:
+            return None
+        while index > 0 and statuses[index - 1] == STOPPED:
+            index -= 1
+        # A stop of the running resource (an orphan STOP stopped no counter).
+        if index > 0 and (
+            statuses[index - 1] == RUNNING or self.starts[index] == self.ran_before_us
+        ):
+            return self.starts[index]
+        return None
 
     def _check(self) -> None:
         assert all(a < b for a, b in itertools.pairwise(self.starts))
