@@ -8,9 +8,11 @@ between the two, fed once both are compacted, is a new last sign of life: batch
 `rate()` closes the resource at it, and bills the time between as the resource ran
 before the closing (running or stopped, under its description). The deleted state does
 not say how that was, so compaction writes the piece before the closing as the state's
-base (`closed()`): metering restores a deleted state without it (only a running state's
-base is a piece of its timeline, `_metering_carry.restore()`), so it changes nothing
-metered, and a snapshot keeps it. `before_closing()` reads it back.
+base (`closed()`), and a snapshot keeps it. `before_closing()` reads it back. Metering
+restores it before the deletion (`_metering_carry.restore()`), as the piece the closing
+ended: nothing is metered before the state's own piece, and a `Counter(from_zero=True)`
+finds there the stop (or the running piece) a listing that opens the resource again
+follows (`_rater_stretch.carried_boot()`).
 """
 
 from __future__ import annotations

@@ -246,7 +246,9 @@ def carried_boot(
     - running since a resize after a boot: the START's piece as its base, the stop
       before it as the piece before it, restored as a stop that follows a running piece
       (``Timeline.ran_before_us``: the two slots hold the START and the stop, not the
-      running piece before the stop);
+      running piece before the stop); a deletion a listing opened it again after gives
+      way as its base (an event stamped before it and fed too late is then not placed
+      before it, `_rater_relisted.placed()`: the rule before that stands);
     - stopped since its own stop: the running piece the stop ended as its base;
     - stopped since a change of description after the stop: the stop as its base, the
       running piece before as the piece before it;
