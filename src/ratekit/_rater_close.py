@@ -93,7 +93,9 @@ def compact(rater: Rater, new_base: int) -> None:
     }
     # A resource a last_seen inventory closed keeps the piece before the closing.
     # One listed again after a deletion keeps the piece before it (`_rater_relisted`).
-    # A from_zero counter's stretch that began with a boot keeps the stop before it.
+    # A from_zero counter's stretch that began with a boot keeps the stop before it (each
+    # state asks the whole timeline of its own records, and the inventories).
+    own, listings = _stretch.per_resource(folded) if zero else ({}, [])
     rater._state = tuple(
         _stretch.carried_boot(
             zero,
@@ -109,7 +111,7 @@ def compact(rater: Rater, new_base: int) -> None:
                 ),
                 folded,
             ),
-            folded,
+            [*own.get((state.account, state.resource), ()), *listings],
         )
         for state in states
     )

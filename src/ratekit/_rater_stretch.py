@@ -42,6 +42,7 @@ __all__ = [
     "carried",
     "carried_boot",
     "carried_where_counted",
+    "per_resource",
     "stretch_start",
     "timeline",
     "whole_timeline",
@@ -219,6 +220,24 @@ def _piece(line: _t.Timeline, index: int, clock: int | None = None) -> tuple[obj
     """Piece ``index`` of ``line`` as a base's fields (its clock unknown unless given)."""
     status = _n.STATUS_NAMES[line.statuses[index]]
     return (status, line.descriptions[index], line.starts[index], line.openers[index], clock, None)
+
+
+def per_resource(
+    folded: Iterable[Record],
+) -> tuple[dict[tuple[str, str], list[Record]], list[Record]]:
+    """``folded``'s events and samples per resource, and its inventories.
+
+    `carried_boot()` of each compacted state is given its own, not every record
+    compacted. O(n).
+    """
+    own: dict[tuple[str, str], list[Record]] = {}
+    listings: list[Record] = []
+    for record in folded:
+        if type(record) is Inventory:
+            listings.append(record)
+        else:
+            own.setdefault((record.account, record.resource), []).append(record)
+    return own, listings
 
 
 def carried_boot(
