@@ -4,17 +4,20 @@
 thorough run before a release, e.g. ``RATEKIT_LAW_EXAMPLES=10000``). Each law's inputs
 stay small, so the whole check stays fast.
 
-``LAWS`` is 200 in CI (it was 1,000 while the whole check had fewer laws, then 400; the
-check must stay under 15 minutes, so CI runs the laws small and a run by hand before a
-release runs them large). ``RATER_LAW`` is the budget of the streaming rater's
-defining law (every statement's lines add up to one batch ``rate()``): twice ``LAWS``,
-and never fewer than 2,000 examples, in CI too. The laws of ``tests/laws/`` keep their
-own budget (2,000 each by default, see ``tests/laws/streams.py``).
+``LAWS`` is 100 in CI (it was 1,000 while the whole check had fewer laws, then 400, then
+200; the check must stay under 15 minutes, so CI runs the laws small and a run by hand
+before a release runs them large: ``RATEKIT_LAW_EXAMPLES=1000`` or more). Every budget
+is a share or a multiple of it, with a floor for the laws whose inputs are drawn in many
+ways, and so is the hypothesis profile's default (``tests/conftest.py``).
+``RATER_LAW`` is the budget of the streaming rater's defining law (every statement's
+lines add up to one batch ``rate()``): twice ``LAWS``, and never fewer than 2,000
+examples, in CI too. The laws of ``tests/laws/`` draw small streams and take five times
+``LAWS`` (``tests/laws/streams.py``).
 """
 
 from __future__ import annotations
 
 import os
 
-LAWS = int(os.environ.get("RATEKIT_LAW_EXAMPLES", "200"))
+LAWS = int(os.environ.get("RATEKIT_LAW_EXAMPLES", "100"))
 RATER_LAW = max(2 * LAWS, 2000)

@@ -1,7 +1,8 @@
 """Shared test configuration: hypothesis profiles.
 
-``ci`` (the default) runs a moderate number of examples with no deadline, so timing
-noise on a shared 2-core machine cannot fail a property; ``thorough`` runs many more.
+``ci`` (the default) runs the laws' budget of examples (``tests/_budget.py``) with no
+deadline, so timing noise on a shared 2-core machine cannot fail a property; ``thorough``
+runs many more.
 Pick one with ``HYPOTHESIS_PROFILE=thorough``.
 """
 
@@ -13,9 +14,10 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from tests._budget import LAWS
 
 settings.register_profile(
-    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit.adapters import cloudevents
@@ -93,7 +94,7 @@ def test_the_spec_checks_sub_microsecond_and_shows_it() -> None:
     assert FLOOR != SPEC
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=LAWS, deadline=None)
 @given(
     seconds=st.integers(0, 86_399),
     nanoseconds=st.integers(0, 999_999_999),

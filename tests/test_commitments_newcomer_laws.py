@@ -19,6 +19,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -200,7 +201,7 @@ def billed(
 
 
 @pytest.mark.property
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=LAWS * 3 // 4, deadline=None)
 @given(USAGE, TERMS, drawn_credits())
 def test_invoices_are_the_commitment_rule_less_credits_in_order(
     usage: list[tuple[int, int, int]],

@@ -19,6 +19,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._instants import US_PER_HOUR, US_PER_MINUTE, US_PER_SECOND, format_us, to_us
@@ -86,7 +87,7 @@ def oracle(tz: dt.tzinfo, minutes: set[int], hours: set[int], lo: int, hi: int) 
 
 
 @pytest.mark.property
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=LAWS * 3 // 4, deadline=None)
 @given(
     zone=st.sampled_from(ZONES),
     which=st.integers(0, 10),

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from _hostile import ClosedCursor, Growing, TouchyInt
@@ -654,7 +655,7 @@ FIELDS = ["account", "resource", "at_us", "kind", "attributes", "id", "seq"]
 
 
 @pytest.mark.property
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=LAWS * 3 // 4, deadline=None)
 @given(field=st.sampled_from(FIELDS), hostile=st.sampled_from(HOSTILE), index=st.integers(0, 2))
 def test_a_batch_with_one_hostile_field_is_taken_or_refused_whole(
     field: str, hostile: object, index: int

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -169,7 +170,7 @@ QUARTER_US = 15 * 60 * 1_000_000
 QUARTERS = 96  # in a day
 
 
-@settings(max_examples=300)
+@settings(max_examples=LAWS * 3 // 2)
 @given(
     start=st.none() | st.integers(0, QUARTERS - 1),
     listings=st.lists(st.integers(0, QUARTERS - 1), max_size=4),

@@ -14,6 +14,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -116,7 +117,7 @@ def test_a_product_level_the_record_gives_only_in_part_is_not_judged_at_the_door
                              kind="start", id="e2")])  # fmt: skip
 
 
-@settings(max_examples=200)
+@settings(max_examples=LAWS)
 @given(
     mantissa=st.integers(1, 999),
     exponent=st.integers(18, 24),

@@ -20,6 +20,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -101,7 +102,7 @@ def test_a_many_digit_price_per_hour_rounds_the_exact_product() -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=LAWS * 3 // 2, deadline=None)
 @given(
     allowance=st.integers(1, 60),
     hours=st.integers(1, HOURS - 1),

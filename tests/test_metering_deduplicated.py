@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit import strategies as rks
@@ -94,7 +95,7 @@ def _same_states(ours: tuple[rk.ResourceState, ...], theirs: tuple[rk.ResourceSt
 
 
 @pytest.mark.property
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=LAWS * 3 // 2, deadline=None)
 @given(rks.records(max_size=14), st.integers(1, 6), st.integers(1, 6))
 def test_deduplicated_metering_gives_what_the_rater_kept_before(
     stream: list[rk.Event | rk.Sample], first_days: int, second_days: int

@@ -18,6 +18,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from test_notebook_newcomer import parse_table
@@ -43,7 +44,7 @@ def _on_quantum(value: Fraction, quantum: Decimal, mode: str) -> Fraction:
 
 
 @pytest.mark.property
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=LAWS * 3 // 4, deadline=None)
 @given(
     currency=st.sampled_from(["EUR", "JPY", "KWD"]),
     mode=st.sampled_from(MODES),

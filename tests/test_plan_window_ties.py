@@ -17,6 +17,7 @@ import itertools
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -58,7 +59,7 @@ def test_forty_eight_half_hourly_slots_build_and_one_overlap_among_them_is_named
 
 
 @pytest.mark.property
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=LAWS, deadline=None)
 @given(
     windows=st.lists(
         st.tuples(st.integers(0, 23), st.integers(1, 23), st.integers(0, 1)),

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit import strategies as rks
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.property
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 MONTHS = rk.cycles.monthly(tz="UTC")
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ROUNDINGS = {"ROUND_HALF_EVEN": decimal.ROUND_HALF_EVEN, "ROUND_HALF_UP": decimal.ROUND_HALF_UP}
 
 

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _rater_streams as streams
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit import _vlq
@@ -44,7 +45,7 @@ def _rows(rows: object) -> list[tuple[object, ...]]:
     )
 
 
-@settings(max_examples=200)
+@settings(max_examples=LAWS)
 @given(seed=st.integers(0, 2**32), anonymous=st.booleans())
 def test_the_rows_a_statement_keeps_are_those_of_metering_the_kept_cycles_at_once(
     seed: int, anonymous: bool

@@ -17,6 +17,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit import _wire
@@ -378,7 +379,7 @@ def test_the_collector_is_paused_while_rebuilding_and_restored_even_on_error(
 # -- the merge: a stable sort by account, by runs ------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=LAWS * 3 // 2, deadline=None)
 @given(
     st.lists(
         st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=12),

@@ -9,6 +9,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 
@@ -153,7 +154,7 @@ def test_parts_add_up_to_the_whole_and_stay_within_a_quantum_of_their_share(
         assert Fraction(parts[account].amount) % Fraction(quantum) == 0
 
 
-@settings(max_examples=500)
+@settings(max_examples=LAWS * 5 // 2)
 @given(
     st.lists(
         st.builds(Fraction, st.integers(0, 10**8), st.integers(1, 1000)), min_size=1, max_size=8

@@ -15,6 +15,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from test_notebook_newcomer import parse_table
@@ -52,7 +53,7 @@ def test_a_tier_amount_on_a_fine_quantum_is_rounded_to_its_places_in_both() -> N
 
 
 @pytest.mark.property
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=LAWS * 3 // 2, deadline=None)
 @given(
     places=st.integers(2, 18),
     digits=st.integers(1, 10**9),

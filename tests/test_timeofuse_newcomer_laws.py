@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit import strategies as rks
@@ -27,7 +28,7 @@ def ticks(pairs: list[tuple[int, int]], step: int = HOUR) -> set[int]:
     return {t for a, b in pairs for t in range(a // step, b // step)}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=LAWS, deadline=None)
 @given(
     rks.span_sets(**GRID, resolution=HOURLY, max_size=5),
     rks.span_sets(**GRID, resolution=HOURLY, max_size=5),
@@ -51,7 +52,7 @@ GRID_START = rk.Span(GRID["min_start"], GRID["max_end"]).start_us
 GRID_END = rk.Span(GRID["min_start"], GRID["max_end"]).end_us
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=LAWS, deadline=None)
 @given(
     rks.span_sets(**GRID, resolution=HOURLY, max_size=4),
     rks.spans(**GRID, resolution=HOURLY),
@@ -65,7 +66,7 @@ def test_a_span_at_its_edges_is_half_open(a: rk.SpanSet, span: rk.Span) -> None:
         assert span.end not in span
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=LAWS * 3 // 4, deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -158,7 +159,7 @@ def _around(change: str, hours_before: int, hours_after: int) -> tuple[int, int]
     return at - hours_before * 4, at + hours_after * 4
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=LAWS * 3 // 4, deadline=None)
 @given(st.sampled_from(CHANGES), TIMES, TIMES, st.integers(0, 30), st.integers(0, 30))
 def test_a_daily_window_is_what_each_quarter_hours_wall_clock_says(
     where: tuple[str, str], start: dt.time, end: dt.time, before: int, after: int

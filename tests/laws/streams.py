@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-import os
 from decimal import Decimal
 from typing import Final
 
 from hypothesis import strategies as st
+from tests._budget import LAWS as BUDGET
 
 import ratekit as rk
 from ratekit._instants import from_us
 
-#: Examples per law in CI; a long run scales it (``RATEKIT_LAW_EXAMPLES=20000``).
-LAWS: Final = int(os.environ.get("RATEKIT_LAW_EXAMPLES", "2000"))
+#: Examples per law: five times the laws' budget (tests/_budget.py), as these streams are
+#: small; ``RATEKIT_LAW_EXAMPLES`` scales them with the rest (500 in CI).
+LAWS: Final = 5 * BUDGET
 
 HOUR: Final = 3_600_000_000
 MARCH: Final = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
