@@ -13,11 +13,12 @@ would otherwise rewrite ~700 modules, ~25 s each); then the example tests on eve
 branch coverage of ``src/ratekit`` (at least 90 %, enforced; doctests of ``src/`` and
 ``docs/`` included), which read the pages of that same strict docs build
 (``RATEKIT_BUILT_SITE``) instead of building the site again; then the hypothesis
-properties (marked ``property`` by ``tests/conftest.py``) on every core without coverage,
-and every script in ``examples/``.
-The properties run apart because Python 3.11's tracer makes them three times slower and
-they add little coverage to the examples' (which cover every rule); their example
-budgets stay whole (``tests/_budget.py``).
+properties (marked ``property`` by ``tests/conftest.py``) and the heavy examples (large
+streams and long runs, marked ``heavy``) on every core without coverage, and every script
+in ``examples/``.
+The properties and the heavy examples run apart because Python 3.11's tracer makes them
+two to three times slower and they add little coverage to the other examples' (which
+cover every rule); their example budgets are ``tests/_budget.py``'s.
 ruff reads the Python directories only: the Markdown pages under ``docs/`` are prose whose
 ``>>>`` examples run as doctests, so their layout is the doctest's, not the formatter's.
 pytest's exit code 5 (no tests collected) is a failure like any other non-zero code.
@@ -102,7 +103,7 @@ def main() -> None:
             "tests",
             *pytest,
             "-m",
-            "not property",
+            "not property and not heavy",
             "--cov=ratekit",
             "--cov-branch",
             "--cov-report=term",
@@ -111,7 +112,7 @@ def main() -> None:
             "no:cacheprovider",
             env={**os.environ, "RATEKIT_BUILT_SITE": site},
         )
-    _run("properties", *pytest, "-m", "property", "-p", "no:cacheprovider")
+    _run("properties", *pytest, "-m", "property or heavy", "-p", "no:cacheprovider")
     for example in sorted((ROOT / "examples").glob("*.py")):
         _run(f"example {example.name}", python, str(example))
     print("\nAll checks passed.")

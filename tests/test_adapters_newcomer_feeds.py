@@ -18,6 +18,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import pytest
+
 import ratekit as rk
 from ratekit.adapters import borel, ceilometer, cloudevents, cloudfoundry, exoscale
 
@@ -502,6 +504,7 @@ def test_exoscale_edn_values_offsets_and_a_redelivery_bill_once() -> None:
 N = 30_000
 
 
+@pytest.mark.heavy
 def test_30000_cloudevents_with_replays_shuffled_are_each_billed_once() -> None:
     spec = cloudevents.Spec(
         {"com.example.llm.tokens": "llm.tokens"},
@@ -534,6 +537,7 @@ def test_30000_cloudevents_with_replays_shuffled_are_each_billed_once() -> None:
     accounted(samples, usage)
 
 
+@pytest.mark.heavy
 def test_30000_cloud_foundry_events_in_100_pages_lose_nothing() -> None:
     pages = 100
     events = []

@@ -104,6 +104,7 @@ def test_a_rater_26_years_of_one_reading_bills_every_month_fast() -> None:
     assert statement.total() == 1565
 
 
+@pytest.mark.heavy
 def test_two_hundred_thousand_readings_of_one_vault() -> None:
     # reading i (of n) is i mod 7 GB for 30 days / n: the month's mean is the mean of
     # i mod 7: n = 200,000 = 28,571 x 7 + 3, so the sum is 28,571 x 21 + 0 + 1 + 2 =

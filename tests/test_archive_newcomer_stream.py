@@ -87,6 +87,7 @@ def test_the_stream_takes_the_last_reading_of_zero_at_the_leaving() -> None:
     assert [(line.plan, line.amount) for line in statement.lines] == [("a", 150)]
 
 
+@pytest.mark.heavy
 def test_readings_at_one_instant_in_any_order_batches_and_restores_are_batch() -> None:
     # 100 GB from 1 April; 400, 200 and 300 at the move to b on 16 April (the highest
     # holds: at one instant the lower value first, the later in force); 50 from 20 April.

@@ -278,6 +278,7 @@ def test_a_batch_with_something_that_is_no_record_is_refused_whole() -> None:
     assert rater.feed([gb("ok", at(1, 1), 1)]).accepted == ("ok",)
 
 
+@pytest.mark.heavy
 def test_a_huge_batch_is_taken_in_seconds_and_its_replay_is_all_duplicates() -> None:
     vms = 200
     records: list[rk.Event | rk.Sample] = [

@@ -200,6 +200,7 @@ def test_a_node_without_a_region_is_unpriced_not_billed_as_another() -> None:
 # -- files ---------------------------------------------------------------------------
 
 
+@pytest.mark.heavy
 def test_a_file_of_100000_samples_at_one_instant() -> None:
     records = [
         rk.Sample("acme", "n1", "egress", "2026-03-10T00:00:00Z", 1000 + i % 7, id=f"s{i}")

@@ -86,6 +86,7 @@ def streamed(files: list[File]) -> Streamed:
     return Streamed(files, restore=True)
 
 
+@pytest.mark.heavy
 def test_march_closes_once_three_days_after_its_end(streamed: Streamed) -> None:
     closing = [s for s in streamed.statements if s.invoices]
     assert len(closing) == 1
@@ -140,6 +141,7 @@ def test_the_stream_bills_what_batch_rating_of_the_distinct_records_bills(
         assert invoice.precise_total == batch[invoice.account].precise_total
 
 
+@pytest.mark.heavy
 def test_a_rater_never_restored_bills_the_same(streamed: Streamed, files: list[File]) -> None:
     plain = Streamed(files, restore=False)
     assert [str(invoice) for invoice in plain.invoices] == [

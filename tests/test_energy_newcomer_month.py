@@ -277,6 +277,7 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Poller:
     return poller
 
 
+@pytest.mark.heavy
 def test_stream_takes_each_record_once_and_the_rest_as_duplicates(streamed: Poller) -> None:
     accepted = sum(f.counts["accepted"] + f.counts["late"] for f in streamed.feeds)
     duplicates = sum(f.counts["duplicates"] for f in streamed.feeds)

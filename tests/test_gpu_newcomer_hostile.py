@@ -404,6 +404,7 @@ def test_a_watermark_earlier_than_the_last_is_refused_and_the_same_one_says_noth
 # Many instances
 
 
+@pytest.mark.heavy
 def test_three_thousand_instances_stream_as_they_rate_and_as_the_oracle_says() -> None:
     rng = random.Random(3000)
     runs, records = [], []

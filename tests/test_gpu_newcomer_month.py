@@ -259,6 +259,7 @@ def _stream(
     return lines, invoices
 
 
+@pytest.mark.heavy
 def test_the_stream_with_restarts_adds_up_to_the_batch(
     batch: rk.Rating, tmp_path: pathlib.Path
 ) -> None:

@@ -290,6 +290,7 @@ def _saved() -> str:
     return json.dumps(rater.snapshot())
 
 
+@pytest.mark.heavy
 def test_every_value_of_a_snapshot_edited_by_hand_is_refused() -> None:
     text = _saved()
     original = json.loads(text)
@@ -446,6 +447,7 @@ def test_ids_are_one_space_across_tenants_so_a_per_tenant_sequence_conflicts() -
     assert hours == {"alpha": 230, "beta": 24}
 
 
+@pytest.mark.heavy
 def test_the_callers_decimal_context_never_changes_the_stream() -> None:
     # five digits, rounding down, and every inexact or rounded operation trapped
     expected = line_sums(stream(2, crash=0.0, steps=(24,)))

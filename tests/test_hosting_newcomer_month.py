@@ -167,6 +167,7 @@ def test_every_record_of_the_batch_is_accounted_for() -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 4])
+@pytest.mark.heavy
 def test_a_queue_with_replays_and_crashes_bills_what_batch_and_the_hand_bill(seed: int) -> None:
     run = _stream(seed)
     # it crashed, restarted mid-cycle and restarted right after closing a month

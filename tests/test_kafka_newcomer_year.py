@@ -94,6 +94,7 @@ def steady_day(day: int) -> list[rk.Event | rk.Sample]:
     return records
 
 
+@pytest.mark.heavy
 def test_a_steady_fleet_keeps_a_flat_snapshot_over_a_year_of_daily_statements() -> None:
     assigned = [rk.Assignment(account, BASIC, start=START) for account in ("p-1", "ténant-ü")]
     rater = rk.Rater(assigned, METERS, start=START, horizon=HORIZON)
@@ -164,6 +165,7 @@ def churning_year() -> dict[int, tuple[int, int]]:
         " a single tombstone day 240 would still weigh 89,454 B, over the 78,606 B allowed"
     ),
 )
+@pytest.mark.heavy
 def test_a_churning_fleet_keeps_a_flat_snapshot() -> None:
     measured = churning_year()
     assert measured[240][0] <= measured[60][0] * 5 // 4, measured

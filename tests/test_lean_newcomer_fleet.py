@@ -12,6 +12,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 import ratekit as rk
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -133,6 +135,7 @@ def test_the_rater_keeps_what_it_was_fed_when_the_callers_mapping_changes() -> N
     assert (line.entry, line.amount) == ("small", Decimal("0.20"))
 
 
+@pytest.mark.heavy
 def test_20_000_accounts_in_one_batch_rate_bill_and_stream() -> None:
     # account i sends (i mod 1000) x 10 GB... priced per GB at 0.001: (i mod 1000) / 100 EUR
     # each, so 20 accounts of each k/100 for k = 0..999: 20 x 499500 / 100 = 99900.00

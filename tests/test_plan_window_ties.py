@@ -34,6 +34,7 @@ def _hours(start: int, end: int) -> set[int]:
     return {hour % 24 for hour in range(start, end if end > start else end + 24)}
 
 
+@pytest.mark.heavy
 def test_forty_eight_half_hourly_slots_build_and_one_overlap_among_them_is_named() -> None:
     def minutes(m: int) -> str:
         return f"{m // 60 % 24:02d}:{m % 60:02d}"

@@ -473,6 +473,7 @@ def _shared_steps() -> tuple[rk.Plan, list[rk.Meter], list[tuple[list[rk.Sample]
 
 
 @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.heavy
 def test_a_deep_copy_or_a_pickle_is_the_rater_once_the_original_is_gone(how: str) -> None:
     # Copied member by member, the rater's indexes of its rows (by identity) pointed at
     # the original's objects, and at others once it was freed: a deep copy's statement

@@ -522,6 +522,7 @@ def test_assign_refuses_a_plan_whose_own_model_raises_on_a_running_resource() ->
     ]
 
 
+@pytest.mark.heavy
 def test_a_plan_change_years_ahead_on_hourly_cycles_is_judged_over_bounded_cycles(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

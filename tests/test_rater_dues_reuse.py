@@ -202,6 +202,7 @@ def test_statements_with_a_fee_or_a_base_cost_what_changed_not_the_cycle(shape: 
         "depends on its top-up: the charges that stand could be counted in its spend"
     ),
 )
+@pytest.mark.heavy
 def test_statements_with_a_minimum_cost_what_changed_not_the_cycle() -> None:
     # A minimum's top-up depends on its cycle's spend, no row's charge on it: the rows
     # that stand keep their charges, counted in the spend. Every row rated again, hour
@@ -221,6 +222,7 @@ def test_statements_with_a_minimum_cost_what_changed_not_the_cycle() -> None:
         "their state moved by what it took (see _rater_engine.Engine.rerated)"
     ),
 )
+@pytest.mark.heavy
 def test_statements_with_an_allowance_cost_what_changed_not_the_cycle() -> None:
     # What any reuse under an allowance must reach: as with a fee, a base or a minimum.
     plan = rk.Plan("p", "USD", MONTHLY, [PRICE], allowances=[rk.Allowance("storage", 500)])

@@ -118,6 +118,7 @@ def test_a_delta_stamped_far_ahead_gives_up_each_compacted_day_and_says_so() -> 
     assert {k for k in whole if k < day(40)} == {day(n) for n in range(40)}
 
 
+@pytest.mark.heavy
 def test_the_snapshot_stays_flat_with_a_delta_stamped_years_ahead() -> None:
     def sizes(hostile: bool) -> list[int]:
         rater = rk.Rater(PLAN, [EGRESS], start=START)

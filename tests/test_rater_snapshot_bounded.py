@@ -220,6 +220,7 @@ def test_a_mapping_that_gives_no_more_than_its_len_is_read_as_before() -> None:
 
 
 @pytest.mark.parametrize("sealed", [False, True], ids=["altered", "forged"])
+@pytest.mark.heavy
 def test_a_body_of_a_million_keys_is_refused_before_its_checksum_naming_five(
     sealed: bool, checksums: list[object]
 ) -> None:
@@ -237,6 +238,7 @@ def test_a_body_of_a_million_keys_is_refused_before_its_checksum_naming_five(
     assert checksums == []
 
 
+@pytest.mark.heavy
 def test_a_snapshot_of_a_million_keys_is_refused_naming_five() -> None:
     data = {**SNAPSHOT, **{f"x{i}": i for i in range(MILLION)}}
     assert _refusal(data) == (

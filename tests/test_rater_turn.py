@@ -82,6 +82,7 @@ def _events(count: int, seed: int) -> list[rk.Event]:
 
 
 @pytest.mark.parametrize("seed", range(4))
+@pytest.mark.heavy
 def test_threads_feeding_and_stating_one_rater_bill_what_batch_bills(seed: int) -> None:
     # One thread feeds 1,500 events 5 at a time, another asks a statement at every
     # minute of watermark over the first 5 hours, a third takes snapshots; then a

@@ -55,6 +55,7 @@ def _week(invocation_records: int, batch: int = 10) -> list[int]:
     return costs
 
 
+@pytest.mark.heavy
 def test_hourly_statements_over_small_batches_grow_linearly_not_with_the_month() -> None:
     small, large = _week(10_000), _week(40_000)
     # Four times the records: at most about four times the calls (quadratic would be 16).

@@ -166,6 +166,7 @@ def test_a_record_later_than_the_horizon_but_in_the_kept_cycle_corrects_it_late(
     ]
 
 
+@pytest.mark.heavy
 def test_a_huge_batch_of_one_function_is_taken_and_billed_whole() -> None:
     rater = _monthly()
     batch = [_sample(1, f"h{n}", MARCH0 + dt.timedelta(seconds=10 * n), meter="egress") for n in range(100_000)]  # fmt: skip

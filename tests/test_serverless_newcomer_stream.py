@@ -231,6 +231,7 @@ def _batch(records: Iterable[Record], assigned: Iterable[rk.Assignment], as_of: 
     return {invoice.account: invoice for invoice in rk.bill(rating)}
 
 
+@pytest.mark.heavy
 def test_every_record_is_taken_once_and_every_resend_is_a_duplicate(
     march: tuple[Host, list[Record], int],
 ) -> None:
@@ -332,6 +333,7 @@ def test_gamma_commitment_is_prorated_from_its_start(
     assert minimum.amount > 0
 
 
+@pytest.mark.heavy
 def test_a_stream_under_a_caller_context_of_three_digits_bills_alike() -> None:
     records = gateway_records(11, 360, APRIL0 + dt.timedelta(hours=6))
     deliveries, _ = deliveries_of(records, 12)
@@ -356,6 +358,7 @@ def test_a_stream_under_a_caller_context_of_three_digits_bills_alike() -> None:
 LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
 
 
+@pytest.mark.heavy
 def test_an_account_billed_on_its_sign_up_day_in_its_own_zone() -> None:
     # Signed up on 31 January, Los Angeles: cycles 31 Jan .. 28 Feb .. 31 Mar (local),
     # across the change to daylight time on 8 March. A rater of its own (one cycle).
