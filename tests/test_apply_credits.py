@@ -266,7 +266,7 @@ def streams(draw: st.DrawFn) -> tuple[list[rk.Event], list[rk.Credit], list[int]
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 2, 50), deadline=None)
+@settings(max_examples=max(LAWS // 2, 25), deadline=None)
 @given(streams())
 def test_closings_credited_statement_by_statement_are_batchs_invoices(
     drawn: tuple[list[rk.Event], list[rk.Credit], list[int]],

@@ -398,7 +398,7 @@ _samples = st.tuples(
 )
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(
     events=st.lists(_events, max_size=12),
     samples=st.lists(_samples, max_size=12),

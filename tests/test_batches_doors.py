@@ -157,7 +157,7 @@ _VALUES = st.sampled_from(
 )
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(steps=st.lists(st.lists(st.tuples(_KEYS, _VALUES | st.none()), max_size=3), max_size=12))
 def test_a_reused_dict_gives_what_rk_event_copies_at_the_door(
     steps: list[list[tuple[str, object]]],

@@ -190,7 +190,7 @@ _CELLS = st.tuples(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(rows=st.lists(_CELLS, min_size=1, max_size=6))
 def test_law_the_advice_for_a_frames_gaps_leads_to_a_batch(rows: list[tuple[Any, ...]]) -> None:
     # A frame with gaps in any column (its int columns floats, its text columns NaN),

@@ -161,7 +161,7 @@ _event = st.tuples(
 )
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(events=st.lists(_event, max_size=6), samples=st.lists(_sample, max_size=12))
 def test_every_kind_and_sign_builds_and_rates_as_the_friendly_records(
     events: list[tuple[object, ...]], samples: list[tuple[object, ...]]

@@ -296,7 +296,7 @@ def test_a_fee_and_a_minimum_over_lord_howe_s_short_october_by_days() -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 5, 50))
+@settings(max_examples=max(LAWS // 5, 25))
 @given(_cases())
 def test_bills_over_hard_zones_match_the_wall_clock_oracle(case: Case) -> None:
     got, want = bills(case), oracle(case)

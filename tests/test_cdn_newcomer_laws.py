@@ -92,7 +92,7 @@ def oracle(records: list[rk.Sample]) -> dict[str, Decimal]:
 
 @pytest.mark.property
 @settings(
-    max_examples=max(LAWS // 4, 50), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=max(LAWS // 4, 25), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(
     records=samples(),

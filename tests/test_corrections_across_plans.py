@@ -501,7 +501,7 @@ _THIRD: dict[str, rk.PriceModel] = {
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 2, 100), deadline=None)
+@settings(max_examples=max(LAWS // 2, 50), deadline=None)
 @given(
     rows=st.lists(
         st.tuples(

@@ -171,7 +171,7 @@ def _inventories(
     return out
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(inventories=_inventories(), running=st.booleans(), data=st.data())
 def test_any_order_of_the_records_gives_the_same_usage(
     inventories: list[rk.Inventory], running: bool, data: st.DataObject

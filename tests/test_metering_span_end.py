@@ -176,7 +176,7 @@ def _stream(draw: st.DrawFn) -> list[rk.Sample]:
     return out
 
 
-@settings(max_examples=max(LAWS // 2, 50))
+@settings(max_examples=max(LAWS // 2, 25))
 @given(records=_stream(), cut=st.integers(1, 47), known=st.integers(1, 48))
 def test_two_calls_with_a_carried_state_give_what_one_call_gives(
     records: list[rk.Sample], cut: int, known: int
@@ -307,7 +307,7 @@ def test_a_late_stop_before_a_pending_first_reading_leaves_it_at_its_instant() -
     assert rows == {4: Decimal(240)}
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(
     events=st.lists(
         st.tuples(st.integers(0, 119), st.sampled_from(("start", "stop")), st.booleans()),

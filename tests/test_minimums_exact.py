@@ -69,7 +69,7 @@ def test_a_commitment_reached_exactly_by_rounded_prorations_tops_up_nothing() ->
     )
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(
     flat=st.integers(0, 9),
     rate=st.sampled_from(["1", "0.07", "0.333"]),

@@ -25,7 +25,7 @@ def _oracle(pairs: list[tuple[str, str]], accepted: dict[str, frozenset[str]]) -
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(
     pairs=st.lists(st.tuples(st.sampled_from(_METERS), st.sampled_from(_KINDS)), max_size=8),
     accepted=st.dictionaries(

@@ -409,7 +409,7 @@ def _before(
     return out
 
 
-@settings(max_examples=max(LAWS // 8, 50), deadline=None)
+@settings(max_examples=max(LAWS // 8, 25), deadline=None)
 @given(seed=st.integers(0, 2**32), sequenced=st.booleans())
 def test_an_increment_is_a_change_with_time_only(seed: int, sequenced: bool) -> None:
     # Records fed in time order (counter readings, deltas over spans, inventories, some

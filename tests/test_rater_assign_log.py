@@ -335,7 +335,7 @@ class Story:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_a_log_in_one_call_in_any_order_is_the_calls_one_by_one_and_batch(seed: int) -> None:
     story = Story(seed)

@@ -311,7 +311,7 @@ def check_every_record_is_accounted_for(seed: int, *, late: bool) -> None:
         ]
 
 
-@settings(max_examples=max(LAWS // 2, 100))
+@settings(max_examples=max(LAWS // 2, 50))
 @given(seed=st.integers(0, 2**32), late=st.booleans())
 def test_every_record_is_named_or_changes_nothing(seed: int, late: bool) -> None:
     check_every_record_is_accounted_for(seed, late=late)

@@ -555,7 +555,7 @@ def _feed(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(seed=st.integers(0, 2**32), plain=st.booleans())
 def test_events_at_the_watermarks_add_up_to_one_batch_rate(seed: int, plain: bool) -> None:
     rng = random.Random(seed)

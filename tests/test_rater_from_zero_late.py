@@ -269,7 +269,7 @@ _LIMITS = {
 }
 
 
-@settings(max_examples=max(LAWS // 5, 50), deadline=None)
+@settings(max_examples=max(LAWS // 5, 25), deadline=None)
 @given(
     events=st.lists(_EVENT, max_size=5),
     readings=st.lists(st.tuples(st.integers(1, SLOTS - 1), st.integers(1, 4)), max_size=3),

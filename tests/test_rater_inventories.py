@@ -328,7 +328,7 @@ def _feed(
     return statements
 
 
-@settings(max_examples=max(LAWS // 8, 50), deadline=None)
+@settings(max_examples=max(LAWS // 8, 25), deadline=None)
 @given(seed=st.integers(0, 2**32), plain=st.booleans())
 def test_snapshots_fed_in_time_order_add_up_to_one_batch_rate(seed: int, plain: bool) -> None:
     # Fed in time order in small batches, a statement at the last record's instant now

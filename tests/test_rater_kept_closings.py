@@ -373,7 +373,7 @@ def _run(ops: list[Op], horizon_us: int, *, restore: bool) -> list[Report]:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 8, 50), deadline=None)
+@settings(max_examples=max(LAWS // 8, 25), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_law_last_seen_closings_metered_again_add_up_to_batch(seed: int) -> None:
     # Oracle: one batch rate() of every record over the stream's span. The stream's

@@ -172,7 +172,7 @@ def test_a_last_seen_inventory_fed_ahead_keeps_the_cycles_it_closes_back_into(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(seed=st.integers(0, 2**32))
 def test_a_last_seen_closing_into_compacted_cycles_is_said_to_the_hour(seed: int) -> None:
     # The last sign of life is the last event applied before the inventory, in the seq
@@ -231,7 +231,7 @@ def test_the_law_places_counter_readings_fed_after_their_cycle_is_compacted(
     )
 
 
-@settings(max_examples=max(LAWS // 16, 50))
+@settings(max_examples=max(LAWS // 16, 25))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5]),
@@ -273,7 +273,7 @@ def test_the_law_holds_for_records_and_watermarks_at_cycle_ends(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(seed=st.integers(0, 2**32))
 def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed: int) -> None:
     # Events held back and fed after the inventory, once the cycles before them may be
@@ -282,7 +282,7 @@ def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed:
     check_last_seen_law(seed, held=True)
 
 
-@settings(max_examples=max(LAWS // 16, 50))
+@settings(max_examples=max(LAWS // 16, 25))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -301,7 +301,7 @@ def test_the_law_judges_two_counter_readings_of_one_instant_fed_apart_as_batch(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, gaps=not early, early=early, ties=True)
 
 
-@settings(max_examples=max(LAWS // 16, 50))
+@settings(max_examples=max(LAWS // 16, 25))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -485,7 +485,7 @@ def test_the_law_lets_a_listing_open_again_what_a_too_late_delete_deleted(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(seed=st.integers(0, 2**32))
 def test_a_too_late_event_under_a_kept_last_seen_closing_says_its_part_to_the_hour(
     seed: int,

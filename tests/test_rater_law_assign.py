@@ -168,7 +168,7 @@ def check(story: Told) -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 8, 50))
+@settings(max_examples=max(LAWS // 8, 25))
 @given(seed=st.integers(0, 2**32))
 # a's VM first seen by an UPDATE after an empty listing covered it, closed back by a
 # last_seen inventory fed ahead: the rater used to compact the cycle it closes back into

@@ -22,7 +22,7 @@ from tests._budget import LAWS
 from tests._plan_streams import check, draw, restored_says_the_same
 
 
-@settings(max_examples=max(LAWS // 8, 50))
+@settings(max_examples=max(LAWS // 8, 25))
 @given(seed=st.integers(0, 2**32))
 def test_statements_under_drawn_plans_add_up_to_one_batch_rate(seed: int) -> None:
     check(draw(seed))

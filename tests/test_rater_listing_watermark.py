@@ -142,7 +142,7 @@ def _feed(rng: random.Random, stream: list[rk.Record], plan: rk.Plan) -> list[rk
     return statements
 
 
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(seed=st.integers(0, 2**32), plain=st.booleans())
 def test_listings_at_watermarks_add_up_to_one_batch_rate(seed: int, plain: bool) -> None:
     rng = random.Random(seed)

@@ -65,7 +65,7 @@ def test_a_start_ordered_before_a_compacted_start_takes_its_hours_up_to_the_clos
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(
     start_hour=st.integers(0, 20),
     later=st.integers(1, 23),

@@ -113,7 +113,7 @@ def test_an_increment_across_the_kept_cycles_start_alone_names_its_move() -> Non
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(
     start_hour=st.integers(0, 23),
     hours=st.lists(st.integers(0, 71), min_size=2, max_size=4, unique=True),

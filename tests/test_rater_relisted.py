@@ -73,7 +73,7 @@ def _draw(rng: random.Random) -> tuple[list[Record], list[Record], list[list[Rec
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(seed=st.integers(0, 2**32), restore=st.booleans())
 def test_law_events_before_a_relisted_delete_add_up_to_batch(seed: int, restore: bool) -> None:
     # Oracle: one batch rate() of every record. The stream's lines plus the quantities

@@ -117,7 +117,7 @@ _QUARTERS = st.integers(min_value=0, max_value=4 * 24 * 4 - 1)  # quarter hours 
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(
     start=_QUARTERS,
     stop=st.none() | _QUARTERS,

@@ -325,7 +325,7 @@ def _moved(seed: int) -> tuple[list[Record], list[Op], int]:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_a_moved_closing_restored_at_every_call_says_what_one_never_restored_says(
     seed: int,

@@ -228,7 +228,7 @@ _ANY_RECORD = st.tuples(
 )
 
 
-@settings(max_examples=max(LAWS // 5, 50), deadline=None)
+@settings(max_examples=max(LAWS // 5, 25), deadline=None)
 @given(
     records=st.lists(_ANY_RECORD, min_size=1, max_size=7),
     marks=st.lists(st.integers(1, 72), min_size=1, max_size=6),

@@ -176,7 +176,7 @@ def _streams(draw: st.DrawFn) -> tuple[list[rk.Event], rk.Inventory, rk.Event, s
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(_streams())
 def test_law_a_reorder_and_a_kept_closing_add_up_to_batch(
     drawn: tuple[list[rk.Event], rk.Inventory, rk.Event, str, bool, bool],
@@ -255,7 +255,7 @@ def _kept_early(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(_kept_early())
 def test_law_an_event_kept_from_a_compacted_cycle_and_a_kept_closing_add_up_to_batch(
     drawn: tuple[list[rk.Event], rk.Inventory, rk.Event, rk.Event, tuple[bool, bool, bool, bool]],

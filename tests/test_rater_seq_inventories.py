@@ -350,7 +350,7 @@ def _streams(draw: st.DrawFn) -> tuple[list[Record], rk.Inventory, rk.Event]:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 2, 100), deadline=None)
+@settings(max_examples=max(LAWS // 2, 50), deadline=None)
 @given(
     stream=_streams(),
     order=st.sampled_from(_ORDERS),
@@ -401,7 +401,7 @@ def _wider(draw: st.DrawFn) -> tuple[list[Record], list[Record], str, rk.Invento
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 2, 100), deadline=None)
+@settings(max_examples=max(LAWS // 2, 50), deadline=None)
 @given(
     stream=_wider(),
     order=st.sampled_from(_ORDERS),
@@ -468,7 +468,7 @@ def _fed(
 
 @pytest.mark.property
 @settings(
-    max_examples=max(LAWS // 2, 100),
+    max_examples=max(LAWS // 2, 50),
     deadline=None,
     suppress_health_check=[HealthCheck.filter_too_much],
 )

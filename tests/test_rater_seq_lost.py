@@ -246,7 +246,7 @@ def _records(draw: st.DrawFn) -> tuple[list[Record], list[rk.Event]]:
     return records, later
 
 
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(drawn=_records())
 def test_the_kept_cycles_bill_as_batch_without_the_events_not_placed(
     drawn: tuple[list[Record], list[rk.Event]],

@@ -352,7 +352,7 @@ _T0 = rk.Span(START, END).start_us
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(
     start_hour=st.integers(0, 22),
     inventory_hour=st.integers(1, 23),
@@ -405,7 +405,7 @@ def test_a_too_late_inventory_with_an_event_reordered_before_compacted_ones_adds
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(
     hours=st.tuples(
         st.integers(0, 23), st.integers(24, 47), st.integers(1, 23), st.integers(1, 48)

@@ -234,7 +234,7 @@ def _stopped_readings(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(_stopped_readings())
 def test_law_a_kept_closing_at_a_stopped_resources_first_reading_comes_to_batch(
     drawn: tuple[list[rk.Event], rk.Sample, rk.Inventory, tuple[bool, bool]],
@@ -293,7 +293,7 @@ def _placed_on_counters(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(_placed_on_counters())
 def test_law_a_placed_event_names_its_move_of_a_plain_counters_part(
     drawn: tuple[list[rk.Record], list[rk.Record], rk.Event, bool],

@@ -192,7 +192,7 @@ def _samples(draw: st.DrawFn) -> list[rk.Sample]:
     return draw(st.permutations(out))
 
 
-@settings(max_examples=max(LAWS // 5, 50), deadline=None)
+@settings(max_examples=max(LAWS // 5, 25), deadline=None)
 @given(data=st.data())
 def test_samples_with_or_without_ids_are_named_once_and_add_up_to_batch(
     data: st.DataObject,

@@ -514,7 +514,7 @@ def test_too_late_levels_leave_the_kept_cycles_as_batch_has_them(seed: int, hori
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50))
+@settings(max_examples=max(LAWS // 4, 25))
 @given(seed=st.integers(0, 2**32))
 def test_too_late_levels_hold_at_watermarks_inside_the_cycles(seed: int) -> None:
     # Gauge readings of a mean over five days on three resources (one of them with a

@@ -100,7 +100,7 @@ def _at(hours: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@settings(max_examples=max(LAWS // 10, 50), deadline=None)
+@settings(max_examples=max(LAWS // 10, 25), deadline=None)
 @given(
     records=st.lists(_RECORD, min_size=1, max_size=8),
     marks=st.lists(st.integers(1, 130), min_size=1, max_size=6),

@@ -81,7 +81,7 @@ def test_an_account_no_assignment_names_is_still_an_error() -> None:
         rk.rate(records, plans, span=rk.Span(_at(0), _at(END)), meters=[VM])
 
 
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(
     first=st.none() | st.integers(0, 12),
     gap=st.tuples(st.integers(1, 40), st.integers(1, 12)),

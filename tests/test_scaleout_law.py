@@ -40,7 +40,7 @@ SHARES = st.dictionaries(
 )
 
 
-@settings(max_examples=max(LAWS // 10, 50))
+@settings(max_examples=max(LAWS // 10, 25))
 @given(
     records=streams(10),
     cut=st.lists(st.integers(0, 3), max_size=10),

@@ -243,7 +243,7 @@ def _values(rater: rk.Rater) -> list[tuple[object, ...]]:
     )
 
 
-@settings(max_examples=max(LAWS // 8, 50), deadline=None)
+@settings(max_examples=max(LAWS // 8, 25), deadline=None)
 @given(records=_records(), cut=st.integers(0, 14), watermark_h=st.integers(0, 60))
 def test_random_records_come_back_from_a_snapshot_exactly(
     records: list[Record], cut: int, watermark_h: int

@@ -283,7 +283,7 @@ def test_an_unaltered_version_4_snapshot_restores_as_its_version_3_does() -> Non
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(numbers=st.lists(st.integers(-(2**200), 2**200)), signed=st.booleans())
 def test_vlq_gives_back_every_integer(numbers: list[int], signed: bool) -> None:
     if not signed:
@@ -296,7 +296,7 @@ def test_vlq_gives_back_every_integer(numbers: list[int], signed: bool) -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(
     values=st.lists(
         st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(

@@ -306,7 +306,7 @@ def test_a_volume_bound_and_a_block_at_exact_bounds_by_hand() -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 2, 50))
+@settings(max_examples=max(LAWS // 2, 25))
 @example(  # a piece of 1E-25 GB at 0.000001 a GB: 1E-31, refused
     Case(
         "CLF",

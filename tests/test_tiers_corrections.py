@@ -156,7 +156,7 @@ def _samples(samples: list[tuple[int, int]]) -> list[rk.Sample]:
     ]
 
 
-@settings(max_examples=max(LAWS // 10, 50))
+@settings(max_examples=max(LAWS // 10, 25))
 @given(
     samples=st.lists(
         st.tuples(st.integers(1, 30 * 24), st.integers(-12, 12)), min_size=1, max_size=6

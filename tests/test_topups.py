@@ -541,7 +541,7 @@ def test_a_committed_total_is_the_commitment(
     assert total % q == 0
 
 
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(
     quantum=st.sampled_from(["0.01", "0.05", "1"]),
     mode=st.sampled_from(MODES),

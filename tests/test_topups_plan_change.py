@@ -500,7 +500,7 @@ def _assignments(case: _Case) -> list[rk.Assignment]:
     return [rk.Assignment("acme", a, end=HALF), rk.Assignment("acme", b, start=HALF)]
 
 
-@settings(max_examples=max(LAWS // 4, 50), deadline=None)
+@settings(max_examples=max(LAWS // 4, 25), deadline=None)
 @given(case=_cases())
 def test_each_plans_commitment_is_a_floor_after_a_plan_change(case: _Case) -> None:
     expected = _oracle(case)
