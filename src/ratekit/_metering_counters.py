@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from . import _normalize as _n
 from . import _policy_results as _results
+from ._decimals import CONTEXT
 from ._instants import format_us
 from ._resource_state import DELTAS, READINGS, ResourceState
 from .policies import DeltaPolicy, Increment, Meter
@@ -184,17 +185,31 @@ def late_increments(  # noqa: PLR0917 - private plumbing of plain values
         engine.anomalies.add(
             engine.window.start, account, resource, kind, message, ids, about_us=about_us
         )
-    left = collections.Counter((t0, t1, amount) for t0, t1, amount, _ in old)
-    out = []
-    for increment in new:
+    given, taken = differing(old, new)
+    return [*given, *taken]
+
+
+def differing(
+    was: list[Increment], now: list[Increment]
+) -> tuple[list[Increment], list[Increment]]:
+    """Each increment only in ``now`` (given), and each only in ``was`` negated (taken back, no ids).
+
+    Increments are compared by span and amount, as a multiset. O(n).
+    """
+    left = collections.Counter((t0, t1, amount) for t0, t1, amount, _ in was)
+    given = []
+    for increment in now:
         key = increment[:3]
         if left[key]:
             left[key] -= 1
             continue
-        out.append(increment)
-    for (t0, t1, amount), count in left.items():
-        out.extend([(t0, t1, -amount, ())] * count)
-    return out
+        given.append(increment)
+    taken: list[Increment] = [
+        (t0, t1, CONTEXT.minus(amount), ())
+        for (t0, t1, amount), count in left.items()
+        for _ in range(count)
+    ]
+    return given, taken
 
 
 def next_readings(

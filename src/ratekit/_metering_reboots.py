@@ -14,13 +14,11 @@ once gives them. The first reading's own spread from its stretch's start is
 
 from __future__ import annotations
 
-import collections
 import typing
 from collections.abc import Sequence
 
 from . import _policy_results as _results
-from ._decimals import CONTEXT
-from ._metering_counters import kept
+from ._metering_counters import differing, kept
 from ._metering_late_add import late_increment
 from ._sample_policies import Counter
 from .policies import Increment
@@ -72,31 +70,14 @@ def restretched(  # noqa: PLR0917 - private plumbing of plain values
                 previous = policy.baseline(first, line.running_since(first.at_us))
             out = _results.increments_of(item, account, resource, known, previous, _quiet, line)
             runs.append(list(out)[1:])  # (the first: from zero, or from itself)
-        changed = _differing(*runs)
+        given, taken = differing(*runs)
+        changed = [*taken, *given]  # taken back first
         if not changed:
             continue
         engine.late_ids.setdefault((account, resource, name), []).extend(ids)
         for increment in changed:
             if increment[0] < limit:
                 late_increment(engine, account, resource, name, new, increment, limit)
-
-
-def _differing(was: list[Increment], now: list[Increment]) -> list[Increment]:
-    """Each increment only in ``was`` taken back (no ids), then each only in ``now``. O(n)."""
-    left = collections.Counter((t0, t1, amount) for t0, t1, amount, _ in was)
-    given = []
-    for increment in now:
-        key = increment[:3]
-        if left[key]:
-            left[key] -= 1
-            continue
-        given.append(increment)
-    taken: list[Increment] = [
-        (t0, t1, CONTEXT.minus(amount), ())
-        for (t0, t1, amount), count in left.items()
-        for _ in range(count)
-    ]
-    return [*taken, *given]
 
 
 def _quiet(kind: AnomalyKind, message: str, involved: Sequence[Sample]) -> None:
