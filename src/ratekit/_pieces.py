@@ -150,10 +150,11 @@ def _sort_key(piece: _Piece) -> tuple[int, bool, int, str, int]:
     each correction's instant, `ratekit._metering_corrections`, so the pieces' starts
     are the records' order); of pieces that start together, usage before corrections,
     whatever their ends (a late row of time that takes back 12:00 to 15:00 takes back
-    the hours billed from 12:00); then by end, resource and the row's order. So the pieces of one instant (the deltas stamped at it, on any of
-    the account's resources) move the group's running quantity by their net: its usage
-    climbs first and its corrections come back down from the top, each part at the
-    price of the units it takes back, in the order they were taken. Were an instant's
+    the hours billed from 12:00); then by end, resource and the row's order. So the
+    pieces of one instant (the deltas stamped at it, on any of the account's resources)
+    move the group's running quantity by their net: its usage climbs first and its
+    corrections come back down from the top, each part at the price of the units it
+    takes back, in the order they were taken. Were an instant's
     pieces taken in the resources' order, a refund on "api" would come before a call on
     "api2", take back units the call then billed again under another price, and the
     total would depend on how the resources are named.
