@@ -29,7 +29,6 @@ __all__ = [
     "_Piece",
     "_exact_billable",
     "_group_value",
-    "_place",
     "_plus",
     "_row_value",
     "_sort_key",
@@ -38,7 +37,8 @@ __all__ = [
 
 #: A group of pieces priced by their total: (account, id(plan), cycle start, meter, value).
 GroupKey: TypeAlias = tuple[str, int, int, str, object]
-#: Where a group's pieces stand in its order (`_sort_key()` less the piece's own order).
+#: Where a group's pieces stand in its order (`_sort_key()` less the piece's own order:
+#: `ratekit._allowances.place()`).
 Place: TypeAlias = tuple[int, bool, int, str]
 #: An exact quantity: a Decimal summed without rounding, or a Fraction (see `ratekit._pricing`).
 Exact: TypeAlias = Decimal | Fraction
@@ -161,12 +161,6 @@ def _sort_key(piece: _Piece) -> tuple[int, bool, int, str, int]:
     """
     span = piece.span
     return (span.start_us, piece.quantity < 0, span.end_us, piece.row.resource, piece.order)
-
-
-def _place(piece: _Piece) -> Place:
-    """Where ``piece`` stands in its group's order (`_sort_key()`), for a carried quantity."""
-    span = piece.span
-    return (span.start_us, piece.quantity < 0, span.end_us, piece.row.resource)
 
 
 def _exact_billable(piece: _Piece) -> Exact:

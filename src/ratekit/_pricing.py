@@ -26,6 +26,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Final
 
+from ._allowances import place
 from ._anomalies import placed
 from ._carried import left_by_rounding
 from ._decimals import CONTEXT, MIN_ADJUSTED, ZERO, nearest
@@ -41,7 +42,6 @@ from ._pieces import (
     _exact_billable,
     _group_value,
     _Piece,
-    _place,
     _plus,
     _row_value,
     _sort_key,
@@ -411,7 +411,7 @@ class _Pricing:
             self.openers[group] = members[0]
             return self.placed.get(group, ZERO)
         after, position = carried
-        if _place(members[0]) <= after:
+        if place(members[0]) <= after:
             raise Crossed(group)
         return position
 

@@ -65,7 +65,7 @@ class _Track:
 
     Per piece, in parallel lists of plain values (nothing per piece for the garbage
     collector to walk): its place (span start, whether a correction, span end, resource:
-    `ratekit._pieces._place`), the group's quantity before it, and the id of its row.
+    `ratekit._allowances.place`), the group's quantity before it, and the id of its row.
     """
 
     __slots__ = ("backs", "befores", "end", "ends", "opener", "resources", "rows", "starts")
