@@ -66,7 +66,7 @@ def test_a_list_field_is_called_a_list_and_an_object_an_object() -> None:
 
 
 def test_to_rows_of_a_rating_or_a_usage_points_to_their_rows() -> None:
-    names = "Event, Sample, Inventory, Anomaly, UsageRow, Charge, InvoiceLine, CreditLine, Invoice, Credit, Share"
+    names = "Event, Sample, Inventory, Anomaly, UsageRow, Charge, InvoiceLine, CreditLine, Invoice, Credit, Share, StatementLine"
     with pytest.raises(rk.RatekitTypeError) as caught:
         rk.to_rows(RATING)  # type: ignore[arg-type]
     assert str(caught.value) == (
@@ -92,5 +92,5 @@ def test_from_row_names_a_class_it_does_not_build_whatever_its_equality_says() -
         rk.from_row(Always("x"), {})  # type: ignore[arg-type]
     assert str(caught.value) == (
         "the value: from_row builds one of Event, Sample, Inventory, Anomaly, UsageRow, "
-        "Charge, InvoiceLine, CreditLine, Invoice, Credit, Share, not 'x'."
+        "Charge, InvoiceLine, CreditLine, Invoice, Credit, Share, StatementLine, not 'x'."
     )

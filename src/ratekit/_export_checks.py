@@ -20,6 +20,7 @@ from ._codec import fail
 from ._decimals import CONTEXT, ZERO, commitment, exact_sum, tidy
 from ._export_derived import check_charge_row, check_invoice_derived, check_usage_row
 from ._focus_numbers import PRODUCTS, adds_up, gives
+from ._instants import format_us
 from ._line_exact import line_exact
 from ._quanta import on_quantum, whole_quanta
 from ._shown import show
@@ -29,6 +30,8 @@ from .billing import Invoice, InvoiceLine
 from .errors import RatekitError
 from .pricebook import _MODES, _unsupported
 from .rating import Charge
+from .spans import Span
+from .statements import StatementLine
 from .usage import UsageRow
 
 __all__ = ["CHECKS", "where"]
@@ -312,10 +315,64 @@ def _check_minimums(invoice: Invoice, path: str) -> None:
                 )
 
 
+#: The fields a statement line and each of its charges name its invoice line by.
+_LINE_FIELDS: Final = (
+    "account", "cycle", "kind", "plan", "meter", "entry", "resource", "unit", "currency",
+)  # fmt: skip
+
+
+def _text(value: object) -> str:
+    """A line's field as a message quotes it: a cycle as ``'start..end'``."""
+    if isinstance(value, Span):
+        return show(f"{format_us(value.start_us)}..{format_us(value.end_us)}")
+    return show(value)
+
+
+def _check_statement_line(line: StatementLine, path: str) -> None:
+    """A statement line's charges are its invoice line's, and add up to it where it says so.
+
+    A reversal carries no charges (it cancels what was reported). Each charge names the
+    line's account, cycle, kind, plan, meter, entry, resource, unit and currency. A line
+    given first (``"charge"``) or anew (``"correction"``) is its charges' exact sums, in
+    quantity and in amount; an increment is a difference, with the line's charges as it
+    now stands, so it is not. A row without ``charges`` (what a ledger stores) reads
+    back with none. O(c) for c charges.
+    """
+    if not line.charges:
+        return
+    if line.role == "reversal":
+        raise fail(
+            where(path, "charges"),
+            f"a reversal carries no charges (it cancels the line reported), not "
+            f"{len(line.charges)}; give [] or leave the key out.",
+        )
+    for index, charge in enumerate(line.charges):
+        for name in _LINE_FIELDS:
+            mine, theirs = getattr(line, name), getattr(charge, name)
+            if mine != theirs:
+                raise fail(
+                    where(path, f"charges[{index}].{name}"),
+                    f"{_text(theirs)} is not the line's {name}, {_text(mine)}: "
+                    "a statement line holds the charges of its own invoice line.",
+                )
+    if line.role == "increment":
+        return
+    for name in ("quantity", "amount"):
+        exact = exact_sum(getattr(charge, name) for charge in line.charges)
+        if CONTEXT.compare(exact, getattr(line, name)) != 0:
+            raise fail(
+                where(path, name),
+                f"{show(str(getattr(line, name)))} is not the sum of the line's charges, "
+                f"{exact}, as a {line.role!r} line is; a row changed by hand must keep "
+                "the line's amounts consistent.",
+            )
+
+
 #: Rules a row must keep that its class does not check itself (billing relies on them).
 CHECKS: Final[Mapping[type, Callable[[Any, str], None]]] = {
     Charge: _check_charge,
     InvoiceLine: _check_line,
     Invoice: _check_invoice,
     UsageRow: check_usage_row,
+    StatementLine: _check_statement_line,
 }

@@ -1,8 +1,9 @@
 """Rows: every stage's values as plain, JSON-safe dicts, and back.
 
-A host stores records, usage rows, anomalies, charges and invoices in any database by
-turning them into rows with [`to_row()`][ratekit.to_row]; [`from_row()`][ratekit.from_row] turns a row of a usage row,
-charge, invoice line or invoice (and of an event, sample, inventory or anomaly) back into the same value:
+A host stores records, usage rows, anomalies, charges, invoices and a streaming rater's
+statement lines in any database by turning them into rows with [`to_row()`][ratekit.to_row];
+[`from_row()`][ratekit.from_row] turns a row of a usage row, charge, invoice line, invoice or
+statement line (and of an event, sample, inventory or anomaly) back into the same value:
 ``from_row(type(x), to_row(x)) == x``, and the parts that do not take part in equality
 (a charge's usage row and price model, an invoice line's charges) come back too.
 
@@ -85,6 +86,7 @@ from .rating import Charge, Rating
 from .records import Anomaly, Event, Inventory, Sample
 from .sharing import Share
 from .spans import Span
+from .statements import StatementLine
 from .usage import Usage, UsageRow
 
 __all__ = ["ROW_TYPES", "from_row", "to_row", "to_rows"]
@@ -104,13 +106,14 @@ ROW_TYPES: Final[tuple[type, ...]] = (
     Invoice,
     Credit,
     Share,
+    StatementLine,
 )
 _NoneType: Final = type(None)
 
 
 @in_context
 def to_row(value: object) -> dict[str, Any]:
-    """``value`` (a record, anomaly, usage row, charge, invoice line or invoice) as a row.
+    """``value`` (a record, anomaly, usage row, charge, invoice line, invoice, statement line) as a row.
 
     O(size of the value): an invoice's row holds its lines, and each line its charges.
 
