@@ -197,9 +197,8 @@ def _after_running(line: _t.Timeline, index: int) -> int | None:
     statuses = line.statuses
     if statuses[index] == _n.RUNNING:
         return None
-    while index > 0 and statuses[index] in (_n.STOPPED, _n.DELETED):
-        index -= 1
-    return index if statuses[index] == _n.RUNNING else None
+    before = line.run_start(index, (_n.STOPPED, _n.DELETED)) - 1
+    return before if before >= 0 and statuses[before] == _n.RUNNING else None
 
 
 def _stops(line: _t.Timeline, since: int) -> tuple[int | None, int | None, bool]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from typing import Final
 
 from ._descriptions import EMPTY, _FrozenDict, apply_attributes, same_items
@@ -46,6 +46,9 @@ __all__ = [
 #: Attribute value types whose equal values print alike: descriptions made only of them
 #: can be shared (1 == True and Decimal("1.0") == Decimal("1"), but they print apart).
 _SHAREABLE: Final = frozenset({str, int, bool})
+#: The statuses of a resource that does not run: a run of them follows a running piece or not.
+_HALTED: Final = frozenset({STOPPED, DELETED})
+_STOPPED: Final = frozenset({STOPPED})
 
 #: The most items a shared description holds: a flavor's description has a handful.
 _SHARED_KEYS: Final = 64
@@ -247,11 +250,26 @@ class Timeline:
         False for a run that follows nothing known (a STOP of a resource never started:
         an orphan STOP says nothing of a counter that ran before it). O(k).
         """
+        return self._follows(self.run_start(index, _HALTED))
+
+    def run_start(self, index: int, through: Container[int]) -> int:
+        """The first piece of the run of pieces with a status in ``through`` that ends at ``index``.
+
+        Walked back from piece ``index`` (its own status is not read). O(k) for a run of k.
+        """
         statuses = self.statuses
-        while index > 0 and statuses[index - 1] in (STOPPED, DELETED):
+        while index > 0 and statuses[index - 1] in through:
             index -= 1
-        return index > 0 and (
-            statuses[index - 1] == RUNNING or self.starts[index] == self.ran_before_us
+        return index
+
+    def _follows(self, first: int) -> bool:
+        """Whether the run that begins at piece ``first`` follows a running piece.
+
+        The piece before it runs, or it is a restored stop known to follow one
+        (``ran_before_us``). O(1).
+        """
+        return first > 0 and (
+            self.statuses[first - 1] == RUNNING or self.starts[first] == self.ran_before_us
         )
 
     def booted_since(self, t_us: int) -> int | None:
@@ -290,14 +308,9 @@ class Timeline:
             index -= 1  # (at a deletion's instant: it ends the stop, as a reading says)
         if statuses[index] != STOPPED:
             return None
-        while index > 0 and statuses[index - 1] == STOPPED:
-            index -= 1
+        first = self.run_start(index, _STOPPED)
         # A stop of the running resource (an orphan STOP stopped no counter).
-        if index > 0 and (
-            statuses[index - 1] == RUNNING or self.starts[index] == self.ran_before_us
-        ):
-            return self.starts[index]
-        return None
+        return self.starts[first] if self._follows(first) else None
 
     def _check(self) -> None:
         assert all(a < b for a, b in itertools.pairwise(self.starts))
