@@ -1,0 +1,194 @@
+"""Faults a mobile virtual network operator met with SIMs suspended and reactivated.
+
+A SIM's data is a cumulative counter from zero at each reboot of its session
+(`rk.Counter(from_zero=True)`), priced 1 EUR a GB on daily cycles. `docs/usage.md`
+("Counters and gauges") promises that a reading stamped while the SIM is suspended is the
+counter as it stood at the suspension, never spread over the suspended time, and that a
+reactivation's first reading rises from zero at the START; `docs/streaming.md` ("One
+engine") and `docs/lateness.md` ("Records stamped in compacted cycles") promise that the
+stream's usage plus the quantities its `"too_late"` and `"late"` anomalies name is batch
+`rate()`'s. Each fault is a strict xfail on its smallest input, next to the neighbouring
+case that holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+import ratekit as rk
+
+DAYS = rk.cycles.daily(tz="UTC")
+DATA = rk.Meter("data", "GB", rk.Counter(from_zero=True))
+PLAN = rk.Plan("d", "EUR", DAYS, [rk.PriceEntry("data", "data", rk.PerUnit(1))])
+Record = rk.Event | rk.Sample
+
+
+def event(kind: str, at: str, record_id: str) -> rk.Event:
+    return rk.Event("acme", "sim-1", at, kind=kind, id=record_id)  # type: ignore[arg-type]
+
+
+def reading(at: str, gb: int, record_id: str) -> rk.Sample:
+    return rk.Sample("acme", "sim-1", "data", at, gb, kind="counter", id=record_id)
+
+
+def batch_per_day(records: Sequence[Record], end: str) -> dict[int, Decimal]:
+    span = rk.Span("2026-03-01T00:00:00Z", end)
+    rating = rk.rate(records, PLAN, span=span, meters=[DATA], as_of=end)
+    days: dict[int, Decimal] = defaultdict(Decimal)
+    for charge in rating.charges:
+        days[charge.cycle.start.day] += charge.amount
+    return {day: amount for day, amount in days.items() if amount}
+
+
+def suspended_at(first_reading: str) -> list[Record]:
+    # Activated at midnight, 6 GB read at `first_reading`, suspended at noon and never
+    # reactivated; the network reports 8 GB on 3 March, the counter as it stood at the
+    # suspension.
+    return [
+        event("start", "2026-03-01T00:00:00Z", "s1"),
+        reading(first_reading, 6, "r1"),
+        event("stop", "2026-03-01T12:00:00Z", "p1"),
+        reading("2026-03-03T12:00:00Z", 8, "r2"),
+    ]
+
+
+def test_a_reading_while_suspended_rises_up_to_the_suspension() -> None:
+    # r1 a second before the suspension: r2's rise of 2 GB is spread over the second up
+    # to the stop, on 1 March: 6 + 2 = 8, nothing while suspended.
+    assert batch_per_day(suspended_at("2026-03-01T11:59:59Z"), "2026-03-04T00:00:00Z") == {1: 8}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a reading stamped at the STOP's very instant, then a reading while the SIM is "
+        "suspended: the rise (8 - 6 = 2 GB) should count at the suspension, on 1 March "
+        "(8 GB, as with the first reading a second earlier), since a reading while "
+        "stopped is 'the counter as it stood at the stop ... not spread over the stopped "
+        "time' (docs/usage.md, Counters and gauges); today it is spread linearly over "
+        "the 48 suspended hours: 6.5 GB on 1 March, 1 on 2 March and 0.5 on 3 March"
+    ),
+)
+def test_a_reading_at_the_suspensions_instant_keeps_the_rise_off_the_suspended_days() -> None:
+    assert batch_per_day(suspended_at("2026-03-01T12:00:00Z"), "2026-03-04T00:00:00Z") == {1: 8}
+
+
+# Activated on 1 March, 6 GB by noon; the session is rebooted on 3 March (suspended at
+# midnight, reactivated at 06:00) and reads 4 GB at noon, from zero at the reactivation.
+# The reading comes first; the suspension and reactivation come after the statement of
+# 3 March 18:00, which compacts 1 March (daily cycles, no horizon).
+REBOOTED = [
+    event("start", "2026-03-01T00:00:00Z", "s1"),
+    reading("2026-03-01T12:00:00Z", 6, "r1"),
+    reading("2026-03-03T12:00:00Z", 4, "r2"),
+    event("stop", "2026-03-03T00:00:00Z", "p1"),
+    event("start", "2026-03-03T06:00:00Z", "s2"),
+]
+
+
+def stream_and_named(
+    schedule: Sequence[tuple[Sequence[Record], str]], horizon: dt.timedelta
+) -> tuple[dict[int, Fraction], Fraction]:
+    """The stream's lines per day, and what its `too_late`/`late` anomalies name."""
+    rater = rk.Rater(PLAN, [DATA], start="2026-03-01T00:00:00Z", horizon=horizon)
+    days: dict[int, Fraction] = defaultdict(Fraction)
+    named = Fraction(0)
+    for records, as_of in schedule:
+        anomalies = list(rater.feed(records).anomalies)
+        statement = rater.statement(as_of)
+        anomalies += statement.anomalies
+        for line in statement.lines:
+            days[line.cycle.start.day] += Fraction(line.amount)
+        named += sum(
+            (
+                Fraction(a.quantity)
+                for a in anomalies
+                if a.kind in ("too_late", "late") and a.quantity
+            ),
+            Fraction(0),
+        )
+    return {day: amount for day, amount in days.items() if amount}, named
+
+
+REBOOT_FED_LATE = [
+    (REBOOTED[:2], "2026-03-02T00:00:00Z"),
+    (REBOOTED[2:3], "2026-03-03T18:00:00Z"),
+    (REBOOTED[3:], "2026-03-04T00:00:00Z"),
+]
+
+
+def test_batch_counts_the_rebooted_session_from_zero() -> None:
+    # 6 GB on 1 March; r2's 4 GB rise from zero at the 06:00 reactivation, on 3 March.
+    assert batch_per_day(REBOOTED, "2026-03-04T00:00:00Z") == {1: 6, 3: 4}
+
+
+def test_with_a_horizon_over_the_delay_the_stream_follows_the_late_reboot() -> None:
+    # Before the reboot is known, r2 (4 below 6) is a reset spread over the 48 h from r1:
+    # 1 GB on 1 March, 2 on the 2nd, 1 on the 3rd. With 1 March still kept, the late
+    # reboot takes all of it back to the 3rd.
+    assert stream_and_named(REBOOT_FED_LATE, dt.timedelta(hours=48)) == ({1: 6, 3: 4}, 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the reset r2 first spread 1 GB onto 1 March (a late correction of that closed "
+        "day, 6 -> 7); the suspension p1 and reactivation s2, stamped in kept cycles and "
+        "fed after 1 March was compacted, make r2 rise from zero at 06:00 on 3 March, so "
+        "that 1 GB belongs to no day in batch. Expected: the stream's lines plus what "
+        "its too_late/late anomalies name add up to batch (6 + 4 = 10 GB), i.e. the "
+        "feed of p1/s2 names -1 GB too late for 1 March (as docs/lateness.md says an "
+        "event moving a first reading's stretch does); today the stream keeps 7 GB on 1 "
+        "March, nothing is named (the feed lists p1 as late only; the statement lists "
+        "p1 and s2 in no_effect), and the stream bills 11 GB where batch bills 10"
+    ),
+)
+def test_a_late_reboot_that_moves_a_reset_out_of_a_compacted_day_is_named() -> None:
+    days, named = stream_and_named(REBOOT_FED_LATE, dt.timedelta(0))
+    assert sum(days.values()) + named == 10
+
+
+# Activated on 1 March, 6 GB by 06:00, suspended at noon; 1 to 3 March compacted; then
+# reactivated at 06:00 on 4 March, reading 3 GB at noon: 3 GB from zero on 4 March.
+REACTIVATED = [
+    event("start", "2026-03-01T00:00:00Z", "s1"),
+    reading("2026-03-01T06:00:00Z", 6, "r1"),
+    event("stop", "2026-03-01T12:00:00Z", "p1"),
+    reading("2026-03-04T12:00:00Z", 3, "r2"),
+    event("start", "2026-03-04T06:00:00Z", "s2"),
+]
+READING_BEFORE_REACTIVATION = [
+    (REACTIVATED[:3], "2026-03-02T00:00:00Z"),
+    ([], "2026-03-04T00:00:00Z"),
+    (REACTIVATED[3:4], "2026-03-04T13:00:00Z"),
+    (REACTIVATED[4:], "2026-03-05T00:00:00Z"),
+]
+
+
+def test_the_stream_bills_the_reactivated_session_as_batch_does() -> None:
+    assert batch_per_day(REACTIVATED, "2026-03-05T00:00:00Z") == {1: 6, 4: 3}
+    days, _ = stream_and_named(READING_BEFORE_REACTIVATION, dt.timedelta(0))
+    assert days == {1: 6, 4: 3}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "r2, fed before the reactivation s2 was known, is read as a reset while "
+        "suspended: its feed names 3 GB too late (its rise up to the noon suspension of "
+        "1 March, compacted), not applied. s2 then makes r2 rise from zero on 4 March, "
+        "which the stream bills (3 GB, as batch), but nothing takes back the 3 GB "
+        "named: expected the stream's lines plus the named quantities to be batch's "
+        "9 GB (s2's feed naming -3 GB too late, as docs/lateness.md says of an event "
+        "that moves a first reading's stretch); today they make 9 + 3 = 12 GB"
+    ),
+)
+def test_a_too_late_part_that_a_late_reactivation_brings_back_is_taken_back() -> None:
+    days, named = stream_and_named(READING_BEFORE_REACTIVATION, dt.timedelta(0))
+    assert sum(days.values()) + named == 9
