@@ -398,3 +398,52 @@ def test_a_refund_on_the_data_counter_is_refused_at_the_feed_naming_the_meter() 
         rater.feed([refund])
     assert "'refund'" in str(raised.value)
     assert "whose policy takes 'counter'" in str(raised.value)
+
+
+def cents(amount: Fraction) -> Decimal:
+    """An exact amount rounded once, half-even, to the cent."""
+    return (Decimal(amount.numerator) / Decimal(amount.denominator)).quantize(Decimal("0.01"))
+
+
+def test_the_data_lines_of_the_month_with_the_plan_change_worked_by_hand() -> None:
+    # sim-1 before the 15th: 4 (c1) + 3 (c2, from zero on the 5th) + 2 (c3, from zero on
+    # the 13th) + 3.5 (c4's 28 GB over the 8 days from the 14th: 1 day before the 15th);
+    # then 17.5 GB to the 20th under basic and 7 GB under plus. sim-2 reads 12 GB from
+    # zero over the 23 days from the 2nd: 12/23 GB a day, 13 days before the 15th, 5 to
+    # the 20th, 5 under plus. basic's 5 GB free for 19 of 31 days (95/31) go first.
+    daily = Fraction(12, 23)
+    basic_early = Fraction(25, 2) + 13 * daily - Fraction(95, 31)
+    early = 10 * Fraction(1) + (basic_early - 10) * Fraction(1, 2)  # tiers[0] full, then 0.50
+    basic_late = (Fraction(35, 2) + 5 * daily) * Fraction(6, 10)  # tiers run on: 0.60
+    # plus: its own tiers from zero, 20 GB free for 12 of 31 days (240/31).
+    plus_late = (7 + 5 * daily - Fraction(240, 31)) * Fraction(9, 10)
+    [invoice] = rk.bill(rk.rate(MONTH, MOVED, span=MARCH, meters=METERS, as_of=MARCH.end))
+    lines = {line.entry: line for line in invoice.lines if line.meter == "data"}
+    assert lines["data"].amount == cents(early) == Decimal("13.11")
+    assert lines["data-15"].amount == cents(basic_late + plus_late) == Decimal("13.75")
+    assert invoice.total == Decimal("13.11") + Decimal("13.75") + Decimal("2.00") + Decimal("9.30")
+
+
+def test_the_detailed_invoice_shares_each_tier_among_the_sims() -> None:
+    # By SIM, each line's tier lines add up per tier to the account's: sms tiers[0] under
+    # basic are sim-1's 20 and sim-2's -4 (16), tiers[1] sim-1's 10 and sim-2's -10 (0).
+    rating = rk.rate(MONTH, MOVED, span=MARCH, meters=METERS, as_of=MARCH.end)
+    [summary] = rk.bill(rating)
+    [detail] = rk.bill(rating, by_resource=True)
+
+    def per_tier(lines: Sequence[rk.InvoiceLine]) -> dict[tuple[str, str | None], Fraction]:
+        tiers: dict[tuple[str, str | None], Fraction] = defaultdict(Fraction)
+        for line in lines:
+            for tier in line.tiers:
+                tiers[(tier.label, line.entry)] += Fraction(tier.quantity)
+        return dict(tiers)
+
+    assert per_tier(detail.lines) == per_tier(summary.lines)
+    assert sum(line.amount for line in detail.lines) == summary.total
+    [sim1, sim2] = [line for line in detail.lines if line.meter == "sms"]
+    assert (sim1.resource, sim1.amount, sim2.resource, sim2.amount) == (
+        "sim-1",
+        Decimal("3.20"),
+        "sim-2",
+        Decimal("-1.20"),
+    )
