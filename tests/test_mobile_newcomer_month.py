@@ -447,3 +447,55 @@ def test_the_detailed_invoice_shares_each_tier_among_the_sims() -> None:
         "sim-2",
         Decimal("-1.20"),
     )
+
+
+def test_a_session_over_the_dst_change_and_a_refund_over_the_month_end_in_zurich() -> None:
+    # Zurich's March: the SIM starts at 23:00 CET on 28 March and reads 3 GB at 04:00 CEST
+    # on the 29th (4 real hours); 7 GB at 01:00 CEST on 1 April: 4 GB over the 69 hours
+    # from 02:00Z on the 29th to 23:00Z on the 31st, 68 of them in March (the month ends
+    # at 22:00Z). March: 3 + 4 x 68/69 GB, 1 free, the rest at 2 (from the 15th).
+    # 5 SMS at 23:30 CEST on 31 March (1.00); a refund of 2 over the hour to 00:30 CEST
+    # splits -1 into each month: March 4 x 0.20 = 0.80; April's -1 has nothing of its
+    # own cycle to take back: -0.20.
+    zurich = rk.cycles.monthly(tz="Europe/Zurich")
+    change = "2026-03-15T00:00:00+01:00"
+    plan = rk.Plan(
+        "z",
+        "CHF",
+        zurich,
+        [
+            rk.PriceEntry("d", "data", rk.PerUnit("1"), end=change),
+            rk.PriceEntry("d15", "data", rk.PerUnit("2"), start=change),
+            rk.PriceEntry("s", "sms", rk.PerUnit("0.10"), end=change),
+            rk.PriceEntry("s15", "sms", rk.PerUnit("0.20"), start=change),
+        ],
+        allowances=[rk.Allowance("data", 1)],
+    )
+    records = [
+        start("sim-1", "2026-03-28T23:00:00+01:00", "s1"),
+        reading("sim-1", "2026-03-29T04:00:00+02:00", 3, "c1"),
+        reading("sim-1", "2026-04-01T01:00:00+02:00", 7, "c2"),
+        sms("sim-1", "2026-03-31T23:30:00+02:00", 5, "m1"),
+        sms("sim-1", "2026-04-01T00:30:00+02:00", -2, "m2", since="2026-03-31T23:30:00+02:00"),
+    ]
+    span = rk.Span("2026-03-01T00:00:00+01:00", "2026-05-01T00:00:00+02:00")
+    march, april = rk.bill(rk.rate(records, plan, span=span, meters=METERS, as_of=span.end))
+    march_exact = (3 + Fraction(4 * 68, 69) - 1) * 2 + Fraction(4, 5)
+    assert march.total == cents(march_exact) == Decimal("12.68")
+    assert april.total == Decimal("-0.20")
+    schedule = [
+        (records[2:], "2026-03-30T00:00:00Z"),
+        (records[:2], "2026-04-02T00:00:00Z"),
+        ([], "2026-05-01T03:00:00Z"),
+    ]
+    rater = rk.Rater(plan, METERS, start=span.start, horizon=dt.timedelta(hours=3))
+    sums: dict[object, Fraction] = defaultdict(Fraction)
+    for records_fed, as_of in schedule:
+        rater.feed(records_fed)
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, METERS)
+        for line in rater.statement(as_of).lines:
+            sums[line.cycle.start] += Fraction(line.amount)
+    assert sums == {
+        march.cycle.start: Fraction(march.precise_total),
+        april.cycle.start: Fraction(-1, 5),
+    }
