@@ -184,7 +184,8 @@ def _oracle(events: list[tuple[int, str]], readings: list[tuple[int, int]]) -> d
     of the running resource came before it (a STOP of a resource never started stops
     it, but is no boot). A reading
     in no stretch: the first counts at its instant; another from the reading before it,
-    spread up to the STOP that holds it when that reading came before the STOP.
+    spread up to the STOP that holds it when that reading came before the STOP, and at
+    that reading's instant when it came at the STOP or after it.
     """
     stretches: list[tuple[int, int | None, bool]] = []  # start, end (None: runs on), booted
     stops: list[tuple[int, int | None]] = []  # from a STOP to the next START
@@ -230,7 +231,9 @@ def _oracle(events: list[tuple[int, str]], readings: list[tuple[int, int]]) -> d
         else:
             rise = value - before[1] if value >= before[1] else value
             stopped = None if stretch is not None else stop_of(hour)
-            end = stopped if stopped is not None and stopped >= 0 and before[0] < stopped else hour
+            # While stopped, the rise lies up to the stop, or at the reading before it
+            # when that one is at the stop or after it (the counter as it stood then).
+            end = max(stopped, before[0]) if stopped is not None and stopped >= 0 else hour
             spread(before[0], end, rise)
         before = (hour, value)
     return {day: amount for day, amount in days.items() if amount}

@@ -14,6 +14,7 @@ case that holds.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
@@ -64,18 +65,10 @@ def test_a_reading_while_suspended_rises_up_to_the_suspension() -> None:
     assert batch_per_day(suspended_at("2026-03-01T11:59:59Z"), "2026-03-04T00:00:00Z") == {1: 8}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a reading stamped at the STOP's very instant, then a reading while the SIM is "
-        "suspended: the rise (8 - 6 = 2 GB) should count at the suspension, on 1 March "
-        "(8 GB, as with the first reading a second earlier), since a reading while "
-        "stopped is 'the counter as it stood at the stop ... not spread over the stopped "
-        "time' (docs/usage.md, Counters and gauges); today it is spread linearly over "
-        "the 48 suspended hours: 6.5 GB on 1 March, 1 on 2 March and 0.5 on 3 March"
-    ),
-)
 def test_a_reading_at_the_suspensions_instant_keeps_the_rise_off_the_suspended_days() -> None:
+    # r1 at the suspension's very instant is the counter as it stood then (6 GB); r2,
+    # while suspended, too: its rise of 2 GB is counted at r1's instant, on 1 March
+    # (6 + 2 = 8), not spread over the 48 suspended hours (6.5, 1 and 0.5 before).
     assert batch_per_day(suspended_at("2026-03-01T12:00:00Z"), "2026-03-04T00:00:00Z") == {1: 8}
 
 
@@ -233,3 +226,27 @@ def test_a_late_suspension_moves_the_rise_while_its_day_is_kept() -> None:
 def test_a_late_suspension_that_moves_a_rise_into_a_compacted_day_is_named() -> None:
     days, named = stream_and_named(SUSPENSION_FED_LATE, dt.timedelta(0))
     assert sum(days.values()) + named == 6
+
+
+def test_a_reading_after_the_suspension_keeps_the_rise_at_its_own_instant() -> None:
+    # r1 an hour after the noon suspension (13:00 on 1 March) is the counter as it stood
+    # at the stop; r2's rise of 2 GB over it is counted at r1's instant: 8 on 1 March.
+    assert batch_per_day(suspended_at("2026-03-01T13:00:00Z"), "2026-03-04T00:00:00Z") == {1: 8}
+
+
+@pytest.mark.parametrize("first", ["2026-03-01T12:00:00Z", "2026-03-01T13:00:00Z"])
+def test_the_stream_keeps_a_rise_over_a_reading_at_or_after_the_stop_as_batch_does(
+    first: str,
+) -> None:
+    # Fed in time order, a statement between every record, through a JSON restore each
+    # time: 6 GB then 8 GB on 1 March, as batch (6 + 2).
+    records = suspended_at(first)
+    rater = rk.Rater(PLAN, [DATA], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=1))
+    days: dict[int, Decimal] = defaultdict(Decimal)
+    marks = ["2026-03-01T11:00:00Z", "2026-03-01T14:00:00Z", "2026-03-02T06:00:00Z"]
+    for record, mark in zip(records, [*marks, "2026-03-05T00:00:00Z"], strict=True):
+        rater.feed([record])
+        for line in rater.statement(mark).lines:
+            days[line.cycle.start.day] += line.amount
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), PLAN, [DATA])
+    assert {day: amount for day, amount in days.items() if amount} == {1: 8}

@@ -222,8 +222,11 @@ class Counter:
                         continue
                     if line.running_since(end_us) is None:
                         stopped = line.stopped_since(end_us)
-                        if stopped is not None and last.at_us < stopped:
-                            end_us = stopped  # counted up to the stop, not while stopped
+                        if stopped is not None:
+                            # Counted up to the stop, not while stopped; from a reading
+                            # stamped at the stop or after it (the counter as it stood
+                            # then), at that reading's instant.
+                            end_us = max(stopped, last.at_us)
                 value = sample.value
                 if value >= last.value:
                     delta = CONTEXT.subtract(value, last.value)
