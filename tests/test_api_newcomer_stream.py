@@ -245,3 +245,27 @@ def test_credits_on_closing_invoices_one_cycle_at_a_time_equal_batch() -> None:
     assert [(i.total, i.credits) for i in streamed] == [(i.total, i.credits) for i in batch]
     assert [i.total for i in streamed] == [Decimal("0.00"), Decimal("0.00"), Decimal("30.00")]
     assert held == [grant]  # the one-time credit is spent and dropped
+
+
+def test_a_day_replayed_after_compaction_is_a_duplicate_then_too_late_never_billed_twice() -> None:
+    # Monthly cycles, no horizon: 30 April's 24 hourly messages (24 x 10 calls x 0.01 =
+    # 2.40) close with April on 2 May; closing May on 2 June compacts April, whose ids are
+    # still remembered (the last compacted cycle): a replay, twice, after a restore, is
+    # duplicates. Once May is compacted too, the replay is too late: not applied, and said
+    # so with a "too_late" anomaly per record that may be a replay.
+    months = rk.cycles.monthly(tz="UTC")
+    plan = rk.Plan("api", "USD", months, [rk.PriceEntry("calls", "calls", rk.PerUnit("0.01"))])
+    day = [call("acme", f"2026-04-30T{hour:02d}:00:00Z", 10, f"d{hour}") for hour in range(24)]
+    rater = rk.Rater(plan, [CALLS], start="2026-04-01T00:00:00Z")
+    rater.feed(day)
+    assert [i.total for i in rater.statement("2026-05-02T00:00:00Z").invoices] == [Decimal("2.40")]
+    rater.statement("2026-06-02T00:00:00Z")
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [CALLS])
+    for _ in range(2):
+        assert rater.feed(day).counts["duplicates"] == 24
+    rater.statement("2026-07-02T00:00:00Z")
+    replayed = rater.feed(day)
+    assert replayed.counts["too_late"] == 24
+    assert [a.kind for a in replayed.anomalies] == ["too_late"] * 24
+    assert "may be a replay" in replayed.anomalies[0].message
+    assert rater.statement("2026-07-03T00:00:00Z").lines == ()
