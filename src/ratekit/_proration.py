@@ -40,6 +40,8 @@ def prorate(
     ``part`` must lie inside ``cycle`` (an empty part is inside every cycle and gives 0).
 
     - ``basis="seconds"``: elapsed time of the part over elapsed time of the cycle.
+    - ``basis="seconds"`` takes no ``tz`` (elapsed time has none): one given is refused
+      rather than ignored.
     - ``basis="days"``: whole local days in the customer's timezone ``tz`` (a name, a
       tzinfo or a [`daily()`][ratekit.cycles.daily] cycle, which is faster when reused). A local day counts for
       the part that holds its last instant: a day that a part enters partway counts, a day
@@ -84,6 +86,14 @@ def prorate(
             f"prorate basis {show(basis)} is not known; give 'seconds' or 'days'."
         )
     if basis == "seconds":
+        if tz is not None:
+            if not isinstance(tz, Daily):
+                zone(tz, "prorate tz")  # (a timezone refused as any door refuses it)
+            raise BadCalendarError(
+                f"prorate basis 'seconds' counts elapsed time, so the timezone {show(tz)} "
+                "would change nothing; leave tz out, or pass basis='days' to count whole "
+                "local days in it."
+            )
         if not part:
             return ZERO
         return CONTEXT.divide(
