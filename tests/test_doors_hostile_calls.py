@@ -291,7 +291,7 @@ def test_a_currency_code_is_read_as_the_text_it_holds() -> None:
         (
             lambda: rk.from_row(NoRepr(), {}),  # type: ignore[arg-type]
             rk.BadDataError,
-            r"the value: from_row builds one of Event, .*, Share, not <NoRepr instance at 0x\w+>\.",
+            r"the value: from_row builds one of Event, .*, Share, StatementLine, not <NoRepr instance at 0x\w+>\.",
         ),
         (
             lambda: rk.cycles.monthly(tz="UTC").boundaries_us(0, HUGE),
