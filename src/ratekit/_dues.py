@@ -23,10 +23,14 @@ from ._instants import format_us
 from ._period_shares import cut, places
 from ._price_model import priced
 from ._shown import show
+from ._standing import Key, Spend, Table, Unsure, adds_up, terminates
+from ._timed_charges import timed
 from .charges import Charge, _new_charge
 from .errors import BadQuantityError
 from .pricebook import Plan, PriceEntry
+from .sharing import Share, owner_part
 from .spans import Span
+from .terms import Minimum
 from .usage import UsageRow
 
 _ADD = CONTEXT.add
@@ -118,6 +122,21 @@ def _split(
     return out
 
 
+def _unsure(unsure: set[Key], key: Key, minimum: Minimum, spent: Spent, top_ups: Fraction) -> bool:
+    """Whether the sum of amounts ``minimum`` subtracts may be other than rating's own.
+
+    A spend kept standing is summed in another order than rating's (`ratekit._standing`):
+    the same sum when no order rounds, per meter and, for a plan-wide minimum, across
+    the meters (after the per-meter top-ups, `_total`).
+    """
+    if key in unsure:
+        return True
+    if minimum.meter is not None or len(spent) < 2:
+        return False
+    first = _exact(top_ups) if top_ups else ZERO
+    return not adds_up([first, *(amount for amount, _ in spent.values())])
+
+
 class _Opener(Protocol):
     """The first piece of a non-linear group (what its base is charged from)."""
 
@@ -145,6 +164,13 @@ class _Dues:
     # per (account, id of a plan, cycle): the end of the last correction that took back
     # the plan's units outside its coverage (see `ratekit._taken_back`)
     reach: dict[tuple[str, int, tuple[int, int]], int]
+    # the streaming rater's spend of the charges that stand, and the keys whose sum of
+    # amounts is unsure (see `ratekit._standing`)
+    standing: Table | None
+    unsure: set[Key]
+    spends: list[Spend] | None  # what the rating counts, per charge (None: not kept)
+    owned: dict[tuple[str, str], list[Share]]  # shares, per (owner, resource)
+    default: Plan | None
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -390,6 +416,8 @@ class _Dues:
         numerator, denominator = share
         top_ups = Fraction(0)
         ordered = sorted(plan.minimums, key=lambda minimum: minimum.meter is None)
+        key = (account, id(plan), cycle[0])
+        standing = self.standing is not None and key in self.standing
         for minimum in ordered:
             required = Fraction(minimum.amount) * numerator / denominator
             if minimum.meter is None:
@@ -398,6 +426,13 @@ class _Dues:
                 used = spent.get(minimum.meter, _NOTHING)[1]
             if used < required:
                 exact = required - used
+                if (
+                    standing
+                    and terminates(exact)
+                    and _unsure(self.unsure, key, minimum, spent, top_ups)
+                ):
+                    # the digits of the sum of amounts may decide the top-up's
+                    raise Unsure
                 # The Decimal difference when it is exact (it keeps the amounts' digits:
                 # 16.40, not 16.4), else the exact fraction rounded once.
                 top_up = _SUB(
@@ -445,3 +480,65 @@ class _Dues:
                 )
             )
         return out
+
+    def spend_bases(
+        self, out: list[Charge], accounts: Iterable[str], spent: dict[tuple[str, int, int], Spent]
+    ) -> None:
+        """Add the bases of prices to ``out``, each counted toward its plan's minimums."""
+        spends = self.spends
+        for plan, base in self.bases(accounts):
+            out.append(base)
+            if plan.minimums:
+                exact = self.exact_bases.get(id(base)) or Fraction(base.amount)
+                key = (base.account, id(plan), base.cycle.start_us)
+                spend(spent, key, base.meter, base.amount, exact)
+                if spends is not None:
+                    spends.append((0, key, base.meter, base.amount, exact))
+
+    def spend_on_the_spot(
+        self, charges: list[Charge], spent: dict[tuple[str, int, int], Spent]
+    ) -> None:
+        """Count the charges priced on the spot toward the default plan's minimums."""
+        owned = self.owned
+        default = self.default
+        spends = self.spends
+        for charge in charges:
+            key = (charge.account, id(default), charge.cycle.start_us)
+            exact = _spent_on_the_spot(charge)
+            counted = _spend_owned(spent, owned, key, (charge, charge.span), charge.amount, exact)
+            if spends is not None:
+                spends.append((id(charge.row), key, charge.meter, *counted))
+
+
+def _spend_owned(  # noqa: PLR0917 - private plumbing of plain values
+    spent: dict[tuple[str, int, int], Spent],
+    owned: dict[tuple[str, str], list[Share]],
+    key: tuple[str, int, int],
+    place: tuple[UsageRow | Charge, Span],
+    amount: Decimal,
+    exact: Fraction,
+) -> tuple[Decimal, Fraction]:
+    """Count ``amount`` (``exact``) toward the minimums of ``key`` (account, plan, cycle).
+
+    A minimum counts what its account pays: of a shared charge (``place``: the row or
+    charge, and the span of the part), its owner's part only (`ratekit.sharing`).
+    Returns what it counted.
+    """
+    usage, span = place
+    if owned:
+        part = owner_part(owned, usage.account, usage.resource, usage.meter, span)
+        if part is not None:
+            exact *= part
+            amount = _exact(exact)
+    spend(spent, key, usage.meter, amount, exact)
+    return amount, exact
+
+
+def _spent_on_the_spot(charge: Charge) -> Fraction:
+    """What a charge priced on the spot spends toward a minimum, exactly.
+
+    Its amount is its price times its quantity; a slice of time spends its exact time's.
+    """
+    time = timed(charge)
+    price = charge.unit_price
+    return Fraction(charge.amount) if time is None or price is None else Fraction(price) * time

@@ -28,6 +28,7 @@ from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
 from ._sample_policies import TimeWeightedMean
 from ._shown import show
+from ._standing import Kept
 from ._time_policies import Continuous
 from ._zones import from_zone
 from .assignments import Assignment, read_plans
@@ -73,6 +74,7 @@ class Engine:
         "listed",
         "means",
         "meters",
+        "minimums",
         "owes",
         "own_periods",
         "peaks",
@@ -133,11 +135,13 @@ class Engine:
         self.dues = self.owes or any(plan.allowances for plan in known)
         # Whether every row of the open cycles is rated again at every statement: when
         # a charge may depend on rows other than its own group's (an allowance consumed
-        # in row order, a minimum that tops up the cycle's spend). A fee depends on no
-        # row, and a base on its group's first piece (kept with the group's track): they
-        # are rated at every statement for every account, the rows' charges reused as
-        # without them (see `ratekit._rater_reuse`).
-        self.rerated = any(plan.minimums or plan.allowances for plan in known)
+        # in row order). A fee depends on no row, and a base on its group's first piece
+        # (kept with the group's track): they are rated at every statement for every
+        # account, the rows' charges reused as without them (see `ratekit._rater_reuse`);
+        # so is a minimum's top-up, on its cycle's spend, and no row's charge on it: the
+        # charges that stand are counted in the spend (`ratekit._standing`).
+        self.rerated = any(plan.allowances for plan in known)
+        self.minimums = any(plan.minimums for plan in known)
         # The sample kinds each meter takes, as metering reads them, so that a sample
         # metering would refuse is refused at the door, not at every later statement.
         self.kinds = accepted_kinds({m.name: m for m in meters if isinstance(m, Meter)})
@@ -287,6 +291,7 @@ class Engine:
         opened: Mapping[GroupKey, _Piece] | None = None,
         allowed: Consumed | None = None,
         withheld: Container[tuple[str, str]] = frozenset(),
+        standing: Kept | None = None,
     ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
         """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
 
@@ -297,7 +302,7 @@ class Engine:
         priced on the spot (see `ratekit.rating.rate_rows`). ``allowed``: what
         the compacted cycles consumed of own-period allowances (see `_rater_allowances`).
         ``withheld``: the resources whose unpriced usage is neither refused nor said (see
-        `ratekit._rater_priced_ahead`).
+        `ratekit._rater_priced_ahead`). ``standing``: see `ratekit.rating.rate_rows`.
         """
         return rate_rows(
             rows,
@@ -309,6 +314,7 @@ class Engine:
             peaks=self.peaks,
             used=(lambda plans: seeded(plans, allowed)) if allowed else None,
             withheld=withheld,
+            standing=standing,
         )
 
     def rate_again(
@@ -324,7 +330,7 @@ class Engine:
         """`rate_rows`, reusing what of the last rating stands (see `ratekit._rater_reuse`).
 
         Only when no row is rated again at every statement (``rerated`` is false: no
-        minimum or allowance; a fee or base is rated for the accounts given, each time).
+        allowance; a fee, base or minimum is rated for the accounts given, each time).
         """
         assert not self.rerated
         return _reuse.rate_again(self, rows, accounts, start_us, end_us, known, withheld)

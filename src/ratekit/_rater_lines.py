@@ -248,10 +248,11 @@ def group(
 ) -> tuple[dict[LineKey, tuple[Charge, ...]], set[LineKey] | None]:
     """The charges per line, of the lines to compare, and those lines (None: all of them).
 
-    When every row is rated again (a minimum or an allowance), or when the book was
-    rebuilt, every line. Else a line can change only if it has a charge rated now
-    (``rated``: a fee's, at every statement) or at the last statement, a charge of a row
-    gone since (``lost``), or is a reported line of a resource metered again (``full``):
+    When every row is rated again (an allowance), or when the book was rebuilt, every
+    line. Else a line can change only if it has a charge rated now (``rated``: a fee's,
+    at every statement) or at the last statement, a charge of a row gone since
+    (``lost``), is a reported line of a resource metered again (``full``), or a
+    minimum's (whose top-up may go, leaving no charge):
     the others' charges all stand, and so do their totals. Each line's
     charges are kept from one statement to the next (``_line_members``, as the very tuple
     its statement line holds: one object, not two, for the collector to walk): a line
@@ -275,6 +276,10 @@ def group(
     others.update(last)
     if full:
         others.update(k for k in rater._reported if (k[0], k[7]) in full)
+    if rater._engine.minimums:
+        # A top-up may go with no charge of its own left (the spend reached it, or a
+        # closed cycle rated again): its line, taken back, has no charge to be found by.
+        others.update(k for k in rater._reported if k[3] == "minimum")
     # A line's other charges are among those it had at the last statement (they stand:
     # kept closed, reused, or of an account that did not change), in its order; those
     # still among ``charges`` stay (a charge held there is alive, so its id is its own).

@@ -20,7 +20,11 @@ need not price every row of the open cycles again:
 What is due with time alone is rated again at every statement for the accounts given:
 a plan's fees (they depend on no row), and the bases of prices, each charged from its
 group's first piece (kept with the group's track while the group stands: `_Track.opener`)
-or, for a price of the whole account, from the account's coverage.
+or, for a price of the whole account, from the account's coverage. So is a minimum's
+top-up: no row's charge depends on it, and it counts the charges that stand without
+reading them, as sums kept with them (`Known.standing`, `ratekit._standing`): taken
+out as their rows go, added as rows are held. Where the order of adding 60-digit
+amounts could decide a top-up's digits, the rows are rated whole (`_standing.Unsure`).
 
 A new piece that would sort at or before where its group stands (a late record inside
 the month) cannot be priced on from there: the rating starts over for the rows given,
@@ -40,6 +44,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from ._pricing import Crossed, Exact, GroupKey, Place, _Piece
+from ._standing import Spend, Table, Unsure, count
 from .charges import Charge, Rating
 from .pricebook import Plan
 from .usage import UsageRow
@@ -119,7 +124,7 @@ class _Track:
 class Known:
     """What one account's last rating left to reuse, over the span from ``since``."""
 
-    __slots__ = ("held", "since", "tracks")
+    __slots__ = ("held", "since", "spends", "standing", "tracks")
 
     def __init__(self, since: int) -> None:
         self.since = since
@@ -129,6 +134,11 @@ class Known:
         # rater_bench.py at 200,000 records and 11 statements).
         self.held: dict[int, Sequence[Charge]] = {}
         self.tracks: dict[GroupKey, _Track] = {}
+        # Under a minimum: by id(row), what its charges held spend toward it, and their
+        # sums per key and meter (`ratekit._standing`), which a statement counts in the
+        # spend without reading the charges again.
+        self.spends: dict[int, list[Spend]] = {}
+        self.standing: Table = {}
 
 
 def alone(known: Known, row: UsageRow) -> bool:
@@ -171,7 +181,7 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     lost: list[Charge] = []
     carry: dict[GroupKey, tuple[Place, Exact]] = {}
     opened: dict[GroupKey, _Piece] = {}
-    kept: dict[str, tuple[Known, set[int], dict[GroupKey, int], set[int]]] = {}
+    kept: dict[str, tuple[Known, set[int]]] = {}
     for account, mine in by_account.items():
         old = known.get(account)
         if (
@@ -187,26 +197,50 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
             old = Known(start_us)
         reused[account] = []
         stand, cuts, gone = _reuse(old, mine, todo, reused[account], lost, (carry, opened))
-        kept[account] = (old, stand, cuts, gone)
+        kept[account] = (_renew(old, gone, cuts, start_us), stand)
+    # Under a minimum, the spend of the charges that stand (and they, for its floor), and
+    # what the rating counts (None: no minimum).
+    spends: list[Spend] | None = [] if engine.minimums else None
+    standing: Table = {}
+    if spends is not None:
+        for new, _ in kept.values():
+            standing.update(new.standing)
     try:
         rating, groups, ends, direct = engine.rate_rows(
-            todo, first, start_us, end_us, carry, opened=opened, withheld=withheld
+            todo,
+            first,
+            start_us,
+            end_us,
+            carry,
+            opened=opened,
+            withheld=withheld,
+            standing=None
+            if spends is None
+            else (standing, list(itertools.chain.from_iterable(reused.values())), spends),
         )
-    except Crossed:
-        # A piece sorts before where its group stands: rate the rows whole, as if new.
-        empty: dict[GroupKey, int] = {}
+    except (Crossed, Unsure):
+        # A piece sorts before where its group stands, or the digits of a top-up may be
+        # those of the standing spend's order of sums: rate the rows whole, as if new.
         todo = [row for mine in by_account.values() for row in mine]
         reused = {}
-        lost += [
-            c for old, stand, _, _ in kept.values() for c in _charges(old) if id(c.row) in stand
-        ]
-        kept = {account: (Known(start_us), set(), empty, set()) for account in by_account}
+        lost += [c for new, stand in kept.values() for c in _charges(new) if id(c.row) in stand]
+        kept = {account: (Known(start_us), set()) for account in by_account}
+        if spends is not None:
+            spends.clear()
         rating, groups, ends, direct = engine.rate_rows(
-            todo, first, start_us, end_us, {}, withheld=withheld
+            todo,
+            first,
+            start_us,
+            end_us,
+            {},
+            withheld=withheld,
+            standing=None if spends is None else ({}, (), spends),
         )
-    for account, (old, _, cuts, gone) in kept.items():
-        known[account] = _renew(old, gone, cuts, start_us)
+    for account, (new, _) in kept.items():
+        known[account] = new
     _remember(known, rating.charges, direct, (groups, ends), (start_us, end_us), engine.peaks)
+    if spends:
+        _count(known, spends)
     return rating, reused, lost
 
 
@@ -325,12 +359,20 @@ def _renew(old: Known, gone: set[int], cuts: dict[GroupKey, int], since: int) ->
     """What of ``old`` stands: the rows it held but those in ``gone``, each track up to its cut.
 
     A new value (a copy of the rater shares ``old``): its tables copied at C speed, then
-    the rows that do not stand taken out.
+    the rows that do not stand taken out (and their spends, under a minimum).
     """
     new = Known(since)
     new.held = old.held.copy()
     for key in gone:
         del new.held[key]
+    if old.spends:
+        new.spends = old.spends.copy()
+        new.standing = {
+            key: {meter: sums.copy() for meter, sums in meters.items()}
+            for key, meters in old.standing.items()
+        }
+        for key in gone:
+            count(new.standing, new.spends.pop(key, ()), taken=True)
     for group, track in old.tracks.items():
         cut = cuts.get(group, len(track))
         if cut:
@@ -430,6 +472,16 @@ def _track(
         track.extend(members, rows, ends[group])
         in_groups.update(map(id, rows))
     return in_groups
+
+
+def _count(known: dict[str, Known], spends: list[Spend]) -> None:
+    """Keep what the charges held now spend toward a minimum (``spends``: all counted). O(s)."""
+    for spend in spends:
+        row, key = spend[0], spend[1]
+        mine = known.get(key[0]) if row else None  # (a base has no row: never held)
+        if mine is not None and row in mine.held:  # (a row rated now: held now, if at all)
+            mine.spends.setdefault(row, []).append(spend)
+            count(mine.standing, (spend,))
 
 
 def _charges(known: Known) -> list[Charge]:

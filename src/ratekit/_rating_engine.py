@@ -20,8 +20,7 @@ from ._charge_order import _charge_key, _row_key, in_charge_order
 from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
 from ._cycle_shares import CycleShares
 from ._decimals import CONTEXT, ONE, ZERO
-from ._dues import Spent, _cycle_span, _Dues, _split, spend
-from ._dues import _exact as _decimal
+from ._dues import Spent, _cycle_span, _Dues, _spend_owned, _split
 from ._pieces import Exact, GroupKey, Place, _exact_billable, _Piece
 from ._price_model import priced
 from ._pricing import _Pricing
@@ -30,16 +29,17 @@ from ._rating_coverage import _Coverage
 from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
+from ._standing import Key, Spend, Table, floors, merge
 from ._taken_back import Nets
 from ._time_exact import exact_piece
-from ._timed_charges import shared_amount, timed
-from ._topups import floors, on_latest_plan
+from ._timed_charges import shared_amount
+from ._topups import on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import Charge, _new_charge
 from .pricebook import Plan, PriceEntry
 from .prices import PerUnit, PriceModel
 from .records import Anomaly
-from .sharing import Share, owner_part
+from .sharing import Share
 from .spans import Span
 from .usage import UsageRow
 
@@ -140,6 +140,13 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.nets: Nets = {}
         self.reach: dict[tuple[str, int, tuple[int, int]], int] = {}  # see _Dues.minimums
         self.shared: dict[tuple[int, str], bool] = {}  # see _Pricing.by_shares
+        # The streaming rater's reuse under a minimum (`ratekit._standing`): the spend of
+        # the charges that stand (None: rating's own), their charges (for `floors`), the
+        # keys whose sum is unsure, and what this rating counts (None: not kept).
+        self.standing: Table | None = None
+        self.standing_charges: Sequence[Charge] = ()
+        self.unsure: set[Key] = set()
+        self.spends: list[Spend] | None = None
         # usage that no plan or entry prices is not this rating's to report (place_before)
         self.quiet = False
         # the resources whose unpriced usage is not this rating's to report either: the
@@ -443,6 +450,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         cycle_spans = self.cycle_spans
         spent: dict[tuple[str, int, int], Spent] = {}
         owned = self.owned
+        spends = self.spends
         if self.default is not None and self.default.minimums:
             self.spend_on_the_spot(out, spent)
         entry: PriceEntry | None = None
@@ -495,13 +503,13 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
             )
             if plan.minimums:
                 key = (row.account, id(plan), piece.cycle[0])
-                _spend_owned(spent, owned, key, (row, piece.span), piece.amount, _spent(piece))
-        for plan, base in self.bases(accounts):
-            out.append(base)
-            if plan.minimums:
-                exact = self.exact_bases.get(id(base)) or Fraction(base.amount)
-                key = (base.account, id(plan), base.cycle.start_us)
-                spend(spent, key, base.meter, base.amount, exact)
+                exact = _spent(piece)
+                counted = _spend_owned(spent, owned, key, (row, piece.span), piece.amount, exact)
+                if spends is not None:
+                    spends.append((id(row), key, row.meter, *counted))
+        self.spend_bases(out, accounts, spent)
+        if self.standing is not None:  # with the spend of the charges that stand
+            self.unsure = merge(spent, self.standing, spends or ())
         out.extend(self.fees_and_minimums(accounts, spent))
         out = in_charge_order(out)
         if self.default is None:  # a plan change in a cycle: its latest plan's rounding
@@ -509,18 +517,9 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         # A commitment the exact spend reached is still due where the lines as billed
         # fall short of it: its zero top-up stays then (bill() settles it), else it goes.
         # Without a minimum there is no top-up to weigh (nor every charge to read for one).
-        return floors(out, owned) if any(plan.minimums for plan in self.plans) else out
-
-    def spend_on_the_spot(
-        self, charges: list[Charge], spent: dict[tuple[str, int, int], Spent]
-    ) -> None:
-        """Count the charges priced on the spot toward the default plan's minimums."""
-        owned = self.owned
-        default = self.default
-        for charge in charges:
-            key = (charge.account, id(default), charge.cycle.start_us)
-            exact = _spent_on_the_spot(charge)
-            _spend_owned(spent, owned, key, (charge, charge.span), charge.amount, exact)
+        if not any(plan.minimums for plan in self.plans):
+            return out
+        return floors(out, owned, self.standing_charges)
 
 
 def _cuts(
@@ -534,28 +533,6 @@ def _cuts(
     for own in own_cycles(plan, meter_name):  # each allowance per its own period
         cuts.update(own.boundaries_us(start, end))
     return sorted(cuts)
-
-
-def _spend_owned(  # noqa: PLR0917 - private plumbing of plain values
-    spent: dict[tuple[str, int, int], Spent],
-    owned: dict[tuple[str, str], list[Share]],
-    key: tuple[str, int, int],
-    place: tuple[UsageRow | Charge, Span],
-    amount: Decimal,
-    exact: Fraction,
-) -> None:
-    """Count ``amount`` (``exact``) toward the minimums of ``key`` (account, plan, cycle).
-
-    A minimum counts what its account pays: of a shared charge (``place``: the row or
-    charge, and the span of the part), its owner's part only (`ratekit.sharing`).
-    """
-    usage, span = place
-    if owned:
-        part = owner_part(owned, usage.account, usage.resource, usage.meter, span)
-        if part is not None:
-            exact *= part
-            amount = _decimal(exact)
-    spend(spent, key, usage.meter, amount, exact)
 
 
 def _unit_price(entry: PriceEntry, plan: Plan) -> Decimal | None:
@@ -573,16 +550,6 @@ def _share_amount(rate: Decimal, row: UsageRow, span: Span, amount: Decimal) -> 
     exact = exact_piece(row, span.start_us, span.end_us, row.quantity, shared=True)
     shared = None if exact is None else shared_amount(rate, exact)
     return amount if shared is None else shared
-
-
-def _spent_on_the_spot(charge: Charge) -> Fraction:
-    """What a charge priced on the spot spends toward a minimum, exactly.
-
-    Its amount is its price times its quantity; a slice of time spends its exact time's.
-    """
-    time = timed(charge)
-    price = charge.unit_price
-    return Fraction(charge.amount) if time is None or price is None else Fraction(price) * time
 
 
 def _spent(piece: _Piece) -> Fraction:

@@ -69,6 +69,7 @@ from ._level_limits import capped as capped_levels
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine
 from ._shown import show
+from ._standing import Kept
 from .assignments import Assignment
 from .charges import _KIND_ORDER as _KIND_ORDER  # noqa: PLC0414 - billing reads it here
 from .charges import Charge, Rating
@@ -501,6 +502,7 @@ def rate_rows(
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
     withheld: Container[tuple[str, str]] = frozenset(),
+    standing: Kept | None = None,
 ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
     """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
@@ -515,7 +517,9 @@ def rate_rows(
     given the engine's plans, what usage before the span (not in ``rows``) consumed of
     own-period allowances, as ``consume_before`` keys it. ``withheld``: the (account,
     resource) pairs whose usage no entry prices is neither refused nor reported (the
-    rater's: see `ratekit._rater_priced_ahead`). Returns
+    rater's: see `ratekit._rater_priced_ahead`). ``standing``: under a minimum, the spend
+    of the charges that stand (not in ``rows``), those charges, and a list that the
+    rating fills with what it counts (see `ratekit._standing`). Returns
     the rating; per group priced by its total, its pieces in order and the quantity
     they reach; and the charges priced on the spot (each its row's one charge, in the
     rows' order: see `ratekit._rating_engine._Engine.pieces`).
@@ -529,6 +533,8 @@ def rate_rows(
         engine.openers.update(opened.items())
     if used is not None:
         engine.used_before.update(used(engine.plans))
+    if standing is not None:
+        engine.standing, engine.standing_charges, engine.spends = standing
     ordered = tuple(sorted(rows, key=_row_key))
 
     def covered() -> set[str]:
