@@ -1,0 +1,83 @@
+"""Where rating takes a correction over a span: at its stamp, not over its span's time.
+
+Private to the rating engine. A correction of a `Discrete` meter spread over a span
+(`since`) takes back, last in, first out, the units billed before its stamp (its ``at``),
+as the same correction stamped at that instant does, whatever usage lies within its
+span (docs/pricing.md, A correction over a span). Metering gives its parts rows of their
+own, apart from usage and from other stamps' parts (`ratekit._metering_corrections`):
+on one resource, the rows of one correction (its record ids) tile its span, and the
+last of them ends at its stamp, or at the end of the span metered. So each such row is
+placed at the end of its run of rows: the stamp where the span metered reaches it, and
+where it does not, the span's end, after all the span's own usage. The parts keep their
+own spans for the rest (the cycle, plan, price and piece of their time).
+
+A row below zero of one microsecond, alone in its run, is a correction at an instant
+(metering cuts one at its instant and one microsecond after): it is taken at its start.
+Rows made by hand are placed the same way when their meter is given as `Discrete`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from ._pieces import _Piece
+from .policies import Discrete, Meter
+from .usage import UsageRow
+
+__all__ = ["place_pieces", "places", "spread_meters"]
+
+
+def spread_meters(meters: Iterable[Meter]) -> frozenset[str]:
+    """The names of ``meters`` whose corrections over a span are taken at their stamps."""
+    return frozenset(meter.name for meter in meters if type(meter.policy) is Discrete)
+
+
+def places(rows: Iterable[UsageRow], spread: Collection[str]) -> dict[int, int]:
+    """Per row (by id) of a correction over a span of a ``spread`` meter, where it is taken.
+
+    ``spread``: the `Discrete` meters. Only rows taken elsewhere than at their start are
+    given. O(n log n) for n rows.
+    """
+    runs: dict[tuple[str, str, str, tuple[str, ...]], list[UsageRow]] = {}
+    for row in rows:
+        if row.quantity < 0 and row.meter in spread:
+            key = (row.account, row.resource, row.meter, row.record_ids)
+            runs.setdefault(key, []).append(row)
+    out: dict[int, int] = {}
+    for members in runs.values():
+        members.sort(key=_span_key)
+        run: list[UsageRow] = []
+        for row in members:
+            if run and row.span.start_us != run[-1].span.end_us:
+                _place(run, out)
+                run = []
+            run.append(row)
+        _place(run, out)
+    return out
+
+
+def _span_key(row: UsageRow) -> tuple[int, int]:
+    return (row.span.start_us, row.span.end_us)
+
+
+def _place(run: list[UsageRow], out: dict[int, int]) -> None:
+    """Place the rows of one run at its end (a correction at an instant: none)."""
+    if not run:
+        return
+    end = run[-1].span.end_us
+    if len(run) == 1 and end - run[0].span.start_us <= 1:
+        return
+    for row in run:
+        out[id(row)] = end
+
+
+def place_pieces(
+    pieces: Iterable[_Piece], rows: Iterable[UsageRow], spread: Collection[str]
+) -> None:
+    """Set where each of ``pieces`` (of ``rows``) is taken, when elsewhere than its start. O(n log n)."""
+    placed = places(rows, spread)
+    if placed:
+        for piece in pieces:
+            at = placed.get(id(piece.row))
+            if at is not None:
+                piece.at = at
