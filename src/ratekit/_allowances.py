@@ -80,7 +80,8 @@ def place(piece: _Freed) -> tuple[int, bool, bool, int, int, str]:
 
     The order a price by total prices a group in (`ratekit._pieces._sort_key`): of the
     pieces that start together, usage before corrections, so an instant's usage draws
-    free units before its corrections give them back, whatever the resources' names.
+    free units before its corrections give them back, whatever the resources' names; a
+    correction over a span's parts at its stamp (`ratekit._placed`).
     """
     span = piece.span
     at, start = piece.at, span.start_us

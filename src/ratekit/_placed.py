@@ -71,11 +71,17 @@ def _place(run: list[UsageRow], out: dict[int, int]) -> None:
         out[id(row)] = end
 
 
-def place_pieces(
-    pieces: Iterable[_Piece], rows: Iterable[UsageRow], spread: Collection[str]
-) -> None:
-    """Set where each of ``pieces`` (of ``rows``) is taken, when elsewhere than its start. O(n log n)."""
-    placed = places(rows, spread)
+def place_pieces(pieces: list[_Piece], spread: Collection[str]) -> None:
+    """Set where each of ``pieces`` is taken, when elsewhere than its start. O(p log p).
+
+    From the rows of the pieces: a row priced on the spot (a linear price with no
+    allowance, whose prices do not change or take back nothing) is priced alone, where
+    its order does not matter.
+    """
+    rows = {id(piece.row): piece.row for piece in pieces if piece.row.quantity < 0}
+    if not rows:
+        return
+    placed = places(rows.values(), spread)
     if placed:
         for piece in pieces:
             at = placed.get(id(piece.row))

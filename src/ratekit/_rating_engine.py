@@ -308,7 +308,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
             for part in self.clip(row):
                 order = self.price_part(row, part, out, order)
         if self.spread:
-            place_pieces(out, rows, self.spread)
+            place_pieces(out, self.spread)
         return out
 
     def aside(self, row: UsageRow, quantity: Decimal) -> None:
