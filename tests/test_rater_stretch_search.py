@@ -17,8 +17,10 @@ and the examples below)), one differs anew (1844). Of the seven then left, six c
 batch: five since a placed event's part of a plain counter, and a kept ``last_seen``
 closing's move back of it, are metered with the kept readings (600, 1844, 2165, 2548 and
 3294), and one since a kept closing at a stopped resource's first reading from zero names
-that reading's move to no description (1563); one differs anew (2994). The two left are pinned here by
-kind (docs/streaming.md, Known faults):
+that reading's move to no description (1563); one differs anew (2994). Searched again
+after a from_zero counter came to count every running stretch after a stop from 0, one
+more differs (3972). The three left are pinned here by kind (docs/streaming.md, Known
+faults):
 
 - ``"closing"`` (none left here): a kept event ordered by its ``seq`` before compacted
   events, of a resource a kept ``last_seen`` inventory closed back into the compacted
@@ -29,6 +31,11 @@ kind (docs/streaming.md, Known faults):
   with or after other records: the quantities add up, the money does not (the example
   below, the START then the inventory alone, comes to batch; the smallest stream of
   these two is not cut down yet, so no example is marked).
+- ``"a first reading's sum"`` (3972): a first reading from zero too late for its
+  increment's start, whose part before the kept cycles is judged without the records fed
+  with it or after it (here a ``last_seen`` inventory that deletes the resource, so that
+  the STOP before the reading no longer holds the counter): the seconds differ
+  (`tests/test_rater_search_round_d.py` pins it cut down).
 - ``"reading at a closing"`` (none left here): a first reading from zero at the very
   instant a kept ``last_seen`` inventory closes its stopped resource back there, which
   batch reads after the closing (no description).
@@ -57,8 +64,9 @@ SEEDS = range(min(2 * LAWS, 4000))
 _CLOSING = "closing"
 _ANEW = "counter described anew"
 _AT_CLOSING = "reading at a closing"
+_SUM = "a first reading's sum"
 #: The streams of SEEDS that differ from batch, by kind.
-PINNED: dict[int, str] = dict.fromkeys((898, 2994), _ANEW)
+PINNED: dict[int, str] = {**dict.fromkeys((898, 2994), _ANEW), 3972: _SUM}
 START = "2026-03-01T00:00:00Z"
 END = "2026-03-07T00:00:00Z"
 
@@ -70,6 +78,8 @@ def _kind(found: list[tuple[str, str, str, Decimal, Decimal]]) -> str:
         return _CLOSING
     if meters <= {("bytes", False), ("cpu", False)} and ("bytes", False) in meters:
         return _ANEW
+    if meters == {("cpu", True)}:
+        return _SUM
     return _AT_CLOSING if meters == {("cpu", False)} else f"new: {sorted(meters)}"
 
 
