@@ -185,8 +185,9 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     rater._late_keys.add(identity)  # behind the watermark: as a reading below
                 moves = _redescribed.closed_back(rater, record)
                 moves += _zero.at_closing(rater, record)
-                if rater._reach.stretches:
-                    # It may move (keep on, or end) a stretch a first reading counts from.
+                if rater._reach.stretches or _zero.counting(rater._reach):
+                    # It may move (keep on, or end) a stretch a first reading counts from,
+                    # or how far an increment from a compacted reading spreads.
                     moves += _zero.kept(rater, record)
                 if moves:
                     anomalies += moves
@@ -213,6 +214,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                 elif type(record) is Event and (
                     rater._reach.stretches
                     or (record.seq is not None and rater._reach.zero and key in rater._reach.states)
+                    or _zero.counting(rater._reach, key)
                 ):
                     # It may move the stretch a first reading from zero counts from (one
                     # ordered by its seq among compacted events, one they ended too).

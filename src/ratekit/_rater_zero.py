@@ -10,7 +10,11 @@ compacted state (a too-late START that begins the stretch sooner,
 `_rater_late_inventories`), or a kept one (a STOP that ends it before the reading).
 The kept cycles are corrected by the next statement; the part moved before them cannot
 be, and is named, per meter and description, in a ``"too_late"`` anomaly of the event
-(`kept()`), so that the stream's lines plus the quantities named are batch's.
+(`kept()`), so that the stream's lines plus the quantities named are batch's. So is a
+later reading's part, one that counts from a compacted reading: it counts up to a stop
+that holds the counter, over the whole gap after a deletion, and from 0 after a boot,
+so a kept STOP or ``last_seen`` inventory (one that closes the resource or lists it
+again) moves it too (`counting()`).
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ from .records import Anomaly, Event, Inventory, Sample
 from .usage import UsageRow
 
 if typing.TYPE_CHECKING:
+    from ._lateness import CounterIndex
     from ._resource_state import ResourceState
     from .rater import Rater
 
-__all__ = ["at_closing", "kept", "moved"]
+__all__ = ["at_closing", "counting", "kept", "moved"]
 
 Record = Event | Sample | Inventory
 #: The kept records of a resource and its compacted state, as metering continues them.
@@ -89,6 +94,18 @@ def moved(
     return parts
 
 
+def counting(reach: CounterIndex, key: tuple[str, str] | None = None) -> bool:
+    """Whether a kept reading of a from_zero counter may count on from the compacted state.
+
+    Its part before the kept cycles then moves with a kept record that moves where its
+    increment spreads (`kept()`), as a first reading's does with its running stretch.
+    Of ``key``'s resource (O(z) for z such meters), or of any (O(b) for b baselines).
+    """
+    if key is not None:
+        return any((*key, name) in reach.baselines for name in reach.zero)
+    return any(name in reach.zero for _, _, name in reach.baselines)
+
+
 def kept(rater: Rater, record: Event | Inventory) -> list[Anomaly]:
     """The ``"too_late"`` anomalies of a kept ``record`` that moves a first reading's part.
 
@@ -109,8 +126,10 @@ def kept(rater: Rater, record: Event | Inventory) -> list[Anomaly]:
         keys = sorted(
             {
                 (a, r)
-                for a, r, m in reach.stretches
-                if (not scope or a in scope) and earliest.get((a, r, m), -1) >= at_us
+                for a, r, m in reach.baselines
+                if m in reach.zero
+                and (not scope or a in scope)
+                and earliest.get((a, r, m), -1) >= at_us
             }
         )
     return [anomaly for key in keys for anomaly in _kept(rater, record, key)]
@@ -124,7 +143,7 @@ def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list
     # stretch where the state has none (before a DELETE that ended it, say).
     sequenced = type(record) is Event and record.seq is not None
     if state is None or (
-        not sequenced and not any((*key, name) in reach.stretches for name in reach.zero)
+        not sequenced and not any((*key, name) in reach.baselines for name in reach.zero)
     ):
         return []
     records = rater._by_key.get(key, ())
