@@ -26,16 +26,24 @@ move of the part before the kept cycles in its ``"too_late"`` anomaly, as one th
 a first reading's running stretch did (`ratekit._rater_zero.kept()`, which looked only
 at resources whose first reading counts from a stretch, not from a compacted reading).
 Each stream is checked cut down: per resource, the stream's ``cpu`` lines plus the
-seconds its anomalies name against one batch ``rate()`` of the same records.
+seconds its anomalies name against one batch ``rate()`` of the same records. Daily UTC
+cycles, a horizon of 0 unless said, the plan of `tests/_stretch_streams.py` (1 EUR a
+second, 2 and 4 EUR under a size of 2 and 4 ``mb``).
 
-Two faults are left, pinned as strict xfails at the end: 8542 whole still differs (cut
-down with a horizon of 3 h, a statement with nothing fed since, after a compaction,
-corrects a closed cycle of a reading after a relisting's boot as if there were no boot);
-and 15196 differs anew (a kept closing before a later reading now names a move of the
-increment's compacted part to no description that batch does not make: the seconds add
-up, their description does not). Daily UTC
-cycles, a horizon of 0, the plan of `tests/_stretch_streams.py` (1 EUR a second, 2 and 4
-EUR under a size of 2 and 4 ``mb``).
+Two faults are left, pinned as strict xfails: 8542 whole still differs (cut down with a
+horizon of 3 h, a statement with nothing fed since, after a compaction, corrects a
+closed cycle of a reading after a relisting's boot as if there were no boot); and 15196
+differs anew (a kept closing before a later reading now names a move of the increment's
+compacted part to no description that batch does not make: the seconds add up, their
+description does not).
+
+Seeds 16,000 to 33,541 (17,542 streams, searched with this version) find 13 more that
+differ, each cut down in the table at the end and pinned as a strict xfail: four of a
+plain counter's increment described anew (17049, 20545, 26045, 26525), seven of a first
+reading from zero at a closing, under another description or named twice (17505,
+19075, 23347, 26068, 27800, 28446, 30693), and two of a first reading's later increment
+in sum, each cut down to a last statement with nothing fed since it, as 8542 (17773,
+28983).
 """
 
 from __future__ import annotations
@@ -436,3 +444,308 @@ def test_a_statement_with_nothing_fed_keeps_a_boot_that_a_relisting_made() -> No
     last = rater.statement(END)
     assert [line for line in last.lines if line.meter == "cpu"] == []
     assert lines_and_named([*reports, last], "cpu") == 391
+
+
+def _bytes(resource: str, when: str, value: int, name: str) -> rk.Sample:
+    return rk.Sample("a", resource, "bytes", _at(when), value, kind="counter", id=name)
+
+
+#: The streams of seeds 16,000 on that differ from batch, each cut down (by dropping
+#: records, statements and restores, and merging batches, while it still differs in the
+#: same meters): what differs, the horizon in hours, the steps, the meters compared, and
+#: per resource and price entry what the stream (lines plus named) and batch bill.
+_BEYOND: dict[int, tuple[str, int, list[Step], list[str], dict[str, str], dict[str, str]]] = {
+    17049: (
+        "a plain counter's increment described anew",
+        0,
+        [
+            [
+                _event("vm0", "03-01T05", "start", "e0", 0, mb=2),
+                _bytes("vm0", "03-01T22", 263, "b4"),
+                _seen("03-03T06", [], "i8", account=True),
+                _bytes("vm0", "03-03T07", 459, "b5"),
+            ],
+            "2026-03-03T15:00:00Z",
+            [_event("vm0", "03-03T01", "start", "e1", 10, mb=2)],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["bytes"],
+        {
+            "vm0 bytes-x0": "47.515151515151515151515152",
+            "vm0 bytes-x2": "148.484848484848484848484848",
+        },
+        {
+            "vm0 bytes-x0": "35.636363636363636363636364",
+            "vm0 bytes-x2": "160.363636363636363636363636",
+        },
+    ),
+    17505: (
+        "a first reading from zero at a closing",
+        0,
+        [
+            [
+                _event("vm1", "03-01T00", "stop", "e4", 10),
+                _event("vm1", "03-03T21", "start", "e5", 0, mb=2),
+                _cpu("vm1", "03-03T22", 113, "c7"),
+                _seen("03-04T05", [], "i9"),
+            ],
+            "2026-03-05T03:00:00Z",
+            [_event("vm1", "03-04T00", "start", "e6", 20, mb=2)],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {"vm1 cpu-x0": "113"},
+        {"vm1 cpu-x2": "113"},
+    ),
+    17773: (
+        "a first reading's later increment",
+        0,
+        [
+            [
+                _cpu("vm1", "03-01T14", 191, "c11"),
+                _event("vm1", "03-01T17", "start", "e5", 0, mb=2),
+                _event("vm1", "03-01T18", "stop", "e6", 10),
+                _seen("03-01T16", [], "i13"),
+            ],
+            "2026-03-03T11:00:00Z",
+            [
+                _event("vm1", "03-02T22", "start", "e7", 20, mb=2),
+                _cpu("vm1", "03-03T16", 268, "c12"),
+            ],
+            "2026-03-04T00:00:00Z",
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {"vm1 cpu-x0": "191", "vm1 cpu-x2": "54.417777777777777777777778"},
+        {"vm1 cpu-x0": "191", "vm1 cpu-x2": "268.000000000000000000000000"},
+    ),
+    19075: (
+        "a first reading from zero at a closing",
+        0,
+        [
+            [
+                _event("vm0", "03-01T01", "stop", "e0", 30),
+                _cpu("vm0", "03-01T23", 198, "c7"),
+                _event("vm0", "03-01T11", "start", "e1", 20, mb=2),
+            ],
+            "2026-03-03T06:00:00Z",
+            [
+                _event("vm0", "03-03T02", "delete", "e2", 10),
+                _seen("03-04T01", [], "i9", account=True),
+            ],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {"vm0 cpu-x0": "396", "vm0 cpu-x2": "-198"},
+        {"vm0 cpu-x0": "198"},
+    ),
+    20545: (
+        "a plain counter's increment described anew",
+        0,
+        [
+            [
+                _bytes("vm0", "03-01T13", 47, "b3"),
+                _event("vm0", "03-01T08", "update", "e0", 10, mb=4),
+                _bytes("vm0", "03-04T03", 450, "b4"),
+            ],
+            "2026-03-04T16:00:00Z",
+            [_seen("03-03T14", [], "i6"), _event("vm0", "03-04T17", "stop", "e2", 0)],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["bytes"],
+        {"vm0 bytes-x0": "175.5", "vm0 bytes-x4": "227.5"},
+        {"vm0 bytes-x0": "403.0"},
+    ),
+    23347: (
+        "a first reading from zero at a closing",
+        0,
+        [
+            [
+                _event("vm0", "03-01T01", "start", "e0", 0, mb=2),
+                _event("vm0", "03-01T02", "stop", "e1", 20),
+                _cpu("vm0", "03-01T10", 97, "c4"),
+            ],
+            "2026-03-04T02:00:00Z",
+            [_seen("03-03T00", ["vm0"], "i5"), _seen("03-04T11", [], "i6")],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {"vm0 cpu-x0": "97"},
+        {"vm0 cpu-x2": "97"},
+    ),
+    26045: (
+        "a plain counter's increment described anew",
+        0,
+        [
+            [
+                _bytes("vm0", "03-01T07", 70, "b2"),
+                _event("vm0", "03-01T14", "update", "e0", 0, mb=4),
+                _bytes("vm0", "03-03T18", 113, "b3"),
+            ],
+            "2026-03-04T22:00:00Z",
+            [_seen("03-02T21", [], "i7")],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["bytes"],
+        {
+            "vm0 bytes-x0": "18.220338983050847457627118",
+            "vm0 bytes-x4": "24.779661016949152542372882",
+        },
+        {"vm0 bytes-x0": "43.000000000000000000000000"},
+    ),
+    26068: (
+        "a first reading from zero at a closing",
+        0,
+        [
+            [
+                _seen("03-01T05", ["vm0"], "i5", account=True),
+                _event("vm0", "03-01T09", "update", "e0", 0, mb=4),
+                _cpu("vm0", "03-03T05", 66, "c4"),
+            ],
+            "2026-03-03T12:00:00Z",
+            [_event("vm0", "03-02T16", "delete", "e1", 10)],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {"vm0 cpu-x0": "71.5", "vm0 cpu-x4": "-5.500"},
+        {"vm0 cpu-x0": "66"},
+    ),
+    26525: (
+        "a plain counter's increment described anew",
+        0,
+        [
+            [
+                _bytes("vm0", "03-03T06", 737, "b5"),
+                _event("vm0", "03-03T07", "start", "e1", 0, mb=2),
+                _bytes("vm0", "03-04T03", 771, "b6"),
+            ],
+            "2026-03-05T11:00:00Z",
+            [_seen("03-03T18", ["vm1"], "i9", account=True)],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["bytes"],
+        {
+            "vm0 bytes-x0": "6.476190476190476190476191",
+            "vm0 bytes-x2": "27.523809523809523809523809",
+        },
+        {"vm0 bytes-x0": "34.000000000000000000000000"},
+    ),
+    27800: (
+        "a first reading from zero at a closing",
+        0,
+        [
+            [
+                _event("vm0", "03-02T04", "start", "e1", 10, mb=2),
+                _event("vm0", "03-01T15", "stop", "e0", 20),
+                _cpu("vm0", "03-03T13", 54, "c4"),
+            ],
+            "2026-03-05T07:00:00Z",
+            [_event("vm0", "03-04T15", "stop", "e2", 0), _seen("03-04T14", [], "i9", account=True)],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {"vm0 cpu-x0": "108", "vm0 cpu-x2": "-54"},
+        {"vm0 cpu-x0": "54"},
+    ),
+    28446: (
+        "a first reading from zero at a closing",
+        0,
+        [
+            [
+                _seen("03-01T07", ["vm0", "vm1"], "i11"),
+                _event("vm0", "03-02T23", "update", "e0", 0, mb=2),
+                _cpu("vm0", "03-04T21", 128, "c5"),
+            ],
+            "2026-03-05T06:00:00Z",
+            [_seen("03-04T18", ["vm1"], "i12")],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {
+            "vm0 cpu-x0": "187.534883720930232558139535",
+            "vm0 cpu-x2": "-59.534883720930232558139535",
+        },
+        {"vm0 cpu-x0": "128"},
+    ),
+    28983: (
+        "a first reading's later increment",
+        0,
+        [
+            [
+                _seen("03-01T08", ["vm1"], "i13", account=True),
+                _cpu("vm1", "03-01T14", 85, "c11"),
+                _event("vm1", "03-03T03", "start", "e6", 30, mb=4),
+                _event("vm1", "03-02T16", "stop", "e5", 0),
+            ],
+            "2026-03-04T09:00:00Z",
+            [_cpu("vm1", "03-04T08", 124, "c12")],
+            "2026-03-05T23:00:00Z",
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {"vm1 cpu-x0": "85", "vm1 cpu-x4": "94.520376175548589341692790"},
+        {"vm1 cpu-x0": "85", "vm1 cpu-x4": "124.000000000000000000000000"},
+    ),
+    30693: (
+        "a first reading from zero at a closing",
+        0,
+        [
+            [
+                _cpu("vm1", "03-03T02", 196, "c14"),
+                _seen("03-02T02", ["vm0", "vm1"], "i16", account=True),
+                _event("vm1", "03-02T10", "update", "e7", 10, mb=2),
+            ],
+            "2026-03-04T12:00:00Z",
+            [_seen("03-02T21", [], "i15", account=True)],
+            "2026-03-07T00:00:00Z",
+        ],
+        ["cpu"],
+        {
+            "vm1 cpu-x0": "261.333333333333333333333333",
+            "vm1 cpu-x2": "-65.333333333333333333333333",
+        },
+        {"vm1 cpu-x0": "196"},
+    ),
+}
+
+
+def _sums(horizon: int, steps: list[Step], meters: list[str]) -> tuple[dict[str, Decimal], ...]:
+    """The stream's lines plus named, and batch's, per resource and entry of ``meters``."""
+    rater = rk.Rater(streams.PLAN, streams.METERS, start=START, horizon=dt.timedelta(hours=horizon))
+    reports = [rater.statement(s) if isinstance(s, str) else rater.feed(s) for s in steps]
+    records = [r for step in steps if not isinstance(step, str) for r in step]
+    mine, _ = streams.stream_sums(reports)
+    theirs = streams.batch_sums(records)
+    return tuple(
+        {f"{r} {e}": q for (r, m, e), q in sums.items() if m in meters and q}
+        for sums in (mine, theirs)
+    )
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [
+        pytest.param(
+            seed,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=f"seed {seed}, {kind}: the stream bills {stream} where batch bills "
+                f"{batch} (known fault, docs/streaming.md)",
+            ),
+        )
+        for seed, (kind, _, _, _, stream, batch) in _BEYOND.items()
+    ],
+)
+def test_the_streams_found_beyond_the_first_16000_seeds_come_to_batch(seed: int) -> None:
+    # The oracle: one batch rate() of the same records, per resource and price entry
+    # (its figures are the table's, the test below checks).
+    _, horizon, steps, meters, _, _ = _BEYOND[seed]
+    mine, theirs = _sums(horizon, steps, meters)
+    assert mine == theirs
+
+
+@pytest.mark.parametrize("seed", sorted(_BEYOND))
+def test_batch_bills_the_figures_of_the_table_of_streams_beyond(seed: int) -> None:
+    _, horizon, steps, meters, _, batch = _BEYOND[seed]
+    _, theirs = _sums(horizon, steps, meters)
+    assert theirs == {key: Decimal(value) for key, value in batch.items()}
