@@ -7,8 +7,9 @@ counter as it stood at the suspension, never spread over the suspended time, and
 reactivation's first reading rises from zero at the START; `docs/streaming.md` ("One
 engine") and `docs/lateness.md` ("Records stamped in compacted cycles") promise that the
 stream's usage plus the quantities its `"too_late"` and `"late"` anomalies name is batch
-`rate()`'s. Each fault is a strict xfail on its smallest input, next to the neighbouring
-case that holds.
+`rate()`'s. Each fault found is here on its smallest input, next to the neighbouring
+case that held, and all are fixed: a reading over one at the suspension's very instant,
+and late STOPs and STARTs that move a later reading's part of compacted days.
 """
 
 from __future__ import annotations
@@ -128,20 +129,6 @@ def test_with_a_horizon_over_the_delay_the_stream_follows_the_late_reboot() -> N
     assert stream_and_named(REBOOT_FED_LATE, dt.timedelta(hours=48)) == ({1: 6, 3: 4}, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the reset r2 first spread 1 GB onto 1 March (a late correction of that closed "
-        "day, 6 -> 7); the suspension p1 and reactivation s2, stamped in kept cycles and "
-        "fed after 1 March was compacted, make r2 rise from zero at 06:00 on 3 March, so "
-        "that 1 GB belongs to no day in batch. Expected: the stream's lines plus what "
-        "its too_late/late anomalies name add up to batch (6 + 4 = 10 GB), i.e. the "
-        "feed of p1/s2 names -1 GB too late for 1 March (as docs/lateness.md says an "
-        "event moving a first reading's stretch does); today the stream keeps 7 GB on 1 "
-        "March, nothing is named (the feed lists p1 as late only; the statement lists "
-        "p1 and s2 in no_effect), and the stream bills 11 GB where batch bills 10"
-    ),
-)
 def test_a_late_reboot_that_moves_a_reset_out_of_a_compacted_day_is_named() -> None:
     days, named = stream_and_named(REBOOT_FED_LATE, dt.timedelta(0))
     assert sum(days.values()) + named == 10
@@ -170,18 +157,6 @@ def test_the_stream_bills_the_reactivated_session_as_batch_does() -> None:
     assert days == {1: 6, 4: 3}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "r2, fed before the reactivation s2 was known, is read as a reset while "
-        "suspended: its feed names 3 GB too late (its rise up to the noon suspension of "
-        "1 March, compacted), not applied. s2 then makes r2 rise from zero on 4 March, "
-        "which the stream bills (3 GB, as batch), but nothing takes back the 3 GB "
-        "named: expected the stream's lines plus the named quantities to be batch's "
-        "9 GB (s2's feed naming -3 GB too late, as docs/lateness.md says of an event "
-        "that moves a first reading's stretch); today they make 9 + 3 = 12 GB"
-    ),
-)
 def test_a_too_late_part_that_a_late_reactivation_brings_back_is_taken_back() -> None:
     days, named = stream_and_named(READING_BEFORE_REACTIVATION, dt.timedelta(0))
     assert sum(days.values()) + named == 9
@@ -210,19 +185,6 @@ def test_a_late_suspension_moves_the_rise_while_its_day_is_kept() -> None:
     assert stream_and_named(SUSPENSION_FED_LATE, dt.timedelta(hours=12)) == ({1: 6}, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "without a horizon, r2 (6 GB, 24 h after r1's 4) first spreads 1 GB on 1 March "
-        "(corrected late, 4 -> 5) and 1 GB on 2 March; the suspension p1, stamped in "
-        "the kept 2 March and fed after 1 March was compacted, moves the whole rise up "
-        "to the suspension, on 1 March (batch: 6 GB on 1 March). Expected: the stream's "
-        "lines plus what its too_late/late anomalies name add up to batch's 6 GB, i.e. "
-        "p1's feed names +1 GB too late for 1 March; today 2 March's 1 GB is reversed, "
-        "1 March keeps 5 GB, the feed lists p1 as late with no anomaly and the "
-        "statement lists it in no_effect: 5 GB billed, nothing named"
-    ),
-)
 def test_a_late_suspension_that_moves_a_rise_into_a_compacted_day_is_named() -> None:
     days, named = stream_and_named(SUSPENSION_FED_LATE, dt.timedelta(0))
     assert sum(days.values()) + named == 6
