@@ -278,7 +278,9 @@ def carried_boot(
     O(1) when not needed, else O(k log k) for the k records of the resource.
     """
     since = state.since_us
-    if not zero or state.status == "unknown" or since is None or state.history:
+    if zero and state.history:
+        return _history_base(previous, state, folded)
+    if not zero or state.status == "unknown" or since is None:
         return state
     whole = whole_timeline(previous, state, folded)
     index = whole.index_at(since)
@@ -292,6 +294,34 @@ def carried_boot(
     else:
         changes = _held(whole, state, index, wanted[1], wanted[2])
     return state if changes is None else _restated(state, **changes)
+
+
+def _history_base(
+    previous: ResourceState | None, state: ResourceState, folded: Iterable[Record]
+) -> ResourceState:
+    """`carried_boot()` of a state with a history: the running piece before a stopped base.
+
+    Its timeline is its base, then its history; a base that is a stop of the running
+    resource (a START in the history then boots it) restores as one that follows no
+    running piece unless the piece before it is kept. Metering writes none, so a
+    too-late START placed after a compacted stop (its base then the stop) would not boot
+    a ``from_zero`` counter: the running piece the whole timeline has before that run of
+    stops is written as the piece before the base. (A START after a deletion boots
+    nothing: batch counts the readings after it as after the deletion.) O(1) when not
+    needed, else O(k log k) for the k records of the resource.
+    """
+    past = state._past
+    if state._before or past[0] != "stopped" or past[2] is None:
+        return state
+    at = typing.cast("int", past[2])
+    whole = whole_timeline(previous, state, folded)
+    if not whole.starts or at < whole.starts[0]:
+        return state
+    index = whole.index_at(at)
+    if _n.STATUS_NAMES[whole.statuses[index]] != past[0]:
+        return state
+    ran = _after_running(whole, index)
+    return state if ran is None else _restated(state, _before=_piece(whole, ran))
 
 
 def _running(
