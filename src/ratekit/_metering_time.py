@@ -32,7 +32,6 @@ from .usage import (
     _SET_START,
     UsageRow,
     _new,
-    _ordered_ids,
     _RowMade,
 )
 
@@ -216,16 +215,23 @@ def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
     first = bisect.bisect_right(starts, w0) - 1
     cycle_of = window.cycle_of
     single_cycle = window.cycle_spans[0] if len(window.cycle_spans) == 1 else None
-    # Per time meter: its name, the meter, its unit, cut points and their number, and
-    # its rows.
-    meters: list[tuple[str, Meter, str, list[int], int, list[UsageRow]]] = [
-        (name, item, item.unit, points, len(points), [])
-        for name, item, points in plan
-        if item._factor is not None
-    ]
-    # Per description met, the ratio of each meter's level (None: no row), by id: the
-    # entry keeps its description alive, so the id is not reused during the call.
-    levels = engine.levels.setdefault(tuple(map(_NAME, meters)), {})
+    # Per time meter: its name, the meter, its unit, cut points and their number; and
+    # per description met, the ratio of each meter's level (None: no row), by id (the
+    # entry keeps its description alive, so the id is not reused during the call). Made
+    # once per plan: accounts of the same plans share one (`_Engine._plan_of`).
+    known_plan = engine.timed_plan
+    if known_plan is not None and known_plan[0] is plan:
+        meters, levels = known_plan[1], known_plan[2]
+    else:
+        meters = [
+            (name, item, item.unit, points, len(points))
+            for name, item, points in plan
+            if item._factor is not None
+        ]
+        levels = engine.levels.setdefault(tuple(map(_NAME, meters)), {})
+        engine.timed_plan = (plan, meters, levels)
+    # Per time meter, its rows.
+    made_rows: list[list[UsageRow]] = [[] for _ in meters]
     spans = engine.spans
     running = _n.RUNNING
     new = _new
@@ -266,7 +272,15 @@ def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
         opener = openers[index]
         closer = openers[index + 1] if index + 1 < count else None
         opening_ids: tuple[str, ...] = () if opener is None else (opener,)
-        closing_ids = opening_ids if closer is None else _ordered_ids((*opening_ids, closer))
+        # _ordered_ids((*opening_ids, closer)), inlined: each id once, sorted.
+        if closer is None:
+            closing_ids = opening_ids
+        elif opener is None:
+            closing_ids = (closer,)
+        elif opener < closer:
+            closing_ids = (opener, closer)
+        else:
+            closing_ids = (closer, opener) if closer < opener else opening_ids
         # The rows of a resource share their spans (fewer objects): the first meter with
         # rows in the piece finds each among the resource's (`_Engine.spans`) or makes it,
         # the others find theirs among its rows of the piece, which lie last in its list
@@ -276,7 +290,8 @@ def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             if ratio is None:
                 continue
             numerator, denominator = ratio
-            name, _, unit, points, cuts, made = meters[m]
+            name, _, unit, points, cuts = meters[m]
+            made = made_rows[m]
             first = not shared  # (the first meter makes one row at least)
             j = -shared  # the sharer's next row of the piece (0: none left)
             cut = cuts_at[m]
@@ -352,4 +367,4 @@ def _rows(  # noqa: PLR0912, PLR0915 - one pass of the hot loop
             cuts_at[m] = cut
             if first:
                 sharer = made
-    return [entry[5] for entry in meters]
+    return made_rows

@@ -323,6 +323,17 @@ class _Engine:
             tuple[str, ...],
             dict[int, tuple[Mapping[str, object], tuple[tuple[int, int] | None, ...]]],
         ] = {}
+        # The time meters of the plan `_metering_time` metered last, and their levels'
+        # table: the plan, the meters (name, meter, unit, cut points and their number)
+        # and the table (the entry keeps the plan alive).
+        self.timed_plan: (
+            tuple[
+                object,
+                list[tuple[str, Meter, str, list[int], int]],
+                dict[int, tuple[Mapping[str, object], tuple[tuple[int, int] | None, ...]]],
+            ]
+            | None
+        ) = None
         self.conflicts = "raise"
         # Whether some sample of the call is a delta over a span (`_n.Grouped.spanned`).
         self.spanned = True
@@ -452,11 +463,11 @@ class _Engine:
                     per_meter[name] = _samples.sort_samples(group, self.anomalies)
                 if first_us is not None:  # in time order now: the first is the earliest
                     lower_to(first_us, account, per_meter[name], in_order=True, deltas=spanned)
-            sample_times: list[int] = []
+            sample_times: Sequence[int] = ()
             if inventories and per_meter:
                 sample_times = sorted(s.at_us for group in per_meter.values() for s in group)
             previous_state = self.state.get(key)
-            new_events: Sequence[Event] = events.get(key, [])
+            new_events: Sequence[Event] = events.get(key, ())
             if not deduplicated and len(new_events) > 1:
                 new_events = _n.unique(events[key], self.anomalies)
             limit = None if self.own_clocks else self.through
