@@ -279,8 +279,8 @@ def next_readings(
             series = series[-bound:]
             complete.discard(name)
         by_name[name] = series
-    readings = tuple(itertools.chain.from_iterable([by_name[name] for name in sorted(by_name)]))
-    return readings, tuple(sorted(complete & set(by_name)))
+    readings = tuple(itertools.chain.from_iterable(map(by_name.__getitem__, sorted(by_name))))
+    return readings, tuple(sorted(complete.intersection(by_name)))
 
 
 def _series(

@@ -78,16 +78,17 @@ def pieces(engine: _Engine, points: list[int], line: _t.Timeline) -> list[int]:
     descriptions = line.descriptions
     # (`not ==`: a description's ``!=`` calls its ``==``, two calls per change; and
     # ``==`` only where the items are equal: descriptions that differ are told at C speed)
+    # (a loop, not a comprehension: a resource has a few pieces in the window, and a
+    # comprehension is a function made and called each time)
     same = same_items
-    inner = [
-        starts[index]
-        for index in range(bisect.bisect_right(starts, w0), bisect.bisect_left(starts, w1))
-        if descriptions[index - 1] is not descriptions[index]
-        and not (
-            same(descriptions[index - 1], descriptions[index])
-            and descriptions[index - 1] == descriptions[index]
-        )
-    ]
-    if inner:
+    inner: list[int] | None = None
+    for index in range(bisect.bisect_right(starts, w0), bisect.bisect_left(starts, w1)):
+        before, after = descriptions[index - 1], descriptions[index]
+        if before is not after and not (same(before, after) and before == after):
+            if inner is None:
+                inner = [starts[index]]
+            else:
+                inner.append(starts[index])
+    if inner is not None:
         return [w0, *sorted(set(points).union(inner))]
     return [w0, *points]
