@@ -7,9 +7,6 @@ counter readings, so that metering in several calls gives what one call gives.
 
 from __future__ import annotations
 
-import collections
-import itertools
-import operator
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal
@@ -551,8 +548,8 @@ _SETTER_NAMES: Final = (
 _STATE_SETTERS: Final = _v.slot_setters(ResourceState, *_SETTER_NAMES)
 
 
-# Runs an iterator through, keeping nothing.
-_SINK: Final[collections.deque[object]] = collections.deque(maxlen=0)
+#: A state under construction: ResourceState's slots, set by plain stores (`_new_state()`).
+_StateMade: Final = _v.plain_twin(ResourceState)
 
 
 def _new_state(
@@ -565,13 +562,32 @@ def _new_state(
     described: tuple[int, bool] | None = None,
 ) -> ResourceState:
     """A [`ResourceState`][ratekit.ResourceState] of values known to be valid (metering's own): no checks."""
-    state = _new(ResourceState)
-    values = (*values, seen, complete, listings, pending, before, described)
-    assert len(values) == len(_STATE_SETTERS), "a ResourceState's values, one per field"
-    # Each slot set by its setter, in one call (no interpreted loop: one state per
-    # resource per metering call).
-    _SINK.extend(map(operator.call, _STATE_SETTERS, itertools.repeat(state), values))
-    return state
+    state: typing.Any = _new(_StateMade)
+    # Plain stores, then the class set (see `_v.plain_twin`): one state per resource per
+    # metering call. (The unpacking refuses a count of values other than the fields'.)
+    (
+        state.account,
+        state.resource,
+        state.status,
+        state.description,
+        state.since_us,
+        state.opened_by,
+        state.clock_us,
+        state.seq,
+        state.readings,
+        state.through_us,
+        state.applied,
+        state._past,
+    ) = values
+    state._seen = seen
+    state._complete = complete
+    state._listings = listings
+    state._pending = pending
+    state._before = before
+    state._described = described
+    state.__class__ = ResourceState
+    made: ResourceState = state
+    return made
 
 
 #: The keys of a ``before`` piece in a state's JSON: the fields of a base's.
