@@ -157,7 +157,8 @@ def _ordered(  # noqa: PLR0912, PLR0917 - one decision: fast or re-ordered
             )
     slow = bool(closing) or bool(late)
     if not slow and new_events and (limit is not None or history):
-        first_us = min([event.at_us for event in new_events])
+        # (in order: strictly increasing instants, the first is the earliest)
+        first_us = new_events[0].at_us if in_order else min([e.at_us for e in new_events])
         if limit is not None and first_us < limit:
             slow = True
         elif history:

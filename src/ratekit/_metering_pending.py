@@ -35,12 +35,12 @@ if typing.TYPE_CHECKING:
 __all__ = ["beyond", "carried", "held", "instants_after", "keep", "spread"]
 
 
-def held(engine: _Engine, account: str, resource: str, name: str) -> list[Increment]:
+def held(engine: _Engine, account: str, resource: str, name: str) -> Sequence[Increment]:
     """The carried state's pending amounts of meter ``name``, as increments. O(p)."""
     state = engine.state.get((account, resource))
     pending = None if state is None else state._pending  # (the slot: no property call)
     if not pending:
-        return []
+        return ()  # (most states hold none: no list made per resource)
     return [(t0, t1, amount, ids) for meter, t0, t1, amount, ids in pending if meter == name]
 
 
