@@ -101,10 +101,16 @@ def _merged(
     """
     if descriptions is None:
         return apply_attributes(description, attributes)
-    same = (id(description), id(attributes), None)
-    found = descriptions.get(same)
+    found = descriptions.get((id(description), id(attributes), None))
     if found is not None:
         return found
+    return _merged_anew(description, attributes, descriptions)
+
+
+def _merged_anew(
+    description: _FrozenDict, attributes: Mapping[str, object], descriptions: Descriptions
+) -> _FrozenDict:
+    """`_merged()` once the update by ``attributes`` itself (by identity) is not known."""
     types = tuple(map(type, attributes.values()))
     if not _UPDATE_TYPES.issuperset(types):
         return _shared(apply_attributes(description, attributes), descriptions)
@@ -115,7 +121,7 @@ def _merged(
         descriptions[key] = found
         descriptions[id(description), id(found)] = description  # keeps it alive
         if type(attributes) is _FrozenDict:  # read-only: the same mapping, the same update
-            descriptions[same] = found
+            descriptions[id(description), id(attributes), None] = found
             descriptions[(id(attributes),)] = attributes  # keeps it alive
     return found
 
@@ -438,7 +444,7 @@ def _apply_in_order(  # noqa: PLR0917 - private plumbing of plain values
             attributes is not last_attributes or description is not last_description
         ):
             found = descriptions.get((id(description), id(attributes), None))  # (`_merged()`)
-            new = _merged(description, attributes, descriptions) if found is None else found
+            new = _merged_anew(description, attributes, descriptions) if found is None else found
             last_description, last_attributes = new, attributes
         kind = event.kind
         if kind == "start" and (
