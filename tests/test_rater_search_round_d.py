@@ -38,12 +38,13 @@ compacted part to no description that batch does not make: the seconds add up, t
 description does not).
 
 Seeds 16,000 to 33,541 (17,542 streams, searched with this version) find 13 more that
-differ, each cut down in the table at the end and pinned as a strict xfail: four of a
-plain counter's increment described anew (17049, 20545, 26045, 26525), seven of a first
-reading from zero at a closing, under another description or named twice (17505,
-19075, 23347, 26068, 27800, 28446, 30693), and two of a first reading's later increment
-in sum, each cut down to a last statement with nothing fed since it, as 8542 (17773,
-28983).
+differed, each cut down in the table at the end: four of a plain counter's increment
+described anew (17049, 20545, 26045, 26525), seven of a first reading from zero at a
+closing, under another description or named twice (17505, 19075, 23347, 26068, 27800,
+28446, 30693), all eleven pinned as strict xfails; and two of a first reading's later
+increment in sum, each cut down to a last statement with nothing fed since it (17773,
+28983), which come to batch, whole and cut down, since a too-late START placed after a
+compacted stop boots the counter (`_rater_stretch.carried_boot`).
 """
 
 from __future__ import annotations
@@ -709,6 +710,11 @@ _BEYOND: dict[int, tuple[str, int, list[Step], list[str], dict[str, str], dict[s
 }
 
 
+#: The streams of the table that come to batch (whole too): a too-late START placed after
+#: a compacted stop boots the counter. Their "stream" figures are what they billed before.
+_COME_TO_BATCH = frozenset({17773, 28983})
+
+
 def _sums(horizon: int, steps: list[Step], meters: list[str]) -> tuple[dict[str, Decimal], ...]:
     """The stream's lines plus named, and batch's, per resource and entry of ``meters``."""
     rater = rk.Rater(streams.PLAN, streams.METERS, start=START, horizon=dt.timedelta(hours=horizon))
@@ -727,7 +733,9 @@ def _sums(horizon: int, steps: list[Step], meters: list[str]) -> tuple[dict[str,
     [
         pytest.param(
             seed,
-            marks=pytest.mark.xfail(
+            marks=()
+            if seed in _COME_TO_BATCH
+            else pytest.mark.xfail(
                 strict=True,
                 reason=f"seed {seed}, {kind}: the stream bills {stream} where batch bills "
                 f"{batch} (known fault, docs/streaming.md)",
