@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import operator
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -38,7 +38,7 @@ from .usage import UsageRow, _new_row
 if typing.TYPE_CHECKING:
     from .metering import _Engine
 
-__all__ = ["Apart", "correction_cuts", "with_cuts"]
+__all__ = ["Apart", "correction_cuts", "piece_row", "with_cuts"]
 
 _VALUE: Final = operator.attrgetter("value")
 
@@ -137,20 +137,45 @@ class Apart:
                 b = pieces[k + 1] if k + 1 < count else window.end
                 found = ids[k]
                 made.append(
-                    _new_row(
-                        account,
-                        name,
-                        resource,
-                        engine._span(a, b),
-                        window.cycle_of(a),
+                    piece_row(
+                        engine,
+                        line,
+                        (account, resource, name, item.unit),
+                        (a, b),
                         total.normalize() + ZERO,
-                        item.unit,
-                        line.descriptions[line.index_at(a)],
                         () if found is None else found,
                     )
                 )
         self.stamps = {}
         rows[first:] = sorted([*rows[first:], *made], key=_START)
+
+
+def piece_row(  # noqa: PLR0917 - private plumbing of plain values
+    engine: _Engine,
+    line: _t.Timeline,
+    meter: tuple[str, str, str, str],
+    bounds: tuple[int, int],
+    quantity: Decimal,
+    ids: Sequence[str],
+) -> UsageRow:
+    """A sample meter's row of one piece ``bounds`` of a resource, as described at its start.
+
+    ``meter``: (account, resource, meter name, unit). The span is the engine's shared
+    one, the cycle the window's. O(log p) for p pieces of ``line``.
+    """
+    account, resource, name, unit = meter
+    a, b = bounds
+    return _new_row(
+        account,
+        name,
+        resource,
+        engine._span(a, b),
+        engine.window.cycle_of(a),
+        quantity,
+        unit,
+        line.descriptions[line.index_at(a)],
+        ids,
+    )
 
 
 def _START(row: UsageRow) -> int:  # noqa: N802 - a key, as operator's getters are named

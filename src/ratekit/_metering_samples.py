@@ -29,7 +29,7 @@ from ._window import _SPAN_KEY, _apportion
 from .policies import Discrete, Increment, Meter
 from .records import Sample
 from .spans import Span
-from .usage import _SET_END, _SET_START, UsageRow, _new, _new_row, _ordered_ids, _RowMade
+from .usage import _SET_END, _SET_START, UsageRow, _new, _ordered_ids, _RowMade
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine
@@ -280,15 +280,12 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         if quantity is None:
             continue
         rows.append(
-            _new_row(
-                account,
-                name,
-                resource,
-                engine._span(a, b),
-                window.cycle_of(a),
+            _corrections.piece_row(
+                engine,
+                line,
+                (account, resource, name, item.unit),
+                (a, b),
                 _tidy(quantity),
-                item.unit,
-                line.descriptions[line.index_at(a)],
                 tuple(s.id for s in inside if s.id is not None),
             )
         )
