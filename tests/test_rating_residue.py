@@ -50,11 +50,8 @@ RECORDS = [
 # The correction r184 lasts 22,677 s, 1,290 s of them before 23:00Z: -2 x 1290/22677 =
 # -0.11377166291837544648763063... falls in the cycle of 27 March (shares of time are cut
 # at 1E-24, telescoping), the rest -1.886228337081624553512369 in that of 28 March, where
-# x nets 8 - 1.886228337081624553512369 = 6.113771662918375446487631 calls. The 8 calls
-# lie within r184's span: its part is a row of its own, taken back at its stamp (04:56Z)
-# from the top of the 8 calls billed (docs/pricing.md, A correction over a span).
+# x nets 8 - 1.886228337081624553512369 = 6.113771662918375446487631 calls.
 BEFORE = Decimal("-0.113771662918375446487631")
-X_PART = Decimal("-1.886228337081624553512369")
 X_NET = Decimal("6.113771662918375446487631")
 # The allowance of 7 calls a day, pro-rated to 23:00Z .. 19:32:03Z (73,923 s of 86,400):
 # 7 x 73923/86400 = 172487/28800 = 5.989131944..., which does not terminate: x takes all
@@ -65,8 +62,6 @@ X_NET = Decimal("6.113771662918375446487631")
 FREE_X = Decimal("5.98913194444444444444444444444444444444444444444444444444444")
 FREE_Y = Decimal("-0.875360281526068997956813444444444444444444444444444444444444")
 BILLED_X = Decimal("0.124639718473931002043186555555555555555555555555555555555556")
-# x's 8 calls less their free part, as shown: 8 - FREE_X = 2.010868055...556 (at 1E-59)
-USED_X = Decimal("2.01086805555555555555555555555555555555555555555555555555556")
 
 
 def _plan(price: rk.PriceModel) -> rk.Plan:
@@ -93,26 +88,21 @@ def _charges(price: rk.PriceModel) -> rk.Rating:
     return rk.rate(RECORDS, _plan(price), span=TWO_DAYS, meters=[CALLS], as_of=AS_OF)
 
 
-def _check_charges(rating: rk.Rating, used: Decimal, part: Decimal, back: Decimal) -> None:
-    """The batch charges of the fault's stream: x's 8 calls cost ``used``, r184's part on
-    28 March ``part``, and y's correction ``back``."""
+def _check_charges(rating: rk.Rating, x_amount: Decimal) -> None:
+    """The batch charges of the fault's stream under a price whose x piece costs x_amount."""
     assert [(c.resource, c.quantity, c.free, c.amount) for c in rating.charges] == [
         ("x", BEFORE, Decimal(0), Decimal(0)),  # no allowance is left of 27 March's cycle
-        ("x", X_PART, Decimal(0), part),
-        ("x", Decimal(8), FREE_X, used),
-        ("y", Decimal(-1), FREE_Y, back),
+        ("x", X_NET, FREE_X, x_amount),
+        ("y", Decimal(-1), FREE_Y, x_amount.copy_negate()),
     ]
     assert rating.total() == 0
     # 27 March's part of the correction has no usage to net against in its cycle
     assert [(a.kind, a.record_ids, a.at.isoformat()) for a in rating.anomalies] == [
         ("negative_total", ("r184",), "2026-03-26T23:00:00+00:00")
     ]
-    _x, x_part, x_used, on_y = rating.charges
-    # x's calls climb from 0 to USED_X, r184's part brings them down to BILLED_X, where y
-    # finds the group and brings it to exactly 0
-    assert (x_used.position, x_used.after) == (0, USED_X)
-    assert (x_part.position, x_part.after) == (USED_X, BILLED_X)
-    assert on_y.position == BILLED_X
+    _x, on_x, on_y = rating.charges
+    assert on_y.position == BILLED_X  # where x left the group; y brings it to exactly 0
+    assert on_x.tiers[0].quantity == BILLED_X
     assert [line.quantity for line in on_y.tiers] == [BILLED_X.copy_negate()]
     assert [invoice.total for invoice in rk.bill(rating)] == [Decimal("0.00"), Decimal("0.00")]
 
@@ -127,8 +117,7 @@ def test_the_package_of_the_fault_prices_the_stream_to_exactly_zero() -> None:
         ("x", "2026-03-27T23:00:00Z", X_NET, Decimal("0.02")),
         ("y", "2026-03-27T23:00:00Z", Decimal(-1), Decimal("-0.02")),
     ]
-    # x's calls start 1 package (0.02); r184's part leaves it started (0.00)
-    _check_charges(_charges(package), Decimal("0.02"), Decimal("0.00"), Decimal("-0.02"))
+    _check_charges(_charges(package), Decimal("0.02"))
 
 
 def test_a_graduated_price_of_the_fault_nets_to_exactly_zero() -> None:
@@ -142,31 +131,19 @@ def test_a_graduated_price_of_the_fault_nets_to_exactly_zero() -> None:
         ("x", "2026-03-27T23:00:00Z", X_NET, half),
         ("y", "2026-03-27T23:00:00Z", Decimal(-1), half.copy_negate()),
     ]
-    # x's calls: 1 x 0.50 + 1.010868055...556 x 0.01 = 0.510108680555...556; r184's part
-    # from USED_X down to BILLED_X: -(1.010868055...556 x 0.01 + (1 - BILLED_X) x 0.50) =
-    # -0.447788821318590054533962277...78; x's line is their sum, half
-    used = Decimal("0.510108680555555555555555555555555555555555555555555555555556")
-    part = Decimal("-0.447788821318590054533962277777777777777777777777777777777778")
-    assert Fraction(used) + Fraction(part) == Fraction(half)
-    _check_charges(_charges(graduated), used, part, half.copy_negate())
+    _check_charges(_charges(graduated), half)
 
 
 def test_a_volume_price_of_the_fault_nets_to_exactly_zero() -> None:
-    # Volume (0, 5] at 1, then 0.5: x's calls bill USED_X x 1; r184's part takes back
-    # from there to BILLED_X: USED_X - 1.886228337081624553512369 - BILLED_X is 4E-60,
-    # below the part's 60th digit, so the part is -1.886228337081624553512369 and x's line
-    # 0.1246397184739310020431865555...56 (at 1E-59, the pieces' amounts add up exactly);
-    # y takes from what x's charges carry, the same back: the total is exactly 0.
+    # Volume (0, 5] at 1, then 0.5: x's 0.124639718473931002043186555...6 billed calls
+    # select the first tier: 1 x that; y takes it back: the total is exactly 0.
     volume = rk.Volume([rk.Tier(5, "1"), rk.Tier(None, "0.5")])
-    line = Decimal("0.12463971847393100204318655555555555555555555555555555555556")
-    assert Fraction(USED_X) + Fraction(X_PART) - Fraction(BILLED_X) == Fraction(4, 10**60)
-    assert Fraction(USED_X) + Fraction(X_PART) == Fraction(line)
     assert _statement(volume) == [
         ("x", "2026-03-26T23:00:00Z", BEFORE, Decimal(0)),
-        ("x", "2026-03-27T23:00:00Z", X_NET, line),
-        ("y", "2026-03-27T23:00:00Z", Decimal(-1), line.copy_negate()),
+        ("x", "2026-03-27T23:00:00Z", X_NET, BILLED_X),
+        ("y", "2026-03-27T23:00:00Z", Decimal(-1), BILLED_X.copy_negate()),
     ]
-    _check_charges(_charges(volume), USED_X, X_PART, line.copy_negate())
+    _check_charges(_charges(volume), BILLED_X)
 
 
 def test_the_stream_of_the_fault_rates_at_every_watermark_and_adds_up() -> None:
@@ -385,12 +362,10 @@ def test_pieces_that_follow_one_another_merge_in_one_progression_on_the_invoice(
     graduated = rk.Graduated([rk.Tier(1, "0.50"), rk.Tier(None, "0.01")])
     records = [*RECORDS[:2], rk.Sample("b", "y", "calls", "2026-03-28T15:18:49Z", 3, id="r212")]
     rating = rk.rate(records, _plan(graduated), span=TWO_DAYS, meters=[CALLS], as_of=AS_OF)
-    # x's calls, then r184's part (a row of its own, taken at its stamp) bring the group
-    # from 0 to USED_X, then down to BILLED_X
-    _x, x_part, on_x, on_y = rating.charges
-    assert (x_part.after, on_y.position) == (BILLED_X, BILLED_X)
-    assert (on_x.position, on_x.after, x_part.position) == (0, USED_X, USED_X)
-    shown = Fraction(on_x.quantity) - Fraction(on_x.free) + Fraction(x_part.quantity)
+    _x, on_x, on_y = rating.charges
+    assert (on_x.after, on_y.position) == (BILLED_X, BILLED_X)
+    assert on_x.position == 0
+    shown = Fraction(on_x.quantity) - Fraction(on_x.free)
     assert shown - Fraction(BILLED_X) == Fraction(4, 10**60)
     _before, day = rk.bill(rating)
     (line,) = day.lines

@@ -29,7 +29,7 @@ from typing import Final
 from ._allowances import place
 from ._anomalies import placed
 from ._carried import left_by_rounding
-from ._decimals import _SUMS, CONTEXT, MIN_ADJUSTED, ZERO, nearest
+from ._decimals import CONTEXT, MIN_ADJUSTED, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
 from ._exact_prices import residue
@@ -215,9 +215,7 @@ class _Pricing:
                     below = self.guard(piece, price, low, _SUB(high, low), at=low, by=amounts)
                     priced_by = price
                 piece.amount = residue(price, position, after, _SUB(top, below))
-                # what the pieces so far carry, exactly: a piece's amount rounded at its
-                # 60th digit is made up by the next, never summed up as a residue
-                below = _SUMS.add(below, piece.amount)
+                below = top
             else:
                 piece.amount = self.guard(piece, price, low, _SUB(high, low))
                 priced_by = None
