@@ -440,7 +440,8 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     if spanned and [sample.since_us for sample in readings].count(None) != len(readings):
         return False
     times = [sample.at_us for sample in readings]
-    values = [sample.value for sample in readings]
+    # as kept: an int given stays an int (`records._kept_value`), no Decimal made per read
+    values = [sample._value for sample in readings]  # type: ignore[attr-defined]
     column = [sample.id for sample in readings]
     if column_out is not None:
         column_out[:] = column
@@ -454,7 +455,9 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
             # sum in metering's context (`in_context`: CONTEXT's digits, rounding and
             # traps), started at the first value so that its exponent is kept: half the
             # cost (238,000 samples: 0.018 s against 0.034 s).
-            sums[k] = sum(values[lo + 1 : hi], values[lo])
+            # Ints add exactly at C speed, a Decimal made once per piece.
+            total = sum(values[lo + 1 : hi], values[lo])
+            sums[k] = total if type(total) is Decimal else Decimal(total)
             if named and (found := list(filter(None, column[lo:hi]))):
                 ids[k] = found
         lo = hi

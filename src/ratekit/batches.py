@@ -109,7 +109,9 @@ _SIZED: Final = 16
 def _record_bytes(record: Event | Sample) -> int:
     """A record's object and the values it alone holds: its instant and a sample's value."""
     held = sys.getsizeof(record) + sys.getsizeof(record.at_us)
-    return held + sys.getsizeof(record.value) if type(record) is Sample else held
+    if type(record) is not Sample:
+        return held
+    return held + sys.getsizeof(record._value)  # type: ignore[attr-defined] # (as kept)
 
 
 def _read_ahead(columns: Sequence[Sequence[object]], start: int) -> None:
@@ -168,7 +170,7 @@ def _made_samples(
             made.resource = resource
             made.meter = meter
             made.at_us = at_us
-            made.value = value
+            made._value = value
             made.kind = kind
             made.since_us = since_us
             made.id = record_id
@@ -262,7 +264,7 @@ def _samples(
         ids,
         seqs,
     )
-    made = _made_samples(values, count, _own(instants, ids, seqs))
+    made = _made_samples(values, count, _own(instants, amounts, ids, seqs))
     told.update(
         named=_any_given(ids),
         meters=frozenset(meters),
@@ -278,7 +280,7 @@ def _own(*columns: Iterable[object]) -> list[Sequence[object]]:
 
 
 def _refuse_negative_reading(
-    kinds: list[object], amounts: list[Decimal], ids: Iterable[object]
+    kinds: list[object], amounts: Sequence[Decimal | int], ids: Iterable[object]
 ) -> None:
     """Refuse the first negative counter reading, as [`Sample`][ratekit.Sample]'s door does.
 
