@@ -1,8 +1,12 @@
 """Faults a CI build-minutes seller meets, each on its smallest input, pinned until fixed.
 
-The Allowance docstring and docs/pricing.md (Plans: "allowances: a free quantity of a
-meter per cycle ..., consumed in time order") promise that the first minutes used are
-free. Two jobs that overlap in time share the free minutes as they are used.
+- The Allowance docstring and docs/pricing.md (Plans: "allowances: a free quantity of a
+  meter per cycle ..., consumed in time order") promise that the first minutes used are
+  free: two jobs that overlap in time should share the free minutes as they are used,
+  whatever cuts their rows.
+- A statement previewed in a notebook reads the cycle of its lines in UTC and that of
+  its closed invoices in the rater's zone.
+- A snapshot version read back as a float is refused as an unknown version.
 """
 
 from __future__ import annotations
@@ -57,3 +61,47 @@ def test_with_a_heartbeat_the_free_minutes_go_in_the_order_they_are_used() -> No
 )
 def test_overlapping_jobs_share_the_free_minutes_as_they_are_used() -> None:
     assert total([*LONG, *SHORT]) == Decimal("0.40")
+
+
+def test_a_statement_names_its_invoices_cycle_in_the_raters_zone() -> None:
+    rater = rk.Rater(SMALL, [LINUX], start=NOVEMBER.start, tz=LA)
+    rater.feed(job("a", "j", "2026-11-30T07:00:00Z", None, "linux-2x"))
+    page = rater.statement(NOVEMBER.end)._repr_html_()
+    # docs/streaming.md: with tz=, the invoices name their cycle in that zone's dates.
+    assert "<td>2026-11-01 .. 2026-12-01 (America/Los_Angeles)</td>" in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a rater built with tz='America/Los_Angeles' previews a statement in a notebook "
+        "with the closed invoice's cycle as '2026-11-01 .. 2026-12-01 (America/Los_Angeles)' "
+        "but the lines of that same cycle, in the same page, as '2026-11-01T07:00:00Z .. "
+        "2026-12-01T08:00:00Z': a reader expects one cycle read one way, in the zone asked for"
+    ),
+)
+def test_a_statement_reads_its_lines_cycle_in_the_raters_zone_too() -> None:
+    rater = rk.Rater(SMALL, [LINUX], start=NOVEMBER.start, tz=LA)
+    rater.feed(job("a", "j", "2026-11-30T07:00:00Z", None, "linux-2x"))
+    page = rater.statement(NOVEMBER.end)._repr_html_()
+    assert "2026-11-01T07:00:00Z .. 2026-12-01T08:00:00Z" not in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a snapshot whose version came back as the float 5.0 (a JSON reader that makes "
+        "every number a float) is refused as 'version 5.0 is unknown: this ratekit reads "
+        "versions 1, 2, 3, 4 and 5; restore it with the ratekit that wrote it', which lists "
+        "5 as read and sends the user to another ratekit; expected the message to say the "
+        "version must be an int, not a float (docs/streaming.md: 'not True, not 2.0')"
+    ),
+)
+def test_a_float_snapshot_version_is_refused_as_a_float() -> None:
+    rater = rk.Rater(SMALL, [LINUX], start=NOVEMBER.start, tz=LA)
+    data = rater.snapshot()
+    data["version"] = float(data["version"])
+    with pytest.raises(rk.BadSnapshotError) as caught:
+        rk.Rater.restore(data, SMALL, [LINUX])
+    assert "float" in str(caught.value)
+    assert "restore it with the ratekit that wrote it" not in str(caught.value)
