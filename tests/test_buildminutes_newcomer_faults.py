@@ -87,16 +87,6 @@ def test_a_statement_reads_its_lines_cycle_in_the_raters_zone_too() -> None:
     assert "2026-11-01T07:00:00Z .. 2026-12-01T08:00:00Z" not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a snapshot whose version came back as the float 5.0 (a JSON reader that makes "
-        "every number a float) is refused as 'version 5.0 is unknown: this ratekit reads "
-        "versions 1, 2, 3, 4 and 5; restore it with the ratekit that wrote it', which lists "
-        "5 as read and sends the user to another ratekit; expected the message to say the "
-        "version must be an int, not a float (docs/streaming.md: 'not True, not 2.0')"
-    ),
-)
 def test_a_float_snapshot_version_is_refused_as_a_float() -> None:
     rater = rk.Rater(SMALL, [LINUX], start=NOVEMBER.start, tz=LA)
     data = rater.snapshot()

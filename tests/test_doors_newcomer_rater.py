@@ -257,8 +257,11 @@ def _nested(depth: int) -> object:
             "its mapping (ClosedCursor) raised LookupError: cursor closed",
         ),
         (lambda: Growing(_snapshot()), "its mapping (Growing) raised RuntimeError"),
-        (lambda: _seal({**_snapshot(), "version": 3.0}), "Rater snapshot version 3.0 is unknown"),
-        (lambda: _seal({**_snapshot(), "version": True}), "Rater snapshot version True is unknown"),
+        (lambda: _seal({**_snapshot(), "version": 3.0}), "Rater snapshot version 3.0 is a float, not an int"),
+        (
+            lambda: _seal({**_snapshot(), "version": True}),
+            "Rater snapshot version True is a bool, not an int",
+        ),
         (
             lambda: {**_snapshot(), "version": 10**5000},
             "Rater snapshot version <an integer of 5001 digits> is unknown",

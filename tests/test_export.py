@@ -510,3 +510,43 @@ def test_the_credits_doctests_before_the_export_tests_in_one_run() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "5 passed" in result.stdout
+
+
+def _numbers_as_decimals(data: object) -> object:
+    """A row as a database driver gives it back: every decimal string a Decimal (NUMERIC)."""
+    if isinstance(data, dict):
+        return {key: _numbers_as_decimals(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_numbers_as_decimals(value) for value in data]
+    if isinstance(data, str) and data[:1].isdigit() and "T" not in data and ":" not in data:
+        return Decimal(data)
+    return data
+
+
+def test_rows_read_back_from_numeric_columns_take_their_decimals() -> None:
+    # A charge (its quantity, amount, unit price, free part, quantum, and its row's
+    # quantity) and an invoice (its lines, totals and exact sum) whose numbers come back
+    # as Decimals read back equal to the values written: the same door as their text.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz="UTC"),
+        [rk.PriceEntry("cpu", "cpu", rk.PerUnit("0.1"))],
+        fees=[rk.Fee("base", 10)],
+    )
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    sample = rk.Sample("acme", "vm1", "cpu", "2026-03-05T10:00:00Z", "5.5")
+    rating = rk.rate([sample], plan, span=march, meters=[rk.Meter("cpu", "s", rk.Discrete())])
+    for value in (*rating.charges, *rk.bill(rating)):
+        row = _numbers_as_decimals(rk.to_row(value))
+        assert isinstance(row, dict)
+        assert any(isinstance(item, Decimal) for item in row.values())
+        assert rk.from_row(type(value), row) == value
+    # a NaN or an infinity from such a column is refused naming the field
+    charge_row = rk.to_row(rating.charges[0])
+    for bad in (Decimal("NaN"), Decimal("-Infinity")):
+        with pytest.raises(
+            rk.BadDataError,
+            match=r"^charges\[0\]\.amount: Decimal\('-?(NaN|Infinity)'\) is not a decimal number",
+        ):
+            rk.from_row(rk.Charge, {**charge_row, "amount": bad}, path="charges[0]")

@@ -135,7 +135,7 @@ _SUM_TEXT: typing.Final = (
 
 
 def bounded_sum(data: object, path: str) -> Decimal:
-    """``data`` as an exact sum of amounts (a string, int or float), as ratekit writes one.
+    """``data`` as an exact sum of amounts (a string, int, float or Decimal), as ratekit writes one.
 
     Such a sum is not cut at 60 digits (`exact_sum`), so it may be longer than one amount:
     `bounded_decimal`'s rule for what is not a number,
@@ -149,6 +149,8 @@ def bounded_sum(data: object, path: str) -> Decimal:
         text = str(data) if abs(data) < 10**_SUM_ABOVE else "1e999"
     elif isinstance(data, float) and math.isfinite(data):
         text = repr(data)
+    elif isinstance(data, Decimal) and data.is_finite():
+        text = str(data)  # a database's NUMERIC column, read as its text
     if text is None:
         raise fail(path, f"{show(data)} is not a decimal number; write it like '12.5' or '1e9'.")
     value = Decimal(text)

@@ -502,8 +502,15 @@ def open_envelope(
             + "."
         )
     version = data.get("version")
+    *most, last = map(str, VERSIONS)
+    if type(version) is not int and version in VERSIONS:  # 5.0, True: a number, not the int
+        raise BadSnapshotError(
+            f"Rater snapshot version {show(version)} is a {type(version).__name__}, not an int: "
+            f"Rater.snapshot() writes it as an int ({', '.join(most)} or {last}); restore the "
+            "snapshot as json.loads() reads it (a reader that makes every number a float "
+            "changes it)."
+        )
     if type(version) is not int or version not in VERSIONS:
-        *most, last = map(str, VERSIONS)
         raise BadSnapshotError(
             f"Rater snapshot version {show(version)} is unknown: this ratekit reads versions "
             f"{', '.join(most)} and {last}; restore it with the ratekit that wrote it."

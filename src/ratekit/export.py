@@ -353,7 +353,7 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
             continue
         expected.add(key)
         if key not in row:
-            if field.default is attrs.NOTHING:
+            if field.default is attrs.NOTHING or field.metadata.get("in_every_row", False):
                 raise fail(where, f"{_a(cls)} row needs {show(key)}.")
             continue
         kwargs[key] = _field_value(cls, field, row[key], hint, where)
@@ -397,7 +397,8 @@ def _field_value(cls: type, field: attrs.Attribute[Any], data: Any, hint: Any, p
     is wider than an input's: what to_row wrote of such a value reads back. An exact sum
     (an invoice's ``precise_total``) is not cut at 60 digits either: see `bounded_sum`. A
     quantity of usage (a row's, a charge's) is read in its door's range (`to_quantity`),
-    and a charge's numbers that rating computes in theirs (`ratekit._carried`).
+    and a charge's numbers that rating computes in theirs (`ratekit._carried`). A number
+    may come as a Decimal (a database's NUMERIC column), read as its text is.
     """
     if field.name.endswith("_us"):
         return _instant(data, path)
@@ -411,6 +412,8 @@ def _field_value(cls: type, field: attrs.Attribute[Any], data: Any, hint: Any, p
         return bounded_decimal(data, path, usage=usage, carried=carried)
     validators = getattr(field.validator, "_validators", (field.validator,))
     results = any(v is _v.numeric or v is _v.optional_numeric for v in validators)
+    if results and isinstance(data, Decimal) and data.is_finite():
+        data = str(data)  # a database's NUMERIC column: read as the text it equals
     if results and isinstance(data, str) and _RESULT.fullmatch(data):
         return Decimal(data)
     return _decode(data, hint, path)
@@ -516,7 +519,11 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
         raise fail(path, "must not be null.")
     for option in options:
         origin = typing.get_origin(option)
-        if option is Decimal and isinstance(data, str | int) and not isinstance(data, bool):
+        if (
+            option is Decimal
+            and isinstance(data, str | int | Decimal)
+            and not isinstance(data, bool)
+        ):
             return bounded_decimal(data, path)
         if option is bool and isinstance(data, bool):
             return data

@@ -22,6 +22,7 @@ from ._instants import format_us, to_us
 from ._shown import show
 from ._totals import only, per_key
 from .billing import Invoice
+from .currencies import currency_code
 from .errors import RatekitTypeError
 from .rating import Charge
 from .records import Anomaly
@@ -41,6 +42,11 @@ LineKey = tuple[str, int, int, str, str, str | None, str | None, str | None, str
 
 _IDS: Final = _v.items(str, "record ids (strings)")
 _SPAN: Final = _v.type_of(Span, "a Span (rk.Span(start, end))")
+
+
+def _currency(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+    """A currency code, by the rule of a plan's and a charge's (three capital letters)."""
+    currency_code(value, "StatementLine currency")
 
 
 @typing.final
@@ -132,13 +138,17 @@ class StatementLine:
     entry: str | None = attrs.field(validator=_v.optional_name)
     resource: str | None = attrs.field(validator=_v.optional_name)
     unit: str = attrs.field(validator=_v.name)
-    currency: str = attrs.field(validator=_v.name)
+    currency: str = attrs.field(validator=[_v.name, _currency])
     quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
+    # A row (rk.from_row) must say these two, though the constructor has defaults: a
+    # reversal or a late correction read as a charge on time would be another line.
     role: Role = attrs.field(
-        default="charge", validator=_v.kind_of("charge", "increment", "reversal", "correction")
+        default="charge",
+        validator=_v.kind_of("charge", "increment", "reversal", "correction"),
+        metadata={"in_every_row": True},
     )
-    late: bool = attrs.field(default=False, validator=_v.flag)
+    late: bool = attrs.field(default=False, validator=_v.flag, metadata={"in_every_row": True})
     charges: tuple[Charge, ...] = attrs.field(
         default=(), eq=False, converter=_v.to_tuple, validator=_v.items(Charge, "Charges")
     )
