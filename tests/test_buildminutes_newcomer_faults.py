@@ -4,9 +4,9 @@
   meter per cycle ..., consumed in time order") promise that the first minutes used are
   free: two jobs that overlap in time should share the free minutes as they are used,
   whatever cuts their rows.
-- A statement previewed in a notebook reads the cycle of its lines in UTC and that of
-  its closed invoices in the rater's zone.
-- A snapshot version read back as a float is refused as an unknown version.
+- A statement previewed in a notebook read the cycle of its lines in UTC and that of
+  its closed invoices in the rater's zone (fixed: `Statement.tz`).
+- A snapshot version read back as a float was refused as an unknown version (fixed).
 """
 
 from __future__ import annotations
@@ -71,20 +71,29 @@ def test_a_statement_names_its_invoices_cycle_in_the_raters_zone() -> None:
     assert "<td>2026-11-01 .. 2026-12-01 (America/Los_Angeles)</td>" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a rater built with tz='America/Los_Angeles' previews a statement in a notebook "
-        "with the closed invoice's cycle as '2026-11-01 .. 2026-12-01 (America/Los_Angeles)' "
-        "but the lines of that same cycle, in the same page, as '2026-11-01T07:00:00Z .. "
-        "2026-12-01T08:00:00Z': a reader expects one cycle read one way, in the zone asked for"
-    ),
-)
 def test_a_statement_reads_its_lines_cycle_in_the_raters_zone_too() -> None:
     rater = rk.Rater(SMALL, [LINUX], start=NOVEMBER.start, tz=LA)
     rater.feed(job("a", "j", "2026-11-30T07:00:00Z", None, "linux-2x"))
-    page = rater.statement(NOVEMBER.end)._repr_html_()
+    statement = rater.statement(NOVEMBER.end)
+    assert statement.tz == LA
+    page = statement._repr_html_()
     assert "2026-11-01T07:00:00Z .. 2026-12-01T08:00:00Z" not in page
+    # the line's row and the closed invoice's row read the cycle alike
+    local = "<td>2026-11-01 .. 2026-12-01 (America/Los_Angeles)</td>"
+    assert page.count(local) == len(statement.lines) + len(statement.invoices) == 2
+
+
+def test_a_statement_built_by_hand_names_its_zone_through_the_door() -> None:
+    line = rk.StatementLine(
+        "a", NOVEMBER, "usage", "p", "linux", "l2", "j", "minute", "USD", 60, "0.48"
+    )
+    # no zone: the cycle in UTC, as an invoice without one
+    utc = rk.Statement(NOVEMBER.end, lines=[line])._repr_html_()
+    assert "<td>2026-11-01T07:00:00Z .. 2026-12-01T08:00:00Z</td>" in utc
+    zoned = rk.Statement(NOVEMBER.end, lines=[line], tz="America/Los_Angeles")
+    assert "<td>2026-11-01 .. 2026-12-01 (America/Los_Angeles)</td>" in zoned._repr_html_()
+    with pytest.raises(rk.RatekitError, match=r"^Statement tz 'Mars/Olympus'"):
+        rk.Statement(NOVEMBER.end, lines=[line], tz="Mars/Olympus")
 
 
 def test_a_float_snapshot_version_is_refused_as_a_float() -> None:

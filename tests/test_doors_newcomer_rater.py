@@ -257,7 +257,10 @@ def _nested(depth: int) -> object:
             "its mapping (ClosedCursor) raised LookupError: cursor closed",
         ),
         (lambda: Growing(_snapshot()), "its mapping (Growing) raised RuntimeError"),
-        (lambda: _seal({**_snapshot(), "version": 3.0}), "Rater snapshot version 3.0 is a float, not an int"),
+        (
+            lambda: _seal({**_snapshot(), "version": 3.0}),
+            "Rater snapshot version 3.0 is a float, not an int",
+        ),
         (
             lambda: _seal({**_snapshot(), "version": True}),
             "Rater snapshot version True is a bool, not an int",

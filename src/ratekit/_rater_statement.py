@@ -142,6 +142,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
         (*fresh, *given_up),
         tuple(held),
         tuple(no_effect),
+        tz=rater._tz,
     )
 
 

@@ -34,6 +34,7 @@ from .render import (
     line_quantity,
     money,
     paid,
+    period,
     plain,
     shown,
     tier_text,
@@ -356,7 +357,7 @@ def rating_html(rating: Rating) -> str:
     )
 
 
-def _statement_row(line: StatementLine, *, reported_only: bool = False) -> str:
+def _statement_row(line: StatementLine, tz: str | None, *, reported_only: bool = False) -> str:
     role = line.role + (" (late)" if line.late else "")
     if reported_only:
         role = f"reported only: {role}"
@@ -371,7 +372,7 @@ def _statement_row(line: StatementLine, *, reported_only: bool = False) -> str:
             _e(line.account),
             _e(label),
             _e(line.resource or ""),
-            _e(_span(line.cycle.start_us, line.cycle.end_us)),
+            _e(period(line.cycle, tz)),
             _e(f"{shown(line.quantity)} {line.unit}"),
             _e(f"{shown(line.amount)} {line.currency}"),
         ],
@@ -398,9 +399,12 @@ def statement_html(statement: Statement) -> str:
         >>> "&lt;b&gt;" in page, "<b>" in page, "0.3 EUR" in page
         (True, False, True)
     """
-    rows = [_statement_row(line) for line in statement.lines[:ROWS_SHOWN]]
+    tz = statement.tz  # the lines' cycles read as the invoices' are
+    rows = [_statement_row(line, tz) for line in statement.lines[:ROWS_SHOWN]]
     room = ROWS_SHOWN - len(rows)
-    rows += [_statement_row(line, reported_only=True) for line in statement.reported_only[:room]]
+    rows += [
+        _statement_row(line, tz, reported_only=True) for line in statement.reported_only[:room]
+    ]
     count = len(statement.lines) + len(statement.reported_only)
     invoices = ""
     if statement.invoices:

@@ -21,6 +21,7 @@ from ._decimals import plain_text
 from ._instants import format_us, to_us
 from ._shown import show
 from ._totals import only, per_key
+from ._zones import portable_name
 from .billing import Invoice
 from .currencies import currency_code
 from .errors import RatekitTypeError
@@ -42,6 +43,11 @@ LineKey = tuple[str, int, int, str, str, str | None, str | None, str | None, str
 
 _IDS: Final = _v.items(str, "record ids (strings)")
 _SPAN: Final = _v.type_of(Span, "a Span (rk.Span(start, end))")
+
+
+def _statement_tz(value: object) -> str | None:
+    """A statement's zone as a name, through the one door for timezones (``None``: UTC)."""
+    return None if value is None else portable_name(value, "Statement tz")
 
 
 def _currency(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
@@ -224,6 +230,9 @@ class Statement:
         default=(), converter=_v.to_tuple, validator=_v.items(StatementLine, "StatementLines")
     )
     no_effect: tuple[str, ...] = attrs.field(default=(), converter=_v.to_tuple, validator=_IDS)
+    tz: str | None = attrs.field(default=None, kw_only=True, converter=_statement_tz)
+    """The zone its notebook page names the lines' cycles in, as its invoices do (the
+    rater's ``tz``; ``None``: UTC)."""
 
     def total(self, account: str | None = None) -> Decimal:
         """The exact sum of the lines' amounts (of one account), never rounded. O(n).
