@@ -272,7 +272,8 @@ def group(
     inventories.sort(key=lambda inventory: (inventory.at_us, inventory.id or ""))
     if told is None:
         spanned = [sample.since_us for sample in samples].count(None) != len(samples)
-        below_zero = bool(samples) and min([sample.value for sample in samples]) < 0
+        # (as kept: an int given stays one, no Decimal made per sample)
+        below_zero = bool(samples) and min([sample._value for sample in samples]) < 0  # type: ignore[attr-defined]
     else:  # (a batch's deltas are at an instant: one over a span is given as a Sample)
         spanned, below_zero = False, told.below_zero
     return Grouped(

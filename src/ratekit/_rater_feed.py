@@ -202,7 +202,9 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     by_key[key] = [record]
                 else:
                     mine.append(record)
-                if type(record) is Sample and record.meter in sums and record.value < _ZERO:
+                if (
+                    type(record) is Sample and record.meter in sums and record._value < _ZERO  # type: ignore[attr-defined] # (as kept)
+                ):
                     corrected.add(record.account)  # a correction: see `Rater._corrected`
                 if type(record) is Sample and (
                     record.meter not in continued

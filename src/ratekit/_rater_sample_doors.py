@@ -77,8 +77,10 @@ def _largest_of(
         )
     if not fresh:
         return known
-    values = [r.value for r in fresh]
-    return max(known, max(values).copy_abs(), min(values).copy_abs())
+    # as kept (an int given stays one, `records._kept_value`): no Decimal made per sample
+    values = [r._value for r in fresh]  # type: ignore[attr-defined]
+    largest = max(known, abs(max(values)), abs(min(values)))
+    return largest if type(largest) is Decimal else Decimal(largest)
 
 
 def _held_readings(rater: Rater) -> tuple[int, Decimal]:

@@ -156,7 +156,8 @@ def _written(records: list[Event | Sample], shape: list[int], packed: bool) -> l
     stamps = [record.at_us for record in records]
     at = [b - a for a, b in zip([0, *stamps], stamps, strict=False)]
     ids = _numbered([record.id for record in records])
-    samples = [record.value for record in records if type(record) is Sample]
+    # as kept: an int given stays one (`records._kept_value`), written as its Decimal is
+    samples = [record._value for record in records if type(record) is Sample]  # type: ignore[attr-defined]
     if not packed:
         return [at, shape, ids, list(map(str, samples))]
     if isinstance(ids, dict):
@@ -399,8 +400,13 @@ def decode_kept(data: object, version: int = VERSION) -> list[Record]:
     return out
 
 
-def _packed_value(value: Decimal) -> str:
-    """A finite Decimal as two Base64 VLQ integers: its coefficient and sign, its exponent."""
+def _packed_value(value: Decimal | int) -> str:
+    """A finite Decimal as two Base64 VLQ integers: its coefficient and sign, its exponent.
+
+    An int (a sample keeps one given so) is written as the Decimal it equals: exponent 0.
+    """
+    if isinstance(value, int):
+        return encode_one(abs(value) << 1 | (value < 0), signed=False) + "A"
     text = str(value)
     if text.isdigit():  # most values: a whole number (ASCII digits: str writes no other)
         return encode_one(int(text) << 1, signed=False) + "A"  # its exponent, 0
