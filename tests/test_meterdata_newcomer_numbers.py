@@ -355,3 +355,142 @@ def test_a_frame_with_decimals_gaps_and_numpy_ints_follows_the_recipe() -> None:
         columns_of(ints)  # type: ignore[arg-type]
     plain = pd.Series([1500, 250], dtype="int64")  # gives Python ints
     assert [s.value for s in columns_of(plain)] == [Decimal(1500), Decimal(250)]  # type: ignore[arg-type]
+
+
+# --- counters, corrections under tiers, levels, scale-out ------------------------------------
+
+
+def test_a_counter_near_1e30_reads_the_same_in_every_shape_and_across_restores() -> None:
+    # Readings 1E+29 - 10, 5E+29, 1E+30 - 1, 17 (a reset: counts from zero), 1E+29:
+    # (5E+29 - 1E+29 + 10) + (1E+30 - 1 - 5E+29) + 17 + (1E+29 - 17) = 1E+30 + 9 B,
+    # at 1E-27 EUR a byte 1000.000000000000000000000000009 EUR.
+    readings = [10**29 - 10, 5 * 10**29, 10**30 - 1, 17, 10**29]
+    counter = rk.Meter("bytes", "B", rk.Counter())
+    plan = rk.Plan("c", "EUR", MONTHLY, [rk.PriceEntry("b", "bytes", rk.PerUnit("1E-27"))])
+    for shape in SHAPES.values():
+        records = [
+            rk.Sample(
+                "acme",
+                "nic",
+                "bytes",
+                f"2026-03-0{2 + i}T00:00:00Z",
+                shape(v),
+                kind="counter",
+                id=f"c{i}",
+            )
+            for i, v in enumerate(readings)
+        ]
+        rating = rk.rate(records, plan, span=MARCH, meters=[counter])
+        assert [a.kind for a in rating.anomalies] == ["counter_reset"]
+        assert rating.total() == Decimal("1000.000000000000000000000000009")
+        rater = rk.Rater(
+            plan, [counter], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=40)
+        )
+        totals = []
+        for k in (0, 2, 4):  # two readings a feed, a statement and a restore after each
+            rater.feed(records[k : k + 2])
+            totals.append(rater.statement(f"2026-03-0{3 + k}T00:00:00Z").total())
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, [counter])
+        totals.append(rater.statement("2026-04-01T00:00:00Z").total())
+        assert sum(Fraction(t) for t in totals) == Fraction(rating.total())
+
+
+def test_corrections_past_minus_1e30_under_tiers_are_priced_0_in_batch_and_stream() -> None:
+    # -9E+29 twice, then +9E+29 three times: the cycle nets 9E+29 B (its running total
+    # reaches -1.8E+30, a negative total a price by total prices 0); the first 1E+20 B
+    # free, then (9E+29 - 1E+20) * 1E-7 = 9E+22 - 1E+13 = 89999999990000000000000 EUR.
+    values: list[object] = [
+        -9 * 10**29,
+        "-9E+29",
+        9 * 10**29,
+        Decimal("9E+29"),
+        "900000000000000000000000000000",
+    ]
+    records = samples_of(values)
+    rating = rk.rate(records, TIERED, span=MARCH, meters=[EGRESS])
+    assert Fraction(rating.total()) == (Fraction(9 * 10**29) - 10**20) / 10**7
+    assert rating.total() == 89999999990000000000000
+    _, _, statement = streamed(records, TIERED, cut=2)
+    assert statement.total() == rating.total()
+
+
+def test_a_level_given_as_int_decimal_or_text_meters_the_same_quantity() -> None:
+    # 1536 MB for 1 h, then 1536 MB (an int) for 1 h 20 min: 1536 + 2048 = 3584 MB*hour,
+    # 3.584 EUR at 0.001. Text is a number for a level; "1536" and 1536 are two
+    # descriptions (the text one a piece of its own), the quantity one.
+    memory = rk.Meter("mem", "MB*hour", rk.Continuous("size"))
+    plan = rk.Plan("m", "EUR", MONTHLY, [rk.PriceEntry("m", "mem", rk.PerUnit("0.001"))])
+    for level in (1536, Decimal(1536), "1536", 1536.0, Decimal("1.536E+3")):
+        events = [
+            rk.Event("acme", "vm", "2026-03-02T08:00:00Z", {"size": level}, kind="start", id="e1"),
+            rk.Event("acme", "vm", "2026-03-02T09:00:00Z", {"size": 1536}, kind="update", id="e2"),
+            rk.Event("acme", "vm", "2026-03-02T10:20:00Z", kind="stop", id="e3"),
+        ]
+        usage = rk.meter(events, [memory], span=MARCH, cycle=MONTHLY, as_of=MARCH.end)
+        assert usage.total() == 3584
+        assert rk.rate(events, plan, span=MARCH, meters=[memory]).total() == Decimal("3.584")
+    with pytest.raises(rk.RatekitTypeError, match=r"event 'e1' attribute 'size'.*int64"):
+        rk.Event(
+            "acme", "vm", "2026-03-02T08:00:00Z", {"size": np.int64(1536)}, kind="start", id="e1"
+        )
+
+
+def test_rating_by_account_on_dask_agrees_with_one_process_in_every_shape() -> None:
+    dask = pytest.importorskip("dask")
+    bag = pytest.importorskip("dask.bag")
+    from ratekit.scaleout import rate_by_account
+
+    values: list[object] = [
+        *BIG[:10],
+        Decimal("0.123456789012345678901234567891"),
+        "-12345.6789",
+        -(10**28),
+    ]
+    # Per account: 10 * 2499999999999999999999999999 + (0 + 1 + ... + 9) - 1E+28
+    #   - 12345.6789 + 0.123456789012345678901234567891
+    #   = 14999999999999999999999987689.444556789012345678901234567891 B;
+    # the first 1E+20 B free, the rest at 1E-27 EUR a byte, for each of three accounts.
+    plan = rk.Plan(
+        "t",
+        "EUR",
+        MONTHLY,
+        [
+            rk.PriceEntry(
+                "eg", "egress", rk.Graduated([rk.Tier(10**20, "0"), rk.Tier(None, "1E-27")])
+            )
+        ],
+    )
+    per_account = (
+        Fraction(Decimal("14999999999999999999999987689.444556789012345678901234567891")) - 10**20
+    )
+    for shape in (lambda v: v, lambda v: Decimal(v) if isinstance(v, int) else v, str):
+        records = [
+            pickle.loads(pickle.dumps(record))
+            for account in ("acme", "beta", "gamma")
+            for record in rk.RecordBatch.from_tuples(
+                samples=[
+                    (
+                        account,
+                        "ip",
+                        "egress",
+                        T0_US + i * MINUTE_US,
+                        shape(v),
+                        "delta",
+                        f"{account}-{i}",
+                    )
+                    for i, v in enumerate(values)
+                ]
+            )
+        ]
+        alone = rk.rate(records, plan, span=MARCH, meters=[EGRESS])
+        assert Fraction(alone.total()) == 3 * per_account / 10**27
+        with (
+            dask.config.set(scheduler="synchronous"),
+            decimal.localcontext(prec=3, traps=[decimal.Inexact]),
+        ):
+            rating, invoices = rate_by_account(
+                bag.from_sequence(records, npartitions=2), plan, span=MARCH, meters=[EGRESS]
+            )
+        assert rating.total() == alone.total()
+        assert [rk.to_row(c) for c in rating.charges] == [rk.to_row(c) for c in alone.charges]
+        assert [rk.to_row(i) for i in invoices] == [rk.to_row(i) for i in rk.bill(alone)]
