@@ -20,6 +20,7 @@ import attrs
 from . import _lateness
 from . import _lateness_closings as _closings
 from . import _rater_book as _ledger
+from . import _rater_redescribed as _redescribed
 from . import _rater_store as _store
 from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO
@@ -269,8 +270,9 @@ def moves_closing(
     """
     prev = rater._as_of_us
     marks = (prev, prev if as_of_us is None else as_of_us)
-    return _closings.moves_closing(
-        list(fresh),
+    fresh = list(fresh)
+    moves = _closings.moves_closing(
+        fresh,
         rater._inventories,
         rater._base_us,
         rater._state,
@@ -280,6 +282,8 @@ def moves_closing(
         judged=closers,
         segments=rater._engine.segments,
     )
+    # (And what the move describes anew of a plain counter's increment there.)
+    return [*moves, *_redescribed.closing_moved(rater, fresh, moves, marks[1])]
 
 
 def spilling(

@@ -12,7 +12,9 @@ record reaches there, and the kept and open cycles are metered from it. What it 
 before the kept cycles is too late: not applied, named per resource and meter with its
 quantity in a ``"too_late"`` anomaly, and the description that quantity is metered
 (priced) under, as for an event placed in the compacted state
-(`ratekit._rater_late_events`). An account it makes known before the kept cycles (its
+(`ratekit._rater_late_events`); a plain counter's increment that a kept reading counts
+across their start, which a closing there describes anew, is named per description
+(`_rater_redescribed.moved()`). An account it makes known before the kept cycles (its
 first usage there) owes its fees, bases and minimums from the kept cycles on; what it
 owed in the compacted ones is said as for any record (`_rater_accounts.dues_too_late`).
 Usage that a kept ``last_seen`` inventory closes back where it was listed is none: an
@@ -46,11 +48,13 @@ from decimal import Decimal
 from . import _lateness_closings as _closings
 from . import _rater_accounts as _accounts
 from . import _rater_late_reordered as _reordered
+from . import _rater_redescribed as _redescribed
 from . import _rater_scoped as _scoped
 from . import _rater_zero as _zero
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
+from ._late_event_words import per_description
 from ._rater_closed import closed_after
 from ._rater_early import restate_all
 from ._rater_stretch import carried_boot, carried_where_counted
@@ -147,6 +151,14 @@ def placed(rater: Rater, inventory: Inventory, anomalies: list[Anomaly]) -> str:
             rows = [*late.get(key, ()), *_zero.moved(rater, key, (kept, state), (kept, new))]
             billed = None if redone is None else redone[2]
             said += _parts(rater, inventory, (state, new), rows, until_us=until, billed=billed)
+            # And what it describes anew of a plain counter's increment that a kept
+            # reading counts across the kept cycles' start (a closing back there prices
+            # its part with no description): per meter and description, a move.
+            moves = _redescribed.moved(rater, key, (kept, state), (kept, state), inventory)
+            said.extend(
+                _said(rater, inventory, key, meter, quantity, True, description)
+                for meter, description, quantity in per_description(moves)
+            )
     owing = _known_from(rater, inventory, applied, late)
     restate_all(rater, applied)
     changed = any(given[key] != new for key, new in applied.items())

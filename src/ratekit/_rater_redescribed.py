@@ -13,8 +13,14 @@ and added); but one that a kept reading counts across the kept cycles' start was
 while its cycles were kept, and metering finds its part before them again, under the
 new description alone, as if it were new. So the parts of such a resource's plain
 counters are what metering finds with its kept records less what it finds without the
-events ordered before the state's (what the cycles billed, as they were kept): per
-meter, cycle and description, the move and nothing else.
+events ordered before the state's (what the cycles billed, as they were kept, without
+the kept events stamped in them either): per meter, cycle and description, the move and
+nothing else. A ``last_seen`` closing that moves before the kept cycles describes such
+a part anew too (up to the closing under the resource's description, after it under
+none): a kept inventory's (`closed_back()`), a too-late one's placed in the state
+(`_rater_late_inventories`), or one a kept event moves (`closing_moved()`), each named
+by that record per meter and description, judged without the events ordered before
+the state's, whose move the statement names with it (`moved()`).
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from decimal import Decimal
 
 import attrs
 
+from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
 from ._instants import format_us
 from ._inventory_scope import restricted
 from ._last_seen import closer, closing_us
-from ._late_event_words import closing_back, compacted_change
+from ._late_event_words import closing_back, compacted_change, per_description
 from ._metering_late import late_anomaly
+from ._rater_book import known_by
 from ._sample_policies import Counter
 from ._shown import show
 from .records import Anomaly, Event, Inventory, Sample
@@ -40,7 +48,7 @@ if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
     from .rater import Rater
 
-__all__ = ["Part", "closed_back", "late_sums", "moved", "part_of", "redescribed"]
+__all__ = ["Part", "closed_back", "closing_moved", "late_sums", "moved", "part_of", "redescribed"]
 
 Record = Event | Sample | Inventory
 #: A part: meter, the cycle's start and end, and the description as shown.
@@ -72,23 +80,40 @@ def moved(
     before them, priced then under the description the old state gave: metered from
     the kept cycles' start from each, its part there is a late row of each, and the
     move is ``new``'s rows with ``old``'s negated (per meter and description they add up
-    to the part moved, the quantity to nothing). ``added``: a kept inventory that ``old``
-    is metered without (one that closes the resource back there). Empty when the rater
-    has no plain counter or the resource no kept reading of one. O(k) for the k kept
-    records, and metering them twice.
+    to the part moved, the quantity to nothing). ``added``: an inventory that ``old``
+    is metered without, ``new`` with: a kept one that closes the resource back there,
+    or one stamped before the kept cycles, placed in the state (``old`` and ``new`` then
+    the state before it: metered with it as a late record, the pieces of the state's
+    timeline before its closing keep their descriptions). Both are metered
+    without the kept events whose ``seq`` orders them before the state's: the statement
+    names their move with every other record (`redescribed()`), so the move named here
+    is the one without them, whichever came first. Empty when the rater has no plain
+    counter or the resource no kept reading of one. O(k) for the k kept records, and
+    metering them twice.
     """
     counters = _plain(rater)
     records = new[0]
     if not counters or not any(type(r) is Sample and r.meter in counters for r in records):
         return []
+    seq = rater._reach.seqs.get(key)
     base = rater._base_us
     end = max(base, rater._as_of_us, *(r.at_us for r in records)) + 1
-    listed = restricted(rater._inventories, {key})
-    unlisted = listed if added is None else [i for i in listed if i is not added]
+    kept = rater._inventories
+    listed = restricted(
+        kept if added is None or any(i is added for i in kept) else [*kept, added], {key}
+    )
+    # (Left out before narrowing: one that lists other resources is narrowed anew.)
+    unlisted = listed if added is None else restricted([i for i in kept if i is not added], {key})
     parts: list[UsageRow] = []
     for sign, (mine, state) in ((-1, old), (1, new)):
         # Its events and the samples of those meters: the others change nothing there.
-        metered = [r for r in mine if type(r) is not Sample or r.meter in counters]
+        metered = [
+            r
+            for r in mine
+            if (
+                r.meter in counters if type(r) is Sample else seq is None or not _reordering(r, seq)
+            )
+        ]
         late = rater._engine.meter(
             [*metered, *(listed if sign > 0 else unlisted)],
             base,
@@ -156,6 +181,62 @@ def closed_back(rater: Rater, inventory: Inventory) -> list[Anomaly]:
     return out
 
 
+def closing_moved(
+    rater: Rater, fresh: Iterable[Record], moves: Sequence[Anomaly], known_us: int
+) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of kept events whose move of a closing describes a plain counter's part anew.
+
+    ``moves``: the anomalies of the kept records ``fresh`` that move a ``last_seen``
+    closing from or into the compacted cycles (`_lateness_closings.moves_closing()`),
+    which name its hours there. An increment that a kept reading counts across the kept
+    cycles' start is priced, before them, as the resource then stands: up to the
+    closing under its description, after it under none (closed). So the closing's move
+    moves that part from one description to the other: what metering the resource's
+    kept records known by ``known_us`` from the compacted state finds with the fresh
+    events less without them (`moved()`), per meter and description, each too late.
+    None when the rater has no plain counter or no closing moved; else O(k) for the k
+    kept records of each resource whose closing moved, and metering them twice.
+    """
+    if not moves or not _plain(rater):
+        return []
+    states = rater._reach.states
+    base = format_us(rater._base_us)
+    out: list[Anomaly] = []
+    for account, resource in sorted({(a.account, a.resource) for a in moves}):
+        key = (typing.cast("str", account), typing.cast("str", resource))
+        state = states.get(key)
+        news = [r for r in fresh if type(r) is Event and (r.account, r.resource) == key]
+        inventory = None if state is None else closer(rater._inventories, state)
+        if state is None or not news or inventory is None:
+            continue
+        after = [r for r in rater._by_key.get(key, ()) if known_by(r, known_us)]
+        before = [r for r in after if not any(r is n for n in news)]
+        rows = moved(rater, key, (before, state), (after, state))
+        labels = ", ".join("event" if r.id is None else f"event {r.id!r}" for r in news)
+        ids = tuple(r.id for r in news if r.id is not None)
+        what = "inventory" if inventory.id is None else f"inventory {inventory.id!r}"
+        for meter, description, quantity in per_description(rows):
+            unit = rater._engine.unit(meter)
+            change = compacted_change(quantity, unit, show(dict(description)), base)
+            out.append(
+                placed(
+                    "too_late",
+                    f"{labels} of {key[1]!r} of {key[0]!r} moves where {what} at "
+                    f"{format_us(inventory.at_us)} (close='last_seen') closes it (its last "
+                    f"sign of life) across or before {base}, describing anew the increment "
+                    f"of {meter!r} counted across that instant: {change}: not applied (what "
+                    "it changes in the kept cycles is).",
+                    ids if inventory.id is None else (*ids, inventory.id),
+                    key[0],
+                    key[1],
+                    max(r.at_us for r in news),
+                    meter=meter,
+                    quantity=quantity,
+                )
+            )
+    return out
+
+
 def _reordering(record: Record, seq: int) -> bool:
     """Whether ``record`` is an event whose ``seq`` orders it before a state's last one. O(1)."""
     return type(record) is Event and record.seq is not None and record.seq < seq
@@ -210,10 +291,16 @@ def redescribed(
         seq = typing.cast(int, seqs.get(key))
         mine = [r for r in usage.late if (r.account, r.resource) == key]
         # Its events and the samples of those meters: the others change nothing there.
+        # (Nor the kept events stamped before the kept cycles, whose seq orders them
+        # after a kept one: they came after those cycles were compacted.)
         before = [
             r
             for r in records
-            if not _reordering(r, seq) and (type(r) is not Sample or r.meter in counters)
+            if (
+                r.meter in counters
+                if type(r) is Sample
+                else not _reordering(r, seq) and r.at_us >= base_us
+            )
         ]
         listed = restricted(rater._inventories, {key})
         old = engine.meter(
