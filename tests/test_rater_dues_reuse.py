@@ -1,13 +1,14 @@
-"""The rater reuses the charges of rows that did not change, under fees, bases and minimums.
+"""The rater reuses the charges of rows that did not change, under fees, bases, minimums, allowances.
 
 A plan's fee depends on no row, a price's base on its group's first piece and a
 minimum's top-up on its cycle's spend (no row's charge on it): with any of them, a
 statement rates the dues of every account again and reuses the charges of the rows that
-stand, as without them. A charge reused must still change where what came
-before it changed: a late record earlier in the cycle moves a group's tiers, or takes
-from an allowance what a later row had (allowances are rated again with every row;
-the examples pin what any reuse must keep). Costs are counted (function calls under
-cProfile), not timed.
+stand, as without them. An allowance's pool is taken in time order: the pieces before
+where it ran dry stand, and so do those after that took nothing while it is still dry
+there. A charge reused must still change where what came before it changed: a late
+record earlier in the cycle moves a group's tiers, or takes from an allowance what a
+later row had, and a pool prorated to the watermark gives more at each statement.
+Costs are counted (function calls under cProfile), not timed.
 """
 
 from __future__ import annotations
@@ -75,6 +76,56 @@ def test_a_late_record_takes_from_the_allowance_a_later_row_had() -> None:
         ("usage", "r2", "c", Decimal(-2)),  # the 2.00 reversed
         ("usage", "r2", "c", Decimal(5)),  # 6 - 1 free = 5 x 1.00
     ]
+
+
+def test_a_growing_pool_moves_the_piece_where_it_ran_dry_and_the_others_stand() -> None:
+    # 720 free VM hours a month (April: 720 hours), prorated to the watermark: h free at
+    # hour h; 1.00 an hour. r1 runs 00:00-02:00, r2 00:00-03:00, r3 00:00-04:00 (taken in
+    # that order: same start, the earlier end first).
+    plan = rk.Plan(
+        "p",
+        "USD",
+        MONTHLY,
+        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1.00"))],
+        allowances=[rk.Allowance("vm.hours", 720)],
+    )
+    meter = rk.Meter("vm.hours", "hour", rk.OnOff())
+
+    def event(resource: str, hour: int, kind: str) -> rk.Event:
+        return rk.Event("acme", resource, T0 + hour * H, kind=kind, id=f"{resource}-{kind}")
+
+    rater = rk.Rater(plan, [meter], start=T0, horizon=dt.timedelta(days=2))
+    fed: list[rk.Event] = []
+    lines: list[rk.StatementLine] = []
+    steps = [
+        # 04:00: 4 free: r1 2 free (0), r2 2 free of 3 (1.00: dry there), r3 4.00
+        (["r1", "r2", "r3"], 4, [("r1", 0), ("r2", 1), ("r3", 4)]),
+        # 05:00: 5 free: r2 takes 1 more (0.00: -1.00); r3 took nothing and still does
+        ([], 5, [("r2", -1)]),
+        # 07:00: 7 free: 2 left where r3 stands, which takes them: 4 - 2 = 2.00 (-2.00)
+        ([], 7, [("r3", -2)]),
+        # 08:00: r4 06:00-08:00 (late: a reversal and a correction of r3), 8 free: r3 3
+        # free (1.00), r4 none (2.00)
+        (["r4"], 8, [("r3", -2), ("r3", 1), ("r4", 2)]),
+        # 20:00: 20 free, 11 hours used: all free
+        ([], 20, [("r3", -1), ("r4", -2)]),
+    ]
+    hours = {"r1": (0, 2), "r2": (0, 3), "r3": (0, 4), "r4": (6, 8)}
+    for started, hour, said in steps:
+        batch = [
+            e
+            for r in started
+            for e in (event(r, hours[r][0], "start"), event(r, hours[r][1], "stop"))
+        ]
+        rater.feed(batch)
+        fed += batch
+        statement = rater.statement(T0 + hour * H)
+        assert [(x.kind, x.resource, x.amount) for x in statement.lines] == [
+            ("usage", r, Decimal(amount)) for r, amount in said
+        ], hour
+        lines += statement.lines
+        rating = rk.rate(fed, plan, span=rk.Span(T0, T0 + hour * H), meters=[meter])
+        assert _sums(lines) == _sums_of(rating.charges), hour
 
 
 def test_a_base_stands_with_its_group_and_a_late_stop_corrects_the_tiers() -> None:
@@ -205,19 +256,13 @@ def test_statements_with_a_minimum_cost_what_changed_not_the_cycle() -> None:
     assert calls[300] < 2.5 * calls[20], calls
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "under an allowance every row of the open cycles is rated again at each statement "
-        "(100,227 calls at hour 300 against 11,188 at hour 20): a pool of the billing cycle "
-        "is prorated to the watermark, so it offers more at each statement and the piece "
-        "where it ran dry takes more; reuse needs the pieces after that point kept with "
-        "their state moved by what it took (see _rater_engine.Engine.rerated)"
-    ),
-)
 @pytest.mark.heavy
 def test_statements_with_an_allowance_cost_what_changed_not_the_cycle() -> None:
-    # What any reuse under an allowance must reach: as with a fee, a base or a minimum.
+    # A pool of the billing cycle is prorated to the watermark: it offers more at each
+    # statement, and the piece where it ran dry takes more. The pieces before that piece
+    # stand, and so do those after it that took nothing while the pool is still dry
+    # there. Every row rated again, hour 300 cost 9.0 times hour 20 (100,227 calls
+    # against 11,188).
     plan = rk.Plan("p", "USD", MONTHLY, [PRICE], allowances=[rk.Allowance("storage", 500)])
     calls = _statement_calls(plan)
     assert calls[300] < 2.5 * calls[20], calls

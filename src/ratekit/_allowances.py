@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeAlias
 
 from ._dues import _exact as _decimal
 from ._dues import _split
@@ -33,6 +33,38 @@ _NOTHING: Final = Fraction(0)
 
 #: A pool: (account, id of the plan, index of the allowance in the plan, period).
 PoolKey = tuple[str, int, int, tuple[int, int]]
+
+#: Where a piece stands in time order (`place`): its group's order, `_pieces._sort_key`,
+#: less the piece's own order.
+Place: TypeAlias = tuple[int, bool, bool, int, int, str]
+
+#: The pieces that draw on the same pools of billing-cycle allowances: (account, id of
+#: the plan, billing cycle, meter).
+Drawer: TypeAlias = tuple[str, int, tuple[int, int], str]
+
+#: The streaming rater's reuse (`ratekit._rater_pools`): per `Drawer`, its plan, what
+#: the pieces that stand before those rated took (all free), the place of the last of
+#: them (None: none), and the place of the first piece that stands after them, which
+#: took nothing and must take nothing still (None: none).
+Drawn: TypeAlias = dict[Drawer, tuple["Plan", Fraction, Place | None, Place | None]]
+
+#: Per `Drawer`, the pieces taken now in order, each with its exact quantity and free part.
+Taken: TypeAlias = dict[Drawer, list[tuple["_Freed", Fraction, Fraction]]]
+
+
+class Refilled(Exception):  # noqa: N818 - a signal between private parts, never raised to users
+    """What stands of a pool's pieces is not what rating them all would take.
+
+    Raised by `_Allowances.allow` under the streaming rater's reuse (``drawn``): ``left``
+    holds, per `Drawer` whose pool was not dry where the first piece that stands after
+    those rated took nothing, what it had left there (the caller rates more of those
+    pieces again); empty when a piece rated sorts among those that stand, a correction
+    is rated, or the pool offers less than those before took (the caller rates whole).
+    """
+
+    def __init__(self, left: dict[Drawer, Fraction] | None = None) -> None:
+        super().__init__()
+        self.left = left or {}
 
 
 class _Freed(Protocol):
@@ -75,7 +107,7 @@ class _Before:
         self.exact = exact_piece(row, start, end, quantity, shared)
 
 
-def place(piece: _Freed) -> tuple[int, bool, bool, int, int, str]:
+def place(piece: _Freed) -> Place:
     """Where a piece stands in time order: where taken, a correction, span, resource.
 
     The order a price by total prices a group in (`ratekit._pieces._sort_key`): of the
@@ -106,6 +138,16 @@ def crosses(cycles: list[Period], start_us: int, end_us: int) -> bool:
     return any(cycle.containing_us(start_us)[1] < end_us for cycle in cycles)
 
 
+def _keys(drawer: Drawer, plan: Plan) -> list[PoolKey]:
+    """The pools of ``drawer``'s billing-cycle allowances, in the plan's order."""
+    account, plan_id, cycle, meter = drawer
+    return [
+        (account, plan_id, index, cycle)
+        for index, allowance in enumerate(plan.allowances)
+        if allowance.meter == meter
+    ]
+
+
 def _period(allowance: Allowance, cycle: tuple[int, int], at_us: int) -> tuple[int, int]:
     """The period of ``allowance`` that holds ``at_us`` (``cycle``: the billing cycle's)."""
     return cycle if allowance.cycle is None else allowance.cycle.containing_us(at_us)
@@ -127,6 +169,10 @@ class _Allowances:
     billed_before: dict[tuple[object, ...], Fraction]
     # the meters whose rows are shares of an aggregate (cut as metering cuts them)
     peaks: frozenset[str]
+    # the streaming rater's reuse: what stands of the pools (see `Drawn`), and where the
+    # pieces taken are told (None: not told)
+    drawn: Drawn
+    taken: Taken | None
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -146,7 +192,15 @@ class _Allowances:
         order, each from its plan's allowances in the plan's order; a correction gives
         back (see the module: its free part is then below zero).
         """
-        self.take(pieces, dict(self.left), (self.start_us, self.end_us), dict(self.billed_before))
+        within = (self.start_us, self.end_us)
+        pools = dict(self.left)
+        drawn = self.drawn
+        if drawn:  # the streaming rater's reuse: the pools as the pieces that stand left them
+            for drawer, (plan, consumed, _, _) in drawn.items():
+                keys = _keys(drawer, plan)
+                if consumed and self.draw(pools, keys, plan, within, consumed) != consumed:
+                    raise Refilled
+        self.take(pieces, pools, within, dict(self.billed_before), resumed=True)
 
     def take(
         self,
@@ -154,6 +208,8 @@ class _Allowances:
         pools: dict[PoolKey, Fraction],
         within: tuple[int, int],
         billed: dict[tuple[object, ...], Fraction],
+        *,
+        resumed: bool = False,
     ) -> None:
         """`allow` from ``pools``, billing cycles' pools prorated to ``within`` (lo, hi).
 
@@ -164,7 +220,15 @@ class _Allowances:
         ``billed`` holds those counts, keyed by account, meter, plan, cycle and periods: it
         starts from what usage before the span billed (`consume_before`, which fills it)
         and is updated in place. O(p log p + p a) for p pieces, a allowances on a meter.
+        ``resumed``: the pieces given follow what ``drawn`` says stands (see `allow`).
         """
+        drawn = self.drawn if resumed else None
+        taken = self.taken if resumed else None
+        # per drawer resumed, the place of the last piece that stands before those rated,
+        # and that of the first that stands after them (whose pool must be dry there)
+        lasts = {d: v[2] for d, v in drawn.items() if v[2] is not None} if drawn else {}
+        ghosts = {d: v[3] for d, v in drawn.items() if v[3] is not None} if drawn else {}
+        wet: dict[Drawer, Fraction] = {}
         groups: dict[tuple[str, str], list[_Freed]] = {}
         for piece in pieces:
             allowances = piece.plan.allowances  # (mostly none: no generator made then)
@@ -178,6 +242,9 @@ class _Allowances:
                 if piece.quantity == 0:
                     continue
                 plan = piece.plan
+                if drawn:  # (mostly not: no key made)
+                    drawer = (account, id(plan), piece.cycle, meter_name)
+                    self.resumes(pools, within, drawer, piece, (lasts, ghosts, wet))
                 keys = [
                     (account, id(plan), index, _period(allowance, piece.cycle, piece.span.start_us))
                     for index, allowance in enumerate(plan.allowances)
@@ -197,6 +264,54 @@ class _Allowances:
                 billed[combo] = before + quantity - free
                 piece.free_exact = free
                 piece.free = _decimal(free)
+                if taken is not None:
+                    drawer = (account, id(plan), piece.cycle, meter_name)
+                    taken.setdefault(drawer, []).append((piece, quantity, free))
+        for drawer in ghosts:  # no piece rated after the first that stands: dry at the end
+            self.dry(pools, within, drawer, wet)
+        if wet:
+            raise Refilled(wet)
+
+    def resumes(
+        self,
+        pools: dict[PoolKey, Fraction],
+        within: tuple[int, int],
+        drawer: Drawer,
+        piece: _Freed,
+        state: tuple[dict[Drawer, Place], dict[Drawer, Place], dict[Drawer, Fraction]],
+    ) -> None:
+        """Check that ``piece`` (rated) takes as rating every piece of ``drawer`` would.
+
+        It sorts after the pieces that stand before those rated (``lasts``: the first
+        piece rated of each drawer is checked, then forgotten), it is no correction, and
+        where it sorts at or after the first piece that stands after (``ghosts``), the
+        pool is dry there (else ``wet`` tells what it had left: see `Refilled`).
+        """
+        lasts, ghosts, wet = state
+        if drawer in lasts and place(piece) <= lasts.pop(drawer):
+            raise Refilled
+        if piece.quantity < 0 and drawer in self.drawn:
+            raise Refilled
+        at = ghosts.get(drawer)
+        if at is not None and place(piece) >= at:
+            del ghosts[drawer]
+            self.dry(pools, within, drawer, wet)
+
+    def dry(
+        self,
+        pools: dict[PoolKey, Fraction],
+        within: tuple[int, int],
+        drawer: Drawer,
+        wet: dict[Drawer, Fraction],
+    ) -> None:
+        """Tell in ``wet`` what the pools of ``drawer`` have left, unless nothing."""
+        plan = self.drawn[drawer][0]
+        left = _NOTHING
+        for key in _keys(drawer, plan):
+            held = pools.get(key)
+            left += self.pool(key[0], plan, key[2], key[3], within) if held is None else held
+        if left:
+            wet[drawer] = left
 
     def draw(
         self,

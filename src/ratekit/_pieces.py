@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeAlias
 
-from ._allowances import _NOTHING
+from ._allowances import _NOTHING, Place
 from ._decimals import _SUMS, ZERO
 from ._paths import MISSING, lookup
 from ._time_exact import exact_piece
@@ -37,9 +37,6 @@ __all__ = [
 
 #: A group of pieces priced by their total: (account, id(plan), cycle start, meter, value).
 GroupKey: TypeAlias = tuple[str, int, int, str, object]
-#: Where a group's pieces stand in its order (`_sort_key()` less the piece's own order:
-#: `ratekit._allowances.place()`).
-Place: TypeAlias = tuple[int, bool, bool, int, int, str]
 #: An exact quantity: a Decimal summed without rounding, or a Fraction (see `ratekit._pricing`).
 Exact: TypeAlias = Decimal | Fraction
 

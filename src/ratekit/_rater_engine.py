@@ -14,6 +14,7 @@ from . import _rater_aggregations as _aggregations
 from . import _rater_assigned as _assigned
 from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
+from ._allowances import Drawn, Taken
 from ._cuts import AccountCuts
 from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
@@ -80,6 +81,7 @@ class Engine:
         "own_periods",
         "peaks",
         "plans",
+        "pooled",
         "price_changes",
         "priced_levels",
         "priced_samples",
@@ -135,13 +137,18 @@ class Engine:
         # rated at every statement, else only those whose rows changed.
         self.dues = self.owes or any(plan.allowances for plan in known)
         # Whether every row of the open cycles is rated again at every statement: when
-        # a charge may depend on rows other than its own group's (an allowance consumed
-        # in row order). A fee depends on no row, and a base on its group's first piece
+        # a charge may depend on rows other than its own group's in a way the reuse
+        # does not follow (an allowance of its own period, whose use the compacted
+        # cycles carry). A fee depends on no row, and a base on its group's first piece
         # (kept with the group's track): they are rated at every statement for every
         # account, the rows' charges reused as without them (see `ratekit._rater_reuse`);
         # so is a minimum's top-up, on its cycle's spend, and no row's charge on it: the
-        # charges that stand are counted in the spend (`ratekit._standing`).
-        self.rerated = any(plan.allowances for plan in known)
+        # charges that stand are counted in the spend (`ratekit._standing`); and a billing
+        # cycle's allowance, consumed in time order: the pieces before where its pool ran
+        # dry, and those after that took nothing, stand (`ratekit._rater_pools`).
+        self.rerated = self.own_periods
+        # Whether the reuse follows what allowances' pools gave (see `_rater_pools`).
+        self.pooled = not self.rerated and any(plan.allowances for plan in known)
         self.minimums = any(plan.minimums for plan in known)
         # The sample kinds each meter takes, as metering reads them, so that a sample
         # metering would refuse is refused at the door, not at every later statement.
@@ -293,6 +300,7 @@ class Engine:
         allowed: Consumed | None = None,
         withheld: Container[tuple[str, str]] = frozenset(),
         standing: Kept | None = None,
+        drawn: tuple[Drawn, Taken] | None = None,
     ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
         """Rate ``rows`` over ``[start_us, end_us)``, covering ``accounts``.
 
@@ -303,7 +311,8 @@ class Engine:
         priced on the spot (see `ratekit.rating.rate_rows`). ``allowed``: what
         the compacted cycles consumed of own-period allowances (see `_rater_allowances`).
         ``withheld``: the resources whose unpriced usage is neither refused nor said (see
-        `ratekit._rater_priced_ahead`). ``standing``: see `ratekit.rating.rate_rows`.
+        `ratekit._rater_priced_ahead`). ``standing`` and ``drawn``: see
+        `ratekit.rating.rate_rows`.
         """
         return rate_rows(
             rows,
@@ -317,6 +326,7 @@ class Engine:
             withheld=withheld,
             standing=standing,
             spread=spread_meters(self.meters),
+            drawn=drawn,
         )
 
     def rate_again(
@@ -332,7 +342,8 @@ class Engine:
         """`rate_rows`, reusing what of the last rating stands (see `ratekit._rater_reuse`).
 
         Only when no row is rated again at every statement (``rerated`` is false: no
-        allowance; a fee, base or minimum is rated for the accounts given, each time).
+        allowance of its own period; a fee, base or minimum is rated for the accounts
+        given, each time).
         """
         assert not self.rerated
         return _reuse.rate_again(self, rows, accounts, start_us, end_us, known, withheld)

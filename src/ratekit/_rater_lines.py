@@ -248,7 +248,7 @@ def group(
 ) -> tuple[dict[LineKey, tuple[Charge, ...]], set[LineKey] | None]:
     """The charges per line, of the lines to compare, and those lines (None: all of them).
 
-    When every row is rated again (an allowance), or when the book was rebuilt, every
+    When every row is rated again (an allowance of its own period), or when the book was rebuilt, every
     line. Else a line can change only if it has a charge rated now (``rated``: a fee's,
     at every statement) or at the last statement, a charge of a row gone since
     (``lost``), is a reported line of a resource metered again (``full``), or a

@@ -26,6 +26,10 @@ reading them, as sums kept with them (`Known.standing`, `ratekit._standing`): ta
 out as their rows go, added as rows are held. Where the order of adding 60-digit
 amounts could decide a top-up's digits, the rows are rated whole (`_standing.Unsure`).
 
+Under a billing cycle's allowance, a pool taken in time order, the pieces before where
+it ran dry and those after that took nothing stand while the pool is still dry there,
+and the rating takes on from what they took (`ratekit._rater_pools`).
+
 A new piece that would sort at or before where its group stands (a late record inside
 the month) cannot be priced on from there: the rating starts over for the rows given,
 with nothing carried (`_pricing.Crossed`). Either way the charges are those of
@@ -42,7 +46,10 @@ import operator
 import typing
 from collections.abc import Container, Iterable, Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 
+from . import _rater_pools as _pools
+from ._allowances import Drawer, Drawn, Refilled, Taken
 from ._pricing import Crossed, Exact, GroupKey, Place, _Piece
 from ._standing import Spend, Table, Unsure, count
 from .charges import Charge, Rating
@@ -129,7 +136,7 @@ class _Track:
 class Known:
     """What one account's last rating left to reuse, over the span from ``since``."""
 
-    __slots__ = ("held", "since", "spends", "standing", "tracks")
+    __slots__ = ("held", "pools", "since", "spends", "standing", "tracks")
 
     def __init__(self, since: int) -> None:
         self.since = since
@@ -144,6 +151,9 @@ class Known:
         # spend without reading the charges again.
         self.spends: dict[int, list[Spend]] = {}
         self.standing: Table = {}
+        # Under an allowance: per drawer (account, plan, cycle, meter), what its pieces
+        # took of its pools (`ratekit._rater_pools`).
+        self.pools: dict[Drawer, _pools.Pool] = {}
 
 
 def alone(known: Known, row: UsageRow) -> bool:
@@ -181,72 +191,149 @@ def rate_again(  # noqa: PLR0917 - private plumbing of plain values
     for part in parts:
         if part:
             by_account.setdefault(part[0].account, []).extend(part)
+    spill: dict[Drawer, Fraction] = {}
+    while True:
+        todo, reused, lost, carry, opened, kept, drawn = _gather(
+            engine, by_account, known, (start_us, end_us), spill
+        )
+        # Under a minimum, the spend of the charges that stand (and they, for its floor), and
+        # what the rating counts (None: no minimum).
+        spends: list[Spend] | None = [] if engine.minimums else None
+        standing: Table = {}
+        if spends is not None:
+            for new, _ in kept.values():
+                standing.update(new.standing)
+        taken: Taken | None = {} if engine.pooled else None
+        try:
+            rating, groups, ends, direct = engine.rate_rows(
+                todo,
+                first,
+                start_us,
+                end_us,
+                carry,
+                opened=opened,
+                withheld=withheld,
+                standing=None
+                if spends is None
+                else (standing, list(itertools.chain.from_iterable(reused.values())), spends),
+                drawn=None if taken is None else (drawn, taken),
+            )
+        except Refilled as refilled:
+            if refilled.left and not spill:
+                # A pool offers more than the piece where it ran dry took: the ghosts
+                # after it that its rest reaches are rated too, once.
+                spill = refilled.left
+                continue
+            rating, groups, ends, direct, kept, reused, lost, spends, taken = _whole(
+                engine, by_account, kept, (first, start_us, end_us, withheld), lost
+            )
+        except (Crossed, Unsure):
+            rating, groups, ends, direct, kept, reused, lost, spends, taken = _whole(
+                engine, by_account, kept, (first, start_us, end_us, withheld), lost
+            )
+        break
+    for account, (new, _) in kept.items():
+        known[account] = new
+    _remember(
+        known, rating.charges, direct, (groups, ends, taken), (start_us, end_us), engine.peaks
+    )
+    if spends:
+        _count(known, spends)
+    return rating, reused, lost
+
+
+def _gather(
+    engine: Engine,
+    by_account: dict[str, list[UsageRow]],
+    known: dict[str, Known],
+    span: tuple[int, int],
+    spill: dict[Drawer, Fraction],
+) -> tuple[
+    list[UsageRow],
+    dict[str, list[Charge]],
+    list[Charge],
+    dict[GroupKey, tuple[Place, Exact]],
+    dict[GroupKey, _Piece],
+    dict[str, tuple[Known, set[int]]],
+    Drawn,
+]:
+    """Per account, what stands of ``known`` and what is rated again (see `rate_again`).
+
+    Returns the rows to rate, the charges reused per account, those lost, the groups
+    carried and their first pieces, per account what stands (a new `Known`) and the ids
+    of the rows that stand, and what the pools' pieces that stand took (`_rater_pools`).
+    ``spill``: see `_rater_pools.spilled`. Reads ``known``, changes nothing in it.
+    """
+    start_us, end_us = span
     todo: list[UsageRow] = []
     reused: dict[str, list[Charge]] = {}
     lost: list[Charge] = []
     carry: dict[GroupKey, tuple[Place, Exact]] = {}
     opened: dict[GroupKey, _Piece] = {}
     kept: dict[str, tuple[Known, set[int]]] = {}
+    drawn: Drawn = {}
     for account, mine in by_account.items():
         old = known.get(account)
         if (
             old is None
             or old.since != start_us
             or _changes_plan(engine, account, (start_us, end_us), mine)
+            or (engine.pooled and _corrects(mine))
         ):
             # rated over another span, or a change of plan (or of price, with a correction)
-            # whose corrections may take back another's usage (`ratekit._taken_back`):
-            # nothing stands
+            # whose corrections may take back another's usage (`ratekit._taken_back`), or
+            # a correction under an allowance (it gives back to a pool): nothing stands
             if old is not None:
                 lost.extend(_charges(old))
             old = Known(start_us)
         reused[account] = []
-        stand, cuts, gone = _reuse(old, mine, todo, reused[account], lost, (carry, opened))
-        kept[account] = (_renew(old, gone, cuts, start_us), stand)
-    # Under a minimum, the spend of the charges that stand (and they, for its floor), and
-    # what the rating counts (None: no minimum).
+        stand, cuts, gone, where = _reuse(
+            old, mine, (todo, reused[account], lost), (carry, opened, drawn), spill
+        )
+        kept[account] = (_renew(old, gone, cuts, start_us, where), stand)
+    return todo, reused, lost, carry, opened, kept, drawn
+
+
+def _whole(
+    engine: Engine,
+    by_account: dict[str, list[UsageRow]],
+    kept: dict[str, tuple[Known, set[int]]],
+    rated: tuple[Mapping[str, int], int, int, Container[tuple[str, str]]],
+    lost: list[Charge],
+) -> tuple[
+    Rating,
+    dict[GroupKey, list[_Piece]],
+    dict[GroupKey, Exact],
+    list[Charge],
+    dict[str, tuple[Known, set[int]]],
+    dict[str, list[Charge]],
+    list[Charge],
+    list[Spend] | None,
+    Taken | None,
+]:
+    """Rate the rows whole, as if new: nothing stands.
+
+    A piece sorts before where its group stands, the digits of a top-up may be those of
+    the standing spend's order of sums, or a pool's pieces that stand are not what
+    rating them all would take.
+    """
+    first, start_us, end_us, withheld = rated
+    todo = [row for mine in by_account.values() for row in mine]
+    lost = lost + [c for new, stand in kept.values() for c in _charges(new) if id(c.row) in stand]
     spends: list[Spend] | None = [] if engine.minimums else None
-    standing: Table = {}
-    if spends is not None:
-        for new, _ in kept.values():
-            standing.update(new.standing)
-    try:
-        rating, groups, ends, direct = engine.rate_rows(
-            todo,
-            first,
-            start_us,
-            end_us,
-            carry,
-            opened=opened,
-            withheld=withheld,
-            standing=None
-            if spends is None
-            else (standing, list(itertools.chain.from_iterable(reused.values())), spends),
-        )
-    except (Crossed, Unsure):
-        # A piece sorts before where its group stands, or the digits of a top-up may be
-        # those of the standing spend's order of sums: rate the rows whole, as if new.
-        todo = [row for mine in by_account.values() for row in mine]
-        reused = {}
-        lost += [c for new, stand in kept.values() for c in _charges(new) if id(c.row) in stand]
-        kept = {account: (Known(start_us), set()) for account in by_account}
-        if spends is not None:
-            spends.clear()
-        rating, groups, ends, direct = engine.rate_rows(
-            todo,
-            first,
-            start_us,
-            end_us,
-            {},
-            withheld=withheld,
-            standing=None if spends is None else ({}, (), spends),
-        )
-    for account, (new, _) in kept.items():
-        known[account] = new
-    _remember(known, rating.charges, direct, (groups, ends), (start_us, end_us), engine.peaks)
-    if spends:
-        _count(known, spends)
-    return rating, reused, lost
+    taken: Taken | None = {} if engine.pooled else None
+    rating, groups, ends, direct = engine.rate_rows(
+        todo,
+        first,
+        start_us,
+        end_us,
+        {},
+        withheld=withheld,
+        standing=None if spends is None else ({}, (), spends),
+        drawn=None if taken is None else ({}, taken),
+    )
+    kept = {account: (Known(start_us), set()) for account in by_account}
+    return rating, groups, ends, direct, kept, {}, lost, spends, taken
 
 
 def _changes_plan(
@@ -290,25 +377,30 @@ def _reprices(plan: Plan, start_us: int, end_us: int) -> bool:
     return any(changes.within(start_us, end_us) for changes in plan._changes.values())
 
 
-def _reuse(  # noqa: PLR0917 - private plumbing of plain values
+def _reuse(
     old: Known,
     rows: list[UsageRow],
-    todo: list[UsageRow],
-    reused: list[Charge],
-    lost: list[Charge],
-    carried: tuple[dict[GroupKey, tuple[Place, Exact]], dict[GroupKey, _Piece]],
-) -> tuple[set[int], dict[GroupKey, int], set[int]]:
+    out: tuple[list[UsageRow], list[Charge], list[Charge]],
+    carried: tuple[dict[GroupKey, tuple[Place, Exact]], dict[GroupKey, _Piece], Drawn],
+    spill: dict[Drawer, Fraction],
+) -> tuple[set[int], dict[GroupKey, int], set[int], dict[Drawer, _pools.Cut]]:
     """One account: its rows to rate again, the charges that stand, lost, and carried.
 
-    Appends to ``todo``, ``reused`` and ``lost``, and to ``carried`` (per group carried,
-    where it stands and its first piece, see `_Track`); returns the ids of the rows
-    whose charges stand, per group where its track stops standing, and the ids of the
-    rows ``old`` held whose charges do not stand (gone or rated again). The sets of
+    Appends to ``out`` (``todo``, ``reused`` and ``lost``), and to ``carried`` (per group
+    carried, where it stands and its first piece, see `_Track`; per drawer of the pools,
+    what stands of it, see `_rater_pools`); returns the ids of the rows whose charges
+    stand, per group where its track stops standing, the ids of the rows ``old`` held
+    whose charges do not stand (gone or rated again), and where each pool stands. The sets of
     rows are taken apart with set operations (at C speed); only the rows given are
     visited one by one, to keep their order.
     """
+    todo, reused, lost = out
     keys = list(map(id, rows))
-    again, stand, cuts = _split(old, keys)
+    again, stand, cuts = _split(old, keys, spill)
+    where: dict[Drawer, _pools.Cut] = {}
+    if old.pools:
+        drawn, where = _pools.drawn(old.pools, stand)
+        carried[2].update(drawn)
     held = old.held
     # In the rows' order, at C speed: those rated again, and the charges of the others.
     todo.extend(itertools.compress(rows, map(again.__contains__, keys)))
@@ -317,24 +409,27 @@ def _reuse(  # noqa: PLR0917 - private plumbing of plain values
     )
     gone = held.keys() - stand
     lost.extend(itertools.chain.from_iterable(map(held.__getitem__, gone)))
-    carry, opened = carried
+    carry, opened, _ = carried
     for group, track in old.tracks.items():
         cut = cuts.get(group, len(track))
         if cut:
             carry[group] = (track.place(cut - 1), track.before(cut))
             if track.opener is not None:
                 opened[group] = track.opener
-    return stand, cuts, gone
+    return stand, cuts, gone, where
 
 
-def _split(old: Known, keys: list[int]) -> tuple[set[int], set[int], dict[GroupKey, int]]:
+def _split(
+    old: Known, keys: list[int], spill: dict[Drawer, Fraction]
+) -> tuple[set[int], set[int], dict[GroupKey, int]]:
     """The rows to rate again and those whose charges stand (by id), and each track's cut.
 
     A row is rated again unless ``old`` holds its charges (by the row's id: a row ``old``
     holds is kept alive by its charges, so no other row has its id); and so is every row
     with a piece after a group's first piece whose row is gone or rated again (which may
-    cut another group it has pieces in, hence the loop). The others stand. Per group,
-    where its track stops standing. O(n + p) per round for n rows and p pieces tracked;
+    cut another group it has pieces in, hence the loop), and every row whose piece in a
+    pool of an allowance does not stand (`_rater_pools.cuts`; ``spill``: see
+    `_rater_pools.spilled`). The others stand. Per group, where its track stops standing. O(n + p) per round for n rows and p pieces tracked;
     a round more only for a row in several groups.
     """
     present = set(keys)
@@ -342,6 +437,10 @@ def _split(old: Known, keys: list[int]) -> tuple[set[int], set[int], dict[GroupK
     # The rows held: a track holds only rows in groups, so those priced alone among them
     # change no track's cut.
     reusable = present - again
+    if spill and old.pools:
+        spilled = _pools.spilled(old.pools, reusable, spill)
+        reusable -= spilled
+        again |= spilled
     cuts: dict[GroupKey, int] = {}
     while True:
         more: set[int] = set()
@@ -354,13 +453,21 @@ def _split(old: Known, keys: list[int]) -> tuple[set[int], set[int], dict[GroupK
             index = list(map(reusable.__contains__, head)).index(False)
             cuts[group] = index
             more.update(reusable.intersection(head[index:]))
+        if old.pools:
+            more.update(_pools.cuts(old.pools, reusable))
         if not more:
             return again, reusable, cuts
         reusable -= more
         again |= more
 
 
-def _renew(old: Known, gone: set[int], cuts: dict[GroupKey, int], since: int) -> Known:
+def _renew(
+    old: Known,
+    gone: set[int],
+    cuts: dict[GroupKey, int],
+    since: int,
+    where: dict[Drawer, _pools.Cut],
+) -> Known:
     """What of ``old`` stands: the rows it held but those in ``gone``, each track up to its cut.
 
     A new value (a copy of the rater shares ``old``): its tables copied at C speed, then
@@ -382,14 +489,16 @@ def _renew(old: Known, gone: set[int], cuts: dict[GroupKey, int], since: int) ->
         cut = cuts.get(group, len(track))
         if cut:
             new.tracks[group] = track if cut == len(track) else track.cut(cut)
+    if old.pools:
+        new.pools = _pools.renew(old.pools, where)
     return new
 
 
-def _remember(  # noqa: PLR0917 - private plumbing of plain values
+def _remember(  # noqa: PLR0912, PLR0917 - private plumbing of plain values
     known: dict[str, Known],
     charges: tuple[Charge, ...],
     direct: list[Charge],
-    priced: tuple[dict[GroupKey, list[_Piece]], dict[GroupKey, Exact]],
+    priced: tuple[dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], Taken | None],
     span: tuple[int, int],
     peaks: frozenset[str],
 ) -> None:
@@ -401,7 +510,8 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
     read one by one (43,000 of the 72,000 charges of the 5th statement of
     rater_bench.py at 1,000,000 records: 0.125 -> 0.113 s of CPU, on the same input).
     ``priced``: the groups priced by their total (their pieces in order) and the
-    quantity each reaches.
+    quantity each reaches, and the pieces taken from the pools of allowances (their
+    rows' charges held as those of groups: `_rater_pools`).
 
     The rows of a meter in ``peaks`` (an aggregate that does not add up) are never kept:
     a peak's pieces share the price of the cycle's whole peak, linear parts included,
@@ -424,7 +534,10 @@ def _remember(  # noqa: PLR0917 - private plumbing of plain values
     many: dict[int, list[Charge]] = {
         key: [] for key, count in collections.Counter(keys).items() if count > 1
     }
-    in_groups = _track(known, *priced)
+    groups, ends, taken = priced
+    in_groups = _track(known, groups, ends)
+    if taken:
+        in_groups |= _pools.track(lambda account: known[account].pools, taken)
     account = None
     held: dict[int, Sequence[Charge]] = {}
     for key, row, charge in zip(keys, rows, others, strict=True):

@@ -15,7 +15,7 @@ from collections.abc import Container, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from ._allowances import Period, _Allowances, crosses, own_cycles
+from ._allowances import Drawn, Period, Taken, _Allowances, crosses, own_cycles
 from ._charge_order import _charge_key, _row_key, in_charge_order
 from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
 from ._cycle_shares import CycleShares
@@ -67,7 +67,7 @@ def plans_in(assignments: dict[str, list[tuple[int, int, Plan]]]) -> list[Plan]:
 
 
 class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
-    def __init__(
+    def __init__(  # noqa: PLR0915 - one store per part of the engine's state
         self,
         plans: Plan | Iterable[Assignment],
         span: Span,
@@ -119,6 +119,9 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         # what usage before the span left of those allowances' pools (see consume_before)
         self.left: dict[tuple[str, int, int, tuple[int, int]], Fraction] = {}
         self.billed_before: dict[tuple[object, ...], Fraction] = {}
+        # the streaming rater's reuse of what allowances gave (see `_Allowances.allow`)
+        self.drawn: Drawn = {}
+        self.taken: Taken | None = None
         # Under a single plan: from when each account the input names is covered (the
         # start of the cycle of its first row or record); a named account, from always.
         self.since: dict[str, int] = {}

@@ -61,6 +61,7 @@ from itertools import repeat
 from typing import Final
 
 from . import _values as _v
+from ._allowances import Drawn, Taken
 from ._charge_order import _row_key
 from ._cuts import metering_cycle
 from ._decimals import in_context
@@ -510,6 +511,7 @@ def rate_rows(
     withheld: Container[tuple[str, str]] = frozenset(),
     standing: Kept | None = None,
     spread: frozenset[str] = frozenset(),
+    drawn: tuple[Drawn, Taken] | None = None,
 ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
     """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
@@ -528,7 +530,9 @@ def rate_rows(
     of the charges that stand (not in ``rows``), those charges, and a list that the
     rating fills with what it counts (see `ratekit._standing`). ``spread``: the
     `Discrete` meters, whose corrections over a span are taken at their stamps
-    (`ratekit._placed`). Returns
+    (`ratekit._placed`). ``drawn``: under an allowance, what of its pools the
+    pieces that stand took, and a dict that the rating fills with the pieces it
+    takes from them (see `ratekit._rater_pools`). Returns
     the rating; per group priced by its total, its pieces in order and the quantity
     they reach; and the charges priced on the spot (each its row's one charge, in the
     rows' order: see `ratekit._rating_engine._Engine.pieces`).
@@ -545,6 +549,8 @@ def rate_rows(
         engine.used_before.update(used(engine.plans))
     if standing is not None:
         engine.standing, engine.standing_charges, engine.spends = standing
+    if drawn is not None:
+        engine.drawn, engine.taken = drawn
     ordered = tuple(sorted(rows, key=_row_key))
 
     def covered() -> set[str]:
