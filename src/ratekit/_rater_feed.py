@@ -184,7 +184,6 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                 ):
                     rater._late_keys.add(identity)  # behind the watermark: as a reading below
                 moves = _redescribed.closed_back(rater, record)
-                moves += _zero.at_closing(rater, record)
                 if rater._reach.stretches or _zero.counting(rater._reach):
                     # It may move (keep on, or end) a stretch a first reading counts from,
                     # or how far an increment from a compacted reading spreads.

@@ -320,8 +320,14 @@ def _parts(
             for meter, quantity, description in _reordered.parts(rows, billed)
         ]
     parts: dict[str, Decimal] = {}
+    # Per meter and the description each part was metered under (a first reading from
+    # zero's running stretch may span a re-description before the closing).
+    described: dict[tuple[str, str], tuple[Decimal, typing.Mapping[str, typing.Any]]] = {}
     for row in _accounts.clipped(rater, rows, until_us):
         parts[row.meter] = CONTEXT.add(parts.get(row.meter, ZERO), row.quantity)
+        part = (row.meter, show(dict(row.description)))
+        was = described.get(part, (ZERO, row.description))[0]
+        described[part] = (CONTEXT.add(was, row.quantity), row.description)
     out: list[Anomaly] = []
     if new.status != "deleted" and state.description != new.description:
         old = _metered_after(rater, state, inventory.at_us, until_us)
@@ -335,9 +341,9 @@ def _parts(
                     )
         return out
     return [
-        _said(rater, inventory, key, meter, tidy(parts[meter]), True, state.description)
-        for meter in sorted(parts)
-        if parts[meter]
+        _said(rater, inventory, key, meter, tidy(quantity), True, description)
+        for (meter, _), (quantity, description) in sorted(described.items())
+        if quantity
     ]
 
 

@@ -12,6 +12,7 @@ import typing
 from typing import Final
 
 from . import _rater_reach as _reach
+from . import _rater_zero as _zero
 from ._rater_book import Key
 from ._rater_closed_back import closed_back, closed_parts, ordered_ahead, up_to_closings
 from ._rater_redescribed import redescribed
@@ -157,8 +158,13 @@ def refound(
     def shared(a: Anomaly) -> bool:
         # A first reading from zero's share that a kept record's feed named as it moved
         # it (`_rater_zero.kept()`): metering finds that move before ``base_us`` again.
-        return a.meter in zero and not stretched.isdisjoint(
-            (a.account, a.resource, record_id) for record_id in a.record_ids
+        # Or judged there and found to move nothing: a compacted first reading from zero
+        # read at its instant, which kept events and inventories move only as their
+        # feeds named (the compacted state lacks a kept closing billed while its cycle
+        # was kept, so metering finds that closing's move again, as this record's).
+        return a.meter in zero and (
+            not stretched.isdisjoint((a.account, a.resource, i) for i in a.record_ids)
+            or _judged(rater, a)
         )
 
     if closed:
@@ -187,6 +193,25 @@ def refound(
         early=late if early or idless_events else set(),
     )  # fmt: skip
     return redescribed(rater, usage, span, metered, kept)
+
+
+def _judged(rater: Rater, anomaly: Anomaly) -> bool:
+    """Whether `_rater_zero.kept()` judged at their feeds what ``anomaly``'s records move.
+
+    Its records are a compacted first reading from zero of its resource and kept events
+    and inventories (each judged against that reading as its feed came). O(r) for its r
+    records.
+    """
+    if not anomaly.record_ids or anomaly.account is None or anomaly.resource is None:
+        return False
+    readings = _zero.compacted_readings(rater, (anomaly.account, anomaly.resource))
+    if readings.isdisjoint(anomaly.record_ids):
+        return False
+    kept = rater._records
+    return all(
+        record_id in readings or ("Event", record_id) in kept or ("Inventory", record_id) in kept
+        for record_id in anomaly.record_ids
+    )
 
 
 def _early(rater: Rater, base_us: int, as_of_us: int) -> tuple[set[str], set[Place]]:

@@ -31,6 +31,7 @@ from . import _rater_priced_ahead as _ahead
 from . import _rater_range as _range
 from . import _rater_roles as _roles
 from . import _rater_said as _said
+from . import _rater_zero as _zero
 from ._charge_order import in_charge_order
 from ._instants import format_us, from_us, to_us
 from .billing import Invoice, bill
@@ -202,6 +203,10 @@ def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
     if as_of_us == rater._closed_us:  # what is stamped here ends the cycle closed
         _accounts.at_closed_end(rater, as_of_us)
     deltas, before = _far.deltas(rater), rater._base_us
+    # A last_seen inventory not applied yet may close a resource back at a first reading
+    # from zero that this compaction folds: named as it is folded.
+    ahead = _zero.ahead(rater, as_of_us)
+    firsts = _zero.compacted_ids(rater) if ahead else set()
     _close.compact(rater, _held.held(rater, closing[-1][0]))
     given_up: list[Anomaly] = []
     if rater._base_us > before:  # the lines of the compacted cycles are gone
@@ -209,4 +214,6 @@ def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
             k: v for k, v in rater._line_members.items() if k[2] > rater._base_us
         }
         given_up = _far.given_up(rater, deltas, before)
+        if ahead:
+            given_up += _zero.compacted_ahead(rater, ahead, firsts)
     return invoices, no_effect, given_up

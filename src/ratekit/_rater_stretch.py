@@ -159,11 +159,12 @@ def carried(
     earliest = whole.running_since(min(anchor, new_base))
     if earliest is None or earliest >= start:
         return state
+    index = whole.index_at(earliest)
     if not state.history:
-        return _restated(state, _past=("running", state.description, earliest, None, None, None))
+        past = ("running", whole.descriptions[index], earliest, None, None, None)
+        return _restated(state, _past=past)
     # The base keeps its own piece (a resize, say, that an inventory names as where the
     # resource runs since), and the stretch's start is the piece before it.
-    index = whole.index_at(earliest)
     before = ("running", whole.descriptions[index], earliest, whole.openers[index], None, None)
     return _restated(state, _before=before)
 

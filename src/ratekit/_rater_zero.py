@@ -14,15 +14,21 @@ be, and is named, per meter and description, in a ``"too_late"`` anomaly of the 
 later reading's part, one that counts from a compacted reading: it counts up to a stop
 that holds the counter, over the whole gap after a deletion, and from 0 after a boot,
 so a kept STOP or ``last_seen`` inventory (one that closes the resource or lists it
-again) moves it too (`counting()`).
+again) moves it too (`counting()`). And so is a compacted first reading read at its
+instant (its resource stopped or deleted there), which batch prices under the
+description the resource then has, or none when a ``last_seen`` closing lands on it
+(the reading its last sign of life): a kept record that moves that closing onto it or
+off it, or re-describes the instant, moves what the compacted cycles billed of it
+(`moved()` meters the compacted state, which keeps the reading, with the kept records
+and inventories without the record and with it). An inventory fed ahead of the
+watermark that moves such a reading compacted before it is applied names its move when
+the compaction folds it (`compacted_ahead()`).
 """
 
 from __future__ import annotations
 
-import bisect
 import typing
 from collections.abc import Sequence
-from decimal import Decimal
 
 import attrs
 
@@ -30,11 +36,8 @@ from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO, tidy
 from ._instants import format_us
 from ._inventory_scope import restricted
-from ._last_seen import closer, closing_us
-from ._late_event_words import closing_back, compacted_change
-from ._normalize import RUNNING
+from ._late_event_words import compacted_change
 from ._rater_book import from_zero
-from ._rater_stretch import timeline
 from ._shown import show
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import UsageRow
@@ -44,11 +47,22 @@ if typing.TYPE_CHECKING:
     from ._resource_state import ResourceState
     from .rater import Rater
 
-__all__ = ["at_closing", "counting", "kept", "moved"]
+__all__ = [
+    "ahead",
+    "compacted",
+    "compacted_ahead",
+    "compacted_ids",
+    "compacted_readings",
+    "counting",
+    "kept",
+    "moved",
+]
 
 Record = Event | Sample | Inventory
 #: The kept records of a resource and its compacted state, as metering continues them.
 Known: typing.TypeAlias = tuple[Sequence[Record], "ResourceState"]
+#: A state's reading: meter, instant, value, kind, id, seq.
+Reading: typing.TypeAlias = tuple[typing.Any, ...]
 
 
 def moved(
@@ -59,8 +73,11 @@ def moved(
     Metered from the kept cycles' start from each (the resource's kept records and its
     compacted state), the first readings give their parts before it as metering's late
     rows; returned are those of ``new`` and those of ``old`` negated (their quantities per
-    meter and description add up to the part moved). Empty when the rater has no such
-    meter, or the resource no reading of one. On a sequenced resource, a later event
+    meter and description add up to the part moved). A first reading compacted, which
+    the state keeps, moves too: metering moves what it billed when the resource's
+    description at its instant changes (a ``last_seen`` closing landing on it or moved
+    off it). Empty when the rater has no such meter, or the resource no reading of one,
+    kept or compacted. On a sequenced resource, a later event
     ordered before this one that moves the stretch back names that move in turn, from
     the parts as they then stand, so the parts named add up. A reading not metered yet counts
     too: what its feed named of it there (its ``"too_late"`` part) stands for what was
@@ -69,10 +86,17 @@ def moved(
     """
     zero = from_zero(rater._engine.meters)
     records = new[0]
-    if not zero or not any(type(r) is Sample and r.meter in zero for r in records):
+    compacted = bool(zero) and bool(
+        _compacted_firsts(old[1], zero) or _compacted_firsts(new[1], zero)
+    )
+    if not zero or (
+        not compacted and not any(type(r) is Sample and r.meter in zero for r in records)
+    ):
         return []
     base = rater._base_us
-    end = max(base, rater._as_of_us, *(r.at_us for r in records)) + 1
+    # (Up to the inventory added too: one ahead of the watermark closes back all the same.)
+    ahead = base if added is None else added.at_us
+    end = max(base, ahead, rater._as_of_us, *(r.at_us for r in records)) + 1
     inventories = restricted(rater._inventories, {key})
     before = (
         inventories
@@ -92,6 +116,89 @@ def moved(
             if row.span.end_us <= base
         )
     return parts
+
+
+def _compacted_firsts(state: ResourceState, zero: typing.AbstractSet[str]) -> list[Reading]:
+    """``state``'s compacted first readings from zero: the lone reading of a ``zero`` meter.
+
+    A counter's reading the state keeps as its baseline, the only one of its meter (so
+    the first: it counts from zero). O(r) for the r readings kept.
+    """
+    readings = [r for r in state.readings if r[0] in zero and r[3] == "counter"]
+    if not readings:
+        return []
+    meters = [r[0] for r in readings]
+    return [r for r in readings if meters.count(r[0]) == 1]
+
+
+def compacted(rater: Rater, key: tuple[str, str]) -> bool:
+    """Whether ``key``'s compacted state keeps a first reading from zero (`_compacted_firsts()`).
+
+    A kept record may move where batch reads it (a ``last_seen`` closing back at it, a
+    description it is read under), and names that move (`kept()`). O(r) for the r
+    readings kept.
+    """
+    reach = rater._reach
+    state = reach.states.get(key)
+    return bool(reach.zero) and state is not None and bool(_compacted_firsts(state, reach.zero))
+
+
+def compacted_readings(rater: Rater, key: tuple[str, str]) -> set[str]:
+    """The ids of ``key``'s compacted first readings from zero (`_compacted_firsts()`). O(r)."""
+    reach = rater._reach
+    state = reach.states.get(key)
+    if not reach.zero or state is None:
+        return set()
+    return {r[4] for r in _compacted_firsts(state, reach.zero) if r[4] is not None}
+
+
+def ahead(rater: Rater, as_of_us: int) -> list[Inventory]:
+    """The kept ``last_seen`` inventories ahead of the watermark ``as_of_us``, not applied yet.
+
+    None unless the rater has a ``from_zero`` meter. O(i) for i kept inventories.
+    """
+    if not rater._reach.zero:
+        return []
+    return [
+        i
+        for i in rater._inventories
+        if type(i) is Inventory and i.close == "last_seen" and i.at_us > as_of_us
+    ]
+
+
+def compacted_ids(rater: Rater) -> set[tuple[str, str, str | None]]:
+    """Each resource's compacted first readings from zero, by their ids. O(s) for s states."""
+    zero = rater._reach.zero
+    return {
+        (state.account, state.resource, r[4])
+        for state in rater._reach.states.values()
+        for r in _compacted_firsts(state, zero)
+    }
+
+
+def compacted_ahead(
+    rater: Rater, inventories: Sequence[Inventory], before: set[tuple[str, str, str | None]]
+) -> list[Anomaly]:
+    """The ``"too_late"`` anomalies of ``inventories`` that move a reading just compacted.
+
+    ``inventories``: those ahead of the watermark (`ahead()`); the reading: a first
+    reading from zero. A ``last_seen`` inventory fed ahead of the watermark is applied
+    by a later statement; one that closes a resource back at a reading that a
+    compaction folds before then moves what the compacted cycles billed of it (read
+    after the closing, with no description), which metering from the compacted state
+    then finds as a change of a record kept since its cycle was compacted: named here,
+    as a kept inventory fed after the compaction names it at its feed (`kept()`). ``before``: the compacted first
+    readings before the compaction (`compacted_ids()`), which its feed judged already.
+    O(s) for s states, and `kept()`'s cost for each resource with a new one.
+    """
+    fresh = sorted({(a, r) for a, r, _ in compacted_ids(rater) - before})
+    out: list[Anomaly] = []
+    for inventory in inventories:
+        scope = inventory.accounts
+        for key in fresh:
+            if not scope or key[0] in scope:
+                out += _kept(rater, inventory, key)
+    return out
 
 
 def counting(reach: CounterIndex, key: tuple[str, str] | None = None) -> bool:
@@ -129,7 +236,7 @@ def kept(rater: Rater, record: Event | Inventory) -> list[Anomaly]:
                 for a, r, m in reach.baselines
                 if m in reach.zero
                 and (not scope or a in scope)
-                and earliest.get((a, r, m), -1) >= at_us
+                and (earliest.get((a, r, m), -1) >= at_us or compacted(rater, (a, r)))
             }
         )
     return [anomaly for key in keys for anomaly in _kept(rater, record, key)]
@@ -153,7 +260,11 @@ def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list
     for r in records:
         if type(r) is Sample and r.meter in reach.zero:
             firsts[r.meter] = min(firsts.get(r.meter, r.at_us), r.at_us)
-    if not sequenced and all(record.at_us > at_us for at_us in firsts.values()):
+    if (
+        not sequenced
+        and all(record.at_us > at_us for at_us in firsts.values())
+        and not _compacted_firsts(state, reach.zero)
+    ):
         return []
     sums: dict[tuple[str, typing.Any], typing.Any] = {}
     if type(record) is Event:
@@ -190,65 +301,3 @@ def _kept(rater: Rater, record: Event | Inventory, key: tuple[str, str]) -> list
 def _order(item: tuple[tuple[str, typing.Any], typing.Any]) -> tuple[str, str]:
     (meter, description), _ = item
     return meter, show(dict(description))
-
-
-def at_closing(rater: Rater, inventory: Inventory) -> list[Anomaly]:
-    """The ``"too_late"`` anomalies of a kept ``inventory`` closing back at a first reading.
-
-    A ``last_seen`` inventory closes a stopped resource at its last sign of life; when
-    that is a first reading from zero (the only one of its meter) of a resource not
-    running up to it, batch reads it after the closing, the resource deleted: its whole
-    quantity, counted at its instant as a stopped resource's is, under no description. Compacted, it was priced under the
-    description the resource had: the move is named, per meter, as taken back under
-    that description and added under none, too late. None when no compacted state that
-    the inventory closes back is such a resource (O(s) for s compacted states with a
-    reading of such a meter).
-    """
-    zero = rater._reach.zero
-    if not zero or inventory.close != "last_seen":
-        return []
-    base = rater._base_us
-    out: list[Anomaly] = []
-    stopped = [
-        (key, state)
-        for key, state in rater._reach.states.items()
-        if state.status == "stopped" and state.description
-    ]
-    for key, state in sorted(stopped):
-        firsts = [r for r in state.readings if r[0] in zero]
-        if not firsts or closer([inventory], state) is not inventory:
-            continue
-        close_us = closing_us(state, rater._by_key.get(key, ()), inventory.at_us, base)
-        for meter in sorted({r[0] for r in firsts}):
-            mine = [r for r in firsts if r[0] == meter]
-            if len(mine) != 1 or mine[0][1] != close_us or not mine[0][2]:
-                continue
-            if _running_up_to(state, close_us):
-                continue  # it counts over the running stretch it ends, closed or not
-            value, unit = Decimal(mine[0][2]), rater._engine.unit(meter)  # (exact)
-            both: tuple[tuple[Decimal, dict[str, object]], ...] = (
-                (value.copy_negate(), dict(state.description)),
-                (value, {}),
-            )
-            for quantity, description in both:
-                change = compacted_change(quantity, unit, show(description), format_us(base))
-                how = (
-                    f"at its first reading from zero of {meter!r}, at {format_us(close_us)}, "
-                    f"which batch reads after the closing, with no description: {change}"
-                )
-                out.append(closing_back(inventory, key, how, meter, quantity))
-    return out
-
-
-def _running_up_to(state: ResourceState, at_us: int) -> bool:
-    """Whether ``state``'s resource may have run just before ``at_us``.
-
-    As its timeline restores it (its base, then its history); where that does not reach
-    (the piece before the first it keeps), unless the state has been as it is since
-    before ``at_us``. O(h log h) for h events of history.
-    """
-    line = timeline(state)
-    piece = -1 if line is None else bisect.bisect_right(line.starts, at_us - 1) - 1
-    if line is None or piece <= 0:
-        return state.since_us is None or state.since_us >= at_us
-    return line.statuses[piece] == RUNNING
