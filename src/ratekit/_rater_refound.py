@@ -198,14 +198,16 @@ def refound(
 def _judged(rater: Rater, anomaly: Anomaly) -> bool:
     """Whether `_rater_zero.kept()` judged at their feeds what ``anomaly``'s records move.
 
-    Its records are a compacted first reading from zero of its resource and kept events
-    and inventories (each judged against that reading as its feed came). O(r) for its r
-    records.
+    Its resource's only reading of its meter is a compacted first reading from zero,
+    and its records are that reading and kept events and inventories, each of which
+    named its move of the reading as its feed came (whichever of them metering now names
+    as the cause). O(r) for its r records.
     """
     if not anomaly.record_ids or anomaly.account is None or anomaly.resource is None:
         return False
-    readings = _zero.compacted_readings(rater, (anomaly.account, anomaly.resource))
-    if readings.isdisjoint(anomaly.record_ids):
+    key = (anomaly.account, anomaly.resource)
+    readings = _zero.compacted_readings(rater, key, anomaly.meter)
+    if not readings:
         return False
     kept = rater._records
     return all(

@@ -143,13 +143,16 @@ def compacted(rater: Rater, key: tuple[str, str]) -> bool:
     return bool(reach.zero) and state is not None and bool(_compacted_firsts(state, reach.zero))
 
 
-def compacted_readings(rater: Rater, key: tuple[str, str]) -> set[str]:
-    """The ids of ``key``'s compacted first readings from zero (`_compacted_firsts()`). O(r)."""
+def compacted_readings(rater: Rater, key: tuple[str, str], meter: str | None) -> set[str | None]:
+    """The ids of ``key``'s compacted first reading from zero of ``meter`` (`_compacted_firsts()`).
+
+    Empty when it has none (its meter then has no reading, or more than one). O(r).
+    """
     reach = rater._reach
     state = reach.states.get(key)
     if not reach.zero or state is None:
         return set()
-    return {r[4] for r in _compacted_firsts(state, reach.zero) if r[4] is not None}
+    return {r[4] for r in _compacted_firsts(state, reach.zero) if r[0] == meter}
 
 
 def ahead(rater: Rater, as_of_us: int) -> list[Inventory]:
