@@ -391,3 +391,37 @@ def test_hourly_statements_for_a_day_under_a_hostile_decimal_context() -> None:
         hostile.traps[decimal.Rounded] = True
         restored = stream(FULL, steps, restore=True)
     assert said(restored) == said(plain)
+
+
+def test_a_customer_joining_mid_week_gets_the_covered_share_of_each_pool() -> None:
+    # Assigned from Wednesday 4 March: 70 free a week (weeks from Monday) stacked before
+    # 310 free a month, 0.01 a call. The plan covers 5 of the first week's 7 days (50
+    # free) and 28 of March's 31 days (310 x 28/31 = 280 free). 200 on 5 March: 50 from
+    # the week, 150 from the month, all free. 400 on 10 March: the new week's 70, the
+    # month's last 130, then 200 billed: 2.00.
+    weekly_first = rk.Plan(
+        "w",
+        "USD",
+        MONTHS,
+        [rk.PriceEntry("calls", "calls", rk.PerUnit("0.01"))],
+        allowances=[rk.Allowance("calls", 70, cycle=WEEKS), rk.Allowance("calls", 310)],
+    )
+    joined = [rk.Assignment("acme", weekly_first, start="2026-03-04T00:00:00Z")]
+    used = [
+        call("k1", "2026-03-05T00:00:00Z", 200, "a"),
+        call("k1", "2026-03-10T00:00:00Z", 400, "b"),
+    ]
+    rating = _batch(used, joined, MARCH)
+    assert [(c.quantity, c.free, c.amount) for c in rating.charges] == [
+        (200, 200, 0),
+        (400, 200, Decimal(2)),
+    ]
+    steps: list[Step] = [
+        ([used[0]], "2026-03-06T00:00:00Z"),
+        ([used[1]], "2026-03-10T00:00:00Z"),  # stamped at the watermark: read next time
+        ([], "2026-03-10T00:00:01Z"),
+        ([], "2026-04-01T00:00:00Z"),
+    ]
+    statements = both(joined, steps)
+    assert statements[1].lines[0].role == "increment"  # the pools prorated further only
+    assert month_total(statements) == Fraction(2)
