@@ -266,7 +266,19 @@ def next_readings(
         # The samples are in time order: the last kept are among their last READINGS.
         bound = READINGS if counter else DELTAS
         tail = placed[-bound:]
-        fresh: list[_Reading] = [(name, s.at_us, s.value, s.kind, s.id, s.seq) for s in tail]
+        # each value as the Decimal it equals (a sample keeps an int as given), read from
+        # the slot without the property's call
+        fresh: list[_Reading] = [
+            (
+                name,
+                s.at_us,
+                v if type(v := s._value) is Decimal else Decimal(v),  # type: ignore[attr-defined]
+                s.kind,
+                s.id,
+                s.seq,
+            )
+            for s in tail
+        ]
         # In the order metering applies them (a tie too, see `order()`): the call's own
         # samples are in that order already (`_metering_samples.sort_samples`).
         series, over = _series(known, tail, fresh, in_order=in_order)
