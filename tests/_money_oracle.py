@@ -197,8 +197,9 @@ def taken_back(
     """Which plan rates each part of ``rows`` in a cycle of ``parts``, one unit at a time.
 
     The rows of ``cycle`` up to the end of ``window`` are cut at the plans' changes and
-    at the window's edges, each piece in its own plan; the pieces, in time order (start, end, then resource: the
-    rows' index), stack their units up per meter, last in on top: a unit of the other
+    at the window's edges, each piece in its own plan; the pieces, in time order (start;
+    of those that start together usage before corrections; then end, then the rows'
+    index), stack their units up per meter, last in on top: a unit of the other
     sign than the top takes back the top unit for the plan that billed it, else it
     stacks under its own plan. Quantities are fractions, so a run of units of one plan
     stands for any part of a unit (the same rule, continuous).
@@ -215,7 +216,9 @@ def taken_back(
                     pieces.append(
                         (a, b, f"r{index}", meter, plan.name, quantity * (b - a) / (hi - lo))
                     )
-    pieces.sort(key=lambda piece: piece[:3])
+    # docs/pricing.md: by start; of pieces that start together, usage before corrections
+    # (an instant's usage climbs first); then by end and the row
+    pieces.sort(key=lambda piece: (piece[0], piece[5] < 0, piece[1], piece[2]))
     out: Taken = {}
     stacks: dict[str, list[tuple[str, Fraction]]] = {}  # per meter: (plan, units) runs
     for start, _, _, meter, own, quantity in pieces:

@@ -159,7 +159,8 @@ def _nets(
     `tests._money_oracle.taken_back`: a correction takes back the units billed before it,
     last in, first out, across the change, each for the plan that billed it; only what is
     left is its own plan's (and usage after a correction below zero fills it the same
-    way). Ties in time go in the order rows are rated: resource, then quantity.
+    way). Pieces that start together go as rating takes them: usage before corrections,
+    then by end, resource and quantity.
     """
     names = [OraclePlan(f"p{part}", Fraction(1), "ROUND_HALF_EVEN", {}) for part in range(plans)]
     parts = [(names[0], 0, cut)] if plans == 1 else [(names[0], 0, cut), (names[1], cut, HOURS)]
@@ -302,3 +303,35 @@ def test_a_comparison_is_its_candidates_rated_apart(
     assert again == comparison
     assert again.to_rows() == comparison.to_rows()
     assert again.totals() == comparison.totals()
+
+
+def test_a_correction_starting_where_a_plan_change_splits_a_row_takes_that_rows_units() -> None:
+    # Found by the law above: p1 (1 EUR) to 01:00, p2 (0.001) after; r1 0.02 u over
+    # [00:00, 05:00) is split 0.004 (p1) and 0.016 (p2, from 01:00); r0 -0.01 u over
+    # [01:00, 02:00) starts with r1's p2 piece, which goes first (usage before
+    # corrections, docs/pricing.md) and is taken back last in, first out: 0.004 * 1 +
+    # 0.016 * 0.001 - 0.01 * 0.001 = 0.004006 (the oracle once put the correction first,
+    # by resource, and said 0.00001).
+    month = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+
+    def row(resource: str, start: str, end: str, quantity: str) -> rk.UsageRow:
+        return rk.UsageRow(
+            "a", "m", resource, rk.Span(start, end), month, Decimal(quantity), "u", {}, ()
+        )
+
+    def plan(name: str, rate: str) -> rk.Plan:
+        return rk.Plan(
+            name, "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "m", rk.PerUnit(rate))]
+        )
+
+    change = "2026-03-01T01:00:00Z"
+    rows = [
+        row("r0", change, "2026-03-01T02:00:00Z", "-0.01"),
+        row("r1", "2026-03-01T00:00:00Z", "2026-03-01T05:00:00Z", "0.02"),
+    ]
+    plans = [
+        rk.Assignment("a", plan("p1", "1"), end=change),
+        rk.Assignment("a", plan("p2", "0.001"), start=change),
+    ]
+    (invoice,) = rk.bill(rk.rate(rows, plans, span=month))
+    assert invoice.precise_total == Decimal("0.004006")
