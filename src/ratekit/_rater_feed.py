@@ -37,8 +37,9 @@ Record = Event | Sample | Inventory
 
 #: What a record whose id another kind of record holds is compared with: nothing equal.
 _CLASH: Final = object()
-#: What a sample's value is compared with to tell a correction: a Decimal, as the value
-#: is (a comparison with the int 0 converts it to a Decimal for every sample fed).
+#: What a sample's value is compared with to tell a correction: a Decimal, as a value
+#: given as a Decimal is (a comparison with the int 0 converts 0 for each such sample);
+#: a value kept as an int (`records._kept_value`) compares with it exactly.
 _ZERO: Final = Decimal(0)
 #: What feed() does with a record, in the order of `Feed`'s fields.
 _OUTCOMES: Final = ("accepted", "duplicates", "conflicting", "late", "too_late")
