@@ -49,7 +49,7 @@ from ._instants import format_us, to_us
 from ._price_model import failed
 from ._shown import show
 from ._totals import only, per_key
-from .currencies import currency_code
+from .currencies import currency_field
 from .errors import BadPriceError, RatekitError, RatekitTypeError
 from .pricebook import _MODES
 from .prices import PriceModel
@@ -119,11 +119,6 @@ def _amount(instance: object, attribute: attrs.Attribute[Any], value: object) ->
     """
     if value is not None:
         to_amount(value, f"Charge {attribute.name}")
-
-
-def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A currency code, by the rule of a plan's and a credit's (three capital letters)."""
-    currency_code(value, "Charge currency")
 
 
 _NO_DESCRIPTION: Final[Mapping[str, object]] = {}
@@ -204,7 +199,7 @@ class Charge:
     amount: Decimal = attrs.field(
         converter=_v.number, validator=_amount, metadata={"carried": True}
     )
-    currency: str = attrs.field(validator=[_v.name, _currency])
+    currency: str = attrs.field(validator=[_v.name, currency_field("Charge")])
     plan: str = attrs.field(validator=_v.name)
     entry: str | None = attrs.field(validator=_v.optional_name)
     unit_price: Decimal | None = attrs.field(converter=_v.optional_number, validator=_exact)

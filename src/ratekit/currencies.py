@@ -21,9 +21,9 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Final, TypeGuard
+from typing import Any, Final, TypeGuard
 
 from ._shown import show
 from .errors import BadPriceError, RatekitTypeError
@@ -225,6 +225,18 @@ PUBLISHED: Final = "2026-01-01"
 _QUANTA: Final[Mapping[str, Decimal]] = {
     code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()
 }
+
+
+def currency_field(owner: str) -> Callable[[object, Any, object], None]:
+    """An attrs validator of a currency field, by the rule of `currency_code()`.
+
+    Its errors name the field as ``"<owner> currency"`` (``"Charge currency"``). O(1).
+    """
+
+    def check(instance: object, attribute: Any, value: object) -> None:
+        currency_code(value, f"{owner} currency")
+
+    return check
 
 
 def currency_code(value: object, what: str) -> str:

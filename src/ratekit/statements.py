@@ -23,7 +23,7 @@ from ._shown import show
 from ._totals import only, per_key
 from ._zones import portable_name
 from .billing import Invoice
-from .currencies import currency_code
+from .currencies import currency_field
 from .errors import RatekitTypeError
 from .rating import Charge
 from .records import Anomaly
@@ -48,11 +48,6 @@ _SPAN: Final = _v.type_of(Span, "a Span (rk.Span(start, end))")
 def _statement_tz(value: object) -> str | None:
     """A statement's zone as a name, through the one door for timezones (``None``: UTC)."""
     return None if value is None else portable_name(value, "Statement tz")
-
-
-def _currency(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
-    """A currency code, by the rule of a plan's and a charge's (three capital letters)."""
-    currency_code(value, "StatementLine currency")
 
 
 @typing.final
@@ -144,7 +139,7 @@ class StatementLine:
     entry: str | None = attrs.field(validator=_v.optional_name)
     resource: str | None = attrs.field(validator=_v.optional_name)
     unit: str = attrs.field(validator=_v.name)
-    currency: str = attrs.field(validator=[_v.name, _currency])
+    currency: str = attrs.field(validator=[_v.name, currency_field("StatementLine")])
     quantity: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     amount: Decimal = attrs.field(converter=_v.number, validator=_v.numeric)
     # A row (rk.from_row) must say these two, though the constructor has defaults: a
