@@ -1,0 +1,74 @@
+"""Faults a DBaaS newcomer found, each on its smallest input, pinned as strict xfails."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+BACKUP = rk.Meter("backup", "GB", rk.Max())
+
+
+def _peak_cut_on_the_2nd(peak: int, price: str) -> rk.Rating:
+    plan = rk.Plan("p", "USD", MONTHS, [rk.PriceEntry("b", "backup", rk.PerUnit(price))])
+    records = [
+        rk.Event(
+            "acme", "db-1", "2026-03-01T00:00:00Z", {"flavor": "small"}, kind="start", id="e1"
+        ),
+        rk.Event(
+            "acme", "db-1", "2026-03-02T00:00:00Z", {"flavor": "large"}, kind="update", id="e2"
+        ),
+        rk.Sample("acme", "db-1", "backup", "2026-03-02T00:00:00Z", peak, kind="gauge", id="b1"),
+    ]
+    return rk.rate(records, plan, span=MARCH, meters=[BACKUP])
+
+
+def test_the_docs_own_peak_of_10_in_thirds_at_2_adds_up() -> None:
+    plan = rk.Plan("p", "USD", MONTHS, [rk.PriceEntry("b", "backup", rk.PerUnit(2))])
+    april = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    records = [
+        rk.Event(
+            "acme", "db-1", "2026-04-01T00:00:00Z", {"flavor": "small"}, kind="start", id="e1"
+        ),
+        rk.Event(
+            "acme", "db-1", "2026-04-11T00:00:00Z", {"flavor": "large"}, kind="update", id="e2"
+        ),
+        rk.Sample("acme", "db-1", "backup", "2026-04-11T00:00:00Z", 10, kind="gauge", id="b1"),
+    ]
+    rating = rk.rate(records, plan, span=april, meters=[BACKUP])
+    # 10/3 and 20/3 GB at 2: 20 to the last digit
+    assert rating.total() == 20
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "usage.md (Aggregations that do not add up): a share is 'charged its price times the "
+        "share as cut, so that the pieces of a cycle at one price still add up to the price "
+        "of the whole to the last digit'. A peak of 95 GB at 0.05, cut by a resize at 1/31 of "
+        "March, should total 95 x 0.05 = 4.75; the shares 3.0645...0323 and 91.9354...9677 "
+        "(which add up to 95) are priced 0.1532...1615 and 4.5967...4838, the second rounded "
+        "at its 60th digit, so Rating.total() and the line's precise are "
+        "4.749999...9995 (5E-60 short); the line still prints 4.75"
+    ),
+)
+def test_a_peak_cut_by_a_resize_at_one_price_adds_up_to_the_price_of_the_whole() -> None:
+    rating = _peak_cut_on_the_2nd(95, "0.05")
+    (line,) = rk.bill(rating)[0].lines
+    assert line.amount == Decimal("4.75")  # holds today
+    assert (rating.total(), line.precise) == (Decimal("4.75"), Decimal("4.75"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "as above on a smaller peak: 3 GB at 0.005 should total 0.015 exactly; "
+        "rating totals 0.01499999999999999999999999999999999999999999999999999999999995"
+    ),
+)
+def test_a_peak_of_3_at_half_a_cent_adds_up_to_its_price() -> None:
+    assert _peak_cut_on_the_2nd(3, "0.005").total() == Decimal("0.015")
