@@ -111,3 +111,52 @@ def test_storage_held_all_month_at_one_price_adds_up_to_its_price() -> None:
     assert sum(Fraction(c.quantity) for c in rating.charges) == 7  # the shares telescope
     assert rk.bill(rating)[0].total == Decimal("0.91")  # and the line rounds the exact sum
     assert rating.total() == Decimal("0.91")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "usage.md (Anomalies and their rules): out_of_order is 'an event stamped before the "
+        "event sequenced before it', reported 'with the ids of the records involved'. A resize "
+        "to large seq 6 stamped 15 March, after a resize seq 5 of 16 March that repeats the "
+        "flavor the start seq 1 of 2 March set, should name ('e3b', 'e3'), the event whose "
+        "instant (16 March) its message quotes; it names ('e3b', 'e1'), the start of 2 March "
+        "(an update that changes the flavor is named right)"
+    ),
+)
+def test_a_resize_stamped_before_a_repeated_flavor_names_the_event_sequenced_before_it() -> None:
+    hours = rk.Meter("db.hours", "hour", rk.OnOff())
+    plan = rk.Plan("p", "USD", MONTHS, [rk.PriceEntry("h", "db.hours", rk.PerUnit(1))])
+    records = [
+        rk.Event(
+            "acme",
+            "db-1",
+            "2026-03-02T00:00:00Z",
+            {"flavor": "small"},
+            kind="start",
+            id="e1",
+            seq=1,
+        ),
+        rk.Event(
+            "acme",
+            "db-1",
+            "2026-03-16T00:00:00Z",
+            {"flavor": "small"},
+            kind="update",
+            id="e3",
+            seq=5,
+        ),
+        rk.Event(
+            "acme",
+            "db-1",
+            "2026-03-15T00:00:00Z",
+            {"flavor": "large"},
+            kind="update",
+            id="e3b",
+            seq=6,
+        ),
+    ]
+    (anomaly,) = rk.rate(records, plan, span=MARCH, meters=[hours]).anomalies
+    assert anomaly.kind == "out_of_order"
+    assert "before 2026-03-16T00:00:00Z of the event sequenced before it" in anomaly.message
+    assert anomaly.record_ids == ("e3b", "e3")
