@@ -10,9 +10,11 @@ total.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import json
+import pickle
 from decimal import Decimal
 from fractions import Fraction
 
@@ -173,3 +175,57 @@ def test_a_counter_reading_after_a_restore_corrects_the_line_it_reaches_back_to(
         ("charge", Decimal(1000), Fraction(0)),
     ]
     assert statement.anomalies == ()
+
+
+def test_a_pickled_copied_or_restored_rater_says_what_the_original_says() -> None:
+    records = sorted(RECORDS, key=lambda record: record.at)
+    rater = rk.Rater(list(PLANS), METERS, start=MARCH.start, horizon=dt.timedelta(days=2), tz=TZ)
+    rater.feed(records[:8])
+    rater.statement("2026-03-16T00:00:00Z")
+    twins = [
+        rater,
+        pickle.loads(pickle.dumps(rater)),
+        rater.copy(),
+        copy.deepcopy(rater),
+        rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), list(PLANS), METERS),
+    ]
+    said = []
+    for twin in twins:
+        twin.feed(records[8:])
+        statement = twin.statement("2026-04-04T00:00:00Z")
+        said.append(
+            (
+                [(line.key, line.role, line.amount) for line in statement.lines],
+                [str(invoice) for invoice in statement.invoices],
+                [anomaly.message for anomaly in statement.anomalies],
+            )
+        )
+    assert all(one == said[0] for one in said)
+    (invoice,) = said[0][1]
+    assert (
+        invoice.splitlines()[0] == "Invoice acme, 2026-03-01 .. 2026-04-01 (America/New_York), USD"
+    )
+    assert invoice.rstrip().endswith("205.03")
+
+
+def test_the_month_as_plain_tuples_bills_as_the_records_do() -> None:
+    def micros(at: dt.datetime) -> int:
+        return (at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+
+    events = [
+        (r.account, r.resource, micros(r.at), r.kind, dict(r.attributes), r.id)
+        for r in RECORDS
+        if isinstance(r, rk.Event)
+    ]
+    samples = [
+        (r.account, r.resource, r.meter, micros(r.at), r.value, r.kind, r.id)
+        for r in RECORDS
+        if isinstance(r, rk.Sample)
+    ]
+    batch = rk.RecordBatch.from_tuples(events=events, samples=samples)
+    rating = rk.rate(batch, list(PLANS), span=MARCH, meters=METERS)
+    assert rating.charges == rk.rate(list(RECORDS), list(PLANS), span=MARCH, meters=METERS).charges
+    rater = rk.Rater(list(PLANS), METERS, start=MARCH.start, horizon=dt.timedelta(days=1))
+    rater.feed(batch)
+    (invoice,) = rater.statement("2026-04-03T00:00:00Z").invoices
+    assert invoice.total == Decimal("205.03")
