@@ -262,3 +262,24 @@ def test_the_lines_so_far_are_batch_rated_as_of_each_watermark() -> None:
             # 100 GB held 19 h of 43 at 0.10 = 1900/430 (cut at its 60th digit); basic's
             # 50 x 43/743 = 2.89 is met
             assert abs(so_far - Fraction("1.90") - Fraction(1900, 430)) < Fraction(1, 10**55)
+
+
+def test_a_lost_delete_closed_by_the_fleet_listing_bills_as_the_delete() -> None:
+    # the delete of 28 March is lost; the listing of that instant no longer names db-1
+    listed = [record for record in RECORDS if record.id != "e6"]
+    listed.append(rk.Inventory("2026-03-28T04:00:00Z", [], id="i1", accounts=["acme"]))
+    rating = rk.rate(listed, list(PLANS), span=MARCH, meters=METERS)
+    assert [(a.kind, a.record_ids) for a in rating.anomalies] == [
+        ("counter_reset", ("c4", "c3")),
+        ("reconciled_close", ("i1", "e5")),
+    ]
+    assert rk.bill(rating)[0].total == Decimal("205.03")  # as with the delete
+    rater = rk.Rater(list(PLANS), METERS, start=MARCH.start, horizon=dt.timedelta(days=1))
+    invoices: list[rk.Invoice] = []
+    for day in range(2, 34):
+        watermark = MARCH.start + dt.timedelta(days=day)
+        due = [r for r in listed if watermark - dt.timedelta(days=1) <= r.at < watermark]
+        if due:
+            rater.feed(due)
+        invoices += rater.statement(watermark).invoices
+    assert [invoice.total for invoice in invoices] == [Decimal("205.03")]
