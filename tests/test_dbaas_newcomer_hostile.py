@@ -208,3 +208,26 @@ def test_a_reading_for_march_fed_after_it_closed_corrects_it_late() -> None:
         charge for line in latest.values() if line.role != "reversal" for charge in line.charges
     ]
     assert rk.bill(standing)[0].total == batch.total == Decimal("205.49")
+
+
+def test_a_march_backup_reading_fed_in_may_is_too_late_and_said_so() -> None:
+    rater = rk.Rater(list(PLANS), METERS, start=MARCH.start, horizon=dt.timedelta(days=1))
+    rater.feed(list(RECORDS))
+    assert [i.total for i in rater.statement("2026-04-03T00:00:00Z").invoices] == [
+        Decimal("205.03")
+    ]
+    # April: pro's commitment of 200 alone (the storage mean of 200 GB at 0.08 = 16.00 is
+    # under it)
+    assert [i.total for i in rater.statement("2026-05-03T00:00:00Z").invoices] == [
+        Decimal("200.00")
+    ]
+    feed = rater.feed([LATE_BACKUP])
+    assert (feed.accepted, feed.late, feed.too_late) == ((), (), ("b-late",))
+    (anomaly,) = feed.anomalies
+    assert anomaly.kind == "too_late"
+    assert anomaly.record_ids == ("b-late",)
+    assert (
+        "sample 'b-late' (backup, 95 at 2026-03-12T04:00:00Z) is stamped before every cycle"
+        in anomaly.message
+    )
+    assert rater.feed([LATE_BACKUP]).duplicates == ("b-late",)  # judged once, then a replay

@@ -15,7 +15,7 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 
-from tests._dbaas_month import MARCH, METERS, PLANS, RECORDS, TZ
+from tests._dbaas_month import MARCH, METERS, MONTHS, PLANS, RECORDS, TZ
 
 import ratekit as rk
 
@@ -198,3 +198,15 @@ def test_the_callers_decimal_context_does_not_matter() -> None:
         context.traps[decimal.Inexact] = True
         got = _invoice()
     assert (got.total, got.precise_total) == (expected.total, expected.precise_total)
+
+
+def test_a_deleted_clusters_last_storage_level_holds_into_april_as_documented() -> None:
+    # usage.md: a mean's last level holds on into later cycles until the next reading, and
+    # a delete does not end it (a size that a delete ends is a Continuous meter's). So
+    # April bills 200 GB-month at 0.08 = 16.00, under pro's 200 commitment (184.00 more).
+    april = MONTHS.containing("2026-04-15T00:00:00Z")
+    (invoice,) = rk.bill(rk.rate(list(RECORDS), list(PLANS), span=april, meters=METERS))
+    assert [(line.entry, line.quantity, line.amount) for line in invoice.lines] == [
+        ("gbmo", Decimal(200), Decimal("16.00")),
+        ("minimum", Decimal(1), Decimal("184.00")),
+    ]
