@@ -15,7 +15,7 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 
-from tests._dbaas_month import MARCH, METERS, MONTHS, PLANS, RECORDS, TZ
+from tests._dbaas_month import MARCH, METERS, MONTHS, PLANS, RECORDS, RISE, TZ
 
 import ratekit as rk
 
@@ -210,3 +210,36 @@ def test_a_deleted_clusters_last_storage_level_holds_into_april_as_documented() 
         ("gbmo", Decimal(200), Decimal("16.00")),
         ("minimum", Decimal(1), Decimal("184.00")),
     ]
+
+
+def test_a_price_rise_on_tiered_iops_and_backup_keeps_one_running_total() -> None:
+    iops = (rk.Tier(1000, 0), rk.Tier(None, "0.002")), (rk.Tier(1000, 0), rk.Tier(None, "0.003"))
+    backup = (
+        (rk.Tier(50, "0.05"), rk.Tier(None, "0.03")),
+        (rk.Tier(50, "0.06"), rk.Tier(None, "0.04")),
+    )
+    plan = rk.Plan(
+        "tiered",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("io", "iops", rk.Graduated(list(iops[0]))),
+            rk.PriceEntry("io+", "iops", rk.Graduated(list(iops[1])), start=RISE, priority=1),
+            rk.PriceEntry("vol", "backup", rk.Volume(list(backup[0]))),
+            rk.PriceEntry("vol+", "backup", rk.Volume(list(backup[1])), start=RISE, priority=1),
+            rk.PriceEntry("h", "db.hours", rk.PerUnit(0)),
+            rk.PriceEntry("s", "storage", rk.PerUnit(0)),
+        ],
+    )
+    (invoice,) = rk.bill(rk.rate(list(RECORDS), plan, span=MARCH, meters=METERS))
+    lines = {line.entry: line for line in invoice.lines}
+    # IOPS before the rise: 5000, then 2000 of the 4000 from 12 to 18 March (72 h of 144):
+    # 7000, the first 1000 free, 6000 x 0.002 = 12.00. After it the tiers run on (past
+    # 1000 already): 2000 + 300 (the restart) + 2000 + 6000 = 10,300 x 0.003 = 30.90
+    assert (lines["io"].quantity, lines["io"].amount) == (Decimal(7000), Decimal("12.00"))
+    assert (lines["io+"].quantity, lines["io+"].amount) == (Decimal(10300), Decimal("30.90"))
+    # backup: the peak, 80 GB, prices past 50 under each volume price, for each price's
+    # share of the 743 hours: 335 h before the rise, 408 after
+    assert lines["vol"].amount == _cents(Fraction(80 * 335, 743) * Fraction("0.03"))  # 1.08
+    assert lines["vol+"].amount == _cents(Fraction(80 * 408, 743) * Fraction("0.04"))  # 1.76
+    assert invoice.total == Decimal("45.74")
