@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from decimal import Decimal
 from fractions import Fraction
@@ -231,3 +232,30 @@ def test_a_march_backup_reading_fed_in_may_is_too_late_and_said_so() -> None:
         in anomaly.message
     )
     assert rater.feed([LATE_BACKUP]).duplicates == ("b-late",)  # judged once, then a replay
+
+
+def _stream_every_three_days() -> list[tuple[object, ...]]:
+    rater = _rater()
+    said: list[tuple[object, ...]] = []
+    records = sorted([*RECORDS, LATE_BACKUP], key=lambda record: record.at)
+    for day in range(2, 34, 3):
+        watermark = MARCH.start + dt.timedelta(days=day)
+        due = [r for r in records if watermark - dt.timedelta(days=3) <= r.at < watermark]
+        if due:
+            rater.feed(due)
+        statement = rater.statement(watermark)
+        lines = [(line.key, line.role, line.amount) for line in statement.lines]
+        said.append((lines, [str(invoice) for invoice in statement.invoices], statement.total()))
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), list(PLANS), METERS)
+    return said
+
+
+def test_the_callers_decimal_context_does_not_matter_to_the_stream() -> None:
+    expected = _stream_every_three_days()
+    with decimal.localcontext() as context:
+        context.prec = 2
+        context.rounding = decimal.ROUND_05UP
+        context.Emax, context.Emin = 5, -5
+        context.traps[decimal.Inexact] = True
+        context.traps[decimal.Rounded] = True
+        assert _stream_every_three_days() == expected
