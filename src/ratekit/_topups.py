@@ -29,7 +29,9 @@ whether or not the other plan's top-up is due.
 A cycle rated in pieces has a minimum charge per piece, spanning it. Billed together, each
 piece's minimum is settled on its own the same way, counting only the lines (or parts of
 lines) of its own plan and piece (`scope_of_minimums`), so the invoice bills what the pieces'
-invoices bill: another piece's usage never pays for its commitment.
+invoices bill: another piece's usage never pays for its commitment. Minimum charges of one
+plan whose spans overlap are of one piece (the streaming rater's lines as they stand,
+said at different watermarks), so a ledger's cycle bills as its closing invoice does.
 """
 
 from __future__ import annotations
@@ -203,26 +205,41 @@ _Scope = tuple[str, int, int]
 def scope_of_minimums(minimums: Iterable[Charge]) -> typing.Callable[[Charge], _Scope]:
     """The scope of a charge: the plan's minimum whose span holds the charge's start.
 
-    ``minimums``: the minimum charges of an invoice. Rating gives a plan one minimum charge per cycle, spanning the part of the cycle the
-    rating covers; a cycle rated in pieces gives one per piece. Each minimum counts only
-    the charges of its own plan and piece, so billing the pieces' charges together settles
-    each piece's commitment as that piece's own invoice does. A charge outside every
-    minimum's span (a piece whose spend reached its commitment, so that it has no minimum
-    charge, or a plan without a minimum) counts for none; such charges of a plan are one
-    scope, so that a line they share with a minimum's charges is split between the plans
-    (or pieces) in proportion to their exact amounts, not between their charges. O(1) per charge for one piece, O(pieces) else.
+    ``minimums``: the minimum charges of an invoice. Rating gives a plan one minimum
+    charge per cycle, spanning the part of the cycle the rating covers; a cycle rated in
+    pieces gives one per piece. Each minimum counts only the charges of its own plan and
+    piece, so billing the pieces' charges together settles each piece's commitment as
+    that piece's own invoice does. A charge outside every minimum's span (a piece whose
+    spend reached its commitment, so that it has no minimum charge, or a plan without a
+    minimum) counts for none; such charges of a plan are one scope, so that a line they
+    share with a minimum's charges is split between the plans (or pieces) in proportion
+    to their exact amounts, not between their charges.
+
+    A piece is told by the spans of its plan's minimum charges that overlap: pieces of a
+    cycle rated apart never do (each lies in the span it was rated over), while the
+    minimum charges of one piece may span it to different ends. The lines a streaming
+    rater said at different statements do: a minimum's span ends where its plan's last
+    charge does (a refund after a plan change takes back the first plan's units, and
+    stretches it), and a line whose total did not change is not said again, so that a
+    ledger's per-meter minimum may span 00:00..12:00 and its plan-wide one, said after
+    the refund, 00:00..21:00. Both are of the piece their union spans, as the rating of
+    the cycle then has them. O(1) per charge for one piece, O(pieces) else.
     """
-    spans: dict[str, list[tuple[int, int]]] = {}
+    found: dict[str, list[tuple[int, int]]] = {}
     for charge in minimums:
-        known = spans.setdefault(charge.plan, [])
+        known = found.setdefault(charge.plan, [])
         span = (charge.span.start_us, charge.span.end_us)
         if span not in known:
             known.append(span)
+    spans = {plan: _pieces(known) for plan, known in found.items()}
 
     def scope(charge: Charge) -> _Scope:
         start, end = charge.span.start_us, charge.span.end_us
         if charge.kind == "minimum":
-            return (charge.plan, start, end)
+            for lo, hi in spans.get(charge.plan, ()):
+                if lo <= start and end <= hi:
+                    return (charge.plan, lo, hi)
+            return (charge.plan, start, end)  # (not among ``minimums``: its own piece)
         for lo, hi in spans.get(charge.plan, ()):
             if lo <= start < hi:
                 return (charge.plan, lo, hi)
@@ -231,6 +248,23 @@ def scope_of_minimums(minimums: Iterable[Charge]) -> typing.Callable[[Charge], _
         return (charge.plan, -1, -1)
 
     return scope
+
+
+def _pieces(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` (one plan's minimums') with those that overlap joined: one per piece.
+
+    Spans that only touch (a piece ending where the next one starts) stay apart. In the
+    order of their starts. O(s log s) for s spans (one per piece and end: a few).
+    """
+    if len(spans) == 1:
+        return spans
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def line_quantum(line: _Line, quantum: Decimal) -> Decimal:
@@ -492,15 +526,12 @@ def _unneeded(
     except decimal.InvalidOperation:  # too long for the quantum: bill() refuses it, naming it
         return {id(charge) for charge in zeros}
     out = {id(charge) for charge in zeros}
+    scope = scope_of(lines)
     for index, plans in settled.items():
         # each plan's minimum on its own: a zero top-up stays where its plan's lines fall
         # short, whether or not the other plan of the line (a plan change) has one due
-        short = {(part.plan, part.span) for part in plans if part.amount > 0}
-        out.difference_update(
-            id(c)
-            for c in lines[index].charges
-            if (c.plan, (c.span.start_us, c.span.end_us)) in short
-        )
+        short = {(part.plan, *part.span) for part in plans if part.amount > 0 and part.span}
+        out.difference_update(id(c) for c in lines[index].charges if scope(c) in short)
     return out
 
 

@@ -1,0 +1,241 @@
+"""A closed cycle billed again from the statement lines as they now stand.
+
+docs/streaming.md (Closing and lateness) tells a ledger to bill a cycle's lines as they
+now stand (each line's charges as the latest statement that said it left them, reversals
+left out) to say in whole quanta what a late record changed of a commitment's top-up. A
+line whose total did not change is not said again, while the charges behind it may have
+moved on: a minimum's charge spans its plan's part of the cycle, to the watermark or to
+the end of a refund that took back the plan's units, so a per-meter commitment said in
+the morning spans the morning, and the plan-wide one said at night the day so far.
+`rk.bill` tells the pieces of a cycle rated apart by their minimums' spans; spans of one
+plan that overlap are one piece (`_topups.scope_of_minimums`), so the lines as they now
+stand bill what the closing invoice bills.
+
+Each plan below prorates by days of Kiritimati (UTC+14, its midnight at 10:00Z): from
+10:00 on, a UTC day's plan is due a whole day, so its fees' and minimums' amounts stay
+put as the watermark moves on, and only their spans grow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+import ratekit as rk
+
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+VM = rk.Meter("vm.hours", "hour", rk.OnOff())
+METERS = [CALLS, VM]
+DAYS = rk.cycles.daily(tz="UTC")
+
+Fed = Sequence[tuple[Sequence[rk.Sample], int]]
+
+
+def at(hour: int) -> str:
+    return f"2026-03-{1 + hour // 24:02d}T{hour % 24:02d}:00:00Z"
+
+
+def calls(hour: int, n: int, record_id: str) -> rk.Sample:
+    return rk.Sample("acme", "k1", "calls", at(hour), n, id=record_id)
+
+
+def run(
+    plans: rk.Plan | Sequence[rk.Assignment], fed: Fed
+) -> tuple[dict[object, rk.StatementLine], list[rk.StatementLine], rk.Invoice]:
+    """Feed and state as ``fed`` says; the lines as they stand, every line said, 1 March's invoice."""
+    rater = rk.Rater(plans, METERS, start=at(0), horizon=dt.timedelta(hours=1))
+    standing: dict[object, rk.StatementLine] = {}
+    said: list[rk.StatementLine] = []
+    closing: list[rk.Invoice] = []
+    for records, hour in fed:
+        rater.feed(records)
+        statement = rater.statement(at(hour))
+        closing += [x for x in statement.invoices if x.cycle.start.day == 1]
+        for line in statement.lines:
+            said.append(line)
+            if line.role == "reversal":
+                standing.pop(line.key, None)
+            else:
+                standing[line.key] = line
+    (invoice,) = closing
+    return standing, said, invoice
+
+
+def rebilled(standing: dict[object, rk.StatementLine]) -> rk.Invoice:
+    """1 March billed from its lines as they now stand."""
+    charges = [c for line in standing.values() if line.cycle.start.day == 1 for c in line.charges]
+    (invoice,) = rk.bill(charges)
+    return invoice
+
+
+def billed(invoice: rk.Invoice) -> list[tuple[str, str | None, Decimal]]:
+    return [(line.kind, line.meter, line.amount) for line in invoice.lines]
+
+
+def batch(records: Sequence[rk.Sample], plans: rk.Plan | Sequence[rk.Assignment]) -> rk.Invoice:
+    rating = rk.rate(list(records), plans, span=rk.Span(at(0), at(24)), meters=METERS, as_of=at(30))
+    (invoice,) = rk.bill(rating)
+    return invoice
+
+
+def said_of(said: list[rk.StatementLine], kind: str, meter: str | None) -> list[rk.StatementLine]:
+    return [x for x in said if x.kind == kind and x.meter == meter and x.cycle.start.day == 1]
+
+
+# 0.01 a call; a commitment of 5 a day, of which 2 on VM hours (none run here).
+COMMITTED = rk.Plan(
+    "committed",
+    "EUR",
+    DAYS,
+    [
+        rk.PriceEntry("api", "calls", rk.PerUnit("0.01")),
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.1")),
+    ],
+    minimums=[rk.Minimum(5), rk.Minimum(2, meter="vm.hours")],
+    proration="days",
+    tz="Pacific/Kiritimati",
+)
+
+
+def test_a_per_meter_commitment_said_in_the_morning_still_counts_at_night() -> None:
+    records = [calls(1, 100, "a"), calls(15, 50, "b")]
+    fed = [([records[0]], 12), ([records[1]], 20), ([], 26)]
+    standing, said, closing = run(COMMITTED, fed)
+    # At 12:00: 100 calls, 1.00; VM 2 - 0 = 2; plan-wide 5 - (1.00 + 2) = 2.00.
+    # At 20:00: 150 calls, 1.50; VM 2 (not said again); plan-wide 5 - (1.50 + 2) = 1.50.
+    (vm,) = said_of(said, "minimum", "vm.hours")
+    assert (vm.role, vm.amount) == ("charge", Decimal(2))
+    assert vm.charges[0].span == rk.Span(at(0), at(12))
+    wide = said_of(said, "minimum", None)
+    assert [(x.role, x.amount) for x in wide] == [
+        ("charge", Decimal("2.00")),
+        ("increment", Decimal("-0.50")),
+    ]
+    assert wide[-1].charges[0].span == rk.Span(at(0), at(20))
+    # Closed at 01:00 on 2 March: 1.50 + 2.00 + 1.50 = 5.00, as batch bills it.
+    expected = [
+        ("usage", "calls", Decimal("1.50")),
+        ("minimum", "vm.hours", Decimal("2.00")),
+        ("minimum", None, Decimal("1.50")),
+    ]
+    assert billed(closing) == billed(batch(records, COMMITTED)) == expected
+    assert closing.total == Decimal("5.00")
+    # The lines as they stand: the VM commitment spans 00:00..12:00, the plan-wide one
+    # 00:00..20:00, one piece of the day; the plan-wide minimum counts the calls and the
+    # VM top-up (5 - (1.50 + 2.00) = 1.50). Read as two pieces (the calls in the
+    # morning's), it counted nothing: 5.00, a total of 8.50.
+    again = rebilled(standing)
+    assert billed(again) == expected
+    assert again.total == Decimal("5.00")
+
+
+# A base of 0.40 a day on the calls' price (which the minimum counts) and a fee of 0.50 a
+# day (which it does not); a commitment of 5 a day, of which 1 on VM hours.
+FEES = rk.Plan(
+    "fees",
+    "EUR",
+    DAYS,
+    [
+        rk.PriceEntry("api", "calls", rk.Graduated([rk.Tier(None, "0.01", flat="0.40")])),
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.1")),
+    ],
+    minimums=[rk.Minimum(5), rk.Minimum(1, meter="vm.hours")],
+    fees=[rk.Fee("support", "0.50")],
+    proration="days",
+    tz="Pacific/Kiritimati",
+)
+
+
+def test_a_base_and_a_fee_said_in_the_morning_still_count_at_night() -> None:
+    records = [calls(1, 100, "a"), calls(15, 50, "b")]
+    fed = [([records[0]], 12), ([records[1]], 20), ([], 26)]
+    standing, said, closing = run(FEES, fed)
+    # At 12:00: calls 1.00, base 0.40, support 0.50, VM 1 - 0 = 1; plan-wide
+    # 5 - (1.00 + 0.40 + 1) = 2.60 (the fee not counted).
+    # At 20:00: calls 1.50; plan-wide 5 - (1.50 + 0.40 + 1) = 2.10; the base, the fee
+    # and the VM commitment unchanged, not said again: their charges span 00:00..12:00.
+    for kind, meter in (("fee", "calls"), ("fee", "support"), ("minimum", "vm.hours")):
+        (line,) = said_of(said, kind, meter)
+        assert line.charges[0].span == rk.Span(at(0), at(12))
+    assert [x.amount for x in said_of(said, "minimum", None)] == [
+        Decimal("2.60"),
+        Decimal("-0.50"),
+    ]
+    # 1.50 + 0.40 + 0.50 + 1.00 + 2.10 = 5.50, the closing invoice's and batch's.
+    expected = [
+        ("usage", "calls", Decimal("1.50")),
+        ("fee", "calls", Decimal("0.40")),
+        ("fee", "support", Decimal("0.50")),
+        ("minimum", "vm.hours", Decimal("1.00")),
+        ("minimum", None, Decimal("2.10")),
+    ]
+    assert billed(closing) == billed(batch(records, FEES)) == expected
+    # As they stand: the calls, the base and the VM top-up still count. Read as two
+    # pieces (all three in the morning's), none did: 5.00, a total of 8.40.
+    again = rebilled(standing)
+    assert billed(again) == expected
+    assert again.total == closing.total == Decimal("5.50")
+
+
+# Until noon: 0.013 a call, a commitment of 3 a day (1.50 for half of it), of which 1.50
+# a day (0.75) on VM hours. From noon: 0.009 a call, no commitment.
+BASIC = rk.Plan(
+    "basic",
+    "EUR",
+    DAYS,
+    [
+        rk.PriceEntry("api", "calls", rk.PerUnit("0.013")),
+        rk.PriceEntry("vm", "vm.hours", rk.PerUnit("0.1")),
+    ],
+    minimums=[rk.Minimum(3), rk.Minimum("1.5", meter="vm.hours")],
+)
+PRO = rk.Plan("pro", "EUR", DAYS, [rk.PriceEntry("api", "calls", rk.PerUnit("0.009"))])
+PLANS = [rk.Assignment("acme", BASIC, end=at(12)), rk.Assignment("acme", PRO, start=at(12))]
+
+
+def test_two_refunds_after_a_plan_change_stretch_the_commitments_twice() -> None:
+    # Two refunds after noon take back the morning's calls (last in, first out, at the
+    # morning's price), each stretching basic's minimums to its own instant.
+    records = [
+        calls(1, 100, "a"),  # basic: 1.30
+        calls(18, -50, "b"),  # -0.65
+        calls(21, -50, "c"),  # -0.65
+        calls(23, 1000, "d"),  # pro: 9.00, fed after the close
+    ]
+    fed = [([records[0]], 13), ([records[1]], 19), ([records[2]], 22), ([], 25), ([records[3]], 26)]
+    standing, said, closing = run(PLANS, fed)
+    # At 13:00: calls 1.30; VM 0.75 - 0 = 0.75; plan-wide 1.50 - (1.30 + 0.75) < 0: none.
+    # At 19:00: 0.65 left; plan-wide 1.50 - (0.65 + 0.75) = 0.10, spanning to 18:00.
+    # At 22:00: 0.00 left; plan-wide 1.50 - (0 + 0.75) = 0.75, spanning to 21:00. The VM
+    # top-up, 0.75 all along, was said once, spanning 00:00..12:00.
+    (vm,) = said_of(said, "minimum", "vm.hours")
+    assert vm.charges[0].span == rk.Span(at(0), at(12))
+    wide = said_of(said, "minimum", None)
+    assert [(x.role, x.amount) for x in wide] == [
+        ("charge", Decimal("0.100")),
+        ("increment", Decimal("0.650")),
+    ]
+    assert wide[-1].charges[0].span.end == dt.datetime(2026, 3, 1, 21, 0, 0, 1, tzinfo=dt.UTC)
+    # Closed at 01:00 on 2 March: 0.00 + 0.75 + 0.75 = 1.50; the late 1000 calls 9.00.
+    assert closing.total == Decimal("1.50")
+    assert [(x.role, x.amount) for x in said if x.late] == [("charge", Decimal("9.000"))]
+    whole = batch(records, PLANS)
+    assert whole.total == Decimal("10.50")
+    assert sum(Fraction(x.amount) for x in said) == Fraction(whole.precise_total)
+    # As they stand: 9.00 + 0.75 + 0.75 = 10.50, as batch bills it. Read as two pieces
+    # (the morning's calls and the VM top-up in the morning's, the refunds in the
+    # night's), the plan-wide minimum counted the refunds alone: 1.50 - (-1.30) = 2.80,
+    # a total of 12.55.
+    again = rebilled(standing)
+    assert (
+        billed(again)
+        == billed(whole)
+        == [
+            ("usage", "calls", Decimal("9.00")),
+            ("minimum", "vm.hours", Decimal("0.75")),
+            ("minimum", None, Decimal("0.75")),
+        ]
+    )
+    assert again.total == Decimal("10.50")
