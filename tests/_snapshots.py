@@ -4,7 +4,7 @@
 hand edit passes it; `edited()` alters one place of a body as the door properties do.
 
 Version 2 writes the kept records and the reported lines in columns
-(`ratekit._snapshot_columns`); version 1, still restored, wrote each record and each line
+(`ratekit._snapshot_columns`, `ratekit._snapshot_reported`); version 1, still restored, wrote each record and each line
 as a list. `version_1()` rewrites a snapshot's two parts the way version 1 wrote them,
 from the records and lines the rater's version holds: the tests that forge a version 1
 body by its paths (``body.by_resource[0][2][0]``, ``body.reported[0]``) forge it on that.
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import ratekit as rk
-from ratekit import _snapshot, _snapshot_columns, _snapshot_remembered
+from ratekit import _snapshot, _snapshot_columns, _snapshot_remembered, _snapshot_reported
 from ratekit._instants import format_us
 
 
@@ -75,8 +75,8 @@ def version_3(data: dict[str, Any]) -> dict[str, Any]:
     for record in _snapshot_columns.decode_kept(body["by_resource"], 4):
         groups.setdefault((record.account, record.resource), []).append(record)
     body["by_resource"] = _snapshot_columns.encode_kept(groups, 3)
-    body["reported"] = _snapshot_columns.encode_reported(
-        _snapshot_columns.decode_reported(body["reported"], 4), 3
+    body["reported"] = _snapshot_reported.encode_reported(
+        _snapshot_reported.decode_reported(body["reported"], 4), 3
     )
     old = {"format": data["format"], "version": 3, "fingerprint": data["fingerprint"]}
     old["body"] = body
@@ -97,7 +97,7 @@ def version_1(data: dict[str, Any]) -> dict[str, Any]:
     )
     body["reported"] = [
         [*key, str(quantity), str(amount)]
-        for key, (quantity, amount) in _snapshot_columns.decode_reported(body["reported"])
+        for key, (quantity, amount) in _snapshot_reported.decode_reported(body["reported"])
     ]
     old = {"format": data["format"], "version": 1, "fingerprint": data["fingerprint"]}
     old["body"] = body

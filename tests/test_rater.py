@@ -17,7 +17,7 @@ import pytest
 from tests._snapshots import version_3
 
 import ratekit as rk
-from ratekit import _snapshot_columns
+from ratekit import _snapshot_columns, _snapshot_reported
 from ratekit._instants import format_us, to_us
 
 HOUR_US = 3_600_000_000
@@ -370,7 +370,10 @@ def test_restore_refuses_a_snapshot_altered_by_hand() -> None:
     rater, plan = simple_rater()
     data = json.loads(json.dumps(rater.snapshot()))
     # a reported amount, edited: the totals column packs 24 and 0.01 instead of 24 and 2.40
-    assert _snapshot_columns.decode_reported(data["body"]["reported"])[0][1] == (24, Decimal("2.4"))
+    assert _snapshot_reported.decode_reported(data["body"]["reported"])[0][1] == (
+        24,
+        Decimal("2.4"),
+    )
     data["body"]["reported"]["lines"][3] = "".join(
         map(_snapshot_columns._packed_value, (Decimal(24), Decimal("0.01")))
     )

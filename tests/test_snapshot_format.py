@@ -23,7 +23,7 @@ from tests._rater_streams import METERS, PLANS, T0, Record
 from tests._snapshots import replayed, version_3, version_4
 
 import ratekit as rk
-from ratekit import _snapshot, _snapshot_columns, _vlq
+from ratekit import _snapshot, _snapshot_reported, _vlq
 from ratekit._instants import format_us
 
 
@@ -79,7 +79,7 @@ def test_a_version_1_snapshot_still_restores() -> None:
         body["anomalies"] = [item[:3] for item in body["anomalies"]]
         body["reported"] = sorted(
             (key, totals)
-            for key, totals in _snapshot_columns.decode_reported(body["reported"])
+            for key, totals in _snapshot_reported.decode_reported(body["reported"])
             if totals != (0, 0)
         )
         del data["checksum"]

@@ -20,7 +20,14 @@ from . import _rater_gone as _gone
 from . import _rater_reach as _reach
 from . import _rater_remembered as _remembered
 from . import _rater_scoped as _scoped
-from . import _rater_tz, _snapshot, _snapshot_columns, _snapshot_entries, _snapshot_remembered
+from . import (
+    _rater_tz,
+    _snapshot,
+    _snapshot_columns,
+    _snapshot_entries,
+    _snapshot_remembered,
+    _snapshot_reported,
+)
 from ._instants import format_us
 from ._shown import show
 from ._state_doors import Listings
@@ -139,7 +146,7 @@ def body(rater: Rater) -> dict[str, object]:
         ),
         "late_keys": _snapshot.identities(rater._late_keys),
         "late_seen": sorted(rater._late_seen),
-        "reported": _snapshot_columns.encode_reported(
+        "reported": _snapshot_reported.encode_reported(
             sorted(rater._reported.items(), key=sortable_item)
         ),
         "anomalies": [encoded for encoded, _ in said],
@@ -179,7 +186,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
     """Set the state of ``rater`` (built without ``__init__``) from a snapshot's body.
 
     ``version`` is the snapshot's: version 1 wrote the kept records (``by_resource``) and
-    the reported lines one list each, version 2 in columns (`ratekit._snapshot_columns`),
+    the reported lines one list each, version 2 in columns (`ratekit._snapshot_columns`, `ratekit._snapshot_reported`),
     version 3 as 2, its resource states keeping a piece before their base's where the
     rater wrote one (`ResourceState.before`), version 4 as 3, its columns of integers
     packed into strings (Base64 VLQ, `ratekit._vlq`), version 5 as 4, its ids compacted
@@ -226,7 +233,7 @@ def load(rater: Rater, body: dict[str, Any], version: int = _snapshot.VERSION) -
         if version == 1:
             reported = each(body, "reported", _reported_line)
         else:
-            reported = _snapshot_columns.decode_reported(body["reported"], version)
+            reported = _snapshot_reported.decode_reported(body["reported"], version)
         _once("reported" if version == 1 else "reported.lines", (key for key, _ in reported))
         rater._reported = dict(reported)
         anomalies = each(body, "anomalies", _snapshot_entries.anomaly)

@@ -1,49 +1,38 @@
-"""The compact parts of a rater's snapshot (format versions 2 to 4): kept records and lines in columns.
+"""The kept records of a rater's snapshot (format version 2 on), in columns.
 
-Version 1 wrote each kept record as a list of its own (`ratekit._snapshot.encode_grouped()`)
-and each reported line with its whole key: the records of the open cycles, with their
-instants, kinds, meters and descriptions, were most of a snapshot. Version 2 writes the
-same values as columns, every repeated value once:
-
-- ``by_resource``: ``{"attributes": [...], "shapes": [...], "groups": [...]}``. Each
-  distinct mapping of event attributes is written once in ``attributes`` (as
-  `ratekit._descriptions.encode_value()` writes it); each distinct shape of a record
-  (``["E", kind, attributes index]`` or ``["S", kind, meter]``) once in ``shapes``. A
-  group holds one resource's kept records, in their order, as columns:
-  ``[account, resource, at, shape, id, value]``, then ``seq`` and ``since`` when any
-  record of the group has one. ``at`` is the first record's instant in integer
-  microseconds, then each record's distance from the one before (negative when it is
-  earlier); ``shape`` the records' shapes as runs, ``[shape index, count, ...]`` (a
-  resource's samples are mostly of one shape); ``id`` the records' ids as given (or
-  null), or, when all of them are one prefix followed by a number written plainly (no
-  leading zero, at most 15 digits), ``{"prefix": "r", "steps": [...]}``, each number's
-  distance from the one before; ``value`` the samples' values, in order, as ``str``
-  writes them (the exponent kept: ``'1.50'`` stays ``'1.50'``); ``seq`` each record's
-  seq (or null), ``since`` each record's ``since`` instant (or null).
-- ``reported``: ``{"names": [...], "heads": [...], "lines": [...]}``. ``names`` holds
-  the accounts and resources once; ``heads`` each distinct rest of a line's key
-  (``[start_us, end_us, kind, plan, meter, entry, unit, currency]``) once; a line is
-  ``[account, head, resource, quantity, amount]``, with indices into ``names`` (the
-  resource's, or null for a line of no resource) and ``heads``, and its totals as
-  strings.
+Version 1 wrote each kept record as a list of its own (`ratekit._snapshot.encode_grouped()`):
+the records of the open cycles, with their instants, kinds, meters and descriptions, were
+most of a snapshot. Version 2 writes the same values as columns, every repeated value once,
+in ``by_resource``: ``{"attributes": [...], "shapes": [...], "groups": [...]}``. Each
+distinct mapping of event attributes is written once in ``attributes`` (as
+`ratekit._descriptions.encode_value()` writes it); each distinct shape of a record
+(``["E", kind, attributes index]`` or ``["S", kind, meter]``) once in ``shapes``. A
+group holds one resource's kept records, in their order, as columns:
+``[account, resource, at, shape, id, value]``, then ``seq`` and ``since`` when any
+record of the group has one. ``at`` is the first record's instant in integer
+microseconds, then each record's distance from the one before (negative when it is
+earlier); ``shape`` the records' shapes as runs, ``[shape index, count, ...]`` (a
+resource's samples are mostly of one shape); ``id`` the records' ids as given (or
+null), or, when all of them are one prefix followed by a number written plainly (no
+leading zero, at most 15 digits), ``{"prefix": "r", "steps": [...]}``, each number's
+distance from the one before; ``value`` the samples' values, in order, as ``str``
+writes them (the exponent kept: ``'1.50'`` stays ``'1.50'``); ``seq`` each record's
+seq (or null), ``since`` each record's ``since`` instant (or null).
 
 Version 4 writes the same columns, each column of integers packed into one string of
 Base64 VLQ (`ratekit._vlq`) instead of a list: in a group, ``at``, ``shape`` and an id's
 ``steps``, and ``value`` as two integers per sample, its coefficient's magnitude doubled
 plus its sign (1 for ``-``) and its exponent (``'-1.50'`` is 301 and -2: ``str`` of
-the Decimal they make is the text version 3 wrote). Its ``reported`` lines are columns
-too: ``lines`` is ``[accounts, heads, resources, totals]``, four such strings: per line
-the indices of its account (into ``names``), its head and its resource (one more than
-its index into ``names``, 0 for a line of no resource), and four integers in
-``totals``, its quantity's and its amount's as a value's. ``seq`` and ``since`` stay
+the Decimal they make is the text version 3 wrote). ``seq`` and ``since`` stay
 lists (they may hold nulls). Version 4 holds the same values as version 3 in about half
-the characters.
+the characters. The reported lines are written in columns of their own
+(`ratekit._snapshot_reported`), with this module's checks of a column and its packing
+of a value.
 
-Decoding rebuilds each record and line and sends it through the doors version 1 used
-(`ratekit._snapshot.decode_record()`'s record doors, `line_key()` and `finite_total()`):
-what they refused then, they refuse now, with the same words. A malformed column (not a
-list, an index out of range, a column of another length than the records') is refused
-naming its path. O(n) each way.
+Decoding rebuilds each record and sends it through the doors version 1 used
+(`ratekit._snapshot.decode_record()`'s record doors): what they refused then, they
+refuse now, with the same words. A malformed column (not a list, an index out of range,
+a column of another length than the records') is refused naming its path. O(n) each way.
 """
 
 from __future__ import annotations
@@ -58,22 +47,18 @@ from typing import Any, Final
 from ._descriptions import decode_value, encode_value
 from ._instants import check_us, from_us
 from ._shown import show
-from ._snapshot import VERSION, decoding, event_or_sample, finite_total, line_key
+from ._snapshot import VERSION, decoding, event_or_sample
 from ._vlq import decode as _unpack
 from ._vlq import encode as _pack
 from ._vlq import encode_one
 from .records import Event, Inventory, Sample
 
-__all__ = ["decode_kept", "decode_reported", "encode_kept", "encode_reported"]
+__all__ = ["decode_kept", "encode_kept"]
 
 Record = Event | Sample | Inventory
-LineKey = tuple[Any, ...]
 _KEPT: Final = frozenset(("attributes", "shapes", "groups"))
-_REPORTED: Final = frozenset(("names", "heads", "lines"))
 _GROUP: Final = "[account, resource, at, shape, id, value] (then seq and since, when any)"
 _PACKED: Final = 4  # the first version whose columns of integers are Base64 VLQ strings
-# Characters of a reported total's integers at most (a total holds up to 1,000 digits).
-_TOTAL_LONGEST: Final = 700
 # The exponents a packed value may have at most: far beyond a sample's or a total's, and
 # well within what Decimal takes from text whatever the context.
 _EXPONENT: Final = 10**9
@@ -501,115 +486,3 @@ def _decode_record(item: list[Any]) -> Record:
 def _decoded(attributes: object) -> dict[str, object]:
     """Attributes the attributes table decoded already (`_attributes()`)."""
     return typing.cast("dict[str, object]", attributes)
-
-
-def encode_reported(
-    lines: Iterable[tuple[LineKey, tuple[Decimal, Decimal]]], version: int = VERSION
-) -> dict[str, object]:
-    """Reported lines (key, then quantity and amount totals) as names, heads and rows. O(n).
-
-    ``version``: 4 writes the rows as four columns (see the module), 3 as lists.
-
-    Examples:
-        >>> key = ("a", 0, 86400000000, "usage", "p", "runtime", "vm", "r", "hour", "EUR")
-        >>> encode_reported([(key, (Decimal("1.50"), Decimal("0.15")))])
-        {'names': ['a', 'r'], 'heads': [[0, 86400000000, 'usage', 'p', 'runtime', 'vm', 'hour', 'EUR']], 'lines': ['A', 'A', 'C', 'sJFeF']}
-        >>> encode_reported([(key, (Decimal("1.50"), Decimal("0.15")))], version=3)
-        {'names': ['a', 'r'], 'heads': [[0, 86400000000, 'usage', 'p', 'runtime', 'vm', 'hour', 'EUR']], 'lines': [[0, 0, 1, '1.50', '0.15']]}
-    """
-    names: dict[str, int] = {}
-    heads: dict[tuple[object, ...], int] = {}
-    rows: list[tuple[int, int, int | None, Decimal, Decimal]] = []
-    for key, (quantity, amount) in lines:
-        account, start, end, kind, plan, meter, entry, resource, unit, currency = key
-        head = (start, end, kind, plan, meter, entry, unit, currency)
-        number = heads.get(head)
-        if number is None:
-            number = heads[head] = len(heads)
-        who = names.get(account)
-        if who is None:
-            who = names[account] = len(names)
-        what = None if resource is None else names.get(resource)
-        if resource is not None and what is None:
-            what = names[resource] = len(names)
-        rows.append((who, number, what, quantity, amount))
-    out: object
-    if version >= _PACKED:
-        out = [
-            _pack((row[0] for row in rows), signed=False),
-            _pack((row[1] for row in rows), signed=False),
-            _pack((0 if row[2] is None else row[2] + 1 for row in rows), signed=False),
-            "".join(_packed_value(total) for row in rows for total in row[3:]),
-        ]
-    else:
-        out = [[*row[:3], str(row[3]), str(row[4])] for row in rows]
-    return {"names": list(names), "heads": [list(head) for head in heads], "lines": out}
-
-
-def decode_reported(
-    data: object, version: int = VERSION
-) -> list[tuple[LineKey, tuple[Decimal, Decimal]]]:
-    """The lines that `encode_reported()` wrote in ``version``, each key and total through its door.
-
-    Examples:
-        >>> key = ("a", 0, 86400000000, "usage", "p", "runtime", "vm", None, "hour", "EUR")
-        >>> decode_reported(encode_reported([(key, (Decimal("1.50"), Decimal("0.15")))]))
-        [(('a', 0, 86400000000, 'usage', 'p', 'runtime', 'vm', None, 'hour', 'EUR'), (Decimal('1.50'), Decimal('0.15')))]
-    """
-    with decoding("body.reported"):
-        reported = _object(data, _REPORTED, "it")
-        names = _list(reported["names"], "names")
-        heads = _list(reported["heads"], "heads")
-        rows = _list(reported["lines"], "lines")
-        if version >= _PACKED:
-            rows = _rows(rows)
-    out: list[tuple[LineKey, tuple[Decimal, Decimal]]] = []
-    for number, row in enumerate(rows):
-        path = f"body.reported.lines, line {number}" if version >= _PACKED else ""
-        with decoding(path or f"body.reported.lines[{number}]"):
-            parts = _list(row, "a line")
-            if len(parts) != 5:
-                raise TypeError(
-                    "a line must be [account, head, resource or null, quantity, amount], "
-                    f"not {show(parts)}"
-                )
-            who, which, what, quantity, amount = parts
-            head = _list(heads[_index(which, len(heads), "a line's head")], "a line's head")
-            if len(head) != 8:
-                raise TypeError(
-                    "a line's head must be [start_us, end_us, kind, plan, meter, entry, unit, "
-                    f"currency], not {show(head)}"
-                )
-            account = names[_index(who, len(names), "a line's account")]
-            resource = (
-                None if what is None else names[_index(what, len(names), "a line's resource")]
-            )
-        start, end, kind, plan, meter, entry, unit, currency = head
-        item = [account, start, end, kind, plan, meter, entry, resource, unit, currency]
-        # The doors of version 1, outside the context: their messages are said whole.
-        key = line_key([*item, quantity, amount])
-        out.append((key, (finite_total(quantity), finite_total(amount))))
-    return out
-
-
-def _rows(columns: list[Any]) -> list[list[Any]]:
-    """The rows of version 4's four columns of reported lines, as version 3 wrote them."""
-    if len(columns) != 4:
-        raise TypeError(
-            f"lines must be [accounts, heads, resources, totals], four strings, not {show(columns)}"
-        )
-    accounts = _unpack(columns[0], "lines' accounts", signed=False)
-    heads = _unpack(columns[1], "lines' heads", signed=False)
-    resources = _unpack(columns[2], "lines' resources", signed=False)
-    totals = _values(columns[3], "lines' totals", _TOTAL_LONGEST)
-    if not len(accounts) == len(heads) == len(resources) == len(totals) // 2:
-        raise ValueError(
-            f"lines' columns must hold one account, head and resource and two totals per "
-            f"line, not {len(accounts)}, {len(heads)}, {len(resources)} and {len(totals)}"
-        )
-    return [
-        [who, which, None if what == 0 else what - 1, quantity, amount]
-        for who, which, what, quantity, amount in zip(
-            accounts, heads, resources, totals[::2], totals[1::2], strict=True
-        )
-    ]
