@@ -19,7 +19,7 @@ from ratekit._batch_columns import Descriptions as Frozen
 from ratekit._descriptions import _attributes, _FrozenList
 from ratekit._hash_keys import safe_key
 from ratekit._regimes import _Regimes
-from ratekit._timelines import _merged, _shared
+from ratekit._timeline_descriptions import _merged, _shared
 
 M = 2**61 - 1
 N = 64

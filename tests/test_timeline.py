@@ -477,7 +477,7 @@ def test_a_growing_description_is_not_hashed_whole_at_each_update() -> None:
     # Sharing finds a flavor's one description by its items: worth it for a handful of
     # items, quadratic for a description that every update grows (a new tag each time).
     from ratekit._descriptions import _FrozenDict
-    from ratekit._timelines import _SHARED_KEYS, _shared
+    from ratekit._timeline_descriptions import _SHARED_KEYS, _shared
 
     table: dict[tuple[object, ...], _FrozenDict] = {}
     small = _FrozenDict({"flavor": "m1.small"})

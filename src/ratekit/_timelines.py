@@ -6,19 +6,18 @@ with a ``seq``, the others placed by their instant, see `ratekit._event_order`) 
 state machine (unknown, running, stopped, deleted) and reconciles with inventory snapshots
 (`ratekit._timeline_inventories`), reporting every odd record as an anomaly. The result is a step function: breakpoints, and for each piece the
 description, the status and the id of the record that began it. Equal descriptions are
-shared through one table per call (`_shared()`), so a fleet of a few flavors holds a few
-description mappings, not one per event.
+shared through one table per call (`ratekit._timeline_descriptions`), so a fleet of a few
+flavors holds a few description mappings, not one per event.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import typing
 from collections.abc import Container, Mapping, Sequence
 from typing import Final
 
-from ._descriptions import EMPTY, _FrozenDict, apply_attributes, same_items
+from ._descriptions import EMPTY, _FrozenDict, same_items
 from ._event_order import _BY_TIME as _BY_TIME  # noqa: PLC0414 - read as _t._BY_TIME
 from ._event_order import _event_order as _event_order  # noqa: PLC0414 - read as _t._event_order
 from ._instants import format_us
@@ -32,6 +31,7 @@ from ._normalize import (
     label,
 )
 from ._ties import clean_order
+from ._timeline_descriptions import Descriptions, _merged, _merged_anew
 from ._timeline_inventories import _listed as _listed  # noqa: PLC0414 - read as _t._listed
 from ._timeline_inventories import _reconcile_next
 from .records import Event, Inventory
@@ -43,87 +43,9 @@ __all__ = [
 ]
 
 
-#: Attribute value types whose equal values print alike: descriptions made only of them
-#: can be shared (1 == True and Decimal("1.0") == Decimal("1"), but they print apart).
-_SHAREABLE: Final = frozenset({str, int, bool})
 #: The statuses of a resource that does not run: a run of them follows a running piece or not.
 _HALTED: Final = frozenset({STOPPED, DELETED})
 _STOPPED: Final = frozenset({STOPPED})
-
-#: The most items a shared description holds: a flavor's description has a handful.
-_SHARED_KEYS: Final = 64
-
-#: Keys: a description's value types, keys and values' text (`_shared`), or the id of a
-#: description with an update's (`_merged`: by content, or by the ids of both).
-Descriptions: typing.TypeAlias = dict[tuple[object, ...], _FrozenDict]
-
-
-def _shared(description: _FrozenDict, table: Descriptions) -> _FrozenDict:
-    """The one description with the same items, in the same order, of the same types.
-
-    A fleet has few distinct descriptions (a handful of flavors), so one call shares one
-    read-only mapping per description instead of building one per event: fewer objects
-    for the garbage collector, and a level computed once per description. Descriptions
-    holding other types (a Decimal), or more than `_SHARED_KEYS` items, are returned as
-    they are: a description that updates keep growing (a new tag at each event) would
-    otherwise be hashed whole at each of them, quadratic in its events.
-    """
-    if len(description) > _SHARED_KEYS:
-        return description
-    types = tuple(map(type, description.values()))
-    if not _SHAREABLE.issuperset(types):
-        return description
-    # the keys and the values' text (their exact types in ``types``): strings, whose
-    # hashes are randomised, where an int hashes to itself (see _hash_keys)
-    key = (types, *description, *map(str, description.values()))
-    found = table.get(key)
-    if found is None:
-        table[key] = description
-        return description
-    return found
-
-
-_UPDATE_TYPES: Final = frozenset({str, int, bool, type(None)})
-
-
-def _merged(
-    description: _FrozenDict, attributes: Mapping[str, object], descriptions: Descriptions | None
-) -> _FrozenDict:
-    """``description`` updated by ``attributes``, shared through ``descriptions`` if given.
-
-    The same update of the same description (a resize to a flavor seen before) is looked
-    up rather than merged again: the key holds the update's items and their types, and
-    the entry keeps ``description`` alive, so its id is not reused during the call.
-
-    A batch's events share their read-only attributes (one mapping per flavor): the update
-    by the mapping that first made an entry is found by identity, hashing nothing (the
-    entry keeps the mapping alive too). O(1) then, else O(k) for k attributes.
-    """
-    if descriptions is None:
-        return apply_attributes(description, attributes)
-    found = descriptions.get((id(description), id(attributes), None))
-    if found is not None:
-        return found
-    return _merged_anew(description, attributes, descriptions)
-
-
-def _merged_anew(
-    description: _FrozenDict, attributes: Mapping[str, object], descriptions: Descriptions
-) -> _FrozenDict:
-    """`_merged()` once the update by ``attributes`` itself (by identity) is not known."""
-    types = tuple(map(type, attributes.values()))
-    if not _UPDATE_TYPES.issuperset(types):
-        return _shared(apply_attributes(description, attributes), descriptions)
-    key = (id(description), types, *attributes, *map(str, attributes.values()))
-    found = descriptions.get(key)
-    if found is None:
-        found = _shared(apply_attributes(description, attributes), descriptions)
-        descriptions[key] = found
-        descriptions[id(description), id(found)] = description  # keeps it alive
-        if type(attributes) is _FrozenDict:  # read-only: the same mapping, the same update
-            descriptions[id(description), id(attributes), None] = found
-            descriptions[(id(attributes),)] = attributes  # keeps it alive
-    return found
 
 
 class Timeline:
@@ -343,7 +265,7 @@ def build_timeline(  # noqa: PLR0917 - private plumbing of plain values
     the sorted instants of the resource's samples, and of any other sign of life known
     from outside the call (a carried state's last listing), for the ``"last_seen"`` policy;
     ``descriptions``, if given, is the table through which equal descriptions are shared
-    (see `_shared()`), kept for the whole call; ``in_order`` says that the events are
+    (see `ratekit._timeline_descriptions`), kept for the whole call; ``in_order`` says that the events are
     known to be in order already (strictly increasing instants, no ``seq``; else sorting
     them tells: then no event is compared with the next for a tie). The events
     are left in ``timeline.order`` in the order applied; with ``snapshot_at``, the timeline

@@ -315,7 +315,7 @@ class _Engine:
         # The current resource's sample ids per meter, when a fast path gathered them.
         self.id_columns: dict[str, list[str | None]] = {}
         self.spans: dict[int, Span] = {}  # the current resource's row spans, by start and end
-        self.descriptions: _t.Descriptions = {}  # equal descriptions, shared (see _t._shared)
+        self.descriptions: _t.Descriptions = {}  # equal descriptions, shared (`_timeline_descriptions`)
         # Per tuple of time-based meters metered together, the ratios of their levels of
         # each description met, by id(description); the entry keeps its description alive,
         # so the id is not reused during the call.
