@@ -22,13 +22,13 @@ from ._export_derived import check_charge_row, check_invoice_derived, check_usag
 from ._focus_numbers import PRODUCTS, adds_up, gives
 from ._instants import format_us
 from ._line_exact import line_exact
+from ._plan_args import _MODES, _unsupported
 from ._quanta import on_quantum, whole_quanta
 from ._shown import show
 from ._topups import settle
 from ._zones import zone
 from .billing import Invoice, InvoiceLine
 from .errors import RatekitError
-from .pricebook import _MODES, _unsupported
 from .rating import Charge
 from .spans import Span
 from .statements import StatementLine

@@ -46,12 +46,12 @@ from ._decimals import (
     to_decimal,
 )
 from ._instants import format_us, to_us
+from ._plan_args import _MODES
 from ._price_model import failed
 from ._shown import show
 from ._totals import only, per_key
 from .currencies import currency_field
 from .errors import BadPriceError, RatekitError, RatekitTypeError
-from .pricebook import _MODES
 from .prices import PriceModel
 from .records import Anomaly
 from .render import visible

@@ -10,7 +10,8 @@ exclude each other, overlapping spans, windows that meet) are refused when the p
 built, naming both.
 
 Entries live in `ratekit._price_entries` (one concept: where an entry applies and which
-one wins); this module holds plans and re-exports the entries.
+one wins), the doors of a plan's arguments in `ratekit._plan_args`; this module holds
+plans and re-exports the entries.
 
 A [`Plan`][ratekit.Plan] gathers entries with a currency, a billing cycle, a rounding policy,
 allowances, minimum commitments and recurring fees. An [`Assignment`][ratekit.Assignment] gives
@@ -32,17 +33,27 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final, Literal, Protocol
 
 import attrs
 
 from . import cycles
-from ._caller_objects import has_method, read_once
-from ._decimals import CONTEXT, plain_text, to_decimal
+from ._caller_objects import has_method
+from ._decimals import CONTEXT, plain_text
 from ._instants import to_us
 from ._metering_cycle import checked as checked_cycle
+from ._plan_args import (
+    _MODES,
+    _optional_decimal,
+    _plan_allowances,
+    _plan_entries,
+    _plan_fees,
+    _plan_minimums,
+    _quantum_default,
+    _unsupported,
+)
 from ._price_changes import Changes
 from ._price_entries import (
     PriceEntry,
@@ -92,81 +103,12 @@ class _Cycle(Protocol):
     def containing_us(self, t_us: int) -> tuple[int, int]: ...
 
 
-# -- currencies and rounding ---------------------------------------------------------------
-
-
-def _unsupported(mode: object) -> str:
-    """Why ``mode`` is no rounding mode of a plan's (the seven that round to a quantum)."""
-    if isinstance(mode, str) and mode == decimal.ROUND_05UP:  # no object's own __eq__
-        return (
-            "is a decimal rounding mode that rounds on a number's last digit, not to a "
-            "quantum, and is not one a plan takes"
-        )
-    return "is not a decimal rounding mode"
-
+# -- plans ---------------------------------------------------------------------------------
 
 #: A day's length in microseconds: a cycle shorter holds no whole local day, mostly.
 _DAY_US: Final = 86_400_000_000
-_MODES: Final = frozenset(
-    {
-        decimal.ROUND_HALF_EVEN,
-        decimal.ROUND_HALF_UP,
-        decimal.ROUND_HALF_DOWN,
-        decimal.ROUND_UP,
-        decimal.ROUND_DOWN,
-        decimal.ROUND_CEILING,
-        decimal.ROUND_FLOOR,
-    }
-)
-
-
-# -- plans ---------------------------------------------------------------------------------
-
 Proration = Literal["seconds", "days"]
 Unpriced = Literal["error", "anomaly"]
-
-
-def _parts(kind: str, cls: type, example: str, value: object) -> tuple[typing.Any, ...]:
-    """``value`` as a tuple of ``cls`` values, refusing anything else with a clear error."""
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise RatekitTypeError(
-            f"Plan {kind} must be a list of {cls.__name__} values such as [{example}], "
-            f"not {type(value).__name__}: {show(value)}."
-        )
-    accepted = f"a list of {cls.__name__} values"
-    items = tuple(read_once(value, f"Plan {kind}", type(value).__name__, accepted))
-    for index, item in enumerate(items):
-        if not isinstance(item, cls):
-            raise RatekitTypeError(
-                f"Plan {kind}[{index}] must be {'an' if cls.__name__[0] in 'AEIOU' else 'a'} "
-                f"{cls.__name__} such as {example}, not "
-                f"{type(item).__name__}: {show(item)}."
-            )
-    return items
-
-
-def _plan_entries(value: object) -> tuple[PriceEntry, ...]:
-    return _parts("entries", PriceEntry, "PriceEntry('vm', 'vm.hours', PerUnit('0.10'))", value)
-
-
-def _plan_allowances(value: object) -> tuple[Allowance, ...]:
-    return _parts("allowances", Allowance, "Allowance('egress', 100)", value)
-
-
-def _plan_minimums(value: object) -> tuple[Minimum, ...]:
-    return _parts("minimums", Minimum, "Minimum(50)", value)
-
-
-def _plan_fees(value: object) -> tuple[Fee, ...]:
-    return _parts("fees", Fee, "Fee('support', 30)", value)
-
-
-def _quantum_default(plan: Plan) -> Decimal:
-    return currency_quantum(currency_code(plan.currency, f"plan {show(plan.id)} currency"))
-
-
-def _optional_decimal(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, "Plan quantum")
 
 
 @typing.final
