@@ -1,6 +1,6 @@
 """A batch's records are made in runs: the same records, holding the caller's own values.
 
-`RecordBatch` makes its records in runs of ``ratekit.batches._RUN`` (1,024), each run's
+`RecordBatch` makes its records in runs of ``ratekit._batch_making._RUN`` (1,024), each run's
 instants, ids and seqs read ahead at C speed. The records are the ones the values give,
 in the order given, across the runs' boundaries, and they hold the caller's own ints and
 strings: no copy is made of a value the caller keeps (a copied instant costs 32 bytes a
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from tests._budget import LAWS
 
 import ratekit as rk
+from ratekit._batch_making import _RUN
 from ratekit._instants import from_us
-from ratekit.batches import _RUN
 
 T0 = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z
 SMALL = {"flavor": "m1.small"}
