@@ -113,17 +113,6 @@ def test_storage_held_all_month_at_one_price_adds_up_to_its_price() -> None:
     assert rating.total() == Decimal("0.91")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "usage.md (Anomalies and their rules): out_of_order is 'an event stamped before the "
-        "event sequenced before it', reported 'with the ids of the records involved'. A resize "
-        "to large seq 6 stamped 15 March, after a resize seq 5 of 16 March that repeats the "
-        "flavor the start seq 1 of 2 March set, should name ('e3b', 'e3'), the event whose "
-        "instant (16 March) its message quotes; it names ('e3b', 'e1'), the start of 2 March "
-        "(an update that changes the flavor is named right)"
-    ),
-)
 def test_a_resize_stamped_before_a_repeated_flavor_names_the_event_sequenced_before_it() -> None:
     hours = rk.Meter("db.hours", "hour", rk.OnOff())
     plan = rk.Plan("p", "USD", MONTHS, [rk.PriceEntry("h", "db.hours", rk.PerUnit(1))])
@@ -160,3 +149,21 @@ def test_a_resize_stamped_before_a_repeated_flavor_names_the_event_sequenced_bef
     assert anomaly.kind == "out_of_order"
     assert "before 2026-03-16T00:00:00Z of the event sequenced before it" in anomaly.message
     assert anomaly.record_ids == ("e3b", "e3")
+
+
+def test_the_stream_names_the_event_sequenced_before_an_out_of_order_one_as_batch() -> None:
+    # The same three events fed one at a time, a statement after each: the anomaly names
+    # e3 (seq 5, 16 March, an update that changes nothing), as batch does, not the start e1.
+    hours = rk.Meter("db.hours", "hour", rk.OnOff())
+    plan = rk.Plan("p", "USD", MONTHS, [rk.PriceEntry("h", "db.hours", rk.PerUnit(1))])
+    events = [
+        ("e1", "2026-03-02T00:00:00Z", "start", "small", 1),
+        ("e3", "2026-03-16T00:00:00Z", "update", "small", 5),
+        ("e3b", "2026-03-15T00:00:00Z", "update", "large", 6),
+    ]
+    rater = rk.Rater(plan, [hours], start=MARCH.start)
+    said = []
+    for id_, at, kind, flavor, seq in events:
+        rater.feed([rk.Event("acme", "db-1", at, {"flavor": flavor}, kind=kind, id=id_, seq=seq)])
+        said += rater.statement("2026-03-20T00:00:00Z").anomalies
+    assert [(a.kind, a.record_ids) for a in said] == [("out_of_order", ("e3b", "e3"))]

@@ -437,7 +437,9 @@ def _apply(  # noqa: PLR0912 - one event's step, once per event
 ) -> None:
     at_us = event.at_us
     if at_us < line.clock_us:
-        before = line.openers[-1]
+        # the event sequenced before (after a carried state, which keeps no id of its
+        # last event, the one that opened the piece in force)
+        before = line.openers[-1] if line.last_event_id is None else line.last_event_id
         anomalies.add(
             line.clock_us,
             account,
