@@ -80,7 +80,16 @@ def main() -> None:
     python = sys.executable
     folders = ("src", "tests", "examples", "benchmarks", "scripts")
     # idle workers take queued tests from busy ones: no lone slow law at the end
-    pytest = (python, "-m", "pytest", "--numprocesses=auto", "--dist=worksteal", "-q")
+    # the slowest tests named in each step's log: where the next trim of the budget goes
+    pytest = (
+        python,
+        "-m",
+        "pytest",
+        "--numprocesses=auto",
+        "--dist=worksteal",
+        "-q",
+        "--durations=15",
+    )
     with tempfile.TemporaryDirectory() as site:
         docs = ("mkdocs", "build", "--strict", "--quiet", "--site-dir", site)
         # pytest's rewrite of ~700 test modules, cached as bytecode once for every later
