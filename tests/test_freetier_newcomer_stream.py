@@ -20,8 +20,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import pytest
-
 import ratekit as rk
 
 CALLS = rk.Meter("calls", "call", rk.Discrete())
@@ -523,18 +521,12 @@ def test_a_weekly_pool_after_a_switch_and_a_refill_with_a_long_horizon() -> None
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Expected 8 March's invoice 0.48 as batch rate() gives (b's weekly pool of 50 "
-        "has 40 left after 5 March: only 10 of the +50 were b's, the first 40 filled "
-        "plan a's -40). Once 5 March is compacted (horizon 2 h), the rater bills 8 March "
-        "0.60: 200 x 0.003 with nothing free, as if the whole +50 had drawn on b's "
-        "pool. The law 'statements add up to one batch rate()' breaks for a stream "
-        "whose cycles all end at or above zero."
-    ),
-)
 def test_a_compacted_refill_after_a_switch_keeps_the_weekly_pool() -> None:
+    # The same stream with a horizon of 2 hours: 5 March is compacted before 8 March is
+    # billed. What it carries of b's week is what batch drew: 10 of the +50 (its first
+    # 40 filled a's -40 at a's price), so 8 March takes the pool's 40 left and bills
+    # 160 x 0.003 = 0.48 (it billed 0.60, 200 with nothing free, when the whole +50
+    # was counted against b's pool).
     rater = rk.Rater(
         _switched_daily(), [CALLS], start="2026-03-05T00:00:00Z", horizon=dt.timedelta(hours=2)
     )
@@ -546,20 +538,13 @@ def test_a_compacted_refill_after_a_switch_keeps_the_weekly_pool() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Expected a rater restored from its JSON snapshot to say what one never restored "
-        "says: nothing at 11 March (6 March's invoice 0.18 stands, as batch rate() gives: "
-        "100 calls, 40 free from b's weekly pool, 60 x 0.003). The restored rater gives a "
-        "reversal -0.18 and a late correction 0.300 of 6 March (nothing free), as if "
-        "the whole +50 of 5 March had drawn on b's pool; the rater never restored says "
-        "nothing."
-    ),
-)
 def test_a_restore_after_a_refill_across_a_switch_says_what_the_rater_said() -> None:
     # -40 at 5 March 06:00 under a, +50 at noon (the switch) under b: 40 fill a's
-    # hole, 10 free; 100 on 6 March (another key): 40 free, 0.18. Horizon 30 hours.
+    # hole, 10 free; 100 on 6 March (another key): 40 free, 60 x 0.003 = 0.18. Horizon
+    # 30 hours. Restored from the snapshot after 5 March was compacted, the rater rates
+    # 6 March again from what 5 March carries of b's week (10 used, 40 left): 0.18
+    # stands, nothing is said (it said -0.18 and 0.300 of 6 March, nothing free, when
+    # the whole +50 was counted against the pool).
     records = [
         call("k1", "2026-03-05T06:00:00Z", -40, "a"),
         call("k1", "2026-03-05T12:00:00Z", 50, "b"),

@@ -15,7 +15,7 @@ is mixed into the rating engine, which provides the state it declares.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol, TypeAlias
@@ -169,6 +169,9 @@ class _Allowances:
     # pieces taken are told (None: not told)
     drawn: Drawn
     taken: Taken | None
+    # the parts of usage before the span as rating's step 2b moves them (provided by the
+    # engine: `ratekit._rating_corrections._Corrections.moved_before`)
+    moved_before: Callable[[list[_Before]], list[_Before]]
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -484,6 +487,7 @@ class _Allowances:
             pieces: list[_Before] = []
             for row in earlier:
                 pieces.extend(self.before(row, since))
+            pieces = self.moved_before(pieces)  # as rating's step 2b moves them
             self.take(pieces, pools, (MIN_US, start), self.billed_before)
         plans = {id(plan): plan for plan in self.plans}
         self.left = {

@@ -5,13 +5,18 @@ correction (a row below zero) after a change of plan, or of price within a plan,
 back, last in, first out, units billed at another price (see `ratekit._taken_back`).
 Only a meter with a correction among the rows rated needs that: its linear prices are
 then not priced on the spot, and its pieces go through the stack; every other meter's
-are priced as they come.
+are priced as they come. Usage before the span (what takes from allowances of their own
+period there, `ratekit._allowances._Allowances.consume_before`) is moved the same way
+(`moved_before`), so those pools start the span from what rating the time before it
+leaves them.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 
+from ._allowances import _Before
 from ._pieces import _Piece
 from ._regimes import _Regimes
 from ._taken_back import Nets, take_back
@@ -83,3 +88,53 @@ class _Corrections:
         if self.start_us <= at_us < self.end_us:
             return self.regimes_of(plan, row.meter).winner(at_us, row.description)
         return _Regimes(plan, row.meter, at_us, at_us + 1).winner(at_us, row.description)
+
+    def moved_before(self, pieces: list[_Before]) -> list[_Before]:
+        """Parts of usage before the span as rating them would take from allowances.
+
+        A part no entry of its plan prices is left out: rating makes no piece of it (its
+        usage is unpriced), so it takes no free unit. The others move as `taken_back`
+        moves the span's pieces: under a change of plan, usage that fills what a
+        correction of the plan before took below zero is that plan's (and takes none of
+        its own plan's free units), and a correction takes back the units the plan
+        before billed. Only a part's plan matters to allowances: under one plan nothing
+        moves. O(p log p + p r) for p parts, r runs of a stack (`ratekit._taken_back`).
+        """
+        if not pieces:
+            return pieces
+        lo = min(part.span.start_us for part in pieces)
+        hi = max(part.span.end_us for part in pieces) + 1  # (an instant's part at the end)
+        known: dict[tuple[int, str], _Regimes] = {}
+
+        def regimes(plan: Plan, meter: str) -> _Regimes:
+            found = known.get((id(plan), meter))
+            if found is None:
+                found = known[id(plan), meter] = _Regimes(plan, meter, lo, hi)
+            return found
+
+        def winner(plan: Plan, row: UsageRow, at_us: int) -> PriceEntry | None:
+            return regimes(plan, row.meter).winner(at_us, row.description)
+
+        kept = [p for p in pieces if winner(p.plan, p.row, p.span.start_us) is not None]
+        if self.default is not None or not any(part.quantity < 0 for part in kept):
+            return pieces if len(kept) == len(pieces) else kept  # none moves
+        priced = []
+        for order, part in enumerate(kept):
+            entry = typing.cast("PriceEntry", winner(part.plan, part.row, part.span.start_us))
+            piece = _Piece(part.row, part.span, part.quantity, part.plan, part.cycle, entry, order)
+            piece.exact = part.exact
+            priced.append(piece)
+        priced = take_back(
+            priced,
+            {},
+            winner,
+            self.peaks,
+            prices=lambda plan, row, at_us: regimes(plan, row.meter).prices_at(at_us),
+        )
+        out = []
+        for piece in priced:
+            span = piece.span
+            part = _Before(piece.row, span.start_us, span.end_us, piece.quantity, piece.plan)
+            part.cycle, part.exact = piece.cycle, piece.exact
+            out.append(part)
+        return out
