@@ -94,13 +94,16 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     # The records of this batch judged too late (by id, or by content without one):
     # another version of one is conflicting, a replay a duplicate, as when kept.
     judged_late: dict[object, Record] = {}
-    accepted = told["accepted"]
-    for record in batch:
+    # Where each record not accepted is in ``batch``: the ids accepted are listed after
+    # the pass, at C speed, not one call per record (no door reads them meanwhile).
+    others: set[int] = set()
+    for index, record in enumerate(batch):
         record_id = record.id
         name = names[type(record)]
         at_us = record.at_us
-        # Every id kept or forgotten has its holder: an id without one is new.
-        holder = None if record_id is None else holders.get(record_id)
+        # Every id kept or forgotten has its holder: an id without one (or none) is new.
+        # (Mostly new: told by ``in``, without the call of ``get()``.)
+        holder = holders[record_id] if record_id in holders else None  # noqa: SIM401
         if record_id is None:
             identity: object = record
             known: object = kept.get(record)
@@ -216,7 +219,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                 elif type(record) is Event and (
                     rater._reach.stretches
                     or (record.seq is not None and rater._reach.zero and key in rater._reach.states)
-                    or _zero.counting(rater._reach, key)
+                    or (rater._reach.zero and _zero.counting(rater._reach, key))
                 ):
                     # It may move the stretch a first reading from zero counts from (one
                     # ordered by its seq among compacted events, one they ended too).
@@ -246,15 +249,15 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                         rater._redo.add(key)
                     dirty.add(key)
                     dirty.add((record.account, None))
-        if outcome == "accepted":
-            accepted.append(record_id)
-        else:
+        if outcome != "accepted":
+            others.add(index)
             told[outcome].append(record_id)
         if owing:  # said after the record's own words
             if outcome in {"accepted", "late"}:  # too late in part: its dues there
                 _accounts.too_late_in_part(record, owing, told, partly)
             anomalies += owing
             owing.clear()
+    told["accepted"] = [r.id for index, r in enumerate(batch) if index not in others]
     anomalies += _accounts.closings_too_late(rater, fresh, told, partly, undo)
     counts = {name: len(told[name]) for name in _OUTCOMES}
     ids = [_order.named(told[name]) for name in _OUTCOMES]
