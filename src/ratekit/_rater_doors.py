@@ -300,9 +300,12 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
             else _listed(record)
         )
         for account, resource, attributes in listed:
-            if not attributes or id(attributes) in seen:
+            if not attributes:
                 continue
-            seen.add(id(attributes))
+            looked = id(attributes)
+            if looked in seen:
+                continue
+            seen.add(looked)
             read = tuple([_exactly(lookup(attributes, path)) for path in paths])
             if read in calm:
                 continue

@@ -97,17 +97,31 @@ class _Batch(typing.NamedTuple):
 
     Its samples' (account, resource, meter), per resource its events that set
     attributes or delete (filled only when the batch has a record such an event may
-    describe, see `_described()`), and where its records land among the inventories
-    (`_rater_priced_order.Order`).
+    describe, see `_described()`), where its records land among the inventories
+    (`_rater_priced_order.Order`), and per account and meter the plans that may refuse
+    its usage (`_plans_of()`, found once per batch).
     """
 
     sampled: set[tuple[str, str, str]]
     described: dict[tuple[str, str], list[Event]]
     order: _order.Order
+    plans: dict[tuple[str, str], list[Plan]]
 
 
-def _plans_of(rater: Rater, account: str, meter: str) -> list[Plan]:
-    """The plans of ``account`` that may refuse usage of ``meter`` (see `strict_meters`)."""
+def _plans_of(rater: Rater, batch: _Batch, account: str, meter: str) -> list[Plan]:
+    """The plans of ``account`` that may refuse usage of ``meter`` (see `strict_meters`).
+
+    Found once per batch (``batch.plans``): not to be changed.
+    """
+    found = batch.plans
+    if (account, meter) in found:
+        return found[account, meter]
+    found[account, meter] = plans = _plans_found(rater, account, meter)
+    return plans
+
+
+def _plans_found(rater: Rater, account: str, meter: str) -> list[Plan]:
+    """`_plans_of()`, found."""
     engine = rater._engine
     strict = engine.strict.get(meter)
     if not strict:
@@ -275,14 +289,14 @@ def _quick(rater: Rater, batch: _Batch, record: Record) -> bool:
             for meter in engine.strict:
                 if meter not in engine.timed and not _sampled(rater, batch, key, meter):
                     continue
-                plans = _plans_of(rater, account, meter)
+                plans = _plans_of(rater, batch, account, meter)
                 if plans and not _listing(rater, batch, key, own, meter=meter, plans=plans):
                     return False
         return True
     if type(record) is Sample:
         if record.meter not in engine.strict:
             return True  # (before no closing at its last sign of life: `placed()`)
-        plans = _plans_of(rater, record.account, record.meter)
+        plans = _plans_of(rater, batch, record.account, record.meter)
         since = record.at_us if record.since_us is None else record.since_us
         return not plans or _described(rater, batch, record, since, meter=record.meter, plans=plans)
     assert type(record) is Event
@@ -307,7 +321,7 @@ def _event_quick(rater: Rater, batch: _Batch, event: Event, kept: tuple[int, boo
             rater, batch, (event.account, event.resource), meter
         ):
             continue
-        plans = _plans_of(rater, event.account, meter)
+        plans = _plans_of(rater, batch, event.account, meter)
         if not plans:
             continue
         if kind == "delete" and meter not in engine.timed:
@@ -398,7 +412,7 @@ def suspects(rater: Rater, batch: Sequence[Record]) -> Suspects:
     if not looked:
         return {}
     sampled = {(r.account, r.resource, r.meter) for r in looked if type(r) is Sample}
-    held = _Batch(sampled, {}, order)
+    held = _Batch(sampled, {}, order, {})
     if any(type(r) is not Event or not r.attributes for r in looked):  # (see _described)
         for record in looked:
             if type(record) is Event and (record.attributes or record.kind == "delete"):

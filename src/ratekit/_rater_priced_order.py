@@ -195,22 +195,23 @@ def kept_instants(rater: Rater, key: tuple[str, str]) -> tuple[int, bool, int]:
     for the r records kept since the last call.
     """
     by_key = rater._by_key
-    mine = by_key.get(key)
+    mine: list[Event | Sample] | None = by_key.get(key)  # type: ignore[assignment] # (no inventory)
     if mine is None:
         return -1, False, -1
     engine = rater._engine
     known = engine.unsettled
     if known is None or known[0] is not by_key:
         known = engine.unsettled = (by_key, {})
-    read = known[1].get(key)
+    reads = known[1]
+    read = reads.get(key)
     count = len(mine)
     if read is None or read[0] is not mine or read[1] > count or mine[read[1] - 1] is not read[2]:
-        read = known[1][key] = [mine, 0, None, -1, False, -1, None]
+        read = reads[key] = [mine, 0, None, -1, False, -1, None]
     elif read[1] == count:
         return read[3], read[4], read[5]  # (nothing kept since)
     latest, sequenced, earliest = read[3], read[4], read[5]
     instants = read[6]  # (once `kept_at()` asked: the instants, read on too)
-    for record in typing.cast("list[Event | Sample]", mine[read[1] :]):  # (each read once)
+    for record in mine[read[1] :]:  # (each read once)
         at_us = record.at_us
         if at_us > latest:  # noqa: PLR1730 - faster than max() per record
             latest = at_us

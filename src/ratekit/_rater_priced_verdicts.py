@@ -162,11 +162,12 @@ def judged(
     """
     judged = rater._engine.judged
     read = lookup if whole else _flat
+    plan_id = id(plan)
     key = (
-        id(plan),
+        plan_id,
         meter,
         whole,
-        *[typed_key(read(attributes, p)) for p in rater._engine.strict[meter][id(plan)]],
+        *[typed_key(read(attributes, p)) for p in rater._engine.strict[meter][plan_id]],
     )
     known = judged.get(key)
     if known is None:

@@ -282,10 +282,10 @@ def _judged(rater: Rater, batch: list[Record]) -> None:
             if segments is not None:
                 _assigned.covered(record, segments, held)
             if kind is Event and level_paths:
-                event = typing.cast("Event", record)
-                if id(event.attributes) not in levels:
-                    level_refusal(event, level_paths, fine)
-                    levels.add(id(event.attributes))
+                attributes = id(record.attributes)  # type: ignore[union-attr] # (an Event)
+                if attributes not in levels:
+                    level_refusal(record, level_paths, fine)  # type: ignore[arg-type]
+                    levels.add(attributes)
             if kind is Sample:
                 sample = typing.cast("Sample", record)
                 taken = kinds.get(sample.meter)
