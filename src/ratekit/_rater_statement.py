@@ -162,21 +162,19 @@ def _keep(
         rater._closed_charges, rater._open_charges = known[0], known[1]
         return
     lo, hi = rater._base_us, rater._closed_us
-    # One pass: the charges of the kept closed cycles, and per account of the open ones.
-    kept_closed: list[Charge] = []
+    # The charges of the kept closed cycles in a comprehension (no call per charge),
+    # then per account the open ones.
+    rater._closed_charges = tuple(
+        [c for c in charges if c.cycle.end_us <= hi and lo <= c.cycle.start_us]
+    )
     opened: dict[str, list[Charge]] = {}
     rater._open_charges = opened
-    for charge in charges:
-        cycle = charge.cycle
-        if cycle.end_us > hi:
-            mine = opened.get(charge.account)
-            if mine is None:
-                opened[charge.account] = [charge]
-            else:
-                mine.append(charge)
-        elif lo <= cycle.start_us:
-            kept_closed.append(charge)
-    rater._closed_charges = tuple(kept_closed)
+    for charge in [c for c in charges if c.cycle.end_us > hi]:
+        mine = opened.get(charge.account)
+        if mine is None:
+            opened[charge.account] = [charge]
+        else:
+            mine.append(charge)
 
 
 def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
