@@ -22,6 +22,7 @@ from ._cycle_shares import CycleShares
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _spend_owned, _split
 from ._pieces import Exact, GroupKey, Place, _exact_billable, _Piece
+from ._placed import place_pieces
 from ._price_model import priced
 from ._pricing import _Pricing
 from ._rating_corrections import _Corrections, changing
@@ -136,6 +137,9 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         # The meters whose rows, given metered, a price cut or an assignment boundary may
         # not split by time: their quantity is a sum of samples (see refuse_split).
         self.sums: frozenset[str] = frozenset()
+        # the Discrete meters: a correction over a span is taken at its stamp (_placed)
+        self.spread: frozenset[str] = frozenset()
+        self.absorbed: set[int] = set()
         # per group of a cycle the span starts inside: the quantity its usage before the
         # span reached (see place_before), where the span's pieces are priced on from
         self.placed: dict[GroupKey, Exact] = {}
@@ -307,6 +311,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
                             continue
             for part in self.clip(row):
                 order = self.price_part(row, part, out, order)
+        if self.spread:
+            place_pieces(out, self.spread)
         return out
 
     def aside(self, row: UsageRow, quantity: Decimal) -> None:
@@ -433,6 +439,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         before.assignments, before.plans = self.assignments, self.plans
         before.since, before.used_before, before.quiet = self.since, self.used_before, True
         before.corrected = self.corrections(rows)
+        before.spread = self.spread
         before.consume_before(rows)  # own periods may start before the cycle: all rows
         pieces = before.taken_back(before.pieces(earlier))
         self.nets = before.nets
