@@ -17,6 +17,7 @@ records in instant order, each refund at its stamp, with a stack of (units, pric
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import typing
 from decimal import Decimal
@@ -641,13 +642,20 @@ def test_spread_refunds_under_graduated_tiers_take_back_the_last_units_first(
     at_once = rk.rate(_records(usage, refunds, spread=False), TIERED, span=MARCH, meters=[INGEST])
     assert spread.total() == at_once.total() == _tiered_oracle(usage, refunds)
     # the stream, fed in any order in two parts (a horizon of the month: none is late
-    # past it), a statement after each: the same
+    # past it), a statement after each: the same; and restored from JSON between the
+    # parts, the same statements, line for line
     order.shuffle(records)
     split = split_at * len(records) // 4
     rater = rk.Rater(TIERED, [INGEST], start=MARCH.start, horizon=dt.timedelta(days=31))
     rater.feed(records[:split])
-    said = Decimal(0)
+    first = ()
     if split:
-        said = _stated(rater, max(record.at for record in records[:split]))
-    rater.feed(records[split:])
-    assert said + _stated(rater, "2026-04-01T00:00:00Z") == spread.total()
+        first = rater.statement(max(record.at for record in records[:split])).lines
+    restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), TIERED, [INGEST])
+    lines = []
+    for each in (rater, restored):
+        each.feed(records[split:])
+        lines.append(each.statement("2026-04-01T00:00:00Z").lines)
+    assert lines[0] == lines[1]
+    said = sum((line.amount for line in (*first, *lines[0])), Decimal(0))
+    assert said == spread.total()
