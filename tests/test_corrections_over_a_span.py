@@ -542,6 +542,59 @@ def test_a_refund_whose_span_crosses_a_cycles_start() -> None:
     assert (said, _stated(rater, MARCH.end)) == (Decimal("41.00"), Decimal("6.00"))
 
 
+def _by_day(items: typing.Iterable[tuple[dt.datetime, Decimal]]) -> dict[int, Decimal]:
+    out: dict[int, Decimal] = {}
+    for start, amount in items:
+        out[start.day] = out.get(start.day, Decimal(0)) + amount
+    return {day: amount for day, amount in out.items() if amount}
+
+
+def test_a_part_in_an_earlier_cycle_than_its_stamp_is_taken_in_that_cycle() -> None:
+    # Daily cycles, 20 GB free a week (from Monday 2 March), 0.50 a GB beyond.
+    plan = rk.Plan(
+        "w",
+        "EUR",
+        rk.cycles.daily(tz="UTC"),
+        [rk.PriceEntry("gb", "ingest", rk.PerUnit("0.50"))],
+        allowances=[rk.Allowance("ingest", 20, cycle=rk.cycles.weekly(tz="UTC"))],
+    )
+    week = rk.Span("2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z")
+    records = [
+        # -4 GB over [3rd, 5th), stamped on the 5th: -2 on the 3rd, -2 on the 4th
+        _gb("logs", "2026-03-05T00:00:00Z", -4, "fix", since="2026-03-03T00:00:00Z"),
+        # 12 GB over [4th, 7th), stamped on the 7th (after the refund): 4 a day
+        _gb("logs", "2026-03-07T00:00:00Z", 12, "u1", since="2026-03-04T00:00:00Z"),
+        _gb("logs", "2026-03-07T12:00:00Z", 12, "u2"),
+    ]
+    rating = rk.rate(records, plan, span=week, meters=[INGEST])
+    # The 3rd's part is taken at the 3rd's end, not at the stamp after the 4th's usage:
+    # nothing billed nor free before it, it goes below zero, -2 x 0.50 = -1.00. The 4th:
+    # its 4 GB free (16 left of the week's 20), its part at the stamp gives 2 back (18).
+    # The 5th and the 6th take 4 each (10 left); the 7th's 12 take the 10, 2 x 0.50 =
+    # 1.00. Taken at the stamp, the 3rd's part gave 2 more back after the 4th's usage,
+    # so nothing below zero on the 3rd and all of the 7th free: a stream that states
+    # the 3rd before it knows the 4th's usage (stamped later) could not say so.
+    assert _by_day((c.span.start, c.amount) for c in rating.charges) == {
+        3: Decimal("-1.00"),
+        7: Decimal("1.00"),
+    }
+    rater = rk.Rater(plan, [INGEST], start=week.start, horizon=dt.timedelta(0))
+    rater.feed(records)
+    # the refund stated before the usage stamped after it: both parts below zero
+    early = rater.statement("2026-03-05T06:00:00Z").lines
+    assert _by_day((line.cycle.start, line.amount) for line in early) == {
+        3: Decimal("-1.00"),
+        4: Decimal("-1.00"),
+    }
+    # the usage comes: the 4th is stated again (its part gives back the 4th's free
+    # units), the 3rd stands, and the stream adds up to the batch, cycle by cycle
+    lines = [*early, *rater.statement(week.end).lines]
+    assert _by_day((line.cycle.start, line.amount) for line in lines) == {
+        3: Decimal("-1.00"),
+        7: Decimal("1.00"),
+    }
+
+
 #: graduated tiers under the three list prices' times (to the 15th, to the 22nd, after)
 TIERED = rk.Plan(
     "t",

@@ -163,7 +163,8 @@ def _sort_key(piece: _Piece) -> tuple[int, bool, bool, int, int, str, int]:
     A part of a correction over a span is taken at its stamp (its ``at``, see
     `ratekit._placed`), after the usage and the corrections at an instant stamped there,
     the parts in time order: so it takes back, last in, first out, the units billed
-    before its stamp, whatever usage lies within its span.
+    before its stamp, whatever usage lies within its span (a part in an earlier billing
+    cycle than its stamp: at that cycle's last instant).
     """
     span = piece.span
     at, start = piece.at, span.start_us

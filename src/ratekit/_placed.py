@@ -8,8 +8,14 @@ own, apart from usage and from other stamps' parts (`ratekit._metering_correctio
 on one resource, the rows of one correction (its record ids) tile its span, and the
 last of them ends at its stamp, or at the end of the span metered. So each such row is
 placed at the end of its run of rows: the stamp where the span metered reaches it, and
-where it does not, the span's end, after all the span's own usage. The parts keep their
-own spans for the rest (the cycle, plan, price and piece of their time).
+where it does not, the span's end, after all the span's own usage. A part in an earlier
+billing cycle than that is placed at its cycle's last instant instead, after that
+cycle's usage and before the next's: it takes back that cycle's units, and what it
+gives back to an allowance of a longer period (a week's, under daily cycles) does not
+hang on usage of a later cycle. So a streaming rater, which states the cycle when it
+knows the correction but maybe not usage stamped after it that lies in the next
+cycle before the stamp, prices it as batch does. The parts keep their own spans for
+the rest (the cycle, plan, price and piece of their time).
 
 A row below zero of one microsecond, alone in its run, is a correction at an instant
 (metering cuts one at its instant and one microsecond after): it is taken at its start.
@@ -85,6 +91,8 @@ def _place(run: list[UsageRow], out: dict[int, int]) -> None:
 def place_pieces(pieces: list[_Piece], spread: Collection[str]) -> None:
     """Set where each of ``pieces`` is taken, when elsewhere than its start. O(p log p).
 
+    At its run's end (`places`), at the latest at its billing cycle's last instant.
+
     From the rows of the pieces: a row priced on the spot (a linear price with no
     allowance, whose prices do not change or take back nothing) is priced alone, where
     its order does not matter.
@@ -97,7 +105,9 @@ def place_pieces(pieces: list[_Piece], spread: Collection[str]) -> None:
         for piece in pieces:
             at = placed.get(id(piece.row))
             if at is not None:
-                piece.at = at
+                # never past its billing cycle's last instant: a part in an earlier cycle
+                # than its stamp is taken after that cycle's usage, before the next's
+                piece.at = min(at, piece.cycle[1] - 1)
 
 
 def joined(members: list[_Piece], absorbed: set[int]) -> None:

@@ -129,17 +129,16 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.carry: dict[GroupKey, tuple[Place, Exact]] = {}
         self.groups: dict[GroupKey, list[_Piece]] = {}
         self.ends: dict[GroupKey, Exact] = {}  # per group, the exact quantity after its pieces
-        # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares).
-        self.peaks: frozenset[str] = frozenset()
+        # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares);
+        # the Discrete meters, whose corrections over a span are taken at their stamps
+        # (_placed), and the ids of such parts priced with the piece before them (joined).
+        self.peaks, self.spread, self.absorbed = frozenset(), frozenset(), set()
         # The parts of a peak's rows in the span that no non-linear price prices (a linear
         # price's, or no plan's or entry's): part of the aggregate all the same.
         self.outside: list[tuple[UsageRow, Fraction]] = []
         # The meters whose rows, given metered, a price cut or an assignment boundary may
         # not split by time: their quantity is a sum of samples (see refuse_split).
         self.sums: frozenset[str] = frozenset()
-        # the Discrete meters: a correction over a span is taken at its stamp (_placed)
-        self.spread: frozenset[str] = frozenset()
-        self.absorbed: set[int] = set()
         # per group of a cycle the span starts inside: the quantity its usage before the
         # span reached (see place_before), where the span's pieces are priced on from
         self.placed: dict[GroupKey, Exact] = {}
