@@ -173,10 +173,6 @@ def check(story: Told) -> None:
 # a's VM first seen by an UPDATE after an empty listing covered it, closed back by a
 # last_seen inventory fed ahead: the rater used to compact the cycle it closes back into
 @example(seed=159288997)
-# a refund of -4 calls over [21 Oct 08:00, 22 Oct 22:00) across a daily cycle's start,
-# 20 calls free a week: its part in the earlier cycle was taken at the stamp, after the
-# next cycle's usage (stamped later, unknown to the stream when it stated the refund)
-@example(seed=22782)
 def test_statements_with_assignments_told_over_time_add_up_to_one_batch_rate(seed: int) -> None:
     check(told(seed))
 

@@ -36,7 +36,7 @@ PoolKey = tuple[str, int, int, tuple[int, int]]
 
 #: Where a piece stands in time order (`place`): its group's order, `_pieces._sort_key`,
 #: less the piece's own order.
-Place: TypeAlias = tuple[int, bool, bool, int, int, str]
+Place: TypeAlias = tuple[int, bool, int, str]
 
 #: The pieces that draw on the same pools of billing-cycle allowances: (account, id of
 #: the plan, billing cycle, meter).
@@ -78,13 +78,12 @@ class _Freed(Protocol):
     free: Decimal
     free_exact: Fraction
     exact: Fraction | None  # the quantity's exact value, where it is a slice of time
-    at: int  # where it is taken in time (`ratekit._pieces._Piece.at`)
 
 
 class _Before:
     """A piece of usage before the span: it takes from allowances, it is not charged."""
 
-    __slots__ = ("at", "cycle", "exact", "free", "free_exact", "plan", "quantity", "row", "span")
+    __slots__ = ("cycle", "exact", "free", "free_exact", "plan", "quantity", "row", "span")
 
     def __init__(  # noqa: PLR0917 - private plumbing of plain values
         self,
@@ -98,7 +97,6 @@ class _Before:
         self.row = row
         same = start == row.span.start_us and end == row.span.end_us
         self.span = row.span if same else Span.from_us(start, end)
-        self.at = start
         self.quantity = quantity
         self.plan = plan
         self.cycle = plan.cycle.containing_us(start)
@@ -108,16 +106,14 @@ class _Before:
 
 
 def place(piece: _Freed) -> Place:
-    """Where a piece stands in time order: where taken, a correction, span, resource.
+    """Where a piece stands in time order: span start, a correction, span end, resource.
 
     The order a price by total prices a group in (`ratekit._pieces._sort_key`): of the
     pieces that start together, usage before corrections, so an instant's usage draws
-    free units before its corrections give them back, whatever the resources' names; a
-    correction over a span's parts at its stamp (`ratekit._placed`).
+    free units before its corrections give them back, whatever the resources' names.
     """
     span = piece.span
-    at, start = piece.at, span.start_us
-    return (at, piece.quantity < 0, at != start, start, span.end_us, piece.row.resource)
+    return (span.start_us, piece.quantity < 0, span.end_us, piece.row.resource)
 
 
 class Period(Protocol):

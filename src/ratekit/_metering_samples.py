@@ -11,7 +11,6 @@ import typing
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from . import _metering_corrections as _corrections
 from . import _metering_counters as _counters
 from . import _metering_empty as _empty
 from . import _metering_extent as _extent
@@ -29,7 +28,7 @@ from ._window import _SPAN_KEY, _apportion
 from .policies import Discrete, Increment, Meter
 from .records import Sample
 from .spans import Span
-from .usage import _SET_END, _SET_START, UsageRow, _new, _ordered_ids, _RowMade
+from .usage import _SET_END, _SET_START, UsageRow, _new, _new_row, _ordered_ids, _RowMade
 
 if typing.TYPE_CHECKING:
     from .metering import _Engine
@@ -53,15 +52,11 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     line: _t.Timeline,
     readings: list[Sample],
     previous: Sample | None,
-    apart: _corrections.Apart | None = None,
 ) -> None:
     """Append to ``rows`` the rows of sample-based meter ``name`` for one resource.
 
     ``readings`` are the resource's samples of the meter in time order (metering sorts a
     group that did not arrive so), ``previous`` the reading the carried state keeps.
-    ``apart``: given for a `Discrete` meter of an account with a correction, it takes the
-    parts of each correction over a span, in rows of their own per stamp
-    (`ratekit._metering_corrections`).
     """
     window = engine.window
     w0, w1 = window.start, window.end
@@ -97,7 +92,6 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         return
     pieces = _extent.pieces(engine, points, line)
     count = len(pieces)
-    first = len(rows)  # this meter's first row
     policy = item.policy
     if item._deltas:
         sums: list[Decimal | None] = [None] * count
@@ -174,22 +168,18 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 _pending.keep(engine, account, resource, item, increment, said=placed is None)
             if late_before is not None and t0 < late_before:
                 _late.late_increment(engine, account, resource, name, line, increment, late_before)
-            into, into_ids = sums, ids
-            if apart is not None and t0 != t1 and amount < 0:
-                # a correction over a span: rows of its own, never netted with usage
-                into, into_ids = apart.arrays(t1, count)
             if t0 == t1 or (t0 >= w0 and t1 <= w1):
                 # At an instant, or possibly within one piece.
                 if t0 < w0 or t0 >= w1:
                     continue
                 k = bisect_right(pieces, t0) - 1
                 if t0 == t1 or k + 1 >= count or t1 <= pieces[k + 1]:
-                    total = into[k]
-                    into[k] = amount if total is None else add(total, amount)
+                    total = sums[k]
+                    sums[k] = amount if total is None else add(total, amount)
                     if record_ids:
-                        found = into_ids[k]
+                        found = ids[k]
                         if found is None:
-                            into_ids[k] = list(record_ids)
+                            ids[k] = list(record_ids)
                         else:
                             found.extend(record_ids)
                     continue
@@ -206,12 +196,12 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
                 part = CONTEXT.subtract(
                     _apportion(amount, t0, t1, b), _apportion(amount, t0, t1, a)
                 )
-                total = into[k]
-                into[k] = part if total is None else add(total, part)
+                total = sums[k]
+                sums[k] = part if total is None else add(total, part)
                 if record_ids:
-                    found = into_ids[k]
+                    found = ids[k]
                     if found is None:
-                        into_ids[k] = list(record_ids)
+                        ids[k] = list(record_ids)
                     else:
                         found.extend(record_ids)
                 k += 1
@@ -256,8 +246,6 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             row.record_ids = () if found is None else _ordered_ids(found)
             row.__class__ = UsageRow
             rows.append(row)
-        if apart is not None and apart.stamps:
-            apart.rows(engine, rows, first, account, name, resource, item, pieces, line)
         return
     times = [sample.at_us for sample in readings]
     if engine.late_before is not None and times and times[0] < engine.late_before:
@@ -280,12 +268,15 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         if quantity is None:
             continue
         rows.append(
-            _corrections.piece_row(
-                engine,
-                line,
-                (account, resource, name, item.unit),
-                (a, b),
+            _new_row(
+                account,
+                name,
+                resource,
+                engine._span(a, b),
+                window.cycle_of(a),
                 _tidy(quantity),
+                item.unit,
+                line.descriptions[line.index_at(a)],
                 tuple(s.id for s in inside if s.id is not None),
             )
         )

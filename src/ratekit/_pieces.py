@@ -47,7 +47,6 @@ class _Piece:
     __slots__ = (
         "after",
         "amount",
-        "at",
         "before",
         "cycle",
         "entry",
@@ -84,9 +83,6 @@ class _Piece:
         self.entry = entry
         self.order = order
         self.unit = row.unit
-        # where it is taken in time: its start, or a correction over a span's stamp
-        # (`ratekit._placed`)
-        self.at = span.start_us
         self.free = ZERO
         self.free_exact = _NOTHING
         # the exact quantity where the one metered is a slice of time (`exact_piece`), or
@@ -143,7 +139,7 @@ def _row_value(row: UsageRow, group_by: str | None) -> object:
     return None if value is MISSING else value
 
 
-def _sort_key(piece: _Piece) -> tuple[int, bool, bool, int, int, str, int]:
+def _sort_key(piece: _Piece) -> tuple[int, bool, int, str, int]:
     """Where ``piece`` stands in its group: in time, an instant's usage before its corrections.
 
     The order corrections take back units in (`ratekit._taken_back`) and a price by total
@@ -159,24 +155,9 @@ def _sort_key(piece: _Piece) -> tuple[int, bool, bool, int, int, str, int]:
     pieces taken in the resources' order, a refund on "api" would come before a call on
     "api2", take back units the call then billed again under another price, and the
     total would depend on how the resources are named.
-
-    A part of a correction over a span is taken at its stamp (its ``at``, see
-    `ratekit._placed`), after the usage and the corrections at an instant stamped there,
-    the parts in time order: so it takes back, last in, first out, the units billed
-    before its stamp, whatever usage lies within its span (a part in an earlier billing
-    cycle than its stamp: at that cycle's last instant).
     """
     span = piece.span
-    at, start = piece.at, span.start_us
-    return (
-        at,
-        piece.quantity < 0,
-        at != start,
-        start,
-        span.end_us,
-        piece.row.resource,
-        piece.order,
-    )
+    return (span.start_us, piece.quantity < 0, span.end_us, piece.row.resource, piece.order)
 
 
 def _exact_billable(piece: _Piece) -> Exact:

@@ -47,7 +47,6 @@ from ._pieces import (
     _sort_key,
     _value_by,
 )
-from ._placed import joined
 from ._price_model import failed, not_a_price
 from ._shown import show
 from ._timed_charges import shared_amount
@@ -111,10 +110,6 @@ class _Pricing:
     placed: dict[GroupKey, Exact]  # per group, where its usage before the span left it
     # Per (id(plan), meter): whether its groups are priced by shares (see by_shares).
     shared: dict[tuple[int, str], bool]
-    # the Discrete meters (`ratekit._placed`), and the ids of the parts of corrections
-    # over a span joined to the piece before them (`ratekit._placed.joined`)
-    spread: frozenset[str]
-    absorbed: set[int]
     openers: dict[tuple[object, ...], _Opener]  # the first piece of each group
     factors: dict[tuple[int, str], object]  # meter unit to price unit, per entry
     #: The Continuous meters priced by a cycle's quantity, when rate() knows the meters:
@@ -181,8 +176,7 @@ class _Pricing:
         The order is `ratekit._pieces._sort_key()`'s, the one corrections take back
         units in: in time, an instant's usage before its corrections, so the pieces of
         one instant move the running quantity by their net whatever their resources'
-        names; a correction over a span's part that comes right after the usage of its
-        own row's piece is priced with it, as their net (`ratekit._placed.joined`).
+        names.
 
         The running quantity is exact (see the module); each price gets the nearest
         number ratekit represents to it (`ratekit._decimals.nearest`). A group whose
@@ -190,8 +184,6 @@ class _Pricing:
         price, is priced by shares (`price_by_shares()`).
         """
         members.sort(key=_sort_key)
-        if self.spread:
-            joined(members, self.absorbed)
         if self.by_shares(members[0]):
             self.price_by_shares(group, members)
             return

@@ -20,7 +20,6 @@ from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
 from ._level_limits import floors as level_floors
 from ._level_limits import summed as summed_levels
-from ._placed import spread_meters
 from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
@@ -326,7 +325,6 @@ class Engine:
             withheld=withheld,
             standing=standing,
             drawn=drawn,
-            spread=spread_meters(self.meters),
         )
 
     def rate_again(

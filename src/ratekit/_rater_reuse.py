@@ -65,7 +65,6 @@ _SPAN = operator.attrgetter("span")
 _START = operator.attrgetter("start_us")
 _END = operator.attrgetter("end_us")
 _RESOURCE = operator.attrgetter("resource")
-_AT = operator.attrgetter("at")
 _BEFORE = operator.attrgetter("before")
 _ROW = operator.attrgetter("row")
 _ACCOUNT = operator.attrgetter("account")
@@ -77,17 +76,16 @@ class _Track:
     """A group's pieces in rating's order, and the quantity they reach (``end``).
 
     Per piece, in parallel lists of plain values (nothing per piece for the garbage
-    collector to walk): its place (where taken, whether a correction, its span and resource:
+    collector to walk): its place (span start, whether a correction, span end, resource:
     `ratekit._allowances.place`), the group's quantity before it, and the id of its row.
     """
 
-    __slots__ = ("ats", "backs", "befores", "end", "ends", "opener", "resources", "rows", "starts")
+    __slots__ = ("backs", "befores", "end", "ends", "opener", "resources", "rows", "starts")
 
     def __init__(self, opener: _Piece | None = None) -> None:
         # The group's first piece: what a price's base is charged from (`_dues`), while
         # the group is carried rather than priced from its start.
         self.opener = opener
-        self.ats: list[int] = []  # where taken in time (`ratekit._pieces._Piece.at`)
         self.starts: list[int] = []
         self.backs: list[bool] = []  # whether a correction (below zero)
         self.ends: list[int] = []
@@ -100,8 +98,7 @@ class _Track:
         return len(self.rows)
 
     def place(self, index: int) -> Place:
-        at, start = self.ats[index], self.starts[index]
-        return (at, self.backs[index], at != start, start, self.ends[index], self.resources[index])
+        return (self.starts[index], self.backs[index], self.ends[index], self.resources[index])
 
     def before(self, index: int) -> Exact:
         """The exact quantity before piece ``index`` (the end after the last)."""
@@ -110,7 +107,6 @@ class _Track:
     def cut(self, index: int) -> _Track:
         """The track of the pieces before ``index``."""
         track = _Track(self.opener)
-        track.ats = self.ats[:index]
         track.starts = self.starts[:index]
         track.backs = self.backs[:index]
         track.ends = self.ends[:index]
@@ -123,7 +119,6 @@ class _Track:
     def extend(self, pieces: list[_Piece], rows: list[UsageRow], end: Exact) -> None:
         """Add ``pieces`` (of ``rows``, one each), in order: each list at C speed."""
         spans = list(map(_SPAN, pieces))
-        self.ats.extend(map(_AT, pieces))
         self.starts.extend(map(_START, spans))
         self.backs.extend(map(_ZERO.__gt__, map(_QUANTITY, pieces)))
         self.ends.extend(map(_END, spans))

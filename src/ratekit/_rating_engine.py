@@ -22,7 +22,6 @@ from ._cycle_shares import CycleShares
 from ._decimals import CONTEXT, ONE, ZERO
 from ._dues import Spent, _cycle_span, _Dues, _spend_owned, _split
 from ._pieces import Exact, GroupKey, Place, _exact_billable, _Piece
-from ._placed import place_pieces
 from ._price_model import priced
 from ._pricing import _Pricing
 from ._rating_corrections import _Corrections, changing
@@ -129,10 +128,8 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.carry: dict[GroupKey, tuple[Place, Exact]] = {}
         self.groups: dict[GroupKey, list[_Piece]] = {}
         self.ends: dict[GroupKey, Exact] = {}  # per group, the exact quantity after its pieces
-        # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares);
-        # the Discrete meters, whose corrections over a span are taken at their stamps
-        # (_placed), and the ids of such parts priced with the piece before them (joined).
-        self.peaks, self.spread, self.absorbed = frozenset(), frozenset(), set()
+        # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares).
+        self.peaks: frozenset[str] = frozenset()
         # The parts of a peak's rows in the span that no non-linear price prices (a linear
         # price's, or no plan's or entry's): part of the aggregate all the same.
         self.outside: list[tuple[UsageRow, Fraction]] = []
@@ -310,8 +307,6 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
                             continue
             for part in self.clip(row):
                 order = self.price_part(row, part, out, order)
-        if self.spread:
-            place_pieces(out, self.spread)
         return out
 
     def aside(self, row: UsageRow, quantity: Decimal) -> None:
@@ -438,7 +433,6 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         before.assignments, before.plans = self.assignments, self.plans
         before.since, before.used_before, before.quiet = self.since, self.used_before, True
         before.corrected = self.corrections(rows)
-        before.spread = self.spread
         before.consume_before(rows)  # own periods may start before the cycle: all rows
         pieces = before.taken_back(before.pieces(earlier))
         self.nets = before.nets

@@ -11,8 +11,7 @@ it is then freed, tiered and priced as those units were.
 
 The rule, per account, meter and billing cycle, in time order (the pieces' spans:
 metering cuts a `Discrete` meter's rows at each correction's instant, see
-`ratekit._metering_corrections`, and a correction over a span's parts are taken at its
-stamp, see `ratekit._placed`; the pieces of one instant as their net, usage before
+`ratekit._metering_corrections`; the pieces of one instant as their net, usage before
 corrections, see `_cancelled()`): the cycle's units stack
 up as they are used, each under the plan that billed it (free units too: a plan's
 allowance frees its first units). A correction takes back the units on top of the stack
@@ -172,13 +171,11 @@ def _cancelled(members: list[_Piece]) -> dict[int, Decimal]:
     while index < count:
         span = members[index].span
         start_us, end_us = span.start_us, span.end_us
-        at = members[index].at
         end = index + 1
         while (
             end < count
             and members[end].span.start_us == start_us
             and members[end].span.end_us == end_us
-            and members[end].at == at
         ):
             end += 1
         if end - index > 1 and members[end - 1].quantity < 0:
@@ -257,8 +254,6 @@ def _taken(
         _Piece(piece.row, piece.span, part, net.plan, piece.cycle, part_entry, piece.order)
         for net, part_entry, part in before
     ]
-    for part_piece in extra:
-        part_piece.at = piece.at
     piece.plan, piece.entry, piece.quantity = last.plan, entry, taken
     if exact is not None:
         _keep_exact(piece, extra, exact)

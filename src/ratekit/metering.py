@@ -526,7 +526,6 @@ class _Engine:
                 ):
                     pending_meters.add(name)  # billed on in this span (_metering_pending)
                 cut = points
-                apart = None
                 if type(item.policy) is Discrete:
                     # Deltas count from no reading before them: none is built.
                     previous = None
@@ -534,7 +533,6 @@ class _Engine:
                         continue
                     if corrections and (account, name) in corrections:
                         cut = _corrections.with_cuts(points, corrections[account, name])
-                        apart = _corrections.Apart()
                 else:
                     previous = _carry.previous_reading(previous_state, account, resource, name)
                 if previous is None and readings:
@@ -556,7 +554,6 @@ class _Engine:
                     line,
                     readings or [],
                     previous,
-                    apart,
                 )
             if not self.keep_states:
                 continue

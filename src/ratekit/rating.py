@@ -67,7 +67,6 @@ from ._cuts import metering_cycle
 from ._decimals import in_context
 from ._instants import MAX_US, to_us
 from ._level_limits import capped as capped_levels
-from ._placed import spread_meters
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine
 from ._shown import show
@@ -240,8 +239,6 @@ def _rate_among(
         engine.levels = capped_levels(meters, engine.plans)
         # Which meters' rows share an aggregate that does not add up (a peak).
         engine.peaks = frozenset(m.name for m in meters if not m.additive)
-        # A correction over a span of a Discrete meter is taken at its stamp (`_placed`).
-        engine.spread = spread_meters(meters)
         given_rows = isinstance(usage, Usage) or (
             bool(usage) and all(isinstance(item, UsageRow) for item in usage)
         )
@@ -488,9 +485,6 @@ def _rated(
     pieces = engine.taken_back(engine.pieces(rows))
     engine.allow(pieces)
     engine.price(pieces)
-    if engine.absorbed:  # parts joined to the piece before them (`ratekit._placed.joined`)
-        absorbed = engine.absorbed
-        pieces = [piece for piece in pieces if id(piece) not in absorbed]
     charges = engine.charges(pieces, covered())
     anomalies.extend(engine.anomalies)
     return Rating(tuple(charges), tuple(anomalies), rows, shares=shares, no_effect=no_effect)
@@ -511,7 +505,6 @@ def rate_rows(
     withheld: Container[tuple[str, str]] = frozenset(),
     standing: Kept | None = None,
     drawn: tuple[Drawn, Taken] | None = None,
-    spread: frozenset[str] = frozenset(),
 ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
     """[`rate()`][ratekit.rate] of usage rows, for the streaming rater; and the groups priced.
 
@@ -530,9 +523,7 @@ def rate_rows(
     of the charges that stand (not in ``rows``), those charges, and a list that the
     rating fills with what it counts (see `ratekit._standing`). ``drawn``: under an
     allowance, what of its pools the pieces that stand took, and a dict that the
-    rating fills with the pieces it takes from them (see `ratekit._rater_pools`).
-    ``spread``: the `Discrete` meters, whose corrections over a span are taken at their
-    stamps (`ratekit._placed`). Returns
+    rating fills with the pieces it takes from them (see `ratekit._rater_pools`). Returns
     the rating; per group priced by its total, its pieces in order and the quantity
     they reach; and the charges priced on the spot (each its row's one charge, in the
     rows' order: see `ratekit._rating_engine._Engine.pieces`).
@@ -540,7 +531,6 @@ def rate_rows(
     engine = _Engine(plans, span)
     engine.peaks = peaks
     engine.withheld = withheld
-    engine.spread = spread
     if carry:
         engine.carry = carry
     if opened:
