@@ -1,0 +1,226 @@
+"""A revenue ledger on the streaming rater: plan switches, refunds, restores, closings.
+
+The host of docs/streaming.md ("What to store where"): per-meter and plan-wide minimums,
+fees prorated by days in Pacific/Kiritimati (UTC+14, a day starts at 10:00Z), a weekly
+pool of free calls beside daily cycles, customers switching plans mid-cycle. At every
+closing the lines as they now stand, billed by ``rk.bill()``, are the closing invoice
+and batch ``rk.rate()`` + ``rk.bill()``, to the last digit; a rater restored from JSON
+says what one never restored says (``tests/_revenue_ledger.py`` checks all that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+import ratekit as rk
+from _revenue_ledger import TZ, run
+
+DAYS = rk.cycles.daily(tz=TZ)
+CALLS = rk.Meter("calls", "call", rk.Discrete())
+VM = rk.Meter("vm.hours", "hour", rk.OnOff())
+METERS = [CALLS, VM]
+START = "2026-03-01T10:00:00Z"  # 2 March 00:00 in Kiritimati
+BASIC = rk.Plan(
+    "basic",
+    "EUR",
+    DAYS,
+    [
+        rk.PriceEntry("c", "calls", rk.PerUnit("0.013")),
+        rk.PriceEntry("v", "vm.hours", rk.PerUnit("0.07")),
+    ],
+    fees=[rk.Fee("base", "3.10")],
+    minimums=[rk.Minimum("2.00", "calls"), rk.Minimum("5.00")],
+    proration="days",
+    tz=TZ,
+)
+MID = rk.Plan(
+    "mid",
+    "EUR",
+    DAYS,
+    [
+        rk.PriceEntry("c", "calls", rk.PerUnit("0.012")),
+        rk.PriceEntry("v", "vm.hours", rk.PerUnit("0.06")),
+    ],
+    fees=[rk.Fee("mid", "3.70")],
+    minimums=[rk.Minimum("2.50", "calls")],
+    proration="days",
+    tz=TZ,
+)
+PRO = rk.Plan(
+    "pro",
+    "EUR",
+    DAYS,
+    [
+        rk.PriceEntry("c", "calls", rk.PerUnit("0.011")),
+        rk.PriceEntry("v", "vm.hours", rk.PerUnit("0.05")),
+    ],
+    fees=[rk.Fee("pro", "4.65")],
+    minimums=[rk.Minimum("3.00", "calls"), rk.Minimum("7.00")],
+    allowances=[rk.Allowance("calls", 5), rk.Allowance("calls", 15, cycle=rk.cycles.weekly(tz=TZ))],
+)
+HORIZON = dt.timedelta(hours=2)
+
+
+def calls(at: str, value: int, rid: str, since: str | None = None) -> rk.Sample:
+    return rk.Sample("acme", "fn", "calls", at, value, id=rid, since=since)
+
+
+def vm(at: str, kind: str, rid: str) -> rk.Event:
+    return rk.Event("acme", "vm-1", at, kind=kind, id=rid)  # type: ignore[arg-type]
+
+
+SWITCHES = [
+    ("feed", [calls("2026-03-01T12:00:00Z", 100, "a"), vm("2026-03-01T11:00:00Z", "start", "e1")]),
+    ("statement", "2026-03-01T13:00:00Z"),
+    ("statement", "2026-03-01T13:05:00Z"),  # nothing new
+    ("restore",),
+    ("statement", "2026-03-01T13:10:00Z"),
+    ("assign", [rk.Assignment("acme", MID, start="2026-03-01T13:10:00Z")]),
+    # a refund spread back over the switch: 40 calls from 11:00 to 14:00
+    ("feed", [calls("2026-03-01T14:00:00Z", -40, "b", since="2026-03-01T11:00:00Z")]),
+    ("statement", "2026-03-01T20:00:00Z"),
+    ("restore",),
+    # the second switch of the week, and a refund back over both switches
+    ("assign", [rk.Assignment("acme", PRO, start="2026-03-02T03:00:00Z")]),
+    (
+        "feed",
+        [
+            calls("2026-03-02T04:00:00Z", -7, "c", since="2026-03-01T12:30:00Z"),
+            calls("2026-03-02T05:00:00Z", 30, "d"),
+        ],
+    ),
+    ("statement", "2026-03-02T06:00:00Z"),
+    ("statement", "2026-03-02T06:05:00Z"),
+    ("restore",),
+    ("statement", "2026-03-02T12:30:00Z"),  # the first day closes (its end 10:00Z + 2 h)
+    # late for the closed day, kept: a refund over its last two hours and the VM's stop
+    (
+        "feed",
+        [
+            calls("2026-03-02T09:00:00Z", -3, "late1", since="2026-03-02T08:00:00Z"),
+            vm("2026-03-02T09:30:00Z", "stop", "e2"),
+        ],
+    ),
+    ("restore",),
+    ("statement", "2026-03-02T12:35:00Z"),
+    ("statement", "2026-03-02T12:40:00Z"),
+    ("statement", "2026-03-03T12:00:00Z"),  # the second day closes, the first is compacted
+    ("feed", [calls("2026-03-01T15:00:00Z", 9, "toolate")]),  # past the horizon
+    ("restore",),
+    ("statement", "2026-03-03T12:05:00Z"),
+    ("statement", "2026-03-04T12:05:00Z"),
+]
+
+
+def test_two_switches_refunds_and_restores_close_as_batch_bills() -> None:
+    closings = run(
+        [rk.Assignment("acme", BASIC)], METERS, START, SWITCHES, recheck=2, horizon=HORIZON
+    )
+    first = closings[0][0]
+    fees = {
+        line.entry: (Fraction(line.quantity), line.amount)
+        for line in first.lines
+        if line.kind == "fee"
+    }
+    # a share is its two positions rounded to 60 places: within 1e-60 of the fraction
+    for entry, share in (("mid", Fraction(17, 24)), ("pro", Fraction(7, 24))):
+        assert abs(fees[entry][0] - share) < Fraction(1, 10**59)
+        fees[entry] = (share, fees[entry][1])
+    # basic (by days) 10:00Z-13:10Z holds no whole Kiritimati day; mid (by days) to
+    # 03:00Z holds none either, but pro (by seconds) from there finds the cycle 17 h of
+    # 24 along: mid is due 17/24 (3.70 * 17/24 = 2.6208333 -> 2.62), pro 7/24
+    # (4.65 * 7/24 = 1.35625 -> 1.36, half-even on ...625 with a 3 after: up).
+    assert fees == {
+        "base": (Fraction(0), Decimal("0.00")),
+        "mid": (Fraction(17, 24), Decimal("2.62")),
+        "pro": (Fraction(7, 24), Decimal("1.36")),
+    }
+    # the next two days are pro's alone, idle: fee 4.65, calls top-up 3.00, plan-wide
+    # 7.00 - 3.00 = 4.00; 11.65 each.
+    assert [c[0].total for c in closings[1:]] == [Decimal("11.65"), Decimal("11.65")]
+
+
+def test_a_statement_with_nothing_new_at_the_same_watermark_is_empty() -> None:
+    rater = rk.Rater([rk.Assignment("acme", BASIC)], METERS, start=START, horizon=HORIZON, tz=TZ)
+    rater.feed([calls("2026-03-01T12:00:00Z", 100, "a")])
+    rater.statement("2026-03-01T13:00:00Z")
+    again = rater.statement("2026-03-01T13:00:00Z")
+    assert (again.lines, again.invoices, again.anomalies) == ((), (), ())
+
+
+def test_leaving_a_weekly_pool_inside_its_week_is_refused_and_changes_nothing() -> None:
+    # pro's 15 free calls a week would be prorated by its share of the week: a change
+    # inside the week after a watermark in it is a BadTimeError naming the period.
+    rater = rk.Rater([rk.Assignment("acme", PRO)], METERS, start=START, horizon=HORIZON, tz=TZ)
+    rater.feed([calls("2026-03-01T12:00:00Z", 10, "a")])
+    rater.statement("2026-03-01T13:00:00Z")
+    before = json.dumps(rater.snapshot())
+    with pytest.raises(rk.BadTimeError, match="period"):
+        rater.assign(rk.Assignment("acme", BASIC, start="2026-03-02T13:00:00Z"))
+    assert json.dumps(rater.snapshot()) == before
+
+
+def test_a_snapshot_restored_with_the_set_before_a_switch_is_refused() -> None:
+    rater = rk.Rater([rk.Assignment("acme", BASIC)], METERS, start=START, tz=TZ)
+    old = rater.assign()
+    rater.assign(rk.Assignment("acme", MID, start="2026-03-01T13:00:00Z"))
+    data = json.loads(json.dumps(rater.snapshot()))
+    with pytest.raises(rk.BadSnapshotError):
+        rk.Rater.restore(data, old, METERS)
+
+
+def _drawn(seed: int) -> list[tuple[object, ...]]:
+    """A messy stream: deltas and refunds (some over a span), VM events, switches
+    between basic and mid (then at most one to pro), restores, statements minutes or
+    hours apart or at the same watermark."""
+    draw = random.Random(seed)
+    base = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    now, plan, n = base, BASIC, 0
+    script: list[tuple[object, ...]] = []
+
+    def iso(t: dt.datetime) -> str:
+        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    for _ in range(draw.randint(8, 18)):
+        op = draw.random()
+        if op < 0.45:
+            records: list[object] = []
+            for _ in range(draw.randint(1, 3)):
+                n += 1
+                at = max(
+                    base + dt.timedelta(minutes=1),
+                    now + dt.timedelta(minutes=draw.randint(-300, 120)),
+                )
+                value = draw.choice([draw.randint(1, 60), -draw.randint(1, 30)])
+                since = None
+                if draw.random() < 0.4:
+                    since = iso(max(base, at - dt.timedelta(minutes=draw.randint(10, 600))))
+                records.append(calls(iso(at), value, f"s{n}", since))
+            if draw.random() < 0.2:
+                n += 1
+                at = max(base, now - dt.timedelta(minutes=draw.randint(0, 200)))
+                records.append(vm(iso(at), draw.choice(["start", "stop"]), f"e{n}"))
+            script.append(("feed", records))
+        elif op < 0.55 and plan is not PRO and now > base and script[-1][0] != "assign":
+            plan = draw.choice([p for p in (BASIC, MID, PRO) if p is not plan])
+            script.append(("assign", [rk.Assignment("acme", plan, start=iso(now))]))
+        elif op < 0.7:
+            script.append(("restore",))
+        else:
+            now += draw.choice(
+                [dt.timedelta(minutes=5), dt.timedelta(0), dt.timedelta(hours=draw.randint(1, 14))]
+            )
+            script.append(("statement", iso(now)))
+    script.append(("statement", iso(now + dt.timedelta(days=2))))
+    return script
+
+
+@pytest.mark.parametrize("seed", [0, 3, 7, 38, 41])
+def test_drawn_streams_close_as_batch_bills(seed: int) -> None:
+    run([rk.Assignment("acme", BASIC)], METERS, START, _drawn(seed), recheck=2, horizon=HORIZON)
