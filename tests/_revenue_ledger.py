@@ -47,7 +47,8 @@ def statement_view(statement: Any) -> tuple[Any, ...]:
 
 
 class Ledger:
-    def __init__(self) -> None:
+    def __init__(self, tz: str | None = TZ) -> None:
+        self.tz = tz
         self.lines: dict[tuple[Any, ...], Any] = {}
 
     def take(self, statement: Any) -> None:
@@ -59,7 +60,7 @@ class Ledger:
 
     def bill(self, cycle: Any) -> tuple[Any, ...]:
         charges = [c for k, ln in self.lines.items() if k[1] == cycle for c in ln.charges]
-        return rk.bill(charges, tz=TZ)
+        return rk.bill(charges, tz=self.tz)
 
 
 def run(
@@ -67,7 +68,9 @@ def run(
     meters: Sequence[rk.Meter],
     start: str,
     script: Sequence[tuple[Any, ...]],
+    *,
     recheck: int = 0,
+    tz: str = TZ,
     **rater_options: Any,
 ) -> list[Any]:
     """Run ``script`` (``("feed", records)``, ``("assign", assignments)``,
@@ -76,12 +79,12 @@ def run(
     With ``recheck``, the last ``recheck`` cycles closed are billed again from the
     lines after every statement, against batch rating of the records taken.
     Returns each closing's invoices as the ledger bills them again."""
-    kept = rk.Rater(list(assignments), meters, start=start, tz=TZ, **rater_options)
-    restored = rk.Rater(list(assignments), meters, start=start, tz=TZ, **rater_options)
+    kept = rk.Rater(list(assignments), meters, start=start, tz=tz, **rater_options)
+    restored = rk.Rater(list(assignments), meters, start=start, tz=tz, **rater_options)
     held = tuple(assignments)
     records: list[Any] = []
     too_late: set[str] = set()
-    ledger = Ledger()
+    ledger = Ledger(tz)
     closings: list[Any] = []
     closed: list[Any] = []
     for step in script:
@@ -108,9 +111,10 @@ def run(
             # batch sees every record taken up to the watermark (a delta stamped
             # after a cycle whose span reaches back into it is that cycle's too)
             cycles = assignments[0].plan.cycle
-            whole = rk.Span(start, cycles.containing(rk.Span(start, step[1]).end).end)
+            # (a rater starts at the start of the cycle holding its ``start``)
+            whole = rk.Span(cycles.containing(start).start, cycles.containing(step[1]).end)
             batch = rk.bill(
-                rk.rate(taken, list(held), span=whole, meters=meters, as_of=step[1]), tz=TZ
+                rk.rate(taken, list(held), span=whole, meters=meters, as_of=step[1]), tz=tz
             )
             for cycle in statement.closed:
                 closing = tuple(invoice_view(i) for i in statement.invoices if i.cycle == cycle)

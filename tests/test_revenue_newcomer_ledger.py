@@ -223,7 +223,10 @@ def _drawn(seed: int) -> list[tuple[object, ...]]:
 
 @pytest.mark.parametrize("seed", [0, 3, 7, 38, 41])
 def test_drawn_streams_close_as_batch_bills(seed: int) -> None:
-    run([rk.Assignment("acme", BASIC)], METERS, START, _drawn(seed), recheck=2, horizon=HORIZON)
+    closings = run(
+        [rk.Assignment("acme", BASIC)], METERS, START, _drawn(seed), recheck=2, horizon=HORIZON
+    )
+    assert closings  # a day closed at least
 
 
 MONTHS = rk.cycles.monthly(tz="UTC")
@@ -254,7 +257,7 @@ def _committed(name: str, price: str) -> rk.Plan:
 def test_a_refund_after_a_switch_bills_from_the_lines_as_the_closing_invoice() -> None:
     a, b = _committed("a", "0.013"), _committed("b", "0.012")
     rater = rk.Rater([rk.Assignment("x", a)], [CALLS], start="2026-03-01T00:00:00Z")
-    ledger = Ledger()
+    ledger = Ledger(None)
     ledger.take(rater.statement("2026-03-16T00:00:00Z"))  # a's minimum 31 * 15/31 = 15.00
     held = rater.assign(rk.Assignment("x", b, start="2026-03-16T00:00:00Z"))
     records = [
@@ -276,3 +279,126 @@ def test_a_refund_after_a_switch_bills_from_the_lines_as_the_closing_invoice() -
     assert [i.total for i in rk.bill([c for ln in ledger.lines.values() for c in ln.charges])] == [
         Decimal("31.00")
     ]
+
+
+CHATHAM = "Pacific/Chatham"  # +13:45, +12:45 from 5 April 2026
+CHATHAM_MONTHS = rk.cycles.monthly(tz=CHATHAM)
+
+
+def _monthly(
+    name: str, calls: str, hours: str, fee: str, *, minimums: list[rk.Minimum], proration: str
+) -> rk.Plan:
+    allowances = []
+    if name == "pro":  # 50 free calls a month, then 150 a Chatham week
+        allowances = [
+            rk.Allowance("calls", 50),
+            rk.Allowance("calls", 150, cycle=rk.cycles.weekly(tz=CHATHAM)),
+        ]
+    return rk.Plan(
+        name,
+        "EUR",
+        CHATHAM_MONTHS,
+        [
+            rk.PriceEntry("c", "calls", rk.PerUnit(calls)),
+            rk.PriceEntry("v", "vm.hours", rk.PerUnit(hours)),
+        ],
+        fees=[rk.Fee(name, fee)],
+        minimums=minimums,
+        allowances=allowances,
+        proration=proration,
+        tz=CHATHAM,
+    )
+
+
+M_BASIC = _monthly(
+    "basic",
+    "0.013",
+    "0.07",
+    "31",
+    minimums=[rk.Minimum("20.00", "calls"), rk.Minimum("50.00")],
+    proration="days",
+)
+M_MID = _monthly(
+    "mid", "0.012", "0.06", "37", minimums=[rk.Minimum("25.00", "calls")], proration="days"
+)
+M_PRO = _monthly(
+    "pro",
+    "0.011",
+    "0.05",
+    "46.5",
+    minimums=[rk.Minimum("30.00", "calls"), rk.Minimum("70.00")],
+    proration="seconds",
+)
+
+
+def _drawn_months(seed: int) -> list[tuple[object, ...]]:
+    """Two accounts over the end of March and Chatham's DST change: deltas and refunds
+    reaching back up to four days, VM events, switches (basic, mid, then pro at most
+    once), restores, statements minutes to days apart."""
+    draw = random.Random(seed)
+    base = dt.datetime(2026, 3, 25, tzinfo=dt.UTC)
+    plans = {"a": M_BASIC, "b": M_BASIC}
+    now, n, switched = base, 0, None
+    script: list[tuple[object, ...]] = []
+
+    def iso(t: dt.datetime) -> str:
+        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    for _ in range(draw.randint(10, 25)):
+        op = draw.random()
+        if op < 0.45:
+            records: list[object] = []
+            for _ in range(draw.randint(1, 3)):
+                n += 1
+                at = max(
+                    base + dt.timedelta(minutes=1),
+                    now + dt.timedelta(minutes=draw.randint(-3000, 600)),
+                )
+                value = draw.choice([draw.randint(1, 600), -draw.randint(1, 300)])
+                since = None
+                if draw.random() < 0.4:
+                    since = iso(max(base, at - dt.timedelta(minutes=draw.randint(10, 6000))))
+                records.append(
+                    rk.Sample(
+                        draw.choice("ab"), "fn", "calls", iso(at), value, id=f"s{n}", since=since
+                    )
+                )
+            if draw.random() < 0.25:
+                n += 1
+                at = max(base, now - dt.timedelta(minutes=draw.randint(0, 2000)))
+                kind = draw.choice(["start", "stop"])
+                records.append(rk.Event(draw.choice("ab"), "vm-1", iso(at), kind=kind, id=f"e{n}"))  # type: ignore[arg-type]
+            script.append(("feed", records))
+        elif op < 0.58 and now > base and switched != now:
+            account = draw.choice("ab")
+            if plans[account] is not M_PRO:
+                plans[account] = draw.choice(
+                    [p for p in (M_BASIC, M_MID, M_PRO) if p is not plans[account]]
+                )
+                script.append(("assign", [rk.Assignment(account, plans[account], start=iso(now))]))
+                switched = now
+        elif op < 0.7:
+            script.append(("restore",))
+        else:
+            step = draw.choice(
+                [dt.timedelta(minutes=5), dt.timedelta(0), dt.timedelta(hours=draw.randint(1, 60))]
+            )
+            now += step
+            script.append(("statement", iso(now)))
+    script.append(("statement", iso(now + dt.timedelta(days=3))))
+    return script
+
+
+@pytest.mark.parametrize("seed", [5, 50, 103, 131])  # each switches twice or more and closes March
+def test_drawn_months_in_chatham_close_as_batch_bills(seed: int) -> None:
+    assigned = [rk.Assignment("a", M_BASIC), rk.Assignment("b", M_BASIC)]
+    closings = run(
+        assigned,
+        METERS,
+        "2026-03-25T00:00:00Z",
+        _drawn_months(seed),
+        recheck=2,
+        tz=CHATHAM,
+        horizon=dt.timedelta(days=1),
+    )
+    assert closings  # March closed
