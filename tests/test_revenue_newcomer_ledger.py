@@ -11,6 +11,7 @@ says what one never restored says (``tests/_revenue_ledger.py`` checks all that)
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import random
 from decimal import Decimal
@@ -402,3 +403,65 @@ def test_drawn_months_in_chatham_close_as_batch_bills(seed: int) -> None:
         horizon=dt.timedelta(days=1),
     )
     assert closings  # March closed
+
+
+def _priced(name: str, currency: str = "EUR", cycle: object = MONTHS) -> rk.Plan:
+    return rk.Plan(
+        name,
+        currency,
+        cycle,
+        [rk.PriceEntry("c", "calls", rk.PerUnit("0.01"))],
+        fees=[rk.Fee("f", 31)],
+    )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("assignment", "error", "words"),
+    [
+        (
+            rk.Assignment("b", _priced("p"), start="2026-03-04T00:00:00Z"),
+            rk.BadTimeError,
+            "before the rater's last",
+        ),
+        (
+            rk.Assignment("a", _priced("q", "USD"), start="2026-03-06T00:00:00Z"),
+            rk.CurrencyMismatchError,
+            "'q'",
+        ),
+        (
+            rk.Assignment(
+                "a", _priced("q", cycle=rk.cycles.daily(tz="UTC")), start="2026-03-06T00:00:00Z"
+            ),
+            rk.BadCalendarError,
+            "'q'",
+        ),
+    ],
+)
+def test_a_switch_the_rater_cannot_bill_is_refused_and_changes_nothing(
+    assignment: rk.Assignment, error: type[Exception], words: str
+) -> None:
+    # before the watermark of 5 March, a currency changed mid-cycle, a plan on daily
+    # cycles beside monthly ones: each refused naming the assignment, the rater as it was
+    rater = rk.Rater([rk.Assignment("a", _priced("p"))], [CALLS], start="2026-03-01T00:00:00Z")
+    rater.statement("2026-03-05T00:00:00Z")
+    before = json.dumps(rater.snapshot())
+    with pytest.raises(error, match=words):
+        rater.assign(assignment)
+    assert json.dumps(rater.snapshot()) == before
+
+
+def test_the_callers_decimal_context_does_not_matter() -> None:
+    # 1234.5678 calls * 0.01 = 12.345678; the fee 31 * (2 days + 7 h) / 31 days
+    # = 55/24 = 2.291666...7 at 60 digits, whatever the caller's 3-digit context says
+    def lines() -> list[Decimal]:
+        rater = rk.Rater([rk.Assignment("a", _priced("p"))], [CALLS], start="2026-03-01T00:00:00Z")
+        rater.feed([rk.Sample("a", "fn", "calls", "2026-03-02T00:00:00Z", "1234.5678", id="x")])
+        return [line.amount for line in rater.statement("2026-03-03T07:00:00Z").lines]
+
+    with decimal.localcontext() as context:
+        context.prec, context.rounding = 3, decimal.ROUND_DOWN
+        context.traps[decimal.Inexact] = True
+        narrow = lines()
+    assert narrow == lines()
+    assert abs(Fraction(narrow[0]) - Fraction(55, 24)) < Fraction(1, 10**59)
+    assert narrow[1] == Decimal("12.345678")
