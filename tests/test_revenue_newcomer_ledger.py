@@ -509,3 +509,25 @@ def test_a_refund_after_a_switch_bills_from_the_lines_plan_wide_or_spread(
     assert [i.total for i in rk.bill([c for ln in ledger.lines.values() for c in ln.charges])] == [
         Decimal("15.00")
     ]
+
+
+def test_a_fee_by_kiritimati_days_waits_for_its_midnight() -> None:
+    # basic prorates by whole days of Kiritimati (UTC+14): at 13:00Z, 3 h into its day,
+    # the fee is due 0 days (said as a charge of 0), five minutes later nothing changed
+    # (no line); at 10:00Z the day is whole: 3.10, the calls top-up 2.00, the plan-wide
+    # 5.00 - 2.00 = 3.00, and the idle day closes at 3.10 + 2.00 + 3.00 = 8.10.
+    rater = rk.Rater([rk.Assignment("acme", BASIC)], METERS, start=START, tz=TZ)
+    said = []
+    for as_of in ("2026-03-01T13:00:00Z", "2026-03-01T13:05:00Z", "2026-03-02T10:00:00Z"):
+        statement = rater.statement(as_of)
+        said.append([(line.role, line.entry, line.amount) for line in statement.lines])
+    assert said == [
+        [("charge", "base", Decimal(0))],
+        [],
+        [
+            ("increment", "base", Decimal("3.10")),
+            ("charge", "minimum", Decimal("3.00")),
+            ("charge", "minimum:calls", Decimal("2.00")),
+        ],
+    ]
+    assert [invoice.total for invoice in statement.invoices] == [Decimal("8.10")]
