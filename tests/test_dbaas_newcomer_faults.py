@@ -1,4 +1,4 @@
-"""Faults a DBaaS newcomer found, each on its smallest input, pinned as strict xfails."""
+"""Faults a DBaaS newcomer found, each on its smallest input: fixed, or pinned as strict xfails."""
 
 from __future__ import annotations
 
@@ -45,54 +45,32 @@ def test_the_docs_own_peak_of_10_in_thirds_at_2_adds_up() -> None:
     assert rating.total() == 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "usage.md (Aggregations that do not add up): a share is 'charged its price times the "
-        "share as cut, so that the pieces of a cycle at one price still add up to the price "
-        "of the whole to the last digit'. A peak of 95 GB at 0.05, cut by a resize at 1/31 of "
-        "March, should total 95 x 0.05 = 4.75; the shares 3.0645...0323 and 91.9354...9677 "
-        "(which add up to 95) are priced 0.1532...1615 and 4.5967...4838, the second rounded "
-        "at its 60th digit, so Rating.total() and the line's precise are "
-        "4.749999...9995 (5E-60 short); the line still prints 4.75"
-    ),
-)
 def test_a_peak_cut_by_a_resize_at_one_price_adds_up_to_the_price_of_the_whole() -> None:
+    # usage.md (Aggregations that do not add up): the shares 95/31 and 2850/31 GB (cut at
+    # their 60th digit, 3.0645...0323 and 91.9354...9677) at 0.05 are 4.75/31 and
+    # 142.5/31, neither terminating; priced together, rounded once: 95 x 0.05 = 4.75 to
+    # the last digit (each rounded apart, they made 4.7499...9995, 5E-60 short).
     rating = _peak_cut_on_the_2nd(95, "0.05")
     (line,) = rk.bill(rating)[0].lines
-    assert line.amount == Decimal("4.75")  # holds today
+    assert line.amount == Decimal("4.75")
     assert (rating.total(), line.precise) == (Decimal("4.75"), Decimal("4.75"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "as above on a smaller peak: 3 GB at 0.005 should total 0.015 exactly; the invoice "
-        "prints 0.02 (0.015 rounded half-even, from the exact amount) but its precise_total "
-        "and Rating.total() are 0.01499999999999999999999999999999999999999999999999999999999995, "
-        "which the plan's own rounding takes to 0.01: the invoice's exact total and its "
-        "printed total disagree by a cent"
-    ),
-)
 def test_a_peak_of_3_at_half_a_cent_adds_up_to_its_price() -> None:
+    # 3/31 and 90/31 GB at 0.005: 3 x 0.005 = 0.015 together, a tie the invoice rounds
+    # half-even to 0.02, as its exact total says (0.01499...995, each rounded apart,
+    # went to 0.01 while the invoice printed 0.02).
     rating = _peak_cut_on_the_2nd(3, "0.005")
     (invoice,) = rk.bill(rating)
-    assert invoice.total == Decimal("0.02")  # holds today
+    assert invoice.total == Decimal("0.02")
     assert invoice.precise_total == Decimal("0.015")
     assert rating.total() == Decimal("0.015")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "as above for storage billed as GB-months (TimeWeightedMean(over='period')): 7 GB held "
-        "all of March at 0.13 a GB-month, the cluster resized on the 2nd and the 5th, should "
-        "total 7 x 0.13 = 0.91 exactly; the three pieces (1/31, 3/31 and 27/31 of 7 GB-month) "
-        "are priced at their 60th digit and total 0.9100000000000000000000000000000000000000000"
-        "000000000000000003"
-    ),
-)
 def test_storage_held_all_month_at_one_price_adds_up_to_its_price() -> None:
+    # 7 GB held all March as GB-months, resized on the 2nd and the 5th: the pieces 7/31,
+    # 21/31 and 189/31 GB-month at 0.13 (0.91/31, 2.73/31, 24.57/31) are 7 x 0.13 = 0.91
+    # together, to the last digit (each rounded apart: 0.91000...0003).
     storage = rk.Meter("storage", "GB", rk.TimeWeightedMean(over="period"))
     plan = rk.Plan("p", "USD", MONTHS, [rk.PriceEntry("gbmo", "storage", rk.PerUnit("0.13"))])
     records = [

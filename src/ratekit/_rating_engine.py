@@ -31,8 +31,6 @@ from ._rating_unpriced import _Unpriced
 from ._regimes import _Regimes
 from ._standing import Key, Spend, Table, floors, merge
 from ._taken_back import Nets
-from ._time_exact import exact_piece
-from ._timed_charges import shared_amount
 from ._topups import on_latest_plan
 from .assignments import Assignment, _assignments_by_account, read_plans
 from .charges import Charge, _new_charge
@@ -263,15 +261,12 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
                                 )
                         if found is not None:
                             entry, rate = found
-                            if rate is not None:
+                            # (a peak's pieces at a per-unit price are priced together,
+                            # by `_pricing._price_in_turn`: never on the spot)
+                            if rate is not None and not (peaks and row.meter in peaks):
                                 # Priced on the spot: no allowance, no aggregation.
                                 quantity = row.quantity
-                                if peaks:  # (`aside()`, without a call per row)
-                                    self.aside(row, quantity)
                                 amount = _MUL(rate, quantity)
-                                if peaks and row.meter in peaks:
-                                    # a share of an aggregate: its exact amount
-                                    amount = _share_amount(rate, row, span, amount)
                                 direct.append(
                                     _new_charge(
                                         row.account,
@@ -546,13 +541,6 @@ def _unit_price(entry: PriceEntry, plan: Plan) -> Decimal | None:
     if type(price) is PerUnit:
         return price.rate
     return priced(price, "amount", (ONE,), f"price entry {entry.id!r} of plan {plan.id!r}")
-
-
-def _share_amount(rate: Decimal, row: UsageRow, span: Span, amount: Decimal) -> Decimal:
-    """The amount of a share of an aggregate priced on the spot: at its exact value."""
-    exact = exact_piece(row, span.start_us, span.end_us, row.quantity, shared=True)
-    shared = None if exact is None else shared_amount(rate, exact)
-    return amount if shared is None else shared
 
 
 def _spent(piece: _Piece) -> Fraction:

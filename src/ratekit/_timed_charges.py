@@ -6,11 +6,14 @@ their charges adds amounts a few 1e-24 off the price of an hour. `timed_exact` r
 a line's exact amount from its charges' rows (each charge's exact time times its price
 per unit, checked against the amount rating charged); `rounds_alike` says, from the amounts
 alone, when the line's rounding cannot depend on that residue, so that a line far from
-a rounding boundary (almost every line) is not recovered charge by charge.
+a rounding boundary (almost every line) is not recovered charge by charge. The shares of
+an aggregate that does not add up, at one per-unit price, are priced together (`in_turn`):
+rounded once, they add up to the price of their whole, and a line takes them so.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import typing
 from collections.abc import Sequence
@@ -18,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._decimals import CONTEXT, exact_sum, nearest, tidy
+from ._decimals import CONTEXT, ZERO, exact_sum, tidy
 from ._quanta import on_quantum
 from ._time_exact import exact_piece, finely_cut, time_unit_us
 
@@ -27,9 +30,9 @@ if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this
 
 __all__ = [
     "in_time",
+    "in_turn",
     "rounds_alike",
     "rounds_within",
-    "shared_amount",
     "time_of",
     "timed",
     "timed_exact",
@@ -131,19 +134,71 @@ def timed(charge: Charge) -> Fraction | None:
     return exact_piece(row, span.start_us, span.end_us, charge.quantity)
 
 
-def shared_amount(price: Decimal, exact: Fraction) -> Decimal | None:
-    """What rating charges for the exact share ``exact`` at ``price`` per unit, if it can.
+def in_turn(rate: Decimal, parts: Sequence[Fraction | Decimal]) -> list[Decimal]:
+    """The amounts of the pieces of one aggregate at ``rate`` per unit, ``parts`` in order.
 
-    A share of an aggregate (`ratekit._time_exact.exact_share`) whose exact amount
-    terminates within 60 digits is charged that amount, as a prorated fee is: 1/3 seat at
-    0.015 is 0.005, not 0.00499...95. Otherwise None: the share is charged its price times
-    its quantity, as cut, so that the pieces of a cycle at one price add up to the price
-    of the whole to the last digit (2/31 and 29/31 of 2.361393152 GB at 0.10, 0.2361393152),
-    and its line is rounded from the exact amounts all the same (`timed_exact`). O(digits).
+    The pieces of a cycle's aggregate (a peak, a mean: one account, resource, meter and
+    cycle) at one price are charged, together, that price times the sum of their exact
+    billable quantities, rounded once at that amount's 60th significant digit: the pieces
+    so far take it rounded there (half-even), and each piece what its own part adds. So
+    they add up to the price of their whole to the last digit where that terminates
+    within 60 digits (shares of 1/31 and 30/31 of a peak of 95 GB at 0.05 are 4.75 in
+    all, not 4.7499...95, each rounded apart), and a piece whose amount terminates so
+    with those before it is charged it exactly (1/3 seat at 0.015 is 0.005). Rounded
+    once otherwise, never in the sum. O(p x digits) for p pieces.
     """
-    amount = Fraction(price) * exact
-    near = nearest(amount)
-    return tidy(near) if Fraction(near) == amount else None
+    # In integers over one denominator (the parts' shares of one cycle's time share
+    # theirs): ``rate`` is a / b, the parts n_i / d over their least common denominator.
+    a, b = rate.as_integer_ratio()
+    ratios = [part.as_integer_ratio() for part in parts]
+    d = math.lcm(*(den for _, den in ratios)) if ratios else 1
+    numerators = [num * (d // den) for num, den in ratios]
+    over = b * d  # the amounts so far are a x (n_1 + ... + n_i) / over
+    exponent = _exponent(Fraction(a * sum(numerators), over))
+    if exponent is None:  # nothing in all: each piece of another sign, or none to pay
+        largest = max((abs(a * num) for num in numerators), default=0)
+        exponent = _exponent(Fraction(largest, over))
+        if exponent is None:
+            return [ZERO for _ in parts]
+    if exponent < 0:  # units of 10**exponent: a x S x 10**-exponent / over
+        scale, over_scaled = a * 10**-exponent, over
+    else:
+        scale, over_scaled = a, over * 10**exponent
+    amounts = []
+    so_far = 0
+    units_before = 0
+    for num in numerators:
+        so_far += num
+        units = _half_even(scale * so_far, over_scaled)
+        amounts.append(tidy(Decimal(units - units_before).scaleb(exponent, CONTEXT)))
+        units_before = units
+    return amounts
+
+
+def _half_even(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half-even to an integer (``denominator`` > 0)."""
+    quotient, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and quotient % 2):
+        quotient += 1
+    return quotient
+
+
+def _exponent(amount: Fraction) -> int | None:
+    """The exponent of ``amount``'s 60th significant digit, None for zero. O(digits)."""
+    if not amount:
+        return None
+    return CONTEXT.divide(Decimal(amount.numerator), Decimal(amount.denominator)).adjusted() - 59
+
+
+def _rounded_once(price: Decimal, parts: list[Fraction], amounts: list[Decimal]) -> bool:
+    """Whether ``amounts`` add up to ``price`` times ``parts``' sum, rounded once (`in_turn`)."""
+    whole = Fraction(price) * sum(parts, Fraction(0))
+    exponent = _exponent(whole)
+    if exponent is None:
+        return not any(amounts)
+    unit = Fraction(10) ** exponent
+    return Fraction(exact_sum(amounts)) == round(whole / unit) * unit
 
 
 def timed_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
@@ -152,23 +207,43 @@ def timed_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
     Each charge's exact time (`timed`) times its price per unit, summed per price; a
     charge whose quantity is not a slice of time (exact as it is) is its price times that
     quantity, exactly, since a price of many digits times it rounds at the 60th digit
-    (0.045 h at 0.333...3, 60 threes, is 0.0149...985, charged 0.015). A charge whose
-    amount is not its price times its quantity, as rating computes it, keeps its amount.
-    O(charges).
+    (0.045 h at 0.333...3, 60 threes, is 0.0149...985, charged 0.015). The shares of one
+    aggregate at one price (one account, resource, meter and cycle) are taken together,
+    exactly, where their amounts add up to their price times their exact sum rounded
+    once (`in_turn`); a charge whose amount is not its price times its quantity, as
+    rating computes it, keeps its amount. O(charges).
     """
     by_price: dict[Decimal, Fraction] = {}
+    together: dict[tuple[str, str, str, int, int, Decimal], tuple[list[Charge], list[Fraction]]]
+    together = {}
     for charge in charges:
         price = charge.unit_price
         if price is None:
             plain.append(charge.amount)
             continue
         exact = timed(charge)
-        if _MUL(price, charge.quantity) != charge.amount and (
-            exact is None or shared_amount(price, exact) != charge.amount
-        ):
-            plain.append(charge.amount)
-            continue
         if exact is None:
+            if _MUL(price, charge.quantity) != charge.amount:
+                plain.append(charge.amount)
+                continue
             exact = Fraction(charge.quantity)
-        by_price[price] = by_price.get(price, Fraction(0)) + exact
+            by_price[price] = by_price.get(price, Fraction(0)) + exact
+            continue
+        row = charge.row
+        assert row is not None  # (timed: a piece of its row)
+        cycle = row.cycle
+        key = (row.account, row.resource, row.meter, cycle.start_us, cycle.end_us, price)
+        members, parts = together.setdefault(key, ([], []))
+        members.append(charge)
+        parts.append(exact)
+    for key, (members, parts) in together.items():
+        price = key[-1]
+        if _rounded_once(price, parts, list(map(_AMOUNT, members))):
+            by_price[price] = by_price.get(price, Fraction(0)) + sum(parts, Fraction(0))
+            continue
+        for charge, exact in zip(members, parts, strict=True):
+            if _MUL(price, charge.quantity) == charge.amount:
+                by_price[price] = by_price.get(price, Fraction(0)) + exact
+            else:
+                plain.append(charge.amount)
     return sum((Fraction(price) * time for price, time in by_price.items()), Fraction(0))
