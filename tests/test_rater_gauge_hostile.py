@@ -144,12 +144,13 @@ def test_an_update_without_a_reading_splits_the_hour_s_peak_by_the_time_known() 
         assert s.state(at("10:20")) == []  # the update is not known yet
         # 10:45: 45 minutes known, 30 plain and 15 gold: 8 x 15/45 = 8/3 gold (x 0.9 =
         # 2.4 exactly), 8 x 30/45 = 16/3 plain, so plain goes down by 8 - 16/3 = 8/3; the
-        # shares cut at the peak's 60th digit (1E-59), plain 5.33...3 x 0.5 = 2.66...665,
-        # at 60 digits 2.66...66: 4.0 less that, 1.33...34
+        # shares cut at the peak's 60th digit (1E-59), plain priced at its exact share:
+        # 16/3 x 0.5 = 8/3, rounded once at its 60th digit 2.66...67: 4.0 less that,
+        # 1.33...33
         third = Decimal("2." + "6" * 58 + "7")  # 8/3 at 60 digits
         assert sorted(s.state(at("10:45"))) == [
             ("charge", "p", "peak", third, Decimal("2.4")),
-            ("increment", "p", "peak", third.copy_negate(), Decimal("-1." + "3" * 58 + "4")),
+            ("increment", "p", "peak", third.copy_negate(), Decimal("-1." + "3" * 59)),
         ]
         assert s.state(at("10:45")) == []
         # 11:00: 30 and 30 minutes, 4 each: gold 4 x 0.9 = 3.6, plain 4 x 0.5 = 2.0
@@ -161,8 +162,8 @@ def test_an_update_without_a_reading_splits_the_hour_s_peak_by_the_time_known() 
                 "p",
                 "peak",
                 gold.copy_negate(),
-                Decimal("-0." + "6" * 59),
-            ),  # 2.0 - 2.66...66
+                Decimal("-0." + "6" * 58 + "7"),
+            ),  # 2.0 - 2.66...67
             ("increment", "p", "peak", gold, Decimal("1.2")),  # 3.6 - 2.4
         ]
         assert s.state(at("11:30")) == []  # no reading in 11:00-12:00: no peak there
@@ -181,11 +182,12 @@ def test_a_plan_change_inside_the_open_month_shares_its_peak_at_every_statement(
         s.assign(rk.Assignment("b", pro, start="2026-01-16T00:00:00Z"))
         s.feed(rk.Sample("b", "vm", "peak", "2026-01-20T00:00:00Z", 4, kind="gauge", id="p2"))
         # 20 Jan: 19 days known, 15 under gauges, 4 under pro: 10 x 4/19 = 2.105263... moves
-        # (40/19 cut at the peak's 60th digit, 1E-58); gauges keeps 150/19, as cut 7.89...47,
-        # x 0.3 = 2.36...841: 0.63...159 less than 3.0; pro 0.25 x 2.10...53 = 0.52...325
+        # (40/19 cut at the peak's 60th digit, 1E-58); gauges keeps 150/19, x 0.3 = 45/19,
+        # rounded once at its 60th digit 2.36...842: 0.63...158 less than 3.0; pro 0.25 x
+        # 40/19 = 10/19, rounded once 0.52...316 (its exact share, not the share as cut)
         moved = Decimal("2.1052631578947368421052631578947368421052631578947368421053")
-        gauges_less = Decimal("-0.63157894736842105263157894736842105263157894736842105263159")
-        pro_charge = Decimal("0.526315789473684210526315789473684210526315789473684210526325")
+        gauges_less = Decimal("-0.63157894736842105263157894736842105263157894736842105263158")
+        pro_charge = Decimal("0.526315789473684210526315789473684210526315789473684210526316")
         assert s.state("2026-01-20T00:00:00Z") == [
             ("increment", "gauges", "peak", moved.copy_negate(), gauges_less),
             ("charge", "pro", "peak", moved, pro_charge),

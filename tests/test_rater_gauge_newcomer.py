@@ -74,18 +74,18 @@ def test_a_peak_across_statements_is_priced_under_each_price_for_its_share_of_th
     # 12:00, the instant the price changes: still 4 over 00:00-12:00, nothing new.
     assert _said(said[1]) == []
     # 18:00: the peak is 10 over 18 hours, each share cut at the peak's 60th digit
-    # (1E-58): 10 x 12/18 = 6.66...67 under a (4 before: an increment of 2.66...67, x 2 =
-    # 5.33...34 EUR, 40/3 not terminating: its price times the share as cut), and
-    # 10 x 6/18 = 3.33...33 under b (x 3 = 10 EUR: the exact share's amount terminates).
+    # (1E-58): 10 x 12/18 = 6.66...67 under a (4 before: an increment of 2.66...67; x 2,
+    # 40/3, not terminating, rounded once at its 60th digit 13.33...33: 5.33...33 EUR
+    # more), and 10 x 6/18 = 3.33...33 under b (x 3 = 10 EUR: the exact share's amount).
     assert _said(said[2]) == [
         ("increment", 1, "a", Decimal("2." + "6" * 57 + "7"),
-         Decimal("5." + "3" * 57 + "4"), False),
+         Decimal("5." + "3" * 58), False),
         ("charge", 1, "b", Decimal("3." + "3" * 58), Decimal(10), False),
     ]  # fmt: skip
     # The day's end: 10 x 12/24 = 5 under a (10 EUR), 5 under b (15 EUR): 25 in all.
     assert _said(said[3]) == [
         ("increment", 1, "a", Decimal("-1." + "6" * 57 + "7"),
-         Decimal("-3." + "3" * 57 + "4"), False),
+         Decimal("-3." + "3" * 58), False),
         ("increment", 1, "b", Decimal("1." + "6" * 57 + "7"), Decimal(5), False),
     ]  # fmt: skip
     assert said[3].invoices[0].total == 25

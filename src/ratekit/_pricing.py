@@ -591,7 +591,8 @@ def _price_in_turn(pieces: list[_Piece]) -> None:
                 part = nearest(part)
             parts.append(part)
         for piece, amount in zip(members, in_turn(key[-1], parts), strict=True):
-            piece.amount = amount
+            if amount != piece.amount:  # (the same number keeps `_per_unit`'s exponent)
+                piece.amount = amount
 
 
 def _share_of(amount: Fraction, part: Fraction, units_before: int) -> tuple[Decimal, int]:
