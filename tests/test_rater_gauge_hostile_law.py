@@ -336,6 +336,15 @@ def test_every_statement_of_a_gauge_stream_is_batch_as_of_its_watermark(
     check(seed, frame, assign=False, restores=False, extras=False)
 
 
+@pytest.mark.heavy
+def test_a_latest_gauge_cut_by_descriptions_is_priced_as_batch_prices_it() -> None:
+    # Seed 421 (monthly): a Latest of 3 units at 0.13, cut into pieces by description
+    # changes; the stream said 0.39, batch summed its pieces' amounts, each rounded at its
+    # 60th digit, to 0.39 + 4E-61. The pieces of one aggregate at one price now add up
+    # to 3 x 0.13 = 0.39 exactly in both.
+    check(421, MONTHLY, assign=False, restores=False, extras=False)
+
+
 @pytest.mark.property
 @pytest.mark.parametrize("frame", [HOURLY, MONTHLY, ZURICH], ids=["hourly", "monthly", "zurich"])
 @settings(max_examples=EXAMPLES, deadline=None)
