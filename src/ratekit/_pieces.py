@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from ._allowances import _NOTHING, Place
-from ._decimals import _SUMS, ZERO
+from ._carried import left_by_rounding
+from ._decimals import _SUMS, CONTEXT, MIN_ADJUSTED, ZERO
 from ._paths import MISSING, lookup
 from ._time_exact import exact_piece
 from .pricebook import Plan, PriceEntry
@@ -27,8 +28,10 @@ __all__ = [
     "GroupKey",
     "Place",
     "_Piece",
+    "_below_range",
     "_exact_billable",
     "_group_value",
+    "_left",
     "_plus",
     "_row_value",
     "_sort_key",
@@ -177,3 +180,36 @@ def _plus(a: Exact, b: Exact) -> Exact:
     if type(a) is Decimal and type(b) is Decimal:
         return _SUMS.add(a, b)
     return Fraction(a) + Fraction(b)
+
+
+#: The smallest magnitude of an input, as a Fraction (`_below_range()`).
+_SMALLEST: Final = Fraction(1, 10**-MIN_ADJUSTED)
+
+
+def _below_range(billable: Decimal | Fraction) -> bool:
+    """Whether ``billable`` is not zero but below the smallest magnitude of an input (1E-30).
+
+    What an allowance leaves of a piece it frees whole but for the rounding of the
+    quantities it adds up (means at their 60th digit, say: 2.375 less 2.37499...967) is
+    such a residue: handed to the price as the nearest number of the range (0, or
+    ±1E-30 from above 5E-31), as every quantity rating computes itself is
+    (`ratekit._decimals.nearest`), not priced as an amount of its own (`_left()` tells
+    such a residue from a tiny exact part). O(1).
+    """
+    if isinstance(billable, Decimal):
+        return bool(billable) and billable.adjusted() < MIN_ADJUSTED
+    return bool(billable) and abs(billable) < _SMALLEST
+
+
+def _left(billable: Decimal | Fraction, piece: _Piece) -> bool:
+    """Whether ``billable``, below 1E-30, is what the rounding of ``piece``'s numbers left.
+
+    `_below_range()`, and within a few places of the 60th digit of the piece's quantity
+    or free part (`ratekit._carried.left_by_rounding`): 3E-59 left of 2.375 free, not 6.66...7E-31
+    left of 1E-30 calls by a third of 1E-30 free. O(1), or O(digits) with a Fraction.
+    """
+    if not _below_range(billable):
+        return False
+    if isinstance(billable, Fraction):
+        billable = CONTEXT.divide(Decimal(billable.numerator), Decimal(billable.denominator))
+    return left_by_rounding(billable, piece.quantity, piece.free)

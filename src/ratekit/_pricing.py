@@ -28,19 +28,21 @@ from typing import Final
 
 from ._allowances import place
 from ._anomalies import placed
-from ._carried import left_by_rounding
-from ._decimals import CONTEXT, MIN_ADJUSTED, ZERO, nearest
+from ._decimals import CONTEXT, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
 from ._exact_prices import residue
 from ._instants import format_us
 from ._level_limits import LIMIT, level_words
+from ._peak_amounts import price_in_turn, share_of
 from ._pieces import (
     Exact,
     GroupKey,
     Place,
+    _below_range,
     _exact_billable,
     _group_value,
+    _left,
     _Piece,
     _plus,
     _row_value,
@@ -49,7 +51,6 @@ from ._pieces import (
 )
 from ._price_model import failed, not_a_price
 from ._shown import show
-from ._timed_charges import in_turn
 from .errors import BadQuantityError, RatekitError, UnitError
 from .percentages import GraduatedPercentage, Percentage
 from .policies import Meter
@@ -171,7 +172,7 @@ class _Pricing:
         for group, members in groups.items():
             self.price_group(group, members)
         self.price_shares(shares)
-        _price_in_turn(linear_shares)
+        price_in_turn(linear_shares)
 
     def price_group(self, group: GroupKey, members: list[_Piece]) -> None:
         """Price a group's pieces in order, each on top of those before it.
@@ -261,7 +262,7 @@ class _Pricing:
         priced, as a peak priced under two prices does (`price_shares()`), and its
         breakdown is that share of the whole's tier (``Charge.whole``); under one price,
         its amount of the total. A price's pieces take their shares as a peak's do
-        (`_share_of`): they add up to its amount of their part of the total, rounded
+        (`ratekit._peak_amounts.share_of`): they add up to its amount of their part of the total, rounded
         once. ``W`` counts the cycle's usage before the span (``placed``); the pieces
         rated then were priced at the total known then. Each
         piece depends on the total, so the streaming rater rates the group again whole
@@ -299,7 +300,7 @@ class _Pricing:
             # take 1/3 and 11/3, together 4 (each rounded apart, 4.000...0003)
             before, units = taken.get(id(price), (ZERO, 0))
             before = _plus(before, billable)
-            piece.amount, units = _share_of(share, Fraction(before) / Fraction(total), units)
+            piece.amount, units = share_of(share, Fraction(before) / Fraction(total), units)
             taken[id(price)] = (before, units)
         self.ends[group] = total
         if whole < 0:
@@ -371,7 +372,7 @@ class _Pricing:
             rest = others.get(family, ())
             totals: dict[tuple[str | None, object], Fraction] = {}
             # Per group and price, the billable quantity of the pieces so far and the
-            # amount they took (see _share_of): the pieces add up to the price's amount.
+            # amount they took (see `ratekit._peak_amounts.share_of`): the pieces add up to the price's amount.
             taken: dict[tuple[str | None, object, int, Decimal], tuple[Fraction, int]] = {}
             for piece, billable, _ in members:
                 entry, row = piece.entry, piece.row
@@ -399,7 +400,7 @@ class _Pricing:
                     continue
                 share = (by, value, id(price), whole)
                 before, units = taken.get(share, (Fraction(0), 0))
-                piece.amount, units_after = _share_of(above, (before + billable) / total, units)
+                piece.amount, units_after = share_of(above, (before + billable) / total, units)
                 taken[share] = (before + billable, units_after)
 
     def start(self, group: GroupKey, members: list[_Piece]) -> Exact:
@@ -497,39 +498,6 @@ class _Pricing:
         return result
 
 
-#: The smallest magnitude of an input, as a Fraction (`_below_range()`).
-_SMALLEST: Final = Fraction(1, 10**-MIN_ADJUSTED)
-
-
-def _below_range(billable: Decimal | Fraction) -> bool:
-    """Whether ``billable`` is not zero but below the smallest magnitude of an input (1E-30).
-
-    What an allowance leaves of a piece it frees whole but for the rounding of the
-    quantities it adds up (means at their 60th digit, say: 2.375 less 2.37499...967) is
-    such a residue: handed to the price as the nearest number of the range (0, or
-    ±1E-30 from above 5E-31), as every quantity rating computes itself is
-    (`ratekit._decimals.nearest`), not priced as an amount of its own (`_left()` tells
-    such a residue from a tiny exact part). O(1).
-    """
-    if isinstance(billable, Decimal):
-        return bool(billable) and billable.adjusted() < MIN_ADJUSTED
-    return bool(billable) and abs(billable) < _SMALLEST
-
-
-def _left(billable: Decimal | Fraction, piece: _Piece) -> bool:
-    """Whether ``billable``, below 1E-30, is what the rounding of ``piece``'s numbers left.
-
-    `_below_range()`, and within a few places of the 60th digit of the piece's quantity
-    or free part (`ratekit._carried.left_by_rounding`): 3E-59 left of 2.375 free, not 6.66...7E-31
-    left of 1E-30 calls by a third of 1E-30 free. O(1), or O(digits) with a Fraction.
-    """
-    if not _below_range(billable):
-        return False
-    if isinstance(billable, Fraction):
-        billable = CONTEXT.divide(Decimal(billable.numerator), Decimal(billable.denominator))
-    return left_by_rounding(billable, piece.quantity, piece.free)
-
-
 def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
     """A per-unit price's amount for ``piece``, ``billable`` its quantity less its free part.
 
@@ -547,70 +515,3 @@ def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
     elif piece.free and _left(billable, piece):
         billable = nearest(billable)
     return _MUL(rate, billable)
-
-
-def _price_in_turn(pieces: list[_Piece]) -> None:
-    """Price the pieces of aggregates that do not add up (a peak) under per-unit prices.
-
-    ``pieces``: a peak's pieces under linear prices (those of other linear models keep
-    their amounts). The pieces of one aggregate (account, resource, meter and metering
-    cycle) at one rate, in one unit and currency, are priced together in order
-    (`_sort_key`), whatever plan, entry or price regime prices each: each its exact
-    billable quantity (its exact share, less its free part) at the rate, the pieces so
-    far rounded once at the 60th digit of their whole's amount
-    (`ratekit._timed_charges.in_turn`). So they add up to the rate times their whole to
-    the last digit where that terminates within 60 digits (1/31 and 30/31 of 95 GB at
-    0.05: 4.75), in a batch as in a rater's statement. A residue below the range that
-    rounding left (`_left()`) is its nearest number, as `_per_unit` prices it.
-    O(p log p + p x digits) for p pieces.
-    """
-    aggregates: dict[tuple[str, str, str, int, int, str, str, Decimal], list[_Piece]] = {}
-    for piece in pieces:
-        price = piece.entry.price
-        if type(price) is not PerUnit:
-            continue
-        row = piece.row
-        cycle = row.cycle
-        key = (
-            row.account,
-            row.resource,
-            row.meter,
-            cycle.start_us,
-            cycle.end_us,
-            piece.unit,
-            piece.plan.currency,
-            price.rate,
-        )
-        aggregates.setdefault(key, []).append(piece)
-    for key, members in aggregates.items():
-        members.sort(key=_sort_key)
-        parts: list[Exact] = []
-        for piece in members:
-            part = _exact_billable(piece)
-            if (piece.free or piece.free_exact) and _left(part, piece):
-                part = nearest(part)
-            parts.append(part)
-        for piece, amount in zip(members, in_turn(key[-1], parts), strict=True):
-            if amount != piece.amount:  # (the same number keeps `_per_unit`'s exponent)
-                piece.amount = amount
-
-
-def _share_of(amount: Fraction, part: Fraction, units_before: int) -> tuple[Decimal, int]:
-    """A piece's share of a peak's ``amount``, such that the shares add up to it exactly.
-
-    ``part`` is the fraction of the ``amount`` the pieces so far (this one included) take,
-    and ``units_before`` what those before it took, in units of ``amount``'s 60th
-    significant digit. The pieces so far take ``part x amount`` rounded half-even to that
-    digit, once; this piece takes that less what the pieces before it took. So the shares
-    of a peak priced whole add up to its amount, to the last digit (rounded apart, each at
-    its own 60th digit, they could leave a residue such as 5.99...97 for 6, which a line
-    rounded down bills as 5.99). Returns the piece's amount and the units taken so far.
-    O(digits).
-    """
-    if not amount:
-        return ZERO, 0
-    exponent = _decimal(amount).adjusted() - 59
-    scaled = part * amount / Fraction(10) ** exponent
-    units = round(scaled)  # half-even, exactly
-    taken = units - units_before
-    return _decimal(Fraction(taken) * Fraction(10) ** exponent), units

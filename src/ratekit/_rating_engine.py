@@ -262,7 +262,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
                         if found is not None:
                             entry, rate = found
                             # (a peak's pieces at a per-unit price are priced together,
-                            # by `_pricing._price_in_turn`: never on the spot)
+                            # by `_peak_amounts.price_in_turn`: never on the spot)
                             if rate is not None and not (peaks and row.meter in peaks):
                                 # Priced on the spot: no allowance, no aggregation.
                                 quantity = row.quantity
