@@ -32,7 +32,7 @@ from .records import Event, Inventory, Sample
 from .spans import Span
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 
 __all__ = [
@@ -549,7 +549,7 @@ def described(line: _t.Timeline, previous: ResourceState | None, start_us: int) 
     The rater's book reads it (`ResourceState._described`): a delta meter's row whose
     piece holds the last watermark starts where the piece began, the latest of this
     instant, its cycle's start and a price's cut (`ratekit._rater_advance._begun()`).
-    A change of description is where sample pieces are cut (`metering._Engine._pieces`:
+    A change of description is where sample pieces are cut (`_metering_extent.pieces`:
     another description, not only another status).
 
     ``(t, True)``: the last change ``line`` shows after the pieces restored from

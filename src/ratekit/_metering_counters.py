@@ -30,7 +30,7 @@ from .records import AnomalyKind, Sample, SampleKind
 
 if typing.TYPE_CHECKING:
     from . import _timelines as _t
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 __all__ = ["entry_order", "kept", "last_kept", "late_increments", "next_readings", "order"]
 

@@ -21,7 +21,7 @@ from .policies import Discrete, Increment, Meter
 
 if typing.TYPE_CHECKING:
     from . import _timelines as _t
-    from .metering import _Engine
+    from ._metering_engine import _Engine
     from .records import Sample
 
 __all__ = ["deltas"]

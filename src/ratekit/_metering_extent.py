@@ -16,7 +16,7 @@ from . import _timelines as _t
 from ._descriptions import same_items
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
     from .records import Sample
     from .usage import ResourceState
 

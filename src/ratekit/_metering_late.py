@@ -37,7 +37,7 @@ from .spans import Span
 from .usage import UsageRow, _new_row
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 
 __all__ = [

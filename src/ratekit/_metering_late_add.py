@@ -21,7 +21,7 @@ from ._window import _apportion
 from .policies import Increment
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 __all__ = ["late_add", "late_cycles", "late_increment"]
 

@@ -30,7 +30,7 @@ from .errors import ConflictingRecordError, RatekitTypeError
 from .records import Event, Inventory, Sample
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
     from .usage import ResourceState
 
 __all__ = ["DIGEST", "Remembered", "digest", "door", "forget_replays", "pairs", "remember"]

@@ -28,7 +28,7 @@ from .policies import Discrete, Meter
 from .records import AnomalyKind, Sample
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 __all__ = ["first_difference", "samples_left"]
 

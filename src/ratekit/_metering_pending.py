@@ -30,7 +30,7 @@ from .policies import Increment, Meter
 from .records import Sample
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 __all__ = ["beyond", "carried", "held", "instants_after", "keep", "spread"]
 

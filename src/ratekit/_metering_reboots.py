@@ -26,7 +26,7 @@ from .records import AnomalyKind, Sample
 
 if typing.TYPE_CHECKING:
     from . import _timelines as _t
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 __all__ = ["restretched"]
 

@@ -31,7 +31,7 @@ from .spans import Span
 from .usage import _SET_END, _SET_START, UsageRow, _new, _new_row, _ordered_ids, _RowMade
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 __all__ = [
     "before_span",

@@ -36,7 +36,7 @@ from .usage import (
 )
 
 if typing.TYPE_CHECKING:
-    from .metering import _Engine
+    from ._metering_engine import _Engine
 
 __all__ = ["gap", "running", "time_rows"]
 
