@@ -147,3 +147,58 @@ def test_every_closing_invoice_is_batch_rate_and_bill(
     for inv in invoices:
         alone = rk.bill(rk.rate(recs, assigned, span=inv.cycle, meters=METERS, as_of=as_of), tz=tz)
         assert [str(a) for a in alone] == [str(inv)]
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_a_switch_to_volume_mid_cycle_and_credits_bill_as_batch(seed: int) -> None:
+    """The customer moves from graduated to volume tiers at a watermark; credits (one
+    larger than all its invoices, one renewing) are applied at each closing and carried
+    with `credits_left`, as the host keeps them beside the snapshot."""
+    rng = random.Random(seed)
+    tz, day = ("Pacific/Chatham", 29) if seed % 2 else ("America/St_Johns", 8)
+    cycle = rk.cycles.monthly(tz=tz, day=day)
+    grad = plan("grad", cycle, tz, rk.Graduated(TIERS))
+    vol = plan("vol", cycle, tz, rk.Volume(TIERS))
+    start = cycle.containing("2026-02-20T00:00:00Z").start
+    signup = start + dt.timedelta(days=2, hours=7)
+    recs = records("acme", signup, 40, seed)
+    held: list[rk.Assignment] = [rk.Assignment("acme", grad, start=signup)]
+    grants = [
+        rk.Credit("goodwill", "acme", 1000, "USD", start=start),
+        rk.Credit("monthly", "acme", 3, "USD", start=start, renews=True, priority=1),
+    ]
+    balances = list(grants)
+    rater = rk.Rater(held, METERS, start=start, horizon=dt.timedelta(hours=12), tz=tz)
+    switch_at = signup + dt.timedelta(days=17, hours=5)
+    watermark, i, invoices, switched = start, 0, [], False
+
+    def close(at: dt.datetime) -> None:
+        nonlocal balances
+        closed = rk.apply_credits(rater.statement(at).invoices, balances)
+        balances = list(rk.credits_left(balances, closed))
+        invoices.extend(closed)
+
+    while i < len(recs):
+        n = rng.randint(1, 4)
+        batch = [*recs[i : i + n], rng.choice(recs[: i + n])]
+        i += n
+        rng.shuffle(batch)
+        assert not rater.feed(batch).too_late
+        target = max(watermark, max(r.at for r in batch) - dt.timedelta(hours=rng.randint(0, 20)))
+        if not switched and target >= switch_at:
+            watermark = max(watermark, switch_at)
+            close(watermark)
+            held = list(rater.assign(rk.Assignment("acme", vol, start=watermark)))
+            switched = True
+        watermark = target
+        close(watermark)
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), held, METERS)
+    end = watermark + dt.timedelta(days=70)
+    close(end)
+    assert switched
+    assert [a.plan.id for a in held] == ["grad", "vol"]
+    whole = rk.Span(invoices[0].cycle.start, invoices[-1].cycle.end)
+    batch_rating = rk.rate(recs, held, span=whole, meters=METERS, as_of=end)
+    batch = rk.bill(batch_rating, tz=tz, credits=grants)
+    assert [str(b) for b in batch] == [str(s) for s in invoices]
+    assert all(inv.total == 0 for inv in invoices)  # the goodwill credit pays them all
