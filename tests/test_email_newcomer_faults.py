@@ -25,7 +25,8 @@ MONTHS = rk.cycles.monthly(tz="UTC")
         "nothing, so the next statement should say the open cycle's fee moved on with time "
         "alone, one 'increment' of 30 x 1/31 = 0.9677..., as it does after a duplicate; "
         "today it restates the open cycle's fee line as a 'reversal' of -0.9677... and a "
-        "'correction' of 1.9354..., as if a record had changed it"
+        "'correction' of 1.9354..., as if a record had changed it (a too-late record of a "
+        "resource the rater never saw, or a duplicate, gives the increment)"
     ),
 )
 def test_a_too_late_record_does_not_restate_the_open_cycle() -> None:
@@ -44,6 +45,27 @@ def test_a_too_late_record_does_not_restate_the_open_cycle() -> None:
     lines = rater.statement("2026-03-03T00:00:00Z").lines
     # One more day of March's 31 for the fee: 30 / 31 = 0.967741935483870967741935...
     assert [(line.role, line.kind) for line in lines] == [("increment", "fee")]
+    assert abs(Fraction(lines[0].amount) - Fraction(30, 31)) < Fraction(1, 10**55)
+
+
+def test_a_too_late_record_of_a_resource_never_seen_moves_the_fee_on_as_an_increment() -> None:
+    """The companion of the fault above: the same record for a resource the rater never
+    saw says the fee moved on with time alone, as a duplicate does."""
+    plan = rk.Plan(
+        "p",
+        "USD",
+        MONTHS,
+        [rk.PriceEntry("m", "sent", rk.PerUnit("0.001"))],
+        fees=[rk.Fee("ip", 30)],
+    )
+    rater = rk.Rater(plan, [SENT], start="2026-01-01T00:00:00Z", horizon=dt.timedelta(days=1))
+    rater.feed([rk.Sample("acme", "smtp", "sent", "2026-01-02T00:00:00Z", 700, id="a")])
+    rater.statement("2026-03-02T00:00:00Z")
+    feed = rater.feed([rk.Sample("acme", "smtp-2", "sent", "2026-01-03T00:00:00Z", 400, id="b")])
+    assert feed.too_late == ("b",)
+    lines = rater.statement("2026-03-03T00:00:00Z").lines
+    assert [(line.role, line.kind) for line in lines] == [("increment", "fee")]
+    # One more day of March's 31: 30 / 31.
     assert abs(Fraction(lines[0].amount) - Fraction(30, 31)) < Fraction(1, 10**55)
 
 

@@ -242,3 +242,21 @@ def test_bad_input_is_refused_naming_what_and_why(
     assert isinstance(caught.value, rk.RatekitError)
     for word in words:
         assert word in str(caught.value)
+
+
+def test_invoice_lines_as_a_guarded_csv_keep_every_digit_and_every_name() -> None:
+    pytest.importorskip("pandas")
+    invoices = closing_invoices()
+    frame = rk.invoice_lines_frame(invoices)
+    text_columns = ["account", "kind", "meter", "entry", "unit"]
+    for column in text_columns:
+        frame[column] = frame[column].map(guarded)
+    out = io.StringIO()
+    frame[[*text_columns, "amount"]].to_csv(out, index=False)
+    read = list(csv.DictReader(io.StringIO(out.getvalue())))
+    # 9 accounts x (messages + fee) = 18 rows; each name is one cell, quoted when it would
+    # read as a formula; the amounts add up to the invoices' totals, 270.45.
+    assert len(read) == 18
+    assert {r["account"] for r in read} == {guarded(n) for n in NAMES}
+    assert sum(Decimal(r["amount"]) for r in read) == sum(i.total for i in invoices)
+    assert sum(i.total for i in invoices) == Decimal("270.45")
