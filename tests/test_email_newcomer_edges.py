@@ -348,3 +348,30 @@ def test_the_callers_decimal_context_changes_nothing() -> None:
         streamed = rater.statement(march.end).invoices
         batch = rk.bill(rk.rate(recs, chosen, span=march, meters=[SENT, STORAGE]), tz=ST_JOHNS)
     assert [str(i) for i in streamed] == [str(i) for i in batch] == [str(i) for i in plain]
+
+
+def test_a_late_record_that_crosses_the_tier_bound_after_closing_bills_as_batch() -> None:
+    cycle = rk.cycles.monthly(tz=KOLKATA, day=31)
+    feb = cycle.containing("2028-02-10T00:00:00Z")
+    chosen = plan("grad", cycle, KOLKATA, rk.Graduated(TIERS), minimum=5)
+    rater = rk.Rater(chosen, [SENT], start=feb.start, horizon=dt.timedelta(days=2), tz=KOLKATA)
+    first = sent(feb.start + dt.timedelta(days=1), 900, "a")
+    rater.feed([first])
+    closing = rater.statement(feb.end + dt.timedelta(days=2))
+    # 900 x 0.001 = 0.90, fee 30, top-up 5 - 0.90 = 4.10: 35.00.
+    assert closing.invoices[0].total == Decimal("35.00")
+    standing = {line.key: line for line in closing.lines}
+    late = sent(feb.end - dt.timedelta(hours=1), 200, "late")
+    assert rater.feed([late]).late == ("late",)
+    fixed = rater.statement(feb.end + dt.timedelta(days=2, hours=1))
+    # 1100 now: 1000 x 0.001 + 100 x 0.0005 = 1.05; the top-up 5 - 1.05 = 3.95.
+    assert [(x.role, x.late, x.kind, x.quantity, x.amount) for x in fixed.lines] == [
+        ("reversal", True, "minimum", Decimal(-1), Decimal("-4.100")),
+        ("correction", True, "minimum", Decimal(1), Decimal("3.9500")),
+        ("reversal", True, "usage", Decimal(-900), Decimal("-0.900")),
+        ("correction", True, "usage", Decimal(1100), Decimal("1.0500")),
+    ]
+    standing.update({x.key: x for x in fixed.lines if x.role != "reversal"})
+    now = rk.bill([c for x in standing.values() if x.cycle == feb for c in x.charges], tz=KOLKATA)
+    batch = rk.bill(rk.rate([first, late], chosen, span=feb, meters=[SENT]), tz=KOLKATA)
+    assert [str(i) for i in now] == [str(i) for i in batch]

@@ -112,7 +112,6 @@ ZONES = [
 
 CASES = [
     (*ZONES[0], "graduated"),
-    (*ZONES[0], "volume"),
     (*ZONES[1], "volume"),
     (*ZONES[2], "graduated"),
 ]
