@@ -9,6 +9,7 @@ Sunday 29 March 2026, 23 hours long (00:00 CET to 24:00 CEST); its nights are
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from decimal import Decimal
 
@@ -214,3 +215,29 @@ def test_a_plan_switch_at_the_dst_sundays_midnight_inside_the_allowance_week_is_
     assert [(line.plan, line.entry, line.quantity, line.amount) for line in statement.lines] == [
         ("pro", "pod-s-night", Decimal(6), Decimal("0.24"))
     ]
+
+
+def test_the_callers_decimal_context_does_not_matter() -> None:
+    records = _readings((1, 2))
+    plain = _streamed(records)[1]
+    with decimal.localcontext() as hostile:
+        hostile.prec, hostile.rounding, hostile.Emax = 3, decimal.ROUND_FLOOR, 5
+        hostile.traps[decimal.Inexact] = hostile.traps[decimal.Rounded] = True
+        again = _streamed(records)[1]
+        batch = _batch(records)
+    assert [(line.key, line.amount) for line in again.lines] == [
+        (line.key, line.amount) for line in plain.lines
+    ]
+    # 06:00Z..20:00Z 14 h x 0.10 + 2 h of night x 0.05 + 1800 units x 0.001 = 3.30
+    assert batch.precise_total == _batch(records).precise_total == Decimal("3.30")
+
+
+@pytest.mark.parametrize("year", [1990, 1])
+def test_a_create_decades_before_the_start_is_refused_naming_it(year: int) -> None:
+    rater = rk.Rater(STD, METERS, start=START, tz=TZ)
+    ancient = _small(f"{year:04d}-03-20T08:00:00+01:00", "old")
+    # 1990 lies about 13,158 daily cycles back, past the 10,000 a record may lie from the
+    # kept cycles (streaming.md, What a feed refuses); year 1 lies outside the calendars
+    with pytest.raises(rk.BadTimeError, match="event 'old'"):
+        rater.feed([ancient])
+    assert rater.feed([_small("2026-03-29T08:00:00+02:00", "c")]).accepted == ("c",)
