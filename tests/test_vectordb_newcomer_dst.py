@@ -5,7 +5,7 @@ exist (the day starts at 01:00 -03 and lasts 23 hours); on Sunday 5 April 2026 t
 Saturday before lasts 25 hours (midnight -03 comes again as 23:00 -04). Daily cycles, a
 night price from 00:00 to 06:00, 1,000 query units free a week from Sunday, a fee of 1
 a day, and a switch from ``std`` to ``pro`` at the Sunday's start: streamed hourly with a
-JSON restore after every other statement, each closing invoice is batch's to the last
+JSON restore every six hours, each closing invoice is batch's to the last
 digit.
 """
 
@@ -70,7 +70,7 @@ def _closings(start: str, switch: str, until: str) -> list[tuple[rk.Invoice, rk.
     while at < end + 2 * HOUR:
         at += HOUR
         statement = rater.statement(at)
-        if at.hour % 2:
+        if at.hour % 6 == 0:
             rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), assigned, METERS)
         if statement.invoices:
             rating = rk.rate(records, assigned, span=rk.Span(first, end), meters=METERS, as_of=at)

@@ -241,3 +241,24 @@ def test_a_create_decades_before_the_start_is_refused_naming_it(year: int) -> No
     with pytest.raises(rk.BadTimeError, match="event 'old'"):
         rater.feed([ancient])
     assert rater.feed([_small("2026-03-29T08:00:00+02:00", "c")]).accepted == ("c",)
+
+
+def test_a_listing_at_the_instant_of_a_delete_reopens_the_pod_described_by_nothing() -> None:
+    records: list[Record] = [
+        _small("2026-03-29T08:00:00+02:00", "c"),
+        E("acme", "p", "2026-03-29T10:00:00+02:00", kind="delete", id="d"),
+        rk.Inventory("2026-03-29T10:00:00+02:00", [("acme", "p")], id="i10"),
+        rk.Inventory("2026-03-29T11:00:00+02:00", [], id="i11"),
+    ]
+    _, statement = _streamed(records, as_of="2026-03-29T12:00:00+02:00")
+    # the delete comes first at its instant, the listing opens the pod again with no size
+    # (usage.md, Reconciliation): 10:00..11:00 is priced by no entry, an "unpriced"
+    # anomaly under std (unpriced="anomaly"), not charged; 2 h small as before
+    assert _charged(statement) == [("pod-s", Decimal(2), Decimal("0.20"))]
+    assert [(a.kind, a.record_ids) for a in statement.anomalies] == [
+        ("reconciled_close", ("i11", "i10")),
+        ("reconciled_open", ("i10",)),
+        ("unpriced", ("i10", "i11")),
+    ]
+    rating = rk.rate(records, STD, span=SUNDAY, meters=METERS, as_of="2026-03-29T12:00:00+02:00")
+    assert [(c.entry, c.quantity) for c in rating.charges] == [("pod-s", Decimal(2))]

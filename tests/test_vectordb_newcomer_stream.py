@@ -2,8 +2,9 @@
 
 Records arrive 20 minutes after their stamp, some hours late (``_vectordb_pods.LATE``);
 each feed replays the last two records (an at-least-once queue); an inventory lists the
-live pods every hour; a statement comes every hour (so at every local midnight), and the
-rater is saved as JSON and restored every fifth statement. At every closing the cycle's
+live pods every hour; a statement comes every hour (so at every local midnight). A rater
+saved as JSON and restored before every call says what one never restored says, to the
+last line and anomaly; at every closing the cycle's
 invoice must be batch ``rate()``'s of the records fed so far, to the last digit; the lines
 of each cycle must add up to the final batch's exact total.
 """
@@ -36,7 +37,8 @@ def _restored(rater: rk.Rater) -> rk.Rater:
 
 @functools.cache
 def _stream(
-    every: int = 5,
+    every: int = 0,
+    hours: int = 49,
 ) -> tuple[
     list[rk.StatementLine],
     list[tuple[rk.Invoice, rk.Invoice]],
@@ -53,7 +55,7 @@ def _stream(
     feeds: list[rk.Feed] = []
     anomalies: list[rk.Anomaly] = []
     at, n = START + HOUR, 0
-    while at <= END + 2 * HOUR:
+    while at <= START + hours * HOUR:  # 49 h: to 2 h past Monday's end
         batch = [record for record in queue if record not in fed and arrival(record) < at]
         if batch:
             if every == 1:
@@ -152,7 +154,8 @@ def test_the_lines_of_each_cycle_add_up_to_the_final_batch() -> None:
 
 def test_a_rater_restored_before_every_call_says_what_one_never_restored_says() -> None:
     def said(every: int) -> tuple[list[object], list[str], list[str], list[object]]:
-        lines, closings, feeds, anomalies, _, _ = _stream(every)
+        # to Monday 03:00: the late records, the restart, Sunday's closing, the switch
+        lines, closings, feeds, anomalies, _, _ = _stream(every, hours=27)
         return (
             [(line.key, line.role, line.quantity, line.amount, line.late) for line in lines],
             [str(mine) for mine, _ in closings],
