@@ -152,17 +152,6 @@ def test_a_pod_created_before_the_raters_start_runs_from_the_start(created: str)
     assert _invoice_entries(_batch(records)) == _charged(statement)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a rater whose assignment starts at its own start refuses a pod's create stamped "
-        "before that start with UnpricedUsageError ('the rater could never charge it'), "
-        "the whole batch with it; expected as a rater built from the Plan, or from an "
-        "assignment with no start, takes it: too late for its part before the start, the "
-        "pod charged from the start (23 h x 0.10 = 2.30), as batch rate() with the same "
-        "assignment charges it"
-    ),
-)
 def test_a_pod_created_before_an_assignment_that_starts_with_the_rater() -> None:
     plan = rk.Plan("p", "EUR", DAYS, [rk.PriceEntry("pod", "pod.hours", rk.PerUnit("0.10"))])
     assigned = [rk.Assignment("acme", plan, start=START)]
@@ -174,6 +163,28 @@ def test_a_pod_created_before_an_assignment_that_starts_with_the_rater() -> None
     assert rater.feed([create]).too_late == ("c",)
     lines = rater.statement(SUNDAY_END).lines
     assert [(line.quantity, line.amount) for line in lines] == [(Decimal(23), Decimal("2.30"))]
+
+
+def test_a_pod_created_before_the_rater_runs_from_its_start_where_no_plan_is_refused() -> None:
+    """A START stamped before the rater's start runs from that start: where the account
+    has no plan there (its assignment begins a day later), it makes usage no plan
+    charges, and the feed refuses it naming the rater's start as the first such instant."""
+    plan = rk.Plan("p", "EUR", DAYS, [rk.PriceEntry("pod", "pod.hours", rk.PerUnit("0.10"))])
+    later = rk.Assignment("acme", plan, start=SUNDAY_END)
+    meters = [rk.Meter("pod.hours", "hour", rk.OnOff())]
+    rater = rk.Rater([later], meters, start=START)
+    create = E("acme", "p0", "2026-03-20T08:00:00+01:00", kind="start", id="c")
+    with pytest.raises(rk.UnpricedUsageError) as caught:
+        rater.feed([create])
+    assert (
+        "event 'c' stamped 2026-03-20T07:00:00Z makes usage of account 'acme' at "
+        "2026-03-28T23:00:00Z, where the account has no plan assigned"
+    ) in str(caught.value)
+    # A delta stamped before the start is not applied at all: taken, too late.
+    delta = rk.Sample("acme", "p0", "pod.hours", "2026-03-20T08:00:00+01:00", 1, id="d")
+    assert rk.Rater([later], [rk.Meter("pod.hours", "hour", rk.Discrete())], start=START).feed(
+        [delta]
+    ).too_late == ("d",)
 
 
 def test_an_inventory_listing_a_pod_before_its_create_arrives() -> None:

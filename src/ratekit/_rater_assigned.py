@@ -100,46 +100,54 @@ def _covers(items: Sequence[tuple[int, int, Plan]], lo: int, hi: int) -> int | N
             return None
 
 
-def covered(record: Record, segments: Segments, held: Container[str] = ()) -> None:
+def covered(
+    record: Record, segments: Segments, held: Container[str] = (), base_us: int | None = None
+) -> None:
     """Refuse ``record`` when it makes usage where its account has no plan. O(log a).
 
     An event other than ``stop`` or ``delete`` at its instant; a sample at its instant
     (a delta over a span: over all of ``[since, at)``), but a level of 0 read by a mean
     over the period (a meter of ``held``: from it on, the mean holds nothing, as a stop
     ends a run: a leaving customer's last reading); never an inventory (see the
-    module). Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]
+    module). What lies before ``base_us`` (the rater's kept cycles' start) is too late,
+    never charged: a record stamped before it is looked at from it on (a START there
+    runs from it, a level a mean reads there holds from it), and a sample's part before
+    it is not looked at (a delta or reading stamped before it makes no usage after it). Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]
     naming the record, the account, the instant and the account's assignments. Only
     accounts some assignment names are looked at (the others are refused before).
     """
     if isinstance(record, Event):
         if record.kind in ("stop", "delete"):
             return
-        pairs = [(record.account, record.at_us, record.at_us)]
+        lo = hi = record.at_us
     elif isinstance(record, Sample):
         if not record.value and record.since_us is None and record.meter in held:
             return
         since = record.since_us
-        lo = record.at_us if since is None or since >= record.at_us else since
-        pairs = [(record.account, lo, record.at_us)]
+        lo, hi = (record.at_us if since is None or since >= record.at_us else since), record.at_us
     else:
         return  # an inventory reconciles: what it opens in a gap is "unpriced", as in batch
-    for account, lo, hi in pairs:
-        items = segments.get(account)
-        if items is None:
-            continue
-        gap = _covers(items, lo, hi) if lo < hi else (None if _plan_at(items, lo) else lo)
-        if gap is None:
-            continue
-        name = type(record).__name__.lower()
-        label = name if record.id is None else f"{name} {show(record.id)}"
-        plans = ", ".join(f"{show(plan.id)} {format_when(a, b)}" for a, b, plan in items)
-        raise UnpricedUsageError(
-            f"Rater.feed: {label} stamped {format_us(record.at_us)} makes usage of account "
-            f"{show(account)} at {format_us(gap)}, where the account has no plan assigned "
-            f"(its assignments: {plans}), so the rater could never charge it; the "
-            "batch is refused whole. Feed usage only where its account has a plan (a stop "
-            "or a delete is taken anywhere), or assign it one first with Rater.assign()."
-        )
+    if base_us is not None and lo < base_us:
+        if hi < base_us and type(record) is Sample and record.meter not in held:
+            return  # too late whole: not applied
+        lo, hi = base_us, max(hi, base_us)
+    account = record.account
+    items = segments.get(account)
+    if items is None:
+        return
+    gap = _covers(items, lo, hi) if lo < hi else (None if _plan_at(items, lo) else lo)
+    if gap is None:
+        return
+    name = type(record).__name__.lower()
+    label = name if record.id is None else f"{name} {show(record.id)}"
+    plans = ", ".join(f"{show(plan.id)} {format_when(a, b)}" for a, b, plan in items)
+    raise UnpricedUsageError(
+        f"Rater.feed: {label} stamped {format_us(record.at_us)} makes usage of account "
+        f"{show(account)} at {format_us(gap)}, where the account has no plan assigned "
+        f"(its assignments: {plans}), so the rater could never charge it; the "
+        "batch is refused whole. Feed usage only where its account has a plan (a stop "
+        "or a delete is taken anywhere), or assign it one first with Rater.assign()."
+    )
 
 
 def pieces(segments: Segments | None, account: str, lo: int, hi: int) -> list[tuple[int, int]]:

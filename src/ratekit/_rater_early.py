@@ -199,7 +199,13 @@ def _metered(
 
 
 def _place(
-    rater: Rater, sample: Sample, state: ResourceState, usage: Usage, found: list[Anomaly]
+    rater: Rater,
+    sample: Sample,
+    state: ResourceState,
+    usage: Usage,
+    found: list[Anomaly],
+    *,
+    sign_only: bool = False,
 ) -> None:
     """Put in the compacted state the readings ``usage`` (of the reading alone) leaves.
 
@@ -207,7 +213,10 @@ def _place(
     the kept cycles, and move where a kept ``last_seen`` inventory closes it there
     (`_rater_accounts.placed_closing()`): batch then bills the hours between otherwise,
     in cycles already compacted. Their ``"too_late"`` anomalies (one per meter, as for
-    an event placed there: `_lateness_closings.moved()`) go to ``found``. O(s + i + k).
+    an event placed there: `_lateness_closings.moved()`) go to ``found``. With
+    ``sign_only`` (a delta's, whose quantity lies whole in the compacted cycles), the
+    reading counts in no kept cycle: unless it moves a closing, the account's lines move
+    on with time alone (increments), not as a record changed them. O(s + i + k).
     """
     key = (sample.account, sample.resource)
     folded = next(s for s in usage.state if (s.account, s.resource) == key)
@@ -220,13 +229,15 @@ def _place(
     if compacted is not None:
         new = _reclosed(rater, sample, new, compacted, found)
     closing = _accounts.placed_closing(rater, state, new)
-    if closing is not None and state.status == "running" and closing[1] != closing[2]:
+    moved = closing is not None and state.status == "running" and closing[1] != closing[2]
+    if moved:
+        assert closing is not None
         inventory, old_us, new_us = closing
         found += _closings.moved(
             [sample], inventory, state, (old_us, new_us), rater._base_us,
             meters=rater._engine.meters, segments=rater._engine.segments,
         )  # fmt: skip
-    _restate(rater, key, new)
+    _restate(rater, key, new, touched=not sign_only or moved or compacted is not None)
 
 
 def _reclosed(
@@ -405,7 +416,7 @@ def delta(
     if state is not None and replayed(state, sample, any_seq=False) is None:
         found: list[Anomaly] = []
         _, usage = _metered(rater, state, sample, [], [])
-        _place(rater, sample, state, usage, found)
+        _place(rater, sample, state, usage, found, sign_only=True)
         anomalies.extend(a for a in found if a.kind == "too_late")
     return "too_late"
 
@@ -471,8 +482,14 @@ def unplaced(rater: Rater, sample: Sample, state: ResourceState) -> Anomaly:
     )
 
 
-def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
-    """Put ``state`` in the rater's compacted state, its index, and meter it again. O(s)."""
+def _restate(
+    rater: Rater, key: tuple[str, str], state: ResourceState, *, touched: bool = True
+) -> None:
+    """Put ``state`` in the rater's compacted state, its index, and meter it again. O(s).
+
+    ``touched``: the account's lines may have changed through it (corrected, not
+    incremented, at the next statement: `_rater_lines`).
+    """
     reach = rater._reach
     had = key in reach.states
     reach.states[key] = state
@@ -494,7 +511,8 @@ def _restate(rater: Rater, key: tuple[str, str], state: ResourceState) -> None:
         reach.stretch(state)
     _held(rater, key, state)
     rater._dirty.add(key)
-    rater._dirty.add((key[0], None))
+    if touched:
+        rater._dirty.add((key[0], None))
     if rater._redo is not None:
         rater._redo.add(key)
 

@@ -280,7 +280,7 @@ def _judged(rater: Rater, batch: list[Record]) -> None:
             elif assigned is not None and kind in (Event, Sample):
                 assigned_only(typing.cast("Event | Sample", record), assigned)
             if segments is not None:
-                _assigned.covered(record, segments, held)
+                _assigned.covered(record, segments, held, rater._base_us)
             if kind is Event and level_paths:
                 attributes = id(record.attributes)  # type: ignore[union-attr] # (an Event)
                 if attributes not in levels:
