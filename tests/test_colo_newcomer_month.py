@@ -274,3 +274,51 @@ def test_the_callers_decimal_context_does_not_matter() -> None:
         context.traps[decimal.Inexact] = True
         rating = rk.rate(samples, BURST, span=MARCH, meters=[BW])
         assert rk.bill(rating)[0].total == Decimal("2500.00")
+
+
+def test_a_fall_back_month_in_chicago_with_a_cross_connect_from_the_8th() -> None:
+    # November 2026 in Chicago: 2026-11-01T05:00Z .. 2026-12-01T06:00Z, 721 hours (clocks
+    # fall back on the 1st), 721 x 12 = 8652 readings; rank ceil(0.95 x 8652) =
+    # ceil(8219.4) = 8220, 432 dropped, 433 bursts, 95th 1000. The customer's plan starts
+    # at local midnight of the 8th (06:00Z): the aggregate is shared by time, 552 of 721
+    # hours, 1000 x 552/721 x 2.50 = 1380000/721 = 1914.008 -> 1914.01; the cross-connect
+    # counts whole local days, 23 of 30: 300 x 23/30 = 230.00. Total 2144.01.
+    cycle = CHICAGO_MONTHS.containing("2026-11-15T00:00:00Z")
+    assert cycle.duration == dt.timedelta(hours=721)
+    samples = month_of("cust", "p1", "2026-11-01T05:00:00Z", 8652)
+    assert rank95(8652) == 8220
+    assert _by_rank(samples, 8220) == 1000
+    plan = rk.Plan(
+        "colo",
+        "USD",
+        CHICAGO_MONTHS,
+        [rk.PriceEntry("bw", "bw", rk.PerUnit("2.50"))],
+        fees=[rk.Fee("xc-1", 300)],
+        proration="days",
+        tz=CHICAGO,
+    )
+    rating = rk.rate(
+        samples,
+        [rk.Assignment("cust", plan, start="2026-11-08T06:00:00Z")],
+        span=cycle,
+        meters=[BW],
+    )
+    (invoice,) = rk.bill(rating, tz=CHICAGO)
+    assert [line.amount for line in invoice.lines] == [Decimal("1914.01"), Decimal("230.00")]
+    assert invoice.total == Decimal("2144.01")
+
+
+def test_a_committed_port_with_no_readings_bills_the_commit() -> None:
+    # An assigned customer whose port sent nothing: the 100 Mbps commit at 2, 200.00.
+    plan = rk.Plan(
+        "c100",
+        "USD",
+        UTC_MONTHS,
+        [rk.PriceEntry("bw", "bw", rk.PerUnit(2))],
+        minimums=[rk.Minimum(200, meter="bw")],
+    )
+    (invoice,) = rk.bill(rk.rate([], [rk.Assignment("cust", plan)], span=MARCH, meters=[BW]))
+    assert invoice.total == Decimal("200.00")
+    rater = rk.Rater([rk.Assignment("cust", plan)], [BW], start="2026-03-01T00:00:00Z")
+    (streamed,) = rater.statement("2026-04-01T00:00:00Z").invoices
+    assert streamed.total == Decimal("200.00")
