@@ -322,3 +322,20 @@ def test_a_committed_port_with_no_readings_bills_the_commit() -> None:
     rater = rk.Rater([rk.Assignment("cust", plan)], [BW], start="2026-03-01T00:00:00Z")
     (streamed,) = rater.statement("2026-04-01T00:00:00Z").invoices
     assert streamed.total == Decimal("200.00")
+
+
+def test_a_month_rated_in_two_spans_as_of_its_end_adds_up() -> None:
+    # Readings 1..20 on 2-21 March, 95th (rank 19) = 19. Rated as of the month's end,
+    # the span to the 16th carries 15/31 of it and the rest 16/31 (docs/usage.md, a
+    # span that cuts a cycle): 19 x 15/31 x 2.50 = 712.5/31 and 19 x 16/31 x 2.50 =
+    # 760/31, together 47.50, the whole month's.
+    readings = _gauges(list(range(1, 21)))
+    to_16th = rk.Span("2026-03-01T00:00:00Z", "2026-03-16T00:00:00Z")
+    after = rk.Span("2026-03-16T00:00:00Z", "2026-04-01T00:00:00Z")
+    first = rk.rate(readings, BURST, span=to_16th, meters=[BW], as_of=MARCH.end)
+    second = rk.rate(readings, BURST, span=after, meters=[BW])
+    with decimal.localcontext() as sixty:  # ratekit's amounts: rounded once at 60 digits
+        sixty.prec = 60
+        assert first.total() == Decimal("712.5") / 31
+        assert second.total() == Decimal(760) / 31
+    assert first.total() + second.total() == Decimal("47.50")
