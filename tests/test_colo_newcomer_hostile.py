@@ -2,7 +2,7 @@
 or reset, corrections, late and too-late readings, a hostile decimal context.
 
 Every refusal must be a `rk.RatekitError` naming the field, what was wrong and what is
-accepted. Two surprises are pinned as strict xfails on their smallest input.
+accepted. A surprise is pinned as a strict xfail on its smallest input.
 """
 
 from __future__ import annotations
@@ -102,12 +102,12 @@ def test_raw_byte_counters_are_refused_by_a_percentile_meter() -> None:
         rk.rate([counter], BURST, span=MARCH, meters=[BW])
 
 
-def _counted(first: int, second: int) -> tuple[list[Decimal], list[str]]:
+def _counted(first: int, second: int, meter: rk.Meter = OCTETS) -> tuple[list[Decimal], list[str]]:
     records = [
         rk.Sample("cust", "p1", "octets", "2026-03-02T00:00:00Z", first, kind="counter", id="a"),
         rk.Sample("cust", "p1", "octets", "2026-03-02T00:05:00Z", second, kind="counter", id="b"),
     ]
-    usage = rk.meter(records, [OCTETS], span=MARCH, cycle=UTC_MONTHS, as_of=MARCH.end)
+    usage = rk.meter(records, [meter], span=MARCH, cycle=UTC_MONTHS, as_of=MARCH.end)
     return [row.quantity for row in usage.rows], [anomaly.kind for anomaly in usage.anomalies]
 
 
@@ -116,18 +116,12 @@ def test_a_router_reboot_resets_the_counter_from_zero() -> None:
     assert _counted(5000, 300) == ([Decimal(300)], ["counter_reset"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A 32-bit SNMP octet counter wraps at 2^32: 4294967000 then 200 five minutes later "
-        "moved 2^32 - 4294967000 + 200 = 496 B. ratekit reads every decrease as a reset "
-        "(docs/usage.md, counters) and counts 200 B, with a counter_reset anomaly, and a "
-        "Counter has no width to say the counter wraps (nor at 2^64: 2^64 - 100 then 50 "
-        "counts 50, not 150). A transit provider's counters wrap every ~34 s at 1 Gbps."
-    ),
-)
 def test_a_32_bit_counter_that_wraps_counts_the_bytes_across_the_wrap() -> None:
-    assert _counted(2**32 - 296, 200)[0] == [Decimal(496)]
+    # 2^32 - 4294967000 + 200 = 296 + 200 = 496 B, no anomaly; at 2^64: 100 + 50 = 150 B
+    wrapping = rk.Meter("octets", "B", rk.Counter(wraps_at=2**32))
+    assert _counted(2**32 - 296, 200, wrapping) == ([Decimal(496)], [])
+    wide = rk.Meter("octets", "B", rk.Counter(wraps_at=2**64))
+    assert _counted(2**64 - 100, 50, wide) == ([Decimal(150)], [])
 
 
 @pytest.mark.xfail(

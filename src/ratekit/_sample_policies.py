@@ -105,6 +105,16 @@ class Counter:
     reset: it counts from zero (adds the reading itself) and is reported as a
     ``"counter_reset"`` anomaly.
 
+    ``wraps_at`` (an int, e.g. ``2**32`` for an SNMP ``Counter32``, ``2**64`` for a
+    ``Counter64``): the counter counts modulo it, so a reading lower than the one before
+    is a **wrap**, not a reset: it adds ``wraps_at - before + reading`` (4294967000 then
+    200 under ``2**32``: 496), with no anomaly. A reading not below ``wraps_at`` after
+    which a lower one comes is no wrap: that is a reset, as without it. A reboot that
+    zeroes a wrapping counter reads as a wrap too (it cannot be told from one); with
+    ``from_zero=True``, a STOP and START around it say it (the counter counts from 0 at
+    the START), as the Net-SNMP and RRDtool convention reads such counters. Without it
+    (the default), every decrease is a reset (as Prometheus reads counters).
+
     The first reading of a resource (none carried from an earlier call) is counted from
     ``from_zero``:
 
@@ -130,14 +140,32 @@ class Counter:
         >>> import ratekit as rk
         >>> rk.Counter().accepts("counter"), rk.Counter(from_zero=True)
         (True, Counter(from_zero=True))
+        >>> rk.Counter(wraps_at=2**32)
+        Counter(wraps_at=4294967296)
     """
 
     from_zero: bool = attrs.field(default=False, kw_only=True)
+    wraps_at: int | None = attrs.field(default=None, kw_only=True)
 
     @from_zero.validator
     def _check_from_zero(self, attribute: object, value: object) -> None:
         if not isinstance(value, bool):
             raise RatekitTypeError(f"Counter from_zero must be True or False, not {show(value)}.")
+
+    @wraps_at.validator
+    def _check_wraps_at(self, attribute: object, value: object) -> None:
+        if value is None:
+            return
+        if type(value) is not int:
+            raise RatekitTypeError(
+                f"Counter wraps_at must be an int (the counter's modulus, 2**32 or 2**64) or "
+                f"None, not {type(value).__name__}: {show(value)}."
+            )
+        if value < 2:
+            raise BadQuantityError(
+                f"Counter wraps_at must be 2 or more (the counter's modulus: 2**32 for a "
+                f"32-bit counter, 2**64 for a 64-bit one), not {value}."
+            )
 
     def accepts(self, kind: str) -> bool:
         """Only counter readings."""
@@ -209,6 +237,7 @@ class Counter:
         line: Stretches | None = None,
     ) -> Iterator[Increment]:
         last = previous
+        wrap = None if self.wraps_at is None else Decimal(self.wraps_at)
         for sample in readings:
             if last is not None:
                 end_us = sample.at_us
@@ -230,6 +259,9 @@ class Counter:
                 value = sample.value
                 if value >= last.value:
                     delta = CONTEXT.subtract(value, last.value)
+                elif wrap is not None and last.value < wrap and value >= 0:
+                    # counted up to the modulus, then from zero: wrap - before + reading
+                    delta = CONTEXT.add(CONTEXT.subtract(wrap, last.value), value)
                 else:
                     delta = value
                     report(
@@ -245,7 +277,10 @@ class Counter:
 
     @plain_text
     def __repr__(self) -> str:
-        return "Counter(from_zero=True)" if self.from_zero else "Counter()"
+        given = ["from_zero=True"] if self.from_zero else []
+        if self.wraps_at is not None:
+            given.append(f"wraps_at={self.wraps_at}")
+        return f"Counter({', '.join(given)})"
 
 
 class _Aggregation:
