@@ -4,9 +4,9 @@ docs/streaming.md (Closing and lateness) tells a ledger to bill a cycle's lines 
 now stand (each line's charges as the latest statement that said it left them, reversals
 left out) to say in whole quanta what a late record changed of a commitment's top-up. A
 line whose total did not change is not said again, while the charges behind it may have
-moved on: a minimum's charge spans its plan's part of the cycle, to the watermark or to
-the end of a refund that took back the plan's units, so a per-meter commitment said in
-the morning spans the morning, and the plan-wide one said at night the day so far.
+moved on: a minimum's charge spans its plan's part of the cycle from its first instant to
+the watermark, so a per-meter commitment said in the morning spans the morning, and the
+plan-wide one said at night the day so far.
 `rk.bill` tells the pieces of a cycle rated apart by their minimums' spans; spans of one
 plan that overlap are one piece (`_topups.scope_of_minimums`), so the lines as they now
 stand bill what the closing invoice bills.
@@ -197,7 +197,8 @@ PLANS = [rk.Assignment("acme", BASIC, end=at(12)), rk.Assignment("acme", PRO, st
 
 def test_two_refunds_after_a_plan_change_stretch_the_commitments_twice() -> None:
     # Two refunds after noon take back the morning's calls (last in, first out, at the
-    # morning's price), each stretching basic's minimums to its own instant.
+    # morning's price); basic's plan-wide minimum, said with each, spans the day to its
+    # statement's watermark.
     records = [
         calls(1, 100, "a"),  # basic: 1.30
         calls(18, -50, "b"),  # -0.65
@@ -207,17 +208,17 @@ def test_two_refunds_after_a_plan_change_stretch_the_commitments_twice() -> None
     fed = [([records[0]], 13), ([records[1]], 19), ([records[2]], 22), ([], 25), ([records[3]], 26)]
     standing, said, closing = run(PLANS, fed)
     # At 13:00: calls 1.30; VM 0.75 - 0 = 0.75; plan-wide 1.50 - (1.30 + 0.75) < 0: none.
-    # At 19:00: 0.65 left; plan-wide 1.50 - (0.65 + 0.75) = 0.10, spanning to 18:00.
-    # At 22:00: 0.00 left; plan-wide 1.50 - (0 + 0.75) = 0.75, spanning to 21:00. The VM
-    # top-up, 0.75 all along, was said once, spanning 00:00..12:00.
+    # At 19:00: 0.65 left; plan-wide 1.50 - (0.65 + 0.75) = 0.10, spanning to 19:00.
+    # At 22:00: 0.00 left; plan-wide 1.50 - (0 + 0.75) = 0.75, spanning to 22:00. The VM
+    # top-up, 0.75 all along and counting no calls, was said once, spanning 00:00..13:00.
     (vm,) = said_of(said, "minimum", "vm.hours")
-    assert vm.charges[0].span == rk.Span(at(0), at(12))
+    assert vm.charges[0].span == rk.Span(at(0), at(13))
     wide = said_of(said, "minimum", None)
     assert [(x.role, x.amount) for x in wide] == [
         ("charge", Decimal("0.100")),
         ("increment", Decimal("0.650")),
     ]
-    assert wide[-1].charges[0].span.end == dt.datetime(2026, 3, 1, 21, 0, 0, 1, tzinfo=dt.UTC)
+    assert wide[-1].charges[0].span == rk.Span(at(0), at(22))
     # Closed at 01:00 on 2 March: 0.00 + 0.75 + 0.75 = 1.50; the late 1000 calls 9.00.
     assert closing.total == Decimal("1.50")
     assert [(x.role, x.amount) for x in said if x.late] == [("charge", Decimal("9.000"))]

@@ -161,9 +161,6 @@ class _Dues:
     openers: dict[tuple[object, ...], _Opener]
     based: dict[int, list[str]]
     exact_bases: dict[int, Fraction]  # by id of a base charge: its amount, exactly
-    # per (account, id of a plan, cycle): the end of the last correction that took back
-    # the plan's units outside its coverage (see `ratekit._taken_back`)
-    reach: dict[tuple[str, int, tuple[int, int]], int]
     # the streaming rater's spend of the charges that stand, and the keys whose sum of
     # amounts is unsure (see `ratekit._standing`)
     standing: Table | None
@@ -406,10 +403,12 @@ class _Dues:
             return []
         share = self.share(account, plan, cycle)
         cycle_span = _cycle_span(self.cycle_spans, cycle)
-        # from the plan's first covered instant to its last, or to the end of the last
-        # correction that took back its units after it: its charges are all inside, so
-        # billing counts each towards this minimum (`_topups.scope_of_minimums`)
-        end = max(covered[-1][1], min(self.reach.get((account, id(plan), cycle), 0), self.end_us))
+        # from the plan's first covered instant to the end of the span rated (the
+        # streaming rater's watermark) within the cycle: its charges are all inside (a
+        # refund after a plan change that takes back its units too), so billing counts
+        # each towards this minimum (`_topups.scope_of_minimums`); pieces of a cycle
+        # rated apart still never overlap, and a rater's minimum spans only ever grow
+        end = max(covered[-1][1], min(cycle[1], self.end_us))
         span = Span.from_us(covered[0][0], end)
         out = []
         # Exact fractions until the top-up is a Decimal: one rounding, at the 60th digit.

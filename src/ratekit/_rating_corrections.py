@@ -41,7 +41,6 @@ class _Corrections:
     nets: Nets
     peaks: frozenset[str]
     corrected: set[str] | None
-    reach: dict[tuple[str, int, tuple[int, int]], int]
 
     def regimes_of(self, plan: Plan, meter_name: str) -> _Regimes:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -75,7 +74,6 @@ class _Corrections:
             self.nets,
             self.winner_at,
             self.peaks,
-            self.reach,
             prices=lambda plan, row, at_us: self.regimes_of(plan, row.meter).prices_at(at_us),
         )
 

@@ -139,7 +139,6 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.placed: dict[GroupKey, Exact] = {}
         # per account, meter and cycle, each plan's net usage so far (see _taken_back)
         self.nets: Nets = {}
-        self.reach: dict[tuple[str, int, tuple[int, int]], int] = {}  # see _Dues.minimums
         self.shared: dict[tuple[int, str], bool] = {}  # see _Pricing.by_shares
         # The streaming rater's reuse under a minimum (`ratekit._standing`): the spend of
         # the charges that stand (None: rating's own), their charges (for `floors`), the

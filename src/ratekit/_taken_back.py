@@ -40,7 +40,7 @@ from ._pieces import _Piece, _sort_key
 from .pricebook import Plan, PriceEntry
 from .usage import UsageRow
 
-__all__ = ["Nets", "Reach", "take_back"]
+__all__ = ["Nets", "take_back"]
 
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
@@ -91,16 +91,11 @@ Prices = Callable[[Plan, UsageRow, int], Hashable]
 Nets = dict[tuple[str, str, tuple[int, int]], _Stack]
 
 
-#: Per (account, id of a plan, billing cycle): the latest end of a part moved to the plan.
-Reach = dict[tuple[str, int, tuple[int, int]], int]
-
-
 def take_back(
     pieces: list[_Piece],
     nets: Nets,
     winner: Winner,
     peaks: frozenset[str] = frozenset(),
-    reach: Reach | None = None,
     *,
     prices: Prices | None = None,
 ) -> list[_Piece]:
@@ -111,9 +106,7 @@ def take_back(
     piece's row where that plan's last piece is (a plan with none keeps its units).
     A piece whose quantity is a slice of time (``exact``) keeps the rest of its exact
     quantity when parts of it are moved; the pieces of ``peaks`` (meters whose
-    quantities do not add up, so do not net) are left out. ``reach`` gets, per plan
-    that parts were moved to, the latest end of one (its minimum's charge spans it, see
-    `ratekit._dues`). ``prices`` tells a plan's price regimes apart (a correction after a
+    quantities do not add up, so do not net) are left out. ``prices`` tells a plan's price regimes apart (a correction after a
     price change within a plan takes back the units billed before it at their price);
     without it, a plan is one regime. O(p log p + p r) for p pieces, r runs of a stack.
     """
@@ -135,12 +128,6 @@ def take_back(
             extra = _taken(piece, stack, winner, cancelled.get(id(piece), ZERO), regime)
             if extra:
                 moved[id(piece)] = extra
-            if reach is not None and (extra or piece.plan is not plan):
-                end = piece.span.end_us
-                for part in (piece, *extra):
-                    where = (part.row.account, id(part.plan), part.cycle)
-                    if reach.get(where, end - 1) < end:
-                        reach[where] = end
     if not moved:
         return pieces
     out: list[_Piece] = []
