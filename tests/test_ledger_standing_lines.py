@@ -6,10 +6,13 @@ left out) to say in whole quanta what a late record changed of a commitment's to
 line whose total did not change is not said again, while the charges behind it may have
 moved on: a minimum's charge spans its plan's part of the cycle from its first instant to
 the watermark, so a per-meter commitment said in the morning spans the morning, and the
-plan-wide one said at night the day so far.
-`rk.bill` tells the pieces of a cycle rated apart by their minimums' spans; spans of one
-plan that overlap are one piece (`_topups.scope_of_minimums`), so the lines as they now
-stand bill what the closing invoice bills.
+plan-wide one said at night the day so far. `rk.bill` tells the pieces of a cycle rated
+apart by their minimums' spans; spans of one plan that overlap are one piece
+(`_topups.scope_of_minimums`). A minimum's line is said again (a correction to the same
+total) whenever a line it counts is said while its total stands (a refund after a plan
+switch taking back the plan's units: +100 - 100 calls), so that its span as the ledger
+holds it reaches every charge it counts, and the lines as they now stand bill what the
+closing invoice bills.
 
 Each plan below prorates by days of Kiritimati (UTC+14, its midnight at 10:00Z): from
 10:00 on, a UTC day's plan is due a whole day, so its fees' and minimums' amounts stay
@@ -240,3 +243,125 @@ def test_two_refunds_after_a_plan_change_stretch_the_commitments_twice() -> None
         ]
     )
     assert again.total == Decimal("10.50")
+
+
+def test_a_refund_after_the_switch_fed_after_the_close_says_the_minimum_again() -> None:
+    # Basic until noon (a commitment of 3 a day: 1.50; of it 0.75 on VM hours), pro
+    # after. Nothing is used by the close at 01:00: VM top-up 0.75, plan-wide
+    # 1.50 - 0.75 = 0.75, a total of 1.50. Fed after the close: +100 calls at 01:00
+    # (basic: 1.30) and -100 at 14:00, which takes basic's 100 back at basic's price
+    # (-1.30): basic's calls line is 0.00, its spend and both top-ups as they were.
+    records = [calls(1, 100, "a"), calls(14, -100, "b")]
+    fed = [([], 13), ([], 25), (records, 26)]
+    standing, said, closing = run(PLANS, fed)
+    assert closing.total == Decimal("1.50")
+    late = [(x.role, x.kind, x.meter, x.amount) for x in said if x.late]
+    # The calls line, new: a late charge of 0.00. The plan-wide minimum counts it, so it
+    # is said again, a late correction to the same 0.75, its charge spanning the day
+    # (the refund of 14:00 in it); the VM top-up counts no calls and is not.
+    assert late == [
+        ("reversal", "minimum", None, Decimal("-0.75")),
+        ("correction", "minimum", None, Decimal("0.75")),
+        ("charge", "usage", "calls", Decimal("0.000")),
+    ]
+    (wide,) = [x for x in said if x.late and x.role == "correction"]
+    assert wide.charges[0].span == rk.Span(at(0), at(24))
+    # As they stand: 0.00 + 0.75 + 0.75 = 1.50, batch's. Had the minimum spanned the
+    # morning as said at 13:00, the lines would count the +1.30 and not the -1.30:
+    # plan-wide 1.50 - (1.30 + 0.75) < 0, a total of 0.75.
+    again = rebilled(standing)
+    expected = [
+        ("usage", "calls", Decimal("0.00")),
+        ("minimum", "vm.hours", Decimal("0.75")),
+        ("minimum", None, Decimal("0.75")),
+    ]
+    assert billed(again) == billed(batch(records, PLANS)) == expected
+    assert again.total == Decimal("1.50")
+
+
+# Basic until 08:00 (a commitment of 3 a day: 1.00; of it 0.50 on VM hours), mid until
+# 16:00 (0.011 a call, no commitment), pro after.
+THREE = [
+    rk.Assignment("acme", BASIC, end=at(8)),
+    rk.Assignment(
+        "acme",
+        rk.Plan("mid", "EUR", DAYS, [rk.PriceEntry("api", "calls", rk.PerUnit("0.011"))]),
+        start=at(8),
+        end=at(16),
+    ),
+    rk.Assignment("acme", PRO, start=at(16)),
+]
+
+
+def test_a_refund_after_a_second_switch_says_the_first_plans_minimum_again() -> None:
+    # At 09:00 nothing is used: basic's VM top-up 0.50, plan-wide 1.00 - 0.50 = 0.50, its
+    # charge spanning 00:00..09:00. Fed by 21:00: +100 calls at 01:00 (basic: 1.30) and
+    # -100 at 20:00 under pro, which takes back the units on top of the stack, basic's
+    # (mid used none): -1.30 at basic's price. Basic's calls line is 0.00 and its
+    # top-ups stand; the plan-wide one is said again, spanning 00:00..21:00.
+    records = [calls(1, 100, "a"), calls(20, -100, "b")]
+    fed = [([], 9), (records, 21), ([], 25)]
+    standing, said, closing = run(THREE, fed)
+    wide = said_of(said, "minimum", None)
+    assert [(x.role, x.amount) for x in wide] == [
+        ("charge", Decimal("0.50")),
+        ("reversal", Decimal("-0.50")),
+        ("correction", Decimal("0.50")),
+    ]
+    assert wide[-1].charges[0].span == rk.Span(at(0), at(21))
+    (vm,) = said_of(said, "minimum", "vm.hours")
+    assert vm.charges[0].span == rk.Span(at(0), at(9))
+    # Closed at 01:00: 0.00 + 0.50 + 0.50 = 1.00, batch's; the lines as they stand bill
+    # it (the minimum said at 09:00 alone would count +1.30 and not -1.30: 0.50).
+    expected = [
+        ("usage", "calls", Decimal("0.00")),
+        ("minimum", "vm.hours", Decimal("0.50")),
+        ("minimum", None, Decimal("0.50")),
+    ]
+    assert billed(closing) == billed(batch(records, THREE)) == expected
+    again = rebilled(standing)
+    assert billed(again) == expected
+    assert again.total == closing.total == Decimal("1.00")
+
+
+def vm(hour: int, kind: str, record_id: str) -> rk.Event:
+    return rk.Event("acme", "vm-1", at(hour), kind=kind, id=record_id)  # type: ignore[arg-type]
+
+
+def test_a_refund_no_longer_taken_back_from_the_first_plan_leaves_its_charge_counted() -> None:
+    # At 15:00: +100 calls at 01:00 (basic, 1.30) and -100 at 14:00, which takes them back
+    # (-1.30 at basic's price): basic's calls line 0.00, said with its charges at 01:00
+    # and 14:00; VM top-up 0.75; plan-wide 1.50 - (0.00 + 0.75) = 0.75.
+    # At 20:00: -100 at 11:00 (basic) now takes back the 100 of 01:00, and +100 at 13:00
+    # (pro, 0.90) come before the refund of 14:00, which takes those back: basic's calls
+    # line is 0.00 still (01:00 and 11:00), not said again, its charge of 14:00 standing in
+    # the ledger; the VM ran 02:00..11:00 under basic: 9 h * 0.10 = 0.90, its top-up
+    # 0.75 - 0.90 < 0 gone; plan-wide 1.50 - (0.00 + 0.90) = 0.60, said again at 20:00
+    # (records stamped before 15:00 came), spanning the day to 20:00, 14:00 in it.
+    first = [calls(1, 100, "a"), calls(14, -100, "b")]
+    then = [calls(11, -100, "c"), calls(13, 100, "d"), vm(2, "start", "e"), vm(11, "stop", "f")]
+    fed = [(first, 15), (then, 20), ([], 25)]
+    standing, said, closing = run(PLANS, fed)
+    basic = [x for x in said if x.kind == "usage" and x.meter == "calls" and x.plan == "basic"]
+    assert [(x.role, x.amount) for x in basic] == [("charge", Decimal("0.000"))]
+    wide = said_of(said, "minimum", None)
+    assert [(x.role, x.amount) for x in wide] == [
+        ("charge", Decimal("0.75")),
+        ("reversal", Decimal("-0.75")),
+        ("correction", Decimal("0.60")),
+    ]
+    assert wide[-1].charges[0].span == rk.Span(at(0), at(20))
+    # Closed at 01:00: calls 0.00 (basic's and pro's), VM 0.90, plan-wide 0.60: 1.50, as
+    # batch bills it. Had the plan-wide minimum spanned basic's part alone (00:00..12:00)
+    # as the refunds now fall, the lines would count the +1.30 and not the -1.30 of
+    # 14:00: 1.50 - (1.30 + 0.90) < 0, a total of 0.90.
+    expected = [
+        ("usage", "calls", Decimal("0.00")),
+        ("usage", "vm.hours", Decimal("0.90")),
+        ("minimum", None, Decimal("0.60")),
+    ]
+    records = [*first, *then]
+    assert billed(closing) == billed(batch(records, PLANS)) == expected  # type: ignore[arg-type]
+    again = rebilled(standing)
+    assert billed(again) == expected
+    assert again.total == closing.total == Decimal("1.50")

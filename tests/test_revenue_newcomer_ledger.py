@@ -243,19 +243,12 @@ def _committed(name: str, price: str) -> rk.Plan:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/streaming.md (Closing and lateness): the lines as they now stand bill what "
-        "batch rate() + bill() bills. Plan a's calls minimum (15.00, said at 16 March, its "
-        "charge spanning 1..16 March) is not said again when a refund after the switch "
-        "takes back a's units (a's usage 1.30 - 1.30 = 0, its top-up still 15.00), so "
-        "bill() of the lines counts a's usage charge of 10 March (1.30) but not its refund "
-        "of 20 March, outside the stale minimum's span: minimum 29.70, total 29.70, where "
-        "the closing invoice and batch bill 31.00"
-    ),
-)
 def test_a_refund_after_a_switch_bills_from_the_lines_as_the_closing_invoice() -> None:
+    # Plan a's calls minimum (15.00, said at 16 March) stands when a refund after the
+    # switch takes back a's units (a's usage 1.30 - 1.30 = 0, its top-up still 15.00);
+    # a's calls line, said on 21 March, says the minimum again, its charge spanning
+    # 1..21 March, so bill() of the lines counts the refund of 20 March with the usage of
+    # 10 March (counting the usage alone: 15.00 - 1.30 = 13.70, a total of 29.70).
     a, b = _committed("a", "0.013"), _committed("b", "0.012")
     rater = rk.Rater([rk.Assignment("x", a)], [CALLS], start="2026-03-01T00:00:00Z")
     ledger = Ledger(None)
@@ -270,13 +263,18 @@ def test_a_refund_after_a_switch_bills_from_the_lines_as_the_closing_invoice() -
         ),  # takes a's 100 back: -1.30
     ]
     rater.feed(records)
-    ledger.take(rater.statement("2026-03-21T00:00:00Z"))
+    later = rater.statement("2026-03-21T00:00:00Z")
+    said = later.lines
+    ledger.take(later)
     closing = rater.statement("2026-04-01T00:00:00Z")
     ledger.take(closing)
     march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     batch = rk.bill(rk.rate(records, list(held), span=march, meters=[CALLS]))
     # a: 15.00 - 0.00 = 15.00; b: 31 * 16/31 = 16.00 - 0.00: 31.00 in all
     assert [i.total for i in batch] == [i.total for i in closing.invoices] == [Decimal("31.00")]
+    (again,) = [x for x in said if x.kind == "minimum" and x.plan == "a"][-1:]
+    assert (again.role, again.amount) == ("correction", Decimal("15.00"))
+    assert again.charges[0].span == rk.Span("2026-03-01T00:00:00Z", "2026-03-21T00:00:00Z")
     assert [i.total for i in rk.bill([c for ln in ledger.lines.values() for c in ln.charges])] == [
         Decimal("31.00")
     ]
@@ -467,18 +465,6 @@ def test_the_callers_decimal_context_does_not_matter() -> None:
     assert narrow[1] == Decimal("12.345678")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/streaming.md (Closing and lateness): the lines as they now stand bill what "
-        "batch bills. As above with plan b minimum-free: a's minimum (15.00, said at 16 "
-        "March, spanning 1..16 March) is not said again after a refund of 20 March takes "
-        "a's 100 calls back; the lines bill 13.70 for the plan-wide minimum (1.30 of usage "
-        "counted, its refund not) and 14.13 for a refund spread from 14 March (its part "
-        "after 16 March, 200/3 calls * 0.013 = 0.8667, not counted), where the closing invoice "
-        "and batch bill 15.00"
-    ),
-)
 @pytest.mark.parametrize(
     ("minimum", "since"),
     [(rk.Minimum("31.00"), None), (rk.Minimum("31.00", "calls"), "2026-03-14T00:00:00Z")],
@@ -504,7 +490,10 @@ def test_a_refund_after_a_switch_bills_from_the_lines_plan_wide_or_spread(
     closing = rater.statement("2026-04-01T00:00:00Z")
     ledger.take(closing)
     # a's usage 1.30 - 1.30 = 0 (the refund takes a's units back at a's price), so its
-    # top-up is 15.00 less 0.00; b has no minimum: 15.00
+    # top-up is 15.00 less 0.00; b has no minimum: 15.00. a's minimum, said again with
+    # a's calls line on 21 March, spans 1..21 March: the lines count the refund too
+    # (without it the plan-wide minimum counted 1.30 of usage, 13.70; a refund spread from
+    # 14 March left its part after the 16th, 200/3 calls * 0.013 = 0.8667, out: 14.13).
     assert [i.total for i in closing.invoices] == [Decimal("15.00")]
     assert [i.total for i in rk.bill([c for ln in ledger.lines.values() for c in ln.charges])] == [
         Decimal("15.00")

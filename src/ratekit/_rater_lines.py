@@ -13,11 +13,13 @@ import itertools
 import operator
 import typing
 from collections.abc import Container, Iterator, Sequence
+from decimal import Decimal
 from typing import Final
 
 from . import _rater_running as _running
 from ._decimals import ZERO, own_context
 from ._rater_store import sortable
+from ._topups import is_base
 from .charges import Charge, Rating
 from .statements import LineKey, StatementLine, _line
 from .usage import UsageRow
@@ -68,6 +70,7 @@ def compare(
     """
     lines: list[StatementLine] = []
     held: list[StatementLine] = []
+    unchanged: list[tuple[LineKey, tuple[Charge, ...], tuple[Decimal, Decimal]]] = []
     reported = rater._reported
     dirty = rater._dirty
     everything = ("*", None) in dirty
@@ -86,6 +89,8 @@ def compare(
         if old is None and not charges:
             continue
         if old is not None and old == (quantity, amount):
+            if key[3] == "minimum" and charges:
+                unchanged.append((key, charges, old))  # its span may have to move (below)
             continue
         account, cycle_end = key[0], key[2]
         late = cycle_end <= closed
@@ -110,7 +115,60 @@ def compare(
             continue
         target.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", late, ()))
         target.append(_line(key, quantity, amount, "correction", late, charges))
+    if unchanged and (lines or held):
+        _minimums_again(unchanged, lines, held, closed, correct)
     return lines, held
+
+
+def _minimums_again(
+    unchanged: list[tuple[LineKey, tuple[Charge, ...], tuple[Decimal, Decimal]]],
+    lines: list[StatementLine],
+    held: list[StatementLine],
+    closed_us: int,
+    correct: bool,
+) -> None:
+    """Say again each minimum line whose total stands while a line it counts is said.
+
+    A minimum's charge spans its plan's part of the cycle to the watermark (`_dues`), and
+    `rk.bill` counts towards it only its plan's charges inside the span of its minimum
+    charges (`_topups.scope_of_minimums`). A ledger holds each line as last said: a line
+    said with a charge after the watermark at which the plan's minimum was last said,
+    while the minimum's total stands (a refund after a plan switch taking back the plan's
+    units at its price, its spend +x - x), would hold a charge outside the minimum's
+    span as the ledger has it, counted by none. So whenever a line a minimum counts is
+    said (usage or a base of its plan and cycle; for a per-meter minimum, of its meter),
+    the minimum's line is said with it, a reversal + correction to the same total
+    (``late`` for a closed cycle), its charge spanning the plan's part of the cycle to
+    this watermark. Spans only grow, so a line not said again keeps its charges inside.
+    ``unchanged``: the minimum lines compared whose totals stand, with their charges
+    and totals. O(l + m) for l lines said and m minimum lines, plus O(l log l) when one
+    is said again.
+    """
+    moved: set[tuple[object, ...]] = set()
+    for line in (*lines, *held):
+        if line.role == "reversal" or not (
+            line.kind == "usage" or (line.kind == "fee" and any(map(is_base, line.charges)))
+        ):
+            continue
+        cycle = line.cycle
+        moved.add((line.account, cycle.start_us, cycle.end_us, line.plan, line.meter))
+        moved.add((line.account, cycle.start_us, cycle.end_us, line.plan, None))
+    again = False
+    for key, charges, (quantity, amount) in unchanged:
+        if (key[0], key[1], key[2], key[4], key[5]) not in moved:
+            continue
+        late = key[2] <= closed_us
+        target = lines if not late or correct else held
+        target.append(_line(key, _MINUS(quantity), _MINUS(amount), "reversal", late, ()))
+        target.append(_line(key, quantity, amount, "correction", late, charges))
+        again = True
+    if again:  # in the lines' order, a key's reversal before its correction (a stable sort)
+        lines.sort(key=_sorted_by)
+        held.sort(key=_sorted_by)
+
+
+def _sorted_by(line: StatementLine) -> tuple[object, ...]:
+    return sortable(line.key)
 
 
 def _in_order(keys: set[LineKey]) -> list[LineKey]:

@@ -77,7 +77,6 @@ __all__ = [
 _ADD = CONTEXT.add
 _SUB = CONTEXT.subtract
 _MUL = CONTEXT.multiply
-_ONE = Decimal(1)
 
 
 class _Line(typing.Protocol):
@@ -113,9 +112,6 @@ class _Foreseen(typing.NamedTuple):
 
 
 _START_US: typing.Final = operator.attrgetter("span.start_us")
-_KIND: typing.Final = operator.attrgetter("kind")
-_FREE: typing.Final = operator.attrgetter("free")
-_AMOUNT: typing.Final = operator.attrgetter("amount")
 
 
 def rounding_of(members: Sequence[Charge]) -> tuple[Decimal, str]:
@@ -216,14 +212,12 @@ def scope_of_minimums(minimums: Iterable[Charge]) -> typing.Callable[[Charge], _
     to their exact amounts, not between their charges.
 
     A piece is told by the spans of its plan's minimum charges that overlap: pieces of a
-    cycle rated apart never do (each lies in the span it was rated over), while the
-    minimum charges of one piece may span it to different ends. The lines a streaming
-    rater said at different statements do: a minimum's span ends where its plan's last
-    charge does (a refund after a plan change takes back the first plan's units, and
-    stretches it), and a line whose total did not change is not said again, so that a
-    ledger's per-meter minimum may span 00:00..12:00 and its plan-wide one, said after
-    the refund, 00:00..21:00. Both are of the piece their union spans, as the rating of
-    the cycle then has them. O(1) per charge for one piece, O(pieces) else.
+    cycle rated apart never do (each lies in the span it was rated over), while those a
+    streaming rater said at different statements do: a minimum spans its plan's part of
+    the cycle to the watermark, and is not said again while its total stands and no line
+    it counts is said, so that a ledger's per-meter minimum may span 00:00..12:00 and its
+    plan-wide one 00:00..21:00: one piece, their union. O(1) per charge for one piece,
+    O(pieces) else.
     """
     found: dict[str, list[tuple[int, int]]] = {}
     for charge in minimums:
