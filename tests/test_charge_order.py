@@ -3,7 +3,8 @@
 `in_charge_order` gathers the charges by account, cycle, kind and meter and sorts a
 gathering only where it is out of order (rating's mostly come in order: no key is built
 then); it must give exactly the list, object for object, that
-``sorted(charges, key=_charge_key)`` gives, ties kept in the order given.
+``sorted(charges, key=_charge_key)`` gives, ties kept in the order given. So must
+`in_row_order`, the order rows are rated in, against ``sorted(rows, key=_row_key)``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from tests._budget import LAWS
 
 import ratekit as rk
-from ratekit._charge_order import _charge_key, in_charge_order
+from ratekit._charge_order import _charge_key, _row_key, in_charge_order, in_row_order
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 APRIL = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
@@ -191,3 +192,47 @@ def test_ordering_charges_that_tie_on_time_is_one_stable_sort(charges: list[rk.C
     # resource and time and differ in entry or quantity (or not at all), in runs of the
     # same resource as rating gives them or not.
     assert_one_stable_sort(charges)
+
+
+def row(  # noqa: PLR0917 - drawn by st.builds, positionally
+    account: str, meter: str, resource: str, hour: int, hours: int, quantity: int
+) -> rk.UsageRow:
+    start = MARCH.start_us + hour * 3_600_000_000
+    span = rk.Span.from_us(start, start + hours * 3_600_000_000)
+    return rk.UsageRow(account, meter, resource, span, MARCH, Decimal(quantity), "h", {}, ())
+
+
+def test_rows_come_account_meter_and_resource_first_then_in_time() -> None:
+    # Given as a book holds them: vm's cpu and egress rows, then its cpu row of hour 0
+    # given last, and an earlier account's row. In order: a's row, then b's cpu rows
+    # in time (hour 0 before hours 1 and 2), then b's egress rows (c before vm).
+    vm_cpu_1, vm_cpu_2 = row("b", "cpu", "vm", 1, 1, 1), row("b", "cpu", "vm", 2, 1, 1)
+    vm_egress, c_egress = row("b", "egress", "vm", 0, 3, 5), row("b", "egress", "c", 0, 3, 5)
+    vm_cpu_0, a_cpu = row("b", "cpu", "vm", 0, 1, 1), row("a", "cpu", "vm", 9, 1, 1)
+    given = [vm_cpu_1, vm_cpu_2, vm_egress, c_egress, vm_cpu_0, a_cpu]
+    got = in_row_order(given)
+    expected = [a_cpu, vm_cpu_0, vm_cpu_1, vm_cpu_2, c_egress, vm_egress]
+    assert [id(r) for r in got] == [id(r) for r in expected]
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS)
+@given(
+    st.lists(
+        st.builds(
+            row,
+            st.sampled_from(["a", "b"]),
+            st.sampled_from(["cpu", "egress"]),
+            st.sampled_from(["vm", "wm"]),
+            st.integers(0, 2),
+            st.integers(1, 2),
+            st.integers(0, 2),
+        ),
+        max_size=30,
+    )
+)
+def test_ordering_rows_is_one_stable_sort(rows: list[rk.UsageRow]) -> None:
+    # The oracle: one stable sort of every row by the row key, object for object (rows
+    # that tie on their time, equal rows, runs of one resource and meter or not).
+    expected = sorted(rows, key=_row_key)
+    assert [id(r) for r in in_row_order(rows)] == [id(r) for r in expected]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from .charges import _KIND_ORDER, Charge
 from .usage import UsageRow
 
-__all__ = ["_charge_key", "_row_key", "in_charge_order"]
+__all__ = ["_charge_key", "_row_key", "in_charge_order", "in_row_order"]
 
 
 def _row_key(row: UsageRow) -> tuple[object, ...]:
@@ -28,6 +28,53 @@ def _row_key(row: UsageRow) -> tuple[object, ...]:
         row.quantity,
         row.record_ids,
     )
+
+
+def in_row_order(rows: Iterable[UsageRow]) -> tuple[UsageRow, ...]:
+    """``rows`` in the order of `_row_key`, as one stable sort gives them.
+
+    The key's first three fields (account, meter, resource) are read once per run of
+    rows that share them by identity (a resource's rows of one meter come together, from
+    metering and from the rater's book), and the rows gathered by them; each gathering
+    whose spans' starts ascend is in order already (the key's next field decides), and
+    only the others are sorted, by the key's rest (time, quantity, records). A stable
+    sort gives the same rows, but builds a 7-field key for each (a call per row: a
+    month's 34,000 rows at its first statement). O(n log n) for n rows, O(n) when each
+    resource's rows of a meter come in time order.
+    """
+    given = rows if isinstance(rows, list | tuple) else list(rows)
+    gathered: dict[tuple[str, str, str], list[UsageRow]] = {}
+    account = meter = resource = None
+    group: list[UsageRow] = []
+    start = 0
+    for index, row in enumerate(given):
+        if row.resource is not resource or row.meter is not meter or row.account is not account:
+            group += given[start:index]
+            start = index
+            account, meter, resource = row.account, row.meter, row.resource
+            key = (account, meter, resource)
+            if key in gathered:
+                group = gathered[key]
+            else:
+                group = gathered[key] = []
+    group += given[start:]
+    out: list[UsageRow] = []
+    for key in sorted(gathered):
+        group = gathered[key]
+        last = None
+        for row in group:  # (most ascend: told without a call)
+            here = row.span.start_us
+            if last is not None and here <= last:
+                group.sort(key=_row_rest)
+                break
+            last = here
+        out += group
+    return tuple(out)
+
+
+def _row_rest(row: UsageRow) -> tuple[object, ...]:
+    """The fields of `_row_key` after account, meter and resource."""
+    return (row.span.start_us, row.span.end_us, row.quantity, row.record_ids)
 
 
 def _charge_key(charge: Charge) -> tuple[object, ...]:
@@ -77,7 +124,10 @@ def in_charge_order(charges: Iterable[Charge]) -> list[Charge]:
     for key in sorted(gathered):
         group = gathered.pop(key)
         if not _in_order(group):
-            group.sort(key=_charge_key)
+            # Its charges share the key's first five fields: `_fine()`'s rest orders them
+            # as `_charge_key` does, without those read again and a call more per charge
+            # (a closing's 34,000 charges, their rated ones before those that stand).
+            group.sort(key=_fine)
         out += group
     return out
 

@@ -62,7 +62,7 @@ from typing import Final
 
 from . import _values as _v
 from ._allowances import Drawn, Taken
-from ._charge_order import _row_key
+from ._charge_order import in_row_order
 from ._cuts import metering_cycle
 from ._decimals import in_context
 from ._instants import MAX_US, to_us
@@ -309,7 +309,7 @@ def _rate_among(
                 "rate usage must be usage rows, or records with meters=[...], not "
                 f"{type(bad).__name__}: {show(bad)}."
             )
-        rows = tuple(sorted(rows, key=_row_key))
+        rows = in_row_order(rows)
         pairs = _one_unit_per_meter(rows, "rate usage")
     _row_units(rows, engine.plans, meters, given_rows, pairs)
     records = usage if meters is not None and not given_rows else ()
@@ -541,7 +541,7 @@ def rate_rows(
         engine.standing, engine.standing_charges, engine.spends = standing
     if drawn is not None:
         engine.drawn, engine.taken = drawn
-    ordered = tuple(sorted(rows, key=_row_key))
+    ordered = in_row_order(rows)
 
     def covered() -> set[str]:
         if engine.default is None:
