@@ -76,16 +76,17 @@ def compare(
     everything = ("*", None) in dirty
     closed, correct = rater._closed_us, rater._late == "correct"
     keys = set(groups).union(reported) if scope is None else scope
-    found = groups.get
-    for key in _in_order(keys):
-        charges = found(key, ())
-        if len(charges) == 1:  # a line of one charge (a third of them): its sum without reduce()
-            charge = charges[0]
-            quantity, amount = _ADD(ZERO, charge.quantity), _ADD(ZERO, charge.amount)
-        else:
-            quantity = functools.reduce(_ADD, map(_QUANTITY, charges), ZERO)
-            amount = functools.reduce(_ADD, map(_AMOUNT, charges), ZERO)
-        old = reported.get(key)
+    order = _in_order(keys)
+    # A column at a time, at C speed: each line's charges, exact sums and reported total
+    # (a key's own entry is the only one its turn changes).
+    repeat, reduce = itertools.repeat, functools.reduce
+    runs = list(map(groups.get, order, repeat(())))
+    quantities = map(reduce, repeat(_ADD), map(map, repeat(_QUANTITY), runs), repeat(ZERO))
+    amounts = map(reduce, repeat(_ADD), map(map, repeat(_AMOUNT), runs), repeat(ZERO))
+    olds = map(reported.get, order)
+    for key, charges, quantity, amount, old in zip(
+        order, runs, quantities, amounts, olds, strict=True
+    ):
         if old is None and not charges:
             continue
         if old is not None and old == (quantity, amount):
@@ -380,29 +381,54 @@ def _by_line(rated: tuple[Charge, ...]) -> dict[LineKey, list[Charge]]:
     A line's charges mostly come together (one run of them): looked up once per run.
     """
     fresh: dict[LineKey, list[Charge]] = {}
-    known = fresh.get
-    for key, run in itertools.groupby(rated, line_key):
-        mine = known(key)
-        if mine is None:
-            fresh[key] = list(run)
-        else:
-            mine.extend(run)
+    key: LineKey | None = None
+    mine: list[Charge] = []
+    for charge in rated:
+        cycle = charge.cycle
+        here = (
+            charge.account,
+            cycle.start_us,
+            cycle.end_us,
+            charge.kind,
+            charge.plan,
+            charge.meter,
+            charge.entry,
+            charge.resource,
+            charge.unit,
+            charge.currency,
+        )  # line_key(charge), read inline: no call per charge
+        if here != key:
+            key = here
+            if here in fresh:
+                mine = fresh[here]
+            else:
+                mine = fresh[here] = []
+        mine.append(charge)
     return fresh
 
 
 def _every_line(
     rater: Rater, charges: tuple[Charge, ...], rated: tuple[Charge, ...]
 ) -> dict[LineKey, tuple[Charge, ...]]:
-    """Every line's charges, in rating's order; kept as the lines' charges. O(c log c)."""
-    groups: dict[LineKey, list[Charge]] = {}
-    for charge in charges:
-        groups.setdefault(line_key(charge), []).append(charge)
+    """Every line's charges, in rating's order; kept as the lines' charges. O(c log c).
+
+    A line's charges come in runs, looked up once per run (`_by_line`); a line whose
+    charges' spans start in ascending order is in `_in_line`'s order already, not sorted.
+    """
+    groups = _by_line(charges)
     for members in groups.values():
-        if len(members) > 1:
-            # In rating's order (the order of _charge_key within one line).
-            members.sort(key=_in_line)
+        last = None
+        for charge in members:  # (told without a call)
+            here = charge.span.start_us
+            if last is not None and here <= last:
+                # In rating's order (the order of _charge_key within one line).
+                members.sort(key=_in_line)
+                break
+            last = here
     if not rater._engine.rerated:
-        rater._rated_keys = {line_key(charge) for charge in rated}
+        # ``rated`` are among ``charges``: all of them when as many (a first statement's).
+        keys = groups if len(rated) == len(charges) else map(line_key, rated)
+        rater._rated_keys = set(keys)
     lines = {key: tuple(members) for key, members in groups.items()}
     rater._line_members = lines.copy()
     return lines

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
 import operator
 import typing
 from collections.abc import Iterable
@@ -47,6 +48,7 @@ if typing.TYPE_CHECKING:
 __all__ = ["statement"]
 
 _AT: Final = operator.attrgetter("at_us")
+_ACCOUNT: Final = operator.attrgetter("account")
 
 
 def _named(lines: Iterable[StatementLine], charges: Iterable[Charge]) -> set[str]:
@@ -163,18 +165,20 @@ def _keep(
         return
     lo, hi = rater._base_us, rater._closed_us
     # The charges of the kept closed cycles in a comprehension (no call per charge),
-    # then per account the open ones.
+    # then per account the open ones: an account's come in runs (rating's order), each
+    # taken whole at C speed, not charge by charge.
     rater._closed_charges = tuple(
         [c for c in charges if c.cycle.end_us <= hi and lo <= c.cycle.start_us]
     )
     opened: dict[str, list[Charge]] = {}
     rater._open_charges = opened
-    for charge in [c for c in charges if c.cycle.end_us > hi]:
-        mine = opened.get(charge.account)
+    found = opened.get
+    for account, run in itertools.groupby([c for c in charges if c.cycle.end_us > hi], _ACCOUNT):
+        mine = found(account)
         if mine is None:
-            opened[charge.account] = [charge]
+            opened[account] = list(run)
         else:
-            mine.append(charge)
+            mine.extend(run)
 
 
 def _close_cycles(  # noqa: PLR0917 - the statement's own values, passed on
