@@ -76,6 +76,8 @@ class Streamed:
         )
 
 
+# Every test that reads the month is marked heavy: the month is streamed once, in the
+# step of the heavy examples (without coverage), not once more under the tracer.
 @pytest.fixture(scope="module")
 def files() -> list[File]:
     return month_of_files(seed=20260301)
@@ -96,6 +98,7 @@ def test_march_closes_once_three_days_after_its_end(streamed: Streamed) -> None:
     assert sorted(invoice.account for invoice in streamed.invoices) == ["acme", "bigco"]
 
 
+@pytest.mark.heavy
 def test_closing_invoices_match_the_fraction_oracle_to_the_cent(
     streamed: Streamed, files: list[File]
 ) -> None:
@@ -106,6 +109,7 @@ def test_closing_invoices_match_the_fraction_oracle_to_the_cent(
         assert invoice.total == sum(expected[invoice.account].values(), Decimal(0))
 
 
+@pytest.mark.heavy
 def test_the_commitment_is_topped_up_for_acme(streamed: Streamed, files: list[File]) -> None:
     [acme] = [invoice for invoice in streamed.invoices if invoice.account == "acme"]
     assert acme.total == Decimal("500.00")
@@ -113,6 +117,7 @@ def test_the_commitment_is_topped_up_for_acme(streamed: Streamed, files: list[Fi
     assert expected["minimum commitment"] > 0
 
 
+@pytest.mark.heavy
 def test_statement_lines_add_up_to_each_invoice_precise_total(streamed: Streamed) -> None:
     # April's lines (its commitment prorated to the watermark) are left out: March only.
     sums: dict[str, Fraction] = {}
@@ -124,6 +129,7 @@ def test_statement_lines_add_up_to_each_invoice_precise_total(streamed: Streamed
         assert sums[invoice.account] == Fraction(invoice.precise_total)
 
 
+@pytest.mark.heavy
 def test_the_stream_bills_what_batch_rating_of_the_distinct_records_bills(
     streamed: Streamed, files: list[File]
 ) -> None:
@@ -150,6 +156,7 @@ def test_a_rater_never_restored_bills_the_same(streamed: Streamed, files: list[F
     assert streamed.snapshots == (len(files) + 1) // 3  # after files 2, 5, 8, ... (161 of them)
 
 
+@pytest.mark.heavy
 def test_replayed_files_are_duplicates_and_nothing_is_too_late(
     streamed: Streamed, files: list[File]
 ) -> None:

@@ -263,6 +263,8 @@ class Poller:
         self.save(rater, now)
 
 
+# Every test that reads the month is marked heavy: the month is streamed once, in the
+# step of the heavy examples (without coverage), not once more under the tracer.
 @pytest.fixture(scope="module")
 def streamed(tmp_path_factory: pytest.TempPathFactory) -> Poller:
     poller = Poller(tmp_path_factory.mktemp("energy") / "rater.json", seed=7)
@@ -291,6 +293,7 @@ def test_stream_takes_each_record_once_and_the_rest_as_duplicates(streamed: Poll
     assert duplicates == 2 * (len(march_records()) - len(caught_up))
 
 
+@pytest.mark.heavy
 def test_stream_closing_invoices_of_march_by_hand(streamed: Poller) -> None:
     march = [i for i in streamed.invoices if i.cycle == e.MARCH]
     assert [(i.account, i.total) for i in march] == [
@@ -309,6 +312,7 @@ def test_stream_closing_invoices_of_march_by_hand(streamed: Poller) -> None:
     assert [i.total for i in credited] == [Decimal("51.00"), Decimal("94.05"), Decimal("0.00")]
 
 
+@pytest.mark.heavy
 def test_stream_corrects_march_when_the_boundary_reading_comes_after_the_horizon(
     streamed: Poller,
 ) -> None:
@@ -328,6 +332,7 @@ def test_stream_corrects_march_when_the_boundary_reading_comes_after_the_horizon
     assert (anew.lines[0].amount, before) == (Decimal("43.60"), Decimal("45.65"))
 
 
+@pytest.mark.heavy
 def test_stream_lines_add_up_to_batch_per_account_cycle_and_line(streamed: Poller) -> None:
     span = rk.Span(e.MARCH.start, e.APRIL.end)
     last_watermark = "2026-04-07T00:00:00Z"

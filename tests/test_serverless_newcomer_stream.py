@@ -221,6 +221,8 @@ def month(seed: int, step_minutes: int = 120) -> tuple[Host, list[Record], int]:
     return host, [record for _, record in records], resent
 
 
+# Every test that reads the month is marked heavy: the month is streamed once, in the
+# step of the heavy examples (without coverage), not once more under the tracer.
 @pytest.fixture(scope="module")
 def march() -> tuple[Host, list[Record], int]:
     return month(7)
@@ -242,6 +244,7 @@ def test_every_record_is_taken_once_and_every_resend_is_a_duplicate(
     assert host.counts["restores"] > 10  # the restores did happen
 
 
+@pytest.mark.heavy
 def test_march_closes_as_one_batch_rate_of_every_record(
     march: tuple[Host, list[Record], int],
 ) -> None:
@@ -295,6 +298,7 @@ def oracle(records: Iterable[Record], account: str) -> dict[str, Decimal]:
     return lines
 
 
+@pytest.mark.heavy
 def test_closing_invoices_of_a_whole_month_on_one_plan_match_fractions(
     march: tuple[Host, list[Record], int],
 ) -> None:
@@ -308,6 +312,7 @@ def test_closing_invoices_of_a_whole_month_on_one_plan_match_fractions(
     assert any(line.amount > 0 for line in stream["beta"].lines if line.entry == "gbs")
 
 
+@pytest.mark.heavy
 def test_the_lines_of_every_statement_add_up_to_the_closing_invoices(
     march: tuple[Host, list[Record], int],
 ) -> None:
@@ -322,6 +327,7 @@ def test_the_lines_of_every_statement_add_up_to_the_closing_invoices(
         assert sums[account] == Fraction(invoice.precise_total)
 
 
+@pytest.mark.heavy
 def test_gamma_commitment_is_prorated_from_its_start(
     march: tuple[Host, list[Record], int],
 ) -> None:
