@@ -171,6 +171,7 @@ def test_a_churning_fleet_keeps_a_flat_snapshot() -> None:
     assert measured[240][0] <= measured[60][0] * 5 // 4, measured
 
 
+@pytest.mark.heavy  # the churning year once, with the test above, not again under coverage
 def test_a_statement_of_a_churning_fleet_costs_the_same_every_day() -> None:
     measured = churning_year()
     assert measured[240][1] <= measured[60][1] * 5 // 4, measured
