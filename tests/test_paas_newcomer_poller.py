@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -63,7 +64,17 @@ SOURCE = [
 
 
 def poll_month() -> tuple[dict[tuple[object, ...], Fraction], list[rk.Statement], str]:
-    """Polls every six hours, a fresh process each time, the last window read again."""
+    """Polls every six hours, a fresh process each time, the last window read again.
+
+    The month is polled once for the tests that read it (it depends on nothing they
+    do); each gets its own ledger and list.
+    """
+    ledger, statements, text = _polled_month()
+    return defaultdict(Fraction, ledger), list(statements), text
+
+
+@functools.cache
+def _polled_month() -> tuple[dict[tuple[object, ...], Fraction], list[rk.Statement], str]:
     text = json.dumps(
         rk.Rater(PLAN, [MEMORY], start=START, horizon=dt.timedelta(days=1)).snapshot()
     )
