@@ -8,8 +8,9 @@ Pick one with ``HYPOTHESIS_PROFILE=thorough``.
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +22,25 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection() -> Generator[None, object, object]:
+    """Collect with the cycle collector off, then freeze what the collection leaves alive.
+
+    Importing ~700 test modules and building their strategies allocates without pause:
+    the collector's full passes over the growing heap were a quarter of the collection's
+    time (57 s of 191 s in one process, under load), in every process that collects (each
+    worker of each step). Garbage is collected once at the end instead; what stays alive
+    (the modules, the items) is frozen, so that the tests' own collections pass it over.
+    """
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        gc.enable()
+        gc.collect()
+        gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
