@@ -284,6 +284,7 @@ CF_EVENTS = [
 ]
 
 
+@pytest.mark.heavy  # a month of polls every 10 minutes, restarted every hour (768 restores)
 def test_cloud_foundry_poller_month_equals_the_batch_invoice() -> None:
     t = to_us("2026-03-01T00:00:00Z")
     end = to_us("2026-04-02T00:00:00Z")
