@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._priced_records import (
@@ -218,6 +218,27 @@ def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inv
         max_size=5,
     ),
 )
+@example(  # a late START describes usage said unpriced under {} anew: said again
+    reported=True,
+    batches=[
+        (
+            [
+                ("event", 1, "w", "start", 2, None),
+                ("inventory", 0, ("w",), "last_seen", None),
+                ("event", 0, "v", "start", 0, None),
+            ],
+            1,
+        ),
+        (
+            [
+                ("event", 0, "v", "start", 0, None),
+                ("event", 0, "v", "start", 0, None),
+                ("event", 0, "w", "start", 1, None),
+            ],
+            None,
+        ),
+    ],
+)
 def test_statements_before_records_fed_ahead_meet_no_unpriced_usage(
     reported: bool, batches: list[tuple[list[tuple[Any, ...]], int | None]]
 ) -> None:
@@ -277,3 +298,26 @@ def _unended(message: str) -> str:
     """An unpriced anomaly's words without its span's end nor the note said again with it."""
     message = re.sub(r" Said of this usage before: .*\Z", "", message)
     return re.sub(r"(\) over \S+\.\.)\S+( has no )", r"\1\2", message, count=1)
+
+
+def test_unpriced_usage_described_anew_by_a_late_start_is_said_again() -> None:
+    """An inventory opens ``w`` described by nothing at 00:00 (unpriced: said at 01:00
+    with its 1 hour); a START of 00:00 fed late describes it ``{'flavor': 'small'}``,
+    still unpriced, still 1 hour: the stream says it again in batch's words, with a note
+    of what it said before (docs/streaming.md: said again as its figure or reason
+    changes)."""
+    rater = rk.Rater(REPORTED, METERS, start=MONDAY)
+    rater.feed([rk.Inventory(at(0), [("a", "w")], close="last_seen", id="i1")])
+    first = [a for a in rater.statement(at(1)).anomalies if a.kind == "unpriced"]
+    assert [a.message.endswith("described by {}: not charged.") for a in first] == [True]
+    rater.feed([event(0, SMALL, "e1", "start", None, "w")])
+    again = [a for a in rater.statement(at(1)).anomalies if a.kind == "unpriced"]
+    assert [a.message for a in again] == [
+        (
+            "usage of meter 'vm' by account 'a' (resource 'w', 1 hour) over "
+            "2026-03-02T00:00:00Z..2026-03-02T01:00:00Z has no price in plan 'p': no entry "
+            "of that meter is in effect for a resource described by {'flavor': 'small'}: "
+            "not charged. Said of this usage before: 1 hour; by 2026-03-02T01:00:00Z it "
+            "comes to 1 hour."
+        )
+    ]

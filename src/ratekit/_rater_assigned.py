@@ -100,6 +100,11 @@ def _covers(items: Sequence[tuple[int, int, Plan]], lo: int, hi: int) -> int | N
             return None
 
 
+def _gap(items: Sequence[tuple[int, int, Plan]], lo: int, hi: int) -> int | None:
+    """The first instant of ``[lo, hi)`` no assignment holds (``lo`` itself when empty)."""
+    return _covers(items, lo, hi) if lo < hi else (None if _plan_at(items, lo) else lo)
+
+
 def covered(
     record: Record, segments: Segments, held: Container[str] = (), base_us: int | None = None
 ) -> None:
@@ -110,9 +115,11 @@ def covered(
     over the period (a meter of ``held``: from it on, the mean holds nothing, as a stop
     ends a run: a leaving customer's last reading); never an inventory (see the
     module). What lies before ``base_us`` (the rater's kept cycles' start) is too late,
-    never charged: a record stamped before it is looked at from it on (a START there
-    runs from it, a level a mean reads there holds from it), and a sample's part before
-    it is not looked at (a delta or reading stamped before it makes no usage after it). Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]
+    never charged: a record stamped before it where its account has no plan is looked
+    at again from it on (a START there runs from it, a level a mean reads there holds
+    from it), and a delta or reading stamped before it makes no usage after it. (One
+    stamped where the account has a plan is taken, as a resource started before a gap
+    and running into it is.) Raises [`UnpricedUsageError`][ratekit.UnpricedUsageError]
     naming the record, the account, the instant and the account's assignments. Only
     accounts some assignment names are looked at (the others are refused before).
     """
@@ -127,15 +134,15 @@ def covered(
         lo, hi = (record.at_us if since is None or since >= record.at_us else since), record.at_us
     else:
         return  # an inventory reconciles: what it opens in a gap is "unpriced", as in batch
-    if base_us is not None and lo < base_us:
-        if hi < base_us and type(record) is Sample and record.meter not in held:
-            return  # too late whole: not applied
-        lo, hi = base_us, max(hi, base_us)
     account = record.account
     items = segments.get(account)
     if items is None:
         return
-    gap = _covers(items, lo, hi) if lo < hi else (None if _plan_at(items, lo) else lo)
+    gap = _gap(items, lo, hi)
+    if gap is not None and base_us is not None and lo < base_us:
+        # too late whole (a delta or reading: not applied), else looked at from base_us
+        whole = hi < base_us and type(record) is Sample and record.meter not in held
+        gap = None if whole else _gap(items, base_us, max(hi, base_us))
     if gap is None:
         return
     name = type(record).__name__.lower()

@@ -8,7 +8,9 @@ finds it again with a later end, whether or not its figure moved. Only the figur
 news: the span's end is where the statement stands. So one piece of usage (its account,
 resource and start, and the words before its figure, which name its meter: one piece of
 a meter starts at an instant, under one plan and description) is said when first
-found, in rating's words, and said again only when its figure reads otherwise than the last one said of it, with a note that gives both: ``Said of this
+found, in rating's words, and said again only when its figure, or the reason after its
+span (the plan, the description a late record changed), reads otherwise than the last
+one said of it, with a note that gives both: ``Said of this
 usage before: 24 hour; by <watermark> it comes to 48 hour.`` Each figure is the usage so
 far, which replaces the one said before: a host counts the last (or the differences the
 notes give), never their sum.
@@ -41,8 +43,11 @@ _BEFORE: Final = " Said of this usage before: "
 _NOTE: Final = re.compile(re.escape(_BEFORE) + r"(.*); by (\S+) it comes to (.*)\.\Z")
 
 
-def _read(anomaly: Anomaly) -> tuple[Piece, str, str | None] | None:
-    """The piece ``anomaly`` is about, its figure, and its note's watermark (None: none).
+def _read(anomaly: Anomaly) -> tuple[Piece, tuple[str, str], str | None] | None:
+    """The piece ``anomaly`` is about, its figure and reason, its note's watermark.
+
+    The reason: the words after the span (why it has no price: the plan, the
+    description); the watermark None when it has no note.
 
     None when its words do not give a figure and span where rating puts them. O(len).
     """
@@ -63,12 +68,18 @@ def _read(anomaly: Anomaly) -> tuple[Piece, str, str | None] | None:
     # start is kept: `ratekit._shown.bounded_message`)
     figure = message[head + 2 : span.start()]
     piece = (anomaly.account, anomaly.resource, anomaly.at_us, message[: head + 2])
-    return piece, figure, None if note is None else note.group(2)
+    reason = message[span.end() :]
+    # (a message cut for its length cuts its reason where its note falls: unknown)
+    told = (
+        figure,
+        "" if "characters left out]" in reason or "more characters]" in reason else reason,
+    )
+    return piece, told, None if note is None else note.group(2)
 
 
-def _last(before: Iterable[Anomaly]) -> dict[Piece, str]:
-    """Per piece, the last figure said of it (see the module). O(a)."""
-    out: dict[Piece, tuple[str, str]] = {}  # per piece: (`_when()`, figure)
+def _last(before: Iterable[Anomaly]) -> dict[Piece, tuple[str, str]]:
+    """Per piece, the last figure and reason said of it (see the module). O(a)."""
+    out: dict[Piece, tuple[str, tuple[str, str]]] = {}  # per piece: (`_when()`, told)
     for anomaly in before:
         if anomaly.kind != "unpriced":
             continue
@@ -108,7 +119,7 @@ def unsaid(
     not rating's shape is left in the rest, told by its whole message. O(a + b) for a found and b said before.
     """
     rest: list[Anomaly] = []
-    pieces: dict[Piece, tuple[Anomaly, str]] = {}
+    pieces: dict[Piece, tuple[Anomaly, tuple[str, str]]] = {}
     for anomaly in found:
         read = _read(anomaly) if anomaly.kind == "unpriced" else None
         if read is None:
@@ -121,18 +132,20 @@ def unsaid(
         return [], rest
     last = _last(before)
     out: list[Anomaly] = []
-    for piece, (anomaly, figure) in pieces.items():
+    for piece, (anomaly, told) in pieces.items():
         said = last.get(piece)
         if said is None:
             out.append(anomaly)
-        elif said != figure:
-            out.append(_noted(anomaly, said, figure, as_of_us))
+        elif said != told:
+            out.append(_noted(anomaly, said, told, as_of_us))
     return out, rest
 
 
-def _noted(anomaly: Anomaly, said: str, figure: str, as_of_us: int) -> Anomaly:
+def _noted(
+    anomaly: Anomaly, said: tuple[str, str], told: tuple[str, str], as_of_us: int
+) -> Anomaly:
     """``anomaly`` said again: its words, and a note of the figure said before and now."""
-    note = f"{_BEFORE}{said}; by {format_us(as_of_us)} it comes to {figure}."
+    note = f"{_BEFORE}{said[0]}; by {format_us(as_of_us)} it comes to {told[0]}."
     return placed(
         "unpriced",
         anomaly.message + note,

@@ -28,6 +28,7 @@ from ._policy_doors import (
     _refused,
 )
 from ._shown import show
+from ._snapshot_seal import ADDED
 from ._text import one_of
 from .errors import BadQuantityError, RatekitTypeError
 from .records import (
@@ -145,7 +146,8 @@ class Counter:
     """
 
     from_zero: bool = attrs.field(default=False, kw_only=True)
-    wraps_at: int | None = attrs.field(default=None, kw_only=True)
+    # (added after snapshots were first taken: at its default, out of their fingerprint)
+    wraps_at: int | None = attrs.field(default=None, kw_only=True, metadata={ADDED: True})
 
     @from_zero.validator
     def _check_from_zero(self, attribute: object, value: object) -> None:

@@ -102,6 +102,11 @@ def checksum(value: object) -> str:
     return hashlib.sha256(_canonical_bytes(value)).hexdigest()
 
 
+#: The metadata key of an attrs field added after snapshots were first taken: at its
+#: default, it is left out of the fingerprint's description (see `_unsaid()`).
+ADDED = "ratekit.added"
+
+
 def _describe(  # noqa: PLR0911 - one case per kind
     value: object, depth: int = 0, plans: dict[tuple[int, int], object] | None = None
 ) -> object:
@@ -126,7 +131,7 @@ def _describe(  # noqa: PLR0911 - one case per kind
             "fields": {
                 field.name: _describe(getattr(value, field.name), depth + 1, plans)
                 for field in attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
-                if field.eq
+                if field.eq and not _unsaid(field, value)
             },
         }
         if plans is not None:
@@ -145,6 +150,15 @@ def _describe(  # noqa: PLR0911 - one case per kind
     text = repr(value)
     # An object without a stable repr (a function, a plain instance) is named by its type.
     return type(value).__qualname__ if " at 0x" in text else text
+
+
+def _unsaid(field: attrs.Attribute[object], value: object) -> bool:
+    """Whether ``field`` of ``value`` is left out of its description.
+
+    A field added after snapshots were first taken (``metadata={ADDED: True}``), at its
+    default: what those snapshots were taken under keeps its fingerprint.
+    """
+    return bool(field.metadata.get(ADDED)) and getattr(value, field.name) == field.default
 
 
 def fingerprint(
