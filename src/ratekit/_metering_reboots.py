@@ -18,9 +18,9 @@ import typing
 from collections.abc import Sequence
 
 from . import _policy_results as _results
+from ._delta_policies import Counter
 from ._metering_counters import differing, kept
 from ._metering_late_add import late_increment
-from ._sample_policies import Counter
 from .policies import Increment
 from .records import AnomalyKind, Sample
 

@@ -29,17 +29,15 @@ from decimal import Decimal
 from typing import Final
 
 from ._decimals import CONTEXT, MAX_ADJUSTED, MAX_DIGITS, MIN_ADJUSTED, RANGE_TEXT, to_decimal
+from ._delta_policies import Counter, Discrete, Stretches
 from ._instants import MAX_US, MIN_US, format_us
 from ._policy_doors import Increment, Report
 from ._sample_policies import (
     Count,
-    Counter,
-    Discrete,
     Latest,
     Max,
     Min,
     Percentile,
-    Stretches,
     TimeWeightedMean,
     UniqueCount,
 )

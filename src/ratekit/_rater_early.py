@@ -30,13 +30,13 @@ from . import _rater_accounts as _accounts
 from . import _rater_reach as _reach
 from ._anomalies import placed as _anomaly
 from ._decimals import CONTEXT, exact_sum, tidy
+from ._delta_policies import Discrete
 from ._instants import format_us
 from ._metering_counters import entry_order as order
 from ._metering_counters import order as _order
 from ._rater_closed import before_closing
 from ._resource_state import _NO_BASE, READINGS, ResourceState, _new_state
 from ._restated_states import _restated
-from ._sample_policies import Discrete
 from .records import Anomaly, Inventory, Sample
 
 if typing.TYPE_CHECKING:

@@ -30,9 +30,9 @@ from decimal import Decimal
 from typing import Final
 
 from ._decimals import CONTEXT, exact_sum, tidy
+from ._delta_policies import Counter, Discrete
 from ._instants import format_us
 from ._rater_early import too_late_reading
-from ._sample_policies import Counter, Discrete
 from .records import Anomaly, Event, Sample
 
 if typing.TYPE_CHECKING:

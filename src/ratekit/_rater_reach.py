@@ -30,9 +30,9 @@ from . import _rater_sample_doors as _sample_doors
 from ._anomalies import placed as _anomaly
 from ._caller_objects import read_once
 from ._decimals import CONTEXT, exact_sum, tidy
+from ._delta_policies import Counter, Discrete
 from ._instants import format_us, from_us
 from ._rater_book import known_by
-from ._sample_policies import Counter, Discrete
 from ._shown import show, some
 from ._time_policies import Continuous
 from .batches import unpack_hint

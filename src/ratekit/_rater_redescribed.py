@@ -33,13 +33,13 @@ import attrs
 
 from ._anomalies import placed
 from ._decimals import CONTEXT, tidy
+from ._delta_policies import Counter
 from ._instants import format_us
 from ._inventory_scope import restricted
 from ._last_seen import closer, closing_us
 from ._late_event_words import closing_back, compacted_change, per_description
 from ._metering_late import late_anomaly
 from ._rater_book import known_by
-from ._sample_policies import Counter
 from ._shown import show
 from .records import Anomaly, Event, Inventory, Sample
 from .usage import Usage, UsageRow

@@ -29,12 +29,11 @@ import attrs
 from . import _values as _v
 from ._caller_objects import raised
 from ._decimals import plain_text
+from ._delta_policies import Counter, Discrete
 from ._policy_doors import Description, Increment
 from ._policy_doors import Report as Report  # noqa: PLC0414 - metering reads it here
 from ._sample_policies import (
     Count,
-    Counter,
-    Discrete,
     Latest,
     Max,
     Min,
