@@ -23,9 +23,9 @@ from ._level_limits import summed as summed_levels
 from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
+from ._rater_known import Known
 from ._rater_priced_doors import Listed, Unsettled
 from ._rater_priced_verdicts import strict_meters, window_reach
-from ._rater_reuse import Known
 from ._rating_engine import _Engine as _RatingEngine
 from ._sample_policies import TimeWeightedMean
 from ._shown import show

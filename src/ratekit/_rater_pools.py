@@ -19,7 +19,7 @@ pieces a statement rated, per drawer (a `Pool`):
   part of what they wanted (where the pool ran dry) are rated again.
 
 A row stands when all its pieces do (in its drawers and in the groups priced by their
-total, `ratekit._rater_reuse._Track`), so that the charges reused are those of rating
+total, `ratekit._rater_known._Track`), so that the charges reused are those of rating
 all the rows, digit for digit. An account with a correction among its rows, or whose
 plan changes, has all its rows rated (`ratekit._rater_reuse`); so does a plan with an
 allowance of its own period (`_rater_engine.Engine.rerated`).

@@ -8,7 +8,7 @@ when nothing changed: each row made again and rated again. It need not be done t
 - a resource is **left** as it stood (its rows not made again, its account not rated
   again) when its sums' pieces run past the new watermark, no cycle's end nor price
   cut at or before it, and each of them has a charge that stands on its own (priced alone, a
-  linear price of its quantity: `ratekit._rater_reuse.alone`), so that the span changes
+  linear price of its quantity: `ratekit._rater_known.alone`), so that the span changes
   no amount; one with no open end to run on is left too. It is then visited by no
   later statement while it stays left;
 - it is **brought** up to date (`bring()`), its rows made as running on at each
@@ -32,7 +32,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 
-from ._rater_reuse import alone
+from ._rater_known import alone
 from .spans import Span
 from .usage import UsageRow, _new_row
 
