@@ -17,6 +17,7 @@ say what one never restored says ("What a restored rater says").
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -114,10 +115,11 @@ class Host:
         assignments: Sequence[rk.Assignment],
         *,
         start: str = "2026-03-01T00:00:00Z",
+        horizon: dt.timedelta = dt.timedelta(0),
         restore_every_call: bool = False,
     ) -> None:
         self.assigned = tuple(assignments)
-        self.rater = rk.Rater(self.assigned, METERS, start=start)
+        self.rater = rk.Rater(self.assigned, METERS, start=start, horizon=horizon)
         self.restore_every_call = restore_every_call
         self.ledger: dict[object, rk.StatementLine] = {}
         self.taken: dict[str, rk.Sample | rk.Event] = {}
@@ -139,7 +141,9 @@ class Host:
         self._restored()
         fed = self.rater.feed(records)
         for record in records:
-            if record.id in fed.accepted or record.id in fed.late:
+            # a reading or an event too late is placed in the compacted state, its
+            # effect on the kept cycles applied (docs/streaming.md, closing and lateness)
+            if record.id in fed.accepted or record.id in fed.late or record.id in fed.too_late:
                 self.taken[record.id] = record
         self.said.append(("feed", repr(fed)))
         return fed
@@ -211,10 +215,14 @@ class Host:
         assert _money(self.batch_bill(cycle, as_of)) == billed
 
 
-def _run(script: Sequence[tuple[str, object]], assignments: Sequence[rk.Assignment]) -> Host:
+def _run(
+    script: Sequence[tuple[str, object]],
+    assignments: Sequence[rk.Assignment],
+    horizon: dt.timedelta = dt.timedelta(0),
+) -> Host:
     """Play one script on a host never restored and on one restored before every call."""
-    plain = Host(assignments)
-    restored = Host(assignments, restore_every_call=True)
+    plain = Host(assignments, horizon=horizon)
+    restored = Host(assignments, horizon=horizon, restore_every_call=True)
     for host in (plain, restored):
         for step, arg in script:
             if step == "feed":
@@ -474,3 +482,34 @@ def test_the_ledger_billed_prints_the_closing_invoice() -> None:
     closing = host.statement("2026-04-01T00:00:00Z")
     assert _money(host.ledger_bill(MARCH)) == _money(closing.invoices)  # holds
     assert _invoice_text(host.ledger_bill(MARCH)) == _invoice_text(closing.invoices)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the ledger's lines billed with rk.bill() do not bill the closing invoice to the "
+        "last digit: the usage line (total 0 at 9 April, 1 GB all free) is not said "
+        "again at the closing, its charges keep the allowance of 9 April 12:00 (5 x 8/30 "
+        "= 1.333... GB at 60 digits, less 0.333...): billed, its free is "
+        "0.999999999999999999999999999999999999999999999999999999999997 GB where the "
+        "closing invoice and batch give 1 (amounts agree: 0.00)"
+    ),
+)
+def test_the_ledger_billed_frees_what_the_closing_invoice_frees() -> None:
+    # April on 'home' (5 GB a month, prorated by days): +5 GB on 1 April, -2 GB on 6
+    # April, -2 GB on 7 April: 1 GB net, all free at any watermark from 9 April
+    flow = [
+        rk.Sample("f", "p2", "flow", "2026-04-01T05:45:00Z", 5 * GB, id="a"),
+        rk.Sample("f", "p2", "flow", "2026-04-06T05:45:00Z", -2 * GB, id="b"),
+        rk.Sample("f", "p2", "flow", "2026-04-07T05:50:00Z", -2 * GB, id="c"),
+    ]
+    host = Host([rk.Assignment("f", HOME)], start="2026-04-01T00:00:00Z")
+    host.feed(flow)
+    host.statement("2026-04-09T12:00:00Z")
+    closing = host.rater.statement("2026-05-01T00:00:00Z")
+    for line in closing.lines:
+        host.ledger[line.key] = line
+    [billed] = host.ledger_bill(APRIL)
+    [closed] = closing.invoices
+    assert [line.free for line in closed.lines] == [Decimal(1), Decimal(0)]
+    assert [line.free for line in billed.lines] == [Decimal(1), Decimal(0)]
