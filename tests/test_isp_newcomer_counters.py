@@ -513,3 +513,18 @@ def test_the_ledger_billed_frees_what_the_closing_invoice_frees() -> None:
     [closed] = closing.invoices
     assert [line.free for line in closed.lines] == [Decimal(1), Decimal(0)]
     assert [line.free for line in billed.lines] == [Decimal(1), Decimal(0)]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [rk.Counter(wraps_at=W64), rk.Counter(), rk.Counter(wraps_at=W32, from_zero=True)],
+    ids=["wider", "no-width", "from-zero"],
+)
+def test_a_snapshot_restored_with_another_counter_width_is_refused(policy: rk.Counter) -> None:
+    rater = rk.Rater([rk.Assignment("h", HOME)], METERS, start="2026-03-01T00:00:00Z")
+    rater.feed([oct_("h", "oct32", "2026-03-02T00:00:00Z", W32 - 100, "a")])
+    rater.statement("2026-03-02T12:00:00Z")
+    data = json.loads(json.dumps(rater.snapshot()))
+    meters = (rk.Meter("oct32", "B", policy), OCT64, CPE, FLOW)
+    with pytest.raises(rk.BadSnapshotError, match="other plans or meters"):
+        rk.Rater.restore(data, [rk.Assignment("h", HOME)], meters)
