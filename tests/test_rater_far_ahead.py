@@ -11,11 +11,6 @@ wait for it: each compaction that passes part of its span says that part in a
 stream adds up to batch ``rate()`` over the records with that delta's span cut where the
 kept cycles started when it was metered; and to batch ``rate()`` over the records as fed,
 less exactly the parts said, in the cycles named.
-
-So for a counter reading fed far ahead (its increment counts from the reading before
-it: each compaction says its part in the cycles compacted) and for an event whose
-``seq`` orders it before earlier-stamped ones (the statement that meters it names what
-it changes in the compacted cycles, as for an event ordered before compacted ones).
 """
 
 from __future__ import annotations
@@ -516,41 +511,3 @@ def test_an_event_far_ahead_that_reopens_a_stretch_does_not_stop_compaction() ->
     for n in range(1, 41):
         rater.statement(day(n))
     assert rater.snapshot()["body"]["base_us"] >= day(36).timestamp() * 1e6
-
-
-def test_a_first_reading_from_zero_fed_far_ahead_gives_up_its_stretch_before_the_kept_cycles() -> (
-    None
-):
-    # vm-1 runs from 1 March; the first reading of a from_zero counter, 8,000 s on 20
-    # May = day(80), counts from that START: 100 s a day, as the reading above. The START
-    # is compacted with 1 March; the statements at day(2) to day(50) say 100 s each for
-    # 1 March to 18 April (49 days, 4,900 s), and that of 21 May bills 19 April to 19
-    # May: 31 days of 100 s. The VM's hours are billed as they run, nothing said.
-    zero = rk.Meter("z", "s", rk.Counter(from_zero=True))
-    plan = rk.Plan(
-        "z",
-        "EUR",
-        rk.cycles.daily(tz="UTC"),
-        [rk.PriceEntry("vm", "vm.hours", rk.PerUnit(1)), rk.PriceEntry("z", "z", rk.PerUnit(1))],
-    )
-    rater = rk.Rater(plan, [VM, zero], start=START)
-    rater.feed(
-        [
-            rk.Event("acme", "vm-1", START, kind="start", id="s0"),
-            rk.Sample("acme", "vm-1", "z", MAY_20, 8000, kind="counter", id="bogus"),
-        ]
-    )
-    statements = [rater.statement(day(n)) for n in range(1, 83)]
-    said = given_up(statements)
-    assert [(a.meter, a.quantity) for a in said] == [("z", Decimal(100))] * 49
-    assert said[0].message.startswith(
-        "sample 'bogus' (z, 8000 at 2026-05-20T00:00:00Z) was fed ahead of the watermark "
-        "counting from zero from the start of its resource's running stretch at "
-        "2026-03-01T00:00:00Z, more than the horizon plus 31 days"
-    )
-    billed: dict[dt.datetime, Decimal] = {}
-    for statement in statements:
-        for line in statement.lines:
-            if line.meter == "z":
-                billed[line.cycle.start] = billed.get(line.cycle.start, Decimal(0)) + line.quantity
-    assert {k: v for k, v in billed.items() if v} == {day(n): Decimal(100) for n in range(49, 80)}
