@@ -35,17 +35,14 @@ def held(rater: Rater, new_base: int) -> int:
     - a record not metered yet (stamped at or after the watermark): a delta over a span
       from its ``since`` (`_rater_far.reach_us()`: no more than `MAX_AHEAD` plus the
       horizon before its instant), a counter reading from the kept reading before it (from the
-      kept cycles' start when the reading before it is in the compacted state; no more
-      than `MAX_AHEAD` plus the horizon before its instant either), a
+      kept cycles' start when the reading before it is in the compacted state), a
       ``last_seen`` inventory from the last sign of life of a resource it may close
       (`_last_seen.reach_us()`; no more than `MAX_AHEAD` plus the horizon before its
       instant: a closing before is said too late), or one metered already, from where an event
       not metered yet moves its closing (its ``seq`` orders it before events stamped
       before the inventory: they are no sign of life before it then);
     - an event, metered or not, whose ``seq`` orders it before events stamped before
-      ``new_base``: folding those without it would apply them in the wrong order (one
-      not metered yet, no more than `MAX_AHEAD` plus the horizon before its instant:
-      the statement that meters it then names its part before, `_rater_far`); one
+      ``new_base``: folding those without it would apply them in the wrong order; one
       ordered before its compacted state's events holds every kept cycle (the state
       would run them as those events alone do, not as the lines billed them);
     - an event not metered yet that its ``seq`` orders before an earlier-stamped event of
@@ -80,7 +77,7 @@ def held(rater: Rater, new_base: int) -> int:
                 before = [rater._base_us]
             elif not before and meter_name in rater._reach.zero:
                 before = _stretch(rater, key, at_us, listed())
-            reach = min(reach, max([*before, _far.kept_from(rater, at_us)], default=at_us))
+            reach = min(reach, max(before, default=at_us))
         elif record.since_us is not None:
             reach = min(reach, _far.reach_us(rater, record))
     reach = min([reach, *_stretches_reopened(rater, listed)])
@@ -91,9 +88,8 @@ def held(rater: Rater, new_base: int) -> int:
         # metering state carries a sequence's history, but an inventory in the
         # compacted records settles it, so it must not be relied on).
         seqs, base = rater._reach.seqs, rater._base_us
-        floor = functools.partial(_far.ahead_floor, rater)
         for key, kept in rater._by_key.items():
-            reach = min(reach, reordered_before(kept, cut, seqs.get(key), base, floor))
+            reach = min(reach, reordered_before(kept, cut, seqs.get(key), base))
         if reach >= cut:
             return cut
         held_at = max(rater._base_us, rater._engine.containing(reach)[0])
@@ -193,11 +189,7 @@ def _first_listed(inventories: Iterable[Record]) -> dict[tuple[str, str], int]:
 
 
 def reordered_before(
-    records: Iterable[Record],
-    cut_us: int,
-    compacted: int | None = None,
-    base_us: int = 0,
-    floor: typing.Callable[[int], int] | None = None,
+    records: Iterable[Record], cut_us: int, compacted: int | None = None, base_us: int = 0
 ) -> int:
     """The earliest instant before ``cut_us`` of an event that a later-stamped one precedes.
 
@@ -206,9 +198,7 @@ def reordered_before(
     ``cut_us`` (``cut_us`` when there is none). ``compacted``: the ``seq`` of the last
     sequenced event in the resource's compacted state (None: none), taken as an event
     at ``base_us``, the kept cycles' start (it lies before; one ordered before it
-    reaches back there). ``floor``: per instant of an event at or after ``cut_us``,
-    how far back it may reach at most (`_rater_far.ahead_floor()`; None: no bound).
-    O(k log k) for k events.
+    reaches back there). O(k log k) for k events.
     """
     chain = sorted(
         [(r.seq, r.at_us) for r in records if type(r) is Event and r.seq is not None]
@@ -229,8 +219,7 @@ def reordered_before(
             and lowest < cut_us
             and any(at_us >= cut_us for _, at_us in chain[index:end])
         ):
-            after = [at_us for _, at_us in chain[index:end] if at_us >= cut_us]
-            reach = min(reach, lowest if floor is None else max(lowest, min(map(floor, after))))
+            reach = min(reach, lowest)
         for _, at_us in chain[index:end]:
             lowest = at_us if lowest is None else min(lowest, at_us)
         index = end
