@@ -16,7 +16,7 @@ accounted for, and no statement raises where batch rating does not.
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 from tests._plan_streams import check, draw, restored_says_the_same
@@ -24,6 +24,7 @@ from tests._plan_streams import check, draw, restored_says_the_same
 
 @settings(max_examples=max(LAWS // 8, 25))
 @given(seed=st.integers(0, 2**32))
+@example(seed=136)  # failed under a bound on the cycles a record fed ahead keeps (backed out)
 def test_statements_under_drawn_plans_add_up_to_one_batch_rate(seed: int) -> None:
     check(draw(seed))
 
