@@ -257,7 +257,7 @@ class Counter:
                 value = sample.value
                 if value >= last.value:
                     delta = CONTEXT.subtract(value, last.value)
-                elif wrap is not None and last.value < wrap and value >= 0:
+                elif wrap is not None and last.value < wrap:
                     # counted up to the modulus, then from zero: wrap - before + reading
                     delta = CONTEXT.add(CONTEXT.subtract(wrap, last.value), value)
                 else:

@@ -29,6 +29,7 @@ from typing import Final, TypeAlias
 
 from ._anomalies import placed
 from ._instants import format_us
+from ._shown import cut_in
 from .records import Anomaly
 
 __all__ = ["unsaid"]
@@ -70,10 +71,7 @@ def _read(anomaly: Anomaly) -> tuple[Piece, tuple[str, str], str | None] | None:
     piece = (anomaly.account, anomaly.resource, anomaly.at_us, message[: head + 2])
     reason = message[span.end() :]
     # (a message cut for its length cuts its reason where its note falls: unknown)
-    told = (
-        figure,
-        "" if "characters left out]" in reason or "more characters]" in reason else reason,
-    )
+    told = (figure, "" if cut_in(reason) else reason)
     return piece, told, None if note is None else note.group(2)
 
 

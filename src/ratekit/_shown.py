@@ -145,9 +145,19 @@ _HEAD: Final = 1_200
 _TAIL: Final = 700
 
 
+#: What `bounded_message()` leaves where it cut a run, and where it cut the middle.
+_RUN_CUT: Final = " more characters]"
+_MIDDLE_CUT: Final = " characters left out]"
+
+
 def _cut_run(found: re.Match[str]) -> str:
     run = found.group()
-    return f"{run[:_RUN_KEPT]}...[{len(run) - _RUN_KEPT:,} more characters]"
+    return f"{run[:_RUN_KEPT]}...[{len(run) - _RUN_KEPT:,}{_RUN_CUT}"
+
+
+def cut_in(text: str) -> bool:
+    """Whether `bounded_message()` cut something out of ``text``. O(n)."""
+    return _RUN_CUT in text or _MIDDLE_CUT in text
 
 
 def bounded_message(message: object) -> object:
@@ -173,7 +183,7 @@ def bounded_message(message: object) -> object:
     text = _LONG_RUN.sub(_cut_run, message)
     if len(text) > MAX_MESSAGE:
         left_out = len(text) - _HEAD - _TAIL
-        text = f"{text[:_HEAD]} ...[{left_out:,} characters left out]... {text[-_TAIL:]}"
+        text = f"{text[:_HEAD]} ...[{left_out:,}{_MIDDLE_CUT}... {text[-_TAIL:]}"
     return text
 
 
