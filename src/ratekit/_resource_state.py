@@ -14,34 +14,28 @@ from typing import Final, Literal
 import attrs
 
 from . import _metering_memory as _memory
+from . import _resource_state_json as _json
 from . import _values as _v
-from ._caller_objects import plain_data
 from ._decimals import in_context, plain_text
 from ._fields import (
     Reading,
     _applied,
     _bad,
     _clock,
-    _decode_event,
-    _decode_mapping,
-    _encode,
-    _encode_event,
     _history,
     _opened_by,
     _readings,
     _seq_of,
-    _sequence,
     _since,
     _state_account,
     _state_description,
     _state_resource,
-    _state_text,
     _status,
     _through,
 )
 from ._instants import format_us
-from ._state_consistency import DELTAS, HISTORY, MEMORY, READINGS, consistent, stored
-from ._state_doors import Listings, Pending, decoded_listings, listings_door, pending_door
+from ._state_consistency import DELTAS, HISTORY, MEMORY, READINGS, consistent
+from ._state_doors import Listings, Pending, listings_door, pending_door
 from .errors import RatekitTypeError
 from .records import (
     Event,
@@ -74,10 +68,6 @@ _NO_EVOLVE: Final = (
     "JSON form, whose every field from_json() checks: "
     "ResourceState.from_json({**state.to_json(), 'status': 'stopped'})."
 )
-#: Levels of a state's data read into plain dicts and lists (a description nests at most
-#: 32, under a few of the state's own): deeper, the description's door reads it.
-_READ_DEPTH: Final = 64
-_AS_JSON: Final = "what to_json() returned (dicts, lists, strings and numbers)"
 
 
 @typing.final
@@ -384,51 +374,7 @@ class ResourceState:
             >>> rk.ResourceState("acme", "vm-1", "stopped", {"memory_gb": 0.5}).to_json()["description"]
             {'memory_gb': {'decimal': '0.5'}}
         """
-        out: dict[str, object] = {
-            "account": self.account,
-            "resource": self.resource,
-            "status": self.status,
-            "description": {key: _encode(value) for key, value in self.description.items()},
-            "since_us": self.since_us,
-            "opened_by": self.opened_by,
-            "clock_us": self.clock_us,
-            "seq": self.seq,
-            # A reading's seq only when it has one: a state without any reads as before.
-            "readings": [
-                [meter_name, at_us, str(value), kind, record_id, *([] if seq is None else [seq])]
-                for meter_name, at_us, value, kind, record_id, seq in self.readings
-            ],
-            "through_us": self.through_us,
-            "applied": list(self.applied),
-            "history": [_encode_event(event) for event in self.history],
-            "base": None if self.base is None else {**self.base.to_json(), "base": None},
-        } | ({"digests": [list(pair) for pair in self.digests]} if self._seen else {})
-        before = self.before
-        if before is not None:  # a rater's compacted state's (see before)
-            out["before"] = {key: before.to_json()[key] for key in _PIECE_KEYS}
-        if self._complete:
-            out["complete"] = list(self._complete)
-        if self._pending:
-            out["pending"] = [
-                [meter_name, start_us, end_us, str(amount), list(ids)]
-                for meter_name, start_us, end_us, amount, ids in self._pending
-            ]
-        if self._listings is not None:
-            at_us, entries = self._listings
-            out["listings"] = {
-                "at_us": at_us,
-                "inventories": [
-                    [
-                        record_id,
-                        None
-                        if listed is None
-                        else {key: _encode(value) for key, value in listed.items()},
-                        close,
-                    ]
-                    for record_id, listed, close in entries
-                ],
-            }
-        return out
+        return _json.state_to_json(self)
 
     @classmethod
     def from_json(cls, data: object) -> ResourceState:
@@ -461,56 +407,7 @@ class ResourceState:
             ...     print(error)
             ResourceState description must be a mapping of names to values, not str: 'm1.small'.
         """
-        if not isinstance(data, Mapping):
-            raise _bad("data", data, "a mapping (what to_json() returned)")
-        # a mapping or list of the caller's own is read once, its errors named
-        plain = plain_data(data, "ResourceState data", _AS_JSON, limit=_READ_DEPTH)
-        data = typing.cast("Mapping[typing.Any, typing.Any]", plain)
-        for key in ("account", "resource", "status", "description"):
-            if key not in data:
-                raise RatekitTypeError(
-                    f"ResourceState data lacks {key!r}; it holds account, resource, status, "
-                    "description and optional fields, as to_json() returns them."
-                )
-        account = _state_text("account", data["account"])
-        resource = _state_text("resource", data["resource"])
-        assert account is not None
-        assert resource is not None
-        base = data.get("base")
-        if isinstance(base, Mapping) and base.get("base") is not None:
-            raise RatekitTypeError(
-                "ResourceState base has a base of its own; a state's base is the state "
-                "before its history, one level deep, as to_json() returns it."
-            )
-        stored(data, account, resource)
-        before = data.get("before")
-        if before is not None and not (isinstance(before, Mapping) and before.keys() <= _PIECE):
-            raise _bad("before", before, f"None or a mapping of {', '.join(_PIECE_KEYS)}")
-        return cls(
-            account,
-            resource,
-            _status(data["status"]),
-            _decode_mapping("description", data["description"]),
-            data.get("since_us"),
-            data.get("opened_by"),
-            data.get("clock_us"),
-            data.get("seq"),
-            data.get("readings", ()),
-            data.get("through_us"),
-            data.get("applied", ()),
-            tuple(
-                _decode_event(account, resource, item)
-                for item in _sequence("history", data.get("history", ()))
-            ),
-            None if base is None else cls.from_json(base),
-            data.get("digests", ()),
-            data.get("complete", ()),
-            decoded_listings(data.get("listings")),
-            data.get("pending", ()),
-            None
-            if before is None
-            else cls.from_json({"account": account, "resource": resource, **before}),
-        )
+        return _json.state_from_json(cls, data)
 
     @plain_text
     def __repr__(self) -> str:
@@ -588,11 +485,6 @@ def _new_state(
     state.__class__ = ResourceState
     made: ResourceState = state
     return made
-
-
-#: The keys of a ``before`` piece in a state's JSON: the fields of a base's.
-_PIECE_KEYS: Final = ("status", "description", "since_us", "opened_by", "clock_us", "seq")
-_PIECE: Final = frozenset(_PIECE_KEYS)
 
 
 def _piece(state: ResourceState | None) -> tuple[object, ...]:
