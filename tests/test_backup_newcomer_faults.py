@@ -1,0 +1,107 @@
+"""Faults a backup service meets, each pinned on its smallest input.
+
+docs/guarantees.md (Numbers): "inputs that pass their doors never make rating or billing
+raise for being small: a charge carries its amount (and its quantity and free part,
+which rating cuts from inputs too) with at most 60 significant digits and, unless zero,
+a magnitude from 1E-100". A gauge of 1E-30 GB (the smallest level `rk.Sample` accepts)
+held for part of a month is a mean share below 1E-30: rating carries it, but the
+charge's `tiers` (the breakdown every charge carries) raise `BadQuantityError`, and so
+does printing an invoice whose line is split between two plans (its plan notes are the
+tiers), in batch and from the rater's closing alike.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ratekit as rk
+
+MONTHS = rk.cycles.monthly(tz="UTC")
+MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+STORAGE = rk.Meter("storage", "GB", rk.TimeWeightedMean(over="period"))
+SWITCH = "2026-03-16T00:00:00Z"
+
+
+def priced(name: str, price: str) -> rk.Plan:
+    return rk.Plan(name, "EUR", MONTHS, [rk.PriceEntry("storage", "storage", rk.PerUnit(price))])
+
+
+def tiny(at: str) -> rk.Sample:
+    return rk.Sample("acme", "vault", "storage", at, "1E-30", kind="gauge", id="s1")
+
+
+SWITCHED = [
+    rk.Assignment("acme", priced("basic", "0.02"), end=SWITCH),
+    rk.Assignment("acme", priced("pro", "0.01"), start=SWITCH),
+]
+
+
+def test_rating_carries_a_share_below_1e_30() -> None:
+    # What holds: 1E-30 GB from 16 March is 1E-30 x 16/31 = 5.16...E-31 GB-month, at 0.02
+    # the charge carries 1.032...E-32, and the invoice bills 0.00.
+    rating = rk.rate([tiny(SWITCH)], priced("p", "0.02"), span=MARCH, meters=[STORAGE])
+    (charge,) = rating.charges
+    assert charge.quantity == Decimal(
+        "5.16129032258064516129032258064516129032258064516129032258065E-31"
+    )
+    assert abs(
+        charge.amount - Decimal("1.0322580645161290322580645161290322580645161290322580645161E-32")
+    ) < Decimal("1E-90")
+    assert rk.bill(rating)[0].total == Decimal("0.00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=rk.BadQuantityError,
+    reason=(
+        "expected: a charge of a share below 1E-30 (1E-30 GB held 16 of March's 31 days, "
+        "5.16...E-31 GB-month at 0.02) explains itself, tiers = (per unit: 5.16...E-31 * "
+        "0.02 = 1.03...E-32,); today Charge.tiers raises BadQuantityError 'PerUnit quantity "
+        "... lies outside the numbers ratekit represents exactly' (prices.py PerUnit.explain "
+        "-> tiers.py _quantity checks the quantity against the input range 1E-30..1E+30)"
+    ),
+)
+def test_a_charge_of_a_tiny_share_explains_its_tiers() -> None:
+    rating = rk.rate([tiny(SWITCH)], priced("p", "0.02"), span=MARCH, meters=[STORAGE])
+    (charge,) = rating.charges
+    (tier,) = charge.tiers
+    assert tier.amount == charge.amount
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=rk.BadQuantityError,
+    reason=(
+        "expected: str(invoice) prints a line split between plans basic (to 16 March) and "
+        "pro, of a 1E-30 GB gauge held all March (0.00 to pay), with its plan notes; today "
+        "str(invoice) and invoice._repr_html_() raise BadQuantityError from the notes' "
+        "tiers of the basic share, 4.84E-31 GB-month (render.line_notes -> InvoiceLine.tiers "
+        "-> PerUnit.explain)"
+    ),
+)
+def test_an_invoice_split_between_plans_prints_with_a_tiny_share() -> None:
+    (invoice,) = rk.bill(
+        rk.rate([tiny("2026-03-01T00:00:00Z")], SWITCHED, span=MARCH, meters=[STORAGE])
+    )
+    assert invoice.total == Decimal("0.00")
+    assert "varies" in invoice.to_text(tiers=False)  # holds today
+    assert "basic" in str(invoice)
+    assert "basic" in invoice._repr_html_()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=rk.BadQuantityError,
+    reason=(
+        "expected: the rater's closing invoice of the same month prints as batch's; today "
+        "str() of statement.invoices[0] raises BadQuantityError (the same tiers)"
+    ),
+)
+def test_the_raters_closing_invoice_prints_with_a_tiny_share() -> None:
+    rater = rk.Rater(SWITCHED, [STORAGE], start=MARCH.start)
+    rater.feed([tiny("2026-03-01T00:00:00Z")])
+    (closing,) = rater.statement(MARCH.end).invoices
+    assert closing.total == Decimal("0.00")
+    assert "basic" in str(closing)
