@@ -105,3 +105,38 @@ def test_the_raters_closing_invoice_prints_with_a_tiny_share() -> None:
     (closing,) = rater.statement(MARCH.end).invoices
     assert closing.total == Decimal("0.00")
     assert "basic" in str(closing)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=rk.BadQuantityError,
+    reason=(
+        "expected: guarantees.md's own example, 1E+25 MB held all March (2.6784E+31 MB*s, "
+        "'a PerUnit price still prices it'), priced 1E-10 until 16 March and 2E-10 after, "
+        "prints its invoice and explains its charges (1.296E+31 * 1E-10 = 1.296E+21); "
+        "today rating prices it but Charge.tiers, str(invoice) and its HTML raise "
+        "BadQuantityError 'PerUnit quantity 12960000000000000000000000000000 lies outside "
+        "the numbers ratekit represents exactly' (the same PerUnit.explain range check)"
+    ),
+)
+def test_a_quantity_past_1e_30_explains_its_tiers_and_prints() -> None:
+    memory = rk.Meter("mem", "MB*s", rk.Continuous("mb"))
+
+    def per(name: str, price: str) -> rk.Plan:
+        return rk.Plan(name, "EUR", MONTHS, [rk.PriceEntry("mem", "mem", rk.PerUnit(price))])
+
+    assigned = [
+        rk.Assignment("acme", per("a", "1E-10"), end=SWITCH),
+        rk.Assignment("acme", per("b", "2E-10"), start=SWITCH),
+    ]
+    started = [
+        rk.Event("acme", "vm", "2026-03-01T00:00:00Z", {"mb": "1E+25"}, kind="start", id="e1")
+    ]
+    rating = rk.rate(started, assigned, span=MARCH, meters=[memory])
+    # 1E+25 MB x 15 days x 86400 s = 1.296E+31 at 1E-10; x 16 days = 1.3824E+31 at 2E-10
+    assert [charge.amount for charge in rating.charges] == [
+        Decimal("1.296E+21"),
+        Decimal("2.7648E+21"),
+    ]
+    assert all(charge.tiers for charge in rating.charges)
+    assert "a · per unit" in str(rk.bill(rating)[0])
