@@ -202,3 +202,25 @@ def test_a_float_gauge_is_read_through_its_repr_and_nothing_float_comes_out() ->
         for charge in rating.charges
     )
     assert invoice.lines[0].precise == Decimal("0.002")  # 0.1 GB-month x 0.02
+
+
+def test_hostile_ids_pass_through_rows_and_print_escaped() -> None:
+    # exports.md: ids reach to_row and focus_rows unchanged (guard CSV cells yourself);
+    # invoices.md: the text escapes control and format characters, the HTML escapes markup.
+    account = '=HYPERLINK("http://evil.example/","x")'
+    resource = "<script>\nvault\u202e"
+    records = [gauge(account, resource, "storage", "2026-03-01T00:00:00Z", 10, "s1")]
+    (invoice,) = rk.bill(rk.rate(records, plan("UTC"), span=MARCH, meters=METERS), by_resource=True)
+    assert "storage · storage · <script>\\nvault\\u202e" in str(invoice)
+    page = invoice._repr_html_()
+    assert "<script>" not in page
+    assert "&lt;script&gt;\\nvault\\u202e" in page
+    row = rk.to_row(invoice)
+    assert row["account"] == account
+    assert row["lines"][0]["resource"] == resource
+    (focus,) = rk.focus_rows([invoice], provider="Backup")
+    assert (focus["BillingAccountId"], focus["ResourceId"], focus["BilledCost"]) == (
+        account,
+        resource,
+        "0.20",
+    )
