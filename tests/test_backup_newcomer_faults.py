@@ -1,20 +1,19 @@
-"""Faults a backup service meets, each pinned on its smallest input.
+"""What a backup service met at the edges of the numbers, each on its smallest input.
 
 docs/guarantees.md (Numbers): "inputs that pass their doors never make rating or billing
 raise for being small: a charge carries its amount (and its quantity and free part,
 which rating cuts from inputs too) with at most 60 significant digits and, unless zero,
 a magnitude from 1E-100". A gauge of 1E-30 GB (the smallest level `rk.Sample` accepts)
-held for part of a month is a mean share below 1E-30: rating carries it, but the
-charge's `tiers` (the breakdown every charge carries) raise `BadQuantityError`, and so
-does printing an invoice whose line is split between two plans (its plan notes are the
-tiers), in batch and from the rater's closing alike.
+held for part of a month is a mean share below 1E-30, and 1E+25 MB held a month is
+2.6784E+31 MB*second: rating carries both, and a linear price explains them, so the
+charges' `tiers` and the invoices printed from them (a line split between two plans
+prints its plans' tiers) work in batch and from the rater's closing alike. (They raised
+`BadQuantityError` when a linear price checked its quantity against the input range.)
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-
-import pytest
 
 import ratekit as rk
 
@@ -52,17 +51,6 @@ def test_rating_carries_a_share_below_1e_30() -> None:
     assert rk.bill(rating)[0].total == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=rk.BadQuantityError,
-    reason=(
-        "expected: a charge of a share below 1E-30 (1E-30 GB held 16 of March's 31 days, "
-        "5.16...E-31 GB-month at 0.02) explains itself, tiers = (per unit: 5.16...E-31 * "
-        "0.02 = 1.03...E-32,); today Charge.tiers raises BadQuantityError 'PerUnit quantity "
-        "... lies outside the numbers ratekit represents exactly' (prices.py PerUnit.explain "
-        "-> tiers.py _quantity checks the quantity against the input range 1E-30..1E+30)"
-    ),
-)
 def test_a_charge_of_a_tiny_share_explains_its_tiers() -> None:
     rating = rk.rate([tiny(SWITCH)], priced("p", "0.02"), span=MARCH, meters=[STORAGE])
     (charge,) = rating.charges
@@ -70,17 +58,6 @@ def test_a_charge_of_a_tiny_share_explains_its_tiers() -> None:
     assert tier.amount == charge.amount
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=rk.BadQuantityError,
-    reason=(
-        "expected: str(invoice) prints a line split between plans basic (to 16 March) and "
-        "pro, of a 1E-30 GB gauge held all March (0.00 to pay), with its plan notes; today "
-        "str(invoice) and invoice._repr_html_() raise BadQuantityError from the notes' "
-        "tiers of the basic share, 4.84E-31 GB-month (render.line_notes -> InvoiceLine.tiers "
-        "-> PerUnit.explain)"
-    ),
-)
 def test_an_invoice_split_between_plans_prints_with_a_tiny_share() -> None:
     (invoice,) = rk.bill(
         rk.rate([tiny("2026-03-01T00:00:00Z")], SWITCHED, span=MARCH, meters=[STORAGE])
@@ -91,14 +68,6 @@ def test_an_invoice_split_between_plans_prints_with_a_tiny_share() -> None:
     assert "basic" in invoice._repr_html_()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=rk.BadQuantityError,
-    reason=(
-        "expected: the rater's closing invoice of the same month prints as batch's; today "
-        "str() of statement.invoices[0] raises BadQuantityError (the same tiers)"
-    ),
-)
 def test_the_raters_closing_invoice_prints_with_a_tiny_share() -> None:
     rater = rk.Rater(SWITCHED, [STORAGE], start=MARCH.start)
     rater.feed([tiny("2026-03-01T00:00:00Z")])
@@ -107,18 +76,6 @@ def test_the_raters_closing_invoice_prints_with_a_tiny_share() -> None:
     assert "basic" in str(closing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=rk.BadQuantityError,
-    reason=(
-        "expected: guarantees.md's own example, 1E+25 MB held all March (2.6784E+31 MB*s, "
-        "'a PerUnit price still prices it'), priced 1E-10 until 16 March and 2E-10 after, "
-        "prints its invoice and explains its charges (1.296E+31 * 1E-10 = 1.296E+21); "
-        "today rating prices it but Charge.tiers, str(invoice) and its HTML raise "
-        "BadQuantityError 'PerUnit quantity 12960000000000000000000000000000 lies outside "
-        "the numbers ratekit represents exactly' (the same PerUnit.explain range check)"
-    ),
-)
 def test_a_quantity_past_1e_30_explains_its_tiers_and_prints() -> None:
     memory = rk.Meter("mem", "MB*s", rk.Continuous("mb"))
 

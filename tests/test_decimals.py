@@ -305,3 +305,30 @@ def test_importing_ratekit_leaves_the_callers_context_alone() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
     )
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "[]", "")
+
+
+def test_a_linear_price_takes_any_quantity_a_charge_carries_and_no_more() -> None:
+    # A charge carries quantities from 1E-100 up to, not including, 1E+60 (a share of a
+    # 1E-30 level, a level below 1E+30 held for a month): a linear price prices and
+    # explains them. 5E-31 x 0.02 = 1E-32; 2.6784E+31 x 1E-10 = 2.6784E+21.
+    per_unit = rk.PerUnit("0.02")
+    assert per_unit.amount("5E-31") == Decimal("1.0E-32")
+    (line,) = per_unit.explain(Decimal("5E-31"))
+    assert (line.quantity, line.amount) == (Decimal("5E-31"), Decimal("1.0E-32"))
+    assert rk.PerUnit("1E-10").amount("2.6784E+31") == Decimal("2.6784E+21")
+    assert rk.Flat(10).explain("-1E-100")[0].amount == Decimal(10)
+    carried = (
+        "give at most 60 significant digits and, unless zero, a magnitude from 1E-100 up to "
+        "but excluding 1E+60."
+    )
+    for model, value in ((per_unit, "1E+60"), (rk.Flat(10), "1E-101")):
+        with pytest.raises(rk.BadQuantityError) as caught:
+            model.amount(value)
+        name = type(model).__name__
+        assert str(caught.value) == (
+            f"{name} quantity '{value}' lies outside the numbers ratekit represents exactly: "
+            f"{carried}"
+        )
+    # A tiered price keeps the input range: its group's running total is an input's.
+    with pytest.raises(rk.BadQuantityError, match=r"Graduated quantity '5E-31' lies outside"):
+        rk.Graduated([rk.Tier(None, "1")]).amount("5E-31")

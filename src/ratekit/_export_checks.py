@@ -106,7 +106,7 @@ def _check_priced(charge: Charge, path: str) -> None:
         )
     try:
         lines = charge.tiers
-    except RatekitError:  # a quantity past what a price explains (2.6784E+31 MB*second)
+    except RatekitError:  # a quantity its price does not take (a price by total past 1E+30)
         return  # printed as rating priced it: its unit price, checked above
     if not lines:
         return

@@ -37,6 +37,7 @@ from typing import Final
 
 import attrs
 
+from ._carried import to_usage
 from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ZERO, plain_text, to_decimal
 from ._graduated import Climb, _graduated_amount
 from ._price_model import PriceModel
@@ -98,6 +99,18 @@ def _package_free(value: Number) -> Decimal:
 # -- the models -------------------------------------------------------------------------
 
 
+def _linear_quantity(value: Number, model: str) -> Decimal:
+    """A linear price's quantity: any number a charge carries, of either sign.
+
+    A share below 1E-30 (1E-30 GB held half a month) and a level held past 1E+30
+    (1E+25 MB over March is 2.6784E+31 MB*second) are rating's own quantities, which a
+    linear price prices and explains (`ratekit._carried.to_usage`: at most 60 digits,
+    from 1E-100 up to but excluding 1E+60); a tiered price's quantities keep the input
+    range (`ratekit.tiers._quantity`), as a group's running total does. O(digits).
+    """
+    return to_usage(value, f"{model} quantity")
+
+
 @typing.final
 @attrs.frozen(repr=False)
 class PerUnit:
@@ -138,7 +151,7 @@ class PerUnit:
             >>> rk.PerUnit("0.09").amount("1.5")
             Decimal('0.135')
         """
-        return CONTEXT.multiply(self.rate, _quantity(quantity, "PerUnit", negative=True))
+        return CONTEXT.multiply(self.rate, _linear_quantity(quantity, "PerUnit"))
 
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
         """One line: the quantity times the rate.
@@ -148,7 +161,7 @@ class PerUnit:
             >>> print(*rk.PerUnit("0.09").explain(3))
             per unit: 3 * 0.09 = 0.27
         """
-        quantity = _quantity(quantity, "PerUnit", negative=True)
+        quantity = _linear_quantity(quantity, "PerUnit")
         return (
             TierLine(
                 label="per unit",
@@ -168,7 +181,7 @@ class PerUnit:
             >>> rk.PerUnit("0.09").marginal(1000, 10)
             Decimal('0.90')
         """
-        _quantity(quantity, "PerUnit", negative=True)
+        _linear_quantity(quantity, "PerUnit")
         return CONTEXT.multiply(self.rate, to_decimal(added, "added quantity"))
 
 
@@ -211,7 +224,7 @@ class Flat:
             >>> rk.Flat(10).amount(5)
             Decimal('10')
         """
-        _quantity(quantity, "Flat", negative=True)
+        _linear_quantity(quantity, "Flat")
         return self.fee
 
     def explain(self, quantity: Number) -> tuple[TierLine, ...]:
@@ -222,7 +235,7 @@ class Flat:
             >>> print(*rk.Flat(10).explain(5))
             flat fee: 5 * 0 + 10 flat = 10
         """
-        quantity = _quantity(quantity, "Flat", negative=True)
+        quantity = _linear_quantity(quantity, "Flat")
         return (
             TierLine(
                 label="flat fee",
@@ -243,7 +256,7 @@ class Flat:
             >>> rk.Flat(10).marginal(5, 100)
             Decimal('0')
         """
-        _quantity(quantity, "Flat", negative=True)
+        _linear_quantity(quantity, "Flat")
         to_decimal(added, "added quantity")
         return ZERO
 
