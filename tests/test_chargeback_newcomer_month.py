@@ -374,3 +374,21 @@ def test_a_share_of_one_meter_leaves_the_resources_other_meters_with_the_owner()
     shares = [rk.Share("hpc", "array", {"a": 1}, meter="gpu.hours")]
     rating = rk.rate(rows, gpu_plan(), span=MARCH, shares=shares)
     assert totals(rk.bill(rating)) == [("a", D("10.00")), ("hpc", D("4.00"))]
+
+
+def test_thirds_that_do_not_add_up_to_one_give_the_cent_to_the_largest_weight() -> None:
+    # Weights 0.3333333333, 0.3333333333, 0.3333333334 (sum 1): c's exact part of 100.00
+    # is 33.33333334, its remainder 0.003333334 the largest, so c takes the cent, not a.
+    # The array stays with the owner (no share names it): 1 h x 1 = 1.00.
+    third = "0.3333333333"
+    share = rk.Share("hpc", "cluster", {"a": third, "b": third, "c": "0.3333333334"})
+    rows = [row("hpc", "gpu.hours", "cluster", 100), row("hpc", "gpu.hours", "array", 1)]
+    rating = rk.rate(rows, gpu_plan(), span=MARCH, shares=[share])
+    expected = [("a", D("33.33")), ("b", D("33.33")), ("c", D("33.34")), ("hpc", D("1.00"))]
+    assert totals(rk.bill(rating)) == expected
+    assert totals(rk.bill(rating, by_resource=True)) == expected
+    assert rk.bill(rating)[2].lines[0].label == "gpu.hours · gpu · cluster (shared ~33.33%)"
+    comparison = rk.compare_plans(
+        rows, {"now": gpu_plan()}, span=MARCH, shares=[share], by_resource=True
+    )
+    assert [(r.account, r.total) for r in comparison.rows] == expected
