@@ -1,7 +1,8 @@
-"""Where a university's chargeback finds ratekit short of its docs, each on its smallest input.
+"""Where a university's chargeback found ratekit short of its docs, each on its smallest input.
 
-Each fault is pinned as a strict xfail: the reason says what the docs promise and what
-happens today.
+The same share given again for a second period was rounded on its own (0.005 twice, 0.00
+for 0.01), and ``focus_rows`` of a rating rated with shares booked the holders' parts to
+the owner: both fixed, the rule each now follows tested here.
 """
 
 from __future__ import annotations
@@ -36,18 +37,6 @@ def test_one_share_over_the_month_bills_the_cycles_whole_rounded_once() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/invoices.md (Shared charges): bill() takes the owner's charges of the resource "
-        "and, per cycle, meter and price entry, rounds their exact sum once (the whole), then "
-        "splits it. The same holder with the same weight, given as two Share values that meet "
-        "on 16 March (0.5 h at 0.01 in each half), should bill the cycle's whole: 0.010 -> 0.01, "
-        "as one Share over the month does. Today each share's charges are rounded on their "
-        "own, 0.005 -> 0.00 twice, and physics is billed 0.00 on two lines (0.7 h + 0.7 h: "
-        "0.02 instead of 0.01); the same shares split into periods change the bill."
-    ),
-)
 def test_the_same_share_restated_mid_month_bills_the_same_whole() -> None:
     restated = [
         rk.Share("hpc", "cluster", {"physics": 1}, end=MID),
@@ -57,27 +46,56 @@ def test_the_same_share_restated_mid_month_bills_the_same_whole() -> None:
     assert physics.total == Decimal("0.01")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/exports.md (FOCUS): given a rating, focus_rows writes one row per charge, "
-        "exact, 'so an invoice's rows add up to its precise total'. A rating rated with "
-        "shares bills a holder (physics, 1 of 3 of a shared 10.00: precise_total 3.33) but "
-        "focus_rows(rating) ignores rating.shares and books the whole charge, 10, to the "
-        "owner hpc (which has no invoice at all): physics has no row. Expected: the holders' "
-        "rows (their parts, as bill() splits them) adding up to their precise totals, or the "
-        "docs saying that a rating's rows stay with the owner and only invoices are split."
-    ),
-)
-def test_focus_rows_of_a_shared_rating_add_up_to_each_invoices_precise_total() -> None:
+def test_focus_rows_of_a_shared_rating_refuse_it_and_its_invoices_rows_add_up() -> None:
+    # A rating rated with shares keeps the owner's charges; bill() splits them among the
+    # holders. One row per charge would book 10 to hpc, which has no invoice: refused,
+    # naming the share and what to give instead. The invoices' rows give each holder
+    # its part: chem 20/3 = 6.666.. -> 6.67 (the larger remainder), physics 3.33.
     shared = [rk.UsageRow("hpc", "gpu.hours", "cluster", MARCH, MARCH, 10, "hour", {}, ())]
     plan = rk.Plan("p", "EUR", MONTHS, [rk.PriceEntry("gpu", "gpu.hours", rk.PerUnit(1))])
     share = rk.Share("hpc", "cluster", {"physics": 1, "chem": 2})
     rating = rk.rate(shared, plan, span=MARCH, shares=[share])
-    rows = rk.focus_rows(rating, provider="University IT")
-    for invoice in rk.bill(rating):
-        # chem 6.67 (20/3, the larger remainder), physics 3.33.
-        billed = sum(
+    with pytest.raises(rk.ShareMismatchError) as caught:
+        rk.focus_rows(rating, provider="University IT")
+    assert str(caught.value) == (
+        "focus_rows was given a Rating rated with 1 share (the first: resource 'cluster' of "
+        "account 'hpc'); its shared charges are billed to the shares' holders as bill() "
+        "splits them, so one row per charge would book them to the owner and leave the "
+        "holders without rows. Give focus_rows the invoices, rk.focus_rows(rk.bill(rating), "
+        "...): each holder's rows are its parts, adding up to its invoice's total."
+    )
+    invoices = rk.bill(rating)
+    rows = rk.focus_rows(invoices, provider="University IT")
+    billed = {
+        invoice.account: sum(
             Fraction(r["BilledCost"]) for r in rows if r["BillingAccountId"] == invoice.account
         )
-        assert billed == invoice.precise_total
+        for invoice in invoices
+    }
+    assert billed == {"chem": Fraction("6.67"), "physics": Fraction("3.33")}
+    assert {invoice.account: invoice.total for invoice in invoices} == {
+        "chem": Decimal("6.67"),
+        "physics": Decimal("3.33"),
+    }
+
+
+def test_shares_alike_pool_across_periods_and_others_between_them_do_not() -> None:
+    # physics 1 to the 10th, {physics: 2} (the same proportion) from the 20th: one pool of
+    # 0.5 h + 0.5 h at 0.01 = 0.010 -> 0.01. Between them, {physics: 1, chem: 1} splits its
+    # own pool, 0.5 h at 0.01 = 0.005 -> 0.00 (half-even), 0.00 to each.
+    tenth, twentieth = "2026-03-09T23:00:00Z", "2026-03-19T23:00:00Z"
+    rows = [
+        row("hpc", "cluster", "0.5", rk.Span(MARCH.start, tenth)),
+        row("hpc", "cluster", "0.5", rk.Span(tenth, twentieth)),
+        row("hpc", "cluster", "0.5", rk.Span(twentieth, MARCH.end)),
+    ]
+    shares = [
+        rk.Share("hpc", "cluster", {"physics": 1}, end=tenth),
+        rk.Share("hpc", "cluster", {"physics": 1, "chem": 1}, start=tenth, end=twentieth),
+        rk.Share("hpc", "cluster", {"physics": 2}, start=twentieth),
+    ]
+    invoices = rk.bill(rk.rate(rows, CENT, span=MARCH, shares=shares))
+    assert {i.account: [line.amount for line in i.lines] for i in invoices} == {
+        "chem": [Decimal("0.00")],
+        "physics": [Decimal("0.01"), Decimal("0.00")],  # the pools in the order of their shares
+    }

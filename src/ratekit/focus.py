@@ -88,7 +88,7 @@ from ._instants import format_us
 from ._invoices import Invoice, InvoiceLine
 from ._text import check_text
 from .credits import CreditLine
-from .errors import BadDataError, RatekitTypeError
+from .errors import BadDataError, RatekitTypeError, ShareMismatchError
 from .rating import Charge, Rating
 from .render import plain
 
@@ -193,7 +193,10 @@ def focus_rows(
     ``"Compute"``; default ``"Other"``). Decimals are exact strings, instants ISO-8601
     UTC with ``Z``; the rows are JSON-safe. O(number of charges).
 
-    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for a service category FOCUS does not know.
+    Raises [`RatekitTypeError`][ratekit.RatekitTypeError] for a service category FOCUS does not know,
+    and [`ShareMismatchError`][ratekit.ShareMismatchError] for a Rating rated with shares
+    (``rate(..., shares=[...])``): its shared charges are the holders' once ``bill()``
+    splits them, so give its invoices (``rk.focus_rows(rk.bill(rating), ...)``).
 
     Examples:
         >>> import ratekit as rk
@@ -240,6 +243,8 @@ def focus_rows(
             f"focus_rows takes {takes}, as a sequence: give [{one.lower()}] for one {one}, "
             f"not the {one} itself: {show(given)}."
         )
+    if isinstance(charges, Rating) and charges.shares:
+        raise _shared_rating(charges)
     items = (
         charges.charges
         if isinstance(charges, Rating)
@@ -276,6 +281,20 @@ def focus_rows(
             if not credit.applied.is_zero()
         )
     return out
+
+
+def _shared_rating(rating: Rating) -> ShareMismatchError:
+    """The refusal of a rating rated with shares: its rows would book the holders' parts to the owner."""
+    first = rating.shares[0]
+    count = len(rating.shares)
+    return ShareMismatchError(
+        f"focus_rows was given a Rating rated with {count} share{'s' if count > 1 else ''} "
+        f"(the first: resource {show(first.resource)} of account {show(first.owner)}); its "
+        "shared charges are billed to the shares' holders as bill() splits them, so one row "
+        "per charge would book them to the owner and leave the holders without rows. Give "
+        "focus_rows the invoices, rk.focus_rows(rk.bill(rating), ...): each holder's rows "
+        "are its parts, adding up to its invoice's total."
+    )
 
 
 def _check_charges_kept(invoices: list[Invoice]) -> None:

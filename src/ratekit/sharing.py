@@ -168,9 +168,11 @@ class Share:
     [`BadQuantityError`][ratekit.BadQuantityError]; an empty list of accounts too; an account
     given twice (in a list of pairs) a [`RepeatedIdError`][ratekit.RepeatedIdError], a
     `BadQuantityError` naming it and both shares; an ``end`` not
-    after ``start`` raises [`BadTimeError`][ratekit.BadTimeError]. [`bill()`][ratekit.bill] raises
-    [`BadPriceError`][ratekit.BadPriceError] for two shares of one meter of a resource at the same
-    time, and for a charge that crosses a share's bound.
+    after ``start`` raises [`BadTimeError`][ratekit.BadTimeError]. [`rate()`][ratekit.rate] (and
+    [`bill()`][ratekit.bill] given shares) raises [`BadPriceError`][ratekit.BadPriceError] for two
+    shares of one meter of a resource at the same time; ``bill()`` for a charge that
+    crosses a share's bound. Shares of a resource and meter that split alike (the same
+    accounts in the same proportions) in two periods of a cycle split one whole.
 
     Examples:
         >>> import ratekit as rk
