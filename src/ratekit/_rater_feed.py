@@ -97,6 +97,14 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     # Where each record not accepted is in ``batch``: the ids accepted are listed after
     # the pass, at C speed, not one call per record (no door reads them meanwhile).
     others: set[int] = set()
+    # Where each record not pending is (not kept, an inventory, or behind the watermark):
+    # the pending ones are added after the pass (or before a kept inventory, which is
+    # filed as pending where it is judged), in the order judged, without a call each
+    # (nothing else reads ``rater._pending`` during a feed; a feed that raises has the
+    # rater's indexes derived anew, `_rater_undo.FeedUndo.undo()`). ``done``: the records
+    # before it are added.
+    held: set[int] = set()
+    done = 0
     for index, record in enumerate(batch):
         record_id = record.id
         name = names[type(record)]
@@ -123,7 +131,8 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             since = record.since_us if type(record) is Sample else None
             t_us = at_us if since is None or since > at_us else since
             account = record.account
-            earliest = first.get(account)
+            # (Mostly known: told by ``in``, without the call of ``get()``.)
+            earliest = first[account] if account in first else None  # noqa: SIM401
             if earliest is None or t_us < earliest:
                 undo.first_of(account, earliest)
                 first[account] = t_us
@@ -139,6 +148,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             or (at_us == base and _reach.spanned(record, rater._engine.levels))
             or (holder is not None and forgotten and identity in forgotten)
         ):
+            held.add(index)
             if known is None:  # a plain duplicate or conflict changes nothing
                 undo.placing()
             outcome = _reach.not_kept(rater, record, identity, known, anomalies)
@@ -178,6 +188,9 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             if outcome == "late":
                 rater._late_keys.add(identity)
             if type(record) is Inventory:
+                pending += [r for i, r in enumerate(batch[done:index], done) if i not in held]
+                held.add(index)
+                done = index + 1
                 undo.off_path()  # it marks every resource dirty
                 _reach.file_inventory(rater, record)
                 if (
@@ -200,11 +213,10 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             else:
                 # Filed for the book: new to meter, or its resource metered again.
                 key = (record.account, record.resource)
-                mine = by_key.get(key)
-                if mine is None:
-                    by_key[key] = [record]
+                if key in by_key:  # (mostly: one call, the append, not two)
+                    by_key[key].append(record)
                 else:
-                    mine.append(record)
+                    by_key[key] = [record]
                 if (
                     type(record) is Sample and record.meter in sums and record._value < _ZERO  # type: ignore[attr-defined] # (as kept)
                 ):
@@ -228,19 +240,21 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     _accounts.too_late_in_part(record, moves, told, partly)
                     undo.saying(moves)
                     rater._anomalies.update(moves)
-                if at_us > prev or not _ledger.known_by(record, prev):
-                    pending.append(record)  # metered from prev at the next statement
-                elif (
-                    outcome == "accepted"
-                    and closed > base
-                    and type(record) is Sample
-                    and record.kind == "counter"
-                ):
-                    # Behind the watermark, in an open cycle: its increment may reach a
-                    # closed cycle, which the statement that meters it says (`_behind()`
-                    # of `_rater_accounts`); kept with the late ones until then (as is a
-                    # ``last_seen`` inventory there, which may close a resource back).
-                    rater._late_keys.add(identity)
+                # Pending (metered from prev at the next statement) unless known by it.
+                if at_us <= prev and _ledger.known_by(record, prev):
+                    held.add(index)
+                    if (
+                        outcome == "accepted"
+                        and closed > base
+                        and type(record) is Sample
+                        and record.kind == "counter"
+                    ):
+                        # Behind the watermark, in an open cycle: its increment may reach
+                        # a closed cycle, which the statement that meters it says
+                        # (`_behind()` of `_rater_accounts`); kept with the late ones until
+                        # then (as is a ``last_seen`` inventory there, which may close a
+                        # resource back).
+                        rater._late_keys.add(identity)
                 if effect_us < prev:
                     # Before the last watermark: its resource is metered again, and
                     # what it changes is a correction.
@@ -258,6 +272,9 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             anomalies += owing
             owing.clear()
     told["accepted"] = [r.id for index, r in enumerate(batch) if index not in others]
+    pending += (
+        [r for index, r in enumerate(batch[done:], done) if index not in held] if held else batch
+    )
     anomalies += _accounts.closings_too_late(rater, fresh, told, partly, undo)
     counts = {name: len(told[name]) for name in _OUTCOMES}
     ids = [_order.named(told[name]) for name in _OUTCOMES]
