@@ -38,16 +38,20 @@ def safe_key(value: object) -> object:
     kind = type(value)
     if kind is str or value is None or kind is bool:
         return value
+    # (A Decimal, as a sample's value is read, told by its type first: no isinstance()
+    # call; its ratio's numerator keyed here, not by a call of this function again.)
+    numerator: int
     if kind is int:
-        if -_HASHED_AS_ITSELF < value < _HASHED_AS_ITSELF:  # type: ignore[operator]
-            return value
-        return ("#", str(value))
-    if isinstance(value, Decimal | float | int):
-        numerator, denominator = value.as_integer_ratio()
-        if denominator == 1:
-            return safe_key(numerator)
+        numerator, denominator = value, 1  # type: ignore[assignment] # (an int)
+    elif kind is Decimal or isinstance(value, Decimal | float | int):
+        numerator, denominator = value.as_integer_ratio()  # type: ignore[attr-defined]
+    else:
+        return value
+    if denominator != 1:
         return ("#", f"{numerator}/{denominator}")
-    return value
+    if -_HASHED_AS_ITSELF < numerator < _HASHED_AS_ITSELF:
+        return numerator
+    return ("#", str(numerator))
 
 
 def typed_key(value: object) -> object:
