@@ -347,3 +347,107 @@ def test_an_event_stamped_years_ahead_ordered_before_a_kept_one_does_not_stop_co
         ]
     )
     assert grown[1] == grown[0]
+
+
+# --- what a record fed far ahead bills: what batch bills, cycle by cycle ----------------
+#
+# A counter reading or a sequenced event fed ahead is not late: whatever compaction does
+# while the watermark comes up to it, the statements must add up, per cycle, to batch
+# ``rk.rate()`` over the records, under tiers whose price of a cycle's usage depends on
+# everything else the cycle used. (A bound that compacted past such a record and named
+# its part there ``"too_late"`` billed those cycles less than batch; backed out.)
+
+TIERED = rk.Plan(
+    "t",
+    "EUR",
+    rk.cycles.daily(tz="UTC"),
+    [
+        rk.PriceEntry("c", "ctr", rk.Graduated([rk.Tier(150, "0.001"), rk.Tier(None, "0.0001")])),
+        rk.PriceEntry("vm", "vm.hours", rk.Graduated([rk.Tier(10, 1), rk.Tier(None, "0.5")])),
+    ],
+)
+
+
+def stream_tiered(
+    ahead: list[rk.Event | rk.Sample], daily: list[rk.Event | rk.Sample], last: int, every: int
+) -> dict[tuple[dt.datetime, str], tuple[Decimal, Decimal]]:
+    """Per cycle and meter, the lines of statements at each midnight to day(last).
+
+    ``ahead`` fed first; each record of ``daily`` fed before the first statement past
+    its instant; snapshot -> JSON -> restore before every ``every``-th statement (0: never).
+    """
+    rater = rk.Rater(TIERED, [CTR, VM], start=START)
+    rater.feed(ahead)
+    out: dict[tuple[dt.datetime, str], tuple[Decimal, Decimal]] = {}
+    for n in range(1, last + 1):
+        rater.feed([r for r in daily if day(n - 1) <= r.at < day(n)])
+        if every and n % every == 0:
+            data = json.loads(json.dumps(rater.snapshot()))
+            rater = rk.Rater.restore(data, TIERED, [CTR, VM])
+        for line in rater.statement(day(n)).lines:
+            key = (line.cycle.start, line.meter)
+            quantity, amount = out.get(key, (Decimal(0), Decimal(0)))
+            out[key] = (quantity + line.quantity, amount + line.amount)
+    return {k: v for k, v in out.items() if v != (0, 0)}
+
+
+def batch_tiered(
+    records: list[rk.Event | rk.Sample], last: int
+) -> dict[tuple[dt.datetime, str], tuple[Decimal, Decimal]]:
+    rating = rk.rate(records, TIERED, span=rk.Span(START, day(last)), meters=[CTR, VM])
+    out: dict[tuple[dt.datetime, str], tuple[Decimal, Decimal]] = {}
+    for charge in rating.charges:  # (one per resource)
+        quantity, amount = out.get((charge.cycle.start, charge.meter), (Decimal(0), Decimal(0)))
+        out[charge.cycle.start, charge.meter] = (quantity + charge.quantity, amount + charge.amount)
+    return out
+
+
+@pytest.mark.parametrize("every", [0, 4])
+def test_a_counter_reading_fed_far_ahead_bills_each_cycle_as_batch_does(every: int) -> None:
+    # Counter 'c' reads 0 on 1 March, then 4,000 B on 10 April = day(40), fed at once:
+    # 100 B a day for 40 days. Counter 'd' of the same account reads 80 B more each
+    # midnight, fed day by day. Days 0 to 39 use 100 + 80 = 180 B: 150 x 0.001 +
+    # 30 x 0.0001 = 0.153 a day; day 40 the 80 B of 'd' alone: 80 x 0.001 = 0.080.
+    # (Naming c's part too late in the cycles compacted before day(40) would bill those
+    # days 0.080, as if 'c' had used nothing there.)
+    ahead: list[rk.Event | rk.Sample] = [
+        rk.Sample("acme", "c", "ctr", START, 0, kind="counter", id="c0"),
+        rk.Sample("acme", "c", "ctr", day(40), 4000, kind="counter", id="far"),
+    ]
+    daily: list[rk.Event | rk.Sample] = [
+        rk.Sample("acme", "d", "ctr", day(n), 80 * n, kind="counter", id=f"d{n}") for n in range(42)
+    ]
+    billed = stream_tiered(ahead, daily, 42, every)
+    assert billed == {(day(n), "ctr"): (Decimal(180), Decimal("0.153")) for n in range(40)} | {
+        (day(40), "ctr"): (Decimal(80), Decimal("0.080"))
+    }
+    assert billed == batch_tiered(ahead + daily, 42)
+
+
+@pytest.mark.parametrize("every", [0, 4])
+def test_an_event_fed_far_ahead_ordered_before_a_kept_one_bills_each_cycle_as_batch_does(
+    every: int,
+) -> None:
+    # vm-1 starts on 1 March (seq 1) and stops on 4 March = day(3) (seq 3); a stop
+    # stamped 10 April = day(40) with seq 2, fed at once, comes before that stop: the
+    # stop of day(3) takes effect at day(40) (batch says "out_of_order"), so vm-1 runs
+    # 24 hours a day for 40 days: 10 x 1 + 14 x 0.5 = 17 a day. vm-2 runs all along,
+    # its records fed day by day (a stop and a start each midnight from day(1)): 24
+    # hours more a day, 48 in all, 10 x 1 + 38 x 0.5 = 29 a day for days 0 to 39, and
+    # vm-2's 24 alone, 17, on day 40 and 41.
+    ahead: list[rk.Event | rk.Sample] = [
+        rk.Event("acme", "vm-1", START, kind="start", id="s1", seq=1),
+        rk.Event("acme", "vm-1", day(3), kind="stop", id="s2", seq=3),
+        rk.Event("acme", "vm-1", day(40), kind="stop", id="bogus", seq=2),
+    ]
+    daily: list[rk.Event | rk.Sample] = [rk.Event("acme", "vm-2", START, kind="start", id="v0")]
+    for n in range(1, 42):
+        daily += [
+            rk.Event("acme", "vm-2", day(n), kind="stop", id=f"v{n}-stop"),
+            rk.Event("acme", "vm-2", day(n), kind="start", id=f"v{n}-start"),
+        ]
+    billed = stream_tiered(ahead, daily, 42, every)
+    assert billed == {(day(n), "vm.hours"): (Decimal(48), Decimal(29)) for n in range(40)} | {
+        (day(n), "vm.hours"): (Decimal(24), Decimal(17)) for n in (40, 41)
+    }
+    assert billed == batch_tiered(ahead + daily, 42)
