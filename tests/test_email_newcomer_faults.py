@@ -1,4 +1,4 @@
-"""Faults an e-mail service met, each on its smallest input: one fixed, one pinned.
+"""Faults an e-mail service met, each on its smallest input, fixed.
 
 docs/streaming.md "Lines, increments and corrections" and docs/lateness.md "What a feed
 and a statement say of each record"; docs/pricing.md "A cycle rated in pieces".
@@ -71,22 +71,15 @@ def test_a_too_late_record_of_a_resource_never_seen_moves_the_fee_on_as_an_incre
     assert abs(Fraction(lines[0].amount) - Fraction(30, 31)) < Fraction(1, 10**55)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/pricing.md 'A cycle rated in pieces': the pieces of a cycle, each given the "
-        "earlier rows, add up to the cycle rated whole; finance rating a calendar quarter "
-        "cuts the customers' anniversary cycles, and with a committed minimum the pieces "
-        "do not add up: a 30-day cycle (Kolkata, anniversary the 31st) with 900 messages "
-        "on day 1 and 300 after, Graduated 1,000 at 0.001 then 0.0005, fee 30 and "
-        "Minimum(5), rated whole is 1.10 + 30 + 3.90 = 35.00; cut after day 1 it is "
-        "(0.90 + 1 + 0) + (0.20 + 29 + 4.8333... - 0.20) = 35.7333...: each piece "
-        "tops up its own slice of the commitment, the second one ignoring the 0.90 spent "
-        "in the first. docs/invoices.md says so (each piece's commitment is settled on "
-        "its own): a rule to decide, kept pinned as the surprise it is to an analyst"
-    ),
-)
 def test_a_cycle_cut_by_the_quarter_adds_up_under_a_minimum() -> None:
+    """Finance rating a calendar quarter cuts the customers' anniversary cycles; with a
+    committed minimum the pieces still add up (docs/pricing.md 'A cycle rated in
+    pieces'). A 30-day cycle (Kolkata, anniversary the 31st), 900 messages on day 1 and
+    300 after, Graduated 1,000 at 0.001 then 0.0005, fee 30, Minimum(5). Whole:
+    1.10 + 30 + 3.90 = 35.00. Cut after day 1: the top-up so far there is
+    max(0, 5 x 1/30 - 0.90) = 0, so the first piece is 0.90 + 1 + 0; the second
+    max(0, 5 - 1.10) - 0 = 3.90: 0.20 + 29 + 3.90 (each piece topping up its own slice
+    made it 0.20 + 29 + 4.8333... - 0.20)."""
     tz = "Asia/Kolkata"
     cycle = rk.cycles.monthly(tz=tz, day=31)
     plan = rk.Plan(

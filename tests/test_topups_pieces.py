@@ -1,11 +1,15 @@
-"""A cycle rated in pieces and billed as one invoice: each piece settles its own minimum.
+"""A cycle rated in pieces and billed as one invoice: the pieces add up to the cycle.
 
-Rating a cycle in pieces gives each piece its slice of the plan's fees and minimums
-(docs/pricing.md), and a piece's minimum charge spans that piece. Billing the pieces'
+Rating a cycle in pieces gives each piece its slice of the plan's fees, and tops up its
+minimums by the cycle's top-up at the piece's end less that at its start (docs/pricing.md
+"A cycle rated in pieces"), so that the pieces add up to the cycle rated whole. A piece's
+minimum charge spans that piece and stands for the commitment it settles: its slice,
+less what earlier pieces spent above the commitment to their end. Billing the pieces'
 charges together settles each piece's commitment against the lines of its own piece (as
-its own invoice does), never against usage of another piece, so the invoice of the
-charges together bills what the pieces' invoices bill, and its ``precise_total`` is the
-exact sum of what its lines bill before rounding.
+its own invoice does); a piece whose usage gives back what an earlier piece topped up
+bills that give-back. So the invoice of the charges together bills what the pieces'
+invoices bill, and its ``precise_total`` is the exact sum of what its lines bill before
+rounding.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from hypothesis import strategies as st
 from tests._budget import LAWS
 
 import ratekit as rk
+from ratekit._quanta import on_quantum
 from ratekit._topups import parts
 
 MONTHS = rk.cycles.monthly(tz="UTC")
@@ -55,12 +60,12 @@ def _focus_total(values: object) -> Fraction:
 # -- worked examples -----------------------------------------------------------------------
 
 
-def test_a_piece_minimum_is_not_paid_by_another_pieces_usage() -> None:
+def test_a_later_pieces_usage_gives_back_an_earlier_pieces_top_up() -> None:
     # PerUnit(1), Minimum(31), Fee 31, March (31 days), 40 h on 20 March; two pieces:
-    #   [1, 16 Mar): fee 31 * 15/31 = 15; commitment 15, spent 0 -> top-up 15  (30)
-    #   [16 Mar, 1 Apr): usage 40; fee 31 * 16/31 = 16; 40 >= 16, no top-up   (56)
-    # The 40 h were used in the second piece: they never count for the first piece's
-    # commitment. Together: 40 + (15 + 16) + 15 = 86.00 = 30 + 56.
+    #   [1, 16 Mar): fee 31 * 15/31 = 15; top-up so far max(0, 15 - 0) = 15     (30)
+    #   [16 Mar, 1 Apr): usage 40; fee 31 * 16/31 = 16; top-up so far at its end
+    #     max(0, 31 - 40) = 0, less the 15 at its start: -15                   (41)
+    # Together: 40 + (15 + 16) + (15 - 15) = 71.00 = 30 + 41, March rated whole.
     plan = rk.Plan(
         "p",
         "EUR",
@@ -71,23 +76,55 @@ def test_a_piece_minimum_is_not_paid_by_another_pieces_usage() -> None:
     )
     rows = [_row(40, "2026-03-20T00:00:00Z", "2026-03-21T00:00:00Z")]
     first, second = _pieces(rows, plan, [MID])
+    assert [c.amount for c in second.charges if c.kind == "minimum"] == [-15]
     charges = [*first.charges, *second.charges]
     (invoice,) = rk.bill(charges)
     assert [(line.kind, line.amount) for line in invoice.lines] == [
         ("usage", Decimal("40.00")),
         ("fee", Decimal("31.00")),
-        ("minimum", Decimal("15.00")),
+        ("minimum", Decimal("0.00")),
     ]
-    assert invoice.total == Decimal("86.00")
-    assert invoice.precise_total == Decimal(86)
+    assert invoice.total == Decimal("71.00")
+    assert invoice.precise_total == Decimal(71)
     minimum = invoice.lines[2]
-    assert (minimum.commitment, minimum.spent, minimum.precise) == (15, 0, 15)
-    assert "commitment 15.00 - spent 0.00 = 15.00\n" in str(invoice)
-    assert "lines as rounded reach" not in str(invoice)
+    # commitments 15 + 16, spends 0 + 40, top-ups 15 - 15
+    assert (minimum.commitment, minimum.spent, minimum.precise) == (31, 40, 0)
+    text = str(invoice)
+    assert "..2026-03-16T00:00:00Z · commitment 15.00 - spent 0.00 = 15.00\n" in text
+    assert (
+        "..2026-04-01T00:00:00Z · commitment 16.00 - spent 40.00 = -24.00, "
+        "given back up to the earlier pieces' top-up: -15.00\n"
+    ) in text
     (a,) = rk.bill(first)
     (b,) = rk.bill(second)
-    assert (a.total, b.total) == (Decimal("30.00"), Decimal("56.00"))
-    assert _focus_total([invoice]) == _focus_total(charges) == 86
+    assert (a.total, b.total) == (Decimal("30.00"), Decimal("41.00"))
+    assert b.lines[-1].amount == Decimal("-15.00")
+    assert rk.bill(rk.rate(rows, plan, span=MARCH))[0].total == Decimal("71.00")
+    assert _focus_total([invoice]) == _focus_total(charges) == 71
+
+
+def test_a_piece_after_one_that_spent_above_its_share_settles_what_is_left() -> None:
+    # Minimum(31) in March; 20 h in [1, 16 Mar) (commits 15), 5 h in [16 Mar, 1 Apr).
+    #   first: top-up so far max(0, 15 - 20) = 0                                 (20)
+    #   second: max(0, 31 - 25) - 0 = 6; it settles its slice 16 less the 5 spent
+    #     above 15 before it: commitment 11 - spent 5 = 6                         (11)
+    # 20 + 11 = 31.00, March rated whole (25 < 31: 25 + 6).
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit(1))], minimums=[rk.Minimum(31)]
+    )
+    rows = [
+        _row(20, "2026-03-05T00:00:00Z", "2026-03-06T00:00:00Z"),
+        _row(5, "2026-03-20T00:00:00Z", "2026-03-21T00:00:00Z"),
+    ]
+    first, second = _pieces(rows, plan, [MID])
+    assert (first.total(), second.total()) == (20, 11)
+    (minimum,) = (c for c in second.charges if c.kind == "minimum")
+    assert (minimum.amount, minimum.unit_price * minimum.quantity) == (6, 11)
+    (b,) = rk.bill(second)
+    assert "commitment 11.00 - spent 5.00 = 6.00" in str(b)
+    (together,) = rk.bill([*first.charges, *second.charges])
+    assert together.total == b.total + rk.bill(first)[0].total == Decimal("31.00")
+    assert rk.bill(rk.rate(rows, plan, span=MARCH))[0].total == Decimal("31.00")
 
 
 def test_two_pieces_short_of_their_commitments_print_a_note_each() -> None:
@@ -168,7 +205,9 @@ def test_billing_the_pieces_together_bills_each_pieces_own_commitment(
     month: tuple[list[tuple[int, int]], list[int], int, int],
 ) -> None:
     # Oracle (Fraction): each piece of d days owes its usage, fee * d / 30 and the top-up
-    # max(0, commitment * d / 30 - usage); every amount is on the cent, so nothing rounds.
+    # so far at its end less that at its start, the top-up so far at day t being
+    # max(0, commitment * t / 30 - usage before t): every amount is on the cent, so
+    # nothing rounds; the pieces add up to April rated whole.
     usage, cuts, fee, commitment = month
     cent = Fraction(1, 100)
     plan = rk.Plan(
@@ -183,11 +222,19 @@ def test_billing_the_pieces_together_bills_each_pieces_own_commitment(
     rows = [_row(Decimal(cents) / 100, _day(d), _day(d + 1), APRIL) for d, cents in usage]
     pieces = _pieces(rows, plan, [_day(c) for c in cuts], APRIL)
     edges = [0, *cuts, 30]
+
+    def so_far(t: int) -> Fraction:
+        spent = sum((cents * cent for d, cents in usage if d < t), Fraction(0))
+        return max(Fraction(0), commitment * cent * Fraction(t, 30) - spent)
+
     expected = Fraction(0)
-    for lo, hi in itertools.pairwise(edges):
+    for piece, (lo, hi) in zip(pieces, itertools.pairwise(edges), strict=True):
         spent = sum((cents * cent for d, cents in usage if lo <= d < hi), Fraction(0))
         days = Fraction(hi - lo, 30)
-        expected += spent + fee * cent * days + max(Fraction(0), commitment * cent * days - spent)
+        owed = spent + fee * cent * days + so_far(hi) - so_far(lo)
+        assert Fraction(piece.total()) == owed
+        expected += owed
+    assert Fraction(rk.rate(rows, plan, span=APRIL, accounts=["acme"]).total()) == expected
     charges = [c for piece in pieces for c in piece.charges]
     (together,) = rk.bill(charges)
     assert Fraction(together.total) == expected
@@ -239,6 +286,10 @@ def test_pieces_billed_together_total_within_a_rounding_of_precise_total(
 
     for plans in settled.values():
         for part in plans:
+            if part.exact < 0:  # a give-back of an earlier piece's top-up
+                given_back = on_quantum(part.exact, Decimal(quantum), rounding)
+                assert part.amount == max(given_back, part.target - part.lines)
+                continue
             assert part.amount == max(Decimal(0), part.target - part.lines)
             if part.exact:
                 # to ratekit's 60 digits (a prorated commitment is rounded there once)

@@ -122,6 +122,54 @@ def _split(
     return out
 
 
+Positions: TypeAlias = dict[tuple[str, str, int], dict[str | None, Fraction]]
+"""Per account, plan id and cycle start, per minimum (its meter, None: plan-wide): its
+commitment prorated from the cycle's start to an instant less what it counts to then."""
+
+
+def telescoped(required: Fraction, used: Fraction, before: Fraction) -> tuple[Fraction, Fraction]:
+    """A minimum's top-up in a piece of a cycle, and the commitment it settles there.
+
+    ``required``: the piece's slice of the commitment; ``used``: what the minimum counts
+    in the piece; ``before``: its position at the piece's start (the commitment to then
+    less what it counted to then). The cycle's top-up so far at an instant is the
+    commitment prorated to it less what the minimum counts to it, at least 0; a piece
+    tops up that at its end less that at its start, so the pieces of a cycle add up to
+    the cycle rated whole whatever the cuts (as the streaming rater's minimum line, which
+    spans the cycle to its watermark, is corrected as it grows). The amount is below 0
+    where the piece gives back what an earlier piece topped up. The commitment the piece
+    settles: its slice, less what earlier pieces spent above the commitment to their end
+    (below 0 where they spent more than its slice), so that its invoice bills that
+    commitment less its own lines, as rating does.
+
+    ```pycon
+    >>> telescoped(Fraction(29, 6), Fraction(1, 5), Fraction(1, 6) - Fraction(9, 10))
+    (Fraction(39, 10), Fraction(41, 10))
+
+    ```
+    """
+    at_end = max(Fraction(0), before + required - used)
+    exact = at_end - max(Fraction(0), before)
+    settles = required + min(before, Fraction(0))
+    return exact, settles
+
+
+def _settling(
+    minimum: Minimum, settles: Fraction, required: Fraction, quantity: Decimal
+) -> tuple[Decimal, Decimal]:
+    """The unit price and quantity of a piece's minimum charge that settles ``settles``.
+
+    The commitment for the cycle times the share of it the piece settles (its slice,
+    ``quantity``, where earlier pieces spent nothing above theirs); a commitment of 0,
+    whose every share is 0, states what it settles at 1 a unit.
+    """
+    if settles == required:
+        return minimum.amount, quantity
+    if not minimum.amount:
+        return ONE, _exact(settles)
+    return minimum.amount, _exact(settles / Fraction(minimum.amount))
+
+
 def _unsure(unsure: set[Key], key: Key, minimum: Minimum, spent: Spent, top_ups: Fraction) -> bool:
     """Whether the sum of amounts ``minimum`` subtracts may be other than rating's own.
 
@@ -168,6 +216,12 @@ class _Dues:
     spends: list[Spend] | None  # what the rating counts, per charge (None: not kept)
     owned: dict[tuple[str, str], list[Share]]  # shares, per (owner, resource)
     default: Plan | None
+    # A span that starts inside a cycle (a cycle rated in pieces): per account, plan id and
+    # cycle start, each minimum's position at the span's start (its commitment prorated
+    # to then less what it counts to then, signed: `Positions`); and, for the rating of
+    # the time before the span that finds those, where they are recorded (None: not kept).
+    opening: Positions
+    positions: Positions | None = None
 
     def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
@@ -396,7 +450,9 @@ class _Dues:
         """Top-ups of the minimums of ``plan`` for ``account`` in ``cycle`` (once per cycle).
 
         The exact top-up where the exact spend is below the commitment, else a zero one,
-        which `_topups.floors` keeps only if the lines as billed fall short of it.
+        which `_topups.floors` keeps only if the lines as billed fall short of it. A
+        span that starts inside the cycle tops up the cycle's top-up so far at its end
+        less that at its start (`telescoped`, from the positions in ``opening``).
         """
         covered = self.coverage(account, plan, cycle)
         if not covered:
@@ -417,13 +473,26 @@ class _Dues:
         ordered = sorted(plan.minimums, key=lambda minimum: minimum.meter is None)
         key = (account, id(plan), cycle[0])
         standing = self.standing is not None and key in self.standing
+        place = (account, plan.id, cycle[0])
+        before = self.opening.get(place, {}) if self.opening else {}
         for minimum in ordered:
             required = Fraction(minimum.amount) * numerator / denominator
             if minimum.meter is None:
                 used = top_ups + sum((exact for _, exact in spent.values()), Fraction(0))
             else:
                 used = spent.get(minimum.meter, _NOTHING)[1]
-            if used < required:
+            if self.positions is not None:
+                self.positions.setdefault(place, {})[minimum.meter] = required - used
+            quantity = _prorate(ONE, share)
+            committed = minimum.amount
+            position = before.get(minimum.meter)
+            if position:
+                # a piece of a cycle whose earlier time counted towards the minimum
+                exact, settles = telescoped(required, used, position)
+                top_up = _exact(exact) if exact else ZERO
+                top_ups += exact if minimum.meter is not None else 0
+                committed, quantity = _settling(minimum, settles, required, quantity)
+            elif used < required:
                 exact = required - used
                 if (
                     standing
@@ -466,13 +535,13 @@ class _Dues:
                     None,
                     span,
                     cycle_span,
-                    _prorate(ONE, share),
+                    quantity,
                     "cycle",
                     top_up,
                     plan.currency,
                     plan.id,
                     "minimum" if minimum.meter is None else f"minimum:{minimum.meter}",
-                    minimum.amount,
+                    committed,
                     kind="minimum",
                     quantum=plan.quantum,
                     rounding=plan.rounding,

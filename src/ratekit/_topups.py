@@ -26,10 +26,13 @@ make of the lines, as billed): one plan's lines above its commitment never pay f
 other's shortfall, and a plan's zero top-up is kept whenever its own lines fall short,
 whether or not the other plan's top-up is due.
 
-A cycle rated in pieces has a minimum charge per piece, spanning it. Billed together, each
-piece's minimum is settled on its own the same way, counting only the lines (or parts of
-lines) of its own plan and piece (`scope_of_minimums`), so the invoice bills what the pieces'
-invoices bill: another piece's usage never pays for its commitment. Minimum charges of one
+A cycle rated in pieces has a minimum charge per piece, spanning it, for the commitment
+the piece settles: its slice, less what earlier pieces spent above the commitment to
+their end (`ratekit._dues.telescoped`). Billed together, each piece's minimum is settled
+on its own the same way, counting only the lines (or parts of lines) of its own plan and
+piece (`scope_of_minimums`), so the invoice bills what the pieces' invoices bill. A piece
+whose usage gives back what an earlier piece topped up (rating's top-up below 0) bills
+its lines above its commitment, as billed, at most that give-back. Minimum charges of one
 plan whose spans overlap are of one piece (the streaming rater's lines as they stand,
 said at different watermarks), so a ledger's cycle bills as its closing invoice does.
 """
@@ -381,24 +384,36 @@ def _settled(
                 if other.kind == "minimum":
                     if line.meter is None and other.meter is not None:
                         counted = _ADD(counted, settled.get((i, key), ZERO))
-                        if spend and not exact:
+                        if spend and exact <= 0:
                             spent = _ADD(spent, _exact_part(other, key, scope))
                 elif _counts(other, account, line.meter):
                     counted = _ADD(counted, part(i, key))
-                    if spend and not exact:
+                    if spend and exact <= 0:
                         spent = _ADD(spent, _exact_part(other, key, scope))
             due = on_quantum(commitment, quantum, rounding)
-            amount = _SUB(due, counted)
-            amount = ZERO if amount <= 0 else amount
+            amount = _billed(_SUB(due, counted), exact, quantum, rounding)
             settled[index, key] = amount
             # the exact spend rating compared: the commitment less the exact top-up where
             # one is due (so the note's arithmetic holds to the digit), else the lines'
-            spent = _tidy(spend_under(committed, top_ups) if exact else spent)
+            spent = _tidy(spend_under(committed, top_ups) if exact > 0 else spent)
             parts.append(
                 Part(plan, commitment, due, exact, spent, counted, amount, (key[1], key[2]))
             )
         out[index] = tuple(parts)
     return out
+
+
+def _billed(short: Decimal, exact: Decimal, quantum: Decimal, rounding: str) -> Decimal:
+    """What a minimum bills, ``short`` being its commitment less its lines as billed.
+
+    That shortfall, never below 0; but for a piece of a cycle whose usage gives back
+    what earlier pieces topped up (rating's ``exact`` top-up below 0, see
+    `ratekit._dues.telescoped`): its lines above its commitment, as billed, given back
+    up to rating's give-back on the quantum.
+    """
+    if exact < 0:
+        return max(short, on_quantum(exact, quantum, rounding))
+    return ZERO if short <= 0 else short
 
 
 def parts(lines: Sequence[InvoiceLine], account: str) -> dict[int, tuple[Part, ...]]:

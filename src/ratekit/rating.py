@@ -29,7 +29,10 @@
    account, plan and cycle, prorated the same way. A minimum's top-up is the commitment
    less the exact spend; where the exact spend reached the commitment but the lines, as
    [`bill()`][ratekit.bill] will round them, fall short of it, it is a zero top-up (the
-   invoice bills the commitment less the lines as rounded); else there is none.
+   invoice bills the commitment less the lines as rounded); else there is none. A span
+   that starts inside a cycle tops up the cycle's top-up so far at its end less that
+   at its start (the time before it rated to know it: `_opening`), so that the pieces
+   of a cycle add up to it rated whole under a minimum too.
 
 Amounts are exact (no rounding here): invoices round each printed line once.
 
@@ -55,7 +58,7 @@ import datetime as _dt
 import functools
 import operator
 import typing
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from fractions import Fraction
 from itertools import repeat
 from typing import Final
@@ -65,7 +68,8 @@ from ._allowances import Drawn, Taken
 from ._charge_order import in_row_order
 from ._cuts import metering_cycle
 from ._decimals import in_context
-from ._instants import MAX_US, to_us
+from ._dues import Positions
+from ._instants import MAX_US, from_us, to_us
 from ._level_limits import capped as capped_levels
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine
@@ -147,7 +151,10 @@ def rate(
     - ``span``: what to rate; rows are clipped to it (in proportion to time), and fees,
       minimums and allowances are prorated to the part of each cycle inside it. The
       rows before it in the cycle it starts in place its tiers (and take from
-      allowances with their own period): they are not charged. A meter whose quantity
+      allowances with their own period): they are not charged. Under a minimum, the
+      span tops up the cycle's top-up so far at its end (the commitment prorated to
+      then less what the minimum counts to then, at least 0) less that at its start, so
+      that the pieces of a cycle add up to it rated whole (see docs/pricing.md). A meter whose quantity
       does not add up (a peak, a mean) is aggregated over each cycle the span cuts from
       the cycle's start, to its end or so far (to ``as_of``), and the span bills its
       share, as a plan's end or start cuts a cycle (see ``docs/usage.md``): the parts of
@@ -209,6 +216,7 @@ def _rate_among(
     accounts: Iterable[str] | None = None,
     shares: Iterable[Share] = (),
     every: list[Plan] | None = None,
+    positions: Positions | None = None,
 ) -> Rating:
     """[`rate()`][ratekit.rate], with ``every``: the plans of all the assignments.
 
@@ -216,11 +224,14 @@ def _rate_among(
     plans of the whole list, `ratekit._rating_engine.plans_in`) the part checks the
     meters and levels against every plan, as one process does, and meters an account no
     plan covers by the first plan's cycle. Without it, exactly ``rate()``.
+    ``positions``: where to record each minimum's position at the span's end (the
+    rating of the time before a span that starts inside a cycle, see `_opening`).
     """
     if not isinstance(span, Span):
         raise RatekitTypeError(
             f"rate span must be a Span, not {type(span).__name__}: {show(span)}."
         )
+    plans, accounts = _again(plans, accounts)
     span, whole = _known(span, as_of)
     engine = _Engine(plans, span, every)
     rows: tuple[UsageRow, ...]
@@ -246,6 +257,9 @@ def _rate_among(
         # split by time at a price cut or an assignment boundary it was not metered with.
         sums = (m.name for m in meters if m._factor is None and m.additive)
         engine.sums = frozenset(sums) if given_rows else frozenset()
+    engine.opening = _opening(
+        engine, (usage, plans, meters, accounts, rated_shares, every), whole, positions
+    )
     if meters is not None and not given_rows:
         cycle = metering_cycle(engine.plans)
         metered = meter_cut_by_account(
@@ -324,6 +338,60 @@ def _rate_among(
         # what metering knew but counted nowhere, worked out on first use
         no_effect=(lambda: metered.no_effect) if meters is not None and not given_rows else (),
     )
+
+
+def _again(
+    plans: Plan | Iterable[Assignment], accounts: Iterable[str] | None
+) -> tuple[Plan | Iterable[Assignment], Iterable[str] | None]:
+    """``plans`` and ``accounts`` as they can be read again (an iterator's items, kept).
+
+    The time before a span that starts inside a cycle is rated with them too (`_opening`).
+    """
+    if isinstance(plans, Iterator):
+        plans = tuple(plans)
+    if isinstance(accounts, Iterator):
+        accounts = tuple(accounts)
+    return plans, accounts
+
+
+def _opening(
+    engine: _Engine, given: tuple[object, ...], as_of_us: int, positions: Positions | None
+) -> Positions:
+    """The minimums' positions where the span rated starts inside a cycle: a piece of it.
+
+    The time from the cycle's start to the span is rated as the span is (the same
+    ``given`` usage, plans, meters, accounts and shares, as of the same instant,
+    ``as_of_us``), and each minimum's commitment prorated to the span's start less what
+    it counted to then is recorded, so that the piece tops up the cycle's top-up at its
+    end less that at its start (`ratekit._dues.telescoped`): the pieces add up to the
+    cycle rated whole. Empty without a minimum, or where the span starts at every
+    cycle's start. ``positions``: given, the rating is that of the time before a span,
+    which records its positions there (and looks back no further).
+    """
+    if positions is not None:
+        engine.positions = positions
+        return {}
+    start = engine.start_us
+    lo = start
+    for plan in engine.plans:
+        if plan.minimums:
+            lo = min(lo, plan.cycle.containing_us(start)[0])
+    if lo == start or start >= engine.end_us:
+        return {}
+    usage, plans, meters, accounts, shares, every = given
+    found: Positions = {}
+    _rate_among(
+        typing.cast("Records", usage),
+        typing.cast("Plan | Iterable[Assignment]", plans),
+        span=Span.from_us(lo, start),
+        meters=typing.cast("Iterable[Meter] | None", meters),
+        as_of=from_us(as_of_us),
+        accounts=typing.cast("Iterable[str] | None", accounts),
+        shares=typing.cast("Iterable[Share]", shares),
+        every=typing.cast("list[Plan] | None", every),
+        positions=found,
+    )
+    return found
 
 
 def _known(span: Span, as_of: _dt.datetime | str | None) -> tuple[Span, int]:

@@ -321,7 +321,15 @@ def _part_label(part: Part, plans: Sequence[Part]) -> str:
 def _minimum_note(part: Part, quantum: Decimal | None) -> str:
     """How one plan's minimum is billed: the exact arithmetic, then the billed one."""
     commitment = money(part.commitment, quantum)
-    if part.exact:
+    if part.exact < 0:
+        # a piece of a cycle giving back what earlier pieces topped up
+        below = CONTEXT.subtract(part.commitment, part.spent)
+        text = f"commitment {commitment} - spent {money(part.spent, quantum)} = {money(below, quantum)}"
+        if below == part.exact:
+            text += ", given back of the earlier pieces' top-up"
+        else:
+            text += f", given back up to the earlier pieces' top-up: {money(part.exact, quantum)}"
+    elif part.exact:
         text = (
             f"commitment {commitment} - spent {money(part.spent, quantum)}"
             f" = {money(part.exact, quantum)}"
