@@ -20,6 +20,7 @@ from ._carried import left_by_rounding
 from ._decimals import CONTEXT, ONE, ZERO, nearest
 from ._decimals import tidy as _tidy
 from ._instants import format_us
+from ._minimum_pieces import Positions, settling, telescoped
 from ._period_shares import cut, places
 from ._price_model import priced
 from ._shown import show
@@ -120,54 +121,6 @@ def _split(
         out.append((previous_t, t, _tidy(_SUB(f, previous_f))))
         previous_t, previous_f = t, f
     return out
-
-
-Positions: TypeAlias = dict[tuple[str, str, int], dict[str | None, Fraction]]
-"""Per account, plan id and cycle start, per minimum (its meter, None: plan-wide): its
-commitment prorated from the cycle's start to an instant less what it counts to then."""
-
-
-def telescoped(required: Fraction, used: Fraction, before: Fraction) -> tuple[Fraction, Fraction]:
-    """A minimum's top-up in a piece of a cycle, and the commitment it settles there.
-
-    ``required``: the piece's slice of the commitment; ``used``: what the minimum counts
-    in the piece; ``before``: its position at the piece's start (the commitment to then
-    less what it counted to then). The cycle's top-up so far at an instant is the
-    commitment prorated to it less what the minimum counts to it, at least 0; a piece
-    tops up that at its end less that at its start, so the pieces of a cycle add up to
-    the cycle rated whole whatever the cuts (as the streaming rater's minimum line, which
-    spans the cycle to its watermark, is corrected as it grows). The amount is below 0
-    where the piece gives back what an earlier piece topped up. The commitment the piece
-    settles: its slice, less what earlier pieces spent above the commitment to their end
-    (below 0 where they spent more than its slice), so that its invoice bills that
-    commitment less its own lines, as rating does.
-
-    ```pycon
-    >>> telescoped(Fraction(29, 6), Fraction(1, 5), Fraction(1, 6) - Fraction(9, 10))
-    (Fraction(39, 10), Fraction(41, 10))
-
-    ```
-    """
-    at_end = max(Fraction(0), before + required - used)
-    exact = at_end - max(Fraction(0), before)
-    settles = required + min(before, Fraction(0))
-    return exact, settles
-
-
-def _settling(
-    minimum: Minimum, settles: Fraction, required: Fraction, quantity: Decimal
-) -> tuple[Decimal, Decimal]:
-    """The unit price and quantity of a piece's minimum charge that settles ``settles``.
-
-    The commitment for the cycle times the share of it the piece settles (its slice,
-    ``quantity``, where earlier pieces spent nothing above theirs); a commitment of 0,
-    whose every share is 0, states what it settles at 1 a unit.
-    """
-    if settles == required:
-        return minimum.amount, quantity
-    if not minimum.amount:
-        return ONE, _exact(settles)
-    return minimum.amount, _exact(settles / Fraction(minimum.amount))
 
 
 def _unsure(unsure: set[Key], key: Key, minimum: Minimum, spent: Spent, top_ups: Fraction) -> bool:
@@ -491,7 +444,7 @@ class _Dues:
                 exact, settles = telescoped(required, used, position)
                 top_up = _exact(exact) if exact else ZERO
                 top_ups += exact if minimum.meter is not None else 0
-                committed, quantity = _settling(minimum, settles, required, quantity)
+                committed, quantity = settling(minimum, settles, required, quantity)
             elif used < required:
                 exact = required - used
                 if (

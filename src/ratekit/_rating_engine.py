@@ -20,7 +20,8 @@ from ._charge_order import _charge_key, _row_key, in_charge_order
 from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
 from ._cycle_shares import CycleShares
 from ._decimals import CONTEXT, ONE, ZERO
-from ._dues import Positions, Spent, _cycle_span, _Dues, _spend_owned, _split
+from ._dues import Spent, _cycle_span, _Dues, _spend_owned, _split
+from ._minimum_pieces import Positions
 from ._pieces import Exact, GroupKey, Place, _exact_billable, _Piece
 from ._price_model import priced
 from ._pricing import _Pricing
@@ -148,7 +149,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.unsure: set[Key] = set()
         self.spends: list[Spend] | None = None
         # a span that starts inside a cycle: the minimums' positions at its start (see
-        # `ratekit._dues.telescoped`; where a rating of the time before records them:
+        # `ratekit._minimum_pieces.telescoped`; where a rating of the time before records them:
         # `positions`)
         self.opening: Positions = {}
         # usage that no plan or entry prices is not this rating's to report (place_before)

@@ -28,7 +28,7 @@ whether or not the other plan's top-up is due.
 
 A cycle rated in pieces has a minimum charge per piece, spanning it, for the commitment
 the piece settles: its slice, less what earlier pieces spent above the commitment to
-their end (`ratekit._dues.telescoped`). Billed together, each piece's minimum is settled
+their end (`ratekit._minimum_pieces.telescoped`). Billed together, each piece's minimum is settled
 on its own the same way, counting only the lines (or parts of lines) of its own plan and
 piece (`scope_of_minimums`), so the invoice bills what the pieces' invoices bill. A piece
 whose usage gives back what an earlier piece topped up (rating's top-up below 0) bills
@@ -54,6 +54,7 @@ from ._decimals import CONTEXT, ZERO, spend_under
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._line_exact import line_exact
+from ._minimum_pieces import billed
 from ._plan_split import by_scope
 from ._quanta import on_quantum
 
@@ -391,7 +392,7 @@ def _settled(
                     if spend and exact <= 0:
                         spent = _ADD(spent, _exact_part(other, key, scope))
             due = on_quantum(commitment, quantum, rounding)
-            amount = _billed(_SUB(due, counted), exact, quantum, rounding)
+            amount = billed(_SUB(due, counted), exact, quantum, rounding)
             settled[index, key] = amount
             # the exact spend rating compared: the commitment less the exact top-up where
             # one is due (so the note's arithmetic holds to the digit), else the lines'
@@ -401,19 +402,6 @@ def _settled(
             )
         out[index] = tuple(parts)
     return out
-
-
-def _billed(short: Decimal, exact: Decimal, quantum: Decimal, rounding: str) -> Decimal:
-    """What a minimum bills, ``short`` being its commitment less its lines as billed.
-
-    That shortfall, never below 0; but for a piece of a cycle whose usage gives back
-    what earlier pieces topped up (rating's ``exact`` top-up below 0, see
-    `ratekit._dues.telescoped`): its lines above its commitment, as billed, given back
-    up to rating's give-back on the quantum.
-    """
-    if exact < 0:
-        return max(short, on_quantum(exact, quantum, rounding))
-    return ZERO if short <= 0 else short
 
 
 def parts(lines: Sequence[InvoiceLine], account: str) -> dict[int, tuple[Part, ...]]:

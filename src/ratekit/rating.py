@@ -58,7 +58,7 @@ import datetime as _dt
 import functools
 import operator
 import typing
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Mapping
 from fractions import Fraction
 from itertools import repeat
 from typing import Final
@@ -68,9 +68,9 @@ from ._allowances import Drawn, Taken
 from ._charge_order import in_row_order
 from ._cuts import metering_cycle
 from ._decimals import in_context
-from ._dues import Positions
 from ._instants import MAX_US, from_us, to_us
 from ._level_limits import capped as capped_levels
+from ._minimum_pieces import Positions, again, cycle_start
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine
 from ._shown import show
@@ -231,7 +231,7 @@ def _rate_among(
         raise RatekitTypeError(
             f"rate span must be a Span, not {type(span).__name__}: {show(span)}."
         )
-    plans, accounts = _again(plans, accounts)
+    plans, accounts = again(plans), again(accounts)  # read again: `_opening`
     span, whole = _known(span, as_of)
     engine = _Engine(plans, span, every)
     rows: tuple[UsageRow, ...]
@@ -340,20 +340,6 @@ def _rate_among(
     )
 
 
-def _again(
-    plans: Plan | Iterable[Assignment], accounts: Iterable[str] | None
-) -> tuple[Plan | Iterable[Assignment], Iterable[str] | None]:
-    """``plans`` and ``accounts`` as they can be read again (an iterator's items, kept).
-
-    The time before a span that starts inside a cycle is rated with them too (`_opening`).
-    """
-    if isinstance(plans, Iterator):
-        plans = tuple(plans)
-    if isinstance(accounts, Iterator):
-        accounts = tuple(accounts)
-    return plans, accounts
-
-
 def _opening(
     engine: _Engine, given: tuple[object, ...], as_of_us: int, positions: Positions | None
 ) -> Positions:
@@ -363,7 +349,7 @@ def _opening(
     ``given`` usage, plans, meters, accounts and shares, as of the same instant,
     ``as_of_us``), and each minimum's commitment prorated to the span's start less what
     it counted to then is recorded, so that the piece tops up the cycle's top-up at its
-    end less that at its start (`ratekit._dues.telescoped`): the pieces add up to the
+    end less that at its start (`ratekit._minimum_pieces.telescoped`): the pieces add up to the
     cycle rated whole. Empty without a minimum, or where the span starts at every
     cycle's start. ``positions``: given, the rating is that of the time before a span,
     which records its positions there (and looks back no further).
@@ -372,10 +358,7 @@ def _opening(
         engine.positions = positions
         return {}
     start = engine.start_us
-    lo = start
-    for plan in engine.plans:
-        if plan.minimums:
-            lo = min(lo, plan.cycle.containing_us(start)[0])
+    lo = cycle_start(engine.plans, start)
     if lo == start or start >= engine.end_us:
         return {}
     usage, plans, meters, accounts, shares, every = given
