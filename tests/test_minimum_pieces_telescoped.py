@@ -188,6 +188,24 @@ def test_a_commitment_of_zero_still_adds_up_over_a_refund() -> None:
     assert whole.total() == 2 == sum(piece.total() for piece in pieces)
 
 
+def test_usage_no_entry_prices_before_a_piece_is_not_the_pieces_to_refuse() -> None:
+    # Only vm is priced (unpriced usage is an error); 3 h of disk on 5 March, 3 h of vm
+    # on 20 March, Minimum(31). The second half, [16 Mar, 1 Apr), rates the time before
+    # it to know where its minimum stands, but the disk usage there is the first half's
+    # to refuse. Before it: 15 committed, nothing spent; the top-up so far at the end
+    # max(0, 31 - 3) = 28, less 15: 13, and 3 + 13 = 16.
+    plan = rk.Plan(
+        "p", "EUR", MONTHS, [rk.PriceEntry("vm", "vm", rk.PerUnit(1))], minimums=[rk.Minimum(31)]
+    )
+    records = _used(("disk", 5, 3), ("vm", 20, 3))
+    second = rk.rate(
+        records, plan, span=rk.Span("2026-03-16T00:00:00Z", MARCH.end), meters=[VM, DISK]
+    )
+    assert (second.total(), second.anomalies) == (16, ())
+    with pytest.raises(rk.UnpricedUsageError, match="disk"):
+        rk.rate(records, plan, span=rk.Span(MARCH.start, "2026-03-16T00:00:00Z"), meters=[VM, DISK])
+
+
 # -- the law -------------------------------------------------------------------------------
 
 

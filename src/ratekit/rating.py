@@ -355,7 +355,8 @@ def _opening(
     which records its positions there (and looks back no further).
     """
     if positions is not None:
-        engine.positions = positions
+        # (its usage no plan or entry prices is the span's rating's to place, not report)
+        engine.positions, engine.quiet = positions, True
         return {}
     start = engine.start_us
     lo = cycle_start(engine.plans, start)
