@@ -14,7 +14,10 @@ docs/pricing.md and docs/invoices.md:
   prorated by the share (never below zero), rounded once on the currency's quantum;
 - the fee line is the fee times the share, rounded once;
 - the minimum's top-up is the commitment times the share, rounded, less the usage line
-  as rounded, when that falls short (fees never count);
+  as rounded, when that falls short (fees never count); where the span starts inside a
+  cycle the plan was in force before, the commitment is less what was spent above it
+  before the span, and a give-back of the top-up so far is billed (the span is a piece
+  of the cycle: docs/pricing.md "A cycle rated in pieces");
 - the invoice total is the sum of the rounded lines, the plans' parts added.
 
 Zones with DST (Europe/Zurich, America/New_York), a 30-minute DST shift
@@ -210,30 +213,54 @@ def oracle(case: Case) -> dict[tuple[int, int], Fraction]:
             if part_lo >= part_hi:
                 continue
             any_part = True
-            if case.proration == "seconds":
-                share = Fraction(part_hi - part_lo, hi_cycle - lo_cycle)
-            else:  # a day counts for the part that holds its last instant
-                days = midnights(case.zone, lo_cycle, hi_cycle)
-                of_cycle = [t for t in days if lo_cycle < t <= hi_cycle]
-                share = Fraction(len([t for t in days if part_lo < t <= part_hi]), len(of_cycle))
-            ticks: set[int] = set()
-            for vm, (on, off) in enumerate(case.runs):
-                stop = min(off if off is not None else end, part_hi, end)
-                ticks |= {(vm, t) for t in range(max(on, part_lo), stop, 60)}
-            hours = Fraction(len(ticks), 60)
-            free = Fraction(terms.allowance) * share if terms.allowance else Fraction(0)
-            usage = round_on(
-                Fraction(terms.price) * max(hours - free, Fraction(0)), quantum, "ROUND_HALF_EVEN"
-            )
+            share, exact = _part(case, terms, (lo_cycle, hi_cycle), part_lo, part_hi)
+            usage = round_on(exact, quantum, "ROUND_HALF_EVEN")
             fee = round_on(Fraction(terms.fee) * share, quantum, "ROUND_HALF_EVEN")
             top = Fraction(0)
             if terms.minimum is not None:
-                commitment = round_on(Fraction(terms.minimum) * share, quantum, "ROUND_HALF_EVEN")
+                # The span starts inside the cycle where the plan was already in force: its
+                # minimum tops up the cycle's top-up so far at the part's end less that at
+                # its start, and settles its slice less what was spent above the
+                # commitment before it (docs/pricing.md "A cycle rated in pieces").
+                required = Fraction(terms.minimum) * share
+                before = max(lo_cycle, lo if lo is not None else lo_cycle)
+                position = Fraction(0)
+                if before < part_lo:
+                    earlier, spent = _part(case, terms, (lo_cycle, hi_cycle), before, part_lo)
+                    position = Fraction(terms.minimum) * earlier - spent
+                settles = required + min(position, Fraction(0))
+                commitment = round_on(settles, quantum, "ROUND_HALF_EVEN")
                 top = max(commitment - usage, Fraction(0))
+                given_back = max(Fraction(0), position + required - exact) - max(
+                    Fraction(0), position
+                )
+                if given_back < 0:
+                    top = max(commitment - usage, round_on(given_back, quantum, "ROUND_HALF_EVEN"))
             total += usage + fee + top
         if any_part:
             totals[lo_cycle, hi_cycle] = total
     return totals
+
+
+def _part(
+    case: Case, terms: Terms, cycle: tuple[int, int], part_lo: int, part_hi: int
+) -> tuple[Fraction, Fraction]:
+    """The share of ``cycle`` in ``[part_lo, part_hi)`` and its usage's exact amount."""
+    lo_cycle, hi_cycle = cycle
+    end = case.span[1]
+    if case.proration == "seconds":
+        share = Fraction(part_hi - part_lo, hi_cycle - lo_cycle)
+    else:  # a day counts for the part that holds its last instant
+        days = midnights(case.zone, lo_cycle, hi_cycle)
+        of_cycle = [t for t in days if lo_cycle < t <= hi_cycle]
+        share = Fraction(len([t for t in days if part_lo < t <= part_hi]), len(of_cycle))
+    ticks: set[int] = set()
+    for vm, (on, off) in enumerate(case.runs):
+        stop = min(off if off is not None else end, part_hi, end)
+        ticks |= {(vm, t) for t in range(max(on, part_lo), stop, 60)}
+    hours = Fraction(len(ticks), 60)
+    free = Fraction(terms.allowance) * share if terms.allowance else Fraction(0)
+    return share, Fraction(terms.price) * max(hours - free, Fraction(0))
 
 
 def bills(case: Case) -> dict[tuple[int, int], Fraction]:

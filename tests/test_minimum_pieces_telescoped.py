@@ -206,6 +206,40 @@ def test_usage_no_entry_prices_before_a_piece_is_not_the_pieces_to_refuse() -> N
         rk.rate(records, plan, span=rk.Span(MARCH.start, "2026-03-16T00:00:00Z"), meters=[VM, DISK])
 
 
+def test_a_span_from_inside_a_cycle_counts_the_usage_before_it_towards_the_minimum() -> None:
+    # Zurich's December 2023 cycle runs from 2023-11-30T23:00Z, 31 days (2,678,400 s).
+    # A VM at 0.017 an hour runs into it for 18 minutes (0.3 h: 0.0051); Minimum(0.01),
+    # by seconds. Rated from 2023-12-02T13:36Z (138,960 s in), the span tops up the
+    # cycle's top-up so far at its end, max(0, 0.01 - 0.0051) = 0.0049, less that at
+    # its start, max(0, 0.01 x 138,960/2,678,400 - 0.0051) = 0: 0.0049, billed 0.00 on
+    # the cent (its commitment, 0.01 less the 0.0051 spent before, is 0.0049). The time
+    # before bills 0.0051 -> 0.01 and nothing more: together 0.01, December whole.
+    zone = "Europe/Zurich"
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        rk.cycles.monthly(tz=zone),
+        [rk.PriceEntry("vm", "vm", rk.PerUnit("0.017"))],
+        minimums=[rk.Minimum("0.01")],
+    )
+    records = [
+        rk.Event("acme", "vm0", "2023-11-25T05:12:00Z", {"x": 1}, kind="start", id="a"),
+        rk.Event("acme", "vm0", "2023-11-30T23:18:00Z", kind="stop", id="b"),
+    ]
+    hours = [rk.Meter("vm", "hour", rk.OnOff())]
+    plans = [rk.Assignment("acme", plan)]
+    december = rk.Span("2023-11-30T23:00:00Z", "2023-12-31T23:00:00Z")
+    cut = "2023-12-02T13:36:00Z"
+    late = rk.rate(records, plans, span=rk.Span(cut, december.end), meters=hours)
+    (minimum,) = late.charges
+    assert (minimum.kind, minimum.amount) == ("minimum", Decimal("0.0049"))
+    assert _bill(late) == 0
+    early = rk.rate(records, plans, span=rk.Span(december.start, cut), meters=hours)
+    whole = rk.rate(records, plans, span=december, meters=hours)
+    assert _bill(early) == _bill(whole) == Decimal("0.01")
+    assert early.total() + late.total() == whole.total() == Decimal("0.01")
+
+
 # -- the law -------------------------------------------------------------------------------
 
 
