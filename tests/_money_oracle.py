@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -327,6 +327,35 @@ def invoice(
     wlo, whi = max(lo, window[0]), min(hi, window[1])
     latest = parts[-1][0]
     q, mode = latest.quantum, latest.rounding
+    exact, minimums = _rated(cycle, (wlo, whi), parts, rows)
+    # A window that starts inside the cycle is a piece of it: where each plan's minimums
+    # stand at its start (their commitment so far less what they counted so far).
+    before = {} if wlo == lo else _positions(*_rated(cycle, (lo, wlo), parts, rows))
+    lines = {key: round_on(sum(v.values(), Fraction(0)), q, mode) for key, v in exact.items()}
+    bases = {("fee", entry) for plan, _, _ in parts for entry, _, _, _ in plan.prices.values()}
+    mine_of: dict[str, dict[tuple[str, str], Fraction]] = {}
+    for key, by_plan in exact.items():
+        if key[0] == "usage" or key in bases:
+            names = list(by_plan)
+            split_up = split(lines[key], [by_plan[n] for n in names], q)
+            for name, part in zip(names, split_up, strict=True):
+                mine_of.setdefault(name, {})[key] = part
+    for plan, share in minimums:
+        spends = {key: by_plan.get(plan.name, Fraction(0)) for key, by_plan in exact.items()}
+        at = before.get(plan.name, {})
+        _settle(lines, plan, share, mine_of.get(plan.name, {}), (q, mode), (spends, at))
+    return lines, sum(lines.values(), Fraction(0))
+
+
+def _rated(
+    cycle: tuple[int, int],
+    window: tuple[int, int],
+    parts: Sequence[tuple[OraclePlan, int, int]],
+    rows: Sequence[tuple[str, int, int, Fraction]],
+) -> tuple[Exact, list[tuple[OraclePlan, Fraction]]]:
+    """The exact amounts of ``window`` (inside ``cycle``) per line and plan, and each
+    plan's share of the cycle there."""
+    wlo, whi = window
     exact: Exact = {}
     minimums: list[tuple[OraclePlan, Fraction]] = []
 
@@ -345,18 +374,63 @@ def invoice(
         for meter in plan.prices:
             _meter(exact, plan, meter, (start, end), (wlo, whi), cycle, taken, shares)
         minimums.append((plan, share))
-    lines = {key: round_on(sum(v.values(), Fraction(0)), q, mode) for key, v in exact.items()}
-    bases = {("fee", entry) for plan, _, _ in parts for entry, _, _, _ in plan.prices.values()}
-    mine_of: dict[str, dict[tuple[str, str], Fraction]] = {}
-    for key, by_plan in exact.items():
-        if key[0] == "usage" or key in bases:
-            names = list(by_plan)
-            split_up = split(lines[key], [by_plan[n] for n in names], q)
-            for name, part in zip(names, split_up, strict=True):
-                mine_of.setdefault(name, {})[key] = part
+    return exact, minimums
+
+
+def _spent(plan: OraclePlan, spends: Mapping[tuple[str, str], Fraction], meter: str) -> Fraction:
+    """What ``plan``'s minimum of ``meter`` counts of ``spends``: its usage and base."""
+    entry = plan.prices[meter][0]
+    return spends.get(("usage", entry), Fraction(0)) + spends.get(("fee", entry), Fraction(0))
+
+
+def _positions(
+    exact: Exact, minimums: list[tuple[OraclePlan, Fraction]]
+) -> dict[str, dict[str | None, Fraction]]:
+    """Per plan and minimum (its meter; None: plan-wide): its commitment prorated to the
+    end of the time ``exact`` rates less what it counts there (usage, prices' bases,
+    and for the plan-wide one the per-meter top-ups so far, never the fees)."""
+    bases = {("fee", entry) for plan, _ in minimums for entry, _, _, _ in plan.prices.values()}
+    out: dict[str, dict[str | None, Fraction]] = {}
     for plan, share in minimums:
-        _settle(lines, plan, share, mine_of.get(plan.name, {}), q, mode)
-    return lines, sum(lines.values(), Fraction(0))
+        spends = {
+            key: by_plan.get(plan.name, Fraction(0))
+            for key, by_plan in exact.items()
+            if key[0] == "usage" or key in bases
+        }
+        at: dict[str | None, Fraction] = {}
+        topups = Fraction(0)
+        for meter, commitment in plan.meter_minimums.items():
+            at[meter] = commitment * share - _spent(plan, spends, meter)
+            topups += max(Fraction(0), at[meter])
+        if plan.plan_minimum is not None:
+            at[None] = plan.plan_minimum * share - (topups + sum(spends.values(), Fraction(0)))
+        out[plan.name] = at
+    return out
+
+
+def _piece(
+    commitment: Fraction,
+    at: Fraction,
+    spent: Fraction,
+    counted: Fraction,
+    rounded: tuple[Fraction, str],
+) -> tuple[Fraction, Fraction]:
+    """A minimum's top-up as billed and exactly in a piece of a cycle.
+
+    ``commitment``: the piece's slice; ``at``: the minimum's position at the piece's
+    start (0 at the cycle's start); ``spent``: what it counts in the piece, exactly;
+    ``counted``: the lines it counts, as rounded. The top-up so far at the piece's end
+    less that at its start, exactly; billed, the commitment the piece settles (its slice
+    less what was spent above the commitment before it) on the quantum less the lines,
+    at least 0, or a give-back of an earlier top-up, at most what is given back exactly
+    (docs/pricing.md "A cycle rated in pieces").
+    """
+    q, mode = rounded
+    exact = max(Fraction(0), at + commitment - spent) - max(Fraction(0), at)
+    billed = round_on(commitment + min(at, Fraction(0)), q, mode) - counted
+    if exact < 0:
+        return max(billed, round_on(exact, q, mode)), exact
+    return max(Fraction(0), billed), exact
 
 
 def _settle(  # noqa: PLR0917 - the oracle's plain arguments
@@ -364,25 +438,41 @@ def _settle(  # noqa: PLR0917 - the oracle's plain arguments
     plan: OraclePlan,
     share: Fraction,
     counted: dict[tuple[str, str], Fraction],
-    q: Fraction,
-    mode: str,
+    rounded: tuple[Fraction, str],
+    exact: tuple[Mapping[tuple[str, str], Fraction], Mapping[str | None, Fraction]],
 ) -> None:
-    """Add ``plan``'s top-ups: per meter, then plan-wide, each on the lines as rounded."""
+    """Add ``plan``'s top-ups: per meter, then plan-wide, each on the lines as rounded.
+
+    ``exact``: the plan's exact amounts per line in the window, and where its minimums
+    stand at the window's start (empty at the cycle's start: see `_piece`).
+    """
+    spends, at = exact
     topups = Fraction(0)
+    topped = Fraction(0)  # the per-meter top-ups, exactly
     for meter, commitment in plan.meter_minimums.items():
-        due = round_on(commitment * share, q, mode)
-        entry = plan.prices[meter][0]
-        spent = counted.get(("usage", entry), Fraction(0))
-        spent += counted.get(("fee", entry), Fraction(0))
-        topup = max(Fraction(0), due - spent)
+        spent = counted.get(("usage", plan.prices[meter][0]), Fraction(0))
+        spent += counted.get(("fee", plan.prices[meter][0]), Fraction(0))
+        topup, exactly = _piece(
+            commitment * share,
+            at.get(meter, Fraction(0)),
+            _spent(plan, spends, meter),
+            spent,
+            rounded,
+        )
         topups += topup
+        topped += exactly
         lines["minimum", meter] = lines.get(("minimum", meter), Fraction(0)) + topup
     if plan.plan_minimum is not None:
-        due = round_on(plan.plan_minimum * share, q, mode)
-        spent = topups + sum(counted.values(), Fraction(0))
-        lines["minimum", ""] = lines.get(("minimum", ""), Fraction(0)) + max(
-            Fraction(0), due - spent
+        bases = {("fee", entry) for entry, _, _, _ in plan.prices.values()}
+        used = sum((v for k, v in spends.items() if k[0] == "usage" or k in bases), Fraction(0))
+        topup, _ = _piece(
+            plan.plan_minimum * share,
+            at.get(None, Fraction(0)),
+            topped + used,
+            topups + sum(counted.values(), Fraction(0)),
+            rounded,
         )
+        lines["minimum", ""] = lines.get(("minimum", ""), Fraction(0)) + topup
 
 
 def spend_credits(
