@@ -442,15 +442,6 @@ def test_a_counter32_read_as_a_counter64_bills_the_documented_wrap() -> None:
     assert usage.anomalies == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "width given too narrow: a reading of 2^32 + 5 on a Counter(wraps_at=2**32) is "
-        "'no reading of such a counter' (docs/usage.md, Counters and gauges), yet it is "
-        "billed as a rise of 4294967201 B with no anomaly naming it; expected an anomaly "
-        "naming sample 'b' and the width; got no anomaly at all"
-    ),
-)
 def test_a_reading_above_the_counters_width_is_named() -> None:
     readings = [
         oct_("h", "oct32", "2026-03-02T00:00:00Z", 100, "a"),
@@ -459,6 +450,55 @@ def test_a_reading_above_the_counters_width_is_named() -> None:
     usage = rk.meter(readings, [OCT32], span=MARCH, cycle=MONTHS, as_of=MARCH.end)
     assert [row.quantity for row in usage.rows] == [Decimal(W32 - 95)]
     assert any("b" in anomaly.record_ids for anomaly in usage.anomalies)
+    [anomaly] = usage.anomalies
+    assert (anomaly.kind, anomaly.record_ids, anomaly.at) == (
+        "above_width",
+        ("b", "a"),
+        dt.datetime(2026, 3, 2, 0, 5, tzinfo=dt.UTC),
+    )
+    assert "reads 4294967301" in anomaly.message
+    assert "wraps_at 4294967296" in anomaly.message
+
+
+def test_a_reading_above_the_width_streamed_is_named_once_and_billed_as_batch() -> None:
+    # h: 100 (a) on 2 March, then 2^32 + 5 (b) and 2^32 + 10 (c), fed after c and 7 (d):
+    # batch names b and c (each counted as read: 2^32 - 95, then 5) and the reset at d
+    # (7 from zero): 2^32 - 95 + 5 + 7 = 4294967213 B, 4.294967213 GB, under the 5 GB
+    # cap: the fee, 31.00, at the closing (ledger, closing invoice and batch alike)
+    readings = [
+        oct_("h", "oct32", "2026-03-02T00:00:00Z", 100, "a"),
+        oct_("h", "oct32", "2026-03-02T00:05:00Z", W32 + 5, "b"),
+        oct_("h", "oct32", "2026-03-02T00:10:00Z", W32 + 10, "c"),
+        oct_("h", "oct32", "2026-03-02T00:15:00Z", 7, "d"),
+    ]
+    script: list[tuple[str, object]] = [
+        ("feed", [readings[0], readings[2]]),
+        ("statement", "2026-03-02T00:12:00Z"),
+        ("feed", [readings[1], readings[3]]),
+        ("statement", "2026-03-03T00:00:00Z"),
+        ("statement", "2026-04-01T00:00:00Z"),
+    ]
+    host = _run(script, [rk.Assignment("h", HOME)])
+    said = [
+        (kind, ids[0])
+        for step in host.said
+        if step[0] == "statement"
+        for kind, ids, _ in step[3]  # type: ignore[misc]
+    ]
+    # c is named when its rise (from a) is first counted, b when it comes; c is not
+    # named again counted from b: one anomaly a reading
+    assert said == [("above_width", "c"), ("above_width", "b"), ("counter_reset", "d")]
+    assert _closing_totals(host, MARCH) == {"h": Decimal("31.00")}
+    [invoice] = host.ledger_bill(MARCH)
+    assert [line.quantity for line in invoice.lines if line.label.startswith("oct32")] == [
+        Decimal("4.294967213")
+    ]
+    batch = rk.rate(readings, [rk.Assignment("h", HOME)], span=MARCH, meters=METERS)
+    assert [(a.kind, a.record_ids) for a in batch.anomalies] == [
+        ("above_width", ("b", "a")),
+        ("above_width", ("c", "b")),
+        ("counter_reset", ("d", "c")),
+    ]
 
 
 @pytest.mark.xfail(

@@ -36,6 +36,7 @@ AnomalyKind: TypeAlias = Literal[
     "out_of_order",
     "after_delete",
     "counter_reset",
+    "above_width",
     "reconciled_close",
     "reconciled_open",
     "reconciled_update",
@@ -98,6 +99,9 @@ class Anomaly:
     - ``"after_delete"``: an event for a deleted resource (ignored), or a sample after the
       delete (counted, with no description).
     - ``"counter_reset"``: a counter reading lower than the one before; it counts from zero.
+    - ``"above_width"``: a reading of a counter of a width (``Counter(wraps_at=...)``) not
+      below that width, no reading of such a counter (the width given is too small): it
+      is counted as read (its rise; a lower reading after it is a reset).
     - ``"reconciled_close"`` / ``"reconciled_open"`` / ``"reconciled_update"``: an
       inventory snapshot closed a resource it did not list, opened one the timeline did
       not know, or corrected the attributes of one it listed with other values.
@@ -168,8 +172,9 @@ class Anomaly:
       was **closed** at (with ``close="last_seen"``, its last sign of life, which may be
       before the inventory); likewise a ``"too_late"`` closing by a ``"last_seen"``
       inventory is at that closing instant;
-    - the latest reading involved for ``"counter_reset"`` and ``"policy"`` (a policy's
-      report naming no reading: the metered span's start);
+    - the latest reading involved for ``"counter_reset"``, ``"above_width"`` (the reading
+      it names) and ``"policy"`` (a policy's report naming no reading: the metered span's
+      start);
     - the start of the span concerned for ``"late"`` (of the late usage row it
       announces; else the late record's instant, or the metered span's start) and
       ``"before_span"`` (the metered span's start, where the part not billed ends);

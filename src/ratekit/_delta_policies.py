@@ -105,8 +105,10 @@ class Counter:
     ``wraps_at`` (an int, e.g. ``2**32`` for an SNMP ``Counter32``, ``2**64`` for a
     ``Counter64``): the counter counts modulo it, so a reading lower than the one before
     is a **wrap**, not a reset: it adds ``wraps_at - before + reading`` (4294967000 then
-    200 under ``2**32``: 496), with no anomaly. A reading not below ``wraps_at`` after
-    which a lower one comes is no wrap: that is a reset, as without it. A reboot that
+    200 under ``2**32``: 496), with no anomaly. A reading not below ``wraps_at`` is no
+    reading of such a counter (the width given is too small): counted from the reading
+    before it, it is counted as read and reported as an ``"above_width"`` anomaly; a
+    lower reading after it is no wrap but a reset, as without a width. A reboot that
     zeroes a wrapping counter reads as a wrap too (it cannot be told from one); with
     ``from_zero=True``, a STOP and START around it say it (the counter counts from 0 at
     the START), as the Net-SNMP and RRDtool convention reads such counters. Without it
@@ -238,6 +240,8 @@ class Counter:
         wrap = None if self.wraps_at is None else Decimal(self.wraps_at)
         for sample in readings:
             if last is not None:
+                if wrap is not None and sample.value >= wrap:
+                    report("above_width", self._above(sample), (sample, last))
                 end_us = sample.at_us
                 if line is not None:
                     booted = line.booted_since(end_us)
@@ -262,16 +266,32 @@ class Counter:
                     delta = CONTEXT.add(CONTEXT.subtract(wrap, last.value), value)
                 else:
                     delta = value
+                    above = (
+                        ""
+                        if wrap is None
+                        else f" (that reading is not below the counter's width, wraps_at "
+                        f"{self.wraps_at}: no reading of such a counter)"
+                    )
                     report(
                         "counter_reset",
                         f"{_n.label(sample)} reads {value} at {format_us(sample.at_us)}, less "
                         f"than the {last.value} of {_n.label(last)} at "
-                        f"{format_us(last.at_us)}: a counter reset, counted from zero "
+                        f"{format_us(last.at_us)}{above}: a counter reset, counted from zero "
                         f"(delta {value}).",
                         (sample, last),
                     )
                 yield (last.at_us, end_us, delta, _ids(last, sample))
             last = sample
+
+    def _above(self, sample: Sample) -> str:
+        """The ``"above_width"`` message of ``sample``, a reading not below ``wraps_at``."""
+        return (
+            f"{_n.label(sample)} reads {sample.value} at {format_us(sample.at_us)}, not below "
+            f"the counter's width (wraps_at {self.wraps_at}): no reading of such a counter; "
+            "it is counted as read (its rise, or from zero after a reset or a reboot). Check "
+            "the meter's wraps_at against the device's counter (2**32 for a Counter32, "
+            "2**64 for a Counter64)."
+        )
 
     @plain_text
     def __repr__(self) -> str:
