@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -213,8 +212,11 @@ class Host:
 
     def check_closing(self, cycle: rk.Span, as_of: str, closing: Sequence[rk.Invoice]) -> None:
         billed = _money(closing)
-        assert _money(self.ledger_bill(cycle)) == billed
+        ledger = self.ledger_bill(cycle)
+        assert _money(ledger) == billed
         assert _money(self.batch_bill(cycle, as_of)) == billed
+        # and the ledger prints the closing invoice, tier rows and free quantities alike
+        assert _invoice_text(ledger) == _invoice_text(closing)
 
 
 def _run(
@@ -501,16 +503,6 @@ def test_a_reading_above_the_width_streamed_is_named_once_and_billed_as_batch() 
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the ledger's lines billed with rk.bill() print another invoice than the closing "
-        "one: a usage line whose total stayed 0 while its allowance grew is not said "
-        "again, its charges (+0.741935 and -0.741935 over the tiers) stay those of 15 "
-        "March, and billed they print 'tiers[0] (0, 10]: 0 * 1.00 = 0.00' and a precise "
-        "0E-60 where the closing invoice prints no tier row and 0.00 (amounts agree)"
-    ),
-)
 def test_the_ledger_billed_prints_the_closing_invoice() -> None:
     # -2 GB, +5 GB, -2 GB of flow in March (1 GB net, under any share of the 5 GB cap)
     flow = [
@@ -526,17 +518,6 @@ def test_the_ledger_billed_prints_the_closing_invoice() -> None:
     assert _invoice_text(host.ledger_bill(MARCH)) == _invoice_text(closing.invoices)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the ledger's lines billed with rk.bill() do not bill the closing invoice to the "
-        "last digit: the usage line (total 0 at 9 April, 1 GB all free) is not said "
-        "again at the closing, its charges keep the allowance of 9 April 12:00 (5 x 8/30 "
-        "= 1.333... GB at 60 digits, less 0.333...): billed, its free is "
-        "0.999999999999999999999999999999999999999999999999999999999997 GB where the "
-        "closing invoice and batch give 1 (amounts agree: 0.00)"
-    ),
-)
 def test_the_ledger_billed_frees_what_the_closing_invoice_frees() -> None:
     # April on 'home' (5 GB a month, prorated by days): +5 GB on 1 April, -2 GB on 6
     # April, -2 GB on 7 April: 1 GB net, all free at any watermark from 9 April
@@ -555,6 +536,50 @@ def test_the_ledger_billed_frees_what_the_closing_invoice_frees() -> None:
     [closed] = closing.invoices
     assert [line.free for line in closed.lines] == [Decimal(1), Decimal(0)]
     assert [line.free for line in billed.lines] == [Decimal(1), Decimal(0)]
+
+
+def test_the_closing_says_a_standing_line_again_only_where_its_print_may_move() -> None:
+    # f on 'home': -2 GB, +5 GB, -2 GB of flow by 14 March (1 GB net, free): at 15 March
+    # the refund's charges print +0.741935 and -0.741935 over the tiers (5 x 14/31 =
+    # 2.258065 GB free of the 5 GB). q on a plan priced per GB with nothing free: 3 GB
+    # on 2 March at 0.40 = 1.20. Nothing comes after 15 March: both totals stand (1 GB
+    # and 0.00; 3 GB and 1.20). The closing says f's line again, a reversal and a
+    # correction to the same total with the closing's charges (all 1 GB free: no tier
+    # row); q's prints by its total alone (3 GB at 0.40: 1.20) and is not said again.
+    flat = rk.Plan(
+        "flat",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("flow-gb", "flow", rk.PerUnit("0.40"), unit="GB", meter_unit="B")],
+    )
+    flow = [
+        rk.Sample("f", "p2", "flow", "2026-03-03T00:00:00Z", -2 * GB, id="f0"),
+        rk.Sample("f", "p2", "flow", "2026-03-08T00:00:00Z", 5 * GB, id="f1"),
+        rk.Sample("f", "p2", "flow", "2026-03-14T00:00:00Z", -2 * GB, id="f4"),
+        rk.Sample("q", "p3", "flow", "2026-03-02T00:00:00Z", 3 * GB, id="q1"),
+    ]
+    script: list[tuple[str, object]] = [
+        ("feed", flow),
+        ("statement", "2026-03-15T00:00:00Z"),
+        ("statement", "2026-03-20T00:00:00Z"),
+        ("statement", "2026-04-01T00:00:00Z"),
+    ]
+    host = _run(script, [rk.Assignment("f", HOME), rk.Assignment("q", flat)])
+    said = {
+        step[1]: [(role, key[0]) for role, key, _, _, _ in step[2] if key[3] == "usage"]  # type: ignore[misc]
+        for step in host.said
+        if step[0] == "statement"
+    }
+    assert said == {
+        "2026-03-15T00:00:00Z": [("charge", "f"), ("charge", "q")],
+        "2026-03-20T00:00:00Z": [],  # not before the closing: the totals stand
+        "2026-04-01T00:00:00Z": [("reversal", "f"), ("correction", "f")],
+    }
+    [(_, _, closing)] = host.closings
+    [ledger_f, ledger_q] = _invoice_text(host.ledger_bill(MARCH))
+    assert [ledger_f, ledger_q] == closing
+    assert "tiers[0]" not in ledger_f
+    assert ledger_q.split("\n")[3].split() == ["flow", "·", "flow-gb", "3", "GB", "0.40", "1.20"]
 
 
 @pytest.mark.parametrize(
@@ -643,29 +668,14 @@ def _drawn_script(
     return steps
 
 
-def _billed(invoices: Iterable[rk.Invoice]) -> list[tuple[object, ...]]:
-    """What an invoice bills, without the free quantities (see the xfail above)."""
-    return sorted(
-        (
-            invoice.account,
-            invoice.total,
-            invoice.precise_total,
-            tuple((line.label, line.quantity, line.precise, line.amount) for line in invoice.lines),
-        )
-        for invoice in invoices
-    )
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_drawn_isp_streams_agree_at_every_closing(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_drawn_isp_streams_agree_at_every_closing(seed: int) -> None:
     # Drawn streams: every check of `Host` at every statement (the lines add up to batch
     # per account and kept cycle; at each closing the ledger billed, the closing invoice
-    # and batch bill alike; a kept closed cycle's ledger bills as batch after late
+    # and batch bill alike, free quantities included, and the ledger prints the closing
+    # invoice; a kept closed cycle's ledger bills as batch after late
     # records; a rater restored before every call says what one never restored says),
     # a horizon of 30 hours on odd seeds (some 1,600 streams drawn like these held).
-    monkeypatch.setattr(sys.modules[__name__], "_money", _billed)
     rng = random.Random(seed)
     script = _drawn_script(rng, _drawn_records(rng))
     assignments = [rk.Assignment(account, HOME) for account in "hscf"] + [

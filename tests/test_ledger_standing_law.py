@@ -34,7 +34,7 @@ def _billed(invoice: rk.Invoice) -> tuple[object, ...]:
     return (invoice.account, invoice.cycle, invoice.total, lines)
 
 
-def _rebilled(standing: dict[object, rk.StatementLine], cycle: _Cycle) -> tuple[object, ...]:
+def _rebilled_invoice(standing: dict[object, rk.StatementLine], cycle: _Cycle) -> rk.Invoice:
     charges = [
         c
         for line in standing.values()
@@ -42,11 +42,20 @@ def _rebilled(standing: dict[object, rk.StatementLine], cycle: _Cycle) -> tuple[
         for c in line.charges
     ]
     (invoice,) = rk.bill(charges)
-    return _billed(invoice)
+    return invoice
+
+
+def _rebilled(standing: dict[object, rk.StatementLine], cycle: _Cycle) -> tuple[object, ...]:
+    return _billed(_rebilled_invoice(standing, cycle))
 
 
 def check(statements: Iterable[rk.Statement], batch: Sequence[rk.Invoice]) -> None:
-    """The lines as they stand bill each closing invoice, and at the end batch's."""
+    """The lines as they stand bill each closing invoice, and at the end batch's.
+
+    At each closing, the lines as they stand print the closing invoice too, text for
+    text (its free quantities and tier rows, docs/streaming.md "Lines, increments and
+    corrections").
+    """
     standing: dict[object, rk.StatementLine] = {}
     for statement in statements:
         for line in statement.lines:
@@ -56,7 +65,9 @@ def check(statements: Iterable[rk.Statement], batch: Sequence[rk.Invoice]) -> No
                 standing[line.key] = line
         for invoice in statement.invoices:
             cycle = (invoice.account, invoice.cycle.start_us, invoice.cycle.end_us)
-            assert _rebilled(standing, cycle) == _billed(invoice)
+            rebilled = _rebilled_invoice(standing, cycle)
+            assert _billed(rebilled) == _billed(invoice)
+            assert rebilled.to_text() == invoice.to_text()
     for invoice in batch:
         cycle = (invoice.account, invoice.cycle.start_us, invoice.cycle.end_us)
         assert _rebilled(standing, cycle) == _billed(invoice)

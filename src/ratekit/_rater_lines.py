@@ -60,13 +60,18 @@ def compare(
     rater: Rater,
     groups: dict[LineKey, tuple[Charge, ...]],
     scope: set[LineKey] | None = None,
+    closing: Container[tuple[int, int]] = (),
 ) -> tuple[list[StatementLine], list[StatementLine]]:
     """The lines that changed against what was reported; records the new totals.
 
     ``groups``: the charges per line. With ``scope`` (the lines whose charges may
     have changed), only those lines are compared: ``groups`` holds none other (the
-    others' totals stand as reported). O(k log k) for k lines compared (all the lines
-    reported and charged, without ``scope``).
+    others' totals stand as reported). ``closing``: the cycles this statement closes,
+    as (start, end) in µs; a line of one of them whose total stands is said again
+    when what `rk.bill()` prints of it may have moved without its total (`_printed()`),
+    whether compared or not. O(k log k) for k lines compared (all the lines reported
+    and charged, without ``scope``), plus O(r) for the r lines reported when a cycle
+    closes.
     """
     lines: list[StatementLine] = []
     held: list[StatementLine] = []
@@ -76,6 +81,8 @@ def compare(
     everything = ("*", None) in dirty
     closed, correct = rater._closed_us, rater._late == "correct"
     keys = set(groups).union(reported) if scope is None else scope
+    if closing and scope is not None:
+        keys, groups = _standing(rater, keys, groups, closing)
     order = _in_order(keys)
     # A column at a time, at C speed: each line's charges, exact sums and reported total
     # (a key's own entry is the only one its turn changes).
@@ -90,6 +97,13 @@ def compare(
         if old is None and not charges:
             continue
         if old is not None and old == (quantity, amount):
+            if closing and (key[1], key[2]) in closing and _printed(charges, old, quantity, amount):
+                # Said again at the closing, to the same total: a ledger of the lines
+                # billed with `rk.bill()` prints the closing invoice.
+                lines.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", False, ()))
+                lines.append(_line(key, quantity, amount, "correction", False, charges))
+                reported[key] = (quantity, amount)
+                continue
             if key[3] == "minimum" and charges:
                 unchanged.append((key, charges, old))  # its span may have to move (below)
             continue
@@ -119,6 +133,50 @@ def compare(
     if unchanged and (lines or held):
         _minimums_again(unchanged, lines, held, closed, correct)
     return lines, held
+
+
+def _standing(
+    rater: Rater,
+    keys: set[LineKey],
+    groups: dict[LineKey, tuple[Charge, ...]],
+    closing: Container[tuple[int, int]],
+) -> tuple[set[LineKey], dict[LineKey, tuple[Charge, ...]]]:
+    """``keys`` and ``groups`` with the reported lines of the ``closing`` cycles not compared.
+
+    Their charges all stand (kept as the lines' charges, `group()`), and so do their
+    totals; what `rk.bill()` prints of them may not (`_printed()`). O(r) for r lines
+    reported.
+    """
+    members = rater._line_members
+    standing = [k for k in rater._reported if (k[1], k[2]) in closing and k not in keys]
+    if not standing:
+        return keys, groups
+    return keys.union(standing), {**groups, **{k: members[k] for k in standing}}
+
+
+def _printed(
+    charges: tuple[Charge, ...], old: tuple[Decimal, Decimal], quantity: Decimal, amount: Decimal
+) -> bool:
+    """Whether what `rk.bill()` prints of a line may have moved while its total stands.
+
+    A line's total is what it was said with (``old``, equal in value); what an invoice
+    prints of it is more: its free quantity, its tier rows, its exact amount's digits.
+    Those of charges priced per unit with nothing free follow from the total (each
+    charge's one row, quantity times its price); a charge with a free part (an
+    allowance's share, which grows with the watermark), a place in tiers (a tiered
+    price: a refund moves units through them, another resource moves the place) or a
+    share of an aggregate priced whole (a peak) may print otherwise at the same
+    total, and so may a total of other digits (``0E-60``, ``0.00``). O(n) for n
+    charges.
+    """
+    if (
+        quantity.as_tuple().exponent != old[0].as_tuple().exponent
+        or amount.as_tuple().exponent != old[1].as_tuple().exponent
+    ):
+        return True
+    return any(
+        charge.free or charge.position is not None or charge.whole is not None for charge in charges
+    )
 
 
 def _minimums_again(

@@ -115,7 +115,7 @@ def statement(rater: Rater, as_of: _dt.datetime | str) -> Statement:
         rater, book, first, start, as_of_us, accounts, given, withheld
     )
     groups, scope = _lines.group(rater, charges, rating.charges, lost, full)
-    lines, held = _lines.compare(rater, groups, scope)
+    lines, held = _lines.compare(rater, groups, scope, frozenset(closing))
     _accounts.see_late(rater, lines, held)
     spilled = _lateness.spilled(
         spill,
