@@ -281,9 +281,10 @@ MALFORMED = "Rater snapshot body is malformed (at {}: {}); restore an unaltered 
             "body.anomalies[0]",
             (
                 "Anomaly kind must be one of 'duplicate', 'duplicate_start', 'duplicate_stop', "
-                "'orphan_stop', 'out_of_order', 'after_delete', 'counter_reset', 'reconciled_close', "
-                "'reconciled_open', 'reconciled_update', 'policy', 'unpriced', 'conflict', 'too_late', "
-                "'tie', 'late', 'before_span', 'after_span', 'negative_total', not str: 'lost'."
+                "'orphan_stop', 'out_of_order', 'after_delete', 'counter_reset', 'above_width', "
+                "'reconciled_close', 'reconciled_open', 'reconciled_update', 'policy', 'unpriced', "
+                "'conflict', 'too_late', 'tie', 'late', 'before_span', 'after_span', "
+                "'negative_total', not str: 'lost'."
             ),
         ),
         (

@@ -40,8 +40,7 @@ _QUANTITY = operator.attrgetter("quantity")
 _AMOUNT = operator.attrgetter("amount")
 _ACCOUNT = operator.attrgetter("account")
 _FREE = operator.attrgetter("free")
-_POSITION = operator.attrgetter("position")
-_WHOLE = operator.attrgetter("whole")
+_NEGATIVE = functools.partial(operator.gt, ZERO)  # (0 > quantity)
 
 
 def line_key(charge: Charge) -> LineKey:
@@ -100,7 +99,12 @@ def compare(
         if old is None and not charges:
             continue
         if old is not None and old == (quantity, amount):
-            if closing and (key[1], key[2]) in closing and _printed(charges, old, quantity, amount):
+            if (
+                closing
+                and (key[1], key[2]) in closing
+                and key[3] == "usage"
+                and (_printed(charges) or not _digits(old, quantity, amount))
+            ):
                 # Said again at the closing, to the same total: a ledger of the lines
                 # billed with `rk.bill()` prints the closing invoice.
                 lines.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", False, ()))
@@ -157,29 +161,33 @@ def _standing(
     return keys.union(standing), {**groups, **{k: members[k] for k in standing}}
 
 
-def _printed(
-    charges: tuple[Charge, ...], old: tuple[Decimal, Decimal], quantity: Decimal, amount: Decimal
-) -> bool:
-    """Whether what `rk.bill()` prints of a line may have moved while its total stands.
+def _digits(old: tuple[Decimal, Decimal], quantity: Decimal, amount: Decimal) -> bool:
+    """Whether a total equal to ``old`` in value has its digits too (``0E-59`` is not ``0``).
 
-    A line's total is what it was said with (``old``, equal in value); what an invoice
-    prints of it is more: its free quantity, its tier rows, its exact amount's digits.
-    Those of charges priced per unit with nothing free follow from the total (each
-    charge's one row, quantity times its price); a charge with a free part (an
-    allowance's share, which grows with the watermark), a place in tiers (a tiered
-    price: a refund moves units through them, another resource moves the place) or a
-    share of an aggregate priced whole (a peak) may print otherwise at the same
-    total, and so may a total of other digits (``0E-60``, ``0.00``). O(n) for n
-    charges.
+    A usage line's amount of other digits at the same value comes from other charges
+    (a tier priced 0 whose share of the free part moved). O(1).
     """
-    if not (quantity.same_quantum(old[0]) and amount.same_quantum(old[1])):
-        return True
-    # (at C speed, no call per charge: most lines at a closing stand)
-    nones = itertools.repeat(None)
-    return (
-        any(map(operator.is_not, map(_POSITION, charges), nones))
-        or any(map(_FREE, charges))
-        or any(map(operator.is_not, map(_WHOLE, charges), nones))
+    return quantity.same_quantum(old[0]) and amount.same_quantum(old[1])
+
+
+def _printed(charges: tuple[Charge, ...]) -> bool:
+    """Whether what `rk.bill()` prints of a line may have moved while its total stood.
+
+    What an invoice prints of a line is more than its total: its free quantity and its
+    tier rows, which follow each charge's free part. An allowance's share grows with
+    the watermark and is spread over the line's charges in time order: a standing
+    total of usage all free stays all free, but a total that nets usage against a
+    refund (a charge below zero) may keep its sum while the share moves between them
+    (+0.74 and -0.74 over the tiers become 0.00 and 0.00; a free part rounded at its
+    60th digit becomes whole), and a charge partly free keeps its amount while the
+    share grows where its tier's price is 0. So: a free part among the line's
+    charges, and a charge below zero or one not all free. O(n) for n charges, at C
+    speed (no call per charge: most lines at a closing stand).
+    """
+    if not any(map(_FREE, charges)):
+        return False
+    return any(map(_NEGATIVE, map(_QUANTITY, charges))) or any(
+        map(operator.ne, map(_FREE, charges), map(_QUANTITY, charges))
     )
 
 
