@@ -22,8 +22,23 @@ def _rows(hours: list[int]) -> list[rk.UsageRow]:
     ]
 
 
+def _in_turn(hours: list[int]) -> list[rk.UsageRow]:
+    """The VMs of ``hours`` one after the other (r1 in March's first half, r2 after).
+
+    VMs that run at once take an allowance together, as they use it: in turn, the
+    first takes the free hours first.
+    """
+    half = rk.Span.from_us(MARCH.start_us, (MARCH.start_us + MARCH.end_us) // 2)
+    spans = [half, rk.Span.from_us(half.end_us, MARCH.end_us)]
+    return [
+        rk.UsageRow("a", "vm.hours", f"r{i + 1}", span, MARCH, h, "hour", {}, ())
+        for i, (h, span) in enumerate(zip(hours, spans, strict=True))
+    ]
+
+
 def test_a_line_grouped_by_resource_shows_each_resources_tiers() -> None:
-    # r1 15 h, 5 free: 10 in tier 0 = 10; r2 8 h on its own tiers: 8 in tier 0 = 8.
+    # r1 15 h, 5 free: 10 in tier 0 = 10; r2 8 h (after r1) on its own tiers: 8 in tier
+    # 0 = 8.
     # was: "tiers[0] (0, 10]: 18 * 1 = 18", 18 hours in a 10-hour tier.
     plan = rk.Plan(
         "p",
@@ -32,20 +47,20 @@ def test_a_line_grouped_by_resource_shows_each_resources_tiers() -> None:
         [rk.PriceEntry("vm", "vm.hours", TIERED, group_by="resource")],
         allowances=[rk.Allowance("vm.hours", 5)],
     )
-    (line,) = rk.bill(rk.rate(_rows([15, 8]), plan, span=MARCH))[0].lines
+    (line,) = rk.bill(rk.rate(_in_turn([15, 8]), plan, span=MARCH))[0].lines
     assert [str(tier) for tier in line.tiers] == [
         "r1 · tiers[0] (0, 10]: 10 * 1 = 10",
         "r2 · tiers[0] (0, 10]: 8 * 1 = 8",
     ]
     assert line.amount == Decimal("18.00")
     assert "r1 · tiers[0] (0, 10]: 10 * 1 = 10" in str(
-        rk.bill(rk.rate(_rows([15, 8]), plan, span=MARCH))[0]
+        rk.bill(rk.rate(_in_turn([15, 8]), plan, span=MARCH))[0]
     )
 
 
 def test_one_progression_is_merged_as_before() -> None:
-    # Account-wide: r1's 10 billable hours fill tier 0 (10); r2's 8 go to tier 1: 8 * 0.5
-    # = 4.0. One progression: merged, unlabelled.
+    # Account-wide: r1's 10 billable hours fill tier 0 (10); r2's 8 (after r1) go to
+    # tier 1: 8 * 0.5 = 4.0. One progression: merged, unlabelled.
     plan = rk.Plan(
         "p",
         "EUR",
@@ -53,7 +68,7 @@ def test_one_progression_is_merged_as_before() -> None:
         [rk.PriceEntry("vm", "vm.hours", TIERED)],
         allowances=[rk.Allowance("vm.hours", 5)],
     )
-    (line,) = rk.bill(rk.rate(_rows([15, 8]), plan, span=MARCH))[0].lines
+    (line,) = rk.bill(rk.rate(_in_turn([15, 8]), plan, span=MARCH))[0].lines
     assert [str(tier) for tier in line.tiers] == [
         "tiers[0] (0, 10]: 10 * 1 = 10",
         "tiers[1] (10, ∞): 8 * 0.5 = 4.0",

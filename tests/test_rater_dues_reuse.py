@@ -79,15 +79,15 @@ def test_a_late_record_takes_from_the_allowance_a_later_row_had() -> None:
 
 
 def test_a_growing_pool_moves_the_piece_where_it_ran_dry_and_the_others_stand() -> None:
-    # 720 free VM hours a month (April: 720 hours), prorated to the watermark: h free at
-    # hour h; 1.00 an hour. r1 runs 00:00-02:00, r2 00:00-03:00, r3 00:00-04:00 (taken in
-    # that order: same start, the earlier end first).
+    # 360 free VM hours a month (April: 720 hours), prorated to the watermark: h/2 free
+    # at hour h; 1.00 an hour. r1 runs 00:00-02:00, r2 02:00-05:00, r3 05:00-09:00, one
+    # after the other (VMs that run at once take the pool together, as they use it).
     plan = rk.Plan(
         "p",
         "USD",
         MONTHLY,
         [rk.PriceEntry("vm", "vm.hours", rk.PerUnit("1.00"))],
-        allowances=[rk.Allowance("vm.hours", 720)],
+        allowances=[rk.Allowance("vm.hours", 360)],
     )
     meter = rk.Meter("vm.hours", "hour", rk.OnOff())
 
@@ -98,19 +98,18 @@ def test_a_growing_pool_moves_the_piece_where_it_ran_dry_and_the_others_stand() 
     fed: list[rk.Event] = []
     lines: list[rk.StatementLine] = []
     steps = [
-        # 04:00: 4 free: r1 2 free (0), r2 2 free of 3 (1.00: dry there), r3 4.00
-        (["r1", "r2", "r3"], 4, [("r1", 0), ("r2", 1), ("r3", 4)]),
-        # 05:00: 5 free: r2 takes 1 more (0.00: -1.00); r3 took nothing and still does
-        ([], 5, [("r2", -1)]),
-        # 07:00: 7 free: 2 left where r3 stands, which takes them: 4 - 2 = 2.00 (-2.00)
-        ([], 7, [("r3", -2)]),
-        # 08:00: r4 06:00-08:00 (late: a reversal and a correction of r3), 8 free: r3 3
-        # free (1.00), r4 none (2.00)
-        (["r4"], 8, [("r3", -2), ("r3", 1), ("r4", 2)]),
-        # 20:00: 20 free, 11 hours used: all free
-        ([], 20, [("r3", -1), ("r4", -2)]),
+        # 09:00: 4.5 free: r1 2 free (0), r2 2.5 free of 3 (0.50: dry there), r3 4.00
+        (["r1", "r2", "r3"], 9, [("r1", "0"), ("r2", "0.5"), ("r3", "4")]),
+        # 10:00: 5 free: r2 takes 0.5 more (0.00: -0.50); r3 took nothing and still does
+        ([], 10, [("r2", "-0.5")]),
+        # 14:00: 7 free: 2 left where r3 stands, which takes them: 4 - 2 = 2.00 (-2.00)
+        ([], 14, [("r3", "-2")]),
+        # 16:00: r4 12:00-14:00, 8 free: r3 3 free (1.00: -1.00), r4 none (2.00)
+        (["r4"], 16, [("r3", "-2"), ("r3", "1"), ("r4", "2")]),
+        # 40:00: 20 free, 11 hours used: all free
+        ([], 40, [("r3", "-1"), ("r4", "-2")]),
     ]
-    hours = {"r1": (0, 2), "r2": (0, 3), "r3": (0, 4), "r4": (6, 8)}
+    hours = {"r1": (0, 2), "r2": (2, 5), "r3": (5, 9), "r4": (12, 14)}
     for started, hour, said in steps:
         batch = [
             e

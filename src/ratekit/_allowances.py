@@ -3,7 +3,8 @@
 Each allowance of a plan is a pool per period (the billing cycle, or the allowance's own
 cycle), kept as an exact fraction. Usage takes from a plan's allowances on its meter in
 time order, each piece from the allowances in the plan's order (the first defined takes
-first, each in its own period). An allowance applies to the net usage: a correction (a
+first, each in its own period); pieces that run at once take together, as they use their
+units (`ratekit._allowance_flows`). An allowance applies to the net usage: a correction (a
 negative piece) first takes back the units billed before it in its billing cycle, then
 free units (the last allowance taken from first, up to what it offers: they are free
 again for later usage), and only then is billed below zero, which later usage fills
@@ -15,11 +16,14 @@ is mixed into the rating engine, which provides the state it declares.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol, TypeAlias
 
+from ._allowance_flows import exact_quantity, flow, overlapping
 from ._dues import _exact as _decimal
 from ._dues import _split
 from ._instants import MIN_US
@@ -45,8 +49,10 @@ Drawer: TypeAlias = tuple[str, int, tuple[int, int], str]
 #: The streaming rater's reuse (`ratekit._rater_pools`): per `Drawer`, its plan, what
 #: the pieces that stand before those rated took (all free), the place of the last of
 #: them (None: none), and the place of the first piece that stands after them, which
-#: took nothing and must take nothing still (None: none).
-Drawn: TypeAlias = dict[Drawer, tuple["Plan", Fraction, Place | None, Place | None]]
+#: took nothing and must take nothing still (None: none); and where the last of the
+#: pieces that stand before those rated ends (None: none), which no piece rated may start
+#: before (they would have run at once: `ratekit._allowance_flows`).
+Drawn: TypeAlias = dict[Drawer, tuple["Plan", Fraction, Place | None, Place | None, int | None]]
 
 #: Per `Drawer`, the pieces taken now in order, each with its exact quantity and free part.
 Taken: TypeAlias = dict[Drawer, list[tuple["_Freed", Fraction, Fraction]]]
@@ -149,6 +155,12 @@ def _period(allowance: Allowance, cycle: tuple[int, int], at_us: int) -> tuple[i
     return cycle if allowance.cycle is None else allowance.cycle.containing_us(at_us)
 
 
+def _drawer(piece: _Freed) -> Drawer:
+    """The pieces ``piece`` shares its billing cycle's pools with (see `Drawer`)."""
+    row = piece.row
+    return (row.account, id(piece.plan), piece.cycle, row.meter)
+
+
 class _Allowances:
     """Allowance pools, for the rating engine that provides this state."""
 
@@ -165,6 +177,10 @@ class _Allowances:
     billed_before: dict[tuple[object, ...], Fraction]
     # the meters whose rows are shares of an aggregate (cut as metering cuts them)
     peaks: frozenset[str]
+    # the meters whose rows are sums of samples (a delta's, a counter's, a count's, given
+    # metered or not, as `rate` reads its meters): taken whole at their start, where rows
+    # of other meters that run at once take together (`ratekit._allowance_flows`)
+    samples: frozenset[str] = frozenset()
     # the streaming rater's reuse: what stands of the pools (see `Drawn`), and where the
     # pieces taken are told (None: not told)
     drawn: Drawn
@@ -195,7 +211,7 @@ class _Allowances:
         pools = dict(self.left)
         drawn = self.drawn
         if drawn:  # the streaming rater's reuse: the pools as the pieces that stand left them
-            for drawer, (plan, consumed, _, _) in drawn.items():
+            for drawer, (plan, consumed, *_) in drawn.items():
                 keys = _keys(drawer, plan)
                 if consumed and self.draw(pools, keys, plan, within, consumed) != consumed:
                     raise Refilled
@@ -233,68 +249,122 @@ class _Allowances:
             allowances = piece.plan.allowances  # (mostly none: no generator made then)
             if allowances and any(allowance.meter == piece.row.meter for allowance in allowances):
                 groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
-        for (account, meter_name), members in groups.items():
+        for members in groups.values():
             members.sort(key=place)
-            # per plan, billing cycle and allowance periods: the units billed so far
-            # (below zero where corrections came first)
+            # rows that run at once take together; under the reuse, the pieces of a
+            # drawer of which some stand are checked against them as they go
+            stands = bool(drawn) and any(_drawer(piece) in self.drawn for piece in members)
+            if stands or overlapping(members, self.samples):
+                self.take_together(members, (pools, within, billed), (lasts, ghosts, wet), taken)
+                continue
             for piece in members:
                 if piece.quantity == 0:
                     continue
-                plan = piece.plan
-                if drawn:  # (mostly not: no key made)
-                    drawer = (account, id(plan), piece.cycle, meter_name)
-                    self.resumes(pools, within, drawer, piece, (lasts, ghosts, wet))
-                keys = [
-                    (account, id(plan), index, _period(allowance, piece.cycle, piece.span.start_us))
-                    for index, allowance in enumerate(plan.allowances)
-                    if allowance.meter == meter_name
-                ]
-                combo = (account, meter_name, id(plan), piece.cycle, *(key[3] for key in keys))
-                quantity = Fraction(piece.quantity) if piece.exact is None else piece.exact
-                before = billed.get(combo, _NOTHING)
-                if quantity > 0:
-                    # fill what corrections took below zero, then the pools, then bill
-                    refill = min(quantity, -before) if before < 0 else _NOTHING
-                    free = self.draw(pools, keys, plan, within, quantity - refill)
-                else:
-                    # take back billed units, then free ones (the last taken first)
-                    back = min(-quantity, before) if before > 0 else _NOTHING
-                    free = -self.give_back(pools, keys, plan, within, -quantity - back)
-                billed[combo] = before + quantity - free
+                quantity = exact_quantity(piece)
+                free = self.take_at(piece, pools, within, billed, quantity)
                 piece.free_exact = free
                 piece.free = _decimal(free)
                 if taken is not None:
-                    drawer = (account, id(plan), piece.cycle, meter_name)
-                    taken.setdefault(drawer, []).append((piece, quantity, free))
+                    taken.setdefault(_drawer(piece), []).append((piece, quantity, free))
         for drawer in ghosts:  # no piece rated after the first that stands: dry at the end
             self.dry(pools, within, drawer, wet)
         if wet:
             raise Refilled(wet)
 
-    def resumes(
+    def take_together(
         self,
+        members: list[_Freed],
+        state: tuple[dict[PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Fraction]],
+        stand: tuple[dict[Drawer, Place], dict[Drawer, Place], dict[Drawer, Fraction]],
+        taken: Taken | None,
+    ) -> None:
+        """`take` of an account's meter whose rows run at once, or some stand (`flow`).
+
+        ``state``: the pools, the span they are prorated to and the units billed (see
+        `take`). Under the streaming rater's reuse, per drawer some of whose pieces stand
+        (``stand``: see `take`): each piece rated sorts after those that stand before it
+        (``lasts``) and is no correction (else `Refilled`: the caller rates whole);
+        where the latest of those ends, the pools are not dry yet (so they took all they
+        wanted beside the pieces rated that ran with them: else `Refilled`); and where
+        the first that stands after them starts (``ghosts``), they are dry (else ``wet``
+        tells what they had left). The pieces taken are told in ``taken``.
+        """
+        pools, within, _ = state
+        lasts, ghosts, wet = stand
+        marks: list[tuple[int, Callable[[], None]]] = []
+        firsts: dict[Drawer, int] = {}
+        for piece in members if self.drawn else ():
+            drawer = _drawer(piece)
+            if drawer not in self.drawn or piece.quantity == 0:
+                continue
+            last = lasts.get(drawer)
+            if piece.quantity < 0 or (last is not None and place(piece) <= last):
+                raise Refilled
+            firsts.setdefault(drawer, piece.span.start_us)
+        for drawer, first in firsts.items():
+            reach = self.drawn[drawer][4]
+            if reach is not None and first < reach:
+                marks.append((reach, functools.partial(self.wet, pools, within, drawer)))
+            at = ghosts.pop(drawer, None)
+            if at is not None:
+                marks.append((at[0], functools.partial(self.dry, pools, within, drawer, wet)))
+        marks.sort(key=operator.itemgetter(0))
+        flow(self, members, state, self.samples, marks)
+        if taken is not None:
+            for piece in members:
+                if piece.quantity != 0:
+                    taken.setdefault(_drawer(piece), []).append(
+                        (piece, exact_quantity(piece), piece.free_exact)
+                    )
+
+    def wet(self, pools: dict[PoolKey, Fraction], within: tuple[int, int], drawer: Drawer) -> None:
+        """Raise `Refilled` unless the pools of ``drawer`` have something left."""
+        dry: dict[Drawer, Fraction] = {}
+        self.dry(pools, within, drawer, dry)
+        if not dry:
+            raise Refilled
+
+    def combo(self, piece: _Freed) -> tuple[tuple[object, ...], list[PoolKey]]:
+        """The units billed so far of ``piece``'s plan, cycle and periods: its key, and its pools.
+
+        The key of ``billed`` (account, meter, plan, billing cycle, allowance periods), and
+        the pools of the plan's allowances on the meter where the piece starts, in order.
+        """
+        row, plan = piece.row, piece.plan
+        keys = [
+            (row.account, id(plan), index, _period(allowance, piece.cycle, piece.span.start_us))
+            for index, allowance in enumerate(plan.allowances)
+            if allowance.meter == row.meter
+        ]
+        return (row.account, row.meter, id(plan), piece.cycle, *(key[3] for key in keys)), keys
+
+    def take_at(
+        self,
+        piece: _Freed,
         pools: dict[PoolKey, Fraction],
         within: tuple[int, int],
-        drawer: Drawer,
-        piece: _Freed,
-        state: tuple[dict[Drawer, Place], dict[Drawer, Place], dict[Drawer, Fraction]],
-    ) -> None:
-        """Check that ``piece`` (rated) takes as rating every piece of ``drawer`` would.
+        billed: dict[tuple[object, ...], Fraction],
+        quantity: Fraction,
+    ) -> Fraction:
+        """What ``quantity`` of ``piece``, taken at once, takes free (below zero: gives back).
 
-        It sorts after the pieces that stand before those rated (``lasts``: the first
-        piece rated of each drawer is checked, then forgotten), it is no correction, and
-        where it sorts at or after the first piece that stands after (``ghosts``), the
-        pool is dry there (else ``wet`` tells what it had left: see `Refilled`).
+        Usage fills what corrections took below zero, then takes from the pools, then is
+        billed; a correction takes back billed units, then free ones (the last pool first).
+        Updates ``pools`` and ``billed``.
         """
-        lasts, ghosts, wet = state
-        if drawer in lasts and place(piece) <= lasts.pop(drawer):
-            raise Refilled
-        if piece.quantity < 0 and drawer in self.drawn:
-            raise Refilled
-        at = ghosts.get(drawer)
-        if at is not None and place(piece) >= at:
-            del ghosts[drawer]
-            self.dry(pools, within, drawer, wet)
+        combo, keys = self.combo(piece)
+        plan = piece.plan
+        before = billed.get(combo, _NOTHING)
+        if quantity > 0:
+            # fill what corrections took below zero, then the pools, then bill
+            refill = min(quantity, -before) if before < 0 else _NOTHING
+            free = self.draw(pools, keys, plan, within, quantity - refill)
+        else:
+            # take back billed units, then free ones (the last taken first)
+            back = min(-quantity, before) if before > 0 else _NOTHING
+            free = -self.give_back(pools, keys, plan, within, -quantity - back)
+        billed[combo] = before + quantity - free
+        return free
 
     def dry(
         self,

@@ -58,7 +58,11 @@ _LIMIT: Final = Fraction(10) ** (MAX_ADJUSTED + 1)
 
 
 def consumed(
-    plans: Plans, carried: Consumed, rows: Iterable[UsageRow], new_base_us: int
+    plans: Plans,
+    carried: Consumed,
+    rows: Iterable[UsageRow],
+    new_base_us: int,
+    samples: frozenset[str] = frozenset(),
 ) -> Consumed:
     """What usage before ``new_base_us`` consumed of own-period allowances running on.
 
@@ -67,9 +71,11 @@ def consumed(
     rating does (time order, then the plan's order: an earlier allowance on the meter,
     the billing cycle's too, takes first). Kept: per account, plan, meter and period that
     contains ``new_base_us`` (and starts before it), what its allowances of that period
-    gave, exact.
+    gave, exact. ``samples``: the meters whose rows are sums of samples (see
+    `ratekit._allowance_flows`).
     """
     engine = _RatingEngine(plans, Span.from_us(new_base_us, new_base_us))
+    engine.samples = samples
     engine.used_before = seeded(engine.plans, carried)
     engine.consume_before(rows)
     index = {id(plan): i for i, plan in enumerate(engine.plans)}

@@ -116,7 +116,10 @@ def compact(rater: Rater, new_base: int) -> None:
         for state in states
     )
     if rater._engine.own_periods:
-        rater._allowed = _allowances.consumed(rater._engine.plans, rater._allowed, rows, new_base)
+        engine = rater._engine
+        rater._allowed = _allowances.consumed(
+            engine.plans, rater._allowed, rows, new_base, engine.samples
+        )
     # New mappings, not the kept ones changed: a statement's checkpoint holds the old ones
     # (see _rater_undo.checkpoint).
     rater._records = {k: r for k, r in rater._records.items() if k not in old}

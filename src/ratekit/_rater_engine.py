@@ -86,6 +86,7 @@ class Engine:
         "priced_samples",
         "pricing",
         "rerated",
+        "samples",
         "segments",
         "strict",
         "summed_levels",
@@ -173,6 +174,9 @@ class Engine:
         # The aggregations that do not add up (a peak): rating prices each cycle's whole
         # (see _pricing._Pricing.price_shares).
         self.peaks = frozenset(m.name for m in meters if not m._additive)
+        # The meters whose rows are sums of samples: an allowance takes each whole at its
+        # start (`ratekit._allowance_flows`), as `rate` reads them from its meters.
+        self.samples = frozenset(m.name for m in meters if m._factor is None and m._additive)
         # The attributes (names or dotted paths) each Continuous meter reads its level
         # from, so that an event setting one to what no level can be is refused at the
         # door (see _rater_reach.level_refusal).
@@ -321,6 +325,7 @@ class Engine:
             carry=carry,
             opened=opened,
             peaks=self.peaks,
+            samples=self.samples,
             used=(lambda plans: seeded(plans, allowed)) if allowed else None,
             withheld=withheld,
             standing=standing,

@@ -132,7 +132,8 @@ def drawn(pools: dict[Drawer, Pool], reusable: set[int]) -> tuple[Drawn, dict[Dr
     """What stands of each pool once ``reusable`` is final, as rating reads it (`Drawn`).
 
     Per drawer: its plan, what its head's pieces that stand took, the place of the last
-    of them and that of the first ghost (the least of their places). O(n) at C speed.
+    of them and that of the first ghost (the least of their places), and where the
+    latest of the head's pieces that stand ends. O(n) at C speed.
     """
     out: Drawn = {}
     where: dict[Drawer, Cut] = {}
@@ -147,8 +148,9 @@ def drawn(pools: dict[Drawer, Pool], reusable: set[int]) -> tuple[Drawn, dict[Dr
         first = min(itertools.compress(pool.tail_places, stands), default=None)
         consumed = pool.before(k)
         last = pool.head_places[k - 1] if k else None
+        reach = max(map(operator.itemgetter(2), pool.head_places[:k])) if k else None
         if consumed or first is not None:
-            out[drawer] = (pool.plan, consumed, last, first)
+            out[drawer] = (pool.plan, consumed, last, first, reach)
         where[drawer] = (k, stands)
     return out, where
 

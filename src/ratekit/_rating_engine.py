@@ -431,6 +431,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         before = _Engine(self.default if self.default is not None else [], Span.from_us(since, lo))
         before.assignments, before.plans = self.assignments, self.plans
         before.since, before.used_before, before.quiet = self.since, self.used_before, True
+        before.samples = self.samples
         before.corrected = self.corrections(rows)
         before.consume_before(rows)  # own periods may start before the cycle: all rows
         pieces = before.taken_back(before.pieces(earlier))

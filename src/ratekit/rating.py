@@ -255,8 +255,9 @@ def _rate_among(
         )
         # Rows metered before: a sum of samples (a delta's, a counter's, a count's) is not
         # split by time at a price cut or an assignment boundary it was not metered with.
-        sums = (m.name for m in meters if m._factor is None and m.additive)
-        engine.sums = frozenset(sums) if given_rows else frozenset()
+        sums = frozenset(m.name for m in meters if m._factor is None and m.additive)
+        engine.sums = sums if given_rows else frozenset()
+        engine.samples = sums
     engine.opening = _opening(
         engine, (usage, plans, meters, accounts, rated_shares, every), whole, positions
     )
@@ -552,6 +553,7 @@ def rate_rows(
     carry: dict[GroupKey, tuple[Place, Exact]] | None = None,
     opened: Mapping[GroupKey, _Piece] | None = None,
     peaks: frozenset[str] = frozenset(),
+    samples: frozenset[str] = frozenset(),
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
     withheld: Container[tuple[str, str]] = frozenset(),
@@ -582,6 +584,7 @@ def rate_rows(
     """
     engine = _Engine(plans, span)
     engine.peaks = peaks
+    engine.samples = samples
     engine.withheld = withheld
     if carry:
         engine.carry = carry

@@ -1,0 +1,251 @@
+"""Rows of a meter that run at once take an allowance together, as they are used.
+
+An allowance is consumed in time order (`ratekit._allowances`). A slice of time (a time
+meter's row: minutes, GB-hours) is used evenly over its span, so two rows that run at
+once use their units at the same instants. The pieces of an account's meter that
+overlap in time take from the pools as if every piece were cut at every other piece's
+bounds, ever finer: at each instant each running piece takes its rate's share of what
+the pools give, the usage first, then the corrections (a running piece below zero:
+they take back billed units, then free ones), as an instant's usage goes before its
+corrections. That is the limit of cutting the rows ever finer, and the one order that
+does not depend on where the rows were cut: an update no price reads, which cuts a
+row in two, frees what the uncut row does.
+
+A piece that is no slice of time is taken whole at its start (`_runs`): a point (its
+span starts where it ends) and a row of a sum of samples (a delta's, a counter's, a
+count's: stamped at instants the row does not keep, so where in its span its units
+were used is unknown), in the order of `ratekit._allowances.place` (an instant's usage
+before its corrections, then by end and resource, the order rating has always taken
+them in, which makes no total depend on the resources' names nor the records' order),
+after the running pieces' use up to its start. Where no piece starts inside a running
+one, that is taking each whole at its start, as before (`overlapping`).
+
+The sweep walks the pieces' bounds in order, keeping per billing key (account, meter,
+plan, billing cycle, allowance periods: `_Taker.combo`) and sign the running pieces'
+total rate and, as an exact fraction, how much of each unit of rate the pools made free
+so far (``freed``): a piece's free part is its rate times what ``freed`` grew over its
+span. O(n log n) for n pieces, whatever their overlaps; the pools are drawn once per
+bound.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Container, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final, Protocol
+
+from ._dues import _exact as _decimal
+from ._time_exact import time_unit_us
+from .pricebook import Plan
+from .spans import Span
+from .usage import UsageRow
+
+__all__ = ["exact_quantity", "flow", "overlapping"]
+
+_NOTHING: Final = Fraction(0)
+
+#: A pool: (account, id of the plan, index of the allowance in the plan, period).
+_PoolKey = tuple[str, int, int, tuple[int, int]]
+
+
+class _Piece(Protocol):
+    """A piece of usage an allowance can make free (`ratekit._allowances._Freed`)."""
+
+    row: UsageRow
+    span: Span
+    quantity: Decimal
+    plan: Plan
+    cycle: tuple[int, int]
+    free: Decimal
+    free_exact: Fraction
+    exact: Fraction | None
+
+
+class _Taker(Protocol):
+    """What the sweep asks of the allowances (`ratekit._allowances._Allowances`)."""
+
+    def combo(self, piece: _Piece, /) -> tuple[tuple[object, ...], list[_PoolKey]]: ...
+
+    def take_at(
+        self,
+        piece: _Piece,
+        pools: dict[_PoolKey, Fraction],
+        within: tuple[int, int],
+        billed: dict[tuple[object, ...], Fraction],
+        quantity: Fraction,
+        /,
+    ) -> Fraction: ...
+
+    def draw(
+        self,
+        pools: dict[_PoolKey, Fraction],
+        keys: list[_PoolKey],
+        plan: Plan,
+        within: tuple[int, int],
+        wanted: Fraction,
+        /,
+    ) -> Fraction: ...
+
+    def give_back(
+        self,
+        pools: dict[_PoolKey, Fraction],
+        keys: list[_PoolKey],
+        plan: Plan,
+        within: tuple[int, int],
+        wanted: Fraction,
+        /,
+    ) -> Fraction: ...
+
+
+def exact_quantity(piece: _Piece) -> Fraction:
+    """The piece's quantity, exact (a slice of time's as it was used)."""
+    return Fraction(piece.quantity) if piece.exact is None else piece.exact
+
+
+def _runs(piece: _Piece, samples: Container[str]) -> bool:
+    """Whether ``piece`` is used over its span, not taken whole at its start.
+
+    A slice of time: a time meter's (in a unit with one unit of time: ``"minute"``,
+    ``"GiB*hour"``), over a span that does not start where it ends, and not of a meter
+    whose rows are sums of samples (``samples``: a delta's, a counter's, a count's,
+    stamped at instants the row does not keep, taken at the row's start as before).
+    """
+    span = piece.span
+    row = piece.row
+    return (
+        span.start_us < span.end_us
+        and time_unit_us(row.unit) is not None
+        and row.meter not in samples
+    )
+
+
+def overlapping(members: Sequence[_Piece], samples: Container[str]) -> bool:
+    """Whether a piece of ``members`` (in place order) starts inside a running one.
+
+    Else taking each piece whole at its start is the same as the sweep. O(n).
+    """
+    reach: int | None = None
+    for piece in members:
+        span = piece.span
+        if reach is not None and span.start_us < reach and piece.quantity != 0:
+            return True
+        if _runs(piece, samples) and (reach is None or span.end_us > reach):
+            reach = span.end_us
+    return False
+
+
+class _Running:
+    """The pieces running under one billing key: their total rate, and ``freed`` so far.
+
+    Per sign: ``[0]`` the usage's, ``[1]`` the corrections' (below zero).
+    """
+
+    __slots__ = ("count", "freed", "keys", "plan", "rate")
+
+    def __init__(self, keys: list[_PoolKey], plan: Plan) -> None:
+        self.keys = keys
+        self.plan = plan
+        self.rate = [_NOTHING, _NOTHING]  # units per microsecond of the pieces running
+        self.count = [0, 0]
+        # per unit of rate, the units made free so far (given back, for corrections): a
+        # piece's free part is its rate times what this grew over its span
+        self.freed = [_NOTHING, _NOTHING]
+
+
+def flow(
+    taker: _Taker,
+    members: Sequence[_Piece],
+    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Fraction]],
+    samples: Container[str],
+    marks: Sequence[tuple[int, Callable[[], None]]] = (),
+) -> None:
+    """Set each piece's free part, ``members`` (in place order) taking together (module).
+
+    ``state``: the pools, the span they are prorated to (see `_Taker.draw`), and the
+    units billed so far per billing key, both updated as `_Taker.take_at` does, over the
+    running pieces' use between bounds (`_use`). ``samples``: see `_runs`. ``marks``:
+    instants (ascending) and what to call there, once the running pieces' use up to the
+    instant is taken and before the pieces that end or start there (the streaming
+    rater's checks of what stands, `ratekit._allowances._Allowances.take_together`).
+    """
+    pools, within, billed = state
+    running: dict[tuple[object, ...], _Running] = {}
+    ends: list[tuple[int, int, _Piece, _Running, int, Fraction, Fraction]] = []
+    now: int | None = None
+    i, n = 0, len(members)
+    k, m = 0, len(marks)
+    while i < n or ends or k < m:
+        at = members[i].span.start_us if i < n else ends[0][0] if ends else marks[k][0]
+        if ends and ends[0][0] < at:
+            at = ends[0][0]
+        if k < m and marks[k][0] < at:
+            at = marks[k][0]
+        if now is not None and at > now:
+            _use(taker, running, state, at - now)
+        now = at
+        while k < m and marks[k][0] == at:
+            marks[k][1]()
+            k += 1
+        while ends and ends[0][0] == at:  # the pieces that end here: their free parts
+            _, _, piece, ended, sign, rate, freed = heapq.heappop(ends)
+            free = rate * (ended.freed[sign] - freed)
+            piece.free_exact = free
+            piece.free = _decimal(free)
+            ended.count[sign] -= 1
+            ended.rate[sign] = ended.rate[sign] - rate if ended.count[sign] else _NOTHING
+        while i < n and members[i].span.start_us == at:
+            piece = members[i]
+            i += 1
+            if piece.quantity == 0:
+                continue
+            quantity = exact_quantity(piece)
+            if not _runs(piece, samples):  # taken whole where it starts
+                free = taker.take_at(piece, pools, within, billed, quantity)
+                piece.free_exact = free
+                piece.free = _decimal(free)
+                continue
+            combo, keys = taker.combo(piece)
+            run = running.get(combo)
+            if run is None:
+                run = running[combo] = _Running(keys, piece.plan)
+            span = piece.span
+            rate = quantity / (span.end_us - span.start_us)
+            sign = int(quantity < 0)
+            run.rate[sign] += rate
+            run.count[sign] += 1
+            heapq.heappush(ends, (span.end_us, i, piece, run, sign, rate, run.freed[sign]))
+
+
+def _use(
+    taker: _Taker,
+    running: dict[tuple[object, ...], _Running],
+    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Fraction]],
+    duration: int,
+) -> None:
+    """What the running pieces use over ``duration`` µs: the fill, the free, the billed.
+
+    Per billing key, the usage first (it fills what corrections took below zero, takes
+    from the pools, then is billed), then the corrections (they take back billed units,
+    then free ones), as an instant's usage goes before its corrections (`take_at`).
+    """
+    pools, within, billed = state
+    for combo, run in running.items():
+        count, rate = run.count, run.rate
+        if count[0]:
+            used = rate[0] * duration
+            before = billed.get(combo, _NOTHING)
+            refill = min(used, -before) if before < 0 else _NOTHING
+            free = taker.draw(pools, run.keys, run.plan, within, used - refill)
+            billed[combo] = before + used - free
+            if free:
+                run.freed[0] += free / rate[0]
+        if count[1]:
+            used = rate[1] * duration  # below zero
+            before = billed.get(combo, _NOTHING)
+            back = min(-used, before) if before > 0 else _NOTHING
+            given = taker.give_back(pools, run.keys, run.plan, within, -used - back)
+            billed[combo] = before + used + given
+            if given:
+                run.freed[1] -= given / rate[1]
