@@ -10,6 +10,7 @@ hand; the law is checked against a brute oracle in ``fractions.Fraction``.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -273,3 +274,64 @@ def test_overlapping_rows_take_an_allowance_as_they_use_it_however_cut(
     expected = _oracle(whole, instants, monthly, weekly)
     assert abs(plain - expected) <= _RESIDUE
     assert abs(cut - expected) <= _RESIDUE
+
+
+_JOB = st.tuples(
+    st.integers(0, 40), st.integers(1, 30), st.sampled_from(["linux-2x", "linux-8x"])
+)  # start (minutes after midnight, in steps of 3), minutes (in steps of 3), runner
+
+
+@settings(max_examples=max(LAWS // 2, 20))
+@given(
+    jobs=st.lists(_JOB, min_size=1, max_size=5),
+    free=st.integers(0, 90),
+    watermarks=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+)
+def test_the_rater_takes_overlapping_jobs_as_batch_rating_does(
+    jobs: list[tuple[int, int, str]], free: int, watermarks: list[int]
+) -> None:
+    # Law: build jobs that run at once, fed a few at a time with a statement after each
+    # batch (the free minutes prorated to the watermark): every statement's lines add
+    # up, per job and price, to batch rating of the records fed so far.
+    plan = rk.Plan(
+        "small",
+        "USD",
+        MONTHLY,
+        [
+            rk.PriceEntry("l2", "linux.minutes", rk.PerUnit("0.008"), where={"runner": "linux-2x"}),
+            rk.PriceEntry("l8", "linux.minutes", rk.PerUnit("0.032"), where={"runner": "linux-8x"}),
+        ],
+        # prorated to the watermark: about a seventh of it on 5 November
+        allowances=[rk.Allowance("linux.minutes", free * 7)],
+        tz=LA,
+    )
+    day = NOVEMBER.start_us + 4 * 24 * HOUR_US
+    at = rk.Span.from_us(day, day).start
+    rater = rk.Rater(plan, [LINUX], start=NOVEMBER.start, tz=LA)
+    fed: list[rk.Event] = []
+    sums: dict[tuple[object, ...], Fraction] = {}
+    batches = [jobs[i :: len(watermarks)] for i in range(len(watermarks))]
+    for n, batch in enumerate(batches):
+        events = [
+            e
+            for i, (start, minutes, runner) in enumerate(batch)
+            for e in job(
+                "a",
+                f"j{n}-{i}",
+                at + dt.timedelta(minutes=3 * start),
+                at + dt.timedelta(minutes=3 * (start + minutes)),
+                runner,
+            )
+        ]
+        rater.feed(events)
+        fed += events
+        watermark = at + dt.timedelta(hours=3 + sum(watermarks[: n + 1]))
+        for line in rater.statement(watermark).lines:
+            key = (line.resource, line.entry)
+            sums[key] = sums.get(key, Fraction(0)) + Fraction(line.amount)
+        span = rk.Span(NOVEMBER.start, watermark)
+        batch_sums: dict[tuple[object, ...], Fraction] = {}
+        for c in rk.rate(fed, plan, span=span, meters=[LINUX]).charges:
+            key = (c.resource, c.entry)
+            batch_sums[key] = batch_sums.get(key, Fraction(0)) + Fraction(c.amount)
+        assert {k: v for k, v in sums.items() if v} == {k: v for k, v in batch_sums.items() if v}
