@@ -11,7 +11,7 @@ hand; the law is checked against a brute oracle in ``fractions.Fraction``.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import given, settings
@@ -64,10 +64,15 @@ def test_the_pool_runs_dry_while_two_rows_run() -> None:
     # 22/3 x 3 = 22. Taken whole at its start, x would take all 14 and y pay 30.
     rows = [_row("x", 0, 20, 20, "a"), _row("y", 10, 15, 10, "b")]
     (x_free, x_amount), (y_free, y_amount) = [c[1:] for c in _charges(rows, _plan(_free(14)))]
-    assert Fraction(x_free) == _near(Fraction(34, 3))
-    assert Fraction(y_free) == _near(Fraction(8, 3))
-    assert Fraction(x_amount) == _near(Fraction(26, 3))
-    assert y_amount == 22
+    # the shares, rounded at the 30th digit of the largest (20) so that they add up to
+    # the 14: x 11.33...33 (28 decimals), y 2.66...67; x pays 20 - x's, y 3 x (10 - y's)
+    digit = Fraction(1, 10**28)
+    assert x_free + y_free == 14
+    assert abs(Fraction(x_free) - Fraction(34, 3)) < digit
+    assert abs(Fraction(y_free) - Fraction(8, 3)) < digit
+    assert Fraction(x_amount) == 20 - Fraction(x_free)
+    assert Fraction(y_amount) == 3 * (10 - Fraction(y_free))
+    assert abs(Fraction(x_amount) + Fraction(y_amount) - Fraction(26, 3) - 22) < 4 * digit
 
 
 def test_rows_in_time_order_as_before_where_none_overlap() -> None:
@@ -121,8 +126,7 @@ def test_an_update_cuts_nothing_that_is_billed() -> None:
     whole = [_row("x", 0, 20, 20, "a"), _row("y", 10, 15, 10, "b")]
     cut = [_row("x", 0, 12, 12, "a"), _row("x", 12, 20, 8, "a"), _row("y", 10, 15, 10, "b")]
     plan = _plan(_free(14))
-    # 26/3 + 22 each, as the nearest amounts of 60 digits: x's two rows' are two
-    # roundings, one row's is one
+    # 26/3 + 22 each, the shares rounded at their 30th digit
     assert abs(Fraction(_total(cut, plan)) - Fraction(26, 3) - 22) <= _RESIDUE
     assert abs(Fraction(_total(whole, plan)) - Fraction(26, 3) - 22) <= _RESIDUE
 
@@ -164,21 +168,15 @@ def _free(quantity: int) -> rk.Allowance:
     return rk.Allowance("eg", quantity)
 
 
-def _near(value: Fraction) -> Fraction:
-    """The nearest number of 60 significant digits (as ratekit carries amounts and parts)."""
-    with localcontext(prec=60):
-        return Fraction(Decimal(value.numerator) / Decimal(value.denominator))
-
-
 def _total(rows: list[rk.UsageRow], plan: rk.Plan) -> Decimal:
     return rk.rate(rows, plan, span=MARCH).total()
 
 
 # -- the law --------------------------------------------------------------------------------
 
-#: Amounts are the nearest numbers of 60 significant digits to exact ones: a share of a
-#: pool (a third) differs from its exact value below that.
-_RESIDUE = Fraction(1, 10**50)
+#: The shares of a pool that ran dry are rounded at their 30th digit (a third), so that
+#: they add up to what it gave: a total differs from its exact value below that.
+_RESIDUE = Fraction(1, 10**24)
 
 
 def _oracle(

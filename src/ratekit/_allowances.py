@@ -49,9 +49,9 @@ Drawer: TypeAlias = tuple[str, int, tuple[int, int], str]
 #: The streaming rater's reuse (`ratekit._rater_pools`): per `Drawer`, its plan, what
 #: the pieces that stand before those rated took (all free), the place of the last of
 #: them (None: none), and the place of the first piece that stands after them, which
-#: took nothing and must take nothing still (None: none); and where the last of the
-#: pieces that stand before those rated ends (None: none), which no piece rated may start
-#: before (they would have run at once: `ratekit._allowance_flows`).
+#: took nothing and must take nothing still (None: none); and where the latest of the
+#: pieces that stand before those rated ends (None: none): pieces rated that run before
+#: it ran beside them (`ratekit._allowance_flows`), and the pools must not be dry there.
 Drawn: TypeAlias = dict[Drawer, tuple["Plan", Fraction, Place | None, Place | None, int | None]]
 
 #: Per `Drawer`, the pieces taken now in order, each with its exact quantity and free part.
@@ -65,7 +65,8 @@ class Refilled(Exception):  # noqa: N818 - a signal between private parts, never
     holds, per `Drawer` whose pool was not dry where the first piece that stands after
     those rated took nothing, what it had left there (the caller rates more of those
     pieces again); empty when a piece rated sorts among those that stand, a correction
-    is rated, or the pool offers less than those before took (the caller rates whole).
+    is rated, the pool offers less than those before took, or it ran dry before the
+    latest of those ended, pieces rated running beside it (the caller rates whole).
     """
 
     def __init__(self, left: dict[Drawer, Fraction] | None = None) -> None:

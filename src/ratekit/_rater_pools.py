@@ -2,9 +2,10 @@
 
 Private to `ratekit._rater_reuse`. A billing cycle's allowance is prorated to the
 watermark: each statement its pool offers more, and the piece where it ran dry takes
-more. Pieces take from it in time order (`ratekit._allowances.place`), so what a
-piece takes depends on every piece before it of its *drawer* (account, plan, billing
-cycle and meter: the pieces that share the pools). Without a correction, a pool only
+more. Pieces take from it in time order (`ratekit._allowances.place`; pieces that run
+at once, together: `ratekit._allowance_flows`), so what a piece takes depends on every
+piece before it of its *drawer* (account, plan, billing cycle and meter: the pieces
+that share the pools). Without a correction, a pool only
 gives: every piece takes all it wants until the pool runs dry, then nothing. So of the
 pieces a statement rated, per drawer (a `Pool`):
 
