@@ -20,6 +20,8 @@ from tests._budget import LAWS
 
 import ratekit as rk
 from _build_minutes import LA, LINUX, MONTHLY, NOVEMBER, job
+from ratekit._decimals import nearest
+from ratekit._line_exact import line_exact
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 WEEKS = rk.cycles.weekly(tz="UTC")  # from Monday midnight: 2 March 2026
@@ -63,16 +65,16 @@ def test_the_pool_runs_dry_while_two_rows_run() -> None:
     # took 4/3 more, y 8/3. x: free 10 + 4/3 = 34/3, billed 26/3 x 1; y: free 8/3, billed
     # 22/3 x 3 = 22. Taken whole at its start, x would take all 14 and y pay 30.
     rows = [_row("x", 0, 20, 20, "a"), _row("y", 10, 15, 10, "b")]
-    (x_free, x_amount), (y_free, y_amount) = [c[1:] for c in _charges(rows, _plan(_free(14)))]
-    # the shares, rounded at the 30th digit of the largest (20) so that they add up to
-    # the 14: x 11.33...33 (28 decimals), y 2.66...67; x pays 20 - x's, y 3 x (10 - y's)
-    digit = Fraction(1, 10**28)
-    assert x_free + y_free == 14
-    assert abs(Fraction(x_free) - Fraction(34, 3)) < digit
-    assert abs(Fraction(y_free) - Fraction(8, 3)) < digit
-    assert Fraction(x_amount) == 20 - Fraction(x_free)
-    assert Fraction(y_amount) == 3 * (10 - Fraction(y_free))
-    assert abs(Fraction(x_amount) + Fraction(y_amount) - Fraction(26, 3) - 22) < 4 * digit
+    rating = rk.rate(rows, _plan(_free(14)), span=MARCH)
+    x, y = rating.charges
+    # the shares stay exact: each charge shows its free part and amount at their 60th
+    # digit (11.33...33, 8.66...67), as any free part prorated by time
+    assert (x.free, x.amount) == (nearest(Fraction(34, 3)), nearest(Fraction(26, 3)))
+    assert (y.free, y.amount) == (nearest(Fraction(8, 3)), Decimal(22))
+    # the invoice rounds the exact figures: 26/3 = 8.67 and 22.00, 30.67 in all
+    assert [_exact([c]) for c in rating.charges] == [Fraction(26, 3), Fraction(22)]
+    (invoice,) = rk.bill(rating, by_resource=True)
+    assert [line.amount for line in invoice.lines] == [Decimal("8.67"), Decimal("22.00")]
 
 
 def test_rows_in_time_order_as_before_where_none_overlap() -> None:
@@ -122,13 +124,20 @@ def test_a_weekly_pool_renews_while_rows_run() -> None:
 
 def test_an_update_cuts_nothing_that_is_billed() -> None:
     # The rows of the first example, x cut in two at 12h (as an update no price reads
-    # cuts it): the same free parts and amounts, summed over x's two rows.
+    # cuts it): x's first piece 0h-12h takes 10 + 4/3 = 34/3 (dry at 34/3 h) and bills
+    # 12 - 34/3 = 2/3, its second (12h-20h) takes nothing and bills 8: 26/3 in all, as
+    # uncut; y 22. Exactly the same figures, to the last digit.
     whole = [_row("x", 0, 20, 20, "a"), _row("y", 10, 15, 10, "b")]
     cut = [_row("x", 0, 12, 12, "a"), _row("x", 12, 20, 8, "a"), _row("y", 10, 15, 10, "b")]
     plan = _plan(_free(14))
-    # 26/3 + 22 each, the shares rounded at their 30th digit
-    assert abs(Fraction(_total(cut, plan)) - Fraction(26, 3) - 22) <= _RESIDUE
-    assert abs(Fraction(_total(whole, plan)) - Fraction(26, 3) - 22) <= _RESIDUE
+    assert _by_resource(cut, plan) == _by_resource(whole, plan)
+    assert _by_resource(whole, plan) == {"x": Fraction(26, 3), "y": Fraction(22)}
+    pieces = rk.rate(cut, plan, span=MARCH).charges
+    assert [(c.resource, c.free) for c in pieces] == [
+        ("x", nearest(Fraction(34, 3))),
+        ("x", Decimal(0)),
+        ("y", nearest(Fraction(8, 3))),
+    ]
 
 
 def test_the_rater_shares_the_free_minutes_as_batch_rating_does() -> None:
@@ -168,15 +177,20 @@ def _free(quantity: int) -> rk.Allowance:
     return rk.Allowance("eg", quantity)
 
 
-def _total(rows: list[rk.UsageRow], plan: rk.Plan) -> Decimal:
-    return rk.rate(rows, plan, span=MARCH).total()
+def _exact(charges: list[rk.Charge]) -> Fraction:
+    """What an invoice line of ``charges`` rounds: their exact amount."""
+    return Fraction(line_exact(charges))
+
+
+def _by_resource(rows: list[rk.UsageRow], plan: rk.Plan) -> dict[str, Fraction]:
+    """Per resource, the exact amount of its charges (as its invoice line rounds it)."""
+    charges: dict[str, list[rk.Charge]] = {}
+    for charge in rk.rate(rows, plan, span=MARCH).charges:
+        charges.setdefault(charge.resource, []).append(charge)
+    return {resource: _exact(mine) for resource, mine in charges.items()}
 
 
 # -- the law --------------------------------------------------------------------------------
-
-#: The shares of a pool that ran dry are rounded at their 30th digit (a third), so that
-#: they add up to what it gave: a total differs from its exact value below that.
-_RESIDUE = Fraction(1, 10**24)
 
 
 def _oracle(
@@ -184,18 +198,21 @@ def _oracle(
     points: list[tuple[str, int, int, str]],
     monthly: int,
     weekly: int | None,
-) -> Fraction:
+) -> dict[str, Fraction]:
     """Instant by instant over the union of the rows' bounds (and Monday 0h), in Fractions.
 
     The pools in the plan's order (the month's, then the week's, renewed at Monday 0h).
     At each bound: the points there in their resources' order, then over the interval
     to the next bound the running rows use rate x length each, the pools giving what
-    they have, shared in proportion.
+    they have, shared in proportion. Per resource, the exact amount it bills.
     """
     pools = [Fraction(monthly)] + ([Fraction(weekly)] if weekly is not None else [])
     bounds = sorted({t for _, s, e, _, _ in runs for t in (s, e)} | {t for _, t, _, _ in points})
     bounds = sorted({*bounds, MONDAY})
-    total = Fraction(0)
+    total: dict[str, Fraction] = {}
+
+    def bill(resource: str, billed: Fraction) -> None:
+        total[resource] = total.get(resource, Fraction(0)) + billed
 
     def draw(wanted: Fraction) -> Fraction:
         got = Fraction(0)
@@ -208,18 +225,19 @@ def _oracle(
     for t, nxt in zip(bounds, [*bounds[1:], None], strict=True):
         if t == MONDAY and weekly is not None:
             pools[1] = Fraction(weekly)
-        for _, _, quantity, kind in sorted(p for p in points if p[1] == t):
+        for resource, _, quantity, kind in sorted(p for p in points if p[1] == t):
             free = draw(Fraction(quantity))
-            total += (quantity - free) * Fraction(PRICES[kind])
+            bill(resource, (quantity - free) * Fraction(PRICES[kind]))
         if nxt is None:
             continue
-        running = [(q, s, e, kind) for _, s, e, q, kind in runs if s <= t < e]
-        used = [(Fraction(q * (nxt - t), e - s), kind) for q, s, e, kind in running]
-        demand = sum((u for u, _ in used), Fraction(0))
+        running = [(r, q, s, e, kind) for r, s, e, q, kind in runs if s <= t < e]
+        used = [(r, Fraction(q * (nxt - t), e - s), kind) for r, q, s, e, kind in running]
+        demand = sum((u for _, u, _ in used), Fraction(0))
         if not demand:
             continue
         share = draw(demand) / demand
-        total += sum((u * (1 - share) * Fraction(PRICES[k]) for u, k in used), Fraction(0))
+        for resource, u, kind in used:
+            bill(resource, u * (1 - share) * Fraction(PRICES[kind]))
     return total
 
 
@@ -248,8 +266,9 @@ def test_overlapping_rows_take_an_allowance_as_they_use_it_however_cut(
 ) -> None:
     # Law: rows of one meter at three prices running at random hours over Sunday noon to
     # Monday noon (and points at instants), a month's allowance and maybe a weekly one
-    # after it: the total is the oracle's, and cutting rows at random hours (as an update
-    # no price reads does) changes nothing.
+    # after it: each resource's exact amount (what its invoice line rounds) is the
+    # oracle's, and cutting rows at random hours (as an update no price reads does)
+    # changes nothing, to the last digit.
     whole = [(f"r{i}", s, s + h, h * rate, kind) for i, (s, h, rate, kind) in enumerate(runs)]
     instants = [(f"q{i}", t, q, kind) for i, (t, q, kind) in enumerate(points)]
     allowances = [rk.Allowance("eg", monthly)]
@@ -267,11 +286,11 @@ def test_overlapping_rows_take_an_allowance_as_they_use_it_however_cut(
                 (resource, s + at, e, (e - s - at) * rate, kind),
             ]
     points_rows = [_row(r, t, t, q, kind) for r, t, q, kind in instants]
-    plain = Fraction(_total([*(_row(*p) for p in whole), *points_rows], plan))
-    cut = Fraction(_total([*(_row(*p) for p in pieces), *points_rows], plan))
+    plain = _by_resource([*(_row(*p) for p in whole), *points_rows], plan)
+    cut = _by_resource([*(_row(*p) for p in pieces), *points_rows], plan)
     expected = _oracle(whole, instants, monthly, weekly)
-    assert abs(plain - expected) <= _RESIDUE
-    assert abs(cut - expected) <= _RESIDUE
+    assert plain == expected
+    assert cut == expected
 
 
 _JOB = st.tuples(

@@ -21,8 +21,10 @@ after the running pieces' use up to its start. Where no piece starts inside a ru
 one, that is taking each whole at its start, as before (`overlapping`).
 
 Where a pool runs dry under pieces that run together, their shares are fractions (a
-third of what it gave): rounded at the 30th digit of their sum, telescoping, so that
-they add up to what it gave (`_telescope`), and their amounts to the pool's whole.
+third of what it gave), kept exact (``free_exact``) as a prorated pool's are: each
+piece's free part is its rate times what ``freed`` grew over its span, so pieces of a
+row cut anywhere take, together, exactly what the uncut row takes, and rating turns
+them into Decimals only where it prices them (`ratekit._pricing`), as for any free part.
 
 The sweep walks the pieces' bounds in order, keeping per billing key (account, meter,
 plan, billing cycle, allowance periods: `_Taker.combo`) and sign the running pieces'
@@ -49,10 +51,6 @@ from .usage import UsageRow
 __all__ = ["exact_quantity", "flow", "overlapping"]
 
 _NOTHING: Final = Fraction(0)
-#: The significant digits a share of a pool that ran dry is rounded at (`_telescope`):
-#: its billed part times a price of as many digits holds in the 60 that amounts carry.
-_DIGITS: Final = 30
-
 #: A pool: (account, id of the plan, index of the allowance in the plan, period).
 _PoolKey = tuple[str, int, int, tuple[int, int]]
 
@@ -183,7 +181,6 @@ def flow(
     now: int | None = None
     i, n = 0, len(members)
     k, m = 0, len(marks)
-    ran: list[_Piece] = []  # the pieces that ran, in place order
     while i < n or ends or k < m:
         at = members[i].span.start_us if i < n else ends[0][0] if ends else marks[k][0]
         if ends and ends[0][0] < at:
@@ -224,47 +221,6 @@ def flow(
             run.rate[sign] += rate
             run.count[sign] += 1
             heapq.heappush(ends, (span.end_us, i, piece, run, sign, rate, run.freed[sign]))
-            ran.append(piece)
-    _shared(ran)
-
-
-def _shared(ran: list[_Piece]) -> None:
-    """Round the free parts of the pieces that ran where a pool ran dry (`_telescope`)."""
-    partial = [p for p in ran if p.free_exact and p.free_exact != exact_quantity(p)]
-    _telescope([p for p in partial if p.free_exact > 0])
-    _telescope([p for p in partial if p.free_exact < 0])
-
-
-def _telescope(shared: list[_Piece]) -> None:
-    """Round the free parts of ``shared`` (pieces a pool ran dry under) so they add up.
-
-    Each piece's share of what a pool gave is an exact fraction (a third of it); the
-    shares of two pieces or more are rounded at the 30th digit (`_DIGITS`) of their sum or
-    of the largest piece, telescoping (each is the rounded running sum less the one
-    before), so that they add up to what the pool gave, as the nearest numbers of 60
-    digits do not, and each billed part times a price holds in 60 digits: their billed
-    parts and
-    amounts then add up, digit for digit, to those of the pool's whole. Each stays
-    between 0 and its quantity. One piece keeps its exact share.
-    """
-    if len(shared) < 2:
-        return
-    total = sum((piece.free_exact for piece in shared), _NOTHING)
-    largest = max(abs(total), *(abs(exact_quantity(piece)) for piece in shared))
-    step = Fraction(10) ** (_decimal(largest).adjusted() - _DIGITS + 1)
-    running = rounded = _NOTHING
-    for piece in shared:
-        running += piece.free_exact
-        free = round(running / step) * step - rounded
-        quantity = exact_quantity(piece)
-        free = (
-            max(min(free, quantity), _NOTHING)
-            if quantity > 0
-            else min(max(free, quantity), _NOTHING)
-        )
-        rounded += free
-        piece.free_exact = free
-        piece.free = _decimal(free)
 
 
 def _use(
