@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Final, Protocol, TypeAlias
 
 from ._allowance_flows import exact_quantity, flow, overlapping
+from ._allowance_pools import PoolKey, _Pools
 from ._dues import _exact as _decimal
 from ._dues import _split
 from ._instants import MIN_US
@@ -35,8 +36,6 @@ from .usage import UsageRow
 
 _NOTHING: Final = Fraction(0)
 
-#: A pool: (account, id of the plan, index of the allowance in the plan, period).
-PoolKey = tuple[str, int, int, tuple[int, int]]
 
 #: Where a piece stands in time order (`place`): its group's order, `_pieces._sort_key`,
 #: less the piece's own order.
@@ -162,7 +161,7 @@ def _drawer(piece: _Freed) -> Drawer:
     return (row.account, id(piece.plan), piece.cycle, row.meter)
 
 
-class _Allowances:
+class _Allowances(_Pools):
     """Allowance pools, for the rating engine that provides this state."""
 
     start_us: int
@@ -250,27 +249,96 @@ class _Allowances:
             allowances = piece.plan.allowances  # (mostly none: no generator made then)
             if allowances and any(allowance.meter == piece.row.meter for allowance in allowances):
                 groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
-        for members in groups.values():
+        for (account, meter_name), members in groups.items():
             members.sort(key=place)
-            # rows that run at once take together; under the reuse, the pieces of a
-            # drawer of which some stand are checked against them as they go
-            stands = bool(drawn) and any(_drawer(piece) in self.drawn for piece in members)
-            if stands or overlapping(members, self.samples):
+            # rows that run at once take together (`flow`); else, the common case, each
+            # is taken whole at its start, which is the same
+            if self.together(members, drawn):
                 self.take_together(members, (pools, within, billed), (lasts, ghosts, wet), taken)
                 continue
             for piece in members:
                 if piece.quantity == 0:
                     continue
-                quantity = exact_quantity(piece)
-                free = self.take_at(piece, pools, within, billed, quantity)
+                plan = piece.plan
+                if drawn:  # (mostly not: no key made)
+                    drawer = (account, id(plan), piece.cycle, meter_name)
+                    self.resumes(pools, within, drawer, piece, (lasts, ghosts, wet))
+                keys = [
+                    (account, id(plan), index, _period(allowance, piece.cycle, piece.span.start_us))
+                    for index, allowance in enumerate(plan.allowances)
+                    if allowance.meter == meter_name
+                ]
+                combo = (account, meter_name, id(plan), piece.cycle, *(key[3] for key in keys))
+                quantity = Fraction(piece.quantity) if piece.exact is None else piece.exact
+                before = billed.get(combo, _NOTHING)
+                if quantity > 0:
+                    # fill what corrections took below zero, then the pools, then bill
+                    refill = min(quantity, -before) if before < 0 else _NOTHING
+                    free = self.draw(pools, keys, plan, within, quantity - refill)
+                else:
+                    # take back billed units, then free ones (the last taken first)
+                    back = min(-quantity, before) if before > 0 else _NOTHING
+                    free = -self.give_back(pools, keys, plan, within, -quantity - back)
+                billed[combo] = before + quantity - free
                 piece.free_exact = free
                 piece.free = _decimal(free)
                 if taken is not None:
-                    taken.setdefault(_drawer(piece), []).append((piece, quantity, free))
+                    drawer = (account, id(plan), piece.cycle, meter_name)
+                    taken.setdefault(drawer, []).append((piece, quantity, free))
         for drawer in ghosts:  # no piece rated after the first that stands: dry at the end
             self.dry(pools, within, drawer, wet)
         if wet:
             raise Refilled(wet)
+
+    def together(self, members: list[_Freed], drawn: Drawn | None) -> bool:
+        """Whether ``members`` (an account's meter, in place order) must take together.
+
+        When a piece starts inside a running one (`overlapping`), or, under the streaming
+        rater's reuse, a piece of a drawer some of whose pieces stand is a correction or
+        starts before the latest of those ends (they ran beside it): `take_together`
+        checks what stands as the pieces run. Else taking each whole at its start is the
+        same, and `resumes` checks it. O(n).
+        """
+        if overlapping(members, self.samples):
+            return True
+        if not drawn:
+            return False
+        seen: set[Drawer] = set()
+        for piece in members:
+            drawer = _drawer(piece)
+            if piece.quantity == 0 or drawer in seen:
+                continue
+            seen.add(drawer)  # its first piece rated: the others start later
+            stands = drawn.get(drawer)
+            reach = None if stands is None else stands[4]
+            if reach is not None and piece.span.start_us < reach:
+                return True
+        return False
+
+    def resumes(
+        self,
+        pools: dict[PoolKey, Fraction],
+        within: tuple[int, int],
+        drawer: Drawer,
+        piece: _Freed,
+        state: tuple[dict[Drawer, Place], dict[Drawer, Place], dict[Drawer, Fraction]],
+    ) -> None:
+        """Check that ``piece`` (rated) takes as rating every piece of ``drawer`` would.
+
+        It sorts after the pieces that stand before those rated (``lasts``: the first
+        piece rated of each drawer is checked, then forgotten), it is no correction, and
+        where it sorts at or after the first piece that stands after (``ghosts``), the
+        pool is dry there (else ``wet`` tells what it had left: see `Refilled`).
+        """
+        lasts, ghosts, wet = state
+        if drawer in lasts and place(piece) <= lasts.pop(drawer):
+            raise Refilled
+        if piece.quantity < 0 and drawer in self.drawn:
+            raise Refilled
+        at = ghosts.get(drawer)
+        if at is not None and place(piece) >= at:
+            del ghosts[drawer]
+            self.dry(pools, within, drawer, wet)
 
     def take_together(
         self,
@@ -382,122 +450,6 @@ class _Allowances:
             left += self.pool(key[0], plan, key[2], key[3], within) if held is None else held
         if left:
             wet[drawer] = left
-
-    def draw(
-        self,
-        pools: dict[PoolKey, Fraction],
-        keys: list[PoolKey],
-        plan: Plan,
-        within: tuple[int, int],
-        wanted: Fraction,
-    ) -> Fraction:
-        """Take up to ``wanted`` from the pools of ``keys`` in order; what they gave."""
-        free = _NOTHING
-        for key in keys:
-            if free == wanted:
-                break
-            left = pools.get(key)
-            if left is None:
-                left = self.pool(key[0], plan, key[2], key[3], within)
-            taken = min(left, wanted - free)
-            pools[key] = left - taken
-            free += taken
-        return free
-
-    def give_back(
-        self,
-        pools: dict[PoolKey, Fraction],
-        keys: list[PoolKey],
-        plan: Plan,
-        within: tuple[int, int],
-        wanted: Fraction,
-    ) -> Fraction:
-        """Return up to ``wanted`` free units to the pools of ``keys``, the last first.
-
-        A pool takes back what it gave, up to what its allowance offers in its period
-        (so a correction frees again the units that usage before it took); what it gave
-        back.
-        """
-        given = _NOTHING
-        for account, plan_id, index, period in reversed(keys):
-            if given == wanted:
-                break
-            key = (account, plan_id, index, period)
-            left = pools.get(key)
-            if left is None:
-                left = self.pool(account, plan, index, period, within)
-            room = self.offered(account, plan, plan.allowances[index], period, within) - left
-            back = min(room, wanted - given)
-            if back > 0:
-                pools[key] = left + back
-                given += back
-        return given
-
-    def offered(
-        self,
-        account: str,
-        plan: Plan,
-        allowance: Allowance,
-        period: tuple[int, int],
-        within: tuple[int, int],
-    ) -> Fraction:
-        """What ``allowance`` offers in ``period``, exact, prorated by the plan's share.
-
-        A billing cycle's allowance is prorated to the part of its cycle inside
-        ``within`` (lo, hi; like fees); an own period's, to the plan's share of all the period.
-        On a meter that does not add up (a peak, a mean), whose aggregate is the cycle's
-        over its part inside ``within`` (so far, before the cycle ends), each piece
-        carrying its share of that part's time, the allowance is prorated to the plan's
-        share of that part's time alike, whatever the plan's proration (whole days count
-        fees, not the pieces of an aggregate): 12 GB of backup peak two days into a
-        month, under 12 GB free a month, leave nothing to pay, as the whole month does
-        (the peak so far is not the twelfth of a month's that the allowance so far would
-        be); nor do 12 seats under 12 free on a plan prorated by days that ends at noon.
-        """
-        if allowance.cycle is not None:
-            within = period
-        lo, hi = within
-        if allowance.cycle is None and allowance.meter in self.peaks:
-            # the aggregate's pieces carry their share of the cycle's time so far, by time
-            # whatever the plan's proration: so does its allowance
-            lo, hi = max(lo, period[0]), min(hi, period[1])
-            held = sum(
-                min(b, hi) - max(a, lo)
-                for a, b, p in self.plans_of(account)
-                if p is plan and max(a, lo) < min(b, hi)
-            )
-            return Fraction(allowance.quantity) * Fraction(held, hi - lo) if held else _NOTHING
-        share = Fraction(0)
-        for a, b, p in self.plans_of(account):
-            start, end = max(a, lo, period[0]), min(b, hi, period[1])
-            if p is plan and start < end:
-                share += Fraction(*self.part_share(account, plan, period, start, end))
-        return Fraction(allowance.quantity) * share
-
-    def pool(
-        self, account: str, plan: Plan, index: int, period: tuple[int, int], within: tuple[int, int]
-    ) -> Fraction:
-        """The quantity allowance ``index`` of ``plan`` offers in ``period``, before usage.
-
-        An own period's less what the carried use (``used_before``) took of it: that use
-        is of all the plan's allowances on the meter with that period, taken in their
-        order (an earlier one is used up before a later one is touched).
-        """
-        allowance = plan.allowances[index]
-        offered = self.offered(account, plan, allowance, period, within)
-        if allowance.cycle is None:
-            return offered
-        used = self.used_before.get((account, id(plan), allowance.meter, period), _NOTHING)
-        for other in plan.allowances[:index]:
-            if used <= 0:
-                break
-            if (
-                other.meter == allowance.meter
-                and other.cycle is not None
-                and other.cycle.containing_us(period[0]) == period
-            ):
-                used -= min(used, self.offered(account, plan, other, period, within))
-        return max(offered - used, _NOTHING)
 
     def fresh_since(self, meter_name: str, first_us: int) -> int:
         """Where usage before the span starts to count for the allowances of a meter.

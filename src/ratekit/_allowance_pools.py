@@ -1,0 +1,156 @@
+"""What an allowance's pools offer, and how usage takes from them and gives back.
+
+Private to `ratekit._allowances`, whose `_Allowances` takes usage from the pools in time
+order; this is the arithmetic of one pool: what its allowance offers in a period,
+exact, prorated by the plan's share (`_Pools.offered`), less what usage before a base
+took (`_Pools.pool`), and taking from pools in the plan's order (`_Pools.draw`) or
+giving back to them, the last first (`_Pools.give_back`). Mixed into the rating engine,
+which provides the state it declares.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Final
+
+from .pricebook import Plan
+from .terms import Allowance
+
+_NOTHING: Final = Fraction(0)
+
+#: A pool: (account, id of the plan, index of the allowance in the plan, period).
+PoolKey = tuple[str, int, int, tuple[int, int]]
+
+
+class _Pools:
+    """The pools of allowances, for the rating engine that provides this state."""
+
+    # carried: what usage before a base (the rater's) consumed of the own-period pools,
+    # per (account, id of the plan, meter, period), all its allowances of that period
+    used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction]
+    # the meters whose rows are shares of an aggregate (cut as metering cuts them)
+    peaks: frozenset[str]
+
+    def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
+    def part_share(
+        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
+    ) -> tuple[int, int]:
+        raise NotImplementedError  # pragma: no cover - provided by the engine
+
+    def draw(
+        self,
+        pools: dict[PoolKey, Fraction],
+        keys: list[PoolKey],
+        plan: Plan,
+        within: tuple[int, int],
+        wanted: Fraction,
+    ) -> Fraction:
+        """Take up to ``wanted`` from the pools of ``keys`` in order; what they gave."""
+        free = _NOTHING
+        for key in keys:
+            if free == wanted:
+                break
+            left = pools.get(key)
+            if left is None:
+                left = self.pool(key[0], plan, key[2], key[3], within)
+            taken = min(left, wanted - free)
+            pools[key] = left - taken
+            free += taken
+        return free
+
+    def give_back(
+        self,
+        pools: dict[PoolKey, Fraction],
+        keys: list[PoolKey],
+        plan: Plan,
+        within: tuple[int, int],
+        wanted: Fraction,
+    ) -> Fraction:
+        """Return up to ``wanted`` free units to the pools of ``keys``, the last first.
+
+        A pool takes back what it gave, up to what its allowance offers in its period
+        (so a correction frees again the units that usage before it took); what it gave
+        back.
+        """
+        given = _NOTHING
+        for account, plan_id, index, period in reversed(keys):
+            if given == wanted:
+                break
+            key = (account, plan_id, index, period)
+            left = pools.get(key)
+            if left is None:
+                left = self.pool(account, plan, index, period, within)
+            room = self.offered(account, plan, plan.allowances[index], period, within) - left
+            back = min(room, wanted - given)
+            if back > 0:
+                pools[key] = left + back
+                given += back
+        return given
+
+    def offered(
+        self,
+        account: str,
+        plan: Plan,
+        allowance: Allowance,
+        period: tuple[int, int],
+        within: tuple[int, int],
+    ) -> Fraction:
+        """What ``allowance`` offers in ``period``, exact, prorated by the plan's share.
+
+        A billing cycle's allowance is prorated to the part of its cycle inside
+        ``within`` (lo, hi; like fees); an own period's, to the plan's share of all the period.
+        On a meter that does not add up (a peak, a mean), whose aggregate is the cycle's
+        over its part inside ``within`` (so far, before the cycle ends), each piece
+        carrying its share of that part's time, the allowance is prorated to the plan's
+        share of that part's time alike, whatever the plan's proration (whole days count
+        fees, not the pieces of an aggregate): 12 GB of backup peak two days into a
+        month, under 12 GB free a month, leave nothing to pay, as the whole month does
+        (the peak so far is not the twelfth of a month's that the allowance so far would
+        be); nor do 12 seats under 12 free on a plan prorated by days that ends at noon.
+        """
+        if allowance.cycle is not None:
+            within = period
+        lo, hi = within
+        if allowance.cycle is None and allowance.meter in self.peaks:
+            # the aggregate's pieces carry their share of the cycle's time so far, by time
+            # whatever the plan's proration: so does its allowance
+            lo, hi = max(lo, period[0]), min(hi, period[1])
+            held = sum(
+                min(b, hi) - max(a, lo)
+                for a, b, p in self.plans_of(account)
+                if p is plan and max(a, lo) < min(b, hi)
+            )
+            return Fraction(allowance.quantity) * Fraction(held, hi - lo) if held else _NOTHING
+        share = Fraction(0)
+        for a, b, p in self.plans_of(account):
+            start, end = max(a, lo, period[0]), min(b, hi, period[1])
+            if p is plan and start < end:
+                share += Fraction(*self.part_share(account, plan, period, start, end))
+        return Fraction(allowance.quantity) * share
+
+    def pool(
+        self, account: str, plan: Plan, index: int, period: tuple[int, int], within: tuple[int, int]
+    ) -> Fraction:
+        """The quantity allowance ``index`` of ``plan`` offers in ``period``, before usage.
+
+        An own period's less what the carried use (``used_before``) took of it: that use
+        is of all the plan's allowances on the meter with that period, taken in their
+        order (an earlier one is used up before a later one is touched).
+        """
+        allowance = plan.allowances[index]
+        offered = self.offered(account, plan, allowance, period, within)
+        if allowance.cycle is None:
+            return offered
+        used = self.used_before.get((account, id(plan), allowance.meter, period), _NOTHING)
+        for other in plan.allowances[:index]:
+            if used <= 0:
+                break
+            if (
+                other.meter == allowance.meter
+                and other.cycle is not None
+                and other.cycle.containing_us(period[0]) == period
+            ):
+                used -= min(used, self.offered(account, plan, other, period, within))
+        return max(offered - used, _NOTHING)
