@@ -293,11 +293,12 @@ class _Allowances(_Pools):
     def together(self, members: list[_Freed], drawn: Drawn | None) -> bool:
         """Whether ``members`` (an account's meter, in place order) must take together.
 
-        When a piece starts inside a running one (`overlapping`), or, under the streaming
-        rater's reuse, a piece of a drawer some of whose pieces stand is a correction or
-        starts before the latest of those ends (they ran beside it): `take_together`
-        checks what stands as the pieces run. Else taking each whole at its start is the
-        same, and `resumes` checks it. O(n).
+        When a piece starts inside a running one (`overlapping`); or, under the streaming
+        rater's reuse, when a piece rated of a drawer some of whose pieces stand starts
+        before the latest of those that stand before it ends (they ran beside it), or
+        runs over the start of the first that stands after it (``ghosts``: it would have
+        run beside it): `take_together` checks what stands as the pieces run. Else taking
+        each whole at its start is the same, and `resumes` checks it. O(n).
         """
         if overlapping(members, self.samples):
             return True
@@ -305,13 +306,20 @@ class _Allowances(_Pools):
             return False
         seen: set[Drawer] = set()
         for piece in members:
-            drawer = _drawer(piece)
-            if piece.quantity == 0 or drawer in seen:
+            if piece.quantity == 0:
                 continue
-            seen.add(drawer)  # its first piece rated: the others start later
+            drawer = _drawer(piece)
             stands = drawn.get(drawer)
-            reach = None if stands is None else stands[4]
-            if reach is not None and piece.span.start_us < reach:
+            if stands is None:
+                continue
+            start, end = piece.span.start_us, piece.span.end_us
+            if drawer not in seen:  # its first piece rated: the others start later
+                seen.add(drawer)
+                reach = stands[4]
+                if reach is not None and start < reach:
+                    return True
+            ghost = stands[3]
+            if ghost is not None and start <= ghost[0] < end:
                 return True
         return False
 
