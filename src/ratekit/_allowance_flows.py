@@ -147,7 +147,7 @@ class _Running:
     Per sign: ``[0]`` the usage's, ``[1]`` the corrections' (below zero).
     """
 
-    __slots__ = ("count", "freed", "keys", "plan", "rate")
+    __slots__ = ("count", "dry", "freed", "keys", "plan", "rate")
 
     def __init__(self, keys: list[_PoolKey], plan: Plan) -> None:
         self.keys = keys
@@ -157,6 +157,9 @@ class _Running:
         # per unit of rate, the units made free so far (given back, for corrections): a
         # piece's free part is its rate times what this grew over its span
         self.freed = [_NOTHING, _NOTHING]
+        # whether its pools are all empty: its usage draws nothing until something
+        # gives back (`_refilled`), as a pool only gives otherwise
+        self.dry = False
 
 
 def flow(
@@ -208,6 +211,8 @@ def flow(
             quantity = exact_quantity(piece)
             if not _runs(piece, samples):  # taken whole where it starts
                 free = taker.take_at(piece, pools, within, billed, quantity)
+                if free < 0:
+                    _refilled(running)
                 piece.free_exact = free
                 piece.free = _decimal(free)
                 continue
@@ -241,8 +246,12 @@ def _use(
         if count[0]:
             used = rate[0] * duration
             before = billed.get(combo, _NOTHING)
-            refill = min(used, -before) if before < 0 else _NOTHING
-            free = taker.draw(pools, run.keys, run.plan, within, used - refill)
+            wanted = used - min(used, -before) if before < 0 else used
+            if run.dry:
+                free = _NOTHING
+            else:
+                free = taker.draw(pools, run.keys, run.plan, within, wanted)
+                run.dry = free != wanted  # less than wanted: every pool of its keys empty
             billed[combo] = before + used - free
             if free:
                 run.freed[0] += free / rate[0]
@@ -254,3 +263,10 @@ def _use(
             billed[combo] = before + used + given
             if given:
                 run.freed[1] -= given / rate[1]
+                _refilled(running)
+
+
+def _refilled(running: dict[tuple[object, ...], _Running]) -> None:
+    """Something was given back to the pools: any may have something again (keys share them)."""
+    for run in running.values():
+        run.dry = False
