@@ -255,9 +255,10 @@ def _rate_among(
         )
         # Rows metered before: a sum of samples (a delta's, a counter's, a count's) is not
         # split by time at a price cut or an assignment boundary it was not metered with.
-        sums = frozenset(m.name for m in meters if m._factor is None and m.additive)
+        engine.samples = sums = frozenset(
+            m.name for m in meters if m._factor is None and m.additive
+        )
         engine.sums = sums if given_rows else frozenset()
-        engine.samples = sums
     engine.opening = _opening(
         engine, (usage, plans, meters, accounts, rated_shares, every), whole, positions
     )
