@@ -124,16 +124,6 @@ def test_a_32_bit_counter_that_wraps_counts_the_bytes_across_the_wrap() -> None:
     assert _counted(2**64 - 100, 50, wide) == ([Decimal(150)], [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/usage.md: a reading corrected under a new id at the instant of the first, "
-        "given a greater seq, 'holds'. A Percentile counts both: 30 (seq 1) corrected to "
-        "20 (seq 2) at one instant bills a 95th of 30 (two readings, rank 2), where the "
-        "corrected sample alone gives 20; Max likewise keeps 30 (TimeWeightedMean and Latest "
-        "take the correction). A NOC correcting a 5-minute slot cannot replace its burst."
-    ),
-)
 def test_a_seq_correction_at_one_instant_replaces_the_reading_in_the_95th() -> None:
     wrong = _gauge("2026-03-02T00:00:00Z", 30, "r1", seq=1)
     fixed = _gauge("2026-03-02T00:00:00Z", 20, "r1-fix", seq=2)

@@ -270,7 +270,7 @@ class _Engine:
             for name, group in per_meter.items():
                 # Records that arrived in time order need no sorting (see _n.Grouped).
                 if len(group) > 1 and (not samples_in_order or (*key, name) in tied):
-                    per_meter[name] = _samples.sort_samples(group, self.anomalies)
+                    per_meter[name] = _samples.sort_samples(group, self.anomalies, self.replaced)
                 if first_us is not None:  # in time order now: the first is the earliest
                     lower_to(first_us, account, per_meter[name], in_order=True, deltas=spanned)
             sample_times: Sequence[int] = ()

@@ -464,8 +464,13 @@ def _sum_columns(  # noqa: PLR0917 - private plumbing of plain values
     return True
 
 
-def sort_samples(samples: list[Sample], anomalies: _n.Anomalies) -> list[Sample]:
+def sort_samples(
+    samples: list[Sample], anomalies: _n.Anomalies, replaced: set[str]
+) -> list[Sample]:
     """Sorted by ``(at, seq, value, id)``, without replays (see `_n.unique()`).
+
+    Nor the gauge readings a reading of a greater ``seq`` at their instant corrected
+    (`_ties.standing()`: their ids go to ``replaced``).
 
     By time at C speed, the full key only on ties; stable (equal records stay in the
     order received, so the first one received is kept). Only samples that share an
@@ -479,7 +484,7 @@ def sort_samples(samples: list[Sample], anomalies: _n.Anomalies) -> list[Sample]
     times = [sample.at_us for sample in samples]
     if len(set(times)) != len(times):
         samples.sort(key=_counters.order)
-        ordered = _n.unique(samples, anomalies)
+        ordered = _ties.standing(_n.unique(samples, anomalies), replaced)
         _ties.samples(ordered, anomalies)  # readings of one instant with other values
         return ordered
     return samples

@@ -34,6 +34,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from . import _metering_counters as _order
+from . import _ties
 from ._decimals import tidy as _tidy
 from ._rater_book import Book, Key, _joined_ids
 from ._resource_state import ResourceState
@@ -241,7 +242,7 @@ def _mean_on(  # noqa: PLR0917 - private plumbing of plain values
     so_far = _so_far(book, place, end, policy, kept, c0, prev)
     if so_far is None:
         return None
-    ordered = sorted((s for s in readings if s.at_us < c1), key=_order.order)
+    ordered = _standing(s for s in readings if s.at_us < c1)
     so_far = _integral(ordered, prev, None, so_far)
     quantity = policy._mean(so_far, c0, c1)
     if so_far is None or quantity is None:  # (a level is known: not so)
@@ -271,7 +272,7 @@ def _so_far(  # noqa: PLR0917 - private plumbing of plain values
         return typing.cast("Integral", held[1])
     account, resource, name = place
     samples, state = kept((account, resource), name)
-    readings = sorted((s for s in samples if s.at_us < prev), key=_order.order)
+    readings = _standing(s for s in samples if s.at_us < prev)
     known = _order.kept(state, account, resource, name)
     times = [s.at_us for s in readings]
     lo = bisect.bisect_left(times, c0)
@@ -306,17 +307,26 @@ def _values_on(  # noqa: PLR0917 - private plumbing of plain values
         values = typing.cast("Values", held[1])
     else:
         samples, _ = kept((place[0], place[1]), place[2])
-        inside = sorted((s for s in samples if c0 <= s.at_us < end.span.end_us), key=_order.order)
+        inside = _standing(s for s in samples if c0 <= s.at_us < end.span.end_us)
         values = policy._on((), (s.value for s in inside))
         found = policy._of(values)
         if found is None or _tidy(found).as_tuple() != end.quantity.as_tuple():
             return None
-    ordered = sorted((s for s in readings if s.at_us < c1), key=_order.order)
+    ordered = _standing(s for s in readings if s.at_us < c1)
     values = policy._on(values, (s.value for s in ordered))
     quantity = policy._of(values)
     if quantity is None:  # (the row's readings are among them: not so)
         return None
     return _on(end, piece, _tidy(quantity), c1), values
+
+
+def _standing(readings: Iterable[Sample]) -> list[Sample]:
+    """``readings`` in metering's order, but those a greater ``seq`` at their instant corrected.
+
+    As metering reads them (`_ties.standing()`): a reading and its correction are new
+    together, or kept together, since both are stamped at one instant. O(n log n).
+    """
+    return _ties.standing(sorted(readings, key=_order.order), set())
 
 
 def _on(end: UsageRow, row: UsageRow | None, quantity: Decimal, c1: int) -> UsageRow:

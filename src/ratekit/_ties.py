@@ -5,7 +5,9 @@ tied events are applied in an order in which none is a duplicate, an orphan or a
 delete, when such an order exists (a STOP and a START of a running resource are a
 restart); the fixed order (start, update, stop, delete, then id) when it is clean.
 Readings of one meter (gauges, counters) with other values go by value, the lower first
-(`samples()`, for metering's samples): both ties are ``"tie"`` anomalies.
+(`samples()`, for metering's samples): both ties are ``"tie"`` anomalies. A gauge reading
+with a greater ``seq`` at the instant of others corrects them: they are replaced
+(`standing()`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ._instants import format_us
 from ._normalize import DELETED, RUNNING, STOPPED, UNKNOWN, Anomalies, label
 from .records import Event, Sample
 
-__all__ = ["clean_order", "samples", "step"]
+__all__ = ["clean_order", "samples", "standing", "step"]
 
 
 def step(status: int, description: _FrozenDict, event: Event) -> tuple[int, _FrozenDict] | None:
@@ -131,3 +133,50 @@ def samples(ordered: Sequence[Sample], anomalies: Anomalies) -> None:
             "them a seq to fix the order.",
             [tied[-1].id, *(s.id for s in tied[:-1])],
         )
+
+
+def standing(ordered: list[Sample], replaced: set[str]) -> list[Sample]:
+    """``ordered`` without the gauge readings a correction replaced, whose ids go to ``replaced``.
+
+    ``ordered``: one resource's samples of one meter in metering order (`_metering_counters.
+    order()`: by time, then ``seq``, no ``seq`` counting as -1). Of the gauge readings
+    stamped at one instant, those of the greatest ``seq`` stand; the others were corrected
+    (a reading sent again under a new id with a greater ``seq``) and count in no
+    aggregation. Readings of one ``seq`` all stand (a tie, or equal seqs: ordered by
+    value), and deltas and counter readings are never replaced (deltas add up; a
+    counter's pair reads as a rise or a reset). ``ordered`` itself when nothing is
+    replaced. O(n).
+    """
+    count = len(ordered)
+    out: list[Sample] | None = None
+    index = 0
+    while index < count:
+        at_us = ordered[index].at_us
+        end = index + 1
+        while end < count and ordered[end].at_us == at_us:
+            end += 1
+        if end - index > 1:
+            run = ordered[index:end]
+            seqs = [_seq(s) for s in run if s.kind == "gauge"]
+            if seqs and min(seqs) != max(seqs):
+                if out is None:
+                    out = ordered[:index]
+                top = max(seqs)
+                for sample in run:
+                    if sample.kind == "gauge" and _seq(sample) != top:
+                        if sample.id is not None:
+                            replaced.add(sample.id)
+                        continue
+                    out.append(sample)
+                index = end
+                continue
+        if out is not None:
+            out.extend(ordered[index:end])
+        index = end
+    return ordered if out is None else out
+
+
+def _seq(sample: Sample) -> int:
+    """A reading's ``seq`` as metering orders readings of one instant (none: -1). O(1)."""
+    seq = sample.seq
+    return -1 if seq is None else seq
