@@ -151,7 +151,9 @@ class SamplePolicy(Protocol):
 
     ``accepts(kind)`` says which sample kinds it takes. ``aggregate(readings, start_us,
     end_us, before)`` gets the readings with ``start_us <= at < end_us`` in ``(at, seq)``
-    order and ``before``, the last reading before the piece (or ``None``); it returns the
+    order (but a gauge reading corrected by one of a greater ``seq`` at its instant: it
+    counts in no aggregation, see docs/usage.md) and ``before``, the last reading before
+    the piece (or ``None``); it returns the
     piece's quantity, a finite ``Decimal`` (or an ``int``, read exactly) in ratekit's
     range, or ``None`` for no row. Metering checks what a policy of your own returns:
     anything else (a NaN, a float, text, a bool) is a [`RatekitError`][ratekit.RatekitError]
