@@ -20,13 +20,23 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeAlias, TypeVar
 
+from ._account_names import account_names
 from ._decimals import CONTEXT, ONE, ZERO
 from ._decimals import tidy as _tidy
 from ._quanta import on_quantum
+from .assignments import Assignment
 from .pricebook import Plan
 from .terms import Minimum
 
-__all__ = ["Positions", "again", "billed", "cycle_start", "settling", "telescoped"]
+__all__ = [
+    "Positions",
+    "again",
+    "billed",
+    "cycle_start",
+    "readable_again",
+    "settling",
+    "telescoped",
+]
 
 _T = TypeVar("_T")
 
@@ -45,6 +55,19 @@ def again(values: _T) -> _T:
     iterables they may be.)
     """
     return typing.cast("_T", tuple(values)) if isinstance(values, Iterator) else values
+
+
+def readable_again(
+    plans: Plan | Iterable[Assignment], accounts: Iterable[str] | None
+) -> tuple[Plan | Iterable[Assignment], Iterable[str] | None]:
+    """``plans`` and ``accounts`` as values `rate()` can read again (`ratekit.rating._opening`) (an iterator's items).
+
+    The accounts are read once through their door, so that a generator that fails is
+    named as ``rate accounts`` (the door reads a frozenset again as it reads a list).
+    """
+    if accounts is not None:
+        accounts = account_names(accounts, "rate", "['acme', 'globex']", keys=True)
+    return again(plans), accounts
 
 
 def cycle_start(plans: Iterable[Plan], start_us: int) -> int:

@@ -70,7 +70,7 @@ from ._cuts import metering_cycle
 from ._decimals import in_context
 from ._instants import MAX_US, from_us, to_us
 from ._level_limits import capped as capped_levels
-from ._minimum_pieces import Positions, again, cycle_start
+from ._minimum_pieces import Positions, cycle_start, readable_again
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine
 from ._shown import show
@@ -231,7 +231,7 @@ def _rate_among(
         raise RatekitTypeError(
             f"rate span must be a Span, not {type(span).__name__}: {show(span)}."
         )
-    plans, accounts = again(plans), again(accounts)  # read again: `_opening`
+    plans, accounts = readable_again(plans, accounts)
     span, whole = _known(span, as_of)
     engine = _Engine(plans, span, every)
     rows: tuple[UsageRow, ...]
