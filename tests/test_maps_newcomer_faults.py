@@ -24,11 +24,11 @@ def _day_20(records: list[rk.Sample]) -> tuple[Decimal, Decimal]:
 
 
 def test_rating_the_net_of_a_day_frees_what_its_refunded_rows_free() -> None:
-    # What holds: 15 on the 10th (10 of the day, 5 of the month), 9 on the 11th (the
+    # What holds: 15 on the 10th (10 of the day, 5 of the month), 5 on the 11th (the
     # day's), 20 on the 20th: 10 of the day and the month's last 5, 5 billed x 0.005.
     net = [
         req("c1", "k1", "2026-11-10T20:00:00Z", 15, "a"),
-        req("c1", "k1", "2026-11-11T20:00:00Z", 9, "b"),
+        req("c1", "k1", "2026-11-11T20:00:00Z", 5, "b"),
         req("c1", "k1", "2026-11-20T20:00:00Z", 20, "z"),
     ]
     assert _day_20(net) == (Decimal(15), Decimal("0.025"))
@@ -37,21 +37,25 @@ def test_rating_the_net_of_a_day_frees_what_its_refunded_rows_free() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "docs/pricing.md, Negative quantities (corrections and allowances): a cycle's usage "
-        "costs the price of max(0, net - allowance), as if the net alone were rated, and a "
-        "correction takes back its units last in, first out. 12 on the 11th take the day's "
-        "10 and 2 of the month; a refund of -3 an hour later should give back those 2 of the "
-        "month and 1 of the day (net 9 on the 11th, all the day's), leaving the month 5 for "
-        "the 20th: 15 free, 5 billed, 0.025, as the net 9 rates. Today the refund gives all "
-        "3 back to the monthly allowance (the one taken from last), though the 11th took only "
-        "2 from it: the 20th frees 16 and bills 0.020, one request more free than the "
-        "quotas hold (a month of 22,900 requests is billed 49.50 instead of 50.00)."
+        "docs/pricing.md, Negative quantities (corrections and allowances): a correction "
+        "takes back free units it may give again, so that a cycle's usage costs the price "
+        "of max(0, net - allowance), as if the net alone were rated. 8 requests on the 11th "
+        "take 8 of the day's 10 (none of the month's); a refund of -3 an hour later should "
+        "give those back to the day (net 5, all the day's), leaving the month the 5 the 10th "
+        "left it: the 20th's 20 free 15 and bill 5 x 0.005 = 0.025, as the net 5 rates. "
+        "Today the refund gives its 3 to the monthly allowance (the last in the plan's "
+        "order, which the 11th never drew from): the 20th frees 18 and bills 0.010, 3 "
+        "requests more free than the quotas hold. With 1,000 a day and 10,000 a month: "
+        "1,500 on the 10th, 800 and -300 on the 11th, 20,000 on the 20th bill 46.00 "
+        "(12,800 free) instead of 47.50 (12,500). In src/ratekit/_allowances.py, "
+        "give_back returns units to the pools in reverse plan order up to what each gave "
+        "in its whole period, not what the units taken back took."
     ),
 )
-def test_a_refund_gives_back_to_the_month_only_what_its_day_took_from_it() -> None:
+def test_a_refund_gives_back_to_the_month_only_what_its_units_took_from_it() -> None:
     refunded = [
         req("c1", "k1", "2026-11-10T20:00:00Z", 15, "a"),
-        req("c1", "k1", "2026-11-11T20:00:00Z", 12, "b"),
+        req("c1", "k1", "2026-11-11T20:00:00Z", 8, "b"),
         req("c1", "k1", "2026-11-11T21:00:00Z", -3, "r"),
         req("c1", "k1", "2026-11-20T20:00:00Z", 20, "z"),
     ]
