@@ -8,11 +8,13 @@ platform fee prorated by days for a customer who joins mid-month, an enterprise 
 
 from __future__ import annotations
 
+import decimal
 import json
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
-from tests._maps_api import LA, plan, premium_key, rated, req
+from tests._maps_api import LA, MONTHS, REQUESTS, plan, premium_key, rated, req
 
 import ratekit as rk
 
@@ -278,3 +280,61 @@ def test_bad_counts_are_refused_naming_the_record_and_what_is_accepted() -> None
     ):
         req("c1", "k1", "2026-11-10T20:00:00", 1, "x")
     assert LA == "America/Los_Angeles"
+
+
+def test_joining_on_the_23_hour_day_prorates_its_quota_by_its_own_hours() -> None:
+    # Prorated by seconds: joined 8 Mar 12:00 PDT (19:00Z); the day ends 9 Mar 07:00Z, 12
+    # of its 23 hours: 1,000 x 12/23 = 521.739130434782608695652173913043478260869565217391
+    # 304347826 free (rounded at its 60th digit), 1,000 - 12,000/23 = 11,000/23 billed x
+    # 0.005 = 55/23 = 2.3913... -> 2.39. The fee: 564 of March's 743 hours (23 days 12 h
+    # of a month with a 23-hour day), 31 x 564/743 = 23.5316... -> 23.53. 25.92.
+    assigned = [
+        rk.Assignment("c1", plan(monthly=0, proration="seconds"), start="2026-03-08T19:00:00Z")
+    ]
+    rating, [invoice] = rated(
+        [req("c1", "k1", "2026-03-08T20:00:00Z", 1000, "a")],
+        assigned,
+        "2026-03-15T00:00:00Z",
+        MAR_END,
+    )
+    [used] = [c for c in rating.charges if c.kind == "usage"]
+    assert abs(Fraction(used.amount) - Fraction(55, 23)) < Fraction(1, 10**58)
+    assert used.free == Decimal("521.739130434782608695652173913043478260869565217391304347826")
+    assert [line.amount for line in invoice.lines] == [Decimal("2.39"), Decimal("23.53")]
+    assert invoice.total == Decimal("25.92")
+
+
+def test_compare_plans_lines_up_the_two_quota_rules_per_customer() -> None:
+    # The rules of the test above, by rk.compare_plans: c1's steady 30 x 1,500 cost 25.00
+    # under both; c2's burst of 60,000 costs 245.00 daily, 100.00 monthly (-145.00).
+    november = MONTHS.containing("2026-11-15T00:00:00Z")
+    records = [
+        req("c1", "k1", f"2026-11-{day:02d}T20:00:00Z", 1500, f"d{day}") for day in range(1, 31)
+    ]
+    records.append(req("c2", "k9", "2026-11-20T20:00:00Z", 60000, "b"))
+    candidates = {
+        "daily": plan("daily", fee=0),
+        "monthly": plan("monthly", fee=0, daily=0, monthly=40000),
+    }
+    comparison = rk.compare_plans(records, candidates, span=november, meters=[REQUESTS])
+    assert [(r.account, r.candidate, r.total, r.change) for r in comparison.rows] == [
+        ("c1", "daily", Decimal("25.00"), "same"),
+        ("c1", "monthly", Decimal("25.00"), "same"),
+        ("c2", "daily", Decimal("245.00"), "same"),
+        ("c2", "monthly", Decimal("100.00"), "pays less"),
+    ]
+    assert comparison.totals() == {"daily": Decimal("270.00"), "monthly": Decimal("125.00")}
+
+
+def test_the_callers_decimal_context_does_not_matter() -> None:
+    # 12,345 requests: 11,000 free, 1,345 x 0.005 = 6.725 -> 6.72; + 31.00 = 37.72, under
+    # a caller's context of 3 digits, rounding down, trapping inexact results.
+    records = [req("c1", "k1", "2026-11-10T20:00:00Z", 12345, "a")]
+    with decimal.localcontext() as context:
+        context.prec = 3
+        context.rounding = decimal.ROUND_FLOOR
+        context.traps[decimal.Inexact] = True
+        _, [invoice] = rated(
+            records, [rk.Assignment("c1", plan())], "2026-11-15T00:00:00Z", NOV_END
+        )
+    assert invoice.total == Decimal("37.72")
