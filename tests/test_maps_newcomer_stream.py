@@ -170,3 +170,50 @@ def test_the_stream_of_two_racing_keys_closes_as_batch_rates_it() -> None:
     closing, taken, _ = streamed(assigned, steps, start="2026-11-01T07:00:00Z")
     _, [batch] = rated(taken, assigned, "2026-11-15T00:00:00Z", "2026-12-01T14:00:00Z")
     assert [invoice.total for invoice in closing.values()] == [batch.total]
+
+
+def test_refunds_beyond_the_horizon_are_said_with_the_part_not_applied() -> None:
+    # October closed at 1 Nov 13:00Z and was compacted when November closed. A count of
+    # 20 October is too late whole (700 not applied). A refund of -700 over 31 Oct 18:00Z
+    # .. 2 Dec 18:00Z (32 days, 2,764,800 s, apportioned linearly) is too late for its
+    # part before 1 Nov 07:00Z, 13 h = 46,800 s: -700 x 46,800 / 2,764,800 =
+    # -11.8489583... (said to 24 decimal places); the rest is late for November.
+    rater = rk.Rater(
+        [rk.Assignment("c1", plan(fee=0, monthly=0))],
+        [REQUESTS],
+        start=OCT_1,
+        horizon=dt.timedelta(hours=6),
+    )
+    rater.statement("2026-12-01T15:00:00Z")
+    feed = rater.feed(
+        [
+            req("c1", "k1", "2026-10-20T18:00:00Z", 700, "old"),
+            req("c1", "k1", "2026-12-02T18:00:00Z", -700, "ref", since="2026-10-31T18:00:00Z"),
+        ]
+    )
+    assert (feed.too_late, feed.late) == (("old", "ref"), ("ref",))
+    assert [(a.kind, a.quantity) for a in feed.anomalies] == [
+        ("too_late", Decimal(700)),
+        ("too_late", Decimal("-11.848958333333333333333333")),
+    ]
+    rater.statement("2026-12-03T00:00:00Z")
+    assert rater.statement("2026-12-03T00:00:00Z").lines == ()
+    with pytest.raises(rk.BadTimeError, match="watermarks only move forward"):
+        rater.statement("2026-12-02T00:00:00Z")
+
+
+def test_a_key_upgraded_to_premium_at_noon_splits_the_days_quota_at_noon() -> None:
+    # 700 plain at 10:00 PST (free), premium from 12:00 PST, 700 at 13:00 PST: the day's
+    # last 300 free, 400 x 0.01 = 4.00.
+    records = [
+        req("c1", "k1", "2026-11-10T18:00:00Z", 700, "a"),
+        premium_key("c1", "k1", "2026-11-10T20:00:00Z", "u"),
+        req("c1", "k1", "2026-11-10T21:00:00Z", 700, "b"),
+    ]
+    assigned = [rk.Assignment("c1", plan(fee=0, monthly=0))]
+    rating, [invoice] = rated(records, assigned, "2026-11-15T00:00:00Z", "2026-12-01T08:00:00Z")
+    assert [(c.entry, c.free, c.amount) for c in rating.charges] == [
+        ("api", Decimal(700), Decimal("0.000")),
+        ("premium", Decimal(300), Decimal(4)),
+    ]
+    assert invoice.total == Decimal("4.00")
