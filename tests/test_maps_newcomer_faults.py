@@ -195,3 +195,20 @@ def test_the_days_quota_goes_in_time_order_when_the_premium_key_sorts_last() -> 
 )
 def test_the_days_quota_goes_in_time_order_whatever_the_keys_are_called() -> None:
     assert _two_days("a", "b") == Decimal("12.00")
+
+
+def test_a_refund_and_requests_of_two_keys_at_one_instant_bill_alike_whatever_the_names() -> None:
+    # The premium key's 1,500 at 02:00 PST: 1,000 free, 500 x 0.01 = 5.00. At 04:00 PST the
+    # plain key's 600 (billed, 600 x 0.005 = 3.00) and the premium key's refund of -500,
+    # which takes back its own 500 billed (-5.00): 3.00, whichever key sorts first.
+    def total(premium: str, plain: str) -> Decimal:
+        records = [
+            premium_key("c1", premium, "2026-11-01T08:00:00Z", "u"),
+            req("c1", premium, "2026-11-10T10:00:00Z", 1500, "p"),
+            req("c1", plain, "2026-11-10T12:00:00Z", 600, "q"),
+            req("c1", premium, "2026-11-10T12:00:00Z", -500, "r"),
+        ]
+        _, [invoice] = rated(records, [rk.Assignment("c1", plan(fee=0, monthly=0))], NOV, NOV_END)
+        return invoice.total
+
+    assert (total("a", "b"), total("b", "a")) == (Decimal("3.00"), Decimal("3.00"))
