@@ -10,6 +10,7 @@ the records taken so far, to the last digit (checked inside `streamed`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -217,3 +218,30 @@ def test_a_key_upgraded_to_premium_at_noon_splits_the_days_quota_at_noon() -> No
         ("premium", Decimal(300), Decimal(4)),
     ]
     assert invoice.total == Decimal("4.00")
+
+
+def test_late_correction_lines_export_to_json_and_back() -> None:
+    # Enterprise from 16 Nov 10:00 PST (15 of 30 days): 12,345 on the 17th, 1,000 of the
+    # day and the month's 5,000 free, 6,345 x 0.005 = 31.725; commitment 50: top-up
+    # 18.275. After the closing, 1,100 more on 30 Nov (late): 1,000 of that day's quota,
+    # 100 billed: 6,445 x 0.005 = 32.225, and the top-up 17.775: two reversal +
+    # correction pairs, each back from JSON as it was.
+    assigned = [rk.Assignment("c1", plan("enterprise", minimum=100), start="2026-11-16T18:00:00Z")]
+    rater = rk.Rater(assigned, [REQUESTS], start=OCT_1, horizon=dt.timedelta(hours=6))
+    rater.feed([req("c1", "k1", "2026-11-17T19:00:00Z", 12345, "b")])
+    [invoice] = rater.statement("2026-12-01T14:00:00Z").invoices
+    assert [line.amount for line in invoice.lines] == [
+        Decimal("31.72"),
+        Decimal("15.50"),
+        Decimal("18.28"),
+    ]
+    assert rater.feed([req("c1", "k1", "2026-11-30T19:00:00Z", 1100, "late")]).late == ("late",)
+    lines = rater.statement("2026-12-02T00:00:00Z").lines
+    assert [(line.role, line.late, line.kind, line.amount) for line in lines] == [
+        ("reversal", True, "minimum", Decimal("-18.275")),
+        ("correction", True, "minimum", Decimal("17.775")),
+        ("reversal", True, "usage", Decimal("-31.725")),
+        ("correction", True, "usage", Decimal("32.225")),
+    ]
+    for line in lines:
+        assert rk.from_row(type(line), json.loads(json.dumps(rk.to_row(line)))) == line
