@@ -245,3 +245,39 @@ def test_late_correction_lines_export_to_json_and_back() -> None:
     ]
     for line in lines:
         assert rk.from_row(type(line), json.loads(json.dumps(rk.to_row(line)))) == line
+
+
+def test_a_customer_joins_mid_day_in_the_stream_but_leaves_only_at_a_midnight() -> None:
+    # c2 joins 10 Nov 10:00 PST: by days, 10..30 Nov, 21 of 30: fee 31 x 0.7 = 21.70,
+    # the month's 1,000 x 0.7 = 700 free; its 1,500 at 11:00 PST take the day's 1,000
+    # (the joining day is whole) and 500 of the month's: 0.00. Its leaving at 13:00 PST
+    # the same day would change the share of a day already stated: refused.
+    maps = plan("maps", monthly=1000)
+    rater = rk.Rater(
+        [rk.Assignment("c1", maps)],
+        [REQUESTS],
+        start="2026-11-01T07:00:00Z",
+        tz="America/Los_Angeles",
+    )
+    rater.statement("2026-11-10T17:00:00Z")
+    assigned = rater.assign(rk.Assignment("c2", maps, start="2026-11-10T18:00:00Z"))
+    rater.feed([req("c2", "k1", "2026-11-10T19:00:00Z", 1500, "a")])
+    rater.statement("2026-11-10T20:00:00Z")
+    with pytest.raises(
+        rk.BadTimeError, match=r"period 2026-11-10T08:00:00Z\.\.2026-11-11T08:00:00Z"
+    ):
+        rater.assign(
+            rk.Assignment("c2", maps, start="2026-11-10T18:00:00Z", end="2026-11-10T21:00:00Z")
+        )
+    closing = rater.statement("2026-12-01T08:00:00Z").invoices
+    _, batch = rated(
+        [req("c2", "k1", "2026-11-10T19:00:00Z", 1500, "a")],
+        assigned,
+        "2026-11-15T00:00:00Z",
+        "2026-12-01T08:00:00Z",
+    )
+    assert [str(i) for i in closing] == [str(i) for i in batch]
+    assert [(i.account, i.total) for i in closing] == [
+        ("c1", Decimal("31.00")),
+        ("c2", Decimal("21.70")),
+    ]
