@@ -141,6 +141,7 @@ def level_error(
     attributes: Mapping[str, object],
     level_paths: tuple[tuple[str, tuple[str, ...]], ...],
     fine: set[object] | None = None,
+    read: list[object] | None = None,
 ) -> tuple[str, RatekitError] | None:
     """The meter and the error of the first attribute a level reads that no level can be.
 
@@ -148,16 +149,20 @@ def level_error(
     attribute, a path or a product of them, the paths it reads. A value set there (not
     ``None``, which removes it) must be a number >= 0, as metering reads it. ``fine``:
     the values found to be levels before (`_exactly()`), to which those found now are
-    added: each is read once. O(m).
+    added: each is read once. ``read``: where the value at each path is added, keyed by
+    `_exactly()`, in the order of ``level_paths`` (for `level_found()`, which then reads
+    none of them again). O(m).
     """
     if not attributes:
         return None
     for name, paths in level_paths:
         for path in paths:
             value = lookup(attributes, path)
+            known = None if fine is None and read is None else _exactly(value)
+            if read is not None:
+                read += (known,)  # (no call of append())
             if value is MISSING or value is None:
                 continue
-            known = None if fine is None else _exactly(value)
             if fine is not None and known is not None and known in fine:
                 continue
             try:
@@ -230,7 +235,9 @@ def inventory(
                 )
 
 
-def levels(rater: Rater, batch: Sequence[Record]) -> None:
+def levels(
+    rater: Rater, batch: Sequence[Record], read: Mapping[int, list[object]] | None = None
+) -> None:
     """Refuse a record setting a level that a cycle's time alone takes past what prices take.
 
     A [`Continuous`][ratekit.Continuous] meter's quantity is its level times the time it
@@ -246,9 +253,9 @@ def levels(rater: Rater, batch: Sequence[Record]) -> None:
     meter, the level and the levels accepted (`level_found()`). A level the record alone
     does not give (a product of attributes it sets only in part, a level computed by a
     function) is not judged here. O(n m) for n records and m such meters (each set of
-    attributes once).
+    attributes once). ``read``: the values read already, as for `level_found()`.
     """
-    found = level_found(rater, batch)
+    found = level_found(rater, batch, read=read)
     if found is not None:
         record, account, resource, words = found
         what = (
@@ -272,7 +279,13 @@ def levels(rater: Rater, batch: Sequence[Record]) -> None:
 Refusal = tuple[typing.Any, str, str, str]
 
 
-def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -> Refusal | None:
+def level_found(
+    rater: Rater,
+    batch: Sequence[object],
+    at_us: int | None = None,
+    *,
+    read: Mapping[int, list[object]] | None = None,
+) -> Refusal | None:
     """The first level of ``batch`` that `levels()` refuses alone, or None. O(n m).
 
     ``batch``: events, inventories (each listing) and compacted resource states (their
@@ -280,13 +293,18 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
     level reads found below every meter's floor (`_level_limits.floors()`) once.
     ``at_us``: the instant whose cycles a level runs through, for what has no instant of
     its own (a state's description holds from the kept cycles' start); else each
-    record's.
+    record's. ``read``: per set of attributes (by `id()`), the values `level_error()`
+    read at every level path, as it gives them: not read again.
     """
     engine = rater._engine
     meters = engine.priced_levels
     if not meters:
         return None
-    paths = [path for name, read in engine.level_paths if name in meters for path in read]
+    paths = [path for name, some in engine.level_paths if name in meters for path in some]
+    # Where the paths read here are among every level path (those `level_error()` reads):
+    # None when they are all of them, as mostly.
+    named = [name for name, some in engine.level_paths for _ in some]
+    picked = None if len(named) == len(paths) else [i for i, n in enumerate(named) if n in meters]
     floors = engine.level_floors
     seen: set[int] = set()
     calm: set[tuple[object, ...]] = set()  # the values read, found below every floor
@@ -306,8 +324,12 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
             if looked in seen:
                 continue
             seen.add(looked)
-            read = tuple([_exactly(lookup(attributes, path)) for path in paths])
-            if read in calm:
+            if read is not None and looked in read:
+                given = read[looked]
+                values = tuple(given if picked is None else [given[i] for i in picked])
+            else:
+                values = tuple([_exactly(lookup(attributes, path)) for path in paths])
+            if values in calm:
                 continue
             stamp = typing.cast("int", record.at_us if at_us is None else at_us)  # type: ignore[attr-defined]
             found = level_refusal(
@@ -320,13 +342,13 @@ def level_found(rater: Rater, batch: Sequence[object], at_us: int | None = None)
             )
             if found is not None:
                 return record, account, resource, found[1]
-            if None not in read and all(
+            if None not in values and all(
                 (level := level_in(attributes, meter)) is None
                 or not level
                 or level.copy_abs() < floors[name]
                 for name, meter in meters.items()
             ):
-                calm.add(read)
+                calm.add(values)
     return None
 
 

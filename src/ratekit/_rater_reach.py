@@ -256,9 +256,10 @@ def _judged(rater: Rater, batch: list[Record]) -> None:
     # (a level of 0 of a mean over the period makes no usage: taken in a gap)
     held = {m.name for m in rater._engine.meters if _period_shares.held(m.policy)}
     # The attributes found to be levels, by identity: the events of a batch share a few
-    # (the batch keeps them alive while it is checked), each is looked at once; and the
-    # values found to be levels.
-    levels: set[int] = set()
+    # (the batch keeps them alive while it is checked), each is looked at once, with the
+    # values it sets at each level path, read once (`_rater_doors.level_error()`), for
+    # `_rater_doors.levels()` too; and the values found to be levels.
+    levels: dict[int, list[object]] = {}
     fine: set[object] = set()
     samples = [record for record in batch if type(record) is Sample]
     computable = _doors.all_computable(rater, batch, samples)
@@ -284,8 +285,9 @@ def _judged(rater: Rater, batch: list[Record]) -> None:
             if kind is Event and level_paths:
                 attributes = id(record.attributes)  # type: ignore[union-attr] # (an Event)
                 if attributes not in levels:
-                    level_refusal(record, level_paths, fine)  # type: ignore[arg-type]
-                    levels.add(attributes)
+                    read: list[object] = []
+                    level_refusal(record, level_paths, fine, read)  # type: ignore[arg-type]
+                    levels[attributes] = read
             if kind is Sample:
                 sample = typing.cast("Sample", record)
                 taken = kinds.get(sample.meter)
@@ -295,7 +297,7 @@ def _judged(rater: Rater, batch: list[Record]) -> None:
                     )
         looked = None  # the doors of the batch as a whole mark the record they refuse
         computed_levels(rater, batch)
-        _doors.levels(rater, batch)
+        _doors.levels(rater, batch, levels)
         _sample_doors.amounts(rater, batch, samples)
     except RatekitError as error:
         if looked is not None and not hasattr(error, "_feed_record"):
@@ -409,6 +411,7 @@ def level_refusal(
     event: Event,
     level_paths: tuple[tuple[str, tuple[str, ...]], ...],
     fine: set[object] | None = None,
+    read: list[object] | None = None,
 ) -> None:
     """Refuse ``event`` when it sets an attribute a Continuous level reads to what no level is.
 
@@ -421,10 +424,11 @@ def level_refusal(
     [`BadQuantityError`][ratekit.BadQuantityError] for text that is not a decimal or a
     number out of range), naming the record, the meter and the attribute. A level computed by a function reads the merged
     description, which a record alone does not give: see `computed_levels()`. ``fine``:
-    the values found to be levels before in the batch (each is read once). O(m) for m
-    such meters.
+    the values found to be levels before in the batch (each is read once); ``read``:
+    where the values read are added (`_rater_doors.level_error()`). O(m) for m such
+    meters.
     """
-    found = _doors.level_error(event.attributes, level_paths, fine)
+    found = _doors.level_error(event.attributes, level_paths, fine, read)
     if found is not None:
         name, error = found
         what = "event" if event.id is None else f"event {show(event.id)}"
