@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 import ratekit as rk
+from ratekit import _rater_reach
 
 
 def _level(description: dict[str, object]) -> object:
@@ -76,3 +77,27 @@ def test_a_kept_record_of_a_refused_batch_is_not_kept() -> None:
         ("egress", Decimal("1.5")),
         ("mem", Decimal("1.200")),
     ]
+
+
+def test_a_record_without_an_id_of_a_batch_that_raises_while_it_is_judged_is_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The feed keeps a record without an id where it looks it up (hashed once), before
+    # judging where its effect begins: a failure there (a sequenced event's reach, made
+    # to raise here) leaves it out, as every record of the batch.
+    rater = _rater()
+    before = json.dumps(rater.snapshot(), sort_keys=True)
+    resized = rk.Event("acme", "vm", "2026-03-04T06:00:00Z", {"mb": 200}, kind="update", seq=1)
+    fresh = rk.Sample("acme", "vm", "egress", "2026-03-04T05:00:00Z", 2)
+
+    def effect(rater: rk.Rater, record: object) -> object:
+        raise rk.BadPolicyError("the reach of a sequenced event")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_rater_reach, "effect", effect)
+        with pytest.raises(rk.BadPolicyError, match="the reach of a sequenced event"):
+            rater.feed([fresh, resized])
+    assert json.dumps(rater.snapshot(), sort_keys=True) == before
+    # Fed again, each is new, then the same records (by content) are duplicates.
+    assert rater.feed([fresh, resized]).counts["accepted"] == 2
+    assert rater.feed([fresh, resized]).counts["duplicates"] == 2

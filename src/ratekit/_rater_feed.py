@@ -114,7 +114,16 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
         holder = holders[record_id] if record_id in holders else None  # noqa: SIM401
         if record_id is None:
             identity: object = record
-            known: object = kept.get(record)
+            # Looked up and kept at once, hashed once (a sample's hash reads its value):
+            # new, it is taken out again before anything off the common path reads the
+            # kept records (a record judged too late, or not kept), and a feed that
+            # raises meanwhile takes it out (``undo.looked``). The same record fed again
+            # is found, not kept: the kept records grow only by a new one.
+            size = len(kept)
+            known: object = kept.setdefault(record, record)
+            if known is record and len(kept) > size:
+                known = None
+                undo.looked = record
         elif holder is None:
             identity, known = (name, record_id), None
         else:
@@ -126,6 +135,8 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             earlier = judged_late.get(record if record_id is None else record_id)
             if earlier is not None:
                 known = earlier if type(earlier) is type(record) else _CLASH
+                if undo.looked is not None:
+                    unlooked(kept, undo)
         if known is None and type(record) is not Inventory:
             # Its first usage or record: a delta over a span counts from the span.
             since = record.since_us if type(record) is Sample else None
@@ -137,6 +148,8 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                 undo.first_of(account, earliest)
                 first[account] = t_us
                 if t_us < base:  # what it owes in compacted cycles: too late
+                    if undo.looked is not None:
+                        unlooked(kept, undo)
                     undo.placing()
                     owing += _accounts.dues_too_late(rater, record, t_us, earliest)
         # Only records with an id are remembered once compacted (by the id's digest).
@@ -149,6 +162,8 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             or (holder is not None and forgotten and identity in forgotten)
         ):
             held.add(index)
+            if undo.looked is not None:
+                unlooked(kept, undo)
             if known is None:  # a plain duplicate or conflict changes nothing
                 undo.placing()
             outcome = _reach.not_kept(rater, record, identity, known, anomalies)
@@ -181,8 +196,10 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
             # is too late in part (said above), not late.
             reach_us = effect_us if effect_us > base else base  # noqa: FURB136 - hot path
             outcome = "late" if reach_us < closed else "accepted"
-            kept[identity] = record
+            if undo.looked is None:
+                kept[identity] = record
             fresh.append(record)
+            undo.looked = None
             if record_id is not None:
                 holders[record_id] = name
             if outcome == "late":
@@ -281,3 +298,13 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     in_order = tuple if batch is listed else lambda some: _order.as_listed(some, listed)
     fed = _new_feed(*(in_order(some) for some in ids), tuple(anomalies), counts)
     return fed, listed, _priced_doors.refusal(rater, suspects, excused)
+
+
+def unlooked(kept: dict[object, Record], undo: FeedUndo) -> None:
+    """Take out the record the feed kept where it looked it up (``undo.looked``).
+
+    Judged off the common path (too late, or not kept), it is judged as if never kept,
+    and kept again where the pass keeps records. O(1).
+    """
+    del kept[undo.looked]
+    undo.looked = None

@@ -93,11 +93,23 @@ class FeedUndo:
     placed (`placing()`), so that a feed of records on time copies nothing large.
     """
 
-    __slots__ = ("dirty", "first", "kept", "kept_ids", "placed", "rater", "referred", "said")
+    __slots__ = (
+        "dirty",
+        "first",
+        "kept",
+        "kept_ids",
+        "looked",
+        "placed",
+        "rater",
+        "referred",
+        "said",
+    )
 
     def __init__(self, rater: Rater) -> None:
         self.rater = rater
         self.kept: list[Record] = []  # the records the feed kept
+        #: A record without an id kept where the feed looked it up, not yet in ``kept``.
+        self.looked: Record | None = None
         self.kept_ids: set[int] = set()  # the `id()` of the first of them: `fresh()`
         self.first: dict[str, object] = {}  # per account, its first record before
         self.said: list[Anomaly] = []  # the anomalies the feed added to the rater's
@@ -158,6 +170,8 @@ class FeedUndo:
             kept = identity(record)
             rater._records.pop(kept, None)
             rater._late_keys.discard(kept)
+        if self.looked is not None:
+            rater._records.pop(self.looked, None)
         rater._closers = []
         rater._feeding = None
         rater._index()
