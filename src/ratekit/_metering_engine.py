@@ -364,6 +364,7 @@ class _Engine:
                     line,
                     readings or [],
                     previous,
+                    previous_state,
                 )
             if not self.keep_states:
                 continue

@@ -32,6 +32,7 @@ from .usage import _SET_END, _SET_START, UsageRow, _new, _new_row, _ordered_ids,
 
 if typing.TYPE_CHECKING:
     from ._metering_engine import _Engine
+    from ._resource_state import ResourceState
 
 __all__ = [
     "before_span",
@@ -52,11 +53,13 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
     line: _t.Timeline,
     readings: list[Sample],
     previous: Sample | None,
+    state: ResourceState | None = None,
 ) -> None:
     """Append to ``rows`` the rows of sample-based meter ``name`` for one resource.
 
     ``readings`` are the resource's samples of the meter in time order (metering sorts a
-    group that did not arrive so), ``previous`` the reading the carried state keeps.
+    group that did not arrive so), ``previous`` the reading the carried state keeps (of
+    ``state``, the carried state, whose kept readings a late correction may replace).
     """
     window = engine.window
     w0, w1 = window.start, window.end
@@ -88,7 +91,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
             _empty.deltas(engine, (account, resource, name), item, line, readings, previous)
         elif engine.late_before is not None and readings and readings[0].at_us < engine.late_before:
             times = [sample.at_us for sample in readings]
-            late_readings(engine, account, resource, name, item, line, readings, times)
+            late_readings(engine, account, resource, name, item, line, readings, times, state)
         return
     pieces = _extent.pieces(engine, points, line)
     count = len(pieces)
@@ -249,7 +252,7 @@ def sample_rows(  # noqa: PLR0912, PLR0915, PLR0917 - one pass of the hot loop
         return
     times = [sample.at_us for sample in readings]
     if engine.late_before is not None and times and times[0] < engine.late_before:
-        late_readings(engine, account, resource, name, item, line, readings, times)
+        late_readings(engine, account, resource, name, item, line, readings, times, state)
     if not item._additive:
         whole_cycle_rows(
             engine, rows, account, resource, name, item, pieces, line, readings, times, previous
@@ -338,6 +341,7 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
     line: _t.Timeline,
     readings: list[Sample],
     times: list[int],
+    previous: ResourceState | None,
 ) -> None:
     """Readings of an aggregation stamped before the state's clock.
 
@@ -352,20 +356,72 @@ def late_readings(  # noqa: PLR0917 - private plumbing of plain values
     engine.late_ids.setdefault((account, resource, name), []).extend(s.id for s in late)
     if not item._additive:
         return
+    late, undone_at = _corrected(account, resource, name, late, previous, engine.replaced)
     # Per cycle and description: each reading counts under the description at its
     # instant, as metering at once counts it (not under the first one's).
     groups: dict[tuple[int, int, typing.Any], list[Sample]] = {}
+    undone: dict[tuple[int, int, typing.Any], list[Sample]] = {}
     for sample in late:
         at_us = sample.at_us
         c0, c1 = (at_us, at_us + 1) if engine.cycle is None else engine.cycle.containing_us(at_us)
         description = line.descriptions[line.index_at(at_us)]
         groups.setdefault((c0, c1, description), []).append(sample)
+        if at_us in undone_at:
+            undone.setdefault((c0, c1, description), []).extend(undone_at.pop(at_us))
     for (c0, c1, description), group in groups.items():
         quantity = _results.aggregated(item, account, resource, group, c0, c1, None)
+        gone = undone.get((c0, c1, description))
+        if gone:  # the kept readings these replace were counted: no longer
+            counted = _results.aggregated(item, account, resource, gone, c0, c1, None)
+            if quantity is not None and counted is not None:
+                quantity = CONTEXT.subtract(quantity, counted)
         if quantity is not None:
             _late.late_add(
                 engine, account, resource, name, c0, c1, group[0].at_us, quantity, description
             )
+
+
+def _corrected(  # noqa: PLR0917 - private plumbing of plain values
+    account: str,
+    resource: str,
+    name: str,
+    late: list[Sample],
+    previous: ResourceState | None,
+    replaced: set[str],
+) -> tuple[list[Sample], dict[int, list[Sample]]]:
+    """``late`` without the gauge readings a kept reading of a greater ``seq`` replaces.
+
+    A late reading and one the carried state keeps (an additive aggregation's last
+    readings counted) at one instant are one reading and its correction (`_ties.standing()`):
+    a late one of a lower ``seq`` counts nothing (its id goes to ``replaced``); one of a
+    greater ``seq`` replaces the kept ones, which were counted by an earlier call, so its
+    late row counts it less them (returned per instant). O(late + kept).
+    """
+    kept: dict[int, list[Sample]] = {}
+    if previous is not None:
+        for entry in previous.readings:
+            if entry[0] == name and entry[3] == "gauge":
+                kept.setdefault(entry[1], []).append(_counters._sample(account, resource, entry))
+    if not kept or not any(sample.at_us in kept for sample in late):
+        return late, {}
+    standing: list[Sample] = []
+    undone_at: dict[int, list[Sample]] = {}
+    for sample in late:
+        others = kept.get(sample.at_us)
+        if others is None or sample.kind != "gauge":
+            standing.append(sample)
+            continue
+        top = max(_ties._seq(other) for other in others)
+        mine = _ties._seq(sample)
+        if mine < top:
+            if sample.id is not None:
+                replaced.add(sample.id)
+            continue
+        standing.append(sample)
+        gone = [other for other in others if _ties._seq(other) < mine]
+        if gone and sample.at_us not in undone_at:
+            undone_at[sample.at_us] = gone
+    return standing, undone_at
 
 
 def _sum_instant_deltas(
