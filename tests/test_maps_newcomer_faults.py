@@ -1,6 +1,7 @@
 """Faults a maps platform's billing meets in ratekit, pinned on their smallest input.
 
-Each is a strict xfail whose reason says what is expected and what happens today.
+Each is a strict xfail whose reason says what is expected and what happens today, or,
+once fixed, a test of what holds.
 """
 
 from __future__ import annotations
@@ -34,25 +35,11 @@ def test_rating_the_net_of_a_day_frees_what_its_refunded_rows_free() -> None:
     assert _day_20(net) == (Decimal(15), Decimal("0.025"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/pricing.md, Negative quantities (corrections and allowances): a correction "
-        "takes back free units it may give again, so that a cycle's usage costs the price "
-        "of max(0, net - allowance), as if the net alone were rated. 8 requests on the 11th "
-        "take 8 of the day's 10 (none of the month's); a refund of -3 an hour later should "
-        "give those back to the day (net 5, all the day's), leaving the month the 5 the 10th "
-        "left it: the 20th's 20 free 15 and bill 5 x 0.005 = 0.025, as the net 5 rates. "
-        "Today the refund gives its 3 to the monthly allowance (the last in the plan's "
-        "order, which the 11th never drew from): the 20th frees 18 and bills 0.010, 3 "
-        "requests more free than the quotas hold. With 1,000 a day and 10,000 a month: "
-        "1,500 on the 10th, 800 and -300 on the 11th, 20,000 on the 20th bill 46.00 "
-        "(12,800 free) instead of 47.50 (12,500). In src/ratekit/_allowances.py, "
-        "give_back returns units to the pools in reverse plan order up to what each gave "
-        "in its whole period, not what the units taken back took."
-    ),
-)
 def test_a_refund_gives_back_to_the_month_only_what_its_units_took_from_it() -> None:
+    # 10 a day on 10 a month: 15 on the 10th (the day's 10, the month's 5), 8 on the 11th
+    # (the 11th's 8), a refund of -3 an hour later: the latest units, the 11th's, go back
+    # to the 11th (net 5, all the day's), the month keeps the 5 the 10th left it. The 20th's
+    # 20: the day's 10, the month's 5, 5 billed x 0.005 = 0.025, as the net 5 rates.
     refunded = [
         req("c1", "k1", "2026-11-10T20:00:00Z", 15, "a"),
         req("c1", "k1", "2026-11-11T20:00:00Z", 8, "b"),
@@ -138,21 +125,10 @@ def test_a_refund_takes_back_billed_units_under_one_quota_or_on_the_same_day() -
     assert _refunded_next_day(stacked, "2026-11-17T20:00:00Z") == (0, -3, Decimal("7.00"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/pricing.md, Negative quantities: a correction first takes back the units billed "
-        "before it in its billing cycle, then free units. 2 free a day stacked on 3 a month, "
-        "1 a request: 15 requests on 17 Nov (2 + 3 free, 10 billed, 10.00), a refund of -3 on "
-        "18 Nov should take back 3 billed units (free 0, -3.00): 7.00, as under either quota "
-        "alone or with the refund on the 17th. Today it takes back 3 free units of the month "
-        "(free -3, 0.00) and the refund is worth nothing: 10.00. A customer refunded for "
-        "failed requests on any day after they were billed gets no money back. In "
-        "src/ratekit/_allowances.py, take() counts the units billed per combination of the "
-        "allowances' periods (the day's among them), so a refund on another day finds none."
-    ),
-)
 def test_a_refund_on_a_later_day_takes_back_billed_units_under_stacked_quotas() -> None:
+    # 2 free a day on 3 a month, 1 a request: 15 on 17 Nov (2 + 3 free, 10 billed, 10.00); a
+    # refund of -3 on 18 Nov takes back the latest units, 3 billed (free 0, -3.00): 7.00, as
+    # under either quota alone or with the refund on the 17th.
     stacked = [rk.Allowance("requests", 2, cycle=DAYS), rk.Allowance("requests", 3)]
     assert _refunded_next_day(stacked, "2026-11-18T20:00:00Z") == (0, -3, Decimal("7.00"))
 

@@ -6,8 +6,8 @@ once use their units at the same instants. The pieces of an account's meter that
 overlap in time take from the pools as if every piece were cut at every other piece's
 bounds, ever finer: at each instant each running piece takes its rate's share of what
 the pools give, the usage first, then the corrections (a running piece below zero:
-they take back billed units, then free ones), as an instant's usage goes before its
-corrections. That is the limit of cutting the rows ever finer, and the one order that
+they take back the units taken before them, the latest first), as an instant's usage
+goes before its corrections. That is the limit of cutting the rows ever finer, and the one order that
 does not depend on where the rows were cut: an update no price reads, which cuts a
 row in two, frees what the uncut row does.
 
@@ -42,6 +42,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol
 
+from ._allowance_pools import BILLED, Ledger, ledger_of
 from ._dues import _exact as _decimal
 from ._time_exact import time_unit_us
 from .pricebook import Plan
@@ -78,28 +79,30 @@ class _Taker(Protocol):
         piece: _Piece,
         pools: dict[_PoolKey, Fraction],
         within: tuple[int, int],
-        billed: dict[tuple[object, ...], Fraction],
+        billed: dict[tuple[object, ...], Ledger],
         quantity: Fraction,
         /,
     ) -> Fraction: ...
 
-    def draw(
+    def draw(  # noqa: PLR0917 - private plumbing of plain values
         self,
         pools: dict[_PoolKey, Fraction],
         keys: list[_PoolKey],
         plan: Plan,
         within: tuple[int, int],
         wanted: Fraction,
+        ledger: Ledger | None = None,
         /,
     ) -> Fraction: ...
 
-    def give_back(
+    def undo(  # noqa: PLR0917 - private plumbing of plain values
         self,
         pools: dict[_PoolKey, Fraction],
         keys: list[_PoolKey],
         plan: Plan,
         within: tuple[int, int],
-        wanted: Fraction,
+        ledger: Ledger,
+        quantity: Fraction,
         /,
     ) -> Fraction: ...
 
@@ -165,14 +168,14 @@ class _Running:
 def flow(
     taker: _Taker,
     members: Sequence[_Piece],
-    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Fraction]],
+    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Ledger]],
     samples: Container[str],
     marks: Sequence[tuple[int, Callable[[], None]]] = (),
 ) -> None:
     """Set each piece's free part, ``members`` (in place order) taking together (module).
 
     ``state``: the pools, the span they are prorated to (see `_Taker.draw`), and the
-    units billed so far per billing key, both updated as `_Taker.take_at` does, over the
+    units taken so far per billing key (`ratekit._allowance_pools.Ledger`), both updated as `_Taker.take_at` does, over the
     running pieces' use between bounds (`_use`). ``samples``: see `_runs`. ``marks``:
     instants (ascending) and what to call there, once the running pieces' use up to the
     instant is taken and before the pieces that end or start there (the streaming
@@ -231,36 +234,36 @@ def flow(
 def _use(
     taker: _Taker,
     running: dict[tuple[object, ...], _Running],
-    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Fraction]],
+    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Ledger]],
     duration: int,
 ) -> None:
     """What the running pieces use over ``duration`` µs: the fill, the free, the billed.
 
     Per billing key, the usage first (it fills what corrections took below zero, takes
-    from the pools, then is billed), then the corrections (they take back billed units,
-    then free ones), as an instant's usage goes before its corrections (`take_at`).
+    from the pools, then is billed), then the corrections (they take back the units taken
+    before them, the latest first), as an instant's usage goes before its corrections
+    (`take_at`).
     """
     pools, within, billed = state
     for combo, run in running.items():
         count, rate = run.count, run.rate
+        ledger = ledger_of(billed, combo)
         if count[0]:
             used = rate[0] * duration
-            before = billed.get(combo, _NOTHING)
+            before = ledger.billed
             wanted = used - min(used, -before) if before < 0 else used
             if run.dry:
                 free = _NOTHING
             else:
-                free = taker.draw(pools, run.keys, run.plan, within, wanted)
+                free = taker.draw(pools, run.keys, run.plan, within, wanted, ledger)
                 run.dry = free != wanted  # less than wanted: every pool of its keys empty
-            billed[combo] = before + used - free
+            if wanted != free:  # billed: the latest units of this use
+                ledger.push(BILLED, wanted - free)
+            ledger.billed = before + used - free
             if free:
                 run.freed[0] += free / rate[0]
         if count[1]:
-            used = rate[1] * duration  # below zero
-            before = billed.get(combo, _NOTHING)
-            back = min(-used, before) if before > 0 else _NOTHING
-            given = taker.give_back(pools, run.keys, run.plan, within, -used - back)
-            billed[combo] = before + used + given
+            given = -taker.undo(pools, run.keys, run.plan, within, ledger, rate[1] * duration)
             if given:
                 run.freed[1] -= given / rate[1]
                 _refilled(running)

@@ -4,8 +4,9 @@ Private to `ratekit._allowances`, whose `_Allowances` takes usage from the pools
 order; this is the arithmetic of one pool: what its allowance offers in a period,
 exact, prorated by the plan's share (`_Pools.offered`), less what usage before a base
 took (`_Pools.pool`), and taking from pools in the plan's order (`_Pools.draw`) or
-giving back to them, the last first (`_Pools.give_back`). Mixed into the rating engine,
-which provides the state it declares.
+giving back to them what the units a correction takes back took (`_Pools.undo`, from a
+billing key's `Ledger`). Mixed into the rating engine, which provides the state it
+declares.
 """
 
 from __future__ import annotations
@@ -20,6 +21,56 @@ _NOTHING: Final = Fraction(0)
 
 #: A pool: (account, id of the plan, index of the allowance in the plan, period).
 PoolKey = tuple[str, int, int, tuple[int, int]]
+
+
+class Ledger:
+    """What usage of a billing key (account, meter, plan, billing cycle) took so far.
+
+    ``billed``: the units billed (below zero: what corrections took past all usage,
+    which later usage fills before it takes free units). ``runs``: the units taken, in
+    time order, in runs of one source: a pool's key (the free units it gave), `BILLED`,
+    or `GONE` (a pool no longer at hand: a billing cycle's before the span). A piece of
+    usage takes free units in the plan's order, then is billed, so its billed units are
+    its latest. A correction takes back the latest units first, each free unit given
+    back to the pool it came from (`_Pools.undo`): so a correction on another day than
+    the usage it undoes, or under pools of different periods, takes back what that
+    usage took, no more, whatever the periods of the pools.
+    """
+
+    __slots__ = ("billed", "runs")
+
+    def __init__(
+        self, billed: Fraction = _NOTHING, runs: list[tuple[PoolKey | None, Fraction]] | None = None
+    ) -> None:
+        self.billed = billed
+        self.runs: list[tuple[PoolKey | None, Fraction]] = runs if runs is not None else []
+
+    def copy(self) -> Ledger:
+        """A copy that takes apart from this one."""
+        return Ledger(self.billed, list(self.runs))
+
+    def push(self, source: PoolKey | None, amount: Fraction) -> None:
+        """Tell ``amount`` units taken of ``source`` (a pool, `BILLED` or `GONE`)."""
+        runs = self.runs
+        if runs and runs[-1][0] == source:
+            runs[-1] = (source, runs[-1][1] + amount)
+        else:
+            runs.append((source, amount))
+
+
+#: A run of billed units in a `Ledger`.
+BILLED: Final = None
+#: A run of free units of a pool no longer at hand (no pool is ever keyed so).
+GONE: Final[PoolKey] = ("", -1, -1, (0, 0))
+
+
+def ledger_of(billed: dict[tuple[object, ...], Ledger], combo: tuple[object, ...]) -> Ledger:
+    """The `Ledger` of ``combo``'s billing key (its first four: account, meter, plan, cycle)."""
+    key = combo[:4]
+    ledger = billed.get(key)
+    if ledger is None:
+        ledger = billed[key] = Ledger()
+    return ledger
 
 
 class _Pools:
@@ -39,15 +90,19 @@ class _Pools:
     ) -> tuple[int, int]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
 
-    def draw(
+    def draw(  # noqa: PLR0917 - private plumbing of plain values
         self,
         pools: dict[PoolKey, Fraction],
         keys: list[PoolKey],
         plan: Plan,
         within: tuple[int, int],
         wanted: Fraction,
+        ledger: Ledger | None = None,
     ) -> Fraction:
-        """Take up to ``wanted`` from the pools of ``keys`` in order; what they gave."""
+        """Take up to ``wanted`` from the pools of ``keys`` in order; what they gave.
+
+        ``ledger``: where the free units taken are told, each with its pool (see `Ledger`).
+        """
         free = _NOTHING
         for key in keys:
             if free == wanted:
@@ -58,7 +113,70 @@ class _Pools:
             taken = min(left, wanted - free)
             pools[key] = left - taken
             free += taken
+            if ledger is not None and taken > 0:
+                ledger.push(key, taken)
         return free
+
+    def use(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        pools: dict[PoolKey, Fraction],
+        keys: list[PoolKey],
+        plan: Plan,
+        within: tuple[int, int],
+        ledger: Ledger,
+        quantity: Fraction,
+    ) -> Fraction:
+        """Usage of ``quantity`` (above zero) under ``ledger``: what it takes free.
+
+        It fills what corrections took below zero, then takes from the pools of ``keys``
+        in order, then is billed.
+        """
+        billed = ledger.billed
+        refill = min(quantity, -billed) if billed < 0 else _NOTHING
+        free = self.draw(pools, keys, plan, within, quantity - refill, ledger)
+        charged = quantity - refill - free
+        if charged:
+            ledger.push(BILLED, charged)
+        ledger.billed = billed + quantity - free
+        return free
+
+    def undo(  # noqa: PLR0917 - private plumbing of plain values
+        self,
+        pools: dict[PoolKey, Fraction],
+        keys: list[PoolKey],
+        plan: Plan,
+        within: tuple[int, int],
+        ledger: Ledger,
+        quantity: Fraction,
+    ) -> Fraction:
+        """A correction of ``quantity`` (below zero) under ``ledger``: its free part (<= 0).
+
+        It takes back the units of its billing cycle, the latest first (see `Ledger`):
+        billed units, and free units given back to the pools they came from (free again
+        for later usage). Past them, a pool of ``keys`` (where the correction is) whose
+        period runs past the cycle takes back what it gave (`give_back`), and the rest
+        goes below zero. O(r + a) for r runs taken back, a allowances.
+        """
+        wanted = -quantity
+        back = given = _NOTHING
+        runs = ledger.runs
+        while back + given < wanted and runs:
+            source, amount = runs[-1]
+            part = min(amount, wanted - back - given)
+            if part == amount:
+                runs.pop()
+            else:
+                runs[-1] = (source, amount - part)
+            if source is BILLED:
+                back += part
+            else:
+                given += part
+                if source in pools:
+                    pools[source] += part
+        if back + given < wanted:
+            given += self.give_back(pools, keys, plan, within, wanted - back - given)
+        ledger.billed += quantity + given
+        return -given
 
     def give_back(
         self,
@@ -70,9 +188,10 @@ class _Pools:
     ) -> Fraction:
         """Return up to ``wanted`` free units to the pools of ``keys``, the last first.
 
-        A pool takes back what it gave, up to what its allowance offers in its period
-        (so a correction frees again the units that usage before it took); what it gave
-        back.
+        A pool takes back what it gave, up to what its allowance offers in its period;
+        what it gave back. For a correction that finds no units of its billing cycle to
+        take back (`undo`): a pool whose period runs past the cycle frees again what
+        usage of another cycle took of it (that cycle's invoice stands).
         """
         given = _NOTHING
         for account, plan_id, index, period in reversed(keys):

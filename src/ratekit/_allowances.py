@@ -5,11 +5,14 @@ cycle), kept as an exact fraction. Usage takes from a plan's allowances on its m
 time order, each piece from the allowances in the plan's order (the first defined takes
 first, each in its own period); pieces that run at once take together, as they use their
 units (`ratekit._allowance_flows`). An allowance applies to the net usage: a correction (a
-negative piece) first takes back the units billed before it in its billing cycle, then
-free units (the last allowance taken from first, up to what it offers: they are free
-again for later usage), and only then is billed below zero, which later usage fills
-before it takes free units; so a cycle's usage costs the price of max(0, net - allowance). Usage before the span rated takes from them by the same
-rule, as rating the time before the span would (`_Allowances.consume_before`): what it
+negative piece) takes back the units taken before it in its billing cycle, last in,
+first out (a piece's billed units are its latest, so the units billed before it first,
+then free units, each given back to the pool, allowance and period, it came from: free
+again for later usage there; `ratekit._allowance_pools.Ledger`), and only then is billed
+below zero, which later usage fills before it takes free units; so a cycle's usage
+costs the price of max(0, net - allowance), whatever the periods of its stacked pools
+and whatever day a correction is stamped. Usage before the span rated takes from them
+by the same rule, as rating the time before the span would (`_Allowances.consume_before`): what it
 leaves of each own-period pool is where the span starts, whatever that start. `_Allowances`
 is mixed into the rating engine, which provides the state it declares.
 """
@@ -24,7 +27,7 @@ from fractions import Fraction
 from typing import Final, Protocol, TypeAlias
 
 from ._allowance_flows import exact_quantity, flow, overlapping
-from ._allowance_pools import PoolKey, _Pools
+from ._allowance_pools import BILLED, GONE, Ledger, PoolKey, _Pools, ledger_of
 from ._dues import _exact as _decimal
 from ._dues import _split
 from ._instants import MIN_US
@@ -172,9 +175,9 @@ class _Allowances(_Pools):
     used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction]
     # what usage before the span left of own-period pools (see consume_before)
     left: dict[PoolKey, Fraction]
-    # the units usage before the span billed, per account, meter, plan, billing cycle and
-    # allowance periods (see take): a correction in the span takes those back first
-    billed_before: dict[tuple[object, ...], Fraction]
+    # the units usage before the span took, per account, meter, plan and billing cycle
+    # (see take): a correction in the span takes those back after the span's own
+    billed_before: dict[tuple[object, ...], Ledger]
     # the meters whose rows are shares of an aggregate (cut as metering cuts them)
     peaks: frozenset[str]
     # the meters whose rows are sums of samples (a delta's, a counter's, a count's, given
@@ -215,26 +218,27 @@ class _Allowances(_Pools):
                 keys = _keys(drawer, plan)
                 if consumed and self.draw(pools, keys, plan, within, consumed) != consumed:
                     raise Refilled
-        self.take(pieces, pools, within, dict(self.billed_before), resumed=True)
+        billed = {key: ledger.copy() for key, ledger in self.billed_before.items()}
+        self.take(pieces, pools, within, billed, resumed=True)
 
     def take(
         self,
         pieces: Iterable[_Freed],
         pools: dict[PoolKey, Fraction],
         within: tuple[int, int],
-        billed: dict[tuple[object, ...], Fraction],
+        billed: dict[tuple[object, ...], Ledger],
         *,
         resumed: bool = False,
     ) -> None:
         """`allow` from ``pools``, billing cycles' pools prorated to ``within`` (lo, hi).
 
         Sets each piece's free part and leaves in ``pools`` what is left of those used.
-        Per account, meter, plan, billing cycle and allowance periods, it counts the
-        units billed so far: a correction takes those back before free units, and usage
-        after corrections that went below zero fills that before it takes free units.
-        ``billed`` holds those counts, keyed by account, meter, plan, cycle and periods: it
-        starts from what usage before the span billed (`consume_before`, which fills it)
-        and is updated in place. O(p log p + p a) for p pieces, a allowances on a meter.
+        Per account, meter, plan and billing cycle, it keeps the units taken so far in
+        order (a `Ledger`: billed, or free of a pool): a correction takes back the latest
+        first, and usage after corrections that went below zero fills that before it
+        takes free units. ``billed`` holds those ledgers, keyed by account, meter, plan
+        and cycle: it starts from what usage before the span took (`consume_before`,
+        which fills it) and is updated in place. O(p log p + p a) for p pieces, a allowances on a meter.
         ``resumed``: the pieces given follow what ``drawn`` says stands (see `allow`).
         """
         drawn = self.drawn if resumed else None
@@ -263,23 +267,8 @@ class _Allowances(_Pools):
                 if drawn:  # (mostly not: no key made)
                     drawer = (account, id(plan), piece.cycle, meter_name)
                     self.resumes(pools, within, drawer, piece, (lasts, ghosts, wet))
-                keys = [
-                    (account, id(plan), index, _period(allowance, piece.cycle, piece.span.start_us))
-                    for index, allowance in enumerate(plan.allowances)
-                    if allowance.meter == meter_name
-                ]
-                combo = (account, meter_name, id(plan), piece.cycle, *(key[3] for key in keys))
-                quantity = Fraction(piece.quantity) if piece.exact is None else piece.exact
-                before = billed.get(combo, _NOTHING)
-                if quantity > 0:
-                    # fill what corrections took below zero, then the pools, then bill
-                    refill = min(quantity, -before) if before < 0 else _NOTHING
-                    free = self.draw(pools, keys, plan, within, quantity - refill)
-                else:
-                    # take back billed units, then free ones (the last taken first)
-                    back = min(-quantity, before) if before > 0 else _NOTHING
-                    free = -self.give_back(pools, keys, plan, within, -quantity - back)
-                billed[combo] = before + quantity - free
+                quantity = exact_quantity(piece)
+                free = self.take_at(piece, pools, within, billed, quantity)
                 piece.free_exact = free
                 piece.free = _decimal(free)
                 if taken is not None:
@@ -351,7 +340,7 @@ class _Allowances(_Pools):
     def take_together(
         self,
         members: list[_Freed],
-        state: tuple[dict[PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Fraction]],
+        state: tuple[dict[PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Ledger]],
         stand: tuple[dict[Drawer, Place], dict[Drawer, Place], dict[Drawer, Fraction]],
         taken: Taken | None,
     ) -> None:
@@ -402,10 +391,11 @@ class _Allowances(_Pools):
             raise Refilled
 
     def combo(self, piece: _Freed) -> tuple[tuple[object, ...], list[PoolKey]]:
-        """The units billed so far of ``piece``'s plan, cycle and periods: its key, and its pools.
+        """The pieces ``piece`` runs with, taking from the same pools: their key, and the pools.
 
-        The key of ``billed`` (account, meter, plan, billing cycle, allowance periods), and
-        the pools of the plan's allowances on the meter where the piece starts, in order.
+        The key (account, meter, plan, billing cycle, allowance periods: its first four
+        key its `Ledger` in ``billed``), and the pools of the plan's allowances on the
+        meter where the piece starts, in order.
         """
         row, plan = piece.row, piece.plan
         keys = [
@@ -420,28 +410,20 @@ class _Allowances(_Pools):
         piece: _Freed,
         pools: dict[PoolKey, Fraction],
         within: tuple[int, int],
-        billed: dict[tuple[object, ...], Fraction],
+        billed: dict[tuple[object, ...], Ledger],
         quantity: Fraction,
     ) -> Fraction:
         """What ``quantity`` of ``piece``, taken at once, takes free (below zero: gives back).
 
         Usage fills what corrections took below zero, then takes from the pools, then is
-        billed; a correction takes back billed units, then free ones (the last pool first).
-        Updates ``pools`` and ``billed``.
+        billed; a correction takes back the units taken before it, the latest first (see
+        `_Pools.undo`). Updates ``pools`` and ``billed``.
         """
         combo, keys = self.combo(piece)
-        plan = piece.plan
-        before = billed.get(combo, _NOTHING)
+        ledger = ledger_of(billed, combo)
         if quantity > 0:
-            # fill what corrections took below zero, then the pools, then bill
-            refill = min(quantity, -before) if before < 0 else _NOTHING
-            free = self.draw(pools, keys, plan, within, quantity - refill)
-        else:
-            # take back billed units, then free ones (the last taken first)
-            back = min(-quantity, before) if before > 0 else _NOTHING
-            free = -self.give_back(pools, keys, plan, within, -quantity - back)
-        billed[combo] = before + quantity - free
-        return free
+            return self.use(pools, keys, piece.plan, within, ledger, quantity)
+        return self.undo(pools, keys, piece.plan, within, ledger, quantity)
 
     def dry(
         self,
@@ -521,11 +503,17 @@ class _Allowances(_Pools):
             pieces = self.moved_before(pieces)  # as rating's step 2b moves them
             self.take(pieces, pools, (MIN_US, start), self.billed_before)
         plans = {id(plan): plan for plan in self.plans}
-        self.left = {
-            key: left
-            for key, left in pools.items()
-            if plans[key[1]].allowances[key[2]].cycle is not None
-        }
+
+        def own(key: PoolKey) -> bool:
+            return key != GONE and plans[key[1]].allowances[key[2]].cycle is not None
+
+        self.left = {key: left for key, left in pools.items() if own(key)}
+        # a billing cycle's pools before the span are not the span's: what a correction
+        # in the span takes back of theirs is free again for no later usage
+        for ledger in self.billed_before.values():
+            ledger.runs = [
+                (key if key is BILLED or own(key) else GONE, amount) for key, amount in ledger.runs
+            ]
 
     def before(self, row: UsageRow, since: int) -> list[_Before]:
         """The parts of ``row`` inside ``[since, span start)``, under their plans.

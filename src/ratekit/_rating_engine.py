@@ -15,6 +15,7 @@ from collections.abc import Container, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from ._allowance_pools import Ledger
 from ._allowances import Drawn, Period, Taken, _Allowances, crosses, own_cycles
 from ._charge_order import _charge_key, _row_key, in_charge_order
 from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
@@ -116,7 +117,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction] = {}
         # what usage before the span left of those allowances' pools (see consume_before)
         self.left: dict[tuple[str, int, int, tuple[int, int]], Fraction] = {}
-        self.billed_before: dict[tuple[object, ...], Fraction] = {}
+        self.billed_before: dict[tuple[object, ...], Ledger] = {}
         # the streaming rater's reuse of what allowances gave (see `_Allowances.allow`)
         self.drawn: Drawn = {}
         self.taken: Taken | None = None
