@@ -49,15 +49,15 @@ from .pricebook import Plan
 from .spans import Span
 from .usage import UsageRow
 
-__all__ = ["exact_quantity", "flow", "overlapping"]
+__all__ = ["Piece", "exact_quantity", "flow", "overlapping"]
 
 _NOTHING: Final = Fraction(0)
 #: A pool: (account, id of the plan, index of the allowance in the plan, period).
 _PoolKey = tuple[str, int, int, tuple[int, int]]
 
 
-class _Piece(Protocol):
-    """A piece of usage an allowance can make free (`ratekit._allowances._Freed`)."""
+class Piece(Protocol):
+    """A piece of usage an allowance can make free (`ratekit._allowances`' pieces)."""
 
     row: UsageRow
     span: Span
@@ -66,17 +66,17 @@ class _Piece(Protocol):
     cycle: tuple[int, int]
     free: Decimal
     free_exact: Fraction
-    exact: Fraction | None
+    exact: Fraction | None  # the quantity's exact value, where it is a slice of time
 
 
 class _Taker(Protocol):
     """What the sweep asks of the allowances (`ratekit._allowances._Allowances`)."""
 
-    def combo(self, piece: _Piece, /) -> tuple[tuple[object, ...], list[_PoolKey]]: ...
+    def combo(self, piece: Piece, /) -> tuple[tuple[object, ...], list[_PoolKey]]: ...
 
     def take_at(
         self,
-        piece: _Piece,
+        piece: Piece,
         pools: dict[_PoolKey, Fraction],
         within: tuple[int, int],
         billed: dict[tuple[object, ...], Ledger],
@@ -107,12 +107,12 @@ class _Taker(Protocol):
     ) -> Fraction: ...
 
 
-def exact_quantity(piece: _Piece) -> Fraction:
+def exact_quantity(piece: Piece) -> Fraction:
     """The piece's quantity, exact (a slice of time's as it was used)."""
     return Fraction(piece.quantity) if piece.exact is None else piece.exact
 
 
-def _runs(piece: _Piece, samples: Container[str]) -> bool:
+def _runs(piece: Piece, samples: Container[str]) -> bool:
     """Whether ``piece`` is used over its span, not taken whole at its start.
 
     A slice of time: a time meter's (in a unit with one unit of time: ``"minute"``,
@@ -129,7 +129,7 @@ def _runs(piece: _Piece, samples: Container[str]) -> bool:
     )
 
 
-def overlapping(members: Sequence[_Piece], samples: Container[str]) -> bool:
+def overlapping(members: Sequence[Piece], samples: Container[str]) -> bool:
     """Whether a piece of ``members`` (in place order) starts inside a running one.
 
     Else taking each piece whole at its start is the same as the sweep. O(n).
@@ -167,7 +167,7 @@ class _Running:
 
 def flow(
     taker: _Taker,
-    members: Sequence[_Piece],
+    members: Sequence[Piece],
     state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Ledger]],
     samples: Container[str],
     marks: Sequence[tuple[int, Callable[[], None]]] = (),
@@ -183,7 +183,7 @@ def flow(
     """
     pools, within, billed = state
     running: dict[tuple[object, ...], _Running] = {}
-    ends: list[tuple[int, int, _Piece, _Running, int, Fraction, Fraction]] = []
+    ends: list[tuple[int, int, Piece, _Running, int, Fraction, Fraction]] = []
     now: int | None = None
     i, n = 0, len(members)
     k, m = 0, len(marks)

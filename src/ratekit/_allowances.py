@@ -26,6 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol, TypeAlias
 
+from ._allowance_flows import Piece as _Freed
 from ._allowance_flows import exact_quantity, flow, overlapping
 from ._allowance_pools import BILLED, GONE, Ledger, PoolKey, _Pools, ledger_of
 from ._dues import _exact as _decimal
@@ -74,19 +75,6 @@ class Refilled(Exception):  # noqa: N818 - a signal between private parts, never
     def __init__(self, left: dict[Drawer, Fraction] | None = None) -> None:
         super().__init__()
         self.left = left or {}
-
-
-class _Freed(Protocol):
-    """A piece of usage an allowance can make free."""
-
-    row: UsageRow
-    span: Span
-    quantity: Decimal
-    plan: Plan
-    cycle: tuple[int, int]
-    free: Decimal
-    free_exact: Fraction
-    exact: Fraction | None  # the quantity's exact value, where it is a slice of time
 
 
 class _Before:
