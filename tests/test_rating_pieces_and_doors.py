@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
 
@@ -63,6 +63,7 @@ _ROWS = st.lists(
     weekly=st.booleans(),
     tiered=st.booleans(),
 )
+@example(rows=[(1, 1, "a"), (2, -1, "a")], cut=2, free=1, weekly=True, tiered=False)
 def test_pieces_of_a_month_add_up_to_the_month_with_own_period_allowances(
     rows: list[tuple[int, int, str]], cut: int, free: int, weekly: bool, tiered: bool
 ) -> None:

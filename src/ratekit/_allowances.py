@@ -433,9 +433,11 @@ class _Allowances(_Pools):
         """Where usage before the span starts to count for the allowances of a meter.
 
         From the span's start, back to an instant where every period of an allowance on
-        the meter (a billing cycle's, an own cycle's) starts, or to ``first_us`` (the
-        earliest usage): usage before it leaves every pool over the span's start whole.
-        O(k a) for k periods walked back, a allowances.
+        the meter (a billing cycle's, an own cycle's) and the billing cycle itself start,
+        or to ``first_us`` (the earliest usage): usage before it leaves every pool over the
+        span's start whole, and the units its billing cycle took are all known (a
+        correction in the span takes back the latest, free ones of an earlier period
+        too). O(k a) for k periods walked back, a allowances.
         """
         at_us = self.start_us
         while at_us > first_us:
@@ -445,6 +447,7 @@ class _Allowances(_Pools):
                     if allowance.meter == meter_name:
                         cycle = allowance.cycle or plan.cycle
                         earliest = min(earliest, cycle.containing_us(at_us)[0])
+                        earliest = min(earliest, plan.cycle.containing_us(at_us)[0])
             if earliest == at_us:
                 break
             at_us = earliest
