@@ -392,36 +392,33 @@ def _corrected(  # noqa: PLR0917 - private plumbing of plain values
     """``late`` without the gauge readings a kept reading of a greater ``seq`` replaces.
 
     A late reading and one the carried state keeps (an additive aggregation's last
-    readings counted) at one instant are one reading and its correction (`_ties.standing()`):
-    a late one of a lower ``seq`` counts nothing (its id goes to ``replaced``); one of a
-    greater ``seq`` replaces the kept ones, which were counted by an earlier call, so its
-    late row counts it less them (returned per instant). O(late + kept).
+    readings counted) at one instant are one reading and its correction, read by the rule
+    of one instant's readings (`_ties.standing()` over both): a late one of a lower
+    ``seq`` counts nothing (its id goes to ``replaced``); one of a greater ``seq``
+    replaces the kept ones, which were counted by an earlier call, so its late row counts
+    it less them (returned per instant). O(late + k log k) for k readings at shared
+    instants.
     """
     kept: dict[int, list[Sample]] = {}
     if previous is not None:
         for entry in previous.readings:
             if entry[0] == name and entry[3] == "gauge":
                 kept.setdefault(entry[1], []).append(_counters._sample(account, resource, entry))
-    if not kept or not any(sample.at_us in kept for sample in late):
+    meeting = [s for s in late if s.kind == "gauge" and s.at_us in kept]
+    if not meeting:
         return late, {}
-    standing: list[Sample] = []
-    undone_at: dict[int, list[Sample]] = {}
-    for sample in late:
-        others = kept.get(sample.at_us)
-        if others is None or sample.kind != "gauge":
-            standing.append(sample)
-            continue
-        top = max(_ties._seq(other) for other in others)
-        mine = _ties._seq(sample)
-        if mine < top:
-            if sample.id is not None:
-                replaced.add(sample.id)
-            continue
-        standing.append(sample)
-        gone = [other for other in others if _ties._seq(other) < mine]
-        if gone and sample.at_us not in undone_at:
-            undone_at[sample.at_us] = gone
-    return standing, undone_at
+    # the rule of one instant's readings, over the late ones and those kept there
+    instants = {sample.at_us for sample in meeting}
+    together = [*meeting, *(other for at_us in instants for other in kept[at_us])]
+    stands = {id(s) for s in _ties.standing(sorted(together, key=_counters.order), set())}
+    replaced.update(s.id for s in meeting if id(s) not in stands and s.id is not None)
+    undone_at = {
+        at_us: gone
+        for at_us in instants
+        if (gone := [other for other in kept[at_us] if id(other) not in stands])
+    }
+    met = {id(s) for s in meeting}
+    return [s for s in late if id(s) not in met or id(s) in stands], undone_at
 
 
 def _sum_instant_deltas(
