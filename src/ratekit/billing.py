@@ -72,7 +72,7 @@ from .errors import (
     ShareMismatchError,
 )
 from .rating import Charge, Rating
-from .sharing import Share, read_shares, shares_by_owner
+from .sharing import Share, read_shares, shares_by_owner, splits_alike
 from .spans import Span
 
 __all__ = ["Invoice", "InvoiceLine", "bill"]
@@ -156,7 +156,7 @@ def bill(
     else:
         by_owner = _shares_by_owner(_rated_shares(None, shares))
     charges = listed(charges, "bill charges", "Charge")
-    alike = _splits_alike(by_owner)
+    alike = splits_alike(by_owner)
     groups: dict[tuple[str, int, int], list[Charge]] = {}
     pools: dict[tuple[int, int, int, str | None, str | None], list[Charge]] = {}
     # the group of the charge before, kept while the charges of one invoice come in a run
@@ -266,35 +266,6 @@ def _shares_by_owner(shares: Iterable[Share]) -> dict[tuple[str, str], list[tupl
         key: [(index[id(share)], share) for share in owned]
         for key, owned in shares_by_owner(shares, "bill shares").items()
     }
-
-
-def _splits_alike(by_owner: dict[tuple[str, str], list[tuple[int, Share]]]) -> dict[int, int]:
-    """Each share's index -> the first index of a share that splits its charges alike.
-
-    Alike: the same owner, resource and meter, and the same holders in the same
-    proportions (``{"physics": 1}`` to 16 March and ``{"physics": 2}`` from it). Their
-    charges of a cycle are one pool, whose exact sum is rounded once (docs/invoices.md,
-    Shared charges): a share given again for another period bills what one share over
-    both does. Proportions are compared only among an owner's shares of one resource and
-    meter. O(shares x holders).
-    """
-    alike: dict[int, int] = {}
-    for owned in by_owner.values():
-        by_meter: dict[str | None, list[tuple[int, Share]]] = {}
-        for index, share in owned:
-            by_meter.setdefault(share.meter, []).append((index, share))
-        for periods in by_meter.values():
-            first: dict[frozenset[tuple[str, Fraction]], int] = {}
-            for index, share in sorted(periods, key=lambda item: item[0]):
-                if len(periods) == 1:
-                    alike[index] = index
-                    continue
-                total = Fraction(share.total)
-                split = frozenset(
-                    (holder, Fraction(weight) / total) for holder, weight in share.shares
-                )
-                alike[index] = first.setdefault(split, index)
-    return alike
 
 
 def _shared(by_owner: dict[tuple[str, str], list[tuple[int, Share]]], charge: Charge) -> int | None:

@@ -308,3 +308,32 @@ def owner_part(
         if bounds.start_us <= span.start_us and span.end_us <= bounds.end_us:
             return share._part(account)
     return None
+
+
+def splits_alike(by_owner: dict[tuple[str, str], list[tuple[int, Share]]]) -> dict[int, int]:
+    """Each share's index -> the first index of a share that splits its charges alike.
+
+    Alike: the same owner, resource and meter, and the same holders in the same
+    proportions (``{"physics": 1}`` to 16 March and ``{"physics": 2}`` from it). Their
+    charges of a cycle are one pool, whose exact sum is rounded once (docs/invoices.md,
+    Shared charges): a share given again for another period bills what one share over
+    both does. Proportions are compared only among an owner's shares of one resource and
+    meter. O(shares x holders).
+    """
+    alike: dict[int, int] = {}
+    for owned in by_owner.values():
+        by_meter: dict[str | None, list[tuple[int, Share]]] = {}
+        for index, share in owned:
+            by_meter.setdefault(share.meter, []).append((index, share))
+        for periods in by_meter.values():
+            first: dict[frozenset[tuple[str, Fraction]], int] = {}
+            for index, share in sorted(periods, key=lambda item: item[0]):
+                if len(periods) == 1:
+                    alike[index] = index
+                    continue
+                total = Fraction(share.total)
+                split = frozenset(
+                    (holder, Fraction(weight) / total) for holder, weight in share.shares
+                )
+                alike[index] = first.setdefault(split, index)
+    return alike
