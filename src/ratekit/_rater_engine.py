@@ -20,6 +20,7 @@ from ._decimals import ZERO
 from ._instants import MAX_US, MIN_US, format_us, from_us
 from ._level_limits import floors as level_floors
 from ._level_limits import summed as summed_levels
+from ._meter_units import meter_units_agree
 from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
@@ -38,7 +39,7 @@ from .errors import BadCalendarError, BadTimeError, RatekitTypeError
 from .metering import accepted_kinds, meter_cut_by_account
 from .policies import Meter, meters_of
 from .pricebook import Plan, PriceEntry
-from .rating import Rating, meter_units_agree, rate, rate_rows
+from .rating import Rating, rate, rate_rows
 from .records import Event, Inventory, Sample
 from .spans import Span
 from .usage import ResourceState, Usage, UsageRow
