@@ -8,7 +8,7 @@ moved on: a minimum's charge spans its plan's part of the cycle from its first i
 the watermark, so a per-meter commitment said in the morning spans the morning, and the
 plan-wide one said at night the day so far. `rk.bill` tells the pieces of a cycle rated
 apart by their minimums' spans; spans of one plan that overlap are one piece
-(`_topups.scope_of_minimums`). A minimum's line is said again (a correction to the same
+(`_minimum_scopes.scope_of_minimums`). A minimum's line is said again (a correction to the same
 total) whenever a line it counts is said while its total stands (a refund after a plan
 switch taking back the plan's units: +100 - 100 calls), so that its span as the ledger
 holds it reaches every charge it counts, and the lines as they now stand bill what the

@@ -415,7 +415,7 @@ class _Dues:
         # from the plan's first covered instant to the end of the span rated (the
         # streaming rater's watermark) within the cycle: its charges are all inside (a
         # refund after a plan change that takes back its units too), so billing counts
-        # each towards this minimum (`_topups.scope_of_minimums`); pieces of a cycle
+        # each towards this minimum (`_minimum_scopes.scope_of_minimums`); pieces of a cycle
         # rated apart still never overlap, and a rater's minimum spans only ever grow
         end = max(covered[-1][1], min(cycle[1], self.end_us))
         span = Span.from_us(covered[0][0], end)

@@ -202,7 +202,7 @@ def _minimums_again(
 
     A minimum's charge spans its plan's part of the cycle to the watermark (`_dues`), and
     `rk.bill` counts towards it only its plan's charges inside the span of its minimum
-    charges (`_topups.scope_of_minimums`). A ledger holds each line as last said: a line
+    charges (`_minimum_scopes.scope_of_minimums`). A ledger holds each line as last said: a line
     said with a charge after the watermark at which the plan's minimum was last said,
     while the minimum's total stands (a refund after a plan switch taking back the plan's
     units at its price, its spend +x - x), would hold a charge outside the minimum's

@@ -42,7 +42,7 @@ from __future__ import annotations
 import decimal
 import operator
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -55,6 +55,7 @@ from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
 from ._line_exact import line_exact
 from ._minimum_pieces import billed
+from ._minimum_scopes import Scope, scope_of_minimums
 from ._plan_split import by_scope
 from ._quanta import on_quantum
 
@@ -72,7 +73,6 @@ __all__ = [
     "parts",
     "rounding_of",
     "scope_of",
-    "scope_of_minimums",
     "settle",
     "settled",
     "summary_lines",
@@ -198,73 +198,6 @@ def _counts(line: _Line, account: str, meter: str | None) -> bool:
     return meter is None or line.meter == meter
 
 
-_Scope = tuple[str, int, int]
-"""Whom a charge's spend belongs to: its plan and the span of that plan's minimum charge."""
-
-
-def scope_of_minimums(minimums: Iterable[Charge]) -> typing.Callable[[Charge], _Scope]:
-    """The scope of a charge: the plan's minimum whose span holds the charge's start.
-
-    ``minimums``: the minimum charges of an invoice. Rating gives a plan one minimum
-    charge per cycle, spanning the part of the cycle the rating covers; a cycle rated in
-    pieces gives one per piece. Each minimum counts only the charges of its own plan and
-    piece, so billing the pieces' charges together settles each piece's commitment as
-    that piece's own invoice does. A charge outside every minimum's span (a piece whose
-    spend reached its commitment, so that it has no minimum charge, or a plan without a
-    minimum) counts for none; such charges of a plan are one scope, so that a line they
-    share with a minimum's charges is split between the plans (or pieces) in proportion
-    to their exact amounts, not between their charges.
-
-    A piece is told by the spans of its plan's minimum charges that overlap: pieces of a
-    cycle rated apart never do (each lies in the span it was rated over), while those a
-    streaming rater said at different statements do: a minimum spans its plan's part of
-    the cycle to the watermark, and is not said again while its total stands and no line
-    it counts is said, so that a ledger's per-meter minimum may span 00:00..12:00 and its
-    plan-wide one 00:00..21:00: one piece, their union. O(1) per charge for one piece,
-    O(pieces) else.
-    """
-    found: dict[str, list[tuple[int, int]]] = {}
-    for charge in minimums:
-        known = found.setdefault(charge.plan, [])
-        span = (charge.span.start_us, charge.span.end_us)
-        if span not in known:
-            known.append(span)
-    spans = {plan: _pieces(known) for plan, known in found.items()}
-
-    def scope(charge: Charge) -> _Scope:
-        start, end = charge.span.start_us, charge.span.end_us
-        if charge.kind == "minimum":
-            for lo, hi in spans.get(charge.plan, ()):
-                if lo <= start and end <= hi:
-                    return (charge.plan, lo, hi)
-            return (charge.plan, start, end)  # (not among ``minimums``: its own piece)
-        for lo, hi in spans.get(charge.plan, ()):
-            if lo <= start < hi:
-                return (charge.plan, lo, hi)
-        # In no minimum's piece: counted by none, and one scope per plan, so that a line
-        # of two plans is split between the plans, not between the charges of one.
-        return (charge.plan, -1, -1)
-
-    return scope
-
-
-def _pieces(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` (one plan's minimums') with those that overlap joined: one per piece.
-
-    Spans that only touch (a piece ending where the next one starts) stay apart. In the
-    order of their starts. O(s log s) for s spans (one per piece and end: a few).
-    """
-    if len(spans) == 1:
-        return spans
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(spans):
-        if out and lo < out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
 def line_quantum(line: _Line, quantum: Decimal) -> Decimal:
     """The quantum ``line`` is rounded on: the invoice's, or for a shared part its pool's."""
     if line.kind == "shared" and line.charges:
@@ -291,7 +224,7 @@ class Part(typing.NamedTuple):
     span: tuple[int, int] | None = None
 
 
-def _exact_part(line: _Line, key: _Scope, scope: typing.Callable[[Charge], _Scope]) -> Decimal:
+def _exact_part(line: _Line, key: Scope, scope: typing.Callable[[Charge], Scope]) -> Decimal:
     """The exact amount of ``line`` that the charges of ``key`` make (an owner's part: its share)."""
     total = ZERO
     for charge in line.charges:
@@ -309,7 +242,7 @@ def _minimums(lines: Sequence[_Line]) -> list[int]:
     return minimums
 
 
-def scope_of(lines: Sequence[_Line]) -> typing.Callable[[Charge], _Scope]:
+def scope_of(lines: Sequence[_Line]) -> typing.Callable[[Charge], Scope]:
     """Whose spend each charge of an invoice's (summary) ``lines`` is, as settling reads it.
 
     Its plan and the span of that plan's minimum charge that holds it (`scope_of_minimums`), so that
@@ -350,10 +283,10 @@ def _settled(
         return {}
     scope = scope_of_minimums(c for i in minimums for c in lines[i].charges)
     of = [frozenset(map(scope, line.charges)) for line in lines]
-    settled: dict[tuple[int, _Scope], Decimal] = {}  # (minimum line, scope) -> top-up billed
-    splits: dict[int, dict[_Scope, Decimal]] = {}  # a line of several scopes, split once
+    settled: dict[tuple[int, Scope], Decimal] = {}  # (minimum line, scope) -> top-up billed
+    splits: dict[int, dict[Scope, Decimal]] = {}  # a line of several scopes, split once
 
-    def part(i: int, key: _Scope) -> Decimal:
+    def part(i: int, key: Scope) -> Decimal:
         """What of line ``i``'s billed amount the charges of ``key`` (one of its) make."""
         other = lines[i]
         if len(of[i]) == 1:

@@ -58,10 +58,11 @@ from ._instants import format_us
 from ._invoices import _LINE_ORDER, Invoice, InvoiceLine, _new_line
 from ._invoices import LineKind as LineKind  # noqa: PLC0414 - re-exported from its former home
 from ._line_exact import line_exact
+from ._minimum_scopes import scope_of_minimums
 from ._plan_split import allot, by_scope
 from ._quanta import on_quantum
 from ._shown import show
-from ._topups import is_base, rounding_of, scope_of_minimums, settle
+from ._topups import is_base, rounding_of, settle
 from ._zones import portable_name
 from .credits import Credit
 from .errors import (
