@@ -590,3 +590,60 @@ def test_a_redelivery_is_said_as_a_duplicate_anomaly_as_batch_says_it() -> None:
     assert fed.duplicates == ("m1",)
     said = [*fed.anomalies, *rater.statement("2026-04-01T00:00:00Z").anomalies]
     assert [anomaly.kind for anomaly in said] == ["duplicate"]
+
+
+def test_a_worker_restarted_with_plans_built_anew_restores_its_snapshot() -> None:
+    def build() -> tuple[list[rk.Meter], rk.Plan, rk.Plan]:
+        meters = [
+            rk.Meter("messages", "message", rk.Discrete()),
+            rk.Meter("retries", "attempt", rk.Discrete()),
+            rk.Meter("egress", "GB", rk.Discrete()),
+        ]
+        entries = [
+            rk.PriceEntry(
+                "delivered",
+                "messages",
+                rk.Graduated(
+                    [rk.Tier(50000, "0"), rk.Tier(1000000, "0.0002"), rk.Tier(None, "0.0001")]
+                ),
+            ),
+            rk.PriceEntry("retry", "retries", rk.PerUnit("0.00005")),
+            rk.PriceEntry("egress", "egress", rk.PerUnit("0.09")),
+        ]
+        months = rk.cycles.monthly(tz="UTC")
+        growth = rk.Plan("growth", "USD", months, entries, fees=[rk.Fee("platform", 49)])
+        enterprise = rk.Plan(
+            "enterprise",
+            "USD",
+            months,
+            entries,
+            fees=[rk.Fee("platform", 499)],
+            minimums=[rk.Minimum(2000)],
+        )
+        return meters, growth, enterprise
+
+    meters, growth, enterprise = build()
+    records = [
+        sample("a1", "ep-1", "messages", "2026-03-02T00:00:00Z", 40000, "m1"),
+        sample("a2", "ep-1", "messages", "2026-03-03T00:00:00Z", 30000, "m2"),
+    ]
+    rater = rk.Rater(
+        [rk.Assignment("a1", growth), rk.Assignment("a2", growth)], meters, start=START
+    )
+    rater.feed(records)
+    rater.statement("2026-03-05T00:00:00Z")
+    rater.assign(rk.Assignment("a2", enterprise, start="2026-03-10T00:00:00Z"))
+    data = json.loads(json.dumps(rater.snapshot()))
+    # The process restarts: meters and plans are built again, the assignments read back
+    # from storage in another order, the meters too.
+    meters, growth, enterprise = build()
+    stored = [
+        rk.Assignment("a2", enterprise, start="2026-03-10T00:00:00Z"),
+        rk.Assignment("a2", growth, end="2026-03-10T00:00:00Z"),
+        rk.Assignment("a1", growth),
+    ]
+    restored = rk.Rater.restore(data, stored, list(reversed(meters)))
+    assert restored.feed(records).duplicates == ("m1", "m2")
+    # The set before the upgrade is another set: refused, naming what to give.
+    with pytest.raises(rk.BadSnapshotError, match="the set the rater held"):
+        rk.Rater.restore(data, [rk.Assignment("a1", growth), rk.Assignment("a2", growth)], meters)
