@@ -26,25 +26,38 @@ import pytest
 import ratekit as rk
 
 MONTHS = rk.cycles.monthly(tz="UTC")
-MESSAGES = rk.Meter("messages", "message", rk.Discrete())
-RETRIES = rk.Meter("retries", "attempt", rk.Discrete())
-EGRESS = rk.Meter("egress", "GB", rk.Discrete())
-METERS = [MESSAGES, RETRIES, EGRESS]
-DELIVERED = rk.Graduated([rk.Tier(50000, "0"), rk.Tier(1000000, "0.0002"), rk.Tier(None, "0.0001")])
-ENTRIES = [
-    rk.PriceEntry("delivered", "messages", DELIVERED),
-    rk.PriceEntry("retry", "retries", rk.PerUnit("0.00005")),
-    rk.PriceEntry("egress", "egress", rk.PerUnit("0.09")),
-]
-GROWTH = rk.Plan("growth", "USD", MONTHS, ENTRIES, fees=[rk.Fee("platform", 49)])
-ENTERPRISE = rk.Plan(
-    "enterprise",
-    "USD",
-    MONTHS,
-    ENTRIES,
-    fees=[rk.Fee("platform", 499)],
-    minimums=[rk.Minimum(2000)],
-)
+
+
+def build() -> tuple[list[rk.Meter], rk.Plan, rk.Plan]:
+    """The meters and the two plans, built anew on each call (as a restarted worker does)."""
+    meters = [
+        rk.Meter("messages", "message", rk.Discrete()),
+        rk.Meter("retries", "attempt", rk.Discrete()),
+        rk.Meter("egress", "GB", rk.Discrete()),
+    ]
+    delivered = rk.Graduated(
+        [rk.Tier(50000, "0"), rk.Tier(1000000, "0.0002"), rk.Tier(None, "0.0001")]
+    )
+    entries = [
+        rk.PriceEntry("delivered", "messages", delivered),
+        rk.PriceEntry("retry", "retries", rk.PerUnit("0.00005")),
+        rk.PriceEntry("egress", "egress", rk.PerUnit("0.09")),
+    ]
+    months = rk.cycles.monthly(tz="UTC")
+    growth = rk.Plan("growth", "USD", months, entries, fees=[rk.Fee("platform", 49)])
+    enterprise = rk.Plan(
+        "enterprise",
+        "USD",
+        months,
+        entries,
+        fees=[rk.Fee("platform", 499)],
+        minimums=[rk.Minimum(2000)],
+    )
+    return meters, growth, enterprise
+
+
+METERS, GROWTH, ENTERPRISE = build()
+MESSAGES, RETRIES, EGRESS = METERS
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 START = "2026-03-01T00:00:00Z"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -591,35 +604,6 @@ def test_a_redelivery_is_said_by_the_feed_not_as_an_anomaly() -> None:
 
 
 def test_a_worker_restarted_with_plans_built_anew_restores_its_snapshot() -> None:
-    def build() -> tuple[list[rk.Meter], rk.Plan, rk.Plan]:
-        meters = [
-            rk.Meter("messages", "message", rk.Discrete()),
-            rk.Meter("retries", "attempt", rk.Discrete()),
-            rk.Meter("egress", "GB", rk.Discrete()),
-        ]
-        entries = [
-            rk.PriceEntry(
-                "delivered",
-                "messages",
-                rk.Graduated(
-                    [rk.Tier(50000, "0"), rk.Tier(1000000, "0.0002"), rk.Tier(None, "0.0001")]
-                ),
-            ),
-            rk.PriceEntry("retry", "retries", rk.PerUnit("0.00005")),
-            rk.PriceEntry("egress", "egress", rk.PerUnit("0.09")),
-        ]
-        months = rk.cycles.monthly(tz="UTC")
-        growth = rk.Plan("growth", "USD", months, entries, fees=[rk.Fee("platform", 49)])
-        enterprise = rk.Plan(
-            "enterprise",
-            "USD",
-            months,
-            entries,
-            fees=[rk.Fee("platform", 499)],
-            minimums=[rk.Minimum(2000)],
-        )
-        return meters, growth, enterprise
-
     meters, growth, enterprise = build()
     records = [
         sample("a1", "ep-1", "messages", "2026-03-02T00:00:00Z", 40000, "m1"),
