@@ -11,6 +11,7 @@ invoices and exports.
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import pickle
 import random
@@ -629,6 +630,64 @@ def test_readings_at_one_instant_split_across_statements_and_a_restart() -> None
             rater = rk.Rater.restore(rater.snapshot(), plan(), METERS)
             rater.feed(list(order[cut:]))
             assert rater.statement(as_of="2026-04-02T00:00:00Z").invoices == (invoice,)
+
+
+def test_the_callers_decimal_context_changes_nothing(cluster_client: Any) -> None:
+    rows = clicks(150, accounts=3)
+    one = rk.rate(rk.RecordBatch.from_tuples(samples=rows), plan(), span=MARCH, meters=METERS)
+    invoices = rk.bill(one)
+    narrow = decimal.Context(
+        prec=3, rounding=decimal.ROUND_UP, traps=[decimal.Inexact, decimal.Rounded]
+    )
+    with decimal.localcontext(narrow):
+        batch = rk.RecordBatch.from_columns(samples=frame(rows).to_dict("list"))
+        merged, merged_invoices = rate_by_account(
+            db.from_sequence(list(batch), npartitions=3), plan(), span=MARCH, meters=METERS
+        )
+        billed, _, _ = bill_by_account(
+            db.from_sequence(list(batch), npartitions=2), plan(), span=MARCH, meters=METERS
+        )
+        focus = rk.focus_rows(merged_invoices, provider="Clicks")
+        total = merged.total()
+    assert merged.charges == one.charges
+    assert merged_invoices == billed == invoices
+    assert focus == rk.focus_rows(invoices, provider="Clicks")
+    assert total == one.total()
+
+
+@pytest.mark.parametrize(
+    ("parts", "says"),
+    [
+        ([[None]], "not NoneType: None; give build="),
+        ([[float("nan")]], "not float: nan; give build="),
+        ([[("acme", "p", "events", T0, 1)]], "not tuple: ('acme', 'p', 'events', "),
+        ([[rk.RecordBatch.from_tuples(samples=[("acme", "p", "events", T0, 1)])]], "bag.flatten()"),
+        ([[rk.Inventory("2026-03-10T00:00:00Z", [])]], "inventories=[...]"),
+    ],
+)
+def test_what_is_no_record_in_a_partition_is_named(
+    cluster_client: Any, parts: list[list[Any]], says: str
+) -> None:
+    for shuffle in (True, False):
+        with pytest.raises(rk.RatekitTypeError) as raised:
+            rate_by_account(bag_of(parts), plan(), span=MARCH, meters=METERS, shuffle=shuffle)
+        assert says in str(raised.value)
+
+
+def test_a_loader_that_fails_is_a_ratekit_error_with_its_cause(cluster_client: Any) -> None:
+    def load() -> list[Any]:
+        raise OSError("s3 object events-2026-03.parquet is gone")
+
+    for shuffle in (True, False):
+        with pytest.raises(rk.RatekitTypeError, match="records could not be read") as raised:
+            rate_by_account(
+                db.from_delayed([dask.delayed(load)()]),
+                plan(),
+                span=MARCH,
+                meters=METERS,
+                shuffle=shuffle,
+            )
+        assert "events-2026-03.parquet" in str(raised.value)
 
 
 # --- faults --------------------------------------------------------------------------------
