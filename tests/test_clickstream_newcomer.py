@@ -690,6 +690,43 @@ def test_a_loader_that_fails_is_a_ratekit_error_with_its_cause(cluster_client: A
         assert "events-2026-03.parquet" in str(raised.value)
 
 
+def test_an_upgrade_mid_cycle_streamed_batched_and_scaled_out(cluster_client: Any) -> None:
+    """acct-1 moves to the pro plan at 2026-03-12T06:00Z: rater, rate and the cluster agree."""
+    rows = clicks(200, accounts=3)
+    pro = plan("pro", "0.0001")
+    upgrade = rk.Assignment("acct-1", pro, start="2026-03-12T06:00:00Z")
+    final = [
+        rk.Assignment("acct-0", plan()),
+        rk.Assignment("acct-1", plan(), end="2026-03-12T06:00:00Z"),
+        upgrade,
+        rk.Assignment("acct-2", plan()),
+    ]
+    one = rk.rate(rk.RecordBatch.from_tuples(samples=rows), final, span=MARCH, meters=METERS)
+    invoices = rk.bill(one)
+    in_order = sorted(rows, key=lambda row: row[3])
+    cut = next(
+        i for i, row in enumerate(in_order) if row[3] >= 1773295200000000
+    )  # 2026-03-12T06:00Z
+    rater = rk.Rater(
+        [rk.Assignment(f"acct-{k}", plan()) for k in range(3)], METERS, start=MARCH.start
+    )
+    rater.feed(rk.RecordBatch.from_tuples(samples=in_order[:cut]))
+    rater.statement(as_of="2026-03-12T06:00:00Z")
+    held = rater.assign(upgrade)
+    rater = rk.Rater.restore(rater.snapshot(), held, METERS)
+    rater.feed(rk.RecordBatch.from_tuples(samples=in_order[cut:]))
+    assert rater.statement(as_of=MARCH.end).invoices == invoices
+    merged, merged_invoices = rate_by_account(
+        db.from_sequence(rows_of(rows), npartitions=2), final, span=MARCH, meters=METERS
+    )
+    assert_same(merged, one)
+    assert merged_invoices == invoices
+
+
+def rows_of(rows: list[tuple[Any, ...]]) -> list[Any]:
+    return list(rk.RecordBatch.from_tuples(samples=rows))
+
+
 # --- faults --------------------------------------------------------------------------------
 
 
