@@ -49,8 +49,9 @@ def test_three_gauges_at_one_instant_are_one_tie() -> None:
     assert tie.message == (
         "3 readings of 'users' of 'app' are stamped 2026-03-02T12:00:00Z with no seq and other "
         "values: applied as sample 'b' (100), sample 'c' (200), sample 'a' (300), by value, "
-        "the lower first (the last holds; a counter's read as a rise); give them a seq to fix "
-        "the order."
+        "the lower first (a level such as Latest or a mean keeps the last, a counter reads the "
+        "pair as a rise, an aggregation of every reading such as Max, Percentile or "
+        "UniqueCount counts each); give them a seq to fix the order."
     )
 
 

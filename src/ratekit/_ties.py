@@ -129,8 +129,9 @@ def samples(ordered: Sequence[Sample], anomalies: Anomalies) -> None:
             "tie",
             f"{len(tied)} readings of {first.meter!r} of {first.resource!r} are stamped "
             f"{format_us(first.at_us)} with no seq and other values: applied as {applied}, "
-            "by value, the lower first (the last holds; a counter's read as a rise); give "
-            "them a seq to fix the order.",
+            "by value, the lower first (a level such as Latest or a mean keeps the last, a "
+            "counter reads the pair as a rise, an aggregation of every reading such as Max, "
+            "Percentile or UniqueCount counts each); give them a seq to fix the order.",
             [tied[-1].id, *(s.id for s in tied[:-1])],
         )
 
