@@ -405,6 +405,19 @@ def test_an_account_in_every_partition(cluster_client: Any) -> None:
         rate_by_account(bag_of(parts), plan(), span=MARCH, meters=METERS, shuffle=False)
 
 
+def test_a_number_of_parts_without_a_shuffle_is_refused_not_ignored(cluster_client: Any) -> None:
+    # without a shuffle the bag's partitions are the parts: partitions=3 could not be kept
+    parts = [[SMALL[0], SMALL[1]], [SMALL[2], SMALL[3], SMALL[4], SMALL[5]]]
+    for run in (rate_by_account, bill_by_account):
+        with pytest.raises(
+            rk.RatekitTypeError, match=r"partitions=3 with shuffle=False: .*leave partitions out"
+        ):
+            run(bag_of(parts), plan(), span=MARCH, meters=METERS, shuffle=False, partitions=3)
+    # with a shuffle, 3 parts rate what one process rates
+    merged, _ = rate_by_account(bag_of(parts), plan(), span=MARCH, meters=METERS, partitions=3)
+    assert_same(merged, rk.rate(SMALL, plan(), span=MARCH, meters=METERS))
+
+
 def test_a_partition_of_only_unknown_meters_is_refused_as_one_process_refuses_it(
     cluster_client: Any,
 ) -> None:

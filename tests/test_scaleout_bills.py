@@ -253,27 +253,39 @@ def test_what_one_process_refuses_across_parts_is_refused_naming_bill_by_account
     assert str(span.value) == "bill_by_account span must be a Span, not str: '2026-03'."
 
 
-@pytest.mark.parametrize("shuffle", [True, False])
-def test_partitions_are_checked_naming_the_function(shuffle: bool) -> None:
+def test_partitions_are_checked_naming_the_function() -> None:
     acme = vm("acme", "vm-1", "01T00", "03T00")
     for function in (bill_by_account, rate_by_account):
         name = function.__name__
         for partitions, shown in ((0, "0."), (10**6, "1000000.")):
             with pytest.raises(rk.RatekitTypeError) as error:
-                function(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=shuffle,
+                function(ListBag([acme]), plan(), span=MARCH, meters=HOURS,
                          partitions=partitions)  # fmt: skip
             assert str(error.value) == (
                 f"{name} partitions must be an int from 1 to 4,096 (ratekit.scaleout."
                 "MAX_PARTITIONS: more parts than the workers' cores gain nothing), not " + shown
             )
         with pytest.raises(rk.RatekitTypeError) as error:
-            function(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=shuffle,
+            function(ListBag([acme]), plan(), span=MARCH, meters=HOURS,
                      partitions=2.0)  # fmt: skip
         assert str(error.value) == (
             f"{name} partitions must be an int from 1 to 4,096, not float: 2.0."
         )
-    # acme alone on 2 parts: 48 h x 0.10 = 4.80 + 5 support = 9.80
-    invoices, _, _ = bills([acme], shuffle=shuffle, partitions=2)
+        # Without a shuffle the bag's partitions are the parts: a count is refused, not
+        # ignored (a valid one too).
+        for partitions in (2, 0, 2.0):
+            with pytest.raises(rk.RatekitTypeError) as error:
+                function(ListBag([acme]), plan(), span=MARCH, meters=HOURS, shuffle=False,
+                         partitions=partitions)  # fmt: skip
+            assert str(error.value) == (
+                f"{name} partitions={partitions!r} with shuffle=False: without a shuffle the "
+                "bag's own partitions are the parts; leave partitions out, or shuffle."
+            )
+    # acme alone on 2 parts: 48 h x 0.10 = 4.80 + 5 support = 9.80; without a shuffle, the
+    # bag's one part
+    invoices, _, _ = bills([acme], shuffle=True, partitions=2)
+    assert [i.total for i in invoices] == [Decimal("9.80")]
+    invoices, _, _ = bills([acme], shuffle=False)
     assert [i.total for i in invoices] == [Decimal("9.80")]
 
 
@@ -371,13 +383,17 @@ def test_any_partition_of_the_accounts_gives_one_process_invoices(
     except rk.ConflictingRecordError as error:  # an id twice with other content
         want = error
     try:
-        got: Any = bills(parts, inventories, shuffle=shuffle, partitions=2, **options)
+        got: Any = bills(
+            parts, inventories, shuffle=shuffle, partitions=2 if shuffle else None, **options
+        )
     except rk.BadRecordError as error:
         got = error
     if type(got) is rk.BadRecordError:
         # refused exactly where rate_by_account refuses (two anonymous copies alike)
         with pytest.raises(rk.BadRecordError) as also:
-            by_parts(parts, inventories, shuffle=shuffle, partitions=2, **options)
+            by_parts(
+                parts, inventories, shuffle=shuffle, partitions=2 if shuffle else None, **options
+            )
         assert str(also.value).replace("rate_by_account", "bill_by_account") == str(got)
         return
     if isinstance(want, Exception):

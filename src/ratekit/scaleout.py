@@ -159,6 +159,20 @@ def partition_of(account: str, partitions: int) -> int:
     return _part(text, _partition_count(partitions, "partition_of partitions"))
 
 
+def _part_count(bag: Any, partitions: object, shuffle: bool, name: str) -> int:
+    """The parts a shuffle makes (``partitions`` or the bag's); a count without one is refused."""
+    if partitions is not None and not shuffle:
+        raise RatekitTypeError(
+            f"{name} partitions={show(partitions)} with shuffle=False: without a shuffle the "
+            "bag's own partitions are the parts; leave partitions out, or shuffle."
+        )
+    return (
+        bag.npartitions
+        if partitions is None
+        else _partition_count(partitions, f"{name} partitions")
+    )
+
+
 def _partition_count(partitions: object, what: str) -> int:
     """``partitions`` when it is an int from 1 to `MAX_PARTITIONS`, else the error naming ``what``."""
     if not isinstance(partitions, int) or isinstance(partitions, bool):
@@ -223,7 +237,8 @@ def rate_by_account(
       bag's number of partitions; given, an int from 1 to `MAX_PARTITIONS`, 4,096, else
       [`RatekitTypeError`][ratekit.RatekitTypeError] naming the function); ``False``
       when each account's records already sit in one partition of the bag (read from files cut by account, say): no shuffle, one
-      part per partition. Records of one account in two partitions would be billed
+      part per partition (``partitions`` given with it is refused: a
+      [`RatekitTypeError`][ratekit.RatekitTypeError]). Records of one account in two partitions would be billed
       twice (a graduated tier restarted): the merge refuses them with
       [`SplitAccountError`][ratekit.SplitAccountError] naming the accounts.
     - ``by_resource``, ``tz``: as [`ratekit.bill()`][ratekit.bill].
@@ -472,11 +487,7 @@ def _parts(
         keep_charges=keep_charges,
     )
     packed = functools.partial(_packed, rate_part=rate_part)
-    count = (  # checked even where unused (shuffle=False)
-        bag.npartitions
-        if partitions is None
-        else _partition_count(partitions, f"{name} partitions")
-    )
+    count = _part_count(bag, partitions, shuffle, name)
     if shuffle:
         key = functools.partial(_key, partitions=count, name=name)
         parts_bag = bag.groupby(key, npartitions=count).map(_second).map(packed)
