@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from tests._maps_api import DAYS, MONTHS, plan, premium_key, rated, req
 
 import ratekit as rk
@@ -79,20 +78,11 @@ def test_racing_keys_priced_alike_bill_the_same_whatever_their_names() -> None:
     assert totals == [Decimal("34.00"), Decimal("34.00")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Two keys racing for the daily quota at one instant, one premium (0.01) and one "
-        "plain (0.005), 800 requests each under 1,000 free a day: the invoice should not "
-        "depend on what the keys are called (a rule such as sharing the 1,000 in proportion, "
-        "500 each: 300 x 0.01 + 300 x 0.005 = 4.50, 35.50 with the fee). Today the key whose "
-        "id sorts first takes its 800 free: premium 'a' beside plain 'b' bills 3.00 + 31.00 "
-        "= 34.00, premium 'b' beside plain 'a' 6.00 + 31.00 = 37.00. docs/pricing.md "
-        "(Negative quantities) calls the order of the resources' ids a known limit."
-    ),
-)
 def test_racing_keys_priced_apart_bill_the_same_whatever_their_names() -> None:
-    assert _racing("a", "b") == _racing("b", "a")
+    # The requests of one instant take the day's 1,000 together, in proportion to what
+    # each uses: 500 each. 300 x 0.01 + 300 x 0.005 = 4.50, + 31.00: 35.50, whichever key
+    # sorts first.
+    assert _racing("a", "b") == _racing("b", "a") == Decimal("35.50")
 
 
 def _refunded_next_day(
@@ -156,20 +146,9 @@ def test_the_days_quota_goes_in_time_order_when_the_premium_key_sorts_last() -> 
     assert _two_days("b", "a") == Decimal("12.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/pricing.md (Negative quantities, the order of rows) gives a way out of rows "
-        "taken in the order of their resources' ids: describe each resource when its use "
-        "starts. Under a daily quota that holds on the first day only. Plain key 'b' (800 at "
-        "01:00 PST) and premium key 'a' (800 at 23:00 PST) each day, 1,000 free a day: "
-        "expected 6.00 a day in time order, 12.00, as when the premium key is called 'b'. "
-        "Today the 10th is right (6.00), but on the 11th both rows start at the day's "
-        "midnight, where the daily quota cuts them, and premium 'a' takes 800 free as if it "
-        "came first: the plain key pays 600 x 0.005 = 3.00, 9.00 in all."
-    ),
-)
 def test_the_days_quota_goes_in_time_order_whatever_the_keys_are_called() -> None:
+    # Each day the plain 800 at 01:00 come first (free), the premium 800 at 23:00 take
+    # the day's last 200: 600 x 0.01 = 6.00 a day, 12.00, with the premium key called 'a'.
     assert _two_days("a", "b") == Decimal("12.00")
 
 

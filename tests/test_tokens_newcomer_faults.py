@@ -1,4 +1,4 @@
-"""Faults an LLM API's billing meets: a free tier and tiers shared by several models.
+"""An LLM API's billing: a free tier and tiers shared by several models.
 
 Read from the pricing page. One meter counts all tokens (``tokens``); each model's
 resource is described ``{"model": ...}`` once, when it is created, and priced by an entry
@@ -8,20 +8,15 @@ pricing.md "Rating") are then shared by the models, which is what "1M free token
 month" and "volume tiers on total tokens" mean. pricing.md, "The order they are taken
 in: the records' instants", promises that "within a billing cycle, usage and
 corrections are taken in the order of the records' instants, on all of the account's
-resources of the meter, whatever the resources are called", and that rows over the same
-span taken in the order of their resources' ids change "no plan's total nor any line of
-an invoice". A ``Discrete`` meter's usage row spans from the cycle's start (or the
-resource's description) whatever its deltas' instants, so two models described at one
-instant are taken in the order of their resources' ids, not of their tokens' instants,
-and the month's total depends on what the resources are called
-(``ratekit._pieces._sort_key`` sorts by the row's span, then the resource).
+resources of the meter, whatever the resources are called". Two models described at one
+instant, priced apart under a shared free tier or tiers, are taken in the order of their
+tokens' instants (metering cuts such a meter's rows at each delta), not of their
+resources' ids: the month's total does not depend on what the resources are called.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-
-import pytest
 
 import ratekit as rk
 
@@ -81,30 +76,20 @@ def test_the_free_tier_goes_to_the_first_tokens_when_the_names_sort_in_time_orde
     assert month(two_models("small-1", "xl-1"), FREE_TIER) == Decimal("6000.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a free tier shared by two models goes by the resources' ids, not the tokens' instants: "
-    "small's 800 tokens on 2 March should take 800 of the 1,000 free and large's 600 billed at 10 "
-    "make 6,000.00, as with the large model's resource named 'xl-1'; named 'large-1' (before "
-    "'small-1') its 3 March row takes the free tokens first and the month bills 600.00",
-)
 def test_the_free_tier_goes_to_the_first_tokens_whatever_the_models_are_called() -> None:
+    # small's 800 (2 March) free, then 200 of large's (3 March): 600 x 10 = 6,000.00, with
+    # the large model's resource named 'large-1' (before 'small-1') as with 'xl-1'.
     assert month(two_models("small-1", "large-1"), FREE_TIER) == Decimal("6000.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tiers on the account's total shared by two models go by the resources' ids, not the "
-    "tokens' instants: small's 800 (2 March) at 1 = 800, then large's 800 on top of them, "
-    "200 x 10 + 600 x 5 = 5,000, should make 5,800.00; named 'large-1' the large row is priced "
-    "from zero (800 x 10 = 8,000) and small's on top (200 x 1 + 600 x 0.5 = 500): 8,500.00",
-)
 def test_shared_tiers_climb_in_the_order_of_the_tokens_whatever_the_models_are_called() -> None:
+    # small's 800 (2 March) at 1 = 800, then large's 800 on top of them: 200 x 10 + 600 x
+    # 5 = 5,000; 5,800.00.
     assert month(two_models("small-1", "large-1"), SHARED_TIERS) == Decimal("5800.00")
 
 
 def test_the_stream_bills_what_batch_bills_even_there() -> None:
-    # the law stream = batch holds for both namings (600.00 and 6,000.00 today)
+    # the law stream = batch holds for both namings (6,000.00 for both)
     for large in ("large-1", "xl-1"):
         records = two_models("small-1", large)
         rater = rk.Rater(FREE_TIER, [TOKENS], start=MARCH.start)
@@ -112,17 +97,12 @@ def test_the_stream_bills_what_batch_bills_even_there() -> None:
         rater.statement("2026-03-02T12:00:00Z")
         rater.feed(records[3:])
         [closing] = rater.statement(MARCH.end).invoices
-        assert closing.total == month(records, FREE_TIER)
+        assert closing.total == month(records, FREE_TIER) == Decimal("6000.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a free tier shared by a batch job at half price and a chat goes by the resources' "
-    "ids: the job's 800 tokens on 2 March should be free, then 200 of the chat's 800 on 3 March, "
-    "its other 600 at 2 = 1,200.00 (as with the job named 'a-job'); 'chat' sorts before 'job', takes the free tokens first, and "
-    "the month bills the job's 600 at 1 = 600.00",
-)
 def test_the_free_tier_goes_to_the_first_tokens_online_or_batch() -> None:
+    # the job's 800 (2 March, at 1) free, then 200 of the chat's 800 (3 March, at 2): its
+    # other 600 x 2 = 1,200.00, though 'chat' sorts before 'job'.
     half_price = rk.Plan(
         "half",
         "USD",

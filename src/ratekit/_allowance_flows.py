@@ -118,15 +118,18 @@ def _runs(piece: Piece, samples: Container[str]) -> bool:
     A slice of time: a time meter's (in a unit with one unit of time: ``"minute"``,
     ``"GiB*hour"``), over a span that does not start where it ends, and not of a meter
     whose rows are sums of samples (``samples``: a delta's, a counter's, a count's,
-    stamped at instants the row does not keep, taken at the row's start as before).
+    stamped at instants the row does not keep, taken at the row's start as before),
+    but for such a row over one microsecond: the samples stamped at its start, which
+    use their units at that one instant, as the rows of the other resources' samples
+    of that instant do (so the rows of one instant take the free units together, each
+    in proportion to what it uses, whatever the resources are called).
     """
     span = piece.span
     row = piece.row
-    return (
-        span.start_us < span.end_us
-        and time_unit_us(row.unit) is not None
-        and row.meter not in samples
-    )
+    if row.meter in samples:
+        # the deltas of one instant (metering cuts them so, `ratekit._metering_corrections`)
+        return span.end_us - span.start_us == 1
+    return span.start_us < span.end_us and time_unit_us(row.unit) is not None
 
 
 def overlapping(members: Sequence[Piece], samples: Container[str]) -> bool:

@@ -34,14 +34,57 @@ if typing.TYPE_CHECKING:
 __all__ = [
     "AccountCuts",
     "AccountCycles",
+    "Cuts",
     "account_cycles",
     "by_account",
+    "in_time_order",
     "metering_cycle",
     "read_given",
 ]
 
+
+class Cuts(dict[str, list[int]]):
+    """An account's cuts per meter name, and ``every``: the meters each delta cuts.
+
+    ``every`` names the meters whose rows the account's plans take in the order of their
+    deltas' instants (`in_time_order`): metering cuts their rows at each delta's instant,
+    as at a correction's (`ratekit._metering_corrections`).
+    """
+
+    __slots__ = ("every",)
+
+    def __init__(self, cuts: Mapping[str, list[int]], every: frozenset[str] = frozenset()) -> None:
+        super().__init__(cuts)
+        self.every = every
+
+
 # Per account: per meter name, the ascending instants (epoch microseconds) inside the span.
 AccountCuts = Callable[[str], Mapping[str, list[int]]]
+
+
+def in_time_order(plan: Plan) -> frozenset[str]:
+    """The meters of ``plan`` whose rows priced apart may share what is free or a tier.
+
+    A meter priced by two entries or more (whichever wins a row: its description's, the
+    time's), with an allowance on it or a price that is not linear (tiers on a total):
+    the rows of its resources, priced apart, take the free units and climb the tiers in
+    the order they are taken in, which must be the order of their deltas' instants
+    (docs/pricing.md, The order they are taken in), so metering cuts such a `Discrete`
+    meter's rows at each delta's instant. A meter priced by one entry needs none: its
+    rows are priced alike, and their order changes no total. O(e + a) for e entries,
+    a allowances.
+    """
+    shared = {allowance.meter for allowance in plan.allowances}
+    found = set()
+    for meter in plan.meters:
+        entries = plan.entries_of(meter)
+        if len(entries) > 1 and (
+            meter in shared or any(not entry.price.linear for entry in entries)
+        ):
+            found.add(meter)
+    return frozenset(found)
+
+
 # Per account: the cycle its rows are metered by (None: the span itself).
 AccountCycles = Callable[[str], "CycleLike | None"]
 
@@ -138,7 +181,7 @@ def by_account(
     """
     names = list(meters)
 
-    def of(items: Iterable[tuple[int, int, Plan]], cycle: CycleLike | None) -> dict[str, list[int]]:
+    def of(items: Iterable[tuple[int, int, Plan]], cycle: CycleLike | None) -> Cuts:
         items = list(items)
         common = {t for a, b, _ in items for t in (a, b) if lo < t < hi}
         for a, b, plan in items:
@@ -148,16 +191,19 @@ def by_account(
         # Each plan's own cuts (windows, entries, allowance periods) while it is assigned:
         # a plan after the span, or after a change, cuts nothing before it.
         spans = [(max(lo, a), min(hi, b), plan) for a, b, plan in items if max(lo, a) < min(hi, b)]
-        return {
-            name: sorted(common.union(*(p._metering_cuts_us(name, a, b) for a, b, p in spans)))
-            for name in names
-        }
+        return Cuts(
+            {
+                name: sorted(common.union(*(p._metering_cuts_us(name, a, b) for a, b, p in spans)))
+                for name in names
+            },
+            frozenset().union(*(in_time_order(p) for _, _, p in spans)),
+        )
 
     if default is not None:
         shared = of(((lo, hi, default),), default.cycle)
         return lambda account: shared
-    known: dict[tuple[tuple[int, int, int], ...], dict[str, list[int]]] = {}
-    accounts: dict[str, dict[str, list[int]]] = {}
+    known: dict[tuple[tuple[int, int, int], ...], Cuts] = {}
+    accounts: dict[str, Cuts] = {}
 
     def cuts(account: str) -> Mapping[str, list[int]]:
         found = accounts.get(account)

@@ -14,13 +14,17 @@ cuts at its stamp (``at``) too: its quantity is still spread over ``[since, at)`
 parts lie in the cycles, plans and pieces of their time), in rows that end by ``at``, so
 no row nets it with usage stamped after it (docs/pricing.md, A correction over a span).
 Usage with no correction (every delta of the account's meter at or above zero) is not
-cut: its rows stay one per piece.
+cut: its rows stay one per piece, unless the account's plans take the meter's rows in
+the order of their deltas' instants (rows priced apart that share an allowance or tiers
+on a total, `ratekit._cuts.in_time_order`): then each delta's instant cuts them so, as a
+correction's does, and the rows are taken in the order of the records' instants,
+whatever the resources are called.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Mapping
 from typing import Final
 
 from .policies import Discrete, Meter
@@ -39,25 +43,34 @@ def correction_cuts(
     meters: Mapping[str, Meter],
     start_us: int,
     end_us: int,
+    *,
+    every: Callable[[str], Container[str]] | None = None,
+    below_zero: bool = True,
 ) -> Cuts:
     """Per (account, meter) of a `Discrete` meter with a correction, where it cuts the rows.
 
     A correction is a delta below zero stamped inside ``[start_us, end_us)``, at an
     instant or spread over a span; it cuts at its stamp and one microsecond after. The
-    cuts are the window's own (strictly inside it). O(n) for n samples, with one
-    comparison of C speed per resource and meter with no correction.
+    cuts are the window's own (strictly inside it). ``every(account)``: the meters of
+    the account whose every delta cuts so (`ratekit._cuts.Cuts.every`); without
+    ``below_zero`` no delta is below zero, and only those do. O(n) for n
+    samples, with one comparison of C speed per resource and meter with no correction.
     """
     deltas = {name for name, item in meters.items() if type(item.policy) is Discrete}
     if not deltas:
         return {}
     found: dict[tuple[str, str], set[int]] = {}
     for (account, _resource), per_meter in samples.items():
+        each = every(account) if every is not None else ()
         for name, group in per_meter.items():
-            if name not in deltas or not group or min(map(_VALUE, group)) >= 0:
+            if name not in deltas or not group:
+                continue
+            all_of_them = name in each
+            if not all_of_them and (not below_zero or min(map(_VALUE, group)) >= 0):
                 continue
             for sample in group:
                 at_us = sample.at_us
-                if sample.value < 0 and start_us <= at_us < end_us:
+                if (all_of_them or sample.value < 0) and start_us <= at_us < end_us:
                     cuts = found.setdefault((account, name), set())
                     if at_us > start_us:
                         cuts.add(at_us)

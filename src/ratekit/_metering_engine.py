@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 
 from . import _metering_carry as _carry
 from . import _metering_corrections as _corrections
@@ -241,9 +241,25 @@ class _Engine:
         events, samples, inventories, samples_in_order, events_in_order, tied, spanned, _ = grouped
         self.spanned = spanned
         # Where corrections cut a Discrete meter's rows, per account (`_metering_corrections`).
+        # and, where an account's plans take a meter's rows in the order of their deltas'
+        # instants, at each delta (`ratekit._cuts.Cuts.every`)
+        every = None
+        if self.account_cuts is not None:
+            account_cuts = self.account_cuts
+
+            def every(account: str) -> Container[str]:
+                return getattr(account_cuts(account), "every", ())
+
         corrections = (
-            _corrections.correction_cuts(samples, self.meters, self.window.start, self.window.end)
-            if grouped.below_zero
+            _corrections.correction_cuts(
+                samples,
+                self.meters,
+                self.window.start,
+                self.window.end,
+                every=every,
+                below_zero=grouped.below_zero,
+            )
+            if grouped.below_zero or every is not None
             else {}
         )
         # Each account's first record, kept on the Usage (not the records: see _earliest),
