@@ -180,7 +180,8 @@ class _Pricing:
         The order is `ratekit._pieces._sort_key()`'s, the one corrections take back
         units in: in time, an instant's usage before its corrections, so the pieces of
         one instant move the running quantity by their net whatever their resources'
-        names.
+        names; the usage of one instant under several prices climbs together, each piece
+        taking its share of every tier it climbs through (`price_together`).
 
         The running quantity is exact (see the module); each price gets the nearest
         number ratekit represents to it (`ratekit._decimals.nearest`). A group whose
@@ -196,7 +197,16 @@ class _Pricing:
         below = ZERO  # the amount at ``low`` under ``priced_by``
         priced_by: PriceModel | None = None
         amounts: Callable[[Decimal], Decimal] | None = None  # ``priced_by``'s (_amounts)
-        for piece in members:
+        ties = _ties(members)
+        i, n = 0, len(members)
+        while i < n:
+            piece = members[i]
+            end = ties.get(i)
+            if end is not None:  # the usage of one instant, priced apart: climbs together
+                position = self.price_together(members[i:end], position, shown)
+                shown, priced_by, i = nearest(position), None, end
+                continue
+            i += 1
             piece.before = position
             piece.position = shown
             after = _plus(position, _exact_billable(piece))
@@ -227,6 +237,43 @@ class _Pricing:
         self.ends[group] = position
         if shown < 0:
             self.below_zero(members, shown)
+
+    def price_together(self, tie: list[_Piece], position: Exact, shown: Decimal) -> Exact:
+        """Price the usage of one instant under several prices (`_ties`), climbing together.
+
+        The pieces of one instant use their units at once: as if cut ever finer and
+        interleaved, each takes its share of every tier the instant climbs through. A
+        piece of billable quantity ``b`` of the instant's ``B``, under price ``p``, costs
+        ``b / B x p.marginal(position, B)``; a price's pieces add up to their part of it,
+        rounded once (`ratekit._peak_amounts.share_of`). So the instant's amount depends
+        on no resource's name, and under one price it is that price's marginal, as taken
+        in turn. Returns the group's running quantity after the instant. O(k) for k
+        pieces, one ``marginal()`` per price.
+        """
+        billables = [_exact_billable(piece) for piece in tie]
+        total: Exact = ZERO
+        for billable in billables:
+            total = _plus(total, billable)
+        after = _plus(position, total)
+        shown_after = nearest(after)
+        low = shown if shown > 0 else ZERO
+        high = shown_after if shown_after > 0 else ZERO
+        climbs: dict[int, Fraction] = {}  # per price: its marginal over the instant
+        taken: dict[int, tuple[Exact, int]] = {}  # per price: its pieces' billable, units
+        climbed = position
+        for piece, billable in zip(tie, billables, strict=True):
+            piece.before, piece.position = position, shown
+            climbed = _plus(climbed, billable)
+            piece.after = nearest(climbed)
+            price = piece.entry.price
+            climb = climbs.get(id(price))
+            if climb is None:
+                climb = climbs[id(price)] = Fraction(self.guard(piece, price, low, _SUB(high, low)))
+            before, units = taken.get(id(price), (ZERO, 0))
+            before = _plus(before, billable)
+            piece.amount, units = share_of(climb, Fraction(before) / Fraction(total), units)
+            taken[id(price)] = (before, units)
+        return after
 
     def by_shares(self, piece: _Piece) -> bool:
         """Whether ``piece``'s plan prices its meter by the total under several prices, one a `Volume`.
@@ -515,3 +562,32 @@ def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
     elif piece.free and _left(billable, piece):
         billable = nearest(billable)
     return _MUL(rate, billable)
+
+
+def _ties(members: list[_Piece]) -> dict[int, int]:
+    """Where the usage of one instant is priced apart: the index of its first piece, and past its last.
+
+    A run of two pieces or more (in `_sort_key` order) over one span of one microsecond
+    (the deltas stamped at its start, `ratekit._metering_corrections`), each of usage
+    left billable, under more than one price. Their order (by resource) is no order in
+    time: `_Pricing.price_together` prices them together. O(n).
+    """
+    found: dict[int, int] = {}
+    i, n = 0, len(members)
+    while i < n:
+        span = members[i].span
+        if span.end_us - span.start_us != 1:
+            i += 1
+            continue
+        j = i
+        while (
+            j < n
+            and members[j].span == span
+            and members[j].quantity > 0
+            and _exact_billable(members[j]) > 0
+        ):
+            j += 1
+        if j - i > 1 and len({id(piece.entry.price) for piece in members[i:j]}) > 1:
+            found[i] = j
+        i = max(j, i + 1)
+    return found
