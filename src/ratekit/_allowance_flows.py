@@ -119,17 +119,28 @@ def _runs(piece: Piece, samples: Container[str]) -> bool:
     ``"GiB*hour"``), over a span that does not start where it ends, and not of a meter
     whose rows are sums of samples (``samples``: a delta's, a counter's, a count's,
     stamped at instants the row does not keep, taken at the row's start as before),
-    but for such a row over one microsecond: the samples stamped at its start, which
-    use their units at that one instant, as the rows of the other resources' samples
-    of that instant do (so the rows of one instant take the free units together, each
-    in proportion to what it uses, whatever the resources are called).
+    but for such a row of usage over one microsecond: the samples stamped at its start,
+    which use their units at that one instant, as the rows of the other resources'
+    samples of that instant do (so the rows of one instant take the free units
+    together, each in proportion to what it uses, whatever the resources are called).
+    The corrections of that instant are taken whole after them (`_after_use`).
     """
     span = piece.span
     row = piece.row
     if row.meter in samples:
-        # the deltas of one instant (metering cuts them so, `ratekit._metering_corrections`)
-        return span.end_us - span.start_us == 1
+        # the usage of one instant (metering cuts it so, `ratekit._metering_corrections`)
+        return span.end_us - span.start_us == 1 and piece.quantity > 0
     return span.start_us < span.end_us and time_unit_us(row.unit) is not None
+
+
+def _after_use(piece: Piece, samples: Container[str]) -> bool:
+    """Whether ``piece`` is a correction of one instant (a row of samples over one µs).
+
+    Taken whole at the end of its microsecond where usage of its instant runs over it:
+    an instant's usage goes before its corrections.
+    """
+    span = piece.span
+    return piece.quantity < 0 and span.end_us - span.start_us == 1 and piece.row.meter in samples
 
 
 def overlapping(members: Sequence[Piece], samples: Container[str]) -> bool:
@@ -184,9 +195,10 @@ def flow(
     instant is taken and before the pieces that end or start there (the streaming
     rater's checks of what stands, `ratekit._allowances._Allowances.take_together`).
     """
-    pools, within, billed = state
     running: dict[tuple[object, ...], _Running] = {}
     ends: list[tuple[int, int, Piece, _Running, int, Fraction, Fraction]] = []
+    # the corrections of an instant whose usage runs over its microsecond: taken after it
+    later: list[Piece] = []
     now: int | None = None
     i, n = 0, len(members)
     k, m = 0, len(marks)
@@ -202,6 +214,9 @@ def flow(
         while k < m and marks[k][0] == at:
             marks[k][1]()
             k += 1
+        for piece in later:  # (their instant's usage ends here)
+            _take_whole(taker, piece, state, running)
+        later.clear()
         while ends and ends[0][0] == at:  # the pieces that end here: their free parts
             _, _, piece, ended, sign, rate, freed = heapq.heappop(ends)
             free = rate * (ended.freed[sign] - freed)
@@ -209,29 +224,70 @@ def flow(
             piece.free = _decimal(free)
             ended.count[sign] -= 1
             ended.rate[sign] = ended.rate[sign] - rate if ended.count[sign] else _NOTHING
-        while i < n and members[i].span.start_us == at:
-            piece = members[i]
-            i += 1
-            if piece.quantity == 0:
-                continue
-            quantity = exact_quantity(piece)
-            if not _runs(piece, samples):  # taken whole where it starts
-                free = taker.take_at(piece, pools, within, billed, quantity)
-                if free < 0:
-                    _refilled(running)
-                piece.free_exact = free
-                piece.free = _decimal(free)
-                continue
-            combo, keys = taker.combo(piece)
-            run = running.get(combo)
-            if run is None:
-                run = running[combo] = _Running(keys, piece.plan)
-            span = piece.span
-            rate = quantity / (span.end_us - span.start_us)
-            sign = int(quantity < 0)
-            run.rate[sign] += rate
-            run.count[sign] += 1
-            heapq.heappush(ends, (span.end_us, i, piece, run, sign, rate, run.freed[sign]))
+        i = _start(taker, members, (i, at), state, (running, ends, later), samples)
+
+
+def _start(  # noqa: PLR0917 - private plumbing of plain values
+    taker: _Taker,
+    members: Sequence[Piece],
+    where: tuple[int, int],
+    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Ledger]],
+    sweep: tuple[
+        dict[tuple[object, ...], _Running],
+        list[tuple[int, int, Piece, _Running, int, Fraction, Fraction]],
+        list[Piece],
+    ],
+    samples: Container[str],
+) -> int:
+    """The pieces of ``members`` from index ``i`` that start at ``at`` (``where``): taken or running.
+
+    A piece taken whole is taken now, but a correction of an instant whose usage runs
+    over its microsecond, kept in ``later``; a running piece joins ``running`` and
+    ``ends``. Returns the index of the first piece that starts later.
+    """
+    running, ends, later = sweep
+    i, at = where
+    n = len(members)
+    instant = False  # whether usage of this instant runs over its microsecond
+    while i < n and members[i].span.start_us == at:
+        piece = members[i]
+        i += 1
+        if piece.quantity == 0:
+            continue
+        if not _runs(piece, samples):  # taken whole where it starts
+            if instant and _after_use(piece, samples):
+                later.append(piece)
+            else:
+                _take_whole(taker, piece, state, running)
+            continue
+        quantity = exact_quantity(piece)
+        instant = instant or piece.span.end_us - at == 1
+        combo, keys = taker.combo(piece)
+        run = running.get(combo)
+        if run is None:
+            run = running[combo] = _Running(keys, piece.plan)
+        span = piece.span
+        rate = quantity / (span.end_us - span.start_us)
+        sign = int(quantity < 0)
+        run.rate[sign] += rate
+        run.count[sign] += 1
+        heapq.heappush(ends, (span.end_us, i, piece, run, sign, rate, run.freed[sign]))
+    return i
+
+
+def _take_whole(
+    taker: _Taker,
+    piece: Piece,
+    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Ledger]],
+    running: dict[tuple[object, ...], _Running],
+) -> None:
+    """Take ``piece`` whole, now: its free part (below zero: what it gives back)."""
+    pools, within, billed = state
+    free = taker.take_at(piece, pools, within, billed, exact_quantity(piece))
+    if free < 0:
+        _refilled(running)
+    piece.free_exact = free
+    piece.free = _decimal(free)
 
 
 def _use(

@@ -71,18 +71,10 @@ def in_time_order(plan: Plan) -> frozenset[str]:
     the order they are taken in, which must be the order of their deltas' instants
     (docs/pricing.md, The order they are taken in), so metering cuts such a `Discrete`
     meter's rows at each delta's instant. A meter priced by one entry needs none: its
-    rows are priced alike, and their order changes no total. O(e + a) for e entries,
-    a allowances.
+    rows are priced alike, and their order changes no total. O(1): the plan works it
+    out once, when it is made.
     """
-    shared = {allowance.meter for allowance in plan.allowances}
-    found = set()
-    for meter in plan.meters:
-        entries = plan.entries_of(meter)
-        if len(entries) > 1 and (
-            meter in shared or any(not entry.price.linear for entry in entries)
-        ):
-            found.add(meter)
-    return frozenset(found)
+    return plan._in_time_order
 
 
 # Per account: the cycle its rows are metered by (None: the span itself).

@@ -172,6 +172,8 @@ class Plan:
     _by_meter: Mapping[str, tuple[PriceEntry, ...]] = attrs.field(init=False, eq=False, hash=False)
     _changes: Mapping[str, Changes] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _days: cycles.Daily | None = attrs.field(init=False, eq=False, hash=False)
+    # the meters whose rows are taken in the order of their deltas (`ratekit._cuts.in_time_order`)
+    _in_time_order: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _check_id("plan", self.id)
@@ -202,6 +204,14 @@ class Plan:
         changes = {meter: Changes.of(entries) for meter, entries in self._by_meter.items()}
         object.__setattr__(self, "_changes", changes)
         self._check_terms()
+        shared = {allowance.meter for allowance in self.allowances}
+        ordered = frozenset(
+            meter
+            for meter, entries in self._by_meter.items()
+            if len(entries) > 1
+            and (meter in shared or any(not entry.price.linear for entry in entries))
+        )
+        object.__setattr__(self, "_in_time_order", ordered)
 
     def _check_whole_days(self) -> None:
         """Refuse ``proration="days"`` over a cycle shorter than a day.
