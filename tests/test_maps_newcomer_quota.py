@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from tests._maps_api import LA, MONTHS, REQUESTS, plan, premium_key, rated, req
+from tests._maps_api import DAYS, LA, MONTHS, REQUESTS, plan, premium_key, rated, req
 
 import ratekit as rk
 
@@ -24,6 +24,22 @@ MAR_END = "2026-04-01T07:00:00Z"  # 1 April 00:00 PDT
 
 def usage(rating: rk.Rating) -> list[tuple[str, Decimal, Decimal, Decimal]]:
     return [(c.resource, c.quantity, c.free, c.amount) for c in rating.charges if c.kind == "usage"]
+
+
+def by_day(rating: rk.Rating) -> list[tuple[rk.Span, Fraction, Fraction, Fraction]]:
+    """Per LA day, its usage charges' quantity, free part and amount, summed exactly.
+
+    A plan that prices the meter apart (a premium key) under a daily quota takes the
+    requests in the order of their instants: each is a row of its own.
+    """
+    zero = Fraction(0)
+    days: dict[rk.Span, tuple[Fraction, Fraction, Fraction]] = {}
+    for c in rating.charges:
+        if c.kind == "usage":
+            day = DAYS.containing(c.span.start)
+            q, f, a = days.get(day, (zero, zero, zero))
+            days[day] = (q + Fraction(c.quantity), f + Fraction(c.free), a + Fraction(c.amount))
+    return [(day, *sums) for day, sums in sorted(days.items(), key=lambda item: item[0].start)]
 
 
 def test_the_daily_quota_stacks_on_the_monthly_one_in_time_order() -> None:
@@ -75,7 +91,7 @@ def test_the_25_hour_day_of_1_november_is_one_quota() -> None:
     ]
     assigned = [rk.Assignment("c1", plan(monthly=0, fee=0))]
     rating, [invoice] = rated(records, assigned, "2026-11-15T00:00:00Z", NOV_END)
-    assert [(c.span, c.quantity, c.free) for c in rating.charges if c.kind == "usage"] == [
+    assert [(day, q, f) for day, q, f, _ in by_day(rating)] == [
         (rk.Span("2026-11-01T07:00:00Z", "2026-11-02T08:00:00Z"), Decimal(1200), Decimal(1000)),
         (rk.Span("2026-11-02T08:00:00Z", "2026-11-03T08:00:00Z"), Decimal(1000), Decimal(1000)),
     ]
@@ -95,7 +111,7 @@ def test_the_23_hour_day_of_8_march_keeps_its_whole_quota() -> None:
     ]
     assigned = [rk.Assignment("c1", plan(monthly=0))]
     rating, [invoice] = rated(records, assigned, "2026-03-15T00:00:00Z", MAR_END)
-    assert [(c.span, c.quantity, c.free) for c in rating.charges if c.kind == "usage"] == [
+    assert [(day, q, f) for day, q, f, _ in by_day(rating)] == [
         (rk.Span("2026-03-07T08:00:00Z", "2026-03-08T08:00:00Z"), Decimal(1000), Decimal(1000)),
         (rk.Span("2026-03-08T08:00:00Z", "2026-03-09T07:00:00Z"), Decimal(1500), Decimal(1000)),
         (rk.Span("2026-03-09T07:00:00Z", "2026-03-10T07:00:00Z"), Decimal(1000), Decimal(1000)),
@@ -180,13 +196,15 @@ def test_a_refund_stamped_the_next_day_takes_back_the_last_units_first() -> None
 def test_a_refund_over_a_span_is_shared_between_the_days_it_covers() -> None:
     # -700 over 10 Nov 12:00 PST .. 11 Nov 12:00 PST: half on each day. The 10th nets
     # 1,500 - 350 = 1,150 (150 billed, 0.75); the 11th's -350 takes those back (-0.75).
+    # (The 10th's 1,500 is a row of its own instant, then the refund's part after it
+    # takes back 350 of its 500 billed: per day, the same sums.)
     records = [
         req("c1", "k1", "2026-11-10T20:00:00Z", 1500, "a"),
         req("c1", "k1", "2026-11-11T20:00:00Z", -700, "r", since="2026-11-10T20:00:00Z"),
     ]
     assigned = [rk.Assignment("c1", plan(monthly=0, fee=0))]
     rating, [invoice] = rated(records, assigned, "2026-11-15T00:00:00Z", NOV_END)
-    assert [(q, a) for _, q, _, a in usage(rating)] == [
+    assert [(q, a) for _, q, _, a in by_day(rating)] == [
         (Decimal(1150), Decimal("0.750")),
         (Decimal(-350), Decimal("-0.750")),
     ]

@@ -202,7 +202,7 @@ class _Pricing:
         while i < n:
             piece = members[i]
             end = ties.get(i)
-            if end is not None:  # the usage of one instant, priced apart: climbs together
+            if end is not None and position >= 0:  # one instant's usage priced apart, no deficit
                 position = self.price_together(members[i:end], position, shown)
                 shown, priced_by, i = nearest(position), None, end
                 continue
@@ -569,7 +569,10 @@ def _ties(members: list[_Piece]) -> dict[int, int]:
 
     A run of two pieces or more (in `_sort_key` order) over one span of one microsecond
     (the deltas stamped at its start, `ratekit._metering_corrections`), each of usage
-    left billable, under more than one price. Their order (by resource) is no order in
+    left billable, of rows of their own (no row's parts moved to the prices that billed
+    what they fill, `ratekit._taken_back`), under more than one price; `price_group`
+    prices them together where the group stands at zero or above (usage filling a
+    deficit fills it in turn, as before). Their order (by resource) is no order in
     time: `_Pricing.price_together` prices them together. O(n).
     """
     found: dict[int, int] = {}
@@ -587,7 +590,12 @@ def _ties(members: list[_Piece]) -> dict[int, int]:
             and _exact_billable(members[j]) > 0
         ):
             j += 1
-        if j - i > 1 and len({id(piece.entry.price) for piece in members[i:j]}) > 1:
+        tie = members[i:j]
+        if (
+            j - i > 1
+            and len({id(piece.entry.price) for piece in tie}) > 1
+            and len({id(piece.row) for piece in tie}) == j - i  # no row's parts moved apart
+        ):
             found[i] = j
         i = max(j, i + 1)
     return found
