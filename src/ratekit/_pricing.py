@@ -568,11 +568,9 @@ def _ties(members: list[_Piece]) -> dict[int, int]:
     """Where the usage of one instant is priced apart: the index of its first piece, and past its last.
 
     A run of two pieces or more (in `_sort_key` order) over one span of one microsecond
-    (the deltas stamped at its start, `ratekit._metering_corrections`), each of usage
-    left billable, of rows of their own (no row's parts moved to the prices that billed
-    what they fill, `ratekit._taken_back`), under more than one price; `price_group`
-    prices them together where the group stands at zero or above (usage filling a
-    deficit fills it in turn, as before). Their order (by resource) is no order in
+    (the deltas stamped at its start), each of usage left billable, of rows of their own
+    (no row's parts moved apart, `ratekit._taken_back`), under more than one price;
+    priced together where the group stands at zero or above (a deficit fills in turn). Their order (by resource) is no order in
     time: `_Pricing.price_together` prices them together. O(n).
     """
     found: dict[int, int] = {}
