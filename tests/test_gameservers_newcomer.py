@@ -350,6 +350,221 @@ def test_a_voice_reading_stamped_early_by_a_skewed_clock_is_read_as_a_wrap() -> 
     assert usage.anomalies == ()
 
 
+def test_anomalies_are_said_once_as_batch_says_them_across_restores() -> None:
+    """A duplicate start, a reading above the width, a reset, a tie and a STOP out of order."""
+    records = [
+        rk.Event("acme", "srv-1", at(0), {"size": "large"}, kind="start", id="e1"),
+        rk.Event("acme", "srv-1", at(0.5), {"size": "large"}, kind="start", id="e1-again"),
+        rk.Sample("acme", "srv-1", "voice", at(2), 100, kind="counter", id="v1"),
+        rk.Sample("acme", "srv-1", "voice", at(3), 2**32 + 5, kind="counter", id="v2"),
+        rk.Sample("acme", "srv-1", "voice", at(4), 7, kind="counter", id="v3"),
+        rk.Sample("acme", "srv-1", "players", at(5), 3, kind="gauge", id="p1"),
+        rk.Sample("acme", "srv-1", "players", at(5), 4, kind="gauge", id="p2"),
+        rk.Event("acme", "srv-1", at(30), kind="stop", id="e2", seq=2),
+        rk.Event("acme", "srv-1", at(31), kind="start", id="e3", seq=1),
+    ]
+    batch = rk.rate(records, standard(), span=rk.Span(START, at(48)), meters=METERS, as_of=at(48))
+    expected = sorted((a.kind, a.record_ids) for a in batch.anomalies)
+    assert expected == [
+        ("above_width", ("v2", "v1")),
+        ("counter_reset", ("v3", "v2")),
+        ("duplicate_start", ("e1-again", "e1")),
+        ("duplicate_start", ("e3", "e1")),
+        ("out_of_order", ("e2", "e3")),
+        ("tie", ("p2", "p1")),
+    ]
+    rater = rk.Rater(standard(), METERS, start=START)
+    said = []
+    for hour in range(49):
+        due = [r for r in records if hour - 1 < (r.at_us - T0.timestamp() * 1e6) / 3.6e9 <= hour]
+        if due:
+            said += [(a.kind, a.record_ids) for a in rater.feed(due).anomalies]
+        if hour:
+            said += [(a.kind, a.record_ids) for a in rater.statement(at(hour)).anomalies]
+        rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), standard(), METERS)
+    assert sorted(said) == expected
+
+
+def test_two_agents_reading_one_counter_at_one_instant_in_any_order() -> None:
+    """Readings 100, 900 and 300 (one instant, no seq), 1,000, fed one a statement.
+
+    From the boot at 00:00: 100, then by value the lower first: 300 (+200), 900 (+600),
+    then 1,000 (+100): 1,000 minutes, 1.000 EUR; the hours are free.
+    """
+    boot = rk.Event("acme", "srv-1", at(0), {"size": "large"}, kind="start", id="e1")
+    readings = [
+        rk.Sample("acme", "srv-1", "voice", at(2), 100, kind="counter", id="v1"),
+        rk.Sample("acme", "srv-1", "voice", at(5), 900, kind="counter", id="v2"),
+        rk.Sample("acme", "srv-1", "voice", at(5), 300, kind="counter", id="v3"),
+        rk.Sample("acme", "srv-1", "voice", at(7), 1000, kind="counter", id="v4"),
+    ]
+    assert batch_total([boot, *readings], standard(), at(24)) == Fraction(1)
+    for order in (readings, readings[::-1], [readings[2], readings[0], readings[3], readings[1]]):
+        rater = rk.Rater(standard(), METERS, start=START)
+        rater.feed([boot])
+        total = Fraction(0)
+        for k, reading in enumerate(order):
+            rater.feed([reading])
+            total += exact(line.amount for line in rater.statement(at(6 + k / 4)).lines)
+        total += exact(line.amount for line in rater.statement(at(24)).lines)
+        assert total == Fraction(1)
+
+
+def test_an_upgrade_inside_the_allowance_month_is_refused_with_its_period() -> None:
+    """A plan change on 3 March, stated into 2 March, would move stated free hours."""
+    plus = rk.Plan(
+        "plus",
+        "EUR",
+        UTC_DAYS,
+        [rk.PriceEntry("any", "server.hours", rk.PerUnit("0.01"))],
+        allowances=[rk.Allowance("server.hours", 100, cycle=UTC_MONTHS)],
+    )
+    rater = rk.Rater([rk.Assignment("acme", standard())], METERS, start=START)
+    rater.feed([rk.Event("acme", "srv-1", at(0), {"size": "large"}, kind="start", id="e1")])
+    rater.statement(at(30))
+    with pytest.raises(rk.BadTimeError, match=r"2026-03-01T00:00:00Z\.\.2026-04-01T00:00:00Z"):
+        rater.assign(rk.Assignment("acme", plus, start=at(48)))
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "words"),
+    [
+        (
+            lambda: rk.Sample("a", "s", "players", START, float("nan"), kind="gauge"),
+            rk.BadQuantityError,
+            "finite",
+        ),
+        (
+            lambda: rk.Sample("a", "s", "players", START, "Infinity", kind="gauge"),
+            rk.BadQuantityError,
+            "finite",
+        ),
+        (
+            lambda: rk.Sample("a", "s", "players", START, "1E+100", kind="gauge"),
+            rk.BadQuantityError,
+            "1E+30",
+        ),
+        (
+            lambda: rk.Sample("a", "s", "players", START, "1E-100", kind="gauge"),
+            rk.BadQuantityError,
+            "1E-30",
+        ),
+        (
+            lambda: rk.Sample("a", "s", "players", START, "", kind="gauge"),
+            rk.BadQuantityError,
+            "'12.5'",
+        ),
+        (
+            lambda: rk.Sample("a", "s", "players", START, True, kind="gauge"),
+            rk.RatekitTypeError,
+            "not bool",
+        ),
+        (
+            lambda: rk.Sample("a", "s", "voice", START, -1, kind="counter"),
+            rk.BadRecordError,
+            ">= 0",
+        ),
+        (
+            lambda: rk.Sample("", "s", "voice", START, 1, kind="counter"),
+            rk.RatekitTypeError,
+            "account",
+        ),
+        (
+            lambda: rk.Sample("a", "s", "voice", "2026-03-01T00:00:00", 1, kind="counter"),
+            rk.BadTimeError,
+            "offset",
+        ),
+        (
+            lambda: rk.Event("a", "s", "2026-06-30T23:59:60Z", kind="start"),
+            rk.BadTimeError,
+            "leap second",
+        ),
+        (
+            lambda: rk.Event("a", "s", START, {"size": float("inf")}, kind="start"),
+            rk.BadQuantityError,
+            "'size'",
+        ),
+        (lambda: rk.Event("a", "s", START, kind="start", id=""), rk.RatekitTypeError, "id"),
+        (lambda: rk.Counter(wraps_at=2.0**32), rk.RatekitTypeError, "wraps_at"),
+        (lambda: rk.Counter(wraps_at=1), rk.BadQuantityError, "2 or more"),
+        (lambda: rk.Percentile(0), rk.BadQuantityError, "(0, 100]"),
+        (lambda: rk.Percentile(" 95"), rk.BadQuantityError, "plain"),
+        (lambda: rk.Allowance("server.hours", -1), rk.BadPriceError, "negative"),
+        (
+            lambda: rk.Rater(standard(), METERS, start=START, horizon=3),
+            rk.RatekitTypeError,
+            "timedelta",
+        ),
+        (
+            lambda: rk.Rater(standard(), METERS, start=START, tz="Mars/Olympus"),
+            rk.BadCalendarError,
+            "IANA",
+        ),
+        (
+            lambda: rk.Rater(standard(), METERS, start=START).feed(None),
+            rk.RatekitTypeError,
+            "iterable",
+        ),
+        (
+            lambda: rk.Rater(standard(), METERS, start=START).feed(
+                [rk.Sample("a", "s", "nope", START, 1, id="x")]
+            ),
+            rk.UnknownMeterError,
+            "'nope'",
+        ),
+        (
+            lambda: rk.Rater(standard(), METERS, start=START).feed(
+                [rk.Sample("a", "s", "voice", START, 1, kind="gauge", id="x")]
+            ),
+            rk.BadRecordError,
+            "'counter'",
+        ),
+        (
+            lambda: rk.Rater(standard(), METERS, start=START).feed(
+                [rk.Event("a", "s", START, {"size": "Small"}, kind="start", id="x")]
+            ),
+            rk.UnpricedUsageError,
+            "{'size': 'Small'}",
+        ),
+        (
+            lambda: rk.Rater(standard(), METERS, start=START).statement(5),
+            rk.RatekitTypeError,
+            "as_of",
+        ),
+        (
+            lambda: rk.Rater(standard(), METERS, start=START).statement("4026-03-01T00:00:00Z"),
+            rk.BadTimeError,
+            "10,000",
+        ),
+        (lambda: rk.Rater.restore("abc", standard(), METERS), rk.BadSnapshotError, "snapshot()"),
+    ],
+)
+def test_hostile_input_is_refused_with_words_that_say_what_is_accepted(
+    build: Any, error: Any, words: str
+) -> None:
+    with pytest.raises(error) as caught:
+        build()
+    assert isinstance(caught.value, rk.RatekitError)
+    assert words in str(caught.value)
+
+
+def test_a_snapshot_altered_or_restored_under_another_width_is_refused() -> None:
+    rater = rk.Rater(standard(), METERS, start=START)
+    rater.feed([rk.Event("acme", "srv-1", START, {"size": "small"}, kind="start", id="e1")])
+    rater.statement(at(5))
+    saved = json.loads(json.dumps(rater.snapshot()))
+    with pytest.raises(rk.BadSnapshotError, match="checksum"):
+        rk.Rater.restore(
+            json.loads(json.dumps(saved).replace("small", "large")), standard(), METERS
+        )
+    narrow = rk.Meter("voice", "minute", rk.Counter(from_zero=True, wraps_at=2**16))
+    with pytest.raises(rk.BadSnapshotError, match="other plans or meters"):
+        rk.Rater.restore(saved, standard(), [HOURS, PEAK, narrow])
+    # the meters in another order restore: 5 small hours so far, 24 by the day's end
+    restored = rk.Rater.restore(saved, standard(), METERS[::-1])
+    assert [line.quantity for line in restored.statement(at(24)).lines] == [19]
+
+
 # -- faults ---------------------------------------------------------------------------
 
 
