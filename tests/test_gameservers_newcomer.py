@@ -611,3 +611,64 @@ def test_a_corrected_voice_reading_is_not_a_silent_wrap_in_no_time() -> None:
     )
     assert wide.total() == Decimal(100 + 2**32 - 600 + 580)
     assert any("v1-fix" in a.record_ids for a in wide.anomalies)
+
+
+def _restart_at_one_instant(policy: rk.Counter, microseconds: int) -> rk.Usage:
+    """Boot 1 March 00:00, 300 at 05:00, STOP (seq 1) at 2 March 00:00, START (seq 2) ``microseconds`` later, 500 at 06:00."""
+    records = [
+        rk.Event("acme", "srv-1", START, kind="start", id="e1", seq=0),
+        rk.Sample("acme", "srv-1", "voice", at(5), 300, kind="counter", id="v1"),
+        rk.Event("acme", "srv-1", at(24), kind="stop", id="e2", seq=1),
+        rk.Event("acme", "srv-1", at(24 + microseconds / 3.6e9), kind="start", id="e3", seq=2),
+        rk.Sample("acme", "srv-1", "voice", at(30), 500, kind="counter", id="v2"),
+    ]
+    return rk.meter(
+        records,
+        [rk.Meter("voice", "minute", policy)],
+        span=rk.Span(START, at(48)),
+        cycle=UTC_DAYS,
+        as_of=at(48),
+    )
+
+
+def test_a_restart_a_microsecond_long_boots_the_voice_counter() -> None:
+    """STOP at 00:00:00, START at 00:00:00.000001: 300 before, 500 from 0 after: 800."""
+    usage = _restart_at_one_instant(rk.Counter(from_zero=True), 1)
+    assert [row.quantity for row in usage.rows] == [300, 500]
+    assert usage.anomalies == ()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "expected a STOP (seq 1) and a START (seq 2) stamped at one instant to boot a "
+        "Counter(from_zero=True) as a STOP and START a microsecond apart do (usage.md "
+        "'Counters and gauges': every running stretch that follows a stop starts at 0): "
+        "300 + 500 = 800 minutes; today the boot is lost: 500 (200 counted from the "
+        "reading before the stop, 452 of it on 1 March), with no anomaly"
+    ),
+)
+def test_a_restart_stamped_at_one_instant_boots_the_voice_counter() -> None:
+    usage = _restart_at_one_instant(rk.Counter(from_zero=True), 0)
+    assert usage.total() == 800
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "expected a STOP (seq 1) and a START (seq 2) stamped at one instant to boot a "
+        "Counter(from_zero=True, wraps_at=2**32), so that a reading of 100 after it "
+        "counts 100 from 0: 300 + 100 = 400 minutes; today it is read as a wrap from "
+        "300: 300 + 2^32 - 300 + 100 = 4294967396 minutes, with no anomaly"
+    ),
+)
+def test_a_restart_stamped_at_one_instant_is_no_wrap_of_the_voice_counter() -> None:
+    records = [
+        rk.Event("acme", "srv-1", START, {"size": "large"}, kind="start", id="e1", seq=0),
+        rk.Sample("acme", "srv-1", "voice", at(5), 300, kind="counter", id="v1"),
+        rk.Event("acme", "srv-1", at(24), kind="stop", id="e2", seq=1),
+        rk.Event("acme", "srv-1", at(24), kind="start", id="e3", seq=2),
+        rk.Sample("acme", "srv-1", "voice", at(30), 100, kind="counter", id="v2"),
+    ]
+    usage = rk.meter(records, [VOICE], span=rk.Span(START, at(48)), cycle=UTC_DAYS, as_of=at(48))
+    assert usage.total() == 400
