@@ -565,6 +565,40 @@ def test_a_snapshot_altered_or_restored_under_another_width_is_refused() -> None
     assert [line.quantity for line in restored.statement(at(24)).lines] == [19]
 
 
+def _restart_without_seq(size: str | None) -> rk.Usage:
+    """A large server from 1 March; a STOP and a START (``size``) at 2 March 00:00, no seq."""
+    records = [
+        rk.Event("acme", "srv-1", START, {"size": "large"}, kind="start", id="e1"),
+        rk.Event("acme", "srv-1", at(24), kind="stop", id="e2"),
+        rk.Event(
+            "acme", "srv-1", at(24), None if size is None else {"size": size}, kind="start", id="e3"
+        ),
+    ]
+    return rk.meter(records, [HOURS], span=rk.Span(START, at(48)), cycle=UTC_DAYS, as_of=at(48))
+
+
+def test_a_restart_at_one_instant_without_seq_is_a_restart_said_as_a_tie() -> None:
+    """usage.md ('Anomalies and their rules', tie): a STOP and a START are a restart: 48 h."""
+    usage = _restart_without_seq(None)
+    assert usage.total() == 48
+    assert [a.kind for a in usage.anomalies] == ["tie"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "expected a STOP and a START with a new size stamped at one instant with no seq "
+        "to be a restart, as usage.md's tie rule says of a STOP and a START of a running "
+        "resource: 24 large hours then 24 small, 48 hours; today the fixed order start, "
+        "stop is taken (clean, as a resize), so the server stays stopped: 24 hours, the "
+        "restart's new size never billed"
+    ),
+)
+def test_a_restart_with_a_new_size_at_one_instant_without_seq_is_a_restart() -> None:
+    usage = _restart_without_seq("small")
+    assert usage.total() == 48
+
+
 # -- faults ---------------------------------------------------------------------------
 
 
