@@ -3,7 +3,8 @@
 Private to metering's timelines (`ratekit._timelines`). Without a ``seq`` to order them,
 tied events are applied in an order in which none is a duplicate, an orphan or after a
 delete, when such an order exists (a STOP and a START of a running resource are a
-restart); the fixed order (start, update, stop, delete, then id) when it is clean.
+restart, even when the START carries a new description: its STOPs are tried first);
+the fixed order (start, update, stop, delete, then id) when it is clean.
 Readings of one meter (gauges, counters) with other values go by value, the lower first
 (`samples()`, for metering's samples): both ties are ``"tie"`` anomalies. A gauge reading
 with a greater ``seq`` at the instant of others corrects them: they are replaced
@@ -51,7 +52,9 @@ def clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) ->
     """An order of ``tied`` in which no event reports an anomaly, if there is one.
 
     Depth-first, trying the events in their fixed order (start, update, stop, delete, then
-    id) at each step, so the fixed order is chosen when it is clean; the first clean order
+    id) at each step, so the fixed order is chosen when it is clean, except that of a
+    running resource the STOPs are tried before the STARTs (`_restart_first()`: a STOP
+    and a START of a running resource are a restart); the first clean order
     found wins. Without one (or beyond `_TIE_SEARCH` events), the greedy order: at
     each step the first event that is clean, else the first one; beyond `_TIE_GREEDY`
     events, the fixed order. O(k!) at worst for
@@ -59,6 +62,8 @@ def clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) ->
     is deleted: what follows is an anomaly each, in the fixed order); more than
     `_TIE_GREEDY` tied events (a feed gone wrong) keep the fixed order, O(k).
     """
+    if status == RUNNING:
+        tied = _restart_first(tied)
     failed: set[tuple[int, frozenset[int]]] = set()
 
     def search(status: int, description: _FrozenDict, left: tuple[int, ...]) -> list[int] | None:
@@ -98,6 +103,22 @@ def clean_order(status: int, description: _FrozenDict, tied: Sequence[Event]) ->
         if after is not None:
             status, description = after
     return order
+
+
+def _restart_first(tied: Sequence[Event]) -> Sequence[Event]:
+    """``tied`` with its STOPs before its first START, when it holds both (a restart).
+
+    A STOP and a START of a running resource at one instant are a restart, even when the
+    START carries a description (a restart with a new size): the fixed order would take
+    that START as a resize and the STOP after it would leave the resource stopped. The
+    others keep their places. ``tied`` itself when there is nothing to move. O(k).
+    """
+    first = next((i for i, e in enumerate(tied) if e.kind == "start"), None)
+    if first is None or not any(e.kind == "stop" for e in tied[first + 1 :]):
+        return tied
+    stops = [e for e in tied[first:] if e.kind == "stop"]
+    rest = [e for e in tied[first:] if e.kind != "stop"]
+    return [*tied[:first], *stops, *rest]
 
 
 def samples(ordered: Sequence[Sample], anomalies: Anomalies) -> None:
