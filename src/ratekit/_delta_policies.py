@@ -47,6 +47,10 @@ class Stretches(typing.Protocol):
         """Where the stop that holds ``t_us`` began, or None."""
         ...  # pragma: no cover - a protocol
 
+    def restarted_at(self, t_us: int) -> bool:
+        """Whether a STOP and a START of the running resource at ``t_us`` booted it there."""
+        ...  # pragma: no cover - a protocol
+
 
 def _ids(*records: Sample | None) -> tuple[str, ...]:
     return tuple(record.id for record in records if record is not None and record.id is not None)
@@ -105,7 +109,9 @@ class Counter:
     ``wraps_at`` (an int, e.g. ``2**32`` for an SNMP ``Counter32``, ``2**64`` for a
     ``Counter64``): the counter counts modulo it, so a reading lower than the one before
     is a **wrap**, not a reset: it adds ``wraps_at - before + reading`` (4294967000 then
-    200 under ``2**32``: 496), with no anomaly. A reading not below ``wraps_at`` is no
+    200 under ``2**32``: 496), with no anomaly; not one stamped at the instant of the
+    reading before it (a correction under a greater ``seq``): no time passed to count
+    through the width, so it is a reset, as without one. A reading not below ``wraps_at`` is no
     reading of such a counter (the width given is too small): counted from the reading
     before it, it is counted as read and reported as an ``"above_width"`` anomaly; a
     lower reading after it is no wrap but a reset, as without a width. A reboot that
@@ -132,7 +138,8 @@ class Counter:
       deletion) starts at 0 again, the resource booted: the first reading after its
       START counts from 0 at the START (not from the reading before the STOP, and no
       reset), and a reading stamped while stopped counts its rise up to the stop. A
-      START with no stop before it is no reboot. Metering applies this (`_over()`);
+      STOP and a START at one instant boot it too (a reading at that instant is the
+      counter as it stood at the stop). A START with no stop before it is no reboot. Metering applies this (`_over()`);
       `increments()` alone knows no stretches.
 
     Examples:
@@ -245,7 +252,9 @@ class Counter:
                 end_us = sample.at_us
                 if line is not None:
                     booted = line.booted_since(end_us)
-                    if booted is not None and last.at_us < booted:
+                    if booted is not None and (
+                        last.at_us < booted or (last.at_us == booted and line.restarted_at(booted))
+                    ):
                         # The resource stopped and started again since the last reading:
                         # the counter counts from 0 at that start.
                         yield (booted, end_us, sample.value, _ids(sample))
@@ -261,7 +270,8 @@ class Counter:
                 value = sample.value
                 if value >= last.value:
                     delta = CONTEXT.subtract(value, last.value)
-                elif wrap is not None and last.value < wrap:
+                elif wrap is not None and last.value < wrap and last.at_us < sample.at_us:
+                    # (a fall at one instant is no wrap: no time passed to count 2^32)
                     # counted up to the modulus, then from zero: wrap - before + reading
                     delta = CONTEXT.add(CONTEXT.subtract(wrap, last.value), value)
                 else:

@@ -348,9 +348,10 @@ def restore(state: ResourceState) -> _t.Timeline:
     restores those pieces first too, so that a ``from_zero`` counter finds them. A running
     one whose base is the START of its running stretch and whose piece before is a stop
     or a deletion (a boot that a resize followed) restores the three, the stop known to
-    follow a running piece (``Timeline.ran_before_us``); a deleted one whose base is the
-    stop a ``last_seen`` closing ended at its own instant, the piece before that stop.
-    O(1).
+    follow a running piece (``Timeline.ran_before_us``); one whose base is a stop at its
+    own START (a restart at one instant), the running piece and that stop, which its
+    START replaces (a boot); a deleted one whose base is the stop a ``last_seen`` closing
+    ended at its own instant, the piece before that stop. O(1).
     """
     line = _t.Timeline()
     status = _STATUS[state.status]
@@ -390,6 +391,11 @@ def _restore_base(
 ) -> None:
     """Push the base (``past``) of a state with no history, and the piece before it (`restore()`)."""
     at = typing.cast("int", past[2])
+    restarted = status == _n.RUNNING and past[0] == "stopped" and before[:1] == ("running",)
+    if at == since_us and restarted:  # a restart at one instant (`carried_boot()`): a boot,
+        _push(line, before)  # as the state's START replaces the stop (`Timeline.push()`)
+        _push(line, past)
+        return
     if at >= since_us:
         # A stop a last_seen closing ended at its own instant (the closing replaces it,
         # `_rater_closed.closed()`): the running piece before it, which a from_zero

@@ -202,17 +202,19 @@ def _after_running(line: _t.Timeline, index: int) -> int | None:
     return before if before >= 0 and statuses[before] == _n.RUNNING else None
 
 
-def _stops(line: _t.Timeline, since: int) -> tuple[int | None, int | None, bool]:
+def _stops(line: _t.Timeline, since: int) -> tuple[int | None, int | None, bool, bool]:
     """What a ``from_zero`` counter asks ``line`` of the piece at ``since``.
 
-    Where its running stretch booted, where the stop that holds it began, and whether a
-    START after it is a boot. O(log n + k).
+    Where its running stretch booted, where the stop that holds it began, whether a
+    START after it is a boot, and whether a restart at one instant booted it at
+    ``since`` (`Timeline.restarted_at()`). O(log n + k).
     """
     index = line.index_at(since)
     return (
         line.booted_since(since),
         line.stopped_since(since),
         line.statuses[index] != _n.RUNNING and line.follows_running(index),
+        line.restarted_at(since),
     )
 
 
@@ -268,6 +270,9 @@ def carried_boot(
       running piece before the stop); a deletion a listing opened it again after gives
       way as its base (an event stamped before it and fed too late is then not placed
       before it, `_rater_relisted.placed()`: the rule before that stands);
+    - running since a restart at one instant (its START replaced a stop of the running
+      resource there, `Timeline.restarted_at()`): that stop, at the START's instant, as
+      its base, the running piece before as the piece before it;
     - stopped since its own stop: the running piece the stop ended as its base;
     - stopped since a change of description after the stop: the stop as its base, the
       running piece before as the piece before it;
@@ -290,7 +295,14 @@ def carried_boot(
     wanted = _stops(whole, since)
     if _stops(restore(state), since) == wanted:
         return state
-    if state.status == "running":
+    if state.status == "running" and wanted[3]:
+        # Booted by a restart at one instant (its piece's START replaced a stop there):
+        # that stop, lasting no time, as its base, the running piece before it as the
+        # piece before (restored as such a restart, `_metering_carry.restore()`).
+        before = _piece(whole, index - 1)
+        stop = ("stopped", whole.descriptions[index - 1], since, None, None, None)
+        changes: dict[str, object] | None = {"_past": stop, "_before": before}
+    elif state.status == "running":
         changes = _running(whole, state, index, wanted[0])
     else:
         changes = _held(whole, state, index, wanted[1], wanted[2])

@@ -57,6 +57,7 @@ class Timeline:
     """
 
     __slots__ = (
+        "boots",
         "clock_us",
         "descriptions",
         "last_event_id",
@@ -117,6 +118,10 @@ class Timeline:
         #: the START of its running stretch, not the running piece before that:
         #: `_rater_stretch.carried_boot()`), or None. See `follows_running()`.
         self.ran_before_us: int | None = None
+        #: The instants where a START replaced a stop (or a deletion) of the running
+        #: resource stamped at its own instant (a restart at one instant): the resource
+        #: booted there though no piece shows it (`push()`), in order. See `booted_since()`.
+        self.boots: list[int] | None = None  # made on first use
 
     def take_snapshot(self, index: int) -> None:
         """Remember where the timeline stands before event ``index`` of the build."""
@@ -134,17 +139,31 @@ class Timeline:
     def push(self, at_us: int, description: _FrozenDict, status: int, opener: str | None) -> None:
         """Begin a new piece at ``at_us`` (which is never before the last one's start)."""
         if at_us == self.starts[-1] and len(self.starts) > 1:
-            # The previous piece lasted no time: replace it.
+            # The previous piece lasted no time: replace it. A stop of the running
+            # resource that a START replaces is a restart at one instant: a boot, kept
+            # in ``boots``, and the START opens a piece of its own there (the stop's
+            # effect, not replaced by it).
+            boot = (
+                status == RUNNING
+                and self.statuses[-1] in _HALTED
+                and self.follows_running(len(self.starts) - 1)
+            )
             self.starts.pop()
             self.descriptions.pop()
             self.statuses.pop()
             gone = self.openers.pop()
-            if self.replaced is None:
-                self.replaced = [gone]
+            if boot:
+                if self.boots is None:
+                    self.boots = [at_us]
+                elif self.boots[-1] != at_us:
+                    self.boots.append(at_us)
             else:
-                self.replaced.append(gone)
-            if self.statuses[-1] == status and self.descriptions[-1] == description:
-                return
+                if self.replaced is None:
+                    self.replaced = [gone]
+                else:
+                    self.replaced.append(gone)
+                if self.statuses[-1] == status and self.descriptions[-1] == description:
+                    return
         self.starts.append(at_us)
         self.descriptions.append(description)
         self.statuses.append(status)
@@ -213,12 +232,32 @@ class Timeline:
         since = self.running_since(t_us)
         if since is None:
             return None
+        boots = self.boots
+        if boots:
+            # A restart at one instant inside the stretch, before ``t_us``: a reading
+            # stamped at its instant is the counter as it stood at the stop.
+            index = bisect.bisect_left(boots, t_us) - 1
+            if index >= 0 and boots[index] > since:
+                return boots[index]
         statuses = self.statuses
         index = self.index_at(since) - 1
         if index < 0 or statuses[index] not in (STOPPED, DELETED):
             return None
         # A stop of a running resource: not one of a resource never started.
         return since if self.follows_running(index) else None
+
+    def restarted_at(self, t_us: int) -> bool:
+        """Whether a STOP and a START of the running resource stamped ``t_us`` booted it there.
+
+        A restart at one instant leaves no stopped piece (`push()`); a reading stamped at
+        its instant is the counter as it stood at the stop, and the next one counts from
+        0 at it. O(log b) for b such restarts.
+        """
+        boots = self.boots
+        if not boots:
+            return False
+        index = bisect.bisect_left(boots, t_us)
+        return index < len(boots) and boots[index] == t_us
 
     def stopped_since(self, t_us: int) -> int | None:
         """The start of the stop that holds ``t_us``, or None when not stopped.
