@@ -584,41 +584,24 @@ def test_a_restart_at_one_instant_without_seq_is_a_restart_said_as_a_tie() -> No
     assert [a.kind for a in usage.anomalies] == ["tie"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected a STOP and a START with a new size stamped at one instant with no seq "
-        "to be a restart, as usage.md's tie rule says of a STOP and a START of a running "
-        "resource: 24 large hours then 24 small, 48 hours; today the fixed order start, "
-        "stop is taken (clean, as a resize), so the server stays stopped: 24 hours, the "
-        "restart's new size never billed"
-    ),
-)
 def test_a_restart_with_a_new_size_at_one_instant_without_seq_is_a_restart() -> None:
+    """usage.md (tie): a STOP and a START of a running resource are a restart: 24 + 24 h."""
     usage = _restart_without_seq("small")
     assert usage.total() == 48
+    assert [(a.kind, a.record_ids) for a in usage.anomalies] == [("tie", ("e2", "e3"))]
 
 
 # -- faults ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected a lower counter reading that corrects another at the same instant "
-        "(higher seq) under Counter(wraps_at=2**32) to be named by an anomaly, as the "
-        "same pair is without the width (counter_reset) and as usage.md says such a pair "
-        "reads as a rise or a reset; today it is read as a wrap in no time: "
-        "2^32 - 600 + 580 = 4294967276 minutes more, with no anomaly"
-    ),
-)
 def test_a_corrected_voice_reading_is_not_a_silent_wrap_in_no_time() -> None:
     """600 at 12:00 (seq 1) corrected to 580 (seq 2) at 12:00, after 500 at 10:00.
 
     Without a width: 100 (the first reading is the baseline), then a reset counted from
-    zero, 580: 680 minutes and a counter_reset anomaly naming the pair. With the width:
-    100 + 4,294,967,276 (2^32 - 600 + 580) = 4,294,967,376 minutes, about 4.3 million EUR
-    at 0.001, said by nothing.
+    zero, 580: 680 minutes and a counter_reset anomaly naming the pair. With the width
+    alike (usage.md, 'Counters and gauges': a fall at one instant is no wrap, no time
+    passed to count through the width), not 100 + 4,294,967,276 (2^32 - 600 + 580)
+    minutes said by nothing.
     """
     readings = [
         rk.Sample("acme", "srv-1", "voice", at(10), 500, kind="counter", id="v0"),
@@ -643,8 +626,8 @@ def test_a_corrected_voice_reading_is_not_a_silent_wrap_in_no_time() -> None:
         cycle=UTC_DAYS,
         as_of=at(24),
     )
-    assert wide.total() == Decimal(100 + 2**32 - 600 + 580)
-    assert any("v1-fix" in a.record_ids for a in wide.anomalies)
+    assert wide.total() == Decimal(680)
+    assert [(a.kind, a.record_ids) for a in wide.anomalies] == [("counter_reset", ("v1-fix", "v1"))]
 
 
 def _restart_at_one_instant(policy: rk.Counter, microseconds: int) -> rk.Usage:
@@ -672,30 +655,11 @@ def test_a_restart_a_microsecond_long_boots_the_voice_counter() -> None:
     assert usage.anomalies == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected a STOP (seq 1) and a START (seq 2) stamped at one instant to boot a "
-        "Counter(from_zero=True) as a STOP and START a microsecond apart do (usage.md "
-        "'Counters and gauges': every running stretch that follows a stop starts at 0): "
-        "300 + 500 = 800 minutes; today the boot is lost: 500 (200 counted from the "
-        "reading before the stop, 452 of it on 1 March), with no anomaly"
-    ),
-)
 def test_a_restart_stamped_at_one_instant_boots_the_voice_counter() -> None:
     usage = _restart_at_one_instant(rk.Counter(from_zero=True), 0)
     assert usage.total() == 800
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected a STOP (seq 1) and a START (seq 2) stamped at one instant to boot a "
-        "Counter(from_zero=True, wraps_at=2**32), so that a reading of 100 after it "
-        "counts 100 from 0: 300 + 100 = 400 minutes; today it is read as a wrap from "
-        "300: 300 + 2^32 - 300 + 100 = 4294967396 minutes, with no anomaly"
-    ),
-)
 def test_a_restart_stamped_at_one_instant_is_no_wrap_of_the_voice_counter() -> None:
     records = [
         rk.Event("acme", "srv-1", START, {"size": "large"}, kind="start", id="e1", seq=0),
