@@ -234,9 +234,10 @@ def test_a_restart_at_the_watermark_with_the_same_description_runs_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A runs from 00:00 (1000 MB); at 05:00 (the watermark) it is stopped and started
-    # again with the same memory: metering takes a stop and a start at one instant for
-    # no stop at all (the stopped piece lasts no time), so the piece 00:00-08:00 runs on,
-    # opened by a1: 8 h and 8,000 MB*h, 16 EUR, as batch; from the carried state.
+    # again with the same memory: the stopped piece lasts no time, but the restart boots
+    # the resource (docs/usage.md, 'Counters and gauges'), so the start opens a piece of
+    # its own, as one with another description does: 5 + 3 h and 5,000 + 3,000 MB*h,
+    # 16 EUR, as batch; from the carried state.
     started = _start("A", 0, 1000, "a1")
     restart = [rk.Event("a", "A", _at(5), kind="stop", id="a2"), _start("A", 5, 1000, "a3")]
     statements, calls = _two_statements(monkeypatch, [started], restart)
@@ -244,8 +245,10 @@ def test_a_restart_at_the_watermark_with_the_same_description_runs_on(
     assert sum(amount for *_, amount in said) == _batch([started, *restart], 8)["A"] == 16
     assert calls == [(T0 + 5 * HOUR_US, 2)]
     assert _book_rows(_fed([started], restart)) == [
-        ("memory", 0, 8, Decimal(8000), ("a1",)),
-        ("runtime", 0, 8, Decimal(8), ("a1",)),
+        ("memory", 0, 5, Decimal(5000), ("a1", "a3")),
+        ("memory", 5, 8, Decimal(3000), ("a3",)),
+        ("runtime", 0, 5, Decimal(5), ("a1", "a3")),
+        ("runtime", 5, 8, Decimal(3), ("a3",)),
     ]
 
 
@@ -277,19 +280,23 @@ def test_a_tie_at_the_watermark_is_ordered_as_batch_orders_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The same stop and start (2000 MB) at 05:00 with no seq: a tie, which metering
-    # applies in the order where none is a duplicate, the start then the stop (a "tie"
-    # anomaly says so): A stops at 05:00, 5 h and 5,000 MB*h, 10 EUR, as batch; the
-    # piece ended by the stop. From the carried state.
+    # applies in the order where none is a duplicate, a STOP and a START of the running
+    # resource being a restart (docs/usage.md, the tie row): the stop then the start (a
+    # "tie" anomaly says so): A runs on at 2000 MB, 5 h and 5,000 MB*h (10 EUR), then
+    # 3 h and 6,000 MB*h (9 EUR): 19 EUR, as batch. From the carried state.
     started = _start("A", 0, 1000, "a1")
     restart = [rk.Event("a", "A", _at(5), kind="stop", id="a2"), _start("A", 5, 2000, "a3")]
     statements, calls = _two_statements(monkeypatch, [started], restart)
     said = _said(statements)
-    assert sum(amount for *_, amount in said) == _batch([started, *restart], 8)["A"] == 10
+    assert sum(amount for *_, amount in said) == _batch([started, *restart], 8)["A"] == 19
     assert [a.kind for s in statements for a in s.anomalies] == ["tie"]
     assert calls == [(T0 + 5 * HOUR_US, 2)]
+    # the rows of the same restart in seq order (the start ends the piece before it)
     assert _book_rows(_fed([started], restart)) == [
-        ("memory", 0, 5, Decimal(5000), ("a1", "a2")),
-        ("runtime", 0, 5, Decimal(5), ("a1", "a2")),
+        ("memory", 0, 5, Decimal(5000), ("a1", "a3")),
+        ("memory", 5, 8, Decimal(6000), ("a3",)),
+        ("runtime", 0, 5, Decimal(5), ("a1", "a3")),
+        ("runtime", 5, 8, Decimal(3), ("a3",)),
     ]
 
 
