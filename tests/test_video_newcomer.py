@@ -819,3 +819,66 @@ def test_a_jobs_minutes_fed_before_its_start_event_bill_as_the_batch() -> None:
     rater.feed([JOB_MINUTES])
     rater.feed([JOB_STARTS])
     assert rater.statement(MARCH_UTC.end).invoices[0].total == Decimal("1.00")
+
+
+def test_per_started_second_after_the_minute_with_blocks_of_one_second() -> None:
+    per_second = rk.Graduated([rk.Tier(60, flat="0.024"), rk.Tier(None, "0.0004", block=1)])
+    # 20.2 s: the minute's 0.024; 60 s: still 0.024; 60.000001 s: one started second more
+    assert per_second.amount(Decimal("20.2")) == Decimal("0.024")
+    assert per_second.amount(60) == Decimal("0.024")
+    assert per_second.amount(Decimal("60.000001")) == Decimal("0.0244")
+    # 120.5 s: 0.024 + 61 started seconds x 0.0004 = 0.024 + 0.0244 = 0.0484
+    assert per_second.amount(Decimal("120.5")) == Decimal("0.0484")
+
+
+def test_a_stream_over_the_month_end_pays_each_months_minimum() -> None:
+    """The minimum is per stream and cycle: a stream over midnight of 1 April pays two."""
+    plan = rk.Plan(
+        "p",
+        "USD",
+        MONTHLY_NY,
+        [
+            rk.PriceEntry(
+                "live",
+                "live",
+                rk.Graduated([rk.Tier(60, flat="0.024"), rk.Tier(None, "0.0004", block=1)]),
+                group_by="resource",
+            )
+        ],
+    )
+    events = [
+        ("ny", "s", us("2026-03-31T23:59:30-04:00"), "start", {"type": "stream"}),
+        ("ny", "s", us("2026-04-01T00:00:40-04:00"), "stop", None),
+    ]
+    invoices = rk.bill(
+        rk.rate(rk.RecordBatch.from_tuples(events=events), plan, span=SPAN, meters=METERS[3:]),
+        tz=NY,
+    )
+    # 30 s in March, 40 s in April: each within its month's first minute, 0.024 -> 0.02 each
+    assert [invoice.total for invoice in invoices] == [Decimal("0.02"), Decimal("0.02")]
+
+
+def test_a_gauge_level_holds_past_the_buckets_delete_until_a_zero_reading() -> None:
+    """As the Usage page says: a delete does not end a mean's level; a reading of 0 does."""
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    storage = rk.Meter("storage", "GB", rk.TimeWeightedMean(over="period"))
+    held = [
+        rk.Event("a", "bk", "2026-03-01T00:00:00Z", kind="start", id="e1"),
+        rk.Sample("a", "bk", "storage", "2026-03-01T00:00:00Z", 100, kind="gauge", id="g1"),
+        rk.Event("a", "bk", "2026-03-11T00:00:00Z", kind="delete", id="e2"),
+    ]
+    emptied = [
+        *held,
+        rk.Sample("a", "bk", "storage", "2026-03-11T00:00:00Z", 0, kind="gauge", id="g2"),
+    ]
+
+    def gb_months(records: list[Any]) -> Decimal:
+        usage = rk.meter(
+            records, [storage], span=march, cycle=rk.cycles.monthly(tz="UTC"), as_of=march.end
+        )
+        return usage.total("storage")
+
+    assert gb_months(held) == Decimal(100)  # 100 GB x 31 days / 31 days
+    # 100 GB x 10 days / 31 days = 1000/31
+    # (exact to the 60th significant digit)
+    assert abs(Fraction(gb_months(emptied)) - Fraction(1000, 31)) < Fraction(1, 10**50)
