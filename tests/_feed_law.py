@@ -51,11 +51,16 @@ def fed_one_at_a_time(
     taken: list[rk.Event | rk.Sample] = []
     watermark, said = dt.datetime(2026, 3, 1, tzinfo=dt.UTC), Decimal(0)
     for record in records:
+        fed: type[rk.RatekitError] | None = None
         try:
             rater.feed([record])
-        except rk.BadQuantityError:
-            with pytest.raises(refused):
+        except (rk.BadQuantityError, rk.BadPriceError) as error:
+            fed = type(error)
+        if fed is not None:
+            with pytest.raises(refused) as rated:
                 rk.rate([*taken, record], plan, span=DAYS, meters=list(meters))
+            # one class for one input, whichever path refuses it
+            assert type(rated.value) is fed, rated.value
             continue
         taken.append(record)
         if as_it_goes:

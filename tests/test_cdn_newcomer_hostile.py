@@ -96,7 +96,7 @@ def test_huge_bytes_sum_past_1e30_priced_per_gb() -> None:
 def test_a_cycle_amount_past_the_range_is_refused_at_the_feed_and_the_rater_goes_on() -> None:
     plan = rk.Plan("p", "USD", MONTHLY, [rk.PriceEntry("e", "egress", rk.PerUnit("10"))])
     rater = rk.Rater(plan, [EGRESS_GB], start=START)
-    with pytest.raises(rk.BadQuantityError, match="would make every statement fail to price them"):
+    with pytest.raises(rk.BadPriceError, match="would make every statement fail to price them"):
         rater.feed([sent("9e29", id="a")])  # 9e30 USD
     assert rater.statement("2026-03-11T00:00:00Z").lines == ()
     assert rater.feed([sent("9e20", id="b")]).accepted == ("b",)

@@ -49,7 +49,7 @@ def test_a_delta_whose_amount_at_its_rate_reaches_1e30_is_refused_naming_it() ->
     plan = _plan("egress", rk.PerUnit("1E+10"))
     rater = rk.Rater(plan, EGRESS, start=START)
     big = _delta("r1", "2026-03-01T01:00:00Z", "1E+21", "s1")
-    with pytest.raises(rk.BadQuantityError) as caught:
+    with pytest.raises(rk.BadPriceError) as caught:
         rater.feed([big])
     assert str(caught.value) == (
         "Rater.feed: records[0]: the samples of account 'a1' (the batch's first: sample 's1' of "
@@ -75,7 +75,7 @@ def test_deltas_of_one_row_adding_up_past_it_are_refused_and_of_two_rows_taken()
     plan = _plan("egress", rk.PerUnit("1E+10"))
     rater = rk.Rater(plan, EGRESS, start=START)
     assert rater.feed([_delta("r1", "2026-03-01T01:00:00Z", "6E+19", "s1")]).accepted == ("s1",)
-    with pytest.raises(rk.BadQuantityError, match=r"sample 's2' .* at 1\.20*E\+30,"):
+    with pytest.raises(rk.BadPriceError, match=r"sample 's2' .* at 1\.20*E\+30,"):
         rater.feed([_delta("r1", "2026-03-01T02:00:00Z", "6E+19", "s2")])
     assert rater.feed([_delta("r2", "2026-03-01T02:00:00Z", "6E+19", "s3")]).accepted == ("s3",)
     # 6E+29 + 6E+29: the statement's lines are each in range (their sum need not be).
@@ -90,7 +90,7 @@ def test_a_restored_rater_refuses_what_the_one_it_came_from_refuses() -> None:
     rater.feed([_delta("r1", "2026-03-01T01:00:00Z", "6E+19", "s1")])
     restored = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, EGRESS)
     for fed in (rater, restored):
-        with pytest.raises(rk.BadQuantityError, match="sample 's2'"):
+        with pytest.raises(rk.BadPriceError, match="sample 's2'"):
             fed.feed([_delta("r1", "2026-03-01T02:00:00Z", "6E+19", "s2")])
 
 
@@ -99,7 +99,7 @@ def test_a_tier_price_above_1_is_judged_on_its_amount() -> None:
     # it through; at 1E+10 per B its amount is 1E+31.
     plan = _plan("egress", rk.Graduated([rk.Tier(None, "1E+10")]))
     rater = rk.Rater(plan, EGRESS, start=START)
-    with pytest.raises(rk.BadQuantityError, match=r"sample 's1' .* fail to price them: "):
+    with pytest.raises(rk.BadPriceError, match=r"sample 's1' .* fail to price them: "):
         rater.feed([_delta("r1", "2026-03-01T01:00:00Z", "1E+21", "s1")])
 
 
@@ -130,10 +130,10 @@ def test_counter_readings_whose_increment_prices_past_it_are_refused() -> None:
             ("2026-03-01T02:00:00Z", "2E+21", "c2"),
         )
     ]
-    with pytest.raises(rk.BadQuantityError, match=r"sample 'c1' of meter 'cpu'"):
+    with pytest.raises(rk.BadPriceError, match=r"sample 'c1' of meter 'cpu'"):
         rater.feed(readings)
     assert rater.feed(readings[:1]).accepted == ("c1",)
-    with pytest.raises(rk.BadQuantityError, match=r"sample 'c2' of meter 'cpu'"):
+    with pytest.raises(rk.BadPriceError, match=r"sample 'c2' of meter 'cpu'"):
         rater.feed(readings[1:])
 
 
@@ -159,7 +159,7 @@ def test_ordinary_magnitudes_pass_without_metering_again(monkeypatch: pytest.Mon
     # 5,027 x 2 = 10,054.
     assert total(rater, "2026-03-02T00:00:00Z") == Decimal(10054)
     # Past the bound (5E+29 x 4 samples x 2), the door meters and finds 1E+30: refused.
-    with pytest.raises(rk.BadQuantityError, match="sample 'big'"):
+    with pytest.raises(rk.BadPriceError, match="sample 'big'"):
         rater.feed([_delta("r9", "2026-03-01T01:00:00Z", "5E+29", "big")])
     assert len(metered) == 1
 
@@ -193,7 +193,7 @@ def test_an_event_of_the_batch_choosing_a_steeper_entry_for_its_samples_is_judge
         _delta("vm", "2026-03-01T01:00:00Z", "5E+20", "s1"),
     ]
     with pytest.raises(
-        rk.BadQuantityError, match=r"sample 's1' .* price entry 'big' .* at 5\.0*E\+30,"
+        rk.BadPriceError, match=r"sample 's1' .* price entry 'big' .* at 5\.0*E\+30,"
     ):
         rater.feed(batch)
     assert total(rater, "2026-03-02T00:00:00Z") == 0
@@ -210,7 +210,7 @@ def test_a_late_event_putting_samples_taken_before_under_a_steeper_entry_is_refu
         ]
     )
     assert total(rater, "2026-03-01T12:00:00Z") == Decimal("5E+20")
-    with pytest.raises(rk.BadQuantityError) as caught:
+    with pytest.raises(rk.BadPriceError) as caught:
         rater.feed([_described("2026-03-01T00:30:00Z", "b", "e1", "update")])
     assert str(caught.value).startswith(
         "Rater.feed: records[0]: event 'e1' (update) stamped 2026-03-01T00:30:00Z would make every "
@@ -236,7 +236,7 @@ def test_a_level_whose_amount_over_the_longest_cycle_reaches_1e30_is_refused() -
     # level x 744 x 0.5 < 1E+30, below 2.688172...E+27. 2.7E+27 makes 1.0044E+30.
     plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("m", "mem", rk.PerUnit("0.5"))])
     rater = rk.Rater(plan, MEMORY, start=START)
-    with pytest.raises(rk.BadQuantityError) as caught:
+    with pytest.raises(rk.BadPriceError) as caught:
         rater.feed([_start("vm", "2.7E+27", "e1")])
     assert str(caught.value) == (
         "Rater.feed: records[0]: event 'e1' (start) stamped 2026-03-01T00:00:00Z for resource "
@@ -392,10 +392,13 @@ def test_feed_and_a_year_of_batch_agree_on_which_levels_they_take(
     year = rk.Span(START, "2027-03-01T00:00:00Z")
     rater = rk.Rater(plan, MEMORY, start=START)
     if refused:
-        with pytest.raises(rk.BadQuantityError, match="sets the level of meter 'mem'"):
+        with pytest.raises(rk.RatekitError, match="sets the level of meter 'mem'") as fed:
             rater.feed([record])
-        with pytest.raises((rk.BadQuantityError, rk.BadPriceError)):
+        with pytest.raises((rk.BadQuantityError, rk.BadPriceError)) as rated:
             rk.rate([record], plan, span=year, meters=MEMORY)
+        # One class either way: BadQuantityError for a quantity a tiered price refuses,
+        # BadPriceError for an amount out of range.
+        assert type(fed.value) is type(rated.value)
         return
     assert rater.feed([record]).accepted == ("e1",)
     rating = rk.rate([record], plan, span=year, meters=MEMORY)
@@ -562,8 +565,17 @@ def test_a_batch_that_would_make_every_later_statement_fail_is_refused(name: str
             rater.statement(step)
         else:
             rater.feed(step)
-    with pytest.raises(rk.BadQuantityError, match="would make every statement fail to price"):
+    with pytest.raises(rk.RatekitError, match="would make every statement fail to price") as fed:
         rater.feed(batch)
+    # The class batch rating of the same records raises: BadPriceError where a price takes
+    # an amount out of range, BadQuantityError where it refuses a quantity.
+    records = [r for step in before if not isinstance(step, str) for r in step]
+    with pytest.raises(rk.RatekitError) as rated:
+        rk.rate(
+            [*records, *batch], plan, span=rk.Span(START, "2026-03-09T00:00:00Z"), meters=meters
+        )
+    assert type(fed.value) is type(rated.value)
+    assert type(fed.value) in {rk.BadPriceError, rk.BadQuantityError}
     # What it took, it still prices, at every watermark after.
     for as_of in ("2026-03-06T00:00:00Z", "2026-03-09T00:00:00Z"):
         rater.statement(as_of)
@@ -748,7 +760,7 @@ def test_a_too_late_event_describing_a_resource_no_state_describes_is_judged() -
     rater = rk.Rater(plan, meters, start=START)
     rater.statement("2026-03-04T00:00:00Z")
     rater.feed([_s("vm", "2026-03-04T12:00:00Z", "1E+21", id="s1")])
-    with pytest.raises(rk.BadQuantityError, match=r"event 'x' \(update\) stamped 2026-03-02"):
+    with pytest.raises(rk.BadPriceError, match=r"event 'x' \(update\) stamped 2026-03-02"):
         rater.feed([_e("vm", "2026-03-02T00:00:00Z", {"f": "x"}, id="x")])
     assert total(rater, "2026-03-05T00:00:00Z") == Decimal("1E+21")
 
@@ -808,7 +820,7 @@ def test_a_kept_sample_of_an_unpriced_meter_does_not_blind_the_door() -> None:
     )
     rater = rk.Rater(plan, [*EGRESS, rk.Meter("cpu", "s", rk.Discrete())], start=START)
     rater.feed([rk.Sample("a1", "r", "cpu", "2026-03-01T00:30:00Z", 5, id="c1")])
-    with pytest.raises(rk.BadQuantityError, match=r"sample 's1' of meter 'egress'"):
+    with pytest.raises(rk.BadPriceError, match=r"sample 's1' of meter 'egress'"):
         rater.feed([_delta("r", "2026-03-01T01:00:00Z", "1E+10", "s1")])
     # 2 B x 1E+20 = 2E+20, in range; the cpu seconds are unpriced (an anomaly).
     assert rater.feed([_delta("r", "2026-03-01T01:00:00Z", "2", "s2")]).accepted == ("s2",)

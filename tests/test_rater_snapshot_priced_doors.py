@@ -113,7 +113,7 @@ def test_a_kept_sample_that_a_price_takes_out_of_range_is_refused() -> None:
     rater = rk.Rater.restore(resealed(copy.deepcopy(data)), FLAVORED, METERS)
     big = rk.Sample("acme", "vm-1", "egress", at(3, 3), "1E+28", id="g2")
     # the feed refuses it: (1E+28 + 5) GB * 100,000 EUR is past 1E+30
-    with pytest.raises(rk.BadQuantityError, match="outside the amounts ratekit carries"):
+    with pytest.raises(rk.BadPriceError, match="outside the amounts ratekit carries"):
         rater.feed([big])
     (group,) = data["body"]["by_resource"]["groups"]
     assert group[5] == "KA"  # 5: its coefficient doubled (10: K), its exponent 0 (A)
@@ -130,7 +130,7 @@ def test_a_kept_sample_that_a_price_takes_out_of_range_is_refused() -> None:
     )
     assert "the batch" not in said
     assert said.endswith("Restore an unaltered copy.")
-    assert isinstance(caught.value.__cause__, rk.BadQuantityError)
+    assert isinstance(caught.value.__cause__, rk.BadPriceError)
 
 
 def test_assign_still_says_in_its_own_words_what_a_new_plan_cannot_price() -> None:

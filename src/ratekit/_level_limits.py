@@ -259,8 +259,12 @@ def refusal(
     *,
     pricing: Pricing,
     floors: Mapping[str, Decimal],
-) -> tuple[str, str] | None:
+) -> tuple[str, str, bool] | None:
     """The meter and the words of a level in ``attributes`` that a price takes past `LIMIT`.
+
+    And whether an amount is what lies out of range (rating then raises a
+    [`BadPriceError`][ratekit.BadPriceError]), not a quantity a model refuses (a
+    [`BadQuantityError`][ratekit.BadQuantityError]): the class the feed refuses it with.
 
     ``meters``: every Continuous meter some entry prices; ``pricing``: their entries and
     unit factors (`_price_reach.pricing()`); ``floors``: `floors()` of them. A level read
@@ -283,11 +287,13 @@ def refusal(
         quantity = CONTEXT.divide(CONTEXT.multiply(level, multiplier * longest), divisor)
         whole = any(factor == 1 and type(entry.price) is not PerUnit for entry, factor in entries)
         if whole and quantity.copy_abs() >= LIMIT:
-            return name, _words(level, meter, quantity, longest)
+            return name, _words(level, meter, quantity, longest), False
         for entry, factor in entries:
-            why = refused(quantity, entry, factor, meter.unit)
-            if why is not None:
-                return name, _priced_words(level, meter, quantity, longest, why, entry, factor)
+            found = refused(quantity, entry, factor, meter.unit)
+            if found is not None:
+                why, amount = found
+                words = _priced_words(level, meter, quantity, longest, why, entry, factor)
+                return name, words, amount
     return None
 
 

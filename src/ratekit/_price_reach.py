@@ -128,13 +128,17 @@ def out_of_range(error: RatekitError) -> bool:
     return RANGE_TEXT in words or CARRIED_RANGE_TEXT in words
 
 
-def refused(quantity: Decimal, entry: PriceEntry, factor: Fraction, unit: str) -> str | None:
+def refused(
+    quantity: Decimal, entry: PriceEntry, factor: Fraction, unit: str
+) -> tuple[str, bool] | None:
     """What refuses ``quantity`` of the entry's meter under ``entry``, or None. O(t).
 
     The quantity converted to the entry's unit, then priced as rating prices it: a
     PerUnit entry's rate times it, a whole model's ``amount()`` (its refusal of a number
     out of range, or an amount of `LIMIT` or more; not its own rules: `out_of_range()`).
-    ``unit``: the meter's, to say the quantity in.
+    ``unit``: the meter's, to say the quantity in. With the words, whether the amount is
+    what lies out of range (rating's [`BadPriceError`][ratekit.BadPriceError]), not the
+    quantity the model takes (its [`BadQuantityError`][ratekit.BadQuantityError]).
     """
     converted = quantity if factor == 1 else _decimal(Fraction(quantity) * factor)
     price = entry.price
@@ -147,12 +151,12 @@ def refused(quantity: Decimal, entry: PriceEntry, factor: Fraction, unit: str) -
     except RatekitError as error:
         if not out_of_range(error):
             return None  # a price's own rule: the statements say it
-        return f"price entry {entry.id!r} refuses {converted} {entry.unit or unit} ({error})"
+        return f"price entry {entry.id!r} refuses {converted} {entry.unit or unit} ({error})", False
     except Exception:  # a price model of your own
         return None  # (its own failure, not the range: the statements say it)
     if type(amount) is Decimal and amount.is_finite() and amount.copy_abs() < LIMIT:
         return None
-    return f"price entry {entry.id!r} prices {converted} {entry.unit or unit} at {amount}"
+    return f"price entry {entry.id!r} prices {converted} {entry.unit or unit} at {amount}", True
 
 
 def _decimal(value: Fraction) -> Decimal:

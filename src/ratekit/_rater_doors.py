@@ -44,6 +44,7 @@ from ._shown import show, some
 from ._time_policies import _number
 from ._zones import from_zone
 from .errors import (
+    BadPriceError,
     BadQuantityError,
     BadTimeError,
     RatekitError,
@@ -248,8 +249,9 @@ def levels(
     setting a level that, held over the longest cycle it can run through
     (`_level_limits.longest_cycle()`), some entry would take past it would make every
     later statement fail, as batch [`rate()`][ratekit.rate] fails on it (judged against
-    every entry of the meter, whichever prices the resource). It is refused with its batch:
-    [`BadQuantityError`][ratekit.BadQuantityError] naming the record, the resource, the
+    every entry of the meter, whichever prices the resource). It is refused with its batch,
+    with the class rating raises ([`BadPriceError`][ratekit.BadPriceError] for an amount
+    out of range, else [`BadQuantityError`][ratekit.BadQuantityError]) naming the record, the resource, the
     meter, the level and the levels accepted (`level_found()`). A level the record alone
     does not give (a product of attributes it sets only in part, a level computed by a
     function) is not judged here. O(n m) for n records and m such meters (each set of
@@ -257,15 +259,17 @@ def levels(
     """
     found = level_found(rater, batch, read=read)
     if found is not None:
-        record, account, resource, words = found
+        record, account, resource, words, amount = found
         what = (
             (_range.labelled(record) + ("" if record.id is None else f" ({record.kind})"))
             if type(record) is Event
             else f"{_range.labelled(record)} listing it"
         )
+        # (the class rating raises: an amount out of range, or a quantity a model refuses)
+        refused = BadPriceError if amount else BadQuantityError
         raise about(
             record,
-            BadQuantityError(
+            refused(
                 f"Rater.feed: {what} stamped {format_us(record.at_us)} for resource "
                 f"{show(resource)} of {show(account)} {words} The batch is refused whole; "
                 "fix or drop the record and feed the batch again."
@@ -275,8 +279,9 @@ def levels(
 
 
 #: A level refused: the record (or compacted state) setting it, its account, its
-#: resource, and what is wrong with it ("sets the level of meter ... to ...").
-Refusal = tuple[typing.Any, str, str, str]
+#: resource, what is wrong with it ("sets the level of meter ... to ..."), and whether
+#: an amount is what lies out of range (`_level_limits.refusal()`).
+Refusal = tuple[typing.Any, str, str, str, bool]
 
 
 def level_found(
@@ -341,7 +346,7 @@ def level_found(
                 floors=floors,
             )
             if found is not None:
-                return record, account, resource, found[1]
+                return record, account, resource, found[1], found[2]
             if None not in values and all(
                 (level := level_in(attributes, meter)) is None
                 or not level
@@ -379,7 +384,7 @@ def level_sums(rater: Rater, batch: Sequence[Record]) -> None:
     """
     found = sum_found(rater, batch)
     if found is not None:
-        record, account, resource, words = found
+        record, account, resource, words, _ = found
         raise about(
             record,
             BadQuantityError(
@@ -455,5 +460,5 @@ def sum_found(rater: Rater, batch: Sequence[object], at_us: int | None = None) -
         meter, factor = summed[name]
         words = sum_words(per, resource, meter, engine.containing, stamp, factor=factor)
         if words is not None:
-            return item, account, resource, words
+            return item, account, resource, words, False  # (a quantity a model refuses)
     return None

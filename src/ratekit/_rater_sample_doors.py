@@ -32,7 +32,7 @@ from ._instants import MAX_US, format_us
 from ._price_reach import out_of_range, within
 from ._rater_position import about
 from ._shown import show
-from .errors import BadQuantityError, BadTimeError, RatekitError
+from .errors import BadTimeError, RatekitError
 from .records import Event, Inventory, Sample
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def amounts(
     (an event may describe a resource anew, and so put its samples under another entry,
     or move a counter's running stretch) are metered as if the batch were taken
     (`metered()`) and rated as a statement would rate them; if rating refuses, the batch
-    is refused with [`BadQuantityError`][ratekit.BadQuantityError] naming the account,
+    is refused with rating's error class (see `_refusal()`) naming the account,
     the batch's first record of it (a sample, if it has one there) and rating's own
     words (the entry, the cycle, the quantity in the entry's unit, the amount).
 
@@ -282,18 +282,23 @@ def accounts_of(record: Record) -> set[str]:
 
 def _refusal(
     records: Sequence[Record], account: str, what: str, error: RatekitError
-) -> BadQuantityError:
+) -> RatekitError:
     """The feed's refusal of the batch: the account's earliest record of ``records``, ``error``.
 
-    A sample of the account is named first, if the batch has one there.
+    A sample of the account is named first, if the batch has one there. Of ``error``'s
+    class (a [`BadPriceError`][ratekit.BadPriceError] for a charge out of range, a
+    [`BadQuantityError`][ratekit.BadQuantityError] for a quantity metering refuses), as
+    batch [`rate()`][ratekit.rate] of the records raises it: one class for one input,
+    whichever path.
     """
+    refused = type(error)
     mine = [r for r in records if account in accounts_of(r)] or list(records)
     samples = [r for r in mine if type(r) is Sample]
     record = min(samples or mine, key=lambda r: r.at_us)
     if type(record) is Sample:
         return about(
             record,
-            BadQuantityError(
+            refused(
                 f"Rater.feed: the samples of account {show(account)} (the batch's first: "
                 f"{_range.labelled(record)} of meter {show(record.meter)} stamped "
                 f"{format_us(record.at_us)}) would make every statement fail to {what} them: "
@@ -304,7 +309,7 @@ def _refusal(
     kind = f" ({record.kind})" if type(record) is Event and record.id is not None else ""
     return about(
         record,
-        BadQuantityError(
+        refused(
             f"Rater.feed: {_range.labelled(record)}{kind} stamped {format_us(record.at_us)} "
             f"would make every statement fail to {what} the samples of account "
             f"{show(account)}: {error} The batch is refused whole; fix or drop the record "

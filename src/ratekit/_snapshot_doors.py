@@ -85,7 +85,7 @@ def restored(rater: Rater, *, priced: bool = True) -> None:
     _amounts(rater, records)
     found = _doors.sum_found(rater, rater._state, rater._base_us)
     if found is not None:
-        state, _, _, words = found
+        state, _, _, words, _ = found
         _refuse(rater._state.index(state), state, "a description", words)
     _ids(rater)
     _firsts(rater)
