@@ -63,3 +63,27 @@ def batch_refuses(records: list[Any], plan: rk.Plan) -> bool:
     except rk.UnpricedUsageError:
         return True
     return False
+
+
+def described(records: list[Any], plan: rk.Plan) -> list[Any]:
+    """``records`` but the samples the rater keeps awaiting a description.
+
+    Those of a resource no event or listing of ``records`` names (known by samples alone),
+    of a meter some entry of ``plan`` prices by attributes: the rater neither refuses nor
+    charges their usage that nothing describes (an ``"unpriced"`` anomaly) until a
+    description is fed, so the door's oracle leaves them out.
+    """
+    named = {(r.account, r.resource) for r in records if isinstance(r, rk.Event)}
+    for record in records:
+        if isinstance(record, rk.Inventory):
+            named.update((account, resource) for account, resource, _ in record.resources)
+    by_where = {e.meter for e in plan.entries if e.where}
+    return [
+        r
+        for r in records
+        if not (
+            isinstance(r, rk.Sample)
+            and (r.account, r.resource) not in named
+            and r.meter in by_where
+        )
+    ]

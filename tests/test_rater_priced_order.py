@@ -29,6 +29,7 @@ from tests._priced_records import (
     TWO_WEEKS,
     at,
     batch_refuses,
+    described,
     event,
     sample,
     total,
@@ -378,7 +379,8 @@ def test_records_at_one_instant_are_refused_exactly_when_batch_refuses_them(
         for spec in specs:
             batch.append(_record(spec, number))
             number += 1
-        refuses = batch_refuses([*taken, *batch], plan)
+        # (the samples of a resource nothing names yet await its description: taken)
+        refuses = batch_refuses(described([*taken, *batch], plan), plan)
         said = ""
         try:
             rater.feed(batch)

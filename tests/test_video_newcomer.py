@@ -805,15 +805,6 @@ def test_a_job_started_then_its_minutes_fed_bill_as_the_batch() -> None:
     assert rater.statement(MARCH_UTC.end).invoices[0].total == Decimal("1.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected the minutes of a transcoding job fed before the job's start event (stamped "
-        "a day earlier) to be taken, and the month to bill 1.00 as the batch of both records "
-        "does; today Rater.feed refuses them with UnpricedUsageError saying they 'would make "
-        "every statement fail to price the usage', which the start event fed next disproves"
-    ),
-)
 def test_a_jobs_minutes_fed_before_its_start_event_bill_as_the_batch() -> None:
     rater = rk.Rater(HD_ONLY, TRANSCODE, start=MARCH_UTC.start)
     rater.feed([JOB_MINUTES])
@@ -893,15 +884,6 @@ def test_a_gauge_level_holds_past_the_buckets_delete_until_a_zero_reading() -> N
         rk.Package(1, "1E+10"),
     ],
     ids=["PerUnit", "Graduated", "Volume", "Package"],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected one error class for one out-of-range charge (1E+21 B at 1E+10 per B, "
-        "1E+31, beyond the 1E+30 an amount may reach) from rk.rate and from Rater.feed, "
-        "as the stream and the batch agree; today rk.rate raises BadPriceError and "
-        "Rater.feed BadQuantityError, so a caller catching the batch's class misses the stream's"
-    ),
 )
 def test_a_charge_out_of_range_is_one_error_class_in_batch_and_stream(price: rk.PriceModel) -> None:
     sent = rk.Meter("egress", "B", rk.Discrete())

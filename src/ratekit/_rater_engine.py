@@ -28,6 +28,7 @@ from ._rater_known import Known
 from ._rater_priced_doors import Listed, Unsettled
 from ._rater_priced_verdicts import strict_meters, window_reach
 from ._rating_engine import _Engine as _RatingEngine
+from ._rating_unpriced import Awaiting
 from ._sample_policies import TimeWeightedMean
 from ._shown import show
 from ._standing import Kept
@@ -61,6 +62,7 @@ class Engine:
     __slots__ = (
         "aggregations",
         "assigned",
+        "awaiting",
         "continued",
         "counters",
         "cycle",
@@ -99,6 +101,9 @@ class Engine:
 
     def __init__(self, plans: Plan | Sequence[Assignment], meters: Sequence[Meter]) -> None:
         self.plans = plans
+        # the resources the rater knows by samples alone, whose description may still be
+        # fed (the rater sets it: `ratekit._rater_priced_ahead.Undescribed`)
+        self.awaiting: Awaiting | None = None
         self.meters = meters
         rating = _RatingEngine(plans, Span.from_us(0, 1))
         known = rating.plans
@@ -329,6 +334,7 @@ class Engine:
             samples=self.samples,
             used=(lambda plans: seeded(plans, allowed)) if allowed else None,
             withheld=withheld,
+            awaiting=self.awaiting,
             standing=standing,
             drawn=drawn,
         )

@@ -34,12 +34,12 @@ from collections.abc import Callable, Container, Mapping
 from ._inventory_scope import is_listed
 from ._last_seen import running_since
 from ._rater_book import known_by
-from .records import Event, Inventory
+from .records import Event, Inventory, Sample
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
 
-__all__ = ["Withheld", "withheld"]
+__all__ = ["Undescribed", "Withheld", "withheld"]
 
 
 class Withheld(Container[tuple[str, str]]):
@@ -155,3 +155,42 @@ def withheld(rater: Rater, as_of_us: int) -> Container[tuple[str, str]]:
         return running_since(key, by_key.get(key, ()), before, states.get(key), at_us)
 
     return Withheld(inventories, sequenced, known, running)
+
+
+class Undescribed:
+    """Usage the rater knows by samples alone: its description may still be fed.
+
+    Usage of a resource from ``start_us`` on (a piece that nothing describes, from the
+    start of its cycle or the record that last changed the resource) awaits its
+    description when no kept event of the resource is stamped at or before ``start_us``,
+    no kept inventory lists it by then, and its compacted state (if any) is ``"unknown"``
+    and described by nothing: no record has told the rater what the resource is there
+    yet. Such usage that no entry prices is not refused at the feed nor an error at a
+    statement, even under ``unpriced="error"``: an ``"unpriced"`` anomaly, not charged,
+    until an event or a listing describing it is fed (while its cycle is open: then it
+    is charged as batch [`rate()`][ratekit.rate] of the records charges it), so that the
+    order the records are fed in does not matter (see `ratekit._rating_unpriced`).
+    Asked only of usage no entry prices: O(k + i) for the resource's k kept records and
+    i inventories.
+    """
+
+    __slots__ = ("rater",)
+
+    def __init__(self, rater: Rater) -> None:
+        self.rater = rater
+
+    def awaits(self, key: tuple[str, str], start_us: int) -> bool:
+        """Whether usage of resource ``key`` from ``start_us`` on awaits its description."""
+        rater = self.rater
+        account, resource = key
+        if any(type(r) is not Sample and r.at_us <= start_us for r in rater._by_key.get(key, ())):
+            return False
+        state = rater._reach.states.get(key)
+        if state is not None and (state.status != "unknown" or state.description):
+            return False
+        return not any(
+            type(i) is Inventory
+            and i.at_us <= start_us
+            and is_listed(i.resources, account, resource)
+            for i in rater._inventories
+        )

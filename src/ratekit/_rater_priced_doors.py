@@ -317,9 +317,12 @@ def _event_quick(rater: Rater, batch: _Batch, event: Event, kept: tuple[int, boo
         if meter in engine.timed:
             if kind == "delete" or (kind == "stop" and not attributes):
                 continue
-        elif not (attributes or kind == "delete") or not _sampled(
-            rater, batch, (event.account, event.resource), meter
-        ):
+        elif (
+            # (one without attributes changes no description, but makes known a resource
+            # known by samples alone till then: its usage described by nothing awaits no
+            # description any more, `_rater_priced_ahead.Undescribed`: judged below)
+            not (attributes or kind == "delete") and not _awaiting(rater, event)
+        ) or not _sampled(rater, batch, (event.account, event.resource), meter):
             continue
         plans = _plans_of(rater, batch, event.account, meter)
         if not plans:
@@ -337,6 +340,13 @@ def _event_quick(rater: Rater, batch: _Batch, event: Event, kept: tuple[int, boo
             if not last and _redescribed(rater, event, meter, plans):
                 return False
     return True
+
+
+def _awaiting(rater: Rater, event: Event) -> bool:
+    """Whether the rater knows ``event``'s resource by samples alone at its instant. O(k)."""
+    awaiting = rater._engine.awaiting
+    key = (event.account, event.resource)
+    return awaiting is not None and awaiting.awaits(key, event.at_us)
 
 
 def _last(rater: Rater, event: Event, kept: tuple[int, bool, int]) -> bool:

@@ -23,7 +23,7 @@ from .errors import UnpricedUsageError
 from .pricebook import Plan
 from .usage import UsageRow
 
-__all__ = ["Narrowed", "_Unpriced"]
+__all__ = ["Awaiting", "Narrowed", "_Unpriced"]
 
 
 @typing.runtime_checkable
@@ -35,10 +35,22 @@ class Narrowed(typing.Protocol):
         ...
 
 
+class Awaiting(typing.Protocol):
+    """The streaming rater's usage whose description may still be fed (see `_Unpriced`)."""
+
+    def awaits(self, key: tuple[str, str], start_us: int) -> bool:
+        """Whether usage of ``key`` (a resource) from ``start_us`` on awaits its description."""
+        ...
+
+
 class _Unpriced:
     """What rating says of usage it cannot price (see the module)."""
 
     quiet: bool
+    #: The streaming rater's resources whose description may still be fed: their usage
+    #: described by nothing is an ``"unpriced"`` anomaly where its plan's ``unpriced``
+    #: is ``"error"`` (see `unpriced()`).
+    awaiting: Awaiting | None = None
     withheld: Container[tuple[str, str]]
     default: Plan | None
     assignments: dict[str, list[tuple[int, int, Plan]]]
@@ -84,7 +96,14 @@ class _Unpriced:
         ``"unpriced"`` anomaly, not charged. Nothing under ``quiet``, nor for a resource
         in ``withheld``.
         """
-        if self.quiet or self._withheld(row, end, said=plan.unpriced != "error"):
+        awaiting = (
+            plan.unpriced == "error"
+            and not row.description
+            and _describable(plan, row.meter, start, end)
+            and self.awaiting is not None
+            and self.awaiting.awaits((row.account, row.resource), start)
+        )
+        if self.quiet or self._withheld(row, end, said=plan.unpriced != "error" or awaiting):
             return
         message = (
             f"usage of meter {row.meter!r} by account {row.account!r} (resource "
@@ -92,7 +111,15 @@ class _Unpriced:
             f"{format_us(end)} has no price in plan {plan.id!r}: no entry of that meter "
             f"is in effect for a resource described by {dict(row.description)!r}"
         )
-        if plan.unpriced == "error":
+        if awaiting:
+            # (described by nothing yet: an event or a listing fed later may describe it)
+            message += (
+                " (nothing describes the resource there yet): not charged until an event "
+                "or a listing describing it at or before its usage is fed while its cycle "
+                "is open, then charged as batch rate() of the records charges it; left "
+                "so when its cycle closes (batch rate() of the records refuses it)"
+            )
+        elif plan.unpriced == "error":
             raise UnpricedUsageError(
                 message + "; add an entry, or build the plan with unpriced='anomaly' to "
                 "report such usage instead."
@@ -100,7 +127,7 @@ class _Unpriced:
         self.anomalies.append(
             placed(
                 "unpriced",
-                message + ": not charged.",
+                message + ("." if awaiting else ": not charged."),
                 row.record_ids,
                 row.account,
                 row.resource,
@@ -121,3 +148,19 @@ class _Unpriced:
             return False
         held = self.withheld
         return not said or not isinstance(held, Narrowed) or held.reaches(key, end)
+
+
+def _describable(plan: Plan, meter: str, start: int, end: int) -> bool:
+    """Whether a description could make ``plan`` price ``meter`` somewhere in ``[start, end)``.
+
+    An entry of the meter that selects on attributes (a ``where``) in effect there: usage
+    of a resource described by nothing may await its description (see
+    `_Unpriced.unpriced`); where no such entry is, no description prices it. O(e) for
+    the meter's e entries.
+    """
+    return any(
+        entry.where
+        and (entry.start_us is None or entry.start_us < end)
+        and (entry.end_us is None or entry.end_us > start)
+        for entry in plan._by_meter.get(meter, ())
+    )

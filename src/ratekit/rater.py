@@ -60,6 +60,7 @@ from . import _rater_consistent as _consistent
 from . import _rater_engine as _engine_doors
 from . import _rater_feed as _feed
 from . import _rater_gone as _gone
+from . import _rater_priced_ahead as _ahead
 from . import _rater_priced_doors as _priced_doors
 from . import _rater_range as _range
 from . import _rater_remembered as _remembered
@@ -227,6 +228,7 @@ class Rater:
         plans = plans if isinstance(plans, Plan) else _engine_doors.assignments(plans)
         meters = _engine_doors.meters(meters)
         self._engine = _Engine(plans, meters)
+        self._engine.awaiting = _ahead.Undescribed(self)
         self._fingerprint = _snapshot.fingerprint(plans, meters)
         if not isinstance(horizon, _dt.timedelta) or horizon < _dt.timedelta(0):
             # a timedelta below zero is a wrong value of the right type: a ValueError
@@ -496,6 +498,7 @@ class Rater:
         rater = object.__new__(cls)
         rater._turn = Turn()
         rater._engine = _Engine(plans, meters)
+        rater._engine.awaiting = _ahead.Undescribed(rater)
         rater._fingerprint = _snapshot.fingerprint(plans, meters)
 
         def legacy() -> tuple[str, ...]:  # the fingerprints of earlier versions, if needed

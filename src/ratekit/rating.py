@@ -74,6 +74,7 @@ from ._meter_units import _read_meters, _row_units, _with_carried
 from ._minimum_pieces import Positions, cycle_start, readable_again
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine
+from ._rating_unpriced import Awaiting
 from ._shown import show
 from ._standing import Kept
 from .assignments import Assignment
@@ -462,6 +463,7 @@ def rate_rows(
     used: typing.Callable[[list[Plan]], dict[tuple[str, int, str, tuple[int, int]], Fraction]]
     | None = None,
     withheld: Container[tuple[str, str]] = frozenset(),
+    awaiting: Awaiting | None = None,
     standing: Kept | None = None,
     drawn: tuple[Drawn, Taken] | None = None,
 ) -> tuple[Rating, dict[GroupKey, list[_Piece]], dict[GroupKey, Exact], list[Charge]]:
@@ -478,7 +480,9 @@ def rate_rows(
     given the engine's plans, what usage before the span (not in ``rows``) consumed of
     own-period allowances, as ``consume_before`` keys it. ``withheld``: the (account,
     resource) pairs whose usage no entry prices is neither refused nor reported (the
-    rater's: see `ratekit._rater_priced_ahead`). ``standing``: under a minimum, the spend
+    rater's: see `ratekit._rater_priced_ahead`). ``awaiting``: the (account, resource)
+    pairs whose description may still be fed, whose usage described by nothing is an
+    ``"unpriced"`` anomaly, never an error (see `ratekit._rating_unpriced`). ``standing``: under a minimum, the spend
     of the charges that stand (not in ``rows``), those charges, and a list that the
     rating fills with what it counts (see `ratekit._standing`). ``drawn``: under an
     allowance, what of its pools the pieces that stand took, and a dict that the
@@ -491,6 +495,7 @@ def rate_rows(
     engine.peaks = peaks
     engine.samples = samples
     engine.withheld = withheld
+    engine.awaiting = awaiting
     if carry:
         engine.carry = carry
     if opened:
