@@ -24,6 +24,13 @@ anomaly (``unpriced="anomaly"``), only what the record can take back is withheld
 (`Withheld.reaches()`): usage before the resource's last sign of life, or of a resource
 outside the inventory's ``where`` there, is said now, as batch says it; withheld, it
 could be compacted before any statement said it.
+
+A description may also come after the usage it describes: samples fed before their
+resource's start event. Usage that nothing describes, of a resource no kept event or
+listing names by the start of that piece of usage (`Undescribed`), awaits its
+description: an ``"unpriced"`` anomaly, not charged, where an entry would price it by
+attributes, even under ``unpriced="error"``, at the feed's door and at the statements
+alike (the engine's ``awaiting``), so that the records' order does not matter.
 """
 
 from __future__ import annotations

@@ -8,7 +8,12 @@ plan's ``unpriced`` says. Usage of a resource in ``withheld`` (the streaming rat
 record fed ahead of its watermark may take that usage away) is neither where it would
 be an error: not charged, and nothing is said of it yet. Where it would be an anomaly,
 only the part such a record can take back is withheld (`Narrowed`): what stays is said,
-as batch says it, so that no anomaly is left unsaid once its cycle is compacted.
+as batch says it, so that no anomaly is left unsaid once its cycle is compacted. Usage
+described by nothing whose description may still be fed (``awaiting``, the rater's: a
+resource no event or listing names by the start of the piece, see
+`ratekit._rater_priced_ahead.Undescribed`), where an entry in effect prices by
+attributes, is an ``"unpriced"`` anomaly even under ``unpriced="error"``: not charged
+until the description comes, and never an error that would fail every statement.
 """
 
 from __future__ import annotations
@@ -94,7 +99,9 @@ class _Unpriced:
 
         An `UnpricedUsageError` under the plan's ``unpriced="error"``, else an
         ``"unpriced"`` anomaly, not charged. Nothing under ``quiet``, nor for a resource
-        in ``withheld``.
+        in ``withheld``. Usage described by nothing that ``awaiting`` says may still be
+        described, where an entry in effect selects by attributes (`_describable()`): an
+        anomaly whatever ``unpriced``, its words saying it awaits its description.
         """
         awaiting = (
             plan.unpriced == "error"
