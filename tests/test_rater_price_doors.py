@@ -825,3 +825,30 @@ def test_a_kept_sample_of_an_unpriced_meter_does_not_blind_the_door() -> None:
     # 2 B x 1E+20 = 2E+20, in range; the cpu seconds are unpriced (an anomaly).
     assert rater.feed([_delta("r", "2026-03-01T01:00:00Z", "2", "s2")]).accepted == ("s2",)
     assert total(rater, "2026-03-02T00:00:00Z") == Decimal("2E+20")
+
+
+@pytest.mark.parametrize(
+    ("price", "level", "refused"),
+    [
+        # 1E+20 MB x 744 h = 7.44E+22 MB*hour, x 1E+10 = 7.44E+32: an amount out of range
+        (rk.PerUnit("1E+10"), "1E+20", rk.BadPriceError),
+        (rk.Graduated([rk.Tier(None, "1E+10")]), "1E+20", rk.BadPriceError),
+        (rk.Package(1, "1E+10"), "1E+20", rk.BadPriceError),
+        # 1E+29 MB x 744 h = 7.44E+31 MB*hour, x 1 = 7.44E+31: an amount out of range
+        (rk.PerUnit("1"), "1E+29", rk.BadPriceError),
+        # 7.44E+31 MB*hour: a quantity a model taking it whole refuses
+        (rk.Graduated([rk.Tier(None, "1")]), "1E+29", rk.BadQuantityError),
+        (rk.Volume([rk.Tier(None, "1")]), "1E+29", rk.BadQuantityError),
+    ],
+    ids=["PerUnit", "Graduated", "Package", "PerUnit-1", "Graduated-whole", "Volume-whole"],
+)
+def test_a_level_out_of_range_is_refused_with_the_class_batch_raises(
+    price: rk.PriceModel, level: str, refused: type[rk.RatekitError]
+) -> None:
+    plan = rk.Plan("p", "EUR", MONTHLY, [rk.PriceEntry("m", "mem", price)])
+    record = _start("vm", level, "e1")
+    with pytest.raises(refused, match="sets the level of meter 'mem'") as fed:
+        rk.Rater(plan, MEMORY, start=START).feed([record])
+    with pytest.raises(refused) as rated:
+        rk.rate([record], plan, span=rk.Span(START, "2026-04-01T00:00:00Z"), meters=MEMORY)
+    assert type(fed.value) is type(rated.value) is refused
