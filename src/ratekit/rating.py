@@ -480,10 +480,9 @@ def rate_rows(
     given the engine's plans, what usage before the span (not in ``rows``) consumed of
     own-period allowances, as ``consume_before`` keys it. ``withheld``: the (account,
     resource) pairs whose usage no entry prices is neither refused nor reported (the
-    rater's: see `ratekit._rater_priced_ahead`). ``awaiting``: the (account, resource)
-    pairs whose description may still be fed, whose usage described by nothing is an
-    ``"unpriced"`` anomaly, never an error (see `ratekit._rating_unpriced`). ``standing``: under a minimum, the spend
-    of the charges that stand (not in ``rows``), those charges, and a list that the
+    rater's: see `ratekit._rater_priced_ahead`). ``awaiting``: the usage whose
+    description may still be fed, an anomaly, never an error (`ratekit._rating_unpriced`).
+    ``standing``: under a minimum, the spend of the charges that stand (not in ``rows``), those charges, and a list that the
     rating fills with what it counts (see `ratekit._standing`). ``drawn``: under an
     allowance, what of its pools the pieces that stand took, and a dict that the
     rating fills with the pieces it takes from them (see `ratekit._rater_pools`). Returns
