@@ -162,7 +162,7 @@ def test_an_event_without_an_id_is_named_with_its_kind_once() -> None:
     # Its label says its kind already: 'event (start of resource ..., no id) (start)' was
     # said at the doors of a level past what prices take, and of usage no entry prices.
     rater = rk.Rater(PLAN, METERS, start=START)
-    with pytest.raises(rk.BadQuantityError) as caught:
+    with pytest.raises(rk.BadPriceError) as caught:  # an amount out of range, as rate() says
         rater.feed([_good(0), BAD["level past prices"]])
     assert str(caught.value).startswith(
         "Rater.feed: records[1]: event (start of resource 'vm-x' of 'acme', no id) stamped "
