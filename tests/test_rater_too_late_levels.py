@@ -229,7 +229,7 @@ def test_a_placed_level_too_large_to_price_is_refused() -> None:
     rater = rk.Rater(plan, [USERS], start="2026-03-01T00:00:00Z", horizon=dt.timedelta(hours=1))
     rater.feed([gauge("2026-03-01T00:00:00Z", 10, "g1")])
     rater.statement("2026-03-04T06:00:00Z")
-    with pytest.raises(rk.BadQuantityError, match="would make every statement fail to price"):
+    with pytest.raises(rk.BadPriceError, match="would make every statement fail to price"):
         rater.feed([gauge("2026-03-02T12:00:00Z", "1E+29", "g2")])  # type: ignore[arg-type]
     # Not taken: 5 March holds 10 as before.
     assert by_cycle([rater.statement("2026-03-06T00:00:00Z")], "users") == {"2026-03-05": 10}
@@ -252,7 +252,7 @@ def test_a_placed_counter_reading_too_large_to_price_is_refused() -> None:
     rater.feed([reading("2026-03-04T00:00:00Z", "100000000000000000010", "c2")])
     rater.statement("2026-03-04T06:00:00Z")
     assert rater._base_us == to_us("2026-03-03T00:00:00Z")
-    with pytest.raises(rk.BadQuantityError, match="would make every statement fail to price"):
+    with pytest.raises(rk.BadPriceError, match="would make every statement fail to price"):
         rater.feed([reading("2026-03-02T12:00:00Z", "0", "c0")])
 
 
@@ -566,3 +566,17 @@ def test_too_late_levels_hold_at_watermarks_inside_the_cycles(seed: int) -> None
             if to_us(f"{d}T00:00:00Z") >= late_base and q
         }
         assert stream == {d: q for d, q in expected.items() if q}, format_us(as_of)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "expected the pings the stream counts plus those its too_late anomalies name to "
+        "make batch's count (2), as the law above says; today, for seed 1863 without a "
+        "horizon, an anomaly names 1 ping too late while the stream still counts both "
+        "(2 + 1 = 3)"
+    ),
+)
+def test_too_late_levels_law_for_seed_1863() -> None:
+    law = test_too_late_levels_leave_the_kept_cycles_as_batch_has_them
+    law.hypothesis.inner_test(seed=1863, horizon_h=0)  # type: ignore[attr-defined]
