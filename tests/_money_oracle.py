@@ -367,6 +367,17 @@ def _rated(
     taken = taken_back(parts, rows, cycle, (wlo, whi))
     for plan, start, end in parts:
         if max(start, wlo) >= min(end, whi):
+            # a plan out of force over the window is still charged there for its units
+            # that usage in the window fills back (a correction before the window went
+            # below zero under it): the window's charges are the whole cycle's
+            if any(
+                wlo <= at < whi
+                for meter in plan.prices
+                for at, _ in taken.get((plan.name, meter), [])
+            ):
+                for meter in plan.prices:
+                    _meter(exact, plan, meter, (start, end), (wlo, whi), cycle, taken, shares)
+                minimums.append((plan, Fraction(0)))
             continue
         share = shares(max(start, wlo), min(end, whi))
         for fee_id, amount in plan.fees:

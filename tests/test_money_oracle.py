@@ -333,46 +333,68 @@ def test_a_correction_after_the_change_takes_back_the_first_plan_s_units() -> No
     ]
 
 
+def _filled_back() -> Case:
+    """Plan a (m2 at 1.667) to 01:00 on 1 March, plan b (m2 at 0) after; -0.003 of m2
+    over 00:00..01:00 (under a), 0.003 over 01:00..02:00 (under b); rated from 01:00."""
+    made = []
+    for name, unit in (("a", "1.667"), ("b", "0")):
+        entries = [
+            rk.PriceEntry("m1", "m1", rk.PerUnit("0.000")),
+            rk.PriceEntry("m2", "m2", rk.PerUnit(unit)),
+        ]
+        prices: dict[str, tuple[str, Fraction | None, tuple[oracle.Tier, ...], bool]] = {
+            "m1": ("m1", Fraction(0), (), False),
+            "m2": ("m2", Fraction(Decimal(unit)), (), False),
+        }
+        plan = rk.Plan(name, "EUR", MONTHS, entries, tz="UTC")
+        made.append((plan, oracle.OraclePlan(name, Fraction(1, 100), "ROUND_HALF_EVEN", prices)))
+    (a, oa), (b, ob) = made
+    change = _at(1).start
+    return Case(
+        (1, 201),
+        [rk.Assignment("acme", a, end=change), rk.Assignment("acme", b, start=change)],
+        [(oa, 0, 1), (ob, 1, 1464)],
+        [("m2", 0, 1, Decimal("-0.003")), ("m2", 1, 2, Decimal("0.003"))],
+        [],
+    )
+
+
 @pytest.mark.property
 @given(_case())
 @example(_across_a_change(Decimal("0.5"), Decimal(3)))
 @example(
     _across_a_change(Decimal(2), Decimal("0.25"), rk.Graduated([rk.Tier(5, 2), rk.Tier(None, 1)]))
 )
+@example(_filled_back())
 def test_invoices_match_the_oracle(case: Case) -> None:
     check(case)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the money oracle's case (found by test_invoices_match_the_oracle, also on main): "
-        "plan a (m2 at 1.667) to 01:00 on 1 March, plan b (m2 at 0) after; a correction "
-        "of -0.003 on m2 over 00:00..01:00 and 0.003 over 01:00..02:00; rated from 01:00. "
-        "The oracle bills nothing (the span's 0.003 is plan b's, at 0); rating fills the "
-        "correction before the span back at plan a's price: a usage charge of plan a, "
-        "1.667 x 0.003 = 0.005001, billed 0.01"
-    ),
-)
 def test_usage_in_the_span_after_a_correction_before_it_under_another_plan() -> None:
-    months = rk.cycles.monthly(tz="UTC")
-    free = rk.PerUnit("0.000")
-    a = rk.Plan(
-        "a",
-        "EUR",
-        months,
-        [rk.PriceEntry("m1", "m1", free), rk.PriceEntry("m2", "m2", rk.PerUnit("1.667"))],
-    )
-    b = rk.Plan(
-        "b", "EUR", months, [rk.PriceEntry("m1", "m1", free), rk.PriceEntry("m2", "m2", free)]
-    )
-    change = _at(1).start
-    plans = [rk.Assignment("acme", a, end=change), rk.Assignment("acme", b, start=change)]
+    # The correction before the span went below zero under plan a (nothing billed before
+    # it): the month rated whole charges a -0.003 x 1.667 = -0.005001, and the 0.003
+    # after the change fills that back, last in first out, at a's price: +0.005001, so
+    # the month is 0.00. The span from 01:00 charges what the whole month gives its own
+    # rows: a's +0.005001 (billed 0.01), and the hour before it, rated as of then, the
+    # -0.005001 (-0.01): the pieces add up to the month. (The oracle rated only the plans
+    # in force in the span, and left a's filled-back units out.)
+    case = _filled_back()
+    check(case)
     rows = [
-        rk.UsageRow(
-            "acme", "m2", f"r{i}", _at(hour), MONTHS.containing(_at(hour).start), q, "u", {}, ()
-        )
-        for i, (hour, q) in enumerate([(0, Decimal("-0.003")), (1, Decimal("0.003"))])
+        rk.UsageRow("acme", m, f"r{i}", _at(h), MONTHS.containing(_at(h).start), q, "u", {}, ())
+        for i, (m, h, _, q) in enumerate(case.rows)
     ]
-    rating = rk.rate(rows, plans, span=rk.Span.from_us(_us(1), _us(201)))
-    assert rating.charges == ()
+
+    def rated(low: int, high: int) -> list[tuple[str, Decimal, Decimal]]:
+        span = rk.Span.from_us(_us(low), _us(high))
+        charges = rk.rate(rows, case.assignments, span=span, as_of=_at(201).start).charges
+        return [(c.plan, c.quantity, c.amount) for c in charges]
+
+    assert rated(1, 201) == [("a", Decimal("0.003"), Decimal("0.005001"))]
+    assert rated(0, 1) == [("a", Decimal("-0.003"), Decimal("-0.005001"))]
+    assert [c[2] for c in rated(0, 201)] == [Decimal("-0.005001"), Decimal("0.005001")]
+    totals = [
+        rk.bill(rk.rate(rows, case.assignments, span=rk.Span.from_us(_us(lo), _us(hi))))[0].total
+        for lo, hi in ((1, 201), (0, 1), (0, 201))
+    ]
+    assert totals == [Decimal("0.01"), Decimal("-0.01"), Decimal("0.00")]
