@@ -232,6 +232,10 @@ class _Dues:
             if entry.group_by is None and (account, id(piece.plan), key[2], key[3]) in based:
                 continue
             covered = self.coverage(account, piece.plan, piece.cycle)
+            if not covered:
+                # a plan out of force over the span, charged there for units a correction
+                # takes back or usage fills back: no share of the cycle, so no base
+                continue
             charge = self.base(
                 account,
                 piece.plan,
@@ -391,6 +395,34 @@ class _Dues:
                         minimums_done.add((id(plan), cycle))
                         spent_here = spent.get((account, id(plan), cycle[0]), {})
                         out.extend(self.minimums(account, plan, cycle, spent_here))
+            out.extend(self.minimums_charged_out_of_force(account, spent, minimums_done))
+        return out
+
+    def minimums_charged_out_of_force(
+        self,
+        account: str,
+        spent: dict[tuple[str, int, int], Spent],
+        done: set[tuple[int, tuple[int, int]]],
+    ) -> list[Charge]:
+        """Top-ups of plans charged in a piece of a cycle where they are not in force.
+
+        Usage in the piece fills back what a correction before it took below zero under
+        a plan that left before it (docs/pricing.md, a correction across a change of
+        plan): that plan is charged for it there, and its minimums count it as in the
+        cycle rated whole, over the piece, with no slice of the commitment (a give-back
+        of what the time before topped up: `telescoped`). O(p k): p plan parts, k spends.
+        """
+        out: list[Charge] = []
+        lo, hi = self.start_us, self.end_us
+        for _, _, plan in self.plans_of(account):
+            for (owner, plan_id, start), spent_here in spent.items():
+                cycle = plan.cycle.containing_us(start)
+                place = (account, plan.id, cycle[0])
+                if owner == account and plan_id == id(plan) and (id(plan), cycle) not in done:
+                    done.add((id(plan), cycle))
+                    if self.opening and place in self.opening:
+                        over = [(max(cycle[0], lo), min(cycle[1], hi))]
+                        out.extend(self.minimums(account, plan, cycle, spent_here, over))
         return out
 
     def minimums(
@@ -399,6 +431,7 @@ class _Dues:
         plan: Plan,
         cycle: tuple[int, int],
         spent: Spent,
+        over: list[tuple[int, int]] | None = None,
     ) -> list[Charge]:
         """Top-ups of the minimums of ``plan`` for ``account`` in ``cycle`` (once per cycle).
 
@@ -406,10 +439,12 @@ class _Dues:
         which `_topups.floors` keeps only if the lines as billed fall short of it. A
         span that starts inside the cycle tops up the cycle's top-up so far at its end
         less that at its start (`telescoped`, from the positions in ``opening``).
+        ``over``: where a plan out of force there is settled (`minimums_charged_out_of_force`).
         """
-        covered = self.coverage(account, plan, cycle)
+        covered = over or self.coverage(account, plan, cycle)
         if not covered:
             return []
+        place = (account, plan.id, cycle[0])
         share = self.share(account, plan, cycle)
         cycle_span = _cycle_span(self.cycle_spans, cycle)
         # from the plan's first covered instant to the end of the span rated (the
@@ -426,7 +461,6 @@ class _Dues:
         ordered = sorted(plan.minimums, key=lambda minimum: minimum.meter is None)
         key = (account, id(plan), cycle[0])
         standing = self.standing is not None and key in self.standing
-        place = (account, plan.id, cycle[0])
         before = self.opening.get(place, {}) if self.opening else {}
         for minimum in ordered:
             required = Fraction(minimum.amount) * numerator / denominator
