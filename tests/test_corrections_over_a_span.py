@@ -170,8 +170,8 @@ def _stamp(drawn: tuple[str, int, int, int, int]) -> int:
 @st.composite
 def _months(draw: st.DrawFn) -> tuple[Usage, Refunds]:
     """Usage and refunds of one or two resources, each refund at most what was billed
-    before it and spread over hours with no usage (so that it is taken whole at its
-    stamp, as the oracle takes it; see the xfail below for usage inside its span)."""
+    before its stamp and spread over whole hours, with or without usage within its span
+    (which it takes back first, as the oracle's refund at its stamp does)."""
     names = draw(st.sampled_from([["logs"], ["logs", "metrics"]]))
     hours = st.integers(0, 31 * 24 - 1)
     usage = draw(
@@ -191,10 +191,10 @@ def _months(draw: st.DrawFn) -> tuple[Usage, Refunds]:
         draw(st.lists(drawn, min_size=1, max_size=3)), key=_stamp
     ):
         since = stamp - length
-        if since < 0 or any(since <= hour <= stamp for _, hour, _ in usage):
+        if since < 0:
             continue
         # whole GB an hour, so that each hour's part is exact; at most what is billed
-        billed = sum(gb for _, hour, gb in usage if hour < since) - sum(
+        billed = sum(gb for _, hour, gb in usage if hour <= stamp) - sum(
             gb for _, s, t, gb in refunds if t < stamp
         )
         gigabytes = min(rate * length, billed * fraction // 4)
@@ -265,19 +265,6 @@ def test_a_spread_refund_bills_as_the_same_refund_at_its_stamp(
     assert said + _stated(rater, "2026-04-01T00:00:00Z") == spread.total()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A refund spread over a span should take back, last in first out, the units "
-        "billed last before its stamp, as the same refund stamped at one instant does: "
-        "60 GB on the 10th at 0.50, 20 GB at noon on the 15th at 0.60, -30 GB over "
-        "[14th, 16th) stamped the 16th should take back the 15th's 20 at 0.60, then 10 "
-        "at 0.50: 50 x 0.50 = 25.00. Each part of the refund is taken with the rows of "
-        "its own time instead (15 GB of [14th, 15th) from the 10th's units at 0.50, the "
-        "15 GB of [15th, 16th) netted with the 15th's 20 GB in one row): 45 x 0.50 + "
-        "5 x 0.60 = 25.50."
-    ),
-)
 def test_usage_inside_a_refunds_span_is_taken_back_first() -> None:
     records = [
         _gb("logs", "2026-03-10T00:00:00Z", 60, "u1"),
@@ -294,3 +281,121 @@ def test_usage_inside_a_refunds_span_is_taken_back_first() -> None:
         ],
     )
     assert rk.rate(records, plan, span=MARCH, meters=[INGEST]).total() == Decimal("25.00")
+
+
+#: 0.50 a GB to the 15th, 0.60 from it
+CHANGED = rk.Plan(
+    "p",
+    "EUR",
+    MONTHS,
+    [
+        rk.PriceEntry("a", "ingest", rk.PerUnit("0.50"), end=MID),
+        rk.PriceEntry("b", "ingest", rk.PerUnit("0.60"), start=MID),
+    ],
+)
+
+
+def _batch_and_stream(records: list[rk.Sample], plan: rk.Plan, said_at: str) -> list[Decimal]:
+    """The month rated at once, and the stream's statement at ``said_at`` plus its rest."""
+    total = rk.rate(records, plan, span=MARCH, meters=[INGEST]).total()
+    rater = rk.Rater(plan, [INGEST], start=MARCH.start, horizon=dt.timedelta(days=1))
+    ordered = sorted(records, key=lambda record: record.at_us)
+    early = [record for record in ordered if record.at_us < rk.Span(said_at, said_at).start_us]
+    rater.feed(early)
+    said = _stated(rater, said_at)
+    rater.feed(ordered[len(early) :])
+    return [total, said + _stated(rater, "2026-04-01T00:00:00Z")]
+
+
+@pytest.mark.parametrize("inside", ["logs", "metrics"])
+def test_usage_inside_a_refunds_span_on_any_resource_is_taken_back_first(inside: str) -> None:
+    # 60 GB on the 10th at 0.50 (30.00), 20 GB at noon on the 15th at 0.60 (12.00), on
+    # the refund's resource or another; -30 over [14th, 16th) stamped the 16th takes
+    # back the 15th's 20 (-12.00), then 10 of the 10th's (-5.00): 25.00, as stamped at
+    # one instant, in the batch and the stream (said on the 15th at 18:00: 42.00).
+    records = [
+        _gb("logs", "2026-03-10T00:00:00Z", 60, "u1"),
+        _gb(inside, "2026-03-15T12:00:00Z", 20, "u2"),
+        _gb("logs", "2026-03-16T00:00:00Z", -30, "fix", since="2026-03-14T00:00:00Z"),
+    ]
+    assert _batch_and_stream(records, CHANGED, "2026-03-15T18:00:00Z") == [Decimal(25)] * 2
+    instant = [*records[:2], _gb("logs", "2026-03-16T00:00:00Z", -30, "fix")]
+    assert rk.rate(instant, CHANGED, span=MARCH, meters=[INGEST]).total() == 25
+
+
+def test_usage_on_both_sides_of_a_price_change_inside_a_refunds_span() -> None:
+    # 60 GB on the 10th at 0.50 (30.00), 10 at noon on the 14th at 0.50 (5.00), 20 at
+    # noon on the 15th at 0.60 (12.00): 47.00. -36 over [14th, 16th) takes back the
+    # 15th's 20 (-12.00), the 14th's 10 (-5.00), then 6 of the 10th's (-3.00): 27.00.
+    # The 6 left are spread over the two days (3 on each), each taking back units of the
+    # 10th at 0.50, the only ones left above them. (Taken in time order, each day's 18
+    # were netted with that day's usage: 52 x 0.50 + 2 x 0.60 = 27.20.)
+    records = [
+        _gb("logs", "2026-03-10T00:00:00Z", 60, "u1"),
+        _gb("logs", "2026-03-14T12:00:00Z", 10, "u2"),
+        _gb("logs", "2026-03-15T12:00:00Z", 20, "u3"),
+        _gb("logs", "2026-03-16T00:00:00Z", -36, "fix", since="2026-03-14T00:00:00Z"),
+    ]
+    assert _batch_and_stream(records, CHANGED, "2026-03-15T00:00:00Z") == [Decimal(27)] * 2
+    rating = rk.rate(records, CHANGED, span=MARCH, meters=[INGEST])
+    assert sum((c.amount for c in rating.charges if c.entry == "b"), Decimal(0)) == 0
+
+
+def test_two_refunds_over_overlapping_spans_each_take_back_the_last_units_at_its_stamp() -> None:
+    # 60 GB on the 10th (30.00), 20 at noon on the 14th (10.00), both at 0.50, and 20 at
+    # noon on the 15th at 0.60 (12.00): 52.00. -10 over [13th, 15th), stamped on the
+    # 15th, takes back 10 of the 14th's (-5.00); -30 over [14th, 16th), stamped on the
+    # 16th, the 15th's 20 (-12.00), then the 14th's other 10 (-5.00): 30.00.
+    records = [
+        _gb("logs", "2026-03-10T00:00:00Z", 60, "u1"),
+        _gb("metrics", "2026-03-14T12:00:00Z", 20, "u2"),
+        _gb("logs", "2026-03-15T12:00:00Z", 20, "u3"),
+        _gb("logs", "2026-03-15T00:00:00Z", -10, "fix1", since="2026-03-13T00:00:00Z"),
+        _gb("metrics", "2026-03-16T00:00:00Z", -30, "fix2", since="2026-03-14T00:00:00Z"),
+    ]
+    assert _batch_and_stream(records, CHANGED, "2026-03-15T06:00:00Z") == [Decimal(30)] * 2
+    at_stamps = [
+        *records[:3],
+        _gb("logs", "2026-03-15T00:00:00Z", -10, "fix1"),
+        _gb("metrics", "2026-03-16T00:00:00Z", -30, "fix2"),
+    ]
+    assert rk.rate(at_stamps, CHANGED, span=MARCH, meters=[INGEST]).total() == 30
+
+
+def test_a_refund_across_a_cycle_boundary_takes_back_each_cycles_last_units() -> None:
+    # 0.50 a GB to 06:00 on 31 March, 0.70 after, 0.60 in April. 60 GB on 30 March
+    # (30.00), 20 at noon on the 31st (14.00), 10 at 06:00 on 1 April (6.00). -24 over
+    # [31 March, 1 April 12:00) (36 hours): 16 in March, 8 in April, each a correction
+    # of its own cycle. March's 16 take back 16 of the 31st's at 0.70 (-11.20): 32.80
+    # (taken in time order, its 4 before 06:00 took back the 30th's at 0.50: 33.60).
+    # April's 8 take back 8 of April's 10 (-4.80): 1.20. Each month, the stream alike.
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [
+            rk.PriceEntry("march", "ingest", rk.PerUnit("0.50"), end="2026-03-31T06:00:00Z"),
+            rk.PriceEntry(
+                "last",
+                "ingest",
+                rk.PerUnit("0.70"),
+                start="2026-03-31T06:00:00Z",
+                end="2026-04-01T00:00:00Z",
+            ),
+            rk.PriceEntry("april", "ingest", rk.PerUnit("0.60"), start="2026-04-01T00:00:00Z"),
+        ],
+    )
+    records = [
+        _gb("logs", "2026-03-30T00:00:00Z", 60, "u1"),
+        _gb("logs", "2026-03-31T12:00:00Z", 20, "u2"),
+        _gb("logs", "2026-04-01T06:00:00Z", 10, "u3"),
+        _gb("logs", "2026-04-01T12:00:00Z", -24, "fix", since="2026-03-31T00:00:00Z"),
+    ]
+    both = rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    rating = rk.rate(records, plan, span=both, meters=[INGEST])
+    assert [invoice.total for invoice in rk.bill(rating)] == [Decimal("32.80"), Decimal("1.20")]
+    rater = rk.Rater(plan, [INGEST], start=MARCH.start, horizon=dt.timedelta(days=1))
+    rater.feed(records[:2])
+    said = _stated(rater, "2026-04-01T00:00:00Z")
+    rater.feed(records[2:])
+    assert said + _stated(rater, "2026-05-01T00:00:00Z") == rating.total() == Decimal("34.00")

@@ -23,6 +23,7 @@ from . import _metering_memory as _memory
 from . import _metering_no_effect as _no_effect
 from . import _metering_pending as _pending
 from . import _metering_samples as _samples
+from . import _metering_spread as _spread
 from . import _metering_time as _time
 from . import _normalize as _n
 from . import _timelines as _t
@@ -240,6 +241,10 @@ class _Engine:
         )
         events, samples, inventories, samples_in_order, events_in_order, tied, spanned, _ = grouped
         self.spanned = spanned
+        if grouped.below_zero and spanned:
+            # a correction over a span takes back the usage within it first (`_metering_spread`)
+            cycle = self.cycle
+            _spread.reshape(samples, self.meters, None if cycle is None else cycle.containing_us)
         # Where corrections cut a Discrete meter's rows, per account (`_metering_corrections`).
         # and, where an account's plans take a meter's rows in the order of their deltas'
         # instants, at each delta (`ratekit._cuts.Cuts.every`)
