@@ -38,7 +38,11 @@ def _at(hours: int) -> str:
     return (dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(hours=hours)).isoformat()
 
 
-@pytest.mark.parametrize("given_as", [500, -500, 0, 10**29, -(10**29) + 1])
+# (and around where an int's hash wraps, 2**61 - 1, and -1, whose hash is -2: a sample's
+# hash reads the int as kept, and must be the one of the Decimal it equals)
+@pytest.mark.parametrize(
+    "given_as", [500, -500, 0, 10**29, -(10**29) + 1, -1, -2, 2**61 - 2, 2**61 - 1, -(2**61)]
+)
 def test_an_int_reads_as_the_decimal_it_equals(given_as: int) -> None:
     friendly = rk.Sample("a", "r", "egress", "2026-03-01T00:00:00Z", given_as)
     (lean,) = rk.RecordBatch.from_tuples(samples=[("a", "r", "egress", AT, given_as)])

@@ -435,6 +435,27 @@ class Sample:
         """When, as an aware UTC datetime."""
         return from_us(self.at_us)
 
+    def __hash__(self) -> int:
+        """The hash of the fields equality compares, the value by its `safe_key()`.
+
+        Read from the kept slot (`_kept_value`): an int is keyed as the Decimal it
+        equals is (the same key), without making that Decimal; a feed hashes each
+        sample without an id. O(1).
+        """
+        return hash(
+            (
+                self.account,
+                self.resource,
+                self.meter,
+                self.at_us,
+                safe_key(self._value),  # type: ignore[attr-defined] # (the slot, as kept)
+                self.kind,
+                self.since_us,
+                self.id,
+                self.seq,
+            )
+        )
+
     @property
     def since(self) -> _dt.datetime | None:
         """Where a delta's span starts, as an aware UTC datetime (``None``: at an instant).
