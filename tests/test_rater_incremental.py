@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _rater_streams as streams
+from tests import _seq_plan
 from tests._budget import LAWS
 
 import ratekit as rk
@@ -485,3 +486,31 @@ def test_a_row_begun_after_a_restore_starts_at_its_cycle() -> None:
     rater.feed([rk.Sample("a", "vm-1", "egress", "2026-03-03T10:00:00Z", 3, id="s2")])
     rater.statement("2026-03-03T12:00:00Z")
     assert _egress_rows(rater) == [("2026-03-03T00:00:00Z", "2026-03-03T12:00:00Z", "m", 3)]
+
+
+@pytest.mark.parametrize("restored", [False, True])
+@pytest.mark.parametrize("together", [True, False])
+@pytest.mark.parametrize(("seq", "bases"), [(1, "01 01 01 01 03"), (3, "01 01 02 02 03")])
+def test_a_cycle_a_later_event_precedes_by_its_seq_stays_kept(
+    restored: bool, together: bool, seq: int, bases: str
+) -> None:
+    # Daily UTC cycles, no horizon. A start on 1 March (seq 2) and a stop on the 2nd: with
+    # seq 1 the stop is ordered before the start, so compacting 1 March would apply the
+    # start without it (`_rater_held.held()`): the day stays kept until the stop is folded
+    # too, on the 3rd; with seq 3 the order is the instants', and 1 March is compacted at
+    # the third statement. The same whether the stop came with the start or in a later
+    # batch (the feed files the resource as sequenced) and after a restore (derived anew).
+    plan, meters = _seq_plan.PLAN, _seq_plan.METERS
+    rater = rk.Rater(plan, meters, start=_seq_plan.START)
+    start = rk.Event("a", "vm-1", "2026-03-01T10:00:00Z", kind="start", id="e1", seq=2)
+    stop = rk.Event("a", "vm-1", "2026-03-02T10:00:00Z", kind="stop", id="e2", seq=seq)
+    rater.feed([start, stop] if together else [start])
+    found = []
+    for at in ("02T00", "02T12", "03T00", "03T06", "04T06"):
+        if at == "02T12" and not together:
+            rater.feed([stop])
+        if restored:
+            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, meters)
+        rater.statement(f"2026-03-{at}:00:00Z")
+        found.append(format_us(rater._base_us)[8:10])
+    assert " ".join(found) == bases

@@ -369,7 +369,7 @@ def no_effect(
     shown: set[str] = set()
     for anomaly in anomalies:
         shown.update(anomaly.record_ids)
-    seen = set(shown)
+    seen: set[str | None] = set(shown)
     seen.update(_ids_of(charges))
     late, rater._late_keys = rater._late_keys, set()
     shown_late = shown | rater._late_seen
@@ -391,10 +391,11 @@ def no_effect(
             elif record.id is not None and record.id not in shown_late:
                 found.append(record.id)
     lo, hi = closing[0][0], closing[-1][1]
-    # The records whose id no charge or anomaly names (an id-less one among them, named
-    # by nothing), judged by the rule of the records not late.
-    # (told at C speed: a closing reads every record kept; a dict's items and values
-    # come in one order)
+    # The records with an id that no charge or anomaly names, judged by the rule of the
+    # records not late; one without an id has none to list, so it is left out with the
+    # named ones (told at C speed: a closing reads every record kept, a feed's often
+    # without ids; a dict's items and values come in one order).
+    seen.add(None)  # (the id of a record that has none)
     named = map(seen.__contains__, map(_ID, records.values()))
     unseen = list(itertools.compress(records.items(), map(operator.not_, named)))
     for identity, record in unseen:

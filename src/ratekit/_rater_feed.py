@@ -81,6 +81,7 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     base, closed, prev = rater._base_us, rater._closed_us, rater._as_of_us
     continued, aggregations = rater._engine.continued, rater._engine.aggregations
     sticky = rater._sticky  # replaced by `_rater_store.regroup()` only, never during a feed
+    sequenced = rater._sequenced  # (the same)
     corrected, sums = rater._corrected, rater._engine.sums  # (the same)
     # (``rater._reach`` is read anew each time: a too-late inventory of the batch indexes
     # the counters anew, `_rater_early.restate_all()`.)
@@ -234,6 +235,8 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
                     by_key[key].append(record)
                 else:
                     by_key[key] = [record]
+                if record.seq is not None:
+                    sequenced.add(key)
                 if (
                     type(record) is Sample and record.meter in sums and record._value < _ZERO  # type: ignore[attr-defined] # (as kept)
                 ):

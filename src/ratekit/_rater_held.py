@@ -53,8 +53,9 @@ def held(rater: Rater, new_base: int) -> int:
     Once held back, the cut is checked again (until it moves no more): an event before
     the earlier cut may be ordered after one at or past it.
 
-    O(m log m) for the m kept records, plus `_last_seen.reach_us()` per kept
-    inventory.
+    O(p + s log s) for the p records pending and the s kept records of the resources
+    with one that has a ``seq`` (``Rater._sequenced``), plus `_last_seen.reach_us()` per
+    kept inventory.
     """
     reach = _closings_reach(rater, new_base)
     inventories = rater._inventories
@@ -87,9 +88,11 @@ def held(rater: Rater, new_base: int) -> int:
         # that cut may now lie after it: the cut moves until no sequence is split (a
         # metering state carries a sequence's history, but an inventory in the
         # compacted records settles it, so it must not be relied on).
-        seqs, base = rater._reach.seqs, rater._base_us
-        for key, kept in rater._by_key.items():
-            reach = min(reach, reordered_before(kept, cut, seqs.get(key), base))
+        # (Only a resource with a kept record that has a seq may be ordered so: the
+        # others' kept records are not read.)
+        seqs, base, by_key = rater._reach.seqs, rater._base_us, rater._by_key
+        for key in rater._sequenced.intersection(by_key):
+            reach = min(reach, reordered_before(by_key[key], cut, seqs.get(key), base))
         if reach >= cut:
             return cut
         held_at = max(rater._base_us, rater._engine.containing(reach)[0])

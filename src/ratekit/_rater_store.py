@@ -531,12 +531,13 @@ def regroup(rater: Rater, *, book: bool = True) -> None:
     """Derive the rater's indexes of its kept records. O(m).
 
     Per resource, its kept records; the inventories, the resources always metered again
-    (``_sticky``), the accounts with a correction (``_corrected``) and the id holders; with ``book``, the book and the cached charges are
+    (``_sticky``), those with a record that has a ``seq`` (``_sequenced``), the accounts with a correction (``_corrected``) and the id holders; with ``book``, the book and the cached charges are
     dropped (the next statement meters the kept cycles again).
     """
     rater._by_key = {}
     rater._inventories = []
     rater._sticky = set()
+    rater._sequenced = set()
     rater._corrected = set()
     sums = rater._engine.sums
     rater._holders = _reach.holders(rater._records, rater._forgotten)
@@ -547,6 +548,8 @@ def regroup(rater: Rater, *, book: bool = True) -> None:
             continue
         key = (record.account, record.resource)
         rater._by_key.setdefault(key, []).append(record)
+        if record.seq is not None:
+            rater._sequenced.add(key)
         if type(record) is Sample and (
             record.meter not in continued
             or (record.since_us is not None and record.meter in aggregations)

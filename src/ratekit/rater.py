@@ -185,6 +185,7 @@ class Rater:
         "_reported",
         "_row_charges",
         "_scoped",
+        "_sequenced",
         "_start_us",
         "_state",
         "_sticky",
@@ -209,6 +210,10 @@ class Rater:
     # _rated_keys is known: see _rater_lines.group).
     _line_members: dict[LineKey, tuple[Charge, ...]]
     _sticky: set[tuple[str, str]]
+    # The resources with a kept record that has a ``seq`` (or had: a superset until the
+    # indexes are derived anew), the only ones whose order a compaction must check
+    # (`_rater_held.held()`), without reading every kept record at each closing.
+    _sequenced: set[tuple[str, str]]
     # The accounts with a correction (a `Discrete` delta below zero) among the kept
     # records: all their resources are metered again at each statement (the correction
     # cuts the rows of all of them, see `ratekit._metering_corrections`).
