@@ -71,7 +71,10 @@ def _plan(*allowances: rk.Allowance, model: str = "per_unit") -> rk.Plan:
 
 
 def _total(records: list[rk.Event | rk.Sample], plan: rk.Plan) -> Decimal:
-    return rk.bill(rk.rate(records, plan, span=MARCH, meters=[TOKENS]))[0].total
+    """The month's invoice total; 0 without one (no usage: no charge, so no invoice)."""
+    invoices = rk.bill(rk.rate(records, plan, span=MARCH, meters=[TOKENS]))
+    assert len(invoices) <= 1
+    return invoices[0].total if invoices else Decimal(0)
 
 
 def _namings() -> list[dict[str, str]]:
