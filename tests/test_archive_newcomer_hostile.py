@@ -119,6 +119,7 @@ def test_two_hundred_thousand_readings_of_one_vault() -> None:
     assert quantities(rating) == [Decimal("2.99997")]
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_ten_thousand_vaults() -> None:
     # vault i holds i mod 100 GB all April: 100 x (0 + ... + 99) = 495,000 GB-month.
     recs = [size("2026-04-01T00:00:00Z", i % 100, f"r{i}", f"v{i}") for i in range(10_000)]

@@ -272,6 +272,7 @@ def test_an_assigned_account_with_an_empty_cycle_pays_its_fee_and_commitment() -
     assert invoice.total == Decimal("30.00")
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_five_thousand_resources_lose_no_line_in_any_view() -> None:
     # quantities (i mod 7) + 0.5 for i < 5000: 714 weeks of 0..6 (14994) + 0 + 1, plus
     # 2500 halves = 17495 GB at 0.0037 = 64.7315, billed 64.73 (half-even)

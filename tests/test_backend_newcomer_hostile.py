@@ -508,6 +508,7 @@ def test_a_generator_that_raises_leaves_the_rater_as_it_was() -> None:
     assert rater.feed([rk.Event("acme", "vm-1", at(1, 1), kind="start", id="s")]).accepted == ("s",)
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_a_delta_stamped_years_ahead_does_not_stop_compaction() -> None:
     egress_only = rk.Plan(
         "e", "EUR", rk.cycles.daily(tz="UTC"), [rk.PriceEntry("gb", "egress", rk.PerUnit("0.01"))]

@@ -13,6 +13,7 @@ import json
 import random
 from decimal import Decimal
 
+import pytest
 from tests._colo_burst import BW, instant, month_of
 
 import ratekit as rk
@@ -88,6 +89,7 @@ def _committed(name: str, commit_mbps: int) -> rk.Plan:
     )
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_a_commit_changed_in_a_chicago_dst_month_streams_as_batch_bills() -> None:
     # Chicago's March: 743 hours, 8916 readings, 95th (rank 8471) = 1000. Commit 100 Mbps
     # until local midnight of the 16th (05:00Z: 359 hours), 2000 Mbps after (384 hours):

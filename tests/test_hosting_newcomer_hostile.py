@@ -381,6 +381,7 @@ def test_a_restore_with_plans_built_anew_and_meters_in_another_order_continues()
     assert again.statement(later).lines == original.statement(later).lines
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_a_huge_batch_is_taken_and_rated_as_batch_rates_it() -> None:
     # 20,000 storage readings of 200 volumes every 5 minutes for 8 hours 20 minutes
     start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)

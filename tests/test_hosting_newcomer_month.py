@@ -239,6 +239,7 @@ def test_sign_up_cancel_and_three_moves_in_a_day_told_as_they_happen_bill_what_b
 
 
 @pytest.mark.parametrize("seed", [0])
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_a_stream_says_each_anomaly_once_naming_its_record_across_crashes(seed: int) -> None:
     run = _stream(seed)
     said = [

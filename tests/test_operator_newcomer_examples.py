@@ -449,6 +449,7 @@ def test_a_reconcilers_inventory_closes_a_lost_delete_and_opens_an_unknown_app()
     assert differences(by_key(statement.lines), by_key(rating.charges)) == {}
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_a_huge_batch_of_one_flapping_app_and_many_apps() -> None:
     """20,000 records in one batch: one app started and stopped 5,000 times, 10,000 apps.
 

@@ -499,6 +499,7 @@ def test_records_late_beyond_the_horizon_are_named_with_what_they_would_have_cou
     assert {record.id for _, record in host.source} <= accounted(host)
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_one_pollers_stream_adds_up_to_one_batch_rate() -> None:
     """One stream of the law in the example suite: it restarts, is killed and goes back."""
     host, assigned, last = operate(7)

@@ -605,6 +605,7 @@ def test_an_assignment_told_again_is_a_replay_that_changes_nothing() -> None:
     assert stated == _batch(records, whole)
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_onboarding_one_customer_among_thousands_describes_the_plan_once_a_fingerprint(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

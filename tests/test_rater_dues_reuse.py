@@ -238,6 +238,7 @@ def _statement_calls(plan: rk.Plan) -> dict[int, int]:
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_statements_with_a_fee_or_a_base_cost_what_changed_not_the_cycle(shape: str) -> None:
     # Every row rated again at each statement, hour 300 cost 4.3 (fee) and 4.9 (base)
     # times hour 20 (17,457 and 22,141 calls); the rows that stand keep their charges.

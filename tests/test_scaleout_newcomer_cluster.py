@@ -111,6 +111,7 @@ def frame_of(records: list[rk.Event | rk.Sample]) -> pd.DataFrame:
     )
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_a_dataframe_read_row_by_row_through_build(client):
     # The samples' tenths of a GB go through a float column: 12.3 is read as its
     # shortest repr, so the records built from the frame are the fleet's own.

@@ -107,6 +107,7 @@ def test_a_replay_of_egress_priced_per_region_costs_linearly(with_ids: bool) -> 
     assert _replay_calls(2000, "egress", with_ids) < 6 * _replay_calls(500, "egress", with_ids)
 
 
+@pytest.mark.heavy  # seconds under coverage: run with the properties
 def test_a_poller_re_reading_its_last_half_hour_costs_the_same_every_day() -> None:
     rater = rk.Rater(STANDARD, METERS, start=MARCH0)
     rater.feed([DEPLOY])
