@@ -16,7 +16,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -224,7 +224,7 @@ def test_the_cycle_costs_the_price_of_its_net_less_the_allowance_in_any_order(
 _EGRESS = rk.Meter("eg", "GB", rk.Discrete())
 
 
-@settings(max_examples=max(LAWS // 10, 25))
+@settings(max_examples=max(LAWS // 10, FLOOR))
 @given(
     samples=st.lists(
         st.tuples(st.integers(1, 30 * 24), st.integers(-12, 12)), min_size=1, max_size=6

@@ -15,7 +15,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -266,7 +266,7 @@ def streams(draw: st.DrawFn) -> tuple[list[rk.Event], list[rk.Credit], list[int]
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 2, 25), deadline=None)
+@settings(max_examples=max(LAWS // 2, FLOOR), deadline=None)
 @given(streams())
 def test_closings_credited_statement_by_statement_are_batchs_invoices(
     drawn: tuple[list[rk.Event], list[rk.Credit], list[int]],

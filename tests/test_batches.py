@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._instants import MAX_US, from_us
@@ -398,7 +398,7 @@ _samples = st.tuples(
 )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     events=st.lists(_events, max_size=12),
     samples=st.lists(_samples, max_size=12),

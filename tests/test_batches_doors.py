@@ -18,7 +18,7 @@ from types import MappingProxyType
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._instants import from_us
@@ -157,7 +157,7 @@ _VALUES = st.sampled_from(
 )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(steps=st.lists(st.lists(st.tuples(_KEYS, _VALUES | st.none()), max_size=3), max_size=12))
 def test_a_reused_dict_gives_what_rk_event_copies_at_the_door(
     steps: list[list[tuple[str, object]]],

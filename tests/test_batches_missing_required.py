@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -190,7 +190,7 @@ _CELLS = st.tuples(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(rows=st.lists(_CELLS, min_size=1, max_size=6))
 def test_law_the_advice_for_a_frames_gaps_leads_to_a_batch(rows: list[tuple[Any, ...]]) -> None:
     # A frame with gaps in any column (its int columns floats, its text columns NaN),

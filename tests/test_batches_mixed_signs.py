@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._instants import from_us
@@ -161,7 +161,7 @@ _event = st.tuples(
 )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(events=st.lists(_event, max_size=6), samples=st.lists(_sample, max_size=12))
 def test_every_kind_and_sign_builds_and_rates_as_the_friendly_records(
     events: list[tuple[object, ...]], samples: list[tuple[object, ...]]

@@ -40,7 +40,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._money_oracle import round_on
 from tests._wall_clock import iso, midnights, month_start, placed, wall
 
@@ -323,7 +323,7 @@ def test_a_fee_and_a_minimum_over_lord_howe_s_short_october_by_days() -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 5, 25))
+@settings(max_examples=max(LAWS // 5, FLOOR))
 @given(_cases())
 def test_bills_over_hard_zones_match_the_wall_clock_oracle(case: Case) -> None:
     got, want = bills(case), oracle(case)

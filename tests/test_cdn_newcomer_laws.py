@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._cdn_edges import (
     ASSIGNMENTS,
     GB,
@@ -92,7 +92,7 @@ def oracle(records: list[rk.Sample]) -> dict[str, Decimal]:
 
 @pytest.mark.property
 @settings(
-    max_examples=max(LAWS // 4, 25), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=max(LAWS // 4, FLOOR), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(
     records=samples(),

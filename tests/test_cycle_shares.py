@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -455,7 +455,7 @@ DAY_PLANS = {
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     changes=st.lists(
         st.tuples(st.integers(1, 3 * 24 * 60 - 1), st.sampled_from(COUNTS)), min_size=1, max_size=5

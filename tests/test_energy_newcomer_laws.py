@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests import _energy_sites as e
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -117,7 +117,7 @@ def test_batch_is_the_oracle_of_the_counter_rule_and_the_tiers(
 
 @pytest.mark.property
 @settings(
-    max_examples=max(LAWS // 4, 25), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=max(LAWS // 4, FLOOR), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(drawn=readings(), seed=st.integers(0, 2**32 - 1))
 def test_the_stream_cut_anyhow_with_restores_adds_up_to_batch_and_the_oracle(

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests.test_plandata_fuzz import _HOSTILE, _paths
 
 import ratekit as rk
@@ -88,7 +88,7 @@ def _changed(draw: st.DrawFn) -> tuple[type, dict[str, Any]]:
 
 # Half the law budget: each example bills and prints an invoice (about 15 ms).
 @settings(
-    max_examples=max(LAWS // 2, 25), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=max(LAWS // 2, FLOOR), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(_changed())
 def test_law_a_changed_row_comes_back_or_is_refused_never_crashes(changed):

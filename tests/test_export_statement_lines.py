@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -150,7 +150,7 @@ def test_a_charge_of_another_line_is_refused() -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 2, 25), deadline=None)
+@settings(max_examples=max(LAWS // 2, FLOOR), deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["vm-1", "vm-2"]), st.integers(0, 47), st.booleans()),

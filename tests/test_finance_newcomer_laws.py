@@ -29,7 +29,7 @@ from tests._money_oracle import stacked
 from tests._rounding import MODES
 
 import ratekit as rk
-from _budget import LAWS
+from _budget import FLOOR, LAWS
 from _html_pages import SAFE_TAGS, parsed
 
 TZ = "Australia/Lord_Howe"
@@ -107,7 +107,7 @@ def _taken_back(rows: list[rk.UsageRow], change: dt.datetime) -> list[tuple[int,
 
 @pytest.mark.property
 @settings(
-    max_examples=max(LAWS // 5, 25), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=max(LAWS // 5, FLOOR), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(month=_months())
 def test_a_plan_change_anywhere_in_a_dst_month_bills_what_the_oracle_computes(

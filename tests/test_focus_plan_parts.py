@@ -21,7 +21,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._money_oracle import OraclePlan, taken_back
 
 import ratekit as rk
@@ -442,7 +442,7 @@ def _both_signs_in_a_day(month: _Month) -> bool:
     return any(len(both) == 2 for both in signs.values())
 
 
-@settings(max_examples=max(LAWS // 2, 25), deadline=None)
+@settings(max_examples=max(LAWS // 2, FLOOR), deadline=None)
 @given(month=_months())
 def test_focus_rows_add_up_per_plan_to_the_invoices_settlement(month: _Month) -> None:
     # The oracle's order at one instant is not rating's where a day holds usage and a

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests import _gpu_cloud as g
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -220,7 +220,7 @@ def test_the_batch_rating_is_the_oracle(
 
 @pytest.mark.property
 @settings(
-    max_examples=max(LAWS // 4, 25), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=max(LAWS // 4, FLOOR), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(runs=fleets(), sequenced=st.booleans(), vols=volumes(), seed=st.integers(0, 2**32 - 1))
 def test_the_stream_cut_anyhow_with_restores_is_the_batch_and_the_oracle(

@@ -17,7 +17,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._hosting_fleet import DECEMBER, HORIZON, METERS, NOVEMBER, OCTOBER, assignments, records
 
 import ratekit as rk
@@ -82,7 +82,7 @@ def _stream(
 
 @pytest.mark.property
 @settings(
-    max_examples=max(LAWS // 4, 25), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=max(LAWS // 4, FLOOR), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(deliveries())
 def test_any_delivery_of_the_queue_bills_what_batch_bills(

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import batch_sums, sums
 
 import ratekit as rk
@@ -171,7 +171,7 @@ def _inventories(
     return out
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(inventories=_inventories(), running=st.booleans(), data=st.data())
 def test_any_order_of_the_records_gives_the_same_usage(
     inventories: list[rk.Inventory], running: bool, data: st.DataObject

@@ -16,7 +16,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -192,7 +192,7 @@ def _net_in_tier(total: Fraction, lower: Fraction, upper: Fraction | None) -> Fr
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["logs", "metrics", "traces"]), st.integers(-15, 15)),

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lean_feeds import (
     EVENT_FIELDS,
     HAND_EVENTS,
@@ -337,7 +337,7 @@ def _outcome(call: Callable[[], Any]) -> Any:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(feeds=_feeds(), cut=st.integers(0, 30), as_of=st.integers(M0, M0 + 40 * 24 * HOUR))
 def test_random_records_built_both_ways_rate_and_stream_identically(
     feeds: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]], cut: int, as_of: int

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -176,7 +176,7 @@ def _stream(draw: st.DrawFn) -> list[rk.Sample]:
     return out
 
 
-@settings(max_examples=max(LAWS // 2, 25))
+@settings(max_examples=max(LAWS // 2, FLOOR))
 @given(records=_stream(), cut=st.integers(1, 47), known=st.integers(1, 48))
 def test_two_calls_with_a_carried_state_give_what_one_call_gives(
     records: list[rk.Sample], cut: int, known: int
@@ -307,7 +307,7 @@ def test_a_late_stop_before_a_pending_first_reading_leaves_it_at_its_instant() -
     assert rows == {4: Decimal(240)}
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     events=st.lists(
         st.tuples(st.integers(0, 119), st.sampled_from(("start", "stop")), st.booleans()),

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -275,7 +275,7 @@ def test_the_running_time_said_lost_is_that_known_as_of_the_call() -> None:
     assert ", as of 2026-03-01T20:00:00Z: that time falls before the span" in anomaly.message
 
 
-@settings(max_examples=max(LAWS // 5, 25))
+@settings(max_examples=max(LAWS // 5, FLOOR))
 @given(
     start_h=st.integers(0, 47),
     stop_h=st.none() | st.integers(0, 71),

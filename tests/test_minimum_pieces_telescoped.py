@@ -19,7 +19,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -262,7 +262,7 @@ def _aprils(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@settings(max_examples=max(LAWS // 10, FLOOR), deadline=None)
 @given(_aprils())
 def test_any_cuts_of_a_cycle_add_up_under_minimums(
     april: tuple[list[tuple[str, int, int]], list[int], int, int | None, int | None],

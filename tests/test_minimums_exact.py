@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -69,7 +69,7 @@ def test_a_commitment_reached_exactly_by_rounded_prorations_tops_up_nothing() ->
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     flat=st.integers(0, 9),
     rate=st.sampled_from(["1", "0.07", "0.333"]),

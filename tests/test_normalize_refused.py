@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._normalize import _refused
@@ -25,7 +25,7 @@ def _oracle(pairs: list[tuple[str, str]], accepted: dict[str, frozenset[str]]) -
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     pairs=st.lists(st.tuples(st.sampled_from(_METERS), st.sampled_from(_KINDS)), max_size=8),
     accepted=st.dictionaries(

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit import _normalize
@@ -372,7 +372,7 @@ _FINITE = st.builds(
 )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(st.one_of(_FINITE, _SPECIAL), st.lists(_FINITE, max_size=6))
 def test_finely_cut_is_the_last_digits_place_and_a_sums_is_its_finest_terms(
     value: Decimal, terms: list[Decimal]

@@ -17,7 +17,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -113,7 +113,7 @@ def test_a_late_record_after_the_allowance_ran_dry_changes_its_own_row_alone() -
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 8, 25), deadline=None)
+@settings(max_examples=max(LAWS // 8, FLOOR), deadline=None)
 @given(
     counts=st.lists(st.integers(-3, 9), min_size=1, max_size=12),
     late=st.lists(st.tuples(st.integers(0, 11), st.integers(-2, 9)), min_size=1, max_size=3),

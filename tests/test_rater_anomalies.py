@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import CYCLE, PLANS, T0, records
 from tests._rater_streams import METERS as STREAM_METERS
 
@@ -409,7 +409,7 @@ def _before(
     return out
 
 
-@settings(max_examples=max(LAWS // 8, 25), deadline=None)
+@settings(max_examples=max(LAWS // 8, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), sequenced=st.booleans())
 def test_an_increment_is_a_change_with_time_only(seed: int, sequenced: bool) -> None:
     # Records fed in time order (counter readings, deltas over spans, inventories, some

@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import batch_sums, sums
 
 import ratekit as rk
@@ -335,7 +335,7 @@ class Story:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_a_log_in_one_call_in_any_order_is_the_calls_one_by_one_and_batch(seed: int) -> None:
     story = Story(seed)

@@ -20,7 +20,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -130,7 +130,7 @@ def test_a_plan_change_mid_cycle_in_one_currency_is_taken() -> None:
 _DAYS = st.lists(st.integers(0, 8), min_size=1, max_size=4, unique=True)
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     cuts=st.lists(st.integers(1, 24 * 6 - 1), min_size=1, max_size=4, unique=True),
     currencies=st.lists(st.sampled_from(["EUR", "CHF"]), min_size=5, max_size=5),
@@ -360,7 +360,7 @@ def test_a_resource_running_through_the_gap_is_charged_on_both_sides() -> None:
     assert invoice.total == Decimal(600)
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     at=st.integers(0, 20),
     span=st.none() | st.integers(0, 20),

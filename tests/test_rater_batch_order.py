@@ -16,7 +16,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _rater_streams as streams
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._instants import format_us
@@ -72,7 +72,7 @@ def _report(feed: rk.Feed) -> tuple[object, ...]:
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), shuffle=st.integers(0, 2**32))
 def test_permuting_a_batch_never_changes_what_the_feed_says(seed: int, shuffle: int) -> None:
     rng = random.Random(seed)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import OWN, check_law
 from tests._snapshots import version_3
 
@@ -321,7 +321,7 @@ def test_a_version_2_allowance_use_is_its_accounts_plan_whatever_order_restore_g
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     starts=st.lists(st.integers(0, 13 * 24), min_size=1, max_size=3),
     moves=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), max_size=3),
@@ -414,7 +414,7 @@ def _as_version_2(data: dict[str, Any], held: tuple[rk.Assignment, ...]) -> dict
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     starts=st.lists(st.integers(0, 13 * 24), min_size=1, max_size=3),
     plans_of=st.lists(st.integers(0, 2), min_size=3, max_size=3),
@@ -599,7 +599,7 @@ def test_aggregations_over_compacted_days_add_up_to_batch(policy: Any, kind: str
 # -- the law, with both ---------------------------------------------------------------------
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]), late_ok=st.booleans())
 def test_the_law_holds_with_own_period_allowances_and_gauge_levels(
     seed: int, horizon_h: int, late_ok: bool

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -250,7 +250,7 @@ def test_the_stretchs_start_survives_a_second_compaction_and_a_restart_ends_it()
     assert _by_day(rater.statement("2026-03-04T01:00:00Z")) == [("charge", 3, Decimal(6912))]
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     st.lists(st.tuples(_KINDS, st.integers(0, 110), st.integers(0, 30)), min_size=1, max_size=40),
     st.lists(st.integers(1, 140), min_size=1, max_size=5, unique=True),

@@ -29,7 +29,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import BASIC, CALLS, EGRESS, MEMORY, PLAIN, RUNTIME, batch_sums, sums
 from tests._spied_metering import spied
 
@@ -562,7 +562,7 @@ def _feed(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), plain=st.booleans())
 def test_events_at_the_watermarks_add_up_to_one_batch_rate(seed: int, plain: bool) -> None:
     rng = random.Random(seed)

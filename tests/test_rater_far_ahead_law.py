@@ -36,7 +36,7 @@ from decimal import Decimal
 
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -106,7 +106,9 @@ def _sums(
 
 
 # (no shrinking: the seed is the whole input, a smaller one is no simpler stream)
-@settings(max_examples=max(LAWS // 8, 25), deadline=None, phases=[Phase.explicit, Phase.generate])
+@settings(
+    max_examples=max(LAWS // 8, FLOOR), deadline=None, phases=[Phase.explicit, Phase.generate]
+)
 @given(seed=st.integers(0, 2**32), horizon_days=st.sampled_from([0, 0, 1, 3]))
 # a far delta fed once the kept cycles start after its reach: too late before them
 @example(seed=4128, horizon_days=3)
@@ -212,7 +214,9 @@ _CLOSED = re.compile(
 )
 
 
-@settings(max_examples=max(LAWS // 8, 25), deadline=None, phases=[Phase.explicit, Phase.generate])
+@settings(
+    max_examples=max(LAWS // 8, FLOOR), deadline=None, phases=[Phase.explicit, Phase.generate]
+)
 @given(seed=st.integers(0, 2**32), horizon_days=st.sampled_from([0, 0, 1, 3]))
 def test_a_last_seen_inventory_stamped_far_ahead_says_what_it_leaves_billed_and_keeps_the_state_flat(
     seed: int, horizon_days: int

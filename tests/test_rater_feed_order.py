@@ -17,7 +17,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _rater_streams as streams
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._instants import format_us
@@ -152,7 +152,7 @@ def _batch(rng: random.Random) -> tuple[rk.Rater, list[streams.Record]]:
     return rater, batch
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), shuffle=st.integers(0, 2**32))
 def test_a_batch_after_a_compaction_says_and_does_the_same_in_any_order(
     seed: int, shuffle: int

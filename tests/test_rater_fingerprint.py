@@ -15,7 +15,7 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit import _snapshot
@@ -88,7 +88,7 @@ _ASSIGNMENTS = st.lists(
 )
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(items=_ASSIGNMENTS, seed=st.integers(0, 2**32 - 1), change=st.integers(0, 2))
 def test_the_fingerprint_is_that_of_the_set_of_assignments(
     items: list[tuple[str, rk.Plan, int]], seed: int, change: int

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import event as told
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._drawn_streams import drawn_stream
 
 import ratekit as rk
@@ -269,7 +269,7 @@ _LIMITS = {
 }
 
 
-@settings(max_examples=max(LAWS // 5, 25), deadline=None)
+@settings(max_examples=max(LAWS // 5, FLOOR), deadline=None)
 @given(
     events=st.lists(_EVENT, max_size=5),
     readings=st.lists(st.tuples(st.integers(1, SLOTS - 1), st.integers(1, 4)), max_size=3),

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import BASIC, CALLS, MEMORY, PLAIN, RUNTIME, batch_sums, sums
 
 import ratekit as rk
@@ -328,7 +328,7 @@ def _feed(
     return statements
 
 
-@settings(max_examples=max(LAWS // 8, 25), deadline=None)
+@settings(max_examples=max(LAWS // 8, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), plain=st.booleans())
 def test_snapshots_fed_in_time_order_add_up_to_one_batch_rate(seed: int, plain: bool) -> None:
     # Fed in time order in small batches, a statement at the last record's instant now

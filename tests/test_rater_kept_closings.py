@@ -30,7 +30,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 from tests._restored_streams import batched
 
@@ -373,7 +373,7 @@ def _run(ops: list[Op], horizon_us: int, *, restore: bool) -> list[Report]:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 8, 25), deadline=None)
+@settings(max_examples=max(LAWS // 8, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_law_last_seen_closings_metered_again_add_up_to_batch(seed: int) -> None:
     # Oracle: one batch rate() of every record over the stream's span. The stream's

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -389,7 +389,7 @@ def _histories(draw: st.DrawFn) -> list[rk.Event | rk.Inventory]:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(records=_histories())
 def test_a_last_seen_inventory_fed_ahead_bills_as_batch_whatever_came_before(
     records: list[rk.Event | rk.Inventory],

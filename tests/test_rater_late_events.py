@@ -21,7 +21,7 @@ from fractions import Fraction
 from hypothesis import event as told
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -447,7 +447,7 @@ def test_a_delete_ordered_by_its_seq_before_the_start_names_what_it_takes_back()
 _SEQ_EVENT = st.tuples(_EVENT, st.booleans())  # the event, and whether it carries a seq
 
 
-@settings(max_examples=max(LAWS // 5, 25), deadline=None)
+@settings(max_examples=max(LAWS // 5, FLOOR), deadline=None)
 @given(
     on_time=st.lists(_SEQ_EVENT, max_size=8),
     too_late=st.lists(_SEQ_EVENT, min_size=1, max_size=5),
@@ -506,7 +506,7 @@ def test_the_stream_plus_the_parts_named_is_batch_with_seq(  # noqa: PLR0917 - d
     _adds_up_to_batch(first, late, compact_day, restore, each_too_late=False, middle_h=middle_h)
 
 
-@settings(max_examples=max(LAWS // 5, 25), deadline=None)
+@settings(max_examples=max(LAWS // 5, FLOOR), deadline=None)
 @given(
     on_time=st.lists(_SEQ_EVENT, max_size=8),
     too_late=st.lists(_SEQ_EVENT, min_size=1, max_size=4),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS, RATER_LAW
+from tests._budget import FLOOR, LAWS, RATER_LAW
 from tests._rater_streams import (
     BASIC,
     DUES,
@@ -32,7 +32,7 @@ def test_statements_add_up_to_one_batch_rate(seed: int, horizon_h: int) -> None:
     check_law(seed, horizon_h=horizon_h, late_ok=False)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]))
 def test_late_records_for_a_kept_closed_cycle_correct_it_exactly(seed: int, horizon_h: int) -> None:
     # Records may arrive after their cycle closed (not after it was compacted): under
@@ -40,7 +40,7 @@ def test_late_records_for_a_kept_closed_cycle_correct_it_exactly(seed: int, hori
     check_law(seed, horizon_h=horizon_h, late_ok=True)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]))
 def test_the_law_holds_under_one_plan_with_fees_and_minimums(seed: int, horizon_h: int) -> None:
     # One plan for every account: the fast path of rate() for a single plan, and fees and
@@ -48,7 +48,7 @@ def test_the_law_holds_under_one_plan_with_fees_and_minimums(seed: int, horizon_
     check_law(seed, horizon_h=horizon_h, late_ok=False, single=BASIC)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]), late_ok=st.booleans())
 def test_the_law_holds_under_one_plan_for_accounts_that_appear_in_any_cycle(
     seed: int, horizon_h: int, late_ok: bool
@@ -59,7 +59,7 @@ def test_the_law_holds_under_one_plan_for_accounts_that_appear_in_any_cycle(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=BASIC, greet=False)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]))
 def test_the_law_holds_for_records_without_ids(seed: int, horizon_h: int) -> None:
     # Deltas and events known by their content: their replays are duplicates too, across
@@ -67,7 +67,7 @@ def test_the_law_holds_for_records_without_ids(seed: int, horizon_h: int) -> Non
     check_law(seed, horizon_h=horizon_h, late_ok=True, anonymous=True)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32))
 def test_late_records_reported_only_add_up_with_the_charged_lines(seed: int) -> None:
     # Under late="report" the late pairs go to statement.reported_only: the charged lines
@@ -75,7 +75,7 @@ def test_late_records_reported_only_add_up_with_the_charged_lines(seed: int) -> 
     check_law(seed, horizon_h=5, late_ok=True, late="report")
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
 def test_the_law_holds_when_nothing_is_due_with_time_alone(
     seed: int, horizon_h: int, late_ok: bool
@@ -85,7 +85,7 @@ def test_the_law_holds_when_nothing_is_due_with_time_alone(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=PLAIN, greet=False)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
 def test_the_law_holds_with_fees_and_bases_over_reused_charges(
     seed: int, horizon_h: int, late_ok: bool
@@ -95,7 +95,7 @@ def test_the_law_holds_with_fees_and_bases_over_reused_charges(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=DUES)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
 def test_the_law_holds_with_minimums_over_reused_charges(
     seed: int, horizon_h: int, late_ok: bool
@@ -106,7 +106,7 @@ def test_the_law_holds_with_minimums_over_reused_charges(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=MINIMUMS)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 5]), late_ok=st.booleans())
 def test_the_law_holds_with_minimums_over_reused_charges_and_a_plan_change(
     seed: int, horizon_h: int, late_ok: bool
@@ -116,7 +116,7 @@ def test_the_law_holds_with_minimums_over_reused_charges_and_a_plan_change(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, assigned=MINIMUM_PLANS)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 3, 30]),
@@ -140,7 +140,7 @@ def test_a_last_seen_inventory_among_sequenced_events_fed_over_time() -> None:
     check_law(65777, horizon_h=0, late_ok=True, sequenced=True, last_seen=True)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 3, 30]),
@@ -172,7 +172,7 @@ def test_a_last_seen_inventory_fed_ahead_keeps_the_cycles_it_closes_back_into(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32))
 def test_a_last_seen_closing_into_compacted_cycles_is_said_to_the_hour(seed: int) -> None:
     # The last sign of life is the last event applied before the inventory, in the seq
@@ -181,7 +181,7 @@ def test_a_last_seen_closing_into_compacted_cycles_is_said_to_the_hour(seed: int
     check_last_seen_law(seed)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 0, 5, 30]), restore=st.booleans())
 def test_the_law_holds_for_sequenced_events_around_an_inventory(
     seed: int, horizon_h: int, restore: bool
@@ -192,7 +192,7 @@ def test_the_law_holds_for_sequenced_events_around_an_inventory(
     check_sequenced_inventory_law(seed, horizon_h=horizon_h, restore=restore)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -211,7 +211,7 @@ def test_the_law_counts_what_came_too_late_for_compacted_cycles(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -231,7 +231,7 @@ def test_the_law_places_counter_readings_fed_after_their_cycle_is_compacted(
     )
 
 
-@settings(max_examples=max(LAWS // 16, 25))
+@settings(max_examples=max(LAWS // 16, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5]),
@@ -256,7 +256,7 @@ def test_the_law_judges_versions_of_one_id_fed_too_late_as_when_kept(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 3]),
@@ -273,7 +273,7 @@ def test_the_law_holds_for_records_and_watermarks_at_cycle_ends(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32))
 def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed: int) -> None:
     # Events held back and fed after the inventory, once the cycles before them may be
@@ -282,7 +282,7 @@ def test_a_late_event_moving_a_last_seen_closing_says_the_part_to_the_hour(seed:
     check_last_seen_law(seed, held=True)
 
 
-@settings(max_examples=max(LAWS // 16, 25))
+@settings(max_examples=max(LAWS // 16, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -301,7 +301,7 @@ def test_the_law_judges_two_counter_readings_of_one_instant_fed_apart_as_batch(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, gaps=not early, early=early, ties=True)
 
 
-@settings(max_examples=max(LAWS // 16, 25))
+@settings(max_examples=max(LAWS // 16, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -321,7 +321,7 @@ def test_the_law_says_what_a_reading_older_than_those_kept_changes(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 3, 30]),
@@ -340,7 +340,7 @@ def test_a_restored_rater_says_what_the_unrestored_one_says(
     check_law(seed, horizon_h=horizon_h, late_ok=late_ok, sequenced=sequenced, twin=True)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32), held=st.booleans())
 def test_a_last_seen_closing_counts_listings_as_signs_of_life(seed: int, held: bool) -> None:
     # Earlier inventories list every resource: each listing is a sign of life, kept or
@@ -349,7 +349,7 @@ def test_a_last_seen_closing_counts_listings_as_signs_of_life(seed: int, held: b
     check_last_seen_law(seed, held=held, listings=True)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -375,7 +375,7 @@ def test_the_law_reconciles_an_accounts_first_listing_fed_after_its_cycle_is_com
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -404,7 +404,7 @@ def test_the_law_places_an_accounts_first_start_fed_after_its_cycle_is_compacted
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -434,7 +434,7 @@ def test_the_law_judges_a_too_late_listing_or_start_up_to_a_kept_last_seen_closi
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -460,7 +460,7 @@ def test_the_law_lets_a_listing_open_what_an_orphan_stop_left_to_a_closing(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),
@@ -485,7 +485,7 @@ def test_the_law_lets_a_listing_open_again_what_a_too_late_delete_deleted(
     )
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32))
 def test_a_too_late_event_under_a_kept_last_seen_closing_says_its_part_to_the_hour(
     seed: int,
@@ -498,7 +498,7 @@ def test_a_too_late_event_under_a_kept_last_seen_closing_says_its_part_to_the_ho
     check_too_late_closing_law(seed)
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     horizon_h=st.sampled_from([0, 0, 5, 30]),

@@ -24,7 +24,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._plan_streams import METERS, Case, Op, Record, draw
 from tests._rater_streams import accounted_ids, batch_sums, sums
 
@@ -168,7 +168,7 @@ def check(story: Told) -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 8, 25))
+@settings(max_examples=max(LAWS // 8, FLOOR))
 @given(seed=st.integers(0, 2**32))
 # a's VM first seen by an UPDATE after an empty listing covered it, closed back by a
 # last_seen inventory fed ahead: the rater used to compact the cycle it closes back into

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._plan_streams import check, draw, restored_says_the_same
 
 
-@settings(max_examples=max(LAWS // 8, 25))
+@settings(max_examples=max(LAWS // 8, FLOOR))
 @given(seed=st.integers(0, 2**32))
 @example(seed=136)  # failed under a bound on the cycles a record fed ahead keeps (backed out)
 def test_statements_under_drawn_plans_add_up_to_one_batch_rate(seed: int) -> None:

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import BASIC, CALLS, MEMORY, PLAIN, RUNTIME, batch_sums, sums
 
 import ratekit as rk
@@ -142,7 +142,7 @@ def _feed(rng: random.Random, stream: list[rk.Record], plan: rk.Plan) -> list[rk
     return statements
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), plain=st.booleans())
 def test_listings_at_watermarks_add_up_to_one_batch_rate(seed: int, plain: bool) -> None:
     rng = random.Random(seed)

@@ -20,7 +20,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 from tests._seq_plan import METERS, PLAN, START
 
@@ -65,7 +65,7 @@ def test_a_start_ordered_before_a_compacted_start_takes_its_hours_up_to_the_clos
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     start_hour=st.integers(0, 20),
     later=st.integers(1, 23),

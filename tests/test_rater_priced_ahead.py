@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._priced_records import (
     DAILY,
     METERS,
@@ -207,7 +207,7 @@ def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inv
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     reported=st.booleans(),
     batches=st.lists(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._priced_records import (
     BIG,
     DAILY,
@@ -235,7 +235,7 @@ def _record(spec: tuple[Any, ...], number: int) -> rk.Event | rk.Sample | rk.Inv
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 8, 25), deadline=None)
+@settings(max_examples=max(LAWS // 8, FLOOR), deadline=None)
 @given(
     chosen=st.sets(st.sampled_from(range(len(_PLAN_ENTRIES))), min_size=1),
     batches=st.lists(

@@ -24,7 +24,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -358,7 +358,7 @@ def check_reconciler_law(seed: int, *, cycle_h: int, horizon_min: int, ties: boo
         assert abs(gap) <= Fraction(len(usage), 10**24), (account, resource, meter, usage)
 
 
-@settings(max_examples=max(LAWS // 8, 25))
+@settings(max_examples=max(LAWS // 8, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     cycle_h=st.sampled_from([1, 2]),
@@ -370,7 +370,7 @@ def test_a_reconciler_stream_bills_as_batch_or_says_what_it_cannot(
     check_reconciler_law(seed, cycle_h=cycle_h, horizon_min=horizon_min, ties=False)
 
 
-@settings(max_examples=max(LAWS // 16, 25))
+@settings(max_examples=max(LAWS // 16, FLOOR))
 @given(
     seed=st.integers(0, 2**32),
     cycle_h=st.sampled_from([1, 2]),

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _stretch_streams as streams
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 
 import ratekit as rk
@@ -113,7 +113,7 @@ def test_an_increment_across_the_kept_cycles_start_alone_names_its_move() -> Non
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     start_hour=st.integers(0, 23),
     hours=st.lists(st.integers(0, 71), min_size=2, max_size=4, unique=True),

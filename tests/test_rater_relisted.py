@@ -16,7 +16,7 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 from tests._relisted import METERS, PLAN, T0, Record, Report, batch_quantity
 
@@ -73,7 +73,7 @@ def _draw(rng: random.Random) -> tuple[list[Record], list[Record], list[list[Rec
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), restore=st.booleans())
 def test_law_events_before_a_relisted_delete_add_up_to_batch(seed: int, restore: bool) -> None:
     # Oracle: one batch rate() of every record. The stream's lines plus the quantities

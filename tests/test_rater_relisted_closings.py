@@ -23,7 +23,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 from tests._relisted import METERS, PLAN, T0, Record, Report, batch_quantity, stated_twice
 
@@ -117,7 +117,7 @@ _QUARTERS = st.integers(min_value=0, max_value=4 * 24 * 4 - 1)  # quarter hours 
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     start=_QUARTERS,
     stop=st.none() | _QUARTERS,

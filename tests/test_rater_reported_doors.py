@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._snapshots import version_1
 
 import ratekit as rk
@@ -143,7 +143,7 @@ def test_a_reported_quantity_beyond_the_range_of_results_is_refused() -> None:
 _TEXT = st.none() | st.integers(-3, 3) | st.sampled_from(["", "E", "usage", "fee", "p", "EUR"])
 
 
-@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@settings(max_examples=max(LAWS // 10, FLOOR), deadline=None)
 @given(index=st.sampled_from([0, 3, 4, 5, 6, 7, 8, 9]), value=_TEXT)
 def test_whatever_a_reported_line_holds_restore_refuses_it_or_statements_give_valid_lines(
     index: int, value: object

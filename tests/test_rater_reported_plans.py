@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._snapshots import version_3
 
 import ratekit as rk
@@ -469,7 +469,7 @@ def _refused_or_as_unaltered(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), choice=st.randoms(use_true_random=False))
 def test_an_edited_reported_line_is_refused_or_changes_nothing(
     seed: int, choice: random.Random
@@ -563,7 +563,7 @@ def test_a_state_reading_of_a_meter_that_does_not_take_it_is_refused(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), choice=st.randoms(use_true_random=False))
 def test_an_edited_reading_of_a_kept_state_is_refused_or_changes_nothing(
     seed: int, choice: random.Random
@@ -652,7 +652,7 @@ def test_a_fee_of_a_plan_told_again_mid_cycle_restores() -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     changes=st.lists(
         st.tuples(st.integers(1, 24 * 60 - 1), st.sampled_from(["basic", "pro"])),

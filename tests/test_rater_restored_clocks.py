@@ -39,7 +39,7 @@ import typing
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._restored_streams import DAY_US, HOUR_US, T0, draw, run
 
 import ratekit as rk
@@ -178,7 +178,7 @@ def test_a_part_named_before_the_kept_cycles_is_not_taken_back_by_a_later_delete
     assert last.anomalies == ()
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32))
 @example(seed=121)  # a STOP of b-vm1, nothing compacted, said "late" restored only
 @example(seed=376)  # the -11 h part taken back after a restore, a later DELETE naming it
@@ -219,7 +219,7 @@ def test_a_late_record_without_an_id_that_changes_nothing_is_no_late_change(how:
     assert (second.lines, second.anomalies) == ((), ())
 
 
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32))
 def test_a_rater_restored_at_every_call_says_the_same_of_idless_closings_on_time(
     seed: int,

@@ -39,7 +39,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 
 import ratekit as rk
@@ -325,7 +325,7 @@ def _moved(seed: int) -> tuple[list[Record], list[Op], int]:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_a_moved_closing_restored_at_every_call_says_what_one_never_restored_says(
     seed: int,

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ratekit as rk
-from _budget import LAWS
+from _budget import FLOOR, LAWS
 
 UTC = dt.UTC
 VM = rk.Meter("vm.hours", "hour", rk.OnOff())
@@ -97,7 +97,7 @@ def test_an_event_ordered_after_a_conflicting_start_is_too_late(version: str) ->
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_every_snapshot_of_a_stream_with_reused_ids_restores_and_says_the_same(seed: int) -> None:
     _check(seed)

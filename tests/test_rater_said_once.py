@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -88,7 +88,7 @@ def _provenance(out: list[rk.Statement | rk.Feed]) -> list[list[object]]:
     ]
 
 
-@settings(max_examples=max(LAWS // 20, 25), deadline=None)
+@settings(max_examples=max(LAWS // 20, FLOOR), deadline=None)
 @given(
     records=st.lists(_RECORD, max_size=6),
     marks=st.lists(st.integers(1, 48), min_size=1, max_size=6),
@@ -228,7 +228,7 @@ _ANY_RECORD = st.tuples(
 )
 
 
-@settings(max_examples=max(LAWS // 5, 25), deadline=None)
+@settings(max_examples=max(LAWS // 5, FLOOR), deadline=None)
 @given(
     records=st.lists(_ANY_RECORD, min_size=1, max_size=7),
     marks=st.lists(st.integers(1, 72), min_size=1, max_size=6),

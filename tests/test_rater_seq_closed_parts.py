@@ -25,7 +25,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tests import _stretch_streams as streams
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 from tests._seq_plan import METERS, PLAN, START
 
@@ -176,7 +176,7 @@ def _streams(draw: st.DrawFn) -> tuple[list[rk.Event], rk.Inventory, rk.Event, s
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(_streams())
 def test_law_a_reorder_and_a_kept_closing_add_up_to_batch(
     drawn: tuple[list[rk.Event], rk.Inventory, rk.Event, str, bool, bool],
@@ -255,7 +255,7 @@ def _kept_early(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(_kept_early())
 def test_law_an_event_kept_from_a_compacted_cycle_and_a_kept_closing_add_up_to_batch(
     drawn: tuple[list[rk.Event], rk.Inventory, rk.Event, rk.Event, tuple[bool, bool, bool, bool]],

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._seq_compacted import MEMORY, MEMORY_PLAN, folded, settled
 
 import ratekit as rk
@@ -246,7 +246,7 @@ def _records(draw: st.DrawFn) -> tuple[list[Record], list[rk.Event]]:
     return records, later
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(drawn=_records())
 def test_the_kept_cycles_bill_as_batch_without_the_events_not_placed(
     drawn: tuple[list[Record], list[rk.Event]],

@@ -19,7 +19,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._seq_plan import METERS, PLAN, START
 
 import ratekit as rk
@@ -352,7 +352,7 @@ _T0 = rk.Span(START, END).start_us
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     start_hour=st.integers(0, 22),
     inventory_hour=st.integers(1, 23),
@@ -405,7 +405,7 @@ def test_a_too_late_inventory_with_an_event_reordered_before_compacted_ones_adds
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     hours=st.tuples(
         st.integers(0, 23), st.integers(24, 47), st.integers(1, 23), st.integers(1, 48)

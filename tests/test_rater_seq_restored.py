@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -173,7 +173,7 @@ def _steps(rng: random.Random, ids: list[str]) -> list[list[str] | str]:
     return steps
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_the_records_found_in_any_order_and_batches_bill_alike_restored(seed: int) -> None:
     # The oracle is the rater that fed them without a restore. About one order in 25
@@ -182,7 +182,7 @@ def test_the_records_found_in_any_order_and_batches_bill_alike_restored(seed: in
     assert _stream(steps, restore=True) == _stream(steps, restore=False)
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_a_restore_after_every_step_changes_no_statement(seed: int) -> None:
     # The oracle is the rater that fed the records without a restore: every statement of

@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 from tests._seq_plan import METERS, PLAN, START
 
@@ -77,7 +77,7 @@ def test_a_stop_ordered_before_a_compacted_start_names_the_share_once(stop_id: s
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     start_hour=st.integers(0, 23),
     readings=st.lists(st.integers(1, 71), min_size=1, max_size=3, unique=True),
@@ -158,7 +158,7 @@ def test_a_first_reading_whose_stretch_a_kept_event_reopens_names_its_share(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     ended=st.sampled_from(["delete", "stop"]),
     end_hour=st.integers(0, 22),

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 from tests._snapshots import resealed, version_3
 
@@ -224,7 +224,7 @@ def _draw(rng: random.Random) -> tuple[list[rk.Event | rk.Inventory], list[tuple
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_law_a_closing_says_what_batch_says_restored_or_not(seed: int) -> None:
     # Oracle: one batch rate() of every record. The inventory's reconciled_close names

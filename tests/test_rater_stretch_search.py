@@ -57,7 +57,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tests import _stretch_streams as streams
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._lines_named import lines_and_named
 
 import ratekit as rk
@@ -248,7 +248,7 @@ def _stopped_readings(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(_stopped_readings())
 def test_law_a_kept_closing_at_a_stopped_resources_first_reading_comes_to_batch(
     drawn: tuple[list[rk.Event], rk.Sample, rk.Inventory, tuple[bool, bool]],
@@ -307,7 +307,7 @@ def _placed_on_counters(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(_placed_on_counters())
 def test_law_a_placed_event_names_its_move_of_a_plain_counters_part(
     drawn: tuple[list[rk.Record], list[rk.Record], rk.Event, bool],

@@ -18,7 +18,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._drawn_streams import drawn_stream
 
 import ratekit as rk
@@ -192,7 +192,7 @@ def _samples(draw: st.DrawFn) -> list[rk.Sample]:
     return draw(st.permutations(out))
 
 
-@settings(max_examples=max(LAWS // 5, 25), deadline=None)
+@settings(max_examples=max(LAWS // 5, FLOOR), deadline=None)
 @given(data=st.data())
 def test_samples_with_or_without_ids_are_named_once_and_add_up_to_batch(
     data: st.DataObject,

@@ -21,7 +21,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._instants import format_us, to_us
@@ -515,7 +515,7 @@ def test_too_late_levels_leave_the_kept_cycles_as_batch_has_them(seed: int, hori
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25))
+@settings(max_examples=max(LAWS // 4, FLOOR))
 @given(seed=st.integers(0, 2**32))
 def test_too_late_levels_hold_at_watermarks_inside_the_cycles(seed: int) -> None:
     # Gauge readings of a mean over five days on three resources (one of them with a

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -100,7 +100,7 @@ def _at(hours: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@settings(max_examples=max(LAWS // 10, FLOOR), deadline=None)
 @given(
     records=st.lists(_RECORD, min_size=1, max_size=8),
     marks=st.lists(st.integers(1, 130), min_size=1, max_size=6),

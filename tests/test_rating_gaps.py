@@ -17,7 +17,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -81,7 +81,7 @@ def test_an_account_no_assignment_names_is_still_an_error() -> None:
         rk.rate(records, plans, span=rk.Span(_at(0), _at(END)), meters=[VM])
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     first=st.none() | st.integers(0, 12),
     gap=st.tuples(st.integers(1, 40), st.integers(1, 12)),

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests.laws.streams import ACCOUNTS, HOUR, METERS, PLAN, SPAN, T0, streams
 from tests.test_scaleout_inventories import ListBag
 
@@ -40,7 +40,7 @@ SHARES = st.dictionaries(
 )
 
 
-@settings(max_examples=max(LAWS // 10, 25))
+@settings(max_examples=max(LAWS // 10, FLOOR))
 @given(
     records=streams(10),
     cut=st.lists(st.integers(0, 3), max_size=10),

@@ -18,7 +18,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import METERS, PLANS, T0, Record
 from tests._snapshots import replayed, version_3, version_4
 
@@ -246,7 +246,7 @@ def _values(rater: rk.Rater) -> list[tuple[object, ...]]:
     )
 
 
-@settings(max_examples=max(LAWS // 8, 25), deadline=None)
+@settings(max_examples=max(LAWS // 8, FLOOR), deadline=None)
 @given(records=_records(), cut=st.integers(0, 14), watermark_h=st.integers(0, 60))
 def test_random_records_come_back_from_a_snapshot_exactly(
     records: list[Record], cut: int, watermark_h: int

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rater_streams import METERS, OWN, T0
 from tests._snapshots import replayed, resealed, version_3
 from tests.test_snapshot_format import CALLS_ONLY, SMALL, VM_HOURS, _forged, _small
@@ -364,7 +364,7 @@ def test_an_unaltered_version_4_snapshot_restores_as_its_version_3_does() -> Non
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(numbers=st.lists(st.integers(-(2**200), 2**200)), signed=st.booleans())
 def test_vlq_gives_back_every_integer(numbers: list[int], signed: bool) -> None:
     if not signed:
@@ -377,7 +377,7 @@ def test_vlq_gives_back_every_integer(numbers: list[int], signed: bool) -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     values=st.lists(
         st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(

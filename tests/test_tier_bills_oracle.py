@@ -31,7 +31,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._money_oracle import round_on
 
 import ratekit as rk
@@ -306,7 +306,7 @@ def test_a_volume_bound_and_a_block_at_exact_bounds_by_hand() -> None:
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 2, 25))
+@settings(max_examples=max(LAWS // 2, FLOOR))
 @example(  # a piece of 1E-25 GB at 0.000001 a GB: 1E-31, refused
     Case(
         "CLF",

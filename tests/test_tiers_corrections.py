@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -156,7 +156,7 @@ def _samples(samples: list[tuple[int, int]]) -> list[rk.Sample]:
     ]
 
 
-@settings(max_examples=max(LAWS // 10, 25))
+@settings(max_examples=max(LAWS // 10, FLOOR))
 @given(
     samples=st.lists(
         st.tuples(st.integers(1, 30 * 24), st.integers(-12, 12)), min_size=1, max_size=6

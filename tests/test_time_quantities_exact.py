@@ -26,7 +26,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._money_oracle import round_on
 
 import ratekit as rk
@@ -155,7 +155,7 @@ MODELS: dict[str, tuple[rk.PriceModel, str]] = {
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 10, 25))
+@settings(max_examples=max(LAWS // 10, FLOOR))
 @example(runs=[(500, 520), (560, 580), (620, 640)], model="package")  # 08:20-08:40 x 3
 @example(runs=[(500, 520), (560, 580), (620, 640)], model="ten an hour up to one hour, then one")
 @given(
@@ -295,7 +295,7 @@ TIME_TERM_US = {
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 5, 25))
+@settings(max_examples=max(LAWS // 5, FLOOR))
 # 29 digits: read in quanta in the caller's context (28 digits), it lost its last one
 @example(level=Decimal("837.202405"), start=0, length=837_202_405, unit="minute", in_mb=False)
 # 12 places on a row of one second in hours: 14 places are recovered
@@ -350,7 +350,7 @@ def test_a_row_of_time_stands_for_its_level_times_its_span(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 5, 25))
+@settings(max_examples=max(LAWS // 5, FLOOR))
 @example(quantity=Decimal(5), start=0, minutes=1_440)  # 5 h over a day: 5, not 4.99...92
 @example(quantity=Decimal("7.505"), start=0, minutes=1_440)
 @given(

@@ -22,7 +22,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._money_oracle import round_on
 from tests._rounding import MODES
 
@@ -164,7 +164,7 @@ def _usage_on_a_bound(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 5, 25))
+@settings(max_examples=max(LAWS // 5, FLOOR))
 # MiB into GiB*hour: 1024 MiB over 3 x 20 min is 1 GiB*hour, one package
 @example(
     drawn=(
@@ -237,7 +237,7 @@ def test_usage_on_a_price_bound_bills_its_exact_time(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 5, 25))
+@settings(max_examples=max(LAWS // 5, FLOOR))
 @example(offset=1, lengths=[1, 1, 1], level=1, mode="ROUND_UP", name="MiB into GiB*hour", rate=3)
 @given(
     offset=st.integers(0, 3_600_000_000),
@@ -270,7 +270,7 @@ def test_runs_of_whole_minutes_from_an_odd_microsecond_bill_exact_cents(
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 10, 25))
+@settings(max_examples=max(LAWS // 10, FLOOR))
 @example(
     runs=[(500, 520), (560, 580), (620, 652)],
     cut=625 * MINUTE + 1,
@@ -364,7 +364,7 @@ ZONES = (
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 10, 25))
+@settings(max_examples=max(LAWS // 10, FLOOR))
 @example(zone=0, daily=True, runs=[(1_206, 20), (2_486, 20)], kind="package", mode="ROUND_UP")
 @given(
     zone=st.integers(0, len(ZONES) - 1),
@@ -684,7 +684,7 @@ def test_a_late_stop_and_start_across_a_price_change_bill_each_price_its_hours()
 
 
 @pytest.mark.property
-@settings(max_examples=max(LAWS // 5, 25))
+@settings(max_examples=max(LAWS // 5, FLOOR))
 @example(
     runs=[(500, 20), (560, 20), (620, 20)],
     clock=660,

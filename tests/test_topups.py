@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import _rater_streams as streams
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._rounding import MODES
 
 import ratekit as rk
@@ -541,7 +541,7 @@ def test_a_committed_total_is_the_commitment(
     assert total % q == 0
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(
     quantum=st.sampled_from(["0.01", "0.05", "1"]),
     mode=st.sampled_from(MODES),
@@ -599,7 +599,7 @@ FLOORED = rk.Plan(
 )
 
 
-@settings(max_examples=max(LAWS // 20, 25), deadline=None)
+@settings(max_examples=max(LAWS // 20, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]), late_ok=st.booleans())
 def test_the_rater_law_holds_where_rounding_decides_a_commitment(
     seed: int, horizon_h: int, late_ok: bool
@@ -608,7 +608,7 @@ def test_the_rater_law_holds_where_rounding_decides_a_commitment(
     streams.check_law(seed, horizon_h=horizon_h, late_ok=late_ok, single=FLOORED)
 
 
-@settings(max_examples=max(LAWS // 20, 25), deadline=None)
+@settings(max_examples=max(LAWS // 20, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]))
 def test_the_raters_and_batchs_invoices_reach_the_commitment(seed: int, horizon_h: int) -> None:
     # every invoice a statement closes, and every batch invoice of a whole day, bills at
@@ -694,7 +694,7 @@ def _top_ups(invoice: rk.Invoice) -> Fraction:
     return out
 
 
-@settings(max_examples=max(LAWS // 20, 25), deadline=None)
+@settings(max_examples=max(LAWS // 20, FLOOR), deadline=None)
 @given(seed=st.integers(0, 2**32), horizon_h=st.sampled_from([0, 3]))
 def test_the_raters_and_batchs_invoices_top_up_each_plan_after_a_change(
     seed: int, horizon_h: int

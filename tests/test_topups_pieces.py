@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 from ratekit._quanta import on_quantum
@@ -199,7 +199,7 @@ def _months(draw: st.DrawFn) -> tuple[list[tuple[int, int]], list[int], int, int
     return usage, cuts, fee, commitment
 
 
-@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@settings(max_examples=max(LAWS // 10, FLOOR), deadline=None)
 @given(_months())
 def test_billing_the_pieces_together_bills_each_pieces_own_commitment(
     month: tuple[list[tuple[int, int]], list[int], int, int],
@@ -244,7 +244,7 @@ def test_billing_the_pieces_together_bills_each_pieces_own_commitment(
     assert sum((Fraction(c.amount) for c in charges), Fraction(0)) == expected
 
 
-@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@settings(max_examples=max(LAWS // 10, FLOOR), deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 29), st.integers(-5000, 30000)), max_size=5),
     st.sets(st.integers(1, 29), max_size=3),

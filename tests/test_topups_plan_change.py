@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._money_oracle import OraclePlan, taken_back
 
 import ratekit as rk
@@ -500,7 +500,7 @@ def _assignments(case: _Case) -> list[rk.Assignment]:
     return [rk.Assignment("acme", a, end=HALF), rk.Assignment("acme", b, start=HALF)]
 
 
-@settings(max_examples=max(LAWS // 4, 25), deadline=None)
+@settings(max_examples=max(LAWS // 4, FLOOR), deadline=None)
 @given(case=_cases())
 def test_each_plans_commitment_is_a_floor_after_a_plan_change(case: _Case) -> None:
     expected = _oracle(case)
@@ -534,7 +534,7 @@ def test_each_plans_commitment_is_a_floor_after_a_plan_change(case: _Case) -> No
     assert Fraction(invoice.total) % Fraction(case.quantum) == 0
 
 
-@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@settings(max_examples=max(LAWS // 10, FLOOR), deadline=None)
 @given(case=_cases(), cut=st.integers(0, 6), early=st.sampled_from(["03-10", "03-25"]))
 def test_the_raters_closed_invoice_is_bills_after_a_plan_change(
     case: _Case, cut: int, early: str

@@ -17,7 +17,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 
 import ratekit as rk
 
@@ -165,7 +165,7 @@ def _last_in_first_out(days: list[int], values: list[int], cut: int) -> Fraction
     return sum((Fraction(units * price) for units, price in stack), Fraction(0))
 
 
-@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@settings(max_examples=max(LAWS // 10, FLOOR), deadline=None)
 @given(
     days=st.lists(st.integers(1, 31), min_size=1, max_size=4),
     values=st.lists(st.integers(-5, 20), min_size=4, max_size=4),

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests._budget import LAWS
+from tests._budget import FLOOR, LAWS
 from tests._drawn_streams import drawn_stream
 
 import ratekit as rk
@@ -149,7 +149,7 @@ def _volume(tiers: list[tuple[int | None, int]], quantity: Fraction) -> Fraction
 _TIERS = st.lists(st.integers(1, 500), min_size=1, max_size=3, unique=True).map(sorted)
 
 
-@settings(max_examples=max(LAWS // 5, 25), deadline=None)
+@settings(max_examples=max(LAWS // 5, FLOOR), deadline=None)
 @given(
     bounds=st.tuples(_TIERS, _TIERS),
     rates=st.lists(st.integers(0, 900), min_size=8, max_size=8),
@@ -199,7 +199,7 @@ def test_the_month_costs_each_prices_share_of_its_total(
     assert sum((Fraction(c.amount) for c in rating.charges), Fraction(0)) == want
 
 
-@settings(max_examples=max(LAWS // 10, 25), deadline=None)
+@settings(max_examples=max(LAWS // 10, FLOOR), deadline=None)
 @given(
     usage=st.lists(st.tuples(st.integers(0, 30), st.integers(1, 40)), min_size=1, max_size=6),
     data=st.data(),

@@ -13,7 +13,7 @@ import ratekit as rk
 from ratekit._instants import from_us
 
 #: Examples per law: five times the laws' budget (tests/_budget.py), as these streams are
-#: small; ``RATEKIT_LAW_EXAMPLES`` scales them with the rest (300 in CI).
+#: small; ``RATEKIT_LAW_EXAMPLES`` scales them with the rest (125 in CI).
 LAWS: Final = 5 * BUDGET
 
 HOUR: Final = 3_600_000_000
