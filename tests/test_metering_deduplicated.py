@@ -5,7 +5,7 @@ the states it builds remember none of them: no ids, no digests, and of a meter t
 no counter readings only its last reading; the usage names no account's first record.
 What the rater keeps of a state (`_rater_states.lean()`) is what it kept before, and the
 rows, late rows and anomalies are those of metering without it. Its base and history
-are already those the rater keeps (`_metering_carry.keeps_past()`): built once, not
+are already those the rater keeps (`_metering_next_state.keeps_past()`): built once, not
 built and then dropped by `lean()`.
 """
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 import ratekit as rk
-from ratekit import _metering_carry
+from ratekit import _metering_next_state
 
 MARCH = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
@@ -45,13 +45,13 @@ def test_rate_builds_no_state_and_charges_as_rating_metered_rows(
     # vm-0 ran 4 h in February, which take 4 of the 10 free hours of the year; vm-1 runs
     # 24 h in March: 6 free, 18 x 0.10 = 1.80; egress 3 GB x 1 = 3. Total 4.80.
     built: list[str] = []
-    state_of = _metering_carry.state_of
+    state_of = _metering_next_state.state_of
 
     def spied(account: str, resource: str, *rest: object, **options: object) -> object:
         built.append(resource)
         return state_of(account, resource, *rest, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_metering_carry, "state_of", spied)
+    monkeypatch.setattr(_metering_next_state, "state_of", spied)
     rating = rk.rate(RECORDS, PLAN, span=MARCH, meters=[HOURS, EGRESS])
     assert built == []
     assert sum((c.amount for c in rating.charges), Decimal(0)) == Decimal("4.80")

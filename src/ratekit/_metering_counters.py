@@ -223,7 +223,7 @@ def next_readings(
     A counter's last `READINGS`, a delta meter's last `DELTAS`, and as many readings of
     the meters in ``counted`` (additive aggregations: `Count`); of another meter, and of
     the meters in ``last_only``, its last reading (a gauge's level; the last of a delta
-    meter's, when the caller keeps the records: `ratekit._metering_carry.state_of()`).
+    meter's, when the caller keeps the records: `ratekit._metering_next_state.state_of()`).
     """
     by_name: dict[str, list[_Reading]] = {}
     for entry in previous.readings if previous is not None else ():

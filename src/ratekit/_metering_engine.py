@@ -4,8 +4,8 @@
 their arguments' kinds and hand them to an `_Engine`, which groups the records by resource
 (`_normalize`), walks each resource's timeline once and builds its rows with the time
 and sample policies' metering (`_metering_time`, `_metering_samples`), late rows and
-carried states (`_metering_carry`, `_metering_late`). Split from `metering.py`, which
-keeps the public entry points and their documentation.
+carried states (`_metering_carry`, `_metering_late`, `_metering_next_state`). Split from
+`metering.py`, which keeps the public entry points and their documentation.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from . import _metering_corrections as _corrections
 from . import _metering_extent as _extent
 from . import _metering_late as _late
 from . import _metering_memory as _memory
+from . import _metering_next_state as _next_state
 from . import _metering_no_effect as _no_effect
 from . import _metering_pending as _pending
 from . import _metering_samples as _samples
@@ -210,7 +211,7 @@ class _Engine:
     def run(self) -> Usage:  # noqa: PLR0912, PLR0915 - one pass over the resources
         accepted = accepted_kinds(self.meters)
         # Aggregations of readings keep nothing of a reading after the span's end: the
-        # state does not remember it as applied (see `_carry.state_of`).
+        # state does not remember it as applied (see `_next_state.state_of`).
         held = frozenset(
             name for name, item in self.meters.items() if not item._deltas and item._factor is None
         )
@@ -389,7 +390,7 @@ class _Engine:
                 )
             if not self.keep_states:
                 continue
-            state = _carry.state_of(
+            state = _next_state.state_of(
                 account,
                 resource,
                 line,

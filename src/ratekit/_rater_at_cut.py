@@ -15,7 +15,7 @@ begins at ``prev``, and then:
   closer's id (`close()`), and no row from ``prev`` is joined to them: the meters the
   rater's pieces end at ``prev`` include theirs (`ends()`), as at a cycle's start;
 - when the description changes there too, the pieces of the samples end at ``prev`` as
-  well (`_metering_carry.described()`): no row of the resource is joined at ``prev``,
+  well (`_metering_next_state.described()`): no row of the resource is joined at ``prev``,
   none from ``prev`` is given from where its piece began (`_rater_advance._begun()`),
   and no zero delta is sent there.
 
@@ -38,7 +38,7 @@ from typing import NamedTuple
 from . import _normalize as _n
 from . import _timelines as _t
 from ._inventory_scope import views
-from ._metering_carry import restore
+from ._metering_restore import restore
 from ._rater_book import Book, Key, _joined_ids, _open_from
 from .records import Event, Inventory, Sample
 from .usage import UsageRow, _new_row

@@ -9,7 +9,7 @@ between the two, fed once both are compacted, is a new last sign of life: batch
 before the closing (running or stopped, under its description). The deleted state does
 not say how that was, so compaction writes the piece before the closing as the state's
 base (`closed()`), and a snapshot keeps it. `before_closing()` reads it back. Metering
-restores it before the deletion (`_metering_carry.restore()`), as the piece the closing
+restores it before the deletion (`_metering_restore.restore()`), as the piece the closing
 ended: nothing is metered before the state's own piece, and a `Counter(from_zero=True)`
 finds there the stop (or the running piece) a listing that opens the resource again
 follows (`_rater_stretch.carried_boot()`).

@@ -3,7 +3,7 @@
 Private to [`ratekit.Rater`][ratekit.Rater]. A DELETE of a running resource that an
 inventory listed again after it leaves the compacted state what the two make of the
 resource: running as listed since the listing, the deletion its base, whether the DELETE
-came in time (`_metering_carry.state_of()`) or too late
+came in time (`_metering_next_state.state_of()`) or too late
 (`_rater_late_events._restarted()`). An event stamped before that DELETE and fed later
 could not be placed in that state: its clock is the listing's. So the state keeps, as
 the piece before its base's (`ResourceState.before`), where the resource stood before the
@@ -75,7 +75,7 @@ def compacted(
 
     ``previous``: the resource's compacted state before; ``folded``: the records
     compacted now. A state running with no history whose base is a deletion (a listing
-    opened the resource again after a DELETE, `_metering_carry.state_of()`) gets the
+    opened the resource again after a DELETE, `_metering_next_state.state_of()`) gets the
     running piece its timeline has before that deletion as its before piece, its clock
     at the last event applied before the deletion (an event in the piece that changed
     nothing, a second START, is not kept: an event stamped before it cannot be placed):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Final
 
 from ._fields import Reading
-from ._metering_carry import keeps_past
+from ._metering_next_state import keeps_past
 from ._resource_state import _NO_BASE, ResourceState
 from ._restated_states import _restated
 
@@ -42,9 +42,9 @@ def lean(
     stretch's start as its base's when the START is older than the 16 events it keeps:
     `_rater_stretch.carried()`; with no history, compaction writes it as a base of its
     own, kept as well). A state with no history keeps a deletion as its base (a listing
-    opened the resource again after it: `_metering_carry.state_of()`), and a deleted one
+    opened the resource again after it: `_metering_next_state.state_of()`), and a deleted one
     the piece a ``last_seen`` closing ended (`_rater_closed.closed()`): the rule of
-    `ratekit._metering_carry.keeps_past()`, which metering for the rater applies as it
+    `ratekit._metering_next_state.keeps_past()`, which metering for the rater applies as it
     builds each state, so that a state it gives is mostly kept as it is. O(1), or O(h)
     for h events of history.
     """

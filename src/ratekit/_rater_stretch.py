@@ -12,7 +12,7 @@ start of the base's piece (`carried()`): restored, the state's timeline runs fro
 and so does the counter, whatever the number of events. A state with no history (an
 inventory settled it, or no event came since the last compaction) has no base; the
 start is then written as a running base of its own, which metering restores before
-the state's piece (`_metering_carry.restore()`). A record placed in the compacted
+the state's piece (`_metering_restore.restore()`). A record placed in the compacted
 state afterwards (a too-late event or inventory) makes a new state from the old one,
 and the start is written again the same way (`carried_where_counted()`).
 
@@ -33,7 +33,7 @@ from collections.abc import Iterable
 
 from . import _normalize as _n
 from . import _timelines as _t
-from ._metering_carry import restore
+from ._metering_restore import restore
 from ._resource_state import _NO_BASE, ResourceState
 from ._restated_states import _restated
 from .records import Event, Inventory, Sample
@@ -147,7 +147,7 @@ def carried(
     last 16 events), the base's piece is made to start there; when ``state`` has no
     history (an inventory settled it, or no event came) and the stretch begins before
     it, a running base of its own is written there, which metering restores before it
-    (`_metering_carry.restore()`). O(k log k) for the k records of the resource.
+    (`_metering_restore.restore()`). O(k log k) for the k records of the resource.
     """
     start = stretch_start(state)
     anchor = None if start is None else _anchor(state, start)
@@ -252,7 +252,7 @@ def carried_boot(
 
     ``zero``: the names of the ``Counter(from_zero=True)`` meters; ``previous`` and
     ``folded`` as for `carried()`. A state with no history restores its piece after its
-    base and the piece before it at most (`_metering_carry.restore()`); a ``from_zero``
+    base and the piece before it at most (`_metering_restore.restore()`); a ``from_zero``
     counter asks that timeline where the running stretch at the piece booted (a START
     after a stop or a deletion of the running resource), where the stop that holds it
     began, and whether a START after it boots the resource (its stops follow a running
@@ -298,7 +298,7 @@ def carried_boot(
     if state.status == "running" and wanted[3]:
         # Booted by a restart at one instant (its piece's START replaced a stop there):
         # that stop, lasting no time, as its base, the running piece before it as the
-        # piece before (restored as such a restart, `_metering_carry.restore()`).
+        # piece before (restored as such a restart, `_metering_restore.restore()`).
         before = _piece(whole, index - 1)
         stop = ("stopped", whole.descriptions[index - 1], since, None, None, None)
         changes: dict[str, object] | None = {"_past": stop, "_before": before}
@@ -345,7 +345,7 @@ def _running(
     if booted is not None and booted < since:
         # Booted at a START before its piece (a resize since): that START's piece as its
         # base, the stop before it as the piece before (restored as a stop that follows
-        # a running piece, `_metering_carry.restore()`).
+        # a running piece, `_metering_restore.restore()`).
         start = whole.index_at(booted)
         return {"_past": _piece(whole, start), "_before": _piece(whole, start - 1)}
     ran = _after_running(whole, index - 1)

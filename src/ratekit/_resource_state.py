@@ -202,7 +202,7 @@ class ResourceState:
     # opened_by, clock_us, seq), or () for none: the rater's (see before).
     _before: tuple[object, ...] = ()
     # Where the description in force at the clock began, as metering found it
-    # (`_metering_carry.described()`), for the rater's book; None: not said (a state built,
+    # (`_metering_next_state.described()`), for the rater's book; None: not said (a state built,
     # or read from JSON, which does not write it).
     _described: tuple[int, bool] | None = attrs.field(default=None, eq=False, init=False)
 

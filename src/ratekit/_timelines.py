@@ -109,7 +109,7 @@ class Timeline:
         self.snapshot: tuple[int, _FrozenDict, int, str | None, int, int | None, int] | None = None
         self.snapshot_index = 0
         #: Where the pieces restored from a carried state end: the start of the last one
-        #: (`_metering_carry.restore()`), None when none was; and whether the carried
+        #: (`_metering_restore.restore()`), None when none was; and whether the carried
         #: history was applied again with late events (`_metering_carry.timeline()`).
         self.restored_us: int | None = None
         self.rebuilt = False
