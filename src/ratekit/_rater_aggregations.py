@@ -36,7 +36,8 @@ from decimal import Decimal
 from . import _metering_counters as _order
 from . import _ties
 from ._decimals import tidy as _tidy
-from ._rater_book import Book, Key, _joined_ids
+from ._rater_book import Book, Key
+from ._rater_joins import joined_ids
 from ._resource_state import ResourceState
 from ._sample_policies import (
     Count,
@@ -337,7 +338,7 @@ def _on(end: UsageRow, row: UsageRow | None, quantity: Decimal, c1: int) -> Usag
     """
     ids, end_us = end.record_ids, c1
     if row is not None:
-        ids, end_us = _joined_ids(end.record_ids, row.record_ids), row.span.end_us
+        ids, end_us = joined_ids(end.record_ids, row.record_ids), row.span.end_us
     return _new_row(
         end.account,
         end.meter,

@@ -39,7 +39,8 @@ from . import _normalize as _n
 from . import _timelines as _t
 from ._inventory_scope import views
 from ._metering_restore import restore
-from ._rater_book import Book, Key, _joined_ids, _open_from
+from ._rater_book import Book, Key, _open_from
+from ._rater_joins import joined_ids
 from .records import Event, Inventory, Sample
 from .usage import UsageRow, _new_row
 
@@ -198,6 +199,6 @@ def _with_ids(row: UsageRow, ids: tuple[str, ...]) -> UsageRow:
         row.quantity,
         row.unit,
         row.description,  # type: ignore[arg-type]
-        _joined_ids(row.record_ids, ids),
+        joined_ids(row.record_ids, ids),
         ordered=True,
     )

@@ -21,31 +21,25 @@ since the last one (at ``prev``), through the one metering engine:
   its kept records, as before. An inventory after ``prev`` that closes at the snapshot
   is taken on by every resource's continuation, as an event would be.
 
-Joining rows adds quantities that telescope (see `ratekit.metering`), so a joined row's
-quantity is the very quantity of the whole piece, to the last digit; its record ids are
-both rows', put in the one order metering gives them (each once, sorted: see
-`UsageRow.record_ids`), so they too are the whole piece's, whatever order they came in.
+Two rows of one piece are joined as `ratekit._rater_joins` joins them.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import operator
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
-from ._decimals import CONTEXT
-from ._decimals import tidy as _tidy
+from ._rater_joins import joined as _joined
 from ._rater_running import Leave, Running, left, ran_on
 from ._rater_states import lean
 from ._resource_state import ResourceState
 from ._sample_policies import Integral, Values
 from .policies import Counter, Discrete, Meter
 from .records import Event, Inventory, Sample
-from .spans import Span
-from .usage import Usage, UsageRow, _new_row, _new_span
+from .usage import Usage, UsageRow, _new_span
 
 __all__ = ["Book", "continuable", "counters", "from_zero"]
 
@@ -463,64 +457,6 @@ def _straddled(  # noqa: PLR0917 - private plumbing of plain values
         ):
             return index
     return None
-
-
-def _joined(like: UsageRow, span: Span, before: UsageRow, row: UsageRow) -> UsageRow:
-    """``before`` and ``row``, of one meter, cycle and description, as one row over ``span``.
-
-    Their quantities added, their record ids in their one order (`_joined_ids()`); the
-    rest as ``like`` (one of the two: its very description object is kept).
-    """
-    return _new_row(
-        like.account,
-        like.meter,
-        like.resource,
-        span,
-        like.cycle,
-        _tidy(CONTEXT.add(before.quantity, row.quantity)),
-        like.unit,
-        like.description,  # type: ignore[arg-type]
-        _joined_ids(before.record_ids, row.record_ids),
-        ordered=True,
-    )
-
-
-def _joined_ids(held: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
-    """The ids of two rows joined, in their one order (each once, sorted: `UsageRow.record_ids`).
-
-    Each row's are in that order already. A counter's row holds an id per reading of the
-    cycle so far and a statement adds a few, one of them held already (the reading its
-    increment counts from): they are placed by bisection in a copy of the held ones, not
-    sorted and made unique again with them (one reading every 5 minutes, a statement
-    every 10, 10 days: the stream took 2.27 s of CPU so, 1.76 s with this, and the
-    difference grows with the cycle). O(k) to copy k held ids, O(n log k) comparisons
-    for n new ones. Up to `_FEW` held ids (a sum's piece, whose new deltas' ids fall
-    among its held ones), the two rows' are sorted together instead: O((k + n) log(k +
-    n)) at C speed, in two calls rather than up to three per new id.
-    """
-    if not new:
-        return held
-    if not held:
-        return new
-    if held[-1] < new[0]:
-        return held + new
-    if held[-1] == new[0]:  # a time piece's opener, in both rows: the new ones after it
-        return held + new[1:] if len(new) > 1 else held
-    if len(held) <= _FEW:  # (a sum's piece: a few ids, sorted again in two calls)
-        return tuple(sorted({*held, *new}))
-    out = list(held)
-    size = len(out)
-    for record_id in new:
-        at = bisect.bisect_left(out, record_id)
-        if at == size or out[at] != record_id:
-            out.insert(at, record_id)
-            size += 1
-    return tuple(out)
-
-
-#: Up to how many held ids `_joined_ids()` sorts the two rows' together rather than
-#: placing the new ones by bisection (three calls per id): a sort of so few costs less.
-_FEW: Final = 64
 
 
 def _open_from(rows: Sequence[UsageRow], end_us: int) -> int:
