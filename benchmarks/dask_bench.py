@@ -163,7 +163,7 @@ def by_account(tuples: list[fb.Tuple], workers: int) -> list[list[fb.Tuple]]:
 def steps(tuples: list[fb.Tuple], plan: Any, workers: int, repeat: int) -> None:
     """Each step of the pre-partitioned run, timed in this process (best of ``repeat``)."""
     import ratekit as rk
-    from ratekit import _scaleout_merge, _wire, scaleout
+    from ratekit import _scaleout_merge, _scaleout_parts, _wire
 
     def best(label: str, function: Callable[[], Any]) -> Any:
         times, result = [], None
@@ -176,7 +176,7 @@ def steps(tuples: list[fb.Tuple], plan: Any, workers: int, repeat: int) -> None:
 
     month = rk.Span.from_us(fb.MONTH_START_US, fb.MONTH_END_US)
     rate_part = functools.partial(
-        scaleout._rate_part,
+        _scaleout_parts.rate_part,
         plans=plan,
         span=month,
         meters=tuple(fb.meters()),
