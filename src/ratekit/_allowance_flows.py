@@ -42,7 +42,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol
 
-from ._allowance_pools import BILLED, Ledger, ledger_of
+from ._allowance_pools import BILLED, Ledger, Source, ledger_of
 from ._dues import _exact as _decimal
 from ._time_exact import time_unit_us
 from .pricebook import Plan
@@ -84,27 +84,11 @@ class _Taker(Protocol):
         /,
     ) -> Fraction: ...
 
-    def draw(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        pools: dict[_PoolKey, Fraction],
-        keys: list[_PoolKey],
-        plan: Plan,
-        within: tuple[int, int],
-        wanted: Fraction,
-        ledger: Ledger | None = None,
-        /,
+    def draw(
+        self, source: Source, wanted: Fraction, ledger: Ledger | None = None, /
     ) -> Fraction: ...
 
-    def undo(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        pools: dict[_PoolKey, Fraction],
-        keys: list[_PoolKey],
-        plan: Plan,
-        within: tuple[int, int],
-        ledger: Ledger,
-        quantity: Fraction,
-        /,
-    ) -> Fraction: ...
+    def undo(self, source: Source, ledger: Ledger, quantity: Fraction, /) -> Fraction: ...
 
 
 def exact_quantity(piece: Piece) -> Fraction:
@@ -164,11 +148,10 @@ class _Running:
     Per sign: ``[0]`` the usage's, ``[1]`` the corrections' (below zero).
     """
 
-    __slots__ = ("count", "dry", "freed", "keys", "plan", "rate")
+    __slots__ = ("count", "dry", "freed", "rate", "source")
 
-    def __init__(self, keys: list[_PoolKey], plan: Plan) -> None:
-        self.keys = keys
-        self.plan = plan
+    def __init__(self, source: Source) -> None:
+        self.source = source  # the pools its pieces draw on
         self.rate = [_NOTHING, _NOTHING]  # units per microsecond of the pieces running
         self.count = [0, 0]
         # per unit of rate, the units made free so far (given back, for corrections): a
@@ -188,7 +171,7 @@ def flow(
 ) -> None:
     """Set each piece's free part, ``members`` (in place order) taking together (module).
 
-    ``state``: the pools, the span they are prorated to (see `_Taker.draw`), and the
+    ``state``: the pools, the span they are prorated to (see `Source`), and the
     units taken so far per billing key (`ratekit._allowance_pools.Ledger`), both updated as `_Taker.take_at` does, over the
     running pieces' use between bounds (`_use`). ``samples``: see `_runs`. ``marks``:
     instants (ascending) and what to call there, once the running pieces' use up to the
@@ -265,7 +248,8 @@ def _start(  # noqa: PLR0917 - private plumbing of plain values
         combo, keys = taker.combo(piece)
         run = running.get(combo)
         if run is None:
-            run = running[combo] = _Running(keys, piece.plan)
+            pools, within, _ = state
+            run = running[combo] = _Running(Source(pools, keys, piece.plan, within))
         span = piece.span
         rate = quantity / (span.end_us - span.start_us)
         sign = int(quantity < 0)
@@ -303,7 +287,7 @@ def _use(
     before them, the latest first), as an instant's usage goes before its corrections
     (`take_at`).
     """
-    pools, within, billed = state
+    _, _, billed = state  # (the pools and their span: each run's `Source`)
     for combo, run in running.items():
         count, rate = run.count, run.rate
         ledger = ledger_of(billed, combo)
@@ -314,7 +298,7 @@ def _use(
             if run.dry:
                 free = _NOTHING
             else:
-                free = taker.draw(pools, run.keys, run.plan, within, wanted, ledger)
+                free = taker.draw(run.source, wanted, ledger)
                 run.dry = free != wanted  # less than wanted: every pool of its keys empty
             if wanted != free:  # billed: the latest units of this use
                 ledger.push(BILLED, wanted - free)
@@ -322,7 +306,7 @@ def _use(
             if free:
                 run.freed[0] += free / rate[0]
         if count[1]:
-            given = -taker.undo(pools, run.keys, run.plan, within, ledger, rate[1] * duration)
+            given = -taker.undo(run.source, ledger, rate[1] * duration)
             if given:
                 run.freed[1] -= given / rate[1]
                 _refilled(running)

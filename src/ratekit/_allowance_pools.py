@@ -5,14 +5,16 @@ order; this is the arithmetic of one pool: what its allowance offers in a period
 exact, prorated by the plan's share (`_Pools.offered`), less what usage before a base
 took (`_Pools.pool`), and taking from pools in the plan's order (`_Pools.draw`) or
 giving back to them what the units a correction takes back took (`_Pools.undo`, from a
-billing key's `Ledger`). Mixed into the rating engine, which provides the state it
-declares.
+billing key's `Ledger`), each from the pools a billing key draws on (a `Source`). Mixed
+into the rating engine, which provides the state it declares.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 from typing import Final
+
+import attrs
 
 from .pricebook import Plan
 from .terms import Allowance
@@ -58,6 +60,23 @@ class Ledger:
             runs.append((source, amount))
 
 
+@attrs.frozen(eq=False)
+class Source:
+    """The pools a billing key's usage draws free units from, and gives them back to.
+
+    ``pools``: what each pool has left, by key (updated in place, shared by every billing
+    key of a rating; a pool not in it yet offers its allowance, see `_Pools.pool`);
+    ``keys``: the pools of ``plan``'s allowances on the meter, in the plan's order;
+    ``within``: the span (lo, hi) a billing cycle's pool is prorated to. Compared by
+    identity (it holds the pools, which change).
+    """
+
+    pools: dict[PoolKey, Fraction]
+    keys: list[PoolKey]
+    plan: Plan
+    within: tuple[int, int]
+
+
 #: A run of billed units in a `Ledger`.
 BILLED: Final = None
 #: A run of free units of a pool no longer at hand (no pool is ever keyed so).
@@ -90,21 +109,14 @@ class _Pools:
     ) -> tuple[int, int]:
         raise NotImplementedError  # pragma: no cover - provided by the engine
 
-    def draw(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        pools: dict[PoolKey, Fraction],
-        keys: list[PoolKey],
-        plan: Plan,
-        within: tuple[int, int],
-        wanted: Fraction,
-        ledger: Ledger | None = None,
-    ) -> Fraction:
-        """Take up to ``wanted`` from the pools of ``keys`` in order; what they gave.
+    def draw(self, source: Source, wanted: Fraction, ledger: Ledger | None = None) -> Fraction:
+        """Take up to ``wanted`` from the pools of ``source`` in order; what they gave.
 
         ``ledger``: where the free units taken are told, each with its pool (see `Ledger`).
         """
+        pools, plan, within = source.pools, source.plan, source.within
         free = _NOTHING
-        for key in keys:
+        for key in source.keys:
             if free == wanted:
                 break
             left = pools.get(key)
@@ -117,84 +129,63 @@ class _Pools:
                 ledger.push(key, taken)
         return free
 
-    def use(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        pools: dict[PoolKey, Fraction],
-        keys: list[PoolKey],
-        plan: Plan,
-        within: tuple[int, int],
-        ledger: Ledger,
-        quantity: Fraction,
-    ) -> Fraction:
+    def use(self, source: Source, ledger: Ledger, quantity: Fraction) -> Fraction:
         """Usage of ``quantity`` (above zero) under ``ledger``: what it takes free.
 
-        It fills what corrections took below zero, then takes from the pools of ``keys``
-        in order, then is billed.
+        It fills what corrections took below zero, then takes from the pools of
+        ``source`` in order, then is billed.
         """
         billed = ledger.billed
         refill = min(quantity, -billed) if billed < 0 else _NOTHING
-        free = self.draw(pools, keys, plan, within, quantity - refill, ledger)
+        free = self.draw(source, quantity - refill, ledger)
         charged = quantity - refill - free
         if charged:
             ledger.push(BILLED, charged)
         ledger.billed = billed + quantity - free
         return free
 
-    def undo(  # noqa: PLR0917 - private plumbing of plain values
-        self,
-        pools: dict[PoolKey, Fraction],
-        keys: list[PoolKey],
-        plan: Plan,
-        within: tuple[int, int],
-        ledger: Ledger,
-        quantity: Fraction,
-    ) -> Fraction:
+    def undo(self, source: Source, ledger: Ledger, quantity: Fraction) -> Fraction:
         """A correction of ``quantity`` (below zero) under ``ledger``: its free part (<= 0).
 
         It takes back the units of its billing cycle, the latest first (see `Ledger`):
         billed units, and free units given back to the pools they came from (free again
-        for later usage). Past them, a pool of ``keys`` (where the correction is) whose
+        for later usage). Past them, a pool of ``source`` (where the correction is) whose
         period runs past the cycle takes back what it gave (`give_back`), and the rest
         goes below zero. O(r + a) for r runs taken back, a allowances.
         """
+        pools = source.pools
         wanted = -quantity
         back = given = _NOTHING
         runs = ledger.runs
         while back + given < wanted and runs:
-            source, amount = runs[-1]
+            came_from, amount = runs[-1]
             part = min(amount, wanted - back - given)
             if part == amount:
                 runs.pop()
             else:
-                runs[-1] = (source, amount - part)
-            if source is BILLED:
+                runs[-1] = (came_from, amount - part)
+            if came_from is BILLED:
                 back += part
             else:
                 given += part
-                if source in pools:
-                    pools[source] += part
+                if came_from in pools:
+                    pools[came_from] += part
         if back + given < wanted:
-            given += self.give_back(pools, keys, plan, within, wanted - back - given)
+            given += self.give_back(source, wanted - back - given)
         ledger.billed += quantity + given
         return -given
 
-    def give_back(
-        self,
-        pools: dict[PoolKey, Fraction],
-        keys: list[PoolKey],
-        plan: Plan,
-        within: tuple[int, int],
-        wanted: Fraction,
-    ) -> Fraction:
-        """Return up to ``wanted`` free units to the pools of ``keys``, the last first.
+    def give_back(self, source: Source, wanted: Fraction) -> Fraction:
+        """Return up to ``wanted`` free units to the pools of ``source``, the last first.
 
         A pool takes back what it gave, up to what its allowance offers in its period;
         what it gave back. For a correction that finds no units of its billing cycle to
         take back (`undo`): a pool whose period runs past the cycle frees again what
         usage of another cycle took of it (that cycle's invoice stands).
         """
+        pools, plan, within = source.pools, source.plan, source.within
         given = _NOTHING
-        for account, plan_id, index, period in reversed(keys):
+        for account, plan_id, index, period in reversed(source.keys):
             if given == wanted:
                 break
             key = (account, plan_id, index, period)

@@ -28,7 +28,7 @@ from typing import Final, Protocol, TypeAlias
 
 from ._allowance_flows import Piece as _Freed
 from ._allowance_flows import exact_quantity, flow, overlapping
-from ._allowance_pools import BILLED, GONE, Ledger, PoolKey, _Pools, ledger_of
+from ._allowance_pools import BILLED, GONE, Ledger, PoolKey, Source, _Pools, ledger_of
 from ._dues import _exact as _decimal
 from ._dues import _split
 from ._instants import MIN_US
@@ -203,8 +203,8 @@ class _Allowances(_Pools):
         drawn = self.drawn
         if drawn:  # the streaming rater's reuse: the pools as the pieces that stand left them
             for drawer, (plan, consumed, *_) in drawn.items():
-                keys = _keys(drawer, plan)
-                if consumed and self.draw(pools, keys, plan, within, consumed) != consumed:
+                source = Source(pools, _keys(drawer, plan), plan, within)
+                if consumed and self.draw(source, consumed) != consumed:
                     raise Refilled
         billed = {key: ledger.copy() for key, ledger in self.billed_before.items()}
         self.take(pieces, pools, within, billed, resumed=True)
@@ -409,9 +409,10 @@ class _Allowances(_Pools):
         """
         combo, keys = self.combo(piece)
         ledger = ledger_of(billed, combo)
+        source = Source(pools, keys, piece.plan, within)
         if quantity > 0:
-            return self.use(pools, keys, piece.plan, within, ledger, quantity)
-        return self.undo(pools, keys, piece.plan, within, ledger, quantity)
+            return self.use(source, ledger, quantity)
+        return self.undo(source, ledger, quantity)
 
     def dry(
         self,
