@@ -197,6 +197,18 @@ def test_columns_tuples_and_friendly_records_are_one_stream() -> None:
     )
 
 
+def one_event_of(value: Any) -> dict[str, list[Any]]:
+    """The columns of one tracked event (id ``e1``) whose value column holds ``value``."""
+    return {
+        "account": ["a"],
+        "resource": ["p"],
+        "meter": ["events"],
+        "at_us": [T0],
+        "value": [value],
+        "id": ["e1"],
+    }
+
+
 @pytest.mark.parametrize(
     ("value", "error", "says"),
     [
@@ -211,16 +223,8 @@ def test_columns_tuples_and_friendly_records_are_one_stream() -> None:
     ],
 )
 def test_hostile_values_in_a_column_name_the_record(value: Any, error: type, says: str) -> None:
-    columns = {
-        "account": ["a"],
-        "resource": ["p"],
-        "meter": ["events"],
-        "at_us": [T0],
-        "value": [value],
-        "id": ["e1"],
-    }
     with pytest.raises(error) as raised:
-        rk.RecordBatch.from_columns(samples=columns)
+        rk.RecordBatch.from_columns(samples=one_event_of(value))
     assert "samples[0] (id 'e1')" in str(raised.value) or "samples[0]" in str(raised.value)
     assert says in str(raised.value)
 
@@ -229,16 +233,7 @@ def test_pandas_missing_and_numpy_values_are_refused_with_the_way_out() -> None:
     np = pytest.importorskip("numpy")
     for value in (pd.NA, np.int64(3)):
         with pytest.raises(rk.RatekitTypeError, match=r"samples\[0\] \(id 'e1'\): value"):
-            rk.RecordBatch.from_columns(
-                samples={
-                    "account": ["a"],
-                    "resource": ["p"],
-                    "meter": ["events"],
-                    "at_us": [T0],
-                    "value": [value],
-                    "id": ["e1"],
-                }
-            )
+            rk.RecordBatch.from_columns(samples=one_event_of(value))
     gaps = frame(
         [
             ("a", "p", "events", T0, 1.0, "delta", "e1"),

@@ -48,6 +48,18 @@ GRADUATED = rk.Plan(
 )
 
 
+#: 0.50 a GB to the 15th, 0.60 from it
+CHANGED = rk.Plan(
+    "p",
+    "EUR",
+    MONTHS,
+    [
+        rk.PriceEntry("a", "ingest", rk.PerUnit("0.50"), end=MID),
+        rk.PriceEntry("b", "ingest", rk.PerUnit("0.60"), start=MID),
+    ],
+)
+
+
 def _gb(resource: str, at: str, gigabytes: int, record: str, since: str | None = None) -> rk.Sample:
     return rk.Sample("acme", resource, "ingest", at, gigabytes, since=since, id=record)
 
@@ -271,40 +283,25 @@ def test_usage_inside_a_refunds_span_is_taken_back_first() -> None:
         _gb("logs", "2026-03-15T12:00:00Z", 20, "u2"),
         _gb("logs", "2026-03-16T00:00:00Z", -30, "fix", since="2026-03-14T00:00:00Z"),
     ]
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        MONTHS,
-        [
-            rk.PriceEntry("a", "ingest", rk.PerUnit("0.50"), end=MID),
-            rk.PriceEntry("b", "ingest", rk.PerUnit("0.60"), start=MID),
-        ],
-    )
-    assert rk.rate(records, plan, span=MARCH, meters=[INGEST]).total() == Decimal("25.00")
+    assert rk.rate(records, CHANGED, span=MARCH, meters=[INGEST]).total() == Decimal("25.00")
 
 
-#: 0.50 a GB to the 15th, 0.60 from it
-CHANGED = rk.Plan(
-    "p",
-    "EUR",
-    MONTHS,
-    [
-        rk.PriceEntry("a", "ingest", rk.PerUnit("0.50"), end=MID),
-        rk.PriceEntry("b", "ingest", rk.PerUnit("0.60"), start=MID),
-    ],
-)
+def _batch_and_stream(
+    records: list[rk.Sample], plan: rk.Plan, said_at: str, span: rk.Span = MARCH
+) -> list[Decimal]:
+    """``span`` rated at once, and the stream's statement at ``said_at`` plus its rest.
 
-
-def _batch_and_stream(records: list[rk.Sample], plan: rk.Plan, said_at: str) -> list[Decimal]:
-    """The month rated at once, and the stream's statement at ``said_at`` plus its rest."""
-    total = rk.rate(records, plan, span=MARCH, meters=[INGEST]).total()
-    rater = rk.Rater(plan, [INGEST], start=MARCH.start, horizon=dt.timedelta(days=1))
+    The stream is fed the records stamped before ``said_at``, states them there, is fed
+    the others and states the rest at the span's end.
+    """
+    total = rk.rate(records, plan, span=span, meters=[INGEST]).total()
+    rater = rk.Rater(plan, [INGEST], start=span.start, horizon=dt.timedelta(days=1))
     ordered = sorted(records, key=lambda record: record.at_us)
     early = [record for record in ordered if record.at_us < rk.Span(said_at, said_at).start_us]
     rater.feed(early)
     said = _stated(rater, said_at)
     rater.feed(ordered[len(early) :])
-    return [total, said + _stated(rater, "2026-04-01T00:00:00Z")]
+    return [total, said + _stated(rater, span.end)]
 
 
 @pytest.mark.parametrize("inside", ["logs", "metrics"])
@@ -394,8 +391,5 @@ def test_a_refund_across_a_cycle_boundary_takes_back_each_cycles_last_units() ->
     both = rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z")
     rating = rk.rate(records, plan, span=both, meters=[INGEST])
     assert [invoice.total for invoice in rk.bill(rating)] == [Decimal("32.80"), Decimal("1.20")]
-    rater = rk.Rater(plan, [INGEST], start=MARCH.start, horizon=dt.timedelta(days=1))
-    rater.feed(records[:2])
-    said = _stated(rater, "2026-04-01T00:00:00Z")
-    rater.feed(records[2:])
-    assert said + _stated(rater, "2026-05-01T00:00:00Z") == rating.total() == Decimal("34.00")
+    # the stream fed March's two records, stated at April's start, then April's two
+    assert _batch_and_stream(records, plan, "2026-04-01T00:00:00Z", both) == [Decimal("34.00")] * 2

@@ -89,6 +89,19 @@ def _totals(used: list[tuple[str, str, int]], plan: rk.Plan) -> set[Decimal]:
     return {_total(_used(names, used), plan) for names in _namings()}
 
 
+def _closing(plan: rk.Plan, *steps: list[rk.Event | rk.Sample] | str) -> Decimal:
+    """The stream's closing invoice total for March after ``steps``, in turn: records fed
+    (a list), or a statement (an instant)."""
+    rater = rk.Rater(plan, [TOKENS], start=MARCH.start)
+    for step in steps:
+        if isinstance(step, str):
+            rater.statement(step)
+        else:
+            rater.feed(step)
+    [closing] = rater.statement(MARCH.end).invoices
+    return closing.total
+
+
 # -- examples -------------------------------------------------------------------------------
 
 
@@ -245,13 +258,8 @@ def test_the_stream_shares_an_instant_as_batch_does() -> None:
     plan = _plan(rk.Allowance("tokens", 1000), model="graduated")
     for names in _namings():
         records = _used(names, used)
-        rater = rk.Rater(plan, [TOKENS], start=MARCH.start)
-        rater.feed(records[:4])
-        rater.statement("2026-03-01T12:00:00Z")
-        rater.feed(records[4:])
-        rater.statement("2026-03-03T00:00:00Z")
-        [closing] = rater.statement(MARCH.end).invoices
-        assert closing.total == _total(records, plan)
+        fed = [records[:4], "2026-03-01T12:00:00Z", records[4:], "2026-03-03T00:00:00Z"]
+        assert _closing(plan, *fed) == _total(records, plan)
 
 
 def test_rows_priced_alike_are_not_cut_at_each_delta() -> None:
@@ -299,12 +307,8 @@ def test_the_stream_takes_the_deltas_in_their_order_as_batch_does() -> None:
         records = _used(names, used)
         # fed out of order: the 5 March delta before the statement of the 4th noon
         early = [*records[:3], records[3], records[4], records[6]]
-        rater = rk.Rater(plan, [TOKENS], start=MARCH.start)
-        rater.feed(early)
-        rater.statement("2026-03-05T12:00:00Z")
-        rater.feed([r for r in records if r not in early])
-        [closing] = rater.statement(MARCH.end).invoices
-        assert closing.total == Decimal("2250.00")
+        rest = [r for r in records if r not in early]
+        assert _closing(plan, early, "2026-03-05T12:00:00Z", rest) == Decimal("2250.00")
 
 
 # -- the law --------------------------------------------------------------------------------

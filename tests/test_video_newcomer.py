@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from tests._lean_feeds import EVENT_FIELDS, SAMPLE_FIELDS, columns, friendly
 
 import ratekit as rk
 
@@ -33,20 +34,6 @@ def us(text: str) -> int:
 def instant(at_us: int) -> dt.datetime:
     seconds, micros = divmod(at_us, 1_000_000)
     return dt.datetime.fromtimestamp(seconds, UTC).replace(microsecond=micros)
-
-
-def friendly(events: list[tuple[Any, ...]], samples: list[tuple[Any, ...]]) -> list[Any]:
-    """The same records made one by one with `rk.Event` and `rk.Sample`."""
-    made: list[Any] = []
-    for account, resource, at_us, kind, attributes, record_id in events:
-        made.append(
-            rk.Event(account, resource, instant(at_us), attributes, kind=kind, id=record_id)
-        )
-    for account, resource, meter, at_us, value, kind, record_id in samples:
-        made.append(
-            rk.Sample(account, resource, meter, instant(at_us), value, kind=kind, id=record_id)
-        )
-    return made
 
 
 MONTHLY_NY = rk.cycles.monthly(tz=NY)
@@ -199,14 +186,6 @@ def test_storage_gb_months_split_at_a_mid_month_price_change() -> None:
     assert invoice.total == Decimal("5.62")
 
 
-def columns(rows: list[tuple[Any, ...]], fields: list[str]) -> dict[str, list[Any]]:
-    return {field: [row[i] for row in rows] for i, field in enumerate(fields)}
-
-
-EVENT_FIELDS = ["account", "resource", "at_us", "kind", "attributes", "id"]
-SAMPLE_FIELDS = ["account", "resource", "meter", "at_us", "value", "kind", "id"]
-
-
 def test_tuples_columns_and_friendly_records_give_the_same_invoices() -> None:
     from_tuples = rk.RecordBatch.from_tuples(events=EVENTS, samples=SAMPLES)
     from_columns = rk.RecordBatch.from_columns(
@@ -281,6 +260,14 @@ def test_a_flag_and_a_number_are_priced_apart_on_the_lean_path() -> None:
 T = us("2026-03-01T00:00:00+00:00")
 
 
+def _refused(error: type[rk.RatekitError], words: list[str], **tuples: Any) -> None:
+    """``RecordBatch.from_tuples(**tuples)`` raises ``error``, whose message says every word."""
+    with pytest.raises(error) as raised:
+        rk.RecordBatch.from_tuples(**tuples)
+    for word in words:
+        assert word in str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("sample", "error", "words"),
     [
@@ -347,10 +334,7 @@ T = us("2026-03-01T00:00:00+00:00")
 def test_a_bad_sample_tuple_is_refused_naming_it_and_what_is_accepted(
     sample: Any, error: type[rk.RatekitError], words: list[str]
 ) -> None:
-    with pytest.raises(error) as raised:
-        rk.RecordBatch.from_tuples(samples=[sample])
-    for word in words:
-        assert word in str(raised.value)
+    _refused(error, words, samples=[sample])
 
 
 @pytest.mark.parametrize(
@@ -386,10 +370,7 @@ def test_a_bad_sample_tuple_is_refused_naming_it_and_what_is_accepted(
 def test_a_bad_event_tuple_is_refused_naming_it_and_what_is_accepted(
     event: Any, error: type[rk.RatekitError], words: list[str]
 ) -> None:
-    with pytest.raises(error) as raised:
-        rk.RecordBatch.from_tuples(events=[event])
-    for word in words:
-        assert word in str(raised.value)
+    _refused(error, words, events=[event])
 
 
 @pytest.mark.parametrize(
