@@ -107,15 +107,6 @@ def test_a_spread_refund_under_graduated_tiers_across_a_price_change(later: str)
     ],
 )
 def test_the_pieces_of_a_month_add_up_with_a_spread_refund(cut: str, first: Decimal) -> None:
-    plan = rk.Plan(
-        "p",
-        "EUR",
-        MONTHS,
-        [
-            rk.PriceEntry("old", "ingest", rk.PerUnit("0.50"), end=MID),
-            rk.PriceEntry("new", "ingest", rk.PerUnit("0.60"), start=MID),
-        ],
-    )
     records = [
         _gb("logs", "2026-03-10T00:00:00Z", 60, "u1"),
         _gb("logs", "2026-03-16T00:00:00Z", -30, "fix", since="2026-03-14T00:00:00Z"),
@@ -124,7 +115,8 @@ def test_the_pieces_of_a_month_add_up_with_a_spread_refund(cut: str, first: Deci
     end = "2026-04-01T00:00:00Z"
     pieces = [rk.Span(MARCH.start, cut), rk.Span(cut, end)]
     totals = [
-        rk.rate(records, plan, span=piece, meters=[INGEST], as_of=end).total() for piece in pieces
+        rk.rate(records, CHANGED, span=piece, meters=[INGEST], as_of=end).total()
+        for piece in pieces
     ]
     # the month whole: 30 x 0.50 + 80 x 0.60 = 63.00; the second piece bills the rest
     assert totals == [first, Decimal("63.00") - first]
