@@ -434,6 +434,13 @@ def test_bad_columns_are_refused_saying_what_columns_are(samples: Any, words: li
         assert word in str(raised.value)
 
 
+def _egress_of(batch: rk.RecordBatch) -> rk.Usage:
+    """``batch`` metered over March (UTC, no cycle) with one meter: egress, in GB."""
+    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
+    egress = [rk.Meter("egress", "GB", rk.Discrete())]
+    return rk.meter(batch, egress, span=march, cycle=None, as_of=march.end)
+
+
 def test_one_id_with_two_contents_in_a_batch_is_a_conflict_naming_both() -> None:
     hour = 3_600_000_000
     batch = rk.RecordBatch.from_tuples(
@@ -442,28 +449,14 @@ def test_one_id_with_two_contents_in_a_batch_is_a_conflict_naming_both() -> None
             ("a", "r", "egress", T + hour, 2, "delta", "x"),
         ]
     )
-    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     with pytest.raises(rk.ConflictingRecordError, match="'x'"):
-        rk.meter(
-            batch,
-            [rk.Meter("egress", "GB", rk.Discrete())],
-            span=march,
-            cycle=None,
-            as_of=march.end,
-        )
+        _egress_of(batch)
 
 
 def test_a_sample_of_an_unknown_meter_is_refused_naming_the_record_and_the_meters() -> None:
     batch = rk.RecordBatch.from_tuples(samples=[("a", "r", "egres", T, 1)])
-    march = rk.Span("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     with pytest.raises(rk.UnknownMeterError, match=r"'egres'.*'egress'"):
-        rk.meter(
-            batch,
-            [rk.Meter("egress", "GB", rk.Discrete())],
-            span=march,
-            cycle=None,
-            as_of=march.end,
-        )
+        _egress_of(batch)
 
 
 def test_a_feed_that_reuses_one_dict_keeps_each_records_attributes() -> None:
