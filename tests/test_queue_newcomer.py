@@ -147,8 +147,13 @@ def test_a_65_kb_message_is_two_requests_a_64_kb_one_is_one() -> None:
         message("acme", "orders", day(3), 1, "m3"),  # 1 B: 1
     ]
     rating = rk.rate(records, QUEUE, span=MARCH, meters=METERS)
-    [usage] = [c for c in rating.charges if c.kind == "usage"]
-    assert (usage.quantity, usage.free, usage.amount) == (Decimal(4), Decimal(4), Decimal(0))
+    # The requests are priced apart (standard, FIFO) under the free million: a row per
+    # instant (pricing.md, the order they are taken in), 2 + 1 on the 2nd, 1 on the 3rd.
+    usage = [c for c in rating.charges if c.kind == "usage"]
+    assert [(c.span.start.day, c.quantity, c.free, c.amount) for c in usage] == [
+        (2, Decimal(3), Decimal(3), Decimal(0)),
+        (3, Decimal(1), Decimal(1), Decimal(0)),
+    ]
     # Nothing billed but requests inside the free million: the commitment is billed whole.
     assert rk.bill(rating)[0].total == Decimal("100.00")
 
@@ -413,14 +418,6 @@ FREE_MILLION = rk.Plan(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected a burst at one instant to share the free million in proportion to what "
-    "each queue uses, whatever the queues are called (pricing.md, the order they are taken "
-    "in: two keys of 800 at one instant under 1,000 free take 500 each); today, under a "
-    "delta policy of one's own, the queue whose id sorts first takes the free units first: "
-    "0.24 or 0.30 by the FIFO queue's name instead of 0.27",
-)
 def test_a_burst_at_one_instant_shares_the_free_million_whatever_the_queues_are_called() -> None:
     """800,000 standard and 800,000 FIFO requests at one instant, 1,000,000 free.
 
@@ -438,15 +435,6 @@ def test_a_burst_at_one_instant_shares_the_free_million_whatever_the_queues_are_
     assert totals == [Decimal("0.27"), Decimal("0.27")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected the free million taken in the order of the messages' instants, so that "
-    "renaming a queue changes no total (pricing.md: rows priced apart under an allowance are "
-    "taken in the order of their deltas' instants whatever the resources are called); today, "
-    "under a delta policy of one's own, the rows are not cut at each delta and the queue "
-    "whose id sorts first takes the free units: 0.04 with the FIFO queue called 'a-jobs', "
-    "0.05 with 'z-jobs'",
-)
 def test_renaming_a_queue_changes_no_total() -> None:
     """800,000 standard requests on the 2nd, 300,000 FIFO on the 10th, 1,000,000 free.
 
@@ -464,13 +452,6 @@ def test_renaming_a_queue_changes_no_total() -> None:
     assert totals == [Decimal("0.05"), Decimal("0.05")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected the free request to go to the request counted first, whatever the "
-    "queues are called (the law: renaming a resource changes no total); today, with the "
-    "built-in Count() meter and the queues priced apart, the queue whose id sorts first "
-    "takes it: 1.00 with the FIFO queue called 'a-jobs', 2.00 with 'z-jobs', in batch and stream",
-)
 def test_renaming_a_queue_counted_with_count_changes_no_total() -> None:
     """One request counted on a standard queue on the 2nd, one on a FIFO queue on the 10th, 1 free.
 
@@ -496,14 +477,6 @@ def test_renaming_a_queue_counted_with_count_changes_no_total() -> None:
     assert totals == [Decimal(2), Decimal(2)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected a take-back stamped before later usage to take back the old plan's "
-    "units, then the later usage billed by the new plan: 20 x 1 - 15 x 1 + 10 x 2 = 25 "
-    "(pricing.md: usage and corrections are taken in the order of the records' instants "
-    "however metering netted their deltas); today, under a delta policy of one's own, the "
-    "new plan's -15 and +10 are netted into one row of -5: 20 - 5 = 15, in batch and stream",
-)
 def test_a_take_back_before_usage_across_a_plan_change_keeps_its_order() -> None:
     """Plan a (1 a request) to the 20th, b (2 a request) after: +20 on the 2nd, -15 on the 21st, +10 on the 25th."""
 

@@ -1,4 +1,9 @@
-"""Metering's cuts at corrections: a `Discrete` meter's rows end where a correction is stamped.
+"""Metering's cuts at corrections: a delta meter's rows end where a correction is stamped.
+
+The meters cut so are those whose usage comes as amounts at its readings' instants
+(`at_instants`): `Discrete`, a delta policy of one's own, an additive aggregation such
+as `Count` (which has no correction, but is cut at each reading where the plans take it
+in time order); not a `Counter`, whose rise is spread between its readings.
 
 Private to `ratekit.metering`. Rating takes a billing cycle's usage back, last in, first
 out, in the order of its rows (`ratekit._taken_back`): a correction (a delta below zero)
@@ -9,7 +14,10 @@ each instant ``c`` at which a delta below zero is stamped cuts the rows of all t
 account's resources of that meter at ``c`` and at ``c + 1`` microsecond: the deltas
 stamped at ``c`` (the corrections and any usage of that instant) are rows of their own,
 over ``[c, c + 1µs)``; what was stamped before is in rows that end by ``c``, what was
-stamped after in rows that begin after it. A correction spread over a span (``since``)
+stamped after in rows that begin after it. A delta policy of one's own is taken at its
+readings' instants: a reading below zero is its correction (its increments of that
+instant are its rows' of ``[c, c + 1µs)``; one it spreads over a span is apportioned
+to the rows it covers, as ever). A correction spread over a span (``since``)
 cuts at its stamp (``at``) too: its quantity is still spread over ``[since, at)`` (its
 parts lie in the cycles, plans and pieces of their time), in rows that end by ``at``, so
 no row nets it with usage stamped after it (docs/pricing.md, A correction over a span).
@@ -27,10 +35,10 @@ import operator
 from collections.abc import Callable, Container, Mapping
 from typing import Final
 
-from .policies import Discrete, Meter
+from .policies import Counter, Meter
 from .records import Sample
 
-__all__ = ["correction_cuts", "with_cuts"]
+__all__ = ["at_instants", "correction_cuts", "with_cuts"]
 
 _VALUE: Final = operator.attrgetter("value")
 
@@ -47,16 +55,17 @@ def correction_cuts(
     every: Callable[[str], Container[str]] | None = None,
     below_zero: bool = True,
 ) -> Cuts:
-    """Per (account, meter) of a `Discrete` meter with a correction, where it cuts the rows.
+    """Per (account, meter) of a meter used at instants (`at_instants`), where it cuts the rows.
 
-    A correction is a delta below zero stamped inside ``[start_us, end_us)``, at an
+    A correction is a delta below zero (a reading below zero of a delta policy: a
+    `Discrete` meter's or one's own; a count has none) stamped inside ``[start_us, end_us)``, at an
     instant or spread over a span; it cuts at its stamp and one microsecond after. The
     cuts are the window's own (strictly inside it). ``every(account)``: the meters of
     the account whose every delta cuts so (`ratekit._cuts.Cuts.every`); without
     ``below_zero`` no delta is below zero, and only those do. O(n) for n
     samples, with one comparison of C speed per resource and meter with no correction.
     """
-    deltas = {name for name, item in meters.items() if type(item.policy) is Discrete}
+    deltas = at_instants(meters)
     if not deltas:
         return {}
     found: dict[tuple[str, str], set[int]] = {}
@@ -66,7 +75,9 @@ def correction_cuts(
             if name not in deltas or not group:
                 continue
             all_of_them = name in each
-            if not all_of_them and (not below_zero or min(map(_VALUE, group)) >= 0):
+            if not all_of_them and (
+                not below_zero or not meters[name]._deltas or min(map(_VALUE, group)) >= 0
+            ):
                 continue
             for sample in group:
                 at_us = sample.at_us
@@ -77,6 +88,22 @@ def correction_cuts(
                     if at_us + 1 < end_us:
                         cuts.add(at_us + 1)
     return {key: sorted(cuts) for key, cuts in found.items() if cuts}
+
+
+def at_instants(meters: Mapping[str, Meter]) -> frozenset[str]:
+    """The meters of ``meters`` whose usage comes as amounts at its readings' instants.
+
+    A sum of samples that is no `Counter`'s: `Discrete`, a delta policy of one's own
+    (its increments taken at its readings' instants), an additive aggregation
+    ([`Count`][ratekit.Count]: each reading counted at its instant). A counter's rise is
+    spread over the time between its readings, a time meter's use over its pieces, and
+    a peak is shared by time: their rows are not cut at readings. O(m).
+    """
+    return frozenset(
+        name
+        for name, item in meters.items()
+        if item._factor is None and item._additive and type(item.policy) is not Counter
+    )
 
 
 def with_cuts(points: list[int], cuts: list[int]) -> list[int]:

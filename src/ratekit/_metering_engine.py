@@ -246,7 +246,8 @@ class _Engine:
             # a correction over a span takes back the usage within it first (`_metering_spread`)
             cycle = self.cycle
             _spread.reshape(samples, self.meters, None if cycle is None else cycle.containing_us)
-        # Where corrections cut a Discrete meter's rows, per account (`_metering_corrections`).
+        # Where corrections cut the rows of a meter used at instants (a Discrete meter's, a
+        # delta policy's of one's own, a count's), per account (`_metering_corrections`),
         # and, where an account's plans take a meter's rows in the order of their deltas'
         # instants, at each delta (`ratekit._cuts.Cuts.every`)
         every = None
@@ -363,10 +364,10 @@ class _Engine:
                     previous = None
                     if not readings and name not in pending_meters:
                         continue
-                    if corrections and (account, name) in corrections:
-                        cut = _corrections.with_cuts(points, corrections[account, name])
                 else:
                     previous = _carry.previous_reading(previous_state, account, resource, name)
+                if corrections and (account, name) in corrections:
+                    cut = _corrections.with_cuts(points, corrections[account, name])
                 if previous is None and readings:
                     baseline = getattr(item.policy, "baseline", None)
                     if baseline is not None:
