@@ -69,8 +69,9 @@ def in_time_order(plan: Plan) -> frozenset[str]:
     time's), with an allowance on it or a price that is not linear (tiers on a total):
     the rows of its resources, priced apart, take the free units and climb the tiers in
     the order they are taken in, which must be the order of their deltas' instants
-    (docs/pricing.md, The order they are taken in), so metering cuts such a `Discrete`
-    meter's rows at each delta's instant. A meter priced by one entry needs none: its
+    (docs/pricing.md, The order they are taken in), so metering cuts such a meter's rows
+    at each delta's instant, where its usage comes at instants (a `Discrete` meter's, a
+    delta policy's of one's own, a count's: `ratekit._metering_corrections.at_instants`). A meter priced by one entry needs none: its
     rows are priced alike, and their order changes no total. O(1): the plan works it
     out once, when it is made.
     """
