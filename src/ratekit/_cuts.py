@@ -71,9 +71,9 @@ def in_time_order(plan: Plan) -> frozenset[str]:
     the order they are taken in, which must be the order of their deltas' instants
     (docs/pricing.md, The order they are taken in), so metering cuts such a meter's rows
     at each delta's instant, where its usage comes at instants (a `Discrete` meter's, a
-    delta policy's of one's own, a count's: `ratekit._metering_corrections.at_instants`). A meter priced by one entry needs none: its
-    rows are priced alike, and their order changes no total. O(1): the plan works it
-    out once, when it is made.
+    delta policy's of one's own, a count's: `ratekit._metering_corrections.at_instants`).
+    A meter priced by one entry needs none: its rows are priced alike, and their order
+    changes no total. O(1): the plan works it out once, when it is made.
     """
     return plan._in_time_order
 

@@ -55,15 +55,16 @@ def correction_cuts(
     every: Callable[[str], Container[str]] | None = None,
     below_zero: bool = True,
 ) -> Cuts:
-    """Per (account, meter) of a meter used at instants (`at_instants`), where it cuts the rows.
+    """Per (account, meter) of a meter used at instants (`at_instants`), where it cuts rows.
 
     A correction is a delta below zero (a reading below zero of a delta policy: a
-    `Discrete` meter's or one's own; a count has none) stamped inside ``[start_us, end_us)``, at an
-    instant or spread over a span; it cuts at its stamp and one microsecond after. The
-    cuts are the window's own (strictly inside it). ``every(account)``: the meters of
-    the account whose every delta cuts so (`ratekit._cuts.Cuts.every`); without
-    ``below_zero`` no delta is below zero, and only those do. O(n) for n
-    samples, with one comparison of C speed per resource and meter with no correction.
+    `Discrete` meter's or one's own; a count has none) stamped inside ``[start_us,
+    end_us)``, at an instant or spread over a span; it cuts at its stamp and one
+    microsecond after. The cuts are the window's own (strictly inside it).
+    ``every(account)``: the meters of the account whose every delta (every reading)
+    cuts so (`ratekit._cuts.Cuts.every`); without ``below_zero`` no delta is below zero,
+    and only those do. O(n) for n samples, with one comparison of C speed per resource
+    and meter with no correction.
     """
     deltas = at_instants(meters)
     if not deltas:
