@@ -993,32 +993,58 @@ def accounted_ids(
     return accounted
 
 
+#: Exact Decimal sums: a sum with a digit more than the context keeps raises.
+_EXACT_SUMS = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact])
+
+
+def _exact_sums(
+    parts: Iterable[tuple[tuple[object, ...], Decimal, Decimal]],
+) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
+    """Per key, the exact sums of its quantities and amounts, as fractions; none of (0, 0).
+
+    Summed as Decimals in a context that never rounds (an inexact sum raises) and each
+    sum turned into a fraction once: the same fractions as adding each part's fraction.
+    """
+    add = _EXACT_SUMS.add
+    out: dict[tuple[object, ...], list[Decimal]] = {}
+    for key, quantity, amount in parts:
+        found = out.get(key)
+        if found is None:
+            out[key] = [add(quantity, 0), add(amount, 0)]
+        else:
+            found[0] = add(found[0], quantity)
+            found[1] = add(found[1], amount)
+    return {
+        key: (Fraction(quantity), Fraction(amount))
+        for key, (quantity, amount) in out.items()
+        if quantity or amount
+    }
+
+
 def sums(lines: Iterable[rk.StatementLine]) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
-    out: dict[tuple[object, ...], tuple[Fraction, Fraction]] = {}
-    for line in lines:
-        quantity, amount = out.get(line.key, (Fraction(0), Fraction(0)))
-        out[line.key] = (quantity + Fraction(line.quantity), amount + Fraction(line.amount))
-    return {key: value for key, value in out.items() if value != (0, 0)}
+    return _exact_sums((line.key, line.quantity, line.amount) for line in lines)
 
 
 def batch_sums(charges: Iterable[rk.Charge]) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
-    out: dict[tuple[object, ...], tuple[Fraction, Fraction]] = {}
-    for charge in charges:
-        key = (
-            charge.account,
-            charge.cycle.start_us,
-            charge.cycle.end_us,
-            charge.kind,
-            charge.plan,
-            charge.meter,
-            charge.entry,
-            charge.resource,
-            charge.unit,
-            charge.currency,
+    return _exact_sums(
+        (
+            (
+                charge.account,
+                charge.cycle.start_us,
+                charge.cycle.end_us,
+                charge.kind,
+                charge.plan,
+                charge.meter,
+                charge.entry,
+                charge.resource,
+                charge.unit,
+                charge.currency,
+            ),
+            charge.quantity,
+            charge.amount,
         )
-        quantity, amount = out.get(key, (Fraction(0), Fraction(0)))
-        out[key] = (quantity + Fraction(charge.quantity), amount + Fraction(charge.amount))
-    return {key: value for key, value in out.items() if value != (0, 0)}
+        for charge in charges
+    )
 
 
 #: How a too-late anomaly names the part of a sample not applied (see `_lateness`).
