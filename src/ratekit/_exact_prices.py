@@ -56,19 +56,66 @@ def _step(tier: Tier, lower: Fraction, top: Fraction) -> Fraction:
     return Fraction(tier.unit) * units + Fraction(tier.flat)
 
 
+class _Exact(typing.NamedTuple):
+    """One tier in fractions: its bounds, what the tiers below it charge in full, its prices."""
+
+    lower: Fraction
+    up_to: Fraction | None
+    below: Fraction  # the tiers below it, each charged in full (flat fees included)
+    unit: Fraction
+    flat: Fraction
+    block: Fraction | None
+
+
+#: Per tier table (by identity, the table held so that its id is not reused), its tiers
+#: in fractions: a table is frozen, and priced again at each statement. Bounded.
+_EXACT_TIERS: dict[int, tuple[tuple[Tier, ...], tuple[_Exact, ...]]] = {}
+_KEPT_TABLES: Final = 256
+
+
+def _exact_tiers(tiers: tuple[Tier, ...]) -> tuple[_Exact, ...]:
+    """``tiers`` in fractions, each with the sum of the full tiers below it. O(tiers), once."""
+    found = _EXACT_TIERS.get(id(tiers))
+    if found is not None and found[0] is tiers:
+        return found[1]
+    out: list[_Exact] = []
+    below = lower = Fraction(0)
+    for tier in tiers:
+        up_to = None if tier.up_to is None else Fraction(tier.up_to)
+        out.append(
+            _Exact(
+                lower,
+                up_to,
+                below,
+                Fraction(tier.unit),
+                Fraction(tier.flat),
+                None if tier.block is None else Fraction(tier.block),
+            )
+        )
+        if up_to is not None:
+            below += _step(tier, lower, up_to)
+            lower = up_to
+    exact = tuple(out)
+    if len(_EXACT_TIERS) >= _KEPT_TABLES:
+        _EXACT_TIERS.clear()
+    _EXACT_TIERS[id(tiers)] = (tiers, exact)
+    return exact
+
+
 def _graduated(tiers: tuple[Tier, ...], quantity: Fraction, flat_at_zero: bool) -> Fraction:
-    """`ratekit._graduated.Climb`'s amount from zero, in fractions."""
+    """`ratekit._graduated.Climb`'s amount from zero, in fractions. O(tiers)."""
     if not (quantity > 0 or flat_at_zero):
         return Fraction(0)
-    below, lower, index, last = Fraction(0), Fraction(0), 0, len(tiers) - 1
-    tier = tiers[0]
+    exact = _exact_tiers(tiers)
+    index, last = 0, len(exact) - 1
+    tier = exact[0]
     while tier.up_to is not None and quantity > tier.up_to and index < last:
-        upper = Fraction(tier.up_to)
-        below += _step(tier, lower, upper)
-        lower, index = upper, index + 1
-        tier = tiers[index]
-    top = quantity if tier.up_to is None or quantity < tier.up_to else Fraction(tier.up_to)
-    return below + _step(tier, lower, top)
+        index += 1
+        tier = exact[index]
+    top = quantity if tier.up_to is None or quantity < tier.up_to else tier.up_to
+    inside = top - tier.lower
+    units = inside if tier.block is None else Fraction(math.ceil(inside / tier.block))
+    return tier.below + tier.unit * units + tier.flat
 
 
 def exact_amount(price: PriceModel, quantity: Fraction) -> Fraction | None:

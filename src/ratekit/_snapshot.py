@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from ._decimals import PLAIN
 from ._descriptions import decode_value, encode_value
+from ._fingerprints import fingerprint
 from ._instants import MAX_US, MIN_US, check_us, format_us
 from ._inventory_scope import decode_where, encode_where
 from ._shown import show
@@ -32,7 +33,6 @@ from ._snapshot_seal import (
     VERSION,
     BodyShape,
     checksum,
-    fingerprint,
     open_envelope,
     others,
     seal,

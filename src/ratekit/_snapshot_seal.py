@@ -10,19 +10,14 @@ wrote a snapshot: restore checks a body's shape and range on its own.
 
 from __future__ import annotations
 
-import decimal
 import hashlib
 import json
 import sys
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
-from typing import Any, Final, Literal
-
-import attrs
+from typing import Any, Final
 
 from ._caller_objects import declared, plain_data, plain_scalar, read_items
-from ._decimals import CONTEXT
 from ._shown import int_digits, show
 from .errors import BadSnapshotError
 
@@ -33,7 +28,6 @@ __all__ = [
     "VERSIONS",
     "BodyShape",
     "checksum",
-    "fingerprint",
     "open_envelope",
     "others",
     "seal",
@@ -105,95 +99,6 @@ def checksum(value: object) -> str:
 #: The metadata key of an attrs field added after snapshots were first taken: at its
 #: default, it is left out of the fingerprint's description (see `_unsaid()`).
 ADDED = "ratekit.added"
-
-
-def _describe(  # noqa: PLR0911 - one case per kind
-    value: object, depth: int = 0, plans: dict[tuple[int, int], object] | None = None
-) -> object:
-    """A canonical, JSON-safe description of a value (attrs fields, containers, reprs).
-
-    ``plans``: the descriptions of the attrs values (plans, their entries) met so far in
-    this call, by identity and depth: thousands of assignments share a few plans, each
-    described once. (Every value described lives through the call: no id is reused.)
-    """
-    if depth > 50:
-        return "..."
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Decimal):
-        return {"decimal": CONTEXT.to_sci_string(value)}
-    if attrs.has(type(value)):
-        key = (id(value), depth)
-        if plans is not None and key in plans:
-            return plans[key]
-        described = {
-            "type": type(value).__qualname__,
-            "fields": {
-                field.name: _describe(getattr(value, field.name), depth + 1, plans)
-                for field in attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
-                if field.eq and not _unsaid(field, value)
-            },
-        }
-        if plans is not None:
-            plans[key] = described
-        return described
-    if isinstance(value, Mapping):
-        items = [
-            [_describe(k, depth + 1, plans), _describe(v, depth + 1, plans)]
-            for k, v in value.items()
-        ]
-        return sorted(items, key=_canonical)
-    if isinstance(value, frozenset | set):
-        return sorted((_describe(item, depth + 1, plans) for item in value), key=_canonical)
-    if isinstance(value, list | tuple):
-        return [_describe(item, depth + 1, plans) for item in value]
-    text = repr(value)
-    # An object without a stable repr (a function, a plain instance) is named by its type.
-    return type(value).__qualname__ if " at 0x" in text else text
-
-
-def _unsaid(field: attrs.Attribute[object], value: object) -> bool:
-    """Whether ``field`` of ``value`` is left out of its description.
-
-    A field added after snapshots were first taken (``metadata={ADDED: True}``), at its
-    default: what those snapshots were taken under keeps its fingerprint.
-    """
-    return bool(field.metadata.get(ADDED)) and getattr(value, field.name) == field.default
-
-
-def fingerprint(
-    plans: object, meters: Iterable[object], *, ordered: bool | Literal["plans"] = False
-) -> str:
-    """The sha256 (hex) of a canonical description of the plans and meters.
-
-    Two processes that build the same plans and meters get the same fingerprint, whatever
-    the order of the meters and of the assignments (an account's assignments are read in
-    time order, so their listing order changes no money; anything that changes money, a
-    price, a plan, an assignment's account or instants, changes the fingerprint).
-    ``ordered=True``: the fingerprint of the first snapshots, which depended on both
-    orders; ``ordered="plans"``: that of the snapshots after them, which depended on the
-    assignments' order; both still accepted by restore.
-
-    Examples:
-        >>> import ratekit as rk
-        >>> runtime = rk.Meter("runtime", "hour", rk.OnOff())
-        >>> plan = rk.Plan("p", "EUR", rk.cycles.monthly(tz="UTC"), [rk.PriceEntry("e", "runtime", rk.PerUnit(1))])
-        >>> fingerprint(plan, [runtime]) == fingerprint(plan, [runtime])
-        True
-        >>> fingerprint(plan, [runtime]) == fingerprint(plan, [])
-        False
-        >>> a, b = rk.Assignment("a", plan), rk.Assignment("b", plan)
-        >>> fingerprint([a, b], [runtime]) == fingerprint([b, a], [runtime])
-        True
-    """
-    with decimal.localcontext(CONTEXT):  # numbers and reprs as ratekit writes them, any caller
-        described = [_describe(meter) for meter in meters]
-        shown = _describe(plans, 0, {})
-    if ordered is not True:
-        described.sort(key=_canonical)
-    if not ordered and isinstance(plans, list | tuple) and isinstance(shown, list):
-        shown.sort(key=_canonical)
-    return checksum({"plans": shown, "meters": described})
 
 
 def seal(body: dict[str, object], print_: str) -> dict[str, object]:
