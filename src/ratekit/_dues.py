@@ -161,6 +161,7 @@ class _Dues:
     cycle_spans: dict[tuple[int, int], Span]
     openers: dict[tuple[object, ...], _Opener]
     based: dict[int, list[str]]
+    bases_at_zero: dict[int, bool]  # by id of an entry: whether it may charge a base
     exact_bases: dict[int, Fraction]  # by id of a base charge: its amount, exactly
     # the streaming rater's spend of the charges that stand, and the keys whose sum of
     # amounts is unsure (see `ratekit._standing`)
@@ -260,7 +261,7 @@ class _Dues:
         while index < len(bounds) - 1 and bounds[index] < hi:
             r_lo, r_hi = max(bounds[index], lo), min(bounds[index + 1], hi)
             entry = regimes.base_entry(index)
-            if entry is not None and r_lo < r_hi:
+            if entry is not None and r_lo < r_hi and self.has_base(entry, plan):
                 share = Fraction(*self.part_share(account, plan, cycle, r_lo, r_hi))
                 quantity = self.part_quantity(account, plan, cycle, r_lo, r_hi)
                 known = shares.get(id(entry))
@@ -279,6 +280,18 @@ class _Dues:
             if charge is not None:
                 out.append(charge)
         return out
+
+    def has_base(self, entry: PriceEntry, plan: Plan) -> bool:
+        """Whether ``entry``'s price at 0 is not 0, or fails (`base` says why). Cached."""
+        known = self.bases_at_zero.get(id(entry))
+        if known is None:
+            what = f"price entry {show(entry.id)} of plan {show(plan.id)}"
+            try:
+                known = bool(priced(entry.price, "amount", (ZERO,), what))
+            except BadQuantityError:
+                known = True
+            self.bases_at_zero[id(entry)] = known
+        return known
 
     def based_meters(self, plan: Plan) -> list[str]:
         """The meters of ``plan`` with an account-wide non-linear entry (cached)."""

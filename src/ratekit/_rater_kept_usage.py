@@ -39,8 +39,8 @@ def kept_refusal(rater: Rater) -> tuple[str, Record | ResourceState, RatekitErro
     For a restored state (a snapshot altered by hand and resealed may hold what the feed
     refuses: a kept record's description changed to one no entry prices): each account
     the rater keeps records, listings or compacted states of is metered (all in one
-    call) and rated as `refusal()` judges an account once a batch is taken
-    (`unpriced()`), when some plan
+    call, the meters some plan may refuse only) and rated as `refusal()` judges an
+    account once a batch is taken (`unpriced()`), when some plan
     may refuse some meter's usage (none: O(1)). Gives the account, what made the usage
     rating refuses (`culprit()`) and rating's refusal. O(k) for the k records and
     states kept.
@@ -53,7 +53,9 @@ def kept_refusal(rater: Rater) -> tuple[str, Record | ResourceState, RatekitErro
         if type(inventory) is Inventory:
             accounts.update(account for account, _, _ in inventory.resources)
     engine = rater._engine
-    meters = frozenset(m.name for m in engine.meters)
+    # The meters some plan may refuse alone: another meter's rows are not rated here, and
+    # a meter's rows are metered from its own records (with the events and listings).
+    meters = frozenset(engine.strict)
     try:  # all at once: one metering, not one per account
         usage = _sample_doors.metered(
             rater, accounts, [], meters, (), changes=True, reach_us=engine.windowed_us

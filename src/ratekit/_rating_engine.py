@@ -110,7 +110,9 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         # the first piece of each non-linear group, by group key
         self.openers = {}
         self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
-        self.based: dict[int, list[str]] = {}  # per plan: meters with an account-wide base
+        # per plan, the meters with an account-wide base; per entry, whether its price at 0
+        # is not 0 (`_Dues.has_base`)
+        self.based, self.bases_at_zero = {}, {}
         self.exact_bases: dict[int, Fraction] = {}  # bases rounded when prorated, exactly
         # what usage before a base (the rater's compacted cycles) consumed of allowances
         # with their own period, carried
