@@ -49,3 +49,15 @@ def test_counter_stream_bench_checks_the_stream_against_batch_rating() -> None:
         (line,) = _run("counter_stream_bench.py", "--days", "1", "--meter", meter)
         assert line.startswith(f"{meter}, 288 readings over 1 day, a statement every 2: ")
         assert line.endswith("us per reading (lines equal batch rating)")
+
+
+def test_statement_bench_prints_the_law_the_statements_and_the_baseline() -> None:
+    # Three of the law's streams (and five first, out of the measure): the milliseconds
+    # per example, the statements per second, and the multiple of one batch rate().
+    law, statements, baseline = _run("statement_bench.py", "--examples", "3")
+    assert law.startswith("law: 3 examples in ")
+    assert law.endswith(" ms per example")
+    assert statements.startswith("statements: ")
+    assert statements.endswith(" statements per second")
+    assert baseline.startswith("baseline, one batch rate() per stream: ")
+    assert baseline.endswith(" x that")
