@@ -15,8 +15,8 @@ from decimal import Decimal
 import pytest
 
 import ratekit as rk
+from ratekit import _fingerprints
 from ratekit import _rater_kept_usage as _kept_usage
-from ratekit import _snapshot_seal
 
 MONTHS = rk.cycles.monthly(tz="UTC")
 HOURS = rk.Meter("vm.hours", "hour", rk.OnOff())
@@ -613,8 +613,9 @@ def test_onboarding_one_customer_among_thousands_describes_the_plan_once_a_finge
     # whole set four times (in assign() and in the restore it makes, two of those for
     # earlier versions' snapshots), describing basic again for every assignment (20,004
     # descriptions of its entry, 1.4 s of CPU a customer). Now each plan is described
-    # once a fingerprint, and the earlier versions' only for a snapshot that needs them:
-    # twice (assign()'s and the restore's), about 0.4 s (benchmarks/assign_bench.py).
+    # once a fingerprint, and the earlier versions' only for a snapshot that needs them;
+    # and the restore assign() makes finds the fingerprint of the same frozen assignments
+    # kept: once (assign()'s), about 0.2 s (benchmarks/assign_bench.py).
     basic = _basic()
     customers = [
         rk.Assignment(f"c{n:04}", basic, start="2026-03-06T00:00:00Z") for n in range(5000)
@@ -622,17 +623,17 @@ def test_onboarding_one_customer_among_thousands_describes_the_plan_once_a_finge
     rater = rk.Rater(customers, [HOURS], start="2026-03-01T00:00:00Z")
     rater.statement("2026-03-05T00:00:00Z")
     described: list[object] = []
-    describe = _snapshot_seal._describe
+    describe = _fingerprints._describe
 
     def spied(value: object, *rest: object) -> object:
         if value is basic.entries[0]:  # described when basic is, not when its description is kept
             described.append(value)
         return describe(value, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_snapshot_seal, "_describe", spied)
+    monkeypatch.setattr(_fingerprints, "_describe", spied)
     assigned = rater.assign(rk.Assignment("newco", basic, start="2026-03-06T00:00:00Z"))
     monkeypatch.undo()
-    assert len(described) == 2
+    assert len(described) == 1
     assert len(assigned) == 5001
     # newco, as each of the others: 31 x (1 day / 31 days) = 1 to 7 March.
     lines = rater.statement("2026-03-07T00:00:00Z").lines
