@@ -615,7 +615,7 @@ def test_onboarding_one_customer_among_thousands_describes_the_plan_once_a_finge
     # descriptions of its entry, 1.4 s of CPU a customer). Now each plan is described
     # once a fingerprint, and the earlier versions' only for a snapshot that needs them;
     # and the restore assign() makes finds the fingerprint of the same frozen assignments
-    # kept: once (assign()'s), about 0.2 s (benchmarks/assign_bench.py).
+    # kept: once (assign()'s; benchmarks/assign_bench.py measures the call).
     basic = _basic()
     customers = [
         rk.Assignment(f"c{n:04}", basic, start="2026-03-06T00:00:00Z") for n in range(5000)
