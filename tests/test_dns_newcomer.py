@@ -462,3 +462,28 @@ def test_a_month_of_zones_in_the_first_tier_totals_its_exact_price() -> None:
     assert abs(Fraction(_two_zones(rk.PerUnit("0.50")).total()) - exact) <= unit / 2
     graduated = _two_zones(rk.Graduated([rk.Tier(25, "0.50"), rk.Tier(None, "0.10")]))
     assert abs(Fraction(graduated.total()) - exact) <= unit / 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=KeyError,
+    reason=(
+        "expected the statement closing April to bill nothing, as batch rate() does, for a "
+        "health check described with 0 checks on 21 March and deleted by a delete stamped 15 March "
+        "that came after March closed; today Rater.statement raises a bare KeyError naming the "
+        "April line of the check"
+    ),
+)
+def test_a_late_delete_of_a_check_counted_zero_closes_april() -> None:
+    """Level 0 from 21 March (no check yet), March closed, then a delete of the 15th comes."""
+    plan = rk.Plan("basic", "USD", MONTHS, [rk.PriceEntry("checks", "checks", rk.PerUnit("0.001"))])
+    described = rk.Event("acme", "hc-1", "2026-03-21T00:00:00Z", {"checks": 0}, id="u")
+    deleted = rk.Event("acme", "hc-1", "2026-03-15T00:00:00Z", kind="delete", id="d")
+    rater = rk.Rater(plan, [CHECKS], start=MARCH.start)
+    rater.feed([described])
+    rater.statement("2026-04-02T00:00:00Z")  # closes March: 0 check-hours, 0.00
+    assert rater.feed([deleted]).late == ("d",)
+    rater.statement("2026-04-03T00:00:00Z")
+    april = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    batch = rk.rate([described, deleted], plan, span=april, meters=[CHECKS])
+    assert rater.statement(april.end).total() == batch.total() == 0
