@@ -451,8 +451,7 @@ def test_a_whole_zone_month_in_the_first_tier_costs_its_price() -> None:
     reason=(
         "expected the month of two zones (1 + 5/31 zone-months, all in the first tier at 0.50) "
         "to total 18/31 rounded once at its 60th digit, as PerUnit('0.50') does; today "
-        "the Graduated price totals 2.6E-60 less (the aggregate is rounded before it is priced "
-        "and again when it is shared)"
+        "the Graduated price totals about 2.6E-60 less"
     ),
 )
 def test_a_month_of_zones_in_the_first_tier_totals_its_exact_price() -> None:
@@ -487,3 +486,27 @@ def test_a_late_delete_of_a_check_counted_zero_closes_april() -> None:
     april = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
     batch = rk.rate([described, deleted], plan, span=april, meters=[CHECKS])
     assert rater.statement(april.end).total() == batch.total() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "expected April's zones line to print one unlabelled tier line, 'tiers[0] (0, 25]: 1 * 0.50 "
+        "= 0.50', whether or not a zone at 0 (deleted) is listed beside the zone held all month "
+        "(docs/invoices.md: tiers climbed by the account print one line per tier, unlabelled); "
+        "today the zone at 0 adds 'basic · tiers[0] (0, 25]: 1 * 0.50 * 0/1 = 0.00' and labels "
+        "both lines with the plan"
+    ),
+)
+def test_a_deleted_zone_does_not_change_the_zones_line() -> None:
+    """z1 held all April, z0 read at 0 (deleted): the line reads as for z1 alone."""
+    plan = rk.Plan(
+        "basic", "USD", MONTHS, [rk.PriceEntry("zones", "zones", BASIC.entries[0].price)]
+    )
+    april = rk.Span("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+    held = _zone("acme", "z1", april.start.isoformat(), 1)
+    deleted = _zone("acme", "z0", april.start.isoformat(), 0)
+    [alone] = rk.bill(rk.rate([held], plan, span=april, meters=[ZONES]))
+    [beside] = rk.bill(rk.rate([held, deleted], plan, span=april, meters=[ZONES]))
+    assert [str(line) for line in alone.lines[0].tiers] == ["tiers[0] (0, 25]: 1 * 0.50 = 0.50"]
+    assert str(beside) == str(alone)
