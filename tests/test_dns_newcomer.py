@@ -467,16 +467,6 @@ def test_a_month_of_zones_in_the_first_tier_totals_its_exact_price() -> None:
     assert abs(Fraction(graduated.total()) - exact) <= unit / 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason=(
-        "expected the statement closing April to bill nothing, as batch rate() does, for a "
-        "health check described with 0 checks on 21 March and deleted by a delete stamped 15 March "
-        "that came after March closed; today Rater.statement raises a bare KeyError naming the "
-        "April line of the check"
-    ),
-)
 def test_a_late_delete_of_a_check_counted_zero_closes_april() -> None:
     """Level 0 from 21 March (no check yet), March closed, then a delete of the 15th comes."""
     plan = rk.Plan("basic", "USD", MONTHS, [rk.PriceEntry("checks", "checks", rk.PerUnit("0.001"))])

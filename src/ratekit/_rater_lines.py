@@ -98,7 +98,7 @@ def compare(
     ):
         if old is None and not charges:
             continue
-        if old is not None and old == (quantity, amount):
+        if charges and old is not None and old == (quantity, amount):
             if (
                 closing
                 and (key[1], key[2]) in closing
@@ -121,6 +121,8 @@ def compare(
             assert old is not None  # (no charges and nothing reported: skipped above)
             # The line is gone (a late STOP took its usage away): taken back whole, and no
             # longer reported, so that usage coming back later is a new line, a charge.
+            # A line of total 0 too (a level of 0 deleted late): its total stands in
+            # value, but it has no charge left, and a line reported is one with charges.
             del reported[key]
             target.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", late, ()))
             continue
