@@ -431,15 +431,6 @@ def _two_zones(price: rk.PriceModel) -> rk.Rating:
     return rk.rate(zones, plan, span=MARCH, meters=[ZONES])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected a zone held all March to cost exactly 0.50 under Graduated([Tier(25, '0.50'), "
-        "Tier(None, '0.10')]) (1 zone-month in the first tier, as PerUnit('0.50') charges it, and "
-        "as the charge's own tier line reads: '= 0.5'); today it is charged "
-        "0.499999999999999999999999999999999999999999999999999999999998"
-    ),
-)
 def test_a_whole_zone_month_in_the_first_tier_costs_its_price() -> None:
     """z1 all March, z2 from the 27th (5/31): 1 x 0.50 and 5/31 x 0.50; 18/31 in all."""
     graduated = _two_zones(rk.Graduated([rk.Tier(25, "0.50"), rk.Tier(None, "0.10")]))
@@ -450,14 +441,6 @@ def test_a_whole_zone_month_in_the_first_tier_costs_its_price() -> None:
     assert z1.amount == Decimal("0.5")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected the month of two zones (1 + 5/31 zone-months, all in the first tier at 0.50) "
-        "to total 18/31 rounded once at its 60th digit, as PerUnit('0.50') does; today "
-        "the Graduated price totals about 2.6E-60 less"
-    ),
-)
 def test_a_month_of_zones_in_the_first_tier_totals_its_exact_price() -> None:
     """18/31 = 0.580645161290...: PerUnit within half a unit of its last digit; Graduated too."""
     exact = Fraction(18, 31)

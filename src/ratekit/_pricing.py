@@ -31,7 +31,7 @@ from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
-from ._exact_prices import residue
+from ._exact_prices import exact_amount, residue
 from ._instants import format_us
 from ._level_limits import LIMIT, level_words
 from ._peak_amounts import price_in_turn, share_of
@@ -341,7 +341,7 @@ class _Pricing:
             if share is None:
                 top = self.guard(piece, price, ZERO, whole, at=whole)
                 base = self.guard(piece, price, ZERO, whole, at=ZERO)
-                share = above[id(price)] = Fraction(top) - Fraction(base)
+                share = above[id(price)] = _above(price, Fraction(total), top, base)
             # the pieces so far take their part of the price's amount rounded once, so
             # that its pieces add up to it: 0.25 and 2.75 hours of a whole of 3 priced 4
             # take 1/3 and 11/3, together 4 (each rounded apart, 4.000...0003)
@@ -413,7 +413,7 @@ class _Pricing:
             key = (row.account, row.meter, row.cycle.start_us, row.cycle.end_us)
             if key in families:
                 others.setdefault(key, []).append((row, billable))
-        priced: dict[tuple[int, Decimal], Fraction] = {}
+        priced: dict[tuple[int, Fraction], Fraction] = {}
         for family, members in families.items():
             members.sort(key=lambda member: _sort_key(member[0]))
             rest = others.get(family, ())
@@ -434,14 +434,15 @@ class _Pricing:
                     ) + sum((c for r, c in rest if _row_value(r, by) == value), Fraction(0))
                 factor = self.factors[id(entry), row.unit] if entry.unit is not None else 1
                 assert isinstance(factor, (Fraction, int))
-                whole = nearest(total * factor)
+                exact = total * factor
+                whole = nearest(exact)
                 piece.whole = whole
                 price = entry.price
-                above = priced.get((id(price), whole))
+                above = priced.get((id(price), exact))
                 if above is None:
                     top = self.guard(piece, price, ZERO, whole, at=whole)
                     base = self.guard(piece, price, ZERO, whole, at=ZERO)
-                    above = priced[id(price), whole] = Fraction(top) - Fraction(base)
+                    above = priced[id(price), exact] = _above(price, exact, top, base)
                 if not total:
                     piece.amount = ZERO
                     continue
@@ -543,6 +544,25 @@ class _Pricing:
         if type(result) is not Decimal or not result.is_finite():  # as priced() checks
             raise not_a_price(price, method, result, _priced(piece, billable))
         return result
+
+
+def _above(price: PriceModel, whole: Fraction, top: Decimal, base: Decimal) -> Fraction:
+    """What ``price`` charges for an aggregate of exactly ``whole`` above its base.
+
+    ``top`` and ``base`` are its ``amount()`` at the nearest number to ``whole`` (the
+    quantity it was handed) and at 0. A built-in model prices ``whole`` itself, as a
+    `Fraction` (`ratekit._exact_prices.exact_amount`): the pieces share the aggregate by
+    their exact parts of it, so the price of the aggregate cut at its 60th digit (1 +
+    5/31 zone-months at 0.50 as 0.58064...032) would give a part of 1 0.4999...998, not
+    0.5; the amount is rounded once, where each piece takes its share. A model of the
+    user's own, which prices Decimals only, keeps ``top - base``. O(tiers).
+    """
+    exact = None if whole < 0 else exact_amount(price, whole)
+    if exact is None:
+        return Fraction(top) - Fraction(base)
+    bottom = exact_amount(price, Fraction(0))
+    assert bottom is not None  # (the same model)
+    return exact - bottom
 
 
 def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
