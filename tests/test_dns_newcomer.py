@@ -465,16 +465,6 @@ def test_a_late_delete_of_a_check_counted_zero_closes_april() -> None:
     assert rater.statement(april.end).total() == batch.total() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected April's zones line to print one unlabelled tier line, 'tiers[0] (0, 25]: 1 * 0.50 "
-        "= 0.50', whether or not a zone at 0 (deleted) is listed beside the zone held all month "
-        "(docs/invoices.md: tiers climbed by the account print one line per tier, unlabelled); "
-        "today the zone at 0 adds 'basic · tiers[0] (0, 25]: 1 * 0.50 * 0/1 = 0.00' and labels "
-        "both lines with the plan"
-    ),
-)
 def test_a_deleted_zone_does_not_change_the_zones_line() -> None:
     """z1 held all April, z0 read at 0 (deleted): the line reads as for z1 alone."""
     plan = rk.Plan(

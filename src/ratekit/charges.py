@@ -309,6 +309,8 @@ class Charge:
             return base_lines(explained(self.price, ZERO), self.amount)
         billable = self.billable
         if self.whole is not None:  # a share of an aggregate priced whole (a peak)
+            if not billable and not self.amount:
+                return ()  # no part of it (a zone read at 0): nothing added, no line
             return tuple(
                 shared_line(line, billable, self.whole)
                 for line in marginal_lines(self.price, ZERO, self.whole, opens=False)
