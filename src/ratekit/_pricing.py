@@ -70,6 +70,9 @@ _MUL = CONTEXT.multiply
 #: Models whose marginal(q, a) is exactly amount(q + a) - amount(q) (see prices._marginal).
 _RUNNING: Final = frozenset({Graduated, Volume, Package, GraduatedPercentage, Percentage})
 _UNKNOWN: Final = object()
+#: The largest denominator of the ratio an aggregate stands for (`_aggregate`), as
+#: `ratekit._decimals.commitment`'s.
+_RATIOS: Final = 10**25
 
 
 class Crossed(Exception):  # noqa: N818 - a signal between private parts, never raised to users
@@ -417,7 +420,10 @@ class _Pricing:
         for family, members in families.items():
             members.sort(key=lambda member: _sort_key(member[0]))
             rest = others.get(family, ())
-            totals: dict[tuple[str | None, object], Fraction] = {}
+            # Per group_by value: W (the shares as cut), what the pieces' parts are parts
+            # of (their exact billable quantities, and the rest as W counts it), and how
+            # many shares W adds.
+            totals: dict[tuple[str | None, object], tuple[Fraction, Fraction, int]] = {}
             # Per group and price, the billable quantity of the pieces so far and the
             # amount they took (see `ratekit._peak_amounts.share_of`): the pieces add up to the price's amount.
             taken: dict[tuple[str | None, object, int, Decimal], tuple[Fraction, int]] = {}
@@ -427,15 +433,21 @@ class _Pricing:
                 group = (row.account, id(piece.plan), piece.cycle[0], row.meter, value)
                 self.openers.setdefault(group, piece)
                 by = entry.group_by
-                total = totals.get((by, value))
-                if total is None:
-                    total = totals[by, value] = sum(
-                        (c for p, _, c in members if _value_by(p, by) == value), Fraction(0)
-                    ) + sum((c for r, c in rest if _row_value(r, by) == value), Fraction(0))
+                found = totals.get((by, value))
+                if found is None:
+                    outside = [c for r, c in rest if _row_value(r, by) == value]
+                    mine = [(b, c) for p, b, c in members if _value_by(p, by) == value]
+                    out = sum(outside, Fraction(0))
+                    found = totals[by, value] = (
+                        sum((c for _, c in mine), out),
+                        sum((b for b, _ in mine), out),
+                        len(mine) + len(outside),
+                    )
+                total, parts, count = found
                 factor = self.factors[id(entry), row.unit] if entry.unit is not None else 1
                 assert isinstance(factor, (Fraction, int))
-                exact = total * factor
-                whole = nearest(exact)
+                exact = _aggregate(total, count) * factor
+                whole = nearest(total * factor)
                 piece.whole = whole
                 price = entry.price
                 above = priced.get((id(price), exact))
@@ -443,12 +455,14 @@ class _Pricing:
                     top = self.guard(piece, price, ZERO, whole, at=whole)
                     base = self.guard(piece, price, ZERO, whole, at=ZERO)
                     above = priced[id(price), exact] = _above(price, exact, top, base)
-                if not total:
+                if not total or not parts:
                     piece.amount = ZERO
                     continue
+                # A piece's exact part of the parts, so that all of them take all of the
+                # amount (a share cut at 1/31 beside W as cut, 0.0322...129, is not all of it)
                 share = (by, value, id(price), whole)
                 before, units = taken.get(share, (Fraction(0), 0))
-                piece.amount, units_after = share_of(above, (before + billable) / total, units)
+                piece.amount, units_after = share_of(above, (before + billable) / parts, units)
                 taken[share] = (before + billable, units_after)
 
     def start(self, group: GroupKey, members: list[_Piece]) -> Exact:
@@ -544,6 +558,23 @@ class _Pricing:
         if type(result) is not Decimal or not result.is_finite():  # as priced() checks
             raise not_a_price(price, method, result, _priced(piece, billable))
         return result
+
+
+def _aggregate(total: Fraction, count: int) -> Fraction:
+    """The aggregate ``total`` (the sum of ``count`` shares as metering cut them) stands for.
+
+    A mean's shares are ratios (of a level's integral to the cycle's time) that metering
+    rounds at their 60th digit where they do not terminate: their sum, 1 + 0.1612...0645
+    for 1 + 5/31 zone-months, is the ratio they stand for, 36/31, within half a unit of
+    the 60th digit per share. That ratio, of denominator at most 10**25 (two such lie at
+    least 1E-50 apart), is the aggregate; a sum that no such ratio lies so near is taken
+    as it is. O(digits).
+    """
+    if total.denominator <= _RATIOS or not total:
+        return total
+    ratio = total.limit_denominator(_RATIOS)
+    digit = Fraction(10) ** (nearest(total).adjusted() - 59)
+    return ratio if abs(ratio - total) <= count * digit else total
 
 
 def _above(price: PriceModel, whole: Fraction, top: Decimal, base: Decimal) -> Fraction:
