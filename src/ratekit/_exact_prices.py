@@ -31,7 +31,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from ._decimals import MAX_DIGITS, ZERO, commitment, exact_sum
+from ._decimals import MAX_DIGITS, ZERO, commitment, exact_sum, nearest
 from .errors import RatekitError
 from .percentages import GraduatedPercentage, Percentage
 from .prices import Graduated, Package, PriceModel, Volume
@@ -40,7 +40,7 @@ from .tiers import Tier
 if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
     from .charges import Charge
 
-__all__ = ["exact_amount", "residue", "running_exact"]
+__all__ = ["exact_above", "exact_aggregate", "exact_amount", "residue", "running_exact"]
 
 _ONE: Final = Decimal(1)
 
@@ -156,6 +156,47 @@ def exact_amount(price: PriceModel, quantity: Fraction) -> Fraction | None:
             return None
         return Fraction(price.rate) * max(quantity - Fraction(price.free_amount), Fraction(0))
     return None
+
+
+#: The largest denominator of the ratio an aggregate stands for (`exact_aggregate`), as
+#: `ratekit._decimals.commitment`'s.
+_RATIOS: Final = 10**25
+
+
+def exact_aggregate(total: Fraction, count: int) -> Fraction:
+    """The aggregate ``total`` (the sum of ``count`` shares as metering cut them) stands for.
+
+    A mean's shares are ratios (of a level's integral to the cycle's time) that metering
+    rounds at their 60th digit where they do not terminate: their sum, 1 + 0.1612...0645
+    for 1 + 5/31 zone-months, is the ratio they stand for, 36/31, within half a unit of
+    the 60th digit per share. That ratio, of denominator at most 10**25 (two such lie at
+    least 1E-50 apart), is the aggregate; a sum that no such ratio lies so near is taken
+    as it is. O(digits).
+    """
+    if total.denominator <= _RATIOS or not total:
+        return total
+    ratio = total.limit_denominator(_RATIOS)
+    digit = Fraction(10) ** (nearest(total).adjusted() - 59)
+    return ratio if abs(ratio - total) <= count * digit else total
+
+
+def exact_above(price: PriceModel, whole: Fraction, top: Decimal, base: Decimal) -> Fraction:
+    """What ``price`` charges for an aggregate of exactly ``whole`` above its base.
+
+    ``top`` and ``base`` are its ``amount()`` at the nearest number to ``whole`` (the
+    quantity it was handed) and at 0. A built-in model prices ``whole`` itself, as a
+    `Fraction` (`exact_amount`): the pieces share the aggregate by
+    their exact parts of it, so the price of the aggregate cut at its 60th digit (1 +
+    5/31 zone-months at 0.50 as 0.58064...032) would give a part of 1 0.4999...998, not
+    0.5; the amount is rounded once, where each piece takes its share. A model of the
+    user's own, which prices Decimals only, keeps ``top - base``. O(tiers).
+    """
+    exact = None if whole < 0 else exact_amount(price, whole)
+    if exact is None:
+        return Fraction(top) - Fraction(base)
+    bottom = exact_amount(price, Fraction(0))
+    assert bottom is not None  # (the same model)
+    return exact - bottom
 
 
 #: The smallest magnitude of an input (`ratekit._decimals`): a marginal below it may be a

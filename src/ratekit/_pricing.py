@@ -31,7 +31,7 @@ from ._anomalies import placed
 from ._decimals import CONTEXT, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._dues import _Opener
-from ._exact_prices import exact_amount, residue
+from ._exact_prices import exact_above, exact_aggregate, residue
 from ._instants import format_us
 from ._level_limits import LIMIT, level_words
 from ._peak_amounts import price_in_turn, share_of
@@ -70,9 +70,6 @@ _MUL = CONTEXT.multiply
 #: Models whose marginal(q, a) is exactly amount(q + a) - amount(q) (see prices._marginal).
 _RUNNING: Final = frozenset({Graduated, Volume, Package, GraduatedPercentage, Percentage})
 _UNKNOWN: Final = object()
-#: The largest denominator of the ratio an aggregate stands for (`_aggregate`), as
-#: `ratekit._decimals.commitment`'s.
-_RATIOS: Final = 10**25
 
 
 class Crossed(Exception):  # noqa: N818 - a signal between private parts, never raised to users
@@ -344,7 +341,7 @@ class _Pricing:
             if share is None:
                 top = self.guard(piece, price, ZERO, whole, at=whole)
                 base = self.guard(piece, price, ZERO, whole, at=ZERO)
-                share = above[id(price)] = _above(price, Fraction(total), top, base)
+                share = above[id(price)] = exact_above(price, Fraction(total), top, base)
             # the pieces so far take their part of the price's amount rounded once, so
             # that its pieces add up to it: 0.25 and 2.75 hours of a whole of 3 priced 4
             # take 1/3 and 11/3, together 4 (each rounded apart, 4.000...0003)
@@ -396,12 +393,13 @@ class _Pricing:
 
         ``W`` is the aggregate itself, never one rebuilt from a rounded share: it adds
         the shares as metering cut them (``F(b) - F(a)``, which telescope to the
-        aggregate exactly), less the exact free parts. A share's exact value (4375/27 of
+        aggregate), less the exact free parts; a share's exact value (4375/27 of
         1,000,000 seats for 7 minutes of April) beside the others' cut ones would make
-        ``W`` 1000000.000...01 and choose the tier above a bound the peak lies on. The
-        piece's part of ``W`` is its exact billable quantity, so its amount is the
-        price of the peak times its exact share. O(p log p + p g) for p pieces and g
-        ``group_by`` values.
+        ``W`` 1000000.000...01 and choose the tier above a bound the peak lies on. A
+        built-in model prices the ratio ``W`` stands for (a mean's rows are rounded at
+        their 60th digit: `exact_aggregate`), exactly. Each piece's part is its exact
+        billable quantity out of all of theirs, so the parts take all of the amount,
+        rounded once. O(p log p + p g) for p pieces and g ``group_by`` values.
         """
         families: dict[tuple[str, str, int, int], list[tuple[_Piece, Fraction, Fraction]]] = {}
         for piece, billable, counted in shares:
@@ -420,9 +418,7 @@ class _Pricing:
         for family, members in families.items():
             members.sort(key=lambda member: _sort_key(member[0]))
             rest = others.get(family, ())
-            # Per group_by value: W (the shares as cut), what the pieces' parts are parts
-            # of (their exact billable quantities, and the rest as W counts it), and how
-            # many shares W adds.
+            # Per group_by value: W, what the parts are parts of, how many shares W adds.
             totals: dict[tuple[str | None, object], tuple[Fraction, Fraction, int]] = {}
             # Per group and price, the billable quantity of the pieces so far and the
             # amount they took (see `ratekit._peak_amounts.share_of`): the pieces add up to the price's amount.
@@ -437,16 +433,13 @@ class _Pricing:
                 if found is None:
                     outside = [c for r, c in rest if _row_value(r, by) == value]
                     mine = [(b, c) for p, b, c in members if _value_by(p, by) == value]
-                    out = sum(outside, Fraction(0))
-                    found = totals[by, value] = (
-                        sum((c for _, c in mine), out),
-                        sum((b for b, _ in mine), out),
-                        len(mine) + len(outside),
-                    )
+                    out, n = sum(outside, Fraction(0)), len(mine) + len(outside)
+                    cut, mine_exact = sum(c for _, c in mine), sum(b for b, _ in mine)
+                    found = totals[by, value] = (cut + out, mine_exact + out, n)
                 total, parts, count = found
                 factor = self.factors[id(entry), row.unit] if entry.unit is not None else 1
                 assert isinstance(factor, (Fraction, int))
-                exact = _aggregate(total, count) * factor
+                exact = exact_aggregate(total, count) * factor
                 whole = nearest(total * factor)
                 piece.whole = whole
                 price = entry.price
@@ -454,12 +447,10 @@ class _Pricing:
                 if above is None:
                     top = self.guard(piece, price, ZERO, whole, at=whole)
                     base = self.guard(piece, price, ZERO, whole, at=ZERO)
-                    above = priced[id(price), exact] = _above(price, exact, top, base)
+                    above = priced[id(price), exact] = exact_above(price, exact, top, base)
                 if not total or not parts:
                     piece.amount = ZERO
                     continue
-                # A piece's exact part of the parts, so that all of them take all of the
-                # amount (a share cut at 1/31 beside W as cut, 0.0322...129, is not all of it)
                 share = (by, value, id(price), whole)
                 before, units = taken.get(share, (Fraction(0), 0))
                 piece.amount, units_after = share_of(above, (before + billable) / parts, units)
@@ -558,42 +549,6 @@ class _Pricing:
         if type(result) is not Decimal or not result.is_finite():  # as priced() checks
             raise not_a_price(price, method, result, _priced(piece, billable))
         return result
-
-
-def _aggregate(total: Fraction, count: int) -> Fraction:
-    """The aggregate ``total`` (the sum of ``count`` shares as metering cut them) stands for.
-
-    A mean's shares are ratios (of a level's integral to the cycle's time) that metering
-    rounds at their 60th digit where they do not terminate: their sum, 1 + 0.1612...0645
-    for 1 + 5/31 zone-months, is the ratio they stand for, 36/31, within half a unit of
-    the 60th digit per share. That ratio, of denominator at most 10**25 (two such lie at
-    least 1E-50 apart), is the aggregate; a sum that no such ratio lies so near is taken
-    as it is. O(digits).
-    """
-    if total.denominator <= _RATIOS or not total:
-        return total
-    ratio = total.limit_denominator(_RATIOS)
-    digit = Fraction(10) ** (nearest(total).adjusted() - 59)
-    return ratio if abs(ratio - total) <= count * digit else total
-
-
-def _above(price: PriceModel, whole: Fraction, top: Decimal, base: Decimal) -> Fraction:
-    """What ``price`` charges for an aggregate of exactly ``whole`` above its base.
-
-    ``top`` and ``base`` are its ``amount()`` at the nearest number to ``whole`` (the
-    quantity it was handed) and at 0. A built-in model prices ``whole`` itself, as a
-    `Fraction` (`ratekit._exact_prices.exact_amount`): the pieces share the aggregate by
-    their exact parts of it, so the price of the aggregate cut at its 60th digit (1 +
-    5/31 zone-months at 0.50 as 0.58064...032) would give a part of 1 0.4999...998, not
-    0.5; the amount is rounded once, where each piece takes its share. A model of the
-    user's own, which prices Decimals only, keeps ``top - base``. O(tiers).
-    """
-    exact = None if whole < 0 else exact_amount(price, whole)
-    if exact is None:
-        return Fraction(top) - Fraction(base)
-    bottom = exact_amount(price, Fraction(0))
-    assert bottom is not None  # (the same model)
-    return exact - bottom
 
 
 def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
