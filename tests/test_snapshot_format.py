@@ -74,6 +74,12 @@ def test_a_version_1_snapshot_still_restores() -> None:
     assert theirs["body"].pop("start_us") < theirs["body"]["base_us"]
     assert "said_before" not in mine["body"]
     theirs["body"].pop("said_before", None)
+    # (the lines the version 1 snapshot reported at 0, taken away whole: see below)
+    at_zero = {
+        (key[0], key[1], *key[3:8])
+        for key, totals in _snapshot_reported.decode_reported(mine["body"]["reported"])
+        if totals == (0, 0)
+    }
     for data in (mine, theirs):
         body = data["body"]
         body["anomalies"] = [item[:3] for item in body["anomalies"]]
@@ -134,8 +140,15 @@ def test_a_version_1_snapshot_still_restores() -> None:
         )
 
     extra = []
+    forgotten = []
     for line in said.lines:
         found = changed.get(named(line))
+        if named(line) in at_zero and line.role == "reversal":
+            # A line taken away whole that the version 1 snapshot still reports at 0 has no
+            # charge: the restored rater takes it back (a reversal of 0, docs/streaming.md:
+            # a line gone is a reversal alone) and forgets it, as the replayed one has.
+            forgotten.append((line.quantity, line.amount))
+            continue
         if found is not None and line.role == "reversal":
             assert line.amount == found[0].copy_negate()
             # as the replayed rater reverses it: the amount it reported
@@ -150,6 +163,8 @@ def test_a_version_1_snapshot_still_restores() -> None:
             extra.append(line)
     for line in replayed_said.lines:
         extra.remove(line)
+    assert forgotten
+    assert all(quantity == amount == 0 for quantity, amount in forgotten)
     said_again = set(map(named, replayed_said.lines))
     restated = [key for key in changed if key not in said_again]
     # b-vm1's 3 March the replayed rater says again itself, and a's plan-wide minimum of
