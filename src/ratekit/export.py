@@ -47,28 +47,23 @@ Examples:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
-import attrs
-
-from . import _values as _v
 from . import plandata
 from ._caller_objects import plain_data, read_once
 from ._codec import (
-    alias,
     alternatives,
     bounded_decimal,
     bounded_sum,
     decode_scalar,
     encode_scalar,
     fail,
-    field_hints,
     field_path,
-    init_fields,
     key_named,
     key_order,
     show,
@@ -78,6 +73,7 @@ from ._export_checks import CHECKS as _CHECKS
 from ._export_checks import where as _where
 from ._instants import format_us, from_us, to_us
 from ._plan_mapping import _dump_condition, _load_condition
+from ._row_plans import Field, Option, Plan, plan, price_model
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
 from .errors import BadDataError, RatekitError, RatekitTypeError
@@ -179,25 +175,18 @@ def _not_a_row(value: object, function: str = "to_row") -> RatekitTypeError:
     )
 
 
-def _key(field: attrs.Attribute[Any]) -> str:
-    name = alias(field)
-    return name.removesuffix("_us")
-
-
 def row_keys(cls: type) -> tuple[str, ...]:
     """The keys of a row of ``cls``, in order: those [`to_row()`][ratekit.to_row] writes.
 
     Known from the class alone (its fields and their types), so an empty list of values
     has the columns a full one has. O(fields).
     """
-    hints = field_hints(cls)
     keys: list[str] = []
-    for field in init_fields(cls):
-        key = _key(field)
-        if any(option is Span for option in alternatives(hints[field.name])):
-            keys.extend((f"{key}_start", f"{key}_end"))
+    for step in _plan(cls).fields:
+        if step.span:
+            keys.extend((step.start_key, step.end_key))
         else:
-            keys.append(key)
+            keys.append(step.key)
     return tuple(keys)
 
 
@@ -217,23 +206,21 @@ def row_without(value: object, left_out: frozenset[str]) -> dict[str, Any]:
 def _encode_object(
     value: object, path: str, left_out: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    cls = type(value)
-    hints = field_hints(cls)
     row: dict[str, Any] = {}
-    for field in init_fields(cls):
-        key = _key(field)
+    for step in _plan(type(value)).fields:
+        key = step.key
         if key in left_out:
             continue
-        item = getattr(value, field.name)
+        item = getattr(value, step.name)
         if isinstance(item, Span):
-            row[f"{key}_start"] = format_us(item.start_us)
-            row[f"{key}_end"] = format_us(item.end_us)
-        elif field.name.endswith("_us") and isinstance(item, int):
+            row[step.start_key] = format_us(item.start_us)
+            row[step.end_key] = format_us(item.end_us)
+        elif step.instant and isinstance(item, int):
             row[key] = format_us(item)
-        elif (cls, key) in _FIELD_CODECS:
-            row[key] = _FIELD_CODECS[cls, key][0](item, _where(path, key))
+        elif step.codec is not None:
+            row[key] = step.codec[0](item, _where(path, key))
         else:
-            row[key] = _encode(item, hints[field.name], _where(path, key))
+            row[key] = _encode(item, step.hint, _where(path, key))
     return row
 
 
@@ -253,7 +240,7 @@ def _encode(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - one 
         return [format_us(value.start_us), format_us(value.end_us)]
     if isinstance(value, _dt.datetime):  # an instant of a host's value (a credit's start)
         return format_us(to_us(value))
-    if isinstance(value, PriceModel) and type(value) not in plandata.TYPES.values():
+    if type(value) not in _PLAN_TYPES and isinstance(value, PriceModel):
         raise _own_price_model(value, path)
     return plandata.dump(value, path=path)
 
@@ -270,6 +257,8 @@ def _own_price_model(value: object, path: str) -> RatekitError:
     )
 
 
+#: The classes plan data holds (a price model of one of them has plan data).
+_PLAN_TYPES: Final = frozenset(plandata.TYPES.values())
 #: The names of ratekit's own price models (those plan data holds).
 _BUILT_IN_PRICES: Final = ", ".join(
     name
@@ -278,7 +267,14 @@ _BUILT_IN_PRICES: Final = ", ".join(
 )
 
 
+def _plan(cls: type) -> Plan:
+    """How rows of ``cls`` are written and read (`ratekit._row_plans.plan`): kept per class."""
+    return plan(cls, _FIELD_CODECS)
+
+
+@functools.cache
 def _item_hint(hint: Any) -> Any:
+    """The hint of the items of a field of type ``hint`` (a tuple): ``Any`` when they vary."""
     for option in alternatives(hint):
         if typing.get_origin(option) is tuple:
             args = typing.get_args(option)
@@ -335,35 +331,29 @@ def _unread(path: str, text: str) -> BadDataError:
 
 
 def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
-    hints = field_hints(cls)
+    plan = _plan(cls)
     kwargs: dict[str, Any] = {}
-    expected: set[str] = set()
-    for field in init_fields(cls):
-        key = _key(field)
+    for step in plan.fields:
+        key = step.key
         where = f"{path}.{key}" if path else key
-        hint = hints[field.name]
-        if any(option is Span for option in alternatives(hint)):
-            expected |= {f"{key}_start", f"{key}_end"}
-            if f"{key}_start" not in row or f"{key}_end" not in row:
+        if step.span:
+            if step.start_key not in row or step.end_key not in row:
                 raise fail(where, f"needs '{key}_start' and '{key}_end'.")
             try:
-                kwargs[key] = Span(row[f"{key}_start"], row[f"{key}_end"])
+                kwargs[key] = Span(row[step.start_key], row[step.end_key])
             except RatekitError as error:
                 raise fail(where, str(error)) from None
             continue
-        expected.add(key)
         if key not in row:
-            if field.default is attrs.NOTHING or field.metadata.get("in_every_row", False):
+            if step.required:
                 raise fail(where, f"{_a(cls)} row needs {show(key)}.")
             continue
-        kwargs[key] = _field_value(cls, field, row[key], hint, where)
-    unknown = sorted(set(row) - expected, key=key_order)
-    if unknown:
+        kwargs[key] = _field_value(step, row[key], where)
+    if not plan.expected.issuperset(row):
+        unknown = sorted(set(row) - plan.expected, key=key_order)
         raise fail(
             f"{path}.{key_named(unknown[0])}" if path else key_named(unknown[0]),
-            f"{_a(cls)} row has no key {show(unknown[0])}; its keys are "
-            + ", ".join(sorted(expected))
-            + ".",
+            f"{_a(cls)} row has no key {show(unknown[0])}; its keys are {plan.listed}.",
         )
     arguments = _ARGUMENTS.get(cls)
     if arguments is not None:
@@ -386,7 +376,7 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
 _RESULT: Final = re.compile(r"-?[0-9]{1,1000}(?:\.[0-9]{1,1000})?(?:[eE][+-]?[0-9]{1,6})?")
 
 
-def _field_value(cls: type, field: attrs.Attribute[Any], data: Any, hint: Any, path: str) -> Any:
+def _field_value(step: Field, data: Any, path: str) -> Any:
     """A field's value from its row's data (`_decode`), a result's number read as its door reads it.
 
     A record's instant (``at``) is checked and left to the record's door; a field of a
@@ -400,23 +390,21 @@ def _field_value(cls: type, field: attrs.Attribute[Any], data: Any, hint: Any, p
     and a charge's numbers that rating computes in theirs (`ratekit._carried`). A number
     may come as a Decimal (a database's NUMERIC column), read as its text is.
     """
-    if field.name.endswith("_us"):
+    if step.instant:
         return _instant(data, path)
-    codec = _FIELD_CODECS.get((cls, _key(field)))
-    if codec is not None:
-        return codec[1](data, path)
-    if field.metadata.get("exact_sum", False):
+    if step.codec is not None:
+        return step.codec[1](data, path)
+    if step.exact_sum:
         return bounded_sum(data, path)
-    carried, usage = field.metadata.get("carried", False), field.metadata.get("usage", False)
-    if (carried or usage) and not (data is None and field.default is None):  # None: left out
+    carried, usage = step.carried, step.usage
+    if (carried or usage) and not (data is None and step.default_none):  # None: left out
         return bounded_decimal(data, path, usage=usage, carried=carried)
-    validators = getattr(field.validator, "_validators", (field.validator,))
-    results = any(v is _v.numeric or v is _v.optional_numeric for v in validators)
+    results = step.results
     if results and isinstance(data, Decimal) and data.is_finite():
         data = str(data)  # a database's NUMERIC column: read as the text it equals
     if results and isinstance(data, str) and _RESULT.fullmatch(data):
         return Decimal(data)
-    return _decode(data, hint, path)
+    return _decode(data, step.shape, path)
 
 
 def _a(cls: type) -> str:
@@ -427,13 +415,13 @@ def _a(cls: type) -> str:
 
 def _field_path(cls: type, message: str, path: str) -> str:
     """The path of the field a constructor's message names (``Invoice tz ...``: ``tz``)."""
-    return field_path(cls, message, path, {f.name.lstrip("_"): _key(f) for f in init_fields(cls)})
+    return field_path(cls, message, path, _plan(cls).said)
 
 
 def _missing(cls: type, row: Mapping[str, Any], path: str, error: RatekitError) -> RatekitError:
     """``error``, said of the key it names when the row lacked that key (its default was used)."""
-    for field in init_fields(cls):
-        key = _key(field)
+    for step in _plan(cls).fields:
+        key = step.key
         where = _where(path, key)
         present = key in row or f"{key}_start" in row  # a span's keys: x_start, x_end
         if not present and str(error).startswith(f"{where}: "):
@@ -511,14 +499,13 @@ def _instant(data: Any, path: str) -> Any:
     return data
 
 
-def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 - one case per shape
-    options = alternatives(hint)
+def _decode(data: Any, shape: tuple[Option, ...], path: str) -> Any:  # noqa: PLR0911, PLR0912 - one case per shape
     if data is None:
-        if _NoneType in options:
+        if any(o.option is _NoneType for o in shape):
             return None
         raise fail(path, "must not be null.")
-    for option in options:
-        origin = typing.get_origin(option)
+    for entry in shape:
+        option, origin = entry.option, entry.origin
         if (
             option is Decimal
             and isinstance(data, str | int | Decimal)
@@ -531,24 +518,25 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
             return int.__index__(data)  # the exact int: a subclass's methods left out
         if option is str and isinstance(data, str):
             return data
-        if origin is typing.Literal and data in typing.get_args(option):
+        if origin is typing.Literal and data in entry.args:
             return data
         if (origin is Mapping or option is Mapping) and isinstance(data, Mapping):
             return decode_scalar(data, path)
         if origin is tuple and isinstance(data, Sequence) and not isinstance(data, str):
-            args = typing.get_args(option)
+            args = entry.args
             if len(args) == 2 and args[1] is Ellipsis:
-                return tuple(_decode(x, args[0], f"{path}[{i}]") for i, x in enumerate(data))
+                item = entry.items[0]
+                return tuple(_decode(x, item, f"{path}[{i}]") for i, x in enumerate(data))
             if len(args) != len(data):
                 raise fail(path, f"expected a list of {len(args)} items, not {len(data)}.")
             return tuple(
                 _decode(x, a, f"{path}[{i}]")
-                for i, (x, a) in enumerate(zip(data, args, strict=True))
+                for i, (x, a) in enumerate(zip(data, entry.items, strict=True))
             )
         if option in ROW_TYPES and isinstance(data, Mapping):
             return _decode_object(option, data, path)
         if option is PriceModel and isinstance(data, Mapping):
-            return plandata.load(data, path=path)
+            return price_model(data, path)
         if option is _dt.datetime and isinstance(data, str):
             try:
                 return from_us(to_us(data, "instant"))
@@ -556,11 +544,11 @@ def _decode(data: Any, hint: Any, path: str) -> Any:  # noqa: PLR0911, PLR0912 -
                 raise fail(path, str(error)) from None
         if option is object or option is Any:
             return data
-    literal = [o for o in options if typing.get_origin(o) is typing.Literal]
+    literal = [o.option for o in shape if o.origin is typing.Literal]
     if literal:
         allowed = ", ".join(repr(a) for a in typing.get_args(literal[0]))
         raise fail(path, f"{show(data)} is not one of {allowed}.")
-    expected = " or ".join(_hint_name(o) for o in options)
+    expected = " or ".join(_hint_name(o.option) for o in shape)
     raise fail(path, f"expected {expected}, not {type(data).__name__}: {show(data)}.")
 
 
