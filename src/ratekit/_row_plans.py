@@ -180,6 +180,8 @@ def price_model(data: Mapping[str, Any], path: str) -> Any:
 #: Price models read from plan data, by the data's frozen form (`price_model`).
 _MODELS: Final[dict[object, Any]] = {}
 _MODELS_KEPT: Final = 256
+#: Levels of data frozen at most (plan data nests at most 64: `_codec.MAX_DEPTH`).
+_FROZEN_DEPTH: Final = 70
 _MODELS_LOCK: Final = threading.Lock()
 #: The plain types of data, each frozen as itself (a float and a Decimal by their text).
 _ATOMS: Final = frozenset({str, int, bool, _NoneType})
@@ -189,20 +191,26 @@ class _UnfrozenError(Exception):
     """Data that holds a type `_frozen` does not know (a subclass of one): not kept."""
 
 
-def _frozen(data: object) -> object:
+def _frozen(data: object, depth: int = 0) -> object:
     """A hashable form of plain data that tells apart all that reading it may tell apart.
 
     Each value tagged by its exact type (``1``, ``True``, ``1.0`` and ``Decimal("1.0")``
     differ), a Decimal and a float by their repr, an object's keys in their order.
-    Raises `_UnfrozenError` for any other type. O(size of the data).
+    Raises `_UnfrozenError` for any other type, and for data nested deeper than plan
+    data may (read as it is, to be refused at its path). O(size of the data).
     """
+    if depth > _FROZEN_DEPTH:
+        raise _UnfrozenError
     kind = type(data)
     if kind in _ATOMS:
         return (kind, data)
     if isinstance(data, dict) and kind is dict:
-        return (dict, tuple((_frozen(k), _frozen(v)) for k, v in data.items()))
+        return (
+            dict,
+            tuple((_frozen(k, depth + 1), _frozen(v, depth + 1)) for k, v in data.items()),
+        )
     if isinstance(data, list) and kind is list:
-        return (list, tuple(_frozen(item) for item in data))
+        return (list, tuple(_frozen(item, depth + 1) for item in data))
     if kind is Decimal or kind is float:
         return (kind, repr(data))
     raise _UnfrozenError
