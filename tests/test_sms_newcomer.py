@@ -80,6 +80,33 @@ def test_a_burst_at_one_instant_shares_the_free_segments_in_proportion() -> None
     assert month_total(records, sms_plan()) == Decimal("4.93")
 
 
+def test_volume_tiers_climb_on_the_month_total_across_countries() -> None:
+    def tiers() -> rk.Graduated:
+        return rk.Graduated([rk.Tier(1000, "0.01"), rk.Tier(None, "0.005")])
+
+    plan = rk.Plan(
+        "tiered",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("us", "sms.segments", tiers(), where={"country": "US"}),
+            rk.PriceEntry("de", "sms.segments", tiers(), where={"country": "DE"}),
+        ],
+    )
+    records = [
+        route("a", "US"),
+        route("b", "DE"),
+        sent("a", "05T10:00:00", 800, "m1"),
+        sent("b", "06T10:00:00", 800, "m2"),
+    ]
+    # 800 US * 0.01 = 8.00; the DE 800 go on from 800: 200 * 0.01 + 600 * 0.005 = 5.00.
+    assert [c.amount for c in rk.rate(records, plan, span=MARCH, meters=[SEGMENTS]).charges] == [
+        Decimal("8.00"),
+        Decimal("5.000"),
+    ]
+    assert month_total(records, plan) == Decimal("13.00")
+
+
 def test_a_refund_after_a_plan_change_goes_back_to_the_plan_that_billed_it() -> None:
     basic, pro = (
         sms_plan("basic"),
