@@ -418,10 +418,11 @@ FREE_MILLION = rk.Plan(
 )
 
 
-def test_a_burst_at_one_instant_shares_the_free_million_whatever_the_queues_are_called() -> None:
-    """800,000 standard and 800,000 FIFO requests at one instant, 1,000,000 free.
+def totals_by_fifo_name(fifo_day: int, fifo_requests: int) -> list[Decimal]:
+    """March's total with 800,000 standard requests on the 2nd and a FIFO queue's on its day.
 
-    In proportion, 500,000 free each: 300,000 x 0.00000040 + 300,000 x 0.00000050 = 0.12 + 0.15.
+    Once for the FIFO queue named ``a-jobs`` (before the standard ``m-orders``), once
+    ``z-jobs`` (after it), under `FREE_MILLION`.
     """
     totals = []
     for fifo in ("a-jobs", "z-jobs"):
@@ -429,10 +430,19 @@ def test_a_burst_at_one_instant_shares_the_free_million_whatever_the_queues_are_
             created("acme", "m-orders", "standard"),
             created("acme", fifo, "fifo"),
             chunks("acme", "m-orders", day(2), 800_000, "s1"),
-            chunks("acme", fifo, day(2), 800_000, "f1"),
+            chunks("acme", fifo, day(fifo_day), fifo_requests, "f1"),
         ]
         totals.append(rk.rate(records, FREE_MILLION, span=MARCH, meters=METERS).total())
-    assert totals == [Decimal("0.27"), Decimal("0.27")]
+    return totals
+
+
+def test_a_burst_at_one_instant_shares_the_free_million_whatever_the_queues_are_called() -> None:
+    """800,000 standard and 800,000 FIFO requests at one instant, 1,000,000 free.
+
+    In proportion, 500,000 free each: 300,000 x 0.00000040 + 300,000 x 0.00000050 = 0.12 + 0.15.
+    """
+    # the FIFO queue named before and after the standard one
+    assert totals_by_fifo_name(fifo_day=2, fifo_requests=800_000) == [Decimal("0.27")] * 2
 
 
 def test_renaming_a_queue_changes_no_total() -> None:
@@ -440,16 +450,7 @@ def test_renaming_a_queue_changes_no_total() -> None:
 
     The standard ones take 800,000 free, the FIFO ones 200,000: 100,000 x 0.00000050 = 0.05.
     """
-    totals = []
-    for fifo in ("a-jobs", "z-jobs"):
-        records = [
-            created("acme", "m-orders", "standard"),
-            created("acme", fifo, "fifo"),
-            chunks("acme", "m-orders", day(2), 800_000, "s1"),
-            chunks("acme", fifo, day(10), 300_000, "f1"),
-        ]
-        totals.append(rk.rate(records, FREE_MILLION, span=MARCH, meters=METERS).total())
-    assert totals == [Decimal("0.05"), Decimal("0.05")]
+    assert totals_by_fifo_name(fifo_day=10, fifo_requests=300_000) == [Decimal("0.05")] * 2
 
 
 def test_renaming_a_queue_counted_with_count_changes_no_total() -> None:

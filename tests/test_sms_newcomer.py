@@ -54,6 +54,16 @@ def sent(resource: str, at: str, segments: int, record_id: str) -> rk.Sample:
     return rk.Sample("acme", resource, "sms.segments", f"2026-03-{at}Z", segments, id=record_id)
 
 
+def basic_then_pro() -> list[rk.Assignment]:
+    """acme on "basic" until the 16th, then on "pro" (500 free, US 0.0100, DE 0.0750)."""
+    basic = sms_plan("basic")
+    pro = sms_plan("pro", free=500, prices={"US": "0.0100", "DE": "0.0750"})
+    return [
+        rk.Assignment("acme", basic, end="2026-03-16T00:00:00Z"),
+        rk.Assignment("acme", pro, start="2026-03-16T00:00:00Z"),
+    ]
+
+
 def month_total(
     records: list[rk.Event | rk.Sample], plans: rk.Plan | list[rk.Assignment]
 ) -> Decimal:
@@ -108,14 +118,7 @@ def test_volume_tiers_climb_on_the_month_total_across_countries() -> None:
 
 
 def test_a_refund_after_a_plan_change_goes_back_to_the_plan_that_billed_it() -> None:
-    basic, pro = (
-        sms_plan("basic"),
-        sms_plan("pro", free=500, prices={"US": "0.0100", "DE": "0.0750"}),
-    )
-    plans = [
-        rk.Assignment("acme", basic, end="2026-03-16T00:00:00Z"),
-        rk.Assignment("acme", pro, start="2026-03-16T00:00:00Z"),
-    ]
+    plans = basic_then_pro()
     records = [
         route("r-us", "US"),
         sent("r-us", "05T10:00:00", 1200, "m1"),
@@ -168,14 +171,7 @@ def test_numbers_held_at_level_zero_cost_nothing_and_a_late_delete_corrects_a_cl
     "5.26: the US refund takes back 100 of the DE segments' free units and only 50 US",
 )
 def test_free_segments_under_a_new_plan_never_raise_a_refunded_month() -> None:
-    basic, pro = (
-        sms_plan("basic"),
-        sms_plan("pro", free=500, prices={"US": "0.0100", "DE": "0.0750"}),
-    )
-    plans = [
-        rk.Assignment("acme", basic, end="2026-03-16T00:00:00Z"),
-        rk.Assignment("acme", pro, start="2026-03-16T00:00:00Z"),
-    ]
+    plans = basic_then_pro()
     us = [
         route("r-us", "US"),
         sent("r-us", "05T10:00:00", 1200, "m1"),
@@ -287,14 +283,7 @@ RECEIPTS = st.lists(
 def test_the_stream_with_json_restores_bills_the_month_as_batch_rating_does(
     receipts: list[tuple[str, int, int]], order: object, cuts: int
 ) -> None:
-    basic, pro = (
-        sms_plan("basic"),
-        sms_plan("pro", free=500, prices={"US": "0.0100", "DE": "0.0750"}),
-    )
-    plans = [
-        rk.Assignment("acme", basic, end="2026-03-16T00:00:00Z"),
-        rk.Assignment("acme", pro, start="2026-03-16T00:00:00Z"),
-    ]
+    plans = basic_then_pro()
     records: list[rk.Event | rk.Sample] = [route("r-us", "US"), route("r-de", "DE")]
     records += [
         sent(r, f"{day:02d}T10:00:00", n, f"m{i}") for i, (r, day, n) in enumerate(receipts)
