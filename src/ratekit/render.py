@@ -133,7 +133,8 @@ def _rounded(value: Decimal) -> Decimal:
 def shown(value: Decimal) -> str:
     """A quantity as printed: exact when short, else rounded to 6 places and marked ``~``.
 
-    Rounded, its trailing zeros are dropped (1/41 prints ``~0.02439``). Below 1E-6 it keeps 6 significant digits (`_rounded`): never ``~0`` for a non-zero.
+    Rounded, its trailing zeros are dropped (1/41 prints ``~0.02439``). Below 1E-6 it
+    keeps 6 significant digits (`_rounded`): never ``~0`` for a non-zero.
     """
     value = _tidy(value)
     rounded = _rounded(value)
