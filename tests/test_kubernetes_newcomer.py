@@ -431,3 +431,28 @@ def test_selector_on_a_nested_label_with_dots_matches() -> None:
         _ten_hours({"cpu": 2, "labels": {label: "spot"}}), plan, span=MARCH, meters=METERS[:1]
     )
     assert rating.total() == Decimal("0.20")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="expected a replay of a compacted cycle's delete (a duplicate, which changes nothing) "
+    "to leave May's fee said as an increment of 31 x 22/744 = 0.9166..., as without the replay; "
+    "today the statement says it as a reversal of -0.0833... and a correction of 1, as if a "
+    "record had changed it before the watermark",
+)
+def test_replayed_delete_of_a_compacted_month_is_no_correction() -> None:
+    """A watch that reconnects and sends March's events again in May."""
+    plan = rk.Plan("p", "USD", MONTHS, _entries("0.04"), fees=[rk.Fee("platform", 31)])
+    events = [
+        rk.Event("acme", "web-0", "2026-03-01T00:00:00Z", {"cpu": 1}, kind="start", id="a"),
+        rk.Event("acme", "web-0", "2026-03-02T00:00:00Z", kind="delete", id="b"),
+    ]
+    rater = rk.Rater(plan, METERS[:1], start="2026-03-01T00:00:00Z")
+    rater.feed(events)
+    said = rater.statement("2026-05-01T02:00:00Z").lines
+    may = [(line.kind, line.role) for line in said if line.cycle.start.month == 5]
+    assert may == [("fee", "charge")]  # May's fee so far, 31 x 2/744
+    assert rater.feed(events[1:]).duplicates == ("b",)
+    lines = rater.statement("2026-05-02T00:00:00Z").lines
+    assert [line.role for line in lines] == ["increment"]
+    assert _near(lines[0].amount, Fraction(31 * 22, 744))
