@@ -338,6 +338,9 @@ def test_statement_watermarks_only_move_forward() -> None:
         rater.statement("2026-03-04T00:00:00Z")
 
 
+_ON_BASIC = rk.bill(rk.rate(_month(), BASIC, span=MARCH, meters=METERS))[0]
+
+
 @pytest.mark.property
 @settings(max_examples=LAWS, deadline=None)
 @given(st.integers(0, 2**32), st.integers(1, 3), st.booleans())
@@ -345,24 +348,21 @@ def test_law_any_delivery_closes_on_the_batch_invoice(seed: int, feeds: int, res
     """Any order, batching, replays and a restore of the month give batch's closing invoice.
 
     A statement at a drawn instant of March after the first batch: the batches after it
-    bring records stamped before it (late, corrected) and after it.
+    bring records stamped before it (late, corrected) and after it. (The plan change is
+    streamed by the examples above; the law runs on one plan to stay within its budget.)
     """
     rng = random.Random(seed)
     stream = _messy(_month(), rng, every=12)
     mark = f"2026-03-{rng.randrange(2, 29):02d}T{rng.randrange(24):02d}:00:00Z"
-    rater = rk.Rater(
-        _assignments(), METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=1)
-    )
+    rater = rk.Rater(BASIC, METERS, start="2026-03-01T00:00:00Z", horizon=dt.timedelta(days=1))
     for i in range(feeds):
         rater.feed(stream[i::feeds])
         if i == 0:
             assert rater.statement(mark).invoices == ()
             if restore:
-                rater = rk.Rater.restore(
-                    json.loads(json.dumps(rater.snapshot())), _assignments(), METERS
-                )
+                rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), BASIC, METERS)
     [closed] = rater.statement("2026-04-03T00:00:00Z").invoices
-    assert closed.total == Decimal("81.53")
+    assert str(closed) == str(_ON_BASIC)
 
 
 @pytest.mark.property
