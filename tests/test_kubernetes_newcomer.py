@@ -213,6 +213,28 @@ def test_egress_tiers_run_over_the_account_total() -> None:
     assert rating.total() == Decimal("4.40")  # (155 - 100) x 0.08
 
 
+def test_allowance_counts_in_the_meters_unit_not_the_prices() -> None:
+    """CPU metered in vCPU-seconds, priced per vCPU-hour: 100 free means 100 vCPU-seconds.
+
+    pricing.md ("Prices per another unit") says so; an `Allowance` takes no unit, so the
+    pricing page's 100 free vCPU-hours are written 360000 on such a meter.
+    """
+    seconds = rk.Meter("cpu", "vCPU*s", rk.Continuous("cpu"))
+    pod = [
+        rk.Event("acme", "web-0", "2026-03-01T00:00:00Z", {"cpu": 2}, kind="start", id="a"),
+        rk.Event("acme", "web-0", "2026-03-04T00:00:00Z", kind="stop", id="b"),
+    ]
+
+    def billed(free: int) -> Decimal:
+        entry = rk.PriceEntry("cpu", "cpu", rk.PerUnit("0.04"), unit="vCPU*hour")
+        plan = rk.Plan("s", "USD", MONTHS, [entry], allowances=[rk.Allowance("cpu", free)])
+        return rk.bill(rk.rate(pod, plan, span=MARCH, meters=[seconds]))[0].total
+
+    # 2 vCPU x 72 h = 144 vCPU-hours: (144 - 100) x 0.04 = 1.76; 100 vCPU-seconds free is
+    # 1/36 vCPU-hour: (144 - 1/36) x 0.04 = 5.7589 -> 5.76
+    assert (billed(360000), billed(100)) == (Decimal("1.76"), Decimal("5.76"))
+
+
 def _messy(
     records: list[rk.Event | rk.Sample], rng: random.Random, every: int = 1
 ) -> list[rk.Event | rk.Sample]:
