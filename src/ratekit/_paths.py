@@ -1,15 +1,29 @@
 """Dotted paths into descriptions: ``"properties.size"`` reads ``d["properties"]["size"]``.
 
-Selectors, levels and ``when`` conditions name an attribute by a path. A key that contains
-dots and is present as it is wins over descending (a flat ``"properties.size"`` key is read
-as it is); otherwise the path is split on ``.`` and each part descends one mapping, or, when the part
-is a whole number (``"disks.0.size"``), indexes one list (negative indexes count from the
-end; a string is not indexed).
+Selectors, levels, ``when`` conditions and ``group_by`` name an attribute by a path, and
+every one of them reads it here, by one rule. Keys may themselves hold dots (a Kubernetes
+label ``"node.kubernetes.io/instance-type"``, an extended resource ``"nvidia.com/gpu"``),
+flat or nested, so a path is cut at its dots into keys present in the mapping:
+
+- the whole path is a key first (a flat ``"properties.size"`` key is read as it is);
+- else the path is cut after its first n names into a key present in the mapping and
+  the rest, read inside that key's value by the same rule, for n from the most names to
+  the fewest: the **longest key present wins**, and a shorter one is tried only when the
+  longer leads nowhere. So ``"a.b.c"`` reads the first that exists of ``m["a.b.c"]``,
+  ``m["a.b"]["c"]``, ``m["a"]["b.c"]``, ``m["a"]["b"]["c"]``;
+- inside a list the next name is an index: a whole number (``"disks.0.size"``; negative
+  ones count from the end); a string is not indexed.
+
+Readings of one path that all exist agree when a feed nests a flat mapping without
+clashes; where two differ (a flat ``"a.b": 1`` next to ``"a": {"b": 2}``), the longest key
+wins, as it always has for the whole path: the value of the key that names the most of
+the path, the one the producer wrote under that name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from ._decimals import plain_text
@@ -37,15 +51,60 @@ class _Missing:
 
 MISSING: Final = _Missing()
 
+#: The most names of a path whose cuts are kept joined (n(n+1)/2 keys, ~500 for 32
+#: names); a longer path's keys are joined when tried, so a path's cuts take O(n) memory.
+_JOINED: Final = 32
+
+
+class _Steps:
+    """The cuts of one path: per name (by position), the keys a mapping there may hold."""
+
+    __slots__ = ("indexes", "joined", "names")
+
+    def __init__(self, path: str) -> None:
+        names = path.split(".")
+        self.names: Final = tuple(names)
+        #: The list index each name reads (``"0"``, ``"-1"``), or None.
+        self.indexes: Final = tuple([_index(name) for name in names])
+        #: Per position, the keys from it on, longest first, each with the position
+        #: after it (None for a path of more than `_JOINED` names).
+        self.joined: Final = (
+            tuple(
+                tuple([(".".join(names[at:stop]), stop) for stop in range(len(names), at, -1)])
+                for at in range(len(names))
+            )
+            if len(names) <= _JOINED
+            else None
+        )
+
+    def keys(self, at: int) -> Iterable[tuple[str, int]]:
+        """The keys a mapping at position ``at`` may hold, longest first, with the next position."""
+        if self.joined is not None:
+            return self.joined[at]
+        names = self.names
+        return ((".".join(names[at:stop]), stop) for stop in range(len(names), at, -1))
+
 
 def lookup(description: Mapping[str, object], path: str) -> object:
-    """The value at ``path`` in ``description``, or `MISSING`. O(depth).
+    """The value at ``path`` in ``description``, or `MISSING`.
+
+    The whole path as a key first, then the longest key present at each step (the
+    module's rule). O(1) for a key present as it is or a path without dots; else at most
+    n dictionary look-ups per mapping on the way for n names, each mapping tried once per
+    position, the cuts of a path worked out once (`_steps()`).
 
     Examples:
         >>> lookup({"properties": {"size": 5}}, "properties.size")
         5
         >>> lookup({"properties.size": 7, "properties": {"size": 5}}, "properties.size")
         7
+        >>> lookup({"labels": {"node.kubernetes.io/instance-type": "spot"}},
+        ...        "labels.node.kubernetes.io/instance-type")
+        'spot'
+        >>> lookup({"a.b": {"c": 1}, "a": {"b.c": 2}}, "a.b.c")  # the longest key: "a.b"
+        1
+        >>> lookup({"a.b": {"x": 1}, "a": {"b": {"c": 3}}}, "a.b.c")  # "a.b" leads nowhere
+        3
         >>> lookup({"flavor": "m1"}, "flavor.name")
         MISSING
         >>> lookup({"disks": [{"size": 10}, {"size": 20}]}, "disks.1.size")
@@ -56,20 +115,55 @@ def lookup(description: Mapping[str, object], path: str) -> object:
     value = description.get(path, MISSING)
     if value is not MISSING or "." not in path:
         return value
-    current: object = description
-    for part in path.split("."):
-        if isinstance(current, Mapping):
-            current = current.get(part, MISSING)
-            if current is MISSING:
-                return MISSING
-        elif isinstance(current, Sequence) and not isinstance(current, str | bytes):
-            index = _index(part)
-            if index is None or not -len(current) <= index < len(current):
-                return MISSING
-            current = current[index]
-        else:
-            return MISSING
-    return current
+    return _read(description, _steps(path), 0, set(), rest=False)
+
+
+def _read(
+    current: object, steps: _Steps, at: int, dead: set[tuple[int, int]], *, rest: bool = True
+) -> object:
+    """The value at the names of ``steps`` from ``at`` on inside ``current``, or MISSING.
+
+    ``dead``: the (mapping's id, position) pairs found to lead nowhere, so that a mapping
+    whose keys allow many cuts is searched once per position. ``rest``: False when the
+    whole rest was looked up already (the whole path, at the top).
+    """
+    if not isinstance(current, Mapping):
+        return _item(current, steps, at, dead)
+    if (id(current), at) in dead:
+        return MISSING
+    end = len(steps.names)
+    for key, after in steps.keys(at):
+        if not rest:
+            rest = True  # the first key is the whole rest
+            continue
+        value = current.get(key, MISSING)
+        if value is MISSING:
+            continue
+        if after == end:
+            return value
+        found = _read(value, steps, after, dead)
+        if found is not MISSING:
+            return found
+    dead.add((id(current), at))
+    return MISSING
+
+
+def _item(current: object, steps: _Steps, at: int, dead: set[tuple[int, int]]) -> object:
+    """The value at the names from ``at`` on inside ``current``, a list the name indexes."""
+    index = steps.indexes[at]
+    if not isinstance(current, Sequence) or isinstance(current, str | bytes) or index is None:
+        return MISSING
+    if not -len(current) <= index < len(current):
+        return MISSING
+    if at + 1 == len(steps.names):
+        return current[index]
+    return _read(current[index], steps, at + 1, dead)
+
+
+@functools.lru_cache(maxsize=256)
+def _steps(path: str) -> _Steps:
+    """The cuts of ``path``, worked out once per path (of the latest 256). O(n²) for n names."""
+    return _Steps(path)
 
 
 def checked_path(path: object, what: str) -> str:
