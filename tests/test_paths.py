@@ -20,6 +20,7 @@ from tests._budget import LAWS
 
 import ratekit as rk
 from ratekit._paths import MISSING, checked_path, lookup
+from ratekit.adapters import cloudevents
 
 _PATH = (
     "must be an attribute path: one or more non-empty names joined by single dots, such as "
@@ -276,3 +277,27 @@ def test_law_any_nesting_of_a_flat_dotted_mapping_reads_as_the_flat_one(
         assert lookup(nested, path) == lookup(frozen, path) == value
         assert lookup(nested, path + ".z") is MISSING
     assert lookup(nested, "z.a") is lookup(frozen, "a.z.b") is MISSING
+
+
+def test_a_cloudevents_data_path_reads_a_nested_key_with_dots() -> None:
+    # The adapter reads data paths by the same rule: 1200 tokens under a key with dots.
+    spec = cloudevents.Spec(
+        {"com.example.llm.tokens": "llm.tokens"},
+        quantity="data.usage.example.com/tokens",
+        account="subject",
+        resource="data.model.example.com.name",
+    )
+    event = {
+        "specversion": "1.0",
+        "id": "t1",
+        "source": "//gateway.example.com/llm",
+        "type": "com.example.llm.tokens",
+        "subject": "customer-1",
+        "time": "2026-03-02T08:00:00Z",
+        "data": {"model.example.com": {"name": "large"}, "usage": {"example.com/tokens": 1200}},
+    }
+    [sample] = cloudevents.usage_events([event], spec)
+    assert (sample.resource, sample.value) == ("large", Decimal(1200))
+    event["data"] = {"model.example.com": {"name": "large"}, "usage": {"example.com": 5}}
+    with pytest.raises(rk.BadRecordError, match=r"data\.usage\.example\.com/tokens is missing"):
+        cloudevents.usage_events([event], spec)
