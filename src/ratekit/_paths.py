@@ -22,8 +22,7 @@ the path, the one the producer wrote under that name.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
 from ._decimals import plain_text
@@ -54,35 +53,60 @@ MISSING: Final = _Missing()
 #: The most names of a path whose cuts are kept joined (n(n+1)/2 keys, ~500 for 32
 #: names); a longer path's keys are joined when tried, so a path's cuts take O(n) memory.
 _JOINED: Final = 32
+#: The most names of a path read without remembering the mappings that led nowhere: at
+#: most 2^7 readings, fewer look-ups than the remembering costs.
+_FEW: Final = 8
+#: The most paths whose cuts are kept (`_cuts()`): the paths of a rating's meters and
+#: entries, a few dozen; the cache starts over when full.
+_KEPT: Final = 1024
 
 
 class _Steps:
-    """The cuts of one path: per name (by position), the keys a mapping there may hold."""
+    """The cuts of one path: per name (by position), the keys a mapping there may hold.
 
-    __slots__ = ("indexes", "joined", "names")
+    At position 0 the whole path is left out (`lookup()` tries it first, and only it
+    reads from position 0).
+    """
+
+    __slots__ = ("end", "few", "indexes", "joined", "keys", "names")
 
     def __init__(self, path: str) -> None:
         names = path.split(".")
         self.names: Final = tuple(names)
+        self.end: Final = len(names)
+        self.few: Final = len(names) <= _FEW
         #: The list index each name reads (``"0"``, ``"-1"``), or None.
         self.indexes: Final = tuple([_index(name) for name in names])
         #: Per position, the keys from it on, longest first, each with the position
         #: after it (None for a path of more than `_JOINED` names).
         self.joined: Final = (
-            tuple(
-                tuple([(".".join(names[at:stop]), stop) for stop in range(len(names), at, -1)])
-                for at in range(len(names))
-            )
+            tuple([tuple(self._keys(at)) for at in range(len(names))])
             if len(names) <= _JOINED
             else None
         )
+        #: The keys a mapping at each position may hold, longest first, with the next
+        #: position: those joined, or a function that joins them when tried.
+        self.keys: Final[Callable[[int], Iterable[tuple[str, int]]]] = (
+            self._keys if self.joined is None else self.joined.__getitem__
+        )
 
-    def keys(self, at: int) -> Iterable[tuple[str, int]]:
-        """The keys a mapping at position ``at`` may hold, longest first, with the next position."""
-        if self.joined is not None:
-            return self.joined[at]
+    def _keys(self, at: int) -> Iterator[tuple[str, int]]:
         names = self.names
-        return ((".".join(names[at:stop]), stop) for stop in range(len(names), at, -1))
+        top = len(names) - 1 if at == 0 else len(names)
+        return ((".".join(names[at:stop]), stop) for stop in range(top, at, -1))
+
+
+_CUTS: dict[str, _Steps] = {}
+
+
+def _cuts(path: str) -> _Steps:
+    """The cuts of ``path``, worked out once per path (of the latest `_KEPT`). O(n²) for n names."""
+    steps = _CUTS.get(path)
+    if steps is None:
+        if len(_CUTS) >= _KEPT:
+            _CUTS.clear()
+        steps = _CUTS[path] = _Steps(path)
+    return steps
 
 
 def lookup(description: Mapping[str, object], path: str) -> object:
@@ -91,7 +115,7 @@ def lookup(description: Mapping[str, object], path: str) -> object:
     The whole path as a key first, then the longest key present at each step (the
     module's rule). O(1) for a key present as it is or a path without dots; else at most
     n dictionary look-ups per mapping on the way for n names, each mapping tried once per
-    position, the cuts of a path worked out once (`_steps()`).
+    position, the cuts of a path worked out once (`_cuts()`).
 
     Examples:
         >>> lookup({"properties": {"size": 5}}, "properties.size")
@@ -115,55 +139,46 @@ def lookup(description: Mapping[str, object], path: str) -> object:
     value = description.get(path, MISSING)
     if value is not MISSING or "." not in path:
         return value
-    return _read(description, _steps(path), 0, set(), rest=False)
+    steps = _CUTS.get(path) or _cuts(path)
+    return _read(description, steps, 0, None if steps.few else set())
 
 
-def _read(
-    current: object, steps: _Steps, at: int, dead: set[tuple[int, int]], *, rest: bool = True
-) -> object:
+def _read(current: object, steps: _Steps, at: int, dead: set[tuple[int, int]] | None) -> object:
     """The value at the names of ``steps`` from ``at`` on inside ``current``, or MISSING.
 
-    ``dead``: the (mapping's id, position) pairs found to lead nowhere, so that a mapping
-    whose keys allow many cuts is searched once per position. ``rest``: False when the
-    whole rest was looked up already (the whole path, at the top).
+    ``dead``: the (mapping's id, position) pairs found to lead nowhere (None for a path
+    of `_FEW` names or fewer), so that a mapping whose keys allow many cuts is searched
+    once per position.
     """
-    if not isinstance(current, Mapping):
+    if not isinstance(current, dict) and not isinstance(current, Mapping):  # (dict: quicker)
         return _item(current, steps, at, dead)
-    if (id(current), at) in dead:
+    if dead is not None and (id(current), at) in dead:
         return MISSING
-    end = len(steps.names)
+    end = steps.end
+    get = current.get
     for key, after in steps.keys(at):
-        if not rest:
-            rest = True  # the first key is the whole rest
-            continue
-        value = current.get(key, MISSING)
-        if value is MISSING:
-            continue
-        if after == end:
-            return value
-        found = _read(value, steps, after, dead)
-        if found is not MISSING:
-            return found
-    dead.add((id(current), at))
+        value = get(key, MISSING)
+        if value is not MISSING:
+            if after == end:
+                return value
+            found = _read(value, steps, after, dead)
+            if found is not MISSING:
+                return found
+    if dead is not None:
+        dead.add((id(current), at))
     return MISSING
 
 
-def _item(current: object, steps: _Steps, at: int, dead: set[tuple[int, int]]) -> object:
+def _item(current: object, steps: _Steps, at: int, dead: set[tuple[int, int]] | None) -> object:
     """The value at the names from ``at`` on inside ``current``, a list the name indexes."""
     index = steps.indexes[at]
     if not isinstance(current, Sequence) or isinstance(current, str | bytes) or index is None:
         return MISSING
     if not -len(current) <= index < len(current):
         return MISSING
-    if at + 1 == len(steps.names):
+    if at + 1 == steps.end:
         return current[index]
     return _read(current[index], steps, at + 1, dead)
-
-
-@functools.lru_cache(maxsize=256)
-def _steps(path: str) -> _Steps:
-    """The cuts of ``path``, worked out once per path (of the latest 256). O(n²) for n names."""
-    return _Steps(path)
 
 
 def checked_path(path: object, what: str) -> str:
