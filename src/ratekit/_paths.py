@@ -1,7 +1,8 @@
 """Dotted paths into descriptions: ``"properties.size"`` reads ``d["properties"]["size"]``.
 
-Selectors, levels, ``when`` conditions and ``group_by`` name an attribute by a path, and
-every one of them reads it here, by one rule. Keys may themselves hold dots (a Kubernetes
+Selectors, levels, ``when`` conditions, ``group_by`` and the CloudEvents adapter's
+``data.`` references name an attribute by a path, and every one of them reads it here,
+by one rule, in batch and stream alike. Keys may themselves hold dots (a Kubernetes
 label ``"node.kubernetes.io/instance-type"``, an extended resource ``"nvidia.com/gpu"``),
 flat or nested, so a path is cut at its dots into keys present in the mapping:
 
@@ -17,7 +18,9 @@ flat or nested, so a path is cut at its dots into keys present in the mapping:
 Readings of one path that all exist agree when a feed nests a flat mapping without
 clashes; where two differ (a flat ``"a.b": 1`` next to ``"a": {"b": 2}``), the longest key
 wins, as it always has for the whole path: the value of the key that names the most of
-the path, the one the producer wrote under that name.
+the path, the one the producer wrote under that name. So an event that sets the whole
+path as a key settles a selector on it whatever the description it merges into holds
+(the rater's door counts on it: `_rater_priced_verdicts`).
 """
 
 from __future__ import annotations
