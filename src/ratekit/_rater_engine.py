@@ -178,7 +178,7 @@ class Engine:
         # before the next (a time-weighted mean carries it over cycles with no reading).
         self.levels = frozenset(m.name for m in meters if m._factor is None and not m._deltas)
         # The aggregations that do not add up (a peak): rating prices each cycle's whole
-        # (see _pricing._Pricing.price_shares).
+        # (see _share_pricing._SharePricing.price_shares).
         self.peaks = frozenset(m.name for m in meters if not m._additive)
         # The meters whose rows are sums of samples: an allowance takes each whole at its
         # start (`ratekit._allowance_flows`), as `rate` reads them from its meters.

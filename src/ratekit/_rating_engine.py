@@ -4,7 +4,7 @@ Private to `ratekit.rating`, whose [`rate()`][ratekit.rate] is its public door (
 streaming rater's, through `ratekit._rater_engine`). The steps it carries out are
 described there: pieces cut by plan, cycle and price regime (`_Engine.pieces`),
 allowances (`_Allowances`), prices linear or by group total (`_Pricing.price`), then
-bases, fees and minimums per account and cycle (`_Engine.charges`, `_Dues`).
+bases, fees and minimums per account and cycle (`_Engine.charges`, `_Bases`, `_Dues`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from ._allowance_pools import Ledger
 from ._allowances import Drawn, Period, Taken, _Allowances, crosses, own_cycles
+from ._bases import _Bases
 from ._charge_order import _charge_key, _row_key, in_charge_order
 from ._cuts import AccountCuts, AccountCycles, account_cycles, by_account
 from ._cycle_shares import CycleShares
@@ -65,7 +66,7 @@ def plans_in(assignments: dict[str, list[tuple[int, int, Plan]]]) -> list[Plan]:
     return list(seen.values())
 
 
-class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
+class _Engine(_Coverage, _Pricing, _Dues, _Bases, _Allowances, _Unpriced, _Corrections):
     def __init__(
         self,
         plans: Plan | Iterable[Assignment],
@@ -111,7 +112,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.openers = {}
         self.factors: dict[tuple[int, str], object] = {}  # meter unit to price unit, per entry
         # per plan, the meters with an account-wide base; per entry, whether its price at 0
-        # is not 0 (`_Dues.has_base`)
+        # is not 0 (`_Bases.has_base`)
         self.based, self.bases_at_zero = {}, {}
         self.exact_bases: dict[int, Fraction] = {}  # bases rounded when prorated, exactly
         # what usage before a base (the rater's compacted cycles) consumed of allowances
@@ -130,7 +131,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.carry: dict[GroupKey, tuple[Place, Exact]] = {}
         self.groups: dict[GroupKey, list[_Piece]] = {}
         self.ends: dict[GroupKey, Exact] = {}  # per group, the exact quantity after its pieces
-        # The meters whose quantity does not add up over pieces (a peak: _Pricing.price_shares).
+        # The meters whose quantity does not add up over pieces (a peak: _SharePricing.price_shares).
         self.peaks: frozenset[str] = frozenset()
         # The parts of a peak's rows in the span that no non-linear price prices (a linear
         # price's, or no plan's or entry's): part of the aggregate all the same.
@@ -143,7 +144,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Allowances, _Unpriced, _Corrections):
         self.placed: dict[GroupKey, Exact] = {}
         # per account, meter and cycle, each plan's net usage so far (see _taken_back)
         self.nets: Nets = {}
-        self.shared: dict[tuple[int, str], bool] = {}  # see _Pricing.by_shares
+        self.shared: dict[tuple[int, str], bool] = {}  # see _SharePricing.by_shares
         # The streaming rater's reuse under a minimum (`ratekit._standing`): the spend of
         # the charges that stand (None: rating's own), their charges (for `floors`), the
         # keys whose sum is unsure, and what this rating counts (None: not kept).

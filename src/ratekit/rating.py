@@ -399,7 +399,7 @@ def _inside(engine: _Engine, rows: tuple[UsageRow, ...], span: Span) -> tuple[Us
 
     Metering gives the parts of a cycle the span cuts rows too (a non-additive meter's,
     `ratekit._whole_cycles`): they are not charged, but a price of the aggregate prices
-    the whole cycle's (`ratekit._pricing._Pricing.price_shares`). O(n).
+    the whole cycle's (`ratekit._share_pricing._SharePricing.price_shares`). O(n).
     """
     lo, hi = span.start_us, span.end_us
     if not engine.peaks:
