@@ -5,7 +5,9 @@ data and back (`ratekit.export`): the field's key, whether it is a span (two key
 instant, a number read in its door's range, and the alternatives of its type. This is
 found once per class (`plan`) and once per type annotation (`shape`), not at each row.
 A charge's price model, in its row as plan data, is read once per distinct data
-(`price_model`): a month's charges hold a few models, each in thousands of rows.
+(`price_model`) and written once per model (`price_data`): a month's charges hold a few
+models, each in thousands of rows; and a span's two instants, as a row writes them, are
+read once per pair of texts (`span`): the rows of a month share its cycle.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from . import plandata
 from ._codec import alias, alternatives, field_hints, init_fields
 from .spans import Span
 
-__all__ = ["Field", "Option", "Plan", "key", "plan", "price_model", "shape"]
+__all__ = ["Field", "Option", "Plan", "key", "plan", "price_data", "price_model", "shape", "span"]
 
 _NoneType: Final = type(None)
 #: A field's own encoder and decoder (a row's shape of its own: an inventory's ``where``).
@@ -170,19 +172,76 @@ def price_model(data: Mapping[str, Any], path: str) -> Any:
     model = _MODELS.get(frozen)
     if model is None:
         model = plandata.load(data, path=path)
-        with _MODELS_LOCK:  # threads reading rows at once
+        with _LOCK:  # threads reading rows at once
             if len(_MODELS) >= _MODELS_KEPT:
                 del _MODELS[next(iter(_MODELS))]
             _MODELS[frozen] = model
     return model
 
 
+def span(start: Any, end: Any) -> Span:
+    """``Span(start, end)``, the same span for the same two texts read before.
+
+    Spans are immutable values: a pair of strings read into a span before gives that
+    span (at most `_SPANS_KEPT` pairs kept, the oldest dropped first); anything else
+    (a datetime, a string's subclass) is read as it is. Only what reads without error is
+    kept, so a refusal is said each time. Errors: those of `Span`. O(1) when kept.
+    """
+    if type(start) is not str or type(end) is not str:
+        return Span(start, end)
+    found = _SPANS.get((start, end))
+    if found is None:
+        found = Span(start, end)
+        with _LOCK:  # threads reading rows at once
+            if len(_SPANS) >= _SPANS_KEPT:
+                del _SPANS[next(iter(_SPANS))]
+            _SPANS[start, end] = found
+    return found
+
+
+#: Spans read from rows, by their two texts (`span`).
+_SPANS: Final[dict[tuple[str, str], Span]] = {}
+_SPANS_KEPT: Final = 4096
+
+
+def price_data(model: object, path: str) -> dict[str, Any]:
+    """``model``'s plan data (`plandata.dump`), dumped once per model: a fresh copy each time.
+
+    ``model`` is one of plan data's own classes (the caller checks), an immutable value:
+    its data is kept by the model itself (identity: two equal models may write their
+    digits apart, ``0.10`` and ``0.1``), the model held so that its id names it while
+    kept, at most `_MODELS_KEPT` of them, the oldest dropped first. Each row gets its own
+    copy of the data (a row is the caller's, free to change). Errors: those of
+    `plandata.dump`, said at ``path`` each time (a refusal is not kept). O(size of the data).
+    """
+    kept = _DATA.get(id(model))
+    if kept is None or kept[0] is not model:
+        data = plandata.dump(model, path=path)
+        with _LOCK:  # threads writing rows at once
+            if len(_DATA) >= _MODELS_KEPT:
+                del _DATA[next(iter(_DATA))]
+            _DATA[id(model)] = (model, data)
+        return typing.cast("dict[str, Any]", _copy(data))
+    return typing.cast("dict[str, Any]", _copy(kept[1]))
+
+
+def _copy(data: Any) -> Any:
+    """A copy of plain data (dicts, lists, and immutable scalars), each container anew."""
+    if type(data) is dict:
+        return {key: _copy(value) for key, value in data.items()}
+    if type(data) is list:
+        return [_copy(item) for item in data]
+    return data
+
+
+#: Plan data written of price models, by the model's id, with the model (`price_data`).
+_DATA: Final[dict[int, tuple[object, dict[str, Any]]]] = {}
 #: Price models read from plan data, by the data's frozen form (`price_model`).
 _MODELS: Final[dict[object, Any]] = {}
 _MODELS_KEPT: Final = 256
 #: Levels of data frozen at most (plan data nests at most 64: `_codec.MAX_DEPTH`).
 _FROZEN_DEPTH: Final = 70
-_MODELS_LOCK: Final = threading.Lock()
+_LOCK: Final = threading.Lock()
 #: The plain types of data, each frozen as itself (a float and a Decimal by their text).
 _ATOMS: Final = frozenset({str, int, bool, _NoneType})
 

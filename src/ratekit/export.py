@@ -73,7 +73,7 @@ from ._export_checks import CHECKS as _CHECKS
 from ._export_checks import where as _where
 from ._instants import format_us, from_us, to_us
 from ._plan_mapping import _dump_condition, _load_condition
-from ._row_plans import Field, Option, Plan, plan, price_model
+from ._row_plans import Field, Option, Plan, plan, price_data, price_model, span
 from .billing import Invoice, InvoiceLine
 from .credits import Credit, CreditLine
 from .errors import BadDataError, RatekitError, RatekitTypeError
@@ -240,6 +240,8 @@ def _encode(value: object, hint: Any, path: str) -> Any:  # noqa: PLR0911 - one 
         return [format_us(value.start_us), format_us(value.end_us)]
     if isinstance(value, _dt.datetime):  # an instant of a host's value (a credit's start)
         return format_us(to_us(value))
+    if type(value) in _PRICE_TYPES:  # one of ratekit's price models: its data written once
+        return price_data(value, path)
     if type(value) not in _PLAN_TYPES and isinstance(value, PriceModel):
         raise _own_price_model(value, path)
     return plandata.dump(value, path=path)
@@ -259,11 +261,14 @@ def _own_price_model(value: object, path: str) -> RatekitError:
 
 #: The classes plan data holds (a price model of one of them has plan data).
 _PLAN_TYPES: Final = frozenset(plandata.TYPES.values())
-#: The names of ratekit's own price models (those plan data holds).
-_BUILT_IN_PRICES: Final = ", ".join(
-    name
-    for name, cls in plandata.TYPES.items()
+#: Ratekit's own price models (those plan data holds), and their names.
+_PRICE_TYPES: Final = frozenset(
+    cls
+    for cls in plandata.TYPES.values()
     if all(hasattr(cls, method) for method in ("amount", "explain", "marginal"))
+)
+_BUILT_IN_PRICES: Final = ", ".join(
+    name for name, cls in plandata.TYPES.items() if cls in _PRICE_TYPES
 )
 
 
@@ -340,7 +345,7 @@ def _decode_object(cls: type, row: Mapping[str, Any], path: str) -> Any:
             if step.start_key not in row or step.end_key not in row:
                 raise fail(where, f"needs '{key}_start' and '{key}_end'.")
             try:
-                kwargs[key] = Span(row[step.start_key], row[step.end_key])
+                kwargs[key] = span(row[step.start_key], row[step.end_key])
             except RatekitError as error:
                 raise fail(where, str(error)) from None
             continue
