@@ -10,12 +10,14 @@ in its currency and a timezone ratekit reads. Each refusal is a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
 from ._carried import carried_value
+from ._charge_tiers import _BUILT_IN
 from ._codec import fail
 from ._decimals import CONTEXT, ZERO, commitment, exact_sum, tidy
 from ._export_derived import check_charge_row, check_invoice_derived, check_usage_row
@@ -104,13 +106,9 @@ def _check_priced(charge: Charge, path: str) -> None:
             f"it should be {should}; a row changed by hand must keep its price, "
             "quantities and amount consistent.",
         )
-    try:
-        lines = charge.tiers
-    except RatekitError:  # a quantity its price does not take (a price by total past 1E+30)
-        return  # printed as rating priced it: its unit price, checked above
-    if not lines:
-        return
-    total = exact_sum(line.amount for line in lines)
+    total = _tier_total(charge, billable)
+    if total is None:  # no lines, or a quantity its price does not take (a price by total
+        return  # past 1E+30): printed as rating priced it, its unit price checked above
     # a linear price's lines are its unit price times the billable quantity (a share of an
     # aggregate may be charged at its exact value: `gives`)
     priced = gives(total, charge.amount, charge.unit_price, charge.billable)
@@ -121,6 +119,57 @@ def _check_priced(charge: Charge, path: str) -> None:
             f"tier lines it prices from {charge.position or 0} add up to {total}; a row "
             "changed by hand must keep its price, quantities and amount consistent.",
         )
+
+
+def _tier_total(charge: Charge, billable: Decimal) -> Decimal | None:
+    """The exact sum of ``charge``'s tier lines (`Charge.tiers`), found once per price and quantities.
+
+    The lines of a charge priced by one of ratekit's own models depend on nothing but
+    that model (an immutable value, the same object for the same plan data read back:
+    `ratekit._row_plans.price_model`) and the charge's quantities: its billable
+    quantity, ``whole``, ``position``, ``after``, ``quantity``, ``free``, ``opens``,
+    and whether its amount is zero. So their sum is kept by these (each Decimal by its
+    text; at most `_TOTALS_KEPT`, the oldest dropped first), and a charge read again, in
+    an invoice's row after the charges' rows, is checked against it without explaining
+    its price again; its own amount and unit price are checked each time. ``None``: no
+    lines, or a quantity the price does not take. O(tier lines), O(1) when kept.
+    """
+    price = charge.price
+    key: tuple[object, ...] | None = None
+    if type(price) in _BUILT_IN:
+        key = (
+            id(price),
+            charge.kind,
+            str(billable),
+            str(charge.whole),
+            str(charge.position),
+            str(charge.after),
+            str(charge.quantity),
+            str(charge.free),
+            charge.opens,
+            not charge.amount,
+        )
+        kept = _TOTALS.get(key)
+        if kept is not None and kept[0] is price:  # the model held: its id names it
+            return kept[1]
+    try:
+        lines = charge.tiers
+    except RatekitError:
+        total = None
+    else:
+        total = exact_sum(line.amount for line in lines) if lines else None
+    if key is not None:
+        with _LOCK:  # threads reading rows at once
+            if len(_TOTALS) >= _TOTALS_KEPT:
+                del _TOTALS[next(iter(_TOTALS))]
+            _TOTALS[key] = (price, total)
+    return total
+
+
+#: The sums of charges' tier lines, by price and quantities, with the price (`_tier_total`).
+_TOTALS: Final[dict[tuple[object, ...], tuple[object, Decimal | None]]] = {}
+_TOTALS_KEPT: Final = 4096
+_LOCK: Final = threading.Lock()
 
 
 def _shared_alike(charge: Charge, total: Decimal) -> bool:
