@@ -31,7 +31,14 @@ from ._carried import (
     to_amount,
     to_usage,
 )
-from ._charge_tiers import Unexplained, base_lines, explained, marginal_lines, shared_line
+from ._charge_tiers import (
+    _BUILT_IN,
+    Unexplained,
+    base_lines,
+    explained,
+    marginal_lines,
+    shared_line,
+)
 from ._converted import exact_quantity
 from ._decimals import (
     CARRIED_MIN_ADJUSTED,
@@ -214,7 +221,7 @@ class Charge:
         default=None,
         eq=False,
         validator=_v.optional_of(
-            PriceModel, "a price model (rk.PerUnit('0.1'), rk.Graduated(...))"
+            PriceModel, "a price model (rk.PerUnit('0.1'), rk.Graduated(...))", _BUILT_IN
         ),
     )
     position: Decimal | None = attrs.field(
