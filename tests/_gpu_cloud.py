@@ -26,6 +26,8 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 
+from tests._line_keys import line_key
+
 import ratekit as rk
 
 UTC = dt.UTC
@@ -226,23 +228,8 @@ def line_sums(lines: object) -> dict[tuple[object, ...], Fraction]:
 
 
 def charge_keys(charges: object) -> dict[tuple[object, ...], Fraction]:
-    """Batch charges summed per the key a statement line would have."""
+    """Batch charges summed per the key a statement line has (`tests._line_keys.line_key`)."""
     sums: dict[tuple[object, ...], Fraction] = defaultdict(Fraction)
     for charge in charges:  # type: ignore[attr-defined]
-        key = (
-            charge.account,
-            charge.cycle.start_us,
-            charge.cycle.end_us,
-            charge.kind,
-            charge.plan,
-            charge.meter,
-            charge.entry,
-            charge.resource,
-        )
-        sums[key] += Fraction(charge.amount)
+        sums[line_key(charge)] += Fraction(charge.amount)
     return dict(sums)
-
-
-def strip(key: tuple[object, ...]) -> tuple[object, ...]:
-    """A line's key without its unit and currency, to compare with ``charge_keys``."""
-    return key[:8]

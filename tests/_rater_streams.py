@@ -23,6 +23,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from tests._line_keys import line_key
+
 import ratekit as rk
 from ratekit._instants import format_us, to_us
 from ratekit._versions import standing
@@ -1026,25 +1028,7 @@ def sums(lines: Iterable[rk.StatementLine]) -> dict[tuple[object, ...], tuple[Fr
 
 
 def batch_sums(charges: Iterable[rk.Charge]) -> dict[tuple[object, ...], tuple[Fraction, Fraction]]:
-    return _exact_sums(
-        (
-            (
-                charge.account,
-                charge.cycle.start_us,
-                charge.cycle.end_us,
-                charge.kind,
-                charge.plan,
-                charge.meter,
-                charge.entry,
-                charge.resource,
-                charge.unit,
-                charge.currency,
-            ),
-            charge.quantity,
-            charge.amount,
-        )
-        for charge in charges
-    )
+    return _exact_sums((line_key(charge), charge.quantity, charge.amount) for charge in charges)
 
 
 #: How a too-late anomaly names the part of a sample not applied (see `_lateness`).
