@@ -41,7 +41,6 @@ class _SharePricing:
     """The amounts of pieces priced by shares, for the pricing that provides this state."""
 
     ends: dict[GroupKey, Exact]
-    placed: dict[GroupKey, Exact]  # per group, where its usage before the span left it
     # Per (id(plan), meter): whether its groups are priced by shares (see by_shares).
     shared: dict[tuple[int, str], bool]
     openers: dict[tuple[object, ...], _Opener]  # the first piece of each group
