@@ -305,26 +305,17 @@ def draw_stream(rnd: random.Random, n: int) -> list[rk.Event | rk.Sample]:
 
 
 def streamed(records: list[rk.Event | rk.Sample], plan: rk.Plan, rnd: random.Random) -> Fraction:
-    """Feed shuffled, duplicated batches, a statement after each, a restore after the first."""
+    """Feed shuffled, duplicated records in two batches, a statement and a restore between."""
     rater = rk.Rater(plan, METERS, start=SPAN.start, horizon=dt.timedelta(days=10), tz=BERLIN)
     order = records[:]
     rnd.shuffle(order)
     order += [rnd.choice(records), rnd.choice(records)]
-    done, total = 0, Fraction(0)
-    for n, hours in enumerate(sorted(rnd.sample(range(1, 100), 2))):
-        cut = rnd.randint(done, len(order))
-        rater.feed(order[done:cut])
-        done = cut
-        total += sum(
-            (
-                Fraction(line.amount)
-                for line in rater.statement(T0 + dt.timedelta(hours=hours)).lines
-            ),
-            Fraction(0),
-        )
-        if n == 0:
-            rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, METERS)
-    rater.feed(order[done:])
+    cut = rnd.randint(0, len(order))
+    rater.feed(order[:cut])
+    statement = rater.statement(T0 + dt.timedelta(hours=rnd.randint(1, 99)))
+    total = sum((Fraction(line.amount) for line in statement.lines), Fraction(0))
+    rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), plan, METERS)
+    rater.feed(order[cut:])
     return total + sum(
         (Fraction(line.amount) for line in rater.statement(SPAN.end).lines), Fraction(0)
     )
@@ -554,3 +545,17 @@ def test_a_misspelt_meter_in_a_price_entry_is_named() -> None:
     stay = session("bay-1", "V", "2026-03-10T10:00:00Z", "2026-03-10T11:00:00Z", "s")
     with pytest.raises(rk.RatekitError, match="parkin'"):
         rk.rate(stay, typo, span=local_day("2026-03-10"), meters=METERS)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "expected a window without tz to be refused as cycles.daily() without tz is, with a "
+        "RatekitTypeError saying it needs tz; today a bare TypeError (missing 1 required "
+        "keyword-only argument: 'tz') escapes"
+    ),
+)
+def test_a_night_window_without_a_timezone_is_refused_as_a_cycle_is() -> None:
+    """Nights from 20:00 to 08:00 with no zone: which 20:00? The refusal should say so."""
+    with pytest.raises(rk.RatekitError, match="needs tz"):
+        rk.windows.daily("20:00", "08:00")  # type: ignore[call-arg]
