@@ -60,7 +60,15 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
     # A forgotten resource the batch names is brought back first (`_rater_gone`), and
     # metered again from the kept cycles' start with its state at the next statement
     # (it has no row in the book: it was forgotten there too), as a late record's is.
-    back = _gone.revive(rater, listed)
+    # A replay of a compacted record, seen before, changes nothing: it brings none back.
+    # Bringing one back changes nothing said either (a deleted state, nothing in the
+    # kept cycles): its account's lines are said as corrections only when a record
+    # reaches before the watermark (below), as had it never been forgotten.
+    back = _gone.revive(
+        rater,
+        listed,
+        lambda record: _remembered.seen(rater, record, _store.identity(record)) is not None,
+    )
     if back:
         rater._index()
         _store.regroup(rater, book=False)
@@ -68,7 +76,6 @@ def fed(  # noqa: PLR0912, PLR0915 - one pass, the common path inline
         if rater._redo is not None:
             rater._redo.update(back)
         rater._dirty.update(back)
-        rater._dirty.update((account, None) for account, _ in back)
     suspects = _priced_doors.suspects(rater, listed)
     # Judged in an order of their own, so that the order listed changes nothing.
     batch = _order.judged(listed, rater._base_us)

@@ -14,7 +14,8 @@ inventory listing it), stamped in the kept cycles or before them, brings the del
 state back before the batch is judged (`revive()`): it is judged exactly as before, as
 one batch `rate()` judges it (an event after a deletion is an ``"after_delete"``
 anomaly, a listing opens the resource again, a record before the kept cycles is too
-late). See docs/streaming.md, "Deleted resources".
+late); a replay of a record compacted away (seen before) brings nothing back. See
+docs/streaming.md, "Deleted resources".
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import itertools
 import json
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from . import _vlq
@@ -30,7 +31,7 @@ from ._instants import MAX_US, MIN_US, format_us
 from ._resource_state import _NO_BASE, ResourceState
 from ._shown import show
 from ._state_doors import Listings, decoded_listings, listings_door
-from .records import Event, Inventory, Sample
+from .records import Event, Inventory, Record, Sample
 
 if typing.TYPE_CHECKING:
     from .rater import Rater
@@ -128,15 +129,21 @@ def forget(rater: Rater) -> None:
             }
 
 
-def revive(rater: Rater, records: Sequence[object]) -> list[Key]:
+def revive(
+    rater: Rater, records: Sequence[object], seen: Callable[[Record], bool] = lambda _: False
+) -> list[Key]:
     """Bring back the deleted state of each forgotten resource that ``records`` name.
 
     Before the batch is judged: its records are then judged against the state as if it
     had never been forgotten. Returns the resources brought back (the caller has the
     next statement meter them again from the kept cycles' start, with their state).
-    New mappings, not the old ones changed: a feed that raises puts the old ones back
-    (`_rater_undo.FeedUndo`). O(n) for the batch's n records and its inventories'
-    listings, O(s log s) more for s states when one is brought back.
+    A record ``seen`` before (a replay of a compacted record: a duplicate, or another
+    version, conflicting) brings nothing back: it changes nothing, so its resource is
+    not metered again and the next statement says nothing of its account as a
+    correction. New mappings, not the old ones changed: a feed that raises puts the old
+    ones back (`_rater_undo.FeedUndo`). O(n) for the batch's n records and its
+    inventories' listings (plus a digest for each that names a forgotten resource), O(s
+    log s) more for s states when one is brought back.
     """
     gone = rater._gone
     if not gone:
@@ -144,15 +151,18 @@ def revive(rater: Rater, records: Sequence[object]) -> list[Key]:
     back: list[Key] = []
     for record in records:
         if type(record) is Inventory:
-            back += [
+            named = [
                 (account, resource)
                 for account, resource, _ in record.resources
                 if (account, resource) in gone
             ]
         elif type(record) is Event or type(record) is Sample:
             key = (record.account, record.resource)
-            if key in gone:
-                back.append(key)
+            named = [key] if key in gone else []
+        else:
+            continue
+        if named and not seen(record):
+            back += named
     if not back:
         return []
     left = dict(gone)
