@@ -26,7 +26,8 @@ from ._calendar import (
     parse_weekday,
     reduce_without_cache,
 )
-from ._cycle_arguments import factory
+from ._cycle_arguments import TZ as _TZ
+from ._cycle_arguments import constructor, factory
 from ._cycle_protocol import Cycle, _span_us
 from ._decimals import plain_text
 from ._shown import show
@@ -114,6 +115,7 @@ class _Cached:
 
 
 @typing.final
+@constructor(f"{_TZ}; cycles.daily(tz=...) builds one", family="cycles")
 @attrs.frozen(repr=False)
 class Daily(_Cached, Cycle):
     """Daily cycles from local midnight to local midnight in a timezone.
@@ -148,6 +150,10 @@ class Daily(_Cached, Cycle):
 
 
 @typing.final
+@constructor(
+    f"{_TZ} and weekday (0 for Monday to 6); cycles.weekly(tz=..., weekday=...) builds one",
+    family="cycles",
+)
 @attrs.frozen(repr=False)
 class Weekly(_Cached, Cycle):
     """Weekly cycles from local midnight of a weekday to the same one a week later.
@@ -187,6 +193,11 @@ class Weekly(_Cached, Cycle):
 
 
 @typing.final
+@constructor(
+    f"{_TZ}, day (1 to 31), months (1, 3 or 12) and month (1 to 12); cycles.monthly, "
+    "quarterly or yearly(tz=..., month=..., day=...) build one",
+    family="cycles",
+)
 @attrs.frozen(repr=False)
 class Monthly(_Cached, Cycle):
     """Cycles of ``months`` calendar months from local midnight of an anniversary day.
@@ -258,7 +269,6 @@ class Monthly(_Cached, Cycle):
         return f"cycles.{name}(tz={tz!r}, month={self._given_month}, day={self.day})"
 
 
-_TZ: Final = "tz (an IANA name such as 'Europe/Zurich', or a tzinfo)"
 _BY_MONTH: Final = (
     "a monthly cycle starts every month; for cycles starting in a given month use "
     "cycles.quarterly or cycles.yearly(tz=..., month=..., day=...)"

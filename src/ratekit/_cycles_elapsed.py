@@ -17,7 +17,7 @@ from ._calendar import (
     check_span_us,
     too_many,
 )
-from ._cycle_arguments import factory
+from ._cycle_arguments import constructor, factory
 from ._cycle_protocol import Cycle, checked_bounds, instant_named
 from ._decimals import plain_text
 from ._instants import MAX_US, MIN_US, US_PER_HOUR, check_us, format_us, to_us
@@ -51,6 +51,7 @@ def _arithmetic_boundaries(
 
 
 @typing.final
+@constructor("no arguments: call cycles.hourly()", family="cycles")
 @attrs.frozen(repr=False)
 class Hourly(Cycle):
     """Hourly cycles: every whole UTC hour (every whole local hour wherever the offset is whole).
@@ -95,6 +96,11 @@ class Hourly(Cycle):
 
 
 @typing.final
+@constructor(
+    "period_us and anchor_us (ints of microseconds); cycles.every(period, anchor) builds one "
+    "from a timedelta and an instant",
+    family="cycles",
+)
 @attrs.frozen(repr=False)
 class Every(Cycle):
     """Cycles of a fixed elapsed length, repeating forwards and backwards from an anchor.

@@ -18,6 +18,7 @@ from ._calendar import (
     exact_span_us,
 )
 from ._caller_objects import has_method
+from ._cycle_arguments import constructor, factory
 from ._decimals import plain_text
 from ._shown import show
 from ._user_windows import checked as checked_window
@@ -125,6 +126,9 @@ class _Algebra:
 
 
 @typing.final
+@constructor(
+    "windows (a tuple of windows); windows.union(*windows) or | builds one", family="windows"
+)
 @attrs.frozen(repr=False)
 class Union(_Algebra, Window):
     """The parts of time inside any of several windows. Build it with [`union()`][ratekit.windows.union] or ``|``.
@@ -173,6 +177,10 @@ class Union(_Algebra, Window):
 
 
 @typing.final
+@constructor(
+    "windows (a tuple of windows); windows.intersection(*windows) or & builds one",
+    family="windows",
+)
 @attrs.frozen(repr=False)
 class Intersection(_Algebra, Window):
     """The parts of time inside all of several windows. Build it with [`intersection()`][ratekit.windows.intersection] or ``&``.
@@ -218,6 +226,7 @@ class Intersection(_Algebra, Window):
 
 
 @typing.final
+@constructor("window (one window); windows.complement(window) or ~ builds one", family="windows")
 @attrs.frozen(repr=False)
 class Complement(_Algebra, Window):
     """The parts of time outside a window. Build it with [`complement()`][ratekit.windows.complement] or ``~``.
@@ -308,6 +317,7 @@ def _check_window(value: object, what: str) -> Window:
     return typing.cast("Window", checked_window(value))  # one of the user's own, checked
 
 
+@factory("union", "windows by position (one or more)", family="windows")
 def union(*windows: Window) -> Union:
     """The parts of time inside any of ``windows`` (also ``a | b`` for built-in windows).
 
@@ -321,6 +331,7 @@ def union(*windows: Window) -> Union:
     return Union(tuple(_check_window(w, "windows.union argument") for w in windows))
 
 
+@factory("intersection", "windows by position (one or more)", family="windows")
 def intersection(*windows: Window) -> Intersection:
     """The parts of time inside every one of ``windows`` (also ``a & b`` for built-in windows).
 
@@ -336,6 +347,7 @@ def intersection(*windows: Window) -> Intersection:
     return Intersection(tuple(_check_window(w, "windows.intersection argument") for w in windows))
 
 
+@factory("complement", "one window, by position", family="windows")
 def complement(window: Window) -> Complement:
     """The parts of time outside ``window`` (also ``~window`` for built-in windows).
 

@@ -24,6 +24,8 @@ from ._calendar import (
     reduce_without_cache,
     too_many,
 )
+from ._cycle_arguments import TZ as _TZ
+from ._cycle_arguments import constructor, factory
 from ._decimals import plain_text
 from ._extras import require
 from ._instants import US_PER_DAY, format_us, to_us
@@ -196,6 +198,10 @@ _YEAR_1: Final = _dt.datetime(1, 1, 1)  # noqa: DTZ001
 
 
 @typing.final
+@constructor(
+    f"start and end (cron expressions such as '0 22 * * *') and a {_TZ}",
+    family="windows",
+)
 @attrs.frozen(repr=False)
 class CronWindow(_Algebra, Window):
     """A window that opens when one cron expression fires and closes when another fires.
@@ -447,6 +453,11 @@ class CronWindow(_Algebra, Window):
         return f"windows.cron({self.start!r}, {self.end!r}, tz={zone_name(self.tz)!r})"
 
 
+@factory(
+    "cron",
+    f"start and end (cron expressions such as '0 22 * * *'), and {_TZ} by keyword",
+    family="windows",
+)
 def cron(start: str, end: str, *, tz: str | _dt.tzinfo) -> CronWindow:
     """A window from each firing of the cron expression ``start`` to the next firing of ``end``.
 

@@ -22,6 +22,8 @@ from ._calendar import (
     parse_weekday,
     reduce_without_cache,
 )
+from ._cycle_arguments import TZ as _TZ
+from ._cycle_arguments import constructor, factory
 from ._decimals import plain_text
 from ._windows_algebra import Window, _Algebra, _clip
 from ._zones import zone, zone_name
@@ -107,6 +109,11 @@ def _recurring_cache(
 
 
 @typing.final
+@constructor(
+    f"{_TZ}, start_seconds and end_seconds (seconds after local midnight, 0 to 86399); "
+    "windows.daily(start, end, tz=...) builds one from local times",
+    family="windows",
+)
 @attrs.frozen(repr=False)
 class DailyWindow(_Recurring, Window):
     """A window from a local time to the next occurrence of another, every day.
@@ -157,6 +164,12 @@ class DailyWindow(_Recurring, Window):
 
 
 @typing.final
+@constructor(
+    f"{_TZ}, start_weekday, start_seconds, end_weekday and end_seconds (weekdays 0 for "
+    "Monday to 6, seconds after local midnight); windows.weekly(start, end, tz=...) builds "
+    "one from (weekday, time) pairs",
+    family="windows",
+)
 @attrs.frozen(repr=False)
 class WeeklyWindow(_Recurring, Window):
     """A window from a local weekday and time to the next occurrence of another, every week.
@@ -222,6 +235,11 @@ class WeeklyWindow(_Recurring, Window):
         return f"windows.weekly({start!r}, {end!r}, tz={zone_name(self.tz)!r})"
 
 
+@factory(
+    "daily",
+    f"start and end (local times such as '22:00', or datetime.time values), and {_TZ} by keyword",
+    family="windows",
+)
 def daily(start: str | _dt.time, end: str | _dt.time, *, tz: str | _dt.tzinfo) -> DailyWindow:
     """A window every day from the local time ``start`` to the next local time ``end``.
 
@@ -254,6 +272,11 @@ def _weekday_time(value: object, what: str) -> tuple[int, int]:
     return parse_weekday(value[0], f"{what} weekday"), parse_time_of_day(value[1], f"{what} time")
 
 
+@factory(
+    "weekly",
+    f"start and end ((weekday, time) pairs such as ('Fri', '18:00')), and {_TZ} by keyword",
+    family="windows",
+)
 def weekly(
     start: tuple[str | int, str | _dt.time],
     end: tuple[str | int, str | _dt.time],
@@ -285,6 +308,7 @@ def weekly(
     )
 
 
+@factory("weekends", f"{_TZ}, by keyword", family="windows")
 def weekends(*, tz: str | _dt.tzinfo) -> WeeklyWindow:
     """Every weekend: from local Saturday 00:00 to local Monday 00:00.
 
