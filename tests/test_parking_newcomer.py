@@ -531,16 +531,8 @@ def test_an_altered_snapshot_is_refused() -> None:
 # -- faults ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected the refusal of a plan whose price entry 'p' names meter 'parkin', which no "
-        "meter given measures, to name that entry and meter (as an allowance of an unpriced "
-        "meter is named); today it says the usage of 'parking' has no entry and to add one"
-    ),
-)
 def test_a_misspelt_meter_in_a_price_entry_is_named() -> None:
-    """A price entry for 'parkin' (a typo of 'parking'): the error should point at the typo."""
+    """A price entry for 'parkin' (a typo of 'parking'): the error points at the typo."""
     typo = rk.Plan("p", "EUR", DAYS, [rk.PriceEntry("p", "parkin", rk.PerUnit(1))])
     stay = session("bay-1", "V", "2026-03-10T10:00:00Z", "2026-03-10T11:00:00Z", "s")
     with pytest.raises(rk.RatekitError, match="parkin'"):

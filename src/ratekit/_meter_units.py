@@ -3,7 +3,9 @@
 A `Meter` given to [`rate()`][ratekit.rate] (or carried by a `Usage`, or met by a
 `Rater`) must agree with the price entries of its meter (their ``meter_unit``, and the
 unit a price is stated per) and with the unit of the rows given; each disagreement is
-refused where the meters meet the plans, naming the meter, the entry and both units.
+refused where the meters meet the plans, naming the meter, the entry and both units. So
+is a price entry of a meter none given measures while a meter given has no entry (a
+misspelt meter), naming the entry, its meter and the meters given.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ._shown import show
-from .errors import RatekitTypeError, UnitError
+from .errors import RatekitTypeError, UnitError, UnknownMeterError
 from .policies import Meter, meters_of
 from .pricebook import Plan
 from .units import Unit
@@ -36,6 +38,8 @@ def meter_units_agree(plans: Iterable[Plan], meters: Iterable[Meter], what: str)
     units. O(entries + meters).
     """
     by_name = {m.name: m for m in meters}
+    plans = list(plans)
+    _entries_measured(plans, by_name, what)
     for plan in plans:
         for e in plan.entries:
             m = by_name.get(e.meter)
@@ -57,6 +61,37 @@ def meter_units_agree(plans: Iterable[Plan], meters: Iterable[Meter], what: str)
                         f"per {show(e.unit)}, but meter {show(m.name)} is in {show(m.unit)}: "
                         f"{error}"
                     ) from None
+
+
+def _entries_measured(plans: list[Plan], by_name: dict[str, Meter], what: str) -> None:
+    """Refuse a price entry of a meter none given measures while a meter given has none.
+
+    A plan may price meters a call does not measure (one plan for every service, rated
+    one meter at a time): its entries of those wait for usage that never comes, which
+    is harmless. But when a meter given is priced by no entry of any plan, its usage
+    could only be refused (or reported unpriced), and an entry of a meter none measures
+    is the likely cause, a misspelt meter (``PriceEntry("p", "parkin", ...)`` for
+    ``Meter("parking", ...)``): refused here, where the meters meet the plans, naming
+    the entry, its meter and the meters given, rather than at the first usage, as the
+    usage of a meter none prices. Raises [`UnknownMeterError`][ratekit.UnknownMeterError].
+    O(entries + meters).
+    """
+    priced = {entry.meter for plan in plans for entry in plan.entries}
+    unpriced = [name for name in by_name if name not in priced]
+    if not unpriced:
+        return
+    for plan in plans:
+        for entry in plan.entries:
+            if entry.meter in by_name:
+                continue
+            given = ", ".join(show(name) for name in sorted(by_name))
+            lacking = ", ".join(show(name) for name in sorted(unpriced))
+            raise UnknownMeterError(
+                f"{what}: price entry {show(entry.id)} of plan {show(plan.id)} prices meter "
+                f"{show(entry.meter)}, which no meter given measures (meters: {given}), "
+                f"while no price entry prices {lacking}: name in the entry the meter you "
+                f"mean, or give a Meter named {show(entry.meter)}."
+            )
 
 
 def _row_units(
