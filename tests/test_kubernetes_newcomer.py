@@ -443,13 +443,6 @@ def test_selector_on_a_nested_label_with_dots_matches() -> None:
     assert rating.total() == Decimal("0.20")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected a replay of a compacted cycle's delete (a duplicate, which changes nothing) "
-    "to leave May's fee said as an increment of 31 x 22/744 = 0.9166..., as without the replay; "
-    "today the statement says it as a reversal of -0.0833... and a correction of 1, as if a "
-    "record had changed it before the watermark",
-)
 def test_replayed_delete_of_a_compacted_month_is_no_correction() -> None:
     """A watch that reconnects and sends March's events again in May."""
     plan = rk.Plan("p", "USD", MONTHS, _entries("0.04"), fees=[rk.Fee("platform", 31)])
