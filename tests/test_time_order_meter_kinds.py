@@ -404,14 +404,6 @@ def test_renaming_the_resources_of_a_delta_policy_of_ones_own_never_changes_a_to
 # -- a fault found and not fixed ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected a Counter's rises taken in the order of their time, whatever the "
-    "resources are called: b's rise of 5 (2 to 3 March) takes the 5 free, a's (10 to 11 "
-    "March) bills 5 x 1 = 5; today a counter's rows are not cut at its readings (its rise "
-    "is spread between them) and rows of one piece are taken in the order of their "
-    "resources' ids: 50 when a's resource sorts first, 5 when b's does",
-)
 def test_a_counters_rises_are_taken_in_their_order_whatever_the_names() -> None:
     counter = rk.Meter("tokens", "token", rk.Counter())
     plan = _plan(rk.Allowance("tokens", 5))

@@ -17,7 +17,9 @@ count's: stamped at instants the row does not keep, so where in its span its uni
 were used is unknown), in the order of `ratekit._allowances.place` (an instant's usage
 before its corrections, then by end and resource, the order rating has always taken
 them in, which makes no total depend on the resources' names nor the records' order),
-after the running pieces' use up to its start. Where no piece starts inside a running
+after the running pieces' use up to its start. But a counter's row where its plan takes
+the meter's rows in time order runs as a slice of time does: metering cuts it at each
+of its readings, so it holds one rise, spread evenly between them (`Sums`). Where no piece starts inside a running
 one, that is taking each whole at its start, as before (`overlapping`).
 
 Where a pool runs dry under pieces that run together, their shares are fractions (a
@@ -37,7 +39,7 @@ bound.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol
@@ -49,11 +51,29 @@ from .pricebook import Plan
 from .spans import Span
 from .usage import UsageRow
 
-__all__ = ["Piece", "exact_quantity", "flow", "overlapping"]
+__all__ = ["Piece", "Sums", "exact_quantity", "flow", "overlapping"]
 
 _NOTHING: Final = Fraction(0)
 #: A pool: (account, id of the plan, index of the allowance in the plan, period).
 _PoolKey = tuple[str, int, int, tuple[int, int]]
+
+
+class Sums(frozenset[str]):
+    """The meters whose rows are sums of samples, and ``spread``: a `Counter`'s of them.
+
+    A counter's rise is spread evenly between its readings; where a plan takes its rows
+    in time order (priced apart, `ratekit._cuts.in_time_order`), metering cuts them at
+    every reading of the account (`ratekit._metering_corrections.spread_between`), so
+    each such row is used evenly over its span, as a slice of time is (`_runs`).
+    """
+
+    __slots__ = ("spread",)
+    spread: frozenset[str]
+
+    def __new__(cls, names: Iterable[str], spread: Iterable[str] = ()) -> Sums:
+        self = super().__new__(cls, names)
+        self.spread = frozenset(spread)
+        return self
 
 
 class Piece(Protocol):
@@ -107,13 +127,25 @@ def _runs(piece: Piece, samples: Container[str]) -> bool:
     which use their units at that one instant, as the rows of the other resources'
     samples of that instant do (so the rows of one instant take the free units
     together, each in proportion to what it uses, whatever the resources are called).
-    The corrections of that instant are taken whole after them (`_after_use`).
+    The corrections of that instant are taken whole after them (`_after_use`). A
+    counter's usage (``samples.spread``, see `Sums`) where its plan takes it in time
+    order runs over its span too: its rise is spread evenly between its readings, and
+    each reading of the account cuts its rows, so rows that run at once take the free
+    units together, each in proportion to what it uses, whatever their resources'
+    names.
     """
     span = piece.span
     row = piece.row
     if row.meter in samples:
-        # the usage of one instant (metering cuts it so, `ratekit._metering_corrections`)
-        return span.end_us - span.start_us == 1 and piece.quantity > 0
+        if span.end_us - span.start_us == 1:
+            # the usage of one instant (metering cuts it so, `ratekit._metering_corrections`)
+            return piece.quantity > 0
+        return (
+            piece.quantity > 0
+            and span.start_us < span.end_us
+            and row.meter in getattr(samples, "spread", ())
+            and row.meter in piece.plan._in_time_order
+        )
     return span.start_us < span.end_us and time_unit_us(row.unit) is not None
 
 

@@ -3,7 +3,9 @@
 The meters cut so are those whose usage comes as amounts at its readings' instants
 (`at_instants`): `Discrete`, a delta policy of one's own, an additive aggregation such
 as `Count` (which has no correction, but is cut at each reading where the plans take it
-in time order); not a `Counter`, whose rise is spread between its readings.
+in time order); not a `Counter`, whose rise is spread between its readings: where the
+plans take a counter's rows in time order, each of a resource's readings cuts its own
+rows at its instant (`reading_cuts`), one rise a row.
 
 Private to `ratekit.metering`. Rating takes a billing cycle's usage back, last in, first
 out, in the order of its rows (`ratekit._taken_back`): a correction (a delta below zero)
@@ -32,13 +34,13 @@ whatever the resources are called.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Final
 
 from .policies import Counter, Meter
 from .records import Sample
 
-__all__ = ["at_instants", "correction_cuts", "with_cuts"]
+__all__ = ["at_instants", "correction_cuts", "reading_cuts", "spread_between", "with_cuts"]
 
 _VALUE: Final = operator.attrgetter("value")
 
@@ -105,6 +107,33 @@ def at_instants(meters: Mapping[str, Meter]) -> frozenset[str]:
         for name, item in meters.items()
         if item._factor is None and item._additive and type(item.policy) is not Counter
     )
+
+
+def spread_between(meters: Iterable[Meter]) -> frozenset[str]:
+    """The meters of ``meters`` whose usage is a rise spread between two readings: `Counter`'s.
+
+    Where the account's plans take such a meter's rows in time order (``every``), each
+    of a resource's readings cuts its rows at its instant (`reading_cuts`), so that each
+    row holds one rise, used evenly over its span: rating takes such rows of the
+    account's resources together where they run at once (`ratekit._allowance_flows`),
+    and those of one span climb tiers together (`ratekit._pricing`). O(m).
+    """
+    return frozenset(item.name for item in meters if type(item.policy) is Counter)
+
+
+def reading_cuts(
+    points: list[int], readings: Iterable[Sample], start_us: int, end_us: int
+) -> list[int]:
+    """``points`` with the instants of a counter's ``readings`` strictly inside ``[start_us, end_us)``.
+
+    A counter's rise is spread between two readings, so a reading cuts its resource's
+    rows at its instant (the rise before it ends there, the next begins), not a
+    microsecond after as a correction does. Only the resource's own readings cut its
+    rows: one row per reading at most, however many resources the account has. O((p +
+    r) log(p + r)) for p points, r readings.
+    """
+    cuts = [at_us for sample in readings if start_us < (at_us := sample.at_us) < end_us]
+    return with_cuts(points, cuts) if cuts else points
 
 
 def with_cuts(points: list[int], cuts: list[int]) -> list[int]:

@@ -257,6 +257,9 @@ class _Engine:
             def every(account: str) -> Container[str]:
                 return getattr(account_cuts(account), "every", ())
 
+        # A counter's rows are cut at each of its readings where its account's plans take
+        # them in time order (`_corrections.reading_cuts`).
+        rises = _corrections.spread_between(self.meters.values()) if every is not None else ()
         corrections = (
             _corrections.correction_cuts(
                 samples,
@@ -368,6 +371,8 @@ class _Engine:
                     previous = _carry.previous_reading(previous_state, account, resource, name)
                 if corrections and (account, name) in corrections:
                     cut = _corrections.with_cuts(points, corrections[account, name])
+                elif readings and name in rises and every is not None and name in every(account):
+                    cut = _corrections.reading_cuts(points, readings, window.start, window.end)
                 if previous is None and readings:
                     baseline = getattr(item.policy, "baseline", None)
                     if baseline is not None:

@@ -23,7 +23,7 @@ its door accepts.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
@@ -117,6 +117,8 @@ class _Pricing(_SharePricing):
     #: a quantity refused there says the level that reached it (see _level_limits).
     levels: Mapping[str, Meter] = MappingProxyType({})
     peaks: frozenset[str]  # the meters whose quantity does not add up (see price_shares)
+    # the meters whose rows are sums of samples (`ratekit._allowance_flows.Sums`)
+    samples: frozenset[str] = frozenset()
     outside: list[tuple[UsageRow, Fraction]]  # a peak's parts no non-linear price prices
     anomalies: list[Anomaly]
 
@@ -199,7 +201,7 @@ class _Pricing(_SharePricing):
         below = ZERO  # the amount at ``low`` under ``priced_by``
         priced_by: PriceModel | None = None
         amounts: Callable[[Decimal], Decimal] | None = None  # ``priced_by``'s (_amounts)
-        ties = _ties(members)
+        ties = _ties(members, getattr(self.samples, "spread", ()))
         i, n = 0, len(members)
         while i < n:
             piece = members[i]
@@ -414,11 +416,14 @@ def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
     return _MUL(rate, billable)
 
 
-def _ties(members: list[_Piece]) -> dict[int, int]:
+def _ties(members: list[_Piece], spread: Container[str] = ()) -> dict[int, int]:
     """Where the usage of one instant is priced apart: the index of its first piece, and past its last.
 
     A run of two pieces or more (in `_sort_key` order) over one span of one microsecond
-    (the deltas stamped at its start), each of usage left billable, of rows of their own
+    (the deltas stamped at its start), or over one span of a counter (``spread``: its
+    rise is used evenly between its readings, and metering cuts the rows it takes in
+    time order at every reading of the account, so its rows of one span use their units
+    together, as those of one instant do), each of usage left billable, of rows of their own
     (no row's parts moved apart, `ratekit._taken_back`), under more than one price;
     priced together where the group stands at zero or above (a deficit fills in turn). Their order (by resource) is no order in
     time: `_Pricing.price_together` prices them together. O(n).
@@ -427,7 +432,7 @@ def _ties(members: list[_Piece]) -> dict[int, int]:
     i, n = 0, len(members)
     while i < n:
         span = members[i].span
-        if span.end_us - span.start_us != 1:
+        if span.end_us - span.start_us != 1 and members[i].row.meter not in spread:
             i += 1
             continue
         j = i
