@@ -401,10 +401,12 @@ def test_renaming_the_resources_of_a_delta_policy_of_ones_own_never_changes_a_to
     assert own == _total(_records("discrete", renamed, used), plan, "discrete")
 
 
-# -- a fault found and not fixed ------------------------------------------------------------
+# -- a counter (more in tests/test_counter_time_order.py) -----------------------------------
 
 
 def test_a_counters_rises_are_taken_in_their_order_whatever_the_names() -> None:
+    # 5 free a month. b's rise of 5 (2 to 3 March) takes the 5 free; a's (10 to 11
+    # March) bills 5 x 1 = 5, whichever resource's id sorts first.
     counter = rk.Meter("tokens", "token", rk.Counter())
     plan = _plan(rk.Allowance("tokens", 5))
     totals = set()
