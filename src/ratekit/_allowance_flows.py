@@ -17,10 +17,11 @@ count's: stamped at instants the row does not keep, so where in its span its uni
 were used is unknown), in the order of `ratekit._allowances.place` (an instant's usage
 before its corrections, then by end and resource, the order rating has always taken
 them in, which makes no total depend on the resources' names nor the records' order),
-after the running pieces' use up to its start. But a counter's row where its plan takes
-the meter's rows in time order runs as a slice of time does: metering cuts it at each
-of its readings, so it holds one rise, spread evenly between them (`Sums`). Where no piece starts inside a running
-one, that is taking each whole at its start, as before (`overlapping`).
+after the running pieces' use up to its start. But a counter's row where its plan
+takes the meter's rows in time order runs as a slice of time does: metering cuts it at
+each of its readings, so it holds one rise, spread evenly between them (`Sums`). Where
+no piece starts inside a running one, that is taking each whole at its start, as
+before (`overlapping`).
 
 Where a pool runs dry under pieces that run together, their shares are fractions (a
 third of what it gave), kept exact (``free_exact``) as a prorated pool's are: each
@@ -63,8 +64,9 @@ class Sums(frozenset[str]):
 
     A counter's rise is spread evenly between its readings; where a plan takes its rows
     in time order (priced apart, `ratekit._cuts.in_time_order`), metering cuts them at
-    every reading of the account (`ratekit._metering_corrections.spread_between`), so
-    each such row is used evenly over its span, as a slice of time is (`_runs`).
+    each of the resource's readings (`ratekit._metering_corrections.reading_cuts`), so
+    each such row holds one rise, used evenly over its span, as a slice of time is
+    (`_runs`).
     """
 
     __slots__ = ("spread",)
@@ -130,9 +132,8 @@ def _runs(piece: Piece, samples: Container[str]) -> bool:
     The corrections of that instant are taken whole after them (`_after_use`). A
     counter's usage (``samples.spread``, see `Sums`) where its plan takes it in time
     order runs over its span too: its rise is spread evenly between its readings, and
-    each reading of the account cuts its rows, so rows that run at once take the free
-    units together, each in proportion to what it uses, whatever their resources'
-    names.
+    each of its readings cuts its rows, so rows that run at once take the free units
+    together, each in proportion to what it uses, whatever their resources' names.
     """
     span = piece.span
     row = piece.row

@@ -422,7 +422,7 @@ def _ties(members: list[_Piece], spread: Container[str] = ()) -> dict[int, int]:
     A run of two pieces or more (in `_sort_key` order) over one span of one microsecond
     (the deltas stamped at its start), or over one span of a counter (``spread``: its
     rise is used evenly between its readings, and metering cuts the rows it takes in
-    time order at every reading of the account, so its rows of one span use their units
+    time order at each of its readings, so its rows of one span use their units
     together, as those of one instant do), each of usage left billable, of rows of their own
     (no row's parts moved apart, `ratekit._taken_back`), under more than one price;
     priced together where the group stands at zero or above (a deficit fills in turn). Their order (by resource) is no order in
