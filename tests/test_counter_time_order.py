@@ -250,7 +250,7 @@ def test_the_stream_with_late_readings_and_a_restore_takes_the_rises_as_batch_do
 def test_rows_priced_alike_stay_one_per_piece() -> None:
     # One price under an allowance: the order of the rows changes no total, so metering
     # does not cut them at the readings (one charge a resource for the month); priced
-    # apart, one a rise (two each).
+    # apart by their descriptions, one a rise (two each).
     readings = [(p, _day(d), 3 * d) for p in ("a", "b") for d in (2, 3, 4)]
     alike = rk.Plan(
         "p",
@@ -259,8 +259,21 @@ def test_rows_priced_alike_stay_one_per_piece() -> None:
         [rk.PriceEntry("t", "tokens", rk.PerUnit(1))],
         allowances=[rk.Allowance("tokens", 4)],
     )
+    # two entries told apart by their windows alone (a price change on 10 March) price
+    # the rows of one instant alike too
+    changed = rk.Plan(
+        "p",
+        "USD",
+        MONTHS,
+        [
+            rk.PriceEntry("t", "tokens", rk.PerUnit(1)),
+            rk.PriceEntry("t-10", "tokens", rk.PerUnit(2), start=_day(10), priority=1),
+        ],
+        allowances=[rk.Allowance("tokens", 4)],
+    )
     names = _namings()[0]
     assert len(_rated(_records(names, readings), alike).charges) == 2
+    assert len(_rated(_records(names, readings), changed).charges) == 2
     assert len(_rated(_records(names, readings), _free(4)).charges) == 4
     # a rise of 3 and one of 3 for each: 12 tokens, 4 free, 8 x 1 = 8.00
     assert _rated(_records(names, readings), alike).total() == Decimal(8)

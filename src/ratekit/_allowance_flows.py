@@ -46,6 +46,7 @@ from fractions import Fraction
 from typing import Final, Protocol
 
 from ._allowance_pools import BILLED, Ledger, Source, ledger_of
+from ._cuts import apart_at_once
 from ._dues import _exact as _decimal
 from ._time_exact import time_unit_us
 from .pricebook import Plan
@@ -63,7 +64,7 @@ class Sums(frozenset[str]):
     """The meters whose rows are sums of samples, and ``spread``: a `Counter`'s of them.
 
     A counter's rise is spread evenly between its readings; where a plan takes its rows
-    in time order (priced apart, `ratekit._cuts.in_time_order`), metering cuts them at
+    in time order (priced apart at one instant, `ratekit._cuts.apart_at_once`), metering cuts them at
     each of the resource's readings (`ratekit._metering_corrections.reading_cuts`), so
     each such row holds one rise, used evenly over its span, as a slice of time is
     (`_runs`).
@@ -145,7 +146,7 @@ def _runs(piece: Piece, samples: Container[str]) -> bool:
             piece.quantity > 0
             and span.start_us < span.end_us
             and row.meter in getattr(samples, "spread", ())
-            and row.meter in piece.plan._in_time_order
+            and apart_at_once(piece.plan, row.meter)
         )
     return span.start_us < span.end_us and time_unit_us(row.unit) is not None
 

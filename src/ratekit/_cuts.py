@@ -36,6 +36,7 @@ __all__ = [
     "AccountCycles",
     "Cuts",
     "account_cycles",
+    "apart_at_once",
     "by_account",
     "in_time_order",
     "metering_cycle",
@@ -51,11 +52,19 @@ class Cuts(dict[str, list[int]]):
     as at a correction's (`ratekit._metering_corrections`).
     """
 
-    __slots__ = ("every",)
+    __slots__ = ("every", "rises")
 
-    def __init__(self, cuts: Mapping[str, list[int]], every: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        cuts: Mapping[str, list[int]],
+        every: frozenset[str] = frozenset(),
+        rises: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(cuts)
         self.every = every
+        # those of ``every`` priced apart at one instant (`apart_at_once`): a counter's
+        # rows are cut at each of its readings (`ratekit._metering_corrections`)
+        self.rises = rises
 
 
 # Per account: per meter name, the ascending instants (epoch microseconds) inside the span.
@@ -76,6 +85,21 @@ def in_time_order(plan: Plan) -> frozenset[str]:
     changes no total. O(1): the plan works it out once, when it is made.
     """
     return plan._in_time_order
+
+
+def apart_at_once(plan: Plan, meter: str) -> bool:
+    """Whether ``plan`` may price rows of ``meter`` at one instant apart, in time order.
+
+    A meter of `in_time_order` whose entries do not all select by one description (a
+    `where` of their own): rows at one instant may then be priced by two entries. Entries
+    told apart by their windows alone price every row of an instant alike, so a
+    counter's rows need no cut at its readings (`ratekit._metering_corrections`). O(e)
+    for the meter's e entries.
+    """
+    if meter not in plan._in_time_order:
+        return False
+    entries = plan.entries_of(meter)
+    return any(entry.where != entries[0].where for entry in entries)
 
 
 # Per account: the cycle its rows are metered by (None: the span itself).
@@ -190,6 +214,7 @@ def by_account(
                 for name in names
             },
             frozenset().union(*(in_time_order(p) for _, _, p in spans)),
+            frozenset(name for name in names for _, _, p in spans if apart_at_once(p, name)),
         )
 
     if default is not None:

@@ -208,6 +208,12 @@ class _Engine:
             known = self.account_plans[key] = (cuts, points)
         return known[1]
 
+    def _rises(self, account: str) -> Container[str]:
+        """The counters whose rows ``account``'s plans take in time order (`ratekit._cuts.Cuts`)."""
+        if self.account_cuts is None:
+            return ()
+        return getattr(self.account_cuts(account), "rises", ())
+
     def run(self) -> Usage:  # noqa: PLR0912, PLR0915 - one pass over the resources
         accepted = accepted_kinds(self.meters)
         # Aggregations of readings keep nothing of a reading after the span's end: the
@@ -257,8 +263,8 @@ class _Engine:
             def every(account: str) -> Container[str]:
                 return getattr(account_cuts(account), "every", ())
 
-        # A counter's rows are cut at each of its readings where its account's plans take
-        # them in time order (`_corrections.reading_cuts`).
+        # A counter's rows are cut at each of its readings where its account's plans price
+        # it apart at one instant, in time order (`_corrections.reading_cuts`).
         rises = _corrections.spread_between(self.meters.values()) if every is not None else ()
         corrections = (
             _corrections.correction_cuts(
@@ -371,7 +377,7 @@ class _Engine:
                     previous = _carry.previous_reading(previous_state, account, resource, name)
                 if corrections and (account, name) in corrections:
                     cut = _corrections.with_cuts(points, corrections[account, name])
-                elif readings and name in rises and every is not None and name in every(account):
+                elif readings and name in rises and name in self._rises(account):
                     cut = _corrections.reading_cuts(points, readings, window.start, window.end)
                 if previous is None and readings:
                     baseline = getattr(item.policy, "baseline", None)
