@@ -1,9 +1,9 @@
 """A counter's rises are taken in the order of their time, whatever the resources are called.
 
 A `Counter`'s rise is spread evenly over the time between two readings (docs/usage.md,
-Counters and gauges). Where a plan prices the meter apart (two entries or more) under an
-allowance or tiers on the total, metering cuts each resource's rows at each of its
-readings, one rise a row (docs/pricing.md, The order they are taken in): a free tier goes
+Counters and gauges). Where a plan prices the meter apart (two entries or more, told
+apart by the resources' descriptions) under an allowance or tiers on the total, metering
+cuts each resource's rows at each of its readings, one rise a row (docs/pricing.md, The order they are taken in): a free tier goes
 to the first rises, rises that run at once take the free units together, each in
 proportion to what it uses as it uses it, and rises over one span climb tiers together;
 a tier takes a rise whole at its start (the known limit of rows that run at once). Rows
