@@ -164,12 +164,6 @@ def test_numbers_held_at_level_zero_cost_nothing_and_a_late_delete_corrects_a_cl
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected 4.47 (1,200 US under basic, 150 of them refunded after a change to pro, "
-    "and 100 DE under pro within its free 258.06), as without the free DE segments, today "
-    "5.26: the US refund takes back 100 of the DE segments' free units and only 50 US",
-)
 def test_free_segments_under_a_new_plan_never_raise_a_refunded_month() -> None:
     plans = basic_then_pro()
     us = [

@@ -13,14 +13,16 @@ The rule, per account, meter and billing cycle, in time order (the pieces' spans
 metering cuts a `Discrete` meter's rows at each correction's instant, see
 `ratekit._metering_corrections`; the pieces of one instant as their net, usage before
 corrections, see `_cancelled()`): the cycle's units stack
-up as they are used, each under the plan that billed it (free units too: a plan's
-allowance frees its first units). A correction takes back the units on top of the stack
-first, last in, first out, across the change: the units a plan billed last before it,
-whichever plan that is, each back to the plan that billed it (so at that plan's price and
-from its top tier down); only what is left once every unit billed before it has been
-taken back stays with its own plan (and goes below zero there, as without a change of
-plan). Usage after corrections that went below zero fills them the same way, last in,
-first out. So a refund never exceeds what was billed for the units it takes back.
+up as they are used, each under the plan and entry that billed it (free units too: a
+plan's allowance frees its first units). A correction takes back first the units its own
+entry billed (the entry that prices its row, in each plan: a refund of US messages takes
+back US messages, never the DE messages used after them), last in, first out, across
+the change, each back to the plan that billed it (so at that plan's price and from its
+top tier down); then the other units on top of the stack, last in, first out; only what
+is left once every unit billed before it has been taken back stays with its own plan
+(and goes below zero there, as without a change of plan). Usage after corrections that
+went below zero fills them the same way, its own entry's first. So a refund never
+exceeds what was billed for the units it takes back.
 
 A change of price within a plan (an entry that ends, another that begins) is a change
 of the same kind: the units a plan billed stack up by the plan and its price regime
@@ -57,13 +59,14 @@ class _Net:
 
 
 class _Run:
-    """Units in a row of the stack that one plan billed (below zero: taken back beyond)."""
+    """Units in a row of the stack that one plan billed at one entry (below zero: taken back beyond)."""
 
-    __slots__ = ("net", "quantity")
+    __slots__ = ("entry", "net", "quantity")
 
-    def __init__(self, net: _Net, quantity: Decimal) -> None:
+    def __init__(self, net: _Net, quantity: Decimal, entry: PriceEntry) -> None:
         self.net = net
         self.quantity = quantity
+        self.entry = entry
 
 
 class _Stack:
@@ -142,10 +145,10 @@ def _cancelled(members: list[_Piece]) -> dict[int, Decimal]:
 
     ``members`` in `ratekit._pieces._sort_key()` order. The pieces over one span (the
     deltas stamped at one instant, on any of the account's resources, under one plan)
-    are taken as their net, as metering nets one resource's: of the usage, as many units
-    as the corrections of the instant take back are stacked as they are (the
-    corrections take them back first); only the rest fills what corrections before took
-    below zero. The units cancelled are the usage's last (its last pieces', in that
+    are taken as their net per entry, as metering nets one resource's: of an entry's
+    usage, as many units as the entry's corrections of the instant take back are
+    stacked as they are (the corrections take them back first); only the rest fills
+    what corrections before took below zero. The units cancelled are the usage's last (its last pieces', in that
     order), so that its first pieces carry the rest: the parts that fill deficits come
     before any part stacked to be taken back, and a price by total prices the instant's
     net where the group stands (with the first pieces' units cancelled, a later piece
@@ -166,16 +169,18 @@ def _cancelled(members: list[_Piece]) -> dict[int, Decimal]:
         ):
             end += 1
         if end - index > 1 and members[end - 1].quantity < 0:
-            left = ZERO  # the corrections' units, to cancel
+            # per plan and entry, its corrections' units to cancel
+            left: dict[tuple[int, int], Decimal] = {}
             for piece in members[index:end]:
                 if piece.quantity < 0:
-                    left = _SUB(left, piece.quantity)
+                    key = (id(piece.plan), id(piece.entry))
+                    left[key] = _SUB(left.get(key, ZERO), piece.quantity)
             for piece in reversed(members[index:end]):  # the usage's last pieces first
-                if not left:
-                    break
-                if piece.quantity > 0:
-                    out[id(piece)] = cancel = min(left, piece.quantity)
-                    left = _SUB(left, cancel)
+                key = (id(piece.plan), id(piece.entry))
+                wanted = left.get(key)
+                if wanted and piece.quantity > 0:
+                    out[id(piece)] = cancel = min(wanted, piece.quantity)
+                    left[key] = _SUB(wanted, cancel)
         index = end
     return out
 
@@ -225,10 +230,16 @@ def _taken(
     if wanted:
         runs = stack.runs
         top = runs[-1] if runs else None
-        if top is not None and top.net is own and _signed(sign, top.quantity) > 0:
+        entry = piece.entry
+        if (
+            top is not None
+            and top.net is own
+            and top.entry is entry
+            and _signed(sign, top.quantity) > 0
+        ):
             top.quantity = _ADD(top.quantity, _signed(sign, wanted))
         else:
-            runs.append(_Run(own, _signed(sign, wanted)))
+            runs.append(_Run(own, _signed(sign, wanted), entry))
             if sign > 0:
                 stack.above += 1
             else:
@@ -286,29 +297,30 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
     wanted = _SUB(piece.quantity.copy_abs(), cancelled)
     if not (stack.below if sign > 0 else stack.above):
         return wanted  # no run of the other sign to take back
-    runs = stack.runs
-    index = len(runs)
-    while wanted and index:
-        index -= 1
-        run = runs[index]
-        room = _signed(-sign, run.quantity)
-        if room <= 0:
-            continue
-        net = run.net
-        # (None: another plan that keeps its units, as no entry of it prices the row)
-        entry = piece.entry if net is own else winner(net.plan, piece.row, net.at)
-        if entry is None:
-            continue
-        if net.plan is piece.plan and entry is piece.entry:
-            net = own  # another regime of its plan, pricing it alike
-        taken = min(wanted, room)
-        _add_part(parts, net, entry, _signed(sign, taken))
-        wanted = _SUB(wanted, taken)
-        run.quantity = _ADD(run.quantity, _signed(sign, taken))
-        if run.quantity == 0:
-            del runs[index]
-            if sign > 0:
-                stack.below -= 1
-            else:
-                stack.above -= 1
+    for mine in (True, False):  # the units its own entry billed first, then the others
+        runs = stack.runs
+        index = len(runs)
+        while wanted and index:
+            index -= 1
+            run = runs[index]
+            room = _signed(-sign, run.quantity)
+            if room <= 0:
+                continue
+            net = run.net
+            # (None: another plan that keeps its units, as no entry of it prices the row)
+            entry = piece.entry if net is own else winner(net.plan, piece.row, net.at)
+            if entry is None or (run.entry is entry) is not mine:
+                continue
+            if net.plan is piece.plan and entry is piece.entry:
+                net = own  # another regime of its plan, pricing it alike
+            taken = min(wanted, room)
+            _add_part(parts, net, entry, _signed(sign, taken))
+            wanted = _SUB(wanted, taken)
+            run.quantity = _ADD(run.quantity, _signed(sign, taken))
+            if run.quantity == 0:
+                del runs[index]
+                if sign > 0:
+                    stack.below -= 1
+                else:
+                    stack.above -= 1
     return wanted
