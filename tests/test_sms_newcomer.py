@@ -179,12 +179,6 @@ def test_free_segments_under_a_new_plan_never_raise_a_refunded_month() -> None:
     assert month_total([*us, *de], plans) == Decimal("4.47")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected 0.00 (600 US + 600 DE at one instant, 200 DE refunded: 1,000 net "
-    "segments, all free) whatever the routes are named, today -6.71, and 6.71 when the "
-    "refund is on the US route",
-)
 def test_a_refund_after_a_burst_keeps_the_month_within_the_free_segments() -> None:
     records = [
         route("a", "US"),
@@ -199,12 +193,6 @@ def test_a_refund_after_a_burst_keeps_the_month_within_the_free_segments() -> No
     assert month_total(records, sms_plan()) == Decimal("0.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected renaming the routes to keep the month's total (600 US + 600 DE at one "
-    "instant, 200 refunded on each the next day), today 6.71 with routes 'a-us'/'b-de' "
-    "and -6.71 with 'z-us'/'b-de'",
-)
 def test_renaming_a_route_never_changes_the_month_with_refunds_at_one_instant() -> None:
     def month(us: str, de: str) -> Decimal:
         records = [

@@ -28,6 +28,7 @@ from typing import Final, Protocol, TypeAlias
 
 from ._allowance_flows import Piece as _Freed
 from ._allowance_flows import exact_quantity, flow, overlapping
+from ._allowance_nets import Cancels, Netted, cancelled, shown
 from ._allowance_pools import BILLED, GONE, Ledger, PoolKey, Source, _Pools, ledger_of
 from ._dues import _exact as _decimal
 from ._dues import _split
@@ -244,6 +245,10 @@ class _Allowances(_Pools):
                 groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
         for (account, meter_name), members in groups.items():
             members.sort(key=place)
+            netted = cancelled(members)
+            if netted is not None:  # a correction cancels its own entry's units
+                self.take_net(members, netted, (pools, within, billed), taken)
+                continue
             # rows that run at once take together (`flow`); else, the common case, each
             # is taken whole at its start, which is the same
             if self.together(members, drawn):
@@ -267,6 +272,43 @@ class _Allowances(_Pools):
             self.dry(pools, within, drawer, wet)
         if wet:
             raise Refilled(wet)
+
+    def take_net(
+        self,
+        members: list[_Freed],
+        netted: tuple[list[Netted], Cancels],
+        state: tuple[dict[PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Ledger]],
+        taken: Taken | None,
+    ) -> None:
+        """`take` of an account's meter as its net usage (`ratekit._allowance_nets`).
+
+        Rated whole under the streaming rater's reuse (`Refilled`: a correction gives
+        back). The pieces taken are told in ``taken``.
+        """
+        pools, within, billed = state
+        if self.drawn and any(_drawer(piece) in self.drawn for piece in members):
+            raise Refilled
+        items, cancels = netted
+        before = dict(pools)
+        if overlapping(items, self.samples):
+            flow(self, items, state, self.samples)
+        else:
+            for item in items:
+                if item.quantity != 0:
+                    item.free_exact = self.take_at(
+                        item, pools, within, billed, exact_quantity(item)
+                    )
+
+        def source(piece: _Freed, held: dict[PoolKey, Fraction]) -> Source:
+            return Source(held, self.combo(piece)[1], piece.plan, within)
+
+        shown(items, cancels, before, self.draw, source)
+        if taken is not None:
+            for piece in members:
+                if piece.quantity != 0:
+                    taken.setdefault(_drawer(piece), []).append(
+                        (piece, exact_quantity(piece), piece.free_exact)
+                    )
 
     def together(self, members: list[_Freed], drawn: Drawn | None) -> bool:
         """Whether ``members`` (an account's meter, in place order) must take together.
