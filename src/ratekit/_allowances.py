@@ -81,7 +81,17 @@ class Refilled(Exception):  # noqa: N818 - a signal between private parts, never
 class _Before:
     """A piece of usage before the span: it takes from allowances, it is not charged."""
 
-    __slots__ = ("cycle", "exact", "free", "free_exact", "plan", "quantity", "row", "span")
+    __slots__ = (
+        "cycle",
+        "entry",
+        "exact",
+        "free",
+        "free_exact",
+        "plan",
+        "quantity",
+        "row",
+        "span",
+    )
 
     def __init__(  # noqa: PLR0917 - private plumbing of plain values
         self,
@@ -101,6 +111,9 @@ class _Before:
         self.free = quantity
         self.free_exact = _NOTHING
         self.exact = exact_piece(row, start, end, quantity, shared)
+        # the entry that prices it, where rating's step 2b told it (its own entry's
+        # units are those a correction cancels first: `ratekit._allowance_nets`)
+        self.entry: object = None
 
 
 def place(piece: _Freed) -> Place:

@@ -91,7 +91,7 @@ class _Corrections:
         """Parts of usage before the span as rating them would take from allowances.
 
         A part no entry of its plan prices is left out: rating makes no piece of it (its
-        usage is unpriced), so it takes no free unit. The others move as `taken_back`
+        usage is unpriced), so it takes no free unit; the others are told their entry. The others move as `taken_back`
         moves the span's pieces: under a change of plan, usage that fills what a
         correction of the plan before took below zero is that plan's (and takes none of
         its own plan's free units), and a correction takes back the units the plan
@@ -113,7 +113,11 @@ class _Corrections:
         def winner(plan: Plan, row: UsageRow, at_us: int) -> PriceEntry | None:
             return regimes(plan, row.meter).winner(at_us, row.description)
 
-        kept = [p for p in pieces if winner(p.plan, p.row, p.span.start_us) is not None]
+        kept = []
+        for part in pieces:
+            part.entry = winner(part.plan, part.row, part.span.start_us)
+            if part.entry is not None:
+                kept.append(part)
         if self.default is not None or not any(part.quantity < 0 for part in kept):
             return pieces if len(kept) == len(pieces) else kept  # none moves
         priced = []
@@ -133,6 +137,6 @@ class _Corrections:
         for piece in priced:
             span = piece.span
             part = _Before(piece.row, span.start_us, span.end_us, piece.quantity, piece.plan)
-            part.cycle, part.exact = piece.cycle, piece.exact
+            part.cycle, part.exact, part.entry = piece.cycle, piece.exact, piece.entry
             out.append(part)
         return out
