@@ -21,8 +21,12 @@ units that stand, plus, of its cancelled units (its latest), those the pools had
 after the net usage of its instant (as if it had used them too, and given them back);
 the correction that cancels them shows them given back (a free part below zero) and its
 other units billed below zero, at the entry's price. A usage piece and the corrections
-that cancel its units are priced by one entry, so how the free units are shown between
-them changes no line of an invoice. O(p log p) for p pieces of an account's meter.
+that cancel its units are priced by one entry, so under a linear price how the free
+units are shown between them changes no line of an invoice (a price by the total prices
+the charges as they come: the billed units climb its tiers, a refund comes back down
+from where the total stands). Where each plan's cycle prices all its pieces by one
+entry, the latest units are the entry's own: the pieces are taken as they are, as the
+ledger says (`cancelled`). O(p log p) for p pieces of an account's meter.
 """
 
 from __future__ import annotations
