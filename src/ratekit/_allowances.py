@@ -5,8 +5,8 @@ cycle), kept as an exact fraction. Usage takes from a plan's allowances on its m
 time order, each piece from the allowances in the plan's order (the first defined takes
 first, each in its own period); pieces that run at once take together, as they use their
 units (`ratekit._allowance_flows`). An allowance applies to the net usage: a correction (a
-negative piece) takes back the units taken before it in its billing cycle, last in,
-first out (a piece's billed units are its latest, so the units billed before it first,
+negative piece) cancels its own entry's units first (`ratekit._allowance_nets`) and takes back
+the units taken before it in its billing cycle, last in, first out (a piece's billed units are its latest, so the units billed before it first,
 then free units, each given back to the pool, allowance and period, it came from: free
 again for later usage there; `ratekit._allowance_pools.Ledger`), and only then is billed
 below zero, which later usage fills before it takes free units; so a cycle's usage
