@@ -305,3 +305,25 @@ def test_a_sim_in_a_zone_no_entry_prices_is_refused_naming_it() -> None:
     ]
     with pytest.raises(rk.UnpricedUsageError, match=r"'c'.*APAC"):
         rated(records, zoned("data", 6, "1", "10"), [DATA])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "expected 0.30: a SIM's 4 failed EU messages refunded after it roams to the US are "
+        "taken back at the 0.05 they were billed (docs/pricing.md: a refund never exceeds "
+        "what was billed for the units it takes back); today 0.10, refunded at the US "
+        "entry's 0.10 (-0.40 for units billed 0.20)"
+    ),
+)
+def test_refund_after_roaming_never_exceeds_what_its_messages_were_billed() -> None:
+    """10 EU messages, the SIM roams to the US, then 4 of them fail and are refunded."""
+    # 10 x 0.05 = 0.50 billed in the EU; the refund takes back 4 of those units: -4 x 0.05
+    # = -0.20, leaving 6 delivered messages at 0.05 = 0.30. No US message was ever sent.
+    records = [
+        sim("a", "EU"),
+        texts("a", at(5), 10, "m1"),
+        rk.Event("fam", "a", at(10), {"zone": "US"}, kind="update", id="roams"),
+        texts("a", at(12), -4, "f1"),
+    ]
+    assert rated(records, sms_plan(0), [SMS]).total() == Decimal("0.30")
