@@ -129,6 +129,28 @@ def test_counter_stream_with_late_readings_and_restores_equals_batch(seed: int, 
     assert streamed(counters("a", "b", reset=True), plans, [DATA], seed, size) == Fraction(216, 5)
 
 
+def test_a_roaming_sims_rise_is_priced_by_zone_and_shares_the_pool_in_time() -> None:
+    """A SIM moves from the EU to the US mid-rise while another US SIM rises with it."""
+    # 6 MB free; EU 1, US 7 a MB. The roaming SIM rises 24 MB over 2 March (1 an hour),
+    # re-described US at noon: 12 EU + 12 US. The other rises 6 over 03:00-09:00 (1 an
+    # hour). By 03:00 the first used 3 (3 left); both use 1 an hour, dry at 04:30: 1.5
+    # each. EU frees 4.5, bills 7.5; the other frees 1.5, bills 4.5 x 7 = 31.5; the
+    # roaming SIM's US 12 bill 84: 123.
+    for roaming, other in (("a", "b"), ("b", "a")):
+        records = [
+            sim(roaming, "EU"),
+            reading(roaming, at(2), 0, "r0"),
+            rk.Event("fam", roaming, at(2, 12), {"zone": "US"}, kind="update", id="roams"),
+            reading(roaming, at(3), 24, "r1"),
+            sim(other, "US"),
+            reading(other, at(2, 3), 0, "q0"),
+            reading(other, at(2, 9), 6, "q1"),
+        ]
+        plans = zoned("data", 6, "1", "7")
+        assert rated(records, plans, [DATA]).total() == Decimal(123)
+        assert streamed(records, plans, [DATA], 0, 2) == 123
+
+
 # --- SMS: refunds cancel their own entry's units -------------------------------------
 
 
@@ -283,17 +305,17 @@ def test_renaming_and_reordering_sims_never_changes_the_month(
     assert month(names[0], names[1], seed) == month("eu-1", "us-1", None)
 
 
-@pytest.mark.parametrize(
-    ("value", "error"),
-    [(-1, rk.BadRecordError), (float("nan"), rk.BadQuantityError), ("inf", rk.BadQuantityError)],
-)
-def test_bad_counter_readings_are_refused_naming_the_record(
-    value: Any, error: type[Exception]
-) -> None:
+def test_bad_counter_readings_are_refused_naming_the_record() -> None:
     """A negative, NaN or infinite reading is a RatekitError naming the sample."""
-    with pytest.raises(error, match="sample 'r1'") as raised:
-        reading("a", at(2), value, "r1")
-    assert isinstance(raised.value, rk.RatekitError)
+    bad: list[tuple[Any, type[Exception]]] = [
+        (-1, rk.BadRecordError),
+        (float("nan"), rk.BadQuantityError),
+        ("inf", rk.BadQuantityError),
+    ]
+    for value, error in bad:
+        with pytest.raises(error, match="sample 'r1'") as raised:
+            reading("a", at(2), value, "r1")
+        assert isinstance(raised.value, rk.RatekitError)
 
 
 def test_a_sim_in_a_zone_no_entry_prices_is_refused_naming_it() -> None:
