@@ -16,6 +16,7 @@ from typing import Final
 
 import attrs
 
+from ._rating_coverage import _Covered
 from .pricebook import Plan
 from .terms import Allowance
 
@@ -92,7 +93,7 @@ def ledger_of(billed: dict[tuple[object, ...], Ledger], combo: tuple[object, ...
     return ledger
 
 
-class _Pools:
+class _Pools(_Covered):
     """The pools of allowances, for the rating engine that provides this state."""
 
     # carried: what usage before a base (the rater's) consumed of the own-period pools,
@@ -100,14 +101,6 @@ class _Pools:
     used_before: dict[tuple[str, int, str, tuple[int, int]], Fraction]
     # the meters whose rows are shares of an aggregate (cut as metering cuts them)
     peaks: frozenset[str]
-
-    def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def part_share(
-        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
-    ) -> tuple[int, int]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
 
     def draw(self, source: Source, wanted: Fraction, ledger: Ledger | None = None) -> Fraction:
         """Take up to ``wanted`` from the pools of ``source`` in order; what they gave.

@@ -195,14 +195,6 @@ class _Allowances(_Pools):
     # engine: `ratekit._rating_corrections._Corrections.moved_before`)
     moved_before: Callable[[list[_Before]], list[_Before]]
 
-    def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def part_share(
-        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
-    ) -> tuple[int, int]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
     def allow(self, pieces: Iterable[_Freed]) -> None:
         """Make the first units of each allowance's period free, in time order.
 

@@ -23,6 +23,7 @@ from ._decimals import tidy as _tidy
 from ._dues import Spent, _cycle_span, _prorate, spend
 from ._instants import format_us
 from ._price_model import priced
+from ._rating_coverage import _Covered
 from ._shown import show
 from ._standing import Spend
 from .charges import Charge, _new_charge
@@ -49,7 +50,7 @@ class _RegimesLike(Protocol):
     def base_entry(self, index: int) -> PriceEntry | None: ...
 
 
-class _Bases:
+class _Bases(_Covered):
     """The bases of prices, for the rating engine that provides this state."""
 
     start_us: int
@@ -61,26 +62,7 @@ class _Bases:
     exact_bases: dict[int, Fraction]  # by id of a base charge: its amount, exactly
     spends: list[Spend] | None  # what the rating counts, per charge (None: not kept)
 
-    def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
     def regimes_of(self, plan: Plan, meter_name: str) -> _RegimesLike:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def coverage(self, account: str, plan: Plan, cycle: tuple[int, int]) -> list[tuple[int, int]]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def part_share(
-        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
-    ) -> tuple[int, int]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def part_quantity(
-        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
-    ) -> Decimal | None:
         raise NotImplementedError  # pragma: no cover - provided by the engine
 
     def bases(self, accounts: Iterable[str]) -> list[tuple[Plan, Charge]]:

@@ -22,6 +22,7 @@ from ._decimals import CONTEXT, ONE, ZERO, nearest
 from ._decimals import tidy as _tidy
 from ._minimum_pieces import Positions, settling, telescoped
 from ._period_shares import cut, places
+from ._rating_coverage import _Covered
 from ._standing import Key, Spend, Table, Unsure, adds_up, terminates
 from ._timed_charges import timed
 from .charges import Charge, _new_charge
@@ -135,7 +136,7 @@ def _unsure(unsure: set[Key], key: Key, minimum: Minimum, spent: Spent, top_ups:
     return not adds_up([first, *(amount for amount, _ in spent.values())])
 
 
-class _Dues:
+class _Dues(_Covered):
     """Fees and minimums, for the rating engine that provides this state."""
 
     start_us: int
@@ -154,25 +155,6 @@ class _Dues:
     # the time before the span that finds those, where they are recorded (None: not kept).
     opening: Positions
     positions: Positions | None = None
-
-    def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def coverage(self, account: str, plan: Plan, cycle: tuple[int, int]) -> list[tuple[int, int]]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def part_share(
-        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
-    ) -> tuple[int, int]:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
-
-    def part_quantity(
-        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
-    ) -> Decimal | None:
-        raise NotImplementedError  # pragma: no cover - provided by the engine
 
     def fees_and_minimums(
         self, accounts: Iterable[str], spent: dict[tuple[str, int, int], Spent]

@@ -24,10 +24,33 @@ from .pricebook import Plan
 from .spans import Span
 from .usage import UsageRow
 
-__all__ = ["_Coverage"]
+__all__ = ["_Coverage", "_Covered"]
 
 
-class _Coverage:
+class _Covered:
+    """What the engine's other parts ask `_Coverage` (declared once, for their types)."""
+
+    def plans_of(self, account: str) -> list[tuple[int, int, Plan]]:
+        raise NotImplementedError  # pragma: no cover - provided by `_Coverage`
+
+    def coverage(self, account: str, plan: Plan, cycle: tuple[int, int]) -> list[tuple[int, int]]:
+        raise NotImplementedError  # pragma: no cover - provided by `_Coverage`
+
+    def share(self, account: str, plan: Plan, cycle: tuple[int, int]) -> tuple[int, int]:
+        raise NotImplementedError  # pragma: no cover - provided by `_Coverage`
+
+    def part_share(
+        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
+    ) -> tuple[int, int]:
+        raise NotImplementedError  # pragma: no cover - provided by `_Coverage`
+
+    def part_quantity(
+        self, account: str, plan: Plan, period: tuple[int, int], start_us: int, end_us: int
+    ) -> Decimal | None:
+        raise NotImplementedError  # pragma: no cover - provided by `_Coverage`
+
+
+class _Coverage(_Covered):
     """The accounts the plans cover, and the parts of cycles they cover (see the module)."""
 
     default: Plan | None
