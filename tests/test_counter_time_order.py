@@ -299,18 +299,30 @@ def test_peaks_priced_apart_climb_tiers_on_the_total_together(policy: rk.SampleP
     assert _peaks(policy, _plan(model="graduated")) == {Decimal("69.875")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected peaks priced apart under a shared allowance to take its free units "
-    "together, in proportion, as they climb tiers on the total together: 8 free of 16, "
-    "half of each, a 3 x 1 + b 3 x 10 + c 2 x 5 = 43; today the rows of the month take "
-    "them in the order of their resources' ids: 60, 16 or 62 by the names",
-)
 @pytest.mark.parametrize("policy", [rk.Max(), rk.Latest()], ids=repr)
 def test_peaks_priced_apart_share_an_allowance_whatever_the_names(
     policy: rk.SamplePolicy,
 ) -> None:
+    # 8 free of the month's 16 peak tokens, taken together in proportion: half of each,
+    # a 3 x 1 + b 3 x 10 + c 2 x 5 = 43, whatever the names.
     assert _peaks(policy, _free(8)) == {Decimal(43)}
+
+
+@pytest.mark.parametrize("policy", [rk.Max(), rk.Latest()], ids=repr)
+def test_peaks_priced_apart_share_a_daily_allowance_in_batch_and_streamed(
+    policy: rk.SamplePolicy,
+) -> None:
+    # 2 free a day. Peaks of 62 (a), 62 (b) and 31 (c), each a share of the month cut at
+    # the days: 2, 2 and 1 a day, 5 wanted of 2: two fifths of each free. A day: a 6/5
+    # x 1 + b 6/5 x 10 + c 3/5 x 5 = 16.2; 31 days: 502.2, whatever the names, in batch
+    # and streamed (the order of the names would give a its 2 free a day: 775).
+    readings = [("a", _day(2), 62), ("b", _day(10), 62), ("c", _day(20), 31)]
+    meter = rk.Meter("tokens", "token", policy)
+    for names in _namings():
+        records = _records(names, readings, kind="gauge")
+        assert _rated(records, _free(2, daily=True), meter).total() == Decimal("502.2")
+        for seed in range(2):
+            assert _streamed(records, _free(2, daily=True), seed, meter) == Fraction("502.2")
 
 
 # -- the laws -------------------------------------------------------------------------------
@@ -457,3 +469,58 @@ def test_a_counter_streamed_with_a_restore_rates_as_batch(
     used = [(kind, _at(hour), value) for kind, hour, value in readings]
     records = _records(_namings()[seed % 6], used)
     assert _streamed(records, _free(free), seed) == Fraction(_rated(records, _free(free)).total())
+
+
+#: A gauge's readings: (day of March, value), on distinct days.
+_GAUGE = st.lists(
+    st.tuples(st.integers(2, 28), st.integers(0, 20)),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda reading: reading[0],
+)
+
+
+def _peak_oracle(values: dict[str, int], free: int, daily: bool) -> dict[str, Fraction]:
+    """Per kind, its exact amount: the month's (or each day's) peaks sharing the free
+    tokens in proportion to their quantities."""
+    total = Fraction(sum(values.values()))
+    if daily:  # each day holds a 31st of each peak, and its own free tokens
+        total /= 31
+    given = min(Fraction(free), total)
+    return {
+        kind: value * (1 - given / total) * PRICES[kind] if total else Fraction(0)
+        for kind, value in values.items()
+    }
+
+
+@pytest.mark.property
+@settings(max_examples=LAWS, deadline=None)
+@given(
+    gauges=st.fixed_dictionaries(dict.fromkeys(PRICES, _GAUGE)),
+    latest=st.booleans(),
+    free=st.integers(0, 60),
+    daily=st.booleans(),
+    naming=st.permutations(["r1", "r2", "r3"]),
+)
+def test_renaming_the_resources_of_a_peak_never_changes_a_total(
+    gauges: dict[str, list[tuple[int, int]]],
+    latest: bool,
+    free: int,
+    daily: bool,
+    naming: list[str],
+) -> None:
+    # Law: three resources' peaks (`Max` or `Latest` of a month's readings) priced apart
+    # (1, 10, 5 a token) under a month's or a day's free tokens: each kind's exact amount
+    # is the oracle's (the peaks, or each day's share of them, take the free tokens
+    # together in proportion), under any naming of the resources.
+    meter = rk.Meter("tokens", "token", rk.Latest() if latest else rk.Max())
+    values = {
+        kind: max(readings)[1] if latest else max(value for _, value in readings)
+        for kind, readings in gauges.items()
+    }
+    used = [
+        (kind, _day(day), value) for kind, readings in gauges.items() for day, value in readings
+    ]
+    names = dict(zip(PRICES, naming, strict=True))
+    rating = _rated(_records(names, used, kind="gauge"), _free(free, daily), meter)
+    assert _per_kind(rating, names) == _peak_oracle(values, free, daily)

@@ -40,7 +40,7 @@ bound.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol
@@ -53,7 +53,7 @@ from .pricebook import Plan
 from .spans import Span
 from .usage import UsageRow
 
-__all__ = ["Piece", "Sums", "exact_quantity", "flow", "overlapping"]
+__all__ = ["Piece", "Sums", "at_one", "exact_quantity", "flow", "overlapping", "take_shared"]
 
 _NOTHING: Final = Fraction(0)
 #: A pool: (account, id of the plan, index of the allowance in the plan, period).
@@ -95,6 +95,8 @@ class Piece(Protocol):
 class _Taker(Protocol):
     """What the sweep asks of the allowances (`ratekit._allowances._Allowances`)."""
 
+    peaks: frozenset[str]  # the meters whose rows are shares of an aggregate (`at_one`)
+
     def combo(self, piece: Piece, /) -> tuple[tuple[object, ...], list[_PoolKey]]: ...
 
     def take_at(
@@ -117,6 +119,69 @@ class _Taker(Protocol):
 def exact_quantity(piece: Piece) -> Fraction:
     """The piece's quantity, exact (a slice of time's as it was used)."""
     return Fraction(piece.quantity) if piece.exact is None else piece.exact
+
+
+def _shared_end(members: Sequence[Piece], i: int, peaks: Container[str]) -> int:
+    """The end of the pieces of ``members`` from index ``i`` that share the free units.
+
+    The usage rows of a peak (``peaks``: `Max`, `Latest`, a mean) are shares of their
+    cycle's aggregate, none used before another: the pieces of one span (a piece of the
+    cycle; in place order, the same start and end, not below zero) under one plan and
+    cycle take the free units together, each in proportion to its quantity
+    (`take_shared`), as the usage of one instant does, whatever the resources are
+    called. Else ``i + 1``. O(k) for the k pieces found.
+    """
+    first = members[i]
+    span, end = first.span, i + 1
+    if first.quantity <= 0 or first.row.meter not in peaks:
+        return end
+    while end < len(members):
+        piece = members[end]
+        if (
+            piece.span != span
+            or piece.quantity < 0
+            or piece.plan is not first.plan
+            or piece.cycle != first.cycle
+        ):
+            break
+        end += 1
+    return end
+
+
+def at_one(members: Sequence[Piece], peaks: Container[str]) -> Iterator[list[Piece]]:
+    """``members`` (in place order) in the batches they take the free units in.
+
+    One by one, but a peak's pieces of one span together (`_shared_end`); pieces of no
+    quantity left out. O(n).
+    """
+    i = 0
+    while i < len(members):
+        end = _shared_end(members, i, peaks)
+        batch = [piece for piece in members[i:end] if piece.quantity != 0]
+        i = end
+        if batch:
+            yield batch
+
+
+def take_shared(
+    taker: _Taker,
+    pieces: Sequence[Piece],
+    state: tuple[dict[_PoolKey, Fraction], tuple[int, int], dict[tuple[object, ...], Ledger]],
+) -> Fraction:
+    """Take ``pieces`` (a batch of `at_one`) together: their total at once, shared in proportion.
+
+    Each piece's free part is the free units of the total times its quantity over the
+    total, exact (``free_exact``). Returns the free units of the total. O(k) for k pieces.
+    """
+    pools, within, billed = state
+    quantities = [exact_quantity(piece) for piece in pieces]
+    total = sum(quantities, _NOTHING)
+    free = taker.take_at(pieces[0], pools, within, billed, total)
+    for piece, quantity in zip(pieces, quantities, strict=True):
+        share = free if len(pieces) == 1 else free * quantity / total if total else _NOTHING
+        piece.free_exact = share
+        piece.free = _decimal(share)
+    return free
 
 
 def _runs(piece: Piece, samples: Container[str]) -> bool:
@@ -274,6 +339,9 @@ def _start(  # noqa: PLR0917 - private plumbing of plain values
         if not _runs(piece, samples):  # taken whole where it starts
             if instant and _after_use(piece, samples):
                 later.append(piece)
+            elif (shared := _shared_end(members, i - 1, taker.peaks)) > i:
+                take_shared(taker, members[i - 1 : shared], state)  # (usage: nothing refills)
+                i = shared
             else:
                 _take_whole(taker, piece, state, running)
             continue

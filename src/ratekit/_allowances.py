@@ -27,10 +27,9 @@ from fractions import Fraction
 from typing import Final, Protocol, TypeAlias
 
 from ._allowance_flows import Piece as _Freed
-from ._allowance_flows import exact_quantity, flow, overlapping
+from ._allowance_flows import at_one, exact_quantity, flow, overlapping, take_shared
 from ._allowance_nets import Cancels, Netted, cancelled, shown
 from ._allowance_pools import BILLED, GONE, Ledger, PoolKey, Source, _Pools, ledger_of
-from ._dues import _exact as _decimal
 from ._dues import _split
 from ._instants import MIN_US
 from ._time_exact import exact_piece
@@ -248,7 +247,7 @@ class _Allowances(_Pools):
             allowances = piece.plan.allowances  # (mostly none: no generator made then)
             if allowances and any(allowance.meter == piece.row.meter for allowance in allowances):
                 groups.setdefault((piece.row.account, piece.row.meter), []).append(piece)
-        for (account, meter_name), members in groups.items():
+        for members in groups.values():
             members.sort(key=place)
             netted = cancelled(members)
             if netted is not None:  # a correction cancels its own entry's units
@@ -259,20 +258,13 @@ class _Allowances(_Pools):
             if self.together(members, drawn):
                 self.take_together(members, (pools, within, billed), (lasts, ghosts, wet), taken)
                 continue
-            for piece in members:
-                if piece.quantity == 0:
-                    continue
-                plan = piece.plan
+            for batch in at_one(members, self.peaks):  # (a peak's of one span together)
                 if drawn:  # (mostly not: no key made)
-                    drawer = (account, id(plan), piece.cycle, meter_name)
-                    self.resumes(pools, within, drawer, piece, (lasts, ghosts, wet))
-                quantity = exact_quantity(piece)
-                free = self.take_at(piece, pools, within, billed, quantity)
-                piece.free_exact = free
-                piece.free = _decimal(free)
-                if taken is not None:
-                    drawer = (account, id(plan), piece.cycle, meter_name)
-                    taken.setdefault(drawer, []).append((piece, quantity, free))
+                    self.resumes(pools, within, batch, (lasts, ghosts, wet))
+                take_shared(self, batch, (pools, within, billed))
+                for piece in batch if taken is not None else ():
+                    told = (piece, exact_quantity(piece), piece.free_exact)
+                    taken.setdefault(_drawer(piece), []).append(told)  # type: ignore[union-attr]
         for drawer in ghosts:  # no piece rated after the first that stands: dry at the end
             self.dry(pools, within, drawer, wet)
         if wet:
@@ -290,7 +282,7 @@ class _Allowances(_Pools):
         Rated whole under the streaming rater's reuse (`Refilled`: a correction gives
         back). The pieces taken are told in ``taken``.
         """
-        pools, within, billed = state
+        pools, within, _ = state
         if self.drawn and any(_drawer(piece) in self.drawn for piece in members):
             raise Refilled
         items, cancels = netted
@@ -298,11 +290,8 @@ class _Allowances(_Pools):
         if overlapping(items, self.samples):
             flow(self, items, state, self.samples)
         else:
-            for item in items:
-                if item.quantity != 0:
-                    item.free_exact = self.take_at(
-                        item, pools, within, billed, exact_quantity(item)
-                    )
+            for batch in at_one(items, self.peaks):  # (a peak's of one span together)
+                take_shared(self, batch, state)
 
         def source(piece: _Freed, held: dict[PoolKey, Fraction]) -> Source:
             return Source(held, self.combo(piece)[1], piece.plan, within)
@@ -352,26 +341,32 @@ class _Allowances(_Pools):
         self,
         pools: dict[PoolKey, Fraction],
         within: tuple[int, int],
-        drawer: Drawer,
-        piece: _Freed,
+        batch: list[_Freed],
         state: tuple[dict[Drawer, Place], dict[Drawer, Place], dict[Drawer, Fraction]],
     ) -> None:
-        """Check that ``piece`` (rated) takes as rating every piece of ``drawer`` would.
+        """Check that ``batch`` (rated) takes as rating every piece of its drawer would.
 
-        It sorts after the pieces that stand before those rated (``lasts``: the first
-        piece rated of each drawer is checked, then forgotten), it is no correction, and
-        where it sorts at or after the first piece that stands after (``ghosts``), the
-        pool is dry there (else ``wet`` tells what it had left: see `Refilled`).
+        Each piece sorts after the pieces that stand before those rated (``lasts``: the
+        first piece rated of each drawer is checked, then forgotten), it is no
+        correction, and where it sorts at or after the first piece that stands after
+        (``ghosts``), the pool is dry there (else ``wet`` tells what it had left: see
+        `Refilled`). Pieces taken together (`at_one`) share with no piece that stands,
+        and the pool is dry before them where the first that stands after is of their span.
         """
         lasts, ghosts, wet = state
-        if drawer in lasts and place(piece) <= lasts.pop(drawer):
-            raise Refilled
-        if piece.quantity < 0 and drawer in self.drawn:
-            raise Refilled
-        at = ghosts.get(drawer)
-        if at is not None and place(piece) >= at:
-            del ghosts[drawer]
-            self.dry(pools, within, drawer, wet)
+        span = batch[0].span
+        shared = (span.start_us, span.end_us) if len(batch) > 1 else None
+        for piece in batch:
+            drawer = _drawer(piece)
+            last = lasts.pop(drawer, None)
+            if last is not None and (place(piece) <= last or last[::2] == shared):
+                raise Refilled
+            if piece.quantity < 0 and drawer in self.drawn:
+                raise Refilled
+            at = ghosts.get(drawer)
+            if at is not None and (place(piece) >= at or at[::2] == shared):
+                del ghosts[drawer]
+                self.dry(pools, within, drawer, wet)
 
     def take_together(
         self,
