@@ -105,3 +105,21 @@ def test_a_meter_given_and_priced_nowhere_without_such_an_entry_is_refused_at_it
     charged = [rk.Sample("acme", "ev-1", "charging", "2026-03-10T12:00:00Z", 10, id="k")]
     with pytest.raises(rk.UnpricedUsageError, match="meter 'charging'"):
         rk.rate(charged, parking_only, span=DAY, meters=[PARKING, CHARGING])
+
+
+def test_a_plan_that_reports_unpriced_usage_keeps_an_entry_of_a_meter_not_given() -> None:
+    """Under ``unpriced="anomaly"`` a meter given without an entry is meant to be reported.
+
+    The plan prices charging (not given) and reports parking (given, no entry) as an
+    anomaly: rated as before, nothing refused where the meters meet the plan.
+    """
+    reporting = rk.Plan(
+        "r", "EUR", DAYS, [rk.PriceEntry("c", "charging", rk.PerUnit("0.3"))], unpriced="anomaly"
+    )
+    rating = rk.rate(STAY, reporting, span=DAY, meters=[PARKING])
+    # 3 hours of parking, priced by no entry: nothing billed, one "unpriced" anomaly.
+    assert rating.total() == Decimal(0)
+    assert [a.kind for a in rating.anomalies] == ["unpriced"]
+    rater = rk.Rater(reporting, [PARKING], start=START)
+    rater.feed(STAY)
+    assert [a.kind for a in rater.statement("2026-03-11T00:00:00Z").anomalies] == ["unpriced"]

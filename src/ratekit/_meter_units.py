@@ -73,9 +73,13 @@ def _entries_measured(plans: list[Plan], by_name: dict[str, Meter], what: str) -
     is the likely cause, a misspelt meter (``PriceEntry("p", "parkin", ...)`` for
     ``Meter("parking", ...)``): refused here, where the meters meet the plans, naming
     the entry, its meter and the meters given, rather than at the first usage, as the
-    usage of a meter none prices. Raises [`UnknownMeterError`][ratekit.UnknownMeterError].
-    O(entries + meters).
+    usage of a meter none prices. Not where a plan reports usage no entry prices as an
+    anomaly (``unpriced="anomaly"``): there a meter given without an entry is meant to be
+    measured and reported, not refused. Raises
+    [`UnknownMeterError`][ratekit.UnknownMeterError]. O(entries + meters).
     """
+    if any(plan.unpriced != "error" for plan in plans):
+        return
     priced = {entry.meter for plan in plans for entry in plan.entries}
     unpriced = [name for name in by_name if name not in priced]
     if not unpriced:
