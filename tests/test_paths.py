@@ -180,6 +180,22 @@ def test_a_mapping_is_searched_once_per_position_however_many_cuts_lead_to_it() 
     assert 0 < _Counted.looked <= 20 * 20
 
 
+def test_a_long_path_tries_keys_of_at_most_32_of_its_names_inside_a_mapping() -> None:
+    # A path of 5,000 names over a description nested 32 deep (the deepest a record's
+    # attributes may be): each mapping on the way is searched at one position, with keys
+    # of at most 32 names (the whole path is tried as a key first): at most 33 * 32 = 1,056
+    # look-ups, where trying every join would take about 5,000 at each of the 33 mappings
+    # (and join each of them, O(n²) characters: a hang for a hostile path).
+    leaf: object = 5
+    for _ in range(32):
+        leaf = _Counted({"a": leaf})
+    path = ".".join(["a"] * 5000)
+    _Counted.looked = 0
+    assert lookup(leaf, path) is MISSING  # type: ignore[arg-type]
+    assert 0 < _Counted.looked <= 33 * 32
+    assert lookup(leaf, ".".join(["a"] * 32)) == 5  # type: ignore[arg-type]
+
+
 def test_a_level_a_when_and_a_selector_read_nested_keys_with_dots_in_batch_and_stream() -> None:
     # 3 GPUs x 10 h: 30 GPU-hours at 2.00 (spot) = 60.00, not at 5.00 on demand (150.00).
     meters = [

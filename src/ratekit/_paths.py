@@ -54,7 +54,9 @@ class _Missing:
 MISSING: Final = _Missing()
 
 #: The most names of a path whose cuts are kept joined (n(n+1)/2 keys, ~500 for 32
-#: names); a longer path's keys are joined when tried, so a path's cuts take O(n) memory.
+#: names); a longer path's keys are joined when tried, so a path's cuts take O(n) memory,
+#: and a key read inside it spans at most this many of its names (the whole path is
+#: still tried as a key first).
 _JOINED: Final = 32
 #: The most names of a path read without remembering the mappings that led nowhere: at
 #: most 2^7 readings, fewer look-ups than the remembering costs.
@@ -96,6 +98,10 @@ class _Steps:
     def _keys(self, at: int) -> Iterator[tuple[str, int]]:
         names = self.names
         top = len(names) - 1 if at == 0 else len(names)
+        if len(names) > _JOINED:
+            # a key read inside a long path spans at most `_JOINED` of its names, so a
+            # mapping is searched in O(_JOINED²) at each position, not O(n²)
+            top = min(top, at + _JOINED)
         return ((".".join(names[at:stop]), stop) for stop in range(top, at, -1))
 
 
