@@ -24,7 +24,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests.test_discrete_time_order import DAYS, HOUR_US, MARCH, MONTHS, PRICES
+from tests.test_discrete_time_order import (
+    DAYS,
+    HOUR_US,
+    MARCH,
+    MONTHS,
+    PRICES,
+    _wanted,
+    shared_free,
+)
 from tests.test_time_order_meter_kinds import _day, _plan
 
 import ratekit as rk
@@ -364,23 +372,14 @@ def _free_oracle(
     rises: list[tuple[str, int, int, int]], free: int, daily: bool
 ) -> dict[str, Fraction]:
     """Per kind, its exact amount: hour by hour, the rises of an hour sharing what is left."""
-    amounts = {kind: Fraction(0) for kind in PRICES}
-    pool, day = Fraction(free), None
-    for hour in range(24, 24 * 8):
-        if daily and hour // 24 != day:
-            pool, day = Fraction(free), hour // 24
-        wanted = {kind: Fraction(0) for kind in PRICES}
-        for kind, lo, hi, rate in rises:
-            if lo <= hour < hi:
-                wanted[kind] += rate
-        total = sum(wanted.values(), Fraction(0))
-        if not total:
-            continue
-        given = min(pool, total)
-        pool -= given
-        for kind, value in wanted.items():
-            amounts[kind] += value * (1 - given / total) * PRICES[kind]
-    return amounts
+    return shared_free(
+        (
+            (hour, _wanted((kind, rate) for kind, lo, hi, rate in rises if lo <= hour < hi))
+            for hour in range(24, 24 * 8)
+        ),
+        free,
+        daily,
+    )
 
 
 def _graduated(unit: int, q: Fraction) -> Fraction:

@@ -14,6 +14,7 @@ changes a total) is checked against a brute oracle in ``fractions.Fraction``.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -323,17 +324,16 @@ def _at(hour: int) -> str:
     ).start.isoformat()
 
 
-def _oracle(deltas: list[tuple[str, int, int]], free: int, daily: bool) -> dict[str, Fraction]:
-    """Per kind, its exact amount: usage only, each instant's shared in proportion."""
+def shared_free(
+    wanted_by_hour: Iterable[tuple[int, dict[str, Fraction]]], free: int, daily: bool
+) -> dict[str, Fraction]:
+    """Per kind, its exact amount: hour by hour (in order), what each kind wants that hour
+    sharing what is left of the month's (or the day's) free units in proportion."""
     amounts = {kind: Fraction(0) for kind in PRICES}
     pool, day = Fraction(free), None
-    for hour in sorted({h for _, h, _ in deltas}):
+    for hour, wanted in wanted_by_hour:
         if daily and hour // 24 != day:
             pool, day = Fraction(free), hour // 24
-        wanted = {kind: Fraction(0) for kind in PRICES}
-        for kind, h, value in deltas:
-            if h == hour:
-                wanted[kind] += value
         total = sum(wanted.values(), Fraction(0))
         if not total:
             continue
@@ -342,6 +342,27 @@ def _oracle(deltas: list[tuple[str, int, int]], free: int, daily: bool) -> dict[
         for kind, value in wanted.items():
             amounts[kind] += value * (1 - given / total) * PRICES[kind]
     return amounts
+
+
+def _oracle(deltas: list[tuple[str, int, int]], free: int, daily: bool) -> dict[str, Fraction]:
+    """Per kind, its exact amount: usage only, each instant's shared in proportion."""
+    hours = sorted({h for _, h, _ in deltas})
+    return shared_free(
+        (
+            (hour, _wanted((kind, value) for kind, h, value in deltas if h == hour))
+            for hour in hours
+        ),
+        free,
+        daily,
+    )
+
+
+def _wanted(uses: Iterable[tuple[str, int]]) -> dict[str, Fraction]:
+    """What each kind wants: the sum of its uses."""
+    wanted = {kind: Fraction(0) for kind in PRICES}
+    for kind, value in uses:
+        wanted[kind] += value
+    return wanted
 
 
 def _by_kind(
