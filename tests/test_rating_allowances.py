@@ -500,3 +500,29 @@ def test_a_span_starting_later_charges_what_allocating_from_the_start_gives(
     )
     if split_hour % 24 == 0:
         assert later == [charge for charge in whole if charge[0] >= split_us]
+
+
+@pytest.mark.parametrize(
+    ("used", "expected"),
+    [
+        # 120 used, 50 free: 70 billable, the volume tier of 70 (<= 100) at 0.30 = 21.00,
+        # not 70 x 0.20 (the tier of the whole 120)
+        (120, Decimal("21.00")),
+        # 200 used: 150 billable, past 100, all at 0.20 = 30.00
+        (200, Decimal("30.00")),
+        # 40 used: all free
+        (40, Decimal("0.00")),
+    ],
+)
+def test_an_allowance_comes_before_the_tiers_a_volume_price_sees_what_it_leaves(
+    used: int, expected: Decimal
+) -> None:
+    volume = rk.Volume([rk.Tier(100, "0.30"), rk.Tier(None, "0.20")])
+    plan = rk.Plan(
+        "p",
+        "EUR",
+        MONTHS,
+        [rk.PriceEntry("vm", "vm.hours", volume)],
+        allowances=[rk.Allowance("vm.hours", 50)],
+    )
+    assert rk.rate([hours(4, used)], plan, span=APRIL).total() == expected

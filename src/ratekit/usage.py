@@ -82,7 +82,13 @@ class UsageRow:
     resource: str = attrs.field(converter=_row_resource)
     """Which."""
     span: Span = attrs.field(converter=_row_span)
-    """The piece of time."""
+    """The piece of time the quantity is attributed to, not the instants it was used.
+
+    A piece runs between cuts (a change of description, a cycle's end, a price's cut or
+    window); a counter's increment is attributed to the stretch of the resource's life
+    it was counted over (from its start, or its reading before), cut so, and a sample's
+    quantity to its interval.
+    """
     cycle: Span = attrs.field(converter=_row_cycle)
     """The billing cycle the piece belongs to."""
     quantity: Decimal = attrs.field(
