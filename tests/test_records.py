@@ -227,3 +227,20 @@ def test_odd_values_reach_the_careful_path_and_its_messages() -> None:
     assert str(boolean.value) == (
         "sample 's2' value must be a number (int, str, Decimal or float), not bool: True."
     )
+
+
+def test_a_delta_whose_since_is_its_at_is_the_amount_used_at_that_instant() -> None:
+    # docs/usage.md: a `since` equal to `at` meters as a delta without `since`
+    meter = rk.Meter("egress", "B", rk.Discrete())
+    march = rk.Span(T0, "2026-04-01T00:00:00Z")
+    start = rk.Event("acme", "ip-1", T0, kind="start", id="e1")
+    at = "2026-03-05T00:00:00Z"
+
+    def rows(sample: rk.Sample) -> rk.Usage:
+        monthly = rk.cycles.monthly(tz="UTC")
+        return rk.meter([start, sample], [meter], cycle=monthly, span=march, as_of=march.end)
+
+    empty = rows(rk.Sample("acme", "ip-1", "egress", at, 500, since=at, id="s1"))
+    instant = rows(rk.Sample("acme", "ip-1", "egress", at, 500, id="s1"))
+    assert empty.rows == instant.rows
+    assert [row.quantity for row in empty.rows] == [Decimal(500)]
