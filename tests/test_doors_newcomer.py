@@ -96,10 +96,12 @@ def test_convert_refuses_a_tiny_exponent_saying_the_range() -> None:
     )
 
 
-def test_a_call_of_the_wrong_shape_stays_pythons_type_error() -> None:
+def test_a_call_of_the_wrong_shape_is_refused_naming_what_it_takes() -> None:
+    # docs/guarantees.md, Errors: a RatekitTypeError, and still a TypeError
     with pytest.raises(TypeError) as error:
         rk.Span("2026-03-01T00:00:00Z")  # type: ignore[call-arg]
-    assert not isinstance(error.value, rk.RatekitError)
+    assert isinstance(error.value, rk.RatekitTypeError)
+    assert str(error.value) == "Span() needs end; it takes start and end."
 
 
 # --- Numbers --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from . import cycles as cycles
 from . import plandata as plandata
 from . import units as units
 from . import windows as windows
+from ._call_arguments import constructor as _constructor
 from ._crediting import apply_credits as apply_credits
 from ._doctests import method_examples as _method_examples
 from ._version import __version__ as __version__
@@ -252,6 +253,22 @@ def _fix_module_names() -> None:
 
 
 _fix_module_names()
+
+
+def _refuse_unbound_calls() -> None:
+    # A call a public class's ``__init__`` cannot bind (an argument missing, one it does
+    # not take) is a RatekitTypeError naming what it takes, as the public functions' are
+    # (`_entry_points.in_context`, `_call_arguments.checked`); protocols and errors are
+    # not built so.
+    namespace = globals()
+    for name in __all__:
+        value = namespace[name]
+        built = isinstance(value, type) and not issubclass(value, BaseException)
+        if built and not getattr(value, "_is_protocol", False):
+            _constructor()(value)
+
+
+_refuse_unbound_calls()
 
 
 # The doctest finder reaches a class's methods only from the module that defines them, and

@@ -20,7 +20,8 @@ from typing import Final, Literal, TypeAlias
 import attrs
 
 from . import _values as _v
-from ._decimals import plain_text, to_decimal
+from ._decimals import to_decimal
+from ._entry_points import plain_text
 from ._instants import format_us, from_us, to_us
 from ._record_fields import evolved
 from ._shown import bounded_message

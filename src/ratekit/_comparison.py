@@ -20,7 +20,8 @@ import attrs
 from . import _values as _v
 from ._anomalies import Anomaly
 from ._decimals import _SUMS as _EXACT_SUMS
-from ._decimals import ZERO, plain_text
+from ._decimals import ZERO
+from ._entry_points import plain_text
 from ._frozen_map import FrozenMap
 from ._instants import format_us
 from ._shown import show

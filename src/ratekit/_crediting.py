@@ -15,7 +15,7 @@ from decimal import Decimal
 import attrs
 
 from ._caller_objects import listed
-from ._decimals import in_context
+from ._entry_points import in_context
 from ._instants import format_us
 from ._invoices import Invoice
 from ._shown import show

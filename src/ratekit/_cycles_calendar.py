@@ -26,10 +26,10 @@ from ._calendar import (
     parse_weekday,
     reduce_without_cache,
 )
-from ._cycle_arguments import TZ as _TZ
-from ._cycle_arguments import constructor, factory
+from ._call_arguments import TZ as _TZ
+from ._call_arguments import constructor, factory
 from ._cycle_protocol import Cycle, _span_us
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from ._shown import show
 from ._zones import zone, zone_name
 from .errors import BadCalendarError

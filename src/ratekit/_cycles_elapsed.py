@@ -17,9 +17,9 @@ from ._calendar import (
     check_span_us,
     too_many,
 )
-from ._cycle_arguments import constructor, factory
+from ._call_arguments import constructor, factory
 from ._cycle_protocol import Cycle, checked_bounds, instant_named
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from ._instants import MAX_US, MIN_US, US_PER_HOUR, check_us, format_us, to_us
 from ._instants import ONE_US as _ONE_US
 from ._shown import show

@@ -30,9 +30,8 @@ import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, ParamSpec, TypeVar
+from typing import Final
 
-from ._collector import paused
 from ._shown import decimal_repr, int_digits, show, type_name
 from .errors import BadQuantityError, RatekitError, RatekitTypeError
 
@@ -52,10 +51,8 @@ __all__ = [
     "ZERO",
     "commitment",
     "exact_sum",
-    "in_context",
     "nearest",
     "own_context",
-    "plain_text",
     "prorated",
     "quick_decimal",
     "spend_under",
@@ -103,8 +100,6 @@ def own_context(
 CONTEXT: Final = own_context(
     prec=60, traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow]
 )
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
@@ -539,61 +534,3 @@ def nearest(value: Decimal | Fraction) -> Decimal:
             return _SMALLEST if value > 0 else _SMALLEST.copy_negate()
         return ZERO
     return result
-
-
-def plain_text(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``function`` (a ``__repr__`` or ``__str__``) in a copy of `CONTEXT`.
-
-    ``str()`` of a `Decimal` follows the thread's context: under a host's ``capitals=0``
-    an f-string writes ``1E+3`` as ``1e+3``. A value's text is ratekit's, written
-    alike whoever asks. Costs about 0.5 µs per call.
-
-    ```pycon
-    >>> import decimal
-    >>> @plain_text
-    ... def thousand() -> str:
-    ...     return f"{Decimal('1E+3')}"
-    >>> with decimal.localcontext(capitals=0):
-    ...     thousand()
-    '1E+3'
-
-    ```
-    """
-
-    @functools.wraps(function)
-    def written_plainly(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with decimal.localcontext(CONTEXT):
-            return function(*args, **kwargs)
-
-    return written_plainly
-
-
-def in_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``function`` in a copy of `CONTEXT`, whatever the caller's context is.
-
-    For public entry points (``rate``, ``meter``, ``bill``): every Decimal operator,
-    built-in ``sum`` and context-less method inside them then computes with 60 digits,
-    half-even, and ratekit's traps, so a host that lowered the precision, set other
-    traps or another rounding gets the same result; the caller's context (and its
-    flags) is left as it was. The cycle collector is paused for the call
-    (`ratekit._collector`: such calls build many objects and no cycles). Costs about
-    1 µs per call: not for per-row functions.
-
-    ```pycon
-    >>> import decimal
-    >>> @in_context
-    ... def third() -> Decimal:
-    ...     return Decimal(1) / 3
-    >>> with decimal.localcontext(prec=3, rounding=decimal.ROUND_FLOOR):
-    ...     len(str(third())) - 2
-    60
-
-    ```
-    """
-
-    @functools.wraps(function)
-    def in_ratekits_context(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with decimal.localcontext(CONTEXT), paused():
-            return function(*args, **kwargs)
-
-    return in_ratekits_context

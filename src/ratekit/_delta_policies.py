@@ -16,7 +16,8 @@ from decimal import Decimal
 import attrs
 
 from . import _normalize as _n
-from ._decimals import CONTEXT, ZERO, plain_text
+from ._decimals import CONTEXT, ZERO
+from ._entry_points import plain_text
 from ._instants import MAX_US, MIN_US, format_us
 from ._policy_doors import (
     Increment,

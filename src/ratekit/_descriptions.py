@@ -23,8 +23,9 @@ from decimal import Decimal
 from typing import Final
 
 from ._caller_objects import read_items, read_once
-from ._decimals import _INT_LIMIT, plain_text, to_decimal
+from ._decimals import _INT_LIMIT, to_decimal
 from ._decimals import MAX_DIGITS as _MAX_DIGITS
+from ._entry_points import plain_text
 from ._hash_keys import safe_key
 from ._shown import show, type_name
 from ._text import check_text

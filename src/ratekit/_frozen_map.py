@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterator, Mapping
 
-from ._decimals import plain_text
+from ._entry_points import plain_text
 
 K = typing.TypeVar("K")
 V = typing.TypeVar("V")

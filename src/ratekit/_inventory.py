@@ -17,8 +17,8 @@ import attrs
 
 from . import _inventory_scope as _scope
 from ._caller_objects import read_items, read_once
-from ._decimals import plain_text
 from ._descriptions import _attributes, _FrozenDict
+from ._entry_points import plain_text
 from ._instants import format_us, from_us
 from ._record_fields import _instant, _name, _record_id
 from ._shown import show

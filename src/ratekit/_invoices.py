@@ -16,8 +16,9 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import CONTEXT, ZERO, plain_text
+from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
+from ._entry_points import plain_text
 from ._instants import format_us
 from .credits import CreditLine
 from .prices import TierLine

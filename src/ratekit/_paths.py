@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from ._shown import show
 from ._text import check_text
 from .errors import RatekitTypeError

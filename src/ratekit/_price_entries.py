@@ -20,8 +20,9 @@ import attrs
 
 from ._calendar import MAX_CALENDAR_US
 from ._caller_objects import has_method
-from ._decimals import plain_text, to_int
+from ._decimals import to_int
 from ._descriptions import _attributes
+from ._entry_points import plain_text
 from ._instants import MAX_US, MIN_US, US_PER_DAY, check_us, format_us, from_us, to_us
 from ._paths import checked_path
 from ._shown import show

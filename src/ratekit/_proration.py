@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Literal, cast
 
 from ._calendar import CALENDAR_RANGE, MAX_BOUNDARIES, in_calendars
-from ._cycle_arguments import factory
+from ._call_arguments import factory
 from ._cycles_calendar import Daily
 from ._decimals import CONTEXT, ZERO
 from ._instants import US_PER_DAY

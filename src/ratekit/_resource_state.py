@@ -16,7 +16,7 @@ import attrs
 from . import _metering_memory as _memory
 from . import _resource_state_json as _json
 from . import _values as _v
-from ._decimals import in_context, plain_text
+from ._entry_points import in_context, plain_text
 from ._fields import (
     Reading,
     _applied,

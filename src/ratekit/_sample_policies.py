@@ -16,8 +16,9 @@ from typing import Literal
 
 import attrs
 
-from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
+from ._decimals import CONTEXT, ZERO, to_decimal
 from ._decimals import tidy as _tidy
+from ._entry_points import plain_text
 from ._policy_doors import (
     _aggregated,
 )

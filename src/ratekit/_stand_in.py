@@ -15,7 +15,7 @@ raises shows the object by its type, so that no error message fails in its turn.
 
 from __future__ import annotations
 
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from .errors import BadCalendarError, RatekitError
 
 __all__ = ["StandIn", "unwrapped"]

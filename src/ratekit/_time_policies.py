@@ -15,12 +15,13 @@ from typing import Final
 import attrs
 
 from ._caller_objects import read_items
-from ._decimals import CONTEXT, ONE, plain_text, to_decimal
+from ._decimals import CONTEXT, ONE, to_decimal
 from ._descriptions import (
     MAX_DIGITS,
     _attribute_value,
     _number_value,
 )
+from ._entry_points import plain_text
 from ._frozen_map import FrozenMap
 from ._paths import MISSING, checked_path, lookup
 from ._policy_doors import Condition, Description, _description

@@ -17,9 +17,9 @@ from ._calendar import (
     check_span_us,
     exact_span_us,
 )
+from ._call_arguments import constructor, factory
 from ._caller_objects import has_method
-from ._cycle_arguments import constructor, factory
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from ._shown import show
 from ._user_windows import checked as checked_window
 from .errors import BadCalendarError, RatekitTypeError

@@ -24,9 +24,9 @@ from ._calendar import (
     reduce_without_cache,
     too_many,
 )
-from ._cycle_arguments import TZ as _TZ
-from ._cycle_arguments import constructor, factory
-from ._decimals import plain_text
+from ._call_arguments import TZ as _TZ
+from ._call_arguments import constructor, factory
+from ._entry_points import plain_text
 from ._extras import require
 from ._instants import US_PER_DAY, format_us, to_us
 from ._shown import show

@@ -22,9 +22,9 @@ from ._calendar import (
     parse_weekday,
     reduce_without_cache,
 )
-from ._cycle_arguments import TZ as _TZ
-from ._cycle_arguments import constructor, factory
-from ._decimals import plain_text
+from ._call_arguments import TZ as _TZ
+from ._call_arguments import constructor, factory
+from ._entry_points import plain_text
 from ._windows_algebra import Window, _Algebra, _clip
 from ._zones import zone, zone_name
 from .errors import BadCalendarError

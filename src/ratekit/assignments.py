@@ -23,7 +23,7 @@ from decimal import Decimal
 import attrs
 
 from ._caller_objects import read_once
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from ._instants import MAX_US, MIN_US, format_us
 from ._shown import show
 from ._text import check_text, plain_choice

@@ -45,8 +45,8 @@ from ._batch_columns import (
 from ._batch_making import _made_events, _made_samples
 from ._batch_reading import EVENT_FIELDS, SAMPLE_FIELDS, columns_given, rows_given
 from ._caller_objects import read_once
-from ._decimals import in_context, plain_text
 from ._descriptions import EMPTY
+from ._entry_points import in_context, plain_text
 from ._shown import show
 from .errors import BadRecordError, RatekitError, RatekitTypeError
 from .records import (

@@ -48,9 +48,10 @@ from ._caller_objects import listed
 from ._carried import carried_value
 from ._charge_order import _charge_key
 from ._crediting import credit_invoices, credits_door
-from ._decimals import CONTEXT, ZERO, exact_sum, in_context, nearest, spend_under
+from ._decimals import CONTEXT, ZERO, exact_sum, nearest, spend_under
 from ._decimals import commitment as _commitment
 from ._decimals import tidy as _tidy
+from ._entry_points import in_context
 from ._instants import format_us
 
 # The invoice values live in ._invoices; ratekit.billing.Invoice, .InvoiceLine and

@@ -49,9 +49,9 @@ from ._decimals import (
     commitment,
     exact_sum,
     nearest,
-    plain_text,
     to_decimal,
 )
+from ._entry_points import plain_text
 from ._instants import format_us, to_us
 from ._plan_args import _MODES
 from ._price_model import failed

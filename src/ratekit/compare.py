@@ -60,6 +60,7 @@ import attrs
 from . import _values as _v
 from ._account_names import account_names
 from ._anomalies import Anomaly
+from ._call_arguments import checked
 from ._caller_objects import read_items, read_once
 from ._comparison import Change, Comparison, ComparisonRow, _change
 from ._decimals import _SUMS, ZERO
@@ -229,6 +230,7 @@ def _no_records(body: list[Any]) -> None:
         )
 
 
+@checked
 def compare_plans(
     usage: Usage | Iterable[UsageRow] | Records,
     candidates: Mapping[str, Plan | Iterable[Assignment]],

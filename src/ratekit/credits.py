@@ -41,8 +41,10 @@ from typing import Final
 import attrs
 
 from . import _values as _v
+from ._call_arguments import checked
 from ._caller_objects import read_once
-from ._decimals import CONTEXT, ZERO, plain_text, to_decimal, to_int
+from ._decimals import CONTEXT, ZERO, to_decimal, to_int
+from ._entry_points import plain_text
 from ._instants import MAX_US, format_us, from_us, to_us
 from ._shown import show
 from ._text import name_text
@@ -286,6 +288,7 @@ def _balanced(line: CreditLine) -> None:  # run by ``left``'s validator, after t
         )
 
 
+@checked
 def credits_left(
     credits: Iterable[Credit],  # noqa: A002 (the word users look for; builtin unused here)
     invoices: Iterable[_Billed],

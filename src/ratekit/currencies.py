@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Final, TypeGuard
 
+from ._call_arguments import checked
 from ._shown import show
 from .errors import BadPriceError, RatekitTypeError
 
@@ -271,6 +272,7 @@ def _is_code(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) == 3 and all("A" <= c <= "Z" for c in value)
 
 
+@checked
 def currency_quantum(currency: str) -> Decimal:
     """The smallest unit of ``currency`` that an invoice line is rounded to. O(1).
 

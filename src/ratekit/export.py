@@ -68,7 +68,7 @@ from ._codec import (
     key_order,
     show,
 )
-from ._decimals import in_context
+from ._entry_points import in_context
 from ._export_checks import CHECKS as _CHECKS
 from ._export_checks import where as _where
 from ._instants import format_us, from_us, to_us

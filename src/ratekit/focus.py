@@ -75,7 +75,8 @@ from typing import Any, Final
 from ._billed_parts import billed_parts
 from ._caller_objects import read_items
 from ._codec import items_of, show
-from ._decimals import CONTEXT, ZERO, in_context, tidy
+from ._decimals import CONTEXT, ZERO, tidy
+from ._entry_points import in_context
 from ._focus_columns import (
     CHARGE_CATEGORIES,
     CONDITIONAL,

@@ -51,6 +51,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
+from ._call_arguments import checked
 from ._codec import alias, alternatives, decode_scalar, field_hints, init_fields, items_of
 from ._extras import require
 from .billing import Invoice, InvoiceLine
@@ -186,6 +187,7 @@ def _decimal(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+@checked
 def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
     """Usage rows as a DataFrame, one row per usage row. O(rows).
 
@@ -203,6 +205,7 @@ def usage_frame(usage: Usage | Iterable[UsageRow]) -> pd.DataFrame:
     return _frame(data, row_keys(UsageRow), _decimal_columns(UsageRow), (UsageRow,))
 
 
+@checked
 def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
     """Charges as a DataFrame, one row per charge, with their description. O(charges).
 
@@ -232,6 +235,7 @@ def charges_frame(charges: Rating | Iterable[Charge]) -> pd.DataFrame:
     return _frame(data, [*columns, "record_ids"], _decimal_columns(Charge), (Charge,))
 
 
+@checked
 def invoice_lines_frame(invoices: Invoice | Iterable[Invoice]) -> pd.DataFrame:
     """Invoice lines as a DataFrame: one row per line, with its invoice's account and cycle.
 

@@ -52,7 +52,7 @@ import typing
 from collections.abc import Iterable, Mapping
 
 from . import _metering_late as _late
-from ._decimals import in_context
+from ._entry_points import in_context
 from ._meter_kinds import accepted_kinds as accepted_kinds  # noqa: PLC0414 - read from here
 from ._metering_engine import _Engine
 from ._shown import show

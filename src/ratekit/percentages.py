@@ -16,7 +16,8 @@ import attrs
 
 from . import _values as _v
 from ._caller_objects import read_once
-from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
+from ._decimals import CONTEXT, ZERO, to_decimal
+from ._entry_points import plain_text
 from ._graduated import _graduated_amount
 from ._shown import show
 from .errors import BadPriceError, BadQuantityError, PriceTypeError, RatekitTypeError

@@ -55,8 +55,9 @@ import attrs
 
 from . import _values as _v
 from . import policies, pricebook
+from ._call_arguments import constructor
 from ._codec import fail, key_order, show
-from ._decimals import in_context
+from ._entry_points import in_context
 from ._plan_mapping import (
     _dump_fields,
     _dump_tagged,
@@ -130,6 +131,7 @@ def load(data: Mapping[str, Any], *, path: str = "") -> Any:
 
 
 @typing.final
+@constructor(family="plandata")
 @attrs.frozen
 class Document:
     """A declarative pricing document: meters, plans and the accounts' assignments.

@@ -28,8 +28,8 @@ import attrs
 
 from . import _values as _v
 from ._caller_objects import raised
-from ._decimals import plain_text
 from ._delta_policies import Counter, Discrete
+from ._entry_points import plain_text
 from ._policy_doors import Description, Increment
 from ._policy_doors import Report as Report  # noqa: PLC0414 - metering reads it here
 from ._sample_policies import (

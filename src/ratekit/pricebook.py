@@ -41,7 +41,8 @@ import attrs
 
 from . import cycles
 from ._caller_objects import has_method
-from ._decimals import CONTEXT, plain_text
+from ._decimals import CONTEXT
+from ._entry_points import plain_text
 from ._instants import to_us
 from ._metering_cycle import checked as checked_cycle
 from ._plan_args import (

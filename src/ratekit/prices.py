@@ -38,7 +38,8 @@ from typing import Final
 import attrs
 
 from ._carried import to_usage
-from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ZERO, plain_text, to_decimal
+from ._decimals import CONTEXT, MAX_ADJUSTED, MIN_ADJUSTED, ZERO, to_decimal
+from ._entry_points import plain_text
 from ._graduated import Climb, _graduated_amount
 from ._price_model import PriceModel
 from ._price_model import _marginal as _marginal  # noqa: PLC0414 - percentages reads it here

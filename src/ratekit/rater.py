@@ -69,7 +69,8 @@ from . import _rater_scoped as _scoped
 from . import _rater_statement as _step
 from . import _rater_store as _store
 from . import _rater_undo as _undo
-from ._decimals import in_context, plain_text
+from ._call_arguments import checked
+from ._entry_points import in_context, plain_text
 from ._instants import format_us, to_us
 from ._rater_close import MAX_CLOSING as MAX_CLOSING  # noqa: PLC0414 - public here
 from ._rater_engine import Engine as _Engine
@@ -422,6 +423,7 @@ class Rater:
         return _restored, (self.snapshot(), self._engine.plans, self._engine.meters)
 
     @one_at_a_time
+    @checked
     def copy(self) -> Rater:
         """An independent copy: feeding or asking one does not change the other. O(m)."""
         other = object.__new__(Rater)

@@ -68,7 +68,7 @@ from ._allowance_flows import Sums
 from ._allowances import Drawn, Taken
 from ._charge_order import in_row_order
 from ._cuts import metering_cycle
-from ._decimals import in_context
+from ._entry_points import in_context
 from ._instants import MAX_US, from_us, to_us
 from ._level_limits import capped as capped_levels
 from ._meter_units import _read_meters, _row_units, _with_carried

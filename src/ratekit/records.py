@@ -50,7 +50,7 @@ import attrs
 from ._anomalies import ANOMALY_KINDS, Anomaly, AnomalyKind
 
 # The anomalies live in ._anomalies; their names stay importable from here.
-from ._decimals import CONTEXT, INT_HIGH, INT_LOW, plain_text, quick_decimal, to_decimal, to_int
+from ._decimals import CONTEXT, INT_HIGH, INT_LOW, quick_decimal, to_decimal, to_int
 
 # The attribute values live in ._descriptions; their names stay importable from here
 # (``ratekit.records.encode_value``; ``_FrozenDict`` for what was pickled before the move).
@@ -68,6 +68,7 @@ from ._descriptions import (  # noqa: F401 - re-exported from their former home
     encode_value,
     plain_str,
 )
+from ._entry_points import plain_text
 from ._hash_keys import safe_key
 from ._instants import format_us, from_us, to_us
 from ._inventory import Inventory as Inventory  # noqa: PLC0414 - records are read from here

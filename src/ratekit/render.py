@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final
 
-from ._decimals import CONTEXT, in_context
+from ._decimals import CONTEXT
 from ._decimals import tidy as _tidy
+from ._entry_points import in_context
 from ._instants import datetime_to_us, format_us
 from ._topups import Part, parts
 from ._zones import zone

@@ -20,7 +20,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
-from ._decimals import exact_sum, in_context
+from ._decimals import exact_sum
+from ._entry_points import in_context
 from ._instants import format_us, to_us
 from ._topups import parts
 from .render import (

@@ -45,8 +45,9 @@ from typing import ClassVar, Final, TypeAlias
 import attrs
 
 from ._caller_objects import read_items, read_once
-from ._decimals import plain_text, to_decimal
+from ._decimals import to_decimal
 from ._descriptions import MAX_DEPTH, _attribute_value, plain_str
+from ._entry_points import plain_text
 from ._paths import MISSING, checked_path, lookup
 from ._shown import show
 from ._snapshot_seal import too_deep

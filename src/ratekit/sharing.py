@@ -52,7 +52,8 @@ from typing import Final
 import attrs
 
 from ._caller_objects import read_items, read_once
-from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
+from ._decimals import CONTEXT, ZERO, to_decimal
+from ._entry_points import plain_text
 from ._instants import MAX_US, MIN_US, format_us, from_us, to_us
 from ._shown import show
 from ._text import name_text

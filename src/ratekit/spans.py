@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from typing import NoReturn
 
 from ._caller_objects import read_once
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from ._instants import MAX_US, MIN_US, check_pair_us, format_us, from_us, to_us
 from ._shown import show
 from .errors import BadSpanError, RatekitTypeError

@@ -17,7 +17,7 @@ from typing import Final, Literal
 import attrs
 
 from . import _values as _v
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from ._instants import format_us, to_us
 from ._shown import show
 from ._totals import only, per_key

@@ -20,7 +20,8 @@ from typing import Protocol
 import attrs
 
 from ._caller_objects import has_method
-from ._decimals import plain_text, to_decimal
+from ._decimals import to_decimal
+from ._entry_points import plain_text
 from ._metering_cycle import checked as checked_cycle
 from ._shown import show
 from ._text import check_text, plain_choice

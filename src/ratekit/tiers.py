@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import decimal
+import inspect
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -29,7 +30,8 @@ import attrs
 
 from . import _values as _v
 from ._caller_objects import read_once
-from ._decimals import CONTEXT, ZERO, plain_text, to_decimal
+from ._decimals import CONTEXT, ZERO, to_decimal
+from ._entry_points import plain_text
 from ._shown import show
 from .errors import BadPriceError, BadQuantityError, PriceTypeError, RatekitTypeError
 
@@ -203,8 +205,10 @@ def _tier(item: TierLike) -> Tier:
     if isinstance(item, Tier):
         return item
     if isinstance(item, Mapping):
+        inspect.signature(Tier).bind(**item)  # Python's TypeError for other fields: no tier
         return Tier(**item)
     if isinstance(item, Sequence) and not isinstance(item, str):
+        inspect.signature(Tier).bind(*item)
         return Tier(*item)
     raise PriceTypeError(
         f"a tier must be a Tier, a mapping of its fields or a tuple "

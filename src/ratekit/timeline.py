@@ -35,7 +35,7 @@ from typing import Final, Generic, TypeVar, overload
 from sortedcontainers import SortedList
 
 from ._caller_objects import raised
-from ._decimals import plain_text
+from ._entry_points import plain_text
 from ._instants import MAX_US, MIN_US, check_pair_us, check_us, to_us
 from ._shown import show
 from .errors import RatekitTypeError

@@ -57,8 +57,10 @@ from typing import Final
 
 import attrs
 
+from ._call_arguments import checked
 from ._decimals import CONTEXT as _CONTEXT
-from ._decimals import plain_text, to_decimal
+from ._decimals import to_decimal
+from ._entry_points import plain_text
 from ._shown import show
 from .errors import BadQuantityError, RatekitTypeError, UnitError
 
@@ -373,6 +375,7 @@ def _mismatch(source: Unit, target: Unit, given: tuple[str, str] | None = None) 
     )
 
 
+@checked
 def convert(
     quantity: int | str | Decimal | float, from_unit: str | Unit, to_unit: str | Unit
 ) -> Decimal:
@@ -441,6 +444,7 @@ def _scale(value: Decimal, ratio: Fraction, what: str) -> Decimal:
         ) from None
 
 
+@checked
 def microseconds_per(unit: str | Unit) -> Fraction:
     """How many microseconds one ``unit`` of time holds (exact; ``ns`` gives ``1/1000``).
 
@@ -465,6 +469,7 @@ def _microseconds_per(unit: str | Unit) -> Fraction:
     return Unit(unit).factor_to("us")
 
 
+@checked
 def from_microseconds(amount: int | Decimal, unit: str | Unit) -> Decimal:
     """Convert ``amount`` microseconds (or level * microseconds) into ``unit``, exactly.
 

@@ -17,9 +17,10 @@ import attrs
 
 from . import _values as _v
 from ._caller_objects import read_items, read_once
-from ._decimals import CONTEXT, ZERO, plain_text
+from ._decimals import CONTEXT, ZERO
 from ._decimals import tidy as _tidy
 from ._descriptions import _FrozenDict
+from ._entry_points import plain_text
 from ._fields import (
     _row_account,
     _row_cycle,

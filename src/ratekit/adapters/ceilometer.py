@@ -135,7 +135,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
 from ratekit._caller_objects import read_once
-from ratekit._decimals import plain_text
+from ratekit._entry_points import plain_text
 from ratekit._instants import format_us
 from ratekit._paths import lookup
 from ratekit._values import switch

@@ -58,8 +58,8 @@ from typing import Final, Literal
 import attrs
 
 from ratekit._caller_objects import given_back, read_items
-from ratekit._decimals import plain_text
 from ratekit._descriptions import plain_str
+from ratekit._entry_points import plain_text
 from ratekit._instants import format_us
 from ratekit._paths import MISSING, lookup
 from ratekit._shown import some
