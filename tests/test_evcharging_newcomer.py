@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from decimal import Decimal
 from fractions import Fraction
 
@@ -255,7 +256,12 @@ def test_a_volume_discount_priced_per_window_shares_the_whole_month() -> None:
 
 
 def test_the_volume_tier_is_chosen_on_the_kwh_left_after_the_allowance() -> None:
-    """120 kWh used with 50 included: the tier is that of the 70 billed, not of the 120 used."""
+    """120 kWh used with 50 included: the tier is that of the 70 billed, not of the 120 used.
+
+    Pricing, negative quantities: a cycle costs the price of max(0, net - allowance), so a
+    volume discount meant to be tiered by all the kWh an operator used cannot be written
+    as an allowance and a Volume price together.
+    """
     plan = rk.Plan(
         "volume",
         "EUR",
@@ -470,23 +476,23 @@ _ASSIGNED = [
     rk.Assignment("fleetA", PLAN, end=_SWITCH),
     rk.Assignment("fleetA", PLUS, start=_SWITCH),
 ]
-_AS_OF = "2026-04-03T00:00:00Z"
+_AS_OF = "2026-04-01T00:00:00Z"  # an hour past March in Berlin: the stream closes it
 
 
 @pytest.mark.property
 @settings(max_examples=LAWS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records=_charger_days(), data=st.data())
+@given(records=_charger_days(), rng=st.randoms(use_true_random=False))
 def test_law_any_order_batching_and_restart_bills_as_one_batch(
-    records: list[rk.Sample | rk.Event], data: st.DataObject
+    records: list[rk.Sample | rk.Event], rng: random.Random
 ) -> None:
     """Shuffled, split, replayed and restored from JSON, the stream bills batch's March.
 
     The fleet changes plan at midnight of 16 March, Berlin time, mid-cycle.
     """
-    shuffled = data.draw(st.permutations(records))
-    cut = data.draw(st.integers(0, len(shuffled)))
+    shuffled = rng.sample(records, len(records))
+    cut = rng.randint(0, len(shuffled))
     batch = rk.rate(records, _ASSIGNED, span=MARCH, meters=METERS, as_of=_AS_OF)
-    rater = rk.Rater(_ASSIGNED, METERS, start=MARCH.start, horizon=dt.timedelta(days=1))
+    rater = rk.Rater(_ASSIGNED, METERS, start=MARCH.start, horizon=dt.timedelta(0))
     rater.feed(shuffled[:cut])
     total = _stream_total(rater, "2026-03-16T12:00:00Z")
     rater = rk.Rater.restore(json.loads(json.dumps(rater.snapshot())), _ASSIGNED, METERS)
