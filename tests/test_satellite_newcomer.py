@@ -208,9 +208,7 @@ def test_an_outage_credit_on_the_closing_invoice_is_the_batch_invoice() -> None:
     rater = rk.Rater(per_region_plan(), METERS, start=MARCH.start)
     rater.feed(voyage())
     streamed = rk.apply_credits(rater.statement("2026-04-15T00:00:00Z").invoices, outage)
-    batch = rk.bill(
-        rk.rate(voyage(), per_region_plan(), span=MARCH, meters=METERS), credits=credits
-    )
+    batch = rk.bill(rk.rate(voyage(), per_region_plan(), span=MARCH, meters=METERS), credits=outage)
     # 193.00 - 12.34 = 180.66
     assert [invoice.total for invoice in streamed] == [Decimal("180.66")]
     assert [str(invoice) for invoice in streamed] == [str(invoice) for invoice in batch]
