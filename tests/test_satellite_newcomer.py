@@ -220,7 +220,7 @@ def test_an_outage_credit_on_the_closing_invoice_is_the_batch_invoice() -> None:
 
 
 def test_the_cycle_on_the_15th_reads_in_local_dates_on_the_invoice() -> None:
-    """A 15th-anchored cycle in New York starts at 04:00Z after the DST change (05:00Z before)."""
+    """A New York cycle from the 15th starts at 04:00Z after DST began (05:00Z before)."""
     cycle = rk.cycles.monthly(tz="America/New_York", day=15)
     spans = cycle.spans(rk.Span("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z"))
     assert [str(span.start) for span in spans][:3] == [
@@ -228,6 +228,18 @@ def test_the_cycle_on_the_15th_reads_in_local_dates_on_the_invoice() -> None:
         "2026-03-15 04:00:00+00:00",
         "2026-04-15 04:00:00+00:00",
     ]
+    plan = rk.Plan("ny", "USD", cycle, [rk.PriceEntry("term", "terminal", rk.PerUnit("1.50"))])
+    march = cycle.containing("2026-03-20T00:00:00Z")
+    started = [rk.Event("ship1", "t1", march.start, {}, kind="start", id="e")]
+    [invoice] = rk.bill(
+        rk.rate(started, plan, span=march, meters=[TERMINAL]), tz="America/New_York"
+    )
+    # 15 March 04:00Z .. 15 April 04:00Z: 31 days x 1.50 = 46.50
+    assert (
+        str(invoice).splitlines()[0]
+        == "Invoice ship1, 2026-03-15 .. 2026-04-15 (America/New_York), USD"
+    )
+    assert invoice.total == Decimal("46.50")
 
 
 def test_snapshot_restore_pickle_and_copy_agree() -> None:
