@@ -525,14 +525,6 @@ def test_renaming_the_resources_of_a_peak_never_changes_a_total(
     assert _per_kind(rating, names) == _peak_oracle(values, free, daily)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected each kind's line to cost exactly what its peaks' daily shares left "
-    "after the day's free token cost (b: 13 x (1 - 31/33) x 10 = 260/33), today "
-    "268666...6999/341E+59, a few units of the 60th digit off (invoices round alike): "
-    "a day's share of a peak under a daily allowance is cut at its 60th digit before "
-    "the free part is shared",
-)
 def test_peaks_under_a_daily_allowance_cost_their_exact_shares() -> None:
     # Peaks of 0, 13 and 20 (1, 10 and 5 a token) on 2 March, `Max`, 1 free token a day:
     # each day holds 33/31 tokens of peaks and frees 1, so each peak keeps 1 - 31/33 =

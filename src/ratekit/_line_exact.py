@@ -23,7 +23,7 @@ from ._converted import any_converted, converted, exact_quantity, linear_exact
 from ._decimals import _SUMS, CONTEXT, exact_sum, prorated
 from ._decimals import commitment as _commitment
 from ._exact_prices import running_exact
-from ._timed_charges import in_time, rounds_alike, rounds_within, timed_exact
+from ._timed_charges import in_time, rounded_once, rounds_alike, rounds_within, timed_exact
 from .prices import PerUnit
 
 if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this module
@@ -56,7 +56,9 @@ def line_exact(
     1 for a third of a month and of 4 for the rest: 1/3 + 8/3 = 3, but 0.333...3 +
     2.666...67 = 3.000...003), which a rounding up, or a tie, would turn into a quantum
     more. Each part is taken exactly where `prorated` recovers it (the charge's price
-    times its share, or its usage less its free part) or, for a non-linear price's
+    times its share, or its usage less its free part; the shares of one aggregate, such
+    as a peak's days under a daily allowance, together where their amounts were rounded
+    once, `_freed_together`) or, for a non-linear price's
     pieces, where `running_exact` does (the price of the ratios its groups start and end
     at), else as its amount; a line with no such part is the exact sum of its amounts, a
     Decimal: ``amounts`` when the caller has worked it out (`exact_sum` of the amounts),
@@ -88,19 +90,21 @@ def line_exact(
     plain: list[Decimal] = []  # summed as Decimals, exactly, and turned into a fraction once
     running = []  # a non-linear price's pieces, priced by their group's running quantity
     linear = []  # a linear price's pieces in its own unit, converted from their rows'
+    freed = []  # a linear price's pieces on usage less a free part
     for charge in charges:
         if charge.kind == "fee":
             total += prorated(charge.unit_price, charge.quantity, charge.amount)
         elif charge.kind == "usage" and charge.after is not None:
             running.append(charge)
         elif charge.kind == "usage" and charge.free:
-            total += _freed(charge)
+            freed.append(charge)
         elif charge.kind == "usage" and converted(charge):
             linear.append(charge)
         elif charge.kind == "usage" and time:
             timed.append(charge)
         else:
             plain.append(_product(charge))
+    total += _freed_together(freed)  # (nothing when none)
     if running:
         exact, rest = running_exact(running)
         total += exact
@@ -153,6 +157,46 @@ def _product(charge: Charge) -> Decimal:
     return exact
 
 
+def _freed_together(charges: Sequence[Charge]) -> Fraction:
+    """The exact sum of linear ``charges`` on usage less a free part (`_freed`, each).
+
+    The shares of one aggregate that does not add up (a peak, a mean: one account,
+    resource, meter and cycle) at one per-unit price are charged together, rounded once
+    (`ratekit._timed_charges.in_turn`): under a daily allowance, a peak's share of each
+    day less that day's free part is 13/31 - 13/33 tokens, and each day's amount is what
+    it adds to the days before it, rounded at the 60th digit of their whole, so a day may
+    lie a unit of that digit from its own exact amount, which `_freed` would then take
+    as it is. So such shares are taken together, exactly (260/33 at 10 a token for the
+    month), where their amounts add up to their price times their exact sum rounded
+    once; else each as `_freed` takes it. O(charges x digits).
+    """
+    total = Fraction(0)
+    together: dict[tuple[str, str, str, int, int, Decimal], tuple[list[Charge], list[Fraction]]]
+    together = {}
+    for charge in charges:
+        price, row = charge.unit_price, charge.row
+        if price is None or row is None or type(charge.price) is not PerUnit:
+            total += _freed(charge)
+            continue
+        cycle = row.cycle
+        key = (row.account, row.resource, row.meter, cycle.start_us, cycle.end_us, price)
+        members, parts = together.setdefault(key, ([], []))
+        members.append(charge)
+        parts.append(_billable(charge))
+    for key, (members, parts) in together.items():
+        price = key[-1]
+        if len(members) > 1 and rounded_once(price, parts, list(map(_AMOUNT, members))):
+            total += Fraction(price) * sum(parts, Fraction(0))
+        else:
+            total += sum(map(_freed, members), Fraction(0))
+    return total
+
+
+def _billable(charge: Charge) -> Fraction:
+    """``charge``'s quantity less its free part, exact: each as its ratio is recovered."""
+    return exact_quantity(charge) - _commitment(_ONE, charge.free)
+
+
 def _freed(charge: Charge) -> Fraction:
     """The exact amount of a linear price's ``charge`` on usage less a free part.
 
@@ -165,7 +209,7 @@ def _freed(charge: Charge) -> Fraction:
     """
     price, amount = charge.unit_price, charge.amount
     if price is not None:
-        exact = Fraction(price) * (exact_quantity(charge) - _commitment(_ONE, charge.free))
+        exact = Fraction(price) * _billable(charge)
         if CONTEXT.divide(Decimal(exact.numerator), Decimal(exact.denominator)) == amount:
             return exact
     return prorated(price, CONTEXT.subtract(charge.quantity, charge.free), amount)

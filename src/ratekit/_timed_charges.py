@@ -31,6 +31,7 @@ if typing.TYPE_CHECKING:  # charges imports billing's helpers, which import this
 __all__ = [
     "in_time",
     "in_turn",
+    "rounded_once",
     "rounds_alike",
     "rounds_within",
     "time_of",
@@ -191,7 +192,7 @@ def _exponent(amount: Fraction) -> int | None:
     return CONTEXT.divide(Decimal(amount.numerator), Decimal(amount.denominator)).adjusted() - 59
 
 
-def _rounded_once(price: Decimal, parts: list[Fraction], amounts: list[Decimal]) -> bool:
+def rounded_once(price: Decimal, parts: list[Fraction], amounts: list[Decimal]) -> bool:
     """Whether ``amounts`` add up to ``price`` times ``parts``' sum, rounded once (`in_turn`)."""
     whole = Fraction(price) * sum(parts, Fraction(0))
     exponent = _exponent(whole)
@@ -238,7 +239,7 @@ def timed_exact(charges: Sequence[Charge], plain: list[Decimal]) -> Fraction:
         parts.append(exact)
     for key, (members, parts) in together.items():
         price = key[-1]
-        if _rounded_once(price, parts, list(map(_AMOUNT, members))):
+        if rounded_once(price, parts, list(map(_AMOUNT, members))):
             by_price[price] = by_price.get(price, Fraction(0)) + sum(parts, Fraction(0))
             continue
         for charge, exact in zip(members, parts, strict=True):
