@@ -17,7 +17,7 @@ import typing
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, TypeAlias
 
 from ._converted import any_converted, converted, exact_quantity, linear_exact
 from ._decimals import _SUMS, CONTEXT, exact_sum, prorated
@@ -90,13 +90,16 @@ def line_exact(
     plain: list[Decimal] = []  # summed as Decimals, exactly, and turned into a fraction once
     running = []  # a non-linear price's pieces, priced by their group's running quantity
     linear = []  # a linear price's pieces in its own unit, converted from their rows'
-    freed = []  # a linear price's pieces on usage less a free part
+    freed = []  # a linear price's pieces on usage less a free part, and their aggregates'
+    shared = {_aggregate(charge) for charge in charges if charge.free} - {None}
     for charge in charges:
         if charge.kind == "fee":
             total += prorated(charge.unit_price, charge.quantity, charge.amount)
         elif charge.kind == "usage" and charge.after is not None:
             running.append(charge)
-        elif charge.kind == "usage" and charge.free:
+        elif charge.kind == "usage" and (
+            charge.free or (shared and not converted(charge) and _aggregate(charge) in shared)
+        ):
             freed.append(charge)
         elif charge.kind == "usage" and converted(charge):
             linear.append(charge)
@@ -157,6 +160,24 @@ def _product(charge: Charge) -> Decimal:
     return exact
 
 
+#: The aggregate a per-unit charge's amount is rounded with (`_aggregate`).
+Aggregate: TypeAlias = tuple[str, str, str, int, int, str, Decimal]
+
+
+def _aggregate(charge: Charge) -> Aggregate | None:
+    """The aggregate whose shares at one per-unit price ``charge`` is rounded with, if any.
+
+    Its row's account, resource, meter and cycle, its unit and price
+    (`ratekit._peak_amounts.price_in_turn`); None for a charge of no row or of another
+    price. O(1).
+    """
+    price, row = charge.unit_price, charge.row
+    if price is None or row is None or type(charge.price) is not PerUnit:
+        return None
+    cycle = row.cycle
+    return (row.account, row.resource, row.meter, cycle.start_us, cycle.end_us, charge.unit, price)
+
+
 def _freed_together(charges: Sequence[Charge]) -> Fraction:
     """The exact sum of linear ``charges`` on usage less a free part (`_freed`, each).
 
@@ -168,18 +189,17 @@ def _freed_together(charges: Sequence[Charge]) -> Fraction:
     lie a unit of that digit from its own exact amount, which `_freed` would then take
     as it is. So such shares are taken together, exactly (260/33 at 10 a token for the
     month), where their amounts add up to their price times their exact sum rounded
-    once; else each as `_freed` takes it. O(charges x digits).
+    once; else each as `_freed` takes it. ``charges`` hold, with those of a free part,
+    the other shares of their aggregates (the pieces after an allowance ran out, say),
+    which the sum rounded once counts too. O(charges x digits).
     """
     total = Fraction(0)
-    together: dict[tuple[str, str, str, int, int, Decimal], tuple[list[Charge], list[Fraction]]]
-    together = {}
+    together: dict[Aggregate, tuple[list[Charge], list[Fraction]]] = {}
     for charge in charges:
-        price, row = charge.unit_price, charge.row
-        if price is None or row is None or type(charge.price) is not PerUnit:
+        key = _aggregate(charge)
+        if key is None:
             total += _freed(charge)
             continue
-        cycle = row.cycle
-        key = (row.account, row.resource, row.meter, cycle.start_us, cycle.end_us, price)
         members, parts = together.setdefault(key, ([], []))
         members.append(charge)
         parts.append(_billable(charge))
