@@ -506,11 +506,6 @@ def test_a_window_from_before_the_terminal_was_described_batch_refuses_stream_re
 STREAMING_PAGE = Path(__file__).resolve().parents[1] / "docs" / "streaming.md"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected the snapshot page to list the version snapshots are written in (5), "
-    "which restore reads; today it says a version other than 1, 2 and 3 is refused",
-)
 def test_the_snapshot_page_lists_the_version_snapshots_are_written_in() -> None:
     """The list of versions restore takes includes the one snapshot() writes."""
     rater = rk.Rater(per_region_plan(), METERS, start=MARCH.start)
