@@ -158,12 +158,13 @@ def sms_plan(free: int = 0, name: str = "basic", eu: str = "0.05", us: str = "0.
     return zoned("sms", free, eu, us, name)
 
 
-def test_refund_larger_than_sent_takes_back_other_units_at_its_own_price() -> None:
+def test_refund_larger_than_sent_takes_back_other_units_at_their_billed_price() -> None:
     """EU sends 3, US 20, then EU refunds 5 (more than it sent), under 10 free a month."""
     # 2 March EU 3 (free, 7 left); 3 March US 20 (7 free, 13 billed). 4 March EU -5: cancels
-    # EU's 3 (free, back to the pool: US frees 10, bills 10 x 0.10 = 1.00), then 2 more at
-    # its own entry's price: -2 x 0.05 = -0.10. Total 0.90. Without an allowance:
-    # 3 x 0.05 + 20 x 0.10 - 5 x 0.05 = 1.90.
+    # EU's 3 (free, back to the pool), then takes back 2 of US's latest, at the US price
+    # they were billed at. Net: EU 0, US 18, of which 10 free: 8 x 0.10 = 0.80 (at its own
+    # entry's price, -2 x 0.05, the refund took back 0.10 less than was billed for them:
+    # 0.90). Without an allowance: 3 x 0.05 + 20 x 0.10 - 3 x 0.05 - 2 x 0.10 = 1.80.
     for eu_sim in ("a", "z"):  # the EU SIM named before, then after the US one
         records = [
             sim(eu_sim, "EU"),
@@ -172,9 +173,13 @@ def test_refund_larger_than_sent_takes_back_other_units_at_its_own_price() -> No
             texts("b", at(3), 20, "m2"),
             texts(eu_sim, at(4), -5, "f1"),
         ]
-        assert rated(records, sms_plan(10), [SMS]).total() == Decimal("0.90")
-        assert rated(records, sms_plan(0), [SMS]).total() == Decimal("1.90")
-        assert streamed(records, sms_plan(10), [SMS], 0, 2) == Fraction(9, 10)
+        assert rated(records, sms_plan(10), [SMS]).total() == Decimal("0.80")
+        plain = rated(records, sms_plan(0), [SMS])
+        assert plain.total() == Decimal("1.80")
+        # the refund's line of US units names the US entry
+        refund = [(c.entry, c.quantity, c.amount) for c in plain.charges if c.quantity < 0]
+        assert sorted(refund) == [("eu", -3, Decimal("-0.15")), ("us", -2, Decimal("-0.20"))]
+        assert streamed(records, sms_plan(10), [SMS], 0, 2) == Fraction(4, 5)
 
 
 def test_refund_at_the_instant_of_another_sims_usage_cancels_its_own_entry() -> None:
@@ -329,15 +334,6 @@ def test_a_sim_in_a_zone_no_entry_prices_is_refused_naming_it() -> None:
         rated(records, zoned("data", 6, "1", "10"), [DATA])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "expected 0.30: a SIM's 4 failed EU messages refunded after it roams to the US are "
-        "taken back at the 0.05 they were billed (docs/pricing.md: a refund never exceeds "
-        "what was billed for the units it takes back); today 0.10, refunded at the US "
-        "entry's 0.10 (-0.40 for units billed 0.20)"
-    ),
-)
 def test_refund_after_roaming_never_exceeds_what_its_messages_were_billed() -> None:
     """10 EU messages, the SIM roams to the US, then 4 of them fail and are refunded."""
     # 10 x 0.05 = 0.50 billed in the EU; the refund takes back 4 of those units: -4 x 0.05

@@ -5,7 +5,8 @@ its own entry billed (the entry that prices its row), the latest first, across a
 of plan; an allowance covers the first units of the cycle's net usage, as if the units
 a correction cancels had never been used (the usage of one instant sharing the free
 units in proportion); what a correction cancels beyond its entry's units takes back the
-account's other units, the latest first, at its own entry's price. Messages are billed
+account's other units, the latest first, each at the price it was billed at (see also
+`tests/test_refunds_at_their_billed_price.py`). Messages are billed
 per segment by country (one entry a country), as in `tests/test_sms_newcomer.py`. Every
 amount is worked by hand; the law is checked against an oracle in Fractions.
 """
@@ -93,9 +94,10 @@ def test_two_routes_of_one_country_refund_each_others_segments() -> None:
 def test_a_refund_larger_than_its_countrys_segments_takes_back_the_latest_others() -> None:
     # 300 US, then 1,200 DE (700 free before the US refund is known: the net decides),
     # then -400 US: it cancels the 300 US segments, and its 100 more than US sent take
-    # back the latest of the others' units at its own price. Net run: DE's 1,200 take
-    # the 1,000 free and bill 200 * 0.075 = 15.00; the 100 take back 100 of those billed
-    # at US's price, -100 * 0.0079 = -0.79. 15.00 - 0.79 = 14.21.
+    # back the latest of the others' units, at the DE price they were billed at. Net run:
+    # US 0, DE 1,200 - 100 = 1,100: the 1,000 free, 100 billed: 100 * 0.075 = 7.50. Its
+    # line of DE units names DE's entry: 15.00 - 7.50 = 7.50 (at its own price, -100 *
+    # 0.0079 = -0.79, the refund took back 6.71 less than was billed for them: 14.21).
     records = [
         route("us", "US"),
         route("de", "DE"),
@@ -106,9 +108,12 @@ def test_a_refund_larger_than_its_countrys_segments_takes_back_the_latest_others
     assert charges(records, plan()) == [
         ("de", 1200, Decimal(15)),
         ("us", 300, Decimal(0)),
-        ("us", -400, Decimal("-0.79")),
+        ("us", -100, Decimal("-7.5000")),
+        ("us", -300, Decimal(0)),
     ]
-    assert month_total(records, plan()) == Decimal("14.21")
+    rating = rk.rate(records, plan(), span=MARCH, meters=[SEGMENTS])
+    assert [c.entry for c in rating.charges] == ["de", "us", "de", "us"]
+    assert month_total(records, plan()) == Decimal("7.50")
     # with DE's 900 only, the 100 take back free units: 800 net, all free
     fewer = [*records[:3], sent("de", "06T10:00:00", 900, "m2"), records[4]]
     assert month_total(fewer, plan()) == Decimal("0.00")

@@ -13,8 +13,11 @@ free, whatever the routes are called; and a refund never takes back free units a
 entry's usage took.
 
 What a correction cancels beyond the units its entry used in the cycle (a refund of more
-than was used) takes back the account's other units as before: the latest first, free
-units given back to their pools (`ratekit._allowance_pools.Ledger`), then below zero.
+than was used) takes back the account's other units, the latest first, each at the
+entry that billed it: rating moves that part of the correction to that entry
+(`ratekit._taken_back`), so here it cancels that entry's units as its own; only what it
+takes beyond every unit of the cycle is left (free units given back to their pools,
+`ratekit._allowance_pools.Ledger`, then below zero).
 
 Each charge shows its part: a usage piece's free part is what the net usage frees of its
 units that stand, plus, of its cancelled units (its latest), those the pools had left

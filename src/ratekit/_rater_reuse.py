@@ -241,13 +241,14 @@ def _whole(
 def _changes_plan(
     engine: Engine, account: str, span: tuple[int, int], rows: list[UsageRow]
 ) -> bool:
-    """Whether ``account`` changes plan, or price while one of ``rows`` is a correction.
+    """Whether ``account`` changes plan, or may change price while one of ``rows`` is a correction.
 
     ``span``: ``(start_us, end_us)``; a correction is a row below zero. A correction
-    after either takes back units at the price they were billed at (see
-    `ratekit._taken_back`): a charge of another group's. With no correction, a change of
-    price within a plan moves no charge, and what was rated stands. O(a + e + r) for a
-    assignments, e of their plans' price changes and r rows.
+    after a change of plan or price, or under a plan of two entries on a meter, takes
+    back units at the price they were billed at (see `ratekit._taken_back`): a charge
+    of another group's, or at another entry than its own. With no correction, a change
+    of price within a plan moves no charge, and what was rated stands. O(a + e + r) for
+    a assignments, e of their plans' price changes and entries, and r rows.
     """
     start_us, end_us = span
     segments = engine.segments
@@ -275,8 +276,10 @@ def _corrects(rows: list[UsageRow]) -> bool:
 
 
 def _reprices(plan: Plan, start_us: int, end_us: int) -> bool:
-    """Whether a price of ``plan`` changes inside ``(start_us, end_us)``."""
-    return any(changes.within(start_us, end_us) for changes in plan._changes.values())
+    """Whether ``plan`` prices a meter by two entries, or a price of it changes inside ``(start_us, end_us)``."""
+    return any(len(entries) > 1 for entries in plan._by_meter.values()) or any(
+        changes.within(start_us, end_us) for changes in plan._changes.values()
+    )
 
 
 def _reuse(

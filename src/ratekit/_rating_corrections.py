@@ -23,13 +23,22 @@ from ._taken_back import Nets, take_back
 from .pricebook import Plan, PriceEntry
 from .usage import UsageRow
 
-__all__ = ["_Corrections", "changing"]
+__all__ = ["_Corrections", "changing", "reprices"]
 
 
 def changing(plan: Plan, meter: str) -> bool:
     """Whether ``plan``'s prices of ``meter`` change in time (an entry's start, end or window)."""
     changes = plan._changes.get(meter)
     return changes is not None and bool(changes.instants or changes.windowed)
+
+
+def reprices(plan: Plan, meter: str) -> bool:
+    """Whether ``plan`` may bill two units of ``meter`` at two prices: two entries, or a change.
+
+    A correction then takes back units its own entry may not have billed, each at the
+    entry that billed it (`ratekit._taken_back`). O(1).
+    """
+    return len(plan._by_meter.get(meter, ())) > 1 or changing(plan, meter)
 
 
 class _Corrections:
@@ -65,7 +74,7 @@ class _Corrections:
         """
         default = self.default
         if default is not None and not (
-            any(changing(default, name) for name in default._changes)
+            any(reprices(default, name) for name in default._by_meter)
             and self.corrections(piece.row for piece in pieces)
         ):
             return pieces

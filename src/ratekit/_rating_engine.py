@@ -27,7 +27,7 @@ from ._minimum_pieces import Positions
 from ._pieces import Exact, GroupKey, Place, _exact_billable, _Piece
 from ._price_model import priced
 from ._pricing import _Pricing
-from ._rating_corrections import _Corrections, changing
+from ._rating_corrections import _Corrections, reprices
 from ._rating_coverage import _Coverage
 from ._rating_uncut import check_plan_cuts, check_price_cuts
 from ._rating_unpriced import _Unpriced
@@ -236,7 +236,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Bases, _Allowances, _Unpriced, _Corre
                     known = fast.get(meter)
                     if known is None:
                         allowed = any(a.meter == meter for a in default.allowances)
-                        if not allowed and changing(default, meter):
+                        if not allowed and reprices(default, meter):
                             # a correction after a price change takes back units at the
                             # price they were billed at (`_taken_back`): none on the spot
                             allowed = meter in self.corrections(rows)
@@ -404,7 +404,7 @@ class _Engine(_Coverage, _Pricing, _Dues, _Bases, _Allowances, _Unpriced, _Corre
             if since < lo:
                 for entry in plan.entries:
                     if entry.meter in wanted and (
-                        not entry.price.linear or several or changing(plan, entry.meter)
+                        not entry.price.linear or several or reprices(plan, entry.meter)
                     ):
                         out[entry.meter] = min(out.get(entry.meter, since), since)
         return out

@@ -18,17 +18,22 @@ plan's allowance frees its first units). A correction takes back first the units
 entry billed (the entry that prices its row, in each plan: a refund of US messages takes
 back US messages, never the DE messages used after them), last in, first out, across
 the change, each back to the plan that billed it (so at that plan's price and from its
-top tier down); then the other units on top of the stack, last in, first out; only what
-is left once every unit billed before it has been taken back stays with its own plan
+top tier down); then the other units on top of the stack, last in, first out, each at
+the entry (and plan) that billed it, within one plan too (a refund of US messages
+beyond the US ones takes back the latest DE messages at DE's price); only what is left
+once every unit billed before it has been taken back stays with its own plan and entry
 (and goes below zero there, as without a change of plan). Usage after corrections that
-went below zero fills them the same way, its own entry's first. So a refund never
-exceeds what was billed for the units it takes back.
+went below zero fills them the same way, its own entry's first, then another plan's
+(within its own plan, its own entry's only). So a refund never exceeds what was billed
+for the units it takes back.
 
 A change of price within a plan (an entry that ends, another that begins) is a change
 of the same kind: the units a plan billed stack up by the plan and its price regime
 (the entries in effect, `ratekit._regimes._Regimes.prices_at`), and a correction after
 a price cut takes back the units billed before it at the price they were billed at
-(the entry that priced its row in their regime), not at the new one.
+(the entry that priced its row in their regime), not at the new one. So is a plan of
+two entries on a meter (`ratekit._rating_corrections.reprices`): a correction's part
+that takes back another entry's units is moved to that entry.
 """
 
 from __future__ import annotations
@@ -200,8 +205,9 @@ def _taken(
     """Stack ``piece``; its parts that take back other prices' units, in the order taken.
 
     From the top of the stack down, ``piece`` takes back the units of the other direction
-    (its own plan's, or another plan's that prices its row), each run down to zero; what
-    is left is stacked on top under its own plan. Its ``cancelled`` units (usage that
+    (its own entry's first, then the others': a correction's parts at the entry that
+    billed them, usage's at its own, and within its own plan only its own entry's
+    deficits), each run down to zero; what is left is stacked on top under its own plan. Its ``cancelled`` units (usage that
     corrections of its instant take back: `_cancelled()`) are stacked as they are.
 
     The piece is cut into parts in the order its units are taken, one a run of runs of
@@ -311,6 +317,11 @@ def _pop(  # noqa: PLR0917 - private plumbing of plain values
             entry = piece.entry if net is own else winner(net.plan, piece.row, net.at)
             if entry is None or (run.entry is entry) is not mine:
                 continue
+            if not mine:
+                if sign > 0 and net.plan is piece.plan:
+                    continue  # usage fills only its own entry's deficits of its plan
+                if sign < 0:
+                    entry = run.entry  # taken back at the entry that billed them
             if net.plan is piece.plan and entry is piece.entry:
                 net = own  # another regime of its plan, pricing it alike
             taken = min(wanted, room)
