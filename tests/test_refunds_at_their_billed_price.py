@@ -137,6 +137,11 @@ def test_a_refund_of_more_than_the_cycle_used_goes_below_zero_at_its_own_price()
     filled = [*records, texts("a", 6, 8, "m3")]
     assert rated(filled, zones()).total() == Decimal("0.90")
     assert streamed(filled, zones(), 3, 2) == Fraction(9, 10)
+    # another entry's usage of the plan does not fill them: b's 4 US messages on the 6th
+    # are billed at 0.10 (0.40), the 5 stay below zero at ROW's price: -1.10
+    other = [*records, texts("b", 6, 4, "m3")]
+    assert rated(other, zones()).total() == Decimal("-1.10")
+    assert streamed(other, zones(), 4, 3) == Fraction(-11, 10)
 
 
 def test_the_refund_takes_back_its_own_entrys_units_first_then_the_others_latest() -> None:
