@@ -228,3 +228,21 @@ def test_the_lines_as_they_stand_law_for_seed_886080() -> None:
     # cut down in tests/test_ledger_tier_places.py.
     law = test_the_lines_as_they_stand_under_drawn_plans_bill_the_closing_invoices
     law.hypothesis.inner_test(seed=886080)  # type: ignore[attr-defined]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "expected the lines as they stand to print the closing invoice text for text; for "
+        "seed 14701168 (two plan switches, refunds) p0's calls line stands at -103 calls "
+        "(-1.339) while its charges moved (+107 and -107 taken back after the switch "
+        "joined the -103): not said again, the ledger holds the -103 alone, and the line of "
+        "two prices prints its plans in the order their first charges come, 'p1 · per unit: "
+        "-10 * 0.02' before 'p0 · per unit: -103 * 0.013' where the closing prints p0 first; "
+        "totals agree"
+    ),
+)
+def test_the_lines_as_they_stand_over_plan_switches_for_seed_14701168() -> None:
+    # Found by a run of 500 examples of the law above (HYPOTHESIS_PROFILE=thorough).
+    law = test_the_lines_as_they_stand_over_plan_switches_and_refunds_bill_the_closing_invoices
+    law.hypothesis.inner_test(seed=14701168)  # type: ignore[attr-defined]
