@@ -519,6 +519,11 @@ def nearest(value: Decimal | Fraction) -> Decimal:
     # first (no call: one per piece priced by a group's total).
     if type(value) is Decimal or isinstance(value, Decimal):
         result = CONTEXT.plus(value)
+        if result and type(value) is Decimal and result == value and result.same_quantum(value):
+            # The value itself where it fits (the same digits, the same exponent), not
+            # an equal copy: a group's running quantity and what its price is handed for
+            # it are then one object, not two per piece.
+            result = value
     elif value.denominator == 1:
         result = CONTEXT.plus(Decimal(value.numerator))
     else:

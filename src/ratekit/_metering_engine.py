@@ -428,7 +428,7 @@ class _Engine:
         no_effect = functools.partial(
             _no_effect.no_effect,
             typing.cast("Sequence[Event | Sample | Inventory]", self.records),
-            (*rows_out, *late, *anomalies),
+            (rows_out, late, anomalies),
             self.replaced,
             any(item._factor is not None for item in self.meters.values()),
             self.window.start,

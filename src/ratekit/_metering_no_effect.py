@@ -27,7 +27,7 @@ _ROW_IDS: Final = operator.attrgetter("record_ids")
 
 def no_effect(  # noqa: PLR0917 - private plumbing of plain values
     records: Sequence[Event | Sample | Inventory],
-    results: Sequence[UsageRow | Anomaly],
+    results: Sequence[Sequence[UsageRow | Anomaly]],
     replaced: set[str],
     timed: bool,
     start_us: int,
@@ -35,6 +35,9 @@ def no_effect(  # noqa: PLR0917 - private plumbing of plain values
     end_us: int | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """Each record id in none of ``results``, with the reason (see docs/usage.md).
+
+    ``results``: the call's results in their parts (its rows, late rows and anomalies),
+    read where they are: a usage that keeps this call for later holds no copy of them.
 
     ``end_us``: the span's end; a sample stamped from it on (known by ``as_of``) that
     no result names is a reading of an aggregation left to the next span. An id of
@@ -48,7 +51,9 @@ def no_effect(  # noqa: PLR0917 - private plumbing of plain values
     missing.discard(None)
     if not missing:
         return ()
-    missing.difference_update(itertools.chain.from_iterable(map(_ROW_IDS, results)))
+    missing.difference_update(
+        itertools.chain.from_iterable(map(_ROW_IDS, itertools.chain.from_iterable(results)))
+    )
     if not missing:
         return ()
     found: dict[str, str] = {}
