@@ -184,6 +184,20 @@ def test_nearest_is_the_number_ratekit_represents_nearest_an_exact_value() -> No
     assert nearest(Decimal("1E-30")) == Decimal("1E-30")
 
 
+def test_nearest_of_a_decimal_that_fits_is_that_decimal_and_of_others_a_new_one() -> None:
+    # A group's running quantity and what its price is handed for it are one object
+    # where it fits in 60 digits (not a copy per piece priced).
+    fits = Decimal("123456789.25")
+    assert nearest(fits) is fits
+    wide = Decimal("1." + "0" * 60)  # 61 digits of one value: its 60-digit form
+    assert nearest(wide) == 1
+    assert str(nearest(wide)) == "1." + "0" * 59
+    assert str(nearest(Decimal("-0"))) == "0"  # never -0
+    assert str(nearest(Decimal("-0.00"))) == "0.00"
+    long = Decimal("1." + "1" * 60)  # 61 significant digits: rounded at the 60th
+    assert nearest(long) == Decimal("1." + "1" * 59)
+
+
 # -- the law ----------------------------------------------------------------------------
 
 # Zones and a local midnight the day before a change of their UTC offset (Lord Howe's
