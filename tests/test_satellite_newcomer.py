@@ -517,12 +517,6 @@ def test_the_snapshot_page_lists_the_version_snapshots_are_written_in() -> None:
     assert f"`{data['version']}`" in listed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected the same records in any order to give the same rows, exported alike; "
-    "today a beam of 1 and one of Decimal('1.0') under one id (a replay) export as the "
-    "description of whichever comes first: {'beam': 1} or {'beam': {'decimal': '1.0'}}",
-)
 def test_a_replay_written_otherwise_exports_the_same_rows_in_any_order() -> None:
     """A retransmitted start whose beam number is written 1.0 is the same record (a duplicate)."""
     first = rk.Event("ship1", "t1", "2026-03-15T00:00:00Z", {"beam": 1}, kind="start", id="e")

@@ -526,7 +526,7 @@ def sort_samples(
     (`_ties.standing()`: their ids go to ``replaced``).
 
     By time at C speed, the full key only on ties; stable (equal records stay in the
-    order received, so the first one received is kept). Only samples that share an
+    order received; of those, `_n.unique()` keeps the one least as written). Only samples that share an
     instant may replay one another: samples that arrived in time order with none tied
     hold no replay and need no sorting.
     """

@@ -214,7 +214,8 @@ def group(
     a feed usually delivers them): then no resource's records need sorting.
     ``conflicts`` is ``"raise"`` (a record with the id of an earlier one but other content
     raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or ``"anomaly"``
-    (it is ignored and reported as a ``"conflict"``: the first one is kept). With
+    (it is ignored and reported as a ``"conflict"``: `ratekit._versions` says which is
+    kept, of replays too). With
     ``deduplicated``, the caller has deduplicated the records (the rater, at its door):
     no id is looked for twice, no inventory compared with the others. With ``told``,
     the records are a `RecordBatch`'s and ``told`` what its columns told at its door
@@ -319,7 +320,7 @@ _SAMPLE_KEY: Final = operator.attrgetter("account", "resource", "meter")
 _EVENT_KEY: Final = operator.attrgetter("account", "resource")
 _RECORD_TYPES: Final = frozenset({Event, Sample, Inventory})
 
-T = typing.TypeVar("T", Event, Sample, Inventory)
+T = typing.TypeVar("T", bound=Event | Sample | Inventory)
 
 
 # The two groupings read the records' attributes in a loop of their own: an attribute
@@ -406,9 +407,9 @@ def _first_by_id(
 
     A later record with the same content is a ``"duplicate"``; with other content, a
     conflict (see `group()`). Of the versions of one id, the one that stands
-    (`_versions.standing()`) is kept where the id was first listed, whatever the order of
-    the list: each other record of the id is a ``"duplicate"`` of it (same content) or a
-    ``"conflict"`` (other content).
+    (`_versions.standing()`, of replays `least_written()`) is kept where the id was first
+    listed, whatever the order of the list: each other record of the id is a
+    ``"duplicate"`` of it (same content) or a ``"conflict"`` (other content).
     """
     seen: dict[str, Event | Sample | Inventory] = {}
     keep = seen.setdefault
@@ -431,8 +432,9 @@ def _first_by_id(
 
             ranked = sorted(found, key=standing)
             first = stands[identity] = ranked[0]
-        else:
-            ranked = found
+        else:  # replays: the one least as written is kept (it is what rows show)
+            first = stands[identity] = _least_written(*found)
+            ranked = [first, *(record for record in found if record is not first)]
         for record in ranked[1:]:
             _duplicate(first, record, anomalies, conflicts)
     if not stands:
@@ -443,17 +445,18 @@ def _first_by_id(
 def _unique_inventories(
     inventories: list[Inventory], anomalies: Anomalies, conflicts: str
 ) -> list[Inventory]:
-    """The inventories without the replays of those that have no id (known by content)."""
+    """The inventories without the replays of those without an id (`_least_written()`)."""
     if len(inventories) < 2:  # a replay needs two records
         return inventories
-    seen: dict[Inventory, Inventory] = {}
+    seen: dict[Inventory, int] = {}
     kept: list[Inventory] = []
     for inventory in inventories:
         if inventory.id is None:
             size = len(seen)
-            previous = seen.setdefault(inventory, inventory)
+            place = seen.setdefault(inventory, len(kept))
             if len(seen) == size:
-                _duplicate(previous, inventory, anomalies, conflicts)
+                _duplicate(kept[place], inventory, anomalies, conflicts)
+                kept[place] = _least_written(kept[place], inventory)
                 continue
         kept.append(inventory)
     return kept
@@ -500,7 +503,8 @@ def unique(records: list[R], anomalies: Anomalies) -> list[R]:
     """One group's records without the replays of those that have no id. O(n).
 
     A record without an id is known by its content: a later one equal to it, field for
-    field, is a ``"duplicate"`` anomaly and dropped (the first one received is kept).
+    field, is a ``"duplicate"`` anomaly; the one least as written is kept in the first
+    one's place, whatever the order received (`_least_written()`).
     Equal records share their instant, so a group whose instants are all distinct (found
     at C speed) has none, and nothing is hashed per record; otherwise the records are
     hashed once each (a description's hash is computed once per description).
@@ -509,18 +513,26 @@ def unique(records: list[R], anomalies: Anomalies) -> list[R]:
         return records
     if len({record.at_us for record in records}) == len(records):  # a slot read: no call
         return records
-    seen: dict[R, R] = {}
+    seen: dict[R, int] = {}
     keep = seen.setdefault
     kept: list[R] = []
     for record in records:
         if record.id is None:
             size = len(seen)
-            previous = keep(record, record)
+            place = keep(record, len(kept))
             if len(seen) == size:
-                _duplicate(previous, record, anomalies, "raise")  # equal: never a conflict
+                _duplicate(kept[place], record, anomalies, "raise")  # equal: never a conflict
+                kept[place] = _least_written(kept[place], record)
                 continue
         kept.append(record)
     return kept
+
+
+def _least_written(*replays: T) -> T:
+    """Of records equal to each other, the one least as written (`ratekit._versions`)."""
+    from ._versions import least_written  # noqa: PLC0415 - only for a replay
+
+    return least_written(replays)
 
 
 def _duplicate(

@@ -19,6 +19,7 @@ from ._normalize import _RANK
 from ._versions import content as _versions_content
 from ._versions import judged as _judged
 from ._versions import standing as _standing
+from ._versions import written as _written
 from .records import Event, Sample
 
 if typing.TYPE_CHECKING:
@@ -35,8 +36,8 @@ def judged(batch: list[Record], base_us: int) -> list[Record]:
     ``batch`` itself when it is in that order already. The order depends on the records
     alone, never on the order they are listed in: kind by kind (`_judged()`: events,
     samples, inventories), each kind by its key (`_key()`), and records whose keys tie by
-    the digest of their content (`_sort()`). Two records that tie there are equal (a
-    replay of one another), so which is judged first changes nothing. Of two versions of
+    the digest of their content, then as written (`_tied()`): of replays equal to one
+    another, the one least as written is judged first and kept. Of two versions of
     one id (other content), the one `_versions.standing()` picks (as `meter()` picks it)
     is judged first, and stands; the others right after it. O(n), without a call per
     record, for a batch of events and samples in time order with no instant shared and
@@ -111,10 +112,19 @@ def _key(
     return key
 
 
-def _sort(records: list[Record], key: Callable[[Record], tuple[object, ...]]) -> None:
-    """Sort ``records`` by ``key``, each run whose keys tie by content digest. In place.
+def _tied(record: Record) -> tuple[str, str]:
+    """Where a record goes among those whose keys tie: by content, then as written.
 
-    Records whose content has one digest are equal: their order changes nothing.
+    Records whose content has one digest are equal (a replay of one another): the one
+    least as written (`ratekit._versions.written()`) is judged first and kept, as
+    `meter()` keeps it, so what a row shows of it is not the order listed. O(size).
+    """
+    return (_versions_content(record), _written(record))
+
+
+def _sort(records: list[Record], key: Callable[[Record], tuple[object, ...]]) -> None:
+    """Sort ``records`` by ``key``, each run whose keys tie by `_tied()`. In place.
+
     O(n log n), a key per record, and the digests of the tied records only.
     """
     keys = list(map(key, records))
@@ -125,7 +135,7 @@ def _sort(records: list[Record], key: Callable[[Record], tuple[object, ...]]) ->
     for i in range(1, len(ranked) + 1):
         if i == len(ranked) or keys[i] != keys[start]:
             if i - start > 1:
-                ranked[start:i] = sorted(ranked[start:i], key=_versions_content)
+                ranked[start:i] = sorted(ranked[start:i], key=_tied)
             start = i
     records[:] = ranked
 

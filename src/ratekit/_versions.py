@@ -12,7 +12,12 @@ in: of the versions given together, the one that sorts first by `standing()` sta
   orders readings of one instant);
 - otherwise, the one whose content has the smaller digest (`content()`: a sha256 of the
   canonical encoding a snapshot stores, numbers written by value, so that two records
-  equal to each other have one digest).
+  equal to each other have one digest);
+- of versions equal to each other (a replay, perhaps written otherwise: ``1`` and
+  ``Decimal("1.0")``, keys in another order), the one least as written (`written()`:
+  that encoding with each number as given and each mapping's keys in their order,
+  compared as text). Equal versions meter alike, but a row shows the kept one's
+  description: so which one is shown is never the order they were listed in either.
 
 The [`Rater`][ratekit.Rater] judges a batch's versions of one id in this order too (the
 standing one first, `ratekit._rater_order`), so rating one
@@ -23,13 +28,14 @@ order of the calls, not of a list.
 
 from __future__ import annotations
 
+import json
 import typing
 from decimal import Decimal
 
 from ._metering_counters import order as tie_order
 from .records import Event, Inventory, Sample
 
-__all__ = ["content", "judged", "standing"]
+__all__ = ["content", "judged", "least_written", "standing", "written"]
 
 Record: typing.TypeAlias = Event | Sample | Inventory
 
@@ -60,9 +66,47 @@ def judged(record: Record) -> tuple[object, ...]:
 def standing(record: Record) -> tuple[object, ...]:
     """The key by which, of several versions of one id, the least one stands. O(size).
 
-    `judged()`, then the digest of the record's content (`content()`).
+    `judged()`, then the digest of the record's content (`content()`), then, of equal
+    versions, the record as written (`written()`).
     """
-    return (*judged(record), content(record))
+    return (*judged(record), content(record), written(record))
+
+
+def written(record: Record) -> str:
+    """A record exactly as written: what tells apart versions equal to each other. O(size).
+
+    The encoding a snapshot stores (`ratekit._snapshot.encode_record()`) as JSON text (ASCII,
+    no spaces), each number as given (``1``, ``{"decimal": "1.0"}``, ``{"decimal":
+    "1.00"}``) and each mapping's keys in their order. Two records with one such text show
+    alike in every row, repr and export; of equal versions, the least text stands
+    (`least_written()`). An instant is kept as epoch microseconds: the same instant given
+    at other offsets is written alike.
+
+    Examples:
+        >>> import ratekit as rk
+        >>> from decimal import Decimal
+        >>> one = rk.Event("a", "r", "2026-03-01T00:00:00Z", {"beam": 1}, id="e")
+        >>> two = rk.Event("a", "r", "2026-03-01T01:00:00+01:00", {"beam": Decimal("1.0")}, id="e")
+        >>> one == two, written(one) < written(two)
+        (True, True)
+    """
+    from ._snapshot import encode_record  # noqa: PLC0415 - only when a record is given twice
+
+    return json.dumps(encode_record(record), ensure_ascii=True, separators=(",", ":"))
+
+
+R = typing.TypeVar("R", bound=Record)
+
+
+def least_written(records: typing.Sequence[R]) -> R:
+    """Of records equal to each other, the one least as written (`written()`). O(n size).
+
+    The first one given when they are all written alike (then which one changes nothing).
+    """
+    first = records[0]
+    if all(record is first for record in records):
+        return first
+    return min(records, key=written)
 
 
 def content(record: Record) -> str:
