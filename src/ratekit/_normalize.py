@@ -433,7 +433,8 @@ def _first_by_id(
             ranked = sorted(found, key=standing)
             first = stands[identity] = ranked[0]
         else:  # replays: the one least as written is kept (it is what rows show)
-            first = stands[identity] = _least_written(*found)
+            if (least := _least_written(*found)) is not first:
+                first = stands[identity] = least
             ranked = [first, *(record for record in found if record is not first)]
         for record in ranked[1:]:
             _duplicate(first, record, anomalies, conflicts)
@@ -503,8 +504,7 @@ def unique(records: list[R], anomalies: Anomalies) -> list[R]:
     """One group's records without the replays of those that have no id. O(n).
 
     A record without an id is known by its content: a later one equal to it, field for
-    field, is a ``"duplicate"`` anomaly; the one least as written is kept in the first
-    one's place, whatever the order received (`_least_written()`).
+    field, is a ``"duplicate"`` anomaly; the least as written (`_least_written()`) is kept.
     Equal records share their instant, so a group whose instants are all distinct (found
     at C speed) has none, and nothing is hashed per record; otherwise the records are
     hashed once each (a description's hash is computed once per description).
