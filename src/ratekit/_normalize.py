@@ -214,8 +214,7 @@ def group(
     a feed usually delivers them): then no resource's records need sorting.
     ``conflicts`` is ``"raise"`` (a record with the id of an earlier one but other content
     raises [`ConflictingRecordError`][ratekit.ConflictingRecordError]) or ``"anomaly"``
-    (it is ignored and reported as a ``"conflict"``: `ratekit._versions` says which is
-    kept, of replays too). With
+    (it is ignored and reported as a ``"conflict"``; which is kept: `ratekit._versions`). With
     ``deduplicated``, the caller has deduplicated the records (the rater, at its door):
     no id is looked for twice, no inventory compared with the others. With ``told``,
     the records are a `RecordBatch`'s and ``told`` what its columns told at its door
@@ -435,7 +434,8 @@ def _first_by_id(
         else:  # replays: the one least as written is kept (it is what rows show)
             if (least := _least_written(*found)) is not first:
                 first = stands[identity] = least
-            ranked = [first, *(record for record in found if record is not first)]
+            place = next(i for i, record in enumerate(found) if record is first)
+            ranked = [first, *found[:place], *found[place + 1 :]]  # (one object given twice)
         for record in ranked[1:]:
             _duplicate(first, record, anomalies, conflicts)
     if not stands:
