@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests._budget import LAWS
-from tests.test_discrete_time_order import HOUR_US, MARCH, PRICES
+from tests.test_discrete_time_order import HOUR_US, MARCH, PRICES, shared_free
 from tests.test_time_order_meter_kinds import _plan
 
 import ratekit as rk
@@ -235,19 +235,8 @@ def _span_oracle(
         cuts = sorted(bounds | ({moves[kind]} if kind in moves else set()))
         for lo, hi in itertools.pairwise(cuts):
             pieces.setdefault((lo, hi), {})[kind] = Fraction(value * (hi - lo), MONTH)
-    amounts = {kind: Fraction(0) for kind in PRICES}
-    pool, day = Fraction(free), None
-    for (lo, _), wanted in sorted(pieces.items()):
-        if daily and lo // 24 != day:
-            pool, day = Fraction(free), lo // 24
-        total = sum(wanted.values(), Fraction(0))
-        if not total:
-            continue
-        given = min(pool, total)
-        pool -= given
-        for kind, quantity in wanted.items():
-            amounts[kind] += quantity * (1 - given / total) * PRICES[kind]
-    return amounts
+    # pieces by start, then end: the day of a piece is the day of its start hour
+    return shared_free(((lo, wanted) for (lo, _), wanted in sorted(pieces.items())), free, daily)
 
 
 #: A gauge's readings: (day of March, value), on distinct days.
