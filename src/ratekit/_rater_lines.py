@@ -12,7 +12,7 @@ import functools
 import itertools
 import operator
 import typing
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -41,10 +41,6 @@ _AMOUNT = operator.attrgetter("amount")
 _ACCOUNT = operator.attrgetter("account")
 _FREE = operator.attrgetter("free")
 _NEGATIVE = functools.partial(operator.gt, ZERO)  # (0 > quantity)
-_POSITION = operator.attrgetter("position")
-
-#: A usage line whose total stands: its key, its charges, its total reported and now.
-_Stood = tuple[LineKey, tuple[Charge, ...], tuple[Decimal, Decimal], Decimal, Decimal]
 
 
 def line_key(charge: Charge) -> LineKey:
@@ -74,10 +70,8 @@ def compare(
     have changed), only those lines are compared: ``groups`` holds none other (the
     others' totals stand as reported). ``closing``: the cycles this statement closes,
     as (start, end) in µs; a line of one of them whose total stands is said again
-    when what `rk.bill()` prints of it may have moved without its total (its free part
-    or its places in tiers), whether compared or not; and a line with places in tiers
-    whose total stands is said again when a line of its invoice line is taken away
-    whole (`_said_again()`). O(k log k) for k lines compared (all the lines reported
+    when what `rk.bill()` prints of it may have moved without its total (`_printed()`),
+    whether compared or not. O(k log k) for k lines compared (all the lines reported
     and charged, without ``scope``), plus O(r) for the r lines reported when a cycle
     closes.
     """
@@ -99,18 +93,25 @@ def compare(
     quantities = map(reduce, repeat(_ADD), map(map, repeat(_QUANTITY), runs), repeat(ZERO))
     amounts = map(reduce, repeat(_ADD), map(map, repeat(_AMOUNT), runs), repeat(ZERO))
     olds = map(reported.get, order)
-    # The usage lines of open cycles whose totals stand, with their charges and totals
-    # then and now (`_said_again()`).
-    standing: list[_Stood] = []
     for key, charges, quantity, amount, old in zip(
         order, runs, quantities, amounts, olds, strict=True
     ):
         if old is None and not charges:
             continue
         if charges and old is not None and old == (quantity, amount):
-            if key[3] == "usage" and key[2] > closed:
-                standing.append((key, charges, old, quantity, amount))
-            elif key[3] == "minimum":
+            if (
+                closing
+                and (key[1], key[2]) in closing
+                and key[3] == "usage"
+                and (_printed(charges) or not _digits(old, quantity, amount))
+            ):
+                # Said again at the closing, to the same total: a ledger of the lines
+                # billed with `rk.bill()` prints the closing invoice.
+                lines.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", False, ()))
+                lines.append(_line(key, quantity, amount, "correction", False, charges))
+                reported[key] = (quantity, amount)
+                continue
+            if key[3] == "minimum" and charges:
                 unchanged.append((key, charges, old))  # its span may have to move (below)
             continue
         account, cycle_end = key[0], key[2]
@@ -138,8 +139,6 @@ def compare(
             continue
         target.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", late, ()))
         target.append(_line(key, quantity, amount, "correction", late, charges))
-    if standing:
-        _said_again(standing, lines, reported, closing, zip(order, runs, strict=True))
     if unchanged and (lines or held):
         _minimums_again(unchanged, lines, held, closed, correct)
     return lines, held
@@ -164,78 +163,6 @@ def _standing(
     return keys.union(standing), {**groups, **{k: members[k] for k in standing}}
 
 
-def _said_again(
-    standing: list[_Stood],
-    lines: list[StatementLine],
-    reported: dict[LineKey, tuple[Decimal, Decimal]],
-    closing: Container[tuple[int, int]],
-    compared: Iterable[tuple[LineKey, tuple[Charge, ...]]],
-) -> None:
-    """Say again the usage lines whose totals stand while what `rk.bill()` prints may move.
-
-    Each of ``standing`` (a usage line of an open cycle whose total stands, with its
-    charges, its total as reported and as it is now) is said again, a ``reversal`` +
-    ``correction`` to the same total with its charges as they stand, so that a ledger
-    of the lines billed with `rk.bill()` prints the closing invoice:
-
-    - at the closing of its cycle, when its free part may have moved (`_printed()`), or
-      its total's digits did (`_digits()`);
-    - when its charges hold places in tiers (`_placed()`): a charge of a group priced by
-      its total goes from ``position`` to ``after`` on the group's quantity, and
-      `rk.bill()` prints an invoice line's tier rows from where its charges' places
-      chain (one climb merged per tier, else one per resource). A place moves while the
-      amount stands (30 units at 0.01 cost 0.30 from 0 as from 20) when another
-      resource's usage comes before it: a record fed late or out of order, a resource
-      priced first, a line of the group gone. So it is said again at the closing of its
-      cycle when its invoice line (the line's key but its resource) has another line
-      with places; and at any statement that takes a usage line of its invoice line
-      away whole (it may have come before it; the line left alone at the closing is
-      not said again for its places).
-
-    ``compared``: every line compared, with its charges (at the closing, the reported
-    lines of the closing cycles among them). Each line is said once. O(l) for the l
-    lines said, plus O(k) for the k lines compared at a closing, plus O(l log l) when
-    one is said again.
-    """
-    renewed = {line.key for line in lines if line.role != "reversal"}
-    gone = {
-        _invoice_line(line.key)
-        for line in lines
-        if line.role == "reversal" and line.kind == "usage" and line.key not in renewed
-    }
-    if not closing and not gone:
-        return
-    placing: dict[LineKey, int] = {}  # per invoice line of a closing cycle, its lines with places
-    if closing:
-        for key, charges in compared:
-            if charges and key[3] == "usage" and (key[1], key[2]) in closing and _placed(charges):
-                invoice_line = _invoice_line(key)
-                placing[invoice_line] = placing.get(invoice_line, 0) + 1
-    again = False
-    for key, charges, old, quantity, amount in standing:
-        invoice_line = _invoice_line(key)
-        shared = placing.get(invoice_line, 0) > 1 or invoice_line in gone
-        if not (
-            (shared and _placed(charges))
-            or (
-                (key[1], key[2]) in closing
-                and (_printed(charges) or not _digits(old, quantity, amount))
-            )
-        ):
-            continue
-        lines.append(_line(key, _MINUS(old[0]), _MINUS(old[1]), "reversal", False, ()))
-        lines.append(_line(key, quantity, amount, "correction", False, charges))
-        reported[key] = (quantity, amount)
-        again = True
-    if again:  # in the lines' order, a key's reversal before its correction (a stable sort)
-        lines.sort(key=_sorted_by)
-
-
-def _invoice_line(key: LineKey) -> LineKey:
-    """The key of the invoice line a line is part of: its own but its resource's. O(1)."""
-    return (*key[:7], None, *key[8:])
-
-
 def _digits(old: tuple[Decimal, Decimal], quantity: Decimal, amount: Decimal) -> bool:
     """Whether a total equal to ``old`` in value has its digits too (``0E-59`` is not ``0``).
 
@@ -243,16 +170,6 @@ def _digits(old: tuple[Decimal, Decimal], quantity: Decimal, amount: Decimal) ->
     (a tier priced 0 whose share of the free part moved). O(1).
     """
     return quantity.same_quantum(old[0]) and amount.same_quantum(old[1])
-
-
-def _placed(charges: tuple[Charge, ...]) -> bool:
-    """Whether a line's charges hold places in a group priced by its total (tiers).
-
-    A charge of a group priced by its total (`Graduated`, `Volume`, `Package`, under an
-    allowance or not) has a ``position``; a linear price's charge has none. O(n) for n
-    charges, at C speed.
-    """
-    return any(map(operator.is_not, map(_POSITION, charges), itertools.repeat(None)))
 
 
 def _printed(charges: tuple[Charge, ...]) -> bool:
