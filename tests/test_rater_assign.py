@@ -9,6 +9,7 @@ leaves the rater as it was.
 
 from __future__ import annotations
 
+import inspect
 import json
 from decimal import Decimal
 
@@ -531,7 +532,7 @@ def test_a_plan_change_years_ahead_on_hourly_cycles_is_judged_over_bounded_cycle
     # of its 87,672 hourly cycles (7 s of CPU); it rates those within MAX_CYCLES
     # (10,000) of the kept cycles' start now: rows of at most 10,001 cycles.
     rated: list[int] = []
-    engine_type = rk.Rater.__init__.__globals__["_Engine"]
+    engine_type = inspect.unwrap(rk.Rater.__init__).__globals__["_Engine"]
     rate_rows = engine_type.rate_rows
 
     def spied(self: object, rows: list[rk.UsageRow], *rest: object, **options: object) -> object:
