@@ -17,9 +17,12 @@ count's: stamped at instants the row does not keep, so where in its span its uni
 were used is unknown), in the order of `ratekit._allowances.place` (an instant's usage
 before its corrections, then by end and resource, the order rating has always taken
 them in, which makes no total depend on the resources' names nor the records' order),
-after the running pieces' use up to its start. But a counter's row where its plan
-takes the meter's rows in time order runs as a slice of time does: metering cuts it at
-each of its readings, so it holds one rise, spread evenly between them (`Sums`). Where
+after the running pieces' use up to its start. But a row of a sum of samples where its
+plan prices the meter apart at one instant, in time order
+(`ratekit._cuts.apart_at_once`), runs as a slice of time does: metering cuts such rows
+at each delta's instant and a microsecond after, at each window's ends (a delta over
+``[since, at)``) and at each of a counter's readings, so a row longer than a
+microsecond holds windows or a rise, spread evenly over its span (`_runs`). Where
 no piece starts inside a running one, that is taking each whole at its start, as
 before (`overlapping`).
 
@@ -63,10 +66,12 @@ _PoolKey = tuple[str, int, int, tuple[int, int]]
 class Sums(frozenset[str]):
     """The meters whose rows are sums of samples, and ``spread``: a `Counter`'s of them.
 
-    A counter's rise is spread evenly between its readings; where a plan takes its rows
-    in time order (priced apart at one instant, `ratekit._cuts.apart_at_once`), metering cuts them at
-    each of the resource's readings (`ratekit._metering_corrections.reading_cuts`), so
-    each such row holds one rise, used evenly over its span, as a slice of time is
+    A counter's rise is spread evenly between its readings, as a delta over a window
+    is over it; where a plan takes their rows in time order (priced apart at one
+    instant, `ratekit._cuts.apart_at_once`), metering cuts them at each of the
+    resource's readings (`ratekit._metering_corrections.reading_cuts`) and at each
+    window's ends (`ratekit._metering_corrections.correction_cuts`), so each such row
+    longer than a microsecond is used evenly over its span, as a slice of time is
     (`_runs`).
     """
 
@@ -195,11 +200,14 @@ def _runs(piece: Piece, samples: Container[str]) -> bool:
     which use their units at that one instant, as the rows of the other resources'
     samples of that instant do (so the rows of one instant take the free units
     together, each in proportion to what it uses, whatever the resources are called).
-    The corrections of that instant are taken whole after them (`_after_use`). A
-    counter's usage (``samples.spread``, see `Sums`) where its plan takes it in time
-    order runs over its span too: its rise is spread evenly between its readings, and
-    each of its readings cuts its rows, so rows that run at once take the free units
-    together, each in proportion to what it uses, whatever their resources' names.
+    The corrections of that instant are taken whole after them (`_after_use`). Usage
+    over a longer span where its plan prices the meter apart at one instant, in time
+    order (`ratekit._cuts.apart_at_once`), runs over its span too: metering cuts such
+    rows at each delta's instant and a microsecond after, at each window's ends (a
+    delta over ``[since, at)``, spread evenly over it) and at each of a counter's
+    readings (its rise, spread evenly between them), so such a row holds windows or a
+    rise used evenly over it, and rows that run at once take the free units together,
+    each in proportion to what it uses, whatever their resources' names.
     """
     span = piece.span
     row = piece.row
@@ -210,7 +218,6 @@ def _runs(piece: Piece, samples: Container[str]) -> bool:
         return (
             piece.quantity > 0
             and span.start_us < span.end_us
-            and row.meter in getattr(samples, "spread", ())
             and apart_at_once(piece.plan, row.meter)
         )
     return span.start_us < span.end_us and time_unit_us(row.unit) is not None

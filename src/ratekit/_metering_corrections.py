@@ -28,7 +28,11 @@ cut: its rows stay one per piece, unless the account's plans take the meter's ro
 the order of their deltas' instants (rows priced apart that share an allowance or tiers
 on a total, `ratekit._cuts.in_time_order`): then each delta's instant cuts them so, as a
 correction's does, and the rows are taken in the order of the records' instants,
-whatever the resources are called.
+whatever the resources are called. A delta over a window ``[since, at)`` (usage or a
+correction) cuts at its ends, ``since`` and ``at`` (not a microsecond after: nothing is
+stamped there), where its even use begins and ends: the account's rows between two cuts
+then hold the windows' usage at one rate, used evenly over the row
+(`ratekit._allowance_flows`).
 """
 
 from __future__ import annotations
@@ -61,8 +65,9 @@ def correction_cuts(
 
     A correction is a delta below zero (a reading below zero of a delta policy: a
     `Discrete` meter's or one's own; a count has none) stamped inside ``[start_us,
-    end_us)``, at an instant or spread over a span; it cuts at its stamp and one
-    microsecond after. The cuts are the window's own (strictly inside it).
+    end_us)`` at an instant: it cuts at its stamp and one microsecond after; one spread
+    over a span ``[since, at)`` that reaches into the window cuts at ``since`` and
+    ``at``. The cuts are the window's own (strictly inside it).
     ``every(account)``: the meters of the account whose every delta (every reading)
     cuts so (`ratekit._cuts.Cuts.every`); without ``below_zero`` no delta is below zero,
     and only those do. O(n) for n samples, with one comparison of C speed per resource
@@ -83,8 +88,15 @@ def correction_cuts(
             ):
                 continue
             for sample in group:
-                at_us = sample.at_us
-                if (all_of_them or sample.value < 0) and start_us <= at_us < end_us:
+                if not all_of_them and sample.value >= 0:
+                    continue
+                at_us, since_us = sample.at_us, sample.since_us
+                if since_us is not None and since_us != at_us:
+                    # a delta over a window: its ends, where its even use begins and ends
+                    if since_us < end_us and at_us > start_us:
+                        cuts = found.setdefault((account, name), set())
+                        cuts.update(t for t in (since_us, at_us) if start_us < t < end_us)
+                elif start_us <= at_us < end_us:
                     cuts = found.setdefault((account, name), set())
                     if at_us > start_us:
                         cuts.add(at_us)

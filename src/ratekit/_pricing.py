@@ -32,6 +32,7 @@ from typing import Final
 from ._allowances import place
 from ._anomalies import placed
 from ._bases import _Opener
+from ._cuts import apart_at_once
 from ._decimals import CONTEXT, ZERO, nearest
 from ._dues import _exact as _decimal
 from ._exact_prices import residue
@@ -201,7 +202,7 @@ class _Pricing(_SharePricing):
         below = ZERO  # the amount at ``low`` under ``priced_by``
         priced_by: PriceModel | None = None
         amounts: Callable[[Decimal], Decimal] | None = None  # ``priced_by``'s (_amounts)
-        ties = _ties(members, getattr(self.samples, "spread", ()))
+        ties = _ties(members, _spread(members[0], self.samples))
         i, n = 0, len(members)
         while i < n:
             piece = members[i]
@@ -416,14 +417,27 @@ def _per_unit(rate: Decimal, piece: _Piece, billable: Decimal) -> Decimal:
     return _MUL(rate, billable)
 
 
+def _spread(first: _Piece, samples: Container[str]) -> Container[str]:
+    """The meter of ``first``'s group where its rows of one span use their units evenly.
+
+    A sum of samples (``samples``) that its plan prices apart at one instant, in time
+    order (`ratekit._cuts.apart_at_once`): metering cuts its rows at each delta's instant
+    and one microsecond after, at each window's ends (``since``, ``at``) and at each of a
+    counter's readings, so a row longer than a microsecond holds windows or a rise spread
+    evenly over its span (`ratekit._allowance_flows._runs`). O(e) for the meter's e entries.
+    """
+    meter = first.row.meter
+    return (meter,) if meter in samples and apart_at_once(first.plan, meter) else ()
+
+
 def _ties(members: list[_Piece], spread: Container[str] = ()) -> dict[int, int]:
     """Where the usage of one instant is priced apart: the index of its first piece, and past its last.
 
     A run of two pieces or more (in `_sort_key` order) over one span of one microsecond
-    (the deltas stamped at its start), or over one span of a counter (``spread``: its
-    rise is used evenly between its readings, and metering cuts the rows it takes in
-    time order at each of its readings, so its rows of one span use their units
-    together, as those of one instant do), each of usage left billable, of rows of their own
+    (the deltas stamped at its start), or over one span of a meter of ``spread``
+    (`_spread`: windows or a counter's rises, used evenly over their rows, which
+    metering cuts at each window's ends and each reading, so its rows of one span use
+    their units together, as those of one instant do), each of usage left billable, of rows of their own
     (no row's parts moved apart, `ratekit._taken_back`), under more than one price;
     priced together where the group stands at zero or above (a deficit fills in turn). Their order (by resource) is no order in
     time: `_Pricing.price_together` prices them together. O(n).
