@@ -46,11 +46,23 @@ def _described(names: dict[str, str]) -> list[rk.Event]:
     ]
 
 
-def _used(names: dict[str, str], used: list[tuple[str, str, int]]) -> list[rk.Event | rk.Sample]:
-    """``(kind, instant, tokens)`` deltas of each kind's resource, described on 1 March."""
+def _used(
+    names: dict[str, str],
+    used: list[tuple[str, str, int]],
+    windows: Iterable[tuple[str, int, int, int]] = (),
+) -> list[rk.Event | rk.Sample]:
+    """``(kind, instant, tokens)`` deltas of each kind's resource, described on 1 March,
+    and ``(kind, hour, hours, tokens)`` deltas over the window of ``hours`` from ``hour``
+    (of March, from its start)."""
     samples = [
         rk.Sample("acme", names[kind], "tokens", at, value, id=f"s{i}")
         for i, (kind, at, value) in enumerate(used)
+    ]
+    samples += [
+        rk.Sample(
+            "acme", names[kind], "tokens", _at(hour + hours), value, since=_at(hour), id=f"w{i}"
+        )
+        for i, (kind, hour, hours, value) in enumerate(windows)
     ]
     return [*_described(names), *samples]
 
@@ -318,6 +330,20 @@ def test_the_stream_takes_the_deltas_in_their_order_as_batch_does() -> None:
 _DELTA = st.tuples(st.sampled_from(sorted(PRICES)), st.integers(24, 24 * 6), st.integers(-5, 30))
 
 
+#: A delta over a window: (kind, hour of March it starts at, hours, tokens an hour). The
+#: tokens an hour are a multiple of 9, so that each microsecond's share ends within a
+#: few digits (9 / 3.6E9 = 2.5E-9) and a row's quantity is exact.
+_WINDOW = st.tuples(
+    st.sampled_from(sorted(PRICES)), st.integers(24, 24 * 6), st.integers(1, 30), st.integers(0, 3)
+).map(lambda w: (w[0], w[1], w[2], 9 * w[3] * w[2]))
+
+
+#: A window of usage or of a correction (its tokens below zero).
+_SIGNED_WINDOW = st.tuples(_WINDOW, st.booleans()).map(
+    lambda drawn: (*drawn[0][:3], -drawn[0][3] if drawn[1] else drawn[0][3])
+)
+
+
 def _at(hour: int) -> str:
     return rk.Span.from_us(
         MARCH.start_us + hour * HOUR_US, MARCH.start_us + hour * HOUR_US
@@ -344,20 +370,37 @@ def shared_free(
     return amounts
 
 
-def _oracle(deltas: list[tuple[str, int, int]], free: int, daily: bool) -> dict[str, Fraction]:
-    """Per kind, its exact amount: usage only, each instant's shared in proportion."""
-    hours = sorted({h for _, h, _ in deltas})
-    return shared_free(
-        (
-            (hour, _wanted((kind, value) for kind, h, value in deltas if h == hour))
-            for hour in hours
-        ),
-        free,
-        daily,
+def _oracle(
+    deltas: list[tuple[str, int, int]],
+    free: int,
+    daily: bool,
+    windows: list[tuple[str, int, int, int]] = (),  # type: ignore[assignment]
+) -> dict[str, Fraction]:
+    """Per kind, its exact amount: usage only, each instant's shared in proportion, and
+    each window used evenly over its hours, the windows of an hour sharing what is left in
+    proportion: at an hour with deltas, the instant's deltas and the windows' share of its
+    first microsecond together, then the windows' rest of the hour."""
+    hours = sorted(
+        {h for _, h, _ in deltas} | {h for _, lo, n, _ in windows for h in range(lo, lo + n)}
     )
 
+    def wanted(hour: int) -> Iterable[tuple[int, dict[str, Fraction]]]:
+        running = [
+            (kind, Fraction(value, n * HOUR_US))
+            for kind, lo, n, value in windows
+            if lo <= hour < lo + n
+        ]
+        instants = [(kind, Fraction(value)) for kind, h, value in deltas if h == hour]
+        if instants:  # the instant's microsecond, then the rest of the hour
+            yield hour, _wanted([*instants, *running])
+            yield hour, _wanted((kind, rate * (HOUR_US - 1)) for kind, rate in running)
+        else:
+            yield hour, _wanted((kind, rate * HOUR_US) for kind, rate in running)
 
-def _wanted(uses: Iterable[tuple[str, int]]) -> dict[str, Fraction]:
+    return shared_free((step for hour in hours for step in wanted(hour)), free, daily)
+
+
+def _wanted(uses: Iterable[tuple[str, int | Fraction]]) -> dict[str, Fraction]:
     """What each kind wants: the sum of its uses."""
     wanted = {kind: Fraction(0) for kind in PRICES}
     for kind, value in uses:
@@ -366,12 +409,16 @@ def _wanted(uses: Iterable[tuple[str, int]]) -> dict[str, Fraction]:
 
 
 def _by_kind(
-    deltas: list[tuple[str, int, int]], names: dict[str, str], plan: rk.Plan
+    deltas: list[tuple[str, int, int]],
+    names: dict[str, str],
+    plan: rk.Plan,
+    windows: list[tuple[str, int, int, int]] = (),  # type: ignore[assignment]
 ) -> dict[str, Fraction]:
     used = [(kind, _at(hour), value) for kind, hour, value in deltas]
     charges: dict[str, list[rk.Charge]] = {kind: [] for kind in PRICES}
     kinds = {name: kind for kind, name in names.items()}
-    for charge in rk.rate(_used(names, used), plan, span=MARCH, meters=[TOKENS]).charges:
+    records = _used(names, used, windows)
+    for charge in rk.rate(records, plan, span=MARCH, meters=[TOKENS]).charges:
         charges[kinds[charge.resource]].append(charge)
     return {
         kind: Fraction(line_exact(mine)) if mine else Fraction(0) for kind, mine in charges.items()
@@ -382,20 +429,28 @@ def _by_kind(
 @settings(max_examples=max(LAWS // 2, 20), deadline=None)
 @given(
     deltas=st.lists(_DELTA.map(lambda d: (d[0], d[1], abs(d[2]))), min_size=1, max_size=10),
+    windows=st.lists(_WINDOW, max_size=4),
     free=st.integers(0, 120),
     daily=st.booleans(),
     naming=st.permutations(["r1", "r2", "r3"]),
 )
 def test_a_free_tier_goes_to_the_deltas_in_their_order_against_the_oracle(
-    deltas: list[tuple[str, int, int]], free: int, daily: bool, naming: list[str]
+    deltas: list[tuple[str, int, int]],
+    windows: list[tuple[str, int, int, int]],
+    free: int,
+    daily: bool,
+    naming: list[str],
 ) -> None:
     # Law: usage of three resources priced apart (1, 10, 5 a token), at random hours of
-    # 2 to 7 March (ties among them), under a month's or a day's free tokens: each
-    # kind's exact amount is the oracle's (time order, an instant's usage sharing what is
-    # left in proportion), however the resources are named.
+    # 2 to 7 March (ties among them) and over windows of whole hours (overlapping, or
+    # not), under a month's or a day's free tokens: each kind's exact amount is the
+    # oracle's (time order, an instant's usage and the windows running then sharing what
+    # is left in proportion, each window used evenly), however the resources are named.
     allowance = rk.Allowance("tokens", free, cycle=DAYS if daily else None)
     names = dict(zip(PRICES, naming, strict=True))
-    assert _by_kind(deltas, names, _plan(allowance)) == _oracle(deltas, free, daily)
+    assert _by_kind(deltas, names, _plan(allowance), windows) == _oracle(
+        deltas, free, daily, windows
+    )
 
 
 def _corrections_apart(deltas: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -412,21 +467,28 @@ def _corrections_apart(deltas: list[tuple[str, int, int]]) -> list[tuple[str, in
 @settings(max_examples=max(LAWS // 2, 20), deadline=None)
 @given(
     deltas=st.lists(_DELTA, min_size=1, max_size=10).map(_corrections_apart),
+    windows=st.lists(_SIGNED_WINDOW, max_size=4),
     free=st.integers(0, 120),
     model=st.sampled_from(["per_unit", "graduated", "volume"]),
     daily=st.booleans(),
     naming=st.permutations(["r1", "r2", "r3"]),
 )
-def test_renaming_the_resources_never_changes_a_total(
-    deltas: list[tuple[str, int, int]], free: int, model: str, daily: bool, naming: list[str]
+def test_renaming_the_resources_never_changes_a_total(  # noqa: PLR0917 - the law's draws
+    deltas: list[tuple[str, int, int]],
+    windows: list[tuple[str, int, int, int]],
+    free: int,
+    model: str,
+    daily: bool,
+    naming: list[str],
 ) -> None:
     # Law: usage and corrections of three resources priced apart, at random hours (the
-    # usage of one instant climbing together), under a free tier and tiers (or a volume
-    # price) on the account's total: the invoice's total is the same under any naming
-    # of the resources.
+    # usage of one instant climbing together) and over windows of whole hours (usage or
+    # corrections; the usage of one span climbing together), under a free tier and tiers (or a volume price) on
+    # the account's total: the invoice's total is the same under any naming of the
+    # resources.
     used = [(kind, _at(hour), value) for kind, hour, value in deltas]
     plan = _plan(rk.Allowance("tokens", free, cycle=DAYS if daily else None), model=model)
     renamed = dict(zip(PRICES, naming, strict=True))
-    assert _total(_used(renamed, used), plan) == _total(
-        _used({kind: kind for kind in PRICES}, used), plan
+    assert _total(_used(renamed, used, windows), plan) == _total(
+        _used({kind: kind for kind in PRICES}, used, windows), plan
     )
