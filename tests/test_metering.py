@@ -879,19 +879,25 @@ def test_the_discrete_fast_path_agrees_with_the_protocol(
 ) -> None:
     # The engine sums Discrete's deltas at an instant directly; through the protocol (a
     # delegating policy) the rows are the same. Only a Discrete meter's rows are cut at
-    # its corrections (a delta below zero, at an instant or over a span: at its stamp and
-    # one microsecond after, docs/usage.md), so the delegating meter is given those cuts.
+    # its corrections (a delta below zero: at an instant, at its stamp and one
+    # microsecond after; over a window, at its ends, docs/usage.md), so the delegating
+    # meter is given those cuts.
     kept = [r for r in records if isinstance(r, rk.Event) or r.meter == "bytes"]
     span = rk.Span.from_us(T0, T0 + quarters * 15 * MINUTE)
     fast = rk.meter(kept, [BYTES], span=span, cycle=MONTHLY, as_of=AS_OF)
-    stamps = [r.at_us for r in kept if isinstance(r, rk.Sample) and r.value < 0]
+    cuts: set[int] = set()
+    for r in kept:
+        if isinstance(r, rk.Sample) and r.value < 0:
+            spread = r.since_us is not None and r.since_us != r.at_us
+            cuts.update((r.since_us, r.at_us) if spread else (r.at_us, r.at_us + 1))  # type: ignore[arg-type]
+    inside = sorted(t for t in cuts if span.start_us < t < span.end_us)
     general = rk.meter(
         kept,
         [rk.Meter("bytes", "B", Delegating(rk.Discrete()))],  # type: ignore[arg-type]
         span=span,
         cycle=MONTHLY,
         as_of=AS_OF,
-        cuts={"bytes": sorted({t + d for t in stamps for d in (0, 1)})},
+        cuts={"bytes": inside},
     )
 
     def view(usage: rk.Usage) -> list[tuple[object, ...]]:
