@@ -43,7 +43,7 @@ bound.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Protocol
@@ -56,32 +56,11 @@ from .pricebook import Plan
 from .spans import Span
 from .usage import UsageRow
 
-__all__ = ["Piece", "Sums", "at_one", "exact_quantity", "flow", "overlapping", "take_shared"]
+__all__ = ["Piece", "at_one", "exact_quantity", "flow", "overlapping", "take_shared"]
 
 _NOTHING: Final = Fraction(0)
 #: A pool: (account, id of the plan, index of the allowance in the plan, period).
 _PoolKey = tuple[str, int, int, tuple[int, int]]
-
-
-class Sums(frozenset[str]):
-    """The meters whose rows are sums of samples, and ``spread``: a `Counter`'s of them.
-
-    A counter's rise is spread evenly between its readings, as a delta over a window
-    is over it; where a plan takes their rows in time order (priced apart at one
-    instant, `ratekit._cuts.apart_at_once`), metering cuts them at each of the
-    resource's readings (`ratekit._metering_corrections.reading_cuts`) and at each
-    window's ends (`ratekit._metering_corrections.correction_cuts`), so each such row
-    longer than a microsecond is used evenly over its span, as a slice of time is
-    (`_runs`).
-    """
-
-    __slots__ = ("spread",)
-    spread: frozenset[str]
-
-    def __new__(cls, names: Iterable[str], spread: Iterable[str] = ()) -> Sums:
-        self = super().__new__(cls, names)
-        self.spread = frozenset(spread)
-        return self
 
 
 class Piece(Protocol):

@@ -183,8 +183,7 @@ class _Allowances(_Pools):
     peaks: frozenset[str]
     # the meters whose rows are sums of samples (a delta's, a counter's, a count's, given
     # metered or not, as `rate` reads its meters): taken whole at their start, where rows
-    # of other meters that run at once take together (`ratekit._allowance_flows`); its
-    # ``spread`` names the counters among them (`ratekit._allowance_flows.Sums`)
+    # of other meters that run at once take together (`ratekit._allowance_flows`)
     samples: frozenset[str] = frozenset()
     # the streaming rater's reuse: what stands of the pools (see `Drawn`), and where the
     # pieces taken are told (None: not told)

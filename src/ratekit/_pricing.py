@@ -118,7 +118,7 @@ class _Pricing(_SharePricing):
     #: a quantity refused there says the level that reached it (see _level_limits).
     levels: Mapping[str, Meter] = MappingProxyType({})
     peaks: frozenset[str]  # the meters whose quantity does not add up (see price_shares)
-    # the meters whose rows are sums of samples (`ratekit._allowance_flows.Sums`)
+    # the meters whose rows are sums of samples (`ratekit._allowance_flows`)
     samples: frozenset[str] = frozenset()
     outside: list[tuple[UsageRow, Fraction]]  # a peak's parts no non-linear price prices
     anomalies: list[Anomaly]

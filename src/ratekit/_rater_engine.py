@@ -14,7 +14,6 @@ from . import _rater_aggregations as _aggregations
 from . import _rater_assigned as _assigned
 from . import _rater_book as _ledger
 from . import _rater_reuse as _reuse
-from ._allowance_flows import Sums
 from ._allowances import Drawn, Taken
 from ._cuts import AccountCuts
 from ._decimals import ZERO
@@ -22,7 +21,6 @@ from ._instants import MAX_US, MIN_US, format_us, from_us
 from ._level_limits import floors as level_floors
 from ._level_limits import summed as summed_levels
 from ._meter_units import meter_units_agree
-from ._metering_corrections import spread_between
 from ._price_reach import Pricing, pricing, reach
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rater_allowances import Consumed, seeded
@@ -184,10 +182,7 @@ class Engine:
         self.peaks = frozenset(m.name for m in meters if not m._additive)
         # The meters whose rows are sums of samples: an allowance takes each whole at its
         # start (`ratekit._allowance_flows`), as `rate` reads them from its meters.
-        self.samples = Sums(
-            (m.name for m in meters if m._factor is None and m._additive),
-            spread_between(meters),
-        )
+        self.samples = frozenset(m.name for m in meters if m._factor is None and m._additive)
         # The attributes (names or dotted paths) each Continuous meter reads its level
         # from, so that an event setting one to what no level can be is refused at the
         # door (see _rater_reach.level_refusal).

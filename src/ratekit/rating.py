@@ -64,7 +64,6 @@ from itertools import repeat
 from typing import Final
 
 from . import _values as _v
-from ._allowance_flows import Sums
 from ._allowances import Drawn, Taken
 from ._charge_order import in_row_order
 from ._cuts import metering_cycle
@@ -72,7 +71,6 @@ from ._entry_points import in_context
 from ._instants import MAX_US, from_us, to_us
 from ._level_limits import capped as capped_levels
 from ._meter_units import _read_meters, _row_units, _with_carried
-from ._metering_corrections import spread_between
 from ._minimum_pieces import Positions, cycle_start, readable_again
 from ._pricing import Exact, GroupKey, Place, _Piece
 from ._rating_engine import _Engine
@@ -256,9 +254,8 @@ def _rate_among(
         )
         # Rows metered before: a sum of samples (a delta's, a counter's, a count's) is not
         # split by time at a price cut or an assignment boundary it was not metered with.
-        engine.samples = sums = Sums(
-            (m.name for m in meters if m._factor is None and m.additive),
-            spread_between(meters),
+        engine.samples = sums = frozenset(
+            m.name for m in meters if m._factor is None and m.additive
         )
         engine.sums = sums if given_rows else frozenset()
     engine.opening = _opening(
